@@ -1,0 +1,33 @@
+/* hf_outbox: the transactional outbox. A service writes each state change and its events in
+ * one Postgres transaction; every event gets the next gap-free sequence number of its
+ * producer from a counter row, so commits happen in sequence order and a relay that
+ * publishes committed rows in order never skips one. */
+#ifndef HF_OUTBOX_H
+#define HF_OUTBOX_H
+#include "hf_store.h"
+#include "hf_wire.h"
+#include <stdint.h>
+
+/* Appends env to the outbox inside the store's open transaction: fills producer, seq,
+ * event_id and (when 0) occurred_at_ms, packs it and inserts it with its topic. Returns the
+ * sequence number, or -1 on a store error. */
+int64_t hf_outbox_append(hf_store_t *store, const char *producer, hf_envelope_t *env);
+/* The last committed sequence number of producer (0 when none); -1 on a store error. */
+int64_t hf_outbox_last_seq(hf_store_t *store, const char *producer);
+
+/* One stored event. */
+typedef struct {
+    uint64_t seq;
+    char topic[160];
+    uint8_t *body;  /* packed Envelope, malloc'd */
+    size_t len;
+} hf_outbox_row_t;
+
+/* Reads up to max committed rows with seq > after_seq, in order, into rows; sets *n.
+ * The caller frees each body (hf_outbox_rows_free). Returns 0 or -1. */
+int hf_outbox_read(hf_store_t *store, const char *producer, uint64_t after_seq, int max,
+                   hf_outbox_row_t *rows, int *n);
+/* Frees the bodies of n rows. */
+void hf_outbox_rows_free(hf_outbox_row_t *rows, int n);
+
+#endif

@@ -1,0 +1,54 @@
+/* hf_queue: Redis due-queues. Per branch and kind, a sorted set of ids scored by due time
+ * (UTC ms) and a sorted set of leased ids scored by lease expiry. Claims are one atomic Lua
+ * script; a lease that expires returns the id to the due set. Every Redis key name lives in
+ * this module's .c file and nowhere else; keys carry the branch as a hash tag so that a
+ * branch's keys stay on one Redis Cluster slot. Redis is an index, never the record: a lost
+ * Redis is rebuilt from Postgres, detected through an epoch key. */
+#ifndef HF_QUEUE_H
+#define HF_QUEUE_H
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct hf_queue_t hf_queue_t;
+
+/* Creates a queue client for url ("redis://host:port[/db]") and kind (e.g. "task", "sla");
+ * does not connect yet. Never returns NULL. */
+hf_queue_t *hf_queue_new(const char *url, const char *kind);
+/* Disconnects and frees; idempotent, sets *self_p to NULL. */
+void hf_queue_destroy(hf_queue_t **self_p);
+/* Connects (or reconnects) and loads the Lua scripts; returns 0 or -1 (hf_queue_error()). */
+int hf_queue_connect(hf_queue_t *self);
+/* The last error message ("" when none); owned by the queue. */
+const char *hf_queue_error(const hf_queue_t *self);
+
+/* Puts id in branch's due set at due_ms, or moves it there (also out of the leases). */
+int hf_queue_put(hf_queue_t *self, const char *branch, int64_t id, int64_t due_ms);
+/* Puts many ids of one branch in one round trip (pipelined). */
+int hf_queue_put_many(hf_queue_t *self, const char *branch, const int64_t *ids,
+                      const int64_t *due_ms, int n);
+/* Atomically moves up to max ids due at or before now_ms into the leases, with expiry
+ * now_ms + lease_ms; writes them to ids (oldest due first) and their due times to due_ms
+ * (may be NULL), sets *n. Returns 0 or -1. */
+int hf_queue_claim(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t lease_ms,
+                   int max, int64_t *ids, int64_t *due_ms, int *n);
+/* Drops id's lease after its new state is committed in Postgres (done with it). */
+int hf_queue_ack(hf_queue_t *self, const char *branch, int64_t id);
+/* Removes id from both sets (cancelled). */
+int hf_queue_remove(hf_queue_t *self, const char *branch, int64_t id);
+/* Returns expired leases (expiry <= now_ms) to the due set; sets *n to how many. */
+int hf_queue_reap(hf_queue_t *self, const char *branch, int64_t now_ms, int *n);
+/* Counts: ids due now, leased, and due more than overdue_ms ago; and all queued. */
+int hf_queue_stats(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t overdue_ms,
+                   int64_t *due, int64_t *leased, int64_t *overdue, int64_t *queued);
+/* Lists the branches that have ever been put into (a set); returns the count or -1; the
+ * caller frees each string and the array. */
+int hf_queue_branches(hf_queue_t *self, char ***branches);
+/* True in *ok when the epoch key is present (Redis was not flushed or replaced since the
+ * last hf_queue_mark_epoch). Returns 0 or -1. */
+int hf_queue_epoch_ok(hf_queue_t *self, bool *ok);
+/* Sets the epoch key after a rebuild. */
+int hf_queue_mark_epoch(hf_queue_t *self);
+/* Deletes every key of this kind for branch (before a rebuild of that branch). */
+int hf_queue_clear(hf_queue_t *self, const char *branch);
+
+#endif

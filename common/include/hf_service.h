@@ -1,0 +1,94 @@
+/* hf_service: the shape every service shares. It loads configuration, connects and migrates
+ * the store, binds one ROUTER for commands and one PUB for events, relays the outbox in
+ * sequence order with a heartbeat carrying the last sequence, consumes other producers'
+ * events exactly once (with gap detection and replay), runs timers, and stops cleanly on
+ * SIGTERM. One thread, one zmq_poll loop whose timeout is the next timer deadline.
+ *
+ * Every command runs in one Postgres transaction: the handler's writes and the events it
+ * emits commit together or not at all; a request with an idempotency key that was already
+ * answered gets the stored reply again with no second effect. */
+#ifndef HF_SERVICE_H
+#define HF_SERVICE_H
+#include "hf_arena.h"
+#include "hf_bus.h"
+#include "hf_config.h"
+#include "hf_store.h"
+#include "hf_wire.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct hf_service_t hf_service_t;
+
+/* A command handler. Runs inside a transaction on hf_service_store(svc); fills rep (memory
+ * from arena) and returns rep's status: HF_OK commits, anything else rolls back. */
+typedef int (*hf_command_fn)(hf_service_t *svc, void *self, const hf_request_t *req,
+                             hf_reply_t *rep, hf_arena_t *arena);
+
+typedef struct {
+    int command;          /* HUIFANG__V1__REQUEST__COMMAND_* */
+    hf_command_fn fn;
+    bool writes;          /* true: idempotency key honoured, reply stored */
+} hf_command_t;
+
+/* An event handler, run inside the transaction that also records the producer's sequence.
+ * Returns 0 (applied), -1 (transient failure: rolled back, retried later) or -2 (the event
+ * cannot be applied: logged to the dead-letter table and skipped). */
+typedef int (*hf_event_fn)(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                           hf_arena_t *arena);
+
+typedef struct {
+    int payload;          /* HUIFANG__V1__ENVELOPE__PAYLOAD_* */
+    hf_event_fn fn;
+} hf_event_handler_t;
+
+/* A timer callback; runs outside any transaction. Returns 0, or -1 after logging. */
+typedef int (*hf_timer_fn)(hf_service_t *svc, void *self);
+
+/* The configuration entries every service has (store, redis, endpoints, clock, log). */
+extern const hf_config_entry_t hf_service_config[];
+
+/* Describes a service before it runs. */
+typedef struct {
+    const char *name;                    /* "intake": schema, producer and topic prefix */
+    const char *summary;                 /* one line for --help */
+    const hf_config_entry_t *config;     /* the service's own settings, or NULL */
+    const hf_migration_t *migrations;
+    const hf_command_t *commands;        /* ends with {0, NULL, false} */
+} hf_service_def_t;
+
+/* Loads configuration from argv/environment, sets up logging and the clock, connects and
+ * migrates the store, binds the sockets. Returns 0 and *out; 1 after --help; -1 after a
+ * clear message on stderr (bad configuration, store unreachable, address in use). */
+int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, int argc,
+                   char **argv);
+/* Closes everything in reverse order; idempotent, sets *self_p to NULL. */
+void hf_service_destroy(hf_service_t **self_p);
+/* Consumes every event of producer ("intake") through handlers (ends with {0, NULL}); events
+ * without a handler only advance the sequence. Call before hf_service_run(). */
+int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event_handler_t *handlers);
+/* Runs fn every interval_ms (real time) while the service runs. */
+int hf_service_every(hf_service_t *svc, int interval_ms, hf_timer_fn fn);
+/* Runs the loop until SIGTERM/SIGINT or hf_service_stop(); returns 0. */
+int hf_service_run(hf_service_t *svc);
+/* Asks the loop to stop after the current message. */
+void hf_service_stop(hf_service_t *svc);
+
+/* Emits env (payload set by the caller) inside the current transaction: branch and
+ * correlation id default to the current request's. Returns 0 or -1. */
+int hf_service_emit(hf_service_t *svc, hf_envelope_t *env);
+/* The service's store (inside a handler: in the handler's transaction). */
+hf_store_t *hf_service_store(hf_service_t *svc);
+/* The service's configuration. */
+const hf_config_t *hf_service_config_of(hf_service_t *svc);
+/* The service's name. */
+const char *hf_service_name(const hf_service_t *svc);
+/* A client for peer service name's command endpoint (owned by the service, created on
+ * first use). */
+hf_client_t *hf_service_peer(hf_service_t *svc, const char *name);
+
+/* Peer endpoints from the environment: HUIFANG_<NAME>_ENDPOINT (commands) and
+ * HUIFANG_<NAME>_EVENTS (events), defaulting to tcp://127.0.0.1:<port_base + offset>. */
+const char *hf_endpoint_commands(const char *service, char *out, int outlen);
+const char *hf_endpoint_events(const char *service, char *out, int outlen);
+
+#endif

@@ -1,0 +1,70 @@
+/* hf_store: the Postgres record store. One connection per service instance, with reconnect,
+ * transactions, parameterised statements only, and numbered migrations applied under an
+ * advisory lock. Every statement runs with search_path set to the service's own schema. */
+#ifndef HF_STORE_H
+#define HF_STORE_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One numbered migration; arrays end with {0, NULL, NULL}. Generated from sql/NNN_*.sql. */
+typedef struct {
+    int version;
+    const char *name;
+    const char *sql;
+} hf_migration_t;
+
+typedef struct hf_store_t hf_store_t;
+
+/* Creates a store for conninfo (a postgresql:// URL or key=value string) and schema; does
+ * not connect yet. Never returns NULL. */
+hf_store_t *hf_store_new(const char *conninfo, const char *schema);
+/* Closes the connection and frees the store; idempotent, sets *self_p to NULL. */
+void hf_store_destroy(hf_store_t **self_p);
+/* Connects (or reconnects), creating the schema if needed and setting search_path.
+ * Returns 0, or -1 with the reason in hf_store_error(). */
+int hf_store_connect(hf_store_t *self);
+/* Keeps trying hf_store_connect() for up to wait_ms; returns 0 or -1. */
+int hf_store_connect_wait(hf_store_t *self, int wait_ms);
+/* True when the last failure was a lost or refused connection (retry later). */
+bool hf_store_unavailable(const hf_store_t *self);
+/* The last error message ("" when none); owned by the store. */
+const char *hf_store_error(const hf_store_t *self);
+/* The SQLSTATE of the last failed statement ("" when none), e.g. "23505". */
+const char *hf_store_sqlstate(const hf_store_t *self);
+/* The connection, for code that needs libpq directly (COPY); owned by the store. */
+PGconn *hf_store_conn(hf_store_t *self);
+
+/* Runs sql with text parameters (NULL entries are SQL NULL). Returns the result (caller
+ * PQclear()s it) when the statement succeeded, or NULL with the error kept on the store.
+ * Outside a transaction a lost connection is re-established and the statement retried once. */
+PGresult *hf_store_exec(hf_store_t *self, const char *sql, int nparams, const char *const *params);
+/* hf_store_exec() with libpq's full parameter form: lengths and formats (1 = binary, for
+ * bytea) may be NULL; result_format 1 asks for binary results. */
+PGresult *hf_store_execv(hf_store_t *self, const char *sql, int n, const char *const *values,
+                         const int *lengths, const int *formats, int result_format);
+/* Like hf_store_exec() for statements whose rows are not needed; returns 0 or -1. */
+int hf_store_run(hf_store_t *self, const char *sql, int nparams, const char *const *params);
+/* Runs sql (possibly several statements, no parameters); returns 0 or -1. */
+int hf_store_script(hf_store_t *self, const char *sql);
+
+/* BEGIN / COMMIT / ROLLBACK. Each returns 0 or -1; rollback never fails on a lost link. */
+int hf_store_begin(hf_store_t *self);
+int hf_store_commit(hf_store_t *self);
+void hf_store_rollback(hf_store_t *self);
+/* True between begin and commit/rollback. */
+bool hf_store_in_tx(const hf_store_t *self);
+
+/* Applies migrations not yet recorded in the schema's migrations table, each in its own
+ * transaction, under an advisory lock so that concurrent instances apply each once. The
+ * framework's own tables (outbox, consumer offsets, idempotency keys) come first. */
+int hf_store_migrate(hf_store_t *self, const hf_migration_t *migrations);
+
+/* Result helpers: the value at (row, col) as text ("" for NULL), as int64, as bool. */
+const char *hf_pg_str(const PGresult *res, int row, int col);
+int64_t hf_pg_int(const PGresult *res, int row, int col);
+bool hf_pg_bool(const PGresult *res, int row, int col);
+/* Formats an int64 as decimal text into buf (24 bytes) and returns buf, for parameters. */
+const char *hf_pg_i64(char *buf, int64_t v);
+
+#endif

@@ -1,0 +1,31 @@
+/* hf_wire: the generated protobuf types, short names for the three wire messages, status
+ * codes and helpers to fill a reply. The status numbers are also the CLI's exit codes. */
+#ifndef HF_WIRE_H
+#define HF_WIRE_H
+#include "hf_arena.h"
+#include "huifang/v1/wire.pb-c.h"
+
+typedef Huifang__V1__Request hf_request_t;
+typedef Huifang__V1__Reply hf_reply_t;
+typedef Huifang__V1__Envelope hf_envelope_t;
+
+#define HF_OK ((int)HUIFANG__V1__STATUS__OK)
+#define HF_INTERNAL ((int)HUIFANG__V1__STATUS__INTERNAL)
+#define HF_BAD_INPUT ((int)HUIFANG__V1__STATUS__BAD_INPUT)
+#define HF_NOT_FOUND ((int)HUIFANG__V1__STATUS__NOT_FOUND)
+#define HF_CONFLICT ((int)HUIFANG__V1__STATUS__CONFLICT)
+#define HF_UNAVAILABLE ((int)HUIFANG__V1__STATUS__UNAVAILABLE)
+
+/* Sets rep's status, the field it concerns (may be NULL) and a printf-formatted message,
+ * allocated from arena. Returns the status, so handlers can `return hf_fail(...)`. */
+int hf_fail(hf_reply_t *rep, hf_arena_t *arena, int status, const char *field, const char *fmt,
+            ...) __attribute__((format(printf, 5, 6)));
+/* The name of a Request's command ("lead_add") or "" when none is set. */
+const char *hf_request_command_name(const hf_request_t *req);
+/* The name of an Envelope's payload ("purchase_recorded") or "" when none is set. */
+const char *hf_envelope_payload_name(const hf_envelope_t *env);
+/* Writes the topic "<producer>.<payload>/<branch>" (or without "/<branch>" when it is empty)
+ * into out. */
+void hf_envelope_topic(const hf_envelope_t *env, char *out, size_t outlen);
+
+#endif

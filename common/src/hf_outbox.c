@@ -1,0 +1,113 @@
+/* hf_outbox: events written in the same transaction as the change they describe. */
+#include "hf_outbox.h"
+#include "hf_clock.h"
+#include <arpa/inet.h>
+#include <endian.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t hf_outbox_append(hf_store_t *store, const char *producer, hf_envelope_t *env)
+{
+    /* The counter row is the sequence: its row lock serialises this producer's writers until
+     * commit, so sequence numbers are gap-free (a rollback returns the number) and commits
+     * land in sequence order. */
+    const char *p1[] = {producer};
+    PGresult *res = hf_store_exec(store,
+                                  "INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($1, 1)"
+                                  " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + 1"
+                                  " RETURNING last_seq",
+                                  1, p1);
+    if (res == NULL)
+        return -1;
+    int64_t seq = hf_pg_int(res, 0, 0);
+    PQclear(res);
+
+    char event_id[96];
+    snprintf(event_id, sizeof event_id, "%s:%lld", producer, (long long)seq);
+    env->producer = (char *)producer;
+    env->seq = (uint64_t)seq;
+    env->event_id = event_id;
+    if (env->occurred_at_ms == 0)
+        env->occurred_at_ms = hf_clock_now_ms();
+    if (env->branch == NULL)
+        env->branch = "";
+    if (env->correlation_id == NULL)
+        env->correlation_id = "";
+
+    size_t len = huifang__v1__envelope__get_packed_size(env);
+    uint8_t *body = malloc(len ? len : 1);
+    if (body == NULL)
+        return -1;
+    huifang__v1__envelope__pack(env, body);
+    char topic[160], seqtxt[24], at[24];
+    hf_envelope_topic(env, topic, sizeof topic);
+    const char *vals[] = {producer, hf_pg_i64(seqtxt, seq), topic, env->branch, (char *)body,
+                          hf_pg_i64(at, env->occurred_at_ms)};
+    int lens[] = {0, 0, 0, 0, (int)len, 0};
+    int fmts[] = {0, 0, 0, 0, 1, 0};
+    res = hf_store_execv(store,
+                         "INSERT INTO outbox (producer, seq, topic, branch, body, created_at_ms)"
+                         " VALUES ($1, $2, $3, $4, $5, $6)",
+                         6, vals, lens, fmts, 0);
+    free(body);
+    /* the id pointed at a local buffer: do not leave it dangling in the caller's envelope */
+    env->event_id = NULL;
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return seq;
+}
+
+int64_t hf_outbox_last_seq(hf_store_t *store, const char *producer)
+{
+    const char *p[] = {producer};
+    PGresult *res = hf_store_exec(store, "SELECT last_seq FROM outbox_seq WHERE producer = $1", 1, p);
+    if (res == NULL)
+        return -1;
+    int64_t seq = PQntuples(res) ? hf_pg_int(res, 0, 0) : 0;
+    PQclear(res);
+    return seq;
+}
+
+int hf_outbox_read(hf_store_t *store, const char *producer, uint64_t after_seq, int max,
+                   hf_outbox_row_t *rows, int *n)
+{
+    *n = 0;
+    char after[24], lim[24];
+    const char *p[] = {producer, hf_pg_i64(after, (int64_t)after_seq), hf_pg_i64(lim, max)};
+    /* binary results: the body comes back as raw bytes, the seq as a big-endian int8 */
+    PGresult *res = hf_store_execv(store,
+                                   "SELECT seq, topic, body FROM outbox WHERE producer = $1"
+                                   " AND seq > $2 ORDER BY seq LIMIT $3",
+                                   3, p, NULL, NULL, 1);
+    if (res == NULL)
+        return -1;
+    int count = PQntuples(res);
+    for (int i = 0; i < count; i++) {
+        uint64_t be;
+        memcpy(&be, PQgetvalue(res, i, 0), sizeof be);
+        rows[i].seq = be64toh(be);
+        snprintf(rows[i].topic, sizeof rows[i].topic, "%.*s", PQgetlength(res, i, 1),
+                 PQgetvalue(res, i, 1));
+        rows[i].len = (size_t)PQgetlength(res, i, 2);
+        rows[i].body = malloc(rows[i].len ? rows[i].len : 1);
+        if (rows[i].body == NULL) {
+            hf_outbox_rows_free(rows, i);
+            PQclear(res);
+            return -1;
+        }
+        memcpy(rows[i].body, PQgetvalue(res, i, 2), rows[i].len);
+    }
+    PQclear(res);
+    *n = count;
+    return 0;
+}
+
+void hf_outbox_rows_free(hf_outbox_row_t *rows, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(rows[i].body);
+        rows[i].body = NULL;
+    }
+}

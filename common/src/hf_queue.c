@@ -1,0 +1,933 @@
+/* hf_queue: Redis due-queues for one kind of work ("task", "sla", ...).
+ *
+ * Per branch and kind there are three keys, all carrying the branch as a hash tag so that
+ * a Lua script may touch them together on a Redis Cluster:
+ *
+ *   hf:{BRANCH}:KIND:due     sorted set, id -> due time (UTC ms)
+ *   hf:{BRANCH}:KIND:leases  sorted set, id -> lease expiry (UTC ms)
+ *   hf:{BRANCH}:KIND:dueat   hash, id -> due time (UTC ms) of an id while it is leased
+ *
+ * and two keys per kind that no branch owns:
+ *
+ *   hf:KIND:branches         set of the branches that have ever been put into
+ *   hf:KIND:epoch            present while Redis still holds what the last rebuild wrote
+ *
+ * An id lives in exactly one of "due" and "leases". Claiming moves it from the first to the
+ * second and remembers its due time in "dueat", so that a lease that expires puts the id
+ * back at its original due time: an overdue call keeps its place ahead of newer ones
+ * instead of going to the back of the line every time a scheduler instance dies holding it.
+ *
+ * Every change that touches more than one key is a Lua script, loaded once per connection
+ * with SCRIPT LOAD and called with EVALSHA; a NOSCRIPT answer (Redis restarted or its
+ * script cache flushed) reloads the scripts and retries once. Scripts take every time as
+ * an argument and never call TIME, so they are deterministic and replicate safely, and
+ * tests can drive them with a manual clock.
+ *
+ * Every operation first reconnects if there is no usable connection, and retries once
+ * after an I/O error (a dropped link, a restarted Redis, a 2 s timeout). Retrying is safe
+ * because every operation is idempotent except claim, and a claim whose answer was lost
+ * only leaves ids leased until the lease expires and reap returns them. A process that uses
+ * this module should ignore SIGPIPE: hiredis writes with write(2), and a peer that vanishes
+ * between two writes would otherwise kill the process. */
+#include "hf_queue.h"
+#include "hf_clock.h"
+#include "hf_log.h"
+#include <assert.h>
+#include <errno.h>
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+/* ---------------------------------------------------------------------------------------
+ * Limits and scripts */
+
+/* Both the connect timeout and the per-command timeout. Long enough for a busy Redis,
+ * short enough that a scheduler tick fails cleanly instead of hanging. */
+#define QUEUE_TIMEOUT_MS 2000
+/* A branch or kind longer than this is a caller's mistake; it also bounds key lengths. */
+#define QUEUE_NAME_MAX 64
+#define QUEUE_KEY_MAX (QUEUE_NAME_MAX * 2 + 32)
+/* Ids per EVALSHA in put_many, and expired leases per EVALSHA in reap: a script blocks
+ * Redis while it runs, so large batches are cut into slices that each run briefly. */
+#define QUEUE_PUT_SLICE 500
+#define QUEUE_REAP_SLICE 1000
+/* Room for an int64 in decimal with its sign and terminator. */
+#define QUEUE_NUM_MAX 24
+
+typedef enum {
+    SCRIPT_PUT,
+    SCRIPT_CLAIM,
+    SCRIPT_REAP,
+    SCRIPT_ACK,
+    SCRIPT_REMOVE,
+    SCRIPT_COUNT,
+    NO_SCRIPT = -1
+} queue_script_t;
+
+/* KEYS: due, leases, dueat. ARGV: id, due_ms pairs. Puts each id in the due set and takes
+ * it out of the leases, so a put also answers "try again at due_ms" for a claimed id. */
+static const char s_put_lua[] = "for i = 1, #ARGV, 2 do\n"
+                                "  redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i])\n"
+                                "  redis.call('ZREM', KEYS[2], ARGV[i])\n"
+                                "  redis.call('HDEL', KEYS[3], ARGV[i])\n"
+                                "end\n"
+                                "return #ARGV / 2\n";
+
+/* KEYS: due, leases, dueat. ARGV: now_ms, lease expiry ms, max. Moves up to max ids due at
+ * or before now into the leases, oldest due first, and answers id, due pairs. The expiry
+ * is computed by the caller: Lua numbers print with 14 significant digits when handed back
+ * to Redis, which is too few to trust with millisecond timestamps. */
+static const char s_claim_lua[] =
+    "local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES',\n"
+    "                         'LIMIT', 0, ARGV[3])\n"
+    "for i = 1, #items, 2 do\n"
+    "  redis.call('ZREM', KEYS[1], items[i])\n"
+    "  redis.call('ZADD', KEYS[2], ARGV[2], items[i])\n"
+    "  redis.call('HSET', KEYS[3], items[i], items[i + 1])\n"
+    "end\n"
+    "return items\n";
+
+/* KEYS: due, leases, dueat. ARGV: now_ms, max. Returns up to max leases that expired at or
+ * before now to the due set at the due time remembered when they were claimed; an id whose
+ * due time was lost (it cannot be, short of someone editing the keys by hand) is due now. */
+static const char s_reap_lua[] =
+    "local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])\n"
+    "for _, id in ipairs(ids) do\n"
+    "  local due = redis.call('HGET', KEYS[3], id)\n"
+    "  if not due then due = ARGV[1] end\n"
+    "  redis.call('ZADD', KEYS[1], due, id)\n"
+    "  redis.call('ZREM', KEYS[2], id)\n"
+    "  redis.call('HDEL', KEYS[3], id)\n"
+    "end\n"
+    "return #ids\n";
+
+/* KEYS: leases, dueat. ARGV: id. Drops a lease once its outcome is recorded. */
+static const char s_ack_lua[] = "redis.call('ZREM', KEYS[1], ARGV[1])\n"
+                                "redis.call('HDEL', KEYS[2], ARGV[1])\n"
+                                "return 1\n";
+
+/* KEYS: due, leases, dueat. ARGV: id. Forgets an id entirely (cancelled). */
+static const char s_remove_lua[] = "redis.call('ZREM', KEYS[1], ARGV[1])\n"
+                                   "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+                                   "redis.call('HDEL', KEYS[3], ARGV[1])\n"
+                                   "return 1\n";
+
+/* In the order of queue_script_t; the name is for error messages. */
+static const struct {
+    const char *name;
+    const char *lua;
+} s_scripts[SCRIPT_COUNT] = {
+    {"put", s_put_lua},       /* hf_queue_put, hf_queue_put_many */
+    {"claim", s_claim_lua},   /* hf_queue_claim */
+    {"reap", s_reap_lua},     /* hf_queue_reap */
+    {"ack", s_ack_lua},       /* hf_queue_ack */
+    {"remove", s_remove_lua}, /* hf_queue_remove */
+};
+
+/* ---------------------------------------------------------------------------------------
+ * The object */
+
+struct hf_queue_t {
+    char *kind;
+    char host[256];
+    int port;
+    int db;
+    /* Why this queue can never work (a bad url or kind), or NULL. Set once by new. */
+    const char *invalid;
+    redisContext *ctx;
+    /* SHA1 of each script, as SCRIPT LOAD answered on the current connection. */
+    char sha[SCRIPT_COUNT][41];
+    char error[512];
+};
+
+/* One command of a round trip. A plain command when script is NO_SCRIPT; otherwise
+ * argv[0] and argv[1] are left free and filled with "EVALSHA" and the script's SHA1 when
+ * the command is sent, because the scripts are first loaded inside the round trip (the
+ * connection is made lazily) and are loaded again after a NOSCRIPT answer. */
+typedef struct {
+    int script;
+    int argc;
+    const char **argv;
+} queue_command_t;
+
+static void s_set_error(hf_queue_t *self, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void s_set_error(hf_queue_t *self, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(self->error, sizeof self->error, fmt, ap);
+    va_end(ap);
+}
+
+/* Accepts "redis://host[:port][/db]", host possibly an IPv6 address in brackets. Returns
+ * 0, or -1 with self->invalid set. Credentials are refused rather than ignored, so that a
+ * password in the url fails loudly instead of failing later as NOAUTH. */
+static int s_parse_url(hf_queue_t *self, const char *url)
+{
+    static const char prefix[] = "redis://";
+    self->invalid = "invalid redis url: want redis://host:port[/db]";
+    if (url == NULL || strncmp(url, prefix, sizeof prefix - 1) != 0)
+        return -1;
+    const char *p = url + sizeof prefix - 1;
+    if (strchr(p, '@')) {
+        self->invalid = "invalid redis url: credentials are not supported";
+        return -1;
+    }
+    const char *host = p;
+    size_t hostlen;
+    if (*p == '[') {
+        const char *close = strchr(p, ']');
+        if (close == NULL)
+            return -1;
+        host = p + 1;
+        hostlen = (size_t)(close - host);
+        p = close + 1;
+    } else {
+        hostlen = strcspn(p, ":/");
+        p += hostlen;
+    }
+    if (hostlen == 0 || hostlen >= sizeof self->host)
+        return -1;
+    memcpy(self->host, host, hostlen);
+    self->host[hostlen] = '\0';
+
+    self->port = 6379;
+    if (*p == ':') {
+        char *end;
+        errno = 0;
+        long port = strtol(p + 1, &end, 10);
+        if (end == p + 1 || errno || port < 1 || port > 65535)
+            return -1;
+        self->port = (int)port;
+        p = end;
+    }
+    self->db = 0;
+    if (*p == '/' && p[1] != '\0') {
+        char *end;
+        errno = 0;
+        long db = strtol(p + 1, &end, 10);
+        if (end == p + 1 || errno || db < 0 || db > 1000000)
+            return -1;
+        self->db = (int)db;
+        p = end;
+    } else if (*p == '/') {
+        p++;
+    }
+    if (*p != '\0')
+        return -1;
+    self->invalid = NULL;
+    return 0;
+}
+
+/* A branch or kind becomes part of key names: it must be short, and free of braces (which
+ * would move the hash tag) and of spaces and control characters (which make keys and the
+ * client name unreadable in redis-cli). */
+static bool s_name_ok(const char *name)
+{
+    if (name == NULL || *name == '\0' || strlen(name) > QUEUE_NAME_MAX)
+        return false;
+    for (const char *c = name; *c; c++)
+        if (*c == '{' || *c == '}' || (unsigned char)*c <= ' ' || *c == 0x7f)
+            return false;
+    return true;
+}
+
+static int s_check_branch(hf_queue_t *self, const char *branch)
+{
+    if (s_name_ok(branch))
+        return 0;
+    s_set_error(self,
+                "invalid branch \"%.*s\": want 1 to %d characters without braces or "
+                "spaces",
+                QUEUE_NAME_MAX, branch ? branch : "", QUEUE_NAME_MAX);
+    return -1;
+}
+
+hf_queue_t *hf_queue_new(const char *url, const char *kind)
+{
+    hf_queue_t *self = calloc(1, sizeof *self);
+    /* The contract promises a queue; without memory for a few hundred bytes at start-up
+     * there is nothing sensible left to do. */
+    if (self == NULL)
+        abort();
+    self->kind = strdup(s_name_ok(kind) ? kind : "invalid");
+    if (self->kind == NULL)
+        abort();
+    if (s_parse_url(self, url) == 0 && !s_name_ok(kind))
+        self->invalid = "invalid queue kind: want 1 to 64 characters without braces or spaces";
+    /* Kept as the error at once, so that a caller checking right after new sees why. */
+    if (self->invalid)
+        s_set_error(self, "%s", self->invalid);
+    return self;
+}
+
+static void s_disconnect(hf_queue_t *self)
+{
+    if (self->ctx) {
+        redisFree(self->ctx);
+        self->ctx = NULL;
+    }
+}
+
+void hf_queue_destroy(hf_queue_t **self_p)
+{
+    if (self_p == NULL || *self_p == NULL)
+        return;
+    hf_queue_t *self = *self_p;
+    s_disconnect(self);
+    free(self->kind);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *hf_queue_error(const hf_queue_t *self)
+{
+    return self->error;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Connection */
+
+static void s_free_replies(redisReply **replies, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (replies[i])
+            freeReplyObject(replies[i]);
+        replies[i] = NULL;
+    }
+}
+
+/* Reads n replies from the connection into replies[]. Returns 0, or -1 when the link
+ * failed, having freed the replies read so far. */
+static int s_read_replies(hf_queue_t *self, redisReply **replies, int n)
+{
+    for (int i = 0; i < n; i++) {
+        void *reply = NULL;
+        if (redisGetReply(self->ctx, &reply) != REDIS_OK || reply == NULL) {
+            /* errno tells a timeout from other I/O errors; keep it past free() */
+            int saved_errno = errno;
+            s_free_replies(replies, i);
+            errno = saved_errno;
+            return -1;
+        }
+        replies[i] = reply;
+    }
+    return 0;
+}
+
+/* Loads every script, in one round trip, and keeps their SHA1s. The SHA1 of a script never
+ * changes, but asking Redis for it keeps SHA1 code out of this module. */
+static int s_load_scripts(hf_queue_t *self)
+{
+    redisReply *replies[SCRIPT_COUNT] = {NULL};
+    int rc = -1;
+    for (int i = 0; i < SCRIPT_COUNT; i++) {
+        if (redisAppendCommand(self->ctx, "SCRIPT LOAD %s", s_scripts[i].lua) != REDIS_OK) {
+            s_set_error(self, "could not load redis scripts: out of memory");
+            goto cleanup;
+        }
+    }
+    if (s_read_replies(self, replies, SCRIPT_COUNT) != 0) {
+        s_set_error(self, "could not load redis scripts at %s:%d: %s", self->host, self->port,
+                    self->ctx->errstr);
+        goto cleanup;
+    }
+    for (int i = 0; i < SCRIPT_COUNT; i++) {
+        if (replies[i]->type == REDIS_REPLY_ERROR) {
+            s_set_error(self, "could not load redis script %s: %s", s_scripts[i].name,
+                        replies[i]->str);
+            goto cleanup;
+        }
+        if (replies[i]->type != REDIS_REPLY_STRING || replies[i]->len != 40) {
+            s_set_error(self, "could not load redis script %s: unexpected answer",
+                        s_scripts[i].name);
+            goto cleanup;
+        }
+        memcpy(self->sha[i], replies[i]->str, 40);
+        self->sha[i][40] = '\0';
+    }
+    rc = 0;
+cleanup:
+    s_free_replies(replies, SCRIPT_COUNT);
+    /* A half-read pipeline leaves answers on the link that the next command would take
+     * for its own, so a failed load costs the connection. */
+    if (rc != 0)
+        s_disconnect(self);
+    return rc;
+}
+
+int hf_queue_connect(hf_queue_t *self)
+{
+    redisReply *replies[2] = {NULL, NULL};
+    int nreplies = 0;
+    int rc = -1;
+    s_disconnect(self);
+    if (self->invalid) {
+        s_set_error(self, "%s", self->invalid);
+        return -1;
+    }
+    struct timeval tv = {QUEUE_TIMEOUT_MS / 1000, (QUEUE_TIMEOUT_MS % 1000) * 1000};
+    self->ctx = redisConnectWithTimeout(self->host, self->port, tv);
+    if (self->ctx == NULL) {
+        s_set_error(self, "could not connect to redis at %s:%d: out of memory", self->host,
+                    self->port);
+        goto cleanup;
+    }
+    if (self->ctx->err) {
+        s_set_error(self, "could not connect to redis at %s:%d: %s", self->host, self->port,
+                    self->ctx->errstr);
+        goto cleanup;
+    }
+    if (redisSetTimeout(self->ctx, tv) != REDIS_OK) {
+        s_set_error(self, "could not set redis timeout: %s", self->ctx->errstr);
+        goto cleanup;
+    }
+    /* The client name shows who holds a connection in CLIENT LIST, and lets a test kill
+     * exactly this connection. Selecting the database rides in the same round trip. */
+    char name[QUEUE_NAME_MAX + 32];
+    snprintf(name, sizeof name, "huifang-queue-%s", self->kind);
+    if (redisAppendCommand(self->ctx, "CLIENT SETNAME %s", name) != REDIS_OK)
+        goto oom;
+    nreplies = 1;
+    if (self->db != 0) {
+        if (redisAppendCommand(self->ctx, "SELECT %d", self->db) != REDIS_OK)
+            goto oom;
+        nreplies = 2;
+    }
+    if (s_read_replies(self, replies, nreplies) != 0) {
+        s_set_error(self, "could not set up redis connection to %s:%d: %s", self->host, self->port,
+                    self->ctx->errstr);
+        goto cleanup;
+    }
+    /* A Redis whose ACL forbids CLIENT SETNAME still serves the queue well, so only the
+     * SELECT answer decides. */
+    if (nreplies == 2 && replies[1]->type == REDIS_REPLY_ERROR) {
+        s_set_error(self, "could not select redis database %d: %s", self->db, replies[1]->str);
+        goto cleanup;
+    }
+    if (s_load_scripts(self) != 0)
+        goto cleanup;
+    self->error[0] = '\0';
+    rc = 0;
+    goto cleanup;
+oom:
+    s_set_error(self, "could not set up redis connection: out of memory");
+cleanup:
+    s_free_replies(replies, nreplies);
+    if (rc != 0)
+        s_disconnect(self);
+    return rc;
+}
+
+/* True when the connection can carry a command. Peeking at the socket notices a link that
+ * Redis already closed (restart, CLIENT KILL, idle timeout) before a command is written to
+ * it, which spares a failed round trip; the retry in s_run() covers the links that die
+ * while a command is in flight. Between round trips nothing is owed to us, so any byte
+ * waiting on the socket means the stream is out of step and the link is useless too. */
+static bool s_link_usable(hf_queue_t *self)
+{
+    if (self->ctx == NULL || self->ctx->err)
+        return false;
+    char byte;
+    ssize_t got = recv(self->ctx->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+}
+
+/* Sends ncmds commands in one round trip and reads every answer. Reconnects first when
+ * the link is unusable, reconnects and retries once after an I/O error, and reloads the
+ * scripts and retries once after NOSCRIPT. Returns 0 with every reply in replies[] (the
+ * caller frees them), or -1 with the error kept and nothing to free. An error answer to
+ * any command fails the whole call, after all answers were read so the link stays in step. */
+static int s_run(hf_queue_t *self, queue_command_t *cmds, int ncmds, redisReply **replies)
+{
+    bool io_retried = false;
+    bool scripts_reloaded = false;
+    for (int i = 0; i < ncmds; i++)
+        replies[i] = NULL;
+    for (;;) {
+        if (!s_link_usable(self)) {
+            if (self->ctx)
+                hf_warn("queue_reconnect", "kind=%s reason=\"connection closed or out of step\"",
+                        self->kind);
+            if (hf_queue_connect(self) != 0)
+                return -1;
+        }
+        for (int i = 0; i < ncmds; i++) {
+            if (cmds[i].script != NO_SCRIPT) {
+                cmds[i].argv[0] = "EVALSHA";
+                cmds[i].argv[1] = self->sha[cmds[i].script];
+            }
+            if (redisAppendCommandArgv(self->ctx, cmds[i].argc, cmds[i].argv, NULL) != REDIS_OK) {
+                s_set_error(self, "could not send redis command: out of memory");
+                s_disconnect(self);
+                return -1;
+            }
+        }
+        if (s_read_replies(self, replies, ncmds) != 0) {
+            int err = self->ctx->err;
+            if (err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
+                s_set_error(self, "redis at %s:%d did not answer within %d ms", self->host,
+                            self->port, QUEUE_TIMEOUT_MS);
+            else
+                s_set_error(self, "lost connection to redis at %s:%d: %s", self->host, self->port,
+                            self->ctx->errstr);
+            s_disconnect(self);
+            if (!io_retried && (err == REDIS_ERR_IO || err == REDIS_ERR_EOF)) {
+                io_retried = true;
+                hf_warn("queue_reconnect", "kind=%s reason=\"%s\"", self->kind, self->error);
+                continue;
+            }
+            return -1;
+        }
+
+        const redisReply *failed = NULL;
+        bool noscript = false;
+        for (int i = 0; i < ncmds; i++) {
+            if (replies[i]->type != REDIS_REPLY_ERROR)
+                continue;
+            if (strncmp(replies[i]->str, "NOSCRIPT", 8) == 0)
+                noscript = true;
+            else if (failed == NULL)
+                failed = replies[i];
+        }
+        if (noscript && !scripts_reloaded) {
+            /* Redis lost its script cache. Everything we send is idempotent or, for claim,
+             * did not run at all (NOSCRIPT means the script was never executed), so the
+             * whole round trip is simply sent again. */
+            scripts_reloaded = true;
+            s_free_replies(replies, ncmds);
+            hf_warn("queue_scripts_reloaded", "kind=%s", self->kind);
+            if (s_load_scripts(self) != 0)
+                return -1;
+            continue;
+        }
+        if (failed || noscript) {
+            s_set_error(self, "redis command failed: %s",
+                        failed ? failed->str : "scripts missing after reload");
+            s_free_replies(replies, ncmds);
+            return -1;
+        }
+        self->error[0] = '\0';
+        return 0;
+    }
+}
+
+/* Runs one command and returns its reply (caller frees), or NULL with the error kept. */
+static redisReply *s_run_one(hf_queue_t *self, queue_command_t *cmd)
+{
+    redisReply *reply = NULL;
+    if (s_run(self, cmd, 1, &reply) != 0)
+        return NULL;
+    return reply;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Keys and values. Every key name of the system is built here and nowhere else. */
+
+static void s_branch_key(const hf_queue_t *self, const char *branch, const char *what, char *key,
+                         size_t size)
+{
+    snprintf(key, size, "hf:{%s}:%s:%s", branch, self->kind, what);
+}
+
+static void s_kind_key(const hf_queue_t *self, const char *what, char *key, size_t size)
+{
+    snprintf(key, size, "hf:%s:%s", self->kind, what);
+}
+
+/* The three keys of a branch, in the order the scripts take them. */
+typedef struct {
+    char due[QUEUE_KEY_MAX];
+    char leases[QUEUE_KEY_MAX];
+    char dueat[QUEUE_KEY_MAX];
+} queue_keys_t;
+
+static void s_branch_keys(const hf_queue_t *self, const char *branch, queue_keys_t *keys)
+{
+    s_branch_key(self, branch, "due", keys->due, sizeof keys->due);
+    s_branch_key(self, branch, "leases", keys->leases, sizeof keys->leases);
+    s_branch_key(self, branch, "dueat", keys->dueat, sizeof keys->dueat);
+}
+
+static void s_format_int64(int64_t value, char *buf)
+{
+    snprintf(buf, QUEUE_NUM_MAX, "%" PRId64, value);
+}
+
+/* Reads an id or a score. Redis prints scores with %.17g, which gives plain digits for
+ * every whole number below 1e17, but a score that someone wrote by hand may still come
+ * back as "1.5e+12"; both forms are read, and anything that is not a whole number fails. */
+static int s_parse_int64(const char *text, int64_t *value)
+{
+    char *end;
+    errno = 0;
+    long long whole = strtoll(text, &end, 10);
+    if (end != text && *end == '\0' && errno == 0) {
+        *value = whole;
+        return 0;
+    }
+    errno = 0;
+    double real = strtod(text, &end);
+    if (end == text || *end != '\0' || errno || !isfinite(real) || real != floor(real) ||
+        fabs(real) > 9.0e18)
+        return -1;
+    *value = (int64_t)real;
+    return 0;
+}
+
+static int s_reply_integer(hf_queue_t *self, const redisReply *reply, int64_t *value)
+{
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        s_set_error(self, "redis answered with an unexpected reply type %d", reply->type);
+        return -1;
+    }
+    *value = reply->integer;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Operations */
+
+int hf_queue_put(hf_queue_t *self, const char *branch, int64_t id, int64_t due_ms)
+{
+    return hf_queue_put_many(self, branch, &id, &due_ms, 1);
+}
+
+int hf_queue_put_many(hf_queue_t *self, const char *branch, const int64_t *ids,
+                      const int64_t *due_ms, int n)
+{
+    assert(n <= 0 || (ids && due_ms));
+    if (s_check_branch(self, branch) != 0)
+        return -1;
+    if (n <= 0)
+        return 0;
+
+    int nslices = (n + QUEUE_PUT_SLICE - 1) / QUEUE_PUT_SLICE;
+    int ncmds = nslices + 1;
+    queue_command_t *cmds = calloc((size_t)ncmds, sizeof *cmds);
+    redisReply **replies = calloc((size_t)ncmds, sizeof *replies);
+    /* per slice: EVALSHA, sha, numkeys, three keys, then the pairs */
+    const char **argv = calloc((size_t)nslices * 6 + (size_t)n * 2 + 3, sizeof *argv);
+    char(*numbers)[QUEUE_NUM_MAX] = calloc((size_t)n * 2, sizeof *numbers);
+    int rc = -1;
+    if (cmds == NULL || replies == NULL || argv == NULL || numbers == NULL) {
+        s_set_error(self, "could not put %d ids: out of memory", n);
+        goto cleanup;
+    }
+
+    queue_keys_t keys;
+    char branches_key[QUEUE_KEY_MAX];
+    s_branch_keys(self, branch, &keys);
+    s_kind_key(self, "branches", branches_key, sizeof branches_key);
+
+    /* The branch is recorded in its set first and outside the script: on a Redis Cluster
+     * the set lives in another slot than the branch's keys, so one script cannot touch
+     * both. Recording it first means a branch that holds ids is always listed; a branch
+     * listed but empty is harmless. */
+    const char **arg = argv;
+    cmds[0] = (queue_command_t){NO_SCRIPT, 3, arg};
+    *arg++ = "SADD";
+    *arg++ = branches_key;
+    *arg++ = branch;
+    for (int s = 0; s < nslices; s++) {
+        int first = s * QUEUE_PUT_SLICE;
+        int count = n - first < QUEUE_PUT_SLICE ? n - first : QUEUE_PUT_SLICE;
+        cmds[s + 1] = (queue_command_t){SCRIPT_PUT, 6 + count * 2, arg};
+        arg += 2; /* EVALSHA and the sha, filled by s_run() */
+        *arg++ = "3";
+        *arg++ = keys.due;
+        *arg++ = keys.leases;
+        *arg++ = keys.dueat;
+        for (int i = first; i < first + count; i++) {
+            s_format_int64(ids[i], numbers[i * 2]);
+            s_format_int64(due_ms[i], numbers[i * 2 + 1]);
+            *arg++ = numbers[i * 2];
+            *arg++ = numbers[i * 2 + 1];
+        }
+    }
+    if (s_run(self, cmds, ncmds, replies) != 0)
+        goto cleanup;
+    s_free_replies(replies, ncmds);
+    rc = 0;
+cleanup:
+    free(cmds);
+    free(replies);
+    free(argv);
+    free(numbers);
+    return rc;
+}
+
+int hf_queue_claim(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t lease_ms, int max,
+                   int64_t *ids, int64_t *due_ms, int *n)
+{
+    assert(n && (max <= 0 || ids));
+    redisReply *reply = NULL;
+    int rc = -1;
+    *n = 0;
+    if (s_check_branch(self, branch) != 0)
+        return -1;
+    if (max <= 0)
+        return 0;
+
+    queue_keys_t keys;
+    char now[QUEUE_NUM_MAX], expiry[QUEUE_NUM_MAX], limit[QUEUE_NUM_MAX];
+    s_branch_keys(self, branch, &keys);
+    s_format_int64(now_ms, now);
+    s_format_int64(now_ms + lease_ms, expiry);
+    s_format_int64(max, limit);
+    const char *argv[] = {NULL, NULL, "3", keys.due, keys.leases, keys.dueat, now, expiry, limit};
+    queue_command_t cmd = {SCRIPT_CLAIM, 9, argv};
+    reply = s_run_one(self, &cmd);
+    if (reply == NULL)
+        goto cleanup;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0 ||
+        reply->elements / 2 > (size_t)max) {
+        s_set_error(self, "claim answered with an unexpected reply");
+        goto cleanup;
+    }
+    /* The ids are claimed by now whatever happens below; one we could not read stays
+     * leased until reap returns it, which is the same fate as a claim whose answer was
+     * lost on the wire. */
+    for (size_t i = 0; i < reply->elements; i += 2) {
+        const redisReply *id = reply->element[i];
+        const redisReply *due = reply->element[i + 1];
+        int64_t id_value, due_value;
+        if (id->type != REDIS_REPLY_STRING || due->type != REDIS_REPLY_STRING ||
+            s_parse_int64(id->str, &id_value) != 0 || s_parse_int64(due->str, &due_value) != 0) {
+            s_set_error(self, "claim answered with an unreadable id or due time");
+            goto cleanup;
+        }
+        ids[*n] = id_value;
+        if (due_ms)
+            due_ms[*n] = due_value;
+        (*n)++;
+    }
+    rc = 0;
+cleanup:
+    if (reply)
+        freeReplyObject(reply);
+    return rc;
+}
+
+/* Runs the ack or remove script for one id. */
+static int s_drop(hf_queue_t *self, const char *branch, int64_t id, bool everywhere)
+{
+    if (s_check_branch(self, branch) != 0)
+        return -1;
+    queue_keys_t keys;
+    char member[QUEUE_NUM_MAX];
+    s_branch_keys(self, branch, &keys);
+    s_format_int64(id, member);
+    const char *remove_argv[] = {NULL, NULL, "3", keys.due, keys.leases, keys.dueat, member};
+    const char *ack_argv[] = {NULL, NULL, "2", keys.leases, keys.dueat, member};
+    queue_command_t cmd = everywhere ? (queue_command_t){SCRIPT_REMOVE, 7, remove_argv}
+                                     : (queue_command_t){SCRIPT_ACK, 6, ack_argv};
+    redisReply *reply = s_run_one(self, &cmd);
+    if (reply == NULL)
+        return -1;
+    freeReplyObject(reply);
+    return 0;
+}
+
+int hf_queue_ack(hf_queue_t *self, const char *branch, int64_t id)
+{
+    return s_drop(self, branch, id, false);
+}
+
+int hf_queue_remove(hf_queue_t *self, const char *branch, int64_t id)
+{
+    return s_drop(self, branch, id, true);
+}
+
+int hf_queue_reap(hf_queue_t *self, const char *branch, int64_t now_ms, int *n)
+{
+    assert(n);
+    *n = 0;
+    if (s_check_branch(self, branch) != 0)
+        return -1;
+    queue_keys_t keys;
+    char now[QUEUE_NUM_MAX], limit[QUEUE_NUM_MAX];
+    s_branch_keys(self, branch, &keys);
+    s_format_int64(now_ms, now);
+    s_format_int64(QUEUE_REAP_SLICE, limit);
+    const char *argv[] = {NULL, NULL, "3", keys.due, keys.leases, keys.dueat, now, limit};
+    queue_command_t cmd = {SCRIPT_REAP, 8, argv};
+
+    /* Slice by slice, so that thousands of leases expired during an outage do not block
+     * Redis in one long script. A full slice means there may be more; reaped ids go to the
+     * due set, never back to the leases, so the loop ends. */
+    for (;;) {
+        redisReply *reply = s_run_one(self, &cmd);
+        if (reply == NULL)
+            return -1;
+        int64_t count;
+        int rc = s_reply_integer(self, reply, &count);
+        freeReplyObject(reply);
+        if (rc != 0)
+            return -1;
+        *n += (int)count;
+        if (count < QUEUE_REAP_SLICE)
+            return 0;
+    }
+}
+
+int hf_queue_stats(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t overdue_ms,
+                   int64_t *due, int64_t *leased, int64_t *overdue, int64_t *queued)
+{
+    if (s_check_branch(self, branch) != 0)
+        return -1;
+    queue_keys_t keys;
+    char now[QUEUE_NUM_MAX], late[QUEUE_NUM_MAX + 1];
+    s_branch_keys(self, branch, &keys);
+    s_format_int64(now_ms, now);
+    /* "(" makes the bound exclusive: overdue means due strictly more than overdue_ms ago. */
+    late[0] = '(';
+    s_format_int64(now_ms - overdue_ms, late + 1);
+
+    const char *due_argv[] = {"ZCOUNT", keys.due, "-inf", now};
+    const char *leased_argv[] = {"ZCARD", keys.leases};
+    const char *overdue_argv[] = {"ZCOUNT", keys.due, "-inf", late};
+    const char *queued_argv[] = {"ZCARD", keys.due};
+    queue_command_t cmds[4] = {
+        {NO_SCRIPT, 4, due_argv},
+        {NO_SCRIPT, 2, leased_argv},
+        {NO_SCRIPT, 4, overdue_argv},
+        {NO_SCRIPT, 2, queued_argv},
+    };
+    redisReply *replies[4] = {NULL};
+    int64_t values[4];
+    int rc = -1;
+    if (s_run(self, cmds, 4, replies) != 0)
+        return -1;
+    for (int i = 0; i < 4; i++)
+        if (s_reply_integer(self, replies[i], &values[i]) != 0)
+            goto cleanup;
+    if (due)
+        *due = values[0];
+    if (leased)
+        *leased = values[1];
+    if (overdue)
+        *overdue = values[2];
+    if (queued)
+        *queued = values[3];
+    rc = 0;
+cleanup:
+    s_free_replies(replies, 4);
+    return rc;
+}
+
+static int s_compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int hf_queue_branches(hf_queue_t *self, char ***branches)
+{
+    assert(branches);
+    *branches = NULL;
+    char key[QUEUE_KEY_MAX];
+    s_kind_key(self, "branches", key, sizeof key);
+    const char *argv[] = {"SMEMBERS", key};
+    queue_command_t cmd = {NO_SCRIPT, 2, argv};
+    char **list = NULL;
+    int count = 0;
+    int rc = -1;
+    redisReply *reply = s_run_one(self, &cmd);
+    if (reply == NULL)
+        goto cleanup;
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        s_set_error(self, "redis answered SMEMBERS with an unexpected reply type %d", reply->type);
+        goto cleanup;
+    }
+    /* One more slot than needed, so that the array is never NULL and ends with NULL for
+     * callers who prefer to walk it. */
+    list = calloc(reply->elements + 1, sizeof *list);
+    if (list == NULL)
+        goto oom;
+    for (size_t i = 0; i < reply->elements; i++) {
+        const redisReply *member = reply->element[i];
+        if (member->type != REDIS_REPLY_STRING)
+            continue;
+        list[count] = strdup(member->str);
+        if (list[count] == NULL)
+            goto oom;
+        count++;
+    }
+    /* Sorted, so that callers walk the branches in the same order every time. */
+    qsort(list, (size_t)count, sizeof *list, s_compare_strings);
+    *branches = list;
+    list = NULL;
+    rc = count;
+    goto cleanup;
+oom:
+    s_set_error(self, "could not list branches: out of memory");
+cleanup:
+    if (list) {
+        for (int i = 0; i < count; i++)
+            free(list[i]);
+        free(list);
+    }
+    if (reply)
+        freeReplyObject(reply);
+    return rc;
+}
+
+int hf_queue_epoch_ok(hf_queue_t *self, bool *ok)
+{
+    assert(ok);
+    *ok = false;
+    char key[QUEUE_KEY_MAX];
+    s_kind_key(self, "epoch", key, sizeof key);
+    const char *argv[] = {"EXISTS", key};
+    queue_command_t cmd = {NO_SCRIPT, 2, argv};
+    redisReply *reply = s_run_one(self, &cmd);
+    if (reply == NULL)
+        return -1;
+    int64_t exists;
+    int rc = s_reply_integer(self, reply, &exists);
+    freeReplyObject(reply);
+    if (rc == 0)
+        *ok = exists > 0;
+    return rc;
+}
+
+int hf_queue_mark_epoch(hf_queue_t *self)
+{
+    /* Only the key's presence matters; its value, the time of the rebuild, is for people
+     * looking at Redis by hand. */
+    char key[QUEUE_KEY_MAX], value[QUEUE_NUM_MAX];
+    s_kind_key(self, "epoch", key, sizeof key);
+    s_format_int64(hf_clock_now_ms(), value);
+    const char *argv[] = {"SET", key, value};
+    queue_command_t cmd = {NO_SCRIPT, 3, argv};
+    redisReply *reply = s_run_one(self, &cmd);
+    if (reply == NULL)
+        return -1;
+    freeReplyObject(reply);
+    return 0;
+}
+
+int hf_queue_clear(hf_queue_t *self, const char *branch)
+{
+    if (s_check_branch(self, branch) != 0)
+        return -1;
+    /* The branch stays in the branch set: clear comes before a rebuild, which puts into
+     * it again, and the set promises only branches that have ever been put into. */
+    queue_keys_t keys;
+    s_branch_keys(self, branch, &keys);
+    const char *argv[] = {"DEL", keys.due, keys.leases, keys.dueat};
+    queue_command_t cmd = {NO_SCRIPT, 4, argv};
+    redisReply *reply = s_run_one(self, &cmd);
+    if (reply == NULL)
+        return -1;
+    freeReplyObject(reply);
+    return 0;
+}

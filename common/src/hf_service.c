@@ -1,0 +1,978 @@
+/* hf_service: the loop every service runs. See hf_service.h for the contract.
+ *
+ * Event flow, producer side: a command's handler writes its state and calls
+ * hf_service_emit(), which appends to the outbox inside the same transaction. After commit
+ * the relay reads committed outbox rows past the last one it published and publishes them
+ * in sequence order; once a second it publishes a heartbeat carrying the last committed
+ * sequence, so a consumer that lost the tail of the stream learns it is behind.
+ *
+ * Consumer side: each event is applied in a transaction that also moves the consumer's
+ * stored sequence for that producer, under a row lock, so an event takes effect exactly
+ * once even with several instances. An event past the next expected one, a heartbeat ahead
+ * of us, or a start-up means a gap: we ask the producer's ROUTER for a replay. */
+#include "hf_service.h"
+#include "hf_clock.h"
+#include "hf_log.h"
+#include "hf_outbox.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define HF_MAX_SUBS 8
+#define HF_MAX_TIMERS 8
+#define HF_MAX_PEERS 8
+#define HF_RELAY_BATCH 500
+#define HF_REPLAY_BATCH 500
+#define HF_RELAY_IDLE_MS 50
+
+typedef struct {
+    char producer[32];
+    const hf_event_handler_t *handlers;
+    void *sock;
+    hf_client_t *replay;
+    uint64_t applied;        /* last sequence applied, as last read from the store */
+    uint64_t producer_last;  /* the producer's last sequence from its heartbeat */
+    bool need_catchup;
+    int64_t next_catchup;    /* monotonic ms */
+} s_sub_t;
+
+typedef struct {
+    int interval_ms;
+    hf_timer_fn fn;
+    int64_t next;            /* monotonic ms */
+} s_timer_t;
+
+typedef struct {
+    char name[32];
+    hf_client_t *client;
+} s_peer_t;
+
+struct hf_service_t {
+    const hf_service_def_t *def;
+    void *self;
+    hf_config_t *config;
+    hf_config_entry_t own[4];
+    char env_store[64], env_bind[64], env_events_bind[64], def_bind[64], def_events_bind[64];
+    hf_store_t *store;
+    void *router;
+    void *pub;
+    char instance[64];
+    int64_t started_mono;
+    uint64_t published;      /* last sequence this instance published */
+    int64_t next_heartbeat;
+    int heartbeat_ms;
+    const hf_request_t *cur_req;
+    const hf_envelope_t *cur_env;
+    s_sub_t subs[HF_MAX_SUBS];
+    int nsubs;
+    s_timer_t timers[HF_MAX_TIMERS];
+    int ntimers;
+    s_peer_t peers[HF_MAX_PEERS];
+    int npeers;
+    hf_arena_t *arena;
+    bool stopping;
+};
+
+static volatile sig_atomic_t s_signalled = 0;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_signalled = 1;
+}
+
+const hf_config_entry_t hf_service_config[] = {
+    {"redis_url", "HUIFANG_REDIS_URL", NULL, "redis://127.0.0.1:56379/0", HF_CFG_STR, 0, 0, true,
+     "Redis holding the due-queues"},
+    {"clock", "HUIFANG_CLOCK", NULL, "real", HF_CFG_STR, 0, 0, false,
+     "real, or manual for tests and demos (driven by `huifang clock`)"},
+    {"clock_file", "HUIFANG_CLOCK_FILE", NULL, HF_CLOCK_DEFAULT_FILE, HF_CFG_STR, 0, 0, false,
+     "the manual clock's file, shared by every process on the host"},
+    {"log_level", "HUIFANG_LOG_LEVEL", NULL, "info", HF_CFG_STR, 0, 0, false,
+     "debug | info | warn | error"},
+    {"store_wait_ms", "HUIFANG_STORE_WAIT_MS", NULL, "10000", HF_CFG_INT, 0, 600000, false,
+     "how long start-up waits for the store before giving up"},
+    {"heartbeat_ms", "HUIFANG_HEARTBEAT_MS", NULL, "1000", HF_CFG_INT, 50, 60000, false,
+     "how often the last event sequence is announced"},
+    {"peer_timeout_ms", "HUIFANG_PEER_TIMEOUT_MS", NULL, "3000", HF_CFG_INT, 100, 60000, false,
+     "how long a call to another service waits for an answer"},
+    HF_CONFIG_END};
+
+/* ---- endpoints ---- */
+
+static int s_port_offset(const char *service)
+{
+    static const struct {
+        const char *name;
+        int offset;
+    } table[] = {{"intake", 1}, {"scheduler", 11}, {"calllog", 21}, {"complaint", 31},
+                 {"reporting", 41}, {NULL, 0}};
+    for (int i = 0; table[i].name; i++)
+        if (strcmp(table[i].name, service) == 0)
+            return table[i].offset;
+    return 91;
+}
+
+static const char *s_endpoint(const char *service, const char *suffix, int extra, char *out,
+                              int outlen)
+{
+    char env[64];
+    snprintf(env, sizeof env, "HUIFANG_%s_%s", service, suffix);
+    for (char *c = env; *c; c++)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 'a' + 'A');
+    const char *v = getenv(env);
+    if (v && *v) {
+        snprintf(out, (size_t)outlen, "%s", v);
+        return out;
+    }
+    char def[64];
+    snprintf(def, sizeof def, "tcp://127.0.0.1:{port_base+%d}", s_port_offset(service) + extra);
+    return hf_config_expand(def, out, outlen);
+}
+
+const char *hf_endpoint_commands(const char *service, char *out, int outlen)
+{
+    return s_endpoint(service, "ENDPOINT", 0, out, outlen);
+}
+
+const char *hf_endpoint_events(const char *service, char *out, int outlen)
+{
+    return s_endpoint(service, "EVENTS", 1, out, outlen);
+}
+
+/* ---- accessors ---- */
+
+hf_store_t *hf_service_store(hf_service_t *svc)
+{
+    return svc->store;
+}
+
+const hf_config_t *hf_service_config_of(hf_service_t *svc)
+{
+    return svc->config;
+}
+
+const char *hf_service_name(const hf_service_t *svc)
+{
+    return svc->def->name;
+}
+
+void hf_service_stop(hf_service_t *svc)
+{
+    svc->stopping = true;
+}
+
+hf_client_t *hf_service_peer(hf_service_t *svc, const char *name)
+{
+    for (int i = 0; i < svc->npeers; i++)
+        if (strcmp(svc->peers[i].name, name) == 0)
+            return svc->peers[i].client;
+    if (svc->npeers == HF_MAX_PEERS)
+        return NULL;
+    char ep[256];
+    s_peer_t *p = &svc->peers[svc->npeers++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->client = hf_client_new(hf_endpoint_commands(name, ep, sizeof ep),
+                              (int)hf_config_int(svc->config, "peer_timeout_ms"), 2);
+    return p->client;
+}
+
+/* ---- construction ---- */
+
+/* Builds the settings whose variable names carry the service's name. */
+static void s_build_own_config(hf_service_t *svc)
+{
+    char upper[32];
+    snprintf(upper, sizeof upper, "%s", svc->def->name);
+    for (char *c = upper; *c; c++)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 'a' + 'A');
+    snprintf(svc->env_store, sizeof svc->env_store, "HUIFANG_%s_STORE_URL", upper);
+    snprintf(svc->env_bind, sizeof svc->env_bind, "HUIFANG_%s_BIND", upper);
+    snprintf(svc->env_events_bind, sizeof svc->env_events_bind, "HUIFANG_%s_EVENTS_BIND", upper);
+    int off = s_port_offset(svc->def->name);
+    snprintf(svc->def_bind, sizeof svc->def_bind, "tcp://127.0.0.1:{port_base+%d}", off);
+    snprintf(svc->def_events_bind, sizeof svc->def_events_bind, "tcp://127.0.0.1:{port_base+%d}",
+             off + 1);
+    hf_config_entry_t own[4] = {
+        {"store_url", svc->env_store, "HUIFANG_STORE_URL",
+         "postgresql://huifang@127.0.0.1:55432/huifang", HF_CFG_STR, 0, 0, true,
+         "Postgres holding this service's schema"},
+        {"bind", svc->env_bind, NULL, svc->def_bind, HF_CFG_STR, 0, 0, false,
+         "where the command ROUTER listens"},
+        {"events_bind", svc->env_events_bind, NULL, svc->def_events_bind, HF_CFG_STR, 0, 0, false,
+         "where the event PUB listens"},
+        HF_CONFIG_END};
+    memcpy(svc->own, own, sizeof own);
+}
+
+static void *s_bind(hf_service_t *svc, int type, const char *endpoint)
+{
+    void *sock = zmq_socket(hf_bus_context(), type);
+    if (sock == NULL)
+        return NULL;
+    int linger = 200;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (type == ZMQ_PUB) {
+        /* a slow subscriber drops messages rather than stalling us: replay recovers them */
+        int hwm = 100000;
+        zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    }
+    if (zmq_bind(sock, endpoint) != 0) {
+        fprintf(stderr, "huifang-%s: could not listen on %s: %s\n", svc->def->name, endpoint,
+                zmq_strerror(zmq_errno()));
+        zmq_close(sock);
+        return NULL;
+    }
+    return sock;
+}
+
+int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, int argc,
+                   char **argv)
+{
+    *out = NULL;
+    hf_service_t *svc = calloc(1, sizeof *svc);
+    if (svc == NULL)
+        return -1;
+    svc->def = def;
+    svc->self = self;
+    /* a peer (Redis, a subscriber) that drops its connection must not kill us mid-write */
+    signal(SIGPIPE, SIG_IGN);
+    svc->started_mono = hf_clock_mono_ms();
+    s_build_own_config(svc);
+    char program[48];
+    snprintf(program, sizeof program, "huifang-%s", def->name);
+    const hf_config_entry_t *tables[] = {svc->own, hf_service_config, def->config, NULL};
+    int rc = hf_config_load(&svc->config, program, def->summary, tables, argc, argv);
+    if (rc != 0) {
+        free(svc);
+        return rc;
+    }
+    hf_log_init(def->name, hf_config_str(svc->config, "log_level"));
+    if (hf_clock_init(hf_config_str(svc->config, "clock"), hf_config_str(svc->config, "clock_file")) !=
+        0) {
+        fprintf(stderr, "%s: bad configuration: clock (HUIFANG_CLOCK) is \"%s\", not real or manual\n",
+                program, hf_config_str(svc->config, "clock"));
+        goto fail;
+    }
+    char host[32];
+    gethostname(host, sizeof host);
+    host[sizeof host - 1] = '\0';
+    snprintf(svc->instance, sizeof svc->instance, "%s/%d", host, (int)getpid());
+    svc->heartbeat_ms = (int)hf_config_int(svc->config, "heartbeat_ms");
+    hf_config_log(svc->config);
+
+    svc->store = hf_store_new(hf_config_str(svc->config, "store_url"), def->name);
+    if (hf_store_connect_wait(svc->store, (int)hf_config_int(svc->config, "store_wait_ms")) != 0) {
+        fprintf(stderr, "%s: %s (is Postgres running? see HUIFANG_STORE_URL)\n", program,
+                hf_store_error(svc->store));
+        goto fail;
+    }
+    if (hf_store_migrate(svc->store, def->migrations) != 0) {
+        fprintf(stderr, "%s: could not migrate schema %s: %s\n", program, def->name,
+                hf_store_error(svc->store));
+        goto fail;
+    }
+    int64_t last = hf_outbox_last_seq(svc->store, def->name);
+    if (last < 0) {
+        fprintf(stderr, "%s: %s\n", program, hf_store_error(svc->store));
+        goto fail;
+    }
+    /* events committed before we started were published by an earlier run, or will be
+     * replayed to whoever missed them: the heartbeat tells consumers where we are */
+    svc->published = (uint64_t)last;
+    svc->router = s_bind(svc, ZMQ_ROUTER, hf_config_str(svc->config, "bind"));
+    if (svc->router == NULL)
+        goto fail;
+    svc->pub = s_bind(svc, ZMQ_PUB, hf_config_str(svc->config, "events_bind"));
+    if (svc->pub == NULL)
+        goto fail;
+    svc->arena = hf_arena_new();
+    *out = svc;
+    return 0;
+fail:
+    hf_service_destroy(&svc);
+    return -1;
+}
+
+void hf_service_destroy(hf_service_t **self_p)
+{
+    if (self_p == NULL || *self_p == NULL)
+        return;
+    hf_service_t *svc = *self_p;
+    for (int i = 0; i < svc->nsubs; i++) {
+        if (svc->subs[i].sock)
+            zmq_close(svc->subs[i].sock);
+        hf_client_destroy(&svc->subs[i].replay);
+    }
+    for (int i = 0; i < svc->npeers; i++)
+        hf_client_destroy(&svc->peers[i].client);
+    if (svc->pub)
+        zmq_close(svc->pub);
+    if (svc->router)
+        zmq_close(svc->router);
+    hf_store_destroy(&svc->store);
+    hf_config_destroy(&svc->config);
+    hf_arena_destroy(&svc->arena);
+    free(svc);
+    *self_p = NULL;
+    hf_bus_shutdown();
+}
+
+/* ---- producing ---- */
+
+int hf_service_emit(hf_service_t *svc, hf_envelope_t *env)
+{
+    if (!hf_store_in_tx(svc->store)) {
+        hf_error("emit_outside_transaction", "payload=%s", hf_envelope_payload_name(env));
+        return -1;
+    }
+    if (env->branch == NULL || env->branch[0] == '\0') {
+        if (svc->cur_req && svc->cur_req->branch)
+            env->branch = svc->cur_req->branch;
+        else if (svc->cur_env && svc->cur_env->branch)
+            env->branch = svc->cur_env->branch;
+    }
+    if (env->correlation_id == NULL || env->correlation_id[0] == '\0') {
+        if (svc->cur_req && svc->cur_req->request_id)
+            env->correlation_id = svc->cur_req->request_id;
+        else if (svc->cur_env && svc->cur_env->correlation_id)
+            env->correlation_id = svc->cur_env->correlation_id;
+    }
+    return hf_outbox_append(svc->store, svc->def->name, env) < 0 ? -1 : 0;
+}
+
+/* Publishes committed outbox rows past the last one published; returns how many. */
+static int s_relay(hf_service_t *svc)
+{
+    static hf_outbox_row_t rows[HF_RELAY_BATCH];
+    int total = 0;
+    for (;;) {
+        int n = 0;
+        if (hf_outbox_read(svc->store, svc->def->name, svc->published, HF_RELAY_BATCH, rows, &n) != 0)
+            return total;
+        for (int i = 0; i < n; i++) {
+            zmq_send(svc->pub, rows[i].topic, strlen(rows[i].topic), ZMQ_SNDMORE);
+            zmq_send(svc->pub, rows[i].body, rows[i].len, 0);
+            svc->published = rows[i].seq;
+        }
+        hf_outbox_rows_free(rows, n);
+        total += n;
+        if (n < HF_RELAY_BATCH)
+            return total;
+    }
+}
+
+static void s_heartbeat(hf_service_t *svc)
+{
+    int64_t last = hf_outbox_last_seq(svc->store, svc->def->name);
+    if (last < 0)
+        return;
+    /* catch the relay up first so the heartbeat never runs ahead of what we published */
+    if ((uint64_t)last > svc->published)
+        s_relay(svc);
+    Huifang__V1__Heartbeat hb = HUIFANG__V1__HEARTBEAT__INIT;
+    hb.last_seq = (uint64_t)last;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.producer = (char *)svc->def->name;
+    env.occurred_at_ms = hf_clock_now_ms();
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT;
+    env.heartbeat = &hb;
+    uint8_t buf[256];
+    size_t len = huifang__v1__envelope__pack(&env, buf);
+    char topic[64];
+    hf_envelope_topic(&env, topic, sizeof topic);
+    zmq_send(svc->pub, topic, strlen(topic), ZMQ_SNDMORE);
+    zmq_send(svc->pub, buf, len, 0);
+}
+
+/* ---- commands ---- */
+
+static int s_ping(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *arena)
+{
+    Huifang__V1__PingResult *r = hf_new(arena, Huifang__V1__PingResult);
+    huifang__v1__ping_result__init(r);
+    r->service = (char *)svc->def->name;
+    r->version = HF_VERSION;
+    r->uptime_ms = hf_clock_mono_ms() - svc->started_mono;
+    r->now_ms = hf_clock_now_ms();
+    r->clock = hf_clock_is_manual() ? "manual" : "real";
+    int64_t last = hf_outbox_last_seq(svc->store, svc->def->name);
+    r->last_seq = last > 0 ? (uint64_t)last : 0;
+    r->instance = svc->instance;
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_PING;
+    rep->ping = r;
+    if (last < 0)
+        return hf_fail(rep, arena, HF_UNAVAILABLE, NULL, "the store is unavailable: %s",
+                       hf_store_error(svc->store));
+    return HF_OK;
+}
+
+static int s_replay(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
+                    hf_arena_t *arena)
+{
+    static hf_outbox_row_t rows[HF_REPLAY_BATCH];
+    const Huifang__V1__Replay *q = req->replay;
+    int limit = q->limit > 0 && q->limit <= HF_REPLAY_BATCH ? (int)q->limit : HF_REPLAY_BATCH;
+    uint64_t from = q->from_seq > 0 ? q->from_seq : 1;
+    int n = 0;
+    if (hf_outbox_read(svc->store, svc->def->name, from - 1, limit, rows, &n) != 0)
+        return hf_fail(rep, arena, HF_UNAVAILABLE, NULL, "the store is unavailable: %s",
+                       hf_store_error(svc->store));
+    Huifang__V1__ReplayResult *r = hf_new(arena, Huifang__V1__ReplayResult);
+    huifang__v1__replay_result__init(r);
+    r->n_envelopes = (size_t)n;
+    r->envelopes = hf_new_array(arena, ProtobufCBinaryData, n);
+    for (int i = 0; i < n; i++) {
+        uint8_t *copy = hf_arena_alloc(arena, rows[i].len);
+        memcpy(copy, rows[i].body, rows[i].len);
+        r->envelopes[i].data = copy;
+        r->envelopes[i].len = rows[i].len;
+    }
+    hf_outbox_rows_free(rows, n);
+    int64_t last = hf_outbox_last_seq(svc->store, svc->def->name);
+    r->last_seq = last > 0 ? (uint64_t)last : 0;
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_REPLAY;
+    rep->replay = r;
+    return HF_OK;
+}
+
+static const hf_command_t *s_find_command(hf_service_t *svc, int command)
+{
+    for (const hf_command_t *c = svc->def->commands; c && c->fn; c++)
+        if (c->command == command)
+            return c;
+    return NULL;
+}
+
+/* Marks a reply as "store unavailable" when the store failed under the handler. */
+static void s_check_store(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *arena)
+{
+    if (hf_store_unavailable(svc->store) && rep->status != HF_BAD_INPUT)
+        hf_fail(rep, arena, HF_UNAVAILABLE, NULL,
+                "the store is unavailable, nothing changed, safe to retry: %s",
+                hf_store_error(svc->store));
+}
+
+/* Looks up an idempotency key inside the open transaction. Returns 1 and the stored reply
+ * (in *stored, unpacked) when the key was answered before; 0 when this request now owns the
+ * key; -1 on a store error. */
+static int s_idempotency_claim(hf_service_t *svc, const hf_request_t *req, hf_reply_t **stored)
+{
+    const char *p[] = {req->idempotency_key, hf_request_command_name(req)};
+    PGresult *res = hf_store_exec(svc->store,
+                                  "INSERT INTO idempotency (key, command) VALUES ($1, $2)"
+                                  " ON CONFLICT (key) DO NOTHING RETURNING 1",
+                                  2, p);
+    if (res == NULL)
+        return -1;
+    int inserted = PQntuples(res);
+    PQclear(res);
+    if (inserted)
+        return 0;
+    res = hf_store_execv(svc->store, "SELECT reply FROM idempotency WHERE key = $1", 1, p, NULL,
+                         NULL, 1);
+    if (res == NULL)
+        return -1;
+    int rc = -1;
+    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+        *stored = huifang__v1__reply__unpack(NULL, (size_t)PQgetlength(res, 0, 0),
+                                             (const uint8_t *)PQgetvalue(res, 0, 0));
+        rc = *stored ? 1 : -1;
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int s_idempotency_store(hf_service_t *svc, const hf_request_t *req, const hf_reply_t *rep)
+{
+    size_t len = huifang__v1__reply__get_packed_size(rep);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (buf == NULL)
+        return -1;
+    huifang__v1__reply__pack(rep, buf);
+    const char *vals[] = {req->idempotency_key, (const char *)buf};
+    int lens[] = {0, (int)len};
+    int fmts[] = {0, 1};
+    PGresult *res = hf_store_execv(svc->store, "UPDATE idempotency SET reply = $2 WHERE key = $1",
+                                   2, vals, lens, fmts, 0);
+    free(buf);
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+/* Runs one command in one transaction; fills rep. *replay_reply is set when a stored reply
+ * for the same idempotency key is to be sent instead. */
+static void s_run_command(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
+                          hf_arena_t *arena, hf_reply_t **replay_reply)
+{
+    if (req->command_case == HUIFANG__V1__REQUEST__COMMAND_PING) {
+        s_ping(svc, rep, arena);
+        return;
+    }
+    if (req->command_case == HUIFANG__V1__REQUEST__COMMAND_REPLAY) {
+        s_replay(svc, req, rep, arena);
+        return;
+    }
+    const hf_command_t *cmd = s_find_command(svc, (int)req->command_case);
+    if (cmd == NULL) {
+        const char *name = hf_request_command_name(req);
+        hf_warn("unknown_command", "command=%s", *name ? name : "none");
+        hf_fail(rep, arena, HF_BAD_INPUT, "command", "command %s is not served by the %s service",
+                *name ? name : "(none)", svc->def->name);
+        return;
+    }
+    bool keyed = cmd->writes && req->idempotency_key && req->idempotency_key[0];
+    if (hf_store_begin(svc->store) != 0) {
+        s_check_store(svc, rep, arena);
+        if (rep->status == HF_OK)
+            hf_fail(rep, arena, HF_INTERNAL, NULL, "%s", hf_store_error(svc->store));
+        return;
+    }
+    if (keyed) {
+        int seen = s_idempotency_claim(svc, req, replay_reply);
+        if (seen != 0) {
+            hf_store_rollback(svc->store);
+            if (seen < 0) {
+                s_check_store(svc, rep, arena);
+                if (rep->status == HF_OK)
+                    hf_fail(rep, arena, HF_CONFLICT, "idempotency_key",
+                            "a request with this idempotency key is already being handled");
+            }
+            return;
+        }
+    }
+    svc->cur_req = req;
+    int status = cmd->fn(svc, svc->self, req, rep, arena);
+    svc->cur_req = NULL;
+    rep->status = (Huifang__V1__Status)status;
+    if (status != HF_OK) {
+        s_check_store(svc, rep, arena);
+        hf_store_rollback(svc->store);
+        return;
+    }
+    if ((keyed && s_idempotency_store(svc, req, rep) != 0) || hf_store_commit(svc->store) != 0) {
+        hf_store_rollback(svc->store);
+        rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
+        s_check_store(svc, rep, arena);
+        if (rep->status == HF_OK)
+            hf_fail(rep, arena, HF_INTERNAL, NULL, "could not commit: %s",
+                    hf_store_error(svc->store));
+    }
+}
+
+/* Receives one request from the ROUTER, runs it and answers. */
+static void s_handle_request(hf_service_t *svc)
+{
+    zmq_msg_t frames[8];
+    int nframes = 0;
+    int more = 1;
+    while (more && nframes < 8) {
+        zmq_msg_init(&frames[nframes]);
+        if (zmq_msg_recv(&frames[nframes], svc->router, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&frames[nframes]);
+            break;
+        }
+        more = zmq_msg_more(&frames[nframes]);
+        nframes++;
+    }
+    while (more) {  /* more frames than any client sends: drain and drop */
+        zmq_msg_t junk;
+        zmq_msg_init(&junk);
+        if (zmq_msg_recv(&junk, svc->router, 0) < 0)
+            more = 0;
+        else
+            more = zmq_msg_more(&junk);
+        zmq_msg_close(&junk);
+    }
+    if (nframes < 2)
+        goto cleanup;
+
+    hf_arena_t *arena = svc->arena;
+    hf_reply_t rep = HUIFANG__V1__REPLY__INIT;
+    hf_reply_t *stored = NULL;
+    zmq_msg_t *body = &frames[nframes - 1];
+    int64_t t0 = hf_clock_mono_ms();
+    hf_request_t *req =
+        huifang__v1__request__unpack(NULL, zmq_msg_size(body), zmq_msg_data(body));
+    if (req == NULL) {
+        hf_warn("bad_request", "bytes=%zu reason=\"not a Request protobuf\"", zmq_msg_size(body));
+        hf_fail(&rep, arena, HF_BAD_INPUT, "request",
+                "malformed request: %zu bytes that are not a Request protobuf (truncated?)",
+                zmq_msg_size(body));
+    } else {
+        rep.request_id = req->request_id;
+        s_run_command(svc, req, &rep, arena, &stored);
+    }
+    hf_reply_t *out = &rep;
+    if (stored) {
+        stored->request_id = req->request_id;  /* the retry's id, so the client matches it */
+        out = stored;
+    }
+    size_t len = huifang__v1__reply__get_packed_size(out);
+    uint8_t *buf = hf_arena_alloc(arena, len ? len : 1);
+    huifang__v1__reply__pack(out, buf);
+    for (int i = 0; i < nframes - 1; i++)
+        zmq_send(svc->router, zmq_msg_data(&frames[i]), zmq_msg_size(&frames[i]), ZMQ_SNDMORE);
+    zmq_send(svc->router, buf, len, 0);
+    if (req && req->command_case != HUIFANG__V1__REQUEST__COMMAND_PING &&
+        req->command_case != HUIFANG__V1__REQUEST__COMMAND_REPLAY)
+        hf_info("command", "command=%s status=%d actor=%s branch=%s ms=%lld%s%s",
+                hf_request_command_name(req), (int)out->status, req->actor, req->branch,
+                (long long)(hf_clock_mono_ms() - t0), stored ? " replayed=idempotent" : "",
+                out->status != HF_OK ? " error=\"see reply\"" : "");
+    if (stored) {
+        stored->request_id = NULL;
+        huifang__v1__reply__free_unpacked(stored, NULL);
+    }
+    if (req)
+        huifang__v1__request__free_unpacked(req, NULL);
+    hf_arena_reset(arena);
+cleanup:
+    for (int i = 0; i < nframes; i++)
+        zmq_msg_close(&frames[i]);
+}
+
+/* ---- consuming ---- */
+
+/* Loads the stored sequence for a subscription, creating its row. */
+static int s_sub_load(hf_service_t *svc, s_sub_t *sub)
+{
+    const char *p[] = {sub->producer};
+    if (hf_store_run(svc->store,
+                     "INSERT INTO consumer_offset (producer, last_seq) VALUES ($1, 0)"
+                     " ON CONFLICT DO NOTHING",
+                     1, p) != 0)
+        return -1;
+    PGresult *res =
+        hf_store_exec(svc->store, "SELECT last_seq FROM consumer_offset WHERE producer = $1", 1, p);
+    if (res == NULL)
+        return -1;
+    sub->applied = (uint64_t)hf_pg_int(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
+int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event_handler_t *handlers)
+{
+    if (svc->nsubs == HF_MAX_SUBS)
+        return -1;
+    s_sub_t *sub = &svc->subs[svc->nsubs];
+    memset(sub, 0, sizeof *sub);
+    snprintf(sub->producer, sizeof sub->producer, "%s", producer);
+    sub->handlers = handlers;
+    char ep[256];
+    sub->sock = zmq_socket(hf_bus_context(), ZMQ_SUB);
+    if (sub->sock == NULL)
+        return -1;
+    /* HUIFANG_SUB_RCVHWM lets tests make the socket drop messages, to prove replay works */
+    const char *hwm_env = getenv("HUIFANG_SUB_RCVHWM");
+    if (hwm_env && *hwm_env) {
+        int hwm = atoi(hwm_env);
+        zmq_setsockopt(sub->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    }
+    char prefix[48];
+    snprintf(prefix, sizeof prefix, "%s.", producer);
+    zmq_setsockopt(sub->sock, ZMQ_SUBSCRIBE, prefix, strlen(prefix));
+    if (zmq_connect(sub->sock, hf_endpoint_events(producer, ep, sizeof ep)) != 0) {
+        fprintf(stderr, "huifang-%s: bad events endpoint for %s: %s\n", svc->def->name, producer, ep);
+        zmq_close(sub->sock);
+        return -1;
+    }
+    sub->replay = hf_client_new(hf_endpoint_commands(producer, ep, sizeof ep),
+                                (int)hf_config_int(svc->config, "peer_timeout_ms"), 1);
+    if (s_sub_load(svc, sub) != 0) {
+        hf_error("subscribe_failed", "producer=%s reason=\"%s\"", producer, hf_store_error(svc->store));
+        zmq_close(sub->sock);
+        hf_client_destroy(&sub->replay);
+        return -1;
+    }
+    sub->need_catchup = true;  /* whatever happened while we were away */
+    svc->nsubs++;
+    hf_info("subscribed", "producer=%s applied=%llu endpoint=%s", producer,
+            (unsigned long long)sub->applied, ep);
+    return 0;
+}
+
+static hf_event_fn s_find_handler(const s_sub_t *sub, int payload)
+{
+    for (const hf_event_handler_t *h = sub->handlers; h && h->fn; h++)
+        if (h->payload == payload)
+            return h->fn;
+    return NULL;
+}
+
+/* Applies one event exactly once. Returns 0 when applied or already applied, 1 when it is
+ * ahead of the next expected sequence (a gap), -1 on a transient failure. */
+static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env,
+                       const uint8_t *body, size_t len)
+{
+    if (env->seq <= sub->applied)
+        return 0;
+    if (env->seq > sub->applied + 1)
+        return 1;
+    const char *p[] = {sub->producer};
+    hf_store_t *st = svc->store;
+    if (hf_store_begin(st) != 0)
+        return -1;
+    PGresult *res = hf_store_exec(
+        st, "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE", 1, p);
+    if (res == NULL || PQntuples(res) != 1) {
+        if (res)
+            PQclear(res);
+        hf_store_rollback(st);
+        return -1;
+    }
+    uint64_t last = (uint64_t)hf_pg_int(res, 0, 0);
+    PQclear(res);
+    if (env->seq != last + 1) {
+        /* another instance moved on meanwhile, or we are behind */
+        hf_store_rollback(st);
+        sub->applied = last;
+        return env->seq <= last ? 0 : 1;
+    }
+    int rc = 0;
+    hf_event_fn fn = s_find_handler(sub, (int)env->payload_case);
+    if (fn) {
+        svc->cur_env = env;
+        rc = fn(svc, svc->self, env, svc->arena);
+        svc->cur_env = NULL;
+        hf_arena_reset(svc->arena);
+    }
+    if (rc == -1) {
+        hf_store_rollback(st);
+        hf_warn("event_retry", "producer=%s seq=%llu payload=%s reason=\"%s\"", sub->producer,
+                (unsigned long long)env->seq, hf_envelope_payload_name(env), hf_store_error(st));
+        return -1;
+    }
+    char seqtxt[24], at[24];
+    hf_pg_i64(seqtxt, (int64_t)env->seq);
+    if (rc == -2) {
+        /* a poison event must not stop the stream: keep it for inspection and move on */
+        const char *vals[] = {sub->producer, seqtxt, "handler rejected the event", (const char *)body,
+                              hf_pg_i64(at, hf_clock_now_ms())};
+        int lens[] = {0, 0, 0, (int)len, 0};
+        int fmts[] = {0, 0, 0, 1, 0};
+        PGresult *r = hf_store_execv(st,
+                                     "INSERT INTO dead_letter (producer, seq, reason, body, at_ms)"
+                                     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                                     5, vals, lens, fmts, 0);
+        if (r)
+            PQclear(r);
+        hf_error("event_dead_letter", "producer=%s seq=%llu payload=%s", sub->producer,
+                 (unsigned long long)env->seq, hf_envelope_payload_name(env));
+    }
+    const char *up[] = {sub->producer, seqtxt};
+    if (hf_store_run(st, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1", 2, up) != 0 ||
+        hf_store_commit(st) != 0) {
+        hf_store_rollback(st);
+        return -1;
+    }
+    sub->applied = env->seq;
+    return 0;
+}
+
+/* Asks the producer for what we missed and applies it; returns 0 when caught up. */
+static int s_sub_catchup(hf_service_t *svc, s_sub_t *sub)
+{
+    for (int batch = 0; batch < 20; batch++) {
+        /* re-read the stored sequence: another instance may have applied some */
+        if (s_sub_load(svc, sub) != 0)
+            return -1;
+        Huifang__V1__Replay q = HUIFANG__V1__REPLAY__INIT;
+        q.from_seq = sub->applied + 1;
+        q.limit = HF_REPLAY_BATCH;
+        hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+        req.command_case = HUIFANG__V1__REQUEST__COMMAND_REPLAY;
+        req.replay = &q;
+        req.actor = (char *)svc->def->name;
+        hf_reply_t *rep = NULL;
+        if (hf_client_call(sub->replay, &req, &rep) != 0) {
+            hf_warn("replay_unavailable", "producer=%s from=%llu", sub->producer,
+                    (unsigned long long)q.from_seq);
+            return -1;
+        }
+        if (rep->status != HF_OK || rep->result_case != HUIFANG__V1__REPLY__RESULT_REPLAY) {
+            hf_warn("replay_failed", "producer=%s status=%d error=\"%s\"", sub->producer,
+                    (int)rep->status, rep->error);
+            huifang__v1__reply__free_unpacked(rep, NULL);
+            return -1;
+        }
+        Huifang__V1__ReplayResult *r = rep->replay;
+        int rc = 0;
+        for (size_t i = 0; i < r->n_envelopes && rc == 0; i++) {
+            hf_envelope_t *env =
+                huifang__v1__envelope__unpack(NULL, r->envelopes[i].len, r->envelopes[i].data);
+            if (env == NULL) {
+                hf_error("replay_garbage", "producer=%s", sub->producer);
+                rc = -1;
+                break;
+            }
+            rc = s_sub_apply(svc, sub, env, r->envelopes[i].data, r->envelopes[i].len);
+            huifang__v1__envelope__free_unpacked(env, NULL);
+            if (rc == 1)
+                rc = -1;  /* the producer skipped a number: should never happen */
+        }
+        bool more = r->n_envelopes == HF_REPLAY_BATCH;
+        if (r->last_seq > sub->producer_last)
+            sub->producer_last = r->last_seq;
+        if (r->n_envelopes)
+            hf_info("replayed", "producer=%s events=%zu applied=%llu", sub->producer,
+                    r->n_envelopes, (unsigned long long)sub->applied);
+        huifang__v1__reply__free_unpacked(rep, NULL);
+        if (rc != 0)
+            return -1;
+        if (!more)
+            return 0;
+    }
+    return 1;  /* more to do: the loop comes back to it after serving other work */
+}
+
+static void s_sub_on_message(hf_service_t *svc, s_sub_t *sub)
+{
+    for (int n = 0; n < 1000; n++) {
+        zmq_msg_t topic, body;
+        zmq_msg_init(&topic);
+        if (zmq_msg_recv(&topic, sub->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&topic);
+            return;
+        }
+        zmq_msg_init(&body);
+        if (!zmq_msg_more(&topic) || zmq_msg_recv(&body, sub->sock, 0) < 0) {
+            zmq_msg_close(&topic);
+            zmq_msg_close(&body);
+            continue;
+        }
+        hf_envelope_t *env = huifang__v1__envelope__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body));
+        if (env == NULL) {
+            hf_warn("bad_event", "producer=%s bytes=%zu", sub->producer, zmq_msg_size(&body));
+        } else if (env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT) {
+            sub->producer_last = env->heartbeat->last_seq;
+            if (sub->producer_last > sub->applied && !sub->need_catchup) {
+                hf_info("gap_detected", "producer=%s applied=%llu producer_last=%llu via=heartbeat",
+                        sub->producer, (unsigned long long)sub->applied,
+                        (unsigned long long)sub->producer_last);
+                sub->need_catchup = true;
+            }
+        } else if (!sub->need_catchup) {
+            int rc = s_sub_apply(svc, sub, env, zmq_msg_data(&body), zmq_msg_size(&body));
+            if (rc == 1)
+                hf_info("gap_detected", "producer=%s applied=%llu got=%llu", sub->producer,
+                        (unsigned long long)sub->applied, (unsigned long long)env->seq);
+            if (rc != 0)
+                sub->need_catchup = true;
+        }
+        /* while catching up, live events are dropped: the replay delivers them in order */
+        if (env)
+            huifang__v1__envelope__free_unpacked(env, NULL);
+        zmq_msg_close(&topic);
+        zmq_msg_close(&body);
+    }
+}
+
+/* ---- timers and the loop ---- */
+
+int hf_service_every(hf_service_t *svc, int interval_ms, hf_timer_fn fn)
+{
+    if (svc->ntimers == HF_MAX_TIMERS)
+        return -1;
+    s_timer_t *t = &svc->timers[svc->ntimers++];
+    t->interval_ms = interval_ms;
+    t->fn = fn;
+    t->next = hf_clock_mono_ms();
+    return 0;
+}
+
+int hf_service_run(hf_service_t *svc)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    hf_info("started", "bind=%s events=%s instance=%s last_seq=%llu clock=%s",
+            hf_config_str(svc->config, "bind"), hf_config_str(svc->config, "events_bind"),
+            svc->instance, (unsigned long long)svc->published,
+            hf_clock_is_manual() ? "manual" : "real");
+    svc->next_heartbeat = hf_clock_mono_ms();
+    int64_t next_relay = hf_clock_mono_ms();
+    while (!s_signalled && !svc->stopping) {
+        zmq_pollitem_t items[1 + HF_MAX_SUBS];
+        items[0] = (zmq_pollitem_t){svc->router, 0, ZMQ_POLLIN, 0};
+        for (int i = 0; i < svc->nsubs; i++)
+            items[1 + i] = (zmq_pollitem_t){svc->subs[i].sock, 0, ZMQ_POLLIN, 0};
+        int64_t now = hf_clock_mono_ms();
+        int64_t deadline = next_relay < svc->next_heartbeat ? next_relay : svc->next_heartbeat;
+        for (int i = 0; i < svc->ntimers; i++)
+            if (svc->timers[i].next < deadline)
+                deadline = svc->timers[i].next;
+        for (int i = 0; i < svc->nsubs; i++)
+            if (svc->subs[i].need_catchup && svc->subs[i].next_catchup < deadline)
+                deadline = svc->subs[i].next_catchup;
+        long timeout = deadline > now ? (long)(deadline - now) : 0;
+        int n = zmq_poll(items, 1 + svc->nsubs, timeout);
+        if (n < 0 && zmq_errno() != EINTR) {
+            hf_error("poll_failed", "reason=\"%s\"", zmq_strerror(zmq_errno()));
+            break;
+        }
+        bool worked = false;
+        if (n > 0 && (items[0].revents & ZMQ_POLLIN)) {
+            for (int k = 0; k < 100; k++) {
+                int events = 0;
+                size_t sz = sizeof events;
+                zmq_getsockopt(svc->router, ZMQ_EVENTS, &events, &sz);
+                if (!(events & ZMQ_POLLIN))
+                    break;
+                s_handle_request(svc);
+            }
+            worked = true;
+        }
+        for (int i = 0; n > 0 && i < svc->nsubs; i++)
+            if (items[1 + i].revents & ZMQ_POLLIN) {
+                s_sub_on_message(svc, &svc->subs[i]);
+                worked = true;
+            }
+        now = hf_clock_mono_ms();
+        for (int i = 0; i < svc->nsubs; i++) {
+            s_sub_t *sub = &svc->subs[i];
+            if (sub->need_catchup && sub->next_catchup <= now) {
+                int rc = s_sub_catchup(svc, sub);
+                if (rc == 0)
+                    sub->need_catchup = false;
+                else
+                    sub->next_catchup = now + (rc < 0 ? 1000 : 0);
+                worked = true;
+            }
+        }
+        for (int i = 0; i < svc->ntimers; i++) {
+            s_timer_t *t = &svc->timers[i];
+            if (t->next <= now) {
+                t->fn(svc, svc->self);
+                t->next = hf_clock_mono_ms() + t->interval_ms;
+                worked = true;
+            }
+        }
+        now = hf_clock_mono_ms();
+        if (worked || next_relay <= now) {
+            s_relay(svc);
+            next_relay = now + HF_RELAY_IDLE_MS;
+        }
+        if (svc->next_heartbeat <= now) {
+            s_heartbeat(svc);
+            svc->next_heartbeat = now + svc->heartbeat_ms;
+        }
+    }
+    /* publish what was committed before we go, so consumers need not wait for a replay */
+    s_relay(svc);
+    hf_info("stopped", "reason=%s", s_signalled ? "signal" : "requested");
+    return 0;
+}

@@ -1,0 +1,376 @@
+/* hf_store: one libpq connection with reconnect, transactions and migrations. */
+#include "hf_store.h"
+#include "hf_clock.h"
+#include "hf_log.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct hf_store_t {
+    char *conninfo;
+    char *schema;
+    PGconn *conn;
+    bool in_tx;
+    bool unavailable;
+    char error[512];
+    char sqlstate[8];
+};
+
+hf_store_t *hf_store_new(const char *conninfo, const char *schema)
+{
+    hf_store_t *self = calloc(1, sizeof *self);
+    if (self == NULL)
+        abort();
+    self->conninfo = strdup(conninfo);
+    self->schema = strdup(schema);
+    return self;
+}
+
+void hf_store_destroy(hf_store_t **self_p)
+{
+    if (self_p == NULL || *self_p == NULL)
+        return;
+    hf_store_t *self = *self_p;
+    if (self->conn)
+        PQfinish(self->conn);
+    free(self->conninfo);
+    free(self->schema);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *hf_store_error(const hf_store_t *self)
+{
+    return self->error;
+}
+
+const char *hf_store_sqlstate(const hf_store_t *self)
+{
+    return self->sqlstate;
+}
+
+bool hf_store_unavailable(const hf_store_t *self)
+{
+    return self->unavailable;
+}
+
+PGconn *hf_store_conn(hf_store_t *self)
+{
+    return self->conn;
+}
+
+bool hf_store_in_tx(const hf_store_t *self)
+{
+    return self->in_tx;
+}
+
+/* Keeps libpq's message without its trailing newline. */
+static void s_set_error(hf_store_t *self, const char *what, const char *msg)
+{
+    char clean[400];
+    snprintf(clean, sizeof clean, "%s", msg ? msg : "");
+    size_t n = strlen(clean);
+    while (n > 0 && (clean[n - 1] == '\n' || clean[n - 1] == ' '))
+        clean[--n] = '\0';
+    snprintf(self->error, sizeof self->error, "%s: %s", what, clean);
+}
+
+/* Quiets libpq's NOTICE messages ("schema already exists"); they are not errors. */
+static void s_notice_ignore(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+int hf_store_connect(hf_store_t *self)
+{
+    if (self->conn) {
+        PQfinish(self->conn);
+        self->conn = NULL;
+    }
+    self->in_tx = false;
+    self->sqlstate[0] = '\0';
+    /* a short connect timeout so that a down store fails a request quickly */
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    char app[64];
+    snprintf(app, sizeof app, "huifang-%s", self->schema);
+    const char *vals[] = {self->conninfo, "3", app, NULL};
+    self->conn = PQconnectdbParams(keys, vals, 1);
+    if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
+        s_set_error(self, "could not connect to the store",
+                    self->conn ? PQerrorMessage(self->conn) : "out of memory");
+        self->unavailable = true;
+        if (self->conn) {
+            PQfinish(self->conn);
+            self->conn = NULL;
+        }
+        return -1;
+    }
+    PQsetNoticeProcessor(self->conn, s_notice_ignore, NULL);
+    /* the schema name comes from code, not input; quote it anyway */
+    char *ident = PQescapeIdentifier(self->conn, self->schema, strlen(self->schema));
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "CREATE SCHEMA IF NOT EXISTS %s; SET search_path TO %s; SET TIME ZONE 'UTC'", ident,
+             ident);
+    PQfreemem(ident);
+    PGresult *res = PQexec(self->conn, sql);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        /* concurrent CREATE SCHEMA IF NOT EXISTS can race; setting the path is what matters */
+        PQclear(res);
+        ident = PQescapeIdentifier(self->conn, self->schema, strlen(self->schema));
+        snprintf(sql, sizeof sql, "SET search_path TO %s; SET TIME ZONE 'UTC'", ident);
+        PQfreemem(ident);
+        res = PQexec(self->conn, sql);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            s_set_error(self, "could not prepare the session", PQerrorMessage(self->conn));
+            rc = -1;
+        }
+    }
+    PQclear(res);
+    self->unavailable = rc != 0;
+    return rc;
+}
+
+int hf_store_connect_wait(hf_store_t *self, int wait_ms)
+{
+    int64_t deadline = hf_clock_mono_ms() + wait_ms;
+    for (;;) {
+        if (hf_store_connect(self) == 0)
+            return 0;
+        if (hf_clock_mono_ms() >= deadline)
+            return -1;
+        struct timespec pause = {0, 250 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* Records a failed result's message and SQLSTATE; notes a lost connection. */
+static void s_note_failure(hf_store_t *self, PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(self->sqlstate, sizeof self->sqlstate, "%s", state ? state : "");
+    s_set_error(self, "store error",
+                res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res)
+                                                    : PQerrorMessage(self->conn));
+    /* class 08 is connection exception; 57P01..57P03 are admin shutdown / cannot connect */
+    bool lost = PQstatus(self->conn) != CONNECTION_OK || strncmp(self->sqlstate, "08", 2) == 0 ||
+                strncmp(self->sqlstate, "57P", 3) == 0;
+    self->unavailable = lost;
+}
+
+static PGresult *s_exec_once(hf_store_t *self, const char *sql, int n, const char *const *values,
+                             const int *lengths, const int *formats, int result_format)
+{
+    PGresult *res = PQexecParams(self->conn, sql, n, NULL, values, lengths, formats,
+                                 result_format);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        self->unavailable = false;
+        self->sqlstate[0] = '\0';
+        return res;
+    }
+    s_note_failure(self, res);
+    PQclear(res);
+    return NULL;
+}
+
+PGresult *hf_store_execv(hf_store_t *self, const char *sql, int n, const char *const *values,
+                         const int *lengths, const int *formats, int result_format)
+{
+    if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
+        if (self->in_tx) {
+            snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
+            self->unavailable = true;
+            return NULL;
+        }
+        if (hf_store_connect(self) != 0)
+            return NULL;
+    }
+    PGresult *res = s_exec_once(self, sql, n, values, lengths, formats, result_format);
+    if (res == NULL && self->unavailable && !self->in_tx) {
+        /* outside a transaction the statement did not take effect or is safe to repeat: the
+         * callers' writes all run inside transactions */
+        hf_warn("store_reconnect", "reason=\"%s\"", self->error);
+        if (hf_store_connect(self) == 0)
+            res = s_exec_once(self, sql, n, values, lengths, formats, result_format);
+    }
+    return res;
+}
+
+PGresult *hf_store_exec(hf_store_t *self, const char *sql, int nparams, const char *const *params)
+{
+    return hf_store_execv(self, sql, nparams, params, NULL, NULL, 0);
+}
+
+int hf_store_run(hf_store_t *self, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = hf_store_exec(self, sql, nparams, params);
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+int hf_store_script(hf_store_t *self, const char *sql)
+{
+    if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
+        if (self->in_tx || hf_store_connect(self) != 0)
+            return -1;
+    }
+    PGresult *res = PQexec(self->conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        s_note_failure(self, res);
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    return 0;
+}
+
+int hf_store_begin(hf_store_t *self)
+{
+    if (self->in_tx) {
+        snprintf(self->error, sizeof self->error, "programming error: nested transaction");
+        return -1;
+    }
+    if (hf_store_run(self, "BEGIN", 0, NULL) != 0)
+        return -1;
+    self->in_tx = true;
+    return 0;
+}
+
+int hf_store_commit(hf_store_t *self)
+{
+    PGresult *res = hf_store_exec(self, "COMMIT", 0, NULL);
+    self->in_tx = false;
+    if (res == NULL)
+        return -1;
+    /* COMMIT of an aborted transaction answers ROLLBACK, not an error: treat it as one */
+    int rc = strcmp(PQcmdStatus(res), "COMMIT") == 0 ? 0 : -1;
+    if (rc != 0)
+        snprintf(self->error, sizeof self->error, "the transaction was rolled back");
+    PQclear(res);
+    return rc;
+}
+
+void hf_store_rollback(hf_store_t *self)
+{
+    if (self->conn && PQstatus(self->conn) == CONNECTION_OK &&
+        PQtransactionStatus(self->conn) != PQTRANS_IDLE) {
+        PGresult *res = PQexec(self->conn, "ROLLBACK");
+        PQclear(res);
+    }
+    self->in_tx = false;
+}
+
+/* ---- migrations ---- */
+
+/* The framework's own tables, in every service's schema. Append, never edit. */
+static const hf_migration_t s_framework[] = {
+    {1, "framework/001_outbox.sql",
+     "CREATE TABLE outbox_seq (producer text PRIMARY KEY, last_seq bigint NOT NULL);\n"
+     "CREATE TABLE outbox (producer text NOT NULL, seq bigint NOT NULL, topic text NOT NULL,\n"
+     "  branch text NOT NULL, body bytea NOT NULL, created_at_ms bigint NOT NULL,\n"
+     "  PRIMARY KEY (producer, seq));\n"
+     "CREATE TABLE consumer_offset (producer text PRIMARY KEY, last_seq bigint NOT NULL);\n"
+     "CREATE TABLE dead_letter (producer text NOT NULL, seq bigint NOT NULL,\n"
+     "  reason text NOT NULL, body bytea NOT NULL, at_ms bigint NOT NULL,\n"
+     "  PRIMARY KEY (producer, seq));\n"
+     "CREATE TABLE idempotency (key text PRIMARY KEY, command text NOT NULL, reply bytea,\n"
+     "  created_at timestamptz NOT NULL DEFAULT now());\n"},
+    {0, NULL, NULL}};
+
+/* Applies one list of migrations for component; 0 or -1. */
+static int s_apply(hf_store_t *self, const char *component, const hf_migration_t *list)
+{
+    for (const hf_migration_t *m = list; m && m->sql; m++) {
+        char version[16];
+        snprintf(version, sizeof version, "%d", m->version);
+        const char *p[] = {component, version, m->name};
+        PGresult *res = hf_store_exec(
+            self, "SELECT 1 FROM migrations WHERE component = $1 AND version = $2", 2, p);
+        if (res == NULL)
+            return -1;
+        bool done = PQntuples(res) > 0;
+        PQclear(res);
+        if (done)
+            continue;
+        if (hf_store_begin(self) != 0)
+            return -1;
+        if (hf_store_script(self, m->sql) != 0 ||
+            hf_store_run(self,
+                         "INSERT INTO migrations (component, version, name) VALUES ($1, $2, $3)",
+                         3, p) != 0) {
+            char why[512];
+            snprintf(why, sizeof why, "migration %.80s failed: %.400s", m->name, self->error);
+            hf_store_rollback(self);
+            memcpy(self->error, why, sizeof self->error);
+            return -1;
+        }
+        if (hf_store_commit(self) != 0)
+            return -1;
+        hf_info("migrated", "schema=%s migration=%s", self->schema, m->name);
+    }
+    return 0;
+}
+
+int hf_store_migrate(hf_store_t *self, const hf_migration_t *migrations)
+{
+    const char *p[] = {self->schema};
+    /* one lock per schema: concurrent instances wait, then find the work done */
+    if (hf_store_run(self, "SELECT pg_advisory_lock(hashtext('huifang.migrate.' || $1))", 1, p) !=
+        0)
+        return -1;
+    int rc = -1;
+    if (hf_store_run(self,
+                     "CREATE TABLE IF NOT EXISTS migrations (component text NOT NULL,"
+                     " version int NOT NULL, name text NOT NULL,"
+                     " applied_at timestamptz NOT NULL DEFAULT now(),"
+                     " PRIMARY KEY (component, version))",
+                     0, NULL) != 0)
+        goto cleanup;
+    if (s_apply(self, "framework", s_framework) != 0)
+        goto cleanup;
+    if (s_apply(self, self->schema, migrations) != 0)
+        goto cleanup;
+    rc = 0;
+cleanup:;
+    char keep[512];
+    snprintf(keep, sizeof keep, "%s", self->error);
+    hf_store_run(self, "SELECT pg_advisory_unlock(hashtext('huifang.migrate.' || $1))", 1, p);
+    snprintf(self->error, sizeof self->error, "%s", keep);
+    return rc;
+}
+
+/* ---- result helpers ---- */
+
+const char *hf_pg_str(const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return "";
+    return PQgetvalue(res, row, col);
+}
+
+int64_t hf_pg_int(const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return 0;
+    return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+bool hf_pg_bool(const PGresult *res, int row, int col)
+{
+    const char *v = hf_pg_str(res, row, col);
+    return v[0] == 't' || v[0] == '1';
+}
+
+const char *hf_pg_i64(char *buf, int64_t v)
+{
+    snprintf(buf, 24, "%" PRId64, v);
+    return buf;
+}

@@ -1,0 +1,48 @@
+/* hf_wire: reply helpers and names taken from the generated descriptors. */
+#include "hf_wire.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int hf_fail(hf_reply_t *rep, hf_arena_t *arena, int status, const char *field, const char *fmt,
+            ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    rep->status = (Huifang__V1__Status)status;
+    rep->error = hf_arena_strdup(arena, buf);
+    rep->field = hf_arena_strdup(arena, field ? field : "");
+    return status;
+}
+
+/* The name of the field that a oneof case number selects in descriptor d. */
+static const char *s_case_name(const ProtobufCMessageDescriptor *d, unsigned number)
+{
+    if (number == 0)
+        return "";
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(d, number);
+    return f ? f->name : "";
+}
+
+const char *hf_request_command_name(const hf_request_t *req)
+{
+    return s_case_name(&huifang__v1__request__descriptor, (unsigned)req->command_case);
+}
+
+const char *hf_envelope_payload_name(const hf_envelope_t *env)
+{
+    return s_case_name(&huifang__v1__envelope__descriptor, (unsigned)env->payload_case);
+}
+
+void hf_envelope_topic(const hf_envelope_t *env, char *out, size_t outlen)
+{
+    const char *producer = env->producer ? env->producer : "";
+    const char *branch = env->branch ? env->branch : "";
+    if (*branch)
+        snprintf(out, outlen, "%s.%s/%s", producer, hf_envelope_payload_name(env), branch);
+    else
+        snprintf(out, outlen, "%s.%s", producer, hf_envelope_payload_name(env));
+}

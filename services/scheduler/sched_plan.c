@@ -1,0 +1,100 @@
+/* sched_plan: plan layout, call windows and priorities. */
+#include "sched_plan.h"
+#include "hf_time.h"
+#include <string.h>
+
+#define MAX_WINDOWS 8
+#define DEFAULT_START_MINUTE (9 * 60)
+
+int sched_plan_layout(const sched_step_t *steps, int nsteps, int32_t purchase_day,
+                      int32_t supply_end, int32_t ref_day, sched_due_t *out, int max)
+{
+    int n = 0;
+    int32_t previous = purchase_day;
+    for (int i = 0; i < nsteps && n < max; i++) {
+        const sched_step_t *s = &steps[i];
+        int32_t base;
+        if (strcmp(s->anchor, "supply_end") == 0)
+            base = supply_end;
+        else if (strcmp(s->anchor, "previous") == 0)
+            base = previous;
+        else if (strcmp(s->anchor, "ref_date") == 0) {
+            if (ref_day < 0)
+                continue;
+            base = ref_day;
+        } else
+            base = purchase_day;
+        int32_t day = base + s->offset_days;
+        if (day < purchase_day)
+            day = purchase_day;  /* never before the purchase itself */
+        out[n++] = (sched_due_t){s->step_no, 0, day, s->window_days, s};
+        previous = day;
+        if (s->repeat_days > 0) {
+            /* "every N days until the supply ends": stop before the end, which a
+             * supply-end step covers */
+            for (int k = 1; k < 100 && n < max; k++) {
+                int32_t next = day + k * s->repeat_days;
+                if (next >= supply_end)
+                    break;
+                out[n++] = (sched_due_t){s->step_no, k, next, s->window_days, s};
+                previous = next;
+            }
+        }
+    }
+    return n;
+}
+
+int64_t sched_day_start(int32_t day, const char *windows, const char *tz)
+{
+    hf_window_t w[MAX_WINDOWS];
+    int n = hf_windows_parse(windows ? windows : "", w, MAX_WINDOWS);
+    int minute = n > 0 ? w[0].start : DEFAULT_START_MINUTE;
+    return hf_time_from_local(day, minute, tz);
+}
+
+int64_t sched_next_window(int64_t now_ms, const char *windows, const char *tz)
+{
+    hf_window_t w[MAX_WINDOWS];
+    int n = hf_windows_parse(windows ? windows : "", w, MAX_WINDOWS);
+    if (n <= 0) {
+        w[0] = (hf_window_t){DEFAULT_START_MINUTE, 18 * 60};
+        n = 1;
+    }
+    int32_t day = hf_time_local_day(now_ms, tz);
+    for (int d = 0; d < 3; d++) {
+        for (int i = 0; i < n; i++) {
+            int64_t start = hf_time_from_local(day + d, w[i].start, tz);
+            if (start > now_ms)
+                return start;
+        }
+    }
+    return now_ms + 24 * 3600 * 1000LL;
+}
+
+int sched_in_window(int64_t now_ms, const char *windows, const char *tz)
+{
+    hf_window_t w[MAX_WINDOWS];
+    int n = hf_windows_parse(windows ? windows : "", w, MAX_WINDOWS);
+    if (n <= 0)
+        return 1;
+    int minute = hf_time_local_minute(now_ms, tz);
+    for (int i = 0; i < n; i++)
+        if (minute >= w[i].start && minute < w[i].end)
+            return 1;
+    return 0;
+}
+
+int sched_priority(const char *purpose)
+{
+    static const struct {
+        const char *purpose;
+        int priority;
+    } table[] = {{"adverse-reaction", 50}, {"complaint", 40}, {"repurchase", 30},
+                 {"callback", 30},         {"effect", 20},    {"reaction", 20},
+                 {"care", 20},             {"usage", 20},     {"visit", 20},
+                 {"new-lead", 10},         {NULL, 0}};
+    for (int i = 0; table[i].purpose; i++)
+        if (strcmp(table[i].purpose, purpose) == 0)
+            return table[i].priority;
+    return 15;
+}

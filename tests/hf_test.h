@@ -1,0 +1,59 @@
+/* hf_test: a few assertion macros for table-driven tests; each failure prints file:line and
+ * the values, and the test's exit status is the number of failures. */
+#ifndef HF_TEST_H
+#define HF_TEST_H
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int hf_test_failures = 0;
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            hf_test_failures++;                                                      \
+        }                                                                            \
+    } while (0)
+
+#define CHECK_INT(got, want)                                                          \
+    do {                                                                              \
+        long long g_ = (long long)(got), w_ = (long long)(want);                      \
+        if (g_ != w_) {                                                               \
+            fprintf(stderr, "%s:%d: %s = %lld, want %lld\n", __FILE__, __LINE__, #got, \
+                    g_, w_);                                                          \
+            hf_test_failures++;                                                       \
+        }                                                                             \
+    } while (0)
+
+#define CHECK_STR(got, want)                                                           \
+    do {                                                                               \
+        const char *g_ = (got), *w_ = (want);                                          \
+        if (g_ == NULL || strcmp(g_, w_) != 0) {                                       \
+            fprintf(stderr, "%s:%d: %s = \"%s\", want \"%s\"\n", __FILE__, __LINE__, #got, \
+                    g_ ? g_ : "(null)", w_);                                           \
+            hf_test_failures++;                                                        \
+        }                                                                              \
+    } while (0)
+
+/* Reads an environment variable a test needs; exits with a clear message when unset. */
+static inline const char *hf_test_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL || *v == '\0') {
+        fprintf(stderr, "%s is not set: run the suite through tests/run.sh, which starts "
+                        "Postgres and Redis and sets it\n", name);
+        exit(2);
+    }
+    return v;
+}
+
+#define TEST_DONE()                                                             \
+    do {                                                                        \
+        if (hf_test_failures)                                                   \
+            fprintf(stderr, "%d check(s) failed\n", hf_test_failures);          \
+        return hf_test_failures ? 1 : 0;                                        \
+    } while (0)
+
+#endif

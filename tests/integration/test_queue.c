@@ -1,0 +1,562 @@
+/* test_queue: hf_queue against a real Redis (HUIFANG_TEST_REDIS_URL). Each section states
+ * one promise of the queue. Times are small made-up UTC ms values, because the queue takes
+ * every time from its caller. The kind "qtest" belongs to this test alone, and the parts
+ * that wipe a whole database do it in a database of their own, so that other tests sharing
+ * the Redis are left alone. */
+#include "hf_clock.h"
+#include "hf_queue.h"
+#include "hf_test.h"
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define KIND "qtest"
+#define CLIENT_NAME "huifang-queue-" KIND
+#define MANY 2000
+#define CHILDREN 4
+
+static char s_host[256];
+static int s_port = 6379;
+static int s_db = 0;
+
+/* ---- a raw connection, for doing to Redis what an operator or an outage would ---- */
+
+static void s_parse_test_url(const char *url)
+{
+    if (sscanf(url, "redis://%255[^:/]:%d/%d", s_host, &s_port, &s_db) < 1) {
+        fprintf(stderr, "cannot read HUIFANG_TEST_REDIS_URL %s\n", url);
+        exit(2);
+    }
+}
+
+static redisContext *s_raw_connect(int db)
+{
+    struct timeval tv = {5, 0};
+    redisContext *c = redisConnectWithTimeout(s_host, s_port, tv);
+    if (c == NULL || c->err) {
+        fprintf(stderr, "could not connect raw to redis: %s\n", c ? c->errstr : "oom");
+        exit(2);
+    }
+    redisReply *r = redisCommand(c, "SELECT %d", db);
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "could not select db %d\n", db);
+        exit(2);
+    }
+    freeReplyObject(r);
+    return c;
+}
+
+/* Runs a command on the raw connection; returns 0 unless it failed. */
+static int s_raw(redisContext *c, const char *command)
+{
+    redisReply *r = redisCommand(c, command);
+    int rc = (r == NULL || r->type == REDIS_REPLY_ERROR) ? -1 : 0;
+    if (r)
+        freeReplyObject(r);
+    return rc;
+}
+
+static long long s_raw_integer(redisContext *c, const char *command)
+{
+    redisReply *r = redisCommand(c, command);
+    long long value = (r && r->type == REDIS_REPLY_INTEGER) ? r->integer : -1;
+    if (r)
+        freeReplyObject(r);
+    return value;
+}
+
+/* Kills every connection a queue of kind "qtest" holds, found by the name it gives itself,
+ * so that other clients of the same Redis keep theirs. Returns how many were killed. */
+static int s_kill_queue_links(redisContext *c)
+{
+    int killed = 0;
+    redisReply *list = redisCommand(c, "CLIENT LIST");
+    if (list == NULL || list->type != REDIS_REPLY_STRING) {
+        if (list)
+            freeReplyObject(list);
+        return -1;
+    }
+    for (char *line = list->str; line && *line;) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        long long id;
+        if (strstr(line, " name=" CLIENT_NAME " ") && sscanf(line, "id=%lld", &id) == 1) {
+            redisReply *r = redisCommand(c, "CLIENT KILL ID %lld", id);
+            if (r && r->type == REDIS_REPLY_INTEGER)
+                killed += (int)r->integer;
+            if (r)
+                freeReplyObject(r);
+        }
+        line = next;
+    }
+    freeReplyObject(list);
+    return killed;
+}
+
+static void s_stats(hf_queue_t *q, const char *branch, int64_t now, int64_t overdue_ms,
+                    int64_t want_due, int64_t want_leased, int64_t want_overdue,
+                    int64_t want_queued, int line)
+{
+    int64_t due = -1, leased = -1, overdue = -1, queued = -1;
+    if (hf_queue_stats(q, branch, now, overdue_ms, &due, &leased, &overdue, &queued) != 0) {
+        fprintf(stderr, "line %d: stats failed: %s\n", line, hf_queue_error(q));
+        hf_test_failures++;
+        return;
+    }
+    if (due != want_due || leased != want_leased || overdue != want_overdue ||
+        queued != want_queued) {
+        fprintf(stderr,
+                "line %d: stats due=%" PRId64 " leased=%" PRId64 " overdue=%" PRId64
+                " queued=%" PRId64 ", want %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n",
+                line, due, leased, overdue, queued, want_due, want_leased, want_overdue,
+                want_queued);
+        hf_test_failures++;
+    }
+}
+#define STATS(q, b, now, od, d, l, o, qd) s_stats(q, b, now, od, d, l, o, qd, __LINE__)
+
+/* ---- the promises ---- */
+
+/* Claims hand out ids due at or before now, oldest first, at most max at a time, and a
+ * claimed id is leased: nobody can claim it again until it comes back. */
+static void test_claim_order(hf_queue_t *q)
+{
+    const char *b = "QT01";
+    int64_t ids[10], due[10];
+    int n = -1;
+    CHECK_INT(hf_queue_clear(q, b), 0);
+    CHECK_INT(hf_queue_put(q, b, 101, 3000), 0);
+    CHECK_INT(hf_queue_put(q, b, 102, 1000), 0);
+    CHECK_INT(hf_queue_put(q, b, 103, 2000), 0);
+    CHECK_INT(hf_queue_put(q, b, 104, 9000), 0);
+    CHECK_INT(hf_queue_put(q, b, 105, 5000), 0);
+
+    CHECK_INT(hf_queue_claim(q, b, 4999, 1000, 10, ids, due, &n), 0);
+    CHECK_INT(n, 3);
+    CHECK_INT(ids[0], 102);
+    CHECK_INT(due[0], 1000);
+    CHECK_INT(ids[1], 103);
+    CHECK_INT(due[1], 2000);
+    CHECK_INT(ids[2], 101);
+    CHECK_INT(due[2], 3000);
+
+    /* leased ids are not claimable again; 104 is still in the future */
+    CHECK_INT(hf_queue_claim(q, b, 5000, 1000, 10, ids, due, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(ids[0], 105); /* due exactly now counts as due */
+    CHECK_INT(hf_queue_claim(q, b, 8999, 1000, 10, ids, NULL, &n), 0);
+    CHECK_INT(n, 0);
+
+    /* max caps a claim and the rest wait for the next one */
+    CHECK_INT(hf_queue_clear(q, b), 0);
+    for (int i = 0; i < 5; i++)
+        CHECK_INT(hf_queue_put(q, b, 110 + i, 100 * (5 - i)), 0);
+    CHECK_INT(hf_queue_claim(q, b, 1000, 1000, 2, ids, due, &n), 0);
+    CHECK_INT(n, 2);
+    CHECK_INT(ids[0], 114);
+    CHECK_INT(ids[1], 113);
+    CHECK_INT(hf_queue_claim(q, b, 1000, 1000, 0, ids, due, &n), 0);
+    CHECK_INT(n, 0);
+    CHECK_INT(hf_queue_claim(q, b, 1000, 1000, 10, ids, due, &n), 0);
+    CHECK_INT(n, 3);
+    CHECK_INT(ids[0], 112);
+    CHECK_INT(ids[2], 110);
+    CHECK_INT(due[2], 500);
+
+    /* millisecond timestamps of today survive the trip through scores exactly */
+    int64_t now = 1767225600123; /* 2026-01-01T00:00:00.123Z */
+    CHECK_INT(hf_queue_clear(q, b), 0);
+    CHECK_INT(hf_queue_put(q, b, 9007199254740993LL - 2, now), 0);
+    CHECK_INT(hf_queue_claim(q, b, now, 60000, 10, ids, due, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(ids[0], 9007199254740991LL);
+    CHECK_INT(due[0], now);
+    CHECK_INT(hf_queue_reap(q, b, now + 59999, &n), 0);
+    CHECK_INT(n, 0);
+    CHECK_INT(hf_queue_reap(q, b, now + 60000, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(hf_queue_clear(q, b), 0);
+}
+
+/* Stats count what is due now, what is leased, what is overdue by more than a margin, and
+ * everything waiting. */
+static void test_stats(hf_queue_t *q)
+{
+    const char *b = "QT01";
+    int64_t ids[4];
+    int n;
+    CHECK_INT(hf_queue_clear(q, b), 0);
+    STATS(q, b, 3000, 500, 0, 0, 0, 0);
+    CHECK_INT(hf_queue_put(q, b, 201, 1000), 0);
+    CHECK_INT(hf_queue_put(q, b, 202, 2000), 0);
+    CHECK_INT(hf_queue_put(q, b, 203, 2500), 0);
+    CHECK_INT(hf_queue_put(q, b, 204, 8000), 0);
+    CHECK_INT(hf_queue_claim(q, b, 1500, 1000, 1, ids, NULL, &n), 0);
+    CHECK_INT(ids[0], 201);
+    /* due at or before 3000: 202, 203; overdue means due before 3000 - 500 = 2500 */
+    STATS(q, b, 3000, 500, 2, 1, 1, 3);
+    STATS(q, b, 3000, 0, 2, 1, 2, 3);
+    STATS(q, b, 9000, 0, 3, 1, 3, 3);
+    CHECK_INT(hf_queue_stats(q, b, 3000, 0, NULL, NULL, NULL, NULL), 0);
+
+    /* ack drops the lease and nothing comes back from it */
+    CHECK_INT(hf_queue_ack(q, b, 201), 0);
+    STATS(q, b, 3000, 500, 2, 0, 1, 3);
+    CHECK_INT(hf_queue_reap(q, b, 1000000, &n), 0);
+    CHECK_INT(n, 0);
+    CHECK_INT(hf_queue_clear(q, b), 0);
+    STATS(q, b, 3000, 500, 0, 0, 0, 0);
+}
+
+/* An expired lease returns its id at the due time it had when it was claimed, so the
+ * queue's order survives a scheduler that died holding work. */
+static void test_reap_keeps_due_order(hf_queue_t *q)
+{
+    const char *b = "QT01";
+    int64_t ids[10], due[10];
+    int n;
+    CHECK_INT(hf_queue_clear(q, b), 0);
+    CHECK_INT(hf_queue_put(q, b, 301, 1000), 0);
+    CHECK_INT(hf_queue_put(q, b, 302, 2000), 0);
+    CHECK_INT(hf_queue_put(q, b, 303, 3000), 0);
+    CHECK_INT(hf_queue_put(q, b, 304, 500), 0);
+    CHECK_INT(hf_queue_claim(q, b, 2000, 2000, 10, ids, due, &n), 0); /* leases until 4000 */
+    CHECK_INT(n, 3);
+    CHECK_INT(hf_queue_put(q, b, 305, 1500), 0); /* newer, but due between two leased ids */
+
+    CHECK_INT(hf_queue_reap(q, b, 3999, &n), 0);
+    CHECK_INT(n, 0);
+    STATS(q, b, 4000, 0, 2, 3, 2, 2);
+    CHECK_INT(hf_queue_reap(q, b, 4000, &n), 0);
+    CHECK_INT(n, 3);
+    STATS(q, b, 4000, 0, 5, 0, 5, 5);
+
+    CHECK_INT(hf_queue_claim(q, b, 4000, 1000, 10, ids, due, &n), 0);
+    CHECK_INT(n, 5);
+    int64_t want_ids[5] = {304, 301, 305, 302, 303};
+    int64_t want_due[5] = {500, 1000, 1500, 2000, 3000};
+    for (int i = 0; i < 5 && i < n; i++) {
+        CHECK_INT(ids[i], want_ids[i]);
+        CHECK_INT(due[i], want_due[i]);
+    }
+    CHECK_INT(hf_queue_clear(q, b), 0);
+}
+
+/* Putting a leased id moves it back to the due set at its new time, and its old lease is
+ * gone: reap will not return it a second time. Remove forgets an id wherever it is. */
+static void test_put_leased_and_remove(hf_queue_t *q)
+{
+    const char *b = "QT01";
+    int64_t ids[10], due[10];
+    int n;
+    CHECK_INT(hf_queue_clear(q, b), 0);
+    CHECK_INT(hf_queue_put(q, b, 401, 1000), 0);
+    CHECK_INT(hf_queue_claim(q, b, 1000, 1000, 10, ids, due, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(hf_queue_put(q, b, 401, 7000), 0);
+    STATS(q, b, 7000, 0, 1, 0, 0, 1);
+    CHECK_INT(hf_queue_reap(q, b, 100000, &n), 0);
+    CHECK_INT(n, 0);
+    CHECK_INT(hf_queue_claim(q, b, 6999, 1000, 10, ids, due, &n), 0);
+    CHECK_INT(n, 0);
+    CHECK_INT(hf_queue_claim(q, b, 7000, 1000, 10, ids, due, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(ids[0], 401);
+    CHECK_INT(due[0], 7000);
+    /* a reaped id comes back at its latest due time, not at the one before the move */
+    CHECK_INT(hf_queue_reap(q, b, 8000, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(hf_queue_claim(q, b, 8000, 1000, 10, ids, due, &n), 0);
+    CHECK_INT(due[0], 7000);
+
+    /* remove: one id leased, one due, and one the queue never heard of */
+    CHECK_INT(hf_queue_put(q, b, 402, 1000), 0);
+    STATS(q, b, 9000, 0, 1, 1, 1, 1);
+    CHECK_INT(hf_queue_remove(q, b, 401), 0);
+    CHECK_INT(hf_queue_remove(q, b, 402), 0);
+    CHECK_INT(hf_queue_remove(q, b, 499), 0);
+    STATS(q, b, 9000, 0, 0, 0, 0, 0);
+    CHECK_INT(hf_queue_reap(q, b, 100000, &n), 0);
+    CHECK_INT(n, 0);
+}
+
+/* Branches keep to themselves, and the branch set lists every branch put into. */
+static void test_branches(hf_queue_t *q)
+{
+    int64_t ids[4];
+    int n;
+    CHECK_INT(hf_queue_clear(q, "QT01"), 0);
+    CHECK_INT(hf_queue_clear(q, "QT02"), 0);
+    CHECK_INT(hf_queue_put(q, "QT01", 501, 1000), 0);
+    CHECK_INT(hf_queue_put(q, "QT02", 502, 1000), 0);
+    CHECK_INT(hf_queue_claim(q, "QT02", 1000, 1000, 4, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(ids[0], 502);
+
+    char **branches = NULL;
+    int count = hf_queue_branches(q, &branches);
+    CHECK(count >= 2);
+    CHECK(branches != NULL);
+    bool seen1 = false, seen2 = false;
+    for (int i = 0; i < count; i++) {
+        seen1 = seen1 || strcmp(branches[i], "QT01") == 0;
+        seen2 = seen2 || strcmp(branches[i], "QT02") == 0;
+        if (i > 0)
+            CHECK(strcmp(branches[i - 1], branches[i]) < 0);
+    }
+    for (int i = 0; i < count; i++)
+        free(branches[i]);
+    free(branches);
+    CHECK(seen1);
+    CHECK(seen2);
+    CHECK_INT(hf_queue_clear(q, "QT01"), 0);
+    CHECK_INT(hf_queue_clear(q, "QT02"), 0);
+}
+
+/* Bad input fails cleanly with a reason, and an unreachable Redis is an error, not a hang
+ * or a crash. */
+static void test_bad_input(hf_queue_t *q)
+{
+    int n;
+    int64_t ids[1];
+    CHECK_INT(hf_queue_put(q, "QT{1}", 1, 1000), -1);
+    CHECK(strstr(hf_queue_error(q), "invalid branch") != NULL);
+    CHECK_INT(hf_queue_claim(q, "", 1000, 1000, 1, ids, NULL, &n), -1);
+    CHECK_INT(hf_queue_put(q, "QT01", 1, 1000), 0);
+    CHECK_STR(hf_queue_error(q), "");
+    CHECK_INT(hf_queue_remove(q, "QT01", 1), 0);
+
+    const char *bad_urls[] = {
+        "http://localhost:6379", /* another scheme */
+        "redis://",              /* no host */
+        "redis://h:0",           /* port out of range */
+        "redis://h:70000",       /* port out of range */
+        "redis://h:1/x",         /* database not a number */
+        "redis://:secret@h:1",   /* credentials, which the queue does not send */
+        "redis://h:1/2/3",       /* trailing path */
+    };
+    for (size_t i = 0; i < sizeof bad_urls / sizeof *bad_urls; i++) {
+        hf_queue_t *bad = hf_queue_new(bad_urls[i], KIND);
+        CHECK_INT(hf_queue_connect(bad), -1);
+        CHECK(strstr(hf_queue_error(bad), "invalid redis url") != NULL);
+        hf_queue_destroy(&bad);
+        CHECK(bad == NULL);
+    }
+    hf_queue_destroy(NULL);
+
+    hf_queue_t *bad = hf_queue_new("redis://127.0.0.1:6379", "no{kind}");
+    CHECK_INT(hf_queue_put(bad, "QT01", 1, 1), -1);
+    CHECK(strstr(hf_queue_error(bad), "invalid queue kind") != NULL);
+    hf_queue_destroy(&bad);
+
+    /* port 1 on loopback refuses at once */
+    hf_queue_t *down = hf_queue_new("redis://127.0.0.1:1/0", KIND);
+    CHECK_INT(hf_queue_put(down, "QT01", 1, 1000), -1);
+    CHECK(strstr(hf_queue_error(down), "could not connect") != NULL);
+    bool ok = true;
+    CHECK_INT(hf_queue_epoch_ok(down, &ok), -1);
+    CHECK(!ok);
+    hf_queue_destroy(&down);
+}
+
+/* The epoch key tells a flushed Redis from one that still holds the last rebuild. This
+ * runs in a database of its own because it flushes it, and it also shows that the
+ * database in the url is the one used. */
+static void test_epoch(void)
+{
+    int db = s_db == 14 ? 15 : 14;
+    char url[400];
+    snprintf(url, sizeof url, "redis://%s:%d/%d", s_host, s_port, db);
+    hf_queue_t *q = hf_queue_new(url, KIND);
+    redisContext *raw = s_raw_connect(db);
+    CHECK_INT(s_raw(raw, "FLUSHDB"), 0);
+    bool ok = true;
+    CHECK_INT(hf_queue_epoch_ok(q, &ok), 0);
+    CHECK(!ok);
+    CHECK_INT(hf_queue_mark_epoch(q), 0);
+    CHECK_INT(hf_queue_epoch_ok(q, &ok), 0);
+    CHECK(ok);
+    CHECK_INT(s_raw_integer(raw, "DBSIZE"), 1);
+    CHECK_INT(s_raw(raw, "FLUSHDB"), 0);
+    CHECK_INT(hf_queue_epoch_ok(q, &ok), 0);
+    CHECK(!ok);
+    CHECK_INT(hf_queue_mark_epoch(q), 0);
+    CHECK_INT(hf_queue_epoch_ok(q, &ok), 0);
+    CHECK(ok);
+    CHECK_INT(s_raw(raw, "FLUSHDB"), 0);
+    redisFree(raw);
+    hf_queue_destroy(&q);
+}
+
+/* A Redis that forgot its scripts (restart, SCRIPT FLUSH) costs one reload, not an error. */
+static void test_noscript(hf_queue_t *q, redisContext *raw)
+{
+    const char *b = "QT01";
+    int64_t ids[4];
+    int n;
+    CHECK_INT(hf_queue_clear(q, b), 0);
+    CHECK_INT(hf_queue_put(q, b, 601, 1000), 0);
+    CHECK_INT(s_raw(raw, "SCRIPT FLUSH"), 0);
+    CHECK_INT(hf_queue_claim(q, b, 1000, 1000, 4, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(s_raw(raw, "SCRIPT FLUSH"), 0);
+    int64_t more_ids[3] = {602, 603, 604}, more_due[3] = {3, 2, 1};
+    CHECK_INT(hf_queue_put_many(q, b, more_ids, more_due, 3), 0);
+    STATS(q, b, 1000, 0, 3, 1, 3, 3);
+    CHECK_INT(hf_queue_clear(q, b), 0);
+}
+
+/* A killed connection is noticed and replaced by the next operation. */
+static void test_reconnect(hf_queue_t *q, redisContext *raw)
+{
+    const char *b = "QT01";
+    int64_t ids[4];
+    int n;
+    CHECK_INT(hf_queue_clear(q, b), 0);
+    CHECK_INT(hf_queue_put(q, b, 701, 1000), 0);
+    CHECK_INT(s_kill_queue_links(raw), 1);
+    CHECK_INT(hf_queue_claim(q, b, 1000, 1000, 4, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_STR(hf_queue_error(q), "");
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(s_kill_queue_links(raw), 1);
+        STATS(q, b, 1000, 0, 0, 1, 0, 0);
+    }
+    /* an explicit connect replaces a healthy link too */
+    CHECK_INT(hf_queue_connect(q), 0);
+    CHECK_INT(hf_queue_ack(q, b, 701), 0);
+    STATS(q, b, 1000, 0, 0, 0, 0, 0);
+}
+
+/* A command that times out in flight (Redis stalls past the 2 s timeout) is retried once
+ * on a fresh connection. CLIENT PAUSE stalls the whole server, so the pause is kept short:
+ * it holds other clients of this Redis up for 2.5 s at most. */
+static void test_timeout_retry(hf_queue_t *q, redisContext *raw)
+{
+    const char *b = "QT01";
+    CHECK_INT(hf_queue_clear(q, b), 0);
+    CHECK_INT(s_raw(raw, "CLIENT PAUSE 2500 WRITE"), 0);
+    int64_t start = hf_clock_mono_ms();
+    CHECK_INT(hf_queue_put(q, b, 801, 1000), 0);
+    int64_t took = hf_clock_mono_ms() - start;
+    CHECK(took >= 2000); /* the first attempt really timed out */
+    CHECK(took < 6000);
+    STATS(q, b, 1000, 0, 1, 0, 0, 1);
+    CHECK_INT(hf_queue_clear(q, b), 0);
+}
+
+/* Claims from competing processes hand out every id exactly once. */
+static void test_concurrent_claims(hf_queue_t *q, const char *url)
+{
+    const char *b = "QT03";
+    static int64_t ids[MANY], due[MANY];
+    static int seen[MANY];
+    CHECK_INT(hf_queue_clear(q, b), 0);
+    for (int i = 0; i < MANY; i++) {
+        ids[i] = 100000 + i;
+        due[i] = 1000 + (i * 7919) % MANY; /* a scrambled order */
+        seen[i] = 0;
+    }
+    CHECK_INT(hf_queue_put_many(q, b, ids, due, MANY), 0);
+    STATS(q, b, 1000000, 0, MANY, 0, MANY, MANY);
+
+    int fds[2];
+    if (pipe(fds) != 0) {
+        perror("pipe");
+        exit(2);
+    }
+    pid_t children[CHILDREN];
+    for (int c = 0; c < CHILDREN; c++) {
+        children[c] = fork();
+        if (children[c] < 0) {
+            perror("fork");
+            exit(2);
+        }
+        if (children[c] == 0) {
+            /* The child leaves the parent's queue alone and claims through its own. Each
+             * batch goes in one write below PIPE_BUF, so batches never interleave. */
+            close(fds[0]);
+            hf_queue_t *mine = hf_queue_new(url, KIND);
+            int status = 0;
+            for (;;) {
+                int64_t got[7];
+                int n;
+                if (hf_queue_claim(mine, b, 1000000, 60000, 7, got, NULL, &n) != 0) {
+                    fprintf(stderr, "child claim failed: %s\n", hf_queue_error(mine));
+                    status = 1;
+                    break;
+                }
+                if (n == 0)
+                    break;
+                if (write(fds[1], got, sizeof got[0] * (size_t)n) !=
+                    (ssize_t)(sizeof got[0] * (size_t)n)) {
+                    status = 1;
+                    break;
+                }
+            }
+            hf_queue_destroy(&mine);
+            _exit(status);
+        }
+    }
+    close(fds[1]);
+    int64_t id;
+    int total = 0;
+    while (read(fds[0], &id, sizeof id) == (ssize_t)sizeof id) {
+        total++;
+        if (id >= 100000 && id < 100000 + MANY)
+            seen[id - 100000]++;
+        else {
+            fprintf(stderr, "claimed id %" PRId64 ", which was never put\n", id);
+            hf_test_failures++;
+        }
+    }
+    close(fds[0]);
+    for (int c = 0; c < CHILDREN; c++) {
+        int status = -1;
+        CHECK_INT(waitpid(children[c], &status, 0), children[c]);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    CHECK_INT(total, MANY);
+    int twice = 0, never = 0;
+    for (int i = 0; i < MANY; i++) {
+        twice += seen[i] > 1;
+        never += seen[i] == 0;
+    }
+    CHECK_INT(twice, 0);
+    CHECK_INT(never, 0);
+    STATS(q, b, 1000000, 0, 0, MANY, 0, 0);
+    CHECK_INT(hf_queue_clear(q, b), 0);
+}
+
+int main(void)
+{
+    /* A Redis that drops us between two writes must not kill the test with SIGPIPE; the
+     * services ignore it for the same reason. */
+    signal(SIGPIPE, SIG_IGN);
+    const char *url = hf_test_env("HUIFANG_TEST_REDIS_URL");
+    s_parse_test_url(url);
+    hf_queue_t *q = hf_queue_new(url, KIND);
+    CHECK_INT(hf_queue_connect(q), 0);
+    CHECK_STR(hf_queue_error(q), "");
+    redisContext *raw = s_raw_connect(s_db);
+
+    test_claim_order(q);
+    test_stats(q);
+    test_reap_keeps_due_order(q);
+    test_put_leased_and_remove(q);
+    test_branches(q);
+    test_bad_input(q);
+    test_epoch();
+    test_noscript(q, raw);
+    test_reconnect(q, raw);
+    test_timeout_retry(q, raw);
+    test_concurrent_claims(q, url);
+
+    redisFree(raw);
+    hf_queue_destroy(&q);
+    CHECK(q == NULL);
+    TEST_DONE();
+}

@@ -1,0 +1,285 @@
+/* test_json: the JSON shape of our messages, as `--json` users and the event tap see it.
+ * Whole lines are compared where the shape itself is the point (a Task); elsewhere single
+ * keys are looked up with json-c so each check says which rule it is about. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "hf_json.h"
+#include "hf_test.h"
+#include "huifang/v1/wire.pb-c.h"
+
+/* The compact text hf_json_print() writes, without its newline. */
+static const char *s_text(json_object *obj)
+{
+    return json_object_to_json_string_ext(obj,
+                                          JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static json_object *s_get(json_object *obj, const char *key)
+{
+    json_object *value = NULL;
+    return json_object_object_get_ex(obj, key, &value) ? value : NULL;
+}
+
+static bool s_has(json_object *obj, const char *key)
+{
+    return s_get(obj, key) != NULL;
+}
+
+static void test_task_shape(void)
+{
+    Huifang__V1__Task task = HUIFANG__V1__TASK__INIT;
+    task.id = 42;
+    task.branch = "SH01";
+    task.customer_id = 7;
+    task.step_no = 2;
+    task.purpose = "care";
+    task.channel = "phone";
+    task.due_at_ms = 1795420800000; /* 2026-11-23T08:00:00Z */
+    task.state = "assigned";
+    task.customer_name = "张三";
+    task.customer_phone = "13812345678";
+
+    /* Every scalar is there, zeros and empty strings included, in .proto order; due_at_ms
+     * is due_at as RFC 3339; the Chinese name is written as UTF-8, not escaped. */
+    json_object *obj = hf_json_from_message(&task.base);
+    CHECK_STR(s_text(obj),
+              "{\"id\":42,\"branch\":\"SH01\",\"customer_id\":7,\"purchase_id\":0,"
+              "\"plan_id\":0,\"step_no\":2,\"purpose\":\"care\",\"channel\":\"phone\","
+              "\"role\":\"\",\"due_at\":\"2026-11-23T08:00:00.000Z\",\"state\":\"assigned\","
+              "\"agent\":\"\",\"priority\":0,\"attempts\":0,\"customer_name\":\"张三\","
+              "\"customer_phone\":\"13812345678\",\"region\":\"\",\"outcome\":\"\","
+              "\"bag_date\":\"\"}");
+    json_object_put(obj);
+
+    /* An instant of 0 means "not set": the key is left out, under either name. */
+    task.due_at_ms = 0;
+    obj = hf_json_from_message(&task.base);
+    CHECK(!s_has(obj, "due_at"));
+    CHECK(!s_has(obj, "due_at_ms"));
+    CHECK(s_has(obj, "priority"));
+    json_object_put(obj);
+
+    /* A NULL string (legal in protobuf-c) reads as empty, so the key set stays stable. */
+    task.agent = NULL;
+    obj = hf_json_from_message(&task.base);
+    CHECK_STR(json_object_get_string(s_get(obj, "agent")), "");
+    json_object_put(obj);
+}
+
+static void test_reply_oneof_and_enum(void)
+{
+    Huifang__V1__Task a = HUIFANG__V1__TASK__INIT, b = HUIFANG__V1__TASK__INIT;
+    a.id = 1;
+    b.id = 2;
+    b.due_at_ms = -1; /* before 1970 is still an instant, not "unset" */
+    Huifang__V1__Task *items[] = {&a, &b};
+    Huifang__V1__TaskList list = HUIFANG__V1__TASK_LIST__INIT;
+    list.n_tasks = 2;
+    list.tasks = items;
+
+    Huifang__V1__Reply reply = HUIFANG__V1__REPLY__INIT;
+    reply.request_id = "r-1";
+    reply.status = HUIFANG__V1__STATUS__BAD_INPUT;
+    reply.error = "phone is 10 digits; a mobile has 11";
+    reply.field = "phone";
+    reply.result_case = HUIFANG__V1__REPLY__RESULT_TASKS;
+    reply.tasks = &list;
+
+    json_object *obj = hf_json_from_message(&reply.base);
+    CHECK_STR(json_object_get_string(s_get(obj, "status")), "BAD_INPUT");
+    CHECK_STR(json_object_get_string(s_get(obj, "note")), "");
+    /* Only the member that is set; every other member of the oneof is absent. */
+    json_object *tasks = s_get(obj, "tasks");
+    CHECK(tasks != NULL);
+    CHECK(!s_has(obj, "ping"));
+    CHECK(!s_has(obj, "contact"));
+    CHECK(!s_has(obj, "result"));
+    json_object *array = s_get(tasks, "tasks");
+    CHECK(json_object_is_type(array, json_type_array));
+    CHECK_INT(json_object_array_length(array), 2);
+    CHECK_INT(json_object_get_int64(s_get(json_object_array_get_idx(array, 1), "id")), 2);
+    CHECK(!s_has(json_object_array_get_idx(array, 0), "due_at"));
+    CHECK_STR(json_object_get_string(s_get(json_object_array_get_idx(array, 1), "due_at")),
+              "1969-12-31T23:59:59.999Z");
+    json_object_put(obj);
+
+    /* No member set: no member written. An enum value this build does not know keeps its
+     * number rather than vanishing. */
+    reply.result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
+    reply.status = (Huifang__V1__Status)99;
+    obj = hf_json_from_message(&reply.base);
+    CHECK(!s_has(obj, "tasks"));
+    CHECK(json_object_is_type(s_get(obj, "status"), json_type_int));
+    CHECK_INT(json_object_get_int(s_get(obj, "status")), 99);
+    json_object_put(obj);
+
+    /* OK, the zero value, is still written by name. */
+    reply.status = HUIFANG__V1__STATUS__OK;
+    obj = hf_json_from_message(&reply.base);
+    CHECK_STR(json_object_get_string(s_get(obj, "status")), "OK");
+    json_object_put(obj);
+
+    /* An empty repeated field is an empty array, not a missing key. */
+    Huifang__V1__TaskList empty = HUIFANG__V1__TASK_LIST__INIT;
+    obj = hf_json_from_message(&empty.base);
+    CHECK_STR(s_text(obj), "{\"tasks\":[]}");
+    json_object_put(obj);
+}
+
+static void test_envelope(void)
+{
+    Huifang__V1__TaskAssigned assigned = HUIFANG__V1__TASK_ASSIGNED__INIT;
+    Huifang__V1__Envelope env = HUIFANG__V1__ENVELOPE__INIT;
+    env.event_id = "scheduler:17";
+    env.producer = "scheduler";
+    env.seq = 17;
+    env.occurred_at_ms = 1709210096789;
+    env.branch = "SH01";
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED;
+    env.task_assigned = &assigned; /* its task left NULL */
+
+    json_object *obj = hf_json_from_message(&env.base);
+    CHECK_STR(json_object_get_string(s_get(obj, "occurred_at")), "2024-02-29T12:34:56.789Z");
+    CHECK(!s_has(obj, "occurred_at_ms"));
+    CHECK_INT(json_object_get_int64(s_get(obj, "seq")), 17);
+    /* The payload is there; the unset submessage inside it is not. */
+    CHECK_STR(s_text(s_get(obj, "task_assigned")), "{}");
+    CHECK(!s_has(obj, "heartbeat"));
+    json_object_put(obj);
+
+    /* uint64 is a JSON integer, exact even above INT64_MAX. */
+    Huifang__V1__Heartbeat beat = HUIFANG__V1__HEARTBEAT__INIT;
+    beat.last_seq = UINT64_MAX;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT;
+    env.heartbeat = &beat;
+    obj = hf_json_from_message(&env.base);
+    CHECK_STR(s_text(s_get(obj, "heartbeat")), "{\"last_seq\":18446744073709551615}");
+    CHECK(!s_has(obj, "task_assigned"));
+    json_object_put(obj);
+
+    /* A set oneof case whose message pointer is NULL is left out, not written as null. */
+    env.heartbeat = NULL;
+    obj = hf_json_from_message(&env.base);
+    CHECK(!s_has(obj, "heartbeat"));
+    json_object_put(obj);
+}
+
+static void test_scalars(void)
+{
+    /* repeated strings, bool, int32 */
+    char *regions[] = {"东区", "西区"};
+    Huifang__V1__Agent agent = HUIFANG__V1__AGENT__INIT;
+    agent.id = "a7";
+    agent.n_regions = 2;
+    agent.regions = regions;
+    agent.daily_calls = 80;
+    agent.active = 1;
+    json_object *obj = hf_json_from_message(&agent.base);
+    CHECK_STR(s_text(s_get(obj, "regions")), "[\"东区\",\"西区\"]");
+    CHECK_STR(s_text(s_get(obj, "active")), "true");
+    CHECK_STR(s_text(s_get(obj, "daily_calls")), "80");
+    CHECK_STR(s_text(s_get(obj, "daily_visits")), "0");
+    json_object_put(obj);
+
+    /* Other *_ms fields and money in fen stay plain integers. */
+    Huifang__V1__PingResult ping = HUIFANG__V1__PING_RESULT__INIT;
+    ping.uptime_ms = 3600000;
+    ping.now_ms = 1795420800000;
+    obj = hf_json_from_message(&ping.base);
+    CHECK_STR(s_text(s_get(obj, "uptime_ms")), "3600000");
+    CHECK_STR(s_text(s_get(obj, "now_ms")), "1795420800000");
+    json_object_put(obj);
+
+    Huifang__V1__Product product = HUIFANG__V1__PRODUCT__INIT;
+    product.price_fen = 12800;
+    obj = hf_json_from_message(&product.base);
+    CHECK(json_object_is_type(s_get(obj, "price_fen"), json_type_int));
+    CHECK_INT(json_object_get_int64(s_get(obj, "price_fen")), 12800);
+    json_object_put(obj);
+
+    /* bytes as standard base64, every padding case */
+    ProtobufCBinaryData blobs[] = {
+        {0, (uint8_t *)""},    {1, (uint8_t *)"f"},    {2, (uint8_t *)"fo"},
+        {3, (uint8_t *)"foo"}, {4, (uint8_t *)"foob"}, {3, (uint8_t *)"\xff\xfe\x00"},
+    };
+    Huifang__V1__ReplayResult replay = HUIFANG__V1__REPLAY_RESULT__INIT;
+    replay.n_envelopes = sizeof blobs / sizeof blobs[0];
+    replay.envelopes = blobs;
+    replay.last_seq = 9;
+    obj = hf_json_from_message(&replay.base);
+    CHECK_STR(s_text(obj), "{\"envelopes\":[\"\",\"Zg==\",\"Zm8=\",\"Zm9v\",\"Zm9vYg==\",\"//4A\"],"
+                           "\"last_seq\":9}");
+    json_object_put(obj);
+
+    /* A nested submessage and an unset *_at_ms beside a set one. */
+    Huifang__V1__OutcomeFlags flags = HUIFANG__V1__OUTCOME_FLAGS__INIT;
+    flags.contacted = 1;
+    Huifang__V1__Contact contact = HUIFANG__V1__CONTACT__INIT;
+    contact.flags = &flags;
+    contact.logged_at_ms = 1795420800000;
+    obj = hf_json_from_message(&contact.base);
+    CHECK_STR(s_text(s_get(s_get(obj, "flags"), "contacted")), "true");
+    CHECK_STR(s_text(s_get(s_get(obj, "flags"), "sale")), "false");
+    CHECK(!s_has(obj, "callback_at"));
+    CHECK_STR(json_object_get_string(s_get(obj, "logged_at")), "2026-11-23T08:00:00.000Z");
+    json_object_put(obj);
+    contact.flags = NULL;
+    obj = hf_json_from_message(&contact.base);
+    CHECK(!s_has(obj, "flags"));
+    json_object_put(obj);
+
+    /* never NULL, even for nothing */
+    obj = hf_json_from_message(NULL);
+    CHECK(obj != NULL);
+    CHECK_STR(s_text(obj), "{}");
+    json_object_put(obj);
+}
+
+static void test_print(void)
+{
+    /* hf_json_print writes one line: compact, slashes unescaped, newline-terminated. */
+    Huifang__V1__Branch branch = HUIFANG__V1__BRANCH__INIT;
+    branch.code = "SH01";
+    branch.name = "上海";
+    branch.tz = "Asia/Shanghai";
+    branch.windows = "11:30-14:00,18:00-20:00";
+
+    FILE *capture = tmpfile();
+    CHECK(capture != NULL);
+    if (capture == NULL)
+        return;
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    dup2(fileno(capture), STDOUT_FILENO);
+    hf_json_print(&branch.base);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+
+    char line[256] = "";
+    rewind(capture);
+    size_t n = fread(line, 1, sizeof line - 1, capture);
+    line[n] = '\0';
+    fclose(capture);
+    CHECK_STR(line, "{\"code\":\"SH01\",\"name\":\"上海\",\"tz\":\"Asia/Shanghai\","
+                    "\"windows\":\"11:30-14:00,18:00-20:00\"}\n");
+
+    /* and what it writes is JSON that parses back to the same fields */
+    json_object *back = json_tokener_parse(line);
+    CHECK(back != NULL);
+    CHECK_STR(json_object_get_string(s_get(back, "tz")), "Asia/Shanghai");
+    json_object_put(back);
+}
+
+int main(void)
+{
+    test_task_shape();
+    test_reply_oneof_and_enum();
+    test_envelope();
+    test_scalars();
+    test_print();
+    TEST_DONE();
+}
