@@ -57,3 +57,44 @@ static inline const char *hf_test_env(const char *name)
     } while (0)
 
 #endif
+
+#include <libpq-fe.h>
+#include <unistd.h>
+
+/* Creates a fresh database for this test on the server of HUIFANG_TEST_ADMIN_URL and
+ * writes its URL into url (256 bytes). The database is named after the test and pid. */
+static inline void hf_test_create_db(const char *name, char *url)
+{
+    const char *admin = hf_test_env("HUIFANG_TEST_ADMIN_URL");
+    PGconn *c = PQconnectdb(admin);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "cannot reach %s: %s\n", admin, PQerrorMessage(c));
+        exit(2);
+    }
+    char db[96], sql[256];
+    snprintf(db, sizeof db, "it_%s_%d", name, (int)getpid());
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", db);
+    PQclear(PQexec(c, sql));
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "cannot create %s: %s\n", db, PQerrorMessage(c));
+        exit(2);
+    }
+    PQclear(r);
+    /* the admin URL ends in /postgres: swap the database name */
+    const char *slash = strrchr(admin, '/');
+    snprintf(url, 256, "%.*s/%s", (int)(slash - admin), admin, db);
+    PQfinish(c);
+}
+
+/* Drops the test's database again (best effort). */
+static inline void hf_test_drop_db(const char *url)
+{
+    const char *admin = hf_test_env("HUIFANG_TEST_ADMIN_URL");
+    PGconn *c = PQconnectdb(admin);
+    char sql[256];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", strrchr(url, '/') + 1);
+    PQclear(PQexec(c, sql));
+    PQfinish(c);
+}

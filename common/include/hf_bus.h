@@ -10,6 +10,9 @@
 void *hf_bus_context(void);
 /* Terminates the process's context (after every socket is closed). */
 void hf_bus_shutdown(void);
+/* In a child after fork(): forgets the parent's context (ZeroMQ is not fork-safe) so that
+ * the child's first use creates its own. */
+void hf_bus_after_fork(void);
 
 typedef struct hf_client_t hf_client_t;
 

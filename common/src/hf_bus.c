@@ -28,6 +28,11 @@ void hf_bus_shutdown(void)
     }
 }
 
+void hf_bus_after_fork(void)
+{
+    s_context = NULL;
+}
+
 void hf_bus_new_id(char *out)
 {
     unsigned char b[16];

@@ -612,7 +612,9 @@ static void s_handle_request(hf_service_t *svc)
         s_run_command(svc, req, &rep, arena, &stored);
     }
     hf_reply_t *out = &rep;
+    char *stored_id = NULL;
     if (stored) {
+        stored_id = stored->request_id;
         stored->request_id = req->request_id;  /* the retry's id, so the client matches it */
         out = stored;
     }
@@ -629,7 +631,7 @@ static void s_handle_request(hf_service_t *svc)
                 (long long)(hf_clock_mono_ms() - t0), stored ? " replayed=idempotent" : "",
                 out->status != HF_OK ? " error=\"see reply\"" : "");
     if (stored) {
-        stored->request_id = NULL;
+        stored->request_id = stored_id;
         huifang__v1__reply__free_unpacked(stored, NULL);
     }
     if (req)

@@ -103,9 +103,12 @@ static int add_branch(hf_service_t *svc, void *self, const hf_request_t *req, hf
                       hf_arena_t *a)
 {
     (void)self;
-    Huifang__V1__Branch *b = req->branch_add->branch;
-    if (b == NULL)
+    if (req->branch_add->branch == NULL)
         return hf_fail(rep, a, HF_BAD_INPUT, "branch", "branch is required");
+    /* a shallow copy in the arena: defaults may be filled in without touching the request,
+     * whose strings protobuf-c frees */
+    Huifang__V1__Branch *b = hf_new(a, Huifang__V1__Branch);
+    *b = *req->branch_add->branch;
     int rc;
     if ((rc = s_require_code(b->code, "code", rep, a)) != HF_OK ||
         (rc = s_require_text(b->name, "name", 100, rep, a)) != HF_OK)
@@ -150,11 +153,12 @@ static int add_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf_
                      hf_arena_t *a)
 {
     (void)self;
-    Huifang__V1__Agent *ag = req->agent_add->agent;
     char tz[64];
     int rc;
-    if (ag == NULL)
+    if (req->agent_add->agent == NULL)
         return hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required");
+    Huifang__V1__Agent *ag = hf_new(a, Huifang__V1__Agent);
+    *ag = *req->agent_add->agent;
     if ((rc = s_branch_tz(svc, req, tz, rep, a)) != HF_OK ||
         (rc = s_require_code(ag->id, "id", rep, a)) != HF_OK ||
         (rc = s_require_text(ag->name, "name", 100, rep, a)) != HF_OK)
@@ -216,11 +220,12 @@ static int add_product(hf_service_t *svc, void *self, const hf_request_t *req, h
                        hf_arena_t *a)
 {
     (void)self;
-    Huifang__V1__Product *pr = req->product_add->product;
     char tz[64];
     int rc;
-    if (pr == NULL)
+    if (req->product_add->product == NULL)
         return hf_fail(rep, a, HF_BAD_INPUT, "product", "product is required");
+    Huifang__V1__Product *pr = hf_new(a, Huifang__V1__Product);
+    *pr = *req->product_add->product;
     if ((rc = s_branch_tz(svc, req, tz, rep, a)) != HF_OK ||
         (rc = s_require_code(pr->code, "code", rep, a)) != HF_OK ||
         (rc = s_require_text(pr->name, "name", 100, rep, a)) != HF_OK)

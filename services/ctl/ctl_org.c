@@ -1,0 +1,237 @@
+/* ctl_org: branches, agents and products — the organisation, owned by the intake service. */
+#include "ctl.h"
+
+#include "hf_time.h"
+
+#include <string.h>
+
+/* ---------------------------------------------------------------------------------------
+ * branch add
+ * ------------------------------------------------------------------------------------- */
+
+int ctl_branch_add(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("name"), CTL_OPT("tz"), CTL_OPT("windows"), CTL_OPT_IDEMPOTENCY,
+                        CTL_OPT_END};
+    static const char *const pos_names[] = {"CODE", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    const char *name = ctl_require(ctl, opts, "name");
+    if (name == NULL)
+        return ctl->exit;
+    const char *tz = ctl_opt(opts, "tz");
+    if (tz == NULL)
+        tz = "Asia/Shanghai";
+    if (!hf_tz_valid(tz)) {
+        ctl_fail(ctl, HF_BAD_INPUT, "--tz names no known time zone: '%s'", tz);
+        return ctl->exit;
+    }
+    const char *windows = ctl_opt(opts, "windows");
+    hf_window_t w[16];
+    if (windows && hf_windows_parse(windows, w, 16) < 0) {
+        ctl_fail(ctl, HF_BAD_INPUT,
+                 "--windows must look like 11:30-14:00,18:00-20:00 (each start before its end, "
+                 "no overlaps), not '%s'",
+                 windows);
+        return ctl->exit;
+    }
+
+    Huifang__V1__Branch branch = HUIFANG__V1__BRANCH__INIT;
+    branch.code = (char *)pos[0];
+    branch.name = (char *)name;
+    branch.tz = (char *)tz;
+    branch.windows = (char *)(windows ? windows : "");
+    Huifang__V1__BranchAdd add = HUIFANG__V1__BRANCH_ADD__INIT;
+    add.branch = &branch;
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    /* the branch being added is the request's branch unless the caller named another */
+    if (*req.branch == '\0')
+        req.branch = (char *)pos[0];
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_BRANCH_ADD;
+    req.branch_add = &add;
+
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_BRANCH, &rep);
+    if (rc != HF_OK)
+        return rc;
+    const Huifang__V1__Branch *b = rep->branch;
+    if (ctl->json) {
+        ctl_json(&b->base);
+    } else {
+        ctl_table_t *t = ctl_table_new(4, "BRANCH", "NAME", "TZ", "WINDOWS");
+        ctl_table_add(t, b->code, b->name, b->tz, b->windows);
+        ctl_table_print(t);
+        ctl_table_destroy(&t);
+    }
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * agent add
+ * ------------------------------------------------------------------------------------- */
+
+/* Splits "R1, R2" into trimmed arena strings; an empty element is an error. */
+static int s_split_regions(ctl_t *ctl, const char *text, char ***out, size_t *n)
+{
+    size_t count = 1;
+    for (const char *p = text; *p; p++)
+        if (*p == ',')
+            count++;
+    char **list = hf_new_array(ctl->arena, char *, count);
+    size_t k = 0;
+    const char *p = text;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        const char *end = comma ? comma : p + strlen(p);
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        if (end == p)
+            return ctl_fail(ctl, HF_BAD_INPUT, "--regions has an empty region in '%s'", text);
+        list[k++] = (char *)ctl_fmt(ctl, "%.*s", (int)(end - p), p);
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    *out = list;
+    *n = k;
+    return 0;
+}
+
+int ctl_agent_add(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {
+        CTL_OPT("name"),         CTL_OPT("role"),     CTL_OPT("regions"), CTL_OPT("daily-calls"),
+        CTL_OPT("daily-visits"), CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    static const char *const pos_names[] = {"ID", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    const char *name = ctl_require(ctl, opts, "name");
+    if (name == NULL)
+        return ctl->exit;
+    const char *role = ctl_require(ctl, opts, "role");
+    if (role == NULL ||
+        ctl_check_choice(ctl, "--role", role,
+                         "phone|consult|visit|doctor|deliver|lead|head|manager") != 0)
+        return ctl->exit;
+    long calls = 40, visits = 8;
+    const char *v;
+    if ((v = ctl_opt(opts, "daily-calls")) &&
+        ctl_parse_long(ctl, "--daily-calls", v, 0, 1000, &calls) != 0)
+        return ctl->exit;
+    if ((v = ctl_opt(opts, "daily-visits")) &&
+        ctl_parse_long(ctl, "--daily-visits", v, 0, 100, &visits) != 0)
+        return ctl->exit;
+    Huifang__V1__Agent agent = HUIFANG__V1__AGENT__INIT;
+    if ((v = ctl_opt(opts, "regions")) &&
+        s_split_regions(ctl, v, &agent.regions, &agent.n_regions) != 0)
+        return ctl->exit;
+    if (ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+
+    agent.id = (char *)pos[0];
+    agent.branch = (char *)ctl->branch;
+    agent.name = (char *)name;
+    agent.role = (char *)role;
+    agent.daily_calls = (int32_t)calls;
+    agent.daily_visits = (int32_t)visits;
+    agent.active = true;
+    Huifang__V1__AgentAdd add = HUIFANG__V1__AGENT_ADD__INIT;
+    add.agent = &agent;
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_AGENT_ADD;
+    req.agent_add = &add;
+
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_AGENT, &rep);
+    if (rc != HF_OK)
+        return rc;
+    const Huifang__V1__Agent *a = rep->agent;
+    if (ctl->json) {
+        ctl_json(&a->base);
+    } else {
+        char regions[512] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < a->n_regions && used < sizeof regions; i++)
+            used += (size_t)snprintf(regions + used, sizeof regions - used, "%s%s", i ? "," : "",
+                                     a->regions[i]);
+        ctl_table_t *t = ctl_table_new(8, "AGENT", "BRANCH", "NAME", "ROLE", "REGIONS", "CALLS",
+                                       "VISITS", "ACTIVE");
+        ctl_table_add(t, a->id, a->branch, a->name, a->role, regions,
+                      ctl_fmt(ctl, "%d", a->daily_calls), ctl_fmt(ctl, "%d", a->daily_visits),
+                      a->active ? "yes" : "no");
+        ctl_table_print(t);
+        ctl_table_destroy(&t);
+    }
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * product add
+ * ------------------------------------------------------------------------------------- */
+
+int ctl_product_add(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("name"), CTL_OPT("days-per-unit"), CTL_OPT("price"),
+                        CTL_OPT("plan"), CTL_OPT_IDEMPOTENCY,      CTL_OPT_END};
+    static const char *const pos_names[] = {"CODE", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    const char *name = ctl_require(ctl, opts, "name");
+    if (name == NULL)
+        return ctl->exit;
+    const char *v = ctl_require(ctl, opts, "days-per-unit");
+    long days;
+    if (v == NULL || ctl_parse_long(ctl, "--days-per-unit", v, 1, 3650, &days) != 0)
+        return ctl->exit;
+    v = ctl_require(ctl, opts, "price");
+    int64_t fen;
+    if (v == NULL || ctl_parse_yuan(ctl, "--price", v, &fen) != 0)
+        return ctl->exit;
+    if (ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+
+    Huifang__V1__Product product = HUIFANG__V1__PRODUCT__INIT;
+    product.code = (char *)pos[0];
+    product.branch = (char *)ctl->branch;
+    product.name = (char *)name;
+    product.days_per_unit = (int32_t)days;
+    product.price_fen = fen;
+    const char *plan = ctl_opt(opts, "plan");
+    product.plan = (char *)(plan ? plan : "");
+    Huifang__V1__ProductAdd add = HUIFANG__V1__PRODUCT_ADD__INIT;
+    add.product = &product;
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_PRODUCT_ADD;
+    req.product_add = &add;
+
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_PRODUCT, &rep);
+    if (rc != HF_OK)
+        return rc;
+    const Huifang__V1__Product *p = rep->product;
+    if (ctl->json) {
+        ctl_json(&p->base);
+    } else {
+        ctl_table_t *t =
+            ctl_table_new(6, "PRODUCT", "BRANCH", "NAME", "DAYS/UNIT", "PRICE", "PLAN");
+        ctl_table_add(t, p->code, p->branch, p->name, ctl_fmt(ctl, "%d", p->days_per_unit),
+                      ctl_yuan(ctl, p->price_fen), p->plan);
+        ctl_table_print(t);
+        ctl_table_destroy(&t);
+    }
+    ctl_reply_free(&rep);
+    return HF_OK;
+}

@@ -1,0 +1,469 @@
+# shellcheck shell=bash
+# tests/e2e/lib.sh: sourced by every end-to-end test (tests/e2e/NNN_name.sh). ctest runs each
+# test with HF_BIN=<tree>/bin and HF_SOURCE=<repo>; tests/run.sh provides a PostgreSQL and a
+# Redis through HUIFANG_TEST_ADMIN_URL and HUIFANG_TEST_REDIS_URL.
+#
+# A test looks like:
+#
+#   #!/usr/bin/env bash
+#   set -euo pipefail
+#   # shellcheck source-path=SCRIPTDIR source=lib.sh
+#   source "$(dirname "$0")/lib.sh"
+#   hf_stack_start                       # own database, ports, Redis db, manual clock
+#   hf_expect_exit 0 huifang --json lead add --name 'Wang Fang' --phone 13812345678 --channel counter
+#   id=$(hf_json_get "$HF_OUT" customer.id)
+#   hf_service_restart scheduler
+#   hf_wait_until 10 huifang worklist --agent A001
+#
+# and prints "PASS <name>" (or "FAIL <name>" with the tails of the service logs) at exit.
+#
+# Start time: set HF_CLOCK_START (anything `date -d` reads, e.g. '2026-11-02 09:30 +0800')
+# before hf_stack_start to start the manual clock there; otherwise it starts at the real now.
+# Timeouts are multiplied by HF_TIMEOUT_SCALE: 3 when HF_BIN holds sanitizer builds, else 1.
+# Every service must exit 0 on SIGTERM and leave no sanitizer report in its log; a test where
+# one does not fails at exit.
+
+set -euo pipefail
+
+HF_SOURCE=${HF_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+HF_BIN=${HF_BIN:-$HF_SOURCE/build/bin}
+HF_TEST_NAME=$(basename "$0" .sh)
+HF_SERVICES=(intake scheduler calllog complaint reporting)
+HF_OUT=""
+HF_ERR=""
+HF_STOP_STATUS=""
+# Under tests/run.sh's folder when there is one, so that even a test killed by a ctest timeout
+# leaves nothing behind.
+HF_E2E_TMP=$(mktemp -d "${HF_E2E_RUN_DIR:-/tmp}/hf-e2e-$HF_TEST_NAME.XXXXXX")
+HF_DB=""
+declare -A HF_PIDS=()
+export PATH="$HF_BIN:$PATH"
+
+if [[ -z ${HF_TIMEOUT_SCALE:-} ]]; then
+    HF_TIMEOUT_SCALE=1
+    if [[ -x $HF_BIN/huifang ]] && ldd "$HF_BIN/huifang" 2>/dev/null | grep -qE 'libasan|libubsan'; then
+        HF_TIMEOUT_SCALE=3
+    fi
+fi
+
+# ---- messages and failure -------------------------------------------------------------------
+
+hf_log() { printf '[%s] %s\n' "$HF_TEST_NAME" "$*" >&2; }
+
+# Fails the test with a message (the EXIT trap prints the service logs).
+hf_fail() {
+    printf '[%s] FAILED: %s\n' "$HF_TEST_NAME" "$*" >&2
+    exit 1
+}
+
+# ---- assertions -----------------------------------------------------------------------------
+
+# hf_expect_exit CODE CMD...: runs CMD; fails unless it exits with CODE. Its stdout is left in
+# HF_OUT and its stderr in HF_ERR for the checks that follow.
+hf_expect_exit() {
+    local want=$1 rc=0
+    shift
+    HF_OUT=$("$@" 2>"$HF_E2E_TMP/stderr") || rc=$?
+    HF_ERR=$(<"$HF_E2E_TMP/stderr")
+    if [[ $rc != "$want" ]]; then
+        printf '[%s] command: %s\n--- stdout ---\n%s\n--- stderr ---\n%s\n' "$HF_TEST_NAME" \
+            "$*" "$HF_OUT" "$HF_ERR" >&2
+        hf_fail "exit status $rc, want $want: $*"
+    fi
+}
+
+# hf_expect_eq WANT GOT MSG
+hf_expect_eq() {
+    [[ $1 == "$2" ]] || hf_fail "${3:-values differ}: want '$1', got '$2'"
+}
+
+# hf_expect_contains HAYSTACK NEEDLE MSG
+hf_expect_contains() {
+    [[ $1 == *"$2"* ]] && return 0
+    local shown=${1:0:3000}
+    ((${#1} <= 3000)) || shown+=" [... ${#1} characters in all]"
+    hf_fail "${3:-text lacks a part}: '$2' not found in:
+$shown"
+}
+
+# hf_json_get JSON PATH: prints the value at PATH (dot-separated keys and list indexes, e.g.
+# customer.id or items.0.name). Strings print raw, everything else as JSON. JSON lines (one
+# object per line) are read as a list, so 0.customer.id is the first line's. Fails when the
+# text is not JSON or the path is missing.
+hf_json_get() {
+    python3 -c '
+import json, sys
+text, path = sys.argv[1], sys.argv[2]
+try:
+    value = json.loads(text)
+except ValueError:
+    try:
+        value = [json.loads(l) for l in text.splitlines() if l.strip()]
+    except ValueError as e:
+        sys.exit("hf_json_get: not JSON (%s): %r" % (e, text[:300]))
+for key in [k for k in path.split(".") if k != ""]:
+    try:
+        value = value[int(key)] if isinstance(value, list) else value[key]
+    except (KeyError, IndexError, ValueError, TypeError):
+        sys.exit("hf_json_get: no %r in %r" % (path, text[:300]))
+print(value if isinstance(value, str) else json.dumps(value))
+' "$1" "$2" || hf_fail "hf_json_get $2"
+}
+
+# hf_wait_until TIMEOUT_S CMD...: runs CMD every 0.1 s until it succeeds; fails the test when
+# TIMEOUT_S (times HF_TIMEOUT_SCALE) pass first. CMD's output is discarded.
+hf_wait_until() {
+    local timeout=$1
+    shift
+    local deadline
+    deadline=$(hf_deadline "$timeout")
+    until "$@" >/dev/null 2>&1; do
+        if hf_past "$deadline"; then
+            hf_fail "timed out after $((timeout * HF_TIMEOUT_SCALE)) s waiting for: $*"
+        fi
+        sleep 0.1
+    done
+}
+
+# hf_deadline SECONDS: a deadline (µs since the epoch) SECONDS * HF_TIMEOUT_SCALE from now.
+hf_deadline() {
+    local now=${EPOCHREALTIME/./}
+    printf '%s\n' $((now + $1 * HF_TIMEOUT_SCALE * 1000000))
+}
+hf_past() {
+    local now=${EPOCHREALTIME/./}
+    ((now >= $1))
+}
+
+# ---- the stack ------------------------------------------------------------------------------
+
+# Port offsets from HUIFANG_PORT_BASE: commands at +N, events at +N+1.
+hf_service_port() {
+    case $1 in
+    intake) echo $((HUIFANG_PORT_BASE + 1)) ;;
+    scheduler) echo $((HUIFANG_PORT_BASE + 11)) ;;
+    calllog) echo $((HUIFANG_PORT_BASE + 21)) ;;
+    complaint) echo $((HUIFANG_PORT_BASE + 31)) ;;
+    reporting) echo $((HUIFANG_PORT_BASE + 41)) ;;
+    *) hf_fail "unknown service $1 (one of: ${HF_SERVICES[*]})" ;;
+    esac
+}
+
+hf_port_listening() {
+    [[ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]]
+}
+
+# True when no port in BASE..BASE+49 is listening.
+hf_ports_free() {
+    local base=$1 port
+    while read -r port; do
+        if ((port >= base && port < base + 50)); then
+            return 1
+        fi
+    done < <(ss -ltnH 2>/dev/null | awk '{n = split($4, a, ":"); print a[n]}')
+    return 0
+}
+
+# hf_lock NAME: takes an exclusive lock, held until this test exits; false if someone has it.
+# The locks are machine-wide, as ports are: two test runs side by side share them.
+HF_LOCK_DIR=${HF_LOCK_DIR:-/tmp/huifang-e2e-locks}
+hf_lock() {
+    local fd
+    if [[ ! -d $HF_LOCK_DIR ]]; then
+        mkdir -p "$HF_LOCK_DIR"
+        chmod 1777 "$HF_LOCK_DIR" 2>/dev/null || true
+    fi
+    exec {fd}>>"$HF_LOCK_DIR/$1.lock"
+    if flock -n "$fd"; then
+        HF_LOCK_FDS+=("$fd")
+        return 0
+    fi
+    exec {fd}>&-
+    return 1
+}
+HF_LOCK_FDS=()
+
+# Releases the lock hf_lock took last.
+hf_unlock_last() {
+    local fd=${HF_LOCK_FDS[-1]}
+    unset 'HF_LOCK_FDS[-1]'
+    exec {fd}>&-
+}
+
+# Picks a free port base and a Redis database (1..15), each under a lock so that tests running
+# side by side never share either. Port bases are slots of 50 ports from 20000 up to 32499,
+# below Linux's ephemeral range (32768-60999) where outgoing connections take their ports;
+# the search starts at this test's pid, and the Redis database from the slot.
+hf_pick_slot() {
+    local i slot
+    HUIFANG_PORT_BASE=""
+    for ((i = 0; i < 250; i++)); do
+        slot=$(((($$ % 250) + i) % 250))
+        if hf_lock "slot-$slot"; then
+            if hf_ports_free $((20000 + slot * 50)); then
+                HUIFANG_PORT_BASE=$((20000 + slot * 50))
+                break
+            fi
+            hf_unlock_last
+        fi
+    done
+    [[ -n $HUIFANG_PORT_BASE ]] || hf_fail "no free block of 50 ports between 20000 and 32499"
+    local db server
+    server=$(hf_redis_server_url)
+    server=${server//[^a-zA-Z0-9]/_}
+    for ((i = 0; i < 15; i++)); do
+        db=$(((slot + i) % 15 + 1))
+        if hf_lock "redis-$server-db-$db"; then
+            HF_REDIS_DB=$db
+            return 0
+        fi
+    done
+    hf_fail "all Redis databases 1..15 are taken by other tests"
+}
+
+# HUIFANG_TEST_REDIS_URL without its database number: redis://host:port.
+hf_redis_server_url() {
+    local url=$HUIFANG_TEST_REDIS_URL
+    if [[ ${url#*://} == */* ]]; then
+        url=${url%/*}
+    fi
+    printf '%s\n' "$url"
+}
+
+# Replaces the database part of a postgresql:// URL.
+hf_url_with_db() {
+    local url=$1 db=$2 query=""
+    if [[ $url == *\?* ]]; then
+        query="?${url#*\?}"
+        url=${url%%\?*}
+    fi
+    printf '%s/%s%s\n' "${url%/*}" "$db" "$query"
+}
+
+hf_admin_psql() {
+    psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_TEST_ADMIN_URL" -c "$1"
+}
+
+# hf_stack_start [SERVICE...]: a fresh database, port base, Redis db and manual clock for this
+# test, exported as HUIFANG_*; then starts the services (all five by default) and waits until
+# they answer (`huifang ping` for all five; each one's command port otherwise).
+hf_stack_start() {
+    [[ -n ${HUIFANG_TEST_ADMIN_URL:-} && -n ${HUIFANG_TEST_REDIS_URL:-} ]] ||
+        hf_fail "HUIFANG_TEST_ADMIN_URL and HUIFANG_TEST_REDIS_URL are not set: run the suite through tests/run.sh, which starts PostgreSQL and Redis"
+    [[ -x $HF_BIN/huifang ]] || hf_fail "$HF_BIN/huifang is not built"
+
+    HF_DB=$(printf 'e2e_%s_%s' "$HF_TEST_NAME" "$$" | LC_ALL=C tr '[:upper:]' '[:lower:]' | LC_ALL=C tr -c 'a-z0-9_' '_' | cut -c1-63)
+    hf_admin_psql "CREATE DATABASE \"$HF_DB\"" >/dev/null || {
+        HF_DB=""
+        hf_fail "could not create the test database on $HUIFANG_TEST_ADMIN_URL"
+    }
+
+    hf_pick_slot
+    export HUIFANG_REDIS_URL
+    HUIFANG_REDIS_URL="$(hf_redis_server_url)/$HF_REDIS_DB"
+    redis-cli -u "$HUIFANG_REDIS_URL" flushdb >/dev/null || hf_fail "cannot FLUSHDB $HUIFANG_REDIS_URL"
+
+    export HUIFANG_STORE_URL
+    HUIFANG_STORE_URL=$(hf_url_with_db "$HUIFANG_TEST_ADMIN_URL" "$HF_DB")
+    export HUIFANG_PORT_BASE
+    export HUIFANG_CLOCK=manual
+    export HUIFANG_CLOCK_FILE=$HF_E2E_TMP/clock
+    export HUIFANG_BRANCH=${HUIFANG_BRANCH:-BJ01}
+    export HUIFANG_LOG_LEVEL=${HUIFANG_LOG_LEVEL:-info}
+    local start_ms
+    if [[ -n ${HF_CLOCK_START:-} ]]; then
+        start_ms=$(date -d "$HF_CLOCK_START" +%s%3N) || hf_fail "HF_CLOCK_START='$HF_CLOCK_START' is not a date"
+    else
+        start_ms=$(date +%s%3N)
+    fi
+    printf '%s\n' "$start_ms" >"$HUIFANG_CLOCK_FILE"
+    hf_log "store $HUIFANG_STORE_URL redis $HUIFANG_REDIS_URL port_base $HUIFANG_PORT_BASE clock $HUIFANG_CLOCK_FILE"
+
+    local services=("$@") svc
+    ((${#services[@]})) || services=("${HF_SERVICES[@]}")
+    for svc in "${services[@]}"; do
+        hf_service_launch "$svc"
+    done
+    if ((${#services[@]} == ${#HF_SERVICES[@]})); then
+        hf_wait_ping 20
+    else
+        for svc in "${services[@]}"; do
+            hf_service_wait_ready "$svc" 20
+        done
+    fi
+}
+
+# Waits until `huifang ping` succeeds (all five answer).
+hf_wait_ping() {
+    local deadline svc
+    deadline=$(hf_deadline "$1")
+    until huifang ping >/dev/null 2>&1; do
+        for svc in "${!HF_PIDS[@]}"; do
+            hf_service_check_alive "$svc"
+        done
+        if hf_past "$deadline"; then
+            huifang ping >&2 || true
+            hf_fail "the services did not answer huifang ping within $(($1 * HF_TIMEOUT_SCALE)) s"
+        fi
+        sleep 0.1
+    done
+}
+
+# Fails the test when a service we started has died.
+hf_service_check_alive() {
+    local pid=${HF_PIDS[$1]:-}
+    [[ -n $pid ]] || return 0
+    if ! hf_child_running "$pid"; then
+        local rc=0
+        { wait "$pid"; } 2>/dev/null || rc=$?
+        unset "HF_PIDS[$1]"
+        hf_fail "huifang-$1 exited by itself (status $rc); see its log below"
+    fi
+}
+
+# Starts one service in the background, its output appended to its log.
+hf_service_launch() {
+    local svc=$1
+    hf_service_port "$svc" >/dev/null
+    [[ -x $HF_BIN/huifang-$svc ]] || hf_fail "$HF_BIN/huifang-$svc is not built"
+    [[ -z ${HF_PIDS[$svc]:-} ]] || hf_fail "huifang-$svc is already running (pid ${HF_PIDS[$svc]})"
+    printf '=== %s start\n' "$(date +%T.%3N)" >>"$HF_E2E_TMP/$svc.log"
+    local fd
+    # The services must not hold this test's slot locks (or its stdout) open.
+    (
+        for fd in "${HF_LOCK_FDS[@]}"; do
+            exec {fd}>&-
+        done
+        exec "$HF_BIN/huifang-$svc" </dev/null >>"$HF_E2E_TMP/$svc.log" 2>&1
+    ) &
+    HF_PIDS[$svc]=$!
+    if [[ -n ${HF_E2E_RUN_DIR:-} ]]; then
+        printf '%s\n' "$!" >"$HF_E2E_RUN_DIR/$HF_TEST_NAME.$$.$svc.pid"
+    fi
+}
+
+# Waits until a service listens on its command port.
+hf_service_wait_ready() {
+    local svc=$1 port deadline
+    port=$(hf_service_port "$svc")
+    deadline=$(hf_deadline "$2")
+    until hf_port_listening "$port"; do
+        hf_service_check_alive "$svc"
+        hf_past "$deadline" && hf_fail "huifang-$svc did not listen on port $port within $(($2 * HF_TIMEOUT_SCALE)) s"
+        sleep 0.1
+    done
+}
+
+# hf_service_start NAME: starts a service of the running stack and waits until it listens.
+hf_service_start() {
+    [[ -n ${HUIFANG_PORT_BASE:-} ]] || hf_fail "hf_service_start before hf_stack_start"
+    hf_service_launch "$1"
+    hf_service_wait_ready "$1" 20
+}
+
+# True while our child $1 runs (a child that ended stays a zombie until `wait`).
+hf_child_running() {
+    local state
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ -n $state && $state != Z && $state != X ]]
+}
+
+# hf_service_halt NAME SIGNAL: signals a service and waits for it to end, SIGKILL after 15 s
+# (times the scale); sets HF_STOP_STATUS (0 clean; 128+N for death by signal N) and never fails.
+hf_service_halt() {
+    local svc=$1 sig=$2 pid=${HF_PIDS[$1]:-}
+    HF_STOP_STATUS=""
+    [[ -n $pid ]] || return 0
+    local deadline rc=0
+    deadline=$(hf_deadline 15)
+    # stderr to /dev/null: bash reports a child killed by a signal ("Killed") on its stderr
+    # whenever it notices, which would only be noise here.
+    {
+        kill -s "$sig" "$pid" || true
+        while hf_child_running "$pid"; do
+            if hf_past "$deadline"; then
+                kill -KILL "$pid" || true
+                HF_STOP_KILLED=1
+                break
+            fi
+            sleep 0.05
+        done
+        wait "$pid" || rc=$?
+    } 2>/dev/null
+    unset "HF_PIDS[$svc]"
+    rm -f "${HF_E2E_RUN_DIR:-/nonexistent}/$HF_TEST_NAME.$$.$svc.pid"
+    HF_STOP_STATUS=$rc
+    printf '=== %s stopped with SIG%s: status %s\n' "$(date +%T.%3N)" "$sig" "$rc" >>"$HF_E2E_TMP/$svc.log"
+}
+
+# hf_service_stop NAME [SIGNAL]: signals a service (TERM by default; KILL to crash it) and
+# waits for it to end. Its exit status is left in HF_STOP_STATUS (0 for a clean stop; 128+N
+# for death by signal N). Fails the test when it ignored SIGTERM for 15 s (times the scale).
+hf_service_stop() {
+    local svc=$1 sig=${2:-TERM}
+    [[ -n ${HF_PIDS[$svc]:-} ]] || hf_fail "hf_service_stop: huifang-$svc is not running"
+    HF_STOP_KILLED=0
+    hf_service_halt "$svc" "$sig"
+    if [[ $sig != KILL && $HF_STOP_KILLED == 1 ]]; then
+        hf_fail "huifang-$svc ignored SIG$sig for $((15 * HF_TIMEOUT_SCALE)) s and was killed"
+    fi
+}
+HF_STOP_KILLED=0
+
+# hf_service_restart NAME [SIGNAL]: stops (TERM, or SIGNAL) and starts a service again.
+hf_service_restart() {
+    hf_service_stop "$1" "${2:-TERM}"
+    hf_service_start "$1"
+}
+
+# ---- teardown -------------------------------------------------------------------------------
+
+hf_show_logs() {
+    local f
+    for f in "$HF_E2E_TMP"/*.log; do
+        [[ -f $f ]] || continue
+        printf -- '--- last lines of %s ---\n' "$(basename "$f")" >&2
+        tail -n "${HF_LOG_TAIL:-40}" "$f" >&2
+    done
+}
+
+hf_teardown() {
+    local rc=$? svc problems=()
+    trap - EXIT
+    set +e
+    for svc in "${!HF_PIDS[@]}"; do
+        hf_service_halt "$svc" TERM
+        if [[ $HF_STOP_STATUS != 0 ]]; then
+            problems+=("huifang-$svc exited with status $HF_STOP_STATUS on SIGTERM")
+        fi
+    done
+    local f
+    for f in "$HF_E2E_TMP"/*.log; do
+        [[ -f $f ]] || continue
+        if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+            problems+=("sanitizer report in $(basename "$f")")
+        fi
+    done
+    if [[ -n $HF_DB ]]; then
+        hf_admin_psql "DROP DATABASE IF EXISTS \"$HF_DB\" WITH (FORCE)" >/dev/null 2>&1 ||
+            printf '[%s] could not drop database %s\n' "$HF_TEST_NAME" "$HF_DB" >&2
+    fi
+    if ((${#problems[@]})); then
+        local p
+        for p in "${problems[@]}"; do
+            printf '[%s] %s\n' "$HF_TEST_NAME" "$p" >&2
+        done
+        ((rc != 0)) || rc=1
+    fi
+    if ((rc != 0)); then
+        hf_show_logs
+        printf 'FAIL %s\n' "$HF_TEST_NAME"
+    else
+        printf 'PASS %s\n' "$HF_TEST_NAME"
+    fi
+    rm -rf "$HF_E2E_TMP"
+    exit "$rc"
+}
+trap hf_teardown EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
