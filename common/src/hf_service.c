@@ -219,9 +219,16 @@ static void *s_bind(hf_service_t *svc, int type, const char *endpoint)
     int linger = 200;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     if (type == ZMQ_PUB) {
-        /* a slow subscriber drops messages rather than stalling us: replay recovers them */
-        int hwm = 100000;
+        /* a slow subscriber drops messages rather than stalling us: replay recovers them.
+         * HUIFANG_PUB_SNDHWM lets tests shrink the queue to prove exactly that. */
+        const char *env = getenv("HUIFANG_PUB_SNDHWM");
+        int hwm = env && *env ? atoi(env) : 100000;
         zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        if (env && *env) {
+            /* the kernel's socket buffer would hold what the high-water mark lets go */
+            int buf = 4096;
+            zmq_setsockopt(sock, ZMQ_SNDBUF, &buf, sizeof buf);
+        }
     }
     if (zmq_bind(sock, endpoint) != 0) {
         fprintf(stderr, "huifang-%s: could not listen on %s: %s\n", svc->def->name, endpoint,
@@ -677,8 +684,9 @@ int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event
     /* HUIFANG_SUB_RCVHWM lets tests make the socket drop messages, to prove replay works */
     const char *hwm_env = getenv("HUIFANG_SUB_RCVHWM");
     if (hwm_env && *hwm_env) {
-        int hwm = atoi(hwm_env);
+        int hwm = atoi(hwm_env), buf = 4096;
         zmq_setsockopt(sub->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+        zmq_setsockopt(sub->sock, ZMQ_RCVBUF, &buf, sizeof buf);
     }
     char prefix[48];
     snprintf(prefix, sizeof prefix, "%s.", producer);
