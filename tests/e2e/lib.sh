@@ -16,6 +16,8 @@
 #   hf_wait_until 10 huifang worklist --agent A001
 #
 # and prints "PASS <name>" (or "FAIL <name>" with the tails of the service logs) at exit.
+# A failing helper inside $(...) fails the test too, unless the value goes to `local x=$(...)`,
+# which hides the status: declare first (`local x; x=$(...)`).
 #
 # Start time: set HF_CLOCK_START (anything `date -d` reads, e.g. '2026-11-02 09:30 +0800')
 # before hf_stack_start to start the manual clock there; otherwise it starts at the real now.
@@ -111,7 +113,7 @@ print(value if isinstance(value, str) else json.dumps(value))
 }
 
 # hf_wait_until TIMEOUT_S CMD...: runs CMD every 0.1 s until it succeeds; fails the test when
-# TIMEOUT_S (times HF_TIMEOUT_SCALE) pass first. CMD's output is discarded.
+# TIMEOUT_S (whole seconds, times HF_TIMEOUT_SCALE) pass first. CMD's output is discarded.
 hf_wait_until() {
     local timeout=$1
     shift
@@ -127,11 +129,11 @@ hf_wait_until() {
 
 # hf_deadline SECONDS: a deadline (µs since the epoch) SECONDS * HF_TIMEOUT_SCALE from now.
 hf_deadline() {
-    local now=${EPOCHREALTIME/./}
+    local now=${EPOCHREALTIME//[!0-9]/}
     printf '%s\n' $((now + $1 * HF_TIMEOUT_SCALE * 1000000))
 }
 hf_past() {
-    local now=${EPOCHREALTIME/./}
+    local now=${EPOCHREALTIME//[!0-9]/}
     ((now >= $1))
 }
 

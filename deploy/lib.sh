@@ -1,0 +1,314 @@
+# shellcheck shell=bash
+# deploy/lib.sh: functions shared by deploy/local.sh and tests/run.sh. Sourced, never run.
+#
+# It installs the Debian packages the project needs, builds a tree, and starts and stops a
+# private PostgreSQL 15 cluster and a private Redis, each in a folder of the caller's choice
+# and listening on loopback only. Every function prints a clear message and returns non-zero
+# (or calls hf_die) when something is wrong; callers run with `set -euo pipefail`.
+
+# Everything the build, the local stack and the tests need (Debian 12 names).
+HF_PACKAGES=(
+    build-essential cmake pkg-config
+    libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libhiredis-dev libjson-c-dev
+    libcsv-dev
+    postgresql redis-server
+    docker-compose python3 python3-zmq python3-protobuf tzdata iproute2 procps util-linux
+)
+HF_PG_BIN=${HF_PG_BIN:-/usr/lib/postgresql/15/bin}
+# shellcheck disable=SC2034 # used by the scripts that source this file
+HF_SERVICES=(intake scheduler calllog complaint reporting)
+
+# ---- messages -------------------------------------------------------------------------------
+
+hf_say() { printf 'huifang: %s\n' "$*"; }
+hf_warn() { printf 'huifang: warning: %s\n' "$*" >&2; }
+hf_die() {
+    printf 'huifang: error: %s\n' "$*" >&2
+    exit 1
+}
+
+# ---- packages -------------------------------------------------------------------------------
+
+# Prints the packages of the list that are not installed, one per line.
+hf_missing_packages() {
+    local p
+    for p in "$@"; do
+        if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" != installed ]]; then
+            printf '%s\n' "$p"
+        fi
+    done
+}
+
+# Installs whatever of HF_PACKAGES is missing. A warm machine does not touch apt at all.
+# Package scripts are kept from starting the distribution's own postgresql and redis-server
+# services (we run private instances), through a temporary policy-rc.d.
+hf_ensure_packages() {
+    command -v dpkg-query >/dev/null 2>&1 || hf_die "dpkg-query not found: these scripts expect Debian 12"
+    local missing
+    mapfile -t missing < <(hf_missing_packages "${HF_PACKAGES[@]}")
+    if ((${#missing[@]} == 0)); then
+        return 0
+    fi
+    if ((EUID != 0)); then
+        hf_die "missing packages: ${missing[*]}; install them as root: apt-get install ${missing[*]}"
+    fi
+    hf_say "installing missing packages: ${missing[*]}"
+    local policy=/usr/sbin/policy-rc.d made_policy=0
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+        made_policy=1
+    fi
+    local rc=0
+    {
+        DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get update -qq &&
+            DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -qq --no-install-recommends \
+                "${missing[@]}"
+    } || rc=$?
+    if ((made_policy)); then
+        rm -f "$policy"
+    fi
+    ((rc == 0)) || hf_die "apt-get could not install: ${missing[*]} (exit $rc)"
+    mapfile -t missing < <(hf_missing_packages "${HF_PACKAGES[@]}")
+    ((${#missing[@]} == 0)) || hf_die "still missing after apt-get install: ${missing[*]}"
+}
+
+# ---- build ----------------------------------------------------------------------------------
+
+# hf_build SRC DIR LOG [cmake -D options...]
+# Configures and builds SRC into DIR. LOG "-" streams the output; a file name collects it
+# there and, on failure, prints the error lines and the tail. Returns non-zero after a clear message on failure.
+hf_build() {
+    local src=$1 dir=$2 log=$3
+    shift 3
+    local jobs=${HF_JOBS:-2}
+    if [[ $log != - ]]; then
+        mkdir -p "$(dirname "$log")"
+        : >"$log"
+    fi
+    hf_say "building $dir ($*)"
+    local step rc=0
+    for step in configure build; do
+        local cmd
+        if [[ $step == configure ]]; then
+            cmd=(cmake -S "$src" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@")
+        else
+            cmd=(cmake --build "$dir" --parallel "$jobs")
+        fi
+        if [[ $log == - ]]; then
+            "${cmd[@]}" || rc=$?
+        else
+            "${cmd[@]}" >>"$log" 2>&1 || rc=$?
+        fi
+        if ((rc != 0)); then
+            if [[ $log != - ]]; then
+                if grep -qE '(error|Error)[: ]' "$log"; then
+                    printf '%s\n' "--- errors in $log ---" >&2
+                    grep -E -A4 '(error|Error)[: ]' "$log" | head -n 120 >&2 || true
+                fi
+                printf '%s\n' "--- last lines of $log ---" >&2
+                tail -n 25 "$log" >&2
+                printf '%s\n' "---" >&2
+            fi
+            printf 'huifang: error: BUILD FAILED: %s step for %s (exit %d)%s\n' \
+                "$step" "$dir" "$rc" "$([[ $log != - ]] && printf '; full log: %s' "$log")" >&2
+            return 1
+        fi
+    done
+    hf_say "built $dir"
+}
+
+# ---- ports ----------------------------------------------------------------------------------
+
+# True when something listens on TCP port $1 (any address).
+hf_port_in_use() {
+    [[ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]]
+}
+
+# ---- PostgreSQL -----------------------------------------------------------------------------
+
+# Runs a command as the postgres OS user when we are root (initdb and postgres refuse root);
+# as ourselves otherwise.
+# Runs from / so that the postgres user is never left in a folder it cannot enter.
+hf_as_pg() {
+    if ((EUID == 0)); then
+        (cd / && runuser -u postgres -- "$@")
+    else
+        "$@"
+    fi
+}
+
+# Makes a folder owned by the user that runs postgres.
+hf_pg_mkdir() {
+    mkdir -p "$1"
+    if ((EUID == 0)); then
+        chown postgres:postgres "$1"
+    fi
+    chmod 700 "$1"
+}
+
+# True when the postgres user can create files in folder $1 (every parent traversable).
+hf_pg_can_use() {
+    # shellcheck disable=SC2016 # $1 is expanded by the inner shell
+    hf_as_pg sh -c 'test -d "$1" && test -x "$1" && test -w "$1"' sh "$1" 2>/dev/null
+}
+
+# hf_pg_init DATA: creates a cluster in DATA (superuser huifang, trust auth) unless one is there.
+hf_pg_init() {
+    local data=$1
+    if [[ -f $data/PG_VERSION ]]; then
+        return 0
+    fi
+    [[ -x $HF_PG_BIN/initdb ]] || hf_die "$HF_PG_BIN/initdb not found (package postgresql-15)"
+    hf_pg_mkdir "$data"
+    local out
+    if ! out=$(hf_as_pg "$HF_PG_BIN/initdb" -D "$data" -A trust -U huifang -E UTF8 \
+        --locale=C.UTF-8 2>&1); then
+        printf '%s\n' "$out" >&2
+        hf_die "initdb failed for $data"
+    fi
+}
+
+# True when the cluster in DATA is running.
+hf_pg_running() {
+    [[ -f $1/PG_VERSION ]] && hf_as_pg "$HF_PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1
+}
+
+# hf_pg_start DATA PORT SOCKDIR LOGFILE [extra postgres -c settings...]
+# Starts the cluster listening on 127.0.0.1:PORT only, with its unix socket in SOCKDIR.
+hf_pg_start() {
+    local data=$1 port=$2 sock=$3 log=$4
+    shift 4
+    if hf_pg_running "$data"; then
+        return 0
+    fi
+    if hf_port_in_use "$port"; then
+        hf_die "port $port is taken by another process (see: ss -ltnp 'sport = :$port'); cannot start PostgreSQL there"
+    fi
+    hf_pg_mkdir "$sock"
+    if [[ ! -e $log ]] && ((EUID == 0)); then
+        install -o postgres -g postgres -m 600 /dev/null "$log"
+    fi
+    # pg_ctl hands -o to /bin/sh: quote the path.
+    local opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$sock'"
+    local o
+    for o in "$@"; do
+        opts+=" -c $o"
+    done
+    if ! hf_as_pg "$HF_PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 -o "$opts" start >/dev/null; then
+        printf '%s\n' "--- last lines of $log ---" >&2
+        tail -n 30 "$log" >&2 || true
+        hf_die "PostgreSQL did not start (data $data, port $port)"
+    fi
+}
+
+# hf_pg_stop DATA: fast shutdown, quietly; returns 0 when it is not running.
+hf_pg_stop() {
+    if hf_pg_running "$1"; then
+        hf_as_pg "$HF_PG_BIN/pg_ctl" -D "$1" -m fast -w -t 60 stop >/dev/null 2>&1 ||
+            hf_as_pg "$HF_PG_BIN/pg_ctl" -D "$1" -m immediate -w -t 30 stop >/dev/null 2>&1
+    fi
+}
+
+# hf_psql PORT DB SQL: runs SQL as huifang over loopback; prints tuples only.
+hf_psql() {
+    PGOPTIONS='-c client_min_messages=warning' "$HF_PG_BIN/psql" -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U huifang -d "$2" -c "$3"
+}
+
+# hf_pg_ensure_db PORT NAME: creates database NAME unless it exists.
+hf_pg_ensure_db() {
+    local port=$1 name=$2
+    if [[ "$(hf_psql "$port" postgres "SELECT 1 FROM pg_database WHERE datname = '$name'")" != 1 ]]; then
+        hf_psql "$port" postgres "CREATE DATABASE \"$name\"" >/dev/null
+    fi
+}
+
+# hf_pg_recreate_db PORT NAME: drops (closing its connections) and creates database NAME.
+hf_pg_recreate_db() {
+    hf_psql "$1" postgres "DROP DATABASE IF EXISTS \"$2\" WITH (FORCE)" >/dev/null
+    hf_psql "$1" postgres "CREATE DATABASE \"$2\"" >/dev/null
+}
+
+# ---- Redis ----------------------------------------------------------------------------------
+
+# True when a Redis answers PING on 127.0.0.1:$1.
+hf_redis_running() {
+    [[ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" == PONG ]]
+}
+
+# hf_redis_start DIR PORT PIDFILE LOGFILE APPENDONLY(yes|no)
+# Starts a daemonised Redis on 127.0.0.1:PORT keeping its files in DIR; no RDB snapshots.
+hf_redis_start() {
+    local dir=$1 port=$2 pidfile=$3 log=$4 aof=$5
+    if hf_redis_running "$port"; then
+        return 0
+    fi
+    if hf_port_in_use "$port"; then
+        hf_die "port $port is taken by another process (see: ss -ltnp 'sport = :$port'); cannot start Redis there"
+    fi
+    mkdir -p "$dir"
+    redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes --dir "$dir" \
+        --daemonize yes --pidfile "$pidfile" --logfile "$log" \
+        --appendonly "$aof" --save '' >/dev/null ||
+        hf_die "redis-server did not start (port $port); see $log"
+    local i
+    for ((i = 0; i < 100; i++)); do
+        hf_redis_running "$port" && return 0
+        sleep 0.1
+    done
+    tail -n 20 "$log" >&2 || true
+    hf_die "Redis did not answer PING on port $port within 10 s; see $log"
+}
+
+# hf_redis_stop PORT PIDFILE [save|nosave|""]: shuts Redis down ("": plain SHUTDOWN, which
+# flushes the append-only file) and waits for the process to end.
+hf_redis_stop() {
+    local port=$1 pidfile=$2 how=${3-nosave}
+    local pid="" args=(shutdown)
+    [[ -n $how ]] && args+=("$how")
+    [[ -f $pidfile ]] && pid=$(<"$pidfile")
+    if hf_redis_running "$port"; then
+        redis-cli -h 127.0.0.1 -p "$port" "${args[@]}" >/dev/null 2>&1 || true
+    fi
+    if [[ -n $pid ]]; then
+        hf_wait_pid_gone "$pid" 10 || { kill -KILL "$pid" 2>/dev/null || true; }
+    fi
+    rm -f "$pidfile"
+}
+
+# ---- processes ------------------------------------------------------------------------------
+
+# True when process $1 exists and is not a zombie.
+hf_pid_alive() {
+    local pid=$1 state
+    [[ -n $pid && -r /proc/$pid/stat ]] || return 1
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+    [[ -n $state && $state != Z && $state != X ]]
+}
+
+# hf_wait_pid_gone PID SECONDS: waits for a process (not necessarily our child) to end.
+hf_wait_pid_gone() {
+    local pid=$1 i n=$(($2 * 10))
+    for ((i = 0; i < n; i++)); do
+        hf_pid_alive "$pid" || return 0
+        sleep 0.1
+    done
+    ! hf_pid_alive "$pid"
+}
+
+# True when process $1 is alive and its command line contains $2 (guards against reused pids).
+hf_pid_is() {
+    hf_pid_alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
+# Command-port offset of a service from HUIFANG_PORT_BASE (events are one above).
+hf_service_offset() {
+    case $1 in
+    intake) echo 1 ;;
+    scheduler) echo 11 ;;
+    calllog) echo 21 ;;
+    complaint) echo 31 ;;
+    reporting) echo 41 ;;
+    *) return 1 ;;
+    esac
+}

@@ -1,0 +1,415 @@
+#!/usr/bin/env bash
+# deploy/local.sh: the whole Huifang stack on this machine, for a developer or a demo.
+#
+#   deploy/local.sh up       install what is missing, build, start Postgres, Redis and the five
+#                            services, load a small demo branch, print how to use it
+#   deploy/local.sh status   what runs, and `huifang ping`
+#   deploy/local.sh down     stop everything that `up` started (data is kept in .local/)
+#
+# Everything lives in .local/ at the repository root (git-ignored): Postgres data, Redis's
+# append-only file, logs and pidfiles. Redis runs with appendonly yes, so due-queues survive
+# a down/up. Run as root on a fresh Debian 12 machine, or as a user once the packages are in.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=deploy/lib.sh
+source "$ROOT/deploy/lib.sh"
+
+LOCAL=$ROOT/.local
+BUILD=$ROOT/build
+BIN=$BUILD/bin
+LOGDIR=$LOCAL/log
+RUNDIR=$LOCAL/run
+REDISDIR=$LOCAL/redis
+PG_LOCATION_FILE=$LOCAL/pg.location
+PG_PORT=${HF_LOCAL_PG_PORT:-55432}
+REDIS_PORT=${HF_LOCAL_REDIS_PORT:-56379}
+DEMO_BRANCH=BJ01
+
+export HUIFANG_STORE_URL="postgresql://huifang@127.0.0.1:$PG_PORT/huifang"
+export HUIFANG_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+
+usage() {
+    cat <<EOF
+Usage: deploy/local.sh up [--no-demo] | status | down | --help
+
+  up       Install missing Debian packages, build into build/, start PostgreSQL
+           (127.0.0.1:$PG_PORT) and Redis (127.0.0.1:$REDIS_PORT) with their data in .local/,
+           start the five services in the background, wait for \`huifang ping\`, load the
+           demo branch $DEMO_BRANCH (skip with --no-demo; loading twice adds nothing), and
+           print how to use the stack. When everything already runs, it says so and
+           changes nothing.
+  status   Show PostgreSQL, Redis and each service, then \`huifang ping\`. Exit 0 when all up.
+  down     SIGTERM the services (SIGKILL after 15 s), shut Redis down (its append-only file
+           keeps the queues), stop PostgreSQL (fast). Data stays in .local/.
+
+Environment passed through to the services: HUIFANG_CLOCK (real|manual), HUIFANG_CLOCK_FILE,
+HUIFANG_PORT_BASE, HUIFANG_LOG_LEVEL, HUIFANG_STORE_WAIT_MS.
+Service logs: .local/log/<service>.log; pidfiles: .local/run/<service>.pid.
+EOF
+}
+
+# ---- PostgreSQL location --------------------------------------------------------------------
+# The data folder must be reachable by the postgres OS user. .local/pg is used when every
+# parent folder lets that user through; otherwise /tmp/huifang-<hash of the repo path>/pg. The
+# choice is recorded in .local/pg.location so that status and down find it again.
+
+pg_root() {
+    [[ -f $PG_LOCATION_FILE ]] && cat "$PG_LOCATION_FILE"
+}
+
+choose_pg_root() {
+    local root
+    if root=$(pg_root) && [[ -n $root ]]; then
+        printf '%s\n' "$root"
+        return 0
+    fi
+    root=$LOCAL/pg
+    local sock_path="$root/sock/.s.PGSQL.$PG_PORT"
+    hf_pg_mkdir "$root"
+    if ((${#sock_path} > 100)) || ! hf_pg_can_use "$root"; then
+        rmdir "$root" 2>/dev/null || true
+        local hash
+        hash=$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)
+        mkdir -p "/tmp/huifang-$hash"
+        chmod 755 "/tmp/huifang-$hash"
+        root=/tmp/huifang-$hash/pg
+        hf_pg_mkdir "$root"
+        hf_warn "the postgres user cannot reach $LOCAL (a parent folder is not traversable, or the socket path is too long): PostgreSQL data goes to $root instead" >&2
+    fi
+    printf '%s\n' "$root" >"$PG_LOCATION_FILE"
+    printf '%s\n' "$root"
+}
+
+# ---- pieces ---------------------------------------------------------------------------------
+
+service_pid() {
+    local f=$RUNDIR/$1.pid pid
+    [[ -f $f ]] || return 1
+    pid=$(<"$f")
+    hf_pid_is "$pid" "huifang-$1" || return 1
+    printf '%s\n' "$pid"
+}
+
+pg_is_up() {
+    local root
+    root=$(pg_root) && [[ -n $root ]] && hf_pg_running "$root/data"
+}
+
+all_up() {
+    local svc
+    pg_is_up || return 1
+    hf_redis_running "$REDIS_PORT" || return 1
+    for svc in "${HF_SERVICES[@]}"; do
+        service_pid "$svc" >/dev/null || return 1
+    done
+}
+
+start_service() {
+    local svc=$1 pid
+    if pid=$(service_pid "$svc"); then
+        hf_say "$svc already running (pid $pid)"
+        return 0
+    fi
+    [[ -x $BIN/huifang-$svc ]] || hf_die "$BIN/huifang-$svc was not built (is services/$svc/main.c there?)"
+    printf '=== %s start %s clock=%s\n' "$(date -Is)" "$svc" "${HUIFANG_CLOCK:-real}" >>"$LOGDIR/$svc.log"
+    # setsid: the service outlives this script and the terminal it ran in.
+    setsid "$BIN/huifang-$svc" </dev/null >>"$LOGDIR/$svc.log" 2>&1 &
+    pid=$!
+    printf '%s\n' "$pid" >"$RUNDIR/$svc.pid"
+    hf_say "started $svc (pid $pid, log .local/log/$svc.log)"
+}
+
+# show_log_tails [SERVICE...]: the last lines of their logs (all five by default).
+show_log_tails() {
+    local svc list=("$@")
+    ((${#list[@]})) || list=("${HF_SERVICES[@]}")
+    for svc in "${list[@]}"; do
+        if [[ -f $LOGDIR/$svc.log ]]; then
+            printf -- '--- last lines of .local/log/%s.log ---\n' "$svc" >&2
+            tail -n 15 "$LOGDIR/$svc.log" >&2
+        fi
+    done
+}
+
+wait_for_ping() {
+    local deadline=$((SECONDS + ${HF_LOCAL_WAIT_S:-30})) svc
+    while :; do
+        if "$BIN/huifang" ping >/dev/null 2>&1; then
+            return 0
+        fi
+        for svc in "${HF_SERVICES[@]}"; do
+            if ! service_pid "$svc" >/dev/null; then
+                show_log_tails "$svc"
+                hf_die "huifang-$svc exited during start-up (see .local/log/$svc.log above); the rest is still running: deploy/local.sh down stops it"
+            fi
+        done
+        if ((SECONDS >= deadline)); then
+            "$BIN/huifang" ping >&2 || true
+            show_log_tails
+            hf_die "the services did not all answer \`huifang ping\` within ${HF_LOCAL_WAIT_S:-30} s; the stack is left running for a look: deploy/local.sh down stops it"
+        fi
+        sleep 0.5
+    done
+}
+
+# ---- demo data ------------------------------------------------------------------------------
+# Each step tolerates "already there" (exit 4, conflict), so `up` can run any number of times.
+
+cli() { "$BIN/huifang" --branch "$DEMO_BRANCH" "$@"; }
+
+demo_step() {
+    local what=$1 rc=0 err
+    shift
+    err=$(cli "$@" 2>&1 >/dev/null) || rc=$?
+    case $rc in
+    0) hf_say "demo: added $what" ;;
+    4) hf_say "demo: $what already there" ;;
+    *)
+        printf '%s\n' "$err" >&2
+        hf_die "demo: adding $what failed (exit $rc): huifang --branch $DEMO_BRANCH $*"
+        ;;
+    esac
+}
+
+# demo_lead NAME PHONE CHANNEL REGION [PRODUCT]: adds the lead (and a purchase) unless the
+# phone is already a customer.
+demo_lead() {
+    local name=$1 phone=$2 channel=$3 region=$4 product=${5:-} rc=0 out err
+    cli customer find "$phone" >/dev/null 2>&1 || rc=$?
+    if ((rc == 0)); then
+        hf_say "demo: customer $name already there"
+        return 0
+    fi
+    ((rc == 3)) || hf_die "demo: huifang customer find $phone failed (exit $rc)"
+    rc=0
+    local errfile
+    errfile=$(mktemp)
+    out=$(cli --json lead add --name "$name" --phone "$phone" --channel "$channel" \
+        --region "$region" 2>"$errfile") || rc=$?
+    err=$(<"$errfile")
+    rm -f "$errfile"
+    if ((rc != 0)); then
+        printf '%s\n' "$err" >&2
+        hf_die "demo: adding lead $name failed (exit $rc)"
+    fi
+    local id
+    id=$(printf '%s\n' "$out" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if line:
+        print(json.loads(line)["customer"]["id"])
+        break
+') || hf_die "demo: could not read customer.id from: $out"
+    hf_say "demo: added lead $name (customer $id)"
+    if [[ -n $product ]]; then
+        demo_step "purchase of $product by $name" purchase add --customer "$id" --product "$product" --quantity 1
+    fi
+}
+
+load_demo() {
+    demo_step "branch $DEMO_BRANCH" branch add "$DEMO_BRANCH" --name 'Beijing Chaoyang' \
+        --tz Asia/Shanghai --windows 09:00-12:00,14:00-20:00
+    demo_step "agent A001" agent add A001 --name 'Li Na' --role phone --regions chaoyang --daily-calls 40
+    demo_step "agent A002" agent add A002 --name 'Zhang Wei' --role phone --regions haidian --daily-calls 40
+    demo_step "product VC30" product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168 \
+        --plan monthly-course
+    demo_lead 'Wang Fang' 13812345678 counter chaoyang VC30
+    demo_lead 'Liu Yang' 13987654321 consult haidian
+}
+
+print_howto() {
+    local clock=real clock_file=""
+    [[ -f $RUNDIR/env ]] && clock=$(sed -n 's/^clock=//p' "$RUNDIR/env")
+    [[ -f $RUNDIR/env ]] && clock_file=$(sed -n 's/^clock_file=//p' "$RUNDIR/env")
+    cat <<EOF
+
+Huifang runs locally (clock: $clock). Try:
+
+  export PATH="$BIN:\$PATH"
+  export HUIFANG_BRANCH=$DEMO_BRANCH
+  huifang ping
+  huifang customer find 13812345678
+  huifang worklist --agent A001
+  huifang task next --agent A001
+  huifang plan list
+  huifang events tail --from-seq 1 --no-follow
+EOF
+    if [[ $clock == manual ]]; then
+        cat <<EOF
+  HUIFANG_CLOCK_FILE=$clock_file huifang clock advance 1d    # the manual clock
+EOF
+    fi
+    cat <<EOF
+
+Logs:     $LOGDIR/<service>.log (PostgreSQL: $LOGDIR/postgres.log, Redis: $LOGDIR/redis.log)
+Store:    psql $HUIFANG_STORE_URL
+Queues:   redis-cli -p $REDIS_PORT
+Status:   deploy/local.sh status
+Stop:     deploy/local.sh down
+EOF
+}
+
+# ---- commands -------------------------------------------------------------------------------
+
+cmd_up() {
+    local demo=1 arg
+    for arg in "$@"; do
+        case $arg in
+        --no-demo) demo=0 ;;
+        *) hf_die "up: unknown option $arg (see --help)" ;;
+        esac
+    done
+
+    if all_up; then
+        local was
+        was=$(sed -n 's/^clock=//p' "$RUNDIR/env" 2>/dev/null || true)
+        hf_say "already up: PostgreSQL, Redis and the five services are running; nothing restarted"
+        if [[ -n $was && $was != "${HUIFANG_CLOCK:-real}" ]]; then
+            hf_warn "the services run with HUIFANG_CLOCK=$was, not ${HUIFANG_CLOCK:-real}: deploy/local.sh down, then up, to change it"
+        fi
+        print_howto
+        return 0
+    fi
+
+    hf_ensure_packages
+    mkdir -p "$LOGDIR" "$RUNDIR" "$REDISDIR"
+    chmod 755 "$LOCAL"
+
+    hf_build "$ROOT" "$BUILD" "$LOGDIR/build.log" -DHF_WERROR=ON ||
+        hf_die "stopping: fix the build (log: $LOGDIR/build.log), then run deploy/local.sh up again"
+    [[ -x $BIN/huifang ]] || hf_die "$BIN/huifang (the CLI) was not built"
+
+    local root
+    root=$(choose_pg_root)
+    hf_pg_init "$root/data"
+    if pg_is_up; then
+        hf_say "PostgreSQL already running on 127.0.0.1:$PG_PORT"
+    else
+        hf_pg_start "$root/data" "$PG_PORT" "$root/sock" "$root/postgres.log"
+        hf_say "PostgreSQL started on 127.0.0.1:$PG_PORT (data $root/data)"
+    fi
+    ln -sfn "$root/postgres.log" "$LOGDIR/postgres.log"
+    hf_pg_ensure_db "$PG_PORT" huifang
+
+    if hf_redis_running "$REDIS_PORT"; then
+        hf_say "Redis already running on 127.0.0.1:$REDIS_PORT"
+    else
+        hf_redis_start "$REDISDIR" "$REDIS_PORT" "$RUNDIR/redis.pid" "$LOGDIR/redis.log" yes
+        hf_say "Redis started on 127.0.0.1:$REDIS_PORT (append-only file in .local/redis)"
+    fi
+
+    local svc running=0
+    for svc in "${HF_SERVICES[@]}"; do
+        service_pid "$svc" >/dev/null && running=1
+    done
+    if ((running == 0)); then
+        # The environment of this start, for status and for a later `up`.
+        printf 'clock=%s\nclock_file=%s\nport_base=%s\nstarted=%s\n' "${HUIFANG_CLOCK:-real}" \
+            "${HUIFANG_CLOCK_FILE:-/tmp/huifang.clock}" "${HUIFANG_PORT_BASE:-7100}" \
+            "$(date -Is)" >"$RUNDIR/env"
+    fi
+    for svc in "${HF_SERVICES[@]}"; do
+        start_service "$svc"
+    done
+    wait_for_ping
+    hf_say "all five services answer huifang ping"
+
+    if ((demo)); then
+        load_demo
+    fi
+    print_howto
+}
+
+cmd_status() {
+    local ok=0 root pid svc
+    root=$(pg_root || true)
+    if pg_is_up; then
+        printf '%-10s running  127.0.0.1:%s  data %s\n' postgres "$PG_PORT" "$root/data"
+    else
+        printf '%-10s stopped\n' postgres
+        ok=1
+    fi
+    if hf_redis_running "$REDIS_PORT"; then
+        printf '%-10s running  127.0.0.1:%s  dir %s\n' redis "$REDIS_PORT" "$REDISDIR"
+    else
+        printf '%-10s stopped\n' redis
+        ok=1
+    fi
+    for svc in "${HF_SERVICES[@]}"; do
+        if pid=$(service_pid "$svc"); then
+            printf '%-10s running  pid %s  log .local/log/%s.log\n' "$svc" "$pid" "$svc"
+        else
+            printf '%-10s stopped\n' "$svc"
+            ok=1
+        fi
+    done
+    if [[ -f $RUNDIR/env ]]; then
+        printf 'last started with: %s\n' "$(tr '\n' ' ' <"$RUNDIR/env")"
+    fi
+    if [[ -x $BIN/huifang ]]; then
+        printf '\n$ huifang ping\n'
+        "$BIN/huifang" ping || ok=1
+    else
+        printf '\n(%s not built)\n' "$BIN/huifang"
+        ok=1
+    fi
+    return "$ok"
+}
+
+cmd_down() {
+    local svc pid pids=() names=()
+    for svc in "${HF_SERVICES[@]}"; do
+        if pid=$(service_pid "$svc"); then
+            kill -TERM "$pid" 2>/dev/null || true
+            pids+=("$pid")
+            names+=("$svc")
+        fi
+    done
+    local i deadline=$((SECONDS + 15))
+    for i in "${!pids[@]}"; do
+        local left=$((deadline - SECONDS))
+        ((left < 1)) && left=1
+        if hf_wait_pid_gone "${pids[$i]}" "$left"; then
+            hf_say "stopped ${names[$i]}"
+        else
+            kill -KILL "${pids[$i]}" 2>/dev/null || true
+            hf_warn "${names[$i]} (pid ${pids[$i]}) ignored SIGTERM for 15 s: killed"
+        fi
+    done
+    for svc in "${HF_SERVICES[@]}"; do
+        rm -f "$RUNDIR/$svc.pid"
+    done
+
+    if hf_redis_running "$REDIS_PORT"; then
+        # Plain SHUTDOWN: the append-only file is flushed, so queues come back with `up`.
+        hf_redis_stop "$REDIS_PORT" "$RUNDIR/redis.pid" ""
+        hf_say "stopped Redis"
+    fi
+    local root
+    if root=$(pg_root) && [[ -n $root ]] && hf_pg_running "$root/data"; then
+        hf_pg_stop "$root/data"
+        hf_say "stopped PostgreSQL"
+    fi
+    hf_say "down (data kept in .local/; remove .local/ to start from scratch)"
+}
+
+case ${1:-} in
+up)
+    shift
+    cmd_up "$@"
+    ;;
+status) cmd_status ;;
+down) cmd_down ;;
+-h | --help | help) usage ;;
+'')
+    usage >&2
+    exit 2
+    ;;
+*)
+    printf 'deploy/local.sh: unknown command %s\n\n' "$1" >&2
+    usage >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# docker-compose.yml is valid and names PostgreSQL, Redis and the five services. Needs no
+# Docker engine: `docker-compose config` only reads and checks the file.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+compose=$HF_SOURCE/docker-compose.yml
+[[ -f $compose ]] || hf_fail "$compose is missing"
+command -v docker-compose >/dev/null || hf_fail "docker-compose is not installed (Debian package docker-compose)"
+
+hf_expect_exit 0 docker-compose -f "$compose" config -q
+hf_expect_exit 0 docker-compose -f "$compose" config --services
+names=$(sort <<<"$HF_OUT" | tr '\n' ' ')
+for want in postgres redis intake scheduler calllog complaint reporting; do
+    hf_expect_contains " $names" " $want " "service $want in docker-compose.yml"
+done
+
+# Every Huifang service gets the store, Redis, its binds and every peer's endpoints.
+hf_expect_exit 0 docker-compose -f "$compose" config
+config=$HF_OUT
+for want in 'HUIFANG_STORE_URL: postgresql://huifang:huifang@postgres:5432/huifang' \
+    'HUIFANG_REDIS_URL: redis://redis:6379/0' \
+    'HUIFANG_INTAKE_ENDPOINT: tcp://intake:7101' 'HUIFANG_INTAKE_EVENTS: tcp://intake:7102' \
+    'HUIFANG_SCHEDULER_ENDPOINT: tcp://scheduler:7111' 'HUIFANG_SCHEDULER_EVENTS: tcp://scheduler:7112' \
+    'HUIFANG_CALLLOG_ENDPOINT: tcp://calllog:7121' 'HUIFANG_CALLLOG_EVENTS: tcp://calllog:7122' \
+    'HUIFANG_COMPLAINT_ENDPOINT: tcp://complaint:7131' 'HUIFANG_COMPLAINT_EVENTS: tcp://complaint:7132' \
+    'HUIFANG_REPORTING_ENDPOINT: tcp://reporting:7141' 'HUIFANG_REPORTING_EVENTS: tcp://reporting:7142' \
+    'condition: service_healthy'; do
+    hf_expect_contains "$config" "$want" "docker-compose config"
+done
+for svc in intake scheduler calllog complaint reporting; do
+    upper=${svc^^}
+    hf_expect_contains "$config" "HUIFANG_${upper}_BIND: tcp://*:" "bind of $svc"
+    hf_expect_contains "$config" "HUIFANG_${upper}_EVENTS_BIND: tcp://*:" "events bind of $svc"
+    hf_expect_contains "$config" "huifang-$svc" "command of $svc"
+done

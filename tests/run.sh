@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# tests/run.sh: the one test command (CI runs it through .ci/run).
+#
+# Installs what is missing, builds two trees (build/: warnings are errors; build-asan/:
+# AddressSanitizer + UndefinedBehaviorSanitizer), starts a throwaway PostgreSQL and Redis on
+# loopback in a temporary folder that is removed on any exit, and runs ctest on build/ and then
+# on build-asan/ (benchmarks left out). The last thing printed is ctest's own summary of the
+# sanitizer run; the exit status is non-zero when either run failed.
+#
+#   tests/run.sh              both trees
+#   tests/run.sh --quick      build/ only
+#   tests/run.sh -R e2e       only tests matching the regex (-E, -L, -LE likewise; anything
+#                             after -- goes to ctest unchanged)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=deploy/lib.sh
+source "$ROOT/deploy/lib.sh"
+
+usage() {
+    cat <<'EOF'
+Usage: tests/run.sh [--quick] [-R REGEX] [-E REGEX] [-L LABEL] [-LE LABEL] [-- CTEST_ARGS...]
+
+  --quick      build and test the normal tree (build/) only, no sanitizer tree
+  -R REGEX     run only the tests whose name matches (e.g. -R e2e, -R unit/test_clock)
+  -E REGEX     leave out the tests whose name matches
+  -L / -LE     select / leave out by label (unit, integration, e2e, bench)
+  -- ARGS      passed to ctest as they are
+
+Starts PostgreSQL 15 (127.0.0.1:55433) and Redis (127.0.0.1:56380) in a temporary folder
+and sets for the tests:
+  HUIFANG_TEST_STORE_URL  postgresql://huifang@127.0.0.1:55433/huifang_test (recreated per tree)
+  HUIFANG_TEST_ADMIN_URL  postgresql://huifang@127.0.0.1:55433/postgres (to create databases)
+  HUIFANG_TEST_REDIS_URL  redis://127.0.0.1:56380/0 (flushed per tree)
+A port already taken moves to the next free one. HF_JOBS sets the build's parallelism (2).
+EOF
+}
+
+quick=0
+ctest_args=()
+while (($#)); do
+    case $1 in
+    --quick) quick=1 ;;
+    -R | -E | -L | -LE)
+        (($# >= 2)) || hf_die "$1 needs a value (see --help)"
+        ctest_args+=("$1" "$2")
+        shift
+        ;;
+    -h | --help)
+        usage
+        exit 0
+        ;;
+    --)
+        shift
+        ctest_args+=("$@")
+        break
+        ;;
+    *) hf_die "unknown option $1 (see --help)" ;;
+    esac
+    shift
+done
+
+hf_ensure_packages
+
+hf_build "$ROOT" "$ROOT/build" "$ROOT/build/hf-build.log" -DHF_WERROR=ON ||
+    hf_die "stopping: the normal tree (build/) does not build"
+if ((quick == 0)); then
+    hf_build "$ROOT" "$ROOT/build-asan" "$ROOT/build-asan/hf-build.log" -DHF_SANITIZE=ON ||
+        hf_die "stopping: the sanitizer tree (build-asan/) does not build"
+fi
+
+# ---- throwaway PostgreSQL and Redis ---------------------------------------------------------
+
+TMP=$(mktemp -d /tmp/huifang-test.XXXXXX)
+chmod 755 "$TMP" # the postgres user must get through to its data folder
+PG_DATA=$TMP/pg/data
+REDIS_PIDFILE=$TMP/redis/redis.pid
+PG_PORT=""
+REDIS_PORT=""
+
+# Quiet on purpose: ctest's summary must stay the last thing printed.
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+    local rc=$? f pid
+    trap - EXIT INT TERM
+    # Services an e2e test left behind (killed by a ctest timeout before its own trap ran).
+    for f in "$TMP"/e2e/*.pid; do
+        [[ -f $f ]] || continue
+        pid=$(<"$f")
+        if hf_pid_is "$pid" huifang-; then
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    done
+    if [[ -n $REDIS_PORT ]]; then
+        hf_redis_stop "$REDIS_PORT" "$REDIS_PIDFILE" nosave >/dev/null 2>&1 || true
+    fi
+    hf_pg_stop "$PG_DATA" >/dev/null 2>&1 || true
+    rm -rf "$TMP"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# free_port PREFERRED [AVOID]: PREFERRED, or the next free port above it.
+free_port() {
+    local p=$1 avoid=${2:-}
+    while hf_port_in_use "$p" || [[ $p == "$avoid" ]]; do
+        p=$((p + 1))
+        (($1 + 100 > p)) || hf_die "no free port in $1..$p"
+    done
+    [[ $p == "$1" ]] || hf_say "port $1 is taken; using $p" >&2
+    printf '%s\n' "$p"
+}
+
+PG_PORT=$(free_port 55433)
+REDIS_PORT=$(free_port 56380 "$PG_PORT")
+
+hf_pg_init "$PG_DATA"
+hf_pg_start "$PG_DATA" "$PG_PORT" "$TMP/pg/sock" "$TMP/pg/postgres.log" \
+    fsync=off synchronous_commit=off full_page_writes=off max_connections=300
+hf_redis_start "$TMP/redis" "$REDIS_PORT" "$REDIS_PIDFILE" "$TMP/redis/redis.log" no
+mkdir -p "$TMP/e2e"
+chmod 777 "$TMP/e2e"
+hf_say "test PostgreSQL on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT (in $TMP)"
+
+# Only the test variables reach the tests: a developer's own HUIFANG_* settings stay out.
+while read -r var; do
+    [[ $var == HUIFANG_TEST_* ]] || unset "$var"
+done < <(compgen -e | grep '^HUIFANG_' || true)
+export HUIFANG_TEST_STORE_URL="postgresql://huifang@127.0.0.1:$PG_PORT/huifang_test"
+export HUIFANG_TEST_ADMIN_URL="postgresql://huifang@127.0.0.1:$PG_PORT/postgres"
+export HUIFANG_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+# For tests/e2e/lib.sh: slot locks and pidfiles of the services it starts.
+export HF_E2E_RUN_DIR=$TMP/e2e
+
+# run_ctest TREE [ctest args...]: fresh test database and Redis, then ctest.
+run_ctest() {
+    local tree=$1
+    shift
+    hf_pg_recreate_db "$PG_PORT" huifang_test
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" flushall >/dev/null
+    hf_say "ctest in $tree"
+    ctest --test-dir "$ROOT/$tree" --output-on-failure --no-tests=error -j2 "$@"
+}
+
+# True when LeakSanitizer can run here (it cannot under some ptrace restrictions).
+lsan_works() {
+    local out
+    printf '%s\n' '#include <stdlib.h>' \
+        'int main(void) { void *volatile p = malloc(7); p = 0; return p != 0; }' >"$TMP/lsan.c"
+    cc -fsanitize=address -g "$TMP/lsan.c" -o "$TMP/lsan" 2>/dev/null || return 0
+    out=$(ASAN_OPTIONS=detect_leaks=1 "$TMP/lsan" 2>&1 || true)
+    grep -q 'detected memory leaks' <<<"$out"
+}
+
+normal_rc=0
+run_ctest build "${ctest_args[@]}" || normal_rc=$?
+if ((quick)); then
+    exit "$normal_rc"
+fi
+
+leaks=1
+if ! lsan_works; then
+    leaks=0
+    hf_say "note: LeakSanitizer cannot run on this machine (ptrace restrictions?): detect_leaks=0 for build-asan"
+fi
+export ASAN_OPTIONS="detect_leaks=$leaks:abort_on_error=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+if [[ -f $ROOT/tests/lsan.supp ]]; then
+    export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
+fi
+if ((normal_rc != 0)); then
+    hf_say "build/ had failures (ctest exit $normal_rc); the sanitizer run follows, and the exit status will be non-zero"
+fi
+asan_rc=0
+run_ctest build-asan -LE bench "${ctest_args[@]}" || asan_rc=$?
+if ((normal_rc != 0)); then
+    exit "$normal_rc"
+fi
+exit "$asan_rc"
