@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Every service binary: --help lists its settings; a bad setting, an unreachable store or a
+# port already in use gives a clear message naming the problem and exit status 1 — no crash,
+# no sanitizer report. (A clean stop on SIGTERM is checked by lib.sh for every test.)
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+run() { # run SERVICE [VAR=VALUE...] [-- ARGS...]: the binary with that environment; output in HF_OUT
+    local svc=$1 vars=() args=()
+    shift
+    while (($#)) && [[ $1 != -- ]]; do vars+=("$1"); shift; done
+    (($#)) && shift && args=("$@")
+    set +e
+    HF_OUT=$(env "${vars[@]}" "$HF_BIN/huifang-$svc" "${args[@]}" 2>&1)
+    HF_STATUS=$?
+    set -e
+}
+
+for svc in intake scheduler calllog complaint reporting; do
+    run "$svc" HUIFANG_PORT_BASE=39500 -- --help
+    hf_expect_eq 0 "$HF_STATUS" "$svc --help exits 0"
+    hf_expect_contains "$HF_OUT" "HUIFANG_${svc^^}_STORE_URL" "$svc --help lists its store setting"
+
+    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_HEARTBEAT_MS=often
+    hf_expect_eq 1 "$HF_STATUS" "$svc with a bad number"
+    hf_expect_contains "$HF_OUT" 'heartbeat_ms (HUIFANG_HEARTBEAT_MS) is "often", not a whole number' "$svc names the setting"
+
+    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_CLOCK=sundial
+    hf_expect_eq 1 "$HF_STATUS" "$svc with an unknown clock"
+    hf_expect_contains "$HF_OUT" 'clock (HUIFANG_CLOCK) is "sundial"' "$svc names the clock"
+
+    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_STORE_WAIT_MS=300 \
+        HUIFANG_STORE_URL=postgresql://huifang@127.0.0.1:1/none
+    hf_expect_eq 1 "$HF_STATUS" "$svc with the store down"
+    hf_expect_contains "$HF_OUT" "could not connect to the store" "$svc says the store is unreachable"
+    [[ $HF_OUT != *AddressSanitizer* && $HF_OUT != *"runtime error"* ]] || hf_fail "$svc crashed: $HF_OUT"
+done
+
+# a port already taken: the second instance says which address, and stops
+hf_stack_start intake
+run intake HUIFANG_BRANCH=x
+hf_expect_eq 1 "$HF_STATUS" "a second intake on the same port"
+hf_expect_contains "$HF_OUT" "could not listen on tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 1))" "names the address"
+hf_expect_contains "$HF_OUT" "Address already in use" "and the reason"
