@@ -38,6 +38,7 @@ typedef struct {
     uint64_t producer_last;  /* the producer's last sequence from its heartbeat */
     bool need_catchup;
     int64_t next_catchup;    /* monotonic ms */
+    int backoff_ms;          /* grows while the producer does not answer */
 } s_sub_t;
 
 typedef struct {
@@ -696,8 +697,11 @@ int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event
         zmq_close(sub->sock);
         return -1;
     }
+    /* a replay request waits briefly: the loop serves nothing else meanwhile, and a producer
+     * that is down is retried with a growing pause instead */
+    long timeout = hf_config_int(svc->config, "peer_timeout_ms");
     sub->replay = hf_client_new(hf_endpoint_commands(producer, ep, sizeof ep),
-                                (int)hf_config_int(svc->config, "peer_timeout_ms"), 1);
+                                (int)(timeout < 1000 ? timeout : 1000), 1);
     if (s_sub_load(svc, sub) != 0) {
         hf_error("subscribe_failed", "producer=%s reason=\"%s\"", producer, hf_store_error(svc->store));
         zmq_close(sub->sock);
@@ -866,6 +870,7 @@ static void s_sub_on_message(hf_service_t *svc, s_sub_t *sub)
         } else if (env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT) {
             sub->producer_last = env->heartbeat->last_seq;
             if (sub->producer_last > sub->applied && !sub->need_catchup) {
+                sub->backoff_ms = 0;  /* the producer is alive: ask at once */
                 hf_info("gap_detected", "producer=%s applied=%llu producer_last=%llu via=heartbeat",
                         sub->producer, (unsigned long long)sub->applied,
                         (unsigned long long)sub->producer_last);
@@ -956,10 +961,18 @@ int hf_service_run(hf_service_t *svc)
             s_sub_t *sub = &svc->subs[i];
             if (sub->need_catchup && sub->next_catchup <= now) {
                 int rc = s_sub_catchup(svc, sub);
-                if (rc == 0)
+                if (rc == 0) {
                     sub->need_catchup = false;
-                else
-                    sub->next_catchup = now + (rc < 0 ? 1000 : 0);
+                    sub->backoff_ms = 0;
+                } else if (rc > 0) {
+                    sub->next_catchup = now;  /* more to fetch: after serving other work */
+                } else {
+                    /* 250 ms, doubling to 8 s while the producer does not answer */
+                    sub->backoff_ms = sub->backoff_ms ? sub->backoff_ms * 2 : 250;
+                    if (sub->backoff_ms > 8000)
+                        sub->backoff_ms = 8000;
+                    sub->next_catchup = hf_clock_mono_ms() + sub->backoff_ms;
+                }
                 worked = true;
             }
         }
