@@ -12,7 +12,7 @@ HF_PACKAGES=(
     libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libhiredis-dev libjson-c-dev
     libcsv-dev
     postgresql redis-server
-    docker-compose python3 python3-zmq python3-protobuf tzdata iproute2 procps util-linux
+    docker-compose python3 python3-zmq python3-protobuf protobuf-compiler tzdata iproute2 procps util-linux
 )
 HF_PG_BIN=${HF_PG_BIN:-/usr/lib/postgresql/15/bin}
 # shellcheck disable=SC2034 # used by the scripts that source this file

@@ -3,8 +3,9 @@
 #
 # Installs what is missing, builds two trees (build/: warnings are errors; build-asan/:
 # AddressSanitizer + UndefinedBehaviorSanitizer), starts a throwaway PostgreSQL and Redis on
-# loopback in a temporary folder that is removed on any exit, and runs ctest on build/ and then
-# on build-asan/ (benchmarks left out). The last thing printed is ctest's own summary of the
+# loopback in a temporary folder that is removed on any exit, and runs ctest on build/ (every
+# test) and then on build-asan/ (unit, integration and the "sanitize" core of the end-to-end
+# tests); benchmarks are left out of both. The last thing printed is ctest's own summary of the
 # sanitizer run; the exit status is non-zero when either run failed.
 #
 #   tests/run.sh              both trees
@@ -154,8 +155,15 @@ lsan_works() {
     grep -q 'detected memory leaks' <<<"$out"
 }
 
+# Benchmarks never run here. The sanitizer tree runs the unit, integration and "sanitize"
+# tests (tests/CMakeLists.txt names that core of the end-to-end tests) unless a selection was
+# given on the command line.
+selection=(-L 'unit|integration|sanitize')
+for arg in "${ctest_args[@]}"; do
+    case $arg in -R | -L | -E) selection=() ;; esac
+done
 normal_rc=0
-run_ctest build "${ctest_args[@]}" || normal_rc=$?
+run_ctest build -LE bench "${ctest_args[@]}" || normal_rc=$?
 if ((quick)); then
     exit "$normal_rc"
 fi
@@ -174,7 +182,7 @@ if ((normal_rc != 0)); then
     hf_say "build/ had failures (ctest exit $normal_rc); the sanitizer run follows, and the exit status will be non-zero"
 fi
 asan_rc=0
-run_ctest build-asan -LE bench "${ctest_args[@]}" || asan_rc=$?
+run_ctest build-asan -LE bench "${selection[@]}" "${ctest_args[@]}" || asan_rc=$?
 if ((normal_rc != 0)); then
     exit "$normal_rc"
 fi

@@ -33,6 +33,8 @@ int hf_queue_claim(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t
                    int max, int64_t *ids, int64_t *due_ms, int *n);
 /* Drops id's lease after its new state is committed in Postgres (done with it). */
 int hf_queue_ack(hf_queue_t *self, const char *branch, int64_t id);
+/* Drops the leases of n ids of one branch in one round trip (hf_queue_ack for a batch). */
+int hf_queue_ack_many(hf_queue_t *self, const char *branch, const int64_t *ids, int n);
 /* Removes id from both sets (cancelled). */
 int hf_queue_remove(hf_queue_t *self, const char *branch, int64_t id);
 /* Returns expired leases (expiry <= now_ms) to the due set; sets *n to how many. */

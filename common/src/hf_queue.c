@@ -742,6 +742,58 @@ int hf_queue_ack(hf_queue_t *self, const char *branch, int64_t id)
     return s_drop(self, branch, id, false);
 }
 
+int hf_queue_ack_many(hf_queue_t *self, const char *branch, const int64_t *ids, int n)
+{
+    assert(n <= 0 || ids);
+    if (s_check_branch(self, branch) != 0)
+        return -1;
+    if (n <= 0)
+        return 0;
+    /* Two plain variadic commands per slice, pipelined: an ack only forgets, so the pair
+     * needs no script; a half-done pair leaves at worst a stray "dueat" field that the next
+     * claim of the same id overwrites. */
+    int nslices = (n + QUEUE_PUT_SLICE - 1) / QUEUE_PUT_SLICE;
+    int ncmds = nslices * 2;
+    queue_command_t *cmds = calloc((size_t)ncmds, sizeof *cmds);
+    redisReply **replies = calloc((size_t)ncmds, sizeof *replies);
+    const char **argv = calloc((size_t)ncmds * 2 + (size_t)n * 2, sizeof *argv);
+    char(*numbers)[QUEUE_NUM_MAX] = calloc((size_t)n, sizeof *numbers);
+    int rc = -1;
+    if (cmds == NULL || replies == NULL || argv == NULL || numbers == NULL) {
+        s_set_error(self, "could not ack %d ids: out of memory", n);
+        goto cleanup;
+    }
+    queue_keys_t keys;
+    s_branch_keys(self, branch, &keys);
+    for (int i = 0; i < n; i++)
+        s_format_int64(ids[i], numbers[i]);
+    const char **arg = argv;
+    for (int s = 0; s < nslices; s++) {
+        int first = s * QUEUE_PUT_SLICE;
+        int count = n - first < QUEUE_PUT_SLICE ? n - first : QUEUE_PUT_SLICE;
+        cmds[s * 2] = (queue_command_t){NO_SCRIPT, 2 + count, arg};
+        *arg++ = "ZREM";
+        *arg++ = keys.leases;
+        for (int i = first; i < first + count; i++)
+            *arg++ = numbers[i];
+        cmds[s * 2 + 1] = (queue_command_t){NO_SCRIPT, 2 + count, arg};
+        *arg++ = "HDEL";
+        *arg++ = keys.dueat;
+        for (int i = first; i < first + count; i++)
+            *arg++ = numbers[i];
+    }
+    if (s_run(self, cmds, ncmds, replies) != 0)
+        goto cleanup;
+    s_free_replies(replies, ncmds);
+    rc = 0;
+cleanup:
+    free(cmds);
+    free(replies);
+    free(argv);
+    free(numbers);
+    return rc;
+}
+
 int hf_queue_remove(hf_queue_t *self, const char *branch, int64_t id)
 {
     return s_drop(self, branch, id, true);

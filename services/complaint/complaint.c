@@ -1,39 +1,254 @@
-/* complaint: opens a card for every contact that reported an adverse effect. */
-#include "complaint.h"
+/* complaint: the service — its commands, its settings, and the timers that keep every
+ * complaint's clock in the Redis due-queue and act on it.
+ *
+ * Postgres is the record: each card stores its clock and the instant of its next threshold
+ * (next_timer_ms), with `indexed` false until that instant is in Redis. The index pass puts
+ * changed cards into the "sla" due-queue (or takes stopped ones out); the fire pass claims
+ * the ids that are due, and for each one, under the card's row lock, applies every warning
+ * and breach the clock passed (complaint_card_catch_up), then marks the card for the index
+ * pass to put its next timer back. A claimed id whose work fails stays leased and comes back
+ * when the lease expires. When Redis was flushed or replaced (its epoch key is gone), every
+ * running card is marked for the index pass again: the due-queue is rebuilt from Postgres. */
+#include "complaint_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define S(x) ((x) ? (x) : "")
+#define S_INDEX_BATCH 500
 
-static int on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
-{
-    (void)self;
-    (void)a;
-    const Huifang__V1__Contact *ct = env->call_logged->contact;
-    if (ct == NULL || strcmp(S(ct->effect), "adverse") != 0)
-        return 0;
-    char cid[24], contact[24], at[24];
-    const char *p[] = {S(ct->branch), hf_pg_i64(cid, ct->customer_id), hf_pg_i64(contact, ct->id),
-                       hf_pg_i64(at, hf_clock_now_ms())};
-    /* the contact id is unique: a replayed event opens no second card */
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO complaint (branch, customer_id, category, source_contact,"
-                        " opened_at_ms) VALUES ($1, $2, 'adverse-reaction', $3, $4)"
-                        " ON CONFLICT (source_contact) DO NOTHING",
-                        4, p);
-}
+static const hf_command_t s_commands[] = {
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_FILE, complaint_file, true},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_LIST, complaint_list, false},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SHOW, complaint_show, false},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_ACT, complaint_act, true},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SLA_SET, complaint_sla_set, true},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_CALENDAR_SET, complaint_calendar_set, true},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_CONFIG_SHOW, complaint_config_show, false},
+    {HUIFANG__V1__REQUEST__COMMAND_RETURN_FILE, complaint_return_file, true},
+    {HUIFANG__V1__REQUEST__COMMAND_RETURN_DECIDE, complaint_return_decide, true},
+    {HUIFANG__V1__REQUEST__COMMAND_RETURN_LIST, complaint_return_list, false},
+    {HUIFANG__V1__REQUEST__COMMAND_RETURN_POLICY_SET, complaint_policy_set, true},
+    {HUIFANG__V1__REQUEST__COMMAND_RISK_LIST, complaint_risk_list, false},
+    {0, NULL, false}};
 
-const hf_event_handler_t complaint_calllog_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, on_call_logged},
-    {0, NULL}};
-
-static const hf_command_t s_commands[] = {{0, NULL, false}};
+static const hf_config_entry_t s_config[] = {
+    {"tick_ms", "HUIFANG_COMPLAINT_TICK_MS", NULL, "200", HF_CFG_INT, 10, 60000, false,
+     "how often due complaint timers are claimed and the due-queue is refreshed"},
+    {"claim_batch", "HUIFANG_COMPLAINT_CLAIM_BATCH", NULL, "100", HF_CFG_INT, 1, 10000, false,
+     "due complaint timers claimed per branch per round"},
+    {"lease_ms", "HUIFANG_COMPLAINT_LEASE_MS", NULL, "30000", HF_CFG_INT, 1000, 3600000, false,
+     "how long a claimed timer stays leased before it is returned for another try"},
+    HF_CONFIG_END};
 
 const hf_service_def_t complaint_def = {
     .name = "complaint",
-    .summary = "complaint cards, the 24-hour clock with escalation, and returns",
-    .config = NULL,
+    .summary =
+        "complaint cards, the 24-hour clock with escalation, returns and word-of-mouth risks",
+    .config = s_config,
     .migrations = complaint_migrations,
     .commands = s_commands,
 };
+
+/* ---- timers ---- */
+
+/* Checks Redis and its epoch; when the epoch is gone, marks every running card for the
+ * index pass. Returns 0 when Redis can be used, -1 otherwise. */
+static int s_check_redis(hf_service_t *svc, complaint_t *self)
+{
+    bool epoch_ok = false;
+    if (hf_queue_epoch_ok(self->queue, &epoch_ok) != 0) {
+        if (self->queue_ok)
+            hf_warn("redis_unavailable", "reason=\"%s\" note=\"complaint timers wait\"",
+                    hf_queue_error(self->queue));
+        self->queue_ok = false;
+        return -1;
+    }
+    if (!self->queue_ok)
+        hf_info("redis_available", "kind=%s", "sla");
+    self->queue_ok = true;
+    if (!epoch_ok) {
+        /* Redis is new, flushed or replaced: every running clock goes back in */
+        if (hf_store_run(hf_service_store(svc),
+                         "UPDATE complaint SET indexed = false WHERE next_timer_ms > 0", 0,
+                         NULL) != 0)
+            return -1;
+        if (hf_queue_mark_epoch(self->queue) != 0)
+            return -1;
+        hf_info("sla_index_rebuild", "reason=%s", "redis epoch missing");
+    }
+    return 0;
+}
+
+int complaint_index(hf_service_t *svc, void *selfp)
+{
+    complaint_t *self = selfp;
+    hf_store_t *st = hf_service_store(svc);
+    if (s_check_redis(svc, self) != 0)
+        return -1;
+    int total = 0;
+    for (int round = 0; round < 20; round++) {
+        if (hf_store_begin(st) != 0)
+            return -1;
+        PGresult *res =
+            hf_store_exec(st,
+                          "SELECT id, branch, next_timer_ms FROM complaint WHERE NOT indexed"
+                          " ORDER BY branch, id LIMIT 500 FOR UPDATE SKIP LOCKED",
+                          0, NULL);
+        if (res == NULL) {
+            hf_store_rollback(st);
+            return -1;
+        }
+        int n = PQntuples(res), rc = 0;
+        int64_t ids[S_INDEX_BATCH], dues[S_INDEX_BATCH];
+        char list[S_INDEX_BATCH * 21 + 3];
+        size_t o = (size_t)snprintf(list, sizeof list, "{");
+        for (int i = 0; i < n && rc == 0;) {
+            /* one pipelined put per run of the same branch; stopped clocks leave the queue */
+            const char *branch = hf_pg_str(res, i, 1);
+            int k = 0;
+            for (; i < n && strcmp(hf_pg_str(res, i, 1), branch) == 0; i++) {
+                int64_t id = hf_pg_int(res, i, 0), next = hf_pg_int(res, i, 2);
+                o += (size_t)snprintf(list + o, sizeof list - o, "%s%lld", o > 1 ? "," : "",
+                                      (long long)id);
+                if (next > 0) {
+                    ids[k] = id;
+                    dues[k++] = next;
+                } else if (hf_queue_remove(self->queue, branch, id) != 0) {
+                    rc = -1;
+                }
+            }
+            if (rc == 0 && k > 0)
+                rc = hf_queue_put_many(self->queue, branch, ids, dues, k);
+        }
+        snprintf(list + o, sizeof list - o, "}");
+        PQclear(res);
+        const char *p[] = {list};
+        if (rc == 0 && n > 0)
+            rc = hf_store_run(
+                st, "UPDATE complaint SET indexed = true WHERE id = ANY ($1::bigint[])", 1, p);
+        if (rc != 0) {
+            hf_store_rollback(st);
+            if (self->queue_ok)
+                hf_warn("sla_index_failed", "reason=\"%s\"", hf_queue_error(self->queue));
+            return -1;
+        }
+        if (hf_store_commit(st) != 0)
+            return -1;
+        total += n;
+        if (n < S_INDEX_BATCH)
+            break;
+    }
+    return total;
+}
+
+/* Applies the clock of one claimed card in its own transaction. 0, or -1 (the lease brings
+ * the id back). */
+static int s_fire_one(hf_service_t *svc, complaint_t *self, const char *branch, int64_t id,
+                      hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    if (hf_store_begin(st) != 0)
+        return -1;
+    complaint_card_t *card = NULL;
+    int found = complaint_card_load(st, id, true, false, a, &card);
+    if (found < 0) {
+        hf_store_rollback(st);
+        return -1;
+    }
+    if (found == 1) {
+        /* no such card (an id from another database sharing this Redis?): forget it */
+        hf_store_rollback(st);
+        hf_warn("sla_unknown_complaint", "branch=%s complaint=%lld", branch, (long long)id);
+        return hf_queue_remove(self->queue, branch, id);
+    }
+    char idtxt[24];
+    const char *p[] = {hf_pg_i64(idtxt, id)};
+    int rc = complaint_card_catch_up(svc, card, hf_clock_now_ms(), a) < 0;
+    /* whatever happened, the index pass puts the next timer back (or takes it out) */
+    if (rc == 0)
+        rc = hf_store_run(st, "UPDATE complaint SET indexed = false WHERE id = $1", 1, p);
+    if (rc != 0) {
+        hf_store_rollback(st);
+        return -1;
+    }
+    return hf_store_commit(st);
+}
+
+int complaint_fire(hf_service_t *svc, void *selfp)
+{
+    complaint_t *self = selfp;
+    if (!self->queue_ok)
+        return 0;
+    char **branches = NULL;
+    int nb = hf_queue_branches(self->queue, &branches);
+    if (nb < 0) {
+        hf_warn("redis_unavailable", "reason=\"%s\"", hf_queue_error(self->queue));
+        self->queue_ok = false;
+        return -1;
+    }
+    int64_t now = hf_clock_now_ms();
+    int total = 0;
+    hf_arena_t *a = hf_arena_new();
+    int64_t *ids = malloc(sizeof(int64_t) * (size_t)self->claim_batch);
+    for (int b = 0; b < nb && ids != NULL; b++) {
+        int reaped = 0, n = 0;
+        if (hf_queue_reap(self->queue, branches[b], now, &reaped) != 0 ||
+            hf_queue_claim(self->queue, branches[b], now, self->lease_ms, self->claim_batch, ids,
+                           NULL, &n) != 0) {
+            hf_warn("redis_unavailable", "branch=%s reason=\"%s\"", branches[b],
+                    hf_queue_error(self->queue));
+            self->queue_ok = false;
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            s_fire_one(svc, self, branches[b], ids[i], a);
+            hf_arena_reset(a);
+        }
+        total += n;
+    }
+    free(ids);
+    hf_arena_destroy(&a);
+    for (int b = 0; b < nb; b++)
+        free(branches[b]);
+    free(branches);
+    return total;
+}
+
+static int s_tick(hf_service_t *svc, void *self)
+{
+    complaint_index(svc, self);
+    if (complaint_fire(svc, self) > 0)
+        complaint_index(svc, self); /* put the next timers back without waiting a tick */
+    return 0;
+}
+
+/* ---- life cycle ---- */
+
+void complaint_init(complaint_t *self, hf_service_t *svc)
+{
+    const hf_config_t *cfg = hf_service_config_of(svc);
+    self->queue = hf_queue_new(hf_config_str(cfg, "redis_url"), "sla");
+    self->claim_batch = (int)hf_config_int(cfg, "claim_batch");
+    self->lease_ms = (int)hf_config_int(cfg, "lease_ms");
+    if (hf_queue_connect(self->queue) != 0)
+        hf_warn("redis_unavailable", "reason=\"%s\" note=\"complaint timers wait for Redis\"",
+                hf_queue_error(self->queue));
+}
+
+void complaint_release(complaint_t *self)
+{
+    hf_queue_destroy(&self->queue);
+}
+
+int complaint_attach(complaint_t *self, hf_service_t *svc)
+{
+    (void)self;
+    const hf_config_t *cfg = hf_service_config_of(svc);
+    if (hf_service_subscribe(svc, "intake", complaint_intake_events) != 0 ||
+        hf_service_subscribe(svc, "calllog", complaint_calllog_events) != 0 ||
+        hf_service_every(svc, (int)hf_config_int(cfg, "tick_ms"), s_tick) != 0)
+        return -1;
+    return 0;
+}

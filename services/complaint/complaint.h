@@ -1,10 +1,36 @@
-/* complaint: complaint cards with a 24-hour resolution clock, escalation and returns. */
+/* complaint: complaint cards with a resolution clock (warnings at 50% and 75%, escalation
+ * agent -> head -> manager -> customer-service department at each breach), returns that only a
+ * manager may decide, and word-of-mouth risks. Timers live in the Redis due-queue (kind
+ * "sla"), rebuilt from Postgres whenever Redis was flushed or replaced. */
 #ifndef COMPLAINT_H
 #define COMPLAINT_H
+#include "hf_queue.h"
 #include "hf_service.h"
+
+typedef struct {
+    hf_queue_t *queue; /* the "sla" due-queue: complaint ids scored by their next timer */
+    bool queue_ok;     /* false while Redis is down: commands go on, timers wait */
+    int claim_batch;
+    int lease_ms;
+} complaint_t;
 
 extern const hf_migration_t complaint_migrations[];
 extern const hf_service_def_t complaint_def;
 extern const hf_event_handler_t complaint_calllog_events[];
+extern const hf_event_handler_t complaint_intake_events[];
+
+/* Fills self (zeroed by the caller, handed to hf_service_new as the handlers' self) from the
+ * service's configuration and connects to Redis; an unreachable Redis is not fatal. */
+void complaint_init(complaint_t *self, hf_service_t *svc);
+/* Releases what complaint_init took; idempotent. */
+void complaint_release(complaint_t *self);
+/* Registers the subscriptions (intake, calllog) and the timer on svc. Returns 0 or -1. */
+int complaint_attach(complaint_t *self, hf_service_t *svc);
+
+/* Timers, exposed for tests. complaint_index puts every complaint whose next timer changed
+ * into the due-queue (all of them when Redis lost its epoch); complaint_fire claims the due
+ * ids and applies their warnings and escalations. Each returns how many it handled, or -1. */
+int complaint_index(hf_service_t *svc, void *self);
+int complaint_fire(hf_service_t *svc, void *self);
 
 #endif

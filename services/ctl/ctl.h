@@ -184,11 +184,21 @@ void ctl_print_purchases(ctl_t *ctl, Huifang__V1__Purchase **list, size_t n);
 int ctl_branch_add(ctl_t *ctl, int argc, char **argv);
 int ctl_agent_add(ctl_t *ctl, int argc, char **argv);
 int ctl_product_add(ctl_t *ctl, int argc, char **argv);
+int ctl_rules_show(ctl_t *ctl, int argc, char **argv);
+int ctl_tier_set(ctl_t *ctl, int argc, char **argv);
+int ctl_stage_set(ctl_t *ctl, int argc, char **argv);
+int ctl_stage_remove(ctl_t *ctl, int argc, char **argv);
 
 int ctl_lead_add(ctl_t *ctl, int argc, char **argv);
 int ctl_customer_find(ctl_t *ctl, int argc, char **argv);
 int ctl_customer_show(ctl_t *ctl, int argc, char **argv);
 int ctl_purchase_add(ctl_t *ctl, int argc, char **argv);
+int ctl_lead_import(ctl_t *ctl, int argc, char **argv);
+int ctl_customer_phone(ctl_t *ctl, int argc, char **argv);
+int ctl_customer_merge(ctl_t *ctl, int argc, char **argv);
+int ctl_customer_opt_out(ctl_t *ctl, int argc, char **argv);
+int ctl_customer_dnd(ctl_t *ctl, int argc, char **argv);
+int ctl_customer_card(ctl_t *ctl, int argc, char **argv);
 
 int ctl_worklist(ctl_t *ctl, int argc, char **argv);
 int ctl_task_next(ctl_t *ctl, int argc, char **argv);
@@ -198,9 +208,24 @@ int ctl_plan_list(ctl_t *ctl, int argc, char **argv);
 int ctl_plan_show(ctl_t *ctl, int argc, char **argv);
 int ctl_queue_stats(ctl_t *ctl, int argc, char **argv);
 int ctl_queue_rebuild(ctl_t *ctl, int argc, char **argv);
+/* Prints one plan template (its steps as a table, or JSON). */
+void ctl_print_plan(ctl_t *ctl, const Huifang__V1__PlanTemplate *tpl);
+int ctl_plan_add(ctl_t *ctl, int argc, char **argv);
+int ctl_plan_step(ctl_t *ctl, int argc, char **argv);
+int ctl_agent_absent(ctl_t *ctl, int argc, char **argv);
+int ctl_supervisor_alerts(ctl_t *ctl, int argc, char **argv);
+int ctl_supervisor_ack(ctl_t *ctl, int argc, char **argv);
 
 int ctl_ping(ctl_t *ctl, int argc, char **argv);
 int ctl_events_tail(ctl_t *ctl, int argc, char **argv);
+int ctl_events_export(ctl_t *ctl, int argc, char **argv);
+
+/* ctl_report.c: the reports and the attribution settings */
+int ctl_report(ctl_t *ctl, int argc, char **argv);
+int ctl_attribution_show(ctl_t *ctl, int argc, char **argv);
+int ctl_attribution_terminal(ctl_t *ctl, int argc, char **argv);
+int ctl_attribution_unmap(ctl_t *ctl, int argc, char **argv);
+int ctl_attribution_rate(ctl_t *ctl, int argc, char **argv);
 int ctl_clock_show(ctl_t *ctl, int argc, char **argv);
 int ctl_clock_set(ctl_t *ctl, int argc, char **argv);
 int ctl_clock_advance(ctl_t *ctl, int argc, char **argv);

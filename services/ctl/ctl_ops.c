@@ -409,6 +409,127 @@ cleanup:
 }
 
 /* ---------------------------------------------------------------------------------------
+ * events export
+ *
+ * Every producer's stored events (Request.replay from sequence 1) whose occurred_at falls in
+ * [--since, --until), as JSON lines (the same objects as `events tail`), per producer in
+ * sequence order. The file is written beside its name and renamed into place once complete,
+ * so a reader never sees half an export, and a producer that does not answer leaves none.
+ * ------------------------------------------------------------------------------------- */
+
+/* Appends producer p's events in [since, until) matching topic to out; counts them in *n. */
+static int s_export_producer(ctl_t *ctl, int p, int64_t since, int64_t until, const char *topic,
+                             FILE *out, long *n)
+{
+    uint64_t from = 1;
+    for (;;) {
+        Huifang__V1__Replay q = HUIFANG__V1__REPLAY__INIT;
+        q.from_seq = from;
+        q.limit = S_REPLAY_LIMIT;
+        hf_request_t req;
+        ctl_request_init(ctl, &req);
+        req.branch = "";
+        req.command_case = HUIFANG__V1__REQUEST__COMMAND_REPLAY;
+        req.replay = &q;
+        hf_reply_t *rep = NULL;
+        int rc = ctl_call(ctl, (ctl_service_t)p, &req, HUIFANG__V1__REPLY__RESULT_REPLAY, &rep);
+        if (rc != HF_OK)
+            return rc;
+        const Huifang__V1__ReplayResult *r = rep->replay;
+        uint64_t seen = from - 1;
+        for (size_t i = 0; i < r->n_envelopes; i++) {
+            hf_envelope_t *env =
+                huifang__v1__envelope__unpack(NULL, r->envelopes[i].len, r->envelopes[i].data);
+            if (env == NULL) {
+                ctl_error("the %s service replayed an event that does not parse",
+                          ctl_service_names[p]);
+                ctl_reply_free(&rep);
+                return HF_INTERNAL;
+            }
+            if (env->seq > seen)
+                seen = env->seq;
+            char t[256];
+            hf_envelope_topic(env, t, sizeof t);
+            if (env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT &&
+                env->occurred_at_ms >= since && env->occurred_at_ms < until &&
+                strncmp(t, topic, strlen(topic)) == 0) {
+                json_object *obj = hf_json_from_message(&env->base);
+                const char *text = json_object_to_json_string_ext(
+                    obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+                fputs(text ? text : "{}", out);
+                fputc('\n', out);
+                json_object_put(obj);
+                (*n)++;
+            }
+            huifang__v1__envelope__free_unpacked(env, NULL);
+        }
+        size_t got = r->n_envelopes;
+        uint64_t producer_last = r->last_seq;
+        ctl_reply_free(&rep);
+        if (got == 0 || seen >= producer_last)
+            return HF_OK;
+        from = seen + 1;
+    }
+}
+
+int ctl_events_export(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("since"), CTL_OPT("until"), CTL_OPT("topic"), CTL_OPT("output"),
+                        CTL_OPT_END};
+    if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
+        return ctl->exit;
+    const char *output = ctl_require(ctl, opts, "output");
+    if (output == NULL)
+        return ctl->exit;
+    int64_t since = INT64_MIN, until = INT64_MAX;
+    const char *v;
+    if ((v = ctl_opt(opts, "since")) && ctl_parse_time(ctl, "--since", v, &since) != 0)
+        return ctl->exit;
+    if ((v = ctl_opt(opts, "until")) && ctl_parse_time(ctl, "--until", v, &until) != 0)
+        return ctl->exit;
+    if (since >= until) {
+        ctl_fail(ctl, HF_BAD_INPUT, "--since must be before --until");
+        return ctl->exit;
+    }
+    const char *topic = ctl_opt(opts, "topic") ? ctl_opt(opts, "topic") : "";
+    bool to_stdout = strcmp(output, "-") == 0;
+    const char *part = to_stdout ? NULL : ctl_fmt(ctl, "%s.part", output);
+    FILE *out = to_stdout ? stdout : fopen(part, "w");
+    if (out == NULL) {
+        ctl_fail(ctl, HF_BAD_INPUT, "--output %s cannot be written: %s", output, strerror(errno));
+        return ctl->exit;
+    }
+    long counts[CTL_SERVICES] = {0}, total = 0;
+    int rc = HF_OK;
+    for (int i = 0; i < CTL_SERVICES && rc == HF_OK; i++) {
+        rc = s_export_producer(ctl, i, since, until, topic, out, &counts[i]);
+        total += counts[i];
+    }
+    if (!to_stdout) {
+        bool failed = fclose(out) != 0;
+        if (rc == HF_OK && failed) {
+            ctl_error("could not write %s: %s", part, strerror(errno));
+            rc = HF_INTERNAL;
+        }
+        if (rc == HF_OK && rename(part, output) != 0) {
+            ctl_error("could not rename %s to %s: %s", part, output, strerror(errno));
+            rc = HF_INTERNAL;
+        }
+        if (rc != HF_OK)
+            unlink(part);
+    } else {
+        fflush(stdout);
+    }
+    if (rc != HF_OK)
+        return rc;
+    fprintf(stderr, "exported %ld events (intake %ld, scheduler %ld, calllog %ld, complaint %ld, "
+                    "reporting %ld) to %s\n",
+            total, counts[CTL_INTAKE], counts[CTL_SCHEDULER], counts[CTL_CALLLOG],
+            counts[CTL_COMPLAINT], counts[CTL_REPORTING], to_stdout ? "stdout" : output);
+    return HF_OK;
+}
+
+/* ---------------------------------------------------------------------------------------
  * clock show / set / advance
  * ------------------------------------------------------------------------------------- */
 

@@ -235,3 +235,157 @@ int ctl_product_add(ctl_t *ctl, int argc, char **argv)
     ctl_reply_free(&rep);
     return HF_OK;
 }
+
+/* ---------------------------------------------------------------------------------------
+ * rules: loyalty tiers and stages, data per branch
+ * ------------------------------------------------------------------------------------- */
+
+static void s_print_rules(ctl_t *ctl, const Huifang__V1__Rules *r)
+{
+    if (ctl->json) {
+        ctl_json(&r->base);
+        return;
+    }
+    printf("tiers of %s (%s)\n", r->branch, r->own_tiers ? "the branch's own" : "the defaults");
+    ctl_table_t *t = ctl_table_new(3, "TIER", "MIN-SPEND", "MIN-PURCHASES");
+    for (size_t i = 0; i < r->n_tiers; i++)
+        ctl_table_add(t, r->tiers[i]->tier, ctl_yuan(ctl, r->tiers[i]->min_spend_fen),
+                      ctl_fmt(ctl, "%d", r->tiers[i]->min_purchases));
+    ctl_table_add(t, "regular", "-", "-");
+    ctl_table_print(t);
+    ctl_table_destroy(&t);
+    printf("\nstages of %s (%s), by the age since the reference date\n", r->branch,
+           r->own_stages ? "the branch's own" : "the defaults");
+    t = ctl_table_new(5, "STAGE", "UNIT", "FROM", "TO", "LABEL");
+    for (size_t i = 0; i < r->n_stages; i++) {
+        const Huifang__V1__StageRule *s = r->stages[i];
+        ctl_table_add(t, s->code, s->unit, s->has_from ? ctl_fmt(ctl, "%d", s->from) : "-",
+                      s->has_to ? ctl_fmt(ctl, "%d", s->to) : "-", s->label);
+    }
+    ctl_table_print(t);
+    ctl_table_destroy(&t);
+}
+
+/* Sends a rules request and prints the rules it answers with. */
+static int s_rules_call(ctl_t *ctl, hf_request_t *req)
+{
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, CTL_INTAKE, req, HUIFANG__V1__REPLY__RESULT_RULES, &rep);
+    if (rc != HF_OK)
+        return rc;
+    s_print_rules(ctl, rep->rules);
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
+int ctl_rules_show(ctl_t *ctl, int argc, char **argv)
+{
+    if (ctl_parse(ctl, argc, argv, NULL, NULL, NULL) != 0 || ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    Huifang__V1__RulesGet get = HUIFANG__V1__RULES_GET__INIT;
+    hf_request_t req;
+    ctl_request_init(ctl, &req);
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_RULES_GET;
+    req.rules_get = &get;
+    return s_rules_call(ctl, &req);
+}
+
+int ctl_tier_set(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("min-spend"), CTL_OPT("min-purchases"), CTL_OPT_IDEMPOTENCY,
+                        CTL_OPT_END};
+    static const char *const pos_names[] = {"TIER", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    if (ctl_check_choice(ctl, "TIER", pos[0], "gold|silver|member") != 0)
+        return ctl->exit;
+    Huifang__V1__TierRule tier = HUIFANG__V1__TIER_RULE__INIT;
+    tier.tier = (char *)pos[0];
+    const char *v = ctl_require(ctl, opts, "min-spend");
+    if (v == NULL || ctl_parse_yuan(ctl, "--min-spend", v, &tier.min_spend_fen) != 0)
+        return ctl->exit;
+    long n = 0;
+    if ((v = ctl_opt(opts, "min-purchases")) && ctl_parse_long(ctl, "--min-purchases", v, 0, 10000, &n) != 0)
+        return ctl->exit;
+    tier.min_purchases = (int32_t)n;
+    if (ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    Huifang__V1__TierRule *tiers[] = {&tier};
+    Huifang__V1__RulesSet set = HUIFANG__V1__RULES_SET__INIT;
+    set.tiers = tiers;
+    set.n_tiers = 1;
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_RULES_SET;
+    req.rules_set = &set;
+    return s_rules_call(ctl, &req);
+}
+
+int ctl_stage_set(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("from"), CTL_OPT("to"), CTL_OPT("unit"), CTL_OPT("label"),
+                        CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    static const char *const pos_names[] = {"CODE", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    Huifang__V1__StageRule stage = HUIFANG__V1__STAGE_RULE__INIT;
+    stage.code = (char *)pos[0];
+    const char *unit = ctl_opt(opts, "unit");
+    if (unit && ctl_check_choice(ctl, "--unit", unit, "month|day") != 0)
+        return ctl->exit;
+    stage.unit = (char *)(unit ? unit : "month");
+    long v;
+    const char *t;
+    if ((t = ctl_opt(opts, "from")) != NULL) {
+        if (ctl_parse_long(ctl, "--from", t, -100000, 100000, &v) != 0)
+            return ctl->exit;
+        stage.has_from = true;
+        stage.from = (int32_t)v;
+    }
+    if ((t = ctl_opt(opts, "to")) != NULL) {
+        if (ctl_parse_long(ctl, "--to", t, -100000, 100000, &v) != 0)
+            return ctl->exit;
+        stage.has_to = true;
+        stage.to = (int32_t)v;
+    }
+    if (!stage.has_from && !stage.has_to) {
+        ctl_fail(ctl, HF_BAD_INPUT, "--from or --to is required (the ages the stage covers)");
+        return ctl->exit;
+    }
+    const char *label = ctl_opt(opts, "label");
+    stage.label = (char *)(label ? label : "");
+    if (ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    Huifang__V1__StageRule *stages[] = {&stage};
+    Huifang__V1__RulesSet set = HUIFANG__V1__RULES_SET__INIT;
+    set.stages = stages;
+    set.n_stages = 1;
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_RULES_SET;
+    req.rules_set = &set;
+    return s_rules_call(ctl, &req);
+}
+
+int ctl_stage_remove(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    static const char *const pos_names[] = {"CODE", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0 || ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    char *codes[] = {(char *)pos[0]};
+    Huifang__V1__RulesSet set = HUIFANG__V1__RULES_SET__INIT;
+    set.remove_stages = codes;
+    set.n_remove_stages = 1;
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_RULES_SET;
+    req.rules_set = &set;
+    return s_rules_call(ctl, &req);
+}

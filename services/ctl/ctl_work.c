@@ -1,5 +1,6 @@
 /* ctl_work: the daily work — worklists, tasks and plans (scheduler), calls (calllog). */
 #include "ctl.h"
+#include "ctl_calllog.h"
 
 #include <string.h>
 
@@ -49,6 +50,12 @@ static void s_print_context(ctl_t *ctl, const Huifang__V1__TaskContext *ctx, boo
         ctl_kv("priority", ctl_fmt(ctl, "%d", k->priority));
         ctl_kv("attempts", ctl_fmt(ctl, "%d", k->attempts));
         ctl_kv("bag date", k->bag_date);
+        if (k->windows && *k->windows)
+            ctl_kv("call windows", k->windows);
+        if (k->origin && *k->origin && strcmp(k->origin, "plan") != 0)
+            ctl_kv("origin", k->reserved_agent && *k->reserved_agent
+                                 ? ctl_fmt(ctl, "%s (promised by %s)", k->origin, k->reserved_agent)
+                                 : k->origin);
         ctl_kv("purchase", k->purchase_id ? ctl_fmt(ctl, "%lld", (long long)k->purchase_id) : "");
         if (k->outcome && *k->outcome)
             ctl_kv("outcome", k->outcome);
@@ -75,6 +82,20 @@ static void s_print_context(ctl_t *ctl, const Huifang__V1__TaskContext *ctx, boo
             ctl_table_add(t, ctl_fmt(ctl, "%lld", (long long)h->id),
                           ctl_local_time(ctl, h->due_at_ms), h->purpose, h->channel, h->state,
                           h->agent, h->outcome);
+        }
+        ctl_table_print(t);
+        ctl_table_destroy(&t);
+    }
+    if (ctx->n_contacts > 0) {
+        printf("\nearlier contacts\n");
+        ctl_table_t *t =
+            ctl_table_new(7, "WHEN", "AGENT", "CHANNEL", "PURPOSE", "OUTCOME", "EFFECT", "NOTE");
+        for (size_t i = 0; i < ctx->n_contacts; i++) {
+            const Huifang__V1__ContactNote *c = ctx->contacts[i];
+            ctl_table_add(t, ctl_local_time(ctl, c->logged_at_ms), c->agent, c->channel, c->purpose,
+                          c->order_qty ? ctl_fmt(ctl, "%s, ordered %d", c->outcome, c->order_qty)
+                                       : c->outcome,
+                          c->effect, c->note);
         }
         ctl_table_print(t);
         ctl_table_destroy(&t);
@@ -183,59 +204,23 @@ int ctl_task_show(ctl_t *ctl, int argc, char **argv)
 
 int ctl_call_log(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("task"),     CTL_OPT("outcome"),    CTL_OPT("effect"),
-                        CTL_OPT("order"),    CTL_OPT("delivery"),   CTL_OPT("callback-at"),
-                        CTL_OPT("next"),     CTL_OPT("note"),       CTL_OPT("channel"),
-                        CTL_OPT("duration"), CTL_OPT("started-at"), CTL_OPT_IDEMPOTENCY,
-                        CTL_OPT_END};
+    /* the contact's flags are shared with `visit log` (ctl_calllog.c) */
+    ctl_opt_t opts[] = {CTL_OPT("task"), CTL_OPT("outcome"), CTL_OPT("channel"), CTL_CONTACT_OPTS,
+                        CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     Huifang__V1__CallLog log = HUIFANG__V1__CALL_LOG__INIT;
     const char *v = ctl_require(ctl, opts, "task");
     if (v == NULL || ctl_parse_id(ctl, "--task", v, &log.task_id) != 0)
         return ctl->exit;
-    /* the outcome's words are the call-log service's to judge: it may know more than the
-     * six every agent uses */
+    /* the outcome's words are the call-log service's to judge: the taxonomy is data per
+     * branch (huifang outcome list) */
     const char *outcome = ctl_require(ctl, opts, "outcome");
     if (outcome == NULL)
         return ctl->exit;
     log.outcome = (char *)outcome;
-    if ((v = ctl_opt(opts, "effect")) != NULL) {
-        if (ctl_check_choice(ctl, "--effect", v, "good|none|adverse") != 0)
-            return ctl->exit;
-        log.effect = (char *)v;
-    }
-    if ((v = ctl_opt(opts, "order")) != NULL) {
-        long qty;
-        if (ctl_parse_long(ctl, "--order", v, 1, 10000, &qty) != 0)
-            return ctl->exit;
-        log.order_qty = (int32_t)qty;
-    }
-    if ((v = ctl_opt(opts, "delivery")) != NULL) {
-        if (ctl_check_choice(ctl, "--delivery", v, "home|store") != 0)
-            return ctl->exit;
-        log.delivery = (char *)v;
-    }
-    if ((v = ctl_opt(opts, "callback-at")) != NULL &&
-        ctl_parse_time(ctl, "--callback-at", v, &log.callback_at_ms) != 0)
-        return ctl->exit;
-    if ((v = ctl_opt(opts, "next")) != NULL) {
-        if (ctl_check_date(ctl, "--next", v) != 0)
-            return ctl->exit;
-        log.next_date = (char *)v;
-    }
-    if ((v = ctl_opt(opts, "note")) != NULL)
-        log.note = (char *)v;
-    v = ctl_opt(opts, "channel");
-    log.channel = (char *)(v ? v : "phone");
-    if ((v = ctl_opt(opts, "duration")) != NULL) {
-        long secs;
-        if (ctl_parse_long(ctl, "--duration", v, 0, 86400, &secs) != 0)
-            return ctl->exit;
-        log.duration_s = (int32_t)secs;
-    }
-    if ((v = ctl_opt(opts, "started-at")) != NULL &&
-        ctl_parse_time(ctl, "--started-at", v, &log.started_at_ms) != 0)
+    /* no --channel: the task's own channel */
+    if (ctl_contact_fill(ctl, opts, &log) != 0)
         return ctl->exit;
     hf_request_t req;
     if (ctl_request_change(ctl, &req, opts) != 0)
@@ -247,22 +232,7 @@ int ctl_call_log(ctl_t *ctl, int argc, char **argv)
     int rc = ctl_call(ctl, CTL_CALLLOG, &req, HUIFANG__V1__REPLY__RESULT_CONTACT, &rep);
     if (rc != HF_OK)
         return rc;
-    const Huifang__V1__Contact *c = rep->contact;
-    if (ctl->json) {
-        ctl_json(&c->base);
-    } else {
-        ctl_table_t *t = ctl_table_new(9, "CONTACT", "TASK", "CUSTOMER", "AGENT", "OUTCOME",
-                                       "EFFECT", "ORDER", "NEXT", "LOGGED");
-        ctl_table_add(
-            t, ctl_fmt(ctl, "%lld", (long long)c->id), ctl_fmt(ctl, "%lld", (long long)c->task_id),
-            ctl_fmt(ctl, "%lld", (long long)c->customer_id), c->agent, c->outcome, c->effect,
-            c->order_qty ? ctl_fmt(ctl, "%d", c->order_qty) : "",
-            c->callback_at_ms ? ctl_fmt(ctl, "call back %s", ctl_local_time(ctl, c->callback_at_ms))
-                              : c->next_date,
-            ctl_local_time(ctl, c->logged_at_ms));
-        ctl_table_print(t);
-        ctl_table_destroy(&t);
-    }
+    ctl_print_contact(ctl, rep->contact);
     ctl_reply_free(&rep);
     return HF_OK;
 }
@@ -301,6 +271,28 @@ int ctl_plan_list(ctl_t *ctl, int argc, char **argv)
     return HF_OK;
 }
 
+void ctl_print_plan(ctl_t *ctl, const Huifang__V1__PlanTemplate *tpl)
+{
+    if (ctl->json) {
+        ctl_json(&tpl->base);
+        return;
+    }
+    printf("plan %s  %s\n", ctl_str(tpl->code), ctl_str(tpl->name));
+    ctl_table_t *t = ctl_table_new(8, "STEP", "ANCHOR", "OFFSET", "WINDOW", "REPEAT", "PURPOSE",
+                                   "CHANNEL", "ROLE");
+    for (size_t i = 0; i < tpl->n_steps; i++) {
+        const Huifang__V1__PlanStep *s = tpl->steps[i];
+        ctl_table_add(t, ctl_fmt(ctl, "%d", s->step_no), s->anchor,
+                      ctl_fmt(ctl, "%+dd", s->offset_days),
+                      s->window_days ? ctl_fmt(ctl, "%dd", s->window_days) : "",
+                      s->repeat_days ? ctl_fmt(ctl, "every %dd", s->repeat_days) : "", s->purpose,
+                      s->channel, s->role);
+    }
+    ctl_table_print(t);
+    ctl_table_destroy(&t);
+    fflush(stdout);
+}
+
 int ctl_plan_show(ctl_t *ctl, int argc, char **argv)
 {
     static const char *const pos_names[] = {"TEMPLATE", NULL};
@@ -330,23 +322,7 @@ int ctl_plan_show(ctl_t *ctl, int argc, char **argv)
         ctl_reply_free(&rep);
         return HF_NOT_FOUND;
     }
-    if (ctl->json) {
-        ctl_json(&tpl->base);
-    } else {
-        printf("plan %s  %s\n", ctl_str(tpl->code), ctl_str(tpl->name));
-        ctl_table_t *t = ctl_table_new(8, "STEP", "ANCHOR", "OFFSET", "WINDOW", "REPEAT", "PURPOSE",
-                                       "CHANNEL", "ROLE");
-        for (size_t i = 0; i < tpl->n_steps; i++) {
-            const Huifang__V1__PlanStep *s = tpl->steps[i];
-            ctl_table_add(t, ctl_fmt(ctl, "%d", s->step_no), s->anchor,
-                          ctl_fmt(ctl, "%+dd", s->offset_days),
-                          s->window_days ? ctl_fmt(ctl, "%dd", s->window_days) : "",
-                          s->repeat_days ? ctl_fmt(ctl, "every %dd", s->repeat_days) : "",
-                          s->purpose, s->channel, s->role);
-        }
-        ctl_table_print(t);
-        ctl_table_destroy(&t);
-    }
+    ctl_print_plan(ctl, tpl);
     ctl_reply_free(&rep);
     return HF_OK;
 }

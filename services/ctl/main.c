@@ -2,6 +2,8 @@
  * commands and the dispatch; every command lives in ctl_org.c, ctl_intake.c, ctl_work.c or
  * ctl_ops.c. The exit code is the service's Reply.status (see ctl.h and README.md). */
 #include "ctl.h"
+#include "ctl_complaint.h"
+#include "ctl_calllog.h"
 
 #include "hf_time.h"
 
@@ -32,6 +34,15 @@ static const ctl_command_t s_commands[] = {
      "  --no-follow     stop when the replay has caught up (the default with --from-seq)\n"
      "  --heartbeats    also print the producers' heartbeats\n"
      "Ctrl-C stops it cleanly.\n"},
+    {"events", "export", ctl_events_export,
+     "events export --output FILE.jsonl [--since TIME] [--until TIME] [--topic PREFIX]",
+     "writes the stored events of all five services in a time range as JSON lines",
+     "  --output FILE   the file to write (\"-\" for stdout); written whole or not at all\n"
+     "  --since TIME    events that occurred at or after TIME (default: the first)\n"
+     "  --until TIME    events that occurred before TIME (default: the last)\n"
+     "  --topic PREFIX  only topics starting with PREFIX (\"calllog.\", \"intake.lead_\")\n"
+     "TIME is RFC 3339 or local \"YYYY-MM-DD[ HH:MM]\" in HUIFANG_TZ. Events come per\n"
+     "producer in sequence order, the same objects as `events tail`; a summary goes to stderr.\n"},
     {"queue", "stats", ctl_queue_stats, "queue stats",
      "shows due / leased / overdue / planned tasks per branch", ""},
     {"queue", "rebuild", ctl_queue_rebuild, "queue rebuild [--branch CODE]",
@@ -75,21 +86,95 @@ static const ctl_command_t s_commands[] = {
      "(required)\n"
      "  --plan TEMPLATE      the follow-up plan a purchase starts (see plan list)\n" CTL_IDEM_HELP},
 
+    {"rules", "show", ctl_rules_show, "rules show",
+     "shows the branch's loyalty tiers and stages (its own or the defaults)", ""},
+    {"tier", "set", ctl_tier_set, "tier set gold|silver|member --min-spend YUAN [--min-purchases N]",
+     "sets a loyalty tier's thresholds for the branch; every customer's tier follows",
+     "A customer is in the first of gold, silver, member whose thresholds (total spend over\n"
+     "every purchase, and number of purchases) it meets, else regular. The first change makes\n"
+     "the branch's own copy of the defaults.\n"
+     "  --min-spend YUAN     the total spend from which the tier applies (required)\n"
+     "  --min-purchases N    and the number of purchases, 0..10000 (default 0)\n" CTL_IDEM_HELP},
+    {"stage", "set", ctl_stage_set,
+     "stage set CODE [--from N] [--to N] [--unit month|day] [--label TEXT]",
+     "sets a stage rule for the branch (T0..T5 by default, from the reference date)",
+     "A customer's stage is the first rule, by code, whose range holds the age since the\n"
+     "reference date (--ref-date, else the baby's birth, else the due date). Ages before the\n"
+     "reference date are negative (T0, pregnant, is --to -1).\n"
+     "  --from N, --to N     inclusive bounds of the age; leave one out for an open end\n"
+     "  --unit month|day     what the age counts (default month: completed months)\n"
+     "  --label TEXT         what the stage means\n" CTL_IDEM_HELP},
+    {"stage", "remove", ctl_stage_remove, "stage remove CODE",
+     "removes a stage rule of the branch", CTL_IDEM_HELP},
+
     /* ---- intake ---- */
     {"lead", "add", ctl_lead_add,
      "lead add --name NAME --phone PHONE --channel CHANNEL [--region R] [--address A] "
-     "[--gender f|m] [--birth DATE] [--ref-date DATE] [--collector ID] [--source TEXT] "
-     "[--note TEXT] [--collected-at TIME]",
+     "[--gender f|m] [--birth DATE] [--age N] [--ref-date DATE] [--collector ID] [--source TEXT] "
+     "[--referrer WHO] [--note TEXT] [--collected-at TIME] [--route TEXT] [--condition TEXT] "
+     "[--baby-name N] [--baby-sex f|m] [--baby-birth DATE] [--due-date DATE] [--brand B] "
+     "[--feeding breast|formula|mixed] [--employer E] [--hobbies H] [--health TEXT] "
+     "[--windows 11:30-14:00,18:00-20:00]",
      "registers a lead; a known phone merges into the existing customer and says so",
      "  --channel CHANNEL   counter | consult | clinic | hospital | mail | referral | other\n"
-     "  --gender f|m        --birth DATE, --ref-date DATE (YYYY-MM-DD)\n"
-     "  --collector ID      who collected the lead; --source TEXT: where\n"
+     "  --referrer WHO      for channel referral: by whom (a customer, a relative, an\n"
+     "                      organisation); required with that channel\n"
+     "  --collector ID      who collected the lead (counter clerks are paid per form);\n"
+     "  --source TEXT       where: the store, hospital or event\n"
      "  --collected-at TIME when it was collected (default now)\n"
-     "Prints \"customer ID NAME PHONE\" (masked); --json prints the LeadResult.\n" CTL_IDEM_HELP},
+     "  --gender f|m, --birth DATE (not in the future) or --age N, --address, --route (how to\n"
+     "  get there for a home visit), --condition (symptoms), --region (one the branch's agents\n"
+     "  cover), --windows (the customer's own call windows)\n"
+     "  infant formula: --baby-name, --baby-sex, --baby-birth or --due-date, --brand (the\n"
+     "  one in use), --feeding; members: --employer (former), --hobbies, --health\n"
+     "  --ref-date DATE     the date stages count from (default: the baby's birth or due date)\n"
+     "A known phone merges: the source joins the customer's history and new fields fill\n"
+     "empty ones. Prints \"customer ID NAME PHONE\" (masked); --json prints the LeadResult.\n"
+     CTL_IDEM_HELP},
+    {"lead", "import", ctl_lead_import,
+     "lead import FILE.csv [--channel CHANNEL] [--rejects FILE] [--encoding auto|utf-8|gb18030] "
+     "[--collector ID] [--source TEXT] [--batch N]",
+     "imports a CSV of leads of any size; importing it again adds nothing",
+     "The first line names the columns, in English or Chinese: name/姓名 and phone/电话 are\n"
+     "required; channel/渠道, region, address, gender/性别, birth, age, collector, source,\n"
+     "collected_at, referrer, route, condition, baby_name, baby_sex, baby_birth, due_date,\n"
+     "brand, feeding, employer, hobbies, health, note and windows are read when present.\n"
+     "  --channel CHANNEL   for rows without a channel (required without that column)\n"
+     "  --collector ID, --source TEXT   for rows without them\n"
+     "  --rejects FILE      where rejected lines go, with their line numbers and reasons\n"
+     "                      (default FILE.rejects.csv); fix it and import it as it is\n"
+     "  --encoding E        auto (default: UTF-8, else GB18030 as spreadsheets save it;\n"
+     "                      UTF-16 with a BOM) or any iconv name\n"
+     "  --batch N           rows per request, 1..10000 (default 2000)\n"
+     "Shows progress on a terminal and ends with read, added, merged, rejected and already\n"
+     "imported. Each row is recorded once: a row seen before (the same content, from any\n"
+     "file) is skipped, so an interrupted import is finished by running it again.\n"},
     {"customer", "find", ctl_customer_find, "customer find QUERY",
-     "finds customers by phone or name", ""},
+     "finds customers by any of their phones, or by the start of their name", ""},
     {"customer", "show", ctl_customer_show, "customer show ID",
-     "shows a customer's profile and purchases", ""},
+     "shows a customer's profile, current stage, purchases and lead sources", ""},
+    {"customer", "phone", ctl_customer_phone,
+     "customer phone add ID PHONE [--relation self|spouse|child|parent|other]",
+     "adds a phone to a customer (a phone of another customer is refused: merge them)",
+     "  --relation R   whose phone it is (default other)\n" CTL_IDEM_HELP},
+    {"customer", "merge", ctl_customer_merge, "customer merge KEEP OTHER",
+     "merges customer OTHER into KEEP: one person, one archive entry",
+     "Every phone, lead source and purchase of OTHER moves to KEEP (purchases numbered again\n"
+     "by date); KEEP's empty fields are filled from OTHER's; an opt-out or a refusal on\n"
+     "either card holds for KEEP. OTHER remains only as a pointer to KEEP.\n" CTL_IDEM_HELP},
+    {"customer", "opt-out", ctl_customer_opt_out, "customer opt-out ID [--reason TEXT]",
+     "records that the customer wants no more contact", CTL_IDEM_HELP},
+    {"customer", "dnd", ctl_customer_dnd,
+     "customer dnd ID --until DATE --reason hospital|confinement|due-date|other | --clear",
+     "do not disturb until a date (in hospital, confinement month, near the due date)",
+     "  --until DATE    the last day not to call (today or later, within a year)\n"
+     "  --reason R      hospital | confinement | due-date | other\n"
+     "  --clear         ends the period now\n" CTL_IDEM_HELP},
+    {"customer", "card", ctl_customer_card,
+     "customer card ID new|one-on-one|customer|void [--reason REASON]",
+     "changes a customer's card type by hand (void needs its reason)",
+     "  --reason R   for void: invalid-phone | out-of-area | unanswered | hostile | refused\n"
+     "A card becomes customer with a purchase (which also reopens a void card).\n" CTL_IDEM_HELP},
     {"purchase", "add", ctl_purchase_add,
      "purchase add --customer ID --product CODE --quantity N [--date DATE] [--plan TEMPLATE] "
      "[--price YUAN]",
@@ -104,6 +189,41 @@ static const ctl_command_t s_commands[] = {
     /* ---- plans and daily work ---- */
     {"plan", "list", ctl_plan_list, "plan list", "lists the follow-up plan templates", ""},
     {"plan", "show", ctl_plan_show, "plan show TEMPLATE", "shows a plan template's steps", ""},
+    {"plan", "add", ctl_plan_add, "plan add CODE --name NAME",
+     "adds a plan template to the branch (no branch: to the defaults)",
+     "A branch's own template of a default's code starts as a copy of the default's steps and\n"
+     "overrides it for that branch. Without --branch / HUIFANG_BRANCH the defaults change.\n"
+     "New plans use the change at once; plans already started keep their steps.\n"
+     "  --name NAME   what the template is for (required)\n" CTL_IDEM_HELP},
+    {"plan", "step", ctl_plan_step,
+     "plan step CODE --step N --anchor purchase|supply_end|previous|ref_date --offset D "
+     "[--window D] [--repeat D] --purpose P --channel phone|visit|letter|wechat --role R "
+     "| plan step CODE --step N --remove",
+     "adds, changes or removes one step of a plan template",
+     "  --step N       the step's number, 1..99 (steps run in this order)\n"
+     "  --anchor A     the day it counts from: purchase, supply_end, previous (the step\n"
+     "                 before) or ref_date (the customer's reference date)\n"
+     "  --offset D     days after the anchor, -365..3650 (negative: before)\n"
+     "  --window D     a flexible step: anywhere in offset .. offset+D, where there is room\n"
+     "  --repeat D     again every D days until the supply ends\n"
+     "  --purpose P    care, usage, reaction, effect, repurchase, visit, new-lead, ...\n"
+     "  --channel C    phone | visit | letter | wechat\n"
+     "  --role R       who does it: phone | consult | visit | doctor | deliver | lead | head |\n"
+     "                 manager\n"
+     "  --remove       removes step N\n"
+     "On a branch without its own version the default is copied to the branch first.\n"
+     CTL_IDEM_HELP},
+    {"agent", "absent", ctl_agent_absent, "agent absent ID --date DATE | --from DATE [--until DATE]",
+     "marks an agent absent; their date bag moves to colleagues of the same role and region",
+     "  --date DATE    one day (YYYY-MM-DD, the branch's zone)\n"
+     "  --from DATE    the first day; --until DATE the last (default: --from)\n"
+     "Tasks no colleague has room for go back to the queue for the next day.\n" CTL_IDEM_HELP},
+    {"supervisor", "alerts", ctl_supervisor_alerts, "supervisor alerts [--all]",
+     "lists the scheduler's supervisor alerts (missed callbacks, unvisited members)",
+     "  --all   acknowledged alerts too\n"
+     "Without --branch / HUIFANG_BRANCH: every branch.\n"},
+    {"supervisor", "ack", ctl_supervisor_ack, "supervisor ack ID",
+     "acknowledges a supervisor alert (--as names who)", CTL_IDEM_HELP},
     {"worklist", NULL, ctl_worklist, "worklist [--agent ID] [--date DATE]",
      "shows an agent's date bag",
      "  --agent ID    the agent (default --as / HUIFANG_AGENT)\n"
@@ -113,18 +233,183 @@ static const ctl_command_t s_commands[] = {
      "  --agent ID    the agent (default --as / HUIFANG_AGENT)\n" CTL_IDEM_HELP},
     {"task", "show", ctl_task_show, "task show ID", "shows a task with its customer's context", ""},
     {"call", "log", ctl_call_log,
-     "call log --task ID --outcome OUTCOME [--effect good|none|adverse] [--order QTY] "
-     "[--delivery home|store] [--callback-at TIME] [--next DATE] [--note TEXT] "
-     "[--channel phone] [--duration SECONDS] [--started-at TIME]",
-     "records the outcome of a contact",
-     "  --outcome OUTCOME   connected | no-answer | busy | wrong-number | refused | callback\n"
-     "  --effect E          good | none | adverse\n"
-     "  --order QTY         units ordered, 1..10000; --delivery home | store\n"
-     "  --callback-at TIME  when the customer asked to be called back\n"
-     "  --next DATE         the next follow-up date the agent chose (YYYY-MM-DD)\n"
-     "  --channel C         phone (default) | visit | letter | wechat\n"
-     "  --duration SECONDS  the call's length, 0..86400\n"
-     "TIME is RFC 3339 or local \"YYYY-MM-DD HH:MM\" in HUIFANG_TZ.\n" CTL_IDEM_HELP},
+     "call log --task ID --outcome OUTCOME [--effect good|none|adverse] [--order QTY "
+     "[--order-product CODE] [--delivery home|store [--delivery-address A]]] "
+     "[--callback-at TIME] [--next DATE] [--dose T] [--timing T] [--other-medicines T] "
+     "[--diet T] [--advice T] [--event NAME] [--event-accepted] [--typical-case [--consent]] "
+     "[--referral-name N --referral-phone P] [--note TEXT] [--channel phone|letter|wechat] "
+     "[--duration SECONDS] [--started-at TIME]",
+     "records the contact of a claimed task: outcome, usage, effect, order, referral, ...",
+     "  --outcome OUTCOME     a code of the branch's outcome list (huifang outcome list):\n"
+     "                        connected | no-answer | busy | wrong-number | not-in-service |\n"
+     "                        refused | hostile | callback | ...\n"
+     "  --channel C           phone | letter | wechat (default: the task's channel)\n"
+     CTL_CONTACT_HELP
+     "Only the task's holder (or a lead, head or manager) logs it, once per claim.\n" CTL_IDEM_HELP},
+    {"call", "review", ctl_call_review,
+     "call review list [--date DATE] [--agent ID] | call review score CONTACT --score 1..5 "
+     "[--note TEXT] | call review rate PERCENT",
+     "quality checks: the day's sample of every agent's calls, a supervisor's scores",
+     "  list    draws (once, deterministically) and shows the day's sample: PERCENT of each\n"
+     "          agent's phone calls of DATE (default today), rounded up\n"
+     "  score   a supervisor (lead, head, manager: --as) scores a call 1..5, once\n"
+     "  rate    sets the branch's sample, 0..100 percent (default 10)\n" CTL_IDEM_HELP},
+    {"visit", "log", ctl_visit_log,
+     "visit log --task ID --outcome OUTCOME [--bp SYS/DIA] [--pulse N] [--symptoms TEXT] "
+     "[--findings TEXT] [--effect good|none|adverse] [--advice TEXT] [--next DATE] [--note TEXT] "
+     "[...the contact flags of call log]",
+     "records a home visit (the patient service sheet of a visitor or doctor)",
+     "  --bp SYS/DIA          blood pressure in mmHg, e.g. 130/85; --pulse N a minute\n"
+     "  --symptoms TEXT       what the patient reports; --findings TEXT what the visitor saw\n"
+     CTL_CONTACT_HELP CTL_IDEM_HELP},
+    {"outcome", "list", ctl_outcome_list, "outcome list",
+     "lists the branch's outcome codes with their flags", ""},
+    {"outcome", "add", ctl_outcome_add, "outcome add CODE --name NAME [--flags LIST]",
+     "adds an outcome code to the branch (a supervisor, or ops without --as)",
+     "  --flags LIST   comma-separated: human-answered, contacted, sale, do-not-call,\n"
+     "                 unworkable, callback, completed (none: an attempt nobody answered)\n"
+     CTL_IDEM_HELP},
+    {"consult", "log", ctl_consult_log,
+     "consult log --name NAME --phone PHONE --complaint TEXT --media SOURCE "
+     "--outcome bought|not-bought [--product CODE --quantity N [--delivery home|store]] "
+     "[--gender f|m] [--age N] [--address A] [--region R] | consult log --regulator --name NAME "
+     "--unit UNIT --contact CONTACT [--position P] [--phone PHONE] [--complaint TEXT]",
+     "records an inbound consultation call (bought: a shipping notice; a regulator: an alert)",
+     "  --media SOURCE      the advertisement or medium that brought the caller\n"
+     "  --outcome           bought (intake records the purchase; a home delivery entry opens)\n"
+     "                      or not-bought (intake registers a lead with callbacks)\n"
+     "  --regulator         a market regulator or consumer association: recorded with\n"
+     "                      --unit, --position and --contact and escalated to the manager\n"
+     CTL_IDEM_HELP},
+    {"consult", "list", ctl_consult_list, "consult list [--date DATE] [--regulator]",
+     "lists the day's consultation calls", ""},
+    {"alerts", NULL, ctl_alerts, "alerts",
+     "lists the call log's alerts to the manager (calls from regulators)", ""},
+    {"delivery", "list", ctl_delivery_list, "delivery list [--pending]",
+     "shows the delivery book", ""},
+    {"delivery", "done", ctl_delivery_done, "delivery done ID",
+     "the deliverer (--as) marks a delivery delivered; never twice (exit 4)", CTL_IDEM_HELP},
+    /* ---- reports ---- */
+#define CTL_REPORT_FORMAT_HELP                                                                     \
+    "  --format F      table (default) | csv (one \"# title\" line before each table) |\n"     \
+    "                  json (one object per row, with report, branch, period and table)\n"     \
+    "Figures are computed by the reporting service from its read models, in the branch's\n"  \
+    "time zone; the definitions are in services/reporting/README.md.\n"
+    {"report", "agent-daily", ctl_report,
+     "report agent-daily [--date DATE] [--agent ID] [--format table|csv|json]",
+     "per agent for a day: tasks due, attempts, contacts, orders, consultations, visits",
+     "  --date DATE     the day YYYY-MM-DD (default today in the branch's zone)\n"
+     "  --agent ID      this agent only\n" CTL_REPORT_FORMAT_HELP},
+    {"report", "branch-weekly", ctl_report,
+     "report branch-weekly [--week 2026-W47] [--format table|csv|json]",
+     "the branch's week: agents, plan steps on time/late/missed, cards out, card funnel",
+     "  --week W        ISO week YYYY-Www, Monday to Sunday (default this week)\n"
+     CTL_REPORT_FORMAT_HELP},
+    {"report", "collection", ctl_report, "report collection [--week 2026-W47] [--format F]",
+     "leads collected by channel, source and collector, with duplicates and rejects",
+     "  --week W        ISO week YYYY-Www (default this week)\n" CTL_REPORT_FORMAT_HELP},
+    {"report", "repurchase", ctl_report,
+     "report repurchase [--month 2026-11] [--days N] [--format F]",
+     "for supplies ending in the month, the share repurchased within N days",
+     "  --month M       YYYY-MM (default this month)\n"
+     "  --days N        days after the supply end, 0..366 (default 30)\n" CTL_REPORT_FORMAT_HELP},
+    {"report", "complaints", ctl_report, "report complaints [--week 2026-W47] [--format F]",
+     "complaints opened, resolved in time, breaches, escalations, returns and refunds",
+     "  --week W        ISO week YYYY-Www (default this week)\n" CTL_REPORT_FORMAT_HELP},
+    {"report", "sales-attribution", ctl_report,
+     "report sales-attribution [--month 2026-11] [--format F]",
+     "follow-up orders by the terminal of the customer's region; agents' commission",
+     "  --month M       YYYY-MM (default this month)\n"
+     "Set the data with `huifang attribution terminal` and `huifang attribution rate`.\n"
+     CTL_REPORT_FORMAT_HELP},
+    {"attribution", "show", ctl_attribution_show, "attribution show",
+     "shows the branch's region-to-terminal mapping and commission rate", ""},
+    {"attribution", "terminal", ctl_attribution_terminal, "attribution terminal REGION TERMINAL",
+     "counts the region's follow-up orders for a terminal (store)", CTL_IDEM_HELP},
+    {"attribution", "unmap", ctl_attribution_unmap, "attribution unmap REGION",
+     "removes the region's terminal", CTL_IDEM_HELP},
+    {"attribution", "rate", ctl_attribution_rate, "attribution rate PERCENT",
+     "sets the commission paid on follow-up orders, 0..100 with two decimals (5, 2.5)",
+     CTL_IDEM_HELP},
+
+    /* ---- complaints and returns (ctl_complaint.c) ---- */
+    {"complaint", "file", ctl_complaint_file,
+     "complaint file --customer ID --category CATEGORY --text TEXT [--severity low|normal|high] "
+     "[--channel CH] [--location WHERE] [--plan TEXT] [--owner AGENT]",
+     "files a complaint card; its resolution clock starts now",
+     "  --category C     product-effect | adverse-reaction | attitude | delivery | price | other\n"
+     "  --text TEXT      what the customer complains about (kept out of logs and events)\n"
+     "  --severity S     low | normal (default) | high (default for adverse-reaction)\n"
+     "  --channel CH     phone (default) | visit | counter | consult | wechat | letter | event |\n"
+     "                   other\n"
+     "  --location WHERE where it happened or was received; --plan TEXT how it will be solved\n"
+     "  --owner AGENT    the agent answering for it (default: --as)\n"
+     "The period (24 h unless the branch set another, see complaint config) warns at 50% and\n"
+     "75%; at the end the complaint escalates: agent -> head -> manager -> customer-service\n"
+     "department, each level with a fresh period.\n" CTL_IDEM_HELP},
+    {"complaint", "list", ctl_complaint_list,
+     "complaint list [--open] [--overdue] [--customer ID] [--limit N]",
+     "lists the branch's complaints (newest first)",
+     "  --open       only complaints not resolved or closed\n"
+     "  --overdue    only running clocks, the first to breach first (LEFT below zero: past due)\n"
+     "  --customer   one customer's; --limit N at most N (default 200)\n"},
+    {"complaint", "show", ctl_complaint_show, "complaint show ID",
+     "shows a complaint with its text, clock and history (warnings, escalations, changes)", ""},
+    {"complaint", "start", ctl_complaint_start, "complaint start ID",
+     "starts work on an open or reopened complaint", CTL_IDEM_HELP},
+    {"complaint", "wait", ctl_complaint_wait, "complaint wait ID",
+     "waits on the customer: the clock stops", CTL_IDEM_HELP},
+    {"complaint", "resume", ctl_complaint_resume, "complaint resume ID",
+     "the customer answered: the clock runs again, the due time moved by the wait", CTL_IDEM_HELP},
+    {"complaint", "resolve", ctl_complaint_resolve, "complaint resolve ID --resolution TEXT",
+     "resolves a complaint: the clock stops, the customer's follow-ups resume",
+     "  --resolution TEXT   how it was solved (required)\n" CTL_IDEM_HELP},
+    {"complaint", "close", ctl_complaint_close, "complaint close ID", "closes a resolved complaint",
+     CTL_IDEM_HELP},
+    {"complaint", "reopen", ctl_complaint_reopen, "complaint reopen ID",
+     "reopens a resolved or closed complaint with a fresh period at its level", CTL_IDEM_HELP},
+    {"complaint", "risks", ctl_complaint_risks, "complaint risks",
+     "lists the customers flagged as a word-of-mouth risk, for the head's attention",
+     "A customer is flagged once when a contact refuses to buy again (outcome refused or\n"
+     "hostile, or a repurchase call answered without an order or a callback) while the latest\n"
+     "effect the customer reported, on that contact or before, is none.\n"},
+    {"complaint", "config", ctl_complaint_config, "complaint config",
+     "shows the branch's resolution periods, business hours and return policy", ""},
+    {"complaint", "sla", ctl_complaint_sla,
+     "complaint sla --hours H [--category C] [--business-hours]",
+     "sets the resolution period of a category in the branch (head, manager or ops)",
+     "  --hours H          1..720 hours per level\n"
+     "  --category C       a category, or * for every category without its own (default *)\n"
+     "  --business-hours   count the branch's business hours only (see complaint calendar)\n"
+     "New complaints get the new period; filed ones keep theirs.\n" CTL_IDEM_HELP},
+    {"complaint", "calendar", ctl_complaint_calendar,
+     "complaint calendar --day HH:MM-HH:MM [--lunch HH:MM-HH:MM | --no-lunch] [--workdays 1-5] "
+     "[--holidays DATE,DATE|none]",
+     "sets the branch's business hours for clocks that count them (head, manager or ops)",
+     "  --day        the working day in the branch's zone, e.g. 09:00-18:00\n"
+     "  --lunch      the lunch break (default 12:00-13:00); --no-lunch for none\n"
+     "  --workdays   ISO weekdays, 1 Monday .. 7 Sunday: 1-5 (default), 1-6, 1,2,3,4,5\n"
+     "  --holidays   replaces the branch's holidays (none: no holidays); kept when absent\n"
+     CTL_IDEM_HELP},
+    {"return", "request", ctl_return_request,
+     "return request --purchase ID --used QTY --packaging intact|opened --reason TEXT",
+     "asks for a return of a purchase; a manager decides",
+     "The refund is the price paid, minus the unit price times the quantity used, minus the\n"
+     "packaging fee when opened (see return policy), never below zero.\n" CTL_IDEM_HELP},
+    {"return", "approve", ctl_return_approve, "return approve ID [--reason TEXT]",
+     "approves a return (a manager only: --as); the purchase's remaining follow-ups end",
+     CTL_IDEM_HELP},
+    {"return", "reject", ctl_return_reject, "return reject ID --reason TEXT",
+     "rejects a return (a manager only: --as)", CTL_IDEM_HELP},
+    {"return", "list", ctl_return_list, "return list [--pending]",
+     "lists the branch's return requests (--pending: waiting for a manager)", ""},
+    {"return", "policy", ctl_return_policy,
+     "return policy [--opened-fee YUAN] [--opened-percent P]",
+     "sets the packaging fee kept when the packaging is opened (head, manager or ops)",
+     "  --opened-fee YUAN     a fixed amount\n"
+     "  --opened-percent P    a share of the price paid, 0..100\n"
+     "The two add up; the one not given is zero. Returns requested later use the new fee.\n"
+     CTL_IDEM_HELP},
 };
 
 #define CTL_NCOMMANDS ((int)(sizeof s_commands / sizeof s_commands[0]))
@@ -139,6 +424,7 @@ static const char *s_section(const char *group)
                     {"branch", "Organisation:"},
                     {"lead", "Intake:"},
                     {"plan", "Plans and daily work:"},
+                    {"report", "Reports:"},
                     {NULL, NULL}};
     for (int i = 0; sections[i].group; i++)
         if (strcmp(sections[i].group, group) == 0)

@@ -1,5 +1,6 @@
-/* intake: command handlers for the organisation, the archive and purchases. Each runs in
- * one transaction opened by hf_service; events go to the outbox in the same transaction. */
+/* intake: command handlers for the organisation and purchases, and the command table. Each
+ * handler runs in one transaction opened by hf_service; events go to the outbox in the same
+ * transaction. */
 #include "intake.h"
 #include "hf_clock.h"
 #include "hf_log.h"
@@ -49,30 +50,17 @@ static int s_require_text(const char *value, const char *field, size_t max, hf_r
     return HF_OK;
 }
 
-int intake_check_channel(const char *channel, hf_reply_t *rep, hf_arena_t *arena)
-{
-    static const char *channels[] = {"counter", "consult", "clinic", "hospital",
-                                     "mail",    "referral", "other", NULL};
-    for (int i = 0; channels[i]; i++)
-        if (strcmp(S(channel), channels[i]) == 0)
-            return HF_OK;
-    if (channel == NULL || *channel == '\0')
-        return hf_fail(rep, arena, HF_BAD_INPUT, "channel", "channel is required");
-    return hf_fail(rep, arena, HF_BAD_INPUT, "channel",
-                   "channel \"%s\" is not one of counter, consult, clinic, hospital, mail, "
-                   "referral, other",
-                   channel);
-}
-
 /* Looks up the request's branch; fills tz (64 bytes). HF_OK, or BAD_INPUT for an unknown
  * branch, or UNAVAILABLE. */
 static int s_branch_tz(hf_service_t *svc, const hf_request_t *req, char *tz, hf_reply_t *rep,
                        hf_arena_t *a)
 {
     if (req->branch == NULL || req->branch[0] == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "branch is required (--branch or HUIFANG_BRANCH)");
+        return hf_fail(rep, a, HF_BAD_INPUT, "branch",
+                       "branch is required (--branch or HUIFANG_BRANCH)");
     const char *p[] = {req->branch};
-    PGresult *res = hf_store_exec(hf_service_store(svc), "SELECT tz FROM branch WHERE code = $1", 1, p);
+    PGresult *res =
+        hf_store_exec(hf_service_store(svc), "SELECT tz FROM branch WHERE code = $1", 1, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int found = PQntuples(res);
@@ -163,8 +151,8 @@ static int add_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf_
         (rc = s_require_code(ag->id, "id", rep, a)) != HF_OK ||
         (rc = s_require_text(ag->name, "name", 100, rep, a)) != HF_OK)
         return rc;
-    static const char *roles[] = {"phone", "consult", "visit",   "doctor",
-                                  "deliver", "lead",  "head", "manager", NULL};
+    static const char *roles[] = {"phone", "consult", "visit",   "doctor", "deliver",
+                                  "lead",  "head",    "manager", NULL};
     bool role_ok = false;
     for (int i = 0; roles[i]; i++)
         role_ok = role_ok || strcmp(S(ag->role), roles[i]) == 0;
@@ -190,8 +178,13 @@ static int add_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf_
     ag->branch = req->branch;
     ag->active = true;
     char calls[24], visits[24];
-    const char *p[] = {req->branch, ag->id, ag->name, ag->role, regions,
-                       hf_pg_i64(calls, ag->daily_calls), hf_pg_i64(visits, ag->daily_visits)};
+    const char *p[] = {req->branch,
+                       ag->id,
+                       ag->name,
+                       ag->role,
+                       regions,
+                       hf_pg_i64(calls, ag->daily_calls),
+                       hf_pg_i64(visits, ag->daily_visits)};
     PGresult *res = hf_store_exec(hf_service_store(svc),
                                   "INSERT INTO agent (branch, id, name, role, regions, daily_calls,"
                                   " daily_visits) VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -240,13 +233,18 @@ static int add_product(hf_service_t *svc, void *self, const hf_request_t *req, h
         return rc;
     pr->branch = req->branch;
     char days[24], price[24];
-    const char *p[] = {req->branch, pr->code, pr->name, hf_pg_i64(days, pr->days_per_unit),
-                       hf_pg_i64(price, pr->price_fen), pr->plan};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "INSERT INTO product (branch, code, name, days_per_unit, price_fen,"
-                                  " plan) VALUES ($1, $2, $3, $4, $5, $6)"
-                                  " ON CONFLICT DO NOTHING RETURNING 1",
-                                  6, p);
+    const char *p[] = {req->branch,
+                       pr->code,
+                       pr->name,
+                       hf_pg_i64(days, pr->days_per_unit),
+                       hf_pg_i64(price, pr->price_fen),
+                       pr->plan};
+    PGresult *res =
+        hf_store_exec(hf_service_store(svc),
+                      "INSERT INTO product (branch, code, name, days_per_unit, price_fen,"
+                      " plan) VALUES ($1, $2, $3, $4, $5, $6)"
+                      " ON CONFLICT DO NOTHING RETURNING 1",
+                      6, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int inserted = PQntuples(res);
@@ -266,257 +264,12 @@ static int add_product(hf_service_t *svc, void *self, const hf_request_t *req, h
     return HF_OK;
 }
 
-/* ---- customers ---- */
+/* ---- purchases ---- */
 
-#define CUSTOMER_COLUMNS                                                                      \
-    "c.id, c.branch, c.name, c.phone, c.gender, coalesce(c.birth::text, ''),"                \
-    " coalesce(c.ref_date::text, ''), c.region, c.address, c.card_type, c.void_reason,"       \
-    " c.opted_out, coalesce(c.dnd_until::text, ''), c.created_at_ms,"                         \
-    " (SELECT coalesce(array_to_string(array_agg(phone ORDER BY phone), ','), '')"            \
-    "    FROM customer_phone WHERE customer_id = c.id)"
-
-/* Builds a Customer from row i of a CUSTOMER_COLUMNS result, in arena memory. */
-static Huifang__V1__Customer *s_customer_from_row(const PGresult *res, int i, hf_arena_t *a)
-{
-    Huifang__V1__Customer *c = hf_new(a, Huifang__V1__Customer);
-    huifang__v1__customer__init(c);
-    c->id = hf_pg_int(res, i, 0);
-    c->branch = hf_arena_strdup(a, hf_pg_str(res, i, 1));
-    c->name = hf_arena_strdup(a, hf_pg_str(res, i, 2));
-    c->phone = hf_arena_strdup(a, hf_pg_str(res, i, 3));
-    c->gender = hf_arena_strdup(a, hf_pg_str(res, i, 4));
-    c->birth = hf_arena_strdup(a, hf_pg_str(res, i, 5));
-    c->ref_date = hf_arena_strdup(a, hf_pg_str(res, i, 6));
-    c->region = hf_arena_strdup(a, hf_pg_str(res, i, 7));
-    c->address = hf_arena_strdup(a, hf_pg_str(res, i, 8));
-    c->card_type = hf_arena_strdup(a, hf_pg_str(res, i, 9));
-    c->void_reason = hf_arena_strdup(a, hf_pg_str(res, i, 10));
-    c->opted_out = hf_pg_bool(res, i, 11);
-    c->dnd_until = hf_arena_strdup(a, hf_pg_str(res, i, 12));
-    c->created_at_ms = hf_pg_int(res, i, 13);
-    const char *phones = hf_pg_str(res, i, 14);
-    if (*phones) {
-        size_t n = 1;
-        for (const char *p = phones; *p; p++)
-            n += *p == ',';
-        c->phones = hf_new_array(a, char *, n);
-        char *copy = hf_arena_strdup(a, phones);
-        char *save = NULL;
-        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-            c->phones[c->n_phones++] = tok;
-    }
-    return c;
-}
-
-/* Loads customer id of branch; NULL when absent (rc HF_NOT_FOUND) or on error. */
-static Huifang__V1__Customer *s_load_customer(hf_service_t *svc, const char *branch, int64_t id,
-                                              hf_arena_t *a, int *rc)
-{
-    char idtxt[24];
-    const char *p[] = {hf_pg_i64(idtxt, id), branch};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT " CUSTOMER_COLUMNS
-                                  " FROM customer c WHERE c.id = $1 AND c.branch = $2",
-                                  2, p);
-    if (res == NULL) {
-        *rc = HF_UNAVAILABLE;
-        return NULL;
-    }
-    Huifang__V1__Customer *c = NULL;
-    *rc = HF_NOT_FOUND;
-    if (PQntuples(res) == 1) {
-        c = s_customer_from_row(res, 0, a);
-        *rc = HF_OK;
-    }
-    PQclear(res);
-    return c;
-}
-
-/* Emits LeadRegistered or LeadMerged for customer c. */
-static int s_emit_lead(hf_service_t *svc, Huifang__V1__Customer *c, const Huifang__V1__LeadAdd *l,
-                       bool merged)
-{
-    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
-    env.branch = c->branch;
-    Huifang__V1__LeadRegistered reg = HUIFANG__V1__LEAD_REGISTERED__INIT;
-    Huifang__V1__LeadMerged mer = HUIFANG__V1__LEAD_MERGED__INIT;
-    if (merged) {
-        mer.customer = c;
-        mer.channel = l->channel;
-        mer.collector = S(l->collector);
-        mer.source = S(l->source);
-        env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED;
-        env.lead_merged = &mer;
-    } else {
-        reg.customer = c;
-        reg.channel = l->channel;
-        reg.collector = S(l->collector);
-        reg.source = S(l->source);
-        env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
-        env.lead_registered = &reg;
-    }
-    return hf_service_emit(svc, &env);
-}
-
-static int add_lead(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                    hf_arena_t *a)
-{
-    (void)self;
-    Huifang__V1__LeadAdd *l = req->lead_add;
-    hf_store_t *st = hf_service_store(svc);
-    char tz[64], phone[24];
-    int rc;
-    if ((rc = s_branch_tz(svc, req, tz, rep, a)) != HF_OK ||
-        (rc = s_require_text(l->name, "name", 60, rep, a)) != HF_OK ||
-        (rc = intake_check_channel(l->channel, rep, a)) != HF_OK)
-        return rc;
-    const char *why = NULL;
-    if (l->phone == NULL || *l->phone == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "phone", "phone is required");
-    if (hf_phone_normalise(l->phone, phone, sizeof phone, &why) != 0)
-        return hf_fail(rep, a, HF_BAD_INPUT, "phone", "phone %s", why);
-    if (strcmp(S(l->gender), "") != 0 && strcmp(l->gender, "f") != 0 && strcmp(l->gender, "m") != 0)
-        return hf_fail(rep, a, HF_BAD_INPUT, "gender", "gender \"%s\" must be f or m", l->gender);
-    int32_t birth, ref, today = hf_time_local_day(hf_clock_now_ms(), tz);
-    if ((rc = s_optional_date(l->birth, "birth", &birth, rep, a)) != HF_OK ||
-        (rc = s_optional_date(l->ref_date, "ref_date", &ref, rep, a)) != HF_OK)
-        return rc;
-    if (birth > today)
-        return hf_fail(rep, a, HF_BAD_INPUT, "birth", "birth %s is in the future", l->birth);
-    if (l->region && *l->region && (rc = s_require_code(l->region, "region", rep, a)) != HF_OK)
-        return rc;
-    int64_t collected = l->collected_at_ms ? l->collected_at_ms : hf_clock_now_ms();
-
-    /* The phone row claims the number first: a concurrent add of the same phone waits on it
-     * and then finds it taken, so one phone always means one customer. */
-    char idtxt[24];
-    const char *pp[] = {req->branch, phone};
-    PGresult *res = hf_store_exec(st,
-                                  "INSERT INTO customer_phone (branch, phone, customer_id)"
-                                  " VALUES ($1, $2, nextval('customer_id_seq'))"
-                                  " ON CONFLICT DO NOTHING RETURNING customer_id",
-                                  2, pp);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    bool merged = PQntuples(res) == 0;
-    int64_t id = merged ? 0 : hf_pg_int(res, 0, 0);
-    PQclear(res);
-    char birthtxt[11] = "", reftxt[11] = "", at[24];
-    if (birth >= 0)
-        hf_date_format(birth, birthtxt);
-    if (ref >= 0)
-        hf_date_format(ref, reftxt);
-    if (!merged) {
-        const char *p[] = {hf_pg_i64(idtxt, id), req->branch, l->name, phone, S(l->gender),
-                           birth >= 0 ? birthtxt : NULL, ref >= 0 ? reftxt : NULL, S(l->region),
-                           S(l->address), hf_pg_i64(at, hf_clock_now_ms())};
-        if (hf_store_run(st,
-                         "INSERT INTO customer (id, branch, name, phone, gender, birth, ref_date,"
-                         " region, address, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-                         " $9, $10)",
-                         10, p) != 0)
-            return HF_UNAVAILABLE;
-    } else {
-        res = hf_store_exec(st, "SELECT customer_id FROM customer_phone WHERE branch = $1 AND phone = $2",
-                            2, pp);
-        if (res == NULL)
-            return HF_UNAVAILABLE;
-        id = hf_pg_int(res, 0, 0);
-        PQclear(res);
-        /* new non-empty fields fill empty ones; nothing known is overwritten */
-        const char *p[] = {hf_pg_i64(idtxt, id), S(l->gender), birth >= 0 ? birthtxt : NULL,
-                           ref >= 0 ? reftxt : NULL, S(l->region), S(l->address)};
-        if (hf_store_run(st,
-                         "UPDATE customer SET gender = CASE WHEN gender = '' THEN $2 ELSE gender END,"
-                         " birth = coalesce(birth, $3::date), ref_date = coalesce(ref_date, $4::date),"
-                         " region = CASE WHEN region = '' THEN $5 ELSE region END,"
-                         " address = CASE WHEN address = '' THEN $6 ELSE address END"
-                         " WHERE id = $1",
-                         6, p) != 0)
-            return HF_UNAVAILABLE;
-    }
-    char coll[24];
-    const char *ps[] = {hf_pg_i64(idtxt, id), l->channel, S(l->collector), S(l->source), S(l->note),
-                        hf_pg_i64(coll, collected), merged ? "true" : "false"};
-    if (hf_store_run(st,
-                     "INSERT INTO lead_source (customer_id, channel, collector, source, note,"
-                     " collected_at_ms, merged) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                     7, ps) != 0)
-        return HF_UNAVAILABLE;
-    Huifang__V1__Customer *c = s_load_customer(svc, req->branch, id, a, &rc);
-    if (c == NULL)
-        return rc == HF_NOT_FOUND ? HF_INTERNAL : rc;
-    if (s_emit_lead(svc, c, l, merged) != 0)
-        return HF_UNAVAILABLE;
-    hf_info("lead", "customer=%lld merged=%d channel=%s phone=%s name=%s", (long long)id, merged,
-            l->channel, phone, l->name);
-    Huifang__V1__LeadResult *r = hf_new(a, Huifang__V1__LeadResult);
-    huifang__v1__lead_result__init(r);
-    r->customer = c;
-    r->merged = merged;
-    if (merged)
-        rep->note = hf_arena_printf(a, "merged into customer %lld", (long long)id);
-    rep->result_case = HUIFANG__V1__REPLY__RESULT_LEAD;
-    rep->lead = r;
-    return HF_OK;
-}
-
-static int find_customers(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                          hf_arena_t *a)
-{
-    (void)self;
-    char tz[64], phone[24];
-    int rc = s_branch_tz(svc, req, tz, rep, a);
-    if (rc != HF_OK)
-        return rc;
-    const char *q = S(req->customer_find->query);
-    if (*q == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "query", "query is required (a phone or a name)");
-    const char *why;
-    PGresult *res;
-    if (hf_phone_normalise(q, phone, sizeof phone, &why) == 0) {
-        const char *p[] = {req->branch, phone};
-        res = hf_store_exec(hf_service_store(svc),
-                            "SELECT " CUSTOMER_COLUMNS " FROM customer c JOIN customer_phone p"
-                            " ON p.customer_id = c.id WHERE p.branch = $1 AND p.phone = $2",
-                            2, p);
-    } else {
-        /* a name prefix; LIKE metacharacters in the query are taken literally */
-        char pattern[256];
-        size_t o = 0;
-        for (const char *s = q; *s && o + 3 < sizeof pattern; s++) {
-            if (*s == '%' || *s == '_' || *s == '\\')
-                pattern[o++] = '\\';
-            pattern[o++] = *s;
-        }
-        pattern[o++] = '%';
-        pattern[o] = '\0';
-        const char *p[] = {req->branch, pattern};
-        res = hf_store_exec(hf_service_store(svc),
-                            "SELECT " CUSTOMER_COLUMNS " FROM customer c WHERE c.branch = $1"
-                            " AND c.name LIKE $2 ORDER BY c.name, c.id LIMIT 100",
-                            2, p);
-    }
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    Huifang__V1__CustomerList *list = hf_new(a, Huifang__V1__CustomerList);
-    huifang__v1__customer_list__init(list);
-    int n = PQntuples(res);
-    list->customers = hf_new_array(a, Huifang__V1__Customer *, n);
-    for (int i = 0; i < n; i++)
-        list->customers[list->n_customers++] = s_customer_from_row(res, i, a);
-    PQclear(res);
-    rep->result_case = HUIFANG__V1__REPLY__RESULT_CUSTOMERS;
-    rep->customers = list;
-    if (n == 0)
-        return hf_fail(rep, a, HF_NOT_FOUND, "query", "no customer matches \"%s\"", q);
-    return HF_OK;
-}
-
-/* Builds a Purchase from a row of PURCHASE_COLUMNS. */
-#define PURCHASE_COLUMNS                                                                     \
-    "id, customer_id, branch, product, quantity, price_fen, purchase_date::text,"            \
-    " supply_end::text, nth, plan, days_of_supply"
+#define PURCHASE_COLUMNS                                                                           \
+    "id, customer_id, branch, product, quantity, price_fen, purchase_date::text,"                  \
+    " supply_end::text, nth, plan, days_of_supply, coalesce(contact_id, 0),"                       \
+    " coalesce(consultation_id, 0), agent"
 
 static Huifang__V1__Purchase *s_purchase_from_row(const PGresult *res, int i, hf_arena_t *a)
 {
@@ -533,55 +286,89 @@ static Huifang__V1__Purchase *s_purchase_from_row(const PGresult *res, int i, hf
     p->nth = (int32_t)hf_pg_int(res, i, 8);
     p->plan = hf_arena_strdup(a, hf_pg_str(res, i, 9));
     p->days_of_supply = (int32_t)hf_pg_int(res, i, 10);
+    p->contact_id = hf_pg_int(res, i, 11);
+    p->consultation_id = hf_pg_int(res, i, 12);
+    p->agent = hf_arena_strdup(a, hf_pg_str(res, i, 13));
     return p;
 }
 
-static int show_customer(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                         hf_arena_t *a)
+/* The purchases of a customer, in order (for customer_show). */
+int intake_purchases_load(hf_service_t *svc, int64_t customer_id, Huifang__V1__Purchase ***out,
+                          size_t *n, hf_arena_t *a)
 {
-    (void)self;
-    char tz[64];
-    int rc = s_branch_tz(svc, req, tz, rep, a);
-    if (rc != HF_OK)
-        return rc;
-    Huifang__V1__Customer *c = s_load_customer(svc, req->branch, req->customer_show->id, a, &rc);
-    if (c == NULL)
-        return rc == HF_NOT_FOUND ? hf_fail(rep, a, HF_NOT_FOUND, "id", "no customer %lld in branch %s",
-                                            (long long)req->customer_show->id, req->branch)
-                                  : rc;
-    char idtxt[24];
-    const char *p[] = {hf_pg_i64(idtxt, c->id)};
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, customer_id)};
     PGresult *res = hf_store_exec(hf_service_store(svc),
                                   "SELECT " PURCHASE_COLUMNS " FROM purchase WHERE customer_id = $1"
                                   " ORDER BY nth",
                                   1, p);
     if (res == NULL)
-        return HF_UNAVAILABLE;
-    Huifang__V1__CustomerDetail *d = hf_new(a, Huifang__V1__CustomerDetail);
-    huifang__v1__customer_detail__init(d);
-    d->customer = c;
-    int n = PQntuples(res);
-    d->purchases = hf_new_array(a, Huifang__V1__Purchase *, n);
-    for (int i = 0; i < n; i++)
-        d->purchases[d->n_purchases++] = s_purchase_from_row(res, i, a);
+        return -1;
+    int rows = PQntuples(res);
+    *out = hf_new_array(a, Huifang__V1__Purchase *, rows + 1);
+    *n = 0;
+    for (int i = 0; i < rows; i++)
+        (*out)[(*n)++] = s_purchase_from_row(res, i, a);
     PQclear(res);
-    rep->result_case = HUIFANG__V1__REPLY__RESULT_CUSTOMER;
-    rep->customer = d;
-    return HF_OK;
+    return 0;
 }
 
-/* ---- purchases ---- */
-
-static int add_purchase(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a)
+int intake_card_set(hf_service_t *svc, const intake_branch_t *b, Huifang__V1__Customer *c,
+                    const char *to, const char *reason, bool quiet)
 {
-    (void)self;
-    Huifang__V1__PurchaseAdd *pa = req->purchase_add;
+    (void)b;
+    if (strcmp(c->card_type, to) == 0)
+        return 1; /* a void card keeps the reason it was voided for */
+    char id[24];
+    const char *p[] = {hf_pg_i64(id, c->id), to, strcmp(to, "void") == 0 ? S(reason) : ""};
+    if (hf_store_run(hf_service_store(svc),
+                     "UPDATE customer SET card_type = $2, void_reason = $3 WHERE id = $1", 3,
+                     p) != 0)
+        return -1;
+    const char *from = c->card_type;
+    c->card_type = (char *)to;
+    c->void_reason = (char *)p[2];
+    if (intake_emit_card(svc, c->branch, c->id, from, to, reason) != 0)
+        return -1;
+    if (!quiet && intake_emit_updated(svc, c, "card_type") != 0)
+        return -1;
+    hf_info("card", "customer=%lld from=%s to=%s reason=%s", (long long)c->id, from, to, S(reason));
+    return 0;
+}
+
+int intake_opt_out(hf_service_t *svc, Huifang__V1__Customer *c, const char *reason, bool quiet)
+{
+    if (c->opted_out)
+        return 1;
+    char id[24];
+    const char *p[] = {hf_pg_i64(id, c->id), S(reason)};
+    if (hf_store_run(hf_service_store(svc),
+                     "UPDATE customer SET opted_out = true, opt_out_reason = $2 WHERE id = $1", 2,
+                     p) != 0)
+        return -1;
+    c->opted_out = true;
+    c->opt_out_reason = (char *)S(reason);
+    Huifang__V1__OptedOut ev = HUIFANG__V1__OPTED_OUT__INIT;
+    ev.customer_id = c->id;
+    ev.reason = c->opt_out_reason;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = c->branch;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT;
+    env.opted_out = &ev;
+    if (hf_service_emit(svc, &env) != 0)
+        return -1;
+    if (!quiet && intake_emit_updated(svc, c, "opt_out") != 0)
+        return -1;
+    hf_info("opted_out", "customer=%lld", (long long)c->id);
+    return 0;
+}
+
+int intake_purchase_record(hf_service_t *svc, const intake_branch_t *b, const intake_purchase_t *pa,
+                           Huifang__V1__Purchase **out, hf_reply_t *rep, hf_arena_t *a)
+{
     hf_store_t *st = hf_service_store(svc);
-    char tz[64];
     int rc;
-    if ((rc = s_branch_tz(svc, req, tz, rep, a)) != HF_OK)
-        return rc;
+    *out = NULL;
     if (pa->customer_id <= 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "customer", "customer is required");
     if ((rc = s_require_code(pa->product, "product", rep, a)) != HF_OK)
@@ -590,94 +377,178 @@ static int add_purchase(hf_service_t *svc, void *self, const hf_request_t *req, 
         return hf_fail(rep, a, HF_BAD_INPUT, "quantity", "quantity must be 1..10000");
     if (pa->price_fen < 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "price", "price must not be negative");
-    int32_t today = hf_time_local_day(hf_clock_now_ms(), tz), day;
-    if ((rc = s_optional_date(pa->date, "date", &day, rep, a)) != HF_OK)
-        return rc;
-    if (day < 0)
-        day = today;
-    if (day > today)
-        return hf_fail(rep, a, HF_BAD_INPUT, "date", "date %s is in the future", pa->date);
+    if (pa->day > b->today) {
+        char d[11];
+        hf_date_format(pa->day, d);
+        return hf_fail(rep, a, HF_BAD_INPUT, "date", "date %s is in the future", d);
+    }
     if (pa->plan && *pa->plan && (rc = s_require_code(pa->plan, "plan", rep, a)) != HF_OK)
         return rc;
 
     /* lock the customer: purchases of one customer are numbered one after the other */
-    char cid[24];
-    const char *pc[] = {hf_pg_i64(cid, pa->customer_id), req->branch};
-    PGresult *res = hf_store_exec(st, "SELECT id FROM customer WHERE id = $1 AND branch = $2 FOR UPDATE",
-                                  2, pc);
+    Huifang__V1__Customer *c = intake_customer_load(svc, b, pa->customer_id, true, a, &rc);
+    if (c == NULL)
+        return rc == HF_NOT_FOUND
+                   ? hf_fail(rep, a, HF_NOT_FOUND, "customer", "no customer %lld in branch %s",
+                             (long long)pa->customer_id, b->code)
+                   : intake_store_fail(svc, rep, a);
+    if (c->merged_into)
+        return hf_fail(rep, a, HF_NOT_FOUND, "customer",
+                       "customer %lld was merged into customer %lld", (long long)c->id,
+                       (long long)c->merged_into);
+    const char *pp[] = {b->code, pa->product};
+    PGresult *res = hf_store_exec(
+        st, "SELECT days_per_unit, price_fen, plan FROM product WHERE branch = $1 AND code = $2", 2,
+        pp);
     if (res == NULL)
-        return HF_UNAVAILABLE;
-    int found = PQntuples(res);
-    PQclear(res);
-    if (!found)
-        return hf_fail(rep, a, HF_NOT_FOUND, "customer", "no customer %lld in branch %s",
-                       (long long)pa->customer_id, req->branch);
-    const char *pp[] = {req->branch, pa->product};
-    res = hf_store_exec(st, "SELECT days_per_unit, price_fen, plan FROM product WHERE branch = $1 AND code = $2",
-                        2, pp);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
+        return intake_store_fail(svc, rep, a);
     if (PQntuples(res) != 1) {
         PQclear(res);
         return hf_fail(rep, a, HF_BAD_INPUT, "product", "unknown product %s in branch %s",
-                       pa->product, req->branch);
+                       pa->product, b->code);
     }
     int days = (int)hf_pg_int(res, 0, 0) * pa->quantity;
     int64_t price = pa->price_fen ? pa->price_fen : hf_pg_int(res, 0, 1) * pa->quantity;
     const char *plan = pa->plan && *pa->plan ? pa->plan : hf_arena_strdup(a, hf_pg_str(res, 0, 2));
     PQclear(res);
 
-    char date[11], end[11], qty[24], pricetxt[24], daystxt[24], at[24];
-    hf_date_format(day, date);
-    hf_date_format(day + days, end);
-    const char *pi[] = {cid, req->branch, pa->product, hf_pg_i64(qty, pa->quantity),
-                        hf_pg_i64(pricetxt, price), date, end, hf_pg_i64(daystxt, days), plan,
-                        hf_pg_i64(at, hf_clock_now_ms())};
-    res = hf_store_exec(st,
-                        "INSERT INTO purchase (customer_id, branch, product, quantity, price_fen,"
-                        " purchase_date, supply_end, days_of_supply, nth, plan, created_at_ms)"
-                        " SELECT $1, $2, $3, $4, $5, $6, $7, $8,"
-                        "   coalesce(max(nth), 0) + 1, $9, $10 FROM purchase WHERE customer_id = $1"
-                        " RETURNING " PURCHASE_COLUMNS,
-                        10, pi);
+    /* one form per purchase: the nth of this customer, its supply end date, its own plan */
+    char cid[24], date[11], end[11], qty[24], pricetxt[24], daystxt[24], at[24], contact[24],
+        consult[24];
+    hf_date_format(pa->day, date);
+    hf_date_format(pa->day + days, end);
+    const char *pi[] = {hf_pg_i64(cid, c->id),
+                        b->code,
+                        pa->product,
+                        hf_pg_i64(qty, pa->quantity),
+                        hf_pg_i64(pricetxt, price),
+                        date,
+                        end,
+                        hf_pg_i64(daystxt, days),
+                        plan,
+                        hf_pg_i64(at, hf_clock_now_ms()),
+                        pa->contact_id > 0 ? hf_pg_i64(contact, pa->contact_id) : NULL,
+                        pa->consultation_id > 0 ? hf_pg_i64(consult, pa->consultation_id) : NULL,
+                        S(pa->agent)};
+    res =
+        hf_store_exec(st,
+                      "INSERT INTO purchase (customer_id, branch, product, quantity, price_fen,"
+                      " purchase_date, supply_end, days_of_supply, nth, plan, created_at_ms,"
+                      " contact_id, consultation_id, agent)"
+                      " SELECT $1, $2, $3, $4, $5, $6, $7, $8, coalesce(max(nth), 0) + 1, $9, $10,"
+                      "   $11, $12, $13 FROM purchase WHERE customer_id = $1"
+                      " ON CONFLICT DO NOTHING RETURNING " PURCHASE_COLUMNS,
+                      13, pi);
     if (res == NULL)
-        return HF_UNAVAILABLE;
+        return intake_store_fail(svc, rep, a);
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return hf_fail(rep, a, HF_CONFLICT, pa->contact_id ? "contact" : "consultation",
+                       "the purchase of %s %lld is already recorded",
+                       pa->contact_id ? "contact" : "consultation",
+                       (long long)(pa->contact_id ? pa->contact_id : pa->consultation_id));
+    }
     Huifang__V1__Purchase *p = s_purchase_from_row(res, 0, a);
     PQclear(res);
-    /* a purchase makes the card a customer card, and reopens a void one */
-    if (hf_store_run(st, "UPDATE customer SET card_type = 'customer', void_reason = '' WHERE id = $1",
-                     1, pc) != 0)
-        return HF_UNAVAILABLE;
-    Huifang__V1__Customer *c = s_load_customer(svc, req->branch, pa->customer_id, a, &rc);
-    if (c == NULL)
-        return rc == HF_NOT_FOUND ? HF_INTERNAL : rc;
+
+    /* spend and tier; a purchase makes the card a customer card and reopens a void one */
+    const char *old_card = c->card_type, *old_tier = c->tier;
+    c->spend_fen += price;
+    c->purchases += 1;
+    c->tier = (char *)intake_tier_of(b->tiers, b->ntiers, c->spend_fen, c->purchases);
+    char spend[24], n[24];
+    const char *pu[] = {cid, hf_pg_i64(spend, c->spend_fen), hf_pg_i64(n, c->purchases), c->tier};
+    if (hf_store_run(st,
+                     "UPDATE customer SET spend_fen = $2, purchases = $3, tier = $4,"
+                     " card_type = 'customer', void_reason = '' WHERE id = $1",
+                     4, pu) != 0)
+        return intake_store_fail(svc, rep, a);
+    c->card_type = "customer";
+    c->void_reason = "";
+
     Huifang__V1__PurchaseRecorded ev = HUIFANG__V1__PURCHASE_RECORDED__INIT;
     ev.purchase = p;
     ev.customer = c;
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = c->branch;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED;
     env.purchase_recorded = &ev;
     if (hf_service_emit(svc, &env) != 0)
-        return HF_UNAVAILABLE;
-    rep->result_case = HUIFANG__V1__REPLY__RESULT_PURCHASE;
-    rep->purchase = p;
+        return intake_store_fail(svc, rep, a);
+    bool card_changed = strcmp(old_card, "customer") != 0;
+    bool tier_changed = strcmp(old_tier, c->tier) != 0;
+    if (card_changed &&
+        intake_emit_card(svc, c->branch, c->id, old_card, "customer", "purchase") != 0)
+        return intake_store_fail(svc, rep, a);
+    if ((card_changed || tier_changed) &&
+        intake_emit_updated(svc, c,
+                            card_changed && tier_changed ? "card_type,tier"
+                            : card_changed               ? "card_type"
+                                                         : "tier") != 0)
+        return intake_store_fail(svc, rep, a);
+    hf_info("purchase", "customer=%lld purchase=%lld nth=%d product=%s tier=%s", (long long)c->id,
+            (long long)p->id, p->nth, p->product, c->tier);
+    *out = p;
     return HF_OK;
 }
+
+static int add_purchase(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__PurchaseAdd *pa = req->purchase_add;
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    int32_t day;
+    if ((rc = s_optional_date(pa->date, "date", &day, rep, a)) != HF_OK)
+        return rc;
+    intake_purchase_t p = {.customer_id = pa->customer_id,
+                           .product = pa->product,
+                           .quantity = pa->quantity,
+                           .day = day < 0 ? b.today : day,
+                           .price_fen = pa->price_fen,
+                           .plan = pa->plan,
+                           .agent = ""};
+    Huifang__V1__Purchase *out = NULL;
+    if ((rc = intake_purchase_record(svc, &b, &p, &out, rep, a)) != HF_OK)
+        return rc;
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_PURCHASE;
+    rep->purchase = out;
+    return HF_OK;
+}
+
+/* ---- the service ---- */
 
 const hf_command_t intake_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_BRANCH_ADD, add_branch, true},
     {HUIFANG__V1__REQUEST__COMMAND_AGENT_ADD, add_agent, true},
     {HUIFANG__V1__REQUEST__COMMAND_PRODUCT_ADD, add_product, true},
-    {HUIFANG__V1__REQUEST__COMMAND_LEAD_ADD, add_lead, true},
+    {HUIFANG__V1__REQUEST__COMMAND_LEAD_ADD, intake_add_lead, true},
+    {HUIFANG__V1__REQUEST__COMMAND_LEAD_IMPORT, intake_import_leads, true},
     {HUIFANG__V1__REQUEST__COMMAND_PURCHASE_ADD, add_purchase, true},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND, find_customers, false},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, show_customer, false},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND, intake_find_customers, false},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, intake_show_customer, false},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_PHONE_ADD, intake_add_phone, true},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_MERGE, intake_merge_customers, true},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_OPT_OUT, intake_opt_out_customer, true},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_DND, intake_set_dnd, true},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_CARD, intake_change_card, true},
+    {HUIFANG__V1__REQUEST__COMMAND_RULES_GET, intake_get_rules, false},
+    {HUIFANG__V1__REQUEST__COMMAND_RULES_SET, intake_set_rules, true},
     {0, NULL, false}};
+
+static const hf_config_entry_t s_config[] = {
+    {"consume", "HUIFANG_INTAKE_CONSUME", NULL, "calllog,scheduler", HF_CFG_STR, 0, 0, false,
+     "the producers whose events intake applies (calllog: contacts and consultations; "
+     "scheduler: screening); empty for an instance that only serves commands"},
+    HF_CONFIG_END};
 
 const hf_service_def_t intake_def = {
     .name = "intake",
     .summary = "the customer archive: branches, agents, products, leads and purchases",
-    .config = NULL,
+    .config = s_config,
     .migrations = intake_migrations,
     .commands = intake_commands,
 };

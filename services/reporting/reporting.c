@@ -1,38 +1,46 @@
-/* reporting: consumes every event of every producer exactly once into read models. */
+/* reporting: the service — every producer's events into the read models (rep_models.c),
+ * the report set over them (rep_reports.c), and the attribution settings. */
 #include "reporting.h"
+#include "hf_clock.h"
 #include "hf_log.h"
-#include <stdio.h>
 #include "hf_time.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
 
 #define S(x) ((x) ? (x) : "")
 
-/* Counts every event; runs in the transaction that records the producer's sequence. */
-static int tally_event(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+/* ---- events -------------------------------------------------------------------------- */
+
+/* Counts every event, then applies it to the read models; runs in the transaction that
+ * records the producer's sequence. */
+static int apply_event(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
-    (void)a;
     char day[11];
     hf_date_format((int32_t)(env->occurred_at_ms / 86400000), day);
     const char *p[] = {S(env->producer), hf_envelope_payload_name(env), S(env->branch), day};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO event_tally (producer, payload, branch, day, n)"
-                        " VALUES ($1, $2, $3, $4, 1) ON CONFLICT (producer, payload, branch, day)"
-                        " DO UPDATE SET n = event_tally.n + 1",
-                        4, p);
+    if (hf_store_run(hf_service_store(svc),
+                     "INSERT INTO event_tally (producer, payload, branch, day, n)"
+                     " VALUES ($1, $2, $3, $4, 1) ON CONFLICT (producer, payload, branch, day)"
+                     " DO UPDATE SET n = event_tally.n + 1",
+                     4, p) != 0)
+        return -1;
+    return reporting_apply_event(svc, env, a);
 }
 
 /* One handler for every payload this build knows. */
-static hf_event_handler_t s_all[64];
+static hf_event_handler_t s_all[128];
 
 int reporting_attach(hf_service_t *svc)
 {
     const ProtobufCMessageDescriptor *d = &huifang__v1__envelope__descriptor;
     int n = 0;
-    for (unsigned i = 0; i < d->n_fields && n < 63; i++) {
+    for (unsigned i = 0; i < d->n_fields && n < 127; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
             f->id != HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT)
-            s_all[n++] = (hf_event_handler_t){(int)f->id, tally_event};
+            s_all[n++] = (hf_event_handler_t){(int)f->id, apply_event};
     }
     s_all[n] = (hf_event_handler_t){0, NULL};
     static const char *producers[] = {"intake", "scheduler", "calllog", "complaint", NULL};
@@ -42,7 +50,229 @@ int reporting_attach(hf_service_t *svc)
     return 0;
 }
 
-static const hf_command_t s_commands[] = {{0, NULL, false}};
+/* ---- commands ------------------------------------------------------------------------ */
+
+/* The request's branch and its zone; HF_OK, or a failure filled into rep. */
+static int s_branch(hf_service_t *svc, const hf_request_t *req, char *tz, size_t len,
+                    hf_reply_t *rep, hf_arena_t *a)
+{
+    if (req->branch == NULL || req->branch[0] == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "branch",
+                       "branch is required (--branch or HUIFANG_BRANCH)");
+    const char *p[] = {req->branch};
+    PGresult *res = hf_store_exec(hf_service_store(svc), "SELECT tz FROM branch WHERE code = $1", 1, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int found = PQntuples(res);
+    if (found)
+        snprintf(tz, len, "%s", hf_pg_str(res, 0, 0));
+    PQclear(res);
+    if (!found)
+        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", req->branch);
+    return HF_OK;
+}
+
+/* A code: 1..24 of letters, digits, '-', '_'. */
+static bool s_code_ok(const char *s)
+{
+    size_t n = strlen(S(s));
+    if (n == 0 || n > 24)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+            return false;
+    return true;
+}
+
+typedef enum { P_DATE, P_WEEK, P_MONTH } s_period_kind_t;
+
+static const struct {
+    const char *name;
+    s_period_kind_t period;
+} s_reports[] = {{"agent-daily", P_DATE},   {"branch-weekly", P_WEEK}, {"collection", P_WEEK},
+                 {"repurchase", P_MONTH},   {"complaints", P_WEEK},    {"sales-attribution", P_MONTH},
+                 {NULL, P_DATE}};
+
+static int make_report(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                       hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__ReportRequest *q = req->report;
+    char tz[64];
+    int rc, k = 0;
+    while (s_reports[k].name && strcmp(s_reports[k].name, S(q->name)) != 0)
+        k++;
+    if (s_reports[k].name == NULL)
+        return hf_fail(rep, a, HF_BAD_INPUT, "name",
+                       "report \"%s\" is not one of agent-daily, branch-weekly, collection, "
+                       "repurchase, complaints, sales-attribution",
+                       S(q->name));
+    const char *name = s_reports[k].name;
+    s_period_kind_t kind = s_reports[k].period;
+    /* a period flag of another kind is a mistake worth saying, not ignoring */
+    if (*S(q->date) && kind != P_DATE)
+        return hf_fail(rep, a, HF_BAD_INPUT, "date", "date does not apply to %s (use --%s)", name,
+                       kind == P_WEEK ? "week" : "month");
+    if (*S(q->week) && kind != P_WEEK)
+        return hf_fail(rep, a, HF_BAD_INPUT, "week", "week does not apply to %s (use --%s)", name,
+                       kind == P_DATE ? "date" : "month");
+    if (*S(q->month) && kind != P_MONTH)
+        return hf_fail(rep, a, HF_BAD_INPUT, "month", "month does not apply to %s (use --%s)",
+                       name, kind == P_DATE ? "date" : "week");
+    if (*S(q->agent) && strcmp(name, "agent-daily") != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent applies to agent-daily only");
+    if (*S(q->agent) && !s_code_ok(q->agent))
+        return hf_fail(rep, a, HF_BAD_INPUT, "agent",
+                       "agent \"%s\" must be 1-24 letters, digits, '-' or '_'", q->agent);
+    if (q->days_set && strcmp(name, "repurchase") != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "days", "days applies to repurchase only");
+    if (q->days_set && (q->days < 0 || q->days > 366))
+        return hf_fail(rep, a, HF_BAD_INPUT, "days", "days must be 0..366");
+    if ((rc = s_branch(svc, req, tz, sizeof tz, rep, a)) != HF_OK)
+        return rc;
+    int64_t now = hf_clock_now_ms();
+    int32_t today = hf_time_local_day(now, tz);
+    rep_period_t per;
+    if (kind == P_DATE && rep_period_day(q->date, today, &per) != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "date", "date \"%s\" is not a date (YYYY-MM-DD)",
+                       q->date);
+    if (kind == P_WEEK && rep_period_week(q->week, today, &per) != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "week",
+                       "week \"%s\" is not an ISO week like 2026-W47 (01..52 or 53)", q->week);
+    if (kind == P_MONTH && rep_period_month(q->month, today, &per) != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "month", "month \"%s\" is not a month like 2026-11",
+                       q->month);
+
+    Huifang__V1__ReportResult *r = hf_new(a, Huifang__V1__ReportResult);
+    huifang__v1__report_result__init(r);
+    r->name = (char *)name;
+    r->branch = req->branch;
+    r->tz = hf_arena_strdup(a, tz);
+    rep_result_period(r, &per, a);
+    hf_store_t *st = hf_service_store(svc);
+    switch (k) {
+    case 0:
+        rc = rep_report_agent_daily(st, req->branch, &per, q->agent, r, a);
+        if (rc == HF_NOT_FOUND)
+            return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", q->agent,
+                           req->branch);
+        break;
+    case 1:
+        rc = rep_report_branch_weekly(st, req->branch, &per, today, r, a);
+        break;
+    case 2:
+        rc = rep_report_collection(st, req->branch, &per, r, a);
+        break;
+    case 3:
+        rc = rep_report_repurchase(st, req->branch, &per, q->days_set ? q->days : 30, r, a);
+        break;
+    case 4:
+        rc = rep_report_complaints(st, req->branch, &per, now, r, a);
+        break;
+    default:
+        rc = rep_report_sales_attribution(st, req->branch, &per, r, a);
+        break;
+    }
+    if (rc != HF_OK)
+        return rc;
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_REPORT;
+    rep->report = r;
+    return HF_OK;
+}
+
+/* Loads the branch's attribution settings into rep. */
+static int s_attribution_reply(hf_service_t *svc, const char *branch, hf_reply_t *rep,
+                               hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    const char *p[] = {branch};
+    PGresult *res = hf_store_exec(st, "SELECT rate_bp FROM commission WHERE branch = $1", 1, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    Huifang__V1__Attribution *at = hf_new(a, Huifang__V1__Attribution);
+    huifang__v1__attribution__init(at);
+    at->branch = hf_arena_strdup(a, branch);
+    at->rate_bp = PQntuples(res) ? (int32_t)hf_pg_int(res, 0, 0) : 0;
+    PQclear(res);
+    res = hf_store_exec(st, "SELECT region, terminal FROM terminal_map WHERE branch = $1"
+                            " ORDER BY region", 1, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    at->terminals = hf_new_array(a, Huifang__V1__TerminalMapping *, n ? n : 1);
+    for (int i = 0; i < n; i++) {
+        Huifang__V1__TerminalMapping *m = hf_new(a, Huifang__V1__TerminalMapping);
+        huifang__v1__terminal_mapping__init(m);
+        m->region = hf_arena_strdup(a, hf_pg_str(res, i, 0));
+        m->terminal = hf_arena_strdup(a, hf_pg_str(res, i, 1));
+        at->terminals[at->n_terminals++] = m;
+    }
+    PQclear(res);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_ATTRIBUTION;
+    rep->attribution = at;
+    return HF_OK;
+}
+
+static int set_attribution(hf_service_t *svc, void *self, const hf_request_t *req,
+                           hf_reply_t *rep, hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__AttributionSet *q = req->attribution_set;
+    hf_store_t *st = hf_service_store(svc);
+    char tz[64];
+    int rc = s_branch(svc, req, tz, sizeof tz, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    if (q->set_rate) {
+        if (q->rate_bp < 0 || q->rate_bp > 10000)
+            return hf_fail(rep, a, HF_BAD_INPUT, "rate", "rate must be 0..100 percent");
+        char bp[16];
+        const char *p[] = {req->branch, hf_pg_i64(bp, q->rate_bp)};
+        if (hf_store_run(st,
+                         "INSERT INTO commission (branch, rate_bp) VALUES ($1, $2)"
+                         " ON CONFLICT (branch) DO UPDATE SET rate_bp = $2",
+                         2, p) != 0)
+            return HF_UNAVAILABLE;
+    } else {
+        if (*S(q->region) == '\0')
+            return hf_fail(rep, a, HF_BAD_INPUT, "region", "region is required");
+        if (!s_code_ok(q->region))
+            return hf_fail(rep, a, HF_BAD_INPUT, "region",
+                           "region \"%s\" must be 1-24 letters, digits, '-' or '_'", q->region);
+        if (strlen(S(q->terminal)) > 60)
+            return hf_fail(rep, a, HF_BAD_INPUT, "terminal", "terminal is longer than 60 bytes");
+        const char *p[] = {req->branch, q->region, S(q->terminal)};
+        if (*S(q->terminal) == '\0')
+            rc = hf_store_run(st, "DELETE FROM terminal_map WHERE branch = $1 AND region = $2", 2, p);
+        else
+            rc = hf_store_run(st,
+                              "INSERT INTO terminal_map (branch, region, terminal) VALUES ($1, $2, $3)"
+                              " ON CONFLICT (branch, region) DO UPDATE SET terminal = $3",
+                              3, p);
+        if (rc != 0)
+            return HF_UNAVAILABLE;
+    }
+    hf_info("attribution_set", "branch=%s region=%s terminal=\"%s\" rate_bp=%d", req->branch,
+            S(q->region), S(q->terminal), q->set_rate ? q->rate_bp : -1);
+    return s_attribution_reply(svc, req->branch, rep, a);
+}
+
+static int show_attribution(hf_service_t *svc, void *self, const hf_request_t *req,
+                            hf_reply_t *rep, hf_arena_t *a)
+{
+    (void)self;
+    char tz[64];
+    int rc = s_branch(svc, req, tz, sizeof tz, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    return s_attribution_reply(svc, req->branch, rep, a);
+}
+
+static const hf_command_t s_commands[] = {
+    {HUIFANG__V1__REQUEST__COMMAND_REPORT, make_report, false},
+    {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SET, set_attribution, true},
+    {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SHOW, show_attribution, false},
+    {0, NULL, false}};
 
 const hf_service_def_t reporting_def = {
     .name = "reporting",

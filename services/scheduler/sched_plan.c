@@ -1,6 +1,7 @@
 /* sched_plan: plan layout, call windows and priorities. */
 #include "sched_plan.h"
 #include "hf_time.h"
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_WINDOWS 8
@@ -26,7 +27,7 @@ int sched_plan_layout(const sched_step_t *steps, int nsteps, int32_t purchase_da
             base = purchase_day;
         int32_t day = base + s->offset_days;
         if (day < purchase_day)
-            day = purchase_day;  /* never before the purchase itself */
+            day = purchase_day; /* never before the purchase itself */
         out[n++] = (sched_due_t){s->step_no, 0, day, s->window_days, s};
         previous = day;
         if (s->repeat_days > 0) {
@@ -89,12 +90,94 @@ int sched_priority(const char *purpose)
     static const struct {
         const char *purpose;
         int priority;
-    } table[] = {{"adverse-reaction", 50}, {"complaint", 40}, {"repurchase", 30},
-                 {"callback", 30},         {"effect", 20},    {"reaction", 20},
-                 {"care", 20},             {"usage", 20},     {"visit", 20},
-                 {"new-lead", 10},         {NULL, 0}};
+    } table[] = {{"adverse-reaction", 50},
+                 {"complaint", 40},
+                 {"repurchase", 30},
+                 {"callback", 30},
+                 {"effect", 20},
+                 {"reaction", 20},
+                 {"care", 20},
+                 {"usage", 20},
+                 {"visit", 20},
+                 {"new-lead", 10},
+                 {NULL, 0}};
     for (int i = 0; table[i].purpose; i++)
         if (strcmp(table[i].purpose, purpose) == 0)
             return table[i].priority;
     return 15;
+}
+
+int sched_windows_effective(const char *branch, const char *customer, char *out, size_t outlen)
+{
+    hf_window_t b[MAX_WINDOWS], c[MAX_WINDOWS], x[MAX_WINDOWS * 2];
+    int nb = hf_windows_parse(branch ? branch : "", b, MAX_WINDOWS);
+    int nc = hf_windows_parse(customer ? customer : "", c, MAX_WINDOWS);
+    snprintf(out, outlen, "%s", branch ? branch : "");
+    if (nb < 0)
+        nb = 0;
+    if (nc == 0)
+        return 0;
+    if (nc < 0)
+        return 1;
+    int nx = 0;
+    if (nb == 0) {
+        for (int j = 0; j < nc; j++)
+            x[nx++] = c[j];
+    } else {
+        /* both lists are sorted and free of overlaps: so is their intersection */
+        for (int i = 0; i < nb; i++)
+            for (int j = 0; j < nc; j++) {
+                int s = b[i].start > c[j].start ? b[i].start : c[j].start;
+                int e = b[i].end < c[j].end ? b[i].end : c[j].end;
+                if (s < e && nx < MAX_WINDOWS * 2)
+                    x[nx++] = (hf_window_t){s, e};
+            }
+    }
+    if (nx == 0)
+        return 1;
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < nx && o < outlen; i++)
+        o += (size_t)snprintf(out + o, outlen - o, "%s%02d:%02d-%02d:%02d", i ? "," : "",
+                              x[i].start / 60, x[i].start % 60, x[i].end / 60, x[i].end % 60);
+    return 0;
+}
+
+/* The purposes that sell, in one place: the function and the literal below agree. */
+static const char *const s_sales[] = {"repurchase", "new-lead", "second-development",
+                                      "invitation", "campaign", NULL};
+
+int sched_is_sales(const char *purpose)
+{
+    for (int i = 0; s_sales[i]; i++)
+        if (strcmp(s_sales[i], purpose) == 0)
+            return 1;
+    return 0;
+}
+
+const char *sched_sales_literal(void)
+{
+    static char literal[160];
+    if (literal[0] == '\0') {
+        size_t o = (size_t)snprintf(literal, sizeof literal, "{");
+        for (int i = 0; s_sales[i]; i++)
+            o +=
+                (size_t)snprintf(literal + o, sizeof literal - o, "%s%s", i ? "," : "", s_sales[i]);
+        snprintf(literal + o, sizeof literal - o, "}");
+    }
+    return literal;
+}
+
+int sched_flex_pick(const int *load, int n)
+{
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (load[i] < load[best])
+            best = i;
+    return best;
+}
+
+int sched_roll_bump(int64_t next_due, int64_t latest_at_ms)
+{
+    return latest_at_ms > 0 && next_due <= latest_at_ms ? 0 : 1;
 }

@@ -4,23 +4,24 @@
  * branch's zone); instants are UTC ms. */
 #ifndef SCHED_PLAN_H
 #define SCHED_PLAN_H
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
     int step_no;
-    char anchor[16];   /* purchase | supply_end | previous | ref_date */
+    char anchor[16]; /* purchase | supply_end | previous | ref_date */
     int offset_days;
-    int window_days;   /* a flexible step may be placed anywhere in offset .. offset+window */
-    int repeat_days;   /* 0 once; N every N days until the supply ends */
+    int window_days; /* a flexible step may be placed anywhere in offset .. offset+window */
+    int repeat_days; /* 0 once; N every N days until the supply ends */
     char purpose[24];
-    char channel[16];  /* phone | visit | letter | wechat */
+    char channel[16]; /* phone | visit | letter | wechat */
     char role[16];
 } sched_step_t;
 
 typedef struct {
     int step_no;
-    int occurrence;    /* 0 for the first, 1.. for repeats */
-    int32_t day;       /* local day number */
+    int occurrence; /* 0 for the first, 1.. for repeats */
+    int32_t day;    /* local day number */
     int window_days;
     const sched_step_t *step;
 } sched_due_t;
@@ -46,5 +47,25 @@ int sched_in_window(int64_t now_ms, const char *windows, const char *tz);
 /* The base priority of a purpose: adverse reaction > complaint > repurchase > care > new
  * lead; higher is more urgent. */
 int sched_priority(const char *purpose);
+
+/* The windows a customer may be called in: the intersection of the branch's and the
+ * customer's ("" = the branch's), written as "HH:MM-HH:MM,..." into out. A branch without
+ * windows takes the customer's as they are. When the customer's are malformed or share no
+ * minute with the branch's, the branch's are used and 1 is returned; otherwise 0. */
+int sched_windows_effective(const char *branch, const char *customer, char *out, size_t outlen);
+
+/* True for the purposes that sell (repurchase, new lead, second development, invitation,
+ * campaign): a complaint holds them until it is resolved. */
+int sched_is_sales(const char *purpose);
+/* The same purposes as a Postgres array literal, for queries. */
+const char *sched_sales_literal(void);
+
+/* The day a flexible step goes to: the index of the smallest load in load[0..n), the
+ * earliest of equals, so that steps spread over the days of their window. */
+int sched_flex_pick(const int *load, int n);
+
+/* The priority added when a task that found no room rolls over to next_due: 1, except for a
+ * flexible step still inside its window (latest_at_ms, 0 for none), which keeps its place. */
+int sched_roll_bump(int64_t next_due, int64_t latest_at_ms);
 
 #endif

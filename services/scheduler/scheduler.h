@@ -1,6 +1,7 @@
-/* scheduler: turns purchases into follow-up plans, keeps due tasks in the Redis due-index,
- * fills each agent's date bag within capacity, hands tasks to agents and moves plans on
- * from call outcomes. Any number of instances share one Postgres schema and one Redis. */
+/* scheduler: turns purchases (and leads that name a plan) into follow-up plans, keeps due
+ * tasks in the Redis due-index, fills each agent's date bag within capacity and call windows,
+ * hands tasks to agents and moves plans on from call outcomes, complaints and the customer's
+ * card. Any number of instances share one Postgres schema and one Redis. */
 #ifndef SCHEDULER_H
 #define SCHEDULER_H
 #include "hf_queue.h"
@@ -8,16 +9,26 @@
 
 typedef struct {
     hf_queue_t *queue;
-    bool queue_ok;        /* false while Redis is down: planning goes on, assignment waits */
-    int claim_batch;
+    bool queue_ok;   /* false while Redis is down: planning goes on, assignment waits */
+    int claim_batch; /* due tasks claimed (and assigned in one transaction) at a time */
     int lease_ms;
-    int max_attempts;     /* unanswered attempts before a card is screened out */
+    int max_attempts;           /* unanswered attempts in a row before a card is screened out */
+    int assign_budget_ms;       /* how long one assignment round may run before the loop serves */
+    int64_t callback_grace_ms;  /* a callback not done this long after its time is missed */
+    int archive_grace_days;     /* a plan is archived this many days after its supply ends */
+    int member_old_days;        /* an old member without a home visit this long is flagged */
+    int member_new_days;        /* ... a new member */
+    int member_new_period_days; /* a member is new this many days after joining */
+    unsigned rotation;          /* where the next assignment round starts among branches */
+    int64_t next_reap_mono;     /* monotonic ms of the next reap of expired leases */
+    int64_t next_member_check;  /* clock ms of the next unvisited-member check */
 } scheduler_t;
 
 extern const hf_migration_t scheduler_migrations[];
 extern const hf_service_def_t scheduler_def;
 extern const hf_event_handler_t scheduler_intake_events[];
 extern const hf_event_handler_t scheduler_calllog_events[];
+extern const hf_event_handler_t scheduler_complaint_events[];
 
 /* Fills self (zeroed by the caller, handed to hf_service_new as the handlers' self) from
  * the service's configuration and connects to Redis; an unreachable Redis is not fatal:
@@ -29,9 +40,11 @@ void scheduler_release(scheduler_t *self);
 int scheduler_attach(scheduler_t *self, hf_service_t *svc);
 
 /* Timers, exposed for tests: puts planned, unindexed tasks into Redis (rebuilding the
- * whole index when Redis was flushed); assigns due tasks to agents. Each returns the number
- * of tasks handled, or -1. */
+ * whole index when Redis was flushed); assigns due tasks to agents; housekeeping (archives
+ * plans whose supply is used up, moves missed callbacks, flags unvisited members). Each
+ * returns the number of tasks (or plans, alerts) handled, or -1. */
 int scheduler_index(hf_service_t *svc, void *self);
 int scheduler_assign(hf_service_t *svc, void *self);
+int scheduler_housekeep(hf_service_t *svc, void *self);
 
 #endif

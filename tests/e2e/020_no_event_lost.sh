@@ -17,12 +17,22 @@ export HUIFANG_BRANCH=BJ01
 hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing' --tz Asia/Shanghai
 hf_expect_exit 0 huifang product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168
 
+# a name for number i made of letters only (names have no digits): 1 -> "Customer Ab"
+letters() {
+    local i=$1 out="" digits=abcdefghijklmnopqrstuvwxyz
+    while ((i > 0)); do
+        out=${digits:i % 26:1}$out
+        i=$((i / 26))
+    done
+    printf 'Customer %s%s' "${out:0:1}" "${out:1}b"
+}
+
 # records N purchases, each by a new customer; $1 is the first phone suffix
 record_purchases() {
     local from=$1 n=$2 i id
     for ((i = from; i < from + n; i++)); do
         # plain output, "customer <id> ...": no JSON parser started 200 times
-        read -r _ id _ < <(huifang lead add --name "Customer $i" \
+        read -r _ id _ < <(huifang lead add --name "$(letters "$i")" \
             --phone "139$(printf '%08d' "$i")" --channel counter)
         [[ $id =~ ^[0-9]+$ ]] || hf_fail "lead add printed no customer id"
         huifang purchase add --customer "$id" --product VC30 --quantity 1 >/dev/null ||
@@ -47,8 +57,11 @@ hf_expect_eq 100 "$(plans)" "exactly 100 plans after the restart"
 hf_service_stop scheduler
 HUIFANG_PUB_SNDHWM=1 hf_service_restart intake
 HUIFANG_SUB_RCVHWM=1 hf_service_start scheduler
+# one purchase through the live path first: the subscription is connected before the freeze
+record_purchases 101 1
+hf_wait_until 30 bash -c "[ \"\$(huifang events tail --from-seq 1 --topic scheduler.plan_started --no-follow | grep -c plan_started)\" -ge 101 ]"
 kill -STOP "${HF_PIDS[scheduler]}"
-record_purchases 101 100
+record_purchases 102 99
 kill -CONT "${HF_PIDS[scheduler]}"
 hf_wait_until 60 bash -c "[ \"\$(huifang events tail --from-seq 1 --topic scheduler.plan_started --no-follow | grep -c plan_started)\" -ge 200 ]"
 sleep 2

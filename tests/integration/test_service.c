@@ -88,7 +88,7 @@ int main(void)
     pid_t child = s_start_intake(url);
     /* subscribe before anything happens, to see the relay publish */
     void *sub = zmq_socket(hf_bus_context(), ZMQ_SUB);
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "intake.lead_", 12);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "intake.", 7);
     zmq_connect(sub, s_events);
     hf_request_t ping = HUIFANG__V1__REQUEST__INIT;
     ping.command_case = HUIFANG__V1__REQUEST__COMMAND_PING;
@@ -105,6 +105,20 @@ int main(void)
     CHECK_INT(rep->status, HF_OK);
     CHECK_STR(rep->ping->service, "intake");
     huifang__v1__reply__free_unpacked(rep, NULL);
+    /* a heartbeat proves the subscription is live before anything is published (a
+     * subscriber that joins late misses messages: that is what replay is for) */
+    zmq_pollitem_t hb = {sub, 0, ZMQ_POLLIN, 0};
+    bool heard = false;
+    while (!heard && zmq_poll(&hb, 1, 5000) > 0) {
+        char topic[128] = "";
+        int n = zmq_recv(sub, topic, sizeof topic - 1, 0);
+        zmq_msg_t body;
+        zmq_msg_init(&body);
+        zmq_msg_recv(&body, sub, 0);
+        zmq_msg_close(&body);
+        heard = n > 0 && strncmp(topic, "intake.heartbeat", 16) == 0;
+    }
+    CHECK(heard);
 
     /* a branch, then the same code again: a conflict */
     Huifang__V1__Branch b = HUIFANG__V1__BRANCH__INIT;
@@ -206,7 +220,11 @@ int main(void)
     /* live events on the PUB socket with their topics */
     int live = 0;
     zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
-    while (zmq_poll(&it, 1, 1500) > 0) {
+    /* heartbeats keep coming: listen for a bounded time, a little longer than needed */
+    int64_t until = hf_clock_mono_ms() + 2500;
+    while (hf_clock_mono_ms() < until && zmq_poll(&it, 1, 500) >= 0) {
+        if (!(it.revents & ZMQ_POLLIN))
+            continue;
         char topic[128] = "";
         int n = zmq_recv(sub, topic, sizeof topic - 1, 0);
         if (n > 0)
@@ -215,6 +233,9 @@ int main(void)
         zmq_msg_init(&body);
         zmq_msg_recv(&body, sub, 0);
         zmq_msg_close(&body);
+        if (strncmp(topic, "intake.heartbeat", 16) == 0 ||
+            strncmp(topic, "intake.branch_", 14) == 0)
+            continue;
         CHECK(strncmp(topic, "intake.lead_", 12) == 0 && strstr(topic, "/BJ01") != NULL);
         live++;
     }

@@ -51,7 +51,7 @@ static void test_task_shape(void)
               "\"role\":\"\",\"due_at\":\"2026-11-23T08:00:00.000Z\",\"state\":\"assigned\","
               "\"agent\":\"\",\"priority\":0,\"attempts\":0,\"customer_name\":\"张三\","
               "\"customer_phone\":\"13812345678\",\"region\":\"\",\"outcome\":\"\","
-              "\"bag_date\":\"\",\"claims\":0}");
+              "\"bag_date\":\"\",\"claims\":0,\"origin\":\"\",\"reserved_agent\":\"\",\"windows\":\"\"}");
     json_object_put(obj);
 
     /* An instant of 0 means "not set": the key is left out, under either name. */

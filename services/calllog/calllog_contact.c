@@ -1,0 +1,570 @@
+/* calllog_contact: follow-up contacts against a claimed task — phone calls (`call_log`) and
+ * home visits (`visit_log`, the patient service sheet). The task's holder, claim number,
+ * customer and purchases are asked of the scheduler, which owns tasks; the record, the
+ * delivery entry an order for home delivery opens, and their events commit together. */
+#include "calllog_int.h"
+#include "hf_clock.h"
+#include "hf_log.h"
+#include "hf_phone.h"
+#include "hf_time.h"
+#include <stdio.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------------------------
+ * A contact row
+ * ------------------------------------------------------------------------------------- */
+
+static char *s_col(const PGresult *res, int row, int col, hf_arena_t *a)
+{
+    return hf_arena_strdup(a, hf_pg_str(res, row, col));
+}
+
+Huifang__V1__Contact *calllog_contact_from_row(const PGresult *res, int row, int b, bool with_flags,
+                                               hf_arena_t *a)
+{
+    Huifang__V1__Contact *c = hf_new(a, Huifang__V1__Contact);
+    huifang__v1__contact__init(c);
+    c->id = hf_pg_int(res, row, b + 0);
+    c->task_id = hf_pg_int(res, row, b + 1);
+    c->branch = s_col(res, row, b + 2, a);
+    c->customer_id = hf_pg_int(res, row, b + 3);
+    c->agent = s_col(res, row, b + 4, a);
+    c->outcome = s_col(res, row, b + 5, a);
+    c->effect = s_col(res, row, b + 6, a);
+    c->order_qty = (int32_t)hf_pg_int(res, row, b + 7);
+    c->delivery = s_col(res, row, b + 8, a);
+    c->callback_at_ms = hf_pg_int(res, row, b + 9);
+    c->next_date = s_col(res, row, b + 10, a);
+    c->note = s_col(res, row, b + 11, a);
+    c->logged_at_ms = hf_pg_int(res, row, b + 12);
+    c->channel = s_col(res, row, b + 13, a);
+    c->purpose = s_col(res, row, b + 14, a);
+    c->order_product = s_col(res, row, b + 15, a);
+    if (*hf_pg_str(res, row, b + 16) || *hf_pg_str(res, row, b + 17) ||
+        *hf_pg_str(res, row, b + 18) || *hf_pg_str(res, row, b + 19)) {
+        Huifang__V1__Usage *u = hf_new(a, Huifang__V1__Usage);
+        huifang__v1__usage__init(u);
+        u->dose = s_col(res, row, b + 16, a);
+        u->timing = s_col(res, row, b + 17, a);
+        u->other_medicines = s_col(res, row, b + 18, a);
+        u->diet = s_col(res, row, b + 19, a);
+        c->usage = u;
+    }
+    c->advice = s_col(res, row, b + 20, a);
+    c->event_accepted = hf_pg_bool(res, row, b + 21);
+    c->event = s_col(res, row, b + 22, a);
+    c->typical_case = hf_pg_bool(res, row, b + 23);
+    c->typical_consent = hf_pg_bool(res, row, b + 24);
+    if (*hf_pg_str(res, row, b + 25) || hf_pg_int(res, row, b + 26) ||
+        *hf_pg_str(res, row, b + 27) || *hf_pg_str(res, row, b + 28)) {
+        Huifang__V1__Findings *f = hf_new(a, Huifang__V1__Findings);
+        huifang__v1__findings__init(f);
+        f->blood_pressure = s_col(res, row, b + 25, a);
+        f->pulse = (int32_t)hf_pg_int(res, row, b + 26);
+        f->symptoms = s_col(res, row, b + 27, a);
+        f->text = s_col(res, row, b + 28, a);
+        c->findings = f;
+    }
+    c->started_at_ms = hf_pg_int(res, row, b + 29);
+    c->duration_s = (int32_t)hf_pg_int(res, row, b + 30);
+    c->claim_no = (int32_t)hf_pg_int(res, row, b + 31);
+    c->purchase_id = hf_pg_int(res, row, b + 32);
+    c->date = s_col(res, row, b + 33, a);
+    if (*hf_pg_str(res, row, b + 34)) {
+        Huifang__V1__LeadAdd *l = hf_new(a, Huifang__V1__LeadAdd);
+        huifang__v1__lead_add__init(l);
+        l->name = s_col(res, row, b + 34, a);
+        l->phone = s_col(res, row, b + 35, a);
+        l->channel = "referral";
+        l->collector = c->agent;
+        l->source = hf_arena_printf(a, "referred by customer %lld", (long long)c->customer_id);
+        c->referral = l;
+    }
+    c->delivery_id = hf_pg_int(res, row, b + 36);
+    if (with_flags) {
+        Huifang__V1__OutcomeFlags *f = hf_new(a, Huifang__V1__OutcomeFlags);
+        huifang__v1__outcome_flags__init(f);
+        int k = b + CALLLOG_CONTACT_NCOLS;
+        f->human_answered = hf_pg_bool(res, row, k);
+        f->contacted = hf_pg_bool(res, row, k + 1);
+        f->sale = hf_pg_bool(res, row, k + 2);
+        f->do_not_call = hf_pg_bool(res, row, k + 3);
+        f->unworkable = hf_pg_bool(res, row, k + 4);
+        f->callback = hf_pg_bool(res, row, k + 5);
+        f->completed = hf_pg_bool(res, row, k + 6);
+        c->flags = f;
+    }
+    return c;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Validation of what the agent wrote down
+ * ------------------------------------------------------------------------------------- */
+
+static bool s_one_of(const char *value, const char *const *words)
+{
+    for (int i = 0; words[i]; i++)
+        if (strcmp(value, words[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Checks the record before anything is asked of the scheduler or written. flags are the
+ * outcome's; today is the branch's local day number. */
+static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
+                          const Huifang__V1__OutcomeFlags *flags, int64_t now, int32_t today,
+                          int32_t *next_day, hf_reply_t *rep, hf_arena_t *a)
+{
+    static const char *const channels[] = {"phone", "visit", "letter", "wechat", NULL};
+    static const char *const effects[] = {"good", "none", "adverse", NULL};
+    static const char *const deliveries[] = {"home", "store", NULL};
+    bool answered = flags->human_answered;
+    const char *outcome = c->outcome;
+    int rc;
+
+    const char *channel = S(c->channel);
+    if (!visit && *channel && !s_one_of(channel, channels))
+        return hf_fail(rep, a, HF_BAD_INPUT, "channel",
+                       "channel \"%s\" must be phone, letter or wechat", channel);
+    if (!visit && strcmp(channel, "visit") == 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "channel",
+                       "a home visit is recorded with `huifang visit log`, not call log");
+
+    const char *effect = S(c->effect);
+    if (*effect && !s_one_of(effect, effects))
+        return hf_fail(rep, a, HF_BAD_INPUT, "effect",
+                       "effect \"%s\" must be good, none or adverse", effect);
+    if (*effect && !answered)
+        return hf_fail(rep, a, HF_BAD_INPUT, "effect",
+                       "an effect needs an outcome where someone answered, not %s", outcome);
+
+    const char *product = S(c->order_product);
+    if (c->order_qty < 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "order", "order quantity %d must not be negative",
+                       c->order_qty);
+    if (c->order_qty > 10000)
+        return hf_fail(rep, a, HF_BAD_INPUT, "order", "order quantity %d is above 10000",
+                       c->order_qty);
+    if (*product && c->order_qty == 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "order",
+                       "an order of %s needs its quantity (--order N)", product);
+    if (c->order_qty > 0 && !answered)
+        return hf_fail(rep, a, HF_BAD_INPUT, "order",
+                       "an order needs an outcome where someone answered, not %s", outcome);
+
+    const char *delivery = S(c->delivery);
+    if (*delivery && !s_one_of(delivery, deliveries))
+        return hf_fail(rep, a, HF_BAD_INPUT, "delivery", "delivery \"%s\" must be home or store",
+                       delivery);
+    if (*delivery && c->order_qty == 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "delivery",
+                       "delivery is where an order goes: give the order (--order N) too");
+    if (c->delivery_address && *c->delivery_address && strcmp(delivery, "home") != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "delivery_address",
+                       "only a home delivery (--delivery home) takes an address");
+    if ((rc = calllog_check_text(c->delivery_address, "delivery_address", CALLLOG_SHORT_MAX, rep,
+                                 a)) != HF_OK)
+        return rc;
+
+    if (flags->callback && c->callback_at_ms <= 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "callback_at",
+                       "a callback needs the time it was asked for (--callback-at)");
+    if (c->started_at_ms < 0 || c->started_at_ms > now + 60000)
+        return hf_fail(rep, a, HF_BAD_INPUT, "started_at",
+                       "started_at is in the future: a contact is logged after it happened");
+    if (c->duration_s < 0 || c->duration_s > 86400)
+        return hf_fail(rep, a, HF_BAD_INPUT, "duration", "duration must be 0..86400 seconds");
+    *next_day = -1;
+    if (c->next_date && *c->next_date) {
+        if (hf_date_parse(c->next_date, next_day) != 0)
+            return hf_fail(rep, a, HF_BAD_INPUT, "next", "next \"%s\" is not a date (YYYY-MM-DD)",
+                           c->next_date);
+        if (*next_day < today)
+            return hf_fail(rep, a, HF_BAD_INPUT, "next",
+                           "next %s is in the past: the next contact is today or later",
+                           c->next_date);
+    }
+
+    const Huifang__V1__Usage *u = c->usage;
+    if (u != NULL) {
+        if ((rc = calllog_check_text(u->dose, "dose", CALLLOG_SHORT_MAX, rep, a)) != HF_OK ||
+            (rc = calllog_check_text(u->timing, "timing", CALLLOG_SHORT_MAX, rep, a)) != HF_OK ||
+            (rc = calllog_check_text(u->other_medicines, "other_medicines", CALLLOG_SHORT_MAX, rep,
+                                     a)) != HF_OK ||
+            (rc = calllog_check_text(u->diet, "diet", CALLLOG_SHORT_MAX, rep, a)) != HF_OK)
+            return rc;
+        bool any = *S(u->dose) || *S(u->timing) || *S(u->other_medicines) || *S(u->diet);
+        if (any && !answered)
+            return hf_fail(rep, a, HF_BAD_INPUT, "usage",
+                           "usage was discussed, which needs an outcome where someone answered, "
+                           "not %s",
+                           outcome);
+    }
+    if ((rc = calllog_check_text(c->advice, "advice", CALLLOG_TEXT_MAX, rep, a)) != HF_OK ||
+        (rc = calllog_check_text(c->note, "note", CALLLOG_TEXT_MAX, rep, a)) != HF_OK ||
+        (rc = calllog_check_text(c->event, "event", CALLLOG_SHORT_MAX, rep, a)) != HF_OK)
+        return rc;
+    if ((c->event_accepted || (c->event && *c->event)) && !answered)
+        return hf_fail(rep, a, HF_BAD_INPUT, "event",
+                       "an event invitation needs an outcome where someone answered, not %s",
+                       outcome);
+    if (c->typical_consent && !c->typical_case)
+        return hf_fail(rep, a, HF_BAD_INPUT, "typical_consent",
+                       "consent is given by a typical-case candidate: add --typical-case");
+    if (c->typical_case && !answered)
+        return hf_fail(rep, a, HF_BAD_INPUT, "typical_case",
+                       "a typical-case candidate needs an outcome where someone answered, not %s",
+                       outcome);
+
+    if (c->referral != NULL) {
+        const Huifang__V1__LeadAdd *r = c->referral;
+        if (r->name == NULL || *r->name == '\0')
+            return hf_fail(rep, a, HF_BAD_INPUT, "referral_name",
+                           "a referral needs the new lead's name (--referral-name)");
+        if ((rc = calllog_check_text(r->name, "referral_name", CALLLOG_NAME_MAX, rep, a)) != HF_OK)
+            return rc;
+        char phone[24];
+        const char *why = "is required";
+        if (r->phone == NULL || *r->phone == '\0' ||
+            hf_phone_normalise(r->phone, phone, sizeof phone, &why) != 0)
+            return hf_fail(rep, a, HF_BAD_INPUT, "referral_phone", "referral phone %s", why);
+        if (r->region && *r->region && !calllog_code_valid(r->region))
+            return hf_fail(rep, a, HF_BAD_INPUT, "referral_region",
+                           "referral region \"%s\" must be 1-24 letters, digits, '-' or '_'",
+                           r->region);
+        if (!answered)
+            return hf_fail(rep, a, HF_BAD_INPUT, "referral_name",
+                           "a referral needs an outcome where someone answered, not %s", outcome);
+    }
+
+    const Huifang__V1__Findings *f = c->findings;
+    if (f != NULL) {
+        if (!visit)
+            return hf_fail(rep, a, HF_BAD_INPUT, "findings",
+                           "findings belong to a home visit's service sheet: `huifang visit log`");
+        if (f->blood_pressure && *f->blood_pressure && !calllog_bp_valid(f->blood_pressure))
+            return hf_fail(rep, a, HF_BAD_INPUT, "blood_pressure",
+                           "blood pressure \"%s\" must be SYS/DIA in mmHg, such as 130/85",
+                           f->blood_pressure);
+        if (f->pulse != 0 && (f->pulse < 20 || f->pulse > 250))
+            return hf_fail(rep, a, HF_BAD_INPUT, "pulse", "pulse %d must be 20..250 a minute",
+                           f->pulse);
+        if ((rc = calllog_check_text(f->symptoms, "symptoms", CALLLOG_TEXT_MAX, rep, a)) != HF_OK ||
+            (rc = calllog_check_text(f->text, "findings", CALLLOG_TEXT_MAX, rep, a)) != HF_OK)
+            return rc;
+    }
+    return HF_OK;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The task, from the scheduler
+ * ------------------------------------------------------------------------------------- */
+
+/* Asks the scheduler for the task with its context; HF_OK with *ctx (owned by *reply, which
+ * the caller frees), or a failure filled into rep. */
+static int s_fetch_task(hf_service_t *svc, const hf_request_t *req, int64_t id, hf_reply_t **reply,
+                        Huifang__V1__TaskContext **ctx, hf_reply_t *rep, hf_arena_t *a)
+{
+    Huifang__V1__TaskShow show = HUIFANG__V1__TASK_SHOW__INIT;
+    show.id = id;
+    hf_request_t q = HUIFANG__V1__REQUEST__INIT;
+    q.branch = req->branch;
+    q.actor = req->actor;
+    q.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW;
+    q.task_show = &show;
+    hf_client_t *sched = hf_service_peer(svc, "scheduler");
+    if (sched == NULL || hf_client_call(sched, &q, reply) != 0)
+        return hf_fail(rep, a, HF_UNAVAILABLE, NULL,
+                       "the scheduler did not answer; nothing recorded, safe to retry");
+    if ((*reply)->status != HF_OK)
+        return hf_fail(rep, a, (int)(*reply)->status, "task", "%s", S((*reply)->error));
+    if ((*reply)->result_case != HUIFANG__V1__REPLY__RESULT_TASK || (*reply)->task->task == NULL)
+        return hf_fail(rep, a, HF_INTERNAL, NULL, "the scheduler answered without the task");
+    *ctx = (*reply)->task;
+    return HF_OK;
+}
+
+/* The product of the task's purchase, or "" when the task has none. */
+static const char *s_purchase_product(const Huifang__V1__TaskContext *ctx)
+{
+    for (size_t i = 0; i < ctx->n_purchases; i++)
+        if (ctx->purchases[i]->id == ctx->task->purchase_id)
+            return S(ctx->purchases[i]->product);
+    return "";
+}
+
+/* ---------------------------------------------------------------------------------------
+ * call_log and visit_log
+ * ------------------------------------------------------------------------------------- */
+
+static int s_log_contact(hf_service_t *svc, const hf_request_t *req, const Huifang__V1__CallLog *c,
+                         bool visit, hf_reply_t *rep, hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    hf_reply_t *task_reply = NULL;
+    PGresult *res = NULL;
+    char tz[64];
+    int rc;
+    if (c == NULL)
+        return hf_fail(rep, a, HF_BAD_INPUT, "contact", "the contact record is missing");
+    if ((rc = calllog_branch_tz(st, req->branch, tz, rep, a)) != HF_OK)
+        return rc;
+    if (c->task_id <= 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "task", "task is required");
+    if (c->outcome == NULL || *c->outcome == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "outcome", "outcome is required");
+    Huifang__V1__OutcomeFlags *flags = hf_new(a, Huifang__V1__OutcomeFlags);
+    huifang__v1__outcome_flags__init(flags);
+    if ((rc = calllog_outcome_flags(st, req->branch, c->outcome, flags, rep, a)) != HF_OK)
+        return rc;
+    int64_t now = hf_clock_now_ms();
+    int32_t today = hf_time_local_day(now, tz), next_day = -1;
+    if ((rc = s_check_record(c, visit, flags, now, today, &next_day, rep, a)) != HF_OK)
+        return rc;
+    if (c->order_qty > 0 && c->order_product && *c->order_product &&
+        (rc = calllog_need_product(st, req->branch, c->order_product, "order_product", rep, a)) !=
+            HF_OK)
+        return rc;
+
+    Huifang__V1__TaskContext *ctx = NULL;
+    if ((rc = s_fetch_task(svc, req, c->task_id, &task_reply, &ctx, rep, a)) != HF_OK)
+        goto done;
+    const Huifang__V1__Task *t = ctx->task;
+    const char *actor = S(req->actor);
+    /* a claim already logged says so, even when the scheduler has moved the task on since */
+    char tid[24], claim[16];
+    const char *pc[] = {hf_pg_i64(tid, t->id), hf_pg_i64(claim, t->claims)};
+    res = hf_store_exec(st, "SELECT id FROM contact WHERE task_id = $1 AND claim_no = $2", 2, pc);
+    if (res == NULL) {
+        rc = HF_UNAVAILABLE;
+        goto done;
+    }
+    if (PQntuples(res) > 0) {
+        rc = hf_fail(rep, a, HF_CONFLICT, "task",
+                     "task %lld is already logged for this claim (contact %lld)", (long long)t->id,
+                     (long long)hf_pg_int(res, 0, 0));
+        goto done;
+    }
+    PQclear(res);
+    res = NULL;
+    if (strcmp(S(t->state), "claimed") != 0) {
+        rc = hf_fail(rep, a, HF_CONFLICT, "task",
+                     "task %lld is %s, not claimed: claim it with `huifang task next` first",
+                     (long long)t->id, S(t->state));
+        goto done;
+    }
+    if (*actor == '\0' || strcmp(actor, S(t->agent)) != 0) {
+        char role[16];
+        if (calllog_agent_role(st, req->branch, actor, role) != 0) {
+            rc = HF_UNAVAILABLE;
+            goto done;
+        }
+        if (*actor == '\0' || !calllog_role_supervises(role)) {
+            rc = hf_fail(rep, a, HF_CONFLICT, "task", "task %lld is held by agent %s, not %s",
+                         (long long)t->id, S(t->agent), *actor ? actor : "(nobody: use --as)");
+            goto done;
+        }
+    }
+    bool visit_task = strcmp(S(t->channel), "visit") == 0;
+    if (visit && !visit_task) {
+        rc = hf_fail(rep, a, HF_BAD_INPUT, "task",
+                     "task %lld is a %s contact, not a home visit: record it with `huifang call "
+                     "log`",
+                     (long long)t->id, S(t->channel));
+        goto done;
+    }
+    if (!visit && visit_task) {
+        rc = hf_fail(rep, a, HF_BAD_INPUT, "task",
+                     "task %lld is a home visit: record it with `huifang visit log`",
+                     (long long)t->id);
+        goto done;
+    }
+    const char *product = S(c->order_product);
+    if (c->order_qty > 0 && *product == '\0') {
+        product = s_purchase_product(ctx);
+        if (*product == '\0') {
+            rc = hf_fail(rep, a, HF_BAD_INPUT, "order_product",
+                         "an order names its product (--order-product): task %lld has no "
+                         "purchase to take it from",
+                         (long long)t->id);
+            goto done;
+        }
+        if ((rc = calllog_need_product(st, req->branch, product, "order_product", rep, a)) != HF_OK)
+            goto done;
+    }
+
+    const Huifang__V1__Customer *cu = ctx->customer;
+    const char *channel =
+        visit ? "visit" : (c->channel && *c->channel ? c->channel : S(t->channel));
+    const Huifang__V1__Usage *u = c->usage;
+    const Huifang__V1__Findings *f = c->findings;
+    const Huifang__V1__LeadAdd *r = c->referral;
+    char ref_phone[24] = "";
+    if (r != NULL) {
+        const char *why = NULL;
+        hf_phone_normalise(r->phone, ref_phone, sizeof ref_phone, &why);
+    }
+    char day[11], next[11], cid[24], qty[16], cb[24], started[24], dur[16], at[24], pulse[16],
+        pid[24];
+    /* the contact's day is the day it happened, in the branch's zone */
+    hf_time_local_date(c->started_at_ms ? c->started_at_ms : now, tz, day);
+    if (next_day >= 0)
+        hf_date_format(next_day, next);
+    const char *p[] = {req->branch,
+                       hf_pg_i64(tid, t->id),
+                       hf_pg_i64(claim, t->claims),
+                       hf_pg_i64(cid, t->customer_id),
+                       S(t->agent),
+                       c->outcome,
+                       channel,
+                       S(t->purpose),
+                       S(c->effect),
+                       hf_pg_i64(qty, c->order_qty),
+                       S(c->delivery),
+                       hf_pg_i64(cb, c->callback_at_ms),
+                       next_day >= 0 ? next : NULL,
+                       S(c->note),
+                       hf_pg_i64(started, c->started_at_ms ? c->started_at_ms : now),
+                       hf_pg_i64(dur, c->duration_s),
+                       hf_pg_i64(at, now),
+                       day,
+                       hf_pg_i64(pid, t->purchase_id),
+                       u ? S(u->dose) : "",
+                       u ? S(u->timing) : "",
+                       u ? S(u->other_medicines) : "",
+                       u ? S(u->diet) : "",
+                       S(c->advice),
+                       c->order_qty > 0 ? product : "",
+                       S(c->delivery_address),
+                       r ? S(r->name) : "",
+                       ref_phone,
+                       c->event_accepted ? "true" : "false",
+                       S(c->event),
+                       c->typical_case ? "true" : "false",
+                       c->typical_consent ? "true" : "false",
+                       f ? S(f->blood_pressure) : "",
+                       hf_pg_i64(pulse, f ? f->pulse : 0),
+                       f ? S(f->symptoms) : "",
+                       f ? S(f->text) : ""};
+    res = hf_store_exec(st,
+                        "INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
+                        " outcome, channel, purpose, effect, order_qty, delivery, callback_at_ms,"
+                        " next_date, note, started_at_ms, duration_s, logged_at_ms, day,"
+                        " purchase_id, dose, timing, other_medicines, diet, advice, order_product,"
+                        " delivery_address, referral_name, referral_phone, event_accepted, event,"
+                        " typical_case, typical_consent, blood_pressure, pulse, symptoms,"
+                        " findings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+                        " $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,"
+                        " $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)"
+                        " ON CONFLICT (task_id, claim_no) DO NOTHING"
+                        " RETURNING " CALLLOG_CONTACT_COLUMNS,
+                        36, p);
+    if (res == NULL) {
+        rc = HF_UNAVAILABLE;
+        goto done;
+    }
+    if (PQntuples(res) == 0) {
+        rc = hf_fail(rep, a, HF_CONFLICT, "task", "task %lld is already logged for this claim",
+                     (long long)t->id);
+        goto done;
+    }
+    Huifang__V1__Contact *ct = calllog_contact_from_row(res, 0, 0, false, a);
+    ct->flags = flags;
+    if (r != NULL) {
+        /* the new lead as intake registers it: collected by the agent, from this customer */
+        Huifang__V1__LeadAdd *lead = hf_new(a, Huifang__V1__LeadAdd);
+        huifang__v1__lead_add__init(lead);
+        lead->name = hf_arena_strdup(a, r->name);
+        lead->phone = hf_arena_strdup(a, ref_phone);
+        lead->channel = "referral";
+        lead->region = hf_arena_strdup(
+            a, r->region && *r->region ? r->region : (cu ? S(cu->region) : S(t->region)));
+        lead->address = hf_arena_strdup(a, S(r->address));
+        lead->gender = hf_arena_strdup(a, S(r->gender));
+        lead->note = hf_arena_strdup(a, S(r->note));
+        lead->collector = ct->agent;
+        lead->source = hf_arena_printf(a, "referred by customer %lld", (long long)t->customer_id);
+        lead->collected_at_ms = now;
+        ct->referral = lead;
+    }
+    if (c->order_qty > 0 && strcmp(S(c->delivery), "home") == 0) {
+        Huifang__V1__Delivery *d = hf_new(a, Huifang__V1__Delivery);
+        huifang__v1__delivery__init(d);
+        d->branch = req->branch;
+        d->source = "call";
+        d->contact_id = ct->id;
+        d->customer_id = t->customer_id;
+        d->name = hf_arena_strdup(a, cu && cu->name && *cu->name ? cu->name : S(t->customer_name));
+        d->phone =
+            hf_arena_strdup(a, cu && cu->phone && *cu->phone ? cu->phone : S(t->customer_phone));
+        char address[CALLLOG_SHORT_MAX + 1];
+        if (c->delivery_address && *c->delivery_address)
+            snprintf(address, sizeof address, "%s", c->delivery_address);
+        else if (calllog_customer_address(st, t->customer_id, address, sizeof address) != 0) {
+            rc = HF_UNAVAILABLE;
+            goto done;
+        }
+        if (address[0] == '\0' && cu)
+            snprintf(address, sizeof address, "%s", S(cu->address));
+        d->address = hf_arena_strdup(a, address);
+        d->region = hf_arena_strdup(a, cu && cu->region && *cu->region ? cu->region : S(t->region));
+        d->product = ct->order_product;
+        d->quantity = c->order_qty;
+        d->agent = ct->agent;
+        d->requested_at_ms = now;
+        Huifang__V1__Delivery *opened = calllog_open_delivery(svc, d, a);
+        if (opened == NULL) {
+            rc = HF_UNAVAILABLE;
+            goto done;
+        }
+        ct->delivery_id = opened->id;
+    }
+    Huifang__V1__CallLogged ev = HUIFANG__V1__CALL_LOGGED__INIT;
+    ev.contact = ct;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED;
+    env.call_logged = &ev;
+    if (hf_service_emit(svc, &env) != 0) {
+        rc = HF_UNAVAILABLE;
+        goto done;
+    }
+    if (visit) {
+        Huifang__V1__VisitLogged vev = HUIFANG__V1__VISIT_LOGGED__INIT;
+        vev.contact = ct;
+        hf_envelope_t venv = HUIFANG__V1__ENVELOPE__INIT;
+        venv.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_VISIT_LOGGED;
+        venv.visit_logged = &vev;
+        if (hf_service_emit(svc, &venv) != 0) {
+            rc = HF_UNAVAILABLE;
+            goto done;
+        }
+    }
+    hf_info("contact_logged",
+            "contact=%lld task=%lld claim=%d channel=%s outcome=%s effect=%s"
+            " order=%d delivery=%lld",
+            (long long)ct->id, (long long)ct->task_id, ct->claim_no, ct->channel, ct->outcome,
+            *ct->effect ? ct->effect : "-", ct->order_qty, (long long)ct->delivery_id);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_CONTACT;
+    rep->contact = ct;
+    rc = HF_OK;
+done:
+    if (res)
+        PQclear(res);
+    if (task_reply)
+        huifang__v1__reply__free_unpacked(task_reply, NULL);
+    return rc;
+}
+
+int calllog_log_call(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                     hf_arena_t *a)
+{
+    (void)self;
+    return s_log_contact(svc, req, req->call_log, false, rep, a);
+}
+
+int calllog_log_visit(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                      hf_arena_t *a)
+{
+    (void)self;
+    return s_log_contact(svc, req, req->visit_log, true, rep, a);
+}

@@ -1,0 +1,318 @@
+/* complaint_events: what other services publish, applied here.
+ *
+ * From intake: local copies of branches (their zone), agents (their role: who heads, who
+ * manages, who may decide a return), customers (for names in lists), products and
+ * purchases (the facts a refund is computed from). From call-log: each contact, which may
+ * file an adverse-reaction card and may flag a word-of-mouth risk.
+ *
+ * The word-of-mouth rule. A customer is flagged, once, when a contact refuses to buy again
+ * while the latest effect the customer reported (on that contact or an earlier one) is
+ * "none". A contact refuses to buy again when its outcome carries the do-not-call flag
+ * (refused, hostile), or when it is a repurchase call that a person answered, that is no
+ * callback request, and that took no order. A later "good" effect replaces the "none", so a
+ * customer whose product started working is no longer at risk. */
+#include "complaint_internal.h"
+#include "hf_clock.h"
+#include "hf_log.h"
+#include <stdio.h>
+#include <string.h>
+
+/* ---- intake ---- */
+
+static int on_branch(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__Branch *b = env->branch_upserted->branch;
+    if (b == NULL || b->code == NULL || *b->code == '\0')
+        return -2;
+    const char *p[] = {b->code, b->tz && *b->tz ? b->tz : "Asia/Shanghai"};
+    return hf_store_run(hf_service_store(svc),
+                        "INSERT INTO branch (code, tz) VALUES ($1, $2)"
+                        " ON CONFLICT (code) DO UPDATE SET tz = $2",
+                        2, p);
+}
+
+static int on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__Agent *ag = env->agent_upserted->agent;
+    if (ag == NULL || ag->id == NULL || *ag->id == '\0')
+        return -2;
+    const char *branch = ag->branch && *ag->branch ? ag->branch : S(env->branch);
+    const char *p[] = {branch, ag->id, S(ag->role), ag->active ? "true" : "false"};
+    return hf_store_run(hf_service_store(svc),
+                        "INSERT INTO agent (branch, id, role, active) VALUES ($1, $2, $3, $4)"
+                        " ON CONFLICT (branch, id) DO UPDATE SET role = $3, active = $4",
+                        4, p);
+}
+
+static int on_product(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__Product *pr = env->product_upserted->product;
+    if (pr == NULL || pr->code == NULL || *pr->code == '\0')
+        return -2;
+    const char *branch = pr->branch && *pr->branch ? pr->branch : S(env->branch);
+    char price[24];
+    const char *p[] = {branch, pr->code, hf_pg_i64(price, pr->price_fen)};
+    return hf_store_run(hf_service_store(svc),
+                        "INSERT INTO product (branch, code, price_fen) VALUES ($1, $2, $3)"
+                        " ON CONFLICT (branch, code) DO UPDATE SET price_fen = $3",
+                        3, p);
+}
+
+static int s_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
+{
+    if (c == NULL || c->id <= 0)
+        return 0;
+    char id[24];
+    const char *p[] = {hf_pg_i64(id, c->id), S(c->branch), S(c->name)};
+    return hf_store_run(st,
+                        "INSERT INTO customer (id, branch, name) VALUES ($1, $2, $3)"
+                        " ON CONFLICT (id) DO UPDATE SET branch = $2, name = $3",
+                        3, p);
+}
+
+static int on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__Customer *c = NULL;
+    switch (env->payload_case) {
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED:
+        c = env->lead_registered->customer;
+        break;
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED:
+        c = env->lead_merged->customer;
+        break;
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED:
+        c = env->customer_updated->customer;
+        break;
+    default:
+        break;
+    }
+    return s_upsert_customer(hf_service_store(svc), c);
+}
+
+static int on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__Purchase *pu = env->purchase_recorded->purchase;
+    hf_store_t *st = hf_service_store(svc);
+    if (pu == NULL || pu->id <= 0)
+        return -2;
+    if (s_upsert_customer(st, env->purchase_recorded->customer) != 0)
+        return -1;
+    const char *branch = pu->branch && *pu->branch ? pu->branch : S(env->branch);
+    /* the unit price is the product's when bought; without the product, what was paid per unit */
+    const char *pp[] = {branch, S(pu->product)};
+    PGresult *res =
+        hf_store_exec(st, "SELECT price_fen FROM product WHERE branch = $1 AND code = $2", 2, pp);
+    if (res == NULL)
+        return -1;
+    int64_t unit = PQntuples(res)     ? hf_pg_int(res, 0, 0)
+                   : pu->quantity > 0 ? pu->price_fen / pu->quantity
+                                      : pu->price_fen;
+    PQclear(res);
+    char id[24], cid[24], qty[16], price[24], unittxt[24];
+    const char *p[] = {hf_pg_i64(id, pu->id),           branch,
+                       hf_pg_i64(cid, pu->customer_id), S(pu->product),
+                       hf_pg_i64(qty, pu->quantity),    hf_pg_i64(price, pu->price_fen),
+                       hf_pg_i64(unittxt, unit),        S(pu->date)};
+    return hf_store_run(
+        st,
+        "INSERT INTO purchase (id, branch, customer_id, product, quantity, price_fen,"
+        " unit_price_fen, purchase_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (id) DO NOTHING",
+        8, p);
+}
+
+/* Every record of the merged customer now belongs to the kept one. */
+static int on_merged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__CustomersMerged *m = env->customers_merged;
+    if (m->kept_id <= 0 || m->merged_id <= 0 || m->kept_id == m->merged_id)
+        return -2;
+    char kept[24], merged[24];
+    const char *p[] = {hf_pg_i64(kept, m->kept_id), hf_pg_i64(merged, m->merged_id)};
+    hf_store_t *st = hf_service_store(svc);
+    static const char *const moves[] = {
+        "UPDATE complaint SET customer_id = $1 WHERE customer_id = $2",
+        "UPDATE purchase SET customer_id = $1 WHERE customer_id = $2",
+        "UPDATE return_request SET customer_id = $1 WHERE customer_id = $2",
+        /* the kept customer's own latest effect and flag win over the merged one's */
+        "DELETE FROM customer_effect WHERE customer_id = $2"
+        " AND EXISTS (SELECT 1 FROM customer_effect WHERE customer_id = $1)",
+        "UPDATE customer_effect SET customer_id = $1 WHERE customer_id = $2",
+        "DELETE FROM risk WHERE customer_id = $2 AND EXISTS (SELECT 1 FROM risk WHERE customer_id "
+        "= $1)",
+        "UPDATE risk SET customer_id = $1 WHERE customer_id = $2", NULL};
+    for (int i = 0; moves[i]; i++)
+        if (hf_store_run(st, moves[i], 2, p) != 0)
+            return -1;
+    return 0;
+}
+
+const hf_event_handler_t complaint_intake_events[] = {
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, on_branch},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, on_agent},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PRODUCT_UPSERTED, on_product},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, on_customer},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, on_customer},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, on_customer},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, on_purchase},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, on_merged},
+    {0, NULL}};
+
+/* ---- call-log ---- */
+
+/* Applies the word-of-mouth rule (see the top of this file) to one contact. 0 or -1. */
+static int s_word_of_mouth(hf_service_t *svc, const Huifang__V1__Contact *ct)
+{
+    hf_store_t *st = hf_service_store(svc);
+    char cid[24], contact[24], at[24];
+    hf_pg_i64(cid, ct->customer_id);
+    hf_pg_i64(contact, ct->id);
+    hf_pg_i64(at, hf_clock_now_ms());
+    const char *effect = S(ct->effect);
+    if (*effect) {
+        const char *p[] = {cid, effect, contact, at};
+        if (hf_store_run(st,
+                         "INSERT INTO customer_effect (customer_id, effect, contact_id, at_ms)"
+                         " VALUES ($1, $2, $3, $4) ON CONFLICT (customer_id) DO UPDATE SET"
+                         " effect = $2, contact_id = $3, at_ms = $4",
+                         4, p) != 0)
+            return -1;
+    }
+    const Huifang__V1__OutcomeFlags *f = ct->flags;
+    bool refused = f && f->do_not_call;
+    bool no_order = strcmp(S(ct->purpose), "repurchase") == 0 && f && f->human_answered &&
+                    !f->callback && ct->order_qty == 0;
+    if (!refused && !no_order)
+        return 0;
+    const char *pc[] = {cid};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT effect, contact_id FROM customer_effect"
+                                  " WHERE customer_id = $1",
+                                  1, pc);
+    if (res == NULL)
+        return -1;
+    bool none = PQntuples(res) && strcmp(hf_pg_str(res, 0, 0), "none") == 0;
+    int64_t none_contact = none ? hf_pg_int(res, 0, 1) : 0;
+    PQclear(res);
+    if (!none)
+        return 0;
+    char nc[24];
+    const char *why = refused ? "reported no effect, then refused further contact"
+                              : "reported no effect, then took no order on the repurchase call";
+    const char *pr[] = {cid, S(ct->branch), why, hf_pg_i64(nc, none_contact), contact, at};
+    res = hf_store_exec(st,
+                        "INSERT INTO risk (customer_id, branch, reason, no_effect_contact,"
+                        " refusal_contact, flagged_at_ms) VALUES ($1, $2, $3, $4, $5, $6)"
+                        " ON CONFLICT (customer_id) DO NOTHING RETURNING 1",
+                        6, pr);
+    if (res == NULL)
+        return -1;
+    int flagged = PQntuples(res);
+    PQclear(res);
+    if (!flagged)
+        return 0; /* flagged before */
+    Huifang__V1__WordOfMouthRisk ev = HUIFANG__V1__WORD_OF_MOUTH_RISK__INIT;
+    ev.customer_id = ct->customer_id;
+    ev.reason = (char *)why;
+    ev.no_effect_contact_id = none_contact;
+    ev.refusal_contact_id = ct->id;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = ct->branch;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_WORD_OF_MOUTH_RISK;
+    env.word_of_mouth_risk = &ev;
+    if (hf_service_emit(svc, &env) != 0)
+        return -1;
+    hf_info("word_of_mouth_risk",
+            "customer=%lld branch=%s no_effect_contact=%lld refusal_contact=%lld",
+            (long long)ct->customer_id, S(ct->branch), (long long)none_contact, (long long)ct->id);
+    return 0;
+}
+
+static int on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__Contact *ct = env->call_logged->contact;
+    if (ct == NULL || ct->customer_id <= 0)
+        return -2;
+    if (strcmp(S(ct->effect), "adverse") == 0) {
+        /* an adverse effect is a complaint of its own: one card per contact (UNIQUE), so a
+         * replayed event files none twice */
+        int64_t now = hf_clock_now_ms();
+        complaint_new_t n = {
+            .branch = ct->branch && *ct->branch ? ct->branch : S(env->branch),
+            .customer_id = ct->customer_id,
+            .category = "adverse-reaction",
+            .severity = "high",
+            .channel = ct->channel && *ct->channel ? ct->channel : "phone",
+            .location = "",
+            .description = S(ct->note),
+            .plan = "",
+            .agent = S(ct->agent),
+            .filed_by = "",
+            .actor = S(ct->agent),
+            .source_contact = ct->id,
+            .opened_at_ms =
+                ct->logged_at_ms > 0 && ct->logged_at_ms <= now ? ct->logged_at_ms : now,
+        };
+        complaint_card_t *card = NULL;
+        if (complaint_card_open(svc, &n, a, &card) != 0)
+            return -1;
+    }
+    return s_word_of_mouth(svc, ct) == 0 ? 0 : -1;
+}
+
+const hf_event_handler_t complaint_calllog_events[] = {
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, on_call_logged}, {0, NULL}};
+
+/* ---- risks ---- */
+
+int complaint_risk_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
+{
+    (void)self;
+    char tz[64];
+    int rc;
+    if ((rc = complaint_need_branch(svc, req, tz, rep, a)) != HF_OK)
+        return rc;
+    const char *p[] = {req->branch};
+    PGresult *res = hf_store_exec(hf_service_store(svc),
+                                  "SELECT r.customer_id, coalesce(c.name, ''), r.reason,"
+                                  " r.flagged_at_ms, r.no_effect_contact, r.refusal_contact"
+                                  " FROM risk r LEFT JOIN customer c ON c.id = r.customer_id"
+                                  " WHERE r.branch = $1 ORDER BY r.flagged_at_ms DESC,"
+                                  " r.customer_id LIMIT 1000",
+                                  1, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    Huifang__V1__RiskListResult *r = hf_new(a, Huifang__V1__RiskListResult);
+    huifang__v1__risk_list_result__init(r);
+    int n = PQntuples(res);
+    r->risks = hf_new_array(a, Huifang__V1__CustomerRisk *, n);
+    for (int i = 0; i < n; i++) {
+        Huifang__V1__CustomerRisk *k = hf_new(a, Huifang__V1__CustomerRisk);
+        huifang__v1__customer_risk__init(k);
+        k->customer_id = hf_pg_int(res, i, 0);
+        k->customer_name = hf_arena_strdup(a, hf_pg_str(res, i, 1));
+        k->reason = hf_arena_strdup(a, hf_pg_str(res, i, 2));
+        k->flagged_at_ms = hf_pg_int(res, i, 3);
+        k->no_effect_contact_id = hf_pg_int(res, i, 4);
+        k->refusal_contact_id = hf_pg_int(res, i, 5);
+        r->risks[r->n_risks++] = k;
+    }
+    PQclear(res);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_RISKS;
+    rep->risks = r;
+    return HF_OK;
+}

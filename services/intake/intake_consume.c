@@ -1,0 +1,361 @@
+/* intake_consume: what other services' events mean for the archive.
+ *
+ * calllog.call_logged    a contact made turns a new card into one-on-one; an order is a
+ *                        purchase (a new form: the scheduler starts its plan); refusal or
+ *                        hostility voids the card and opts the customer out; a referral is
+ *                        a new lead of channel referral.
+ * calllog.consult_logged "bought" finds or registers the caller and records the purchase;
+ *                        "not-bought" registers a lead with plan consult-not-converted.
+ * scheduler.customer_screened  voids the card with the scheduler's reason.
+ *
+ * The framework applies each event once, in the transaction that records its sequence; the
+ * UNIQUE constraints (a purchase per contact or consultation, a lead source per origin) make
+ * a second delivery harmless all the same. A store failure returns -1 (retried); an event
+ * that can never apply is logged and skipped (returning 0, so that half of it is not kept
+ * as it would be with -2). */
+#include "hf_log.h"
+#include "hf_phone.h"
+#include "hf_time.h"
+#include "intake.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S(x) ((x) ? (x) : "")
+
+/* Loads the branch of an event: 0, 1 when it is unknown here (skip), -1 on a store error. */
+static int s_branch(hf_service_t *svc, const hf_envelope_t *env, const char *fallback,
+                    intake_branch_t *b, hf_arena_t *a)
+{
+    hf_reply_t scratch = HUIFANG__V1__REPLY__INIT;
+    const char *code = S(env->branch)[0] ? env->branch : S(fallback);
+    int rc = intake_branch_load(svc, code, b, &scratch, a);
+    if (rc == HF_OK)
+        return 0;
+    if (rc == HF_UNAVAILABLE)
+        return -1;
+    hf_warn("event_skipped", "producer=%s seq=%llu reason=\"unknown branch %s\"", S(env->producer),
+            (unsigned long long)env->seq, code);
+    return 1;
+}
+
+/* Loads and locks a customer, following merges to the one that stays. 0 with *out (NULL
+ * when there is no such customer), or -1 on a store error. */
+static int s_live_customer(hf_service_t *svc, const intake_branch_t *b, int64_t id,
+                           Huifang__V1__Customer **out, hf_arena_t *a)
+{
+    *out = NULL;
+    for (int hop = 0; hop < 8 && id > 0; hop++) {
+        int rc;
+        Huifang__V1__Customer *c = intake_customer_load(svc, b, id, true, a, &rc);
+        if (c == NULL)
+            return rc == HF_NOT_FOUND ? 0 : -1;
+        if (c->merged_into == 0) {
+            *out = c;
+            return 0;
+        }
+        id = c->merged_into;
+    }
+    return 0;
+}
+
+/* True when a lead source with this origin exists (the event was applied before). */
+static int s_origin_seen(hf_service_t *svc, const char *origin)
+{
+    const char *p[] = {origin};
+    PGresult *res =
+        hf_store_exec(hf_service_store(svc), "SELECT 1 FROM lead_source WHERE origin = $1", 1, p);
+    if (res == NULL)
+        return -1;
+    int seen = PQntuples(res) > 0;
+    PQclear(res);
+    return seen;
+}
+
+/* Blanks a LeadAdd field by name (an optional field another service got wrong must not cost
+ * us the lead). Returns 0, or -1 when the field is one a lead cannot do without. */
+static int s_blank_field(Huifang__V1__LeadAdd *l, const char *field)
+{
+    if (strcmp(field, "name") == 0 || strcmp(field, "phone") == 0 || strcmp(field, "channel") == 0)
+        return -1;
+    if (strcmp(field, "collected_at") == 0) {
+        l->collected_at_ms = 0;
+        return 0;
+    }
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(&huifang__v1__lead_add__descriptor, field);
+    if (f == NULL)
+        return -1;
+    void *member = (char *)l + f->offset;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING:
+        *(char **)member = "";
+        return 0;
+    case PROTOBUF_C_TYPE_INT32:
+        *(int32_t *)member = 0;
+        return 0;
+    case PROTOBUF_C_TYPE_INT64:
+        *(int64_t *)member = 0;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* Registers (or merges) one lead brought by an event, once per origin. A lead whose name or
+ * phone is unusable is recorded as rejected (LeadRejected). Returns 0 with *customer_id (0
+ * when rejected or seen before), or -1 on a store error. */
+static int s_event_lead(hf_service_t *svc, const intake_branch_t *b, Huifang__V1__LeadAdd *l,
+                        const char *origin, const char *plan, const hf_envelope_t *env,
+                        int64_t *customer_id, hf_arena_t *a)
+{
+    *customer_id = 0;
+    int seen = s_origin_seen(svc, origin);
+    if (seen != 0)
+        return seen < 0 ? -1 : 0;
+    intake_row_t *row = hf_new(a, intake_row_t);
+    row->raw = l;
+    row->origin = origin;
+    row->plan = plan;
+    for (int tries = 0; tries < 8; tries++) {
+        intake_leads_check(b, row, 1, a);
+        if (row->valid || s_blank_field(l, row->err.field) != 0)
+            break;
+        hf_warn("event_lead_field_dropped", "origin=%s field=%s reason=\"%s\"", origin,
+                row->err.field, row->err.reason);
+    }
+    if (intake_leads_record(svc, b, row, 1, false, env->correlation_id, a) != HF_OK)
+        return -1;
+    if (!row->valid) {
+        hf_warn("event_lead_rejected", "origin=%s field=%s reason=\"%s\"", origin,
+                S(row->err.field), row->err.reason);
+        return 0;
+    }
+    *customer_id = row->customer_id;
+    hf_info("event_lead", "origin=%s customer=%lld merged=%d", origin, (long long)row->customer_id,
+            row->merged);
+    return 0;
+}
+
+/* Records the purchase an event reports. 0 (recorded, recorded before, or impossible and
+ * logged) or -1 on a store error. */
+static int s_event_purchase(hf_service_t *svc, const intake_branch_t *b, const intake_purchase_t *p,
+                            hf_arena_t *a)
+{
+    hf_reply_t scratch = HUIFANG__V1__REPLY__INIT;
+    Huifang__V1__Purchase *out = NULL;
+    int rc = intake_purchase_record(svc, b, p, &out, &scratch, a);
+    if (rc == HF_OK || rc == HF_CONFLICT)
+        return 0;
+    if (rc == HF_UNAVAILABLE || rc == HF_INTERNAL)
+        return -1;
+    hf_error("event_purchase_skipped",
+             "customer=%lld product=%s contact=%lld consultation=%lld"
+             " reason=\"%s\"",
+             (long long)p->customer_id, S(p->product), (long long)p->contact_id,
+             (long long)p->consultation_id, S(scratch.error));
+    return 0;
+}
+
+static int32_t s_local_day(const intake_branch_t *b, int64_t ms)
+{
+    if (ms <= 0)
+        return b->today;
+    int32_t d = hf_time_local_day(ms, b->tz);
+    return d > b->today ? b->today : d;
+}
+
+/* ---- calllog ---- */
+
+static int on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__Contact *ct = env->call_logged ? env->call_logged->contact : NULL;
+    if (ct == NULL)
+        return 0;
+    intake_branch_t b;
+    int rc = s_branch(svc, env, ct->branch, &b, a);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    Huifang__V1__Customer *c = NULL;
+    if (s_live_customer(svc, &b, ct->customer_id, &c, a) != 0)
+        return -1;
+    if (c == NULL && ct->customer_id > 0)
+        hf_warn("event_customer_unknown", "contact=%lld customer=%lld", (long long)ct->id,
+                (long long)ct->customer_id);
+    const Huifang__V1__OutcomeFlags *flags = ct->flags;
+
+    /* talked to: a new card becomes one-on-one */
+    if (c && flags && flags->contacted && strcmp(c->card_type, "new") == 0 &&
+        intake_card_set(svc, &b, c, "one-on-one", "", false) < 0)
+        return -1;
+
+    /* an order: a purchase, a new form whose plan the scheduler starts */
+    if (c && ct->order_qty > 0 && S(ct->order_product)[0]) {
+        intake_purchase_t p = {.customer_id = c->id,
+                               .product = ct->order_product,
+                               .quantity = ct->order_qty,
+                               .day = s_local_day(&b, ct->logged_at_ms),
+                               .contact_id = ct->id,
+                               .agent = S(ct->agent)};
+        if (s_event_purchase(svc, &b, &p, a) != 0)
+            return -1;
+        if (s_live_customer(svc, &b, c->id, &c, a) != 0)
+            return -1;
+    }
+
+    /* refused or hostile: the card is void for that reason, and nobody calls again */
+    if (c && flags && flags->do_not_call) {
+        const char *reason = intake_void_reason(ct->outcome);
+        if (reason == NULL || (strcmp(reason, "hostile") != 0 && strcmp(reason, "refused") != 0))
+            reason = "refused";
+        int voided = intake_card_set(svc, &b, c, "void", reason, true);
+        int opted = voided < 0 ? -1 : intake_opt_out(svc, c, reason, true);
+        if (voided < 0 || opted < 0)
+            return -1;
+        const char *change = voided == 0 && opted == 0 ? "card_type,opt_out"
+                             : voided == 0             ? "card_type"
+                             : opted == 0              ? "opt_out"
+                                                       : NULL;
+        if (change && intake_emit_updated(svc, c, change) != 0)
+            return -1;
+    }
+
+    /* a referral: a lead of its own, referred by this customer */
+    if (ct->referral && S(ct->referral->phone)[0]) {
+        Huifang__V1__LeadAdd *l = hf_new(a, Huifang__V1__LeadAdd);
+        *l = *ct->referral;
+        if (S(l->channel)[0] == '\0')
+            l->channel = "referral";
+        if (S(l->collector)[0] == '\0')
+            l->collector = (char *)S(ct->agent);
+        if (l->referrer_customer_id == 0 && c)
+            l->referrer_customer_id = c->id;
+        if (S(l->referrer)[0] == '\0' && c)
+            l->referrer = hf_arena_printf(a, "customer %lld", (long long)c->id);
+        if (l->collected_at_ms == 0)
+            l->collected_at_ms = ct->logged_at_ms;
+        int64_t id;
+        const char *origin = hf_arena_printf(a, "calllog:contact:%lld:referral", (long long)ct->id);
+        if (s_event_lead(svc, &b, l, origin, "", env, &id, a) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int on_consult_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__Consultation *co =
+        env->consult_logged ? env->consult_logged->consultation : NULL;
+    if (co == NULL)
+        return 0;
+    if (co->regulator)
+        return 0; /* a regulator's call is no lead */
+    intake_branch_t b;
+    int rc = s_branch(svc, env, co->branch, &b, a);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    bool bought = strcmp(S(co->outcome), "bought") == 0;
+    Huifang__V1__LeadAdd *l = hf_new(a, Huifang__V1__LeadAdd);
+    huifang__v1__lead_add__init(l);
+    l->name = (char *)S(co->name);
+    l->phone = (char *)S(co->phone);
+    l->channel = "consult";
+    l->gender = (char *)S(co->gender);
+    l->age = co->age;
+    l->address = (char *)S(co->address);
+    l->region = (char *)S(co->region);
+    l->condition = (char *)S(co->chief_complaint);
+    l->source = (char *)S(co->media);
+    l->collector = (char *)S(co->agent);
+    l->collected_at_ms = co->logged_at_ms;
+    const char *origin = hf_arena_printf(a, "calllog:consult:%lld", (long long)co->id);
+    int64_t customer_id = 0;
+    if (s_event_lead(svc, &b, l, origin, bought ? "" : "consult-not-converted", env, &customer_id,
+                     a) != 0)
+        return -1;
+    if (!bought || S(co->product)[0] == '\0')
+        return 0;
+    if (customer_id == 0) {
+        /* seen before (a redelivery) or rejected: the purchase, if any, hangs on the phone */
+        char phone[24];
+        const char *why;
+        if (hf_phone_normalise(S(co->phone), phone, sizeof phone, &why) != 0)
+            return 0;
+        const char *p[] = {b.code, phone};
+        PGresult *res = hf_store_exec(hf_service_store(svc),
+                                      "SELECT customer_id FROM customer_phone WHERE branch = $1"
+                                      " AND phone = $2",
+                                      2, p);
+        if (res == NULL)
+            return -1;
+        customer_id = PQntuples(res) ? hf_pg_int(res, 0, 0) : 0;
+        PQclear(res);
+        if (customer_id == 0)
+            return 0;
+    }
+    intake_purchase_t pu = {.customer_id = customer_id,
+                            .product = co->product,
+                            .quantity = co->quantity > 0 ? co->quantity : 1,
+                            .day = s_local_day(&b, co->logged_at_ms),
+                            .consultation_id = co->id,
+                            .agent = S(co->agent)};
+    return s_event_purchase(svc, &b, &pu, a);
+}
+
+/* ---- scheduler ---- */
+
+static int on_customer_screened(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__CustomerScreened *cs = env->customer_screened;
+    if (cs == NULL)
+        return 0;
+    intake_branch_t b;
+    int rc = s_branch(svc, env, NULL, &b, a);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    Huifang__V1__Customer *c = NULL;
+    if (s_live_customer(svc, &b, cs->customer_id, &c, a) != 0)
+        return -1;
+    if (c == NULL) {
+        hf_warn("event_customer_unknown", "screened customer=%lld", (long long)cs->customer_id);
+        return 0;
+    }
+    const char *reason = intake_void_reason(cs->reason);
+    if (reason == NULL)
+        reason = S(cs->reason)[0] ? hf_arena_strdup(a, cs->reason) : "unanswered";
+    return intake_card_set(svc, &b, c, "void", reason, false) < 0 ? -1 : 0;
+}
+
+const hf_event_handler_t intake_calllog_events[] = {
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, on_call_logged},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CONSULT_LOGGED, on_consult_logged},
+    {0, NULL}};
+
+const hf_event_handler_t intake_scheduler_events[] = {
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, on_customer_screened}, {0, NULL}};
+
+int intake_subscribe(hf_service_t *svc)
+{
+    char list[128];
+    snprintf(list, sizeof list, "%s", hf_config_str(hf_service_config_of(svc), "consume"));
+    char *save = NULL;
+    for (char *p = strtok_r(list, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
+        const hf_event_handler_t *h = strcmp(p, "calllog") == 0     ? intake_calllog_events
+                                      : strcmp(p, "scheduler") == 0 ? intake_scheduler_events
+                                                                    : NULL;
+        if (h == NULL) {
+            fprintf(stderr,
+                    "huifang-intake: bad configuration: HUIFANG_INTAKE_CONSUME names %s;"
+                    " intake consumes calllog and scheduler\n",
+                    p);
+            return -1;
+        }
+        if (hf_service_subscribe(svc, p, h) != 0)
+            return -1;
+    }
+    return 0;
+}

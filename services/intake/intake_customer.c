@@ -1,0 +1,754 @@
+/* intake_customer: the archive's customer commands — find, show, phones, merge, consent,
+ * do-not-disturb, card types — and the rules that are data per branch (tiers, stages). */
+#include "hf_log.h"
+#include "hf_phone.h"
+#include "hf_time.h"
+#include "intake.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S(x) ((x) ? (x) : "")
+
+/* Loads and locks a live customer for a change. HF_OK with *out; NOT_FOUND (also for a
+ * merged one, naming where it went) or UNAVAILABLE with rep filled. */
+static int s_lock_customer(hf_service_t *svc, const intake_branch_t *b, int64_t id,
+                           const char *field, Huifang__V1__Customer **out, hf_reply_t *rep,
+                           hf_arena_t *a)
+{
+    int rc;
+    *out = NULL;
+    if (id <= 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, field, "%s is required (a customer id)", field);
+    Huifang__V1__Customer *c = intake_customer_load(svc, b, id, true, a, &rc);
+    if (c == NULL)
+        return rc == HF_NOT_FOUND ? hf_fail(rep, a, HF_NOT_FOUND, field,
+                                            "no customer %lld in branch %s", (long long)id, b->code)
+                                  : intake_store_fail(svc, rep, a);
+    if (c->merged_into)
+        return hf_fail(rep, a, HF_NOT_FOUND, field, "customer %lld was merged into customer %lld",
+                       (long long)id, (long long)c->merged_into);
+    *out = c;
+    return HF_OK;
+}
+
+/* Replies with the customer's profile (no purchases). */
+static int s_reply_customer(hf_reply_t *rep, Huifang__V1__Customer *c, hf_arena_t *a)
+{
+    Huifang__V1__CustomerDetail *d = hf_new(a, Huifang__V1__CustomerDetail);
+    huifang__v1__customer_detail__init(d);
+    d->customer = c;
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_CUSTOMER;
+    rep->customer = d;
+    return HF_OK;
+}
+
+/* ---- find and show ---- */
+
+int intake_find_customers(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                          hf_arena_t *a)
+{
+    (void)self;
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    char phone[24];
+    const char *q = S(req->customer_find->query);
+    while (*q == ' ')
+        q++;
+    if (*q == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "query", "query is required (a phone or a name)");
+    const char *why;
+    PGresult *res;
+    char sql[1600];
+    if (hf_phone_normalise(q, phone, sizeof phone, &why) == 0) {
+        /* any of a customer's phones finds it (self, spouse, child) */
+        const char *p[] = {b.code, phone};
+        snprintf(sql, sizeof sql,
+                 "SELECT %s FROM customer c JOIN customer_phone ph ON ph.customer_id = c.id"
+                 " WHERE ph.branch = $1 AND ph.phone = $2",
+                 INTAKE_CUSTOMER_COLUMNS);
+        res = hf_store_exec(hf_service_store(svc), sql, 2, p);
+    } else {
+        /* a name prefix, as the paper archive is ordered by surname; LIKE metacharacters in
+         * the query are taken literally */
+        char pattern[256];
+        size_t o = 0;
+        for (const char *s = q; *s && o + 3 < sizeof pattern; s++) {
+            if (*s == '%' || *s == '_' || *s == '\\')
+                pattern[o++] = '\\';
+            pattern[o++] = *s;
+        }
+        pattern[o++] = '%';
+        pattern[o] = '\0';
+        const char *p[] = {b.code, pattern};
+        snprintf(sql, sizeof sql,
+                 "SELECT %s FROM customer c WHERE c.branch = $1 AND c.name LIKE $2"
+                 " AND c.merged_into IS NULL ORDER BY c.name, c.id LIMIT 100",
+                 INTAKE_CUSTOMER_COLUMNS);
+        res = hf_store_exec(hf_service_store(svc), sql, 2, p);
+    }
+    if (res == NULL)
+        return intake_store_fail(svc, rep, a);
+    Huifang__V1__CustomerList *list = hf_new(a, Huifang__V1__CustomerList);
+    huifang__v1__customer_list__init(list);
+    int n = PQntuples(res);
+    list->customers = hf_new_array(a, Huifang__V1__Customer *, n + 1);
+    for (int i = 0; i < n; i++)
+        list->customers[list->n_customers++] = intake_customer_from_row(res, i, &b, a);
+    PQclear(res);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_CUSTOMERS;
+    rep->customers = list;
+    if (n == 0)
+        return hf_fail(rep, a, HF_NOT_FOUND, "query", "no customer matches \"%s\"", q);
+    return HF_OK;
+}
+
+int intake_show_customer(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a)
+{
+    (void)self;
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    int64_t id = req->customer_show->id;
+    Huifang__V1__Customer *c = intake_customer_load(svc, &b, id, false, a, &rc);
+    if (c == NULL)
+        return rc == HF_NOT_FOUND ? hf_fail(rep, a, HF_NOT_FOUND, "id",
+                                            "no customer %lld in branch %s", (long long)id, b.code)
+                                  : intake_store_fail(svc, rep, a);
+    if (c->merged_into)
+        return hf_fail(rep, a, HF_NOT_FOUND, "id", "customer %lld was merged into customer %lld",
+                       (long long)id, (long long)c->merged_into);
+    Huifang__V1__CustomerDetail *d = hf_new(a, Huifang__V1__CustomerDetail);
+    huifang__v1__customer_detail__init(d);
+    d->customer = c;
+    if (intake_purchases_load(svc, c->id, &d->purchases, &d->n_purchases, a) != 0)
+        return intake_store_fail(svc, rep, a);
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, c->id)};
+    PGresult *res =
+        hf_store_exec(hf_service_store(svc),
+                      "SELECT channel, collector, source, referrer, note, collected_at_ms,"
+                      " merged FROM lead_source WHERE customer_id = $1"
+                      " ORDER BY collected_at_ms, id LIMIT 200",
+                      1, p);
+    if (res == NULL)
+        return intake_store_fail(svc, rep, a);
+    int n = PQntuples(res);
+    d->sources = hf_new_array(a, Huifang__V1__LeadSource *, n + 1);
+    for (int i = 0; i < n; i++) {
+        Huifang__V1__LeadSource *s = hf_new(a, Huifang__V1__LeadSource);
+        huifang__v1__lead_source__init(s);
+        s->channel = hf_arena_strdup(a, hf_pg_str(res, i, 0));
+        s->collector = hf_arena_strdup(a, hf_pg_str(res, i, 1));
+        s->source = hf_arena_strdup(a, hf_pg_str(res, i, 2));
+        s->referrer = hf_arena_strdup(a, hf_pg_str(res, i, 3));
+        s->note = hf_arena_strdup(a, hf_pg_str(res, i, 4));
+        s->collected_at_ms = hf_pg_int(res, i, 5);
+        s->merged = hf_pg_bool(res, i, 6);
+        d->sources[d->n_sources++] = s;
+    }
+    PQclear(res);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_CUSTOMER;
+    rep->customer = d;
+    return HF_OK;
+}
+
+/* ---- phones ---- */
+
+int intake_add_phone(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                     hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__CustomerPhoneAdd *pa = req->customer_phone_add;
+    hf_store_t *st = hf_service_store(svc);
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    char phone[24];
+    const char *why = NULL;
+    if (S(pa->phone)[0] == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "phone", "phone is required");
+    if (hf_phone_normalise(pa->phone, phone, sizeof phone, &why) != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "phone", "phone \"%s\" %s", pa->phone, S(why));
+    const char *relation = S(pa->relation)[0] ? pa->relation : "other";
+    static const char *relations[] = {"self", "spouse", "child", "parent", "other", NULL};
+    bool ok = false;
+    for (int i = 0; relations[i]; i++)
+        ok = ok || strcmp(relation, relations[i]) == 0;
+    if (!ok)
+        return hf_fail(rep, a, HF_BAD_INPUT, "relation",
+                       "relation \"%s\" must be self, spouse, child, parent or other", relation);
+    Huifang__V1__Customer *c;
+    if ((rc = s_lock_customer(svc, &b, pa->id, "id", &c, rep, a)) != HF_OK)
+        return rc;
+    char cid[24];
+    const char *p[] = {b.code, phone, hf_pg_i64(cid, c->id), relation};
+    PGresult *res =
+        hf_store_exec(st,
+                      "INSERT INTO customer_phone (branch, phone, customer_id, relation)"
+                      " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
+                      4, p);
+    if (res == NULL)
+        return intake_store_fail(svc, rep, a);
+    int inserted = PQntuples(res);
+    PQclear(res);
+    if (!inserted) {
+        res = hf_store_exec(st,
+                            "SELECT customer_id, relation FROM customer_phone WHERE branch = $1"
+                            " AND phone = $2",
+                            2, p);
+        if (res == NULL)
+            return intake_store_fail(svc, rep, a);
+        int64_t owner = PQntuples(res) ? hf_pg_int(res, 0, 0) : 0;
+        bool same_relation = PQntuples(res) && strcmp(hf_pg_str(res, 0, 1), relation) == 0;
+        PQclear(res);
+        char masked[24];
+        hf_phone_mask(phone, masked, sizeof masked);
+        if (owner != c->id)
+            return hf_fail(rep, a, HF_CONFLICT, "phone",
+                           "phone %s belongs to customer %lld: if they are one person, merge them "
+                           "(huifang customer merge %lld %lld)",
+                           masked, (long long)owner, (long long)c->id, (long long)owner);
+        if (same_relation) {
+            rep->note =
+                hf_arena_printf(a, "phone %s is already customer %lld's", masked, (long long)c->id);
+            return s_reply_customer(rep, c, a);
+        }
+        if (hf_store_run(st,
+                         "UPDATE customer_phone SET relation = $4 WHERE branch = $1 AND phone = $2",
+                         4, p) != 0)
+            return intake_store_fail(svc, rep, a);
+    }
+    c = intake_customer_load(svc, &b, c->id, false, a, &rc);
+    if (c == NULL)
+        return intake_store_fail(svc, rep, a);
+    if (intake_emit_updated(svc, c, "phones") != 0)
+        return intake_store_fail(svc, rep, a);
+    hf_info("phone_added", "customer=%lld phone=%s relation=%s", (long long)c->id, phone, relation);
+    return s_reply_customer(rep, c, a);
+}
+
+/* ---- merge ---- */
+
+int intake_merge_customers(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                           hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__CustomerMerge *m = req->customer_merge;
+    hf_store_t *st = hf_service_store(svc);
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    if (m->keep_id <= 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "keep", "keep is required (the customer that stays)");
+    if (m->other_id <= 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "other",
+                       "other is required (the customer merged away)");
+    if (m->keep_id == m->other_id)
+        return hf_fail(rep, a, HF_BAD_INPUT, "other", "a customer cannot be merged into itself");
+    /* lock both in id order, so that two merges of the same pair cannot deadlock */
+    int64_t ids[2] = {m->keep_id < m->other_id ? m->keep_id : m->other_id,
+                      m->keep_id < m->other_id ? m->other_id : m->keep_id};
+    Huifang__V1__Customer *locked[2];
+    for (int i = 0; i < 2; i++) {
+        const char *field = ids[i] == m->keep_id ? "keep" : "other";
+        locked[i] = intake_customer_load(svc, &b, ids[i], true, a, &rc);
+        if (locked[i] == NULL)
+            return rc == HF_NOT_FOUND
+                       ? hf_fail(rep, a, HF_NOT_FOUND, field, "no customer %lld in branch %s",
+                                 (long long)ids[i], b.code)
+                       : intake_store_fail(svc, rep, a);
+        if (locked[i]->merged_into)
+            return hf_fail(rep, a, HF_CONFLICT, field,
+                           "customer %lld was already merged into customer %lld", (long long)ids[i],
+                           (long long)locked[i]->merged_into);
+    }
+    Huifang__V1__Customer *keep = locked[0]->id == m->keep_id ? locked[0] : locked[1];
+    Huifang__V1__Customer *other = locked[0]->id == m->keep_id ? locked[1] : locked[0];
+
+    char kid[24], oid[24];
+    const char *p[] = {hf_pg_i64(kid, keep->id), hf_pg_i64(oid, other->id)};
+    /* every record of other now belongs to keep: phones, lead sources, purchases (numbered
+     * again in date order, through negative numbers so that UNIQUE (customer_id, nth) holds
+     * at every row) */
+    if (hf_store_run(st, "UPDATE customer_phone SET customer_id = $1 WHERE customer_id = $2", 2,
+                     p) != 0 ||
+        hf_store_run(st, "UPDATE lead_source SET customer_id = $1 WHERE customer_id = $2", 2, p) !=
+            0 ||
+        hf_store_run(
+            st, "UPDATE purchase SET customer_id = $1, nth = -id WHERE customer_id IN ($1, $2)", 2,
+            p) != 0 ||
+        hf_store_run(st,
+                     "UPDATE purchase p SET nth = r.n FROM (SELECT id, row_number() OVER"
+                     " (ORDER BY purchase_date, created_at_ms, id) AS n FROM purchase"
+                     " WHERE customer_id = $1) r WHERE p.id = r.id",
+                     1, p) != 0)
+        return intake_store_fail(svc, rep, a);
+
+    const char *reason = "";
+    const char *card = intake_card_merged(keep->card_type, keep->void_reason, other->card_type,
+                                          other->void_reason, &reason);
+    int64_t spend = keep->spend_fen + other->spend_fen;
+    int purchases = keep->purchases + other->purchases;
+    const char *tier = intake_tier_of(b.tiers, b.ntiers, spend, purchases);
+    char spendtxt[24], ntxt[24];
+    const char *pu[] = {
+        kid, oid, card, reason, hf_pg_i64(spendtxt, spend), hf_pg_i64(ntxt, purchases), tier};
+    /* keep's empty fields filled from other's; consent and do-not-disturb: the stricter */
+    if (hf_store_run(
+            st,
+            "UPDATE customer k SET"
+            " gender = CASE WHEN k.gender = '' THEN o.gender ELSE k.gender END,"
+            " birth = coalesce(k.birth, o.birth), ref_date = coalesce(k.ref_date, o.ref_date),"
+            " region = CASE WHEN k.region = '' THEN o.region ELSE k.region END,"
+            " address = CASE WHEN k.address = '' THEN o.address ELSE k.address END,"
+            " age = coalesce(k.age, o.age),"
+            " route = CASE WHEN k.route = '' THEN o.route ELSE k.route END,"
+            " condition = CASE WHEN k.condition = '' THEN o.condition ELSE k.condition END,"
+            " baby_name = CASE WHEN k.baby_name = '' THEN o.baby_name ELSE k.baby_name END,"
+            " baby_sex = CASE WHEN k.baby_sex = '' THEN o.baby_sex ELSE k.baby_sex END,"
+            " baby_birth = coalesce(k.baby_birth, o.baby_birth),"
+            " due_date = coalesce(k.due_date, o.due_date),"
+            " current_brand = CASE WHEN k.current_brand = '' THEN o.current_brand ELSE "
+            "k.current_brand END,"
+            " feeding = CASE WHEN k.feeding = '' THEN o.feeding ELSE k.feeding END,"
+            " employer = CASE WHEN k.employer = '' THEN o.employer ELSE k.employer END,"
+            " hobbies = CASE WHEN k.hobbies = '' THEN o.hobbies ELSE k.hobbies END,"
+            " health = CASE WHEN k.health = '' THEN o.health ELSE k.health END,"
+            " windows = CASE WHEN k.windows = '' THEN o.windows ELSE k.windows END,"
+            " opted_out = k.opted_out OR o.opted_out,"
+            " opt_out_reason = CASE WHEN k.opted_out THEN k.opt_out_reason"
+            "   WHEN o.opted_out THEN o.opt_out_reason ELSE '' END,"
+            " dnd_reason = CASE WHEN o.dnd_until > coalesce(k.dnd_until, '-infinity')"
+            "   THEN o.dnd_reason ELSE k.dnd_reason END,"
+            " dnd_until = greatest(k.dnd_until, o.dnd_until),"
+            " created_at_ms = least(k.created_at_ms, o.created_at_ms),"
+            " card_type = $3, void_reason = $4, spend_fen = $5, purchases = $6, tier = $7"
+            " FROM customer o WHERE k.id = $1 AND o.id = $2",
+            7, pu) != 0 ||
+        hf_store_run(st, "UPDATE customer SET merged_into = $1 WHERE id = $2", 2, p) != 0)
+        return intake_store_fail(svc, rep, a);
+
+    Huifang__V1__Customer *kept = intake_customer_load(svc, &b, keep->id, false, a, &rc);
+    if (kept == NULL)
+        return intake_store_fail(svc, rep, a);
+    Huifang__V1__CustomersMerged ev = HUIFANG__V1__CUSTOMERS_MERGED__INIT;
+    ev.kept_id = keep->id;
+    ev.merged_id = other->id;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = b.code;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED;
+    env.customers_merged = &ev;
+    if (hf_service_emit(svc, &env) != 0)
+        return intake_store_fail(svc, rep, a);
+    char change[64] = "merge";
+    if (strcmp(keep->card_type, kept->card_type) != 0) {
+        if (intake_emit_card(svc, b.code, kept->id, keep->card_type, kept->card_type,
+                             kept->void_reason) != 0)
+            return intake_store_fail(svc, rep, a);
+        strcat(change, ",card_type");
+    }
+    if (strcmp(keep->tier, kept->tier) != 0)
+        strcat(change, ",tier");
+    if (!keep->opted_out && kept->opted_out) {
+        /* the person said no on the other card: that holds for the one that stays */
+        Huifang__V1__OptedOut oo = HUIFANG__V1__OPTED_OUT__INIT;
+        oo.customer_id = kept->id;
+        oo.reason = kept->opt_out_reason;
+        hf_envelope_t e2 = HUIFANG__V1__ENVELOPE__INIT;
+        e2.branch = b.code;
+        e2.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT;
+        e2.opted_out = &oo;
+        if (hf_service_emit(svc, &e2) != 0)
+            return intake_store_fail(svc, rep, a);
+        strcat(change, ",opt_out");
+    }
+    if (strcmp(keep->dnd_until, kept->dnd_until) != 0) {
+        Huifang__V1__DndSet ds = HUIFANG__V1__DND_SET__INIT;
+        ds.customer_id = kept->id;
+        ds.until = kept->dnd_until;
+        ds.reason = kept->dnd_reason;
+        hf_envelope_t e3 = HUIFANG__V1__ENVELOPE__INIT;
+        e3.branch = b.code;
+        e3.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET;
+        e3.dnd_set = &ds;
+        if (hf_service_emit(svc, &e3) != 0)
+            return intake_store_fail(svc, rep, a);
+        strcat(change, ",dnd");
+    }
+    if (intake_emit_updated(svc, kept, hf_arena_strdup(a, change)) != 0)
+        return intake_store_fail(svc, rep, a);
+    hf_info("customers_merged", "kept=%lld merged=%lld", (long long)kept->id, (long long)other->id);
+    rep->note = hf_arena_printf(a, "customer %lld merged into customer %lld", (long long)other->id,
+                                (long long)kept->id);
+    return s_reply_customer(rep, kept, a);
+}
+
+/* ---- consent, do-not-disturb, card types ---- */
+
+int intake_opt_out_customer(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                            hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__CustomerOptOut *o = req->customer_opt_out;
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    const char *reason = S(o->reason);
+    if (strlen(reason) > 200)
+        return hf_fail(rep, a, HF_BAD_INPUT, "reason", "reason is longer than 200 bytes");
+    Huifang__V1__Customer *c;
+    if ((rc = s_lock_customer(svc, &b, o->id, "id", &c, rep, a)) != HF_OK)
+        return rc;
+    int done = intake_opt_out(svc, c, reason, false);
+    if (done < 0)
+        return intake_store_fail(svc, rep, a);
+    if (done == 1)
+        rep->note = hf_arena_printf(a, "customer %lld had already opted out", (long long)c->id);
+    return s_reply_customer(rep, c, a);
+}
+
+int intake_set_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                   hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__CustomerDnd *d = req->customer_dnd;
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    const char *until = "", *reason = "";
+    char untiltxt[11] = "";
+    if (!d->clear) {
+        int32_t day;
+        if (S(d->until)[0] == '\0')
+            return hf_fail(rep, a, HF_BAD_INPUT, "until",
+                           "until is required (the last day not to call)");
+        if (hf_date_parse(d->until, &day) != 0)
+            return hf_fail(rep, a, HF_BAD_INPUT, "until", "until \"%s\" is not a date (YYYY-MM-DD)",
+                           d->until);
+        if (day < b.today)
+            return hf_fail(rep, a, HF_BAD_INPUT, "until", "until %s is in the past", d->until);
+        if (day > b.today + 366)
+            return hf_fail(rep, a, HF_BAD_INPUT, "until", "until %s is more than a year ahead",
+                           d->until);
+        hf_date_format(day, untiltxt);
+        until = hf_arena_strdup(a, untiltxt); /* it outlives this frame in the reply */
+        reason = S(d->reason);
+        static const char *reasons[] = {"hospital", "confinement", "due-date", "other", NULL};
+        bool ok = false;
+        for (int i = 0; reasons[i]; i++)
+            ok = ok || strcmp(reason, reasons[i]) == 0;
+        if (!ok)
+            return hf_fail(rep, a, HF_BAD_INPUT, "reason",
+                           *reason
+                               ? "reason \"%s\" must be hospital, confinement, due-date or other"
+                               : "reason is required%s: hospital, confinement, due-date or other",
+                           reason);
+    }
+    Huifang__V1__Customer *c;
+    if ((rc = s_lock_customer(svc, &b, d->id, "id", &c, rep, a)) != HF_OK)
+        return rc;
+    if (strcmp(c->dnd_until, until) == 0 && strcmp(c->dnd_reason, reason) == 0) {
+        rep->note = *until
+                        ? hf_arena_printf(a, "customer %lld is already not to be called until %s",
+                                          (long long)c->id, until)
+                        : hf_arena_printf(a, "customer %lld has no do-not-disturb period",
+                                          (long long)c->id);
+        return s_reply_customer(rep, c, a);
+    }
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, c->id), *until ? until : NULL, reason};
+    if (hf_store_run(hf_service_store(svc),
+                     "UPDATE customer SET dnd_until = $2, dnd_reason = $3 WHERE id = $1", 3,
+                     p) != 0)
+        return intake_store_fail(svc, rep, a);
+    c->dnd_until = (char *)until;
+    c->dnd_reason = (char *)reason;
+    Huifang__V1__DndSet ev = HUIFANG__V1__DND_SET__INIT;
+    ev.customer_id = c->id;
+    ev.until = (char *)until;
+    ev.reason = (char *)reason;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = b.code;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET;
+    env.dnd_set = &ev;
+    if (hf_service_emit(svc, &env) != 0 || intake_emit_updated(svc, c, "dnd") != 0)
+        return intake_store_fail(svc, rep, a);
+    hf_info("dnd_set", "customer=%lld until=%s reason=%s", (long long)c->id, *until ? until : "-",
+            *reason ? reason : "-");
+    return s_reply_customer(rep, c, a);
+}
+
+int intake_change_card(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                       hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__CustomerCard *cc = req->customer_card;
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    const char *to = S(cc->card_type);
+    static const char *types[] = {"new", "one-on-one", "customer", "void", NULL};
+    bool ok = false;
+    for (int i = 0; types[i]; i++)
+        ok = ok || strcmp(to, types[i]) == 0;
+    if (!ok)
+        return hf_fail(rep, a, HF_BAD_INPUT, "card_type",
+                       "card type \"%s\" must be new, one-on-one, customer or void", to);
+    const char *reason = "";
+    if (strcmp(to, "void") == 0) {
+        reason = intake_void_reason(cc->reason);
+        if (reason == NULL)
+            return hf_fail(rep, a, HF_BAD_INPUT, "reason",
+                           S(cc->reason)[0]
+                               ? "void reason \"%s\" must be invalid-phone, out-of-area, "
+                                 "unanswered, hostile or refused"
+                               : "a void card needs its reason%s: invalid-phone, "
+                                 "out-of-area, unanswered, hostile or refused",
+                           S(cc->reason));
+    } else if (S(cc->reason)[0]) {
+        return hf_fail(rep, a, HF_BAD_INPUT, "reason", "only a void card takes a reason");
+    }
+    Huifang__V1__Customer *c;
+    if ((rc = s_lock_customer(svc, &b, cc->id, "id", &c, rep, a)) != HF_OK)
+        return rc;
+    const char *why = NULL;
+    if (intake_card_manual(c->card_type, to, c->purchases, &why) != 0)
+        return hf_fail(rep, a, HF_CONFLICT, "card_type", "customer %lld: %s", (long long)c->id,
+                       why);
+    if (intake_card_set(svc, &b, c, to, reason, false) < 0)
+        return intake_store_fail(svc, rep, a);
+    return s_reply_customer(rep, c, a);
+}
+
+/* ---- rules ---- */
+
+static Huifang__V1__Rules *s_rules(const intake_branch_t *b, hf_arena_t *a)
+{
+    Huifang__V1__Rules *r = hf_new(a, Huifang__V1__Rules);
+    huifang__v1__rules__init(r);
+    r->branch = hf_arena_strdup(a, b->code);
+    r->own_tiers = b->own_tiers;
+    r->own_stages = b->own_stages;
+    r->tiers = hf_new_array(a, Huifang__V1__TierRule *, b->ntiers + 1);
+    for (int i = 0; i < b->ntiers; i++) {
+        Huifang__V1__TierRule *t = hf_new(a, Huifang__V1__TierRule);
+        huifang__v1__tier_rule__init(t);
+        t->tier = hf_arena_strdup(a, b->tiers[i].tier);
+        t->min_spend_fen = b->tiers[i].min_spend_fen;
+        t->min_purchases = b->tiers[i].min_purchases;
+        r->tiers[r->n_tiers++] = t;
+    }
+    r->stages = hf_new_array(a, Huifang__V1__StageRule *, b->nstages + 1);
+    for (int i = 0; i < b->nstages; i++) {
+        const intake_stage_rule_t *s = &b->stages[i];
+        Huifang__V1__StageRule *t = hf_new(a, Huifang__V1__StageRule);
+        huifang__v1__stage_rule__init(t);
+        t->code = hf_arena_strdup(a, s->code);
+        t->unit = s->months ? "month" : "day";
+        t->has_from = s->has_from;
+        t->from = s->from;
+        t->has_to = s->has_to;
+        t->to = s->to;
+        t->label = hf_arena_strdup(a, s->label);
+        r->stages[r->n_stages++] = t;
+    }
+    return r;
+}
+
+int intake_get_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                     hf_arena_t *a)
+{
+    (void)self;
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_RULES;
+    rep->rules = s_rules(&b, a);
+    return HF_OK;
+}
+
+/* Recomputes every live customer's tier of the branch after its thresholds changed, and
+ * tells the others about each one that moved. */
+static int s_retier(hf_service_t *svc, const intake_branch_t *b, const hf_request_t *req,
+                    hf_arena_t *a, int *moved)
+{
+    const intake_tier_rule_t *g = NULL, *s = NULL, *m = NULL;
+    for (int i = 0; i < b->ntiers; i++) {
+        if (strcmp(b->tiers[i].tier, "gold") == 0)
+            g = &b->tiers[i];
+        else if (strcmp(b->tiers[i].tier, "silver") == 0)
+            s = &b->tiers[i];
+        else
+            m = &b->tiers[i];
+    }
+    char v[6][24];
+    /* a tier without a rule is out of reach */
+    const char *p[] = {b->code,
+                       g ? hf_pg_i64(v[0], g->min_spend_fen) : NULL,
+                       g ? hf_pg_i64(v[1], g->min_purchases) : NULL,
+                       s ? hf_pg_i64(v[2], s->min_spend_fen) : NULL,
+                       s ? hf_pg_i64(v[3], s->min_purchases) : NULL,
+                       m ? hf_pg_i64(v[4], m->min_spend_fen) : NULL,
+                       m ? hf_pg_i64(v[5], m->min_purchases) : NULL};
+    char sql[2400];
+    snprintf(
+        sql, sizeof sql,
+        "WITH t AS (SELECT id, CASE"
+        "   WHEN spend_fen >= $2::bigint AND purchases >= $3::int THEN 'gold'"
+        "   WHEN spend_fen >= $4::bigint AND purchases >= $5::int THEN 'silver'"
+        "   WHEN spend_fen >= $6::bigint AND purchases >= $7::int THEN 'member'"
+        "   ELSE 'regular' END AS tier FROM customer WHERE branch = $1 AND merged_into IS NULL),"
+        " u AS (UPDATE customer c SET tier = t.tier FROM t WHERE c.id = t.id AND c.tier <> t.tier"
+        "   RETURNING c.id)"
+        " SELECT %s FROM customer c JOIN u ON u.id = c.id",
+        INTAKE_CUSTOMER_COLUMNS);
+    PGresult *res = hf_store_exec(hf_service_store(svc), sql, 7, p);
+    if (res == NULL)
+        return -1;
+    /* the select sees the rows as they were before the update in the same statement: the
+     * new tier is recomputed here, from the same rules */
+    int n = PQntuples(res);
+    hf_envelope_t **envs = hf_new_array(a, hf_envelope_t *, n + 1);
+    for (int i = 0; i < n; i++) {
+        Huifang__V1__Customer *c = intake_customer_from_row(res, i, b, a);
+        c->tier = (char *)intake_tier_of(b->tiers, b->ntiers, c->spend_fen, c->purchases);
+        Huifang__V1__CustomerUpdated *ev = hf_new(a, Huifang__V1__CustomerUpdated);
+        huifang__v1__customer_updated__init(ev);
+        ev->customer = c;
+        ev->change = "tier";
+        envs[i] = hf_new(a, hf_envelope_t);
+        huifang__v1__envelope__init(envs[i]);
+        envs[i]->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
+        envs[i]->customer_updated = ev;
+    }
+    PQclear(res);
+    *moved = n;
+    return intake_emit_many(svc, envs, n, b->code, req->request_id, a);
+}
+
+int intake_set_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                     hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__RulesSet *rs = req->rules_set;
+    hf_store_t *st = hf_service_store(svc);
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    if (rs->n_tiers == 0 && rs->n_stages == 0 && rs->n_remove_stages == 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "rules", "no rule to set");
+    for (size_t i = 0; i < rs->n_tiers; i++) {
+        const Huifang__V1__TierRule *t = rs->tiers[i];
+        const char *tier = S(t->tier);
+        if (strcmp(tier, "gold") && strcmp(tier, "silver") && strcmp(tier, "member"))
+            return hf_fail(rep, a, HF_BAD_INPUT, "tier",
+                           "tier \"%s\" must be gold, silver or member", tier);
+        if (t->min_spend_fen < 0)
+            return hf_fail(rep, a, HF_BAD_INPUT, "min_spend", "min_spend must not be negative");
+        if (t->min_purchases < 0 || t->min_purchases > 10000)
+            return hf_fail(rep, a, HF_BAD_INPUT, "min_purchases", "min_purchases must be 0..10000");
+    }
+    for (size_t i = 0; i < rs->n_stages; i++) {
+        const Huifang__V1__StageRule *s = rs->stages[i];
+        const char *code = S(s->code);
+        size_t n = strlen(code);
+        bool ok = n > 0 && n <= 8;
+        for (size_t k = 0; k < n; k++)
+            ok = ok && (isalnum((unsigned char)code[k]) || code[k] == '-' || code[k] == '_');
+        if (!ok)
+            return hf_fail(rep, a, HF_BAD_INPUT, "code",
+                           "stage code \"%s\" must be 1-8 letters, digits, '-' or '_'", code);
+        if (strcmp(S(s->unit), "month") && strcmp(S(s->unit), "day"))
+            return hf_fail(rep, a, HF_BAD_INPUT, "unit", "unit \"%s\" must be month or day",
+                           S(s->unit));
+        if (!s->has_from && !s->has_to)
+            return hf_fail(rep, a, HF_BAD_INPUT, "from", "a stage needs --from, --to or both");
+        if (s->has_from && s->has_to && s->from > s->to)
+            return hf_fail(rep, a, HF_BAD_INPUT, "to", "to (%d) is before from (%d)", (int)s->to,
+                           (int)s->from);
+        if (strlen(S(s->label)) > 60)
+            return hf_fail(rep, a, HF_BAD_INPUT, "label", "label is longer than 60 bytes");
+    }
+    const char *pb[] = {b.code};
+    /* the first rule of its own: the branch starts from a copy of the defaults */
+    if ((rs->n_tiers > 0 && !b.own_tiers &&
+         hf_store_run(
+             st,
+             "INSERT INTO tier_rule (branch, tier, min_spend_fen, min_purchases)"
+             " SELECT $1, tier, min_spend_fen, min_purchases FROM tier_rule WHERE branch = ''",
+             1, pb) != 0) ||
+        ((rs->n_stages > 0 || rs->n_remove_stages > 0) && !b.own_stages &&
+         hf_store_run(
+             st,
+             "INSERT INTO stage_rule (branch, code, unit, from_age, to_age, label)"
+             " SELECT $1, code, unit, from_age, to_age, label FROM stage_rule WHERE branch = ''",
+             1, pb) != 0))
+        return intake_store_fail(svc, rep, a);
+    for (size_t i = 0; i < rs->n_tiers; i++) {
+        const Huifang__V1__TierRule *t = rs->tiers[i];
+        char spend[24], n[24];
+        const char *p[] = {b.code, t->tier, hf_pg_i64(spend, t->min_spend_fen),
+                           hf_pg_i64(n, t->min_purchases)};
+        if (hf_store_run(st,
+                         "INSERT INTO tier_rule (branch, tier, min_spend_fen, min_purchases)"
+                         " VALUES ($1, $2, $3, $4) ON CONFLICT (branch, tier) DO UPDATE"
+                         " SET min_spend_fen = $3, min_purchases = $4",
+                         4, p) != 0)
+            return intake_store_fail(svc, rep, a);
+    }
+    for (size_t i = 0; i < rs->n_stages; i++) {
+        const Huifang__V1__StageRule *s = rs->stages[i];
+        char from[24], to[24];
+        const char *p[] = {b.code,
+                           s->code,
+                           s->unit,
+                           s->has_from ? hf_pg_i64(from, s->from) : NULL,
+                           s->has_to ? hf_pg_i64(to, s->to) : NULL,
+                           S(s->label)};
+        if (hf_store_run(st,
+                         "INSERT INTO stage_rule (branch, code, unit, from_age, to_age, label)"
+                         " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, code) DO UPDATE"
+                         " SET unit = $3, from_age = $4, to_age = $5, label = $6",
+                         6, p) != 0)
+            return intake_store_fail(svc, rep, a);
+    }
+    for (size_t i = 0; i < rs->n_remove_stages; i++) {
+        const char *p[] = {b.code, S(rs->remove_stages[i])};
+        PGresult *res = hf_store_exec(st,
+                                      "DELETE FROM stage_rule WHERE branch = $1 AND code = $2"
+                                      " RETURNING 1",
+                                      2, p);
+        if (res == NULL)
+            return intake_store_fail(svc, rep, a);
+        int gone = PQntuples(res);
+        PQclear(res);
+        if (!gone)
+            return hf_fail(rep, a, HF_NOT_FOUND, "code", "branch %s has no stage %s", b.code, p[1]);
+    }
+    intake_branch_t after;
+    if ((rc = intake_branch_load(svc, b.code, &after, rep, a)) != HF_OK)
+        return rc;
+    int moved = 0;
+    if (rs->n_tiers > 0 && s_retier(svc, &after, req, a, &moved) != 0)
+        return intake_store_fail(svc, rep, a);
+    if (moved > 0)
+        rep->note = hf_arena_printf(a, "%d customer(s) changed tier", moved);
+    hf_info("rules_set", "branch=%s tiers=%zu stages=%zu removed=%zu moved=%d", b.code, rs->n_tiers,
+            rs->n_stages, rs->n_remove_stages, moved);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_RULES;
+    rep->rules = s_rules(&after, a);
+    return HF_OK;
+}

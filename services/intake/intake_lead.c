@@ -1,0 +1,690 @@
+/* intake_lead: leads into the archive — one at a time (lead_add), a batch of a file
+ * (lead_import), or from another service's event. All three go through the same set-based
+ * recording, so a lead means the same thing however it arrives.
+ *
+ * Search before register: the normalised phone is the identity within a branch. The phone
+ * row is claimed first (INSERT ... ON CONFLICT DO NOTHING, which waits for a concurrent
+ * claimer of the same phone until it commits), so concurrent adds of one phone make one
+ * customer, on one instance or many. Claims go in phone order and import keys in key order,
+ * so two batches that share phones lock them in the same order and cannot deadlock. */
+#include "hf_log.h"
+#include "hf_phone.h"
+#include "hf_time.h"
+#include "intake.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S(x) ((x) ? (x) : "")
+
+void intake_leads_check(const intake_branch_t *b, intake_row_t *rows, int n, hf_arena_t *a)
+{
+    intake_check_ctx_t ctx = {b->today, b->now_ms, b->regions, b->nregions};
+    for (int i = 0; i < n; i++)
+        rows[i].valid = intake_lead_check(rows[i].raw, &ctx, &rows[i].lead, &rows[i].err, a) == 0;
+}
+
+/* ---- sorting helpers (qsort has no context argument: the rows travel in the items) ---- */
+
+typedef struct {
+    const char *text; /* key or phone */
+    int row;          /* index into rows */
+} s_item_t;
+
+static int s_item_cmp(const void *x, const void *y)
+{
+    const s_item_t *a = x, *b = y;
+    int c = strcmp(a->text, b->text);
+    return c ? c : (a->row > b->row) - (a->row < b->row);
+}
+
+/* A group of rows sharing one phone (new) or one customer (known). */
+typedef struct {
+    int leader; /* the first row, in file order */
+    const char *phone;
+    intake_lead_t combined; /* the leader's lead, empty fields filled from the others */
+    int64_t customer_id;
+    bool known; /* the phone belonged to a customer already */
+} s_group_t;
+
+static int s_group_by_customer(const void *x, const void *y)
+{
+    const s_group_t *a = x, *b = y;
+    if (a->customer_id != b->customer_id)
+        return a->customer_id < b->customer_id ? -1 : 1;
+    return (a->leader > b->leader) - (a->leader < b->leader);
+}
+
+/* The events of a batch, collected and emitted together. */
+typedef struct {
+    hf_envelope_t **envs;
+    int n;
+} s_events_t;
+
+static hf_envelope_t *s_event(s_events_t *ev, hf_arena_t *a)
+{
+    hf_envelope_t *env = hf_new(a, hf_envelope_t);
+    huifang__v1__envelope__init(env);
+    ev->envs[ev->n++] = env;
+    return env;
+}
+
+/* A Customer for a customer this batch created, from its combined lead, without asking the
+ * store for what we just wrote. */
+static Huifang__V1__Customer *s_new_customer(const intake_branch_t *b, const s_group_t *g,
+                                             hf_arena_t *a)
+{
+    const intake_lead_t *l = &g->combined;
+    Huifang__V1__Customer *c = hf_new(a, Huifang__V1__Customer);
+    huifang__v1__customer__init(c);
+    char *dates = hf_arena_alloc(a, 4 * 11);
+    char *birth = dates, *ref = dates + 11, *baby = dates + 22, *due = dates + 33;
+    if (l->birth >= 0)
+        hf_date_format(l->birth, birth);
+    if (l->ref_date >= 0)
+        hf_date_format(l->ref_date, ref);
+    if (l->baby_birth >= 0)
+        hf_date_format(l->baby_birth, baby);
+    if (l->due_date >= 0)
+        hf_date_format(l->due_date, due);
+    c->id = g->customer_id;
+    c->branch = hf_arena_strdup(a, b->code); /* b lives on the handler's stack */
+    c->name = (char *)l->name;
+    c->phone = (char *)g->phone;
+    c->gender = (char *)l->gender;
+    c->birth = birth;
+    c->ref_date = ref;
+    c->region = (char *)l->region;
+    c->address = (char *)l->address;
+    c->card_type = "new";
+    c->void_reason = "";
+    c->dnd_until = "";
+    c->created_at_ms = b->now_ms;
+    c->phones = hf_new_array(a, char *, 1);
+    c->phones[c->n_phones++] = (char *)g->phone;
+    Huifang__V1__PhoneEntry *e = hf_new(a, Huifang__V1__PhoneEntry);
+    huifang__v1__phone_entry__init(e);
+    e->phone = (char *)g->phone;
+    e->relation = "self";
+    c->phone_entries = hf_new_array(a, Huifang__V1__PhoneEntry *, 1);
+    c->phone_entries[c->n_phone_entries++] = e;
+    c->windows = (char *)l->windows;
+    c->tier = (char *)intake_tier_of(b->tiers, b->ntiers, 0, 0);
+    c->age = l->age;
+    c->route = (char *)l->route;
+    c->condition = (char *)l->condition;
+    c->baby_name = (char *)l->baby_name;
+    c->baby_sex = (char *)l->baby_sex;
+    c->baby_birth = baby;
+    c->due_date = due;
+    c->current_brand = (char *)l->current_brand;
+    c->feeding = (char *)l->feeding;
+    c->employer = (char *)l->employer;
+    c->hobbies = (char *)l->hobbies;
+    c->health = (char *)l->health;
+    c->opt_out_reason = "";
+    c->dnd_reason = "";
+    intake_customer_stage(c, b, a);
+    return c;
+}
+
+/* The field arrays of a lead, in the column order both statements below use. */
+typedef struct {
+    intake_arr_t gender, birth, ref_date, region, address, age, route, condition, baby_name,
+        baby_sex, baby_birth, due_date, current_brand, feeding, employer, hobbies, health, windows;
+} s_fields_t;
+
+static void s_fields_init(s_fields_t *f, hf_arena_t *a)
+{
+    intake_arr_t *all[] = {
+        &f->gender,        &f->birth,     &f->ref_date,  &f->region,   &f->address,    &f->age,
+        &f->route,         &f->condition, &f->baby_name, &f->baby_sex, &f->baby_birth, &f->due_date,
+        &f->current_brand, &f->feeding,   &f->employer,  &f->hobbies,  &f->health,     &f->windows};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        intake_arr_init(all[i], a);
+}
+
+static void s_fields_add(s_fields_t *f, const intake_lead_t *l)
+{
+    intake_arr_str(&f->gender, l->gender);
+    intake_arr_date(&f->birth, l->birth);
+    intake_arr_date(&f->ref_date, l->ref_date);
+    intake_arr_str(&f->region, l->region);
+    intake_arr_str(&f->address, l->address);
+    if (l->age > 0)
+        intake_arr_int(&f->age, l->age);
+    else
+        intake_arr_str(&f->age, NULL);
+    intake_arr_str(&f->route, l->route);
+    intake_arr_str(&f->condition, l->condition);
+    intake_arr_str(&f->baby_name, l->baby_name);
+    intake_arr_str(&f->baby_sex, l->baby_sex);
+    intake_arr_date(&f->baby_birth, l->baby_birth);
+    intake_arr_date(&f->due_date, l->due_date);
+    intake_arr_str(&f->current_brand, l->current_brand);
+    intake_arr_str(&f->feeding, l->feeding);
+    intake_arr_str(&f->employer, l->employer);
+    intake_arr_str(&f->hobbies, l->hobbies);
+    intake_arr_str(&f->health, l->health);
+    intake_arr_str(&f->windows, l->windows);
+}
+
+/* Puts the 18 field arrays into params from index at. */
+static void s_fields_params(s_fields_t *f, const char **params, int at)
+{
+    intake_arr_t *all[] = {
+        &f->gender,        &f->birth,     &f->ref_date,  &f->region,   &f->address,    &f->age,
+        &f->route,         &f->condition, &f->baby_name, &f->baby_sex, &f->baby_birth, &f->due_date,
+        &f->current_brand, &f->feeding,   &f->employer,  &f->hobbies,  &f->health,     &f->windows};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        params[at + (int)i] = intake_arr_end(all[i]);
+}
+
+/* the 18 field columns, in the order of s_fields_t */
+#define FIELDS_NAMES                                                                               \
+    "gender, birth, ref_date, region, address, age, route, condition, baby_name, baby_sex,"        \
+    " baby_birth, due_date, current_brand, feeding, employer, hobbies, health, windows"
+
+/* The statements are written out with their parameter numbers: customers new ($1 branch,
+ * $2 ids, $3 names, $4 phones, $5 tier, $6 now, $7.. fields) and known ($1 ids, $2.. fields). */
+static const char s_insert_customers[] =
+    "INSERT INTO customer (id, branch, name, phone, tier, created_at_ms, " FIELDS_NAMES ")"
+    " SELECT u.id, $1, u.name, u.phone, $5, $6, u.gender, u.birth, u.ref_date, u.region, u.address,"
+    " u.age, u.route, u.condition, u.baby_name, u.baby_sex, u.baby_birth, u.due_date,"
+    " u.current_brand, u.feeding, u.employer, u.hobbies, u.health, u.windows"
+    " FROM unnest($2::bigint[], $3::text[], $4::text[],"
+    "   $7::text[], $8::date[], $9::date[], $10::text[], $11::text[], $12::int[],"
+    "   $13::text[], $14::text[], $15::text[], $16::text[], $17::date[], $18::date[], $19::text[],"
+    "   $20::text[], $21::text[], $22::text[], $23::text[], $24::text[])"
+    "   AS u(id, name, phone, " FIELDS_NAMES ")";
+
+/* new non-empty fields fill empty ones; nothing known is overwritten */
+static const char s_update_customers[] =
+    "UPDATE customer c SET"
+    " gender = CASE WHEN c.gender = '' THEN f.gender ELSE c.gender END,"
+    " birth = coalesce(c.birth, f.birth), ref_date = coalesce(c.ref_date, f.ref_date),"
+    " region = CASE WHEN c.region = '' THEN f.region ELSE c.region END,"
+    " address = CASE WHEN c.address = '' THEN f.address ELSE c.address END,"
+    " age = coalesce(c.age, f.age),"
+    " route = CASE WHEN c.route = '' THEN f.route ELSE c.route END,"
+    " condition = CASE WHEN c.condition = '' THEN f.condition ELSE c.condition END,"
+    " baby_name = CASE WHEN c.baby_name = '' THEN f.baby_name ELSE c.baby_name END,"
+    " baby_sex = CASE WHEN c.baby_sex = '' THEN f.baby_sex ELSE c.baby_sex END,"
+    " baby_birth = coalesce(c.baby_birth, f.baby_birth), due_date = coalesce(c.due_date, "
+    "f.due_date),"
+    " current_brand = CASE WHEN c.current_brand = '' THEN f.current_brand ELSE c.current_brand END,"
+    " feeding = CASE WHEN c.feeding = '' THEN f.feeding ELSE c.feeding END,"
+    " employer = CASE WHEN c.employer = '' THEN f.employer ELSE c.employer END,"
+    " hobbies = CASE WHEN c.hobbies = '' THEN f.hobbies ELSE c.hobbies END,"
+    " health = CASE WHEN c.health = '' THEN f.health ELSE c.health END,"
+    " windows = CASE WHEN c.windows = '' THEN f.windows ELSE c.windows END"
+    " FROM unnest($1::bigint[], $2::text[], $3::date[], $4::date[], $5::text[], $6::text[],"
+    "   $7::int[], $8::text[], $9::text[], $10::text[], $11::text[], $12::date[], $13::date[],"
+    "   $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])"
+    "   AS f(id, " FIELDS_NAMES ")"
+    " WHERE c.id = f.id";
+
+int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_t *rows, int n,
+                        bool keyed, const char *correlation, hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    PGresult *res = NULL;
+    int rc = HF_UNAVAILABLE;
+    intake_arr_release_all(); /* no literal of an earlier batch is in use */
+    s_events_t ev = {hf_new_array(a, hf_envelope_t *, n + 1), 0};
+    s_item_t *items = hf_new_array(a, s_item_t, n + 1);
+    int nitems = 0;
+
+    /* 1. the import keys: a row whose content was recorded before is a duplicate; so is a
+     * repeat of a row within the batch */
+    if (keyed) {
+        for (int i = 0; i < n; i++) {
+            intake_row_key(b->code, rows[i].raw, rows[i].key);
+            items[nitems++] = (s_item_t){rows[i].key, i};
+        }
+        qsort(items, (size_t)nitems, sizeof *items, s_item_cmp);
+        intake_arr_t keys;
+        intake_arr_init(&keys, a);
+        int *first = hf_new_array(a, int, nitems + 1);
+        int nfirst = 0;
+        for (int k = 0; k < nitems; k++) {
+            if (k > 0 && strcmp(items[k].text, items[k - 1].text) == 0) {
+                rows[items[k].row].duplicate = true;
+                continue;
+            }
+            rows[items[k].row].duplicate = true; /* until the store says the key is new */
+            first[nfirst++] = items[k].row;
+            intake_arr_str(&keys, items[k].text);
+        }
+        char now[24];
+        const char *p[] = {hf_pg_i64(now, b->now_ms), intake_arr_end(&keys)};
+        /* the keys were sent in sorted order: each claimed one is found by bisection */
+        res = hf_store_exec(st,
+                            "INSERT INTO import_row (key, imported_at_ms) SELECT k, $1"
+                            " FROM unnest($2::uuid[]) AS k ON CONFLICT DO NOTHING RETURNING key",
+                            2, p);
+        if (res == NULL)
+            goto cleanup;
+        for (int r = 0; r < PQntuples(res); r++) {
+            const char *key = hf_pg_str(res, r, 0);
+            int lo = 0, hi = nfirst - 1, at = -1;
+            while (lo <= hi && at < 0) {
+                int mid = (lo + hi) / 2, c = strcmp(rows[first[mid]].key, key);
+                if (c == 0)
+                    at = mid;
+                else if (c < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid - 1;
+            }
+            if (at < 0) {
+                hf_error("import_key_unmatched", "key=%s", key);
+                goto cleanup;
+            }
+            rows[first[at]].duplicate = false;
+        }
+        PQclear(res);
+        res = NULL;
+    }
+
+    /* 2. rejected rows: an event each, so that the collection report sees them */
+    for (int i = 0; i < n; i++) {
+        if (rows[i].valid || rows[i].duplicate)
+            continue;
+        Huifang__V1__LeadRejected *rj = hf_new(a, Huifang__V1__LeadRejected);
+        huifang__v1__lead_rejected__init(rj);
+        rj->field = (char *)S(rows[i].err.field);
+        rj->reason = hf_arena_strdup(a, rows[i].err.reason);
+        rj->channel = (char *)S(rows[i].raw->channel);
+        rj->collector = (char *)S(rows[i].raw->collector);
+        rj->source = (char *)S(rows[i].raw->source);
+        rj->line = rows[i].line;
+        rj->origin = (char *)(keyed ? "lead_import" : rows[i].origin ? rows[i].origin : "lead_add");
+        hf_envelope_t *env = s_event(&ev, a);
+        env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REJECTED;
+        env->lead_rejected = rj;
+    }
+
+    /* 3. group the valid rows by phone, in phone order */
+    nitems = 0;
+    for (int i = 0; i < n; i++)
+        if (rows[i].valid && !rows[i].duplicate)
+            items[nitems++] = (s_item_t){rows[i].lead.phone, i};
+    qsort(items, (size_t)nitems, sizeof *items, s_item_cmp);
+    s_group_t *groups = hf_new_array(a, s_group_t, nitems + 1);
+    int *group_of = hf_new_array(a, int, n + 1);
+    int ngroups = 0;
+    for (int k = 0; k < nitems; k++) {
+        intake_row_t *r = &rows[items[k].row];
+        if (k == 0 || strcmp(items[k].text, items[k - 1].text) != 0) {
+            s_group_t *g = &groups[ngroups++];
+            g->leader = items[k].row;
+            g->phone = r->lead.phone;
+            g->combined = r->lead;
+        } else {
+            intake_lead_fill(&groups[ngroups - 1].combined, &r->lead);
+        }
+        group_of[items[k].row] = ngroups - 1;
+    }
+
+    if (ngroups > 0) {
+        /* 4. claim the phones: the claimed ones are new customers */
+        intake_arr_t phones;
+        intake_arr_init(&phones, a);
+        for (int g = 0; g < ngroups; g++)
+            intake_arr_str(&phones, groups[g].phone);
+        const char *p[] = {b->code, intake_arr_end(&phones)};
+        res =
+            hf_store_exec(st,
+                          "INSERT INTO customer_phone (branch, phone, customer_id)"
+                          " SELECT $1, ph, nextval('customer_id_seq') FROM unnest($2::text[]) AS ph"
+                          " ON CONFLICT DO NOTHING RETURNING phone, customer_id",
+                          2, p);
+        if (res == NULL)
+            goto cleanup;
+        for (int g = 0; g < ngroups; g++)
+            groups[g].known = true;
+        /* the groups are in phone order: each claimed phone is found by bisection */
+        for (int r = 0; r < PQntuples(res); r++) {
+            const char *phone = hf_pg_str(res, r, 0);
+            int lo = 0, hi = ngroups - 1, g = -1;
+            while (lo <= hi && g < 0) {
+                int mid = (lo + hi) / 2, c = strcmp(groups[mid].phone, phone);
+                if (c == 0)
+                    g = mid;
+                else if (c < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid - 1;
+            }
+            if (g < 0) {
+                hf_error("lead_phone_unmatched", "phone=%s", phone);
+                goto cleanup;
+            }
+            groups[g].known = false;
+            groups[g].customer_id = hf_pg_int(res, r, 1);
+        }
+        PQclear(res);
+        res = NULL;
+
+        /* 5. the owners of the known phones (a concurrent claimer has committed by now) */
+        intake_arr_t known;
+        intake_arr_init(&known, a);
+        int *known_group = hf_new_array(a, int, ngroups + 1);
+        int nknown = 0;
+        for (int g = 0; g < ngroups; g++)
+            if (groups[g].known) {
+                intake_arr_str(&known, groups[g].phone);
+                known_group[nknown++] = g;
+            }
+        if (nknown > 0) {
+            const char *pk[] = {b->code, intake_arr_end(&known)};
+            res = hf_store_exec(
+                st,
+                "SELECT u.i, p.customer_id FROM unnest($2::text[]) WITH ORDINALITY"
+                " AS u(ph, i) JOIN customer_phone p ON p.branch = $1 AND p.phone = u.ph",
+                2, pk);
+            if (res == NULL)
+                goto cleanup;
+            for (int r = 0; r < PQntuples(res); r++) {
+                int64_t k = hf_pg_int(res, r, 0) - 1;
+                if (k >= 0 && k < nknown)
+                    groups[known_group[k]].customer_id = hf_pg_int(res, r, 1);
+            }
+            PQclear(res);
+            res = NULL;
+            for (int k = 0; k < nknown; k++)
+                if (groups[known_group[k]].customer_id == 0) {
+                    /* claimed by a transaction that then rolled back: retry the batch */
+                    hf_warn("lead_phone_vanished", "phone=%s", groups[known_group[k]].phone);
+                    goto cleanup;
+                }
+        }
+
+        /* 6. new customers, with what every row of their phone said */
+        intake_arr_t ids, names, nphones;
+        s_fields_t f;
+        intake_arr_init(&ids, a);
+        intake_arr_init(&names, a);
+        intake_arr_init(&nphones, a);
+        s_fields_init(&f, a);
+        int nnew = 0;
+        for (int g = 0; g < ngroups; g++) {
+            if (groups[g].known)
+                continue;
+            intake_arr_int(&ids, groups[g].customer_id);
+            intake_arr_str(&names, groups[g].combined.name);
+            intake_arr_str(&nphones, groups[g].phone);
+            s_fields_add(&f, &groups[g].combined);
+            nnew++;
+        }
+        if (nnew > 0) {
+            char now[24];
+            const char *pn[24] = {b->code,
+                                  intake_arr_end(&ids),
+                                  intake_arr_end(&names),
+                                  intake_arr_end(&nphones),
+                                  intake_tier_of(b->tiers, b->ntiers, 0, 0),
+                                  hf_pg_i64(now, b->now_ms)};
+            s_fields_params(&f, pn, 6);
+            if (hf_store_run(st, s_insert_customers, 24, pn) != 0)
+                goto cleanup;
+        }
+
+        /* 7. known customers: one update each (two phones of one customer combine) */
+        int nknown_groups = 0;
+        s_group_t *kg = hf_new_array(a, s_group_t, ngroups + 1);
+        for (int g = 0; g < ngroups; g++)
+            if (groups[g].known)
+                kg[nknown_groups++] = groups[g];
+        qsort(kg, (size_t)nknown_groups, sizeof *kg, s_group_by_customer);
+        intake_arr_t kids;
+        s_fields_t kf;
+        intake_arr_init(&kids, a);
+        s_fields_init(&kf, a);
+        int nk = 0;
+        for (int g = 0; g < nknown_groups; g++) {
+            if (g + 1 < nknown_groups && kg[g + 1].customer_id == kg[g].customer_id) {
+                intake_lead_fill(&kg[g].combined, &kg[g + 1].combined);
+                kg[g + 1].combined = kg[g].combined;
+                continue;
+            }
+            intake_arr_int(&kids, kg[g].customer_id);
+            s_fields_add(&kf, &kg[g].combined);
+            nk++;
+        }
+        Huifang__V1__Customer **known_customers = NULL;
+        int nloaded = 0;
+        if (nk > 0) {
+            const char *pu[19] = {intake_arr_end(&kids)};
+            s_fields_params(&kf, pu, 1);
+            /* lock them in id order first: two batches that touch the same customers then
+             * wait for each other instead of deadlocking in the update's join order */
+            if (hf_store_run(
+                    st,
+                    "SELECT 1 FROM customer WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", 1,
+                    pu) != 0 ||
+                hf_store_run(st, s_update_customers, 19, pu) != 0)
+                goto cleanup;
+            char sql[1500];
+            snprintf(sql, sizeof sql, "SELECT %s FROM customer c WHERE c.id = ANY($1::bigint[])",
+                     INTAKE_CUSTOMER_COLUMNS);
+            const char *pl[] = {pu[0]};
+            res = hf_store_exec(st, sql, 1, pl);
+            if (res == NULL)
+                goto cleanup;
+            nloaded = PQntuples(res);
+            known_customers = hf_new_array(a, Huifang__V1__Customer *, nloaded + 1);
+            for (int r = 0; r < nloaded; r++)
+                known_customers[r] = intake_customer_from_row(res, r, b, a);
+            PQclear(res);
+            res = NULL;
+        }
+
+        /* 8. the customers for the events: built for the new, loaded for the known */
+        Huifang__V1__Customer **group_customer =
+            hf_new_array(a, Huifang__V1__Customer *, ngroups + 1);
+        for (int g = 0; g < ngroups; g++) {
+            if (!groups[g].known) {
+                group_customer[g] = s_new_customer(b, &groups[g], a);
+                continue;
+            }
+            for (int r = 0; r < nloaded && group_customer[g] == NULL; r++)
+                if (known_customers[r]->id == groups[g].customer_id)
+                    group_customer[g] = known_customers[r];
+            if (group_customer[g] == NULL) {
+                hf_error("lead_customer_missing", "customer=%lld",
+                         (long long)groups[g].customer_id);
+                goto cleanup;
+            }
+        }
+        for (int k = 0; k < nitems; k++) {
+            int row = items[k].row, g = group_of[row];
+            rows[row].customer_id = groups[g].customer_id;
+            rows[row].customer = group_customer[g];
+            rows[row].merged = groups[g].known || row != groups[g].leader;
+        }
+
+        /* 9. the channel history: one source per recorded row */
+        intake_arr_t cid, chan, coll, src, note, at, merged, ref, refc, origin;
+        intake_arr_t *all[] = {&cid, &chan, &coll, &src, &note, &at, &merged, &ref, &refc, &origin};
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+            intake_arr_init(all[i], a);
+        for (int i = 0; i < n; i++) {
+            intake_row_t *r = &rows[i];
+            if (!r->valid || r->duplicate)
+                continue;
+            intake_arr_int(&cid, r->customer_id);
+            intake_arr_str(&chan, r->lead.channel);
+            intake_arr_str(&coll, r->lead.collector);
+            intake_arr_str(&src, r->lead.source);
+            intake_arr_str(&note, r->lead.note);
+            intake_arr_int(&at, r->lead.collected_at_ms);
+            intake_arr_str(&merged, r->merged ? "t" : "f");
+            intake_arr_str(&ref, r->lead.referrer);
+            if (r->lead.referrer_customer_id > 0)
+                intake_arr_int(&refc, r->lead.referrer_customer_id);
+            else
+                intake_arr_str(&refc, NULL);
+            intake_arr_str(&origin, r->origin);
+        }
+        const char *ps[10];
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+            ps[i] = intake_arr_end(all[i]);
+        if (hf_store_run(st,
+                         "INSERT INTO lead_source (customer_id, channel, collector, source, note,"
+                         " collected_at_ms, merged, referrer, referrer_customer_id, origin)"
+                         " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[],"
+                         " $5::text[], $6::bigint[], $7::boolean[], $8::text[], $9::bigint[],"
+                         " $10::text[])",
+                         10, ps) != 0)
+            goto cleanup;
+
+        /* 10. one event per recorded row, in the rows' order */
+        for (int i = 0; i < n; i++) {
+            intake_row_t *r = &rows[i];
+            if (!r->valid || r->duplicate)
+                continue;
+            hf_envelope_t *env = s_event(&ev, a);
+            if (!r->merged) {
+                Huifang__V1__LeadRegistered *e = hf_new(a, Huifang__V1__LeadRegistered);
+                huifang__v1__lead_registered__init(e);
+                e->customer = r->customer;
+                e->channel = (char *)r->lead.channel;
+                e->collector = (char *)r->lead.collector;
+                e->source = (char *)r->lead.source;
+                e->plan = (char *)S(r->plan);
+                e->collected_at_ms = r->lead.collected_at_ms;
+                e->referrer = (char *)r->lead.referrer;
+                e->line = r->line;
+                env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
+                env->lead_registered = e;
+            } else {
+                Huifang__V1__LeadMerged *e = hf_new(a, Huifang__V1__LeadMerged);
+                huifang__v1__lead_merged__init(e);
+                e->customer = r->customer;
+                e->channel = (char *)r->lead.channel;
+                e->collector = (char *)r->lead.collector;
+                e->source = (char *)r->lead.source;
+                e->plan = (char *)S(r->plan);
+                e->collected_at_ms = r->lead.collected_at_ms;
+                e->referrer = (char *)r->lead.referrer;
+                e->line = r->line;
+                env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED;
+                env->lead_merged = e;
+            }
+        }
+    }
+    if (intake_emit_many(svc, ev.envs, ev.n, b->code, correlation, a) != 0)
+        goto cleanup;
+    rc = HF_OK;
+cleanup:
+    if (res)
+        PQclear(res);
+    return rc;
+}
+
+/* ---- lead_add ---- */
+
+int intake_add_lead(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                    hf_arena_t *a)
+{
+    (void)self;
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    intake_row_t *row = hf_new(a, intake_row_t);
+    row->raw = req->lead_add;
+    intake_leads_check(&b, row, 1, a);
+    if (!row->valid)
+        return hf_fail(rep, a, HF_BAD_INPUT, row->err.field, "%s", row->err.reason);
+    if (intake_leads_record(svc, &b, row, 1, false, req->request_id, a) != HF_OK)
+        return intake_store_fail(svc, rep, a);
+    hf_info("lead", "customer=%lld merged=%d channel=%s phone=%s name=%s",
+            (long long)row->customer_id, row->merged, row->lead.channel, row->lead.phone,
+            row->lead.name);
+    Huifang__V1__LeadResult *r = hf_new(a, Huifang__V1__LeadResult);
+    huifang__v1__lead_result__init(r);
+    r->customer = row->customer;
+    r->merged = row->merged;
+    if (row->merged)
+        rep->note = hf_arena_printf(a, "merged into customer %lld", (long long)row->customer_id);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_LEAD;
+    rep->lead = r;
+    return HF_OK;
+}
+
+/* ---- lead_import ---- */
+
+#define INTAKE_IMPORT_MAX 10000
+
+int intake_import_leads(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__LeadImport *im = req->lead_import;
+    if (im->n_rows > INTAKE_IMPORT_MAX)
+        return hf_fail(rep, a, HF_BAD_INPUT, "rows", "a batch holds at most %d rows, not %zu",
+                       INTAKE_IMPORT_MAX, im->n_rows);
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    int n = (int)im->n_rows;
+    intake_row_t *rows = hf_new_array(a, intake_row_t, n + 1);
+    for (int i = 0; i < n; i++) {
+        /* a shallow copy: the batch's defaults are filled in without touching the request */
+        Huifang__V1__LeadAdd *l = hf_new(a, Huifang__V1__LeadAdd);
+        if (im->rows[i]->lead)
+            *l = *im->rows[i]->lead;
+        else
+            huifang__v1__lead_add__init(l);
+        if (S(l->channel)[0] == '\0')
+            l->channel = (char *)S(im->channel);
+        if (S(l->collector)[0] == '\0')
+            l->collector = (char *)S(im->collector);
+        if (S(l->source)[0] == '\0')
+            l->source = (char *)S(im->source);
+        rows[i].raw = l;
+        rows[i].line = im->rows[i]->line;
+    }
+    intake_leads_check(&b, rows, n, a);
+    if (intake_leads_record(svc, &b, rows, n, true, req->request_id, a) != HF_OK)
+        return intake_store_fail(svc, rep, a);
+
+    Huifang__V1__LeadImportResult *r = hf_new(a, Huifang__V1__LeadImportResult);
+    huifang__v1__lead_import_result__init(r);
+    r->rows = hf_new_array(a, Huifang__V1__LeadImportOutcome *, n + 1);
+    for (int i = 0; i < n; i++) {
+        const intake_row_t *row = &rows[i];
+        if (row->valid && !row->duplicate) {
+            if (row->merged)
+                r->merged++;
+            else
+                r->added++;
+            continue;
+        }
+        Huifang__V1__LeadImportOutcome *o = hf_new(a, Huifang__V1__LeadImportOutcome);
+        huifang__v1__lead_import_outcome__init(o);
+        o->line = row->line;
+        if (!row->valid) {
+            /* a rejected row is rejected again on a second run: the rejects file stays whole,
+             * but only the first run told the others (LeadRejected) */
+            r->rejected++;
+            o->outcome = "rejected";
+            o->field = (char *)S(row->err.field);
+            o->reason = hf_arena_strdup(a, row->err.reason);
+        } else {
+            r->duplicate++;
+            o->outcome = "duplicate";
+            o->reason = "already imported";
+        }
+        r->rows[r->n_rows++] = o;
+    }
+    hf_info("lead_import", "rows=%d added=%d merged=%d rejected=%d duplicate=%d", n, r->added,
+            r->merged, r->rejected, r->duplicate);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_LEAD_IMPORT;
+    rep->lead_import = r;
+    return HF_OK;
+}

@@ -1,0 +1,408 @@
+/* intake_util: what intake's handlers share — the branch with its rules, loading customers,
+ * array literals for set-based statements, and events (one at a time, or many at once). */
+#include "hf_clock.h"
+#include "hf_log.h"
+#include "hf_outbox_batch.h"
+#include "hf_time.h"
+#include "intake.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S(x) ((x) ? (x) : "")
+
+/* ---- the branch ---- */
+
+int intake_store_fail(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *a)
+{
+    return hf_fail(rep, a, HF_UNAVAILABLE, NULL,
+                   "the store failed, nothing changed, safe to retry: %s",
+                   hf_store_error(hf_service_store(svc)));
+}
+
+int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, hf_reply_t *rep,
+                       hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    memset(b, 0, sizeof *b);
+    if (code == NULL || *code == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "branch",
+                       "branch is required (--branch or HUIFANG_BRANCH)");
+    const char *p[] = {code};
+    PGresult *res = hf_store_exec(st, "SELECT tz FROM branch WHERE code = $1", 1, p);
+    if (res == NULL)
+        return intake_store_fail(svc, rep, a);
+    int found = PQntuples(res);
+    if (found)
+        snprintf(b->tz, sizeof b->tz, "%s", hf_pg_str(res, 0, 0));
+    PQclear(res);
+    if (!found)
+        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", code);
+    snprintf(b->code, sizeof b->code, "%s", code);
+    b->now_ms = hf_clock_now_ms();
+    b->today = hf_time_local_day(b->now_ms, b->tz);
+
+    /* the branch's own rules when it has any, else the defaults (branch '') */
+    res = hf_store_exec(
+        st,
+        "SELECT branch <> '', code, unit, from_age IS NOT NULL, coalesce(from_age, 0),"
+        " to_age IS NOT NULL, coalesce(to_age, 0), label FROM stage_rule"
+        " WHERE branch = (SELECT max(branch) FROM stage_rule WHERE branch IN ($1, ''))"
+        " ORDER BY code LIMIT 16",
+        1, p);
+    if (res == NULL)
+        return intake_store_fail(svc, rep, a);
+    for (int i = 0; i < PQntuples(res); i++) {
+        intake_stage_rule_t *r = &b->stages[b->nstages++];
+        b->own_stages = hf_pg_bool(res, i, 0);
+        snprintf(r->code, sizeof r->code, "%s", hf_pg_str(res, i, 1));
+        r->months = strcmp(hf_pg_str(res, i, 2), "month") == 0;
+        r->has_from = hf_pg_bool(res, i, 3);
+        r->from = (int)hf_pg_int(res, i, 4);
+        r->has_to = hf_pg_bool(res, i, 5);
+        r->to = (int)hf_pg_int(res, i, 6);
+        snprintf(r->label, sizeof r->label, "%s", hf_pg_str(res, i, 7));
+    }
+    PQclear(res);
+    res =
+        hf_store_exec(st,
+                      "SELECT branch <> '', tier, min_spend_fen, min_purchases FROM tier_rule"
+                      " WHERE branch = (SELECT max(branch) FROM tier_rule WHERE branch IN ($1, ''))"
+                      " ORDER BY min_spend_fen DESC LIMIT 3",
+                      1, p);
+    if (res == NULL)
+        return intake_store_fail(svc, rep, a);
+    for (int i = 0; i < PQntuples(res); i++) {
+        intake_tier_rule_t *r = &b->tiers[b->ntiers++];
+        b->own_tiers = hf_pg_bool(res, i, 0);
+        snprintf(r->tier, sizeof r->tier, "%s", hf_pg_str(res, i, 1));
+        r->min_spend_fen = hf_pg_int(res, i, 2);
+        r->min_purchases = (int)hf_pg_int(res, i, 3);
+    }
+    PQclear(res);
+    res = hf_store_exec(st,
+                        "SELECT DISTINCT r FROM agent, unnest(regions) AS r WHERE branch = $1"
+                        " AND active ORDER BY r",
+                        1, p);
+    if (res == NULL)
+        return intake_store_fail(svc, rep, a);
+    b->nregions = PQntuples(res);
+    b->regions = hf_new_array(a, const char *, b->nregions + 1);
+    for (int i = 0; i < b->nregions; i++)
+        b->regions[i] = hf_arena_strdup(a, hf_pg_str(res, i, 0));
+    PQclear(res);
+    return HF_OK;
+}
+
+/* ---- customers ---- */
+
+const char INTAKE_CUSTOMER_COLUMNS[] =
+    "c.id, c.branch, c.name, c.phone, c.gender, coalesce(c.birth::text, ''),"
+    " coalesce(c.ref_date::text, ''), c.region, c.address, c.card_type, c.void_reason,"
+    " c.opted_out, coalesce(c.dnd_until::text, ''), c.created_at_ms,"
+    " (SELECT coalesce(string_agg(p.phone || ' ' || p.relation, ','"
+    "    ORDER BY p.phone <> c.phone, p.phone), '') FROM customer_phone p WHERE p.customer_id = "
+    "c.id),"
+    " c.windows, c.tier, coalesce(c.age, 0), c.route, c.condition, c.baby_name, c.baby_sex,"
+    " coalesce(c.baby_birth::text, ''), coalesce(c.due_date::text, ''), c.current_brand,"
+    " c.feeding, c.employer, c.hobbies, c.health, c.opt_out_reason, c.dnd_reason, c.spend_fen,"
+    " c.purchases, coalesce(c.merged_into, 0)";
+
+void intake_customer_stage(Huifang__V1__Customer *c, const intake_branch_t *b, hf_arena_t *a)
+{
+    int32_t ref = -1;
+    const char *source = "";
+    if (S(c->ref_date)[0] && hf_date_parse(c->ref_date, &ref) == 0)
+        source = "ref_date";
+    else if (S(c->baby_birth)[0] && hf_date_parse(c->baby_birth, &ref) == 0)
+        source = "baby_birth";
+    else if (S(c->due_date)[0] && hf_date_parse(c->due_date, &ref) == 0)
+        source = "due_date";
+    else
+        ref = -1;
+    /* the rule's code lives in b, which is on the handler's stack: the reply needs a copy */
+    c->stage = hf_arena_strdup(a, intake_stage_of(b->stages, b->nstages, ref, b->today));
+    c->ref_source = (char *)(*c->stage ? source : "");
+}
+
+Huifang__V1__Customer *intake_customer_from_row(const PGresult *res, int i,
+                                                const intake_branch_t *b, hf_arena_t *a)
+{
+    Huifang__V1__Customer *c = hf_new(a, Huifang__V1__Customer);
+    huifang__v1__customer__init(c);
+#define STR(col) hf_arena_strdup(a, hf_pg_str(res, i, (col)))
+    c->id = hf_pg_int(res, i, 0);
+    c->branch = STR(1);
+    c->name = STR(2);
+    c->phone = STR(3);
+    c->gender = STR(4);
+    c->birth = STR(5);
+    c->ref_date = STR(6);
+    c->region = STR(7);
+    c->address = STR(8);
+    c->card_type = STR(9);
+    c->void_reason = STR(10);
+    c->opted_out = hf_pg_bool(res, i, 11);
+    c->dnd_until = STR(12);
+    c->created_at_ms = hf_pg_int(res, i, 13);
+    c->windows = STR(15);
+    c->tier = STR(16);
+    c->age = (int32_t)hf_pg_int(res, i, 17);
+    c->route = STR(18);
+    c->condition = STR(19);
+    c->baby_name = STR(20);
+    c->baby_sex = STR(21);
+    c->baby_birth = STR(22);
+    c->due_date = STR(23);
+    c->current_brand = STR(24);
+    c->feeding = STR(25);
+    c->employer = STR(26);
+    c->hobbies = STR(27);
+    c->health = STR(28);
+    c->opt_out_reason = STR(29);
+    c->dnd_reason = STR(30);
+    c->spend_fen = hf_pg_int(res, i, 31);
+    c->purchases = (int32_t)hf_pg_int(res, i, 32);
+    c->merged_into = hf_pg_int(res, i, 33);
+#undef STR
+    /* "phone relation,phone relation": the primary phone first */
+    const char *phones = hf_pg_str(res, i, 14);
+    if (*phones) {
+        size_t n = 1;
+        for (const char *p = phones; *p; p++)
+            n += *p == ',';
+        c->phones = hf_new_array(a, char *, n);
+        c->phone_entries = hf_new_array(a, Huifang__V1__PhoneEntry *, n);
+        char *copy = hf_arena_strdup(a, phones);
+        char *save = NULL;
+        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            char *space = strchr(tok, ' ');
+            Huifang__V1__PhoneEntry *e = hf_new(a, Huifang__V1__PhoneEntry);
+            huifang__v1__phone_entry__init(e);
+            e->relation = "";
+            if (space) {
+                *space = '\0';
+                e->relation = space + 1;
+            }
+            e->phone = tok;
+            c->phones[c->n_phones++] = tok;
+            c->phone_entries[c->n_phone_entries++] = e;
+        }
+    }
+    if (b)
+        intake_customer_stage(c, b, a);
+    return c;
+}
+
+Huifang__V1__Customer *intake_customer_load(hf_service_t *svc, const intake_branch_t *b, int64_t id,
+                                            bool lock, hf_arena_t *a, int *rc)
+{
+    char idtxt[24];
+    const char *p[] = {hf_pg_i64(idtxt, id), b->code};
+    char sql[1400];
+    snprintf(sql, sizeof sql, "SELECT %s FROM customer c WHERE c.id = $1 AND c.branch = $2%s",
+             INTAKE_CUSTOMER_COLUMNS, lock ? " FOR UPDATE OF c" : "");
+    PGresult *res = hf_store_exec(hf_service_store(svc), sql, 2, p);
+    if (res == NULL) {
+        *rc = HF_UNAVAILABLE;
+        return NULL;
+    }
+    Huifang__V1__Customer *c = NULL;
+    *rc = HF_NOT_FOUND;
+    if (PQntuples(res) == 1) {
+        c = intake_customer_from_row(res, 0, b, a);
+        *rc = HF_OK;
+    }
+    PQclear(res);
+    return c;
+}
+
+/* ---- array literals ----
+ *
+ * A batch of thousands of rows builds a few dozen array literals of tens of kilobytes each.
+ * Taken from the arena, every growth would be a fresh zeroed block, and the arena's big
+ * blocks go back to the system after each request, to be faulted in again the next time;
+ * so the literals live in buffers the service keeps and reuses (it is one thread), and the
+ * arena is only the fallback when they are all taken. */
+
+#define INTAKE_ARR_POOL 64
+
+static struct {
+    char *buf;
+    size_t cap;
+    bool taken;
+} s_pool[INTAKE_ARR_POOL];
+
+void intake_arr_release_all(void)
+{
+    for (int i = 0; i < INTAKE_ARR_POOL; i++)
+        s_pool[i].taken = false;
+}
+
+void intake_arr_init(intake_arr_t *arr, hf_arena_t *a)
+{
+    arr->arena = a;
+    arr->pool = -1;
+    for (int i = 0; i < INTAKE_ARR_POOL && arr->pool < 0; i++)
+        if (!s_pool[i].taken) {
+            if (s_pool[i].buf == NULL) {
+                s_pool[i].buf = malloc(4096);
+                s_pool[i].cap = s_pool[i].buf ? 4096 : 0;
+            }
+            if (s_pool[i].buf) {
+                s_pool[i].taken = true;
+                arr->pool = i;
+            }
+        }
+    if (arr->pool >= 0) {
+        arr->buf = s_pool[arr->pool].buf;
+        arr->cap = s_pool[arr->pool].cap;
+    } else {
+        arr->cap = 256;
+        arr->buf = hf_arena_alloc(a, arr->cap);
+    }
+    arr->buf[0] = '{';
+    arr->len = 1;
+    arr->n = 0;
+}
+
+/* Makes room for need more bytes (and the closing brace). */
+static void s_arr_room(intake_arr_t *arr, size_t need)
+{
+    if (arr->len + need + 2 <= arr->cap)
+        return;
+    size_t cap = arr->cap * 2;
+    while (cap < arr->len + need + 2)
+        cap *= 2;
+    if (arr->pool >= 0) {
+        char *buf = realloc(arr->buf, cap);
+        if (buf != NULL) {
+            s_pool[arr->pool].buf = arr->buf = buf;
+            s_pool[arr->pool].cap = arr->cap = cap;
+            return;
+        }
+        /* out of memory: carry on in the arena (which aborts if it cannot either) */
+        s_pool[arr->pool].taken = false;
+        arr->pool = -1;
+    }
+    char *buf = hf_arena_alloc(arr->arena, cap);
+    memcpy(buf, arr->buf, arr->len);
+    arr->buf = buf;
+    arr->cap = cap;
+}
+
+static void s_arr_sep(intake_arr_t *arr)
+{
+    if (arr->n++ > 0)
+        arr->buf[arr->len++] = ',';
+}
+
+void intake_arr_str(intake_arr_t *arr, const char *s)
+{
+    if (s == NULL) {
+        s_arr_room(arr, 5);
+        s_arr_sep(arr);
+        memcpy(arr->buf + arr->len, "NULL", 4);
+        arr->len += 4;
+        return;
+    }
+    size_t n = strlen(s);
+    s_arr_room(arr, 2 * n + 3);
+    s_arr_sep(arr);
+    char *o = arr->buf + arr->len;
+    *o++ = '"';
+    for (const char *p = s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            *o++ = '\\';
+        *o++ = *p;
+    }
+    *o++ = '"';
+    arr->len = (size_t)(o - arr->buf);
+}
+
+void intake_arr_int(intake_arr_t *arr, int64_t v)
+{
+    s_arr_room(arr, 24);
+    s_arr_sep(arr);
+    arr->len += (size_t)snprintf(arr->buf + arr->len, 24, "%lld", (long long)v);
+}
+
+void intake_arr_date(intake_arr_t *arr, int32_t day)
+{
+    if (day < 0) {
+        intake_arr_str(arr, NULL);
+        return;
+    }
+    s_arr_room(arr, 12);
+    s_arr_sep(arr);
+    hf_date_format(day, arr->buf + arr->len);
+    arr->len += 10;
+}
+
+const char *intake_arr_end(intake_arr_t *arr)
+{
+    arr->buf[arr->len] = '}';
+    arr->buf[arr->len + 1] = '\0';
+    return arr->buf;
+}
+
+/* ---- events ---- */
+
+int intake_emit_updated(hf_service_t *svc, Huifang__V1__Customer *c, const char *change)
+{
+    Huifang__V1__CustomerUpdated ev = HUIFANG__V1__CUSTOMER_UPDATED__INIT;
+    ev.customer = c;
+    ev.change = (char *)change;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = c->branch;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
+    env.customer_updated = &ev;
+    return hf_service_emit(svc, &env);
+}
+
+int intake_emit_card(hf_service_t *svc, const char *branch, int64_t id, const char *from,
+                     const char *to, const char *reason)
+{
+    Huifang__V1__CardTypeChanged ev = HUIFANG__V1__CARD_TYPE_CHANGED__INIT;
+    ev.customer_id = id;
+    ev.from = (char *)from;
+    ev.to = (char *)to;
+    ev.reason = (char *)S(reason);
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = (char *)branch;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED;
+    env.card_type_changed = &ev;
+    return hf_service_emit(svc, &env);
+}
+
+int intake_emit_many(hf_service_t *svc, hf_envelope_t **envs, int n, const char *branch,
+                     const char *correlation, hf_arena_t *a)
+{
+    (void)a;
+    if (n <= 0)
+        return 0;
+    hf_store_t *st = hf_service_store(svc);
+    if (n < 8) {
+        /* a handful: the framework's own path */
+        for (int i = 0; i < n; i++) {
+            if (envs[i]->branch == NULL || *envs[i]->branch == '\0')
+                envs[i]->branch = (char *)branch;
+            if (hf_service_emit(svc, envs[i]) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    if (!hf_store_in_tx(st)) {
+        hf_error("emit_outside_transaction", "events=%d", n);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (envs[i]->branch == NULL || *envs[i]->branch == '\0')
+            envs[i]->branch = (char *)S(branch);
+        if (envs[i]->correlation_id == NULL || *envs[i]->correlation_id == '\0')
+            envs[i]->correlation_id = (char *)S(correlation);
+    }
+    /* one reservation of n sequence numbers and one statement for the rows: the same
+     * gap-free, in-order stream as n single appends */
+    return hf_outbox_append_many(st, hf_service_name(svc), envs, n) < 0 ? -1 : 0;
+}

@@ -1,0 +1,1061 @@
+/* rep_models: the read models, built from every producer's events.
+ *
+ * Each handler runs in the transaction that also records the producer's sequence, so each
+ * event takes effect exactly once; a restart replays from the stored sequence. Producers
+ * are consumed independently, so an event may be applied before an event of another
+ * producer that happened earlier (after a restart, intake's replay may still be running
+ * while calllog's is applied). Where a fact depends on another producer's earlier event —
+ * a contact on a task the scheduler has not yet been seen to claim, an order of a customer
+ * intake has not yet been seen to register — the handler answers -1: the framework rolls
+ * back and retries a second later, by which time the other stream has caught up. Only
+ * facts that are certain to come are waited for (each is committed before the event that
+ * needs it could happen), so nothing waits forever.
+ *
+ * The scheduler announces cancelled steps only per plan (PlanEnded: "its open steps were
+ * cancelled"); the steps it cancels on the spot are mirrored here from the events that
+ * cause them, by its rules: a new plan archives the customer's earlier ones, a refusal or a
+ * wrong number ends every open step of the customer, a screening too, an opt-out cancels
+ * the steps still planned. Whichever comes first wins and the second finds nothing left to
+ * cancel; a TaskCompleted with state "cancelled", or any later event about a task we thought
+ * cancelled, is taken as the truth. */
+#include "reporting.h"
+#include "hf_log.h"
+#include "hf_time.h"
+#include "rep_period.h"
+#include <stdio.h>
+#include <string.h>
+
+#define S(x) ((x) ? (x) : "")
+#define NO_NEXT_GAP 9999
+
+typedef struct {
+    hf_store_t *st;
+    const hf_envelope_t *env;
+    const char *branch;
+    char tz[64];
+    char day[11];   /* local date of the event */
+    hf_arena_t *arena;
+} s_ctx_t;
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+/* Finds the branch's zone; 0, 1 when the branch is not (yet) known, -1 on a store error. */
+static int s_branch_tz(hf_store_t *st, const char *branch, char *tz, size_t len)
+{
+    const char *p[] = {branch};
+    PGresult *res = hf_store_exec(st, "SELECT tz FROM branch WHERE code = $1", 1, p);
+    if (res == NULL)
+        return -1;
+    int found = PQntuples(res);
+    if (found)
+        snprintf(tz, len, "%s", hf_pg_str(res, 0, 0));
+    PQclear(res);
+    return found ? 0 : 1;
+}
+
+/* The local date of ms in the context's zone. */
+static void s_local(const s_ctx_t *c, int64_t ms, char *out)
+{
+    hf_time_local_date(ms > 0 ? ms : c->env->occurred_at_ms, c->tz, out);
+}
+
+/* A Postgres text[] literal of items, each quoted. */
+static char *s_pg_array(hf_arena_t *a, char **items, size_t n)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        len += 2 * strlen(S(items[i])) + 3;
+    char *out = hf_arena_alloc(a, len);
+    char *o = out;
+    *o++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *o++ = ',';
+        *o++ = '"';
+        for (const char *s = S(items[i]); *s; s++) {
+            if (*s == '"' || *s == '\\')
+                *o++ = '\\';
+            *o++ = *s;
+        }
+        *o++ = '"';
+    }
+    *o++ = '}';
+    *o = '\0';
+    return out;
+}
+
+/* Adds to one counter column of agent_day. column is one of ours, never input. */
+static int s_agent_add(s_ctx_t *c, const char *agent, const char *day, const char *column, int n)
+{
+    if (agent == NULL || *agent == '\0' || n == 0)
+        return 0;
+    char sql[512], num[24];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO agent_day (branch, agent, day, %s) VALUES ($1, $2, $3, $4)"
+             " ON CONFLICT (branch, agent, day) DO UPDATE SET %s = agent_day.%s + EXCLUDED.%s",
+             column, column, column, column);
+    const char *p[] = {c->branch, agent, day, hf_pg_i64(num, n)};
+    if (hf_store_run(c->st, sql, 4, p) != 0)
+        return -1;
+    bool opened = strcmp(column, "opened") == 0;
+    if (!opened && strcmp(column, "closed") != 0)
+        return 0;
+    int32_t d;
+    char month[11], net[24];
+    if (hf_date_parse(day, &d) != 0)
+        return -2;
+    hf_date_format(rep_month_start(d), month);
+    const char *pm[] = {c->branch, agent, month, hf_pg_i64(net, opened ? n : -n)};
+    return hf_store_run(c->st,
+                        "INSERT INTO agent_month (branch, agent, month, net) VALUES ($1, $2, $3, $4)"
+                        " ON CONFLICT (branch, agent, month) DO UPDATE"
+                        " SET net = agent_month.net + EXCLUDED.net",
+                        4, pm);
+}
+
+/* Adds n to one counter column of step_day for due day. */
+static int s_step_add(s_ctx_t *c, const char *due_day, const char *column, int n)
+{
+    if (n == 0)
+        return 0;
+    char sql[512], num[24];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO step_day (branch, due_day, %s) VALUES ($1, $2, $3)"
+             " ON CONFLICT (branch, due_day) DO UPDATE SET %s = step_day.%s + EXCLUDED.%s",
+             column, column, column, column);
+    const char *p[] = {c->branch, due_day, hf_pg_i64(num, n)};
+    return hf_store_run(c->st, sql, 3, p);
+}
+
+static int s_complaint_day_add(s_ctx_t *c, const char *column, int64_t n)
+{
+    if (n == 0)
+        return 0;
+    char sql[512], num[24];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO complaint_day (branch, day, %s) VALUES ($1, $2, $3)"
+             " ON CONFLICT (branch, day) DO UPDATE SET %s = complaint_day.%s + EXCLUDED.%s",
+             column, column, column, column);
+    const char *p[] = {c->branch, c->day, hf_pg_i64(num, n)};
+    return hf_store_run(c->st, sql, 3, p);
+}
+
+/* Cancels the customer's tasks in one of states (a Postgres text[] literal) outside plan
+ * keep_plan (0: none kept): closes their open assignments today and counts them cancelled
+ * on their due days. */
+static int s_cancel_plan_tasks(s_ctx_t *c, int64_t customer_id, const char *states,
+                               int64_t keep_plan, int64_t only_plan)
+{
+    /* only steps planned by then: replayed late, an event must not reach later plans */
+    char cid[24], plan[24], only[24], at[24];
+    const char *p[] = {hf_pg_i64(cid, customer_id), states, hf_pg_i64(plan, keep_plan), c->day,
+                       hf_pg_i64(only, only_plan), hf_pg_i64(at, c->env->occurred_at_ms)};
+    return hf_store_run(
+        c->st,
+        "WITH old AS (SELECT id, branch, due_day, state, agent FROM task WHERE customer_id = $1"
+        "   AND state = ANY ($2::text[]) AND plan_id <> $3"
+        "   AND ($5::bigint = 0 OR plan_id = $5) AND planned_at_ms <= $6 FOR UPDATE),"
+        " upd AS (UPDATE task t SET state = 'cancelled', agent = '', bag_day = NULL FROM old"
+        "   WHERE t.id = old.id RETURNING t.id),"
+        " steps AS (INSERT INTO step_day (branch, due_day, cancelled)"
+        "   SELECT branch, due_day, count(*) FROM old GROUP BY branch, due_day"
+        "   ON CONFLICT (branch, due_day) DO UPDATE SET cancelled = step_day.cancelled + EXCLUDED.cancelled"
+        "   RETURNING 1),"
+        " months AS (INSERT INTO agent_month (branch, agent, month, net)"
+        "   SELECT branch, agent, date_trunc('month', $4::date)::date, -count(*) FROM old"
+        "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
+        "   ON CONFLICT (branch, agent, month) DO UPDATE SET net = agent_month.net + EXCLUDED.net"
+        "   RETURNING 1)"
+        " INSERT INTO agent_day (branch, agent, day, closed)"
+        " SELECT branch, agent, $4::date, count(*) FROM old"
+        "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
+        " ON CONFLICT (branch, agent, day) DO UPDATE SET closed = agent_day.closed + EXCLUDED.closed",
+        6, p);
+}
+
+static int s_cancel_tasks(s_ctx_t *c, int64_t customer_id, const char *states, int64_t keep_plan)
+{
+    return s_cancel_plan_tasks(c, customer_id, states, keep_plan, 0);
+}
+
+/* ---- cards --------------------------------------------------------------------------- */
+
+static int s_card_count(s_ctx_t *c, const char *type, int n)
+{
+    char num[24];
+    const char *p[] = {c->branch, type, hf_pg_i64(num, n)};
+    return hf_store_run(c->st,
+                        "INSERT INTO card_count (branch, card_type, n) VALUES ($1, $2, $3)"
+                        " ON CONFLICT (branch, card_type) DO UPDATE SET n = card_count.n + EXCLUDED.n",
+                        3, p);
+}
+
+/* Records a card moving from one type to another ("" from: a new card) today. */
+static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to, const char *reason)
+{
+    char cid[24];
+    const char *pu[] = {hf_pg_i64(cid, id), to, reason};
+    const char *pf[] = {c->branch, c->day, from, to, reason};
+    if ((*from && hf_store_run(c->st,
+                               "UPDATE customer SET card_type = $2, void_reason = $3 WHERE id = $1",
+                               3, pu) != 0) ||
+        (*from && s_card_count(c, from, -1) != 0) || s_card_count(c, to, 1) != 0)
+        return -1;
+    return hf_store_run(c->st,
+                        "INSERT INTO card_flow_day (branch, day, from_type, to_type, reason, n)"
+                        " VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (branch, day, from_type,"
+                        " to_type, reason) DO UPDATE SET n = card_flow_day.n + 1",
+                        5, pf);
+}
+
+/* Applies a customer's card as an event published it: creates it, or notes a new region,
+ * a change of card type (with the void reason) and a merge. */
+static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
+{
+    if (cu == NULL || cu->id <= 0)
+        return 0;
+    char cid[24];
+    const char *pk[] = {hf_pg_i64(cid, cu->id)};
+    PGresult *res = hf_store_exec(
+        c->st, "SELECT card_type, merged_into FROM customer WHERE id = $1 FOR UPDATE", 1, pk);
+    if (res == NULL)
+        return -1;
+    bool known = PQntuples(res) == 1;
+    char type[32] = "";
+    int64_t merged = 0;
+    if (known) {
+        snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
+        merged = hf_pg_int(res, 0, 1);
+    }
+    PQclear(res);
+    const char *to = *S(cu->card_type) ? cu->card_type : "new";
+    const char *reason = strcmp(to, "void") == 0 ? S(cu->void_reason) : "";
+    if (!known) {
+        const char *p[] = {cid, c->branch, S(cu->region), to, reason};
+        if (hf_store_run(c->st,
+                         "INSERT INTO customer (id, branch, region, card_type, void_reason)"
+                         " VALUES ($1, $2, $3, $4, $5)",
+                         5, p) != 0)
+            return -1;
+        if (s_card_move(c, cu->id, "", to, reason) != 0)
+            return -1;
+    } else {
+        if (*S(cu->region)) {
+            const char *p[] = {cid, cu->region};
+            if (hf_store_run(c->st, "UPDATE customer SET region = $2 WHERE id = $1", 2, p) != 0)
+                return -1;
+        }
+        if (merged == 0 && *S(cu->card_type) && strcmp(type, to) != 0 &&
+            s_card_move(c, cu->id, type, to, reason) != 0)
+            return -1;
+    }
+    if (cu->merged_into > 0 && merged == 0) {
+        char into[24];
+        const char *p[] = {cid, hf_pg_i64(into, cu->merged_into)};
+        if (hf_store_run(c->st, "UPDATE customer SET merged_into = $2 WHERE id = $1", 2, p) != 0 ||
+            s_card_count(c, known ? type : to, -1) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- organisation -------------------------------------------------------------------- */
+
+static int on_branch(s_ctx_t *c)
+{
+    const Huifang__V1__Branch *b = c->env->branch_upserted->branch;
+    if (b == NULL || *S(b->code) == '\0')
+        return -2;
+    const char *tz = *S(b->tz) ? b->tz : "Asia/Shanghai";
+    const char *p[] = {b->code, S(b->name), tz};
+    return hf_store_run(c->st,
+                        "INSERT INTO branch (code, name, tz) VALUES ($1, $2, $3)"
+                        " ON CONFLICT (code) DO UPDATE SET name = $2, tz = $3",
+                        3, p);
+}
+
+static int on_agent(s_ctx_t *c)
+{
+    const Huifang__V1__Agent *ag = c->env->agent_upserted->agent;
+    if (ag == NULL || *S(ag->id) == '\0')
+        return -2;
+    const char *branch = *S(ag->branch) ? ag->branch : c->branch;
+    const char *p[] = {branch, ag->id, S(ag->name), S(ag->role),
+                       s_pg_array(c->arena, ag->regions, ag->n_regions),
+                       ag->active ? "true" : "false"};
+    return hf_store_run(c->st,
+                        "INSERT INTO agent (branch, id, name, role, regions, active)"
+                        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, id) DO UPDATE"
+                        " SET name = $3, role = $4, regions = $5, active = $6",
+                        6, p);
+}
+
+static int on_product(s_ctx_t *c)
+{
+    const Huifang__V1__Product *pr = c->env->product_upserted->product;
+    if (pr == NULL || *S(pr->code) == '\0')
+        return -2;
+    const char *branch = *S(pr->branch) ? pr->branch : c->branch;
+    char price[24], days[24];
+    const char *p[] = {branch, pr->code, S(pr->name), hf_pg_i64(price, pr->price_fen),
+                       hf_pg_i64(days, pr->days_per_unit), S(pr->plan)};
+    return hf_store_run(c->st,
+                        "INSERT INTO product (branch, code, name, price_fen, days_per_unit, plan)"
+                        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, code) DO UPDATE"
+                        " SET name = $3, price_fen = $4, days_per_unit = $5, plan = $6",
+                        6, p);
+}
+
+/* ---- leads and cards ----------------------------------------------------------------- */
+
+static int s_lead_add(s_ctx_t *c, int64_t collected_at_ms, const char *channel,
+                      const char *source, const char *collector, const char *column)
+{
+    char day[11], sql[512];
+    s_local(c, collected_at_ms, day);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO lead_day (branch, day, channel, source, collector, %s)"
+             " VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (branch, day, channel, source, collector)"
+             " DO UPDATE SET %s = lead_day.%s + 1",
+             column, column, column);
+    const char *p[] = {c->branch, day, S(channel), S(source), S(collector)};
+    return hf_store_run(c->st, sql, 5, p);
+}
+
+static int on_lead_registered(s_ctx_t *c)
+{
+    const Huifang__V1__LeadRegistered *e = c->env->lead_registered;
+    if (s_customer_apply(c, e->customer) != 0)
+        return -1;
+    return s_lead_add(c, e->collected_at_ms, e->channel, e->source, e->collector, "registered");
+}
+
+static int on_lead_merged(s_ctx_t *c)
+{
+    const Huifang__V1__LeadMerged *e = c->env->lead_merged;
+    if (s_customer_apply(c, e->customer) != 0)
+        return -1;
+    return s_lead_add(c, e->collected_at_ms, e->channel, e->source, e->collector, "merged");
+}
+
+static int on_lead_rejected(s_ctx_t *c)
+{
+    const Huifang__V1__LeadRejected *e = c->env->lead_rejected;
+    return s_lead_add(c, 0, e->channel, e->source, e->collector, "rejected");
+}
+
+static int on_customer_updated(s_ctx_t *c)
+{
+    return s_customer_apply(c, c->env->customer_updated->customer);
+}
+
+static int on_card_type_changed(s_ctx_t *c)
+{
+    const Huifang__V1__CardTypeChanged *e = c->env->card_type_changed;
+    if (*S(e->to) == '\0')
+        return -2;
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, e->customer_id)};
+    PGresult *res = hf_store_exec(
+        c->st, "SELECT card_type, merged_into FROM customer WHERE id = $1 FOR UPDATE", 1, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 0) {
+        /* intake publishes a card before changing it: a card we never saw is not ours */
+        PQclear(res);
+        hf_warn("card_unknown", "customer=%lld", (long long)e->customer_id);
+        return 0;
+    }
+    char type[32];
+    snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
+    bool merged = hf_pg_int(res, 0, 1) > 0;
+    PQclear(res);
+    if (merged || strcmp(type, e->to) == 0)
+        return 0;  /* already applied from the card itself */
+    return s_card_move(c, e->customer_id, type, e->to, strcmp(e->to, "void") == 0 ? S(e->reason) : "");
+}
+
+static int on_customers_merged(s_ctx_t *c)
+{
+    const Huifang__V1__CustomersMerged *e = c->env->customers_merged;
+    char kept[24], gone[24];
+    const char *p[] = {hf_pg_i64(kept, e->kept_id), hf_pg_i64(gone, e->merged_id)};
+    PGresult *res = hf_store_exec(
+        c->st, "SELECT card_type FROM customer WHERE id = $2 AND merged_into = 0 AND $1::bigint > 0"
+               " FOR UPDATE", 2, p);
+    if (res == NULL)
+        return -1;
+    char type[32] = "";
+    if (PQntuples(res))
+        snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
+    PQclear(res);
+    if (*type == '\0')
+        return 0;
+    /* every record of the merged card now belongs to the kept one (of the steps, the open
+     * ones matter: they are what a later refusal or screening of the customer cancels) */
+    if (hf_store_run(c->st, "UPDATE customer SET merged_into = $1 WHERE id = $2", 2, p) != 0 ||
+        s_card_count(c, type, -1) != 0 ||
+        hf_store_run(c->st, "UPDATE purchase SET customer_id = $1 WHERE customer_id = $2", 2, p) != 0 ||
+        hf_store_run(c->st,
+                     "UPDATE task SET customer_id = $1 WHERE customer_id = $2"
+                     " AND state IN ('planned', 'assigned', 'claimed')",
+                     2, p) != 0)
+        return -1;
+    return 0;
+}
+
+static int on_opted_out(s_ctx_t *c)
+{
+    /* the scheduler cancels an opted-out customer's steps as they come due */
+    return s_cancel_tasks(c, c->env->opted_out->customer_id, "{planned}", 0);
+}
+
+static int on_customer_screened(s_ctx_t *c)
+{
+    const Huifang__V1__CustomerScreened *e = c->env->customer_screened;
+    const char *p[] = {c->branch, c->day, *S(e->reason) ? e->reason : "unspecified"};
+    if (hf_store_run(c->st,
+                     "INSERT INTO screen_day (branch, day, reason, n) VALUES ($1, $2, $3, 1)"
+                     " ON CONFLICT (branch, day, reason) DO UPDATE SET n = screen_day.n + 1",
+                     3, p) != 0)
+        return -1;
+    return s_cancel_tasks(c, e->customer_id, "{planned,assigned}", 0);
+}
+
+/* ---- purchases ----------------------------------------------------------------------- */
+
+/* Moves one purchase between gap buckets of the repurchase rollup. */
+static int s_repurchase_add(s_ctx_t *c, const char *supply_end, const char *product,
+                            const char *plan, int gap, int n)
+{
+    int32_t end;
+    if (hf_date_parse(supply_end, &end) != 0)
+        return -2;
+    char month[11], gaptxt[16], num[16];
+    hf_date_format(rep_month_start(end), month);
+    const char *p[] = {c->branch, month, product, plan, hf_pg_i64(gaptxt, gap), hf_pg_i64(num, n)};
+    return hf_store_run(c->st,
+                        "INSERT INTO repurchase_month (branch, month, product, plan, gap, n)"
+                        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, month, product, plan,"
+                        " gap) DO UPDATE SET n = repurchase_month.n + EXCLUDED.n",
+                        6, p);
+}
+
+static int on_purchase_recorded(s_ctx_t *c)
+{
+    const Huifang__V1__PurchaseRecorded *e = c->env->purchase_recorded;
+    const Huifang__V1__Purchase *pu = e->purchase;
+    int32_t day, end;
+    if (pu == NULL || hf_date_parse(S(pu->date), &day) != 0 ||
+        hf_date_parse(S(pu->supply_end), &end) != 0)
+        return -2;
+    if (s_customer_apply(c, e->customer) != 0)
+        return -1;
+    char id[24], cid[24], qty[16], price[24], nth[16];
+    const char *p[] = {hf_pg_i64(id, pu->id), c->branch, hf_pg_i64(cid, pu->customer_id),
+                       S(pu->product), S(pu->plan), hf_pg_i64(qty, pu->quantity),
+                       hf_pg_i64(price, pu->price_fen), pu->date, pu->supply_end,
+                       hf_pg_i64(nth, pu->nth)};
+    PGresult *res = hf_store_exec(c->st,
+                                  "INSERT INTO purchase (id, branch, customer_id, product, plan,"
+                                  " quantity, price_fen, purchase_day, supply_end, nth)"
+                                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                                  " ON CONFLICT (id) DO NOTHING RETURNING 1",
+                                  10, p);
+    if (res == NULL)
+        return -1;
+    int inserted = PQntuples(res);
+    PQclear(res);
+    if (!inserted)
+        return 0;
+    if (s_repurchase_add(c, pu->supply_end, S(pu->product), S(pu->plan), NO_NEXT_GAP, 1) != 0)
+        return -1;
+    /* this purchase is the repurchase of the customer's previous one */
+    const char *pp[] = {cid, nth, id};
+    res = hf_store_exec(c->st,
+                        "SELECT id, supply_end::text, product, plan FROM purchase"
+                        " WHERE customer_id = $1 AND nth < $2 AND id <> $3 AND next_day IS NULL"
+                        " ORDER BY nth DESC, id DESC LIMIT 1 FOR UPDATE",
+                        3, pp);
+    if (res == NULL)
+        return -1;
+    int rc = 0;
+    if (PQntuples(res) == 1) {
+        int32_t prev_end;
+        hf_date_parse(hf_pg_str(res, 0, 1), &prev_end);
+        int gap = day - prev_end;
+        gap = gap < -1 ? -1 : gap > 367 ? 367 : gap;
+        const char *pn[] = {hf_pg_str(res, 0, 0), pu->date};
+        if (hf_store_run(c->st, "UPDATE purchase SET next_day = $2 WHERE id = $1", 2, pn) != 0 ||
+            s_repurchase_add(c, hf_pg_str(res, 0, 1), hf_pg_str(res, 0, 2), hf_pg_str(res, 0, 3),
+                             NO_NEXT_GAP, -1) != 0 ||
+            s_repurchase_add(c, hf_pg_str(res, 0, 1), hf_pg_str(res, 0, 2), hf_pg_str(res, 0, 3),
+                             gap, 1) != 0)
+            rc = -1;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* ---- plans and tasks ----------------------------------------------------------------- */
+
+typedef struct {
+    bool found;
+    char state[16];
+    char agent[64];
+    char due_day[11];
+    char last_bag_agent[64];
+    char last_bag_day[11];
+    int claims;
+    int calls;
+    int64_t purchase_id;
+    int64_t customer_id;
+} s_task_t;
+
+static int s_task_load(s_ctx_t *c, int64_t id, s_task_t *t)
+{
+    memset(t, 0, sizeof *t);
+    char idtxt[24];
+    const char *p[] = {hf_pg_i64(idtxt, id)};
+    PGresult *res = hf_store_exec(c->st,
+                                  "SELECT state, agent, due_day::text, last_bag_agent,"
+                                  " coalesce(last_bag_day::text, ''), claims, calls, purchase_id,"
+                                  " customer_id FROM task WHERE id = $1 FOR UPDATE",
+                                  1, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 1) {
+        t->found = true;
+        snprintf(t->state, sizeof t->state, "%s", hf_pg_str(res, 0, 0));
+        snprintf(t->agent, sizeof t->agent, "%s", hf_pg_str(res, 0, 1));
+        snprintf(t->due_day, sizeof t->due_day, "%s", hf_pg_str(res, 0, 2));
+        snprintf(t->last_bag_agent, sizeof t->last_bag_agent, "%s", hf_pg_str(res, 0, 3));
+        snprintf(t->last_bag_day, sizeof t->last_bag_day, "%s", hf_pg_str(res, 0, 4));
+        t->claims = (int)hf_pg_int(res, 0, 5);
+        t->calls = (int)hf_pg_int(res, 0, 6);
+        t->purchase_id = hf_pg_int(res, 0, 7);
+        t->customer_id = hf_pg_int(res, 0, 8);
+    }
+    PQclear(res);
+    return 0;
+}
+
+static bool s_open(const s_task_t *t)
+{
+    return strcmp(t->state, "assigned") == 0 || strcmp(t->state, "claimed") == 0;
+}
+
+/* Ends the task's open assignment today (handed over, claimed by another, completed). A
+ * claimed assignment whose contact has not arrived yet (calllog's stream behind the
+ * scheduler's) really ended with that contact: the close is noted so that the contact,
+ * when it comes, moves it to its own day. */
+static int s_assignment_close(s_ctx_t *c, int64_t id, const s_task_t *t)
+{
+    if (!s_open(t))
+        return 0;
+    if (s_agent_add(c, t->agent, c->day, "closed", 1) != 0)
+        return -1;
+    if (strcmp(t->state, "claimed") != 0 || t->calls >= t->claims)
+        return 0;
+    char idtxt[24], claim[16];
+    const char *p[] = {hf_pg_i64(idtxt, id), hf_pg_i64(claim, t->claims), t->agent, c->day};
+    return hf_store_run(c->st,
+                        "INSERT INTO pending_close (task_id, claim, agent, day) VALUES ($1, $2, $3, $4)"
+                        " ON CONFLICT (task_id, claim) DO NOTHING",
+                        4, p);
+}
+
+/* Inserts a task as a plan published it; counts it planned (or cancelled). Returns 0, or
+ * -1 on a store error. */
+static int s_task_insert(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id)
+{
+    char due[11], id[24], cid[24], pid[24], plan[24], step[16], at[24];
+    s_local(c, t->due_at_ms, due);
+    bool cancelled = strcmp(S(t->state), "cancelled") == 0;
+    const char *p[] = {hf_pg_i64(id, t->id), c->branch, hf_pg_i64(cid, t->customer_id),
+                       hf_pg_i64(pid, t->purchase_id), hf_pg_i64(plan, plan_id),
+                       hf_pg_i64(step, t->step_no), S(t->purpose), due,
+                       cancelled ? "cancelled" : "planned", hf_pg_i64(at, c->env->occurred_at_ms)};
+    PGresult *res = hf_store_exec(c->st,
+                                  "INSERT INTO task (id, branch, customer_id, purchase_id, plan_id,"
+                                  " step_no, purpose, due_day, state, planned_at_ms) VALUES ($1,"
+                                  " $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                                  " ON CONFLICT (id) DO NOTHING RETURNING 1",
+                                  10, p);
+    if (res == NULL)
+        return -1;
+    int inserted = PQntuples(res);
+    PQclear(res);
+    if (!inserted)
+        return 0;
+    if (s_step_add(c, due, "planned", 1) != 0)
+        return -1;
+    return cancelled ? s_step_add(c, due, "cancelled", 1) : 0;
+}
+
+static int on_plan_started(s_ctx_t *c)
+{
+    const Huifang__V1__PlanStarted *e = c->env->plan_started;
+    /* a new plan archives the customer's earlier ones: their open steps are cancelled,
+     * except one an agent holds right now */
+    if (s_cancel_tasks(c, e->customer_id, "{planned,assigned}", e->plan_id) != 0)
+        return -1;
+    for (size_t i = 0; i < e->n_tasks; i++)
+        if (e->tasks[i] && s_task_insert(c, e->tasks[i], e->plan_id) != 0)
+            return -1;
+    return 0;
+}
+
+static int on_plan_ended(s_ctx_t *c)
+{
+    const Huifang__V1__PlanEnded *e = c->env->plan_ended;
+    if (e->plan_id <= 0)
+        return 0;
+    /* the scheduler cancelled the plan's open steps */
+    return s_cancel_plan_tasks(c, e->customer_id, "{planned,assigned}", 0, e->plan_id);
+}
+
+/* Brings a task we thought cancelled back (a later event shows it was not). */
+static int s_uncancel(s_ctx_t *c, s_task_t *t)
+{
+    if (strcmp(t->state, "cancelled") != 0)
+        return 0;
+    snprintf(t->state, sizeof t->state, "planned");
+    return s_step_add(c, t->due_day, "cancelled", -1);
+}
+
+/* Opens an assignment of task id to agent in the bag of day bag. */
+static int s_assignment_open(s_ctx_t *c, int64_t id, s_task_t *t, const char *agent,
+                             const char *bag, const char *state)
+{
+    if (s_agent_add(c, agent, bag, "opened", 1) != 0)
+        return -1;
+    bool same_bag = strcmp(t->last_bag_agent, agent) == 0 && strcmp(t->last_bag_day, bag) == 0;
+    if (!same_bag && s_agent_add(c, agent, bag, "tasks_due", 1) != 0)
+        return -1;
+    char idtxt[24];
+    const char *p[] = {hf_pg_i64(idtxt, id), state, agent, bag};
+    return hf_store_run(c->st,
+                        "UPDATE task SET state = $2, agent = $3, bag_day = $4, last_bag_agent = $3,"
+                        " last_bag_day = $4 WHERE id = $1",
+                        4, p);
+}
+
+/* Loads the task of an event, inserting it from the event when no plan brought it. */
+static int s_task_of_event(s_ctx_t *c, const Huifang__V1__Task *tk, s_task_t *t)
+{
+    if (s_task_load(c, tk->id, t) != 0)
+        return -1;
+    if (t->found)
+        return 0;
+    Huifang__V1__Task copy = *tk;
+    copy.state = "planned";
+    if (s_task_insert(c, &copy, tk->plan_id) != 0 || s_task_load(c, tk->id, t) != 0)
+        return -1;
+    return 0;
+}
+
+static int on_task_assigned(s_ctx_t *c)
+{
+    const Huifang__V1__Task *tk = c->env->task_assigned->task;
+    if (tk == NULL || tk->id <= 0 || *S(tk->agent) == '\0')
+        return -2;
+    s_task_t t;
+    if (s_task_of_event(c, tk, &t) != 0)
+        return -1;
+    if (strcmp(t.state, "done") == 0)
+        return 0;
+    /* a task handed over while open: the earlier holder's assignment ends today */
+    if (s_assignment_close(c, tk->id, &t) != 0)
+        return -1;
+    if (s_uncancel(c, &t) != 0)
+        return -1;
+    const char *bag = *S(tk->bag_date) ? tk->bag_date : c->day;
+    return s_assignment_open(c, tk->id, &t, tk->agent, bag, "assigned");
+}
+
+static int on_task_claimed(s_ctx_t *c)
+{
+    const Huifang__V1__Task *tk = c->env->task_claimed->task;
+    if (tk == NULL || tk->id <= 0)
+        return -2;
+    s_task_t t;
+    if (s_task_of_event(c, tk, &t) != 0)
+        return -1;
+    char id[24], claims[16];
+    const char *p[] = {hf_pg_i64(id, tk->id), hf_pg_i64(claims, tk->claims > t.claims + 1 ? tk->claims : t.claims + 1)};
+    if (hf_store_run(c->st, "UPDATE task SET claims = $2 WHERE id = $1", 2, p) != 0)
+        return -1;
+    if (strcmp(t.state, "done") == 0)
+        return 0;
+    if (s_uncancel(c, &t) != 0)
+        return -1;
+    if (s_open(&t) && strcmp(t.agent, S(tk->agent)) == 0) {
+        const char *pc[] = {id};
+        return hf_store_run(c->st, "UPDATE task SET state = 'claimed' WHERE id = $1", 1, pc);
+    }
+    /* claimed without an assignment we saw (or by someone else): it is in this bag now */
+    if (s_assignment_close(c, tk->id, &t) != 0)
+        return -1;
+    const char *bag = *S(tk->bag_date) ? tk->bag_date : c->day;
+    return s_assignment_open(c, tk->id, &t, S(tk->agent), bag, "claimed");
+}
+
+static int on_task_completed(s_ctx_t *c)
+{
+    const Huifang__V1__Task *tk = c->env->task_completed->task;
+    if (tk == NULL || tk->id <= 0)
+        return -2;
+    s_task_t t;
+    if (s_task_of_event(c, tk, &t) != 0)
+        return -1;
+    bool cancel = strcmp(S(tk->state), "cancelled") == 0;
+    if (strcmp(t.state, "done") == 0 || (cancel && strcmp(t.state, "cancelled") == 0))
+        return 0;
+    if (s_assignment_close(c, tk->id, &t) != 0)
+        return -1;
+    if (!cancel && s_uncancel(c, &t) != 0)
+        return -1;
+    char id[24];
+    const char *p[] = {hf_pg_i64(id, tk->id), cancel ? "cancelled" : "done", cancel ? NULL : c->day};
+    if (hf_store_run(c->st,
+                     "UPDATE task SET state = $2, agent = '', bag_day = NULL, done_day = $3"
+                     " WHERE id = $1",
+                     3, p) != 0)
+        return -1;
+    if (cancel)
+        return s_step_add(c, t.due_day, "cancelled", 1);
+    /* on time: done on or before the day the plan put the step on */
+    return s_step_add(c, t.due_day, strcmp(c->day, t.due_day) <= 0 ? "on_time" : "late", 1);
+}
+
+/* ---- contacts ------------------------------------------------------------------------ */
+
+static int on_call_logged(s_ctx_t *c)
+{
+    const Huifang__V1__Contact *ct = c->env->call_logged->contact;
+    if (ct == NULL || ct->id <= 0)
+        return -2;
+    const char *agent = S(ct->agent);
+    char day[11];
+    s_local(c, ct->logged_at_ms, day);
+    char cid[24], id[24];
+    hf_pg_i64(cid, ct->customer_id);
+    hf_pg_i64(id, ct->id);
+
+    /* the customer's region, for the attribution: intake registered the customer first */
+    char region[64] = "";
+    if (ct->customer_id > 0) {
+        const char *p[] = {cid};
+        PGresult *res = hf_store_exec(c->st, "SELECT region FROM customer WHERE id = $1", 1, p);
+        if (res == NULL)
+            return -1;
+        int found = PQntuples(res);
+        if (found)
+            snprintf(region, sizeof region, "%s", hf_pg_str(res, 0, 0));
+        PQclear(res);
+        if (!found)
+            return -1;  /* intake's event is on its way */
+    }
+    s_task_t t = {0};
+    int claim = 0;
+    if (ct->task_id > 0) {
+        if (s_task_load(c, ct->task_id, &t) != 0)
+            return -1;
+        if (!t.found)
+            return -1;  /* the scheduler's plan is on its way */
+        claim = ct->claim_no > 0 ? ct->claim_no : t.calls + 1;
+        if (claim > t.claims)
+            return -1;  /* the scheduler's claim, which the call needed, is on its way */
+    }
+    const char *product = S(ct->order_product);
+    char prod[64] = "";
+    int64_t purchase_id = ct->purchase_id > 0 ? ct->purchase_id : t.purchase_id;
+    if (ct->order_qty > 0 && *product == '\0' && purchase_id > 0) {
+        char pid[24];
+        const char *p[] = {hf_pg_i64(pid, purchase_id)};
+        PGresult *res = hf_store_exec(c->st, "SELECT product FROM purchase WHERE id = $1", 1, p);
+        if (res == NULL)
+            return -1;
+        int found = PQntuples(res);
+        if (found)
+            snprintf(prod, sizeof prod, "%s", hf_pg_str(res, 0, 0));
+        PQclear(res);
+        if (!found)
+            return -1;  /* intake's purchase is on its way */
+        product = prod;
+    }
+    const Huifang__V1__OutcomeFlags *f = ct->flags;
+    bool contacted = f && f->contacted;
+    bool visit = strcmp(S(ct->channel), "visit") == 0;
+    char task[24], qty[16];
+    const char *pc[] = {id, c->branch, day, agent, cid, hf_pg_i64(task, ct->task_id),
+                        S(ct->channel), S(ct->outcome), contacted ? "true" : "false",
+                        hf_pg_i64(qty, ct->order_qty), product, region};
+    PGresult *res = hf_store_exec(c->st,
+                                  "INSERT INTO contact (id, branch, day, agent, customer_id, task_id,"
+                                  " channel, outcome, contacted, order_qty, order_product, region)"
+                                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                                  " ON CONFLICT (id) DO NOTHING RETURNING 1",
+                                  12, pc);
+    if (res == NULL)
+        return -1;
+    int inserted = PQntuples(res);
+    PQclear(res);
+    if (!inserted)
+        return 0;
+
+    if (ct->task_id > 0) {
+        /* the contact works the claim it names: that assignment ends now; the scheduler
+         * then completes the task or plans a retry */
+        bool closes = strcmp(t.state, "claimed") == 0 && t.claims == claim;
+        const char *p[] = {task, closes ? "1" : "0"};
+        if (hf_store_run(c->st,
+                         "UPDATE task SET calls = calls + 1,"
+                         " state = CASE WHEN $2 = '1' THEN 'planned' ELSE state END,"
+                         " agent = CASE WHEN $2 = '1' THEN '' ELSE agent END,"
+                         " bag_day = CASE WHEN $2 = '1' THEN NULL ELSE bag_day END WHERE id = $1",
+                         2, p) != 0)
+            return -1;
+        if (closes && s_agent_add(c, t.agent, day, "closed", 1) != 0)
+            return -1;
+        char cl[16];
+        const char *pm[] = {task, hf_pg_i64(cl, claim)};
+        res = hf_store_exec(c->st,
+                            "DELETE FROM pending_close WHERE task_id = $1 AND claim = $2"
+                            " RETURNING agent, day::text",
+                            2, pm);
+        if (res == NULL)
+            return -1;
+        int rc = 0;
+        if (PQntuples(res) == 1 && strcmp(day, hf_pg_str(res, 0, 1)) < 0)
+            rc = s_agent_add(c, hf_pg_str(res, 0, 0), hf_pg_str(res, 0, 1), "closed", -1) != 0 ||
+                         s_agent_add(c, hf_pg_str(res, 0, 0), day, "closed", 1) != 0
+                     ? -1
+                     : 0;
+        PQclear(res);
+        if (rc != 0)
+            return -1;
+    }
+    if (visit) {
+        if (s_agent_add(c, agent, day, "visits", 1) != 0)
+            return -1;
+    } else if (s_agent_add(c, agent, day, "attempts", 1) != 0 ||
+               s_agent_add(c, agent, day, "contacts", contacted ? 1 : 0) != 0) {
+        return -1;
+    }
+    if (ct->order_qty > 0) {
+        char month[11];
+        int32_t d;
+        hf_date_parse(day, &d);
+        hf_date_format(rep_month_start(d), month);
+        const char *po[] = {c->branch, day, agent, product, qty};
+        const char *pm[] = {c->branch, month, agent, region, product, qty};
+        if (s_agent_add(c, agent, day, "orders", 1) != 0 ||
+            hf_store_run(c->st,
+                         "INSERT INTO order_day (branch, day, agent, product, orders, units)"
+                         " VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (branch, day, agent, product)"
+                         " DO UPDATE SET orders = order_day.orders + 1,"
+                         " units = order_day.units + EXCLUDED.units",
+                         5, po) != 0 ||
+            hf_store_run(c->st,
+                         "INSERT INTO order_month (branch, month, agent, region, product, orders,"
+                         " units) VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (branch, month,"
+                         " agent, region, product) DO UPDATE SET orders = order_month.orders + 1,"
+                         " units = order_month.units + EXCLUDED.units",
+                         6, pm) != 0)
+            return -1;
+    }
+    /* a refusal or a wrong number ends every open step of the customer (the scheduler's rule) */
+    if (f && (f->do_not_call || f->unworkable) && ct->customer_id > 0)
+        return s_cancel_tasks(c, ct->customer_id, "{planned,assigned}", 0);
+    return 0;
+}
+
+static int on_consult_logged(s_ctx_t *c)
+{
+    const Huifang__V1__Consultation *co = c->env->consult_logged->consultation;
+    if (co == NULL)
+        return -2;
+    char day[11];
+    s_local(c, co->logged_at_ms, day);
+    if (s_agent_add(c, S(co->agent), day, "consultations", 1) != 0)
+        return -1;
+    return s_agent_add(c, S(co->agent), day, "consult_bought",
+                       strcmp(S(co->outcome), "bought") == 0 ? 1 : 0);
+}
+
+/* ---- complaints and returns ---------------------------------------------------------- */
+
+/* Applies a complaint's card as an event published it (a reopened one is open again). */
+static int s_complaint_apply(s_ctx_t *c, const Huifang__V1__Complaint *co)
+{
+    if (co == NULL || co->id <= 0)
+        return -2;
+    char id[24], level[16], due[24], resolved[24], breaches[16];
+    const char *pu[] = {hf_pg_i64(id, co->id), S(co->state), hf_pg_i64(level, co->level),
+                        hf_pg_i64(due, co->due_at_ms), hf_pg_i64(resolved, co->resolved_at_ms),
+                        hf_pg_i64(breaches, co->breaches)};
+    PGresult *res = hf_store_exec(c->st,
+                                  "UPDATE complaint SET state = $2, level = $3, due_at_ms = $4,"
+                                  " resolved_at_ms = CASE WHEN $5::bigint > 0 THEN $5::bigint"
+                                  "   WHEN $2 IN ('resolved', 'closed') THEN resolved_at_ms"
+                                  "   ELSE 0 END, breaches = greatest(breaches, $6::int)"
+                                  " WHERE id = $1 RETURNING 1",
+                                  6, pu);
+    if (res == NULL)
+        return -1;
+    int updated = PQntuples(res);
+    PQclear(res);
+    if (updated)
+        return 0;
+    /* first sight of the complaint: who raised it is the agent of the contact it came
+     * from, else who filed it, else the agent answering for it at level 0, else its owner */
+    char agent[64];
+    snprintf(agent, sizeof agent, "%s",
+             *S(co->filed_by) ? co->filed_by : *S(co->agent) ? co->agent : S(co->owner));
+    if (co->source_contact_id > 0) {
+        char sc[24];
+        const char *p[] = {hf_pg_i64(sc, co->source_contact_id)};
+        res = hf_store_exec(c->st, "SELECT agent FROM contact WHERE id = $1", 1, p);
+        if (res == NULL)
+            return -1;
+        if (PQntuples(res))
+            snprintf(agent, sizeof agent, "%s", hf_pg_str(res, 0, 0));
+        PQclear(res);
+    }
+    int64_t opened_at = co->opened_at_ms > 0 ? co->opened_at_ms : c->env->occurred_at_ms;
+    char day[11], at[24];
+    s_local(c, opened_at, day);
+    const char *pi[] = {id, c->branch, day, S(co->category), agent, S(co->state), level,
+                        hf_pg_i64(at, opened_at), due, resolved, breaches};
+    if (hf_store_run(c->st,
+                     "INSERT INTO complaint (id, branch, opened_day, category, agent, state, level,"
+                     " opened_at_ms, due_at_ms, resolved_at_ms, breaches) VALUES ($1, $2, $3, $4,"
+                     " $5, $6, $7, $8, $9, $10, $11)",
+                     11, pi) != 0)
+        return -1;
+    return s_agent_add(c, agent, day, "complaints", 1);
+}
+
+static int on_complaint_opened(s_ctx_t *c)
+{
+    return s_complaint_apply(c, c->env->complaint_opened->complaint);
+}
+
+static int on_complaint_changed(s_ctx_t *c)
+{
+    return s_complaint_apply(c, c->env->complaint_changed->complaint);
+}
+
+static int on_complaint_escalated(s_ctx_t *c)
+{
+    if (s_complaint_apply(c, c->env->complaint_escalated->complaint) != 0)
+        return -1;
+    return s_complaint_day_add(c, "escalations", 1);
+}
+
+static int on_complaint_resolved(s_ctx_t *c)
+{
+    const Huifang__V1__Complaint *co = c->env->complaint_resolved->complaint;
+    if (co == NULL)
+        return -2;
+    Huifang__V1__Complaint copy = *co;
+    if (copy.resolved_at_ms <= 0)
+        copy.resolved_at_ms = c->env->occurred_at_ms;
+    return s_complaint_apply(c, &copy);
+}
+
+static int on_return_requested(s_ctx_t *c)
+{
+    return s_complaint_day_add(c, "returns_requested", 1);
+}
+
+static int on_return_decided(s_ctx_t *c)
+{
+    const Huifang__V1__ReturnRequest *r = c->env->return_decided->request;
+    if (r == NULL)
+        return -2;
+    if (strcmp(S(r->state), "approved") == 0)
+        return s_complaint_day_add(c, "returns_approved", 1) != 0 ||
+                       s_complaint_day_add(c, "refund_fen", r->refund_fen) != 0
+                   ? -1
+                   : 0;
+    if (strcmp(S(r->state), "rejected") == 0)
+        return s_complaint_day_add(c, "returns_rejected", 1);
+    return 0;
+}
+
+static int on_word_of_mouth_risk(s_ctx_t *c)
+{
+    return s_complaint_day_add(c, "risks", 1);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------ */
+
+typedef int (*s_model_fn)(s_ctx_t *c);
+
+/* Every payload a read model needs; the rest are only counted in event_tally. */
+static const struct {
+    int payload;
+    s_model_fn fn;
+    bool dated; /* needs the branch's zone */
+} s_models[] = {
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, on_branch, false},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, on_agent, false},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PRODUCT_UPSERTED, on_product, false},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, on_lead_registered, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, on_lead_merged, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REJECTED, on_lead_rejected, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, on_customer_updated, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED, on_card_type_changed, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, on_customers_merged, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT, on_opted_out, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, on_purchase_recorded, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_STARTED, on_plan_started, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_ENDED, on_plan_ended, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED, on_task_assigned, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED, on_task_claimed, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, on_task_completed, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, on_customer_screened, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, on_call_logged, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CONSULT_LOGGED, on_consult_logged, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_OPENED, on_complaint_opened, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED, on_complaint_changed, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_ESCALATED, on_complaint_escalated, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_RESOLVED, on_complaint_resolved, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_REQUESTED, on_return_requested, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_DECIDED, on_return_decided, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_WORD_OF_MOUTH_RISK, on_word_of_mouth_risk, true},
+    {0, NULL, false}};
+
+/* The oneof member of a payload is a pointer in the envelope; protobuf-c leaves it set
+ * whenever payload_case is, so only the payload's own submessages need NULL checks. */
+int reporting_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
+{
+    for (int i = 0; s_models[i].fn; i++) {
+        if (s_models[i].payload != (int)env->payload_case)
+            continue;
+        s_ctx_t c = {0};
+        c.st = hf_service_store(svc);
+        c.env = env;
+        c.branch = S(env->branch);
+        c.arena = arena;
+        if (s_models[i].dated) {
+            if (*c.branch == '\0')
+                return 0;  /* an event of no branch counts for no branch's report */
+            int rc = s_branch_tz(c.st, c.branch, c.tz, sizeof c.tz);
+            if (rc < 0)
+                return -1;
+            if (rc > 0) {
+                /* intake publishes the branch before anything in it: its event is on its way */
+                hf_warn("branch_unknown", "branch=%s producer=%s seq=%llu", c.branch,
+                        S(env->producer), (unsigned long long)env->seq);
+                return -1;
+            }
+            s_local(&c, 0, c.day);
+        }
+        return s_models[i].fn(&c);
+    }
+    return 0;
+}

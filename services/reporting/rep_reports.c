@@ -1,0 +1,569 @@
+/* rep_reports: the report set, each computed from the rollups in one or a few statements
+ * (so its cost follows the number of agents, days and categories in the period, not the
+ * number of events behind them) and returned as tables of formatted cells. Definitions of
+ * every figure are in the README ("The reports"). */
+#include "reporting.h"
+#include "hf_clock.h"
+#include "hf_time.h"
+#include "rep_period.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S(x) ((x) ? (x) : "")
+
+/* ---- building tables ----------------------------------------------------------------- */
+
+/* Adds a table to r with room for max_rows rows. cols: "name,name:int,name:dec" (kinds
+ * text, int, decimal). */
+static Huifang__V1__ReportTable *s_table(hf_arena_t *a, Huifang__V1__ReportResult *r,
+                                         const char *title, const char *cols, int max_rows)
+{
+    Huifang__V1__ReportTable *t = hf_new(a, Huifang__V1__ReportTable);
+    huifang__v1__report_table__init(t);
+    t->title = hf_arena_strdup(a, title);
+    size_t n = 1;
+    for (const char *s = cols; *s; s++)
+        n += *s == ',';
+    t->columns = hf_new_array(a, char *, n);
+    t->kinds = hf_new_array(a, char *, n);
+    char *copy = hf_arena_strdup(a, cols), *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *kind = strchr(tok, ':');
+        if (kind)
+            *kind++ = '\0';
+        t->columns[t->n_columns++] = tok;
+        t->kinds[t->n_kinds++] = !kind ? "text" : strcmp(kind, "int") == 0 ? "int" : "decimal";
+    }
+    t->rows = hf_new_array(a, Huifang__V1__ReportRow *, max_rows > 0 ? max_rows : 1);
+    Huifang__V1__ReportTable **tables = hf_new_array(a, Huifang__V1__ReportTable *, r->n_tables + 1);
+    if (r->n_tables)
+        memcpy(tables, r->tables, sizeof *tables * r->n_tables);
+    tables[r->n_tables++] = t;
+    r->tables = tables;
+    return t;
+}
+
+/* Adds a row of the table's width; the cells are copied into the arena. */
+static void s_row(hf_arena_t *a, Huifang__V1__ReportTable *t, ...)
+{
+    Huifang__V1__ReportRow *row = hf_new(a, Huifang__V1__ReportRow);
+    huifang__v1__report_row__init(row);
+    row->cells = hf_new_array(a, char *, t->n_columns);
+    va_list ap;
+    va_start(ap, t);
+    for (size_t i = 0; i < t->n_columns; i++)
+        row->cells[row->n_cells++] = hf_arena_strdup(a, va_arg(ap, const char *));
+    va_end(ap);
+    t->rows[t->n_rows++] = row;
+}
+
+static const char *s_int(hf_arena_t *a, int64_t v)
+{
+    return hf_arena_printf(a, "%lld", (long long)v);
+}
+
+static const char *s_yuan(hf_arena_t *a, int64_t fen)
+{
+    char buf[32];
+    rep_fmt_yuan(fen, buf, sizeof buf);
+    return hf_arena_strdup(a, buf);
+}
+
+static const char *s_pct(hf_arena_t *a, int64_t num, int64_t den)
+{
+    char buf[32];
+    rep_fmt_pct(num, den, buf, sizeof buf);
+    return hf_arena_strdup(a, buf);
+}
+
+static const char *s_day(hf_arena_t *a, int32_t day)
+{
+    char buf[11];
+    hf_date_format(day, buf);
+    return hf_arena_strdup(a, buf);
+}
+
+/* ---- agents: agent-daily and the agents of branch-weekly ------------------------------ */
+
+enum {
+    A_ID, A_NAME, A_ROLE, A_DUE, A_ATTEMPTS, A_CONTACTS, A_ORDERS, A_COMPLAINTS,
+    A_CONSULTS, A_BOUGHT, A_VISITS, A_OVERDUE, A_VALUE, A_NCOLS
+};
+
+/* Every agent of the branch and every agent active in [from, to], with the period's sums,
+ * the assignments still open at the end of `to`, and the value of the period's orders. */
+static PGresult *s_agent_rows(hf_store_t *st, const char *branch, int32_t from, int32_t to,
+                              const char *agent)
+{
+    char f[11], t[11];
+    hf_date_format(from, f);
+    hf_date_format(to, t);
+    const char *p[] = {branch, f, t, S(agent)};
+    return hf_store_exec(
+        st,
+        "WITH d AS (SELECT agent, sum(tasks_due) due, sum(attempts) att, sum(contacts) con,"
+        "   sum(orders) ord, sum(complaints) cmp, sum(consultations) cns, sum(consult_bought) bgt,"
+        "   sum(visits) vis FROM agent_day WHERE branch = $1 AND day BETWEEN $2 AND $3"
+        "   GROUP BY agent),"
+        " ov AS (SELECT agent, sum(n) n FROM ("
+        "   SELECT agent, net n FROM agent_month WHERE branch = $1"
+        "     AND month < date_trunc('month', $3::date)"
+        "   UNION ALL SELECT agent, opened - closed FROM agent_day WHERE branch = $1"
+        "     AND day BETWEEN date_trunc('month', $3::date) AND $3) x GROUP BY agent),"
+        " val AS (SELECT o.agent, sum(o.units * coalesce(p.price_fen, 0)) v FROM order_day o"
+        "   LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
+        "   WHERE o.branch = $1 AND o.day BETWEEN $2 AND $3 GROUP BY o.agent),"
+        " ids AS (SELECT id FROM agent WHERE branch = $1 UNION SELECT agent FROM d)"
+        " SELECT i.id, coalesce(a.name, ''), coalesce(a.role, ''), coalesce(d.due, 0),"
+        "   coalesce(d.att, 0), coalesce(d.con, 0), coalesce(d.ord, 0), coalesce(d.cmp, 0),"
+        "   coalesce(d.cns, 0), coalesce(d.bgt, 0), coalesce(d.vis, 0), coalesce(ov.n, 0),"
+        "   coalesce(val.v, 0)"
+        " FROM ids i LEFT JOIN agent a ON a.branch = $1 AND a.id = i.id"
+        " LEFT JOIN d ON d.agent = i.id LEFT JOIN ov ON ov.agent = i.id"
+        " LEFT JOIN val ON val.agent = i.id"
+        " WHERE $4 = '' OR i.id = $4 ORDER BY i.id",
+        4, p);
+}
+
+static bool s_role_is(const char *role, const char *a, const char *b)
+{
+    return strcmp(role, a) == 0 || (b && strcmp(role, b) == 0);
+}
+
+/* True when the row has any activity in the period, or work left open. */
+static bool s_active(const PGresult *res, int i)
+{
+    for (int c = A_DUE; c < A_NCOLS; c++)
+        if (hf_pg_int(res, i, c) != 0)
+            return true;
+    return false;
+}
+
+int rep_report_agent_daily(hf_store_t *st, const char *branch, const rep_period_t *per,
+                           const char *agent, Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    PGresult *res = s_agent_rows(st, branch, per->from, per->to, agent);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *ph = s_table(
+        a, r, "phone agents",
+        "agent,name,tasks_due:int,attempts:int,contacts:int,contact_rate_pct:dec,orders:int,"
+        "order_value:dec,complaints:int,overdue:int",
+        n + 1);
+    Huifang__V1__ReportTable *cs = s_table(
+        a, r, "consultation agents", "agent,name,consultations:int,purchases:int,conversion_pct:dec",
+        n + 1);
+    Huifang__V1__ReportTable *vs = s_table(
+        a, r, "visitors and doctors", "agent,name,role,tasks_due:int,visits:int,overdue:int", n + 1);
+    int64_t tp[A_NCOLS] = {0}, tc[A_NCOLS] = {0}, tv[A_NCOLS] = {0};
+    bool one = agent && *agent;
+    for (int i = 0; i < n; i++) {
+        const char *role = hf_pg_str(res, i, A_ROLE);
+        int64_t v[A_NCOLS];
+        for (int c = A_DUE; c < A_NCOLS; c++)
+            v[c] = hf_pg_int(res, i, c);
+        bool consult = s_role_is(role, "consult", NULL);
+        bool visitor = s_role_is(role, "visit", "doctor");
+        bool phone = !consult && !visitor &&
+                     (s_role_is(role, "phone", NULL) || v[A_DUE] || v[A_ATTEMPTS] || v[A_ORDERS] ||
+                      v[A_COMPLAINTS] || v[A_OVERDUE] || (one && !v[A_CONSULTS] && !v[A_VISITS]));
+        if (!consult && !visitor && !phone && !s_active(res, i))
+            continue;  /* a lead, head or manager with nothing to show */
+        const char *id = hf_pg_str(res, i, A_ID), *name = hf_pg_str(res, i, A_NAME);
+        if (phone) {
+            s_row(a, ph, id, name, s_int(a, v[A_DUE]), s_int(a, v[A_ATTEMPTS]),
+                  s_int(a, v[A_CONTACTS]), s_pct(a, v[A_CONTACTS], v[A_ATTEMPTS]),
+                  s_int(a, v[A_ORDERS]), s_yuan(a, v[A_VALUE]), s_int(a, v[A_COMPLAINTS]),
+                  s_int(a, v[A_OVERDUE]));
+            for (int c = A_DUE; c < A_NCOLS; c++)
+                tp[c] += v[c];
+        }
+        if (consult || v[A_CONSULTS]) {
+            s_row(a, cs, id, name, s_int(a, v[A_CONSULTS]), s_int(a, v[A_BOUGHT]),
+                  s_pct(a, v[A_BOUGHT], v[A_CONSULTS]));
+            for (int c = A_DUE; c < A_NCOLS; c++)
+                tc[c] += v[c];
+        }
+        if (visitor || v[A_VISITS]) {
+            s_row(a, vs, id, name, role, s_int(a, visitor ? v[A_DUE] : 0), s_int(a, v[A_VISITS]),
+                  s_int(a, visitor ? v[A_OVERDUE] : 0));
+            if (visitor) {
+                tv[A_DUE] += v[A_DUE];
+                tv[A_OVERDUE] += v[A_OVERDUE];
+            }
+            tv[A_VISITS] += v[A_VISITS];
+        }
+    }
+    PQclear(res);
+    if (!one) {
+        s_row(a, ph, "TOTAL", "", s_int(a, tp[A_DUE]), s_int(a, tp[A_ATTEMPTS]),
+              s_int(a, tp[A_CONTACTS]), s_pct(a, tp[A_CONTACTS], tp[A_ATTEMPTS]),
+              s_int(a, tp[A_ORDERS]), s_yuan(a, tp[A_VALUE]), s_int(a, tp[A_COMPLAINTS]),
+              s_int(a, tp[A_OVERDUE]));
+        s_row(a, cs, "TOTAL", "", s_int(a, tc[A_CONSULTS]), s_int(a, tc[A_BOUGHT]),
+              s_pct(a, tc[A_BOUGHT], tc[A_CONSULTS]));
+        s_row(a, vs, "TOTAL", "", "", s_int(a, tv[A_DUE]), s_int(a, tv[A_VISITS]),
+              s_int(a, tv[A_OVERDUE]));
+    } else {
+        /* one agent: only the tables that show them */
+        size_t k = 0;
+        for (size_t i = 0; i < r->n_tables; i++)
+            if (r->tables[i]->n_rows)
+                r->tables[k++] = r->tables[i];
+        r->n_tables = k;
+        if (k == 0)
+            return HF_NOT_FOUND;
+    }
+    return HF_OK;
+}
+
+/* ---- branch-weekly ------------------------------------------------------------------- */
+
+int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_period_t *per,
+                             int32_t today, Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    PGresult *res = s_agent_rows(st, branch, per->from, per->to, "");
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *ag = s_table(
+        a, r, "agents",
+        "agent,name,role,tasks_due:int,attempts:int,contacts:int,contact_rate_pct:dec,orders:int,"
+        "order_value:dec,complaints:int,overdue:int,consultations:int,consult_purchases:int,"
+        "visits:int",
+        n + 1);
+    int64_t tot[A_NCOLS] = {0};
+    for (int i = 0; i < n; i++) {
+        const char *role = hf_pg_str(res, i, A_ROLE);
+        bool staff = s_role_is(role, "phone", "consult") || s_role_is(role, "visit", "doctor");
+        if (!staff && !s_active(res, i))
+            continue;
+        int64_t v[A_NCOLS];
+        for (int c = A_DUE; c < A_NCOLS; c++) {
+            v[c] = hf_pg_int(res, i, c);
+            tot[c] += v[c];
+        }
+        s_row(a, ag, hf_pg_str(res, i, A_ID), hf_pg_str(res, i, A_NAME), role, s_int(a, v[A_DUE]),
+              s_int(a, v[A_ATTEMPTS]), s_int(a, v[A_CONTACTS]), s_pct(a, v[A_CONTACTS], v[A_ATTEMPTS]),
+              s_int(a, v[A_ORDERS]), s_yuan(a, v[A_VALUE]), s_int(a, v[A_COMPLAINTS]),
+              s_int(a, v[A_OVERDUE]), s_int(a, v[A_CONSULTS]), s_int(a, v[A_BOUGHT]),
+              s_int(a, v[A_VISITS]));
+    }
+    PQclear(res);
+    s_row(a, ag, "TOTAL", "", "", s_int(a, tot[A_DUE]), s_int(a, tot[A_ATTEMPTS]),
+          s_int(a, tot[A_CONTACTS]), s_pct(a, tot[A_CONTACTS], tot[A_ATTEMPTS]),
+          s_int(a, tot[A_ORDERS]), s_yuan(a, tot[A_VALUE]), s_int(a, tot[A_COMPLAINTS]),
+          s_int(a, tot[A_OVERDUE]), s_int(a, tot[A_CONSULTS]), s_int(a, tot[A_BOUGHT]),
+          s_int(a, tot[A_VISITS]));
+
+    /* plan steps due in the week; the open ones are missed once their day has passed */
+    char f[11], t[11], td[11];
+    hf_date_format(per->from, f);
+    hf_date_format(per->to, t);
+    hf_date_format(today, td);
+    const char *pw[] = {branch, f, t, td};
+    res = hf_store_exec(st,
+                        "SELECT coalesce(sum(planned), 0), coalesce(sum(on_time), 0),"
+                        " coalesce(sum(late), 0), coalesce(sum(cancelled), 0),"
+                        " coalesce(sum(planned - on_time - late - cancelled)"
+                        "   FILTER (WHERE due_day < $4), 0),"
+                        " coalesce(sum(planned - on_time - late - cancelled)"
+                        "   FILTER (WHERE due_day >= $4), 0),"
+                        " (SELECT coalesce(sum(planned - on_time - late - cancelled), 0)"
+                        "   FROM step_day WHERE branch = $1 AND due_day < $4)"
+                        " FROM step_day WHERE branch = $1 AND due_day BETWEEN $2 AND $3",
+                        4, pw);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    Huifang__V1__ReportTable *steps = s_table(
+        a, r, "plan steps",
+        "due:int,on_time:int,late:int,missed:int,cancelled:int,pending:int,on_time_pct:dec,"
+        "overdue_backlog:int",
+        1);
+    s_row(a, steps, s_int(a, hf_pg_int(res, 0, 0)), s_int(a, hf_pg_int(res, 0, 1)),
+          s_int(a, hf_pg_int(res, 0, 2)), s_int(a, hf_pg_int(res, 0, 4)),
+          s_int(a, hf_pg_int(res, 0, 3)), s_int(a, hf_pg_int(res, 0, 5)),
+          s_pct(a, hf_pg_int(res, 0, 1),
+                hf_pg_int(res, 0, 1) + hf_pg_int(res, 0, 2) + hf_pg_int(res, 0, 4)),
+          s_int(a, hf_pg_int(res, 0, 6)));
+    PQclear(res);
+
+    /* cards screened out and voided in the week, with their reasons */
+    const char *pr[] = {branch, f, t};
+    res = hf_store_exec(st,
+                        "SELECT 'screened', reason, sum(n) FROM screen_day WHERE branch = $1"
+                        "   AND day BETWEEN $2 AND $3 GROUP BY reason"
+                        " UNION ALL SELECT 'void', reason, sum(n) FROM card_flow_day"
+                        "   WHERE branch = $1 AND day BETWEEN $2 AND $3 AND to_type = 'void'"
+                        "   AND from_type <> '' GROUP BY reason"
+                        " ORDER BY 1, 2",
+                        3, pr);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    n = PQntuples(res);
+    Huifang__V1__ReportTable *out = s_table(a, r, "cards out", "kind,reason,cards:int", n);
+    for (int i = 0; i < n; i++)
+        s_row(a, out, hf_pg_str(res, i, 0), *hf_pg_str(res, i, 1) ? hf_pg_str(res, i, 1) : "(none)",
+              hf_pg_str(res, i, 2));
+    PQclear(res);
+
+    /* the funnel: cards entering and leaving each type in the week, and how many hold it */
+    res = hf_store_exec(st,
+                        "SELECT k.t, coalesce((SELECT sum(n) FROM card_flow_day WHERE branch = $1"
+                        "   AND day BETWEEN $2 AND $3 AND to_type = k.t), 0),"
+                        " coalesce((SELECT sum(n) FROM card_flow_day WHERE branch = $1"
+                        "   AND day BETWEEN $2 AND $3 AND from_type = k.t), 0),"
+                        " coalesce((SELECT n FROM card_count WHERE branch = $1 AND card_type = k.t), 0)"
+                        " FROM unnest(ARRAY['new', 'one-on-one', 'customer', 'void']) WITH ORDINALITY"
+                        "   AS k(t, o) ORDER BY k.o",
+                        3, pr);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    n = PQntuples(res);
+    Huifang__V1__ReportTable *fu = s_table(a, r, "card funnel", "card_type,entered:int,left:int,now:int", n);
+    for (int i = 0; i < n; i++)
+        s_row(a, fu, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), hf_pg_str(res, i, 2),
+              hf_pg_str(res, i, 3));
+    PQclear(res);
+    return HF_OK;
+}
+
+/* ---- collection ---------------------------------------------------------------------- */
+
+int rep_report_collection(hf_store_t *st, const char *branch, const rep_period_t *per,
+                          Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    static const struct {
+        const char *title, *column, *sql;
+    } by[] = {
+        {"by channel", "channel",
+         "SELECT channel, sum(registered), sum(merged), sum(rejected) FROM lead_day"
+         " WHERE branch = $1 AND day BETWEEN $2 AND $3 GROUP BY channel ORDER BY channel"},
+        {"by source", "source",
+         "SELECT source, sum(registered), sum(merged), sum(rejected) FROM lead_day"
+         " WHERE branch = $1 AND day BETWEEN $2 AND $3 GROUP BY source ORDER BY source"},
+        {"by collector", "collector",
+         "SELECT collector, sum(registered), sum(merged), sum(rejected) FROM lead_day"
+         " WHERE branch = $1 AND day BETWEEN $2 AND $3 GROUP BY collector ORDER BY collector"},
+    };
+    char f[11], t[11];
+    hf_date_format(per->from, f);
+    hf_date_format(per->to, t);
+    const char *p[] = {branch, f, t};
+    for (size_t k = 0; k < sizeof by / sizeof by[0]; k++) {
+        PGresult *res = hf_store_exec(st, by[k].sql, 3, p);
+        if (res == NULL)
+            return HF_UNAVAILABLE;
+        int n = PQntuples(res);
+        char cols[128];
+        snprintf(cols, sizeof cols, "%s,new:int,duplicates:int,rejected:int,total:int", by[k].column);
+        Huifang__V1__ReportTable *tb = s_table(a, r, by[k].title, cols, n + 1);
+        int64_t sum[3] = {0};
+        for (int i = 0; i < n; i++) {
+            int64_t v[3];
+            for (int c = 0; c < 3; c++)
+                sum[c] += v[c] = hf_pg_int(res, i, c + 1);
+            s_row(a, tb, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(none)", s_int(a, v[0]),
+                  s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[0] + v[1] + v[2]));
+        }
+        PQclear(res);
+        s_row(a, tb, "TOTAL", s_int(a, sum[0]), s_int(a, sum[1]), s_int(a, sum[2]),
+              s_int(a, sum[0] + sum[1] + sum[2]));
+    }
+    return HF_OK;
+}
+
+/* ---- repurchase ---------------------------------------------------------------------- */
+
+int rep_report_repurchase(hf_store_t *st, const char *branch, const rep_period_t *per, int days,
+                          Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    char m[11], d[16];
+    hf_date_format(per->from, m);
+    const char *p[] = {branch, m, hf_pg_i64(d, days)};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT product, plan, sum(n), coalesce(sum(n) FILTER"
+                                  " (WHERE gap <= $3::int), 0) FROM repurchase_month"
+                                  " WHERE branch = $1 AND month = $2 GROUP BY product, plan"
+                                  " HAVING sum(n) > 0 ORDER BY product, plan",
+                                  3, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *tb = s_table(
+        a, r, hf_arena_printf(a, "supply ended in %s, repurchased within %d days", per->label, days),
+        "product,plan,ended:int,repurchased:int,share_pct:dec", n + 1);
+    int64_t ended = 0, again = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t e = hf_pg_int(res, i, 2), g = hf_pg_int(res, i, 3);
+        ended += e;
+        again += g;
+        s_row(a, tb, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), s_int(a, e), s_int(a, g),
+              s_pct(a, g, e));
+    }
+    PQclear(res);
+    s_row(a, tb, "TOTAL", "", s_int(a, ended), s_int(a, again), s_pct(a, again, ended));
+    return HF_OK;
+}
+
+/* ---- complaints ---------------------------------------------------------------------- */
+
+int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t *per,
+                          int64_t now_ms, Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    char f[11], t[11], now[24];
+    hf_date_format(per->from, f);
+    hf_date_format(per->to, t);
+    const char *p[] = {branch, f, t, hf_pg_i64(now, now_ms)};
+    /* a breach: the complaint outlived a period of its clock (it escalated for it), or its
+     * due time passed unresolved; in time: resolved without either */
+#define CMP_LATE "(breaches > 0 OR (due_at_ms > 0 AND due_at_ms < coalesce(nullif(resolved_at_ms, 0), $4::bigint)))"
+#define CMP_COUNTS                                                                            \
+    "count(*), count(*) FILTER (WHERE resolved_at_ms > 0 AND NOT " CMP_LATE "),"             \
+    " count(*) FILTER (WHERE resolved_at_ms > 0 AND " CMP_LATE "),"                          \
+    " count(*) FILTER (WHERE resolved_at_ms = 0 AND " CMP_LATE "),"                          \
+    " count(*) FILTER (WHERE resolved_at_ms = 0 AND NOT " CMP_LATE ")"
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT " CMP_COUNTS ","
+                                  " (SELECT coalesce(sum(escalations), 0) FROM complaint_day d"
+                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+                                  " (SELECT coalesce(sum(returns_requested), 0) FROM complaint_day d"
+                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+                                  " (SELECT coalesce(sum(returns_approved), 0) FROM complaint_day d"
+                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+                                  " (SELECT coalesce(sum(returns_rejected), 0) FROM complaint_day d"
+                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+                                  " (SELECT coalesce(sum(refund_fen), 0) FROM complaint_day d"
+                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+                                  " (SELECT coalesce(sum(risks), 0) FROM complaint_day d"
+                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3)"
+                                  " FROM complaint WHERE branch = $1 AND opened_day BETWEEN $2 AND $3",
+                                  4, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    Huifang__V1__ReportTable *tb = s_table(
+        a, r, "complaints",
+        "opened:int,resolved_in_time:int,resolved_late:int,open_overdue:int,open:int,"
+        "breaches:int,in_time_pct:dec,escalations:int,returns_requested:int,returns_approved:int,"
+        "returns_rejected:int,refunds:dec,word_of_mouth_risks:int",
+        1);
+    int64_t v[11];
+    for (int c = 0; c < 11; c++)
+        v[c] = hf_pg_int(res, 0, c);
+    PQclear(res);
+    s_row(a, tb, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]), s_int(a, v[4]),
+          s_int(a, v[2] + v[3]), s_pct(a, v[1], v[1] + v[2] + v[3]), s_int(a, v[5]),
+          s_int(a, v[6]), s_int(a, v[7]), s_int(a, v[8]), s_yuan(a, v[9]), s_int(a, v[10]));
+
+    res = hf_store_exec(st,
+                        "SELECT category, " CMP_COUNTS " FROM complaint WHERE branch = $1"
+                        " AND opened_day BETWEEN $2 AND $3 GROUP BY category ORDER BY category",
+                        4, p);
+#undef CMP_COUNTS
+#undef CMP_LATE
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *bc = s_table(
+        a, r, "by category", "category,opened:int,resolved_in_time:int,breaches:int,open:int", n);
+    for (int i = 0; i < n; i++)
+        s_row(a, bc, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(none)",
+              hf_pg_str(res, i, 1), hf_pg_str(res, i, 2),
+              s_int(a, hf_pg_int(res, i, 3) + hf_pg_int(res, i, 4)), hf_pg_str(res, i, 5));
+    PQclear(res);
+    return HF_OK;
+}
+
+/* ---- sales attribution --------------------------------------------------------------- */
+
+int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_period_t *per,
+                                 Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    const char *pb[] = {branch};
+    PGresult *res = hf_store_exec(st, "SELECT rate_bp FROM commission WHERE branch = $1", 1, pb);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int rate = PQntuples(res) ? (int)hf_pg_int(res, 0, 0) : 0;
+    PQclear(res);
+    char m[11];
+    hf_date_format(per->from, m);
+    const char *p[] = {branch, m};
+    /* the terminal of the customer's region at the time of the order */
+    res = hf_store_exec(st,
+                        "SELECT coalesce(t.terminal, ''), o.agent, sum(o.orders), sum(o.units),"
+                        " sum(o.units * coalesce(p.price_fen, 0)) FROM order_month o"
+                        " LEFT JOIN terminal_map t ON t.branch = o.branch AND t.region = o.region"
+                        " LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
+                        " WHERE o.branch = $1 AND o.month = $2"
+                        " GROUP BY 1, 2 ORDER BY coalesce(t.terminal, '') = '', 1, 2",
+                        2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *tb = s_table(
+        a, r, "orders by terminal and agent", "terminal,agent,orders:int,units:int,value:dec", n + 1);
+    int64_t orders = 0, units = 0, value = 0;
+    for (int i = 0; i < n; i++) {
+        const char *term = *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(unmapped)";
+        int64_t o = hf_pg_int(res, i, 2), u = hf_pg_int(res, i, 3), v = hf_pg_int(res, i, 4);
+        orders += o;
+        units += u;
+        value += v;
+        s_row(a, tb, term, hf_pg_str(res, i, 1), s_int(a, o), s_int(a, u), s_yuan(a, v));
+    }
+    PQclear(res);
+    s_row(a, tb, "TOTAL", "", s_int(a, orders), s_int(a, units), s_yuan(a, value));
+
+    res = hf_store_exec(st,
+                        "SELECT coalesce(t.terminal, ''), sum(o.orders), sum(o.units),"
+                        " sum(o.units * coalesce(p.price_fen, 0)) FROM order_month o"
+                        " LEFT JOIN terminal_map t ON t.branch = o.branch AND t.region = o.region"
+                        " LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
+                        " WHERE o.branch = $1 AND o.month = $2 GROUP BY 1"
+                        " ORDER BY coalesce(t.terminal, '') = '', 1",
+                        2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    n = PQntuples(res);
+    Huifang__V1__ReportTable *tt = s_table(a, r, "terminals", "terminal,orders:int,units:int,value:dec", n);
+    for (int i = 0; i < n; i++)
+        s_row(a, tt, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(unmapped)",
+              hf_pg_str(res, i, 1), hf_pg_str(res, i, 2), s_yuan(a, hf_pg_int(res, i, 3)));
+    PQclear(res);
+
+    res = hf_store_exec(st,
+                        "SELECT o.agent, sum(o.orders), sum(o.units * coalesce(p.price_fen, 0))"
+                        " FROM order_month o LEFT JOIN product p ON p.branch = o.branch"
+                        " AND p.code = o.product WHERE o.branch = $1 AND o.month = $2"
+                        " GROUP BY 1 ORDER BY 1",
+                        2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    n = PQntuples(res);
+    Huifang__V1__ReportTable *tc = s_table(
+        a, r, "commissions", "agent,orders:int,value:dec,rate_pct:dec,commission:dec", n + 1);
+    int64_t ctotal = 0;
+    char ratetxt[16];
+    snprintf(ratetxt, sizeof ratetxt, "%d.%02d", rate / 100, rate % 100);
+    for (int i = 0; i < n; i++) {
+        int64_t v = hf_pg_int(res, i, 2), cm = rep_commission(v, rate);
+        ctotal += cm;
+        s_row(a, tc, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), s_yuan(a, v), ratetxt,
+              s_yuan(a, cm));
+    }
+    PQclear(res);
+    s_row(a, tc, "TOTAL", s_int(a, orders), s_yuan(a, value), ratetxt, s_yuan(a, ctotal));
+    return HF_OK;
+}
+
+/* Fills the period fields of a result. */
+void rep_result_period(Huifang__V1__ReportResult *r, const rep_period_t *per, hf_arena_t *a)
+{
+    r->period = hf_arena_strdup(a, per->label);
+    r->from = (char *)s_day(a, per->from);
+    r->to = (char *)s_day(a, per->to);
+    r->generated_at_ms = hf_clock_now_ms();
+}

@@ -1,0 +1,1092 @@
+/* sched_assign: the due-index and the date bags.
+ *
+ * The index timer puts planned tasks that are not yet in Redis (indexed = false) into it,
+ * branch by branch (one pipelined put each). When Redis was flushed or replaced (its epoch key
+ * is gone) every planned task is marked for indexing again; that UPDATE touches every planned
+ * row, so it waits for any transaction that is indexing or assigning those rows and re-reads
+ * them afterwards, which closes the race where an id put into the old Redis would be marked
+ * indexed after the flush.
+ *
+ * The assignment timer claims due ids from each branch's sorted set with the atomic Lua script
+ * and a lease, and assigns what it claimed from several branches (up to a batch) in one
+ * transaction, a "lane" per branch: the tasks are locked (SKIP LOCKED: another instance may
+ * hold one), sorted most urgent first, each given an agent of its role and region with room
+ * today (sched_place), the room granted by one guarded UPDATE of all the agents' day counters
+ * (never past the cap, whatever the other instances do), the tasks moved with one guarded
+ * UPDATE ... WHERE state = 'planned', and their task_assigned events appended to the outbox in
+ * one statement. What finds no room takes the place of a less urgent task in today's bags, or
+ * rolls over to the next day one step more urgent (a flexible step inside its window keeps
+ * its priority). Leases are acked after the commit; a batch that fails leaves them to expire,
+ * and the reaper returns them.
+ *
+ * Instances share the work by branch: before claiming from a branch an instance takes its
+ * work lock (a session advisory lock, tried, never waited for) and gives it back after the
+ * commit, so two instances never queue behind each other's locks on the same agents' day
+ * counters. The outbox's counter row still orders every instance's commits: that short tail
+ * (the events' insert and the commit) is the part of a batch that does not run in parallel. */
+#include "hf_outbox_batch.h"
+#include "sched_internal.h"
+
+#define INDEX_BATCH 1000
+#define REAP_EVERY_MS 1000
+/* Branches tried for their work lock in one statement. */
+#define LOCK_CHUNK 8
+/* Preemptions tried per batch: each one costs two statements. */
+#define MAX_PREEMPT 64
+
+/* ---------------------------------------------------------------------------------------
+ * The due-index
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t id, due;
+    const char *branch;
+} s_index_row_t;
+
+static int s_cmp_branch(const void *pa, const void *pb)
+{
+    const s_index_row_t *a = pa, *b = pb;
+    return strcmp(a->branch, b->branch);
+}
+
+int scheduler_index(hf_service_t *svc, void *selfp)
+{
+    scheduler_t *self = selfp;
+    hf_store_t *st = hf_service_store(svc);
+    bool epoch_ok = false;
+    if (hf_queue_epoch_ok(self->queue, &epoch_ok) != 0) {
+        if (self->queue_ok)
+            hf_warn("redis_unavailable", "reason=\"%s\"", hf_queue_error(self->queue));
+        self->queue_ok = false;
+        return -1;
+    }
+    if (!self->queue_ok)
+        hf_info("redis_available", "%s", "");
+    self->queue_ok = true;
+    if (!epoch_ok) {
+        /* Redis is new, flushed or replaced: everything planned goes back in (every planned
+         * row, indexed or not: see the comment at the top) */
+        PGresult *res =
+            hf_store_exec(st,
+                          "WITH m AS (UPDATE task SET indexed = false"
+                          " WHERE state = 'planned' RETURNING 1) SELECT count(*) FROM m",
+                          0, NULL);
+        if (res == NULL)
+            return -1;
+        long long marked = (long long)hf_pg_int(res, 0, 0);
+        PQclear(res);
+        if (hf_queue_mark_epoch(self->queue) != 0)
+            return -1;
+        hf_info("index_rebuild", "reason=\"redis epoch missing\" tasks=%lld", marked);
+    }
+    int total = 0;
+    s_index_row_t *rows = malloc(sizeof *rows * INDEX_BATCH);
+    int64_t *ids = malloc(sizeof *ids * INDEX_BATCH), *dues = malloc(sizeof *dues * INDEX_BATCH);
+    hf_arena_t *a = hf_arena_new();
+    if (rows == NULL || ids == NULL || dues == NULL) {
+        total = -1;
+        goto cleanup;
+    }
+    for (int round = 0; round < 50; round++) {
+        if (hf_store_begin(st) != 0) {
+            total = -1;
+            break;
+        }
+        PGresult *res =
+            hf_store_exec(st,
+                          "SELECT id, branch, due_at_ms FROM task WHERE state = 'planned'"
+                          " AND NOT indexed ORDER BY branch, id LIMIT 1000 FOR UPDATE SKIP LOCKED",
+                          0, NULL);
+        if (res == NULL) {
+            hf_store_rollback(st);
+            total = -1;
+            break;
+        }
+        int n = PQntuples(res);
+        for (int i = 0; i < n; i++)
+            rows[i] =
+                (s_index_row_t){hf_pg_int(res, i, 0), hf_pg_int(res, i, 2), hf_pg_str(res, i, 1)};
+        /* in branch order already (the index): a put per branch, mostly one per round */
+        qsort(rows, (size_t)n, sizeof *rows, s_cmp_branch);
+        int rc = 0;
+        for (int i = 0; i < n && rc == 0;) {
+            /* one pipelined put per run of the same branch */
+            int j = i;
+            while (j < n && strcmp(rows[j].branch, rows[i].branch) == 0) {
+                ids[j - i] = rows[j].id;
+                dues[j - i] = rows[j].due;
+                j++;
+            }
+            rc = hf_queue_put_many(self->queue, rows[i].branch, ids, dues, j - i);
+            i = j;
+        }
+        if (rc != 0)
+            hf_warn("index_failed", "reason=\"%s\"", hf_queue_error(self->queue));
+        if (rc == 0 && n > 0) {
+            for (int i = 0; i < n; i++)
+                ids[i] = rows[i].id;
+            const char *p[] = {sched_int_array_a(a, ids, (size_t)n)};
+            rc = hf_store_run(st, "UPDATE task SET indexed = true WHERE id = ANY ($1::bigint[])", 1,
+                              p);
+        }
+        PQclear(res);
+        hf_arena_reset(a);
+        if (rc != 0) {
+            hf_store_rollback(st);
+            total = -1;
+            break;
+        }
+        if (hf_store_commit(st) != 0) {
+            total = -1;
+            break;
+        }
+        total += n;
+        if (n < INDEX_BATCH)
+            break;
+    }
+cleanup:
+    free(rows);
+    free(ids);
+    free(dues);
+    hf_arena_destroy(&a);
+    return total;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Agents and their room
+ *
+ * A lane is one branch's share of a transaction: its day, its agents, its items. Claims from
+ * many branches go into one transaction (one lane each), so that the statements per batch do
+ * not multiply with the branches: a hundred branches with ten due tasks each cost what one
+ * branch with a thousand does.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *branch;
+    const char *tz;
+    const char *windows;
+    int32_t today;
+    char day[11];
+    sched_agent_t *agents;
+    int nagents;
+    sched_item_t *items;
+    int nitems;
+    const int64_t *ids; /* claimed from Redis */
+    int nids;
+    int64_t *done; /* ids whose leases may go once the transaction commits */
+    int ndone;
+} s_lane_t;
+
+/* Loads the agents who work in each lane's branch on its day (active, not absent). */
+static int s_load_lanes(hf_store_t *st, s_lane_t *lanes, int nlanes, hf_arena_t *a)
+{
+    const char **branches = hf_new_array(a, const char *, nlanes);
+    const char **days = hf_new_array(a, const char *, nlanes);
+    for (int i = 0; i < nlanes; i++) {
+        branches[i] = lanes[i].branch;
+        days[i] = lanes[i].day;
+        lanes[i].nagents = 0;
+    }
+    const char *p[] = {sched_text_array_a(a, branches, (size_t)nlanes),
+                       sched_text_array_a(a, days, (size_t)nlanes)};
+    PGresult *res = hf_store_exec(
+        st,
+        "SELECT x.i, a.id, a.role, CASE WHEN cardinality(a.regions) = 0 THEN '' ELSE ',' ||"
+        " array_to_string(a.regions, ',') || ',' END, a.daily_calls, a.daily_visits,"
+        " coalesce(d.calls, 0), coalesce(d.visits, 0), d.agent IS NOT NULL"
+        " FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS x(branch, day, i)"
+        " JOIN agent a ON a.branch = x.branch AND a.active"
+        " LEFT JOIN agent_day d ON d.branch = a.branch AND d.agent = a.id AND d.day = x.day"
+        " WHERE NOT EXISTS (SELECT 1 FROM agent_absence y WHERE y.branch = a.branch"
+        " AND y.agent = a.id AND x.day BETWEEN y.from_day AND y.until_day)"
+        " ORDER BY x.i, a.id",
+        2, p);
+    if (res == NULL)
+        return -1;
+    int n = PQntuples(res);
+    for (int r = 0; r < n; r++)
+        lanes[hf_pg_int(res, r, 0) - 1].nagents++;
+    for (int i = 0; i < nlanes; i++) {
+        lanes[i].agents =
+            hf_new_array(a, sched_agent_t, lanes[i].nagents > 0 ? lanes[i].nagents : 1);
+        lanes[i].nagents = 0;
+    }
+    for (int r = 0; r < n; r++) {
+        s_lane_t *l = &lanes[hf_pg_int(res, r, 0) - 1];
+        sched_agent_t *g = &l->agents[l->nagents++];
+        snprintf(g->id, sizeof g->id, "%s", hf_pg_str(res, r, 1));
+        snprintf(g->role, sizeof g->role, "%s", hf_pg_str(res, r, 2));
+        snprintf(g->regions, sizeof g->regions, "%s", hf_pg_str(res, r, 3));
+        g->cap[SCHED_CALL] = (int)hf_pg_int(res, r, 4);
+        g->cap[SCHED_VISIT] = (int)hf_pg_int(res, r, 5);
+        g->used[SCHED_CALL] = (int)hf_pg_int(res, r, 6);
+        g->used[SCHED_VISIT] = (int)hf_pg_int(res, r, 7);
+        g->has_day = hf_pg_bool(res, r, 8);
+    }
+    PQclear(res);
+    return 0;
+}
+
+int sched_load_agents(hf_store_t *st, const char *branch, const char *day, sched_agent_t **out,
+                      hf_arena_t *a)
+{
+    s_lane_t lane = {.branch = branch};
+    snprintf(lane.day, sizeof lane.day, "%s", day);
+    if (s_load_lanes(st, &lane, 1, a) != 0)
+        return -1;
+    *out = lane.agents;
+    return lane.nagents;
+}
+
+/* Places every lane's items and has the store grant the room, in up to four rounds; what is
+ * left has agent -1. Returns the count left, or -1. */
+static int s_reserve_lanes(hf_store_t *st, s_lane_t *lanes, int nlanes, hf_arena_t *a)
+{
+    int total = 0, left = 0;
+    for (int i = 0; i < nlanes; i++)
+        total += lanes[i].nagents;
+    /* one row per agent that got something: branch, agent, day, want and forced counts */
+    const char **wb = hf_new_array(a, const char *, total + 1);
+    const char **wa = hf_new_array(a, const char *, total + 1);
+    const char **wd = hf_new_array(a, const char *, total + 1);
+    int64_t *w[4];
+    for (int k = 0; k < 4; k++)
+        w[k] = hf_new_array(a, int64_t, total + 1);
+    sched_agent_t **who = hf_new_array(a, sched_agent_t *, total + 1);
+    for (int i = 0; i < nlanes; i++)
+        left += lanes[i].nitems;
+    for (int round = 0; round < 4 && left > 0; round++) {
+        int placed = 0, n = 0;
+        bool need_rows = false;
+        for (int i = 0; i < nlanes; i++)
+            placed +=
+                sched_place(lanes[i].agents, lanes[i].nagents, lanes[i].items, lanes[i].nitems);
+        if (placed == 0)
+            break;
+        for (int i = 0; i < nlanes; i++)
+            for (int j = 0; j < lanes[i].nagents; j++) {
+                sched_agent_t *g = &lanes[i].agents[j];
+                if (g->want[0] + g->want[1] + g->forced[0] + g->forced[1] == 0)
+                    continue;
+                wb[n] = lanes[i].branch;
+                wa[n] = g->id;
+                wd[n] = lanes[i].day;
+                w[0][n] = g->want[0];
+                w[1][n] = g->want[1];
+                w[2][n] = g->forced[0];
+                w[3][n] = g->forced[1];
+                who[n] = g;
+                need_rows |= !g->has_day;
+                n++;
+            }
+        const char *pk[] = {sched_text_array_a(a, wb, (size_t)n),
+                            sched_text_array_a(a, wa, (size_t)n),
+                            sched_text_array_a(a, wd, (size_t)n)};
+        if (need_rows &&
+            hf_store_run(st,
+                         "INSERT INTO agent_day (branch, agent, day) SELECT b, g, d::date FROM"
+                         " unnest($1::text[], $2::text[], $3::text[]) AS x(b, g, d)"
+                         " ORDER BY b, g ON CONFLICT DO NOTHING",
+                         3, pk) != 0)
+            return -1;
+        /* the counters are locked in (branch, agent) order, the same in every instance */
+        PGresult *res =
+            hf_store_exec(st,
+                          "SELECT 1 FROM agent_day d JOIN unnest($1::text[], $2::text[],"
+                          " $3::text[]) AS x(b, g, dd) ON d.branch = x.b AND d.agent = x.g"
+                          " AND d.day = x.dd::date ORDER BY d.branch, d.agent"
+                          " FOR UPDATE OF d",
+                          3, pk);
+        if (res == NULL)
+            return -1;
+        PQclear(res);
+        const char *pu[] = {pk[0],
+                            pk[1],
+                            pk[2],
+                            sched_int_array_a(a, w[0], (size_t)n),
+                            sched_int_array_a(a, w[1], (size_t)n),
+                            sched_int_array_a(a, w[2], (size_t)n),
+                            sched_int_array_a(a, w[3], (size_t)n)};
+        /* the capacity guard: the counters move only up to the cap (callbacks promised by an
+         * agent go over it), and granted_* tell how much of the wish came true */
+        res = hf_store_exec(
+            st,
+            "UPDATE agent_day d SET"
+            " calls = greatest(d.calls + w.fc, least(a.daily_calls, d.calls + w.fc + w.c)),"
+            " visits = greatest(d.visits + w.fv, least(a.daily_visits, d.visits + w.fv + w.v)),"
+            " granted_calls = greatest(d.calls + w.fc, least(a.daily_calls, d.calls + w.fc + w.c))"
+            "   - d.calls - w.fc,"
+            " granted_visits = greatest(d.visits + w.fv, least(a.daily_visits,"
+            "   d.visits + w.fv + w.v)) - d.visits - w.fv"
+            " FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[],"
+            "   $7::int[]) WITH ORDINALITY AS w(b, g, dd, c, v, fc, fv, i), agent a"
+            " WHERE d.branch = w.b AND d.agent = w.g AND d.day = w.dd::date"
+            " AND a.branch = w.b AND a.id = w.g"
+            " RETURNING w.i, d.granted_calls, d.granted_visits, d.calls, d.visits",
+            7, pu);
+        if (res == NULL)
+            return -1;
+        bool *seen = hf_new_array(a, bool, n + 1);
+        /* granted per agent, by lane: the lanes' agent arrays are in their own order */
+        for (int r = 0; r < PQntuples(res); r++) {
+            int k = (int)hf_pg_int(res, r, 0) - 1;
+            if (k < 0 || k >= n)
+                continue;
+            seen[k] = true;
+            sched_agent_t *g = who[k];
+            g->has_day = true;
+            g->used[0] = (int)hf_pg_int(res, r, 3);
+            g->used[1] = (int)hf_pg_int(res, r, 4);
+            /* kept in want until the trim below reads it */
+            g->want[0] = (int)hf_pg_int(res, r, 1);
+            g->want[1] = (int)hf_pg_int(res, r, 2);
+        }
+        PQclear(res);
+        for (int k = 0; k < n; k++)
+            if (!seen[k]) {
+                /* gone meanwhile (deactivated): nothing for them this round or later */
+                who[k]->used[0] = who[k]->cap[0];
+                who[k]->used[1] = who[k]->cap[1];
+                who[k]->want[0] = who[k]->want[1] = 0;
+            }
+        left = 0;
+        for (int i = 0; i < nlanes; i++) {
+            s_lane_t *l = &lanes[i];
+            int(*granted)[2] = hf_arena_alloc(a, sizeof(int[2]) * (size_t)(l->nagents + 1));
+            /* an agent not asked this round has want 0: granted nothing */
+            for (int j = 0; j < l->nagents; j++) {
+                granted[j][0] = l->agents[j].want[0];
+                granted[j][1] = l->agents[j].want[1];
+            }
+            left += sched_place_trim(l->agents, l->nagents, l->items, l->nitems,
+                                     (const int(*)[2])granted);
+        }
+    }
+    return left;
+}
+
+int sched_reserve(hf_store_t *st, const char *branch, const char *day, sched_agent_t *agents,
+                  int nagents, sched_item_t *items, int nitems, hf_arena_t *a)
+{
+    s_lane_t lane = {
+        .branch = branch, .agents = agents, .nagents = nagents, .items = items, .nitems = nitems};
+    snprintf(lane.day, sizeof lane.day, "%s", day);
+    return s_reserve_lanes(st, &lane, 1, a);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * One claimed batch: the ids claimed from several branches, in one transaction
+ * ------------------------------------------------------------------------------------- */
+
+enum { A_ASSIGN, A_MOVE, A_CANCEL, A_PAUSE, A_REINDEX };
+
+typedef struct {
+    Huifang__V1__Task *task;
+    s_lane_t *lane;
+    int action;
+    const char *agent; /* A_ASSIGN: who */
+    int64_t new_due;   /* A_MOVE */
+    int new_priority;  /* A_MOVE */
+    int64_t latest_at;
+    const char *windows; /* effective call windows */
+} s_claimed_t;
+
+/* The next day's first window for a task that found no room, one step more urgent (up to
+ * the cap) unless it is a flexible step still inside its window. */
+static void s_roll(s_claimed_t *c)
+{
+    int64_t next = sched_day_start(c->lane->today + 1, c->windows, c->lane->tz);
+    int prio = c->task->priority;
+    if (prio < SCHED_ROLL_CAP) {
+        prio += sched_roll_bump(next, c->latest_at);
+        if (prio > SCHED_ROLL_CAP)
+            prio = SCHED_ROLL_CAP;
+    }
+    c->action = A_MOVE;
+    c->new_due = next;
+    c->new_priority = prio;
+}
+
+typedef struct {
+    const s_lane_t *lane;
+    char role[16];
+    int kind;
+    int below; /* no victim with priority below this one */
+} s_no_victim_t;
+
+/* Finds today's least urgent assigned (not yet claimed) task that c may take the place of,
+ * moves it back to planned for the next day, and gives c its agent. 1 when done, 0 when
+ * there is none, -1 on error. */
+static int s_preempt(hf_store_t *st, s_claimed_t *c, hf_arena_t *a)
+{
+    const Huifang__V1__Task *t = c->task;
+    const s_lane_t *l = c->lane;
+    char prio[16], due[24], at[24];
+    const char *p[] = {l->branch,
+                       l->day,
+                       hf_pg_i64(prio, t->priority),
+                       t->role,
+                       strcmp(t->channel, "visit") == 0 ? "true" : "false",
+                       S(t->region)};
+    PGresult *res = hf_store_exec(
+        st,
+        "SELECT t.id, t.agent, coalesce(c.windows, '') FROM task t JOIN agent a ON a.branch ="
+        " t.branch AND a.id = t.agent LEFT JOIN customer c ON c.id = t.customer_id"
+        " WHERE t.branch = $1 AND t.state = 'assigned' AND t.bag_date = $2::date"
+        " AND t.priority < $3::int AND t.role = $4 AND (t.channel = 'visit') = $5::boolean"
+        " AND t.reserved_agent = '' AND t.origin = 'plan' AND a.active"
+        " AND ($6 = ANY (a.regions) OR cardinality(a.regions) = 0 OR $6 = '' OR $3::int >= 50)"
+        " ORDER BY t.priority, t.due_at_ms DESC, t.id DESC LIMIT 1 FOR UPDATE OF t SKIP LOCKED",
+        6, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return 0;
+    }
+    char victim[24];
+    snprintf(victim, sizeof victim, "%s", hf_pg_str(res, 0, 0));
+    const char *agent = hf_arena_strdup(a, hf_pg_str(res, 0, 1));
+    char windows[256];
+    sched_windows_effective(l->windows, hf_pg_str(res, 0, 2), windows, sizeof windows);
+    PQclear(res);
+    const char *pv[] = {victim, hf_pg_i64(due, sched_day_start(l->today + 1, windows, l->tz)),
+                        hf_pg_i64(at, hf_clock_now_ms())};
+    if (hf_store_run(
+            st,
+            "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
+            " due_at_ms = $2, priority = least(priority + 1, 49), indexed = false,"
+            " updated_at_ms = $3, outcome = 'preempted' WHERE id = $1 AND state = 'assigned'",
+            3, pv) != 0)
+        return -1;
+    hf_info("task_preempted", "task=%s by=%lld agent=%s", victim, (long long)t->id, agent);
+    c->action = A_ASSIGN;
+    c->agent = agent;
+    return 1;
+}
+
+/* Sorts lanes' pointers by branch, for the lookups below. */
+static int s_cmp_lane(const void *pa, const void *pb)
+{
+    return strcmp((*(s_lane_t *const *)pa)->branch, (*(s_lane_t *const *)pb)->branch);
+}
+
+static s_lane_t *s_find_lane(s_lane_t **sorted, int n, const char *branch)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        int c = strcmp(sorted[mid]->branch, branch);
+        if (c == 0)
+            return sorted[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
+static int s_cmp_id(const void *pa, const void *pb)
+{
+    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* Assigns the ids claimed in every lane in one transaction; fills each lane's done (the
+ * leases that may go; the others stay until the reaper returns them). Sets *nassigned.
+ * 0, or -1 (nothing changed: the leases return the tasks). */
+static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_t now,
+                          int *nassigned, hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    *nassigned = 0;
+    int n = 0;
+    for (int i = 0; i < nlanes; i++) {
+        lanes[i].today = hf_time_local_day(now, lanes[i].tz);
+        hf_date_format(lanes[i].today, lanes[i].day);
+        lanes[i].ndone = 0;
+        lanes[i].nitems = 0;
+        n += lanes[i].nids;
+    }
+    int64_t *all = hf_new_array(a, int64_t, n + 1);
+    for (int i = 0, k = 0; i < nlanes; i++)
+        for (int j = 0; j < lanes[i].nids; j++)
+            all[k++] = lanes[i].ids[j];
+    char *idlist = sched_int_array_a(a, all, (size_t)n);
+    s_lane_t **sorted = hf_new_array(a, s_lane_t *, nlanes);
+    for (int i = 0; i < nlanes; i++)
+        sorted[i] = &lanes[i];
+    qsort(sorted, (size_t)nlanes, sizeof *sorted, s_cmp_lane);
+
+    /* who works today, read before the transaction: the guard below has the last word */
+    if (s_load_lanes(st, lanes, nlanes, a) != 0)
+        return -1;
+    if (hf_store_begin(st) != 0)
+        return -1;
+    const char *p1[] = {idlist};
+    PGresult *res = hf_store_exec(
+        st,
+        "SELECT " TASK_COLUMNS ", coalesce(c.opted_out, false), coalesce(c.dnd_until::text, ''),"
+        " EXISTS (SELECT 1 FROM complaint_hold h WHERE h.customer_id = t.customer_id), "
+        "t.misses" TASK_FROM " WHERE t.id = ANY ($1::bigint[]) AND t.state = 'planned'"
+        " ORDER BY t.id FOR UPDATE OF t SKIP LOCKED",
+        1, p1);
+    if (res == NULL)
+        goto fail;
+    int nrows = PQntuples(res);
+    s_claimed_t *cl = hf_new_array(a, s_claimed_t, nrows + 1);
+    int64_t *got = hf_new_array(a, int64_t, nrows + 1);
+    for (int i = 0; i < nrows; i++) {
+        s_claimed_t *c = &cl[i];
+        Huifang__V1__Task *t = sched_task_from_row(res, i, a);
+        got[i] = t->id;
+        c->lane = s_find_lane(sorted, nlanes, t->branch);
+        c->task = t;
+        if (c->lane == NULL) {
+            c->action = A_REINDEX; /* cannot be: ids are claimed per branch */
+            continue;
+        }
+        s_lane_t *l = c->lane;
+        sched_task_windows(t, l->windows, a);
+        c->windows = t->windows;
+        c->latest_at = t->latest_at_ms;
+        bool opted_out = hf_pg_bool(res, i, 25);
+        int32_t dnd = -1;
+        if (*hf_pg_str(res, i, 26))
+            hf_date_parse(hf_pg_str(res, i, 26), &dnd);
+        bool held = hf_pg_bool(res, i, 27);
+        if (hf_pg_int(res, i, 28) > 0)
+            t->reserved_agent = ""; /* a missed callback belongs to the team now */
+        l->done[l->ndone++] = t->id;
+        if (t->due_at_ms > now + 1000) {
+            c->action = A_REINDEX; /* postponed meanwhile: the index puts it at its new time */
+        } else if (opted_out) {
+            c->action = A_CANCEL;
+        } else if (dnd >= l->today) {
+            c->action = A_MOVE;
+            c->new_due = sched_day_start(dnd + 1, c->windows, l->tz);
+            c->new_priority = t->priority;
+        } else if (held && sched_is_sales(t->purpose)) {
+            c->action = A_PAUSE;
+        } else if (strcmp(t->channel, "phone") == 0 && strcmp(t->origin, "callback") != 0 &&
+                   strcmp(c->windows, l->windows) != 0 &&
+                   !sched_in_window(now, c->windows, l->tz)) {
+            /* the customer's own windows are closed now: the bag takes it when they open (a
+             * callback keeps the time the customer asked for) */
+            c->action = A_MOVE;
+            c->new_due = sched_next_window(now, c->windows, l->tz);
+            c->new_priority = t->priority;
+        } else {
+            c->action = -1; /* to place */
+        }
+    }
+    PQclear(res);
+
+    /* ids not returned: cancelled, assigned or gone (stale: their leases go), or locked by
+     * someone else right now (their leases stay until the reaper returns them) */
+    if (nrows < n) {
+        res =
+            hf_store_exec(st,
+                          "SELECT id FROM task WHERE id = ANY ($1::bigint[]) AND state = 'planned'"
+                          " ORDER BY id",
+                          1, p1);
+        if (res == NULL)
+            goto fail;
+        int nlocked = PQntuples(res);
+        int64_t *locked = hf_new_array(a, int64_t, nlocked + 1);
+        for (int r = 0; r < nlocked; r++)
+            locked[r] = hf_pg_int(res, r, 0);
+        PQclear(res);
+        for (int i = 0; i < nlanes; i++)
+            for (int j = 0; j < lanes[i].nids; j++) {
+                int64_t id = lanes[i].ids[j];
+                if (bsearch(&id, got, (size_t)nrows, sizeof id, s_cmp_id) == NULL &&
+                    bsearch(&id, locked, (size_t)nlocked, sizeof id, s_cmp_id) == NULL)
+                    lanes[i].done[lanes[i].ndone++] = id;
+            }
+    }
+
+    /* place the rest, most urgent first, lane by lane */
+    for (int i = 0; i < nlanes; i++)
+        lanes[i].items = hf_new_array(a, sched_item_t, lanes[i].nids + 1);
+    for (int i = 0; i < nrows; i++) {
+        if (cl[i].action != -1)
+            continue;
+        const Huifang__V1__Task *t = cl[i].task;
+        s_lane_t *l = cl[i].lane;
+        l->items[l->nitems++] =
+            (sched_item_t){t->id,
+                           t->priority,
+                           t->due_at_ms,
+                           t->role,
+                           t->region,
+                           t->reserved_agent,
+                           strcmp(t->channel, "visit") == 0 ? SCHED_VISIT : SCHED_CALL,
+                           -1,
+                           false,
+                           false,
+                           i};
+    }
+    for (int i = 0; i < nlanes; i++)
+        sched_items_sort(lanes[i].items, lanes[i].nitems);
+    if (s_reserve_lanes(st, lanes, nlanes, a) < 0)
+        goto fail;
+    s_no_victim_t none[16];
+    int nnone = 0, npreempt = 0;
+    for (int i = 0; i < nlanes; i++) {
+        s_lane_t *l = &lanes[i];
+        for (int k = 0; k < l->nitems; k++) {
+            s_claimed_t *c = &cl[l->items[k].ref];
+            if (l->items[k].agent >= 0) {
+                c->action = A_ASSIGN;
+                c->agent = l->agents[l->items[k].agent].id;
+                continue;
+            }
+            /* no room: take the place of something less urgent, else roll over */
+            bool skip = npreempt >= MAX_PREEMPT;
+            for (int x = 0; x < nnone && !skip; x++)
+                skip = none[x].lane == l && strcmp(none[x].role, c->task->role) == 0 &&
+                       none[x].kind == l->items[k].kind && c->task->priority <= none[x].below;
+            int won = 0;
+            if (!skip) {
+                npreempt++;
+                won = s_preempt(st, c, a);
+                if (won < 0)
+                    goto fail;
+                if (won == 0 && nnone < 16) {
+                    none[nnone].lane = l;
+                    snprintf(none[nnone].role, sizeof none[nnone].role, "%s", c->task->role);
+                    none[nnone].kind = l->items[k].kind;
+                    none[nnone].below = c->task->priority;
+                    nnone++;
+                }
+            }
+            if (won == 0)
+                s_roll(c);
+        }
+    }
+
+    /* write: moved, cancelled, paused, re-indexed, then assigned and the events */
+    int64_t *mv_id = hf_new_array(a, int64_t, nrows + 1),
+            *mv_due = hf_new_array(a, int64_t, nrows + 1),
+            *mv_pr = hf_new_array(a, int64_t, nrows + 1), *cn = hf_new_array(a, int64_t, nrows + 1),
+            *pa = hf_new_array(a, int64_t, nrows + 1), *ri = hf_new_array(a, int64_t, nrows + 1),
+            *as = hf_new_array(a, int64_t, nrows + 1);
+    const char **as_agent = hf_new_array(a, const char *, nrows + 1);
+    const char **as_day = hf_new_array(a, const char *, nrows + 1);
+    int nmv = 0, ncn = 0, npa = 0, nri = 0, nas = 0;
+    for (int i = 0; i < nrows; i++) {
+        s_claimed_t *c = &cl[i];
+        switch (c->action) {
+        case A_MOVE:
+            mv_id[nmv] = c->task->id;
+            mv_due[nmv] = c->new_due;
+            mv_pr[nmv++] = c->new_priority;
+            break;
+        case A_CANCEL:
+            cn[ncn++] = c->task->id;
+            break;
+        case A_PAUSE:
+            pa[npa++] = c->task->id;
+            break;
+        case A_REINDEX:
+            ri[nri++] = c->task->id;
+            break;
+        case A_ASSIGN:
+            as[nas] = c->task->id;
+            as_agent[nas] = c->agent;
+            as_day[nas++] = c->lane->day;
+            break;
+        default:
+            break;
+        }
+    }
+    char at[24];
+    hf_pg_i64(at, hf_clock_now_ms());
+    if (nmv) {
+        const char *p[] = {sched_int_array_a(a, mv_id, (size_t)nmv), at,
+                           sched_int_array_a(a, mv_due, (size_t)nmv),
+                           sched_int_array_a(a, mv_pr, (size_t)nmv)};
+        if (hf_store_run(st,
+                         "UPDATE task t SET due_at_ms = u.d, priority = u.p, indexed = false,"
+                         " updated_at_ms = $2 FROM unnest($1::bigint[], $3::bigint[], $4::int[])"
+                         " AS u(id, d, p) WHERE t.id = u.id AND t.state = 'planned'",
+                         4, p) != 0)
+            goto fail;
+    }
+    if (ncn) {
+        const char *p[] = {sched_int_array_a(a, cn, (size_t)ncn), at};
+        if (hf_store_run(st,
+                         "UPDATE task SET state = 'cancelled', outcome = 'opted-out',"
+                         " updated_at_ms = $2 WHERE id = ANY ($1::bigint[]) AND state = 'planned'",
+                         2, p) != 0)
+            goto fail;
+    }
+    if (npa) {
+        const char *p[] = {sched_int_array_a(a, pa, (size_t)npa), at};
+        if (hf_store_run(st,
+                         "UPDATE task SET state = 'paused', outcome = 'paused: complaint',"
+                         " updated_at_ms = $2 WHERE id = ANY ($1::bigint[]) AND state = 'planned'",
+                         2, p) != 0)
+            goto fail;
+    }
+    if (nri) {
+        const char *p[] = {sched_int_array_a(a, ri, (size_t)nri)};
+        if (hf_store_run(st,
+                         "UPDATE task SET indexed = false WHERE id = ANY ($1::bigint[])"
+                         " AND state = 'planned'",
+                         1, p) != 0)
+            goto fail;
+    }
+    if (nas) {
+        int64_t assigned_at = hf_clock_now_ms();
+        char asat[24];
+        const char *p[] = {sched_int_array_a(a, as, (size_t)nas),
+                           sched_text_array_a(a, as_day, (size_t)nas), hf_pg_i64(asat, assigned_at),
+                           sched_text_array_a(a, as_agent, (size_t)nas)};
+        res = hf_store_exec(st,
+                            "UPDATE task t SET state = 'assigned', agent = u.a,"
+                            " bag_date = u.d::date, assigned_at_ms = $3, updated_at_ms = $3"
+                            " FROM unnest($1::bigint[], $2::text[], $4::text[]) AS u(id, d, a)"
+                            " WHERE t.id = u.id AND t.state = 'planned'",
+                            4, p);
+        if (res == NULL)
+            goto fail;
+        int updated = atoi(PQcmdTuples(res));
+        PQclear(res);
+        if (updated != nas) {
+            /* cannot happen while the rows are locked; refuse to emit a wrong story */
+            hf_error("assign_mismatch", "wanted=%d updated=%d", nas, updated);
+            goto fail;
+        }
+        hf_envelope_t **envs = hf_new_array(a, hf_envelope_t *, nas);
+        int ne = 0;
+        for (int i = 0; i < nrows; i++) {
+            s_claimed_t *c = &cl[i];
+            if (c->action != A_ASSIGN)
+                continue;
+            Huifang__V1__Task *t = c->task;
+            t->state = "assigned";
+            t->agent = (char *)c->agent;
+            t->bag_date = c->lane->day;
+            t->assigned_at_ms = assigned_at;
+            Huifang__V1__TaskAssigned *ev = hf_new(a, Huifang__V1__TaskAssigned);
+            huifang__v1__task_assigned__init(ev);
+            ev->task = t;
+            hf_envelope_t *env = hf_new(a, hf_envelope_t);
+            huifang__v1__envelope__init(env);
+            env->branch = t->branch;
+            env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED;
+            env->task_assigned = ev;
+            envs[ne++] = env;
+        }
+        if (hf_outbox_append_many(st, hf_service_name(svc), envs, ne) < 0)
+            goto fail;
+    }
+    if (hf_store_commit(st) != 0) {
+        for (int i = 0; i < nlanes; i++)
+            lanes[i].ndone = 0;
+        return -1;
+    }
+    *nassigned = nas;
+    if (nmv + ncn + npa + nri)
+        hf_debug("assign_batch",
+                 "branches=%d claimed=%d assigned=%d moved=%d cancelled=%d"
+                 " paused=%d reindexed=%d",
+                 nlanes, n, nas, nmv, ncn, npa, nri);
+    return 0;
+fail:
+    hf_warn("assign_failed",
+            "branches=%d claimed=%d reason=\"%s\" note=\"leases return the tasks\"", nlanes, n,
+            hf_store_error(st));
+    hf_store_rollback(st);
+    for (int i = 0; i < nlanes; i++)
+        lanes[i].ndone = 0;
+    return -1;
+}
+
+/* Takes (lock) or gives back the branches' work locks: session advisory locks, so that
+ * two instances work on different branches at a time and never wait for each other's agent
+ * counters. Taking is a try: got[i] says which of the n branches are ours now. 0 or -1. */
+static int s_branch_locks(hf_store_t *st, bool lock, const char *const *branches, int n, bool *got,
+                          hf_arena_t *a)
+{
+    const char *p[] = {sched_text_array_a(a, branches, (size_t)n)};
+    PGresult *res = hf_store_exec(st,
+                                  lock ? "SELECT pg_try_advisory_lock(hashtext('huifang.scheduler"
+                                         ".branch'), hashtext(b)) FROM unnest($1::text[])"
+                                         " WITH ORDINALITY AS x(b, i) ORDER BY i"
+                                       : "SELECT pg_advisory_unlock(hashtext('huifang.scheduler"
+                                         ".branch'), hashtext(b)) FROM unnest($1::text[]) AS x(b)",
+                                  1, p);
+    if (res == NULL)
+        return -1;
+    for (int i = 0; got && i < n; i++)
+        got[i] = i < PQntuples(res) && hf_pg_bool(res, i, 0);
+    PQclear(res);
+    return 0;
+}
+
+/* Drops the leases of what the transaction settled. */
+static void s_ack_lanes(scheduler_t *self, s_lane_t *lanes, int nlanes)
+{
+    for (int i = 0; i < nlanes; i++)
+        if (lanes[i].ndone > 0 &&
+            hf_queue_ack_many(self->queue, lanes[i].branch, lanes[i].done, lanes[i].ndone) != 0)
+            hf_warn("ack_failed", "branch=%s reason=\"%s\" note=\"the leases expire\"",
+                    lanes[i].branch, hf_queue_error(self->queue));
+}
+
+int scheduler_assign(hf_service_t *svc, void *selfp)
+{
+    scheduler_t *self = selfp;
+    if (!self->queue_ok)
+        return 0;
+    hf_store_t *st = hf_service_store(svc);
+    PGresult *branches =
+        hf_store_exec(st, "SELECT code, tz, windows FROM branch ORDER BY code", 0, NULL);
+    if (branches == NULL)
+        return -1;
+    int nb = PQntuples(branches);
+    int total = 0, assigned = 0;
+    int64_t mono = hf_clock_mono_ms();
+    if (mono >= self->next_reap_mono) {
+        int64_t now = hf_clock_now_ms();
+        for (int b = 0; b < nb; b++) {
+            int reaped = 0;
+            if (hf_queue_reap(self->queue, hf_pg_str(branches, b, 0), now, &reaped) != 0) {
+                hf_warn("redis_unavailable", "reason=\"%s\"", hf_queue_error(self->queue));
+                self->queue_ok = false;
+                PQclear(branches);
+                return -1;
+            }
+            if (reaped)
+                hf_info("leases_reaped", "branch=%s tasks=%d", hf_pg_str(branches, b, 0), reaped);
+        }
+        self->next_reap_mono = mono + REAP_EVERY_MS;
+    }
+    hf_arena_t *a = hf_arena_new();
+    /* one claim buffer per branch: a group may hold a claim from every branch */
+    int64_t *ids = malloc(sizeof(int64_t) * (size_t)self->claim_batch * (size_t)(nb > 0 ? nb : 1));
+    int64_t *done = malloc(sizeof(int64_t) * (size_t)self->claim_batch * (size_t)(nb > 0 ? nb : 1));
+    s_lane_t *lanes = calloc((size_t)(nb > 0 ? nb : 1), sizeof *lanes);
+    const char **locked = calloc((size_t)(nb > 0 ? nb : 1), sizeof *locked);
+    int64_t deadline = mono + self->assign_budget_ms;
+    /* instances start their rounds at different branches, so they seldom wait for each
+     * other's locks on the same agents' counters */
+    unsigned start = self->rotation++;
+    bool again = nb > 0 && ids && done && lanes && locked;
+    while (again) {
+        /* one pass over every branch, in groups that each hold about a batch */
+        again = false;
+        bool out_of_time = false;
+        int k = 0;
+        while (k < nb && !out_of_time && self->queue_ok) {
+            int nlanes = 0, held = 0, nlocked = 0;
+            int64_t now = hf_clock_now_ms();
+            while (k < nb && held < self->claim_batch) {
+                /* the next few branches that no other instance is working on right now */
+                const char *chunk[LOCK_CHUNK];
+                int bidx[LOCK_CHUNK], nc = 0;
+                bool got[LOCK_CHUNK];
+                for (; k < nb && nc < LOCK_CHUNK; k++) {
+                    bidx[nc] = (int)((start + (unsigned)k) % (unsigned)nb);
+                    chunk[nc] = hf_pg_str(branches, bidx[nc], 0);
+                    nc++;
+                }
+                if (s_branch_locks(st, true, chunk, nc, got, a) != 0) {
+                    k = nb;
+                    break;
+                }
+                for (int c = 0; c < nc; c++) {
+                    if (!got[c])
+                        continue;
+                    locked[nlocked++] = chunk[c];
+                    int64_t *slot = ids + (size_t)nlanes * (size_t)self->claim_batch;
+                    int n = 0;
+                    if (!self->queue_ok ||
+                        hf_queue_claim(self->queue, chunk[c], now, self->lease_ms,
+                                       self->claim_batch, slot, NULL, &n) != 0) {
+                        if (self->queue_ok)
+                            hf_warn("redis_unavailable", "branch=%s reason=\"%s\"", chunk[c],
+                                    hf_queue_error(self->queue));
+                        self->queue_ok = false;
+                        continue;
+                    }
+                    if (n == 0)
+                        continue;
+                    if (n == self->claim_batch)
+                        again = true; /* that branch may hold more */
+                    lanes[nlanes] =
+                        (s_lane_t){.branch = chunk[c],
+                                   .tz = hf_pg_str(branches, bidx[c], 1),
+                                   .windows = hf_pg_str(branches, bidx[c], 2),
+                                   .ids = slot,
+                                   .nids = n,
+                                   .done = done + (size_t)nlanes * (size_t)self->claim_batch};
+                    nlanes++;
+                    held += n;
+                }
+                if (!self->queue_ok)
+                    k = nb;
+            }
+            if (nlanes > 0) {
+                int nas = 0;
+                s_assign_lanes(svc, lanes, nlanes, now, &nas, a);
+                s_ack_lanes(self, lanes, nlanes);
+                total += held;
+                assigned += nas;
+            }
+            if (nlocked > 0)
+                s_branch_locks(st, false, locked, nlocked, NULL, a);
+            hf_arena_reset(a);
+            out_of_time = hf_clock_mono_ms() >= deadline;
+        }
+        if (out_of_time || !self->queue_ok)
+            again = false;
+    }
+    free(ids);
+    free(done);
+    free(lanes);
+    free(locked);
+    hf_arena_destroy(&a);
+    PQclear(branches);
+    if (assigned)
+        hf_debug("assigned", "claimed=%d assigned=%d", total, assigned);
+    if (total)
+        scheduler_index(svc, self); /* put moved tasks back without waiting a tick */
+    return total;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * An absent agent's bags go to colleagues
+ * ------------------------------------------------------------------------------------- */
+
+int sched_move_absent(hf_service_t *svc, const char *branch, const char *agent, int32_t from,
+                      int32_t until, Huifang__V1__AgentAbsentResult *r, hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    sched_branch_t b;
+    bool missing;
+    if (sched_branch_get(st, branch, &b, &missing) != 0)
+        return HF_UNAVAILABLE;
+    int64_t now = hf_clock_now_ms();
+    int32_t today = hf_time_local_day(now, b.tz);
+    char ftxt[11], utxt[11], ttxt[11], at[24], end[24];
+    hf_date_format(from, ftxt);
+    hf_date_format(until, utxt);
+    hf_date_format(today, ttxt);
+    hf_pg_i64(at, now);
+    /* callbacks promised by the agent for the absence go to the team */
+    const char *pc[] = {branch, agent, hf_pg_i64(end, hf_time_from_local(until + 1, 0, b.tz))};
+    if (hf_store_run(
+            st,
+            "UPDATE task SET reserved_agent = '' WHERE branch = $1 AND reserved_agent = $2"
+            " AND state IN ('planned', 'paused', 'assigned', 'claimed') AND due_at_ms < $3",
+            3, pc) != 0)
+        return HF_UNAVAILABLE;
+    const char *p[] = {branch, agent, ftxt, utxt, ttxt};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
+                                  " t.agent = $2 AND t.state IN ('assigned', 'claimed') AND"
+                                  " (t.bag_date BETWEEN $3::date AND $4::date OR (t.bag_date <"
+                                  " $5::date AND $5::date BETWEEN $3::date AND $4::date))"
+                                  " ORDER BY t.id FOR UPDATE OF t",
+                                  5, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__Task **tasks = hf_new_array(a, Huifang__V1__Task *, n > 0 ? n : 1);
+    int64_t *ids = hf_new_array(a, int64_t, n > 0 ? n : 1);
+    for (int i = 0; i < n; i++) {
+        tasks[i] = sched_task_from_row(res, i, a);
+        sched_task_windows(tasks[i], b.windows, a);
+        ids[i] = tasks[i]->id;
+    }
+    PQclear(res);
+    r->moved = hf_new_array(a, Huifang__V1__Task *, n > 0 ? n : 1);
+    if (n == 0)
+        return HF_OK;
+    if (sched_release_room(st, sched_int_array_a(a, ids, (size_t)n)) != 0)
+        return HF_UNAVAILABLE;
+    /* one placement per bag day: an older bag's leftovers join today's */
+    bool *handled = hf_new_array(a, bool, n);
+    for (int i = 0; i < n; i++) {
+        if (handled[i])
+            continue;
+        int32_t bag;
+        if (hf_date_parse(tasks[i]->bag_date, &bag) != 0 || bag < today)
+            bag = today;
+        char day[11];
+        hf_date_format(bag, day);
+        sched_item_t *items = hf_new_array(a, sched_item_t, n);
+        int ni = 0;
+        for (int k = i; k < n; k++) {
+            int32_t kb;
+            if (hf_date_parse(tasks[k]->bag_date, &kb) != 0 || kb < today)
+                kb = today;
+            if (handled[k] || kb != bag)
+                continue;
+            handled[k] = true;
+            const Huifang__V1__Task *t = tasks[k];
+            items[ni++] =
+                (sched_item_t){t->id,
+                               t->priority,
+                               t->due_at_ms,
+                               t->role,
+                               t->region,
+                               "",
+                               strcmp(t->channel, "visit") == 0 ? SCHED_VISIT : SCHED_CALL,
+                               -1,
+                               false,
+                               false,
+                               k};
+        }
+        sched_agent_t *agents = NULL;
+        int na = sched_load_agents(st, branch, day, &agents, a);
+        if (na < 0)
+            return HF_UNAVAILABLE;
+        sched_items_sort(items, ni);
+        if (sched_reserve(st, branch, day, agents, na, items, ni, a) < 0)
+            return HF_UNAVAILABLE;
+        for (int k = 0; k < ni; k++) {
+            Huifang__V1__Task *t = tasks[items[k].ref];
+            char id[24];
+            hf_pg_i64(id, t->id);
+            if (items[k].agent >= 0) {
+                const char *to = agents[items[k].agent].id;
+                const char *pu[] = {id, to, day, at};
+                if (hf_store_run(st,
+                                 "UPDATE task SET state = 'assigned', agent = $2,"
+                                 " bag_date = $3::date, reserved_agent = '', assigned_at_ms = $4,"
+                                 " updated_at_ms = $4 WHERE id = $1",
+                                 4, pu) != 0)
+                    return HF_UNAVAILABLE;
+                t->state = "assigned";
+                t->agent = hf_arena_strdup(a, to);
+                t->bag_date = hf_arena_strdup(a, day);
+                t->assigned_at_ms = now;
+                t->reserved_agent = "";
+                if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED, t) != 0)
+                    return HF_UNAVAILABLE;
+                r->moved[r->n_moved++] = t;
+            } else {
+                char due[24];
+                const char *pu[] = {id, hf_pg_i64(due, sched_day_start(bag + 1, t->windows, b.tz)),
+                                    at};
+                if (hf_store_run(st,
+                                 "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
+                                 " reserved_agent = '', due_at_ms = $2, indexed = false,"
+                                 " priority = CASE WHEN priority >= 49 THEN priority"
+                                 " ELSE priority + 1 END, updated_at_ms = $3 WHERE id = $1",
+                                 3, pu) != 0)
+                    return HF_UNAVAILABLE;
+                r->unplaced++;
+            }
+        }
+    }
+    hf_info("absence_moved", "branch=%s agent=%s from=%s until=%s moved=%zu unplaced=%d", branch,
+            agent, ftxt, utxt, r->n_moved, r->unplaced);
+    return HF_OK;
+}

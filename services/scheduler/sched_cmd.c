@@ -1,0 +1,811 @@
+/* sched_cmd: the scheduler's commands. Each runs in the one transaction hf_service opened
+ * for it; bad input fails naming the field and changes nothing. */
+#include "sched_internal.h"
+#include <ctype.h>
+
+#define MAX_TEMPLATE_STEPS 32
+#define HISTORY_LIMIT 20
+#define NEXT_CANDIDATES 20
+
+/* ---------------------------------------------------------------------------------------
+ * Checks
+ * ------------------------------------------------------------------------------------- */
+
+/* Checks the request's branch; HF_OK or a failure filled into rep. */
+static int s_need_branch(hf_service_t *svc, const hf_request_t *req, sched_branch_t *b,
+                         hf_reply_t *rep, hf_arena_t *a)
+{
+    if (req->branch == NULL || *req->branch == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "branch",
+                       "branch is required (--branch or HUIFANG_BRANCH)");
+    bool missing;
+    if (sched_branch_get(hf_service_store(svc), req->branch, b, &missing) != 0)
+        return missing ? hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", req->branch)
+                       : HF_UNAVAILABLE;
+    return HF_OK;
+}
+
+/* Checks that agent exists in the branch; HF_OK or a failure filled into rep. */
+static int s_need_agent(hf_service_t *svc, const hf_request_t *req, const char *agent,
+                        hf_reply_t *rep, hf_arena_t *a)
+{
+    if (agent == NULL || *agent == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required (--agent or --as)");
+    const char *p[] = {req->branch, agent};
+    PGresult *res = hf_store_exec(hf_service_store(svc),
+                                  "SELECT 1 FROM agent WHERE branch = $1 AND id = $2", 2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    PQclear(res);
+    if (n == 0)
+        return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
+                       req->branch);
+    return HF_OK;
+}
+
+/* A code: 1..max characters of lower-case letters, digits and '-'. */
+static bool s_code_ok(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
+            return false;
+    return true;
+}
+
+static bool s_one_of(const char *s, const char *const *words)
+{
+    for (int i = 0; words[i]; i++)
+        if (strcmp(words[i], S(s)) == 0)
+            return true;
+    return false;
+}
+
+static const char *const s_anchors[] = {"purchase", "supply_end", "previous", "ref_date", NULL};
+static const char *const s_channels[] = {"phone", "visit", "letter", "wechat", NULL};
+static const char *const s_roles[] = {"phone", "consult", "visit",   "doctor", "deliver",
+                                      "lead",  "head",    "manager", NULL};
+
+/* ---------------------------------------------------------------------------------------
+ * worklist, task next, task show
+ * ------------------------------------------------------------------------------------- */
+
+static Huifang__V1__TaskList *s_task_list(PGresult *res, const char *bwindows, hf_arena_t *a)
+{
+    Huifang__V1__TaskList *l = hf_new(a, Huifang__V1__TaskList);
+    huifang__v1__task_list__init(l);
+    int n = PQntuples(res);
+    l->tasks = hf_new_array(a, Huifang__V1__Task *, n > 0 ? n : 1);
+    for (int i = 0; i < n; i++) {
+        Huifang__V1__Task *t = sched_task_from_row(res, i, a);
+        sched_task_windows(t, bwindows, a);
+        l->tasks[l->n_tasks++] = t;
+    }
+    return l;
+}
+
+int sched_cmd_worklist(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                       hf_arena_t *a)
+{
+    (void)self;
+    sched_branch_t b;
+    int rc;
+    const char *agent = req->worklist_get->agent && *req->worklist_get->agent
+                            ? req->worklist_get->agent
+                            : req->actor;
+    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK ||
+        (rc = s_need_agent(svc, req, agent, rep, a)) != HF_OK)
+        return rc;
+    int32_t day;
+    const char *date = req->worklist_get->date;
+    if (date && *date) {
+        if (hf_date_parse(date, &day) != 0)
+            return hf_fail(rep, a, HF_BAD_INPUT, "date", "date \"%s\" is not a date (YYYY-MM-DD)",
+                           date);
+    } else
+        day = hf_time_local_day(hf_clock_now_ms(), b.tz);
+    char daytxt[11];
+    hf_date_format(day, daytxt);
+    const char *p[] = {req->branch, agent, daytxt};
+    /* the day's bag, plus whatever is still open from earlier bags */
+    PGresult *res = hf_store_exec(hf_service_store(svc),
+                                  "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
+                                  " t.agent = $2 AND (t.bag_date = $3 OR (t.state IN ('assigned',"
+                                  " 'claimed') AND t.bag_date < $3))"
+                                  " ORDER BY CASE t.state WHEN 'claimed' THEN 0 WHEN 'assigned'"
+                                  " THEN 1 ELSE 2 END, t.priority DESC, t.due_at_ms, t.id",
+                                  3, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    rep->tasks = s_task_list(res, b.windows, a);
+    PQclear(res);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_TASKS;
+    return HF_OK;
+}
+
+/* Fills the context an agent needs before calling: the customer, purchases, earlier tasks
+ * and earlier contacts with their notes. */
+static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__TaskContext *ctx,
+                          hf_arena_t *a)
+{
+    ctx->task = t;
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, t->customer_id)};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT id, branch, name, phone, region, card_type, opted_out,"
+                                  " coalesce(dnd_until::text, ''), windows, tier,"
+                                  " coalesce(ref_date::text, ''), created_at_ms"
+                                  " FROM customer WHERE id = $1",
+                                  1, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res)) {
+        Huifang__V1__Customer *c = hf_new(a, Huifang__V1__Customer);
+        huifang__v1__customer__init(c);
+        c->id = hf_pg_int(res, 0, 0);
+        c->branch = hf_arena_strdup(a, hf_pg_str(res, 0, 1));
+        c->name = hf_arena_strdup(a, hf_pg_str(res, 0, 2));
+        c->phone = hf_arena_strdup(a, hf_pg_str(res, 0, 3));
+        c->region = hf_arena_strdup(a, hf_pg_str(res, 0, 4));
+        c->card_type = hf_arena_strdup(a, hf_pg_str(res, 0, 5));
+        c->opted_out = hf_pg_bool(res, 0, 6);
+        c->dnd_until = hf_arena_strdup(a, hf_pg_str(res, 0, 7));
+        c->windows = hf_arena_strdup(a, hf_pg_str(res, 0, 8));
+        c->tier = hf_arena_strdup(a, hf_pg_str(res, 0, 9));
+        c->ref_date = hf_arena_strdup(a, hf_pg_str(res, 0, 10));
+        c->created_at_ms = hf_pg_int(res, 0, 11);
+        ctx->customer = c;
+    }
+    PQclear(res);
+    res = hf_store_exec(st,
+                        "SELECT id, customer_id, branch, product, quantity, price_fen,"
+                        " purchase_date::text, supply_end::text, nth, plan, days_of_supply"
+                        " FROM purchase WHERE customer_id = $1 ORDER BY nth, id",
+                        1, p);
+    if (res == NULL)
+        return -1;
+    int n = PQntuples(res);
+    ctx->purchases = hf_new_array(a, Huifang__V1__Purchase *, n > 0 ? n : 1);
+    for (int i = 0; i < n; i++) {
+        Huifang__V1__Purchase *pu = hf_new(a, Huifang__V1__Purchase);
+        huifang__v1__purchase__init(pu);
+        pu->id = hf_pg_int(res, i, 0);
+        pu->customer_id = hf_pg_int(res, i, 1);
+        pu->branch = hf_arena_strdup(a, hf_pg_str(res, i, 2));
+        pu->product = hf_arena_strdup(a, hf_pg_str(res, i, 3));
+        pu->quantity = (int32_t)hf_pg_int(res, i, 4);
+        pu->price_fen = hf_pg_int(res, i, 5);
+        pu->date = hf_arena_strdup(a, hf_pg_str(res, i, 6));
+        pu->supply_end = hf_arena_strdup(a, hf_pg_str(res, i, 7));
+        pu->nth = (int32_t)hf_pg_int(res, i, 8);
+        pu->plan = hf_arena_strdup(a, hf_pg_str(res, i, 9));
+        pu->days_of_supply = (int32_t)hf_pg_int(res, i, 10);
+        ctx->purchases[ctx->n_purchases++] = pu;
+    }
+    PQclear(res);
+    char tid[24];
+    const char *ph[] = {cid, hf_pg_i64(tid, t->id)};
+    res = hf_store_exec(st,
+                        "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.customer_id = $1 AND t.id <> $2"
+                        " AND (t.state = 'done' OR t.attempts > 0) ORDER BY t.updated_at_ms DESC"
+                        " LIMIT 20",
+                        2, ph);
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    ctx->history = hf_new_array(a, Huifang__V1__Task *, n > 0 ? n : 1);
+    for (int i = 0; i < n; i++)
+        ctx->history[ctx->n_history++] = sched_task_from_row(res, i, a);
+    PQclear(res);
+    res =
+        hf_store_exec(st,
+                      "SELECT contact_id, task_id, logged_at_ms, agent, channel, purpose, outcome,"
+                      " effect, order_qty, note FROM contact_note WHERE customer_id = $1"
+                      " ORDER BY logged_at_ms DESC, contact_id DESC LIMIT 20",
+                      1, p);
+    if (res == NULL)
+        return -1;
+    n = PQntuples(res);
+    ctx->contacts = hf_new_array(a, Huifang__V1__ContactNote *, n > 0 ? n : 1);
+    for (int i = 0; i < n; i++) {
+        Huifang__V1__ContactNote *c = hf_new(a, Huifang__V1__ContactNote);
+        huifang__v1__contact_note__init(c);
+        c->contact_id = hf_pg_int(res, i, 0);
+        c->task_id = hf_pg_int(res, i, 1);
+        c->logged_at_ms = hf_pg_int(res, i, 2);
+        c->agent = hf_arena_strdup(a, hf_pg_str(res, i, 3));
+        c->channel = hf_arena_strdup(a, hf_pg_str(res, i, 4));
+        c->purpose = hf_arena_strdup(a, hf_pg_str(res, i, 5));
+        c->outcome = hf_arena_strdup(a, hf_pg_str(res, i, 6));
+        c->effect = hf_arena_strdup(a, hf_pg_str(res, i, 7));
+        c->order_qty = (int32_t)hf_pg_int(res, i, 8);
+        c->note = hf_arena_strdup(a, hf_pg_str(res, i, 9));
+        ctx->contacts[ctx->n_contacts++] = c;
+    }
+    PQclear(res);
+    return 0;
+}
+
+int sched_cmd_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
+{
+    (void)self;
+    sched_branch_t b;
+    int rc;
+    const char *agent =
+        req->task_next->agent && *req->task_next->agent ? req->task_next->agent : req->actor;
+    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK ||
+        (rc = s_need_agent(svc, req, agent, rep, a)) != HF_OK)
+        return rc;
+    hf_store_t *st = hf_service_store(svc);
+    /* a task the agent already holds comes back first: a crashed client loses nothing */
+    const char *p[] = {req->branch, agent};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
+                                  " t.agent = $2 AND t.state IN ('claimed', 'assigned')"
+                                  " ORDER BY t.state = 'claimed' DESC, t.priority DESC,"
+                                  " t.due_at_ms, t.id LIMIT 20 FOR UPDATE OF t SKIP LOCKED",
+                                  2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int64_t now = hf_clock_now_ms();
+    Huifang__V1__Task *t = NULL;
+    int64_t opens = 0;
+    for (int i = 0; i < PQntuples(res) && t == NULL; i++) {
+        Huifang__V1__Task *c = sched_task_from_row(res, i, a);
+        bool own = c->windows && *c->windows;
+        sched_task_windows(c, b.windows, a);
+        /* a customer with windows of their own is called only inside them */
+        if (strcmp(c->state, "assigned") == 0 && own && strcmp(c->channel, "phone") == 0 &&
+            strcmp(c->origin, "callback") != 0 && !sched_in_window(now, c->windows, b.tz)) {
+            int64_t next = sched_next_window(now, c->windows, b.tz);
+            if (opens == 0 || next < opens)
+                opens = next;
+            continue;
+        }
+        t = c;
+    }
+    PQclear(res);
+    if (t == NULL) {
+        if (opens) {
+            char when[17];
+            hf_time_local_format(opens, b.tz, when);
+            return hf_fail(rep, a, HF_NOT_FOUND, "agent",
+                           "no task of agent %s can be called now; the next call window opens"
+                           " at %s",
+                           agent, when);
+        }
+        return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no task waiting for agent %s", agent);
+    }
+    if (strcmp(t->state, "assigned") == 0) {
+        char id[24], at[24];
+        const char *pu[] = {hf_pg_i64(id, t->id), hf_pg_i64(at, now)};
+        if (hf_store_run(st,
+                         "UPDATE task SET state = 'claimed', claims = claims + 1,"
+                         " updated_at_ms = $2 WHERE id = $1 AND state = 'assigned'",
+                         2, pu) != 0)
+            return HF_UNAVAILABLE;
+        t->state = "claimed";
+        t->claims++;
+        if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED, t) != 0)
+            return HF_UNAVAILABLE;
+    }
+    Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
+    huifang__v1__task_context__init(ctx);
+    if (s_task_context(st, t, ctx, a) != 0)
+        return HF_UNAVAILABLE;
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
+    rep->task = ctx;
+    return HF_OK;
+}
+
+int sched_cmd_task_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
+{
+    (void)self;
+    bool err;
+    hf_store_t *st = hf_service_store(svc);
+    Huifang__V1__Task *t = sched_load_task(st, req->task_show->id, false, a, &err);
+    if (t == NULL)
+        return err ? HF_UNAVAILABLE
+                   : hf_fail(rep, a, HF_NOT_FOUND, "id", "no task %lld",
+                             (long long)req->task_show->id);
+    if (req->branch && *req->branch && strcmp(req->branch, t->branch) != 0)
+        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no task %lld in branch %s",
+                       (long long)req->task_show->id, req->branch);
+    sched_branch_t b;
+    bool missing;
+    if (sched_branch_get(st, t->branch, &b, &missing) == 0)
+        sched_task_windows(t, b.windows, a);
+    Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
+    huifang__v1__task_context__init(ctx);
+    if (s_task_context(st, t, ctx, a) != 0)
+        return HF_UNAVAILABLE;
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
+    rep->task = ctx;
+    return HF_OK;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * queue stats / rebuild
+ * ------------------------------------------------------------------------------------- */
+
+int sched_cmd_queue_stats(hf_service_t *svc, void *selfp, const hf_request_t *req, hf_reply_t *rep,
+                          hf_arena_t *a)
+{
+    scheduler_t *self = selfp;
+    (void)req; /* every branch: ops look at the whole due-index at once */
+    PGresult *res =
+        hf_store_exec(hf_service_store(svc),
+                      "SELECT b.code, (SELECT count(*) FROM task t WHERE t.branch = b.code"
+                      " AND t.state = 'planned') FROM branch b ORDER BY b.code",
+                      0, NULL);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    Huifang__V1__QueueStatsResult *r = hf_new(a, Huifang__V1__QueueStatsResult);
+    huifang__v1__queue_stats_result__init(r);
+    int n = PQntuples(res);
+    r->branches = hf_new_array(a, Huifang__V1__QueueBranchStats *, n > 0 ? n : 1);
+    int64_t now = hf_clock_now_ms();
+    for (int i = 0; i < n; i++) {
+        Huifang__V1__QueueBranchStats *b = hf_new(a, Huifang__V1__QueueBranchStats);
+        huifang__v1__queue_branch_stats__init(b);
+        b->branch = hf_arena_strdup(a, hf_pg_str(res, i, 0));
+        b->planned = hf_pg_int(res, i, 1);
+        int64_t due = 0, leased = 0, overdue = 0, queued = 0;
+        if (hf_queue_stats(self->queue, b->branch, now, SCHED_DAY_MS, &due, &leased, &overdue,
+                           &queued) != 0) {
+            PQclear(res);
+            return hf_fail(rep, a, HF_UNAVAILABLE, NULL, "the due-index (Redis) is unavailable: %s",
+                           hf_queue_error(self->queue));
+        }
+        b->due = due;
+        b->leased = leased;
+        b->overdue = overdue;
+        r->branches[r->n_branches++] = b;
+    }
+    PQclear(res);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_QUEUE_STATS;
+    rep->queue_stats = r;
+    return HF_OK;
+}
+
+int sched_cmd_queue_rebuild(hf_service_t *svc, void *selfp, const hf_request_t *req,
+                            hf_reply_t *rep, hf_arena_t *a)
+{
+    scheduler_t *self = selfp;
+    hf_store_t *st = hf_service_store(svc);
+    const char *branch = req->branch && *req->branch ? req->branch : NULL;
+    if (branch) {
+        sched_branch_t b;
+        int rc = s_need_branch(svc, req, &b, rep, a);
+        if (rc != HF_OK)
+            return rc;
+        if (hf_queue_clear(self->queue, branch) != 0)
+            return hf_fail(rep, a, HF_UNAVAILABLE, NULL, "the due-index (Redis) is unavailable: %s",
+                           hf_queue_error(self->queue));
+    }
+    const char *p[] = {branch};
+    /* mark, and let the index timer put them back in batches after this commits; a task
+     * leased while its branch was cleared is marked too, once its batch lets go of it */
+    if (hf_store_run(st,
+                     "UPDATE task SET indexed = false WHERE state = 'planned'"
+                     " AND ($1::text IS NULL OR branch = $1)",
+                     1, p) != 0)
+        return HF_UNAVAILABLE;
+    hf_info("index_rebuild", "reason=command branch=%s", branch ? branch : "(all)");
+    return sched_cmd_queue_stats(svc, selfp, req, rep, a);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * plan list / show / add / step
+ * ------------------------------------------------------------------------------------- */
+
+/* Fills rep with the templates the branch sees (its own over the defaults), or just code. */
+static int s_templates(hf_service_t *svc, const char *branch, const char *code, hf_reply_t *rep,
+                       hf_arena_t *a)
+{
+    const char *p[] = {S(branch), code};
+    PGresult *res = hf_store_exec(
+        hf_service_store(svc),
+        "SELECT t.code, t.name, s.step_no, s.anchor, s.offset_days, s.window_days, s.repeat_days,"
+        " s.purpose, s.channel, s.role, t.branch FROM plan_template t LEFT JOIN plan_step s"
+        " ON s.branch = t.branch AND s.template = t.code"
+        " WHERE t.branch = (SELECT max(branch) FROM plan_template x WHERE x.code = t.code AND"
+        " x.branch IN ($1, '')) AND ($2::text IS NULL OR t.code = $2)"
+        " ORDER BY t.code, s.step_no",
+        2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    Huifang__V1__PlanTemplates *r = hf_new(a, Huifang__V1__PlanTemplates);
+    huifang__v1__plan_templates__init(r);
+    int n = PQntuples(res);
+    r->templates = hf_new_array(a, Huifang__V1__PlanTemplate *, n > 0 ? n : 1);
+    Huifang__V1__PlanTemplate *cur = NULL;
+    for (int i = 0; i < n; i++) {
+        if (cur == NULL || strcmp(cur->code, hf_pg_str(res, i, 0)) != 0) {
+            cur = hf_new(a, Huifang__V1__PlanTemplate);
+            huifang__v1__plan_template__init(cur);
+            cur->code = hf_arena_strdup(a, hf_pg_str(res, i, 0));
+            const char *own = hf_pg_str(res, i, 10);
+            /* a branch's own version says so in its name, so nobody edits the wrong one */
+            cur->name = *own && *S(branch)
+                            ? hf_arena_printf(a, "%s [%s]", hf_pg_str(res, i, 1), own)
+                            : hf_arena_strdup(a, hf_pg_str(res, i, 1));
+            cur->steps = hf_new_array(a, Huifang__V1__PlanStep *, n);
+            r->templates[r->n_templates++] = cur;
+        }
+        if (PQgetisnull(res, i, 2))
+            continue;
+        Huifang__V1__PlanStep *s = hf_new(a, Huifang__V1__PlanStep);
+        huifang__v1__plan_step__init(s);
+        s->step_no = (int32_t)hf_pg_int(res, i, 2);
+        s->anchor = hf_arena_strdup(a, hf_pg_str(res, i, 3));
+        s->offset_days = (int32_t)hf_pg_int(res, i, 4);
+        s->window_days = (int32_t)hf_pg_int(res, i, 5);
+        s->repeat_days = (int32_t)hf_pg_int(res, i, 6);
+        s->purpose = hf_arena_strdup(a, hf_pg_str(res, i, 7));
+        s->channel = hf_arena_strdup(a, hf_pg_str(res, i, 8));
+        s->role = hf_arena_strdup(a, hf_pg_str(res, i, 9));
+        cur->steps[cur->n_steps++] = s;
+    }
+    PQclear(res);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_PLANS;
+    rep->plans = r;
+    if (code && r->n_templates == 0)
+        return hf_fail(rep, a, HF_NOT_FOUND, "template", "no plan template %s", code);
+    return HF_OK;
+}
+
+int sched_cmd_plan_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
+{
+    (void)self;
+    const char *code = req->command_case == HUIFANG__V1__REQUEST__COMMAND_PLAN_SHOW
+                           ? S(req->plan_show->code)
+                           : NULL;
+    return s_templates(svc, req->branch, code, rep, a);
+}
+
+/* A branch editing templates must exist; "" edits the defaults. */
+static int s_template_branch(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
+                             hf_arena_t *a)
+{
+    if (req->branch == NULL || *req->branch == '\0')
+        return HF_OK;
+    sched_branch_t b;
+    return s_need_branch(svc, req, &b, rep, a);
+}
+
+/* Copies the default template code (with its steps) to branch when the branch has none of
+ * its own. Returns 1 when the branch now has it, 0 when there is no such template, -1. */
+static int s_own_copy(hf_store_t *st, const char *branch, const char *code)
+{
+    const char *p[] = {branch, code};
+    PGresult *res = hf_store_exec(st,
+                                  "INSERT INTO plan_template (branch, code, name) SELECT $1, code,"
+                                  " name FROM plan_template WHERE branch = '' AND code = $2"
+                                  " ON CONFLICT DO NOTHING RETURNING 1",
+                                  2, p);
+    if (res == NULL)
+        return -1;
+    int copied = PQntuples(res);
+    PQclear(res);
+    if (copied &&
+        hf_store_run(st,
+                     "INSERT INTO plan_step (branch, template, step_no, anchor, offset_days,"
+                     " window_days, repeat_days, purpose, channel, role) SELECT $1, template,"
+                     " step_no, anchor, offset_days, window_days, repeat_days, purpose, channel,"
+                     " role FROM plan_step WHERE branch = '' AND template = $2",
+                     2, p) != 0)
+        return -1;
+    res = hf_store_exec(st, "SELECT 1 FROM plan_template WHERE branch = $1 AND code = $2", 2, p);
+    if (res == NULL)
+        return -1;
+    int has = PQntuples(res);
+    PQclear(res);
+    return has ? 1 : 0;
+}
+
+int sched_cmd_plan_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                       hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__PlanAdd *pa = req->plan_add;
+    int rc;
+    if (!s_code_ok(pa->code, 40))
+        return hf_fail(rep, a, HF_BAD_INPUT, "code",
+                       "template code \"%s\" must be 1 to 40 lower-case letters, digits or '-'",
+                       S(pa->code));
+    if (pa->name == NULL || *pa->name == '\0' || strlen(pa->name) > 200)
+        return hf_fail(rep, a, HF_BAD_INPUT, "name", "name is required (at most 200 bytes)");
+    if ((rc = s_template_branch(svc, req, rep, a)) != HF_OK)
+        return rc;
+    hf_store_t *st = hf_service_store(svc);
+    const char *branch = S(req->branch);
+    const char *p[] = {branch, pa->code, pa->name};
+    PGresult *res =
+        hf_store_exec(st,
+                      "INSERT INTO plan_template (branch, code, name) VALUES ($1, $2, $3)"
+                      " ON CONFLICT DO NOTHING RETURNING 1",
+                      3, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int added = PQntuples(res);
+    PQclear(res);
+    if (!added)
+        return hf_fail(rep, a, HF_CONFLICT, "code", "plan template %s already exists%s%s", pa->code,
+                       *branch ? " in branch " : " among the defaults", branch);
+    /* a branch's own version of a default starts as a copy of the default's steps */
+    if (*branch &&
+        hf_store_run(st,
+                     "INSERT INTO plan_step (branch, template, step_no, anchor, offset_days,"
+                     " window_days, repeat_days, purpose, channel, role) SELECT $1, template,"
+                     " step_no, anchor, offset_days, window_days, repeat_days, purpose, channel,"
+                     " role FROM plan_step WHERE branch = '' AND template = $2",
+                     2, p) != 0)
+        return HF_UNAVAILABLE;
+    hf_info("plan_template_added", "branch=%s template=%s", *branch ? branch : "(default)",
+            pa->code);
+    return s_templates(svc, branch, pa->code, rep, a);
+}
+
+int sched_cmd_plan_step(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__PlanStepSet *ps = req->plan_step_set;
+    const Huifang__V1__PlanStep *s = ps->step;
+    int rc;
+    if (!s_code_ok(ps->code, 40))
+        return hf_fail(rep, a, HF_BAD_INPUT, "code",
+                       "template code \"%s\" must be 1 to 40 lower-case letters, digits or '-'",
+                       S(ps->code));
+    if (s == NULL || s->step_no < 1 || s->step_no > 99)
+        return hf_fail(rep, a, HF_BAD_INPUT, "step", "step must be a number from 1 to 99");
+    if (!ps->remove) {
+        if (!s_one_of(s->anchor, s_anchors))
+            return hf_fail(rep, a, HF_BAD_INPUT, "anchor",
+                           "anchor \"%s\" must be purchase, supply_end, previous or ref_date",
+                           S(s->anchor));
+        if (s->offset_days < -365 || s->offset_days > 3650)
+            return hf_fail(rep, a, HF_BAD_INPUT, "offset", "offset must be -365 to 3650 days");
+        if (s->window_days < 0 || s->window_days > 60)
+            return hf_fail(rep, a, HF_BAD_INPUT, "window", "window must be 0 to 60 days");
+        if (s->repeat_days < 0 || s->repeat_days > 365)
+            return hf_fail(rep, a, HF_BAD_INPUT, "repeat", "repeat must be 0 to 365 days");
+        if (!s_code_ok(s->purpose, 23))
+            return hf_fail(rep, a, HF_BAD_INPUT, "purpose",
+                           "purpose \"%s\" must be 1 to 23 lower-case letters, digits or '-'"
+                           " (e.g. care, repurchase, reaction)",
+                           S(s->purpose));
+        if (!s_one_of(s->channel, s_channels))
+            return hf_fail(rep, a, HF_BAD_INPUT, "channel",
+                           "channel \"%s\" must be phone, visit, letter or wechat", S(s->channel));
+        if (!s_one_of(s->role, s_roles))
+            return hf_fail(rep, a, HF_BAD_INPUT, "role",
+                           "role \"%s\" must be phone, consult, visit, doctor, deliver, lead, head"
+                           " or manager",
+                           S(s->role));
+    }
+    if ((rc = s_template_branch(svc, req, rep, a)) != HF_OK)
+        return rc;
+    hf_store_t *st = hf_service_store(svc);
+    const char *branch = S(req->branch);
+    int has;
+    if (*branch) {
+        has = s_own_copy(st, branch, ps->code);
+    } else {
+        const char *p[] = {ps->code};
+        PGresult *res =
+            hf_store_exec(st, "SELECT 1 FROM plan_template WHERE branch = '' AND code = $1", 1, p);
+        has = res ? PQntuples(res) : -1;
+        if (res)
+            PQclear(res);
+    }
+    if (has < 0)
+        return HF_UNAVAILABLE;
+    if (has == 0)
+        return hf_fail(rep, a, HF_NOT_FOUND, "code", "no plan template %s (add it with plan add)",
+                       ps->code);
+    char no[16], off[16], win[16], rep_d[16];
+    hf_pg_i64(no, s->step_no);
+    if (ps->remove) {
+        const char *p[] = {branch, ps->code, no};
+        PGresult *res = hf_store_exec(st,
+                                      "DELETE FROM plan_step WHERE branch = $1 AND template = $2"
+                                      " AND step_no = $3 RETURNING 1",
+                                      3, p);
+        if (res == NULL)
+            return HF_UNAVAILABLE;
+        int gone = PQntuples(res);
+        PQclear(res);
+        if (!gone)
+            return hf_fail(rep, a, HF_NOT_FOUND, "step", "template %s has no step %d", ps->code,
+                           s->step_no);
+    } else {
+        const char *p[] = {branch,
+                           ps->code,
+                           no,
+                           s->anchor,
+                           hf_pg_i64(off, s->offset_days),
+                           hf_pg_i64(win, s->window_days),
+                           hf_pg_i64(rep_d, s->repeat_days),
+                           s->purpose,
+                           s->channel,
+                           s->role};
+        if (hf_store_run(st,
+                         "INSERT INTO plan_step (branch, template, step_no, anchor, offset_days,"
+                         " window_days, repeat_days, purpose, channel, role) VALUES ($1, $2, $3,"
+                         " $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (branch, template, step_no)"
+                         " DO UPDATE SET anchor = $4, offset_days = $5, window_days = $6,"
+                         " repeat_days = $7, purpose = $8, channel = $9, role = $10",
+                         10, p) != 0)
+            return HF_UNAVAILABLE;
+        const char *pc[] = {branch, ps->code};
+        PGresult *res = hf_store_exec(st,
+                                      "SELECT count(*) FROM plan_step WHERE branch = $1"
+                                      " AND template = $2",
+                                      2, pc);
+        if (res == NULL)
+            return HF_UNAVAILABLE;
+        int64_t count = hf_pg_int(res, 0, 0);
+        PQclear(res);
+        if (count > MAX_TEMPLATE_STEPS)
+            return hf_fail(rep, a, HF_BAD_INPUT, "step", "a template has at most %d steps",
+                           MAX_TEMPLATE_STEPS);
+    }
+    hf_info("plan_step_set", "branch=%s template=%s step=%d removed=%d",
+            *branch ? branch : "(default)", ps->code, s->step_no, ps->remove ? 1 : 0);
+    return s_templates(svc, branch, ps->code, rep, a);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * agent absent
+ * ------------------------------------------------------------------------------------- */
+
+int sched_cmd_agent_absent(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                           hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__AgentAbsent *ab = req->agent_absent;
+    sched_branch_t b;
+    int rc;
+    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK)
+        return rc;
+    if (ab->agent == NULL || *ab->agent == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required");
+    int32_t from, until;
+    if (ab->from == NULL || hf_date_parse(ab->from, &from) != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "from", "from \"%s\" is not a date (YYYY-MM-DD)",
+                       S(ab->from));
+    if (ab->until == NULL || *ab->until == '\0')
+        until = from;
+    else if (hf_date_parse(ab->until, &until) != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "until", "until \"%s\" is not a date (YYYY-MM-DD)",
+                       ab->until);
+    if (until < from)
+        return hf_fail(rep, a, HF_BAD_INPUT, "until", "until %s is before from %s", S(ab->until),
+                       ab->from);
+    if (until - from > 366)
+        return hf_fail(rep, a, HF_BAD_INPUT, "until", "an absence lasts at most a year");
+    if ((rc = s_need_agent(svc, req, ab->agent, rep, a)) != HF_OK)
+        return rc;
+    char ftxt[11], utxt[11], at[24];
+    hf_date_format(from, ftxt);
+    hf_date_format(until, utxt);
+    const char *p[] = {req->branch, ab->agent, ftxt, utxt, hf_pg_i64(at, hf_clock_now_ms())};
+    if (hf_store_run(hf_service_store(svc),
+                     "INSERT INTO agent_absence (branch, agent, from_day, until_day, created_at_ms)"
+                     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (branch, agent, from_day)"
+                     " DO UPDATE SET until_day = greatest(agent_absence.until_day, $4::date)",
+                     5, p) != 0)
+        return HF_UNAVAILABLE;
+    Huifang__V1__AgentAbsentResult *r = hf_new(a, Huifang__V1__AgentAbsentResult);
+    huifang__v1__agent_absent_result__init(r);
+    r->agent = hf_arena_strdup(a, ab->agent);
+    r->from = hf_arena_strdup(a, ftxt);
+    r->until = hf_arena_strdup(a, utxt);
+    if ((rc = sched_move_absent(svc, req->branch, ab->agent, from, until, r, a)) != HF_OK)
+        return rc;
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_AGENT_ABSENT;
+    rep->agent_absent = r;
+    return HF_OK;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * supervisor alerts
+ * ------------------------------------------------------------------------------------- */
+
+static Huifang__V1__SupervisorAlert *s_alert_from_row(const PGresult *res, int i, hf_arena_t *a)
+{
+    Huifang__V1__SupervisorAlert *al = hf_new(a, Huifang__V1__SupervisorAlert);
+    huifang__v1__supervisor_alert__init(al);
+    al->id = hf_pg_int(res, i, 0);
+    al->branch = hf_arena_strdup(a, hf_pg_str(res, i, 1));
+    al->kind = hf_arena_strdup(a, hf_pg_str(res, i, 2));
+    al->customer_id = hf_pg_int(res, i, 3);
+    al->task_id = hf_pg_int(res, i, 4);
+    al->agent = hf_arena_strdup(a, hf_pg_str(res, i, 5));
+    al->detail = hf_arena_strdup(a, hf_pg_str(res, i, 6));
+    al->raised_at_ms = hf_pg_int(res, i, 7);
+    al->acked_at_ms = hf_pg_int(res, i, 8);
+    al->acked_by = hf_arena_strdup(a, hf_pg_str(res, i, 9));
+    return al;
+}
+
+#define ALERT_COLUMNS                                                                              \
+    "id, branch, kind, customer_id, task_id, agent, detail, raised_at_ms, acked_at_ms, acked_by"
+
+int sched_cmd_alert_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a)
+{
+    (void)self;
+    const char *branch = req->branch && *req->branch ? req->branch : NULL;
+    const char *p[] = {branch, req->supervisor_alert_list->all ? "true" : "false"};
+    PGresult *res = hf_store_exec(hf_service_store(svc),
+                                  "SELECT " ALERT_COLUMNS " FROM alert WHERE ($1::text IS NULL OR"
+                                  " branch = $1) AND ($2::boolean OR acked_at_ms = 0)"
+                                  " ORDER BY raised_at_ms, id LIMIT 1000",
+                                  2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    Huifang__V1__SupervisorAlerts *r = hf_new(a, Huifang__V1__SupervisorAlerts);
+    huifang__v1__supervisor_alerts__init(r);
+    int n = PQntuples(res);
+    r->alerts = hf_new_array(a, Huifang__V1__SupervisorAlert *, n > 0 ? n : 1);
+    for (int i = 0; i < n; i++)
+        r->alerts[r->n_alerts++] = s_alert_from_row(res, i, a);
+    PQclear(res);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_SUPERVISOR_ALERTS;
+    rep->supervisor_alerts = r;
+    return HF_OK;
+}
+
+int sched_cmd_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
+{
+    (void)self;
+    int64_t id = req->supervisor_alert_ack->id;
+    if (id <= 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "id", "alert id must be a number from 1 up");
+    if (req->actor == NULL || *req->actor == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "actor", "who acknowledges it? (--as)");
+    char idtxt[24], at[24];
+    const char *branch = req->branch && *req->branch ? req->branch : NULL;
+    const char *p[] = {hf_pg_i64(idtxt, id), branch, req->actor, hf_pg_i64(at, hf_clock_now_ms())};
+    hf_store_t *st = hf_service_store(svc);
+    PGresult *res =
+        hf_store_exec(st,
+                      "SELECT acked_at_ms FROM alert WHERE id = $1 AND ($2::text IS NULL"
+                      " OR branch = $2) FOR UPDATE",
+                      2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int found = PQntuples(res);
+    bool acked = found && hf_pg_int(res, 0, 0) > 0;
+    PQclear(res);
+    if (!found)
+        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no alert %lld%s%s", (long long)id,
+                       branch ? " in branch " : "", branch ? branch : "");
+    if (acked)
+        return hf_fail(rep, a, HF_CONFLICT, "id", "alert %lld was acknowledged already",
+                       (long long)id);
+    res = hf_store_exec(st,
+                        "UPDATE alert SET acked_at_ms = $4, acked_by = $3 WHERE id = $1"
+                        " AND ($2::text IS NULL OR branch = $2) RETURNING " ALERT_COLUMNS,
+                        4, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    Huifang__V1__SupervisorAlerts *r = hf_new(a, Huifang__V1__SupervisorAlerts);
+    huifang__v1__supervisor_alerts__init(r);
+    r->alerts = hf_new_array(a, Huifang__V1__SupervisorAlert *, 1);
+    r->alerts[r->n_alerts++] = s_alert_from_row(res, 0, a);
+    PQclear(res);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_SUPERVISOR_ALERTS;
+    rep->supervisor_alerts = r;
+    return HF_OK;
+}

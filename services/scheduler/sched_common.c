@@ -1,0 +1,380 @@
+/* sched_common: helpers every part of the scheduler uses — the branch and customer copies,
+ * tasks as rows and as messages, array literals, the events, and the two ways a task leaves
+ * a date bag early (a customer's tasks cancelled, room given back). See sched_internal.h. */
+#include "sched_internal.h"
+
+/* ---------------------------------------------------------------------------------------
+ * Copies of intake's records
+ * ------------------------------------------------------------------------------------- */
+
+int sched_branch_get(hf_store_t *st, const char *branch, sched_branch_t *out, bool *missing)
+{
+    const char *p[] = {branch};
+    PGresult *res = hf_store_exec(st, "SELECT tz, windows FROM branch WHERE code = $1", 1, p);
+    *missing = false;
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        *missing = true;
+        return -1;
+    }
+    snprintf(out->tz, sizeof out->tz, "%s", hf_pg_str(res, 0, 0));
+    snprintf(out->windows, sizeof out->windows, "%s", hf_pg_str(res, 0, 1));
+    PQclear(res);
+    return 0;
+}
+
+int sched_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
+{
+    char id[24], created[24];
+    hf_window_t w[8];
+    const char *windows = S(c->windows);
+    if (hf_windows_parse(windows, w, 8) < 0) {
+        /* intake validates windows; a bad one here must not stop the stream */
+        hf_warn("customer_windows_ignored", "customer=%lld windows=\"%s\"", (long long)c->id,
+                windows);
+        windows = "";
+    }
+    int32_t day;
+    const char *ref =
+        c->ref_date && *c->ref_date && hf_date_parse(c->ref_date, &day) == 0 ? c->ref_date : NULL;
+    const char *dnd = c->dnd_until && *c->dnd_until && hf_date_parse(c->dnd_until, &day) == 0
+                          ? c->dnd_until
+                          : NULL;
+    const char *p[] = {hf_pg_i64(id, c->id),
+                       S(c->branch),
+                       S(c->name),
+                       S(c->phone),
+                       S(c->region),
+                       S(c->card_type),
+                       c->opted_out ? "true" : "false",
+                       dnd,
+                       windows,
+                       S(c->tier),
+                       ref,
+                       hf_pg_i64(created, c->created_at_ms)};
+    return hf_store_run(
+        st,
+        "INSERT INTO customer (id, branch, name, phone, region, card_type,"
+        " opted_out, dnd_until, windows, tier, ref_date, created_at_ms)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        " ON CONFLICT (id) DO UPDATE SET branch = $2, name = $3, phone = $4,"
+        " region = $5, card_type = $6, opted_out = $7, dnd_until = $8,"
+        " windows = $9, tier = $10, ref_date = $11,"
+        " created_at_ms = CASE WHEN $12 > 0 THEN $12 ELSE customer.created_at_ms END",
+        12, p);
+}
+
+int sched_customer_windows(hf_store_t *st, int64_t customer_id, const char *branch_windows,
+                           char *out, size_t outlen)
+{
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, customer_id)};
+    PGresult *res = hf_store_exec(st, "SELECT windows FROM customer WHERE id = $1", 1, p);
+    if (res == NULL)
+        return -1;
+    const char *own = PQntuples(res) ? hf_pg_str(res, 0, 0) : "";
+    sched_windows_effective(branch_windows, own, out, outlen);
+    PQclear(res);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Tasks
+ * ------------------------------------------------------------------------------------- */
+
+Huifang__V1__Task *sched_task_from_row(const PGresult *res, int i, hf_arena_t *a)
+{
+    Huifang__V1__Task *t = hf_new(a, Huifang__V1__Task);
+    huifang__v1__task__init(t);
+    t->id = hf_pg_int(res, i, 0);
+    t->branch = hf_arena_strdup(a, hf_pg_str(res, i, 1));
+    t->customer_id = hf_pg_int(res, i, 2);
+    t->purchase_id = hf_pg_int(res, i, 3);
+    t->plan_id = hf_pg_int(res, i, 4);
+    t->step_no = (int32_t)hf_pg_int(res, i, 5);
+    t->purpose = hf_arena_strdup(a, hf_pg_str(res, i, 6));
+    t->channel = hf_arena_strdup(a, hf_pg_str(res, i, 7));
+    t->role = hf_arena_strdup(a, hf_pg_str(res, i, 8));
+    t->due_at_ms = hf_pg_int(res, i, 9);
+    t->state = hf_arena_strdup(a, hf_pg_str(res, i, 10));
+    t->agent = hf_arena_strdup(a, hf_pg_str(res, i, 11));
+    t->priority = (int32_t)hf_pg_int(res, i, 12);
+    t->attempts = (int32_t)hf_pg_int(res, i, 13);
+    t->customer_name = hf_arena_strdup(a, hf_pg_str(res, i, 14));
+    t->customer_phone = hf_arena_strdup(a, hf_pg_str(res, i, 15));
+    t->region = hf_arena_strdup(a, hf_pg_str(res, i, 16));
+    t->outcome = hf_arena_strdup(a, hf_pg_str(res, i, 17));
+    t->bag_date = hf_arena_strdup(a, hf_pg_str(res, i, 18));
+    t->claims = (int32_t)hf_pg_int(res, i, 19);
+    t->origin = hf_arena_strdup(a, hf_pg_str(res, i, 20));
+    t->reserved_agent = hf_arena_strdup(a, hf_pg_str(res, i, 21));
+    t->latest_at_ms = hf_pg_int(res, i, 22);
+    t->assigned_at_ms = hf_pg_int(res, i, 23);
+    t->windows = hf_arena_strdup(a, hf_pg_str(res, i, 24));
+    return t;
+}
+
+Huifang__V1__Task *sched_load_task(hf_store_t *st, int64_t id, bool lock, hf_arena_t *a, bool *err)
+{
+    char idtxt[24];
+    const char *p[] = {hf_pg_i64(idtxt, id)};
+    PGresult *res =
+        hf_store_exec(st,
+                      lock ? "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.id = $1 FOR UPDATE OF t"
+                           : "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.id = $1",
+                      1, p);
+    *err = res == NULL;
+    if (res == NULL)
+        return NULL;
+    Huifang__V1__Task *t = PQntuples(res) ? sched_task_from_row(res, 0, a) : NULL;
+    PQclear(res);
+    return t;
+}
+
+void sched_task_windows(Huifang__V1__Task *t, const char *branch_windows, hf_arena_t *a)
+{
+    char eff[256];
+    sched_windows_effective(branch_windows, S(t->windows), eff, sizeof eff);
+    t->windows = hf_arena_strdup(a, eff);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Array literals: codes and ids only, but quoted all the same
+ * ------------------------------------------------------------------------------------- */
+
+/* Appends item quoted for an array literal; returns the new length (may exceed outlen,
+ * like snprintf, in which case the caller's output is cut). */
+static size_t s_quote(char *out, size_t o, size_t outlen, const char *item)
+{
+    if (o + 1 < outlen)
+        out[o] = '"';
+    o++;
+    for (const char *c = item ? item : ""; *c; c++) {
+        if (*c == '"' || *c == '\\') {
+            if (o + 1 < outlen)
+                out[o] = '\\';
+            o++;
+        }
+        if (o + 1 < outlen)
+            out[o] = *c;
+        o++;
+    }
+    if (o + 1 < outlen)
+        out[o] = '"';
+    o++;
+    return o;
+}
+
+void sched_text_array(char *const *items, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    if (outlen < 3) {
+        if (outlen)
+            out[0] = '\0';
+        return;
+    }
+    out[o++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            if (o + 1 < outlen)
+                out[o] = ',';
+            o++;
+        }
+        o = s_quote(out, o, outlen - 1, items[i]);
+    }
+    if (o + 1 >= outlen)
+        o = outlen - 2;
+    out[o++] = '}';
+    out[o] = '\0';
+}
+
+char *sched_text_array_a(hf_arena_t *a, const char *const *items, size_t n)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        len += 3 + 2 * strlen(S(items[i]));
+    char *out = hf_arena_alloc(a, len);
+    sched_text_array((char *const *)items, n, out, len);
+    return out;
+}
+
+char *sched_int_array_a(hf_arena_t *a, const int64_t *v, size_t n)
+{
+    size_t len = 3 + n * 21;
+    char *out = hf_arena_alloc(a, len);
+    size_t o = 0;
+    out[o++] = '{';
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(out + o, len - o, "%s%lld", i ? "," : "", (long long)v[i]);
+    out[o++] = '}';
+    out[o] = '\0';
+    return out;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Events
+ * ------------------------------------------------------------------------------------- */
+
+int sched_emit_task(hf_service_t *svc, int payload, Huifang__V1__Task *t)
+{
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    Huifang__V1__TaskAssigned as = HUIFANG__V1__TASK_ASSIGNED__INIT;
+    Huifang__V1__TaskClaimed cl = HUIFANG__V1__TASK_CLAIMED__INIT;
+    Huifang__V1__TaskCompleted co = HUIFANG__V1__TASK_COMPLETED__INIT;
+    env.branch = t->branch;
+    env.payload_case = (Huifang__V1__Envelope__PayloadCase)payload;
+    switch (payload) {
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED:
+        as.task = t;
+        env.task_assigned = &as;
+        break;
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED:
+        cl.task = t;
+        env.task_claimed = &cl;
+        break;
+    default:
+        co.task = t;
+        env.task_completed = &co;
+        break;
+    }
+    return hf_service_emit(svc, &env);
+}
+
+int sched_emit_plans_ended(hf_service_t *svc, const PGresult *res, const char *state,
+                           const char *reason)
+{
+    for (int i = 0; i < PQntuples(res); i++) {
+        Huifang__V1__PlanEnded pe = HUIFANG__V1__PLAN_ENDED__INIT;
+        pe.plan_id = hf_pg_int(res, i, 0);
+        pe.customer_id = hf_pg_int(res, i, 2);
+        pe.purchase_id = hf_pg_int(res, i, 3);
+        pe.state = (char *)state;
+        pe.reason = (char *)reason;
+        hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+        env.branch = (char *)hf_pg_str(res, i, 1);
+        env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_ENDED;
+        env.plan_ended = &pe;
+        if (hf_service_emit(svc, &env) != 0)
+            return -1;
+        hf_info("plan_ended", "plan=%lld state=%s reason=%s", (long long)pe.plan_id, state, reason);
+    }
+    return 0;
+}
+
+int sched_emit_screened(hf_service_t *svc, const char *branch, int64_t customer_id,
+                        const char *reason)
+{
+    Huifang__V1__CustomerScreened cs = HUIFANG__V1__CUSTOMER_SCREENED__INIT;
+    cs.customer_id = customer_id;
+    cs.reason = (char *)reason;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = (char *)branch;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED;
+    env.customer_screened = &cs;
+    hf_info("customer_screened", "customer=%lld reason=%s", (long long)customer_id, reason);
+    return hf_service_emit(svc, &env);
+}
+
+int sched_raise_alert(hf_service_t *svc, const char *branch, const char *kind, int64_t customer_id,
+                      int64_t task_id, const char *agent, const char *detail, const char *dedup)
+{
+    char cid[24], tid[24], at[24];
+    int64_t now = hf_clock_now_ms();
+    const char *p[] = {
+        branch,    kind,  hf_pg_i64(cid, customer_id), hf_pg_i64(tid, task_id), S(agent),
+        S(detail), dedup, hf_pg_i64(at, now)};
+    PGresult *res = hf_store_exec(hf_service_store(svc),
+                                  "INSERT INTO alert (branch, kind, customer_id, task_id, agent,"
+                                  " detail, dedup, raised_at_ms) VALUES ($1, $2, $3, $4, $5, $6,"
+                                  " $7, $8) ON CONFLICT (dedup) DO NOTHING RETURNING id",
+                                  8, p);
+    if (res == NULL)
+        return -1;
+    int raised = PQntuples(res);
+    Huifang__V1__SupervisorAlert al = HUIFANG__V1__SUPERVISOR_ALERT__INIT;
+    al.id = raised ? hf_pg_int(res, 0, 0) : 0;
+    PQclear(res);
+    if (!raised)
+        return 0;
+    al.branch = (char *)branch;
+    al.kind = (char *)kind;
+    al.customer_id = customer_id;
+    al.task_id = task_id;
+    al.agent = (char *)S(agent);
+    al.detail = (char *)S(detail);
+    al.raised_at_ms = now;
+    Huifang__V1__SupervisorAlertRaised ev = HUIFANG__V1__SUPERVISOR_ALERT_RAISED__INIT;
+    ev.alert = &al;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = (char *)branch;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_SUPERVISOR_ALERT_RAISED;
+    env.supervisor_alert_raised = &ev;
+    hf_warn("supervisor_alert", "alert=%lld kind=%s customer=%lld task=%lld agent=%s",
+            (long long)al.id, kind, (long long)customer_id, (long long)task_id, S(agent));
+    return hf_service_emit(svc, &env) == 0 ? 1 : -1;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Taking tasks out of date bags
+ * ------------------------------------------------------------------------------------- */
+
+int sched_release_room(hf_store_t *st, const char *ids_literal)
+{
+    const char *p[] = {ids_literal};
+    return hf_store_run(
+        st,
+        "UPDATE agent_day d SET calls = greatest(0, d.calls - x.calls),"
+        " visits = greatest(0, d.visits - x.visits)"
+        " FROM (SELECT t.branch, t.agent, t.bag_date,"
+        "   count(*) FILTER (WHERE t.channel <> 'visit') AS calls,"
+        "   count(*) FILTER (WHERE t.channel = 'visit') AS visits"
+        "   FROM task t WHERE t.id = ANY ($1::bigint[]) AND t.state IN ('assigned', 'claimed')"
+        "   AND t.agent <> '' AND t.bag_date IS NOT NULL GROUP BY 1, 2, 3) x"
+        " WHERE d.branch = x.branch AND d.agent = x.agent AND d.day = x.bag_date",
+        1, p);
+}
+
+int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *why,
+                          const char *plan_state, const char *reason)
+{
+    hf_store_t *st = hf_service_store(svc);
+    char cid[24], at[24];
+    hf_pg_i64(cid, customer_id);
+    hf_pg_i64(at, hf_clock_now_ms());
+    const char *p1[] = {cid};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
+                                  " FROM (SELECT id FROM task WHERE customer_id = $1 AND state IN"
+                                  " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x",
+                                  1, p1);
+    if (res == NULL)
+        return -1;
+    char *ids = strdup(hf_pg_str(res, 0, 0));
+    PQclear(res);
+    if (ids == NULL)
+        return -1;
+    const char *p2[] = {ids, why, at};
+    int rc = sched_release_room(st, ids);
+    if (rc == 0)
+        rc = hf_store_run(st,
+                          "UPDATE task SET state = 'cancelled', outcome = $2, updated_at_ms = $3"
+                          " WHERE id = ANY ($1::bigint[]) AND state IN ('planned', 'assigned',"
+                          " 'paused')",
+                          3, p2);
+    free(ids);
+    if (rc != 0)
+        return -1;
+    const char *p3[] = {cid, plan_state, at, reason};
+    res = hf_store_exec(st,
+                        "UPDATE plan SET state = $2, ended_at_ms = $3, end_reason = $4"
+                        " WHERE customer_id = $1 AND state = 'active'"
+                        " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)",
+                        4, p3);
+    if (res == NULL)
+        return -1;
+    rc = sched_emit_plans_ended(svc, res, plan_state, reason);
+    PQclear(res);
+    return rc;
+}

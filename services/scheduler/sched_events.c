@@ -1,0 +1,922 @@
+/* sched_events: what other services' events do to plans and tasks. Every handler runs in the
+ * transaction that also records the producer's sequence, so each event takes effect once;
+ * every change of a task's state is still guarded (WHERE state = ...), so an event that
+ * arrives after the task moved on changes nothing.
+ *
+ *   intake     branch, agent, lead (a lead may name a plan), purchase (starts the plan,
+ *              archives the customer's earlier one), customer updated (the copy, its call
+ *              windows; void or opted out cancels), opted out (cancels everything),
+ *              do-not-disturb (postpones to the day after), customers merged (moves tasks)
+ *   calllog    call logged: the contact note; retry, screen out, cancel, call back, send a
+ *              doctor after an adverse reaction; the last home visit of a member
+ *   complaint  opened (holds sales steps), resolved (releases them), return approved
+ *              (cancels what is left of the purchase's plan) */
+#include "sched_internal.h"
+
+#define MAX_STEPS 32
+#define MAX_LAYOUT 256
+/* The longest flexible window a step may have, in days (plan step validation says so too). */
+#define MAX_FLEX_DAYS 60
+
+/* ---------------------------------------------------------------------------------------
+ * Plans
+ * ------------------------------------------------------------------------------------- */
+
+/* Reads a template's steps, the branch's own version first, else the default. Returns the
+ * count (0 for an unknown template) or -1. */
+static int s_load_steps(hf_store_t *st, const char *branch, const char *template,
+                        sched_step_t *steps, int max)
+{
+    const char *p[] = {template, branch};
+    PGresult *res = hf_store_exec(
+        st,
+        "SELECT step_no, anchor, offset_days, window_days, repeat_days, purpose, channel, role"
+        " FROM plan_step WHERE template = $1 AND branch = (SELECT max(branch) FROM plan_template"
+        " WHERE code = $1 AND branch IN ($2, '')) ORDER BY step_no",
+        2, p);
+    if (res == NULL)
+        return -1;
+    int n = PQntuples(res) < max ? PQntuples(res) : max;
+    for (int i = 0; i < n; i++) {
+        sched_step_t *s = &steps[i];
+        s->step_no = (int)hf_pg_int(res, i, 0);
+        snprintf(s->anchor, sizeof s->anchor, "%s", hf_pg_str(res, i, 1));
+        s->offset_days = (int)hf_pg_int(res, i, 2);
+        s->window_days = (int)hf_pg_int(res, i, 3);
+        s->repeat_days = (int)hf_pg_int(res, i, 4);
+        snprintf(s->purpose, sizeof s->purpose, "%s", hf_pg_str(res, i, 5));
+        snprintf(s->channel, sizeof s->channel, "%s", hf_pg_str(res, i, 6));
+        snprintf(s->role, sizeof s->role, "%s", hf_pg_str(res, i, 7));
+    }
+    PQclear(res);
+    return n;
+}
+
+/* For a flexible step (day .. day + window): the offset of the day in its window where the
+ * branch has the fewest planned tasks for the role, so the steps land where room is free
+ * (days ahead hold planned tasks; today's assigned ones are not counted). */
+static int s_flex_offset(hf_store_t *st, const char *branch, const char *role, int32_t day,
+                         int window, const char *tz)
+{
+    if (window > MAX_FLEX_DAYS)
+        window = MAX_FLEX_DAYS;
+    char w[16], from[24];
+    const char *p[] = {branch, role, hf_pg_i64(w, window),
+                       hf_pg_i64(from, hf_time_from_local(day, 0, tz))};
+    /* days are counted as 24 h from local midnight: exact for zones without daylight
+     * saving (China) and off by an hour on two days a year elsewhere, which only nudges a
+     * balance */
+    PGresult *res = hf_store_exec(
+        st,
+        "SELECT g.d, count(t.id) FROM generate_series(0, $3::int) AS g(d) LEFT JOIN task t"
+        " ON t.branch = $1 AND t.role = $2 AND t.state = 'planned'"
+        " AND t.due_at_ms >= $4::bigint + g.d * 86400000::bigint"
+        " AND t.due_at_ms < $4::bigint + (g.d + 1) * 86400000::bigint"
+        " GROUP BY g.d ORDER BY g.d",
+        4, p);
+    if (res == NULL)
+        return -1;
+    int load[MAX_FLEX_DAYS + 1];
+    int n = PQntuples(res) <= MAX_FLEX_DAYS + 1 ? PQntuples(res) : MAX_FLEX_DAYS + 1;
+    for (int i = 0; i < n; i++)
+        load[i] = (int)hf_pg_int(res, i, 1);
+    PQclear(res);
+    return n > 0 ? sched_flex_pick(load, n) : 0;
+}
+
+/* Archives (or for a lead's plan, replaces) the customer's earlier active plans: their open
+ * steps are cancelled and their date-bag room given back. */
+static int s_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t plan_id, bool lead,
+                               const char *template)
+{
+    hf_store_t *st = hf_service_store(svc);
+    char cid[24], pid[24], at[24];
+    const char *p[] = {hf_pg_i64(cid, customer_id), hf_pg_i64(pid, plan_id),
+                       hf_pg_i64(at, hf_clock_now_ms()), lead ? template : NULL};
+    /* a purchase ends every earlier plan (one form per purchase: the new form takes over);
+     * a lead's plan only replaces an earlier lead plan of the same template */
+    PGresult *res =
+        hf_store_exec(st,
+                      "UPDATE plan SET state = 'archived', ended_at_ms = $3,"
+                      " end_reason = CASE WHEN $4::text IS NULL THEN 'repurchased'"
+                      " ELSE 'replaced' END"
+                      " WHERE customer_id = $1 AND state = 'active' AND id <> $2"
+                      " AND ($4::text IS NULL OR (purchase_id IS NULL AND template = $4))"
+                      " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)",
+                      4, p);
+    if (res == NULL)
+        return -1;
+    int rc = 0;
+    if (PQntuples(res) > 0) {
+        int64_t *ids = malloc(sizeof(int64_t) * (size_t)PQntuples(res));
+        hf_arena_t *a = hf_arena_new();
+        if (ids == NULL)
+            rc = -1;
+        for (int i = 0; rc == 0 && i < PQntuples(res); i++)
+            ids[i] = hf_pg_int(res, i, 0);
+        if (rc == 0) {
+            const char *plans = sched_int_array_a(a, ids, (size_t)PQntuples(res));
+            const char *pq[] = {plans};
+            PGresult *r2 = hf_store_exec(
+                st,
+                "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM (SELECT id"
+                " FROM task WHERE plan_id = ANY ($1::bigint[]) AND state IN ('planned',"
+                " 'assigned', 'paused') ORDER BY id FOR UPDATE) x",
+                1, pq);
+            if (r2 == NULL) {
+                rc = -1;
+            } else {
+                const char *tasks = hf_arena_strdup(a, hf_pg_str(r2, 0, 0));
+                PQclear(r2);
+                const char *pc[] = {tasks, at, lead ? "replaced" : "repurchased"};
+                if (sched_release_room(st, tasks) != 0 ||
+                    hf_store_run(st,
+                                 "UPDATE task SET state = 'cancelled', outcome = $3,"
+                                 " updated_at_ms = $2 WHERE id = ANY ($1::bigint[])"
+                                 " AND state IN ('planned', 'assigned', 'paused')",
+                                 3, pc) != 0)
+                    rc = -1;
+            }
+        }
+        if (rc == 0)
+            rc = sched_emit_plans_ended(svc, res, "archived", lead ? "replaced" : "repurchased");
+        free(ids);
+        hf_arena_destroy(&a);
+    }
+    PQclear(res);
+    return rc;
+}
+
+int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
+                     int64_t purchase_id, const char *lead_key, const char *template,
+                     int32_t anchor_day, int32_t supply_end, const Huifang__V1__Customer *c,
+                     hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    sched_branch_t b;
+    bool missing;
+    if (sched_branch_get(st, branch, &b, &missing) != 0)
+        return missing ? -2 : -1;
+    int32_t rday = -1;
+    if (c && c->ref_date && *c->ref_date)
+        hf_date_parse(c->ref_date, &rday);
+    sched_step_t steps[MAX_STEPS];
+    int nsteps = s_load_steps(st, branch, template, steps, MAX_STEPS);
+    if (nsteps < 0)
+        return -1;
+    if (nsteps == 0) {
+        hf_warn("unknown_template", "template=%s customer=%lld fallback=monthly-course", template,
+                (long long)customer_id);
+        template = "monthly-course";
+        if ((nsteps = s_load_steps(st, branch, template, steps, MAX_STEPS)) <= 0)
+            return nsteps < 0 ? -1 : -2;
+    }
+    char pid[24], cid[24], at[24], endtxt[11];
+    int64_t now = hf_clock_now_ms();
+    hf_date_format(supply_end, endtxt);
+    hf_pg_i64(cid, customer_id);
+    hf_pg_i64(pid, purchase_id);
+    hf_pg_i64(at, now);
+    const char *pp[] = {branch, cid, purchase_id > 0 ? pid : NULL, template, endtxt, at, lead_key};
+    /* the UNIQUE purchase_id (or lead_key) makes a second delivery of the same event a no-op */
+    PGresult *res = hf_store_exec(st,
+                                  "INSERT INTO plan (branch, customer_id, purchase_id, template,"
+                                  " supply_end, started_at_ms, lead_key) VALUES ($1, $2, $3, $4,"
+                                  " $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+                                  7, pp);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return 0; /* planned before */
+    }
+    int64_t plan_id = hf_pg_int(res, 0, 0);
+    PQclear(res);
+    if (s_end_earlier_plans(svc, customer_id, plan_id, purchase_id <= 0, template) != 0)
+        return -1;
+
+    /* the customer's windows: from the event when it carries them, else the copy */
+    char windows[256];
+    if (c)
+        sched_windows_effective(b.windows, S(c->windows), windows, sizeof windows);
+    else if (sched_customer_windows(st, customer_id, b.windows, windows, sizeof windows) != 0)
+        return -1;
+    bool opted_out = c && c->opted_out;
+
+    sched_due_t due[MAX_LAYOUT];
+    int n = sched_plan_layout(steps, nsteps, anchor_day, supply_end, rday, due, MAX_LAYOUT);
+    Huifang__V1__PlanStarted *ps = hf_new(a, Huifang__V1__PlanStarted);
+    huifang__v1__plan_started__init(ps);
+    ps->plan_id = plan_id;
+    ps->purchase_id = purchase_id;
+    ps->customer_id = customer_id;
+    ps->template_ = hf_arena_strdup(a, template);
+    ps->tasks = hf_new_array(a, Huifang__V1__Task *, n);
+    char plantxt[24];
+    hf_pg_i64(plantxt, plan_id);
+    for (int i = 0; i < n; i++) {
+        const sched_step_t *s = due[i].step;
+        int32_t day = due[i].day;
+        int64_t latest = 0;
+        if (due[i].window_days > 0) {
+            int off = s_flex_offset(st, branch, s->role, day, due[i].window_days, b.tz);
+            if (off < 0)
+                return -1;
+            latest = sched_day_start(day + due[i].window_days, windows, b.tz);
+            day += off;
+        }
+        int64_t due_at = sched_day_start(day, windows, b.tz);
+        int prio = sched_priority(s->purpose);
+        char step[16], occ[16], dueat[24], prio_t[16], win[16], lat[24];
+        const char *pt[] = {branch,
+                            plantxt,
+                            cid,
+                            purchase_id > 0 ? pid : "0",
+                            hf_pg_i64(step, s->step_no),
+                            hf_pg_i64(occ, due[i].occurrence),
+                            s->purpose,
+                            s->channel,
+                            s->role,
+                            hf_pg_i64(dueat, due_at),
+                            hf_pg_i64(prio_t, prio),
+                            hf_pg_i64(win, due[i].window_days),
+                            opted_out ? "cancelled" : "planned",
+                            at,
+                            hf_pg_i64(lat, latest)};
+        res = hf_store_exec(st,
+                            "INSERT INTO task (branch, plan_id, customer_id, purchase_id, step_no,"
+                            " occurrence, purpose, channel, role, due_at_ms, priority, window_days,"
+                            " state, updated_at_ms, latest_at_ms) VALUES ($1, $2, $3, $4, $5, $6,"
+                            " $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+                            15, pt);
+        if (res == NULL)
+            return -1;
+        Huifang__V1__Task *t = hf_new(a, Huifang__V1__Task);
+        huifang__v1__task__init(t);
+        t->id = hf_pg_int(res, 0, 0);
+        PQclear(res);
+        t->branch = (char *)branch;
+        t->customer_id = customer_id;
+        t->purchase_id = purchase_id;
+        t->plan_id = plan_id;
+        t->step_no = s->step_no;
+        t->purpose = hf_arena_strdup(a, s->purpose);
+        t->channel = hf_arena_strdup(a, s->channel);
+        t->role = hf_arena_strdup(a, s->role);
+        t->due_at_ms = due_at;
+        t->state = opted_out ? "cancelled" : "planned";
+        t->priority = prio;
+        t->origin = "plan";
+        t->latest_at_ms = latest;
+        t->windows = hf_arena_strdup(a, windows);
+        ps->tasks[ps->n_tasks++] = t;
+    }
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = (char *)branch;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_STARTED;
+    env.plan_started = ps;
+    if (hf_service_emit(svc, &env) != 0)
+        return -1;
+    hf_info("plan_started", "plan=%lld purchase=%lld customer=%lld template=%s tasks=%d",
+            (long long)plan_id, (long long)purchase_id, (long long)customer_id, template, n);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * intake
+ * ------------------------------------------------------------------------------------- */
+
+static int on_branch(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__Branch *b = env->branch_upserted->branch;
+    if (b == NULL || b->code == NULL || *b->code == '\0')
+        return -2;
+    const char *p[] = {b->code, b->tz && *b->tz ? b->tz : "Asia/Shanghai", S(b->windows)};
+    return hf_store_run(hf_service_store(svc),
+                        "INSERT INTO branch (code, tz, windows) VALUES ($1, $2, $3)"
+                        " ON CONFLICT (code) DO UPDATE SET tz = $2, windows = $3",
+                        3, p);
+}
+
+static int on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__Agent *ag = env->agent_upserted->agent;
+    if (ag == NULL || ag->id == NULL || *ag->id == '\0')
+        return -2;
+    char calls[24], visits[24];
+    const char *regions = sched_text_array_a(a, (const char *const *)ag->regions, ag->n_regions);
+    const char *p[] = {S(ag->branch),
+                       ag->id,
+                       S(ag->name),
+                       S(ag->role),
+                       regions,
+                       hf_pg_i64(calls, ag->daily_calls),
+                       hf_pg_i64(visits, ag->daily_visits),
+                       ag->active ? "true" : "false"};
+    return hf_store_run(hf_service_store(svc),
+                        "INSERT INTO agent (branch, id, name, role, regions, daily_calls,"
+                        " daily_visits, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                        " ON CONFLICT (branch, id) DO UPDATE SET name = $3, role = $4,"
+                        " regions = $5, daily_calls = $6, daily_visits = $7, active = $8",
+                        8, p);
+}
+
+/* A lead (new or merged): the copy, and the plan it names (consultation not converted: the
+ * reference day is the day it was collected; no purchase). */
+static int on_lead(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    bool registered = env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
+    const Huifang__V1__Customer *c =
+        registered ? env->lead_registered->customer : env->lead_merged->customer;
+    const char *plan = registered ? env->lead_registered->plan : env->lead_merged->plan;
+    int64_t collected =
+        registered ? env->lead_registered->collected_at_ms : env->lead_merged->collected_at_ms;
+    if (c == NULL || c->id <= 0)
+        return -2;
+    hf_store_t *st = hf_service_store(svc);
+    if (sched_upsert_customer(st, c) != 0)
+        return -1;
+    if (plan == NULL || *plan == '\0')
+        return 0;
+    const char *branch = c->branch && *c->branch ? c->branch : S(env->branch);
+    sched_branch_t b;
+    bool missing;
+    if (sched_branch_get(st, branch, &b, &missing) != 0)
+        return missing ? -2 : -1;
+    if (collected <= 0)
+        collected = env->occurred_at_ms > 0 ? env->occurred_at_ms : hf_clock_now_ms();
+    int32_t day = hf_time_local_day(collected, b.tz);
+    char *key =
+        hf_arena_printf(a, "lead:%lld:%s:%lld", (long long)c->id, plan, (long long)collected);
+    return sched_start_plan(svc, branch, c->id, 0, key, plan, day, day + SCHED_LEAD_PLAN_DAYS, c,
+                            a);
+}
+
+static int on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__PurchaseRecorded *pr = env->purchase_recorded;
+    const Huifang__V1__Purchase *pu = pr->purchase;
+    if (pu == NULL || pu->id <= 0)
+        return -2;
+    hf_store_t *st = hf_service_store(svc);
+    if (pr->customer && sched_upsert_customer(st, pr->customer) != 0)
+        return -1;
+    int32_t pday, eday;
+    if (hf_date_parse(S(pu->date), &pday) != 0 || hf_date_parse(S(pu->supply_end), &eday) != 0)
+        return -2;
+    char id[24], cid[24], qty[16], price[24], days[16], nth[16];
+    const char *p[] = {hf_pg_i64(id, pu->id),
+                       hf_pg_i64(cid, pu->customer_id),
+                       S(pu->branch),
+                       S(pu->product),
+                       hf_pg_i64(qty, pu->quantity),
+                       hf_pg_i64(price, pu->price_fen),
+                       S(pu->date),
+                       S(pu->supply_end),
+                       hf_pg_i64(days, pu->days_of_supply),
+                       hf_pg_i64(nth, pu->nth),
+                       S(pu->plan)};
+    if (hf_store_run(st,
+                     "INSERT INTO purchase (id, customer_id, branch, product, quantity, price_fen,"
+                     " purchase_date, supply_end, days_of_supply, nth, plan) VALUES ($1, $2, $3,"
+                     " $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+                     11, p) != 0)
+        return -1;
+    const char *template = pu->plan && *pu->plan ? pu->plan : "monthly-course";
+    return sched_start_plan(svc, S(pu->branch), pu->customer_id, pu->id, NULL, template, pday, eday,
+                            pr->customer, a);
+}
+
+/* Cancels a customer's open tasks and plans when their card says so. */
+static int s_apply_card(hf_service_t *svc, int64_t customer_id, bool opted_out,
+                        const char *card_type, const char *void_reason)
+{
+    if (opted_out)
+        return sched_cancel_customer(svc, customer_id, "opted-out", "cancelled", "opted-out");
+    if (card_type && strcmp(card_type, "void") == 0) {
+        const char *why = void_reason && *void_reason ? void_reason : "void";
+        return sched_cancel_customer(svc, customer_id, "void", "cancelled", why);
+    }
+    return 0;
+}
+
+static int on_customer_updated(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                               hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__Customer *c = env->customer_updated->customer;
+    if (c == NULL || c->id <= 0)
+        return -2;
+    if (sched_upsert_customer(hf_service_store(svc), c) != 0)
+        return -1;
+    return s_apply_card(svc, c->id, c->opted_out, c->card_type, c->void_reason);
+}
+
+static int on_card_type_changed(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__CardTypeChanged *ch = env->card_type_changed;
+    if (ch->customer_id <= 0)
+        return -2;
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, ch->customer_id), S(ch->to)};
+    if (hf_store_run(hf_service_store(svc), "UPDATE customer SET card_type = $2 WHERE id = $1", 2,
+                     p) != 0)
+        return -1;
+    return s_apply_card(svc, ch->customer_id, false, ch->to, ch->reason);
+}
+
+static int on_opted_out(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    int64_t id = env->opted_out->customer_id;
+    if (id <= 0)
+        return -2;
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, id)};
+    if (hf_store_run(hf_service_store(svc), "UPDATE customer SET opted_out = true WHERE id = $1", 1,
+                     p) != 0)
+        return -1;
+    return sched_cancel_customer(svc, id, "opted-out", "cancelled", "opted-out");
+}
+
+/* Do not disturb until a local date: every open step due before the day after moves to the
+ * first call window of that day; a step already in a date bag leaves it. */
+static int on_dnd_set(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__DndSet *d = env->dnd_set;
+    int32_t until;
+    if (d->customer_id <= 0 || hf_date_parse(S(d->until), &until) != 0)
+        return -2;
+    hf_store_t *st = hf_service_store(svc);
+    char cid[24], at[24], due[24], limit[24];
+    const char *p1[] = {hf_pg_i64(cid, d->customer_id), d->until};
+    PGresult *res = hf_store_exec(st,
+                                  "UPDATE customer SET dnd_until = $2 WHERE id = $1"
+                                  " RETURNING branch, windows",
+                                  2, p1);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        hf_warn("dnd_unknown_customer", "customer=%lld", (long long)d->customer_id);
+        return 0;
+    }
+    char *branch = hf_arena_strdup(a, hf_pg_str(res, 0, 0));
+    char *own = hf_arena_strdup(a, hf_pg_str(res, 0, 1));
+    PQclear(res);
+    sched_branch_t b;
+    bool missing;
+    if (sched_branch_get(st, branch, &b, &missing) != 0)
+        return missing ? -2 : -1;
+    char windows[256];
+    sched_windows_effective(b.windows, own, windows, sizeof windows);
+    int64_t resume = sched_day_start(until + 1, windows, b.tz);
+    const char *p2[] = {cid, hf_pg_i64(limit, hf_time_from_local(until + 1, 0, b.tz))};
+    res = hf_store_exec(st,
+                        "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM"
+                        " (SELECT id FROM task WHERE customer_id = $1 AND state IN ('planned',"
+                        " 'assigned', 'paused') AND due_at_ms < $2 ORDER BY id FOR UPDATE) x",
+                        2, p2);
+    if (res == NULL)
+        return -1;
+    char *ids = hf_arena_strdup(a, hf_pg_str(res, 0, 0));
+    PQclear(res);
+    const char *p3[] = {ids, hf_pg_i64(due, resume), hf_pg_i64(at, hf_clock_now_ms())};
+    if (sched_release_room(st, ids) != 0 ||
+        hf_store_run(st,
+                     "UPDATE task SET due_at_ms = $2, indexed = false, updated_at_ms = $3,"
+                     " state = CASE state WHEN 'paused' THEN 'paused' ELSE 'planned' END,"
+                     " agent = CASE state WHEN 'paused' THEN agent ELSE '' END,"
+                     " bag_date = CASE state WHEN 'paused' THEN bag_date ELSE NULL END"
+                     " WHERE id = ANY ($1::bigint[])",
+                     3, p3) != 0)
+        return -1;
+    hf_info("dnd_postponed", "customer=%lld until=%s", (long long)d->customer_id, d->until);
+    return 0;
+}
+
+static int on_customers_merged(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                               hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__CustomersMerged *m = env->customers_merged;
+    if (m->kept_id <= 0 || m->merged_id <= 0 || m->kept_id == m->merged_id)
+        return -2;
+    char kept[24], merged[24];
+    const char *p[] = {hf_pg_i64(kept, m->kept_id), hf_pg_i64(merged, m->merged_id)};
+    hf_store_t *st = hf_service_store(svc);
+    /* every record of the merged customer now belongs to the kept one; the kept customer's
+     * own copy follows from intake's customer_updated */
+    static const char *const moves[] = {
+        "UPDATE task SET customer_id = $1 WHERE customer_id = $2",
+        "UPDATE plan SET customer_id = $1 WHERE customer_id = $2",
+        "UPDATE purchase SET customer_id = $1 WHERE customer_id = $2",
+        "UPDATE contact_note SET customer_id = $1 WHERE customer_id = $2",
+        "UPDATE complaint_hold SET customer_id = $1 WHERE customer_id = $2",
+        "UPDATE alert SET customer_id = $1 WHERE customer_id = $2",
+        "UPDATE customer k SET last_visit_ms = greatest(k.last_visit_ms, m.last_visit_ms)"
+        " FROM customer m WHERE k.id = $1 AND m.id = $2",
+        "DELETE FROM customer WHERE id = $2 AND $1::bigint > 0",
+        NULL};
+    for (int i = 0; moves[i]; i++)
+        if (hf_store_run(st, moves[i], 2, p) != 0)
+            return -1;
+    hf_info("customers_merged", "kept=%lld merged=%lld", (long long)m->kept_id,
+            (long long)m->merged_id);
+    return 0;
+}
+
+const hf_event_handler_t scheduler_intake_events[] = {
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, on_branch},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, on_agent},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, on_lead},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, on_lead},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, on_purchase},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, on_customer_updated},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED, on_card_type_changed},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT, on_opted_out},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET, on_dnd_set},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, on_customers_merged},
+    {0, NULL}};
+
+/* ---------------------------------------------------------------------------------------
+ * calllog: outcomes drive what comes next
+ * ------------------------------------------------------------------------------------- */
+
+/* Keeps the contact for the next caller; counts unanswered attempts and home visits. */
+static int s_note_contact(hf_store_t *st, const Huifang__V1__Contact *ct, bool answered,
+                          bool visited)
+{
+    char id[24], tid[24], cid[24], qty[16], at[24];
+    int64_t logged = ct->logged_at_ms > 0 ? ct->logged_at_ms : hf_clock_now_ms();
+    const char *p[] = {hf_pg_i64(id, ct->id),
+                       hf_pg_i64(cid, ct->customer_id),
+                       hf_pg_i64(tid, ct->task_id),
+                       S(ct->branch),
+                       S(ct->agent),
+                       S(ct->channel),
+                       S(ct->purpose),
+                       S(ct->outcome),
+                       S(ct->effect),
+                       hf_pg_i64(qty, ct->order_qty),
+                       S(ct->note),
+                       hf_pg_i64(at, logged)};
+    if (ct->id > 0 &&
+        hf_store_run(st,
+                     "INSERT INTO contact_note (contact_id, customer_id, task_id, branch, agent,"
+                     " channel, purpose, outcome, effect, order_qty, note, logged_at_ms)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                     " ON CONFLICT (contact_id) DO NOTHING",
+                     12, p) != 0)
+        return -1;
+    const char *pc[] = {cid, at};
+    if (answered &&
+        hf_store_run(st, "UPDATE customer SET unanswered = 0 WHERE id = $1", 1, pc) != 0)
+        return -1;
+    if (visited && hf_store_run(st,
+                                "UPDATE customer SET last_visit_ms = greatest(last_visit_ms, $2)"
+                                " WHERE id = $1",
+                                2, pc) != 0)
+        return -1;
+    return 0;
+}
+
+/* An adverse reaction on any contact: a home visit by a doctor, due now, most urgent. It
+ * belongs to no plan: a repurchase, a return or an archived form does not call it off. */
+static int s_send_doctor(hf_service_t *svc, const Huifang__V1__Contact *ct,
+                         const Huifang__V1__Task *t)
+{
+    hf_store_t *st = hf_service_store(svc);
+    char cid[24], now[24], parent[24], contact[24], prio[16];
+    int64_t at = hf_clock_now_ms();
+    const char *p[] = {t ? t->branch : S(ct->branch),
+                       NULL,
+                       hf_pg_i64(cid, ct->customer_id),
+                       "0",
+                       hf_pg_i64(now, at),
+                       hf_pg_i64(prio, sched_priority("adverse-reaction")),
+                       t ? hf_pg_i64(parent, t->id) : NULL,
+                       hf_pg_i64(contact, ct->id)};
+    PGresult *res = hf_store_exec(st,
+                                  "INSERT INTO task (branch, plan_id, customer_id, purchase_id,"
+                                  " step_no, occurrence, purpose, channel, role, due_at_ms,"
+                                  " priority, state, updated_at_ms, origin, parent_id, contact_id)"
+                                  " VALUES ($1, $2, $3, $4, 0, 0, 'adverse-reaction', 'visit',"
+                                  " 'doctor', $5, $6, 'planned', $5, 'adverse', $7, $8)"
+                                  " ON CONFLICT DO NOTHING RETURNING id",
+                                  8, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res))
+        hf_warn("adverse_reaction", "customer=%lld contact=%lld doctor_task=%lld",
+                (long long)ct->customer_id, (long long)ct->id, (long long)hf_pg_int(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+/* The customer asked to be called back at a time: a task then, for the same agent; it goes to
+ * the team if missed, and a second miss alerts the supervisor (sched_house.c). */
+static int s_plan_callback(hf_service_t *svc, const scheduler_t *self,
+                           const Huifang__V1__Contact *ct, const Huifang__V1__Task *t)
+{
+    hf_store_t *st = hf_service_store(svc);
+    char plan[24], cid[24], pid[24], step[16], due[24], prio[16], now[24], parent[24], contact[24],
+        deadline[24];
+    int64_t at = hf_clock_now_ms();
+    int64_t when = ct->callback_at_ms > at ? ct->callback_at_ms : at;
+    int prio_v =
+        t->priority > sched_priority("callback") ? t->priority : sched_priority("callback");
+    const char *p[] = {t->branch,
+                       t->plan_id ? hf_pg_i64(plan, t->plan_id) : NULL,
+                       hf_pg_i64(cid, t->customer_id),
+                       hf_pg_i64(pid, t->purchase_id),
+                       hf_pg_i64(step, t->step_no),
+                       t->channel,
+                       t->role,
+                       hf_pg_i64(due, when),
+                       hf_pg_i64(prio, prio_v),
+                       hf_pg_i64(now, at),
+                       hf_pg_i64(parent, t->id),
+                       hf_pg_i64(contact, ct->id),
+                       ct->agent && *ct->agent ? ct->agent : t->agent,
+                       hf_pg_i64(deadline, when + self->callback_grace_ms)};
+    PGresult *res = hf_store_exec(st,
+                                  "INSERT INTO task (branch, plan_id, customer_id, purchase_id,"
+                                  " step_no, occurrence, purpose, channel, role, due_at_ms,"
+                                  " priority, state, updated_at_ms, origin, parent_id, contact_id,"
+                                  " reserved_agent, deadline_ms) VALUES ($1, $2, $3, $4, $5, 0,"
+                                  " 'callback', $6, $7, $8, $9, 'planned', $10, 'callback', $11,"
+                                  " $12, $13, $14) ON CONFLICT DO NOTHING RETURNING id",
+                                  14, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res))
+        hf_info("callback_planned", "task=%lld callback_task=%lld agent=%s", (long long)t->id,
+                (long long)hf_pg_int(res, 0, 0), p[12]);
+    PQclear(res);
+    return 0;
+}
+
+static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *env, hf_arena_t *a)
+{
+    scheduler_t *self = selfp;
+    const Huifang__V1__Contact *ct = env->call_logged->contact;
+    if (ct == NULL)
+        return -2;
+    hf_store_t *st = hf_service_store(svc);
+    const Huifang__V1__OutcomeFlags *f = ct->flags;
+    const char *outcome = S(ct->outcome);
+    bool answered =
+        f ? f->human_answered : strcmp(outcome, "no-answer") != 0 && strcmp(outcome, "busy") != 0;
+    bool unworkable = f && f->unworkable;
+    bool do_not_call = f && f->do_not_call;
+    bool callback = f && f->callback && ct->callback_at_ms > 0;
+    bool visited = strcmp(S(ct->channel), "visit") == 0 && (answered || (f && f->contacted));
+    if (ct->customer_id > 0 && s_note_contact(st, ct, answered, visited) != 0)
+        return -1;
+
+    Huifang__V1__Task *t = NULL;
+    if (ct->task_id > 0) {
+        bool err;
+        t = sched_load_task(st, ct->task_id, true, a, &err);
+        if (t == NULL && err)
+            return -1;
+    }
+    if (strcmp(S(ct->effect), "adverse") == 0 && ct->customer_id > 0 &&
+        s_send_doctor(svc, ct, t) != 0)
+        return -1;
+    if (t == NULL || strcmp(t->state, "claimed") != 0)
+        return 0; /* not about a task, handled before, or the task moved on */
+
+    char id[24], at[24], attempts[16], due[24], deadline[24], cid[24];
+    int64_t now = hf_clock_now_ms();
+    hf_pg_i64(id, t->id);
+    hf_pg_i64(at, now);
+    hf_pg_i64(cid, t->customer_id);
+    const char *screened = NULL;
+    if (callback) {
+        if (s_plan_callback(svc, self, ct, t) != 0)
+            return -1;
+    } else if (unworkable) {
+        screened = "wrong-number";
+    } else if (do_not_call) {
+        /* refused: intake voids the card and opts the customer out; nothing more is planned */
+        if (sched_cancel_customer(svc, t->customer_id, "refused", "cancelled", "refused") != 0)
+            return -1;
+    } else if (!answered) {
+        /* no answer or busy: the customer's unanswered attempts in a row decide */
+        t->attempts++;
+        const char *pu[] = {cid};
+        PGresult *res = hf_store_exec(st,
+                                      "UPDATE customer SET unanswered = unanswered + 1"
+                                      " WHERE id = $1 RETURNING unanswered, windows",
+                                      1, pu);
+        if (res == NULL)
+            return -1;
+        int unanswered = PQntuples(res) ? (int)hf_pg_int(res, 0, 0) : t->attempts;
+        char own[128];
+        snprintf(own, sizeof own, "%s", PQntuples(res) ? hf_pg_str(res, 0, 1) : "");
+        PQclear(res);
+        if (unanswered < self->max_attempts) {
+            sched_branch_t b;
+            bool missing;
+            if (sched_branch_get(st, t->branch, &b, &missing) != 0)
+                return missing ? -2 : -1;
+            char windows[256];
+            sched_windows_effective(b.windows, own, windows, sizeof windows);
+            int64_t next = sched_next_window(now, windows, b.tz);
+            /* a callback keeps its owner and gets a fresh deadline in the next window */
+            int64_t dl =
+                t->reserved_agent && *t->reserved_agent ? next + self->callback_grace_ms : 0;
+            const char *p[] = {id,      hf_pg_i64(attempts, t->attempts), hf_pg_i64(due, next), at,
+                               outcome, hf_pg_i64(deadline, dl)};
+            if (hf_store_run(st,
+                             "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
+                             " attempts = $2, due_at_ms = $3, indexed = false, updated_at_ms = $4,"
+                             " outcome = $5, deadline_ms = CASE WHEN $6::bigint > 0 THEN $6::bigint"
+                             " ELSE deadline_ms END WHERE id = $1 AND state = 'claimed'",
+                             6, p) != 0)
+                return -1;
+            return 0;
+        }
+        screened = "unanswered";
+    }
+    /* the step is done with its outcome */
+    const char *p[] = {id, outcome, at, hf_pg_i64(attempts, t->attempts)};
+    if (hf_store_run(st,
+                     "UPDATE task SET state = 'done', outcome = $2, updated_at_ms = $3,"
+                     " attempts = $4, deadline_ms = 0 WHERE id = $1 AND state = 'claimed'",
+                     4, p) != 0)
+        return -1;
+    t->state = "done";
+    t->outcome = (char *)outcome;
+    if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, t) != 0)
+        return -1;
+    if (screened) {
+        /* screened out: intake voids the card with this reason */
+        char *why = hf_arena_printf(a, "screened-out: %s", screened);
+        if (sched_cancel_customer(svc, t->customer_id, why, "cancelled", "screened-out") != 0 ||
+            sched_emit_screened(svc, t->branch, t->customer_id, screened) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+const hf_event_handler_t scheduler_calllog_events[] = {
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, on_call_logged}, {0, NULL}};
+
+/* ---------------------------------------------------------------------------------------
+ * complaint
+ * ------------------------------------------------------------------------------------- */
+
+/* A complaint holds the customer's sales steps: no repurchase call while they complain. */
+static int on_complaint_opened(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                               hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__Complaint *c = env->complaint_opened->complaint;
+    if (c == NULL || c->id <= 0 || c->customer_id <= 0)
+        return -2;
+    hf_store_t *st = hf_service_store(svc);
+    char id[24], cid[24], at[24];
+    int64_t opened = c->opened_at_ms > 0 ? c->opened_at_ms : hf_clock_now_ms();
+    const char *p1[] = {hf_pg_i64(id, c->id), hf_pg_i64(cid, c->customer_id),
+                        hf_pg_i64(at, opened)};
+    if (hf_store_run(st,
+                     "INSERT INTO complaint_hold (complaint_id, customer_id, opened_at_ms)"
+                     " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                     3, p1) != 0)
+        return -1;
+    const char *p2[] = {cid, sched_sales_literal()};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
+                                  " FROM (SELECT id FROM task WHERE customer_id = $1 AND state IN"
+                                  " ('planned', 'assigned') AND purpose = ANY ($2::text[])"
+                                  " ORDER BY id FOR UPDATE) x",
+                                  2, p2);
+    if (res == NULL)
+        return -1;
+    char *ids = hf_arena_strdup(a, hf_pg_str(res, 0, 0));
+    PQclear(res);
+    hf_pg_i64(at, hf_clock_now_ms());
+    const char *p3[] = {ids, at};
+    if (sched_release_room(st, ids) != 0 ||
+        hf_store_run(st,
+                     "UPDATE task SET state = 'paused', agent = '', bag_date = NULL,"
+                     " outcome = 'paused: complaint', updated_at_ms = $2"
+                     " WHERE id = ANY ($1::bigint[]) AND state IN ('planned', 'assigned')",
+                     2, p3) != 0)
+        return -1;
+    hf_info("sales_paused", "customer=%lld complaint=%lld", (long long)c->customer_id,
+            (long long)c->id);
+    return 0;
+}
+
+/* A resolved complaint releases the hold; with no complaint left open the paused steps
+ * come back, due at once when their day has passed. */
+static int s_release_hold(hf_service_t *svc, const Huifang__V1__Complaint *c)
+{
+    if (c == NULL || c->id <= 0)
+        return -2;
+    hf_store_t *st = hf_service_store(svc);
+    char id[24], cid[24], at[24];
+    const char *p1[] = {hf_pg_i64(id, c->id)};
+    PGresult *res = hf_store_exec(st,
+                                  "DELETE FROM complaint_hold WHERE complaint_id = $1"
+                                  " RETURNING customer_id",
+                                  1, p1);
+    if (res == NULL)
+        return -1;
+    int64_t customer = PQntuples(res) ? hf_pg_int(res, 0, 0) : c->customer_id;
+    PQclear(res);
+    const char *p2[] = {hf_pg_i64(cid, customer), hf_pg_i64(at, hf_clock_now_ms())};
+    if (hf_store_run(st,
+                     "UPDATE task SET state = 'planned', outcome = '', indexed = false,"
+                     " due_at_ms = greatest(due_at_ms, $2), updated_at_ms = $2"
+                     " WHERE customer_id = $1 AND state = 'paused'"
+                     " AND NOT EXISTS (SELECT 1 FROM complaint_hold h WHERE h.customer_id = $1)",
+                     2, p2) != 0)
+        return -1;
+    hf_info("complaint_hold_released", "customer=%lld complaint=%lld", (long long)customer,
+            (long long)c->id);
+    return 0;
+}
+
+static int on_complaint_resolved(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                 hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    return s_release_hold(svc, env->complaint_resolved->complaint);
+}
+
+static int on_complaint_changed(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__Complaint *c = env->complaint_changed->complaint;
+    if (c && (strcmp(S(c->state), "resolved") == 0 || strcmp(S(c->state), "closed") == 0))
+        return s_release_hold(svc, c);
+    return 0;
+}
+
+/* An approved return ends the purchase's plan: what is left of it is cancelled. */
+static int on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__ReturnRequest *r = env->return_decided->request;
+    if (r == NULL)
+        return -2;
+    if (strcmp(S(r->state), "approved") != 0 || r->purchase_id <= 0)
+        return 0;
+    hf_store_t *st = hf_service_store(svc);
+    char pid[24], at[24];
+    const char *p1[] = {hf_pg_i64(pid, r->purchase_id)};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
+                                  " FROM (SELECT id FROM task WHERE purchase_id = $1 AND state IN"
+                                  " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x",
+                                  1, p1);
+    if (res == NULL)
+        return -1;
+    char *ids = hf_arena_strdup(a, hf_pg_str(res, 0, 0));
+    PQclear(res);
+    const char *p2[] = {ids, hf_pg_i64(at, hf_clock_now_ms())};
+    if (sched_release_room(st, ids) != 0 ||
+        hf_store_run(st,
+                     "UPDATE task SET state = 'cancelled', outcome = 'returned', updated_at_ms = $2"
+                     " WHERE id = ANY ($1::bigint[])",
+                     2, p2) != 0)
+        return -1;
+    const char *p3[] = {pid, at};
+    res = hf_store_exec(st,
+                        "UPDATE plan SET state = 'cancelled', ended_at_ms = $2,"
+                        " end_reason = 'returned' WHERE purchase_id = $1 AND state = 'active'"
+                        " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)",
+                        2, p3);
+    if (res == NULL)
+        return -1;
+    int rc = sched_emit_plans_ended(svc, res, "cancelled", "returned");
+    PQclear(res);
+    return rc;
+}
+
+const hf_event_handler_t scheduler_complaint_events[] = {
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_OPENED, on_complaint_opened},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED, on_complaint_changed},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_RESOLVED, on_complaint_resolved},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_DECIDED, on_return_decided},
+    {0, NULL}};

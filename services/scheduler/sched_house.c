@@ -1,0 +1,240 @@
+/* sched_house: the scheduler's clock-driven rules, run by a timer outside any transaction
+ * (each part opens its own; any instance may run them, row locks and UNIQUE keys make each
+ * effect happen once):
+ *
+ *   - a plan whose supply ran out (plus a few days' grace) with nothing bought again is
+ *     archived: the form is filed and its open steps leave the date bags;
+ *   - a callback not done by its deadline goes to the team (anyone of the role and region);
+ *     missed again, it raises a supervisor alert;
+ *   - a member without a home visit for a month (an old member) or two (a new one) raises a
+ *     supervisor alert, for the manager to take back and reassign. */
+#include "sched_internal.h"
+
+#define HOUSE_BATCH 500
+#define MEMBER_CHECK_EVERY_MS (3600 * 1000LL)
+
+/* Archives the plans of one branch whose supply ended before cutoff. Returns the count. */
+static int s_archive_branch(hf_service_t *svc, const char *branch, const char *cutoff,
+                            hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    char at[24];
+    const char *p[] = {branch, cutoff, hf_pg_i64(at, hf_clock_now_ms())};
+    if (hf_store_begin(st) != 0)
+        return -1;
+    PGresult *res =
+        hf_store_exec(st,
+                      "UPDATE plan SET state = 'archived', ended_at_ms = $3,"
+                      " end_reason = 'supply-used-up' WHERE id IN (SELECT id FROM plan"
+                      " WHERE branch = $1 AND state = 'active' AND supply_end < $2::date"
+                      " ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED)"
+                      " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)",
+                      3, p);
+    if (res == NULL)
+        goto fail;
+    int n = PQntuples(res);
+    if (n > 0) {
+        int64_t *plans = hf_new_array(a, int64_t, n);
+        for (int i = 0; i < n; i++)
+            plans[i] = hf_pg_int(res, i, 0);
+        const char *pq[] = {sched_int_array_a(a, plans, (size_t)n)};
+        PGresult *r2 = hf_store_exec(
+            st,
+            "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM (SELECT id FROM"
+            " task WHERE plan_id = ANY ($1::bigint[]) AND state IN ('planned', 'assigned',"
+            " 'paused') ORDER BY id FOR UPDATE) x",
+            1, pq);
+        if (r2 == NULL) {
+            PQclear(res);
+            goto fail;
+        }
+        const char *tasks = hf_arena_strdup(a, hf_pg_str(r2, 0, 0));
+        PQclear(r2);
+        const char *pc[] = {tasks, at};
+        if (sched_release_room(st, tasks) != 0 ||
+            hf_store_run(st,
+                         "UPDATE task SET state = 'cancelled', outcome = 'archived',"
+                         " updated_at_ms = $2 WHERE id = ANY ($1::bigint[])",
+                         2, pc) != 0 ||
+            sched_emit_plans_ended(svc, res, "archived", "supply-used-up") != 0) {
+            PQclear(res);
+            goto fail;
+        }
+    }
+    PQclear(res);
+    if (hf_store_commit(st) != 0)
+        return -1;
+    return n;
+fail:
+    hf_store_rollback(st);
+    return -1;
+}
+
+static int s_archive(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
+{
+    PGresult *res = hf_store_exec(hf_service_store(svc),
+                                  "SELECT DISTINCT b.code, b.tz FROM branch b JOIN plan p ON"
+                                  " p.branch = b.code AND p.state = 'active'",
+                                  0, NULL);
+    if (res == NULL)
+        return -1;
+    int64_t now = hf_clock_now_ms();
+    int total = 0;
+    for (int i = 0; i < PQntuples(res); i++) {
+        char cutoff[11];
+        hf_date_format(hf_time_local_day(now, hf_pg_str(res, i, 1)) - self->archive_grace_days,
+                       cutoff);
+        int n = s_archive_branch(svc, hf_pg_str(res, i, 0), cutoff, a);
+        hf_arena_reset(a);
+        if (n > 0)
+            total += n;
+    }
+    PQclear(res);
+    return total;
+}
+
+/* Callbacks past their deadline: to the team the first time, an alert the second. */
+static int s_missed_callbacks(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    int64_t now = hf_clock_now_ms();
+    char at[24], deadline[24];
+    const char *p[] = {hf_pg_i64(at, now)};
+    if (hf_store_begin(st) != 0)
+        return -1;
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT id, branch, customer_id, misses, reserved_agent, agent"
+                                  " FROM task WHERE deadline_ms > 0 AND deadline_ms <= $1"
+                                  " AND state IN ('planned', 'assigned') ORDER BY deadline_ms"
+                                  " LIMIT 500 FOR UPDATE SKIP LOCKED",
+                                  1, p);
+    if (res == NULL)
+        goto fail;
+    int n = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        const char *id = hf_pg_str(res, i, 0);
+        const char *branch = hf_pg_str(res, i, 1);
+        int64_t task = hf_pg_int(res, i, 0);
+        const char *owner = hf_pg_str(res, i, 4);
+        if (hf_pg_int(res, i, 3) == 0) {
+            /* missed once: anyone of the role and region may take it now */
+            const char *pr[] = {sched_int_array_a(a, &task, 1)};
+            const char *pu[] = {id, at, hf_pg_i64(deadline, now + self->callback_grace_ms)};
+            if (sched_release_room(st, pr[0]) != 0 ||
+                hf_store_run(st,
+                             "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
+                             " due_at_ms = $2, deadline_ms = $3, misses = 1, indexed = false,"
+                             " priority = least(priority + 5, 49), updated_at_ms = $2"
+                             " WHERE id = $1",
+                             3, pu) != 0) {
+                PQclear(res);
+                goto fail;
+            }
+            hf_warn("callback_missed", "task=%s agent=%s to=team", id, owner);
+        } else {
+            char *detail = hf_arena_printf(a, "callback promised by %s missed twice", owner);
+            char *dedup = hf_arena_printf(a, "callback-missed:%s", id);
+            const char *pu[] = {id, at};
+            if (sched_raise_alert(svc, branch, "callback-missed", hf_pg_int(res, i, 2), task, owner,
+                                  detail, dedup) < 0 ||
+                hf_store_run(st,
+                             "UPDATE task SET misses = 2, deadline_ms = 0, updated_at_ms = $2"
+                             " WHERE id = $1",
+                             2, pu) != 0) {
+                PQclear(res);
+                goto fail;
+            }
+        }
+    }
+    PQclear(res);
+    if (hf_store_commit(st) != 0)
+        return -1;
+    return n;
+fail:
+    hf_store_rollback(st);
+    return -1;
+}
+
+/* Members whose last home visit (or joining) is too long ago. */
+static int s_unvisited_members(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    int64_t now = hf_clock_now_ms();
+    /* (a manual clock set back by more than the period starts the rhythm again) */
+    if (now < self->next_member_check && self->next_member_check - now <= MEMBER_CHECK_EVERY_MS)
+        return 0;
+    char at[24], period[24], fresh[24], old[24];
+    const char *p[] = {hf_pg_i64(at, now),
+                       hf_pg_i64(period, self->member_new_period_days * SCHED_DAY_MS),
+                       hf_pg_i64(fresh, self->member_new_days * SCHED_DAY_MS),
+                       hf_pg_i64(old, self->member_old_days * SCHED_DAY_MS)};
+    if (hf_store_begin(st) != 0)
+        return -1;
+    /* a member: an active member plan, or a member tier on the card; a member since their
+     * first member plan (else since the card was made) is new for member_new_period_days */
+    PGresult *res = hf_store_exec(
+        st,
+        "WITH m AS (SELECT c.id, c.branch, c.last_visit_ms, coalesce((SELECT min(p.started_at_ms)"
+        "   FROM plan p WHERE p.customer_id = c.id AND p.template = 'member'),"
+        "   nullif(c.created_at_ms, 0)) AS since FROM customer c"
+        "   WHERE NOT c.opted_out AND c.card_type <> 'void' AND (c.tier IN ('gold', 'silver',"
+        "   'member') OR EXISTS (SELECT 1 FROM plan p WHERE p.customer_id = c.id"
+        "   AND p.template = 'member' AND p.state = 'active')))"
+        " SELECT id, branch, greatest(last_visit_ms, since) AS ref, $1::bigint - since < $2::bigint"
+        " FROM m WHERE since IS NOT NULL AND $1::bigint - greatest(last_visit_ms, since) >"
+        "   CASE WHEN $1::bigint - since < $2::bigint THEN $3::bigint ELSE $4::bigint END"
+        " AND NOT EXISTS (SELECT 1 FROM alert x WHERE x.dedup = 'member-unvisited:' || m.id"
+        "   || ':' || greatest(m.last_visit_ms, m.since)) ORDER BY id LIMIT 500",
+        4, p);
+    if (res == NULL)
+        goto fail;
+    int n = PQntuples(res), raised = 0;
+    for (int i = 0; i < n; i++) {
+        const char *branch = hf_pg_str(res, i, 1);
+        int64_t ref = hf_pg_int(res, i, 2);
+        bool young = hf_pg_bool(res, i, 3);
+        sched_branch_t b;
+        bool missing;
+        char since[17] = "";
+        if (sched_branch_get(st, branch, &b, &missing) == 0)
+            hf_time_local_format(ref, b.tz, since);
+        char *detail = hf_arena_printf(a, "%s member without a home visit since %s",
+                                       young ? "new" : "old", since);
+        char *dedup = hf_arena_printf(a, "member-unvisited:%lld:%lld",
+                                      (long long)hf_pg_int(res, i, 0), (long long)ref);
+        int rc = sched_raise_alert(svc, branch, "member-unvisited", hf_pg_int(res, i, 0), 0, "",
+                                   detail, dedup);
+        if (rc < 0) {
+            PQclear(res);
+            goto fail;
+        }
+        raised += rc;
+    }
+    PQclear(res);
+    if (hf_store_commit(st) != 0)
+        return -1;
+    /* a full page means more to look at right away */
+    if (n < HOUSE_BATCH)
+        self->next_member_check = now + MEMBER_CHECK_EVERY_MS;
+    return raised;
+fail:
+    hf_store_rollback(st);
+    return -1;
+}
+
+int scheduler_housekeep(hf_service_t *svc, void *selfp)
+{
+    scheduler_t *self = selfp;
+    hf_arena_t *a = hf_arena_new();
+    int total = 0, n;
+    if ((n = s_archive(svc, self, a)) > 0)
+        total += n;
+    hf_arena_reset(a);
+    if ((n = s_missed_callbacks(svc, self, a)) > 0)
+        total += n;
+    hf_arena_reset(a);
+    if ((n = s_unvisited_members(svc, self, a)) > 0)
+        total += n;
+    hf_arena_destroy(&a);
+    return total;
+}

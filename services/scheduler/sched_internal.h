@@ -1,0 +1,123 @@
+/* sched_internal: what the scheduler's files share and nobody else needs. The service is
+ * one library in five files: scheduler.c (definition, settings, life cycle), sched_events.c
+ * (what other services' events do to plans and tasks), sched_assign.c (the due-index and the
+ * date bags), sched_house.c (timers: archiving, missed callbacks, unvisited members) and
+ * sched_cmd.c (commands). sched_plan.c and sched_place.c hold the pure arithmetic. */
+#ifndef SCHED_INTERNAL_H
+#define SCHED_INTERNAL_H
+#include "hf_clock.h"
+#include "hf_log.h"
+#include "hf_time.h"
+#include "sched_place.h"
+#include "sched_plan.h"
+#include "scheduler.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S(x) ((x) ? (x) : "")
+#define SCHED_DAY_MS (24 * 3600 * 1000LL)
+/* A task that rolls over never climbs past this: adverse reactions (50) stay on top. */
+#define SCHED_ROLL_CAP 49
+/* A lead's plan has no supply: its "supply end" is this many days after the lead came. */
+#define SCHED_LEAD_PLAN_DAYS 30
+
+/* A branch as the scheduler keeps it. */
+typedef struct {
+    char tz[64];
+    char windows[128];
+} sched_branch_t;
+
+/* Reads a branch; 0, or -1 when unknown (*missing) or on a store error. */
+int sched_branch_get(hf_store_t *st, const char *branch, sched_branch_t *out, bool *missing);
+
+/* The columns every task query selects (with the customer's name, phone, region and
+ * windows), for sched_task_from_row(); TASK_FROM joins the customer. */
+#define TASK_COLUMNS                                                                               \
+    "t.id, t.branch, t.customer_id, t.purchase_id, coalesce(t.plan_id, 0), t.step_no,"             \
+    " t.purpose, t.channel, t.role, t.due_at_ms, t.state, t.agent, t.priority, t.attempts,"        \
+    " coalesce(c.name, ''), coalesce(c.phone, ''), coalesce(c.region, ''), t.outcome,"             \
+    " coalesce(t.bag_date::text, ''), t.claims, t.origin, t.reserved_agent, t.latest_at_ms,"       \
+    " t.assigned_at_ms, coalesce(c.windows, '')"
+#define TASK_FROM " FROM task t LEFT JOIN customer c ON c.id = t.customer_id"
+
+/* A task from row i of a TASK_COLUMNS result, from arena memory. Its windows field holds
+ * the customer's own windows; sched_task_windows() turns them into the effective ones. */
+Huifang__V1__Task *sched_task_from_row(const PGresult *res, int i, hf_arena_t *a);
+/* Loads one task (FOR UPDATE when lock); NULL when absent or on error (*err set). */
+Huifang__V1__Task *sched_load_task(hf_store_t *st, int64_t id, bool lock, hf_arena_t *a, bool *err);
+/* Replaces t->windows (the customer's own) by the windows the task is placed in. */
+void sched_task_windows(Huifang__V1__Task *t, const char *branch_windows, hf_arena_t *a);
+
+/* Formats strings as a Postgres array literal, each element quoted. */
+void sched_text_array(char *const *items, size_t n, char *out, size_t outlen);
+/* The same for an arena: any number of elements. */
+char *sched_text_array_a(hf_arena_t *a, const char *const *items, size_t n);
+/* A bigint array literal ("{1,2,3}") from arena memory. */
+char *sched_int_array_a(hf_arena_t *a, const int64_t *v, size_t n);
+
+/* The customer's effective call windows (the branch's intersected with their own). */
+int sched_customer_windows(hf_store_t *st, int64_t customer_id, const char *branch_windows,
+                           char *out, size_t outlen);
+/* Upserts the customer copy from an intake Customer. 0 or -1. */
+int sched_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c);
+
+/* Emits a task event (TASK_ASSIGNED, TASK_CLAIMED or TASK_COMPLETED). 0 or -1. */
+int sched_emit_task(hf_service_t *svc, int payload, Huifang__V1__Task *t);
+/* Emits plan_ended for every plan the result holds (columns: id, branch, customer_id,
+ * coalesce(purchase_id, 0)). 0 or -1. */
+int sched_emit_plans_ended(hf_service_t *svc, const PGresult *res, const char *state,
+                           const char *reason);
+/* Emits customer_screened. 0 or -1. */
+int sched_emit_screened(hf_service_t *svc, const char *branch, int64_t customer_id,
+                        const char *reason);
+/* Records a supervisor alert once (dedup) and emits supervisor_alert_raised. Returns 1 when
+ * raised now, 0 when it was raised before, -1 on error. */
+int sched_raise_alert(hf_service_t *svc, const char *branch, const char *kind, int64_t customer_id,
+                      int64_t task_id, const char *agent, const char *detail, const char *dedup);
+
+/* Cancels every open task of a customer (planned, assigned, paused; a claimed one is being
+ * called and ends with its outcome) with outcome why, gives back the date-bag room they held,
+ * and ends their active plans in plan_state with reason (emitting plan_ended). 0 or -1. */
+int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *why,
+                          const char *plan_state, const char *reason);
+/* Gives back the date-bag room of assigned tasks the caller is about to take out of their
+ * bags: ids (a bigint array literal) selects them. Call before changing their state. */
+int sched_release_room(hf_store_t *st, const char *ids_literal);
+
+/* Starts a plan, once (see sched_events.c). purchase_id 0 with lead_key for a lead's plan. */
+int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
+                     int64_t purchase_id, const char *lead_key, const char *template,
+                     int32_t anchor_day, int32_t supply_end, const Huifang__V1__Customer *c,
+                     hf_arena_t *a);
+
+/* Places tasks into date bags of day for branch: the engine under both the assignment timer
+ * and an absence (sched_assign.c). Fills each item's agent; the caller writes the tasks. */
+int sched_reserve(hf_store_t *st, const char *branch, const char *day, sched_agent_t *agents,
+                  int nagents, sched_item_t *items, int nitems, hf_arena_t *a);
+/* Loads the agents who work in branch on day (active, not absent) with their load. Returns
+ * the count (agents from arena memory) or -1. */
+int sched_load_agents(hf_store_t *st, const char *branch, const char *day, sched_agent_t **out,
+                      hf_arena_t *a);
+
+/* Commands (sched_cmd.c), in the service's command table. */
+int sched_cmd_worklist(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_cmd_task_next(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_cmd_task_show(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_cmd_queue_stats(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_cmd_queue_rebuild(hf_service_t *, void *, const hf_request_t *, hf_reply_t *,
+                            hf_arena_t *);
+int sched_cmd_plan_list(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_cmd_plan_add(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_cmd_plan_step(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_cmd_agent_absent(hf_service_t *, void *, const hf_request_t *, hf_reply_t *,
+                           hf_arena_t *);
+int sched_cmd_alert_list(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_cmd_alert_ack(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+
+/* Moves an absent agent's date bags for from..until (day numbers) to colleagues; fills the
+ * reply's result. Runs inside the command's transaction. HF_OK or a status. */
+int sched_move_absent(hf_service_t *svc, const char *branch, const char *agent, int32_t from,
+                      int32_t until, Huifang__V1__AgentAbsentResult *r, hf_arena_t *a);
+
+#endif

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The due-index in Redis is only an index: 300 calls fall due one a minute while two
+# scheduler instances share the work; Redis is flushed half-way (FLUSHDB) and rebuilds itself
+# from Postgres; `huifang queue rebuild` rebuilds on demand. Every call is assigned exactly
+# once: one task_assigned event each (no task id twice among them), one counted slot each.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+HF_CLOCK_START='2026-11-02 08:00 +0800'
+hf_stack_start
+export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
+
+# a second scheduler instance on ports of its own (the base's last ones)
+start_extra_scheduler() {
+    local name=$1 off=$2 fd
+    (
+        for fd in "${HF_LOCK_FDS[@]}"; do
+            exec {fd}>&-
+        done
+        HUIFANG_SCHEDULER_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + off)) \
+            HUIFANG_SCHEDULER_EVENTS_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + off + 1)) \
+            exec "$HF_BIN/huifang-scheduler" </dev/null >>"$HF_E2E_TMP/$name.log" 2>&1
+    ) &
+    HF_PIDS[$name]=$!
+}
+sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" -c "$1"; }
+assigned() { sql "SELECT count(*) FROM scheduler.task WHERE state = 'assigned'"; }
+
+hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing' --windows 00:00-24:00
+hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --daily-calls 500
+hf_expect_exit 0 huifang agent add A002 --name 'Zhou Min' --role phone --daily-calls 500
+start_extra_scheduler scheduler2 45
+hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SELECT count(*) FROM scheduler.agent')\" = 2 ]"
+
+# 300 calls, due one a minute from 08:01 on
+start_ms=$(date -d "$HF_CLOCK_START" +%s%3N)
+sql "INSERT INTO scheduler.task (branch, customer_id, step_no, occurrence, purpose, channel, role,
+       due_at_ms, priority, updated_at_ms)
+     SELECT 'BJ01', 1000 + g, 1, 0, 'care', 'phone', 'phone', $start_ms + g * 60000, 20, $start_ms
+     FROM generate_series(1, 300) g"
+hf_wait_until 10 bash -c "huifang --json queue stats | grep -q '\"planned\":\"\{0,1\}300'"
+hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SELECT count(*) FROM scheduler.task WHERE NOT indexed')\" = 0 ]"
+
+# 100 minutes: 100 calls due
+hf_expect_exit 0 huifang clock advance 100m
+hf_wait_until 15 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned'\")\" = 100 ]"
+
+# Redis loses everything; the next 100 minutes are assigned all the same
+redis-cli -u "$HUIFANG_REDIS_URL" flushdb >/dev/null
+hf_expect_exit 0 huifang clock advance 100m
+hf_wait_until 15 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned'\")\" = 200 ]"
+grep -q 'event=index_rebuild reason="redis epoch missing" tasks=' "$HF_E2E_TMP/scheduler.log" "$HF_E2E_TMP/scheduler2.log" ||
+    hf_fail "no instance logged the rebuild"
+hf_expect_exit 0 huifang --json queue stats
+hf_expect_eq 100 "$(hf_json_get "$HF_OUT" planned)" "100 still to come"
+
+# a rebuild on demand (this branch: its keys are cleared and refilled)
+hf_expect_exit 0 huifang queue rebuild --branch BJ01
+hf_expect_contains "$HF_OUT" "BJ01" "the stats after the rebuild"
+hf_wait_until 10 bash -c "redis-cli -u '$HUIFANG_REDIS_URL' --scan --pattern 'hf:{BJ01}:task:due' | grep -q due"
+hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SELECT count(*) FROM scheduler.task WHERE NOT indexed')\" = 0 ]"
+hf_expect_exit 0 huifang clock advance 101m
+hf_wait_until 15 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned'\")\" = 300 ]"
+
+# exactly once, by every measure
+hf_expect_eq 300 "$(sql "SELECT count(*) FROM scheduler.outbox WHERE topic LIKE 'scheduler.task_assigned/%'")" "one event each"
+hf_expect_eq 300 "$(sql 'SELECT sum(calls) FROM scheduler.agent_day')" "one slot each"
+sleep 1
+hf_expect_eq 300 "$(assigned)" "and nothing more after a while"
+hf_expect_exit 0 huifang events tail --from-seq 1 --topic scheduler.task_assigned --count 300 --no-follow
+hf_expect_eq 300 "$(grep -o '"task":{"id":"\{0,1\}[0-9]*' <<<"$HF_OUT" | sort -u | wc -l)" "300 different tasks in the published events"

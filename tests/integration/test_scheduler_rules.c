@@ -1,0 +1,914 @@
+/* The scheduler's rules against real Postgres and Redis, with the manual clock: events from
+ * intake, calllog and complaint are fed to the scheduler's own handlers inside a transaction
+ * (as hf_service does), the timers are run by hand, and the tables and the outbox say what
+ * happened. Each rule of issue 4 has a section: exactly-once planning and repurchase, an
+ * approved return, a complaint's hold, opt-out, do-not-disturb, the customer's call windows,
+ * merged customers, a lead's plan, capacity and priority with roll-over and flexible steps,
+ * preemption, call outcomes (retry, screened out, wrong number, refused, callback missed
+ * twice, adverse reaction), an absent agent, unvisited members, archiving, plan templates
+ * and a Redis flushed mid-run. */
+#include "hf_clock.h"
+#include "hf_log.h"
+#include "hf_test.h"
+#include "sched_internal.h"
+#include <hiredis/hiredis.h>
+
+#define BR "ITR1"
+#define TZ "Asia/Shanghai"
+
+static hf_service_t *s_svc;
+static scheduler_t s_self;
+static char s_clock_file[256];
+static hf_arena_t *s_arena;
+static int64_t s_contact_seq = 9000;
+
+/* ---- plumbing ---------------------------------------------------------------------------- */
+
+static int64_t s_at(const char *local)
+{
+    int64_t ms = 0;
+    if (hf_time_parse(local, TZ, &ms) != 0)
+        abort();
+    return ms;
+}
+
+static void s_clock(const char *local)
+{
+    hf_clock_file_write(s_clock_file, s_at(local));
+}
+
+/* One number from the scheduler's schema. */
+static int64_t s_num(const char *sql, const char *p1)
+{
+    const char *p[] = {p1};
+    PGresult *res = hf_store_exec(hf_service_store(s_svc), sql, p1 ? 1 : 0, p);
+    if (res == NULL) {
+        fprintf(stderr, "query failed: %s: %s\n", sql, hf_store_error(hf_service_store(s_svc)));
+        hf_test_failures++;
+        return -1;
+    }
+    int64_t v = PQntuples(res) ? hf_pg_int(res, 0, 0) : -1;
+    PQclear(res);
+    return v;
+}
+
+static const char *s_txt(const char *sql, const char *p1)
+{
+    const char *p[] = {p1};
+    PGresult *res = hf_store_exec(hf_service_store(s_svc), sql, p1 ? 1 : 0, p);
+    if (res == NULL)
+        return "(error)";
+    const char *v = PQntuples(res) ? hf_arena_strdup(s_arena, hf_pg_str(res, 0, 0)) : "(none)";
+    PQclear(res);
+    return v;
+}
+
+static const char *s_id(int64_t v)
+{
+    return hf_arena_printf(s_arena, "%lld", (long long)v);
+}
+
+/* Feeds env to the handler for its payload, in a transaction; returns the handler's code. */
+static int s_feed(const hf_event_handler_t *handlers, hf_envelope_t *env)
+{
+    hf_event_fn fn = NULL;
+    for (const hf_event_handler_t *h = handlers; h->fn; h++)
+        if (h->payload == (int)env->payload_case)
+            fn = h->fn;
+    if (fn == NULL)
+        return -9;
+    hf_store_t *st = hf_service_store(s_svc);
+    if (env->occurred_at_ms == 0)
+        env->occurred_at_ms = hf_clock_now_ms();
+    hf_store_begin(st);
+    hf_arena_t *a = hf_arena_new();
+    int rc = fn(s_svc, &s_self, env, a);
+    hf_arena_destroy(&a);
+    if (rc == 0) {
+        hf_store_commit(st);
+    } else {
+        fprintf(stderr, "handler of %s failed (%d): %s\n", hf_envelope_payload_name(env), rc,
+                hf_store_error(st));
+        hf_store_rollback(st);
+    }
+    return rc;
+}
+
+/* Runs a command handler in a transaction; returns its status (the reply is freed). */
+static int s_command(hf_command_fn fn, hf_request_t *req, hf_reply_t **keep)
+{
+    hf_store_t *st = hf_service_store(s_svc);
+    hf_reply_t *rep = hf_arena_alloc(s_arena, sizeof *rep);
+    huifang__v1__reply__init(rep);
+    hf_store_begin(st);
+    int rc = fn(s_svc, &s_self, req, rep, s_arena);
+    if (rc == HF_OK)
+        hf_store_commit(st);
+    else
+        hf_store_rollback(st);
+    if (keep)
+        *keep = rep;
+    return rc;
+}
+
+static void s_tick(void)
+{
+    scheduler_index(s_svc, &s_self);
+    scheduler_assign(s_svc, &s_self);
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+static void s_branch(const char *code, const char *windows)
+{
+    Huifang__V1__Branch b = HUIFANG__V1__BRANCH__INIT;
+    b.code = (char *)code;
+    b.tz = TZ;
+    b.windows = (char *)windows;
+    Huifang__V1__BranchUpserted ev = HUIFANG__V1__BRANCH_UPSERTED__INIT;
+    ev.branch = &b;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED;
+    env.branch_upserted = &ev;
+    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+}
+
+static void s_agent(const char *id, const char *role, const char *region, int calls, int visits)
+{
+    Huifang__V1__Agent g = HUIFANG__V1__AGENT__INIT;
+    g.id = (char *)id;
+    g.branch = BR;
+    g.name = (char *)id;
+    g.role = (char *)role;
+    char *regions[] = {(char *)region};
+    g.regions = regions;
+    g.n_regions = region && *region ? 1 : 0;
+    g.daily_calls = calls;
+    g.daily_visits = visits;
+    g.active = true;
+    Huifang__V1__AgentUpserted ev = HUIFANG__V1__AGENT_UPSERTED__INIT;
+    ev.agent = &g;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED;
+    env.agent_upserted = &ev;
+    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+}
+
+static Huifang__V1__Customer s_cust(int64_t id, const char *region)
+{
+    Huifang__V1__Customer c = HUIFANG__V1__CUSTOMER__INIT;
+    c.id = id;
+    c.branch = BR;
+    c.name = "Wang Fang";
+    c.phone = "13812345678";
+    c.region = (char *)region;
+    c.card_type = "customer";
+    return c;
+}
+
+static void s_lead(Huifang__V1__Customer *c, const char *plan, int64_t collected)
+{
+    Huifang__V1__LeadRegistered ev = HUIFANG__V1__LEAD_REGISTERED__INIT;
+    ev.customer = c;
+    ev.plan = (char *)(plan ? plan : "");
+    ev.collected_at_ms = collected;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
+    env.lead_registered = &ev;
+    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+}
+
+static void s_purchase(int64_t id, Huifang__V1__Customer *c, const char *date, const char *end,
+                       const char *plan)
+{
+    Huifang__V1__Purchase pu = HUIFANG__V1__PURCHASE__INIT;
+    pu.id = id;
+    pu.customer_id = c->id;
+    pu.branch = BR;
+    pu.product = "VC30";
+    pu.quantity = 1;
+    pu.date = (char *)date;
+    pu.supply_end = (char *)end;
+    pu.nth = 1;
+    pu.plan = (char *)plan;
+    pu.days_of_supply = 30;
+    Huifang__V1__PurchaseRecorded ev = HUIFANG__V1__PURCHASE_RECORDED__INIT;
+    ev.purchase = &pu;
+    ev.customer = c;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED;
+    env.purchase_recorded = &ev;
+    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+}
+
+/* A call outcome on a task (task_id 0: an inbound contact). */
+static int64_t s_call(int64_t task, int64_t customer, const char *agent, const char *outcome,
+                      const char *effect, int64_t callback_at, const char *channel)
+{
+    Huifang__V1__OutcomeFlags f = HUIFANG__V1__OUTCOME_FLAGS__INIT;
+    f.human_answered = !strcmp(outcome, "connected") || !strcmp(outcome, "refused") ||
+                       !strcmp(outcome, "callback");
+    f.contacted = f.human_answered;
+    f.unworkable = !strcmp(outcome, "wrong-number");
+    f.do_not_call = !strcmp(outcome, "refused");
+    f.callback = !strcmp(outcome, "callback");
+    f.completed = !strcmp(outcome, "connected") || f.unworkable || f.do_not_call;
+    Huifang__V1__Contact ct = HUIFANG__V1__CONTACT__INIT;
+    ct.id = ++s_contact_seq;
+    ct.task_id = task;
+    ct.branch = BR;
+    ct.customer_id = customer;
+    ct.agent = (char *)agent;
+    ct.outcome = (char *)outcome;
+    ct.flags = &f;
+    ct.effect = (char *)(effect ? effect : "");
+    ct.callback_at_ms = callback_at;
+    ct.note = "takes it after breakfast";
+    ct.logged_at_ms = hf_clock_now_ms();
+    ct.channel = (char *)(channel ? channel : "phone");
+    ct.purpose = "care";
+    Huifang__V1__CallLogged ev = HUIFANG__V1__CALL_LOGGED__INIT;
+    ev.contact = &ct;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED;
+    env.call_logged = &ev;
+    CHECK_INT(s_feed(scheduler_calllog_events, &env), 0);
+    return ct.id;
+}
+
+/* task next for agent: the claimed task's id, or 0. */
+static int64_t s_next(const char *agent)
+{
+    Huifang__V1__TaskNext tn = HUIFANG__V1__TASK_NEXT__INIT;
+    tn.agent = (char *)agent;
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.branch = BR;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT;
+    req.task_next = &tn;
+    hf_reply_t *rep = NULL;
+    if (s_command(sched_cmd_task_next, &req, &rep) != HF_OK)
+        return 0;
+    return rep->task->task->id;
+}
+
+static int64_t s_task_of(int64_t customer, const char *purpose)
+{
+    return s_num(hf_arena_printf(s_arena,
+                                 "SELECT id FROM task WHERE customer_id = $1 AND purpose = '%s'"
+                                 " ORDER BY id DESC LIMIT 1",
+                                 purpose),
+                 s_id(customer));
+}
+
+static const char *s_state(int64_t task)
+{
+    return s_txt("SELECT state FROM task WHERE id = $1", s_id(task));
+}
+
+static int64_t s_events(const char *topic)
+{
+    return s_num("SELECT count(*) FROM outbox WHERE topic LIKE $1 || '%'", topic);
+}
+
+/* ---- the rules ---------------------------------------------------------------------------- */
+
+/* A purchase plans once however often its event comes; a repurchase archives the old plan. */
+static void test_planning(void)
+{
+    Huifang__V1__Customer c = s_cust(101, "chaoyang");
+    s_purchase(1001, &c, "2026-11-02", "2026-12-02", "monthly-course");
+    s_purchase(1001, &c, "2026-11-02", "2026-12-02", "monthly-course");
+    CHECK_INT(s_num("SELECT count(*) FROM plan WHERE purchase_id = 1001", NULL), 1);
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE purchase_id = 1001", NULL), 2);
+    /* day 10 at the first call window (09:00) */
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE purchase_id = 1001 AND step_no = 1", NULL),
+              s_at("2026-11-12 09:00"));
+    s_purchase(1002, &c, "2026-11-20", "2026-12-20", "monthly-course");
+    CHECK_STR(s_txt("SELECT state || '/' || end_reason FROM plan WHERE purchase_id = 1001", NULL),
+              "archived/repurchased");
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE purchase_id = 1001 AND state = 'cancelled'"
+                    " AND outcome = 'repurchased'",
+                    NULL),
+              2);
+    CHECK_INT(
+        s_num("SELECT count(*) FROM task WHERE purchase_id = 1002 AND state = 'planned'", NULL), 2);
+    CHECK(s_events("scheduler.plan_ended/") >= 1);
+}
+
+/* An approved return cancels what is left of the purchase's plan; a rejected one nothing. */
+static void test_return(void)
+{
+    Huifang__V1__Customer c = s_cust(102, "chaoyang");
+    s_purchase(1003, &c, "2026-11-02", "2026-12-02", "single-course");
+    Huifang__V1__ReturnRequest r = HUIFANG__V1__RETURN_REQUEST__INIT;
+    r.purchase_id = 1003;
+    r.customer_id = 102;
+    r.state = "rejected";
+    Huifang__V1__ReturnDecided ev = HUIFANG__V1__RETURN_DECIDED__INIT;
+    ev.request = &r;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_DECIDED;
+    env.return_decided = &ev;
+    CHECK_INT(s_feed(scheduler_complaint_events, &env), 0);
+    CHECK_INT(
+        s_num("SELECT count(*) FROM task WHERE purchase_id = 1003 AND state = 'planned'", NULL), 5);
+    r.state = "approved";
+    CHECK_INT(s_feed(scheduler_complaint_events, &env), 0);
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE purchase_id = 1003 AND state = 'cancelled'"
+                    " AND outcome = 'returned'",
+                    NULL),
+              5);
+    CHECK_STR(s_txt("SELECT state || '/' || end_reason FROM plan WHERE purchase_id = 1003", NULL),
+              "cancelled/returned");
+}
+
+static void s_complaint(int payload, int64_t id, int64_t customer, const char *state)
+{
+    Huifang__V1__Complaint c = HUIFANG__V1__COMPLAINT__INIT;
+    c.id = id;
+    c.branch = BR;
+    c.customer_id = customer;
+    c.state = (char *)state;
+    Huifang__V1__ComplaintOpened o = HUIFANG__V1__COMPLAINT_OPENED__INIT;
+    Huifang__V1__ComplaintResolved r = HUIFANG__V1__COMPLAINT_RESOLVED__INIT;
+    o.complaint = &c;
+    r.complaint = &c;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = (Huifang__V1__Envelope__PayloadCase)payload;
+    if (payload == HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_OPENED)
+        env.complaint_opened = &o;
+    else
+        env.complaint_resolved = &r;
+    CHECK_INT(s_feed(scheduler_complaint_events, &env), 0);
+}
+
+/* A complaint holds the sales steps (repurchase) of its customer, not the care steps; they
+ * come back when the last open complaint is resolved. */
+static void test_complaint(void)
+{
+    Huifang__V1__Customer c = s_cust(103, "chaoyang");
+    s_purchase(1004, &c, "2026-11-02", "2026-12-02", "monthly-course");
+    s_complaint(HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_OPENED, 501, 103, "open");
+    s_complaint(HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_OPENED, 502, 103, "open");
+    int64_t rep = s_task_of(103, "repurchase"), care = s_task_of(103, "care");
+    CHECK_STR(s_state(rep), "paused");
+    CHECK_STR(s_state(care), "planned");
+    s_complaint(HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_RESOLVED, 501, 103, "resolved");
+    CHECK_STR(s_state(rep), "paused"); /* one complaint is still open */
+    s_complaint(HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_RESOLVED, 502, 103, "resolved");
+    CHECK_STR(s_state(rep), "planned");
+    CHECK_INT(s_num("SELECT indexed::int FROM task WHERE id = $1", s_id(rep)), 0);
+}
+
+/* Opting out cancels every open step and plan of the customer. */
+static void test_opt_out(void)
+{
+    Huifang__V1__Customer c = s_cust(104, "chaoyang");
+    s_purchase(1005, &c, "2026-11-02", "2026-12-02", "monthly-course");
+    Huifang__V1__OptedOut o = HUIFANG__V1__OPTED_OUT__INIT;
+    o.customer_id = 104;
+    o.reason = "asked";
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT;
+    env.opted_out = &o;
+    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    CHECK_INT(
+        s_num("SELECT count(*) FROM task WHERE customer_id = 104 AND state <> 'cancelled'", NULL),
+        0);
+    CHECK_STR(s_txt("SELECT state || '/' || end_reason FROM plan WHERE purchase_id = 1005", NULL),
+              "cancelled/opted-out");
+}
+
+/* Do not disturb until a date: the steps due before move to the day after, first window. */
+static void test_dnd(void)
+{
+    Huifang__V1__Customer c = s_cust(105, "chaoyang");
+    s_purchase(1006, &c, "2026-11-02", "2026-12-02", "monthly-course");
+    Huifang__V1__DndSet d = HUIFANG__V1__DND_SET__INIT;
+    d.customer_id = 105;
+    d.until = "2026-11-20";
+    d.reason = "hospital";
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET;
+    env.dnd_set = &d;
+    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE id = $1", s_id(s_task_of(105, "care"))),
+              s_at("2026-11-21 09:00"));
+    /* the day-25 step lies after the period and keeps its day */
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE id = $1", s_id(s_task_of(105, "repurchase"))),
+              s_at("2026-11-27 09:00"));
+    CHECK_STR(s_txt("SELECT dnd_until::text FROM customer WHERE id = 105", NULL), "2026-11-20");
+}
+
+/* Merged customers: the tasks, plans and notes follow the kept one. */
+static void test_merge(void)
+{
+    Huifang__V1__Customer c1 = s_cust(106, "chaoyang"), c2 = s_cust(107, "chaoyang");
+    s_purchase(1007, &c1, "2026-11-02", "2026-12-02", "monthly-course");
+    s_purchase(1008, &c2, "2026-11-02", "2026-12-02", "monthly-course");
+    Huifang__V1__CustomersMerged m = HUIFANG__V1__CUSTOMERS_MERGED__INIT;
+    m.kept_id = 106;
+    m.merged_id = 107;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED;
+    env.customers_merged = &m;
+    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = 107", NULL), 0);
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = 106", NULL), 4);
+    CHECK_INT(s_num("SELECT count(*) FROM plan WHERE customer_id = 106", NULL), 2);
+    CHECK_INT(s_num("SELECT count(*) FROM customer WHERE id = 107", NULL), 0);
+}
+
+/* A lead that names a plan starts it with no purchase, from the day it was collected. */
+static void test_lead_plan(void)
+{
+    Huifang__V1__Customer c = s_cust(108, "chaoyang");
+    c.card_type = "one-on-one";
+    int64_t collected = s_at("2026-11-02 15:00");
+    s_lead(&c, "consult-not-converted", collected);
+    s_lead(&c, "consult-not-converted", collected); /* delivered twice: one plan */
+    CHECK_INT(
+        s_num("SELECT count(*) FROM plan WHERE customer_id = 108 AND purchase_id IS NULL", NULL),
+        1);
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = 108 AND role = 'consult'"
+                    " AND purpose = 'new-lead'",
+                    NULL),
+              3);
+    CHECK_INT(s_num("SELECT min(due_at_ms) FROM task WHERE customer_id = 108", NULL),
+              s_at("2026-11-02 09:00"));
+    CHECK_INT(s_num("SELECT max(due_at_ms) FROM task WHERE customer_id = 108", NULL),
+              s_at("2026-11-05 09:00"));
+}
+
+/* Seeds a planned task due at due for a customer, straight into the table. */
+static int64_t s_seed_task(int64_t customer, const char *purpose, int prio, int64_t due,
+                           int64_t latest)
+{
+    char p1[24], p2[24], p3[24], p4[24];
+    const char *p[] = {hf_pg_i64(p1, customer), purpose, hf_pg_i64(p2, prio), hf_pg_i64(p3, due),
+                       hf_pg_i64(p4, latest)};
+    PGresult *res =
+        hf_store_exec(hf_service_store(s_svc),
+                      "INSERT INTO task (branch, customer_id, step_no, purpose, channel,"
+                      " role, due_at_ms, priority, updated_at_ms, latest_at_ms)"
+                      " VALUES ('" BR "', $1, 1, $2, 'phone', 'phone', $4, $3, $4, $5)"
+                      " RETURNING id",
+                      5, p);
+    int64_t id = res ? hf_pg_int(res, 0, 0) : 0;
+    if (res)
+        PQclear(res);
+    return id;
+}
+
+/* Capacity, priority, roll-over (+1, but not for a flexible step inside its window),
+ * preemption by a more urgent task, and the customer's own call windows. */
+static void test_date_bag(void)
+{
+    s_clock("2026-12-01 09:30");
+    s_agent("P1", "phone", "tongzhou", 2, 0);
+    Huifang__V1__Customer c = s_cust(110, "tongzhou");
+    s_lead(&c, NULL, 0);
+    int64_t due = s_at("2026-12-01 09:00");
+    int64_t care1 = s_seed_task(110, "care", 20, due, 0);
+    int64_t care2 = s_seed_task(110, "care", 20, due, 0);
+    int64_t lead = s_seed_task(110, "new-lead", 10, due, 0);
+    int64_t flex = s_seed_task(110, "reaction", 5, due, s_at("2026-12-03 09:00"));
+    s_tick();
+    CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(care1)), "P1");
+    CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(care2)), "P1");
+    CHECK_STR(s_state(lead), "planned");
+    CHECK_INT(s_num("SELECT priority FROM task WHERE id = $1", s_id(lead)), 11);
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE id = $1", s_id(lead)),
+              s_at("2026-12-02 09:00"));
+    CHECK_INT(s_num("SELECT priority FROM task WHERE id = $1", s_id(flex)), 5);
+    CHECK_INT(s_num("SELECT calls FROM agent_day WHERE agent = 'P1' AND day = '2026-12-01'", NULL),
+              2);
+    /* a repurchase call due later today takes the place of a care call */
+    s_clock("2026-12-01 10:30");
+    int64_t rep = s_seed_task(110, "repurchase", 30, s_at("2026-12-01 10:00"), 0);
+    s_tick();
+    CHECK_STR(s_state(rep), "assigned");
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE id IN ($1) AND state = 'planned'"
+                    " AND outcome = 'preempted'",
+                    s_id(care2)) +
+                  s_num("SELECT count(*) FROM task WHERE id = $1 AND state = 'planned'"
+                        " AND outcome = 'preempted'",
+                        s_id(care1)),
+              1);
+    CHECK_INT(s_num("SELECT calls FROM agent_day WHERE agent = 'P1' AND day = '2026-12-01'", NULL),
+              2);
+
+    /* the customer's own windows: a task due at 09:00 waits for their 18:00 window */
+    Huifang__V1__Customer w = s_cust(111, "tongzhou");
+    w.windows = "18:00-21:00";
+    Huifang__V1__CustomerUpdated cu = HUIFANG__V1__CUSTOMER_UPDATED__INIT;
+    cu.customer = &w;
+    cu.change = "fields";
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
+    env.customer_updated = &cu;
+    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    s_agent("P2", "phone", "tongzhou", 40, 0);
+    int64_t eve = s_seed_task(111, "care", 20, s_at("2026-12-01 09:00"), 0);
+    s_tick();
+    CHECK_STR(s_state(eve), "planned");
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE id = $1", s_id(eve)),
+              s_at("2026-12-01 18:00"));
+    s_clock("2026-12-01 18:00");
+    s_tick();
+    CHECK_STR(s_state(eve), "assigned");
+    CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(eve)), "P2");
+    /* and a plan started for them is placed in their windows */
+    s_purchase(1010, &w, "2026-12-01", "2026-12-31", "monthly-course");
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE purchase_id = 1010 AND step_no = 1", NULL),
+              s_at("2026-12-11 18:00"));
+}
+
+/* Outcomes: no answer retries in the next window and the third screens the card out; a
+ * wrong number screens out; a refusal cancels everything. */
+static void test_outcomes(void)
+{
+    s_clock("2026-12-02 09:30");
+    s_agent("Q1", "phone", "daxing", 40, 0);
+    Huifang__V1__Customer c = s_cust(120, "daxing");
+    s_purchase(1020, &c, "2026-11-22", "2026-12-22", "monthly-course");
+    int64_t care = s_task_of(120, "care"); /* day 10: 2026-12-02 09:00 */
+    s_tick();
+    CHECK_INT(s_next("Q1"), care);
+    s_call(care, 120, "Q1", "no-answer", NULL, 0, NULL);
+    CHECK_STR(s_state(care), "planned");
+    /* the next window: 14:00 today */
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE id = $1", s_id(care)),
+              s_at("2026-12-02 14:00"));
+    s_clock("2026-12-02 14:00");
+    s_tick();
+    CHECK_INT(s_next("Q1"), care);
+    s_call(care, 120, "Q1", "busy", NULL, 0, NULL);
+    s_clock("2026-12-03 09:00");
+    s_tick();
+    CHECK_INT(s_next("Q1"), care);
+    int64_t screened_before = s_events("scheduler.customer_screened/");
+    s_call(care, 120, "Q1", "no-answer", NULL, 0, NULL);
+    CHECK_STR(s_state(care), "done");
+    CHECK_INT(s_events("scheduler.customer_screened/"), screened_before + 1);
+    CHECK_STR(s_state(s_task_of(120, "repurchase")), "cancelled");
+    CHECK_STR(s_txt("SELECT outcome FROM task WHERE id = $1", s_id(s_task_of(120, "repurchase"))),
+              "screened-out: unanswered");
+
+    /* an answer in between starts the count again */
+    Huifang__V1__Customer c2 = s_cust(121, "daxing");
+    s_purchase(1021, &c2, "2026-11-23", "2026-12-23", "single-course");
+    s_clock("2026-12-05 09:10"); /* day 12 care */
+    s_tick();
+    int64_t t1 = s_next("Q1");
+    CHECK(t1 > 0);
+    s_call(t1, 121, "Q1", "no-answer", NULL, 0, NULL);
+    CHECK_INT(s_num("SELECT unanswered FROM customer WHERE id = 121", NULL), 1);
+
+    /* wrong number: screened out at once */
+    Huifang__V1__Customer c3 = s_cust(122, "daxing");
+    s_purchase(1022, &c3, "2026-11-25", "2026-12-25", "monthly-course");
+    s_clock("2026-12-05 09:20");
+    s_tick();
+    int64_t w = s_task_of(122, "care");
+    while (s_next("Q1") != w && strcmp(s_state(w), "assigned") == 0) {
+        /* finish whatever Q1 holds first */
+        int64_t held = s_num("SELECT id FROM task WHERE agent = 'Q1' AND state = 'claimed'", NULL);
+        s_call(held, s_num("SELECT customer_id FROM task WHERE id = $1", s_id(held)), "Q1",
+               "connected", NULL, 0, NULL);
+    }
+    CHECK_STR(s_state(w), "claimed");
+    int64_t before = s_events("scheduler.customer_screened/");
+    s_call(w, 122, "Q1", "wrong-number", NULL, 0, NULL);
+    CHECK_INT(s_events("scheduler.customer_screened/"), before + 1);
+    CHECK_STR(s_state(s_task_of(122, "repurchase")), "cancelled");
+
+    /* refused: everything cancelled, the plan too */
+    Huifang__V1__Customer c4 = s_cust(123, "daxing");
+    s_purchase(1023, &c4, "2026-11-25", "2026-12-25", "monthly-course");
+    s_tick();
+    int64_t r = s_task_of(123, "care");
+    while (strcmp(s_state(r), "claimed") != 0) {
+        int64_t got = s_next("Q1");
+        if (got == 0 || got == r)
+            break;
+        s_call(got, s_num("SELECT customer_id FROM task WHERE id = $1", s_id(got)), "Q1",
+               "connected", NULL, 0, NULL);
+    }
+    CHECK_STR(s_state(r), "claimed");
+    s_call(r, 123, "Q1", "refused", NULL, 0, NULL);
+    CHECK_STR(s_state(r), "done");
+    CHECK_STR(s_state(s_task_of(123, "repurchase")), "cancelled");
+    CHECK_STR(s_txt("SELECT state FROM plan WHERE purchase_id = 1023", NULL), "cancelled");
+    /* the notes are kept for the next caller */
+    CHECK(s_num("SELECT count(*) FROM contact_note WHERE customer_id = 123", NULL) >= 1);
+}
+
+/* A callback goes to the agent who promised it, at the time asked, even over capacity;
+ * missed, it goes to the team; missed again, the supervisor is alerted. An adverse reaction
+ * sends a doctor at once. */
+static void test_callback_and_adverse(void)
+{
+    s_clock("2026-12-07 09:30");
+    s_agent("R1", "phone", "fengtai", 1, 0);
+    s_agent("R2", "phone", "fengtai", 40, 0);
+    s_agent("DOC", "doctor", "", 0, 5);
+    Huifang__V1__Customer c = s_cust(130, "fengtai");
+    s_purchase(1030, &c, "2026-11-27", "2026-12-27", "monthly-course");
+    s_tick();
+    int64_t care = s_task_of(130, "care");
+    const char *who = s_txt("SELECT agent FROM task WHERE id = $1", s_id(care));
+    CHECK(strcmp(who, "R1") == 0 || strcmp(who, "R2") == 0);
+    char owner[8];
+    snprintf(owner, sizeof owner, "%s", who);
+    CHECK_INT(s_next(owner), care);
+    s_call(care, 130, owner, "callback", NULL, s_at("2026-12-07 19:30"), NULL);
+    int64_t cb = s_task_of(130, "callback");
+    CHECK(cb > 0);
+    CHECK_STR(s_txt("SELECT reserved_agent FROM task WHERE id = $1", s_id(cb)), owner);
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE id = $1", s_id(cb)),
+              s_at("2026-12-07 19:30"));
+    s_clock("2026-12-07 19:30");
+    s_tick();
+    CHECK_STR(s_state(cb), "assigned");
+    CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(cb)), owner);
+    /* not done within the grace (30 min): the team */
+    s_clock("2026-12-07 20:01");
+    scheduler_housekeep(s_svc, &s_self);
+    CHECK_STR(s_state(cb), "planned");
+    CHECK_INT(s_num("SELECT misses FROM task WHERE id = $1", s_id(cb)), 1);
+    s_tick();
+    CHECK_STR(s_state(cb), "assigned");
+    /* missed again: an alert, once */
+    int64_t alerts = s_events("scheduler.supervisor_alert_raised/");
+    s_clock("2026-12-07 20:40");
+    scheduler_housekeep(s_svc, &s_self);
+    scheduler_housekeep(s_svc, &s_self);
+    CHECK_INT(s_events("scheduler.supervisor_alert_raised/"), alerts + 1);
+    CHECK_INT(s_num("SELECT count(*) FROM alert WHERE kind = 'callback-missed' AND task_id = $1",
+                    s_id(cb)),
+              1);
+    /* the supervisor sees it and acknowledges it, once */
+    Huifang__V1__SupervisorAlertList al = HUIFANG__V1__SUPERVISOR_ALERT_LIST__INIT;
+    hf_request_t rl = HUIFANG__V1__REQUEST__INIT;
+    rl.branch = BR;
+    rl.command_case = HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_LIST;
+    rl.supervisor_alert_list = &al;
+    hf_reply_t *rep = NULL;
+    CHECK_INT(s_command(sched_cmd_alert_list, &rl, &rep), HF_OK);
+    CHECK_INT((int)rep->supervisor_alerts->n_alerts, 1);
+    Huifang__V1__SupervisorAlertAck ack = HUIFANG__V1__SUPERVISOR_ALERT_ACK__INIT;
+    ack.id = rep->supervisor_alerts->alerts[0]->id;
+    hf_request_t ra = HUIFANG__V1__REQUEST__INIT;
+    ra.branch = BR;
+    ra.actor = "HEAD1";
+    ra.command_case = HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_ACK;
+    ra.supervisor_alert_ack = &ack;
+    CHECK_INT(s_command(sched_cmd_alert_ack, &ra, &rep), HF_OK);
+    CHECK_STR(rep->supervisor_alerts->alerts[0]->acked_by, "HEAD1");
+    CHECK_INT(s_command(sched_cmd_alert_ack, &ra, &rep), HF_CONFLICT);
+    CHECK_INT(s_command(sched_cmd_alert_list, &rl, &rep), HF_OK);
+    CHECK_INT((int)rep->supervisor_alerts->n_alerts, 0);
+
+    /* an adverse reaction on an inbound contact: a doctor's visit, due now, on top */
+    s_call(0, 130, "R2", "connected", "adverse", 0, NULL);
+    int64_t doc = s_task_of(130, "adverse-reaction");
+    CHECK(doc > 0);
+    CHECK_STR(s_txt("SELECT role || '/' || channel || '/' || priority FROM task WHERE id = $1",
+                    s_id(doc)),
+              "doctor/visit/50");
+    s_tick();
+    CHECK_STR(s_state(doc), "assigned");
+    CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(doc)), "DOC");
+}
+
+/* An absent agent's bag moves to a colleague of the same role and region. */
+static void test_absence(void)
+{
+    s_clock("2026-12-08 09:30");
+    s_agent("S1", "phone", "shunyi", 40, 0);
+    s_agent("S2", "phone", "shunyi", 40, 0);
+    Huifang__V1__Customer c = s_cust(140, "shunyi");
+    s_lead(&c, NULL, 0);
+    int64_t t[4];
+    for (int i = 0; i < 4; i++)
+        t[i] = s_seed_task(140, "care", 20, s_at("2026-12-08 09:00"), 0);
+    s_tick();
+    int on_s1 = (int)s_num(
+        "SELECT count(*) FROM task WHERE agent = 'S1' AND bag_date = '2026-12-08'", NULL);
+    CHECK(on_s1 > 0);
+    Huifang__V1__AgentAbsent ab = HUIFANG__V1__AGENT_ABSENT__INIT;
+    ab.agent = "S1";
+    ab.from = "2026-12-08";
+    ab.until = "2026-12-09";
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.branch = BR;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_AGENT_ABSENT;
+    req.agent_absent = &ab;
+    hf_reply_t *rep = NULL;
+    CHECK_INT(s_command(sched_cmd_agent_absent, &req, &rep), HF_OK);
+    CHECK_INT((int)rep->agent_absent->n_moved, on_s1);
+    for (int i = 0; i < 4; i++)
+        CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(t[i])), "S2");
+    CHECK_INT(s_num("SELECT calls FROM agent_day WHERE agent = 'S1' AND day = '2026-12-08'", NULL),
+              0);
+    CHECK_INT(s_num("SELECT calls FROM agent_day WHERE agent = 'S2' AND day = '2026-12-08'", NULL),
+              4);
+    /* while absent, nothing new comes to S1 */
+    int64_t more = s_seed_task(140, "care", 20, s_at("2026-12-08 09:00"), 0);
+    s_tick();
+    CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(more)), "S2");
+    /* bad input names the field and changes nothing */
+    ab.until = "2026-12-01";
+    CHECK_INT(s_command(sched_cmd_agent_absent, &req, &rep), HF_BAD_INPUT);
+    CHECK_STR(rep->field, "until");
+}
+
+/* A member without a home visit: two months for a new member, one for an old one. */
+static void test_members(void)
+{
+    s_clock("2026-12-10 10:00");
+    Huifang__V1__Customer c = s_cust(150, "miyun");
+    s_purchase(1050, &c, "2026-12-10", "2027-06-10", "member");
+    s_self.next_member_check = 0;
+    CHECK_INT(scheduler_housekeep(s_svc, &s_self) >= 0, 1);
+    CHECK_INT(s_num("SELECT count(*) FROM alert WHERE customer_id = 150", NULL), 0);
+    /* a home visit on day 20 */
+    s_clock("2026-12-30 10:00");
+    s_call(0, 150, "V1", "connected", NULL, 0, "visit");
+    /* 45 days later: still within two months of that visit for a new member */
+    s_clock("2027-02-13 10:00");
+    s_self.next_member_check = 0;
+    scheduler_housekeep(s_svc, &s_self);
+    CHECK_INT(s_num("SELECT count(*) FROM alert WHERE customer_id = 150", NULL), 0);
+    s_clock("2027-03-02 10:00");
+    s_self.next_member_check = 0;
+    scheduler_housekeep(s_svc, &s_self);
+    CHECK_INT(s_num("SELECT count(*) FROM alert WHERE customer_id = 150 AND kind ="
+                    " 'member-unvisited'",
+                    NULL),
+              1);
+    s_self.next_member_check = 0;
+    scheduler_housekeep(s_svc, &s_self); /* flagged once */
+    CHECK_INT(s_num("SELECT count(*) FROM alert WHERE customer_id = 150", NULL), 1);
+    /* an old member (past 90 days) is flagged after one month */
+    s_call(0, 150, "V1", "connected", NULL, 0, "visit");
+    s_clock("2027-04-03 10:00");
+    s_self.next_member_check = 0;
+    scheduler_housekeep(s_svc, &s_self);
+    CHECK_INT(s_num("SELECT count(*) FROM alert WHERE customer_id = 150", NULL), 2);
+}
+
+/* The supply is used up and nothing was bought: the plan is archived, its steps leave. */
+static void test_archive(void)
+{
+    s_clock("2027-04-03 10:00");
+    Huifang__V1__Customer c = s_cust(160, "pinggu");
+    s_purchase(1060, &c, "2027-04-01", "2027-05-01", "monthly-course");
+    scheduler_housekeep(s_svc, &s_self);
+    CHECK_STR(s_txt("SELECT state FROM plan WHERE purchase_id = 1060", NULL), "active");
+    s_clock("2027-05-09 10:00"); /* supply end + 7 days of grace passed */
+    scheduler_housekeep(s_svc, &s_self);
+    CHECK_STR(s_txt("SELECT state || '/' || end_reason FROM plan WHERE purchase_id = 1060", NULL),
+              "archived/supply-used-up");
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE purchase_id = 1060 AND state IN ('planned',"
+                    " 'assigned')",
+                    NULL),
+              0);
+}
+
+/* Templates are data: a branch's own version overrides the default at once. */
+static void test_templates(void)
+{
+    Huifang__V1__PlanStep st = HUIFANG__V1__PLAN_STEP__INIT;
+    st.step_no = 3;
+    st.anchor = "purchase";
+    st.offset_days = 20;
+    st.purpose = "effect";
+    st.channel = "phone";
+    st.role = "phone";
+    Huifang__V1__PlanStepSet set = HUIFANG__V1__PLAN_STEP_SET__INIT;
+    set.code = "monthly-course";
+    set.step = &st;
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.branch = BR;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_PLAN_STEP_SET;
+    req.plan_step_set = &set;
+    hf_reply_t *rep = NULL;
+    CHECK_INT(s_command(sched_cmd_plan_step, &req, &rep), HF_OK);
+    CHECK_INT((int)rep->plans->templates[0]->n_steps, 3);
+    CHECK_INT(
+        s_num("SELECT count(*) FROM plan_step WHERE branch = '' AND template = 'monthly-course'",
+              NULL),
+        2);
+    s_clock("2027-05-09 10:00");
+    Huifang__V1__Customer c = s_cust(170, "pinggu");
+    s_purchase(1070, &c, "2027-05-09", "2027-06-08", "monthly-course");
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE purchase_id = 1070", NULL), 3);
+    /* bad input names the field */
+    st.channel = "fax";
+    CHECK_INT(s_command(sched_cmd_plan_step, &req, &rep), HF_BAD_INPUT);
+    CHECK_STR(rep->field, "channel");
+    st.channel = "phone";
+    st.anchor = "tomorrow";
+    CHECK_INT(s_command(sched_cmd_plan_step, &req, &rep), HF_BAD_INPUT);
+    CHECK_STR(rep->field, "anchor");
+    set.code = "no-such-plan";
+    st.anchor = "purchase";
+    CHECK_INT(s_command(sched_cmd_plan_step, &req, &rep), HF_NOT_FOUND);
+    Huifang__V1__PlanAdd add = HUIFANG__V1__PLAN_ADD__INIT;
+    add.code = "monthly-course";
+    add.name = "again";
+    hf_request_t ra = HUIFANG__V1__REQUEST__INIT;
+    ra.branch = BR;
+    ra.command_case = HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD;
+    ra.plan_add = &add;
+    CHECK_INT(s_command(sched_cmd_plan_add, &ra, &rep), HF_CONFLICT);
+    add.code = "Bad Code";
+    CHECK_INT(s_command(sched_cmd_plan_add, &ra, &rep), HF_BAD_INPUT);
+    CHECK_STR(rep->field, "code");
+}
+
+/* Redis lost mid-run: the next index round puts every planned task back. */
+static void test_flush(const char *redis_url)
+{
+    s_clock("2027-05-10 08:00");
+    Huifang__V1__Customer c = s_cust(180, "pinggu");
+    for (int i = 0; i < 20; i++)
+        s_seed_task(180, "care", 20, s_at("2027-05-10 09:00") + i, 0);
+    scheduler_index(s_svc, &s_self);
+    int64_t planned =
+        s_num("SELECT count(*) FROM task WHERE branch = '" BR "' AND state = 'planned'", NULL);
+    int64_t queued = 0;
+    hf_queue_stats(s_self.queue, BR, hf_clock_now_ms(), 0, NULL, NULL, NULL, &queued);
+    CHECK(queued >= 20);
+    const char *hostport = redis_url + strlen("redis://");
+    char host[64] = "127.0.0.1";
+    int port = 6379, db = 0;
+    sscanf(hostport, "%63[^:]:%d/%d", host, &port, &db);
+    redisContext *r = redisConnect(host, port);
+    redisReply *x = redisCommand(r, "SELECT %d", db);
+    freeReplyObject(x);
+    /* the database is shared with other tests, so no FLUSHDB: this test's branch is emptied
+     * and the epoch key (hf_queue.c names it) dropped, which is what a flush does to us */
+    CHECK_INT(hf_queue_clear(s_self.queue, BR), 0);
+    x = redisCommand(r, "DEL hf:task:epoch");
+    freeReplyObject(x);
+    redisFree(r);
+    scheduler_index(s_svc, &s_self);
+    hf_queue_stats(s_self.queue, BR, hf_clock_now_ms(), 0, NULL, NULL, NULL, &queued);
+    CHECK_INT(queued, planned);
+    (void)c;
+}
+
+int main(void)
+{
+    hf_log_init("test_scheduler_rules", "warn");
+    char url[256];
+    hf_test_create_db("sched_rules", url);
+    const char *redis = hf_test_env("HUIFANG_TEST_REDIS_URL");
+    char base[16];
+    snprintf(base, sizeof base, "%d", 33000 + (getpid() % 300) * 50);
+    snprintf(s_clock_file, sizeof s_clock_file, "/tmp/hf-test-sched-rules-%d.clock", (int)getpid());
+    setenv("HUIFANG_PORT_BASE", base, 1);
+    setenv("HUIFANG_SCHEDULER_STORE_URL", url, 1);
+    setenv("HUIFANG_REDIS_URL", redis, 1);
+    setenv("HUIFANG_CLOCK", "manual", 1);
+    setenv("HUIFANG_CLOCK_FILE", s_clock_file, 1);
+    setenv("HUIFANG_LOG_LEVEL", "error", 1);
+    s_arena = hf_arena_new();
+    s_clock("2026-11-02 10:00");
+    char *argv[] = {"huifang-scheduler", NULL};
+    if (hf_service_new(&s_svc, &scheduler_def, &s_self, 1, argv) != 0) {
+        fprintf(stderr, "could not start the scheduler's service\n");
+        return 2;
+    }
+    scheduler_init(&s_self, s_svc);
+    /* a branch of its own in Redis: other tests share the database */
+    hf_queue_clear(s_self.queue, BR);
+    s_branch(BR, "09:00-12:00,14:00-20:00");
+
+    test_planning();
+    test_return();
+    test_complaint();
+    test_opt_out();
+    test_dnd();
+    test_merge();
+    test_lead_plan();
+    test_date_bag();
+    test_outcomes();
+    test_callback_and_adverse();
+    test_absence();
+    test_members();
+    test_archive();
+    test_templates();
+    test_flush(redis);
+
+    hf_queue_clear(s_self.queue, BR);
+    hf_service_destroy(&s_svc);
+    scheduler_release(&s_self);
+    hf_arena_destroy(&s_arena);
+    unlink(s_clock_file);
+    hf_test_drop_db(url);
+    TEST_DONE();
+}
