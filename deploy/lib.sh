@@ -10,7 +10,7 @@
 HF_PACKAGES=(
     build-essential cmake pkg-config
     libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libhiredis-dev libjson-c-dev
-    libcsv-dev
+    libcsv-dev libssl-dev
     postgresql redis-server
     docker-compose python3 python3-zmq python3-protobuf protobuf-compiler tzdata iproute2 procps util-linux
 )
