@@ -781,6 +781,32 @@ const hf_event_handler_t scheduler_calllog_events[] = {
  * complaint
  * ------------------------------------------------------------------------------------- */
 
+/* An adverse-reaction complaint filed directly sends a doctor as an adverse contact does
+ * (one raised from a contact already did, through call_logged). Once per complaint. */
+static int s_send_doctor_for_complaint(hf_service_t *svc, const Huifang__V1__Complaint *c)
+{
+    hf_store_t *st = hf_service_store(svc);
+    char cid[24], now[24], prio[16], comp[24];
+    const char *p[] = {S(c->branch), hf_pg_i64(cid, c->customer_id),
+                       hf_pg_i64(now, hf_clock_now_ms()),
+                       hf_pg_i64(prio, sched_priority("adverse-reaction")),
+                       hf_pg_i64(comp, c->id)};
+    PGresult *res = hf_store_exec(st,
+                                  "INSERT INTO task (branch, customer_id, purchase_id, step_no,"
+                                  " occurrence, purpose, channel, role, due_at_ms, priority, state,"
+                                  " updated_at_ms, origin, complaint_id) VALUES ($1, $2, 0, 0, 0,"
+                                  " 'adverse-reaction', 'visit', 'doctor', $3, $4, 'planned', $3,"
+                                  " 'adverse', $5) ON CONFLICT DO NOTHING RETURNING id",
+                                  5, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res))
+        hf_warn("adverse_reaction", "customer=%lld complaint=%lld doctor_task=%lld",
+                (long long)c->customer_id, (long long)c->id, (long long)hf_pg_int(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
 /* A complaint holds the customer's sales steps: no repurchase call while they complain. */
 static int on_complaint_opened(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                hf_arena_t *a)
@@ -798,6 +824,9 @@ static int on_complaint_opened(hf_service_t *svc, void *self, const hf_envelope_
                      "INSERT INTO complaint_hold (complaint_id, customer_id, opened_at_ms)"
                      " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                      3, p1) != 0)
+        return -1;
+    if (strcmp(S(c->category), "adverse-reaction") == 0 && c->source_contact_id <= 0 &&
+        s_send_doctor_for_complaint(svc, c) != 0)
         return -1;
     const char *p2[] = {cid, sched_sales_literal()};
     PGresult *res = hf_store_exec(st,

@@ -15,6 +15,7 @@ hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --tz Asia/Sha
     --windows 09:00-12:00,14:00-20:00
 hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang
 hf_expect_exit 0 huifang agent add M001 --name 'Sun Hong' --role manager
+hf_expect_exit 0 huifang agent add D001 --name 'Dr Zhao' --role doctor --daily-visits 8
 hf_expect_exit 0 huifang product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168 \
     --plan monthly-course
 hf_expect_exit 0 huifang --json lead add --name 'Wang Fang' --phone 13812345678 --channel counter \
@@ -69,3 +70,10 @@ hf_expect_exit 0 huifang --json worklist --agent A001
 hf_expect_exit 0 huifang --as A001 complaint resolve "$complaint" --resolution 'explained the course length'
 hf_wait_until 10 bash -c "huifang --json worklist --agent A001 | grep -q '\"id\":$wang_repurchase,'"
 hf_expect_eq assigned "$(task_state "$wang_repurchase")" "back in the bag after the complaint"
+
+# an adverse-reaction complaint filed directly sends a doctor at once, as an adverse call does
+hf_expect_exit 0 huifang --as A001 complaint file --customer "$chen" --category adverse-reaction \
+    --text 'rash after the second day' --idempotency-key hold-adverse
+hf_wait_until 10 bash -c "huifang --json worklist --agent D001 | grep -q '\"purpose\":\"adverse-reaction\"'"
+hf_expect_exit 0 huifang --json worklist --agent D001
+hf_expect_eq 1 "$(grep -c '"purpose":"adverse-reaction"' <<<"$HF_OUT")" "one doctor visit for the complaint"
