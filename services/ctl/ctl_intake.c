@@ -462,7 +462,7 @@ struct s_import {
     /* the batches, passed between the reader and the senders under mu */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    s_batch_t *todo, *todo_tail, *done, *spare;
+    s_batch_t *queued, *queued_tail, *done, *spare;
     int nbatches; /* allocated, at most 2 per sender */
     int max_batches;
     bool closing;   /* the reader has no more batches */
@@ -584,14 +584,14 @@ static void *s_sender(void *arg)
     hf_client_t *client = hf_client_new(sd->endpoint, im->timeout_ms, 3);
     pthread_mutex_lock(&im->mu);
     for (;;) {
-        while (im->todo == NULL && !im->closing && !im->failed)
+        while (im->queued == NULL && !im->closing && !im->failed)
             pthread_cond_wait(&im->cv, &im->mu);
-        if (im->todo == NULL || im->failed)
+        if (im->queued == NULL || im->failed)
             break;
-        s_batch_t *b = im->todo;
-        im->todo = b->next;
-        if (im->todo == NULL)
-            im->todo_tail = NULL;
+        s_batch_t *b = im->queued;
+        im->queued = b->next;
+        if (im->queued == NULL)
+            im->queued_tail = NULL;
         pthread_mutex_unlock(&im->mu);
         s_send(client, im, b);
         pthread_mutex_lock(&im->mu);
@@ -732,11 +732,11 @@ static void s_submit(s_import_t *im)
     }
     hf_bus_new_id(b->key);
     pthread_mutex_lock(&im->mu);
-    if (im->todo_tail)
-        im->todo_tail->next = b;
+    if (im->queued_tail)
+        im->queued_tail->next = b;
     else
-        im->todo = b;
-    im->todo_tail = b;
+        im->queued = b;
+    im->queued_tail = b;
     pthread_cond_broadcast(&im->cv);
     pthread_mutex_unlock(&im->mu);
 }
@@ -1017,7 +1017,7 @@ cleanup:
         rc = HF_INTERNAL;
     }
     s_batch_free(&im.cur);
-    for (s_batch_t *lists[] = {im.todo, im.done, im.spare}, **l = lists; l < lists + 3; l++)
+    for (s_batch_t *lists[] = {im.queued, im.done, im.spare}, **l = lists; l < lists + 3; l++)
         for (s_batch_t *b = *l, *next; b; b = next) {
             next = b->next;
             s_batch_free(&b);
