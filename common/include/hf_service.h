@@ -41,7 +41,9 @@ typedef struct {
     hf_event_fn fn;
 } hf_event_handler_t;
 
-/* A timer callback; runs outside any transaction. Returns 0, or -1 after logging. */
+/* A timer callback; runs outside any transaction. Returns 0; 1 when it stopped with work
+ * left (it runs again as soon as the loop has served what is waiting, not an interval
+ * later); or -1 after logging. */
 typedef int (*hf_timer_fn)(hf_service_t *svc, void *self);
 
 /* The configuration entries every service has (store, redis, endpoints, clock, log). */

@@ -979,8 +979,9 @@ int hf_service_run(hf_service_t *svc)
         for (int i = 0; i < svc->ntimers; i++) {
             s_timer_t *t = &svc->timers[i];
             if (t->next <= now) {
-                t->fn(svc, svc->self);
-                t->next = hf_clock_mono_ms() + t->interval_ms;
+                int more = t->fn(svc, svc->self);
+                /* work left: again after one turn of the loop (requests first) */
+                t->next = hf_clock_mono_ms() + (more > 0 ? 0 : t->interval_ms);
                 worked = true;
             }
         }

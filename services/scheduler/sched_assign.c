@@ -28,6 +28,7 @@
 #include "sched_internal.h"
 
 #define INDEX_BATCH 1000
+#define INDEX_ROUNDS (SCHEDULER_INDEX_ROUND / INDEX_BATCH)
 #define REAP_EVERY_MS 1000
 /* Branches tried for their work lock in one statement. */
 #define LOCK_CHUNK 8
@@ -87,7 +88,7 @@ int scheduler_index(hf_service_t *svc, void *selfp)
         total = -1;
         goto cleanup;
     }
-    for (int round = 0; round < 50; round++) {
+    for (int round = 0; round < INDEX_ROUNDS; round++) {
         if (hf_store_begin(st) != 0) {
             total = -1;
             break;
@@ -873,10 +874,13 @@ int scheduler_assign(hf_service_t *svc, void *selfp)
     s_lane_t *lanes = calloc((size_t)(nb > 0 ? nb : 1), sizeof *lanes);
     const char **locked = calloc((size_t)(nb > 0 ? nb : 1), sizeof *locked);
     int64_t deadline = mono + self->assign_budget_ms;
-    /* instances start their rounds at different branches, so they seldom wait for each
-     * other's locks on the same agents' counters */
-    unsigned start = self->rotation++;
+    /* a round resumes at the branch where the last one ran out of time, so that no branch
+     * waits more than a round however long the backlog; instances start at different
+     * branches (the pid), so they seldom try each other's locks */
+    unsigned start = self->rotation;
+    self->rotation = start + 1;
     bool again = nb > 0 && ids && done && lanes && locked;
+    self->assign_more = false;
     while (again) {
         /* one pass over every branch, in groups that each hold about a batch */
         again = false;
@@ -942,6 +946,10 @@ int scheduler_assign(hf_service_t *svc, void *selfp)
                 s_branch_locks(st, false, locked, nlocked, NULL, a);
             hf_arena_reset(a);
             out_of_time = hf_clock_mono_ms() >= deadline;
+        }
+        if (out_of_time) {
+            self->rotation = start + (unsigned)k;
+            self->assign_more = true;
         }
         if (out_of_time || !self->queue_ok)
             again = false;

@@ -84,11 +84,13 @@ void scheduler_release(scheduler_t *self)
     hf_queue_destroy(&self->queue);
 }
 
-static int s_tick(hf_service_t *svc, void *self)
+/* Indexes and assigns; 1 (run again at once) while either stopped with work left. */
+static int s_tick(hf_service_t *svc, void *selfp)
 {
-    scheduler_index(svc, self);
+    scheduler_t *self = selfp;
+    int indexed = scheduler_index(svc, self);
     scheduler_assign(svc, self);
-    return 0;
+    return indexed >= SCHEDULER_INDEX_ROUND || self->assign_more ? 1 : 0;
 }
 
 static int s_house(hf_service_t *svc, void *self)

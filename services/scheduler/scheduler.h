@@ -20,9 +20,14 @@ typedef struct {
     int member_new_days;        /* ... a new member */
     int member_new_period_days; /* a member is new this many days after joining */
     unsigned rotation;          /* where the next assignment round starts among branches */
+    bool assign_more;           /* the last round ran out of time with work left */
     int64_t next_reap_mono;     /* monotonic ms of the next reap of expired leases */
     int64_t next_member_check;  /* clock ms of the next unvisited-member check */
 } scheduler_t;
+
+/* At most this many tasks go into the due-index per call of scheduler_index (a tick): a
+ * burst of new plans is indexed over several ticks, assignment running between them. */
+#define SCHEDULER_INDEX_ROUND 10000
 
 extern const hf_migration_t scheduler_migrations[];
 extern const hf_service_def_t scheduler_def;
