@@ -429,6 +429,24 @@ stop:
            rate, span, busy);
     printf("  lag due -> bag      p50 %lld ms, p99 %lld ms, max %lld ms\n", (long long)p50,
            (long long)p99, (long long)worst);
+    /* the lag by when the tasks fell due: a steady state tells from a stall */
+    PGresult *slices = hf_store_exec(
+        st,
+        "SELECT (due_at_ms - (SELECT min(due_at_ms) FROM task)) / 5000 * 5, count(*),"
+        " percentile_disc(0.5) WITHIN GROUP (ORDER BY assigned_at_ms - due_at_ms),"
+        " percentile_disc(0.99) WITHIN GROUP (ORDER BY assigned_at_ms - due_at_ms),"
+        " max(assigned_at_ms - due_at_ms)"
+        " FROM task WHERE state = 'assigned' GROUP BY 1 ORDER BY 1",
+        0, NULL);
+    if (slices != NULL) {
+        printf("  lag by when due     from   tasks     p50     p99     max (ms)\n");
+        for (int r = 0; r < PQntuples(slices); r++)
+            printf("                      %3llds %7lld %7lld %7lld %7lld\n",
+                   (long long)hf_pg_int(slices, r, 0), (long long)hf_pg_int(slices, r, 1),
+                   (long long)hf_pg_int(slices, r, 2), (long long)hf_pg_int(slices, r, 3),
+                   (long long)hf_pg_int(slices, r, 4));
+        PQclear(slices);
+    }
     printf("  raw ceiling         %.0f/s (the same Lua claim + ack, bare Redis, %d clients)\n",
            ceiling, instances);
     printf("  ratio               %.2f of the ceiling\n", ceiling > 0 ? rate / ceiling : 0);
