@@ -8,8 +8,15 @@
  *
  * Consumer side: each event is applied in a transaction that also moves the consumer's
  * stored sequence for that producer, under a row lock, so an event takes effect exactly
- * once even with several instances. An event past the next expected one, a heartbeat ahead
- * of us, or a start-up means a gap: we ask the producer's ROUTER for a replay. */
+ * once even with several instances. An event this service has no handler for changes
+ * nothing, so it only moves the sequence in memory; the stored sequence catches up once per
+ * burst of messages (s_sub_flush). That is safe: the sequence in memory passed every event
+ * up to it, each either applied (its transaction stored its sequence) or found applied by
+ * another instance (the stored sequence was at least as far), or one without a handler; so
+ * an event with a handler may be applied on top of a stored sequence that lags behind the
+ * one in memory, and a restart from a lagging stored sequence only replays events that
+ * change nothing. An event past the next expected one, a heartbeat ahead of us, or a
+ * start-up means a gap: we ask the producer's ROUTER for a replay. */
 #include "hf_service.h"
 #include "hf_clock.h"
 #include "hf_log.h"
@@ -34,7 +41,8 @@ typedef struct {
     const hf_event_handler_t *handlers;
     void *sock;
     hf_client_t *replay;
-    uint64_t applied;        /* last sequence applied, as last read from the store */
+    uint64_t applied;        /* last sequence applied or passed (no handler) */
+    uint64_t stored;         /* the stored sequence, as last written or read */
     uint64_t producer_last;  /* the producer's last sequence from its heartbeat */
     bool need_catchup;
     int64_t next_catchup;    /* monotonic ms */
@@ -665,8 +673,27 @@ static int s_sub_load(hf_service_t *svc, s_sub_t *sub)
         hf_store_exec(svc->store, "SELECT last_seq FROM consumer_offset WHERE producer = $1", 1, p);
     if (res == NULL)
         return -1;
-    sub->applied = (uint64_t)hf_pg_int(res, 0, 0);
+    sub->applied = sub->stored = (uint64_t)hf_pg_int(res, 0, 0);
     PQclear(res);
+    return 0;
+}
+
+/* Stores the sequence passed in memory (events without a handler) when it is ahead of the
+ * stored one; never moves the stored one back. 0, or -1 (tried again at the next flush). */
+static int s_sub_flush(hf_service_t *svc, s_sub_t *sub)
+{
+    if (sub->applied <= sub->stored)
+        return 0;
+    char seqtxt[24];
+    const char *p[] = {sub->producer, hf_pg_i64(seqtxt, (int64_t)sub->applied)};
+    if (hf_store_run(svc->store,
+                     "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1 AND last_seq < $2",
+                     2, p) != 0) {
+        hf_warn("offset_flush_failed", "producer=%s seq=%llu reason=\"%s\"", sub->producer,
+                (unsigned long long)sub->applied, hf_store_error(svc->store));
+        return -1;
+    }
+    sub->stored = sub->applied;
     return 0;
 }
 
@@ -732,6 +759,11 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
         return 0;
     if (env->seq > sub->applied + 1)
         return 1;
+    hf_event_fn fn = s_find_handler(sub, (int)env->payload_case);
+    if (fn == NULL) {
+        sub->applied = env->seq; /* nothing to do: stored by the next flush */
+        return 0;
+    }
     const char *p[] = {sub->producer};
     hf_store_t *st = svc->store;
     if (hf_store_begin(st) != 0)
@@ -746,20 +778,18 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
     }
     uint64_t last = (uint64_t)hf_pg_int(res, 0, 0);
     PQclear(res);
-    if (env->seq != last + 1) {
-        /* another instance moved on meanwhile, or we are behind */
+    if (env->seq <= last) {
+        /* another instance applied it meanwhile */
         hf_store_rollback(st);
-        sub->applied = last;
-        return env->seq <= last ? 0 : 1;
+        sub->applied = sub->stored = last;
+        return 0;
     }
-    int rc = 0;
-    hf_event_fn fn = s_find_handler(sub, (int)env->payload_case);
-    if (fn) {
-        svc->cur_env = env;
-        rc = fn(svc, svc->self, env, svc->arena);
-        svc->cur_env = NULL;
-        hf_arena_reset(svc->arena);
-    }
+    /* last < seq - 1: the events between were passed in memory (none with a handler), by
+     * us or by another instance that has not flushed yet; see the top of the file */
+    svc->cur_env = env;
+    int rc = fn(svc, svc->self, env, svc->arena);
+    svc->cur_env = NULL;
+    hf_arena_reset(svc->arena);
     if (rc == -1) {
         hf_store_rollback(st);
         hf_warn("event_retry", "producer=%s seq=%llu payload=%s reason=\"%s\"", sub->producer,
@@ -789,7 +819,7 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
         hf_store_rollback(st);
         return -1;
     }
-    sub->applied = env->seq;
+    sub->applied = sub->stored = env->seq;
     return 0;
 }
 
@@ -797,8 +827,8 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
 static int s_sub_catchup(hf_service_t *svc, s_sub_t *sub)
 {
     for (int batch = 0; batch < 20; batch++) {
-        /* re-read the stored sequence: another instance may have applied some */
-        if (s_sub_load(svc, sub) != 0)
+        /* re-read the stored sequence (ours first): another instance may have applied some */
+        if (s_sub_flush(svc, sub) != 0 || s_sub_load(svc, sub) != 0)
             return -1;
         Huifang__V1__Replay q = HUIFANG__V1__REPLAY__INIT;
         q.from_seq = sub->applied + 1;
@@ -975,6 +1005,7 @@ int hf_service_run(hf_service_t *svc)
                 }
                 worked = true;
             }
+            s_sub_flush(svc, sub);
         }
         for (int i = 0; i < svc->ntimers; i++) {
             s_timer_t *t = &svc->timers[i];
@@ -997,6 +1028,8 @@ int hf_service_run(hf_service_t *svc)
     }
     /* publish what was committed before we go, so consumers need not wait for a replay */
     s_relay(svc);
+    for (int i = 0; i < svc->nsubs; i++)
+        s_sub_flush(svc, &svc->subs[i]);
     hf_info("stopped", "reason=%s", s_signalled ? "signal" : "requested");
     return 0;
 }
