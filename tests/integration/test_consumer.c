@@ -159,18 +159,34 @@ int main(void)
 {
     hf_log_init("test_consumer", "warn");
     hf_test_create_db("consumer", s_url);
-    char base[16];
-    snprintf(base, sizeof base, "%d", 12000 + (int)(getpid() % 160) * 50);
-    setenv("HUIFANG_PORT_BASE", base, 1);
-    /* the probe has no port of its own in the table: both instances get theirs here */
-    char bind1[64], events1[64], bind2[64], events2[64];
-    snprintf(bind1, sizeof bind1, "tcp://127.0.0.1:%d", atoi(base) + 45);
-    snprintf(events1, sizeof events1, "tcp://127.0.0.1:%d", atoi(base) + 46);
-    snprintf(bind2, sizeof bind2, "tcp://127.0.0.1:%d", atoi(base) + 47);
-    snprintf(events2, sizeof events2, "tcp://127.0.0.1:%d", atoi(base) + 48);
-    pid_t producer = s_start(&s_producer, NULL, NULL);
-    pid_t probe = s_start(&s_probe, bind1, events1);
-    usleep(500000);
+    /* a block of 50 ports below the ephemeral range; another block when one of these is
+     * taken (a child that cannot bind exits at once) */
+    char base[16], bind1[64], events1[64], bind2[64], events2[64];
+    pid_t producer = 0, probe = 0;
+    bool up = false;
+    for (int attempt = 0; attempt < 5 && !up; attempt++) {
+        snprintf(base, sizeof base, "%d", 12000 + (int)((getpid() + attempt * 41) % 160) * 50);
+        setenv("HUIFANG_PORT_BASE", base, 1);
+        /* the probe has no port of its own in the table: both instances get theirs here */
+        snprintf(bind1, sizeof bind1, "tcp://127.0.0.1:%d", atoi(base) + 45);
+        snprintf(events1, sizeof events1, "tcp://127.0.0.1:%d", atoi(base) + 46);
+        snprintf(bind2, sizeof bind2, "tcp://127.0.0.1:%d", atoi(base) + 47);
+        snprintf(events2, sizeof events2, "tcp://127.0.0.1:%d", atoi(base) + 48);
+        producer = s_start(&s_producer, NULL, NULL);
+        probe = s_start(&s_probe, bind1, events1);
+        usleep(700000);
+        int status;
+        up = waitpid(producer, &status, WNOHANG) == 0 && waitpid(probe, &status, WNOHANG) == 0;
+        if (!up) {
+            s_stop(producer, SIGKILL);
+            s_stop(probe, SIGKILL);
+        }
+    }
+    CHECK(up);
+    if (!up) {
+        hf_test_drop_db(s_url);
+        TEST_DONE();
+    }
 
     /* A: 300 events, one in ten handled */
     int handled = s_produce(300, 10);
