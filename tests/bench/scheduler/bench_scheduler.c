@@ -375,6 +375,13 @@ int main(void)
     printf("indexed %ld tasks into Redis in %.1f s (from the schedulers' start)\n", n,
            s_secs(launched));
     fflush(stdout);
+    /* marking a million rows indexed left as many dead versions: vacuum them now, as
+     * autovacuum would have done long before in a running system, instead of during the
+     * window the lag is measured in */
+    int64_t vacuumed = hf_clock_mono_ms();
+    s_run(st, "VACUUM ANALYZE task");
+    printf("vacuumed the task table in %.1f s\n", s_secs(vacuumed));
+    fflush(stdout);
 
     pid_t driver = s_clock_driver(clock_file, t0 - 1000);
     int64_t started = hf_clock_mono_ms();
