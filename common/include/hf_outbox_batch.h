@@ -15,5 +15,10 @@
  * caller rolls back). */
 int64_t hf_outbox_append_many(hf_store_t *store, const char *producer, hf_envelope_t *const *envs,
                               int n);
+/* hf_outbox_append_many() through COPY (binary) instead of an INSERT of arrays: the same
+ * contract, rows and sequence numbers, for less of Postgres's time when n is in the
+ * thousands (no array to build, plan and take apart). */
+int64_t hf_outbox_copy_many(hf_store_t *store, const char *producer, hf_envelope_t *const *envs,
+                            int n);
 
 #endif

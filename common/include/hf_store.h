@@ -47,6 +47,12 @@ PGresult *hf_store_execv(hf_store_t *self, const char *sql, int n, const char *c
 int hf_store_run(hf_store_t *self, const char *sql, int nparams, const char *const *params);
 /* Runs sql (possibly several statements, no parameters); returns 0 or -1. */
 int hf_store_script(hf_store_t *self, const char *sql);
+/* Runs one COPY ... FROM STDIN statement (no parameters) with data[0..len) as its whole
+ * input, in the format the statement names (text unless it says otherwise): for many rows at
+ * once it is cheaper for Postgres than INSERT ... SELECT FROM unnest(arrays). Inside a
+ * transaction it is part of it. Returns the number of rows copied, or -1 with the error kept
+ * (the transaction, if any, is then aborted). Never retried. */
+int64_t hf_store_copy_in(hf_store_t *self, const char *sql, const char *data, size_t len);
 
 /* BEGIN / COMMIT / ROLLBACK. Each returns 0 or -1; rollback never fails on a lost link. */
 int hf_store_begin(hf_store_t *self);

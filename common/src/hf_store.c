@@ -232,6 +232,53 @@ int hf_store_script(hf_store_t *self, const char *sql)
     return 0;
 }
 
+int64_t hf_store_copy_in(hf_store_t *self, const char *sql, const char *data, size_t len)
+{
+    if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
+        if (self->in_tx) {
+            snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
+            self->unavailable = true;
+            return -1;
+        }
+        if (hf_store_connect(self) != 0)
+            return -1;
+    }
+    PGresult *res = PQexec(self->conn, sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        s_note_failure(self, res);
+        PQclear(res);
+        /* a statement that was not a COPY may have left results behind */
+        while ((res = PQgetResult(self->conn)) != NULL)
+            PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    /* in pieces: PQputCopyData takes an int length */
+    const size_t piece = 1u << 20;
+    int ok = 1;
+    for (size_t at = 0; at < len && ok == 1; at += piece) {
+        size_t n = len - at < piece ? len - at : piece;
+        ok = PQputCopyData(self->conn, data + at, (int)n);
+    }
+    if (ok == 1)
+        ok = PQputCopyEnd(self->conn, NULL);
+    else
+        PQputCopyEnd(self->conn, "the client could not send the data");
+    int64_t rows = -1;
+    res = PQgetResult(self->conn);
+    if (ok == 1 && PQresultStatus(res) == PGRES_COMMAND_OK) {
+        rows = strtoll(PQcmdTuples(res), NULL, 10);
+        self->unavailable = false;
+        self->sqlstate[0] = '\0';
+    } else {
+        s_note_failure(self, res);
+    }
+    PQclear(res);
+    while ((res = PQgetResult(self->conn)) != NULL)
+        PQclear(res);
+    return rows;
+}
+
 int hf_store_begin(hf_store_t *self)
 {
     if (self->in_tx) {

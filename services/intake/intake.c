@@ -542,7 +542,7 @@ const hf_command_t intake_commands[] = {
 static const hf_config_entry_t s_config[] = {
     {"consume", "HUIFANG_INTAKE_CONSUME", NULL, "calllog,scheduler", HF_CFG_STR, 0, 0, false,
      "the producers whose events intake applies (calllog: contacts and consultations; "
-     "scheduler: screening); empty for an instance that only serves commands"},
+     "scheduler: screening); none for an instance that only serves commands"},
     HF_CONFIG_END};
 
 const hf_service_def_t intake_def = {

@@ -119,6 +119,28 @@ void intake_arr_date(intake_arr_t *arr, int32_t day);
 /* The literal, "{...}"; the array may not grow afterwards. */
 const char *intake_arr_end(intake_arr_t *arr);
 
+/* Rows for COPY ... FROM STDIN in text format (hf_store_copy_in): columns separated by tabs,
+ * rows ended by newlines, \N for NULL, backslash, tab, newline and carriage return escaped.
+ * The data is not SQL: nothing of it reaches the parser. */
+typedef struct {
+    char *buf; /* malloc'ed; intake_copy_release() frees it */
+    size_t len, cap;
+    bool row_started;
+    bool failed; /* out of memory: the data is incomplete */
+} intake_copy_t;
+void intake_copy_init(intake_copy_t *c);
+void intake_copy_release(intake_copy_t *c);
+/* Appends a text column (NULL is SQL NULL). */
+void intake_copy_str(intake_copy_t *c, const char *s);
+/* Appends a whole number. */
+void intake_copy_int(intake_copy_t *c, int64_t v);
+/* Appends a local date (day number), NULL when day < 0. */
+void intake_copy_date(intake_copy_t *c, int32_t day);
+/* Ends the row. */
+void intake_copy_row_end(intake_copy_t *c);
+/* Sends the rows through the COPY statement sql; 0, or -1 with the error on the store. */
+int intake_copy_send(hf_store_t *st, intake_copy_t *c, const char *sql);
+
 /* ---- recording leads (intake_lead.c) ---- */
 
 /* One lead on its way into the archive, as a command or an event brought it. */
@@ -141,11 +163,13 @@ typedef struct {
 
 /* Validates rows against the branch; sets valid, lead, err. */
 void intake_leads_check(const intake_branch_t *b, intake_row_t *rows, int n, hf_arena_t *a);
-/* Records the checked rows in a few set-based statements: claims their keys when keyed
- * (a row whose key exists is a duplicate), claims their phones (a known phone merges into
- * its customer, new non-empty fields filling empty ones; several rows of one new phone make
- * one customer), writes customers and lead sources, and emits LeadRegistered / LeadMerged
- * per recorded row and LeadRejected per new invalid row. Returns HF_OK or HF_UNAVAILABLE. */
+/* Records the checked rows in a few set-based statements: when keyed, a row whose key was
+ * recorded before (on a lead source of its phone's customer, or in import_row for a rejected
+ * row) or repeats one of the batch is a duplicate; claims their phones (a known phone merges
+ * into its customer, new non-empty fields filling empty ones; several rows of one new phone
+ * make one customer), writes customers and lead sources (with the rows' keys), and emits
+ * LeadRegistered / LeadMerged per recorded row and LeadRejected per new invalid row. Returns
+ * HF_OK or HF_UNAVAILABLE (a concurrent merge of a customer included: the batch is retried). */
 int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_t *rows, int n,
                         bool keyed, const char *correlation, hf_arena_t *a);
 

@@ -342,6 +342,10 @@ int intake_subscribe(hf_service_t *svc)
 {
     char list[128];
     snprintf(list, sizeof list, "%s", hf_config_str(hf_service_config_of(svc), "consume"));
+    /* "none": an instance that only serves commands (an empty setting means the default,
+     * as for every setting) */
+    if (strcmp(list, "none") == 0)
+        return 0;
     char *save = NULL;
     for (char *p = strtok_r(list, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
         const hf_event_handler_t *h = strcmp(p, "calllog") == 0     ? intake_calllog_events
@@ -350,7 +354,7 @@ int intake_subscribe(hf_service_t *svc)
         if (h == NULL) {
             fprintf(stderr,
                     "huifang-intake: bad configuration: HUIFANG_INTAKE_CONSUME names %s;"
-                    " intake consumes calllog and scheduler\n",
+                    " intake consumes calllog and scheduler (or none)\n",
                     p);
             return -1;
         }

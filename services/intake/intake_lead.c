@@ -3,10 +3,15 @@
  * recording, so a lead means the same thing however it arrives.
  *
  * Search before register: the normalised phone is the identity within a branch. The phone
- * row is claimed first (INSERT ... ON CONFLICT DO NOTHING, which waits for a concurrent
- * claimer of the same phone until it commits), so concurrent adds of one phone make one
- * customer, on one instance or many. Claims go in phone order and import keys in key order,
- * so two batches that share phones lock them in the same order and cannot deadlock. */
+ * row is claimed first (a UNIQUE row in customer_phone: a concurrent claimer of the same
+ * phone is waited for until it commits), so concurrent adds of one phone make one customer,
+ * on one instance or many. Rejected rows' keys are claimed in key order, phones in phone
+ * order and known customers locked in id order, so two batches that share any of them wait
+ * for each other in one order and cannot deadlock.
+ *
+ * An imported row is recorded once: a row whose phone the batch claims as new cannot have
+ * been recorded before, and a row of a known phone is looked for, by its key, among the
+ * lead sources of the phone's customer once that customer is locked. */
 #include "hf_log.h"
 #include "hf_phone.h"
 #include "hf_time.h"
@@ -45,7 +50,14 @@ typedef struct {
     intake_lead_t combined; /* the leader's lead, empty fields filled from the others */
     int64_t customer_id;
     bool known; /* the phone belonged to a customer already */
+    int live;   /* its rows still to record (not found recorded before) */
 } s_group_t;
+
+static int s_i64_cmp(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
 
 static int s_group_by_customer(const void *x, const void *y)
 {
@@ -185,19 +197,51 @@ static void s_fields_params(s_fields_t *f, const char **params, int at)
     "gender, birth, ref_date, region, address, age, route, condition, baby_name, baby_sex,"        \
     " baby_birth, due_date, current_brand, feeding, employer, hobbies, health, windows"
 
-/* The statements are written out with their parameter numbers: customers new ($1 branch,
- * $2 ids, $3 names, $4 phones, $5 tier, $6 now, $7.. fields) and known ($1 ids, $2.. fields). */
-static const char s_insert_customers[] =
-    "INSERT INTO customer (id, branch, name, phone, tier, created_at_ms, " FIELDS_NAMES ")"
-    " SELECT u.id, $1, u.name, u.phone, $5, $6, u.gender, u.birth, u.ref_date, u.region, u.address,"
-    " u.age, u.route, u.condition, u.baby_name, u.baby_sex, u.baby_birth, u.due_date,"
-    " u.current_brand, u.feeding, u.employer, u.hobbies, u.health, u.windows"
-    " FROM unnest($2::bigint[], $3::text[], $4::text[],"
-    "   $7::text[], $8::date[], $9::date[], $10::text[], $11::text[], $12::int[],"
-    "   $13::text[], $14::text[], $15::text[], $16::text[], $17::date[], $18::date[], $19::text[],"
-    "   $20::text[], $21::text[], $22::text[], $23::text[], $24::text[])"
-    "   AS u(id, name, phone, " FIELDS_NAMES ")";
+/* A new customer's row for COPY: the columns of s_copy_customers. */
+static void s_copy_customer(intake_copy_t *c, const intake_branch_t *b, const char *tier,
+                            const s_group_t *g)
+{
+    const intake_lead_t *l = &g->combined;
+    intake_copy_int(c, g->customer_id);
+    intake_copy_str(c, b->code);
+    intake_copy_str(c, l->name);
+    intake_copy_str(c, g->phone);
+    intake_copy_str(c, tier);
+    intake_copy_int(c, b->now_ms);
+    intake_copy_str(c, l->gender);
+    intake_copy_date(c, l->birth);
+    intake_copy_date(c, l->ref_date);
+    intake_copy_str(c, l->region);
+    intake_copy_str(c, l->address);
+    if (l->age > 0)
+        intake_copy_int(c, l->age);
+    else
+        intake_copy_str(c, NULL);
+    intake_copy_str(c, l->route);
+    intake_copy_str(c, l->condition);
+    intake_copy_str(c, l->baby_name);
+    intake_copy_str(c, l->baby_sex);
+    intake_copy_date(c, l->baby_birth);
+    intake_copy_date(c, l->due_date);
+    intake_copy_str(c, l->current_brand);
+    intake_copy_str(c, l->feeding);
+    intake_copy_str(c, l->employer);
+    intake_copy_str(c, l->hobbies);
+    intake_copy_str(c, l->health);
+    intake_copy_str(c, l->windows);
+    intake_copy_row_end(c);
+}
 
+/* New customers and lead sources go in with COPY: for a batch of thousands of rows Postgres
+ * spends about half of what INSERT ... SELECT FROM unnest(two dozen arrays) costs it. */
+static const char s_copy_customers[] =
+    "COPY customer (id, branch, name, phone, tier, created_at_ms, " FIELDS_NAMES ") FROM STDIN";
+static const char s_copy_sources[] =
+    "COPY lead_source (customer_id, channel, collector, source, note, collected_at_ms, merged,"
+    " referrer, referrer_customer_id, origin, row_key) FROM STDIN";
+
+/* The known customers' update ($1 ids, $2.. fields), of those it changes: a lead that only
+ * repeats what is known (most of a re-export) writes nothing. */
 /* new non-empty fields fill empty ones; nothing known is overwritten */
 static const char s_update_customers[] =
     "UPDATE customer c SET"
@@ -222,7 +266,187 @@ static const char s_update_customers[] =
     "   $7::int[], $8::text[], $9::text[], $10::text[], $11::text[], $12::date[], $13::date[],"
     "   $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])"
     "   AS f(id, " FIELDS_NAMES ")"
-    " WHERE c.id = f.id";
+    " WHERE c.id = f.id AND (c.gender = '' AND f.gender <> ''"
+    "   OR c.birth IS NULL AND f.birth IS NOT NULL OR c.ref_date IS NULL AND f.ref_date IS NOT NULL"
+    "   OR c.region = '' AND f.region <> '' OR c.address = '' AND f.address <> ''"
+    "   OR c.age IS NULL AND f.age IS NOT NULL OR c.route = '' AND f.route <> ''"
+    "   OR c.condition = '' AND f.condition <> '' OR c.baby_name = '' AND f.baby_name <> ''"
+    "   OR c.baby_sex = '' AND f.baby_sex <> ''"
+    "   OR c.baby_birth IS NULL AND f.baby_birth IS NOT NULL"
+    "   OR c.due_date IS NULL AND f.due_date IS NOT NULL"
+    "   OR c.current_brand = '' AND f.current_brand <> '' OR c.feeding = '' AND f.feeding <> ''"
+    "   OR c.employer = '' AND f.employer <> '' OR c.hobbies = '' AND f.hobbies <> ''"
+    "   OR c.health = '' AND f.health <> '' OR c.windows = '' AND f.windows <> '')";
+
+/* ---- claiming phones ----
+ *
+ * The phone row is the customer's identity: claiming it (a row in customer_phone, UNIQUE per
+ * branch) decides whether a lead makes a new customer. Two ways, the same outcome: */
+
+/* The fast way, for a batch whose phones nobody else is claiming at the moment (the usual
+ * case): one statement finds the owners of the known phones and draws ids for the others,
+ * which go in with one COPY under a savepoint. A concurrent batch that claimed one of them
+ * first makes the COPY wait for it and then fail (a unique violation): back to the
+ * savepoint, and 1 to say "claim them the waiting way". 0 when claimed (groups' known and
+ * customer_id set), -1 on a store error. */
+static int s_claim_phones_copy(hf_store_t *st, const intake_branch_t *b, s_group_t *groups,
+                               int ngroups, hf_arena_t *a)
+{
+    intake_arr_t phones;
+    intake_arr_init(&phones, a);
+    for (int g = 0; g < ngroups; g++)
+        intake_arr_str(&phones, groups[g].phone);
+    const char *p[] = {b->code, intake_arr_end(&phones)};
+    /* a scalar subquery per phone, not a join: during an import the statistics lag behind
+     * the table, and a planner that believes it small hashes all of it (OFFSET 0 keeps the
+     * subquery from being evaluated twice) */
+    PGresult *res =
+        hf_store_exec(st,
+                      "SELECT i, owner, CASE WHEN owner IS NULL THEN nextval('customer_id_seq') END"
+                      " FROM (SELECT u.i, (SELECT p.customer_id FROM customer_phone p"
+                      "   WHERE p.branch = $1 AND p.phone = u.ph) AS owner"
+                      "   FROM unnest($2::text[]) WITH ORDINALITY AS u(ph, i) OFFSET 0) x",
+                      2, p);
+    if (res == NULL)
+        return -1;
+    int nnew = 0;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t g = hf_pg_int(res, r, 0) - 1;
+        if (g < 0 || g >= ngroups)
+            continue;
+        groups[g].known = !PQgetisnull(res, r, 1);
+        groups[g].customer_id = hf_pg_int(res, r, groups[g].known ? 1 : 2);
+        nnew += !groups[g].known;
+    }
+    PQclear(res);
+    if (nnew == 0)
+        return 0;
+    /* in phone order, as the waiting way claims them: two batches wait for each other in
+     * one order and cannot deadlock */
+    intake_copy_t cp;
+    intake_copy_init(&cp);
+    for (int g = 0; g < ngroups; g++) {
+        if (groups[g].known)
+            continue;
+        intake_copy_str(&cp, b->code);
+        intake_copy_str(&cp, groups[g].phone);
+        intake_copy_int(&cp, groups[g].customer_id);
+        intake_copy_row_end(&cp);
+    }
+    int rc = -1;
+    if (hf_store_run(st, "SAVEPOINT phone_claim", 0, NULL) != 0)
+        goto cleanup;
+    if (intake_copy_send(st, &cp, "COPY customer_phone (branch, phone, customer_id) FROM STDIN") ==
+        0) {
+        rc = 0;
+        goto cleanup;
+    }
+    if (strcmp(hf_store_sqlstate(st), "23505") != 0)
+        goto cleanup;
+    hf_info("lead_phone_claimed_meanwhile", "phones=%d", nnew);
+    if (hf_store_run(st, "ROLLBACK TO SAVEPOINT phone_claim", 0, NULL) == 0)
+        rc = 1;
+cleanup:
+    intake_copy_release(&cp);
+    return rc;
+}
+
+/* The waiting way: INSERT ... ON CONFLICT DO NOTHING waits for a concurrent claimer of the
+ * same phone until it commits or rolls back, then skips the phone or takes it; the owners
+ * of the phones it skipped are read afterwards (committed by then). 0 or -1. */
+static int s_claim_phones_waiting(hf_store_t *st, const intake_branch_t *b, s_group_t *groups,
+                                  int ngroups, hf_arena_t *a)
+{
+    intake_arr_t phones;
+    intake_arr_init(&phones, a);
+    for (int g = 0; g < ngroups; g++)
+        intake_arr_str(&phones, groups[g].phone);
+    const char *p[] = {b->code, intake_arr_end(&phones)};
+    PGresult *res =
+        hf_store_exec(st,
+                      "INSERT INTO customer_phone (branch, phone, customer_id)"
+                      " SELECT $1, ph, nextval('customer_id_seq') FROM unnest($2::text[]) AS ph"
+                      " ON CONFLICT DO NOTHING RETURNING phone, customer_id",
+                      2, p);
+    if (res == NULL)
+        return -1;
+    for (int g = 0; g < ngroups; g++) {
+        groups[g].known = true;
+        groups[g].customer_id = 0;
+    }
+    /* the groups are in phone order: each claimed phone is found by bisection */
+    for (int r = 0; r < PQntuples(res); r++) {
+        const char *phone = hf_pg_str(res, r, 0);
+        int lo = 0, hi = ngroups - 1, g = -1;
+        while (lo <= hi && g < 0) {
+            int mid = (lo + hi) / 2, c = strcmp(groups[mid].phone, phone);
+            if (c == 0)
+                g = mid;
+            else if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid - 1;
+        }
+        if (g < 0) {
+            hf_error("lead_phone_unmatched", "phone=%s", phone);
+            PQclear(res);
+            return -1;
+        }
+        groups[g].known = false;
+        groups[g].customer_id = hf_pg_int(res, r, 1);
+    }
+    PQclear(res);
+
+    intake_arr_t known;
+    intake_arr_init(&known, a);
+    int *known_group = hf_new_array(a, int, ngroups + 1);
+    int nknown = 0;
+    for (int g = 0; g < ngroups; g++)
+        if (groups[g].known) {
+            intake_arr_str(&known, groups[g].phone);
+            known_group[nknown++] = g;
+        }
+    if (nknown == 0)
+        return 0;
+    const char *pk[] = {b->code, intake_arr_end(&known)};
+    res = hf_store_exec(st,
+                        "SELECT u.i, (SELECT p.customer_id FROM customer_phone p"
+                        "   WHERE p.branch = $1 AND p.phone = u.ph)"
+                        " FROM unnest($2::text[]) WITH ORDINALITY AS u(ph, i)",
+                        2, pk);
+    if (res == NULL)
+        return -1;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t k = hf_pg_int(res, r, 0) - 1;
+        if (k >= 0 && k < nknown)
+            groups[known_group[k]].customer_id = hf_pg_int(res, r, 1);
+    }
+    PQclear(res);
+    for (int k = 0; k < nknown; k++)
+        if (groups[known_group[k]].customer_id == 0) {
+            /* claimed by a transaction that then rolled back: retry the batch */
+            hf_warn("lead_phone_vanished", "phone=%s", groups[known_group[k]].phone);
+            return -1;
+        }
+    return 0;
+}
+
+/* The row among rows[idx[0..n)] (sorted by key) whose key is key, as an index into idx;
+ * -1 when there is none. */
+static int s_find_key(const intake_row_t *rows, const int *idx, int n, const char *key)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2, c = strcmp(rows[idx[mid]].key, key);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
 
 int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_t *rows, int n,
                         bool keyed, const char *correlation, hf_arena_t *a)
@@ -230,13 +454,17 @@ int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_
     hf_store_t *st = hf_service_store(svc);
     PGresult *res = NULL;
     int rc = HF_UNAVAILABLE;
+    intake_copy_t cp; /* rows for COPY, one table at a time */
+    intake_copy_init(&cp);
     intake_arr_release_all(); /* no literal of an earlier batch is in use */
     s_events_t ev = {hf_new_array(a, hf_envelope_t *, n + 1), 0};
     s_item_t *items = hf_new_array(a, s_item_t, n + 1);
     int nitems = 0;
 
-    /* 1. the import keys: a row whose content was recorded before is a duplicate; so is a
-     * repeat of a row within the batch */
+    /* 1. the import keys. A repeat of a row within the batch is a duplicate. A rejected row
+     * claims its key in import_row, so that only the first run tells the others
+     * (LeadRejected); a recorded row keeps its key on its lead source instead, and is found
+     * there (step 6) when its phone is known. */
     if (keyed) {
         for (int i = 0; i < n; i++) {
             intake_row_key(b->code, rows[i].raw, rows[i].key);
@@ -248,43 +476,39 @@ int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_
         int *first = hf_new_array(a, int, nitems + 1);
         int nfirst = 0;
         for (int k = 0; k < nitems; k++) {
+            intake_row_t *r = &rows[items[k].row];
             if (k > 0 && strcmp(items[k].text, items[k - 1].text) == 0) {
-                rows[items[k].row].duplicate = true;
+                r->duplicate = true;
                 continue;
             }
-            rows[items[k].row].duplicate = true; /* until the store says the key is new */
+            if (r->valid)
+                continue;
+            r->duplicate = true; /* until the store says the key is new */
             first[nfirst++] = items[k].row;
             intake_arr_str(&keys, items[k].text);
         }
-        char now[24];
-        const char *p[] = {hf_pg_i64(now, b->now_ms), intake_arr_end(&keys)};
-        /* the keys were sent in sorted order: each claimed one is found by bisection */
-        res = hf_store_exec(st,
-                            "INSERT INTO import_row (key, imported_at_ms) SELECT k, $1"
-                            " FROM unnest($2::uuid[]) AS k ON CONFLICT DO NOTHING RETURNING key",
-                            2, p);
-        if (res == NULL)
-            goto cleanup;
-        for (int r = 0; r < PQntuples(res); r++) {
-            const char *key = hf_pg_str(res, r, 0);
-            int lo = 0, hi = nfirst - 1, at = -1;
-            while (lo <= hi && at < 0) {
-                int mid = (lo + hi) / 2, c = strcmp(rows[first[mid]].key, key);
-                if (c == 0)
-                    at = mid;
-                else if (c < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid - 1;
-            }
-            if (at < 0) {
-                hf_error("import_key_unmatched", "key=%s", key);
+        if (nfirst > 0) {
+            char now[24];
+            const char *p[] = {hf_pg_i64(now, b->now_ms), intake_arr_end(&keys)};
+            /* the keys were sent in sorted order: each claimed one is found by bisection */
+            res = hf_store_exec(st,
+                                "INSERT INTO import_row (key, imported_at_ms, rejected)"
+                                " SELECT k, $1, true FROM unnest($2::uuid[]) AS k"
+                                " ON CONFLICT DO NOTHING RETURNING key",
+                                2, p);
+            if (res == NULL)
                 goto cleanup;
+            for (int r = 0; r < PQntuples(res); r++) {
+                int at = s_find_key(rows, first, nfirst, hf_pg_str(res, r, 0));
+                if (at < 0) {
+                    hf_error("import_key_unmatched", "key=%s", hf_pg_str(res, r, 0));
+                    goto cleanup;
+                }
+                rows[first[at]].duplicate = false;
             }
-            rows[first[at]].duplicate = false;
+            PQclear(res);
+            res = NULL;
         }
-        PQclear(res);
-        res = NULL;
     }
 
     /* 2. rejected rows: an event each, so that the collection report sees them */
@@ -321,121 +545,141 @@ int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_
             g->leader = items[k].row;
             g->phone = r->lead.phone;
             g->combined = r->lead;
+            g->live = 1;
         } else {
             intake_lead_fill(&groups[ngroups - 1].combined, &r->lead);
+            groups[ngroups - 1].live++;
         }
         group_of[items[k].row] = ngroups - 1;
     }
 
     if (ngroups > 0) {
-        /* 4. claim the phones: the claimed ones are new customers */
-        intake_arr_t phones;
-        intake_arr_init(&phones, a);
-        for (int g = 0; g < ngroups; g++)
-            intake_arr_str(&phones, groups[g].phone);
-        const char *p[] = {b->code, intake_arr_end(&phones)};
-        res =
-            hf_store_exec(st,
-                          "INSERT INTO customer_phone (branch, phone, customer_id)"
-                          " SELECT $1, ph, nextval('customer_id_seq') FROM unnest($2::text[]) AS ph"
-                          " ON CONFLICT DO NOTHING RETURNING phone, customer_id",
-                          2, p);
-        if (res == NULL)
+        /* 4. claim the phones: the claimed ones are new customers, the others known */
+        int claim = s_claim_phones_copy(st, b, groups, ngroups, a);
+        if (claim < 0 || (claim == 1 && s_claim_phones_waiting(st, b, groups, ngroups, a) != 0))
             goto cleanup;
-        for (int g = 0; g < ngroups; g++)
-            groups[g].known = true;
-        /* the groups are in phone order: each claimed phone is found by bisection */
-        for (int r = 0; r < PQntuples(res); r++) {
-            const char *phone = hf_pg_str(res, r, 0);
-            int lo = 0, hi = ngroups - 1, g = -1;
-            while (lo <= hi && g < 0) {
-                int mid = (lo + hi) / 2, c = strcmp(groups[mid].phone, phone);
-                if (c == 0)
-                    g = mid;
-                else if (c < 0)
-                    lo = mid + 1;
-                else
-                    hi = mid - 1;
-            }
-            if (g < 0) {
-                hf_error("lead_phone_unmatched", "phone=%s", phone);
-                goto cleanup;
-            }
-            groups[g].known = false;
-            groups[g].customer_id = hf_pg_int(res, r, 1);
-        }
-        PQclear(res);
-        res = NULL;
-
-        /* 5. the owners of the known phones (a concurrent claimer has committed by now) */
-        intake_arr_t known;
-        intake_arr_init(&known, a);
         int *known_group = hf_new_array(a, int, ngroups + 1);
         int nknown = 0;
         for (int g = 0; g < ngroups; g++)
-            if (groups[g].known) {
-                intake_arr_str(&known, groups[g].phone);
+            if (groups[g].known)
                 known_group[nknown++] = g;
-            }
+
+        /* 6. lock the known customers in id order (two batches that touch the same customers
+         * wait for each other instead of deadlocking), then find which of their rows were
+         * recorded before: a concurrent batch with the same rows has committed by now, and
+         * no merge can move the customer's sources away while it is locked. A customer merged
+         * away since its phone was read took the phone along: the batch is tried again. */
+        Huifang__V1__Customer **known_customers = NULL;
+        int nloaded = 0;
         if (nknown > 0) {
-            const char *pk[] = {b->code, intake_arr_end(&known)};
-            res = hf_store_exec(
-                st,
-                "SELECT u.i, p.customer_id FROM unnest($2::text[]) WITH ORDINALITY"
-                " AS u(ph, i) JOIN customer_phone p ON p.branch = $1 AND p.phone = u.ph",
-                2, pk);
+            int64_t *lock_ids = hf_new_array(a, int64_t, nknown + 1);
+            int nlock = 0;
+            for (int k = 0; k < nknown; k++)
+                lock_ids[nlock++] = groups[known_group[k]].customer_id;
+            qsort(lock_ids, (size_t)nlock, sizeof *lock_ids, s_i64_cmp);
+            intake_arr_t lock;
+            intake_arr_init(&lock, a);
+            int ndistinct = 0;
+            for (int k = 0; k < nlock; k++)
+                if (k == 0 || lock_ids[k] != lock_ids[k - 1]) {
+                    intake_arr_int(&lock, lock_ids[k]);
+                    ndistinct++;
+                }
+            const char *pl[] = {intake_arr_end(&lock)};
+            const char *sql =
+                hf_arena_printf(a,
+                                "SELECT %s FROM customer c WHERE c.id = ANY($1::bigint[])"
+                                " AND c.merged_into IS NULL ORDER BY c.id FOR UPDATE OF c",
+                                INTAKE_CUSTOMER_COLUMNS);
+            res = hf_store_exec(st, sql, 1, pl);
             if (res == NULL)
                 goto cleanup;
-            for (int r = 0; r < PQntuples(res); r++) {
-                int64_t k = hf_pg_int(res, r, 0) - 1;
-                if (k >= 0 && k < nknown)
-                    groups[known_group[k]].customer_id = hf_pg_int(res, r, 1);
+            nloaded = PQntuples(res);
+            known_customers = hf_new_array(a, Huifang__V1__Customer *, nloaded + 1);
+            for (int r = 0; r < nloaded; r++)
+                known_customers[r] = intake_customer_from_row(res, r, b, a);
+            PQclear(res);
+            res = NULL;
+            if (nloaded != ndistinct) {
+                hf_warn("lead_customer_merged_meanwhile", "customers=%d locked=%d", ndistinct,
+                        nloaded);
+                goto cleanup;
+            }
+        }
+        if (keyed && nknown > 0) {
+            intake_arr_t kc, kk;
+            intake_arr_init(&kc, a);
+            intake_arr_init(&kk, a);
+            int *krow = hf_new_array(a, int, nitems + 1);
+            int nk = 0;
+            for (int k = 0; k < nitems; k++) {
+                int row = items[k].row;
+                if (!groups[group_of[row]].known)
+                    continue;
+                intake_arr_int(&kc, groups[group_of[row]].customer_id);
+                intake_arr_str(&kk, rows[row].key);
+                krow[nk++] = row;
+            }
+            /* keys from before migration 003 are in import_row (rejected IS NULL). Scalar
+             * subqueries, not EXISTS: under an OR the planner may hash an EXISTS, which reads
+             * the whole of lead_source instead of probing its key per row. */
+            const char *pd[] = {intake_arr_end(&kc), intake_arr_end(&kk)};
+            res = hf_store_exec(
+                st,
+                "SELECT u.i FROM unnest($1::bigint[], $2::uuid[]) WITH ORDINALITY AS u(c, k, i)"
+                " WHERE (SELECT 1 FROM lead_source s WHERE s.customer_id = u.c AND s.row_key = u.k"
+                "   LIMIT 1) IS NOT NULL"
+                " OR (SELECT 1 FROM import_row r WHERE r.key = u.k AND r.rejected IS NULL"
+                "   LIMIT 1) IS NOT NULL",
+                2, pd);
+            if (res == NULL)
+                goto cleanup;
+            int ndup = PQntuples(res);
+            for (int r = 0; r < ndup; r++) {
+                int64_t i = hf_pg_int(res, r, 0) - 1;
+                if (i >= 0 && i < nk)
+                    rows[krow[i]].duplicate = true;
             }
             PQclear(res);
             res = NULL;
-            for (int k = 0; k < nknown; k++)
-                if (groups[known_group[k]].customer_id == 0) {
-                    /* claimed by a transaction that then rolled back: retry the batch */
-                    hf_warn("lead_phone_vanished", "phone=%s", groups[known_group[k]].phone);
-                    goto cleanup;
+            if (ndup > 0) {
+                /* what the remaining rows of each known phone say, in file order */
+                for (int k = 0; k < nknown; k++)
+                    groups[known_group[k]].live = 0;
+                for (int k = 0; k < nitems; k++) {
+                    int row = items[k].row;
+                    s_group_t *g = &groups[group_of[row]];
+                    if (!g->known || rows[row].duplicate)
+                        continue;
+                    if (g->live++ == 0) {
+                        g->leader = row;
+                        g->combined = rows[row].lead;
+                    } else {
+                        intake_lead_fill(&g->combined, &rows[row].lead);
+                    }
                 }
+            }
         }
 
-        /* 6. new customers, with what every row of their phone said */
-        intake_arr_t ids, names, nphones;
-        s_fields_t f;
-        intake_arr_init(&ids, a);
-        intake_arr_init(&names, a);
-        intake_arr_init(&nphones, a);
-        s_fields_init(&f, a);
+        /* 7. new customers, with what every row of their phone said */
+        const char *tier = intake_tier_of(b->tiers, b->ntiers, 0, 0);
+        cp.len = 0;
         int nnew = 0;
         for (int g = 0; g < ngroups; g++) {
             if (groups[g].known)
                 continue;
-            intake_arr_int(&ids, groups[g].customer_id);
-            intake_arr_str(&names, groups[g].combined.name);
-            intake_arr_str(&nphones, groups[g].phone);
-            s_fields_add(&f, &groups[g].combined);
+            s_copy_customer(&cp, b, tier, &groups[g]);
             nnew++;
         }
-        if (nnew > 0) {
-            char now[24];
-            const char *pn[24] = {b->code,
-                                  intake_arr_end(&ids),
-                                  intake_arr_end(&names),
-                                  intake_arr_end(&nphones),
-                                  intake_tier_of(b->tiers, b->ntiers, 0, 0),
-                                  hf_pg_i64(now, b->now_ms)};
-            s_fields_params(&f, pn, 6);
-            if (hf_store_run(st, s_insert_customers, 24, pn) != 0)
-                goto cleanup;
-        }
+        if (nnew > 0 && intake_copy_send(st, &cp, s_copy_customers) != 0)
+            goto cleanup;
 
-        /* 7. known customers: one update each (two phones of one customer combine) */
+        /* 8. known customers: one update each (two phones of one customer combine) of those
+         * the leads change, returned as updated */
         int nknown_groups = 0;
         s_group_t *kg = hf_new_array(a, s_group_t, ngroups + 1);
         for (int g = 0; g < ngroups; g++)
-            if (groups[g].known)
+            if (groups[g].known && groups[g].live > 0)
                 kg[nknown_groups++] = groups[g];
         qsort(kg, (size_t)nknown_groups, sizeof *kg, s_group_by_customer);
         intake_arr_t kids;
@@ -453,38 +697,31 @@ int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_
             s_fields_add(&kf, &kg[g].combined);
             nk++;
         }
-        Huifang__V1__Customer **known_customers = NULL;
-        int nloaded = 0;
         if (nk > 0) {
             const char *pu[19] = {intake_arr_end(&kids)};
             s_fields_params(&kf, pu, 1);
-            /* lock them in id order first: two batches that touch the same customers then
-             * wait for each other instead of deadlocking in the update's join order */
-            if (hf_store_run(
-                    st,
-                    "SELECT 1 FROM customer WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", 1,
-                    pu) != 0 ||
-                hf_store_run(st, s_update_customers, 19, pu) != 0)
-                goto cleanup;
-            char sql[1500];
-            snprintf(sql, sizeof sql, "SELECT %s FROM customer c WHERE c.id = ANY($1::bigint[])",
-                     INTAKE_CUSTOMER_COLUMNS);
-            const char *pl[] = {pu[0]};
-            res = hf_store_exec(st, sql, 1, pl);
+            const char *sql =
+                hf_arena_printf(a, "%s RETURNING %s", s_update_customers, INTAKE_CUSTOMER_COLUMNS);
+            res = hf_store_exec(st, sql, 19, pu);
             if (res == NULL)
                 goto cleanup;
-            nloaded = PQntuples(res);
-            known_customers = hf_new_array(a, Huifang__V1__Customer *, nloaded + 1);
-            for (int r = 0; r < nloaded; r++)
-                known_customers[r] = intake_customer_from_row(res, r, b, a);
+            /* the changed ones replace what the lock read */
+            for (int r = 0; r < PQntuples(res); r++) {
+                int64_t id = hf_pg_int(res, r, 0);
+                for (int k = 0; k < nloaded; k++)
+                    if (known_customers[k]->id == id)
+                        known_customers[k] = intake_customer_from_row(res, r, b, a);
+            }
             PQclear(res);
             res = NULL;
         }
 
-        /* 8. the customers for the events: built for the new, loaded for the known */
+        /* 9. the customers for the events: built for the new, returned for the known */
         Huifang__V1__Customer **group_customer =
             hf_new_array(a, Huifang__V1__Customer *, ngroups + 1);
         for (int g = 0; g < ngroups; g++) {
+            if (groups[g].live == 0)
+                continue;
             if (!groups[g].known) {
                 group_customer[g] = s_new_customer(b, &groups[g], a);
                 continue;
@@ -500,47 +737,41 @@ int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_
         }
         for (int k = 0; k < nitems; k++) {
             int row = items[k].row, g = group_of[row];
+            if (rows[row].duplicate)
+                continue;
             rows[row].customer_id = groups[g].customer_id;
             rows[row].customer = group_customer[g];
             rows[row].merged = groups[g].known || row != groups[g].leader;
         }
 
-        /* 9. the channel history: one source per recorded row */
-        intake_arr_t cid, chan, coll, src, note, at, merged, ref, refc, origin;
-        intake_arr_t *all[] = {&cid, &chan, &coll, &src, &note, &at, &merged, &ref, &refc, &origin};
-        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-            intake_arr_init(all[i], a);
+        /* 10. the channel history: one source per recorded row, with its key */
+        cp.len = 0;
+        int nsources = 0;
         for (int i = 0; i < n; i++) {
             intake_row_t *r = &rows[i];
             if (!r->valid || r->duplicate)
                 continue;
-            intake_arr_int(&cid, r->customer_id);
-            intake_arr_str(&chan, r->lead.channel);
-            intake_arr_str(&coll, r->lead.collector);
-            intake_arr_str(&src, r->lead.source);
-            intake_arr_str(&note, r->lead.note);
-            intake_arr_int(&at, r->lead.collected_at_ms);
-            intake_arr_str(&merged, r->merged ? "t" : "f");
-            intake_arr_str(&ref, r->lead.referrer);
+            intake_copy_int(&cp, r->customer_id);
+            intake_copy_str(&cp, r->lead.channel);
+            intake_copy_str(&cp, r->lead.collector);
+            intake_copy_str(&cp, r->lead.source);
+            intake_copy_str(&cp, r->lead.note);
+            intake_copy_int(&cp, r->lead.collected_at_ms);
+            intake_copy_str(&cp, r->merged ? "t" : "f");
+            intake_copy_str(&cp, r->lead.referrer);
             if (r->lead.referrer_customer_id > 0)
-                intake_arr_int(&refc, r->lead.referrer_customer_id);
+                intake_copy_int(&cp, r->lead.referrer_customer_id);
             else
-                intake_arr_str(&refc, NULL);
-            intake_arr_str(&origin, r->origin);
+                intake_copy_str(&cp, NULL);
+            intake_copy_str(&cp, r->origin);
+            intake_copy_str(&cp, keyed ? r->key : NULL);
+            intake_copy_row_end(&cp);
+            nsources++;
         }
-        const char *ps[10];
-        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-            ps[i] = intake_arr_end(all[i]);
-        if (hf_store_run(st,
-                         "INSERT INTO lead_source (customer_id, channel, collector, source, note,"
-                         " collected_at_ms, merged, referrer, referrer_customer_id, origin)"
-                         " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[],"
-                         " $5::text[], $6::bigint[], $7::boolean[], $8::text[], $9::bigint[],"
-                         " $10::text[])",
-                         10, ps) != 0)
+        if (nsources > 0 && intake_copy_send(st, &cp, s_copy_sources) != 0)
             goto cleanup;
 
-        /* 10. one event per recorded row, in the rows' order */
+        /* 11. one event per recorded row, in the rows' order */
         for (int i = 0; i < n; i++) {
             intake_row_t *r = &rows[i];
             if (!r->valid || r->duplicate)
@@ -581,6 +812,7 @@ int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_
 cleanup:
     if (res)
         PQclear(res);
+    intake_copy_release(&cp);
     return rc;
 }
 

@@ -346,6 +346,131 @@ const char *intake_arr_end(intake_arr_t *arr)
     return arr->buf;
 }
 
+/* ---- rows for COPY ---- */
+
+void intake_copy_init(intake_copy_t *c)
+{
+    memset(c, 0, sizeof *c);
+}
+
+void intake_copy_release(intake_copy_t *c)
+{
+    free(c->buf);
+    memset(c, 0, sizeof *c);
+}
+
+/* Makes room for need more bytes; false when out of memory (c->failed). */
+static bool s_copy_room(intake_copy_t *c, size_t need)
+{
+    if (c->failed)
+        return false;
+    if (c->len + need <= c->cap)
+        return true;
+    size_t cap = c->cap ? c->cap * 2 : 65536;
+    while (cap < c->len + need)
+        cap *= 2;
+    char *buf = realloc(c->buf, cap);
+    if (buf == NULL) {
+        c->failed = true;
+        return false;
+    }
+    c->buf = buf;
+    c->cap = cap;
+    return true;
+}
+
+/* The separator before a column, with room for need more bytes after it. */
+static bool s_copy_col(intake_copy_t *c, size_t need)
+{
+    if (!s_copy_room(c, need + 1))
+        return false;
+    if (c->row_started)
+        c->buf[c->len++] = '\t';
+    c->row_started = true;
+    return true;
+}
+
+void intake_copy_str(intake_copy_t *c, const char *s)
+{
+    if (s == NULL) {
+        if (s_copy_col(c, 2)) {
+            memcpy(c->buf + c->len, "\\N", 2);
+            c->len += 2;
+        }
+        return;
+    }
+    /* most text needs no escape: copied as it is */
+    size_t plain = strcspn(s, "\\\t\n\r");
+    if (s[plain] == '\0') {
+        if (s_copy_col(c, plain)) {
+            memcpy(c->buf + c->len, s, plain);
+            c->len += plain;
+        }
+        return;
+    }
+    size_t n = strlen(s);
+    if (!s_copy_col(c, 2 * n))
+        return;
+    char *o = c->buf + c->len;
+    for (const char *p = s; *p; p++) {
+        switch (*p) {
+        case '\\':
+            *o++ = '\\';
+            *o++ = '\\';
+            break;
+        case '\t':
+            *o++ = '\\';
+            *o++ = 't';
+            break;
+        case '\n':
+            *o++ = '\\';
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = '\\';
+            *o++ = 'r';
+            break;
+        default:
+            *o++ = *p;
+        }
+    }
+    c->len = (size_t)(o - c->buf);
+}
+
+void intake_copy_int(intake_copy_t *c, int64_t v)
+{
+    if (s_copy_col(c, 24))
+        c->len += (size_t)snprintf(c->buf + c->len, 24, "%lld", (long long)v);
+}
+
+void intake_copy_date(intake_copy_t *c, int32_t day)
+{
+    if (day < 0) {
+        intake_copy_str(c, NULL);
+        return;
+    }
+    if (s_copy_col(c, 11)) {
+        hf_date_format(day, c->buf + c->len);
+        c->len += 10;
+    }
+}
+
+void intake_copy_row_end(intake_copy_t *c)
+{
+    if (s_copy_room(c, 1))
+        c->buf[c->len++] = '\n';
+    c->row_started = false;
+}
+
+int intake_copy_send(hf_store_t *st, intake_copy_t *c, const char *sql)
+{
+    if (c->failed) {
+        hf_error("copy_out_of_memory", "bytes=%zu", c->len);
+        return -1;
+    }
+    return hf_store_copy_in(st, sql, c->buf ? c->buf : "", c->len) < 0 ? -1 : 0;
+}
+
 /* ---- events ---- */
 
 int intake_emit_updated(hf_service_t *svc, Huifang__V1__Customer *c, const char *change)
@@ -402,7 +527,7 @@ int intake_emit_many(hf_service_t *svc, hf_envelope_t **envs, int n, const char 
         if (envs[i]->correlation_id == NULL || *envs[i]->correlation_id == '\0')
             envs[i]->correlation_id = (char *)S(correlation);
     }
-    /* one reservation of n sequence numbers and one statement for the rows: the same
-     * gap-free, in-order stream as n single appends */
-    return hf_outbox_append_many(st, hf_service_name(svc), envs, n) < 0 ? -1 : 0;
+    /* one reservation of n sequence numbers and one COPY of the rows: the same gap-free,
+     * in-order stream as n single appends */
+    return hf_outbox_copy_many(st, hf_service_name(svc), envs, n) < 0 ? -1 : 0;
 }

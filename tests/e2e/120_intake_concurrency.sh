@@ -102,3 +102,24 @@ taken1=$(($(batches intake) - before1))
 taken2=$(($(batches intake2) - before2))
 hf_expect_eq 24 $((taken1 + taken2)) "24 batches of 250"
 ((taken1 > 0 && taken2 > 0)) || hf_fail "the batches were not spread: $taken1 and $taken2"
+
+# ---- the same phones in two different files at once: new phones are claimed with COPY, and
+# a batch that meets a phone the other one claimed meanwhile falls back to waiting claims ----
+awk -v n=6000 -v seed=5 -f "$HF_SOURCE/tests/bench/intake_import/gen.awk" |
+    sed 's/^\([^,]*\),139/\1,134/' >"$HF_E2E_TMP/mine.csv"
+sed 's/,C\([0-9]\)/,D\1/' "$HF_E2E_TMP/mine.csv" >"$HF_E2E_TMP/theirs.csv"  # other collectors
+HUIFANG_INTAKE_ENDPOINT=$one huifang --json lead import "$HF_E2E_TMP/mine.csv" --batch 300 \
+    --rejects "$HF_E2E_TMP/r4.csv" >"$HF_E2E_TMP/i4.json" 2>"$HF_E2E_TMP/i4.err" &
+i4=$!
+HUIFANG_INTAKE_ENDPOINT=$two huifang --json lead import "$HF_E2E_TMP/theirs.csv" --batch 300 \
+    --rejects "$HF_E2E_TMP/r5.csv" >"$HF_E2E_TMP/i5.json" 2>"$HF_E2E_TMP/i5.err" &
+i5=$!
+wait "$i4" || hf_fail "the first import failed: $(<"$HF_E2E_TMP/i4.err")"
+wait "$i5" || hf_fail "the second import failed: $(<"$HF_E2E_TMP/i5.err")"
+hf_expect_eq "5341 11880 0" \
+    "$(sql "SELECT count(*) || ' ' || (SELECT count(*) FROM intake.lead_source s JOIN intake.customer c
+                                        ON c.id = s.customer_id WHERE c.phone LIKE '134%') || ' ' ||
+                   (SELECT count(*) FROM (SELECT phone FROM intake.customer GROUP BY branch, phone
+                                           HAVING count(*) > 1) d)
+            FROM intake.customer WHERE phone LIKE '134%'")" \
+    "one customer per phone, every lead of both files recorded once"

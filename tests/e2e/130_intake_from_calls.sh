@@ -43,6 +43,9 @@ customer_of() { # the customer id of a phone, once intake has it
 }
 
 # ---- consultations ------------------------------------------------------------------------
+# calllog learns the branch from intake's events: wait for it (on a loaded machine the
+# first consultation could otherwise arrive first and be refused with "unknown branch")
+hf_wait_until 10 huifang --as K001 consult list
 hf_expect_exit 0 huifang --as K001 consult log --name 'Wang Fang' --phone 13812345678 \
     --complaint 'tired all day' --media 'TV ad' --outcome bought --product VC30 --quantity 1 \
     --region chaoyang --delivery store

@@ -11,8 +11,9 @@
 #
 # It needs a PostgreSQL it may create databases on (HUIFANG_TEST_ADMIN_URL, as tests/run.sh
 # sets it, e.g. postgresql://huifang@127.0.0.1:55432/postgres) and the built binaries
-# (HF_BIN, default build/bin). Intake consumes no events here (HUIFANG_INTAKE_CONSUME=""),
-# and no other service runs, so the figures are the import's own.
+# (HF_BIN, default build/bin). Intake consumes no events here (HUIFANG_INTAKE_CONSUME=none),
+# and no other service runs, so the figures are the import's own. (HF_BENCH_CONSUME sets
+# another value, e.g. " " for a build from before "none" was understood.)
 set -euo pipefail
 
 rows=${1:-1000000}
@@ -91,7 +92,7 @@ for n in "${instances[@]}"; do
     endpoints=""
     for ((k = 0; k < n; k++)); do
         port=$((base + 1 + 2 * k + (k > 0 ? 44 : 0)))
-        HUIFANG_STORE_URL=$url HUIFANG_INTAKE_CONSUME="" HUIFANG_LOG_LEVEL=warn \
+        HUIFANG_STORE_URL=$url HUIFANG_INTAKE_CONSUME=${HF_BENCH_CONSUME:-none} HUIFANG_LOG_LEVEL=warn \
             HUIFANG_INTAKE_BIND=tcp://127.0.0.1:$port HUIFANG_INTAKE_EVENTS_BIND=tcp://127.0.0.1:$((port + 1)) \
             "$bin/huifang-intake" >>"$tmp/intake.log" 2>&1 &
         pids+=($!)
@@ -112,13 +113,19 @@ for n in "${instances[@]}"; do
 
     echo "importing through $n huifang-intake instance(s), batches of $batch..."
     t0=$(now)
-    "$bin/huifang" --json lead import "$tmp/leads.csv" --batch "$batch" --endpoints "$endpoints" \
-        --rejects "$tmp/rejects.csv" >"$tmp/summary.json" 2>"$tmp/import.err" ||
-        { cat "$tmp/import.err" >&2; exit 1; }
+    # the client's CPU: `times` in a subshell reports that subshell's children, i.e. huifang
+    (
+        "$bin/huifang" --json lead import "$tmp/leads.csv" --batch "$batch" --endpoints "$endpoints" \
+            --rejects "$tmp/rejects.csv" >"$tmp/summary.json" 2>"$tmp/import.err" ||
+            { cat "$tmp/import.err" >&2; exit 1; }
+        times >"$tmp/times"
+    )
     t1=$(now)
     import_s=$(echo "$t1 - $t0" | bc -l)
     cpu_intake=$(echo "$(cpu_s "${pids[@]}") - $cpu_intake0" | bc -l)
     cpu_pg=$(echo "$(cpu_s "${backends[@]}") - $cpu_pg0" | bc -l)
+    # "0m1.234s 0m0.056s" on the second line: user and system time of the children
+    cpu_client=$(sed -n 2p "$tmp/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] } printf "%.2f", t }')
     summary=$(<"$tmp/summary.json")
     get() { sed -n "s/.*\"$1\":\\([0-9]*\\).*/\\1/p" <<<"$summary"; }
     counts=$(q "SELECT (SELECT count(*) FROM intake.customer) || ' customers, ' ||
@@ -131,8 +138,11 @@ for n in "${instances[@]}"; do
     printf '  read %s, added %s, merged %s, rejected %s, already imported %s\n' \
         "$(get read)" "$(get added)" "$(get merged)" "$(get rejected)" "$(get duplicate)"
     printf '  in the store: %s\n' "$counts"
-    printf '  CPU: postgres backends %.1f s, huifang-intake %.1f s, in %.1f s of wall time on %s cores\n' \
-        "$cpu_pg" "$cpu_intake" "$import_s" "$(nproc)"
+    printf '  CPU: postgres backends %.1f s, huifang-intake %.1f s, huifang (client) %.1f s, in %.1f s of wall time on %s cores\n' \
+        "$cpu_pg" "$cpu_intake" "$cpu_client" "$import_s" "$(nproc)"
+    printf '  CPU per lead: postgres %.1f us, huifang-intake %.1f us, client %.1f us\n' \
+        "$(echo "$cpu_pg * 1000000 / $rows" | bc -l)" "$(echo "$cpu_intake * 1000000 / $rows" | bc -l)" \
+        "$(echo "$cpu_client * 1000000 / $rows" | bc -l)"
     stop_intakes
 done
 
