@@ -17,8 +17,13 @@ void hf_bus_after_fork(void);
 typedef struct hf_client_t hf_client_t;
 
 /* Creates a client for endpoint ("tcp://127.0.0.1:7101") with a per-try timeout and a number
- * of tries. Never returns NULL. */
+ * of tries. Never returns NULL. The connection is kept from one answered call to the next;
+ * a try that was not answered starts again on a fresh one (lazy pirate). */
 hf_client_t *hf_client_new(const char *endpoint, int timeout_ms, int tries);
+/* Makes a try fail after ms (instead of the whole timeout) when no connection to the
+ * endpoint is up by then: for a caller that must not sit waiting for a service that is down
+ * (a consumer asking a producer for a replay from inside its loop). 0: wait the timeout. */
+void hf_client_set_connect_wait(hf_client_t *self, int ms);
 /* Closes the socket and frees; idempotent, sets *self_p to NULL. */
 void hf_client_destroy(hf_client_t **self_p);
 /* Sends req (request_id is filled in when empty) and waits for the matching reply. Returns 0

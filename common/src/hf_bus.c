@@ -56,7 +56,8 @@ struct hf_client_t {
     char *endpoint;
     int timeout_ms;
     int tries;
-    void *sock;
+    int connect_wait_ms; /* 0: a request waits for a connection as long as for its answer */
+    void *sock;          /* kept while calls are answered; NULL after a failed try */
 };
 
 static void s_client_close(hf_client_t *self)
@@ -75,6 +76,11 @@ static int s_client_open(hf_client_t *self)
         return -1;
     int linger = 0;
     zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (self->connect_wait_ms > 0) {
+        /* queue nothing before a connection is up: POLLOUT then says whether one is */
+        int immediate = 1;
+        zmq_setsockopt(self->sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
+    }
     if (zmq_connect(self->sock, self->endpoint) != 0) {
         s_client_close(self);
         return -1;
@@ -91,6 +97,12 @@ hf_client_t *hf_client_new(const char *endpoint, int timeout_ms, int tries)
     self->timeout_ms = timeout_ms > 0 ? timeout_ms : 3000;
     self->tries = tries > 0 ? tries : 1;
     return self;
+}
+
+void hf_client_set_connect_wait(hf_client_t *self, int ms)
+{
+    self->connect_wait_ms = ms > 0 ? ms : 0;
+    s_client_close(self); /* the option applies to the next socket */
 }
 
 void hf_client_destroy(hf_client_t **self_p)
@@ -124,11 +136,25 @@ int hf_client_call(hf_client_t *self, hf_request_t *req, hf_reply_t **rep)
     huifang__v1__request__pack(req, buf);
     int rc = -1;
     for (int attempt = 0; attempt < self->tries && rc != 0; attempt++) {
-        /* lazy pirate: a REQ socket that timed out is stuck, so each try gets a new one */
-        if (s_client_open(self) != 0)
+        /* lazy pirate: a REQ socket that timed out is stuck, so a try after a failed one gets
+         * a new one; after an answer the socket is ready for the next request */
+        if (self->sock == NULL && s_client_open(self) != 0)
             break;
-        if (zmq_send(self->sock, buf, len, 0) < 0)
+        if (self->connect_wait_ms > 0) {
+            zmq_pollitem_t out = {self->sock, 0, ZMQ_POLLOUT, 0};
+            int n;
+            do
+                n = zmq_poll(&out, 1, self->connect_wait_ms);
+            while (n < 0 && zmq_errno() == EINTR);
+            if (n <= 0) {
+                s_client_close(self); /* nobody there: fail this try now */
+                continue;
+            }
+        }
+        if (zmq_send(self->sock, buf, len, self->connect_wait_ms > 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            s_client_close(self);
             continue;
+        }
         zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
         int64_t deadline = hf_clock_mono_ms() + self->timeout_ms;
         while (rc != 0) {

@@ -729,6 +729,8 @@ int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event
     long timeout = hf_config_int(svc->config, "peer_timeout_ms");
     sub->replay = hf_client_new(hf_endpoint_commands(producer, ep, sizeof ep),
                                 (int)(timeout < 1000 ? timeout : 1000), 1);
+    /* a producer that is down costs the loop 100 ms a try, not the whole timeout */
+    hf_client_set_connect_wait(sub->replay, 100);
     if (s_sub_load(svc, sub) != 0) {
         hf_error("subscribe_failed", "producer=%s reason=\"%s\"", producer, hf_store_error(svc->store));
         zmq_close(sub->sock);

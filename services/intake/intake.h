@@ -87,7 +87,7 @@ Huifang__V1__Customer *intake_customer_load(hf_service_t *svc, const intake_bran
  * baby's birth, else the due date) and the branch's stage rules. */
 void intake_customer_stage(Huifang__V1__Customer *c, const intake_branch_t *b, hf_arena_t *a);
 
-/* Emits n events inside the open transaction in one go (hf_outbox_append_many: one sequence
+/* Emits n events inside the open transaction in one go (hf_outbox_copy_many: one sequence
  * reservation, one statement), each with branch and correlation id when it has none.
  * Returns 0 or -1. */
 int intake_emit_many(hf_service_t *svc, hf_envelope_t **envs, int n, const char *branch,

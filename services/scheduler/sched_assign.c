@@ -782,7 +782,7 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
             env->task_assigned = ev;
             envs[ne++] = env;
         }
-        if (hf_outbox_append_many(st, hf_service_name(svc), envs, ne) < 0)
+        if (hf_outbox_copy_many(st, hf_service_name(svc), envs, ne) < 0)
             goto fail;
     }
     if (hf_store_commit(st) != 0) {
