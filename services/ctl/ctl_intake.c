@@ -440,9 +440,13 @@ typedef struct s_batch {
 
 typedef struct s_import s_import_t;
 
-/* A sender: one thread with its own client for one intake instance. */
+#define IMPORT_MAX_LANES 16
+
+/* A sender: one thread with its own client for one intake instance, sending the batches of
+ * its lane. */
 typedef struct {
     s_import_t *im;
+    int lane;
     const char *endpoint;
     pthread_t thread;
     bool started;
@@ -459,15 +463,22 @@ struct s_import {
     const char *channel, *collector, *source;
     int timeout_ms;
     int batch_size;
-    /* the batches, passed between the reader and the senders under mu */
+    /* the batches, passed between the reader and the senders under mu. A row goes to the
+     * lane of its phone (one lane per intake instance), so that every row of a phone goes to
+     * one instance: two instances then never claim the same new phone at the same time, which
+     * would make one wait for the other's transaction and fall back to slower claims (it
+     * would still be correct: the lanes are for speed only) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    s_batch_t *queued, *queued_tail, *done, *spare;
-    int nbatches; /* allocated, at most 2 per sender */
+    s_batch_t *queued[IMPORT_MAX_LANES], *queued_tail[IMPORT_MAX_LANES], *done, *spare;
+    int nlanes;
+    int nbatches; /* allocated, at most 3 per lane */
     int max_batches;
     bool closing;   /* the reader has no more batches */
     int failed;     /* a batch failed: its exit code */
-    s_batch_t *cur; /* the batch the reader is filling */
+    s_batch_t *filling[IMPORT_MAX_LANES]; /* the batch the reader is filling, per lane */
+    s_batch_t *cur;                       /* the one it fills now */
+    int cur_lane;
     int64_t read, added, merged, rejected, duplicate, last_line;
     int64_t started_ms, progress_ms;
     bool progress;
@@ -584,14 +595,15 @@ static void *s_sender(void *arg)
     hf_client_t *client = hf_client_new(sd->endpoint, im->timeout_ms, 3);
     pthread_mutex_lock(&im->mu);
     for (;;) {
-        while (im->queued == NULL && !im->closing && !im->failed)
+        int k = sd->lane;
+        while (im->queued[k] == NULL && !im->closing && !im->failed)
             pthread_cond_wait(&im->cv, &im->mu);
-        if (im->queued == NULL || im->failed)
+        if (im->queued[k] == NULL || im->failed)
             break;
-        s_batch_t *b = im->queued;
-        im->queued = b->next;
-        if (im->queued == NULL)
-            im->queued_tail = NULL;
+        s_batch_t *b = im->queued[k];
+        im->queued[k] = b->next;
+        if (im->queued[k] == NULL)
+            im->queued_tail[k] = NULL;
         pthread_mutex_unlock(&im->mu);
         s_send(client, im, b);
         pthread_mutex_lock(&im->mu);
@@ -716,11 +728,35 @@ static s_batch_t *s_take(s_import_t *im, int *rc)
     return b;
 }
 
-/* Hands the reader's batch to the senders. */
+/* The lane of a row: a hash of its phone's digits (a leading 86 of a 13-digit number
+ * dropped), so the ways of writing one phone that intake normalises to one mostly meet in one
+ * lane. */
+static int s_lane_of(const s_import_t *im, char **fields, int nfields)
+{
+    if (im->nlanes <= 1)
+        return 0;
+    int col = im->cols[COL_PHONE];
+    const char *p = col >= 0 && col < nfields ? fields[col] : "";
+    char digits[32];
+    size_t n = 0;
+    for (; *p && n < sizeof digits - 1; p++)
+        if (*p >= '0' && *p <= '9')
+            digits[n++] = *p;
+    digits[n] = '\0';
+    const char *d = n == 13 && digits[0] == '8' && digits[1] == '6' ? digits + 2 : digits;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *d; d++)
+        h = (h ^ (uint8_t)*d) * 16777619u;
+    return (int)(h % (uint32_t)im->nlanes);
+}
+
+/* Hands the reader's current batch to the sender of its lane. */
 static void s_submit(s_import_t *im)
 {
     s_batch_t *b = im->cur;
+    int k = im->cur_lane;
     im->cur = NULL;
+    im->filling[k] = NULL;
     if (b == NULL)
         return;
     if (b->n == 0) {
@@ -732,11 +768,11 @@ static void s_submit(s_import_t *im)
     }
     hf_bus_new_id(b->key);
     pthread_mutex_lock(&im->mu);
-    if (im->queued_tail)
-        im->queued_tail->next = b;
+    if (im->queued_tail[k])
+        im->queued_tail[k]->next = b;
     else
-        im->queued = b;
-    im->queued_tail = b;
+        im->queued[k] = b;
+    im->queued_tail[k] = b;
     pthread_cond_broadcast(&im->cv);
     pthread_mutex_unlock(&im->mu);
 }
@@ -938,9 +974,11 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
      * this thread reads and parses the next: a batch is thousands of rows, so each try of
      * a call is given more time than a single command's */
     im.timeout_ms = ctl->timeout_ms > 60000 ? ctl->timeout_ms : 60000;
-    im.max_batches = 2 * nendpoints + 1;
+    im.nlanes = nendpoints;
+    im.max_batches = 3 * nendpoints;
     for (int i = 0; i < nendpoints; i++) {
         senders[i].im = &im;
+        senders[i].lane = i;
         senders[i].endpoint = endpoints[i];
         senders[i].started = pthread_create(&senders[i].thread, NULL, s_sender, &senders[i]) == 0;
         if (!senders[i].started) {
@@ -952,8 +990,11 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
     im.progress = !ctl->json && isatty(STDERR_FILENO);
     im.started_ms = hf_clock_mono_ms();
     while ((got = hf_csv_next(csv, &fields, &nfields, &line)) == 1) {
-        if (im.cur == NULL && (im.cur = s_take(&im, &rc)) == NULL)
+        im.cur_lane = s_lane_of(&im, fields, nfields);
+        if (im.filling[im.cur_lane] == NULL &&
+            (im.filling[im.cur_lane] = s_take(&im, &rc)) == NULL)
             break;
+        im.cur = im.filling[im.cur_lane];
         im.read++;
         im.last_line = line;
         if (s_row(&im, fields, nfields, line) < 0) {
@@ -968,8 +1009,11 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
         ctl_error("%s: %s", im.path, hf_csv_error(csv));
         rc = HF_BAD_INPUT;
     }
-    if (rc == HF_OK)
+    for (int k = 0; rc == HF_OK && k < im.nlanes; k++) {
+        im.cur = im.filling[k];
+        im.cur_lane = k;
         s_submit(&im);
+    }
 finish:
     pthread_mutex_lock(&im.mu);
     im.closing = true;
@@ -1016,8 +1060,14 @@ cleanup:
         ctl_error("could not write the rejects file %s: %m", im.rejects_path);
         rc = HF_INTERNAL;
     }
-    s_batch_free(&im.cur);
-    for (s_batch_t *lists[] = {im.queued, im.done, im.spare}, **l = lists; l < lists + 3; l++)
+    for (int k = 0; k < IMPORT_MAX_LANES; k++) {
+        s_batch_free(&im.filling[k]);
+        for (s_batch_t *b = im.queued[k], *next; b; b = next) {
+            next = b->next;
+            s_batch_free(&b);
+        }
+    }
+    for (s_batch_t *lists[] = {im.done, im.spare}, **l = lists; l < lists + 2; l++)
         for (s_batch_t *b = *l, *next; b; b = next) {
             next = b->next;
             s_batch_free(&b);
