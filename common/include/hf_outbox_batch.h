@@ -9,15 +9,11 @@
 #include <stdint.h>
 
 /* Appends the n envelopes (payloads set by the caller) to the outbox inside the store's open
- * transaction, in order, with consecutive sequence numbers of producer; fills each one's
+ * transaction, in order, with consecutive sequence numbers of producer — the rows
+ * hf_outbox_append() would write one by one —, through one binary COPY; fills each one's
  * producer and seq, and occurred_at_ms, branch and correlation_id when unset. Returns the
- * last sequence number (0 when n is 0), or -1 on a store error (hf_store_error(); the
- * caller rolls back). */
-int64_t hf_outbox_append_many(hf_store_t *store, const char *producer, hf_envelope_t *const *envs,
-                              int n);
-/* hf_outbox_append_many() through COPY (binary) instead of an INSERT of arrays: the same
- * contract, rows and sequence numbers, for less of Postgres's time when n is in the
- * thousands (no array to build, plan and take apart). */
+ * last sequence number (0 when n is 0), or -1 on a store error (hf_store_error(); the caller
+ * rolls back). */
 int64_t hf_outbox_copy_many(hf_store_t *store, const char *producer, hf_envelope_t *const *envs,
                             int n);
 
