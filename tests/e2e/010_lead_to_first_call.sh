@@ -23,7 +23,8 @@ hf_expect_exit 0 huifang --json purchase add --customer "$customer" --product VC
 hf_expect_eq 2026-12-02 "$(hf_json_get "$HF_OUT" supply_end)" "a 30-day supply bought on 11-02 ends 12-02"
 
 # the plan: two tasks, day 10 and day 25, at the first call window (09:00 Beijing)
-hf_wait_until 10 huifang events tail --from-seq 1 --topic scheduler.plan_started --count 1 --no-follow
+# (--no-follow exits 0 with nothing to print: wait for the event itself)
+hf_wait_until 10 bash -c "huifang events tail --from-seq 1 --topic scheduler.plan_started --count 1 --no-follow | grep -q plan_started"
 hf_expect_exit 0 huifang events tail --from-seq 1 --topic scheduler.plan_started --count 1 --no-follow
 plan=$HF_OUT
 hf_expect_eq monthly-course "$(hf_json_get "$plan" plan_started.template)" "template"

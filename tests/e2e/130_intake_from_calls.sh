@@ -65,7 +65,7 @@ hf_expect_exit 0 huifang events tail --from-seq 1 --topic intake.lead_registered
 hf_expect_contains "$HF_OUT" '"plan":"consult-not-converted"' "not converted: callbacks planned"
 
 # ---- a follow-up call: talked to, an order, a referral ----------------------------------------
-hf_wait_until 20 bash -c "huifang events tail --from-seq 1 --topic scheduler.plan_started --count 1 --no-follow"
+hf_wait_until 20 bash -c "huifang events tail --from-seq 1 --topic scheduler.plan_started --count 1 --no-follow | grep -q plan_started"
 hf_expect_exit 0 huifang clock advance 10d
 task=$(claim_for 13812345678)
 hf_expect_exit 0 huifang --as A001 call log --task "$task" --outcome connected --effect good \
