@@ -90,6 +90,7 @@ int scheduler_index(hf_service_t *svc, void *selfp)
     }
     for (int round = 0; round < INDEX_ROUNDS; round++) {
         if (hf_store_begin(st) != 0) {
+            hf_warn("index_failed", "reason=\"%s\"", hf_store_error(st));
             total = -1;
             break;
         }
@@ -99,6 +100,7 @@ int scheduler_index(hf_service_t *svc, void *selfp)
                           " AND NOT indexed ORDER BY branch, id LIMIT 1000 FOR UPDATE SKIP LOCKED",
                           0, NULL);
         if (res == NULL) {
+            hf_warn("index_failed", "reason=\"%s\"", hf_store_error(st));
             hf_store_rollback(st);
             total = -1;
             break;
@@ -121,7 +123,8 @@ int scheduler_index(hf_service_t *svc, void *selfp)
             rc = hf_queue_put_many(self->queue, rows[i].branch, ids, dues, j - i);
             i = j;
         }
-        if (rc != 0)
+        bool redis_failed = rc != 0;
+        if (redis_failed)
             hf_warn("index_failed", "reason=\"%s\"", hf_queue_error(self->queue));
         if (rc == 0 && n > 0) {
             for (int i = 0; i < n; i++)
@@ -133,11 +136,14 @@ int scheduler_index(hf_service_t *svc, void *selfp)
         PQclear(res);
         hf_arena_reset(a);
         if (rc != 0) {
+            if (!redis_failed)
+                hf_warn("index_failed", "reason=\"%s\"", hf_store_error(st));
             hf_store_rollback(st);
             total = -1;
             break;
         }
         if (hf_store_commit(st) != 0) {
+            hf_warn("index_failed", "reason=\"%s\"", hf_store_error(st));
             total = -1;
             break;
         }
@@ -842,6 +848,7 @@ static void s_ack_lanes(scheduler_t *self, s_lane_t *lanes, int nlanes)
 int scheduler_assign(hf_service_t *svc, void *selfp)
 {
     scheduler_t *self = selfp;
+    self->assign_more = false; /* set again below when this round runs out of time */
     if (!self->queue_ok)
         return 0;
     hf_store_t *st = hf_service_store(svc);
@@ -880,7 +887,6 @@ int scheduler_assign(hf_service_t *svc, void *selfp)
     unsigned start = self->rotation;
     self->rotation = start + 1;
     bool again = nb > 0 && ids && done && lanes && locked;
-    self->assign_more = false;
     while (again) {
         /* one pass over every branch, in groups that each hold about a batch */
         again = false;
