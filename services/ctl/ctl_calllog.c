@@ -173,29 +173,33 @@ void ctl_print_contact(ctl_t *ctl, const Huifang__V1__Contact *c)
  * visit log
  * ------------------------------------------------------------------------------------- */
 
-int ctl_visit_log(ctl_t *ctl, int argc, char **argv)
+int ctl_contact_log(ctl_t *ctl, const ctl_opt_t *opts, bool visit)
 {
-    ctl_opt_t opts[] = {CTL_OPT("task"),     CTL_OPT("outcome"),  CTL_CONTACT_OPTS,
-                        CTL_OPT("bp"),       CTL_OPT("pulse"),    CTL_OPT("symptoms"),
-                        CTL_OPT("findings"), CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
-    if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
-        return ctl->exit;
     Huifang__V1__CallLog log = HUIFANG__V1__CALL_LOG__INIT;
     const char *v = ctl_require(ctl, opts, "task");
     if (v == NULL || ctl_parse_id(ctl, "--task", v, &log.task_id) != 0)
         return ctl->exit;
+    /* the outcome's words are the call-log service's to judge: the taxonomy is data per
+     * branch (huifang outcome list) */
     const char *outcome = ctl_require(ctl, opts, "outcome");
     if (outcome == NULL)
         return ctl->exit;
     log.outcome = (char *)outcome;
+    /* a call without --channel keeps the task's own channel */
     if (ctl_contact_fill(ctl, opts, &log) != 0)
         return ctl->exit;
-    log.channel = "visit";
+    if (visit)
+        log.channel = "visit";
     hf_request_t req;
     if (ctl_request_change(ctl, &req, opts) != 0)
         return ctl->exit;
-    req.command_case = HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG;
-    req.visit_log = &log;
+    if (visit) {
+        req.command_case = HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG;
+        req.visit_log = &log;
+    } else {
+        req.command_case = HUIFANG__V1__REQUEST__COMMAND_CALL_LOG;
+        req.call_log = &log;
+    }
     hf_reply_t *rep = NULL;
     int rc = ctl_call(ctl, CTL_CALLLOG, &req, HUIFANG__V1__REPLY__RESULT_CONTACT, &rep);
     if (rc != HF_OK)
@@ -203,6 +207,16 @@ int ctl_visit_log(ctl_t *ctl, int argc, char **argv)
     ctl_print_contact(ctl, rep->contact);
     ctl_reply_free(&rep);
     return HF_OK;
+}
+
+int ctl_visit_log(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("task"),     CTL_OPT("outcome"),  CTL_CONTACT_OPTS,
+                        CTL_OPT("bp"),       CTL_OPT("pulse"),    CTL_OPT("symptoms"),
+                        CTL_OPT("findings"), CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
+        return ctl->exit;
+    return ctl_contact_log(ctl, opts, true);
 }
 
 /* ---------------------------------------------------------------------------------------

@@ -40,6 +40,10 @@
  * --findings when opts has them). Strings point into argv or ctl's arena. Returns 0, or -1
  * with ctl->exit = 2 after a message naming the flag. */
 int ctl_contact_fill(ctl_t *ctl, const ctl_opt_t *opts, Huifang__V1__CallLog *log);
+/* `call log` and `visit log` after parsing: reads the required --task and --outcome and the
+ * contact flags (ctl_contact_fill), sends the contact as command (VISIT_LOG when visit, with
+ * the channel "visit"; CALL_LOG otherwise) and prints it. Returns the exit code. */
+int ctl_contact_log(ctl_t *ctl, const ctl_opt_t *opts, bool visit);
 /* Prints a logged contact: a one-row table (or JSON), then what it opened. */
 void ctl_print_contact(ctl_t *ctl, const Huifang__V1__Contact *c);
 

@@ -209,32 +209,7 @@ int ctl_call_log(ctl_t *ctl, int argc, char **argv)
                         CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
-    Huifang__V1__CallLog log = HUIFANG__V1__CALL_LOG__INIT;
-    const char *v = ctl_require(ctl, opts, "task");
-    if (v == NULL || ctl_parse_id(ctl, "--task", v, &log.task_id) != 0)
-        return ctl->exit;
-    /* the outcome's words are the call-log service's to judge: the taxonomy is data per
-     * branch (huifang outcome list) */
-    const char *outcome = ctl_require(ctl, opts, "outcome");
-    if (outcome == NULL)
-        return ctl->exit;
-    log.outcome = (char *)outcome;
-    /* no --channel: the task's own channel */
-    if (ctl_contact_fill(ctl, opts, &log) != 0)
-        return ctl->exit;
-    hf_request_t req;
-    if (ctl_request_change(ctl, &req, opts) != 0)
-        return ctl->exit;
-    req.command_case = HUIFANG__V1__REQUEST__COMMAND_CALL_LOG;
-    req.call_log = &log;
-
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_CALLLOG, &req, HUIFANG__V1__REPLY__RESULT_CONTACT, &rep);
-    if (rc != HF_OK)
-        return rc;
-    ctl_print_contact(ctl, rep->contact);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return ctl_contact_log(ctl, opts, false);
 }
 
 /* ---------------------------------------------------------------------------------------
