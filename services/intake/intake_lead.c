@@ -283,6 +283,16 @@ static const char s_update_customers[] =
  * The phone row is the customer's identity: claiming it (a row in customer_phone, UNIQUE per
  * branch) decides whether a lead makes a new customer. Two ways, the same outcome: */
 
+/* The groups' phones as one array parameter, in the groups' (phone) order. */
+static const char *s_phones_array(const s_group_t *groups, int ngroups, hf_arena_t *a)
+{
+    intake_arr_t phones;
+    intake_arr_init(&phones, a);
+    for (int g = 0; g < ngroups; g++)
+        intake_arr_str(&phones, groups[g].phone);
+    return intake_arr_end(&phones);
+}
+
 /* The fast way, for a batch whose phones nobody else is claiming at the moment (the usual
  * case): one statement finds the owners of the known phones and draws ids for the others,
  * which go in with one COPY under a savepoint. A concurrent batch that claimed one of them
@@ -292,11 +302,7 @@ static const char s_update_customers[] =
 static int s_claim_phones_copy(hf_store_t *st, const intake_branch_t *b, s_group_t *groups,
                                int ngroups, hf_arena_t *a)
 {
-    intake_arr_t phones;
-    intake_arr_init(&phones, a);
-    for (int g = 0; g < ngroups; g++)
-        intake_arr_str(&phones, groups[g].phone);
-    const char *p[] = {b->code, intake_arr_end(&phones)};
+    const char *p[] = {b->code, s_phones_array(groups, ngroups, a)};
     /* a scalar subquery per phone, not a join: during an import the statistics lag behind
      * the table, and a planner that believes it small hashes all of it (OFFSET 0 keeps the
      * subquery from being evaluated twice) */
@@ -357,11 +363,7 @@ cleanup:
 static int s_claim_phones_waiting(hf_store_t *st, const intake_branch_t *b, s_group_t *groups,
                                   int ngroups, hf_arena_t *a)
 {
-    intake_arr_t phones;
-    intake_arr_init(&phones, a);
-    for (int g = 0; g < ngroups; g++)
-        intake_arr_str(&phones, groups[g].phone);
-    const char *p[] = {b->code, intake_arr_end(&phones)};
+    const char *p[] = {b->code, s_phones_array(groups, ngroups, a)};
     PGresult *res =
         hf_store_exec(st,
                       "INSERT INTO customer_phone (branch, phone, customer_id)"
