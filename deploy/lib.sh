@@ -6,13 +6,29 @@
 # and listening on loopback only. Every function prints a clear message and returns non-zero
 # (or calls hf_die) when something is wrong; callers run with `set -euo pipefail`.
 
-# Everything the build, the local stack and the tests need (Debian 12 names).
+# Everything the build, the local stack, the tests and the benchmarks need (Debian 12 names),
+# each with why it is here. A minimal Debian (debootstrap --variant=minbase) has nothing else
+# but its Essential set (coreutils, grep, sed, mawk, diffutils, findutils, libc-bin for iconv
+# and getconf): tests/fresh-machine.sh proves the list complete. Prefer shell or awk
+# arithmetic in scripts to adding a tool (bc is not here on purpose).
 HF_PACKAGES=(
-    build-essential cmake pkg-config
-    libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libhiredis-dev libjson-c-dev
-    libcsv-dev libssl-dev
-    postgresql redis-server
-    docker-compose python3 python3-zmq python3-protobuf protobuf-compiler tzdata iproute2 procps util-linux
+    build-essential cmake pkg-config # the C toolchain and the build
+    libzmq3-dev                      # the wire: ROUTER/DEALER commands, PUB/SUB events
+    libprotobuf-c-dev protobuf-c-compiler # the wire's messages, compiled by CMake
+    libpq-dev                        # Postgres, the record store
+    libhiredis-dev                   # Redis, the scheduler's due-index
+    libjson-c-dev                    # hf_json: the CLI's --json and the event tap
+    libcsv-dev                       # hf_csv: lead import
+    libssl-dev                       # libcrypto: SHA-256 of intake's row fingerprints
+    postgresql                       # the local stack's and the tests' Postgres 15 (initdb, pg_ctl, psql)
+    redis-server                     # the local stack's and the tests' Redis (also redis-cli)
+    docker-compose                   # e2e/001 validates docker-compose.yml (no engine is needed)
+    python3                          # e2e JSON checks and the reporting recomputation
+    python3-zmq python3-protobuf protobuf-compiler # e2e/501: an outside consumer of the stream in Python
+    tzdata                           # the IANA zones of branches
+    iproute2                         # ss: free ports, a service listening
+    procps                           # ps, pgrep, kill checks of the services the scripts start
+    util-linux                       # flock (test slots), setsid, runuser (Postgres as its user)
 )
 HF_PG_BIN=${HF_PG_BIN:-/usr/lib/postgresql/15/bin}
 # shellcheck disable=SC2034 # used by the scripts that source this file

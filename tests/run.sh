@@ -5,8 +5,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer), starts a throwaway PostgreSQL and Redis on
 # loopback in a temporary folder that is removed on any exit, and runs ctest on build/ (every
 # test) and then on build-asan/ (unit, integration and the "sanitize" core of the end-to-end
-# tests); benchmarks are left out of both. The last thing printed is ctest's own summary of the
-# sanitizer run; the exit status is non-zero when either run failed.
+# tests); benchmarks are left out of both. After ctest's own summaries, the last line sums up
+# both trees in a plain form a reader or a tool can trust ("huifang: 83 passed, 0 failed");
+# the exit status is non-zero when anything failed.
 #
 #   tests/run.sh              both trees
 #   tests/run.sh --quick      build/ only
@@ -28,11 +29,11 @@ Usage: tests/run.sh [--quick] [-R REGEX] [-E REGEX] [-L LABEL] [-LE LABEL] [-- C
   -L / -LE     select / leave out by label (unit, integration, e2e, bench)
   -- ARGS      passed to ctest as they are
 
-Starts PostgreSQL 15 (127.0.0.1:55433) and Redis (127.0.0.1:56380) in a temporary folder
+Starts PostgreSQL 15 (127.0.0.1:15433) and Redis (127.0.0.1:16380) in a temporary folder
 and sets for the tests:
-  HUIFANG_TEST_STORE_URL  postgresql://huifang@127.0.0.1:55433/huifang_test (recreated per tree)
-  HUIFANG_TEST_ADMIN_URL  postgresql://huifang@127.0.0.1:55433/postgres (to create databases)
-  HUIFANG_TEST_REDIS_URL  redis://127.0.0.1:56380/0 (flushed per tree)
+  HUIFANG_TEST_STORE_URL  postgresql://huifang@127.0.0.1:15433/huifang_test (recreated per tree)
+  HUIFANG_TEST_ADMIN_URL  postgresql://huifang@127.0.0.1:15433/postgres (to create databases)
+  HUIFANG_TEST_REDIS_URL  redis://127.0.0.1:16380/0 (flushed per tree)
 A port already taken moves to the next free one. HF_JOBS sets the build's parallelism (2).
 EOF
 }
@@ -79,7 +80,13 @@ REDIS_PIDFILE=$TMP/redis/redis.pid
 PG_PORT=""
 REDIS_PORT=""
 
-# Quiet on purpose: ctest's summary must stay the last thing printed.
+# The overall count, printed by cleanup as the very last line once a ctest run has happened.
+PASSED=0
+FAILED=0
+COUNTED=0
+TREES=()
+
+# Quiet on purpose: the overall count must stay the last thing printed.
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
     local rc=$? f pid
@@ -97,6 +104,11 @@ cleanup() {
     fi
     hf_pg_stop "$PG_DATA" >/dev/null 2>&1 || true
     rm -rf "$TMP"
+    if ((COUNTED)); then
+        hf_say "per tree: ${TREES[*]}"
+        hf_say "$PASSED passed, $FAILED failed"
+        ((FAILED == 0)) || ((rc != 0)) || rc=1
+    fi
     exit "$rc"
 }
 trap cleanup EXIT
@@ -114,8 +126,8 @@ free_port() {
     printf '%s\n' "$p"
 }
 
-PG_PORT=$(free_port 55433)
-REDIS_PORT=$(free_port 56380 "$PG_PORT")
+PG_PORT=$(free_port 15433)
+REDIS_PORT=$(free_port 16380 "$PG_PORT")
 
 hf_pg_init "$PG_DATA"
 hf_pg_start "$PG_DATA" "$PG_PORT" "$TMP/pg/sock" "$TMP/pg/postgres.log" \
@@ -135,14 +147,30 @@ export HUIFANG_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 # For tests/e2e/lib.sh: slot locks and pidfiles of the services it starts.
 export HF_E2E_RUN_DIR=$TMP/e2e
 
-# run_ctest TREE [ctest args...]: fresh test database and Redis, then ctest.
+# run_ctest TREE [ctest args...]: fresh test database and Redis, then ctest; adds the tree's
+# figures to the overall count from ctest's summary line ("97% tests passed, 1 tests failed
+# out of 52"). A run that printed no summary (ctest itself failed) counts as one failure.
 run_ctest() {
-    local tree=$1
+    local tree=$1 rc=0 log total failed
     shift
     hf_pg_recreate_db "$PG_PORT" huifang_test
     redis-cli -h 127.0.0.1 -p "$REDIS_PORT" flushall >/dev/null
     hf_say "ctest in $tree"
-    ctest --test-dir "$ROOT/$tree" --output-on-failure --no-tests=error -j2 "$@"
+    log=$TMP/ctest-${tree//\//_}.log
+    ctest --test-dir "$ROOT/$tree" --output-on-failure --no-tests=error -j2 "$@" 2>&1 |
+        tee "$log" || rc=$?
+    COUNTED=1
+    read -r failed total < <(sed -n 's/^[0-9]*% tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\)$/\1 \2/p' "$log" | tail -n 1) || true
+    if [[ -z ${total:-} ]]; then
+        FAILED=$((FAILED + 1))
+        TREES+=("$tree: no ctest summary (exit $rc)")
+        ((rc != 0)) || rc=1
+    else
+        PASSED=$((PASSED + total - failed))
+        FAILED=$((FAILED + failed))
+        TREES+=("$tree: $((total - failed))/$total")
+    fi
+    return "$rc"
 }
 
 # True when LeakSanitizer can run here (it cannot under some ptrace restrictions).

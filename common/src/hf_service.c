@@ -95,7 +95,7 @@ static void s_on_signal(int sig)
 }
 
 const hf_config_entry_t hf_service_config[] = {
-    {"redis_url", "HUIFANG_REDIS_URL", NULL, "redis://127.0.0.1:56379/0", HF_CFG_STR, 0, 0, true,
+    {"redis_url", "HUIFANG_REDIS_URL", NULL, "redis://127.0.0.1:16379/0", HF_CFG_STR, 0, 0, true,
      "Redis holding the due-queues"},
     {"clock", "HUIFANG_CLOCK", NULL, "real", HF_CFG_STR, 0, 0, false,
      "real, or manual for tests and demos (driven by `huifang clock`)"},
@@ -210,7 +210,7 @@ static void s_build_own_config(hf_service_t *svc)
              off + 1);
     hf_config_entry_t own[4] = {
         {"store_url", svc->env_store, "HUIFANG_STORE_URL",
-         "postgresql://huifang@127.0.0.1:55432/huifang", HF_CFG_STR, 0, 0, true,
+         "postgresql://huifang@127.0.0.1:15432/huifang", HF_CFG_STR, 0, 0, true,
          "Postgres holding this service's schema"},
         {"bind", svc->env_bind, NULL, svc->def_bind, HF_CFG_STR, 0, 0, false,
          "where the command ROUTER listens"},

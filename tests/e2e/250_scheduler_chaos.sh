@@ -118,5 +118,5 @@ hf_expect_eq "$N" "$(sql "SELECT count(*) FROM scheduler.outbox WHERE topic LIKE
 huifang events tail --from-seq 1 --topic scheduler.task_assigned --count "$N" --no-follow >"$HF_E2E_TMP/assigned.jsonl"
 hf_expect_eq "$N" "$(grep -o '"task":{"id":"\{0,1\}[0-9]*' "$HF_E2E_TMP/assigned.jsonl" | sort -u | wc -l)" "N different tasks in the published events"
 hf_expect_eq "$N" "$(sql 'SELECT sum(calls) FROM scheduler.agent_day')" "one slot each"
-reaped=$(cat "$HF_E2E_TMP"/scheduler*.log | grep -o 'event=leases_reaped branch=[^ ]* tasks=[0-9]*' | grep -o '[0-9]*$' | paste -sd+ | bc)
+reaped=$(cat "$HF_E2E_TMP"/scheduler*.log | grep -o 'event=leases_reaped branch=[^ ]* tasks=[0-9]*' | awk -F= '{ n += $NF } END { print n + 0 }')
 hf_log "kills: $((steps / 3 + 1)), leases reaped: ${reaped:-0}, calls: $N"

@@ -21,7 +21,8 @@ hf_expect_exit 0 huifang --json lead add --name 'Wang Fang' --phone 13812345678 
     --region chaoyang
 customer=$(cl_json_get "$HF_OUT" customer.id)
 hf_expect_exit 0 huifang purchase add --customer "$customer" --product VC30 --quantity 1
-hf_wait_until 10 huifang events tail --from-seq 1 --topic scheduler.plan_started --count 1 --no-follow
+# (--no-follow exits 0 with nothing to print: wait for the event itself)
+hf_wait_until 10 bash -c "huifang events tail --from-seq 1 --topic scheduler.plan_started --count 1 --no-follow | grep -q plan_started"
 hf_expect_exit 0 huifang events tail --from-seq 1 --topic scheduler.plan_started --count 1 --no-follow
 care=$(cl_json_get "$HF_OUT" plan_started.tasks.0.id)
 repurchase=$(cl_json_get "$HF_OUT" plan_started.tasks.1.id)

@@ -10,7 +10,7 @@
 #       defaults: 1000000 rows, batches of 2000, instances "1 2"
 #
 # It needs a PostgreSQL it may create databases on (HUIFANG_TEST_ADMIN_URL, as tests/run.sh
-# sets it, e.g. postgresql://huifang@127.0.0.1:55432/postgres) and the built binaries
+# sets it, e.g. postgresql://huifang@127.0.0.1:15432/postgres) and the built binaries
 # (HF_BIN, default build/bin). Intake consumes no events here (HUIFANG_INTAKE_CONSUME=none),
 # and no other service runs, so the figures are the import's own. (HF_BENCH_CONSUME sets
 # another value, e.g. " " for a build from before "none" was understood.)
@@ -50,6 +50,8 @@ fresh_db() {
 }
 q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$url" -c "$1"; }
 now() { date +%s.%N; }
+# calc EXPR: floating-point arithmetic in awk (bc is not on a minimal Debian)
+calc() { awk "BEGIN { printf \"%.6f\\n\", $1 }" </dev/null; }
 cpu_s() { # CPU seconds (user + system) of processes so far
     local p total=0
     for p in "$@"; do
@@ -72,8 +74,8 @@ t0=$(now)
 q "\\copy raw FROM '$tmp/leads.csv' WITH (FORMAT csv, HEADER true)"
 t1=$(now)
 copied=$(q "SELECT count(*) FROM raw")
-copy_s=$(echo "$t1 - $t0" | bc -l)
-copy_rate=$(echo "$copied / $copy_s" | bc -l)
+copy_s=$(calc "$t1 - $t0")
+copy_rate=$(calc "$copied / $copy_s")
 
 # a free block of 50 ports: instance k listens on base + 1 + 2k (commands) and the next
 base=""
@@ -121,9 +123,9 @@ for n in "${instances[@]}"; do
         times >"$tmp/times"
     )
     t1=$(now)
-    import_s=$(echo "$t1 - $t0" | bc -l)
-    cpu_intake=$(echo "$(cpu_s "${pids[@]}") - $cpu_intake0" | bc -l)
-    cpu_pg=$(echo "$(cpu_s "${backends[@]}") - $cpu_pg0" | bc -l)
+    import_s=$(calc "$t1 - $t0")
+    cpu_intake=$(calc "$(cpu_s "${pids[@]}") - $cpu_intake0")
+    cpu_pg=$(calc "$(cpu_s "${backends[@]}") - $cpu_pg0")
     # "0m1.234s 0m0.056s" on the second line: user and system time of the children
     cpu_client=$(sed -n 2p "$tmp/times" | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] } printf "%.2f", t }')
     summary=$(<"$tmp/summary.json")
@@ -132,17 +134,17 @@ for n in "${instances[@]}"; do
                        (SELECT count(*) FROM intake.lead_source) || ' lead sources, ' ||
                        (SELECT count(*) FROM intake.outbox WHERE topic LIKE 'intake.lead%') ||
                        ' lead events in the outbox'")
-    rate=$(echo "$rows / $import_s" | bc -l)
+    rate=$(calc "$rows / $import_s")
     results+=("$(printf '%-40s %10d %9.2f %10.0f %7.3f' "huifang lead import, $n instance(s)" "$rows" \
-        "$import_s" "$rate" "$(echo "$rate / $copy_rate" | bc -l)")")
+        "$import_s" "$rate" "$(calc "$rate / $copy_rate")")")
     printf '  read %s, added %s, merged %s, rejected %s, already imported %s\n' \
         "$(get read)" "$(get added)" "$(get merged)" "$(get rejected)" "$(get duplicate)"
     printf '  in the store: %s\n' "$counts"
     printf '  CPU: postgres backends %.1f s, huifang-intake %.1f s, huifang (client) %.1f s, in %.1f s of wall time on %s cores\n' \
         "$cpu_pg" "$cpu_intake" "$cpu_client" "$import_s" "$(nproc)"
     printf '  CPU per lead: postgres %.1f us, huifang-intake %.1f us, client %.1f us\n' \
-        "$(echo "$cpu_pg * 1000000 / $rows" | bc -l)" "$(echo "$cpu_intake * 1000000 / $rows" | bc -l)" \
-        "$(echo "$cpu_client * 1000000 / $rows" | bc -l)"
+        "$(calc "$cpu_pg * 1000000 / $rows")" "$(calc "$cpu_intake * 1000000 / $rows")" \
+        "$(calc "$cpu_client * 1000000 / $rows")"
     stop_intakes
 done
 

@@ -56,7 +56,7 @@ fi
 # the whole stack on the database: reporting must find its producers (a producer that does
 # not answer a replay holds reporting's loop for HUIFANG_PEER_TIMEOUT_MS each second)
 export HUIFANG_STORE_URL=$URL HUIFANG_PORT_BASE=${HUIFANG_PORT_BASE:-24700} HUIFANG_BRANCH=BJ01
-export HUIFANG_REDIS_URL=${HUIFANG_TEST_REDIS_URL:-redis://127.0.0.1:56379/0}
+export HUIFANG_REDIS_URL=${HUIFANG_TEST_REDIS_URL:-redis://127.0.0.1:16379/0}
 export HUIFANG_CLOCK=manual HUIFANG_CLOCK_FILE=$TMP/clock HUIFANG_LOG_LEVEL=info
 date -d '2027-01-04 10:00 +0800' +%s%3N >"$HUIFANG_CLOCK_FILE"
 PIDS=()
@@ -80,7 +80,7 @@ if ((LOAD)); then
     t0=$EPOCHREALTIME
     psql -X -q -v ON_ERROR_STOP=1 -d "$URL" -f "$HF_SOURCE/tests/bench/reporting/load.sql" >/dev/null
     t1=$EPOCHREALTIME
-    printf 'loaded in %.0f s\n' "$(echo "$t1 - $t0" | bc)"
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "loaded in %.0f s\n", b - a }'
 fi
 psql -X -q -t -A -d "$URL" -c "SELECT 'rows: contact ' || (SELECT count(*) FROM reporting.contact)
   || ', task ' || (SELECT count(*) FROM reporting.task) || ', agent_day ' || (SELECT count(*) FROM reporting.agent_day)
