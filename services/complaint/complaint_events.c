@@ -246,7 +246,11 @@ static int on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *en
     const Huifang__V1__Contact *ct = env->call_logged->contact;
     if (ct == NULL || ct->customer_id <= 0)
         return -2;
-    if (strcmp(S(ct->effect), "adverse") == 0) {
+    /* the doctor's visit made for an adverse reaction records that reaction's follow-up: it
+     * is no new occurrence, whatever effect the doctor notes (the complaint it came from, if
+     * any, stays open until solved) */
+    bool adverse_visit = strcmp(S(ct->purpose), "adverse-reaction") == 0;
+    if (strcmp(S(ct->effect), "adverse") == 0 && !adverse_visit) {
         /* an adverse effect is a complaint of its own: one card per contact (UNIQUE), so a
          * replayed event files none twice */
         int64_t now = hf_clock_now_ms();

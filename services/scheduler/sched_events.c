@@ -582,8 +582,10 @@ static int s_note_contact(hf_store_t *st, const Huifang__V1__Contact *ct, bool a
                      12, p) != 0)
         return -1;
     const char *pc[] = {cid, at};
-    if (answered &&
-        hf_store_run(st, "UPDATE customer SET unanswered = 0 WHERE id = $1", 1, pc) != 0)
+    if (answered && hf_store_run(st,
+                                 "UPDATE customer SET unanswered = 0, unanswered_occasion_ms = 0"
+                                 " WHERE id = $1",
+                                 1, pc) != 0)
         return -1;
     if (visited && hf_store_run(st,
                                 "UPDATE customer SET last_visit_ms = greatest(last_visit_ms, $2)"
@@ -669,6 +671,82 @@ static int s_plan_callback(hf_service_t *svc, const scheduler_t *self,
     return 0;
 }
 
+/* The follow-up the agent promised on the contact (`call log --next DATE`): a task of its own
+ * on that local day, for that agent, at the first call window of the customer's on that day;
+ * by the same channel and role as the task logged. Once per contact (UNIQUE on contact and
+ * origin), so a replayed event plans none twice. An agent away that day hands it to the team
+ * (sched_move_absent clears reserved_agent). */
+static int s_plan_promised(hf_service_t *svc, const Huifang__V1__Contact *ct,
+                           const Huifang__V1__Task *t)
+{
+    hf_store_t *st = hf_service_store(svc);
+    int32_t day;
+    if (hf_date_parse(S(ct->next_date), &day) != 0) {
+        hf_warn("promised_skipped", "contact=%lld reason=\"next date %s is not a date\"",
+                (long long)ct->id, S(ct->next_date));
+        return 0; /* the call log checked it: an old producer's event, nothing to plan */
+    }
+    sched_branch_t b;
+    bool missing;
+    if (sched_branch_get(st, t->branch, &b, &missing) != 0)
+        return missing ? -2 : -1;
+    char cid[24];
+    const char *pc[] = {hf_pg_i64(cid, t->customer_id)};
+    PGresult *res = hf_store_exec(st, "SELECT windows FROM customer WHERE id = $1", 1, pc);
+    if (res == NULL)
+        return -1;
+    char windows[256];
+    sched_windows_effective(b.windows, PQntuples(res) ? hf_pg_str(res, 0, 0) : "", windows,
+                            sizeof windows);
+    PQclear(res);
+    int64_t at = hf_clock_now_ms();
+    int64_t when = sched_day_start(day, windows, b.tz);
+    if (when < at)
+        when = at; /* promised for today, after its first window opened */
+    /* a visit promises another of the same (a doctor following up an adverse reaction keeps
+     * seeing that reaction, not a new one); a call promises a follow-up call */
+    const char *purpose = strcmp(S(t->channel), "visit") == 0 ? S(t->purpose) : "follow-up";
+    int prio = sched_priority(purpose) > sched_priority("follow-up") ? sched_priority(purpose)
+                                                                     : sched_priority("follow-up");
+    char plan[24], pid[24], due[24], prios[16], now[24], parent[24], contact[24];
+    const char *p[] = {t->branch,
+                       t->plan_id ? hf_pg_i64(plan, t->plan_id) : NULL,
+                       cid,
+                       hf_pg_i64(pid, t->purchase_id),
+                       purpose,
+                       t->channel,
+                       t->role,
+                       hf_pg_i64(due, when),
+                       hf_pg_i64(prios, prio),
+                       hf_pg_i64(now, at),
+                       hf_pg_i64(parent, t->id),
+                       hf_pg_i64(contact, ct->id),
+                       ct->agent && *ct->agent ? ct->agent : S(t->agent)};
+    res = hf_store_exec(st,
+                        "INSERT INTO task (branch, plan_id, customer_id, purchase_id, step_no,"
+                        " occurrence, purpose, channel, role, due_at_ms, priority, state,"
+                        " updated_at_ms, origin, parent_id, contact_id, reserved_agent)"
+                        " VALUES ($1, $2, $3, $4, 0, 0, $5, $6, $7, $8, $9, 'planned', $10,"
+                        " 'promised', $11, $12, $13) ON CONFLICT DO NOTHING RETURNING id",
+                        13, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res))
+        hf_info("follow_up_promised", "task=%lld promised_task=%lld agent=%s day=%s",
+                (long long)t->id, (long long)hf_pg_int(res, 0, 0), p[12], S(ct->next_date));
+    PQclear(res);
+    return 0;
+}
+
+/* True for the contact of a doctor's visit made for an adverse reaction: what the doctor
+ * records of that reaction is its follow-up, not a new occurrence (no second visit, no
+ * second complaint). */
+static bool s_is_adverse_visit(const Huifang__V1__Contact *ct, const Huifang__V1__Task *t)
+{
+    return strcmp(S(ct->purpose), "adverse-reaction") == 0 ||
+           (t && strcmp(S(t->origin), "adverse") == 0);
+}
+
 static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *env, hf_arena_t *a)
 {
     scheduler_t *self = selfp;
@@ -695,7 +773,7 @@ static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *e
             return -1;
     }
     if (strcmp(S(ct->effect), "adverse") == 0 && ct->customer_id > 0 &&
-        s_send_doctor(svc, ct, t) != 0)
+        !s_is_adverse_visit(ct, t) && s_send_doctor(svc, ct, t) != 0)
         return -1;
     if (t == NULL || strcmp(t->state, "claimed") != 0)
         return 0; /* not about a task, handled before, or the task moved on */
@@ -716,26 +794,38 @@ static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *e
         if (sched_cancel_customer(svc, t->customer_id, "refused", "cancelled", "refused") != 0)
             return -1;
     } else if (!answered) {
-        /* no answer or busy: the customer's unanswered attempts in a row decide */
+        /* no answer or busy: the customer's unanswered attempts in a row decide, counted once
+         * per occasion (call window or day), so two tasks rung out in the same minute are one
+         * attempt, not two */
         t->attempts++;
-        const char *pu[] = {cid};
-        PGresult *res = hf_store_exec(st,
-                                      "UPDATE customer SET unanswered = unanswered + 1"
-                                      " WHERE id = $1 RETURNING unanswered, windows",
-                                      1, pu);
+        sched_branch_t b;
+        bool missing;
+        if (sched_branch_get(st, t->branch, &b, &missing) != 0)
+            return missing ? -2 : -1;
+        const char *pw[] = {cid};
+        PGresult *res = hf_store_exec(st, "SELECT windows FROM customer WHERE id = $1", 1, pw);
+        if (res == NULL)
+            return -1;
+        char windows[256];
+        sched_windows_effective(b.windows, PQntuples(res) ? hf_pg_str(res, 0, 0) : "", windows,
+                                sizeof windows);
+        PQclear(res);
+        int64_t tried = ct->started_at_ms > 0 ? ct->started_at_ms
+                        : ct->logged_at_ms > 0 ? ct->logged_at_ms
+                                               : now;
+        char occasion[24];
+        const char *pu[] = {cid, hf_pg_i64(occasion, sched_occasion(tried, windows, b.tz))};
+        res = hf_store_exec(st,
+                            "UPDATE customer SET unanswered = unanswered + CASE WHEN"
+                            " unanswered_occasion_ms = $2::bigint THEN 0 ELSE 1 END,"
+                            " unanswered_occasion_ms = $2::bigint WHERE id = $1"
+                            " RETURNING unanswered",
+                            2, pu);
         if (res == NULL)
             return -1;
         int unanswered = PQntuples(res) ? (int)hf_pg_int(res, 0, 0) : t->attempts;
-        char own[128];
-        snprintf(own, sizeof own, "%s", PQntuples(res) ? hf_pg_str(res, 0, 1) : "");
         PQclear(res);
         if (unanswered < self->max_attempts) {
-            sched_branch_t b;
-            bool missing;
-            if (sched_branch_get(st, t->branch, &b, &missing) != 0)
-                return missing ? -2 : -1;
-            char windows[256];
-            sched_windows_effective(b.windows, own, windows, sizeof windows);
             int64_t next = sched_next_window(now, windows, b.tz);
             /* a callback keeps its owner and gets a fresh deadline in the next window */
             int64_t dl =
@@ -770,6 +860,9 @@ static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *e
         if (sched_cancel_customer(svc, t->customer_id, why, "cancelled", "screened-out") != 0 ||
             sched_emit_screened(svc, t->branch, t->customer_id, screened) != 0)
             return -1;
+    } else if (!do_not_call && ct->next_date && *ct->next_date &&
+               s_plan_promised(svc, ct, t) != 0) {
+        return -1;
     }
     return 0;
 }

@@ -85,6 +85,21 @@ int sched_in_window(int64_t now_ms, const char *windows, const char *tz)
     return 0;
 }
 
+int64_t sched_occasion(int64_t at_ms, const char *windows, const char *tz)
+{
+    hf_window_t w[MAX_WINDOWS];
+    int n = hf_windows_parse(windows ? windows : "", w, MAX_WINDOWS);
+    int32_t day = hf_time_local_day(at_ms, tz);
+    if (n <= 0)
+        return hf_time_from_local(day, 0, tz); /* no windows: a day is one occasion */
+    int minute = hf_time_local_minute(at_ms, tz);
+    for (int i = n - 1; i >= 0; i--)
+        if (w[i].start <= minute)
+            return hf_time_from_local(day, w[i].start, tz);
+    /* before the day's first window: still the last window of the day before */
+    return hf_time_from_local(day - 1, w[n - 1].start, tz);
+}
+
 int sched_priority(const char *purpose)
 {
     static const struct {
@@ -94,6 +109,7 @@ int sched_priority(const char *purpose)
                  {"complaint", 40},
                  {"repurchase", 30},
                  {"callback", 30},
+                 {"follow-up", 30},
                  {"effect", 20},
                  {"reaction", 20},
                  {"care", 20},

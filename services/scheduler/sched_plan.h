@@ -41,6 +41,11 @@ int64_t sched_day_start(int32_t day, const char *windows, const char *tz);
  * window, not the one under way). */
 int64_t sched_next_window(int64_t now_ms, const char *windows, const char *tz);
 
+/* The occasion an attempt at at_ms belongs to, as the instant it began: the opening of the
+ * latest call window at or before at_ms (the day before's last one before the first window;
+ * local midnight when there are no windows). Attempts on one occasion count as one. */
+int64_t sched_occasion(int64_t at_ms, const char *windows, const char *tz);
+
 /* True when now_ms falls inside one of the windows (always true without windows). */
 int sched_in_window(int64_t now_ms, const char *windows, const char *tz);
 

@@ -64,3 +64,27 @@ cl_json_expect "$HF_OUT" task_id "$visit" channel visit agent DR01 customer_id "
 hf_wait_until 10 bash -c "huifang --json task show $visit | grep -q '\"state\":\"done\"'"
 hf_expect_exit 0 huifang events tail --from-seq 1 --topic calllog.visit_logged --no-follow
 hf_expect_eq 1 "$(printf '%s\n' "$HF_OUT" | grep -c .)" "one visit_logged"
+
+# ---- the doctor promised to come back on 11-19 (--next): that visit is planned for DR01 ----
+# on that day at the first window, and it follows the same reaction
+hf_expect_exit 0 huifang clock set '2026-11-19 09:05'
+hf_wait_until 10 bash -c "huifang --json worklist --agent DR01 | grep -q '\"state\":\"assigned\"'"
+hf_expect_exit 0 huifang --json worklist --agent DR01
+hf_expect_eq 1 "$(printf '%s\n' "$HF_OUT" | grep -c .)" "the promised visit in the doctor's bag"
+cl_json_expect "$HF_OUT" customer_id "$customer" channel visit role doctor \
+    purpose adverse-reaction bag_date 2026-11-19 due_at 2026-11-19T01:00:00.000Z
+hf_expect_exit 0 huifang --as DR01 --json task next
+follow=$(cl_json_get "$HF_OUT" task.id)
+((follow > visit)) || hf_fail "the promised visit is a task of its own ($follow after $visit)"
+
+# the rash is still there: the doctor records it on the follow-up visit, which is no new
+# occurrence — no third doctor's visit, no second adverse-reaction complaint
+hf_expect_exit 0 huifang --as DR01 visit log --task "$follow" --outcome connected \
+    --bp 130/80 --pulse 72 --symptoms 'the rash is fading' --findings 'mild urticaria still' \
+    --advice 'half the dose after meals for another week' --effect adverse
+hf_wait_until 10 bash -c "huifang --json task show $follow | grep -q '\"state\":\"done\"'"
+# the scheduler decided in the transaction that ended the visit: a new task would be the next id
+hf_expect_exit 3 huifang task show $((follow + 1))
+hf_expect_exit 0 huifang --json complaint list --customer "$customer"
+hf_expect_eq 1 "$(grep -c '"category":"adverse-reaction"' <<<"$HF_OUT")" \
+    "one adverse-reaction complaint: the care call's"

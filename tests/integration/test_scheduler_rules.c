@@ -682,6 +682,121 @@ static void test_callback_and_adverse(void)
     CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(doc)), "DOC");
 }
 
+/* A contact as the call log publishes it, with what s_call leaves out: the purpose of the
+ * task, a promised next date. */
+static void s_log(int64_t task, int64_t customer, const char *agent, const char *outcome,
+                  const char *effect, const char *purpose, const char *channel, const char *next)
+{
+    Huifang__V1__OutcomeFlags f = HUIFANG__V1__OUTCOME_FLAGS__INIT;
+    f.human_answered = f.contacted = f.completed = strcmp(outcome, "connected") == 0;
+    Huifang__V1__Contact ct = HUIFANG__V1__CONTACT__INIT;
+    ct.id = ++s_contact_seq;
+    ct.task_id = task;
+    ct.branch = BR;
+    ct.customer_id = customer;
+    ct.agent = (char *)agent;
+    ct.outcome = (char *)outcome;
+    ct.flags = &f;
+    ct.effect = (char *)effect;
+    ct.next_date = (char *)next;
+    ct.logged_at_ms = hf_clock_now_ms();
+    ct.channel = (char *)channel;
+    ct.purpose = (char *)purpose;
+    Huifang__V1__CallLogged ev = HUIFANG__V1__CALL_LOGGED__INIT;
+    ev.contact = &ct;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED;
+    env.call_logged = &ev;
+    CHECK_INT(s_feed(scheduler_calllog_events, &env), 0);
+}
+
+/* The agent a task is assigned to. */
+static const char *s_agent_of(int64_t task)
+{
+    return s_txt("SELECT agent FROM task WHERE id = $1", s_id(task));
+}
+
+/* Claims task for the agent it is assigned to, taking what comes before it in their bag. */
+static void s_claim(int64_t task)
+{
+    for (int i = 0; i < 5 && strcmp(s_state(task), "assigned") == 0; i++)
+        s_next(s_agent_of(task));
+    CHECK_STR(s_state(task), "claimed");
+}
+
+/* Promises and occasions: `call log --next` plans the follow-up on that day for that agent;
+ * unanswered attempts count once per occasion; the doctor's visit of an adverse reaction
+ * raises no second visit. */
+static void test_promises(void)
+{
+    s_clock("2026-12-09 09:30");
+    s_agent("U1", "phone", "huairou", 40, 0);
+    s_agent("U2", "phone", "huairou", 40, 0);
+    s_agent("DOC2", "doctor", "huairou", 0, 5);
+
+    /* the agent promises to call again on 12-16: a task then, at the first window, for U1 */
+    Huifang__V1__Customer c = s_cust(190, "huairou");
+    s_purchase(1090, &c, "2026-11-29", "2026-12-29", "monthly-course");
+    s_tick();
+    int64_t care = s_task_of(190, "care");
+    const char *who = s_txt("SELECT agent FROM task WHERE id = $1", s_id(care));
+    char owner[8];
+    snprintf(owner, sizeof owner, "%s", who);
+    CHECK_INT(s_next(owner), care);
+    s_log(care, 190, owner, "connected", "good", "care", "phone", "2026-12-16");
+    CHECK_STR(s_state(care), "done");
+    int64_t promised = s_task_of(190, "follow-up");
+    CHECK(promised > 0);
+    CHECK_STR(s_txt("SELECT origin || '/' || reserved_agent || '/' || channel || '/' || role"
+                    " FROM task WHERE id = $1",
+                    s_id(promised)),
+              hf_arena_printf(s_arena, "promised/%s/phone/phone", owner));
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE id = $1", s_id(promised)),
+              s_at("2026-12-16 09:00"));
+    s_clock("2026-12-16 09:05");
+    s_tick();
+    CHECK_STR(s_state(promised), "assigned");
+    CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(promised)), owner);
+
+    s_next(owner);
+    s_log(promised, 190, owner, "connected", "good", "follow-up", "phone", "");
+    CHECK_STR(s_state(promised), "done");
+
+    /* two tasks of one customer rung out in the same minute are one unanswered attempt */
+    Huifang__V1__Customer d = s_cust(191, "huairou");
+    s_lead(&d, "", 0); /* a plan of none: the two tasks below are all they have */
+    s_clock("2026-12-16 10:00");
+    int64_t first = s_seed_task(191, "care", 20, s_at("2026-12-16 10:00"), 0);
+    int64_t second = s_seed_task(191, "usage", 20, s_at("2026-12-16 10:00"), 0);
+    int64_t screened = s_events("scheduler.customer_screened/");
+    s_tick();
+    s_claim(first);
+    s_claim(second);
+    s_log(first, 191, s_agent_of(first), "no-answer", "", "care", "phone", "");
+    s_log(second, 191, s_agent_of(second), "no-answer", "", "usage", "phone", "");
+    CHECK_INT(s_num("SELECT unanswered FROM customer WHERE id = 191", NULL), 1);
+    /* the next window is another occasion: two, and the card stays */
+    s_clock("2026-12-16 14:00");
+    s_tick();
+    s_claim(first);
+    s_log(first, 191, s_agent_of(first), "busy", "", "care", "phone", "");
+    CHECK_INT(s_num("SELECT unanswered FROM customer WHERE id = 191", NULL), 2);
+    CHECK_INT(s_events("scheduler.customer_screened/"), screened);
+    CHECK_STR(s_state(first), "planned");
+
+    /* the doctor's visit of an adverse reaction records it: no second visit */
+    s_log(0, 191, "U2", "connected", "adverse", "care", "phone", "");
+    int64_t doc = s_task_of(191, "adverse-reaction");
+    CHECK(doc > 0);
+    s_tick();
+    CHECK_INT(s_next("DOC2"), doc);
+    s_log(doc, 191, "DOC2", "connected", "adverse", "adverse-reaction", "visit", "");
+    CHECK_STR(s_state(doc), "done");
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = 191 AND origin = 'adverse'",
+                    NULL),
+              1);
+}
+
 /* An absent agent's bag moves to a colleague of the same role and region. */
 static void test_absence(void)
 {
@@ -867,10 +982,10 @@ int main(void)
     char url[256];
     hf_test_create_db("sched_rules", url);
     const char *redis = hf_test_env("HUIFANG_TEST_REDIS_URL");
-    char base[16];
-    snprintf(base, sizeof base, "%d", 33000 + (getpid() % 300) * 50);
     snprintf(s_clock_file, sizeof s_clock_file, "/tmp/hf-test-sched-rules-%d.clock", (int)getpid());
-    setenv("HUIFANG_PORT_BASE", base, 1);
+    /* nothing connects to this scheduler: ports the kernel picks, never one taken */
+    setenv("HUIFANG_SCHEDULER_BIND", "tcp://127.0.0.1:*", 1);
+    setenv("HUIFANG_SCHEDULER_EVENTS_BIND", "tcp://127.0.0.1:*", 1);
     setenv("HUIFANG_SCHEDULER_STORE_URL", url, 1);
     setenv("HUIFANG_REDIS_URL", redis, 1);
     setenv("HUIFANG_CLOCK", "manual", 1);
@@ -902,6 +1017,7 @@ int main(void)
     test_members();
     test_archive();
     test_templates();
+    test_promises();
     test_flush(redis);
 
     hf_queue_clear(s_self.queue, BR);
