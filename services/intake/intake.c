@@ -72,14 +72,14 @@ static int s_branch_tz(hf_service_t *svc, const hf_request_t *req, char *tz, hf_
     return HF_OK;
 }
 
-/* Parses an optional local date; "" gives -1 in *day. HF_OK or BAD_INPUT. */
-static int s_optional_date(const char *value, const char *field, int32_t *day, hf_reply_t *rep,
-                           hf_arena_t *a)
+/* Parses an optional local date; *given tells whether there was one (every day number is a
+ * date, 1969-12-31 is -1: no sentinel). HF_OK or BAD_INPUT. */
+static int s_optional_date(const char *value, const char *field, int32_t *day, bool *given,
+                           hf_reply_t *rep, hf_arena_t *a)
 {
-    *day = -1;
-    if (value == NULL || *value == '\0')
-        return HF_OK;
-    if (hf_date_parse(value, day) != 0)
+    *day = 0;
+    *given = value != NULL && *value != '\0';
+    if (*given && hf_date_parse(value, day) != 0)
         return hf_fail(rep, a, HF_BAD_INPUT, field, "%s \"%s\" is not a date (YYYY-MM-DD)", field,
                        value);
     return HF_OK;
@@ -382,6 +382,14 @@ int intake_purchase_record(hf_service_t *svc, const intake_branch_t *b, const in
         hf_date_format(pa->day, d);
         return hf_fail(rep, a, HF_BAD_INPUT, "date", "date %s is in the future", d);
     }
+    if (pa->day < b->today - INTAKE_PURCHASE_PAST_DAYS) {
+        char d[11];
+        hf_date_format(pa->day, d);
+        return hf_fail(rep, a, HF_BAD_INPUT, "date",
+                       "date %s is more than %d days ago (a purchase is recorded within five"
+                       " years)",
+                       d, INTAKE_PURCHASE_PAST_DAYS);
+    }
     if (pa->plan && *pa->plan && (rc = s_require_code(pa->plan, "plan", rep, a)) != HF_OK)
         return rc;
 
@@ -502,12 +510,13 @@ static int add_purchase(hf_service_t *svc, void *self, const hf_request_t *req, 
     if (rc != HF_OK)
         return rc;
     int32_t day;
-    if ((rc = s_optional_date(pa->date, "date", &day, rep, a)) != HF_OK)
+    bool dated;
+    if ((rc = s_optional_date(pa->date, "date", &day, &dated, rep, a)) != HF_OK)
         return rc;
     intake_purchase_t p = {.customer_id = pa->customer_id,
                            .product = pa->product,
                            .quantity = pa->quantity,
-                           .day = day < 0 ? b.today : day,
+                           .day = dated ? day : b.today,
                            .price_fen = pa->price_fen,
                            .plan = pa->plan,
                            .agent = ""};

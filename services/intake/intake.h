@@ -191,6 +191,9 @@ typedef struct {
     const char *agent;
 } intake_purchase_t;
 
+/* How far back a purchase may be dated (days): within five years, never in the future. */
+#define INTAKE_PURCHASE_PAST_DAYS 1827
+
 /* Records a purchase: the next form of the customer (nth), supply end date, card made
  * customer (reopening a void one), spend and tier updated; emits PurchaseRecorded (and
  * CardTypeChanged / CustomerUpdated when the card or tier changed). A purchase with a

@@ -111,6 +111,13 @@ hf_expect_exit 0 huifang customer find Lead
 hf_expect_eq 7 "$(wc -l <<<"$HF_OUT")" "six leads and the header"
 
 # ---- purchases: one form each, numbered, with the supply end date --------------------------------
+# a date far back is refused, never silently replaced by today (1969-12-31 is day -1)
+for old in 1969-12-31 1900-01-01 2021-01-01; do
+    hf_expect_exit 2 huifang purchase add --customer "$wang" --product VC30 --quantity 1 --date "$old"
+    hf_expect_contains "$HF_ERR" "date $old is more than 1827 days ago" "a purchase dated $old"
+done
+hf_expect_exit 2 huifang purchase add --customer "$wang" --product VC30 --quantity 1 --date 2030-01-01
+hf_expect_contains "$HF_ERR" "date 2030-01-01 is in the future" "a purchase dated ahead"
 hf_expect_exit 0 huifang --json purchase add --customer "$wang" --product VC30 --quantity 3 --date 2026-11-01
 hf_expect_eq 1 "$(hf_json_get "$HF_OUT" nth)" "the first form"
 hf_expect_eq 2027-01-30 "$(hf_json_get "$HF_OUT" supply_end)" "3 x 30 days from 11-01"
