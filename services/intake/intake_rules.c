@@ -279,6 +279,27 @@ static int s_check_text(const char *v, const char *field, size_t max, bool multi
     return 0;
 }
 
+/* The code point of the invisible formatting character at p (valid UTF-8), or 0: the zero
+ * widths and direction marks (U+200B..U+200F), the bidirectional embeddings, overrides and
+ * isolates (U+202A..U+202E, U+2066..U+2069), the word joiner and invisible operators
+ * (U+2060..U+2064), the soft hyphen (U+00AD), the Mongolian vowel separator (U+180E) and the
+ * byte order mark (U+FEFF). A name holding one looks like another name and is not found by
+ * what a person types, or shows reversed: such a name is refused, never stored. */
+static uint32_t s_invisible_at(const unsigned char *p)
+{
+    uint32_t c;
+    if (p[0] == 0xC2 && p[1] == 0xAD)
+        return 0xAD;
+    if ((p[0] & 0xF0) != 0xE0)
+        return 0;
+    c = ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (uint32_t)(p[2] & 0x3F);
+    if ((c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+        (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0x180E ||
+        c == 0xFEFF)
+        return c;
+    return 0;
+}
+
 int intake_check_name(const char *name, const char *field, intake_error_t *err)
 {
     const char *v = S(name);
@@ -291,6 +312,15 @@ int intake_check_name(const char *name, const char *field, intake_error_t *err)
         return -1;
     bool letter = false;
     for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        uint32_t hidden = s_invisible_at(p);
+        if (hidden) {
+            err->field = field;
+            snprintf(err->reason, sizeof err->reason,
+                     "%s holds an invisible formatting character (U+%04X): type the name as it"
+                     " reads",
+                     field, (unsigned)hidden);
+            return -1;
+        }
         if (isdigit(*p))
             return s_err(err, field, "%s \"%s\" has digits (a phone number in the name column?)",
                          v);

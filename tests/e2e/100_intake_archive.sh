@@ -70,6 +70,10 @@ hf_expect_eq 67 "$(field "$member" age)" "an age when the birth date is unknown"
 # ---- bad input names the field, and changes nothing -------------------------------------------
 hf_expect_exit 2 huifang lead add --name 'Zhang 3' --phone 13922220001 --channel counter
 hf_expect_contains "$HF_ERR" 'name "Zhang 3" has digits' "a name with digits"
+hf_expect_exit 2 huifang lead add --name $'\u202eWang Fang' --phone 13922220001 --channel counter
+hf_expect_contains "$HF_ERR" 'name holds an invisible formatting character (U+202E)' "a bidi override"
+hf_expect_exit 2 huifang lead add --name $'王\u200b芳' --phone 13922220001 --channel counter
+hf_expect_contains "$HF_ERR" '(U+200B)' "a zero-width space"
 hf_expect_exit 2 huifang lead add --name Zhang --phone 13922220001 --channel counter --region tongzhou
 hf_expect_contains "$HF_ERR" 'region "tongzhou" is not covered by any agent of the branch (chaoyang, haidian)' "regions"
 hf_expect_exit 2 huifang lead add --name Zhang --phone 13922220001 --channel counter --birth 2026-11-24

@@ -162,6 +162,21 @@ static void test_leads(void)
         {"\xE7\x8E", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, "name", "UTF-8"},
         {"王\xEF\xBF\xBD", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, "name",
          "undecodable"},
+        /* invisible formatting: a zero-width space, a right-to-left override, a byte order
+         * mark, a soft hyphen, a word joiner — the name would not be found as typed */
+        {"王\xE2\x80\x8B芳", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, "name",
+         "U+200B"},
+        {"\xE2\x80\xAEgnaF gnaW", "13812345678", "counter", "", "", "", "", "", "", "", "", 0,
+         "name", "U+202E"},
+        {"\xEF\xBB\xBFLi", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, "name",
+         "U+FEFF"},
+        {"Li\xC2\xADNa", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, "name",
+         "U+00AD"},
+        {"Li\xE2\x81\xA0Na", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, "name",
+         "U+2060"},
+        /* what stays: a middle dot in a transliterated name, a CJK name, Latin with accents */
+        {"阿依古丽·买买提", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, NULL, NULL},
+        {"Zoë Müller", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, NULL, NULL},
         {"Li", "", "counter", "", "", "", "", "", "", "", "", 0, "phone", "required"},
         {"Li", "12345", "counter", "", "", "", "", "", "", "", "", 0, "phone", "phone"},
         {"Li", "1381234567a", "counter", "", "", "", "", "", "", "", "", 0, "phone", "phone"},
