@@ -28,7 +28,8 @@ static void s_print_tasks(ctl_t *ctl, Huifang__V1__Task **tasks, size_t n)
         ctl_table_add(t, ctl_fmt(ctl, "%lld", (long long)k->id), ctl_local_time(ctl, k->due_at_ms),
                       k->purpose, k->channel, ctl_fmt(ctl, "%lld", (long long)k->customer_id),
                       k->customer_name, ctl_phone_masked(ctl, k->customer_phone), k->region,
-                      k->state, ctl_fmt(ctl, "%d", k->attempts));
+                      k->rolls > 0 ? ctl_fmt(ctl, "%s, rolled %dd", k->state, k->rolls) : k->state,
+                      ctl_fmt(ctl, "%d", k->attempts));
     }
     ctl_table_print(t);
     ctl_table_destroy(&t);

@@ -558,12 +558,12 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
         sched_task_windows(t, l->windows, a);
         c->windows = t->windows;
         c->latest_at = t->latest_at_ms;
-        bool opted_out = hf_pg_bool(res, i, 25);
+        bool opted_out = hf_pg_bool(res, i, TASK_NCOLUMNS);
         int32_t dnd = -1;
-        if (*hf_pg_str(res, i, 26))
-            hf_date_parse(hf_pg_str(res, i, 26), &dnd);
-        bool held = hf_pg_bool(res, i, 27);
-        if (hf_pg_int(res, i, 28) > 0)
+        if (*hf_pg_str(res, i, TASK_NCOLUMNS + 1))
+            hf_date_parse(hf_pg_str(res, i, TASK_NCOLUMNS + 1), &dnd);
+        bool held = hf_pg_bool(res, i, TASK_NCOLUMNS + 2);
+        if (hf_pg_int(res, i, TASK_NCOLUMNS + 3) > 0)
             t->reserved_agent = ""; /* a missed callback belongs to the team now */
         l->done[l->ndone++] = t->id;
         if (t->due_at_ms > now + 1000) {

@@ -256,10 +256,11 @@ int sched_cmd_task_next(hf_service_t *svc, void *self, const hf_request_t *req, 
     int64_t opens = 0;
     for (int i = 0; i < PQntuples(res) && t == NULL; i++) {
         Huifang__V1__Task *c = sched_task_from_row(res, i, a);
-        bool own = c->windows && *c->windows;
         sched_task_windows(c, b.windows, a);
-        /* a customer with windows of their own is called only inside them */
-        if (strcmp(c->state, "assigned") == 0 && own && strcmp(c->channel, "phone") == 0 &&
+        /* a call is handed out only inside the call windows (the branch's, narrowed by the
+         * customer's own), overdue and rolled-over ones too; a callback keeps the time the
+         * customer asked for */
+        if (strcmp(c->state, "assigned") == 0 && strcmp(c->channel, "phone") == 0 &&
             strcmp(c->origin, "callback") != 0 && !sched_in_window(now, c->windows, b.tz)) {
             int64_t next = sched_next_window(now, c->windows, b.tz);
             if (opens == 0 || next < opens)

@@ -7,11 +7,17 @@
  *   - a callback not done by its deadline goes to the team (anyone of the role and region);
  *     missed again, it raises a supervisor alert;
  *   - a member without a home visit for a month (an old member) or two (a new one) raises a
- *     supervisor alert, for the manager to take back and reassign. */
+ *     supervisor alert, for the manager to take back and reassign;
+ *   - a task left unworked in a bag of an earlier day rolls into today's: back to planned at
+ *     today's first window of the customer's, one step more urgent (a flexible step inside
+ *     its window keeps its priority), counted in rolls; it never lingers in an old bag. */
 #include "sched_internal.h"
 
 #define HOUSE_BATCH 500
 #define MEMBER_CHECK_EVERY_MS (3600 * 1000LL)
+/* Bags of an earlier day are looked for once a minute (of the clock): a day ends once. */
+#define ROLL_CHECK_EVERY_MS (60 * 1000LL)
+#define ROLL_BATCH 500 /* the LIMIT of s_roll_over_branch's query */
 
 /* Archives the plans of one branch whose supply ended before cutoff. Returns the count. */
 static int s_archive_branch(hf_service_t *svc, const char *branch, const char *cutoff,
@@ -222,6 +228,97 @@ fail:
     return -1;
 }
 
+/* Rolls the tasks of one branch left in earlier days' bags into today's. Returns the count. */
+static int s_roll_over_branch(hf_service_t *svc, const sched_branch_t *b, const char *branch,
+                              hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    int64_t now = hf_clock_now_ms();
+    int32_t today = hf_time_local_day(now, b->tz);
+    char todaytxt[11], at[24];
+    hf_date_format(today, todaytxt);
+    hf_pg_i64(at, now);
+    const char *p[] = {branch, todaytxt};
+    if (hf_store_begin(st) != 0)
+        return -1;
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT t.id, coalesce(c.windows, ''), t.priority, t.latest_at_ms"
+                                  " FROM task t LEFT JOIN customer c ON c.id = t.customer_id"
+                                  " WHERE t.branch = $1 AND t.state = 'assigned'"
+                                  " AND t.bag_date < $2::date ORDER BY t.id LIMIT 500"
+                                  " FOR UPDATE OF t SKIP LOCKED",
+                                  2, p);
+    if (res == NULL)
+        goto fail;
+    int n = PQntuples(res);
+    int64_t *ids = hf_new_array(a, int64_t, n + 1);
+    for (int i = 0; i < n; i++)
+        ids[i] = hf_pg_int(res, i, 0);
+    if (n > 0 && sched_release_room(st, sched_int_array_a(a, ids, (size_t)n)) != 0) {
+        PQclear(res);
+        goto fail;
+    }
+    for (int i = 0; i < n; i++) {
+        char windows[256], due[24], prio[16];
+        sched_windows_effective(b->windows, hf_pg_str(res, i, 1), windows, sizeof windows);
+        int64_t when = sched_day_start(today, windows, b->tz);
+        if (when < now)
+            when = now;
+        int priority = (int)hf_pg_int(res, i, 2);
+        if (priority < SCHED_ROLL_CAP)
+            priority += sched_roll_bump(when, hf_pg_int(res, i, 3));
+        const char *pu[] = {hf_pg_str(res, i, 0), hf_pg_i64(due, when), hf_pg_i64(prio, priority),
+                            at};
+        if (hf_store_run(st,
+                         "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
+                         " due_at_ms = $2, priority = $3, indexed = false, rolls = rolls + 1,"
+                         " updated_at_ms = $4 WHERE id = $1 AND state = 'assigned'",
+                         4, pu) != 0) {
+            PQclear(res);
+            goto fail;
+        }
+    }
+    PQclear(res);
+    if (hf_store_commit(st) != 0)
+        return -1;
+    if (n > 0)
+        hf_info("rolled_over", "branch=%s tasks=%d day=%s", branch, n, todaytxt);
+    return n;
+fail:
+    hf_store_rollback(st);
+    return -1;
+}
+
+static int s_roll_over(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    int64_t now = hf_clock_now_ms();
+    /* (a manual clock set back by more than the period starts the rhythm again) */
+    if (now < self->next_roll_check && self->next_roll_check - now <= ROLL_CHECK_EVERY_MS)
+        return 0;
+    PGresult *res = hf_store_exec(st, "SELECT code FROM branch ORDER BY code", 0, NULL);
+    if (res == NULL)
+        return -1;
+    bool more = false;
+    int total = 0;
+    for (int i = 0; i < PQntuples(res); i++) {
+        sched_branch_t b;
+        bool missing;
+        const char *branch = hf_pg_str(res, i, 0);
+        if (sched_branch_get(st, branch, &b, &missing) != 0)
+            continue;
+        int n = s_roll_over_branch(svc, &b, branch, a);
+        hf_arena_reset(a);
+        if (n > 0)
+            total += n;
+        more = more || n < 0 || n == ROLL_BATCH;
+    }
+    PQclear(res);
+    if (!more) /* a full batch or a failure: look again at the next tick */
+        self->next_roll_check = now + ROLL_CHECK_EVERY_MS;
+    return total;
+}
+
 int scheduler_housekeep(hf_service_t *svc, void *selfp)
 {
     scheduler_t *self = selfp;
@@ -234,6 +331,9 @@ int scheduler_housekeep(hf_service_t *svc, void *selfp)
         total += n;
     hf_arena_reset(a);
     if ((n = s_unvisited_members(svc, self, a)) > 0)
+        total += n;
+    hf_arena_reset(a);
+    if ((n = s_roll_over(svc, self, a)) > 0)
         total += n;
     hf_arena_destroy(&a);
     return total;

@@ -38,7 +38,9 @@ int sched_branch_get(hf_store_t *st, const char *branch, sched_branch_t *out, bo
     " t.purpose, t.channel, t.role, t.due_at_ms, t.state, t.agent, t.priority, t.attempts,"        \
     " coalesce(c.name, ''), coalesce(c.phone, ''), coalesce(c.region, ''), t.outcome,"             \
     " coalesce(t.bag_date::text, ''), t.claims, t.origin, t.reserved_agent, t.latest_at_ms,"       \
-    " t.assigned_at_ms, coalesce(c.windows, '')"
+    " t.assigned_at_ms, coalesce(c.windows, ''), t.rolls"
+/* How many columns TASK_COLUMNS selects: a query's own columns after it start here. */
+#define TASK_NCOLUMNS 26
 #define TASK_FROM " FROM task t LEFT JOIN customer c ON c.id = t.customer_id"
 
 /* A task from row i of a TASK_COLUMNS result, from arena memory. Its windows field holds

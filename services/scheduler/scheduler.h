@@ -23,6 +23,7 @@ typedef struct {
     bool assign_more;           /* the last round ran out of time with work left */
     int64_t next_reap_mono;     /* monotonic ms of the next reap of expired leases */
     int64_t next_member_check;  /* clock ms of the next unvisited-member check */
+    int64_t next_roll_check;    /* clock ms of the next roll-over of unworked bags */
 } scheduler_t;
 
 /* At most this many tasks go into the due-index per call of scheduler_index (a tick): a
