@@ -19,20 +19,46 @@ static const char *s_agent(ctl_t *ctl, const ctl_opt_t *opts)
     return agent;
 }
 
-static void s_print_tasks(ctl_t *ctl, Huifang__V1__Task **tasks, size_t n)
+/* A date bag as a table; with_agent adds whose bag each task is in (every agent's bags). */
+static void s_print_tasks(ctl_t *ctl, Huifang__V1__Task **tasks, size_t n, bool with_agent)
 {
-    ctl_table_t *t = ctl_table_new(10, "TASK", "DUE", "PURPOSE", "CHANNEL", "CUSTOMER", "NAME",
-                                   "PHONE", "REGION", "STATE", "TRIES");
+    ctl_table_t *t = with_agent
+                         ? ctl_table_new(11, "AGENT", "TASK", "DUE", "PURPOSE", "CHANNEL",
+                                         "CUSTOMER", "NAME", "PHONE", "REGION", "STATE", "TRIES")
+                         : ctl_table_new(10, "TASK", "DUE", "PURPOSE", "CHANNEL", "CUSTOMER",
+                                         "NAME", "PHONE", "REGION", "STATE", "TRIES");
     for (size_t i = 0; i < n; i++) {
         const Huifang__V1__Task *k = tasks[i];
-        ctl_table_add(t, ctl_fmt(ctl, "%lld", (long long)k->id), ctl_local_time(ctl, k->due_at_ms),
-                      k->purpose, k->channel, ctl_fmt(ctl, "%lld", (long long)k->customer_id),
-                      k->customer_name, ctl_phone_masked(ctl, k->customer_phone), k->region,
-                      k->rolls > 0 ? ctl_fmt(ctl, "%s, rolled %dd", k->state, k->rolls) : k->state,
-                      ctl_fmt(ctl, "%d", k->attempts));
+        const char *id = ctl_fmt(ctl, "%lld", (long long)k->id);
+        const char *due = ctl_local_time(ctl, k->due_at_ms);
+        const char *customer = ctl_fmt(ctl, "%lld", (long long)k->customer_id);
+        const char *phone = ctl_phone_masked(ctl, k->customer_phone);
+        const char *state =
+            k->rolls > 0 ? ctl_fmt(ctl, "%s, rolled %dd", k->state, k->rolls) : k->state;
+        const char *tries = ctl_fmt(ctl, "%d", k->attempts);
+        if (with_agent)
+            ctl_table_add(t, k->agent, id, due, k->purpose, k->channel, customer,
+                          k->customer_name, phone, k->region, state, tries);
+        else
+            ctl_table_add(t, id, due, k->purpose, k->channel, customer, k->customer_name, phone,
+                          k->region, state, tries);
     }
     ctl_table_print(t);
     ctl_table_destroy(&t);
+}
+
+/* How full each bag is against capacity, and (a preview) what finds no room. */
+static void s_print_loads(const Huifang__V1__TaskList *list)
+{
+    for (size_t i = 0; i < list->n_loads; i++) {
+        const Huifang__V1__BagLoad *l = list->loads[i];
+        printf("%s: %d of %d calls, %d of %d visits\n", l->agent, l->calls, l->call_capacity,
+               l->visits, l->visit_capacity);
+    }
+    if (list->unplaced > 0)
+        printf("%d task%s of the branch find%s no room that day: %s over to the next\n",
+               list->unplaced, list->unplaced == 1 ? "" : "s", list->unplaced == 1 ? "s" : "",
+               list->unplaced == 1 ? "it rolls" : "they roll");
 }
 
 /* Prints a task with its customer's context; phones unmasked only when the agent is about
@@ -110,18 +136,22 @@ static void s_print_context(ctl_t *ctl, const Huifang__V1__TaskContext *ctx, boo
 
 int ctl_worklist(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("agent"), CTL_OPT("date"), CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("agent"), CTL_OPT("date"), CTL_FLAG("all"), CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
-    const char *agent = s_agent(ctl, opts);
-    if (agent == NULL)
+    bool all = ctl_switch(opts, "all");
+    const char *agent = all ? ctl_opt(opts, "agent") : s_agent(ctl, opts);
+    if (agent == NULL && !all)
         return ctl->exit;
     const char *date = ctl_opt(opts, "date");
-    if (date && ctl_check_date(ctl, "--date", date) != 0)
+    /* today and tomorrow are the branch's: the scheduler reads them in the branch's zone */
+    if (date && strcmp(date, "today") != 0 && strcmp(date, "tomorrow") != 0 &&
+        ctl_check_date(ctl, "--date", date) != 0)
         return ctl->exit;
     Huifang__V1__WorklistGet get = HUIFANG__V1__WORKLIST_GET__INIT;
-    get.agent = (char *)agent;
+    get.agent = (char *)(agent ? agent : "");
     get.date = (char *)(date ? date : "");
+    get.all = all;
     hf_request_t req;
     ctl_request_init(ctl, &req);
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_WORKLIST_GET;
@@ -135,11 +165,16 @@ int ctl_worklist(ctl_t *ctl, int argc, char **argv)
     if (ctl->json) {
         for (size_t i = 0; i < list->n_tasks; i++)
             ctl_json(&list->tasks[i]->base);
-    } else if (list->n_tasks == 0) {
-        ctl_error("no tasks in the worklist of %s%s%s", agent, date ? " for " : "",
-                  date ? date : "");
     } else {
-        s_print_tasks(ctl, list->tasks, list->n_tasks);
+        if (list->preview)
+            printf("the bag%s for %s as it would be filled now (nothing assigned yet)\n",
+                   all ? "s" : "", date);
+        if (list->n_tasks == 0)
+            ctl_error("no tasks in the worklist of %s%s%s", all ? "any agent" : agent,
+                      date ? " for " : "", date ? date : "");
+        else
+            s_print_tasks(ctl, list->tasks, list->n_tasks, all);
+        s_print_loads(list);
     }
     ctl_reply_free(&rep);
     return HF_OK;

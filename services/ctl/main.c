@@ -224,10 +224,14 @@ static const ctl_command_t s_commands[] = {
      "Without --branch / HUIFANG_BRANCH: every branch.\n"},
     {"supervisor", "ack", ctl_supervisor_ack, "supervisor ack ID",
      "acknowledges a supervisor alert (--as names who)", CTL_IDEM_HELP},
-    {"worklist", NULL, ctl_worklist, "worklist [--agent ID] [--date DATE]",
-     "shows an agent's date bag",
+    {"worklist", NULL, ctl_worklist, "worklist [--agent ID | --all] [--date DATE]",
+     "shows an agent's date bag, or a day ahead the bag as it would be filled",
      "  --agent ID    the agent (default --as / HUIFANG_AGENT)\n"
-     "  --date DATE   the bag's date YYYY-MM-DD (default today in the branch's zone)\n"},
+     "  --all         every agent's bag (supervisors: lead, head, manager; say who with --as)\n"
+     "  --date DATE   the bag's date YYYY-MM-DD, today or tomorrow (default today, in the\n"
+     "                branch's zone); a day\n"
+     "                ahead (tomorrow, up to a year) previews the bag from what is planned\n"
+     "                for it, with each agent's load against capacity\n"},
     {"task", "next", ctl_task_next, "task next [--agent ID]",
      "claims the agent's next task and shows the customer's context (phone unmasked)",
      "  --agent ID    the agent (default --as / HUIFANG_AGENT)\n" CTL_IDEM_HELP},

@@ -87,41 +87,85 @@ static Huifang__V1__TaskList *s_task_list(PGresult *res, const char *bwindows, h
     return l;
 }
 
+/* HF_OK when the request's actor is a supervisor of its branch (lead, head, manager); as in
+ * the call log, no actor is bad input and another role a conflict (exit 4). */
+static int s_need_supervisor(hf_service_t *svc, const hf_request_t *req, const char *what,
+                             hf_reply_t *rep, hf_arena_t *a)
+{
+    const char *actor = S(req->actor);
+    if (*actor == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "actor",
+                       "only a supervisor (lead, head, manager) may %s: say who you are with --as",
+                       what);
+    const char *p[] = {req->branch, actor};
+    PGresult *res = hf_store_exec(hf_service_store(svc),
+                                  "SELECT role FROM agent WHERE branch = $1 AND id = $2", 2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    const char *role = PQntuples(res) ? hf_arena_strdup(a, hf_pg_str(res, 0, 0)) : NULL;
+    PQclear(res);
+    if (role == NULL || !(strcmp(role, "lead") == 0 || strcmp(role, "head") == 0 ||
+                          strcmp(role, "manager") == 0))
+        return hf_fail(rep, a, HF_CONFLICT, "actor",
+                       "only a supervisor (lead, head, manager) may %s; %s is %s", what, actor,
+                       role ? role : "no agent of this branch");
+    return HF_OK;
+}
+
 int sched_cmd_worklist(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                        hf_arena_t *a)
 {
     (void)self;
     sched_branch_t b;
     int rc;
-    const char *agent = req->worklist_get->agent && *req->worklist_get->agent
-                            ? req->worklist_get->agent
-                            : req->actor;
-    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK ||
-        (rc = s_need_agent(svc, req, agent, rep, a)) != HF_OK)
+    const Huifang__V1__WorklistGet *get = req->worklist_get;
+    bool all = get->all;
+    const char *agent = get->agent && *get->agent ? get->agent : req->actor;
+    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK)
         return rc;
-    int32_t day;
-    const char *date = req->worklist_get->date;
-    if (date && *date) {
-        if (hf_date_parse(date, &day) != 0)
-            return hf_fail(rep, a, HF_BAD_INPUT, "date", "date \"%s\" is not a date (YYYY-MM-DD)",
-                           date);
-    } else
-        day = hf_time_local_day(hf_clock_now_ms(), b.tz);
+    if (all && get->agent && *get->agent)
+        return hf_fail(rep, a, HF_BAD_INPUT, "all", "--all shows every agent's bag: leave out --agent");
+    if ((rc = all ? s_need_supervisor(svc, req, "see every agent's bag", rep, a)
+                  : s_need_agent(svc, req, agent, rep, a)) != HF_OK)
+        return rc;
+    if (all)
+        agent = NULL;
+    hf_store_t *st = hf_service_store(svc);
+    int32_t today = hf_time_local_day(hf_clock_now_ms(), b.tz), day = today;
+    const char *date = get->date;
+    if (date && strcmp(date, "tomorrow") == 0)
+        day = today + 1;
+    else if (date && *date && strcmp(date, "today") != 0 && hf_date_parse(date, &day) != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "date",
+                       "date \"%s\" is not a date (YYYY-MM-DD, today or tomorrow)", date);
+    if (day > today + 366)
+        return hf_fail(rep, a, HF_BAD_INPUT, "date", "date %s is more than a year ahead", S(date));
+    if (day > today) {
+        /* a day ahead: the bag as it would be filled from what is planned for it */
+        if (sched_bag_preview(st, &b, req->branch, day, agent, &rep->tasks, a) != 0)
+            return HF_UNAVAILABLE;
+        rep->result_case = HUIFANG__V1__REPLY__RESULT_TASKS;
+        return HF_OK;
+    }
     char daytxt[11];
     hf_date_format(day, daytxt);
-    const char *p[] = {req->branch, agent, daytxt};
+    const char *p[] = {req->branch, agent ? agent : "", daytxt};
     /* the day's bag, plus whatever is still open from earlier bags */
-    PGresult *res = hf_store_exec(hf_service_store(svc),
+    PGresult *res = hf_store_exec(st,
                                   "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
-                                  " t.agent = $2 AND (t.bag_date = $3 OR (t.state IN ('assigned',"
+                                  " t.agent <> '' AND ($2 = '' OR t.agent = $2) AND"
+                                  " (t.bag_date = $3 OR (t.state IN ('assigned',"
                                   " 'claimed') AND t.bag_date < $3))"
-                                  " ORDER BY CASE t.state WHEN 'claimed' THEN 0 WHEN 'assigned'"
-                                  " THEN 1 ELSE 2 END, t.priority DESC, t.due_at_ms, t.id",
+                                  " ORDER BY t.agent, CASE t.state WHEN 'claimed' THEN 0"
+                                  " WHEN 'assigned' THEN 1 ELSE 2 END, t.priority DESC,"
+                                  " t.due_at_ms, t.id",
                                   3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     rep->tasks = s_task_list(res, b.windows, a);
     PQclear(res);
+    if (sched_bag_loads(st, req->branch, daytxt, agent, rep->tasks, a) != 0)
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_TASKS;
     return HF_OK;
 }

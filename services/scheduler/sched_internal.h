@@ -102,6 +102,16 @@ int sched_reserve(hf_store_t *st, const char *branch, const char *day, sched_age
 int sched_load_agents(hf_store_t *st, const char *branch, const char *day, sched_agent_t **out,
                       hf_arena_t *a);
 
+/* The preview of a future day's date bag (sched_preview.c): the tasks planned for day placed
+ * as the bag would take them now, for agent (NULL: every agent), with each agent's load and
+ * how many find no room; nothing is written. 0 with *out (arena memory) or -1. */
+int sched_bag_preview(hf_store_t *st, const sched_branch_t *b, const char *branch, int32_t day,
+                      const char *agent, Huifang__V1__TaskList **out, hf_arena_t *a);
+/* Adds to l the load of the bag of day ("YYYY-MM-DD") against capacity, for agent (NULL:
+ * every agent who works that day). 0 or -1. */
+int sched_bag_loads(hf_store_t *st, const char *branch, const char *day, const char *agent,
+                    Huifang__V1__TaskList *l, hf_arena_t *a);
+
 /* Commands (sched_cmd.c), in the service's command table. */
 int sched_cmd_worklist(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_cmd_task_next(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
