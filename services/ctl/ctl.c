@@ -59,6 +59,7 @@ int ctl_global_set(ctl_t *ctl, const char *name, const char *value)
         if (ctl_parse_long(ctl, "--timeout", value, 1, 600000, &ms) != 0)
             return -1;
         ctl->timeout_ms = (int)ms;
+        ctl->timeout_given = true;
     } else {
         return ctl_fail(ctl, HF_BAD_INPUT, "unknown flag --%s", name);
     }

@@ -50,6 +50,7 @@ struct ctl_t {
     const char *actor;                  /* --as or HUIFANG_AGENT; sent as Request.actor */
     bool json;                          /* --json: JSON lines instead of tables */
     int timeout_ms;                     /* --timeout: per try of a call to a service */
+    bool timeout_given;                 /* --timeout was on the command line */
     const char *tz;                     /* HUIFANG_TZ: the zone times are shown and read in */
     const ctl_command_t *command;       /* the command being run, for its --help */
     int exit;                           /* the exit code after ctl_parse() or a helper said stop */

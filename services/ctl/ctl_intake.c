@@ -972,8 +972,10 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
 
     /* one sender per intake instance, each with a batch in flight and one waiting, while
      * this thread reads and parses the next: a batch is thousands of rows, so each try of
-     * a call is given more time than a single command's */
-    im.timeout_ms = ctl->timeout_ms > 60000 ? ctl->timeout_ms : 60000;
+     * a call is given more time than a single command's by default (60 s); a --timeout
+     * given is kept as it is, so an import to an intake that restarts resumes (or gives up)
+     * within it */
+    im.timeout_ms = ctl->timeout_given || ctl->timeout_ms > 60000 ? ctl->timeout_ms : 60000;
     im.nlanes = nendpoints;
     im.max_batches = 3 * nendpoints;
     for (int i = 0; i < nendpoints; i++) {

@@ -135,3 +135,12 @@ hf_expect_eq "26701 29700 29700 300" \
                      JOIN intake.customer c ON c.id = s.customer_id WHERE c.phone LIKE '137%') || ' ' ||
                    (SELECT count(*) - $keys_before FROM intake.import_row)")" \
     "one customer per phone, one source (with its row's key) per valid row, a key kept per rejected row"
+
+# ---- an intake that is down: the import gives up within the --timeout it was given, and runs
+# once it is back (a try waited 60 s whatever --timeout said; `timeout 60` bounds the wait)
+hf_service_stop intake KILL
+printf 'name,phone,channel\nQian Li,13900000021,counter\n' >"$dir/small.csv"
+hf_expect_exit 5 timeout 60 huifang lead import "$dir/small.csv" --timeout 1000
+hf_service_start intake
+hf_expect_exit 0 huifang --json lead import "$dir/small.csv" --timeout 2000
+hf_expect_eq 1 "$(hf_json_get "$HF_OUT" added)" "the lead is recorded once intake is back"
