@@ -120,7 +120,10 @@ until (($(sql "SELECT count(*) FROM intake.customer WHERE phone LIKE '137%'") > 
 done
 kill -KILL "$importer"
 wait "$importer" 2>/dev/null || true
-sleep 1  # the batch in flight when the client died may still commit
+# the batch in flight when the client died may still commit: intake answers a request when its
+# loop is past it ("no customer": exit 3), and then no transaction of intake's is open
+hf_wait_until 10 bash -c "huifang customer show 999999999 >/dev/null 2>&1; test \$? -eq 3"
+hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d \"$HUIFANG_STORE_URL\" -c \"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'\")\" = 0 ]"
 partial=$(sql "SELECT count(*) FROM intake.lead_source s JOIN intake.customer c ON c.id = s.customer_id WHERE c.phone LIKE '137%'")
 ((partial < 29700)) || hf_fail "the import finished before it was killed: make the file bigger"
 hf_log "killed after $partial of 29700 leads"
