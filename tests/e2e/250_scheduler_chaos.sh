@@ -72,7 +72,8 @@ hf_wait_until 60 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SE
 sql "SELECT 1" >/dev/null
 psql -X -q -d "$HUIFANG_STORE_URL" -c "BEGIN; LOCK TABLE scheduler.agent_day IN EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;" >/dev/null 2>&1 &
 locker=$!
-sleep 0.5
+# the lock must be held before the calls fall due (a fixed pause was not enough on a busy box)
+hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'agent_day' AND l.mode = 'ExclusiveLock' AND l.granted\")\" = 1 ]"
 hf_expect_exit 0 huifang clock advance 61s
 deadline=$(hf_deadline 10)
 until (($(leased) > 0)); do
