@@ -482,14 +482,18 @@ int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t
 int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_period_t *per,
                                  Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
-    const char *pb[] = {branch};
-    PGresult *res = hf_store_exec(st, "SELECT rate_bp FROM commission WHERE branch = $1", 1, pb);
+    char m[11];
+    hf_date_format(per->from, m);
+    /* the rate in force in the month: the latest set at or before it, never a later one */
+    const char *pb[] = {branch, m};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT rate_bp FROM commission_rate WHERE branch = $1"
+                                  " AND from_month <= $2::date ORDER BY from_month DESC LIMIT 1",
+                                  2, pb);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int rate = PQntuples(res) ? (int)hf_pg_int(res, 0, 0) : 0;
     PQclear(res);
-    char m[11];
-    hf_date_format(per->from, m);
     const char *p[] = {branch, m};
     /* the terminal of the customer's region at the time of the order */
     res = hf_store_exec(st,

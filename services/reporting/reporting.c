@@ -186,7 +186,11 @@ static int s_attribution_reply(hf_service_t *svc, const char *branch, hf_reply_t
 {
     hf_store_t *st = hf_service_store(svc);
     const char *p[] = {branch};
-    PGresult *res = hf_store_exec(st, "SELECT rate_bp FROM commission WHERE branch = $1", 1, p);
+    /* the rate in force now: the latest one set (a rate is set for the current month) */
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT rate_bp FROM commission_rate WHERE branch = $1"
+                                  " ORDER BY from_month DESC LIMIT 1",
+                                  1, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__Attribution *at = hf_new(a, Huifang__V1__Attribution);
@@ -226,12 +230,17 @@ static int set_attribution(hf_service_t *svc, void *self, const hf_request_t *re
     if (q->set_rate) {
         if (q->rate_bp < 0 || q->rate_bp > 10000)
             return hf_fail(rep, a, HF_BAD_INPUT, "rate", "rate must be 0..100 percent");
-        char bp[16];
-        const char *p[] = {req->branch, hf_pg_i64(bp, q->rate_bp)};
+        /* from this month on (the branch's zone): the months before keep the rate they had */
+        char bp[16], month[11], at[24];
+        int64_t now = hf_clock_now_ms();
+        hf_time_local_date(now, tz, month);
+        memcpy(month + 8, "01", 2);
+        const char *p[] = {req->branch, month, hf_pg_i64(bp, q->rate_bp), hf_pg_i64(at, now)};
         if (hf_store_run(st,
-                         "INSERT INTO commission (branch, rate_bp) VALUES ($1, $2)"
-                         " ON CONFLICT (branch) DO UPDATE SET rate_bp = $2",
-                         2, p) != 0)
+                         "INSERT INTO commission_rate (branch, from_month, rate_bp, set_at_ms)"
+                         " VALUES ($1, $2::date, $3, $4) ON CONFLICT (branch, from_month)"
+                         " DO UPDATE SET rate_bp = $3, set_at_ms = $4",
+                         4, p) != 0)
             return HF_UNAVAILABLE;
     } else {
         if (*S(q->region) == '\0')

@@ -147,6 +147,9 @@ int sched_cmd_worklist(hf_service_t *svc, void *self, const hf_request_t *req, h
         rep->result_case = HUIFANG__V1__REPLY__RESULT_TASKS;
         return HF_OK;
     }
+    /* what nobody worked in an earlier bag is in today's now, not left behind */
+    if (day == today && sched_roll_bags(st, &b, req->branch, agent) < 0)
+        return HF_UNAVAILABLE;
     char daytxt[11];
     hf_date_format(day, daytxt);
     const char *p[] = {req->branch, agent ? agent : "", daytxt};
@@ -285,6 +288,8 @@ int sched_cmd_task_next(hf_service_t *svc, void *self, const hf_request_t *req, 
         (rc = s_need_agent(svc, req, agent, rep, a)) != HF_OK)
         return rc;
     hf_store_t *st = hf_service_store(svc);
+    if (sched_roll_bags(st, &b, req->branch, agent) < 0)
+        return HF_UNAVAILABLE;
     /* a task the agent already holds comes back first: a crashed client loses nothing */
     const char *p[] = {req->branch, agent};
     PGresult *res = hf_store_exec(st,

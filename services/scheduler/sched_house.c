@@ -8,16 +8,16 @@
  *     missed again, it raises a supervisor alert;
  *   - a member without a home visit for a month (an old member) or two (a new one) raises a
  *     supervisor alert, for the manager to take back and reassign;
- *   - a task left unworked in a bag of an earlier day rolls into today's: back to planned at
- *     today's first window of the customer's, one step more urgent (a flexible step inside
- *     its window keeps its priority), counted in rolls; it never lingers in an old bag. */
+ *   - a task left unworked in an agent's bag of an earlier day rolls into their bag of
+ *     today, one step more urgent (a flexible step inside its window keeps its priority),
+ *     counted in rolls; it never lingers in an old bag (worklist and task next roll the
+ *     agent's own bag first, so the agent never waits for this timer). */
 #include "sched_internal.h"
 
 #define HOUSE_BATCH 500
 #define MEMBER_CHECK_EVERY_MS (3600 * 1000LL)
 /* Bags of an earlier day are looked for once a minute (of the clock): a day ends once. */
 #define ROLL_CHECK_EVERY_MS (60 * 1000LL)
-#define ROLL_BATCH 500 /* the LIMIT of s_roll_over_branch's query */
 
 /* Archives the plans of one branch whose supply ended before cutoff. Returns the count. */
 static int s_archive_branch(hf_service_t *svc, const char *branch, const char *cutoff,
@@ -228,68 +228,55 @@ fail:
     return -1;
 }
 
-/* Rolls the tasks of one branch left in earlier days' bags into today's. Returns the count. */
-static int s_roll_over_branch(hf_service_t *svc, const sched_branch_t *b, const char *branch,
-                              hf_arena_t *a)
+int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
+                    const char *agent)
 {
-    hf_store_t *st = hf_service_store(svc);
     int64_t now = hf_clock_now_ms();
     int32_t today = hf_time_local_day(now, b->tz);
-    char todaytxt[11], at[24];
+    char todaytxt[11], at[24], start[24];
     hf_date_format(today, todaytxt);
-    hf_pg_i64(at, now);
-    const char *p[] = {branch, todaytxt};
-    if (hf_store_begin(st) != 0)
-        return -1;
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT t.id, coalesce(c.windows, ''), t.priority, t.latest_at_ms"
-                                  " FROM task t LEFT JOIN customer c ON c.id = t.customer_id"
-                                  " WHERE t.branch = $1 AND t.state = 'assigned'"
-                                  " AND t.bag_date < $2::date ORDER BY t.id LIMIT 500"
-                                  " FOR UPDATE OF t SKIP LOCKED",
-                                  2, p);
+    const char *p[] = {branch, agent ? agent : "", todaytxt, hf_pg_i64(at, now),
+                       hf_pg_i64(start, hf_time_from_local(today, 0, b->tz))};
+    /* in the agent's bag of today, one step more urgent (a flexible step still inside its
+     * window keeps its priority; never past 49), counted; the room moves from the old day to
+     * today (a rolled task is taken over capacity, as a callback is) */
+    PGresult *res = hf_store_exec(
+        st,
+        "WITH r AS (SELECT id, agent, bag_date AS old, channel FROM task WHERE branch = $1"
+        "   AND ($2 = '' OR agent = $2) AND state = 'assigned' AND bag_date < $3::date"
+        "   ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED),"
+        " u AS (UPDATE task t SET bag_date = $3::date, rolls = t.rolls + 1, updated_at_ms = $4,"
+        "   priority = CASE WHEN t.priority >= 49 OR (t.latest_at_ms > 0 AND"
+        "   t.latest_at_ms >= $5::bigint) THEN t.priority ELSE t.priority + 1 END"
+        "   FROM r WHERE t.id = r.id RETURNING r.agent, r.old, r.channel),"
+        " o AS (UPDATE agent_day d SET calls = greatest(0, d.calls - x.calls),"
+        "   visits = greatest(0, d.visits - x.visits) FROM (SELECT agent, old,"
+        "   count(*) FILTER (WHERE channel <> 'visit') AS calls,"
+        "   count(*) FILTER (WHERE channel = 'visit') AS visits FROM u GROUP BY 1, 2) x"
+        "   WHERE d.branch = $1 AND d.agent = x.agent AND d.day = x.old RETURNING 1)"
+        " INSERT INTO agent_day AS d (branch, agent, day, calls, visits)"
+        " SELECT $1, agent, $3::date, count(*) FILTER (WHERE channel <> 'visit'),"
+        "   count(*) FILTER (WHERE channel = 'visit') FROM u GROUP BY agent"
+        " ON CONFLICT (branch, agent, day) DO UPDATE SET calls = d.calls + excluded.calls,"
+        "   visits = d.visits + excluded.visits RETURNING calls + visits",
+        5, p);
     if (res == NULL)
-        goto fail;
-    int n = PQntuples(res);
-    int64_t *ids = hf_new_array(a, int64_t, n + 1);
-    for (int i = 0; i < n; i++)
-        ids[i] = hf_pg_int(res, i, 0);
-    if (n > 0 && sched_release_room(st, sched_int_array_a(a, ids, (size_t)n)) != 0) {
-        PQclear(res);
-        goto fail;
-    }
-    for (int i = 0; i < n; i++) {
-        char windows[256], due[24], prio[16];
-        sched_windows_effective(b->windows, hf_pg_str(res, i, 1), windows, sizeof windows);
-        int64_t when = sched_day_start(today, windows, b->tz);
-        if (when < now)
-            when = now;
-        int priority = (int)hf_pg_int(res, i, 2);
-        if (priority < SCHED_ROLL_CAP)
-            priority += sched_roll_bump(when, hf_pg_int(res, i, 3));
-        const char *pu[] = {hf_pg_str(res, i, 0), hf_pg_i64(due, when), hf_pg_i64(prio, priority),
-                            at};
-        if (hf_store_run(st,
-                         "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
-                         " due_at_ms = $2, priority = $3, indexed = false, rolls = rolls + 1,"
-                         " updated_at_ms = $4 WHERE id = $1 AND state = 'assigned'",
-                         4, pu) != 0) {
-            PQclear(res);
-            goto fail;
-        }
-    }
-    PQclear(res);
-    if (hf_store_commit(st) != 0)
         return -1;
-    if (n > 0)
-        hf_info("rolled_over", "branch=%s tasks=%d day=%s", branch, n, todaytxt);
-    return n;
-fail:
-    hf_store_rollback(st);
-    return -1;
+    PQclear(res);
+    /* how many moved: the statement's own count is per agent, so ask what is left */
+    const char *pc[] = {branch, agent ? agent : "", todaytxt};
+    res = hf_store_exec(st,
+                        "SELECT count(*) FROM task WHERE branch = $1 AND ($2 = '' OR agent = $2)"
+                        " AND state = 'assigned' AND bag_date < $3::date",
+                        3, pc);
+    if (res == NULL)
+        return -1;
+    int left = (int)hf_pg_int(res, 0, 0);
+    PQclear(res);
+    return left;
 }
 
-static int s_roll_over(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
+static int s_roll_over(hf_service_t *svc, scheduler_t *self)
 {
     hf_store_t *st = hf_service_store(svc);
     int64_t now = hf_clock_now_ms();
@@ -300,23 +287,26 @@ static int s_roll_over(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
     if (res == NULL)
         return -1;
     bool more = false;
-    int total = 0;
     for (int i = 0; i < PQntuples(res); i++) {
         sched_branch_t b;
         bool missing;
         const char *branch = hf_pg_str(res, i, 0);
         if (sched_branch_get(st, branch, &b, &missing) != 0)
             continue;
-        int n = s_roll_over_branch(svc, &b, branch, a);
-        hf_arena_reset(a);
-        if (n > 0)
-            total += n;
-        more = more || n < 0 || n == ROLL_BATCH;
+        int left = -1;
+        if (hf_store_begin(st) == 0) {
+            left = sched_roll_bags(st, &b, branch, NULL);
+            if (left < 0 || hf_store_commit(st) != 0) {
+                hf_store_rollback(st);
+                left = -1;
+            }
+        }
+        more = more || left != 0;
     }
     PQclear(res);
-    if (!more) /* a full batch or a failure: look again at the next tick */
+    if (!more) /* some left or a failure: look again at the next tick */
         self->next_roll_check = now + ROLL_CHECK_EVERY_MS;
-    return total;
+    return 0;
 }
 
 int scheduler_housekeep(hf_service_t *svc, void *selfp)
@@ -332,8 +322,7 @@ int scheduler_housekeep(hf_service_t *svc, void *selfp)
     hf_arena_reset(a);
     if ((n = s_unvisited_members(svc, self, a)) > 0)
         total += n;
-    hf_arena_reset(a);
-    if ((n = s_roll_over(svc, self, a)) > 0)
+    if ((n = s_roll_over(svc, self)) > 0)
         total += n;
     hf_arena_destroy(&a);
     return total;

@@ -102,6 +102,13 @@ int sched_reserve(hf_store_t *st, const char *branch, const char *day, sched_age
 int sched_load_agents(hf_store_t *st, const char *branch, const char *day, sched_agent_t **out,
                       hf_arena_t *a);
 
+/* Rolls the tasks left assigned in bags of earlier days (of agent, or of every agent when
+ * NULL) into the same agent's bag of today: one step more urgent, rolls counted, the room
+ * moved to today (sched_house.c). Inside the caller's transaction; at most 500 a call.
+ * Returns how many are still left in old bags, or -1. */
+int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
+                    const char *agent);
+
 /* The preview of a future day's date bag (sched_preview.c): the tasks planned for day placed
  * as the bag would take them now, for agent (NULL: every agent), with each agent's load and
  * how many find no room; nothing is written. 0 with *out (arena memory) or -1. */

@@ -149,3 +149,14 @@ for f in "$HF_E2E_TMP"/before-rebuild/*.json; do
     diff -u "$f" "$HF_E2E_TMP/after-rebuild/$(basename "$f")" >&2 ||
         hf_fail "$(basename "$f" .json) differs after rebuilding the read models from the replay"
 done
+
+# ---- a commission rate applies from the month it is set in, never backwards -----------------
+hf_expect_exit 0 huifang clock set '2026-12-03 10:00'
+hf_expect_exit 0 huifang attribution rate 8
+hf_expect_exit 0 huifang --json attribution show
+hf_expect_eq 800 "$(hf_json_get "$HF_OUT" rate_bp)" "the rate in force now"
+hf_expect_exit 0 huifang report sales-attribution --month 2026-11 --format csv
+hf_expect_contains "$HF_OUT" "TOTAL,2,386.00,5.00,19.30" "November keeps the rate it had"
+hf_expect_exit 0 huifang report sales-attribution --month 2026-12 --format csv
+hf_expect_contains "$HF_OUT" "agent,orders,value,rate_pct,commission
+TOTAL,0,0.00,8.00,0.00" "December takes the new rate"
