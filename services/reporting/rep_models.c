@@ -877,6 +877,10 @@ static int on_consult_logged(s_ctx_t *c)
     const Huifang__V1__Consultation *co = c->env->consult_logged->consultation;
     if (co == NULL)
         return -2;
+    /* a regulator's call is recorded (and alerts the manager) but sells nothing: it is not a
+     * consultation of the conversion rate */
+    if (co->regulator)
+        return 0;
     char day[11];
     s_local(c, co->logged_at_ms, day);
     if (s_agent_add(c, S(co->agent), day, "consultations", 1) != 0)

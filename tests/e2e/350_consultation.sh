@@ -145,3 +145,12 @@ hf_expect_exit 0 huifang events tail --from-seq 1 --topic calllog.alert_raised -
 cl_json_expect "$HF_OUT" alert_raised.alert.id "$alert" alert_raised.alert.to_role manager
 hf_expect_exit 0 huifang events tail --from-seq 1 --topic calllog.delivery_requested --no-follow
 cl_json_expect "$HF_OUT" delivery_requested.delivery.consultation_id "$consult"
+
+# ---- the conversion rate counts consultations, not the regulator's call ----------------------------
+# shellcheck source-path=SCRIPTDIR source=reporting_scenario.sh
+source "$(dirname "$0")/reporting_scenario.sh"
+rep_settle
+hf_expect_exit 0 huifang report agent-daily --agent C001 --format json
+row=$(grep '"table":"consultation agents","agent":"C001"' <<<"$HF_OUT") ||
+    hf_fail "no consultation row for C001 in: $HF_OUT"
+cl_json_expect "$row" consultations 3 purchases 2

@@ -142,7 +142,8 @@ class World:
             c = dict(p["contact"])
             c["ms"] = ms_of(c.get("logged_at")) or ms
             self.calls.append(c)
-        elif kind == "consult_logged":
+        elif kind == "consult_logged" and not p["consultation"].get("regulator"):
+            # a regulator's call is not a consultation of the conversion rate
             c = p["consultation"]
             self.consults.append((self.day(ms_of(c.get("logged_at")) or ms), c.get("agent", ""),
                                   c.get("outcome") == "bought"))
