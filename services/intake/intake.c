@@ -85,6 +85,40 @@ static int s_optional_date(const char *value, const char *field, int32_t *day, b
     return HF_OK;
 }
 
+/* A plan template named on a product or a purchase must exist: the scheduler owns them, so
+ * it is asked (`plan show`, for the request's branch: its own copy or the default). HF_OK, or
+ * BAD_INPUT naming the plan, or UNAVAILABLE when the scheduler does not answer (nothing is
+ * recorded, so a retry is safe). */
+static int s_plan_exists(hf_service_t *svc, const char *branch, const char *plan, hf_reply_t *rep,
+                         hf_arena_t *a)
+{
+    Huifang__V1__PlanShow show = HUIFANG__V1__PLAN_SHOW__INIT;
+    show.code = (char *)plan;
+    hf_request_t q = HUIFANG__V1__REQUEST__INIT;
+    q.branch = (char *)branch;
+    q.command_case = HUIFANG__V1__REQUEST__COMMAND_PLAN_SHOW;
+    q.plan_show = &show;
+    hf_client_t *sched = hf_service_peer(svc, "scheduler");
+    hf_reply_t *reply = NULL;
+    if (sched == NULL || hf_client_call(sched, &q, &reply) != 0)
+        return hf_fail(rep, a, HF_UNAVAILABLE, "plan",
+                       "could not ask the scheduler whether plan template %s exists; nothing"
+                       " recorded, safe to retry",
+                       plan);
+    int status = (int)reply->status;
+    huifang__v1__reply__free_unpacked(reply, NULL);
+    if (status == HF_NOT_FOUND)
+        return hf_fail(rep, a, HF_BAD_INPUT, "plan",
+                       "no plan template %s in branch %s (huifang plan list shows them)", plan,
+                       branch);
+    if (status != HF_OK)
+        return hf_fail(rep, a, HF_UNAVAILABLE, "plan",
+                       "the scheduler could not say whether plan template %s exists (status %d);"
+                       " nothing recorded, safe to retry",
+                       plan, status);
+    return HF_OK;
+}
+
 /* ---- organisation ---- */
 
 static int add_branch(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
@@ -227,9 +261,12 @@ static int add_product(hf_service_t *svc, void *self, const hf_request_t *req, h
         return hf_fail(rep, a, HF_BAD_INPUT, "days_per_unit", "days_per_unit must be 1..3650");
     if (pr->price_fen < 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "price", "price must not be negative");
-    if (pr->plan == NULL || *pr->plan == '\0')
+    /* the default template is seeded with the scheduler; one named is asked for */
+    bool named = pr->plan != NULL && *pr->plan != '\0';
+    if (!named)
         pr->plan = "monthly-course";
-    if ((rc = s_require_code(pr->plan, "plan", rep, a)) != HF_OK)
+    if ((rc = s_require_code(pr->plan, "plan", rep, a)) != HF_OK ||
+        (named && (rc = s_plan_exists(svc, req->branch, pr->plan, rep, a)) != HF_OK))
         return rc;
     pr->branch = req->branch;
     char days[24], price[24];
@@ -512,6 +549,10 @@ static int add_purchase(hf_service_t *svc, void *self, const hf_request_t *req, 
     int32_t day;
     bool dated;
     if ((rc = s_optional_date(pa->date, "date", &day, &dated, rep, a)) != HF_OK)
+        return rc;
+    if (pa->plan && *pa->plan &&
+        ((rc = s_require_code(pa->plan, "plan", rep, a)) != HF_OK ||
+         (rc = s_plan_exists(svc, req->branch, pa->plan, rep, a)) != HF_OK))
         return rc;
     intake_purchase_t p = {.customer_id = pa->customer_id,
                            .product = pa->product,

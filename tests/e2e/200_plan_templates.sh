@@ -17,6 +17,10 @@ hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --windows 09:
 hf_expect_exit 0 huifang --branch SH01 branch add SH01 --name 'Shanghai' --windows 09:00-12:00
 hf_expect_exit 0 huifang product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168 --plan monthly-course
 hf_expect_exit 0 huifang --branch SH01 product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168 --plan monthly-course
+# a template nobody has is refused, naming the plan, and records nothing
+hf_expect_exit 2 huifang product add VC60 --name 'Vitamin C 60' --days-per-unit 60 --price 298 --plan no-such-plan
+hf_expect_contains "$HF_ERR" "no plan template no-such-plan in branch BJ01" "product add names the plan"
+hf_expect_exit 0 huifang product add VC60 --name 'Vitamin C 60' --days-per-unit 60 --price 298
 
 # the defaults, as seeded from the manuals
 hf_expect_exit 0 huifang plan list
@@ -57,6 +61,8 @@ hf_expect_contains "$HF_OUT" "every 10d" "the repeat is shown"
 hf_expect_contains "$HF_OUT" "3d" "the window is shown"
 hf_expect_exit 0 huifang --json lead add --name 'Zhao Min' --phone 13712345678 --channel counter
 c3=$(hf_json_get "$HF_OUT" customer.id)
+hf_expect_exit 2 huifang purchase add --customer "$c3" --product VC30 --quantity 1 --plan triall
+hf_expect_contains "$HF_ERR" "no plan template triall" "purchase add names the plan"
 hf_expect_exit 0 huifang purchase add --customer "$c3" --product VC30 --quantity 1 --plan trial
 hf_wait_until 10 bash -c "huifang events tail --from-seq 1 --topic scheduler.plan_started/BJ01 --no-follow | grep -q '\"template\":\"trial\"'"
 hf_expect_exit 0 huifang events tail --from-seq 1 --topic scheduler.plan_started/BJ01 --no-follow
