@@ -13,6 +13,9 @@ HF_PACKAGES=(
     libcsv-dev libssl-dev
     postgresql redis-server
     docker-compose python3 python3-zmq python3-protobuf protobuf-compiler tzdata iproute2 procps util-linux
+    # tests/fuzz: the harnesses are built with clang, which brings libFuzzer; the runtime
+    # (libclang_rt.fuzzer, asan, ubsan) is a separate package that clang only recommends
+    clang libclang-rt-14-dev
 )
 HF_PG_BIN=${HF_PG_BIN:-/usr/lib/postgresql/15/bin}
 # shellcheck disable=SC2034 # used by the scripts that source this file

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # tests/run.sh: the one test command (CI runs it through .ci/run).
 #
-# Installs what is missing, builds two trees (build/: warnings are errors; build-asan/:
-# AddressSanitizer + UndefinedBehaviorSanitizer), starts a throwaway PostgreSQL and Redis on
-# loopback in a temporary folder that is removed on any exit, and runs ctest on build/ (every
-# test) and then on build-asan/ (unit, integration and the "sanitize" core of the end-to-end
-# tests); benchmarks are left out of both. The last thing printed is ctest's own summary of the
-# sanitizer run; the exit status is non-zero when either run failed.
+# Installs what is missing, builds three trees (build/: warnings are errors; build-asan/:
+# AddressSanitizer + UndefinedBehaviorSanitizer; build-fuzz/: the libFuzzer harnesses, built
+# with clang), starts a throwaway PostgreSQL and Redis on loopback in a temporary folder that
+# is removed on any exit, and runs ctest on build/ (every test), then on build-fuzz/ (each
+# harness for 20 s, label fuzz) and then on build-asan/ (unit, integration and the "sanitize"
+# core of the end-to-end tests); benchmarks are left out. The last thing printed is ctest's
+# own summary of the sanitizer run; the exit status is non-zero when any run failed.
 #
-#   tests/run.sh              both trees
+#   tests/run.sh              all three trees
 #   tests/run.sh --quick      build/ only
+#   tests/run.sh --fuzz       build-fuzz/ only (no Postgres or Redis)
 #   tests/run.sh -R e2e       only tests matching the regex (-E, -L, -LE likewise; anything
 #                             after -- goes to ctest unchanged)
 set -euo pipefail
@@ -20,12 +22,13 @@ source "$ROOT/deploy/lib.sh"
 
 usage() {
     cat <<'EOF'
-Usage: tests/run.sh [--quick] [-R REGEX] [-E REGEX] [-L LABEL] [-LE LABEL] [-- CTEST_ARGS...]
+Usage: tests/run.sh [--quick | --fuzz] [-R REGEX] [-E REGEX] [-L LABEL] [-LE LABEL] [-- CTEST_ARGS...]
 
-  --quick      build and test the normal tree (build/) only, no sanitizer tree
+  --quick      build and test the normal tree (build/) only, no sanitizer or fuzz tree
+  --fuzz       build and run the fuzz harnesses (build-fuzz/, clang) only
   -R REGEX     run only the tests whose name matches (e.g. -R e2e, -R unit/test_clock)
   -E REGEX     leave out the tests whose name matches
-  -L / -LE     select / leave out by label (unit, integration, e2e, bench)
+  -L / -LE     select / leave out by label (unit, integration, e2e, fuzz, bench)
   -- ARGS      passed to ctest as they are
 
 Starts PostgreSQL 15 (127.0.0.1:55433) and Redis (127.0.0.1:56380) in a temporary folder
@@ -38,10 +41,12 @@ EOF
 }
 
 quick=0
+fuzz_only=0
 ctest_args=()
 while (($#)); do
     case $1 in
     --quick) quick=1 ;;
+    --fuzz) fuzz_only=1 ;;
     -R | -E | -L | -LE)
         (($# >= 2)) || hf_die "$1 needs a value (see --help)"
         ctest_args+=("$1" "$2")
@@ -63,11 +68,20 @@ done
 
 hf_ensure_packages
 
-hf_build "$ROOT" "$ROOT/build" "$ROOT/build/hf-build.log" -DHF_WERROR=ON ||
-    hf_die "stopping: the normal tree (build/) does not build"
-if ((quick == 0)); then
+((quick == 0 || fuzz_only == 0)) || hf_die "--quick and --fuzz exclude each other"
+if ((fuzz_only == 0)); then
+    hf_build "$ROOT" "$ROOT/build" "$ROOT/build/hf-build.log" -DHF_WERROR=ON ||
+        hf_die "stopping: the normal tree (build/) does not build"
+fi
+if ((quick == 0 && fuzz_only == 0)); then
     hf_build "$ROOT" "$ROOT/build-asan" "$ROOT/build-asan/hf-build.log" -DHF_SANITIZE=ON ||
         hf_die "stopping: the sanitizer tree (build-asan/) does not build"
+fi
+if ((quick == 0)); then
+    # libFuzzer comes with clang, not gcc: a small tree of its own (tests/fuzz/CMakeLists.txt)
+    hf_build "$ROOT" "$ROOT/build-fuzz" "$ROOT/build-fuzz/hf-build.log" -DHF_WERROR=ON \
+        -DCMAKE_C_COMPILER=clang -DHF_FUZZ=ON -DHF_FUZZ_SECONDS=20 ||
+        hf_die "stopping: the fuzz tree (build-fuzz/) does not build"
 fi
 
 # ---- throwaway PostgreSQL and Redis ---------------------------------------------------------
@@ -102,6 +116,47 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# True when LeakSanitizer can run here (it cannot under some ptrace restrictions).
+lsan_works() {
+    local out
+    printf '%s\n' '#include <stdlib.h>' \
+        'int main(void) { void *volatile p = malloc(7); p = 0; return p != 0; }' >"$TMP/lsan.c"
+    cc -fsanitize=address -g "$TMP/lsan.c" -o "$TMP/lsan" 2>/dev/null || return 0
+    out=$(ASAN_OPTIONS=detect_leaks=1 "$TMP/lsan" 2>&1 || true)
+    grep -q 'detected memory leaks' <<<"$out"
+}
+
+# Sets the sanitizers' options for build-fuzz/ and build-asan/ (once: it says so when leaks
+# cannot be checked).
+sanitizer_env_set=0
+sanitizer_env() {
+    ((sanitizer_env_set == 0)) || return 0
+    sanitizer_env_set=1
+    local leaks=1
+    if ! lsan_works; then
+        leaks=0
+        hf_say "note: LeakSanitizer cannot run on this machine (ptrace restrictions?): detect_leaks=0 for build-asan and build-fuzz"
+    fi
+    export ASAN_OPTIONS="detect_leaks=$leaks:abort_on_error=0"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    if [[ -f $ROOT/tests/lsan.supp ]]; then
+        export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
+    fi
+}
+
+# run_fuzz [ctest args...]: the fuzz harnesses (label fuzz), each for 20 s with ASan and
+# UBSan; any crash, leak or sanitizer report fails its test. No Postgres, no Redis.
+run_fuzz() {
+    sanitizer_env
+    hf_say "ctest in build-fuzz"
+    ctest --test-dir "$ROOT/build-fuzz" --output-on-failure -j2 -L fuzz "$@"
+}
+
+if ((fuzz_only)); then
+    run_fuzz --no-tests=error "${ctest_args[@]}"
+    exit
+fi
 
 # free_port PREFERRED [AVOID]: PREFERRED, or the next free port above it.
 free_port() {
@@ -145,16 +200,6 @@ run_ctest() {
     ctest --test-dir "$ROOT/$tree" --output-on-failure --no-tests=error -j2 "$@"
 }
 
-# True when LeakSanitizer can run here (it cannot under some ptrace restrictions).
-lsan_works() {
-    local out
-    printf '%s\n' '#include <stdlib.h>' \
-        'int main(void) { void *volatile p = malloc(7); p = 0; return p != 0; }' >"$TMP/lsan.c"
-    cc -fsanitize=address -g "$TMP/lsan.c" -o "$TMP/lsan" 2>/dev/null || return 0
-    out=$(ASAN_OPTIONS=detect_leaks=1 "$TMP/lsan" 2>&1 || true)
-    grep -q 'detected memory leaks' <<<"$out"
-}
-
 # Benchmarks never run here. The sanitizer tree runs the unit, integration and "sanitize"
 # tests (tests/CMakeLists.txt names that core of the end-to-end tests) unless a selection was
 # given on the command line.
@@ -168,22 +213,19 @@ if ((quick)); then
     exit "$normal_rc"
 fi
 
-leaks=1
-if ! lsan_works; then
-    leaks=0
-    hf_say "note: LeakSanitizer cannot run on this machine (ptrace restrictions?): detect_leaks=0 for build-asan"
+# A selection that names no fuzz test runs none here (no error: it was meant for the others).
+fuzz_rc=0
+run_fuzz --no-tests=ignore "${ctest_args[@]}" || fuzz_rc=$?
+if ((normal_rc != 0 || fuzz_rc != 0)); then
+    hf_say "build/ or build-fuzz/ had failures (ctest exit $normal_rc, $fuzz_rc); the sanitizer run follows, and the exit status will be non-zero"
 fi
-export ASAN_OPTIONS="detect_leaks=$leaks:abort_on_error=0"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-if [[ -f $ROOT/tests/lsan.supp ]]; then
-    export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
-fi
-if ((normal_rc != 0)); then
-    hf_say "build/ had failures (ctest exit $normal_rc); the sanitizer run follows, and the exit status will be non-zero"
-fi
+sanitizer_env
 asan_rc=0
 run_ctest build-asan -LE bench "${selection[@]}" "${ctest_args[@]}" || asan_rc=$?
 if ((normal_rc != 0)); then
     exit "$normal_rc"
+fi
+if ((fuzz_rc != 0)); then
+    exit "$fuzz_rc"
 fi
 exit "$asan_rc"
