@@ -6,8 +6,9 @@
  *
  * Beyond crashes, leaks and undefined behaviour it checks what the importer relies on: every
  * record has at least one field, no field is NULL, each field is valid UTF-8 (bytes that
- * are not text became U+FFFD), line numbers never go back, and the reader never claims to have read
- * more than the file holds. */
+ * are not text became U+FFFD), line numbers never go back, and the reader never claims to
+ * have read more than the file holds. (With so small a chunk the delimiter is guessed from
+ * the first 16 bytes rather than the first line: other records, the same code.) */
 #define _GNU_SOURCE
 #include "hf_csv.h"
 #include "hf_fuzz.h"
