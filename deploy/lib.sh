@@ -29,6 +29,8 @@ HF_PACKAGES=(
     iproute2                         # ss: free ports, a service listening
     procps                           # ps, pgrep, kill checks of the services the scripts start
     util-linux                       # flock (test slots), setsid, runuser (Postgres as its user)
+    clang libclang-rt-14-dev         # tests/fuzz: libFuzzer harnesses (clang brings libFuzzer; the
+                                     # fuzzer/ASan/UBSan runtimes are a package clang only recommends)
 )
 HF_PG_BIN=${HF_PG_BIN:-/usr/lib/postgresql/15/bin}
 # shellcheck disable=SC2034 # used by the scripts that source this file

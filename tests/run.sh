@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # tests/run.sh: the one test command (CI runs it through .ci/run).
 #
-# Installs what is missing, builds two trees (build/: warnings are errors; build-asan/:
-# AddressSanitizer + UndefinedBehaviorSanitizer), starts a throwaway PostgreSQL and Redis on
-# loopback in a temporary folder that is removed on any exit, and runs ctest on build/ (every
-# test) and then on build-asan/ (unit, integration and the "sanitize" core of the end-to-end
-# tests); benchmarks are left out of both. After ctest's own summaries, the last line sums up
-# both trees in a plain form a reader or a tool can trust ("huifang: 83 passed, 0 failed");
-# the exit status is non-zero when anything failed.
+# Installs what is missing, builds three trees (build/: warnings are errors; build-asan/:
+# AddressSanitizer + UndefinedBehaviorSanitizer; build-fuzz/: the libFuzzer harnesses, built
+# with clang), starts a throwaway PostgreSQL and Redis on loopback in a temporary folder that
+# is removed on any exit, and runs ctest on build/ (every test), then on build-fuzz/ (each
+# harness for 20 s, label fuzz) and then on build-asan/ (unit, integration and the "sanitize"
+# core of the end-to-end tests); benchmarks are left out. After ctest's own summaries, the
+# last line sums up every tree in a plain form a reader or a tool can trust ("huifang: 83
+# passed, 0 failed"); the exit status is non-zero when anything failed.
 #
-#   tests/run.sh              both trees
+#   tests/run.sh              all three trees
 #   tests/run.sh --quick      build/ only
+#   tests/run.sh --fuzz       build-fuzz/ only (no Postgres or Redis)
 #   tests/run.sh -R e2e       only tests matching the regex (-E, -L, -LE likewise; anything
 #                             after -- goes to ctest unchanged)
 set -euo pipefail
@@ -21,12 +23,13 @@ source "$ROOT/deploy/lib.sh"
 
 usage() {
     cat <<'EOF'
-Usage: tests/run.sh [--quick] [-R REGEX] [-E REGEX] [-L LABEL] [-LE LABEL] [-- CTEST_ARGS...]
+Usage: tests/run.sh [--quick | --fuzz] [-R REGEX] [-E REGEX] [-L LABEL] [-LE LABEL] [-- CTEST_ARGS...]
 
-  --quick      build and test the normal tree (build/) only, no sanitizer tree
+  --quick      build and test the normal tree (build/) only, no sanitizer or fuzz tree
+  --fuzz       build and run the fuzz harnesses (build-fuzz/, clang) only
   -R REGEX     run only the tests whose name matches (e.g. -R e2e, -R unit/test_clock)
   -E REGEX     leave out the tests whose name matches
-  -L / -LE     select / leave out by label (unit, integration, e2e, bench)
+  -L / -LE     select / leave out by label (unit, integration, e2e, fuzz, bench)
   -- ARGS      passed to ctest as they are
 
 Starts PostgreSQL 15 (127.0.0.1:15433) and Redis (127.0.0.1:16380) in a temporary folder
@@ -39,10 +42,12 @@ EOF
 }
 
 quick=0
+fuzz_only=0
 ctest_args=()
 while (($#)); do
     case $1 in
     --quick) quick=1 ;;
+    --fuzz) fuzz_only=1 ;;
     -R | -E | -L | -LE)
         (($# >= 2)) || hf_die "$1 needs a value (see --help)"
         ctest_args+=("$1" "$2")
@@ -64,11 +69,20 @@ done
 
 hf_ensure_packages
 
-hf_build "$ROOT" "$ROOT/build" "$ROOT/build/hf-build.log" -DHF_WERROR=ON ||
-    hf_die "stopping: the normal tree (build/) does not build"
-if ((quick == 0)); then
+((quick == 0 || fuzz_only == 0)) || hf_die "--quick and --fuzz exclude each other"
+if ((fuzz_only == 0)); then
+    hf_build "$ROOT" "$ROOT/build" "$ROOT/build/hf-build.log" -DHF_WERROR=ON ||
+        hf_die "stopping: the normal tree (build/) does not build"
+fi
+if ((quick == 0 && fuzz_only == 0)); then
     hf_build "$ROOT" "$ROOT/build-asan" "$ROOT/build-asan/hf-build.log" -DHF_SANITIZE=ON ||
         hf_die "stopping: the sanitizer tree (build-asan/) does not build"
+fi
+if ((quick == 0)); then
+    # libFuzzer comes with clang, not gcc: a small tree of its own (tests/fuzz/CMakeLists.txt)
+    hf_build "$ROOT" "$ROOT/build-fuzz" "$ROOT/build-fuzz/hf-build.log" -DHF_WERROR=ON \
+        -DCMAKE_C_COMPILER=clang -DHF_FUZZ=ON -DHF_FUZZ_SECONDS=20 ||
+        hf_die "stopping: the fuzz tree (build-fuzz/) does not build"
 fi
 
 # ---- throwaway PostgreSQL and Redis ---------------------------------------------------------
@@ -115,6 +129,72 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# True when LeakSanitizer can run here (it cannot under some ptrace restrictions).
+lsan_works() {
+    local out
+    printf '%s\n' '#include <stdlib.h>' \
+        'int main(void) { void *volatile p = malloc(7); p = 0; return p != 0; }' >"$TMP/lsan.c"
+    cc -fsanitize=address -g "$TMP/lsan.c" -o "$TMP/lsan" 2>/dev/null || return 0
+    out=$(ASAN_OPTIONS=detect_leaks=1 "$TMP/lsan" 2>&1 || true)
+    grep -q 'detected memory leaks' <<<"$out"
+}
+
+# Sets the sanitizers' options for build-fuzz/ and build-asan/ (once: it says so when leaks
+# cannot be checked).
+sanitizer_env_set=0
+sanitizer_env() {
+    ((sanitizer_env_set == 0)) || return 0
+    sanitizer_env_set=1
+    local leaks=1
+    if ! lsan_works; then
+        leaks=0
+        hf_say "note: LeakSanitizer cannot run on this machine (ptrace restrictions?): detect_leaks=0 for build-asan and build-fuzz"
+    fi
+    export ASAN_OPTIONS="detect_leaks=$leaks:abort_on_error=0"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    if [[ -f $ROOT/tests/lsan.supp ]]; then
+        export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
+    fi
+}
+
+# run_fuzz [ctest args...]: the fuzz harnesses (label fuzz), each for 20 s with ASan and
+# UBSan; any crash, leak or sanitizer report fails its test. No Postgres, no Redis.
+run_fuzz() {
+    local rc=0
+    sanitizer_env
+    hf_say "ctest in build-fuzz"
+    ctest --test-dir "$ROOT/build-fuzz" --output-on-failure -j2 -L fuzz "$@" 2>&1 |
+        tee "$TMP/ctest-build-fuzz.log" || rc=$?
+    tally build-fuzz "$TMP/ctest-build-fuzz.log" "$rc"
+}
+
+# tally TREE LOG RC: adds a ctest run's figures to the overall count, from its summary line
+# ("97% tests passed, 1 tests failed out of 52"); returns RC, or 1 for a run that printed no
+# summary although it should have (ctest itself failed). A selection that named none of the
+# tree's tests counts nothing.
+tally() {
+    local tree=$1 log=$2 rc=$3 failed="" total=""
+    COUNTED=1
+    read -r failed total < <(sed -n 's/^[0-9]*% tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\)$/\1 \2/p' "$log" | tail -n 1) || true
+    if [[ -n $total ]]; then
+        PASSED=$((PASSED + total - failed))
+        FAILED=$((FAILED + failed))
+        TREES+=("$tree: $((total - failed))/$total")
+    elif ((rc == 0)) && grep -q 'No tests were found' "$log"; then
+        TREES+=("$tree: none selected")
+    else
+        FAILED=$((FAILED + 1))
+        TREES+=("$tree: no ctest summary (exit $rc)")
+        ((rc != 0)) || rc=1
+    fi
+    return "$rc"
+}
+
+if ((fuzz_only)); then
+    run_fuzz --no-tests=error "${ctest_args[@]}"
+    exit
+fi
+
 # free_port PREFERRED [AVOID]: PREFERRED, or the next free port above it.
 free_port() {
     local p=$1 avoid=${2:-}
@@ -147,11 +227,9 @@ export HUIFANG_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 # For tests/e2e/lib.sh: slot locks and pidfiles of the services it starts.
 export HF_E2E_RUN_DIR=$TMP/e2e
 
-# run_ctest TREE [ctest args...]: fresh test database and Redis, then ctest; adds the tree's
-# figures to the overall count from ctest's summary line ("97% tests passed, 1 tests failed
-# out of 52"). A run that printed no summary (ctest itself failed) counts as one failure.
+# run_ctest TREE [ctest args...]: fresh test database and Redis, then ctest, counted (tally).
 run_ctest() {
-    local tree=$1 rc=0 log total failed
+    local tree=$1 rc=0 log
     shift
     hf_pg_recreate_db "$PG_PORT" huifang_test
     redis-cli -h 127.0.0.1 -p "$REDIS_PORT" flushall >/dev/null
@@ -159,28 +237,7 @@ run_ctest() {
     log=$TMP/ctest-${tree//\//_}.log
     ctest --test-dir "$ROOT/$tree" --output-on-failure --no-tests=error -j2 "$@" 2>&1 |
         tee "$log" || rc=$?
-    COUNTED=1
-    read -r failed total < <(sed -n 's/^[0-9]*% tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\)$/\1 \2/p' "$log" | tail -n 1) || true
-    if [[ -z ${total:-} ]]; then
-        FAILED=$((FAILED + 1))
-        TREES+=("$tree: no ctest summary (exit $rc)")
-        ((rc != 0)) || rc=1
-    else
-        PASSED=$((PASSED + total - failed))
-        FAILED=$((FAILED + failed))
-        TREES+=("$tree: $((total - failed))/$total")
-    fi
-    return "$rc"
-}
-
-# True when LeakSanitizer can run here (it cannot under some ptrace restrictions).
-lsan_works() {
-    local out
-    printf '%s\n' '#include <stdlib.h>' \
-        'int main(void) { void *volatile p = malloc(7); p = 0; return p != 0; }' >"$TMP/lsan.c"
-    cc -fsanitize=address -g "$TMP/lsan.c" -o "$TMP/lsan" 2>/dev/null || return 0
-    out=$(ASAN_OPTIONS=detect_leaks=1 "$TMP/lsan" 2>&1 || true)
-    grep -q 'detected memory leaks' <<<"$out"
+    tally "$tree" "$log" "$rc"
 }
 
 # Benchmarks never run here. The sanitizer tree runs the unit, integration and "sanitize"
@@ -196,22 +253,19 @@ if ((quick)); then
     exit "$normal_rc"
 fi
 
-leaks=1
-if ! lsan_works; then
-    leaks=0
-    hf_say "note: LeakSanitizer cannot run on this machine (ptrace restrictions?): detect_leaks=0 for build-asan"
+# A selection that names no fuzz test runs none here (no error: it was meant for the others).
+fuzz_rc=0
+run_fuzz --no-tests=ignore "${ctest_args[@]}" || fuzz_rc=$?
+if ((normal_rc != 0 || fuzz_rc != 0)); then
+    hf_say "build/ or build-fuzz/ had failures (ctest exit $normal_rc, $fuzz_rc); the sanitizer run follows, and the exit status will be non-zero"
 fi
-export ASAN_OPTIONS="detect_leaks=$leaks:abort_on_error=0"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-if [[ -f $ROOT/tests/lsan.supp ]]; then
-    export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
-fi
-if ((normal_rc != 0)); then
-    hf_say "build/ had failures (ctest exit $normal_rc); the sanitizer run follows, and the exit status will be non-zero"
-fi
+sanitizer_env
 asan_rc=0
 run_ctest build-asan -LE bench "${selection[@]}" "${ctest_args[@]}" || asan_rc=$?
 if ((normal_rc != 0)); then
     exit "$normal_rc"
+fi
+if ((fuzz_rc != 0)); then
+    exit "$fuzz_rc"
 fi
 exit "$asan_rc"

@@ -13,7 +13,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+/* tests/fuzz builds this file with a chunk of a few bytes, so that short inputs cross reads */
+#ifndef HF_CSV_CHUNK
 #define HF_CSV_CHUNK 65536
+#endif
 /* a record longer than this, or spanning more lines, is a quote that was never closed */
 #define HF_CSV_MAX_RECORD (1 << 20)
 #define HF_CSV_MAX_LINES 200
@@ -149,6 +152,32 @@ static ssize_t s_read(hf_csv_t *self)
     return (ssize_t)n;
 }
 
+/* glibc's iconv still knows the UTF-8 of before RFC 3629: read as UTF-8 (and so copied as
+ * it is), a sequence for a code point above U+10FFFF, with a lead byte F4 90.. to FD and up
+ * to six bytes long, comes out unchanged, and neither the archive nor Postgres would take
+ * it. Each such sequence in the n bytes at text becomes U+FFFD, counted as bytes that are
+ * not text, like any other. iconv writes whole characters, so a sequence is never cut here.
+ * Returns the new length (never longer: the sequences are 4 to 6 bytes, U+FFFD is 3). */
+static size_t s_drop_beyond_unicode(hf_csv_t *self, char *text, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)text[i];
+        size_t len = 0;
+        if (c > 0xF4 || (c == 0xF4 && i + 1 < n && (unsigned char)text[i + 1] >= 0x90))
+            len = c < 0xF8 ? 4 : c < 0xFC ? 5 : 6;
+        if (len == 0 || len > n - i) {
+            text[o++] = text[i++];
+            continue;
+        }
+        memcpy(text + o, "\xEF\xBF\xBD", 3);
+        o += 3;
+        i += len;
+        self->bad += (int64_t)len;
+    }
+    return o;
+}
+
 /* Converts what raw holds to UTF-8 at the end of text; an incomplete character at the end
  * waits for the next read (or, at the end of the file, becomes U+FFFD). */
 static int s_convert(hf_csv_t *self)
@@ -161,10 +190,12 @@ static int s_convert(hf_csv_t *self)
             snprintf(self->error, sizeof self->error, "out of memory");
             return -1;
         }
-        char *out = self->text + self->text_len;
-        size_t outleft = self->text_cap - self->text_len;
+        size_t before = self->text_len;
+        char *out = self->text + before;
+        size_t outleft = self->text_cap - before;
         size_t r = iconv(self->cd, &in, &inleft, &out, &outleft);
-        self->text_len = (size_t)(out - self->text);
+        self->text_len = before + s_drop_beyond_unicode(self, self->text + before,
+                                                        (size_t)(out - self->text) - before);
         if (r != (size_t)-1)
             break;
         if (errno == E2BIG)
@@ -335,8 +366,11 @@ static int s_feed(hf_csv_t *self)
             return -1;
         }
     }
-    memmove(self->text, self->text + start, self->text_len - start);
-    self->text_len -= start;
+    /* nothing fed, nothing to move: text is still NULL when the file was empty */
+    if (start > 0) {
+        memmove(self->text, self->text + start, self->text_len - start);
+        self->text_len -= start;
+    }
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "hf_time.h"
 #include <ctype.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -247,15 +248,28 @@ static const char *s_trim(hf_arena_t *a, const char *s)
     return out;
 }
 
-static int s_err(intake_error_t *err, const char *field, const char *fmt, const char *value)
+/* Values are shown but cut, so a runaway cell cannot flood a reply: SHOWN(v) is v in at most
+ * 80 bytes, "..." marking a cut, in a buffer that lives to the end of the caller's block. */
+#define SHOWN(v) s_cut((char[80]){""}, 80, (v))
+static const char *s_cut(char *buf, size_t size, const char *value)
+{
+    snprintf(buf, size, "%s", S(value));
+    if (strlen(S(value)) >= size)
+        memcpy(buf + size - 4, "...", 4);
+    return buf;
+}
+
+/* Sets err to field and a reason printed from fmt; returns -1. printf-like, so the compiler
+ * checks each call's format against its arguments. */
+static int s_err(intake_error_t *err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int s_err(intake_error_t *err, const char *field, const char *fmt, ...)
 {
     err->field = field;
-    /* values are shown but cut, so a runaway cell cannot flood a reply */
-    char shown[80];
-    snprintf(shown, sizeof shown, "%s", S(value));
-    if (strlen(S(value)) >= sizeof shown)
-        memcpy(shown + sizeof shown - 4, "...", 4);
-    snprintf(err->reason, sizeof err->reason, fmt, field, shown);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->reason, sizeof err->reason, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -265,7 +279,7 @@ static int s_check_text(const char *v, const char *field, size_t max, bool multi
                         intake_error_t *err)
 {
     if (!s_utf8_ok(v))
-        return s_err(err, field, "%s is not valid UTF-8 text (wrong --encoding?)%.0s", v);
+        return s_err(err, field, "%s is not valid UTF-8 text (wrong --encoding?)", field);
     if (strlen(v) > max) {
         err->field = field;
         snprintf(err->reason, sizeof err->reason, "%s is longer than %zu bytes", field, max);
@@ -273,9 +287,10 @@ static int s_check_text(const char *v, const char *field, size_t max, bool multi
     }
     for (const unsigned char *p = (const unsigned char *)v; *p; p++)
         if ((*p < 0x20 && !(multiline && (*p == '\n' || *p == '\r' || *p == '\t'))) || *p == 0x7F)
-            return s_err(err, field, "%s contains control characters%.0s", v);
+            return s_err(err, field, "%s contains control characters", field);
     if (strstr(v, "\xEF\xBF\xBD"))
-        return s_err(err, field, "%s \"%s\" holds an undecodable character (wrong --encoding?)", v);
+        return s_err(err, field, "%s \"%s\" holds an undecodable character (wrong --encoding?)",
+                     field, SHOWN(v));
     return 0;
 }
 
@@ -323,12 +338,12 @@ int intake_check_name(const char *name, const char *field, intake_error_t *err)
         }
         if (isdigit(*p))
             return s_err(err, field, "%s \"%s\" has digits (a phone number in the name column?)",
-                         v);
+                         field, SHOWN(v));
         if (isalpha(*p) || *p >= 0x80)
             letter = true;
     }
     if (!letter)
-        return s_err(err, field, "%s \"%s\" has no letter", v);
+        return s_err(err, field, "%s \"%s\" has no letter", field, SHOWN(v));
     return 0;
 }
 
@@ -347,7 +362,7 @@ int intake_check_channel(const char *channel, intake_error_t *err)
     return s_err(
         err, "channel",
         "%s \"%s\" is not one of counter, consult, clinic, hospital, mail, referral, other",
-        channel);
+        "channel", SHOWN(channel));
 }
 
 static int s_choice(const char *v, const char *field, const char *const *choices, const char *list,
@@ -387,9 +402,9 @@ static int s_date(const char *v, const char *field, int32_t lo, int32_t hi, cons
     if (*v == '\0')
         return 0;
     if (hf_date_parse(v, day) != 0)
-        return s_err(err, field, "%s \"%s\" is not a date (YYYY-MM-DD)", v);
+        return s_err(err, field, "%s \"%s\" is not a date (YYYY-MM-DD)", field, SHOWN(v));
     if (*day < lo)
-        return s_err(err, field, "%s %s is too far in the past", v);
+        return s_err(err, field, "%s %s is too far in the past", field, SHOWN(v));
     if (*day > hi) {
         err->field = field;
         snprintf(err->reason, sizeof err->reason, "%s %s %s", field, v, too_late);
@@ -460,7 +475,7 @@ int intake_lead_check(const Huifang__V1__LeadAdd *in, const intake_check_ctx_t *
     if (*out->region) {
         if (!s_code_ok(out->region))
             return s_err(err, "region", "%s \"%s\" must be 1-24 letters, digits, '-' or '_'",
-                         out->region);
+                         "region", SHOWN(out->region));
         bool known = ctx->nregions == 0;
         for (int i = 0; i < ctx->nregions && !known; i++)
             known = strcmp(ctx->regions[i], out->region) == 0;
@@ -483,7 +498,7 @@ int intake_lead_check(const Huifang__V1__LeadAdd *in, const intake_check_ctx_t *
             return s_err(err, "windows",
                          "%s \"%s\" must look like 11:30-14:00,18:00-20:00 (start before end, no "
                          "overlaps)",
-                         out->windows);
+                         "windows", SHOWN(out->windows));
     }
 
     int32_t today = ctx->today;

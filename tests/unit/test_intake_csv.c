@@ -98,6 +98,16 @@ int main(void)
     CHECK(strstr(got, "\xEF\xBF\xBD") != NULL);
     CHECK(bad > 0);
 
+    /* beyond Unicode (above U+10FFFF, in four to six bytes), which glibc's iconv copies as
+     * it is when reading UTF-8: U+FFFD like any byte that is not text (found by fuzz_csv:
+     * tests/fuzz/corpus/fuzz_csv/beyond_unicode.csv) */
+    const char beyond[] = "a,\xF4\x90\x80\x80|\xF7\xBF\xBF\xBF|\xF8\x88\x80\x80\x80|"
+                          "\xFC\xAF\xAF\xAF\xAF\xAF|\xF4\x8F\xBF\xBF\n";
+    s_read_all(s_file("beyond.csv", beyond, sizeof beyond - 1), "utf-8", got, sizeof got, &enc,
+               &bad);
+    CHECK_STR(got, "1:a|\xEF\xBF\xBD|\xEF\xBF\xBD|\xEF\xBF\xBD|\xEF\xBF\xBD|\xF4\x8F\xBF\xBF;");
+    CHECK_INT(bad, 19);
+
     /* UTF-16 LE with its BOM, tab-separated, as "Unicode text" exports are */
     const char u16[] =
         "\xFF\xFEn\0a\0m\0e\0\t\0p\0h\0o\0n\0e\0\n\0\x8B\x73\xB3\x82\t\0001\0003\0008\0\n\0";
@@ -155,6 +165,13 @@ int main(void)
     fclose(out);
     s_read_all(path, NULL, got, sizeof got, NULL, NULL);
     CHECK_STR(got, "1:line|a \"quoted\" word|two\nlines;3:王芳||x,y;");
+
+    /* an empty file: no records and no error (fuzz_csv found the reader doing arithmetic on
+     * its text buffer before it had one: tests/fuzz/corpus/fuzz_csv/empty_file.csv) */
+    s_read_all(s_file("empty.csv", "", 0), NULL, got, sizeof got, &enc, &bad);
+    CHECK_STR(got, "");
+    CHECK_STR(enc, "UTF-8");
+    CHECK_INT(bad, 0);
 
     /* a file that is not there */
     s_read_all("/nonexistent/leads.csv", NULL, got, sizeof got, NULL, NULL);
