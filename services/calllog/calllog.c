@@ -256,10 +256,14 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_REVIEW_RATE, calllog_set_review_rate, true},
     {0, NULL, false}};
 
+static const hf_subscription_t s_subscriptions[] = {{"intake", calllog_intake_events},
+                                                     {NULL, NULL}};
+
 const hf_service_def_t calllog_def = {
     .name = "calllog",
     .summary = "every contact recorded: follow-up calls, consultations, visits, deliveries",
     .config = NULL,
     .migrations = calllog_migrations,
     .commands = s_commands,
+    .subscriptions = s_subscriptions,
 };

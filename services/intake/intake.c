@@ -545,10 +545,22 @@ static const hf_config_entry_t s_config[] = {
      "scheduler: screening); none for an instance that only serves commands"},
     HF_CONFIG_END};
 
+static const hf_subscription_t s_subscriptions[] = {
+    {"calllog", intake_calllog_events},
+    {"scheduler", intake_scheduler_events},
+    {NULL, NULL}};
+
 const hf_service_def_t intake_def = {
     .name = "intake",
     .summary = "the customer archive: branches, agents, products, leads and purchases",
     .config = s_config,
     .migrations = intake_migrations,
     .commands = intake_commands,
+    .subscriptions = s_subscriptions,
+    .consume = "consume",
+    /* A batch of an import allocates and frees megabytes (the request, the rows, the events):
+     * keep that memory in the process instead of handing it back to the system after every
+     * batch, only to fault it in again for the next one (a fifth of intake's CPU). */
+    .malloc_trim_threshold = 256 << 20,
+    .malloc_mmap_threshold = 32 << 20,
 };

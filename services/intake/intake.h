@@ -16,12 +16,10 @@
 extern const hf_migration_t intake_migrations[];
 extern const hf_command_t intake_commands[];
 extern const hf_service_def_t intake_def;
-/* The events intake applies: calllog's contacts and consultations, scheduler's screening. */
+/* The events intake applies: calllog's contacts and consultations, scheduler's screening
+ * (intake_def subscribes to the producers its setting consume, HUIFANG_INTAKE_CONSUME, names). */
 extern const hf_event_handler_t intake_calllog_events[];
 extern const hf_event_handler_t intake_scheduler_events[];
-/* Subscribes to the producers named by the setting consume (HUIFANG_INTAKE_CONSUME);
- * returns 0 or -1 after logging. Called by main before hf_service_run(). */
-int intake_subscribe(hf_service_t *svc);
 
 /* ---- command handlers, by file (the table is in intake.c) ---- */
 

@@ -29,11 +29,14 @@ static int apply_event(hf_service_t *svc, void *self, const hf_envelope_t *env, 
     return reporting_apply_event(svc, env, a);
 }
 
-/* One handler for every payload this build knows. */
+/* One handler for every payload this build knows (filled by s_init). */
 static hf_event_handler_t s_all[128];
 
-int reporting_attach(hf_service_t *svc)
+/* reporting_def's init: it has no object of its own, only the handler table to fill. */
+static int s_init(hf_service_t *svc, void *self)
 {
+    (void)svc;
+    (void)self;
     const ProtobufCMessageDescriptor *d = &huifang__v1__envelope__descriptor;
     int n = 0;
     for (unsigned i = 0; i < d->n_fields && n < 127; i++) {
@@ -43,12 +46,12 @@ int reporting_attach(hf_service_t *svc)
             s_all[n++] = (hf_event_handler_t){(int)f->id, apply_event};
     }
     s_all[n] = (hf_event_handler_t){0, NULL};
-    static const char *producers[] = {"intake", "scheduler", "calllog", "complaint", NULL};
-    for (int i = 0; producers[i]; i++)
-        if (hf_service_subscribe(svc, producers[i], s_all) != 0)
-            return -1;
     return 0;
 }
+
+/* Every producer. */
+static const hf_subscription_t s_subscriptions[] = {
+    {"intake", s_all}, {"scheduler", s_all}, {"calllog", s_all}, {"complaint", s_all}, {NULL, NULL}};
 
 /* ---- commands ------------------------------------------------------------------------ */
 
@@ -280,4 +283,6 @@ const hf_service_def_t reporting_def = {
     .config = NULL,
     .migrations = reporting_migrations,
     .commands = s_commands,
+    .init = s_init,
+    .subscriptions = s_subscriptions,
 };

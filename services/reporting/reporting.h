@@ -12,8 +12,6 @@
 
 extern const hf_migration_t reporting_migrations[];
 extern const hf_service_def_t reporting_def;
-/* Subscribes to every producer. Returns 0 or -1. */
-int reporting_attach(hf_service_t *svc);
 
 /* Applies one event to the read models, inside the transaction that records its sequence.
  * Returns 0, -1 (transient, or an earlier event of another producer is still to come:

@@ -52,12 +52,33 @@ static const hf_config_entry_t s_config[] = {
      1, 3650, false, "a member counts as new this many days after joining"},
     HF_CONFIG_END};
 
+static int s_init(hf_service_t *svc, void *self);
+static void s_release(void *self);
+static int s_tick(hf_service_t *svc, void *selfp);
+static int s_house(hf_service_t *svc, void *self);
+
+static const hf_subscription_t s_subscriptions[] = {
+    {"intake", scheduler_intake_events},
+    {"calllog", scheduler_calllog_events},
+    {"complaint", scheduler_complaint_events},
+    {NULL, NULL}};
+
+static const hf_service_timer_t s_timers[] = {
+    {"tick_ms", s_tick},
+    {"house_ms", s_house},
+    {NULL, NULL}};
+
 const hf_service_def_t scheduler_def = {
     .name = "scheduler",
     .summary = "follow-up plans, due-queues and every agent's date bag",
     .config = s_config,
     .migrations = scheduler_migrations,
     .commands = s_commands,
+    .self_size = sizeof(scheduler_t),
+    .init = s_init,
+    .release = s_release,
+    .subscriptions = s_subscriptions,
+    .timers = s_timers,
 };
 
 void scheduler_init(scheduler_t *self, hf_service_t *svc)
@@ -84,6 +105,17 @@ void scheduler_release(scheduler_t *self)
     hf_queue_destroy(&self->queue);
 }
 
+static int s_init(hf_service_t *svc, void *self)
+{
+    scheduler_init(self, svc);
+    return 0;
+}
+
+static void s_release(void *self)
+{
+    scheduler_release(self);
+}
+
 /* Indexes and assigns; 1 (run again at once) while either stopped with work left. */
 static int s_tick(hf_service_t *svc, void *selfp)
 {
@@ -96,17 +128,4 @@ static int s_tick(hf_service_t *svc, void *selfp)
 static int s_house(hf_service_t *svc, void *self)
 {
     return scheduler_housekeep(svc, self) < 0 ? -1 : 0;
-}
-
-int scheduler_attach(scheduler_t *self, hf_service_t *svc)
-{
-    (void)self;
-    const hf_config_t *cfg = hf_service_config_of(svc);
-    if (hf_service_subscribe(svc, "intake", scheduler_intake_events) != 0 ||
-        hf_service_subscribe(svc, "calllog", scheduler_calllog_events) != 0 ||
-        hf_service_subscribe(svc, "complaint", scheduler_complaint_events) != 0 ||
-        hf_service_every(svc, (int)hf_config_int(cfg, "tick_ms"), s_tick) != 0 ||
-        hf_service_every(svc, (int)hf_config_int(cfg, "house_ms"), s_house) != 0)
-        return -1;
-    return 0;
 }

@@ -37,12 +37,10 @@ extern const hf_event_handler_t scheduler_complaint_events[];
 
 /* Fills self (zeroed by the caller, handed to hf_service_new as the handlers' self) from
  * the service's configuration and connects to Redis; an unreachable Redis is not fatal:
- * planning goes on and assignment resumes when it is back. */
+ * planning goes on and assignment resumes when it is back. scheduler_def's init. */
 void scheduler_init(scheduler_t *self, hf_service_t *svc);
-/* Releases what scheduler_init took; idempotent. */
+/* Releases what scheduler_init took; idempotent. scheduler_def's release. */
 void scheduler_release(scheduler_t *self);
-/* Registers the subscriptions and timers on svc. Returns 0 or -1. */
-int scheduler_attach(scheduler_t *self, hf_service_t *svc);
 
 /* Timers, exposed for tests: puts planned, unindexed tasks into Redis (rebuilding the
  * whole index when Redis was flushed); assigns due tasks to agents; housekeeping (archives
