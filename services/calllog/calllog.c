@@ -2,7 +2,7 @@
  * (branches, agents, products), and the lookups every handler shares. The handlers live in
  * calllog_contact.c (calls and visits), calllog_consult.c (consultations and alerts) and
  * calllog_book.c (outcomes, the delivery book, quality checks). */
-#include "calllog_int.h"
+#include "calllog_internal.h"
 #include "hf_log.h"
 #include <stdio.h>
 #include <string.h>
@@ -257,7 +257,7 @@ static const hf_command_t s_commands[] = {
     {0, NULL, false}};
 
 static const hf_subscription_t s_subscriptions[] = {{"intake", calllog_intake_events},
-                                                     {NULL, NULL}};
+                                                    {NULL, NULL}};
 
 const hf_service_def_t calllog_def = {
     .name = "calllog",

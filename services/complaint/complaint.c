@@ -47,9 +47,7 @@ static void s_release(void *self);
 static int s_tick(hf_service_t *svc, void *self);
 
 static const hf_subscription_t s_subscriptions[] = {
-    {"intake", complaint_intake_events},
-    {"calllog", complaint_calllog_events},
-    {NULL, NULL}};
+    {"intake", complaint_intake_events}, {"calllog", complaint_calllog_events}, {NULL, NULL}};
 
 static const hf_service_timer_t s_timers[] = {{"tick_ms", s_tick}, {NULL, NULL}};
 

@@ -1,7 +1,7 @@
 /* intake: command handlers for the organisation and purchases, and the command table. Each
  * handler runs in one transaction opened by hf_service; events go to the outbox in the same
  * transaction. */
-#include "intake.h"
+#include "intake_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_phone.h"

@@ -18,7 +18,7 @@
  * the steps still planned. Whichever comes first wins and the second finds nothing left to
  * cancel; a TaskCompleted with state "cancelled", or any later event about a task we thought
  * cancelled, is taken as the truth. */
-#include "reporting.h"
+#include "reporting_internal.h"
 #include "hf_log.h"
 #include "hf_time.h"
 #include "rep_period.h"
@@ -1031,7 +1031,7 @@ static const struct {
 
 /* The oneof member of a payload is a pointer in the envelope; protobuf-c leaves it set
  * whenever payload_case is, so only the payload's own submessages need NULL checks. */
-int reporting_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
+int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
 {
     for (int i = 0; s_models[i].fn; i++) {
         if (s_models[i].payload != (int)env->payload_case)

@@ -1,6 +1,6 @@
 /* reporting: the service — every producer's events into the read models (rep_models.c),
  * the report set over them (rep_reports.c), and the attribution settings. */
-#include "reporting.h"
+#include "reporting_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_time.h"
@@ -26,13 +26,13 @@ static int apply_event(hf_service_t *svc, void *self, const hf_envelope_t *env, 
                      " DO UPDATE SET n = event_tally.n + 1",
                      4, p) != 0)
         return -1;
-    return reporting_apply_event(svc, env, a);
+    return rep_apply_event(svc, env, a);
 }
 
 /* One handler for every payload this build knows (filled by s_init). */
 static hf_event_handler_t s_all[128];
 
-/* reporting_def's init: it has no object of its own, only the handler table to fill. */
+/* rep_def's init: it has no object of its own, only the handler table to fill. */
 static int s_init(hf_service_t *svc, void *self)
 {
     (void)svc;
@@ -50,8 +50,11 @@ static int s_init(hf_service_t *svc, void *self)
 }
 
 /* Every producer. */
-static const hf_subscription_t s_subscriptions[] = {
-    {"intake", s_all}, {"scheduler", s_all}, {"calllog", s_all}, {"complaint", s_all}, {NULL, NULL}};
+static const hf_subscription_t s_subscriptions[] = {{"intake", s_all},
+                                                    {"scheduler", s_all},
+                                                    {"calllog", s_all},
+                                                    {"complaint", s_all},
+                                                    {NULL, NULL}};
 
 /* ---- commands ------------------------------------------------------------------------ */
 
@@ -277,11 +280,11 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SHOW, show_attribution, false},
     {0, NULL, false}};
 
-const hf_service_def_t reporting_def = {
+const hf_service_def_t rep_def = {
     .name = "reporting",
     .summary = "read models from every event, the report set, and the analysts' event tap",
     .config = NULL,
-    .migrations = reporting_migrations,
+    .migrations = rep_migrations,
     .commands = s_commands,
     .init = s_init,
     .subscriptions = s_subscriptions,

@@ -1,7 +1,7 @@
-/* huifang-scheduler: the service scheduler_def describes, run by hf_service_main. */
+/* huifang-scheduler: the service sched_def describes, run by hf_service_main. */
 #include "scheduler.h"
 
 int main(int argc, char **argv)
 {
-    return hf_service_main(&scheduler_def, argc, argv);
+    return hf_service_main(&sched_def, argc, argv);
 }

@@ -1,7 +1,7 @@
 /* sched_common: helpers every part of the scheduler uses — the branch and customer copies,
  * tasks as rows and as messages, array literals, the events, and the two ways a task leaves
- * a date bag early (a customer's tasks cancelled, room given back). See sched_internal.h. */
-#include "sched_internal.h"
+ * a date bag early (a customer's tasks cancelled, room given back). See scheduler_internal.h. */
+#include "scheduler_internal.h"
 
 /* ---------------------------------------------------------------------------------------
  * Copies of intake's records

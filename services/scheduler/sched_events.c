@@ -11,7 +11,7 @@
  *              doctor after an adverse reaction; the last home visit of a member
  *   complaint  opened (holds sales steps), resolved (releases them), return approved
  *              (cancels what is left of the purchase's plan) */
-#include "sched_internal.h"
+#include "scheduler_internal.h"
 
 #define MAX_STEPS 32
 #define MAX_LAYOUT 256
@@ -538,7 +538,7 @@ static int on_customers_merged(hf_service_t *svc, void *self, const hf_envelope_
     return 0;
 }
 
-const hf_event_handler_t scheduler_intake_events[] = {
+const hf_event_handler_t sched_intake_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, on_branch},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, on_agent},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, on_lead},
@@ -628,7 +628,7 @@ static int s_send_doctor(hf_service_t *svc, const Huifang__V1__Contact *ct,
 
 /* The customer asked to be called back at a time: a task then, for the same agent; it goes to
  * the team if missed, and a second miss alerts the supervisor (sched_house.c). */
-static int s_plan_callback(hf_service_t *svc, const scheduler_t *self,
+static int s_plan_callback(hf_service_t *svc, const sched_t *self,
                            const Huifang__V1__Contact *ct, const Huifang__V1__Task *t)
 {
     hf_store_t *st = hf_service_store(svc);
@@ -671,7 +671,7 @@ static int s_plan_callback(hf_service_t *svc, const scheduler_t *self,
 
 static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *env, hf_arena_t *a)
 {
-    scheduler_t *self = selfp;
+    sched_t *self = selfp;
     const Huifang__V1__Contact *ct = env->call_logged->contact;
     if (ct == NULL)
         return -2;
@@ -774,7 +774,7 @@ static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *e
     return 0;
 }
 
-const hf_event_handler_t scheduler_calllog_events[] = {
+const hf_event_handler_t sched_calllog_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, on_call_logged}, {0, NULL}};
 
 /* ---------------------------------------------------------------------------------------
@@ -943,7 +943,7 @@ static int on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t 
     return rc;
 }
 
-const hf_event_handler_t scheduler_complaint_events[] = {
+const hf_event_handler_t sched_complaint_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_OPENED, on_complaint_opened},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED, on_complaint_changed},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_RESOLVED, on_complaint_resolved},

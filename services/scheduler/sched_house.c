@@ -8,7 +8,7 @@
  *     missed again, it raises a supervisor alert;
  *   - a member without a home visit for a month (an old member) or two (a new one) raises a
  *     supervisor alert, for the manager to take back and reassign. */
-#include "sched_internal.h"
+#include "scheduler_internal.h"
 
 #define HOUSE_BATCH 500
 #define MEMBER_CHECK_EVERY_MS (3600 * 1000LL)
@@ -70,7 +70,7 @@ fail:
     return -1;
 }
 
-static int s_archive(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
+static int s_archive(hf_service_t *svc, sched_t *self, hf_arena_t *a)
 {
     PGresult *res = hf_store_exec(hf_service_store(svc),
                                   "SELECT DISTINCT b.code, b.tz FROM branch b JOIN plan p ON"
@@ -94,7 +94,7 @@ static int s_archive(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
 }
 
 /* Callbacks past their deadline: to the team the first time, an alert the second. */
-static int s_missed_callbacks(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
+static int s_missed_callbacks(hf_service_t *svc, sched_t *self, hf_arena_t *a)
 {
     hf_store_t *st = hf_service_store(svc);
     int64_t now = hf_clock_now_ms();
@@ -156,7 +156,7 @@ fail:
 }
 
 /* Members whose last home visit (or joining) is too long ago. */
-static int s_unvisited_members(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
+static int s_unvisited_members(hf_service_t *svc, sched_t *self, hf_arena_t *a)
 {
     hf_store_t *st = hf_service_store(svc);
     int64_t now = hf_clock_now_ms();
@@ -222,9 +222,9 @@ fail:
     return -1;
 }
 
-int scheduler_housekeep(hf_service_t *svc, void *selfp)
+int sched_housekeep(hf_service_t *svc, void *selfp)
 {
-    scheduler_t *self = selfp;
+    sched_t *self = selfp;
     hf_arena_t *a = hf_arena_new();
     int total = 0, n;
     if ((n = s_archive(svc, self, a)) > 0)
