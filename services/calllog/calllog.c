@@ -4,6 +4,7 @@
  * calllog_book.c (outcomes, the delivery book, quality checks). */
 #include "calllog_internal.h"
 #include "hf_log.h"
+#include "hf_replica.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@ static int on_branch(hf_service_t *svc, void *self, const hf_envelope_t *env, hf
     const Huifang__V1__Branch *b = env->branch_upserted->branch;
     if (b == NULL || b->code == NULL || *b->code == '\0')
         return -2;
-    const char *p[] = {b->code, b->tz && *b->tz ? b->tz : "Asia/Shanghai"};
+    const char *p[] = {b->code, hf_replica_tz_or_default(b->tz)};
     return hf_store_run(hf_service_store(svc),
                         "INSERT INTO branch (code, tz) VALUES ($1, $2)"
                         " ON CONFLICT (code) DO UPDATE SET tz = $2",
@@ -120,20 +121,7 @@ int calllog_customer_address(hf_store_t *st, int64_t id, char *address, size_t l
 
 int calllog_branch_tz(hf_store_t *st, const char *branch, char *tz, hf_reply_t *rep, hf_arena_t *a)
 {
-    if (branch == NULL || *branch == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch",
-                       "branch is required (--branch or HUIFANG_BRANCH)");
-    const char *p[] = {branch};
-    PGresult *res = hf_store_exec(st, "SELECT tz FROM branch WHERE code = $1", 1, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int found = PQntuples(res);
-    if (found)
-        snprintf(tz, 64, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    if (!found)
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", branch);
-    return HF_OK;
+    return hf_replica_need_branch(st, branch, tz, 64, rep, a);
 }
 
 int calllog_agent_role(hf_store_t *st, const char *branch, const char *id, char *role)

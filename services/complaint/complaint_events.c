@@ -14,6 +14,7 @@
 #include "complaint_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
+#include "hf_replica.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -26,7 +27,7 @@ static int on_branch(hf_service_t *svc, void *self, const hf_envelope_t *env, hf
     const Huifang__V1__Branch *b = env->branch_upserted->branch;
     if (b == NULL || b->code == NULL || *b->code == '\0')
         return -2;
-    const char *p[] = {b->code, b->tz && *b->tz ? b->tz : "Asia/Shanghai"};
+    const char *p[] = {b->code, hf_replica_tz_or_default(b->tz)};
     return hf_store_run(hf_service_store(svc),
                         "INSERT INTO branch (code, tz) VALUES ($1, $2)"
                         " ON CONFLICT (code) DO UPDATE SET tz = $2",

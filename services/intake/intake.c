@@ -5,6 +5,7 @@
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_phone.h"
+#include "hf_replica.h"
 #include "hf_time.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -55,21 +56,7 @@ static int s_require_text(const char *value, const char *field, size_t max, hf_r
 static int s_branch_tz(hf_service_t *svc, const hf_request_t *req, char *tz, hf_reply_t *rep,
                        hf_arena_t *a)
 {
-    if (req->branch == NULL || req->branch[0] == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch",
-                       "branch is required (--branch or HUIFANG_BRANCH)");
-    const char *p[] = {req->branch};
-    PGresult *res =
-        hf_store_exec(hf_service_store(svc), "SELECT tz FROM branch WHERE code = $1", 1, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int found = PQntuples(res);
-    if (found)
-        snprintf(tz, 64, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    if (!found)
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", req->branch);
-    return HF_OK;
+    return hf_replica_need_branch(hf_service_store(svc), req->branch, tz, 64, rep, a);
 }
 
 /* Parses an optional local date; "" gives -1 in *day. HF_OK or BAD_INPUT. */
@@ -102,7 +89,7 @@ static int add_branch(hf_service_t *svc, void *self, const hf_request_t *req, hf
         (rc = s_require_text(b->name, "name", 100, rep, a)) != HF_OK)
         return rc;
     if (b->tz == NULL || *b->tz == '\0')
-        b->tz = "Asia/Shanghai";
+        b->tz = HF_DEFAULT_TZ;
     if (!hf_tz_valid(b->tz))
         return hf_fail(rep, a, HF_BAD_INPUT, "tz", "tz \"%s\" is not a zone in the tz database",
                        b->tz);

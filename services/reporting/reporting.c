@@ -3,6 +3,7 @@
 #include "reporting_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
+#include "hf_replica.h"
 #include "hf_time.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -62,20 +63,7 @@ static const hf_subscription_t s_subscriptions[] = {{"intake", s_all},
 static int s_branch(hf_service_t *svc, const hf_request_t *req, char *tz, size_t len,
                     hf_reply_t *rep, hf_arena_t *a)
 {
-    if (req->branch == NULL || req->branch[0] == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch",
-                       "branch is required (--branch or HUIFANG_BRANCH)");
-    const char *p[] = {req->branch};
-    PGresult *res = hf_store_exec(hf_service_store(svc), "SELECT tz FROM branch WHERE code = $1", 1, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int found = PQntuples(res);
-    if (found)
-        snprintf(tz, len, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    if (!found)
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", req->branch);
-    return HF_OK;
+    return hf_replica_need_branch(hf_service_store(svc), req->branch, tz, len, rep, a);
 }
 
 /* A code: 1..24 of letters, digits, '-', '_'. */

@@ -293,7 +293,7 @@ static int on_branch(hf_service_t *svc, void *self, const hf_envelope_t *env, hf
     const Huifang__V1__Branch *b = env->branch_upserted->branch;
     if (b == NULL || b->code == NULL || *b->code == '\0')
         return -2;
-    const char *p[] = {b->code, b->tz && *b->tz ? b->tz : "Asia/Shanghai", S(b->windows)};
+    const char *p[] = {b->code, hf_replica_tz_or_default(b->tz), S(b->windows)};
     return hf_store_run(hf_service_store(svc),
                         "INSERT INTO branch (code, tz, windows) VALUES ($1, $2, $3)"
                         " ON CONFLICT (code) DO UPDATE SET tz = $2, windows = $3",

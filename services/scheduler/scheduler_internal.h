@@ -7,6 +7,7 @@
 #define SCHEDULER_INTERNAL_H
 #include "hf_clock.h"
 #include "hf_log.h"
+#include "hf_replica.h"
 #include "hf_time.h"
 #include "sched_place.h"
 #include "sched_plan.h"
