@@ -1,6 +1,9 @@
-/* hf_replica: the one place a service looks up a branch it keeps (see hf_replica.h). */
+/* hf_replica: the one place a service looks up a branch it keeps, and keeps its copies of
+ * intake's organisation (see hf_replica.h). */
 #include "hf_replica.h"
 #include <stdio.h>
+
+#define S(x) ((x) ? (x) : "")
 
 const char *hf_replica_tz_or_default(const char *tz)
 {
@@ -39,4 +42,85 @@ int hf_replica_need_branch(hf_store_t *st, const char *branch, char *tz, size_t 
     if (rc > 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", branch);
     return HF_OK;
+}
+
+/* ---- copies of intake's organisation ---- */
+
+int hf_replica_on_branch(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__Branch *b = env->branch_upserted->branch;
+    if (b == NULL || b->code == NULL || *b->code == '\0')
+        return -2;
+    const char *p[] = {b->code, hf_replica_tz_or_default(b->tz), S(b->windows)};
+    return hf_store_run(hf_service_store(svc),
+                        "INSERT INTO branch (code, tz, windows) VALUES ($1, $2, $3)"
+                        " ON CONFLICT (code) DO UPDATE SET tz = $2, windows = $3",
+                        3, p);
+}
+
+int hf_replica_on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__Agent *ag = env->agent_upserted->agent;
+    if (ag == NULL || ag->id == NULL || *ag->id == '\0')
+        return -2;
+    const char *branch = ag->branch && *ag->branch ? ag->branch : S(env->branch);
+    const char *p[] = {branch, ag->id, S(ag->role), ag->active ? "true" : "false"};
+    return hf_store_run(hf_service_store(svc),
+                        "INSERT INTO agent (branch, id, role, active) VALUES ($1, $2, $3, $4)"
+                        " ON CONFLICT (branch, id) DO UPDATE SET role = $3, active = $4",
+                        4, p);
+}
+
+int hf_replica_on_product(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    const Huifang__V1__Product *pr = env->product_upserted->product;
+    if (pr == NULL || pr->code == NULL || *pr->code == '\0')
+        return -2;
+    char days[16], price[24];
+    const char *branch = pr->branch && *pr->branch ? pr->branch : S(env->branch);
+    const char *p[] = {branch, pr->code, S(pr->name), hf_pg_i64(days, pr->days_per_unit),
+                       hf_pg_i64(price, pr->price_fen)};
+    return hf_store_run(hf_service_store(svc),
+                        "INSERT INTO product (branch, code, name, days_per_unit, price_fen)"
+                        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (branch, code) DO UPDATE"
+                        " SET name = $3, days_per_unit = $4, price_fen = $5",
+                        5, p);
+}
+
+/* ---- customers ---- */
+
+const Huifang__V1__Customer *hf_replica_customer(const hf_envelope_t *env)
+{
+    switch (env->payload_case) {
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED:
+        return env->lead_registered->customer;
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED:
+        return env->lead_merged->customer;
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED:
+        return env->customer_updated->customer;
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED:
+        return env->purchase_recorded->customer;
+    default:
+        return NULL;
+    }
+}
+
+int hf_replica_merge_customers(hf_store_t *st, const hf_envelope_t *env,
+                               const char *const *moves)
+{
+    const Huifang__V1__CustomersMerged *m = env->customers_merged;
+    if (m == NULL || m->kept_id <= 0 || m->merged_id <= 0 || m->kept_id == m->merged_id)
+        return -2;
+    char kept[24], merged[24];
+    const char *p[] = {hf_pg_i64(kept, m->kept_id), hf_pg_i64(merged, m->merged_id)};
+    for (int i = 0; moves[i]; i++)
+        if (hf_store_run(st, moves[i], 2, p) != 0)
+            return -1;
+    return 0;
 }
