@@ -16,6 +16,7 @@
 #include "hf_service.h"
 #include "hf_store.h"
 #include "hf_wire.h"
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The zone of a branch created or announced without one, and the client's default: the
@@ -45,6 +46,12 @@ int hf_replica_need_branch(hf_store_t *st, const char *branch, char *tz, size_t 
 int hf_replica_on_branch(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a);
 int hf_replica_on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a);
 int hf_replica_on_product(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a);
+
+/* Copies the role of agent id of branch in the service's copy into role (len bytes), ""
+ * when there is no such agent (or, when active_only, it is inactive, or id is empty).
+ * Returns 0, or -1 on a store error. */
+int hf_replica_agent_role(hf_store_t *st, const char *branch, const char *id, bool active_only,
+                          char *role, size_t len);
 
 /* The customer an intake event carries whole (lead_registered, lead_merged,
  * customer_updated, purchase_recorded), or NULL for any other event. */

@@ -93,6 +93,26 @@ int hf_replica_on_product(hf_service_t *svc, void *self, const hf_envelope_t *en
                         5, p);
 }
 
+int hf_replica_agent_role(hf_store_t *st, const char *branch, const char *id, bool active_only,
+                          char *role, size_t len)
+{
+    role[0] = '\0';
+    if (id == NULL || *id == '\0')
+        return 0;
+    const char *p[] = {S(branch), id};
+    PGresult *res =
+        hf_store_exec(st,
+                      active_only ? "SELECT role FROM agent WHERE branch = $1 AND id = $2 AND active"
+                                  : "SELECT role FROM agent WHERE branch = $1 AND id = $2",
+                      2, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res))
+        snprintf(role, len, "%s", hf_pg_str(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
 /* ---- customers ---- */
 
 const Huifang__V1__Customer *hf_replica_customer(const hf_envelope_t *env)

@@ -71,17 +71,7 @@ int calllog_branch_tz(hf_store_t *st, const char *branch, char *tz, hf_reply_t *
 
 int calllog_agent_role(hf_store_t *st, const char *branch, const char *id, char *role)
 {
-    role[0] = '\0';
-    if (id == NULL || *id == '\0')
-        return 0;
-    const char *p[] = {S(branch), id};
-    PGresult *res = hf_store_exec(st, "SELECT role FROM agent WHERE branch = $1 AND id = $2", 2, p);
-    if (res == NULL)
-        return -1;
-    if (PQntuples(res))
-        snprintf(role, 16, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    return 0;
+    return hf_replica_agent_role(st, branch, id, false, role, 16);
 }
 
 bool calllog_role_supervises(const char *role)

@@ -51,16 +51,7 @@ int complaint_check_text(const char *value, const char *field, size_t max, bool 
 
 int complaint_agent_role(hf_store_t *st, const char *branch, const char *id, char *role)
 {
-    role[0] = '\0';
-    const char *p[] = {branch, id};
-    PGresult *res =
-        hf_store_exec(st, "SELECT role FROM agent WHERE branch = $1 AND id = $2 AND active", 2, p);
-    if (res == NULL)
-        return -1;
-    if (PQntuples(res))
-        snprintf(role, 16, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    return 0;
+    return hf_replica_agent_role(st, branch, id, true, role, 16);
 }
 
 int complaint_need_branch(hf_service_t *svc, const hf_request_t *req, char *tz, hf_reply_t *rep,
