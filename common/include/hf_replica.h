@@ -60,7 +60,6 @@ const Huifang__V1__Customer *hf_replica_customer(const hf_envelope_t *env);
 /* Applies customers_merged to the service's own records: runs each statement of moves
  * (NULL-terminated; $1 the kept id, $2 the merged id) in order. Returns 0, -1 on a store
  * error, -2 for a malformed event (an id missing, or both the same). */
-int hf_replica_merge_customers(hf_store_t *st, const hf_envelope_t *env,
-                               const char *const *moves);
+int hf_replica_merge_customers(hf_store_t *st, const hf_envelope_t *env, const char *const *moves);
 
 #endif

@@ -100,11 +100,11 @@ int hf_replica_agent_role(hf_store_t *st, const char *branch, const char *id, bo
     if (id == NULL || *id == '\0')
         return 0;
     const char *p[] = {S(branch), id};
-    PGresult *res =
-        hf_store_exec(st,
-                      active_only ? "SELECT role FROM agent WHERE branch = $1 AND id = $2 AND active"
-                                  : "SELECT role FROM agent WHERE branch = $1 AND id = $2",
-                      2, p);
+    PGresult *res = hf_store_exec(
+        st,
+        active_only ? "SELECT role FROM agent WHERE branch = $1 AND id = $2 AND active"
+                    : "SELECT role FROM agent WHERE branch = $1 AND id = $2",
+        2, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res))
@@ -131,8 +131,7 @@ const Huifang__V1__Customer *hf_replica_customer(const hf_envelope_t *env)
     }
 }
 
-int hf_replica_merge_customers(hf_store_t *st, const hf_envelope_t *env,
-                               const char *const *moves)
+int hf_replica_merge_customers(hf_store_t *st, const hf_envelope_t *env, const char *const *moves)
 {
     const Huifang__V1__CustomersMerged *m = env->customers_merged;
     if (m == NULL || m->kept_id <= 0 || m->merged_id <= 0 || m->kept_id == m->merged_id)
