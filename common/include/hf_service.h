@@ -15,6 +15,7 @@
 #include "hf_store.h"
 #include "hf_wire.h"
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct hf_service_t hf_service_t;
@@ -49,13 +50,41 @@ typedef int (*hf_timer_fn)(hf_service_t *svc, void *self);
 /* The configuration entries every service has (store, redis, endpoints, clock, log). */
 extern const hf_config_entry_t hf_service_config[];
 
-/* Describes a service before it runs. */
+/* One producer whose events a service consumes, and its handlers (ends with {0, NULL}). */
+typedef struct {
+    const char *producer;                /* "intake" */
+    const hf_event_handler_t *handlers;
+} hf_subscription_t;
+
+/* A timer: fn runs every <the integer setting named interval> milliseconds. */
+typedef struct {
+    const char *interval;                /* a setting of the service, e.g. "tick_ms" */
+    hf_timer_fn fn;
+} hf_service_timer_t;
+
+/* Describes a service before it runs. The fields after commands are what hf_service_main()
+ * does around the loop; a service without an object, subscriptions or timers leaves them 0. */
 typedef struct {
     const char *name;                    /* "intake": schema, producer and topic prefix */
     const char *summary;                 /* one line for --help */
     const hf_config_entry_t *config;     /* the service's own settings, or NULL */
     const hf_migration_t *migrations;
     const hf_command_t *commands;        /* ends with {0, NULL, false} */
+    /* the service's own object, handed to every handler and timer as self: self_size zeroed
+     * bytes, filled by init (after the service is made, before it subscribes; 0 or -1 after
+     * logging) and emptied by release (after the service is destroyed) */
+    size_t self_size;
+    int (*init)(hf_service_t *svc, void *self);
+    void (*release)(void *self);
+    const hf_subscription_t *subscriptions; /* ends with {NULL, NULL}; NULL for none */
+    /* a string setting naming which of the subscriptions' producers to consume ("a,b", or
+     * "none"); NULL: all of them */
+    const char *consume;
+    const hf_service_timer_t *timers;    /* ends with {NULL, NULL}; NULL for none */
+    /* glibc's M_TRIM_THRESHOLD and M_MMAP_THRESHOLD (bytes) for a service whose requests
+     * allocate and free megabytes; 0 keeps the library's default */
+    int malloc_trim_threshold;
+    int malloc_mmap_threshold;
 } hf_service_def_t;
 
 /* Loads configuration from argv/environment, sets up logging and the clock, connects and
@@ -70,6 +99,15 @@ void hf_service_destroy(hf_service_t **self_p);
 int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event_handler_t *handlers);
 /* Runs fn every interval_ms (real time) while the service runs. */
 int hf_service_every(hf_service_t *svc, int interval_ms, hf_timer_fn fn);
+/* Subscribes svc to def's subscriptions (those its consume setting names) and starts def's
+ * timers. Returns 0, or -1 after a message on stderr. */
+int hf_service_attach(hf_service_t *svc, const hf_service_def_t *def);
+/* The whole life of a service process, the body of every main(): applies def's malloc
+ * settings, makes the service (hf_service_new), its object (init), subscribes and starts
+ * timers (hf_service_attach), runs the loop, then destroys the service and releases the
+ * object. Returns the process's exit status: 0 after a clean stop or --help, 1 when the
+ * service could not start. */
+int hf_service_main(const hf_service_def_t *def, int argc, char **argv);
 /* Runs the loop until SIGTERM/SIGINT or hf_service_stop(); returns 0. */
 int hf_service_run(hf_service_t *svc);
 /* Asks the loop to stop after the current message. */

@@ -1,61 +1,17 @@
 /* calllog: the service's definition (its command table), the intake events it copies
- * (branches, agents, products), and the lookups every handler shares. The handlers live in
+ * (branches, agents, products: through hf_replica; customers' addresses), and the lookups
+ * every handler shares. The handlers live in
  * calllog_contact.c (calls and visits), calllog_consult.c (consultations and alerts) and
  * calllog_book.c (outcomes, the delivery book, quality checks). */
-#include "calllog_int.h"
+#include "calllog_internal.h"
 #include "hf_log.h"
+#include "hf_replica.h"
 #include <stdio.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------------------------------
  * Intake's events: the copies validation needs
  * ------------------------------------------------------------------------------------- */
-
-static int on_branch(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
-{
-    (void)self;
-    (void)a;
-    const Huifang__V1__Branch *b = env->branch_upserted->branch;
-    if (b == NULL || b->code == NULL || *b->code == '\0')
-        return -2;
-    const char *p[] = {b->code, b->tz && *b->tz ? b->tz : "Asia/Shanghai"};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO branch (code, tz) VALUES ($1, $2)"
-                        " ON CONFLICT (code) DO UPDATE SET tz = $2",
-                        2, p);
-}
-
-static int on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
-{
-    (void)self;
-    (void)a;
-    const Huifang__V1__Agent *ag = env->agent_upserted->agent;
-    if (ag == NULL || ag->id == NULL)
-        return -2;
-    const char *p[] = {S(ag->branch), ag->id, S(ag->role)};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO agent (branch, id, role) VALUES ($1, $2, $3)"
-                        " ON CONFLICT (branch, id) DO UPDATE SET role = $3",
-                        3, p);
-}
-
-static int on_product(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
-{
-    (void)self;
-    (void)a;
-    const Huifang__V1__Product *pr = env->product_upserted->product;
-    if (pr == NULL || pr->code == NULL || *pr->code == '\0')
-        return -2;
-    char days[16], price[24];
-    const char *branch = pr->branch && *pr->branch ? pr->branch : S(env->branch);
-    const char *p[] = {branch, pr->code, S(pr->name), hf_pg_i64(days, pr->days_per_unit),
-                       hf_pg_i64(price, pr->price_fen)};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO product (branch, code, name, days_per_unit, price_fen)"
-                        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (branch, code) DO UPDATE"
-                        " SET name = $3, days_per_unit = $4, price_fen = $5",
-                        5, p);
-}
 
 /* Keeps a customer's address (and region) for the delivery book. */
 static int s_keep_customer(hf_service_t *svc, const hf_envelope_t *env,
@@ -76,24 +32,14 @@ static int on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env, 
 {
     (void)self;
     (void)a;
-    switch (env->payload_case) {
-    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED:
-        return s_keep_customer(svc, env, env->lead_registered->customer);
-    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED:
-        return s_keep_customer(svc, env, env->lead_merged->customer);
-    case HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED:
-        return s_keep_customer(svc, env, env->customer_updated->customer);
-    case HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED:
-        return s_keep_customer(svc, env, env->purchase_recorded->customer);
-    default:
-        return 0;
-    }
+    return s_keep_customer(svc, env, hf_replica_customer(env));
 }
 
+/* branches, agents and products: the copies every service keeps alike (hf_replica) */
 const hf_event_handler_t calllog_intake_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, on_branch},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, on_agent},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PRODUCT_UPSERTED, on_product},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, hf_replica_on_branch},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, hf_replica_on_agent},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PRODUCT_UPSERTED, hf_replica_on_product},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, on_customer},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, on_customer},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, on_customer},
@@ -120,35 +66,12 @@ int calllog_customer_address(hf_store_t *st, int64_t id, char *address, size_t l
 
 int calllog_branch_tz(hf_store_t *st, const char *branch, char *tz, hf_reply_t *rep, hf_arena_t *a)
 {
-    if (branch == NULL || *branch == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch",
-                       "branch is required (--branch or HUIFANG_BRANCH)");
-    const char *p[] = {branch};
-    PGresult *res = hf_store_exec(st, "SELECT tz FROM branch WHERE code = $1", 1, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int found = PQntuples(res);
-    if (found)
-        snprintf(tz, 64, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    if (!found)
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", branch);
-    return HF_OK;
+    return hf_replica_need_branch(st, branch, tz, 64, rep, a);
 }
 
 int calllog_agent_role(hf_store_t *st, const char *branch, const char *id, char *role)
 {
-    role[0] = '\0';
-    if (id == NULL || *id == '\0')
-        return 0;
-    const char *p[] = {S(branch), id};
-    PGresult *res = hf_store_exec(st, "SELECT role FROM agent WHERE branch = $1 AND id = $2", 2, p);
-    if (res == NULL)
-        return -1;
-    if (PQntuples(res))
-        snprintf(role, 16, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    return 0;
+    return hf_replica_agent_role(st, branch, id, false, role, 16);
 }
 
 bool calllog_role_supervises(const char *role)
@@ -256,10 +179,14 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_REVIEW_RATE, calllog_set_review_rate, true},
     {0, NULL, false}};
 
+static const hf_subscription_t s_subscriptions[] = {{"intake", calllog_intake_events},
+                                                    {NULL, NULL}};
+
 const hf_service_def_t calllog_def = {
     .name = "calllog",
     .summary = "every contact recorded: follow-up calls, consultations, visits, deliveries",
     .config = NULL,
     .migrations = calllog_migrations,
     .commands = s_commands,
+    .subscriptions = s_subscriptions,
 };

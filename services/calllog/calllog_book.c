@@ -1,7 +1,7 @@
 /* calllog_book: the outcome taxonomy (data per branch), the delivery book (an entry moves
  * pending -> delivered once, through a guarded UPDATE), and quality checks (a deterministic
  * daily sample of every agent's calls, scored by a supervisor). */
-#include "calllog_int.h"
+#include "calllog_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_time.h"

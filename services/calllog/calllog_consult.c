@@ -3,7 +3,7 @@
  * notice in the delivery book; a regulator's call raises an alert to the manager. Intake
  * turns consult_logged into a customer and a purchase, or a lead with the "consultation not
  * converted" plan. */
-#include "calllog_int.h"
+#include "calllog_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_phone.h"

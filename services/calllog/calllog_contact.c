@@ -2,7 +2,7 @@
  * home visits (`visit_log`, the patient service sheet). The task's holder, claim number,
  * customer and purchases are asked of the scheduler, which owns tasks; the record, the
  * delivery entry an order for home delivery opens, and their events commit together. */
-#include "calllog_int.h"
+#include "calllog_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_phone.h"

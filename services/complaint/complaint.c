@@ -42,6 +42,15 @@ static const hf_config_entry_t s_config[] = {
      "how long a claimed timer stays leased before it is returned for another try"},
     HF_CONFIG_END};
 
+static int s_init(hf_service_t *svc, void *self);
+static void s_release(void *self);
+static int s_tick(hf_service_t *svc, void *self);
+
+static const hf_subscription_t s_subscriptions[] = {
+    {"intake", complaint_intake_events}, {"calllog", complaint_calllog_events}, {NULL, NULL}};
+
+static const hf_service_timer_t s_timers[] = {{"tick_ms", s_tick}, {NULL, NULL}};
+
 const hf_service_def_t complaint_def = {
     .name = "complaint",
     .summary =
@@ -49,6 +58,11 @@ const hf_service_def_t complaint_def = {
     .config = s_config,
     .migrations = complaint_migrations,
     .commands = s_commands,
+    .self_size = sizeof(complaint_t),
+    .init = s_init,
+    .release = s_release,
+    .subscriptions = s_subscriptions,
+    .timers = s_timers,
 };
 
 /* ---- timers ---- */
@@ -242,13 +256,13 @@ void complaint_release(complaint_t *self)
     hf_queue_destroy(&self->queue);
 }
 
-int complaint_attach(complaint_t *self, hf_service_t *svc)
+static int s_init(hf_service_t *svc, void *self)
 {
-    (void)self;
-    const hf_config_t *cfg = hf_service_config_of(svc);
-    if (hf_service_subscribe(svc, "intake", complaint_intake_events) != 0 ||
-        hf_service_subscribe(svc, "calllog", complaint_calllog_events) != 0 ||
-        hf_service_every(svc, (int)hf_config_int(cfg, "tick_ms"), s_tick) != 0)
-        return -1;
+    complaint_init(self, svc);
     return 0;
+}
+
+static void s_release(void *self)
+{
+    complaint_release(self);
 }

@@ -20,12 +20,11 @@ extern const hf_event_handler_t complaint_calllog_events[];
 extern const hf_event_handler_t complaint_intake_events[];
 
 /* Fills self (zeroed by the caller, handed to hf_service_new as the handlers' self) from the
- * service's configuration and connects to Redis; an unreachable Redis is not fatal. */
+ * service's configuration and connects to Redis; an unreachable Redis is not fatal.
+ * complaint_def's init. */
 void complaint_init(complaint_t *self, hf_service_t *svc);
-/* Releases what complaint_init took; idempotent. */
+/* Releases what complaint_init took; idempotent. complaint_def's release. */
 void complaint_release(complaint_t *self);
-/* Registers the subscriptions (intake, calllog) and the timer on svc. Returns 0 or -1. */
-int complaint_attach(complaint_t *self, hf_service_t *svc);
 
 /* Timers, exposed for tests. complaint_index puts every complaint whose next timer changed
  * into the due-queue (all of them when Redis lost its epoch); complaint_fire claims the due

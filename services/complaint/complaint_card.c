@@ -11,6 +11,7 @@
 #include "complaint_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
+#include "hf_replica.h"
 #include "hf_time.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,36 +51,13 @@ int complaint_check_text(const char *value, const char *field, size_t max, bool 
 
 int complaint_agent_role(hf_store_t *st, const char *branch, const char *id, char *role)
 {
-    role[0] = '\0';
-    const char *p[] = {branch, id};
-    PGresult *res =
-        hf_store_exec(st, "SELECT role FROM agent WHERE branch = $1 AND id = $2 AND active", 2, p);
-    if (res == NULL)
-        return -1;
-    if (PQntuples(res))
-        snprintf(role, 16, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    return 0;
+    return hf_replica_agent_role(st, branch, id, true, role, 16);
 }
 
 int complaint_need_branch(hf_service_t *svc, const hf_request_t *req, char *tz, hf_reply_t *rep,
                           hf_arena_t *a)
 {
-    if (req->branch == NULL || *req->branch == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch",
-                       "branch is required (--branch or HUIFANG_BRANCH)");
-    const char *p[] = {req->branch};
-    PGresult *res =
-        hf_store_exec(hf_service_store(svc), "SELECT tz FROM branch WHERE code = $1", 1, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int found = PQntuples(res);
-    if (found)
-        snprintf(tz, 64, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    if (!found)
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", req->branch);
-    return HF_OK;
+    return hf_replica_need_branch(hf_service_store(svc), req->branch, tz, 64, rep, a);
 }
 
 int complaint_calendar_load(hf_store_t *st, const char *branch, bool business,
@@ -87,18 +65,16 @@ int complaint_calendar_load(hf_store_t *st, const char *branch, bool business,
 {
     memset(cal, 0, sizeof *cal);
     cal->business = business;
-    snprintf(cal->tz, sizeof cal->tz, "Asia/Shanghai");
+    snprintf(cal->tz, sizeof cal->tz, "%s", HF_DEFAULT_TZ);
     if (!business)
         return 0;
-    const char *p[] = {branch};
-    PGresult *res = hf_store_exec(st, "SELECT tz FROM branch WHERE code = $1", 1, p);
-    if (res == NULL)
+    int rc = hf_replica_branch(st, branch, cal->tz, sizeof cal->tz, NULL, 0);
+    if (rc < 0)
         return -1;
-    if (PQntuples(res))
-        snprintf(cal->tz, sizeof cal->tz, "%s", hf_pg_str(res, 0, 0));
-    else
+    if (rc > 0)
         hf_warn("calendar_zone_unknown", "branch=%s assumed=%s", branch, cal->tz);
-    PQclear(res);
+    const char *p[] = {branch};
+    PGresult *res;
     res = hf_store_exec(st,
                         "SELECT day_start, day_end, lunch_start, lunch_end, workdays FROM calendar"
                         " WHERE branch IN ($1, '') ORDER BY branch DESC LIMIT 1",

@@ -14,55 +14,11 @@
 #include "complaint_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
+#include "hf_replica.h"
 #include <stdio.h>
 #include <string.h>
 
 /* ---- intake ---- */
-
-static int on_branch(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
-{
-    (void)self;
-    (void)a;
-    const Huifang__V1__Branch *b = env->branch_upserted->branch;
-    if (b == NULL || b->code == NULL || *b->code == '\0')
-        return -2;
-    const char *p[] = {b->code, b->tz && *b->tz ? b->tz : "Asia/Shanghai"};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO branch (code, tz) VALUES ($1, $2)"
-                        " ON CONFLICT (code) DO UPDATE SET tz = $2",
-                        2, p);
-}
-
-static int on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
-{
-    (void)self;
-    (void)a;
-    const Huifang__V1__Agent *ag = env->agent_upserted->agent;
-    if (ag == NULL || ag->id == NULL || *ag->id == '\0')
-        return -2;
-    const char *branch = ag->branch && *ag->branch ? ag->branch : S(env->branch);
-    const char *p[] = {branch, ag->id, S(ag->role), ag->active ? "true" : "false"};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO agent (branch, id, role, active) VALUES ($1, $2, $3, $4)"
-                        " ON CONFLICT (branch, id) DO UPDATE SET role = $3, active = $4",
-                        4, p);
-}
-
-static int on_product(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
-{
-    (void)self;
-    (void)a;
-    const Huifang__V1__Product *pr = env->product_upserted->product;
-    if (pr == NULL || pr->code == NULL || *pr->code == '\0')
-        return -2;
-    const char *branch = pr->branch && *pr->branch ? pr->branch : S(env->branch);
-    char price[24];
-    const char *p[] = {branch, pr->code, hf_pg_i64(price, pr->price_fen)};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO product (branch, code, price_fen) VALUES ($1, $2, $3)"
-                        " ON CONFLICT (branch, code) DO UPDATE SET price_fen = $3",
-                        3, p);
-}
 
 static int s_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
 {
@@ -80,21 +36,7 @@ static int on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env, 
 {
     (void)self;
     (void)a;
-    const Huifang__V1__Customer *c = NULL;
-    switch (env->payload_case) {
-    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED:
-        c = env->lead_registered->customer;
-        break;
-    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED:
-        c = env->lead_merged->customer;
-        break;
-    case HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED:
-        c = env->customer_updated->customer;
-        break;
-    default:
-        break;
-    }
-    return s_upsert_customer(hf_service_store(svc), c);
+    return s_upsert_customer(hf_service_store(svc), hf_replica_customer(env));
 }
 
 static int on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
@@ -136,12 +78,6 @@ static int on_merged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf
 {
     (void)self;
     (void)a;
-    const Huifang__V1__CustomersMerged *m = env->customers_merged;
-    if (m->kept_id <= 0 || m->merged_id <= 0 || m->kept_id == m->merged_id)
-        return -2;
-    char kept[24], merged[24];
-    const char *p[] = {hf_pg_i64(kept, m->kept_id), hf_pg_i64(merged, m->merged_id)};
-    hf_store_t *st = hf_service_store(svc);
     static const char *const moves[] = {
         "UPDATE complaint SET customer_id = $1 WHERE customer_id = $2",
         "UPDATE purchase SET customer_id = $1 WHERE customer_id = $2",
@@ -153,16 +89,14 @@ static int on_merged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf
         "DELETE FROM risk WHERE customer_id = $2 AND EXISTS (SELECT 1 FROM risk WHERE customer_id "
         "= $1)",
         "UPDATE risk SET customer_id = $1 WHERE customer_id = $2", NULL};
-    for (int i = 0; moves[i]; i++)
-        if (hf_store_run(st, moves[i], 2, p) != 0)
-            return -1;
-    return 0;
+    return hf_replica_merge_customers(hf_service_store(svc), env, moves);
 }
 
+/* branches, agents and products: the copies every service keeps alike (hf_replica) */
 const hf_event_handler_t complaint_intake_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, on_branch},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, on_agent},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PRODUCT_UPSERTED, on_product},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, hf_replica_on_branch},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, hf_replica_on_agent},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PRODUCT_UPSERTED, hf_replica_on_product},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, on_customer},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, on_customer},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, on_customer},

@@ -1,6 +1,7 @@
 /* ctl_org: branches, agents and products — the organisation, owned by the intake service. */
 #include "ctl.h"
 
+#include "hf_replica.h"
 #include "hf_time.h"
 
 #include <string.h>
@@ -22,7 +23,7 @@ int ctl_branch_add(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     const char *tz = ctl_opt(opts, "tz");
     if (tz == NULL)
-        tz = "Asia/Shanghai";
+        tz = HF_DEFAULT_TZ;
     if (!hf_tz_valid(tz)) {
         ctl_fail(ctl, HF_BAD_INPUT, "--tz names no known time zone: '%s'", tz);
         return ctl->exit;

@@ -5,6 +5,7 @@
 #include "ctl_complaint.h"
 #include "ctl_calllog.h"
 
+#include "hf_replica.h"
 #include "hf_time.h"
 
 #include <stdlib.h>
@@ -613,7 +614,7 @@ int main(int argc, char **argv)
     ctl.actor = env ? env : "";
     ctl.timeout_ms = 5000;
     env = getenv("HUIFANG_TZ");
-    ctl.tz = env && *env ? env : "Asia/Shanghai";
+    ctl.tz = env && *env ? env : HF_DEFAULT_TZ;
 
     int rc;
     if (!hf_tz_valid(ctl.tz)) {

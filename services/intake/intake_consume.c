@@ -16,7 +16,7 @@
 #include "hf_log.h"
 #include "hf_phone.h"
 #include "hf_time.h"
-#include "intake.h"
+#include "intake_internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,29 +337,3 @@ const hf_event_handler_t intake_calllog_events[] = {
 
 const hf_event_handler_t intake_scheduler_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, on_customer_screened}, {0, NULL}};
-
-int intake_subscribe(hf_service_t *svc)
-{
-    char list[128];
-    snprintf(list, sizeof list, "%s", hf_config_str(hf_service_config_of(svc), "consume"));
-    /* "none": an instance that only serves commands (an empty setting means the default,
-     * as for every setting) */
-    if (strcmp(list, "none") == 0)
-        return 0;
-    char *save = NULL;
-    for (char *p = strtok_r(list, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
-        const hf_event_handler_t *h = strcmp(p, "calllog") == 0     ? intake_calllog_events
-                                      : strcmp(p, "scheduler") == 0 ? intake_scheduler_events
-                                                                    : NULL;
-        if (h == NULL) {
-            fprintf(stderr,
-                    "huifang-intake: bad configuration: HUIFANG_INTAKE_CONSUME names %s;"
-                    " intake consumes calllog and scheduler (or none)\n",
-                    p);
-            return -1;
-        }
-        if (hf_service_subscribe(svc, p, h) != 0)
-            return -1;
-    }
-    return 0;
-}

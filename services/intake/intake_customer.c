@@ -3,7 +3,7 @@
 #include "hf_log.h"
 #include "hf_phone.h"
 #include "hf_time.h"
-#include "intake.h"
+#include "intake_internal.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

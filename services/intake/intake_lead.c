@@ -15,7 +15,7 @@
 #include "hf_log.h"
 #include "hf_phone.h"
 #include "hf_time.h"
-#include "intake.h"
+#include "intake_internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,9 @@
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_outbox_batch.h"
+#include "hf_replica.h"
 #include "hf_time.h"
-#include "intake.h"
+#include "intake_internal.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,19 +26,13 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
 {
     hf_store_t *st = hf_service_store(svc);
     memset(b, 0, sizeof *b);
-    if (code == NULL || *code == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch",
-                       "branch is required (--branch or HUIFANG_BRANCH)");
-    const char *p[] = {code};
-    PGresult *res = hf_store_exec(st, "SELECT tz FROM branch WHERE code = $1", 1, p);
-    if (res == NULL)
+    int rc = hf_replica_need_branch(st, code, b->tz, sizeof b->tz, rep, a);
+    if (rc == HF_UNAVAILABLE)
         return intake_store_fail(svc, rep, a);
-    int found = PQntuples(res);
-    if (found)
-        snprintf(b->tz, sizeof b->tz, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    if (!found)
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", code);
+    if (rc != HF_OK)
+        return rc;
+    const char *p[] = {code};
+    PGresult *res;
     snprintf(b->code, sizeof b->code, "%s", code);
     b->now_ms = hf_clock_now_ms();
     b->today = hf_time_local_day(b->now_ms, b->tz);

@@ -18,8 +18,9 @@
  * the steps still planned. Whichever comes first wins and the second finds nothing left to
  * cancel; a TaskCompleted with state "cancelled", or any later event about a task we thought
  * cancelled, is taken as the truth. */
-#include "reporting.h"
+#include "reporting_internal.h"
 #include "hf_log.h"
+#include "hf_replica.h"
 #include "hf_time.h"
 #include "rep_period.h"
 #include <stdio.h>
@@ -38,20 +39,6 @@ typedef struct {
 } s_ctx_t;
 
 /* ---- helpers ------------------------------------------------------------------------- */
-
-/* Finds the branch's zone; 0, 1 when the branch is not (yet) known, -1 on a store error. */
-static int s_branch_tz(hf_store_t *st, const char *branch, char *tz, size_t len)
-{
-    const char *p[] = {branch};
-    PGresult *res = hf_store_exec(st, "SELECT tz FROM branch WHERE code = $1", 1, p);
-    if (res == NULL)
-        return -1;
-    int found = PQntuples(res);
-    if (found)
-        snprintf(tz, len, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    return found ? 0 : 1;
-}
 
 /* The local date of ms in the context's zone. */
 static void s_local(const s_ctx_t *c, int64_t ms, char *out)
@@ -266,7 +253,7 @@ static int on_branch(s_ctx_t *c)
     const Huifang__V1__Branch *b = c->env->branch_upserted->branch;
     if (b == NULL || *S(b->code) == '\0')
         return -2;
-    const char *tz = *S(b->tz) ? b->tz : "Asia/Shanghai";
+    const char *tz = hf_replica_tz_or_default(b->tz);
     const char *p[] = {b->code, S(b->name), tz};
     return hf_store_run(c->st,
                         "INSERT INTO branch (code, name, tz) VALUES ($1, $2, $3)"
@@ -1035,7 +1022,7 @@ static const struct {
 
 /* The oneof member of a payload is a pointer in the envelope; protobuf-c leaves it set
  * whenever payload_case is, so only the payload's own submessages need NULL checks. */
-int reporting_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
+int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
 {
     for (int i = 0; s_models[i].fn; i++) {
         if (s_models[i].payload != (int)env->payload_case)
@@ -1048,7 +1035,7 @@ int reporting_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_
         if (s_models[i].dated) {
             if (*c.branch == '\0')
                 return 0;  /* an event of no branch counts for no branch's report */
-            int rc = s_branch_tz(c.st, c.branch, c.tz, sizeof c.tz);
+            int rc = hf_replica_branch(c.st, c.branch, c.tz, sizeof c.tz, NULL, 0);
             if (rc < 0)
                 return -1;
             if (rc > 0) {

@@ -2,7 +2,7 @@
  * (so its cost follows the number of agents, days and categories in the period, not the
  * number of events behind them) and returned as tables of formatted cells. Definitions of
  * every figure are in the README ("The reports"). */
-#include "reporting.h"
+#include "reporting_internal.h"
 #include "hf_clock.h"
 #include "hf_time.h"
 #include "rep_period.h"

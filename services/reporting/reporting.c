@@ -1,8 +1,9 @@
 /* reporting: the service — every producer's events into the read models (rep_models.c),
  * the report set over them (rep_reports.c), and the attribution settings. */
-#include "reporting.h"
+#include "reporting_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
+#include "hf_replica.h"
 #include "hf_time.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -26,14 +27,17 @@ static int apply_event(hf_service_t *svc, void *self, const hf_envelope_t *env, 
                      " DO UPDATE SET n = event_tally.n + 1",
                      4, p) != 0)
         return -1;
-    return reporting_apply_event(svc, env, a);
+    return rep_apply_event(svc, env, a);
 }
 
-/* One handler for every payload this build knows. */
+/* One handler for every payload this build knows (filled by s_init). */
 static hf_event_handler_t s_all[128];
 
-int reporting_attach(hf_service_t *svc)
+/* rep_def's init: it has no object of its own, only the handler table to fill. */
+static int s_init(hf_service_t *svc, void *self)
 {
+    (void)svc;
+    (void)self;
     const ProtobufCMessageDescriptor *d = &huifang__v1__envelope__descriptor;
     int n = 0;
     for (unsigned i = 0; i < d->n_fields && n < 127; i++) {
@@ -43,12 +47,15 @@ int reporting_attach(hf_service_t *svc)
             s_all[n++] = (hf_event_handler_t){(int)f->id, apply_event};
     }
     s_all[n] = (hf_event_handler_t){0, NULL};
-    static const char *producers[] = {"intake", "scheduler", "calllog", "complaint", NULL};
-    for (int i = 0; producers[i]; i++)
-        if (hf_service_subscribe(svc, producers[i], s_all) != 0)
-            return -1;
     return 0;
 }
+
+/* Every producer. */
+static const hf_subscription_t s_subscriptions[] = {{"intake", s_all},
+                                                    {"scheduler", s_all},
+                                                    {"calllog", s_all},
+                                                    {"complaint", s_all},
+                                                    {NULL, NULL}};
 
 /* ---- commands ------------------------------------------------------------------------ */
 
@@ -56,20 +63,7 @@ int reporting_attach(hf_service_t *svc)
 static int s_branch(hf_service_t *svc, const hf_request_t *req, char *tz, size_t len,
                     hf_reply_t *rep, hf_arena_t *a)
 {
-    if (req->branch == NULL || req->branch[0] == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch",
-                       "branch is required (--branch or HUIFANG_BRANCH)");
-    const char *p[] = {req->branch};
-    PGresult *res = hf_store_exec(hf_service_store(svc), "SELECT tz FROM branch WHERE code = $1", 1, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int found = PQntuples(res);
-    if (found)
-        snprintf(tz, len, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    if (!found)
-        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", req->branch);
-    return HF_OK;
+    return hf_replica_need_branch(hf_service_store(svc), req->branch, tz, len, rep, a);
 }
 
 /* A code: 1..24 of letters, digits, '-', '_'. */
@@ -283,10 +277,12 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SHOW, show_attribution, false},
     {0, NULL, false}};
 
-const hf_service_def_t reporting_def = {
+const hf_service_def_t rep_def = {
     .name = "reporting",
     .summary = "read models from every event, the report set, and the analysts' event tap",
     .config = NULL,
-    .migrations = reporting_migrations,
+    .migrations = rep_migrations,
     .commands = s_commands,
+    .init = s_init,
+    .subscriptions = s_subscriptions,
 };

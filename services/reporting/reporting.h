@@ -1,40 +1,11 @@
-/* reporting: read models built from every producer's events, the report set, and the
- * attribution settings (a region's terminal, the commission rate) the sales report needs.
- *
- * reporting.c   the service: its commands and its subscriptions
- * rep_models.c  the read models: one handler per event, applied exactly once
- * rep_reports.c the reports, computed from the rollups
- * rep_period.c  periods and figures (pure; unit-tested) */
+/* reporting: read models from every producer's events, the report set and the attribution
+ * settings: what main.c needs. The map of its files and what they share:
+ * reporting_internal.h. */
 #ifndef REPORTING_H
 #define REPORTING_H
 #include "hf_service.h"
-#include "rep_period.h"
 
-extern const hf_migration_t reporting_migrations[];
-extern const hf_service_def_t reporting_def;
-/* Subscribes to every producer. Returns 0 or -1. */
-int reporting_attach(hf_service_t *svc);
-
-/* Applies one event to the read models, inside the transaction that records its sequence.
- * Returns 0, -1 (transient, or an earlier event of another producer is still to come:
- * retried) or -2 (malformed: dead-lettered). */
-int reporting_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena);
-
-/* The reports. Each adds its tables to r (arena memory) and returns HF_OK, HF_NOT_FOUND
- * (agent-daily for an agent with nothing to show) or HF_UNAVAILABLE (store error). */
-int rep_report_agent_daily(hf_store_t *st, const char *branch, const rep_period_t *per,
-                           const char *agent, Huifang__V1__ReportResult *r, hf_arena_t *a);
-int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_period_t *per,
-                             int32_t today, Huifang__V1__ReportResult *r, hf_arena_t *a);
-int rep_report_collection(hf_store_t *st, const char *branch, const rep_period_t *per,
-                          Huifang__V1__ReportResult *r, hf_arena_t *a);
-int rep_report_repurchase(hf_store_t *st, const char *branch, const rep_period_t *per, int days,
-                          Huifang__V1__ReportResult *r, hf_arena_t *a);
-int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t *per,
-                          int64_t now_ms, Huifang__V1__ReportResult *r, hf_arena_t *a);
-int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_period_t *per,
-                                 Huifang__V1__ReportResult *r, hf_arena_t *a);
-/* Fills r's period, from, to and generated_at_ms. */
-void rep_result_period(Huifang__V1__ReportResult *r, const rep_period_t *per, hf_arena_t *a);
+extern const hf_migration_t rep_migrations[];
+extern const hf_service_def_t rep_def;
 
 #endif

@@ -25,10 +25,10 @@
  * counters. The outbox's counter row still orders every instance's commits: that short tail
  * (the events' insert and the commit) is the part of a batch that does not run in parallel. */
 #include "hf_outbox_batch.h"
-#include "sched_internal.h"
+#include "scheduler_internal.h"
 
 #define INDEX_BATCH 1000
-#define INDEX_ROUNDS (SCHEDULER_INDEX_ROUND / INDEX_BATCH)
+#define INDEX_ROUNDS (SCHED_INDEX_ROUND / INDEX_BATCH)
 #define REAP_EVERY_MS 1000
 /* Branches tried for their work lock in one statement. */
 #define LOCK_CHUNK 8
@@ -50,9 +50,9 @@ static int s_cmp_branch(const void *pa, const void *pb)
     return strcmp(a->branch, b->branch);
 }
 
-int scheduler_index(hf_service_t *svc, void *selfp)
+int sched_index(hf_service_t *svc, void *selfp)
 {
-    scheduler_t *self = selfp;
+    sched_t *self = selfp;
     hf_store_t *st = hf_service_store(svc);
     bool epoch_ok = false;
     if (hf_queue_epoch_ok(self->queue, &epoch_ok) != 0) {
@@ -836,7 +836,7 @@ static int s_branch_locks(hf_store_t *st, bool lock, const char *const *branches
 }
 
 /* Drops the leases of what the transaction settled. */
-static void s_ack_lanes(scheduler_t *self, s_lane_t *lanes, int nlanes)
+static void s_ack_lanes(sched_t *self, s_lane_t *lanes, int nlanes)
 {
     for (int i = 0; i < nlanes; i++)
         if (lanes[i].ndone > 0 &&
@@ -845,9 +845,9 @@ static void s_ack_lanes(scheduler_t *self, s_lane_t *lanes, int nlanes)
                     lanes[i].branch, hf_queue_error(self->queue));
 }
 
-int scheduler_assign(hf_service_t *svc, void *selfp)
+int sched_assign(hf_service_t *svc, void *selfp)
 {
-    scheduler_t *self = selfp;
+    sched_t *self = selfp;
     self->assign_more = false; /* set again below when this round runs out of time */
     if (!self->queue_ok)
         return 0;
@@ -969,7 +969,7 @@ int scheduler_assign(hf_service_t *svc, void *selfp)
     if (assigned)
         hf_debug("assigned", "claimed=%d assigned=%d", total, assigned);
     if (total)
-        scheduler_index(svc, self); /* put moved tasks back without waiting a tick */
+        sched_index(svc, self); /* put moved tasks back without waiting a tick */
     return total;
 }
 

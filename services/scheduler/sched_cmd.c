@@ -1,6 +1,6 @@
 /* sched_cmd: the scheduler's commands. Each runs in the one transaction hf_service opened
  * for it; bad input fails naming the field and changes nothing. */
-#include "sched_internal.h"
+#include "scheduler_internal.h"
 #include <ctype.h>
 
 #define MAX_TEMPLATE_STEPS 32
@@ -386,7 +386,7 @@ int sched_cmd_task_show(hf_service_t *svc, void *self, const hf_request_t *req, 
 int sched_cmd_queue_stats(hf_service_t *svc, void *selfp, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a)
 {
-    scheduler_t *self = selfp;
+    sched_t *self = selfp;
     (void)req; /* every branch: ops look at the whole due-index at once */
     PGresult *res =
         hf_store_exec(hf_service_store(svc),
@@ -426,7 +426,7 @@ int sched_cmd_queue_stats(hf_service_t *svc, void *selfp, const hf_request_t *re
 int sched_cmd_queue_rebuild(hf_service_t *svc, void *selfp, const hf_request_t *req,
                             hf_reply_t *rep, hf_arena_t *a)
 {
-    scheduler_t *self = selfp;
+    sched_t *self = selfp;
     hf_store_t *st = hf_service_store(svc);
     const char *branch = req->branch && *req->branch ? req->branch : NULL;
     if (branch) {

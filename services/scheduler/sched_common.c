@@ -1,7 +1,7 @@
 /* sched_common: helpers every part of the scheduler uses — the branch and customer copies,
  * tasks as rows and as messages, array literals, the events, and the two ways a task leaves
- * a date bag early (a customer's tasks cancelled, room given back). See sched_internal.h. */
-#include "sched_internal.h"
+ * a date bag early (a customer's tasks cancelled, room given back). See scheduler_internal.h. */
+#include "scheduler_internal.h"
 
 /* ---------------------------------------------------------------------------------------
  * Copies of intake's records
@@ -9,20 +9,10 @@
 
 int sched_branch_get(hf_store_t *st, const char *branch, sched_branch_t *out, bool *missing)
 {
-    const char *p[] = {branch};
-    PGresult *res = hf_store_exec(st, "SELECT tz, windows FROM branch WHERE code = $1", 1, p);
-    *missing = false;
-    if (res == NULL)
-        return -1;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        *missing = true;
-        return -1;
-    }
-    snprintf(out->tz, sizeof out->tz, "%s", hf_pg_str(res, 0, 0));
-    snprintf(out->windows, sizeof out->windows, "%s", hf_pg_str(res, 0, 1));
-    PQclear(res);
-    return 0;
+    int rc = hf_replica_branch(st, branch, out->tz, sizeof out->tz, out->windows,
+                               sizeof out->windows);
+    *missing = rc == 1;
+    return rc == 0 ? 0 : -1;
 }
 
 int sched_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)

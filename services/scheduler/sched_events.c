@@ -11,7 +11,7 @@
  *              doctor after an adverse reaction; the last home visit of a member
  *   complaint  opened (holds sales steps), resolved (releases them), return approved
  *              (cancels what is left of the purchase's plan) */
-#include "sched_internal.h"
+#include "scheduler_internal.h"
 
 #define MAX_STEPS 32
 #define MAX_LAYOUT 256
@@ -286,20 +286,6 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
  * intake
  * ------------------------------------------------------------------------------------- */
 
-static int on_branch(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
-{
-    (void)self;
-    (void)a;
-    const Huifang__V1__Branch *b = env->branch_upserted->branch;
-    if (b == NULL || b->code == NULL || *b->code == '\0')
-        return -2;
-    const char *p[] = {b->code, b->tz && *b->tz ? b->tz : "Asia/Shanghai", S(b->windows)};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO branch (code, tz, windows) VALUES ($1, $2, $3)"
-                        " ON CONFLICT (code) DO UPDATE SET tz = $2, windows = $3",
-                        3, p);
-}
-
 static int on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
@@ -511,12 +497,6 @@ static int on_customers_merged(hf_service_t *svc, void *self, const hf_envelope_
 {
     (void)self;
     (void)a;
-    const Huifang__V1__CustomersMerged *m = env->customers_merged;
-    if (m->kept_id <= 0 || m->merged_id <= 0 || m->kept_id == m->merged_id)
-        return -2;
-    char kept[24], merged[24];
-    const char *p[] = {hf_pg_i64(kept, m->kept_id), hf_pg_i64(merged, m->merged_id)};
-    hf_store_t *st = hf_service_store(svc);
     /* every record of the merged customer now belongs to the kept one; the kept customer's
      * own copy follows from intake's customer_updated */
     static const char *const moves[] = {
@@ -530,16 +510,16 @@ static int on_customers_merged(hf_service_t *svc, void *self, const hf_envelope_
         " FROM customer m WHERE k.id = $1 AND m.id = $2",
         "DELETE FROM customer WHERE id = $2 AND $1::bigint > 0",
         NULL};
-    for (int i = 0; moves[i]; i++)
-        if (hf_store_run(st, moves[i], 2, p) != 0)
-            return -1;
-    hf_info("customers_merged", "kept=%lld merged=%lld", (long long)m->kept_id,
-            (long long)m->merged_id);
-    return 0;
+    int rc = hf_replica_merge_customers(hf_service_store(svc), env, moves);
+    if (rc == 0)
+        hf_info("customers_merged", "kept=%lld merged=%lld",
+                (long long)env->customers_merged->kept_id,
+                (long long)env->customers_merged->merged_id);
+    return rc;
 }
 
-const hf_event_handler_t scheduler_intake_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, on_branch},
+const hf_event_handler_t sched_intake_events[] = {
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, hf_replica_on_branch},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, on_agent},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, on_lead},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, on_lead},
@@ -630,7 +610,7 @@ static int s_send_doctor(hf_service_t *svc, const Huifang__V1__Contact *ct,
 
 /* The customer asked to be called back at a time: a task then, for the same agent; it goes to
  * the team if missed, and a second miss alerts the supervisor (sched_house.c). */
-static int s_plan_callback(hf_service_t *svc, const scheduler_t *self,
+static int s_plan_callback(hf_service_t *svc, const sched_t *self,
                            const Huifang__V1__Contact *ct, const Huifang__V1__Task *t)
 {
     hf_store_t *st = hf_service_store(svc);
@@ -749,7 +729,7 @@ static bool s_is_adverse_visit(const Huifang__V1__Contact *ct, const Huifang__V1
 
 static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *env, hf_arena_t *a)
 {
-    scheduler_t *self = selfp;
+    sched_t *self = selfp;
     const Huifang__V1__Contact *ct = env->call_logged->contact;
     if (ct == NULL)
         return -2;
@@ -867,7 +847,7 @@ static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *e
     return 0;
 }
 
-const hf_event_handler_t scheduler_calllog_events[] = {
+const hf_event_handler_t sched_calllog_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, on_call_logged}, {0, NULL}};
 
 /* ---------------------------------------------------------------------------------------
@@ -1036,7 +1016,7 @@ static int on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t 
     return rc;
 }
 
-const hf_event_handler_t scheduler_complaint_events[] = {
+const hf_event_handler_t sched_complaint_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_OPENED, on_complaint_opened},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED, on_complaint_changed},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_RESOLVED, on_complaint_resolved},

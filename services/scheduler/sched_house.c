@@ -12,7 +12,7 @@
  *     today, one step more urgent (a flexible step inside its window keeps its priority),
  *     counted in rolls; it never lingers in an old bag (worklist and task next roll the
  *     agent's own bag first, so the agent never waits for this timer). */
-#include "sched_internal.h"
+#include "scheduler_internal.h"
 
 #define HOUSE_BATCH 500
 #define MEMBER_CHECK_EVERY_MS (3600 * 1000LL)
@@ -76,7 +76,7 @@ fail:
     return -1;
 }
 
-static int s_archive(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
+static int s_archive(hf_service_t *svc, sched_t *self, hf_arena_t *a)
 {
     PGresult *res = hf_store_exec(hf_service_store(svc),
                                   "SELECT DISTINCT b.code, b.tz FROM branch b JOIN plan p ON"
@@ -100,7 +100,7 @@ static int s_archive(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
 }
 
 /* Callbacks past their deadline: to the team the first time, an alert the second. */
-static int s_missed_callbacks(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
+static int s_missed_callbacks(hf_service_t *svc, sched_t *self, hf_arena_t *a)
 {
     hf_store_t *st = hf_service_store(svc);
     int64_t now = hf_clock_now_ms();
@@ -162,7 +162,7 @@ fail:
 }
 
 /* Members whose last home visit (or joining) is too long ago. */
-static int s_unvisited_members(hf_service_t *svc, scheduler_t *self, hf_arena_t *a)
+static int s_unvisited_members(hf_service_t *svc, sched_t *self, hf_arena_t *a)
 {
     hf_store_t *st = hf_service_store(svc);
     int64_t now = hf_clock_now_ms();
@@ -276,7 +276,7 @@ int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
     return left;
 }
 
-static int s_roll_over(hf_service_t *svc, scheduler_t *self)
+static int s_roll_over(hf_service_t *svc, sched_t *self)
 {
     hf_store_t *st = hf_service_store(svc);
     int64_t now = hf_clock_now_ms();
@@ -309,9 +309,9 @@ static int s_roll_over(hf_service_t *svc, scheduler_t *self)
     return 0;
 }
 
-int scheduler_housekeep(hf_service_t *svc, void *selfp)
+int sched_housekeep(hf_service_t *svc, void *selfp)
 {
-    scheduler_t *self = selfp;
+    sched_t *self = selfp;
     hf_arena_t *a = hf_arena_new();
     int total = 0, n;
     if ((n = s_archive(svc, self, a)) > 0)

@@ -6,7 +6,7 @@
  * agent's capacity and what the day already holds, without writing anything. What finds no
  * room is counted: it would roll over to the day after. Tasks that fall due meanwhile, an
  * absence or a new agent change the real bag; the preview says what it would be now. */
-#include "sched_internal.h"
+#include "scheduler_internal.h"
 
 /* At most this many tasks of one day are previewed: a bag of one branch's day, bounded. */
 #define PREVIEW_MAX 5000

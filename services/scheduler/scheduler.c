@@ -1,14 +1,14 @@
 /* scheduler: the service's definition, settings and life cycle. The work lives in
  * sched_events.c (events from intake, calllog and complaint), sched_assign.c (the due-index
  * and the date bags), sched_house.c (clock-driven rules) and sched_cmd.c (commands); see
- * sched_internal.h for the map and README.md for the rules.
+ * scheduler_internal.h for the map and README.md for the rules.
  *
  * A task's life: planned (in Postgres, then in the Redis due-index) -> assigned (to an
  * agent's date bag for a day, within capacity) -> claimed (the agent is calling) -> done,
  * or back to planned for a retry, or paused while a complaint is open, or cancelled. Every
  * change of state is one guarded UPDATE ... WHERE state = <expected>, so however Redis or
  * several instances behave, a task is assigned once. */
-#include "sched_internal.h"
+#include "scheduler_internal.h"
 #include <unistd.h>
 
 static const hf_command_t s_commands[] = {
@@ -52,15 +52,33 @@ static const hf_config_entry_t s_config[] = {
      1, 3650, false, "a member counts as new this many days after joining"},
     HF_CONFIG_END};
 
-const hf_service_def_t scheduler_def = {
+static int s_init(hf_service_t *svc, void *self);
+static void s_release(void *self);
+static int s_tick(hf_service_t *svc, void *selfp);
+static int s_house(hf_service_t *svc, void *self);
+
+static const hf_subscription_t s_subscriptions[] = {{"intake", sched_intake_events},
+                                                    {"calllog", sched_calllog_events},
+                                                    {"complaint", sched_complaint_events},
+                                                    {NULL, NULL}};
+
+static const hf_service_timer_t s_timers[] = {
+    {"tick_ms", s_tick}, {"house_ms", s_house}, {NULL, NULL}};
+
+const hf_service_def_t sched_def = {
     .name = "scheduler",
     .summary = "follow-up plans, due-queues and every agent's date bag",
     .config = s_config,
-    .migrations = scheduler_migrations,
+    .migrations = sched_migrations,
     .commands = s_commands,
+    .self_size = sizeof(sched_t),
+    .init = s_init,
+    .release = s_release,
+    .subscriptions = s_subscriptions,
+    .timers = s_timers,
 };
 
-void scheduler_init(scheduler_t *self, hf_service_t *svc)
+void sched_init(sched_t *self, hf_service_t *svc)
 {
     const hf_config_t *cfg = hf_service_config_of(svc);
     self->queue = hf_queue_new(hf_config_str(cfg, "redis_url"), "task");
@@ -79,34 +97,32 @@ void scheduler_init(scheduler_t *self, hf_service_t *svc)
                 hf_queue_error(self->queue));
 }
 
-void scheduler_release(scheduler_t *self)
+void sched_release(sched_t *self)
 {
     hf_queue_destroy(&self->queue);
+}
+
+static int s_init(hf_service_t *svc, void *self)
+{
+    sched_init(self, svc);
+    return 0;
+}
+
+static void s_release(void *self)
+{
+    sched_release(self);
 }
 
 /* Indexes and assigns; 1 (run again at once) while either stopped with work left. */
 static int s_tick(hf_service_t *svc, void *selfp)
 {
-    scheduler_t *self = selfp;
-    int indexed = scheduler_index(svc, self);
-    scheduler_assign(svc, self);
-    return indexed >= SCHEDULER_INDEX_ROUND || self->assign_more ? 1 : 0;
+    sched_t *self = selfp;
+    int indexed = sched_index(svc, self);
+    sched_assign(svc, self);
+    return indexed >= SCHED_INDEX_ROUND || self->assign_more ? 1 : 0;
 }
 
 static int s_house(hf_service_t *svc, void *self)
 {
-    return scheduler_housekeep(svc, self) < 0 ? -1 : 0;
-}
-
-int scheduler_attach(scheduler_t *self, hf_service_t *svc)
-{
-    (void)self;
-    const hf_config_t *cfg = hf_service_config_of(svc);
-    if (hf_service_subscribe(svc, "intake", scheduler_intake_events) != 0 ||
-        hf_service_subscribe(svc, "calllog", scheduler_calllog_events) != 0 ||
-        hf_service_subscribe(svc, "complaint", scheduler_complaint_events) != 0 ||
-        hf_service_every(svc, (int)hf_config_int(cfg, "tick_ms"), s_tick) != 0 ||
-        hf_service_every(svc, (int)hf_config_int(cfg, "house_ms"), s_house) != 0)
-        return -1;
-    return 0;
+    return sched_housekeep(svc, self) < 0 ? -1 : 0;
 }

@@ -24,33 +24,31 @@ typedef struct {
     int64_t next_reap_mono;     /* monotonic ms of the next reap of expired leases */
     int64_t next_member_check;  /* clock ms of the next unvisited-member check */
     int64_t next_roll_check;    /* clock ms of the next roll-over of unworked bags */
-} scheduler_t;
+} sched_t;
 
-/* At most this many tasks go into the due-index per call of scheduler_index (a tick): a
+/* At most this many tasks go into the due-index per call of sched_index (a tick): a
  * burst of new plans is indexed over several ticks, assignment running between them. */
-#define SCHEDULER_INDEX_ROUND 10000
+#define SCHED_INDEX_ROUND 10000
 
-extern const hf_migration_t scheduler_migrations[];
-extern const hf_service_def_t scheduler_def;
-extern const hf_event_handler_t scheduler_intake_events[];
-extern const hf_event_handler_t scheduler_calllog_events[];
-extern const hf_event_handler_t scheduler_complaint_events[];
+extern const hf_migration_t sched_migrations[];
+extern const hf_service_def_t sched_def;
+extern const hf_event_handler_t sched_intake_events[];
+extern const hf_event_handler_t sched_calllog_events[];
+extern const hf_event_handler_t sched_complaint_events[];
 
 /* Fills self (zeroed by the caller, handed to hf_service_new as the handlers' self) from
  * the service's configuration and connects to Redis; an unreachable Redis is not fatal:
- * planning goes on and assignment resumes when it is back. */
-void scheduler_init(scheduler_t *self, hf_service_t *svc);
-/* Releases what scheduler_init took; idempotent. */
-void scheduler_release(scheduler_t *self);
-/* Registers the subscriptions and timers on svc. Returns 0 or -1. */
-int scheduler_attach(scheduler_t *self, hf_service_t *svc);
+ * planning goes on and assignment resumes when it is back. sched_def's init. */
+void sched_init(sched_t *self, hf_service_t *svc);
+/* Releases what sched_init took; idempotent. sched_def's release. */
+void sched_release(sched_t *self);
 
 /* Timers, exposed for tests: puts planned, unindexed tasks into Redis (rebuilding the
  * whole index when Redis was flushed); assigns due tasks to agents; housekeeping (archives
  * plans whose supply is used up, moves missed callbacks, flags unvisited members). Each
  * returns the number of tasks (or plans, alerts) handled, or -1. */
-int scheduler_index(hf_service_t *svc, void *self);
-int scheduler_assign(hf_service_t *svc, void *self);
-int scheduler_housekeep(hf_service_t *svc, void *self);
+int sched_index(hf_service_t *svc, void *self);
+int sched_assign(hf_service_t *svc, void *self);
+int sched_housekeep(hf_service_t *svc, void *self);
 
 #endif

@@ -30,10 +30,14 @@ static const hf_migration_t s_probe_migrations[] = {
     {1, "001_hit.sql", "CREATE TABLE hit (seq bigint NOT NULL, customer_id bigint NOT NULL)"},
     {0, NULL, NULL}};
 static const hf_command_t s_no_commands[] = {{0, NULL, false}};
-static const hf_service_def_t s_producer = {"scheduler", "a stand-in producer", NULL, s_none,
-                                            s_no_commands};
-static const hf_service_def_t s_probe = {"probe", "a consumer under test", NULL,
-                                         s_probe_migrations, s_no_commands};
+static const hf_service_def_t s_producer = {.name = "scheduler",
+                                            .summary = "a stand-in producer",
+                                            .migrations = s_none,
+                                            .commands = s_no_commands};
+static const hf_service_def_t s_probe = {.name = "probe",
+                                         .summary = "a consumer under test",
+                                         .migrations = s_probe_migrations,
+                                         .commands = s_no_commands};
 
 /* The one handled kind: a row per application (no UNIQUE: a second application shows). */
 static int s_on_screened(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)

@@ -8,7 +8,7 @@
 #include "hf_store.h"
 #include "hf_test.h"
 #include "hf_time.h"
-#include "intake.h"
+#include "intake_internal.h"
 
 static void test_text_rows(hf_store_t *st)
 {

@@ -27,10 +27,14 @@ static char s_endpoint[64];
 
 static const hf_migration_t s_none[] = {{0, NULL, NULL}};
 static const hf_command_t s_no_commands[] = {{0, NULL, false}};
-static const hf_service_def_t s_fake_calllog = {"calllog", "a stand-in producer", NULL, s_none,
-                                                s_no_commands};
-static const hf_service_def_t s_fake_scheduler = {"scheduler", "a stand-in producer", NULL, s_none,
-                                                  s_no_commands};
+static const hf_service_def_t s_fake_calllog = {.name = "calllog",
+                                                .summary = "a stand-in producer",
+                                                .migrations = s_none,
+                                                .commands = s_no_commands};
+static const hf_service_def_t s_fake_scheduler = {.name = "scheduler",
+                                                  .summary = "a stand-in producer",
+                                                  .migrations = s_none,
+                                                  .commands = s_no_commands};
 
 static pid_t s_start(const hf_service_def_t *def, bool consume)
 {
@@ -45,7 +49,7 @@ static pid_t s_start(const hf_service_def_t *def, bool consume)
         hf_service_t *svc = NULL;
         if (hf_service_new(&svc, def, NULL, 1, argv) != 0)
             _exit(3);
-        if (consume && intake_subscribe(svc) != 0)
+        if (consume && hf_service_attach(svc, def) != 0)
             _exit(4);
         hf_service_run(svc);
         hf_service_destroy(&svc);

@@ -10,14 +10,14 @@
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_test.h"
-#include "sched_internal.h"
+#include "scheduler_internal.h"
 #include <hiredis/hiredis.h>
 
 #define BR "ITR1"
 #define TZ "Asia/Shanghai"
 
 static hf_service_t *s_svc;
-static scheduler_t s_self;
+static sched_t s_self;
 static char s_clock_file[256];
 static hf_arena_t *s_arena;
 static int64_t s_contact_seq = 9000;
@@ -113,8 +113,8 @@ static int s_command(hf_command_fn fn, hf_request_t *req, hf_reply_t **keep)
 
 static void s_tick(void)
 {
-    scheduler_index(s_svc, &s_self);
-    scheduler_assign(s_svc, &s_self);
+    sched_index(s_svc, &s_self);
+    sched_assign(s_svc, &s_self);
 }
 
 /* ---- events ------------------------------------------------------------------------------- */
@@ -130,7 +130,7 @@ static void s_branch(const char *code, const char *windows)
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED;
     env.branch_upserted = &ev;
-    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    CHECK_INT(s_feed(sched_intake_events, &env), 0);
 }
 
 static void s_agent(const char *id, const char *role, const char *region, int calls, int visits)
@@ -151,7 +151,7 @@ static void s_agent(const char *id, const char *role, const char *region, int ca
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED;
     env.agent_upserted = &ev;
-    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    CHECK_INT(s_feed(sched_intake_events, &env), 0);
 }
 
 static Huifang__V1__Customer s_cust(int64_t id, const char *region)
@@ -175,7 +175,7 @@ static void s_lead(Huifang__V1__Customer *c, const char *plan, int64_t collected
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
     env.lead_registered = &ev;
-    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    CHECK_INT(s_feed(sched_intake_events, &env), 0);
 }
 
 static void s_purchase(int64_t id, Huifang__V1__Customer *c, const char *date, const char *end,
@@ -198,7 +198,7 @@ static void s_purchase(int64_t id, Huifang__V1__Customer *c, const char *date, c
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED;
     env.purchase_recorded = &ev;
-    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    CHECK_INT(s_feed(sched_intake_events, &env), 0);
 }
 
 /* A call outcome on a task (task_id 0: an inbound contact). */
@@ -232,7 +232,7 @@ static int64_t s_call(int64_t task, int64_t customer, const char *agent, const c
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED;
     env.call_logged = &ev;
-    CHECK_INT(s_feed(scheduler_calllog_events, &env), 0);
+    CHECK_INT(s_feed(sched_calllog_events, &env), 0);
     return ct.id;
 }
 
@@ -309,11 +309,11 @@ static void test_return(void)
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_DECIDED;
     env.return_decided = &ev;
-    CHECK_INT(s_feed(scheduler_complaint_events, &env), 0);
+    CHECK_INT(s_feed(sched_complaint_events, &env), 0);
     CHECK_INT(
         s_num("SELECT count(*) FROM task WHERE purchase_id = 1003 AND state = 'planned'", NULL), 5);
     r.state = "approved";
-    CHECK_INT(s_feed(scheduler_complaint_events, &env), 0);
+    CHECK_INT(s_feed(sched_complaint_events, &env), 0);
     CHECK_INT(s_num("SELECT count(*) FROM task WHERE purchase_id = 1003 AND state = 'cancelled'"
                     " AND outcome = 'returned'",
                     NULL),
@@ -339,7 +339,7 @@ static void s_complaint(int payload, int64_t id, int64_t customer, const char *s
         env.complaint_opened = &o;
     else
         env.complaint_resolved = &r;
-    CHECK_INT(s_feed(scheduler_complaint_events, &env), 0);
+    CHECK_INT(s_feed(sched_complaint_events, &env), 0);
 }
 
 /* A complaint holds the sales steps (repurchase) of its customer, not the care steps; they
@@ -371,7 +371,7 @@ static void test_opt_out(void)
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT;
     env.opted_out = &o;
-    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    CHECK_INT(s_feed(sched_intake_events, &env), 0);
     CHECK_INT(
         s_num("SELECT count(*) FROM task WHERE customer_id = 104 AND state <> 'cancelled'", NULL),
         0);
@@ -391,7 +391,7 @@ static void test_dnd(void)
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET;
     env.dnd_set = &d;
-    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    CHECK_INT(s_feed(sched_intake_events, &env), 0);
     CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE id = $1", s_id(s_task_of(105, "care"))),
               s_at("2026-11-21 09:00"));
     /* the day-25 step lies after the period and keeps its day */
@@ -412,7 +412,7 @@ static void test_merge(void)
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED;
     env.customers_merged = &m;
-    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    CHECK_INT(s_feed(sched_intake_events, &env), 0);
     CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = 107", NULL), 0);
     CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = 106", NULL), 4);
     CHECK_INT(s_num("SELECT count(*) FROM plan WHERE customer_id = 106", NULL), 2);
@@ -507,7 +507,7 @@ static void test_date_bag(void)
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
     env.customer_updated = &cu;
-    CHECK_INT(s_feed(scheduler_intake_events, &env), 0);
+    CHECK_INT(s_feed(sched_intake_events, &env), 0);
     s_agent("P2", "phone", "tongzhou", 40, 0);
     int64_t eve = s_seed_task(111, "care", 20, s_at("2026-12-01 09:00"), 0);
     s_tick();
@@ -634,7 +634,7 @@ static void test_callback_and_adverse(void)
     CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(cb)), owner);
     /* not done within the grace (30 min): the team */
     s_clock("2026-12-07 20:01");
-    scheduler_housekeep(s_svc, &s_self);
+    sched_housekeep(s_svc, &s_self);
     CHECK_STR(s_state(cb), "planned");
     CHECK_INT(s_num("SELECT misses FROM task WHERE id = $1", s_id(cb)), 1);
     s_tick();
@@ -642,8 +642,8 @@ static void test_callback_and_adverse(void)
     /* missed again: an alert, once */
     int64_t alerts = s_events("scheduler.supervisor_alert_raised/");
     s_clock("2026-12-07 20:40");
-    scheduler_housekeep(s_svc, &s_self);
-    scheduler_housekeep(s_svc, &s_self);
+    sched_housekeep(s_svc, &s_self);
+    sched_housekeep(s_svc, &s_self);
     CHECK_INT(s_events("scheduler.supervisor_alert_raised/"), alerts + 1);
     CHECK_INT(s_num("SELECT count(*) FROM alert WHERE kind = 'callback-missed' AND task_id = $1",
                     s_id(cb)),
@@ -707,7 +707,7 @@ static void s_log(int64_t task, int64_t customer, const char *agent, const char 
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED;
     env.call_logged = &ev;
-    CHECK_INT(s_feed(scheduler_calllog_events, &env), 0);
+    CHECK_INT(s_feed(sched_calllog_events, &env), 0);
 }
 
 /* The agent a task is assigned to. */
@@ -846,7 +846,7 @@ static void test_members(void)
     Huifang__V1__Customer c = s_cust(150, "miyun");
     s_purchase(1050, &c, "2026-12-10", "2027-06-10", "member");
     s_self.next_member_check = 0;
-    CHECK_INT(scheduler_housekeep(s_svc, &s_self) >= 0, 1);
+    CHECK_INT(sched_housekeep(s_svc, &s_self) >= 0, 1);
     CHECK_INT(s_num("SELECT count(*) FROM alert WHERE customer_id = 150", NULL), 0);
     /* a home visit on day 20 */
     s_clock("2026-12-30 10:00");
@@ -854,23 +854,23 @@ static void test_members(void)
     /* 45 days later: still within two months of that visit for a new member */
     s_clock("2027-02-13 10:00");
     s_self.next_member_check = 0;
-    scheduler_housekeep(s_svc, &s_self);
+    sched_housekeep(s_svc, &s_self);
     CHECK_INT(s_num("SELECT count(*) FROM alert WHERE customer_id = 150", NULL), 0);
     s_clock("2027-03-02 10:00");
     s_self.next_member_check = 0;
-    scheduler_housekeep(s_svc, &s_self);
+    sched_housekeep(s_svc, &s_self);
     CHECK_INT(s_num("SELECT count(*) FROM alert WHERE customer_id = 150 AND kind ="
                     " 'member-unvisited'",
                     NULL),
               1);
     s_self.next_member_check = 0;
-    scheduler_housekeep(s_svc, &s_self); /* flagged once */
+    sched_housekeep(s_svc, &s_self); /* flagged once */
     CHECK_INT(s_num("SELECT count(*) FROM alert WHERE customer_id = 150", NULL), 1);
     /* an old member (past 90 days) is flagged after one month */
     s_call(0, 150, "V1", "connected", NULL, 0, "visit");
     s_clock("2027-04-03 10:00");
     s_self.next_member_check = 0;
-    scheduler_housekeep(s_svc, &s_self);
+    sched_housekeep(s_svc, &s_self);
     CHECK_INT(s_num("SELECT count(*) FROM alert WHERE customer_id = 150", NULL), 2);
 }
 
@@ -880,10 +880,10 @@ static void test_archive(void)
     s_clock("2027-04-03 10:00");
     Huifang__V1__Customer c = s_cust(160, "pinggu");
     s_purchase(1060, &c, "2027-04-01", "2027-05-01", "monthly-course");
-    scheduler_housekeep(s_svc, &s_self);
+    sched_housekeep(s_svc, &s_self);
     CHECK_STR(s_txt("SELECT state FROM plan WHERE purchase_id = 1060", NULL), "active");
     s_clock("2027-05-09 10:00"); /* supply end + 7 days of grace passed */
-    scheduler_housekeep(s_svc, &s_self);
+    sched_housekeep(s_svc, &s_self);
     CHECK_STR(s_txt("SELECT state || '/' || end_reason FROM plan WHERE purchase_id = 1060", NULL),
               "archived/supply-used-up");
     CHECK_INT(s_num("SELECT count(*) FROM task WHERE purchase_id = 1060 AND state IN ('planned',"
@@ -951,7 +951,7 @@ static void test_flush(const char *redis_url)
     Huifang__V1__Customer c = s_cust(180, "pinggu");
     for (int i = 0; i < 20; i++)
         s_seed_task(180, "care", 20, s_at("2027-05-10 09:00") + i, 0);
-    scheduler_index(s_svc, &s_self);
+    sched_index(s_svc, &s_self);
     int64_t planned =
         s_num("SELECT count(*) FROM task WHERE branch = '" BR "' AND state = 'planned'", NULL);
     int64_t queued = 0;
@@ -970,7 +970,7 @@ static void test_flush(const char *redis_url)
     x = redisCommand(r, "DEL hf:task:epoch");
     freeReplyObject(x);
     redisFree(r);
-    scheduler_index(s_svc, &s_self);
+    sched_index(s_svc, &s_self);
     hf_queue_stats(s_self.queue, BR, hf_clock_now_ms(), 0, NULL, NULL, NULL, &queued);
     CHECK_INT(queued, planned);
     (void)c;
@@ -994,11 +994,11 @@ int main(void)
     s_arena = hf_arena_new();
     s_clock("2026-11-02 10:00");
     char *argv[] = {"huifang-scheduler", NULL};
-    if (hf_service_new(&s_svc, &scheduler_def, &s_self, 1, argv) != 0) {
+    if (hf_service_new(&s_svc, &sched_def, &s_self, 1, argv) != 0) {
         fprintf(stderr, "could not start the scheduler's service\n");
         return 2;
     }
-    scheduler_init(&s_self, s_svc);
+    sched_init(&s_self, s_svc);
     /* a branch of its own in Redis: other tests share the database */
     hf_queue_clear(s_self.queue, BR);
     s_branch(BR, "09:00-12:00,14:00-20:00");
@@ -1022,7 +1022,7 @@ int main(void)
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);
-    scheduler_release(&s_self);
+    sched_release(&s_self);
     hf_arena_destroy(&s_arena);
     unlink(s_clock_file);
     hf_test_drop_db(url);

@@ -299,7 +299,7 @@ int main(void)
 
     /* the schema and the load: branches, agents with room for every call, customers, tasks */
     hf_store_t *st = hf_store_new(url, "scheduler");
-    if (hf_store_connect(st) != 0 || hf_store_migrate(st, scheduler_migrations) != 0) {
+    if (hf_store_connect(st) != 0 || hf_store_migrate(st, sched_migrations) != 0) {
         fprintf(stderr, "bench: %s\n", hf_store_error(st));
         return 1;
     }

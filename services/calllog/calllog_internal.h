@@ -1,8 +1,8 @@
-/* calllog_int: what the call-log's files share — lookups in the service's own copies of
+/* calllog_internal: what the call-log's files share — lookups in the service's own copies of
  * intake's branches, agents and products, the outcome taxonomy, and the command handlers the
  * table in calllog.c dispatches to. Not for other services. */
-#ifndef CALLLOG_INT_H
-#define CALLLOG_INT_H
+#ifndef CALLLOG_INTERNAL_H
+#define CALLLOG_INTERNAL_H
 #include "calllog.h"
 #include <stdbool.h>
 

@@ -1,12 +1,13 @@
-/* sched_internal: what the scheduler's files share and nobody else needs. The service is
+/* scheduler_internal: what the scheduler's files share and nobody else needs. The service is
  * one library in five files: scheduler.c (definition, settings, life cycle), sched_events.c
  * (what other services' events do to plans and tasks), sched_assign.c (the due-index and the
  * date bags), sched_house.c (timers: archiving, missed callbacks, unvisited members) and
  * sched_cmd.c (commands). sched_plan.c and sched_place.c hold the pure arithmetic. */
-#ifndef SCHED_INTERNAL_H
-#define SCHED_INTERNAL_H
+#ifndef SCHEDULER_INTERNAL_H
+#define SCHEDULER_INTERNAL_H
 #include "hf_clock.h"
 #include "hf_log.h"
+#include "hf_replica.h"
 #include "hf_time.h"
 #include "sched_place.h"
 #include "sched_plan.h"

@@ -1,0 +1,210 @@
+/* intake_internal: what the files of intake share (intake.h: what main.c and the tests see).
+ * intake: the customer archive. Owns branches, agents and products (the organisation every
+ * other service copies from its events), customers with their phones and lead sources,
+ * purchases, and the rules that are data per branch (loyalty tiers, stages).
+ *
+ * intake.c          the organisation, purchases, the command table
+ * intake_lead.c     recording leads: one (lead_add), a batch (lead_import), from events
+ * intake_customer.c find, show, phones, merge, opt-out, do-not-disturb, card types, rules
+ * intake_consume.c  events of calllog and scheduler
+ * intake_util.c     what they share: the branch, loading customers, SQL arrays, events
+ * intake_rules.c    pure logic (validation, stages, tiers, card types, row keys) */
+#ifndef INTAKE_INTERNAL_H
+#define INTAKE_INTERNAL_H
+#include "intake.h"
+#include "intake_rules.h"
+
+extern const hf_command_t intake_commands[];
+/* The events intake applies: calllog's contacts and consultations, scheduler's screening
+ * (intake_def subscribes to the producers its setting consume, HUIFANG_INTAKE_CONSUME, names). */
+extern const hf_event_handler_t intake_calllog_events[];
+extern const hf_event_handler_t intake_scheduler_events[];
+
+/* ---- command handlers, by file (the table is in intake.c) ---- */
+
+int intake_add_lead(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                    hf_arena_t *a);
+int intake_import_leads(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a);
+int intake_find_customers(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                          hf_arena_t *a);
+int intake_show_customer(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a);
+int intake_add_phone(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                     hf_arena_t *a);
+int intake_merge_customers(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                           hf_arena_t *a);
+int intake_opt_out_customer(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                            hf_arena_t *a);
+int intake_set_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                   hf_arena_t *a);
+int intake_change_card(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                       hf_arena_t *a);
+int intake_get_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                     hf_arena_t *a);
+int intake_set_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                     hf_arena_t *a);
+
+/* ---- what the handlers share ---- */
+
+/* A branch as a command sees it: zone, today, its rules (own or the defaults) and regions. */
+typedef struct {
+    char code[32];
+    char tz[64];
+    int32_t today; /* local date in tz */
+    int64_t now_ms;
+    intake_stage_rule_t stages[INTAKE_MAX_STAGES];
+    int nstages;
+    bool own_stages;
+    intake_tier_rule_t tiers[3];
+    int ntiers;
+    bool own_tiers;
+    const char **regions; /* what the branch's active agents cover (arena) */
+    int nregions;
+} intake_branch_t;
+
+/* Loads branch code. HF_OK; BAD_INPUT naming "branch" when it is missing or unknown;
+ * UNAVAILABLE. rep may be a scratch reply when there is no request. */
+int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, hf_reply_t *rep,
+                       hf_arena_t *a);
+/* Fails rep with UNAVAILABLE and the store's error; returns HF_UNAVAILABLE. */
+int intake_store_fail(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *a);
+
+/* The columns intake_customer_from_row() reads, for "SELECT " INTAKE_CUSTOMER_COLUMNS
+ * " FROM customer c ...". */
+extern const char INTAKE_CUSTOMER_COLUMNS[];
+/* A Customer from row i (arena memory), with its stage computed for the branch's today. */
+Huifang__V1__Customer *intake_customer_from_row(const PGresult *res, int i,
+                                                const intake_branch_t *b, hf_arena_t *a);
+/* Loads customer id of the branch (FOR UPDATE when lock). NULL with *rc HF_NOT_FOUND or
+ * HF_UNAVAILABLE. A merged customer (tombstone) is returned: check merged_into. */
+Huifang__V1__Customer *intake_customer_load(hf_service_t *svc, const intake_branch_t *b, int64_t id,
+                                            bool lock, hf_arena_t *a, int *rc);
+/* Sets c->stage (a copy in a) and c->ref_source from the reference date (ref_date, else the
+ * baby's birth, else the due date) and the branch's stage rules. */
+void intake_customer_stage(Huifang__V1__Customer *c, const intake_branch_t *b, hf_arena_t *a);
+
+/* Emits n events inside the open transaction in one go (hf_outbox_copy_many: one sequence
+ * reservation, one statement), each with branch and correlation id when it has none.
+ * Returns 0 or -1. */
+int intake_emit_many(hf_service_t *svc, hf_envelope_t **envs, int n, const char *branch,
+                     const char *correlation, hf_arena_t *a);
+/* Emits CustomerUpdated {c, change}. Returns 0 or -1. */
+int intake_emit_updated(hf_service_t *svc, Huifang__V1__Customer *c, const char *change);
+/* Emits CardTypeChanged. Returns 0 or -1. */
+int intake_emit_card(hf_service_t *svc, const char *branch, int64_t id, const char *from,
+                     const char *to, const char *reason);
+
+/* A Postgres array literal built in arena memory, for set-based statements over a batch. */
+typedef struct {
+    hf_arena_t *arena;
+    int pool; /* the reused buffer it lives in, or -1 for the arena */
+    char *buf;
+    size_t len, cap;
+    int n;
+} intake_arr_t;
+/* Starts an empty array. Its memory stays valid until intake_arr_release_all(). */
+void intake_arr_init(intake_arr_t *arr, hf_arena_t *a);
+/* Hands every reused buffer back: call where no array literal is in use any more. */
+void intake_arr_release_all(void);
+/* Appends a text element (NULL is SQL NULL). */
+void intake_arr_str(intake_arr_t *arr, const char *s);
+/* Appends a whole number. */
+void intake_arr_int(intake_arr_t *arr, int64_t v);
+/* Appends a local date (day number), NULL when day < 0. */
+void intake_arr_date(intake_arr_t *arr, int32_t day);
+/* The literal, "{...}"; the array may not grow afterwards. */
+const char *intake_arr_end(intake_arr_t *arr);
+
+/* Rows for COPY ... FROM STDIN in text format (hf_store_copy_in): columns separated by tabs,
+ * rows ended by newlines, \N for NULL, backslash, tab, newline and carriage return escaped.
+ * The data is not SQL: nothing of it reaches the parser. */
+typedef struct {
+    char *buf; /* malloc'ed; intake_copy_release() frees it */
+    size_t len, cap;
+    bool row_started;
+    bool failed; /* out of memory: the data is incomplete */
+} intake_copy_t;
+void intake_copy_init(intake_copy_t *c);
+void intake_copy_release(intake_copy_t *c);
+/* Appends a text column (NULL is SQL NULL). */
+void intake_copy_str(intake_copy_t *c, const char *s);
+/* Appends a whole number. */
+void intake_copy_int(intake_copy_t *c, int64_t v);
+/* Appends a local date (day number), NULL when day < 0. */
+void intake_copy_date(intake_copy_t *c, int32_t day);
+/* Ends the row. */
+void intake_copy_row_end(intake_copy_t *c);
+/* Sends the rows through the COPY statement sql; 0, or -1 with the error on the store. */
+int intake_copy_send(hf_store_t *st, intake_copy_t *c, const char *sql);
+
+/* ---- recording leads (intake_lead.c) ---- */
+
+/* One lead on its way into the archive, as a command or an event brought it. */
+typedef struct {
+    const Huifang__V1__LeadAdd *raw; /* as received, defaults applied */
+    int64_t line;                    /* import: the line of the file */
+    const char *plan;                /* a plan for the event (consult-not-converted), or "" */
+    const char *origin;              /* the event that brought it (unique), or NULL */
+    /* set by intake_leads_check() */
+    bool valid;
+    intake_lead_t lead;
+    intake_error_t err;
+    /* set by intake_leads_record() */
+    char key[37];
+    bool duplicate; /* its key (or origin) was recorded before */
+    bool merged;
+    int64_t customer_id;
+    Huifang__V1__Customer *customer;
+} intake_row_t;
+
+/* Validates rows against the branch; sets valid, lead, err. */
+void intake_leads_check(const intake_branch_t *b, intake_row_t *rows, int n, hf_arena_t *a);
+/* Records the checked rows in a few set-based statements: when keyed, a row whose key was
+ * recorded before (on a lead source of its phone's customer, or in import_row for a rejected
+ * row) or repeats one of the batch is a duplicate; claims their phones (a known phone merges
+ * into its customer, new non-empty fields filling empty ones; several rows of one new phone
+ * make one customer), writes customers and lead sources (with the rows' keys), and emits
+ * LeadRegistered / LeadMerged per recorded row and LeadRejected per new invalid row. Returns
+ * HF_OK or HF_UNAVAILABLE (a concurrent merge of a customer included: the batch is retried). */
+int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_t *rows, int n,
+                        bool keyed, const char *correlation, hf_arena_t *a);
+
+/* ---- purchases and cards (intake.c) ---- */
+
+/* The purchases of a customer in order, into *out (arena); 0 or -1. */
+int intake_purchases_load(hf_service_t *svc, int64_t customer_id, Huifang__V1__Purchase ***out,
+                          size_t *n, hf_arena_t *a);
+
+typedef struct {
+    int64_t customer_id;
+    const char *product;
+    int quantity;
+    int32_t day;             /* local date of purchase */
+    int64_t price_fen;       /* 0: unit price × quantity */
+    const char *plan;        /* "" or NULL: the product's */
+    int64_t contact_id;      /* 0 when none */
+    int64_t consultation_id; /* 0 when none */
+    const char *agent;
+} intake_purchase_t;
+
+/* How far back a purchase may be dated (days): within five years, never in the future. */
+#define INTAKE_PURCHASE_PAST_DAYS 1827
+
+/* Records a purchase: the next form of the customer (nth), supply end date, card made
+ * customer (reopening a void one), spend and tier updated; emits PurchaseRecorded (and
+ * CardTypeChanged / CustomerUpdated when the card or tier changed). A purchase with a
+ * contact or consultation already recorded returns HF_CONFLICT. Returns HF_OK with *out, or
+ * an error status with rep filled. */
+int intake_purchase_record(hf_service_t *svc, const intake_branch_t *b, const intake_purchase_t *p,
+                           Huifang__V1__Purchase **out, hf_reply_t *rep, hf_arena_t *a);
+/* Changes a customer's card (locked by the caller) to `to` with reason; emits
+ * CardTypeChanged, and CustomerUpdated unless quiet (the caller emits its own). Returns 0, 1
+ * when it already was, or -1 on a store error. c is updated. */
+int intake_card_set(hf_service_t *svc, const intake_branch_t *b, Huifang__V1__Customer *c,
+                    const char *to, const char *reason, bool quiet);
+/* Opts a customer out (locked by the caller); emits OptedOut, and CustomerUpdated unless
+ * quiet. 0, 1 when already opted out, -1 on a store error. c is updated. */
+int intake_opt_out(hf_service_t *svc, Huifang__V1__Customer *c, const char *reason, bool quiet);
+
+#endif
