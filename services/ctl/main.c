@@ -610,6 +610,7 @@ int main(int argc, char **argv)
     ctl.timeout_ms = 5000;
     env = getenv("HUIFANG_TZ");
     ctl.tz = env && *env ? env : "Asia/Shanghai";
+    ctl.positions = ctl_positions_new(NULL);
 
     int rc;
     if (!hf_tz_valid(ctl.tz)) {
@@ -619,6 +620,8 @@ int main(int argc, char **argv)
         rc = s_run(&ctl, argc, argv);
     }
 
+    /* the places this command's replies named, for the next command (written at exit) */
+    ctl_positions_destroy(&ctl.positions);
     for (int i = 0; i < CTL_SERVICES; i++)
         hf_client_destroy(&ctl.clients[i]);
     hf_bus_shutdown();
