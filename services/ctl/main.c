@@ -460,7 +460,9 @@ static void s_print_help(FILE *out)
             "Environment: HUIFANG_BRANCH, HUIFANG_AGENT; HUIFANG_TZ (zone for shown and typed\n"
             "times, default Asia/Shanghai); HUIFANG_PORT_BASE (default 7100) or\n"
             "HUIFANG_<SERVICE>_ENDPOINT / HUIFANG_<SERVICE>_EVENTS for the services' addresses;\n"
-            "HUIFANG_CLOCK_FILE (the manual clock, default /tmp/huifang.clock).\n");
+            "HUIFANG_CLOCK_FILE (the manual clock, default /tmp/huifang.clock);\n"
+            "HUIFANG_STATE_DIR (where the places of this client's writes are kept, so the next\n"
+            "command waits for them: default $XDG_RUNTIME_DIR/huifang, else ~/.cache/huifang).\n");
 }
 
 static void s_print_group_help(const char *group, FILE *out)
