@@ -782,10 +782,14 @@ static int s_park(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_
     for (int i = 0; i < svc->nsubs; i++)
         p->gen[i] = svc->subs[i].caught_up;
     svc->parked[svc->nparked++] = p;
-    if (seq > sub->wanted)
+    /* one grace period per wait: a place ignored earlier (past the producer's last) must not
+     * make every later park ask for a replay at once */
+    if (sub->wanted_by == 0) {
         sub->wanted = seq;
-    if (sub->wanted_by == 0)
         sub->wanted_by = t0 + HF_AFTER_GRACE_MS;
+    } else if (seq > sub->wanted) {
+        sub->wanted = seq;
+    }
     hf_debug("request_held", "command=%s producer=%s seq=%llu applied=%llu",
              hf_request_command_name(req), sub->producer, (unsigned long long)seq,
              (unsigned long long)sub->applied);
