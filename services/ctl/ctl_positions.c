@@ -17,15 +17,15 @@
 #include <unistd.h>
 
 #define S_HEADER "huifang-positions 1\n"
-#define S_LOCK_TRIES 200   /* times 5 ms: how long a save waits for another client's */
+#define S_LOCK_TRIES 200 /* times 5 ms: how long a save waits for another client's */
 
 typedef struct {
-    char endpoint[200];  /* the producer's command endpoint, as this client resolves it */
+    char endpoint[200]; /* the producer's command endpoint, as this client resolves it */
     char producer[32];
     char epoch[40];
     uint64_t seq;
-    int64_t updated_ms;  /* UTC ms when last moved: the oldest place goes when the file is full */
-    bool dirty;          /* noted since the last save */
+    int64_t updated_ms; /* UTC ms when last moved: the oldest place goes when the file is full */
+    bool dirty;         /* noted since the last save */
 } s_entry_t;
 
 struct ctl_positions_t {
@@ -40,7 +40,8 @@ struct ctl_positions_t {
 static s_entry_t *s_find(s_entry_t *entries, int n, const char *endpoint, const char *producer)
 {
     for (int i = 0; i < n; i++)
-        if (strcmp(entries[i].endpoint, endpoint) == 0 && strcmp(entries[i].producer, producer) == 0)
+        if (strcmp(entries[i].endpoint, endpoint) == 0 &&
+            strcmp(entries[i].producer, producer) == 0)
             return &entries[i];
     return NULL;
 }
@@ -95,8 +96,8 @@ static bool s_parse_line(char *line, s_entry_t *e)
         f[nf++] = t;
     if (nf != 5)
         return false;
-    if (!s_word_ok(f[0], sizeof e->endpoint, ":/.*[]-_") || !s_word_ok(f[1], sizeof e->producer, "_") ||
-        !s_word_ok(f[2], sizeof e->epoch, "-"))
+    if (!s_word_ok(f[0], sizeof e->endpoint, ":/.*[]-_") ||
+        !s_word_ok(f[1], sizeof e->producer, "_") || !s_word_ok(f[2], sizeof e->epoch, "-"))
         return false;
     char *end = NULL;
     errno = 0;
@@ -204,8 +205,8 @@ void ctl_positions_attach(ctl_positions_t *self, hf_request_t *req, const char *
 {
     if (self == NULL || req->n_after > 0)
         return;
-    Huifang__V1__StreamPosition **list = hf_new_array(arena, Huifang__V1__StreamPosition *,
-                                                      CTL_SERVICES);
+    Huifang__V1__StreamPosition **list =
+        hf_new_array(arena, Huifang__V1__StreamPosition *, CTL_SERVICES);
     size_t n = 0;
     for (int i = 0; i < CTL_SERVICES; i++) {
         const char *name = ctl_service_names[i];
@@ -239,7 +240,7 @@ void ctl_positions_note(ctl_positions_t *self, const hf_reply_t *rep)
     if (strlen(ep) >= sizeof e.endpoint || strlen(w->producer) >= sizeof e.producer ||
         strlen(w->epoch) >= sizeof e.epoch || !s_word_ok(w->producer, sizeof e.producer, "_") ||
         !s_word_ok(w->epoch, sizeof e.epoch, "-") || !s_word_ok(ep, sizeof e.endpoint, ":/.*[]-_"))
-        return;  /* not a place we could write down and read back */
+        return; /* not a place we could write down and read back */
     snprintf(e.endpoint, sizeof e.endpoint, "%s", ep);
     snprintf(e.producer, sizeof e.producer, "%s", w->producer);
     snprintf(e.epoch, sizeof e.epoch, "%s", w->epoch);

@@ -85,8 +85,8 @@ static const hf_command_t s_probe_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, s_count_hits, false}, {0, NULL, false}};
 static const hf_service_def_t s_producer = {"scheduler", "a stand-in producer", NULL, s_none,
                                             s_producer_commands};
-static const hf_service_def_t s_probe = {"probe", "a consumer under test", NULL,
-                                         s_probe_migrations, s_probe_commands};
+static const hf_service_def_t s_probe = {"probe", "a consumer under test", NULL, s_probe_migrations,
+                                         s_probe_commands};
 static const hf_event_handler_t s_probe_handlers[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, s_on_screened}, {0, NULL}};
 
@@ -314,8 +314,7 @@ int main(void)
                     r->error, r->note);
         if (r)
             huifang__v1__reply__free_unpacked(r, NULL);
-        fprintf(stderr, "held read answered after %lld ms\n",
-                (long long)(hf_clock_mono_ms() - t0));
+        fprintf(stderr, "held read answered after %lld ms\n", (long long)(hf_clock_mono_ms() - t0));
     }
     zmq_close(sock);
 
