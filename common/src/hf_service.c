@@ -863,9 +863,11 @@ static void s_handle_request(hf_service_t *svc)
     int64_t t0 = hf_clock_mono_ms();
     hf_request_t *req =
         huifang__v1__request__unpack(NULL, zmq_msg_size(body), zmq_msg_data(body));
-    /* a ping or a replay (a consumer catching up) never waits */
-    if (req && req->n_after && req->command_case != HUIFANG__V1__REQUEST__COMMAND_PING &&
-        req->command_case != HUIFANG__V1__REQUEST__COMMAND_REPLAY) {
+    /* a ping never waits. A replay waits only when it names places: a consumer catching up
+     * never does, so no two loops wait on each other; `huifang events tail` does, so that
+     * the events a write caused here (plan_started after intake's purchase_recorded) are
+     * in the stream it reads */
+    if (req && req->n_after && req->command_case != HUIFANG__V1__REQUEST__COMMAND_PING) {
         s_sub_t *sub = NULL;
         uint64_t seq = 0;
         int state = s_after_state(svc, req, NULL, &rep, &sub, &seq);
