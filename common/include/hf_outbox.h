@@ -15,6 +15,11 @@ int64_t hf_outbox_append(hf_store_t *store, const char *producer, hf_envelope_t 
 /* The last committed sequence number of producer (0 when none); -1 on a store error. */
 int64_t hf_outbox_last_seq(hf_store_t *store, const char *producer);
 
+/* Makes sure producer's counter row exists (sequence 0 when new) and copies its epoch — a
+ * random id made with the row, so a fresh database starts a new one — into out (at least
+ * 40 bytes). Returns 0, or -1 on a store error. */
+int hf_outbox_epoch(hf_store_t *store, const char *producer, char *out, size_t outlen);
+
 /* One stored event. */
 typedef struct {
     uint64_t seq;

@@ -6,7 +6,13 @@
  *
  * Every command runs in one Postgres transaction: the handler's writes and the events it
  * emits commit together or not at all; a request with an idempotency key that was already
- * answered gets the stored reply again with no second effect. */
+ * answered gets the stored reply again with no second effect.
+ *
+ * Read your own writes across services: the reply of a command that emitted events carries
+ * the place of the last one (Reply.written: producer, sequence, the stream's epoch). A
+ * request may carry such places (Request.after); a service that consumes that producer holds
+ * the request, without holding up its loop, until its copy has applied the event, and
+ * answers UNAVAILABLE when that takes longer than read_wait_ms. */
 #ifndef HF_SERVICE_H
 #define HF_SERVICE_H
 #include "hf_arena.h"
@@ -116,6 +122,10 @@ void hf_service_stop(hf_service_t *svc);
 /* Emits env (payload set by the caller) inside the current transaction: branch and
  * correlation id default to the current request's. Returns 0 or -1. */
 int hf_service_emit(hf_service_t *svc, hf_envelope_t *env);
+/* Tells the service that the current command appended events to its outbox by another path
+ * than hf_service_emit() (hf_outbox_copy_many), the last with sequence seq, so that its
+ * reply says where they are (Reply.written). Outside a command it does nothing. */
+void hf_service_emitted(hf_service_t *svc, uint64_t seq);
 /* The service's store (inside a handler: in the handler's transaction). */
 hf_store_t *hf_service_store(hf_service_t *svc);
 /* The service's configuration. */

@@ -70,6 +70,24 @@ int64_t hf_outbox_last_seq(hf_store_t *store, const char *producer)
     return seq;
 }
 
+int hf_outbox_epoch(hf_store_t *store, const char *producer, char *out, size_t outlen)
+{
+    const char *p[] = {producer};
+    if (hf_store_run(store,
+                     "INSERT INTO outbox_seq (producer, last_seq) VALUES ($1, 0)"
+                     " ON CONFLICT (producer) DO NOTHING",
+                     1, p) != 0)
+        return -1;
+    PGresult *res = hf_store_exec(store, "SELECT epoch FROM outbox_seq WHERE producer = $1", 1, p);
+    if (res == NULL)
+        return -1;
+    int rc = PQntuples(res) == 1 ? 0 : -1;
+    if (rc == 0)
+        snprintf(out, outlen, "%s", hf_pg_str(res, 0, 0));
+    PQclear(res);
+    return rc;
+}
+
 int hf_outbox_read(hf_store_t *store, const char *producer, uint64_t after_seq, int max,
                    hf_outbox_row_t *rows, int *n)
 {

@@ -16,7 +16,19 @@
  * an event with a handler may be applied on top of a stored sequence that lags behind the
  * one in memory, and a restart from a lagging stored sequence only replays events that
  * change nothing. An event past the next expected one, a heartbeat ahead of us, or a
- * start-up means a gap: we ask the producer's ROUTER for a replay. */
+ * start-up means a gap: we ask the producer's ROUTER for a replay.
+ *
+ * Read your own writes: a command's reply names the place of the last event it emitted
+ * (producer, sequence and the stream's epoch, a random id kept with the outbox counter row).
+ * A request carrying such places ('after') is parked here, not served, while a consumer of
+ * ours has not applied one of them: the loop goes on serving other requests and events, and
+ * answers the parked request as soon as the consumer gets there. The event normally arrives
+ * on the live stream within milliseconds; if it has not after HF_AFTER_GRACE_MS the consumer
+ * asks for a replay (the gap logic's catch-up). A place this service cannot judge is ignored:
+ * a producer it does not consume, another epoch (a state file that outlived its database),
+ * or a sequence still ahead of the producer's own last after a catch-up that began once the
+ * request was parked (a restored backup). After read_wait_ms the request is answered
+ * UNAVAILABLE, naming the producer and both sequences. */
 #include "hf_service.h"
 #include "hf_clock.h"
 #include "hf_log.h"
@@ -35,6 +47,10 @@
 #define HF_RELAY_BATCH 500
 #define HF_REPLAY_BATCH 500
 #define HF_RELAY_IDLE_MS 50
+#define HF_MAX_PARKED 64      /* requests held for their 'after' places at once */
+#define HF_MAX_AFTER 16       /* 'after' places a request may carry */
+#define HF_AFTER_GRACE_MS 100 /* how long the live stream may take before we ask for a replay */
+#define HF_EPOCH_LEN 40
 
 typedef struct {
     char producer[32];
@@ -47,7 +63,21 @@ typedef struct {
     bool need_catchup;
     int64_t next_catchup;    /* monotonic ms */
     int backoff_ms;          /* grows while the producer does not answer */
+    char epoch[HF_EPOCH_LEN];/* the producer's stream id, "" until heard */
+    uint64_t wanted;         /* the highest sequence a parked request waits for */
+    int64_t wanted_by;       /* monotonic ms: then ask for a replay if still behind; 0: none */
+    unsigned caught_up;      /* catch-ups completed, to tell those that began after a park */
 } s_sub_t;
+
+/* A request held until the consumers have applied the events it names (Request.after). */
+typedef struct {
+    zmq_msg_t frames[8];     /* the routing frames and the body, moved from the ROUTER */
+    int nframes;
+    hf_request_t *req;       /* unpacked, owned */
+    int64_t t0;              /* monotonic ms when it came */
+    int64_t deadline;        /* monotonic ms when it is answered UNAVAILABLE */
+    unsigned gen[HF_MAX_SUBS];  /* each consumer's caught_up when it was parked */
+} s_parked_t;
 
 typedef struct {
     int interval_ms;
@@ -76,6 +106,11 @@ struct hf_service_t {
     int heartbeat_ms;
     const hf_request_t *cur_req;
     const hf_envelope_t *cur_env;
+    char epoch[HF_EPOCH_LEN];/* this producer's stream id (hf_outbox_epoch) */
+    uint64_t cmd_last_seq;   /* the last sequence the running command emitted, 0: none */
+    int read_wait_ms;        /* how long a parked request waits */
+    s_parked_t *parked[HF_MAX_PARKED];
+    int nparked;
     s_sub_t subs[HF_MAX_SUBS];
     int nsubs;
     s_timer_t timers[HF_MAX_TIMERS];
@@ -87,6 +122,8 @@ struct hf_service_t {
 };
 
 static volatile sig_atomic_t s_signalled = 0;
+
+static void s_parked_free(s_parked_t **self_p);
 
 static void s_on_signal(int sig)
 {
@@ -109,6 +146,9 @@ const hf_config_entry_t hf_service_config[] = {
      "how often the last event sequence is announced"},
     {"peer_timeout_ms", "HUIFANG_PEER_TIMEOUT_MS", NULL, "3000", HF_CFG_INT, 100, 60000, false,
      "how long a call to another service waits for an answer"},
+    {"read_wait_ms", "HUIFANG_READ_WAIT_MS", NULL, "3000", HF_CFG_INT, 100, 60000, false,
+     "how long a request naming events it must see ('after', read your own writes) waits for "
+     "them to be applied here before it is answered UNAVAILABLE"},
     HF_CONFIG_END};
 
 /* ---- endpoints ---- */
@@ -281,6 +321,7 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     host[sizeof host - 1] = '\0';
     snprintf(svc->instance, sizeof svc->instance, "%s/%d", host, (int)getpid());
     svc->heartbeat_ms = (int)hf_config_int(svc->config, "heartbeat_ms");
+    svc->read_wait_ms = (int)hf_config_int(svc->config, "read_wait_ms");
     hf_config_log(svc->config);
 
     svc->store = hf_store_new(hf_config_str(svc->config, "store_url"), def->name);
@@ -295,7 +336,7 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
         goto fail;
     }
     int64_t last = hf_outbox_last_seq(svc->store, def->name);
-    if (last < 0) {
+    if (last < 0 || hf_outbox_epoch(svc->store, def->name, svc->epoch, sizeof svc->epoch) != 0) {
         fprintf(stderr, "%s: %s\n", program, hf_store_error(svc->store));
         goto fail;
     }
@@ -321,6 +362,8 @@ void hf_service_destroy(hf_service_t **self_p)
     if (self_p == NULL || *self_p == NULL)
         return;
     hf_service_t *svc = *self_p;
+    for (int i = 0; i < svc->nparked; i++)
+        s_parked_free(&svc->parked[i]);
     for (int i = 0; i < svc->nsubs; i++) {
         if (svc->subs[i].sock)
             zmq_close(svc->subs[i].sock);
@@ -360,7 +403,17 @@ int hf_service_emit(hf_service_t *svc, hf_envelope_t *env)
         else if (svc->cur_env && svc->cur_env->correlation_id)
             env->correlation_id = svc->cur_env->correlation_id;
     }
-    return hf_outbox_append(svc->store, svc->def->name, env) < 0 ? -1 : 0;
+    int64_t seq = hf_outbox_append(svc->store, svc->def->name, env);
+    if (seq < 0)
+        return -1;
+    hf_service_emitted(svc, (uint64_t)seq);
+    return 0;
+}
+
+void hf_service_emitted(hf_service_t *svc, uint64_t seq)
+{
+    if (svc->cur_req && seq > svc->cmd_last_seq)
+        svc->cmd_last_seq = seq;
 }
 
 /* Publishes committed outbox rows past the last one published; returns how many. */
@@ -394,6 +447,7 @@ static void s_heartbeat(hf_service_t *svc)
         s_relay(svc);
     Huifang__V1__Heartbeat hb = HUIFANG__V1__HEARTBEAT__INIT;
     hb.last_seq = (uint64_t)last;
+    hb.epoch = svc->epoch;
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.producer = (char *)svc->def->name;
     env.occurred_at_ms = hf_clock_now_ms();
@@ -421,6 +475,7 @@ static int s_ping(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *arena)
     int64_t last = hf_outbox_last_seq(svc->store, svc->def->name);
     r->last_seq = last > 0 ? (uint64_t)last : 0;
     r->instance = svc->instance;
+    r->epoch = svc->epoch;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_PING;
     rep->ping = r;
     if (last < 0)
@@ -453,6 +508,7 @@ static int s_replay(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
     hf_outbox_rows_free(rows, n);
     int64_t last = hf_outbox_last_seq(svc->store, svc->def->name);
     r->last_seq = last > 0 ? (uint64_t)last : 0;
+    r->epoch = svc->epoch;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_REPLAY;
     rep->replay = r;
     return HF_OK;
@@ -566,6 +622,7 @@ static void s_run_command(hf_service_t *svc, const hf_request_t *req, hf_reply_t
         }
     }
     svc->cur_req = req;
+    svc->cmd_last_seq = 0;
     int status = cmd->fn(svc, svc->self, req, rep, arena);
     svc->cur_req = NULL;
     rep->status = (Huifang__V1__Status)status;
@@ -574,8 +631,18 @@ static void s_run_command(hf_service_t *svc, const hf_request_t *req, hf_reply_t
         hf_store_rollback(svc->store);
         return;
     }
+    if (svc->cmd_last_seq > 0) {
+        /* set before the reply is stored: a retry with the same key learns the place too */
+        Huifang__V1__StreamPosition *w = hf_new(arena, Huifang__V1__StreamPosition);
+        huifang__v1__stream_position__init(w);
+        w->producer = (char *)svc->def->name;
+        w->seq = svc->cmd_last_seq;
+        w->epoch = svc->epoch;
+        rep->written = w;
+    }
     if ((keyed && s_idempotency_store(svc, req, rep) != 0) || hf_store_commit(svc->store) != 0) {
         hf_store_rollback(svc->store);
+        rep->written = NULL;
         rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
         s_check_store(svc, rep, arena);
         if (rep->status == HF_OK)
@@ -584,7 +651,187 @@ static void s_run_command(hf_service_t *svc, const hf_request_t *req, hf_reply_t
     }
 }
 
-/* Receives one request from the ROUTER, runs it and answers. */
+/* Runs req (NULL: it was not a Request protobuf of body_size bytes) unless rep already holds
+ * an answer (status set), and sends the reply after the routing frames. Frees req. */
+static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_t *req,
+                     size_t body_size, hf_reply_t *rep, int64_t t0)
+{
+    hf_arena_t *arena = svc->arena;
+    hf_reply_t *stored = NULL;
+    bool run = rep->status == HUIFANG__V1__STATUS__OK;  /* else answered already */
+    if (req == NULL) {
+        hf_warn("bad_request", "bytes=%zu reason=\"not a Request protobuf\"", body_size);
+        hf_fail(rep, arena, HF_BAD_INPUT, "request",
+                "malformed request: %zu bytes that are not a Request protobuf (truncated?)",
+                body_size);
+    } else {
+        rep->request_id = req->request_id;
+        if (run)
+            s_run_command(svc, req, rep, arena, &stored);
+    }
+    hf_reply_t *out = rep;
+    char *stored_id = NULL;
+    if (stored) {
+        stored_id = stored->request_id;
+        stored->request_id = req->request_id;  /* the retry's id, so the client matches it */
+        out = stored;
+    }
+    size_t len = huifang__v1__reply__get_packed_size(out);
+    uint8_t *buf = hf_arena_alloc(arena, len ? len : 1);
+    huifang__v1__reply__pack(out, buf);
+    for (int i = 0; i < nframes - 1; i++)
+        zmq_send(svc->router, zmq_msg_data(&frames[i]), zmq_msg_size(&frames[i]), ZMQ_SNDMORE);
+    zmq_send(svc->router, buf, len, 0);
+    int64_t ms = hf_clock_mono_ms() - t0;
+    if (req && req->command_case != HUIFANG__V1__REQUEST__COMMAND_PING &&
+        req->command_case != HUIFANG__V1__REQUEST__COMMAND_REPLAY)
+        hf_info("command", "command=%s status=%d actor=%s branch=%s ms=%lld%s%s%s",
+                hf_request_command_name(req), (int)out->status, req->actor, req->branch,
+                (long long)ms, stored ? " replayed=idempotent" : "",
+                req->n_after ? " after=yes" : "",
+                out->status != HF_OK ? " error=\"see reply\"" : "");
+    if (stored) {
+        stored->request_id = stored_id;
+        huifang__v1__reply__free_unpacked(stored, NULL);
+    }
+    if (req)
+        huifang__v1__request__free_unpacked(req, NULL);
+    hf_arena_reset(arena);
+}
+
+/* ---- read your own writes: requests held for their 'after' places ---- */
+
+static s_sub_t *s_find_sub(hf_service_t *svc, const char *producer)
+{
+    for (int i = 0; producer && i < svc->nsubs; i++)
+        if (strcmp(svc->subs[i].producer, producer) == 0)
+            return &svc->subs[i];
+    return NULL;
+}
+
+/* Where a request's 'after' places stand. Returns 0 when every place this service can judge
+ * is applied, 1 when one is not yet (*wait and *wait_seq name it), or -1 with rep filled
+ * when the list is bad input. gen: each consumer's caught_up when the request was parked, or
+ * NULL when it was not parked yet; a place still ahead after a catch-up that began since is
+ * past the producer's own last and is ignored. */
+static int s_after_state(hf_service_t *svc, const hf_request_t *req, const unsigned *gen,
+                         hf_reply_t *rep, s_sub_t **wait, uint64_t *wait_seq)
+{
+    if (req->n_after > HF_MAX_AFTER) {
+        hf_fail(rep, svc->arena, HF_BAD_INPUT, "after",
+                "after holds %zu places, at most %d are allowed", req->n_after, HF_MAX_AFTER);
+        return -1;
+    }
+    int state = 0;
+    for (size_t i = 0; i < req->n_after; i++) {
+        const Huifang__V1__StreamPosition *p = req->after[i];
+        /* a producer we do not consume (or no name) is not ours to judge */
+        s_sub_t *sub = p ? s_find_sub(svc, p->producer) : NULL;
+        if (sub == NULL || p->seq == 0 || p->seq <= sub->applied)
+            continue;
+        if (p->epoch && p->epoch[0] && sub->epoch[0] && strcmp(p->epoch, sub->epoch) != 0)
+            continue;  /* a place in another stream (another database): meaningless here */
+        if (gen && sub->caught_up != gen[sub - svc->subs]) {
+            if (sub->applied < p->seq)
+                hf_warn("after_ignored", "producer=%s seq=%llu applied=%llu producer_last=%llu "
+                        "reason=\"past the producer's last event\"", sub->producer,
+                        (unsigned long long)p->seq, (unsigned long long)sub->applied,
+                        (unsigned long long)sub->producer_last);
+            continue;
+        }
+        if (state == 0) {
+            *wait = sub;
+            *wait_seq = p->seq;
+        }
+        state = 1;
+    }
+    return state;
+}
+
+static void s_parked_free(s_parked_t **self_p)
+{
+    s_parked_t *p = *self_p;
+    if (p == NULL)
+        return;
+    for (int i = 0; i < p->nframes; i++)
+        zmq_msg_close(&p->frames[i]);
+    if (p->req)
+        huifang__v1__request__free_unpacked(p->req, NULL);
+    free(p);
+    *self_p = NULL;
+}
+
+/* Holds req (frames moved, req owned) until the consumer sub has applied seq. Returns 0, or
+ * -1 when there is no room (the caller answers). */
+static int s_park(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_t *req,
+                  int64_t t0, s_sub_t *sub, uint64_t seq)
+{
+    if (svc->nparked == HF_MAX_PARKED)
+        return -1;
+    s_parked_t *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return -1;
+    for (int i = 0; i < nframes; i++) {
+        zmq_msg_init(&p->frames[i]);
+        zmq_msg_move(&p->frames[i], &frames[i]);
+    }
+    p->nframes = nframes;
+    p->req = req;
+    p->t0 = t0;
+    p->deadline = t0 + svc->read_wait_ms;
+    for (int i = 0; i < svc->nsubs; i++)
+        p->gen[i] = svc->subs[i].caught_up;
+    svc->parked[svc->nparked++] = p;
+    /* one grace period per wait: a place ignored earlier (past the producer's last) must not
+     * make every later park ask for a replay at once */
+    if (sub->wanted_by == 0) {
+        sub->wanted = seq;
+        sub->wanted_by = t0 + HF_AFTER_GRACE_MS;
+    } else if (seq > sub->wanted) {
+        sub->wanted = seq;
+    }
+    hf_debug("request_held", "command=%s producer=%s seq=%llu applied=%llu",
+             hf_request_command_name(req), sub->producer, (unsigned long long)seq,
+             (unsigned long long)sub->applied);
+    return 0;
+}
+
+/* Answers the parked requests whose places are applied now, or whose time is up. */
+static void s_serve_parked(hf_service_t *svc)
+{
+    int64_t now = hf_clock_mono_ms();
+    for (int i = 0; i < svc->nparked;) {
+        s_parked_t *p = svc->parked[i];
+        hf_reply_t rep = HUIFANG__V1__REPLY__INIT;
+        s_sub_t *sub = NULL;
+        uint64_t seq = 0;
+        int state = s_after_state(svc, p->req, p->gen, &rep, &sub, &seq);
+        if (state == 1 && now < p->deadline && !s_signalled && !svc->stopping) {
+            i++;
+            continue;
+        }
+        if (state == 1) {
+            hf_warn("after_timeout", "command=%s producer=%s seq=%llu applied=%llu "
+                    "producer_last=%llu ms=%lld", hf_request_command_name(p->req),
+                    sub->producer, (unsigned long long)seq, (unsigned long long)sub->applied,
+                    (unsigned long long)sub->producer_last, (long long)(now - p->t0));
+            hf_fail(&rep, svc->arena, HF_UNAVAILABLE, "after",
+                    "the %s service has not yet applied %s event %llu (it has applied up to "
+                    "%llu; %s's last known is %llu) after %lld ms; nothing changed, safe to retry",
+                    svc->def->name, sub->producer, (unsigned long long)seq,
+                    (unsigned long long)sub->applied, sub->producer,
+                    (unsigned long long)sub->producer_last, (long long)(now - p->t0));
+        }
+        hf_request_t *req = p->req;
+        p->req = NULL;  /* s_answer frees it */
+        s_answer(svc, p->frames, p->nframes, req, 0, &rep, p->t0);
+        s_parked_free(&svc->parked[i]);
+        svc->parked[i] = svc->parked[--svc->nparked];
+        svc->parked[svc->nparked] = NULL;
+    }
+}
+
+/* Receives one request from the ROUTER and answers it, or parks it (Request.after). */
 static void s_handle_request(hf_service_t *svc)
 {
     zmq_msg_t frames[8];
@@ -611,48 +858,27 @@ static void s_handle_request(hf_service_t *svc)
     if (nframes < 2)
         goto cleanup;
 
-    hf_arena_t *arena = svc->arena;
     hf_reply_t rep = HUIFANG__V1__REPLY__INIT;
-    hf_reply_t *stored = NULL;
     zmq_msg_t *body = &frames[nframes - 1];
     int64_t t0 = hf_clock_mono_ms();
     hf_request_t *req =
         huifang__v1__request__unpack(NULL, zmq_msg_size(body), zmq_msg_data(body));
-    if (req == NULL) {
-        hf_warn("bad_request", "bytes=%zu reason=\"not a Request protobuf\"", zmq_msg_size(body));
-        hf_fail(&rep, arena, HF_BAD_INPUT, "request",
-                "malformed request: %zu bytes that are not a Request protobuf (truncated?)",
-                zmq_msg_size(body));
-    } else {
-        rep.request_id = req->request_id;
-        s_run_command(svc, req, &rep, arena, &stored);
+    /* a ping never waits. A replay waits only when it names places: a consumer catching up
+     * never does, so no two loops wait on each other; `huifang events tail` does, so that
+     * the events a write caused here (plan_started after intake's purchase_recorded) are
+     * in the stream it reads */
+    if (req && req->n_after && req->command_case != HUIFANG__V1__REQUEST__COMMAND_PING) {
+        s_sub_t *sub = NULL;
+        uint64_t seq = 0;
+        int state = s_after_state(svc, req, NULL, &rep, &sub, &seq);
+        if (state == 1 && s_park(svc, frames, nframes, req, t0, sub, seq) == 0)
+            goto cleanup;
+        if (state == 1)
+            hf_fail(&rep, svc->arena, HF_UNAVAILABLE, "after",
+                    "the %s service holds %d requests waiting for events already; nothing "
+                    "changed, safe to retry", svc->def->name, svc->nparked);
     }
-    hf_reply_t *out = &rep;
-    char *stored_id = NULL;
-    if (stored) {
-        stored_id = stored->request_id;
-        stored->request_id = req->request_id;  /* the retry's id, so the client matches it */
-        out = stored;
-    }
-    size_t len = huifang__v1__reply__get_packed_size(out);
-    uint8_t *buf = hf_arena_alloc(arena, len ? len : 1);
-    huifang__v1__reply__pack(out, buf);
-    for (int i = 0; i < nframes - 1; i++)
-        zmq_send(svc->router, zmq_msg_data(&frames[i]), zmq_msg_size(&frames[i]), ZMQ_SNDMORE);
-    zmq_send(svc->router, buf, len, 0);
-    if (req && req->command_case != HUIFANG__V1__REQUEST__COMMAND_PING &&
-        req->command_case != HUIFANG__V1__REQUEST__COMMAND_REPLAY)
-        hf_info("command", "command=%s status=%d actor=%s branch=%s ms=%lld%s%s",
-                hf_request_command_name(req), (int)out->status, req->actor, req->branch,
-                (long long)(hf_clock_mono_ms() - t0), stored ? " replayed=idempotent" : "",
-                out->status != HF_OK ? " error=\"see reply\"" : "");
-    if (stored) {
-        stored->request_id = stored_id;
-        huifang__v1__reply__free_unpacked(stored, NULL);
-    }
-    if (req)
-        huifang__v1__request__free_unpacked(req, NULL);
-    hf_arena_reset(arena);
+    s_answer(svc, frames, nframes, req, zmq_msg_size(body), &rep, t0);
 cleanup:
     for (int i = 0; i < nframes; i++)
         zmq_msg_close(&frames[i]);
@@ -825,6 +1051,17 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
     return 0;
 }
 
+/* Keeps the producer's stream id as its heartbeat or a replay tells it. */
+static void s_sub_learn_epoch(s_sub_t *sub, const char *epoch)
+{
+    if (epoch == NULL || epoch[0] == '\0' || strcmp(epoch, sub->epoch) == 0)
+        return;
+    if (sub->epoch[0])
+        hf_warn("producer_epoch_changed", "producer=%s was=%s now=%s", sub->producer, sub->epoch,
+                epoch);
+    snprintf(sub->epoch, sizeof sub->epoch, "%s", epoch);
+}
+
 /* Asks the producer for what we missed and applies it; returns 0 when caught up. */
 static int s_sub_catchup(hf_service_t *svc, s_sub_t *sub)
 {
@@ -869,6 +1106,7 @@ static int s_sub_catchup(hf_service_t *svc, s_sub_t *sub)
         bool more = r->n_envelopes == HF_REPLAY_BATCH;
         if (r->last_seq > sub->producer_last)
             sub->producer_last = r->last_seq;
+        s_sub_learn_epoch(sub, r->epoch);
         if (r->n_envelopes)
             hf_info("replayed", "producer=%s events=%zu applied=%llu", sub->producer,
                     r->n_envelopes, (unsigned long long)sub->applied);
@@ -901,6 +1139,7 @@ static void s_sub_on_message(hf_service_t *svc, s_sub_t *sub)
             hf_warn("bad_event", "producer=%s bytes=%zu", sub->producer, zmq_msg_size(&body));
         } else if (env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT) {
             sub->producer_last = env->heartbeat->last_seq;
+            s_sub_learn_epoch(sub, env->heartbeat->epoch);
             if (sub->producer_last > sub->applied && !sub->need_catchup) {
                 sub->backoff_ms = 0;  /* the producer is alive: ask at once */
                 hf_info("gap_detected", "producer=%s applied=%llu producer_last=%llu via=heartbeat",
@@ -962,9 +1201,16 @@ int hf_service_run(hf_service_t *svc)
         for (int i = 0; i < svc->ntimers; i++)
             if (svc->timers[i].next < deadline)
                 deadline = svc->timers[i].next;
-        for (int i = 0; i < svc->nsubs; i++)
-            if (svc->subs[i].need_catchup && svc->subs[i].next_catchup < deadline)
-                deadline = svc->subs[i].next_catchup;
+        for (int i = 0; i < svc->nsubs; i++) {
+            const s_sub_t *sub = &svc->subs[i];
+            if (sub->need_catchup && sub->next_catchup < deadline)
+                deadline = sub->next_catchup;
+            if (sub->wanted_by && sub->wanted_by < deadline)
+                deadline = sub->wanted_by;
+        }
+        for (int i = 0; i < svc->nparked; i++)
+            if (svc->parked[i]->deadline < deadline)
+                deadline = svc->parked[i]->deadline;
         long timeout = deadline > now ? (long)(deadline - now) : 0;
         int n = zmq_poll(items, 1 + svc->nsubs, timeout);
         if (n < 0 && zmq_errno() != EINTR) {
@@ -991,11 +1237,27 @@ int hf_service_run(hf_service_t *svc)
         now = hf_clock_mono_ms();
         for (int i = 0; i < svc->nsubs; i++) {
             s_sub_t *sub = &svc->subs[i];
+            if (sub->wanted_by && sub->wanted <= sub->applied) {
+                sub->wanted_by = 0;  /* the live stream brought what a parked request wants */
+            } else if (sub->wanted_by && sub->wanted_by <= now) {
+                /* a parked request waits and the live stream has not brought its event:
+                 * perhaps it was dropped, or we learn only from the next heartbeat; ask */
+                sub->wanted_by = 0;
+                if (!sub->need_catchup || sub->next_catchup > now) {
+                    hf_info("gap_suspected", "producer=%s applied=%llu wanted=%llu via=request",
+                            sub->producer, (unsigned long long)sub->applied,
+                            (unsigned long long)sub->wanted);
+                    sub->need_catchup = true;
+                    sub->next_catchup = now;
+                    sub->backoff_ms = 0;
+                }
+            }
             if (sub->need_catchup && sub->next_catchup <= now) {
                 int rc = s_sub_catchup(svc, sub);
                 if (rc == 0) {
                     sub->need_catchup = false;
                     sub->backoff_ms = 0;
+                    sub->caught_up++;
                 } else if (rc > 0) {
                     sub->next_catchup = now;  /* more to fetch: after serving other work */
                 } else {
@@ -1009,6 +1271,8 @@ int hf_service_run(hf_service_t *svc)
             }
             s_sub_flush(svc, sub);
         }
+        if (svc->nparked)
+            s_serve_parked(svc);
         for (int i = 0; i < svc->ntimers; i++) {
             s_timer_t *t = &svc->timers[i];
             if (t->next <= now) {
@@ -1028,6 +1292,8 @@ int hf_service_run(hf_service_t *svc)
             svc->next_heartbeat = now + svc->heartbeat_ms;
         }
     }
+    /* parked requests get an answer (UNAVAILABLE unless their events came), not silence */
+    s_serve_parked(svc);
     /* publish what was committed before we go, so consumers need not wait for a replay */
     s_relay(svc);
     for (int i = 0; i < svc->nsubs; i++)

@@ -330,6 +330,11 @@ static const hf_migration_t s_framework[] = {
      "  PRIMARY KEY (producer, seq));\n"
      "CREATE TABLE idempotency (key text PRIMARY KEY, command text NOT NULL, reply bytea,\n"
      "  created_at timestamptz NOT NULL DEFAULT now());\n"},
+    /* the stream's epoch: a random id made with the counter row, so that a position in
+     * this stream (producer, seq) can be told from one in a stream of another database
+     * that happens to bear the same producer name (read your own writes, hf_service.c) */
+    {2, "framework/002_outbox_epoch.sql",
+     "ALTER TABLE outbox_seq ADD COLUMN epoch text NOT NULL DEFAULT gen_random_uuid()::text;\n"},
     {0, NULL, NULL}};
 
 /* Applies one list of migrations for component; 0 or -1. */

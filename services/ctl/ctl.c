@@ -335,12 +335,16 @@ int ctl_call(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect, hf_re
 {
     const char *name = ctl_service_names[svc];
     hf_client_t *client = ctl_client(ctl, svc, 3);
+    if (ctl->positions)
+        ctl_positions_attach(ctl->positions, req, name, ctl->arena);
     if (hf_client_call(client, req, rep) != 0) {
         ctl_error("the %s service at %s did not answer (is it running?)", name,
                   hf_client_endpoint(client));
         return HF_UNAVAILABLE;
     }
     hf_reply_t *r = *rep;
+    if (ctl->positions)
+        ctl_positions_note(ctl->positions, r);
     int status = (int)r->status;
     if (status != HF_OK) {
         if (r->error && *r->error) {

@@ -8,6 +8,7 @@
 #ifndef CTL_H
 #define CTL_H
 
+#include "ctl_positions.h"
 #include "hf_arena.h"
 #include "hf_bus.h"
 #include "hf_wire.h"
@@ -56,6 +57,7 @@ struct ctl_t {
     int exit;                           /* the exit code after ctl_parse() or a helper said stop */
     hf_client_t *clients[CTL_SERVICES]; /* created on first use */
     hf_arena_t *arena;                  /* strings that live until the process ends */
+    ctl_positions_t *positions;         /* places seen in replies (read your own writes) */
 };
 
 /* Prints the command's usage and help to out. */
@@ -128,7 +130,10 @@ void ctl_request_init(ctl_t *ctl, hf_request_t *req);
 /* Fills a changing request: as ctl_request_init(), plus the idempotency key from
  * --idempotency-key in opts or a new random one. Returns 0, or -1 with ctl->exit = 2. */
 int ctl_request_change(ctl_t *ctl, hf_request_t *req, const ctl_opt_t *opts);
-/* Sends req to service svc and waits for the answer. Returns 0 with *rep set (status OK,
+/* Sends req to service svc and waits for the answer; req carries the places in the other
+ * services' event streams this client has seen (ctl_positions), so svc answers once its
+ * copies have caught up with them, and a reply's own place is noted for the next command.
+ * Returns 0 with *rep set (status OK,
  * result_case as expected unless expect is 0; the caller frees it with ctl_reply_free), or
  * the exit code after printing why on stderr: 5 when the service did not answer, the
  * reply's status (with the service's error) otherwise, 1 for a reply without the result.

@@ -461,6 +461,9 @@ struct s_import {
     int nheader;
     int cols[COL_COUNT]; /* the file column of each field, or -1 */
     const char *channel, *collector, *source;
+    /* the places seen before the import, sent with every batch (read by the senders only) */
+    Huifang__V1__StreamPosition **after;
+    size_t n_after;
     int timeout_ms;
     int batch_size;
     /* the batches, passed between the reader and the senders under mu. A row goes to the
@@ -560,6 +563,8 @@ static void s_send(hf_client_t *client, s_import_t *im, s_batch_t *b)
     /* a fresh key per batch: the client's retries of this batch resend it, so a batch that
      * committed while its answer was lost is answered again, not recorded twice */
     req.idempotency_key = b->key;
+    req.after = im->after;
+    req.n_after = im->n_after;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_LEAD_IMPORT;
     req.lead_import = &li;
     b->rep = NULL;
@@ -640,6 +645,7 @@ static int s_handle(s_import_t *im, s_batch_t *b)
     int rc = 0;
     if (b->status == HF_OK && b->rep) {
         const Huifang__V1__LeadImportResult *r = b->rep->lead_import;
+        ctl_positions_note(im->ctl->positions, b->rep);
         im->added += r->added;
         im->merged += r->merged;
         im->duplicate += r->duplicate;
@@ -976,6 +982,10 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
      * given is kept as it is, so an import to an intake that restarts resumes (or gives up)
      * within it */
     im.timeout_ms = ctl->timeout_given || ctl->timeout_ms > 60000 ? ctl->timeout_ms : 60000;
+    hf_request_t places = HUIFANG__V1__REQUEST__INIT;
+    ctl_positions_attach(ctl->positions, &places, "intake", ctl->arena);
+    im.after = places.after;
+    im.n_after = places.n_after;
     im.nlanes = nendpoints;
     im.max_batches = 3 * nendpoints;
     for (int i = 0; i < nendpoints; i++) {

@@ -465,7 +465,9 @@ static void s_print_help(FILE *out)
             "Environment: HUIFANG_BRANCH, HUIFANG_AGENT; HUIFANG_TZ (zone for shown and typed\n"
             "times, default Asia/Shanghai); HUIFANG_PORT_BASE (default 7100) or\n"
             "HUIFANG_<SERVICE>_ENDPOINT / HUIFANG_<SERVICE>_EVENTS for the services' addresses;\n"
-            "HUIFANG_CLOCK_FILE (the manual clock, default /tmp/huifang.clock).\n");
+            "HUIFANG_CLOCK_FILE (the manual clock, default /tmp/huifang.clock);\n"
+            "HUIFANG_STATE_DIR (where the places of this client's writes are kept, so the next\n"
+            "command waits for them: default $XDG_RUNTIME_DIR/huifang, else ~/.cache/huifang).\n");
 }
 
 static void s_print_group_help(const char *group, FILE *out)
@@ -615,6 +617,7 @@ int main(int argc, char **argv)
     ctl.timeout_ms = 5000;
     env = getenv("HUIFANG_TZ");
     ctl.tz = env && *env ? env : HF_DEFAULT_TZ;
+    ctl.positions = ctl_positions_new(NULL);
 
     int rc;
     if (!hf_tz_valid(ctl.tz)) {
@@ -624,6 +627,8 @@ int main(int argc, char **argv)
         rc = s_run(&ctl, argc, argv);
     }
 
+    /* the places this command's replies named, for the next command (written at exit) */
+    ctl_positions_destroy(&ctl.positions);
     for (int i = 0; i < CTL_SERVICES; i++)
         hf_client_destroy(&ctl.clients[i]);
     hf_bus_shutdown();

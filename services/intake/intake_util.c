@@ -524,5 +524,9 @@ int intake_emit_many(hf_service_t *svc, hf_envelope_t **envs, int n, const char 
     }
     /* one reservation of n sequence numbers and one COPY of the rows: the same gap-free,
      * in-order stream as n single appends */
-    return hf_outbox_copy_many(st, hf_service_name(svc), envs, n) < 0 ? -1 : 0;
+    int64_t last = hf_outbox_copy_many(st, hf_service_name(svc), envs, n);
+    if (last < 0)
+        return -1;
+    hf_service_emitted(svc, (uint64_t)last);  /* the reply says where they are */
+    return 0;
 }

@@ -270,6 +270,9 @@ hf_stack_start() {
     export HUIFANG_PORT_BASE
     export HUIFANG_CLOCK=manual
     export HUIFANG_CLOCK_FILE=$HF_E2E_TMP/clock
+    # the client's places in the event streams (read your own writes): this test's own, so
+    # that none leaks into another test's database
+    export HUIFANG_STATE_DIR=$HF_E2E_TMP/state
     export HUIFANG_BRANCH=${HUIFANG_BRANCH:-BJ01}
     export HUIFANG_LOG_LEVEL=${HUIFANG_LOG_LEVEL:-info}
     local start_ms

@@ -157,7 +157,8 @@ static void test_envelope(void)
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT;
     env.heartbeat = &beat;
     obj = hf_json_from_message(&env.base);
-    CHECK_STR(s_text(s_get(obj, "heartbeat")), "{\"last_seq\":18446744073709551615}");
+    CHECK_STR(s_text(s_get(obj, "heartbeat")),
+              "{\"last_seq\":18446744073709551615,\"epoch\":\"\"}");
     CHECK(!s_has(obj, "task_assigned"));
     json_object_put(obj);
 
@@ -212,7 +213,7 @@ static void test_scalars(void)
     replay.last_seq = 9;
     obj = hf_json_from_message(&replay.base);
     CHECK_STR(s_text(obj), "{\"envelopes\":[\"\",\"Zg==\",\"Zm8=\",\"Zm9v\",\"Zm9vYg==\",\"//4A\"],"
-                           "\"last_seq\":9}");
+                           "\"last_seq\":9,\"epoch\":\"\"}");
     json_object_put(obj);
 
     /* A nested submessage and an unset *_at_ms beside a set one. */

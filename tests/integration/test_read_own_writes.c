@@ -1,0 +1,404 @@
+/* Read your own writes across services, against real Postgres and ZeroMQ: a stand-in
+ * producer ("scheduler": the service loop with one write command that emits an event) and a
+ * probe that consumes it (each customer_screened event is a row in its table hit) and
+ * answers one read command with the number of rows it has applied.
+ *
+ *  A. a write's reply names its event: producer, sequence, and the stream's epoch (the one
+ *     ping shows); a retry with the same idempotency key names the same place;
+ *  B. a read carrying that place ('after') is answered after the event is applied;
+ *  C. the producer paused, an event committed but not delivered: a read naming it is held
+ *     (no answer while the event is missing; the probe still answers other requests), and
+ *     answered — with the event applied — once the producer delivers;
+ *  D. the producer gone for good: the read is answered UNAVAILABLE after read_wait_ms, the
+ *     error naming the producer and both sequences;
+ *  E. places the probe cannot judge are ignored at once: a producer it does not consume,
+ *     another epoch, a sequence past the producer's last (after a catch-up); too many
+ *     places and a truncated list are bad input. */
+#include "hf_bus.h"
+#include "hf_clock.h"
+#include "hf_log.h"
+#include "hf_outbox.h"
+#include "hf_service.h"
+#include "hf_store.h"
+#include "hf_test.h"
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define READ_WAIT_MS 4000
+
+static char s_url[256];
+static char s_probe_ep[64], s_probe_events[64], s_producer_ep[64];
+
+static const hf_migration_t s_none[] = {{0, NULL, NULL}};
+static const hf_migration_t s_probe_migrations[] = {
+    {1, "001_hit.sql", "CREATE TABLE hit (seq bigint NOT NULL, customer_id bigint NOT NULL)"},
+    {0, NULL, NULL}};
+
+/* The producer's one command: emits a customer_screened event. */
+static int s_screen(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                    hf_arena_t *arena)
+{
+    (void)self;
+    (void)req;
+    (void)arena;
+    Huifang__V1__CustomerScreened cs = HUIFANG__V1__CUSTOMER_SCREENED__INIT;
+    cs.customer_id = 42;
+    cs.reason = "unanswered";
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED;
+    env.customer_screened = &cs;
+    return hf_service_emit(svc, &env) == 0 ? HF_OK : hf_fail(rep, arena, HF_INTERNAL, NULL, "emit");
+}
+
+/* The probe's one command: how many events it has applied, in the note. */
+static int s_count_hits(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *arena)
+{
+    (void)self;
+    (void)req;
+    PGresult *res = hf_store_exec(hf_service_store(svc), "SELECT count(*) FROM hit", 0, NULL);
+    if (res == NULL)
+        return hf_fail(rep, arena, HF_UNAVAILABLE, NULL, "store");
+    rep->note = hf_arena_printf(arena, "%lld", (long long)hf_pg_int(res, 0, 0));
+    PQclear(res);
+    return HF_OK;
+}
+
+static int s_on_screened(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    char seq[24], id[24];
+    const char *p[] = {hf_pg_i64(seq, (int64_t)env->seq),
+                       hf_pg_i64(id, env->customer_screened->customer_id)};
+    return hf_store_run(hf_service_store(svc), "INSERT INTO hit (seq, customer_id) VALUES ($1, $2)",
+                        2, p) == 0
+               ? 0
+               : -1;
+}
+
+static const hf_command_t s_producer_commands[] = {
+    {HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD, s_screen, true}, {0, NULL, false}};
+static const hf_command_t s_probe_commands[] = {
+    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, s_count_hits, false}, {0, NULL, false}};
+static const hf_service_def_t s_producer = {"scheduler", "a stand-in producer", NULL, s_none,
+                                            s_producer_commands};
+static const hf_service_def_t s_probe = {"probe", "a consumer under test", NULL, s_probe_migrations,
+                                         s_probe_commands};
+static const hf_event_handler_t s_probe_handlers[] = {
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, s_on_screened}, {0, NULL}};
+
+static pid_t s_start(const hf_service_def_t *def)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        hf_bus_after_fork();
+        setenv("HUIFANG_STORE_URL", s_url, 1);
+        setenv("HUIFANG_HEARTBEAT_MS", "200", 1);
+        setenv("HUIFANG_LOG_LEVEL", "warn", 1);
+        setenv("HUIFANG_CLOCK", "real", 1);
+        char wait[16];
+        snprintf(wait, sizeof wait, "%d", READ_WAIT_MS);
+        setenv("HUIFANG_READ_WAIT_MS", wait, 1);
+        setenv("HUIFANG_PROBE_BIND", s_probe_ep, 1);
+        setenv("HUIFANG_PROBE_EVENTS_BIND", s_probe_events, 1);
+        char *argv[] = {"test", NULL};
+        hf_service_t *svc = NULL;
+        if (hf_service_new(&svc, def, NULL, 1, argv) != 0)
+            _exit(3);
+        if (def == &s_probe && hf_service_subscribe(svc, "scheduler", s_probe_handlers) != 0)
+            _exit(4);
+        hf_service_run(svc);
+        hf_service_destroy(&svc);
+        _exit(0);
+    }
+    return pid;
+}
+
+static void s_stop(pid_t pid, int sig)
+{
+    int status;
+    kill(pid, sig);
+    waitpid(pid, &status, 0);
+}
+
+/* One call; the reply (caller frees) or NULL when nobody answered in time. */
+static hf_reply_t *s_call(const char *endpoint, hf_request_t *req, int timeout_ms)
+{
+    hf_client_t *c = hf_client_new(endpoint, timeout_ms, 1);
+    hf_reply_t *rep = NULL;
+    if (hf_client_call(c, req, &rep) != 0)
+        rep = NULL;
+    hf_client_destroy(&c);
+    return rep;
+}
+
+/* The producer's write command, under an idempotency key. */
+static hf_reply_t *s_write(const char *key)
+{
+    Huifang__V1__PlanAdd pa = HUIFANG__V1__PLAN_ADD__INIT;
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.branch = "BJ01";
+    req.idempotency_key = (char *)key;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD;
+    req.plan_add = &pa;
+    return s_call(s_producer_ep, &req, 5000);
+}
+
+/* A probe read carrying n places. */
+static void s_read_request(hf_request_t *req, Huifang__V1__QueueStats *qs,
+                           Huifang__V1__StreamPosition **after, size_t n)
+{
+    huifang__v1__request__init(req);
+    huifang__v1__queue_stats__init(qs);
+    req->command_case = HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS;
+    req->queue_stats = qs;
+    req->after = after;
+    req->n_after = n;
+}
+
+static hf_reply_t *s_read_after(const char *producer, uint64_t seq, const char *epoch,
+                                int timeout_ms)
+{
+    Huifang__V1__StreamPosition p = HUIFANG__V1__STREAM_POSITION__INIT;
+    p.producer = (char *)producer;
+    p.seq = seq;
+    p.epoch = (char *)epoch;
+    Huifang__V1__StreamPosition *list[] = {&p};
+    hf_request_t req;
+    Huifang__V1__QueueStats qs;
+    s_read_request(&req, &qs, list, 1);
+    return s_call(s_probe_ep, &req, timeout_ms);
+}
+
+/* Appends one event to the producer's outbox directly (as its command would, but with
+ * nobody to publish it while the producer is paused or gone). Returns its sequence. */
+static int64_t s_append_direct(void)
+{
+    hf_store_t *st = hf_store_new(s_url, "scheduler");
+    int64_t seq = -1;
+    if (hf_store_connect(st) == 0 && hf_store_begin(st) == 0) {
+        Huifang__V1__CustomerScreened cs = HUIFANG__V1__CUSTOMER_SCREENED__INIT;
+        cs.customer_id = 43;
+        cs.reason = "unanswered";
+        hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+        env.branch = "BJ01";
+        env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED;
+        env.customer_screened = &cs;
+        seq = hf_outbox_append(st, "scheduler", &env);
+        if (seq < 0 || hf_store_commit(st) != 0)
+            seq = -1;
+    }
+    hf_store_destroy(&st);
+    return seq;
+}
+
+static bool s_note_is(const hf_reply_t *rep, const char *want)
+{
+    return rep && rep->status == HF_OK && rep->note && strcmp(rep->note, want) == 0;
+}
+
+int main(void)
+{
+    hf_log_init("test_read_own_writes", "warn");
+    hf_test_create_db("ryow", s_url);
+    /* a block of 50 ports below the ephemeral range; another block when one is taken */
+    pid_t producer = 0, probe = 0;
+    bool up = false;
+    for (int attempt = 0; attempt < 5 && !up; attempt++) {
+        char base[16];
+        int b = 12000 + (int)((getpid() + attempt * 37) % 160) * 50;
+        snprintf(base, sizeof base, "%d", b);
+        setenv("HUIFANG_PORT_BASE", base, 1);
+        snprintf(s_probe_ep, sizeof s_probe_ep, "tcp://127.0.0.1:%d", b + 45);
+        snprintf(s_probe_events, sizeof s_probe_events, "tcp://127.0.0.1:%d", b + 46);
+        hf_endpoint_commands("scheduler", s_producer_ep, sizeof s_producer_ep);
+        producer = s_start(&s_producer);
+        probe = s_start(&s_probe);
+        usleep(700000);
+        int status;
+        up = waitpid(producer, &status, WNOHANG) == 0 && waitpid(probe, &status, WNOHANG) == 0;
+        if (!up) {
+            s_stop(producer, SIGKILL);
+            s_stop(probe, SIGKILL);
+        }
+    }
+    CHECK(up);
+    if (!up) {
+        hf_test_drop_db(s_url);
+        TEST_DONE();
+    }
+
+    /* A: the write names its event; ping shows the same epoch; a retry names the same place */
+    hf_reply_t *w = s_write("write-1");
+    CHECK(w && w->status == HF_OK && w->written);
+    if (w == NULL || w->written == NULL) {
+        s_stop(probe, SIGKILL);
+        s_stop(producer, SIGKILL);
+        TEST_DONE();
+    }
+    CHECK_STR(w->written->producer, "scheduler");
+    CHECK_INT(w->written->seq, 1);
+    CHECK_INT(strlen(w->written->epoch), 36);
+    char epoch[40];
+    snprintf(epoch, sizeof epoch, "%s", w->written->epoch);
+    huifang__v1__reply__free_unpacked(w, NULL);
+    w = s_write("write-1");
+    CHECK(w && w->written && w->written->seq == 1 && strcmp(w->written->epoch, epoch) == 0);
+    if (w)
+        huifang__v1__reply__free_unpacked(w, NULL);
+    hf_request_t ping = HUIFANG__V1__REQUEST__INIT;
+    Huifang__V1__Ping pp = HUIFANG__V1__PING__INIT;
+    ping.command_case = HUIFANG__V1__REQUEST__COMMAND_PING;
+    ping.ping = &pp;
+    hf_reply_t *r = s_call(s_producer_ep, &ping, 5000);
+    CHECK(r && r->ping && strcmp(r->ping->epoch, epoch) == 0);
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+
+    /* B: a read after the write sees it */
+    r = s_read_after("scheduler", 1, epoch, 10000);
+    CHECK(s_note_is(r, "1"));
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+
+    /* C: the producer paused with event 2 committed: the read naming it is held */
+    kill(producer, SIGSTOP);
+    CHECK_INT(s_append_direct(), 2);
+    Huifang__V1__StreamPosition p2 = HUIFANG__V1__STREAM_POSITION__INIT;
+    p2.producer = "scheduler";
+    p2.seq = 2;
+    p2.epoch = epoch;
+    Huifang__V1__StreamPosition *list2[] = {&p2};
+    hf_request_t held;
+    Huifang__V1__QueueStats qs;
+    s_read_request(&held, &qs, list2, 1);
+    held.request_id = "held-1";
+    size_t len = huifang__v1__request__get_packed_size(&held);
+    uint8_t *buf = malloc(len);
+    huifang__v1__request__pack(&held, buf);
+    void *sock = zmq_socket(hf_bus_context(), ZMQ_REQ);
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(sock, s_probe_ep);
+    int64_t t0 = hf_clock_mono_ms();
+    CHECK(zmq_send(sock, buf, len, 0) == (int)len);
+    free(buf);
+    /* no answer while the event is missing: the bound is READ_WAIT_MS, so half a second of
+     * silence is the request being held, not a slow answer */
+    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+    CHECK_INT(zmq_poll(&item, 1, 500), 0);
+    /* meanwhile the probe serves a read that names nothing */
+    hf_request_t plain;
+    Huifang__V1__QueueStats qs2;
+    s_read_request(&plain, &qs2, NULL, 0);
+    r = s_call(s_probe_ep, &plain, 3000);
+    CHECK(s_note_is(r, "1"));
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+    kill(producer, SIGCONT);
+    int n = zmq_poll(&item, 1, READ_WAIT_MS + 2000);
+    CHECK_INT(n, 1);
+    if (n == 1) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        zmq_msg_recv(&msg, sock, 0);
+        r = huifang__v1__reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+        zmq_msg_close(&msg);
+        CHECK(r && strcmp(r->request_id, "held-1") == 0);
+        CHECK(s_note_is(r, "2")); /* answered with the event applied */
+        if (r && !s_note_is(r, "2"))
+            fprintf(stderr, "held read: status %d error \"%s\" note \"%s\"\n", (int)r->status,
+                    r->error, r->note);
+        if (r)
+            huifang__v1__reply__free_unpacked(r, NULL);
+        fprintf(stderr, "held read answered after %lld ms\n", (long long)(hf_clock_mono_ms() - t0));
+    }
+    zmq_close(sock);
+
+    /* D: the producer gone, event 3 committed and never delivered: UNAVAILABLE after the
+     * bound, naming the producer and both sequences */
+    s_stop(producer, SIGKILL);
+    CHECK_INT(s_append_direct(), 3);
+    t0 = hf_clock_mono_ms();
+    r = s_read_after("scheduler", 3, epoch, READ_WAIT_MS + 5000);
+    int64_t waited = hf_clock_mono_ms() - t0;
+    CHECK(r && r->status == HF_UNAVAILABLE);
+    if (r) {
+        CHECK_STR(r->field, "after");
+        CHECK(strstr(r->error, "scheduler event 3") != NULL);
+        CHECK(strstr(r->error, "applied up to 2") != NULL);
+        fprintf(stderr, "unavailable after %lld ms: %s\n", (long long)waited, r->error);
+        huifang__v1__reply__free_unpacked(r, NULL);
+    }
+    CHECK(waited >= READ_WAIT_MS - 100 && waited < READ_WAIT_MS + 3000);
+
+    /* E: what the probe cannot judge is ignored at once, even with the producer gone */
+    r = s_read_after("nosuch", 999, "x", 3000);
+    CHECK(s_note_is(r, "2"));
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+    r = s_read_after("scheduler", 999999, "another-epoch", 3000);
+    CHECK(s_note_is(r, "2"));
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+    r = s_read_after("", 5, "", 3000);
+    CHECK(s_note_is(r, "2"));
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+    /* too many places: bad input, naming the field */
+    Huifang__V1__StreamPosition many[17], *manyp[17];
+    for (int i = 0; i < 17; i++) {
+        huifang__v1__stream_position__init(&many[i]);
+        many[i].producer = "scheduler";
+        many[i].seq = 1;
+        manyp[i] = &many[i];
+    }
+    hf_request_t toomany;
+    Huifang__V1__QueueStats qs3;
+    s_read_request(&toomany, &qs3, manyp, 17);
+    r = s_call(s_probe_ep, &toomany, 3000);
+    CHECK(r && r->status == HF_BAD_INPUT && strcmp(r->field, "after") == 0);
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+    /* a truncated place (field 5 claims 16 bytes, 2 follow): a malformed request */
+    sock = zmq_socket(hf_bus_context(), ZMQ_REQ);
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(sock, s_probe_ep);
+    unsigned char junk[] = {0x2a, 0x10, 0x0a, 0x01};
+    zmq_send(sock, junk, sizeof junk, 0);
+    item.socket = sock;
+    CHECK_INT(zmq_poll(&item, 1, 3000), 1);
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) >= 0) {
+        r = huifang__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        CHECK(r && r->status == HF_BAD_INPUT && strcmp(r->field, "request") == 0);
+        if (r)
+            huifang__v1__reply__free_unpacked(r, NULL);
+    }
+    zmq_msg_close(&m);
+    zmq_close(sock);
+
+    /* the producer back (same database, same epoch): event 3 arrives, and a place past the
+     * producer's last is ignored once a catch-up has shown it is past */
+    producer = s_start(&s_producer);
+    r = s_read_after("scheduler", 3, epoch, READ_WAIT_MS + 5000);
+    CHECK(s_note_is(r, "3"));
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+    t0 = hf_clock_mono_ms();
+    r = s_read_after("scheduler", 1000000, epoch, READ_WAIT_MS + 5000);
+    waited = hf_clock_mono_ms() - t0;
+    CHECK(s_note_is(r, "3"));
+    CHECK(waited < READ_WAIT_MS);
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+
+    s_stop(probe, SIGTERM);
+    s_stop(producer, SIGTERM);
+    hf_test_drop_db(s_url);
+    TEST_DONE();
+}
