@@ -83,10 +83,14 @@ static const hf_command_t s_producer_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD, s_screen, true}, {0, NULL, false}};
 static const hf_command_t s_probe_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, s_count_hits, false}, {0, NULL, false}};
-static const hf_service_def_t s_producer = {"scheduler", "a stand-in producer", NULL, s_none,
-                                            s_producer_commands};
-static const hf_service_def_t s_probe = {"probe", "a consumer under test", NULL, s_probe_migrations,
-                                         s_probe_commands};
+static const hf_service_def_t s_producer = {.name = "scheduler",
+                                            .summary = "a stand-in producer",
+                                            .migrations = s_none,
+                                            .commands = s_producer_commands};
+static const hf_service_def_t s_probe = {.name = "probe",
+                                         .summary = "a consumer under test",
+                                         .migrations = s_probe_migrations,
+                                         .commands = s_probe_commands};
 static const hf_event_handler_t s_probe_handlers[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, s_on_screened}, {0, NULL}};
 
