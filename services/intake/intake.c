@@ -577,14 +577,17 @@ const hf_command_t intake_commands[] = {
     {0, NULL, false}};
 
 static const hf_config_entry_t s_config[] = {
-    {"consume", "HUIFANG_INTAKE_CONSUME", NULL, "calllog,scheduler", HF_CFG_STR, 0, 0, false,
+    {"consume", "HUIFANG_INTAKE_CONSUME", NULL, "calllog,scheduler,complaint", HF_CFG_STR, 0, 0,
+     false,
      "the producers whose events intake applies (calllog: contacts and consultations; "
-     "scheduler: screening); none for an instance that only serves commands"},
+     "scheduler: screening; complaint: refunds); none for an instance that only serves "
+     "commands"},
     HF_CONFIG_END};
 
 static const hf_subscription_t s_subscriptions[] = {
     {"calllog", intake_calllog_events},
     {"scheduler", intake_scheduler_events},
+    {"complaint", intake_complaint_events},
     {NULL, NULL}};
 
 const hf_service_def_t intake_def = {

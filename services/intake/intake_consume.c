@@ -7,12 +7,14 @@
  * calllog.consult_logged "bought" finds or registers the caller and records the purchase;
  *                        "not-bought" registers a lead with plan consult-not-converted.
  * scheduler.customer_screened  voids the card with the scheduler's reason.
+ * complaint.return_decided     an approved refund lowers the customer's spend and tier.
  *
  * The framework applies each event once, in the transaction that records its sequence; the
  * UNIQUE constraints (a purchase per contact or consultation, a lead source per origin) make
  * a second delivery harmless all the same. A store failure returns -1 (retried); an event
  * that can never apply is logged and skipped (returning 0, so that half of it is not kept
  * as it would be with -2). */
+#include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_phone.h"
 #include "hf_time.h"
@@ -337,3 +339,65 @@ const hf_event_handler_t intake_calllog_events[] = {
 
 const hf_event_handler_t intake_scheduler_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, on_customer_screened}, {0, NULL}};
+
+/* complaint.return_decided: an approved return gives the money back. The customer's spend goes
+ * down by the refund (never below zero) and the tier follows it, as a purchase moved them
+ * up; the form stays (it was bought), so the count of purchases does not change. Once per
+ * return (the refund table's key). */
+static int on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                             hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__ReturnRequest *r = env->return_decided->request;
+    if (r == NULL || r->id <= 0 || r->customer_id <= 0) {
+        hf_warn("event_skipped", "producer=%s seq=%llu reason=\"a return without its ids\"",
+                S(env->producer), (unsigned long long)env->seq);
+        return 0;
+    }
+    if (strcmp(S(r->state), "approved") != 0 || r->refund_fen <= 0)
+        return 0; /* rejected, or nothing paid back */
+    intake_branch_t b;
+    int rc = s_branch(svc, env, r->branch, &b, a);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    Huifang__V1__Customer *c = NULL;
+    if (s_live_customer(svc, &b, r->customer_id, &c, a) != 0)
+        return -1;
+    if (c == NULL) {
+        hf_warn("event_skipped", "producer=%s seq=%llu reason=\"no customer %lld\"",
+                S(env->producer), (unsigned long long)env->seq, (long long)r->customer_id);
+        return 0;
+    }
+    hf_store_t *st = hf_service_store(svc);
+    char rid[24], cid[24], pid[24], fen[24], at[24];
+    const char *p[] = {hf_pg_i64(rid, r->id), hf_pg_i64(cid, c->id), hf_pg_i64(pid, r->purchase_id),
+                       hf_pg_i64(fen, r->refund_fen), hf_pg_i64(at, hf_clock_now_ms())};
+    PGresult *res = hf_store_exec(st,
+                                  "INSERT INTO refund (return_id, customer_id, purchase_id,"
+                                  " refund_fen, applied_at_ms) VALUES ($1, $2, $3, $4, $5)"
+                                  " ON CONFLICT DO NOTHING RETURNING 1",
+                                  5, p);
+    if (res == NULL)
+        return -1;
+    int fresh = PQntuples(res);
+    PQclear(res);
+    if (!fresh)
+        return 0; /* refunded before */
+    const char *old_tier = hf_arena_strdup(a, S(c->tier));
+    c->spend_fen = c->spend_fen > r->refund_fen ? c->spend_fen - r->refund_fen : 0;
+    c->tier = (char *)intake_tier_of(b.tiers, b.ntiers, c->spend_fen, c->purchases);
+    char spend[24];
+    const char *pu[] = {cid, hf_pg_i64(spend, c->spend_fen), c->tier};
+    if (hf_store_run(st, "UPDATE customer SET spend_fen = $2, tier = $3 WHERE id = $1", 3, pu) !=
+        0)
+        return -1;
+    if (strcmp(old_tier, c->tier) != 0 && intake_emit_updated(svc, c, "tier") != 0)
+        return -1;
+    hf_info("refund", "customer=%lld return=%lld refund_fen=%lld spend_fen=%lld tier=%s",
+            (long long)c->id, (long long)r->id, (long long)r->refund_fen,
+            (long long)c->spend_fen, c->tier);
+    return 0;
+}
+
+const hf_event_handler_t intake_complaint_events[] = {
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_DECIDED, on_return_decided}, {0, NULL}};

@@ -19,6 +19,7 @@ extern const hf_command_t intake_commands[];
  * (intake_def subscribes to the producers its setting consume, HUIFANG_INTAKE_CONSUME, names). */
 extern const hf_event_handler_t intake_calllog_events[];
 extern const hf_event_handler_t intake_scheduler_events[];
+extern const hf_event_handler_t intake_complaint_events[];
 
 /* ---- command handlers, by file (the table is in intake.c) ---- */
 

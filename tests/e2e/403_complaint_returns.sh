@@ -56,8 +56,16 @@ hf_expect_exit 4 huifang --as Z999 return approve "$rid"
 hf_expect_exit 2 huifang return approve "$rid"
 hf_expect_exit 0 huifang --json return list --pending
 hf_expect_contains "$HF_OUT" "\"id\":$rid," "still waiting for a manager"
+hf_expect_exit 0 huifang --json customer show "$customer"
+hf_expect_eq "100800 member" "$(hf_json_get "$HF_OUT" customer.spend_fen) $(hf_json_get "$HF_OUT" customer.tier)" \
+    "1,008.00 spent: a member"
 hf_expect_exit 0 huifang --as M001 --json return approve "$rid"
 hf_expect_contains "$HF_OUT" '"state":"approved","refund_fen":28560,"decided_by":"M001"' "approved by the manager"
+# the refund comes off the customer's spend and the tier follows (intake reads the decision
+# right after it: the client names the event): 1,008.00 - 285.60 = 722.40, below 1,000
+hf_expect_exit 0 huifang --json customer show "$customer"
+hf_expect_eq "72240 regular" "$(hf_json_get "$HF_OUT" customer.spend_fen) $(hf_json_get "$HF_OUT" customer.tier)" \
+    "the refund lowers spend and tier"
 hf_expect_exit 4 huifang --as M001 return approve "$rid"
 hf_expect_contains "$HF_ERR" "approved already" "decided once"
 hf_expect_exit 4 huifang --as M001 return reject "$rid" --reason late
