@@ -67,7 +67,14 @@ typedef struct {
     uint64_t wanted;         /* the highest sequence a parked request waits for */
     int64_t wanted_by;       /* monotonic ms: then ask for a replay if still behind; 0: none */
     unsigned caught_up;      /* catch-ups completed, to tell those that began after a park */
+    uint64_t failing;        /* the event whose handler failed with the store connected */
+    int failures;            /* how many times in a row it did */
 } s_sub_t;
+
+/* An event whose handler fails this many times in a row with the store connected (a
+ * constraint, bad data, a bug: it would fail forever) goes to the dead letters and the
+ * stream moves on; a lost connection is retried for as long as it takes. */
+#define HF_EVENT_MAX_FAILURES 5
 
 /* A request held until the consumers have applied the events it names (Request.after). */
 typedef struct {
@@ -531,6 +538,26 @@ static void s_check_store(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *arena)
                 hf_store_error(svc->store));
 }
 
+/* A handler that gave up after a failed statement returns UNAVAILABLE with nothing said (the
+ * habit of many): with the store connected, the statement itself failed — a constraint, a
+ * bug, bad data — and a retry would fail the same way. That is an internal error (exit 1),
+ * logged with the store's message (hf_log masks personal data in it); the client is told
+ * where to look, never "safe to retry". Exit 5 stays for a lost connection (s_check_store)
+ * and for what a handler explained itself (a peer service that did not answer). */
+static void s_check_bare_failure(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
+                                 hf_arena_t *arena)
+{
+    if (rep->status != HF_UNAVAILABLE || (rep->error && *rep->error) ||
+        hf_store_unavailable(svc->store))
+        return;
+    const char *name = hf_request_command_name(req);
+    hf_error("command_failed", "command=%s reason=\"%s\"", name, hf_store_error(svc->store));
+    hf_fail(rep, arena, HF_INTERNAL, NULL,
+            "the %s service failed on a store error (in its log as command_failed); nothing"
+            " changed",
+            svc->def->name);
+}
+
 /* Looks up an idempotency key inside the open transaction. Returns 1 and the stored reply
  * (in *stored, unpacked) when the key was answered before; 0 when this request now owns the
  * key; -1 on a store error. */
@@ -628,6 +655,7 @@ static void s_run_command(hf_service_t *svc, const hf_request_t *req, hf_reply_t
     rep->status = (Huifang__V1__Status)status;
     if (status != HF_OK) {
         s_check_store(svc, rep, arena);
+        s_check_bare_failure(svc, req, rep, arena);
         hf_store_rollback(svc->store);
         return;
     }
@@ -1018,17 +1046,42 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
     int rc = fn(svc, svc->self, env, svc->arena);
     svc->cur_env = NULL;
     hf_arena_reset(svc->arena);
+    char why[512] = "handler rejected the event";
     if (rc == -1) {
+        bool lost = hf_store_unavailable(st);
+        snprintf(why, sizeof why, "handler failed %d times: %s", HF_EVENT_MAX_FAILURES,
+                 hf_store_error(st));
         hf_store_rollback(st);
-        hf_warn("event_retry", "producer=%s seq=%llu payload=%s reason=\"%s\"", sub->producer,
-                (unsigned long long)env->seq, hf_envelope_payload_name(env), hf_store_error(st));
-        return -1;
+        if (sub->failing != env->seq) {
+            sub->failing = env->seq;
+            sub->failures = 0;
+        }
+        if (lost || ++sub->failures < HF_EVENT_MAX_FAILURES) {
+            hf_warn("event_retry", "producer=%s seq=%llu payload=%s try=%d reason=\"%s\"",
+                    sub->producer, (unsigned long long)env->seq, hf_envelope_payload_name(env),
+                    lost ? 0 : sub->failures, hf_store_error(st));
+            return -1;
+        }
+        /* the same failure every time: a poison event, set aside in a transaction of its own
+         * (still ours to take only while the stored sequence is behind it) */
+        if (hf_store_begin(st) != 0)
+            return -1;
+        res = hf_store_exec(
+            st, "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE", 1, p);
+        if (res == NULL || PQntuples(res) != 1 || (uint64_t)hf_pg_int(res, 0, 0) >= env->seq) {
+            if (res)
+                PQclear(res);
+            hf_store_rollback(st);
+            return -1;
+        }
+        PQclear(res);
+        rc = -2;
     }
     char seqtxt[24], at[24];
     hf_pg_i64(seqtxt, (int64_t)env->seq);
     if (rc == -2) {
         /* a poison event must not stop the stream: keep it for inspection and move on */
-        const char *vals[] = {sub->producer, seqtxt, "handler rejected the event", (const char *)body,
+        const char *vals[] = {sub->producer, seqtxt, why, (const char *)body,
                               hf_pg_i64(at, hf_clock_now_ms())};
         int lens[] = {0, 0, 0, (int)len, 0};
         int fmts[] = {0, 0, 0, 1, 0};
@@ -1038,8 +1091,10 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
                                      5, vals, lens, fmts, 0);
         if (r)
             PQclear(r);
-        hf_error("event_dead_letter", "producer=%s seq=%llu payload=%s", sub->producer,
-                 (unsigned long long)env->seq, hf_envelope_payload_name(env));
+        hf_error("event_dead_letter", "producer=%s seq=%llu payload=%s reason=\"%s\"",
+                 sub->producer, (unsigned long long)env->seq, hf_envelope_payload_name(env), why);
+        sub->failing = 0;
+        sub->failures = 0;
     }
     const char *up[] = {sub->producer, seqtxt};
     if (hf_store_run(st, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1", 2, up) != 0 ||

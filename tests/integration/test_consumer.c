@@ -12,7 +12,9 @@
  *  C. two probe instances on one stored sequence while a burst comes in: each handled event
  *     applied exactly once;
  *  D. and the point of it: the stored sequence was written about once per handled event,
- *     not once per event. */
+ *     not once per event;
+ *  E. an event whose handler fails the same way every time (a constraint) is set aside in
+ *     the dead letters with the store's reason after five tries, and the stream goes on. */
 #include "hf_bus.h"
 #include "hf_log.h"
 #include "hf_outbox.h"
@@ -53,8 +55,24 @@ static int s_on_screened(hf_service_t *svc, void *self, const hf_envelope_t *env
                : -1;
 }
 
+/* A handler that fails the same way every time with the store connected (a NOT NULL
+ * column): the event is a poison one, to be set aside after a few tries. */
+static int s_on_completed(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    char seq[24];
+    const char *p[] = {hf_pg_i64(seq, (int64_t)env->seq)};
+    return hf_store_run(hf_service_store(svc),
+                        "INSERT INTO hit (seq, customer_id) VALUES ($1, NULL)", 1, p) == 0
+               ? 0
+               : -1;
+}
+
 static const hf_event_handler_t s_probe_handlers[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, s_on_screened}, {0, NULL}};
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, s_on_screened},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, s_on_completed},
+    {0, NULL}};
 
 static pid_t s_start(const hf_service_def_t *def, const char *bind, const char *events)
 {
@@ -138,6 +156,35 @@ static int s_produce(int n, int k)
     return handled;
 }
 
+/* Appends a task_completed (the poison event) and then n customer_screened. */
+static void s_produce_poison(int n)
+{
+    hf_store_t *st = hf_store_new(s_url, "scheduler");
+    CHECK(hf_store_connect(st) == 0);
+    CHECK(hf_store_begin(st) == 0);
+    Huifang__V1__Task t = HUIFANG__V1__TASK__INIT;
+    t.id = 77;
+    Huifang__V1__TaskCompleted tc = HUIFANG__V1__TASK_COMPLETED__INIT;
+    tc.task = &t;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = "BJ01";
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED;
+    env.task_completed = &tc;
+    CHECK(hf_outbox_append(st, "scheduler", &env) > 0);
+    for (int i = 0; i < n; i++) {
+        Huifang__V1__CustomerScreened cs = HUIFANG__V1__CUSTOMER_SCREENED__INIT;
+        cs.customer_id = 5000 + i;
+        cs.reason = "unanswered";
+        hf_envelope_t e = HUIFANG__V1__ENVELOPE__INIT;
+        e.branch = "BJ01";
+        e.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED;
+        e.customer_screened = &cs;
+        CHECK(hf_outbox_append(st, "scheduler", &e) > 0);
+    }
+    CHECK(hf_store_commit(st) == 0);
+    hf_store_destroy(&st);
+}
+
 /* Waits (up to 20 s) until the probe's stored sequence for scheduler reaches seq. */
 static bool s_wait_stored(int64_t seq)
 {
@@ -218,6 +265,18 @@ int main(void)
     s_check_hits(handled);
 
     s_stop(probe2, SIGTERM);
+
+    /* E: an event whose handler fails deterministically goes to the dead letters with the
+     * store's reason after a bounded number of tries, and the stream moves on */
+    s_produce_poison(3);
+    handled += 3;
+    total += 4;
+    CHECK(s_wait_stored(total));
+    s_check_hits(handled);
+    CHECK_INT(s_num("SELECT count(*) FROM dead_letter WHERE reason LIKE 'handler failed 5 times:%'"
+                    " AND reason LIKE '%null value%'"),
+              1);
+
     s_stop(probe, SIGTERM);
     s_stop(producer, SIGTERM);
 

@@ -11,6 +11,8 @@
  *     answered — with the event applied — once the producer delivers;
  *  D. the producer gone for good: the read is answered UNAVAILABLE after read_wait_ms, the
  *     error naming the producer and both sequences;
+ *  (and, on the side, a command whose statement fails with the store up answers INTERNAL,
+ *  never UNAVAILABLE "safe to retry");
  *  E. places the probe cannot judge are ignored at once: a producer it does not consume,
  *     another epoch, a sequence past the producer's last (after a catch-up); too many
  *     places and a truncated list are bad input. */
@@ -79,8 +81,27 @@ static int s_on_screened(hf_service_t *svc, void *self, const hf_envelope_t *env
                : -1;
 }
 
+/* A command that gives up after a failed statement the way many handlers do: a bare
+ * UNAVAILABLE, nothing said. */
+static int s_bad_sql(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                     hf_arena_t *arena)
+{
+    (void)self;
+    (void)req;
+    (void)rep;
+    (void)arena;
+    PGresult *res = hf_store_exec(hf_service_store(svc), "SELECT nothing FROM no_such_table", 0,
+                                  NULL);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    PQclear(res);
+    return HF_OK;
+}
+
 static const hf_command_t s_producer_commands[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD, s_screen, true}, {0, NULL, false}};
+    {HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD, s_screen, true},
+    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_REBUILD, s_bad_sql, true},
+    {0, NULL, false}};
 static const hf_command_t s_probe_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, s_count_hits, false}, {0, NULL, false}};
 static const hf_service_def_t s_producer = {.name = "scheduler",
@@ -261,6 +282,21 @@ int main(void)
     CHECK(r && r->ping && strcmp(r->ping->epoch, epoch) == 0);
     if (r)
         huifang__v1__reply__free_unpacked(r, NULL);
+
+    /* (a failed statement with the store up is an internal error, exit 1, never "safe to
+     * retry": the framework tells a bare UNAVAILABLE from a lost connection) */
+    hf_request_t bad = HUIFANG__V1__REQUEST__INIT;
+    Huifang__V1__QueueRebuild qr = HUIFANG__V1__QUEUE_REBUILD__INIT;
+    bad.command_case = HUIFANG__V1__REQUEST__COMMAND_QUEUE_REBUILD;
+    bad.queue_rebuild = &qr;
+    r = s_call(s_producer_ep, &bad, 5000);
+    CHECK(r && r->status == HF_INTERNAL);
+    if (r) {
+        CHECK(strstr(r->error, "failed on a store error") != NULL);
+        CHECK(strstr(r->error, "safe to retry") == NULL);
+        CHECK(r->written == NULL);
+        huifang__v1__reply__free_unpacked(r, NULL);
+    }
 
     /* B: a read after the write sees it */
     r = s_read_after("scheduler", 1, epoch, 10000);
