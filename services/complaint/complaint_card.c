@@ -740,6 +740,44 @@ static const struct {
     {"reopen", {"resolved", "closed", NULL}, "reopened", "reopened"},
     {NULL, {NULL}, NULL, NULL}};
 
+/* The rank a role has on the escalation ladder: 0 the agents (and team leads), 1 the head,
+ * 2 the manager (who also answers for level 3, the customer-service department). */
+static int s_rank(const char *role)
+{
+    return strcmp(role, "manager") == 0 ? 2 : strcmp(role, "head") == 0 ? 1 : 0;
+}
+
+/* Who may move a card at its level: the card's owner, or someone whose rank reaches the
+ * level (a manager for levels 2 and 3); at level 0 also a team lead. No actor is bad input;
+ * someone else is a conflict (exit 4) naming who may. The history then records the real
+ * actor, never an empty one shown as "clock". */
+static int s_may_act(hf_store_t *st, const Huifang__V1__Complaint *c, const hf_request_t *req,
+                     const char *action, hf_reply_t *rep, hf_arena_t *a)
+{
+    const char *actor = S(req->actor);
+    if (*actor == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "actor",
+                       "say who you are with --as: a complaint's history names who %s it",
+                       action);
+    char role[32];
+    if (complaint_agent_role(st, c->branch, actor, role) != 0)
+        return HF_UNAVAILABLE;
+    if (*role == '\0')
+        return hf_fail(rep, a, HF_CONFLICT, "actor", "%s is not an agent of branch %s", actor,
+                       c->branch);
+    int need = c->level >= 2 ? 2 : c->level;
+    if (strcmp(actor, S(c->owner)) == 0 || s_rank(role) >= need ||
+        (c->level == 0 && strcmp(role, "lead") == 0))
+        return HF_OK;
+    static const char *const who[] = {"its owner, a lead, the head or a manager",
+                                      "its owner, the head or a manager", "a manager",
+                                      "a manager"};
+    return hf_fail(rep, a, HF_CONFLICT, "actor",
+                   "complaint %lld is at level %d (owner %s): %s (%s) may not %s it; %s may",
+                   (long long)c->id, c->level, S(c->owner), actor, role, action,
+                   who[c->level >= 3 ? 3 : c->level]);
+}
+
 int complaint_act(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                   hf_arena_t *a)
 {
@@ -782,6 +820,8 @@ int complaint_act(hf_service_t *svc, void *self, const hf_request_t *req, hf_rep
         return hf_fail(rep, a, HF_CONFLICT, "state", "complaint %lld is %s: %s needs it %s",
                        (long long)c->id, c->state, s_moves[m].action, from);
     }
+    if ((rc = s_may_act(st, c, req, s_moves[m].action, rep, a)) != HF_OK)
+        return rc;
     const char *action = s_moves[m].action;
     if (strcmp(action, "wait") == 0) {
         complaint_clock_pause(&card->cal, &card->clk, now);
