@@ -1002,22 +1002,22 @@ int main(void)
     hf_queue_clear(s_self.queue, BR);
     s_branch(BR, "09:00-12:00,14:00-20:00");
 
-    test_planning();
-    test_return();
-    test_complaint();
-    test_opt_out();
-    test_dnd();
-    test_merge();
-    test_lead_plan();
-    test_date_bag();
-    test_outcomes();
-    test_callback_and_adverse();
-    test_absence();
-    test_members();
-    test_archive();
-    test_templates();
-    test_promises();
-    test_flush(redis);
+    TEST_CASE(test_planning);
+    TEST_CASE(test_return);
+    TEST_CASE(test_complaint);
+    TEST_CASE(test_opt_out);
+    TEST_CASE(test_dnd);
+    TEST_CASE(test_merge);
+    TEST_CASE(test_lead_plan);
+    TEST_CASE(test_date_bag);
+    TEST_CASE(test_outcomes);
+    TEST_CASE(test_callback_and_adverse);
+    TEST_CASE(test_absence);
+    TEST_CASE(test_members);
+    TEST_CASE(test_archive);
+    TEST_CASE(test_templates);
+    TEST_CASE(test_promises);
+    TEST_CASE(test_flush, redis);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);

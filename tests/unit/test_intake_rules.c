@@ -326,12 +326,12 @@ static void test_row_keys(void)
 
 int main(void)
 {
-    test_months();
-    test_stages();
-    test_tiers();
-    test_cards();
-    test_leads();
-    test_sha256();
-    test_row_keys();
+    TEST_CASE(test_months);
+    TEST_CASE(test_stages);
+    TEST_CASE(test_tiers);
+    TEST_CASE(test_cards);
+    TEST_CASE(test_leads);
+    TEST_CASE(test_sha256);
+    TEST_CASE(test_row_keys);
     TEST_DONE();
 }
