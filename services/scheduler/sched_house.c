@@ -235,35 +235,53 @@ int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
     int32_t today = hf_time_local_day(now, b->tz);
     char todaytxt[11], at[24], start[24];
     hf_date_format(today, todaytxt);
-    const char *p[] = {branch, agent ? agent : "", todaytxt, hf_pg_i64(at, now),
-                       hf_pg_i64(start, hf_time_from_local(today, 0, b->tz))};
-    /* in the agent's bag of today, one step more urgent (a flexible step still inside its
-     * window keeps its priority; never past 49), counted; the room moves from the old day to
-     * today (a rolled task is taken over capacity, as a callback is) */
-    PGresult *res = hf_store_exec(
-        st,
-        "WITH r AS (SELECT id, agent, bag_date AS old, channel FROM task WHERE branch = $1"
-        "   AND ($2 = '' OR agent = $2) AND state = 'assigned' AND bag_date < $3::date"
-        "   ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED),"
-        " u AS (UPDATE task t SET bag_date = $3::date, rolls = t.rolls + 1, updated_at_ms = $4,"
-        "   priority = CASE WHEN t.priority >= 49 OR (t.latest_at_ms > 0 AND"
-        "   t.latest_at_ms >= $5::bigint) THEN t.priority ELSE t.priority + 1 END"
-        "   FROM r WHERE t.id = r.id RETURNING r.agent, r.old, r.channel),"
-        " o AS (UPDATE agent_day d SET calls = greatest(0, d.calls - x.calls),"
-        "   visits = greatest(0, d.visits - x.visits) FROM (SELECT agent, old,"
-        "   count(*) FILTER (WHERE channel <> 'visit') AS calls,"
-        "   count(*) FILTER (WHERE channel = 'visit') AS visits FROM u GROUP BY 1, 2) x"
-        "   WHERE d.branch = $1 AND d.agent = x.agent AND d.day = x.old RETURNING 1)"
-        " INSERT INTO agent_day AS d (branch, agent, day, calls, visits)"
-        " SELECT $1, agent, $3::date, count(*) FILTER (WHERE channel <> 'visit'),"
-        "   count(*) FILTER (WHERE channel = 'visit') FROM u GROUP BY agent"
-        " ON CONFLICT (branch, agent, day) DO UPDATE SET calls = d.calls + excluded.calls,"
-        "   visits = d.visits + excluded.visits RETURNING calls + visits",
-        5, p);
+    /* the tasks first, and nothing else when there are none: agent_day is the assignment's
+     * hot table, and a look that finds nothing must not take a lock on it */
+    const char *p[] = {branch, agent ? agent : "", todaytxt};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
+                                  " count(*) FROM (SELECT id FROM task WHERE branch = $1"
+                                  " AND ($2 = '' OR agent = $2) AND state = 'assigned'"
+                                  " AND bag_date < $3::date ORDER BY id LIMIT 500"
+                                  " FOR UPDATE SKIP LOCKED) x",
+                                  3, p);
     if (res == NULL)
         return -1;
+    char *ids = strdup(hf_pg_str(res, 0, 0));
+    int64_t n = hf_pg_int(res, 0, 1);
     PQclear(res);
-    /* how many moved: the statement's own count is per agent, so ask what is left */
+    if (ids == NULL)
+        return -1;
+    int rc = 0;
+    if (n > 0) {
+        /* in the agent's bag of today, one step more urgent (a flexible step still inside its
+         * window keeps its priority; never past 49), counted; the room moves from the old day
+         * to today (a rolled task is taken over capacity, as a callback is) */
+        const char *pu[] = {ids, todaytxt, hf_pg_i64(at, now),
+                            hf_pg_i64(start, hf_time_from_local(today, 0, b->tz))};
+        const char *pd[] = {ids, todaytxt, branch};
+        if (sched_release_room(st, ids) != 0 ||
+            hf_store_run(st,
+                         "UPDATE task t SET bag_date = $2::date, rolls = t.rolls + 1,"
+                         " updated_at_ms = $3, priority = CASE WHEN t.priority >= 49 OR"
+                         " (t.latest_at_ms > 0 AND t.latest_at_ms >= $4::bigint) THEN t.priority"
+                         " ELSE t.priority + 1 END WHERE t.id = ANY ($1::bigint[])",
+                         4, pu) != 0 ||
+            hf_store_run(st,
+                         "INSERT INTO agent_day AS d (branch, agent, day, calls, visits)"
+                         " SELECT $3, agent, $2::date, count(*) FILTER (WHERE channel <> 'visit'),"
+                         " count(*) FILTER (WHERE channel = 'visit') FROM task"
+                         " WHERE id = ANY ($1::bigint[]) GROUP BY agent"
+                         " ON CONFLICT (branch, agent, day) DO UPDATE"
+                         " SET calls = d.calls + excluded.calls, visits = d.visits + excluded.visits",
+                         3, pd) != 0)
+            rc = -1;
+    }
+    free(ids);
+    if (rc != 0)
+        return -1;
+    if (n < 500)
+        return 0; /* all of them */
     const char *pc[] = {branch, agent ? agent : "", todaytxt};
     res = hf_store_exec(st,
                         "SELECT count(*) FROM task WHERE branch = $1 AND ($2 = '' OR agent = $2)"
