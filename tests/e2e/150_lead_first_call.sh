@@ -88,7 +88,9 @@ hf_expect_exit 0 huifang --json task show "$first"
 hf_expect_eq cancelled "$(hf_json_get "$HF_OUT" task.state)" "the first call leaves the bag"
 hf_wait_until 10 bash -c "huifang events tail --from-seq 1 --topic scheduler.plan_ended --no-follow | grep -q '\"customer_id\":$wang,'"
 hf_expect_exit 0 huifang --json worklist --agent A001
-hf_expect_eq "" "$HF_OUT" "nothing of the lead plan left in the bag"
+hf_expect_eq cancelled "$(hf_json_get "$HF_OUT" state)" "the bag shows the call as cancelled"
+hf_expect_eq repurchased "$(hf_json_get "$HF_OUT" outcome)" "because the lead bought"
+hf_expect_exit 3 huifang task next --agent A001
 
 # a lead of a customer who bought merges and starts no conversion plan
 hf_expect_exit 0 huifang lead add --name 'Wang Fang' --phone 13812345678 --channel clinic \
