@@ -3,8 +3,9 @@
  * every change of a task's state is still guarded (WHERE state = ...), so an event that
  * arrives after the task moved on changes nothing.
  *
- *   intake     branch, agent, lead (a lead may name a plan), purchase (starts the plan,
- *              archives the customer's earlier one), customer updated (the copy, its call
+ *   intake     branch, agent, lead (a lead without a purchase names its conversion plan,
+ *              which replaces an earlier one), purchase (starts the plan, archives the
+ *              customer's earlier ones, a conversion plan among them), customer updated (the copy, its call
  *              windows; void or opted out cancels), opted out (cancels everything),
  *              do-not-disturb (postpones to the day after), customers merged (moves tasks)
  *   calllog    call logged: the contact note; retry, screen out, cancel, call back, send a
@@ -363,8 +364,9 @@ static int on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_
                         8, p);
 }
 
-/* A lead (new or merged): the copy, and the plan it names (consultation not converted: the
- * reference day is the day it was collected; no purchase). */
+/* A lead (new or merged): the copy, and the conversion plan it names (new-lead,
+ * consult-not-converted, or the branch's own: intake chooses; the reference day is the day
+ * it was collected; no purchase). */
 static int on_lead(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
