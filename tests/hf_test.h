@@ -8,11 +8,14 @@
 #include <string.h>
 
 static int hf_test_failures = 0;
+/* The case running now (TEST_CASE), named in every failure. */
+static const char *hf_test_case __attribute__((unused)) = "";
 
 #define CHECK(cond)                                                                  \
     do {                                                                             \
         if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, "%s:%d: [%s] check failed: %s\n", __FILE__, __LINE__,      \
+                    hf_test_case, #cond);                                                \
             hf_test_failures++;                                                      \
         }                                                                            \
     } while (0)
@@ -21,8 +24,8 @@ static int hf_test_failures = 0;
     do {                                                                              \
         long long g_ = (long long)(got), w_ = (long long)(want);                      \
         if (g_ != w_) {                                                               \
-            fprintf(stderr, "%s:%d: %s = %lld, want %lld\n", __FILE__, __LINE__, #got, \
-                    g_, w_);                                                          \
+            fprintf(stderr, "%s:%d: [%s] %s = %lld, want %lld\n", __FILE__, __LINE__,   \
+                    hf_test_case, #got, g_, w_);                                      \
             hf_test_failures++;                                                       \
         }                                                                             \
     } while (0)
@@ -31,8 +34,8 @@ static int hf_test_failures = 0;
     do {                                                                               \
         const char *g_ = (got), *w_ = (want);                                          \
         if (g_ == NULL || strcmp(g_, w_) != 0) {                                       \
-            fprintf(stderr, "%s:%d: %s = \"%s\", want \"%s\"\n", __FILE__, __LINE__, #got, \
-                    g_ ? g_ : "(null)", w_);                                           \
+            fprintf(stderr, "%s:%d: [%s] %s = \"%s\", want \"%s\"\n", __FILE__, __LINE__,  \
+                    hf_test_case, #got, g_ ? g_ : "(null)", w_);                       \
             hf_test_failures++;                                                        \
         }                                                                              \
     } while (0)
@@ -48,6 +51,19 @@ static inline const char *hf_test_env(const char *name)
     }
     return v;
 }
+
+/* Runs one named case: fn(args...); its name leads every failure it has, and a line says
+ * how many checks of it failed. */
+#define TEST_CASE(fn, ...)                                                              \
+    do {                                                                                \
+        int before_ = hf_test_failures;                                                 \
+        hf_test_case = #fn;                                                             \
+        fn(__VA_ARGS__);                                                                \
+        if (hf_test_failures > before_)                                                 \
+            fprintf(stderr, "case %s: %d check(s) failed\n", #fn,                       \
+                    hf_test_failures - before_);                                        \
+        hf_test_case = "";                                                              \
+    } while (0)
 
 #define TEST_DONE()                                                             \
     do {                                                                        \

@@ -100,6 +100,7 @@ typedef struct {
 struct hf_service_t {
     const hf_service_def_t *def;
     void *self;
+    uint32_t jitter;         /* xorshift state: spreads retries of services started together */
     hf_config_t *config;
     hf_config_entry_t own[4];
     char env_store[64], env_bind[64], env_events_bind[64], def_bind[64], def_events_bind[64];
@@ -303,6 +304,9 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     if (svc == NULL)
         return -1;
     svc->def = def;
+    svc->jitter = ((uint32_t)getpid() * 2654435761u) ^ (uint32_t)hf_clock_mono_ms() ^ 0x9e3779b9u;
+    if (svc->jitter == 0)
+        svc->jitter = 1;
     svc->self = self;
     /* a peer (Redis, a subscriber) that drops its connection must not kill us mid-write */
     signal(SIGPIPE, SIG_IGN);
@@ -934,6 +938,17 @@ static int s_sub_load(hf_service_t *svc, s_sub_t *sub)
 
 /* Stores the sequence passed in memory (events without a handler) when it is ahead of the
  * stored one; never moves the stored one back. 0, or -1 (tried again at the next flush). */
+/* ms spread over [ms/2, 3ms/2] by the service's own xorshift (no shared state, no lock). */
+static int s_jittered(hf_service_t *svc, int ms)
+{
+    uint32_t x = svc->jitter;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    svc->jitter = x;
+    return ms / 2 + (int)(x % (uint32_t)(ms + 1));
+}
+
 static int s_sub_flush(hf_service_t *svc, s_sub_t *sub)
 {
     if (sub->applied <= sub->stored)
@@ -1316,11 +1331,15 @@ int hf_service_run(hf_service_t *svc)
                 } else if (rc > 0) {
                     sub->next_catchup = now;  /* more to fetch: after serving other work */
                 } else {
-                    /* 250 ms, doubling to 8 s while the producer does not answer */
+                    /* 250 ms, doubling to 4 s while the producer does not answer, each wait
+                     * drawn from half to one and a half times that: two services that
+                     * consume each other and started together would otherwise ask each
+                     * other for a replay at the same instants, each loop blocked on its
+                     * own call while the other's waits, for ever */
                     sub->backoff_ms = sub->backoff_ms ? sub->backoff_ms * 2 : 250;
-                    if (sub->backoff_ms > 8000)
-                        sub->backoff_ms = 8000;
-                    sub->next_catchup = hf_clock_mono_ms() + sub->backoff_ms;
+                    if (sub->backoff_ms > 4000)
+                        sub->backoff_ms = 4000;
+                    sub->next_catchup = hf_clock_mono_ms() + s_jittered(svc, sub->backoff_ms);
                 }
                 worked = true;
             }

@@ -183,6 +183,10 @@ static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
             return hf_fail(rep, a, HF_BAD_INPUT, "next",
                            "next %s is in the past: the next contact is today or later",
                            c->next_date);
+        if (*next_day > today + 366)
+            return hf_fail(rep, a, HF_BAD_INPUT, "next",
+                           "next %s is more than a year ahead: promise a date within a year",
+                           c->next_date);
     }
 
     const Huifang__V1__Usage *u = c->usage;

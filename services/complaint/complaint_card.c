@@ -109,7 +109,7 @@ int complaint_calendar_load(hf_store_t *st, const char *branch, bool business,
     " coalesce(c.source_contact, 0)," text " c.period_ms, c.business_hours, c.warned,"             \
     " c.breaches, c.paused_at_ms, coalesce(cu.name, ''), c.filed_by, c.updated_at_ms,"             \
     " c.period_started_at_ms, c.agent, c.period_no, c.used_ms, c.run_from_ms,"                     \
-    " c.next_timer_ms"
+    " c.next_timer_ms, c.wait_limit_ms"
 #define CARD_TEXT " c.description, c.plan, c.resolution,"
 #define CARD_NO_TEXT " '', '', '',"
 #define CARD_FROM " FROM complaint c LEFT JOIN customer cu ON cu.id = c.customer_id"
@@ -156,6 +156,7 @@ static void s_card_from_row(const PGresult *res, int i, hf_arena_t *a, complaint
     card->clk.breaches = c->breaches;
     card->clk.period_no = c->period_no;
     card->next_timer_ms = hf_pg_int(res, i, 30);
+    card->wait_limit_ms = hf_pg_int(res, i, 31);
 }
 
 /* Recomputes the card's derived fields (due, next timer, remaining) from its clock. */
@@ -173,6 +174,9 @@ static void s_derive(complaint_card_t *card, int64_t now)
         hf_warn("calendar_counts_nothing", "complaint=%lld branch=%s", (long long)c->id, c->branch);
         next = 0;
     }
+    /* waiting on the customer, the clock is stopped; the wait limit is the next instant */
+    if (strcmp(S(c->state), "waiting") == 0 && card->wait_limit_ms > 0 && c->paused_at_ms > 0)
+        next = c->paused_at_ms + card->wait_limit_ms;
     card->next_timer_ms = next;
     int64_t due = complaint_clock_due(&card->cal, &card->clk);
     c->due_at_ms = due > 0 ? due : 0;
@@ -347,6 +351,23 @@ int complaint_card_catch_up(hf_service_t *svc, complaint_card_t *card, int64_t n
     hf_store_t *st = hf_service_store(svc);
     Huifang__V1__Complaint *c = card->c;
     int n = 0;
+    /* waited longer than the category allows: the clock runs again from the limit's instant,
+     * and whatever it passed since is applied below in order */
+    if (strcmp(S(c->state), "waiting") == 0 && card->wait_limit_ms > 0 && c->paused_at_ms > 0 &&
+        now >= c->paused_at_ms + card->wait_limit_ms) {
+        int64_t at = c->paused_at_ms + card->wait_limit_ms;
+        complaint_clock_resume(&card->clk, at);
+        c->paused_at_ms = 0;
+        c->state = "in-progress";
+        s_derive(card, at);
+        if (s_history(st, card, "wait-expired", "", at, c->period_no) < 0 ||
+            s_emit(svc, card, HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED, "wait-expired", at,
+                   a) != 0)
+            return -1;
+        hf_info("complaint_clock", "complaint=%lld branch=%s change=wait-expired level=%d owner=%s",
+                (long long)c->id, c->branch, c->level, c->owner);
+        n++;
+    }
     while (n < S_MAX_STEPS) {
         complaint_step_t step;
         if (complaint_clock_advance(&card->cal, &card->clk, now, &step, 1) != 1)
@@ -390,7 +411,8 @@ int complaint_card_open(hf_service_t *svc, const complaint_new_t *n, hf_arena_t 
     *out = NULL;
     const char *ps[] = {n->branch, n->category};
     PGresult *res = hf_store_exec(st,
-                                  "SELECT hours, business_hours FROM sla WHERE branch IN ($1, '')"
+                                  "SELECT hours, business_hours, wait_hours FROM sla"
+                                  " WHERE branch IN ($1, '')"
                                   " AND category IN ($2, '*') ORDER BY (branch = $1) DESC,"
                                   " (category = $2) DESC LIMIT 1",
                                   2, ps);
@@ -398,12 +420,14 @@ int complaint_card_open(hf_service_t *svc, const complaint_new_t *n, hf_arena_t 
         return -1;
     int64_t hours = PQntuples(res) ? hf_pg_int(res, 0, 0) : 24;
     bool business = PQntuples(res) ? hf_pg_bool(res, 0, 1) : false;
+    int64_t wait_hours = PQntuples(res) ? hf_pg_int(res, 0, 2) : 72;
     PQclear(res);
 
     complaint_card_t *card = hf_new(a, complaint_card_t);
     if (complaint_calendar_load(st, n->branch, business, &card->cal) != 0)
         return -1;
     card->clk.period_ms = hours * S_HOUR_MS;
+    card->wait_limit_ms = wait_hours * S_HOUR_MS;
     complaint_clock_start(&card->clk, n->opened_at_ms);
     Huifang__V1__Complaint *c = hf_new(a, Huifang__V1__Complaint);
     huifang__v1__complaint__init(c);
@@ -428,7 +452,7 @@ int complaint_card_open(hf_service_t *svc, const complaint_new_t *n, hf_arena_t 
     c->updated_at_ms = now;
     s_derive(card, n->opened_at_ms);
 
-    char cid[24], src[24], opened[24], period[24], due[24], next[24], at[24];
+    char cid[24], src[24], opened[24], period[24], due[24], next[24], at[24], wait[24];
     const char *pi[] = {c->branch,
                         hf_pg_i64(cid, c->customer_id),
                         c->category,
@@ -445,17 +469,18 @@ int complaint_card_open(hf_service_t *svc, const complaint_new_t *n, hf_arena_t 
                         business ? "true" : "false",
                         hf_pg_i64(due, c->due_at_ms),
                         hf_pg_i64(next, card->next_timer_ms),
-                        hf_pg_i64(at, now)};
+                        hf_pg_i64(at, now),
+                        hf_pg_i64(wait, card->wait_limit_ms)};
     res = hf_store_exec(st,
                         "INSERT INTO complaint (branch, customer_id, category, source_contact,"
                         " opened_at_ms, severity, channel, location, description, plan, agent,"
                         " owner, filed_by, level, breaches, period_no, period_ms, business_hours,"
                         " used_ms, run_from_ms, warned, period_started_at_ms, due_at_ms,"
-                        " next_timer_ms, updated_at_ms, state, indexed) VALUES ($1, $2, $3, $4,"
-                        " $5, $6, $7, $8, $9, $10, $11, $11, $12, 0, 0, 1, $13, $14, 0, $5, 0, $5,"
-                        " $15, $16, $17, 'open', false)"
+                        " next_timer_ms, updated_at_ms, state, indexed, wait_limit_ms) VALUES ($1,"
+                        " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, 0, 0, 1, $13, $14, 0,"
+                        " $5, 0, $5, $15, $16, $17, 'open', false, $18)"
                         " ON CONFLICT (source_contact) DO NOTHING RETURNING id",
-                        17, pi);
+                        18, pi);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -740,6 +765,44 @@ static const struct {
     {"reopen", {"resolved", "closed", NULL}, "reopened", "reopened"},
     {NULL, {NULL}, NULL, NULL}};
 
+/* The rank a role has on the escalation ladder: 0 the agents (and team leads), 1 the head,
+ * 2 the manager (who also answers for level 3, the customer-service department). */
+static int s_rank(const char *role)
+{
+    return strcmp(role, "manager") == 0 ? 2 : strcmp(role, "head") == 0 ? 1 : 0;
+}
+
+/* Who may move a card at its level: the card's owner, or someone whose rank reaches the
+ * level (a manager for levels 2 and 3); at level 0 also a team lead. No actor is bad input;
+ * someone else is a conflict (exit 4) naming who may. The history then records the real
+ * actor, never an empty one shown as "clock". */
+static int s_may_act(hf_store_t *st, const Huifang__V1__Complaint *c, const hf_request_t *req,
+                     const char *action, hf_reply_t *rep, hf_arena_t *a)
+{
+    const char *actor = S(req->actor);
+    if (*actor == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "actor",
+                       "say who you are with --as: a complaint's history names who %s it",
+                       action);
+    char role[32];
+    if (complaint_agent_role(st, c->branch, actor, role) != 0)
+        return HF_UNAVAILABLE;
+    if (*role == '\0')
+        return hf_fail(rep, a, HF_CONFLICT, "actor", "%s is not an agent of branch %s", actor,
+                       c->branch);
+    int need = c->level >= 2 ? 2 : c->level;
+    if (strcmp(actor, S(c->owner)) == 0 || s_rank(role) >= need ||
+        (c->level == 0 && strcmp(role, "lead") == 0))
+        return HF_OK;
+    static const char *const who[] = {"its owner, a lead, the head or a manager",
+                                      "its owner, the head or a manager", "a manager",
+                                      "a manager"};
+    return hf_fail(rep, a, HF_CONFLICT, "actor",
+                   "complaint %lld is at level %d (owner %s): %s (%s) may not %s it; %s may",
+                   (long long)c->id, c->level, S(c->owner), actor, role, action,
+                   who[c->level >= 3 ? 3 : c->level]);
+}
+
 int complaint_act(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                   hf_arena_t *a)
 {
@@ -782,6 +845,8 @@ int complaint_act(hf_service_t *svc, void *self, const hf_request_t *req, hf_rep
         return hf_fail(rep, a, HF_CONFLICT, "state", "complaint %lld is %s: %s needs it %s",
                        (long long)c->id, c->state, s_moves[m].action, from);
     }
+    if ((rc = s_may_act(st, c, req, s_moves[m].action, rep, a)) != HF_OK)
+        return rc;
     const char *action = s_moves[m].action;
     if (strcmp(action, "wait") == 0) {
         complaint_clock_pause(&card->cal, &card->clk, now);

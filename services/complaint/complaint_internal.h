@@ -18,6 +18,7 @@ typedef struct {
     complaint_clock_t clk;
     complaint_calendar_t cal;
     int64_t next_timer_ms; /* the next threshold's instant; 0 when stopped */
+    int64_t wait_limit_ms; /* how long it may wait on the customer (wall ms); 0: no limit */
 } complaint_card_t;
 
 /* What opens a card. */

@@ -330,7 +330,7 @@ static int s_config(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
     for (int i = 0; s_categories[i]; i++) {
         const char *p[] = {req->branch, s_categories[i]};
         PGresult *res = hf_store_exec(st,
-                                      "SELECT branch, hours, business_hours FROM sla"
+                                      "SELECT branch, hours, business_hours, wait_hours FROM sla"
                                       " WHERE branch IN ($1, '') AND category IN ($2, '*')"
                                       " ORDER BY (branch = $1) DESC, (category = $2) DESC LIMIT 1",
                                       2, p);
@@ -340,10 +340,12 @@ static int s_config(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
         huifang__v1__complaint_sla__init(s);
         s->category = (char *)s_categories[i];
         s->hours = 24;
+        s->wait_hours = 72;
         if (PQntuples(res)) {
             s->branch = hf_arena_strdup(a, hf_pg_str(res, 0, 0));
             s->hours = (int32_t)hf_pg_int(res, 0, 1);
             s->business_hours = hf_pg_bool(res, 0, 2);
+            s->wait_hours = (int32_t)hf_pg_int(res, 0, 3);
         }
         PQclear(res);
         cfg->slas[cfg->n_slas++] = s;
@@ -435,17 +437,22 @@ int complaint_sla_set(hf_service_t *svc, void *self, const hf_request_t *req, hf
                        category);
     if (s->hours < 1 || s->hours > 720)
         return hf_fail(rep, a, HF_BAD_INPUT, "hours", "hours must be 1..720");
-    char hours[16];
+    /* the wait limit: 0 in the request is the default, -1 none (stored as 0) */
+    if (s->wait_hours < -1 || s->wait_hours > 720)
+        return hf_fail(rep, a, HF_BAD_INPUT, "wait_hours",
+                       "wait hours must be 1..720, or none (-1)");
+    int wait = s->wait_hours == 0 ? 72 : s->wait_hours < 0 ? 0 : s->wait_hours;
+    char hours[16], waittxt[16];
     const char *p[] = {req->branch, category, hf_pg_i64(hours, s->hours),
-                       s->business_hours ? "true" : "false"};
-    if (hf_store_run(
-            hf_service_store(svc),
-            "INSERT INTO sla (branch, category, hours, business_hours) VALUES ($1, $2, $3, $4)"
-            " ON CONFLICT (branch, category) DO UPDATE SET hours = $3, business_hours = $4",
-            4, p) != 0)
+                       s->business_hours ? "true" : "false", hf_pg_i64(waittxt, wait)};
+    if (hf_store_run(hf_service_store(svc),
+                     "INSERT INTO sla (branch, category, hours, business_hours, wait_hours)"
+                     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (branch, category)"
+                     " DO UPDATE SET hours = $3, business_hours = $4, wait_hours = $5",
+                     5, p) != 0)
         return HF_UNAVAILABLE;
-    hf_info("sla_set", "branch=%s category=%s hours=%d business=%d actor=%s", req->branch, category,
-            s->hours, s->business_hours, S(req->actor));
+    hf_info("sla_set", "branch=%s category=%s hours=%d business=%d wait_hours=%d actor=%s",
+            req->branch, category, s->hours, s->business_hours, wait, S(req->actor));
     return s_config(svc, req, rep, a);
 }
 

@@ -396,12 +396,13 @@ static void s_print_config(ctl_t *ctl, const Huifang__V1__ComplaintConfig *cfg)
         ctl_json(&cfg->base);
         return;
     }
-    ctl_table_t *t = ctl_table_new(4, "CATEGORY", "HOURS", "COUNTED", "FROM");
+    ctl_table_t *t = ctl_table_new(5, "CATEGORY", "HOURS", "COUNTED", "FROM", "WAIT LIMIT");
     for (size_t i = 0; i < cfg->n_slas; i++) {
         const Huifang__V1__ComplaintSla *s = cfg->slas[i];
         ctl_table_add(t, s->category, ctl_fmt(ctl, "%d", s->hours),
                       s->business_hours ? "business hours" : "around the clock",
-                      s_from(ctl, s->branch));
+                      s_from(ctl, s->branch),
+                      s->wait_hours > 0 ? ctl_fmt(ctl, "%d h", s->wait_hours) : "none");
     }
     ctl_table_print(t);
     ctl_table_destroy(&t);
@@ -453,8 +454,8 @@ int ctl_complaint_config(ctl_t *ctl, int argc, char **argv)
 
 int ctl_complaint_sla(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("category"), CTL_OPT("hours"), CTL_FLAG("business-hours"),
-                        CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("category"),      CTL_OPT("hours"),    CTL_FLAG("business-hours"),
+                        CTL_OPT("wait-hours"),    CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     Huifang__V1__ComplaintSla sla = HUIFANG__V1__COMPLAINT_SLA__INIT;
@@ -470,6 +471,12 @@ int ctl_complaint_sla(ctl_t *ctl, int argc, char **argv)
     sla.category = (char *)(category ? category : "*");
     sla.hours = (int32_t)hours;
     sla.business_hours = ctl_switch(opts, "business-hours");
+    if ((v = ctl_opt(opts, "wait-hours")) != NULL) {
+        long wait = -1;
+        if (strcmp(v, "none") != 0 && ctl_parse_long(ctl, "--wait-hours", v, 1, 720, &wait) != 0)
+            return ctl->exit;
+        sla.wait_hours = (int32_t)wait;
+    }
     Huifang__V1__ComplaintSlaSet set = HUIFANG__V1__COMPLAINT_SLA_SET__INIT;
     set.sla = &sla;
     hf_request_t req;

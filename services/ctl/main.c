@@ -396,11 +396,13 @@ static const ctl_command_t s_commands[] = {
     {"complaint", "config", ctl_complaint_config, "complaint config",
      "shows the branch's resolution periods, business hours and return policy", ""},
     {"complaint", "sla", ctl_complaint_sla,
-     "complaint sla --hours H [--category C] [--business-hours]",
+     "complaint sla --hours H [--category C] [--business-hours] [--wait-hours W|none]",
      "sets the resolution period of a category in the branch (head, manager or ops)",
      "  --hours H          1..720 hours per level\n"
      "  --category C       a category, or * for every category without its own (default *)\n"
      "  --business-hours   count the branch's business hours only (see complaint calendar)\n"
+     "  --wait-hours W     how long a card may wait on the customer before its clock runs\n"
+     "                     again (1..720 wall-clock hours, or none; default 72)\n"
      "New complaints get the new period; filed ones keep theirs.\n" CTL_IDEM_HELP},
     {"complaint", "calendar", ctl_complaint_calendar,
      "complaint calendar --day HH:MM-HH:MM [--lunch HH:MM-HH:MM | --no-lunch] [--workdays 1-5] "

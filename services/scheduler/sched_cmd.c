@@ -742,6 +742,13 @@ int sched_cmd_agent_absent(hf_service_t *svc, void *self, const hf_request_t *re
                        ab->from);
     if (until - from > 366)
         return hf_fail(rep, a, HF_BAD_INPUT, "until", "an absence lasts at most a year");
+    /* recorded from a month back (a sick day told late) to a year ahead, never 1969 */
+    int32_t today = hf_time_local_day(hf_clock_now_ms(), b.tz);
+    if (from < today - 31 || from > today + 366)
+        return hf_fail(rep, a, HF_BAD_INPUT, "from",
+                       "from %s is out of bounds: an absence starts within a month back and a"
+                       " year ahead",
+                       ab->from);
     if ((rc = s_need_agent(svc, req, ab->agent, rep, a)) != HF_OK)
         return rc;
     char ftxt[11], utxt[11], at[24];

@@ -706,6 +706,24 @@ static int s_plan_callback(hf_service_t *svc, const sched_t *self,
     return 0;
 }
 
+/* The branch of task t and the windows its customer may be called in (the branch's narrowed
+ * by the customer's own), into out. 0; -2 for a branch this copy does not know; -1. */
+static int s_task_windows(hf_store_t *st, const Huifang__V1__Task *t, sched_branch_t *b,
+                          char *out, size_t len)
+{
+    bool missing;
+    if (sched_branch_get(st, t->branch, b, &missing) != 0)
+        return missing ? -2 : -1;
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, t->customer_id)};
+    PGresult *res = hf_store_exec(st, "SELECT windows FROM customer WHERE id = $1", 1, p);
+    if (res == NULL)
+        return -1;
+    sched_windows_effective(b->windows, PQntuples(res) ? hf_pg_str(res, 0, 0) : "", out, len);
+    PQclear(res);
+    return 0;
+}
+
 /* The follow-up the agent promised on the contact (`call log --next DATE`): a task of its own
  * on that local day, for that agent, at the first call window of the customer's on that day;
  * by the same channel and role as the task logged. Once per contact (UNIQUE on contact and
@@ -722,18 +740,12 @@ static int s_plan_promised(hf_service_t *svc, const Huifang__V1__Contact *ct,
         return 0; /* the call log checked it: an old producer's event, nothing to plan */
     }
     sched_branch_t b;
-    bool missing;
-    if (sched_branch_get(st, t->branch, &b, &missing) != 0)
-        return missing ? -2 : -1;
-    char cid[24];
-    const char *pc[] = {hf_pg_i64(cid, t->customer_id)};
-    PGresult *res = hf_store_exec(st, "SELECT windows FROM customer WHERE id = $1", 1, pc);
-    if (res == NULL)
-        return -1;
-    char windows[256];
-    sched_windows_effective(b.windows, PQntuples(res) ? hf_pg_str(res, 0, 0) : "", windows,
-                            sizeof windows);
-    PQclear(res);
+    char windows[256], cid[24];
+    int rc = s_task_windows(st, t, &b, windows, sizeof windows);
+    if (rc != 0)
+        return rc;
+    hf_pg_i64(cid, t->customer_id);
+    PGresult *res;
     int64_t at = hf_clock_now_ms();
     int64_t when = sched_day_start(day, windows, b.tz);
     if (when < at)
@@ -834,17 +846,11 @@ static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *e
          * attempt, not two */
         t->attempts++;
         sched_branch_t b;
-        bool missing;
-        if (sched_branch_get(st, t->branch, &b, &missing) != 0)
-            return missing ? -2 : -1;
-        const char *pw[] = {cid};
-        PGresult *res = hf_store_exec(st, "SELECT windows FROM customer WHERE id = $1", 1, pw);
-        if (res == NULL)
-            return -1;
         char windows[256];
-        sched_windows_effective(b.windows, PQntuples(res) ? hf_pg_str(res, 0, 0) : "", windows,
-                                sizeof windows);
-        PQclear(res);
+        int wrc = s_task_windows(st, t, &b, windows, sizeof windows);
+        if (wrc != 0)
+            return wrc;
+        PGresult *res;
         int64_t tried = ct->started_at_ms > 0 ? ct->started_at_ms
                         : ct->logged_at_ms > 0 ? ct->logged_at_ms
                                                : now;

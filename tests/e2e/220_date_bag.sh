@@ -75,6 +75,8 @@ hf_expect_exit 0 huifang --json worklist --agent A004
 hf_expect_eq 2 "$(grep -c '"state":"assigned"' <<<"$HF_OUT")" "Qian Yu has them"
 hf_expect_exit 3 huifang task next --agent A001
 hf_expect_exit 2 huifang agent absent A001 --from 2026-11-14 --until 2026-11-13
+hf_expect_exit 2 huifang agent absent A001 --from 1969-12-31
+hf_expect_contains "$HF_ERR" "from 1969-12-31 is out of bounds" "an absence within a month back and a year ahead"
 hf_expect_exit 3 huifang agent absent A999 --date 2026-11-12
 
 # the next morning the rolled-over call is assigned first thing

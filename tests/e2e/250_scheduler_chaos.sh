@@ -70,7 +70,7 @@ hf_wait_until 60 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SE
 
 # A. an instance dies holding leases
 sql "SELECT 1" >/dev/null
-psql -X -q -d "$HUIFANG_STORE_URL" -c "BEGIN; LOCK TABLE scheduler.agent_day IN EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;" >/dev/null 2>&1 &
+psql -X -q -d "$HUIFANG_STORE_URL" -c "BEGIN; LOCK TABLE scheduler.agent_day IN EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT;" >/dev/null 2>&1 &
 locker=$!
 # the lock must be held before the calls fall due (a fixed pause was not enough on a busy box)
 hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'agent_day' AND l.mode = 'ExclusiveLock' AND l.granted\")\" = 1 ]"

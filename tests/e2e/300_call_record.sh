@@ -75,6 +75,8 @@ hf_expect_exit 2 huifang --as A001 call log --task "$task" --outcome connected -
 hf_expect_contains "$HF_ERR" "order_product: unknown product NOPE" "unknown product"
 hf_expect_exit 2 huifang --as A001 call log --task "$task" --outcome connected --next 2026-11-01
 hf_expect_contains "$HF_ERR" "next 2026-11-01 is in the past" "a next date in the past"
+hf_expect_exit 2 huifang --as A001 call log --task "$task" --outcome connected --next 2099-01-01
+hf_expect_contains "$HF_ERR" "next 2099-01-01 is more than a year ahead" "a next date within a year"
 hf_expect_exit 2 huifang --as A001 call log --task "$task" --outcome no-answer --effect good
 hf_expect_contains "$HF_ERR" "an effect needs an outcome where someone answered" "no answer, no effect"
 hf_expect_exit 2 huifang --as A001 call log --task "$task" --outcome busy --order 1

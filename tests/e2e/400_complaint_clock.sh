@@ -114,13 +114,21 @@ hf_expect_eq 2 "$(grep -c '"complaint_opened"' <<<"$events")" "two complaints op
 hf_expect_exit 4 huifang --as A001 complaint resume "$id"
 hf_expect_exit 4 huifang --as A001 complaint close "$id"
 hf_expect_exit 2 huifang --as A001 complaint resolve "$id"
-hf_expect_exit 0 huifang --as A001 complaint start "$id"
-hf_expect_exit 0 huifang --as A001 complaint resolve "$id" --resolution 'apologised; agent retrained'
+# who may act at each level: at level 3 the agent and the head are refused, a manager acts;
+# nobody unnamed acts (the history would show "clock")
+hf_expect_exit 4 huifang --as A001 complaint start "$id"
+hf_expect_contains "$HF_ERR" "complaint $id is at level 3 (owner customer-service): A001 (phone) may not start it; a manager may" \
+    "an agent may not act on an escalated complaint"
+hf_expect_exit 4 huifang --as H001 complaint start "$id"
+hf_expect_exit 2 huifang complaint start "$id"
+hf_expect_contains "$HF_ERR" "say who you are with --as" "an actor is required"
+hf_expect_exit 0 huifang --as M001 complaint start "$id"
+hf_expect_exit 0 huifang --as M001 complaint resolve "$id" --resolution 'apologised; agent retrained'
 hf_expect_contains "$HF_OUT" "resolved" "resolved"
 hf_expect_exit 0 huifang --json complaint list --open
 [[ $HF_OUT != *"\"id\":$id,"* ]] || hf_fail "a resolved complaint is not open"
-hf_expect_exit 0 huifang --as A001 complaint close "$id"
-hf_expect_exit 0 huifang --as A001 complaint reopen "$id"
+hf_expect_exit 0 huifang --as M001 complaint close "$id"
+hf_expect_exit 0 huifang --as M001 complaint reopen "$id"
 hf_expect_contains "$HF_OUT" "reopened level 3 customer-service owner customer-service due 2026-11-06 10:00" \
     "reopened at its level with a fresh period"
 hf_expect_exit 3 huifang complaint show 99999

@@ -102,3 +102,27 @@ hf_wait_until 10 bash -c "huifang events tail --from-seq 1 --topic complaint.com
 hf_expect_exit 0 huifang events tail --from-seq 1 --topic complaint.complaint_changed --no-follow
 hf_expect_contains "$HF_OUT" '"change":"waiting"' "waiting is an event"
 hf_expect_contains "$HF_OUT" '"change":"resumed"' "resuming is an event"
+
+# ---- a wait has a limit: past it the clock runs again by itself, and warns and escalates ----
+hf_expect_exit 0 huifang --as H001 complaint sla --category price --hours 24 --wait-hours 8
+hf_expect_contains "$HF_OUT" "price             24     around the clock  branch BJ01  8 h" "an 8-hour wait limit"
+hf_expect_exit 2 huifang --as H001 complaint sla --category price --hours 24 --wait-hours 0
+hf_expect_contains "$HF_ERR" "--wait-hours" "the flag is named"
+hf_expect_exit 0 huifang clock set '2026-11-20 10:00'
+hf_expect_exit 0 huifang --as A001 --json complaint file --customer "$customer" --category price \
+    --text 'charged twice'
+price=$(hf_json_get "$HF_OUT" id)
+hf_expect_exit 0 huifang --as A001 complaint wait "$price"
+# 18:00: eight hours of waiting; the clock runs again from then, the wait not counted
+hf_expect_exit 0 huifang clock set '2026-11-20 18:00'
+hf_wait_until 10 bash -c "huifang complaint show $price | grep -q wait-expired"
+hf_expect_exit 0 huifang --json complaint show "$price"
+hf_expect_eq in-progress "$(hf_json_get "$HF_OUT" complaint.state)" "running again"
+hf_expect_eq 2026-11-21T10:00:00.000Z "$(hf_json_get "$HF_OUT" complaint.due_at)" "due 24 h of running clock later"
+# twelve running hours on: the 50 % warning, at its own instant
+hf_expect_exit 0 huifang clock set '2026-11-21 06:30'
+hf_wait_until 10 bash -c "huifang complaint show $price | grep -q warning-50"
+hf_expect_eq "2026-11-20 10:00 opened 0 A001
+2026-11-20 10:00 waiting 0 A001
+2026-11-20 18:00 wait-expired 0 A001
+2026-11-21 06:00 warning-50 0 A001" "$(timeline "$price")" "the wait ran out, then the clock warned"

@@ -68,8 +68,9 @@ hf_expect_eq paused "$(task_state "$wang_repurchase")" "held during the complain
 hf_expect_exit 0 huifang --json worklist --agent A001
 [[ $HF_OUT != *"\"id\":$wang_repurchase,"* ]] || hf_fail "a held call is in the date bag"
 
-# resolved: the call comes back into today's bag
-hf_expect_exit 0 huifang --as A001 complaint resolve "$complaint" --resolution 'explained the course length'
+# resolved: the call comes back into today's bag (five days on, the complaint has escalated
+# past the agent: a manager resolves it)
+hf_expect_exit 0 huifang --as M001 complaint resolve "$complaint" --resolution 'explained the course length'
 hf_wait_until 10 bash -c "huifang --json worklist --agent A001 | grep -q '\"id\":$wang_repurchase,'"
 hf_expect_eq assigned "$(task_state "$wang_repurchase")" "back in the bag after the complaint"
 

@@ -247,10 +247,10 @@ int main(void)
     s_sql("INSERT INTO agent (branch, id, role) VALUES ('" BR "', 'A1', 'phone'),"
           " ('" BR "', 'H1', 'head')");
 
-    test_claim_and_lease(t0);
-    test_jump(t0 + 100 * H);
-    test_rebuild(redis);
-    test_redis_down();
+    TEST_CASE(test_claim_and_lease, t0);
+    TEST_CASE(test_jump, t0 + 100 * H);
+    TEST_CASE(test_rebuild, redis);
+    TEST_CASE(test_redis_down);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);

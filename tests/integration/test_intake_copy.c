@@ -176,9 +176,9 @@ int main(void)
                                   " CREATE SCHEMA intake_copy_test"),
               0);
     CHECK_INT(hf_store_migrate(st, NULL), 0); /* the framework's outbox */
-    test_text_rows(st);
-    test_copy_failure(st);
-    test_outbox_copy(st);
+    TEST_CASE(test_text_rows, st);
+    TEST_CASE(test_copy_failure, st);
+    TEST_CASE(test_outbox_copy, st);
     hf_store_script(st, "DROP SCHEMA IF EXISTS intake_copy_test CASCADE");
     hf_store_destroy(&st);
     TEST_DONE();

@@ -543,17 +543,17 @@ int main(void)
     CHECK_STR(hf_queue_error(q), "");
     redisContext *raw = s_raw_connect(s_db);
 
-    test_claim_order(q);
-    test_stats(q);
-    test_reap_keeps_due_order(q);
-    test_put_leased_and_remove(q);
-    test_branches(q);
-    test_bad_input(q);
-    test_epoch();
-    test_noscript(q, raw);
-    test_reconnect(q, raw);
-    test_timeout_retry(q, raw);
-    test_concurrent_claims(q, url);
+    TEST_CASE(test_claim_order, q);
+    TEST_CASE(test_stats, q);
+    TEST_CASE(test_reap_keeps_due_order, q);
+    TEST_CASE(test_put_leased_and_remove, q);
+    TEST_CASE(test_branches, q);
+    TEST_CASE(test_bad_input, q);
+    TEST_CASE(test_epoch);
+    TEST_CASE(test_noscript, q, raw);
+    TEST_CASE(test_reconnect, q, raw);
+    TEST_CASE(test_timeout_retry, q, raw);
+    TEST_CASE(test_concurrent_claims, q, url);
 
     redisFree(raw);
     hf_queue_destroy(&q);

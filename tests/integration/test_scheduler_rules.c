@@ -201,9 +201,19 @@ static void s_purchase(int64_t id, Huifang__V1__Customer *c, const char *date, c
     CHECK_INT(s_feed(sched_intake_events, &env), 0);
 }
 
-/* A call outcome on a task (task_id 0: an inbound contact). */
-static int64_t s_call(int64_t task, int64_t customer, const char *agent, const char *outcome,
-                      const char *effect, int64_t callback_at, const char *channel)
+/* What a contact says, beyond its task, customer, agent and outcome. */
+typedef struct {
+    const char *effect;  /* NULL: "" */
+    int64_t callback_at;
+    const char *channel; /* NULL: phone */
+    const char *purpose; /* NULL: care */
+    const char *next;    /* the promised date, NULL: none */
+} s_contact_t;
+
+/* A contact as the call log publishes it (task_id 0: an inbound contact), its flags as the
+ * seeded taxonomy gives them; fed to the scheduler. Returns the contact's id. */
+static int64_t s_contact(int64_t task, int64_t customer, const char *agent, const char *outcome,
+                         const s_contact_t *x)
 {
     Huifang__V1__OutcomeFlags f = HUIFANG__V1__OUTCOME_FLAGS__INIT;
     f.human_answered = !strcmp(outcome, "connected") || !strcmp(outcome, "refused") ||
@@ -221,12 +231,13 @@ static int64_t s_call(int64_t task, int64_t customer, const char *agent, const c
     ct.agent = (char *)agent;
     ct.outcome = (char *)outcome;
     ct.flags = &f;
-    ct.effect = (char *)(effect ? effect : "");
-    ct.callback_at_ms = callback_at;
+    ct.effect = (char *)(x->effect ? x->effect : "");
+    ct.callback_at_ms = x->callback_at;
     ct.note = "takes it after breakfast";
     ct.logged_at_ms = hf_clock_now_ms();
-    ct.channel = (char *)(channel ? channel : "phone");
-    ct.purpose = "care";
+    ct.channel = (char *)(x->channel ? x->channel : "phone");
+    ct.purpose = (char *)(x->purpose ? x->purpose : "care");
+    ct.next_date = (char *)(x->next ? x->next : "");
     Huifang__V1__CallLogged ev = HUIFANG__V1__CALL_LOGGED__INIT;
     ev.contact = &ct;
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
@@ -234,6 +245,14 @@ static int64_t s_call(int64_t task, int64_t customer, const char *agent, const c
     env.call_logged = &ev;
     CHECK_INT(s_feed(sched_calllog_events, &env), 0);
     return ct.id;
+}
+
+/* A call outcome on a task (task_id 0: an inbound contact). */
+static int64_t s_call(int64_t task, int64_t customer, const char *agent, const char *outcome,
+                      const char *effect, int64_t callback_at, const char *channel)
+{
+    s_contact_t x = {.effect = effect, .callback_at = callback_at, .channel = channel};
+    return s_contact(task, customer, agent, outcome, &x);
 }
 
 /* task next for agent: the claimed task's id, or 0. */
@@ -825,32 +844,12 @@ static void test_callback_and_adverse(void)
     CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(doc)), "DOC");
 }
 
-/* A contact as the call log publishes it, with what s_call leaves out: the purpose of the
- * task, a promised next date. */
+/* A contact with its task's purpose and a promised date, which s_call leaves at care and none. */
 static void s_log(int64_t task, int64_t customer, const char *agent, const char *outcome,
                   const char *effect, const char *purpose, const char *channel, const char *next)
 {
-    Huifang__V1__OutcomeFlags f = HUIFANG__V1__OUTCOME_FLAGS__INIT;
-    f.human_answered = f.contacted = f.completed = strcmp(outcome, "connected") == 0;
-    Huifang__V1__Contact ct = HUIFANG__V1__CONTACT__INIT;
-    ct.id = ++s_contact_seq;
-    ct.task_id = task;
-    ct.branch = BR;
-    ct.customer_id = customer;
-    ct.agent = (char *)agent;
-    ct.outcome = (char *)outcome;
-    ct.flags = &f;
-    ct.effect = (char *)effect;
-    ct.next_date = (char *)next;
-    ct.logged_at_ms = hf_clock_now_ms();
-    ct.channel = (char *)channel;
-    ct.purpose = (char *)purpose;
-    Huifang__V1__CallLogged ev = HUIFANG__V1__CALL_LOGGED__INIT;
-    ev.contact = &ct;
-    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
-    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED;
-    env.call_logged = &ev;
-    CHECK_INT(s_feed(sched_calllog_events, &env), 0);
+    s_contact_t x = {.effect = effect, .channel = channel, .purpose = purpose, .next = next};
+    s_contact(task, customer, agent, outcome, &x);
 }
 
 /* The agent a task is assigned to. */
@@ -1146,24 +1145,24 @@ int main(void)
     hf_queue_clear(s_self.queue, BR);
     s_branch(BR, "09:00-12:00,14:00-20:00");
 
-    test_planning();
-    test_return();
-    test_complaint();
-    test_opt_out();
-    test_dnd();
-    test_merge();
-    test_lead_plan();
-    test_new_lead_plan();
-    test_date_bag();
-    test_outcomes();
-    test_callback_and_adverse();
-    test_absence();
-    test_members();
-    test_archive();
-    test_templates();
-    test_promises();
-    test_flush(redis);
-    test_lead_spread();
+    TEST_CASE(test_planning);
+    TEST_CASE(test_return);
+    TEST_CASE(test_complaint);
+    TEST_CASE(test_opt_out);
+    TEST_CASE(test_dnd);
+    TEST_CASE(test_merge);
+    TEST_CASE(test_lead_plan);
+    TEST_CASE(test_new_lead_plan);
+    TEST_CASE(test_date_bag);
+    TEST_CASE(test_outcomes);
+    TEST_CASE(test_callback_and_adverse);
+    TEST_CASE(test_absence);
+    TEST_CASE(test_members);
+    TEST_CASE(test_archive);
+    TEST_CASE(test_templates);
+    TEST_CASE(test_promises);
+    TEST_CASE(test_flush, redis);
+    TEST_CASE(test_lead_spread);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);

@@ -158,9 +158,9 @@ int main(void)
     hf_log_init("test_store", "warn");
     char url[256];
     hf_test_create_db("store", url);
-    test_concurrent_migrations(url);
-    test_outbox_sequence(url);
-    test_reconnect(url);
+    TEST_CASE(test_concurrent_migrations, url);
+    TEST_CASE(test_outbox_sequence, url);
+    TEST_CASE(test_reconnect, url);
     hf_test_drop_db(url);
     TEST_DONE();
 }

@@ -139,10 +139,10 @@ static void test_codes_and_text(void)
 
 int main(void)
 {
-    test_flags_parse();
-    test_flags_check();
-    test_sample_size();
-    test_blood_pressure();
-    test_codes_and_text();
+    TEST_CASE(test_flags_parse);
+    TEST_CASE(test_flags_check);
+    TEST_CASE(test_sample_size);
+    TEST_CASE(test_blood_pressure);
+    TEST_CASE(test_codes_and_text);
     TEST_DONE();
 }

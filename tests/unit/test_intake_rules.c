@@ -370,13 +370,13 @@ static void test_lead_plans(void)
 
 int main(void)
 {
-    test_months();
-    test_stages();
-    test_tiers();
-    test_cards();
-    test_leads();
-    test_sha256();
-    test_row_keys();
-    test_lead_plans();
+    TEST_CASE(test_months);
+    TEST_CASE(test_stages);
+    TEST_CASE(test_tiers);
+    TEST_CASE(test_cards);
+    TEST_CASE(test_leads);
+    TEST_CASE(test_sha256);
+    TEST_CASE(test_row_keys);
+    TEST_CASE(test_lead_plans);
     TEST_DONE();
 }

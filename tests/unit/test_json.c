@@ -278,10 +278,10 @@ static void test_print(void)
 
 int main(void)
 {
-    test_task_shape();
-    test_reply_oneof_and_enum();
-    test_envelope();
-    test_scalars();
-    test_print();
+    TEST_CASE(test_task_shape);
+    TEST_CASE(test_reply_oneof_and_enum);
+    TEST_CASE(test_envelope);
+    TEST_CASE(test_scalars);
+    TEST_CASE(test_print);
     TEST_DONE();
 }

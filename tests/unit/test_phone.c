@@ -166,8 +166,8 @@ static void test_masks(void)
 
 int main(void)
 {
-    test_normalise_good();
-    test_normalise_bad();
-    test_masks();
+    TEST_CASE(test_normalise_good);
+    TEST_CASE(test_normalise_bad);
+    TEST_CASE(test_masks);
     TEST_DONE();
 }

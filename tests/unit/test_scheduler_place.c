@@ -169,8 +169,8 @@ static void test_place(void)
 
 int main(void)
 {
-    test_windows();
-    test_rules();
-    test_place();
+    TEST_CASE(test_windows);
+    TEST_CASE(test_rules);
+    TEST_CASE(test_place);
     TEST_DONE();
 }

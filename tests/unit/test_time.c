@@ -403,14 +403,14 @@ static void test_windows(void)
 
 int main(void)
 {
-    test_dates();
-    test_tz_valid();
-    test_local_day_and_minute();
-    test_from_local();
-    test_tz_env_restored();
-    test_rfc3339();
-    test_time_parse();
-    test_durations();
-    test_windows();
+    TEST_CASE(test_dates);
+    TEST_CASE(test_tz_valid);
+    TEST_CASE(test_local_day_and_minute);
+    TEST_CASE(test_from_local);
+    TEST_CASE(test_tz_env_restored);
+    TEST_CASE(test_rfc3339);
+    TEST_CASE(test_time_parse);
+    TEST_CASE(test_durations);
+    TEST_CASE(test_windows);
     TEST_DONE();
 }
