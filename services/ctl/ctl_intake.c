@@ -138,7 +138,8 @@ int ctl_lead_add(ctl_t *ctl, int argc, char **argv)
         CTL_OPT("referrer"),  CTL_OPT("route"),      CTL_OPT("condition"), CTL_OPT("baby-name"),
         CTL_OPT("baby-sex"),  CTL_OPT("baby-birth"), CTL_OPT("due-date"),  CTL_OPT("brand"),
         CTL_OPT("feeding"),   CTL_OPT("employer"),   CTL_OPT("hobbies"),   CTL_OPT("health"),
-        CTL_OPT("age"),       CTL_OPT("windows"),    CTL_OPT_IDEMPOTENCY,  CTL_OPT_END};
+        CTL_OPT("age"),       CTL_OPT("windows"),    CTL_OPT("plan"),      CTL_OPT_IDEMPOTENCY,
+        CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     const char *name = ctl_require(ctl, opts, "name");
@@ -213,6 +214,7 @@ int ctl_lead_add(ctl_t *ctl, int argc, char **argv)
     S_OPTIONAL(hobbies, "hobbies")
     S_OPTIONAL(health, "health")
     S_OPTIONAL(windows, "windows")
+    S_OPTIONAL(plan, "plan")
 #undef S_OPTIONAL
     lead.collected_at_ms = collected;
     lead.age = (int32_t)age;
@@ -460,7 +462,7 @@ struct s_import {
     char **header;
     int nheader;
     int cols[COL_COUNT]; /* the file column of each field, or -1 */
-    const char *channel, *collector, *source;
+    const char *channel, *collector, *source, *plan;
     /* the places seen before the import, sent with every batch (read by the senders only) */
     Huifang__V1__StreamPosition **after;
     size_t n_after;
@@ -558,6 +560,7 @@ static void s_send(hf_client_t *client, s_import_t *im, s_batch_t *b)
     li.channel = (char *)(im->channel ? im->channel : "");
     li.collector = (char *)(im->collector ? im->collector : "");
     li.source = (char *)(im->source ? im->source : "");
+    li.plan = (char *)(im->plan ? im->plan : "");
     hf_request_t req;
     ctl_request_init(im->ctl, &req);
     /* a fresh key per batch: the client's retries of this batch resend it, so a batch that
@@ -881,7 +884,7 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
 {
     ctl_opt_t opts[] = {CTL_OPT("channel"),   CTL_OPT("rejects"), CTL_OPT("encoding"),
                         CTL_OPT("collector"), CTL_OPT("source"),  CTL_OPT("batch"),
-                        CTL_OPT("endpoints"), CTL_OPT_END};
+                        CTL_OPT("endpoints"), CTL_OPT("plan"),    CTL_OPT_END};
     static const char *const pos_names[] = {"FILE", NULL};
     const char *pos[1];
     if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
@@ -893,6 +896,7 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
     im.channel = ctl_opt(opts, "channel");
     im.collector = ctl_opt(opts, "collector");
     im.source = ctl_opt(opts, "source");
+    im.plan = ctl_opt(opts, "plan");
     if (im.channel && ctl_check_choice(ctl, "--channel", im.channel,
                                        "counter|consult|clinic|hospital|mail|referral|other") != 0)
         return ctl->exit;

@@ -12,8 +12,8 @@
 
 int ctl_branch_add(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("name"), CTL_OPT("tz"), CTL_OPT("windows"), CTL_OPT_IDEMPOTENCY,
-                        CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("name"),       CTL_OPT("tz"), CTL_OPT("windows"),
+                        CTL_OPT("lead-plans"), CTL_OPT_IDEMPOTENCY,  CTL_OPT_END};
     static const char *const pos_names[] = {"CODE", NULL};
     const char *pos[1];
     if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
@@ -43,6 +43,9 @@ int ctl_branch_add(ctl_t *ctl, int argc, char **argv)
     branch.name = (char *)name;
     branch.tz = (char *)tz;
     branch.windows = (char *)(windows ? windows : "");
+    /* checked by intake (channels, and the plans asked of the scheduler) */
+    const char *lead_plans = ctl_opt(opts, "lead-plans");
+    branch.lead_plans = (char *)(lead_plans ? lead_plans : "");
     Huifang__V1__BranchAdd add = HUIFANG__V1__BRANCH_ADD__INIT;
     add.branch = &branch;
     hf_request_t req;

@@ -63,12 +63,18 @@ static const ctl_command_t s_commands[] = {
 
     /* ---- organisation ---- */
     {"branch", "add", ctl_branch_add,
-     "branch add CODE --name NAME [--tz ZONE] [--windows 11:30-14:00,18:00-20:00]",
+     "branch add CODE --name NAME [--tz ZONE] [--windows 11:30-14:00,18:00-20:00] "
+     "[--lead-plans CHANNEL=PLAN,...|none]",
      "adds a branch",
      "  --name NAME      the branch's name (required)\n"
      "  --tz ZONE        IANA time zone (default Asia/Shanghai)\n"
      "  --windows LIST   call windows in the branch's zone (default: the "
-     "service's)\n" CTL_IDEM_HELP},
+     "service's)\n"
+     "  --lead-plans L   the conversion plan a lead without a purchase starts, per channel:\n"
+     "                   counter=new-lead,consult=consult-not-converted,mail=none; a channel\n"
+     "                   not named keeps the default (consult: consult-not-converted, every\n"
+     "                   other: new-lead); none alone: no plan for any channel. A plan that\n"
+     "                   does not exist is refused (exit 2)\n" CTL_IDEM_HELP},
     {"agent", "add", ctl_agent_add,
      "agent add ID --name NAME --role ROLE [--regions R1,R2] [--daily-calls 40] "
      "[--daily-visits 8]",
@@ -115,7 +121,7 @@ static const ctl_command_t s_commands[] = {
      "[--referrer WHO] [--note TEXT] [--collected-at TIME] [--route TEXT] [--condition TEXT] "
      "[--baby-name N] [--baby-sex f|m] [--baby-birth DATE] [--due-date DATE] [--brand B] "
      "[--feeding breast|formula|mixed] [--employer E] [--hobbies H] [--health TEXT] "
-     "[--windows 11:30-14:00,18:00-20:00]",
+     "[--windows 11:30-14:00,18:00-20:00] [--plan TEMPLATE|none]",
      "registers a lead; a known phone merges into the existing customer and says so",
      "  --channel CHANNEL   counter | consult | clinic | hospital | mail | referral | other\n"
      "  --referrer WHO      for channel referral: by whom (a customer, a relative, an\n"
@@ -129,12 +135,17 @@ static const ctl_command_t s_commands[] = {
      "  infant formula: --baby-name, --baby-sex, --baby-birth or --due-date, --brand (the\n"
      "  one in use), --feeding; members: --employer (former), --hobbies, --health\n"
      "  --ref-date DATE     the date stages count from (default: the baby's birth or due date)\n"
+     "  --plan TEMPLATE     the conversion plan the lead starts (default: the branch's for the\n"
+     "                      channel, new-lead unless branch add --lead-plans said otherwise;\n"
+     "                      none: no plan); a template that does not exist is refused (exit 2).\n"
+     "                      A customer who has bought starts none: their purchase's plan\n"
+     "                      follows them, and a later purchase ends the conversion plan\n"
      "A known phone merges: the source joins the customer's history and new fields fill\n"
      "empty ones. Prints \"customer ID NAME PHONE\" (masked); --json prints the LeadResult.\n"
      CTL_IDEM_HELP},
     {"lead", "import", ctl_lead_import,
      "lead import FILE.csv [--channel CHANNEL] [--rejects FILE] [--encoding auto|utf-8|gb18030] "
-     "[--collector ID] [--source TEXT] [--batch N]",
+     "[--collector ID] [--source TEXT] [--batch N] [--plan TEMPLATE|none]",
      "imports a CSV of leads of any size; importing it again adds nothing",
      "The first line names the columns, in English or Chinese: name/姓名 and phone/电话 are\n"
      "required; channel/渠道, region, address, gender/性别, birth, age, collector, source,\n"
@@ -147,6 +158,10 @@ static const ctl_command_t s_commands[] = {
      "  --encoding E        auto (default: UTF-8, else GB18030 as spreadsheets save it;\n"
      "                      UTF-16 with a BOM) or any iconv name\n"
      "  --batch N           rows per request, 1..10000 (default 2000)\n"
+     "  --plan TEMPLATE     the conversion plan of every lead (default: the branch's per\n"
+     "                      channel; none: no plan; an unknown template is refused, exit 2).\n"
+     "                      Flexible steps spread over their window: the days with the\n"
+     "                      fewest planned tasks fill first\n"
      "Shows progress on a terminal and ends with read, added, merged, rejected and already\n"
      "imported. Each row is recorded once: a row seen before (the same content, from any\n"
      "file) is skipped, so an interrupted import is finished by running it again.\n"},

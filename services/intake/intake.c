@@ -72,12 +72,8 @@ static int s_optional_date(const char *value, const char *field, int32_t *day, b
     return HF_OK;
 }
 
-/* A plan template named on a product or a purchase must exist: the scheduler owns them, so
- * it is asked (`plan show`, for the request's branch: its own copy or the default). HF_OK, or
- * BAD_INPUT naming the plan, or UNAVAILABLE when the scheduler does not answer (nothing is
- * recorded, so a retry is safe). */
-static int s_plan_exists(hf_service_t *svc, const char *branch, const char *plan, hf_reply_t *rep,
-                         hf_arena_t *a)
+int intake_plan_exists(hf_service_t *svc, const char *branch, const char *plan, hf_reply_t *rep,
+                       hf_arena_t *a)
 {
     Huifang__V1__PlanShow show = HUIFANG__V1__PLAN_SHOW__INIT;
     show.code = (char *)plan;
@@ -133,12 +129,43 @@ static int add_branch(hf_service_t *svc, void *self, const hf_request_t *req, hf
                        "windows \"%s\" must look like 11:30-14:00,18:00-20:00 (start before end, "
                        "no overlaps)",
                        b->windows);
+    /* the conversion plans of its leads: channels known, each plan other than the seeded
+     * defaults asked of the scheduler once (a new branch has the default templates only), so
+     * a branch with the defaults needs no scheduler to be added */
+    intake_error_t perr;
+    if (intake_lead_plans_check(b->lead_plans, &perr) != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, perr.field, "%s", perr.reason);
+    static const char *const channels[] = {"counter", "consult",  "clinic", "hospital",
+                                           "mail",    "referral", "other",  NULL};
+    char asked[8][32];
+    int nasked = 0;
+    for (int i = 0; channels[i]; i++) {
+        char plan[32];
+        intake_lead_plan_of(b->lead_plans, channels[i], plan);
+        char fallback[32];
+        bool known = plan[0] == '\0' ||
+                     strcmp(plan, intake_lead_plan_of("", channels[i], fallback)) == 0;
+        for (int k = 0; k < nasked && !known; k++)
+            known = strcmp(asked[k], plan) == 0;
+        if (known)
+            continue;
+        int prc = intake_plan_exists(svc, b->code, plan, rep, a);
+        if (prc != HF_OK) {
+            rep->field = "lead_plans";
+            return prc;
+        }
+        snprintf(asked[nasked++], sizeof asked[0], "%s", plan);
+    }
+    if (b->lead_plans == NULL)
+        b->lead_plans = "";
     char at[24];
-    const char *p[] = {b->code, b->name, b->tz, S(b->windows), hf_pg_i64(at, hf_clock_now_ms())};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "INSERT INTO branch (code, name, tz, windows, created_at_ms)"
-                                  " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1",
-                                  5, p);
+    const char *p[] = {b->code, b->name, b->tz, S(b->windows), hf_pg_i64(at, hf_clock_now_ms()),
+                       b->lead_plans};
+    PGresult *res =
+        hf_store_exec(hf_service_store(svc),
+                      "INSERT INTO branch (code, name, tz, windows, created_at_ms, lead_plans)"
+                      " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1",
+                      6, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int inserted = PQntuples(res);
@@ -253,7 +280,7 @@ static int add_product(hf_service_t *svc, void *self, const hf_request_t *req, h
     if (!named)
         pr->plan = "monthly-course";
     if ((rc = s_require_code(pr->plan, "plan", rep, a)) != HF_OK ||
-        (named && (rc = s_plan_exists(svc, req->branch, pr->plan, rep, a)) != HF_OK))
+        (named && (rc = intake_plan_exists(svc, req->branch, pr->plan, rep, a)) != HF_OK))
         return rc;
     pr->branch = req->branch;
     char days[24], price[24];
@@ -539,7 +566,7 @@ static int add_purchase(hf_service_t *svc, void *self, const hf_request_t *req, 
         return rc;
     if (pa->plan && *pa->plan &&
         ((rc = s_require_code(pa->plan, "plan", rep, a)) != HF_OK ||
-         (rc = s_plan_exists(svc, req->branch, pa->plan, rep, a)) != HF_OK))
+         (rc = intake_plan_exists(svc, req->branch, pa->plan, rep, a)) != HF_OK))
         return rc;
     intake_purchase_t p = {.customer_id = pa->customer_id,
                            .product = pa->product,

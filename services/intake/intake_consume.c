@@ -3,9 +3,10 @@
  * calllog.call_logged    a contact made turns a new card into one-on-one; an order is a
  *                        purchase (a new form: the scheduler starts its plan); refusal or
  *                        hostility voids the card and opts the customer out; a referral is
- *                        a new lead of channel referral.
+ *                        a new lead of channel referral (with the branch's plan for it).
  * calllog.consult_logged "bought" finds or registers the caller and records the purchase;
- *                        "not-bought" registers a lead with plan consult-not-converted.
+ *                        "not-bought" registers a lead with the branch's conversion plan
+ *                        for consultations (consult-not-converted by default).
  * scheduler.customer_screened  voids the card with the scheduler's reason.
  * complaint.return_decided     an approved refund lowers the customer's spend and tier.
  *
@@ -239,7 +240,7 @@ static int on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *en
             l->collected_at_ms = ct->logged_at_ms;
         int64_t id;
         const char *origin = hf_arena_printf(a, "calllog:contact:%lld:referral", (long long)ct->id);
-        if (s_event_lead(svc, &b, l, origin, "", env, &id, a) != 0)
+        if (s_event_lead(svc, &b, l, origin, NULL, env, &id, a) != 0)
             return -1;
     }
     return 0;
@@ -274,8 +275,9 @@ static int on_consult_logged(hf_service_t *svc, void *self, const hf_envelope_t 
     l->collected_at_ms = co->logged_at_ms;
     const char *origin = hf_arena_printf(a, "calllog:consult:%lld", (long long)co->id);
     int64_t customer_id = 0;
-    if (s_event_lead(svc, &b, l, origin, bought ? "" : "consult-not-converted", env, &customer_id,
-                     a) != 0)
+    /* not bought: the branch's conversion plan for consultations (consult-not-converted
+     * unless it says otherwise); bought: the product's plan follows the purchase */
+    if (s_event_lead(svc, &b, l, origin, bought ? "none" : NULL, env, &customer_id, a) != 0)
         return -1;
     if (!bought || S(co->product)[0] == '\0')
         return 0;

@@ -60,6 +60,7 @@ typedef struct {
     intake_tier_rule_t tiers[3];
     int ntiers;
     bool own_tiers;
+    char lead_plans[416]; /* the conversion plan per channel (intake_lead_plan_of) */
     const char **regions; /* what the branch's active agents cover (arena) */
     int nregions;
 } intake_branch_t;
@@ -67,6 +68,12 @@ typedef struct {
 /* Loads branch code. HF_OK; BAD_INPUT naming "branch" when it is missing or unknown;
  * UNAVAILABLE. rep may be a scratch reply when there is no request. */
 int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, hf_reply_t *rep,
+                       hf_arena_t *a);
+/* A plan template named on a product, a purchase, a lead or a branch's lead plans must
+ * exist: the scheduler owns them, so it is asked (`plan show`, for the branch: its own copy
+ * or the default). HF_OK, or BAD_INPUT naming the plan, or UNAVAILABLE when the scheduler
+ * does not answer (nothing is recorded, so a retry is safe). */
+int intake_plan_exists(hf_service_t *svc, const char *branch, const char *plan, hf_reply_t *rep,
                        hf_arena_t *a);
 /* Fails rep with UNAVAILABLE and the store's error; returns HF_UNAVAILABLE. */
 int intake_store_fail(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *a);
@@ -145,7 +152,8 @@ int intake_copy_send(hf_store_t *st, intake_copy_t *c, const char *sql);
 typedef struct {
     const Huifang__V1__LeadAdd *raw; /* as received, defaults applied */
     int64_t line;                    /* import: the line of the file */
-    const char *plan;                /* a plan for the event (consult-not-converted), or "" */
+    const char *plan;                /* the conversion plan: NULL the branch's for the
+                                      * channel, "" or "none" no plan, else a template */
     const char *origin;              /* the event that brought it (unique), or NULL */
     /* set by intake_leads_check() */
     bool valid;

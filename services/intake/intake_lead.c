@@ -16,6 +16,7 @@
 #include "hf_phone.h"
 #include "hf_time.h"
 #include "intake_internal.h"
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -773,11 +774,23 @@ int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_
         if (nsources > 0 && intake_copy_send(st, &cp, s_copy_sources) != 0)
             goto cleanup;
 
-        /* 11. one event per recorded row, in the rows' order */
+        /* 11. one event per recorded row, in the rows' order, with the conversion plan it
+         * starts: the one named, else the branch's for its channel. Not for a customer who
+         * has bought (a purchase's plan follows them), and once per phone in a batch (the
+         * first row: two forms of one person in a file are one lead to call) */
         for (int i = 0; i < n; i++) {
             intake_row_t *r = &rows[i];
             if (!r->valid || r->duplicate)
                 continue;
+            char *plan = "";
+            if (i == groups[group_of[i]].leader &&
+                (r->customer == NULL || r->customer->purchases == 0)) {
+                if (r->plan == NULL)
+                    plan = (char *)intake_lead_plan_of(b->lead_plans, r->lead.channel,
+                                                       hf_arena_alloc(a, 32));
+                else if (strcmp(r->plan, "none") != 0)
+                    plan = (char *)r->plan;
+            }
             hf_envelope_t *env = s_event(&ev, a);
             if (!r->merged) {
                 Huifang__V1__LeadRegistered *e = hf_new(a, Huifang__V1__LeadRegistered);
@@ -786,7 +799,7 @@ int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_
                 e->channel = (char *)r->lead.channel;
                 e->collector = (char *)r->lead.collector;
                 e->source = (char *)r->lead.source;
-                e->plan = (char *)S(r->plan);
+                e->plan = plan;
                 e->collected_at_ms = r->lead.collected_at_ms;
                 e->referrer = (char *)r->lead.referrer;
                 e->line = r->line;
@@ -799,7 +812,7 @@ int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_
                 e->channel = (char *)r->lead.channel;
                 e->collector = (char *)r->lead.collector;
                 e->source = (char *)r->lead.source;
-                e->plan = (char *)S(r->plan);
+                e->plan = plan;
                 e->collected_at_ms = r->lead.collected_at_ms;
                 e->referrer = (char *)r->lead.referrer;
                 e->line = r->line;
@@ -820,6 +833,28 @@ cleanup:
 
 /* ---- lead_add ---- */
 
+/* The plan a command names for its leads (--plan): NULL for none named (the branch's per
+ * channel), "none", or a template the scheduler knows, asked once per request. HF_OK with
+ * *plan, or BAD_INPUT naming the plan, or UNAVAILABLE. */
+static int s_named_plan(hf_service_t *svc, const intake_branch_t *b, const char *named,
+                        const char **plan, hf_reply_t *rep, hf_arena_t *a)
+{
+    *plan = NULL;
+    if (named == NULL || *named == '\0')
+        return HF_OK;
+    *plan = named;
+    if (strcmp(named, "none") == 0)
+        return HF_OK;
+    size_t n = strlen(named);
+    bool ok = n <= 24;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = isalnum((unsigned char)named[i]) || named[i] == '-' || named[i] == '_';
+    if (!ok)
+        return hf_fail(rep, a, HF_BAD_INPUT, "plan",
+                       "plan \"%s\" must be 1-24 letters, digits, '-' or '_' (or none)", named);
+    return intake_plan_exists(svc, b->code, named, rep, a);
+}
+
 int intake_add_lead(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                     hf_arena_t *a)
 {
@@ -833,6 +868,8 @@ int intake_add_lead(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     intake_leads_check(&b, row, 1, a);
     if (!row->valid)
         return hf_fail(rep, a, HF_BAD_INPUT, row->err.field, "%s", row->err.reason);
+    if ((rc = s_named_plan(svc, &b, req->lead_add->plan, &row->plan, rep, a)) != HF_OK)
+        return rc;
     if (intake_leads_record(svc, &b, row, 1, false, req->request_id, a) != HF_OK)
         return intake_store_fail(svc, rep, a);
     hf_info("lead", "customer=%lld merged=%d channel=%s phone=%s name=%s",
@@ -883,6 +920,11 @@ int intake_import_leads(hf_service_t *svc, void *self, const hf_request_t *req, 
         rows[i].raw = l;
         rows[i].line = im->rows[i]->line;
     }
+    const char *plan = NULL;
+    if ((rc = s_named_plan(svc, &b, im->plan, &plan, rep, a)) != HF_OK)
+        return rc;
+    for (int i = 0; i < n; i++)
+        rows[i].plan = plan;
     intake_leads_check(&b, rows, n, a);
     if (intake_leads_record(svc, &b, rows, n, true, req->request_id, a) != HF_OK)
         return intake_store_fail(svc, rep, a);

@@ -365,6 +365,92 @@ int intake_check_channel(const char *channel, intake_error_t *err)
         "channel", SHOWN(channel));
 }
 
+/* ---- the conversion plan of a lead ---- */
+
+static bool s_plan_code_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 24)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+            return false;
+    return true;
+}
+
+int intake_lead_plans_check(const char *spec, intake_error_t *err)
+{
+    const char *s = S(spec);
+    if (*s == '\0' || strcmp(s, "none") == 0)
+        return 0;
+    if (strlen(s) > 400)
+        return s_err(err, "lead_plans", "lead_plans is longer than 400 bytes");
+    char seen[8][16];
+    int nseen = 0;
+    while (*s) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        const char *eq = memchr(s, '=', len);
+        if (eq == NULL)
+            return s_err(err, "lead_plans",
+                         "lead_plans \"%.*s\" must be channel=plan (e.g. counter=new-lead)",
+                         (int)len, s);
+        char channel[16];
+        size_t clen = (size_t)(eq - s);
+        snprintf(channel, sizeof channel, "%.*s", (int)(clen < 15 ? clen : 15), s);
+        intake_error_t cerr;
+        if (clen >= sizeof channel || intake_check_channel(channel, &cerr) != 0)
+            return s_err(err, "lead_plans",
+                         "lead_plans: \"%.*s\" is not one of counter, consult, clinic, hospital,"
+                         " mail, referral, other",
+                         (int)clen, s);
+        for (int i = 0; i < nseen; i++)
+            if (strcmp(seen[i], channel) == 0)
+                return s_err(err, "lead_plans", "lead_plans names channel %s twice", channel);
+        if (nseen < 8)
+            snprintf(seen[nseen++], sizeof seen[0], "%s", channel);
+        size_t plen = len - clen - 1;
+        if (!s_plan_code_ok(eq + 1, plen))
+            return s_err(err, "lead_plans",
+                         "lead_plans: plan \"%.*s\" of %s must be 1-24 letters, digits, '-' or"
+                         " '_' (or none)",
+                         (int)(plen < 40 ? plen : 40), eq + 1, channel);
+        s += len;
+        if (*s == ',') {
+            s++;
+            if (*s == '\0')
+                return s_err(err, "lead_plans", "lead_plans ends with a comma");
+        }
+    }
+    return 0;
+}
+
+const char *intake_lead_plan_of(const char *spec, const char *channel, char out[32])
+{
+    const char *s = S(spec);
+    const char *ch = S(channel);
+    snprintf(out, 32, "%s", strcmp(ch, "consult") == 0 ? "consult-not-converted" : "new-lead");
+    if (strcmp(s, "none") == 0) {
+        out[0] = '\0';
+        return out;
+    }
+    size_t chlen = strlen(ch);
+    while (*s) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        if (len > chlen && strncmp(s, ch, chlen) == 0 && s[chlen] == '=') {
+            size_t plen = len - chlen - 1;
+            snprintf(out, 32, "%.*s", (int)(plen < 31 ? plen : 31), s + chlen + 1);
+            break;
+        }
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+    if (strcmp(out, "none") == 0)
+        out[0] = '\0';
+    return out;
+}
+
 static int s_choice(const char *v, const char *field, const char *const *choices, const char *list,
                     intake_error_t *err)
 {

@@ -93,6 +93,18 @@ int intake_check_channel(const char *channel, intake_error_t *err);
  * with err naming field. */
 int intake_check_name(const char *name, const char *field, intake_error_t *err);
 
+/* ---- the conversion plan of a lead ---- */
+
+/* Checks a branch's lead plans: "" (the defaults), "none" (no plan for any channel), or
+ * comma-separated channel=plan pairs, each channel once, each plan a template code (1-24
+ * letters, digits, '-', '_') or none. 0, or -1 with err naming lead_plans. Whether the plans
+ * exist is the scheduler's to say. */
+int intake_lead_plans_check(const char *spec, intake_error_t *err);
+/* The plan a lead of channel starts under a branch's (checked) lead plans: the pair naming
+ * the channel, else the default (consult: consult-not-converted, any other: new-lead); ""
+ * when it is none. Written into out. */
+const char *intake_lead_plan_of(const char *spec, const char *channel, char out[32]);
+
 /* ---- the content key of an imported row ---- */
 
 /* SHA-256 of data into out (32 bytes). */

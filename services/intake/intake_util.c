@@ -37,6 +37,13 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
     b->now_ms = hf_clock_now_ms();
     b->today = hf_time_local_day(b->now_ms, b->tz);
 
+    res = hf_store_exec(st, "SELECT lead_plans FROM branch WHERE code = $1", 1, p);
+    if (res == NULL)
+        return intake_store_fail(svc, rep, a);
+    if (PQntuples(res) > 0)
+        snprintf(b->lead_plans, sizeof b->lead_plans, "%s", hf_pg_str(res, 0, 0));
+    PQclear(res);
+
     /* the branch's own rules when it has any, else the defaults (branch '') */
     res = hf_store_exec(
         st,

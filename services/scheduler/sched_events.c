@@ -3,8 +3,9 @@
  * every change of a task's state is still guarded (WHERE state = ...), so an event that
  * arrives after the task moved on changes nothing.
  *
- *   intake     branch, agent, lead (a lead may name a plan), purchase (starts the plan,
- *              archives the customer's earlier one), customer updated (the copy, its call
+ *   intake     branch, agent, lead (a lead without a purchase names its conversion plan,
+ *              which replaces an earlier one), purchase (starts the plan, archives the
+ *              customer's earlier ones, a conversion plan among them), customer updated (the copy, its call
  *              windows; void or opted out cancels), opted out (cancels everything),
  *              do-not-disturb (postpones to the day after), customers merged (moves tasks)
  *   calllog    call logged: the contact note; retry, screen out, cancel, call back, send a
@@ -52,56 +53,102 @@ static int s_load_steps(hf_store_t *st, const char *branch, const char *template
     return n;
 }
 
+/* The planned load of a window, as last counted, kept for a moment (see s_flex_offset). */
+#define FLEX_CACHE 16
+#define FLEX_CACHE_MS 2000
+typedef struct {
+    char branch[32];
+    char role[32];
+    int32_t day;
+    int window;
+    int64_t counted_ms; /* monotonic ms of the count, 0 for an empty slot */
+    int n;
+    int load[MAX_FLEX_DAYS + 1];
+} s_flex_load_t;
+static s_flex_load_t s_flex_loads[FLEX_CACHE];
+
 /* For a flexible step (day .. day + window): the offset of the day in its window where the
  * branch has the fewest planned tasks for the role, so the steps land where room is free
- * (days ahead hold planned tasks; today's assigned ones are not counted). */
+ * (days ahead hold planned tasks; today's assigned ones are not counted).
+ *
+ * Counting is the store's work, and an import of 30,000 leads plans 30,000 steps in one
+ * window: counted afresh for each, the counts would read every task planned so far, a
+ * quadratic cost (minutes). So a window's count is kept for FLEX_CACHE_MS of real time and
+ * the steps placed meanwhile are added to it; then it is counted again. A count kept a
+ * moment too long (a rolled-back event, another instance's steps, a task assigned
+ * meanwhile) only nudges a balance, and the next count corrects it. */
 static int s_flex_offset(hf_store_t *st, const char *branch, const char *role, int32_t day,
                          int window, const char *tz)
 {
     if (window > MAX_FLEX_DAYS)
         window = MAX_FLEX_DAYS;
-    char w[16], from[24];
-    const char *p[] = {branch, role, hf_pg_i64(w, window),
-                       hf_pg_i64(from, hf_time_from_local(day, 0, tz))};
-    /* days are counted as 24 h from local midnight: exact for zones without daylight
-     * saving (China) and off by an hour on two days a year elsewhere, which only nudges a
-     * balance */
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT g.d, count(t.id) FROM generate_series(0, $3::int) AS g(d) LEFT JOIN task t"
-        " ON t.branch = $1 AND t.role = $2 AND t.state = 'planned'"
-        " AND t.due_at_ms >= $4::bigint + g.d * 86400000::bigint"
-        " AND t.due_at_ms < $4::bigint + (g.d + 1) * 86400000::bigint"
-        " GROUP BY g.d ORDER BY g.d",
-        4, p);
-    if (res == NULL)
-        return -1;
-    int load[MAX_FLEX_DAYS + 1];
-    int n = PQntuples(res) <= MAX_FLEX_DAYS + 1 ? PQntuples(res) : MAX_FLEX_DAYS + 1;
-    for (int i = 0; i < n; i++)
-        load[i] = (int)hf_pg_int(res, i, 1);
-    PQclear(res);
-    return n > 0 ? sched_flex_pick(load, n) : 0;
+    int64_t now = hf_clock_mono_ms();
+    s_flex_load_t *slot = NULL, *oldest = &s_flex_loads[0];
+    for (int i = 0; i < FLEX_CACHE && slot == NULL; i++) {
+        s_flex_load_t *f = &s_flex_loads[i];
+        if (f->counted_ms > 0 && f->day == day && f->window == window &&
+            strcmp(f->branch, branch) == 0 && strcmp(f->role, role) == 0)
+            slot = f;
+        else if (f->counted_ms < oldest->counted_ms)
+            oldest = f;
+    }
+    if (slot == NULL || now - slot->counted_ms >= FLEX_CACHE_MS) {
+        if (slot == NULL)
+            slot = oldest;
+        slot->counted_ms = 0;
+        char w[16], from[24];
+        const char *p[] = {branch, role, hf_pg_i64(w, window),
+                           hf_pg_i64(from, hf_time_from_local(day, 0, tz))};
+        /* days are counted as 24 h from local midnight: exact for zones without daylight
+         * saving (China) and off by an hour on two days a year elsewhere, which only nudges a
+         * balance */
+        PGresult *res = hf_store_exec(
+            st,
+            "SELECT g.d, count(t.id) FROM generate_series(0, $3::int) AS g(d) LEFT JOIN task t"
+            " ON t.branch = $1 AND t.role = $2 AND t.state = 'planned'"
+            " AND t.due_at_ms >= $4::bigint + g.d * 86400000::bigint"
+            " AND t.due_at_ms < $4::bigint + (g.d + 1) * 86400000::bigint"
+            " GROUP BY g.d ORDER BY g.d",
+            4, p);
+        if (res == NULL)
+            return -1;
+        int n = PQntuples(res) <= MAX_FLEX_DAYS + 1 ? PQntuples(res) : MAX_FLEX_DAYS + 1;
+        for (int i = 0; i < n; i++)
+            slot->load[i] = (int)hf_pg_int(res, i, 1);
+        PQclear(res);
+        snprintf(slot->branch, sizeof slot->branch, "%s", branch);
+        snprintf(slot->role, sizeof slot->role, "%s", role);
+        slot->day = day;
+        slot->window = window;
+        slot->n = n;
+        slot->counted_ms = now > 0 ? now : 1;
+    }
+    if (slot->n <= 0)
+        return 0;
+    int off = sched_flex_pick(slot->load, slot->n);
+    slot->load[off]++;
+    return off;
 }
 
 /* Archives (or for a lead's plan, replaces) the customer's earlier active plans: their open
  * steps are cancelled and their date-bag room given back. */
-static int s_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t plan_id, bool lead,
-                               const char *template)
+static int s_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t plan_id, bool lead)
 {
     hf_store_t *st = hf_service_store(svc);
     char cid[24], pid[24], at[24];
     const char *p[] = {hf_pg_i64(cid, customer_id), hf_pg_i64(pid, plan_id),
-                       hf_pg_i64(at, hf_clock_now_ms()), lead ? template : NULL};
-    /* a purchase ends every earlier plan (one form per purchase: the new form takes over);
-     * a lead's plan only replaces an earlier lead plan of the same template */
+                       hf_pg_i64(at, hf_clock_now_ms()), lead ? "t" : "f"};
+    /* a purchase ends every earlier plan (one form per purchase: the new form takes over),
+     * a lead's conversion plan among them: the customer bought, the product's plan follows.
+     * A lead's plan replaces an earlier conversion plan (a plan without a purchase, whatever
+     * its template: a consultation after a counter form is one customer to convert, not
+     * two plans calling them), never a purchase's plan */
     PGresult *res =
         hf_store_exec(st,
                       "UPDATE plan SET state = 'archived', ended_at_ms = $3,"
-                      " end_reason = CASE WHEN $4::text IS NULL THEN 'repurchased'"
-                      " ELSE 'replaced' END"
+                      " end_reason = CASE WHEN $4::bool THEN 'replaced' ELSE 'repurchased' END"
                       " WHERE customer_id = $1 AND state = 'active' AND id <> $2"
-                      " AND ($4::text IS NULL OR (purchase_id IS NULL AND template = $4))"
+                      " AND (NOT $4::bool OR purchase_id IS NULL)"
                       " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)",
                       4, p);
     if (res == NULL)
@@ -164,6 +211,13 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
     int nsteps = s_load_steps(st, branch, template, steps, MAX_STEPS);
     if (nsteps < 0)
         return -1;
+    if (nsteps == 0 && purchase_id <= 0) {
+        /* a lead's plan is a conversion plan: a purchase's template is no stand-in for it
+         * (intake refuses a plan it does not know; one deleted meanwhile lands here) */
+        hf_warn("unknown_template", "template=%s customer=%lld lead=1 plan=none", template,
+                (long long)customer_id);
+        return 0;
+    }
     if (nsteps == 0) {
         hf_warn("unknown_template", "template=%s customer=%lld fallback=monthly-course", template,
                 (long long)customer_id);
@@ -192,7 +246,7 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
     }
     int64_t plan_id = hf_pg_int(res, 0, 0);
     PQclear(res);
-    if (s_end_earlier_plans(svc, customer_id, plan_id, purchase_id <= 0, template) != 0)
+    if (s_end_earlier_plans(svc, customer_id, plan_id, purchase_id <= 0) != 0)
         return -1;
 
     /* the customer's windows: from the event when it carries them, else the copy */
@@ -310,8 +364,9 @@ static int on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_
                         8, p);
 }
 
-/* A lead (new or merged): the copy, and the plan it names (consultation not converted: the
- * reference day is the day it was collected; no purchase). */
+/* A lead (new or merged): the copy, and the conversion plan it names (new-lead,
+ * consult-not-converted, or the branch's own: intake chooses; the reference day is the day
+ * it was collected; no purchase). */
 static int on_lead(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;

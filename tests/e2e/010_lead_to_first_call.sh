@@ -11,8 +11,10 @@ HF_CLOCK_START='2026-11-02 10:00 +0800'
 hf_stack_start
 export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 
+# --lead-plans none: this is the purchase's plan; the lead buys at once, before any
+# conversion call (150_lead_first_call.sh tests the conversion plan a lead starts)
 hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --tz Asia/Shanghai \
-    --windows 09:00-12:00,14:00-20:00
+    --windows 09:00-12:00,14:00-20:00 --lead-plans none
 hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang --daily-calls 40
 hf_expect_exit 0 huifang product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168 \
     --plan monthly-course

@@ -13,7 +13,11 @@ HF_CLOCK_START='2026-11-02 10:00 +0800'
 hf_stack_start
 export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 
-hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --windows 09:00-12:00,14:00-20:00
+# consultations keep their conversion plan (tested below); the other leads start none here,
+# so that the plans counted are the consultation's and the purchases' (150_lead_first_call.sh:
+# new-lead)
+hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --windows 09:00-12:00,14:00-20:00 \
+    --lead-plans "$HF_LEAD_PLANS_CONSULT_ONLY"
 hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang
 hf_expect_exit 0 huifang agent add C001 --name 'Dr Wu' --role consult --regions chaoyang
 hf_expect_exit 0 huifang agent add M001 --name 'Boss Zhao' --role manager

@@ -50,6 +50,12 @@ fi
 
 # ---- messages and failure -------------------------------------------------------------------
 
+# The lead plans of a branch before issue 13 ("every lead gets its first call"): a conversion
+# plan for unconverted consultations only. For tests about something else whose counts of
+# plans or tasks would otherwise include every lead's new-lead plan (`--lead-plans none`
+# where consultations do not matter either).
+HF_LEAD_PLANS_CONSULT_ONLY='counter=none,clinic=none,hospital=none,mail=none,referral=none,other=none'
+
 hf_log() { printf '[%s] %s\n' "$HF_TEST_NAME" "$*" >&2; }
 
 # Fails the test with a message (the EXIT trap prints the service logs).

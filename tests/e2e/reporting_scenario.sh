@@ -93,8 +93,10 @@ rep_scenario() {
     export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 
     # ---- 2026-11-02 Mon ----
+    # the golden reports count the plans of purchases and consultations; every other lead's
+    # new-lead plan (150_lead_first_call.sh) starts none here
     hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --tz Asia/Shanghai \
-        --windows 09:00-12:00,14:00-20:00
+        --windows 09:00-12:00,14:00-20:00 --lead-plans "$HF_LEAD_PLANS_CONSULT_ONLY"
     hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang
     hf_expect_exit 0 huifang agent add A002 --name 'Zhou Min' --role phone --regions haidian
     hf_expect_exit 0 huifang agent add C001 --name 'Dr Chen' --role consult

@@ -459,6 +459,149 @@ static void test_lead_plan(void)
               s_at("2026-11-05 09:00"));
 }
 
+/* A lead's conversion plan: new-lead's first call is flexible over days 1-7; a second lead
+ * plan (a consultation after the counter form) replaces the first whatever its template; a
+ * template nobody knows starts nothing (never a purchase's plan in its stead); a purchase
+ * ends the conversion plan and starts the product's. */
+static void test_new_lead_plan(void)
+{
+    Huifang__V1__Customer c = s_cust(120, "chaoyang");
+    c.card_type = "new";
+    int64_t collected = s_at("2026-11-02 15:00");
+    s_lead(&c, "new-lead", collected);
+    CHECK_STR(s_txt("SELECT string_agg(purpose || '/' || role || '/' || window_days || '/' ||"
+                    " priority, ' ' ORDER BY step_no) FROM task WHERE customer_id = $1",
+                    s_id(120)),
+              "new-lead/phone/6/10 new-lead/phone/6/10");
+    int64_t first = s_task_of(120, "new-lead");
+    CHECK(s_num("SELECT min(due_at_ms) FROM task WHERE customer_id = $1", s_id(120)) >=
+          s_at("2026-11-03 09:00"));
+    CHECK_INT(s_num("SELECT min(latest_at_ms) FROM task WHERE customer_id = $1", s_id(120)),
+              s_at("2026-11-09 09:00"));
+
+    /* a consultation later: its plan replaces the counter form's */
+    s_lead(&c, "consult-not-converted", s_at("2026-11-04 11:00"));
+    CHECK_STR(s_txt("SELECT string_agg(template || '/' || state || '/' || coalesce(end_reason, ''),"
+                    " ' ' ORDER BY id) FROM plan WHERE customer_id = $1",
+                    s_id(120)),
+              "new-lead/archived/replaced consult-not-converted/active/");
+    CHECK_STR(s_state(first), "cancelled");
+
+    /* an unknown template: no plan at all */
+    Huifang__V1__Customer d = s_cust(121, "chaoyang");
+    s_lead(&d, "no-such-plan", collected);
+    CHECK_INT(s_num("SELECT count(*) FROM plan WHERE customer_id = $1", s_id(121)), 0);
+
+    /* the lead buys: the product's plan, the conversion plan ends */
+    s_purchase(1200, &c, "2026-11-05", "2026-12-05", "monthly-course");
+    CHECK_STR(s_txt("SELECT string_agg(template || '/' || state || '/' || coalesce(end_reason, ''),"
+                    " ' ' ORDER BY id) FROM plan WHERE customer_id = $1",
+                    s_id(120)),
+              "new-lead/archived/replaced consult-not-converted/archived/repurchased"
+              " monthly-course/active/");
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = $1 AND purpose = 'new-lead'"
+                    " AND state = 'planned'",
+                    s_id(120)),
+              0);
+}
+
+/* Runs the scheduler's handler of a LeadRegistered inside the caller's transaction. */
+static int s_lead_handler(hf_envelope_t *env, hf_arena_t *a)
+{
+    for (const hf_event_handler_t *h = sched_intake_events; h->fn; h++)
+        if (h->payload == (int)env->payload_case)
+            return h->fn(s_svc, &s_self, env, a);
+    return -9;
+}
+
+/* An import of 30,000 leads (HF_SPREAD_LEADS to change it) does not flood one day: each
+ * lead's first call is placed on the day of days 1-7 with the fewest planned calls, so the
+ * week fills evenly (to one call), and the second calls likewise over days 14-20. A branch
+ * of its own, whose tasks are never indexed. */
+static void test_lead_spread(void)
+{
+    const char *br = "ITS1";
+    Huifang__V1__Branch b = HUIFANG__V1__BRANCH__INIT;
+    b.code = (char *)br;
+    b.tz = TZ;
+    b.windows = "09:00-12:00,14:00-20:00";
+    Huifang__V1__BranchUpserted bu = HUIFANG__V1__BRANCH_UPSERTED__INIT;
+    bu.branch = &b;
+    hf_envelope_t benv = HUIFANG__V1__ENVELOPE__INIT;
+    benv.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED;
+    benv.branch_upserted = &bu;
+    CHECK_INT(s_feed(sched_intake_events, &benv), 0);
+    const char *env_n = getenv("HF_SPREAD_LEADS");
+    int n = env_n && atoi(env_n) > 0 ? atoi(env_n) : 30000;
+    s_clock("2027-06-01 10:00");
+    int64_t collected = s_at("2027-06-01 10:00");
+    int64_t started = hf_clock_mono_ms();
+    /* the events go to the scheduler's handler 500 to a transaction (the service commits
+     * each on its own: the same statements, fewer commits, a shorter test) */
+    hf_store_t *st = hf_service_store(s_svc);
+    hf_arena_t *a = hf_arena_new();
+    int failed = 0;
+    for (int i = 0; i < n && !failed; i++) {
+        Huifang__V1__Customer c = HUIFANG__V1__CUSTOMER__INIT;
+        c.id = 500000 + i;
+        c.branch = (char *)br;
+        c.name = "Lead";
+        c.phone = "13800000000";
+        c.card_type = "new";
+        Huifang__V1__LeadRegistered ev = HUIFANG__V1__LEAD_REGISTERED__INIT;
+        ev.customer = &c;
+        ev.plan = "new-lead";
+        ev.collected_at_ms = collected;
+        hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+        env.branch = (char *)br;
+        env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
+        env.lead_registered = &ev;
+        env.occurred_at_ms = collected;
+        if (i % 500 == 0)
+            hf_store_begin(st);
+        if (s_lead_handler(&env, a) != 0) {
+            fprintf(stderr, "lead %d: %s\n", i, hf_store_error(st));
+            failed = 1;
+        }
+        hf_arena_reset(a);
+        if (failed)
+            hf_store_rollback(st);
+        else if (i % 500 == 499 || i == n - 1)
+            CHECK_INT(hf_store_commit(st), 0);
+    }
+    hf_arena_destroy(&a);
+    CHECK_INT(failed, 0);
+    fprintf(stderr, "lead spread: %d leads planned in %lld ms\n", n,
+            (long long)(hf_clock_mono_ms() - started));
+    for (int step = 1; step <= 2; step++) {
+        int32_t first = hf_time_local_day(collected, TZ) + (step == 1 ? 1 : 14);
+        const char *q = hf_arena_printf(
+            s_arena,
+            "SELECT count(DISTINCT d), coalesce(min(k), 0), coalesce(max(k), 0), coalesce(sum(k), 0),"
+            " coalesce(min(d), -1), coalesce(max(d), -1) FROM (SELECT ((due_at_ms - %lld)"
+            " / 86400000) AS d, count(*) AS k FROM task WHERE branch = $1 AND step_no = %d"
+            " AND state = 'planned' GROUP BY 1) x",
+            (long long)hf_time_from_local(first, 0, TZ), step);
+        const char *p[] = {br};
+        PGresult *res = hf_store_exec(hf_service_store(s_svc), q, 1, p);
+        CHECK(res != NULL);
+        if (res == NULL)
+            return;
+        int days = (int)hf_pg_int(res, 0, 0);
+        int64_t lo = hf_pg_int(res, 0, 1), hi = hf_pg_int(res, 0, 2), sum = hf_pg_int(res, 0, 3);
+        fprintf(stderr, "lead spread: step %d over %d days (from day %lld to %lld), %lld..%lld a day\n",
+                step, days, (long long)hf_pg_int(res, 0, 4), (long long)hf_pg_int(res, 0, 5),
+                (long long)lo, (long long)hi);
+        CHECK_INT(sum, n);
+        CHECK_INT(days, n >= 7 ? 7 : n);
+        CHECK_INT(hf_pg_int(res, 0, 4), 0);
+        CHECK_INT(hf_pg_int(res, 0, 5), n >= 7 ? 6 : n - 1);
+        CHECK(hi - lo <= 1);
+        CHECK(hi <= (n + 6) / 7);
+        PQclear(res);
+    }
+}
+
 /* Seeds a planned task due at due for a customer, straight into the table. */
 static int64_t s_seed_task(int64_t customer, const char *purpose, int prio, int64_t due,
                            int64_t latest)
@@ -1009,6 +1152,7 @@ int main(void)
     TEST_CASE(test_dnd);
     TEST_CASE(test_merge);
     TEST_CASE(test_lead_plan);
+    TEST_CASE(test_new_lead_plan);
     TEST_CASE(test_date_bag);
     TEST_CASE(test_outcomes);
     TEST_CASE(test_callback_and_adverse);
@@ -1018,6 +1162,7 @@ int main(void)
     TEST_CASE(test_templates);
     TEST_CASE(test_promises);
     TEST_CASE(test_flush, redis);
+    TEST_CASE(test_lead_spread);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);

@@ -324,6 +324,50 @@ static void test_row_keys(void)
     CHECK(strcmp(ka, kb) != 0);
 }
 
+/* A branch's conversion plan per channel: the pairs it names, else the defaults. */
+static void test_lead_plans(void)
+{
+    static const struct {
+        const char *spec, *channel, *plan;
+    } cases[] = {
+        {"", "counter", "new-lead"},
+        {"", "consult", "consult-not-converted"},
+        {"", "referral", "new-lead"},
+        {"none", "counter", ""},
+        {"none", "consult", ""},
+        {"counter=none", "counter", ""},
+        {"counter=none", "hospital", "new-lead"},
+        {"counter=none", "consult", "consult-not-converted"},
+        {"counter=new-lead,consult=consult-not-converted,mail=my_plan", "mail", "my_plan"},
+        {"consult=new-lead", "consult", "new-lead"},
+        {"clinic=clinic", "clinic", "clinic"},
+        {"other=x1,clinic=clinic", "other", "x1"},
+    };
+    char out[32];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        intake_error_t err;
+        CHECK_INT(intake_lead_plans_check(cases[i].spec, &err), 0);
+        CHECK_STR(intake_lead_plan_of(cases[i].spec, cases[i].channel, out), cases[i].plan);
+    }
+    static const struct {
+        const char *spec, *says;
+    } bad[] = {
+        {"counter", "channel=plan"},
+        {"shop=new-lead", "shop"},
+        {"counter=", "must be 1-24"},
+        {"counter=new lead", "must be 1-24"},
+        {"counter=a,counter=b", "twice"},
+        {"counter=new-lead,", "comma"},
+        {"=new-lead", "is not one of"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        intake_error_t err = {0};
+        CHECK_INT(intake_lead_plans_check(bad[i].spec, &err), -1);
+        CHECK_STR(err.field, "lead_plans");
+        CHECK(strstr(err.reason, bad[i].says) != NULL);
+    }
+}
+
 int main(void)
 {
     TEST_CASE(test_months);
@@ -333,5 +377,6 @@ int main(void)
     TEST_CASE(test_leads);
     TEST_CASE(test_sha256);
     TEST_CASE(test_row_keys);
+    TEST_CASE(test_lead_plans);
     TEST_DONE();
 }

@@ -267,7 +267,7 @@ static void test_print(void)
     line[n] = '\0';
     fclose(capture);
     CHECK_STR(line, "{\"code\":\"SH01\",\"name\":\"上海\",\"tz\":\"Asia/Shanghai\","
-                    "\"windows\":\"11:30-14:00,18:00-20:00\"}\n");
+                    "\"windows\":\"11:30-14:00,18:00-20:00\",\"lead_plans\":\"\"}\n");
 
     /* and what it writes is JSON that parses back to the same fields */
     json_object *back = json_tokener_parse(line);
