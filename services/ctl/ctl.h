@@ -216,6 +216,8 @@ int ctl_customer_card(ctl_t *ctl, int argc, char **argv);
 int ctl_worklist(ctl_t *ctl, int argc, char **argv);
 int ctl_task_next(ctl_t *ctl, int argc, char **argv);
 int ctl_task_show(ctl_t *ctl, int argc, char **argv);
+int ctl_task_release(ctl_t *ctl, int argc, char **argv);
+int ctl_task_skip(ctl_t *ctl, int argc, char **argv);
 int ctl_call_log(ctl_t *ctl, int argc, char **argv);
 int ctl_plan_list(ctl_t *ctl, int argc, char **argv);
 int ctl_plan_show(ctl_t *ctl, int argc, char **argv);

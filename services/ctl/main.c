@@ -271,6 +271,19 @@ static const ctl_command_t s_commands[] = {
      "claims the agent's next task and shows the customer's context (phone unmasked)",
      "  --agent ID    the agent (default --as / HUIFANG_AGENT)\n" CTL_IDEM_HELP},
     {"task", "show", ctl_task_show, "task show ID", "shows a task with its customer's context", ""},
+    {"task", "release", ctl_task_release, "task release ID",
+     "gives a claimed task back: it returns to the same agent's date bag",
+     "The claim ends (a call log of it is refused) and the task is assigned again in the\n"
+     "bag it came from, where task next hands it out again. To give an agent's bag to\n"
+     "colleagues, use agent absent. Only the agent holding it or a supervisor (lead, head,\n"
+     "manager; say who with --as) may: exit 4 otherwise, and for a task not claimed.\n"
+     CTL_IDEM_HELP},
+    {"task", "skip", ctl_task_skip, "task skip ID --reason TEXT",
+     "ends a claimed task unworked: done, outcome skipped, with the reason",
+     "  --reason TEXT   why (required, at most 200 bytes)\n"
+     "The plan goes on with its next step. Only the agent holding it or a supervisor (lead,\n"
+     "head, manager; say who with --as) may: exit 4 otherwise, and for a task not claimed.\n"
+     CTL_IDEM_HELP},
     {"call", "log", ctl_call_log,
      "call log --task ID --outcome OUTCOME [--effect good|none|adverse] [--order QTY "
      "[--order-product CODE] [--delivery home|store [--delivery-address A]]] "
