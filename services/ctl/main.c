@@ -335,6 +335,12 @@ static const ctl_command_t s_commands[] = {
      CTL_IDEM_HELP},
     {"consult", "list", ctl_consult_list, "consult list [--date DATE] [--regulator]",
      "lists the day's consultation calls", ""},
+    /* before "alerts" alone, which would take "alerts ack" as its own */
+    {"alerts", "ack", ctl_alerts_ack, "alerts ack ID [--note TEXT]",
+     "a manager (--as) acknowledges a call log alert (a regulator's call), once",
+     "  --note TEXT   what was done about it\n"
+     "Only the role the alert was raised to (manager) may; a second ack exits 4 naming who\n"
+     "acknowledged it and when.\n" CTL_IDEM_HELP},
     {"alerts", NULL, ctl_alerts, "alerts",
      "lists the call log's alerts to the manager (calls from regulators)", ""},
     {"delivery", "list", ctl_delivery_list, "delivery list [--pending]",
