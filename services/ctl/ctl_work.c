@@ -253,6 +253,10 @@ static int s_task_end_call(ctl_t *ctl, hf_request_t *req)
     }
     if (ctl->json)
         ctl_json(&t->base);
+    else if (strcmp(t->state, "planned") == 0)
+        printf("task %lld released: back in the queue for a colleague (its holder is no longer"
+               " active)\n",
+               (long long)t->id);
     else if (strcmp(t->state, "assigned") == 0)
         printf("task %lld released: back in %s's bag for %s\n", (long long)t->id, t->agent,
                ctl_str(t->bag_date));

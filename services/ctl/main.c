@@ -100,8 +100,10 @@ static const ctl_command_t s_commands[] = {
      "A role or region change applies to tasks handed out from then on.\n" CTL_IDEM_HELP},
     {"agent", "deactivate", ctl_agent_deactivate, "agent deactivate ID",
      "deactivates an agent: the scheduler hands them no new task",
-     "The agent stays in the archive, the lists (agent list --active no) and the reports;\n"
-     "tasks already in their bag stay there until released or reassigned (agent absent).\n"
+     "The agent stays in the archive, the lists (agent list --active no) and the reports.\n"
+     "The tasks waiting in their bags (and callbacks promised to them) go back to the queue\n"
+     "for colleagues; a task they hold stays theirs until logged, released or skipped (a\n"
+     "released one goes to the queue too). agent edit ID --active yes brings them back.\n"
      CTL_IDEM_HELP},
     {"product", "list", ctl_product_list, "product list", "lists the branch's products", ""},
     {"product", "edit", ctl_product_edit,

@@ -436,7 +436,9 @@ static int s_reply_task(hf_reply_t *rep, Huifang__V1__Task *t, hf_arena_t *a)
  * (assigned, same bag date), where `task next` hands it out again — to that agent: a bag is
  * the agent's day of work, and moving it to a colleague is what `agent absent` does. The
  * claim counter stays, so a call log of the released claim is refused (calllog asks for the
- * task's state). TaskAssigned tells reporting the claim ended without a contact. */
+ * task's state). TaskAssigned tells reporting the claim ended without a contact. A holder
+ * deactivated since the claim has no bag to go back to: the task goes to the queue
+ * (planned) and the assigner places it with a colleague. */
 int sched_cmd_task_release(hf_service_t *svc, void *self, const hf_request_t *req,
                            hf_reply_t *rep, hf_arena_t *a)
 {
@@ -445,16 +447,35 @@ int sched_cmd_task_release(hf_service_t *svc, void *self, const hf_request_t *re
     int rc = s_claimed_task(svc, req, req->task_release->id, "release a task", &t, rep, a);
     if (rc != HF_OK)
         return rc;
+    hf_store_t *st = hf_service_store(svc);
+    char role[16];
+    if (hf_replica_agent_role(st, t->branch, t->agent, true, role, sizeof role) != 0)
+        return HF_UNAVAILABLE;
     char id[24], at[24];
     const char *p[] = {hf_pg_i64(id, t->id), hf_pg_i64(at, hf_clock_now_ms())};
-    if (hf_store_run(hf_service_store(svc),
-                     "UPDATE task SET state = 'assigned', updated_at_ms = $2"
-                     " WHERE id = $1 AND state = 'claimed'",
-                     2, p) != 0)
-        return HF_UNAVAILABLE;
-    t->state = "assigned";
-    if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED, t) != 0)
-        return HF_UNAVAILABLE;
+    if (*role == '\0') {
+        /* the holder was deactivated meanwhile: the queue, for a colleague (nothing is
+         * published until it is assigned again, as for a roll-over) */
+        if (hf_store_run(st,
+                         "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
+                         " reserved_agent = '', indexed = false, updated_at_ms = $2"
+                         " WHERE id = $1 AND state = 'claimed'",
+                         2, p) != 0)
+            return HF_UNAVAILABLE;
+        t->state = "planned";
+        t->agent = "";
+        t->bag_date = "";
+        t->reserved_agent = "";
+    } else {
+        if (hf_store_run(st,
+                         "UPDATE task SET state = 'assigned', updated_at_ms = $2"
+                         " WHERE id = $1 AND state = 'claimed'",
+                         2, p) != 0)
+            return HF_UNAVAILABLE;
+        t->state = "assigned";
+        if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED, t) != 0)
+            return HF_UNAVAILABLE;
+    }
     hf_info("task_released", "task=%lld agent=%s by=%s", (long long)t->id, t->agent,
             S(req->actor));
     return s_reply_task(rep, t, a);

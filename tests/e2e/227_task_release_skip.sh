@@ -22,13 +22,18 @@ hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions ch
 hf_expect_exit 0 huifang agent add A002 --name 'Zhou Hua' --role phone --regions haidian
 hf_expect_exit 0 huifang agent add L001 --name 'Chen Jie' --role lead
 hf_expect_exit 0 huifang product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168
-hf_expect_exit 0 huifang --json lead add --name 'Wang Fang' --phone 13812345671 --channel counter --region chaoyang
-hf_expect_exit 0 huifang purchase add --customer "$(cl_json_get "$HF_OUT" customer.id)" --product VC30 --quantity 1
-hf_wait_until 10 bash -c "huifang events tail --from-seq 1 --topic scheduler.plan_started --no-follow | grep -q plan_started"
+names=('' 'Wang Fang' 'Liu Yang' 'Zhao Min')
+for n in 1 2 3; do
+    hf_expect_exit 0 huifang --json lead add --name "${names[$n]}" --phone "1381234567$n" \
+        --channel counter --region chaoyang
+    hf_expect_exit 0 huifang purchase add --customer "$(cl_json_get "$HF_OUT" customer.id)" \
+        --product VC30 --quantity 1
+done
+hf_wait_until 10 bash -c "huifang events tail --from-seq 1 --topic scheduler.plan_started --no-follow | grep -c plan_started | grep -qx 3"
 
 # day 10, 09:05: the care call is in A001's bag; A001 claims it
 hf_expect_exit 0 huifang clock set '2026-11-12 09:05'
-hf_wait_until 10 bash -c "huifang --json worklist --agent A001 | grep -q '\"state\":\"assigned\"'"
+hf_wait_until 10 bash -c "huifang --json worklist --agent A001 | grep -c '\"state\":\"assigned\"' | grep -qx 3"
 hf_expect_exit 0 huifang --as A001 --json task next
 tid=$(cl_json_get "$HF_OUT" task.id)
 
@@ -73,6 +78,26 @@ hf_expect_eq 'skipped|customer moved abroad' "$(q "SELECT outcome, skip_reason F
 hf_expect_exit 4 huifang --as L001 task skip "$tid" --reason again
 hf_expect_exit 4 huifang --as A001 call log --task "$tid" --outcome connected
 hf_wait_until 10 copy_is done "SELECT state FROM reporting.task WHERE id = $tid"
+
+# ---- a deactivated agent's work goes to a colleague ---------------------------------------
+# A001 holds a second call and has a third waiting; A001 is deactivated: the waiting one goes
+# back to the queue and on to A003, the held one stays A001's until a supervisor releases it
+# — to the queue too, since A001 has no bag any more.
+hf_expect_exit 0 huifang --as A001 --json task next
+tid2=$(cl_json_get "$HF_OUT" task.id)
+hf_expect_exit 0 huifang --json worklist --agent A001
+tid3=$(printf '%s\n' "$HF_OUT" | grep '"state":"assigned"' | head -1 | sed 's/^{"id":\([0-9]*\),.*/\1/')
+[[ $tid3 =~ ^[0-9]+$ ]] || hf_fail "no third task in A001's bag: $HF_OUT"
+hf_expect_exit 0 huifang agent add A003 --name 'Qian Li' --role phone --regions chaoyang
+hf_expect_exit 0 huifang agent deactivate A001
+hf_wait_until 10 bash -c "huifang --json task show $tid3 | grep -q '\"agent\":\"A003\"'"
+hf_expect_exit 0 huifang --json task show "$tid2"
+cl_json_expect "$HF_OUT" task.state claimed task.agent A001 "a held task stays with its holder"
+hf_expect_exit 0 huifang --as L001 task release "$tid2"
+hf_expect_contains "$HF_OUT" "back in the queue" "no bag to go back to"
+hf_wait_until 10 bash -c "huifang --json task show $tid2 | grep -q '\"agent\":\"A003\"'"
+hf_expect_exit 0 huifang --json worklist --agent A003
+hf_expect_eq 2 "$(printf '%s\n' "$HF_OUT" | grep -c '"state":"assigned"')" "both are in A003's bag"
 hf_expect_exit 3 huifang --as A001 task next
 hf_expect_exit 0 huifang events tail --from-seq 1 --topic scheduler.task_completed --no-follow
 hf_expect_contains "$HF_OUT" '"skip_reason":"customer moved abroad"' "the event carries the reason"
