@@ -1215,8 +1215,8 @@ int ctl_customer_edit(ctl_t *ctl, int argc, char **argv)
         CTL_OPT("birth"),     CTL_OPT("ref-date"),   CTL_OPT("route"),     CTL_OPT("condition"),
         CTL_OPT("baby-name"), CTL_OPT("baby-sex"),   CTL_OPT("baby-birth"), CTL_OPT("due-date"),
         CTL_OPT("brand"),     CTL_OPT("feeding"),    CTL_OPT("employer"),  CTL_OPT("hobbies"),
-        CTL_OPT("health"),    CTL_OPT("age"),        CTL_OPT("windows"),   CTL_OPT_IDEMPOTENCY,
-        CTL_OPT_END};
+        CTL_OPT("health"),    CTL_OPT("age"),        CTL_OPT("windows"),   CTL_OPT("clear"),
+        CTL_OPT_IDEMPOTENCY,  CTL_OPT_END};
     static const char *const pos_names[] = {"ID", NULL};
     const char *pos[1];
     if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
@@ -1264,6 +1264,27 @@ int ctl_customer_edit(ctl_t *ctl, int argc, char **argv)
     S_OPTIONAL(health, "health")
     S_OPTIONAL(windows, "windows")
 #undef S_OPTIONAL
+    /* --clear a,b: the flags' names (ref-date, brand) become the service's (ref_date,
+     * current_brand); the service says which may be emptied */
+    if ((v = ctl_opt(opts, "clear")) != NULL) {
+        size_t n = 1;
+        for (const char *c = v; *c; c++)
+            n += *c == ',';
+        edit.clear = hf_new_array(ctl->arena, char *, n);
+        char *list = (char *)ctl_fmt(ctl, "%s", v);
+        for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+            while (*tok == ' ')
+                tok++;
+            for (char *c = tok; *c; c++)
+                *c = *c == '-' ? '_' : *c;
+            edit.clear[edit.n_clear++] = strcmp(tok, "brand") == 0 ? "current_brand" : tok;
+        }
+        if (edit.n_clear == 0) {
+            ctl_fail(ctl, HF_BAD_INPUT, "--clear names no field: '%s'", v);
+            return ctl->exit;
+        }
+        any = true;
+    }
     if (!any) {
         ctl_fail(ctl, HF_BAD_INPUT, "nothing to change: give a field to edit (see --help)");
         return ctl->exit;

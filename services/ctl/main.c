@@ -184,12 +184,16 @@ static const ctl_command_t s_commands[] = {
      "customer edit ID [--name NAME] [--region R] [--address A] [--windows LIST] "
      "[--gender f|m] [--birth DATE] [--age N] [--ref-date DATE] [--route TEXT] "
      "[--condition TEXT] [--baby-name N] [--baby-sex f|m] [--baby-birth DATE] [--due-date DATE] "
-     "[--brand B] [--feeding breast|formula|mixed] [--employer E] [--hobbies H] [--health TEXT]",
+     "[--brand B] [--feeding breast|formula|mixed] [--employer E] [--hobbies H] [--health TEXT] "
+     "[--clear FIELD,...]",
      "changes a customer's card; the change is kept in its history and reaches every service",
      "The flags are lead add's, checked the same way (a region one of the branch's agents\n"
      "covers, windows like 11:30-14:00,18:00-20:00, dates within their bounds). Only the\n"
      "flags given change; each field that differs is recorded with its old value, who and\n"
-     "when (customer show lists the changes). Phones: customer phone add.\n" CTL_IDEM_HELP},
+     "when (customer show lists the changes). Phones: customer phone add.\n"
+     "  --clear F1,F2   empties fields, by their flag names (windows: back to the branch's\n"
+     "                  call windows; address, region, birth, age, ...); not the name\n"
+     CTL_IDEM_HELP},
     {"customer", "phone", ctl_customer_phone,
      "customer phone add ID PHONE [--relation self|spouse|child|parent|other]",
      "adds a phone to a customer (a phone of another customer is refused: merge them)",

@@ -492,16 +492,17 @@ static int edit_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf
         rep->note = hf_arena_printf(a, "agent %s: nothing to change", ag->id);
         return HF_OK;
     }
-    intake_arr_t regions;
-    intake_arr_init(&regions, a);
+    /* regions as a Postgres array literal, as agent add writes it: codes need no quoting */
+    char *regions = "{";
     for (size_t i = 0; i < ag->n_regions; i++)
-        intake_arr_str(&regions, ag->regions[i]);
+        regions = hf_arena_printf(a, "%s%s%s", regions, i ? "," : "", ag->regions[i]);
+    regions = hf_arena_printf(a, "%s}", regions);
     char calls[24], visits[24];
     const char *p[] = {req->branch,
                        ag->id,
                        ag->name,
                        ag->role,
-                       intake_arr_end(&regions),
+                       regions,
                        hf_pg_i64(calls, ag->daily_calls),
                        hf_pg_i64(visits, ag->daily_visits),
                        ag->active ? "true" : "false"};

@@ -214,13 +214,12 @@ int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req,
 {
     (void)self;
     const Huifang__V1__CustomerEdit *e = req->customer_edit;
-    const Huifang__V1__LeadAdd *f = e->fields;
+    Huifang__V1__LeadAdd none = HUIFANG__V1__LEAD_ADD__INIT;
+    const Huifang__V1__LeadAdd *f = e->fields ? e->fields : &none; /* only clear given */
     intake_branch_t b;
     int rc = intake_branch_load(svc, req->branch, &b, rep, a);
     if (rc != HF_OK)
         return rc;
-    if (f == NULL)
-        return hf_fail(rep, a, HF_BAD_INPUT, "fields", "nothing to change: give a field");
     /* fields of a lead's source, not of the card: refused rather than silently dropped */
     static const struct {
         const char *field;
@@ -279,10 +278,31 @@ int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req,
     };
     size_t nf = sizeof fields / sizeof fields[0];
     char agetxt[16];
-    char *age_card = hf_arena_printf(a, "%d", c->age);
-    bool any = f->age != 0;
+    /* the age is a number, 0 when unknown: as text, "" then, like an empty field */
+    const char *age_card = c->age ? hf_arena_printf(a, "%d", c->age) : "";
+    /* fields to empty (clear): any of the above but the name, and the age */
+    bool *cleared = hf_new_array(a, bool, nf + 1);
+    for (size_t k = 0; k < e->n_clear; k++) {
+        const char *name = S(e->clear[k]);
+        size_t i = strcmp(name, "age") == 0 ? nf : 0;
+        while (i < nf && strcmp(fields[i].field, name) != 0)
+            i++;
+        if (i == nf && strcmp(name, "age") != 0)
+            return hf_fail(rep, a, HF_BAD_INPUT, "clear",
+                           "clear \"%s\" names no field that can be emptied (address, region,"
+                           " windows, gender, birth, age, ref_date, route, condition, baby_name,"
+                           " baby_sex, baby_birth, due_date, current_brand, feeding, employer,"
+                           " hobbies, health)",
+                           name);
+        if (i == 0) /* name */
+            return hf_fail(rep, a, HF_BAD_INPUT, "clear", "a customer's name cannot be emptied");
+        if (i == nf ? f->age != 0 : fields[i].given)
+            return hf_fail(rep, a, HF_BAD_INPUT, name, "%s is both given and cleared", name);
+        cleared[i] = true;
+    }
+    bool any = f->age != 0 || cleared[nf];
     for (size_t i = 0; i < nf; i++)
-        any = any || fields[i].given;
+        any = any || fields[i].given || cleared[i];
     if (!any)
         return hf_fail(rep, a, HF_BAD_INPUT, "fields", "nothing to change: give a field");
 
@@ -296,13 +316,18 @@ int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req,
         bool is_age = i == nf;
         const char *field = is_age ? "age" : fields[i].field;
         const char *old = is_age ? age_card : S(*fields[i].card);
-        const char *value = is_age ? hf_pg_i64(agetxt, l.age) : fields[i].value;
-        if (!(is_age ? f->age != 0 : fields[i].given) || strcmp(old, value) == 0)
+        bool given = is_age ? f->age != 0 : fields[i].given;
+        const char *value = cleared[i] ? ""
+                            : is_age   ? hf_pg_i64(agetxt, l.age)
+                                       : fields[i].value;
+        if (!(given || cleared[i]) || strcmp(old, value) == 0)
             continue;
         char sql[128];
         snprintf(sql, sizeof sql, "UPDATE customer SET %s WHERE id = $1",
                  is_age ? "age = $2::int" : fields[i].set);
-        const char *p[] = {cid, value};
+        /* an emptied date or age is NULL; an emptied text '' */
+        const char *p[] = {cid, *value || !(is_age || strstr(fields[i].set, "::date")) ? value
+                                                                                      : NULL};
         const char *h[] = {cid, field, old, value, S(req->actor), at};
         if (hf_store_run(st, sql, 2, p) != 0 ||
             hf_store_run(st,
@@ -319,7 +344,7 @@ int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req,
         ch->actor = (char *)S(req->actor);
         changes[nchanges++] = ch;
         if (is_age)
-            c->age = l.age;
+            c->age = cleared[i] ? 0 : l.age;
         else
             *fields[i].card = hf_arena_strdup(a, value);
     }

@@ -153,4 +153,17 @@ hf_expect_exit 0 huifang --json worklist --agent A001
 cl_json_expect "$HF_OUT" customer_id "$cid" state claimed
 hf_expect_exit 0 huifang --json worklist --agent A002
 hf_expect_eq "" "$HF_OUT" "nothing handed to A002 on the day either"
+
+# ---- emptying fields --------------------------------------------------------------------
+hf_expect_exit 2 huifang customer edit "$cid" --clear name
+hf_expect_contains "$HF_ERR" "name cannot be emptied" "a name stays"
+hf_expect_exit 2 huifang customer edit "$cid" --clear shoe-size
+hf_expect_contains "$HF_ERR" "clear" "names the field"
+hf_expect_exit 2 huifang customer edit "$cid" --clear windows --windows 09:00-10:00
+hf_expect_contains "$HF_ERR" "both given and cleared" "one or the other"
+hf_expect_exit 0 huifang --json customer edit "$cid" --clear windows,birth
+cl_json_expect "$HF_OUT" customer.windows "" customer.birth "" customer.address 'Haidian Rd 9'
+wait_copy '' "SELECT windows FROM scheduler.customer WHERE id = $cid"
+hf_expect_exit 0 huifang --json customer show "$cid"
+hf_expect_contains "$HF_OUT" '{"field":"windows","from":"18:00-20:00","to":""' "the history keeps what was emptied"
 hf_log "ok"
