@@ -169,6 +169,7 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_CONSULT_LOG, calllog_log_consultation, true},
     {HUIFANG__V1__REQUEST__COMMAND_CONSULT_LIST, calllog_list_consultations, false},
     {HUIFANG__V1__REQUEST__COMMAND_ALERT_LIST, calllog_list_alerts, false},
+    {HUIFANG__V1__REQUEST__COMMAND_ALERT_ACK, calllog_ack_alert, true},
     {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_LIST, calllog_list_outcomes, false},
     {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_ADD, calllog_add_outcome, true},
     {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_LIST, calllog_list_deliveries, false},

@@ -50,7 +50,8 @@ static Huifang__V1__Consultation *s_consult_from_row(const PGresult *res, int i,
 }
 
 #define ALERT_COLUMNS                                                                              \
-    "id, branch, kind, to_role, summary, coalesce(consultation_id, 0), raised_by, raised_at_ms"
+    "id, branch, kind, to_role, summary, coalesce(consultation_id, 0), raised_by, raised_at_ms,"  \
+    " acked_at_ms, acked_by, ack_note"
 
 static Huifang__V1__Alert *s_alert_from_row(const PGresult *res, int i, hf_arena_t *a)
 {
@@ -64,6 +65,9 @@ static Huifang__V1__Alert *s_alert_from_row(const PGresult *res, int i, hf_arena
     al->consultation_id = hf_pg_int(res, i, 5);
     al->raised_by = hf_arena_strdup(a, hf_pg_str(res, i, 6));
     al->raised_at_ms = hf_pg_int(res, i, 7);
+    al->acked_at_ms = hf_pg_int(res, i, 8);
+    al->acked_by = hf_arena_strdup(a, hf_pg_str(res, i, 9));
+    al->ack_note = hf_arena_strdup(a, hf_pg_str(res, i, 10));
     return al;
 }
 
@@ -352,5 +356,77 @@ int calllog_list_alerts(hf_service_t *svc, void *self, const hf_request_t *req, 
     PQclear(res);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_ALERTS;
     rep->alerts = list;
+    return HF_OK;
+}
+
+/* alerts ack ID: the manager the alert was raised to acknowledges it, once (a second ack is a
+ * conflict naming who acknowledged it and when). AlertAcked tells the stream. */
+int calllog_ack_alert(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                      hf_arena_t *a)
+{
+    (void)self;
+    hf_store_t *st = hf_service_store(svc);
+    const Huifang__V1__AlertAck *ack = req->alert_ack;
+    char tz[64], role[16];
+    int rc;
+    if ((rc = calllog_branch_tz(st, req->branch, tz, rep, a)) != HF_OK)
+        return rc;
+    if (ack->id <= 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "id", "id is required (an alert id)");
+    const char *note = S(ack->note);
+    if (strlen(note) > 500)
+        return hf_fail(rep, a, HF_BAD_INPUT, "note", "note is longer than 500 bytes");
+    const char *actor = S(req->actor);
+    if (*actor == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "actor",
+                       "only a manager may acknowledge an alert: say who you are with --as");
+    char id[24];
+    const char *p[] = {req->branch, hf_pg_i64(id, ack->id)};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT " ALERT_COLUMNS " FROM alert WHERE branch = $1 AND id = $2"
+                                  " FOR UPDATE",
+                                  2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no alert %lld in branch %s",
+                       (long long)ack->id, req->branch);
+    }
+    Huifang__V1__Alert *al = s_alert_from_row(res, 0, a);
+    PQclear(res);
+    if (calllog_agent_role(st, req->branch, actor, role) != 0)
+        return HF_UNAVAILABLE;
+    if (strcmp(role, S(al->to_role)) != 0)
+        return hf_fail(rep, a, HF_CONFLICT, "actor",
+                       "only a %s may acknowledge alert %lld; %s is %s", al->to_role,
+                       (long long)al->id, actor, *role ? role : "no agent of this branch");
+    if (al->acked_at_ms != 0) {
+        char when[17];
+        hf_time_local_format(al->acked_at_ms, tz, when);
+        return hf_fail(rep, a, HF_CONFLICT, "id", "alert %lld was acknowledged by %s at %s",
+                       (long long)al->id, al->acked_by, when);
+    }
+    char at[24];
+    int64_t now = hf_clock_now_ms();
+    const char *pu[] = {id, hf_pg_i64(at, now), actor, note};
+    if (hf_store_run(st,
+                     "UPDATE alert SET acked_at_ms = $2, acked_by = $3, ack_note = $4"
+                     " WHERE id = $1 AND acked_at_ms = 0",
+                     4, pu) != 0)
+        return HF_UNAVAILABLE;
+    al->acked_at_ms = now;
+    al->acked_by = (char *)actor;
+    al->ack_note = (char *)note;
+    Huifang__V1__AlertAcked ev = HUIFANG__V1__ALERT_ACKED__INIT;
+    ev.alert = al;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_ALERT_ACKED;
+    env.alert_acked = &ev;
+    if (hf_service_emit(svc, &env) != 0)
+        return HF_UNAVAILABLE;
+    hf_info("alert_acked", "alert=%lld by=%s", (long long)al->id, actor);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_ALERT;
+    rep->alert = al;
     return HF_OK;
 }

@@ -84,6 +84,8 @@ int calllog_log_consultation(hf_service_t *svc, void *self, const hf_request_t *
                              hf_reply_t *rep, hf_arena_t *a);
 int calllog_list_consultations(hf_service_t *svc, void *self, const hf_request_t *req,
                                hf_reply_t *rep, hf_arena_t *a);
+int calllog_ack_alert(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                      hf_arena_t *a);
 int calllog_list_alerts(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a);
 int calllog_list_outcomes(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,

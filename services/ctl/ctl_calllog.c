@@ -521,18 +521,53 @@ int ctl_alerts(ctl_t *ctl, int argc, char **argv)
     } else if (l->n_alerts == 0) {
         ctl_error("no alerts");
     } else {
-        ctl_table_t *t = ctl_table_new(6, "ALERT", "RAISED", "KIND", "TO", "CONSULT", "SUMMARY");
+        ctl_table_t *t =
+            ctl_table_new(7, "ALERT", "RAISED", "KIND", "TO", "CONSULT", "ACKED", "SUMMARY");
         for (size_t i = 0; i < l->n_alerts; i++) {
             const Huifang__V1__Alert *al = l->alerts[i];
             ctl_table_add(t, ctl_fmt(ctl, "%lld", (long long)al->id),
                           ctl_local_time(ctl, al->raised_at_ms), al->kind, al->to_role,
                           al->consultation_id ? ctl_fmt(ctl, "%lld", (long long)al->consultation_id)
                                               : "",
+                          al->acked_at_ms ? ctl_fmt(ctl, "%s %s", al->acked_by,
+                                                    ctl_local_time(ctl, al->acked_at_ms))
+                                          : "no",
                           al->summary);
         }
         ctl_table_print(t);
         ctl_table_destroy(&t);
     }
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
+int ctl_alerts_ack(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("note"), CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    static const char *const pos_names[] = {"ID", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    Huifang__V1__AlertAck ack = HUIFANG__V1__ALERT_ACK__INIT;
+    if (ctl_parse_id(ctl, "ID", pos[0], &ack.id) != 0 || ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    const char *note = ctl_opt(opts, "note");
+    ack.note = (char *)(note ? note : "");
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_ALERT_ACK;
+    req.alert_ack = &ack;
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, CTL_CALLLOG, &req, HUIFANG__V1__REPLY__RESULT_ALERT, &rep);
+    if (rc != HF_OK)
+        return rc;
+    const Huifang__V1__Alert *al = rep->alert;
+    if (ctl->json)
+        ctl_json(&al->base);
+    else
+        printf("alert %lld acknowledged by %s at %s\n", (long long)al->id, al->acked_by,
+               ctl_local_time(ctl, al->acked_at_ms));
     ctl_reply_free(&rep);
     return HF_OK;
 }

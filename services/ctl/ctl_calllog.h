@@ -53,6 +53,7 @@ int ctl_outcome_add(ctl_t *ctl, int argc, char **argv);
 int ctl_consult_log(ctl_t *ctl, int argc, char **argv);
 int ctl_consult_list(ctl_t *ctl, int argc, char **argv);
 int ctl_alerts(ctl_t *ctl, int argc, char **argv);
+int ctl_alerts_ack(ctl_t *ctl, int argc, char **argv);
 int ctl_delivery_list(ctl_t *ctl, int argc, char **argv);
 int ctl_delivery_done(ctl_t *ctl, int argc, char **argv);
 int ctl_call_review(ctl_t *ctl, int argc, char **argv);

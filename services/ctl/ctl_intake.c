@@ -1141,6 +1141,24 @@ int ctl_customer_find(ctl_t *ctl, int argc, char **argv)
     return HF_OK;
 }
 
+/* The history of a customer's hand edits (names masked, as everywhere on screen). */
+static void s_print_changes(ctl_t *ctl, const Huifang__V1__CustomerDetail *d)
+{
+    if (d->n_changes == 0)
+        return;
+    printf("\nchanges\n");
+    ctl_table_t *t = ctl_table_new(5, "AT", "BY", "FIELD", "FROM", "TO");
+    for (size_t i = 0; i < d->n_changes; i++) {
+        const Huifang__V1__FieldChange *ch = d->changes[i];
+        bool name = strcmp(ch->field, "name") == 0;
+        ctl_table_add(t, ctl_local_time(ctl, ch->at_ms), ctl_str(ch->actor), ch->field,
+                      name ? ctl_name_masked(ctl, ch->from) : ctl_str(ch->from),
+                      name ? ctl_name_masked(ctl, ch->to) : ctl_str(ch->to));
+    }
+    ctl_table_print(t);
+    ctl_table_destroy(&t);
+}
+
 int ctl_customer_show(ctl_t *ctl, int argc, char **argv)
 {
     static const char *const pos_names[] = {"ID", NULL};
@@ -1184,6 +1202,117 @@ int ctl_customer_show(ctl_t *ctl, int argc, char **argv)
             ctl_table_print(t);
             ctl_table_destroy(&t);
         }
+        s_print_changes(ctl, d);
+    }
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * customer edit
+ * ------------------------------------------------------------------------------------- */
+
+int ctl_customer_edit(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {
+        CTL_OPT("name"),      CTL_OPT("region"),     CTL_OPT("address"),   CTL_OPT("gender"),
+        CTL_OPT("birth"),     CTL_OPT("ref-date"),   CTL_OPT("route"),     CTL_OPT("condition"),
+        CTL_OPT("baby-name"), CTL_OPT("baby-sex"),   CTL_OPT("baby-birth"), CTL_OPT("due-date"),
+        CTL_OPT("brand"),     CTL_OPT("feeding"),    CTL_OPT("employer"),  CTL_OPT("hobbies"),
+        CTL_OPT("health"),    CTL_OPT("age"),        CTL_OPT("windows"),   CTL_OPT("clear"),
+        CTL_OPT_IDEMPOTENCY,  CTL_OPT_END};
+    static const char *const pos_names[] = {"ID", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    Huifang__V1__CustomerEdit edit = HUIFANG__V1__CUSTOMER_EDIT__INIT;
+    if (ctl_parse_id(ctl, "ID", pos[0], &edit.id) != 0)
+        return ctl->exit;
+    const char *v;
+    if ((v = ctl_opt(opts, "gender")) && ctl_check_choice(ctl, "--gender", v, "f|m") != 0)
+        return ctl->exit;
+    if ((v = ctl_opt(opts, "baby-sex")) && ctl_check_choice(ctl, "--baby-sex", v, "f|m") != 0)
+        return ctl->exit;
+    if ((v = ctl_opt(opts, "feeding")) &&
+        ctl_check_choice(ctl, "--feeding", v, "breast|formula|mixed") != 0)
+        return ctl->exit;
+    static const char *const dates[] = {"birth", "ref-date", "baby-birth", "due-date", NULL};
+    for (int i = 0; dates[i]; i++)
+        if ((v = ctl_opt(opts, dates[i])) &&
+            ctl_check_date(ctl, ctl_fmt(ctl, "--%s", dates[i]), v) != 0)
+            return ctl->exit;
+    long age = 0;
+    if ((v = ctl_opt(opts, "age")) && ctl_parse_long(ctl, "--age", v, 1, 130, &age) != 0)
+        return ctl->exit;
+    Huifang__V1__LeadAdd fields = HUIFANG__V1__LEAD_ADD__INIT;
+    bool any = age != 0;
+#define S_OPTIONAL(field, flag)                                                                    \
+    if ((v = ctl_opt(opts, flag)) != NULL)                                                         \
+        fields.field = (char *)v, any = true;
+    S_OPTIONAL(name, "name")
+    S_OPTIONAL(region, "region")
+    S_OPTIONAL(address, "address")
+    S_OPTIONAL(gender, "gender")
+    S_OPTIONAL(birth, "birth")
+    S_OPTIONAL(ref_date, "ref-date")
+    S_OPTIONAL(route, "route")
+    S_OPTIONAL(condition, "condition")
+    S_OPTIONAL(baby_name, "baby-name")
+    S_OPTIONAL(baby_sex, "baby-sex")
+    S_OPTIONAL(baby_birth, "baby-birth")
+    S_OPTIONAL(due_date, "due-date")
+    S_OPTIONAL(current_brand, "brand")
+    S_OPTIONAL(feeding, "feeding")
+    S_OPTIONAL(employer, "employer")
+    S_OPTIONAL(hobbies, "hobbies")
+    S_OPTIONAL(health, "health")
+    S_OPTIONAL(windows, "windows")
+#undef S_OPTIONAL
+    /* --clear a,b: the flags' names (ref-date, brand) become the service's (ref_date,
+     * current_brand); the service says which may be emptied */
+    if ((v = ctl_opt(opts, "clear")) != NULL) {
+        size_t n = 1;
+        for (const char *c = v; *c; c++)
+            n += *c == ',';
+        edit.clear = hf_new_array(ctl->arena, char *, n);
+        char *list = (char *)ctl_fmt(ctl, "%s", v);
+        for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+            while (*tok == ' ')
+                tok++;
+            for (char *c = tok; *c; c++)
+                *c = *c == '-' ? '_' : *c;
+            edit.clear[edit.n_clear++] = strcmp(tok, "brand") == 0 ? "current_brand" : tok;
+        }
+        if (edit.n_clear == 0) {
+            ctl_fail(ctl, HF_BAD_INPUT, "--clear names no field: '%s'", v);
+            return ctl->exit;
+        }
+        any = true;
+    }
+    if (!any) {
+        ctl_fail(ctl, HF_BAD_INPUT, "nothing to change: give a field to edit (see --help)");
+        return ctl->exit;
+    }
+    fields.age = (int32_t)age;
+    edit.fields = &fields;
+    if (ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_EDIT;
+    req.customer_edit = &edit;
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_CUSTOMER, &rep);
+    if (rc != HF_OK)
+        return rc;
+    const Huifang__V1__CustomerDetail *d = rep->customer;
+    if (ctl->json) {
+        ctl_json(&d->base);
+    } else {
+        if (d->customer)
+            ctl_print_customer(ctl, d->customer, false);
+        s_print_changes(ctl, d);
     }
     ctl_reply_free(&rep);
     return HF_OK;

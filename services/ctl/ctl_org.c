@@ -241,6 +241,262 @@ int ctl_product_add(ctl_t *ctl, int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------------------------------
+ * branch list, agent list, product list, agent edit / deactivate, product edit
+ * ------------------------------------------------------------------------------------- */
+
+/* Asks intake for a list of the organisation; HF_OK with *rep (the caller frees it). */
+static int s_org_list(ctl_t *ctl, const char *kind, const char *role, const char *active,
+                      hf_reply_t **rep)
+{
+    Huifang__V1__OrgList list = HUIFANG__V1__ORG_LIST__INIT;
+    list.kind = (char *)kind;
+    list.role = (char *)(role ? role : "");
+    list.active = (char *)(active ? active : "");
+    hf_request_t req;
+    ctl_request_init(ctl, &req);
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_ORG_LIST;
+    req.org_list = &list;
+    return ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_ORG_LIST, rep);
+}
+
+static const char *s_regions_text(ctl_t *ctl, char **regions, size_t n)
+{
+    const char *out = "";
+    for (size_t i = 0; i < n; i++)
+        out = ctl_fmt(ctl, "%s%s%s", out, i ? "," : "", regions[i]);
+    return out;
+}
+
+static void s_print_agents(ctl_t *ctl, Huifang__V1__Agent **agents, size_t n)
+{
+    if (ctl->json) {
+        for (size_t i = 0; i < n; i++)
+            ctl_json(&agents[i]->base);
+        return;
+    }
+    ctl_table_t *t = ctl_table_new(8, "AGENT", "BRANCH", "NAME", "ROLE", "REGIONS", "CALLS",
+                                   "VISITS", "ACTIVE");
+    for (size_t i = 0; i < n; i++) {
+        const Huifang__V1__Agent *a = agents[i];
+        ctl_table_add(t, a->id, a->branch, a->name, a->role,
+                      s_regions_text(ctl, a->regions, a->n_regions),
+                      ctl_fmt(ctl, "%d", a->daily_calls), ctl_fmt(ctl, "%d", a->daily_visits),
+                      a->active ? "yes" : "no");
+    }
+    ctl_table_print(t);
+    ctl_table_destroy(&t);
+}
+
+static void s_print_products(ctl_t *ctl, Huifang__V1__Product **products, size_t n)
+{
+    if (ctl->json) {
+        for (size_t i = 0; i < n; i++)
+            ctl_json(&products[i]->base);
+        return;
+    }
+    ctl_table_t *t = ctl_table_new(6, "PRODUCT", "BRANCH", "NAME", "DAYS/UNIT", "PRICE", "PLAN");
+    for (size_t i = 0; i < n; i++) {
+        const Huifang__V1__Product *p = products[i];
+        ctl_table_add(t, p->code, p->branch, p->name, ctl_fmt(ctl, "%d", p->days_per_unit),
+                      ctl_yuan(ctl, p->price_fen), p->plan);
+    }
+    ctl_table_print(t);
+    ctl_table_destroy(&t);
+}
+
+int ctl_branch_list(ctl_t *ctl, int argc, char **argv)
+{
+    if (ctl_parse(ctl, argc, argv, NULL, NULL, NULL) != 0)
+        return ctl->exit;
+    hf_reply_t *rep = NULL;
+    int rc = s_org_list(ctl, "branches", NULL, NULL, &rep);
+    if (rc != HF_OK)
+        return rc;
+    const Huifang__V1__OrgListResult *r = rep->org_list;
+    if (ctl->json) {
+        for (size_t i = 0; i < r->n_branches; i++)
+            ctl_json(&r->branches[i]->base);
+    } else {
+        ctl_table_t *t = ctl_table_new(4, "BRANCH", "NAME", "TZ", "WINDOWS");
+        for (size_t i = 0; i < r->n_branches; i++)
+            ctl_table_add(t, r->branches[i]->code, r->branches[i]->name, r->branches[i]->tz,
+                          ctl_str(r->branches[i]->windows));
+        ctl_table_print(t);
+        ctl_table_destroy(&t);
+    }
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
+int ctl_agent_list(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("role"), CTL_OPT("active"), CTL_OPT_END};
+    if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
+        return ctl->exit;
+    const char *role = ctl_opt(opts, "role"), *active = ctl_opt(opts, "active");
+    if (role && ctl_check_choice(ctl, "--role", role,
+                                 "phone|consult|visit|doctor|deliver|lead|head|manager") != 0)
+        return ctl->exit;
+    if (active && ctl_check_choice(ctl, "--active", active, "yes|no") != 0)
+        return ctl->exit;
+    if (ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    hf_reply_t *rep = NULL;
+    int rc = s_org_list(ctl, "agents", role, active, &rep);
+    if (rc != HF_OK)
+        return rc;
+    s_print_agents(ctl, rep->org_list->agents, rep->org_list->n_agents);
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
+int ctl_product_list(ctl_t *ctl, int argc, char **argv)
+{
+    if (ctl_parse(ctl, argc, argv, NULL, NULL, NULL) != 0 || ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    hf_reply_t *rep = NULL;
+    int rc = s_org_list(ctl, "products", NULL, NULL, &rep);
+    if (rc != HF_OK)
+        return rc;
+    s_print_products(ctl, rep->org_list->products, rep->org_list->n_products);
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
+/* Sends an agent edit and prints the agent as it is now. */
+static int s_agent_edit_call(ctl_t *ctl, Huifang__V1__AgentEdit *edit, const ctl_opt_t *opts)
+{
+    if (ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_AGENT_EDIT;
+    req.agent_edit = edit;
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_AGENT, &rep);
+    if (rc != HF_OK)
+        return rc;
+    s_print_agents(ctl, &rep->agent, 1);
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
+int ctl_agent_edit(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("name"),         CTL_OPT("role"),   CTL_OPT("regions"),
+                        CTL_OPT("daily-calls"),  CTL_OPT("daily-visits"),
+                        CTL_OPT("active"),       CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    static const char *const pos_names[] = {"ID", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    Huifang__V1__AgentEdit edit = HUIFANG__V1__AGENT_EDIT__INIT;
+    edit.id = (char *)pos[0];
+    const char *v;
+    bool any = false;
+    if ((v = ctl_opt(opts, "name")) != NULL)
+        edit.name = (char *)v, any = true;
+    if ((v = ctl_opt(opts, "role")) != NULL) {
+        if (ctl_check_choice(ctl, "--role", v,
+                             "phone|consult|visit|doctor|deliver|lead|head|manager") != 0)
+            return ctl->exit;
+        edit.role = (char *)v, any = true;
+    }
+    if ((v = ctl_opt(opts, "regions")) != NULL) {
+        if (s_split_regions(ctl, v, &edit.regions, &edit.n_regions) != 0)
+            return ctl->exit;
+        edit.set_regions = true, any = true;
+    }
+    long n;
+    if ((v = ctl_opt(opts, "daily-calls")) != NULL) {
+        if (ctl_parse_long(ctl, "--daily-calls", v, 0, 1000, &n) != 0)
+            return ctl->exit;
+        edit.set_daily_calls = true, edit.daily_calls = (int32_t)n, any = true;
+    }
+    if ((v = ctl_opt(opts, "daily-visits")) != NULL) {
+        if (ctl_parse_long(ctl, "--daily-visits", v, 0, 100, &n) != 0)
+            return ctl->exit;
+        edit.set_daily_visits = true, edit.daily_visits = (int32_t)n, any = true;
+    }
+    if ((v = ctl_opt(opts, "active")) != NULL) {
+        if (ctl_check_choice(ctl, "--active", v, "yes|no") != 0)
+            return ctl->exit;
+        edit.activate = strcmp(v, "yes") == 0;
+        edit.deactivate = !edit.activate;
+        any = true;
+    }
+    if (!any) {
+        ctl_fail(ctl, HF_BAD_INPUT,
+                 "nothing to change: give --name, --role, --regions, --daily-calls, "
+                 "--daily-visits or --active");
+        return ctl->exit;
+    }
+    return s_agent_edit_call(ctl, &edit, opts);
+}
+
+int ctl_agent_deactivate(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    static const char *const pos_names[] = {"ID", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    Huifang__V1__AgentEdit edit = HUIFANG__V1__AGENT_EDIT__INIT;
+    edit.id = (char *)pos[0];
+    edit.deactivate = true;
+    return s_agent_edit_call(ctl, &edit, opts);
+}
+
+int ctl_product_edit(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("name"), CTL_OPT("days-per-unit"), CTL_OPT("price"),
+                        CTL_OPT("plan"), CTL_OPT_IDEMPOTENCY,      CTL_OPT_END};
+    static const char *const pos_names[] = {"CODE", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    Huifang__V1__ProductEdit edit = HUIFANG__V1__PRODUCT_EDIT__INIT;
+    edit.code = (char *)pos[0];
+    const char *v;
+    bool any = false;
+    if ((v = ctl_opt(opts, "name")) != NULL)
+        edit.name = (char *)v, any = true;
+    long days;
+    if ((v = ctl_opt(opts, "days-per-unit")) != NULL) {
+        if (ctl_parse_long(ctl, "--days-per-unit", v, 1, 3650, &days) != 0)
+            return ctl->exit;
+        edit.days_per_unit = (int32_t)days, any = true;
+    }
+    if ((v = ctl_opt(opts, "price")) != NULL) {
+        if (ctl_parse_yuan(ctl, "--price", v, &edit.price_fen) != 0)
+            return ctl->exit;
+        edit.set_price = true, any = true;
+    }
+    if ((v = ctl_opt(opts, "plan")) != NULL)
+        edit.plan = (char *)v, any = true;
+    if (!any) {
+        ctl_fail(ctl, HF_BAD_INPUT,
+                 "nothing to change: give --name, --days-per-unit, --price or --plan");
+        return ctl->exit;
+    }
+    if (ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_PRODUCT_EDIT;
+    req.product_edit = &edit;
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_PRODUCT, &rep);
+    if (rc != HF_OK)
+        return rc;
+    s_print_products(ctl, &rep->product, 1);
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
+/* ---------------------------------------------------------------------------------------
  * rules: loyalty tiers and stages, data per branch
  * ------------------------------------------------------------------------------------- */
 

@@ -235,6 +235,78 @@ int ctl_task_show(ctl_t *ctl, int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------------------------------
+ * task release, task skip
+ * ------------------------------------------------------------------------------------- */
+
+/* Sends a task release or skip; prints the task as it is now (JSON: the Task). */
+static int s_task_end_call(ctl_t *ctl, hf_request_t *req)
+{
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, CTL_SCHEDULER, req, HUIFANG__V1__REPLY__RESULT_TASK, &rep);
+    if (rc != HF_OK)
+        return rc;
+    const Huifang__V1__Task *t = rep->task->task;
+    if (t == NULL) {
+        ctl_error("the scheduler answered without the task");
+        ctl_reply_free(&rep);
+        return HF_INTERNAL;
+    }
+    if (ctl->json)
+        ctl_json(&t->base);
+    else if (strcmp(t->state, "planned") == 0)
+        printf("task %lld released: back in the queue for a colleague (its holder is no longer"
+               " active)\n",
+               (long long)t->id);
+    else if (strcmp(t->state, "assigned") == 0)
+        printf("task %lld released: back in %s's bag for %s\n", (long long)t->id, t->agent,
+               ctl_str(t->bag_date));
+    else
+        printf("task %lld skipped: %s\n", (long long)t->id, t->skip_reason);
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
+int ctl_task_release(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    static const char *const pos_names[] = {"ID", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    Huifang__V1__TaskRelease release = HUIFANG__V1__TASK_RELEASE__INIT;
+    if (ctl_parse_id(ctl, "ID", pos[0], &release.id) != 0 || ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_RELEASE;
+    req.task_release = &release;
+    return s_task_end_call(ctl, &req);
+}
+
+int ctl_task_skip(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("reason"), CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    static const char *const pos_names[] = {"ID", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
+        return ctl->exit;
+    Huifang__V1__TaskSkip skip = HUIFANG__V1__TASK_SKIP__INIT;
+    if (ctl_parse_id(ctl, "ID", pos[0], &skip.id) != 0)
+        return ctl->exit;
+    const char *reason = ctl_require(ctl, opts, "reason");
+    if (reason == NULL || ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    skip.reason = (char *)reason;
+    hf_request_t req;
+    if (ctl_request_change(ctl, &req, opts) != 0)
+        return ctl->exit;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SKIP;
+    req.task_skip = &skip;
+    return s_task_end_call(ctl, &req);
+}
+
+/* ---------------------------------------------------------------------------------------
  * call log
  * ------------------------------------------------------------------------------------- */
 

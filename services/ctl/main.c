@@ -92,6 +92,32 @@ static const ctl_command_t s_commands[] = {
      "  --price YUAN         unit price in yuan, at most two decimals: 128 or 128.50 "
      "(required)\n"
      "  --plan TEMPLATE      the follow-up plan a purchase starts (see plan list)\n" CTL_IDEM_HELP},
+    {"branch", "list", ctl_branch_list, "branch list", "lists every branch", ""},
+    {"agent", "list", ctl_agent_list, "agent list [--role ROLE] [--active yes|no]",
+     "lists the branch's agents",
+     "  --role ROLE       only agents of this role\n"
+     "  --active yes|no   only active (yes) or deactivated (no) agents (default both)\n"},
+    {"agent", "edit", ctl_agent_edit,
+     "agent edit ID [--name NAME] [--role ROLE] [--regions R1,R2] [--daily-calls N] "
+     "[--daily-visits N] [--active yes|no]",
+     "changes an agent; every service's copy follows",
+     "Only the flags given change (at least one); they are checked as agent add checks them.\n"
+     "--regions replaces the list. --active no is agent deactivate; yes brings them back.\n"
+     "A role or region change applies to tasks handed out from then on.\n" CTL_IDEM_HELP},
+    {"agent", "deactivate", ctl_agent_deactivate, "agent deactivate ID",
+     "deactivates an agent: the scheduler hands them no new task",
+     "The agent stays in the archive, the lists (agent list --active no) and the reports.\n"
+     "The tasks waiting in their bags (and callbacks promised to them) go back to the queue\n"
+     "for colleagues; a task they hold stays theirs until logged, released or skipped (a\n"
+     "released one goes to the queue too). agent edit ID --active yes brings them back.\n"
+     CTL_IDEM_HELP},
+    {"product", "list", ctl_product_list, "product list", "lists the branch's products", ""},
+    {"product", "edit", ctl_product_edit,
+     "product edit CODE [--name NAME] [--days-per-unit N] [--price YUAN] [--plan TEMPLATE]",
+     "changes a product; every service's copy follows",
+     "Only the flags given change (at least one). A plan must exist (see plan list).\n"
+     "Purchases already recorded keep their price, supply and plan; new ones use the change.\n"
+     CTL_IDEM_HELP},
 
     {"rules", "show", ctl_rules_show, "rules show",
      "shows the branch's loyalty tiers and stages (its own or the defaults)", ""},
@@ -169,6 +195,20 @@ static const ctl_command_t s_commands[] = {
      "finds customers by any of their phones, or by the start of their name", ""},
     {"customer", "show", ctl_customer_show, "customer show ID",
      "shows a customer's profile, current stage, purchases and lead sources", ""},
+    {"customer", "edit", ctl_customer_edit,
+     "customer edit ID [--name NAME] [--region R] [--address A] [--windows LIST] "
+     "[--gender f|m] [--birth DATE] [--age N] [--ref-date DATE] [--route TEXT] "
+     "[--condition TEXT] [--baby-name N] [--baby-sex f|m] [--baby-birth DATE] [--due-date DATE] "
+     "[--brand B] [--feeding breast|formula|mixed] [--employer E] [--hobbies H] [--health TEXT] "
+     "[--clear FIELD,...]",
+     "changes a customer's card; the change is kept in its history and reaches every service",
+     "The flags are lead add's, checked the same way (a region one of the branch's agents\n"
+     "covers, windows like 11:30-14:00,18:00-20:00, dates within their bounds). Only the\n"
+     "flags given change; each field that differs is recorded with its old value, who and\n"
+     "when (customer show lists the changes). Phones: customer phone add.\n"
+     "  --clear F1,F2   empties fields, by their flag names (windows: back to the branch's\n"
+     "                  call windows; address, region, birth, age, ...); not the name\n"
+     CTL_IDEM_HELP},
     {"customer", "phone", ctl_customer_phone,
      "customer phone add ID PHONE [--relation self|spouse|child|parent|other]",
      "adds a phone to a customer (a phone of another customer is refused: merge them)",
@@ -252,6 +292,19 @@ static const ctl_command_t s_commands[] = {
      "claims the agent's next task and shows the customer's context (phone unmasked)",
      "  --agent ID    the agent (default --as / HUIFANG_AGENT)\n" CTL_IDEM_HELP},
     {"task", "show", ctl_task_show, "task show ID", "shows a task with its customer's context", ""},
+    {"task", "release", ctl_task_release, "task release ID",
+     "gives a claimed task back: it returns to the same agent's date bag",
+     "The claim ends (a call log of it is refused) and the task is assigned again in the\n"
+     "bag it came from, where task next hands it out again. To give an agent's bag to\n"
+     "colleagues, use agent absent. Only the agent holding it or a supervisor (lead, head,\n"
+     "manager; say who with --as) may: exit 4 otherwise, and for a task not claimed.\n"
+     CTL_IDEM_HELP},
+    {"task", "skip", ctl_task_skip, "task skip ID --reason TEXT",
+     "ends a claimed task unworked: done, outcome skipped, with the reason",
+     "  --reason TEXT   why (required, at most 200 bytes)\n"
+     "The plan goes on with its next step. Only the agent holding it or a supervisor (lead,\n"
+     "head, manager; say who with --as) may: exit 4 otherwise, and for a task not claimed.\n"
+     CTL_IDEM_HELP},
     {"call", "log", ctl_call_log,
      "call log --task ID --outcome OUTCOME [--effect good|none|adverse] [--order QTY "
      "[--order-product CODE] [--delivery home|store [--delivery-address A]]] "
@@ -303,6 +356,12 @@ static const ctl_command_t s_commands[] = {
      CTL_IDEM_HELP},
     {"consult", "list", ctl_consult_list, "consult list [--date DATE] [--regulator]",
      "lists the day's consultation calls", ""},
+    /* before "alerts" alone, which would take "alerts ack" as its own */
+    {"alerts", "ack", ctl_alerts_ack, "alerts ack ID [--note TEXT]",
+     "a manager (--as) acknowledges a call log alert (a regulator's call), once",
+     "  --note TEXT   what was done about it\n"
+     "Only the role the alert was raised to (manager) may; a second ack exits 4 naming who\n"
+     "acknowledged it and when.\n" CTL_IDEM_HELP},
     {"alerts", NULL, ctl_alerts, "alerts",
      "lists the call log's alerts to the manager (calls from regulators)", ""},
     {"delivery", "list", ctl_delivery_list, "delivery list [--pending]",

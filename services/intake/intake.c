@@ -315,6 +315,315 @@ static int add_product(hf_service_t *svc, void *self, const hf_request_t *req, h
     return HF_OK;
 }
 
+/* ---- lists and edits of the organisation ---- */
+
+static const char *const s_roles[] = {"phone", "consult", "visit",   "doctor", "deliver",
+                                      "lead",  "head",    "manager", NULL};
+
+static bool s_role_ok(const char *role)
+{
+    for (int i = 0; s_roles[i]; i++)
+        if (strcmp(S(role), s_roles[i]) == 0)
+            return true;
+    return false;
+}
+
+#define AGENT_COLUMNS                                                                              \
+    "branch, id, name, role, array_to_string(regions, ','), daily_calls, daily_visits, active"
+
+static Huifang__V1__Agent *s_agent_from_row(const PGresult *res, int i, hf_arena_t *a)
+{
+    Huifang__V1__Agent *ag = hf_new(a, Huifang__V1__Agent);
+    huifang__v1__agent__init(ag);
+    ag->branch = hf_arena_strdup(a, hf_pg_str(res, i, 0));
+    ag->id = hf_arena_strdup(a, hf_pg_str(res, i, 1));
+    ag->name = hf_arena_strdup(a, hf_pg_str(res, i, 2));
+    ag->role = hf_arena_strdup(a, hf_pg_str(res, i, 3));
+    /* regions are codes (no commas), so the joined text splits back exactly */
+    char *joined = hf_arena_strdup(a, hf_pg_str(res, i, 4));
+    size_t n = *joined ? 1 : 0;
+    for (const char *c = joined; *c; c++)
+        n += *c == ',';
+    ag->regions = hf_new_array(a, char *, n + 1);
+    for (char *tok = *joined ? joined : NULL; tok;) {
+        char *comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
+        ag->regions[ag->n_regions++] = tok;
+        tok = comma ? comma + 1 : NULL;
+    }
+    ag->daily_calls = (int32_t)hf_pg_int(res, i, 5);
+    ag->daily_visits = (int32_t)hf_pg_int(res, i, 6);
+    ag->active = hf_pg_bool(res, i, 7);
+    return ag;
+}
+
+static Huifang__V1__Product *s_product_from_row(const PGresult *res, int i, hf_arena_t *a)
+{
+    Huifang__V1__Product *pr = hf_new(a, Huifang__V1__Product);
+    huifang__v1__product__init(pr);
+    pr->branch = hf_arena_strdup(a, hf_pg_str(res, i, 0));
+    pr->code = hf_arena_strdup(a, hf_pg_str(res, i, 1));
+    pr->name = hf_arena_strdup(a, hf_pg_str(res, i, 2));
+    pr->days_per_unit = (int32_t)hf_pg_int(res, i, 3);
+    pr->price_fen = hf_pg_int(res, i, 4);
+    pr->plan = hf_arena_strdup(a, hf_pg_str(res, i, 5));
+    return pr;
+}
+
+/* branch list | agent list [--role R] [--active yes|no] | product list */
+static int list_org(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                    hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__OrgList *q = req->org_list;
+    const char *kind = S(q->kind);
+    Huifang__V1__OrgListResult *out = hf_new(a, Huifang__V1__OrgListResult);
+    huifang__v1__org_list_result__init(out);
+    hf_store_t *st = hf_service_store(svc);
+    char tz[64];
+    int rc;
+    PGresult *res;
+    if (strcmp(kind, "branches") == 0) {
+        res = hf_store_exec(st, "SELECT code, name, tz, windows FROM branch ORDER BY code", 0,
+                            NULL);
+        if (res == NULL)
+            return intake_store_fail(svc, rep, a);
+        int rows = PQntuples(res);
+        out->branches = hf_new_array(a, Huifang__V1__Branch *, rows + 1);
+        for (int i = 0; i < rows; i++) {
+            Huifang__V1__Branch *b = hf_new(a, Huifang__V1__Branch);
+            huifang__v1__branch__init(b);
+            b->code = hf_arena_strdup(a, hf_pg_str(res, i, 0));
+            b->name = hf_arena_strdup(a, hf_pg_str(res, i, 1));
+            b->tz = hf_arena_strdup(a, hf_pg_str(res, i, 2));
+            b->windows = hf_arena_strdup(a, hf_pg_str(res, i, 3));
+            out->branches[out->n_branches++] = b;
+        }
+    } else if (strcmp(kind, "agents") == 0) {
+        if ((rc = s_branch_tz(svc, req, tz, rep, a)) != HF_OK)
+            return rc;
+        if (S(q->role)[0] && !s_role_ok(q->role))
+            return hf_fail(rep, a, HF_BAD_INPUT, "role",
+                           "role \"%s\" is not one of phone, consult, visit, doctor, deliver, "
+                           "lead, head, manager",
+                           q->role);
+        const char *active = S(q->active);
+        if (*active && strcmp(active, "yes") != 0 && strcmp(active, "no") != 0)
+            return hf_fail(rep, a, HF_BAD_INPUT, "active", "active \"%s\" must be yes or no",
+                           active);
+        const char *p[] = {req->branch, S(q->role), *active ? active : NULL};
+        res = hf_store_exec(st,
+                            "SELECT " AGENT_COLUMNS " FROM agent WHERE branch = $1"
+                            " AND ($2 = '' OR role = $2)"
+                            " AND ($3::text IS NULL OR active = ($3 = 'yes')) ORDER BY id",
+                            3, p);
+        if (res == NULL)
+            return intake_store_fail(svc, rep, a);
+        int rows = PQntuples(res);
+        out->agents = hf_new_array(a, Huifang__V1__Agent *, rows + 1);
+        for (int i = 0; i < rows; i++)
+            out->agents[out->n_agents++] = s_agent_from_row(res, i, a);
+    } else if (strcmp(kind, "products") == 0) {
+        if ((rc = s_branch_tz(svc, req, tz, rep, a)) != HF_OK)
+            return rc;
+        const char *p[] = {req->branch};
+        res = hf_store_exec(st,
+                            "SELECT branch, code, name, days_per_unit, price_fen, plan FROM product"
+                            " WHERE branch = $1 ORDER BY code",
+                            1, p);
+        if (res == NULL)
+            return intake_store_fail(svc, rep, a);
+        int rows = PQntuples(res);
+        out->products = hf_new_array(a, Huifang__V1__Product *, rows + 1);
+        for (int i = 0; i < rows; i++)
+            out->products[out->n_products++] = s_product_from_row(res, i, a);
+    } else {
+        return hf_fail(rep, a, HF_BAD_INPUT, "kind", "kind \"%s\" must be branches, agents or products",
+                       kind);
+    }
+    PQclear(res);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_ORG_LIST;
+    rep->org_list = out;
+    return HF_OK;
+}
+
+/* agent edit ID [...] | agent deactivate ID: the agent locked, the fields given checked as
+ * agent add checks them, the row rewritten and the whole agent announced (AgentUpserted), so
+ * every copy follows (the scheduler hands a deactivated agent no new task). An edit that
+ * changes nothing emits nothing and says so. */
+static int edit_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                      hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__AgentEdit *e = req->agent_edit;
+    char tz[64];
+    int rc;
+    if ((rc = s_branch_tz(svc, req, tz, rep, a)) != HF_OK ||
+        (rc = s_require_code(e->id, "id", rep, a)) != HF_OK)
+        return rc;
+    if (S(e->name)[0] && (rc = s_require_text(e->name, "name", 100, rep, a)) != HF_OK)
+        return rc;
+    if (S(e->role)[0] && !s_role_ok(e->role))
+        return hf_fail(rep, a, HF_BAD_INPUT, "role",
+                       "role \"%s\" is not one of phone, consult, visit, doctor, deliver, lead, "
+                       "head, manager",
+                       e->role);
+    if (e->set_daily_calls && (e->daily_calls < 0 || e->daily_calls > 500))
+        return hf_fail(rep, a, HF_BAD_INPUT, "daily_calls", "daily_calls must be 0..500");
+    if (e->set_daily_visits && (e->daily_visits < 0 || e->daily_visits > 50))
+        return hf_fail(rep, a, HF_BAD_INPUT, "daily_visits", "daily_visits must be 0..50");
+    if (e->deactivate && e->activate)
+        return hf_fail(rep, a, HF_BAD_INPUT, "active", "an agent cannot be deactivated and"
+                                                       " activated at once");
+    for (size_t i = 0; e->set_regions && i < e->n_regions; i++)
+        if ((rc = s_require_code(e->regions[i], "regions", rep, a)) != HF_OK)
+            return rc;
+    hf_store_t *st = hf_service_store(svc);
+    const char *pk[] = {req->branch, e->id};
+    PGresult *res = hf_store_exec(
+        st, "SELECT " AGENT_COLUMNS " FROM agent WHERE branch = $1 AND id = $2 FOR UPDATE", 2, pk);
+    if (res == NULL)
+        return intake_store_fail(svc, rep, a);
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no agent %s in branch %s", e->id,
+                       req->branch);
+    }
+    Huifang__V1__Agent *ag = s_agent_from_row(res, 0, a);
+    PQclear(res);
+    bool changed = false;
+    if (S(e->name)[0] && strcmp(e->name, ag->name) != 0)
+        ag->name = e->name, changed = true;
+    if (S(e->role)[0] && strcmp(e->role, ag->role) != 0)
+        ag->role = e->role, changed = true;
+    if (e->set_daily_calls && e->daily_calls != ag->daily_calls)
+        ag->daily_calls = e->daily_calls, changed = true;
+    if (e->set_daily_visits && e->daily_visits != ag->daily_visits)
+        ag->daily_visits = e->daily_visits, changed = true;
+    if ((e->deactivate && ag->active) || (e->activate && !ag->active))
+        ag->active = e->activate, changed = true;
+    if (e->set_regions) {
+        bool same = e->n_regions == ag->n_regions;
+        for (size_t i = 0; same && i < e->n_regions; i++)
+            same = strcmp(e->regions[i], ag->regions[i]) == 0;
+        if (!same) {
+            ag->regions = e->regions;
+            ag->n_regions = e->n_regions;
+            changed = true;
+        }
+    }
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_AGENT;
+    rep->agent = ag;
+    if (!changed) {
+        rep->note = hf_arena_printf(a, "agent %s: nothing to change", ag->id);
+        return HF_OK;
+    }
+    /* regions as a Postgres array literal, as agent add writes it: codes need no quoting */
+    char *regions = "{";
+    for (size_t i = 0; i < ag->n_regions; i++)
+        regions = hf_arena_printf(a, "%s%s%s", regions, i ? "," : "", ag->regions[i]);
+    regions = hf_arena_printf(a, "%s}", regions);
+    char calls[24], visits[24];
+    const char *p[] = {req->branch,
+                       ag->id,
+                       ag->name,
+                       ag->role,
+                       regions,
+                       hf_pg_i64(calls, ag->daily_calls),
+                       hf_pg_i64(visits, ag->daily_visits),
+                       ag->active ? "true" : "false"};
+    if (hf_store_run(st,
+                     "UPDATE agent SET name = $3, role = $4, regions = $5, daily_calls = $6,"
+                     " daily_visits = $7, active = $8 WHERE branch = $1 AND id = $2",
+                     8, p) != 0)
+        return intake_store_fail(svc, rep, a);
+    Huifang__V1__AgentUpserted ev = HUIFANG__V1__AGENT_UPSERTED__INIT;
+    ev.agent = ag;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = req->branch;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED;
+    env.agent_upserted = &ev;
+    if (hf_service_emit(svc, &env) != 0)
+        return intake_store_fail(svc, rep, a);
+    hf_info("agent_edited", "branch=%s agent=%s role=%s active=%d", req->branch, ag->id, ag->role,
+            ag->active);
+    return HF_OK;
+}
+
+/* product edit CODE [...]: as agent edit; a plan named is asked of the scheduler. */
+static int edit_product(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__ProductEdit *e = req->product_edit;
+    char tz[64];
+    int rc;
+    if ((rc = s_branch_tz(svc, req, tz, rep, a)) != HF_OK ||
+        (rc = s_require_code(e->code, "code", rep, a)) != HF_OK)
+        return rc;
+    if (S(e->name)[0] && (rc = s_require_text(e->name, "name", 100, rep, a)) != HF_OK)
+        return rc;
+    if (e->days_per_unit != 0 && (e->days_per_unit < 0 || e->days_per_unit > 3650))
+        return hf_fail(rep, a, HF_BAD_INPUT, "days_per_unit", "days_per_unit must be 1..3650");
+    if (e->set_price && e->price_fen < 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "price", "price must not be negative");
+    if (S(e->plan)[0] && (rc = s_require_code(e->plan, "plan", rep, a)) != HF_OK)
+        return rc;
+    hf_store_t *st = hf_service_store(svc);
+    const char *pk[] = {req->branch, e->code};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT branch, code, name, days_per_unit, price_fen, plan"
+                                  " FROM product WHERE branch = $1 AND code = $2 FOR UPDATE",
+                                  2, pk);
+    if (res == NULL)
+        return intake_store_fail(svc, rep, a);
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return hf_fail(rep, a, HF_NOT_FOUND, "code", "no product %s in branch %s", e->code,
+                       req->branch);
+    }
+    Huifang__V1__Product *pr = s_product_from_row(res, 0, a);
+    PQclear(res);
+    bool changed = false;
+    if (S(e->name)[0] && strcmp(e->name, pr->name) != 0)
+        pr->name = e->name, changed = true;
+    if (e->days_per_unit != 0 && e->days_per_unit != pr->days_per_unit)
+        pr->days_per_unit = e->days_per_unit, changed = true;
+    if (e->set_price && e->price_fen != pr->price_fen)
+        pr->price_fen = e->price_fen, changed = true;
+    if (S(e->plan)[0] && strcmp(e->plan, pr->plan) != 0) {
+        /* asked only when it changes: the scheduler is another service's round trip */
+        if ((rc = intake_plan_exists(svc, req->branch, e->plan, rep, a)) != HF_OK)
+            return rc;
+        pr->plan = e->plan, changed = true;
+    }
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_PRODUCT;
+    rep->product = pr;
+    if (!changed) {
+        rep->note = hf_arena_printf(a, "product %s: nothing to change", pr->code);
+        return HF_OK;
+    }
+    char days[24], price[24];
+    const char *p[] = {req->branch, pr->code, pr->name, hf_pg_i64(days, pr->days_per_unit),
+                       hf_pg_i64(price, pr->price_fen), pr->plan};
+    if (hf_store_run(st,
+                     "UPDATE product SET name = $3, days_per_unit = $4, price_fen = $5, plan = $6"
+                     " WHERE branch = $1 AND code = $2",
+                     6, p) != 0)
+        return intake_store_fail(svc, rep, a);
+    Huifang__V1__ProductUpserted ev = HUIFANG__V1__PRODUCT_UPSERTED__INIT;
+    ev.product = pr;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = req->branch;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_PRODUCT_UPSERTED;
+    env.product_upserted = &ev;
+    if (hf_service_emit(svc, &env) != 0)
+        return intake_store_fail(svc, rep, a);
+    hf_info("product_edited", "branch=%s product=%s plan=%s", req->branch, pr->code, pr->plan);
+    return HF_OK;
+}
+
 /* ---- purchases ---- */
 
 #define PURCHASE_COLUMNS                                                                           \
@@ -601,6 +910,10 @@ const hf_command_t intake_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_CARD, intake_change_card, true},
     {HUIFANG__V1__REQUEST__COMMAND_RULES_GET, intake_get_rules, false},
     {HUIFANG__V1__REQUEST__COMMAND_RULES_SET, intake_set_rules, true},
+    {HUIFANG__V1__REQUEST__COMMAND_ORG_LIST, list_org, false},
+    {HUIFANG__V1__REQUEST__COMMAND_AGENT_EDIT, edit_agent, true},
+    {HUIFANG__V1__REQUEST__COMMAND_PRODUCT_EDIT, edit_product, true},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_EDIT, intake_edit_customer, true},
     {0, NULL, false}};
 
 static const hf_config_entry_t s_config[] = {

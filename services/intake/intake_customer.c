@@ -5,6 +5,7 @@
 #include "hf_time.h"
 #include "intake_internal.h"
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,9 @@ static int s_lock_customer(hf_service_t *svc, const intake_branch_t *b, int64_t 
     *out = c;
     return HF_OK;
 }
+
+static int s_changes_load(hf_service_t *svc, int64_t id, Huifang__V1__CustomerDetail *d,
+                          hf_arena_t *a);
 
 /* Replies with the customer's profile (no purchases). */
 static int s_reply_customer(hf_reply_t *rep, Huifang__V1__Customer *c, hf_arena_t *a)
@@ -153,8 +157,217 @@ int intake_show_customer(hf_service_t *svc, void *self, const hf_request_t *req,
         d->sources[d->n_sources++] = s;
     }
     PQclear(res);
+    if (s_changes_load(svc, c->id, d, a) != 0)
+        return intake_store_fail(svc, rep, a);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_CUSTOMER;
     rep->customer = d;
+    return HF_OK;
+}
+
+/* ---- edit, with its history ---- */
+
+/* The history of hand edits of a customer, oldest first (at most the last 200). */
+static int s_changes_load(hf_service_t *svc, int64_t id, Huifang__V1__CustomerDetail *d,
+                          hf_arena_t *a)
+{
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, id)};
+    PGresult *res = hf_store_exec(hf_service_store(svc),
+                                  "SELECT field, old_value, new_value, changed_at_ms, actor FROM"
+                                  " (SELECT * FROM customer_change WHERE customer_id = $1"
+                                  "  ORDER BY id DESC LIMIT 200) x ORDER BY id",
+                                  1, p);
+    if (res == NULL)
+        return -1;
+    int n = PQntuples(res);
+    d->changes = hf_new_array(a, Huifang__V1__FieldChange *, n + 1);
+    for (int i = 0; i < n; i++) {
+        Huifang__V1__FieldChange *ch = hf_new(a, Huifang__V1__FieldChange);
+        huifang__v1__field_change__init(ch);
+        ch->field = hf_arena_strdup(a, hf_pg_str(res, i, 0));
+        ch->from = hf_arena_strdup(a, hf_pg_str(res, i, 1));
+        ch->to = hf_arena_strdup(a, hf_pg_str(res, i, 2));
+        ch->at_ms = hf_pg_int(res, i, 3);
+        ch->actor = hf_arena_strdup(a, hf_pg_str(res, i, 4));
+        d->changes[d->n_changes++] = ch;
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* A local date (day number) as text in the arena (used only for a date given). */
+static char *s_day_text(int32_t day, hf_arena_t *a)
+{
+    char d[11];
+    hf_date_format(day, d);
+    return hf_arena_strdup(a, d);
+}
+
+/* customer edit ID: the fields given are checked exactly as lead add checks them (the same
+ * function, with the customer's own phone and channel "other" standing in for the fields an
+ * edit does not take), compared with the card, and each that differs is written, kept in
+ * customer_change and announced in one CustomerUpdated (change "fields", the list in
+ * changes), which every copy applies (the scheduler's call windows, calllog's address, ...).
+ * Nothing given is BAD_INPUT; nothing different changes nothing and says so. */
+int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__CustomerEdit *e = req->customer_edit;
+    Huifang__V1__LeadAdd none = HUIFANG__V1__LEAD_ADD__INIT;
+    const Huifang__V1__LeadAdd *f = e->fields ? e->fields : &none; /* only clear given */
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    /* fields of a lead's source, not of the card: refused rather than silently dropped */
+    static const struct {
+        const char *field;
+        size_t offset;
+    } not_here[] = {
+        {"phone", offsetof(Huifang__V1__LeadAdd, phone)},
+        {"channel", offsetof(Huifang__V1__LeadAdd, channel)},
+        {"collector", offsetof(Huifang__V1__LeadAdd, collector)},
+        {"source", offsetof(Huifang__V1__LeadAdd, source)},
+        {"note", offsetof(Huifang__V1__LeadAdd, note)},
+        {"referrer", offsetof(Huifang__V1__LeadAdd, referrer)},
+    };
+    for (size_t i = 0; i < sizeof not_here / sizeof not_here[0]; i++)
+        if (S(*(char *const *)((const char *)f + not_here[i].offset))[0])
+            return hf_fail(rep, a, HF_BAD_INPUT, not_here[i].field,
+                           "%s cannot be edited here (phones: customer phone; the lead's source"
+                           " is history)",
+                           not_here[i].field);
+    if (f->collected_at_ms || f->referrer_customer_id)
+        return hf_fail(rep, a, HF_BAD_INPUT, f->collected_at_ms ? "collected_at" : "referrer",
+                       "the lead's source is history and cannot be edited");
+
+    Huifang__V1__Customer *c;
+    if ((rc = s_lock_customer(svc, &b, e->id, "id", &c, rep, a)) != HF_OK)
+        return rc;
+    Huifang__V1__LeadAdd probe = *f;
+    probe.phone = c->phone;
+    probe.channel = "other";
+    if (S(probe.name)[0] == '\0')
+        probe.name = c->name;
+    intake_check_ctx_t ctx = {.today = b.today,
+                              .now_ms = b.now_ms,
+                              .regions = b.regions,
+                              .nregions = b.nregions};
+    intake_lead_t l;
+    intake_error_t err;
+    if (intake_lead_check(&probe, &ctx, &l, &err, a) != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, err.field, "%s", err.reason);
+
+    /* each field: given?, the card's value (a pointer into c), the checked value, the column */
+    struct {
+        const char *field;
+        bool given;
+        char **card;
+        const char *value;
+        const char *set;
+    } fields[] = {
+#define TXT(x) {#x, S(f->x)[0] != '\0', &c->x, l.x, #x " = $2"}
+#define DAY(x) {#x, S(f->x)[0] != '\0', &c->x, s_day_text(l.x, a), #x " = $2::date"}
+        TXT(name),      TXT(gender),   DAY(birth),     DAY(ref_date),      TXT(region),
+        TXT(address),   TXT(windows),  TXT(route),     TXT(condition),     TXT(baby_name),
+        TXT(baby_sex),  DAY(baby_birth), DAY(due_date), TXT(current_brand), TXT(feeding),
+        TXT(employer),  TXT(hobbies),  TXT(health),
+#undef TXT
+#undef DAY
+    };
+    size_t nf = sizeof fields / sizeof fields[0];
+    char agetxt[16];
+    /* the age is a number, 0 when unknown: as text, "" then, like an empty field */
+    const char *age_card = c->age ? hf_arena_printf(a, "%d", c->age) : "";
+    /* fields to empty (clear): any of the above but the name, and the age */
+    bool *cleared = hf_new_array(a, bool, nf + 1);
+    for (size_t k = 0; k < e->n_clear; k++) {
+        const char *name = S(e->clear[k]);
+        size_t i = strcmp(name, "age") == 0 ? nf : 0;
+        while (i < nf && strcmp(fields[i].field, name) != 0)
+            i++;
+        if (i == nf && strcmp(name, "age") != 0)
+            return hf_fail(rep, a, HF_BAD_INPUT, "clear",
+                           "clear \"%s\" names no field that can be emptied (address, region,"
+                           " windows, gender, birth, age, ref_date, route, condition, baby_name,"
+                           " baby_sex, baby_birth, due_date, current_brand, feeding, employer,"
+                           " hobbies, health)",
+                           name);
+        if (i == 0) /* name */
+            return hf_fail(rep, a, HF_BAD_INPUT, "clear", "a customer's name cannot be emptied");
+        if (i == nf ? f->age != 0 : fields[i].given)
+            return hf_fail(rep, a, HF_BAD_INPUT, name, "%s is both given and cleared", name);
+        cleared[i] = true;
+    }
+    bool any = f->age != 0 || cleared[nf];
+    for (size_t i = 0; i < nf; i++)
+        any = any || fields[i].given || cleared[i];
+    if (!any)
+        return hf_fail(rep, a, HF_BAD_INPUT, "fields", "nothing to change: give a field");
+
+    Huifang__V1__FieldChange **changes = hf_new_array(a, Huifang__V1__FieldChange *, nf + 2);
+    size_t nchanges = 0;
+    char cid[24], at[24];
+    hf_pg_i64(cid, c->id);
+    hf_pg_i64(at, b.now_ms);
+    hf_store_t *st = hf_service_store(svc);
+    for (size_t i = 0; i <= nf; i++) {
+        bool is_age = i == nf;
+        const char *field = is_age ? "age" : fields[i].field;
+        const char *old = is_age ? age_card : S(*fields[i].card);
+        bool given = is_age ? f->age != 0 : fields[i].given;
+        const char *value = cleared[i] ? ""
+                            : is_age   ? hf_pg_i64(agetxt, l.age)
+                                       : fields[i].value;
+        if (!(given || cleared[i]) || strcmp(old, value) == 0)
+            continue;
+        char sql[128];
+        snprintf(sql, sizeof sql, "UPDATE customer SET %s WHERE id = $1",
+                 is_age ? "age = $2::int" : fields[i].set);
+        /* an emptied date or age is NULL; an emptied text '' */
+        const char *p[] = {cid, *value || !(is_age || strstr(fields[i].set, "::date")) ? value
+                                                                                      : NULL};
+        const char *h[] = {cid, field, old, value, S(req->actor), at};
+        if (hf_store_run(st, sql, 2, p) != 0 ||
+            hf_store_run(st,
+                         "INSERT INTO customer_change (customer_id, field, old_value, new_value,"
+                         " actor, changed_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                         6, h) != 0)
+            return intake_store_fail(svc, rep, a);
+        Huifang__V1__FieldChange *ch = hf_new(a, Huifang__V1__FieldChange);
+        huifang__v1__field_change__init(ch);
+        ch->field = (char *)field;
+        ch->from = hf_arena_strdup(a, old);
+        ch->to = hf_arena_strdup(a, value);
+        ch->at_ms = b.now_ms;
+        ch->actor = (char *)S(req->actor);
+        changes[nchanges++] = ch;
+        if (is_age)
+            c->age = cleared[i] ? 0 : l.age;
+        else
+            *fields[i].card = hf_arena_strdup(a, value);
+    }
+    if (nchanges == 0) {
+        rep->note = hf_arena_printf(a, "customer %lld: nothing to change", (long long)c->id);
+        return s_reply_customer(rep, c, a);
+    }
+    intake_customer_stage(c, &b, a);
+    Huifang__V1__CustomerUpdated ev = HUIFANG__V1__CUSTOMER_UPDATED__INIT;
+    ev.customer = c;
+    ev.change = "fields";
+    ev.changes = changes;
+    ev.n_changes = nchanges;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.branch = c->branch;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
+    env.customer_updated = &ev;
+    if (hf_service_emit(svc, &env) != 0)
+        return intake_store_fail(svc, rep, a);
+    hf_info("customer_edited", "customer=%lld fields=%zu", (long long)c->id, nchanges);
+    s_reply_customer(rep, c, a);
+    if (s_changes_load(svc, c->id, rep->customer, a) != 0)
+        return intake_store_fail(svc, rep, a);
     return HF_OK;
 }
 

@@ -41,6 +41,8 @@ int intake_set_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
                    hf_arena_t *a);
 int intake_change_card(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                        hf_arena_t *a);
+int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req,
+                         hf_reply_t *rep, hf_arena_t *a);
 int intake_get_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a);
 int intake_set_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,

@@ -380,6 +380,143 @@ int sched_cmd_task_show(hf_service_t *svc, void *self, const hf_request_t *req, 
 }
 
 /* ---------------------------------------------------------------------------------------
+ * task release, task skip: a claimed task given back or ended unworked
+ * ------------------------------------------------------------------------------------- */
+
+/* Loads task id of the request's branch, locked, and checks that it is claimed and that the
+ * actor holds it or is a supervisor. HF_OK with *out, or the failure filled into rep: 2 no
+ * id or no actor, 3 unknown task, 4 another agent's task or not claimed. */
+static int s_claimed_task(hf_service_t *svc, const hf_request_t *req, int64_t id, const char *what,
+                          Huifang__V1__Task **out, hf_reply_t *rep, hf_arena_t *a)
+{
+    sched_branch_t b;
+    int rc;
+    *out = NULL;
+    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK)
+        return rc;
+    if (id <= 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "id", "id is required (a task id)");
+    const char *actor = S(req->actor);
+    if (*actor == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "actor",
+                       "only the agent holding the task or a supervisor may %s: say who you are"
+                       " with --as",
+                       what);
+    bool err;
+    Huifang__V1__Task *t = sched_load_task(hf_service_store(svc), id, true, a, &err);
+    if (t == NULL || strcmp(t->branch, req->branch) != 0)
+        return err ? HF_UNAVAILABLE
+                   : hf_fail(rep, a, HF_NOT_FOUND, "id", "no task %lld in branch %s",
+                             (long long)id, req->branch);
+    if (strcmp(actor, t->agent) != 0 &&
+        (rc = s_need_supervisor(svc, req, hf_arena_printf(a, "%s held by %s", what, *t->agent ? t->agent : "nobody"), rep, a)) != HF_OK)
+        return rc;
+    if (strcmp(t->state, "claimed") != 0)
+        return hf_fail(rep, a, HF_CONFLICT, "id",
+                       "task %lld is %s, not claimed: only a claimed task can be released or"
+                       " skipped",
+                       (long long)id, t->state);
+    sched_task_windows(t, b.windows, a);
+    *out = t;
+    return HF_OK;
+}
+
+/* Replies with the task alone (no customer context: nothing personal is read). */
+static int s_reply_task(hf_reply_t *rep, Huifang__V1__Task *t, hf_arena_t *a)
+{
+    Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
+    huifang__v1__task_context__init(ctx);
+    ctx->task = t;
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
+    rep->task = ctx;
+    return HF_OK;
+}
+
+/* task release ID: the claim ends and the task goes back into the same agent's date bag
+ * (assigned, same bag date), where `task next` hands it out again — to that agent: a bag is
+ * the agent's day of work, and moving it to a colleague is what `agent absent` does. The
+ * claim counter stays, so a call log of the released claim is refused (calllog asks for the
+ * task's state). TaskAssigned tells reporting the claim ended without a contact. A holder
+ * deactivated since the claim has no bag to go back to: the task goes to the queue
+ * (planned) and the assigner places it with a colleague. */
+int sched_cmd_task_release(hf_service_t *svc, void *self, const hf_request_t *req,
+                           hf_reply_t *rep, hf_arena_t *a)
+{
+    (void)self;
+    Huifang__V1__Task *t;
+    int rc = s_claimed_task(svc, req, req->task_release->id, "release a task", &t, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    hf_store_t *st = hf_service_store(svc);
+    char role[16];
+    if (hf_replica_agent_role(st, t->branch, t->agent, true, role, sizeof role) != 0)
+        return HF_UNAVAILABLE;
+    char id[24], at[24];
+    const char *p[] = {hf_pg_i64(id, t->id), hf_pg_i64(at, hf_clock_now_ms())};
+    if (*role == '\0') {
+        /* the holder was deactivated meanwhile: the queue, for a colleague (nothing is
+         * published until it is assigned again, as for a roll-over) */
+        if (hf_store_run(st,
+                         "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
+                         " reserved_agent = '', indexed = false, updated_at_ms = $2"
+                         " WHERE id = $1 AND state = 'claimed'",
+                         2, p) != 0)
+            return HF_UNAVAILABLE;
+        t->state = "planned";
+        t->agent = "";
+        t->bag_date = "";
+        t->reserved_agent = "";
+    } else {
+        if (hf_store_run(st,
+                         "UPDATE task SET state = 'assigned', updated_at_ms = $2"
+                         " WHERE id = $1 AND state = 'claimed'",
+                         2, p) != 0)
+            return HF_UNAVAILABLE;
+        t->state = "assigned";
+        if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED, t) != 0)
+            return HF_UNAVAILABLE;
+    }
+    hf_info("task_released", "task=%lld agent=%s by=%s", (long long)t->id, t->agent,
+            S(req->actor));
+    return s_reply_task(rep, t, a);
+}
+
+/* task skip ID --reason R: the claimed step ends unworked (done, outcome skipped, the reason
+ * kept on the task); the plan goes on with its next step as after any outcome that ends a
+ * step. TaskCompleted carries it to reporting. */
+int sched_cmd_task_skip(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
+{
+    (void)self;
+    const char *reason = S(req->task_skip->reason);
+    while (*reason == ' ')
+        reason++;
+    if (*reason == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "reason", "reason is required (why it is skipped)");
+    if (strlen(reason) > 200)
+        return hf_fail(rep, a, HF_BAD_INPUT, "reason", "reason is longer than 200 bytes");
+    Huifang__V1__Task *t;
+    int rc = s_claimed_task(svc, req, req->task_skip->id, "skip a task", &t, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    char id[24], at[24];
+    const char *p[] = {hf_pg_i64(id, t->id), hf_pg_i64(at, hf_clock_now_ms()), reason};
+    if (hf_store_run(hf_service_store(svc),
+                     "UPDATE task SET state = 'done', outcome = 'skipped', skip_reason = $3,"
+                     " updated_at_ms = $2, deadline_ms = 0 WHERE id = $1 AND state = 'claimed'",
+                     3, p) != 0)
+        return HF_UNAVAILABLE;
+    t->state = "done";
+    t->outcome = "skipped";
+    t->skip_reason = hf_arena_strdup(a, reason);
+    if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, t) != 0)
+        return HF_UNAVAILABLE;
+    hf_info("task_skipped", "task=%lld agent=%s by=%s", (long long)t->id, t->agent,
+            S(req->actor));
+    return s_reply_task(rep, t, a);
+}
+
+/* ---------------------------------------------------------------------------------------
  * queue stats / rebuild
  * ------------------------------------------------------------------------------------- */
 

@@ -356,12 +356,33 @@ static int on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_
                        hf_pg_i64(calls, ag->daily_calls),
                        hf_pg_i64(visits, ag->daily_visits),
                        ag->active ? "true" : "false"};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO agent (branch, id, name, role, regions, daily_calls,"
-                        " daily_visits, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                        " ON CONFLICT (branch, id) DO UPDATE SET name = $3, role = $4,"
-                        " regions = $5, daily_calls = $6, daily_visits = $7, active = $8",
-                        8, p);
+    hf_store_t *st = hf_service_store(svc);
+    if (hf_store_run(st,
+                     "INSERT INTO agent (branch, id, name, role, regions, daily_calls,"
+                     " daily_visits, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                     " ON CONFLICT (branch, id) DO UPDATE SET name = $3, role = $4,"
+                     " regions = $5, daily_calls = $6, daily_visits = $7, active = $8",
+                     8, p) != 0)
+        return -1;
+    if (ag->active)
+        return 0;
+    /* deactivated (agent deactivate): no new task is placed with them (assignment takes
+     * active agents only), and what waits unclaimed in their bags, or is promised to them
+     * (a callback), goes back to the queue for a colleague, as an absence's leftovers do;
+     * a task they hold (claimed) stays theirs until logged, released or skipped */
+    char at[24];
+    const char *pd[] = {p[0], ag->id, hf_pg_i64(at, hf_clock_now_ms())};
+    if (hf_store_run(st,
+                     "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
+                     " reserved_agent = '', indexed = false, updated_at_ms = $3"
+                     " WHERE branch = $1 AND agent = $2 AND state = 'assigned'",
+                     3, pd) != 0 ||
+        hf_store_run(st,
+                     "UPDATE task SET reserved_agent = '' WHERE branch = $1 AND"
+                     " reserved_agent = $2 AND state IN ('planned', 'paused')",
+                     2, pd) != 0)
+        return -1;
+    return 0;
 }
 
 /* A lead (new or merged): the copy, and the conversion plan it names (new-lead,

@@ -24,6 +24,8 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_AGENT_ABSENT, sched_cmd_agent_absent, true},
     {HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_LIST, sched_cmd_alert_list, false},
     {HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_ACK, sched_cmd_alert_ack, true},
+    {HUIFANG__V1__REQUEST__COMMAND_TASK_RELEASE, sched_cmd_task_release, true},
+    {HUIFANG__V1__REQUEST__COMMAND_TASK_SKIP, sched_cmd_task_skip, true},
     {0, NULL, false}};
 
 static const hf_config_entry_t s_config[] = {

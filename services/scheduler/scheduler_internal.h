@@ -134,6 +134,9 @@ int sched_cmd_agent_absent(hf_service_t *, void *, const hf_request_t *, hf_repl
                            hf_arena_t *);
 int sched_cmd_alert_list(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_cmd_alert_ack(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_cmd_task_release(hf_service_t *, void *, const hf_request_t *, hf_reply_t *,
+                           hf_arena_t *);
+int sched_cmd_task_skip(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 
 /* Moves an absent agent's date bags for from..until (day numbers) to colleagues; fills the
  * reply's result. Runs inside the command's transaction. HF_OK or a status. */
