@@ -64,6 +64,7 @@ typedef struct {
     int64_t counted_ms; /* monotonic ms of the count, 0 for an empty slot */
     int n;
     int load[MAX_FLEX_DAYS + 1];
+    int cap; /* what the role's active agents can take a day (0: none known) */
 } s_flex_load_t;
 static s_flex_load_t s_flex_loads[FLEX_CACHE];
 
@@ -116,6 +117,16 @@ static int s_flex_offset(hf_store_t *st, const char *branch, const char *role, i
         for (int i = 0; i < n; i++)
             slot->load[i] = (int)hf_pg_int(res, i, 1);
         PQclear(res);
+        const char *pc[] = {branch, role};
+        res = hf_store_exec(st,
+                            "SELECT coalesce(sum(CASE WHEN role IN ('visit', 'doctor')"
+                            " THEN daily_visits ELSE daily_calls END), 0) FROM agent"
+                            " WHERE branch = $1 AND role = $2 AND active",
+                            2, pc);
+        if (res == NULL)
+            return -1;
+        slot->cap = (int)hf_pg_int(res, 0, 0);
+        PQclear(res);
         snprintf(slot->branch, sizeof slot->branch, "%s", branch);
         snprintf(slot->role, sizeof slot->role, "%s", role);
         slot->day = day;
@@ -125,7 +136,7 @@ static int s_flex_offset(hf_store_t *st, const char *branch, const char *role, i
     }
     if (slot->n <= 0)
         return 0;
-    int off = sched_flex_pick(slot->load, slot->n);
+    int off = sched_flex_pick_within(slot->load, slot->n, slot->cap);
     slot->load[off]++;
     return off;
 }

@@ -193,6 +193,14 @@ int sched_flex_pick(const int *load, int n)
     return best;
 }
 
+int sched_flex_pick_within(const int *load, int n, int cap)
+{
+    for (int i = 0; cap > 0 && i < n; i++)
+        if (load[i] < cap)
+            return i;
+    return sched_flex_pick(load, n);
+}
+
 int sched_roll_bump(int64_t next_due, int64_t latest_at_ms)
 {
     return latest_at_ms > 0 && next_due <= latest_at_ms ? 0 : 1;

@@ -68,6 +68,10 @@ const char *sched_sales_literal(void);
 /* The day a flexible step goes to: the index of the smallest load in load[0..n), the
  * earliest of equals, so that steps spread over the days of their window. */
 int sched_flex_pick(const int *load, int n);
+/* The same within a daily capacity (cap > 0: what the role's agents can take in a day): the
+ * earliest day whose load is still below cap, so that a lead is called as soon as there is
+ * room; when every day is full (or cap is 0), the least loaded one. */
+int sched_flex_pick_within(const int *load, int n, int cap);
 
 /* The priority added when a task that found no room rolls over to next_due: 1, except for a
  * flexible step still inside its window (latest_at_ms, 0 for none), which keeps its place. */

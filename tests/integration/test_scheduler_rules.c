@@ -602,6 +602,74 @@ static void test_lead_spread(void)
     }
 }
 
+/* With agents, the first calls fill the earliest days of their window up to what the
+ * agents can take a day, and only then spread: 200 leads, two phone agents of 40 calls a
+ * day, take days 1, 2 (80 each) and 3 (40). A branch of its own. */
+static void test_lead_spread_capacity(void)
+{
+    const char *br = "ITS2";
+    Huifang__V1__Branch b = HUIFANG__V1__BRANCH__INIT;
+    b.code = (char *)br;
+    b.tz = TZ;
+    b.windows = "09:00-12:00,14:00-20:00";
+    Huifang__V1__BranchUpserted bu = HUIFANG__V1__BRANCH_UPSERTED__INIT;
+    bu.branch = &b;
+    hf_envelope_t benv = HUIFANG__V1__ENVELOPE__INIT;
+    benv.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED;
+    benv.branch_upserted = &bu;
+    CHECK_INT(s_feed(sched_intake_events, &benv), 0);
+    const char *ids[] = {"CAP1", "CAP2"};
+    for (int k = 0; k < 2; k++) {
+        Huifang__V1__Agent g = HUIFANG__V1__AGENT__INIT;
+        g.id = (char *)ids[k];
+        g.branch = (char *)br;
+        g.name = (char *)ids[k];
+        g.role = "phone";
+        g.daily_calls = 40;
+        g.active = true;
+        Huifang__V1__AgentUpserted ev = HUIFANG__V1__AGENT_UPSERTED__INIT;
+        ev.agent = &g;
+        hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+        env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED;
+        env.agent_upserted = &ev;
+        CHECK_INT(s_feed(sched_intake_events, &env), 0);
+    }
+    s_clock("2027-07-01 10:00");
+    int64_t collected = s_at("2027-07-01 10:00");
+    hf_store_t *st = hf_service_store(s_svc);
+    hf_arena_t *a = hf_arena_new();
+    CHECK_INT(hf_store_begin(st), 0);
+    for (int i = 0; i < 200; i++) {
+        Huifang__V1__Customer c = HUIFANG__V1__CUSTOMER__INIT;
+        c.id = 700000 + i;
+        c.branch = (char *)br;
+        c.name = "Lead";
+        c.phone = "13800000000";
+        c.card_type = "new";
+        Huifang__V1__LeadRegistered ev = HUIFANG__V1__LEAD_REGISTERED__INIT;
+        ev.customer = &c;
+        ev.plan = "new-lead";
+        ev.collected_at_ms = collected;
+        hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+        env.branch = (char *)br;
+        env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
+        env.lead_registered = &ev;
+        env.occurred_at_ms = collected;
+        CHECK_INT(s_lead_handler(&env, a), 0);
+        hf_arena_reset(a);
+    }
+    CHECK_INT(hf_store_commit(st), 0);
+    hf_arena_destroy(&a);
+    int32_t first = hf_time_local_day(collected, TZ) + 1;
+    const char *q = hf_arena_printf(
+        s_arena,
+        "SELECT coalesce(string_agg(k::text, ',' ORDER BY d), '') FROM (SELECT ((due_at_ms - %lld)"
+        " / 86400000) AS d, count(*) AS k FROM task WHERE branch = $1 AND step_no = 1"
+        " AND state = 'planned' GROUP BY 1) x",
+        (long long)hf_time_from_local(first, 0, TZ));
+    CHECK_STR(s_txt(q, br), "80,80,40");
+}
+
 /* Seeds a planned task due at due for a customer, straight into the table. */
 static int64_t s_seed_task(int64_t customer, const char *purpose, int prio, int64_t due,
                            int64_t latest)
@@ -1163,6 +1231,7 @@ int main(void)
     TEST_CASE(test_promises);
     TEST_CASE(test_flush, redis);
     TEST_CASE(test_lead_spread);
+    TEST_CASE(test_lead_spread_capacity);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);

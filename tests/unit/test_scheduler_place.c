@@ -83,6 +83,13 @@ static void test_rules(void)
     CHECK_INT(sched_flex_pick(load1, 4), 1);
     int load2[] = {0, 0, 0};
     CHECK_INT(sched_flex_pick(load2, 3), 0);
+    /* within the agents' daily capacity: the earliest day with room; all full: the least */
+    int load3[] = {40, 39, 10, 0};
+    CHECK_INT(sched_flex_pick_within(load3, 4, 40), 1);
+    CHECK_INT(sched_flex_pick_within(load3, 4, 10), 3);
+    int load4[] = {45, 41, 40};
+    CHECK_INT(sched_flex_pick_within(load4, 3, 40), 2);
+    CHECK_INT(sched_flex_pick_within(load1, 4, 0), 1);
     /* rolling over: +1, except inside a flexible window */
     CHECK_INT(sched_roll_bump(100, 0), 1);
     CHECK_INT(sched_roll_bump(100, 200), 0);
