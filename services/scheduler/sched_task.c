@@ -127,9 +127,13 @@ int64_t sched_task_move(hf_store_t *st, const char *from_states, const char *to,
                         const sched_move_t *m, int nparams, const char *const *params)
 {
     const char *to_name = to ? s_state_name(to, strlen(to)) : NULL;
-    if (from_states == NULL || to_name == NULL || m == NULL || m->where == NULL) {
+    if (from_states == NULL || to == NULL || m == NULL || m->where == NULL) {
         hf_error("task_move_refused", "from=%s to=%s: incomplete move",
                  from_states ? from_states : "", to ? to : "");
+        return -1;
+    }
+    if (to_name == NULL) {
+        hf_error("task_move_refused", "from=%s to=%s: not a task state", from_states, to);
         return -1;
     }
     char guard[128];
