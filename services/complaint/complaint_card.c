@@ -316,6 +316,46 @@ static int s_emit(hf_service_t *svc, const complaint_card_t *card, int payload, 
     return hf_service_emit(svc, &env);
 }
 
+/* The transitions of a card: an action, the states it starts from, the state it leads to.
+ * A card's state changes only through this table (a card is filed `open`); the commands
+ * (complaint_act) move it by the rows of their action, the clock by its own row (a wait
+ * past its limit). complaint.state is written by one statement, s_save(), in the
+ * transaction that holds the card's row lock (or that filed it). */
+static const struct {
+    const char *action;
+    const char *from[5];
+    const char *to;
+    const char *change; /* the history line and the ComplaintChanged change */
+    bool by_clock;      /* moved by the clock, not a command an agent may give */
+} s_moves[] = {
+    {"start", {"open", "reopened", NULL}, "in-progress", "started", false},
+    {"wait", {"open", "in-progress", "reopened", NULL}, "waiting", "waiting", false},
+    {"resume", {"waiting", NULL}, "in-progress", "resumed", false},
+    {"resolve", {"open", "in-progress", "waiting", "reopened", NULL}, "resolved", "resolved",
+     false},
+    {"close", {"resolved", NULL}, "closed", "closed", false},
+    {"reopen", {"resolved", "closed", NULL}, "reopened", "reopened", false},
+    {"wait-expired", {"waiting", NULL}, "in-progress", "wait-expired", true},
+    {NULL, {NULL}, NULL, NULL, false}};
+
+/* The row of an action (a command's, or the clock's), or -1. */
+static int s_move_find(const char *action, bool by_clock)
+{
+    for (int m = 0; s_moves[m].action; m++)
+        if (s_moves[m].by_clock == by_clock && strcmp(s_moves[m].action, action) == 0)
+            return m;
+    return -1;
+}
+
+/* Whether the row m moves a card from its state now. */
+static bool s_move_allowed(int m, const char *state)
+{
+    for (int i = 0; s_moves[m].from[i]; i++)
+        if (strcmp(state, s_moves[m].from[i]) == 0)
+            return true;
+    return false;
+}
+
 /* Writes the card's state and clock back (the text fields are written where they change). */
 static int s_save(hf_store_t *st, const complaint_card_t *card, int64_t now)
 {
@@ -353,16 +393,17 @@ int complaint_card_catch_up(hf_service_t *svc, complaint_card_t *card, int64_t n
     int n = 0;
     /* waited longer than the category allows: the clock runs again from the limit's instant,
      * and whatever it passed since is applied below in order */
-    if (strcmp(S(c->state), "waiting") == 0 && card->wait_limit_ms > 0 && c->paused_at_ms > 0 &&
+    int expired = s_move_find("wait-expired", true);
+    if (s_move_allowed(expired, S(c->state)) && card->wait_limit_ms > 0 && c->paused_at_ms > 0 &&
         now >= c->paused_at_ms + card->wait_limit_ms) {
         int64_t at = c->paused_at_ms + card->wait_limit_ms;
         complaint_clock_resume(&card->clk, at);
         c->paused_at_ms = 0;
-        c->state = "in-progress";
+        c->state = (char *)s_moves[expired].to;
         s_derive(card, at);
-        if (s_history(st, card, "wait-expired", "", at, c->period_no) < 0 ||
-            s_emit(svc, card, HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED, "wait-expired", at,
-                   a) != 0)
+        if (s_history(st, card, s_moves[expired].change, "", at, c->period_no) < 0 ||
+            s_emit(svc, card, HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED,
+                   s_moves[expired].change, at, a) != 0)
             return -1;
         hf_info("complaint_clock", "complaint=%lld branch=%s change=wait-expired level=%d owner=%s",
                 (long long)c->id, c->branch, c->level, c->owner);
@@ -750,21 +791,6 @@ int complaint_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
     return HF_OK;
 }
 
-/* The transitions: an action, the states it starts from, the state it leads to. */
-static const struct {
-    const char *action;
-    const char *from[5];
-    const char *to;
-    const char *change; /* the history line and the ComplaintChanged change */
-} s_moves[] = {
-    {"start", {"open", "reopened", NULL}, "in-progress", "started"},
-    {"wait", {"open", "in-progress", "reopened", NULL}, "waiting", "waiting"},
-    {"resume", {"waiting", NULL}, "in-progress", "resumed"},
-    {"resolve", {"open", "in-progress", "waiting", "reopened", NULL}, "resolved", "resolved"},
-    {"close", {"resolved", NULL}, "closed", "closed"},
-    {"reopen", {"resolved", "closed", NULL}, "reopened", "reopened"},
-    {NULL, {NULL}, NULL, NULL}};
-
 /* The rank a role has on the escalation ladder: 0 the agents (and team leads), 1 the head,
  * 2 the manager (who also answers for level 3, the customer-service department). */
 static int s_rank(const char *role)
@@ -811,10 +837,8 @@ int complaint_act(hf_service_t *svc, void *self, const hf_request_t *req, hf_rep
     hf_store_t *st = hf_service_store(svc);
     char tz[64];
     int rc;
-    int m = 0;
-    while (s_moves[m].action && strcmp(s_moves[m].action, S(act->action)) != 0)
-        m++;
-    if (s_moves[m].action == NULL)
+    int m = s_move_find(S(act->action), false);
+    if (m < 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "action",
                        "action \"%s\" is not one of start, wait, resume, resolve, close, reopen",
                        S(act->action));
@@ -834,10 +858,7 @@ int complaint_act(hf_service_t *svc, void *self, const hf_request_t *req, hf_rep
     if (complaint_card_catch_up(svc, card, now, a) < 0)
         return HF_UNAVAILABLE;
     Huifang__V1__Complaint *c = card->c;
-    bool allowed = false;
-    for (int i = 0; s_moves[m].from[i]; i++)
-        allowed = allowed || strcmp(c->state, s_moves[m].from[i]) == 0;
-    if (!allowed) {
+    if (!s_move_allowed(m, c->state)) {
         char from[64] = "";
         for (int i = 0; s_moves[m].from[i]; i++)
             snprintf(from + strlen(from), sizeof from - strlen(from), "%s%s", i ? " or " : "",

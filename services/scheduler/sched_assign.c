@@ -459,12 +459,13 @@ static int s_preempt(hf_store_t *st, s_claimed_t *c, hf_arena_t *a)
     PQclear(res);
     const char *pv[] = {victim, hf_pg_i64(due, sched_day_start(l->today + 1, windows, l->tz)),
                         hf_pg_i64(at, hf_clock_now_ms())};
-    if (hf_store_run(
-            st,
-            "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
-            " due_at_ms = $2, priority = least(priority + 1, 49), indexed = false,"
-            " updated_at_ms = $3, outcome = 'preempted' WHERE id = $1 AND state = 'assigned'",
-            3, pv) != 0)
+    if (sched_task_move(st, "assigned", "planned",
+                        &(sched_move_t){.set = "agent = '', bag_date = NULL, due_at_ms = $2,"
+                                               " priority = least(priority + 1, 49),"
+                                               " indexed = false, updated_at_ms = $3,"
+                                               " outcome = 'preempted'",
+                                        .where = "id = $1"},
+                        3, pv) < 0)
         return -1;
     hf_info("task_preempted", "task=%s by=%lld agent=%s", victim, (long long)t->id, agent);
     c->action = A_ASSIGN;
@@ -724,18 +725,19 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
     }
     if (ncn) {
         const char *p[] = {sched_int_array_a(a, cn, (size_t)ncn), at};
-        if (hf_store_run(st,
-                         "UPDATE task SET state = 'cancelled', outcome = 'opted-out',"
-                         " updated_at_ms = $2 WHERE id = ANY ($1::bigint[]) AND state = 'planned'",
-                         2, p) != 0)
+        if (sched_task_move(st, "planned", "cancelled",
+                            &(sched_move_t){.set = "outcome = 'opted-out', updated_at_ms = $2",
+                                            .where = "id = ANY ($1::bigint[])"},
+                            2, p) < 0)
             goto fail;
     }
     if (npa) {
         const char *p[] = {sched_int_array_a(a, pa, (size_t)npa), at};
-        if (hf_store_run(st,
-                         "UPDATE task SET state = 'paused', outcome = 'paused: complaint',"
-                         " updated_at_ms = $2 WHERE id = ANY ($1::bigint[]) AND state = 'planned'",
-                         2, p) != 0)
+        if (sched_task_move(
+                st, "planned", "paused",
+                &(sched_move_t){.set = "outcome = 'paused: complaint', updated_at_ms = $2",
+                                .where = "id = ANY ($1::bigint[])"},
+                2, p) < 0)
             goto fail;
     }
     if (nri) {
@@ -752,19 +754,18 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
         const char *p[] = {sched_int_array_a(a, as, (size_t)nas),
                            sched_text_array_a(a, as_day, (size_t)nas), hf_pg_i64(asat, assigned_at),
                            sched_text_array_a(a, as_agent, (size_t)nas)};
-        res = hf_store_exec(st,
-                            "UPDATE task t SET state = 'assigned', agent = u.a,"
-                            " bag_date = u.d::date, assigned_at_ms = $3, updated_at_ms = $3"
-                            " FROM unnest($1::bigint[], $2::text[], $4::text[]) AS u(id, d, a)"
-                            " WHERE t.id = u.id AND t.state = 'planned'",
-                            4, p);
-        if (res == NULL)
+        int64_t updated = sched_task_move(
+            st, "planned", "assigned",
+            &(sched_move_t){.set = "agent = u.a, bag_date = u.d::date, assigned_at_ms = $3,"
+                                   " updated_at_ms = $3",
+                            .from = "unnest($1::bigint[], $2::text[], $4::text[]) AS u(id, d, a)",
+                            .where = "t.id = u.id"},
+            4, p);
+        if (updated < 0)
             goto fail;
-        int updated = atoi(PQcmdTuples(res));
-        PQclear(res);
         if (updated != nas) {
             /* cannot happen while the rows are locked; refuse to emit a wrong story */
-            hf_error("assign_mismatch", "wanted=%d updated=%d", nas, updated);
+            hf_error("assign_mismatch", "wanted=%d updated=%lld", nas, (long long)updated);
             goto fail;
         }
         hf_envelope_t **envs = hf_new_array(a, hf_envelope_t *, nas);
@@ -1071,11 +1072,14 @@ int sched_move_absent(hf_service_t *svc, const char *branch, const char *agent, 
             if (items[k].agent >= 0) {
                 const char *to = agents[items[k].agent].id;
                 const char *pu[] = {id, to, day, at};
-                if (hf_store_run(st,
-                                 "UPDATE task SET state = 'assigned', agent = $2,"
-                                 " bag_date = $3::date, reserved_agent = '', assigned_at_ms = $4,"
-                                 " updated_at_ms = $4 WHERE id = $1",
-                                 4, pu) != 0)
+                /* the rows are locked above in these two states */
+                if (sched_task_move(st, "assigned, claimed", "assigned",
+                                    &(sched_move_t){.set =
+                                                        "agent = $2, bag_date = $3::date,"
+                                                        " reserved_agent = '',"
+                                                        " assigned_at_ms = $4, updated_at_ms = $4",
+                                                    .where = "id = $1"},
+                                    4, pu) < 0)
                     return HF_UNAVAILABLE;
                 t->state = "assigned";
                 t->agent = hf_arena_strdup(a, to);
@@ -1089,12 +1093,14 @@ int sched_move_absent(hf_service_t *svc, const char *branch, const char *agent, 
                 char due[24];
                 const char *pu[] = {id, hf_pg_i64(due, sched_day_start(bag + 1, t->windows, b.tz)),
                                     at};
-                if (hf_store_run(st,
-                                 "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
-                                 " reserved_agent = '', due_at_ms = $2, indexed = false,"
-                                 " priority = CASE WHEN priority >= 49 THEN priority"
-                                 " ELSE priority + 1 END, updated_at_ms = $3 WHERE id = $1",
-                                 3, pu) != 0)
+                if (sched_task_move(st, "assigned, claimed", "planned",
+                                    &(sched_move_t){.set = "agent = '', bag_date = NULL,"
+                                                           " reserved_agent = '', due_at_ms = $2,"
+                                                           " indexed = false, priority = CASE WHEN"
+                                                           " priority >= 49 THEN priority ELSE"
+                                                           " priority + 1 END, updated_at_ms = $3",
+                                                    .where = "id = $1"},
+                                    3, pu) < 0)
                     return HF_UNAVAILABLE;
                 r->unplaced++;
             }

@@ -333,10 +333,10 @@ int sched_cmd_task_next(hf_service_t *svc, void *self, const hf_request_t *req, 
     if (strcmp(t->state, "assigned") == 0) {
         char id[24], at[24];
         const char *pu[] = {hf_pg_i64(id, t->id), hf_pg_i64(at, now)};
-        if (hf_store_run(st,
-                         "UPDATE task SET state = 'claimed', claims = claims + 1,"
-                         " updated_at_ms = $2 WHERE id = $1 AND state = 'assigned'",
-                         2, pu) != 0)
+        if (sched_task_move(st, "assigned", "claimed",
+                            &(sched_move_t){.set = "claims = claims + 1, updated_at_ms = $2",
+                                            .where = "id = $1"},
+                            2, pu) < 0)
             return HF_UNAVAILABLE;
         t->state = "claimed";
         t->claims++;
@@ -456,21 +456,21 @@ int sched_cmd_task_release(hf_service_t *svc, void *self, const hf_request_t *re
     if (*role == '\0') {
         /* the holder was deactivated meanwhile: the queue, for a colleague (nothing is
          * published until it is assigned again, as for a roll-over) */
-        if (hf_store_run(st,
-                         "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
-                         " reserved_agent = '', indexed = false, updated_at_ms = $2"
-                         " WHERE id = $1 AND state = 'claimed'",
-                         2, p) != 0)
+        if (sched_task_move(st, "claimed", "planned",
+                            &(sched_move_t){.set =
+                                                "agent = '', bag_date = NULL, reserved_agent = '',"
+                                                " indexed = false, updated_at_ms = $2",
+                                            .where = "id = $1"},
+                            2, p) < 0)
             return HF_UNAVAILABLE;
         t->state = "planned";
         t->agent = "";
         t->bag_date = "";
         t->reserved_agent = "";
     } else {
-        if (hf_store_run(st,
-                         "UPDATE task SET state = 'assigned', updated_at_ms = $2"
-                         " WHERE id = $1 AND state = 'claimed'",
-                         2, p) != 0)
+        if (sched_task_move(st, "claimed", "assigned",
+                            &(sched_move_t){.set = "updated_at_ms = $2", .where = "id = $1"}, 2,
+                            p) < 0)
             return HF_UNAVAILABLE;
         t->state = "assigned";
         if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED, t) != 0)
@@ -501,10 +501,11 @@ int sched_cmd_task_skip(hf_service_t *svc, void *self, const hf_request_t *req, 
         return rc;
     char id[24], at[24];
     const char *p[] = {hf_pg_i64(id, t->id), hf_pg_i64(at, hf_clock_now_ms()), reason};
-    if (hf_store_run(hf_service_store(svc),
-                     "UPDATE task SET state = 'done', outcome = 'skipped', skip_reason = $3,"
-                     " updated_at_ms = $2, deadline_ms = 0 WHERE id = $1 AND state = 'claimed'",
-                     3, p) != 0)
+    if (sched_task_move(hf_service_store(svc), "claimed", "done",
+                        &(sched_move_t){.set = "outcome = 'skipped', skip_reason = $3,"
+                                               " updated_at_ms = $2, deadline_ms = 0",
+                                        .where = "id = $1"},
+                        3, p) < 0)
         return HF_UNAVAILABLE;
     t->state = "done";
     t->outcome = "skipped";

@@ -348,12 +348,11 @@ int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *wh
         return -1;
     const char *p2[] = {ids, why, at};
     int rc = sched_release_room(st, ids);
-    if (rc == 0)
-        rc = hf_store_run(st,
-                          "UPDATE task SET state = 'cancelled', outcome = $2, updated_at_ms = $3"
-                          " WHERE id = ANY ($1::bigint[]) AND state IN ('planned', 'assigned',"
-                          " 'paused')",
-                          3, p2);
+    if (rc == 0 && sched_task_move(st, "planned, assigned, paused", "cancelled",
+                                   &(sched_move_t){.set = "outcome = $2, updated_at_ms = $3",
+                                                   .where = "id = ANY ($1::bigint[])"},
+                                   3, p2) < 0)
+        rc = -1;
     free(ids);
     if (rc != 0)
         return -1;

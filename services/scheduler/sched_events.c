@@ -188,11 +188,10 @@ static int s_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t p
                 PQclear(r2);
                 const char *pc[] = {tasks, at, lead ? "replaced" : "repurchased"};
                 if (sched_release_room(st, tasks) != 0 ||
-                    hf_store_run(st,
-                                 "UPDATE task SET state = 'cancelled', outcome = $3,"
-                                 " updated_at_ms = $2 WHERE id = ANY ($1::bigint[])"
-                                 " AND state IN ('planned', 'assigned', 'paused')",
-                                 3, pc) != 0)
+                    sched_task_move(st, "planned, assigned, paused", "cancelled",
+                                    &(sched_move_t){.set = "outcome = $3, updated_at_ms = $2",
+                                                    .where = "id = ANY ($1::bigint[])"},
+                                    3, pc) < 0)
                     rc = -1;
             }
         }
@@ -383,11 +382,11 @@ static int on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_
      * a task they hold (claimed) stays theirs until logged, released or skipped */
     char at[24];
     const char *pd[] = {p[0], ag->id, hf_pg_i64(at, hf_clock_now_ms())};
-    if (hf_store_run(st,
-                     "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
-                     " reserved_agent = '', indexed = false, updated_at_ms = $3"
-                     " WHERE branch = $1 AND agent = $2 AND state = 'assigned'",
-                     3, pd) != 0 ||
+    if (sched_task_move(st, "assigned", "planned",
+                        &(sched_move_t){.set = "agent = '', bag_date = NULL, reserved_agent = '',"
+                                               " indexed = false, updated_at_ms = $3",
+                                        .where = "branch = $1 AND agent = $2"},
+                        3, pd) < 0 ||
         hf_store_run(st,
                      "UPDATE task SET reserved_agent = '' WHERE branch = $1 AND"
                      " reserved_agent = $2 AND state IN ('planned', 'paused')",
@@ -566,14 +565,18 @@ static int on_dnd_set(hf_service_t *svc, void *self, const hf_envelope_t *env, h
     char *ids = hf_arena_strdup(a, hf_pg_str(res, 0, 0));
     PQclear(res);
     const char *p3[] = {ids, hf_pg_i64(due, resume), hf_pg_i64(at, hf_clock_now_ms())};
+    /* the rows are locked above: a paused step keeps its state, agent and bag and only
+     * moves in time (no change of state); the others go back to the queue */
     if (sched_release_room(st, ids) != 0 ||
         hf_store_run(st,
-                     "UPDATE task SET due_at_ms = $2, indexed = false, updated_at_ms = $3,"
-                     " state = CASE state WHEN 'paused' THEN 'paused' ELSE 'planned' END,"
-                     " agent = CASE state WHEN 'paused' THEN agent ELSE '' END,"
-                     " bag_date = CASE state WHEN 'paused' THEN bag_date ELSE NULL END"
-                     " WHERE id = ANY ($1::bigint[])",
-                     3, p3) != 0)
+                     "UPDATE task SET due_at_ms = $2, indexed = false, updated_at_ms = $3"
+                     " WHERE id = ANY ($1::bigint[]) AND state = 'paused'",
+                     3, p3) != 0 ||
+        sched_task_move(st, "planned, assigned", "planned",
+                        &(sched_move_t){.set = "due_at_ms = $2, indexed = false,"
+                                               " updated_at_ms = $3, agent = '', bag_date = NULL",
+                                        .where = "id = ANY ($1::bigint[])"},
+                        3, p3) < 0)
         return -1;
     hf_info("dnd_postponed", "customer=%lld until=%s", (long long)d->customer_id, d->until);
     return 0;
@@ -905,12 +908,14 @@ static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *e
                 t->reserved_agent && *t->reserved_agent ? next + self->callback_grace_ms : 0;
             const char *p[] = {id,      hf_pg_i64(attempts, t->attempts), hf_pg_i64(due, next), at,
                                outcome, hf_pg_i64(deadline, dl)};
-            if (hf_store_run(st,
-                             "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
-                             " attempts = $2, due_at_ms = $3, indexed = false, updated_at_ms = $4,"
-                             " outcome = $5, deadline_ms = CASE WHEN $6::bigint > 0 THEN $6::bigint"
-                             " ELSE deadline_ms END WHERE id = $1 AND state = 'claimed'",
-                             6, p) != 0)
+            if (sched_task_move(st, "claimed", "planned",
+                                &(sched_move_t){.set = "agent = '', bag_date = NULL, attempts = $2,"
+                                                       " due_at_ms = $3, indexed = false,"
+                                                       " updated_at_ms = $4, outcome = $5,"
+                                                       " deadline_ms = CASE WHEN $6::bigint > 0"
+                                                       " THEN $6::bigint ELSE deadline_ms END",
+                                                .where = "id = $1"},
+                                6, p) < 0)
                 return -1;
             return 0;
         }
@@ -918,10 +923,11 @@ static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *e
     }
     /* the step is done with its outcome */
     const char *p[] = {id, outcome, at, hf_pg_i64(attempts, t->attempts)};
-    if (hf_store_run(st,
-                     "UPDATE task SET state = 'done', outcome = $2, updated_at_ms = $3,"
-                     " attempts = $4, deadline_ms = 0 WHERE id = $1 AND state = 'claimed'",
-                     4, p) != 0)
+    if (sched_task_move(st, "claimed", "done",
+                        &(sched_move_t){.set = "outcome = $2, updated_at_ms = $3, attempts = $4,"
+                                               " deadline_ms = 0",
+                                        .where = "id = $1"},
+                        4, p) < 0)
         return -1;
     t->state = "done";
     t->outcome = (char *)outcome;
@@ -1008,11 +1014,11 @@ static int on_complaint_opened(hf_service_t *svc, void *self, const hf_envelope_
     hf_pg_i64(at, hf_clock_now_ms());
     const char *p3[] = {ids, at};
     if (sched_release_room(st, ids) != 0 ||
-        hf_store_run(st,
-                     "UPDATE task SET state = 'paused', agent = '', bag_date = NULL,"
-                     " outcome = 'paused: complaint', updated_at_ms = $2"
-                     " WHERE id = ANY ($1::bigint[]) AND state IN ('planned', 'assigned')",
-                     2, p3) != 0)
+        sched_task_move(st, "planned, assigned", "paused",
+                        &(sched_move_t){.set = "agent = '', bag_date = NULL,"
+                                               " outcome = 'paused: complaint', updated_at_ms = $2",
+                                        .where = "id = ANY ($1::bigint[])"},
+                        2, p3) < 0)
         return -1;
     hf_info("sales_paused", "customer=%lld complaint=%lld", (long long)c->customer_id,
             (long long)c->id);
@@ -1037,12 +1043,13 @@ static int s_release_hold(hf_service_t *svc, const Huifang__V1__Complaint *c)
     int64_t customer = PQntuples(res) ? hf_pg_int(res, 0, 0) : c->customer_id;
     PQclear(res);
     const char *p2[] = {hf_pg_i64(cid, customer), hf_pg_i64(at, hf_clock_now_ms())};
-    if (hf_store_run(st,
-                     "UPDATE task SET state = 'planned', outcome = '', indexed = false,"
-                     " due_at_ms = greatest(due_at_ms, $2), updated_at_ms = $2"
-                     " WHERE customer_id = $1 AND state = 'paused'"
-                     " AND NOT EXISTS (SELECT 1 FROM complaint_hold h WHERE h.customer_id = $1)",
-                     2, p2) != 0)
+    if (sched_task_move(st, "paused", "planned",
+                        &(sched_move_t){.set = "outcome = '', indexed = false,"
+                                               " due_at_ms = greatest(due_at_ms, $2),"
+                                               " updated_at_ms = $2",
+                                        .where = "customer_id = $1 AND NOT EXISTS (SELECT 1 FROM"
+                                                 " complaint_hold h WHERE h.customer_id = $1)"},
+                        2, p2) < 0)
         return -1;
     hf_info("complaint_hold_released", "customer=%lld complaint=%lld", (long long)customer,
             (long long)c->id);
@@ -1091,10 +1098,11 @@ static int on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t 
     PQclear(res);
     const char *p2[] = {ids, hf_pg_i64(at, hf_clock_now_ms())};
     if (sched_release_room(st, ids) != 0 ||
-        hf_store_run(st,
-                     "UPDATE task SET state = 'cancelled', outcome = 'returned', updated_at_ms = $2"
-                     " WHERE id = ANY ($1::bigint[])",
-                     2, p2) != 0)
+        /* the rows are locked above in these three states */
+        sched_task_move(st, "planned, assigned, paused", "cancelled",
+                        &(sched_move_t){.set = "outcome = 'returned', updated_at_ms = $2",
+                                        .where = "id = ANY ($1::bigint[])"},
+                        2, p2) < 0)
         return -1;
     const char *p3[] = {pid, at};
     res = hf_store_exec(st,

@@ -58,10 +58,11 @@ static int s_archive_branch(hf_service_t *svc, const char *branch, const char *c
         PQclear(r2);
         const char *pc[] = {tasks, at};
         if (sched_release_room(st, tasks) != 0 ||
-            hf_store_run(st,
-                         "UPDATE task SET state = 'cancelled', outcome = 'archived',"
-                         " updated_at_ms = $2 WHERE id = ANY ($1::bigint[])",
-                         2, pc) != 0 ||
+            /* the rows are locked above in these three states */
+            sched_task_move(st, "planned, assigned, paused", "cancelled",
+                            &(sched_move_t){.set = "outcome = 'archived', updated_at_ms = $2",
+                                            .where = "id = ANY ($1::bigint[])"},
+                            2, pc) < 0 ||
             sched_emit_plans_ended(svc, res, "archived", "supply-used-up") != 0) {
             PQclear(res);
             goto fail;
@@ -127,12 +128,16 @@ static int s_missed_callbacks(hf_service_t *svc, sched_t *self, hf_arena_t *a)
             const char *pr[] = {sched_int_array_a(a, &task, 1)};
             const char *pu[] = {id, at, hf_pg_i64(deadline, now + self->callback_grace_ms)};
             if (sched_release_room(st, pr[0]) != 0 ||
-                hf_store_run(st,
-                             "UPDATE task SET state = 'planned', agent = '', bag_date = NULL,"
-                             " due_at_ms = $2, deadline_ms = $3, misses = 1, indexed = false,"
-                             " priority = least(priority + 5, 49), updated_at_ms = $2"
-                             " WHERE id = $1",
-                             3, pu) != 0) {
+                /* the row is locked above in one of these two states */
+                sched_task_move(st, "planned, assigned", "planned",
+                                &(sched_move_t){.set =
+                                                    "agent = '', bag_date = NULL, due_at_ms = $2,"
+                                                    " deadline_ms = $3, misses = 1,"
+                                                    " indexed = false, priority ="
+                                                    " least(priority + 5, 49),"
+                                                    " updated_at_ms = $2",
+                                                .where = "id = $1"},
+                                3, pu) < 0) {
                 PQclear(res);
                 goto fail;
             }

@@ -84,6 +84,19 @@ int sched_raise_alert(hf_service_t *svc, const char *branch, const char *kind, i
  * and ends their active plans in plan_state with reason (emitting plan_ended). 0 or -1. */
 int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *why,
                           const char *plan_state, const char *reason);
+/* The task state machine (sched_task.c, its table of allowed moves at the top). */
+typedef struct {
+    const char *set;   /* the other columns set with the state ("agent = '', ..."), or NULL */
+    const char *from;  /* a FROM list for a set-based move ("unnest(...) AS u(...)"), or NULL */
+    const char *where; /* which tasks of `task t`, besides the state guard ("id = $1") */
+} sched_move_t;
+/* Moves the tasks m->where selects whose state is one of from_states (comma-separated) to
+ * `to`, setting m->set alongside, in one guarded UPDATE; returns the number of tasks moved,
+ * or -1 (a failed statement, or a move the table does not allow: logged, nothing written). */
+int64_t sched_task_move(hf_store_t *st, const char *from_states, const char *to,
+                        const sched_move_t *m, int nparams, const char *const *params);
+/* Whether the table allows a task to move from one state to another. */
+bool sched_task_move_allowed(const char *from, const char *to);
 /* Gives back the date-bag room of assigned tasks the caller is about to take out of their
  * bags: ids (a bigint array literal) selects them. Call before changing their state. */
 int sched_release_room(hf_store_t *st, const char *ids_literal);
@@ -107,8 +120,7 @@ int sched_load_agents(hf_store_t *st, const char *branch, const char *day, sched
  * NULL) into the same agent's bag of today: one step more urgent, rolls counted, the room
  * moved to today (sched_house.c). Inside the caller's transaction; at most 500 a call.
  * Returns how many are still left in old bags, or -1. */
-int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
-                    const char *agent);
+int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch, const char *agent);
 
 /* The preview of a future day's date bag (sched_preview.c): the tasks planned for day placed
  * as the bag would take them now, for agent (NULL: every agent), with each agent's load and

@@ -419,6 +419,34 @@ static void test_dnd(void)
     CHECK_STR(s_txt("SELECT dnd_until::text FROM customer WHERE id = 105", NULL), "2026-11-20");
 }
 
+/* The task state machine (sched_task.c): a move in its table is one guarded UPDATE that
+ * says how many tasks it moved; a move outside it (a final state left, an unknown state, a
+ * claimed task cancelled) is refused with -1 and writes nothing. */
+static void test_task_moves(void)
+{
+    CHECK(sched_task_move_allowed("planned", "assigned"));
+    CHECK(sched_task_move_allowed("claimed", "done"));
+    CHECK(!sched_task_move_allowed("done", "planned"));
+    CHECK(!sched_task_move_allowed("cancelled", "planned"));
+    CHECK(!sched_task_move_allowed("claimed", "cancelled"));
+    CHECK(!sched_task_move_allowed("planned", "done"));
+    hf_store_t *st = hf_service_store(s_svc);
+    const char *id = s_id(s_task_of(105, "care"));
+    const char *p[] = {id};
+    const sched_move_t same = {.set = "updated_at_ms = updated_at_ms", .where = "id = $1"};
+    CHECK_STR(s_txt("SELECT state FROM task WHERE id = $1", id), "planned");
+    CHECK_INT(sched_task_move(st, "done", "planned", &same, 1, p), -1);
+    CHECK_INT(sched_task_move(st, "planned", "done", &same, 1, p), -1);
+    CHECK_INT(sched_task_move(st, "planned, bogus", "planned", &same, 1, p), -1);
+    CHECK_INT(sched_task_move(st, "planned", "bogus", &same, 1, p), -1);
+    CHECK_INT(sched_task_move(st, "", "planned", &same, 1, p), -1);
+    CHECK_STR(s_txt("SELECT state FROM task WHERE id = $1", id), "planned");
+    /* the guard: a task in none of the states named is not moved */
+    CHECK_INT(sched_task_move(st, "assigned, paused", "planned", &same, 1, p), 0);
+    CHECK_INT(sched_task_move(st, "planned", "planned", &same, 1, p), 1);
+    CHECK_STR(s_txt("SELECT state FROM task WHERE id = $1", id), "planned");
+}
+
 /* Merged customers: the tasks, plans and notes follow the kept one. */
 static void test_merge(void)
 {
@@ -1218,6 +1246,7 @@ int main(void)
     TEST_CASE(test_complaint);
     TEST_CASE(test_opt_out);
     TEST_CASE(test_dnd);
+    TEST_CASE(test_task_moves);
     TEST_CASE(test_merge);
     TEST_CASE(test_lead_plan);
     TEST_CASE(test_new_lead_plan);

@@ -1,0 +1,156 @@
+/* sched_task: the task state machine — the one place where a task's state changes.
+ *
+ *   state      meaning
+ *   planned    waiting to fall due (in Redis's due-index once indexed)
+ *   assigned   in an agent's date bag for a day (agent, bag_date set)
+ *   claimed    handed out by `task next`, held by its agent until logged, released, skipped
+ *   paused     a sales step held by an open complaint
+ *   done       worked (or skipped), final
+ *   cancelled  will never be worked, final
+ *
+ *   from       to         who
+ *   planned    planned    a do-not-disturb period moves it (sched_events.c on_dnd_set);
+ *                         a missed callback goes to the team (sched_house.c)
+ *   planned    assigned   assignment of claimed due ids (sched_assign.c, set-based)
+ *   planned    paused     assignment finds a complaint hold (sched_assign.c); a complaint
+ *                         opened (sched_events.c)
+ *   planned    cancelled  assignment finds the customer opted out (sched_assign.c); a plan
+ *                         replaced, repurchased, returned, archived; a customer's tasks
+ *                         cancelled (sched_common.c, sched_events.c, sched_house.c)
+ *   assigned   planned    preempted (sched_assign.c); rolled out of an absent agent's bag
+ *                         with no room (sched_assign.c); the agent deactivated, a dnd period
+ *                         (sched_events.c); a missed callback (sched_house.c)
+ *   assigned   assigned   an absent agent's bag moved to a colleague (sched_assign.c)
+ *   assigned   claimed    `task next` (sched_cmd.c)
+ *   assigned   paused     a complaint opened (sched_events.c)
+ *   assigned   cancelled  as planned → cancelled
+ *   claimed    planned    `task release` by a deactivated holder (sched_cmd.c); not answered,
+ *                         tried again in the next window (sched_events.c); an absent
+ *                         agent's held task with no room (sched_assign.c)
+ *   claimed    assigned   `task release` (sched_cmd.c); an absent agent's held task moved to
+ *                         a colleague (sched_assign.c)
+ *   claimed    done       an outcome logged (sched_events.c), `task skip` (sched_cmd.c)
+ *   paused     planned    the last open complaint resolved (sched_events.c)
+ *   paused     cancelled  as planned → cancelled
+ *
+ * Every move is one guarded UPDATE built here: `UPDATE task t SET state = <to>, <set>
+ * [FROM <from>] WHERE (<where>) AND t.state IN (<from states>)`. The state names written
+ * into the statement come from the table below, never from the caller; the caller's SET,
+ * FROM and WHERE fragments are constant SQL with $n parameters, so values still travel as
+ * parameters. A move the table does not allow is a programmer's error: it is refused (-1)
+ * and logged, and nothing is written. Building the text costs a snprintf next to a round
+ * trip, so the assignment's set-based UPDATE goes through here too. */
+#include "scheduler_internal.h"
+
+/* ---------------------------------------------------------------------------------------
+ * The table
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *from;
+    const char *to;
+} s_move_t;
+
+static const char *const s_states[] = {"planned", "assigned", "claimed",
+                                       "paused",  "done",     "cancelled"};
+#define S_NSTATES ((int)(sizeof s_states / sizeof s_states[0]))
+
+static const s_move_t s_moves[] = {
+    {"planned", "planned"},   {"planned", "assigned"}, {"planned", "paused"},
+    {"planned", "cancelled"}, {"assigned", "planned"}, {"assigned", "assigned"},
+    {"assigned", "claimed"},  {"assigned", "paused"},  {"assigned", "cancelled"},
+    {"claimed", "planned"},   {"claimed", "assigned"}, {"claimed", "done"},
+    {"paused", "planned"},    {"paused", "cancelled"},
+};
+
+/* The table's own spelling of a state name of length n, or NULL for an unknown one. */
+static const char *s_state_name(const char *name, size_t n)
+{
+    for (int i = 0; i < S_NSTATES; i++)
+        if (strlen(s_states[i]) == n && strncmp(s_states[i], name, n) == 0)
+            return s_states[i];
+    return NULL;
+}
+
+static bool s_allowed(const char *from, const char *to)
+{
+    for (size_t i = 0; i < sizeof s_moves / sizeof s_moves[0]; i++)
+        if (strcmp(s_moves[i].from, from) == 0 && strcmp(s_moves[i].to, to) == 0)
+            return true;
+    return false;
+}
+
+bool sched_task_move_allowed(const char *from, const char *to)
+{
+    return from != NULL && to != NULL && s_allowed(from, to);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The move
+ * ------------------------------------------------------------------------------------- */
+
+/* Writes the guard `t.state IN ('a', 'b')` for the comma-separated from_states into buf,
+ * each checked against the table for a move to `to`; returns 0 or -1 (logged). */
+static int s_guard(const char *from_states, const char *to, char *buf, size_t size)
+{
+    size_t len = (size_t)snprintf(buf, size, "t.state IN (");
+    int n = 0;
+    const char *p = from_states;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',' && *e != ' ')
+            e++;
+        if (e == p)
+            break;
+        const char *from = s_state_name(p, (size_t)(e - p));
+        if (from == NULL || !s_allowed(from, to)) {
+            hf_error("task_move_refused", "from=%.*s to=%s: not in the task state table",
+                     (int)(e - p), p, to);
+            return -1;
+        }
+        len +=
+            (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s'%s'", n ? ", " : "", from);
+        n++;
+        p = e;
+    }
+    if (n == 0) {
+        hf_error("task_move_refused", "from=(none) to=%s: no state to move from", to);
+        return -1;
+    }
+    len += (size_t)snprintf(buf + len, len < size ? size - len : 0, ")");
+    return len < size ? 0 : -1;
+}
+
+int64_t sched_task_move(hf_store_t *st, const char *from_states, const char *to,
+                        const sched_move_t *m, int nparams, const char *const *params)
+{
+    const char *to_name = to ? s_state_name(to, strlen(to)) : NULL;
+    if (from_states == NULL || to == NULL || m == NULL || m->where == NULL) {
+        hf_error("task_move_refused", "from=%s to=%s: incomplete move",
+                 from_states ? from_states : "", to ? to : "");
+        return -1;
+    }
+    if (to_name == NULL) {
+        hf_error("task_move_refused", "from=%s to=%s: not a task state", from_states, to);
+        return -1;
+    }
+    char guard[128];
+    if (s_guard(from_states, to_name, guard, sizeof guard) != 0)
+        return -1;
+    char sql[1024];
+    int len = snprintf(sql, sizeof sql, "UPDATE task t SET state = '%s'%s%s%s%s WHERE (%s) AND %s",
+                       to_name, m->set ? ", " : "", m->set ? m->set : "", m->from ? " FROM " : "",
+                       m->from ? m->from : "", m->where, guard);
+    if (len < 0 || (size_t)len >= sizeof sql) {
+        hf_error("task_move_refused", "to=%s: statement too long", to_name);
+        return -1;
+    }
+    PGresult *res = hf_store_exec(st, sql, nparams, params);
+    if (res == NULL)
+        return -1;
+    int64_t n = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return n;
+}
