@@ -542,36 +542,17 @@ static int s_lead_handler(hf_envelope_t *env, hf_arena_t *a)
     return -9;
 }
 
-/* An import of 30,000 leads (HF_SPREAD_LEADS to change it) does not flood one day: each
- * lead's first call is placed on the day of days 1-7 with the fewest planned calls, so the
- * week fills evenly (to one call), and the second calls likewise over days 14-20. A branch
- * of its own, whose tasks are never indexed. */
-static void test_lead_spread(void)
+/* Feeds n new leads of branch br (customers first_id..) with the new-lead plan to the
+ * scheduler's handler, 500 to a transaction (the service commits each on its own: the same
+ * statements, fewer commits, a shorter test). Returns 0, or 1 after the first that failed. */
+static int s_feed_leads(const char *br, int64_t first_id, int n, int64_t collected)
 {
-    const char *br = "ITS1";
-    Huifang__V1__Branch b = HUIFANG__V1__BRANCH__INIT;
-    b.code = (char *)br;
-    b.tz = TZ;
-    b.windows = "09:00-12:00,14:00-20:00";
-    Huifang__V1__BranchUpserted bu = HUIFANG__V1__BRANCH_UPSERTED__INIT;
-    bu.branch = &b;
-    hf_envelope_t benv = HUIFANG__V1__ENVELOPE__INIT;
-    benv.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED;
-    benv.branch_upserted = &bu;
-    CHECK_INT(s_feed(sched_intake_events, &benv), 0);
-    const char *env_n = getenv("HF_SPREAD_LEADS");
-    int n = env_n && atoi(env_n) > 0 ? atoi(env_n) : 30000;
-    s_clock("2027-06-01 10:00");
-    int64_t collected = s_at("2027-06-01 10:00");
-    int64_t started = hf_clock_mono_ms();
-    /* the events go to the scheduler's handler 500 to a transaction (the service commits
-     * each on its own: the same statements, fewer commits, a shorter test) */
     hf_store_t *st = hf_service_store(s_svc);
     hf_arena_t *a = hf_arena_new();
     int failed = 0;
     for (int i = 0; i < n && !failed; i++) {
         Huifang__V1__Customer c = HUIFANG__V1__CUSTOMER__INIT;
-        c.id = 500000 + i;
+        c.id = first_id + i;
         c.branch = (char *)br;
         c.name = "Lead";
         c.phone = "13800000000";
@@ -598,7 +579,23 @@ static void test_lead_spread(void)
             CHECK_INT(hf_store_commit(st), 0);
     }
     hf_arena_destroy(&a);
-    CHECK_INT(failed, 0);
+    return failed;
+}
+
+/* An import of 30,000 leads (HF_SPREAD_LEADS to change it) does not flood one day: each
+ * lead's first call is placed on the day of days 1-7 with the fewest planned calls, so the
+ * week fills evenly (to one call), and the second calls likewise over days 14-20. A branch
+ * of its own, whose tasks are never indexed. */
+static void test_lead_spread(void)
+{
+    const char *br = "ITS1";
+    s_branch(br, "09:00-12:00,14:00-20:00");
+    const char *env_n = getenv("HF_SPREAD_LEADS");
+    int n = env_n && atoi(env_n) > 0 ? atoi(env_n) : 30000;
+    s_clock("2027-06-01 10:00");
+    int64_t collected = s_at("2027-06-01 10:00");
+    int64_t started = hf_clock_mono_ms();
+    CHECK_INT(s_feed_leads(br, 500000, n, collected), 0);
     fprintf(stderr, "lead spread: %d leads planned in %lld ms\n", n,
             (long long)(hf_clock_mono_ms() - started));
     for (int step = 1; step <= 2; step++) {
@@ -636,16 +633,7 @@ static void test_lead_spread(void)
 static void test_lead_spread_capacity(void)
 {
     const char *br = "ITS2";
-    Huifang__V1__Branch b = HUIFANG__V1__BRANCH__INIT;
-    b.code = (char *)br;
-    b.tz = TZ;
-    b.windows = "09:00-12:00,14:00-20:00";
-    Huifang__V1__BranchUpserted bu = HUIFANG__V1__BRANCH_UPSERTED__INIT;
-    bu.branch = &b;
-    hf_envelope_t benv = HUIFANG__V1__ENVELOPE__INIT;
-    benv.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED;
-    benv.branch_upserted = &bu;
-    CHECK_INT(s_feed(sched_intake_events, &benv), 0);
+    s_branch(br, "09:00-12:00,14:00-20:00");
     const char *ids[] = {"CAP1", "CAP2"};
     for (int k = 0; k < 2; k++) {
         Huifang__V1__Agent g = HUIFANG__V1__AGENT__INIT;
@@ -664,30 +652,7 @@ static void test_lead_spread_capacity(void)
     }
     s_clock("2027-07-01 10:00");
     int64_t collected = s_at("2027-07-01 10:00");
-    hf_store_t *st = hf_service_store(s_svc);
-    hf_arena_t *a = hf_arena_new();
-    CHECK_INT(hf_store_begin(st), 0);
-    for (int i = 0; i < 200; i++) {
-        Huifang__V1__Customer c = HUIFANG__V1__CUSTOMER__INIT;
-        c.id = 700000 + i;
-        c.branch = (char *)br;
-        c.name = "Lead";
-        c.phone = "13800000000";
-        c.card_type = "new";
-        Huifang__V1__LeadRegistered ev = HUIFANG__V1__LEAD_REGISTERED__INIT;
-        ev.customer = &c;
-        ev.plan = "new-lead";
-        ev.collected_at_ms = collected;
-        hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
-        env.branch = (char *)br;
-        env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
-        env.lead_registered = &ev;
-        env.occurred_at_ms = collected;
-        CHECK_INT(s_lead_handler(&env, a), 0);
-        hf_arena_reset(a);
-    }
-    CHECK_INT(hf_store_commit(st), 0);
-    hf_arena_destroy(&a);
+    CHECK_INT(s_feed_leads(br, 700000, 200, collected), 0);
     int32_t first = hf_time_local_day(collected, TZ) + 1;
     const char *q = hf_arena_printf(
         s_arena,
