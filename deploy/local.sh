@@ -20,6 +20,7 @@ BUILD=$ROOT/build
 BIN=$BUILD/bin
 LOGDIR=$LOCAL/log
 RUNDIR=$LOCAL/run
+SECRETS=$LOCAL/secrets
 REDISDIR=$LOCAL/redis
 PG_LOCATION_FILE=$LOCAL/pg.location
 PG_PORT=${HF_LOCAL_PG_PORT:-15432}
@@ -156,7 +157,42 @@ wait_for_ping() {
 # ---- demo data ------------------------------------------------------------------------------
 # Each step tolerates "already there" (exit 4, conflict), so `up` can run any number of times.
 
-cli() { "$BIN/huifang" --branch "$DEMO_BRANCH" "$@"; }
+# The demo is loaded as the admin, with a short session signed by the stack's own key.
+cli() { HUIFANG_TOKEN=$DEMO_TOKEN "$BIN/huifang" --branch "$DEMO_BRANCH" "$@"; }
+
+# ---- sessions -------------------------------------------------------------------------------
+
+# The session signing key pair and the first admin's password, made once in .local/secrets
+# (0700; the key and the password 0600) and kept across `up`s and `down`s.
+prepare_secrets() {
+    mkdir -p "$SECRETS"
+    chmod 700 "$SECRETS"
+    if [[ ! -f $SECRETS/session.key ]]; then
+        "$BIN/huifang" session keygen --dir "$SECRETS" >/dev/null || hf_die "could not make the session signing key"
+        hf_say "made the session signing key (.local/secrets/session.key)"
+    fi
+    if [[ ! -f $SECRETS/admin.password ]]; then
+        (umask 077 && head -c 12 /dev/urandom | base64 | tr -d '/+=\n' >"$SECRETS/admin.password")
+        hf_say "made the first admin's password (.local/secrets/admin.password)"
+    fi
+    export HUIFANG_SESSION_KEY_FILE=$SECRETS/session.key
+    export HUIFANG_SESSION_PUBLIC_KEY_FILE=$SECRETS/session.pub
+    export HUIFANG_ADMIN_PASSWORD_FILE=$SECRETS/admin.password
+}
+
+# demo_person LOGIN ROLE: the demo person's account, password demo-LOGIN (for trying only)
+demo_person() {
+    local login=$1 role=$2 rc=0 err
+    err=$(printf 'demo-%s\n' "$login" | cli user add "$login" --role "$role" --password-stdin 2>&1 >/dev/null) || rc=$?
+    case $rc in
+    0) hf_say "demo: added the account of $login ($role)" ;;
+    4) hf_say "demo: the account of $login already there" ;;
+    *)
+        printf '%s\n' "$err" >&2
+        hf_die "demo: adding the account of $login failed (exit $rc)"
+        ;;
+    esac
+}
 
 demo_step() {
     local what=$1 rc=0 err
@@ -213,6 +249,10 @@ load_demo() {
         --tz Asia/Shanghai --windows 09:00-12:00,14:00-20:00
     demo_step "agent A001" agent add A001 --name 'Li Na' --role phone --regions chaoyang --daily-calls 40
     demo_step "agent A002" agent add A002 --name 'Zhang Wei' --role phone --regions haidian --daily-calls 40
+    demo_step "manager M001" agent add M001 --name 'Zhao Min' --role manager --regions chaoyang,haidian
+    demo_person A001 phone
+    demo_person A002 phone
+    demo_person M001 manager
     demo_step "product VC30" product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168 \
         --plan monthly-course
     demo_lead 'Wang Fang' 13812345678 counter chaoyang VC30
@@ -229,6 +269,8 @@ Huifang runs locally (clock: $clock). Try:
 
   export PATH="$BIN:\$PATH"
   export HUIFANG_BRANCH=$DEMO_BRANCH
+  huifang login A001                 # password demo-A001 (A002: demo-A002, manager M001: demo-M001)
+  huifang whoami
   huifang ping
   huifang customer find 13812345678
   huifang worklist --agent A001
@@ -242,6 +284,10 @@ EOF
 EOF
     fi
     cat <<EOF
+
+Sign in as the admin: huifang login admin (password: cat $SECRETS/admin.password);
+the admin adds people: huifang user add LOGIN --role ROLE --branches $DEMO_BRANCH.
+Sign out: huifang logout. Sessions last 8 hours.
 
 Logs:     $LOGDIR/<service>.log (PostgreSQL: $LOGDIR/postgres.log, Redis: $LOGDIR/redis.log)
 Store:    psql $HUIFANG_STORE_URL
@@ -300,6 +346,7 @@ cmd_up() {
         hf_say "Redis started on 127.0.0.1:$REDIS_PORT (append-only file in .local/redis)"
     fi
 
+    prepare_secrets
     local svc running=0
     for svc in "${HF_SERVICES[@]}"; do
         service_pid "$svc" >/dev/null && running=1
@@ -317,6 +364,8 @@ cmd_up() {
     hf_say "all five services answer huifang ping"
 
     if ((demo)); then
+        DEMO_TOKEN=$("$BIN/huifang" session mint --key "$SECRETS/session.key" --login admin \
+            --role admin --ttl-ms 600000) || hf_die "could not sign the demo's session"
         load_demo
     fi
     print_howto

@@ -18,6 +18,7 @@
 #include "hf_arena.h"
 #include "hf_bus.h"
 #include "hf_config.h"
+#include "hf_session.h"
 #include "hf_store.h"
 #include "hf_wire.h"
 #include <stdbool.h>
@@ -31,10 +32,16 @@ typedef struct hf_service_t hf_service_t;
 typedef int (*hf_command_fn)(hf_service_t *svc, void *self, const hf_request_t *req,
                              hf_reply_t *rep, hf_arena_t *arena);
 
+/* A command of a service's table. The framework refuses a request before the handler runs
+ * when its session is missing, expired, tampered or revoked (UNAUTHENTICATED), when the
+ * person's role is not in roles, when the person is hq and the command writes, or when the
+ * request's branch is not one of the person's (FORBIDDEN). A handler sees the request's
+ * actor and branch as the session says: the client's word is overwritten. */
 typedef struct {
     int command;          /* HUIFANG__V1__REQUEST__COMMAND_* */
     hf_command_fn fn;
     bool writes;          /* true: idempotency key honoured, reply stored */
+    unsigned roles;       /* HF_ROLE_* bits (hf_session.h) that may run it */
 } hf_command_t;
 
 /* An event handler, run inside the transaction that also records the producer's sequence.
@@ -132,6 +139,28 @@ hf_store_t *hf_service_store(hf_service_t *svc);
 const hf_config_t *hf_service_config_of(hf_service_t *svc);
 /* The service's name. */
 const char *hf_service_name(const hf_service_t *svc);
+/* The verified session of the command running now, or NULL (checks off, or a command that
+ * needs none). */
+const Huifang__V1__SessionClaims *hf_service_session(const hf_service_t *svc);
+/* The role of the person running the current command ("manager"), "" when there is none. */
+const char *hf_service_role(const hf_service_t *svc);
+/* Inside a command (intake, which owns the accounts): voids sessions as r says, here at
+ * once and, through the table session_revoked, after a restart; the caller emits r as the
+ * person_revoked event for every other service. Returns 0 or -1 (store error). */
+int hf_service_revoke(hf_service_t *svc, const Huifang__V1__PersonRevoked *r);
+/* Verifies a session token outside the command's own check (a login that acts for someone
+ * else checks the admin's session itself). Returns the claims (valid until the next check)
+ * or NULL with *why set; NULL with HF_SESSION_OK when sessions are off. */
+const Huifang__V1__SessionClaims *hf_service_verify(hf_service_t *svc, const char *token,
+                                                    hf_session_status_t *why);
+/* Inside a command: commit what it wrote even though it answers a failure (a wrong
+ * password counts toward the lock-out). */
+void hf_service_commit_anyway(hf_service_t *svc);
+/* Inside a command: a request q to another service goes as the same person (the session of
+ * the command running now). */
+void hf_service_forward(const hf_service_t *svc, hf_request_t *q);
+/* Prints the service's command x role table (markdown rows) to stdout: `--roles`. */
+void hf_service_print_roles(const hf_service_def_t *def);
 /* A client for peer service name's command endpoint (owned by the service, created on
  * first use). */
 hf_client_t *hf_service_peer(hf_service_t *svc, const char *name);

@@ -15,6 +15,8 @@ typedef Huifang__V1__Envelope hf_envelope_t;
 #define HF_NOT_FOUND ((int)HUIFANG__V1__STATUS__NOT_FOUND)
 #define HF_CONFLICT ((int)HUIFANG__V1__STATUS__CONFLICT)
 #define HF_UNAVAILABLE ((int)HUIFANG__V1__STATUS__UNAVAILABLE)
+#define HF_UNAUTHENTICATED ((int)HUIFANG__V1__STATUS__UNAUTHENTICATED)
+#define HF_FORBIDDEN ((int)HUIFANG__V1__STATUS__FORBIDDEN)
 
 /* Sets rep's status, the field it concerns (may be NULL) and a printf-formatted message,
  * allocated from arena. Returns the status, so handlers can `return hf_fail(...)`. */

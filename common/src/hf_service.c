@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -127,6 +128,11 @@ struct hf_service_t {
     int npeers;
     hf_arena_t *arena;
     bool stopping;
+    /* sessions: off only where the operator said so (benchmarks), never by default */
+    bool auth;
+    hf_verifier_t *verifier;
+    const Huifang__V1__SessionClaims *claims; /* the running command's, or NULL */
+    bool commit_anyway;                       /* the running command's failure commits */
 };
 
 static volatile sig_atomic_t s_signalled = 0;
@@ -157,6 +163,13 @@ const hf_config_entry_t hf_service_config[] = {
     {"read_wait_ms", "HUIFANG_READ_WAIT_MS", NULL, "3000", HF_CFG_INT, 100, 60000, false,
      "how long a request naming events it must see ('after', read your own writes) waits for "
      "them to be applied here before it is answered UNAVAILABLE"},
+    {"session_public_key_file", "HUIFANG_SESSION_PUBLIC_KEY_FILE", NULL, "", HF_CFG_STR, 0, 0,
+     false,
+     "the public half of intake's session signing key (huifang session keygen): every "
+     "request's session is verified with it"},
+    {"auth", "HUIFANG_AUTH", NULL, "on", HF_CFG_STR, 0, 0, false,
+     "on: every command but ping, replay and login needs a valid session; off: the client's "
+     "actor is believed (benchmarks only, never a branch)"},
     HF_CONFIG_END};
 
 /* ---- endpoints ---- */
@@ -212,6 +225,16 @@ hf_store_t *hf_service_store(hf_service_t *svc)
 const hf_config_t *hf_service_config_of(hf_service_t *svc)
 {
     return svc->config;
+}
+
+const Huifang__V1__SessionClaims *hf_service_session(const hf_service_t *svc)
+{
+    return svc->claims;
+}
+
+const char *hf_service_role(const hf_service_t *svc)
+{
+    return svc->claims ? svc->claims->role : "";
 }
 
 const char *hf_service_name(const hf_service_t *svc)
@@ -296,6 +319,75 @@ static void *s_bind(hf_service_t *svc, int type, const char *endpoint)
     return sock;
 }
 
+/* Reads the session settings: auth on needs the public key. 0, or -1 after a message. */
+static int s_auth_init(hf_service_t *svc, const char *program)
+{
+    const char *mode = hf_config_str(svc->config, "auth");
+    if (strcmp(mode, "off") == 0) {
+        svc->auth = false;
+        hf_warn("auth_off", "reason=\"HUIFANG_AUTH=off: every client is believed about who it"
+                " is; for benchmarks only\"");
+        return 0;
+    }
+    if (strcmp(mode, "on") != 0) {
+        fprintf(stderr, "%s: bad configuration: auth (HUIFANG_AUTH) is \"%s\", not on or off\n",
+                program, mode);
+        return -1;
+    }
+    const char *path = hf_config_str(svc->config, "session_public_key_file");
+    if (*path == '\0') {
+        fprintf(stderr,
+                "%s: bad configuration: HUIFANG_SESSION_PUBLIC_KEY_FILE is not set: sessions "
+                "cannot be verified (huifang session keygen --dir DIR makes the key pair)\n",
+                program);
+        return -1;
+    }
+    uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+    char err[512];
+    if (hf_session_load_public(path, pk, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: bad configuration: HUIFANG_SESSION_PUBLIC_KEY_FILE: %s\n", program,
+                err);
+        return -1;
+    }
+    svc->auth = true;
+    svc->verifier = hf_verifier_new(pk);
+    return 0;
+}
+
+/* Loads the revoked sessions that may still be presented. 0 or -1. */
+static int s_revocations_load(hf_service_t *svc)
+{
+    if (svc->verifier == NULL)
+        return 0;
+    PGresult *res = hf_store_exec(svc->store,
+                                  "SELECT login, jti, not_before_ms, expires_ms FROM session_revoked",
+                                  0, NULL);
+    if (res == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(res); i++)
+        hf_verifier_revoke(svc->verifier, hf_pg_str(res, i, 0), hf_pg_int(res, i, 2),
+                           hf_pg_str(res, i, 1), hf_pg_int(res, i, 3));
+    PQclear(res);
+    return 0;
+}
+
+int hf_service_revoke(hf_service_t *svc, const Huifang__V1__PersonRevoked *r)
+{
+    if (r->login == NULL || *r->login == '\0')
+        return 0;
+    if (svc->verifier)
+        hf_verifier_revoke(svc->verifier, r->login, r->not_before_ms, r->jti, r->expires_ms);
+    char nb[24], ex[24];
+    const char *p[] = {r->login, r->jti ? r->jti : "", hf_pg_i64(nb, r->not_before_ms),
+                       hf_pg_i64(ex, r->expires_ms)};
+    return hf_store_run(svc->store,
+                        "INSERT INTO session_revoked (login, jti, not_before_ms, expires_ms)"
+                        " VALUES ($1, $2, $3, $4) ON CONFLICT (login, jti) DO UPDATE SET"
+                        " not_before_ms = GREATEST(session_revoked.not_before_ms,"
+                        " EXCLUDED.not_before_ms), expires_ms = EXCLUDED.expires_ms",
+                        4, p);
+}
+
 int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, int argc,
                    char **argv)
 {
@@ -334,6 +426,8 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     svc->heartbeat_ms = (int)hf_config_int(svc->config, "heartbeat_ms");
     svc->read_wait_ms = (int)hf_config_int(svc->config, "read_wait_ms");
     hf_config_log(svc->config);
+    if (s_auth_init(svc, program) != 0)
+        goto fail;
 
     svc->store = hf_store_new(hf_config_str(svc->config, "store_url"), def->name);
     if (hf_store_connect_wait(svc->store, (int)hf_config_int(svc->config, "store_wait_ms")) != 0) {
@@ -344,6 +438,10 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     if (hf_store_migrate(svc->store, def->migrations) != 0) {
         fprintf(stderr, "%s: could not migrate schema %s: %s\n", program, def->name,
                 hf_store_error(svc->store));
+        goto fail;
+    }
+    if (s_revocations_load(svc) != 0) {
+        fprintf(stderr, "%s: %s\n", program, hf_store_error(svc->store));
         goto fail;
     }
     int64_t last = hf_outbox_last_seq(svc->store, def->name);
@@ -389,6 +487,7 @@ void hf_service_destroy(hf_service_t **self_p)
     hf_store_destroy(&svc->store);
     hf_config_destroy(&svc->config);
     hf_arena_destroy(&svc->arena);
+    hf_verifier_destroy(&svc->verifier);
     free(svc);
     *self_p = NULL;
     hf_bus_shutdown();
@@ -565,9 +664,10 @@ static void s_check_bare_failure(hf_service_t *svc, const hf_request_t *req, hf_
 /* Looks up an idempotency key inside the open transaction. Returns 1 and the stored reply
  * (in *stored, unpacked) when the key was answered before; 0 when this request now owns the
  * key; -1 on a store error. */
-static int s_idempotency_claim(hf_service_t *svc, const hf_request_t *req, hf_reply_t **stored)
+static int s_idempotency_claim(hf_service_t *svc, const char *key, const hf_request_t *req,
+                               hf_reply_t **stored)
 {
-    const char *p[] = {req->idempotency_key, hf_request_command_name(req)};
+    const char *p[] = {key, hf_request_command_name(req)};
     PGresult *res = hf_store_exec(svc->store,
                                   "INSERT INTO idempotency (key, command) VALUES ($1, $2)"
                                   " ON CONFLICT (key) DO NOTHING RETURNING 1",
@@ -592,14 +692,14 @@ static int s_idempotency_claim(hf_service_t *svc, const hf_request_t *req, hf_re
     return rc;
 }
 
-static int s_idempotency_store(hf_service_t *svc, const hf_request_t *req, const hf_reply_t *rep)
+static int s_idempotency_store(hf_service_t *svc, const char *key, const hf_reply_t *rep)
 {
     size_t len = huifang__v1__reply__get_packed_size(rep);
     uint8_t *buf = malloc(len ? len : 1);
     if (buf == NULL)
         return -1;
     huifang__v1__reply__pack(rep, buf);
-    const char *vals[] = {req->idempotency_key, (const char *)buf};
+    const char *vals[] = {key, (const char *)buf};
     int lens[] = {0, (int)len};
     int fmts[] = {0, 1};
     PGresult *res = hf_store_execv(svc->store, "UPDATE idempotency SET reply = $2 WHERE key = $1",
@@ -611,15 +711,101 @@ static int s_idempotency_store(hf_service_t *svc, const hf_request_t *req, const
     return 0;
 }
 
+/* Replaces a string field of an unpacked request (system allocator) with a copy of value. */
+static void s_request_set(char **field, const char *value)
+{
+    char *copy = strdup(value);
+    if (copy == NULL)
+        return;
+    if (*field && *field != protobuf_c_empty_string)
+        free(*field);
+    *field = copy;
+}
+
+static int64_t s_real_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Checks the request's session against what cmd allows (roles HF_ROLE_KEY for ping and
+ * replay) and, when it passes, makes the request's actor the session's person and its
+ * branch one of theirs. Returns true, or false with rep filled (UNAUTHENTICATED or
+ * FORBIDDEN). Sessions follow the real time, never a manual clock. */
+static bool s_authorize(hf_service_t *svc, hf_request_t *req, unsigned roles, bool writes,
+                        hf_reply_t *rep, hf_arena_t *arena)
+{
+    svc->claims = NULL;
+    if (!svc->auth || (roles & HF_ROLE_KEY))
+        return true;
+    const Huifang__V1__SessionClaims *c = NULL;
+    hf_session_status_t st = hf_verifier_check(svc->verifier, req->session, s_real_now_ms(), &c);
+    const char *name = hf_request_command_name(req);
+    if (st != HF_SESSION_OK) {
+        hf_warn("not_signed_in", "command=%s reason=\"%s\"", name, hf_session_status_text(st));
+        hf_fail(rep, arena, HF_UNAUTHENTICATED, "session", "not signed in: %s",
+                hf_session_status_text(st));
+        return false;
+    }
+    unsigned bit = hf_role_bit(c->role);
+    if (!(roles & bit) || (bit == HF_ROLE_HQ && writes)) {
+        char need[160];
+        hf_roles_describe(roles & ~(unsigned)(writes ? HF_ROLE_HQ : 0), need, sizeof need);
+        hf_warn("forbidden", "command=%s actor=%s role=%s", name, c->login, c->role);
+        hf_fail(rep, arena, HF_FORBIDDEN, "role", "not allowed: %s needs the role %s; %s is %s",
+                name, need, c->login, c->role);
+        return false;
+    }
+    if (*req->branch == '\0' && c->n_branches == 1) {
+        s_request_set(&req->branch, c->branches[0]);
+    } else if (*req->branch != '\0' && !hf_session_in_branch(c, req->branch)) {
+        hf_warn("forbidden", "command=%s actor=%s branch=%s reason=\"not the person's branch\"",
+                name, c->login, req->branch);
+        hf_fail(rep, arena, HF_FORBIDDEN, "branch", "not allowed: %s does not act in branch %s",
+                c->login, req->branch);
+        return false;
+    }
+    if (strcmp(req->actor, c->login) != 0)
+        s_request_set(&req->actor, c->login);
+    svc->claims = c;
+    return true;
+}
+
+const Huifang__V1__SessionClaims *hf_service_verify(hf_service_t *svc, const char *token,
+                                                    hf_session_status_t *why)
+{
+    const Huifang__V1__SessionClaims *c = NULL;
+    *why = HF_SESSION_OK;
+    if (svc->verifier == NULL)
+        return NULL;
+    *why = hf_verifier_check(svc->verifier, token, s_real_now_ms(), &c);
+    return c;
+}
+
+void hf_service_forward(const hf_service_t *svc, hf_request_t *q)
+{
+    if (svc->cur_req && svc->cur_req->session)
+        q->session = svc->cur_req->session;
+}
+
+void hf_service_commit_anyway(hf_service_t *svc)
+{
+    svc->commit_anyway = true;
+}
+
 /* Runs one command in one transaction; fills rep. *replay_reply is set when a stored reply
  * for the same idempotency key is to be sent instead. */
-static void s_run_command(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
+static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *arena, hf_reply_t **replay_reply)
 {
+    svc->claims = NULL;
     if (req->command_case == HUIFANG__V1__REQUEST__COMMAND_PING) {
         s_ping(svc, rep, arena);
         return;
     }
+    /* a replay carries every branch's records: only for clients whose CURVE key is allowed
+     * (every socket refuses others at the handshake) */
     if (req->command_case == HUIFANG__V1__REQUEST__COMMAND_REPLAY) {
         s_replay(svc, req, rep, arena);
         return;
@@ -632,7 +818,13 @@ static void s_run_command(hf_service_t *svc, const hf_request_t *req, hf_reply_t
                 *name ? name : "(none)", svc->def->name);
         return;
     }
+    if (!s_authorize(svc, req, cmd->roles ? cmd->roles : HF_ROLE_ADMIN, cmd->writes, rep, arena))
+        return;
     bool keyed = cmd->writes && req->idempotency_key && req->idempotency_key[0];
+    /* a key belongs to its person and command: another's key finds nothing of theirs */
+    const char *key = keyed ? hf_arena_printf(arena, "%s/%s/%s", req->actor,
+                                              hf_request_command_name(req), req->idempotency_key)
+                            : NULL;
     if (hf_store_begin(svc->store) != 0) {
         s_check_store(svc, rep, arena);
         if (rep->status == HF_OK)
@@ -640,7 +832,7 @@ static void s_run_command(hf_service_t *svc, const hf_request_t *req, hf_reply_t
         return;
     }
     if (keyed) {
-        int seen = s_idempotency_claim(svc, req, replay_reply);
+        int seen = s_idempotency_claim(svc, key, req, replay_reply);
         if (seen != 0) {
             hf_store_rollback(svc->store);
             if (seen < 0) {
@@ -654,9 +846,17 @@ static void s_run_command(hf_service_t *svc, const hf_request_t *req, hf_reply_t
     }
     svc->cur_req = req;
     svc->cmd_last_seq = 0;
+    svc->commit_anyway = false;
     int status = cmd->fn(svc, svc->self, req, rep, arena);
     svc->cur_req = NULL;
     rep->status = (Huifang__V1__Status)status;
+    if (status != HF_OK && svc->commit_anyway && !keyed) {
+        svc->commit_anyway = false;
+        rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
+        if (hf_store_commit(svc->store) != 0)
+            hf_store_rollback(svc->store);
+        return;
+    }
     if (status != HF_OK) {
         s_check_store(svc, rep, arena);
         s_check_bare_failure(svc, req, rep, arena);
@@ -672,7 +872,7 @@ static void s_run_command(hf_service_t *svc, const hf_request_t *req, hf_reply_t
         w->epoch = svc->epoch;
         rep->written = w;
     }
-    if ((keyed && s_idempotency_store(svc, req, rep) != 0) || hf_store_commit(svc->store) != 0) {
+    if ((keyed && s_idempotency_store(svc, key, rep) != 0) || hf_store_commit(svc->store) != 0) {
         hf_store_rollback(svc->store);
         rep->written = NULL;
         rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
@@ -726,6 +926,7 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
         stored->request_id = stored_id;
         huifang__v1__reply__free_unpacked(stored, NULL);
     }
+    svc->claims = NULL; /* they belong to the verifier's cache, and to this command only */
     if (req)
         huifang__v1__request__free_unpacked(req, NULL);
     hf_arena_reset(arena);
@@ -1013,6 +1214,15 @@ int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event
     return 0;
 }
 
+/* The framework's own handler of intake's person_revoked: remembered for a restart. */
+static int s_on_person_revoked(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                               hf_arena_t *arena)
+{
+    (void)self;
+    (void)arena;
+    return hf_service_revoke(svc, env->person_revoked) == 0 ? 0 : -1;
+}
+
 static hf_event_fn s_find_handler(const s_sub_t *sub, int payload)
 {
     for (const hf_event_handler_t *h = sub->handlers; h && h->fn; h++)
@@ -1026,11 +1236,21 @@ static hf_event_fn s_find_handler(const s_sub_t *sub, int payload)
 static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env,
                        const uint8_t *body, size_t len)
 {
+    bool revoked = env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_PERSON_REVOKED &&
+                   strcmp(sub->producer, "intake") == 0;
+    /* in memory at once, whoever stores it: every instance refuses the session within the
+     * event's trip, even one whose sibling applied the event to the shared table */
+    if (revoked && svc->verifier)
+        hf_verifier_revoke(svc->verifier, env->person_revoked->login,
+                           env->person_revoked->not_before_ms, env->person_revoked->jti,
+                           env->person_revoked->expires_ms);
     if (env->seq <= sub->applied)
         return 0;
     if (env->seq > sub->applied + 1)
         return 1;
     hf_event_fn fn = s_find_handler(sub, (int)env->payload_case);
+    if (fn == NULL && revoked)
+        fn = s_on_person_revoked;
     if (fn == NULL) {
         sub->applied = env->seq; /* nothing to do: stored by the next flush */
         return 0;

@@ -80,8 +80,28 @@ int hf_service_attach(hf_service_t *svc, const hf_service_def_t *def)
     return 0;
 }
 
+void hf_service_print_roles(const hf_service_def_t *def)
+{
+    for (const hf_command_t *c = def->commands; c && c->fn; c++) {
+        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+            &huifang__v1__request__descriptor, (unsigned)c->command);
+        unsigned roles = c->roles ? c->roles : HF_ROLE_ADMIN;
+        if (c->writes)
+            roles &= ~(unsigned)HF_ROLE_HQ; /* hq changes nothing, whatever the table says */
+        char who[200];
+        hf_roles_describe(roles, who, sizeof who);
+        printf("| `%s` | %s | %s | %s |\n", f ? f->name : "?", def->name,
+               (roles & HF_ROLE_KEY) ? "no session (an allowed key)" : who,
+               c->writes ? "changes" : "reads");
+    }
+}
+
 int hf_service_main(const hf_service_def_t *def, int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--roles") == 0) {
+        hf_service_print_roles(def);
+        return 0;
+    }
     /* before anything allocates, so that every allocation is served under these settings */
     if (def->malloc_trim_threshold > 0)
         mallopt(M_TRIM_THRESHOLD, def->malloc_trim_threshold);

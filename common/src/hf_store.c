@@ -335,6 +335,12 @@ static const hf_migration_t s_framework[] = {
      * that happens to bear the same producer name (read your own writes, hf_service.c) */
     {2, "framework/002_outbox_epoch.sql",
      "ALTER TABLE outbox_seq ADD COLUMN epoch text NOT NULL DEFAULT gen_random_uuid()::text;\n"},
+    /* revoked sessions (hf_session.h), so that a restarted service still refuses them: per
+     * login the time before which its sessions are void (jti ''), or one session (jti) */
+    {3, "framework/003_session_revoked.sql",
+     "CREATE TABLE session_revoked (login text NOT NULL, jti text NOT NULL DEFAULT '',\n"
+     "  not_before_ms bigint NOT NULL, expires_ms bigint NOT NULL DEFAULT 0,\n"
+     "  PRIMARY KEY (login, jti));\n"},
     {0, NULL, NULL}};
 
 /* Applies one list of migrations for component; 0 or -1. */

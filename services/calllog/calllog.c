@@ -164,21 +164,21 @@ int calllog_check_text(const char *value, const char *field, size_t max, hf_repl
  * ------------------------------------------------------------------------------------- */
 
 static const hf_command_t s_commands[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_CALL_LOG, calllog_log_call, true},
-    {HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG, calllog_log_visit, true},
-    {HUIFANG__V1__REQUEST__COMMAND_CONSULT_LOG, calllog_log_consultation, true},
-    {HUIFANG__V1__REQUEST__COMMAND_CONSULT_LIST, calllog_list_consultations, false},
-    {HUIFANG__V1__REQUEST__COMMAND_ALERT_LIST, calllog_list_alerts, false},
-    {HUIFANG__V1__REQUEST__COMMAND_ALERT_ACK, calllog_ack_alert, true},
-    {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_LIST, calllog_list_outcomes, false},
-    {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_ADD, calllog_add_outcome, true},
-    {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_LIST, calllog_list_deliveries, false},
-    {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_DONE, calllog_mark_delivered, true},
+    {HUIFANG__V1__REQUEST__COMMAND_CALL_LOG, calllog_log_call, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG, calllog_log_visit, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CONSULT_LOG, calllog_log_consultation, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CONSULT_LIST, calllog_list_consultations, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_ALERT_LIST, calllog_list_alerts, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_ALERT_ACK, calllog_ack_alert, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_LIST, calllog_list_outcomes, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_ADD, calllog_add_outcome, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_LIST, calllog_list_deliveries, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_DONE, calllog_mark_delivered, true, HF_ROLES_WORK},
     /* drawing the day's sample writes, but drawing it again changes nothing */
-    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_LIST, calllog_list_reviews, false},
-    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_SCORE, calllog_score_review, true},
-    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_RATE, calllog_set_review_rate, true},
-    {0, NULL, false}};
+    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_LIST, calllog_list_reviews, false, HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
+    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_SCORE, calllog_score_review, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_RATE, calllog_set_review_rate, true, HF_ROLES_SUPERVISORS},
+    {0, NULL, false, 0}};
 
 static const hf_subscription_t s_subscriptions[] = {{"intake", calllog_intake_events},
                                                     {NULL, NULL}};

@@ -276,6 +276,7 @@ static int s_fetch_task(hf_service_t *svc, const hf_request_t *req, int64_t id, 
     q.actor = req->actor;
     q.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW;
     q.task_show = &show;
+    hf_service_forward(svc, &q);
     hf_client_t *sched = hf_service_peer(svc, "scheduler");
     if (sched == NULL || hf_client_call(sched, &q, reply) != 0)
         return hf_fail(rep, a, HF_UNAVAILABLE, NULL,

@@ -19,19 +19,19 @@
 #define S_INDEX_BATCH 500
 
 static const hf_command_t s_commands[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_FILE, complaint_file, true},
-    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_LIST, complaint_list, false},
-    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SHOW, complaint_show, false},
-    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_ACT, complaint_act, true},
-    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SLA_SET, complaint_sla_set, true},
-    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_CALENDAR_SET, complaint_calendar_set, true},
-    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_CONFIG_SHOW, complaint_config_show, false},
-    {HUIFANG__V1__REQUEST__COMMAND_RETURN_FILE, complaint_return_file, true},
-    {HUIFANG__V1__REQUEST__COMMAND_RETURN_DECIDE, complaint_return_decide, true},
-    {HUIFANG__V1__REQUEST__COMMAND_RETURN_LIST, complaint_return_list, false},
-    {HUIFANG__V1__REQUEST__COMMAND_RETURN_POLICY_SET, complaint_policy_set, true},
-    {HUIFANG__V1__REQUEST__COMMAND_RISK_LIST, complaint_risk_list, false},
-    {0, NULL, false}};
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_FILE, complaint_file, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_LIST, complaint_list, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SHOW, complaint_show, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_ACT, complaint_act, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SLA_SET, complaint_sla_set, true, HF_ROLE_HEAD | HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_CALENDAR_SET, complaint_calendar_set, true, HF_ROLE_HEAD | HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_CONFIG_SHOW, complaint_config_show, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_RETURN_FILE, complaint_return_file, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_RETURN_DECIDE, complaint_return_decide, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_RETURN_LIST, complaint_return_list, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_RETURN_POLICY_SET, complaint_policy_set, true, HF_ROLE_HEAD | HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_RISK_LIST, complaint_risk_list, false, HF_ROLES_READ},
+    {0, NULL, false, 0}};
 
 static const hf_config_entry_t s_config[] = {
     {"tick_ms", "HUIFANG_COMPLAINT_TICK_MS", NULL, "200", HF_CFG_INT, 10, 60000, false,

@@ -577,6 +577,7 @@ static int s_need_customer(hf_service_t *svc, const hf_request_t *req, int64_t i
     q.actor = req->actor;
     q.command_case = HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW;
     q.customer_show = &show;
+    hf_service_forward(svc, &q);
     hf_client_t *intake = hf_service_peer(svc, "intake");
     hf_reply_t *r = NULL;
     if (intake == NULL || hf_client_call(intake, &q, &r) != 0)
@@ -645,6 +646,11 @@ int complaint_file(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
                        "owner is required: --owner AGENT, or act as the agent with --as");
     if (complaint_agent_role(st, req->branch, owner, role) != 0)
         return HF_UNAVAILABLE;
+    /* an admin or hq person filing without --owner is no agent to answer for it */
+    if (*role == '\0' && !(f->owner && *f->owner))
+        return hf_fail(rep, a, HF_BAD_INPUT, "owner",
+                       "owner is required: %s is no agent of branch %s (--owner AGENT)", owner,
+                       req->branch);
     if (*role == '\0')
         return hf_fail(rep, a, HF_NOT_FOUND, "owner", "no agent %s in branch %s", owner,
                        req->branch);

@@ -143,7 +143,7 @@ int ctl_parse(ctl_t *ctl, int argc, char **argv, ctl_opt_t *opts, const char *co
         }
         pos[have++] = a;
     }
-    if (have < want)
+    if (have < want && pos_names[have][0] != '[') /* "[LOGIN]": optional, and so the rest */
         return ctl_fail(ctl, HF_BAD_INPUT, "%s is required (usage: huifang %s)", pos_names[have],
                         ctl->command ? ctl->command->usage : "");
     return 0;
@@ -295,6 +295,7 @@ void ctl_request_init(ctl_t *ctl, hf_request_t *req)
     huifang__v1__request__init(req);
     req->branch = (char *)(ctl->branch ? ctl->branch : "");
     req->actor = (char *)(ctl->actor ? ctl->actor : "");
+    ctl_session_attach(ctl, req);
 }
 
 int ctl_request_change(ctl_t *ctl, hf_request_t *req, const ctl_opt_t *opts)
@@ -334,6 +335,8 @@ void ctl_reply_free(hf_reply_t **rep_p)
 int ctl_call(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect, hf_reply_t **rep)
 {
     const char *name = ctl_service_names[svc];
+    if (ctl->session_exit != 0)
+        return ctl->session_exit; /* --as could not be honoured: said above, nothing sent */
     hf_client_t *client = ctl_client(ctl, svc, 3);
     if (ctl->positions)
         ctl_positions_attach(ctl->positions, req, name, ctl->arena);
@@ -341,6 +344,17 @@ int ctl_call(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect, hf_re
         ctl_error("the %s service at %s did not answer (is it running?)", name,
                   hf_client_endpoint(client));
         return HF_UNAVAILABLE;
+    }
+    /* a kept --as session refused (the agent's sessions were ended): once with a new one */
+    if ((*rep)->status == HUIFANG__V1__STATUS__UNAUTHENTICATED && ctl->session_kept) {
+        ctl_reply_free(rep);
+        if (!ctl_session_renew(ctl, req))
+            return ctl->session_exit ? ctl->session_exit : HF_UNAUTHENTICATED;
+        if (hf_client_call(client, req, rep) != 0) {
+            ctl_error("the %s service at %s did not answer (is it running?)", name,
+                      hf_client_endpoint(client));
+            return HF_UNAVAILABLE;
+        }
     }
     hf_reply_t *r = *rep;
     if (ctl->positions)
@@ -356,7 +370,9 @@ int ctl_call(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect, hf_re
                       r->field && *r->field ? " about " : "", r->field ? r->field : "");
         }
         ctl_reply_free(rep);
-        return status >= HF_INTERNAL && status <= HF_UNAVAILABLE ? status : HF_INTERNAL;
+        if (status == HF_FORBIDDEN)
+            return HF_CONFLICT; /* exit 4: not allowed for this role or branch */
+        return status >= HF_INTERNAL && status <= HF_UNAUTHENTICATED ? status : HF_INTERNAL;
     }
     if (expect != 0 && (int)r->result_case != expect) {
         const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(

@@ -58,6 +58,10 @@ struct ctl_t {
     hf_client_t *clients[CTL_SERVICES]; /* created on first use */
     hf_arena_t *arena;                  /* strings that live until the process ends */
     ctl_positions_t *positions;         /* places seen in replies (read your own writes) */
+    const char *session;                /* the session sent with every request (ctl_session.c) */
+    int session_state;                  /* 0 not looked up yet, 1 looked up, 2 sending as is */
+    int session_exit;                   /* not 0: --as failed with this exit, send nothing */
+    const char *session_kept;           /* the file the --as session came from, or NULL */
 };
 
 /* Prints the command's usage and help to out. */
@@ -186,6 +190,24 @@ void ctl_print_customer(ctl_t *ctl, const Huifang__V1__Customer *c, bool unmaske
 void ctl_print_purchases(ctl_t *ctl, Huifang__V1__Purchase **list, size_t n);
 
 /* ---- the commands ------------------------------------------------------------------------ */
+
+/* ctl_session.c: sessions and people */
+/* Puts the session on req: HUIFANG_TOKEN or the login file, or for --as a session of that
+ * person signed for the admin (asked of intake once, then kept). */
+void ctl_session_attach(ctl_t *ctl, hf_request_t *req);
+/* After a refusal of a kept --as session (revoked: the agent changed): forgets it and puts a
+ * new one on req. True when there is a new one to try. */
+bool ctl_session_renew(ctl_t *ctl, hf_request_t *req);
+int ctl_login(ctl_t *ctl, int argc, char **argv);
+int ctl_logout(ctl_t *ctl, int argc, char **argv);
+int ctl_whoami(ctl_t *ctl, int argc, char **argv);
+int ctl_user_add(ctl_t *ctl, int argc, char **argv);
+int ctl_user_passwd(ctl_t *ctl, int argc, char **argv);
+int ctl_user_disable(ctl_t *ctl, int argc, char **argv);
+int ctl_user_enable(ctl_t *ctl, int argc, char **argv);
+int ctl_user_list(ctl_t *ctl, int argc, char **argv);
+int ctl_session_keygen(ctl_t *ctl, int argc, char **argv);
+int ctl_session_mint(ctl_t *ctl, int argc, char **argv);
 
 int ctl_branch_add(ctl_t *ctl, int argc, char **argv);
 int ctl_agent_add(ctl_t *ctl, int argc, char **argv);

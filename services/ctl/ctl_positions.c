@@ -260,8 +260,13 @@ uint64_t ctl_positions_seq(const ctl_positions_t *self, const char *producer)
 
 /* ---- saving ---- */
 
+const char *ctl_positions_dir(const ctl_positions_t *self)
+{
+    return self->dir;
+}
+
 /* Creates dir and its missing parents, owner-only; true when dir is then a folder of ours. */
-static bool s_make_dir(const char *dir)
+bool ctl_state_make_dir(const char *dir)
 {
     char part[4096];
     snprintf(part, sizeof part, "%s", dir);
@@ -300,7 +305,7 @@ int ctl_positions_save(ctl_positions_t *self)
         dirty = dirty || self->entries[i].dirty;
     if (!dirty || self->path[0] == '\0')
         return 0;
-    if (!s_make_dir(self->dir))
+    if (!ctl_state_make_dir(self->dir))
         return -1;
     char lock[4300], tmp[4300];
     snprintf(lock, sizeof lock, "%s.lock", self->path);

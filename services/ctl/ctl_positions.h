@@ -36,6 +36,11 @@ ctl_positions_t *ctl_positions_new(const char *path);
 void ctl_positions_destroy(ctl_positions_t **self_p);
 /* The state file's path ("" when there is none). */
 const char *ctl_positions_path(const ctl_positions_t *self);
+/* The client's state folder (HUIFANG_STATE_DIR, else $XDG_RUNTIME_DIR/huifang, else
+ * ~/.cache/huifang), "" when there is none. The session file lives there too. */
+const char *ctl_positions_dir(const ctl_positions_t *self);
+/* Creates dir and its missing parents, owner-only; true when dir is then a folder of ours. */
+bool ctl_state_make_dir(const char *dir);
 
 /* Adds to req->after the place of every known producer except skip (the service req goes
  * to; NULL for none), unless req already carries places. Memory from arena. */

@@ -44,6 +44,42 @@ static const ctl_command_t s_commands[] = {
      "  --topic PREFIX  only topics starting with PREFIX (\"calllog.\", \"intake.lead_\")\n"
      "TIME is RFC 3339 or local \"YYYY-MM-DD[ HH:MM]\" in HUIFANG_TZ. Events come per\n"
      "producer in sequence order, the same objects as `events tail`; a summary goes to stderr.\n"},
+    /* ---- people and sessions ---- */
+    {"login", NULL, ctl_login, "login [LOGIN] [--password-stdin]",
+     "signs in: the session is kept in a file only you can read",
+     "Asks for the password (or reads one line from stdin with --password-stdin) and keeps the\n"
+     "session in $HUIFANG_STATE_DIR/session (mode 0600). HUIFANG_TOKEN, when set, is sent\n"
+     "instead. Exit 6 after a wrong password; from the third wrong one in a row the next try\n"
+     "must wait (2, 4, 8 ... s) and the tenth locks the account for 15 minutes.\n"
+     "  --password-stdin   read the password from stdin (scripts)\n"},
+    {"logout", NULL, ctl_logout, "logout", "ends the session here and in every service", ""},
+    {"whoami", NULL, ctl_whoami, "whoami", "who the session says you are, where, until when",
+     "Exit 6 when there is no session, or it has expired or was revoked.\n"},
+    {"user", "add", ctl_user_add,
+     "user add LOGIN --role ROLE [--name NAME] [--branches B1,B2] [--password-stdin]",
+     "adds a person who may sign in (managers: the agents of their branch; admins: anyone)",
+     "  --role ROLE      phone, consult, visit, doctor, deliver, lead, head, manager (an agent\n"
+     "                   of that id and role must exist in the branch), hq (reads its\n"
+     "                   branches, changes nothing) or admin (everything, every branch)\n"
+     "  --branches LIST  the branches (default --branch; an agent has exactly one)\n"
+     "  --password-stdin read the first password from stdin\n" CTL_IDEM_HELP},
+    {"user", "passwd", ctl_user_passwd, "user passwd [LOGIN] [--password-stdin]",
+     "changes your password (or, for a manager or admin, someone's): their sessions end",
+     "Without LOGIN: your own (the current password first). With --password-stdin: the lines\n"
+     "of stdin (current then new for your own, new for someone else's).\n" CTL_IDEM_HELP},
+    {"user", "disable", ctl_user_disable, "user disable LOGIN",
+     "disables a person: refused by every service within a second", CTL_IDEM_HELP},
+    {"user", "enable", ctl_user_enable, "user enable LOGIN", "enables a disabled person again",
+     CTL_IDEM_HELP},
+    {"user", "list", ctl_user_list, "user list", "the people you may manage", ""},
+    {"session", "keygen", ctl_session_keygen, "session keygen --dir DIR [--force]",
+     "makes the session signing key pair (session.key for intake, session.pub for all)", ""},
+    {"session", "mint", ctl_session_mint,
+     "session mint --key FILE --login LOGIN --role ROLE [--branches B1,B2] [--ttl-ms MS]",
+     "prints a session signed with the key itself, without intake (scripts, break-glass)",
+     "For whoever holds intake's secret signing key (and could sign any session anyway): the\n"
+     "session names \"signing-key\" as the one acting. Use it as HUIFANG_TOKEN.\n"},
+
     {"queue", "stats", ctl_queue_stats, "queue stats",
      "shows due / leased / overdue / planned tasks per branch", ""},
     {"queue", "rebuild", ctl_queue_rebuild, "queue rebuild [--branch CODE]",

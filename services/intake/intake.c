@@ -81,6 +81,7 @@ int intake_plan_exists(hf_service_t *svc, const char *branch, const char *plan, 
     q.branch = (char *)branch;
     q.command_case = HUIFANG__V1__REQUEST__COMMAND_PLAN_SHOW;
     q.plan_show = &show;
+    hf_service_forward(svc, &q);
     hf_client_t *sched = hf_service_peer(svc, "scheduler");
     hf_reply_t *reply = NULL;
     if (sched == NULL || hf_client_call(sched, &q, &reply) != 0)
@@ -211,6 +212,12 @@ static int add_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf_
                        S(ag->role));
     if (ag->daily_calls < 0 || ag->daily_calls > 500)
         return hf_fail(rep, a, HF_BAD_INPUT, "daily_calls", "daily_calls must be 0..500");
+    if ((hf_role_bit(ag->role) & (HF_ROLE_HEAD | HF_ROLE_MANAGER)) &&
+        strcmp(hf_service_role(svc), "manager") == 0)
+        return hf_fail(rep, a, HF_FORBIDDEN, "role",
+                       "not allowed: only an admin adds a %s (a manager adds the agents of their "
+                       "branch)",
+                       ag->role);
     if (ag->daily_visits < 0 || ag->daily_visits > 50)
         return hf_fail(rep, a, HF_BAD_INPUT, "daily_visits", "daily_visits must be 0..50");
     /* regions as a Postgres array literal; region names are codes, so no quoting games */
@@ -495,8 +502,13 @@ static int edit_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf
     bool changed = false;
     if (S(e->name)[0] && strcmp(e->name, ag->name) != 0)
         ag->name = e->name, changed = true;
-    if (S(e->role)[0] && strcmp(e->role, ag->role) != 0)
+    if (S(e->role)[0] && strcmp(e->role, ag->role) != 0) {
+        if ((hf_role_bit(e->role) & (HF_ROLE_HEAD | HF_ROLE_MANAGER)) &&
+            strcmp(hf_service_role(svc), "manager") == 0)
+            return hf_fail(rep, a, HF_FORBIDDEN, "role",
+                           "not allowed: only an admin makes an agent a %s", e->role);
         ag->role = e->role, changed = true;
+    }
     if (e->set_daily_calls && e->daily_calls != ag->daily_calls)
         ag->daily_calls = e->daily_calls, changed = true;
     if (e->set_daily_visits && e->daily_visits != ag->daily_visits)
@@ -545,6 +557,10 @@ static int edit_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED;
     env.agent_upserted = &ev;
     if (hf_service_emit(svc, &env) != 0)
+        return intake_store_fail(svc, rep, a);
+    /* a deactivated agent, or one whose role changed, signs in again: their sessions end */
+    bool role_changed = S(e->role)[0] != '\0';
+    if ((!ag->active || role_changed) && intake_identity_revoke(svc, ag->id) != 0)
         return intake_store_fail(svc, rep, a);
     hf_info("agent_edited", "branch=%s agent=%s role=%s active=%d", req->branch, ag->id, ag->role,
             ag->active);
@@ -895,26 +911,34 @@ static int add_purchase(hf_service_t *svc, void *self, const hf_request_t *req, 
 /* ---- the service ---- */
 
 const hf_command_t intake_commands[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_BRANCH_ADD, add_branch, true},
-    {HUIFANG__V1__REQUEST__COMMAND_AGENT_ADD, add_agent, true},
-    {HUIFANG__V1__REQUEST__COMMAND_PRODUCT_ADD, add_product, true},
-    {HUIFANG__V1__REQUEST__COMMAND_LEAD_ADD, intake_add_lead, true},
-    {HUIFANG__V1__REQUEST__COMMAND_LEAD_IMPORT, intake_import_leads, true},
-    {HUIFANG__V1__REQUEST__COMMAND_PURCHASE_ADD, add_purchase, true},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND, intake_find_customers, false},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, intake_show_customer, false},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_PHONE_ADD, intake_add_phone, true},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_MERGE, intake_merge_customers, true},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_OPT_OUT, intake_opt_out_customer, true},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_DND, intake_set_dnd, true},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_CARD, intake_change_card, true},
-    {HUIFANG__V1__REQUEST__COMMAND_RULES_GET, intake_get_rules, false},
-    {HUIFANG__V1__REQUEST__COMMAND_RULES_SET, intake_set_rules, true},
-    {HUIFANG__V1__REQUEST__COMMAND_ORG_LIST, list_org, false},
-    {HUIFANG__V1__REQUEST__COMMAND_AGENT_EDIT, edit_agent, true},
-    {HUIFANG__V1__REQUEST__COMMAND_PRODUCT_EDIT, edit_product, true},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_EDIT, intake_edit_customer, true},
-    {0, NULL, false}};
+    {HUIFANG__V1__REQUEST__COMMAND_BRANCH_ADD, add_branch, true, HF_ROLE_ADMIN},
+    {HUIFANG__V1__REQUEST__COMMAND_AGENT_ADD, add_agent, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_PRODUCT_ADD, add_product, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_LEAD_ADD, intake_add_lead, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_LEAD_IMPORT, intake_import_leads, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_PURCHASE_ADD, add_purchase, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND, intake_find_customers, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, intake_show_customer, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_PHONE_ADD, intake_add_phone, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_MERGE, intake_merge_customers, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_OPT_OUT, intake_opt_out_customer, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_DND, intake_set_dnd, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_CARD, intake_change_card, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_RULES_GET, intake_get_rules, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_RULES_SET, intake_set_rules, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_ORG_LIST, list_org, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_AGENT_EDIT, edit_agent, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_PRODUCT_EDIT, edit_product, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_EDIT, intake_edit_customer, true, HF_ROLES_WORK},
+    /* a login's reply holds a session: never stored for an idempotency key (writes false) */
+    {HUIFANG__V1__REQUEST__COMMAND_LOGIN, intake_login, false, HF_ROLE_KEY},
+    {HUIFANG__V1__REQUEST__COMMAND_LOGOUT, intake_logout, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_WHOAMI, intake_whoami, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_USER_ADD, intake_user_add, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_USER_PASSWD, intake_user_passwd, true, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_USER_DISABLE, intake_user_disable, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_USER_LIST, intake_user_list, false, HF_ROLES_MANAGERS},
+    {0, NULL, false, 0}};
 
 static const hf_config_entry_t s_config[] = {
     {"consume", "HUIFANG_INTAKE_CONSUME", NULL, "calllog,scheduler,complaint", HF_CFG_STR, 0, 0,
@@ -922,7 +946,20 @@ static const hf_config_entry_t s_config[] = {
      "the producers whose events intake applies (calllog: contacts and consultations; "
      "scheduler: screening; complaint: refunds); none for an instance that only serves "
      "commands"},
+    {"session_key_file", "HUIFANG_SESSION_KEY_FILE", NULL, "", HF_CFG_STR, 0, 0, false,
+     "the secret half of the session signing key (huifang session keygen), readable by its "
+     "owner only: intake signs every session with it"},
+    {"session_ttl_ms", "HUIFANG_SESSION_TTL_MS", NULL, "28800000", HF_CFG_INT, 1000, 86400000,
+     false, "how long a session lasts (default 8 h: a working day)"},
+    {"admin_password_file", "HUIFANG_ADMIN_PASSWORD_FILE", NULL, "", HF_CFG_STR, 0, 0, false,
+     "a file holding the first admin's password: account admin is created from it when there "
+     "is no admin yet"},
     HF_CONFIG_END};
+
+static int s_init(hf_service_t *svc, void *self)
+{
+    return intake_identity_init(svc, self);
+}
 
 static const hf_subscription_t s_subscriptions[] = {
     {"calllog", intake_calllog_events},
@@ -936,6 +973,8 @@ const hf_service_def_t intake_def = {
     .config = s_config,
     .migrations = intake_migrations,
     .commands = intake_commands,
+    .self_size = sizeof(intake_t),
+    .init = s_init,
     .subscriptions = s_subscriptions,
     .consume = "consume",
     /* A batch of an import allocates and frees megabytes (the request, the rows, the events):

@@ -11,8 +11,16 @@
  * intake_rules.c    pure logic (validation, stages, tiers, card types, row keys) */
 #ifndef INTAKE_INTERNAL_H
 #define INTAKE_INTERNAL_H
+#include "hf_replica.h"
 #include "intake.h"
 #include "intake_rules.h"
+
+/* intake's own object: what signing sessions needs (intake_identity.c). */
+typedef struct {
+    uint8_t signing_key[crypto_sign_SECRETKEYBYTES];
+    int64_t session_ttl_ms;
+    bool signing; /* false with sessions off: nobody signs in */
+} intake_t;
 
 extern const hf_command_t intake_commands[];
 /* The events intake applies: calllog's contacts and consultations, scheduler's screening
@@ -47,6 +55,28 @@ int intake_get_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_
                      hf_arena_t *a);
 int intake_set_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a);
+
+/* ---- identity (intake_identity.c) ---- */
+
+int intake_login(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                 hf_arena_t *a);
+int intake_logout(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                  hf_arena_t *a);
+int intake_whoami(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                  hf_arena_t *a);
+int intake_user_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                    hf_arena_t *a);
+int intake_user_passwd(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                       hf_arena_t *a);
+int intake_user_disable(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a);
+int intake_user_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                     hf_arena_t *a);
+/* Loads the signing key and creates the first admin (HUIFANG_ADMIN_PASSWORD_FILE) when there
+ * is none. 0, or -1 after a message on stderr. */
+int intake_identity_init(hf_service_t *svc, intake_t *in);
+/* Ends every session of login (an agent deactivated): emits person_revoked. 0 or -1. */
+int intake_identity_revoke(hf_service_t *svc, const char *login);
 
 /* ---- what the handlers share ---- */
 

@@ -17,6 +17,23 @@ run() { # run SERVICE [VAR=VALUE...] [-- ARGS...]: the binary with that environm
     set -e
 }
 
+# sessions: every service needs the public key to start, intake the secret one as well
+keys=$HF_E2E_TMP/keys-030
+mkdir -p "$keys"
+huifang session keygen --dir "$keys" >/dev/null
+export HUIFANG_SESSION_KEY_FILE=$keys/session.key HUIFANG_SESSION_PUBLIC_KEY_FILE=$keys/session.pub
+for svc in intake scheduler calllog complaint reporting; do
+    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_SESSION_PUBLIC_KEY_FILE=
+    hf_expect_eq 1 "$HF_STATUS" "$svc without the session public key"
+    hf_expect_contains "$HF_OUT" "HUIFANG_SESSION_PUBLIC_KEY_FILE is not set" "$svc names the key's setting"
+    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_SESSION_PUBLIC_KEY_FILE=$keys/nothing.pub
+    hf_expect_eq 1 "$HF_STATUS" "$svc with a missing key file"
+    hf_expect_contains "$HF_OUT" "$keys/nothing.pub: No such file" "$svc names the missing file"
+    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_AUTH=maybe
+    hf_expect_eq 1 "$HF_STATUS" "$svc with auth neither on nor off"
+    hf_expect_contains "$HF_OUT" 'auth (HUIFANG_AUTH) is "maybe", not on or off' "$svc names HUIFANG_AUTH"
+done
+
 for svc in intake scheduler calllog complaint reporting; do
     run "$svc" HUIFANG_PORT_BASE=39500 -- --help
     hf_expect_eq 0 "$HF_STATUS" "$svc --help exits 0"
@@ -39,6 +56,12 @@ done
 
 # a port already taken: the second instance says which address, and stops
 hf_stack_start intake
+# intake reads its signing key once the store is up (the stack's store here)
+cp "$keys/session.key" "$keys/open.key"
+chmod 644 "$keys/open.key"
+run intake HUIFANG_PORT_BASE=39500 HUIFANG_SESSION_KEY_FILE=$keys/open.key
+hf_expect_eq 1 "$HF_STATUS" "intake with a signing key others can read"
+hf_expect_contains "$HF_OUT" "readable by its owner only" "intake refuses a readable secret key"
 run intake HUIFANG_BRANCH=x
 hf_expect_eq 1 "$HF_STATUS" "a second intake on the same port"
 hf_expect_contains "$HF_OUT" "could not listen on tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 1))" "names the address"

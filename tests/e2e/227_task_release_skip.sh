@@ -41,8 +41,8 @@ hf_expect_exit 0 huifang --as A001 --json task next
 tid=$(cl_json_get "$HF_OUT" task.id)
 
 # ---- release ----------------------------------------------------------------------------
-hf_expect_exit 2 huifang task release "$tid"
-hf_expect_contains "$HF_ERR" "--as" "says who may"
+hf_expect_exit 4 huifang task release "$tid"
+hf_expect_contains "$HF_ERR" "admin is no agent of this branch" "the admin is no agent: says who may"
 hf_expect_exit 4 huifang --as A002 task release "$tid"
 hf_expect_contains "$HF_ERR" "supervisor" "another agent may not"
 hf_expect_exit 3 huifang --as A001 task release 999999

@@ -28,8 +28,8 @@ cl_json_expect "$HF_OUT" id "$alert" acked_by ""
 hf_expect_exit 0 huifang alerts
 hf_expect_contains "$HF_OUT" "ACKED" "the table shows whether it was acknowledged"
 
-hf_expect_exit 2 huifang alerts ack "$alert"
-hf_expect_contains "$HF_ERR" "--as" "says who may"
+hf_expect_exit 4 huifang alerts ack "$alert"
+hf_expect_contains "$HF_ERR" "admin is no agent of this branch" "the admin is no agent: says who may"
 hf_expect_exit 4 huifang --as C001 alerts ack "$alert"
 hf_expect_contains "$HF_ERR" "only a manager" "an agent may not"
 hf_expect_exit 4 huifang --as H001 alerts ack "$alert"

@@ -49,7 +49,7 @@ calls A002 2
 # the share: a supervisor's to set, 0..100
 cl_wait_supervisor L001
 hf_expect_exit 4 huifang --as A001 call review rate 50
-hf_expect_contains "$HF_ERR" "only a supervisor" "an agent does not set the sample"
+hf_expect_contains "$HF_ERR" "not allowed: review_rate needs the role lead, head, manager or admin" "an agent does not set the sample"
 hf_expect_exit 2 huifang --as L001 call review rate 150
 hf_expect_exit 0 huifang --as L001 call review rate 50
 hf_expect_contains "$HF_OUT" "50%" "half of each agent's calls"
@@ -81,7 +81,7 @@ hf_expect_contains "$HF_OUT" "SAMPLED" "the table"
 # scoring: a supervisor, 1..5, once
 first=$(printf '%s\n' "$drawn" | head -1 | cut -d: -f2)
 hf_expect_exit 4 huifang --as A001 call review score "$first" --score 5
-hf_expect_contains "$HF_ERR" "only a supervisor" "an agent does not score"
+hf_expect_contains "$HF_ERR" "not allowed: review_score needs the role lead, head, manager or admin" "an agent does not score"
 hf_expect_exit 2 huifang --as L001 call review score "$first" --score 6
 hf_expect_contains "$HF_ERR" "--score" "the score's range"
 hf_expect_exit 3 huifang --as L001 call review score 999999 --score 3

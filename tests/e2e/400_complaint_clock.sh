@@ -120,8 +120,8 @@ hf_expect_exit 4 huifang --as A001 complaint start "$id"
 hf_expect_contains "$HF_ERR" "complaint $id is at level 3 (owner customer-service): A001 (phone) may not start it; a manager may" \
     "an agent may not act on an escalated complaint"
 hf_expect_exit 4 huifang --as H001 complaint start "$id"
-hf_expect_exit 2 huifang complaint start "$id"
-hf_expect_contains "$HF_ERR" "say who you are with --as" "an actor is required"
+hf_expect_exit 4 huifang complaint start "$id"
+hf_expect_contains "$HF_ERR" "admin is not an agent of branch BJ01" "the admin is no agent: act for one with --as"
 hf_expect_exit 0 huifang --as M001 complaint start "$id"
 hf_expect_exit 0 huifang --as M001 complaint resolve "$id" --resolution 'apologised; agent retrained'
 hf_expect_contains "$HF_OUT" "resolved" "resolved"

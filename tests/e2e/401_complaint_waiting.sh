@@ -26,7 +26,7 @@ timeline() {
 hf_wait_until 10 huifang --as H001 complaint sla --category delivery --hours 8 --business-hours \
     --idempotency-key sla-1
 hf_expect_exit 4 huifang --as A001 complaint sla --hours 12
-hf_expect_contains "$HF_ERR" "only the branch's head or manager" "an agent may not set periods"
+hf_expect_contains "$HF_ERR" "not allowed: complaint_sla_set needs the role head, manager or admin" "an agent may not set periods"
 hf_expect_exit 2 huifang --as H001 complaint calendar --day 18:00-09:00
 hf_expect_contains "$HF_ERR" "day" "a backwards day is refused"
 hf_expect_exit 0 huifang --as H001 complaint calendar --day 09:00-18:00 --lunch 12:00-13:00 \

@@ -50,10 +50,12 @@ hf_expect_exit 3 huifang --as A001 return request --purchase 9999 --used 0 --pac
 
 # only a manager decides: the agent and the head are refused, and nothing is queued
 hf_expect_exit 4 huifang --as A001 return approve "$rid"
-hf_expect_contains "$HF_ERR" "only a manager may approve a return: A001 is a phone agent" "the agent is refused"
+hf_expect_contains "$HF_ERR" "not allowed: return_decide needs the role manager or admin; A001 is phone" "the agent is refused"
 hf_expect_exit 4 huifang --as H001 return approve "$rid"
-hf_expect_exit 4 huifang --as Z999 return approve "$rid"
-hf_expect_exit 2 huifang return approve "$rid"
+hf_expect_exit 3 huifang --as Z999 return approve "$rid"
+hf_expect_contains "$HF_ERR" "no account and no active agent of that id" "no one to act for"
+hf_expect_exit 4 huifang return approve "$rid"
+hf_expect_contains "$HF_ERR" "admin is not an agent of branch" "the admin is no manager of the branch"
 hf_expect_exit 0 huifang --json return list --pending
 hf_expect_contains "$HF_OUT" "\"id\":$rid," "still waiting for a manager"
 hf_expect_exit 0 huifang --json customer show "$customer"

@@ -281,6 +281,7 @@ hf_stack_start() {
     export HUIFANG_STATE_DIR=$HF_E2E_TMP/state
     export HUIFANG_BRANCH=${HUIFANG_BRANCH:-BJ01}
     export HUIFANG_LOG_LEVEL=${HUIFANG_LOG_LEVEL:-info}
+    hf_sessions_prepare
     local start_ms
     if [[ -n ${HF_CLOCK_START:-} ]]; then
         start_ms=$(date -d "$HF_CLOCK_START" +%s%3N) || hf_fail "HF_CLOCK_START='$HF_CLOCK_START' is not a date"
@@ -302,6 +303,24 @@ hf_stack_start() {
             hf_service_wait_ready "$svc" 20
         done
     fi
+}
+
+# Sessions (issue 11): this stack's own signing key pair, its first admin's password (account
+# "admin", HF_ADMIN_PASSWORD) and an admin session signed with the key (HUIFANG_TOKEN), so
+# that every command of a test runs as the admin, and `--as AGENT` as that agent (an admin
+# acting for them). A test of logins unsets HUIFANG_TOKEN and signs in itself.
+hf_sessions_prepare() {
+    local keys=$HF_E2E_TMP/keys
+    mkdir -p "$keys" && chmod 700 "$keys"
+    "$HF_BIN/huifang" session keygen --dir "$keys" >/dev/null || hf_fail "huifang session keygen failed"
+    export HUIFANG_SESSION_KEY_FILE=$keys/session.key
+    export HUIFANG_SESSION_PUBLIC_KEY_FILE=$keys/session.pub
+    HF_ADMIN_PASSWORD=admin-$$-$RANDOM
+    (umask 077 && printf '%s\n' "$HF_ADMIN_PASSWORD" >"$keys/admin.password")
+    export HUIFANG_ADMIN_PASSWORD_FILE=$keys/admin.password
+    HUIFANG_TOKEN=$("$HF_BIN/huifang" session mint --key "$HUIFANG_SESSION_KEY_FILE" --login admin --role admin) ||
+        hf_fail "huifang session mint failed"
+    export HUIFANG_TOKEN
 }
 
 # Waits until `huifang ping` succeeds (all five answer).

@@ -31,7 +31,7 @@ static const hf_migration_t s_none[] = {{0, NULL, NULL}};
 static const hf_migration_t s_probe_migrations[] = {
     {1, "001_hit.sql", "CREATE TABLE hit (seq bigint NOT NULL, customer_id bigint NOT NULL)"},
     {0, NULL, NULL}};
-static const hf_command_t s_no_commands[] = {{0, NULL, false}};
+static const hf_command_t s_no_commands[] = {{0, NULL, false, 0}};
 static const hf_service_def_t s_producer = {.name = "scheduler",
                                             .summary = "a stand-in producer",
                                             .migrations = s_none,

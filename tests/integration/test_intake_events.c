@@ -26,7 +26,7 @@ static char s_url[256];
 static char s_endpoint[64];
 
 static const hf_migration_t s_none[] = {{0, NULL, NULL}};
-static const hf_command_t s_no_commands[] = {{0, NULL, false}};
+static const hf_command_t s_no_commands[] = {{0, NULL, false, 0}};
 static const hf_service_def_t s_fake_calllog = {.name = "calllog",
                                                 .summary = "a stand-in producer",
                                                 .migrations = s_none,

@@ -99,11 +99,11 @@ static int s_bad_sql(hf_service_t *svc, void *self, const hf_request_t *req, hf_
 }
 
 static const hf_command_t s_producer_commands[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD, s_screen, true},
-    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_REBUILD, s_bad_sql, true},
-    {0, NULL, false}};
+    {HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD, s_screen, true, 0},
+    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_REBUILD, s_bad_sql, true, 0},
+    {0, NULL, false, 0}};
 static const hf_command_t s_probe_commands[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, s_count_hits, false}, {0, NULL, false}};
+    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, s_count_hits, false, 0}, {0, NULL, false, 0}};
 static const hf_service_def_t s_producer = {.name = "scheduler",
                                             .summary = "a stand-in producer",
                                             .migrations = s_none,
