@@ -20,6 +20,7 @@ HF_PACKAGES=(
     libjson-c-dev                    # hf_json: the CLI's --json and the event tap
     libcsv-dev                       # hf_csv: lead import
     libssl-dev                       # libcrypto: SHA-256 of intake's row fingerprints
+    libsodium-dev                    # sessions: Ed25519 signatures, Argon2id password hashes
     postgresql                       # the local stack's and the tests' Postgres 15 (initdb, pg_ctl, psql)
     redis-server                     # the local stack's and the tests' Redis (also redis-cli)
     docker-compose                   # e2e/001 validates docker-compose.yml (no engine is needed)
