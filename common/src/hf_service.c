@@ -145,6 +145,16 @@ static void s_on_signal(int sig)
     s_signalled = 1;
 }
 
+static void s_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 const hf_config_entry_t hf_service_config[] = {
     {"redis_url", "HUIFANG_REDIS_URL", NULL, "redis://127.0.0.1:16379/0", HF_CFG_STR, 0, 0, true,
      "Redis holding the due-queues"},
@@ -402,6 +412,9 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     svc->self = self;
     /* a peer (Redis, a subscriber) that drops its connection must not kill us mid-write */
     signal(SIGPIPE, SIG_IGN);
+    /* a stop asked for while starting (a migration, the first admin's password hash) is
+     * a clean stop as soon as the loop would begin */
+    s_catch_signals();
     svc->started_mono = hf_clock_mono_ms();
     s_build_own_config(svc);
     char program[48];
@@ -1468,12 +1481,7 @@ int hf_service_every(hf_service_t *svc, int interval_ms, hf_timer_fn fn)
 
 int hf_service_run(hf_service_t *svc)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    s_catch_signals();
 
     hf_info("started", "bind=%s events=%s instance=%s last_seq=%llu clock=%s",
             hf_config_str(svc->config, "bind"), hf_config_str(svc->config, "events_bind"),

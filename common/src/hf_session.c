@@ -39,16 +39,20 @@ const char *hf_role_name(unsigned bit)
 
 const char *hf_roles_describe(unsigned mask, char *out, size_t len)
 {
-    size_t n = 0, count = 0, total = 0;
+    const char *words[S_NROLES + 1];
+    size_t total = 0;
+    if ((mask & HF_ROLES_FRONT) == HF_ROLES_FRONT) {
+        words[total++] = "any agent"; /* phone, consult, visit, doctor, deliver, lead */
+        mask &= ~(unsigned)HF_ROLES_FRONT;
+    }
     for (size_t i = 0; i < S_NROLES; i++)
-        total += (mask >> i) & 1u;
+        if ((mask >> i) & 1u)
+            words[total++] = s_roles[i];
     out[0] = '\0';
-    for (size_t i = 0; i < S_NROLES && n < len; i++) {
-        if (!((mask >> i) & 1u))
-            continue;
-        count++;
-        const char *sep = count == 1 ? "" : count == total ? " or " : ", ";
-        int w = snprintf(out + n, len - n, "%s%s", sep, s_roles[i]);
+    size_t n = 0;
+    for (size_t i = 0; i < total && n < len; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == total ? " or " : ", ";
+        int w = snprintf(out + n, len - n, "%s%s", sep, words[i]);
         if (w < 0)
             break;
         n += (size_t)w;

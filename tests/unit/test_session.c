@@ -154,6 +154,10 @@ static void test_roles(void)
     CHECK_STR(hf_roles_describe(HF_ROLE_HEAD | HF_ROLES_MANAGERS, buf, sizeof buf),
               "head, manager or admin");
     CHECK_STR(hf_roles_describe(HF_ROLE_ADMIN, buf, sizeof buf), "admin");
+    CHECK_STR(hf_roles_describe(HF_ROLES_READ, buf, sizeof buf),
+              "any agent, head, manager, hq or admin");
+    CHECK_STR(hf_roles_describe(HF_ROLE_PHONE | HF_ROLE_DOCTOR, buf, sizeof buf),
+              "phone or doctor");
     CHECK(!(HF_ROLES_WORK & HF_ROLE_HQ));
     CHECK(HF_ROLES_READ & HF_ROLE_HQ);
 }
