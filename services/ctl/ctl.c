@@ -2,6 +2,7 @@
 #include "ctl.h"
 
 #include "hf_json.h"
+#include "hf_mask.h"
 #include "hf_phone.h"
 #include "hf_service.h"
 #include "hf_time.h"
@@ -436,7 +437,7 @@ const char *ctl_phone_masked(ctl_t *ctl, const char *phone)
     if (phone == NULL || *phone == '\0')
         return "-";
     char buf[64];
-    hf_phone_mask(phone, buf, sizeof buf);
+    hf_mask_phone(phone, buf, sizeof buf);
     return hf_arena_strdup(ctl->arena, buf);
 }
 
@@ -445,7 +446,7 @@ const char *ctl_name_masked(ctl_t *ctl, const char *name)
     if (name == NULL || *name == '\0')
         return "-";
     char buf[256];
-    hf_name_mask(name, buf, sizeof buf);
+    hf_mask_name(name, buf, sizeof buf);
     return hf_arena_strdup(ctl->arena, buf);
 }
 
