@@ -450,6 +450,24 @@ const char *ctl_name_masked(ctl_t *ctl, const char *name)
     return hf_arena_strdup(ctl->arena, buf);
 }
 
+/* Personal data in clear is for the roles whose work needs it (GB/T 35273 §7.1: least
+ * privilege; issue 11: managers and admins). Until sessions exist nobody is signed in,
+ * so nobody may: `--unmasked` is refused. LEAD: when `huifang login` keeps a verified
+ * session on ctl, return true here for its roles "manager" and "admin" (and the audit
+ * slice records the reveal); every --unmasked goes through this function. */
+bool ctl_may_see_personal(const ctl_t *ctl)
+{
+    (void)ctl;
+    return false;
+}
+
+int ctl_refuse_unmasked(ctl_t *ctl)
+{
+    return ctl_fail(ctl, HF_CONFLICT,
+                    "not allowed: --unmasked shows names, phones, addresses and notes in clear "
+                    "and needs role manager or admin (sign in with huifang login)");
+}
+
 const char *ctl_yuan(ctl_t *ctl, int64_t fen)
 {
     const char *sign = fen < 0 ? "-" : "";
