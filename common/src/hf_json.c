@@ -112,7 +112,7 @@ static const char *s_sibling_string(const ProtobufCMessage *msg, const char *nam
 static json_object *s_masked_string(const ProtobufCMessage *msg,
                                     const ProtobufCFieldDescriptor *field, const char *s)
 {
-    hf_mask_kind_t kind = hf_mask_kind(msg->descriptor->name, field->name);
+    hf_mask_kind_t kind = hf_mask_kind(msg->descriptor->short_name, field->name);
     if (kind == HF_MASK_VIA_FIELD) {
         kind = hf_mask_kind(NULL, s_sibling_string(msg, "field"));
         if (kind == HF_MASK_VIA_FIELD)
