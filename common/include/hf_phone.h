@@ -8,10 +8,6 @@
 /* Normalises raw into out (at least 20 bytes). Returns 0, or -1 with a reason in *why
  * (a static string: "has letters", "wrong length for a mobile", ...). */
 int hf_phone_normalise(const char *raw, char *out, size_t outlen, const char **why);
-/* Masks a phone for logs and lists: "13812345678" -> "138****5678"; landlines keep the
- * area code and the last 4 digits. Writes into out (at least 20 bytes). */
-void hf_phone_mask(const char *phone, char *out, size_t outlen);
-/* Masks a name: keeps the first character (UTF-8 aware), the rest become '*'. */
-void hf_name_mask(const char *name, char *out, size_t outlen);
+/* Masking lives in hf_mask.h (hf_mask_phone, hf_mask_name). */
 
 #endif

@@ -24,9 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hf_mask.h"
 #include "hf_time.h"
 
-static json_object *s_message_to_json(const ProtobufCMessage *msg);
+static json_object *s_message_to_json(const ProtobufCMessage *msg, bool mask);
 
 /* ---------------------------------------------------------------------------------------
  * Scalars
@@ -89,10 +90,52 @@ static int64_t s_instant_value(const ProtobufCFieldDescriptor *field, const void
     return *(const int64_t *)member;
 }
 
+/* ---------------------------------------------------------------------------------------
+ * Masking
+ *
+ * With mask on, every string field is passed through hf_mask as the table in hf_mask.c
+ * says for its message type and name: names, phones, addresses, dates of birth and free
+ * text are masked, and a mobile number in any other string is. A hand edit's before and
+ * after (FieldChange.from/to) are masked as the field they belong to.
+ * ------------------------------------------------------------------------------------- */
+
+/* The string value of the field named name in msg, or NULL. */
+static const char *s_sibling_string(const ProtobufCMessage *msg, const char *name)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
+        msg->descriptor, name);
+    if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+        return NULL;
+    return *(char *const *)((const char *)msg + f->offset);
+}
+
+static json_object *s_masked_string(const ProtobufCMessage *msg,
+                                    const ProtobufCFieldDescriptor *field, const char *s)
+{
+    hf_mask_kind_t kind = hf_mask_kind(msg->descriptor->short_name, field->name);
+    if (kind == HF_MASK_VIA_FIELD) {
+        kind = hf_mask_kind(NULL, s_sibling_string(msg, "field"));
+        if (kind == HF_MASK_VIA_FIELD)
+            kind = HF_MASK_TEXT;
+    }
+    size_t len = strlen(s);
+    char stack[512];
+    char *out = len + 64 <= sizeof stack ? stack : malloc(len + 64);
+    if (out == NULL)
+        return json_object_new_string("");
+    hf_mask_value(kind, s, out, len + 64 <= sizeof stack ? sizeof stack : len + 64);
+    json_object *obj = json_object_new_string(out);
+    if (out != stack)
+        free(out);
+    return obj;
+}
+
 /* The JSON value of one element of field stored at member (the field itself for a
  * singular field, one array slot for a repeated one). NULL only when memory ran out or
  * a singular submessage is unset; the caller leaves such a key out. */
-static json_object *s_value_to_json(const ProtobufCFieldDescriptor *field, const void *member)
+static json_object *s_value_to_json(const ProtobufCMessage *msg,
+                                    const ProtobufCFieldDescriptor *field, const void *member,
+                                    bool mask)
 {
     if (s_is_instant(field)) {
         char text[32];
@@ -133,13 +176,15 @@ static json_object *s_value_to_json(const ProtobufCFieldDescriptor *field, const
     }
     case PROTOBUF_C_TYPE_STRING: {
         const char *s = *(char *const *)member;
+        if (mask && s != NULL && *s != '\0')
+            return s_masked_string(msg, field, s);
         return json_object_new_string(s != NULL ? s : "");
     }
     case PROTOBUF_C_TYPE_BYTES:
         return s_base64_to_json((const ProtobufCBinaryData *)member);
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *sub = *(ProtobufCMessage *const *)member;
-        return sub != NULL ? s_message_to_json(sub) : NULL;
+        return sub != NULL ? s_message_to_json(sub, mask) : NULL;
     }
     }
     return NULL;
@@ -217,7 +262,7 @@ static void s_field_key(const ProtobufCFieldDescriptor *field, char *key, size_t
 }
 
 static json_object *s_repeated_to_json(const ProtobufCMessage *msg,
-                                       const ProtobufCFieldDescriptor *field)
+                                       const ProtobufCFieldDescriptor *field, bool mask)
 {
     const char *base = (const char *)msg;
     size_t count = *(const size_t *)(base + field->quantifier_offset);
@@ -227,7 +272,7 @@ static json_object *s_repeated_to_json(const ProtobufCMessage *msg,
     if (array == NULL)
         return NULL;
     for (size_t i = 0; i < count && items != NULL; i++) {
-        json_object *value = s_value_to_json(field, items + i * step);
+        json_object *value = s_value_to_json(msg, field, items + i * step, mask);
         /* A NULL slot in a repeated message field is a bug in the sender, but the array
          * keeps its length so indexes still line up. */
         json_object_array_add(array, value);
@@ -235,7 +280,7 @@ static json_object *s_repeated_to_json(const ProtobufCMessage *msg,
     return array;
 }
 
-static json_object *s_message_to_json(const ProtobufCMessage *msg)
+static json_object *s_message_to_json(const ProtobufCMessage *msg, bool mask)
 {
     json_object *obj = json_object_new_object();
     if (obj == NULL || msg == NULL || msg->descriptor == NULL)
@@ -246,13 +291,13 @@ static json_object *s_message_to_json(const ProtobufCMessage *msg)
         const void *member = (const char *)msg + field->offset;
         json_object *value;
         if (field->label == PROTOBUF_C_LABEL_REPEATED) {
-            value = s_repeated_to_json(msg, field);
+            value = s_repeated_to_json(msg, field, mask);
         } else {
             if (!s_field_present(msg, field, member))
                 continue;
             if (s_is_instant(field) && s_instant_value(field, member) == 0)
                 continue;
-            value = s_value_to_json(field, member);
+            value = s_value_to_json(msg, field, member, mask);
         }
         if (value == NULL)
             continue;
@@ -263,22 +308,37 @@ static json_object *s_message_to_json(const ProtobufCMessage *msg)
     return obj;
 }
 
-json_object *hf_json_from_message(const ProtobufCMessage *msg)
+static json_object *s_from_message(const ProtobufCMessage *msg, bool mask)
 {
-    json_object *obj = s_message_to_json(msg);
+    json_object *obj = s_message_to_json(msg, mask);
     /* Only an allocation failure gets here empty-handed; the contract is "never NULL",
      * and json-c's own NULL handling would print "null", so try once more for {}. */
     return obj != NULL ? obj : json_object_new_object();
 }
 
+json_object *hf_json_from_message(const ProtobufCMessage *msg)
+{
+    return s_from_message(msg, false);
+}
+
+json_object *hf_json_from_message_masked(const ProtobufCMessage *msg)
+{
+    return s_from_message(msg, true);
+}
+
 void hf_json_print(const ProtobufCMessage *msg)
 {
-    json_object *obj = hf_json_from_message(msg);
+    hf_json_print_to(msg, false, stdout);
+}
+
+void hf_json_print_to(const ProtobufCMessage *msg, bool masked, FILE *out)
+{
+    json_object *obj = s_from_message(msg, masked);
     /* No slash escaping: zone names and paths read "Asia/Shanghai", not "Asia\/Shanghai";
      * both are valid JSON, only one is pleasant to grep. */
     const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
-    fputs(text != NULL ? text : "{}", stdout);
-    fputc('\n', stdout);
+    fputs(text != NULL ? text : "{}", out);
+    fputc('\n', out);
     json_object_put(obj);
 }

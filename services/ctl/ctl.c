@@ -2,6 +2,7 @@
 #include "ctl.h"
 
 #include "hf_json.h"
+#include "hf_mask.h"
 #include "hf_phone.h"
 #include "hf_service.h"
 #include "hf_time.h"
@@ -452,7 +453,7 @@ const char *ctl_phone_masked(ctl_t *ctl, const char *phone)
     if (phone == NULL || *phone == '\0')
         return "-";
     char buf[64];
-    hf_phone_mask(phone, buf, sizeof buf);
+    hf_mask_phone(phone, buf, sizeof buf);
     return hf_arena_strdup(ctl->arena, buf);
 }
 
@@ -461,8 +462,28 @@ const char *ctl_name_masked(ctl_t *ctl, const char *name)
     if (name == NULL || *name == '\0')
         return "-";
     char buf[256];
-    hf_name_mask(name, buf, sizeof buf);
+    hf_mask_name(name, buf, sizeof buf);
     return hf_arena_strdup(ctl->arena, buf);
+}
+
+/* Personal data in clear is for the roles whose work needs it (GB/T 35273 §7.1: least
+ * privilege; issue 11: managers and admins). Until sessions exist nobody is signed in,
+ * so nobody may: `--unmasked` is refused. LEAD: when `huifang login` keeps a verified
+ * session on ctl, return true here for its roles "manager" and "admin" (and the audit
+ * slice records the reveal); every --unmasked goes through this function. */
+/* The event stream carries every branch's records: only an admin sees it in clear. The role
+ * is the one intake verifies for the session (whoami), not what the session file says. */
+bool ctl_may_see_personal(ctl_t *ctl)
+{
+    return strcmp(ctl_session_role(ctl), "admin") == 0;
+}
+
+int ctl_refuse_unmasked(ctl_t *ctl)
+{
+    return ctl_fail(ctl, HF_CONFLICT,
+                    "not allowed: --unmasked shows every branch's names, phones, addresses and "
+                    "notes in clear and needs the role admin (you are %s)",
+                    *ctl_session_role(ctl) ? ctl_session_role(ctl) : "not signed in");
 }
 
 const char *ctl_yuan(ctl_t *ctl, int64_t fen)

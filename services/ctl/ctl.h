@@ -167,8 +167,14 @@ const char *ctl_str(const char *s);
 const char *ctl_local_time(ctl_t *ctl, int64_t ms);
 /* The phone masked ("138****5678"), or "-". */
 const char *ctl_phone_masked(ctl_t *ctl, const char *phone);
-/* The name masked ("张**"), or "-". */
+/* The name masked ("张**", "W*** F***"), or "-". */
 const char *ctl_name_masked(ctl_t *ctl, const char *name);
+/* Whether the signed-in person may see personal data in clear (names, phones, addresses,
+ * free text) where a command offers --unmasked: the one place that decides it. */
+bool ctl_may_see_personal(ctl_t *ctl);
+/* The refusal of --unmasked to a person who may not see personal data: exit 4. Returns
+ * -1 with ctl->exit set, after the message. */
+int ctl_refuse_unmasked(ctl_t *ctl);
 /* Fen as yuan with two decimals ("12.50"). */
 const char *ctl_yuan(ctl_t *ctl, int64_t fen);
 
@@ -207,6 +213,8 @@ int ctl_user_disable(ctl_t *ctl, int argc, char **argv);
 int ctl_user_enable(ctl_t *ctl, int argc, char **argv);
 int ctl_user_list(ctl_t *ctl, int argc, char **argv);
 int ctl_session_keygen(ctl_t *ctl, int argc, char **argv);
+/* The role of the signed-in person as intake verifies it ("" when not signed in). */
+const char *ctl_session_role(ctl_t *ctl);
 int ctl_session_mint(ctl_t *ctl, int argc, char **argv);
 
 int ctl_branch_add(ctl_t *ctl, int argc, char **argv);

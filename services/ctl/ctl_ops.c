@@ -7,11 +7,13 @@
 #include "hf_time.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -180,6 +182,7 @@ typedef struct {
     ctl_t *ctl;
     const char *topic; /* prefix, "" for every topic */
     bool heartbeats;
+    bool unmasked; /* --unmasked, allowed by ctl_may_see_personal() */
     bool tracking; /* positions known (after --from-seq): dedupe and fill gaps */
     long count;    /* stop after this many; 0 = no limit */
     long printed;
@@ -204,7 +207,8 @@ static void s_tail_print(s_tail_t *t, const hf_envelope_t *env)
     hf_envelope_topic(env, topic, sizeof topic);
     if (strncmp(topic, t->topic, strlen(t->topic)) != 0)
         return;
-    ctl_json(&env->base);
+    hf_json_print_to(&env->base, !t->unmasked, stdout);
+    fflush(stdout);
     t->printed++;
     if (ferror(stdout) || (t->count > 0 && t->printed >= t->count))
         t->done = true;
@@ -313,13 +317,18 @@ static int s_tail_live(s_tail_t *t, const hf_envelope_t *env)
 
 int ctl_events_tail(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("from-seq"), CTL_OPT("topic"),      CTL_OPT("count"),
-                        CTL_FLAG("follow"),  CTL_FLAG("no-follow"), CTL_FLAG("heartbeats"),
-                        CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("from-seq"),   CTL_OPT("topic"),      CTL_OPT("count"),
+                        CTL_FLAG("follow"),    CTL_FLAG("no-follow"), CTL_FLAG("heartbeats"),
+                        CTL_FLAG("unmasked"),  CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     s_tail_t t = {0};
     t.ctl = ctl;
+    t.unmasked = ctl_switch(opts, "unmasked");
+    if (t.unmasked && !ctl_may_see_personal(ctl)) {
+        ctl_refuse_unmasked(ctl);
+        return ctl->exit;
+    }
     t.topic = ctl_opt(opts, "topic");
     if (t.topic == NULL)
         t.topic = "";
@@ -415,11 +424,16 @@ cleanup:
  * [--since, --until), as JSON lines (the same objects as `events tail`), per producer in
  * sequence order. The file is written beside its name and renamed into place once complete,
  * so a reader never sees half an export, and a producer that does not answer leaves none.
+ *
+ * An export holds every branch's customers, so it is masked like the tail unless the
+ * person may see personal data, and the file is its owner's alone: created new (O_EXCL,
+ * never through a symlink planted at its name) with mode 0600 whatever the umask, and an
+ * existing file is replaced only with --force.
  * ------------------------------------------------------------------------------------- */
 
 /* Appends producer p's events in [since, until) matching topic to out; counts them in *n. */
 static int s_export_producer(ctl_t *ctl, int p, int64_t since, int64_t until, const char *topic,
-                             FILE *out, long *n)
+                             bool unmasked, FILE *out, long *n)
 {
     uint64_t from = 1;
     for (;;) {
@@ -453,7 +467,8 @@ static int s_export_producer(ctl_t *ctl, int p, int64_t since, int64_t until, co
             if (env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT &&
                 env->occurred_at_ms >= since && env->occurred_at_ms < until &&
                 strncmp(t, topic, strlen(topic)) == 0) {
-                json_object *obj = hf_json_from_message(&env->base);
+                json_object *obj = unmasked ? hf_json_from_message(&env->base)
+                                            : hf_json_from_message_masked(&env->base);
                 const char *text = json_object_to_json_string_ext(
                     obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
                 fputs(text ? text : "{}", out);
@@ -472,15 +487,78 @@ static int s_export_producer(ctl_t *ctl, int p, int64_t since, int64_t until, co
     }
 }
 
+/* Creates part for the export, new, mode 0600; with force a leftover part is removed
+ * first. Returns the stream, or NULL with ctl->exit set after a message. */
+static FILE *s_export_create(ctl_t *ctl, const char *output, const char *part, bool force)
+{
+    if (!force && access(output, F_OK) == 0) {
+        ctl_fail(ctl, HF_CONFLICT, "--output %s exists; --force replaces it", output);
+        return NULL;
+    }
+    if (force && unlink(part) != 0 && errno != ENOENT) {
+        ctl_fail(ctl, HF_BAD_INPUT, "could not remove %s: %s", part, strerror(errno));
+        return NULL;
+    }
+    int fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            ctl_fail(ctl, HF_CONFLICT,
+                     "%s exists: another export is writing it, or one was interrupted "
+                     "(--force removes it)",
+                     part);
+        else
+            ctl_fail(ctl, HF_BAD_INPUT, "--output %s cannot be written: %s", output,
+                     strerror(errno));
+        return NULL;
+    }
+    /* the umask only takes bits away, but say exactly what the file is */
+    FILE *out = fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
+    if (out == NULL) {
+        ctl_fail(ctl, HF_INTERNAL, "could not prepare %s: %s", part, strerror(errno));
+        close(fd);
+        unlink(part);
+    }
+    return out;
+}
+
+/* Puts the finished part in place of output: replacing it with force, and otherwise only
+ * when no file of that name appeared meanwhile (link(2) refuses an existing name). */
+static int s_export_publish(const char *part, const char *output, bool force)
+{
+    if (!force) {
+        if (link(part, output) == 0) {
+            unlink(part);
+            return HF_OK;
+        }
+        if (errno == EEXIST) {
+            ctl_error("--output %s appeared while exporting; --force replaces it", output);
+            return HF_CONFLICT;
+        }
+        /* a file system without hard links: the check before creating the part stands */
+    }
+    if (rename(part, output) != 0) {
+        ctl_error("could not rename %s to %s: %s", part, output, strerror(errno));
+        return HF_INTERNAL;
+    }
+    return HF_OK;
+}
+
 int ctl_events_export(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("since"), CTL_OPT("until"), CTL_OPT("topic"), CTL_OPT("output"),
+    ctl_opt_t opts[] = {CTL_OPT("since"),     CTL_OPT("until"),  CTL_OPT("topic"),
+                        CTL_OPT("output"),    CTL_FLAG("force"), CTL_FLAG("unmasked"),
                         CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     const char *output = ctl_require(ctl, opts, "output");
     if (output == NULL)
         return ctl->exit;
+    bool unmasked = ctl_switch(opts, "unmasked");
+    if (unmasked && !ctl_may_see_personal(ctl)) {
+        ctl_refuse_unmasked(ctl);
+        return ctl->exit;
+    }
+    bool force = ctl_switch(opts, "force");
     int64_t since = INT64_MIN, until = INT64_MAX;
     const char *v;
     if ((v = ctl_opt(opts, "since")) && ctl_parse_time(ctl, "--since", v, &since) != 0)
@@ -494,15 +572,13 @@ int ctl_events_export(ctl_t *ctl, int argc, char **argv)
     const char *topic = ctl_opt(opts, "topic") ? ctl_opt(opts, "topic") : "";
     bool to_stdout = strcmp(output, "-") == 0;
     const char *part = to_stdout ? NULL : ctl_fmt(ctl, "%s.part", output);
-    FILE *out = to_stdout ? stdout : fopen(part, "w");
-    if (out == NULL) {
-        ctl_fail(ctl, HF_BAD_INPUT, "--output %s cannot be written: %s", output, strerror(errno));
+    FILE *out = to_stdout ? stdout : s_export_create(ctl, output, part, force);
+    if (out == NULL)
         return ctl->exit;
-    }
     long counts[CTL_SERVICES] = {0}, total = 0;
     int rc = HF_OK;
     for (int i = 0; i < CTL_SERVICES && rc == HF_OK; i++) {
-        rc = s_export_producer(ctl, i, since, until, topic, out, &counts[i]);
+        rc = s_export_producer(ctl, i, since, until, topic, unmasked, out, &counts[i]);
         total += counts[i];
     }
     if (!to_stdout) {
@@ -511,10 +587,8 @@ int ctl_events_export(ctl_t *ctl, int argc, char **argv)
             ctl_error("could not write %s: %s", part, strerror(errno));
             rc = HF_INTERNAL;
         }
-        if (rc == HF_OK && rename(part, output) != 0) {
-            ctl_error("could not rename %s to %s: %s", part, output, strerror(errno));
-            rc = HF_INTERNAL;
-        }
+        if (rc == HF_OK)
+            rc = s_export_publish(part, output, force);
         if (rc != HF_OK)
             unlink(part);
     } else {
@@ -523,9 +597,10 @@ int ctl_events_export(ctl_t *ctl, int argc, char **argv)
     if (rc != HF_OK)
         return rc;
     fprintf(stderr, "exported %ld events (intake %ld, scheduler %ld, calllog %ld, complaint %ld, "
-                    "reporting %ld) to %s\n",
+                    "reporting %ld) to %s%s\n",
             total, counts[CTL_INTAKE], counts[CTL_SCHEDULER], counts[CTL_CALLLOG],
-            counts[CTL_COMPLAINT], counts[CTL_REPORTING], to_stdout ? "stdout" : output);
+            counts[CTL_COMPLAINT], counts[CTL_REPORTING], to_stdout ? "stdout" : output,
+            unmasked ? "" : ", personal data masked");
     return HF_OK;
 }
 

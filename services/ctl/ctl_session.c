@@ -312,6 +312,27 @@ int ctl_logout(ctl_t *ctl, int argc, char **argv)
     return rc == HF_UNAUTHENTICATED ? HF_OK : rc;
 }
 
+const char *ctl_session_role(ctl_t *ctl)
+{
+    static const char *role = NULL;
+    if (role)
+        return role;
+    role = "";
+    hf_request_t req;
+    ctl_request_init(ctl, &req);
+    if (*S(req.session) == '\0')
+        return role;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_WHOAMI;
+    Huifang__V1__Whoami q = HUIFANG__V1__WHOAMI__INIT;
+    req.whoami = &q;
+    hf_reply_t *rep = NULL;
+    if (ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_SESSION, &rep) == HF_OK) {
+        role = hf_arena_strdup(ctl->arena, rep->session->role);
+        ctl_reply_free(&rep);
+    }
+    return role;
+}
+
 int ctl_whoami(ctl_t *ctl, int argc, char **argv)
 {
     if (ctl_parse(ctl, argc, argv, NULL, NULL, NULL) != 0)

@@ -25,8 +25,8 @@ static const ctl_command_t s_commands[] = {
      "With --json: one object per service, with round_trip_ms, endpoint and answered.\n"},
     {"events", "tail", ctl_events_tail,
      "events tail [--from-seq N] [--topic PREFIX] [--count N] [--follow|--no-follow] "
-     "[--heartbeats]",
-     "prints the event stream of all five services as JSON lines",
+     "[--heartbeats] [--unmasked]",
+     "prints the event stream of all five services as JSON lines, personal data masked",
      "  --from-seq N    first replay each producer's stored events from sequence N on\n"
      "  --topic PREFIX  only topics starting with PREFIX (\"intake.\", "
      "\"scheduler.task_claimed\")\n"
@@ -34,16 +34,26 @@ static const ctl_command_t s_commands[] = {
      "  --follow        keep printing live events (the default without --from-seq)\n"
      "  --no-follow     stop when the replay has caught up (the default with --from-seq)\n"
      "  --heartbeats    also print the producers' heartbeats\n"
+     "  --unmasked      names, phones, addresses and free text in clear (role manager or\n"
+     "                  admin; refused with exit 4 otherwise)\n"
+     "Names, phones, addresses, dates of birth and free text are masked (W*** F***,\n"
+     "139****5678, [12 chars]); the table of fields is in common/src/hf_mask.c.\n"
      "Ctrl-C stops it cleanly.\n"},
     {"events", "export", ctl_events_export,
-     "events export --output FILE.jsonl [--since TIME] [--until TIME] [--topic PREFIX]",
-     "writes the stored events of all five services in a time range as JSON lines",
-     "  --output FILE   the file to write (\"-\" for stdout); written whole or not at all\n"
+     "events export --output FILE.jsonl [--since TIME] [--until TIME] [--topic PREFIX] "
+     "[--force] [--unmasked]",
+     "writes the stored events of all five services in a time range as JSON lines, masked",
+     "  --output FILE   the file to write (\"-\" for stdout); written whole or not at all,\n"
+     "                  created with mode 0600; an existing file is refused (exit 4)\n"
+     "  --force         replace an existing FILE (and a FILE.part left by an interrupted\n"
+     "                  export)\n"
+     "  --unmasked      personal data in clear (role manager or admin; exit 4 otherwise)\n"
      "  --since TIME    events that occurred at or after TIME (default: the first)\n"
      "  --until TIME    events that occurred before TIME (default: the last)\n"
      "  --topic PREFIX  only topics starting with PREFIX (\"calllog.\", \"intake.lead_\")\n"
      "TIME is RFC 3339 or local \"YYYY-MM-DD[ HH:MM]\" in HUIFANG_TZ. Events come per\n"
-     "producer in sequence order, the same objects as `events tail`; a summary goes to stderr.\n"},
+     "producer in sequence order, the same objects as `events tail` (masked the same way);\n"
+     "a summary goes to stderr.\n"},
     /* ---- people and sessions ---- */
     {"login", NULL, ctl_login, "login [LOGIN] [--password-stdin]",
      "signs in: the session is kept in a file only you can read",

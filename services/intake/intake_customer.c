@@ -1,6 +1,7 @@
 /* intake_customer: the archive's customer commands — find, show, phones, merge, consent,
  * do-not-disturb, card types — and the rules that are data per branch (tiers, stages). */
 #include "hf_log.h"
+#include "hf_mask.h"
 #include "hf_phone.h"
 #include "hf_time.h"
 #include "intake_internal.h"
@@ -422,7 +423,7 @@ int intake_add_phone(hf_service_t *svc, void *self, const hf_request_t *req, hf_
         bool same_relation = PQntuples(res) && strcmp(hf_pg_str(res, 0, 1), relation) == 0;
         PQclear(res);
         char masked[24];
-        hf_phone_mask(phone, masked, sizeof masked);
+        hf_mask_phone(phone, masked, sizeof masked);
         if (owner != c->id)
             return hf_fail(rep, a, HF_CONFLICT, "phone",
                            "phone %s belongs to customer %lld: if they are one person, merge them "

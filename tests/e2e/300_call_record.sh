@@ -120,12 +120,13 @@ hf_expect_contains "$HF_ERR" "already logged" "one log per claim"
 hf_expect_exit 4 huifang --as L001 call log --task "$task" --outcome connected
 
 # ---- the event carries the sheet and the flags -------------------------------------------------
+# (the tap masks names, phones and free text: the referral's name, the advice and the usage)
 hf_expect_exit 0 huifang events tail --from-seq 1 --topic calllog.call_logged --no-follow
 hf_expect_eq 1 "$(printf '%s\n' "$HF_OUT" | grep -c .)" "one call_logged"
 cl_json_expect "$HF_OUT" call_logged.contact.id "$contact" \
     call_logged.contact.flags.human_answered true call_logged.contact.order_product VC30 \
-    call_logged.contact.referral.name "Zhao Lei" call_logged.contact.advice "keep taking it with water" \
-    call_logged.contact.usage.dose "2 tablets"
+    call_logged.contact.referral.name "Z*** L***" call_logged.contact.referral.phone "139****1111" \
+    call_logged.contact.advice "[25 chars]" call_logged.contact.usage.dose "[9 chars]"
 
 # the scheduler acted on it without reading the call log's tables
 hf_wait_until 10 bash -c "huifang --json task show $task | grep -q '\"state\":\"done\"'"

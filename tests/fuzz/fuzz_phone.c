@@ -1,5 +1,5 @@
 /* fuzz_phone: hf_phone on whatever an agent or an old archive may type as a phone number,
- * and the masks that hf_log puts on phones and names. The input is the text, cut at its
+ * and the masks (hf_mask) that logs and the event tap put on phones and names. The input is the text, cut at its
  * first NUL.
  *
  * Beyond crashes and undefined behaviour it checks the contract: a number accepted is 11
@@ -7,6 +7,7 @@
  * archive finds duplicates by comparing normalised strings); a number refused has a reason
  * and an empty output; a mask always fits its buffer. */
 #include "hf_fuzz.h"
+#include "hf_mask.h"
 #include "hf_phone.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,10 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         char mask[64];
         memset(mask, 'x', sizeof mask);
-        hf_phone_mask(raw, mask, sizes[i]);
+        hf_mask_phone(raw, mask, sizes[i]);
         FUZZ_CHECK(memchr(mask, '\0', sizes[i]) != NULL);
         memset(mask, 'x', sizeof mask);
-        hf_name_mask(raw, mask, sizes[i]);
+        hf_mask_name(raw, mask, sizes[i]);
         FUZZ_CHECK(memchr(mask, '\0', sizes[i]) != NULL);
     }
     free(raw);

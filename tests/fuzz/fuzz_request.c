@@ -132,13 +132,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *name = hf_request_command_name(req);
     FUZZ_CHECK((req->command_case == HUIFANG__V1__REQUEST__COMMAND__NOT_SET) == (name[0] == '\0'));
 
-    /* the line the service logs for every command, masked as hf_log masks it */
-    char line[4096];
-    snprintf(line, sizeof line,
-             "event=command command=%s status=%d actor=%s branch=%s "
-             "request_id=%s key=%s",
-             name, HF_BAD_INPUT, req->actor, req->branch, req->request_id, req->idempotency_key);
-    hf_log_mask_line(line, sizeof line);
+    /* the line the service logs for every command, escaped and masked as hf_log does: one
+     * line, whatever the client put in its strings */
+    char line[HF_LOG_LINE_MAX];
+    size_t n = hf_log_format(line, sizeof line,
+                             "event=command command=%s status=%d actor=%s branch=%s "
+                             "request_id=%s key=%s",
+                             name, HF_BAD_INPUT, req->actor, req->branch, req->request_id,
+                             req->idempotency_key);
+    FUZZ_CHECK(n < sizeof line && strlen(line) == n && memchr(line, '\n', n) == NULL);
 
     /* the answer to a command no service serves, as s_run_command() gives it */
     hf_reply_t rep = HUIFANG__V1__REPLY__INIT;

@@ -169,6 +169,64 @@ static void test_envelope(void)
     json_object_put(obj);
 }
 
+/* The event tap's form: personal fields masked by message type and field name, the rest
+ * as it is; a hand edit's before and after as the field it names. */
+static void test_masked(void)
+{
+    char *phones[] = {"13812345678"};
+    Huifang__V1__Customer c = HUIFANG__V1__CUSTOMER__INIT;
+    c.id = 7;
+    c.name = "Wang Fang";
+    c.phone = "13912345678";
+    c.address = "Wangjing St 5";
+    c.birth = "1980-05-17";
+    c.region = "chaoyang";
+    c.n_phones = 1;
+    c.phones = phones;
+    Huifang__V1__FieldChange name_change = HUIFANG__V1__FIELD_CHANGE__INIT;
+    name_change.field = "name";
+    name_change.from = "Wang Fang";
+    name_change.to = "张三丰";
+    name_change.actor = "A001";
+    Huifang__V1__FieldChange windows_change = HUIFANG__V1__FIELD_CHANGE__INIT;
+    windows_change.field = "windows";
+    windows_change.from = "18:00-20:00";
+    windows_change.to = "";
+    Huifang__V1__FieldChange *changes[] = {&name_change, &windows_change};
+    Huifang__V1__CustomerUpdated up = HUIFANG__V1__CUSTOMER_UPDATED__INIT;
+    up.customer = &c;
+    up.change = "fields";
+    up.n_changes = 2;
+    up.changes = changes;
+    Huifang__V1__Envelope env = HUIFANG__V1__ENVELOPE__INIT;
+    env.producer = "intake";
+    env.branch = "BJ01";
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
+    env.customer_updated = &up;
+
+    json_object *obj = hf_json_from_message_masked(&env.base);
+    json_object *cu = s_get(s_get(obj, "customer_updated"), "customer");
+    CHECK_STR(json_object_get_string(s_get(cu, "name")), "W*** F***");
+    CHECK_STR(json_object_get_string(s_get(cu, "phone")), "139****5678");
+    CHECK_STR(json_object_get_string(s_get(cu, "address")), "[13 chars]");
+    CHECK_STR(json_object_get_string(s_get(cu, "birth")), "1980-**-**");
+    CHECK_STR(json_object_get_string(s_get(cu, "region")), "chaoyang");
+    CHECK_STR(s_text(s_get(cu, "phones")), "[\"138****5678\"]");
+    json_object *ch = s_get(s_get(obj, "customer_updated"), "changes");
+    CHECK_STR(s_text(json_object_array_get_idx(ch, 0)),
+              "{\"field\":\"name\",\"from\":\"W*** F***\",\"to\":\"张**\",\"at_ms\":0,\"actor\":\"A001\"}");
+    CHECK_STR(s_text(json_object_array_get_idx(ch, 1)),
+              "{\"field\":\"windows\",\"from\":\"18:00-20:00\",\"to\":\"\",\"at_ms\":0,\"actor\":\"\"}");
+    CHECK_STR(json_object_get_string(s_get(obj, "branch")), "BJ01");
+    json_object_put(obj);
+
+    /* unmasked, the same message is as it was stored */
+    obj = hf_json_from_message(&env.base);
+    cu = s_get(s_get(obj, "customer_updated"), "customer");
+    CHECK_STR(json_object_get_string(s_get(cu, "name")), "Wang Fang");
+    json_object_put(obj);
+}
+
 static void test_scalars(void)
 {
     /* repeated strings, bool, int32 */
@@ -281,6 +339,7 @@ int main(void)
     TEST_CASE(test_task_shape);
     TEST_CASE(test_reply_oneof_and_enum);
     TEST_CASE(test_envelope);
+    TEST_CASE(test_masked);
     TEST_CASE(test_scalars);
     TEST_CASE(test_print);
     TEST_DONE();

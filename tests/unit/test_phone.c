@@ -1,5 +1,5 @@
 /* test_phone: how agents and old archives write mainland numbers, what each becomes, and
- * what an agent is told when one is wrong; then the masks used in logs and lists. */
+ * what an agent is told when one is wrong. The masks are in test_mask.c. */
 #include "hf_phone.h"
 #include "hf_test.h"
 
@@ -115,59 +115,9 @@ static void test_normalise_bad(void)
     CHECK_STR(why, "output buffer is too small");
 }
 
-static void test_masks(void)
-{
-    static const struct {
-        const char *phone;
-        const char *want;
-    } phones[] = {
-        {"13812345678", "138****5678"},
-        {"+86 138 1234 5678", "138****5678"}, /* masked in its normalised form */
-        {"010-12345678", "010-****5678"},
-        {"0755-88886666", "0755-****6666"},
-        {"0571-8888666", "0571-****8666"},
-        {"12345", "***45"}, /* not a phone: last two kept */
-        {"abc", "*bc"},
-        {"电话号码", "**号码"}, /* counted in characters, not bytes */
-        {"7", "7"},
-        {"", ""},
-        {NULL, ""},
-    };
-    for (size_t i = 0; i < sizeof phones / sizeof phones[0]; i++) {
-        char out[20] = "junk";
-        hf_phone_mask(phones[i].phone, out, sizeof out);
-        CHECK_STR(out, phones[i].want);
-    }
-    /* a long unrecognised value keeps its tail even when not every star fits */
-    char tiny[6];
-    hf_phone_mask("not a phone at all", tiny, sizeof tiny);
-    CHECK_STR(tiny, "***ll");
-
-    static const struct {
-        const char *name;
-        const char *want;
-    } names[] = {
-        {"张三丰", "张**"},   {"张三", "张*"}, {"王", "王"}, {"欧阳娜娜", "欧***"},
-        {"Li Lei", "L*****"}, {"Zoë", "Z**"},  {"", ""},     {NULL, ""},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        char out[32] = "junk";
-        hf_name_mask(names[i].name, out, sizeof out);
-        CHECK_STR(out, names[i].want);
-    }
-    /* a first character that does not fit whole is not cut in half */
-    char two[3];
-    hf_name_mask("张三", two, sizeof two);
-    CHECK_STR(two, "");
-    char four[5];
-    hf_name_mask("张三丰", four, sizeof four);
-    CHECK_STR(four, "张*");
-}
-
 int main(void)
 {
     TEST_CASE(test_normalise_good);
     TEST_CASE(test_normalise_bad);
-    TEST_CASE(test_masks);
     TEST_DONE();
 }
