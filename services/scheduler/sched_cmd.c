@@ -363,9 +363,10 @@ int sched_cmd_task_show(hf_service_t *svc, void *self, const hf_request_t *req, 
         return err ? HF_UNAVAILABLE
                    : hf_fail(rep, a, HF_NOT_FOUND, "id", "no task %lld",
                              (long long)req->task_show->id);
-    if (req->branch && *req->branch && strcmp(req->branch, t->branch) != 0)
+    /* another branch's task is not found, exactly like one that does not exist */
+    if (strcmp(S(req->branch), t->branch) != 0)
         return hf_fail(rep, a, HF_NOT_FOUND, "id", "no task %lld in branch %s",
-                       (long long)req->task_show->id, req->branch);
+                       (long long)req->task_show->id, S(req->branch));
     sched_branch_t b;
     bool missing;
     if (sched_branch_get(st, t->branch, &b, &missing) == 0)
@@ -970,13 +971,13 @@ int sched_cmd_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, 
     if (req->actor == NULL || *req->actor == '\0')
         return hf_fail(rep, a, HF_BAD_INPUT, "actor", "who acknowledges it? (--as)");
     char idtxt[24], at[24];
-    const char *branch = req->branch && *req->branch ? req->branch : NULL;
+    /* only an alert of the request's branch: another branch's is "not found" */
+    const char *branch = S(req->branch);
     const char *p[] = {hf_pg_i64(idtxt, id), branch, req->actor, hf_pg_i64(at, hf_clock_now_ms())};
     hf_store_t *st = hf_service_store(svc);
     PGresult *res =
         hf_store_exec(st,
-                      "SELECT acked_at_ms FROM alert WHERE id = $1 AND ($2::text IS NULL"
-                      " OR branch = $2) FOR UPDATE",
+                      "SELECT acked_at_ms FROM alert WHERE id = $1 AND branch = $2 FOR UPDATE",
                       2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
@@ -984,14 +985,14 @@ int sched_cmd_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, 
     bool acked = found && hf_pg_int(res, 0, 0) > 0;
     PQclear(res);
     if (!found)
-        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no alert %lld%s%s", (long long)id,
-                       branch ? " in branch " : "", branch ? branch : "");
+        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no alert %lld in branch %s", (long long)id,
+                       branch);
     if (acked)
         return hf_fail(rep, a, HF_CONFLICT, "id", "alert %lld was acknowledged already",
                        (long long)id);
     res = hf_store_exec(st,
                         "UPDATE alert SET acked_at_ms = $4, acked_by = $3 WHERE id = $1"
-                        " AND ($2::text IS NULL OR branch = $2) RETURNING " ALERT_COLUMNS,
+                        " AND branch = $2 RETURNING " ALERT_COLUMNS,
                         4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
