@@ -887,6 +887,8 @@ static int add_purchase(hf_service_t *svc, void *self, const hf_request_t *req, 
     Huifang__V1__Purchase *out = NULL;
     if ((rc = intake_purchase_record(svc, &b, &p, &out, rep, a)) != HF_OK)
         return rc;
+    if (hf_service_audit(svc, &out->customer_id, 1) != 0)
+        return intake_store_fail(svc, rep, a);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_PURCHASE;
     rep->purchase = out;
     return HF_OK;
