@@ -916,6 +916,7 @@ const hf_command_t intake_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_AGENT_EDIT, edit_agent, true},
     {HUIFANG__V1__REQUEST__COMMAND_PRODUCT_EDIT, edit_product, true},
     {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_EDIT, intake_edit_customer, true},
+    {HUIFANG__V1__REQUEST__COMMAND_AUDIT, intake_audit_list, false},
     {0, NULL, false}};
 
 static const hf_config_entry_t s_config[] = {
