@@ -55,7 +55,7 @@ static int s_reply_audited(hf_service_t *svc, hf_reply_t *rep, Huifang__V1__Cust
 {
     if (hf_service_audit(svc, &c->id, 1) != 0)
         return intake_store_fail(svc, rep, a);
-    return s_reply_audited(svc, rep, c, a);
+    return s_reply_customer(rep, c, a);
 }
 
 /* ---- find and show ---- */

@@ -99,6 +99,19 @@ hf_expect_eq "" "$HF_OUT" "nothing before 2000"
 hf_expect_exit 0 huifang --json audit --user M001 --since '2000-01-01 00:00' --until '2100-01-01'
 hf_expect_eq "M001:BJ01:intake:customer_edit:$c1" "$(rows_of "$HF_OUT")" "inside the bounds"
 
+# ---- the archive's other changes leave their rows too ----------------------------------
+hf_expect_exit 0 huifang --as A001 customer phone add "$c2" 13900003333 --relation spouse
+hf_expect_exit 0 huifang --as A001 customer dnd "$c2" --until 2026-11-20 --reason hospital
+hf_expect_exit 0 huifang --as A001 customer card "$c2" one-on-one
+hf_expect_exit 0 huifang --as A001 customer opt-out "$c2" --reason 'asked not to be called'
+hf_expect_exit 0 huifang --as A001 --json audit --customer "$c2"
+hf_expect_eq "A001:BJ01:intake:lead_add:$c2
+A001:BJ01:intake:customer_phone_add:$c2
+A001:BJ01:intake:customer_dnd:$c2
+A001:BJ01:intake:customer_card:$c2
+A001:BJ01:intake:customer_opt_out:$c2" "$(rows_of "$HF_OUT" | grep -v ':scheduler:' || true)" \
+    "customer $c2's changes, one row each"
+
 # ---- another branch sees none of them --------------------------------------------------------
 hf_expect_exit 0 huifang --branch SH01 --json audit --customer "$c1"
 hf_expect_eq "" "$HF_OUT" "SH01 sees no row of BJ01"
