@@ -133,6 +133,27 @@ int hf_service_emit(hf_service_t *svc, hf_envelope_t *env);
  * than hf_service_emit() (hf_outbox_copy_many), the last with sequence seq, so that its
  * reply says where they are (Reply.written). Outside a command it does nothing. */
 void hf_service_emitted(hf_service_t *svc, uint64_t seq);
+/* ---- the audit trail (PIPL Art. 54) ----
+ * Every command that reads or changes a customer's personal data calls hf_service_audit()
+ * once: one row in audit.access, inside the command's transaction, naming who (the request's
+ * actor, and the role and on-behalf-of the session gave), when, the branch, this service, the
+ * command and which customers. A failed insert fails the command: the framework then rolls
+ * back whatever the handler did, even if the handler ignored the -1. audit.access is made by
+ * the deploy bootstrap (restricted grants); hf_service_new() creates it when it is missing
+ * (stacks and tests connecting as a superuser). */
+
+/* Records that the current command read or changed customers[0..n) (n may be 0: the command
+ * touched personal data but no customer matched). Returns 0, or -1 with the error kept on
+ * the store and the command marked to fail. Outside a command it does nothing and returns 0. */
+int hf_service_audit(hf_service_t *svc, const int64_t *customers, size_t n);
+/* Sets the role and the "on behalf of" person recorded in the audit rows of the current
+ * request (both "" by default, reset before every request); the strings must outlive the
+ * request. NULL leaves a value "". */
+void hf_service_set_identity(hf_service_t *svc, const char *role, const char *on_behalf_of);
+/* Creates audit.access (with its indexes and the trigger refusing UPDATE and DELETE) when it
+ * does not exist yet; does nothing, and needs no CREATE privilege, when it does. 0 or -1. */
+int hf_audit_ensure(hf_store_t *store);
+
 /* The service's store (inside a handler: in the handler's transaction). */
 hf_store_t *hf_service_store(hf_service_t *svc);
 /* The service's configuration. */

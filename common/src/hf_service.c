@@ -115,6 +115,10 @@ struct hf_service_t {
     int heartbeat_ms;
     const hf_request_t *cur_req;
     const hf_envelope_t *cur_env;
+    /* the identity the audit rows of the current request record (hf_service_set_identity) */
+    const char *cur_role;
+    const char *cur_on_behalf_of;
+    bool audit_failed;       /* an audit row of the running command could not be written */
     char epoch[HF_EPOCH_LEN];/* this producer's stream id (hf_outbox_epoch) */
     uint64_t cmd_last_seq;   /* the last sequence the running command emitted, 0: none */
     int read_wait_ms;        /* how long a parked request waits */
@@ -223,6 +227,102 @@ const char *hf_endpoint_commands(const char *service, char *out, int outlen)
 const char *hf_endpoint_events(const char *service, char *out, int outlen)
 {
     return s_endpoint(service, "EVENTS", 1, out, outlen);
+}
+
+/* ---- the audit trail ---- */
+
+/* audit.access exactly as the deploy bootstrap makes it. The existence checks read the
+ * catalogs (no privilege needed), so a service whose role may only INSERT passes through; the
+ * advisory lock and the caught duplicates cover services starting together on an empty
+ * database. The trigger is added when missing and this role may (else a notice). */
+static const char s_audit_ddl[] =
+    "DO $audit$\n"
+    "BEGIN\n"
+    "  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+    "    ON n.oid = c.relnamespace WHERE n.nspname = 'audit' AND c.relname = 'access') THEN\n"
+    "    PERFORM pg_advisory_xact_lock(hashtext('huifang.audit'));\n"
+    "    BEGIN\n"
+    "      CREATE SCHEMA IF NOT EXISTS audit;\n"
+    "      CREATE TABLE IF NOT EXISTS audit.access (id bigserial primary key,"
+    " at timestamptz not null default now(), actor text not null,"
+    " on_behalf_of text not null default '', role text not null default '',"
+    " branch text not null default '', service text not null, command text not null,"
+    " customers bigint[] not null default '{}', request_id text not null default '');\n"
+    "      CREATE INDEX IF NOT EXISTS access_at ON audit.access (at);\n"
+    "      CREATE INDEX IF NOT EXISTS access_customers ON audit.access USING gin (customers);\n"
+    "    EXCEPTION WHEN duplicate_table OR duplicate_object OR duplicate_schema"
+    " OR unique_violation THEN NULL;\n"
+    "    END;\n"
+    "  END IF;\n"
+    "  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c"
+    "    ON c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    "    WHERE n.nspname = 'audit' AND c.relname = 'access'"
+    "    AND t.tgname = 'access_append_only') THEN\n"
+    "    PERFORM pg_advisory_xact_lock(hashtext('huifang.audit'));\n"
+    "    BEGIN\n"
+    "      CREATE OR REPLACE FUNCTION audit.refuse_change() RETURNS trigger"
+    " LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION 'audit.access is append-only: % refused',"
+    " TG_OP USING ERRCODE = 'insufficient_privilege'; END $f$;\n"
+    "      CREATE TRIGGER access_append_only BEFORE UPDATE OR DELETE ON audit.access"
+    " FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();\n"
+    "    EXCEPTION WHEN insufficient_privilege THEN\n"
+    "      RAISE NOTICE 'audit.access has no append-only trigger and this role may not add it';\n"
+    "    WHEN duplicate_object OR unique_violation THEN NULL;\n"
+    "    END;\n"
+    "  END IF;\n"
+    "END\n"
+    "$audit$;\n";
+
+int hf_audit_ensure(hf_store_t *store)
+{
+    return hf_store_script(store, s_audit_ddl);
+}
+
+void hf_service_set_identity(hf_service_t *svc, const char *role, const char *on_behalf_of)
+{
+    svc->cur_role = role;
+    svc->cur_on_behalf_of = on_behalf_of;
+}
+
+int hf_service_audit(hf_service_t *svc, const int64_t *customers, size_t n)
+{
+    const hf_request_t *req = svc->cur_req;
+    if (req == NULL)
+        return 0;
+    /* "{1,2,3}": at most 20 digits and a comma per id */
+    size_t cap = 3 + n * 21;
+    char *ids = malloc(cap);
+    if (ids == NULL) {
+        svc->audit_failed = true;
+        return -1;
+    }
+    size_t o = 0;
+    ids[o++] = '{';
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(ids + o, cap - o, "%s%lld", i ? "," : "", (long long)customers[i]);
+    ids[o++] = '}';
+    ids[o] = '\0';
+    const char *p[] = {req->actor ? req->actor : "",
+                       svc->cur_on_behalf_of ? svc->cur_on_behalf_of : "",
+                       svc->cur_role ? svc->cur_role : "",
+                       req->branch ? req->branch : "",
+                       svc->def->name,
+                       hf_request_command_name(req),
+                       ids,
+                       req->request_id ? req->request_id : ""};
+    int rc = hf_store_run(svc->store,
+                          "INSERT INTO audit.access (actor, on_behalf_of, role, branch, service,"
+                          " command, customers, request_id)"
+                          " VALUES ($1, $2, $3, $4, $5, $6, $7::bigint[], $8)",
+                          8, p);
+    free(ids);
+    if (rc != 0) {
+        svc->audit_failed = true;
+        hf_error("audit_failed", "command=%s reason=\"%s\"", hf_request_command_name(req),
+                 hf_store_error(svc->store));
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- accessors ---- */
@@ -457,6 +557,11 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
         fprintf(stderr, "%s: %s\n", program, hf_store_error(svc->store));
         goto fail;
     }
+    if (hf_audit_ensure(svc->store) != 0) {
+        fprintf(stderr, "%s: could not find or create the audit table audit.access: %s\n",
+                program, hf_store_error(svc->store));
+        goto fail;
+    }
     int64_t last = hf_outbox_last_seq(svc->store, def->name);
     if (last < 0 || hf_outbox_epoch(svc->store, def->name, svc->epoch, sizeof svc->epoch) != 0) {
         fprintf(stderr, "%s: %s\n", program, hf_store_error(svc->store));
@@ -637,6 +742,35 @@ static int s_replay(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
     return HF_OK;
 }
 
+/* A replay asked for by a person (`events export`, `events tail` catching up) hands out the
+ * events' names, phones and notes: one audit row per batch that held any, with no customer
+ * ids (the envelopes are not decoded here). A consuming service's replay (its actor is a
+ * service's name) is the services' own plumbing and is not audited. The row is written on
+ * its own (a replay runs outside a transaction); when it cannot be, nothing is handed out. */
+static void s_audit_replay(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
+                           hf_arena_t *arena)
+{
+    static const char *const services[] = {"intake", "scheduler", "calllog", "complaint",
+                                            "reporting", NULL};
+    if (rep->status != HF_OK || rep->replay == NULL || rep->replay->n_envelopes == 0)
+        return;
+    for (int i = 0; services[i]; i++)
+        if (req->actor && strcmp(req->actor, services[i]) == 0)
+            return;
+    svc->cur_req = req;
+    int rc = hf_service_audit(svc, NULL, 0);
+    svc->cur_req = NULL;
+    svc->audit_failed = false;
+    if (rc != 0) {
+        rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
+        rep->replay = NULL;
+        hf_fail(rep, arena, HF_UNAVAILABLE, NULL,
+                "the %s service could not write the audit row of this replay; nothing handed"
+                " out, safe to retry",
+                svc->def->name);
+    }
+}
+
 static const hf_command_t *s_find_command(hf_service_t *svc, int command)
 {
     for (const hf_command_t *c = svc->def->commands; c && c->fn; c++)
@@ -782,6 +916,7 @@ static bool s_authorize(hf_service_t *svc, hf_request_t *req, unsigned roles, bo
     if (strcmp(req->actor, c->login) != 0)
         s_request_set(&req->actor, c->login);
     svc->claims = c;
+    hf_service_set_identity(svc, c->role, c->on_behalf_of); /* for the audit rows */
     return true;
 }
 
@@ -821,6 +956,7 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
      * (every socket refuses others at the handshake) */
     if (req->command_case == HUIFANG__V1__REQUEST__COMMAND_REPLAY) {
         s_replay(svc, req, rep, arena);
+        s_audit_replay(svc, req, rep, arena);
         return;
     }
     const hf_command_t *cmd = s_find_command(svc, (int)req->command_case);
@@ -860,8 +996,18 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
     svc->cur_req = req;
     svc->cmd_last_seq = 0;
     svc->commit_anyway = false;
+    svc->audit_failed = false;
     int status = cmd->fn(svc, svc->self, req, rep, arena);
     svc->cur_req = NULL;
+    if (status == HF_OK && svc->audit_failed) {
+        /* no read or change of personal data without its audit row */
+        rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
+        rep->note = NULL;
+        status = hf_fail(rep, arena, HF_INTERNAL, NULL,
+                         "the %s service could not write the audit row (in its log as"
+                         " audit_failed); nothing changed",
+                         svc->def->name);
+    }
     rep->status = (Huifang__V1__Status)status;
     if (status != HF_OK && svc->commit_anyway && !keyed) {
         svc->commit_anyway = false;
@@ -913,6 +1059,8 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
         rep->request_id = req->request_id;
         if (run)
             s_run_command(svc, req, rep, arena, &stored);
+        svc->cur_role = NULL; /* the identity was this request's */
+        svc->cur_on_behalf_of = NULL;
     }
     hf_reply_t *out = rep;
     char *stored_id = NULL;

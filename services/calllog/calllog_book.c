@@ -226,9 +226,17 @@ int calllog_list_deliveries(hf_service_t *svc, void *self, const hf_request_t *r
     huifang__v1__deliveries__init(list);
     int n = PQntuples(res);
     list->deliveries = hf_new_array(a, Huifang__V1__Delivery *, n);
-    for (int i = 0; i < n; i++)
-        list->deliveries[list->n_deliveries++] = calllog_delivery_from_row(res, i, a);
+    int64_t *ids = hf_new_array(a, int64_t, n + 1);
+    size_t nids = 0;
+    for (int i = 0; i < n; i++) {
+        Huifang__V1__Delivery *d = calllog_delivery_from_row(res, i, a);
+        list->deliveries[list->n_deliveries++] = d;
+        if (d->customer_id > 0)
+            ids[nids++] = d->customer_id;
+    }
     PQclear(res);
+    if (hf_service_audit(svc, ids, nids) != 0) /* names, phones and home addresses */
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_DELIVERIES;
     rep->deliveries = list;
     return HF_OK;
@@ -300,6 +308,8 @@ int calllog_mark_delivered(hf_service_t *svc, void *self, const hf_request_t *re
     if (hf_service_emit(svc, &env) != 0)
         return HF_UNAVAILABLE;
     hf_info("delivery_delivered", "delivery=%lld deliverer=%s", (long long)d->id, d->deliverer);
+    if (hf_service_audit(svc, &d->customer_id, d->customer_id > 0 ? 1 : 0) != 0)
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_DELIVERY;
     rep->delivery = d;
     return HF_OK;
@@ -435,13 +445,19 @@ int calllog_list_reviews(hf_service_t *svc, void *self, const hf_request_t *req,
     list->date = hf_arena_strdup(a, date);
     int n = PQntuples(res);
     list->reviews = hf_new_array(a, Huifang__V1__Review *, n);
+    int64_t *ids = hf_new_array(a, int64_t, n + 1);
+    size_t nids = 0;
     for (int i = 0; i < n; i++) {
         Huifang__V1__Review *r = s_review_from_row(res, i, a);
         /* the contact's columns follow the review's */
         r->contact = calllog_contact_from_row(res, i, REVIEW_NCOLS, true, a);
         list->reviews[list->n_reviews++] = r;
+        if (r->contact && r->contact->customer_id > 0)
+            ids[nids++] = r->contact->customer_id;
     }
     PQclear(res);
+    if (hf_service_audit(svc, ids, nids) != 0) /* the calls' notes */
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_REVIEWS;
     rep->reviews = list;
     return HF_OK;

@@ -287,6 +287,10 @@ int calllog_log_consultation(hf_service_t *svc, void *self, const hf_request_t *
     hf_info("consultation_logged", "consultation=%lld outcome=%s regulator=%d delivery=%lld",
             (long long)out->id, *out->outcome ? out->outcome : "-", (int)out->regulator,
             (long long)out->delivery_id);
+    /* a caller's name, phone and complaint: audited, with no customer id (intake registers a
+     * buyer later, from the event) */
+    if (hf_service_audit(svc, NULL, 0) != 0)
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_CONSULTATION;
     rep->consultation = out;
     return HF_OK;
@@ -326,6 +330,8 @@ int calllog_list_consultations(hf_service_t *svc, void *self, const hf_request_t
     for (int i = 0; i < n; i++)
         list->consultations[list->n_consultations++] = s_consult_from_row(res, i, a);
     PQclear(res);
+    if (hf_service_audit(svc, NULL, 0) != 0) /* callers' names and phones, no customer ids */
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_CONSULTATIONS;
     rep->consultations = list;
     return HF_OK;

@@ -549,6 +549,11 @@ static int s_log_contact(hf_service_t *svc, const hf_request_t *req, const Huifa
             " order=%d delivery=%lld",
             (long long)ct->id, (long long)ct->task_id, ct->claim_no, ct->channel, ct->outcome,
             *ct->effect ? ct->effect : "-", ct->order_qty, (long long)ct->delivery_id);
+    /* the contact's note is the customer's personal (health) record: audited */
+    if (hf_service_audit(svc, &ct->customer_id, 1) != 0) {
+        rc = HF_UNAVAILABLE;
+        goto done;
+    }
     rep->result_case = HUIFANG__V1__REPLY__RESULT_CONTACT;
     rep->contact = ct;
     rc = HF_OK;

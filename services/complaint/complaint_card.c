@@ -674,6 +674,8 @@ int complaint_file(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
     complaint_card_t *card = NULL;
     if (complaint_card_open(svc, &n, a, &card) != 0 || card == NULL)
         return HF_UNAVAILABLE;
+    if (hf_service_audit(svc, &card->c->customer_id, 1) != 0)
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_COMPLAINT;
     rep->complaint = card->c;
     return HF_OK;
@@ -734,6 +736,11 @@ int complaint_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
         r->complaints[r->n_complaints++] = card.c;
     }
     PQclear(res);
+    int64_t *ids = hf_new_array(a, int64_t, r->n_complaints + 1);
+    for (size_t i = 0; i < r->n_complaints; i++)
+        ids[i] = r->complaints[i]->customer_id;
+    if (hf_service_audit(svc, ids, r->n_complaints) != 0) /* the customers' names */
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_COMPLAINTS;
     rep->complaints = r;
     return HF_OK;
@@ -792,6 +799,8 @@ int complaint_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
         d->history[d->n_history++] = h;
     }
     PQclear(res);
+    if (hf_service_audit(svc, &card->c->customer_id, 1) != 0) /* the complaint's text */
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_COMPLAINT_DETAIL;
     rep->complaint_detail = d;
     return HF_OK;
@@ -913,6 +922,8 @@ int complaint_act(hf_service_t *svc, void *self, const hf_request_t *req, hf_rep
         return HF_UNAVAILABLE;
     hf_info("complaint_changed", "complaint=%lld branch=%s change=%s state=%s level=%d actor=%s",
             (long long)c->id, c->branch, s_moves[m].change, c->state, c->level, S(req->actor));
+    if (hf_service_audit(svc, &c->customer_id, 1) != 0)
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_COMPLAINT;
     rep->complaint = c;
     return HF_OK;

@@ -250,6 +250,11 @@ int complaint_risk_list(hf_service_t *svc, void *self, const hf_request_t *req, 
         r->risks[r->n_risks++] = k;
     }
     PQclear(res);
+    int64_t *ids = hf_new_array(a, int64_t, r->n_risks + 1);
+    for (size_t i = 0; i < r->n_risks; i++)
+        ids[i] = r->risks[i]->customer_id;
+    if (hf_service_audit(svc, ids, r->n_risks) != 0) /* the customers' names */
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_RISKS;
     rep->risks = r;
     return HF_OK;

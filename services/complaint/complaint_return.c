@@ -182,6 +182,8 @@ int complaint_return_file(hf_service_t *svc, void *self, const hf_request_t *req
             " refund_fen=%lld",
             (long long)r->id, r->branch, (long long)r->purchase_id, r->used_qty, packaging,
             (long long)r->refund_fen);
+    if (hf_service_audit(svc, &r->customer_id, 1) != 0) /* the customer's purchase */
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_RETURN_REQUEST;
     rep->return_request = r;
     return HF_OK;
@@ -261,6 +263,8 @@ int complaint_return_decide(hf_service_t *svc, void *self, const hf_request_t *r
     hf_info("return_decided", "return=%lld branch=%s purchase=%lld state=%s by=%s refund_fen=%lld",
             (long long)r->id, r->branch, (long long)r->purchase_id, r->state, r->decided_by,
             (long long)r->refund_fen);
+    if (hf_service_audit(svc, &r->customer_id, 1) != 0) /* the customer's purchase */
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_RETURN_REQUEST;
     rep->return_request = r;
     return HF_OK;
@@ -286,9 +290,14 @@ int complaint_return_list(hf_service_t *svc, void *self, const hf_request_t *req
     huifang__v1__return_list_result__init(r);
     int n = PQntuples(res);
     r->requests = hf_new_array(a, Huifang__V1__ReturnRequest *, n);
-    for (int i = 0; i < n; i++)
+    int64_t *ids = hf_new_array(a, int64_t, n + 1);
+    for (int i = 0; i < n; i++) {
         r->requests[r->n_requests++] = s_return_from_row(res, i, a);
+        ids[i] = r->requests[i]->customer_id;
+    }
     PQclear(res);
+    if (hf_service_audit(svc, ids, (size_t)n) != 0)
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_RETURNS;
     rep->returns = r;
     return HF_OK;

@@ -242,6 +242,7 @@ int ctl_customer_merge(ctl_t *ctl, int argc, char **argv);
 int ctl_customer_opt_out(ctl_t *ctl, int argc, char **argv);
 int ctl_customer_dnd(ctl_t *ctl, int argc, char **argv);
 int ctl_customer_card(ctl_t *ctl, int argc, char **argv);
+int ctl_audit(ctl_t *ctl, int argc, char **argv);
 
 int ctl_worklist(ctl_t *ctl, int argc, char **argv);
 int ctl_task_next(ctl_t *ctl, int argc, char **argv);

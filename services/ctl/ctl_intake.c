@@ -1549,3 +1549,79 @@ int ctl_purchase_add(ctl_t *ctl, int argc, char **argv)
     ctl_reply_free(&rep);
     return HF_OK;
 }
+
+/* ---- audit ---- */
+
+/* audit [--customer ID] [--user LOGIN] [--since T] [--until T] [--limit N]: who read or
+ * changed customers' personal data, oldest first (intake reads audit.access). */
+int ctl_audit(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("customer"), CTL_OPT("user"),  CTL_OPT("since"),
+                        CTL_OPT("until"),    CTL_OPT("limit"), CTL_OPT_END};
+    if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
+        return ctl->exit;
+    Huifang__V1__AuditQuery q = HUIFANG__V1__AUDIT_QUERY__INIT;
+    const char *v;
+    if ((v = ctl_opt(opts, "customer")) && ctl_parse_id(ctl, "--customer", v, &q.customer_id) != 0)
+        return ctl->exit;
+    q.user = (char *)(ctl_opt(opts, "user") ? ctl_opt(opts, "user") : "");
+    if ((v = ctl_opt(opts, "since")) && ctl_parse_time(ctl, "--since", v, &q.since_ms) != 0)
+        return ctl->exit;
+    if ((v = ctl_opt(opts, "until")) && ctl_parse_time(ctl, "--until", v, &q.until_ms) != 0)
+        return ctl->exit;
+    if (q.since_ms < 0 || q.until_ms < 0) {
+        ctl_fail(ctl, HF_BAD_INPUT, "--since and --until must be after 1970");
+        return ctl->exit;
+    }
+    if (q.since_ms && q.until_ms && q.since_ms >= q.until_ms) {
+        ctl_fail(ctl, HF_BAD_INPUT, "--since must be before --until");
+        return ctl->exit;
+    }
+    if ((v = ctl_opt(opts, "limit")) != NULL) {
+        long n;
+        if (ctl_parse_long(ctl, "--limit", v, 1, 1000, &n) != 0)
+            return ctl->exit;
+        q.limit = (int32_t)n;
+    }
+    hf_request_t req;
+    ctl_request_init(ctl, &req);
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_AUDIT;
+    req.audit = &q;
+
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_AUDIT, &rep);
+    if (rc != HF_OK)
+        return rc;
+    const Huifang__V1__AuditRows *r = rep->audit;
+    if (ctl->json) {
+        for (size_t i = 0; i < r->n_rows; i++)
+            ctl_json(&r->rows[i]->base);
+    } else if (r->n_rows == 0) {
+        ctl_error("no audit rows match");
+    } else {
+        ctl_table_t *t = ctl_table_new(8, "AT", "ACTOR", "ROLE", "BRANCH", "SERVICE", "COMMAND",
+                                       "CUSTOMERS", "REQUEST");
+        for (size_t i = 0; i < r->n_rows; i++) {
+            const Huifang__V1__AuditRow *row = r->rows[i];
+            /* the customers, up to five, then how many more */
+            char ids[160] = "";
+            size_t o = 0;
+            for (size_t k = 0; k < row->n_customers && k < 5; k++)
+                o += (size_t)snprintf(ids + o, sizeof ids - o, "%s%lld", k ? "," : "",
+                                      (long long)row->customers[k]);
+            if (row->n_customers > 5)
+                snprintf(ids + o, sizeof ids - o, " +%zu", row->n_customers - 5);
+            const char *actor = row->on_behalf_of && *row->on_behalf_of
+                                    ? ctl_fmt(ctl, "%s for %s", row->actor, row->on_behalf_of)
+                                    : row->actor;
+            ctl_table_add(t, ctl_local_time(ctl, row->at_ms), actor, row->role, row->branch,
+                          row->service, row->command, ids, row->request_id);
+        }
+        ctl_table_print(t);
+        ctl_table_destroy(&t);
+    }
+    if (r->more && !ctl->json)
+        ctl_error("more rows match: narrow with --since (the last row's time) or --limit");
+    ctl_reply_free(&rep);
+    return HF_OK;
+}

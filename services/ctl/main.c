@@ -288,6 +288,19 @@ static const ctl_command_t s_commands[] = {
      "  --plan TEMPLATE   overrides the product's plan\n"
      "  --price YUAN      the price paid in total (default unit price × quantity)\n" CTL_IDEM_HELP},
 
+    {"audit", NULL, ctl_audit,
+     "audit [--customer ID] [--user LOGIN] [--since TIME] [--until TIME] [--limit N]",
+     "shows who read or changed customers' personal data (the audit trail), oldest first",
+     "  --customer ID   rows naming this customer\n"
+     "  --user LOGIN    rows of this person (the actor)\n"
+     "  --since TIME    at or after TIME\n"
+     "  --until TIME    before TIME\n"
+     "  --limit N       at most N rows, 1..1000 (default 100)\n"
+     "TIME is RFC 3339 or local \"YYYY-MM-DD[ HH:MM]\" in HUIFANG_TZ. The rows are those of\n"
+     "--branch (every branch when none is given). Every command that reads or changes a\n"
+     "customer's personal data writes one row in the same transaction: who, when, which\n"
+     "branch, service and command, and which customers. With --json: one object per row.\n"},
+
     /* ---- plans and daily work ---- */
     {"plan", "list", ctl_plan_list, "plan list", "lists the follow-up plan templates", ""},
     {"plan", "show", ctl_plan_show, "plan show TEMPLATE", "shows a plan template's steps", ""},

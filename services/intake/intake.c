@@ -903,6 +903,8 @@ static int add_purchase(hf_service_t *svc, void *self, const hf_request_t *req, 
     Huifang__V1__Purchase *out = NULL;
     if ((rc = intake_purchase_record(svc, &b, &p, &out, rep, a)) != HF_OK)
         return rc;
+    if (hf_service_audit(svc, &out->customer_id, 1) != 0)
+        return intake_store_fail(svc, rep, a);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_PURCHASE;
     rep->purchase = out;
     return HF_OK;
@@ -938,6 +940,7 @@ const hf_command_t intake_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_USER_PASSWD, intake_user_passwd, true, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_USER_DISABLE, intake_user_disable, true, HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_USER_LIST, intake_user_list, false, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_AUDIT, intake_audit_list, false, HF_ROLES_MANAGERS},
     {0, NULL, false, 0}};
 
 static const hf_config_entry_t s_config[] = {

@@ -49,6 +49,16 @@ static int s_reply_customer(hf_reply_t *rep, Huifang__V1__Customer *c, hf_arena_
     return HF_OK;
 }
 
+/* Writes the audit row of a command that read or changed customer c (PIPL Art. 54), then
+ * replies with c's profile. */
+static int s_reply_audited(hf_service_t *svc, hf_reply_t *rep, Huifang__V1__Customer *c,
+                           hf_arena_t *a)
+{
+    if (hf_service_audit(svc, &c->id, 1) != 0)
+        return intake_store_fail(svc, rep, a);
+    return s_reply_customer(rep, c, a);
+}
+
 /* ---- find and show ---- */
 
 int intake_find_customers(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
@@ -101,9 +111,14 @@ int intake_find_customers(hf_service_t *svc, void *self, const hf_request_t *req
     huifang__v1__customer_list__init(list);
     int n = PQntuples(res);
     list->customers = hf_new_array(a, Huifang__V1__Customer *, n + 1);
-    for (int i = 0; i < n; i++)
+    int64_t *ids = hf_new_array(a, int64_t, n + 1);
+    for (int i = 0; i < n; i++) {
         list->customers[list->n_customers++] = intake_customer_from_row(res, i, &b, a);
+        ids[i] = list->customers[i]->id;
+    }
     PQclear(res);
+    if (hf_service_audit(svc, ids, (size_t)n) != 0)
+        return intake_store_fail(svc, rep, a);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_CUSTOMERS;
     rep->customers = list;
     if (n == 0)
@@ -158,7 +173,7 @@ int intake_show_customer(hf_service_t *svc, void *self, const hf_request_t *req,
         d->sources[d->n_sources++] = s;
     }
     PQclear(res);
-    if (s_changes_load(svc, c->id, d, a) != 0)
+    if (s_changes_load(svc, c->id, d, a) != 0 || hf_service_audit(svc, &c->id, 1) != 0)
         return intake_store_fail(svc, rep, a);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_CUSTOMER;
     rep->customer = d;
@@ -351,7 +366,7 @@ int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req,
     }
     if (nchanges == 0) {
         rep->note = hf_arena_printf(a, "customer %lld: nothing to change", (long long)c->id);
-        return s_reply_customer(rep, c, a);
+        return s_reply_audited(svc, rep, c, a);
     }
     intake_customer_stage(c, &b, a);
     Huifang__V1__CustomerUpdated ev = HUIFANG__V1__CUSTOMER_UPDATED__INIT;
@@ -366,6 +381,8 @@ int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req,
     if (hf_service_emit(svc, &env) != 0)
         return intake_store_fail(svc, rep, a);
     hf_info("customer_edited", "customer=%lld fields=%zu", (long long)c->id, nchanges);
+    if (hf_service_audit(svc, &c->id, 1) != 0)
+        return intake_store_fail(svc, rep, a);
     s_reply_customer(rep, c, a);
     if (s_changes_load(svc, c->id, rep->customer, a) != 0)
         return intake_store_fail(svc, rep, a);
@@ -432,7 +449,7 @@ int intake_add_phone(hf_service_t *svc, void *self, const hf_request_t *req, hf_
         if (same_relation) {
             rep->note =
                 hf_arena_printf(a, "phone %s is already customer %lld's", masked, (long long)c->id);
-            return s_reply_customer(rep, c, a);
+            return s_reply_audited(svc, rep, c, a);
         }
         if (hf_store_run(st,
                          "UPDATE customer_phone SET relation = $4 WHERE branch = $1 AND phone = $2",
@@ -445,7 +462,7 @@ int intake_add_phone(hf_service_t *svc, void *self, const hf_request_t *req, hf_
     if (intake_emit_updated(svc, c, "phones") != 0)
         return intake_store_fail(svc, rep, a);
     hf_info("phone_added", "customer=%lld phone=%s relation=%s", (long long)c->id, phone, relation);
-    return s_reply_customer(rep, c, a);
+    return s_reply_audited(svc, rep, c, a);
 }
 
 /* ---- merge ---- */
@@ -602,6 +619,9 @@ int intake_merge_customers(hf_service_t *svc, void *self, const hf_request_t *re
     hf_info("customers_merged", "kept=%lld merged=%lld", (long long)kept->id, (long long)other->id);
     rep->note = hf_arena_printf(a, "customer %lld merged into customer %lld", (long long)other->id,
                                 (long long)kept->id);
+    int64_t both[2] = {kept->id, other->id};
+    if (hf_service_audit(svc, both, 2) != 0)
+        return intake_store_fail(svc, rep, a);
     return s_reply_customer(rep, kept, a);
 }
 
@@ -627,7 +647,7 @@ int intake_opt_out_customer(hf_service_t *svc, void *self, const hf_request_t *r
         return intake_store_fail(svc, rep, a);
     if (done == 1)
         rep->note = hf_arena_printf(a, "customer %lld had already opted out", (long long)c->id);
-    return s_reply_customer(rep, c, a);
+    return s_reply_audited(svc, rep, c, a);
 }
 
 int intake_set_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
@@ -677,7 +697,7 @@ int intake_set_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
                                           (long long)c->id, until)
                         : hf_arena_printf(a, "customer %lld has no do-not-disturb period",
                                           (long long)c->id);
-        return s_reply_customer(rep, c, a);
+        return s_reply_audited(svc, rep, c, a);
     }
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, c->id), *until ? until : NULL, reason};
@@ -699,7 +719,7 @@ int intake_set_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
         return intake_store_fail(svc, rep, a);
     hf_info("dnd_set", "customer=%lld until=%s reason=%s", (long long)c->id, *until ? until : "-",
             *reason ? reason : "-");
-    return s_reply_customer(rep, c, a);
+    return s_reply_audited(svc, rep, c, a);
 }
 
 int intake_change_card(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
@@ -742,7 +762,7 @@ int intake_change_card(hf_service_t *svc, void *self, const hf_request_t *req, h
                        why);
     if (intake_card_set(svc, &b, c, to, reason, false) < 0)
         return intake_store_fail(svc, rep, a);
-    return s_reply_customer(rep, c, a);
+    return s_reply_audited(svc, rep, c, a);
 }
 
 /* ---- rules ---- */

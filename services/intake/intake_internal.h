@@ -51,6 +51,9 @@ int intake_change_card(hf_service_t *svc, void *self, const hf_request_t *req, h
                        hf_arena_t *a);
 int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req,
                          hf_reply_t *rep, hf_arena_t *a);
+/* audit: the rows of audit.access (intake_audit.c) */
+int intake_audit_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                      hf_arena_t *a);
 int intake_get_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a);
 int intake_set_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,

@@ -870,7 +870,8 @@ int intake_add_lead(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         return hf_fail(rep, a, HF_BAD_INPUT, row->err.field, "%s", row->err.reason);
     if ((rc = s_named_plan(svc, &b, req->lead_add->plan, &row->plan, rep, a)) != HF_OK)
         return rc;
-    if (intake_leads_record(svc, &b, row, 1, false, req->request_id, a) != HF_OK)
+    if (intake_leads_record(svc, &b, row, 1, false, req->request_id, a) != HF_OK ||
+        hf_service_audit(svc, &row->customer_id, 1) != 0)
         return intake_store_fail(svc, rep, a);
     hf_info("lead", "customer=%lld merged=%d channel=%s phone=%s name=%s",
             (long long)row->customer_id, row->merged, row->lead.channel, row->lead.phone,
@@ -927,6 +928,14 @@ int intake_import_leads(hf_service_t *svc, void *self, const hf_request_t *req, 
         rows[i].plan = plan;
     intake_leads_check(&b, rows, n, a);
     if (intake_leads_record(svc, &b, rows, n, true, req->request_id, a) != HF_OK)
+        return intake_store_fail(svc, rep, a);
+    /* one audit row for the batch, naming every customer it added to or merged into */
+    int64_t *ids = hf_new_array(a, int64_t, n + 1);
+    size_t nids = 0;
+    for (int i = 0; i < n; i++)
+        if (rows[i].valid && !rows[i].duplicate && rows[i].customer_id > 0)
+            ids[nids++] = rows[i].customer_id;
+    if (hf_service_audit(svc, ids, nids) != 0)
         return intake_store_fail(svc, rep, a);
 
     Huifang__V1__LeadImportResult *r = hf_new(a, Huifang__V1__LeadImportResult);

@@ -112,6 +112,23 @@ static int s_need_supervisor(hf_service_t *svc, const hf_request_t *req, const c
     return HF_OK;
 }
 
+/* The audit row (PIPL Art. 54) of a command whose reply shows customers' names and phones:
+ * the customers of tasks[0..n). 0 or -1. */
+static int s_audit_tasks(hf_service_t *svc, Huifang__V1__Task *const *tasks, size_t n,
+                         hf_arena_t *a)
+{
+    int64_t *ids = hf_new_array(a, int64_t, n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false; /* a bag holds a customer's tasks next to each other, mostly */
+        for (size_t j = k; j > 0 && j + 8 > k && !seen; j--)
+            seen = ids[j - 1] == tasks[i]->customer_id;
+        if (!seen && tasks[i]->customer_id > 0)
+            ids[k++] = tasks[i]->customer_id;
+    }
+    return hf_service_audit(svc, ids, k);
+}
+
 int sched_cmd_worklist(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                        hf_arena_t *a)
 {
@@ -142,7 +159,8 @@ int sched_cmd_worklist(hf_service_t *svc, void *self, const hf_request_t *req, h
         return hf_fail(rep, a, HF_BAD_INPUT, "date", "date %s is more than a year ahead", S(date));
     if (day > today) {
         /* a day ahead: the bag as it would be filled from what is planned for it */
-        if (sched_bag_preview(st, &b, req->branch, day, agent, &rep->tasks, a) != 0)
+        if (sched_bag_preview(st, &b, req->branch, day, agent, &rep->tasks, a) != 0 ||
+            s_audit_tasks(svc, rep->tasks->tasks, rep->tasks->n_tasks, a) != 0)
             return HF_UNAVAILABLE;
         rep->result_case = HUIFANG__V1__REPLY__RESULT_TASKS;
         return HF_OK;
@@ -167,7 +185,8 @@ int sched_cmd_worklist(hf_service_t *svc, void *self, const hf_request_t *req, h
         return HF_UNAVAILABLE;
     rep->tasks = s_task_list(res, b.windows, a);
     PQclear(res);
-    if (sched_bag_loads(st, req->branch, daytxt, agent, rep->tasks, a) != 0)
+    if (sched_bag_loads(st, req->branch, daytxt, agent, rep->tasks, a) != 0 ||
+        s_audit_tasks(svc, rep->tasks->tasks, rep->tasks->n_tasks, a) != 0)
         return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_TASKS;
     return HF_OK;
@@ -345,7 +364,7 @@ int sched_cmd_task_next(hf_service_t *svc, void *self, const hf_request_t *req, 
     }
     Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
     huifang__v1__task_context__init(ctx);
-    if (s_task_context(st, t, ctx, a) != 0)
+    if (s_task_context(st, t, ctx, a) != 0 || s_audit_tasks(svc, &t, 1, a) != 0)
         return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
     rep->task = ctx;
@@ -363,16 +382,17 @@ int sched_cmd_task_show(hf_service_t *svc, void *self, const hf_request_t *req, 
         return err ? HF_UNAVAILABLE
                    : hf_fail(rep, a, HF_NOT_FOUND, "id", "no task %lld",
                              (long long)req->task_show->id);
-    if (req->branch && *req->branch && strcmp(req->branch, t->branch) != 0)
+    /* another branch's task is not found, exactly like one that does not exist */
+    if (strcmp(S(req->branch), t->branch) != 0)
         return hf_fail(rep, a, HF_NOT_FOUND, "id", "no task %lld in branch %s",
-                       (long long)req->task_show->id, req->branch);
+                       (long long)req->task_show->id, S(req->branch));
     sched_branch_t b;
     bool missing;
     if (sched_branch_get(st, t->branch, &b, &missing) == 0)
         sched_task_windows(t, b.windows, a);
     Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
     huifang__v1__task_context__init(ctx);
-    if (s_task_context(st, t, ctx, a) != 0)
+    if (s_task_context(st, t, ctx, a) != 0 || s_audit_tasks(svc, &t, 1, a) != 0)
         return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
     rep->task = ctx;
@@ -421,9 +441,12 @@ static int s_claimed_task(hf_service_t *svc, const hf_request_t *req, int64_t id
     return HF_OK;
 }
 
-/* Replies with the task alone (no customer context: nothing personal is read). */
-static int s_reply_task(hf_reply_t *rep, Huifang__V1__Task *t, hf_arena_t *a)
+/* Replies with the task alone (no customer context; the task names the customer and the
+ * phone, so the reply is audited). */
+static int s_reply_task(hf_service_t *svc, hf_reply_t *rep, Huifang__V1__Task *t, hf_arena_t *a)
 {
+    if (s_audit_tasks(svc, &t, 1, a) != 0)
+        return HF_UNAVAILABLE;
     Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
     huifang__v1__task_context__init(ctx);
     ctx->task = t;
@@ -478,7 +501,7 @@ int sched_cmd_task_release(hf_service_t *svc, void *self, const hf_request_t *re
     }
     hf_info("task_released", "task=%lld agent=%s by=%s", (long long)t->id, t->agent,
             S(req->actor));
-    return s_reply_task(rep, t, a);
+    return s_reply_task(svc, rep, t, a);
 }
 
 /* task skip ID --reason R: the claimed step ends unworked (done, outcome skipped, the reason
@@ -514,7 +537,7 @@ int sched_cmd_task_skip(hf_service_t *svc, void *self, const hf_request_t *req, 
         return HF_UNAVAILABLE;
     hf_info("task_skipped", "task=%lld agent=%s by=%s", (long long)t->id, t->agent,
             S(req->actor));
-    return s_reply_task(rep, t, a);
+    return s_reply_task(svc, rep, t, a);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -970,13 +993,13 @@ int sched_cmd_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, 
     if (req->actor == NULL || *req->actor == '\0')
         return hf_fail(rep, a, HF_BAD_INPUT, "actor", "who acknowledges it? (--as)");
     char idtxt[24], at[24];
-    const char *branch = req->branch && *req->branch ? req->branch : NULL;
+    /* only an alert of the request's branch: another branch's is "not found" */
+    const char *branch = S(req->branch);
     const char *p[] = {hf_pg_i64(idtxt, id), branch, req->actor, hf_pg_i64(at, hf_clock_now_ms())};
     hf_store_t *st = hf_service_store(svc);
     PGresult *res =
         hf_store_exec(st,
-                      "SELECT acked_at_ms FROM alert WHERE id = $1 AND ($2::text IS NULL"
-                      " OR branch = $2) FOR UPDATE",
+                      "SELECT acked_at_ms FROM alert WHERE id = $1 AND branch = $2 FOR UPDATE",
                       2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
@@ -984,14 +1007,14 @@ int sched_cmd_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, 
     bool acked = found && hf_pg_int(res, 0, 0) > 0;
     PQclear(res);
     if (!found)
-        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no alert %lld%s%s", (long long)id,
-                       branch ? " in branch " : "", branch ? branch : "");
+        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no alert %lld in branch %s", (long long)id,
+                       branch);
     if (acked)
         return hf_fail(rep, a, HF_CONFLICT, "id", "alert %lld was acknowledged already",
                        (long long)id);
     res = hf_store_exec(st,
                         "UPDATE alert SET acked_at_ms = $4, acked_by = $3 WHERE id = $1"
-                        " AND ($2::text IS NULL OR branch = $2) RETURNING " ALERT_COLUMNS,
+                        " AND branch = $2 RETURNING " ALERT_COLUMNS,
                         4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
