@@ -19,7 +19,9 @@ export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 
 hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing' --tz Asia/Shanghai --lead-plans none
 hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang
-hf_expect_exit 0 huifang --as '+8613912345678' --json lead add --name 'Wang Fang' \
+# a person whose login is a phone number (a session signed for it): the actor of the logs
+phone_login=$(huifang session mint --key "$HUIFANG_SESSION_KEY_FILE" --login '+8613912345678' --role phone --branches BJ01)
+hf_expect_exit 0 env HUIFANG_TOKEN="$phone_login" huifang --json lead add --name 'Wang Fang' \
     --phone 13912345678 --channel counter --region chaoyang --address 'Wangjing St 5' \
     --note 'call after 6pm' --health 'BP 150/95' --baby-name 'Xiao Bao'
 customer=$(hf_json_get "$HF_OUT" customer.id)

@@ -119,8 +119,8 @@ not_found "return request" --as BJ01M return request --purchase "$pb" --used 0 -
 not_found "return approve" --as BJ01M return approve "$rb"
 not_found "return reject" --as BJ01M return reject "$rb" --reason 'no'
 # no branch at all is no branch's: nothing is found by id
-hf_expect_exit 3 env HUIFANG_BRANCH= huifang --as BJ01P task show "$tb"
-hf_expect_exit 3 env HUIFANG_BRANCH= huifang --as BJ01M supervisor ack "$sa"
+hf_expect_exit 3 env HUIFANG_BRANCH= huifang task show "$tb"
+hf_expect_exit 3 env HUIFANG_BRANCH= huifang supervisor ack "$sa"
 # ... the same answers as for ids that exist nowhere
 hf_expect_exit 3 huifang --as BJ01M customer show 999999
 hf_expect_exit 3 huifang --as BJ01P task show 999999

@@ -75,8 +75,8 @@ hf_expect_eq "$want" "$got" "customer $c1's audit rows, oldest first"
 hf_expect_exit 0 huifang --json audit --customer "$task_customer" --user A001
 hf_expect_contains "$(rows_of "$HF_OUT")" "A001:BJ01:scheduler:task_next:$task_customer" \
     "task next's row names the customer whose phone it showed"
-# the worklist that showed the bags' names and phones is there too (asked with no --as)
-[[ $'\n'$all == *$'\n':BJ01:scheduler:worklist_get:* ]] || hf_fail "the worklist's row"
+# the worklist that showed the bags' names and phones is there too (asked by the admin)
+[[ $'\n'$all == *$'\n'admin:BJ01:scheduler:worklist_get:* ]] || hf_fail "the worklist's row"
 # the row's time, request id and the role fields (empty until sessions fill them)
 hf_expect_exit 0 huifang --json audit --customer "$c1" --limit 1
 hf_expect_eq lead_add "$(hf_json_get "$HF_OUT" command)" "--limit 1: the oldest"
