@@ -10,10 +10,12 @@
 
 struct hf_store_t {
     char *conninfo;
+    char *password;     /* overrides the conninfo's password when set */
     char *schema;
     PGconn *conn;
     bool in_tx;
     bool unavailable;
+    bool refused;       /* the last connect was refused for the role or its password */
     char error[512];
     char sqlstate[8];
 };
@@ -36,9 +38,34 @@ void hf_store_destroy(hf_store_t **self_p)
     if (self->conn)
         PQfinish(self->conn);
     free(self->conninfo);
+    if (self->password) {
+        memset(self->password, 0, strlen(self->password));
+        free(self->password);
+    }
     free(self->schema);
     free(self);
     *self_p = NULL;
+}
+
+void hf_store_set_password(hf_store_t *self, const char *password)
+{
+    free(self->password);
+    self->password = password && *password ? strdup(password) : NULL;
+}
+
+bool hf_store_refused(const hf_store_t *self)
+{
+    return self->refused;
+}
+
+/* True when a connect failure cannot heal by waiting: a wrong password, an unknown role, a
+ * missing password or a pg_hba.conf that lets this role nowhere. */
+static bool s_auth_refused(const char *msg)
+{
+    return strstr(msg, "password authentication failed") || strstr(msg, "no password supplied") ||
+           strstr(msg, "no pg_hba.conf entry") ||
+           (strstr(msg, "role \"") && strstr(msg, "does not exist")) ||
+           strstr(msg, "permission denied for database");
 }
 
 const char *hf_store_error(const hf_store_t *self)
@@ -93,14 +120,19 @@ int hf_store_connect(hf_store_t *self)
     self->in_tx = false;
     self->sqlstate[0] = '\0';
     /* a short connect timeout so that a down store fails a request quickly */
-    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    /* later keys override the URL's; the password is passed only when one was given */
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", "password", NULL};
     char app[64];
     snprintf(app, sizeof app, "huifang-%s", self->schema);
-    const char *vals[] = {self->conninfo, "3", app, NULL};
+    const char *vals[] = {self->conninfo, "3", app, self->password, NULL};
+    if (self->password == NULL)
+        keys[3] = NULL;
     self->conn = PQconnectdbParams(keys, vals, 1);
+    self->refused = false;
     if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
         s_set_error(self, "could not connect to the store",
                     self->conn ? PQerrorMessage(self->conn) : "out of memory");
+        self->refused = self->conn && s_auth_refused(PQerrorMessage(self->conn));
         self->unavailable = true;
         if (self->conn) {
             PQfinish(self->conn);
@@ -141,7 +173,7 @@ int hf_store_connect_wait(hf_store_t *self, int wait_ms)
     for (;;) {
         if (hf_store_connect(self) == 0)
             return 0;
-        if (hf_clock_mono_ms() >= deadline)
+        if (self->refused || hf_clock_mono_ms() >= deadline)
             return -1;
         struct timespec pause = {0, 250 * 1000000L};
         nanosleep(&pause, NULL);

@@ -229,13 +229,25 @@ hf_pick_slot() {
     hf_fail "all Redis databases 1..15 are taken by other tests"
 }
 
-# HUIFANG_TEST_REDIS_URL without its database number: redis://host:port.
+# HUIFANG_TEST_REDIS_URL without its database number and password: redis://host:port (the
+# password reaches the services from a file, redis-cli through REDISCLI_AUTH).
 hf_redis_server_url() {
     local url=$HUIFANG_TEST_REDIS_URL
     if [[ ${url#*://} == */* ]]; then
         url=${url%/*}
     fi
+    if [[ $url == *@* ]]; then
+        url="redis://${url##*@}"
+    fi
     printf '%s\n' "$url"
+}
+
+# hf_url_with_user URL USER: a postgresql:// URL with its user replaced (no password).
+hf_url_with_user() {
+    local url=$1 rest
+    rest=${url#*://}
+    [[ $rest == *@* ]] && rest=${rest#*@}
+    printf 'postgresql://%s@%s\n' "$2" "$rest"
 }
 
 # Replaces the database part of a postgresql:// URL.
@@ -271,8 +283,23 @@ hf_stack_start() {
     HUIFANG_REDIS_URL="$(hf_redis_server_url)/$HF_REDIS_DB"
     redis-cli -u "$HUIFANG_REDIS_URL" flushdb >/dev/null || hf_fail "cannot FLUSHDB $HUIFANG_REDIS_URL"
 
+    # HUIFANG_STORE_URL: the superuser's, for the tests' own look into the database (psql, with
+    # PGPASSFILE). With tests/run.sh's secrets each service connects as its own role instead,
+    # its password from a file, after deploy/sql/database.sql gave the roles their schemas.
     export HUIFANG_STORE_URL
     HUIFANG_STORE_URL=$(hf_url_with_db "$HUIFANG_TEST_ADMIN_URL" "$HF_DB")
+    if [[ -n ${HUIFANG_TEST_SECRETS_DIR:-} ]]; then
+        psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" \
+            -f "$HF_SOURCE/deploy/sql/database.sql" >/dev/null ||
+            hf_fail "deploy/sql/database.sql failed on $HF_DB"
+        local s upper
+        for s in "${HF_SERVICES[@]}"; do
+            upper=${s^^}
+            export "HUIFANG_${upper}_STORE_URL=$(hf_url_with_user "$HUIFANG_STORE_URL" "huifang_$s")"
+            export "HUIFANG_${upper}_STORE_PASSWORD_FILE=$HUIFANG_TEST_SECRETS_DIR/pg_huifang_$s.password"
+        done
+        export HUIFANG_REDIS_PASSWORD_FILE=$HUIFANG_TEST_SECRETS_DIR/redis.password
+    fi
     export HUIFANG_PORT_BASE
     export HUIFANG_CLOCK=manual
     export HUIFANG_CLOCK_FILE=$HF_E2E_TMP/clock
