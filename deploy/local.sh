@@ -324,15 +324,15 @@ cmd_up() {
     hf_pg_bootstrap_db "$PG_PORT" huifang
     hf_say "PostgreSQL: service roles huifang_<service> own their schemas (passwords in .local/secrets)"
 
-    if hf_redis_running "$REDIS_PORT"; then
-        hf_say "Redis already running on 127.0.0.1:$REDIS_PORT"
-    elif [[ "$(env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; then
+    if [[ "$(env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; then
         # A Redis from before the password (up from an older .local/): give it the password
         # now (through stdin, not argv); its next start reads it from the config file.
         printf '%s' "$REDISCLI_AUTH" | env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 -p "$REDIS_PORT" \
             -x config set requirepass >/dev/null 2>&1 ||
             hf_die "could not give the running Redis on port $REDIS_PORT its password"
         hf_say "Redis already running on 127.0.0.1:$REDIS_PORT: password set"
+    elif hf_redis_running "$REDIS_PORT"; then
+        hf_say "Redis already running on 127.0.0.1:$REDIS_PORT"
     else
         hf_redis_start "$REDISDIR" "$REDIS_PORT" "$RUNDIR/redis.pid" "$LOGDIR/redis.log" yes \
             "$SECRETS/redis.conf"
