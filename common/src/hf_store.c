@@ -141,15 +141,43 @@ int hf_store_connect(hf_store_t *self)
         return -1;
     }
     PQsetNoticeProcessor(self->conn, s_notice_ignore, NULL);
-    /* the schema name comes from code, not input; quote it anyway */
+    /* the schema name comes from code, not input; quote it anyway. A service role finds its
+     * schema made for it (deploy/sql/database.sql) and may not create one: only a missing
+     * schema is created (by a superuser, e.g. the integration tests). */
     char *ident = PQescapeIdentifier(self->conn, self->schema, strlen(self->schema));
     char sql[256];
-    snprintf(sql, sizeof sql,
-             "CREATE SCHEMA IF NOT EXISTS %s; SET search_path TO %s; SET TIME ZONE 'UTC'", ident,
-             ident);
+    const char *name[] = {self->schema};
+    PGresult *res = PQexecParams(self->conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1,
+                                 NULL, name, NULL, NULL, 0);
+    bool exists = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0;
+    PQclear(res);
+    if (exists)
+        snprintf(sql, sizeof sql, "SET search_path TO %s; SET TIME ZONE 'UTC'", ident);
+    else
+        snprintf(sql, sizeof sql,
+                 "CREATE SCHEMA IF NOT EXISTS %s; SET search_path TO %s; SET TIME ZONE 'UTC'",
+                 ident, ident);
     PQfreemem(ident);
-    PGresult *res = PQexec(self->conn, sql);
+    res = PQexec(self->conn, sql);
     int rc = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && !exists &&
+        strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+                                                        : "",
+               "42501") == 0) {
+        /* a role without CREATE on the database, and nobody made its schema */
+        char why[400];
+        snprintf(why, sizeof why,
+                 "schema %s does not exist and this role may not create it (run "
+                 "deploy/sql/database.sql as the superuser): %s",
+                 self->schema, PQerrorMessage(self->conn));
+        s_set_error(self, "could not prepare the session", why);
+        PQclear(res);
+        PQfinish(self->conn);
+        self->conn = NULL;
+        self->refused = true;
+        self->unavailable = true;
+        return -1;
+    }
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         /* concurrent CREATE SCHEMA IF NOT EXISTS can race; setting the path is what matters */
         PQclear(res);

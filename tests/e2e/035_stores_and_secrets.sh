@@ -8,7 +8,8 @@
 #  C. audit.access takes INSERT and SELECT from every service role, never UPDATE, DELETE or
 #     TRUNCATE;
 #  D. the superuser needs its password over TCP (scram-sha-256), so does every role;
-#  E. a service with a wrong or missing store password stops at once, exit 1, saying so;
+#  E. a service with a wrong or missing store password, or on a database whose schemas were
+#     not made for the roles, stops at once, exit 1, saying so;
 #  F. Redis refuses a client without the password; the scheduler, given it from a file,
 #     holds an authenticated connection; with a wrong one it says the password was refused;
 #  G. a secret file that group or others may read is refused, and so are X and X_FILE both.
@@ -100,6 +101,13 @@ hf_expect_contains "$HF_OUT" "the store refused the role or its password: see HU
 run scheduler HUIFANG_SCHEDULER_STORE_PASSWORD_FILE=
 hf_expect_eq 1 "$HF_STATUS" "scheduler without a store password"
 hf_expect_contains "$HF_OUT" "the store refused the role or its password" "scheduler without a password"
+# a database nobody prepared (no deploy/sql/database.sql): the role may not make its schema
+bare="${HF_DB:0:55}_bare"
+hf_admin_psql "CREATE DATABASE \"$bare\"" >/dev/null
+run intake HUIFANG_INTAKE_STORE_URL="$(hf_url_with_db "$HUIFANG_INTAKE_STORE_URL" "$bare")"
+hf_admin_psql "DROP DATABASE \"$bare\" WITH (FORCE)" >/dev/null
+hf_expect_eq 1 "$HF_STATUS" "intake on a database without its schema"
+hf_expect_contains "$HF_OUT" "schema intake does not exist and this role may not create it" "names the missing schema"
 # the configuration log masks the password setting
 hf_expect_contains "$(<"$HF_E2E_TMP/intake.log")" "store_password=****" "the password is masked in the log"
 ! grep -qF "$(<"$SECRETS/pg_huifang_intake.password")" "$HF_E2E_TMP"/*.log || hf_fail "a store password reached a log"
