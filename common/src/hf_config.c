@@ -47,11 +47,11 @@ static void s_print_help(const char *program, const char *summary,
 {
     printf("%s — %s\n\nUsage: %s [--help] [--name=value ...]\n\n", program, summary, program);
     printf("Settings (flag, environment variable, default):\n");
-    printf("  Any setting may instead be read from a file: HUIFANG_X_FILE=/path names a file\n"
-           "  (unless HUIFANG_X_FILE is a setting of its own, as HUIFANG_CLOCK_FILE is)\n"
-           "  whose content (one trailing newline removed) is the value of HUIFANG_X. The\n"
-           "  file must be readable by its owner only (chmod 600) and at most %d bytes;\n"
-           "  passwords belong there, never on the command line.\n",
+    printf("  Any setting HUIFANG_X may instead be read from a file: HUIFANG_X_FILE=/path\n"
+           "  names a file whose content (one trailing newline removed) is the value (unless\n"
+           "  HUIFANG_X_FILE is a setting of its own, as HUIFANG_CLOCK_FILE is). The file must\n"
+           "  be its owner's only (chmod 600) and at most %d bytes. Passwords belong there,\n"
+           "  never on the command line.\n",
            HF_CONFIG_FILE_MAX);
     for (int t = 0; tables[t]; t++) {
         for (const hf_config_entry_t *e = tables[t]; e->name; e++) {
