@@ -289,9 +289,7 @@ hf_stack_start() {
     export HUIFANG_STORE_URL
     HUIFANG_STORE_URL=$(hf_url_with_db "$HUIFANG_TEST_ADMIN_URL" "$HF_DB")
     if [[ -n ${HUIFANG_TEST_SECRETS_DIR:-} ]]; then
-        psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" \
-            -f "$HF_SOURCE/deploy/sql/database.sql" >/dev/null ||
-            hf_fail "deploy/sql/database.sql failed on $HF_DB"
+        hf_db_prepare
         local s upper
         for s in "${HF_SERVICES[@]}"; do
             upper=${s^^}
@@ -329,6 +327,16 @@ hf_stack_start() {
             hf_service_wait_ready "$svc" 20
         done
     fi
+}
+
+# hf_db_prepare: (again) gives the service roles their schemas and audit.access in this test's
+# database (deploy/sql/database.sql, idempotent), as after a test dropped a service's schema.
+# Nothing to do without tests/run.sh's secrets (the services then connect as the superuser).
+hf_db_prepare() {
+    [[ -n ${HUIFANG_TEST_SECRETS_DIR:-} ]] || return 0
+    psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" \
+        -f "$HF_SOURCE/deploy/sql/database.sql" >/dev/null ||
+        hf_fail "deploy/sql/database.sql failed on $HF_DB"
 }
 
 # Waits until `huifang ping` succeeds (all five answer).
