@@ -1,7 +1,10 @@
 # shellcheck shell=bash
 # tests/e2e/lib.sh: sourced by every end-to-end test (tests/e2e/NNN_name.sh). ctest runs each
 # test with HF_BIN=<tree>/bin and HF_SOURCE=<repo>; tests/run.sh provides a PostgreSQL and a
-# Redis through HUIFANG_TEST_ADMIN_URL and HUIFANG_TEST_REDIS_URL.
+# Redis through HUIFANG_TEST_ADMIN_URL and HUIFANG_TEST_REDIS_URL, their passwords through
+# PGPASSFILE, REDISCLI_AUTH and HUIFANG_TEST_SECRETS_DIR (then each service of a stack connects
+# as its own role huifang_<service>; HUIFANG_STORE_URL stays the superuser's, for the tests'
+# own psql).
 #
 # A test looks like:
 #
