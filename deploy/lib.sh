@@ -172,7 +172,10 @@ hf_pg_can_use() {
     hf_as_pg sh -c 'test -d "$1" && test -x "$1" && test -w "$1"' sh "$1" 2>/dev/null
 }
 
-# hf_pg_init DATA: creates a cluster in DATA (superuser huifang, trust auth) unless one is there.
+# hf_pg_init DATA: creates a cluster in DATA (superuser huifang) unless one is there. Over
+# TCP every role needs its password (scram-sha-256); the superuser may also come in through
+# the unix socket without one (its folder is the cluster owner's only). hf_pg_secure sets the
+# superuser's password and writes pg_hba.conf again, for clusters made before this, too.
 hf_pg_init() {
     local data=$1
     if [[ -f $data/PG_VERSION ]]; then
@@ -181,7 +184,8 @@ hf_pg_init() {
     [[ -x $HF_PG_BIN/initdb ]] || hf_die "$HF_PG_BIN/initdb not found (package postgresql-15)"
     hf_pg_mkdir "$data"
     local out
-    if ! out=$(hf_as_pg "$HF_PG_BIN/initdb" -D "$data" -A trust -U huifang -E UTF8 \
+    if ! out=$(hf_as_pg "$HF_PG_BIN/initdb" -D "$data" --auth-local=trust \
+        --auth-host=scram-sha-256 -U huifang -E UTF8 \
         --locale=C.UTF-8 2>&1); then
         printf '%s\n' "$out" >&2
         hf_die "initdb failed for $data"
@@ -210,6 +214,7 @@ hf_pg_start() {
     fi
     # pg_ctl hands -o to /bin/sh: quote the path.
     local opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$sock'"
+    opts+=" -c password_encryption=scram-sha-256"
     local o
     for o in "$@"; do
         opts+=" -c $o"
@@ -229,9 +234,114 @@ hf_pg_stop() {
     fi
 }
 
-# hf_psql PORT DB SQL: runs SQL as huifang over loopback; prints tuples only.
+# hf_psql PORT DB SQL: runs SQL as the superuser huifang; prints tuples only. It goes through
+# the unix socket in HF_PG_SOCK when the caller set it (no password needed there), else over
+# loopback (a password from PGPASSFILE).
 hf_psql() {
-    PGOPTIONS='-c client_min_messages=warning' "$HF_PG_BIN/psql" -X -q -t -A -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U huifang -d "$2" -c "$3"
+    PGOPTIONS='-c client_min_messages=warning' "$HF_PG_BIN/psql" -X -q -t -A -v ON_ERROR_STOP=1 \
+        -h "${HF_PG_SOCK:-127.0.0.1}" -p "$1" -U huifang -d "$2" -c "$3"
+}
+
+# hf_psql_file PORT DB FILE [psql -v settings...]: runs an SQL file as huifang (as hf_psql).
+hf_psql_file() {
+    local port=$1 db=$2 file=$3
+    shift 3
+    PGOPTIONS='-c client_min_messages=warning' "$HF_PG_BIN/psql" -X -q -t -A -v ON_ERROR_STOP=1 \
+        -h "${HF_PG_SOCK:-127.0.0.1}" -p "$port" -U huifang -d "$db" "$@" -f "$file"
+}
+
+# ---- secrets --------------------------------------------------------------------------------
+# Passwords live in files of a secrets folder (mode 0700), one per secret, mode 0600, made once
+# with random content and kept: the services read them through HUIFANG_*_FILE settings, psql
+# through backquotes in deploy/sql/roles.sql, redis-server through a config file. None is ever
+# put on a command line.
+#
+#   pg_superuser.password         the cluster's superuser huifang (TCP; see pgpass)
+#   pg_huifang_<service>.password each service's login role
+#   redis.password                Redis's requirepass (redis.conf holds the line)
+#   pgpass                        for PGPASSFILE: the superuser over 127.0.0.1:<port>
+HF_SQL_DIR=${HF_SQL_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/sql}
+
+# hf_secret_make FILE: a random password (48 hex digits) in FILE unless it holds one; 0600.
+hf_secret_make() {
+    local file=$1
+    if [[ ! -s $file ]]; then
+        (
+            umask 077
+            od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$file.tmp"
+            printf '\n' >>"$file.tmp"
+            mv -f "$file.tmp" "$file"
+        )
+    fi
+    chmod 600 "$file"
+}
+
+# hf_secrets_ensure DIR: the folder and every password file in it (see above).
+hf_secrets_ensure() {
+    local dir=$1 svc
+    mkdir -p "$dir"
+    chmod 700 "$dir"
+    hf_secret_make "$dir/pg_superuser.password"
+    hf_secret_make "$dir/redis.password"
+    for svc in "${HF_SERVICES[@]}"; do
+        hf_secret_make "$dir/pg_huifang_$svc.password"
+    done
+    (
+        umask 077
+        printf 'requirepass %s\n' "$(<"$dir/redis.password")" >"$dir/redis.conf"
+    )
+    chmod 600 "$dir/redis.conf"
+}
+
+# hf_pgpass_write DIR PORT: DIR/pgpass for PGPASSFILE, the superuser's password on 127.0.0.1:PORT.
+hf_pgpass_write() {
+    (
+        umask 077
+        printf '127.0.0.1:%s:*:huifang:%s\n' "$2" "$(<"$1/pg_superuser.password")" >"$1/pgpass"
+    )
+    chmod 600 "$1/pgpass"
+}
+
+# hf_pg_secure DATA SOCKDIR PORT SECRETS: on a running cluster, gives the superuser its
+# password (from SECRETS) through the socket, and writes pg_hba.conf: the superuser through the
+# unix socket without a password (the socket's folder is the cluster owner's only), every
+# role over loopback TCP with scram-sha-256, nothing else. Reloads the configuration. Also for
+# clusters made before the stores had passwords (they trusted everyone).
+hf_pg_secure() {
+    local data=$1 sock=$2 port=$3 secrets=$4
+    "$HF_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -p "$port" -U huifang -d postgres \
+        -v secrets="$secrets" >/dev/null <<'SQL' || hf_die "could not set the superuser's password (socket $sock)"
+SET password_encryption = 'scram-sha-256';
+\set pw `cat :'secrets'/pg_superuser.password`
+ALTER ROLE huifang PASSWORD :'pw';
+SQL
+    local hba
+    hba=$(
+        cat <<'HBA'
+# Written by deploy/lib.sh (hf_pg_secure); rewritten on every start.
+# TYPE  DATABASE  USER     ADDRESS        METHOD
+local   all       huifang                 trust
+host    all       all      127.0.0.1/32   scram-sha-256
+host    all       all      ::1/128        scram-sha-256
+HBA
+    )
+    # shellcheck disable=SC2016 # $1 is expanded by the inner shell
+    printf '%s\n' "$hba" | hf_as_pg sh -c 'cat >"$1.tmp" && chmod 600 "$1.tmp" && mv -f "$1.tmp" "$1"' sh "$data/pg_hba.conf" ||
+        hf_die "could not write $data/pg_hba.conf"
+    hf_as_pg "$HF_PG_BIN/pg_ctl" -D "$data" reload >/dev/null || hf_die "pg_ctl reload failed for $data"
+}
+
+# hf_pg_bootstrap_roles PORT SECRETS: the service roles and their passwords (deploy/sql/roles.sql).
+hf_pg_bootstrap_roles() {
+    hf_psql_file "$1" postgres "$HF_SQL_DIR/roles.sql" -v secrets="$2" >/dev/null ||
+        hf_die "deploy/sql/roles.sql failed on port $1"
+}
+
+# hf_pg_bootstrap_db PORT DB: the service schemas, their owners and audit.access in database
+# DB (deploy/sql/database.sql); also hands an older database's tables to the service roles.
+hf_pg_bootstrap_db() {
+    hf_psql_file "$1" "$2" "$HF_SQL_DIR/database.sql" >/dev/null ||
+        hf_die "deploy/sql/database.sql failed on database $2"
 }
 
 # hf_pg_ensure_db PORT NAME: creates database NAME unless it exists.
@@ -255,10 +365,14 @@ hf_redis_running() {
     [[ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" == PONG ]]
 }
 
-# hf_redis_start DIR PORT PIDFILE LOGFILE APPENDONLY(yes|no)
+# hf_redis_start DIR PORT PIDFILE LOGFILE APPENDONLY(yes|no) [CONF]
 # Starts a daemonised Redis on 127.0.0.1:PORT keeping its files in DIR; no RDB snapshots.
+# CONF (the secrets folder's redis.conf) gives it its password (requirepass), off the command
+# line; redis-cli here then needs REDISCLI_AUTH in the environment.
 hf_redis_start() {
-    local dir=$1 port=$2 pidfile=$3 log=$4 aof=$5
+    local dir=$1 port=$2 pidfile=$3 log=$4 aof=$5 conf=${6:-}
+    local first=()
+    [[ -n $conf ]] && first=("$conf")
     if hf_redis_running "$port"; then
         return 0
     fi
@@ -266,7 +380,7 @@ hf_redis_start() {
         hf_die "port $port is taken by another process (see: ss -ltnp 'sport = :$port'); cannot start Redis there"
     fi
     mkdir -p "$dir"
-    redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes --dir "$dir" \
+    redis-server "${first[@]}" --port "$port" --bind 127.0.0.1 --protected-mode yes --dir "$dir" \
         --daemonize yes --pidfile "$pidfile" --logfile "$log" \
         --appendonly "$aof" --save '' >/dev/null ||
         hf_die "redis-server did not start (port $port); see $log"

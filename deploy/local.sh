@@ -27,8 +27,21 @@ PG_PORT=${HF_LOCAL_PG_PORT:-15432}
 REDIS_PORT=${HF_LOCAL_REDIS_PORT:-16379}
 DEMO_BRANCH=BJ01
 
-export HUIFANG_STORE_URL="postgresql://huifang@127.0.0.1:$PG_PORT/huifang"
+# Each service connects as its own role, its password read from a file; Redis's password
+# likewise (deploy/lib.sh hf_secrets_ensure makes the files, mode 0600, once).
 export HUIFANG_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+export HUIFANG_REDIS_PASSWORD_FILE=$SECRETS/redis.password
+for _svc in "${HF_SERVICES[@]}"; do
+    export "HUIFANG_${_svc^^}_STORE_URL=postgresql://huifang_$_svc@127.0.0.1:$PG_PORT/huifang"
+    export "HUIFANG_${_svc^^}_STORE_PASSWORD_FILE=$SECRETS/pg_huifang_$_svc.password"
+done
+unset _svc
+# This script's own psql (the superuser, through the socket or with PGPASSFILE) and redis-cli.
+export PGPASSFILE=$SECRETS/pgpass
+if [[ -r $SECRETS/redis.password ]]; then
+    REDISCLI_AUTH=$(<"$SECRETS/redis.password")
+    export REDISCLI_AUTH
+fi
 
 usage() {
     cat <<EOF
@@ -46,6 +59,9 @@ Usage: deploy/local.sh up [--no-demo] | status | down | --help
 
 Environment passed through to the services: HUIFANG_CLOCK (real|manual), HUIFANG_CLOCK_FILE,
 HUIFANG_PORT_BASE, HUIFANG_LOG_LEVEL, HUIFANG_STORE_WAIT_MS.
+Passwords: .local/secrets/ (mode 0700; files 0600, made once): the PostgreSQL superuser's,
+one per service role (huifang_<service>) and Redis's. Each service connects as its own role
+(deploy/sql/roles.sql, database.sql; an older .local/ is migrated by \`up\`).
 Service logs: .local/log/<service>.log; pidfiles: .local/run/<service>.pid.
 EOF
 }
@@ -290,8 +306,9 @@ the admin adds people: huifang user add LOGIN --role ROLE --branches $DEMO_BRANC
 Sign out: huifang logout. Sessions last 8 hours.
 
 Logs:     $LOGDIR/<service>.log (PostgreSQL: $LOGDIR/postgres.log, Redis: $LOGDIR/redis.log)
-Store:    psql $HUIFANG_STORE_URL
-Queues:   redis-cli -p $REDIS_PORT
+Store:    PGPASSFILE=$SECRETS/pgpass psql postgresql://huifang@127.0.0.1:$PG_PORT/huifang
+Queues:   REDISCLI_AUTH=\$(cat $SECRETS/redis.password) redis-cli -p $REDIS_PORT
+Secrets:  $SECRETS (passwords, mode 0600)
 Status:   deploy/local.sh status
 Stop:     deploy/local.sh down
 EOF
@@ -327,6 +344,11 @@ cmd_up() {
         hf_die "stopping: fix the build (log: $LOGDIR/build.log), then run deploy/local.sh up again"
     [[ -x $BIN/huifang ]] || hf_die "$BIN/huifang (the CLI) was not built"
 
+    hf_secrets_ensure "$SECRETS"
+    hf_pgpass_write "$SECRETS" "$PG_PORT"
+    REDISCLI_AUTH=$(<"$SECRETS/redis.password")
+    export REDISCLI_AUTH
+
     local root
     root=$(choose_pg_root)
     hf_pg_init "$root/data"
@@ -337,13 +359,28 @@ cmd_up() {
         hf_say "PostgreSQL started on 127.0.0.1:$PG_PORT (data $root/data)"
     fi
     ln -sfn "$root/postgres.log" "$LOGDIR/postgres.log"
+    # The superuser through the socket; scram-sha-256 over TCP; the service roles, their
+    # schemas and audit.access (also the migration of a .local/ from before the roles).
+    HF_PG_SOCK=$root/sock
+    hf_pg_secure "$root/data" "$root/sock" "$PG_PORT" "$SECRETS"
     hf_pg_ensure_db "$PG_PORT" huifang
+    hf_pg_bootstrap_roles "$PG_PORT" "$SECRETS"
+    hf_pg_bootstrap_db "$PG_PORT" huifang
+    hf_say "PostgreSQL: service roles huifang_<service> own their schemas (passwords in .local/secrets)"
 
-    if hf_redis_running "$REDIS_PORT"; then
+    if [[ "$(env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; then
+        # A Redis from before the password (up from an older .local/): give it the password
+        # now (through stdin, not argv); its next start reads it from the config file.
+        printf '%s' "$REDISCLI_AUTH" | env -u REDISCLI_AUTH redis-cli -h 127.0.0.1 -p "$REDIS_PORT" \
+            -x config set requirepass >/dev/null 2>&1 ||
+            hf_die "could not give the running Redis on port $REDIS_PORT its password"
+        hf_say "Redis already running on 127.0.0.1:$REDIS_PORT: password set"
+    elif hf_redis_running "$REDIS_PORT"; then
         hf_say "Redis already running on 127.0.0.1:$REDIS_PORT"
     else
-        hf_redis_start "$REDISDIR" "$REDIS_PORT" "$RUNDIR/redis.pid" "$LOGDIR/redis.log" yes
-        hf_say "Redis started on 127.0.0.1:$REDIS_PORT (append-only file in .local/redis)"
+        hf_redis_start "$REDISDIR" "$REDIS_PORT" "$RUNDIR/redis.pid" "$LOGDIR/redis.log" yes \
+            "$SECRETS/redis.conf"
+        hf_say "Redis started on 127.0.0.1:$REDIS_PORT (append-only file in .local/redis, password in .local/secrets)"
     fi
 
     prepare_secrets

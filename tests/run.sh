@@ -36,7 +36,11 @@ Starts PostgreSQL 15 (127.0.0.1:15433) and Redis (127.0.0.1:16380) in a temporar
 and sets for the tests:
   HUIFANG_TEST_STORE_URL  postgresql://huifang@127.0.0.1:15433/huifang_test (recreated per tree)
   HUIFANG_TEST_ADMIN_URL  postgresql://huifang@127.0.0.1:15433/postgres (to create databases)
-  HUIFANG_TEST_REDIS_URL  redis://127.0.0.1:16380/0 (flushed per tree)
+  HUIFANG_TEST_REDIS_URL  redis://:PASSWORD@127.0.0.1:16380/0 (flushed per tree)
+  HUIFANG_TEST_SECRETS_DIR the password files (deploy/lib.sh hf_secrets_ensure): the service
+                          roles' (pg_huifang_<service>.password) and Redis's (redis.password)
+  PGPASSFILE              the superuser's password for the two URLs above (scram-sha-256)
+  REDISCLI_AUTH           Redis's password, for redis-cli
 A port already taken moves to the next free one. HF_JOBS sets the build's parallelism (2).
 EOF
 }
@@ -209,10 +213,23 @@ free_port() {
 PG_PORT=$(free_port 15433)
 REDIS_PORT=$(free_port 16380 "$PG_PORT")
 
+# The stores as the local stack has them: passwords from files in $TMP/secrets, the service
+# roles (deploy/sql/roles.sql; each e2e stack runs deploy/sql/database.sql on its database),
+# scram-sha-256 over TCP, Redis with a password.
+SECRETS=$TMP/secrets
+hf_secrets_ensure "$SECRETS"
+hf_pgpass_write "$SECRETS" "$PG_PORT"
+export PGPASSFILE=$SECRETS/pgpass
+REDISCLI_AUTH=$(<"$SECRETS/redis.password")
+export REDISCLI_AUTH
+HF_PG_SOCK=$TMP/pg/sock
 hf_pg_init "$PG_DATA"
-hf_pg_start "$PG_DATA" "$PG_PORT" "$TMP/pg/sock" "$TMP/pg/postgres.log" \
+hf_pg_start "$PG_DATA" "$PG_PORT" "$HF_PG_SOCK" "$TMP/pg/postgres.log" \
     fsync=off synchronous_commit=off full_page_writes=off max_connections=300
-hf_redis_start "$TMP/redis" "$REDIS_PORT" "$REDIS_PIDFILE" "$TMP/redis/redis.log" no
+hf_pg_secure "$PG_DATA" "$HF_PG_SOCK" "$PG_PORT" "$SECRETS"
+hf_pg_bootstrap_roles "$PG_PORT" "$SECRETS"
+hf_redis_start "$TMP/redis" "$REDIS_PORT" "$REDIS_PIDFILE" "$TMP/redis/redis.log" no \
+    "$SECRETS/redis.conf"
 mkdir -p "$TMP/e2e"
 chmod 777 "$TMP/e2e"
 hf_say "test PostgreSQL on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT (in $TMP)"
@@ -223,7 +240,8 @@ while read -r var; do
 done < <(compgen -e | grep '^HUIFANG_' || true)
 export HUIFANG_TEST_STORE_URL="postgresql://huifang@127.0.0.1:$PG_PORT/huifang_test"
 export HUIFANG_TEST_ADMIN_URL="postgresql://huifang@127.0.0.1:$PG_PORT/postgres"
-export HUIFANG_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+export HUIFANG_TEST_REDIS_URL="redis://:$REDISCLI_AUTH@127.0.0.1:$REDIS_PORT/0"
+export HUIFANG_TEST_SECRETS_DIR=$SECRETS
 # For tests/e2e/lib.sh: slot locks and pidfiles of the services it starts.
 export HF_E2E_RUN_DIR=$TMP/e2e
 

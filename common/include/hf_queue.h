@@ -11,13 +11,16 @@
 
 typedef struct hf_queue_t hf_queue_t;
 
-/* Creates a queue client for url ("redis://host:port[/db]") and kind (e.g. "task", "sla");
+/* Creates a queue client for url ("redis://[[user]:password@]host:port[/db]") and kind (e.g. "task", "sla");
  * does not connect yet. Never returns NULL. */
 hf_queue_t *hf_queue_new(const char *url, const char *kind);
 /* Disconnects and frees; idempotent, sets *self_p to NULL. */
 void hf_queue_destroy(hf_queue_t **self_p);
 /* Connects (or reconnects) and loads the Lua scripts; returns 0 or -1 (hf_queue_error()). */
 int hf_queue_connect(hf_queue_t *self);
+/* Sets the password sent with AUTH on every connect (HUIFANG_REDIS_PASSWORD), overriding one
+ * in the url; NULL or "" keeps the url's. Call before hf_queue_connect. */
+void hf_queue_set_password(hf_queue_t *self, const char *password);
 /* The last error message ("" when none); owned by the queue. */
 const char *hf_queue_error(const hf_queue_t *self);
 

@@ -26,6 +26,12 @@ void hf_store_destroy(hf_store_t **self_p);
 int hf_store_connect(hf_store_t *self);
 /* Keeps trying hf_store_connect() for up to wait_ms; returns 0 or -1. */
 int hf_store_connect_wait(hf_store_t *self, int wait_ms);
+/* Sets the password sent when connecting (a HUIFANG_*_STORE_PASSWORD setting), overriding one
+ * in the conninfo; NULL or "" sends none (libpq may then use PGPASSFILE). */
+void hf_store_set_password(hf_store_t *self, const char *password);
+/* True when the last connect failed because the store refused the role or its password
+ * (hf_store_connect_wait then gives up at once: waiting would not help). */
+bool hf_store_refused(const hf_store_t *self);
 /* True when the last failure was a lost or refused connection (retry later). */
 bool hf_store_unavailable(const hf_store_t *self);
 /* The last error message ("" when none); owned by the store. */

@@ -138,6 +138,9 @@ struct hf_queue_t {
     char host[256];
     int port;
     int db;
+    /* AUTH [user] password when password is set (from the url or hf_queue_set_password) */
+    char user[128];
+    char password[256];
     /* Why this queue can never work (a bad url or kind), or NULL. Set once by new. */
     const char *invalid;
     redisContext *ctx;
@@ -167,19 +170,34 @@ static void s_set_error(hf_queue_t *self, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Accepts "redis://host[:port][/db]", host possibly an IPv6 address in brackets. Returns
- * 0, or -1 with self->invalid set. Credentials are refused rather than ignored, so that a
- * password in the url fails loudly instead of failing later as NOAUTH. */
+/* Accepts "redis://[[user]:password@]host[:port][/db]", host possibly an IPv6 address in
+ * brackets; the password (and the ACL user, when named) are sent with AUTH on every connect.
+ * Returns 0, or -1 with self->invalid set. A user without ":password" is refused rather than
+ * ignored, so that it fails loudly instead of later as NOAUTH. */
 static int s_parse_url(hf_queue_t *self, const char *url)
 {
     static const char prefix[] = "redis://";
-    self->invalid = "invalid redis url: want redis://host:port[/db]";
+    self->invalid = "invalid redis url: want redis://[:password@]host:port[/db]";
     if (url == NULL || strncmp(url, prefix, sizeof prefix - 1) != 0)
         return -1;
     const char *p = url + sizeof prefix - 1;
-    if (strchr(p, '@')) {
-        self->invalid = "invalid redis url: credentials are not supported";
-        return -1;
+    const char *at = strrchr(p, '@');
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        if (colon == NULL || colon + 1 == at) {
+            self->invalid = "invalid redis url: credentials must be [user]:password@";
+            return -1;
+        }
+        size_t ulen = (size_t)(colon - p), plen = (size_t)(at - colon - 1);
+        if (ulen >= sizeof self->user || plen >= sizeof self->password) {
+            self->invalid = "invalid redis url: user or password too long";
+            return -1;
+        }
+        memcpy(self->user, p, ulen);
+        self->user[ulen] = '\0';
+        memcpy(self->password, colon + 1, plen);
+        self->password[plen] = '\0';
+        p = at + 1;
     }
     const char *host = p;
     size_t hostlen;
@@ -288,6 +306,18 @@ void hf_queue_destroy(hf_queue_t **self_p)
     *self_p = NULL;
 }
 
+void hf_queue_set_password(hf_queue_t *self, const char *password)
+{
+    if (password == NULL || *password == '\0')
+        return;
+    if (strlen(password) >= sizeof self->password) {
+        self->invalid = "redis password too long";
+        s_set_error(self, "%s", self->invalid);
+        return;
+    }
+    snprintf(self->password, sizeof self->password, "%s", password);
+}
+
 const char *hf_queue_error(const hf_queue_t *self)
 {
     return self->error;
@@ -366,7 +396,7 @@ cleanup:
 
 int hf_queue_connect(hf_queue_t *self)
 {
-    redisReply *replies[2] = {NULL, NULL};
+    redisReply *replies[3] = {NULL, NULL, NULL};
     int nreplies = 0;
     int rc = -1;
     s_disconnect(self);
@@ -390,27 +420,49 @@ int hf_queue_connect(hf_queue_t *self)
         s_set_error(self, "could not set redis timeout: %s", self->ctx->errstr);
         goto cleanup;
     }
-    /* The client name shows who holds a connection in CLIENT LIST, and lets a test kill
-     * exactly this connection. Selecting the database rides in the same round trip. */
+    /* AUTH first (every connect, so that a reconnect authenticates again). The client name
+     * shows who holds a connection in CLIENT LIST, and lets a test kill exactly this
+     * connection. Selecting the database rides in the same round trip. */
+    int auth = -1, setname, select = -1;
+    if (self->password[0]) {
+        int ok = self->user[0]
+                     ? redisAppendCommand(self->ctx, "AUTH %s %s", self->user, self->password)
+                     : redisAppendCommand(self->ctx, "AUTH %s", self->password);
+        if (ok != REDIS_OK)
+            goto oom;
+        auth = nreplies++;
+    }
     char name[QUEUE_NAME_MAX + 32];
     snprintf(name, sizeof name, "huifang-queue-%s", self->kind);
     if (redisAppendCommand(self->ctx, "CLIENT SETNAME %s", name) != REDIS_OK)
         goto oom;
-    nreplies = 1;
+    setname = nreplies++;
     if (self->db != 0) {
         if (redisAppendCommand(self->ctx, "SELECT %d", self->db) != REDIS_OK)
             goto oom;
-        nreplies = 2;
+        select = nreplies++;
     }
     if (s_read_replies(self, replies, nreplies) != 0) {
         s_set_error(self, "could not set up redis connection to %s:%d: %s", self->host, self->port,
                     self->ctx->errstr);
         goto cleanup;
     }
+    if (auth >= 0 && replies[auth]->type == REDIS_REPLY_ERROR) {
+        s_set_error(self, "redis at %s:%d refused the password: %s", self->host, self->port,
+                    replies[auth]->str);
+        goto cleanup;
+    }
+    if (replies[setname]->type == REDIS_REPLY_ERROR &&
+        strncmp(replies[setname]->str, "NOAUTH", 6) == 0) {
+        s_set_error(self, "redis at %s:%d wants a password (%s): see HUIFANG_REDIS_PASSWORD_FILE",
+                    self->host, self->port, replies[setname]->str);
+        goto cleanup;
+    }
     /* A Redis whose ACL forbids CLIENT SETNAME still serves the queue well, so only the
-     * SELECT answer decides. */
-    if (nreplies == 2 && replies[1]->type == REDIS_REPLY_ERROR) {
-        s_set_error(self, "could not select redis database %d: %s", self->db, replies[1]->str);
+     * AUTH and SELECT answers decide. */
+    if (select >= 0 && replies[select]->type == REDIS_REPLY_ERROR) {
+        s_set_error(self, "could not select redis database %d: %s", self->db,
+                    replies[select]->str);
         goto cleanup;
     }
     if (s_load_scripts(self) != 0)

@@ -103,8 +103,8 @@ struct hf_service_t {
     void *self;
     uint32_t jitter;         /* xorshift state: spreads retries of services started together */
     hf_config_t *config;
-    hf_config_entry_t own[4];
-    char env_store[64], env_bind[64], env_events_bind[64], def_bind[64], def_events_bind[64];
+    hf_config_entry_t own[5];
+    char env_store[64], env_store_password[64], env_bind[64], env_events_bind[64], def_bind[64], def_events_bind[64];
     hf_store_t *store;
     void *router;
     void *pub;
@@ -161,7 +161,9 @@ static void s_catch_signals(void)
 
 const hf_config_entry_t hf_service_config[] = {
     {"redis_url", "HUIFANG_REDIS_URL", NULL, "redis://127.0.0.1:16379/0", HF_CFG_STR, 0, 0, true,
-     "Redis holding the due-queues"},
+     "Redis holding the due-queues (redis://[:password@]host:port/db)"},
+    {"redis_password", "HUIFANG_REDIS_PASSWORD", NULL, "", HF_CFG_STR, 0, 0, true,
+     "Redis's password (requirepass), sent with AUTH; give it as HUIFANG_REDIS_PASSWORD_FILE"},
     {"clock", "HUIFANG_CLOCK", NULL, "real", HF_CFG_STR, 0, 0, false,
      "real, or manual for tests and demos (driven by `huifang clock`)"},
     {"clock_file", "HUIFANG_CLOCK_FILE", NULL, HF_CLOCK_DEFAULT_FILE, HF_CFG_STR, 0, 0, false,
@@ -383,16 +385,23 @@ static void s_build_own_config(hf_service_t *svc)
         if (*c >= 'a' && *c <= 'z')
             *c = (char)(*c - 'a' + 'A');
     snprintf(svc->env_store, sizeof svc->env_store, "HUIFANG_%s_STORE_URL", upper);
+    snprintf(svc->env_store_password, sizeof svc->env_store_password,
+             "HUIFANG_%s_STORE_PASSWORD", upper);
     snprintf(svc->env_bind, sizeof svc->env_bind, "HUIFANG_%s_BIND", upper);
     snprintf(svc->env_events_bind, sizeof svc->env_events_bind, "HUIFANG_%s_EVENTS_BIND", upper);
     int off = s_port_offset(svc->def->name);
     snprintf(svc->def_bind, sizeof svc->def_bind, "tcp://127.0.0.1:{port_base+%d}", off);
     snprintf(svc->def_events_bind, sizeof svc->def_events_bind, "tcp://127.0.0.1:{port_base+%d}",
              off + 1);
-    hf_config_entry_t own[4] = {
+    hf_config_entry_t own[5] = {
         {"store_url", svc->env_store, "HUIFANG_STORE_URL",
          "postgresql://huifang@127.0.0.1:15432/huifang", HF_CFG_STR, 0, 0, true,
-         "Postgres holding this service's schema"},
+         "Postgres holding this service's schema (connect as the service's own role, "
+         "huifang_<service>)"},
+        {"store_password", svc->env_store_password, "HUIFANG_STORE_PASSWORD", "", HF_CFG_STR, 0,
+         0, true,
+         "the store role's password, overriding one in the URL; give it as "
+         "HUIFANG_<SERVICE>_STORE_PASSWORD_FILE"},
         {"bind", svc->env_bind, NULL, svc->def_bind, HF_CFG_STR, 0, 0, false,
          "where the command ROUTER listens"},
         {"events_bind", svc->env_events_bind, NULL, svc->def_events_bind, HF_CFG_STR, 0, 0, false,
@@ -543,9 +552,15 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
         goto fail;
 
     svc->store = hf_store_new(hf_config_str(svc->config, "store_url"), def->name);
+    hf_store_set_password(svc->store, hf_config_str(svc->config, "store_password"));
     if (hf_store_connect_wait(svc->store, (int)hf_config_int(svc->config, "store_wait_ms")) != 0) {
-        fprintf(stderr, "%s: %s (is Postgres running? see HUIFANG_STORE_URL)\n", program,
-                hf_store_error(svc->store));
+        if (hf_store_refused(svc->store))
+            fprintf(stderr, "%s: %s (the store refused the role or its password: see %s and "
+                    "%s_FILE)\n", program, hf_store_error(svc->store), svc->env_store,
+                    svc->env_store_password);
+        else
+            fprintf(stderr, "%s: %s (is Postgres running? see HUIFANG_STORE_URL)\n", program,
+                    hf_store_error(svc->store));
         goto fail;
     }
     if (hf_store_migrate(svc->store, def->migrations) != 0) {

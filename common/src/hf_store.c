@@ -10,10 +10,12 @@
 
 struct hf_store_t {
     char *conninfo;
+    char *password;     /* overrides the conninfo's password when set */
     char *schema;
     PGconn *conn;
     bool in_tx;
     bool unavailable;
+    bool refused;       /* the last connect was refused for the role or its password */
     char error[512];
     char sqlstate[8];
 };
@@ -36,9 +38,34 @@ void hf_store_destroy(hf_store_t **self_p)
     if (self->conn)
         PQfinish(self->conn);
     free(self->conninfo);
+    if (self->password) {
+        memset(self->password, 0, strlen(self->password));
+        free(self->password);
+    }
     free(self->schema);
     free(self);
     *self_p = NULL;
+}
+
+void hf_store_set_password(hf_store_t *self, const char *password)
+{
+    free(self->password);
+    self->password = password && *password ? strdup(password) : NULL;
+}
+
+bool hf_store_refused(const hf_store_t *self)
+{
+    return self->refused;
+}
+
+/* True when a connect failure cannot heal by waiting: a wrong password, an unknown role, a
+ * missing password or a pg_hba.conf that lets this role nowhere. */
+static bool s_auth_refused(const char *msg)
+{
+    return strstr(msg, "password authentication failed") || strstr(msg, "no password supplied") ||
+           strstr(msg, "no pg_hba.conf entry") ||
+           (strstr(msg, "role \"") && strstr(msg, "does not exist")) ||
+           strstr(msg, "permission denied for database");
 }
 
 const char *hf_store_error(const hf_store_t *self)
@@ -93,14 +120,19 @@ int hf_store_connect(hf_store_t *self)
     self->in_tx = false;
     self->sqlstate[0] = '\0';
     /* a short connect timeout so that a down store fails a request quickly */
-    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    /* later keys override the URL's; the password is passed only when one was given */
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", "password", NULL};
     char app[64];
     snprintf(app, sizeof app, "huifang-%s", self->schema);
-    const char *vals[] = {self->conninfo, "3", app, NULL};
+    const char *vals[] = {self->conninfo, "3", app, self->password, NULL};
+    if (self->password == NULL)
+        keys[3] = NULL;
     self->conn = PQconnectdbParams(keys, vals, 1);
+    self->refused = false;
     if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
         s_set_error(self, "could not connect to the store",
                     self->conn ? PQerrorMessage(self->conn) : "out of memory");
+        self->refused = self->conn && s_auth_refused(PQerrorMessage(self->conn));
         self->unavailable = true;
         if (self->conn) {
             PQfinish(self->conn);
@@ -109,15 +141,43 @@ int hf_store_connect(hf_store_t *self)
         return -1;
     }
     PQsetNoticeProcessor(self->conn, s_notice_ignore, NULL);
-    /* the schema name comes from code, not input; quote it anyway */
+    /* the schema name comes from code, not input; quote it anyway. A service role finds its
+     * schema made for it (deploy/sql/database.sql) and may not create one: only a missing
+     * schema is created (by a superuser, e.g. the integration tests). */
     char *ident = PQescapeIdentifier(self->conn, self->schema, strlen(self->schema));
     char sql[256];
-    snprintf(sql, sizeof sql,
-             "CREATE SCHEMA IF NOT EXISTS %s; SET search_path TO %s; SET TIME ZONE 'UTC'", ident,
-             ident);
+    const char *name[] = {self->schema};
+    PGresult *res = PQexecParams(self->conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1,
+                                 NULL, name, NULL, NULL, 0);
+    bool exists = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0;
+    PQclear(res);
+    if (exists)
+        snprintf(sql, sizeof sql, "SET search_path TO %s; SET TIME ZONE 'UTC'", ident);
+    else
+        snprintf(sql, sizeof sql,
+                 "CREATE SCHEMA IF NOT EXISTS %s; SET search_path TO %s; SET TIME ZONE 'UTC'",
+                 ident, ident);
     PQfreemem(ident);
-    PGresult *res = PQexec(self->conn, sql);
+    res = PQexec(self->conn, sql);
     int rc = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && !exists &&
+        strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+                                                        : "",
+               "42501") == 0) {
+        /* a role without CREATE on the database, and nobody made its schema */
+        char why[400];
+        snprintf(why, sizeof why,
+                 "schema %s does not exist and this role may not create it (run "
+                 "deploy/sql/database.sql as the superuser): %s",
+                 self->schema, PQerrorMessage(self->conn));
+        s_set_error(self, "could not prepare the session", why);
+        PQclear(res);
+        PQfinish(self->conn);
+        self->conn = NULL;
+        self->refused = true;
+        self->unavailable = true;
+        return -1;
+    }
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         /* concurrent CREATE SCHEMA IF NOT EXISTS can race; setting the path is what matters */
         PQclear(res);
@@ -141,7 +201,7 @@ int hf_store_connect_wait(hf_store_t *self, int wait_ms)
     for (;;) {
         if (hf_store_connect(self) == 0)
             return 0;
-        if (hf_clock_mono_ms() >= deadline)
+        if (self->refused || hf_clock_mono_ms() >= deadline)
             return -1;
         struct timespec pause = {0, 250 * 1000000L};
         nanosleep(&pause, NULL);

@@ -244,6 +244,7 @@ void complaint_init(complaint_t *self, hf_service_t *svc)
 {
     const hf_config_t *cfg = hf_service_config_of(svc);
     self->queue = hf_queue_new(hf_config_str(cfg, "redis_url"), "sla");
+    hf_queue_set_password(self->queue, hf_config_str(cfg, "redis_password"));
     self->claim_batch = (int)hf_config_int(cfg, "claim_batch");
     self->lease_ms = (int)hf_config_int(cfg, "lease_ms");
     if (hf_queue_connect(self->queue) != 0)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# docker-compose.yml is valid and names PostgreSQL, Redis and the five services. Needs no
-# Docker engine: `docker-compose config` only reads and checks the file.
+# docker-compose.yml is valid and names PostgreSQL, Redis and the five services, whose
+# passwords are secrets (files), never literals. Needs no Docker engine: `docker-compose
+# config` only reads and checks the file.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -19,8 +20,10 @@ done
 # Every Huifang service gets the store, Redis, its binds and every peer's endpoints.
 hf_expect_exit 0 docker-compose -f "$compose" config
 config=$HF_OUT
-for want in 'HUIFANG_STORE_URL: postgresql://huifang:huifang@postgres:5432/huifang' \
-    'HUIFANG_REDIS_URL: redis://redis:6379/0' \
+for want in 'HUIFANG_REDIS_URL: redis://redis:6379/0' \
+    'HUIFANG_REDIS_PASSWORD_FILE: /run/secrets/redis_password' \
+    'POSTGRES_PASSWORD_FILE: /run/secrets/pg_superuser.password' \
+    '/run/secrets/redis.conf' \
     'HUIFANG_INTAKE_ENDPOINT: tcp://intake:7101' 'HUIFANG_INTAKE_EVENTS: tcp://intake:7102' \
     'HUIFANG_SCHEDULER_ENDPOINT: tcp://scheduler:7111' 'HUIFANG_SCHEDULER_EVENTS: tcp://scheduler:7112' \
     'HUIFANG_CALLLOG_ENDPOINT: tcp://calllog:7121' 'HUIFANG_CALLLOG_EVENTS: tcp://calllog:7122' \
@@ -28,6 +31,16 @@ for want in 'HUIFANG_STORE_URL: postgresql://huifang:huifang@postgres:5432/huifa
     'HUIFANG_REPORTING_ENDPOINT: tcp://reporting:7141' 'HUIFANG_REPORTING_EVENTS: tcp://reporting:7142' \
     'condition: service_healthy'; do
     hf_expect_contains "$config" "$want" "docker-compose config"
+done
+# Secrets, not literals: each service its own role and password file; no password in the file.
+for svc in intake scheduler calllog complaint reporting; do
+    upper=${svc^^}
+    hf_expect_contains "$config" "HUIFANG_${upper}_STORE_URL: postgresql://huifang_$svc@postgres:5432/huifang" "store role of $svc"
+    hf_expect_contains "$config" "HUIFANG_${upper}_STORE_PASSWORD_FILE: /run/secrets/${svc}_store_password" "store password file of $svc"
+    hf_expect_contains "$config" "deploy/secrets/services/pg_huifang_$svc.password" "secret of $svc"
+done
+for bad in 'POSTGRES_PASSWORD:' 'huifang:huifang@' 'requirepass' '_PASSWORD: '; do
+    [[ $config != *"$bad"* ]] || hf_fail "docker-compose.yml has a literal secret ($bad)"
 done
 for svc in intake scheduler calllog complaint reporting; do
     upper=${svc^^}

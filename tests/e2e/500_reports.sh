@@ -137,6 +137,7 @@ hf_expect_contains "$after" "\"new\":$((BASH_REMATCH[1] + 1)),\"duplicates\":$((
 rep_collect "$HF_E2E_TMP/before-rebuild"
 hf_service_stop reporting
 rep_psql "SET client_min_messages = warning; DROP SCHEMA reporting CASCADE" >/dev/null
+hf_db_prepare # the schema again, owned by huifang_reporting (who may not create one)
 hf_service_start reporting
 rep_settle
 hf_expect_eq 0 "$(rep_psql 'SELECT count(*) FROM reporting.dead_letter')" "no dead letters"

@@ -1,7 +1,10 @@
 # shellcheck shell=bash
 # tests/e2e/lib.sh: sourced by every end-to-end test (tests/e2e/NNN_name.sh). ctest runs each
 # test with HF_BIN=<tree>/bin and HF_SOURCE=<repo>; tests/run.sh provides a PostgreSQL and a
-# Redis through HUIFANG_TEST_ADMIN_URL and HUIFANG_TEST_REDIS_URL.
+# Redis through HUIFANG_TEST_ADMIN_URL and HUIFANG_TEST_REDIS_URL, their passwords through
+# PGPASSFILE, REDISCLI_AUTH and HUIFANG_TEST_SECRETS_DIR (then each service of a stack connects
+# as its own role huifang_<service>; HUIFANG_STORE_URL stays the superuser's, for the tests'
+# own psql).
 #
 # A test looks like:
 #
@@ -229,13 +232,25 @@ hf_pick_slot() {
     hf_fail "all Redis databases 1..15 are taken by other tests"
 }
 
-# HUIFANG_TEST_REDIS_URL without its database number: redis://host:port.
+# HUIFANG_TEST_REDIS_URL without its database number and password: redis://host:port (the
+# password reaches the services from a file, redis-cli through REDISCLI_AUTH).
 hf_redis_server_url() {
     local url=$HUIFANG_TEST_REDIS_URL
     if [[ ${url#*://} == */* ]]; then
         url=${url%/*}
     fi
+    if [[ $url == *@* ]]; then
+        url="redis://${url##*@}"
+    fi
     printf '%s\n' "$url"
+}
+
+# hf_url_with_user URL USER: a postgresql:// URL with its user replaced (no password).
+hf_url_with_user() {
+    local url=$1 rest
+    rest=${url#*://}
+    [[ $rest == *@* ]] && rest=${rest#*@}
+    printf 'postgresql://%s@%s\n' "$2" "$rest"
 }
 
 # Replaces the database part of a postgresql:// URL.
@@ -271,8 +286,21 @@ hf_stack_start() {
     HUIFANG_REDIS_URL="$(hf_redis_server_url)/$HF_REDIS_DB"
     redis-cli -u "$HUIFANG_REDIS_URL" flushdb >/dev/null || hf_fail "cannot FLUSHDB $HUIFANG_REDIS_URL"
 
+    # HUIFANG_STORE_URL: the superuser's, for the tests' own look into the database (psql, with
+    # PGPASSFILE). With tests/run.sh's secrets each service connects as its own role instead,
+    # its password from a file, after deploy/sql/database.sql gave the roles their schemas.
     export HUIFANG_STORE_URL
     HUIFANG_STORE_URL=$(hf_url_with_db "$HUIFANG_TEST_ADMIN_URL" "$HF_DB")
+    if [[ -n ${HUIFANG_TEST_SECRETS_DIR:-} ]]; then
+        hf_db_prepare
+        local s upper
+        for s in "${HF_SERVICES[@]}"; do
+            upper=${s^^}
+            export "HUIFANG_${upper}_STORE_URL=$(hf_url_with_user "$HUIFANG_STORE_URL" "huifang_$s")"
+            export "HUIFANG_${upper}_STORE_PASSWORD_FILE=$HUIFANG_TEST_SECRETS_DIR/pg_huifang_$s.password"
+        done
+        export HUIFANG_REDIS_PASSWORD_FILE=$HUIFANG_TEST_SECRETS_DIR/redis.password
+    fi
     export HUIFANG_PORT_BASE
     export HUIFANG_CLOCK=manual
     export HUIFANG_CLOCK_FILE=$HF_E2E_TMP/clock
@@ -321,6 +349,16 @@ hf_sessions_prepare() {
     HUIFANG_TOKEN=$("$HF_BIN/huifang" session mint --key "$HUIFANG_SESSION_KEY_FILE" --login admin --role admin) ||
         hf_fail "huifang session mint failed"
     export HUIFANG_TOKEN
+}
+
+# hf_db_prepare: (again) gives the service roles their schemas and audit.access in this test's
+# database (deploy/sql/database.sql, idempotent), as after a test dropped a service's schema.
+# Nothing to do without tests/run.sh's secrets (the services then connect as the superuser).
+hf_db_prepare() {
+    [[ -n ${HUIFANG_TEST_SECRETS_DIR:-} ]] || return 0
+    psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" \
+        -f "$HF_SOURCE/deploy/sql/database.sql" >/dev/null ||
+        hf_fail "deploy/sql/database.sql failed on $HF_DB"
 }
 
 # Waits until `huifang ping` succeeds (all five answer).

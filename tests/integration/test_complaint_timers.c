@@ -182,11 +182,19 @@ static void test_rebuild(const char *redis_url)
     /* what a FLUSHDB does to us, for our branch only (the database is shared): the queue and
      * the epoch key (hf_queue.c names it) are gone */
     CHECK_INT(hf_queue_clear(s_self.queue, BR), 0);
-    char host[64] = "127.0.0.1";
+    char host[64] = "127.0.0.1", password[256] = "";
     int port = 6379, db = 0;
-    sscanf(redis_url + strlen("redis://"), "%63[^:]:%d/%d", host, &port, &db);
+    const char *at = strrchr(redis_url, '@'); /* redis://:password@host:port/db */
+    if (at && strncmp(redis_url, "redis://:", 9) == 0)
+        snprintf(password, sizeof password, "%.*s", (int)(at - redis_url - 9), redis_url + 9);
+    sscanf(at ? at + 1 : redis_url + strlen("redis://"), "%63[^:]:%d/%d", host, &port, &db);
     redisContext *r = redisConnect(host, port);
-    redisReply *x = redisCommand(r, "SELECT %d", db);
+    redisReply *x;
+    if (password[0]) {
+        x = redisCommand(r, "AUTH %s", password);
+        freeReplyObject(x);
+    }
+    x = redisCommand(r, "SELECT %d", db);
     freeReplyObject(x);
     x = redisCommand(r, "DEL hf:sla:epoch");
     freeReplyObject(x);

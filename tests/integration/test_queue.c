@@ -23,8 +23,18 @@ static int s_db = 0;
 
 /* ---- a raw connection, for doing to Redis what an operator or an outage would ---- */
 
+static char s_password[256];
+
+/* redis://[:password@]host:port/db, as tests/run.sh gives it */
 static void s_parse_test_url(const char *url)
 {
+    const char *at = strrchr(url, '@');
+    if (at && strncmp(url, "redis://:", 9) == 0) {
+        snprintf(s_password, sizeof s_password, "%.*s", (int)(at - url - 9), url + 9);
+        static char rest[512];
+        snprintf(rest, sizeof rest, "redis://%s", at + 1);
+        url = rest;
+    }
     if (sscanf(url, "redis://%255[^:/]:%d/%d", s_host, &s_port, &s_db) < 1) {
         fprintf(stderr, "cannot read HUIFANG_TEST_REDIS_URL %s\n", url);
         exit(2);
@@ -39,7 +49,16 @@ static redisContext *s_raw_connect(int db)
         fprintf(stderr, "could not connect raw to redis: %s\n", c ? c->errstr : "oom");
         exit(2);
     }
-    redisReply *r = redisCommand(c, "SELECT %d", db);
+    redisReply *r;
+    if (s_password[0]) {
+        r = redisCommand(c, "AUTH %s", s_password);
+        if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+            fprintf(stderr, "redis refused the test password\n");
+            exit(2);
+        }
+        freeReplyObject(r);
+    }
+    r = redisCommand(c, "SELECT %d", db);
     if (r == NULL || r->type == REDIS_REPLY_ERROR) {
         fprintf(stderr, "could not select db %d\n", db);
         exit(2);
@@ -335,7 +354,8 @@ static void test_bad_input(hf_queue_t *q)
         "redis://h:0",           /* port out of range */
         "redis://h:70000",       /* port out of range */
         "redis://h:1/x",         /* database not a number */
-        "redis://:secret@h:1",   /* credentials, which the queue does not send */
+        "redis://secret@h:1",    /* a user without a password */
+        "redis://:@h:1",         /* an empty password */
         "redis://h:1/2/3",       /* trailing path */
     };
     for (size_t i = 0; i < sizeof bad_urls / sizeof *bad_urls; i++) {
@@ -371,6 +391,7 @@ static void test_epoch(void)
     char url[400];
     snprintf(url, sizeof url, "redis://%s:%d/%d", s_host, s_port, db);
     hf_queue_t *q = hf_queue_new(url, KIND);
+    hf_queue_set_password(q, s_password);
     redisContext *raw = s_raw_connect(db);
     CHECK_INT(s_raw(raw, "FLUSHDB"), 0);
     bool ok = true;
@@ -429,6 +450,36 @@ static void test_reconnect(hf_queue_t *q, redisContext *raw)
     CHECK_INT(hf_queue_connect(q), 0);
     CHECK_INT(hf_queue_ack(q, b, 701), 0);
     STATS(q, b, 1000, 0, 0, 0, 0, 0);
+}
+
+/* A Redis with a password (tests/run.sh starts one): no password is NOAUTH, a wrong one is
+ * refused, both with a message saying so; the password given apart from the url works, and
+ * a reconnect (test_reconnect) authenticates again. Skipped without a password. */
+static void test_password(void)
+{
+    if (s_password[0] == '\0') {
+        fprintf(stderr, "test_password: HUIFANG_TEST_REDIS_URL has no password; skipped\n");
+        return;
+    }
+    char bare[512];
+    snprintf(bare, sizeof bare, "redis://%s:%d/%d", s_host, s_port, s_db);
+    hf_queue_t *none = hf_queue_new(bare, KIND);
+    CHECK_INT(hf_queue_connect(none), -1);
+    CHECK(strstr(hf_queue_error(none), "wants a password") != NULL);
+    CHECK_INT(hf_queue_put(none, "QT01", 1, 1000), -1);
+    hf_queue_destroy(&none);
+
+    hf_queue_t *wrong = hf_queue_new(bare, KIND);
+    hf_queue_set_password(wrong, "not-the-password");
+    CHECK_INT(hf_queue_connect(wrong), -1);
+    CHECK(strstr(hf_queue_error(wrong), "refused the password") != NULL);
+    hf_queue_destroy(&wrong);
+
+    hf_queue_t *right = hf_queue_new(bare, KIND);
+    hf_queue_set_password(right, s_password);
+    CHECK_INT(hf_queue_connect(right), 0);
+    CHECK_INT(hf_queue_clear(right, "QT01"), 0);
+    hf_queue_destroy(&right);
 }
 
 /* A command that times out in flight (Redis stalls past the 2 s timeout) is retried once
@@ -550,6 +601,7 @@ int main(void)
     TEST_CASE(test_branches, q);
     TEST_CASE(test_bad_input, q);
     TEST_CASE(test_epoch);
+    TEST_CASE(test_password);
     TEST_CASE(test_noscript, q, raw);
     TEST_CASE(test_reconnect, q, raw);
     TEST_CASE(test_timeout_retry, q, raw);

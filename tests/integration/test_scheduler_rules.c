@@ -1161,11 +1161,21 @@ static void test_flush(const char *redis_url)
     hf_queue_stats(s_self.queue, BR, hf_clock_now_ms(), 0, NULL, NULL, NULL, &queued);
     CHECK(queued >= 20);
     const char *hostport = redis_url + strlen("redis://");
-    char host[64] = "127.0.0.1";
+    char host[64] = "127.0.0.1", password[256] = "";
     int port = 6379, db = 0;
+    const char *at = strrchr(redis_url, '@'); /* redis://:password@host:port/db */
+    if (at && strncmp(redis_url, "redis://:", 9) == 0) {
+        snprintf(password, sizeof password, "%.*s", (int)(at - redis_url - 9), redis_url + 9);
+        hostport = at + 1;
+    }
     sscanf(hostport, "%63[^:]:%d/%d", host, &port, &db);
     redisContext *r = redisConnect(host, port);
-    redisReply *x = redisCommand(r, "SELECT %d", db);
+    redisReply *x;
+    if (password[0]) {
+        x = redisCommand(r, "AUTH %s", password);
+        freeReplyObject(x);
+    }
+    x = redisCommand(r, "SELECT %d", db);
     freeReplyObject(x);
     /* the database is shared with other tests, so no FLUSHDB: this test's branch is emptied
      * and the epoch key (hf_queue.c names it) dropped, which is what a flush does to us */
