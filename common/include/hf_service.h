@@ -132,6 +132,10 @@ hf_store_t *hf_service_store(hf_service_t *svc);
 const hf_config_t *hf_service_config_of(hf_service_t *svc);
 /* The service's name. */
 const char *hf_service_name(const hf_service_t *svc);
+/* The principal that sent the request being handled, as the ZAP handler named its CURVE key
+ * ("svc:intake", "client:cli", "client:gateway"); "" outside a request or when CURVE is off
+ * (HUIFANG_CURVE=off). Valid until the handler returns. */
+const char *hf_service_caller(const hf_service_t *svc);
 /* A client for peer service name's command endpoint (owned by the service, created on
  * first use). */
 hf_client_t *hf_service_peer(hf_service_t *svc, const char *name);

@@ -319,6 +319,7 @@ hf_client_t *ctl_client(ctl_t *ctl, ctl_service_t svc, int tries)
         char ep[256];
         hf_endpoint_commands(ctl_service_names[svc], ep, sizeof ep);
         ctl->clients[svc] = hf_client_new(ep, ctl->timeout_ms, tries);
+        hf_client_set_server(ctl->clients[svc], ctl_service_names[svc]);
     }
     return ctl->clients[svc];
 }

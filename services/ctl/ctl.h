@@ -232,6 +232,8 @@ int ctl_supervisor_alerts(ctl_t *ctl, int argc, char **argv);
 int ctl_supervisor_ack(ctl_t *ctl, int argc, char **argv);
 
 int ctl_ping(ctl_t *ctl, int argc, char **argv);
+/* `huifang keys gen --dir DIR [--force] NAME...`: a CURVE keypair per name (hf_keys). */
+int ctl_keys_gen(ctl_t *ctl, int argc, char **argv);
 int ctl_events_tail(ctl_t *ctl, int argc, char **argv);
 int ctl_events_export(ctl_t *ctl, int argc, char **argv);
 

@@ -601,6 +601,7 @@ static void *s_sender(void *arg)
     s_sender_t *sd = arg;
     s_import_t *im = sd->im;
     hf_client_t *client = hf_client_new(sd->endpoint, im->timeout_ms, 3);
+    hf_client_set_server(client, "intake"); /* every --endpoints address is an intake */
     pthread_mutex_lock(&im->mu);
     for (;;) {
         int k = sd->lane;
