@@ -281,6 +281,15 @@ hf_stack_start() {
     export HUIFANG_STATE_DIR=$HF_E2E_TMP/state
     export HUIFANG_BRANCH=${HUIFANG_BRANCH:-BJ01}
     export HUIFANG_LOG_LEVEL=${HUIFANG_LOG_LEVEL:-info}
+    # CURVE keys of this stack: one keypair per service and for the CLI (cli); every .pub in
+    # the folder is allowed. A test that wants more principals adds them with
+    # `huifang keys gen --dir "$HUIFANG_KEYS_DIR" NAME`.
+    if [[ ${HUIFANG_CURVE:-on} != off ]]; then
+        export HUIFANG_KEYS_DIR=$HF_E2E_TMP/keys
+        [[ -f $HUIFANG_KEYS_DIR/cli.pub ]] ||
+            "$HF_BIN/huifang" keys gen --dir "$HUIFANG_KEYS_DIR" "${HF_SERVICES[@]}" cli >/dev/null ||
+            hf_fail "could not make the stack's CURVE keys"
+    fi
     local start_ms
     if [[ -n ${HF_CLOCK_START:-} ]]; then
         start_ms=$(date -d "$HF_CLOCK_START" +%s%3N) || hf_fail "HF_CLOCK_START='$HF_CLOCK_START' is not a date"
