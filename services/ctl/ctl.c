@@ -332,8 +332,20 @@ void ctl_reply_free(hf_reply_t **rep_p)
     }
 }
 
+int ctl_curve_check(void)
+{
+    const char *why = hf_bus_curve_error();
+    if (why == NULL)
+        return 0;
+    ctl_error("%s", why);
+    return HF_BAD_INPUT;
+}
+
 int ctl_call(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect, hf_reply_t **rep)
 {
+    int bad = ctl_curve_check();
+    if (bad != 0)
+        return bad;
     const char *name = ctl_service_names[svc];
     hf_client_t *client = ctl_client(ctl, svc, 3);
     if (ctl->positions)

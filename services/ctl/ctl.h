@@ -143,6 +143,9 @@ int ctl_call(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect, hf_re
 void ctl_reply_free(hf_reply_t **rep_p);
 /* The client for service svc (owned by the context, created on first use). */
 hf_client_t *ctl_client(ctl_t *ctl, ctl_service_t svc, int tries);
+/* 0 when this client's CURVE identity is ready (or HUIFANG_CURVE=off); else the exit code
+ * (2) after printing why (no HUIFANG_KEYS_DIR, no cli.key, a secret others may read). */
+int ctl_curve_check(void);
 
 /* ---- output ------------------------------------------------------------------------------ */
 

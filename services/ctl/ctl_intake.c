@@ -908,6 +908,8 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
     im.batch_size = (int)batch;
     if (ctl_need_branch(ctl) != 0)
         return ctl->exit;
+    if (ctl_curve_check() != 0)
+        return HF_BAD_INPUT;
     const char **endpoints = NULL;
     int nendpoints = 0;
     if ((v = ctl_opt(opts, "endpoints")) != NULL) {

@@ -88,6 +88,8 @@ int ctl_ping(ctl_t *ctl, int argc, char **argv)
 {
     if (ctl_parse(ctl, argc, argv, NULL, NULL, NULL) != 0)
         return ctl->exit;
+    if (ctl_curve_check() != 0)
+        return HF_BAD_INPUT;
     s_ping_t pings[CTL_SERVICES];
     pthread_t threads[CTL_SERVICES];
     bool started[CTL_SERVICES] = {false};
@@ -351,6 +353,8 @@ int ctl_events_tail(ctl_t *ctl, int argc, char **argv)
 
     int rc = HF_OK;
     void *sub = NULL;
+    if (ctl_curve_check() != 0)
+        return HF_BAD_INPUT;
     if (follow) {
         /* subscribe before the replay, so what is published meanwhile waits in the socket */
         sub = zmq_socket(hf_bus_context(), ZMQ_SUB);
