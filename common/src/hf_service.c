@@ -433,7 +433,8 @@ cleanup:
         fprintf(stderr, "huifang-%s: refusing to start: the CURVE self-test of the %s at %s "
                 "failed: %s\n", svc->def->name, what, target, verdict);
     else
-        hf_debug("curve_self_test", "socket=%s endpoint=%s result=refused", what, target);
+        hf_info("curve_self_test", "socket=\"%s\" endpoint=%s result=refused note=\"a random "
+                "key was refused: the zap_refused line before is this test\"", what, target);
     return rc;
 }
 
