@@ -28,6 +28,10 @@ DEMO_BRANCH=BJ01
 
 export HUIFANG_STORE_URL="postgresql://huifang@127.0.0.1:$PG_PORT/huifang"
 export HUIFANG_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+# The local stack's CURVE keys (see README "Keys"): one keypair per service and one for the
+# CLI, made once by `up` and reused; the services and the CLI read the same folder.
+KEYS=$LOCAL/keys
+export HUIFANG_KEYS_DIR=$KEYS
 
 usage() {
     cat <<EOF
@@ -44,7 +48,8 @@ Usage: deploy/local.sh up [--no-demo] | status | down | --help
            keeps the queues), stop PostgreSQL (fast). Data stays in .local/.
 
 Environment passed through to the services: HUIFANG_CLOCK (real|manual), HUIFANG_CLOCK_FILE,
-HUIFANG_PORT_BASE, HUIFANG_LOG_LEVEL, HUIFANG_STORE_WAIT_MS.
+HUIFANG_PORT_BASE, HUIFANG_LOG_LEVEL, HUIFANG_STORE_WAIT_MS. The CURVE keys of the services and
+of the CLI are made once in .local/keys (HUIFANG_KEYS_DIR) and reused.
 Service logs: .local/log/<service>.log; pidfiles: .local/run/<service>.pid.
 EOF
 }
@@ -229,6 +234,7 @@ Huifang runs locally (clock: $clock). Try:
 
   export PATH="$BIN:\$PATH"
   export HUIFANG_BRANCH=$DEMO_BRANCH
+  export HUIFANG_KEYS_DIR=$KEYS    # the CLI's CURVE key (cli) and the services' .pub
   huifang ping
   huifang customer find 13812345678
   huifang worklist --agent A001
@@ -249,6 +255,21 @@ Queues:   redis-cli -p $REDIS_PORT
 Status:   deploy/local.sh status
 Stop:     deploy/local.sh down
 EOF
+}
+
+# ---- keys -----------------------------------------------------------------------------------
+
+# Makes the keypairs the folder lacks (a service's or the CLI's); never replaces one.
+ensure_keys() {
+    local name made=()
+    for name in "${HF_SERVICES[@]}" cli; do
+        [[ -f $KEYS/$name.key && -f $KEYS/$name.pub ]] && continue
+        rm -f "$KEYS/$name.key" "$KEYS/$name.pub"  # half a pair is no pair
+        "$BIN/huifang" keys gen --dir "$KEYS" "$name" >/dev/null ||
+            hf_die "could not make the CURVE key of $name in $KEYS"
+        made+=("$name")
+    done
+    ((${#made[@]} == 0)) || hf_say "CURVE keys made in $KEYS for: ${made[*]}"
 }
 
 # ---- commands -------------------------------------------------------------------------------
@@ -280,6 +301,7 @@ cmd_up() {
     hf_build "$ROOT" "$BUILD" "$LOGDIR/build.log" -DHF_WERROR=ON ||
         hf_die "stopping: fix the build (log: $LOGDIR/build.log), then run deploy/local.sh up again"
     [[ -x $BIN/huifang ]] || hf_die "$BIN/huifang (the CLI) was not built"
+    ensure_keys
 
     local root
     root=$(choose_pg_root)
