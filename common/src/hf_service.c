@@ -175,7 +175,7 @@ const hf_config_entry_t hf_service_config[] = {
      1073741824, false,
      "the largest command accepted (ZMQ_MAXMSGSIZE of the ROUTER): a bigger one drops the "
      "sender's connection before it is read. The largest legitimate request is a lead import "
-     "batch: 2000 rows by default (about 0.5 MiB), at most 10000 (a few MiB)"},
+     "batch: 2000 rows by default (about 0.3 MiB), at most 10000 (under 2 MiB)"},
     HF_CONFIG_END};
 
 /* ---- endpoints ---- */

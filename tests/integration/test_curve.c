@@ -401,7 +401,13 @@ static void test_big_message(pid_t probe)
     CHECK(s_ping(3000));
     long hwm = s_proc_kb(probe, "VmHWM");
     fprintf(stderr, "probe VmHWM after a 50 MB and a 7 MiB crafted request: %ld kB\n", hwm);
+#if defined(__SANITIZE_ADDRESS__)
+    /* AddressSanitizer keeps freed memory in quarantine and adds its shadow: the peak says
+     * nothing about the service here (the normal build checks it) */
+    CHECK(hwm > 0);
+#else
     CHECK(hwm > 0 && hwm < 100 * 1024);
+#endif
 }
 
 static void test_refuses_to_start(void)
