@@ -5,7 +5,9 @@
 #   deploy/secrets/stores/    for the postgres and redis containers (their user, uid 999):
 #                             pg_superuser.password, pg_huifang_<service>.password, redis.conf
 #   deploy/secrets/services/  for the Huifang containers (user huifang, uid 10001):
-#                             pg_huifang_<service>.password, redis.password
+#                             pg_huifang_<service>.password, redis.password, session.key and
+#                             session.pub (sessions: intake signs, every service verifies),
+#                             admin.password (the first admin's)
 #
 # Each file is mode 0600 (the services refuse a secret file others may read). docker-compose
 # bind-mounts file secrets as they are, so run this as root to hand each folder to its
@@ -25,6 +27,16 @@ for f in redis.password pg_huifang_{intake,scheduler,calllog,complaint,reporting
     fi
     chmod 600 "$DIR/services/$f"
 done
+# sessions: intake's signing key pair and the first admin's password
+if [[ ! -s $DIR/services/session.key ]]; then
+    [[ -x $ROOT/build/bin/huifang ]] || hf_die "build first (cmake -S . -B build && cmake --build build): the session key is made by build/bin/huifang session keygen"
+    "$ROOT/build/bin/huifang" session keygen --dir "$DIR/services" --force >/dev/null
+fi
+if [[ ! -s $DIR/services/admin.password ]]; then
+    (umask 077 && head -c 12 /dev/urandom | base64 | tr -d '/+=\n' >"$DIR/services/admin.password")
+    hf_say "the first admin's password is in $DIR/services/admin.password (huifang login admin)"
+fi
+chmod 600 "$DIR/services/session.key" "$DIR/services/admin.password"
 if ((EUID == 0)); then
     chown -R 999:999 "$DIR/stores"
     chown -R 10001:10001 "$DIR/services"

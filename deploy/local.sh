@@ -42,6 +42,10 @@ if [[ -r $SECRETS/redis.password ]]; then
     REDISCLI_AUTH=$(<"$SECRETS/redis.password")
     export REDISCLI_AUTH
 fi
+# The local stack's CURVE keys (see README "Keys"): one keypair per service and one for the
+# CLI, made once by `up` and reused; the services and the CLI read the same folder.
+KEYS=$LOCAL/keys
+export HUIFANG_KEYS_DIR=$KEYS
 
 usage() {
     cat <<EOF
@@ -61,7 +65,9 @@ Environment passed through to the services: HUIFANG_CLOCK (real|manual), HUIFANG
 HUIFANG_PORT_BASE, HUIFANG_LOG_LEVEL, HUIFANG_STORE_WAIT_MS.
 Passwords: .local/secrets/ (mode 0700; files 0600, made once): the PostgreSQL superuser's,
 one per service role (huifang_<service>) and Redis's. Each service connects as its own role
-(deploy/sql/roles.sql, database.sql; an older .local/ is migrated by \`up\`).
+(deploy/sql/roles.sql, database.sql; an older .local/ is migrated by \`up\`). The CURVE keys
+of the services and of the CLI are made once in .local/keys (HUIFANG_KEYS_DIR) and reused; the
+session signing key and the first admin's password once in .local/secrets.
 Service logs: .local/log/<service>.log; pidfiles: .local/run/<service>.pid.
 EOF
 }
@@ -285,6 +291,7 @@ Huifang runs locally (clock: $clock). Try:
 
   export PATH="$BIN:\$PATH"
   export HUIFANG_BRANCH=$DEMO_BRANCH
+  export HUIFANG_KEYS_DIR=$KEYS    # the CLI's CURVE key (cli) and the services' .pub
   huifang login A001                 # password demo-A001 (A002: demo-A002, manager M001: demo-M001)
   huifang whoami
   huifang ping
@@ -312,6 +319,21 @@ Secrets:  $SECRETS (passwords, mode 0600)
 Status:   deploy/local.sh status
 Stop:     deploy/local.sh down
 EOF
+}
+
+# ---- keys -----------------------------------------------------------------------------------
+
+# Makes the keypairs the folder lacks (a service's or the CLI's); never replaces one.
+ensure_keys() {
+    local name made=()
+    for name in "${HF_SERVICES[@]}" cli; do
+        [[ -f $KEYS/$name.key && -f $KEYS/$name.pub ]] && continue
+        rm -f "$KEYS/$name.key" "$KEYS/$name.pub"  # half a pair is no pair
+        "$BIN/huifang" keys gen --dir "$KEYS" "$name" >/dev/null ||
+            hf_die "could not make the CURVE key of $name in $KEYS"
+        made+=("$name")
+    done
+    ((${#made[@]} == 0)) || hf_say "CURVE keys made in $KEYS for: ${made[*]}"
 }
 
 # ---- commands -------------------------------------------------------------------------------
@@ -343,6 +365,7 @@ cmd_up() {
     hf_build "$ROOT" "$BUILD" "$LOGDIR/build.log" -DHF_WERROR=ON ||
         hf_die "stopping: fix the build (log: $LOGDIR/build.log), then run deploy/local.sh up again"
     [[ -x $BIN/huifang ]] || hf_die "$BIN/huifang (the CLI) was not built"
+    ensure_keys
 
     hf_secrets_ensure "$SECRETS"
     hf_pgpass_write "$SECRETS" "$PG_PORT"

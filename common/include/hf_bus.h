@@ -5,6 +5,7 @@
 #define HF_BUS_H
 #include "hf_wire.h"
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The process's ZeroMQ context, created on first use. */
 void *hf_bus_context(void);
@@ -32,6 +33,42 @@ void hf_client_destroy(hf_client_t **self_p);
 int hf_client_call(hf_client_t *self, hf_request_t *req, hf_reply_t **rep);
 /* The endpoint this client talks to. */
 const char *hf_client_endpoint(const hf_client_t *self);
+
+/* ---- CURVE: who this process is on the wire ----
+ * Every socket of a process shares one identity: the keypair NAME.key/NAME.pub of the keys
+ * directory (see hf_keys.h). A client socket is a CURVE client of the service it talks to,
+ * whose public key is <service>.pub in the same directory; a server socket is a CURVE server
+ * with the process's secret key and the ZAP domain enforced (hf_zap). Until
+ * hf_bus_curve_init() is called sockets are plain (NULL mechanism), which a server with
+ * CURVE refuses. */
+
+/* Sets the process's identity: on = false is the insecure opt-out (plain sockets, a loud
+ * warning); on = true reads name's secret and public key from keys_dir. Returns 0, or -1
+ * with the reason in err (kept: hf_bus_curve_error(), and every client call fails). */
+int hf_bus_curve_init(bool on, const char *keys_dir, const char *name, char *err,
+                      size_t errlen);
+/* True unless the process opted out (or never called hf_bus_curve_init). */
+bool hf_bus_curve_on(void);
+/* Why the identity could not be set up, or NULL when it is ready (or off). */
+const char *hf_bus_curve_error(void);
+/* The keys directory and the process's own name ("" when CURVE is off). */
+const char *hf_bus_keys_dir(void);
+const char *hf_bus_curve_name(void);
+/* Makes sock a CURVE client of service server ("intake") when CURVE is on. Returns 0, or -1
+ * after logging (no key for server, no identity). */
+int hf_bus_curve_client(void *sock, const char *server);
+/* Makes sock a CURVE server with the process's secret key and the ZAP domain enforced when
+ * CURVE is on. Returns 0 or -1. */
+int hf_bus_curve_serve(void *sock);
+/* The largest message a client or subscriber socket accepts (ZMQ_MAXMSGSIZE), bytes:
+ * replies and events. Default HF_BUS_MAX_REPLY_BYTES. */
+#define HF_BUS_MAX_REPLY_BYTES (64L * 1024 * 1024)
+void hf_bus_set_max_reply(long bytes);
+long hf_bus_max_reply(void);
+
+/* Names the service a client talks to, whose public key its CURVE handshake expects
+ * (<keys dir>/<server>.pub). With CURVE on, a client without a server fails every call. */
+void hf_client_set_server(hf_client_t *self, const char *server);
 
 /* Makes a random id (uuid v4 text, 37 bytes) into out. */
 void hf_bus_new_id(char *out);

@@ -182,6 +182,10 @@ void hf_service_commit_anyway(hf_service_t *svc);
 void hf_service_forward(const hf_service_t *svc, hf_request_t *q);
 /* Prints the service's command x role table (markdown rows) to stdout: `--roles`. */
 void hf_service_print_roles(const hf_service_def_t *def);
+/* The principal that sent the request being handled, as the ZAP handler named its CURVE key
+ * ("svc:intake", "client:cli", "client:gateway"); "" outside a request or when CURVE is off
+ * (HUIFANG_CURVE=off). Valid until the handler returns. */
+const char *hf_service_caller(const hf_service_t *svc);
 /* A client for peer service name's command endpoint (owned by the service, created on
  * first use). */
 hf_client_t *hf_service_peer(hf_service_t *svc, const char *name);

@@ -1,6 +1,9 @@
 /* hf_bus: the ZeroMQ context and the lazy-pirate command client. */
 #include "hf_bus.h"
 #include "hf_clock.h"
+#include "hf_keys.h"
+#include "hf_log.h"
+#include "hf_zap.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,119 @@
 #include <zmq.h>
 
 static void *s_context = NULL;
+
+/* The process's CURVE identity (hf_bus_curve_init). */
+static struct {
+    bool set;                /* hf_bus_curve_init was called */
+    bool on;
+    char dir[4096];
+    char name[64];
+    char pub[HF_KEY_Z85_LEN + 1];
+    char sec[HF_KEY_Z85_LEN + 1];
+    char error[1024];        /* "" when ready */
+    long max_reply;
+} s_curve = {.max_reply = HF_BUS_MAX_REPLY_BYTES};
+
+int hf_bus_curve_init(bool on, const char *keys_dir, const char *name, char *err,
+                      size_t errlen)
+{
+    memset(s_curve.sec, 0, sizeof s_curve.sec);
+    s_curve.set = true;
+    s_curve.on = on;
+    s_curve.error[0] = '\0';
+    s_curve.dir[0] = s_curve.name[0] = '\0';
+    if (!on)
+        return 0;
+    if (!zmq_has("curve")) {
+        snprintf(s_curve.error, sizeof s_curve.error,
+                 "this libzmq has no CURVE support (zmq_has(\"curve\") is false)");
+    } else if (keys_dir == NULL || *keys_dir == '\0') {
+        snprintf(s_curve.error, sizeof s_curve.error,
+                 "HUIFANG_KEYS_DIR is not set: every socket uses CURVE and needs a keys "
+                 "directory (make one with `huifang keys gen --dir DIR NAME...`; "
+                 "HUIFANG_CURVE=off only for benchmarks)");
+    } else if (!hf_keys_name_ok(name)) {
+        snprintf(s_curve.error, sizeof s_curve.error,
+                 "HUIFANG_CURVE_NAME '%s' is not a key name (a-z 0-9 _ . -)", name ? name : "");
+    } else {
+        snprintf(s_curve.dir, sizeof s_curve.dir, "%s", keys_dir);
+        snprintf(s_curve.name, sizeof s_curve.name, "%s", name);
+        char why[900];
+        if (hf_keys_read_secret(keys_dir, name, s_curve.sec, why, sizeof why) != 0 ||
+            hf_keys_read_public(keys_dir, name, s_curve.pub, why, sizeof why) != 0)
+            snprintf(s_curve.error, sizeof s_curve.error, "%s (HUIFANG_KEYS_DIR=%s, "
+                     "HUIFANG_CURVE_NAME=%s)", why, keys_dir, name);
+    }
+    if (s_curve.error[0]) {
+        if (err)
+            snprintf(err, errlen, "%s", s_curve.error);
+        return -1;
+    }
+    return 0;
+}
+
+bool hf_bus_curve_on(void)
+{
+    return s_curve.set && s_curve.on;
+}
+
+const char *hf_bus_curve_error(void)
+{
+    return s_curve.error[0] ? s_curve.error : NULL;
+}
+
+const char *hf_bus_keys_dir(void)
+{
+    return s_curve.dir;
+}
+
+const char *hf_bus_curve_name(void)
+{
+    return s_curve.name;
+}
+
+void hf_bus_set_max_reply(long bytes)
+{
+    s_curve.max_reply = bytes > 0 ? bytes : HF_BUS_MAX_REPLY_BYTES;
+}
+
+long hf_bus_max_reply(void)
+{
+    return s_curve.max_reply;
+}
+
+int hf_bus_curve_client(void *sock, const char *server)
+{
+    if (!hf_bus_curve_on())
+        return 0;
+    if (s_curve.error[0]) {
+        hf_warn("curve_unusable", "reason=\"%s\"", s_curve.error);
+        return -1;
+    }
+    if (server == NULL || *server == '\0') {
+        hf_error("curve_no_server", "reason=\"a client socket names no server to expect\"");
+        return -1;
+    }
+    char server_pub[HF_KEY_Z85_LEN + 1], why[900];
+    if (hf_keys_read_public(s_curve.dir, server, server_pub, why, sizeof why) != 0) {
+        hf_warn("curve_no_server_key", "server=%s reason=\"%s\"", server, why);
+        return -1;
+    }
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_pub, HF_KEY_Z85_LEN) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, s_curve.pub, HF_KEY_Z85_LEN) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, s_curve.sec, HF_KEY_Z85_LEN) != 0)
+        return -1;
+    return 0;
+}
+
+int hf_bus_curve_serve(void *sock)
+{
+    if (!hf_bus_curve_on())
+        return 0;
+    if (s_curve.error[0])
+        return -1;
+    return hf_zap_server(sock, s_curve.sec);
+}
 
 void *hf_bus_context(void)
 {
@@ -57,6 +173,7 @@ struct hf_client_t {
     int timeout_ms;
     int tries;
     int connect_wait_ms; /* 0: a request waits for a connection as long as for its answer */
+    char server[64];     /* the service at endpoint, whose public key CURVE expects */
     void *sock;          /* kept while calls are answered; NULL after a failed try */
 };
 
@@ -76,6 +193,17 @@ static int s_client_open(hf_client_t *self)
         return -1;
     int linger = 0;
     zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger);
+    /* a server that refuses our key never says so (the socket retries quietly): a handshake
+     * and a send are bounded like the answer, so a refused client fails its try in time */
+    int ivl = self->timeout_ms;
+    zmq_setsockopt(self->sock, ZMQ_HANDSHAKE_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt(self->sock, ZMQ_SNDTIMEO, &ivl, sizeof ivl);
+    int64_t max = hf_bus_max_reply();
+    zmq_setsockopt(self->sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    if (hf_bus_curve_client(self->sock, self->server) != 0) {
+        s_client_close(self);
+        return -1;
+    }
     if (self->connect_wait_ms > 0) {
         /* queue nothing before a connection is up: POLLOUT then says whether one is */
         int immediate = 1;
@@ -97,6 +225,12 @@ hf_client_t *hf_client_new(const char *endpoint, int timeout_ms, int tries)
     self->timeout_ms = timeout_ms > 0 ? timeout_ms : 3000;
     self->tries = tries > 0 ? tries : 1;
     return self;
+}
+
+void hf_client_set_server(hf_client_t *self, const char *server)
+{
+    snprintf(self->server, sizeof self->server, "%s", server ? server : "");
+    s_client_close(self); /* the key applies to the next socket */
 }
 
 void hf_client_set_connect_wait(hf_client_t *self, int ms)
@@ -172,7 +306,7 @@ int hf_client_call(hf_client_t *self, hf_request_t *req, hf_reply_t **rep)
                 zmq_msg_close(&msg);
                 break;
             }
-            hf_reply_t *r = huifang__v1__reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+            hf_reply_t *r = hf_reply_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg));
             zmq_msg_close(&msg);
             if (r == NULL)
                 break;  /* garbage: try again on a fresh socket */

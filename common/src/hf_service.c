@@ -30,6 +30,8 @@
  * request was parked (a restored backup). After read_wait_ms the request is answered
  * UNAVAILABLE, naming the producer and both sequences. */
 #include "hf_service.h"
+#include "hf_keys.h"
+#include "hf_zap.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_outbox.h"
@@ -131,6 +133,8 @@ struct hf_service_t {
     s_peer_t peers[HF_MAX_PEERS];
     int npeers;
     hf_arena_t *arena;
+    hf_zap_t *zap;           /* the ZAP handler of the process's context; NULL: CURVE off */
+    char caller[96];         /* the principal of the request being answered ("" outside) */
     bool stopping;
     /* sessions: off only where the operator said so (benchmarks), never by default */
     bool auth;
@@ -186,6 +190,21 @@ const hf_config_entry_t hf_service_config[] = {
     {"auth", "HUIFANG_AUTH", NULL, "on", HF_CFG_STR, 0, 0, false,
      "on: every command but ping, replay and login needs a valid session; off: the client's "
      "actor is believed (benchmarks only, never a branch)"},
+    {"keys_dir", "HUIFANG_KEYS_DIR", NULL, "", HF_CFG_STR, 0, 0, false,
+     "the CURVE keys directory: NAME.pub of every principal allowed to connect (the "
+     "allow-list, read again when it changes) and this service's own NAME.key (mode 0600); "
+     "made by `huifang keys gen`"},
+    {"curve_name", "HUIFANG_CURVE_NAME", NULL, "", HF_CFG_STR, 0, 0, false,
+     "the name of this process's own keypair in the keys directory (default: the service's "
+     "name)"},
+    {"curve", "HUIFANG_CURVE", NULL, "on", HF_CFG_STR, 0, 0, false,
+     "on: every socket uses CURVE with the ZAP allow-list; off: plain sockets, anyone on the "
+     "network may talk to the service (benchmarks and tests only)"},
+    {"max_message_bytes", "HUIFANG_MAX_MESSAGE_BYTES", NULL, "8388608", HF_CFG_INT, 65536,
+     1073741824, false,
+     "the largest command accepted (ZMQ_MAXMSGSIZE of the ROUTER): a bigger one drops the "
+     "sender's connection before it is read. The largest legitimate request is a lead import "
+     "batch: 2000 rows by default (about 0.3 MiB), at most 10000 (under 2 MiB)"},
     HF_CONFIG_END};
 
 /* ---- endpoints ---- */
@@ -354,6 +373,11 @@ const char *hf_service_name(const hf_service_t *svc)
     return svc->def->name;
 }
 
+const char *hf_service_caller(const hf_service_t *svc)
+{
+    return svc->caller;
+}
+
 void hf_service_stop(hf_service_t *svc)
 {
     svc->stopping = true;
@@ -371,6 +395,7 @@ hf_client_t *hf_service_peer(hf_service_t *svc, const char *name)
     snprintf(p->name, sizeof p->name, "%s", name);
     p->client = hf_client_new(hf_endpoint_commands(name, ep, sizeof ep),
                               (int)hf_config_int(svc->config, "peer_timeout_ms"), 2);
+    hf_client_set_server(p->client, name);
     return p->client;
 }
 
@@ -417,6 +442,17 @@ static void *s_bind(hf_service_t *svc, int type, const char *endpoint)
         return NULL;
     int linger = 200;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    /* a command bigger than the cap drops its connection before a byte of it is stored; a
+     * PUB only ever receives subscriptions (a topic prefix) */
+    int64_t max = type == ZMQ_ROUTER ? (int64_t)hf_config_int(svc->config, "max_message_bytes")
+                                     : 64 * 1024;
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    if (hf_bus_curve_serve(sock) != 0) {
+        fprintf(stderr, "huifang-%s: could not make %s a CURVE server: %s\n", svc->def->name,
+                endpoint, zmq_strerror(zmq_errno()));
+        zmq_close(sock);
+        return NULL;
+    }
     if (type == ZMQ_PUB) {
         /* a slow subscriber drops messages rather than stalling us: replay recovers them.
          * HUIFANG_PUB_SNDHWM lets tests shrink the queue to prove exactly that. */
@@ -507,6 +543,146 @@ int hf_service_revoke(hf_service_t *svc, const Huifang__V1__PersonRevoked *r)
                         4, p);
 }
 
+/* Start-up self-test of the fail-closed handshake: a throw-away client with a random key
+ * connects to sock (a server socket of ours) and must be refused by the ZAP handler.
+ * Returns 0 when it was refused, -1 (message on stderr) when it was let in or nothing
+ * could be proved within a few seconds. */
+static int s_self_test(hf_service_t *svc, void *sock, int client_type, const char *what)
+{
+    char ep[256];
+    size_t eplen = sizeof ep;
+    if (zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, ep, &eplen) != 0)
+        return -1;
+    /* a wildcard bind is reached on loopback */
+    char target[300];
+    const char *star = strstr(ep, "://0.0.0.0:");
+    if (star == NULL)
+        star = strstr(ep, "://*:");
+    if (star)
+        snprintf(target, sizeof target, "%.*s://127.0.0.1%s", (int)(star - ep),
+                 ep, strchr(star + 3, ':'));
+    else
+        snprintf(target, sizeof target, "%s", ep);
+    char server_pub[HF_KEY_Z85_LEN + 1], pub[HF_KEY_Z85_LEN + 1], sec[HF_KEY_Z85_LEN + 1];
+    char why[900];
+    if (hf_keys_read_public(hf_bus_keys_dir(), hf_bus_curve_name(), server_pub, why,
+                            sizeof why) != 0 || zmq_curve_keypair(pub, sec) != 0) {
+        fprintf(stderr, "huifang-%s: CURVE self-test: %s\n", svc->def->name, why);
+        return -1;
+    }
+    int rc = -1, linger = 0;
+    void *client = zmq_socket(hf_bus_context(), client_type);
+    void *mon = zmq_socket(hf_bus_context(), ZMQ_PAIR);
+    char mon_ep[64];
+    snprintf(mon_ep, sizeof mon_ep, "inproc://hf-self-test-%p", (void *)client);
+    const char *verdict = "no handshake result within 5 s";
+    if (client == NULL || mon == NULL)
+        goto cleanup;
+    zmq_setsockopt(client, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(mon, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(client, ZMQ_CURVE_SERVERKEY, server_pub, HF_KEY_Z85_LEN);
+    zmq_setsockopt(client, ZMQ_CURVE_PUBLICKEY, pub, HF_KEY_Z85_LEN);
+    zmq_setsockopt(client, ZMQ_CURVE_SECRETKEY, sec, HF_KEY_Z85_LEN);
+    if (zmq_socket_monitor(client, mon_ep,
+                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
+        zmq_connect(mon, mon_ep) != 0 || zmq_connect(client, target) != 0)
+        goto cleanup;
+    int64_t deadline = hf_clock_mono_ms() + 5000;
+    for (;;) {
+        int64_t left = deadline - hf_clock_mono_ms();
+        if (left <= 0)
+            break;
+        zmq_pollitem_t item = {mon, 0, ZMQ_POLLIN, 0};
+        int n = zmq_poll(&item, 1, (long)left);
+        if (n < 0 && zmq_errno() == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, mon, 0) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        uint16_t event = 0;
+        uint32_t value = 0;
+        if (zmq_msg_size(&m) >= 6) {
+            memcpy(&event, zmq_msg_data(&m), 2);
+            memcpy(&value, (uint8_t *)zmq_msg_data(&m) + 2, 4);
+        }
+        int more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+        while (more) {  /* the endpoint frame */
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, mon, 0) < 0)
+                more = 0;
+            else
+                more = zmq_msg_more(&m);
+            zmq_msg_close(&m);
+        }
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            verdict = "a client with a random key was let in (is a ZAP handler enforced?)";
+            break;
+        }
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && value == 400) {
+            rc = 0;
+            break;
+        }
+        verdict = "the handshake failed for another reason than the allow-list";
+    }
+cleanup:
+    memset(sec, 0, sizeof sec);
+    if (client) {
+        zmq_socket_monitor(client, NULL, 0);
+        zmq_close(client);
+    }
+    if (mon)
+        zmq_close(mon);
+    if (rc != 0)
+        fprintf(stderr, "huifang-%s: refusing to start: the CURVE self-test of the %s at %s "
+                "failed: %s\n", svc->def->name, what, target, verdict);
+    else
+        hf_info("curve_self_test", "socket=\"%s\" endpoint=%s result=refused note=\"a random "
+                "key was refused: the zap_refused line before is this test\"", what, target);
+    return rc;
+}
+
+/* Sets up the process's CURVE identity and starts the ZAP handler, before any bind. */
+static int s_curve_start(hf_service_t *svc, const char *program)
+{
+    const char *mode = hf_config_str(svc->config, "curve");
+    if (strcmp(mode, "on") != 0 && strcmp(mode, "off") != 0) {
+        fprintf(stderr, "%s: bad configuration: curve (HUIFANG_CURVE) is \"%s\", not on or "
+                "off\n", program, mode);
+        return -1;
+    }
+    hf_bus_set_max_reply(HF_BUS_MAX_REPLY_BYTES);
+    if (strcmp(mode, "off") == 0) {
+        hf_bus_curve_init(false, NULL, NULL, NULL, 0);
+        hf_warn("curve_off", "reason=\"HUIFANG_CURVE=off: commands and events travel in clear "
+                "text and ANYONE who reaches the ports may send commands; for benchmarks and "
+                "tests only\"");
+        return 0;
+    }
+    const char *name = hf_config_str(svc->config, "curve_name");
+    if (*name == '\0')
+        name = svc->def->name;
+    char err[1024];
+    if (hf_bus_curve_init(true, hf_config_str(svc->config, "keys_dir"), name, err,
+                          sizeof err) != 0) {
+        fprintf(stderr, "%s: bad configuration: %s\n", program, err);
+        return -1;
+    }
+    svc->zap = hf_zap_new(hf_bus_context(), hf_config_str(svc->config, "keys_dir"));
+    if (svc->zap == NULL) {
+        fprintf(stderr, "%s: could not start the ZAP handler (see the log)\n", program);
+        return -1;
+    }
+    return 0;
+}
+
 int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, int argc,
                    char **argv)
 {
@@ -585,11 +761,16 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     /* events committed before we started were published by an earlier run, or will be
      * replayed to whoever missed them: the heartbeat tells consumers where we are */
     svc->published = (uint64_t)last;
+    if (s_curve_start(svc, program) != 0)
+        goto fail;
     svc->router = s_bind(svc, ZMQ_ROUTER, hf_config_str(svc->config, "bind"));
     if (svc->router == NULL)
         goto fail;
     svc->pub = s_bind(svc, ZMQ_PUB, hf_config_str(svc->config, "events_bind"));
     if (svc->pub == NULL)
+        goto fail;
+    if (svc->zap && (s_self_test(svc, svc->router, ZMQ_DEALER, "command ROUTER") != 0 ||
+                     s_self_test(svc, svc->pub, ZMQ_SUB, "event PUB") != 0))
         goto fail;
     svc->arena = hf_arena_new();
     *out = svc;
@@ -617,6 +798,7 @@ void hf_service_destroy(hf_service_t **self_p)
         zmq_close(svc->pub);
     if (svc->router)
         zmq_close(svc->router);
+    hf_zap_destroy(&svc->zap);  /* after the sockets it serves, before the context ends */
     hf_store_destroy(&svc->store);
     hf_config_destroy(&svc->config);
     hf_arena_destroy(&svc->arena);
@@ -757,6 +939,17 @@ static int s_replay(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
     return HF_OK;
 }
 
+/* Replaces a string field of an unpacked request (system allocator) with a copy of value. */
+static void s_request_set(char **field, const char *value)
+{
+    char *copy = strdup(value);
+    if (copy == NULL)
+        return;
+    if (*field && *field != protobuf_c_empty_string)
+        free(*field);
+    *field = copy;
+}
+
 /* A replay asked for by a person (`events export`, `events tail` catching up) hands out the
  * events' names, phones and notes: one audit row per batch that held any, with no customer
  * ids (the envelopes are not decoded here). A consuming service's replay (its actor is a
@@ -769,9 +962,15 @@ static void s_audit_replay(hf_service_t *svc, const hf_request_t *req, hf_reply_
                                             "reporting", NULL};
     if (rep->status != HF_OK || rep->replay == NULL || rep->replay->n_envelopes == 0)
         return;
-    for (int i = 0; services[i]; i++)
+    /* with CURVE, who asks is the key's principal, not what the request says */
+    const char *caller = hf_service_caller(svc);
+    if (strncmp(caller, "svc:", 4) == 0)
+        return;
+    for (int i = 0; *caller == '\0' && services[i]; i++)
         if (req->actor && strcmp(req->actor, services[i]) == 0)
             return;
+    if (*caller)
+        s_request_set(&((hf_request_t *)req)->actor, caller);
     svc->cur_req = req;
     int rc = hf_service_audit(svc, NULL, 0);
     svc->cur_req = NULL;
@@ -873,16 +1072,6 @@ static int s_idempotency_store(hf_service_t *svc, const char *key, const hf_repl
     return 0;
 }
 
-/* Replaces a string field of an unpacked request (system allocator) with a copy of value. */
-static void s_request_set(char **field, const char *value)
-{
-    char *copy = strdup(value);
-    if (copy == NULL)
-        return;
-    if (*field && *field != protobuf_c_empty_string)
-        free(*field);
-    *field = copy;
-}
 
 static int64_t s_real_now_ms(void)
 {
@@ -1065,6 +1254,9 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
     hf_arena_t *arena = svc->arena;
     hf_reply_t *stored = NULL;
     bool run = rep->status == HUIFANG__V1__STATUS__OK;  /* else answered already */
+    /* who sent it, as the ZAP handler named the key of its connection */
+    const char *user = zmq_msg_gets(&frames[nframes - 1], "User-Id");
+    snprintf(svc->caller, sizeof svc->caller, "%s", user ? user : "");
     if (req == NULL) {
         hf_warn("bad_request", "bytes=%zu reason=\"not a Request protobuf\"", body_size);
         hf_fail(rep, arena, HF_BAD_INPUT, "request",
@@ -1106,6 +1298,7 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
     if (req)
         huifang__v1__request__free_unpacked(req, NULL);
     hf_arena_reset(arena);
+    svc->caller[0] = '\0';
 }
 
 /* ---- read your own writes: requests held for their 'after' places ---- */
@@ -1271,7 +1464,7 @@ static void s_handle_request(hf_service_t *svc)
     zmq_msg_t *body = &frames[nframes - 1];
     int64_t t0 = hf_clock_mono_ms();
     hf_request_t *req =
-        huifang__v1__request__unpack(NULL, zmq_msg_size(body), zmq_msg_data(body));
+        hf_request_unpack(zmq_msg_data(body), zmq_msg_size(body));
     /* a ping never waits. A replay waits only when it names places: a consumer catching up
      * never does, so no two loops wait on each other; `huifang events tail` does, so that
      * the events a write caused here (plan_started after intake's purchase_recorded) are
@@ -1362,6 +1555,18 @@ int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event
         zmq_setsockopt(sub->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
         zmq_setsockopt(sub->sock, ZMQ_RCVBUF, &buf, sizeof buf);
     }
+    /* a subscriber is a CURVE client of the producer like any other: events are readable
+     * by authenticated principals only */
+    int64_t max = hf_bus_max_reply();
+    zmq_setsockopt(sub->sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    int ivl = (int)hf_config_int(svc->config, "peer_timeout_ms");
+    zmq_setsockopt(sub->sock, ZMQ_HANDSHAKE_IVL, &ivl, sizeof ivl);
+    if (hf_bus_curve_client(sub->sock, producer) != 0) {
+        fprintf(stderr, "huifang-%s: no CURVE key for the %s events (%s/%s.pub)\n",
+                svc->def->name, producer, hf_bus_keys_dir(), producer);
+        zmq_close(sub->sock);
+        return -1;
+    }
     char prefix[48];
     snprintf(prefix, sizeof prefix, "%s.", producer);
     zmq_setsockopt(sub->sock, ZMQ_SUBSCRIBE, prefix, strlen(prefix));
@@ -1375,6 +1580,7 @@ int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event
     long timeout = hf_config_int(svc->config, "peer_timeout_ms");
     sub->replay = hf_client_new(hf_endpoint_commands(producer, ep, sizeof ep),
                                 (int)(timeout < 1000 ? timeout : 1000), 1);
+    hf_client_set_server(sub->replay, producer);
     /* a producer that is down costs the loop 100 ms a try, not the whole timeout */
     hf_client_set_connect_wait(sub->replay, 100);
     if (s_sub_load(svc, sub) != 0) {
@@ -1558,7 +1764,7 @@ static int s_sub_catchup(hf_service_t *svc, s_sub_t *sub)
         int rc = 0;
         for (size_t i = 0; i < r->n_envelopes && rc == 0; i++) {
             hf_envelope_t *env =
-                huifang__v1__envelope__unpack(NULL, r->envelopes[i].len, r->envelopes[i].data);
+                hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
             if (env == NULL) {
                 hf_error("replay_garbage", "producer=%s", sub->producer);
                 rc = -1;
@@ -1600,7 +1806,7 @@ static void s_sub_on_message(hf_service_t *svc, s_sub_t *sub)
             zmq_msg_close(&body);
             continue;
         }
-        hf_envelope_t *env = huifang__v1__envelope__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body));
+        hf_envelope_t *env = hf_envelope_unpack(zmq_msg_data(&body), zmq_msg_size(&body));
         if (env == NULL) {
             hf_warn("bad_event", "producer=%s bytes=%zu", sub->producer, zmq_msg_size(&body));
         } else if (env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT) {

@@ -2,6 +2,7 @@
 #include "hf_wire.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int hf_fail(hf_reply_t *rep, hf_arena_t *arena, int status, const char *field, const char *fmt,
@@ -45,4 +46,48 @@ void hf_envelope_topic(const hf_envelope_t *env, char *out, size_t outlen)
         snprintf(out, outlen, "%s.%s/%s", producer, hf_envelope_payload_name(env), branch);
     else
         snprintf(out, outlen, "%s.%s", producer, hf_envelope_payload_name(env));
+}
+
+/* ---- bounded unpacking ---- */
+
+typedef struct {
+    size_t left;             /* bytes the unpack may still allocate */
+} s_budget_t;
+
+static void *s_budget_alloc(void *data, size_t size)
+{
+    s_budget_t *b = data;
+    if (size > b->left)
+        return NULL;  /* protobuf-c frees what it made and returns NULL */
+    b->left -= size;
+    return malloc(size);
+}
+
+static void s_budget_free(void *data, void *ptr)
+{
+    (void)data;
+    free(ptr);  /* the same free() as free_unpacked(x, NULL) uses */
+}
+
+static ProtobufCMessage *s_unpack(const ProtobufCMessageDescriptor *d, const void *data,
+                                  size_t len)
+{
+    s_budget_t budget = {HF_WIRE_UNPACK_BUDGET(len)};
+    ProtobufCAllocator a = {s_budget_alloc, s_budget_free, &budget};
+    return protobuf_c_message_unpack(d, &a, len, data);
+}
+
+hf_request_t *hf_request_unpack(const void *data, size_t len)
+{
+    return (hf_request_t *)s_unpack(&huifang__v1__request__descriptor, data, len);
+}
+
+hf_reply_t *hf_reply_unpack(const void *data, size_t len)
+{
+    return (hf_reply_t *)s_unpack(&huifang__v1__reply__descriptor, data, len);
+}
+
+hf_envelope_t *hf_envelope_unpack(const void *data, size_t len)
+{
+    return (hf_envelope_t *)s_unpack(&huifang__v1__envelope__descriptor, data, len);
 }

@@ -321,6 +321,7 @@ hf_client_t *ctl_client(ctl_t *ctl, ctl_service_t svc, int tries)
         char ep[256];
         hf_endpoint_commands(ctl_service_names[svc], ep, sizeof ep);
         ctl->clients[svc] = hf_client_new(ep, ctl->timeout_ms, tries);
+        hf_client_set_server(ctl->clients[svc], ctl_service_names[svc]);
     }
     return ctl->clients[svc];
 }
@@ -333,8 +334,20 @@ void ctl_reply_free(hf_reply_t **rep_p)
     }
 }
 
+int ctl_curve_check(void)
+{
+    const char *why = hf_bus_curve_error();
+    if (why == NULL)
+        return 0;
+    ctl_error("%s", why);
+    return HF_BAD_INPUT;
+}
+
 int ctl_call(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect, hf_reply_t **rep)
 {
+    int bad = ctl_curve_check();
+    if (bad != 0)
+        return bad;
     const char *name = ctl_service_names[svc];
     if (ctl->session_exit != 0)
         return ctl->session_exit; /* --as could not be honoured: said above, nothing sent */

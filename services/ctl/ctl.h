@@ -147,6 +147,9 @@ int ctl_call(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect, hf_re
 void ctl_reply_free(hf_reply_t **rep_p);
 /* The client for service svc (owned by the context, created on first use). */
 hf_client_t *ctl_client(ctl_t *ctl, ctl_service_t svc, int tries);
+/* 0 when this client's CURVE identity is ready (or HUIFANG_CURVE=off); else the exit code
+ * (2) after printing why (no HUIFANG_KEYS_DIR, no cli.key, a secret others may read). */
+int ctl_curve_check(void);
 
 /* ---- output ------------------------------------------------------------------------------ */
 
@@ -263,6 +266,8 @@ int ctl_supervisor_alerts(ctl_t *ctl, int argc, char **argv);
 int ctl_supervisor_ack(ctl_t *ctl, int argc, char **argv);
 
 int ctl_ping(ctl_t *ctl, int argc, char **argv);
+/* `huifang keys gen --dir DIR [--force] NAME...`: a CURVE keypair per name (hf_keys). */
+int ctl_keys_gen(ctl_t *ctl, int argc, char **argv);
 int ctl_events_tail(ctl_t *ctl, int argc, char **argv);
 int ctl_events_export(ctl_t *ctl, int argc, char **argv);
 

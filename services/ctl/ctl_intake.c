@@ -601,6 +601,7 @@ static void *s_sender(void *arg)
     s_sender_t *sd = arg;
     s_import_t *im = sd->im;
     hf_client_t *client = hf_client_new(sd->endpoint, im->timeout_ms, 3);
+    hf_client_set_server(client, "intake"); /* every --endpoints address is an intake */
     pthread_mutex_lock(&im->mu);
     for (;;) {
         int k = sd->lane;
@@ -907,6 +908,8 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
     im.batch_size = (int)batch;
     if (ctl_need_branch(ctl) != 0)
         return ctl->exit;
+    if (ctl_curve_check() != 0)
+        return HF_BAD_INPUT;
     const char **endpoints = NULL;
     int nendpoints = 0;
     if ((v = ctl_opt(opts, "endpoints")) != NULL) {

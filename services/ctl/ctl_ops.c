@@ -2,6 +2,7 @@
 #include "ctl.h"
 
 #include "hf_clock.h"
+#include "hf_keys.h"
 #include "hf_json.h"
 #include "hf_service.h"
 #include "hf_time.h"
@@ -89,6 +90,8 @@ int ctl_ping(ctl_t *ctl, int argc, char **argv)
 {
     if (ctl_parse(ctl, argc, argv, NULL, NULL, NULL) != 0)
         return ctl->exit;
+    if (ctl_curve_check() != 0)
+        return HF_BAD_INPUT;
     s_ping_t pings[CTL_SERVICES];
     pthread_t threads[CTL_SERVICES];
     bool started[CTL_SERVICES] = {false};
@@ -237,7 +240,7 @@ static int s_tail_replay(s_tail_t *t, int p, uint64_t from)
         uint64_t seen = from > 0 ? from - 1 : 0;
         for (size_t i = 0; i < r->n_envelopes && !t->done; i++) {
             hf_envelope_t *env =
-                huifang__v1__envelope__unpack(NULL, r->envelopes[i].len, r->envelopes[i].data);
+                hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
             if (env == NULL) {
                 ctl_error("the %s service replayed an event that does not parse",
                           ctl_service_names[p]);
@@ -277,7 +280,7 @@ static hf_envelope_t *s_tail_receive(void *sub)
             break;
         more = zmq_msg_more(&msg);
         if (part++ == 1 && !more)
-            env = huifang__v1__envelope__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+            env = hf_envelope_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg));
     }
     zmq_msg_close(&msg);
     return env;
@@ -359,6 +362,8 @@ int ctl_events_tail(ctl_t *ctl, int argc, char **argv)
 
     int rc = HF_OK;
     void *sub = NULL;
+    if (ctl_curve_check() != 0)
+        return HF_BAD_INPUT;
     if (follow) {
         /* subscribe before the replay, so what is published meanwhile waits in the socket */
         sub = zmq_socket(hf_bus_context(), ZMQ_SUB);
@@ -369,9 +374,21 @@ int ctl_events_tail(ctl_t *ctl, int argc, char **argv)
         int linger = 0;
         zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
         zmq_setsockopt(sub, ZMQ_SUBSCRIBE, t.topic, strlen(t.topic));
+        int64_t max = hf_bus_max_reply();
+        zmq_setsockopt(sub, ZMQ_MAXMSGSIZE, &max, sizeof max);
+        int ivl = ctl->timeout_ms;
+        zmq_setsockopt(sub, ZMQ_HANDSHAKE_IVL, &ivl, sizeof ivl);
         for (int i = 0; i < CTL_SERVICES; i++) {
             char ep[256];
             hf_endpoint_events(ctl_service_names[i], ep, sizeof ep);
+            /* each connection takes the options as they are at zmq_connect: the server key
+             * set just before is the one this producer's handshake expects */
+            if (hf_bus_curve_client(sub, ctl_service_names[i]) != 0) {
+                ctl_error("no CURVE key for the %s events (%s/%s.pub; see HUIFANG_KEYS_DIR)",
+                          ctl_service_names[i], hf_bus_keys_dir(), ctl_service_names[i]);
+                rc = HF_BAD_INPUT;
+                goto cleanup;
+            }
             if (zmq_connect(sub, ep) != 0) {
                 ctl_error("could not connect to the %s events at %s: %s", ctl_service_names[i], ep,
                           zmq_strerror(zmq_errno()));
@@ -453,7 +470,7 @@ static int s_export_producer(ctl_t *ctl, int p, int64_t since, int64_t until, co
         uint64_t seen = from - 1;
         for (size_t i = 0; i < r->n_envelopes; i++) {
             hf_envelope_t *env =
-                huifang__v1__envelope__unpack(NULL, r->envelopes[i].len, r->envelopes[i].data);
+                hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
             if (env == NULL) {
                 ctl_error("the %s service replayed an event that does not parse",
                           ctl_service_names[p]);
@@ -711,5 +728,53 @@ int ctl_clock_advance(ctl_t *ctl, int argc, char **argv)
     if (s_clock_write(ctl, file, ms + by) != 0)
         return ctl->exit;
     s_clock_print(ctl, file, ms + by);
+    return HF_OK;
+}
+
+/* ---- keys ---- */
+
+int ctl_keys_gen(ctl_t *ctl, int argc, char **argv)
+{
+    const char *dir = NULL;
+    bool force = false, flags = true;
+    const char **names = hf_arena_alloc(ctl->arena, sizeof *names * (size_t)(argc + 1));
+    int nnames = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (flags && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            ctl_command_help(ctl->command, stdout);
+            return HF_OK;
+        } else if (flags && strcmp(a, "--force") == 0) {
+            force = true;
+        } else if (flags && strncmp(a, "--dir=", 6) == 0) {
+            dir = a + 6;
+        } else if (flags && strcmp(a, "--dir") == 0 && i + 1 < argc) {
+            dir = argv[++i];
+        } else if (flags && strcmp(a, "--") == 0) {
+            flags = false;
+        } else if (flags && a[0] == '-') {
+            ctl_error("unknown flag %s for keys gen (see huifang keys gen --help)", a);
+            return HF_BAD_INPUT;
+        } else {
+            names[nnames++] = a;
+        }
+    }
+    if (dir == NULL || *dir == '\0') {
+        ctl_error("--dir is required (the keys directory, later HUIFANG_KEYS_DIR)");
+        return HF_BAD_INPUT;
+    }
+    if (nnames == 0) {
+        ctl_error("name at least one principal (a service name, cli, gateway, ...)");
+        return HF_BAD_INPUT;
+    }
+    for (int i = 0; i < nnames; i++) {
+        char err[1024];
+        if (hf_keys_generate(dir, names[i], force, err, sizeof err) != 0) {
+            ctl_error("%s", err);
+            return HF_BAD_INPUT;
+        }
+        if (!ctl->json)
+            printf("%s/%s.pub %s/%s.key\n", dir, names[i], dir, names[i]);
+    }
     return HF_OK;
 }

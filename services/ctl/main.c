@@ -96,6 +96,14 @@ static const ctl_command_t s_commands[] = {
      "rebuilds the scheduler's due-index in Redis from Postgres",
      "  --branch CODE   the branch to rebuild (default: --branch / HUIFANG_BRANCH; when\n"
      "                  neither is set, the scheduler rebuilds every branch)\n" CTL_IDEM_HELP},
+    {"keys", "gen", ctl_keys_gen, "keys gen --dir DIR [--force] NAME...",
+     "makes a CURVE keypair for each principal",
+     "  --dir DIR   the keys directory (created mode 0700), later HUIFANG_KEYS_DIR\n"
+     "  --force     replace a keypair that exists (default: refuse, exit 2)\n"
+     "Writes DIR/NAME.key (the secret, mode 0600: copy it only to the machine that is NAME)\n"
+     "and DIR/NAME.pub (the public key, mode 0644: every NAME.pub in a service's keys\n"
+     "directory may connect to it). A service's NAME is its name (intake, scheduler, ...);\n"
+     "a client's is what its HUIFANG_CURVE_NAME says (the CLI's default: cli).\n"},
     {"clock", "show", ctl_clock_show, "clock show",
      "shows the manual test clock (exit 3 when it is not in use)",
      "The manual clock is the file $HUIFANG_CLOCK_FILE (default /tmp/huifang.clock), read\n"
@@ -602,7 +610,11 @@ static void s_print_help(FILE *out)
             "HUIFANG_<SERVICE>_ENDPOINT / HUIFANG_<SERVICE>_EVENTS for the services' addresses;\n"
             "HUIFANG_CLOCK_FILE (the manual clock, default /tmp/huifang.clock);\n"
             "HUIFANG_STATE_DIR (where the places of this client's writes are kept, so the next\n"
-            "command waits for them: default $XDG_RUNTIME_DIR/huifang, else ~/.cache/huifang).\n");
+            "command waits for them: default $XDG_RUNTIME_DIR/huifang, else ~/.cache/huifang);\n"
+            "HUIFANG_KEYS_DIR (the CURVE keys directory: this client's NAME.key and NAME.pub and\n"
+            "the services' .pub files, see `huifang keys gen`); HUIFANG_CURVE_NAME (this\n"
+            "client's key name, default cli); HUIFANG_CURVE (on, the default; off: plain\n"
+            "sockets, only for benchmarks against services started with HUIFANG_CURVE=off).\n");
 }
 
 static void s_print_group_help(const char *group, FILE *out)
@@ -753,6 +765,15 @@ int main(int argc, char **argv)
     env = getenv("HUIFANG_TZ");
     ctl.tz = env && *env ? env : HF_DEFAULT_TZ;
     ctl.positions = ctl_positions_new(NULL);
+    /* the client's CURVE identity; a problem is reported when a command needs the wire */
+    env = getenv("HUIFANG_CURVE");
+    bool curve = !(env && strcmp(env, "off") == 0);
+    if (!curve)
+        fprintf(stderr, "huifang: warning: HUIFANG_CURVE=off: talking to the services in clear "
+                "text (for benchmarks only)\n");
+    const char *keys = getenv("HUIFANG_KEYS_DIR");
+    const char *name = getenv("HUIFANG_CURVE_NAME");
+    hf_bus_curve_init(curve, keys, name && *name ? name : "cli", NULL, 0);
 
     int rc;
     if (!hf_tz_valid(ctl.tz)) {

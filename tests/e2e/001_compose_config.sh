@@ -47,4 +47,12 @@ for svc in intake scheduler calllog complaint reporting; do
     hf_expect_contains "$config" "HUIFANG_${upper}_BIND: tcp://*:" "bind of $svc"
     hf_expect_contains "$config" "HUIFANG_${upper}_EVENTS_BIND: tcp://*:" "events bind of $svc"
     hf_expect_contains "$config" "huifang-$svc" "command of $svc"
+    # CURVE: its own secret key and the public keys come as secrets into HUIFANG_KEYS_DIR
+    hf_expect_contains "$config" "source: ${svc}_key
+      target: $svc.key" "secret key of $svc"
+    hf_expect_contains "$config" "file: $HF_SOURCE/keys/$svc.key" "key file of $svc"
 done
+hf_expect_contains "$config" "HUIFANG_KEYS_DIR: /run/secrets" "keys folder"
+# each service holds only its own secret: five .key mounts in all, one per service
+hf_expect_eq 5 "$(grep -c 'target: [a-z]*\.key$' <<<"$config")" "secret keys mounted"
+hf_expect_eq 30 "$(grep -c 'target: [a-z]*\.pub$' <<<"$config")" "public keys mounted (6 in each of 5)"

@@ -23,7 +23,10 @@ done
 export HUIFANG_TZ=Asia/Shanghai
 export HUIFANG_BRANCH=T005
 export HUIFANG_CLOCK_FILE=$TMP/clock
-unset HUIFANG_AGENT
+unset HUIFANG_AGENT HUIFANG_CURVE HUIFANG_CURVE_NAME
+# the client's own CURVE keys (and the services' public keys) come later: first what a user
+# without them meets
+unset HUIFANG_KEYS_DIR
 
 failures=0
 fail() {
@@ -98,6 +101,26 @@ expect 0 clock set "2026-11-23 09:30" && stdout_has "2026-11-23T01:30:00.000Z"
 expect 2 clock advance 5x && stderr_has "DURATION"
 [[ "$(tr -d '[:space:]' <"$HUIFANG_CLOCK_FILE")" == 1795397400000 ]] ||
     fail "a refused advance changed the clock file to '$(cat "$HUIFANG_CLOCK_FILE")'"
+
+# ---- CURVE keys: without them no call is tried; `keys gen` makes them ----
+expect 2 --timeout 300 ping && stderr_has "HUIFANG_KEYS_DIR is not set"
+expect 2 keys gen cli && stderr_has "--dir is required"
+expect 2 keys gen --dir "$TMP/keys" 'Bad/Name' && stderr_has "not a key name"
+expect 0 keys gen --dir "$TMP/keys" intake scheduler calllog complaint reporting cli &&
+    stdout_has "$TMP/keys/cli.key"
+[[ $(stat -c %a "$TMP/keys") == 700 ]] || fail "keys folder mode $(stat -c %a "$TMP/keys"), want 700"
+[[ $(stat -c %a "$TMP/keys/cli.key") == 600 ]] || fail "cli.key mode $(stat -c %a "$TMP/keys/cli.key"), want 600"
+[[ $(stat -c %a "$TMP/keys/cli.pub") == 644 ]] || fail "cli.pub mode $(stat -c %a "$TMP/keys/cli.pub"), want 644"
+[[ $(tr -d '\n' <"$TMP/keys/cli.pub" | wc -c) == 40 ]] || fail "cli.pub is not 40 Z85 characters"
+old_pub=$(cat "$TMP/keys/cli.pub")
+expect 2 keys gen --dir "$TMP/keys" cli && stderr_has "--force"
+[[ $(cat "$TMP/keys/cli.pub") == "$old_pub" ]] || fail "keys gen without --force replaced cli.pub"
+expect 0 keys gen --dir "$TMP/keys" --force cli
+[[ $(cat "$TMP/keys/cli.pub") != "$old_pub" ]] || fail "keys gen --force kept the old cli.pub"
+export HUIFANG_KEYS_DIR=$TMP/keys
+chmod 640 "$TMP/keys/cli.key"
+expect 2 --timeout 300 ping && stderr_has "may be read by group or others"
+chmod 600 "$TMP/keys/cli.key"
 
 # ---- nothing listens: exit 5, quickly, naming who did not answer ----
 start=$(date +%s%N)

@@ -85,7 +85,7 @@ hf_expect_exit 3 person A001 huifang customer show "$sh_lead"
 
 # a raw client that names the manager as its actor: the session (A001's) decides, not the word
 raw_request() { # raw_request SESSION: a return approval claiming actor M001; prints the status
-    /usr/bin/python3 - "$HF_SOURCE" "$HF_E2E_TMP/py" "$(hf_service_port complaint)" "$1" <<'PY'
+    HUIFANG_CURVE_NAME=cli /usr/bin/python3 - "$HF_SOURCE" "$HF_E2E_TMP/py" "$(hf_service_port complaint)" "$1" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1] + "/services/reporting/examples")
 import consumer, zmq
@@ -96,6 +96,7 @@ req.return_decide.approve = True
 req.return_decide.reason = "forged"
 sock = zmq.Context().socket(zmq.DEALER)
 sock.setsockopt(zmq.LINGER, 0)
+consumer.Curve().client(sock, "complaint")  # the CLI's allowed key: the wire lets it in
 sock.connect("tcp://127.0.0.1:" + sys.argv[3])
 sock.send(req.SerializeToString())
 if not sock.poll(10000):

@@ -81,6 +81,18 @@ state=$HF_E2E_TMP/consumer.state
 consume() {
     $PY "$CONSUMER" --cache "$HF_E2E_TMP/py" --state "$state" "$@"
 }
+# its own CURVE key, added to the stack's keys folder while the services run (their
+# allow-list is read again when the folder changes)
+hf_expect_exit 0 huifang keys gen --dir "$HUIFANG_KEYS_DIR" consumer
+# a consumer whose key the services do not know reads nothing: its replays are refused
+stranger=$HF_E2E_TMP/stranger-keys
+hf_expect_exit 0 huifang keys gen --dir "$stranger" consumer
+cp "$HUIFANG_KEYS_DIR"/{intake,scheduler,calllog,complaint}.pub "$stranger/"
+rc=0
+HUIFANG_KEYS_DIR=$stranger $PY "$CONSUMER" --cache "$HF_E2E_TMP/py" --from-seq 1 --idle-exit 1 \
+    --timeout-ms 300 >"$HF_E2E_TMP/stranger.out" 2>"$HF_E2E_TMP/stranger.err" || rc=$?
+((rc != 0)) || hf_fail "a consumer with an unknown key exited 0"
+[[ ! -s $HF_E2E_TMP/stranger.out ]] || hf_fail "a consumer with an unknown key read events"
 hf_expect_exit 0 consume --from-seq 1 --idle-exit 1.5
 first=$HF_OUT
 hf_expect_eq "$produced" "$(grep -c . <<<"$first")" "the consumer read every event"

@@ -309,6 +309,15 @@ hf_stack_start() {
     export HUIFANG_STATE_DIR=$HF_E2E_TMP/state
     export HUIFANG_BRANCH=${HUIFANG_BRANCH:-BJ01}
     export HUIFANG_LOG_LEVEL=${HUIFANG_LOG_LEVEL:-info}
+    # CURVE keys of this stack: one keypair per service and for the CLI (cli); every .pub in
+    # the folder is allowed. A test that wants more principals adds them with
+    # `huifang keys gen --dir "$HUIFANG_KEYS_DIR" NAME`.
+    if [[ ${HUIFANG_CURVE:-on} != off ]]; then
+        export HUIFANG_KEYS_DIR=$HF_E2E_TMP/keys
+        [[ -f $HUIFANG_KEYS_DIR/cli.pub ]] ||
+            "$HF_BIN/huifang" keys gen --dir "$HUIFANG_KEYS_DIR" "${HF_SERVICES[@]}" cli >/dev/null ||
+            hf_fail "could not make the stack's CURVE keys"
+    fi
     hf_sessions_prepare
     local start_ms
     if [[ -n ${HF_CLOCK_START:-} ]]; then
@@ -338,7 +347,7 @@ hf_stack_start() {
 # that every command of a test runs as the admin, and `--as AGENT` as that agent (an admin
 # acting for them). A test of logins unsets HUIFANG_TOKEN and signs in itself.
 hf_sessions_prepare() {
-    local keys=$HF_E2E_TMP/keys
+    local keys=$HF_E2E_TMP/session-keys
     mkdir -p "$keys" && chmod 700 "$keys"
     "$HF_BIN/huifang" session keygen --dir "$keys" >/dev/null || hf_fail "huifang session keygen failed"
     export HUIFANG_SESSION_KEY_FILE=$keys/session.key

@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hf_log_init("fuzz_request", "error"); /* the harness logs nothing itself */
     }
 
-    hf_request_t *req = huifang__v1__request__unpack(NULL, size, data);
+    hf_request_t *req = hf_request_unpack(data, size); /* the services' bounded unpack */
     if (req == NULL)
         return 0; /* the service answers "malformed request" */
     size_t unknown = 0;

@@ -226,6 +226,8 @@ static void test_redis_down(void)
 int main(void)
 {
     hf_log_init("test_complaint_timers", "warn");
+    /* about the service's logic, not the wire: plain sockets (test_curve covers CURVE) */
+    setenv("HUIFANG_CURVE", "off", 1);
     char url[256];
     hf_test_create_db("complaint_timers", url);
     const char *redis = hf_test_env("HUIFANG_TEST_REDIS_URL");

@@ -209,6 +209,8 @@ static void s_check_hits(int want)
 int main(void)
 {
     hf_log_init("test_consumer", "warn");
+    /* about the service's logic, not the wire: plain sockets (test_curve covers CURVE) */
+    setenv("HUIFANG_CURVE", "off", 1);
     hf_test_create_db("consumer", s_url);
     /* a block of 50 ports below the ephemeral range; another block when one of these is
      * taken (a child that cannot bind exits at once) */

@@ -253,6 +253,8 @@ static bool s_contact_purchase(const hf_envelope_t *e)
 int main(void)
 {
     hf_log_init("test_intake_events", "warn");
+    /* about the service's logic, not the wire: plain sockets (test_curve covers CURVE) */
+    setenv("HUIFANG_CURVE", "off", 1);
     hf_test_create_db("intake_events", s_url);
     /* a block of 50 ports below the ephemeral range and the e2e tests' slots; another
      * block when something else holds one of these */

@@ -1192,6 +1192,8 @@ static void test_flush(const char *redis_url)
 int main(void)
 {
     hf_log_init("test_scheduler_rules", "warn");
+    /* about the service's logic, not the wire: plain sockets (test_curve covers CURVE) */
+    setenv("HUIFANG_CURVE", "off", 1);
     char url[256];
     hf_test_create_db("sched_rules", url);
     const char *redis = hf_test_env("HUIFANG_TEST_REDIS_URL");

@@ -77,6 +77,8 @@ static int64_t s_count(const char *url, const char *sql)
 int main(void)
 {
     hf_log_init("test_service", "warn");
+    /* about the service's logic, not the wire: plain sockets (test_curve covers CURVE) */
+    setenv("HUIFANG_CURVE", "off", 1);
     char url[256];
     hf_test_create_db("service", url);
     /* a block of 50 ports below the ephemeral range and the e2e tests' slots; another block

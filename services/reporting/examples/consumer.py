@@ -22,6 +22,12 @@ first use when they cannot be imported.
 
 Endpoints are found the way the services find each other: HUIFANG_<SERVICE>_ENDPOINT and
 HUIFANG_<SERVICE>_EVENTS, else tcp://127.0.0.1:<HUIFANG_PORT_BASE + offset>.
+
+Every socket is a CURVE client, like the services' own (see the top README, "Keys"): the
+consumer's keypair is NAME.key/NAME.pub in HUIFANG_KEYS_DIR (NAME from HUIFANG_CURVE_NAME,
+default "consumer"; `huifang keys gen --dir DIR consumer` makes it, and its .pub must be in
+the services' keys directory), and each producer's public key is <producer>.pub there.
+HUIFANG_CURVE=off talks in clear text to services that run with it off (benchmarks only).
 """
 import argparse
 import json
@@ -66,6 +72,44 @@ def load_protos(proto_dir, cache_dir):
     return wire_pb2
 
 
+def read_key(path):
+    """A Z85 key file (40 characters) as bytes."""
+    with open(path) as f:
+        key = f.read().strip()
+    if len(key) != 40:
+        raise SystemExit("consumer.py: %s does not hold a Z85 CURVE key" % path)
+    return key.encode()
+
+
+class Curve:
+    """This consumer's CURVE identity, applied to each socket before it connects."""
+
+    def __init__(self):
+        self.on = os.environ.get("HUIFANG_CURVE", "on") != "off"
+        if not self.on:
+            sys.stderr.write("consumer.py: warning: HUIFANG_CURVE=off, clear text\n")
+            return
+        self.dir = os.environ.get("HUIFANG_KEYS_DIR", "")
+        if not self.dir:
+            raise SystemExit("consumer.py: HUIFANG_KEYS_DIR is not set (CURVE keys directory; "
+                             "see `huifang keys gen`)")
+        name = os.environ.get("HUIFANG_CURVE_NAME") or "consumer"
+        secret_path = os.path.join(self.dir, name + ".key")
+        if os.stat(secret_path).st_mode & 0o077:
+            raise SystemExit("consumer.py: %s may be read by group or others: chmod 600 it"
+                             % secret_path)
+        self.public = read_key(os.path.join(self.dir, name + ".pub"))
+        self.secret = read_key(secret_path)
+
+    def client(self, sock, producer):
+        """Makes sock's next connection a CURVE client of producer."""
+        if not self.on:
+            return
+        sock.curve_serverkey = read_key(os.path.join(self.dir, producer + ".pub"))
+        sock.curve_publickey = self.public
+        sock.curve_secretkey = self.secret
+
+
 def endpoint(service, kind):
     """kind: ENDPOINT (commands) or EVENTS."""
     value = os.environ.get("HUIFANG_%s_%s" % (service.upper(), kind))
@@ -80,6 +124,7 @@ class Consumer:
         self.wire = wire
         self.args = args
         self.ctx = zmq.Context()
+        self.curve = Curve()
         self.last = {p: 0 for p in PRODUCERS}
         if args.state and os.path.exists(args.state):
             with open(args.state) as f:
@@ -146,6 +191,7 @@ class Consumer:
         for _ in range(3):
             sock = self.ctx.socket(zmq.REQ)
             sock.setsockopt(zmq.LINGER, 0)
+            self.curve.client(sock, producer)
             sock.connect(endpoint(producer, "ENDPOINT"))
             sock.send(req.SerializeToString())
             if sock.poll(self.args.timeout_ms):
@@ -167,6 +213,9 @@ class Consumer:
         # everything (heartbeats included), so gaps are seen; --topic filters the output
         sub.setsockopt(zmq.SUBSCRIBE, b"")
         for p in PRODUCERS:
+            # a connection takes the socket's options as they are when it is made: each
+            # producer's own server key
+            self.curve.client(sub, p)
             sub.connect(endpoint(p, "EVENTS"))
         for p in PRODUCERS:
             self.replay(p)

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The wire is CURVE with an enforced allow-list, seen from outside the real binaries (a raw
+# ZeroMQ client in Python, Debian's python3-zmq):
+#  - a client whose key is not in the stack's keys folder gets 0 of 100 pings answered and
+#    no event from a PUB; a client with no CURVE at all likewise; the service logs the
+#    refusal with the key's first characters only;
+#  - a key added to the folder is let in at once, and refused again once its .pub is gone;
+#  - a 50 MB message to intake's ROUTER is dropped: the service's peak memory (VmHWM) stays
+#    under 100 MB and it still answers;
+#  - a service started without HUIFANG_KEYS_DIR refuses to start, naming the variable.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+$PY -c 'import zmq; assert zmq.has("curve")' 2>/dev/null ||
+    hf_fail "$PY lacks zmq with CURVE (Debian package python3-zmq)"
+
+hf_stack_start
+keys=$HUIFANG_KEYS_DIR
+
+# raw MODE ENDPOINT SERVER N [KEYNAME|random|plain]: prints how many of N pings (or, for
+# MODE sub, messages within 2 s) came back. A random key is made on the spot.
+raw() {
+    $PY - "$@" <<'PYEOF'
+import os, sys, time, zmq
+mode, endpoint, server, n, who = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+keys = os.environ["HUIFANG_KEYS_DIR"]
+ctx = zmq.Context()
+s = ctx.socket(zmq.SUB if mode == "sub" else zmq.DEALER)
+s.linger = 0
+if who != "plain":
+    if who == "random":
+        pub, sec = zmq.curve_keypair()
+    else:
+        sec = open(os.path.join(keys, who + ".key")).read().strip().encode()
+        pub = zmq.curve_public(sec)  # the .pub may be gone (rotation)
+    s.curve_serverkey = open(os.path.join(keys, server + ".pub")).read().strip().encode()
+    s.curve_publickey, s.curve_secretkey = pub, sec
+s.connect(endpoint)
+got = 0
+if mode == "sub":
+    s.setsockopt(zmq.SUBSCRIBE, b"")
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        if s.poll(100):
+            s.recv_multipart()
+            got += 1
+elif mode == "big":
+    s.send_multipart([b"", b"\x2a\x00" * (25 * 1024 * 1024)])
+    # answered only if the service read it: wait as long as a ping may take
+    if s.poll(3000):
+        got = 1
+else:
+    ping = b"\x0a\x01x\x52\x00"  # Request{request_id: "x", ping: {}}
+    for _ in range(n):
+        s.send_multipart([b"", ping], flags=zmq.NOBLOCK)
+    deadline = time.monotonic() + 3
+    while got < n and time.monotonic() < deadline:
+        if s.poll(100):
+            s.recv_multipart()
+            got += 1
+print(got)
+PYEOF
+}
+
+cmd=tcp://127.0.0.1:$(hf_service_port intake)
+ev=tcp://127.0.0.1:$(($(hf_service_port intake) + 1))
+
+# ---- known, unknown and no key ----
+hf_expect_exit 0 huifang keys gen --dir "$keys" gateway
+hf_expect_eq 100 "$(raw ping "$cmd" intake 100 gateway)" "a known key's pings answered"
+hf_expect_eq 0 "$(raw ping "$cmd" intake 100 random)" "pings answered for a random key"
+hf_expect_eq 0 "$(raw ping "$cmd" intake 100 plain)" "pings answered without CURVE"
+n=$(raw sub "$ev" intake 0 gateway)
+((n > 0)) || hf_fail "a known subscriber got no heartbeat in 2 s"
+hf_expect_eq 0 "$(raw sub "$ev" intake 0 random)" "events read with a random key"
+hf_expect_eq 0 "$(raw sub "$ev" intake 0 plain)" "events read without CURVE"
+log=$(<"$HF_E2E_TMP/intake.log")
+hf_expect_contains "$log" "event=zap_refused reason=unknown_key key="
+# only a prefix of a refused key is logged: no 40-character Z85 key after key=
+if grep -E 'zap_refused.* key=[^ ]{40}' "$HF_E2E_TMP/intake.log" >/dev/null; then
+    hf_fail "a whole key was logged"
+fi
+
+# ---- rotation: remove a .pub, the next connection is refused ----
+rm "$keys/gateway.pub"
+hf_expect_eq 0 "$(raw ping "$cmd" intake 10 gateway)" "pings answered after the key was removed"
+hf_expect_exit 0 huifang keys gen --dir "$keys" --force gateway
+hf_expect_eq 10 "$(raw ping "$cmd" intake 10 gateway)" "pings answered with the new key"
+
+# ---- a 50 MB message ----
+hf_expect_eq 0 "$(raw big "$cmd" intake 1 gateway)" "a 50 MB message was answered"
+hf_expect_exit 0 huifang ping
+pid=${HF_PIDS[intake]}
+hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
+hf_log "intake VmHWM after a 50 MB message: $hwm kB"
+((hwm < 100 * 1024)) || hf_fail "intake's peak memory is $hwm kB after a 50 MB message, want under 100 MB"
+
+# ---- no keys folder: the service does not start ----
+rc=0
+out=$(env -u HUIFANG_KEYS_DIR HUIFANG_REPORTING_BIND=tcp://127.0.0.1:$(($(hf_service_port reporting) + 5)) \
+    HUIFANG_REPORTING_EVENTS_BIND=tcp://127.0.0.1:$(($(hf_service_port reporting) + 6)) \
+    "$HF_BIN/huifang-reporting" 2>&1) || rc=$?
+((rc != 0)) || hf_fail "a service without HUIFANG_KEYS_DIR started"
+hf_expect_contains "$out" "HUIFANG_KEYS_DIR"
