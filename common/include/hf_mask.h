@@ -8,6 +8,8 @@
  * a UTF-8 character. */
 #ifndef HF_MASK_H
 #define HF_MASK_H
+#include "hf_arena.h"
+#include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -46,5 +48,9 @@ int hf_mask_mobiles(const char *in, char *out, size_t outlen);
  * "Customer"; NULL when unknown, as for log keys) is masked, from the one table in
  * hf_mask.c. Matching ignores case. */
 hf_mask_kind_t hf_mask_kind(const char *message, const char *field);
+
+/* Masks every personal string of msg and its sub-messages in place (hf_mask_message.c): the
+ * replies an hq person gets. The masked copies come from arena, nothing is freed. */
+void hf_mask_message(ProtobufCMessage *msg, hf_arena_t *arena);
 
 #endif

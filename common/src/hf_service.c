@@ -34,6 +34,7 @@
 #include "hf_zap.h"
 #include "hf_clock.h"
 #include "hf_log.h"
+#include "hf_mask.h"
 #include "hf_outbox.h"
 #include <errno.h>
 #include <signal.h>
@@ -1235,6 +1236,9 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
         w->epoch = svc->epoch;
         rep->written = w;
     }
+    /* hq reads its branches' records masked: names, phones, addresses and notes */
+    if (svc->claims && strcmp(svc->claims->role, "hq") == 0)
+        hf_mask_message(&rep->base, arena);
     if ((keyed && s_idempotency_store(svc, key, rep) != 0) || hf_store_commit(svc->store) != 0) {
         hf_store_rollback(svc->store);
         rep->written = NULL;

@@ -331,8 +331,13 @@ int intake_whoami(hf_service_t *svc, void *self, const hf_request_t *req, hf_rep
     const Huifang__V1__SessionClaims *c = hf_service_session(svc);
     if (c == NULL)
         return hf_fail(rep, a, HF_BAD_INPUT, "session", "sessions are off here");
+    /* a copy: the claims belong to the verifier's cache, and a reply may be masked (hq) */
+    Huifang__V1__SessionClaims *copy = hf_new(a, Huifang__V1__SessionClaims);
+    *copy = *c;
+    copy->branches = hf_new_array(a, char *, c->n_branches ? c->n_branches : 1);
+    memcpy(copy->branches, c->branches, c->n_branches * sizeof *copy->branches);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_SESSION;
-    rep->session = (Huifang__V1__SessionClaims *)c;
+    rep->session = copy;
     return HF_OK;
 }
 

@@ -111,6 +111,18 @@ hf_expect_contains "$out" "7 not allowed: return_decide needs the role manager o
 out=$(raw_request "")
 hf_expect_contains "$out" "6 not signed in" "an actor without a session is nobody"
 
+# ---- hq: reads its branches, masked, and changes nothing --------------------------------------
+hf_expect_exit 0 person admin huifang user add hq1 --role hq --branches BJ01,SH01 --name 'Head Office' --password-stdin <<<"hq-pass-1"
+hf_expect_exit 0 person hq1 huifang login hq1 --password-stdin <<<"hq-pass-1"
+hf_expect_exit 0 person hq1 huifang --branch BJ01 --json customer show "$lead"
+hf_expect_contains "$HF_OUT" '"name":"W*** F***"' "hq sees the name masked"
+hf_expect_contains "$HF_OUT" '"139****5678"' "and the phone"
+[[ $HF_OUT != *13912345678* && $HF_OUT != *Fang* ]] || hf_fail "hq got personal data in clear: $HF_OUT"
+hf_expect_exit 0 person hq1 huifang --branch SH01 --json customer show "$sh_lead"
+hf_expect_exit 4 person hq1 huifang --branch BJ01 lead add --name 'Hq Lead' --phone 13500001111 --channel counter
+hf_expect_contains "$HF_ERR" "not allowed: lead_add needs the role any agent, head, manager or admin; hq1 is hq" "hq changes nothing"
+hf_expect_exit 4 person hq1 huifang --branch GZ01 customer show "$lead"
+
 # ---- idempotency keys are the person's own ----------------------------------------------------
 hf_expect_exit 0 person A001 huifang --json lead add --name 'Ma Li' --phone 13600002222 --channel counter --idempotency-key shared-key-1
 mine=$(hf_json_get "$HF_OUT" customer.id)

@@ -104,7 +104,10 @@ hf_expect_exit 0 huifang --as A001 customer phone add "$c2" 13900003333 --relati
 hf_expect_exit 0 huifang --as A001 customer dnd "$c2" --until 2026-11-20 --reason hospital
 hf_expect_exit 0 huifang --as A001 customer card "$c2" one-on-one
 hf_expect_exit 0 huifang --as A001 customer opt-out "$c2" --reason 'asked not to be called'
-hf_expect_exit 0 huifang --as A001 --json audit --customer "$c2"
+# the trail is for managers and admins: the agent who made the rows may not read it
+hf_expect_exit 4 huifang --as A001 --json audit --customer "$c2"
+hf_expect_contains "$HF_ERR" "audit needs the role manager or admin"
+hf_expect_exit 0 huifang --as M001 --json audit --customer "$c2"
 hf_expect_eq "A001:BJ01:intake:lead_add:$c2
 A001:BJ01:intake:customer_phone_add:$c2
 A001:BJ01:intake:customer_dnd:$c2

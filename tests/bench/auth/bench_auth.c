@@ -59,6 +59,9 @@ int main(int argc, char **argv)
     Huifang__V1__RulesGet rules = HUIFANG__V1__RULES_GET__INIT;
     const char *branch = getenv("HUIFANG_BRANCH");
     req.branch = (char *)(branch ? branch : "BENCH");
+    /* the session checked by every command but ping (HUIFANG_AUTH=on on the service) */
+    const char *token = getenv("HUIFANG_TOKEN");
+    req.session = (char *)(token ? token : "");
     if (strcmp(command, "rules_get") == 0) {
         req.command_case = HUIFANG__V1__REQUEST__COMMAND_RULES_GET;
         req.rules_get = &rules;
@@ -81,7 +84,7 @@ int main(int argc, char **argv)
         int rc = hf_client_call(c, &req, &rep);
         lat[i] = s_now_us() - a;
         if (rc == 0) {
-            answered++;
+            answered += rep->status == HUIFANG__V1__STATUS__OK; /* a refusal is no answer */
             huifang__v1__reply__free_unpacked(rep, NULL);
         }
     }

@@ -5,12 +5,12 @@
 # configuration's requests/s and p99 and its ratio to the first one.
 #
 # Configurations: BENCH_AUTH_CONFIGS, space-separated NAME:VAR=VALUE,VAR=VALUE items whose
-# settings apply to the service and the client alike. Default:
-#   "curve:HUIFANG_CURVE=on off:HUIFANG_CURVE=off"
-# A third one (the session-token check, say) is one more item, or BENCH_AUTH_EXTRA appended
-# to the default ("token:HUIFANG_CURVE=on,HUIFANG_SESSION_CHECK=on").
-# BENCH_AUTH_REQUESTS (20000) and BENCH_AUTH_COMMAND (ping | rules_get, a cheap read through
-# a handler) shape the loop. Needs the test Postgres and Redis (tests/run.sh's variables).
+# settings apply to the service and the client alike. Default, the raw ceiling first:
+#   "off:HUIFANG_CURVE=off,HUIFANG_AUTH=off curve:HUIFANG_CURVE=on,HUIFANG_AUTH=off
+#    full:HUIFANG_CURVE=on,HUIFANG_AUTH=on"
+# (full: CURVE and the session check of every command, as in production). BENCH_AUTH_EXTRA
+# appends more. BENCH_AUTH_REQUESTS (20000) and BENCH_AUTH_COMMAND (rules_get, a cheap read
+# through a handler and the session check | ping, which needs no session) shape the loop. Needs the test Postgres and Redis (tests/run.sh's variables).
 set -euo pipefail
 if [[ ${HF_BENCH:-0} != 1 ]]; then
     echo "skipped: set HF_BENCH=1 to run the authentication benchmark"
@@ -20,14 +20,16 @@ fi
 source "$(dirname "$0")/../../e2e/lib.sh"
 HF_TEST_NAME=bench_auth
 
-configs=${BENCH_AUTH_CONFIGS:-curve:HUIFANG_CURVE=on off:HUIFANG_CURVE=off}
+configs=${BENCH_AUTH_CONFIGS:-off:HUIFANG_CURVE=off,HUIFANG_AUTH=off curve:HUIFANG_CURVE=on,HUIFANG_AUTH=off full:HUIFANG_CURVE=on,HUIFANG_AUTH=on}
 [[ -z ${BENCH_AUTH_EXTRA:-} ]] || configs+=" $BENCH_AUTH_EXTRA"
 requests=${BENCH_AUTH_REQUESTS:-20000}
-command=${BENCH_AUTH_COMMAND:-ping}
+command=${BENCH_AUTH_COMMAND:-rules_get}
 [[ -x $HF_BIN/bench_auth ]] || hf_fail "$HF_BIN/bench_auth is not built"
 
 export HUIFANG_LOG_LEVEL=warn
 hf_stack_start intake   # keys for the stack (CURVE on); each configuration restarts intake
+# the branch whose rules are read (as the stack's admin session, HUIFANG_TOKEN)
+hf_expect_exit 0 huifang branch add "$HUIFANG_BRANCH" --name Bench
 endpoint=tcp://127.0.0.1:$(hf_service_port intake)
 results=()
 for item in $configs; do
