@@ -273,7 +273,7 @@ static int show_attribution(hf_service_t *svc, void *self, const hf_request_t *r
 
 static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_REPORT, make_report, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SET, set_attribution, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SET, set_attribution, true, HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SHOW, show_attribution, false, HF_ROLES_READ},
     {0, NULL, false, 0}};
 
