@@ -85,3 +85,15 @@ GRANT SELECT, INSERT ON audit.access
     TO huifang_intake, huifang_scheduler, huifang_calllog, huifang_complaint, huifang_reporting;
 GRANT USAGE ON SEQUENCE audit.access_id_seq
     TO huifang_intake, huifang_scheduler, huifang_calllog, huifang_complaint, huifang_reporting;
+-- Belt and braces: the rows refuse UPDATE and DELETE even from the table's owner and the
+-- superuser (the same function and trigger a service makes when it finds the table without
+-- them, hf_service.c).
+CREATE OR REPLACE FUNCTION audit.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+    RAISE EXCEPTION 'audit.access is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END $f$;
+ALTER FUNCTION audit.refuse_change() OWNER TO huifang_audit;
+DROP TRIGGER IF EXISTS access_append_only ON audit.access;
+CREATE TRIGGER access_append_only BEFORE UPDATE OR DELETE ON audit.access
+    FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
