@@ -59,7 +59,8 @@ hf_stack_start intake
 # intake reads its signing key once the store is up (the stack's store here)
 cp "$keys/session.key" "$keys/open.key"
 chmod 644 "$keys/open.key"
-run intake HUIFANG_PORT_BASE=39500 HUIFANG_SESSION_KEY_FILE=$keys/open.key
+# (on ports of this test's own slot, free in it: base+6 and +7)
+run intake HUIFANG_PORT_BASE=$((HUIFANG_PORT_BASE + 5)) HUIFANG_SESSION_KEY_FILE=$keys/open.key
 hf_expect_eq 1 "$HF_STATUS" "intake with a signing key others can read"
 hf_expect_contains "$HF_OUT" "readable by its owner only" "intake refuses a readable secret key"
 run intake HUIFANG_BRANCH=x
