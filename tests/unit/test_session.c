@@ -224,19 +224,34 @@ static void test_cost_printed(void)
     for (int i = 0; i < N; i++)
         ok += hf_verifier_check(v, tokens[i], 2000, &c) == HF_SESSION_OK;
     double cold = (s_now_us() - t0) / N;
-    /* the 500 of the measured loop, once more: those the later ones pushed out come back */
-    for (int i = 0; i < 500; i++)
-        ok += hf_verifier_check(v, tokens[i], 2000, &c) == HF_SESSION_OK;
+    /* the 200 of the measured loop, twice more: those the later ones pushed out come back,
+     * and the sessions of the loop end up the most recently used of their sets */
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 200; i++)
+            ok += hf_verifier_check(v, tokens[i], 2000, &c) == HF_SESSION_OK;
     uint64_t misses = hf_verifier_signature_checks(v);
     t0 = s_now_us();
-    for (int round = 0; round < 10; round++)
-        for (int i = 0; i < 500; i++)
+    for (int round = 0; round < 25; round++)
+        for (int i = 0; i < 200; i++)
             ok += hf_verifier_check(v, tokens[i], 2000, &c) == HF_SESSION_OK;
     double warm = (s_now_us() - t0) / 5000;
-    CHECK_INT(ok, N + 5500);
-    /* 500 sessions in use stay in the cache: none of them is checked twice */
-    CHECK_INT(hf_verifier_signature_checks(v), misses);
-    printf("session check: %.1f us with a signature check, %.2f us from the cache\n", cold, warm);
+    CHECK_INT(ok, N + 400 + 5000);
+    /* 200 sessions in use stay in the cache (4 ways a set: only a set that drew five of
+     * them, about one run in a few hundred, keeps missing — 25 rounds x 5 at most) */
+    CHECK(hf_verifier_signature_checks(v) - misses <= 125);
+    /* the raw ceiling beside it: libsodium's Ed25519 verification alone */
+    uint8_t msg[256], sig[crypto_sign_BYTES];
+    memset(msg, 7, sizeof msg);
+    crypto_sign_detached(sig, NULL, msg, sizeof msg, s_sk);
+    int good = 0;
+    t0 = s_now_us();
+    for (int i = 0; i < N; i++)
+        good += crypto_sign_verify_detached(sig, msg, sizeof msg, s_pk) == 0;
+    double raw = (s_now_us() - t0) / N;
+    CHECK_INT(good, N);
+    printf("session check: %.1f us with a signature check (Ed25519 alone: %.1f us, %.2fx), "
+           "%.2f us from the cache\n",
+           cold, raw, cold / raw, warm);
     for (int i = 0; i < N; i++)
         free(tokens[i]);
     hf_verifier_destroy(&v);
