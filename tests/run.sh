@@ -23,10 +23,12 @@ source "$ROOT/deploy/lib.sh"
 
 usage() {
     cat <<'EOF'
-Usage: tests/run.sh [--quick | --fuzz] [-R REGEX] [-E REGEX] [-L LABEL] [-LE LABEL] [-- CTEST_ARGS...]
+Usage: tests/run.sh [--quick | --fuzz | --bench] [-R REGEX] [-E REGEX] [-L LABEL] [-LE LABEL] [-- CTEST_ARGS...]
 
   --quick      build and test the normal tree (build/) only, no sanitizer or fuzz tree
   --fuzz       build and run the fuzz harnesses (build-fuzz/, clang) only
+  --bench      build the normal tree and run the benchmarks (label bench, HF_BENCH=1) only,
+               e.g. tests/run.sh --bench -R auth (never part of a normal run)
   -R REGEX     run only the tests whose name matches (e.g. -R e2e, -R unit/test_clock)
   -E REGEX     leave out the tests whose name matches
   -L / -LE     select / leave out by label (unit, integration, e2e, fuzz, bench)
@@ -47,11 +49,13 @@ EOF
 
 quick=0
 fuzz_only=0
+bench=0
 ctest_args=()
 while (($#)); do
     case $1 in
     --quick) quick=1 ;;
     --fuzz) fuzz_only=1 ;;
+    --bench) bench=1 quick=1 ;;
     -R | -E | -L | -LE)
         (($# >= 2)) || hf_die "$1 needs a value (see --help)"
         ctest_args+=("$1" "$2")
@@ -266,6 +270,11 @@ for arg in "${ctest_args[@]}"; do
     case $arg in -R | -L | -E) selection=() ;; esac
 done
 normal_rc=0
+if ((bench)); then
+    # on demand only: the benchmarks (label bench) against these throwaway stores
+    HF_BENCH=1 run_ctest build -L bench "${ctest_args[@]}" || normal_rc=$?
+    exit "$normal_rc"
+fi
 run_ctest build -LE bench "${ctest_args[@]}" || normal_rc=$?
 if ((quick)); then
     exit "$normal_rc"
