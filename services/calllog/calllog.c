@@ -164,20 +164,20 @@ int calllog_check_text(const char *value, const char *field, size_t max, hf_repl
  * ------------------------------------------------------------------------------------- */
 
 static const hf_command_t s_commands[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_CALL_LOG, calllog_log_call, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG, calllog_log_visit, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_CONSULT_LOG, calllog_log_consultation, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_CONSULT_LIST, calllog_list_consultations, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_ALERT_LIST, calllog_list_alerts, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_ALERT_ACK, calllog_ack_alert, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_LIST, calllog_list_outcomes, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_ADD, calllog_add_outcome, true, HF_ROLES_SUPERVISORS},
-    {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_LIST, calllog_list_deliveries, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_DONE, calllog_mark_delivered, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CALL_LOG, calllog_call_log, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG, calllog_visit_log, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CONSULT_LOG, calllog_consult_log, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CONSULT_LIST, calllog_consult_list, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_ALERT_LIST, calllog_alert_list, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_ALERT_ACK, calllog_alert_ack, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_LIST, calllog_outcome_list, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_ADD, calllog_outcome_add, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_LIST, calllog_delivery_list, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_DONE, calllog_delivery_done, true, HF_ROLES_WORK},
     /* drawing the day's sample writes, but drawing it again changes nothing */
-    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_LIST, calllog_list_reviews, false, HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
-    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_SCORE, calllog_score_review, true, HF_ROLES_SUPERVISORS},
-    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_RATE, calllog_set_review_rate, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_LIST, calllog_review_list, false, HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
+    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_SCORE, calllog_review_score, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_RATE, calllog_review_rate, true, HF_ROLES_SUPERVISORS},
     {0, NULL, false, 0}};
 
 static const hf_subscription_t s_subscriptions[] = {{"intake", calllog_intake_events},

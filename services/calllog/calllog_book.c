@@ -36,7 +36,7 @@ static Huifang__V1__Outcome *s_outcome_from_row(const PGresult *res, int i, hf_a
     "branch, code, name, human_answered, contacted, sale, do_not_call, unworkable, callback,"      \
     " completed"
 
-int calllog_list_outcomes(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_outcome_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a)
 {
     (void)self;
@@ -67,7 +67,7 @@ int calllog_list_outcomes(hf_service_t *svc, void *self, const hf_request_t *req
     return HF_OK;
 }
 
-int calllog_add_outcome(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_outcome_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a)
 {
     (void)self;
@@ -204,7 +204,7 @@ Huifang__V1__Delivery *calllog_open_delivery(hf_service_t *svc, Huifang__V1__Del
     return out;
 }
 
-int calllog_list_deliveries(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_delivery_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                             hf_arena_t *a)
 {
     (void)self;
@@ -242,7 +242,7 @@ int calllog_list_deliveries(hf_service_t *svc, void *self, const hf_request_t *r
     return HF_OK;
 }
 
-int calllog_mark_delivered(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_delivery_done(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                            hf_arena_t *a)
 {
     (void)self;
@@ -403,7 +403,7 @@ static int s_draw_sample(hf_service_t *svc, const char *branch, const char *date
     return rc;
 }
 
-int calllog_list_reviews(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_review_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a)
 {
     (void)self;
@@ -463,7 +463,7 @@ int calllog_list_reviews(hf_service_t *svc, void *self, const hf_request_t *req,
     return HF_OK;
 }
 
-int calllog_score_review(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_review_score(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a)
 {
     (void)self;
@@ -531,7 +531,7 @@ int calllog_score_review(hf_service_t *svc, void *self, const hf_request_t *req,
     return HF_OK;
 }
 
-int calllog_set_review_rate(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_review_rate(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                             hf_arena_t *a)
 {
     (void)self;

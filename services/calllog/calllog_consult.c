@@ -177,7 +177,7 @@ static int s_check_consultation(hf_store_t *st, const char *branch, Huifang__V1_
     return HF_OK;
 }
 
-int calllog_log_consultation(hf_service_t *svc, void *self, const hf_request_t *req,
+int calllog_consult_log(hf_service_t *svc, void *self, const hf_request_t *req,
                              hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
@@ -296,7 +296,7 @@ int calllog_log_consultation(hf_service_t *svc, void *self, const hf_request_t *
     return HF_OK;
 }
 
-int calllog_list_consultations(hf_service_t *svc, void *self, const hf_request_t *req,
+int calllog_consult_list(hf_service_t *svc, void *self, const hf_request_t *req,
                                hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
@@ -337,7 +337,7 @@ int calllog_list_consultations(hf_service_t *svc, void *self, const hf_request_t
     return HF_OK;
 }
 
-int calllog_list_alerts(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_alert_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a)
 {
     (void)self;
@@ -367,7 +367,7 @@ int calllog_list_alerts(hf_service_t *svc, void *self, const hf_request_t *req, 
 
 /* alerts ack ID: the manager the alert was raised to acknowledges it, once (a second ack is a
  * conflict naming who acknowledged it and when). AlertAcked tells the stream. */
-int calllog_ack_alert(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                       hf_arena_t *a)
 {
     (void)self;

@@ -565,14 +565,14 @@ done:
     return rc;
 }
 
-int calllog_log_call(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_call_log(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a)
 {
     (void)self;
     return s_log_contact(svc, req, req->call_log, false, rep, a);
 }
 
-int calllog_log_visit(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_visit_log(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                       hf_arena_t *a)
 {
     (void)self;

@@ -76,31 +76,31 @@ Huifang__V1__Delivery *calllog_open_delivery(hf_service_t *svc, Huifang__V1__Del
                                              hf_arena_t *a);
 
 /* ---- command handlers ---- */
-int calllog_log_call(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_call_log(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a);
-int calllog_log_visit(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_visit_log(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                       hf_arena_t *a);
-int calllog_log_consultation(hf_service_t *svc, void *self, const hf_request_t *req,
+int calllog_consult_log(hf_service_t *svc, void *self, const hf_request_t *req,
                              hf_reply_t *rep, hf_arena_t *a);
-int calllog_list_consultations(hf_service_t *svc, void *self, const hf_request_t *req,
+int calllog_consult_list(hf_service_t *svc, void *self, const hf_request_t *req,
                                hf_reply_t *rep, hf_arena_t *a);
-int calllog_ack_alert(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                       hf_arena_t *a);
-int calllog_list_alerts(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_alert_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a);
-int calllog_list_outcomes(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_outcome_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a);
-int calllog_add_outcome(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_outcome_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a);
-int calllog_list_deliveries(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_delivery_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                             hf_arena_t *a);
-int calllog_mark_delivered(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_delivery_done(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                            hf_arena_t *a);
-int calllog_list_reviews(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_review_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a);
-int calllog_score_review(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_review_score(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a);
-int calllog_set_review_rate(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int calllog_review_rate(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                             hf_arena_t *a);
 
 #endif

@@ -29,7 +29,7 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_RETURN_FILE, complaint_return_file, true, HF_ROLES_WORK},
     {HUIFANG__V1__REQUEST__COMMAND_RETURN_DECIDE, complaint_return_decide, true, HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_RETURN_LIST, complaint_return_list, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_RETURN_POLICY_SET, complaint_policy_set, true, HF_ROLE_HEAD | HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_RETURN_POLICY_SET, complaint_return_policy_set, true, HF_ROLE_HEAD | HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_RISK_LIST, complaint_risk_list, false, HF_ROLES_READ},
     {0, NULL, false, 0}};
 

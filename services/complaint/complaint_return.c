@@ -544,7 +544,7 @@ int complaint_calendar_set(hf_service_t *svc, void *self, const hf_request_t *re
     return s_config(svc, req, rep, a);
 }
 
-int complaint_policy_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int complaint_return_policy_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a)
 {
     (void)self;

@@ -105,7 +105,7 @@ int intake_plan_exists(hf_service_t *svc, const char *branch, const char *plan, 
 
 /* ---- organisation ---- */
 
-static int add_branch(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+static int intake_branch_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                       hf_arena_t *a)
 {
     (void)self;
@@ -186,7 +186,7 @@ static int add_branch(hf_service_t *svc, void *self, const hf_request_t *req, hf
     return HF_OK;
 }
 
-static int add_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+static int intake_agent_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a)
 {
     (void)self;
@@ -264,7 +264,7 @@ static int add_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf_
     return HF_OK;
 }
 
-static int add_product(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+static int intake_product_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                        hf_arena_t *a)
 {
     (void)self;
@@ -379,7 +379,7 @@ static Huifang__V1__Product *s_product_from_row(const PGresult *res, int i, hf_a
 }
 
 /* branch list | agent list [--role R] [--active yes|no] | product list */
-static int list_org(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+static int intake_org_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                     hf_arena_t *a)
 {
     (void)self;
@@ -459,7 +459,7 @@ static int list_org(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
  * agent add checks them, the row rewritten and the whole agent announced (AgentUpserted), so
  * every copy follows (the scheduler hands a deactivated agent no new task). An edit that
  * changes nothing emits nothing and says so. */
-static int edit_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+static int intake_agent_edit(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                       hf_arena_t *a)
 {
     (void)self;
@@ -568,7 +568,7 @@ static int edit_agent(hf_service_t *svc, void *self, const hf_request_t *req, hf
 }
 
 /* product edit CODE [...]: as agent edit; a plan named is asked of the scheduler. */
-static int edit_product(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+static int intake_product_edit(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a)
 {
     (void)self;
@@ -876,7 +876,7 @@ int intake_purchase_record(hf_service_t *svc, const intake_branch_t *b, const in
     return HF_OK;
 }
 
-static int add_purchase(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+static int intake_purchase_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a)
 {
     (void)self;
@@ -913,25 +913,25 @@ static int add_purchase(hf_service_t *svc, void *self, const hf_request_t *req, 
 /* ---- the service ---- */
 
 const hf_command_t intake_commands[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_BRANCH_ADD, add_branch, true, HF_ROLE_ADMIN},
-    {HUIFANG__V1__REQUEST__COMMAND_AGENT_ADD, add_agent, true, HF_ROLES_MANAGERS},
-    {HUIFANG__V1__REQUEST__COMMAND_PRODUCT_ADD, add_product, true, HF_ROLES_MANAGERS},
-    {HUIFANG__V1__REQUEST__COMMAND_LEAD_ADD, intake_add_lead, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_LEAD_IMPORT, intake_import_leads, true, HF_ROLES_SUPERVISORS},
-    {HUIFANG__V1__REQUEST__COMMAND_PURCHASE_ADD, add_purchase, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND, intake_find_customers, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, intake_show_customer, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_PHONE_ADD, intake_add_phone, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_MERGE, intake_merge_customers, true, HF_ROLES_SUPERVISORS},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_OPT_OUT, intake_opt_out_customer, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_DND, intake_set_dnd, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_CARD, intake_change_card, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_RULES_GET, intake_get_rules, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_RULES_SET, intake_set_rules, true, HF_ROLES_MANAGERS},
-    {HUIFANG__V1__REQUEST__COMMAND_ORG_LIST, list_org, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_AGENT_EDIT, edit_agent, true, HF_ROLES_MANAGERS},
-    {HUIFANG__V1__REQUEST__COMMAND_PRODUCT_EDIT, edit_product, true, HF_ROLES_MANAGERS},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_EDIT, intake_edit_customer, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_BRANCH_ADD, intake_branch_add, true, HF_ROLE_ADMIN},
+    {HUIFANG__V1__REQUEST__COMMAND_AGENT_ADD, intake_agent_add, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_PRODUCT_ADD, intake_product_add, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_LEAD_ADD, intake_lead_add, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_LEAD_IMPORT, intake_lead_import, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_PURCHASE_ADD, intake_purchase_add, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND, intake_customer_find, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, intake_customer_show, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_PHONE_ADD, intake_customer_phone_add, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_MERGE, intake_customer_merge, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_OPT_OUT, intake_customer_opt_out, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_DND, intake_customer_dnd, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_CARD, intake_customer_card, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_RULES_GET, intake_rules_get, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_RULES_SET, intake_rules_set, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_ORG_LIST, intake_org_list, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_AGENT_EDIT, intake_agent_edit, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_PRODUCT_EDIT, intake_product_edit, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_EDIT, intake_customer_edit, true, HF_ROLES_WORK},
     /* a login's reply holds a session: never stored for an idempotency key (writes false) */
     {HUIFANG__V1__REQUEST__COMMAND_LOGIN, intake_login, false, HF_ROLE_KEY},
     {HUIFANG__V1__REQUEST__COMMAND_LOGOUT, intake_logout, false, HF_ROLES_READ},

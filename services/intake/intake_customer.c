@@ -61,7 +61,7 @@ static int s_reply_audited(hf_service_t *svc, hf_reply_t *rep, Huifang__V1__Cust
 
 /* ---- find and show ---- */
 
-int intake_find_customers(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_find(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a)
 {
     (void)self;
@@ -126,7 +126,7 @@ int intake_find_customers(hf_service_t *svc, void *self, const hf_request_t *req
     return HF_OK;
 }
 
-int intake_show_customer(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a)
 {
     (void)self;
@@ -225,7 +225,7 @@ static char *s_day_text(int32_t day, hf_arena_t *a)
  * customer_change and announced in one CustomerUpdated (change "fields", the list in
  * changes), which every copy applies (the scheduler's call windows, calllog's address, ...).
  * Nothing given is BAD_INPUT; nothing different changes nothing and says so. */
-int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a)
 {
     (void)self;
@@ -391,7 +391,7 @@ int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req,
 
 /* ---- phones ---- */
 
-int intake_add_phone(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_phone_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a)
 {
     (void)self;
@@ -467,7 +467,7 @@ int intake_add_phone(hf_service_t *svc, void *self, const hf_request_t *req, hf_
 
 /* ---- merge ---- */
 
-int intake_merge_customers(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                            hf_arena_t *a)
 {
     (void)self;
@@ -627,7 +627,7 @@ int intake_merge_customers(hf_service_t *svc, void *self, const hf_request_t *re
 
 /* ---- consent, do-not-disturb, card types ---- */
 
-int intake_opt_out_customer(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_opt_out(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                             hf_arena_t *a)
 {
     (void)self;
@@ -650,7 +650,7 @@ int intake_opt_out_customer(hf_service_t *svc, void *self, const hf_request_t *r
     return s_reply_audited(svc, rep, c, a);
 }
 
-int intake_set_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                    hf_arena_t *a)
 {
     (void)self;
@@ -722,7 +722,7 @@ int intake_set_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
     return s_reply_audited(svc, rep, c, a);
 }
 
-int intake_change_card(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_card(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                        hf_arena_t *a)
 {
     (void)self;
@@ -800,7 +800,7 @@ static Huifang__V1__Rules *s_rules(const intake_branch_t *b, hf_arena_t *a)
     return r;
 }
 
-int intake_get_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_rules_get(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a)
 {
     (void)self;
@@ -872,7 +872,7 @@ static int s_retier(hf_service_t *svc, const intake_branch_t *b, const hf_reques
     return intake_emit_many(svc, envs, n, b->code, req->request_id, a);
 }
 
-int intake_set_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_rules_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a)
 {
     (void)self;

@@ -31,32 +31,32 @@ extern const hf_event_handler_t intake_complaint_events[];
 
 /* ---- command handlers, by file (the table is in intake.c) ---- */
 
-int intake_add_lead(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_lead_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                     hf_arena_t *a);
-int intake_import_leads(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_lead_import(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a);
-int intake_find_customers(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_find(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a);
-int intake_show_customer(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a);
-int intake_add_phone(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_phone_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a);
-int intake_merge_customers(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                            hf_arena_t *a);
-int intake_opt_out_customer(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_opt_out(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                             hf_arena_t *a);
-int intake_set_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                    hf_arena_t *a);
-int intake_change_card(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_customer_card(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                        hf_arena_t *a);
-int intake_edit_customer(hf_service_t *svc, void *self, const hf_request_t *req,
+int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req,
                          hf_reply_t *rep, hf_arena_t *a);
 /* audit: the rows of audit.access (intake_audit.c) */
 int intake_audit_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                       hf_arena_t *a);
-int intake_get_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_rules_get(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a);
-int intake_set_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_rules_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a);
 
 /* ---- identity (intake_identity.c) ---- */

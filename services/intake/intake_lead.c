@@ -855,7 +855,7 @@ static int s_named_plan(hf_service_t *svc, const intake_branch_t *b, const char 
     return intake_plan_exists(svc, b->code, named, rep, a);
 }
 
-int intake_add_lead(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_lead_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                     hf_arena_t *a)
 {
     (void)self;
@@ -891,7 +891,7 @@ int intake_add_lead(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
 
 #define INTAKE_IMPORT_MAX 10000
 
-int intake_import_leads(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int intake_lead_import(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a)
 {
     (void)self;

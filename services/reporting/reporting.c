@@ -87,7 +87,7 @@ static const struct {
                  {"repurchase", P_MONTH},   {"complaints", P_WEEK},    {"sales-attribution", P_MONTH},
                  {NULL, P_DATE}};
 
-static int make_report(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                        hf_arena_t *a)
 {
     (void)self;
@@ -211,7 +211,7 @@ static int s_attribution_reply(hf_service_t *svc, const char *branch, hf_reply_t
     return HF_OK;
 }
 
-static int set_attribution(hf_service_t *svc, void *self, const hf_request_t *req,
+static int rep_attribution_set(hf_service_t *svc, void *self, const hf_request_t *req,
                            hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
@@ -260,7 +260,7 @@ static int set_attribution(hf_service_t *svc, void *self, const hf_request_t *re
     return s_attribution_reply(svc, req->branch, rep, a);
 }
 
-static int show_attribution(hf_service_t *svc, void *self, const hf_request_t *req,
+static int rep_attribution_show(hf_service_t *svc, void *self, const hf_request_t *req,
                             hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
@@ -272,9 +272,9 @@ static int show_attribution(hf_service_t *svc, void *self, const hf_request_t *r
 }
 
 static const hf_command_t s_commands[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_REPORT, make_report, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SET, set_attribution, true, HF_ROLES_MANAGERS},
-    {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SHOW, show_attribution, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_REPORT, rep_report, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SET, rep_attribution_set, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SHOW, rep_attribution_show, false, HF_ROLES_READ},
     {0, NULL, false, 0}};
 
 const hf_service_def_t rep_def = {

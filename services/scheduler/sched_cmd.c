@@ -129,7 +129,7 @@ static int s_audit_tasks(hf_service_t *svc, Huifang__V1__Task *const *tasks, siz
     return hf_service_audit(svc, ids, k);
 }
 
-int sched_cmd_worklist(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int sched_worklist_get(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                        hf_arena_t *a)
 {
     (void)self;
@@ -295,7 +295,7 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
     return 0;
 }
 
-int sched_cmd_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a)
 {
     (void)self;
@@ -371,7 +371,7 @@ int sched_cmd_task_next(hf_service_t *svc, void *self, const hf_request_t *req, 
     return HF_OK;
 }
 
-int sched_cmd_task_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int sched_task_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a)
 {
     (void)self;
@@ -462,7 +462,7 @@ static int s_reply_task(hf_service_t *svc, hf_reply_t *rep, Huifang__V1__Task *t
  * task's state). TaskAssigned tells reporting the claim ended without a contact. A holder
  * deactivated since the claim has no bag to go back to: the task goes to the queue
  * (planned) and the assigner places it with a colleague. */
-int sched_cmd_task_release(hf_service_t *svc, void *self, const hf_request_t *req,
+int sched_task_release(hf_service_t *svc, void *self, const hf_request_t *req,
                            hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
@@ -507,7 +507,7 @@ int sched_cmd_task_release(hf_service_t *svc, void *self, const hf_request_t *re
 /* task skip ID --reason R: the claimed step ends unworked (done, outcome skipped, the reason
  * kept on the task); the plan goes on with its next step as after any outcome that ends a
  * step. TaskCompleted carries it to reporting. */
-int sched_cmd_task_skip(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int sched_task_skip(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a)
 {
     (void)self;
@@ -544,7 +544,7 @@ int sched_cmd_task_skip(hf_service_t *svc, void *self, const hf_request_t *req, 
  * queue stats / rebuild
  * ------------------------------------------------------------------------------------- */
 
-int sched_cmd_queue_stats(hf_service_t *svc, void *selfp, const hf_request_t *req, hf_reply_t *rep,
+int sched_queue_stats(hf_service_t *svc, void *selfp, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a)
 {
     sched_t *self = selfp;
@@ -584,7 +584,7 @@ int sched_cmd_queue_stats(hf_service_t *svc, void *selfp, const hf_request_t *re
     return HF_OK;
 }
 
-int sched_cmd_queue_rebuild(hf_service_t *svc, void *selfp, const hf_request_t *req,
+int sched_queue_rebuild(hf_service_t *svc, void *selfp, const hf_request_t *req,
                             hf_reply_t *rep, hf_arena_t *a)
 {
     sched_t *self = selfp;
@@ -608,7 +608,7 @@ int sched_cmd_queue_rebuild(hf_service_t *svc, void *selfp, const hf_request_t *
                      1, p) != 0)
         return HF_UNAVAILABLE;
     hf_info("index_rebuild", "reason=command branch=%s", branch ? branch : "(all)");
-    return sched_cmd_queue_stats(svc, selfp, req, rep, a);
+    return sched_queue_stats(svc, selfp, req, rep, a);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -671,7 +671,7 @@ static int s_templates(hf_service_t *svc, const char *branch, const char *code, 
     return HF_OK;
 }
 
-int sched_cmd_plan_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int sched_plan_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a)
 {
     (void)self;
@@ -721,7 +721,7 @@ static int s_own_copy(hf_store_t *st, const char *branch, const char *code)
     return has ? 1 : 0;
 }
 
-int sched_cmd_plan_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int sched_plan_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                        hf_arena_t *a)
 {
     (void)self;
@@ -764,7 +764,7 @@ int sched_cmd_plan_add(hf_service_t *svc, void *self, const hf_request_t *req, h
     return s_templates(svc, branch, pa->code, rep, a);
 }
 
-int sched_cmd_plan_step(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int sched_plan_step_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a)
 {
     (void)self;
@@ -878,7 +878,7 @@ int sched_cmd_plan_step(hf_service_t *svc, void *self, const hf_request_t *req, 
  * agent absent
  * ------------------------------------------------------------------------------------- */
 
-int sched_cmd_agent_absent(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int sched_agent_absent(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                            hf_arena_t *a)
 {
     (void)self;
@@ -958,7 +958,7 @@ static Huifang__V1__SupervisorAlert *s_alert_from_row(const PGresult *res, int i
 #define ALERT_COLUMNS                                                                              \
     "id, branch, kind, customer_id, task_id, agent, detail, raised_at_ms, acked_at_ms, acked_by"
 
-int sched_cmd_alert_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int sched_supervisor_alert_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a)
 {
     (void)self;
@@ -983,7 +983,7 @@ int sched_cmd_alert_list(hf_service_t *svc, void *self, const hf_request_t *req,
     return HF_OK;
 }
 
-int sched_cmd_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+int sched_supervisor_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a)
 {
     (void)self;

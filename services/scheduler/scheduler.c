@@ -12,20 +12,20 @@
 #include <unistd.h>
 
 static const hf_command_t s_commands[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_WORKLIST_GET, sched_cmd_worklist, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT, sched_cmd_task_next, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW, sched_cmd_task_show, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, sched_cmd_queue_stats, false, HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
-    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_REBUILD, sched_cmd_queue_rebuild, true, HF_ROLE_ADMIN},
-    {HUIFANG__V1__REQUEST__COMMAND_PLAN_LIST, sched_cmd_plan_list, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_PLAN_SHOW, sched_cmd_plan_list, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD, sched_cmd_plan_add, true, HF_ROLES_MANAGERS},
-    {HUIFANG__V1__REQUEST__COMMAND_PLAN_STEP_SET, sched_cmd_plan_step, true, HF_ROLES_MANAGERS},
-    {HUIFANG__V1__REQUEST__COMMAND_AGENT_ABSENT, sched_cmd_agent_absent, true, HF_ROLES_SUPERVISORS},
-    {HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_LIST, sched_cmd_alert_list, false, HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
-    {HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_ACK, sched_cmd_alert_ack, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_TASK_RELEASE, sched_cmd_task_release, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_TASK_SKIP, sched_cmd_task_skip, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_WORKLIST_GET, sched_worklist_get, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT, sched_task_next, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW, sched_task_show, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, sched_queue_stats, false, HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
+    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_REBUILD, sched_queue_rebuild, true, HF_ROLE_ADMIN},
+    {HUIFANG__V1__REQUEST__COMMAND_PLAN_LIST, sched_plan_list, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_PLAN_SHOW, sched_plan_list, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD, sched_plan_add, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_PLAN_STEP_SET, sched_plan_step_set, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_AGENT_ABSENT, sched_agent_absent, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_LIST, sched_supervisor_alert_list, false, HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
+    {HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_ACK, sched_supervisor_alert_ack, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_TASK_RELEASE, sched_task_release, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_TASK_SKIP, sched_task_skip, true, HF_ROLES_WORK},
     {0, NULL, false, 0}};
 
 static const hf_config_entry_t s_config[] = {

@@ -265,7 +265,7 @@ static int64_t s_next(const char *agent)
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT;
     req.task_next = &tn;
     hf_reply_t *rep = NULL;
-    if (s_command(sched_cmd_task_next, &req, &rep) != HF_OK)
+    if (s_command(sched_task_next, &req, &rep) != HF_OK)
         return 0;
     return rep->task->task->id;
 }
@@ -878,7 +878,7 @@ static void test_callback_and_adverse(void)
     rl.command_case = HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_LIST;
     rl.supervisor_alert_list = &al;
     hf_reply_t *rep = NULL;
-    CHECK_INT(s_command(sched_cmd_alert_list, &rl, &rep), HF_OK);
+    CHECK_INT(s_command(sched_supervisor_alert_list, &rl, &rep), HF_OK);
     CHECK_INT((int)rep->supervisor_alerts->n_alerts, 1);
     Huifang__V1__SupervisorAlertAck ack = HUIFANG__V1__SUPERVISOR_ALERT_ACK__INIT;
     ack.id = rep->supervisor_alerts->alerts[0]->id;
@@ -887,10 +887,10 @@ static void test_callback_and_adverse(void)
     ra.actor = "HEAD1";
     ra.command_case = HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_ACK;
     ra.supervisor_alert_ack = &ack;
-    CHECK_INT(s_command(sched_cmd_alert_ack, &ra, &rep), HF_OK);
+    CHECK_INT(s_command(sched_supervisor_alert_ack, &ra, &rep), HF_OK);
     CHECK_STR(rep->supervisor_alerts->alerts[0]->acked_by, "HEAD1");
-    CHECK_INT(s_command(sched_cmd_alert_ack, &ra, &rep), HF_CONFLICT);
-    CHECK_INT(s_command(sched_cmd_alert_list, &rl, &rep), HF_OK);
+    CHECK_INT(s_command(sched_supervisor_alert_ack, &ra, &rep), HF_CONFLICT);
+    CHECK_INT(s_command(sched_supervisor_alert_list, &rl, &rep), HF_OK);
     CHECK_INT((int)rep->supervisor_alerts->n_alerts, 0);
 
     /* an adverse reaction on an inbound contact: a doctor's visit, due now, on top */
@@ -1024,7 +1024,7 @@ static void test_absence(void)
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_AGENT_ABSENT;
     req.agent_absent = &ab;
     hf_reply_t *rep = NULL;
-    CHECK_INT(s_command(sched_cmd_agent_absent, &req, &rep), HF_OK);
+    CHECK_INT(s_command(sched_agent_absent, &req, &rep), HF_OK);
     CHECK_INT((int)rep->agent_absent->n_moved, on_s1);
     for (int i = 0; i < 4; i++)
         CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(t[i])), "S2");
@@ -1038,7 +1038,7 @@ static void test_absence(void)
     CHECK_STR(s_txt("SELECT agent FROM task WHERE id = $1", s_id(more)), "S2");
     /* bad input names the field and changes nothing */
     ab.until = "2026-12-01";
-    CHECK_INT(s_command(sched_cmd_agent_absent, &req, &rep), HF_BAD_INPUT);
+    CHECK_INT(s_command(sched_agent_absent, &req, &rep), HF_BAD_INPUT);
     CHECK_STR(rep->field, "until");
 }
 
@@ -1113,7 +1113,7 @@ static void test_templates(void)
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_PLAN_STEP_SET;
     req.plan_step_set = &set;
     hf_reply_t *rep = NULL;
-    CHECK_INT(s_command(sched_cmd_plan_step, &req, &rep), HF_OK);
+    CHECK_INT(s_command(sched_plan_step_set, &req, &rep), HF_OK);
     CHECK_INT((int)rep->plans->templates[0]->n_steps, 3);
     CHECK_INT(
         s_num("SELECT count(*) FROM plan_step WHERE branch = '' AND template = 'monthly-course'",
@@ -1125,15 +1125,15 @@ static void test_templates(void)
     CHECK_INT(s_num("SELECT count(*) FROM task WHERE purchase_id = 1070", NULL), 3);
     /* bad input names the field */
     st.channel = "fax";
-    CHECK_INT(s_command(sched_cmd_plan_step, &req, &rep), HF_BAD_INPUT);
+    CHECK_INT(s_command(sched_plan_step_set, &req, &rep), HF_BAD_INPUT);
     CHECK_STR(rep->field, "channel");
     st.channel = "phone";
     st.anchor = "tomorrow";
-    CHECK_INT(s_command(sched_cmd_plan_step, &req, &rep), HF_BAD_INPUT);
+    CHECK_INT(s_command(sched_plan_step_set, &req, &rep), HF_BAD_INPUT);
     CHECK_STR(rep->field, "anchor");
     set.code = "no-such-plan";
     st.anchor = "purchase";
-    CHECK_INT(s_command(sched_cmd_plan_step, &req, &rep), HF_NOT_FOUND);
+    CHECK_INT(s_command(sched_plan_step_set, &req, &rep), HF_NOT_FOUND);
     Huifang__V1__PlanAdd add = HUIFANG__V1__PLAN_ADD__INIT;
     add.code = "monthly-course";
     add.name = "again";
@@ -1141,9 +1141,9 @@ static void test_templates(void)
     ra.branch = BR;
     ra.command_case = HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD;
     ra.plan_add = &add;
-    CHECK_INT(s_command(sched_cmd_plan_add, &ra, &rep), HF_CONFLICT);
+    CHECK_INT(s_command(sched_plan_add, &ra, &rep), HF_CONFLICT);
     add.code = "Bad Code";
-    CHECK_INT(s_command(sched_cmd_plan_add, &ra, &rep), HF_BAD_INPUT);
+    CHECK_INT(s_command(sched_plan_add, &ra, &rep), HF_BAD_INPUT);
     CHECK_STR(rep->field, "code");
 }
 
