@@ -28,7 +28,7 @@ static int s_keep_customer(hf_service_t *svc, const hf_envelope_t *env,
                         4, p);
 }
 
-static int on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int calllog_on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -40,10 +40,10 @@ const hf_event_handler_t calllog_intake_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, hf_replica_on_branch},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, hf_replica_on_agent},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_PRODUCT_UPSERTED, hf_replica_on_product},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, on_customer},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, on_customer},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, on_customer},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, on_customer},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, calllog_on_customer},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, calllog_on_customer},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, calllog_on_customer},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, calllog_on_customer},
     {0, NULL}};
 
 int calllog_customer_address(hf_store_t *st, int64_t id, char *address, size_t len)

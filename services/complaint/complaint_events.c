@@ -32,14 +32,14 @@ static int s_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
                         3, p);
 }
 
-static int on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int complaint_on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     (void)a;
     return s_upsert_customer(hf_service_store(svc), hf_replica_customer(env));
 }
 
-static int on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int complaint_on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -74,7 +74,7 @@ static int on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env, 
 }
 
 /* Every record of the merged customer now belongs to the kept one. */
-static int on_merged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int complaint_on_merged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -97,11 +97,11 @@ const hf_event_handler_t complaint_intake_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, hf_replica_on_branch},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, hf_replica_on_agent},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_PRODUCT_UPSERTED, hf_replica_on_product},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, on_customer},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, on_customer},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, on_customer},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, on_purchase},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, on_merged},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, complaint_on_customer},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, complaint_on_customer},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, complaint_on_customer},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, complaint_on_purchase},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, complaint_on_merged},
     {0, NULL}};
 
 /* ---- call-log ---- */
@@ -174,7 +174,7 @@ static int s_word_of_mouth(hf_service_t *svc, const Huifang__V1__Contact *ct)
     return 0;
 }
 
-static int on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int complaint_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__Contact *ct = env->call_logged->contact;
@@ -212,7 +212,7 @@ static int on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *en
 }
 
 const hf_event_handler_t complaint_calllog_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, on_call_logged}, {0, NULL}};
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, complaint_on_call_logged}, {0, NULL}};
 
 /* ---- risks ---- */
 

@@ -170,7 +170,7 @@ static int32_t s_local_day(const intake_branch_t *b, int64_t ms)
 
 /* ---- calllog ---- */
 
-static int on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__Contact *ct = env->call_logged ? env->call_logged->contact : NULL;
@@ -246,7 +246,7 @@ static int on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *en
     return 0;
 }
 
-static int on_consult_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int intake_on_consult_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__Consultation *co =
@@ -310,7 +310,7 @@ static int on_consult_logged(hf_service_t *svc, void *self, const hf_envelope_t 
 
 /* ---- scheduler ---- */
 
-static int on_customer_screened(hf_service_t *svc, void *self, const hf_envelope_t *env,
+static int intake_on_customer_screened(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                 hf_arena_t *a)
 {
     (void)self;
@@ -335,18 +335,18 @@ static int on_customer_screened(hf_service_t *svc, void *self, const hf_envelope
 }
 
 const hf_event_handler_t intake_calllog_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, on_call_logged},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CONSULT_LOGGED, on_consult_logged},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, intake_on_call_logged},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CONSULT_LOGGED, intake_on_consult_logged},
     {0, NULL}};
 
 const hf_event_handler_t intake_scheduler_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, on_customer_screened}, {0, NULL}};
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, intake_on_customer_screened}, {0, NULL}};
 
 /* complaint.return_decided: an approved return gives the money back. The customer's spend goes
  * down by the refund (never below zero) and the tier follows it, as a purchase moved them
  * up; the form stays (it was bought), so the count of purchases does not change. Once per
  * return (the refund table's key). */
-static int on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t *env,
+static int intake_on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t *env,
                              hf_arena_t *a)
 {
     (void)self;
@@ -402,4 +402,4 @@ static int on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t 
 }
 
 const hf_event_handler_t intake_complaint_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_DECIDED, on_return_decided}, {0, NULL}};
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_DECIDED, intake_on_return_decided}, {0, NULL}};

@@ -248,7 +248,7 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
 
 /* ---- organisation -------------------------------------------------------------------- */
 
-static int on_branch(s_ctx_t *c)
+static int rep_on_branch(s_ctx_t *c)
 {
     const Huifang__V1__Branch *b = c->env->branch_upserted->branch;
     if (b == NULL || *S(b->code) == '\0')
@@ -261,7 +261,7 @@ static int on_branch(s_ctx_t *c)
                         3, p);
 }
 
-static int on_agent(s_ctx_t *c)
+static int rep_on_agent(s_ctx_t *c)
 {
     const Huifang__V1__Agent *ag = c->env->agent_upserted->agent;
     if (ag == NULL || *S(ag->id) == '\0')
@@ -277,7 +277,7 @@ static int on_agent(s_ctx_t *c)
                         6, p);
 }
 
-static int on_product(s_ctx_t *c)
+static int rep_on_product(s_ctx_t *c)
 {
     const Huifang__V1__Product *pr = c->env->product_upserted->product;
     if (pr == NULL || *S(pr->code) == '\0')
@@ -309,7 +309,7 @@ static int s_lead_add(s_ctx_t *c, int64_t collected_at_ms, const char *channel,
     return hf_store_run(c->st, sql, 5, p);
 }
 
-static int on_lead_registered(s_ctx_t *c)
+static int rep_on_lead_registered(s_ctx_t *c)
 {
     const Huifang__V1__LeadRegistered *e = c->env->lead_registered;
     if (s_customer_apply(c, e->customer) != 0)
@@ -317,7 +317,7 @@ static int on_lead_registered(s_ctx_t *c)
     return s_lead_add(c, e->collected_at_ms, e->channel, e->source, e->collector, "registered");
 }
 
-static int on_lead_merged(s_ctx_t *c)
+static int rep_on_lead_merged(s_ctx_t *c)
 {
     const Huifang__V1__LeadMerged *e = c->env->lead_merged;
     if (s_customer_apply(c, e->customer) != 0)
@@ -325,18 +325,18 @@ static int on_lead_merged(s_ctx_t *c)
     return s_lead_add(c, e->collected_at_ms, e->channel, e->source, e->collector, "merged");
 }
 
-static int on_lead_rejected(s_ctx_t *c)
+static int rep_on_lead_rejected(s_ctx_t *c)
 {
     const Huifang__V1__LeadRejected *e = c->env->lead_rejected;
     return s_lead_add(c, 0, e->channel, e->source, e->collector, "rejected");
 }
 
-static int on_customer_updated(s_ctx_t *c)
+static int rep_on_customer_updated(s_ctx_t *c)
 {
     return s_customer_apply(c, c->env->customer_updated->customer);
 }
 
-static int on_card_type_changed(s_ctx_t *c)
+static int rep_on_card_type_changed(s_ctx_t *c)
 {
     const Huifang__V1__CardTypeChanged *e = c->env->card_type_changed;
     if (*S(e->to) == '\0')
@@ -362,7 +362,7 @@ static int on_card_type_changed(s_ctx_t *c)
     return s_card_move(c, e->customer_id, type, e->to, strcmp(e->to, "void") == 0 ? S(e->reason) : "");
 }
 
-static int on_customers_merged(s_ctx_t *c)
+static int rep_on_customers_merged(s_ctx_t *c)
 {
     const Huifang__V1__CustomersMerged *e = c->env->customers_merged;
     char kept[24], gone[24];
@@ -391,13 +391,13 @@ static int on_customers_merged(s_ctx_t *c)
     return 0;
 }
 
-static int on_opted_out(s_ctx_t *c)
+static int rep_on_opted_out(s_ctx_t *c)
 {
     /* the scheduler cancels an opted-out customer's steps as they come due */
     return s_cancel_tasks(c, c->env->opted_out->customer_id, "{planned}", 0);
 }
 
-static int on_customer_screened(s_ctx_t *c)
+static int rep_on_customer_screened(s_ctx_t *c)
 {
     const Huifang__V1__CustomerScreened *e = c->env->customer_screened;
     const char *p[] = {c->branch, c->day, *S(e->reason) ? e->reason : "unspecified"};
@@ -428,7 +428,7 @@ static int s_repurchase_add(s_ctx_t *c, const char *supply_end, const char *prod
                         6, p);
 }
 
-static int on_purchase_recorded(s_ctx_t *c)
+static int rep_on_purchase_recorded(s_ctx_t *c)
 {
     const Huifang__V1__PurchaseRecorded *e = c->env->purchase_recorded;
     const Huifang__V1__Purchase *pu = e->purchase;
@@ -580,7 +580,7 @@ static int s_task_insert(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id
     return cancelled ? s_step_add(c, due, "cancelled", 1) : 0;
 }
 
-static int on_plan_started(s_ctx_t *c)
+static int rep_on_plan_started(s_ctx_t *c)
 {
     const Huifang__V1__PlanStarted *e = c->env->plan_started;
     /* a new plan archives the customer's earlier ones: their open steps are cancelled,
@@ -593,7 +593,7 @@ static int on_plan_started(s_ctx_t *c)
     return 0;
 }
 
-static int on_plan_ended(s_ctx_t *c)
+static int rep_on_plan_ended(s_ctx_t *c)
 {
     const Huifang__V1__PlanEnded *e = c->env->plan_ended;
     if (e->plan_id <= 0)
@@ -642,7 +642,7 @@ static int s_task_of_event(s_ctx_t *c, const Huifang__V1__Task *tk, s_task_t *t)
     return 0;
 }
 
-static int on_task_assigned(s_ctx_t *c)
+static int rep_on_task_assigned(s_ctx_t *c)
 {
     const Huifang__V1__Task *tk = c->env->task_assigned->task;
     if (tk == NULL || tk->id <= 0 || *S(tk->agent) == '\0')
@@ -661,7 +661,7 @@ static int on_task_assigned(s_ctx_t *c)
     return s_assignment_open(c, tk->id, &t, tk->agent, bag, "assigned");
 }
 
-static int on_task_claimed(s_ctx_t *c)
+static int rep_on_task_claimed(s_ctx_t *c)
 {
     const Huifang__V1__Task *tk = c->env->task_claimed->task;
     if (tk == NULL || tk->id <= 0)
@@ -688,7 +688,7 @@ static int on_task_claimed(s_ctx_t *c)
     return s_assignment_open(c, tk->id, &t, S(tk->agent), bag, "claimed");
 }
 
-static int on_task_completed(s_ctx_t *c)
+static int rep_on_task_completed(s_ctx_t *c)
 {
     const Huifang__V1__Task *tk = c->env->task_completed->task;
     if (tk == NULL || tk->id <= 0)
@@ -718,7 +718,7 @@ static int on_task_completed(s_ctx_t *c)
 
 /* ---- contacts ------------------------------------------------------------------------ */
 
-static int on_call_logged(s_ctx_t *c)
+static int rep_on_call_logged(s_ctx_t *c)
 {
     const Huifang__V1__Contact *ct = c->env->call_logged->contact;
     if (ct == NULL || ct->id <= 0)
@@ -859,7 +859,7 @@ static int on_call_logged(s_ctx_t *c)
     return 0;
 }
 
-static int on_consult_logged(s_ctx_t *c)
+static int rep_on_consult_logged(s_ctx_t *c)
 {
     const Huifang__V1__Consultation *co = c->env->consult_logged->consultation;
     if (co == NULL)
@@ -929,24 +929,24 @@ static int s_complaint_apply(s_ctx_t *c, const Huifang__V1__Complaint *co)
     return s_agent_add(c, agent, day, "complaints", 1);
 }
 
-static int on_complaint_opened(s_ctx_t *c)
+static int rep_on_complaint_opened(s_ctx_t *c)
 {
     return s_complaint_apply(c, c->env->complaint_opened->complaint);
 }
 
-static int on_complaint_changed(s_ctx_t *c)
+static int rep_on_complaint_changed(s_ctx_t *c)
 {
     return s_complaint_apply(c, c->env->complaint_changed->complaint);
 }
 
-static int on_complaint_escalated(s_ctx_t *c)
+static int rep_on_complaint_escalated(s_ctx_t *c)
 {
     if (s_complaint_apply(c, c->env->complaint_escalated->complaint) != 0)
         return -1;
     return s_complaint_day_add(c, "escalations", 1);
 }
 
-static int on_complaint_resolved(s_ctx_t *c)
+static int rep_on_complaint_resolved(s_ctx_t *c)
 {
     const Huifang__V1__Complaint *co = c->env->complaint_resolved->complaint;
     if (co == NULL)
@@ -957,12 +957,12 @@ static int on_complaint_resolved(s_ctx_t *c)
     return s_complaint_apply(c, &copy);
 }
 
-static int on_return_requested(s_ctx_t *c)
+static int rep_on_return_requested(s_ctx_t *c)
 {
     return s_complaint_day_add(c, "returns_requested", 1);
 }
 
-static int on_return_decided(s_ctx_t *c)
+static int rep_on_return_decided(s_ctx_t *c)
 {
     const Huifang__V1__ReturnRequest *r = c->env->return_decided->request;
     if (r == NULL)
@@ -977,7 +977,7 @@ static int on_return_decided(s_ctx_t *c)
     return 0;
 }
 
-static int on_word_of_mouth_risk(s_ctx_t *c)
+static int rep_on_word_of_mouth_risk(s_ctx_t *c)
 {
     return s_complaint_day_add(c, "risks", 1);
 }
@@ -992,32 +992,32 @@ static const struct {
     s_model_fn fn;
     bool dated; /* needs the branch's zone */
 } s_models[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, on_branch, false},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, on_agent, false},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PRODUCT_UPSERTED, on_product, false},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, on_lead_registered, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, on_lead_merged, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REJECTED, on_lead_rejected, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, on_customer_updated, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED, on_card_type_changed, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, on_customers_merged, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT, on_opted_out, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, on_purchase_recorded, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_STARTED, on_plan_started, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_ENDED, on_plan_ended, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED, on_task_assigned, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED, on_task_claimed, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, on_task_completed, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, on_customer_screened, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, on_call_logged, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CONSULT_LOGGED, on_consult_logged, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_OPENED, on_complaint_opened, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED, on_complaint_changed, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_ESCALATED, on_complaint_escalated, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_RESOLVED, on_complaint_resolved, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_REQUESTED, on_return_requested, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_DECIDED, on_return_decided, true},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_WORD_OF_MOUTH_RISK, on_word_of_mouth_risk, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, rep_on_branch, false},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, rep_on_agent, false},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PRODUCT_UPSERTED, rep_on_product, false},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, rep_on_lead_registered, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, rep_on_lead_merged, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REJECTED, rep_on_lead_rejected, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, rep_on_customer_updated, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED, rep_on_card_type_changed, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, rep_on_customers_merged, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT, rep_on_opted_out, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, rep_on_purchase_recorded, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_STARTED, rep_on_plan_started, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_ENDED, rep_on_plan_ended, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED, rep_on_task_assigned, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED, rep_on_task_claimed, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, rep_on_task_completed, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, rep_on_customer_screened, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, rep_on_call_logged, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CONSULT_LOGGED, rep_on_consult_logged, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_OPENED, rep_on_complaint_opened, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED, rep_on_complaint_changed, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_ESCALATED, rep_on_complaint_escalated, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_RESOLVED, rep_on_complaint_resolved, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_REQUESTED, rep_on_return_requested, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_DECIDED, rep_on_return_decided, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_WORD_OF_MOUTH_RISK, rep_on_word_of_mouth_risk, true},
     {0, NULL, false}};
 
 /* The oneof member of a payload is a pointer in the envelope; protobuf-c leaves it set

@@ -350,7 +350,7 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
  * intake
  * ------------------------------------------------------------------------------------- */
 
-static int on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__Agent *ag = env->agent_upserted->agent;
@@ -398,7 +398,7 @@ static int on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_
 /* A lead (new or merged): the copy, and the conversion plan it names (new-lead,
  * consult-not-converted, or the branch's own: intake chooses; the reference day is the day
  * it was collected; no purchase). */
-static int on_lead(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_lead(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     bool registered = env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
@@ -428,7 +428,7 @@ static int on_lead(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_a
                             a);
 }
 
-static int on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__PurchaseRecorded *pr = env->purchase_recorded;
@@ -477,7 +477,7 @@ static int s_apply_card(hf_service_t *svc, int64_t customer_id, bool opted_out,
     return 0;
 }
 
-static int on_customer_updated(hf_service_t *svc, void *self, const hf_envelope_t *env,
+static int sched_on_customer_updated(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                hf_arena_t *a)
 {
     (void)self;
@@ -490,7 +490,7 @@ static int on_customer_updated(hf_service_t *svc, void *self, const hf_envelope_
     return s_apply_card(svc, c->id, c->opted_out, c->card_type, c->void_reason);
 }
 
-static int on_card_type_changed(hf_service_t *svc, void *self, const hf_envelope_t *env,
+static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                 hf_arena_t *a)
 {
     (void)self;
@@ -506,7 +506,7 @@ static int on_card_type_changed(hf_service_t *svc, void *self, const hf_envelope
     return s_apply_card(svc, ch->customer_id, false, ch->to, ch->reason);
 }
 
-static int on_opted_out(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_opted_out(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -523,7 +523,7 @@ static int on_opted_out(hf_service_t *svc, void *self, const hf_envelope_t *env,
 
 /* Do not disturb until a local date: every open step due before the day after moves to the
  * first call window of that day; a step already in a date bag leaves it. */
-static int on_dnd_set(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_dnd_set(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__DndSet *d = env->dnd_set;
@@ -582,7 +582,7 @@ static int on_dnd_set(hf_service_t *svc, void *self, const hf_envelope_t *env, h
     return 0;
 }
 
-static int on_customers_merged(hf_service_t *svc, void *self, const hf_envelope_t *env,
+static int sched_on_customers_merged(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                hf_arena_t *a)
 {
     (void)self;
@@ -610,15 +610,15 @@ static int on_customers_merged(hf_service_t *svc, void *self, const hf_envelope_
 
 const hf_event_handler_t sched_intake_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, hf_replica_on_branch},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, on_agent},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, on_lead},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, on_lead},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, on_purchase},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, on_customer_updated},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED, on_card_type_changed},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT, on_opted_out},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET, on_dnd_set},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, on_customers_merged},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, sched_on_agent},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, sched_on_lead},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, sched_on_lead},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, sched_on_purchase},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, sched_on_customer_updated},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED, sched_on_card_type_changed},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT, sched_on_opted_out},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET, sched_on_dnd_set},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, sched_on_customers_merged},
     {0, NULL}};
 
 /* ---------------------------------------------------------------------------------------
@@ -829,7 +829,7 @@ static bool s_is_adverse_visit(const Huifang__V1__Contact *ct, const Huifang__V1
            (t && strcmp(S(t->origin), "adverse") == 0);
 }
 
-static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *env, hf_arena_t *a)
 {
     sched_t *self = selfp;
     const Huifang__V1__Contact *ct = env->call_logged->contact;
@@ -947,7 +947,7 @@ static int on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *e
 }
 
 const hf_event_handler_t sched_calllog_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, on_call_logged}, {0, NULL}};
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED, sched_on_call_logged}, {0, NULL}};
 
 /* ---------------------------------------------------------------------------------------
  * complaint
@@ -980,7 +980,7 @@ static int s_send_doctor_for_complaint(hf_service_t *svc, const Huifang__V1__Com
 }
 
 /* A complaint holds the customer's sales steps: no repurchase call while they complain. */
-static int on_complaint_opened(hf_service_t *svc, void *self, const hf_envelope_t *env,
+static int sched_on_complaint_opened(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                hf_arena_t *a)
 {
     (void)self;
@@ -1056,7 +1056,7 @@ static int s_release_hold(hf_service_t *svc, const Huifang__V1__Complaint *c)
     return 0;
 }
 
-static int on_complaint_resolved(hf_service_t *svc, void *self, const hf_envelope_t *env,
+static int sched_on_complaint_resolved(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                  hf_arena_t *a)
 {
     (void)self;
@@ -1064,7 +1064,7 @@ static int on_complaint_resolved(hf_service_t *svc, void *self, const hf_envelop
     return s_release_hold(svc, env->complaint_resolved->complaint);
 }
 
-static int on_complaint_changed(hf_service_t *svc, void *self, const hf_envelope_t *env,
+static int sched_on_complaint_changed(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                 hf_arena_t *a)
 {
     (void)self;
@@ -1076,7 +1076,7 @@ static int on_complaint_changed(hf_service_t *svc, void *self, const hf_envelope
 }
 
 /* An approved return ends the purchase's plan: what is left of it is cancelled. */
-static int on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__ReturnRequest *r = env->return_decided->request;
@@ -1118,8 +1118,8 @@ static int on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t 
 }
 
 const hf_event_handler_t sched_complaint_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_OPENED, on_complaint_opened},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED, on_complaint_changed},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_RESOLVED, on_complaint_resolved},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_DECIDED, on_return_decided},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_OPENED, sched_on_complaint_opened},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED, sched_on_complaint_changed},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_RESOLVED, sched_on_complaint_resolved},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_RETURN_DECIDED, sched_on_return_decided},
     {0, NULL}};

@@ -9,7 +9,7 @@
  *   cancelled  will never be worked, final
  *
  *   from       to         who
- *   planned    planned    a do-not-disturb period moves it (sched_events.c on_dnd_set);
+ *   planned    planned    a do-not-disturb period moves it (sched_events.c sched_on_dnd_set);
  *                         a missed callback goes to the team (sched_house.c)
  *   planned    assigned   assignment of claimed due ids (sched_assign.c, set-based)
  *   planned    paused     assignment finds a complaint hold (sched_assign.c); a complaint
