@@ -1,6 +1,6 @@
 /* huifang: the command-line client. This file holds the global flags, the one table of
- * commands and the dispatch; every command lives in ctl_org.c, ctl_intake.c, ctl_work.c or
- * ctl_ops.c. The exit code is the service's Reply.status (see ctl.h and README.md). */
+ * commands and the dispatch; every command lives in one of the ctl_*.c files that ctl.h
+ * lists. The exit code is the service's Reply.status (see ctl.h and README.md). */
 #include "ctl.h"
 #include "ctl_complaint.h"
 #include "ctl_calllog.h"
