@@ -153,6 +153,7 @@ hf_service_port() {
     calllog) echo $((HUIFANG_PORT_BASE + 21)) ;;
     complaint) echo $((HUIFANG_PORT_BASE + 31)) ;;
     reporting) echo $((HUIFANG_PORT_BASE + 41)) ;;
+    gateway) echo $((HUIFANG_PORT_BASE + 48)) ;; # HTTP (HUIFANG_GATEWAY_BIND, set by hf_gateway_start)
     *) hf_fail "unknown service $1 (one of: ${HF_SERVICES[*]})" ;;
     esac
 }
@@ -321,6 +322,14 @@ hf_sessions_prepare() {
     HUIFANG_TOKEN=$("$HF_BIN/huifang" session mint --key "$HUIFANG_SESSION_KEY_FILE" --login admin --role admin) ||
         hf_fail "huifang session mint failed"
     export HUIFANG_TOKEN
+}
+
+# hf_gateway_start: starts huifang-gateway (the web console's HTTP front) on this stack, on
+# 127.0.0.1 at port base + 48, and sets HF_GATEWAY_URL.
+hf_gateway_start() {
+    export HUIFANG_GATEWAY_BIND=127.0.0.1:$(hf_service_port gateway)
+    HF_GATEWAY_URL=http://$HUIFANG_GATEWAY_BIND
+    hf_service_start gateway
 }
 
 # Waits until `huifang ping` succeeds (all five answer).
