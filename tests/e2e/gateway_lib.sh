@@ -68,3 +68,22 @@ gw_login() {
     gw_expect 200 "login of $1"
     GW_CSRF=$(hf_json_get "$GW_BODY" csrf_token)
 }
+
+# gw_node_ready: the npm packages of tests/browser (playwright-core, swagger-parser) installed
+# with `npm ci` from the committed lockfile into the build folder (npm's cache may serve them
+# offline), once per lockfile; sets GW_NODE_DIR, where the test scripts are copied to run.
+gw_node_ready() {
+    command -v node >/dev/null && command -v npm >/dev/null ||
+        hf_fail "node and npm are needed for the console's tests (Debian: nodejs, npm)"
+    GW_NODE_DIR=$(cd "$HF_BIN/.." && pwd)/browser-tests
+    mkdir -p "$GW_NODE_DIR"
+    (
+        flock 9
+        cd "$GW_NODE_DIR"
+        if ! cmp -s "$HF_SOURCE/tests/browser/package-lock.json" package-lock.json || [[ ! -d node_modules ]]; then
+            cp "$HF_SOURCE/tests/browser/package.json" "$HF_SOURCE/tests/browser/package-lock.json" .
+            npm ci --prefer-offline --no-audit --no-fund --loglevel=error >&2
+        fi
+        cp "$HF_SOURCE"/tests/browser/*.mjs .
+    ) 9>"$GW_NODE_DIR.lock" || hf_fail "npm ci in $GW_NODE_DIR failed"
+}
