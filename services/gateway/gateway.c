@@ -33,6 +33,8 @@ const hf_config_entry_t gateway_config[] = {
      "PEM certificate (chain) for HTTPS; empty: plain HTTP (put a TLS proxy in front)"},
     {"tls_key_file", "HUIFANG_GATEWAY_TLS_KEY_FILE", NULL, "", HF_CFG_STR, 0, 0, false,
      "PEM private key of the certificate"},
+    {"cookie_secure", "HUIFANG_GATEWAY_COOKIE_SECURE", NULL, "auto", HF_CFG_STR, 0, 0, false,
+     "auto (Secure cookies when the gateway serves TLS) | on (behind a TLS front) | off"},
     {"console_dir", "HUIFANG_GATEWAY_CONSOLE_DIR", NULL, HF_GATEWAY_CONSOLE_DIR, HF_CFG_STR, 0,
      0, false, "the console's static files (index.html, *.js, *.css, openapi.json)"},
     {"threads", "HUIFANG_GATEWAY_THREADS", NULL, "4", HF_CFG_INT, 1, 64, false,
@@ -436,7 +438,16 @@ gateway_t *gateway_new(const hf_config_t *cfg)
         goto fail;
     gw->api.sessions = gw->sessions;
     gw->api.call_timeout_ms = (int)hf_config_int(cfg, "call_timeout_ms");
-    gw->api.tls = gw->tls_cert != NULL;
+    const char *secure = hf_config_str(cfg, "cookie_secure");
+    if (strcmp(secure, "auto") == 0) {
+        gw->api.secure_cookie = gw->tls_cert != NULL;
+    } else if (strcmp(secure, "on") == 0 || strcmp(secure, "off") == 0) {
+        gw->api.secure_cookie = strcmp(secure, "on") == 0;
+    } else {
+        fprintf(stderr, "huifang-gateway: bad configuration: HUIFANG_GATEWAY_COOKIE_SECURE=%s is "
+                        "not auto, on or off\n", secure);
+        goto fail;
+    }
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (v6)

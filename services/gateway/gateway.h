@@ -83,7 +83,7 @@ typedef struct {
 typedef struct {
     gw_sessions_t *sessions;
     int call_timeout_ms;
-    bool tls;               /* cookies get Secure */
+    bool secure_cookie;     /* the cookie gets Secure (TLS here or in front) */
 } gw_api_t;
 
 /* Answers one /api/v1 request into *res (never fails: errors are responses). */

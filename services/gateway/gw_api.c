@@ -163,7 +163,7 @@ static void s_cookie(const gw_api_t *api, gw_response_t *res, const char *id, in
 {
     snprintf(res->set_cookie, sizeof res->set_cookie,
              "hf_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", id,
-             (long long)max_age_s, api->tls ? "; Secure" : "");
+             (long long)max_age_s, api->secure_cookie ? "; Secure" : "");
 }
 
 /* {"session": claims, "csrf_token": "..."} */

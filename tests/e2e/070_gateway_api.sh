@@ -199,3 +199,24 @@ hf_service_check_alive gateway
 if grep -qE 'agent-pass-1|manager-pass-1|guess-|hf1\.' "$HF_E2E_TMP/gateway.log"; then
     hf_fail "the gateway's log holds a password or a token"
 fi
+
+# ---- HTTPS: the gateway with a certificate of its own; the cookie is Secure ---------------------
+hf_service_stop gateway
+hf_expect_eq 0 "$HF_STOP_STATUS" "a clean stop on SIGTERM"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -keyout "$HF_E2E_TMP/tls.key" -out "$HF_E2E_TMP/tls.crt" 2>/dev/null || hf_fail "openssl could not make a certificate"
+export HUIFANG_GATEWAY_TLS_CERT_FILE=$HF_E2E_TMP/tls.crt HUIFANG_GATEWAY_TLS_KEY_FILE=$HF_E2E_TMP/tls.key
+hf_gateway_start
+HF_GATEWAY_URL=https://$HUIFANG_GATEWAY_BIND
+GW_PERSON=tls
+gw_api POST /api/v1/session '{"login":"M001","password":"manager-pass-1"}' --cacert "$HF_E2E_TMP/tls.crt"
+gw_expect 200 "a login over HTTPS"
+hf_expect_contains "$(grep -i '^Set-Cookie:' <<<"$GW_HEADERS")" "Secure" "the cookie only goes back over HTTPS"
+status=$(curl -sS -o /dev/null -w '%{http_code}' "http://$HUIFANG_GATEWAY_BIND/" 2>/dev/null) || true
+[[ $status != 200 ]] || hf_fail "plain HTTP answered on the HTTPS port"
+unset HUIFANG_GATEWAY_TLS_KEY_FILE
+hf_service_stop gateway
+hf_expect_exit 1 huifang-gateway
+hf_expect_contains "$HF_ERR" "needs both HUIFANG_GATEWAY_TLS_CERT_FILE and HUIFANG_GATEWAY_TLS_KEY_FILE" "half a TLS configuration is refused"
+hf_expect_exit 1 env HUIFANG_GATEWAY_TLS_CERT_FILE= HUIFANG_GATEWAY_BIND=localhost:80 huifang-gateway
+hf_expect_contains "$HF_ERR" "HUIFANG_GATEWAY_BIND=localhost:80 is not address:port" "a bad address is refused"
