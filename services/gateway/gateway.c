@@ -281,10 +281,22 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
         size_t n = *upload_size;
         *upload_size = 0;
         if (conn->too_large || conn->len + n > gw->max_body) {
-            conn->too_large = true;
-            free(conn->body);
-            conn->body = NULL;
-            conn->len = conn->cap = 0;
+            /* the 413 goes out once the body ended (libmicrohttpd 0.9 cannot answer in the
+             * middle of one); what arrives until then is counted, not kept, and a body that
+             * goes on past twice the cap is cut by closing the connection, so that a client
+             * streaming a chunked body without end cannot hold the thread */
+            if (!conn->too_large) {
+                conn->too_large = true;
+                free(conn->body);
+                conn->body = NULL;
+                conn->cap = 0;
+            }
+            conn->len += n;
+            if (conn->len > 2 * gw->max_body) {
+                hf_info("request", "method=%s path=%s status=closed reason=\"body without end\"",
+                        method, url);
+                return MHD_NO;
+            }
             return MHD_YES;
         }
         if (conn->len + n + 1 > conn->cap) {

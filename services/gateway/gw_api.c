@@ -15,6 +15,7 @@
 #include "hf_log.h"
 #include "hf_service.h"
 #include "hf_wire.h"
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -435,8 +436,9 @@ static json_object *s_text_value(const ProtobufCFieldDescriptor *f, const char *
     case PROTOBUF_C_TYPE_UINT64:
     case PROTOBUF_C_TYPE_FIXED64: {
         char *end = NULL;
+        errno = 0;
         long long v = strtoll(text, &end, 10);
-        if (*text == '\0' || *end != '\0') {
+        if (*text == '\0' || *end != '\0' || errno == ERANGE) {
             s_error(res, 400, name, "%s must be an integer", name);
             return NULL;
         }

@@ -109,6 +109,13 @@ gw_expect 413 "a body over the 1 MiB cap"
 # a chunked body (no length declared) is cut at the cap too
 gw_api POST /api/v1/calls "@$HF_E2E_TMP/big.json" -H 'Transfer-Encoding: chunked'
 gw_expect 413 "a chunked body over the cap"
+# one that goes on past twice the cap is cut: the connection closes, the gateway serves on
+head -c 2200000 /dev/zero | tr '\0' ' ' >"$HF_E2E_TMP/huge.json"
+status=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Expect:' -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' \
+    --data-binary "@$HF_E2E_TMP/huge.json" "$HF_GATEWAY_URL/api/v1/calls" 2>/dev/null) || true
+hf_expect_eq 000 "$status" "a body without end: the connection is closed"
+gw_api GET /api/v1/session
+gw_expect 200 "served on after that"
 status=$(curl -sS -o /dev/null -w '%{http_code}' -H "X-Filler: $(head -c 40000 /dev/zero | tr '\0' a)" "$HF_GATEWAY_URL/api/v1/worklist")
 hf_expect_eq 431 "$status" "headers over the cap"
 gw_api GET /api/v1/tasks/"$GW_CARE"
