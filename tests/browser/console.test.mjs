@@ -52,6 +52,7 @@ try {
   assert.equal((await page.textContent('#card-phone')).trim(), '13812345678');
   assert.equal((await page.textContent('#card-customer')).trim(), 'Wang Fang');
   assert.equal((await page.textContent('#card-purpose')).trim(), 'care');
+  await page.waitForSelector(`#bag tr[data-task="${care}"][data-state="claimed"]`);
   await shot('03-next-call');
   step('next-call card with the phone, by the N key');
 

@@ -113,6 +113,12 @@ async function renderDay() {
   const card = h('section', { class: 'panel', id: 'card' });
   main().replaceChildren(h('h1', {}, t('day_title')), h('div', { class: 'grid' }, card, bag));
   renderCard(card);
+  await loadBag(bag);
+}
+
+// Today's bag, asked again after each change of the day (a call claimed, an outcome logged).
+async function loadBag(bag = $('#bag')) {
+  if (!bag) return;
   try {
     const list = await api('GET', '/worklist');
     const tasks = list.tasks || [];
@@ -120,7 +126,7 @@ async function renderDay() {
     if (!tasks.length) bag.append(h('p', { class: 'muted' }, t('bag_empty')));
     else bag.append(h('table', {},
       h('thead', {}, h('tr', {}, h('th', {}, t('col_due')), h('th', {}, t('col_customer')), h('th', {}, t('col_purpose')), h('th', {}, t('col_state')))),
-      h('tbody', {}, tasks.map((x) => h('tr', { 'data-task': x.id }, h('td', {}, fmtTime(x.due_at)), h('td', {}, x.customer_name), h('td', {}, x.purpose), h('td', {}, x.state))))));
+      h('tbody', {}, tasks.map((x) => h('tr', { 'data-task': x.id, 'data-state': x.state }, h('td', {}, fmtTime(x.due_at)), h('td', {}, x.customer_name), h('td', {}, x.purpose), h('td', {}, x.state))))));
   } catch (e) {
     bag.replaceChildren(h('h2', {}, t('bag_today')));
     showError(e, bag);
@@ -157,6 +163,7 @@ async function nextCall(card) {
     state.card = await api('POST', '/tasks/next', {});
     renderCard(card);
     $('input[name=outcome]', card)?.focus();
+    loadBag();
   } catch (e) {
     showError(e, card);
   }
