@@ -492,7 +492,7 @@ static int s_json_value(json_object *v, const ProtobufCFieldDescriptor *f, void 
 /* The field a JSON key names in desc: its name, or "<x>_at" for an instant field <x>_at_ms
  * (*instant set). NULL when none. */
 static const ProtobufCFieldDescriptor *s_json_field(const ProtobufCMessageDescriptor *desc,
-                                                     const char *key, bool *instant)
+                                                    const char *key, bool *instant)
 {
     *instant = false;
     const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(desc, key);

@@ -35,8 +35,8 @@ const hf_config_entry_t gateway_config[] = {
      "PEM private key of the certificate"},
     {"cookie_secure", "HUIFANG_GATEWAY_COOKIE_SECURE", NULL, "auto", HF_CFG_STR, 0, 0, false,
      "auto (Secure cookies when the gateway serves TLS) | on (behind a TLS front) | off"},
-    {"console_dir", "HUIFANG_GATEWAY_CONSOLE_DIR", NULL, HF_GATEWAY_CONSOLE_DIR, HF_CFG_STR, 0,
-     0, false, "the console's static files (index.html, *.js, *.css, openapi.json)"},
+    {"console_dir", "HUIFANG_GATEWAY_CONSOLE_DIR", NULL, HF_GATEWAY_CONSOLE_DIR, HF_CFG_STR, 0, 0,
+     false, "the console's static files (index.html, *.js, *.css, openapi.json)"},
     {"threads", "HUIFANG_GATEWAY_THREADS", NULL, "4", HF_CFG_INT, 1, 64, false,
      "request threads (each waits on one service call at a time)"},
     {"max_connections", "HUIFANG_GATEWAY_MAX_CONNECTIONS", NULL, "512", HF_CFG_INT, 1, 100000,
@@ -51,8 +51,8 @@ const hf_config_entry_t gateway_config[] = {
      "bytes of a connection's request line and headers (more: 431)"},
     {"logins_per_minute", "HUIFANG_GATEWAY_LOGINS_PER_MINUTE", NULL, "10", HF_CFG_INT, 1, 100000,
      false, "login attempts per client address and minute (more: 429)"},
-    {"max_sessions", "HUIFANG_GATEWAY_MAX_SESSIONS", NULL, "10000", HF_CFG_INT, 1, 10000000,
-     false, "browser sessions held at once"},
+    {"max_sessions", "HUIFANG_GATEWAY_MAX_SESSIONS", NULL, "10000", HF_CFG_INT, 1, 10000000, false,
+     "browser sessions held at once"},
     {"call_timeout_ms", "HUIFANG_GATEWAY_CALL_TIMEOUT_MS", NULL, "5000", HF_CFG_INT, 100, 60000,
      false, "ms to wait for a service's answer per try (two tries, then 503)"},
     {"curve_key", "HUIFANG_CURVE_NAME", NULL, "gateway", HF_CFG_STR, 0, 0, false,
@@ -139,10 +139,14 @@ static const char *s_content_type(const char *path)
     static const struct {
         const char *ext, *type;
     } types[] = {
-        {".html", "text/html; charset=utf-8"},  {".js", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},    {".json", "application/json; charset=utf-8"},
-        {".svg", "image/svg+xml"},              {".png", "image/png"},
-        {".ico", "image/x-icon"},               {".txt", "text/plain; charset=utf-8"},
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
+        {".txt", "text/plain; charset=utf-8"},
     };
     const char *dot = strrchr(path, '.');
     for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
@@ -159,8 +163,8 @@ static bool s_safe_path(const char *path)
         return false;
     for (const char *p = path; *p; p++) {
         char ch = *p;
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '-' || ch == '_' || ch == '.' || ch == '/';
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' || ch == '/';
         if (!ok || (ch == '.' && p[-1] == '/'))
             return false;
     }
@@ -362,7 +366,8 @@ static char *s_read_file(const char *path, const char *what)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        fprintf(stderr, "huifang-gateway: cannot read the %s %s: %s\n", what, path, strerror(errno));
+        fprintf(stderr, "huifang-gateway: cannot read the %s %s: %s\n", what, path,
+                strerror(errno));
         return NULL;
     }
     char *text = calloc(1, 1 << 20);
@@ -422,15 +427,19 @@ gateway_t *gateway_new(const hf_config_t *cfg)
     struct sockaddr_storage addr;
     bool v6 = false;
     if (s_parse_bind(bind, &addr, &v6) != 0) {
-        fprintf(stderr, "huifang-gateway: bad configuration: HUIFANG_GATEWAY_BIND=%s is not "
-                        "address:port (numeric, e.g. 127.0.0.1:8080 or [::1]:8080)\n", bind);
+        fprintf(stderr,
+                "huifang-gateway: bad configuration: HUIFANG_GATEWAY_BIND=%s is not "
+                "address:port (numeric, e.g. 127.0.0.1:8080 or [::1]:8080)\n",
+                bind);
         goto fail;
     }
     snprintf(gw->console_dir, sizeof gw->console_dir, "%s", hf_config_str(cfg, "console_dir"));
     struct stat st;
     if (stat(gw->console_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "huifang-gateway: bad configuration: HUIFANG_GATEWAY_CONSOLE_DIR=%s is not "
-                        "a folder\n", gw->console_dir);
+        fprintf(stderr,
+                "huifang-gateway: bad configuration: HUIFANG_GATEWAY_CONSOLE_DIR=%s is not "
+                "a folder\n",
+                gw->console_dir);
         goto fail;
     }
     const char *cert = hf_config_str(cfg, "tls_cert_file");
@@ -456,8 +465,10 @@ gateway_t *gateway_new(const hf_config_t *cfg)
     } else if (strcmp(secure, "on") == 0 || strcmp(secure, "off") == 0) {
         gw->api.secure_cookie = strcmp(secure, "on") == 0;
     } else {
-        fprintf(stderr, "huifang-gateway: bad configuration: HUIFANG_GATEWAY_COOKIE_SECURE=%s is "
-                        "not auto, on or off\n", secure);
+        fprintf(stderr,
+                "huifang-gateway: bad configuration: HUIFANG_GATEWAY_COOKIE_SECURE=%s is "
+                "not auto, on or off\n",
+                secure);
         goto fail;
     }
 
@@ -472,20 +483,20 @@ gateway_t *gateway_new(const hf_config_t *cfg)
         {MHD_OPTION_END, 0, NULL},
     };
     gw->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, s_access, gw,
-        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, gw, /* first: it applies to what follows */
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)hf_config_int(cfg, "threads"),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)hf_config_int(cfg, "max_connections"),
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)hf_config_int(cfg, "max_per_ip"),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)hf_config_int(cfg, "timeout_s"),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)hf_config_int(cfg, "max_header"),
-        MHD_OPTION_NOTIFY_COMPLETED, s_completed, gw,
-        MHD_OPTION_ARRAY, tls_opts,
-        MHD_OPTION_END);
+        flags, 0, NULL, NULL, s_access, gw, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log,
+        gw, /* first: it applies to what follows */
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)hf_config_int(cfg, "threads"), MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)hf_config_int(cfg, "max_connections"), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)hf_config_int(cfg, "max_per_ip"), MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)hf_config_int(cfg, "timeout_s"), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)hf_config_int(cfg, "max_header"), MHD_OPTION_NOTIFY_COMPLETED, s_completed, gw,
+        MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (gw->daemon == NULL) {
-        fprintf(stderr, "huifang-gateway: could not listen on %s (in use, or not an address of "
-                        "this host)\n", bind);
+        fprintf(stderr,
+                "huifang-gateway: could not listen on %s (in use, or not an address of "
+                "this host)\n",
+                bind);
         goto fail;
     }
     hf_info("listening", "bind=%s tls=%s console=%s", bind, gw->tls_cert ? "on" : "off",

@@ -60,13 +60,13 @@ bool gw_sessions_login_allowed(gw_sessions_t *self, const char *ip, int *retry_s
 /* One HTTP request as the API sees it (the server has read and bounded it). */
 typedef struct {
     const char *method;
-    const char *path;       /* without the query string */
-    json_object *query;     /* query arguments, each a string (owned by the server) */
-    const char *body;       /* NUL-terminated, may be empty */
+    const char *path;   /* without the query string */
+    json_object *query; /* query arguments, each a string (owned by the server) */
+    const char *body;   /* NUL-terminated, may be empty */
     size_t body_len;
     const char *content_type;
-    const char *cookie;     /* the hf_session cookie, or NULL */
-    const char *csrf;       /* the X-CSRF-Token header, or NULL */
+    const char *cookie;          /* the hf_session cookie, or NULL */
+    const char *csrf;            /* the X-CSRF-Token header, or NULL */
     const char *idempotency_key; /* the Idempotency-Key header, or NULL */
     const char *ip;
 } gw_request_t;
@@ -74,16 +74,16 @@ typedef struct {
 /* What the API answers: a status, a JSON body, and a cookie to set (or ""). */
 typedef struct {
     unsigned status;
-    json_object *body;      /* owned by the response */
+    json_object *body; /* owned by the response */
     char set_cookie[160];
-    int retry_after_s;      /* > 0: a Retry-After header */
-    char allow[32];         /* a 405's Allow header */
+    int retry_after_s; /* > 0: a Retry-After header */
+    char allow[32];    /* a 405's Allow header */
 } gw_response_t;
 
 typedef struct {
     gw_sessions_t *sessions;
     int call_timeout_ms;
-    bool secure_cookie;     /* the cookie gets Secure (TLS here or in front) */
+    bool secure_cookie; /* the cookie gets Secure (TLS here or in front) */
 } gw_api_t;
 
 /* Answers one /api/v1 request into *res (never fails: errors are responses). */

@@ -149,7 +149,8 @@ static int s_call(gw_api_t *api, const char *service, hf_request_t *req, hf_repl
     hf_client_t *client = s_client(api, service);
     if (client == NULL || hf_client_call(client, req, rep) != 0) {
         hf_warn("service_unavailable", "service=%s", service);
-        s_error(res, 503, NULL, "the %s service did not answer; nothing was changed by the gateway, try again",
+        s_error(res, 503, NULL,
+                "the %s service did not answer; nothing was changed by the gateway, try again",
                 service);
         return -1;
     }
@@ -253,8 +254,8 @@ static void s_login(gw_api_t *api, const gw_request_t *req, gw_response_t *res)
     hf_reply_t *rep = NULL;
     if (s_call(api, "intake", &r, &rep, res) != 0)
         goto cleanup;
-    if (rep->status != HUIFANG__V1__STATUS__OK || rep->result_case != HUIFANG__V1__REPLY__RESULT_LOGIN ||
-        rep->login->claims == NULL) {
+    if (rep->status != HUIFANG__V1__STATUS__OK ||
+        rep->result_case != HUIFANG__V1__REPLY__RESULT_LOGIN || rep->login->claims == NULL) {
         hf_info("login_refused", "ip=%s status=%s", req->ip, s_status_name((int)rep->status));
         if (rep->status == HUIFANG__V1__STATUS__OK)
             s_error(res, 500, NULL, "the intake service answered a login without a session");
@@ -315,7 +316,8 @@ static void s_session_show(gw_api_t *api, const gw_request_t *req, gw_response_t
     hf_reply_t *rep = NULL;
     if (s_call(api, "intake", &r, &rep, res) != 0)
         return;
-    if (rep->status != HUIFANG__V1__STATUS__OK || rep->result_case != HUIFANG__V1__REPLY__RESULT_SESSION) {
+    if (rep->status != HUIFANG__V1__STATUS__OK ||
+        rep->result_case != HUIFANG__V1__REPLY__RESULT_SESSION) {
         if (rep->status == HUIFANG__V1__STATUS__UNAUTHENTICATED)
             gw_sessions_forget(api->sessions, req->cookie);
         s_reply_error(res, rep);
@@ -364,13 +366,13 @@ enum {
 
 typedef struct {
     const char *method;
-    const char *pattern;   /* "/api/v1/tasks/{id}": {id} is a positive integer */
+    const char *pattern; /* "/api/v1/tasks/{id}": {id} is a positive integer */
     const char *service;
-    int command;           /* the Request's oneof field number */
+    int command; /* the Request's oneof field number */
     unsigned flags;
-    const char *id_field;  /* the field {id} fills */
-    const char *fixed;     /* JSON object of fields the route itself sets, or NULL */
-    const char *renames;   /* "q=query": query argument q fills field query */
+    const char *id_field; /* the field {id} fills */
+    const char *fixed;    /* JSON object of fields the route itself sets, or NULL */
+    const char *renames;  /* "q=query": query argument q fills field query */
 } route_t;
 
 static const route_t s_routes[] = {
@@ -382,8 +384,8 @@ static const route_t s_routes[] = {
      NULL, NULL},
     {"POST", "/api/v1/tasks/{id}/release", "scheduler", HUIFANG__V1__REQUEST__COMMAND_TASK_RELEASE,
      R_BODY, "id", NULL, NULL},
-    {"POST", "/api/v1/calls", "calllog", HUIFANG__V1__REQUEST__COMMAND_CALL_LOG, R_BODY, NULL,
-     NULL, NULL},
+    {"POST", "/api/v1/calls", "calllog", HUIFANG__V1__REQUEST__COMMAND_CALL_LOG, R_BODY, NULL, NULL,
+     NULL},
     {"GET", "/api/v1/customers", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND, 0, NULL,
      NULL, "q=query"},
     {"GET", "/api/v1/customers/{id}", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, 0,
@@ -394,8 +396,8 @@ static const route_t s_routes[] = {
      HUIFANG__V1__REQUEST__COMMAND_RETURN_DECIDE, R_BODY, "id", "{\"approve\":true}", NULL},
     {"POST", "/api/v1/returns/{id}/reject", "complaint",
      HUIFANG__V1__REQUEST__COMMAND_RETURN_DECIDE, R_BODY, "id", "{\"approve\":false}", NULL},
-    {"GET", "/api/v1/reports/{name}", "reporting", HUIFANG__V1__REQUEST__COMMAND_REPORT, 0,
-     "name", NULL, NULL},
+    {"GET", "/api/v1/reports/{name}", "reporting", HUIFANG__V1__REQUEST__COMMAND_REPORT, 0, "name",
+     NULL, NULL},
 };
 #define N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 
@@ -554,12 +556,11 @@ fail:
     return NULL;
 }
 
-static void s_command(gw_api_t *api, const route_t *route, const gw_request_t *req,
-                      const char *seg, const gw_session_t *s, gw_response_t *res)
+static void s_command(gw_api_t *api, const route_t *route, const gw_request_t *req, const char *seg,
+                      const gw_session_t *s, gw_response_t *res)
 {
-    const ProtobufCFieldDescriptor *cf =
-        protobuf_c_message_descriptor_get_field(&huifang__v1__request__descriptor,
-                                                (unsigned)route->command);
+    const ProtobufCFieldDescriptor *cf = protobuf_c_message_descriptor_get_field(
+        &huifang__v1__request__descriptor, (unsigned)route->command);
     const ProtobufCMessageDescriptor *desc = cf->descriptor;
     char branch[64];
     snprintf(branch, sizeof branch, "%s", s->branch);
@@ -578,8 +579,7 @@ static void s_command(gw_api_t *api, const route_t *route, const gw_request_t *r
     r.session = (char *)s->token;
     char key[64];
     if (strcmp(route->method, "GET") != 0) {
-        if (req->idempotency_key && *req->idempotency_key &&
-            strlen(req->idempotency_key) <= 128) {
+        if (req->idempotency_key && *req->idempotency_key && strlen(req->idempotency_key) <= 128) {
             r.idempotency_key = (char *)req->idempotency_key;
         } else {
             hf_bus_new_id(key);
@@ -667,7 +667,8 @@ void gw_api_handle(gw_api_t *api, const gw_request_t *req, gw_response_t *res)
         }
         return;
     }
-    if (s_need_session(api, req, res, &s) && (!s_is_change(req->method) || s_need_csrf(req, res, &s)))
+    if (s_need_session(api, req, res, &s) &&
+        (!s_is_change(req->method) || s_need_csrf(req, res, &s)))
         s_command(api, route, req, seg, &s, res);
     sodium_memzero(&s, sizeof s);
 }

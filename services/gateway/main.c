@@ -23,14 +23,16 @@ int main(int argc, char **argv)
 
     const hf_config_entry_t *tables[] = {gateway_config, NULL};
     hf_config_t *cfg = NULL;
-    int rc = hf_config_load(&cfg, "huifang-gateway",
-                            "the HTTP front door: the web console and its JSON API over the services",
-                            tables, argc, argv);
+    int rc =
+        hf_config_load(&cfg, "huifang-gateway",
+                       "the HTTP front door: the web console and its JSON API over the services",
+                       tables, argc, argv);
     if (rc != 0)
         return rc == 1 ? 0 : 1;
     hf_log_init("gateway", hf_config_str(cfg, "log_level"));
     if (hf_clock_init(hf_config_str(cfg, "clock"), hf_config_str(cfg, "clock_file")) != 0) {
-        fprintf(stderr, "huifang-gateway: bad configuration: HUIFANG_CLOCK must be real or manual\n");
+        fprintf(stderr,
+                "huifang-gateway: bad configuration: HUIFANG_CLOCK must be real or manual\n");
         hf_config_destroy(&cfg);
         return 1;
     }

@@ -25,6 +25,7 @@ while read -r method pattern; do
 done < <(grep -oE '\{"(GET|POST|PUT|PATCH|DELETE)", "/api/v1/[^"]*"' "$HF_SOURCE/services/gateway/gw_api.c" |
     sed -E 's/^\{"([A-Z]+)", "([^"]*)"$/\1 \2/')
 # a broken document is caught (the test can fail)
+# shellcheck disable=SC2016 # "$ref" is JSON, not a shell expansion
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["paths"]["/worklist"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]={"$ref":"#/components/schemas/Nothing"}; json.dump(d,open(sys.argv[2],"w"))' \
     "$HF_E2E_TMP/openapi.json" "$HF_E2E_TMP/broken.json"
 hf_expect_exit 1 node "$GW_NODE_DIR/validate-openapi.mjs" "$HF_E2E_TMP/broken.json"

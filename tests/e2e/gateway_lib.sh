@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # GW_* are read by the tests that source this file
 # tests/e2e/gateway_lib.sh: sourced (after lib.sh) by the tests of huifang-gateway. A branch
 # BJ01 with a phone agent A001 (password agent-pass-1), a manager M001 (manager-pass-1), a
 # branch SH01 with an agent S001 and a customer of its own; in BJ01 a customer who bought a
@@ -73,8 +74,9 @@ gw_login() {
 # with `npm ci` from the committed lockfile into the build folder (npm's cache may serve them
 # offline), once per lockfile; sets GW_NODE_DIR, where the test scripts are copied to run.
 gw_node_ready() {
-    command -v node >/dev/null && command -v npm >/dev/null ||
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
         hf_fail "node and npm are needed for the console's tests (Debian: nodejs, npm)"
+    fi
     GW_NODE_DIR=$(cd "$HF_BIN/.." && pwd)/browser-tests
     mkdir -p "$GW_NODE_DIR"
     (

@@ -283,8 +283,8 @@ static ProtobufCMessage *s_parse(const char *text, const ProtobufCMessageDescrip
 {
     json_object *obj = json_tokener_parse(text);
     CHECK(obj != NULL);
-    ProtobufCMessage *msg = hf_json_to_message(obj, desc, s_err, sizeof s_err, s_field,
-                                               sizeof s_field);
+    ProtobufCMessage *msg =
+        hf_json_to_message(obj, desc, s_err, sizeof s_err, s_field, sizeof s_field);
     json_object_put(obj);
     return msg;
 }
@@ -293,12 +293,12 @@ static void test_to_message(void)
 {
     /* the shape hf_json_from_message writes reads back: callback_at as RFC 3339, a
      * submessage, a nested message of another file, booleans, integers */
-    ProtobufCMessage *m = s_parse(
-        "{\"task_id\":42,\"outcome\":\"callback\",\"order_qty\":2,"
-        "\"callback_at\":\"2026-11-23T08:00:00Z\",\"note\":\"\u56de\u7535\","
-        "\"usage\":{\"dose\":\"2 tablets\"},\"typical_case\":true,"
-        "\"referral\":{\"name\":\"Wang\",\"phone\":\"13812345678\"}}",
-        &huifang__v1__call_log__descriptor);
+    ProtobufCMessage *m =
+        s_parse("{\"task_id\":42,\"outcome\":\"callback\",\"order_qty\":2,"
+                "\"callback_at\":\"2026-11-23T08:00:00Z\",\"note\":\"\u56de\u7535\","
+                "\"usage\":{\"dose\":\"2 tablets\"},\"typical_case\":true,"
+                "\"referral\":{\"name\":\"Wang\",\"phone\":\"13812345678\"}}",
+                &huifang__v1__call_log__descriptor);
     CHECK(m != NULL);
     Huifang__V1__CallLog *c = (Huifang__V1__CallLog *)m;
     CHECK(c->task_id == 42);
@@ -319,7 +319,8 @@ static void test_to_message(void)
     protobuf_c_message_free_unpacked(m, NULL);
 
     /* refusals name the field and the reason */
-    CHECK(s_parse("{\"task_id\":1,\"colour\":\"red\"}", &huifang__v1__call_log__descriptor) == NULL);
+    CHECK(s_parse("{\"task_id\":1,\"colour\":\"red\"}", &huifang__v1__call_log__descriptor) ==
+          NULL);
     CHECK_STR(s_field, "colour");
     CHECK_STR(s_err, "unknown field colour");
     CHECK(s_parse("{\"task_id\":\"12\"}", &huifang__v1__call_log__descriptor) == NULL);
@@ -329,7 +330,8 @@ static void test_to_message(void)
     CHECK_STR(s_field, "order_qty");
     CHECK(s_parse("{\"usage\":{\"dose\":1}}", &huifang__v1__call_log__descriptor) == NULL);
     CHECK_STR(s_field, "usage.dose");
-    CHECK(s_parse("{\"usage\":{\"dose\":\"x\",\"shape\":1}}", &huifang__v1__call_log__descriptor) == NULL);
+    CHECK(s_parse("{\"usage\":{\"dose\":\"x\",\"shape\":1}}", &huifang__v1__call_log__descriptor) ==
+          NULL);
     CHECK_STR(s_field, "usage.shape");
     CHECK(s_parse("{\"callback_at\":\"tomorrow\"}", &huifang__v1__call_log__descriptor) == NULL);
     CHECK_STR(s_field, "callback_at");
@@ -338,7 +340,8 @@ static void test_to_message(void)
     CHECK(s_parse("[1,2]", &huifang__v1__call_log__descriptor) == NULL);
     CHECK_STR(s_field, "");
     /* repeated and enum: a Reply's status by name, its stream position */
-    m = s_parse("{\"status\":\"NOT_FOUND\",\"written\":{\"seq\":7}}", &huifang__v1__reply__descriptor);
+    m = s_parse("{\"status\":\"NOT_FOUND\",\"written\":{\"seq\":7}}",
+                &huifang__v1__reply__descriptor);
     CHECK(m != NULL);
     CHECK_INT(((Huifang__V1__Reply *)m)->status, HUIFANG__V1__STATUS__NOT_FOUND);
     protobuf_c_message_free_unpacked(m, NULL);
@@ -350,7 +353,8 @@ static void test_to_message(void)
     CHECK_INT(((Huifang__V1__Request *)m)->n_after, 2);
     CHECK_STR(((Huifang__V1__Request *)m)->after[1]->producer, "calllog");
     protobuf_c_message_free_unpacked(m, NULL);
-    CHECK(s_parse("{\"after\":[{\"producer\":\"intake\"},{\"seq\":-1}]}", &huifang__v1__request__descriptor) == NULL);
+    CHECK(s_parse("{\"after\":[{\"producer\":\"intake\"},{\"seq\":-1}]}",
+                  &huifang__v1__request__descriptor) == NULL);
     CHECK_STR(s_field, "after.1.seq");
     /* a oneof takes one member */
     CHECK(s_parse("{\"ping\":{},\"whoami\":{}}", &huifang__v1__request__descriptor) == NULL);
