@@ -185,7 +185,7 @@ gw_expect 401 "whoami after logout"
 status=$(curl -sS -o /dev/null -w '%{http_code}' -b "hf_session=$old_cookie" "$HF_GATEWAY_URL/api/v1/worklist")
 hf_expect_eq 401 "$status" "the old cookie, replayed, is worth nothing"
 
-# ---- login attempts are limited per address (10 a minute; 4 used above) ------------------------------
+# ---- login attempts are limited per address (10 a minute; 5 used above) ------------------------------
 GW_PERSON=guesser
 limited=0
 for i in $(seq 1 12); do
