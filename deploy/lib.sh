@@ -32,7 +32,14 @@ HF_PACKAGES=(
     util-linux                       # flock (test slots), setsid, runuser (Postgres as its user)
     clang libclang-rt-14-dev         # tests/fuzz: libFuzzer harnesses (clang brings libFuzzer; the
                                      # fuzzer/ASan/UBSan runtimes are a package clang only recommends)
+    libmicrohttpd-dev                # huifang-gateway: the HTTP/1.1 server of the web console and its API
+    chromium                         # e2e/071: the browser the console's tests drive (playwright-core)
+    fonts-wqy-microhei               # Chinese glyphs for that browser (the console's zh-CN screenshots)
+    nodejs                           # e2e/071-072: playwright-core and the OpenAPI validator from npm
 )
+# npm: Debian's package, unless npm is already there (NodeSource's nodejs bundles it, and
+# Debian's npm would conflict with that nodejs)
+command -v npm >/dev/null 2>&1 || HF_PACKAGES+=(npm)
 HF_PG_BIN=${HF_PG_BIN:-/usr/lib/postgresql/15/bin}
 # shellcheck disable=SC2034 # used by the scripts that source this file
 HF_SERVICES=(intake scheduler calllog complaint reporting)

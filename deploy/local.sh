@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # deploy/local.sh: the whole Huifang stack on this machine, for a developer or a demo.
 #
-#   deploy/local.sh up       install what is missing, build, start Postgres, Redis and the five
-#                            services, load a small demo branch, print how to use it
+#   deploy/local.sh up       install what is missing, build, start Postgres, Redis, the five
+#                            services and the web console's gateway, load a small demo branch,
+#                            print how to use it (the console's URL and the demo logins)
 #   deploy/local.sh status   what runs, and `huifang ping`
 #   deploy/local.sh down     stop everything that `up` started (data is kept in .local/)
 #
@@ -26,6 +27,9 @@ PG_LOCATION_FILE=$LOCAL/pg.location
 PG_PORT=${HF_LOCAL_PG_PORT:-15432}
 REDIS_PORT=${HF_LOCAL_REDIS_PORT:-16379}
 DEMO_BRANCH=BJ01
+# the web console (huifang-gateway): plain HTTP on the loopback by default
+GATEWAY_BIND=${HUIFANG_GATEWAY_BIND:-127.0.0.1:8080}
+export HUIFANG_GATEWAY_BIND=$GATEWAY_BIND
 
 # Each service connects as its own role, its password read from a file; Redis's password
 # likewise (deploy/lib.sh hf_secrets_ensure makes the files, mode 0600, once).
@@ -53,7 +57,8 @@ Usage: deploy/local.sh up [--no-demo] | status | down | --help
 
   up       Install missing Debian packages, build into build/, start PostgreSQL
            (127.0.0.1:$PG_PORT) and Redis (127.0.0.1:$REDIS_PORT) with their data in .local/,
-           start the five services in the background, wait for \`huifang ping\`, load the
+           start the five services in the background, wait for \`huifang ping\`, start the
+           web console's gateway on $GATEWAY_BIND (HUIFANG_GATEWAY_BIND), load the
            demo branch $DEMO_BRANCH (skip with --no-demo; loading twice adds nothing), and
            print how to use the stack. When everything already runs, it says so and
            changes nothing.
@@ -123,7 +128,7 @@ all_up() {
     local svc
     pg_is_up || return 1
     hf_redis_running "$REDIS_PORT" || return 1
-    for svc in "${HF_SERVICES[@]}"; do
+    for svc in "${HF_SERVICES[@]}" gateway; do
         service_pid "$svc" >/dev/null || return 1
     done
 }
@@ -152,6 +157,20 @@ show_log_tails() {
             printf -- '--- last lines of .local/log/%s.log ---\n' "$svc" >&2
             tail -n 15 "$LOGDIR/$svc.log" >&2
         fi
+    done
+}
+
+# Starts the gateway and waits until it listens; dies with its log when it does not.
+start_gateway() {
+    start_service gateway
+    local port=${GATEWAY_BIND##*:} deadline=$((SECONDS + ${HF_LOCAL_WAIT_S:-30}))
+    until hf_port_in_use "$port"; do
+        if ! service_pid gateway >/dev/null; then
+            show_log_tails gateway
+            hf_die "huifang-gateway exited during start-up (see .local/log/gateway.log above; is $GATEWAY_BIND taken? set HUIFANG_GATEWAY_BIND)"
+        fi
+        ((SECONDS < deadline)) || hf_die "huifang-gateway did not listen on $GATEWAY_BIND within ${HF_LOCAL_WAIT_S:-30} s"
+        sleep 0.2
     done
 }
 
@@ -287,7 +306,12 @@ print_howto() {
     [[ -f $RUNDIR/env ]] && clock_file=$(sed -n 's/^clock_file=//p' "$RUNDIR/env")
     cat <<EOF
 
-Huifang runs locally (clock: $clock). Try:
+Huifang runs locally (clock: $clock).
+
+The web console: http://$GATEWAY_BIND/
+  agents A001 / demo-A001, A002 / demo-A002; manager M001 / demo-M001
+
+Or the CLI:
 
   export PATH="$BIN:\$PATH"
   export HUIFANG_BRANCH=$DEMO_BRANCH
@@ -326,7 +350,7 @@ EOF
 # Makes the keypairs the folder lacks (a service's or the CLI's); never replaces one.
 ensure_keys() {
     local name made=()
-    for name in "${HF_SERVICES[@]}" cli; do
+    for name in "${HF_SERVICES[@]}" cli gateway; do
         [[ -f $KEYS/$name.key && -f $KEYS/$name.pub ]] && continue
         rm -f "$KEYS/$name.key" "$KEYS/$name.pub"  # half a pair is no pair
         "$BIN/huifang" keys gen --dir "$KEYS" "$name" >/dev/null ||
@@ -350,7 +374,7 @@ cmd_up() {
     if all_up; then
         local was
         was=$(sed -n 's/^clock=//p' "$RUNDIR/env" 2>/dev/null || true)
-        hf_say "already up: PostgreSQL, Redis and the five services are running; nothing restarted"
+        hf_say "already up: PostgreSQL, Redis, the five services and the gateway are running; nothing restarted"
         if [[ -n $was && $was != "${HUIFANG_CLOCK:-real}" ]]; then
             hf_warn "the services run with HUIFANG_CLOCK=$was, not ${HUIFANG_CLOCK:-real}: deploy/local.sh down, then up, to change it"
         fi
@@ -422,6 +446,8 @@ cmd_up() {
     done
     wait_for_ping
     hf_say "all five services answer huifang ping"
+    start_gateway
+    hf_say "the web console listens on http://$GATEWAY_BIND/"
 
     if ((demo)); then
         DEMO_TOKEN=$("$BIN/huifang" session mint --key "$SECRETS/session.key" --login admin \
@@ -446,7 +472,7 @@ cmd_status() {
         printf '%-10s stopped\n' redis
         ok=1
     fi
-    for svc in "${HF_SERVICES[@]}"; do
+    for svc in "${HF_SERVICES[@]}" gateway; do
         if pid=$(service_pid "$svc"); then
             printf '%-10s running  pid %s  log .local/log/%s.log\n' "$svc" "$pid" "$svc"
         else
@@ -469,7 +495,7 @@ cmd_status() {
 
 cmd_down() {
     local svc pid pids=() names=()
-    for svc in "${HF_SERVICES[@]}"; do
+    for svc in gateway "${HF_SERVICES[@]}"; do
         if pid=$(service_pid "$svc"); then
             kill -TERM "$pid" 2>/dev/null || true
             pids+=("$pid")
@@ -487,7 +513,7 @@ cmd_down() {
             hf_warn "${names[$i]} (pid ${pids[$i]}) ignored SIGTERM for 15 s: killed"
         fi
     done
-    for svc in "${HF_SERVICES[@]}"; do
+    for svc in gateway "${HF_SERVICES[@]}"; do
         rm -f "$RUNDIR/$svc.pid"
     done
 

@@ -20,4 +20,15 @@ void hf_json_print(const ProtobufCMessage *msg);
 /* Prints msg as one compact JSON line to out, masked when masked is true. */
 void hf_json_print_to(const ProtobufCMessage *msg, bool masked, FILE *out);
 
+/* The other direction, for the gateway: fills a new message of desc from obj (a JSON
+ * object) in the same shape hf_json_from_message writes: .proto field names, "<x>_at" as an
+ * RFC 3339 string for a field <x>_at_ms (a number under the name <x>_at_ms is taken too),
+ * enums by name or number, bytes as base64, submessages as objects, repeated as arrays.
+ * A key that names no field, a value of the wrong type or out of range, and a second member
+ * of a oneof are refused. Returns the message (caller frees with
+ * protobuf_c_message_free_unpacked(msg, NULL)), or NULL with the reason in err and the
+ * dotted path of the field concerned ("usage.dose", "" for the whole body) in field. */
+ProtobufCMessage *hf_json_to_message(json_object *obj, const ProtobufCMessageDescriptor *desc,
+                                     char *err, size_t errlen, char *field, size_t fieldlen);
+
 #endif

@@ -18,6 +18,8 @@
  */
 #include "hf_json.h"
 
+#include <sodium.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -341,4 +343,325 @@ void hf_json_print_to(const ProtobufCMessage *msg, bool masked, FILE *out)
     fputs(text != NULL ? text : "{}", out);
     fputc('\n', out);
     json_object_put(obj);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * JSON to message
+ *
+ * Every string, array and submessage is malloc'd, so that protobuf-c's own
+ * protobuf_c_message_free_unpacked(msg, NULL) frees a message built here exactly as it frees
+ * one it unpacked (it leaves a string field alone while it still points at the default).
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct {
+    char *err;
+    size_t errlen;
+    char *field;
+    size_t fieldlen;
+} s_json_error_t;
+
+static int s_json_fail(s_json_error_t *e, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int s_json_fail(s_json_error_t *e, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->err, e->errlen, fmt, ap);
+    va_end(ap);
+    snprintf(e->field, e->fieldlen, "%s", path);
+    return -1;
+}
+
+static const char *s_json_type_name(json_object *v)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_null:
+        return "null";
+    case json_type_boolean:
+        return "a boolean";
+    case json_type_double:
+        return "a fractional number";
+    case json_type_int:
+        return "an integer";
+    case json_type_object:
+        return "an object";
+    case json_type_array:
+        return "an array";
+    case json_type_string:
+        return "a string";
+    }
+    return "a value";
+}
+
+/* An integer value of v within [min, max] into *out; 0 or -1 after a message. JSON numbers
+ * only: "12" in quotes is a string, and a string where a number belongs is a client's bug
+ * worth naming rather than guessing at. */
+static int s_json_integer(json_object *v, const char *path, int64_t min, uint64_t max,
+                          s_json_error_t *e, int64_t *out_signed, uint64_t *out_unsigned)
+{
+    if (!json_object_is_type(v, json_type_int))
+        return s_json_fail(e, path, "%s must be an integer, not %s", path, s_json_type_name(v));
+    if (min == 0 && max > (uint64_t)INT64_MAX) {
+        /* uint64: json-c keeps values above INT64_MAX as unsigned (their int64 reads clamp
+         * to INT64_MAX, never negative) */
+        if (json_object_get_int64(v) < 0)
+            return s_json_fail(e, path, "%s must not be negative", path);
+        *out_unsigned = json_object_get_uint64(v);
+        return 0;
+    }
+    int64_t x = json_object_get_int64(v);
+    bool above_int64 = x == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX;
+    if (above_int64 || x < min || (x > 0 && (uint64_t)x > max))
+        return s_json_fail(e, path, "%s is out of range (%lld..%llu)", path, (long long)min,
+                           (unsigned long long)max);
+    *out_signed = x;
+    if (out_unsigned)
+        *out_unsigned = (uint64_t)x;
+    return 0;
+}
+
+static ProtobufCMessage *s_json_message(json_object *obj, const ProtobufCMessageDescriptor *desc,
+                                        const char *path, s_json_error_t *e);
+
+/* Stores one JSON value v as an element of field at member (the field itself, or one slot
+ * of a repeated field's array). instant: v is an RFC 3339 string for an *_at_ms field. */
+static int s_json_value(json_object *v, const ProtobufCFieldDescriptor *f, void *member,
+                        bool instant, const char *path, s_json_error_t *e)
+{
+    int64_t si = 0;
+    uint64_t ui = 0;
+    if (instant) {
+        if (!json_object_is_type(v, json_type_string))
+            return s_json_fail(e, path, "%s must be an RFC 3339 time string, not %s", path,
+                               s_json_type_name(v));
+        int64_t ms;
+        if (hf_time_parse(json_object_get_string(v), "UTC", &ms) != 0)
+            return s_json_fail(e, path, "%s is not a time (RFC 3339, e.g. 2026-11-23T08:00:00Z)",
+                               path);
+        if (f->type == PROTOBUF_C_TYPE_UINT64 || f->type == PROTOBUF_C_TYPE_FIXED64) {
+            if (ms < 0)
+                return s_json_fail(e, path, "%s must not be before 1970", path);
+            *(uint64_t *)member = (uint64_t)ms;
+        } else {
+            *(int64_t *)member = ms;
+        }
+        return 0;
+    }
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+        if (s_json_integer(v, path, INT32_MIN, INT32_MAX, e, &si, NULL) != 0)
+            return -1;
+        *(int32_t *)member = (int32_t)si;
+        return 0;
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        if (s_json_integer(v, path, 0, UINT32_MAX, e, &si, NULL) != 0)
+            return -1;
+        *(uint32_t *)member = (uint32_t)si;
+        return 0;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        if (s_json_integer(v, path, INT64_MIN, INT64_MAX, e, &si, NULL) != 0)
+            return -1;
+        *(int64_t *)member = si;
+        return 0;
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        if (s_json_integer(v, path, 0, UINT64_MAX, e, &si, &ui) != 0)
+            return -1;
+        *(uint64_t *)member = ui;
+        return 0;
+    case PROTOBUF_C_TYPE_FLOAT:
+    case PROTOBUF_C_TYPE_DOUBLE:
+        if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
+            return s_json_fail(e, path, "%s must be a number, not %s", path, s_json_type_name(v));
+        if (f->type == PROTOBUF_C_TYPE_FLOAT)
+            *(float *)member = (float)json_object_get_double(v);
+        else
+            *(double *)member = json_object_get_double(v);
+        return 0;
+    case PROTOBUF_C_TYPE_BOOL:
+        if (!json_object_is_type(v, json_type_boolean))
+            return s_json_fail(e, path, "%s must be true or false, not %s", path,
+                               s_json_type_name(v));
+        *(protobuf_c_boolean *)member = json_object_get_boolean(v);
+        return 0;
+    case PROTOBUF_C_TYPE_ENUM: {
+        const ProtobufCEnumDescriptor *ed = f->descriptor;
+        const ProtobufCEnumValue *ev = NULL;
+        if (json_object_is_type(v, json_type_string))
+            ev = protobuf_c_enum_descriptor_get_value_by_name(ed, json_object_get_string(v));
+        else if (json_object_is_type(v, json_type_int))
+            ev = protobuf_c_enum_descriptor_get_value(ed, json_object_get_int(v));
+        else
+            return s_json_fail(e, path, "%s must be a name of %s, not %s", path, ed->name,
+                               s_json_type_name(v));
+        if (ev == NULL)
+            return s_json_fail(e, path, "%s is not a value of %s", path, ed->name);
+        *(int *)member = ev->value;
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_STRING: {
+        if (!json_object_is_type(v, json_type_string))
+            return s_json_fail(e, path, "%s must be a string, not %s", path, s_json_type_name(v));
+        int len = json_object_get_string_len(v);
+        const char *s = json_object_get_string(v);
+        if (memchr(s, '\0', (size_t)len) != NULL)
+            return s_json_fail(e, path, "%s must not contain a NUL character", path);
+        char *copy = strdup(s);
+        if (copy == NULL)
+            return s_json_fail(e, path, "out of memory");
+        *(char **)member = copy;
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_BYTES: {
+        if (!json_object_is_type(v, json_type_string))
+            return s_json_fail(e, path, "%s must be a base64 string, not %s", path,
+                               s_json_type_name(v));
+        const char *s = json_object_get_string(v);
+        size_t slen = (size_t)json_object_get_string_len(v);
+        uint8_t *bin = malloc(slen / 4 * 3 + 3);
+        size_t blen = 0;
+        if (bin == NULL)
+            return s_json_fail(e, path, "out of memory");
+        if (sodium_base642bin(bin, slen / 4 * 3 + 3, s, slen, NULL, &blen, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) != 0) {
+            free(bin);
+            return s_json_fail(e, path, "%s is not standard base64", path);
+        }
+        ((ProtobufCBinaryData *)member)->data = bin;
+        ((ProtobufCBinaryData *)member)->len = blen;
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        if (!json_object_is_type(v, json_type_object))
+            return s_json_fail(e, path, "%s must be an object, not %s", path, s_json_type_name(v));
+        ProtobufCMessage *sub = s_json_message(v, f->descriptor, path, e);
+        if (sub == NULL)
+            return -1;
+        *(ProtobufCMessage **)member = sub;
+        return 0;
+    }
+    }
+    return s_json_fail(e, path, "%s has a type this build cannot read", path);
+}
+
+/* The field a JSON key names in desc: its name, or "<x>_at" for an instant field <x>_at_ms
+ * (*instant set). NULL when none. */
+static const ProtobufCFieldDescriptor *s_json_field(const ProtobufCMessageDescriptor *desc,
+                                                    const char *key, bool *instant)
+{
+    *instant = false;
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(desc, key);
+    if (f != NULL)
+        return f;
+    char name[140];
+    if (snprintf(name, sizeof name, "%s_ms", key) >= (int)sizeof name)
+        return NULL;
+    f = protobuf_c_message_descriptor_get_field_by_name(desc, name);
+    if (f == NULL || !s_is_instant(f))
+        return NULL;
+    *instant = true;
+    return f;
+}
+
+static int s_json_field_set(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+                            json_object *v, bool instant, const char *path, s_json_error_t *e)
+{
+    char *base = (char *)msg;
+    void *member = base + f->offset;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        if (!json_object_is_type(v, json_type_array))
+            return s_json_fail(e, path, "%s must be an array, not %s", path, s_json_type_name(v));
+        size_t n = json_object_array_length(v);
+        size_t step = s_element_size(f->type);
+        char *items = n ? calloc(n, step) : NULL;
+        if (n && items == NULL)
+            return s_json_fail(e, path, "out of memory");
+        /* the array and its count are set first so that a failure halfway frees what was
+         * filled (free_unpacked walks count elements; unfilled ones are zero) */
+        *(void **)member = items;
+        *(size_t *)(base + f->quantifier_offset) = n;
+        for (size_t i = 0; i < n; i++) {
+            char sub[256];
+            int n_sub = snprintf(sub, sizeof sub, "%s.%zu", path, i);
+            if (n_sub < 0 || n_sub >= (int)sizeof sub)
+                return s_json_fail(e, path, "%s is nested too deep", path);
+            if (s_json_value(json_object_array_get_idx(v, i), f, items + i * step, instant, sub,
+                             e) != 0) {
+                if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING ||
+                    f->type == PROTOBUF_C_TYPE_BYTES)
+                    *(size_t *)(base + f->quantifier_offset) = i; /* only what was filled */
+                return -1;
+            }
+        }
+        return 0;
+    }
+    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+        uint32_t *which = (uint32_t *)(base + f->quantifier_offset);
+        if (*which != 0 && *which != f->id)
+            return s_json_fail(e, path, "%s: only one of its group may be given", path);
+        if (s_json_value(v, f, member, instant, path, e) != 0)
+            return -1;
+        *which = f->id;
+        return 0;
+    }
+    if (s_json_value(v, f, member, instant, path, e) != 0)
+        return -1;
+    if (f->label != PROTOBUF_C_LABEL_NONE && f->quantifier_offset != 0 &&
+        f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+        *(protobuf_c_boolean *)(base + f->quantifier_offset) = 1;
+    return 0;
+}
+
+static ProtobufCMessage *s_json_message(json_object *obj, const ProtobufCMessageDescriptor *desc,
+                                        const char *path, s_json_error_t *e)
+{
+    ProtobufCMessage *msg = calloc(1, desc->sizeof_message);
+    if (msg == NULL) {
+        s_json_fail(e, path, "out of memory");
+        return NULL;
+    }
+    desc->message_init(msg);
+    json_object_object_foreach(obj, key, v)
+    {
+        char sub[256];
+        int n_sub = snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", key);
+        if (n_sub < 0 || n_sub >= (int)sizeof sub) {
+            s_json_fail(e, path, "a key under %s is too long or nested too deep", path);
+            goto fail;
+        }
+        bool instant;
+        const ProtobufCFieldDescriptor *f = s_json_field(desc, key, &instant);
+        if (f == NULL) {
+            s_json_fail(e, sub, "unknown field %s", sub);
+            goto fail;
+        }
+        if (json_object_is_type(v, json_type_null))
+            continue; /* null: as if not given */
+        if (s_json_field_set(msg, f, v, instant, sub, e) != 0)
+            goto fail;
+    }
+    return msg;
+fail:
+    protobuf_c_message_free_unpacked(msg, NULL);
+    return NULL;
+}
+
+ProtobufCMessage *hf_json_to_message(json_object *obj, const ProtobufCMessageDescriptor *desc,
+                                     char *err, size_t errlen, char *field, size_t fieldlen)
+{
+    s_json_error_t e = {err, errlen, field, fieldlen};
+    if (errlen)
+        err[0] = '\0';
+    if (fieldlen)
+        field[0] = '\0';
+    if (!json_object_is_type(obj, json_type_object)) {
+        s_json_fail(&e, "", "the body must be a JSON object, not %s", s_json_type_name(obj));
+        return NULL;
+    }
+    return s_json_message(obj, desc, "", &e);
 }

@@ -13,7 +13,7 @@ command -v docker-compose >/dev/null || hf_fail "docker-compose is not installed
 hf_expect_exit 0 docker-compose -f "$compose" config -q
 hf_expect_exit 0 docker-compose -f "$compose" config --services
 names=$(sort <<<"$HF_OUT" | tr '\n' ' ')
-for want in postgres redis intake scheduler calllog complaint reporting; do
+for want in postgres redis intake scheduler calllog complaint reporting gateway; do
     hf_expect_contains " $names" " $want " "service $want in docker-compose.yml"
 done
 
@@ -29,7 +29,7 @@ for want in 'HUIFANG_REDIS_URL: redis://redis:6379/0' \
     'HUIFANG_CALLLOG_ENDPOINT: tcp://calllog:7121' 'HUIFANG_CALLLOG_EVENTS: tcp://calllog:7122' \
     'HUIFANG_COMPLAINT_ENDPOINT: tcp://complaint:7131' 'HUIFANG_COMPLAINT_EVENTS: tcp://complaint:7132' \
     'HUIFANG_REPORTING_ENDPOINT: tcp://reporting:7141' 'HUIFANG_REPORTING_EVENTS: tcp://reporting:7142' \
-    'condition: service_healthy'; do
+    'condition: service_healthy' 'HUIFANG_GATEWAY_BIND: 0.0.0.0:8080' 'huifang-gateway'; do
     hf_expect_contains "$config" "$want" "docker-compose config"
 done
 # Secrets, not literals: each service its own role and password file; no password in the file.

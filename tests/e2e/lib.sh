@@ -156,6 +156,7 @@ hf_service_port() {
     calllog) echo $((HUIFANG_PORT_BASE + 21)) ;;
     complaint) echo $((HUIFANG_PORT_BASE + 31)) ;;
     reporting) echo $((HUIFANG_PORT_BASE + 41)) ;;
+    gateway) echo $((HUIFANG_PORT_BASE + 48)) ;; # HTTP (HUIFANG_GATEWAY_BIND, set by hf_gateway_start)
     *) hf_fail "unknown service $1 (one of: ${HF_SERVICES[*]})" ;;
     esac
 }
@@ -315,7 +316,7 @@ hf_stack_start() {
     if [[ ${HUIFANG_CURVE:-on} != off ]]; then
         export HUIFANG_KEYS_DIR=$HF_E2E_TMP/keys
         [[ -f $HUIFANG_KEYS_DIR/cli.pub ]] ||
-            "$HF_BIN/huifang" keys gen --dir "$HUIFANG_KEYS_DIR" "${HF_SERVICES[@]}" cli >/dev/null ||
+            "$HF_BIN/huifang" keys gen --dir "$HUIFANG_KEYS_DIR" "${HF_SERVICES[@]}" cli gateway >/dev/null ||
             hf_fail "could not make the stack's CURVE keys"
     fi
     hf_sessions_prepare
@@ -368,6 +369,14 @@ hf_db_prepare() {
     psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" \
         -f "$HF_SOURCE/deploy/sql/database.sql" >/dev/null ||
         hf_fail "deploy/sql/database.sql failed on $HF_DB"
+}
+
+# hf_gateway_start: starts huifang-gateway (the web console's HTTP front) on this stack, on
+# 127.0.0.1 at port base + 48, and sets HF_GATEWAY_URL.
+hf_gateway_start() {
+    export HUIFANG_GATEWAY_BIND=127.0.0.1:$(hf_service_port gateway)
+    HF_GATEWAY_URL=http://$HUIFANG_GATEWAY_BIND
+    hf_service_start gateway
 }
 
 # Waits until `huifang ping` succeeds (all five answer).

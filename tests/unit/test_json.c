@@ -334,6 +334,91 @@ static void test_print(void)
     json_object_put(back);
 }
 
+/* hf_json_to_message: the gateway's direction. Parses text, converts, returns the message
+ * (NULL on refusal with err and field filled). */
+static char s_err[256], s_field[128];
+static ProtobufCMessage *s_parse(const char *text, const ProtobufCMessageDescriptor *desc)
+{
+    json_object *obj = json_tokener_parse(text);
+    CHECK(obj != NULL);
+    ProtobufCMessage *msg =
+        hf_json_to_message(obj, desc, s_err, sizeof s_err, s_field, sizeof s_field);
+    json_object_put(obj);
+    return msg;
+}
+
+static void test_to_message(void)
+{
+    /* the shape hf_json_from_message writes reads back: callback_at as RFC 3339, a
+     * submessage, a nested message of another file, booleans, integers */
+    ProtobufCMessage *m =
+        s_parse("{\"task_id\":42,\"outcome\":\"callback\",\"order_qty\":2,"
+                "\"callback_at\":\"2026-11-23T08:00:00Z\",\"note\":\"\u56de\u7535\","
+                "\"usage\":{\"dose\":\"2 tablets\"},\"typical_case\":true,"
+                "\"referral\":{\"name\":\"Wang\",\"phone\":\"13812345678\"}}",
+                &huifang__v1__call_log__descriptor);
+    CHECK(m != NULL);
+    Huifang__V1__CallLog *c = (Huifang__V1__CallLog *)m;
+    CHECK(c->task_id == 42);
+    CHECK_STR(c->outcome, "callback");
+    CHECK_INT(c->order_qty, 2);
+    CHECK(c->callback_at_ms == 1795420800000);
+    CHECK_STR(c->note, "回电");
+    CHECK(c->usage != NULL);
+    CHECK_STR(c->usage->dose, "2 tablets");
+    CHECK_STR(c->usage->timing, ""); /* not given: the default */
+    CHECK(c->typical_case);
+    CHECK(c->referral != NULL);
+    CHECK_STR(c->referral->phone, "13812345678");
+    /* round trip: written again, the same values */
+    json_object *back = hf_json_from_message(m);
+    CHECK_STR(json_object_get_string(s_get(back, "callback_at")), "2026-11-23T08:00:00.000Z");
+    json_object_put(back);
+    protobuf_c_message_free_unpacked(m, NULL);
+
+    /* refusals name the field and the reason */
+    CHECK(s_parse("{\"task_id\":1,\"colour\":\"red\"}", &huifang__v1__call_log__descriptor) ==
+          NULL);
+    CHECK_STR(s_field, "colour");
+    CHECK_STR(s_err, "unknown field colour");
+    CHECK(s_parse("{\"task_id\":\"12\"}", &huifang__v1__call_log__descriptor) == NULL);
+    CHECK_STR(s_field, "task_id");
+    CHECK_STR(s_err, "task_id must be an integer, not a string");
+    CHECK(s_parse("{\"order_qty\":3000000000}", &huifang__v1__call_log__descriptor) == NULL);
+    CHECK_STR(s_field, "order_qty");
+    CHECK(s_parse("{\"usage\":{\"dose\":1}}", &huifang__v1__call_log__descriptor) == NULL);
+    CHECK_STR(s_field, "usage.dose");
+    CHECK(s_parse("{\"usage\":{\"dose\":\"x\",\"shape\":1}}", &huifang__v1__call_log__descriptor) ==
+          NULL);
+    CHECK_STR(s_field, "usage.shape");
+    CHECK(s_parse("{\"callback_at\":\"tomorrow\"}", &huifang__v1__call_log__descriptor) == NULL);
+    CHECK_STR(s_field, "callback_at");
+    CHECK(s_parse("{\"typical_case\":1}", &huifang__v1__call_log__descriptor) == NULL);
+    CHECK_STR(s_err, "typical_case must be true or false, not an integer");
+    CHECK(s_parse("[1,2]", &huifang__v1__call_log__descriptor) == NULL);
+    CHECK_STR(s_field, "");
+    /* repeated and enum: a Reply's status by name, its stream position */
+    m = s_parse("{\"status\":\"NOT_FOUND\",\"written\":{\"seq\":7}}",
+                &huifang__v1__reply__descriptor);
+    CHECK(m != NULL);
+    CHECK_INT(((Huifang__V1__Reply *)m)->status, HUIFANG__V1__STATUS__NOT_FOUND);
+    protobuf_c_message_free_unpacked(m, NULL);
+    CHECK(s_parse("{\"status\":\"MAYBE\"}", &huifang__v1__reply__descriptor) == NULL);
+    CHECK_STR(s_field, "status");
+    m = s_parse("{\"after\":[{\"producer\":\"intake\",\"seq\":3},{\"producer\":\"calllog\"}]}",
+                &huifang__v1__request__descriptor);
+    CHECK(m != NULL);
+    CHECK_INT(((Huifang__V1__Request *)m)->n_after, 2);
+    CHECK_STR(((Huifang__V1__Request *)m)->after[1]->producer, "calllog");
+    protobuf_c_message_free_unpacked(m, NULL);
+    CHECK(s_parse("{\"after\":[{\"producer\":\"intake\"},{\"seq\":-1}]}",
+                  &huifang__v1__request__descriptor) == NULL);
+    CHECK_STR(s_field, "after.1.seq");
+    /* a oneof takes one member */
+    CHECK(s_parse("{\"ping\":{},\"whoami\":{}}", &huifang__v1__request__descriptor) == NULL);
+    CHECK_STR(s_field, "whoami");
+}
+
 int main(void)
 {
     TEST_CASE(test_task_shape);
@@ -342,5 +427,6 @@ int main(void)
     TEST_CASE(test_masked);
     TEST_CASE(test_scalars);
     TEST_CASE(test_print);
+    TEST_CASE(test_to_message);
     TEST_DONE();
 }

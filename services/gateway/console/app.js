@@ -1,0 +1,297 @@
+// The Huifang console: plain ES modules, no framework, no external files. Screens: sign in;
+// the agent's "my day" (today's bag, the next-call card, the outcome form, keys 1-8 for the
+// outcome and N for the next call); the manager's return approvals. The server decides what
+// anyone may do; a screen that needs a role also says so here, before asking.
+import { t, translate, setLang, currentLang } from './i18n.js';
+
+const OUTCOMES = ['connected', 'no-answer', 'busy', 'wrong-number', 'not-in-service', 'refused', 'hostile', 'callback'];
+const MANAGERS = ['manager', 'admin'];
+const state = { session: null, csrf: '', card: null };
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const main = () => $('#main');
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') el.className = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (v !== false && v !== undefined && v !== null) el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+function toast(text) {
+  const el = $('#toast');
+  el.textContent = text;
+  el.classList.add('show');
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => el.classList.remove('show'), 3000);
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body.error || `HTTP ${status}`);
+    this.status = status;
+    this.field = body.field || '';
+  }
+}
+
+// One call to /api/v1: JSON in and out, the CSRF token on every change.
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (method !== 'GET') headers['X-CSRF-Token'] = state.csrf;
+  const init = { method, headers, credentials: 'same-origin' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(`/api/v1${path}`, init);
+  const data = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
+  if (res.status === 401 && path !== '/session') {
+    state.session = null;
+    route();
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+function showError(err, where = main()) {
+  const msg = err.status === 503 ? t('offline') : `${t('error')}${err.message}${err.field ? ` (${err.field})` : ''}`;
+  where.append(h('p', { class: 'error', role: 'alert' }, msg));
+}
+
+const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString(currentLang(), { hour12: false }) : '');
+
+// ---- header ----------------------------------------------------------------------------------
+
+function renderHeader() {
+  const s = state.session;
+  $('#nav').hidden = !s;
+  $('#logout').hidden = !s;
+  $('#who').textContent = s ? `${s.name || s.login} · ${s.role} · ${(s.branches || []).join(',')}` : '';
+  $('#lang').textContent = t('switch_to');
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === location.hash);
+  translate(document.querySelector('header'));
+}
+
+// ---- sign in ---------------------------------------------------------------------------------
+
+function renderLogin() {
+  const err = h('div');
+  const form = h('form', { class: 'panel login', id: 'login-form' },
+    h('h1', {}, t('login_title')),
+    h('label', { for: 'login' }, t('login')), h('input', { id: 'login', name: 'login', autocomplete: 'username', required: true }),
+    h('label', { for: 'password' }, t('password')),
+    h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
+    h('p', {}, h('button', { type: 'submit', id: 'sign-in' }, t('sign_in'))), err);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.replaceChildren();
+    const button = $('#sign-in', form);
+    button.disabled = true;
+    try {
+      const r = await api('POST', '/session', { login: form.login.value.trim(), password: form.password.value });
+      state.session = r.session;
+      state.csrf = r.csrf_token;
+      location.hash = MANAGERS.includes(r.session.role) ? '#/returns' : '#/day';
+      route();
+    } catch (e) {
+      showError(e, err);
+      button.disabled = false;
+    }
+  });
+  main().replaceChildren(form);
+  $('#login', form).focus();
+}
+
+// ---- my day ----------------------------------------------------------------------------------
+
+async function renderDay() {
+  const bag = h('section', { class: 'panel', id: 'bag' }, h('h2', {}, t('bag_today')), h('p', { class: 'muted' }, t('loading')));
+  const card = h('section', { class: 'panel', id: 'card' });
+  main().replaceChildren(h('h1', {}, t('day_title')), h('div', { class: 'grid' }, card, bag));
+  renderCard(card);
+  await loadBag(bag);
+}
+
+// Today's bag, asked again after each change of the day (a call claimed, an outcome logged).
+async function loadBag(bag = $('#bag')) {
+  if (!bag) return;
+  try {
+    const list = await api('GET', '/worklist');
+    const tasks = list.tasks || [];
+    bag.replaceChildren(h('h2', {}, `${t('bag_today')} (${tasks.length})`));
+    if (!tasks.length) bag.append(h('p', { class: 'muted' }, t('bag_empty')));
+    else bag.append(h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, t('col_due')), h('th', {}, t('col_customer')), h('th', {}, t('col_purpose')), h('th', {}, t('col_state')))),
+      h('tbody', {}, tasks.map((x) => h('tr', { 'data-task': x.id, 'data-state': x.state }, h('td', {}, fmtTime(x.due_at)), h('td', {}, x.customer_name), h('td', {}, x.purpose), h('td', {}, x.state))))));
+  } catch (e) {
+    bag.replaceChildren(h('h2', {}, t('bag_today')));
+    showError(e, bag);
+  }
+}
+
+function renderCard(card) {
+  const ctx = state.card;
+  if (!ctx) {
+    card.replaceChildren(h('h2', {}, t('next_call')),
+      h('p', {}, h('button', { id: 'next-call', type: 'button', onclick: () => nextCall(card) }, t('next_call'))),
+      h('p', { class: 'muted' }, t('next_key'), ' ', h('kbd', {}, 'N')));
+    return;
+  }
+  const task = ctx.task || {};
+  const c = ctx.customer || {};
+  const contacts = ctx.contacts || [];
+  card.replaceChildren(
+    h('h2', {}, `${t('card_title')} #${task.id}`),
+    h('dl', {},
+      h('dt', {}, t('customer')), h('dd', { id: 'card-customer' }, c.name || task.customer_name),
+      h('dt', {}, t('phone')), h('dd', { class: 'phone', id: 'card-phone' }, task.customer_phone || c.phone),
+      h('dt', {}, t('purpose')), h('dd', { id: 'card-purpose' }, task.purpose),
+      h('dt', {}, t('region')), h('dd', {}, c.region || ''),
+      h('dt', {}, t('purchases')), h('dd', {}, (ctx.purchases || []).map((p) => `${p.product} ×${p.quantity} (${p.date})`).join('; '))),
+    h('h2', { class: 'gap' }, t('contacts')),
+    contacts.length ? h('ul', {}, contacts.map((n) => h('li', {}, `${fmtTime(n.logged_at)} ${n.agent} ${n.outcome} ${n.note}`)))
+      : h('p', { class: 'muted' }, t('no_contacts')),
+    outcomeForm(task, card));
+}
+
+async function nextCall(card) {
+  try {
+    state.card = await api('POST', '/tasks/next', {});
+    renderCard(card);
+    $('input[name=outcome]', card)?.focus();
+    loadBag();
+  } catch (e) {
+    showError(e, card);
+  }
+}
+
+function outcomeForm(task, card) {
+  const err = h('div');
+  const form = h('form', { id: 'outcome-form' },
+    h('h2', { class: 'gap' }, t('outcome_title'), ' ', h('span', { class: 'muted' }, `(${t('outcome_keys')})`)),
+    h('div', { class: 'outcomes', role: 'radiogroup' }, OUTCOMES.map((o, i) =>
+      h('label', {}, h('input', { type: 'radio', name: 'outcome', value: o, id: `outcome-${o}` }), h('kbd', {}, i + 1), ' ', t(`o.${o}`)))),
+    h('label', { for: 'effect' }, t('effect')),
+    h('select', { id: 'effect', name: 'effect' }, ['', 'good', 'none', 'adverse'].map((e) => h('option', { value: e }, t(`e.${e}`)))),
+    h('label', { for: 'callback_at' }, t('callback_at')), h('input', { id: 'callback_at', name: 'callback_at', type: 'datetime-local' }),
+    h('label', { for: 'next_date' }, t('next_date')), h('input', { id: 'next_date', name: 'next_date', type: 'date' }),
+    h('label', { for: 'note' }, t('note')), h('textarea', { id: 'note', name: 'note', rows: 2 }),
+    h('p', {}, h('button', { type: 'submit', id: 'save-outcome' }, t('save'))), err);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.replaceChildren();
+    const outcome = form.querySelector('input[name=outcome]:checked')?.value;
+    if (!outcome) {
+      err.append(h('p', { class: 'error', role: 'alert' }, t('choose_outcome')));
+      return;
+    }
+    const body = { task_id: task.id, outcome, note: form.note.value };
+    if (form.effect.value) body.effect = form.effect.value;
+    if (form.next_date.value) body.next_date = form.next_date.value;
+    if (form.callback_at.value) body.callback_at = new Date(form.callback_at.value).toISOString();
+    try {
+      await api('POST', '/calls', body);
+      toast(`${t('saved')}${t(`o.${outcome}`)}`);
+      state.card = null;
+      renderDay();
+    } catch (e) {
+      showError(e, err);
+    }
+  });
+  return form;
+}
+
+// ---- returns (managers) ----------------------------------------------------------------------
+
+async function renderReturns() {
+  const role = state.session.role;
+  if (!MANAGERS.includes(role)) {
+    main().replaceChildren(h('h1', {}, t('returns_title')),
+      h('p', { class: 'error', role: 'alert', id: 'forbidden' }, `${t('forbidden_page')} ${role}.`));
+    return;
+  }
+  const panel = h('section', { class: 'panel', id: 'returns' }, h('p', { class: 'muted' }, t('loading')));
+  main().replaceChildren(h('h1', {}, t('returns_title')), panel);
+  try {
+    const r = await api('GET', '/returns?pending=true');
+    const rows = r.requests || [];
+    panel.replaceChildren();
+    if (!rows.length) panel.append(h('p', { class: 'muted', id: 'returns-empty' }, t('returns_empty')));
+    else panel.append(h('table', {}, h('tbody', {}, rows.map((x) => h('tr', {},
+      h('td', {}, `#${x.id}`), h('td', {}, x.product), h('td', {}, `×${x.quantity}`), h('td', {}, x.reason),
+      h('td', {}, `¥${((x.refund_fen || 0) / 100).toFixed(2)}`),
+      h('td', {}, h('button', { type: 'button', onclick: () => decide(x.id, 'approve') }, t('approve')), ' ',
+        h('button', { type: 'button', class: 'secondary', onclick: () => decide(x.id, 'reject') }, t('reject'))))))));
+  } catch (e) {
+    panel.replaceChildren();
+    showError(e, panel);
+  }
+}
+
+async function decide(id, how) {
+  try {
+    const reason = how === 'reject' ? prompt(t('reject')) || '' : '';
+    await api('POST', `/returns/${id}/${how}`, reason ? { reason } : {});
+    renderReturns();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+// ---- routing and keys ------------------------------------------------------------------------
+
+function route() {
+  renderHeader();
+  if (!state.session) return renderLogin();
+  if (location.hash === '#/returns') return renderReturns();
+  if (location.hash !== '#/day') history.replaceState(null, '', '#/day');
+  renderHeader();
+  return renderDay();
+}
+
+document.addEventListener('keydown', (ev) => {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  const typing = ['INPUT', 'TEXTAREA', 'SELECT'].includes(ev.target.tagName) && ev.target.type !== 'radio';
+  if (typing) return;
+  const form = $('#outcome-form');
+  if (form && /^[1-9]$/.test(ev.key)) {
+    const input = form.querySelectorAll('input[name=outcome]')[Number(ev.key) - 1];
+    if (input) {
+      input.checked = true;
+      input.focus();
+      ev.preventDefault();
+    }
+  } else if ((ev.key === 'n' || ev.key === 'N') && $('#next-call')) {
+    ev.preventDefault();
+    $('#next-call').click();
+  }
+});
+
+window.addEventListener('hashchange', route);
+$('#lang').addEventListener('click', () => {
+  setLang(currentLang() === 'en' ? 'zh-CN' : 'en');
+  route();
+});
+$('#logout').addEventListener('click', async () => {
+  try {
+    await api('DELETE', '/session');
+  } catch { /* signed out here either way */ }
+  state.session = null;
+  state.card = null;
+  location.hash = '';
+  route();
+});
+
+(async () => {
+  setLang(currentLang());
+  try {
+    const r = await api('GET', '/session');
+    state.session = r.session;
+    state.csrf = r.csrf_token;
+  } catch { state.session = null; }
+  route();
+})();

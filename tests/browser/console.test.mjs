@@ -1,0 +1,119 @@
+// The console in a real browser (Debian's chromium, driven by playwright-core) against a
+// running stack and gateway: an agent signs in, sees today's bag and the next-call card
+// (the phone shown only there), logs an outcome with the keyboard; the agent cannot open the
+// manager's return queue (the page says so, and the API refuses the approval naming the
+// role); a manager opens it. Screenshots go to SHOTS_DIR.
+// Usage: GW_URL=http://127.0.0.1:PORT SHOTS_DIR=DIR CARE_TASK=ID node console.test.mjs
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+
+const url = process.env.GW_URL;
+const shots = process.env.SHOTS_DIR;
+const care = process.env.CARE_TASK;
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+assert.ok(url && shots && care, 'GW_URL, SHOTS_DIR and CARE_TASK must be set');
+mkdirSync(shots, { recursive: true });
+
+const step = (text) => console.log(`[browser] ${text}`);
+const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+let page;
+const shot = async (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+try {
+  const agent = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1200, height: 800 } });
+  page = await agent.newPage();
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+  // ---- sign in, in Chinese by default
+  await page.goto(url);
+  await page.waitForSelector('#login-form');
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  assert.equal(await page.textContent('#login-form h1'), '登录');
+  await shot('01-login');
+  step('login form in zh-CN');
+  await page.fill('#login', 'A001');
+  await page.fill('#password', 'wrong-password');
+  await page.press('#password', 'Enter');
+  await page.waitForSelector('#login-form .error');
+  assert.match(await page.textContent('#login-form .error'), /wrong login or password/);
+  await page.fill('#password', 'agent-pass-1');
+  await page.press('#password', 'Enter');
+
+  // ---- my day: the bag and the next-call card
+  await page.waitForSelector(`#bag tr[data-task="${care}"]`);
+  assert.match(await page.textContent('#who'), /A001|Li Na/);
+  await shot('02-my-day');
+  step("today's bag shows the care call");
+  assert.equal(await page.locator('text=13812345678').count(), 0, 'no phone number before the card');
+  await page.keyboard.press('n');
+  await page.waitForSelector('#card-phone');
+  assert.equal((await page.textContent('#card-phone')).trim(), '13812345678');
+  assert.equal((await page.textContent('#card-customer')).trim(), 'Wang Fang');
+  assert.equal((await page.textContent('#card-purpose')).trim(), 'care');
+  await page.waitForSelector(`#bag tr[data-task="${care}"][data-state="claimed"]`);
+  await shot('03-next-call');
+  step('next-call card with the phone, by the N key');
+
+  // ---- the outcome, by the keyboard: 1 = connected
+  await page.keyboard.press('1');
+  assert.ok(await page.isChecked('#outcome-connected'), 'key 1 chose connected');
+  await page.keyboard.press('8');
+  assert.ok(await page.isChecked('#outcome-callback'), 'key 8 chose callback');
+  await page.keyboard.press('1');
+  await page.selectOption('#effect', 'good');
+  await page.fill('#note', '早饭后服用，效果好');
+  await shot('04-outcome-form');
+  await page.press('#save-outcome', 'Enter');
+  await page.waitForSelector('#toast.show');
+  assert.match(await page.textContent('#toast'), /已记录/);
+  await page.waitForSelector('#next-call');
+  await shot('05-logged');
+  step('outcome logged');
+
+  // ---- English by the switch
+  await page.click('#lang');
+  await page.waitForSelector('text=My day');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await shot('06-english');
+  step('English switch');
+
+  // ---- the manager's return queue is not the agent's
+  await page.goto(`${url}/#/returns`);
+  await page.waitForSelector('#forbidden');
+  assert.match(await page.textContent('#forbidden'), /managers and admins.*phone/);
+  await shot('07-agent-no-returns');
+  const refused = await page.evaluate(async () => {
+    const s = await (await fetch('/api/v1/session')).json();
+    const r = await fetch('/api/v1/returns/1/approve', {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token }, body: '{}' });
+    return { status: r.status, body: await r.json() };
+  });
+  assert.equal(refused.status, 403);
+  assert.match(refused.body.error, /return_decide needs the role manager or admin; A001 is phone/);
+  step('agent refused the return queue (page and API)');
+  // refused requests (the 401 before signing in, the wrong password, the 403 above) show as
+  // "Failed to load resource"; anything else is a script error
+  assert.deepEqual(consoleErrors.filter((e) => !/^Failed to load resource/.test(e)), [], 'no script errors');
+  await agent.close();
+
+  // ---- the manager opens it
+  const manager = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1200, height: 800 } });
+  page = await manager.newPage();
+  await page.goto(url);
+  await page.fill('#login', 'M001');
+  await page.fill('#password', 'manager-pass-1');
+  await page.press('#password', 'Enter');
+  await page.waitForSelector('#returns-empty, #returns table');
+  assert.equal(await page.locator('#forbidden').count(), 0);
+  await shot('08-manager-returns');
+  step('manager sees the return queue');
+  await manager.close();
+} catch (err) {
+  if (page) await shot('failure').catch(() => {});
+  throw err;
+} finally {
+  await browser.close();
+}
+console.log('[browser] all checks passed');
