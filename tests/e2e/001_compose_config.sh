@@ -53,6 +53,8 @@ for svc in intake scheduler calllog complaint reporting; do
     hf_expect_contains "$config" "file: $HF_SOURCE/keys/$svc.key" "key file of $svc"
 done
 hf_expect_contains "$config" "HUIFANG_KEYS_DIR: /run/secrets" "keys folder"
-# each service holds only its own secret: five .key mounts in all, one per service
-hf_expect_eq 5 "$(grep -c 'target: [a-z]*\.key$' <<<"$config")" "secret keys mounted"
+# each service holds only its own secret: six .key mounts in all, one per service and the
+# gateway's
+hf_expect_eq 6 "$(grep -c 'target: [a-z]*\.key$' <<<"$config")" "secret keys mounted"
+hf_expect_contains "$config" "target: gateway.key" "the gateway's own key"
 hf_expect_eq 30 "$(grep -c 'target: [a-z]*\.pub$' <<<"$config")" "public keys mounted (6 in each of 5)"

@@ -68,11 +68,11 @@ cmd=tcp://127.0.0.1:$(hf_service_port intake)
 ev=tcp://127.0.0.1:$(($(hf_service_port intake) + 1))
 
 # ---- known, unknown and no key ----
-hf_expect_exit 0 huifang keys gen --dir "$keys" gateway
-hf_expect_eq 100 "$(raw ping "$cmd" intake 100 gateway)" "a known key's pings answered"
+hf_expect_exit 0 huifang keys gen --dir "$keys" newcomer
+hf_expect_eq 100 "$(raw ping "$cmd" intake 100 newcomer)" "a known key's pings answered"
 hf_expect_eq 0 "$(raw ping "$cmd" intake 100 random)" "pings answered for a random key"
 hf_expect_eq 0 "$(raw ping "$cmd" intake 100 plain)" "pings answered without CURVE"
-n=$(raw sub "$ev" intake 0 gateway)
+n=$(raw sub "$ev" intake 0 newcomer)
 ((n > 0)) || hf_fail "a known subscriber got no heartbeat in 2 s"
 hf_expect_eq 0 "$(raw sub "$ev" intake 0 random)" "events read with a random key"
 hf_expect_eq 0 "$(raw sub "$ev" intake 0 plain)" "events read without CURVE"
@@ -84,13 +84,13 @@ if grep -E 'zap_refused.* key=[^ ]{40}' "$HF_E2E_TMP/intake.log" >/dev/null; the
 fi
 
 # ---- rotation: remove a .pub, the next connection is refused ----
-rm "$keys/gateway.pub"
-hf_expect_eq 0 "$(raw ping "$cmd" intake 10 gateway)" "pings answered after the key was removed"
-hf_expect_exit 0 huifang keys gen --dir "$keys" --force gateway
-hf_expect_eq 10 "$(raw ping "$cmd" intake 10 gateway)" "pings answered with the new key"
+rm "$keys/newcomer.pub"
+hf_expect_eq 0 "$(raw ping "$cmd" intake 10 newcomer)" "pings answered after the key was removed"
+hf_expect_exit 0 huifang keys gen --dir "$keys" --force newcomer
+hf_expect_eq 10 "$(raw ping "$cmd" intake 10 newcomer)" "pings answered with the new key"
 
 # ---- a 50 MB message ----
-hf_expect_eq 0 "$(raw big "$cmd" intake 1 gateway)" "a 50 MB message was answered"
+hf_expect_eq 0 "$(raw big "$cmd" intake 1 newcomer)" "a 50 MB message was answered"
 hf_expect_exit 0 huifang ping
 pid=${HF_PIDS[intake]}
 hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
