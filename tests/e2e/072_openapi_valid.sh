@@ -11,6 +11,9 @@ source "$(dirname "$0")/gateway_lib.sh"
 gw_node_ready
 # the gateway alone: the document needs no service
 hf_pick_slot
+# its own CURVE key, as every client of the services has one (none is called here)
+export HUIFANG_KEYS_DIR=$HF_E2E_TMP/keys
+huifang keys gen --dir "$HUIFANG_KEYS_DIR" gateway >/dev/null
 export HUIFANG_PORT_BASE
 hf_gateway_start
 hf_expect_exit 0 curl -sS -f -o "$HF_E2E_TMP/openapi.json" "$HF_GATEWAY_URL/api/v1/openapi.json"
