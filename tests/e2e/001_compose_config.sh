@@ -57,4 +57,4 @@ hf_expect_contains "$config" "HUIFANG_KEYS_DIR: /run/secrets" "keys folder"
 # gateway's
 hf_expect_eq 6 "$(grep -c 'target: [a-z]*\.key$' <<<"$config")" "secret keys mounted"
 hf_expect_contains "$config" "target: gateway.key" "the gateway's own key"
-hf_expect_eq 30 "$(grep -c 'target: [a-z]*\.pub$' <<<"$config")" "public keys mounted (6 in each of 5)"
+hf_expect_eq 41 "$(grep -c 'target: [a-z]*\.pub$' <<<"$config")" "public keys mounted (7 in each of the 5 services: theirs, cli and gateway; 6 in the gateway)"
