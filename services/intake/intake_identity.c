@@ -430,6 +430,17 @@ int intake_user_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
             return hf_fail(rep, a, HF_BAD_INPUT, "role", "agent %s of %s is a %s agent, not %s",
                            u->login, u->branches[0], role, u->role);
     }
+    const char *name = S(u->name);
+    if (*name == '\0' && (bit & HF_ROLES_AGENT)) { /* the agent's own name by default */
+        const char *pn[] = {u->branches[0], u->login};
+        PGresult *r = hf_store_exec(st, "SELECT name FROM agent WHERE branch = $1 AND id = $2",
+                                    2, pn);
+        if (r == NULL)
+            return HF_UNAVAILABLE;
+        if (PQntuples(r) == 1)
+            name = hf_arena_strdup(a, hf_pg_str(r, 0, 0));
+        PQclear(r);
+    }
     char hash[crypto_pwhash_STRBYTES];
     if (s_hash(u->password, hash) != 0)
         return hf_fail(rep, a, HF_INTERNAL, NULL, "out of memory hashing the password");
@@ -438,7 +449,7 @@ int intake_user_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     for (size_t i = 0; i < u->n_branches; i++)
         intake_arr_str(&arr, u->branches[i]);
     char now[24];
-    const char *p[] = {u->login, S(u->name), u->role, intake_arr_end(&arr), hash,
+    const char *p[] = {u->login, name, u->role, intake_arr_end(&arr), hash,
                        hf_pg_i64(now, s_now_ms())};
     PGresult *res = hf_store_exec(st,
                                   "INSERT INTO account (login, name, role, branches, password_hash,"
