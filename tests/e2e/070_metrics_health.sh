@@ -11,6 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 command -v promtool >/dev/null || hf_fail "promtool not found (Debian package prometheus, in deploy/lib.sh HF_PACKAGES)"
 
+HF_CLOCK_START='2026-11-02 10:00 +0800'
 hf_stack_start
 export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 
@@ -45,7 +46,8 @@ ss -ltnH "sport = :$(mport intake)" | grep -q "127.0.0.1:$(mport intake)" ||
 before=$(scrape intake)
 k='huifang_requests_total{service="intake",command="lead_add",status="ok"}'
 h='huifang_request_duration_seconds_count{service="intake",command="lead_add"}'
-hf_expect_exit 0 huifang branch add BJ01 --name Beijing --lead-plans none
+hf_expect_exit 0 huifang branch add BJ01 --name Beijing --tz Asia/Shanghai \
+    --windows 09:00-12:00,14:00-20:00 --lead-plans none
 n=0
 for i in One Two Three; do
     n=$((n + 1))
@@ -97,6 +99,27 @@ text=$(scrape reporting)
 hf_expect_eq 0 "$(metric "$text" 'huifang_dead_letters_total{service="reporting",producer="intake"}')" "no dead letters"
 grep -q '^huifang_consumer_lag_seconds{service="reporting",producer="intake"} ' <<<"$text" || hf_fail "no lag in seconds"
 grep -q '^huifang_store_reconnects_total{service="reporting"} 0$' <<<"$text" || hf_fail "reconnects not 0"
+
+# ---- the scheduler: a purchase's care call falls due on day 10 and is claimed and assigned ----
+c='huifang_tasks_claimed_total{service="scheduler"}'
+a='huifang_tasks_assigned_total{service="scheduler"}'
+text=$(scrape scheduler)
+hf_expect_eq 0 "$(metric "$text" "$c")" "no claims yet"
+grep -q '^huifang_redis_reconnects_total{service="scheduler"} 0$' <<<"$text" || hf_fail "scheduler's Redis reconnects"
+grep -q '^huifang_redis_reconnects_total{service="complaint"} 0$' <<<"$(scrape complaint)" || hf_fail "complaint's Redis reconnects"
+hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --daily-calls 40
+hf_expect_exit 0 huifang product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168 \
+    --plan monthly-course
+hf_expect_exit 0 huifang --json lead add --name 'Wang Fang' --phone 13812345678 --channel counter
+hf_expect_exit 0 huifang purchase add --customer "$(hf_json_get "$HF_OUT" customer.id)" --product VC30 --quantity 1
+queued() { (($(metric "$(scrape scheduler)" 'huifang_due_index_depth{service="scheduler"}') >= 2)); }
+hf_wait_until 20 queued
+hf_expect_exit 0 huifang clock advance 10d
+claimed() { (($(metric "$(scrape scheduler)" "$c") >= 1)); }
+hf_wait_until 20 claimed
+text=$(scrape scheduler)
+hf_expect_eq 1 "$(metric "$text" "$a")" "the day-10 care call assigned"
+hf_expect_eq 1 "$(metric "$text" "$c")" "one claim"
 
 # ---- readiness: a consumer that cannot catch up ----
 # reporting restarts while intake is down: its start-up catch-up with intake cannot finish,
