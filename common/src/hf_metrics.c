@@ -100,7 +100,7 @@ static s_family_t *s_family(hf_metrics_t *self, s_type_t type, const char *name,
     for (s_family_t *f = self->families; f; f = f->next)
         if (strcmp(f->name, name) == 0) {
             if (f->type != type) {
-                hf_error("metric_type_clash", "name=%s", name);
+                hf_error("metric_type_clash", "metric=%s", name);
                 return NULL;
             }
             return f;
