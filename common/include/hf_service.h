@@ -12,7 +12,12 @@
  * the place of the last one (Reply.written: producer, sequence, the stream's epoch). A
  * request may carry such places (Request.after); a service that consumes that producer holds
  * the request, without holding up its loop, until its copy has applied the event, and
- * answers UNAVAILABLE when that takes longer than read_wait_ms. */
+ * answers UNAVAILABLE when that takes longer than read_wait_ms.
+ *
+ * Metrics and health: every service serves /metrics (Prometheus text), /healthz and /readyz
+ * over HTTP on metrics_bind (HUIFANG_<SERVICE>_METRICS_BIND, command port + 8), from a
+ * libmicrohttpd thread reading what the loop counts (hf_metrics.h; the rules in the top
+ * README's Operations). A service adds its own series to hf_service_metrics(). */
 #ifndef HF_SERVICE_H
 #define HF_SERVICE_H
 #include "hf_arena.h"
