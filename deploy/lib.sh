@@ -21,6 +21,9 @@ HF_PACKAGES=(
     libcsv-dev                       # hf_csv: lead import
     libssl-dev                       # libcrypto: SHA-256 of intake's row fingerprints
     libsodium-dev                    # sessions: Ed25519 signatures, Argon2id password hashes
+    libmicrohttpd-dev                # HTTP: each service's /metrics, /healthz, /readyz (and the gateway)
+    prometheus                       # promtool: e2e/080 checks the metrics, deploy/prometheus config and rules
+    curl                             # e2e/080 scrapes /metrics and the health probes
     postgresql                       # the local stack's and the tests' Postgres 15 (initdb, pg_ctl, psql)
     redis-server                     # the local stack's and the tests' Redis (also redis-cli)
     docker-compose                   # e2e/001 validates docker-compose.yml (no engine is needed)

@@ -339,6 +339,8 @@ Sign out: huifang logout. Sessions last 8 hours.
 Logs:     $LOGDIR/<service>.log (PostgreSQL: $LOGDIR/postgres.log, Redis: $LOGDIR/redis.log)
 Store:    PGPASSFILE=$SECRETS/pgpass psql postgresql://huifang@127.0.0.1:$PG_PORT/huifang
 Queues:   REDISCLI_AUTH=\$(cat $SECRETS/redis.password) redis-cli -p $REDIS_PORT
+Metrics:  curl -s 127.0.0.1:$((${HUIFANG_PORT_BASE:-7100} + 9))/metrics (intake; scheduler +19, calllog +29,
+          complaint +39, reporting +49; /healthz, /readyz; README: Operations)
 Secrets:  $SECRETS (passwords, mode 0600)
 Status:   deploy/local.sh status
 Stop:     deploy/local.sh down

@@ -18,6 +18,8 @@ hf_queue_t *hf_queue_new(const char *url, const char *kind);
 void hf_queue_destroy(hf_queue_t **self_p);
 /* Connects (or reconnects) and loads the Lua scripts; returns 0 or -1 (hf_queue_error()). */
 int hf_queue_connect(hf_queue_t *self);
+/* How many connections were made so far (each one after the first is a reconnect). */
+long hf_queue_connects(const hf_queue_t *self);
 /* Sets the password sent with AUTH on every connect (HUIFANG_REDIS_PASSWORD), overriding one
  * in the url; NULL or "" keeps the url's. Call before hf_queue_connect. */
 void hf_queue_set_password(hf_queue_t *self, const char *password);

@@ -12,12 +12,18 @@
  * the place of the last one (Reply.written: producer, sequence, the stream's epoch). A
  * request may carry such places (Request.after); a service that consumes that producer holds
  * the request, without holding up its loop, until its copy has applied the event, and
- * answers UNAVAILABLE when that takes longer than read_wait_ms. */
+ * answers UNAVAILABLE when that takes longer than read_wait_ms.
+ *
+ * Metrics and health: every service serves /metrics (Prometheus text), /healthz and /readyz
+ * over HTTP on metrics_bind (HUIFANG_<SERVICE>_METRICS_BIND, command port + 8), from a
+ * libmicrohttpd thread reading what the loop counts (hf_metrics.h; the rules in the top
+ * README's Operations). A service adds its own series to hf_service_metrics(). */
 #ifndef HF_SERVICE_H
 #define HF_SERVICE_H
 #include "hf_arena.h"
 #include "hf_bus.h"
 #include "hf_config.h"
+#include "hf_metrics.h"
 #include "hf_session.h"
 #include "hf_store.h"
 #include "hf_wire.h"
@@ -186,6 +192,11 @@ void hf_service_print_roles(const hf_service_def_t *def);
  * ("svc:intake", "client:cli", "client:gateway"); "" outside a request or when CURVE is off
  * (HUIFANG_CURVE=off). Valid until the handler returns. */
 const char *hf_service_caller(const hf_service_t *svc);
+/* The service's metrics registry (hf_metrics.h): a service adds its own series there (the
+ * scheduler's claims); NULL before hf_service_new() made it. */
+hf_metrics_t *hf_service_metrics(hf_service_t *svc);
+/* The labels every series of this service carries: service="intake". */
+const char *hf_service_metric_labels(const hf_service_t *svc);
 /* A client for peer service name's command endpoint (owned by the service, created on
  * first use). */
 hf_client_t *hf_service_peer(hf_service_t *svc, const char *name);

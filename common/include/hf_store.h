@@ -32,6 +32,8 @@ void hf_store_set_password(hf_store_t *self, const char *password);
 /* True when the last connect failed because the store refused the role or its password
  * (hf_store_connect_wait then gives up at once: waiting would not help). */
 bool hf_store_refused(const hf_store_t *self);
+/* How many connections were made so far (each one after the first is a reconnect). */
+long hf_store_connects(const hf_store_t *self);
 /* True when the last failure was a lost or refused connection (retry later). */
 bool hf_store_unavailable(const hf_store_t *self);
 /* The last error message ("" when none); owned by the store. */

@@ -144,6 +144,7 @@ struct hf_queue_t {
     /* Why this queue can never work (a bad url or kind), or NULL. Set once by new. */
     const char *invalid;
     redisContext *ctx;
+    long connects;      /* connections made and authenticated (after the first: reconnects) */
     /* SHA1 of each script, as SCRIPT LOAD answered on the current connection. */
     char sha[SCRIPT_COUNT][41];
     char error[512];
@@ -394,6 +395,11 @@ cleanup:
     return rc;
 }
 
+long hf_queue_connects(const hf_queue_t *self)
+{
+    return self->connects;
+}
+
 int hf_queue_connect(hf_queue_t *self)
 {
     redisReply *replies[3] = {NULL, NULL, NULL};
@@ -468,6 +474,7 @@ int hf_queue_connect(hf_queue_t *self)
     if (s_load_scripts(self) != 0)
         goto cleanup;
     self->error[0] = '\0';
+    self->connects++;
     rc = 0;
     goto cleanup;
 oom:

@@ -35,8 +35,11 @@
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_mask.h"
+#include "hf_metrics.h"
 #include "hf_outbox.h"
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +76,11 @@ typedef struct {
     unsigned caught_up;      /* catch-ups completed, to tell those that began after a park */
     uint64_t failing;        /* the event whose handler failed with the store connected */
     int failures;            /* how many times in a row it did */
+    /* lag in time: the producer's last sequence when we were first seen behind it, and
+     * when (monotonic ms, 0: not behind); see s_metrics_sample */
+    uint64_t mark_seq;
+    int64_t mark_at;
+    hf_series_t *m_lag_events, *m_lag_seconds, *m_applied, *m_dead;
 } s_sub_t;
 
 /* An event whose handler fails this many times in a row with the store connected (a
@@ -86,6 +94,7 @@ typedef struct {
     int nframes;
     hf_request_t *req;       /* unpacked, owned */
     int64_t t0;              /* monotonic ms when it came */
+    int64_t t0_us;           /* the same in monotonic microseconds, for the latency */
     int64_t deadline;        /* monotonic ms when it is answered UNAVAILABLE */
     unsigned gen[HF_MAX_SUBS];  /* each consumer's caught_up when it was parked */
 } s_parked_t;
@@ -106,8 +115,9 @@ struct hf_service_t {
     void *self;
     uint32_t jitter;         /* xorshift state: spreads retries of services started together */
     hf_config_t *config;
-    hf_config_entry_t own[5];
+    hf_config_entry_t own[6];
     char env_store[64], env_store_password[64], env_bind[64], env_events_bind[64], def_bind[64], def_events_bind[64];
+    char env_metrics_bind[64], def_metrics_bind[64];
     hf_store_t *store;
     void *router;
     void *pub;
@@ -142,7 +152,27 @@ struct hf_service_t {
     hf_verifier_t *verifier;
     const Huifang__V1__SessionClaims *claims; /* the running command's, or NULL */
     bool commit_anyway;                       /* the running command's failure commits */
+    /* ---- metrics and health (hf_metrics: the HTTP listener reads them from its thread) */
+    hf_metrics_t *metrics;
+    char mlabels[48];                 /* service="intake" */
+    hf_series_t **m_requests;         /* [HF_M_COMMANDS * HF_M_STATUSES], made on first use */
+    hf_series_t **m_latency;          /* [HF_M_COMMANDS] */
+    hf_series_t *m_refused[2];        /* unauthenticated, forbidden */
+    hf_series_t *m_published, *m_outbox_depth, *m_relay_lag, *m_store_reconnects;
+    int64_t relay_caught_up_at;       /* monotonic ms the relay last had nothing pending */
+    int64_t next_sample;              /* monotonic ms of the next s_metrics_sample */
+    int ready_lag_ms;
+    atomic_int phase;                 /* S_STARTING, S_RUNNING, S_STOPPING */
+    atomic_llong loop_tick;           /* monotonic ms the loop last turned */
+    pthread_mutex_t health_lock;      /* guards not_ready */
+    char not_ready[200];              /* why /readyz says 503, "" when ready */
 };
+
+enum { S_STARTING, S_RUNNING, S_STOPPING };
+#define HF_M_COMMANDS 256             /* command numbers of the Request oneof are below */
+#define HF_M_STATUSES 8               /* Status values 0..7 */
+#define HF_LOOP_STALL_MS 30000        /* /healthz fails when the loop has not turned for this */
+#define HF_SAMPLE_MS 100              /* how often the loop copies its state for a scrape */
 
 static volatile sig_atomic_t s_signalled = 0;
 
@@ -201,6 +231,9 @@ const hf_config_entry_t hf_service_config[] = {
     {"curve", "HUIFANG_CURVE", NULL, "on", HF_CFG_STR, 0, 0, false,
      "on: every socket uses CURVE with the ZAP allow-list; off: plain sockets, anyone on the "
      "network may talk to the service (benchmarks and tests only)"},
+    {"ready_lag_ms", "HUIFANG_READY_LAG_MS", NULL, "30000", HF_CFG_INT, 1000, 86400000, false,
+     "/readyz answers 503 while a consumer has been behind its producer (or not yet caught "
+     "up since start) for longer than this"},
     {"max_message_bytes", "HUIFANG_MAX_MESSAGE_BYTES", NULL, "8388608", HF_CFG_INT, 65536,
      1073741824, false,
      "the largest command accepted (ZMQ_MAXMSGSIZE of the ROUTER): a bigger one drops the "
@@ -400,6 +433,269 @@ hf_client_t *hf_service_peer(hf_service_t *svc, const char *name)
     return p->client;
 }
 
+/* ---- metrics and health ----
+ *
+ * The loop is the only writer: a request's outcome and latency as it is answered, an event
+ * as it is applied, and every HF_SAMPLE_MS a copy of what only the loop may read (the
+ * consumers' places, the store's state) into gauges and the readiness reason. The HTTP
+ * listener (hf_metrics, its own thread) reads the registry under its mutex and the health
+ * fields through atomics and health_lock; it never touches the store or a socket of ours.
+ *
+ * Readiness: 503 while the service starts or stops, while the store failed on its last use,
+ * or while a consumer has been behind its producer (or has not caught up since start) for
+ * longer than ready_lag_ms. A consumer's lag in time is measured from the moment it was
+ * seen behind the producer's last sequence (heartbeat or replay) until it has applied that
+ * sequence; then the mark moves to the producer's last at that moment. A steady stream a
+ * few milliseconds behind thus shows a lag near zero, a stalled one a lag that grows. */
+
+static const double s_latency_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                           0.025,  0.05,  0.1,    0.25,  1};
+
+static int64_t s_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *s_status_label(int status)
+{
+    static const char *const names[HF_M_STATUSES] = {
+        "ok", "internal", "bad_input", "not_found", "conflict", "unavailable",
+        "unauthenticated", "forbidden"};
+    return status >= 0 && status < HF_M_STATUSES ? names[status] : "other";
+}
+
+/* The counter of requests for this command and status (cached per command number). */
+static hf_series_t *s_requests_series(hf_service_t *svc, int command, const char *name,
+                                      int status)
+{
+    bool cached = command >= 0 && command < HF_M_COMMANDS && status >= 0 &&
+                  status < HF_M_STATUSES && svc->m_requests;
+    hf_series_t **slot = cached ? &svc->m_requests[command * HF_M_STATUSES + status] : NULL;
+    if (slot && *slot)
+        return *slot;
+    char labels[160];
+    snprintf(labels, sizeof labels, "%s,command=\"%s\",status=\"%s\"", svc->mlabels, name,
+             s_status_label(status));
+    hf_series_t *series = hf_metrics_counter(
+        svc->metrics, "huifang_requests_total",
+        "Commands answered, by command and reply status (counted on completion)", labels);
+    if (slot)
+        *slot = series;
+    return series;
+}
+
+static hf_series_t *s_latency_series(hf_service_t *svc, int command, const char *name)
+{
+    bool cached = command >= 0 && command < HF_M_COMMANDS && svc->m_latency;
+    if (cached && svc->m_latency[command])
+        return svc->m_latency[command];
+    char labels[128];
+    snprintf(labels, sizeof labels, "%s,command=\"%s\"", svc->mlabels, name);
+    hf_series_t *series = hf_metrics_histogram(
+        svc->metrics, "huifang_request_duration_seconds",
+        "Time from a command's arrival to its reply being sent (waiting for 'after' places "
+        "included)",
+        labels, s_latency_buckets, (int)(sizeof s_latency_buckets / sizeof *s_latency_buckets));
+    if (cached)
+        svc->m_latency[command] = series;
+    return series;
+}
+
+/* Counts one answered request. req NULL: the body was not a Request. */
+static void s_metrics_request(hf_service_t *svc, const hf_request_t *req, int status,
+                              int64_t t0_us)
+{
+    if (svc->metrics == NULL)
+        return;
+    int command = req ? (int)req->command_case : -1;
+    const char *name = req ? hf_request_command_name(req) : "malformed";
+    if (*name == '\0')
+        name = "none";
+    double seconds = (double)(s_mono_us() - t0_us) / 1e6;
+    hf_series_add(s_requests_series(svc, command, name, status), 1);
+    hf_series_observe(s_latency_series(svc, command, name), seconds);
+}
+
+static void s_metrics_refused(hf_service_t *svc, int which)
+{
+    hf_series_add(svc->m_refused[which], 1);
+}
+
+static double s_zap_refused(void *arg)
+{
+    const hf_zap_t *zap = arg;
+    return zap ? (double)hf_zap_refused(zap) : 0;
+}
+
+/* The series of one consumer, made when it subscribes. */
+static void s_metrics_sub(hf_service_t *svc, s_sub_t *sub)
+{
+    char labels[128];
+    snprintf(labels, sizeof labels, "%s,producer=\"%s\"", svc->mlabels, sub->producer);
+    sub->m_lag_events = hf_metrics_gauge(
+        svc->metrics, "huifang_consumer_lag_events",
+        "Events the producer has announced (heartbeat or replay) that this consumer has not "
+        "applied yet", labels);
+    sub->m_lag_seconds = hf_metrics_gauge(
+        svc->metrics, "huifang_consumer_lag_seconds",
+        "How long this consumer has been behind the producer's last announced event (0 when "
+        "caught up)", labels);
+    sub->m_applied = hf_metrics_counter(
+        svc->metrics, "huifang_events_applied_total",
+        "Events of the producer consumed in sequence (applied by a handler or passed)", labels);
+    sub->m_dead = hf_metrics_counter(
+        svc->metrics, "huifang_dead_letters_total",
+        "Events set aside in the dead_letter table after failing again and again", labels);
+}
+
+/* Copies the loop's state for the listener: the consumers' lag, the store's state, the
+ * readiness reason. At most every HF_SAMPLE_MS unless force. */
+static void s_metrics_sample(hf_service_t *svc, bool force)
+{
+    int64_t now = hf_clock_mono_ms();
+    atomic_store(&svc->loop_tick, (long long)now);
+    if (svc->metrics == NULL || (!force && now < svc->next_sample))
+        return;
+    svc->next_sample = now + HF_SAMPLE_MS;
+    char why[sizeof svc->not_ready] = "";
+    if (hf_store_unavailable(svc->store))
+        snprintf(why, sizeof why, "the store is unavailable: %s", hf_store_error(svc->store));
+    long connects = hf_store_connects(svc->store);
+    hf_series_set(svc->m_store_reconnects, connects > 1 ? (double)(connects - 1) : 0);
+    for (int i = 0; i < svc->nsubs; i++) {
+        s_sub_t *sub = &svc->subs[i];
+        bool behind = sub->need_catchup || sub->applied < sub->producer_last;
+        if (!behind) {
+            sub->mark_at = 0;
+        } else if (sub->mark_at == 0 || (!sub->need_catchup && sub->applied >= sub->mark_seq)) {
+            sub->mark_seq = sub->producer_last;
+            sub->mark_at = now;
+        }
+        int64_t lag_ms = sub->mark_at ? now - sub->mark_at : 0;
+        uint64_t lag = sub->producer_last > sub->applied ? sub->producer_last - sub->applied : 0;
+        hf_series_set(sub->m_lag_events, (double)lag);
+        hf_series_set(sub->m_lag_seconds, (double)lag_ms / 1000.0);
+        if (why[0] == '\0' && lag_ms > svc->ready_lag_ms)
+            snprintf(why, sizeof why,
+                     "the consumer of %s has been behind for %lld s (applied %llu, the "
+                     "producer's last known %llu; limit HUIFANG_READY_LAG_MS=%d)",
+                     sub->producer, (long long)(lag_ms / 1000), (unsigned long long)sub->applied,
+                     (unsigned long long)sub->producer_last, svc->ready_lag_ms);
+    }
+    pthread_mutex_lock(&svc->health_lock);
+    snprintf(svc->not_ready, sizeof svc->not_ready, "%s", why);
+    pthread_mutex_unlock(&svc->health_lock);
+}
+
+/* /healthz and /readyz, from the listener's thread. */
+static bool s_health(void *arg, bool readiness, char *why, size_t whylen)
+{
+    hf_service_t *svc = arg;
+    int phase = atomic_load(&svc->phase);
+    if (phase == S_STARTING) {
+        snprintf(why, whylen, "starting");
+        return false;
+    }
+    if (phase == S_STOPPING) {
+        snprintf(why, whylen, "stopping");
+        return false;
+    }
+    long long idle = (long long)hf_clock_mono_ms() - atomic_load(&svc->loop_tick);
+    if (idle > HF_LOOP_STALL_MS) {
+        snprintf(why, whylen, "the loop has not turned for %lld s", idle / 1000);
+        return false;
+    }
+    if (!readiness)
+        return true;
+    pthread_mutex_lock(&svc->health_lock);
+    bool ready = svc->not_ready[0] == '\0';
+    if (!ready)
+        snprintf(why, whylen, "%s", svc->not_ready);
+    pthread_mutex_unlock(&svc->health_lock);
+    return ready;
+}
+
+/* Makes the registry and the framework's series; 0 or -1. */
+static int s_metrics_init(hf_service_t *svc)
+{
+    svc->ready_lag_ms = (int)hf_config_int(svc->config, "ready_lag_ms");
+    snprintf(svc->mlabels, sizeof svc->mlabels, "service=\"%s\"", svc->def->name);
+    svc->metrics = hf_metrics_new();
+    svc->m_requests = calloc(HF_M_COMMANDS * HF_M_STATUSES, sizeof *svc->m_requests);
+    svc->m_latency = calloc(HF_M_COMMANDS, sizeof *svc->m_latency);
+    if (svc->metrics == NULL || svc->m_requests == NULL || svc->m_latency == NULL)
+        return -1;
+    hf_metrics_t *m = svc->metrics;
+    const char *l = svc->mlabels;
+    char labels[128];
+    snprintf(labels, sizeof labels, "%s,version=\"%s\"", l, HF_VERSION);
+    hf_series_set(hf_metrics_gauge(m, "huifang_build_info",
+                                   "Always 1; the labels name the build", labels), 1);
+    /* every command of the table is known in advance: its series exist at 0 */
+    hf_request_t probe = HUIFANG__V1__REQUEST__INIT;
+    probe.command_case = HUIFANG__V1__REQUEST__COMMAND_PING;
+    s_requests_series(svc, (int)probe.command_case, hf_request_command_name(&probe), HF_OK);
+    s_latency_series(svc, (int)probe.command_case, hf_request_command_name(&probe));
+    for (const hf_command_t *c = svc->def->commands; c && c->fn; c++) {
+        probe.command_case = (Huifang__V1__Request__CommandCase)c->command;
+        s_requests_series(svc, c->command, hf_request_command_name(&probe), HF_OK);
+        s_latency_series(svc, c->command, hf_request_command_name(&probe));
+    }
+    static const char *const reasons[2] = {"unauthenticated", "forbidden"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(labels, sizeof labels, "%s,reason=\"%s\"", l, reasons[i]);
+        svc->m_refused[i] = hf_metrics_counter(
+            m, "huifang_requests_refused_total",
+            "Commands refused before their handler ran: no valid session (unauthenticated), "
+            "or a role or branch that may not (forbidden)", labels);
+    }
+    hf_metrics_fn(m, true, "huifang_zap_refused_total",
+                  "CURVE handshakes the ZAP handler refused (a key not in the allow-list)", l,
+                  s_zap_refused, NULL);
+    svc->m_published = hf_metrics_counter(m, "huifang_events_published_total",
+                                          "Events of this producer's outbox published", l);
+    svc->m_outbox_depth = hf_metrics_gauge(
+        m, "huifang_outbox_depth_events",
+        "Committed outbox events not yet published, at the last heartbeat", l);
+    svc->m_relay_lag = hf_metrics_gauge(
+        m, "huifang_outbox_relay_lag_seconds",
+        "Time since the outbox relay last had nothing left to publish, at the last heartbeat",
+        l);
+    svc->m_store_reconnects = hf_metrics_counter(
+        m, "huifang_store_reconnects_total",
+        "Connections to Postgres made again after the first (a lost connection)", l);
+    hf_metrics_fn(m, false, "process_resident_memory_bytes", "Resident memory size in bytes",
+                  NULL, hf_metrics_process_rss, NULL);
+    return 0;
+}
+
+/* Starts the HTTP listener on metrics_bind ("off": none). 0, or -1 after a message. */
+static int s_metrics_listen(hf_service_t *svc, const char *program)
+{
+    const char *bind = hf_config_str(svc->config, "metrics_bind");
+    if (strcmp(bind, "off") == 0 || *bind == '\0')
+        return 0;
+    char err[400];
+    if (hf_metrics_listen(svc->metrics, bind, s_health, svc, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: metrics (%s): %s\n", program, svc->env_metrics_bind, err);
+        return -1;
+    }
+    hf_info("metrics_listening", "address=%s port=%d", bind, hf_metrics_port(svc->metrics));
+    return 0;
+}
+
+hf_metrics_t *hf_service_metrics(hf_service_t *svc)
+{
+    return svc->metrics;
+}
+
+const char *hf_service_metric_labels(const hf_service_t *svc)
+{
+    return svc->mlabels;
+}
+
 /* ---- construction ---- */
 
 /* Builds the settings whose variable names carry the service's name. */
@@ -415,11 +711,16 @@ static void s_build_own_config(hf_service_t *svc)
              "HUIFANG_%s_STORE_PASSWORD", upper);
     snprintf(svc->env_bind, sizeof svc->env_bind, "HUIFANG_%s_BIND", upper);
     snprintf(svc->env_events_bind, sizeof svc->env_events_bind, "HUIFANG_%s_EVENTS_BIND", upper);
+    snprintf(svc->env_metrics_bind, sizeof svc->env_metrics_bind, "HUIFANG_%s_METRICS_BIND",
+             upper);
     int off = s_port_offset(svc->def->name);
+    /* commands at +off, events at +off+1, metrics at +off+8: inside a test's block of 50 */
+    snprintf(svc->def_metrics_bind, sizeof svc->def_metrics_bind, "127.0.0.1:{port_base+%d}",
+             off + 8);
     snprintf(svc->def_bind, sizeof svc->def_bind, "tcp://127.0.0.1:{port_base+%d}", off);
     snprintf(svc->def_events_bind, sizeof svc->def_events_bind, "tcp://127.0.0.1:{port_base+%d}",
              off + 1);
-    hf_config_entry_t own[5] = {
+    hf_config_entry_t own[6] = {
         {"store_url", svc->env_store, "HUIFANG_STORE_URL",
          "postgresql://huifang@127.0.0.1:15432/huifang", HF_CFG_STR, 0, 0, true,
          "Postgres holding this service's schema (connect as the service's own role, "
@@ -432,6 +733,11 @@ static void s_build_own_config(hf_service_t *svc)
          "where the command ROUTER listens"},
         {"events_bind", svc->env_events_bind, NULL, svc->def_events_bind, HF_CFG_STR, 0, 0, false,
          "where the event PUB listens"},
+        {"metrics_bind", svc->env_metrics_bind, "HUIFANG_METRICS_BIND", svc->def_metrics_bind,
+         HF_CFG_STR, 0, 0, false,
+         "host:port of the HTTP listener for Prometheus (/metrics) and the probes (/healthz, "
+         "/readyz); port 0 picks a free one; off: none (benchmarks running several instances "
+         "side by side)"},
         HF_CONFIG_END};
     memcpy(svc->own, own, sizeof own);
 }
@@ -692,6 +998,9 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     if (svc == NULL)
         return -1;
     svc->def = def;
+    pthread_mutex_init(&svc->health_lock, NULL);
+    atomic_init(&svc->phase, S_STARTING);
+    atomic_init(&svc->loop_tick, 0);
     svc->jitter = ((uint32_t)getpid() * 2654435761u) ^ (uint32_t)hf_clock_mono_ms() ^ 0x9e3779b9u;
     if (svc->jitter == 0)
         svc->jitter = 1;
@@ -727,6 +1036,10 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     hf_config_log(svc->config);
     if (s_auth_init(svc, program) != 0)
         goto fail;
+    if (s_metrics_init(svc) != 0) {
+        fprintf(stderr, "%s: out of memory\n", program);
+        goto fail;
+    }
 
     svc->store = hf_store_new(hf_config_str(svc->config, "store_url"), def->name);
     hf_store_set_password(svc->store, hf_config_str(svc->config, "store_password"));
@@ -773,6 +1086,12 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     if (svc->zap && (s_self_test(svc, svc->router, ZMQ_DEALER, "command ROUTER") != 0 ||
                      s_self_test(svc, svc->pub, ZMQ_SUB, "event PUB") != 0))
         goto fail;
+    /* the ZAP handler exists now (NULL with CURVE off): its refusals are read at each
+     * scrape */
+    hf_metrics_fn(svc->metrics, true, "huifang_zap_refused_total", NULL, svc->mlabels,
+                  s_zap_refused, svc->zap);
+    if (s_metrics_listen(svc, program) != 0)
+        goto fail;
     svc->arena = hf_arena_new();
     *out = svc;
     return 0;
@@ -786,6 +1105,11 @@ void hf_service_destroy(hf_service_t **self_p)
     if (self_p == NULL || *self_p == NULL)
         return;
     hf_service_t *svc = *self_p;
+    /* the listener first: its thread reads the service's health fields */
+    hf_metrics_destroy(&svc->metrics);
+    free(svc->m_requests);
+    free(svc->m_latency);
+    pthread_mutex_destroy(&svc->health_lock);
     for (int i = 0; i < svc->nparked; i++)
         s_parked_free(&svc->parked[i]);
     for (int i = 0; i < svc->nsubs; i++) {
@@ -856,6 +1180,7 @@ static int s_relay(hf_service_t *svc)
             zmq_send(svc->pub, rows[i].body, rows[i].len, 0);
             svc->published = rows[i].seq;
         }
+        hf_series_add(svc->m_published, n);
         hf_outbox_rows_free(rows, n);
         total += n;
         if (n < HF_RELAY_BATCH)
@@ -871,6 +1196,12 @@ static void s_heartbeat(hf_service_t *svc)
     /* catch the relay up first so the heartbeat never runs ahead of what we published */
     if ((uint64_t)last > svc->published)
         s_relay(svc);
+    int64_t now = hf_clock_mono_ms();
+    uint64_t depth = (uint64_t)last > svc->published ? (uint64_t)last - svc->published : 0;
+    if (depth == 0 || svc->relay_caught_up_at == 0)
+        svc->relay_caught_up_at = now;
+    hf_series_set(svc->m_outbox_depth, (double)depth);
+    hf_series_set(svc->m_relay_lag, (double)(now - svc->relay_caught_up_at) / 1000.0);
     Huifang__V1__Heartbeat hb = HUIFANG__V1__HEARTBEAT__INIT;
     hb.last_seq = (uint64_t)last;
     hb.epoch = svc->epoch;
@@ -1096,6 +1427,7 @@ static bool s_authorize(hf_service_t *svc, hf_request_t *req, unsigned roles, bo
     const char *name = hf_request_command_name(req);
     if (st != HF_SESSION_OK) {
         hf_warn("not_signed_in", "command=%s reason=\"%s\"", name, hf_session_status_text(st));
+        s_metrics_refused(svc, 0);
         hf_fail(rep, arena, HF_UNAUTHENTICATED, "session", "not signed in: %s",
                 hf_session_status_text(st));
         return false;
@@ -1105,6 +1437,7 @@ static bool s_authorize(hf_service_t *svc, hf_request_t *req, unsigned roles, bo
         char need[160];
         hf_roles_describe(roles & ~(unsigned)(writes ? HF_ROLE_HQ : 0), need, sizeof need);
         hf_warn("forbidden", "command=%s actor=%s role=%s", name, c->login, c->role);
+        s_metrics_refused(svc, 1);
         hf_fail(rep, arena, HF_FORBIDDEN, "role", "not allowed: %s needs the role %s; %s is %s",
                 name, need, c->login, c->role);
         return false;
@@ -1114,6 +1447,7 @@ static bool s_authorize(hf_service_t *svc, hf_request_t *req, unsigned roles, bo
     } else if (*req->branch != '\0' && !hf_session_in_branch(c, req->branch)) {
         hf_warn("forbidden", "command=%s actor=%s branch=%s reason=\"not the person's branch\"",
                 name, c->login, req->branch);
+        s_metrics_refused(svc, 1);
         hf_fail(rep, arena, HF_FORBIDDEN, "branch", "not allowed: %s does not act in branch %s",
                 c->login, req->branch);
         return false;
@@ -1251,9 +1585,10 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
 }
 
 /* Runs req (NULL: it was not a Request protobuf of body_size bytes) unless rep already holds
- * an answer (status set), and sends the reply after the routing frames. Frees req. */
+ * an answer (status set), and sends the reply after the routing frames; counts it (t0_us:
+ * monotonic microseconds when it came). Frees req. */
 static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_t *req,
-                     size_t body_size, hf_reply_t *rep, int64_t t0)
+                     size_t body_size, hf_reply_t *rep, int64_t t0_us)
 {
     hf_arena_t *arena = svc->arena;
     hf_reply_t *stored = NULL;
@@ -1286,7 +1621,8 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
     for (int i = 0; i < nframes - 1; i++)
         zmq_send(svc->router, zmq_msg_data(&frames[i]), zmq_msg_size(&frames[i]), ZMQ_SNDMORE);
     zmq_send(svc->router, buf, len, 0);
-    int64_t ms = hf_clock_mono_ms() - t0;
+    s_metrics_request(svc, req, (int)out->status, t0_us);
+    int64_t ms = (s_mono_us() - t0_us) / 1000;
     if (req && req->command_case != HUIFANG__V1__REQUEST__COMMAND_PING &&
         req->command_case != HUIFANG__V1__REQUEST__COMMAND_REPLAY)
         hf_info("command", "command=%s status=%d actor=%s branch=%s ms=%lld%s%s%s",
@@ -1370,7 +1706,7 @@ static void s_parked_free(s_parked_t **self_p)
 /* Holds req (frames moved, req owned) until the consumer sub has applied seq. Returns 0, or
  * -1 when there is no room (the caller answers). */
 static int s_park(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_t *req,
-                  int64_t t0, s_sub_t *sub, uint64_t seq)
+                  int64_t t0, int64_t t0_us, s_sub_t *sub, uint64_t seq)
 {
     if (svc->nparked == HF_MAX_PARKED)
         return -1;
@@ -1384,6 +1720,7 @@ static int s_park(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_
     p->nframes = nframes;
     p->req = req;
     p->t0 = t0;
+    p->t0_us = t0_us;
     p->deadline = t0 + svc->read_wait_ms;
     for (int i = 0; i < svc->nsubs; i++)
         p->gen[i] = svc->subs[i].caught_up;
@@ -1430,7 +1767,7 @@ static void s_serve_parked(hf_service_t *svc)
         }
         hf_request_t *req = p->req;
         p->req = NULL;  /* s_answer frees it */
-        s_answer(svc, p->frames, p->nframes, req, 0, &rep, p->t0);
+        s_answer(svc, p->frames, p->nframes, req, 0, &rep, p->t0_us);
         s_parked_free(&svc->parked[i]);
         svc->parked[i] = svc->parked[--svc->nparked];
         svc->parked[svc->nparked] = NULL;
@@ -1466,7 +1803,7 @@ static void s_handle_request(hf_service_t *svc)
 
     hf_reply_t rep = HUIFANG__V1__REPLY__INIT;
     zmq_msg_t *body = &frames[nframes - 1];
-    int64_t t0 = hf_clock_mono_ms();
+    int64_t t0 = hf_clock_mono_ms(), t0_us = s_mono_us();
     hf_request_t *req =
         hf_request_unpack(zmq_msg_data(body), zmq_msg_size(body));
     /* a ping never waits. A replay waits only when it names places: a consumer catching up
@@ -1477,14 +1814,14 @@ static void s_handle_request(hf_service_t *svc)
         s_sub_t *sub = NULL;
         uint64_t seq = 0;
         int state = s_after_state(svc, req, NULL, &rep, &sub, &seq);
-        if (state == 1 && s_park(svc, frames, nframes, req, t0, sub, seq) == 0)
+        if (state == 1 && s_park(svc, frames, nframes, req, t0, t0_us, sub, seq) == 0)
             goto cleanup;
         if (state == 1)
             hf_fail(&rep, svc->arena, HF_UNAVAILABLE, "after",
                     "the %s service holds %d requests waiting for events already; nothing "
                     "changed, safe to retry", svc->def->name, svc->nparked);
     }
-    s_answer(svc, frames, nframes, req, zmq_msg_size(body), &rep, t0);
+    s_answer(svc, frames, nframes, req, zmq_msg_size(body), &rep, t0_us);
 cleanup:
     for (int i = 0; i < nframes; i++)
         zmq_msg_close(&frames[i]);
@@ -1594,6 +1931,7 @@ int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event
         return -1;
     }
     sub->need_catchup = true;  /* whatever happened while we were away */
+    s_metrics_sub(svc, sub);
     svc->nsubs++;
     hf_info("subscribed", "producer=%s applied=%llu endpoint=%s", producer,
             (unsigned long long)sub->applied, ep);
@@ -1639,6 +1977,7 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
         fn = s_on_person_revoked;
     if (fn == NULL) {
         sub->applied = env->seq; /* nothing to do: stored by the next flush */
+        hf_series_add(sub->m_applied, 1);
         return 0;
     }
     const char *p[] = {sub->producer};
@@ -1716,6 +2055,7 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
                  sub->producer, (unsigned long long)env->seq, hf_envelope_payload_name(env), why);
         sub->failing = 0;
         sub->failures = 0;
+        hf_series_add(sub->m_dead, 1);
     }
     const char *up[] = {sub->producer, seqtxt};
     if (hf_store_run(st, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1", 2, up) != 0 ||
@@ -1724,6 +2064,7 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
         return -1;
     }
     sub->applied = sub->stored = env->seq;
+    hf_series_add(sub->m_applied, 1);
     return 0;
 }
 
@@ -1862,6 +2203,8 @@ int hf_service_run(hf_service_t *svc)
             hf_clock_is_manual() ? "manual" : "real");
     svc->next_heartbeat = hf_clock_mono_ms();
     int64_t next_relay = hf_clock_mono_ms();
+    s_metrics_sample(svc, true);
+    atomic_store(&svc->phase, S_RUNNING);
     while (!s_signalled && !svc->stopping) {
         zmq_pollitem_t items[1 + HF_MAX_SUBS];
         items[0] = (zmq_pollitem_t){svc->router, 0, ZMQ_POLLIN, 0};
@@ -1966,7 +2309,9 @@ int hf_service_run(hf_service_t *svc)
             s_heartbeat(svc);
             svc->next_heartbeat = now + svc->heartbeat_ms;
         }
+        s_metrics_sample(svc, false);
     }
+    atomic_store(&svc->phase, S_STOPPING);
     /* parked requests get an answer (UNAVAILABLE unless their events came), not silence */
     s_serve_parked(svc);
     /* publish what was committed before we go, so consumers need not wait for a replay */

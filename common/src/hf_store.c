@@ -16,6 +16,7 @@ struct hf_store_t {
     bool in_tx;
     bool unavailable;
     bool refused;       /* the last connect was refused for the role or its password */
+    long connects;      /* connections made (a second one is a reconnect) */
     char error[512];
     char sqlstate[8];
 };
@@ -76,6 +77,11 @@ const char *hf_store_error(const hf_store_t *self)
 const char *hf_store_sqlstate(const hf_store_t *self)
 {
     return self->sqlstate;
+}
+
+long hf_store_connects(const hf_store_t *self)
+{
+    return self->connects;
 }
 
 bool hf_store_unavailable(const hf_store_t *self)
@@ -141,6 +147,7 @@ int hf_store_connect(hf_store_t *self)
         return -1;
     }
     PQsetNoticeProcessor(self->conn, s_notice_ignore, NULL);
+    self->connects++;
     /* the schema name comes from code, not input; quote it anyway. A service role finds its
      * schema made for it (deploy/sql/database.sql) and may not create one: only a missing
      * schema is created (by a superuser, e.g. the integration tests). */

@@ -230,8 +230,11 @@ int complaint_fire(hf_service_t *svc, void *selfp)
     return total;
 }
 
-static int s_tick(hf_service_t *svc, void *self)
+static int s_tick(hf_service_t *svc, void *selfp)
 {
+    complaint_t *self = selfp;
+    long connects = hf_queue_connects(self->queue);
+    hf_series_set(self->m_redis_reconnects, connects > 1 ? (double)(connects - 1) : 0);
     complaint_index(svc, self);
     if (complaint_fire(svc, self) > 0)
         complaint_index(svc, self); /* put the next timers back without waiting a tick */
@@ -247,6 +250,10 @@ void complaint_init(complaint_t *self, hf_service_t *svc)
     hf_queue_set_password(self->queue, hf_config_str(cfg, "redis_password"));
     self->claim_batch = (int)hf_config_int(cfg, "claim_batch");
     self->lease_ms = (int)hf_config_int(cfg, "lease_ms");
+    self->m_redis_reconnects = hf_metrics_counter(
+        hf_service_metrics(svc), "huifang_redis_reconnects_total",
+        "Connections to Redis made again after the first (a lost connection)",
+        hf_service_metric_labels(svc));
     if (hf_queue_connect(self->queue) != 0)
         hf_warn("redis_unavailable", "reason=\"%s\" note=\"complaint timers wait for Redis\"",
                 hf_queue_error(self->queue));

@@ -846,6 +846,29 @@ static void s_ack_lanes(sched_t *self, s_lane_t *lanes, int nlanes)
                     lanes[i].branch, hf_queue_error(self->queue));
 }
 
+/* The due-index's size for the metrics, every DEPTH_EVERY_MS: one round trip per branch,
+ * so not at every tick. A failure leaves the last figures. */
+#define DEPTH_EVERY_MS 5000
+static void s_count_depth(sched_t *self, PGresult *branches, int64_t mono)
+{
+    long connects = hf_queue_connects(self->queue);
+    hf_series_set(self->m_redis_reconnects, connects > 1 ? (double)(connects - 1) : 0);
+    if (mono < self->next_depth_mono)
+        return;
+    self->next_depth_mono = mono + DEPTH_EVERY_MS;
+    int64_t now = hf_clock_now_ms(), due_all = 0, queued_all = 0;
+    for (int b = 0; b < PQntuples(branches); b++) {
+        int64_t due = 0, leased = 0, overdue = 0, queued = 0;
+        if (hf_queue_stats(self->queue, hf_pg_str(branches, b, 0), now, SCHED_DAY_MS, &due,
+                           &leased, &overdue, &queued) != 0)
+            return;
+        due_all += due;
+        queued_all += queued;
+    }
+    hf_series_set(self->m_due, (double)due_all);
+    hf_series_set(self->m_queued, (double)queued_all);
+}
+
 int sched_assign(hf_service_t *svc, void *selfp)
 {
     sched_t *self = selfp;
@@ -872,9 +895,11 @@ int sched_assign(hf_service_t *svc, void *selfp)
             }
             if (reaped)
                 hf_info("leases_reaped", "branch=%s tasks=%d", hf_pg_str(branches, b, 0), reaped);
+            hf_series_add(self->m_leases_expired, reaped);
         }
         self->next_reap_mono = mono + REAP_EVERY_MS;
     }
+    s_count_depth(self, branches, mono);
     hf_arena_t *a = hf_arena_new();
     /* one claim buffer per branch: a group may hold a claim from every branch */
     int64_t *ids = malloc(sizeof(int64_t) * (size_t)self->claim_batch * (size_t)(nb > 0 ? nb : 1));
@@ -948,6 +973,8 @@ int sched_assign(hf_service_t *svc, void *selfp)
                 s_ack_lanes(self, lanes, nlanes);
                 total += held;
                 assigned += nas;
+                hf_series_add(self->m_claimed, held);
+                hf_series_add(self->m_assigned, nas);
             }
             if (nlocked > 0)
                 s_branch_locks(st, false, locked, nlocked, NULL, a);

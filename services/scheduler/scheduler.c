@@ -95,6 +95,24 @@ void sched_init(sched_t *self, hf_service_t *svc)
     self->member_new_days = (int)hf_config_int(cfg, "member_new_days");
     self->member_new_period_days = (int)hf_config_int(cfg, "member_new_period_days");
     self->rotation = (unsigned)getpid();
+    hf_metrics_t *m = hf_service_metrics(svc);
+    const char *l = hf_service_metric_labels(svc);
+    self->m_claimed = hf_metrics_counter(m, "huifang_tasks_claimed_total",
+                                         "Due tasks claimed from the due-index (with a lease)", l);
+    self->m_assigned = hf_metrics_counter(m, "huifang_tasks_assigned_total",
+                                          "Claimed tasks assigned to an agent's date bag", l);
+    self->m_leases_expired = hf_metrics_counter(
+        m, "huifang_leases_expired_total",
+        "Claims whose lease ran out before they were settled (returned to the index)", l);
+    self->m_due = hf_metrics_gauge(m, "huifang_due_index_due",
+                                   "Tasks due now in the due-index, all branches (counted every "
+                                   "5 s; per branch: huifang queue stats)", l);
+    self->m_queued = hf_metrics_gauge(m, "huifang_due_index_depth",
+                                      "Tasks in the due-index, due or not, all branches (counted "
+                                      "every 5 s)", l);
+    self->m_redis_reconnects = hf_metrics_counter(
+        m, "huifang_redis_reconnects_total",
+        "Connections to Redis made again after the first (a lost connection)", l);
     if (hf_queue_connect(self->queue) != 0)
         hf_warn("redis_unavailable", "reason=\"%s\" note=\"assignment waits for Redis\"",
                 hf_queue_error(self->queue));

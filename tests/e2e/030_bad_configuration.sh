@@ -67,3 +67,14 @@ run intake HUIFANG_BRANCH=x
 hf_expect_eq 1 "$HF_STATUS" "a second intake on the same port"
 hf_expect_contains "$HF_OUT" "could not listen on tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 1))" "names the address"
 hf_expect_contains "$HF_OUT" "Address already in use" "and the reason"
+# the metrics port taken (its command and event ports free): the same, naming the setting
+run intake HUIFANG_INTAKE_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 3)) \
+    HUIFANG_INTAKE_EVENTS_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 4))
+hf_expect_eq 1 "$HF_STATUS" "a second intake on the same metrics port"
+hf_expect_contains "$HF_OUT" "HUIFANG_INTAKE_METRICS_BIND" "names the setting"
+hf_expect_contains "$HF_OUT" "could not listen on 127.0.0.1:$((HUIFANG_PORT_BASE + 9))" "names the metrics address"
+hf_expect_contains "$HF_OUT" "Address already in use" "and the reason"
+run intake HUIFANG_INTAKE_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 3)) \
+    HUIFANG_INTAKE_EVENTS_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 4)) HUIFANG_INTAKE_METRICS_BIND=localhost
+hf_expect_eq 1 "$HF_STATUS" "a metrics address that is not host:port"
+hf_expect_contains "$HF_OUT" '"localhost" is not host:port' "says what is wrong"

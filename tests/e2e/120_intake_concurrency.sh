@@ -20,6 +20,7 @@ second=$((HUIFANG_PORT_BASE + 46))
         exec {fd}>&-
     done
     export HUIFANG_INTAKE_BIND=tcp://127.0.0.1:$second HUIFANG_INTAKE_EVENTS_BIND=tcp://127.0.0.1:$((second + 1))
+    export HUIFANG_INTAKE_METRICS_BIND=127.0.0.1:$((second + 2))
     exec "$HF_BIN/huifang-intake" </dev/null >>"$HF_E2E_TMP/intake2.log" 2>&1
 ) &
 HF_PIDS[intake2]=$!  # stopped and checked at exit like the others

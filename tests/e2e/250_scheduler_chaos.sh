@@ -29,6 +29,7 @@ start_extra_scheduler() {
         done
         HUIFANG_SCHEDULER_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + off)) \
             HUIFANG_SCHEDULER_EVENTS_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + off + 1)) \
+            HUIFANG_SCHEDULER_METRICS_BIND=127.0.0.1:$((HUIFANG_PORT_BASE + off - 30)) \
             exec "$HF_BIN/huifang-scheduler" </dev/null >>"$HF_E2E_TMP/$name.log" 2>&1
     ) &
     HF_PIDS[$name]=$!

@@ -96,6 +96,7 @@ for n in "${instances[@]}"; do
         port=$((base + 1 + 2 * k + (k > 0 ? 44 : 0)))
         HUIFANG_STORE_URL=$url HUIFANG_INTAKE_CONSUME=${HF_BENCH_CONSUME:-none} HUIFANG_LOG_LEVEL=warn \
             HUIFANG_INTAKE_BIND=tcp://127.0.0.1:$port HUIFANG_INTAKE_EVENTS_BIND=tcp://127.0.0.1:$((port + 1)) \
+            HUIFANG_INTAKE_METRICS_BIND=off \
             "$bin/huifang-intake" >>"$tmp/intake.log" 2>&1 &
         pids+=($!)
         endpoints+="${endpoints:+,}tcp://127.0.0.1:$port"

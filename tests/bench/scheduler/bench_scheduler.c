@@ -164,7 +164,7 @@ static pid_t s_launch(const char *bin, const char *service, int base, int instan
     pid_t pid = fork();
     if (pid != 0)
         return pid;
-    char path[512], b1[64], b2[64], pb[16];
+    char path[512], b1[64], b2[64], b3[64], pb[16];
     snprintf(path, sizeof path, "%s/huifang-%s", bin, service);
     snprintf(pb, sizeof pb, "%d", base);
     setenv("HUIFANG_PORT_BASE", pb, 1);
@@ -174,6 +174,9 @@ static pid_t s_launch(const char *bin, const char *service, int base, int instan
         snprintf(b2, sizeof b2, "tcp://127.0.0.1:%d", base + 45 + 2 * instance);
         setenv("HUIFANG_SCHEDULER_BIND", b1, 1);
         setenv("HUIFANG_SCHEDULER_EVENTS_BIND", b2, 1);
+        /* and its metrics listener on one of the block's free ports (+3 and up) */
+        snprintf(b3, sizeof b3, "127.0.0.1:%d", base + 2 + instance);
+        setenv("HUIFANG_SCHEDULER_METRICS_BIND", b3, 1);
     }
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
