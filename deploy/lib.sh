@@ -35,6 +35,7 @@ HF_PACKAGES=(
     util-linux                       # flock (test slots), setsid, runuser (Postgres as its user)
     clang libclang-rt-14-dev         # tests/fuzz: libFuzzer harnesses (clang brings libFuzzer; the
                                      # fuzzer/ASan/UBSan runtimes are a package clang only recommends)
+    clang-format                     # e2e/009: the code is as .clang-format says
     libmicrohttpd-dev                # huifang-gateway: the HTTP/1.1 server of the web console and its API
     chromium                         # e2e/071: the browser the console's tests drive (playwright-core)
     fonts-wqy-microhei               # Chinese glyphs for that browser (the console's zh-CN screenshots)

@@ -11,33 +11,33 @@ static int hf_test_failures = 0;
 /* The case running now (TEST_CASE), named in every failure. */
 static const char *hf_test_case __attribute__((unused)) = "";
 
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: [%s] check failed: %s\n", __FILE__, __LINE__,      \
-                    hf_test_case, #cond);                                                \
-            hf_test_failures++;                                                      \
-        }                                                                            \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: [%s] check failed: %s\n", __FILE__, __LINE__, hf_test_case,    \
+                    #cond);                                                                        \
+            hf_test_failures++;                                                                    \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_INT(got, want)                                                          \
-    do {                                                                              \
-        long long g_ = (long long)(got), w_ = (long long)(want);                      \
-        if (g_ != w_) {                                                               \
-            fprintf(stderr, "%s:%d: [%s] %s = %lld, want %lld\n", __FILE__, __LINE__,   \
-                    hf_test_case, #got, g_, w_);                                      \
-            hf_test_failures++;                                                       \
-        }                                                                             \
+#define CHECK_INT(got, want)                                                                       \
+    do {                                                                                           \
+        long long g_ = (long long)(got), w_ = (long long)(want);                                   \
+        if (g_ != w_) {                                                                            \
+            fprintf(stderr, "%s:%d: [%s] %s = %lld, want %lld\n", __FILE__, __LINE__,              \
+                    hf_test_case, #got, g_, w_);                                                   \
+            hf_test_failures++;                                                                    \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR(got, want)                                                           \
-    do {                                                                               \
-        const char *g_ = (got), *w_ = (want);                                          \
-        if (g_ == NULL || strcmp(g_, w_) != 0) {                                       \
-            fprintf(stderr, "%s:%d: [%s] %s = \"%s\", want \"%s\"\n", __FILE__, __LINE__,  \
-                    hf_test_case, #got, g_ ? g_ : "(null)", w_);                       \
-            hf_test_failures++;                                                        \
-        }                                                                              \
+#define CHECK_STR(got, want)                                                                       \
+    do {                                                                                           \
+        const char *g_ = (got), *w_ = (want);                                                      \
+        if (g_ == NULL || strcmp(g_, w_) != 0) {                                                   \
+            fprintf(stderr, "%s:%d: [%s] %s = \"%s\", want \"%s\"\n", __FILE__, __LINE__,          \
+                    hf_test_case, #got, g_ ? g_ : "(null)", w_);                                   \
+            hf_test_failures++;                                                                    \
+        }                                                                                          \
     } while (0)
 
 /* Reads an environment variable a test needs; exits with a clear message when unset. */
@@ -45,8 +45,10 @@ static inline const char *hf_test_env(const char *name)
 {
     const char *v = getenv(name);
     if (v == NULL || *v == '\0') {
-        fprintf(stderr, "%s is not set: run the suite through tests/run.sh, which starts "
-                        "Postgres and Redis and sets it\n", name);
+        fprintf(stderr,
+                "%s is not set: run the suite through tests/run.sh, which starts "
+                "Postgres and Redis and sets it\n",
+                name);
         exit(2);
     }
     return v;
@@ -54,22 +56,21 @@ static inline const char *hf_test_env(const char *name)
 
 /* Runs one named case: fn(args...); its name leads every failure it has, and a line says
  * how many checks of it failed. */
-#define TEST_CASE(fn, ...)                                                              \
-    do {                                                                                \
-        int before_ = hf_test_failures;                                                 \
-        hf_test_case = #fn;                                                             \
-        fn(__VA_ARGS__);                                                                \
-        if (hf_test_failures > before_)                                                 \
-            fprintf(stderr, "case %s: %d check(s) failed\n", #fn,                       \
-                    hf_test_failures - before_);                                        \
-        hf_test_case = "";                                                              \
+#define TEST_CASE(fn, ...)                                                                         \
+    do {                                                                                           \
+        int before_ = hf_test_failures;                                                            \
+        hf_test_case = #fn;                                                                        \
+        fn(__VA_ARGS__);                                                                           \
+        if (hf_test_failures > before_)                                                            \
+            fprintf(stderr, "case %s: %d check(s) failed\n", #fn, hf_test_failures - before_);     \
+        hf_test_case = "";                                                                         \
     } while (0)
 
-#define TEST_DONE()                                                             \
-    do {                                                                        \
-        if (hf_test_failures)                                                   \
-            fprintf(stderr, "%d check(s) failed\n", hf_test_failures);          \
-        return hf_test_failures ? 1 : 0;                                        \
+#define TEST_DONE()                                                                                \
+    do {                                                                                           \
+        if (hf_test_failures)                                                                      \
+            fprintf(stderr, "%d check(s) failed\n", hf_test_failures);                             \
+        return hf_test_failures ? 1 : 0;                                                           \
     } while (0)
 
 #endif

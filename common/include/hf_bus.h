@@ -45,8 +45,7 @@ const char *hf_client_endpoint(const hf_client_t *self);
 /* Sets the process's identity: on = false is the insecure opt-out (plain sockets, a loud
  * warning); on = true reads name's secret and public key from keys_dir. Returns 0, or -1
  * with the reason in err (kept: hf_bus_curve_error(), and every client call fails). */
-int hf_bus_curve_init(bool on, const char *keys_dir, const char *name, char *err,
-                      size_t errlen);
+int hf_bus_curve_init(bool on, const char *keys_dir, const char *name, char *err, size_t errlen);
 /* True unless the process opted out (or never called hf_bus_curve_init). */
 bool hf_bus_curve_on(void);
 /* Why the identity could not be set up, or NULL when it is ready (or off). */

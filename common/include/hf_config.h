@@ -8,18 +8,21 @@
 typedef enum { HF_CFG_STR, HF_CFG_INT } hf_config_kind_t;
 
 typedef struct {
-    const char *name;     /* key used in code, e.g. "store_url" */
-    const char *env;      /* environment variable, e.g. "HUIFANG_INTAKE_STORE_URL" */
+    const char *name;         /* key used in code, e.g. "store_url" */
+    const char *env;          /* environment variable, e.g. "HUIFANG_INTAKE_STORE_URL" */
     const char *env_fallback; /* a second variable read when env is unset, or NULL */
-    const char *def;      /* default as text; may hold {port_base+N}, see below */
+    const char *def;          /* default as text; may hold {port_base+N}, see below */
     hf_config_kind_t kind;
-    long min, max;        /* bounds for HF_CFG_INT */
-    bool secret;          /* masked when logged (passwords inside URLs) */
+    long min, max; /* bounds for HF_CFG_INT */
+    bool secret;   /* masked when logged (passwords inside URLs) */
     const char *help;
 } hf_config_entry_t;
 
 /* Ends a table. */
-#define HF_CONFIG_END {NULL, NULL, NULL, NULL, HF_CFG_STR, 0, 0, false, NULL}
+#define HF_CONFIG_END                                                                              \
+    {                                                                                              \
+        NULL, NULL, NULL, NULL, HF_CFG_STR, 0, 0, false, NULL                                      \
+    }
 
 typedef struct hf_config_t hf_config_t;
 

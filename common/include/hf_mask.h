@@ -14,13 +14,13 @@
 #include <stddef.h>
 
 typedef enum {
-    HF_MASK_NONE,  /* not personal: written as it is (still passed through hf_mask_mobiles) */
-    HF_MASK_PHONE, /* a phone number */
-    HF_MASK_NAME,  /* a person's name */
-    HF_MASK_TEXT,  /* free text, an address: only its length is shown */
-    HF_MASK_DATE,  /* a birth or due date: only the year is shown */
-    HF_MASK_ACTOR, /* an account id: kept when it is a staff code, masked when it is a
-                    * phone number or looks like a name */
+    HF_MASK_NONE,      /* not personal: written as it is (still passed through hf_mask_mobiles) */
+    HF_MASK_PHONE,     /* a phone number */
+    HF_MASK_NAME,      /* a person's name */
+    HF_MASK_TEXT,      /* free text, an address: only its length is shown */
+    HF_MASK_DATE,      /* a birth or due date: only the year is shown */
+    HF_MASK_ACTOR,     /* an account id: kept when it is a staff code, masked when it is a
+                        * phone number or looks like a name */
     HF_MASK_VIA_FIELD, /* a FieldChange's from/to: masked as the field it names */
 } hf_mask_kind_t;
 

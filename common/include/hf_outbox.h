@@ -24,7 +24,7 @@ int hf_outbox_epoch(hf_store_t *store, const char *producer, char *out, size_t o
 typedef struct {
     uint64_t seq;
     char topic[160];
-    uint8_t *body;  /* packed Envelope, malloc'd */
+    uint8_t *body; /* packed Envelope, malloc'd */
     size_t len;
 } hf_outbox_row_t;
 

@@ -11,8 +11,8 @@
 
 typedef struct hf_queue_t hf_queue_t;
 
-/* Creates a queue client for url ("redis://[[user]:password@]host:port[/db]") and kind (e.g. "task", "sla");
- * does not connect yet. Never returns NULL. */
+/* Creates a queue client for url ("redis://[[user]:password@]host:port[/db]") and kind (e.g.
+ * "task", "sla"); does not connect yet. Never returns NULL. */
 hf_queue_t *hf_queue_new(const char *url, const char *kind);
 /* Disconnects and frees; idempotent, sets *self_p to NULL. */
 void hf_queue_destroy(hf_queue_t **self_p);
@@ -34,8 +34,8 @@ int hf_queue_put_many(hf_queue_t *self, const char *branch, const int64_t *ids,
 /* Atomically moves up to max ids due at or before now_ms into the leases, with expiry
  * now_ms + lease_ms; writes them to ids (oldest due first) and their due times to due_ms
  * (may be NULL), sets *n. Returns 0 or -1. */
-int hf_queue_claim(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t lease_ms,
-                   int max, int64_t *ids, int64_t *due_ms, int *n);
+int hf_queue_claim(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t lease_ms, int max,
+                   int64_t *ids, int64_t *due_ms, int *n);
 /* Drops id's lease after its new state is committed in Postgres (done with it). */
 int hf_queue_ack(hf_queue_t *self, const char *branch, int64_t id);
 /* Drops the leases of n ids of one branch in one round trip (hf_queue_ack for a batch). */

@@ -44,10 +44,10 @@ typedef int (*hf_command_fn)(hf_service_t *svc, void *self, const hf_request_t *
  * request's branch is not one of the person's (FORBIDDEN). A handler sees the request's
  * actor and branch as the session says: the client's word is overwritten. */
 typedef struct {
-    int command;          /* HUIFANG__V1__REQUEST__COMMAND_* */
+    int command; /* HUIFANG__V1__REQUEST__COMMAND_* */
     hf_command_fn fn;
-    bool writes;          /* true: idempotency key honoured, reply stored */
-    unsigned roles;       /* HF_ROLE_* bits (hf_session.h) that may run it */
+    bool writes;    /* true: idempotency key honoured, reply stored */
+    unsigned roles; /* HF_ROLE_* bits (hf_session.h) that may run it */
 } hf_command_t;
 
 /* An event handler, run inside the transaction that also records the producer's sequence.
@@ -57,7 +57,7 @@ typedef int (*hf_event_fn)(hf_service_t *svc, void *self, const hf_envelope_t *e
                            hf_arena_t *arena);
 
 typedef struct {
-    int payload;          /* HUIFANG__V1__ENVELOPE__PAYLOAD_* */
+    int payload; /* HUIFANG__V1__ENVELOPE__PAYLOAD_* */
     hf_event_fn fn;
 } hf_event_handler_t;
 
@@ -71,24 +71,24 @@ extern const hf_config_entry_t hf_service_config[];
 
 /* One producer whose events a service consumes, and its handlers (ends with {0, NULL}). */
 typedef struct {
-    const char *producer;                /* "intake" */
+    const char *producer; /* "intake" */
     const hf_event_handler_t *handlers;
 } hf_subscription_t;
 
 /* A timer: fn runs every <the integer setting named interval> milliseconds. */
 typedef struct {
-    const char *interval;                /* a setting of the service, e.g. "tick_ms" */
+    const char *interval; /* a setting of the service, e.g. "tick_ms" */
     hf_timer_fn fn;
 } hf_service_timer_t;
 
 /* Describes a service before it runs. The fields after commands are what hf_service_main()
  * does around the loop; a service without an object, subscriptions or timers leaves them 0. */
 typedef struct {
-    const char *name;                    /* "intake": schema, producer and topic prefix */
-    const char *summary;                 /* one line for --help */
-    const hf_config_entry_t *config;     /* the service's own settings, or NULL */
+    const char *name;                /* "intake": schema, producer and topic prefix */
+    const char *summary;             /* one line for --help */
+    const hf_config_entry_t *config; /* the service's own settings, or NULL */
     const hf_migration_t *migrations;
-    const hf_command_t *commands;        /* ends with {0, NULL, false} */
+    const hf_command_t *commands; /* ends with {0, NULL, false} */
     /* the service's own object, handed to every handler and timer as self: self_size zeroed
      * bytes, filled by init (after the service is made, before it subscribes; 0 or -1 after
      * logging) and emptied by release (after the service is destroyed) */
@@ -99,7 +99,7 @@ typedef struct {
     /* a string setting naming which of the subscriptions' producers to consume ("a,b", or
      * "none"); NULL: all of them */
     const char *consume;
-    const hf_service_timer_t *timers;    /* ends with {NULL, NULL}; NULL for none */
+    const hf_service_timer_t *timers; /* ends with {NULL, NULL}; NULL for none */
     /* glibc's M_TRIM_THRESHOLD and M_MMAP_THRESHOLD (bytes) for a service whose requests
      * allocate and free megabytes; 0 keeps the library's default */
     int malloc_trim_threshold;
@@ -115,7 +115,8 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
 void hf_service_destroy(hf_service_t **self_p);
 /* Consumes every event of producer ("intake") through handlers (ends with {0, NULL}); events
  * without a handler only advance the sequence. Call before hf_service_run(). */
-int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event_handler_t *handlers);
+int hf_service_subscribe(hf_service_t *svc, const char *producer,
+                         const hf_event_handler_t *handlers);
 /* Runs fn every interval_ms (real time) while the service runs. */
 int hf_service_every(hf_service_t *svc, int interval_ms, hf_timer_fn fn);
 /* Subscribes svc to def's subscriptions (those its consume setting names) and starts def's

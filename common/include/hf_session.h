@@ -27,16 +27,17 @@
 #define HF_ROLE_VISIT (1u << 2)   /* home visits */
 #define HF_ROLE_DOCTOR (1u << 3)
 #define HF_ROLE_DELIVER (1u << 4)
-#define HF_ROLE_LEAD (1u << 5)    /* team lead */
-#define HF_ROLE_HEAD (1u << 6)    /* the branch's head (supervisor) */
+#define HF_ROLE_LEAD (1u << 5) /* team lead */
+#define HF_ROLE_HEAD (1u << 6) /* the branch's head (supervisor) */
 #define HF_ROLE_MANAGER (1u << 7)
-#define HF_ROLE_HQ (1u << 8)      /* headquarters: reads its branches, changes nothing */
-#define HF_ROLE_ADMIN (1u << 9)   /* organisation and ops, every branch */
+#define HF_ROLE_HQ (1u << 8)    /* headquarters: reads its branches, changes nothing */
+#define HF_ROLE_ADMIN (1u << 9) /* organisation and ops, every branch */
 /* no session needed: any client whose CURVE key the service accepts (ping, replay, login) */
 #define HF_ROLE_KEY (1u << 15)
 
-#define HF_ROLES_FRONT \
-    (HF_ROLE_PHONE | HF_ROLE_CONSULT | HF_ROLE_VISIT | HF_ROLE_DOCTOR | HF_ROLE_DELIVER | HF_ROLE_LEAD)
+#define HF_ROLES_FRONT                                                                             \
+    (HF_ROLE_PHONE | HF_ROLE_CONSULT | HF_ROLE_VISIT | HF_ROLE_DOCTOR | HF_ROLE_DELIVER |          \
+     HF_ROLE_LEAD)
 #define HF_ROLES_SUPERVISORS (HF_ROLE_LEAD | HF_ROLE_HEAD | HF_ROLE_MANAGER | HF_ROLE_ADMIN)
 #define HF_ROLES_MANAGERS (HF_ROLE_MANAGER | HF_ROLE_ADMIN)
 /* everyone who works a branch's records */
@@ -78,9 +79,9 @@ char *hf_session_sign(const Huifang__V1__SessionClaims *claims,
 
 typedef enum {
     HF_SESSION_OK = 0,
-    HF_SESSION_MISSING,  /* no token */
-    HF_SESSION_MALFORMED,/* not a token of ours, or too big */
-    HF_SESSION_FORGED,   /* the signature does not verify */
+    HF_SESSION_MISSING,   /* no token */
+    HF_SESSION_MALFORMED, /* not a token of ours, or too big */
+    HF_SESSION_FORGED,    /* the signature does not verify */
     HF_SESSION_EXPIRED,
     HF_SESSION_REVOKED,
 } hf_session_status_t;

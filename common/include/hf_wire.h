@@ -24,15 +24,15 @@ typedef Huifang__V1__Envelope hf_envelope_t;
  * HF_WIRE_UNPACK_BUDGET(len) bytes in all, and return NULL (as for garbage) when it would.
  * Free the result with the generated *_free_unpacked(x, NULL). The sockets' ZMQ_MAXMSGSIZE
  * bounds len itself. */
-#define HF_WIRE_UNPACK_BUDGET(len) ((size_t)(len) * 4 + (size_t)16 * 1024 * 1024)
+#define HF_WIRE_UNPACK_BUDGET(len) ((size_t)(len)*4 + (size_t)16 * 1024 * 1024)
 hf_request_t *hf_request_unpack(const void *data, size_t len);
 hf_reply_t *hf_reply_unpack(const void *data, size_t len);
 hf_envelope_t *hf_envelope_unpack(const void *data, size_t len);
 
 /* Sets rep's status, the field it concerns (may be NULL) and a printf-formatted message,
  * allocated from arena. Returns the status, so handlers can `return hf_fail(...)`. */
-int hf_fail(hf_reply_t *rep, hf_arena_t *arena, int status, const char *field, const char *fmt,
-            ...) __attribute__((format(printf, 5, 6)));
+int hf_fail(hf_reply_t *rep, hf_arena_t *arena, int status, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* The name of a Request's command ("lead_add") or "" when none is set. */
 const char *hf_request_command_name(const hf_request_t *req);
 /* The name of an Envelope's payload ("purchase_recorded") or "" when none is set. */

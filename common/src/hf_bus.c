@@ -15,18 +15,17 @@ static void *s_context = NULL;
 
 /* The process's CURVE identity (hf_bus_curve_init). */
 static struct {
-    bool set;                /* hf_bus_curve_init was called */
+    bool set; /* hf_bus_curve_init was called */
     bool on;
     char dir[4096];
     char name[64];
     char pub[HF_KEY_Z85_LEN + 1];
     char sec[HF_KEY_Z85_LEN + 1];
-    char error[1024];        /* "" when ready */
+    char error[1024]; /* "" when ready */
     long max_reply;
 } s_curve = {.max_reply = HF_BUS_MAX_REPLY_BYTES};
 
-int hf_bus_curve_init(bool on, const char *keys_dir, const char *name, char *err,
-                      size_t errlen)
+int hf_bus_curve_init(bool on, const char *keys_dir, const char *name, char *err, size_t errlen)
 {
     memset(s_curve.sec, 0, sizeof s_curve.sec);
     s_curve.set = true;
@@ -52,8 +51,10 @@ int hf_bus_curve_init(bool on, const char *keys_dir, const char *name, char *err
         char why[900];
         if (hf_keys_read_secret(keys_dir, name, s_curve.sec, why, sizeof why) != 0 ||
             hf_keys_read_public(keys_dir, name, s_curve.pub, why, sizeof why) != 0)
-            snprintf(s_curve.error, sizeof s_curve.error, "%s (HUIFANG_KEYS_DIR=%s, "
-                     "HUIFANG_CURVE_NAME=%s)", why, keys_dir, name);
+            snprintf(s_curve.error, sizeof s_curve.error,
+                     "%s (HUIFANG_KEYS_DIR=%s, "
+                     "HUIFANG_CURVE_NAME=%s)",
+                     why, keys_dir, name);
     }
     if (s_curve.error[0]) {
         if (err)
@@ -163,9 +164,9 @@ void hf_bus_new_id(char *out)
         close(fd);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 struct hf_client_t {
@@ -309,7 +310,7 @@ int hf_client_call(hf_client_t *self, hf_request_t *req, hf_reply_t **rep)
             hf_reply_t *r = hf_reply_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg));
             zmq_msg_close(&msg);
             if (r == NULL)
-                break;  /* garbage: try again on a fresh socket */
+                break; /* garbage: try again on a fresh socket */
             if (r->request_id && strcmp(r->request_id, req->request_id) != 0) {
                 huifang__v1__reply__free_unpacked(r, NULL);
                 break;

@@ -16,7 +16,7 @@
 typedef struct {
     const hf_config_entry_t *entry;
     char *value;
-    const char *source;  /* "default", "env", "file" or "flag" */
+    const char *source; /* "default", "env", "file" or "flag" */
 } s_setting_t;
 
 struct hf_config_t {
@@ -82,8 +82,8 @@ static int s_check_int(const char *program, const s_setting_t *s)
     errno = 0;
     long v = strtol(s->value, &end, 10);
     if (errno || end == s->value || *end != '\0') {
-        fprintf(stderr, "%s: bad configuration: %s (%s) is \"%s\", not a whole number\n",
-                program, e->name, e->env, s->value);
+        fprintf(stderr, "%s: bad configuration: %s (%s) is \"%s\", not a whole number\n", program,
+                e->name, e->env, s->value);
         return -1;
     }
     if (v < e->min || v > e->max) {
@@ -97,14 +97,13 @@ static int s_check_int(const char *program, const s_setting_t *s)
 /* Reads a secret file named by a HUIFANG_X_FILE variable into *out (malloc'ed, one trailing
  * newline removed). 0, or -1 after a message: missing, not a regular file, readable by group
  * or others, larger than HF_CONFIG_FILE_MAX, or holding a NUL byte. */
-static int s_read_secret_file(const char *program, const char *var, const char *path,
-                              char **out)
+static int s_read_secret_file(const char *program, const char *var, const char *path, char **out)
 {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        fprintf(stderr, "%s: bad configuration: %s names %s, which cannot be read: %s\n",
-                program, var, path, strerror(errno));
+        fprintf(stderr, "%s: bad configuration: %s names %s, which cannot be read: %s\n", program,
+                var, path, strerror(errno));
         return -1;
     }
     struct stat st;
@@ -173,8 +172,8 @@ static int s_lookup(const char *program, const hf_config_entry_t *const *tables,
                 path = NULL;
     bool has_direct = direct && *direct, has_path = path && *path;
     if (has_direct && has_path) {
-        fprintf(stderr, "%s: bad configuration: both %s and %s are set; set one of them\n",
-                program, var, file_var);
+        fprintf(stderr, "%s: bad configuration: both %s and %s are set; set one of them\n", program,
+                var, file_var);
         return -1;
     }
     if (has_direct) {
@@ -199,7 +198,7 @@ int hf_config_load(hf_config_t **out, const char *program, const char *summary,
     for (int t = 0; tables[t]; t++) {
         for (const hf_config_entry_t *e = tables[t]; e->name; e++) {
             if (self->count == HF_CONFIG_MAX || s_find(self, e->name))
-                continue;  /* a later table may not redefine a name */
+                continue; /* a later table may not redefine a name */
             s_setting_t *s = &self->settings[self->count++];
             s->entry = e;
             char *from_file = NULL;
@@ -319,8 +318,7 @@ void hf_config_log(const hf_config_t *self)
             s_mask_secret(s->value, shown, sizeof shown);
         else
             snprintf(shown, sizeof shown, "%s", s->value);
-        int w = snprintf(line + o, sizeof line - o, "%s%s=%s", o ? " " : "", s->entry->name,
-                         shown);
+        int w = snprintf(line + o, sizeof line - o, "%s%s=%s", o ? " " : "", s->entry->name, shown);
         if (w < 0)
             break;
         o += (size_t)w;

@@ -104,8 +104,8 @@ static int64_t s_instant_value(const ProtobufCFieldDescriptor *field, const void
 /* The string value of the field named name in msg, or NULL. */
 static const char *s_sibling_string(const ProtobufCMessage *msg, const char *name)
 {
-    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
-        msg->descriptor, name);
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, name);
     if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
         return NULL;
     return *(char *const *)((const char *)msg + f->offset);

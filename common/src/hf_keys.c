@@ -15,8 +15,7 @@ bool hf_keys_name_ok(const char *name)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
             return false;
     }
     return true;
@@ -65,7 +64,8 @@ int hf_keys_read_secret(const char *dir, const char *name, char *sec, char *err,
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
         snprintf(err, errlen,
                  "the secret key %s may be read by group or others (mode %04o): "
-                 "chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+                 "chmod 600 it",
+                 path, (unsigned)(st.st_mode & 07777));
         return -1;
     }
     return s_read_key(path, sec, err, errlen);
@@ -128,8 +128,8 @@ int hf_keys_generate(const char *dir, const char *name, bool force, char *err, s
 
 void hf_keys_principal(const char *dir, const char *name, char *out, size_t outlen)
 {
-    static const char *const services[] = {"intake", "scheduler", "calllog", "complaint",
-                                           "reporting", NULL};
+    static const char *const services[] = {"intake",    "scheduler", "calllog",
+                                           "complaint", "reporting", NULL};
     const char *kind = "client";
     for (int i = 0; services[i]; i++)
         if (strcmp(services[i], name) == 0)

@@ -464,9 +464,10 @@ void hf_log(hf_log_level_t level, const char *event, const char *fmt, ...)
     char line[HF_LOG_LINE_MAX];
     s_line_t w = {line, sizeof line - 1, 0, false, false}; /* - 1: room for the newline */
     char head[96];
-    snprintf(head, sizeof head, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s svc=",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (long)(tv.tv_usec / 1000), s_level_names[level]);
+    snprintf(head, sizeof head,
+             "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s svc=", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(tv.tv_usec / 1000),
+             s_level_names[level]);
     s_puts(&w, head);
     s_escape(&w, s_program, strlen(s_program), true, 64, false);
     s_puts(&w, " event=");

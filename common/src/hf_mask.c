@@ -360,8 +360,8 @@ static bool s_is_code(const char *s)
     size_t digits = 0;
     for (const char *p = s; *p; p++) {
         char c = *p;
-        bool ok = s_is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  c == '.' || c == '_' || c == '-' || c == '@';
+        bool ok = s_is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
+                  c == '_' || c == '-' || c == '@';
         if (!ok)
             return false;
         digits += s_is_digit(c);

@@ -26,9 +26,9 @@ struct hf_series_t {
     struct hf_series_t *next;
     hf_metrics_t *owner;
     const struct s_family_t *family;
-    char *labels;                 /* preformatted, "" for none */
-    double value;                 /* counter, gauge */
-    hf_metric_fn fn;              /* read at scrape time instead of value, or NULL */
+    char *labels;    /* preformatted, "" for none */
+    double value;    /* counter, gauge */
+    hf_metric_fn fn; /* read at scrape time instead of value, or NULL */
     void *fn_arg;
     uint64_t buckets[HF_METRICS_MAX_BOUNDS + 1]; /* histogram: per bucket, not cumulative */
     double sum;
@@ -51,8 +51,8 @@ struct hf_metrics_t {
     hf_health_fn health;
     void *health_arg;
     int port;
-    char start_error[256];        /* what libmicrohttpd said while starting */
-    atomic_bool started;          /* read by the listener's thread */
+    char start_error[256]; /* what libmicrohttpd said while starting */
+    atomic_bool started;   /* read by the listener's thread */
 };
 
 hf_metrics_t *hf_metrics_new(void)
@@ -94,8 +94,8 @@ void hf_metrics_destroy(hf_metrics_t **self_p)
 
 /* The family name of type, made when missing; NULL (logged) when name has another type.
  * Called with the lock held. */
-static s_family_t *s_family(hf_metrics_t *self, s_type_t type, const char *name,
-                            const char *help, const double *bounds, int nbounds)
+static s_family_t *s_family(hf_metrics_t *self, s_type_t type, const char *name, const char *help,
+                            const double *bounds, int nbounds)
 {
     for (s_family_t *f = self->families; f; f = f->next)
         if (strcmp(f->name, name) == 0) {
@@ -128,9 +128,8 @@ static s_family_t *s_family(hf_metrics_t *self, s_type_t type, const char *name,
     return f;
 }
 
-static hf_series_t *s_series(hf_metrics_t *self, s_type_t type, const char *name,
-                             const char *help, const char *labels, const double *bounds,
-                             int nbounds)
+static hf_series_t *s_series(hf_metrics_t *self, s_type_t type, const char *name, const char *help,
+                             const char *labels, const double *bounds, int nbounds)
 {
     if (self == NULL)
         return NULL;
@@ -392,7 +391,7 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn, cons
         return MHD_YES;
     }
     if (*upload_data_size) {
-        *upload_data_size = 0;  /* a body on a GET is read and ignored */
+        *upload_data_size = 0; /* a body on a GET is read and ignored */
         return MHD_YES;
     }
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
@@ -426,8 +425,8 @@ static void s_on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /* Parses "host:port" or "[v6]:port" into addr. 0, or -1 with err. */
-static int s_parse_bind(const char *bind, struct sockaddr_storage *addr, socklen_t *len,
-                        char *err, size_t errlen)
+static int s_parse_bind(const char *bind, struct sockaddr_storage *addr, socklen_t *len, char *err,
+                        size_t errlen)
 {
     char host[128];
     const char *colon = strrchr(bind, ':');
@@ -458,8 +457,7 @@ static int s_parse_bind(const char *bind, struct sockaddr_storage *addr, socklen
     hints.ai_socktype = SOCK_STREAM;
     int rc = getaddrinfo(host, colon + 1, &hints, &res);
     if (rc != 0 || res == NULL) {
-        snprintf(err, errlen, "\"%s\": the host is not an IP address (%s)", bind,
-                 gai_strerror(rc));
+        snprintf(err, errlen, "\"%s\": the host is not an IP address (%s)", bind, gai_strerror(rc));
         return -1;
     }
     memcpy(addr, res->ai_addr, res->ai_addrlen);
@@ -479,9 +477,8 @@ int hf_metrics_listen(hf_metrics_t *self, const char *bind, hf_health_fn health,
     self->health_arg = arg;
     self->start_error[0] = '\0';
     atomic_store(&self->started, false);
-    uint16_t port = ntohs(addr.ss_family == AF_INET6
-                              ? ((struct sockaddr_in6 *)&addr)->sin6_port
-                              : ((struct sockaddr_in *)&addr)->sin_port);
+    uint16_t port = ntohs(addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port
+                                                     : ((struct sockaddr_in *)&addr)->sin_port);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -489,9 +486,8 @@ int hf_metrics_listen(hf_metrics_t *self, const char *bind, hf_health_fn health,
     self->daemon = MHD_start_daemon(
         flags, port, NULL, NULL, s_on_request, self, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)HF_METRICS_CONNECTIONS,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)8,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HF_METRICS_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)8, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)HF_METRICS_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_EXTERNAL_LOGGER, s_on_mhd_log, self, MHD_OPTION_END);
     if (self->daemon == NULL) {
         int e = errno;
@@ -500,8 +496,7 @@ int hf_metrics_listen(hf_metrics_t *self, const char *bind, hf_health_fn health,
         return -1;
     }
     atomic_store(&self->started, true);
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(self->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(self->daemon, MHD_DAEMON_INFO_BIND_PORT);
     self->port = info ? (int)info->port : (int)port;
     return 0;
 }

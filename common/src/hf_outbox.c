@@ -42,8 +42,8 @@ int64_t hf_outbox_append(hf_store_t *store, const char *producer, hf_envelope_t 
     huifang__v1__envelope__pack(env, body);
     char topic[160], seqtxt[24], at[24];
     hf_envelope_topic(env, topic, sizeof topic);
-    const char *vals[] = {producer, hf_pg_i64(seqtxt, seq), topic, env->branch, (char *)body,
-                          hf_pg_i64(at, env->occurred_at_ms)};
+    const char *vals[] = {producer,    hf_pg_i64(seqtxt, seq), topic,
+                          env->branch, (char *)body,           hf_pg_i64(at, env->occurred_at_ms)};
     int lens[] = {0, 0, 0, 0, (int)len, 0};
     int fmts[] = {0, 0, 0, 0, 1, 0};
     res = hf_store_execv(store,
@@ -62,7 +62,8 @@ int64_t hf_outbox_append(hf_store_t *store, const char *producer, hf_envelope_t 
 int64_t hf_outbox_last_seq(hf_store_t *store, const char *producer)
 {
     const char *p[] = {producer};
-    PGresult *res = hf_store_exec(store, "SELECT last_seq FROM outbox_seq WHERE producer = $1", 1, p);
+    PGresult *res =
+        hf_store_exec(store, "SELECT last_seq FROM outbox_seq WHERE producer = $1", 1, p);
     if (res == NULL)
         return -1;
     int64_t seq = PQntuples(res) ? hf_pg_int(res, 0, 0) : 0;

@@ -144,7 +144,7 @@ struct hf_queue_t {
     /* Why this queue can never work (a bad url or kind), or NULL. Set once by new. */
     const char *invalid;
     redisContext *ctx;
-    long connects;      /* connections made and authenticated (after the first: reconnects) */
+    long connects; /* connections made and authenticated (after the first: reconnects) */
     /* SHA1 of each script, as SCRIPT LOAD answered on the current connection. */
     char sha[SCRIPT_COUNT][41];
     char error[512];
@@ -467,8 +467,7 @@ int hf_queue_connect(hf_queue_t *self)
     /* A Redis whose ACL forbids CLIENT SETNAME still serves the queue well, so only the
      * AUTH and SELECT answers decide. */
     if (select >= 0 && replies[select]->type == REDIS_REPLY_ERROR) {
-        s_set_error(self, "could not select redis database %d: %s", self->db,
-                    replies[select]->str);
+        s_set_error(self, "could not select redis database %d: %s", self->db, replies[select]->str);
         goto cleanup;
     }
     if (s_load_scripts(self) != 0)

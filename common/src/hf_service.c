@@ -30,17 +30,17 @@
  * request was parked (a restored backup). After read_wait_ms the request is answered
  * UNAVAILABLE, naming the producer and both sequences. */
 #include "hf_service.h"
-#include "hf_keys.h"
-#include "hf_zap.h"
 #include "hf_clock.h"
+#include "hf_keys.h"
 #include "hf_log.h"
 #include "hf_mask.h"
 #include "hf_metrics.h"
 #include "hf_outbox.h"
+#include "hf_zap.h"
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,18 +64,18 @@ typedef struct {
     const hf_event_handler_t *handlers;
     void *sock;
     hf_client_t *replay;
-    uint64_t applied;        /* last sequence applied or passed (no handler) */
-    uint64_t stored;         /* the stored sequence, as last written or read */
-    uint64_t producer_last;  /* the producer's last sequence from its heartbeat */
+    uint64_t applied;       /* last sequence applied or passed (no handler) */
+    uint64_t stored;        /* the stored sequence, as last written or read */
+    uint64_t producer_last; /* the producer's last sequence from its heartbeat */
     bool need_catchup;
-    int64_t next_catchup;    /* monotonic ms */
-    int backoff_ms;          /* grows while the producer does not answer */
-    char epoch[HF_EPOCH_LEN];/* the producer's stream id, "" until heard */
-    uint64_t wanted;         /* the highest sequence a parked request waits for */
-    int64_t wanted_by;       /* monotonic ms: then ask for a replay if still behind; 0: none */
-    unsigned caught_up;      /* catch-ups completed, to tell those that began after a park */
-    uint64_t failing;        /* the event whose handler failed with the store connected */
-    int failures;            /* how many times in a row it did */
+    int64_t next_catchup;     /* monotonic ms */
+    int backoff_ms;           /* grows while the producer does not answer */
+    char epoch[HF_EPOCH_LEN]; /* the producer's stream id, "" until heard */
+    uint64_t wanted;          /* the highest sequence a parked request waits for */
+    int64_t wanted_by;        /* monotonic ms: then ask for a replay if still behind; 0: none */
+    unsigned caught_up;       /* catch-ups completed, to tell those that began after a park */
+    uint64_t failing;         /* the event whose handler failed with the store connected */
+    int failures;             /* how many times in a row it did */
     /* lag in time: the producer's last sequence when we were first seen behind it, and
      * when (monotonic ms, 0: not behind); see s_metrics_sample */
     uint64_t mark_seq;
@@ -90,19 +90,19 @@ typedef struct {
 
 /* A request held until the consumers have applied the events it names (Request.after). */
 typedef struct {
-    zmq_msg_t frames[8];     /* the routing frames and the body, moved from the ROUTER */
+    zmq_msg_t frames[8]; /* the routing frames and the body, moved from the ROUTER */
     int nframes;
-    hf_request_t *req;       /* unpacked, owned */
-    int64_t t0;              /* monotonic ms when it came */
-    int64_t t0_us;           /* the same in monotonic microseconds, for the latency */
-    int64_t deadline;        /* monotonic ms when it is answered UNAVAILABLE */
-    unsigned gen[HF_MAX_SUBS];  /* each consumer's caught_up when it was parked */
+    hf_request_t *req;         /* unpacked, owned */
+    int64_t t0;                /* monotonic ms when it came */
+    int64_t t0_us;             /* the same in monotonic microseconds, for the latency */
+    int64_t deadline;          /* monotonic ms when it is answered UNAVAILABLE */
+    unsigned gen[HF_MAX_SUBS]; /* each consumer's caught_up when it was parked */
 } s_parked_t;
 
 typedef struct {
     int interval_ms;
     hf_timer_fn fn;
-    int64_t next;            /* monotonic ms */
+    int64_t next; /* monotonic ms */
 } s_timer_t;
 
 typedef struct {
@@ -113,17 +113,18 @@ typedef struct {
 struct hf_service_t {
     const hf_service_def_t *def;
     void *self;
-    uint32_t jitter;         /* xorshift state: spreads retries of services started together */
+    uint32_t jitter; /* xorshift state: spreads retries of services started together */
     hf_config_t *config;
     hf_config_entry_t own[6];
-    char env_store[64], env_store_password[64], env_bind[64], env_events_bind[64], def_bind[64], def_events_bind[64];
+    char env_store[64], env_store_password[64], env_bind[64], env_events_bind[64], def_bind[64],
+        def_events_bind[64];
     char env_metrics_bind[64], def_metrics_bind[64];
     hf_store_t *store;
     void *router;
     void *pub;
     char instance[64];
     int64_t started_mono;
-    uint64_t published;      /* last sequence this instance published */
+    uint64_t published; /* last sequence this instance published */
     int64_t next_heartbeat;
     int heartbeat_ms;
     const hf_request_t *cur_req;
@@ -131,10 +132,10 @@ struct hf_service_t {
     /* the identity the audit rows of the current request record (hf_service_set_identity) */
     const char *cur_role;
     const char *cur_on_behalf_of;
-    bool audit_failed;       /* an audit row of the running command could not be written */
-    char epoch[HF_EPOCH_LEN];/* this producer's stream id (hf_outbox_epoch) */
-    uint64_t cmd_last_seq;   /* the last sequence the running command emitted, 0: none */
-    int read_wait_ms;        /* how long a parked request waits */
+    bool audit_failed;        /* an audit row of the running command could not be written */
+    char epoch[HF_EPOCH_LEN]; /* this producer's stream id (hf_outbox_epoch) */
+    uint64_t cmd_last_seq;    /* the last sequence the running command emitted, 0: none */
+    int read_wait_ms;         /* how long a parked request waits */
     s_parked_t *parked[HF_MAX_PARKED];
     int nparked;
     s_sub_t subs[HF_MAX_SUBS];
@@ -144,8 +145,8 @@ struct hf_service_t {
     s_peer_t peers[HF_MAX_PEERS];
     int npeers;
     hf_arena_t *arena;
-    hf_zap_t *zap;           /* the ZAP handler of the process's context; NULL: CURVE off */
-    char caller[96];         /* the principal of the request being answered ("" outside) */
+    hf_zap_t *zap;   /* the ZAP handler of the process's context; NULL: CURVE off */
+    char caller[96]; /* the principal of the request being answered ("" outside) */
     bool stopping;
     /* sessions: off only where the operator said so (benchmarks), never by default */
     bool auth;
@@ -154,25 +155,25 @@ struct hf_service_t {
     bool commit_anyway;                       /* the running command's failure commits */
     /* ---- metrics and health (hf_metrics: the HTTP listener reads them from its thread) */
     hf_metrics_t *metrics;
-    char mlabels[48];                 /* service="intake" */
-    hf_series_t **m_requests;         /* [HF_M_COMMANDS * HF_M_STATUSES], made on first use */
-    hf_series_t **m_latency;          /* [HF_M_COMMANDS] */
-    hf_series_t *m_refused[2];        /* unauthenticated, forbidden */
+    char mlabels[48];          /* service="intake" */
+    hf_series_t **m_requests;  /* [HF_M_COMMANDS * HF_M_STATUSES], made on first use */
+    hf_series_t **m_latency;   /* [HF_M_COMMANDS] */
+    hf_series_t *m_refused[2]; /* unauthenticated, forbidden */
     hf_series_t *m_published, *m_outbox_depth, *m_relay_lag, *m_store_reconnects;
-    int64_t relay_caught_up_at;       /* monotonic ms the relay last had nothing pending */
-    int64_t next_sample;              /* monotonic ms of the next s_metrics_sample */
+    int64_t relay_caught_up_at; /* monotonic ms the relay last had nothing pending */
+    int64_t next_sample;        /* monotonic ms of the next s_metrics_sample */
     int ready_lag_ms;
-    atomic_int phase;                 /* S_STARTING, S_RUNNING, S_STOPPING */
-    atomic_llong loop_tick;           /* monotonic ms the loop last turned */
-    pthread_mutex_t health_lock;      /* guards not_ready */
-    char not_ready[200];              /* why /readyz says 503, "" when ready */
+    atomic_int phase;            /* S_STARTING, S_RUNNING, S_STOPPING */
+    atomic_llong loop_tick;      /* monotonic ms the loop last turned */
+    pthread_mutex_t health_lock; /* guards not_ready */
+    char not_ready[200];         /* why /readyz says 503, "" when ready */
 };
 
 enum { S_STARTING, S_RUNNING, S_STOPPING };
-#define HF_M_COMMANDS 256             /* command numbers of the Request oneof are below */
-#define HF_M_STATUSES 8               /* Status values 0..7 */
-#define HF_LOOP_STALL_MS 30000        /* /healthz fails when the loop has not turned for this */
-#define HF_SAMPLE_MS 100              /* how often the loop copies its state for a scrape */
+#define HF_M_COMMANDS 256      /* command numbers of the Request oneof are below */
+#define HF_M_STATUSES 8        /* Status values 0..7 */
+#define HF_LOOP_STALL_MS 30000 /* /healthz fails when the loop has not turned for this */
+#define HF_SAMPLE_MS 100       /* how often the loop copies its state for a scrape */
 
 static volatile sig_atomic_t s_signalled = 0;
 
@@ -248,8 +249,8 @@ static int s_port_offset(const char *service)
     static const struct {
         const char *name;
         int offset;
-    } table[] = {{"intake", 1}, {"scheduler", 11}, {"calllog", 21}, {"complaint", 31},
-                 {"reporting", 41}, {NULL, 0}};
+    } table[] = {{"intake", 1},     {"scheduler", 11}, {"calllog", 21},
+                 {"complaint", 31}, {"reporting", 41}, {NULL, 0}};
     for (int i = 0; table[i].name; i++)
         if (strcmp(table[i].name, service) == 0)
             return table[i].offset;
@@ -461,14 +462,13 @@ static int64_t s_mono_us(void)
 static const char *s_status_label(int status)
 {
     static const char *const names[HF_M_STATUSES] = {
-        "ok", "internal", "bad_input", "not_found", "conflict", "unavailable",
-        "unauthenticated", "forbidden"};
+        "ok",       "internal",    "bad_input",       "not_found",
+        "conflict", "unavailable", "unauthenticated", "forbidden"};
     return status >= 0 && status < HF_M_STATUSES ? names[status] : "other";
 }
 
 /* The counter of requests for this command and status (cached per command number). */
-static hf_series_t *s_requests_series(hf_service_t *svc, int command, const char *name,
-                                      int status)
+static hf_series_t *s_requests_series(hf_service_t *svc, int command, const char *name, int status)
 {
     bool cached = command >= 0 && command < HF_M_COMMANDS && status >= 0 &&
                   status < HF_M_STATUSES && svc->m_requests;
@@ -504,8 +504,7 @@ static hf_series_t *s_latency_series(hf_service_t *svc, int command, const char 
 }
 
 /* Counts one answered request. req NULL: the body was not a Request. */
-static void s_metrics_request(hf_service_t *svc, const hf_request_t *req, int status,
-                              int64_t t0_us)
+static void s_metrics_request(hf_service_t *svc, const hf_request_t *req, int status, int64_t t0_us)
 {
     if (svc->metrics == NULL)
         return;
@@ -537,11 +536,13 @@ static void s_metrics_sub(hf_service_t *svc, s_sub_t *sub)
     sub->m_lag_events = hf_metrics_gauge(
         svc->metrics, "huifang_consumer_lag_events",
         "Events the producer has announced (heartbeat or replay) that this consumer has not "
-        "applied yet", labels);
+        "applied yet",
+        labels);
     sub->m_lag_seconds = hf_metrics_gauge(
         svc->metrics, "huifang_consumer_lag_seconds",
         "How long this consumer has been behind the producer's last announced event (0 when "
-        "caught up)", labels);
+        "caught up)",
+        labels);
     sub->m_applied = hf_metrics_counter(
         svc->metrics, "huifang_events_applied_total",
         "Events of the producer consumed in sequence (applied by a handler or passed)", labels);
@@ -631,8 +632,9 @@ static int s_metrics_init(hf_service_t *svc)
     const char *l = svc->mlabels;
     char labels[128];
     snprintf(labels, sizeof labels, "%s,version=\"%s\"", l, HF_VERSION);
-    hf_series_set(hf_metrics_gauge(m, "huifang_build_info",
-                                   "Always 1; the labels name the build", labels), 1);
+    hf_series_set(
+        hf_metrics_gauge(m, "huifang_build_info", "Always 1; the labels name the build", labels),
+        1);
     /* every command of the table is known in advance: its series exist at 0 */
     hf_request_t probe = HUIFANG__V1__REQUEST__INIT;
     probe.command_case = HUIFANG__V1__REQUEST__COMMAND_PING;
@@ -649,25 +651,25 @@ static int s_metrics_init(hf_service_t *svc)
         svc->m_refused[i] = hf_metrics_counter(
             m, "huifang_requests_refused_total",
             "Commands refused before their handler ran: no valid session (unauthenticated), "
-            "or a role or branch that may not (forbidden)", labels);
+            "or a role or branch that may not (forbidden)",
+            labels);
     }
     hf_metrics_fn(m, true, "huifang_zap_refused_total",
                   "CURVE handshakes the ZAP handler refused (a key not in the allow-list)", l,
                   s_zap_refused, NULL);
     svc->m_published = hf_metrics_counter(m, "huifang_events_published_total",
                                           "Events of this producer's outbox published", l);
-    svc->m_outbox_depth = hf_metrics_gauge(
-        m, "huifang_outbox_depth_events",
-        "Committed outbox events not yet published, at the last heartbeat", l);
+    svc->m_outbox_depth =
+        hf_metrics_gauge(m, "huifang_outbox_depth_events",
+                         "Committed outbox events not yet published, at the last heartbeat", l);
     svc->m_relay_lag = hf_metrics_gauge(
         m, "huifang_outbox_relay_lag_seconds",
-        "Time since the outbox relay last had nothing left to publish, at the last heartbeat",
-        l);
+        "Time since the outbox relay last had nothing left to publish, at the last heartbeat", l);
     svc->m_store_reconnects = hf_metrics_counter(
         m, "huifang_store_reconnects_total",
         "Connections to Postgres made again after the first (a lost connection)", l);
-    hf_metrics_fn(m, false, "process_resident_memory_bytes", "Resident memory size in bytes",
-                  NULL, hf_metrics_process_rss, NULL);
+    hf_metrics_fn(m, false, "process_resident_memory_bytes", "Resident memory size in bytes", NULL,
+                  hf_metrics_process_rss, NULL);
     return 0;
 }
 
@@ -707,12 +709,11 @@ static void s_build_own_config(hf_service_t *svc)
         if (*c >= 'a' && *c <= 'z')
             *c = (char)(*c - 'a' + 'A');
     snprintf(svc->env_store, sizeof svc->env_store, "HUIFANG_%s_STORE_URL", upper);
-    snprintf(svc->env_store_password, sizeof svc->env_store_password,
-             "HUIFANG_%s_STORE_PASSWORD", upper);
+    snprintf(svc->env_store_password, sizeof svc->env_store_password, "HUIFANG_%s_STORE_PASSWORD",
+             upper);
     snprintf(svc->env_bind, sizeof svc->env_bind, "HUIFANG_%s_BIND", upper);
     snprintf(svc->env_events_bind, sizeof svc->env_events_bind, "HUIFANG_%s_EVENTS_BIND", upper);
-    snprintf(svc->env_metrics_bind, sizeof svc->env_metrics_bind, "HUIFANG_%s_METRICS_BIND",
-             upper);
+    snprintf(svc->env_metrics_bind, sizeof svc->env_metrics_bind, "HUIFANG_%s_METRICS_BIND", upper);
     int off = s_port_offset(svc->def->name);
     /* commands at +off, events at +off+1, metrics at +off+8: inside a test's block of 50 */
     snprintf(svc->def_metrics_bind, sizeof svc->def_metrics_bind, "127.0.0.1:{port_base+%d}",
@@ -725,8 +726,8 @@ static void s_build_own_config(hf_service_t *svc)
          "postgresql://huifang@127.0.0.1:15432/huifang", HF_CFG_STR, 0, 0, true,
          "Postgres holding this service's schema (connect as the service's own role, "
          "huifang_<service>)"},
-        {"store_password", svc->env_store_password, "HUIFANG_STORE_PASSWORD", "", HF_CFG_STR, 0,
-         0, true,
+        {"store_password", svc->env_store_password, "HUIFANG_STORE_PASSWORD", "", HF_CFG_STR, 0, 0,
+         true,
          "the store role's password, overriding one in the URL; give it as "
          "HUIFANG_<SERVICE>_STORE_PASSWORD_FILE"},
         {"bind", svc->env_bind, NULL, svc->def_bind, HF_CFG_STR, 0, 0, false,
@@ -751,8 +752,8 @@ static void *s_bind(hf_service_t *svc, int type, const char *endpoint)
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     /* a command bigger than the cap drops its connection before a byte of it is stored; a
      * PUB only ever receives subscriptions (a topic prefix) */
-    int64_t max = type == ZMQ_ROUTER ? (int64_t)hf_config_int(svc->config, "max_message_bytes")
-                                     : 64 * 1024;
+    int64_t max =
+        type == ZMQ_ROUTER ? (int64_t)hf_config_int(svc->config, "max_message_bytes") : 64 * 1024;
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
     if (hf_bus_curve_serve(sock) != 0) {
         fprintf(stderr, "huifang-%s: could not make %s a CURVE server: %s\n", svc->def->name,
@@ -788,7 +789,7 @@ static int s_auth_init(hf_service_t *svc, const char *program)
     if (strcmp(mode, "off") == 0) {
         svc->auth = false;
         hf_warn("auth_off", "reason=\"HUIFANG_AUTH=off: every client is believed about who it"
-                " is; for benchmarks only\"");
+                            " is; for benchmarks only\"");
         return 0;
     }
     if (strcmp(mode, "on") != 0) {
@@ -821,9 +822,8 @@ static int s_revocations_load(hf_service_t *svc)
 {
     if (svc->verifier == NULL)
         return 0;
-    PGresult *res = hf_store_exec(svc->store,
-                                  "SELECT login, jti, not_before_ms, expires_ms FROM session_revoked",
-                                  0, NULL);
+    PGresult *res = hf_store_exec(
+        svc->store, "SELECT login, jti, not_before_ms, expires_ms FROM session_revoked", 0, NULL);
     if (res == NULL)
         return -1;
     for (int i = 0; i < PQntuples(res); i++)
@@ -866,14 +866,15 @@ static int s_self_test(hf_service_t *svc, void *sock, int client_type, const cha
     if (star == NULL)
         star = strstr(ep, "://*:");
     if (star)
-        snprintf(target, sizeof target, "%.*s://127.0.0.1%s", (int)(star - ep),
-                 ep, strchr(star + 3, ':'));
+        snprintf(target, sizeof target, "%.*s://127.0.0.1%s", (int)(star - ep), ep,
+                 strchr(star + 3, ':'));
     else
         snprintf(target, sizeof target, "%s", ep);
     char server_pub[HF_KEY_Z85_LEN + 1], pub[HF_KEY_Z85_LEN + 1], sec[HF_KEY_Z85_LEN + 1];
     char why[900];
-    if (hf_keys_read_public(hf_bus_keys_dir(), hf_bus_curve_name(), server_pub, why,
-                            sizeof why) != 0 || zmq_curve_keypair(pub, sec) != 0) {
+    if (hf_keys_read_public(hf_bus_keys_dir(), hf_bus_curve_name(), server_pub, why, sizeof why) !=
+            0 ||
+        zmq_curve_keypair(pub, sec) != 0) {
         fprintf(stderr, "huifang-%s: CURVE self-test: %s\n", svc->def->name, why);
         return -1;
     }
@@ -921,7 +922,7 @@ static int s_self_test(hf_service_t *svc, void *sock, int client_type, const cha
         }
         int more = zmq_msg_more(&m);
         zmq_msg_close(&m);
-        while (more) {  /* the endpoint frame */
+        while (more) { /* the endpoint frame */
             zmq_msg_init(&m);
             if (zmq_msg_recv(&m, mon, 0) < 0)
                 more = 0;
@@ -948,11 +949,15 @@ cleanup:
     if (mon)
         zmq_close(mon);
     if (rc != 0)
-        fprintf(stderr, "huifang-%s: refusing to start: the CURVE self-test of the %s at %s "
-                "failed: %s\n", svc->def->name, what, target, verdict);
+        fprintf(stderr,
+                "huifang-%s: refusing to start: the CURVE self-test of the %s at %s "
+                "failed: %s\n",
+                svc->def->name, what, target, verdict);
     else
-        hf_info("curve_self_test", "socket=\"%s\" endpoint=%s result=refused note=\"a random "
-                "key was refused: the zap_refused line before is this test\"", what, target);
+        hf_info("curve_self_test",
+                "socket=\"%s\" endpoint=%s result=refused note=\"a random "
+                "key was refused: the zap_refused line before is this test\"",
+                what, target);
     return rc;
 }
 
@@ -961,14 +966,17 @@ static int s_curve_start(hf_service_t *svc, const char *program)
 {
     const char *mode = hf_config_str(svc->config, "curve");
     if (strcmp(mode, "on") != 0 && strcmp(mode, "off") != 0) {
-        fprintf(stderr, "%s: bad configuration: curve (HUIFANG_CURVE) is \"%s\", not on or "
-                "off\n", program, mode);
+        fprintf(stderr,
+                "%s: bad configuration: curve (HUIFANG_CURVE) is \"%s\", not on or "
+                "off\n",
+                program, mode);
         return -1;
     }
     hf_bus_set_max_reply(HF_BUS_MAX_REPLY_BYTES);
     if (strcmp(mode, "off") == 0) {
         hf_bus_curve_init(false, NULL, NULL, NULL, 0);
-        hf_warn("curve_off", "reason=\"HUIFANG_CURVE=off: commands and events travel in clear "
+        hf_warn("curve_off",
+                "reason=\"HUIFANG_CURVE=off: commands and events travel in clear "
                 "text and ANYONE who reaches the ports may send commands; for benchmarks and "
                 "tests only\"");
         return 0;
@@ -977,8 +985,8 @@ static int s_curve_start(hf_service_t *svc, const char *program)
     if (*name == '\0')
         name = svc->def->name;
     char err[1024];
-    if (hf_bus_curve_init(true, hf_config_str(svc->config, "keys_dir"), name, err,
-                          sizeof err) != 0) {
+    if (hf_bus_curve_init(true, hf_config_str(svc->config, "keys_dir"), name, err, sizeof err) !=
+        0) {
         fprintf(stderr, "%s: bad configuration: %s\n", program, err);
         return -1;
     }
@@ -1021,9 +1029,10 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
         return rc;
     }
     hf_log_init(def->name, hf_config_str(svc->config, "log_level"));
-    if (hf_clock_init(hf_config_str(svc->config, "clock"), hf_config_str(svc->config, "clock_file")) !=
-        0) {
-        fprintf(stderr, "%s: bad configuration: clock (HUIFANG_CLOCK) is \"%s\", not real or manual\n",
+    if (hf_clock_init(hf_config_str(svc->config, "clock"),
+                      hf_config_str(svc->config, "clock_file")) != 0) {
+        fprintf(stderr,
+                "%s: bad configuration: clock (HUIFANG_CLOCK) is \"%s\", not real or manual\n",
                 program, hf_config_str(svc->config, "clock"));
         goto fail;
     }
@@ -1045,9 +1054,10 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     hf_store_set_password(svc->store, hf_config_str(svc->config, "store_password"));
     if (hf_store_connect_wait(svc->store, (int)hf_config_int(svc->config, "store_wait_ms")) != 0) {
         if (hf_store_refused(svc->store))
-            fprintf(stderr, "%s: %s (the store refused the role or its password: see %s and "
-                    "%s_FILE)\n", program, hf_store_error(svc->store), svc->env_store,
-                    svc->env_store_password);
+            fprintf(stderr,
+                    "%s: %s (the store refused the role or its password: see %s and "
+                    "%s_FILE)\n",
+                    program, hf_store_error(svc->store), svc->env_store, svc->env_store_password);
         else
             fprintf(stderr, "%s: %s (is Postgres running? see HUIFANG_STORE_URL)\n", program,
                     hf_store_error(svc->store));
@@ -1063,8 +1073,8 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
         goto fail;
     }
     if (hf_audit_ensure(svc->store) != 0) {
-        fprintf(stderr, "%s: could not find or create the audit table audit.access: %s\n",
-                program, hf_store_error(svc->store));
+        fprintf(stderr, "%s: could not find or create the audit table audit.access: %s\n", program,
+                hf_store_error(svc->store));
         goto fail;
     }
     int64_t last = hf_outbox_last_seq(svc->store, def->name);
@@ -1123,7 +1133,7 @@ void hf_service_destroy(hf_service_t **self_p)
         zmq_close(svc->pub);
     if (svc->router)
         zmq_close(svc->router);
-    hf_zap_destroy(&svc->zap);  /* after the sockets it serves, before the context ends */
+    hf_zap_destroy(&svc->zap); /* after the sockets it serves, before the context ends */
     hf_store_destroy(&svc->store);
     hf_config_destroy(&svc->config);
     hf_arena_destroy(&svc->arena);
@@ -1173,7 +1183,8 @@ static int s_relay(hf_service_t *svc)
     int total = 0;
     for (;;) {
         int n = 0;
-        if (hf_outbox_read(svc->store, svc->def->name, svc->published, HF_RELAY_BATCH, rows, &n) != 0)
+        if (hf_outbox_read(svc->store, svc->def->name, svc->published, HF_RELAY_BATCH, rows, &n) !=
+            0)
             return total;
         for (int i = 0; i < n; i++) {
             zmq_send(svc->pub, rows[i].topic, strlen(rows[i].topic), ZMQ_SNDMORE);
@@ -1241,8 +1252,7 @@ static int s_ping(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *arena)
     return HF_OK;
 }
 
-static int s_replay(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
-                    hf_arena_t *arena)
+static int s_replay(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep, hf_arena_t *arena)
 {
     static hf_outbox_row_t rows[HF_REPLAY_BATCH];
     const Huifang__V1__Replay *q = req->replay;
@@ -1290,8 +1300,8 @@ static void s_request_set(char **field, const char *value)
 static void s_audit_replay(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
                            hf_arena_t *arena)
 {
-    static const char *const services[] = {"intake", "scheduler", "calllog", "complaint",
-                                            "reporting", NULL};
+    static const char *const services[] = {"intake",    "scheduler", "calllog",
+                                           "complaint", "reporting", NULL};
     if (rep->status != HF_OK || rep->replay == NULL || rep->replay->n_envelopes == 0)
         return;
     /* with CURVE, who asks is the key's principal, not what the request says */
@@ -1404,7 +1414,6 @@ static int s_idempotency_store(hf_service_t *svc, const char *key, const hf_repl
     return 0;
 }
 
-
 static int64_t s_real_now_ms(void)
 {
     struct timespec ts;
@@ -1483,8 +1492,8 @@ void hf_service_commit_anyway(hf_service_t *svc)
 
 /* Runs one command in one transaction; fills rep. *replay_reply is set when a stored reply
  * for the same idempotency key is to be sent instead. */
-static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
-                          hf_arena_t *arena, hf_reply_t **replay_reply)
+static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep, hf_arena_t *arena,
+                          hf_reply_t **replay_reply)
 {
     svc->claims = NULL;
     if (req->command_case == HUIFANG__V1__REQUEST__COMMAND_PING) {
@@ -1592,7 +1601,7 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
 {
     hf_arena_t *arena = svc->arena;
     hf_reply_t *stored = NULL;
-    bool run = rep->status == HUIFANG__V1__STATUS__OK;  /* else answered already */
+    bool run = rep->status == HUIFANG__V1__STATUS__OK; /* else answered already */
     /* who sent it, as the ZAP handler named the key of its connection */
     const char *user = zmq_msg_gets(&frames[nframes - 1], "User-Id");
     snprintf(svc->caller, sizeof svc->caller, "%s", user ? user : "");
@@ -1612,7 +1621,7 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
     char *stored_id = NULL;
     if (stored) {
         stored_id = stored->request_id;
-        stored->request_id = req->request_id;  /* the retry's id, so the client matches it */
+        stored->request_id = req->request_id; /* the retry's id, so the client matches it */
         out = stored;
     }
     size_t len = huifang__v1__reply__get_packed_size(out);
@@ -1672,12 +1681,13 @@ static int s_after_state(hf_service_t *svc, const hf_request_t *req, const unsig
         if (sub == NULL || p->seq == 0 || p->seq <= sub->applied)
             continue;
         if (p->epoch && p->epoch[0] && sub->epoch[0] && strcmp(p->epoch, sub->epoch) != 0)
-            continue;  /* a place in another stream (another database): meaningless here */
+            continue; /* a place in another stream (another database): meaningless here */
         if (gen && sub->caught_up != gen[sub - svc->subs]) {
             if (sub->applied < p->seq)
-                hf_warn("after_ignored", "producer=%s seq=%llu applied=%llu producer_last=%llu "
-                        "reason=\"past the producer's last event\"", sub->producer,
-                        (unsigned long long)p->seq, (unsigned long long)sub->applied,
+                hf_warn("after_ignored",
+                        "producer=%s seq=%llu applied=%llu producer_last=%llu "
+                        "reason=\"past the producer's last event\"",
+                        sub->producer, (unsigned long long)p->seq, (unsigned long long)sub->applied,
                         (unsigned long long)sub->producer_last);
             continue;
         }
@@ -1705,8 +1715,8 @@ static void s_parked_free(s_parked_t **self_p)
 
 /* Holds req (frames moved, req owned) until the consumer sub has applied seq. Returns 0, or
  * -1 when there is no room (the caller answers). */
-static int s_park(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_t *req,
-                  int64_t t0, int64_t t0_us, s_sub_t *sub, uint64_t seq)
+static int s_park(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_t *req, int64_t t0,
+                  int64_t t0_us, s_sub_t *sub, uint64_t seq)
 {
     if (svc->nparked == HF_MAX_PARKED)
         return -1;
@@ -1754,10 +1764,12 @@ static void s_serve_parked(hf_service_t *svc)
             continue;
         }
         if (state == 1) {
-            hf_warn("after_timeout", "command=%s producer=%s seq=%llu applied=%llu "
-                    "producer_last=%llu ms=%lld", hf_request_command_name(p->req),
-                    sub->producer, (unsigned long long)seq, (unsigned long long)sub->applied,
-                    (unsigned long long)sub->producer_last, (long long)(now - p->t0));
+            hf_warn("after_timeout",
+                    "command=%s producer=%s seq=%llu applied=%llu "
+                    "producer_last=%llu ms=%lld",
+                    hf_request_command_name(p->req), sub->producer, (unsigned long long)seq,
+                    (unsigned long long)sub->applied, (unsigned long long)sub->producer_last,
+                    (long long)(now - p->t0));
             hf_fail(&rep, svc->arena, HF_UNAVAILABLE, "after",
                     "the %s service has not yet applied %s event %llu (it has applied up to "
                     "%llu; %s's last known is %llu) after %lld ms; nothing changed, safe to retry",
@@ -1766,7 +1778,7 @@ static void s_serve_parked(hf_service_t *svc)
                     (unsigned long long)sub->producer_last, (long long)(now - p->t0));
         }
         hf_request_t *req = p->req;
-        p->req = NULL;  /* s_answer frees it */
+        p->req = NULL; /* s_answer frees it */
         s_answer(svc, p->frames, p->nframes, req, 0, &rep, p->t0_us);
         s_parked_free(&svc->parked[i]);
         svc->parked[i] = svc->parked[--svc->nparked];
@@ -1789,7 +1801,7 @@ static void s_handle_request(hf_service_t *svc)
         more = zmq_msg_more(&frames[nframes]);
         nframes++;
     }
-    while (more) {  /* more frames than any client sends: drain and drop */
+    while (more) { /* more frames than any client sends: drain and drop */
         zmq_msg_t junk;
         zmq_msg_init(&junk);
         if (zmq_msg_recv(&junk, svc->router, 0) < 0)
@@ -1804,8 +1816,7 @@ static void s_handle_request(hf_service_t *svc)
     hf_reply_t rep = HUIFANG__V1__REPLY__INIT;
     zmq_msg_t *body = &frames[nframes - 1];
     int64_t t0 = hf_clock_mono_ms(), t0_us = s_mono_us();
-    hf_request_t *req =
-        hf_request_unpack(zmq_msg_data(body), zmq_msg_size(body));
+    hf_request_t *req = hf_request_unpack(zmq_msg_data(body), zmq_msg_size(body));
     /* a ping never waits. A replay waits only when it names places: a consumer catching up
      * never does, so no two loops wait on each other; `huifang events tail` does, so that
      * the events a write caused here (plan_started after intake's purchase_recorded) are
@@ -1819,7 +1830,8 @@ static void s_handle_request(hf_service_t *svc)
         if (state == 1)
             hf_fail(&rep, svc->arena, HF_UNAVAILABLE, "after",
                     "the %s service holds %d requests waiting for events already; nothing "
-                    "changed, safe to retry", svc->def->name, svc->nparked);
+                    "changed, safe to retry",
+                    svc->def->name, svc->nparked);
     }
     s_answer(svc, frames, nframes, req, zmq_msg_size(body), &rep, t0_us);
 cleanup:
@@ -1866,9 +1878,10 @@ static int s_sub_flush(hf_service_t *svc, s_sub_t *sub)
         return 0;
     char seqtxt[24];
     const char *p[] = {sub->producer, hf_pg_i64(seqtxt, (int64_t)sub->applied)};
-    if (hf_store_run(svc->store,
-                     "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1 AND last_seq < $2",
-                     2, p) != 0) {
+    if (hf_store_run(
+            svc->store,
+            "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1 AND last_seq < $2", 2,
+            p) != 0) {
         hf_warn("offset_flush_failed", "producer=%s seq=%llu reason=\"%s\"", sub->producer,
                 (unsigned long long)sub->applied, hf_store_error(svc->store));
         return -1;
@@ -1877,7 +1890,8 @@ static int s_sub_flush(hf_service_t *svc, s_sub_t *sub)
     return 0;
 }
 
-int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event_handler_t *handlers)
+int hf_service_subscribe(hf_service_t *svc, const char *producer,
+                         const hf_event_handler_t *handlers)
 {
     if (svc->nsubs == HF_MAX_SUBS)
         return -1;
@@ -1903,8 +1917,8 @@ int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event
     int ivl = (int)hf_config_int(svc->config, "peer_timeout_ms");
     zmq_setsockopt(sub->sock, ZMQ_HANDSHAKE_IVL, &ivl, sizeof ivl);
     if (hf_bus_curve_client(sub->sock, producer) != 0) {
-        fprintf(stderr, "huifang-%s: no CURVE key for the %s events (%s/%s.pub)\n",
-                svc->def->name, producer, hf_bus_keys_dir(), producer);
+        fprintf(stderr, "huifang-%s: no CURVE key for the %s events (%s/%s.pub)\n", svc->def->name,
+                producer, hf_bus_keys_dir(), producer);
         zmq_close(sub->sock);
         return -1;
     }
@@ -1912,7 +1926,8 @@ int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event
     snprintf(prefix, sizeof prefix, "%s.", producer);
     zmq_setsockopt(sub->sock, ZMQ_SUBSCRIBE, prefix, strlen(prefix));
     if (zmq_connect(sub->sock, hf_endpoint_events(producer, ep, sizeof ep)) != 0) {
-        fprintf(stderr, "huifang-%s: bad events endpoint for %s: %s\n", svc->def->name, producer, ep);
+        fprintf(stderr, "huifang-%s: bad events endpoint for %s: %s\n", svc->def->name, producer,
+                ep);
         zmq_close(sub->sock);
         return -1;
     }
@@ -1925,12 +1940,13 @@ int hf_service_subscribe(hf_service_t *svc, const char *producer, const hf_event
     /* a producer that is down costs the loop 100 ms a try, not the whole timeout */
     hf_client_set_connect_wait(sub->replay, 100);
     if (s_sub_load(svc, sub) != 0) {
-        hf_error("subscribe_failed", "producer=%s reason=\"%s\"", producer, hf_store_error(svc->store));
+        hf_error("subscribe_failed", "producer=%s reason=\"%s\"", producer,
+                 hf_store_error(svc->store));
         zmq_close(sub->sock);
         hf_client_destroy(&sub->replay);
         return -1;
     }
-    sub->need_catchup = true;  /* whatever happened while we were away */
+    sub->need_catchup = true; /* whatever happened while we were away */
     s_metrics_sub(svc, sub);
     svc->nsubs++;
     hf_info("subscribed", "producer=%s applied=%llu endpoint=%s", producer,
@@ -2058,7 +2074,8 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
         hf_series_add(sub->m_dead, 1);
     }
     const char *up[] = {sub->producer, seqtxt};
-    if (hf_store_run(st, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1", 2, up) != 0 ||
+    if (hf_store_run(st, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1", 2, up) !=
+            0 ||
         hf_store_commit(st) != 0) {
         hf_store_rollback(st);
         return -1;
@@ -2108,8 +2125,7 @@ static int s_sub_catchup(hf_service_t *svc, s_sub_t *sub)
         Huifang__V1__ReplayResult *r = rep->replay;
         int rc = 0;
         for (size_t i = 0; i < r->n_envelopes && rc == 0; i++) {
-            hf_envelope_t *env =
-                hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
+            hf_envelope_t *env = hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
             if (env == NULL) {
                 hf_error("replay_garbage", "producer=%s", sub->producer);
                 rc = -1;
@@ -2118,7 +2134,7 @@ static int s_sub_catchup(hf_service_t *svc, s_sub_t *sub)
             rc = s_sub_apply(svc, sub, env, r->envelopes[i].data, r->envelopes[i].len);
             huifang__v1__envelope__free_unpacked(env, NULL);
             if (rc == 1)
-                rc = -1;  /* the producer skipped a number: should never happen */
+                rc = -1; /* the producer skipped a number: should never happen */
         }
         bool more = r->n_envelopes == HF_REPLAY_BATCH;
         if (r->last_seq > sub->producer_last)
@@ -2133,7 +2149,7 @@ static int s_sub_catchup(hf_service_t *svc, s_sub_t *sub)
         if (!more)
             return 0;
     }
-    return 1;  /* more to do: the loop comes back to it after serving other work */
+    return 1; /* more to do: the loop comes back to it after serving other work */
 }
 
 static void s_sub_on_message(hf_service_t *svc, s_sub_t *sub)
@@ -2158,7 +2174,7 @@ static void s_sub_on_message(hf_service_t *svc, s_sub_t *sub)
             sub->producer_last = env->heartbeat->last_seq;
             s_sub_learn_epoch(sub, env->heartbeat->epoch);
             if (sub->producer_last > sub->applied && !sub->need_catchup) {
-                sub->backoff_ms = 0;  /* the producer is alive: ask at once */
+                sub->backoff_ms = 0; /* the producer is alive: ask at once */
                 hf_info("gap_detected", "producer=%s applied=%llu producer_last=%llu via=heartbeat",
                         sub->producer, (unsigned long long)sub->applied,
                         (unsigned long long)sub->producer_last);
@@ -2252,7 +2268,7 @@ int hf_service_run(hf_service_t *svc)
         for (int i = 0; i < svc->nsubs; i++) {
             s_sub_t *sub = &svc->subs[i];
             if (sub->wanted_by && sub->wanted <= sub->applied) {
-                sub->wanted_by = 0;  /* the live stream brought what a parked request wants */
+                sub->wanted_by = 0; /* the live stream brought what a parked request wants */
             } else if (sub->wanted_by && sub->wanted_by <= now) {
                 /* a parked request waits and the live stream has not brought its event:
                  * perhaps it was dropped, or we learn only from the next heartbeat; ask */
@@ -2273,7 +2289,7 @@ int hf_service_run(hf_service_t *svc)
                     sub->backoff_ms = 0;
                     sub->caught_up++;
                 } else if (rc > 0) {
-                    sub->next_catchup = now;  /* more to fetch: after serving other work */
+                    sub->next_catchup = now; /* more to fetch: after serving other work */
                 } else {
                     /* 250 ms, doubling to 4 s while the producer does not answer, each wait
                      * drawn from half to one and a half times that: two services that

@@ -11,14 +11,14 @@
 
 #define S_PREFIX "hf1."
 #define S_PREFIX_LEN 4
-#define S_CACHE_SETS 1024    /* 4-way set associative: 4,096 sessions stay verified */
+#define S_CACHE_SETS 1024 /* 4-way set associative: 4,096 sessions stay verified */
 #define S_CACHE_WAYS 4
 #define S_HASH_LEN 16
 
 /* ---- roles ---- */
 
-static const char *const s_roles[] = {"phone", "consult", "visit", "doctor", "deliver",
-                                      "lead",  "head",    "manager", "hq",   "admin"};
+static const char *const s_roles[] = {"phone", "consult", "visit",   "doctor", "deliver",
+                                      "lead",  "head",    "manager", "hq",     "admin"};
 #define S_NROLES (sizeof s_roles / sizeof s_roles[0])
 
 unsigned hf_role_bit(const char *name)
@@ -186,11 +186,16 @@ char *hf_session_sign(const Huifang__V1__SessionClaims *claims,
 const char *hf_session_status_text(hf_session_status_t status)
 {
     switch (status) {
-    case HF_SESSION_OK: return "valid";
-    case HF_SESSION_MISSING: return "no session (huifang login)";
-    case HF_SESSION_MALFORMED: return "the session is not a Huifang session token";
-    case HF_SESSION_FORGED: return "the session's signature does not verify (tampered or forged)";
-    case HF_SESSION_EXPIRED: return "the session has expired (huifang login again)";
+    case HF_SESSION_OK:
+        return "valid";
+    case HF_SESSION_MISSING:
+        return "no session (huifang login)";
+    case HF_SESSION_MALFORMED:
+        return "the session is not a Huifang session token";
+    case HF_SESSION_FORGED:
+        return "the session's signature does not verify (tampered or forged)";
+    case HF_SESSION_EXPIRED:
+        return "the session has expired (huifang login again)";
     case HF_SESSION_REVOKED:
         return "the session was revoked (logged out, password changed or person disabled)";
     }

@@ -10,13 +10,13 @@
 
 struct hf_store_t {
     char *conninfo;
-    char *password;     /* overrides the conninfo's password when set */
+    char *password; /* overrides the conninfo's password when set */
     char *schema;
     PGconn *conn;
     bool in_tx;
     bool unavailable;
-    bool refused;       /* the last connect was refused for the role or its password */
-    long connects;      /* connections made (a second one is a reconnect) */
+    bool refused;  /* the last connect was refused for the role or its password */
+    long connects; /* connections made (a second one is a reconnect) */
     char error[512];
     char sqlstate[8];
 };
@@ -169,7 +169,7 @@ int hf_store_connect(hf_store_t *self)
     int rc = 0;
     if (PQresultStatus(res) != PGRES_COMMAND_OK && !exists &&
         strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-                                                        : "",
+                                                         : "",
                "42501") == 0) {
         /* a role without CREATE on the database, and nobody made its schema */
         char why[400];
@@ -232,8 +232,7 @@ static void s_note_failure(hf_store_t *self, PGresult *res)
 static PGresult *s_exec_once(hf_store_t *self, const char *sql, int n, const char *const *values,
                              const int *lengths, const int *formats, int result_format)
 {
-    PGresult *res = PQexecParams(self->conn, sql, n, NULL, values, lengths, formats,
-                                 result_format);
+    PGresult *res = PQexecParams(self->conn, sql, n, NULL, values, lengths, formats, result_format);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         self->unavailable = false;
@@ -429,8 +428,8 @@ static int s_apply(hf_store_t *self, const char *component, const hf_migration_t
             return -1;
         if (hf_store_script(self, m->sql) != 0 ||
             hf_store_run(self,
-                         "INSERT INTO migrations (component, version, name) VALUES ($1, $2, $3)",
-                         3, p) != 0) {
+                         "INSERT INTO migrations (component, version, name) VALUES ($1, $2, $3)", 3,
+                         p) != 0) {
             char why[512];
             snprintf(why, sizeof why, "migration %.80s failed: %.400s", m->name, self->error);
             hf_store_rollback(self);

@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int hf_fail(hf_reply_t *rep, hf_arena_t *arena, int status, const char *field, const char *fmt,
-            ...)
+int hf_fail(hf_reply_t *rep, hf_arena_t *arena, int status, const char *field, const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
@@ -51,14 +50,14 @@ void hf_envelope_topic(const hf_envelope_t *env, char *out, size_t outlen)
 /* ---- bounded unpacking ---- */
 
 typedef struct {
-    size_t left;             /* bytes the unpack may still allocate */
+    size_t left; /* bytes the unpack may still allocate */
 } s_budget_t;
 
 static void *s_budget_alloc(void *data, size_t size)
 {
     s_budget_t *b = data;
     if (size > b->left)
-        return NULL;  /* protobuf-c frees what it made and returns NULL */
+        return NULL; /* protobuf-c frees what it made and returns NULL */
     b->left -= size;
     return malloc(size);
 }
@@ -66,11 +65,10 @@ static void *s_budget_alloc(void *data, size_t size)
 static void s_budget_free(void *data, void *ptr)
 {
     (void)data;
-    free(ptr);  /* the same free() as free_unpacked(x, NULL) uses */
+    free(ptr); /* the same free() as free_unpacked(x, NULL) uses */
 }
 
-static ProtobufCMessage *s_unpack(const ProtobufCMessageDescriptor *d, const void *data,
-                                  size_t len)
+static ProtobufCMessage *s_unpack(const ProtobufCMessageDescriptor *d, const void *data, size_t len)
 {
     s_budget_t budget = {HF_WIRE_UNPACK_BUDGET(len)};
     ProtobufCAllocator a = {s_budget_alloc, s_budget_free, &budget};

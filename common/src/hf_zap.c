@@ -25,17 +25,17 @@ typedef struct {
 } s_allowed_t;
 
 struct hf_zap_t {
-    void *sock;              /* REP on HF_ZAP_ENDPOINT, used by the thread only */
-    int stop_pipe[2];        /* a byte on [1] stops the thread */
+    void *sock;       /* REP on HF_ZAP_ENDPOINT, used by the thread only */
+    int stop_pipe[2]; /* a byte on [1] stops the thread */
     pthread_t thread;
     bool running;
     char *dir;
-    struct timespec dir_mtime;   /* of the last read, to notice a changed directory */
+    struct timespec dir_mtime; /* of the last read, to notice a changed directory */
     s_allowed_t allowed[HF_ZAP_MAX_KEYS];
     int nallowed;
     atomic_ulong refused;
-    int64_t last_log_ms;     /* monotonic: refusals are logged at most once a second */
-    unsigned long unlogged;  /* refusals since the last line */
+    int64_t last_log_ms;    /* monotonic: refusals are logged at most once a second */
+    unsigned long unlogged; /* refusals since the last line */
 };
 
 /* Reads every *.pub of the directory into the allow-list. A file that is not a key is
@@ -112,7 +112,7 @@ static void s_handle(hf_zap_t *self)
 {
     zmq_msg_t frames[8];
     int n = 0, more = 1;
-    while (more) {  /* up to 8 frames are kept; more than RFC 27 has are dropped */
+    while (more) { /* up to 8 frames are kept; more than RFC 27 has are dropped */
         zmq_msg_t junk;
         zmq_msg_t *m = n < 8 ? &frames[n] : &junk;
         zmq_msg_init(m);
@@ -177,7 +177,7 @@ static void *s_run(void *arg)
         if (rc < 0) {
             if (zmq_errno() == EINTR)
                 continue;
-            break;  /* the context is going away */
+            break; /* the context is going away */
         }
         if (items[1].revents & ZMQ_POLLIN)
             break;

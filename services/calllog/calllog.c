@@ -28,7 +28,8 @@ static int s_keep_customer(hf_service_t *svc, const hf_envelope_t *env,
                         4, p);
 }
 
-static int calllog_on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int calllog_on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                               hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -175,7 +176,8 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_LIST, calllog_delivery_list, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_DONE, calllog_delivery_done, true, HF_ROLES_WORK},
     /* drawing the day's sample writes, but drawing it again changes nothing */
-    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_LIST, calllog_review_list, false, HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
+    {HUIFANG__V1__REQUEST__COMMAND_REVIEW_LIST, calllog_review_list, false,
+     HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
     {HUIFANG__V1__REQUEST__COMMAND_REVIEW_SCORE, calllog_review_score, true, HF_ROLES_SUPERVISORS},
     {HUIFANG__V1__REQUEST__COMMAND_REVIEW_RATE, calllog_review_rate, true, HF_ROLES_SUPERVISORS},
     {0, NULL, false, 0}};

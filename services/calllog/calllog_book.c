@@ -37,7 +37,7 @@ static Huifang__V1__Outcome *s_outcome_from_row(const PGresult *res, int i, hf_a
     " completed"
 
 int calllog_outcome_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                          hf_arena_t *a)
+                         hf_arena_t *a)
 {
     (void)self;
     hf_store_t *st = hf_service_store(svc);
@@ -205,7 +205,7 @@ Huifang__V1__Delivery *calllog_open_delivery(hf_service_t *svc, Huifang__V1__Del
 }
 
 int calllog_delivery_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                            hf_arena_t *a)
+                          hf_arena_t *a)
 {
     (void)self;
     hf_store_t *st = hf_service_store(svc);
@@ -243,7 +243,7 @@ int calllog_delivery_list(hf_service_t *svc, void *self, const hf_request_t *req
 }
 
 int calllog_delivery_done(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                           hf_arena_t *a)
+                          hf_arena_t *a)
 {
     (void)self;
     hf_store_t *st = hf_service_store(svc);
@@ -404,7 +404,7 @@ static int s_draw_sample(hf_service_t *svc, const char *branch, const char *date
 }
 
 int calllog_review_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                         hf_arena_t *a)
+                        hf_arena_t *a)
 {
     (void)self;
     hf_store_t *st = hf_service_store(svc);
@@ -532,7 +532,7 @@ int calllog_review_score(hf_service_t *svc, void *self, const hf_request_t *req,
 }
 
 int calllog_review_rate(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                            hf_arena_t *a)
+                        hf_arena_t *a)
 {
     (void)self;
     hf_store_t *st = hf_service_store(svc);

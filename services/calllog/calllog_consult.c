@@ -50,7 +50,7 @@ static Huifang__V1__Consultation *s_consult_from_row(const PGresult *res, int i,
 }
 
 #define ALERT_COLUMNS                                                                              \
-    "id, branch, kind, to_role, summary, coalesce(consultation_id, 0), raised_by, raised_at_ms,"  \
+    "id, branch, kind, to_role, summary, coalesce(consultation_id, 0), raised_by, raised_at_ms,"   \
     " acked_at_ms, acked_by, ack_note"
 
 static Huifang__V1__Alert *s_alert_from_row(const PGresult *res, int i, hf_arena_t *a)
@@ -177,8 +177,8 @@ static int s_check_consultation(hf_store_t *st, const char *branch, Huifang__V1_
     return HF_OK;
 }
 
-int calllog_consult_log(hf_service_t *svc, void *self, const hf_request_t *req,
-                             hf_reply_t *rep, hf_arena_t *a)
+int calllog_consult_log(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
 {
     (void)self;
     hf_store_t *st = hf_service_store(svc);
@@ -296,8 +296,8 @@ int calllog_consult_log(hf_service_t *svc, void *self, const hf_request_t *req,
     return HF_OK;
 }
 
-int calllog_consult_list(hf_service_t *svc, void *self, const hf_request_t *req,
-                               hf_reply_t *rep, hf_arena_t *a)
+int calllog_consult_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a)
 {
     (void)self;
     hf_store_t *st = hf_service_store(svc);
@@ -338,7 +338,7 @@ int calllog_consult_list(hf_service_t *svc, void *self, const hf_request_t *req,
 }
 
 int calllog_alert_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a)
+                       hf_arena_t *a)
 {
     (void)self;
     hf_store_t *st = hf_service_store(svc);
@@ -388,16 +388,17 @@ int calllog_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, hf
                        "only a manager may acknowledge an alert: say who you are with --as");
     char id[24];
     const char *p[] = {req->branch, hf_pg_i64(id, ack->id)};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " ALERT_COLUMNS " FROM alert WHERE branch = $1 AND id = $2"
-                                  " FOR UPDATE",
-                                  2, p);
+    PGresult *res =
+        hf_store_exec(st,
+                      "SELECT " ALERT_COLUMNS " FROM alert WHERE branch = $1 AND id = $2"
+                      " FOR UPDATE",
+                      2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
         PQclear(res);
-        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no alert %lld in branch %s",
-                       (long long)ack->id, req->branch);
+        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no alert %lld in branch %s", (long long)ack->id,
+                       req->branch);
     }
     Huifang__V1__Alert *al = s_alert_from_row(res, 0, a);
     PQclear(res);

@@ -80,27 +80,27 @@ int calllog_call_log(hf_service_t *svc, void *self, const hf_request_t *req, hf_
                      hf_arena_t *a);
 int calllog_visit_log(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                       hf_arena_t *a);
-int calllog_consult_log(hf_service_t *svc, void *self, const hf_request_t *req,
-                             hf_reply_t *rep, hf_arena_t *a);
-int calllog_consult_list(hf_service_t *svc, void *self, const hf_request_t *req,
-                               hf_reply_t *rep, hf_arena_t *a);
+int calllog_consult_log(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a);
+int calllog_consult_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a);
 int calllog_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                       hf_arena_t *a);
 int calllog_alert_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a);
+                       hf_arena_t *a);
 int calllog_outcome_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                          hf_arena_t *a);
+                         hf_arena_t *a);
 int calllog_outcome_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a);
 int calllog_delivery_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                            hf_arena_t *a);
+                          hf_arena_t *a);
 int calllog_delivery_done(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                           hf_arena_t *a);
+                          hf_arena_t *a);
 int calllog_review_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                         hf_arena_t *a);
+                        hf_arena_t *a);
 int calllog_review_score(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a);
 int calllog_review_rate(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                            hf_arena_t *a);
+                        hf_arena_t *a);
 
 #endif

@@ -23,13 +23,17 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_LIST, complaint_list, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SHOW, complaint_show, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_ACT, complaint_act, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SLA_SET, complaint_sla_set, true, HF_ROLE_HEAD | HF_ROLES_MANAGERS},
-    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_CALENDAR_SET, complaint_calendar_set, true, HF_ROLE_HEAD | HF_ROLES_MANAGERS},
-    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_CONFIG_SHOW, complaint_config_show, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SLA_SET, complaint_sla_set, true,
+     HF_ROLE_HEAD | HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_CALENDAR_SET, complaint_calendar_set, true,
+     HF_ROLE_HEAD | HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_CONFIG_SHOW, complaint_config_show, false,
+     HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_RETURN_FILE, complaint_return_file, true, HF_ROLES_WORK},
     {HUIFANG__V1__REQUEST__COMMAND_RETURN_DECIDE, complaint_return_decide, true, HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_RETURN_LIST, complaint_return_list, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_RETURN_POLICY_SET, complaint_return_policy_set, true, HF_ROLE_HEAD | HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_RETURN_POLICY_SET, complaint_return_policy_set, true,
+     HF_ROLE_HEAD | HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_RISK_LIST, complaint_risk_list, false, HF_ROLES_READ},
     {0, NULL, false, 0}};
 
@@ -250,10 +254,10 @@ void complaint_init(complaint_t *self, hf_service_t *svc)
     hf_queue_set_password(self->queue, hf_config_str(cfg, "redis_password"));
     self->claim_batch = (int)hf_config_int(cfg, "claim_batch");
     self->lease_ms = (int)hf_config_int(cfg, "lease_ms");
-    self->m_redis_reconnects = hf_metrics_counter(
-        hf_service_metrics(svc), "huifang_redis_reconnects_total",
-        "Connections to Redis made again after the first (a lost connection)",
-        hf_service_metric_labels(svc));
+    self->m_redis_reconnects =
+        hf_metrics_counter(hf_service_metrics(svc), "huifang_redis_reconnects_total",
+                           "Connections to Redis made again after the first (a lost connection)",
+                           hf_service_metric_labels(svc));
     if (hf_queue_connect(self->queue) != 0)
         hf_warn("redis_unavailable", "reason=\"%s\" note=\"complaint timers wait for Redis\"",
                 hf_queue_error(self->queue));

@@ -327,16 +327,18 @@ static const struct {
     const char *to;
     const char *change; /* the history line and the ComplaintChanged change */
     bool by_clock;      /* moved by the clock, not a command an agent may give */
-} s_moves[] = {
-    {"start", {"open", "reopened", NULL}, "in-progress", "started", false},
-    {"wait", {"open", "in-progress", "reopened", NULL}, "waiting", "waiting", false},
-    {"resume", {"waiting", NULL}, "in-progress", "resumed", false},
-    {"resolve", {"open", "in-progress", "waiting", "reopened", NULL}, "resolved", "resolved",
-     false},
-    {"close", {"resolved", NULL}, "closed", "closed", false},
-    {"reopen", {"resolved", "closed", NULL}, "reopened", "reopened", false},
-    {"wait-expired", {"waiting", NULL}, "in-progress", "wait-expired", true},
-    {NULL, {NULL}, NULL, NULL, false}};
+} s_moves[] = {{"start", {"open", "reopened", NULL}, "in-progress", "started", false},
+               {"wait", {"open", "in-progress", "reopened", NULL}, "waiting", "waiting", false},
+               {"resume", {"waiting", NULL}, "in-progress", "resumed", false},
+               {"resolve",
+                {"open", "in-progress", "waiting", "reopened", NULL},
+                "resolved",
+                "resolved",
+                false},
+               {"close", {"resolved", NULL}, "closed", "closed", false},
+               {"reopen", {"resolved", "closed", NULL}, "reopened", "reopened", false},
+               {"wait-expired", {"waiting", NULL}, "in-progress", "wait-expired", true},
+               {NULL, {NULL}, NULL, NULL, false}};
 
 /* The row of an action (a command's, or the clock's), or -1. */
 static int s_move_find(const char *action, bool by_clock)
@@ -823,8 +825,7 @@ static int s_may_act(hf_store_t *st, const Huifang__V1__Complaint *c, const hf_r
     const char *actor = S(req->actor);
     if (*actor == '\0')
         return hf_fail(rep, a, HF_BAD_INPUT, "actor",
-                       "say who you are with --as: a complaint's history names who %s it",
-                       action);
+                       "say who you are with --as: a complaint's history names who %s it", action);
     char role[32];
     if (complaint_agent_role(st, c->branch, actor, role) != 0)
         return HF_UNAVAILABLE;
@@ -836,8 +837,7 @@ static int s_may_act(hf_store_t *st, const Huifang__V1__Complaint *c, const hf_r
         (c->level == 0 && strcmp(role, "lead") == 0))
         return HF_OK;
     static const char *const who[] = {"its owner, a lead, the head or a manager",
-                                      "its owner, the head or a manager", "a manager",
-                                      "a manager"};
+                                      "its owner, the head or a manager", "a manager", "a manager"};
     return hf_fail(rep, a, HF_CONFLICT, "actor",
                    "complaint %lld is at level %d (owner %s): %s (%s) may not %s it; %s may",
                    (long long)c->id, c->level, S(c->owner), actor, role, action,

@@ -32,14 +32,16 @@ static int s_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
                         3, p);
 }
 
-static int complaint_on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int complaint_on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                 hf_arena_t *a)
 {
     (void)self;
     (void)a;
     return s_upsert_customer(hf_service_store(svc), hf_replica_customer(env));
 }
 
-static int complaint_on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int complaint_on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                 hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -74,7 +76,8 @@ static int complaint_on_purchase(hf_service_t *svc, void *self, const hf_envelop
 }
 
 /* Every record of the merged customer now belongs to the kept one. */
-static int complaint_on_merged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int complaint_on_merged(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                               hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -174,7 +177,8 @@ static int s_word_of_mouth(hf_service_t *svc, const Huifang__V1__Contact *ct)
     return 0;
 }
 
-static int complaint_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int complaint_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                    hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__Contact *ct = env->call_logged->contact;

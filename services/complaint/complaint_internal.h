@@ -83,8 +83,8 @@ int complaint_sla_set(hf_service_t *svc, void *self, const hf_request_t *req, hf
                       hf_arena_t *a);
 int complaint_calendar_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                            hf_arena_t *a);
-int complaint_return_policy_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                         hf_arena_t *a);
+int complaint_return_policy_set(hf_service_t *svc, void *self, const hf_request_t *req,
+                                hf_reply_t *rep, hf_arena_t *a);
 int complaint_config_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a);
 /* Command handler (complaint_events.c). */

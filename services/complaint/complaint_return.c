@@ -544,8 +544,8 @@ int complaint_calendar_set(hf_service_t *svc, void *self, const hf_request_t *re
     return s_config(svc, req, rep, a);
 }
 
-int complaint_return_policy_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                         hf_arena_t *a)
+int complaint_return_policy_set(hf_service_t *svc, void *self, const hf_request_t *req,
+                                hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__ReturnPolicy *pol = req->return_policy_set->policy;

@@ -525,14 +525,14 @@ int ctl_alerts(ctl_t *ctl, int argc, char **argv)
             ctl_table_new(7, "ALERT", "RAISED", "KIND", "TO", "CONSULT", "ACKED", "SUMMARY");
         for (size_t i = 0; i < l->n_alerts; i++) {
             const Huifang__V1__Alert *al = l->alerts[i];
-            ctl_table_add(t, ctl_fmt(ctl, "%lld", (long long)al->id),
-                          ctl_local_time(ctl, al->raised_at_ms), al->kind, al->to_role,
-                          al->consultation_id ? ctl_fmt(ctl, "%lld", (long long)al->consultation_id)
-                                              : "",
-                          al->acked_at_ms ? ctl_fmt(ctl, "%s %s", al->acked_by,
-                                                    ctl_local_time(ctl, al->acked_at_ms))
-                                          : "no",
-                          al->summary);
+            ctl_table_add(
+                t, ctl_fmt(ctl, "%lld", (long long)al->id), ctl_local_time(ctl, al->raised_at_ms),
+                al->kind, al->to_role,
+                al->consultation_id ? ctl_fmt(ctl, "%lld", (long long)al->consultation_id) : "",
+                al->acked_at_ms
+                    ? ctl_fmt(ctl, "%s %s", al->acked_by, ctl_local_time(ctl, al->acked_at_ms))
+                    : "no",
+                al->summary);
         }
         ctl_table_print(t);
         ctl_table_destroy(&t);

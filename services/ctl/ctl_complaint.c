@@ -454,8 +454,8 @@ int ctl_complaint_config(ctl_t *ctl, int argc, char **argv)
 
 int ctl_complaint_sla(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("category"),      CTL_OPT("hours"),    CTL_FLAG("business-hours"),
-                        CTL_OPT("wait-hours"),    CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("category"),   CTL_OPT("hours"),    CTL_FLAG("business-hours"),
+                        CTL_OPT("wait-hours"), CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     Huifang__V1__ComplaintSla sla = HUIFANG__V1__COMPLAINT_SLA__INIT;

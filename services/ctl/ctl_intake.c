@@ -479,8 +479,8 @@ struct s_import {
     int nlanes;
     int nbatches; /* allocated, at most 3 per lane */
     int max_batches;
-    bool closing;   /* the reader has no more batches */
-    int failed;     /* a batch failed: its exit code */
+    bool closing;                         /* the reader has no more batches */
+    int failed;                           /* a batch failed: its exit code */
     s_batch_t *filling[IMPORT_MAX_LANES]; /* the batch the reader is filling, per lane */
     s_batch_t *cur;                       /* the one it fills now */
     int cur_lane;
@@ -1010,8 +1010,7 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
     im.started_ms = hf_clock_mono_ms();
     while ((got = hf_csv_next(csv, &fields, &nfields, &line)) == 1) {
         im.cur_lane = s_lane_of(&im, fields, nfields);
-        if (im.filling[im.cur_lane] == NULL &&
-            (im.filling[im.cur_lane] = s_take(&im, &rc)) == NULL)
+        if (im.filling[im.cur_lane] == NULL && (im.filling[im.cur_lane] = s_take(&im, &rc)) == NULL)
             break;
         im.cur = im.filling[im.cur_lane];
         im.read++;
@@ -1218,11 +1217,11 @@ int ctl_customer_show(ctl_t *ctl, int argc, char **argv)
 int ctl_customer_edit(ctl_t *ctl, int argc, char **argv)
 {
     ctl_opt_t opts[] = {
-        CTL_OPT("name"),      CTL_OPT("region"),     CTL_OPT("address"),   CTL_OPT("gender"),
-        CTL_OPT("birth"),     CTL_OPT("ref-date"),   CTL_OPT("route"),     CTL_OPT("condition"),
-        CTL_OPT("baby-name"), CTL_OPT("baby-sex"),   CTL_OPT("baby-birth"), CTL_OPT("due-date"),
-        CTL_OPT("brand"),     CTL_OPT("feeding"),    CTL_OPT("employer"),  CTL_OPT("hobbies"),
-        CTL_OPT("health"),    CTL_OPT("age"),        CTL_OPT("windows"),   CTL_OPT("clear"),
+        CTL_OPT("name"),      CTL_OPT("region"),   CTL_OPT("address"),    CTL_OPT("gender"),
+        CTL_OPT("birth"),     CTL_OPT("ref-date"), CTL_OPT("route"),      CTL_OPT("condition"),
+        CTL_OPT("baby-name"), CTL_OPT("baby-sex"), CTL_OPT("baby-birth"), CTL_OPT("due-date"),
+        CTL_OPT("brand"),     CTL_OPT("feeding"),  CTL_OPT("employer"),   CTL_OPT("hobbies"),
+        CTL_OPT("health"),    CTL_OPT("age"),      CTL_OPT("windows"),    CTL_OPT("clear"),
         CTL_OPT_IDEMPOTENCY,  CTL_OPT_END};
     static const char *const pos_names[] = {"ID", NULL};
     const char *pos[1];

@@ -2,8 +2,8 @@
 #include "ctl.h"
 
 #include "hf_clock.h"
-#include "hf_keys.h"
 #include "hf_json.h"
+#include "hf_keys.h"
 #include "hf_service.h"
 #include "hf_time.h"
 
@@ -239,8 +239,7 @@ static int s_tail_replay(s_tail_t *t, int p, uint64_t from)
         const Huifang__V1__ReplayResult *r = rep->replay;
         uint64_t seen = from > 0 ? from - 1 : 0;
         for (size_t i = 0; i < r->n_envelopes && !t->done; i++) {
-            hf_envelope_t *env =
-                hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
+            hf_envelope_t *env = hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
             if (env == NULL) {
                 ctl_error("the %s service replayed an event that does not parse",
                           ctl_service_names[p]);
@@ -320,9 +319,9 @@ static int s_tail_live(s_tail_t *t, const hf_envelope_t *env)
 
 int ctl_events_tail(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("from-seq"),   CTL_OPT("topic"),      CTL_OPT("count"),
-                        CTL_FLAG("follow"),    CTL_FLAG("no-follow"), CTL_FLAG("heartbeats"),
-                        CTL_FLAG("unmasked"),  CTL_OPT_END};
+    ctl_opt_t opts[] = {
+        CTL_OPT("from-seq"),   CTL_OPT("topic"),       CTL_OPT("count"),     CTL_FLAG("follow"),
+        CTL_FLAG("no-follow"), CTL_FLAG("heartbeats"), CTL_FLAG("unmasked"), CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     s_tail_t t = {0};
@@ -469,8 +468,7 @@ static int s_export_producer(ctl_t *ctl, int p, int64_t since, int64_t until, co
         const Huifang__V1__ReplayResult *r = rep->replay;
         uint64_t seen = from - 1;
         for (size_t i = 0; i < r->n_envelopes; i++) {
-            hf_envelope_t *env =
-                hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
+            hf_envelope_t *env = hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
             if (env == NULL) {
                 ctl_error("the %s service replayed an event that does not parse",
                           ctl_service_names[p]);
@@ -562,8 +560,8 @@ static int s_export_publish(const char *part, const char *output, bool force)
 
 int ctl_events_export(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("since"),     CTL_OPT("until"),  CTL_OPT("topic"),
-                        CTL_OPT("output"),    CTL_FLAG("force"), CTL_FLAG("unmasked"),
+    ctl_opt_t opts[] = {CTL_OPT("since"),  CTL_OPT("until"),  CTL_OPT("topic"),
+                        CTL_OPT("output"), CTL_FLAG("force"), CTL_FLAG("unmasked"),
                         CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
@@ -613,8 +611,9 @@ int ctl_events_export(ctl_t *ctl, int argc, char **argv)
     }
     if (rc != HF_OK)
         return rc;
-    fprintf(stderr, "exported %ld events (intake %ld, scheduler %ld, calllog %ld, complaint %ld, "
-                    "reporting %ld) to %s%s\n",
+    fprintf(stderr,
+            "exported %ld events (intake %ld, scheduler %ld, calllog %ld, complaint %ld, "
+            "reporting %ld) to %s%s\n",
             total, counts[CTL_INTAKE], counts[CTL_SCHEDULER], counts[CTL_CALLLOG],
             counts[CTL_COMPLAINT], counts[CTL_REPORTING], to_stdout ? "stdout" : output,
             unmasked ? "" : ", personal data masked");

@@ -12,8 +12,8 @@
 
 int ctl_branch_add(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("name"),       CTL_OPT("tz"), CTL_OPT("windows"),
-                        CTL_OPT("lead-plans"), CTL_OPT_IDEMPOTENCY,  CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("name"),       CTL_OPT("tz"),       CTL_OPT("windows"),
+                        CTL_OPT("lead-plans"), CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
     static const char *const pos_names[] = {"CODE", NULL};
     const char *pos[1];
     if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
@@ -274,8 +274,8 @@ static void s_print_agents(ctl_t *ctl, Huifang__V1__Agent **agents, size_t n)
             ctl_json(&agents[i]->base);
         return;
     }
-    ctl_table_t *t = ctl_table_new(8, "AGENT", "BRANCH", "NAME", "ROLE", "REGIONS", "CALLS",
-                                   "VISITS", "ACTIVE");
+    ctl_table_t *t =
+        ctl_table_new(8, "AGENT", "BRANCH", "NAME", "ROLE", "REGIONS", "CALLS", "VISITS", "ACTIVE");
     for (size_t i = 0; i < n; i++) {
         const Huifang__V1__Agent *a = agents[i];
         ctl_table_add(t, a->id, a->branch, a->name, a->role,
@@ -384,9 +384,9 @@ static int s_agent_edit_call(ctl_t *ctl, Huifang__V1__AgentEdit *edit, const ctl
 
 int ctl_agent_edit(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("name"),         CTL_OPT("role"),   CTL_OPT("regions"),
-                        CTL_OPT("daily-calls"),  CTL_OPT("daily-visits"),
-                        CTL_OPT("active"),       CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    ctl_opt_t opts[] = {
+        CTL_OPT("name"),         CTL_OPT("role"),   CTL_OPT("regions"),  CTL_OPT("daily-calls"),
+        CTL_OPT("daily-visits"), CTL_OPT("active"), CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
     static const char *const pos_names[] = {"ID", NULL};
     const char *pos[1];
     if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
@@ -566,7 +566,8 @@ int ctl_tier_set(ctl_t *ctl, int argc, char **argv)
     if (v == NULL || ctl_parse_yuan(ctl, "--min-spend", v, &tier.min_spend_fen) != 0)
         return ctl->exit;
     long n = 0;
-    if ((v = ctl_opt(opts, "min-purchases")) && ctl_parse_long(ctl, "--min-purchases", v, 0, 10000, &n) != 0)
+    if ((v = ctl_opt(opts, "min-purchases")) &&
+        ctl_parse_long(ctl, "--min-purchases", v, 0, 10000, &n) != 0)
         return ctl->exit;
     tier.min_purchases = (int32_t)n;
     if (ctl_need_branch(ctl) != 0)
@@ -585,8 +586,8 @@ int ctl_tier_set(ctl_t *ctl, int argc, char **argv)
 
 int ctl_stage_set(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {CTL_OPT("from"), CTL_OPT("to"), CTL_OPT("unit"), CTL_OPT("label"),
-                        CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("from"),  CTL_OPT("to"),       CTL_OPT("unit"),
+                        CTL_OPT("label"), CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
     static const char *const pos_names[] = {"CODE", NULL};
     const char *pos[1];
     if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)

@@ -163,9 +163,12 @@ int ctl_report(ctl_t *ctl, int argc, char **argv)
     static const struct {
         const char *report;
         const char *flags;
-    } allowed[] = {{"agent-daily", "date agent"},   {"branch-weekly", "week"},
-                   {"collection", "week"},          {"repurchase", "month days"},
-                   {"complaints", "week"},          {"sales-attribution", "month"},
+    } allowed[] = {{"agent-daily", "date agent"},
+                   {"branch-weekly", "week"},
+                   {"collection", "week"},
+                   {"repurchase", "month days"},
+                   {"complaints", "week"},
+                   {"sales-attribution", "month"},
                    {NULL, NULL}};
     const char *flags = "";
     for (int i = 0; allowed[i].report; i++)
@@ -176,8 +179,9 @@ int ctl_report(ctl_t *ctl, int argc, char **argv)
             continue;
         const char *hit = strstr(flags, o->name);
         if (hit == NULL) {
-            ctl_fail(ctl, HF_BAD_INPUT, "unknown flag --%s for report %s (see huifang report %s --help)",
-                     o->name, name, name);
+            ctl_fail(ctl, HF_BAD_INPUT,
+                     "unknown flag --%s for report %s (see huifang report %s --help)", o->name,
+                     name, name);
             return ctl->exit;
         }
     }
@@ -253,7 +257,8 @@ static void s_print_attribution(ctl_t *ctl, const Huifang__V1__Attribution *at)
     }
     printf("branch %s  commission %d.%02d%%\n", at->branch, at->rate_bp / 100, at->rate_bp % 100);
     if (at->n_terminals == 0) {
-        printf("no region is mapped to a terminal yet (huifang attribution terminal REGION NAME)\n");
+        printf(
+            "no region is mapped to a terminal yet (huifang attribution terminal REGION NAME)\n");
         return;
     }
     ctl_table_t *t = ctl_table_new(2, "REGION", "TERMINAL");
@@ -305,8 +310,9 @@ int ctl_attribution_terminal(ctl_t *ctl, int argc, char **argv)
     if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
         return ctl->exit;
     if (*pos[1] == '\0') {
-        ctl_fail(ctl, HF_BAD_INPUT, "TERMINAL must not be empty (huifang attribution unmap REGION "
-                                    "removes a mapping)");
+        ctl_fail(ctl, HF_BAD_INPUT,
+                 "TERMINAL must not be empty (huifang attribution unmap REGION "
+                 "removes a mapping)");
         return ctl->exit;
     }
     Huifang__V1__AttributionSet set = HUIFANG__V1__ATTRIBUTION_SET__INIT;

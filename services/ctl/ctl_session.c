@@ -78,8 +78,8 @@ static int s_write_token(const char *path, const char *token)
         return -1;
     }
     size_t len = strlen(token);
-    bool ok = fchmod(fd, 0600) == 0 && write(fd, token, len) == (ssize_t)len &&
-              write(fd, "\n", 1) == 1;
+    bool ok =
+        fchmod(fd, 0600) == 0 && write(fd, token, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
     if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
         unlink(tmp);
         ctl_error("cannot keep the session in %s", path);
@@ -268,7 +268,8 @@ int ctl_login(ctl_t *ctl, int argc, char **argv)
     if (rc != HF_OK)
         return rc;
     const char *path = s_session_path(ctl);
-    if (path == NULL || !ctl_state_make_dir(s_dir(ctl)) || s_write_token(path, rep->login->token) != 0) {
+    if (path == NULL || !ctl_state_make_dir(s_dir(ctl)) ||
+        s_write_token(path, rep->login->token) != 0) {
         ctl_reply_free(&rep);
         return ctl_fail(ctl, HF_INTERNAL,
                         "no folder of yours to keep the session in (set HUIFANG_STATE_DIR)");
@@ -367,7 +368,7 @@ static void s_print_users(ctl_t *ctl, Huifang__V1__User **users, size_t n)
         for (size_t j = 0; j < u->n_branches; j++)
             snprintf(branches + strlen(branches), sizeof branches - strlen(branches), "%s%s",
                      j ? "," : "", u->branches[j]);
-        const char *state = u->disabled ? "disabled"
+        const char *state = u->disabled                       ? "disabled"
                             : u->locked_until_ms > s_now_ms() ? "locked"
                                                               : "active";
         ctl_table_add(t, u->login, ctl_name_masked(ctl, u->name), u->role,
@@ -380,9 +381,12 @@ static void s_print_users(ctl_t *ctl, Huifang__V1__User **users, size_t n)
 
 int ctl_user_add(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {{"name", CTL_VALUE, NULL},           {"role", CTL_VALUE, NULL},
-                        {"branches", CTL_VALUE, NULL},       {"password-stdin", CTL_SWITCH, NULL},
-                        {"idempotency-key", CTL_VALUE, NULL}, {NULL, 0, NULL}};
+    ctl_opt_t opts[] = {{"name", CTL_VALUE, NULL},
+                        {"role", CTL_VALUE, NULL},
+                        {"branches", CTL_VALUE, NULL},
+                        {"password-stdin", CTL_SWITCH, NULL},
+                        {"idempotency-key", CTL_VALUE, NULL},
+                        {NULL, 0, NULL}};
     const char *names[] = {"LOGIN", NULL};
     const char *pos[1] = {NULL};
     if (ctl_parse(ctl, argc, argv, opts, names, pos) != 0)
@@ -442,7 +446,8 @@ int ctl_user_passwd(ctl_t *ctl, int argc, char **argv)
     bool from_stdin = ctl_switch(opts, "password-stdin");
     Huifang__V1__UserPasswd u = HUIFANG__V1__USER_PASSWD__INIT;
     u.login = (char *)S(pos[0]);
-    if (pos[0] == NULL && (u.old_password = s_read_password(ctl, "Current password: ", from_stdin)) == NULL)
+    if (pos[0] == NULL &&
+        (u.old_password = s_read_password(ctl, "Current password: ", from_stdin)) == NULL)
         return ctl->exit;
     if ((u.password = s_read_password(ctl, "New password: ", from_stdin)) == NULL)
         return ctl->exit;
@@ -535,9 +540,9 @@ int ctl_session_keygen(ctl_t *ctl, int argc, char **argv)
  * makes one without intake (the session says so: on_behalf_of "signing-key"). */
 int ctl_session_mint(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {{"key", CTL_VALUE, NULL},      {"login", CTL_VALUE, NULL},
-                        {"role", CTL_VALUE, NULL},     {"branches", CTL_VALUE, NULL},
-                        {"ttl-ms", CTL_VALUE, NULL},   {NULL, 0, NULL}};
+    ctl_opt_t opts[] = {{"key", CTL_VALUE, NULL},    {"login", CTL_VALUE, NULL},
+                        {"role", CTL_VALUE, NULL},   {"branches", CTL_VALUE, NULL},
+                        {"ttl-ms", CTL_VALUE, NULL}, {NULL, 0, NULL}};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     const char *key = ctl_require(ctl, opts, "key");

@@ -37,8 +37,8 @@ static void s_print_tasks(ctl_t *ctl, Huifang__V1__Task **tasks, size_t n, bool 
             k->rolls > 0 ? ctl_fmt(ctl, "%s, rolled %dd", k->state, k->rolls) : k->state;
         const char *tries = ctl_fmt(ctl, "%d", k->attempts);
         if (with_agent)
-            ctl_table_add(t, k->agent, id, due, k->purpose, k->channel, customer,
-                          k->customer_name, phone, k->region, state, tries);
+            ctl_table_add(t, k->agent, id, due, k->purpose, k->channel, customer, k->customer_name,
+                          phone, k->region, state, tries);
         else
             ctl_table_add(t, id, due, k->purpose, k->channel, customer, k->customer_name, phone,
                           k->region, state, tries);
@@ -313,8 +313,8 @@ int ctl_task_skip(ctl_t *ctl, int argc, char **argv)
 int ctl_call_log(ctl_t *ctl, int argc, char **argv)
 {
     /* the contact's flags are shared with `visit log` (ctl_calllog.c) */
-    ctl_opt_t opts[] = {CTL_OPT("task"), CTL_OPT("outcome"), CTL_OPT("channel"), CTL_CONTACT_OPTS,
-                        CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("task"),  CTL_OPT("outcome"),  CTL_OPT("channel"),
+                        CTL_CONTACT_OPTS, CTL_OPT_IDEMPOTENCY, CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     return ctl_contact_log(ctl, opts, false);

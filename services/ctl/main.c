@@ -2,8 +2,8 @@
  * commands and the dispatch; every command lives in one of the ctl_*.c files that ctl.h
  * lists. The exit code is the service's Reply.status (see ctl.h and README.md). */
 #include "ctl.h"
-#include "ctl_complaint.h"
 #include "ctl_calllog.h"
+#include "ctl_complaint.h"
 
 #include "hf_replica.h"
 #include "hf_time.h"
@@ -163,19 +163,20 @@ static const ctl_command_t s_commands[] = {
      "The agent stays in the archive, the lists (agent list --active no) and the reports.\n"
      "The tasks waiting in their bags (and callbacks promised to them) go back to the queue\n"
      "for colleagues; a task they hold stays theirs until logged, released or skipped (a\n"
-     "released one goes to the queue too). agent edit ID --active yes brings them back.\n"
-     CTL_IDEM_HELP},
+     "released one goes to the queue too). agent edit ID --active yes brings them "
+     "back.\n" CTL_IDEM_HELP},
     {"product", "list", ctl_product_list, "product list", "lists the branch's products", ""},
     {"product", "edit", ctl_product_edit,
      "product edit CODE [--name NAME] [--days-per-unit N] [--price YUAN] [--plan TEMPLATE]",
      "changes a product; every service's copy follows",
      "Only the flags given change (at least one). A plan must exist (see plan list).\n"
-     "Purchases already recorded keep their price, supply and plan; new ones use the change.\n"
-     CTL_IDEM_HELP},
+     "Purchases already recorded keep their price, supply and plan; new ones use the "
+     "change.\n" CTL_IDEM_HELP},
 
     {"rules", "show", ctl_rules_show, "rules show",
      "shows the branch's loyalty tiers and stages (its own or the defaults)", ""},
-    {"tier", "set", ctl_tier_set, "tier set gold|silver|member --min-spend YUAN [--min-purchases N]",
+    {"tier", "set", ctl_tier_set,
+     "tier set gold|silver|member --min-spend YUAN [--min-purchases N]",
      "sets a loyalty tier's thresholds for the branch; every customer's tier follows",
      "A customer is in the first of gold, silver, member whose thresholds (total spend over\n"
      "every purchase, and number of purchases) it meets, else regular. The first change makes\n"
@@ -191,8 +192,8 @@ static const ctl_command_t s_commands[] = {
      "  --from N, --to N     inclusive bounds of the age; leave one out for an open end\n"
      "  --unit month|day     what the age counts (default month: completed months)\n"
      "  --label TEXT         what the stage means\n" CTL_IDEM_HELP},
-    {"stage", "remove", ctl_stage_remove, "stage remove CODE",
-     "removes a stage rule of the branch", CTL_IDEM_HELP},
+    {"stage", "remove", ctl_stage_remove, "stage remove CODE", "removes a stage rule of the branch",
+     CTL_IDEM_HELP},
 
     /* ---- intake ---- */
     {"lead", "add", ctl_lead_add,
@@ -221,8 +222,8 @@ static const ctl_command_t s_commands[] = {
      "                      A customer who has bought starts none: their purchase's plan\n"
      "                      follows them, and a later purchase ends the conversion plan\n"
      "A known phone merges: the source joins the customer's history and new fields fill\n"
-     "empty ones. Prints \"customer ID NAME PHONE\" (masked); --json prints the LeadResult.\n"
-     CTL_IDEM_HELP},
+     "empty ones. Prints \"customer ID NAME PHONE\" (masked); --json prints the "
+     "LeadResult.\n" CTL_IDEM_HELP},
     {"lead", "import", ctl_lead_import,
      "lead import FILE.csv [--channel CHANNEL] [--rejects FILE] [--encoding auto|utf-8|gb18030] "
      "[--collector ID] [--source TEXT] [--batch N] [--plan TEMPLATE|none]",
@@ -261,8 +262,8 @@ static const ctl_command_t s_commands[] = {
      "flags given change; each field that differs is recorded with its old value, who and\n"
      "when (customer show lists the changes). Phones: customer phone add.\n"
      "  --clear F1,F2   empties fields, by their flag names (windows: back to the branch's\n"
-     "                  call windows; address, region, birth, age, ...); not the name\n"
-     CTL_IDEM_HELP},
+     "                  call windows; address, region, birth, age, ...); not the "
+     "name\n" CTL_IDEM_HELP},
     {"customer", "phone", ctl_customer_phone,
      "customer phone add ID PHONE [--relation self|spouse|child|parent|other]",
      "adds a phone to a customer (a phone of another customer is refused: merge them)",
@@ -334,9 +335,10 @@ static const ctl_command_t s_commands[] = {
      "  --role R       who does it: phone | consult | visit | doctor | deliver | lead | head |\n"
      "                 manager\n"
      "  --remove       removes step N\n"
-     "On a branch without its own version the default is copied to the branch first.\n"
-     CTL_IDEM_HELP},
-    {"agent", "absent", ctl_agent_absent, "agent absent ID --date DATE | --from DATE [--until DATE]",
+     "On a branch without its own version the default is copied to the branch "
+     "first.\n" CTL_IDEM_HELP},
+    {"agent", "absent", ctl_agent_absent,
+     "agent absent ID --date DATE | --from DATE [--until DATE]",
      "marks an agent absent; their date bag moves to colleagues of the same role and region",
      "  --date DATE    one day (YYYY-MM-DD, the branch's zone)\n"
      "  --from DATE    the first day; --until DATE the last (default: --from)\n"
@@ -364,14 +366,14 @@ static const ctl_command_t s_commands[] = {
      "The claim ends (a call log of it is refused) and the task is assigned again in the\n"
      "bag it came from, where task next hands it out again. To give an agent's bag to\n"
      "colleagues, use agent absent. Only the agent holding it or a supervisor (lead, head,\n"
-     "manager; say who with --as) may: exit 4 otherwise, and for a task not claimed.\n"
-     CTL_IDEM_HELP},
+     "manager; say who with --as) may: exit 4 otherwise, and for a task not "
+     "claimed.\n" CTL_IDEM_HELP},
     {"task", "skip", ctl_task_skip, "task skip ID --reason TEXT",
      "ends a claimed task unworked: done, outcome skipped, with the reason",
      "  --reason TEXT   why (required, at most 200 bytes)\n"
      "The plan goes on with its next step. Only the agent holding it or a supervisor (lead,\n"
-     "head, manager; say who with --as) may: exit 4 otherwise, and for a task not claimed.\n"
-     CTL_IDEM_HELP},
+     "head, manager; say who with --as) may: exit 4 otherwise, and for a task not "
+     "claimed.\n" CTL_IDEM_HELP},
     {"call", "log", ctl_call_log,
      "call log --task ID --outcome OUTCOME [--effect good|none|adverse] [--order QTY "
      "[--order-product CODE] [--delivery home|store [--delivery-address A]]] "
@@ -384,8 +386,11 @@ static const ctl_command_t s_commands[] = {
      "                        connected | no-answer | busy | wrong-number | not-in-service |\n"
      "                        refused | hostile | callback | ...\n"
      "  --channel C           phone | letter | wechat (default: the task's channel)\n"
+     /* clang-format off */
      CTL_CONTACT_HELP
-     "Only the task's holder (or a lead, head or manager) logs it, once per claim.\n" CTL_IDEM_HELP},
+     "Only the task's holder (or a lead, head or manager) logs it, once per claim.\n"
+     /* clang-format on */
+     CTL_IDEM_HELP},
     {"call", "review", ctl_call_review,
      "call review list [--date DATE] [--agent ID] | call review score CONTACT --score 1..5 "
      "[--note TEXT] | call review rate PERCENT",
@@ -400,15 +405,15 @@ static const ctl_command_t s_commands[] = {
      "[...the contact flags of call log]",
      "records a home visit (the patient service sheet of a visitor or doctor)",
      "  --bp SYS/DIA          blood pressure in mmHg, e.g. 130/85; --pulse N a minute\n"
-     "  --symptoms TEXT       what the patient reports; --findings TEXT what the visitor saw\n"
-     CTL_CONTACT_HELP CTL_IDEM_HELP},
+     "  --symptoms TEXT       what the patient reports; --findings TEXT what the visitor "
+     "saw\n" CTL_CONTACT_HELP CTL_IDEM_HELP},
     {"outcome", "list", ctl_outcome_list, "outcome list",
      "lists the branch's outcome codes with their flags", ""},
     {"outcome", "add", ctl_outcome_add, "outcome add CODE --name NAME [--flags LIST]",
      "adds an outcome code to the branch (a supervisor, or ops without --as)",
      "  --flags LIST   comma-separated: human-answered, contacted, sale, do-not-call,\n"
-     "                 unworkable, callback, completed (none: an attempt nobody answered)\n"
-     CTL_IDEM_HELP},
+     "                 unworkable, callback, completed (none: an attempt nobody "
+     "answered)\n" CTL_IDEM_HELP},
     {"consult", "log", ctl_consult_log,
      "consult log --name NAME --phone PHONE --complaint TEXT --media SOURCE "
      "--outcome bought|not-bought [--product CODE --quantity N [--delivery home|store]] "
@@ -419,8 +424,8 @@ static const ctl_command_t s_commands[] = {
      "  --outcome           bought (intake records the purchase; a home delivery entry opens)\n"
      "                      or not-bought (intake registers a lead with callbacks)\n"
      "  --regulator         a market regulator or consumer association: recorded with\n"
-     "                      --unit, --position and --contact and escalated to the manager\n"
-     CTL_IDEM_HELP},
+     "                      --unit, --position and --contact and escalated to the "
+     "manager\n" CTL_IDEM_HELP},
     {"consult", "list", ctl_consult_list, "consult list [--date DATE] [--regulator]",
      "lists the day's consultation calls", ""},
     /* before "alerts" alone, which would take "alerts ack" as its own */
@@ -431,15 +436,15 @@ static const ctl_command_t s_commands[] = {
      "acknowledged it and when.\n" CTL_IDEM_HELP},
     {"alerts", NULL, ctl_alerts, "alerts",
      "lists the call log's alerts to the manager (calls from regulators)", ""},
-    {"delivery", "list", ctl_delivery_list, "delivery list [--pending]",
-     "shows the delivery book", ""},
+    {"delivery", "list", ctl_delivery_list, "delivery list [--pending]", "shows the delivery book",
+     ""},
     {"delivery", "done", ctl_delivery_done, "delivery done ID",
      "the deliverer (--as) marks a delivery delivered; never twice (exit 4)", CTL_IDEM_HELP},
-    /* ---- reports ---- */
+/* ---- reports ---- */
 #define CTL_REPORT_FORMAT_HELP                                                                     \
-    "  --format F      table (default) | csv (one \"# title\" line before each table) |\n"     \
-    "                  json (one object per row, with report, branch, period and table)\n"     \
-    "Figures are computed by the reporting service from its read models, in the branch's\n"  \
+    "  --format F      table (default) | csv (one \"# title\" line before each table) |\n"         \
+    "                  json (one object per row, with report, branch, period and table)\n"         \
+    "Figures are computed by the reporting service from its read models, in the branch's\n"        \
     "time zone; the definitions are in services/reporting/README.md.\n"
     {"report", "agent-daily", ctl_report,
      "report agent-daily [--date DATE] [--agent ID] [--format table|csv|json]",
@@ -449,8 +454,8 @@ static const ctl_command_t s_commands[] = {
     {"report", "branch-weekly", ctl_report,
      "report branch-weekly [--week 2026-W47] [--format table|csv|json]",
      "the branch's week: agents, plan steps on time/late/missed, cards out, card funnel",
-     "  --week W        ISO week YYYY-Www, Monday to Sunday (default this week)\n"
-     CTL_REPORT_FORMAT_HELP},
+     "  --week W        ISO week YYYY-Www, Monday to Sunday (default this "
+     "week)\n" CTL_REPORT_FORMAT_HELP},
     {"report", "collection", ctl_report, "report collection [--week 2026-W47] [--format F]",
      "leads collected by channel, source and collector, with duplicates and rejects",
      "  --week W        ISO week YYYY-Www (default this week)\n" CTL_REPORT_FORMAT_HELP},
@@ -466,8 +471,8 @@ static const ctl_command_t s_commands[] = {
      "report sales-attribution [--month 2026-11] [--format F]",
      "follow-up orders by the terminal of the customer's region; agents' commission",
      "  --month M       YYYY-MM (default this month)\n"
-     "Set the data with `huifang attribution terminal` and `huifang attribution rate`.\n"
-     CTL_REPORT_FORMAT_HELP},
+     "Set the data with `huifang attribution terminal` and `huifang attribution "
+     "rate`.\n" CTL_REPORT_FORMAT_HELP},
     {"attribution", "show", ctl_attribution_show, "attribution show",
      "shows the branch's region-to-terminal mapping and commission rate", ""},
     {"attribution", "terminal", ctl_attribution_terminal, "attribution terminal REGION TERMINAL",
@@ -537,8 +542,8 @@ static const ctl_command_t s_commands[] = {
      "  --day        the working day in the branch's zone, e.g. 09:00-18:00\n"
      "  --lunch      the lunch break (default 12:00-13:00); --no-lunch for none\n"
      "  --workdays   ISO weekdays, 1 Monday .. 7 Sunday: 1-5 (default), 1-6, 1,2,3,4,5\n"
-     "  --holidays   replaces the branch's holidays (none: no holidays); kept when absent\n"
-     CTL_IDEM_HELP},
+     "  --holidays   replaces the branch's holidays (none: no holidays); kept when "
+     "absent\n" CTL_IDEM_HELP},
     {"return", "request", ctl_return_request,
      "return request --purchase ID --used QTY --packaging intact|opened --reason TEXT",
      "asks for a return of a purchase; a manager decides",
@@ -556,8 +561,8 @@ static const ctl_command_t s_commands[] = {
      "sets the packaging fee kept when the packaging is opened (head, manager or ops)",
      "  --opened-fee YUAN     a fixed amount\n"
      "  --opened-percent P    a share of the price paid, 0..100\n"
-     "The two add up; the one not given is zero. Returns requested later use the new fee.\n"
-     CTL_IDEM_HELP},
+     "The two add up; the one not given is zero. Returns requested later use the new "
+     "fee.\n" CTL_IDEM_HELP},
 };
 
 #define CTL_NCOMMANDS ((int)(sizeof s_commands / sizeof s_commands[0]))
@@ -568,12 +573,9 @@ static const char *s_section(const char *group)
     static const struct {
         const char *group;
         const char *title;
-    } sections[] = {{"ping", "System and ops:"},
-                    {"branch", "Organisation:"},
-                    {"lead", "Intake:"},
-                    {"plan", "Plans and daily work:"},
-                    {"report", "Reports:"},
-                    {NULL, NULL}};
+    } sections[] = {{"ping", "System and ops:"}, {"branch", "Organisation:"},
+                    {"lead", "Intake:"},         {"plan", "Plans and daily work:"},
+                    {"report", "Reports:"},      {NULL, NULL}};
     for (int i = 0; sections[i].group; i++)
         if (strcmp(sections[i].group, group) == 0)
             return sections[i].title;
@@ -770,7 +772,7 @@ int main(int argc, char **argv)
     bool curve = !(env && strcmp(env, "off") == 0);
     if (!curve)
         fprintf(stderr, "huifang: warning: HUIFANG_CURVE=off: talking to the services in clear "
-                "text (for benchmarks only)\n");
+                        "text (for benchmarks only)\n");
     const char *keys = getenv("HUIFANG_KEYS_DIR");
     const char *name = getenv("HUIFANG_CURVE_NAME");
     hf_bus_curve_init(curve, keys, name && *name ? name : "cli", NULL, 0);

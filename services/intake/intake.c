@@ -1,12 +1,12 @@
 /* intake: command handlers for the organisation and purchases, and the command table. Each
  * handler runs in one transaction opened by hf_service; events go to the outbox in the same
  * transaction. */
-#include "intake_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_phone.h"
 #include "hf_replica.h"
 #include "hf_time.h"
+#include "intake_internal.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,8 +105,8 @@ int intake_plan_exists(hf_service_t *svc, const char *branch, const char *plan, 
 
 /* ---- organisation ---- */
 
-static int intake_branch_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                      hf_arena_t *a)
+static int intake_branch_add(hf_service_t *svc, void *self, const hf_request_t *req,
+                             hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     if (req->branch_add->branch == NULL)
@@ -144,8 +144,8 @@ static int intake_branch_add(hf_service_t *svc, void *self, const hf_request_t *
         char plan[32];
         intake_lead_plan_of(b->lead_plans, channels[i], plan);
         char fallback[32];
-        bool known = plan[0] == '\0' ||
-                     strcmp(plan, intake_lead_plan_of("", channels[i], fallback)) == 0;
+        bool known =
+            plan[0] == '\0' || strcmp(plan, intake_lead_plan_of("", channels[i], fallback)) == 0;
         for (int k = 0; k < nasked && !known; k++)
             known = strcmp(asked[k], plan) == 0;
         if (known)
@@ -160,8 +160,8 @@ static int intake_branch_add(hf_service_t *svc, void *self, const hf_request_t *
     if (b->lead_plans == NULL)
         b->lead_plans = "";
     char at[24];
-    const char *p[] = {b->code, b->name, b->tz, S(b->windows), hf_pg_i64(at, hf_clock_now_ms()),
-                       b->lead_plans};
+    const char *p[] = {
+        b->code, b->name, b->tz, S(b->windows), hf_pg_i64(at, hf_clock_now_ms()), b->lead_plans};
     PGresult *res =
         hf_store_exec(hf_service_store(svc),
                       "INSERT INTO branch (code, name, tz, windows, created_at_ms, lead_plans)"
@@ -187,7 +187,7 @@ static int intake_branch_add(hf_service_t *svc, void *self, const hf_request_t *
 }
 
 static int intake_agent_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                     hf_arena_t *a)
+                            hf_arena_t *a)
 {
     (void)self;
     char tz[64];
@@ -264,8 +264,8 @@ static int intake_agent_add(hf_service_t *svc, void *self, const hf_request_t *r
     return HF_OK;
 }
 
-static int intake_product_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                       hf_arena_t *a)
+static int intake_product_add(hf_service_t *svc, void *self, const hf_request_t *req,
+                              hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     char tz[64];
@@ -380,7 +380,7 @@ static Huifang__V1__Product *s_product_from_row(const PGresult *res, int i, hf_a
 
 /* branch list | agent list [--role R] [--active yes|no] | product list */
 static int intake_org_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                    hf_arena_t *a)
+                           hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__OrgList *q = req->org_list;
@@ -392,8 +392,8 @@ static int intake_org_list(hf_service_t *svc, void *self, const hf_request_t *re
     int rc;
     PGresult *res;
     if (strcmp(kind, "branches") == 0) {
-        res = hf_store_exec(st, "SELECT code, name, tz, windows FROM branch ORDER BY code", 0,
-                            NULL);
+        res =
+            hf_store_exec(st, "SELECT code, name, tz, windows FROM branch ORDER BY code", 0, NULL);
         if (res == NULL)
             return intake_store_fail(svc, rep, a);
         int rows = PQntuples(res);
@@ -446,8 +446,8 @@ static int intake_org_list(hf_service_t *svc, void *self, const hf_request_t *re
         for (int i = 0; i < rows; i++)
             out->products[out->n_products++] = s_product_from_row(res, i, a);
     } else {
-        return hf_fail(rep, a, HF_BAD_INPUT, "kind", "kind \"%s\" must be branches, agents or products",
-                       kind);
+        return hf_fail(rep, a, HF_BAD_INPUT, "kind",
+                       "kind \"%s\" must be branches, agents or products", kind);
     }
     PQclear(res);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_ORG_LIST;
@@ -459,8 +459,8 @@ static int intake_org_list(hf_service_t *svc, void *self, const hf_request_t *re
  * agent add checks them, the row rewritten and the whole agent announced (AgentUpserted), so
  * every copy follows (the scheduler hands a deactivated agent no new task). An edit that
  * changes nothing emits nothing and says so. */
-static int intake_agent_edit(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                      hf_arena_t *a)
+static int intake_agent_edit(hf_service_t *svc, void *self, const hf_request_t *req,
+                             hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__AgentEdit *e = req->agent_edit;
@@ -481,8 +481,9 @@ static int intake_agent_edit(hf_service_t *svc, void *self, const hf_request_t *
     if (e->set_daily_visits && (e->daily_visits < 0 || e->daily_visits > 50))
         return hf_fail(rep, a, HF_BAD_INPUT, "daily_visits", "daily_visits must be 0..50");
     if (e->deactivate && e->activate)
-        return hf_fail(rep, a, HF_BAD_INPUT, "active", "an agent cannot be deactivated and"
-                                                       " activated at once");
+        return hf_fail(rep, a, HF_BAD_INPUT, "active",
+                       "an agent cannot be deactivated and"
+                       " activated at once");
     for (size_t i = 0; e->set_regions && i < e->n_regions; i++)
         if ((rc = s_require_code(e->regions[i], "regions", rep, a)) != HF_OK)
             return rc;
@@ -494,8 +495,7 @@ static int intake_agent_edit(hf_service_t *svc, void *self, const hf_request_t *
         return intake_store_fail(svc, rep, a);
     if (PQntuples(res) != 1) {
         PQclear(res);
-        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no agent %s in branch %s", e->id,
-                       req->branch);
+        return hf_fail(rep, a, HF_NOT_FOUND, "id", "no agent %s in branch %s", e->id, req->branch);
     }
     Huifang__V1__Agent *ag = s_agent_from_row(res, 0, a);
     PQclear(res);
@@ -568,8 +568,8 @@ static int intake_agent_edit(hf_service_t *svc, void *self, const hf_request_t *
 }
 
 /* product edit CODE [...]: as agent edit; a plan named is asked of the scheduler. */
-static int intake_product_edit(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a)
+static int intake_product_edit(hf_service_t *svc, void *self, const hf_request_t *req,
+                               hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__ProductEdit *e = req->product_edit;
@@ -621,8 +621,12 @@ static int intake_product_edit(hf_service_t *svc, void *self, const hf_request_t
         return HF_OK;
     }
     char days[24], price[24];
-    const char *p[] = {req->branch, pr->code, pr->name, hf_pg_i64(days, pr->days_per_unit),
-                       hf_pg_i64(price, pr->price_fen), pr->plan};
+    const char *p[] = {req->branch,
+                       pr->code,
+                       pr->name,
+                       hf_pg_i64(days, pr->days_per_unit),
+                       hf_pg_i64(price, pr->price_fen),
+                       pr->plan};
     if (hf_store_run(st,
                      "UPDATE product SET name = $3, days_per_unit = $4, price_fen = $5, plan = $6"
                      " WHERE branch = $1 AND code = $2",
@@ -876,8 +880,8 @@ int intake_purchase_record(hf_service_t *svc, const intake_branch_t *b, const in
     return HF_OK;
 }
 
-static int intake_purchase_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a)
+static int intake_purchase_add(hf_service_t *svc, void *self, const hf_request_t *req,
+                               hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__PurchaseAdd *pa = req->purchase_add;
@@ -921,8 +925,10 @@ const hf_command_t intake_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_PURCHASE_ADD, intake_purchase_add, true, HF_ROLES_WORK},
     {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND, intake_customer_find, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, intake_customer_show, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_PHONE_ADD, intake_customer_phone_add, true, HF_ROLES_WORK},
-    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_MERGE, intake_customer_merge, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_PHONE_ADD, intake_customer_phone_add, true,
+     HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_MERGE, intake_customer_merge, true,
+     HF_ROLES_SUPERVISORS},
     {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_OPT_OUT, intake_customer_opt_out, true, HF_ROLES_WORK},
     {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_DND, intake_customer_dnd, true, HF_ROLES_WORK},
     {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_CARD, intake_customer_card, true, HF_ROLES_WORK},
@@ -964,11 +970,10 @@ static int s_init(hf_service_t *svc, void *self)
     return intake_identity_init(svc, self);
 }
 
-static const hf_subscription_t s_subscriptions[] = {
-    {"calllog", intake_calllog_events},
-    {"scheduler", intake_scheduler_events},
-    {"complaint", intake_complaint_events},
-    {NULL, NULL}};
+static const hf_subscription_t s_subscriptions[] = {{"calllog", intake_calllog_events},
+                                                    {"scheduler", intake_scheduler_events},
+                                                    {"complaint", intake_complaint_events},
+                                                    {NULL, NULL}};
 
 const hf_service_def_t intake_def = {
     .name = "intake",

@@ -170,7 +170,8 @@ static int32_t s_local_day(const intake_branch_t *b, int64_t ms)
 
 /* ---- calllog ---- */
 
-static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                 hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__Contact *ct = env->call_logged ? env->call_logged->contact : NULL;
@@ -246,7 +247,8 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     return 0;
 }
 
-static int intake_on_consult_logged(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int intake_on_consult_logged(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                    hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__Consultation *co =
@@ -311,7 +313,7 @@ static int intake_on_consult_logged(hf_service_t *svc, void *self, const hf_enve
 /* ---- scheduler ---- */
 
 static int intake_on_customer_screened(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                                hf_arena_t *a)
+                                       hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__CustomerScreened *cs = env->customer_screened;
@@ -347,7 +349,7 @@ const hf_event_handler_t intake_scheduler_events[] = {
  * up; the form stays (it was bought), so the count of purchases does not change. Once per
  * return (the refund table's key). */
 static int intake_on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                             hf_arena_t *a)
+                                    hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__ReturnRequest *r = env->return_decided->request;
@@ -390,14 +392,13 @@ static int intake_on_return_decided(hf_service_t *svc, void *self, const hf_enve
     c->tier = (char *)intake_tier_of(b.tiers, b.ntiers, c->spend_fen, c->purchases);
     char spend[24];
     const char *pu[] = {cid, hf_pg_i64(spend, c->spend_fen), c->tier};
-    if (hf_store_run(st, "UPDATE customer SET spend_fen = $2, tier = $3 WHERE id = $1", 3, pu) !=
-        0)
+    if (hf_store_run(st, "UPDATE customer SET spend_fen = $2, tier = $3 WHERE id = $1", 3, pu) != 0)
         return -1;
     if (strcmp(old_tier, c->tier) != 0 && intake_emit_updated(svc, c, "tier") != 0)
         return -1;
     hf_info("refund", "customer=%lld return=%lld refund_fen=%lld spend_fen=%lld tier=%s",
-            (long long)c->id, (long long)r->id, (long long)r->refund_fen,
-            (long long)c->spend_fen, c->tier);
+            (long long)c->id, (long long)r->id, (long long)r->refund_fen, (long long)c->spend_fen,
+            c->tier);
     return 0;
 }
 

@@ -62,7 +62,7 @@ static int s_reply_audited(hf_service_t *svc, hf_reply_t *rep, Huifang__V1__Cust
 /* ---- find and show ---- */
 
 int intake_customer_find(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                          hf_arena_t *a)
+                         hf_arena_t *a)
 {
     (void)self;
     intake_branch_t b;
@@ -266,10 +266,8 @@ int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req,
     probe.channel = "other";
     if (S(probe.name)[0] == '\0')
         probe.name = c->name;
-    intake_check_ctx_t ctx = {.today = b.today,
-                              .now_ms = b.now_ms,
-                              .regions = b.regions,
-                              .nregions = b.nregions};
+    intake_check_ctx_t ctx = {
+        .today = b.today, .now_ms = b.now_ms, .regions = b.regions, .nregions = b.nregions};
     intake_lead_t l;
     intake_error_t err;
     if (intake_lead_check(&probe, &ctx, &l, &err, a) != 0)
@@ -284,11 +282,14 @@ int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req,
         const char *set;
     } fields[] = {
 #define TXT(x) {#x, S(f->x)[0] != '\0', &c->x, l.x, #x " = $2"}
-#define DAY(x) {#x, S(f->x)[0] != '\0', &c->x, s_day_text(l.x, a), #x " = $2::date"}
-        TXT(name),      TXT(gender),   DAY(birth),     DAY(ref_date),      TXT(region),
-        TXT(address),   TXT(windows),  TXT(route),     TXT(condition),     TXT(baby_name),
-        TXT(baby_sex),  DAY(baby_birth), DAY(due_date), TXT(current_brand), TXT(feeding),
-        TXT(employer),  TXT(hobbies),  TXT(health),
+#define DAY(x)                                                                                     \
+    {                                                                                              \
+#x, S(f->x)[0] != '\0', &c->x, s_day_text(l.x, a), #x " = $2::date"                        \
+    }
+        TXT(name),     TXT(gender),     DAY(birth),    DAY(ref_date),      TXT(region),
+        TXT(address),  TXT(windows),    TXT(route),    TXT(condition),     TXT(baby_name),
+        TXT(baby_sex), DAY(baby_birth), DAY(due_date), TXT(current_brand), TXT(feeding),
+        TXT(employer), TXT(hobbies),    TXT(health),
 #undef TXT
 #undef DAY
     };
@@ -333,17 +334,15 @@ int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req,
         const char *field = is_age ? "age" : fields[i].field;
         const char *old = is_age ? age_card : S(*fields[i].card);
         bool given = is_age ? f->age != 0 : fields[i].given;
-        const char *value = cleared[i] ? ""
-                            : is_age   ? hf_pg_i64(agetxt, l.age)
-                                       : fields[i].value;
+        const char *value = cleared[i] ? "" : is_age ? hf_pg_i64(agetxt, l.age) : fields[i].value;
         if (!(given || cleared[i]) || strcmp(old, value) == 0)
             continue;
         char sql[128];
         snprintf(sql, sizeof sql, "UPDATE customer SET %s WHERE id = $1",
                  is_age ? "age = $2::int" : fields[i].set);
         /* an emptied date or age is NULL; an emptied text '' */
-        const char *p[] = {cid, *value || !(is_age || strstr(fields[i].set, "::date")) ? value
-                                                                                      : NULL};
+        const char *p[] = {cid,
+                           *value || !(is_age || strstr(fields[i].set, "::date")) ? value : NULL};
         const char *h[] = {cid, field, old, value, S(req->actor), at};
         if (hf_store_run(st, sql, 2, p) != 0 ||
             hf_store_run(st,
@@ -391,8 +390,8 @@ int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req,
 
 /* ---- phones ---- */
 
-int intake_customer_phone_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                     hf_arena_t *a)
+int intake_customer_phone_add(hf_service_t *svc, void *self, const hf_request_t *req,
+                              hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__CustomerPhoneAdd *pa = req->customer_phone_add;
@@ -468,7 +467,7 @@ int intake_customer_phone_add(hf_service_t *svc, void *self, const hf_request_t 
 /* ---- merge ---- */
 
 int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                           hf_arena_t *a)
+                          hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__CustomerMerge *m = req->customer_merge;
@@ -651,7 +650,7 @@ int intake_customer_opt_out(hf_service_t *svc, void *self, const hf_request_t *r
 }
 
 int intake_customer_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                   hf_arena_t *a)
+                        hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__CustomerDnd *d = req->customer_dnd;
@@ -723,7 +722,7 @@ int intake_customer_dnd(hf_service_t *svc, void *self, const hf_request_t *req, 
 }
 
 int intake_customer_card(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                       hf_arena_t *a)
+                         hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__CustomerCard *cc = req->customer_card;

@@ -10,8 +10,8 @@
  * account for 15 minutes. The wait and the lock are answered before any hash is computed, so
  * a guesser cannot make the service hash at will either. Known limit: a login's hash runs on
  * intake's loop (about 0.1 s), so logins delay intake's other requests that long. */
-#include "intake_internal.h"
 #include "hf_log.h"
+#include "intake_internal.h"
 #include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -59,8 +59,8 @@ typedef struct {
     int64_t last_failed_ms, locked_until_ms, created_ms, last_login_ms;
 } s_account_t;
 
-#define S_ACCOUNT_COLUMNS                                                                       \
-    "login, name, role, array_to_string(branches, ','), password_hash, disabled, failed_logins," \
+#define S_ACCOUNT_COLUMNS                                                                          \
+    "login, name, role, array_to_string(branches, ','), password_hash, disabled, failed_logins,"   \
     " last_failed_ms, locked_until_ms, created_ms, last_login_ms"
 
 /* Splits "a,b" into arena strings. */
@@ -88,11 +88,11 @@ static int s_account_load(hf_store_t *st, const char *login, bool lock, s_accoun
                           hf_arena_t *a)
 {
     const char *p[] = {login};
-    PGresult *res = hf_store_exec(st,
-                                  lock ? "SELECT " S_ACCOUNT_COLUMNS
-                                         " FROM account WHERE login = $1 FOR UPDATE"
-                                       : "SELECT " S_ACCOUNT_COLUMNS " FROM account WHERE login = $1",
-                                  1, p);
+    PGresult *res =
+        hf_store_exec(st,
+                      lock ? "SELECT " S_ACCOUNT_COLUMNS " FROM account WHERE login = $1 FOR UPDATE"
+                           : "SELECT " S_ACCOUNT_COLUMNS " FROM account WHERE login = $1",
+                      1, p);
     if (res == NULL)
         return -1;
     int found = PQntuples(res) == 1;
@@ -414,8 +414,7 @@ int intake_user_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     for (size_t i = 0; i < u->n_branches; i++) {
         char tz[64];
         if (hf_replica_branch(st, u->branches[i], tz, sizeof tz, NULL, 0) != 0)
-            return hf_fail(rep, a, HF_BAD_INPUT, "branches", "unknown branch %s",
-                           u->branches[i]);
+            return hf_fail(rep, a, HF_BAD_INPUT, "branches", "unknown branch %s", u->branches[i]);
     }
     if (bit & HF_ROLES_AGENT) {
         char role[32];
@@ -433,8 +432,8 @@ int intake_user_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     const char *name = S(u->name);
     if (*name == '\0' && (bit & HF_ROLES_AGENT)) { /* the agent's own name by default */
         const char *pn[] = {u->branches[0], u->login};
-        PGresult *r = hf_store_exec(st, "SELECT name FROM agent WHERE branch = $1 AND id = $2",
-                                    2, pn);
+        PGresult *r =
+            hf_store_exec(st, "SELECT name FROM agent WHERE branch = $1 AND id = $2", 2, pn);
         if (r == NULL)
             return HF_UNAVAILABLE;
         if (PQntuples(r) == 1)
@@ -449,8 +448,8 @@ int intake_user_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     for (size_t i = 0; i < u->n_branches; i++)
         intake_arr_str(&arr, u->branches[i]);
     char now[24];
-    const char *p[] = {u->login, name, u->role, intake_arr_end(&arr), hash,
-                       hf_pg_i64(now, s_now_ms())};
+    const char *p[] = {
+        u->login, name, u->role, intake_arr_end(&arr), hash, hf_pg_i64(now, s_now_ms())};
     PGresult *res = hf_store_exec(st,
                                   "INSERT INTO account (login, name, role, branches, password_hash,"
                                   " created_ms, password_changed_ms) VALUES ($1, $2, $3, $4, $5,"
@@ -506,8 +505,7 @@ int intake_user_passwd(hf_service_t *svc, void *self, const hf_request_t *req, h
             return HF_UNAVAILABLE;
         if (!found)
             return hf_fail(rep, a, HF_NOT_FOUND, "login", "no account %s", login);
-        if (crypto_pwhash_str_verify(acc.hash, S(u->old_password), strlen(S(u->old_password))) !=
-            0)
+        if (crypto_pwhash_str_verify(acc.hash, S(u->old_password), strlen(S(u->old_password))) != 0)
             return hf_fail(rep, a, HF_BAD_INPUT, "old_password", "the current password is wrong");
     } else if (me && strcmp(me->role, "admin") != 0 && strcmp(me->role, "manager") != 0) {
         return hf_fail(rep, a, HF_FORBIDDEN, "login",
@@ -570,9 +568,8 @@ int intake_user_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_
     (void)self;
     (void)req;
     const Huifang__V1__SessionClaims *me = hf_service_session(svc);
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT " S_ACCOUNT_COLUMNS " FROM account ORDER BY login", 0,
-                                  NULL);
+    PGresult *res = hf_store_exec(
+        hf_service_store(svc), "SELECT " S_ACCOUNT_COLUMNS " FROM account ORDER BY login", 0, NULL);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -656,7 +653,8 @@ int intake_identity_init(hf_service_t *svc, intake_t *in)
     if (*file == '\0')
         return 0;
     hf_store_t *st = hf_service_store(svc);
-    PGresult *res = hf_store_exec(st, "SELECT 1 FROM account WHERE role = 'admin' LIMIT 1", 0, NULL);
+    PGresult *res =
+        hf_store_exec(st, "SELECT 1 FROM account WHERE role = 'admin' LIMIT 1", 0, NULL);
     if (res == NULL)
         return -1;
     int has = PQntuples(res);
@@ -668,8 +666,10 @@ int intake_identity_init(hf_service_t *svc, intake_t *in)
         return -1;
     if (strlen(password) < PASSWORD_MIN || strlen(password) > PASSWORD_MAX) {
         sodium_memzero(password, sizeof password);
-        fprintf(stderr, "huifang-intake: HUIFANG_ADMIN_PASSWORD_FILE: a password has %d to %d "
-                        "characters\n", PASSWORD_MIN, PASSWORD_MAX);
+        fprintf(stderr,
+                "huifang-intake: HUIFANG_ADMIN_PASSWORD_FILE: a password has %d to %d "
+                "characters\n",
+                PASSWORD_MIN, PASSWORD_MAX);
         return -1;
     }
     int rc = s_hash(password, hash);

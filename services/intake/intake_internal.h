@@ -34,23 +34,23 @@ extern const hf_event_handler_t intake_complaint_events[];
 int intake_lead_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                     hf_arena_t *a);
 int intake_lead_import(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a);
+                       hf_arena_t *a);
 int intake_customer_find(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                          hf_arena_t *a);
+                         hf_arena_t *a);
 int intake_customer_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a);
-int intake_customer_phone_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                     hf_arena_t *a);
+int intake_customer_phone_add(hf_service_t *svc, void *self, const hf_request_t *req,
+                              hf_reply_t *rep, hf_arena_t *a);
 int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                           hf_arena_t *a);
+                          hf_arena_t *a);
 int intake_customer_opt_out(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                             hf_arena_t *a);
 int intake_customer_dnd(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                   hf_arena_t *a);
+                        hf_arena_t *a);
 int intake_customer_card(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                       hf_arena_t *a);
-int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req,
-                         hf_reply_t *rep, hf_arena_t *a);
+                         hf_arena_t *a);
+int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a);
 /* audit: the rows of audit.access (intake_audit.c) */
 int intake_audit_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                       hf_arena_t *a);

@@ -892,7 +892,7 @@ int intake_lead_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
 #define INTAKE_IMPORT_MAX 10000
 
 int intake_lead_import(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a)
+                       hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__LeadImport *im = req->lead_import;

@@ -309,8 +309,7 @@ static uint32_t s_invisible_at(const unsigned char *p)
         return 0;
     c = ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (uint32_t)(p[2] & 0x3F);
     if ((c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
-        (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0x180E ||
-        c == 0xFEFF)
+        (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0x180E || c == 0xFEFF)
         return c;
     return 0;
 }
@@ -667,7 +666,7 @@ void intake_sha256(const void *data, size_t len, uint8_t out[32])
 {
     unsigned int n = 32;
     if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1)
-        memset(out, 0, 32);  /* cannot happen with the built-in provider */
+        memset(out, 0, 32); /* cannot happen with the built-in provider */
 }
 
 /* ---- row keys ---- */

@@ -534,6 +534,6 @@ int intake_emit_many(hf_service_t *svc, hf_envelope_t **envs, int n, const char 
     int64_t last = hf_outbox_copy_many(st, hf_service_name(svc), envs, n);
     if (last < 0)
         return -1;
-    hf_service_emitted(svc, (uint64_t)last);  /* the reply says where they are */
+    hf_service_emitted(svc, (uint64_t)last); /* the reply says where they are */
     return 0;
 }

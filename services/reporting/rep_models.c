@@ -18,11 +18,11 @@
  * the steps still planned. Whichever comes first wins and the second finds nothing left to
  * cancel; a TaskCompleted with state "cancelled", or any later event about a task we thought
  * cancelled, is taken as the truth. */
-#include "reporting_internal.h"
 #include "hf_log.h"
 #include "hf_replica.h"
 #include "hf_time.h"
 #include "rep_period.h"
+#include "reporting_internal.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -34,7 +34,7 @@ typedef struct {
     const hf_envelope_t *env;
     const char *branch;
     char tz[64];
-    char day[11];   /* local date of the event */
+    char day[11]; /* local date of the event */
     hf_arena_t *arena;
 } s_ctx_t;
 
@@ -93,11 +93,12 @@ static int s_agent_add(s_ctx_t *c, const char *agent, const char *day, const cha
         return -2;
     hf_date_format(rep_month_start(d), month);
     const char *pm[] = {c->branch, agent, month, hf_pg_i64(net, opened ? n : -n)};
-    return hf_store_run(c->st,
-                        "INSERT INTO agent_month (branch, agent, month, net) VALUES ($1, $2, $3, $4)"
-                        " ON CONFLICT (branch, agent, month) DO UPDATE"
-                        " SET net = agent_month.net + EXCLUDED.net",
-                        4, pm);
+    return hf_store_run(
+        c->st,
+        "INSERT INTO agent_month (branch, agent, month, net) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (branch, agent, month) DO UPDATE"
+        " SET net = agent_month.net + EXCLUDED.net",
+        4, pm);
 }
 
 /* Adds n to one counter column of step_day for due day. */
@@ -135,8 +136,9 @@ static int s_cancel_plan_tasks(s_ctx_t *c, int64_t customer_id, const char *stat
 {
     /* only steps planned by then: replayed late, an event must not reach later plans */
     char cid[24], plan[24], only[24], at[24];
-    const char *p[] = {hf_pg_i64(cid, customer_id), states, hf_pg_i64(plan, keep_plan), c->day,
-                       hf_pg_i64(only, only_plan), hf_pg_i64(at, c->env->occurred_at_ms)};
+    const char *p[] = {hf_pg_i64(cid, customer_id), states,
+                       hf_pg_i64(plan, keep_plan),  c->day,
+                       hf_pg_i64(only, only_plan),  hf_pg_i64(at, c->env->occurred_at_ms)};
     return hf_store_run(
         c->st,
         "WITH old AS (SELECT id, branch, due_day, state, agent FROM task WHERE customer_id = $1"
@@ -146,7 +148,8 @@ static int s_cancel_plan_tasks(s_ctx_t *c, int64_t customer_id, const char *stat
         "   WHERE t.id = old.id RETURNING t.id),"
         " steps AS (INSERT INTO step_day (branch, due_day, cancelled)"
         "   SELECT branch, due_day, count(*) FROM old GROUP BY branch, due_day"
-        "   ON CONFLICT (branch, due_day) DO UPDATE SET cancelled = step_day.cancelled + EXCLUDED.cancelled"
+        "   ON CONFLICT (branch, due_day) DO UPDATE SET cancelled = step_day.cancelled + "
+        "EXCLUDED.cancelled"
         "   RETURNING 1),"
         " months AS (INSERT INTO agent_month (branch, agent, month, net)"
         "   SELECT branch, agent, date_trunc('month', $4::date)::date, -count(*) FROM old"
@@ -156,7 +159,8 @@ static int s_cancel_plan_tasks(s_ctx_t *c, int64_t customer_id, const char *stat
         " INSERT INTO agent_day (branch, agent, day, closed)"
         " SELECT branch, agent, $4::date, count(*) FROM old"
         "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
-        " ON CONFLICT (branch, agent, day) DO UPDATE SET closed = agent_day.closed + EXCLUDED.closed",
+        " ON CONFLICT (branch, agent, day) DO UPDATE SET closed = agent_day.closed + "
+        "EXCLUDED.closed",
         6, p);
 }
 
@@ -171,10 +175,11 @@ static int s_card_count(s_ctx_t *c, const char *type, int n)
 {
     char num[24];
     const char *p[] = {c->branch, type, hf_pg_i64(num, n)};
-    return hf_store_run(c->st,
-                        "INSERT INTO card_count (branch, card_type, n) VALUES ($1, $2, $3)"
-                        " ON CONFLICT (branch, card_type) DO UPDATE SET n = card_count.n + EXCLUDED.n",
-                        3, p);
+    return hf_store_run(
+        c->st,
+        "INSERT INTO card_count (branch, card_type, n) VALUES ($1, $2, $3)"
+        " ON CONFLICT (branch, card_type) DO UPDATE SET n = card_count.n + EXCLUDED.n",
+        3, p);
 }
 
 /* Records a card moving from one type to another ("" from: a new card) today. */
@@ -183,9 +188,9 @@ static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to,
     char cid[24];
     const char *pu[] = {hf_pg_i64(cid, id), to, reason};
     const char *pf[] = {c->branch, c->day, from, to, reason};
-    if ((*from && hf_store_run(c->st,
-                               "UPDATE customer SET card_type = $2, void_reason = $3 WHERE id = $1",
-                               3, pu) != 0) ||
+    if ((*from &&
+         hf_store_run(c->st, "UPDATE customer SET card_type = $2, void_reason = $3 WHERE id = $1",
+                      3, pu) != 0) ||
         (*from && s_card_count(c, from, -1) != 0) || s_card_count(c, to, 1) != 0)
         return -1;
     return hf_store_run(c->st,
@@ -267,7 +272,10 @@ static int rep_on_agent(s_ctx_t *c)
     if (ag == NULL || *S(ag->id) == '\0')
         return -2;
     const char *branch = *S(ag->branch) ? ag->branch : c->branch;
-    const char *p[] = {branch, ag->id, S(ag->name), S(ag->role),
+    const char *p[] = {branch,
+                       ag->id,
+                       S(ag->name),
+                       S(ag->role),
                        s_pg_array(c->arena, ag->regions, ag->n_regions),
                        ag->active ? "true" : "false"};
     return hf_store_run(c->st,
@@ -284,8 +292,12 @@ static int rep_on_product(s_ctx_t *c)
         return -2;
     const char *branch = *S(pr->branch) ? pr->branch : c->branch;
     char price[24], days[24];
-    const char *p[] = {branch, pr->code, S(pr->name), hf_pg_i64(price, pr->price_fen),
-                       hf_pg_i64(days, pr->days_per_unit), S(pr->plan)};
+    const char *p[] = {branch,
+                       pr->code,
+                       S(pr->name),
+                       hf_pg_i64(price, pr->price_fen),
+                       hf_pg_i64(days, pr->days_per_unit),
+                       S(pr->plan)};
     return hf_store_run(c->st,
                         "INSERT INTO product (branch, code, name, price_fen, days_per_unit, plan)"
                         " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, code) DO UPDATE"
@@ -295,8 +307,8 @@ static int rep_on_product(s_ctx_t *c)
 
 /* ---- leads and cards ----------------------------------------------------------------- */
 
-static int s_lead_add(s_ctx_t *c, int64_t collected_at_ms, const char *channel,
-                      const char *source, const char *collector, const char *column)
+static int s_lead_add(s_ctx_t *c, int64_t collected_at_ms, const char *channel, const char *source,
+                      const char *collector, const char *column)
 {
     char day[11], sql[512];
     s_local(c, collected_at_ms, day);
@@ -358,8 +370,9 @@ static int rep_on_card_type_changed(s_ctx_t *c)
     bool merged = hf_pg_int(res, 0, 1) > 0;
     PQclear(res);
     if (merged || strcmp(type, e->to) == 0)
-        return 0;  /* already applied from the card itself */
-    return s_card_move(c, e->customer_id, type, e->to, strcmp(e->to, "void") == 0 ? S(e->reason) : "");
+        return 0; /* already applied from the card itself */
+    return s_card_move(c, e->customer_id, type, e->to,
+                       strcmp(e->to, "void") == 0 ? S(e->reason) : "");
 }
 
 static int rep_on_customers_merged(s_ctx_t *c)
@@ -368,8 +381,10 @@ static int rep_on_customers_merged(s_ctx_t *c)
     char kept[24], gone[24];
     const char *p[] = {hf_pg_i64(kept, e->kept_id), hf_pg_i64(gone, e->merged_id)};
     PGresult *res = hf_store_exec(
-        c->st, "SELECT card_type FROM customer WHERE id = $2 AND merged_into = 0 AND $1::bigint > 0"
-               " FOR UPDATE", 2, p);
+        c->st,
+        "SELECT card_type FROM customer WHERE id = $2 AND merged_into = 0 AND $1::bigint > 0"
+        " FOR UPDATE",
+        2, p);
     if (res == NULL)
         return -1;
     char type[32] = "";
@@ -382,7 +397,8 @@ static int rep_on_customers_merged(s_ctx_t *c)
      * ones matter: they are what a later refusal or screening of the customer cancels) */
     if (hf_store_run(c->st, "UPDATE customer SET merged_into = $1 WHERE id = $2", 2, p) != 0 ||
         s_card_count(c, type, -1) != 0 ||
-        hf_store_run(c->st, "UPDATE purchase SET customer_id = $1 WHERE customer_id = $2", 2, p) != 0 ||
+        hf_store_run(c->st, "UPDATE purchase SET customer_id = $1 WHERE customer_id = $2", 2, p) !=
+            0 ||
         hf_store_run(c->st,
                      "UPDATE task SET customer_id = $1 WHERE customer_id = $2"
                      " AND state IN ('planned', 'assigned', 'claimed')",
@@ -421,11 +437,12 @@ static int s_repurchase_add(s_ctx_t *c, const char *supply_end, const char *prod
     char month[11], gaptxt[16], num[16];
     hf_date_format(rep_month_start(end), month);
     const char *p[] = {c->branch, month, product, plan, hf_pg_i64(gaptxt, gap), hf_pg_i64(num, n)};
-    return hf_store_run(c->st,
-                        "INSERT INTO repurchase_month (branch, month, product, plan, gap, n)"
-                        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, month, product, plan,"
-                        " gap) DO UPDATE SET n = repurchase_month.n + EXCLUDED.n",
-                        6, p);
+    return hf_store_run(
+        c->st,
+        "INSERT INTO repurchase_month (branch, month, product, plan, gap, n)"
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, month, product, plan,"
+        " gap) DO UPDATE SET n = repurchase_month.n + EXCLUDED.n",
+        6, p);
 }
 
 static int rep_on_purchase_recorded(s_ctx_t *c)
@@ -439,9 +456,15 @@ static int rep_on_purchase_recorded(s_ctx_t *c)
     if (s_customer_apply(c, e->customer) != 0)
         return -1;
     char id[24], cid[24], qty[16], price[24], nth[16];
-    const char *p[] = {hf_pg_i64(id, pu->id), c->branch, hf_pg_i64(cid, pu->customer_id),
-                       S(pu->product), S(pu->plan), hf_pg_i64(qty, pu->quantity),
-                       hf_pg_i64(price, pu->price_fen), pu->date, pu->supply_end,
+    const char *p[] = {hf_pg_i64(id, pu->id),
+                       c->branch,
+                       hf_pg_i64(cid, pu->customer_id),
+                       S(pu->product),
+                       S(pu->plan),
+                       hf_pg_i64(qty, pu->quantity),
+                       hf_pg_i64(price, pu->price_fen),
+                       pu->date,
+                       pu->supply_end,
                        hf_pg_i64(nth, pu->nth)};
     PGresult *res = hf_store_exec(c->st,
                                   "INSERT INTO purchase (id, branch, customer_id, product, plan,"
@@ -546,10 +569,11 @@ static int s_assignment_close(s_ctx_t *c, int64_t id, const s_task_t *t)
         return 0;
     char idtxt[24], claim[16];
     const char *p[] = {hf_pg_i64(idtxt, id), hf_pg_i64(claim, t->claims), t->agent, c->day};
-    return hf_store_run(c->st,
-                        "INSERT INTO pending_close (task_id, claim, agent, day) VALUES ($1, $2, $3, $4)"
-                        " ON CONFLICT (task_id, claim) DO NOTHING",
-                        4, p);
+    return hf_store_run(
+        c->st,
+        "INSERT INTO pending_close (task_id, claim, agent, day) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (task_id, claim) DO NOTHING",
+        4, p);
 }
 
 /* Inserts a task as a plan published it; counts it planned (or cancelled). Returns 0, or
@@ -559,10 +583,16 @@ static int s_task_insert(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id
     char due[11], id[24], cid[24], pid[24], plan[24], step[16], at[24];
     s_local(c, t->due_at_ms, due);
     bool cancelled = strcmp(S(t->state), "cancelled") == 0;
-    const char *p[] = {hf_pg_i64(id, t->id), c->branch, hf_pg_i64(cid, t->customer_id),
-                       hf_pg_i64(pid, t->purchase_id), hf_pg_i64(plan, plan_id),
-                       hf_pg_i64(step, t->step_no), S(t->purpose), due,
-                       cancelled ? "cancelled" : "planned", hf_pg_i64(at, c->env->occurred_at_ms)};
+    const char *p[] = {hf_pg_i64(id, t->id),
+                       c->branch,
+                       hf_pg_i64(cid, t->customer_id),
+                       hf_pg_i64(pid, t->purchase_id),
+                       hf_pg_i64(plan, plan_id),
+                       hf_pg_i64(step, t->step_no),
+                       S(t->purpose),
+                       due,
+                       cancelled ? "cancelled" : "planned",
+                       hf_pg_i64(at, c->env->occurred_at_ms)};
     PGresult *res = hf_store_exec(c->st,
                                   "INSERT INTO task (id, branch, customer_id, purchase_id, plan_id,"
                                   " step_no, purpose, due_day, state, planned_at_ms) VALUES ($1,"
@@ -670,7 +700,8 @@ static int rep_on_task_claimed(s_ctx_t *c)
     if (s_task_of_event(c, tk, &t) != 0)
         return -1;
     char id[24], claims[16];
-    const char *p[] = {hf_pg_i64(id, tk->id), hf_pg_i64(claims, tk->claims > t.claims + 1 ? tk->claims : t.claims + 1)};
+    const char *p[] = {hf_pg_i64(id, tk->id),
+                       hf_pg_i64(claims, tk->claims > t.claims + 1 ? tk->claims : t.claims + 1)};
     if (hf_store_run(c->st, "UPDATE task SET claims = $2 WHERE id = $1", 2, p) != 0)
         return -1;
     if (strcmp(t.state, "done") == 0)
@@ -704,7 +735,8 @@ static int rep_on_task_completed(s_ctx_t *c)
     if (!cancel && s_uncancel(c, &t) != 0)
         return -1;
     char id[24];
-    const char *p[] = {hf_pg_i64(id, tk->id), cancel ? "cancelled" : "done", cancel ? NULL : c->day};
+    const char *p[] = {hf_pg_i64(id, tk->id), cancel ? "cancelled" : "done",
+                       cancel ? NULL : c->day};
     if (hf_store_run(c->st,
                      "UPDATE task SET state = $2, agent = '', bag_day = NULL, done_day = $3"
                      " WHERE id = $1",
@@ -742,7 +774,7 @@ static int rep_on_call_logged(s_ctx_t *c)
             snprintf(region, sizeof region, "%s", hf_pg_str(res, 0, 0));
         PQclear(res);
         if (!found)
-            return -1;  /* intake's event is on its way */
+            return -1; /* intake's event is on its way */
     }
     s_task_t t = {0};
     int claim = 0;
@@ -750,10 +782,10 @@ static int rep_on_call_logged(s_ctx_t *c)
         if (s_task_load(c, ct->task_id, &t) != 0)
             return -1;
         if (!t.found)
-            return -1;  /* the scheduler's plan is on its way */
+            return -1; /* the scheduler's plan is on its way */
         claim = ct->claim_no > 0 ? ct->claim_no : t.calls + 1;
         if (claim > t.claims)
-            return -1;  /* the scheduler's claim, which the call needed, is on its way */
+            return -1; /* the scheduler's claim, which the call needed, is on its way */
     }
     const char *product = S(ct->order_product);
     char prod[64] = "";
@@ -769,22 +801,32 @@ static int rep_on_call_logged(s_ctx_t *c)
             snprintf(prod, sizeof prod, "%s", hf_pg_str(res, 0, 0));
         PQclear(res);
         if (!found)
-            return -1;  /* intake's purchase is on its way */
+            return -1; /* intake's purchase is on its way */
         product = prod;
     }
     const Huifang__V1__OutcomeFlags *f = ct->flags;
     bool contacted = f && f->contacted;
     bool visit = strcmp(S(ct->channel), "visit") == 0;
     char task[24], qty[16];
-    const char *pc[] = {id, c->branch, day, agent, cid, hf_pg_i64(task, ct->task_id),
-                        S(ct->channel), S(ct->outcome), contacted ? "true" : "false",
-                        hf_pg_i64(qty, ct->order_qty), product, region};
-    PGresult *res = hf_store_exec(c->st,
-                                  "INSERT INTO contact (id, branch, day, agent, customer_id, task_id,"
-                                  " channel, outcome, contacted, order_qty, order_product, region)"
-                                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                                  " ON CONFLICT (id) DO NOTHING RETURNING 1",
-                                  12, pc);
+    const char *pc[] = {id,
+                        c->branch,
+                        day,
+                        agent,
+                        cid,
+                        hf_pg_i64(task, ct->task_id),
+                        S(ct->channel),
+                        S(ct->outcome),
+                        contacted ? "true" : "false",
+                        hf_pg_i64(qty, ct->order_qty),
+                        product,
+                        region};
+    PGresult *res =
+        hf_store_exec(c->st,
+                      "INSERT INTO contact (id, branch, day, agent, customer_id, task_id,"
+                      " channel, outcome, contacted, order_qty, order_product, region)"
+                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                      " ON CONFLICT (id) DO NOTHING RETURNING 1",
+                      12, pc);
     if (res == NULL)
         return -1;
     int inserted = PQntuples(res);
@@ -884,8 +926,11 @@ static int s_complaint_apply(s_ctx_t *c, const Huifang__V1__Complaint *co)
     if (co == NULL || co->id <= 0)
         return -2;
     char id[24], level[16], due[24], resolved[24], breaches[16];
-    const char *pu[] = {hf_pg_i64(id, co->id), S(co->state), hf_pg_i64(level, co->level),
-                        hf_pg_i64(due, co->due_at_ms), hf_pg_i64(resolved, co->resolved_at_ms),
+    const char *pu[] = {hf_pg_i64(id, co->id),
+                        S(co->state),
+                        hf_pg_i64(level, co->level),
+                        hf_pg_i64(due, co->due_at_ms),
+                        hf_pg_i64(resolved, co->resolved_at_ms),
                         hf_pg_i64(breaches, co->breaches)};
     PGresult *res = hf_store_exec(c->st,
                                   "UPDATE complaint SET state = $2, level = $3, due_at_ms = $4,"
@@ -904,7 +949,9 @@ static int s_complaint_apply(s_ctx_t *c, const Huifang__V1__Complaint *co)
      * from, else who filed it, else the agent answering for it at level 0, else its owner */
     char agent[64];
     snprintf(agent, sizeof agent, "%s",
-             *S(co->filed_by) ? co->filed_by : *S(co->agent) ? co->agent : S(co->owner));
+             *S(co->filed_by) ? co->filed_by
+             : *S(co->agent)  ? co->agent
+                              : S(co->owner));
     if (co->source_contact_id > 0) {
         char sc[24];
         const char *p[] = {hf_pg_i64(sc, co->source_contact_id)};
@@ -918,8 +965,9 @@ static int s_complaint_apply(s_ctx_t *c, const Huifang__V1__Complaint *co)
     int64_t opened_at = co->opened_at_ms > 0 ? co->opened_at_ms : c->env->occurred_at_ms;
     char day[11], at[24];
     s_local(c, opened_at, day);
-    const char *pi[] = {id, c->branch, day, S(co->category), agent, S(co->state), level,
-                        hf_pg_i64(at, opened_at), due, resolved, breaches};
+    const char *pi[] = {id,    c->branch,    day,     S(co->category),
+                        agent, S(co->state), level,   hf_pg_i64(at, opened_at),
+                        due,   resolved,     breaches};
     if (hf_store_run(c->st,
                      "INSERT INTO complaint (id, branch, opened_day, category, agent, state, level,"
                      " opened_at_ms, due_at_ms, resolved_at_ms, breaches) VALUES ($1, $2, $3, $4,"
@@ -1034,7 +1082,7 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
         c.arena = arena;
         if (s_models[i].dated) {
             if (*c.branch == '\0')
-                return 0;  /* an event of no branch counts for no branch's report */
+                return 0; /* an event of no branch counts for no branch's report */
             int rc = hf_replica_branch(c.st, c.branch, c.tz, sizeof c.tz, NULL, 0);
             if (rc < 0)
                 return -1;

@@ -77,8 +77,8 @@ int rep_period_week(const char *text, int32_t today, rep_period_t *p)
         w = (thursday - s_week1_monday(y)) / 7 + 1;
     } else {
         if (strlen(text) != 8 || text[4] != '-' || (text[5] != 'W' && text[5] != 'w') ||
-            s_digits(text, 4, &y) != 0 || s_digits(text + 6, 2, &w) != 0 || y < 1971 ||
-            y > 9998 || w < 1)
+            s_digits(text, 4, &y) != 0 || s_digits(text + 6, 2, &w) != 0 || y < 1971 || y > 9998 ||
+            w < 1)
             return -1;
         /* 52 or 53 weeks: the last one starts before week 1 of the next year */
         if (s_week1_monday(y) + (w - 1) * 7 >= s_week1_monday(y + 1))

@@ -2,10 +2,10 @@
  * (so its cost follows the number of agents, days and categories in the period, not the
  * number of events behind them) and returned as tables of formatted cells. Definitions of
  * every figure are in the README ("The reports"). */
-#include "reporting_internal.h"
 #include "hf_clock.h"
 #include "hf_time.h"
 #include "rep_period.h"
+#include "reporting_internal.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +37,8 @@ static Huifang__V1__ReportTable *s_table(hf_arena_t *a, Huifang__V1__ReportResul
         t->kinds[t->n_kinds++] = !kind ? "text" : strcmp(kind, "int") == 0 ? "int" : "decimal";
     }
     t->rows = hf_new_array(a, Huifang__V1__ReportRow *, max_rows > 0 ? max_rows : 1);
-    Huifang__V1__ReportTable **tables = hf_new_array(a, Huifang__V1__ReportTable *, r->n_tables + 1);
+    Huifang__V1__ReportTable **tables =
+        hf_new_array(a, Huifang__V1__ReportTable *, r->n_tables + 1);
     if (r->n_tables)
         memcpy(tables, r->tables, sizeof *tables * r->n_tables);
     tables[r->n_tables++] = t;
@@ -88,8 +89,20 @@ static const char *s_day(hf_arena_t *a, int32_t day)
 /* ---- agents: agent-daily and the agents of branch-weekly ------------------------------ */
 
 enum {
-    A_ID, A_NAME, A_ROLE, A_DUE, A_ATTEMPTS, A_CONTACTS, A_ORDERS, A_COMPLAINTS,
-    A_CONSULTS, A_BOUGHT, A_VISITS, A_OVERDUE, A_VALUE, A_NCOLS
+    A_ID,
+    A_NAME,
+    A_ROLE,
+    A_DUE,
+    A_ATTEMPTS,
+    A_CONTACTS,
+    A_ORDERS,
+    A_COMPLAINTS,
+    A_CONSULTS,
+    A_BOUGHT,
+    A_VISITS,
+    A_OVERDUE,
+    A_VALUE,
+    A_NCOLS
 };
 
 /* Every agent of the branch and every agent active in [from, to], with the period's sums,
@@ -153,11 +166,12 @@ int rep_report_agent_daily(hf_store_t *st, const char *branch, const rep_period_
         "agent,name,tasks_due:int,attempts:int,contacts:int,contact_rate_pct:dec,orders:int,"
         "order_value:dec,complaints:int,overdue:int",
         n + 1);
-    Huifang__V1__ReportTable *cs = s_table(
-        a, r, "consultation agents", "agent,name,consultations:int,purchases:int,conversion_pct:dec",
-        n + 1);
-    Huifang__V1__ReportTable *vs = s_table(
-        a, r, "visitors and doctors", "agent,name,role,tasks_due:int,visits:int,overdue:int", n + 1);
+    Huifang__V1__ReportTable *cs =
+        s_table(a, r, "consultation agents",
+                "agent,name,consultations:int,purchases:int,conversion_pct:dec", n + 1);
+    Huifang__V1__ReportTable *vs =
+        s_table(a, r, "visitors and doctors",
+                "agent,name,role,tasks_due:int,visits:int,overdue:int", n + 1);
     int64_t tp[A_NCOLS] = {0}, tc[A_NCOLS] = {0}, tv[A_NCOLS] = {0};
     bool one = agent && *agent;
     for (int i = 0; i < n; i++) {
@@ -171,7 +185,7 @@ int rep_report_agent_daily(hf_store_t *st, const char *branch, const rep_period_
                      (s_role_is(role, "phone", NULL) || v[A_DUE] || v[A_ATTEMPTS] || v[A_ORDERS] ||
                       v[A_COMPLAINTS] || v[A_OVERDUE] || (one && !v[A_CONSULTS] && !v[A_VISITS]));
         if (!consult && !visitor && !phone && !s_active(res, i))
-            continue;  /* a lead, head or manager with nothing to show */
+            continue; /* a lead, head or manager with nothing to show */
         const char *id = hf_pg_str(res, i, A_ID), *name = hf_pg_str(res, i, A_NAME);
         if (phone) {
             s_row(a, ph, id, name, s_int(a, v[A_DUE]), s_int(a, v[A_ATTEMPTS]),
@@ -247,10 +261,10 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
             tot[c] += v[c];
         }
         s_row(a, ag, hf_pg_str(res, i, A_ID), hf_pg_str(res, i, A_NAME), role, s_int(a, v[A_DUE]),
-              s_int(a, v[A_ATTEMPTS]), s_int(a, v[A_CONTACTS]), s_pct(a, v[A_CONTACTS], v[A_ATTEMPTS]),
-              s_int(a, v[A_ORDERS]), s_yuan(a, v[A_VALUE]), s_int(a, v[A_COMPLAINTS]),
-              s_int(a, v[A_OVERDUE]), s_int(a, v[A_CONSULTS]), s_int(a, v[A_BOUGHT]),
-              s_int(a, v[A_VISITS]));
+              s_int(a, v[A_ATTEMPTS]), s_int(a, v[A_CONTACTS]),
+              s_pct(a, v[A_CONTACTS], v[A_ATTEMPTS]), s_int(a, v[A_ORDERS]), s_yuan(a, v[A_VALUE]),
+              s_int(a, v[A_COMPLAINTS]), s_int(a, v[A_OVERDUE]), s_int(a, v[A_CONSULTS]),
+              s_int(a, v[A_BOUGHT]), s_int(a, v[A_VISITS]));
     }
     PQclear(res);
     s_row(a, ag, "TOTAL", "", "", s_int(a, tot[A_DUE]), s_int(a, tot[A_ATTEMPTS]),
@@ -278,11 +292,11 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
                         4, pw);
     if (res == NULL)
         return HF_UNAVAILABLE;
-    Huifang__V1__ReportTable *steps = s_table(
-        a, r, "plan steps",
-        "due:int,on_time:int,late:int,missed:int,cancelled:int,pending:int,on_time_pct:dec,"
-        "overdue_backlog:int",
-        1);
+    Huifang__V1__ReportTable *steps =
+        s_table(a, r, "plan steps",
+                "due:int,on_time:int,late:int,missed:int,cancelled:int,pending:int,on_time_pct:dec,"
+                "overdue_backlog:int",
+                1);
     s_row(a, steps, s_int(a, hf_pg_int(res, 0, 0)), s_int(a, hf_pg_int(res, 0, 1)),
           s_int(a, hf_pg_int(res, 0, 2)), s_int(a, hf_pg_int(res, 0, 4)),
           s_int(a, hf_pg_int(res, 0, 3)), s_int(a, hf_pg_int(res, 0, 5)),
@@ -311,19 +325,21 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
     PQclear(res);
 
     /* the funnel: cards entering and leaving each type in the week, and how many hold it */
-    res = hf_store_exec(st,
-                        "SELECT k.t, coalesce((SELECT sum(n) FROM card_flow_day WHERE branch = $1"
-                        "   AND day BETWEEN $2 AND $3 AND to_type = k.t), 0),"
-                        " coalesce((SELECT sum(n) FROM card_flow_day WHERE branch = $1"
-                        "   AND day BETWEEN $2 AND $3 AND from_type = k.t), 0),"
-                        " coalesce((SELECT n FROM card_count WHERE branch = $1 AND card_type = k.t), 0)"
-                        " FROM unnest(ARRAY['new', 'one-on-one', 'customer', 'void']) WITH ORDINALITY"
-                        "   AS k(t, o) ORDER BY k.o",
-                        3, pr);
+    res = hf_store_exec(
+        st,
+        "SELECT k.t, coalesce((SELECT sum(n) FROM card_flow_day WHERE branch = $1"
+        "   AND day BETWEEN $2 AND $3 AND to_type = k.t), 0),"
+        " coalesce((SELECT sum(n) FROM card_flow_day WHERE branch = $1"
+        "   AND day BETWEEN $2 AND $3 AND from_type = k.t), 0),"
+        " coalesce((SELECT n FROM card_count WHERE branch = $1 AND card_type = k.t), 0)"
+        " FROM unnest(ARRAY['new', 'one-on-one', 'customer', 'void']) WITH ORDINALITY"
+        "   AS k(t, o) ORDER BY k.o",
+        3, pr);
     if (res == NULL)
         return HF_UNAVAILABLE;
     n = PQntuples(res);
-    Huifang__V1__ReportTable *fu = s_table(a, r, "card funnel", "card_type,entered:int,left:int,now:int", n);
+    Huifang__V1__ReportTable *fu =
+        s_table(a, r, "card funnel", "card_type,entered:int,left:int,now:int", n);
     for (int i = 0; i < n; i++)
         s_row(a, fu, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), hf_pg_str(res, i, 2),
               hf_pg_str(res, i, 3));
@@ -359,7 +375,8 @@ int rep_report_collection(hf_store_t *st, const char *branch, const rep_period_t
             return HF_UNAVAILABLE;
         int n = PQntuples(res);
         char cols[128];
-        snprintf(cols, sizeof cols, "%s,new:int,duplicates:int,rejected:int,total:int", by[k].column);
+        snprintf(cols, sizeof cols, "%s,new:int,duplicates:int,rejected:int,total:int",
+                 by[k].column);
         Huifang__V1__ReportTable *tb = s_table(a, r, by[k].title, cols, n + 1);
         int64_t sum[3] = {0};
         for (int i = 0; i < n; i++) {
@@ -394,7 +411,8 @@ int rep_report_repurchase(hf_store_t *st, const char *branch, const rep_period_t
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
     Huifang__V1__ReportTable *tb = s_table(
-        a, r, hf_arena_printf(a, "supply ended in %s, repurchased within %d days", per->label, days),
+        a, r,
+        hf_arena_printf(a, "supply ended in %s, repurchased within %d days", per->label, days),
         "product,plan,ended:int,repurchased:int,share_pct:dec", n + 1);
     int64_t ended = 0, again = 0;
     for (int i = 0; i < n; i++) {
@@ -420,28 +438,31 @@ int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t
     const char *p[] = {branch, f, t, hf_pg_i64(now, now_ms)};
     /* a breach: the complaint outlived a period of its clock (it escalated for it), or its
      * due time passed unresolved; in time: resolved without either */
-#define CMP_LATE "(breaches > 0 OR (due_at_ms > 0 AND due_at_ms < coalesce(nullif(resolved_at_ms, 0), $4::bigint)))"
-#define CMP_COUNTS                                                                            \
-    "count(*), count(*) FILTER (WHERE resolved_at_ms > 0 AND NOT " CMP_LATE "),"             \
-    " count(*) FILTER (WHERE resolved_at_ms > 0 AND " CMP_LATE "),"                          \
-    " count(*) FILTER (WHERE resolved_at_ms = 0 AND " CMP_LATE "),"                          \
+#define CMP_LATE                                                                                   \
+    "(breaches > 0 OR (due_at_ms > 0 AND due_at_ms < coalesce(nullif(resolved_at_ms, 0), "         \
+    "$4::bigint)))"
+#define CMP_COUNTS                                                                                 \
+    "count(*), count(*) FILTER (WHERE resolved_at_ms > 0 AND NOT " CMP_LATE "),"                   \
+    " count(*) FILTER (WHERE resolved_at_ms > 0 AND " CMP_LATE "),"                                \
+    " count(*) FILTER (WHERE resolved_at_ms = 0 AND " CMP_LATE "),"                                \
     " count(*) FILTER (WHERE resolved_at_ms = 0 AND NOT " CMP_LATE ")"
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " CMP_COUNTS ","
-                                  " (SELECT coalesce(sum(escalations), 0) FROM complaint_day d"
-                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
-                                  " (SELECT coalesce(sum(returns_requested), 0) FROM complaint_day d"
-                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
-                                  " (SELECT coalesce(sum(returns_approved), 0) FROM complaint_day d"
-                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
-                                  " (SELECT coalesce(sum(returns_rejected), 0) FROM complaint_day d"
-                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
-                                  " (SELECT coalesce(sum(refund_fen), 0) FROM complaint_day d"
-                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
-                                  " (SELECT coalesce(sum(risks), 0) FROM complaint_day d"
-                                  "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3)"
-                                  " FROM complaint WHERE branch = $1 AND opened_day BETWEEN $2 AND $3",
-                                  4, p);
+    PGresult *res =
+        hf_store_exec(st,
+                      "SELECT " CMP_COUNTS ","
+                      " (SELECT coalesce(sum(escalations), 0) FROM complaint_day d"
+                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+                      " (SELECT coalesce(sum(returns_requested), 0) FROM complaint_day d"
+                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+                      " (SELECT coalesce(sum(returns_approved), 0) FROM complaint_day d"
+                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+                      " (SELECT coalesce(sum(returns_rejected), 0) FROM complaint_day d"
+                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+                      " (SELECT coalesce(sum(refund_fen), 0) FROM complaint_day d"
+                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+                      " (SELECT coalesce(sum(risks), 0) FROM complaint_day d"
+                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3)"
+                      " FROM complaint WHERE branch = $1 AND opened_day BETWEEN $2 AND $3",
+                      4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__ReportTable *tb = s_table(
@@ -455,8 +476,8 @@ int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t
         v[c] = hf_pg_int(res, 0, c);
     PQclear(res);
     s_row(a, tb, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]), s_int(a, v[4]),
-          s_int(a, v[2] + v[3]), s_pct(a, v[1], v[1] + v[2] + v[3]), s_int(a, v[5]),
-          s_int(a, v[6]), s_int(a, v[7]), s_int(a, v[8]), s_yuan(a, v[9]), s_int(a, v[10]));
+          s_int(a, v[2] + v[3]), s_pct(a, v[1], v[1] + v[2] + v[3]), s_int(a, v[5]), s_int(a, v[6]),
+          s_int(a, v[7]), s_int(a, v[8]), s_yuan(a, v[9]), s_int(a, v[10]));
 
     res = hf_store_exec(st,
                         "SELECT category, " CMP_COUNTS " FROM complaint WHERE branch = $1"
@@ -470,9 +491,9 @@ int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t
     Huifang__V1__ReportTable *bc = s_table(
         a, r, "by category", "category,opened:int,resolved_in_time:int,breaches:int,open:int", n);
     for (int i = 0; i < n; i++)
-        s_row(a, bc, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(none)",
-              hf_pg_str(res, i, 1), hf_pg_str(res, i, 2),
-              s_int(a, hf_pg_int(res, i, 3) + hf_pg_int(res, i, 4)), hf_pg_str(res, i, 5));
+        s_row(a, bc, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(none)", hf_pg_str(res, i, 1),
+              hf_pg_str(res, i, 2), s_int(a, hf_pg_int(res, i, 3) + hf_pg_int(res, i, 4)),
+              hf_pg_str(res, i, 5));
     PQclear(res);
     return HF_OK;
 }
@@ -507,8 +528,8 @@ int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_p
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb = s_table(
-        a, r, "orders by terminal and agent", "terminal,agent,orders:int,units:int,value:dec", n + 1);
+    Huifang__V1__ReportTable *tb = s_table(a, r, "orders by terminal and agent",
+                                           "terminal,agent,orders:int,units:int,value:dec", n + 1);
     int64_t orders = 0, units = 0, value = 0;
     for (int i = 0; i < n; i++) {
         const char *term = *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(unmapped)";
@@ -532,7 +553,8 @@ int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_p
     if (res == NULL)
         return HF_UNAVAILABLE;
     n = PQntuples(res);
-    Huifang__V1__ReportTable *tt = s_table(a, r, "terminals", "terminal,orders:int,units:int,value:dec", n);
+    Huifang__V1__ReportTable *tt =
+        s_table(a, r, "terminals", "terminal,orders:int,units:int,value:dec", n);
     for (int i = 0; i < n; i++)
         s_row(a, tt, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(unmapped)",
               hf_pg_str(res, i, 1), hf_pg_str(res, i, 2), s_yuan(a, hf_pg_int(res, i, 3)));

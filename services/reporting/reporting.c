@@ -1,10 +1,10 @@
 /* reporting: the service — every producer's events into the read models (rep_models.c),
  * the report set over them (rep_reports.c), and the attribution settings. */
-#include "reporting_internal.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_replica.h"
 #include "hf_time.h"
+#include "reporting_internal.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,12 +83,12 @@ typedef enum { P_DATE, P_WEEK, P_MONTH } s_period_kind_t;
 static const struct {
     const char *name;
     s_period_kind_t period;
-} s_reports[] = {{"agent-daily", P_DATE},   {"branch-weekly", P_WEEK}, {"collection", P_WEEK},
-                 {"repurchase", P_MONTH},   {"complaints", P_WEEK},    {"sales-attribution", P_MONTH},
+} s_reports[] = {{"agent-daily", P_DATE}, {"branch-weekly", P_WEEK}, {"collection", P_WEEK},
+                 {"repurchase", P_MONTH}, {"complaints", P_WEEK},    {"sales-attribution", P_MONTH},
                  {NULL, P_DATE}};
 
 static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                       hf_arena_t *a)
+                      hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__ReportRequest *q = req->report;
@@ -111,8 +111,8 @@ static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf
         return hf_fail(rep, a, HF_BAD_INPUT, "week", "week does not apply to %s (use --%s)", name,
                        kind == P_DATE ? "date" : "month");
     if (*S(q->month) && kind != P_MONTH)
-        return hf_fail(rep, a, HF_BAD_INPUT, "month", "month does not apply to %s (use --%s)",
-                       name, kind == P_DATE ? "date" : "week");
+        return hf_fail(rep, a, HF_BAD_INPUT, "month", "month does not apply to %s (use --%s)", name,
+                       kind == P_DATE ? "date" : "week");
     if (*S(q->agent) && strcmp(name, "agent-daily") != 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent applies to agent-daily only");
     if (*S(q->agent) && !s_code_ok(q->agent))
@@ -192,8 +192,10 @@ static int s_attribution_reply(hf_service_t *svc, const char *branch, hf_reply_t
     at->branch = hf_arena_strdup(a, branch);
     at->rate_bp = PQntuples(res) ? (int32_t)hf_pg_int(res, 0, 0) : 0;
     PQclear(res);
-    res = hf_store_exec(st, "SELECT region, terminal FROM terminal_map WHERE branch = $1"
-                            " ORDER BY region", 1, p);
+    res = hf_store_exec(st,
+                        "SELECT region, terminal FROM terminal_map WHERE branch = $1"
+                        " ORDER BY region",
+                        1, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -212,7 +214,7 @@ static int s_attribution_reply(hf_service_t *svc, const char *branch, hf_reply_t
 }
 
 static int rep_attribution_set(hf_service_t *svc, void *self, const hf_request_t *req,
-                           hf_reply_t *rep, hf_arena_t *a)
+                               hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__AttributionSet *q = req->attribution_set;
@@ -246,12 +248,14 @@ static int rep_attribution_set(hf_service_t *svc, void *self, const hf_request_t
             return hf_fail(rep, a, HF_BAD_INPUT, "terminal", "terminal is longer than 60 bytes");
         const char *p[] = {req->branch, q->region, S(q->terminal)};
         if (*S(q->terminal) == '\0')
-            rc = hf_store_run(st, "DELETE FROM terminal_map WHERE branch = $1 AND region = $2", 2, p);
+            rc = hf_store_run(st, "DELETE FROM terminal_map WHERE branch = $1 AND region = $2", 2,
+                              p);
         else
-            rc = hf_store_run(st,
-                              "INSERT INTO terminal_map (branch, region, terminal) VALUES ($1, $2, $3)"
-                              " ON CONFLICT (branch, region) DO UPDATE SET terminal = $3",
-                              3, p);
+            rc = hf_store_run(
+                st,
+                "INSERT INTO terminal_map (branch, region, terminal) VALUES ($1, $2, $3)"
+                " ON CONFLICT (branch, region) DO UPDATE SET terminal = $3",
+                3, p);
         if (rc != 0)
             return HF_UNAVAILABLE;
     }
@@ -261,7 +265,7 @@ static int rep_attribution_set(hf_service_t *svc, void *self, const hf_request_t
 }
 
 static int rep_attribution_show(hf_service_t *svc, void *self, const hf_request_t *req,
-                            hf_reply_t *rep, hf_arena_t *a)
+                                hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     char tz[64];

@@ -859,8 +859,8 @@ static void s_count_depth(sched_t *self, PGresult *branches, int64_t mono)
     int64_t now = hf_clock_now_ms(), due_all = 0, queued_all = 0;
     for (int b = 0; b < PQntuples(branches); b++) {
         int64_t due = 0, leased = 0, overdue = 0, queued = 0;
-        if (hf_queue_stats(self->queue, hf_pg_str(branches, b, 0), now, SCHED_DAY_MS, &due,
-                           &leased, &overdue, &queued) != 0)
+        if (hf_queue_stats(self->queue, hf_pg_str(branches, b, 0), now, SCHED_DAY_MS, &due, &leased,
+                           &overdue, &queued) != 0)
             return;
         due_all += due;
         queued_all += queued;

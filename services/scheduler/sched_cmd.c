@@ -104,8 +104,8 @@ static int s_need_supervisor(hf_service_t *svc, const hf_request_t *req, const c
         return HF_UNAVAILABLE;
     const char *role = PQntuples(res) ? hf_arena_strdup(a, hf_pg_str(res, 0, 0)) : NULL;
     PQclear(res);
-    if (role == NULL || !(strcmp(role, "lead") == 0 || strcmp(role, "head") == 0 ||
-                          strcmp(role, "manager") == 0))
+    if (role == NULL ||
+        !(strcmp(role, "lead") == 0 || strcmp(role, "head") == 0 || strcmp(role, "manager") == 0))
         return hf_fail(rep, a, HF_CONFLICT, "actor",
                        "only a supervisor (lead, head, manager) may %s; %s is %s", what, actor,
                        role ? role : "no agent of this branch");
@@ -141,7 +141,8 @@ int sched_worklist_get(hf_service_t *svc, void *self, const hf_request_t *req, h
     if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK)
         return rc;
     if (all && get->agent && *get->agent)
-        return hf_fail(rep, a, HF_BAD_INPUT, "all", "--all shows every agent's bag: leave out --agent");
+        return hf_fail(rep, a, HF_BAD_INPUT, "all",
+                       "--all shows every agent's bag: leave out --agent");
     if ((rc = all ? s_need_supervisor(svc, req, "see every agent's bag", rep, a)
                   : s_need_agent(svc, req, agent, rep, a)) != HF_OK)
         return rc;
@@ -296,7 +297,7 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
 }
 
 int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a)
+                    hf_arena_t *a)
 {
     (void)self;
     sched_branch_t b;
@@ -372,7 +373,7 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
 }
 
 int sched_task_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a)
+                    hf_arena_t *a)
 {
     (void)self;
     bool err;
@@ -426,10 +427,12 @@ static int s_claimed_task(hf_service_t *svc, const hf_request_t *req, int64_t id
     Huifang__V1__Task *t = sched_load_task(hf_service_store(svc), id, true, a, &err);
     if (t == NULL || strcmp(t->branch, req->branch) != 0)
         return err ? HF_UNAVAILABLE
-                   : hf_fail(rep, a, HF_NOT_FOUND, "id", "no task %lld in branch %s",
-                             (long long)id, req->branch);
+                   : hf_fail(rep, a, HF_NOT_FOUND, "id", "no task %lld in branch %s", (long long)id,
+                             req->branch);
     if (strcmp(actor, t->agent) != 0 &&
-        (rc = s_need_supervisor(svc, req, hf_arena_printf(a, "%s held by %s", what, *t->agent ? t->agent : "nobody"), rep, a)) != HF_OK)
+        (rc = s_need_supervisor(
+             svc, req, hf_arena_printf(a, "%s held by %s", what, *t->agent ? t->agent : "nobody"),
+             rep, a)) != HF_OK)
         return rc;
     if (strcmp(t->state, "claimed") != 0)
         return hf_fail(rep, a, HF_CONFLICT, "id",
@@ -462,8 +465,8 @@ static int s_reply_task(hf_service_t *svc, hf_reply_t *rep, Huifang__V1__Task *t
  * task's state). TaskAssigned tells reporting the claim ended without a contact. A holder
  * deactivated since the claim has no bag to go back to: the task goes to the queue
  * (planned) and the assigner places it with a colleague. */
-int sched_task_release(hf_service_t *svc, void *self, const hf_request_t *req,
-                           hf_reply_t *rep, hf_arena_t *a)
+int sched_task_release(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                       hf_arena_t *a)
 {
     (void)self;
     Huifang__V1__Task *t;
@@ -499,8 +502,7 @@ int sched_task_release(hf_service_t *svc, void *self, const hf_request_t *req,
         if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED, t) != 0)
             return HF_UNAVAILABLE;
     }
-    hf_info("task_released", "task=%lld agent=%s by=%s", (long long)t->id, t->agent,
-            S(req->actor));
+    hf_info("task_released", "task=%lld agent=%s by=%s", (long long)t->id, t->agent, S(req->actor));
     return s_reply_task(svc, rep, t, a);
 }
 
@@ -508,7 +510,7 @@ int sched_task_release(hf_service_t *svc, void *self, const hf_request_t *req,
  * kept on the task); the plan goes on with its next step as after any outcome that ends a
  * step. TaskCompleted carries it to reporting. */
 int sched_task_skip(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a)
+                    hf_arena_t *a)
 {
     (void)self;
     const char *reason = S(req->task_skip->reason);
@@ -535,8 +537,7 @@ int sched_task_skip(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     t->skip_reason = hf_arena_strdup(a, reason);
     if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, t) != 0)
         return HF_UNAVAILABLE;
-    hf_info("task_skipped", "task=%lld agent=%s by=%s", (long long)t->id, t->agent,
-            S(req->actor));
+    hf_info("task_skipped", "task=%lld agent=%s by=%s", (long long)t->id, t->agent, S(req->actor));
     return s_reply_task(svc, rep, t, a);
 }
 
@@ -545,7 +546,7 @@ int sched_task_skip(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
  * ------------------------------------------------------------------------------------- */
 
 int sched_queue_stats(hf_service_t *svc, void *selfp, const hf_request_t *req, hf_reply_t *rep,
-                          hf_arena_t *a)
+                      hf_arena_t *a)
 {
     sched_t *self = selfp;
     (void)req; /* every branch: ops look at the whole due-index at once */
@@ -584,8 +585,8 @@ int sched_queue_stats(hf_service_t *svc, void *selfp, const hf_request_t *req, h
     return HF_OK;
 }
 
-int sched_queue_rebuild(hf_service_t *svc, void *selfp, const hf_request_t *req,
-                            hf_reply_t *rep, hf_arena_t *a)
+int sched_queue_rebuild(hf_service_t *svc, void *selfp, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a)
 {
     sched_t *self = selfp;
     hf_store_t *st = hf_service_store(svc);
@@ -672,7 +673,7 @@ static int s_templates(hf_service_t *svc, const char *branch, const char *code, 
 }
 
 int sched_plan_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a)
+                    hf_arena_t *a)
 {
     (void)self;
     const char *code = req->command_case == HUIFANG__V1__REQUEST__COMMAND_PLAN_SHOW
@@ -722,7 +723,7 @@ static int s_own_copy(hf_store_t *st, const char *branch, const char *code)
 }
 
 int sched_plan_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                       hf_arena_t *a)
+                   hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__PlanAdd *pa = req->plan_add;
@@ -879,7 +880,7 @@ int sched_plan_step_set(hf_service_t *svc, void *self, const hf_request_t *req, 
  * ------------------------------------------------------------------------------------- */
 
 int sched_agent_absent(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                           hf_arena_t *a)
+                       hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__AgentAbsent *ab = req->agent_absent;
@@ -958,8 +959,8 @@ static Huifang__V1__SupervisorAlert *s_alert_from_row(const PGresult *res, int i
 #define ALERT_COLUMNS                                                                              \
     "id, branch, kind, customer_id, task_id, agent, detail, raised_at_ms, acked_at_ms, acked_by"
 
-int sched_supervisor_alert_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                         hf_arena_t *a)
+int sched_supervisor_alert_list(hf_service_t *svc, void *self, const hf_request_t *req,
+                                hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     const char *branch = req->branch && *req->branch ? req->branch : NULL;
@@ -983,8 +984,8 @@ int sched_supervisor_alert_list(hf_service_t *svc, void *self, const hf_request_
     return HF_OK;
 }
 
-int sched_supervisor_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                        hf_arena_t *a)
+int sched_supervisor_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req,
+                               hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     int64_t id = req->supervisor_alert_ack->id;
@@ -997,10 +998,8 @@ int sched_supervisor_alert_ack(hf_service_t *svc, void *self, const hf_request_t
     const char *branch = S(req->branch);
     const char *p[] = {hf_pg_i64(idtxt, id), branch, req->actor, hf_pg_i64(at, hf_clock_now_ms())};
     hf_store_t *st = hf_service_store(svc);
-    PGresult *res =
-        hf_store_exec(st,
-                      "SELECT acked_at_ms FROM alert WHERE id = $1 AND branch = $2 FOR UPDATE",
-                      2, p);
+    PGresult *res = hf_store_exec(
+        st, "SELECT acked_at_ms FROM alert WHERE id = $1 AND branch = $2 FOR UPDATE", 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int found = PQntuples(res);

@@ -9,8 +9,8 @@
 
 int sched_branch_get(hf_store_t *st, const char *branch, sched_branch_t *out, bool *missing)
 {
-    int rc = hf_replica_branch(st, branch, out->tz, sizeof out->tz, out->windows,
-                               sizeof out->windows);
+    int rc =
+        hf_replica_branch(st, branch, out->tz, sizeof out->tz, out->windows, sizeof out->windows);
     *missing = rc == 1;
     return rc == 0 ? 0 : -1;
 }

@@ -5,13 +5,12 @@
  *
  *   intake     branch, agent, lead (a lead without a purchase names its conversion plan,
  *              which replaces an earlier one), purchase (starts the plan, archives the
- *              customer's earlier ones, a conversion plan among them), customer updated (the copy, its call
- *              windows; void or opted out cancels), opted out (cancels everything),
- *              do-not-disturb (postpones to the day after), customers merged (moves tasks)
- *   calllog    call logged: the contact note; retry, screen out, cancel, call back, send a
- *              doctor after an adverse reaction; the last home visit of a member
- *   complaint  opened (holds sales steps), resolved (releases them), return approved
- *              (cancels what is left of the purchase's plan) */
+ *              customer's earlier ones, a conversion plan among them), customer updated (the copy,
+ * its call windows; void or opted out cancels), opted out (cancels everything), do-not-disturb
+ * (postpones to the day after), customers merged (moves tasks) calllog    call logged: the contact
+ * note; retry, screen out, cancel, call back, send a doctor after an adverse reaction; the last
+ * home visit of a member complaint  opened (holds sales steps), resolved (releases them), return
+ * approved (cancels what is left of the purchase's plan) */
 #include "scheduler_internal.h"
 
 #define MAX_STEPS 32
@@ -478,7 +477,7 @@ static int s_apply_card(hf_service_t *svc, int64_t customer_id, bool opted_out,
 }
 
 static int sched_on_customer_updated(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                               hf_arena_t *a)
+                                     hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -491,7 +490,7 @@ static int sched_on_customer_updated(hf_service_t *svc, void *self, const hf_env
 }
 
 static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                                hf_arena_t *a)
+                                      hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -506,7 +505,8 @@ static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_en
     return s_apply_card(svc, ch->customer_id, false, ch->to, ch->reason);
 }
 
-static int sched_on_opted_out(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_opted_out(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                              hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -583,7 +583,7 @@ static int sched_on_dnd_set(hf_service_t *svc, void *self, const hf_envelope_t *
 }
 
 static int sched_on_customers_merged(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                               hf_arena_t *a)
+                                     hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -700,8 +700,8 @@ static int s_send_doctor(hf_service_t *svc, const Huifang__V1__Contact *ct,
 
 /* The customer asked to be called back at a time: a task then, for the same agent; it goes to
  * the team if missed, and a second miss alerts the supervisor (sched_house.c). */
-static int s_plan_callback(hf_service_t *svc, const sched_t *self,
-                           const Huifang__V1__Contact *ct, const Huifang__V1__Task *t)
+static int s_plan_callback(hf_service_t *svc, const sched_t *self, const Huifang__V1__Contact *ct,
+                           const Huifang__V1__Task *t)
 {
     hf_store_t *st = hf_service_store(svc);
     char plan[24], cid[24], pid[24], step[16], due[24], prio[16], now[24], parent[24], contact[24],
@@ -743,8 +743,8 @@ static int s_plan_callback(hf_service_t *svc, const sched_t *self,
 
 /* The branch of task t and the windows its customer may be called in (the branch's narrowed
  * by the customer's own), into out. 0; -2 for a branch this copy does not know; -1. */
-static int s_task_windows(hf_store_t *st, const Huifang__V1__Task *t, sched_branch_t *b,
-                          char *out, size_t len)
+static int s_task_windows(hf_store_t *st, const Huifang__V1__Task *t, sched_branch_t *b, char *out,
+                          size_t len)
 {
     bool missing;
     if (sched_branch_get(st, t->branch, b, &missing) != 0)
@@ -829,7 +829,8 @@ static bool s_is_adverse_visit(const Huifang__V1__Contact *ct, const Huifang__V1
            (t && strcmp(S(t->origin), "adverse") == 0);
 }
 
-static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *env,
+                                hf_arena_t *a)
 {
     sched_t *self = selfp;
     const Huifang__V1__Contact *ct = env->call_logged->contact;
@@ -886,7 +887,7 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
         if (wrc != 0)
             return wrc;
         PGresult *res;
-        int64_t tried = ct->started_at_ms > 0 ? ct->started_at_ms
+        int64_t tried = ct->started_at_ms > 0  ? ct->started_at_ms
                         : ct->logged_at_ms > 0 ? ct->logged_at_ms
                                                : now;
         char occasion[24];
@@ -961,8 +962,7 @@ static int s_send_doctor_for_complaint(hf_service_t *svc, const Huifang__V1__Com
     char cid[24], now[24], prio[16], comp[24];
     const char *p[] = {S(c->branch), hf_pg_i64(cid, c->customer_id),
                        hf_pg_i64(now, hf_clock_now_ms()),
-                       hf_pg_i64(prio, sched_priority("adverse-reaction")),
-                       hf_pg_i64(comp, c->id)};
+                       hf_pg_i64(prio, sched_priority("adverse-reaction")), hf_pg_i64(comp, c->id)};
     PGresult *res = hf_store_exec(st,
                                   "INSERT INTO task (branch, customer_id, purchase_id, step_no,"
                                   " occurrence, purpose, channel, role, due_at_ms, priority, state,"
@@ -981,7 +981,7 @@ static int s_send_doctor_for_complaint(hf_service_t *svc, const Huifang__V1__Com
 
 /* A complaint holds the customer's sales steps: no repurchase call while they complain. */
 static int sched_on_complaint_opened(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                               hf_arena_t *a)
+                                     hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__Complaint *c = env->complaint_opened->complaint;
@@ -1057,7 +1057,7 @@ static int s_release_hold(hf_service_t *svc, const Huifang__V1__Complaint *c)
 }
 
 static int sched_on_complaint_resolved(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                                 hf_arena_t *a)
+                                       hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -1065,7 +1065,7 @@ static int sched_on_complaint_resolved(hf_service_t *svc, void *self, const hf_e
 }
 
 static int sched_on_complaint_changed(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                                hf_arena_t *a)
+                                      hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -1076,7 +1076,8 @@ static int sched_on_complaint_changed(hf_service_t *svc, void *self, const hf_en
 }
 
 /* An approved return ends the purchase's plan: what is left of it is cancelled. */
-static int sched_on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_return_decided(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                   hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__ReturnRequest *r = env->return_decided->request;

@@ -233,8 +233,7 @@ fail:
     return -1;
 }
 
-int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
-                    const char *agent)
+int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch, const char *agent)
 {
     int64_t now = hf_clock_now_ms();
     int32_t today = hf_time_local_day(now, b->tz);
@@ -272,14 +271,15 @@ int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
                          " (t.latest_at_ms > 0 AND t.latest_at_ms >= $4::bigint) THEN t.priority"
                          " ELSE t.priority + 1 END WHERE t.id = ANY ($1::bigint[])",
                          4, pu) != 0 ||
-            hf_store_run(st,
-                         "INSERT INTO agent_day AS d (branch, agent, day, calls, visits)"
-                         " SELECT $3, agent, $2::date, count(*) FILTER (WHERE channel <> 'visit'),"
-                         " count(*) FILTER (WHERE channel = 'visit') FROM task"
-                         " WHERE id = ANY ($1::bigint[]) GROUP BY agent"
-                         " ON CONFLICT (branch, agent, day) DO UPDATE"
-                         " SET calls = d.calls + excluded.calls, visits = d.visits + excluded.visits",
-                         3, pd) != 0)
+            hf_store_run(
+                st,
+                "INSERT INTO agent_day AS d (branch, agent, day, calls, visits)"
+                " SELECT $3, agent, $2::date, count(*) FILTER (WHERE channel <> 'visit'),"
+                " count(*) FILTER (WHERE channel = 'visit') FROM task"
+                " WHERE id = ANY ($1::bigint[]) GROUP BY agent"
+                " ON CONFLICT (branch, agent, day) DO UPDATE"
+                " SET calls = d.calls + excluded.calls, visits = d.visits + excluded.visits",
+                3, pd) != 0)
             rc = -1;
     }
     free(ids);

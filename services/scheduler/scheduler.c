@@ -15,15 +15,18 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_WORKLIST_GET, sched_worklist_get, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT, sched_task_next, true, HF_ROLES_WORK},
     {HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW, sched_task_show, false, HF_ROLES_READ},
-    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, sched_queue_stats, false, HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
+    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, sched_queue_stats, false,
+     HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
     {HUIFANG__V1__REQUEST__COMMAND_QUEUE_REBUILD, sched_queue_rebuild, true, HF_ROLE_ADMIN},
     {HUIFANG__V1__REQUEST__COMMAND_PLAN_LIST, sched_plan_list, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_PLAN_SHOW, sched_plan_list, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD, sched_plan_add, true, HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_PLAN_STEP_SET, sched_plan_step_set, true, HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_AGENT_ABSENT, sched_agent_absent, true, HF_ROLES_SUPERVISORS},
-    {HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_LIST, sched_supervisor_alert_list, false, HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
-    {HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_ACK, sched_supervisor_alert_ack, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_LIST, sched_supervisor_alert_list, false,
+     HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
+    {HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_ACK, sched_supervisor_alert_ack, true,
+     HF_ROLES_WORK},
     {HUIFANG__V1__REQUEST__COMMAND_TASK_RELEASE, sched_task_release, true, HF_ROLES_WORK},
     {HUIFANG__V1__REQUEST__COMMAND_TASK_SKIP, sched_task_skip, true, HF_ROLES_WORK},
     {0, NULL, false, 0}};
@@ -106,10 +109,12 @@ void sched_init(sched_t *self, hf_service_t *svc)
         "Claims whose lease ran out before they were settled (returned to the index)", l);
     self->m_due = hf_metrics_gauge(m, "huifang_due_index_due",
                                    "Tasks due now in the due-index, all branches (counted every "
-                                   "5 s; per branch: huifang queue stats)", l);
+                                   "5 s; per branch: huifang queue stats)",
+                                   l);
     self->m_queued = hf_metrics_gauge(m, "huifang_due_index_depth",
                                       "Tasks in the due-index, due or not, all branches (counted "
-                                      "every 5 s)", l);
+                                      "every 5 s)",
+                                      l);
     self->m_redis_reconnects = hf_metrics_counter(
         m, "huifang_redis_reconnects_total",
         "Connections to Redis made again after the first (a lost connection)", l);

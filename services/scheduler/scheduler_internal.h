@@ -137,17 +137,16 @@ int sched_worklist_get(hf_service_t *, void *, const hf_request_t *, hf_reply_t 
 int sched_task_next(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_task_show(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_queue_stats(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
-int sched_queue_rebuild(hf_service_t *, void *, const hf_request_t *, hf_reply_t *,
-                            hf_arena_t *);
+int sched_queue_rebuild(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_plan_list(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_plan_add(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_plan_step_set(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
-int sched_agent_absent(hf_service_t *, void *, const hf_request_t *, hf_reply_t *,
-                           hf_arena_t *);
-int sched_supervisor_alert_list(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
-int sched_supervisor_alert_ack(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
-int sched_task_release(hf_service_t *, void *, const hf_request_t *, hf_reply_t *,
-                           hf_arena_t *);
+int sched_agent_absent(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_supervisor_alert_list(hf_service_t *, void *, const hf_request_t *, hf_reply_t *,
+                                hf_arena_t *);
+int sched_supervisor_alert_ack(hf_service_t *, void *, const hf_request_t *, hf_reply_t *,
+                               hf_arena_t *);
+int sched_task_release(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_task_skip(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 
 /* Moves an absent agent's date bags for from..until (day numbers) to colleagues; fills the

@@ -1,6 +1,6 @@
 /* fuzz_phone: hf_phone on whatever an agent or an old archive may type as a phone number,
- * and the masks (hf_mask) that logs and the event tap put on phones and names. The input is the text, cut at its
- * first NUL.
+ * and the masks (hf_mask) that logs and the event tap put on phones and names. The input is the
+ * text, cut at its first NUL.
  *
  * Beyond crashes and undefined behaviour it checks the contract: a number accepted is 11
  * digits or AREA-NUMBER, with no reason given, and normalising it again gives it back (the

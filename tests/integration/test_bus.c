@@ -15,11 +15,11 @@
 
 typedef struct {
     void *router;
-    int drop;       /* how many requests to read and not answer, first */
-    int seen;       /* requests received */
+    int drop; /* how many requests to read and not answer, first */
+    int seen; /* requests received */
     char peers[8][256];
     size_t peer_len[8];
-    int npeers;     /* distinct routing ids seen */
+    int npeers; /* distinct routing ids seen */
 } s_server_t;
 
 /* Serves until `seen` reaches total: drops the first `drop` requests, answers the rest. */

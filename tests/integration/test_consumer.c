@@ -49,8 +49,8 @@ static int s_on_screened(hf_service_t *svc, void *self, const hf_envelope_t *env
     char seq[24], id[24];
     const char *p[] = {hf_pg_i64(seq, (int64_t)env->seq),
                        hf_pg_i64(id, env->customer_screened->customer_id)};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO hit (seq, customer_id) VALUES ($1, $2)", 2, p) == 0
+    return hf_store_run(hf_service_store(svc), "INSERT INTO hit (seq, customer_id) VALUES ($1, $2)",
+                        2, p) == 0
                ? 0
                : -1;
 }

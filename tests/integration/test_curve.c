@@ -12,12 +12,12 @@
  *  E. a service with CURVE on refuses to start without a keys directory, or with a secret
  *     key that others may read. */
 #include "hf_bus.h"
+#include "hf_clock.h"
 #include "hf_keys.h"
 #include "hf_log.h"
 #include "hf_service.h"
 #include "hf_store.h"
 #include "hf_test.h"
-#include "hf_clock.h"
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -113,8 +113,7 @@ static void s_read_pair(const char *name, char *pub, char *sec)
 /* A raw socket of type connecting to endpoint: a CURVE client with pub/sec (expecting the
  * probe's key) or, with pub NULL, a plain one. A monitor on inproc://mon-<n> reports its
  * handshakes. */
-static void *s_raw(int type, const char *endpoint, const char *pub, const char *sec,
-                   void **mon)
+static void *s_raw(int type, const char *endpoint, const char *pub, const char *sec, void **mon)
 {
     static int n = 0;
     void *sock = zmq_socket(hf_bus_context(), type);
@@ -131,10 +130,10 @@ static void *s_raw(int type, const char *endpoint, const char *pub, const char *
         zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "", 0);
     char ep[64];
     snprintf(ep, sizeof ep, "inproc://mon-%d", n++);
-    zmq_socket_monitor(sock, ep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
-                                     ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                                     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                                     ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+    zmq_socket_monitor(sock, ep,
+                       ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
     *mon = zmq_socket(hf_bus_context(), ZMQ_PAIR);
     zmq_setsockopt(*mon, ZMQ_LINGER, &linger, sizeof linger);
     zmq_connect(*mon, ep);

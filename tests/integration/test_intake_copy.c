@@ -2,7 +2,8 @@
  * (tabs, newlines, carriage returns and backslashes escaped, NULLs, dates, numbers) read back
  * exactly; hf_store_copy_in() counts the rows, and a failed COPY keeps its SQLSTATE and leaves
  * the transaction usable after a rollback to a savepoint (how the phone claim falls back);
- * hf_outbox_copy_many() writes the same rows, sequences and bodies as hf_outbox_append() one by one. */
+ * hf_outbox_copy_many() writes the same rows, sequences and bodies as hf_outbox_append() one by
+ * one. */
 #include "hf_outbox.h"
 #include "hf_outbox_batch.h"
 #include "hf_store.h"

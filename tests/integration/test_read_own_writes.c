@@ -90,8 +90,8 @@ static int s_bad_sql(hf_service_t *svc, void *self, const hf_request_t *req, hf_
     (void)req;
     (void)rep;
     (void)arena;
-    PGresult *res = hf_store_exec(hf_service_store(svc), "SELECT nothing FROM no_such_table", 0,
-                                  NULL);
+    PGresult *res =
+        hf_store_exec(hf_service_store(svc), "SELECT nothing FROM no_such_table", 0, NULL);
     if (res == NULL)
         return HF_UNAVAILABLE;
     PQclear(res);

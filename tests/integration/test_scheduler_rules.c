@@ -203,7 +203,7 @@ static void s_purchase(int64_t id, Huifang__V1__Customer *c, const char *date, c
 
 /* What a contact says, beyond its task, customer, agent and outcome. */
 typedef struct {
-    const char *effect;  /* NULL: "" */
+    const char *effect; /* NULL: "" */
     int64_t callback_at;
     const char *channel; /* NULL: phone */
     const char *purpose; /* NULL: care */
@@ -602,7 +602,8 @@ static void test_lead_spread(void)
         int32_t first = hf_time_local_day(collected, TZ) + (step == 1 ? 1 : 14);
         const char *q = hf_arena_printf(
             s_arena,
-            "SELECT count(DISTINCT d), coalesce(min(k), 0), coalesce(max(k), 0), coalesce(sum(k), 0),"
+            "SELECT count(DISTINCT d), coalesce(min(k), 0), coalesce(max(k), 0), coalesce(sum(k), "
+            "0),"
             " coalesce(min(d), -1), coalesce(max(d), -1) FROM (SELECT ((due_at_ms - %lld)"
             " / 86400000) AS d, count(*) AS k FROM task WHERE branch = $1 AND step_no = %d"
             " AND state = 'planned' GROUP BY 1) x",
@@ -614,7 +615,8 @@ static void test_lead_spread(void)
             return;
         int days = (int)hf_pg_int(res, 0, 0);
         int64_t lo = hf_pg_int(res, 0, 1), hi = hf_pg_int(res, 0, 2), sum = hf_pg_int(res, 0, 3);
-        fprintf(stderr, "lead spread: step %d over %d days (from day %lld to %lld), %lld..%lld a day\n",
+        fprintf(stderr,
+                "lead spread: step %d over %d days (from day %lld to %lld), %lld..%lld a day\n",
                 step, days, (long long)hf_pg_int(res, 0, 4), (long long)hf_pg_int(res, 0, 5),
                 (long long)lo, (long long)hi);
         CHECK_INT(sum, n);
@@ -995,9 +997,8 @@ static void test_promises(void)
     CHECK_INT(s_next("DOC2"), doc);
     s_log(doc, 191, "DOC2", "connected", "adverse", "adverse-reaction", "visit", "");
     CHECK_STR(s_state(doc), "done");
-    CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = 191 AND origin = 'adverse'",
-                    NULL),
-              1);
+    CHECK_INT(
+        s_num("SELECT count(*) FROM task WHERE customer_id = 191 AND origin = 'adverse'", NULL), 1);
 }
 
 /* An absent agent's bag moves to a colleague of the same role and region. */

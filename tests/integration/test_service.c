@@ -206,14 +206,15 @@ int main(void)
     CHECK_INT(failures, 0);
     CHECK_INT(s_count(url, "SELECT count(*) FROM customer WHERE phone = '13700000000'"), 1);
     CHECK_INT(s_count(url, "SELECT count(*) FROM lead_source ls JOIN customer c ON c.id ="
-                           " ls.customer_id WHERE c.phone = '13700000000'"), 4);
+                           " ls.customer_id WHERE c.phone = '13700000000'"),
+              4);
 
     /* a truncated protobuf and an unknown command: clear errors, no crash */
     void *raw = zmq_socket(hf_bus_context(), ZMQ_REQ);
     int linger = 0;
     zmq_setsockopt(raw, ZMQ_LINGER, &linger, sizeof linger);
     zmq_connect(raw, s_endpoint);
-    unsigned char junk[] = {0x0a, 0x50, 'x'};  /* a string field claiming 80 bytes */
+    unsigned char junk[] = {0x0a, 0x50, 'x'}; /* a string field claiming 80 bytes */
     zmq_send(raw, junk, sizeof junk, 0);
     zmq_msg_t m;
     zmq_msg_init(&m);
@@ -255,7 +256,7 @@ int main(void)
         CHECK(strncmp(topic, "intake.lead_", 12) == 0 && strstr(topic, "/BJ01") != NULL);
         live++;
     }
-    CHECK_INT(live, 6);  /* registered, merged, then one registered and three merged */
+    CHECK_INT(live, 6); /* registered, merged, then one registered and three merged */
 
     /* replay from 2 gives every committed event after the first, in order */
     Huifang__V1__Replay rq = HUIFANG__V1__REPLAY__INIT;
@@ -271,7 +272,7 @@ int main(void)
         CHECK_INT(rep->replay->last_seq, 7);
         for (size_t i = 0; i < rep->replay->n_envelopes; i++) {
             hf_envelope_t *e = huifang__v1__envelope__unpack(NULL, rep->replay->envelopes[i].len,
-                                                            rep->replay->envelopes[i].data);
+                                                             rep->replay->envelopes[i].data);
             CHECK(e && e->seq == i + 2);
             if (e)
                 huifang__v1__envelope__free_unpacked(e, NULL);

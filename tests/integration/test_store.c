@@ -30,7 +30,8 @@ static void test_concurrent_migrations(const char *url)
     for (int i = 0; i < 4; i++) {
         if (fork() == 0) {
             hf_store_t *st = hf_store_new(url, "mig");
-            int rc = hf_store_connect_wait(st, 5000) == 0 && hf_store_migrate(st, s_migrations) == 0;
+            int rc =
+                hf_store_connect_wait(st, 5000) == 0 && hf_store_migrate(st, s_migrations) == 0;
             if (!rc)
                 fprintf(stderr, "child migrate failed: %s\n", hf_store_error(st));
             hf_store_destroy(&st);
@@ -47,12 +48,15 @@ static void test_concurrent_migrations(const char *url)
     /* the framework's own: outbox, its epoch, revoked sessions */
     CHECK_INT(s_count(st, "SELECT count(*) FROM migrations WHERE component = 'framework'"), 3);
     /* a bad migration fails with its name in the message and leaves nothing behind */
-    hf_migration_t bad[] = {s_migrations[0], s_migrations[1],
+    hf_migration_t bad[] = {s_migrations[0],
+                            s_migrations[1],
                             {3, "003_bad.sql", "CREATE TABLE u (id int); SELECT nonsense;"},
                             {0, NULL, NULL}};
     CHECK_INT(hf_store_migrate(st, bad), -1);
     CHECK(strstr(hf_store_error(st), "003_bad.sql") != NULL);
-    CHECK_INT(s_count(st, "SELECT count(*) FROM pg_tables WHERE schemaname = 'mig' AND tablename = 'u'"), 0);
+    CHECK_INT(
+        s_count(st, "SELECT count(*) FROM pg_tables WHERE schemaname = 'mig' AND tablename = 'u'"),
+        0);
     hf_store_destroy(&st);
 }
 

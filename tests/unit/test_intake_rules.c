@@ -175,7 +175,8 @@ static void test_leads(void)
         {"Li\xE2\x81\xA0Na", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, "name",
          "U+2060"},
         /* what stays: a middle dot in a transliterated name, a CJK name, Latin with accents */
-        {"阿依古丽·买买提", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, NULL, NULL},
+        {"阿依古丽·买买提", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, NULL,
+         NULL},
         {"Zoë Müller", "13812345678", "counter", "", "", "", "", "", "", "", "", 0, NULL, NULL},
         {"Li", "", "counter", "", "", "", "", "", "", "", "", 0, "phone", "required"},
         {"Li", "12345", "counter", "", "", "", "", "", "", "", "", 0, "phone", "phone"},
@@ -352,12 +353,9 @@ static void test_lead_plans(void)
     static const struct {
         const char *spec, *says;
     } bad[] = {
-        {"counter", "channel=plan"},
-        {"shop=new-lead", "shop"},
-        {"counter=", "must be 1-24"},
-        {"counter=new lead", "must be 1-24"},
-        {"counter=a,counter=b", "twice"},
-        {"counter=new-lead,", "comma"},
+        {"counter", "channel=plan"},      {"shop=new-lead", "shop"},
+        {"counter=", "must be 1-24"},     {"counter=new lead", "must be 1-24"},
+        {"counter=a,counter=b", "twice"}, {"counter=new-lead,", "comma"},
         {"=new-lead", "is not one of"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -45,14 +45,15 @@ static void test_task_shape(void)
     /* Every scalar is there, zeros and empty strings included, in .proto order; due_at_ms
      * is due_at as RFC 3339; the Chinese name is written as UTF-8, not escaped. */
     json_object *obj = hf_json_from_message(&task.base);
-    CHECK_STR(s_text(obj),
-              "{\"id\":42,\"branch\":\"SH01\",\"customer_id\":7,\"purchase_id\":0,"
-              "\"plan_id\":0,\"step_no\":2,\"purpose\":\"care\",\"channel\":\"phone\","
-              "\"role\":\"\",\"due_at\":\"2026-11-23T08:00:00.000Z\",\"state\":\"assigned\","
-              "\"agent\":\"\",\"priority\":0,\"attempts\":0,\"customer_name\":\"张三\","
-              "\"customer_phone\":\"13812345678\",\"region\":\"\",\"outcome\":\"\","
-              "\"bag_date\":\"\",\"claims\":0,\"origin\":\"\",\"reserved_agent\":\"\",\"windows\":\"\","
-              "\"rolls\":0,\"skip_reason\":\"\"}");
+    CHECK_STR(
+        s_text(obj),
+        "{\"id\":42,\"branch\":\"SH01\",\"customer_id\":7,\"purchase_id\":0,"
+        "\"plan_id\":0,\"step_no\":2,\"purpose\":\"care\",\"channel\":\"phone\","
+        "\"role\":\"\",\"due_at\":\"2026-11-23T08:00:00.000Z\",\"state\":\"assigned\","
+        "\"agent\":\"\",\"priority\":0,\"attempts\":0,\"customer_name\":\"张三\","
+        "\"customer_phone\":\"13812345678\",\"region\":\"\",\"outcome\":\"\","
+        "\"bag_date\":\"\",\"claims\":0,\"origin\":\"\",\"reserved_agent\":\"\",\"windows\":\"\","
+        "\"rolls\":0,\"skip_reason\":\"\"}");
     json_object_put(obj);
 
     /* An instant of 0 means "not set": the key is left out, under either name. */
@@ -214,9 +215,11 @@ static void test_masked(void)
     CHECK_STR(s_text(s_get(cu, "phones")), "[\"138****5678\"]");
     json_object *ch = s_get(s_get(obj, "customer_updated"), "changes");
     CHECK_STR(s_text(json_object_array_get_idx(ch, 0)),
-              "{\"field\":\"name\",\"from\":\"W*** F***\",\"to\":\"张**\",\"at_ms\":0,\"actor\":\"A001\"}");
-    CHECK_STR(s_text(json_object_array_get_idx(ch, 1)),
-              "{\"field\":\"windows\",\"from\":\"18:00-20:00\",\"to\":\"\",\"at_ms\":0,\"actor\":\"\"}");
+              "{\"field\":\"name\",\"from\":\"W*** "
+              "F***\",\"to\":\"张**\",\"at_ms\":0,\"actor\":\"A001\"}");
+    CHECK_STR(
+        s_text(json_object_array_get_idx(ch, 1)),
+        "{\"field\":\"windows\",\"from\":\"18:00-20:00\",\"to\":\"\",\"at_ms\":0,\"actor\":\"\"}");
     CHECK_STR(json_object_get_string(s_get(obj, "branch")), "BJ01");
     json_object_put(obj);
 

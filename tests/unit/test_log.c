@@ -23,19 +23,19 @@ static const char *s_secret_file(const char *text, mode_t mode)
     return path;
 }
 
-#define LOG(want, ...)                                                                      \
-    do {                                                                                    \
-        char line_[HF_LOG_LINE_MAX];                                                        \
-        hf_log_format(line_, sizeof line_, __VA_ARGS__);                                    \
-        CHECK_STR(line_, want);                                                             \
+#define LOG(want, ...)                                                                             \
+    do {                                                                                           \
+        char line_[HF_LOG_LINE_MAX];                                                               \
+        hf_log_format(line_, sizeof line_, __VA_ARGS__);                                           \
+        CHECK_STR(line_, want);                                                                    \
     } while (0)
 
 /* A value can never add a line or a field: control characters, quotes and backslashes are
  * escaped, and a value with a space or '=' is quoted. */
 static void test_escaping(void)
 {
-    LOG("name=\"W*** F***\" reason=\"x\\nlevel=error msg=forged\"",
-        "name=%s reason=%s", "Wang Fang", "x\nlevel=error msg=forged");
+    LOG("name=\"W*** F***\" reason=\"x\\nlevel=error msg=forged\"", "name=%s reason=%s",
+        "Wang Fang", "x\nlevel=error msg=forged");
     LOG("reason=\"a \\\"quoted\\\" \\\\ value\\r\\t\\x01\\x7f\" n=3", "reason=\"%s\" n=%d",
         "a \"quoted\" \\ value\r\t\x01\x7f", 3);
     LOG("branch=\"BJ01 level=error\"", "branch=%s", "BJ01 level=error");
@@ -45,7 +45,9 @@ static void test_escaping(void)
     LOG("branch=(null)", "branch=%s", none);
     /* invalid UTF-8 bytes as \xNN, valid Chinese as it is, bidi overrides escaped */
     LOG("region=\"\\xff\\xc3(\" town=朝阳", "region=%s town=%s", "\xff\xc3(", "朝阳");
-    LOG("region=\"a\\u202eb\"", "region=%s", "a\xe2\x80\xae" "b");
+    LOG("region=\"a\\u202eb\"", "region=%s",
+        "a\xe2\x80\xae"
+        "b");
     /* the format's own quotes: the value inside is escaped, not quoted again */
     LOG("reason=\"unknown branch x\\\"y\"", "reason=\"unknown branch %s\"", "x\"y");
     /* a fragment of fields the caller built keeps its shape, but not a line break */
@@ -53,8 +55,9 @@ static void test_escaping(void)
         " replayed=idempotent", " error=\"see reply\"");
     LOG("x=1\\nlevel=error", "%s", "x=1\nlevel=error");
     /* numbers of every width */
-    LOG("a=-1 b=18446744073709551615 c=255 d=ff e=1.50 f=7 g=%", "a=%d b=%llu c=%zu d=%x e=%.2f f=%ld g=%%",
-        -1, 18446744073709551615ULL, (size_t)255, 255u, 1.5, 7L);
+    LOG("a=-1 b=18446744073709551615 c=255 d=ff e=1.50 f=7 g=%",
+        "a=%d b=%llu c=%zu d=%x e=%.2f f=%ld g=%%", -1, 18446744073709551615ULL, (size_t)255, 255u,
+        1.5, 7L);
     LOG("s=ab", "s=%.2s", "abcdef");
     LOG("s=abc", "s=%.*s", 3, "abcdef");
 }
@@ -73,8 +76,7 @@ static void test_masking(void)
     LOG("reason=\"Key (phone)=(139****5678) already exists.\\nDETAIL: x\"", "reason=\"%s\"",
         "Key (phone)=(13912345678) already exists.\nDETAIL: x");
     LOG("x=139-****-5678", "x=%s", "139-1234-5678");
-    LOG("ts=1732345678901 seq=13812345678901", "ts=%lld seq=%s", 1732345678901LL,
-        "13812345678901");
+    LOG("ts=1732345678901 seq=13812345678901", "ts=%lld seq=%s", 1732345678901LL, "13812345678901");
     /* the format's literal text is the caller's, not masked */
     LOG("note=\"leases return the tasks\"", "note=\"leases return the tasks\"%s", "");
 }

@@ -120,8 +120,8 @@ static void test_listen(void)
     CHECK(strstr(err, "Address already in use") != NULL);
     hf_metrics_destroy(&second);
     /* addresses that are not host:port */
-    CHECK_INT(hf_metrics_listen(second = hf_metrics_new(), "localhost", NULL, NULL, err,
-                                sizeof err), -1);
+    CHECK_INT(
+        hf_metrics_listen(second = hf_metrics_new(), "localhost", NULL, NULL, err, sizeof err), -1);
     CHECK(strstr(err, "not host:port") != NULL);
     CHECK_INT(hf_metrics_listen(second, "example.org:80", NULL, NULL, err, sizeof err), -1);
     CHECK(strstr(err, "not an IP address") != NULL);

@@ -19,8 +19,9 @@ static int32_t D(const char *date)
     return d;
 }
 
-static void check_layout(const char *name, const sched_step_t *steps, int nsteps, const char *purchase,
-                         const char *end, const char *ref, const char *const *want, int nwant)
+static void check_layout(const char *name, const sched_step_t *steps, int nsteps,
+                         const char *purchase, const char *end, const char *ref,
+                         const char *const *want, int nwant)
 {
     sched_due_t out[64];
     int n = sched_plan_layout(steps, nsteps, D(purchase), D(end), ref ? D(ref) : -1, out, 64);
@@ -51,14 +52,16 @@ int main(void)
 
     /* four-level: 1 week, +2, +3, +4 weeks, then monthly until the supply ends */
     sched_step_t four[] = {S(1, "purchase", 7, 0, 0, "care"), S(2, "previous", 14, 0, 0, "care"),
-                           S(3, "previous", 21, 0, 0, "effect"), S(4, "previous", 28, 0, 30, "care"),
+                           S(3, "previous", 21, 0, 0, "effect"),
+                           S(4, "previous", 28, 0, 30, "care"),
                            S(5, "supply_end", -3, 0, 0, "repurchase")};
     const char *f[] = {"2026-01-08", "2026-01-22", "2026-02-12", "2026-03-12",
                        "2026-04-11", "2026-05-11", "2026-06-10", "2026-06-27"};
     check_layout("four-level, 180 days", four, 5, "2026-01-01", "2026-06-30", NULL, f, 8);
 
     /* a flexible step keeps its window; a step before the purchase is pulled to it */
-    sched_step_t flex[] = {S(1, "purchase", 3, 3, 0, "reaction"), S(2, "supply_end", -40, 0, 0, "x")};
+    sched_step_t flex[] = {S(1, "purchase", 3, 3, 0, "reaction"),
+                           S(2, "supply_end", -40, 0, 0, "x")};
     const char *fx[] = {"2026-03-04", "2026-03-01"};
     check_layout("flexible", flex, 2, "2026-03-01", "2026-03-31", NULL, fx, 2);
     sched_due_t out[4];
@@ -87,15 +90,15 @@ int main(void)
     int64_t t;
     CHECK_INT(hf_time_parse("2026-11-12 10:00", "Asia/Shanghai", &t), 0);
     hf_time_rfc3339(sched_next_window(t, w, "Asia/Shanghai"), buf);
-    CHECK_STR(buf, "2026-11-12T03:30:00.000Z");  /* before the first: the first */
+    CHECK_STR(buf, "2026-11-12T03:30:00.000Z"); /* before the first: the first */
     CHECK(!sched_in_window(t, w, "Asia/Shanghai"));
     CHECK_INT(hf_time_parse("2026-11-12 12:00", "Asia/Shanghai", &t), 0);
     CHECK(sched_in_window(t, w, "Asia/Shanghai"));
     hf_time_rfc3339(sched_next_window(t, w, "Asia/Shanghai"), buf);
-    CHECK_STR(buf, "2026-11-12T10:00:00.000Z");  /* in a window: the next one, 18:00 */
+    CHECK_STR(buf, "2026-11-12T10:00:00.000Z"); /* in a window: the next one, 18:00 */
     CHECK_INT(hf_time_parse("2026-11-12 19:30", "Asia/Shanghai", &t), 0);
     hf_time_rfc3339(sched_next_window(t, w, "Asia/Shanghai"), buf);
-    CHECK_STR(buf, "2026-11-13T03:30:00.000Z");  /* after the last: tomorrow's first */
+    CHECK_STR(buf, "2026-11-13T03:30:00.000Z"); /* after the last: tomorrow's first */
     /* New York across the end of DST: 09:00 local is 13:00Z before, 14:00Z after */
     hf_time_rfc3339(sched_day_start(D("2026-10-31"), "09:00-17:00", "America/New_York"), buf);
     CHECK_STR(buf, "2026-10-31T13:00:00.000Z");

@@ -87,7 +87,8 @@ int main(void)
     struct {
         int64_t fen;
         const char *text;
-    } yuan[] = {{0, "0.00"}, {5, "0.05"}, {1250, "12.50"}, {-5, "-0.05"}, {100000001, "1000000.01"}};
+    } yuan[] = {
+        {0, "0.00"}, {5, "0.05"}, {1250, "12.50"}, {-5, "-0.05"}, {100000001, "1000000.01"}};
     for (size_t i = 0; i < sizeof yuan / sizeof yuan[0]; i++) {
         char buf[32];
         rep_fmt_yuan(yuan[i].fen, buf, sizeof buf);
@@ -96,7 +97,7 @@ int main(void)
     struct {
         int64_t num, den;
         const char *text;
-    } pct[] = {{0, 0, ""}, {0, 5, "0.0"},  {1, 3, "33.3"},   {2, 3, "66.7"},
+    } pct[] = {{0, 0, ""},     {0, 5, "0.0"},  {1, 3, "33.3"},  {2, 3, "66.7"},
                {1, 8, "12.5"}, {1, 16, "6.3"}, {5, 5, "100.0"}, {7, 2, "350.0"}};
     for (size_t i = 0; i < sizeof pct / sizeof pct[0]; i++) {
         char buf[32];
@@ -104,8 +105,8 @@ int main(void)
         CHECK_STR(buf, pct[i].text);
     }
     CHECK_INT(rep_commission(10000, 500), 500);
-    CHECK_INT(rep_commission(33610, 250), 840);  /* 840.25 */
-    CHECK_INT(rep_commission(33620, 250), 841);  /* 840.5 rounds up */
+    CHECK_INT(rep_commission(33610, 250), 840); /* 840.25 */
+    CHECK_INT(rep_commission(33620, 250), 841); /* 840.5 rounds up */
     CHECK_INT(rep_commission(0, 500), 0);
     CHECK_INT(rep_commission(12345, 0), 0);
     TEST_DONE();

@@ -440,14 +440,14 @@ stop:
     printf("  lag due -> bag      p50 %lld ms, p99 %lld ms, max %lld ms\n", (long long)p50,
            (long long)p99, (long long)worst);
     /* the lag by when the tasks fell due: a steady state tells from a stall */
-    PGresult *slices = hf_store_exec(
-        st,
-        "SELECT (due_at_ms - (SELECT min(due_at_ms) FROM task)) / 5000 * 5, count(*),"
-        " percentile_disc(0.5) WITHIN GROUP (ORDER BY assigned_at_ms - due_at_ms),"
-        " percentile_disc(0.99) WITHIN GROUP (ORDER BY assigned_at_ms - due_at_ms),"
-        " max(assigned_at_ms - due_at_ms)"
-        " FROM task WHERE state = 'assigned' GROUP BY 1 ORDER BY 1",
-        0, NULL);
+    PGresult *slices =
+        hf_store_exec(st,
+                      "SELECT (due_at_ms - (SELECT min(due_at_ms) FROM task)) / 5000 * 5, count(*),"
+                      " percentile_disc(0.5) WITHIN GROUP (ORDER BY assigned_at_ms - due_at_ms),"
+                      " percentile_disc(0.99) WITHIN GROUP (ORDER BY assigned_at_ms - due_at_ms),"
+                      " max(assigned_at_ms - due_at_ms)"
+                      " FROM task WHERE state = 'assigned' GROUP BY 1 ORDER BY 1",
+                      0, NULL);
     if (slices != NULL) {
         printf("  lag by when due     from   tasks     p50     p99     max (ms)\n");
         for (int r = 0; r < PQntuples(slices); r++)
