@@ -222,16 +222,39 @@ static char *s_read_password(ctl_t *ctl, const char *prompt, bool from_stdin)
     return out;
 }
 
+/* "B1,B2" from a list of branches into out. Returns out. */
+static const char *s_join(char **list, size_t n, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? "," : "", list[i]);
+    return out;
+}
+
+/* Splits "B1,B2" (arena copy) into out (room for HF_SESSION_MAX_BRANCHES). Returns how many,
+ * or -1 after a message when there are too many. */
+static int s_split(ctl_t *ctl, const char *list, char **out)
+{
+    int n = 0;
+    char *copy = hf_arena_strdup(ctl->arena, list);
+    for (char *save = NULL, *b = strtok_r(copy, ",", &save); b; b = strtok_r(NULL, ",", &save)) {
+        if (n == HF_SESSION_MAX_BRANCHES) {
+            ctl_fail(ctl, HF_BAD_INPUT, "--branches: at most %d", HF_SESSION_MAX_BRANCHES);
+            return -1;
+        }
+        out[n++] = b;
+    }
+    return n;
+}
+
 static void s_print_claims(ctl_t *ctl, const Huifang__V1__SessionClaims *c)
 {
     if (ctl->json) {
         ctl_json(&c->base);
         return;
     }
-    char branches[512] = "";
-    for (size_t i = 0; i < c->n_branches; i++)
-        snprintf(branches + strlen(branches), sizeof branches - strlen(branches), "%s%s",
-                 i ? "," : "", c->branches[i]);
+    char branches[512];
+    s_join(c->branches, c->n_branches, branches, sizeof branches);
     ctl_kv("login", c->login);
     ctl_kv("name", c->name);
     ctl_kv("role", c->role);
@@ -364,10 +387,8 @@ static void s_print_users(ctl_t *ctl, Huifang__V1__User **users, size_t n)
     ctl_table_t *t = ctl_table_new(6, "LOGIN", "NAME", "ROLE", "BRANCHES", "STATE", "LAST LOGIN");
     for (size_t i = 0; i < n; i++) {
         const Huifang__V1__User *u = users[i];
-        char branches[512] = "";
-        for (size_t j = 0; j < u->n_branches; j++)
-            snprintf(branches + strlen(branches), sizeof branches - strlen(branches), "%s%s",
-                     j ? "," : "", u->branches[j]);
+        char branches[512];
+        s_join(u->branches, u->n_branches, branches, sizeof branches);
         const char *state = u->disabled                       ? "disabled"
                             : u->locked_until_ms > s_now_ms() ? "locked"
                                                               : "active";
@@ -411,16 +432,10 @@ int ctl_user_add(ctl_t *ctl, int argc, char **argv)
     if (list == NULL && *S(ctl->branch) && strcmp(role, "admin") != 0)
         list = ctl->branch; /* an agent's account: the branch of --branch */
     char *branches[HF_SESSION_MAX_BRANCHES];
-    if (list) {
-        char *copy = hf_arena_strdup(ctl->arena, list);
-        for (char *save = NULL, *b = strtok_r(copy, ",", &save); b;
-             b = strtok_r(NULL, ",", &save)) {
-            if (u.n_branches == HF_SESSION_MAX_BRANCHES)
-                return ctl_fail(ctl, HF_BAD_INPUT, "--branches: at most %d",
-                                HF_SESSION_MAX_BRANCHES);
-            branches[u.n_branches++] = b;
-        }
-    }
+    int nb = list ? s_split(ctl, list, branches) : 0;
+    if (nb < 0)
+        return ctl->exit;
+    u.n_branches = (size_t)nb;
     u.branches = branches;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_USER_ADD;
     req.user_add = &u;
@@ -565,12 +580,10 @@ int ctl_session_mint(ctl_t *ctl, int argc, char **argv)
     c.role = (char *)role;
     c.name = (char *)login;
     char *branches[HF_SESSION_MAX_BRANCHES];
-    if (ctl_opt(opts, "branches")) {
-        char *copy = hf_arena_strdup(ctl->arena, ctl_opt(opts, "branches"));
-        for (char *save = NULL, *b = strtok_r(copy, ",", &save);
-             b && c.n_branches < HF_SESSION_MAX_BRANCHES; b = strtok_r(NULL, ",", &save))
-            branches[c.n_branches++] = b;
-    }
+    int nb = ctl_opt(opts, "branches") ? s_split(ctl, ctl_opt(opts, "branches"), branches) : 0;
+    if (nb < 0)
+        return ctl->exit;
+    c.n_branches = (size_t)nb;
     c.branches = branches;
     c.issued_ms = s_now_ms();
     c.expires_ms = c.issued_ms + ttl;
