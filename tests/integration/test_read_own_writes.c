@@ -117,6 +117,10 @@ static const hf_event_handler_t s_probe_handlers[] = {
 
 static pid_t s_start(const hf_service_def_t *def)
 {
+    /* no ZeroMQ I/O thread may live across the fork: one holding a lock (the allocator's,
+     * ASan's) at that instant would leave the child blocked on it for ever. Every socket of
+     * this process is closed between calls, so the context can end here. */
+    hf_bus_shutdown();
     pid_t pid = fork();
     if (pid == 0) {
         hf_bus_after_fork();
