@@ -23,31 +23,31 @@ mkdir -p "$keys"
 huifang session keygen --dir "$keys" >/dev/null
 export HUIFANG_SESSION_KEY_FILE=$keys/session.key HUIFANG_SESSION_PUBLIC_KEY_FILE=$keys/session.pub
 for svc in intake scheduler calllog complaint reporting; do
-    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_SESSION_PUBLIC_KEY_FILE=
+    run "$svc" HUIFANG_PORT_BASE=19500 HUIFANG_SESSION_PUBLIC_KEY_FILE=
     hf_expect_eq 1 "$HF_STATUS" "$svc without the session public key"
     hf_expect_contains "$HF_OUT" "HUIFANG_SESSION_PUBLIC_KEY_FILE is not set" "$svc names the key's setting"
-    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_SESSION_PUBLIC_KEY_FILE=$keys/nothing.pub
+    run "$svc" HUIFANG_PORT_BASE=19500 HUIFANG_SESSION_PUBLIC_KEY_FILE=$keys/nothing.pub
     hf_expect_eq 1 "$HF_STATUS" "$svc with a missing key file"
     hf_expect_contains "$HF_OUT" "$keys/nothing.pub: No such file" "$svc names the missing file"
-    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_AUTH=maybe
+    run "$svc" HUIFANG_PORT_BASE=19500 HUIFANG_AUTH=maybe
     hf_expect_eq 1 "$HF_STATUS" "$svc with auth neither on nor off"
     hf_expect_contains "$HF_OUT" 'auth (HUIFANG_AUTH) is "maybe", not on or off' "$svc names HUIFANG_AUTH"
 done
 
 for svc in intake scheduler calllog complaint reporting; do
-    run "$svc" HUIFANG_PORT_BASE=39500 -- --help
+    run "$svc" HUIFANG_PORT_BASE=19500 -- --help
     hf_expect_eq 0 "$HF_STATUS" "$svc --help exits 0"
     hf_expect_contains "$HF_OUT" "HUIFANG_${svc^^}_STORE_URL" "$svc --help lists its store setting"
 
-    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_HEARTBEAT_MS=often
+    run "$svc" HUIFANG_PORT_BASE=19500 HUIFANG_HEARTBEAT_MS=often
     hf_expect_eq 1 "$HF_STATUS" "$svc with a bad number"
     hf_expect_contains "$HF_OUT" 'heartbeat_ms (HUIFANG_HEARTBEAT_MS) is "often", not a whole number' "$svc names the setting"
 
-    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_CLOCK=sundial
+    run "$svc" HUIFANG_PORT_BASE=19500 HUIFANG_CLOCK=sundial
     hf_expect_eq 1 "$HF_STATUS" "$svc with an unknown clock"
     hf_expect_contains "$HF_OUT" 'clock (HUIFANG_CLOCK) is "sundial"' "$svc names the clock"
 
-    run "$svc" HUIFANG_PORT_BASE=39500 HUIFANG_STORE_WAIT_MS=300 \
+    run "$svc" HUIFANG_PORT_BASE=19500 HUIFANG_STORE_WAIT_MS=300 \
         HUIFANG_STORE_URL=postgresql://huifang@127.0.0.1:1/none
     hf_expect_eq 1 "$HF_STATUS" "$svc with the store down"
     hf_expect_contains "$HF_OUT" "could not connect to the store" "$svc says the store is unreachable"
