@@ -59,6 +59,7 @@ const char *hf_roles_describe(unsigned mask, char *out, size_t len);
 #define HF_SESSION_MAX_TOKEN 4096  /* characters of a token accepted at all */
 #define HF_SESSION_MAX_CLAIMS 2048 /* bytes of packed claims */
 #define HF_SESSION_MAX_BRANCHES 64
+#define HF_SESSION_MAX_TTL_MS 86400000 /* the longest session intake signs (a day) */
 
 /* Writes a new signing key pair: dir/session.key (the secret, mode 0600) and
  * dir/session.pub (mode 0644), each one base64url line. Refuses to overwrite unless force.

@@ -822,6 +822,18 @@ static int s_revocations_load(hf_service_t *svc)
 {
     if (svc->verifier == NULL)
         return 0;
+    /* what no session can be presented for any more goes first: a logout's session that has
+     * ended, a person's cut-off older than the longest session */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    char now[24], oldest[24];
+    const char *pp[] = {hf_pg_i64(now, now_ms), hf_pg_i64(oldest, now_ms - HF_SESSION_MAX_TTL_MS)};
+    if (hf_store_run(svc->store,
+                     "DELETE FROM session_revoked WHERE (jti <> '' AND expires_ms < $1)"
+                     " OR (jti = '' AND not_before_ms < $2)",
+                     2, pp) != 0)
+        return -1;
     PGresult *res = hf_store_exec(
         svc->store, "SELECT login, jti, not_before_ms, expires_ms FROM session_revoked", 0, NULL);
     if (res == NULL)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define S_PREFIX "hf1."
@@ -257,7 +258,10 @@ static void s_map_free(s_map_t *m)
 }
 
 /* Inserts or raises key's value to at least value. Returns 0 or -1 (out of memory). */
-static int s_map_raise(s_map_t *m, const char *key, int64_t value)
+/* Inserts or raises key's value to at least value. Before the map grows, the entries whose
+ * value is below stale are dropped (a revocation nobody can present a session for any more),
+ * so the map stays as big as what still matters. Returns 0 or -1 (out of memory). */
+static int s_map_raise(s_map_t *m, const char *key, int64_t value, int64_t stale)
 {
     int64_t *v = s_map_find(m, key);
     if (v) {
@@ -266,8 +270,13 @@ static int s_map_raise(s_map_t *m, const char *key, int64_t value)
         return 0;
     }
     if ((m->n + 1) * 2 > m->cap) {
+        size_t live = 0;
+        for (size_t i = 0; i < m->cap; i++)
+            live += m->keys[i] != NULL && m->values[i] >= stale;
         s_map_t bigger = {0};
-        bigger.cap = m->cap ? m->cap * 2 : 64;
+        bigger.cap = m->cap ? m->cap : 64;
+        while ((live + 1) * 2 > bigger.cap)
+            bigger.cap *= 2;
         bigger.keys = calloc(bigger.cap, sizeof *bigger.keys);
         bigger.values = calloc(bigger.cap, sizeof *bigger.values);
         if (bigger.keys == NULL || bigger.values == NULL) {
@@ -278,6 +287,10 @@ static int s_map_raise(s_map_t *m, const char *key, int64_t value)
         for (size_t i = 0; i < m->cap; i++) {
             if (m->keys[i] == NULL)
                 continue;
+            if (m->values[i] < stale) {
+                free(m->keys[i]);
+                continue;
+            }
             size_t j = s_fnv(m->keys[i]) & (bigger.cap - 1);
             while (bigger.keys[j])
                 j = (j + 1) & (bigger.cap - 1);
@@ -336,10 +349,15 @@ uint64_t hf_verifier_signature_checks(const hf_verifier_t *self)
 void hf_verifier_revoke(hf_verifier_t *self, const char *login, int64_t not_before_ms,
                         const char *jti, int64_t expires_ms)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    /* a revoked session past its end, or a person's cut-off older than the longest session,
+     * voids nothing any more */
     if (jti && *jti)
-        s_map_raise(&self->jtis, jti, expires_ms);
+        s_map_raise(&self->jtis, jti, expires_ms, now);
     else if (login && *login)
-        s_map_raise(&self->not_before, login, not_before_ms);
+        s_map_raise(&self->not_before, login, not_before_ms, now - HF_SESSION_MAX_TTL_MS);
 }
 
 /* Verifies the signature and unpacks; NULL after setting *why. */
