@@ -19,7 +19,6 @@ all=("${HF_SERVICES[@]}" gateway)
 for svc in "${all[@]}"; do
     f=$units/huifang-$svc.service
     [[ -f $f ]] || hf_fail "$f is missing"
-    text=$(<"$f")
     for want in "ExecStart=/usr/local/bin/huifang-$svc" 'User=huifang' 'NoNewPrivileges=yes' \
         'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' 'PrivateDevices=yes' \
         'ProtectKernelTunables=yes' 'ProtectKernelModules=yes' 'ProtectKernelLogs=yes' \
