@@ -47,7 +47,7 @@ for svc in "${all[@]}"; do
         grep -qxF "LoadCredential=$peer.pub:/etc/huifang/keys/$peer.pub" "$f" ||
             hf_fail "huifang-$svc.service does not load $peer.pub (the allow-list)"
     done
-    grep '^Wants=' "$units/huifang.target" | grep -qw "huifang-$svc\.service" ||
+    grep -qE "^Wants=(.* )?huifang-$svc\.service( |\$)" "$units/huifang.target" ||
         hf_fail "huifang.target does not want huifang-$svc.service"
 done
 for svc in "${HF_SERVICES[@]}"; do
@@ -163,7 +163,7 @@ hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --daily-call
 hf_expect_exit 0 huifang worklist --agent A001
 # each runs with its unit's settings: the keys folder is its credentials folder
 for svc in "${HF_SERVICES[@]}"; do
-    tr '\0' '\n' <"/proc/${HF_PIDS[$svc]}/environ" | grep -qxF "HUIFANG_KEYS_DIR=$HF_E2E_TMP/credentials/$svc" ||
+    grep -qzxF "HUIFANG_KEYS_DIR=$HF_E2E_TMP/credentials/$svc" "/proc/${HF_PIDS[$svc]}/environ" ||
         hf_fail "huifang-$svc does not run with its unit's HUIFANG_KEYS_DIR"
 done
 # the gateway, as its unit starts it: the first admin (intake's credential) signs in
