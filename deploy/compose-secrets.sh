@@ -8,6 +8,8 @@
 #                             pg_huifang_<service>.password, redis.password, session.key and
 #                             session.pub (sessions: intake signs, every service verifies),
 #                             admin.password (the first admin's)
+#   deploy/secrets/grafana/   for the Grafana container (uid 472): admin.password (Grafana's
+#                             admin, user admin)
 #
 # Each file is mode 0600 (the services refuse a secret file others may read). docker-compose
 # bind-mounts file secrets as they are, so run this as root to hand each folder to its
@@ -37,10 +39,15 @@ if [[ ! -s $DIR/services/admin.password ]]; then
     hf_say "the first admin's password is in $DIR/services/admin.password (huifang login admin)"
 fi
 chmod 600 "$DIR/services/session.key" "$DIR/services/admin.password"
+# Grafana's admin (docker-compose.yml: GF_SECURITY_ADMIN_PASSWORD__FILE)
+mkdir -p "$DIR/grafana"
+chmod 700 "$DIR/grafana"
+hf_secret_make "$DIR/grafana/admin.password"
 if ((EUID == 0)); then
     chown -R 999:999 "$DIR/stores"
     chown -R 10001:10001 "$DIR/services"
-    hf_say "secrets in $DIR: stores/ owned by uid 999 (postgres, redis), services/ by uid 10001 (huifang)"
+    chown -R 472:0 "$DIR/grafana"
+    hf_say "secrets in $DIR: stores/ owned by uid 999 (postgres, redis), services/ by uid 10001 (huifang), grafana/ by uid 472 (grafana)"
 else
     hf_warn "not root: $DIR stays yours; the containers read their secrets only if their users may (run this as root to hand them over)"
 fi

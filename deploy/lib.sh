@@ -27,6 +27,8 @@ HF_PACKAGES=(
     postgresql                       # the local stack's and the tests' Postgres 15 (initdb, pg_ctl, psql)
     redis-server                     # the local stack's and the tests' Redis (also redis-cli)
     docker-compose                   # e2e/001 validates docker-compose.yml (no engine is needed)
+    python3-yaml                     # e2e/001 reads `docker-compose config` and Grafana's provisioning files
+    systemd                          # e2e/085: systemd-analyze verify on deploy/systemd/ (no unit is started)
     python3                          # e2e JSON checks and the reporting recomputation
     python3-zmq python3-protobuf protobuf-compiler # e2e/501: an outside consumer of the stream in Python
     tzdata                           # the IANA zones of branches
