@@ -164,13 +164,21 @@ static void s_resume(struct MHD_Connection **conns, int n)
 }
 
 /* Marks s for resuming when it is suspended (with s locked); the caller resumes the
- * connections it collected after letting go of the locks. */
-static void s_wake(stream_t *s, struct MHD_Connection **conns, int *n, int max)
+ * connections it collected after letting go of the locks. conns has room for every stream
+ * (s_wake_list); without it (out of memory) nothing is marked and the stream waits for the
+ * next event or heartbeat. */
+static void s_wake(stream_t *s, struct MHD_Connection **conns, int *n)
 {
-    if (s->suspended && *n < max) {
+    if (s->suspended && conns) {
         s->suspended = false;
         conns[(*n)++] = s->conn;
     }
+}
+
+/* Room for a connection of every stream (with the hub locked); free() it. */
+static struct MHD_Connection **s_wake_list(const gw_streams_t *hub)
+{
+    return calloc((size_t)hub->count + 1, sizeof(struct MHD_Connection *));
 }
 
 /* The name of env's payload: the Envelope's field of its case ("task_completed"). */
@@ -208,9 +216,9 @@ static void s_dispatch(gw_streams_t *hub, const hf_envelope_t *env)
     snprintf(key, sizeof key, ",%s,", env->branch);
     char *texts[2] = {NULL, NULL}; /* masked, unmasked: made when a stream needs one */
     size_t lens[2] = {0, 0};
-    struct MHD_Connection *wake[512];
     int n_wake = 0, sent = 0;
     pthread_mutex_lock(&hub->lock);
+    struct MHD_Connection **wake = s_wake_list(hub);
     for (stream_t *s = hub->streams; s; s = s->next) {
         if (*s->branches && strstr(s->branches, key) == NULL)
             continue;
@@ -219,12 +227,13 @@ static void s_dispatch(gw_streams_t *hub, const hf_envelope_t *env)
             continue;
         pthread_mutex_lock(&s->lock);
         s_queue(s, texts[k], lens[k]);
-        s_wake(s, wake, &n_wake, (int)(sizeof wake / sizeof wake[0]));
+        s_wake(s, wake, &n_wake);
         pthread_mutex_unlock(&s->lock);
         sent++;
     }
     pthread_mutex_unlock(&hub->lock);
     s_resume(wake, n_wake);
+    free(wake);
     free(texts[0]);
     free(texts[1]);
     hf_debug("stream_event", "event=%s id=%s branch=%s streams=%d", name, env->event_id,
@@ -237,9 +246,9 @@ static void s_heartbeat(gw_streams_t *hub)
 {
     static const char beat[] = ": keep-alive\n\n";
     static const char out[] = "event: signed_out\ndata: {}\n\n";
-    struct MHD_Connection *wake[512];
     int n_wake = 0;
     pthread_mutex_lock(&hub->lock);
+    struct MHD_Connection **wake = s_wake_list(hub);
     for (stream_t *s = hub->streams; s; s = s->next) {
         gw_session_t session;
         bool live = gw_sessions_get(hub->sessions, s->cookie, &session) == 0;
@@ -251,11 +260,12 @@ static void s_heartbeat(gw_streams_t *hub)
             s_queue(s, out, sizeof out - 1);
             s->closed = true;
         }
-        s_wake(s, wake, &n_wake, (int)(sizeof wake / sizeof wake[0]));
+        s_wake(s, wake, &n_wake);
         pthread_mutex_unlock(&s->lock);
     }
     pthread_mutex_unlock(&hub->lock);
     s_resume(wake, n_wake);
+    free(wake);
 }
 
 /* Reads one two-frame event from sub; NULL for anything else. */
@@ -345,18 +355,19 @@ void gw_streams_close_all(gw_streams_t *hub)
 {
     if (hub == NULL)
         return;
-    struct MHD_Connection *wake[1024];
     int n_wake = 0;
     pthread_mutex_lock(&hub->lock);
     hub->stopping = true;
+    struct MHD_Connection **wake = s_wake_list(hub);
     for (stream_t *s = hub->streams; s; s = s->next) {
         pthread_mutex_lock(&s->lock);
         s->closed = true;
-        s_wake(s, wake, &n_wake, (int)(sizeof wake / sizeof wake[0]));
+        s_wake(s, wake, &n_wake);
         pthread_mutex_unlock(&s->lock);
     }
     pthread_mutex_unlock(&hub->lock);
     s_resume(wake, n_wake);
+    free(wake);
 }
 
 void gw_streams_destroy(gw_streams_t **self_p)

@@ -69,6 +69,18 @@ try {
   await shot('02-my-day');
   step("today's bag shows the care call");
   assert.equal(await page.locator('text=13812345678').count(), 0, 'no phone number before the card');
+  // ---- the call claimed in another tab of the agent: the bag follows, by the live stream alone
+  await page.evaluate(() => { window.__noReload = true; });
+  const elsewhere = await page.evaluate(async () => {
+    const s = await (await fetch('/api/v1/session')).json();
+    const r = await fetch('/api/v1/tasks/next', {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token }, body: '{}' });
+    return r.status;
+  });
+  assert.equal(elsewhere, 200);
+  await page.waitForSelector(`#bag tr[data-task="${care}"][data-state="claimed"]`, { timeout: 2000 });
+  assert.ok(await page.evaluate(() => window.__noReload === true), 'my day was not reloaded');
+  step('a call claimed in another tab shows as claimed in the bag, no reload');
   await page.keyboard.press('n');
   await page.waitForSelector('#card-phone');
   assert.equal((await page.textContent('#card-phone')).trim(), '13812345678');
