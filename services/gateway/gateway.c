@@ -55,6 +55,12 @@ const hf_config_entry_t gateway_config[] = {
      "browser sessions held at once"},
     {"call_timeout_ms", "HUIFANG_GATEWAY_CALL_TIMEOUT_MS", NULL, "5000", HF_CFG_INT, 100, 60000,
      false, "ms to wait for a service's answer per try (two tries, then 503)"},
+    {"max_streams", "HUIFANG_GATEWAY_MAX_STREAMS", NULL, "256", HF_CFG_INT, 1, 100000, false,
+     "live streams (GET /api/v1/stream) open at once; each holds a connection (more: 503)"},
+    {"streams_per_person", "HUIFANG_GATEWAY_STREAMS_PER_PERSON", NULL, "4", HF_CFG_INT, 1, 1000,
+     false, "live streams one login may hold open (more: 429)"},
+    {"stream_heartbeat_s", "HUIFANG_GATEWAY_STREAM_HEARTBEAT_S", NULL, "15", HF_CFG_INT, 1, 3600,
+     false, "seconds between a stream's keep-alive comments (below HUIFANG_GATEWAY_TIMEOUT_S)"},
     {"curve_key", "HUIFANG_CURVE_NAME", NULL, "gateway", HF_CFG_STR, 0, 0, false,
      "the name of this client's CURVE key, which the services allow"},
     {"clock", "HUIFANG_CLOCK", NULL, "real", HF_CFG_STR, 0, 0, false,
@@ -68,6 +74,7 @@ const hf_config_entry_t gateway_config[] = {
 struct gateway_t {
     struct MHD_Daemon *daemon;
     gw_sessions_t *sessions;
+    gw_streams_t *streams;
     gw_api_t api;
     char console_dir[1024];
     size_t max_body;
@@ -324,6 +331,25 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
     }
     if (conn->body && strlen(conn->body) != conn->len)
         return s_send_error(c, 400, "the body holds a NUL byte");
+    if (strcmp(url, "/api/v1/stream") == 0) {
+        if (strcmp(method, "GET") != 0) {
+            gw_response_t res = {.status = 405, .body = json_object_new_object()};
+            snprintf(res.allow, sizeof res.allow, "GET");
+            json_object_object_add(res.body, "error",
+                                   json_object_new_string("the stream is read with GET"));
+            enum MHD_Result rc = s_send_json(c, &res);
+            json_object_put(res.body);
+            return rc;
+        }
+        unsigned status = 0;
+        enum MHD_Result rc = (enum MHD_Result)gw_stream_open(
+            gw->streams, c, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "hf_session"), &status);
+        char ip[INET6_ADDRSTRLEN + 1];
+        s_client_ip(c, ip, sizeof ip);
+        hf_info("request", "method=%s path=%s status=%u ip=%s ms=%lld", method, url, status, ip,
+                (long long)(hf_clock_mono_ms() - conn->started_ms));
+        return rc;
+    }
     if (strncmp(url, "/api/", 5) == 0 && strcmp(url, "/api/v1/openapi.json") != 0)
         return s_api(gw, c, url, method, conn);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
@@ -458,6 +484,11 @@ gateway_t *gateway_new(const hf_config_t *cfg)
     if (gw->sessions == NULL)
         goto fail;
     gw->api.sessions = gw->sessions;
+    gw->streams = gw_streams_new(gw->sessions, (int)hf_config_int(cfg, "max_streams"),
+                                 (int)hf_config_int(cfg, "streams_per_person"),
+                                 (int)hf_config_int(cfg, "stream_heartbeat_s"));
+    if (gw->streams == NULL)
+        goto fail;
     gw->api.call_timeout_ms = (int)hf_config_int(cfg, "call_timeout_ms");
     const char *secure = hf_config_str(cfg, "cookie_secure");
     if (strcmp(secure, "auto") == 0) {
@@ -472,7 +503,9 @@ gateway_t *gateway_new(const hf_config_t *cfg)
         goto fail;
     }
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    /* suspend/resume: a live stream waits for events off the event loop (gw_stream.c) */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (v6)
         flags |= MHD_USE_IPv6;
     if (gw->tls_cert)
@@ -512,8 +545,11 @@ void gateway_destroy(gateway_t **self_p)
     if (self_p == NULL || *self_p == NULL)
         return;
     gateway_t *gw = *self_p;
+    /* no suspended connection may be left when the daemon stops: end the streams first */
+    gw_streams_close_all(gw->streams);
     if (gw->daemon)
         MHD_stop_daemon(gw->daemon); /* joins the request threads */
+    gw_streams_destroy(&gw->streams);
     gw_api_release_clients();
     gw_sessions_destroy(&gw->sessions);
     if (gw->tls_key) {

@@ -37,7 +37,8 @@ typedef struct {
     char csrf[GW_ID_LEN + 1];
     char login[64];
     char role[32];
-    char branch[32]; /* the first of the person's branches, "" for an admin of all */
+    char branch[32];    /* the first of the person's branches, "" for an admin of all */
+    char branches[256]; /* all of them, each between commas: ",BJ01,SH01,"; "" for all */
 } gw_session_t;
 
 /* A table of at most max sessions and a limit of login attempts per address and minute. */
@@ -90,5 +91,26 @@ typedef struct {
 void gw_api_handle(gw_api_t *api, const gw_request_t *req, gw_response_t *res);
 /* Closes this thread's service clients (each request thread keeps its own). */
 void gw_api_release_clients(void);
+
+/* ---- the live stream (gw_stream.c) ----------------------------------------------------- */
+
+struct MHD_Connection;
+typedef struct gw_streams_t gw_streams_t;
+
+/* Subscribes (one thread, one ZeroMQ SUB socket, a CURVE client of each producer) to the
+ * scheduler's, calllog's and complaint's events and hands each to the open streams of its
+ * branch. At most max streams in all and per_person per login; a comment every heartbeat_s.
+ * NULL after a message on stderr. */
+gw_streams_t *gw_streams_new(gw_sessions_t *sessions, int max, int per_person, int heartbeat_s);
+/* Ends every open stream and refuses new ones: before MHD_stop_daemon, which must not find a
+ * suspended connection. */
+void gw_streams_close_all(gw_streams_t *self);
+/* Stops the thread and frees (after the daemon stopped). */
+void gw_streams_destroy(gw_streams_t **self_p);
+/* GET /api/v1/stream on c: queues the event-stream response, or a JSON error (401 without a
+ * session, 429 over the person's streams, 503 over all). Returns what MHD_queue_response did;
+ * *status is the HTTP status for the log. */
+int gw_stream_open(gw_streams_t *self, struct MHD_Connection *c, const char *cookie,
+                   unsigned *status);
 
 #endif

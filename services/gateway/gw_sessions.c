@@ -125,6 +125,19 @@ int gw_sessions_add(gw_sessions_t *self, const char *token,
     snprintf(e->s.role, sizeof e->s.role, "%s", claims->role ? claims->role : "");
     snprintf(e->s.branch, sizeof e->s.branch, "%s",
              claims->n_branches > 0 && claims->branches[0] ? claims->branches[0] : "");
+    if (claims->n_branches > 0) {
+        size_t n = 0;
+        e->s.branches[n++] = ',';
+        for (size_t i = 0; i < claims->n_branches; i++) {
+            size_t len = strlen(claims->branches[i]);
+            if (n + len + 2 > sizeof e->s.branches)
+                break; /* more branches than a person has: the first ones */
+            memcpy(e->s.branches + n, claims->branches[i], len);
+            n += len;
+            e->s.branches[n++] = ',';
+        }
+        e->s.branches[n] = '\0';
+    }
     e->expires_ms = claims->expires_ms;
     pthread_mutex_lock(&self->lock);
     if (self->count >= self->max)

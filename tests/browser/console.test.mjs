@@ -2,7 +2,9 @@
 // running stack and gateway: an agent signs in, sees today's bag and the next-call card
 // (the phone shown only there), logs an outcome with the keyboard; the agent cannot open the
 // manager's return queue (the page says so, and the API refuses the approval naming the
-// role); a manager opens it. Screenshots go to SHOTS_DIR.
+// role); a manager opens it. Meanwhile the manager's wallboard, open in another browser,
+// counts the agent's call done within a second of the outcome being logged, without a
+// reload (the live stream). Screenshots go to SHOTS_DIR.
 // Usage: GW_URL=http://127.0.0.1:PORT SHOTS_DIR=DIR CARE_TASK=ID node console.test.mjs
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -19,7 +21,27 @@ const step = (text) => console.log(`[browser] ${text}`);
 const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
 let page;
 const shot = async (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+let wall;
+const wallShot = async (name) => wall.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+const doneOf = async (agentId) => Number(await wall.getAttribute(`#wallboard tr[data-agent="${agentId}"]`, 'data-done'));
 try {
+  // ---- the manager's wallboard, in a browser of its own, before the agent starts
+  const board = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1200, height: 800 } });
+  wall = await board.newPage();
+  const wallErrors = [];
+  wall.on('pageerror', (e) => wallErrors.push(String(e)));
+  await wall.goto(url);
+  await wall.fill('#login', 'M001');
+  await wall.fill('#password', 'manager-pass-1');
+  await wall.press('#password', 'Enter');
+  await wall.waitForSelector('#nav-wallboard:not([hidden])');
+  await wall.click('#nav-wallboard');
+  await wall.waitForSelector('#wallboard tr[data-agent="A001"]');
+  await wall.waitForSelector('#live:has-text("实时")');
+  const doneBefore = await doneOf('A001');
+  await wall.evaluate(() => { window.__noReload = true; });
+  step(`wallboard open: A001 has ${doneBefore} done`);
+
   const agent = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1200, height: 800 } });
   page = await agent.newPage();
   const consoleErrors = [];
@@ -47,6 +69,18 @@ try {
   await shot('02-my-day');
   step("today's bag shows the care call");
   assert.equal(await page.locator('text=13812345678').count(), 0, 'no phone number before the card');
+  // ---- the call claimed in another tab of the agent: the bag follows, by the live stream alone
+  await page.evaluate(() => { window.__noReload = true; });
+  const elsewhere = await page.evaluate(async () => {
+    const s = await (await fetch('/api/v1/session')).json();
+    const r = await fetch('/api/v1/tasks/next', {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token }, body: '{}' });
+    return r.status;
+  });
+  assert.equal(elsewhere, 200);
+  await page.waitForSelector(`#bag tr[data-task="${care}"][data-state="claimed"]`, { timeout: 2000 });
+  assert.ok(await page.evaluate(() => window.__noReload === true), 'my day was not reloaded');
+  step('a call claimed in another tab shows as claimed in the bag, no reload');
   await page.keyboard.press('n');
   await page.waitForSelector('#card-phone');
   assert.equal((await page.textContent('#card-phone')).trim(), '13812345678');
@@ -67,7 +101,17 @@ try {
   await shot('04-outcome-form');
   await page.press('#save-outcome', 'Enter');
   await page.waitForSelector('#toast.show');
+  const logged = Date.now();
   assert.match(await page.textContent('#toast'), /已记录/);
+  // ---- the wallboard follows within a second, without a reload
+  await wall.waitForSelector(`#wallboard tr[data-agent="A001"][data-done="${doneBefore + 1}"]`, { timeout: 1000 });
+  const lag = Date.now() - logged;
+  assert.ok(await wall.evaluate(() => window.__noReload === true), 'the wallboard was not reloaded');
+  assert.ok(lag <= 1000, `the wallboard took ${lag} ms`);
+  await wallShot('09-wallboard');
+  step(`wallboard counted the call done ${lag} ms after it was logged, no reload`);
+  assert.deepEqual(wallErrors, [], 'no script errors on the wallboard');
+  await board.close();
   await page.waitForSelector('#next-call');
   await shot('05-logged');
   step('outcome logged');

@@ -1,12 +1,21 @@
 // The Huifang console: plain ES modules, no framework, no external files. Screens: sign in;
 // the agent's "my day" (today's bag, the next-call card, the outcome form, keys 1-8 for the
-// outcome and N for the next call); the manager's return approvals. The server decides what
-// anyone may do; a screen that needs a role also says so here, before asking.
+// outcome and N for the next call); the supervisor's wallboard; the manager's return
+// approvals. The server decides what anyone may do; a screen that needs a role also says so
+// here, before asking. Live updates come from GET /api/v1/stream (EventSource): an event is a
+// hint to re-read the screen's snapshot, never the record itself.
 import { t, translate, setLang, currentLang } from './i18n.js';
 
 const OUTCOMES = ['connected', 'no-answer', 'busy', 'wrong-number', 'not-in-service', 'refused', 'hostile', 'callback'];
 const MANAGERS = ['manager', 'admin'];
+const SUPERVISORS = ['lead', 'head', 'manager', 'admin'];
+// the events the screens listen to (an EventSource hears only the names it was told)
+const LIVE_EVENTS = ['task_assigned', 'task_claimed', 'task_completed', 'plan_ended', 'customer_screened',
+  'supervisor_alert_raised', 'call_logged', 'visit_logged', 'alert_raised', 'alert_acked',
+  'complaint_opened', 'complaint_changed', 'complaint_escalated'];
+const ALERT_EVENTS = ['supervisor_alert_raised', 'alert_raised', 'complaint_escalated'];
 const state = { session: null, csrf: '', card: null };
+const live = { source: null, opened: false, alerts: [], timers: {} };
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const main = () => $('#main');
@@ -72,6 +81,7 @@ function renderHeader() {
   $('#logout').hidden = !s;
   $('#who').textContent = s ? `${s.name || s.login} · ${s.role} · ${(s.branches || []).join(',')}` : '';
   $('#lang').textContent = t('switch_to');
+  $('#nav-wallboard').hidden = !s || !SUPERVISORS.includes(s.role);
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === location.hash);
   translate(document.querySelector('header'));
 }
@@ -95,7 +105,8 @@ function renderLogin() {
       const r = await api('POST', '/session', { login: form.login.value.trim(), password: form.password.value });
       state.session = r.session;
       state.csrf = r.csrf_token;
-      location.hash = MANAGERS.includes(r.session.role) ? '#/returns' : '#/day';
+      location.hash = MANAGERS.includes(r.session.role) ? '#/returns'
+        : SUPERVISORS.includes(r.session.role) ? '#/wallboard' : '#/day';
       route();
     } catch (e) {
       showError(e, err);
@@ -242,12 +253,139 @@ async function decide(id, how) {
   }
 }
 
+// ---- the wallboard (supervisors) -------------------------------------------------------------
+
+async function renderWallboard() {
+  const role = state.session.role;
+  if (!SUPERVISORS.includes(role)) {
+    main().replaceChildren(h('h1', {}, t('wall_title')),
+      h('p', { class: 'error', role: 'alert', id: 'forbidden' }, `${t('forbidden_wall')} ${role}.`));
+    return;
+  }
+  const board = h('section', { class: 'panel', id: 'wallboard' }, h('p', { class: 'muted' }, t('loading')));
+  const alerts = h('section', { class: 'panel', id: 'alerts' });
+  main().replaceChildren(h('h1', {}, t('wall_title'), ' ', h('span', { class: 'live', id: 'live' })), board, alerts);
+  renderLive();
+  renderAlerts();
+  await loadWallboard();
+}
+
+// One row per agent of the branch from today's bags of every agent (worklist ?all): open
+// calls (due), done, calls with a logged outcome (contacts), the bag against its capacity.
+async function loadWallboard(board = $('#wallboard')) {
+  if (!board) return;
+  try {
+    const list = await api('GET', '/worklist?all=true');
+    const rows = new Map();
+    const row = (agent) => {
+      if (!rows.has(agent)) rows.set(agent, { agent, due: 0, done: 0, contacts: 0, calls: 0, capacity: 0 });
+      return rows.get(agent);
+    };
+    for (const l of list.loads || []) Object.assign(row(l.agent), { calls: l.calls || 0, capacity: l.call_capacity || 0 });
+    for (const x of list.tasks || []) {
+      const r = row(x.agent);
+      if (x.state === 'assigned' || x.state === 'claimed') r.due++;
+      if (x.state === 'done') r.done++;
+      if (x.outcome && x.outcome !== 'skipped') r.contacts++;
+    }
+    const sorted = [...rows.values()].sort((a, b) => a.agent.localeCompare(b.agent));
+    board.replaceChildren(h('p', { class: 'muted' }, `${t('wall_updated')} ${new Date().toLocaleTimeString(currentLang(), { hour12: false })}`));
+    if (!sorted.length) board.append(h('p', { class: 'muted' }, t('wall_empty')));
+    else board.append(h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {}, t('col_agent')), h('th', { class: 'num' }, t('col_open')), h('th', { class: 'num' }, t('col_done')),
+        h('th', { class: 'num' }, t('col_contacts')), h('th', { class: 'num' }, t('col_load')))),
+      h('tbody', {}, sorted.map((r) => h('tr', { 'data-agent': r.agent, 'data-due': r.due, 'data-done': r.done, 'data-contacts': r.contacts },
+        h('td', {}, r.agent), h('td', { class: 'num' }, r.due), h('td', { class: 'num done' }, r.done),
+        h('td', { class: 'num' }, r.contacts), h('td', { class: 'num' }, r.capacity ? `${r.calls}/${r.capacity}` : r.calls))))));
+  } catch (e) {
+    board.replaceChildren();
+    showError(e, board);
+  }
+}
+
+function renderAlerts(panel = $('#alerts')) {
+  if (!panel) return;
+  panel.replaceChildren(h('h2', {}, t('wall_alerts')));
+  if (!live.alerts.length) panel.append(h('p', { class: 'muted' }, t('wall_no_alerts')));
+  else panel.append(h('ul', {}, live.alerts.map((a) => h('li', { class: 'alert', 'data-event': a.name }, `${fmtTime(a.at)} ${a.text}`))));
+}
+
+// ---- live updates: GET /api/v1/stream --------------------------------------------------------
+
+function renderLive() {
+  const el = $('#live');
+  if (el) el.textContent = live.source && live.source.readyState === EventSource.OPEN ? t('live_on') : t('live_off');
+}
+
+// Runs fn once per burst of events (150 ms), so that a call logged (call_logged and
+// task_completed together) re-reads the snapshot once.
+function soon(key, fn) {
+  clearTimeout(live.timers[key]);
+  live.timers[key] = setTimeout(fn, 150);
+}
+
+function startStream() {
+  if (live.source || typeof EventSource === 'undefined') return;
+  const es = new EventSource('/api/v1/stream');
+  live.source = es;
+  es.addEventListener('open', () => {
+    // a reconnect may have missed events: read the screen's snapshot again
+    if (live.opened) refreshScreen();
+    live.opened = true;
+    renderLive();
+  });
+  es.addEventListener('error', () => {
+    renderLive();
+    if (es.readyState === EventSource.CLOSED) stopStream(); // refused (401): signed out
+  });
+  es.addEventListener('signed_out', () => {
+    stopStream();
+    state.session = null;
+    route();
+  });
+  for (const name of LIVE_EVENTS) es.addEventListener(name, (ev) => onLive(name, ev));
+}
+
+function stopStream() {
+  if (live.source) live.source.close();
+  live.source = null;
+  live.opened = false;
+  live.alerts = [];
+}
+
+function refreshScreen() {
+  if ($('#bag')) soon('bag', () => loadBag());
+  if ($('#wallboard')) soon('wall', () => loadWallboard());
+}
+
+function onLive(name, ev) {
+  let env;
+  try { env = JSON.parse(ev.data); } catch { return; }
+  const body = env[name] || {};
+  const who = body.task?.agent || body.contact?.agent || body.alert?.agent || '';
+  if ($('#bag') && state.session && (who === state.session.login || body.task?.reserved_agent === state.session.login)) {
+    soon('bag', () => loadBag());
+  }
+  if ($('#wallboard')) soon('wall', () => loadWallboard());
+  if (ALERT_EVENTS.includes(name)) {
+    const a = body.alert || body.complaint || {};
+    live.alerts.unshift({ name, at: env.occurred_at, text: [t(`ev.${name}`), a.kind || a.level || '', a.agent || '', a.detail || a.summary || ''].filter(Boolean).join(' · ') });
+    live.alerts.length = Math.min(live.alerts.length, 50);
+    renderAlerts();
+  }
+}
+
 // ---- routing and keys ------------------------------------------------------------------------
 
 function route() {
   renderHeader();
-  if (!state.session) return renderLogin();
+  if (!state.session) {
+    stopStream();
+    return renderLogin();
+  }
+  startStream();
   if (location.hash === '#/returns') return renderReturns();
+  if (location.hash === '#/wallboard') return renderWallboard();
   if (location.hash !== '#/day') history.replaceState(null, '', '#/day');
   renderHeader();
   return renderDay();
@@ -280,6 +418,7 @@ $('#logout').addEventListener('click', async () => {
   try {
     await api('DELETE', '/session');
   } catch { /* signed out here either way */ }
+  stopStream();
   state.session = null;
   state.card = null;
   location.hash = '';

@@ -20,6 +20,11 @@ export const messages = {
     returns_title: '退货审批队列', returns_empty: '没有待审批的退货。', approve: '批准', reject: '驳回',
     forbidden_page: '无权访问：此页面仅限经理或管理员。你的角色是',
     not_signed_in: '请先登录', error: '出错了：', offline: '服务暂不可用，请稍后重试',
+    nav_wallboard: '实时看板', wall_title: '实时看板（今日）', wall_updated: '更新于', wall_empty: '今天还没有任务。',
+    col_agent: '坐席', col_open: '待呼', col_done: '已完成', col_contacts: '已联系', col_load: '任务量/容量',
+    wall_alerts: '提醒', wall_no_alerts: '打开本页以来没有新提醒。', live_on: '● 实时', live_off: '○ 未连接',
+    forbidden_wall: '无权访问：此页面仅限组长、主管、经理或管理员。你的角色是',
+    'ev.supervisor_alert_raised': '主管提醒', 'ev.alert_raised': '警报', 'ev.complaint_escalated': '投诉升级',
   },
   en: {
     brand: 'Huifang', loading: 'Loading…', nav_day: 'My day', nav_returns: 'Return approvals', logout: 'Sign out',
@@ -40,6 +45,11 @@ export const messages = {
     returns_title: 'Return approvals', returns_empty: 'No returns waiting.', approve: 'Approve', reject: 'Reject',
     forbidden_page: 'Not allowed: this page is for managers and admins. Your role is',
     not_signed_in: 'Please sign in', error: 'Error: ', offline: 'The service is unavailable; try again shortly',
+    nav_wallboard: 'Wallboard', wall_title: 'Wallboard (today)', wall_updated: 'Updated', wall_empty: 'No tasks today yet.',
+    col_agent: 'Agent', col_open: 'Due', col_done: 'Done', col_contacts: 'Contacts', col_load: 'Load/capacity',
+    wall_alerts: 'Alerts', wall_no_alerts: 'No new alerts since this page opened.', live_on: '● live', live_off: '○ not connected',
+    forbidden_wall: 'Not allowed: this page is for leads, heads, managers and admins. Your role is',
+    'ev.supervisor_alert_raised': 'Supervisor alert', 'ev.alert_raised': 'Alert', 'ev.complaint_escalated': 'Complaint escalated',
   },
 };
 
