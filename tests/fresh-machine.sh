@@ -196,6 +196,13 @@ one_run() {
         sed -E 's/^(Signed-By:|signed-by=)[[:space:]]*//')
     cp -L /etc/resolv.conf "$r/etc/resolv.conf"
     cp /etc/hosts "$r/etc/hosts"
+    # and the certificate authorities this machine's administrator added (a proxy's, say): npm
+    # reaches its registry over HTTPS through the same network; Debian's ca-certificates
+    # takes them into its bundle when it is installed
+    if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+        mkdir -p "$r/usr/local/share/ca-certificates"
+        cp /usr/local/share/ca-certificates/*.crt "$r/usr/local/share/ca-certificates/"
+    fi
 
     git clone --quiet --no-local "$ROOT" "$r/root/huifang" || hf_die "git clone into the fresh root failed"
     hf_say "run $n: cloned $(git -C "$r/root/huifang" log -1 --format='%h %s' | cut -c1-80)"
