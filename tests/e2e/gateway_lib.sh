@@ -84,6 +84,11 @@ gw_node_ready() {
         cd "$GW_NODE_DIR"
         if ! cmp -s "$HF_SOURCE/tests/browser/package-lock.json" package-lock.json || [[ ! -d node_modules ]]; then
             cp "$HF_SOURCE/tests/browser/package.json" "$HF_SOURCE/tests/browser/package-lock.json" .
+            # the system's certificate authorities too (Node trusts only its own list
+            # otherwise): a machine behind a proxy with its own CA reaches the registry
+            if [[ -z ${NODE_EXTRA_CA_CERTS:-} && -r /etc/ssl/certs/ca-certificates.crt ]]; then
+                export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+            fi
             npm ci --prefer-offline --no-audit --no-fund --loglevel=error >&2
         fi
         cp "$HF_SOURCE"/tests/browser/*.mjs .
