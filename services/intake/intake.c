@@ -186,6 +186,25 @@ static int intake_branch_add(hf_service_t *svc, void *self, const hf_request_t *
     return HF_OK;
 }
 
+/* An agent's role is one of the agent roles of hf_session.h (hq and admin are accounts only). */
+static bool s_role_ok(const char *role)
+{
+    return (hf_role_bit(role) & HF_ROLES_AGENT) != 0;
+}
+
+/* Only an admin makes someone a head or a manager: a manager asking is refused (FORBIDDEN,
+ * rep filled); HF_OK otherwise. */
+static int s_may_give_role(hf_service_t *svc, const char *role, hf_reply_t *rep, hf_arena_t *a)
+{
+    if ((hf_role_bit(role) & (HF_ROLE_HEAD | HF_ROLE_MANAGER)) &&
+        strcmp(hf_service_role(svc), "manager") == 0)
+        return hf_fail(rep, a, HF_FORBIDDEN, "role",
+                       "not allowed: only an admin adds a %s or makes an agent one (a manager "
+                       "adds the agents of their branch)",
+                       role);
+    return HF_OK;
+}
+
 static int intake_agent_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                             hf_arena_t *a)
 {
@@ -200,24 +219,15 @@ static int intake_agent_add(hf_service_t *svc, void *self, const hf_request_t *r
         (rc = s_require_code(ag->id, "id", rep, a)) != HF_OK ||
         (rc = s_require_text(ag->name, "name", 100, rep, a)) != HF_OK)
         return rc;
-    static const char *roles[] = {"phone", "consult", "visit",   "doctor", "deliver",
-                                  "lead",  "head",    "manager", NULL};
-    bool role_ok = false;
-    for (int i = 0; roles[i]; i++)
-        role_ok = role_ok || strcmp(S(ag->role), roles[i]) == 0;
-    if (!role_ok)
+    if (!s_role_ok(ag->role))
         return hf_fail(rep, a, HF_BAD_INPUT, "role",
                        "role \"%s\" is not one of phone, consult, visit, doctor, deliver, lead, "
                        "head, manager",
                        S(ag->role));
     if (ag->daily_calls < 0 || ag->daily_calls > 500)
         return hf_fail(rep, a, HF_BAD_INPUT, "daily_calls", "daily_calls must be 0..500");
-    if ((hf_role_bit(ag->role) & (HF_ROLE_HEAD | HF_ROLE_MANAGER)) &&
-        strcmp(hf_service_role(svc), "manager") == 0)
-        return hf_fail(rep, a, HF_FORBIDDEN, "role",
-                       "not allowed: only an admin adds a %s (a manager adds the agents of their "
-                       "branch)",
-                       ag->role);
+    if ((rc = s_may_give_role(svc, ag->role, rep, a)) != HF_OK)
+        return rc;
     if (ag->daily_visits < 0 || ag->daily_visits > 50)
         return hf_fail(rep, a, HF_BAD_INPUT, "daily_visits", "daily_visits must be 0..50");
     /* regions as a Postgres array literal; region names are codes, so no quoting games */
@@ -323,17 +333,6 @@ static int intake_product_add(hf_service_t *svc, void *self, const hf_request_t 
 }
 
 /* ---- lists and edits of the organisation ---- */
-
-static const char *const s_roles[] = {"phone", "consult", "visit",   "doctor", "deliver",
-                                      "lead",  "head",    "manager", NULL};
-
-static bool s_role_ok(const char *role)
-{
-    for (int i = 0; s_roles[i]; i++)
-        if (strcmp(S(role), s_roles[i]) == 0)
-            return true;
-    return false;
-}
 
 #define AGENT_COLUMNS                                                                              \
     "branch, id, name, role, array_to_string(regions, ','), daily_calls, daily_visits, active"
@@ -503,10 +502,8 @@ static int intake_agent_edit(hf_service_t *svc, void *self, const hf_request_t *
     if (S(e->name)[0] && strcmp(e->name, ag->name) != 0)
         ag->name = e->name, changed = true;
     if (S(e->role)[0] && strcmp(e->role, ag->role) != 0) {
-        if ((hf_role_bit(e->role) & (HF_ROLE_HEAD | HF_ROLE_MANAGER)) &&
-            strcmp(hf_service_role(svc), "manager") == 0)
-            return hf_fail(rep, a, HF_FORBIDDEN, "role",
-                           "not allowed: only an admin makes an agent a %s", e->role);
+        if ((rc = s_may_give_role(svc, e->role, rep, a)) != HF_OK)
+            return rc;
         ag->role = e->role, changed = true;
     }
     if (e->set_daily_calls && e->daily_calls != ag->daily_calls)
