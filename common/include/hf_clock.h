@@ -22,6 +22,9 @@ bool hf_clock_is_manual(void);
 int hf_clock_file_read(const char *file, int64_t *ms);
 /* Writes the manual clock file atomically; returns 0 or -1 (errno set). */
 int hf_clock_file_write(const char *file, int64_t ms);
+/* The real time, UTC ms, whatever the clock's mode: for what must never follow a manual
+ * clock (a session's expiry, its revocations). */
+int64_t hf_clock_real_ms(void);
 /* Milliseconds on a monotonic clock, for timeouts and intervals (never manual). */
 int64_t hf_clock_mono_ms(void);
 

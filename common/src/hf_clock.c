@@ -13,7 +13,7 @@ static bool s_manual = false;
 static char s_file[512] = HF_CLOCK_DEFAULT_FILE;
 static int64_t s_last_manual = 0;
 
-static int64_t s_real_ms(void)
+int64_t hf_clock_real_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -84,7 +84,7 @@ int hf_clock_init(const char *mode, const char *file)
     snprintf(s_file, sizeof s_file, "%s", file && *file ? file : HF_CLOCK_DEFAULT_FILE);
     int64_t ms;
     if (hf_clock_file_read(s_file, &ms) != 0) {
-        ms = s_real_ms();
+        ms = hf_clock_real_ms();
         /* several processes may start at once: the first write wins, a later one writes
          * nearly the same instant, which is harmless */
         hf_clock_file_write(s_file, ms);
@@ -101,7 +101,7 @@ bool hf_clock_is_manual(void)
 int64_t hf_clock_now_ms(void)
 {
     if (!s_manual)
-        return s_real_ms();
+        return hf_clock_real_ms();
     int64_t ms;
     /* a missing or half-replaced file keeps the last value rather than jumping */
     if (hf_clock_file_read(s_file, &ms) == 0)

@@ -824,9 +824,7 @@ static int s_revocations_load(hf_service_t *svc)
         return 0;
     /* what no session can be presented for any more goes first: a logout's session that has
      * ended, a person's cut-off older than the longest session */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t now_ms = hf_clock_real_ms();
     char now[24], oldest[24];
     const char *pp[] = {hf_pg_i64(now, now_ms), hf_pg_i64(oldest, now_ms - HF_SESSION_MAX_TTL_MS)};
     if (hf_store_run(svc->store,
@@ -1426,13 +1424,6 @@ static int s_idempotency_store(hf_service_t *svc, const char *key, const hf_repl
     return 0;
 }
 
-static int64_t s_real_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Checks the request's session against what cmd allows (roles HF_ROLE_KEY for ping and
  * replay) and, when it passes, makes the request's actor the session's person and its
  * branch one of theirs. Returns true, or false with rep filled (UNAUTHENTICATED or
@@ -1444,7 +1435,7 @@ static bool s_authorize(hf_service_t *svc, hf_request_t *req, unsigned roles, bo
     if (!svc->auth || (roles & HF_ROLE_KEY))
         return true;
     const Huifang__V1__SessionClaims *c = NULL;
-    hf_session_status_t st = hf_verifier_check(svc->verifier, req->session, s_real_now_ms(), &c);
+    hf_session_status_t st = hf_verifier_check(svc->verifier, req->session, hf_clock_real_ms(), &c);
     const char *name = hf_request_command_name(req);
     if (st != HF_SESSION_OK) {
         hf_warn("not_signed_in", "command=%s reason=\"%s\"", name, hf_session_status_text(st));
@@ -1487,7 +1478,7 @@ const Huifang__V1__SessionClaims *hf_service_verify(hf_service_t *svc, const cha
     *why = HF_SESSION_OK;
     if (svc->verifier == NULL)
         return NULL;
-    *why = hf_verifier_check(svc->verifier, token, s_real_now_ms(), &c);
+    *why = hf_verifier_check(svc->verifier, token, hf_clock_real_ms(), &c);
     return c;
 }
 

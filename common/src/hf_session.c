@@ -1,13 +1,13 @@
 /* hf_session: signed session tokens, their verification with a cache, and revocations.
  * See hf_session.h for the token's shape. */
 #include "hf_session.h"
+#include "hf_clock.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define S_PREFIX "hf1."
@@ -349,9 +349,7 @@ uint64_t hf_verifier_signature_checks(const hf_verifier_t *self)
 void hf_verifier_revoke(hf_verifier_t *self, const char *login, int64_t not_before_ms,
                         const char *jti, int64_t expires_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t now = hf_clock_real_ms();
     /* a revoked session past its end, or a person's cut-off older than the longest session,
      * voids nothing any more */
     if (jti && *jti)

@@ -8,6 +8,7 @@
  * asks once. The services see the person, and the session names the admin who acts. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "ctl.h"
+#include "hf_clock.h"
 #include "hf_session.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +23,6 @@
 
 #define S(x) ((x) ? (x) : "")
 #define REUSE_MARGIN_MS 60000 /* a kept --as session is not reused this close to its end */
-
-static int64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The claims of a token, unverified (the client only reads them), or NULL. */
 static Huifang__V1__SessionClaims *s_peek(const char *token)
@@ -116,7 +110,7 @@ static const char *s_as_token(ctl_t *ctl, const char *own, const char *login)
     char *kept = path ? s_read_token(ctl, path) : NULL;
     Huifang__V1__SessionClaims *c = kept ? s_peek(kept) : NULL;
     /* reused only while it ends well after now and was signed for this very admin session */
-    bool reuse = c && me && c->expires_ms > s_now_ms() + REUSE_MARGIN_MS &&
+    bool reuse = c && me && c->expires_ms > hf_clock_real_ms() + REUSE_MARGIN_MS &&
                  strcmp(S(c->on_behalf_of), me->login) == 0 && c->issued_ms >= me->issued_ms;
     if (c)
         huifang__v1__session_claims__free_unpacked(c, NULL);
@@ -389,9 +383,9 @@ static void s_print_users(ctl_t *ctl, Huifang__V1__User **users, size_t n)
         const Huifang__V1__User *u = users[i];
         char branches[512];
         s_join(u->branches, u->n_branches, branches, sizeof branches);
-        const char *state = u->disabled                       ? "disabled"
-                            : u->locked_until_ms > s_now_ms() ? "locked"
-                                                              : "active";
+        const char *state = u->disabled                               ? "disabled"
+                            : u->locked_until_ms > hf_clock_real_ms() ? "locked"
+                                                                      : "active";
         ctl_table_add(t, u->login, ctl_name_masked(ctl, u->name), u->role,
                       u->n_branches ? branches : "(all)", state,
                       u->last_login_ms ? ctl_local_time(ctl, u->last_login_ms) : "-");
@@ -585,7 +579,7 @@ int ctl_session_mint(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     c.n_branches = (size_t)nb;
     c.branches = branches;
-    c.issued_ms = s_now_ms();
+    c.issued_ms = hf_clock_real_ms();
     c.expires_ms = c.issued_ms + ttl;
     unsigned char id[16];
     char jti[33];

@@ -10,6 +10,7 @@
  * account for 15 minutes. The wait and the lock are answered before any hash is computed, so
  * a guesser cannot make the service hash at will either. Known limit: a login's hash runs on
  * intake's loop (about 0.1 s), so logins delay intake's other requests that long. */
+#include "hf_clock.h"
 #include "hf_log.h"
 #include "intake_internal.h"
 #include <ctype.h>
@@ -31,13 +32,6 @@
 /* a valid Argon2id string nobody's password matches: an unknown login costs as much as a
  * known one (no timing tells which logins exist) */
 static char s_dummy_hash[crypto_pwhash_STRBYTES];
-
-static int64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int s_hash(const char *password, char out[crypto_pwhash_STRBYTES])
 {
@@ -135,7 +129,7 @@ static int s_revoke(hf_service_t *svc, const char *login, const char *jti, int64
 {
     Huifang__V1__PersonRevoked r = HUIFANG__V1__PERSON_REVOKED__INIT;
     r.login = (char *)login;
-    r.not_before_ms = s_now_ms() + 1; /* a session issued in this very millisecond too */
+    r.not_before_ms = hf_clock_real_ms() + 1; /* a session issued in this very millisecond too */
     r.jti = (char *)S(jti);
     r.expires_ms = expires_ms;
     if (hf_service_revoke(svc, &r) != 0)
@@ -166,7 +160,7 @@ static int s_issue(hf_service_t *svc, intake_t *in, const char *login, const cha
     c->role = (char *)role;
     c->branches = branches;
     c->n_branches = n_branches;
-    c->issued_ms = s_now_ms();
+    c->issued_ms = hf_clock_real_ms();
     c->expires_ms = c->issued_ms + in->session_ttl_ms;
     unsigned char id[16];
     randombytes_buf(id, sizeof id);
@@ -257,7 +251,7 @@ int intake_login(hf_service_t *svc, void *self, const hf_request_t *req, hf_repl
     int found = s_account_load(st, l->login, true, &acc, a);
     if (found < 0)
         return HF_UNAVAILABLE;
-    int64_t now = s_now_ms();
+    int64_t now = hf_clock_real_ms();
     if (found && acc.locked_until_ms > now)
         return hf_fail(rep, a, HF_UNAUTHENTICATED, "login",
                        "the account is locked after %d wrong passwords; try again in %lld s",
@@ -449,7 +443,7 @@ int intake_user_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         intake_arr_str(&arr, u->branches[i]);
     char now[24];
     const char *p[] = {
-        u->login, name, u->role, intake_arr_end(&arr), hash, hf_pg_i64(now, s_now_ms())};
+        u->login, name, u->role, intake_arr_end(&arr), hash, hf_pg_i64(now, hf_clock_real_ms())};
     PGresult *res = hf_store_exec(st,
                                   "INSERT INTO account (login, name, role, branches, password_hash,"
                                   " created_ms, password_changed_ms) VALUES ($1, $2, $3, $4, $5,"
@@ -519,7 +513,7 @@ int intake_user_passwd(hf_service_t *svc, void *self, const hf_request_t *req, h
     char hash[crypto_pwhash_STRBYTES], now[24];
     if (s_hash(u->password, hash) != 0)
         return hf_fail(rep, a, HF_INTERNAL, NULL, "out of memory hashing the password");
-    const char *p[] = {login, hash, hf_pg_i64(now, s_now_ms())};
+    const char *p[] = {login, hash, hf_pg_i64(now, hf_clock_real_ms())};
     int ok = hf_store_run(hf_service_store(svc),
                           "UPDATE account SET password_hash = $2, password_changed_ms = $3,"
                           " failed_logins = 0, locked_until_ms = 0 WHERE login = $1",
@@ -676,7 +670,7 @@ int intake_identity_init(hf_service_t *svc, intake_t *in)
     sodium_memzero(password, sizeof password);
     if (rc != 0)
         return -1;
-    const char *p[] = {hash, hf_pg_i64(now, s_now_ms())};
+    const char *p[] = {hash, hf_pg_i64(now, hf_clock_real_ms())};
     rc = hf_store_run(st,
                       "INSERT INTO account (login, name, role, password_hash, created_ms,"
                       " password_changed_ms) VALUES ('admin', 'Administrator', 'admin', $1, $2,"
