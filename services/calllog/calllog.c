@@ -180,6 +180,12 @@ static const hf_command_t s_commands[] = {
      HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
     {HUIFANG__V1__REQUEST__COMMAND_REVIEW_SCORE, calllog_review_score, true, HF_ROLES_SUPERVISORS},
     {HUIFANG__V1__REQUEST__COMMAND_REVIEW_RATE, calllog_review_rate, true, HF_ROLES_SUPERVISORS},
+    /* campaigns and segments */
+
+    /* occasions, contact caps, letters and WeChat */
+
+    /* points and gifts */
+
     {0, NULL, false, 0}};
 
 static const hf_subscription_t s_subscriptions[] = {{"intake", calllog_intake_events},

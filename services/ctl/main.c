@@ -563,6 +563,12 @@ static const ctl_command_t s_commands[] = {
      "  --opened-percent P    a share of the price paid, 0..100\n"
      "The two add up; the one not given is zero. Returns requested later use the new "
      "fee.\n" CTL_IDEM_HELP},
+    /* ---- campaigns and segments ---- */
+
+    /* ---- occasions, contact caps, letters and WeChat ---- */
+
+    /* ---- points and gifts ---- */
+
 };
 
 #define CTL_NCOMMANDS ((int)(sizeof s_commands / sizeof s_commands[0]))

@@ -944,6 +944,12 @@ const hf_command_t intake_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_USER_DISABLE, intake_user_disable, true, HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_USER_LIST, intake_user_list, false, HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_AUDIT, intake_audit_list, false, HF_ROLES_MANAGERS},
+    /* campaigns and segments */
+
+    /* occasions, contact caps, letters and WeChat */
+
+    /* points and gifts */
+
     {0, NULL, false, 0}};
 
 static const hf_config_entry_t s_config[] = {

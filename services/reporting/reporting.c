@@ -279,6 +279,12 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_REPORT, rep_report, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SET, rep_attribution_set, true, HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_ATTRIBUTION_SHOW, rep_attribution_show, false, HF_ROLES_READ},
+    /* campaigns and segments */
+
+    /* occasions, contact caps, letters and WeChat */
+
+    /* points and gifts */
+
     {0, NULL, false, 0}};
 
 const hf_service_def_t rep_def = {

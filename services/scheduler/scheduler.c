@@ -29,6 +29,12 @@ static const hf_command_t s_commands[] = {
      HF_ROLES_WORK},
     {HUIFANG__V1__REQUEST__COMMAND_TASK_RELEASE, sched_task_release, true, HF_ROLES_WORK},
     {HUIFANG__V1__REQUEST__COMMAND_TASK_SKIP, sched_task_skip, true, HF_ROLES_WORK},
+    /* campaigns and segments */
+
+    /* occasions, contact caps, letters and WeChat */
+
+    /* points and gifts */
+
     {0, NULL, false, 0}};
 
 static const hf_config_entry_t s_config[] = {
