@@ -169,6 +169,7 @@ int ctl_report(ctl_t *ctl, int argc, char **argv)
                    {"repurchase", "month days"},
                    {"complaints", "week"},
                    {"sales-attribution", "month"},
+                   {"points", "month"},
                    {NULL, NULL}};
     const char *flags = "";
     for (int i = 0; allowed[i].report; i++)

@@ -4,6 +4,7 @@
 #include "ctl.h"
 #include "ctl_calllog.h"
 #include "ctl_complaint.h"
+#include "ctl_points.h"
 
 #include "hf_replica.h"
 #include "hf_time.h"
@@ -568,6 +569,34 @@ static const ctl_command_t s_commands[] = {
     /* ---- occasions, contact caps, letters and WeChat ---- */
 
     /* ---- points and gifts ---- */
+    {"points", "show", ctl_points_show, "points show CUSTOMER [--limit N]",
+     "a customer's points: the balance and the ledger that explains it",
+     "Prints the balance, what was earned, redeemed and taken back by returns, what is owed\n"
+     "(points a return could not take back: later earnings settle them first), then the\n"
+     "ledger, newest first: reason (purchase | event | redeem | return | adjust), reference,\n"
+     "delta and the balance after it.\n"
+     "  --limit N   ledger rows, 1..1000 (default 100)\n"},
+    {"points", "redeem", ctl_points_redeem,
+     "points redeem CUSTOMER (--points N --item TEXT | --gift CODE)",
+     "redeems points for a gift or a free service; never below a zero balance",
+     "  --points N    points to take, above zero and at most the balance (exit 2 otherwise,\n"
+     "                nothing changed)\n"
+     "  --item TEXT   what the customer gets (\"massage voucher\", \"free check-up\")\n"
+     "  --gift CODE   a gift of the branch's catalogue (`huifang gift list`): its price in\n"
+     "                points, unless --points says the same\n" CTL_IDEM_HELP},
+    {"points", "rules", ctl_points_rules, "points rules [--per-yuan N] [--per-event N]",
+     "shows or sets the branch's earning rules (manager)",
+     "  --per-yuan N   points per whole yuan paid, 0..100 (default 1)\n"
+     "  --per-event N  points per attended event, 0..100000 (default 100)\n"
+     "Setting one makes the branch's own rules (the other keeps its current value).\n" CTL_IDEM_HELP},
+    {"gift", "add", ctl_gift_add, "gift add CODE --name NAME --points N",
+     "adds a gift to the branch's catalogue, with its price in points (manager)", CTL_IDEM_HELP},
+    {"gift", "list", ctl_gift_list, "gift list", "the branch's gift catalogue", ""},
+    {"report", "points", ctl_report, "report points [--month 2026-11] [--format F]",
+     "points issued, redeemed and taken back in the month, and outstanding at its end",
+     "  --month M       YYYY-MM (default this month)\n"
+     "Outstanding is every balance of the branch at the month's end: issued minus redeemed\n"
+     "minus taken back, over all time.\n" CTL_REPORT_FORMAT_HELP},
 
 };
 

@@ -858,7 +858,9 @@ int intake_purchase_record(hf_service_t *svc, const intake_branch_t *b, const in
     env.branch = c->branch;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED;
     env.purchase_recorded = &ev;
-    if (hf_service_emit(svc, &env) != 0)
+    if (hf_service_emit(svc, &env) != 0 ||
+        intake_points_on_purchase(svc, b->code, p, *S(pa->actor) ? pa->actor : S(pa->agent), a) !=
+            0)
         return intake_store_fail(svc, rep, a);
     bool card_changed = strcmp(old_card, "customer") != 0;
     bool tier_changed = strcmp(old_tier, c->tier) != 0;
@@ -900,7 +902,8 @@ static int intake_purchase_add(hf_service_t *svc, void *self, const hf_request_t
                            .day = dated ? day : b.today,
                            .price_fen = pa->price_fen,
                            .plan = pa->plan,
-                           .agent = ""};
+                           .agent = "",
+                           .actor = req->actor};
     Huifang__V1__Purchase *out = NULL;
     if ((rc = intake_purchase_record(svc, &b, &p, &out, rep, a)) != HF_OK)
         return rc;
@@ -949,7 +952,11 @@ const hf_command_t intake_commands[] = {
     /* occasions, contact caps, letters and WeChat */
 
     /* points and gifts */
-
+    {HUIFANG__V1__REQUEST__COMMAND_POINTS_SHOW, intake_points_show, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_POINTS_REDEEM, intake_points_redeem, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_POINTS_RULES, intake_points_rules, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_GIFT_ADD, intake_gift_add, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_GIFT_LIST, intake_gift_list, false, HF_ROLES_READ},
     {0, NULL, false, 0}};
 
 static const hf_config_entry_t s_config[] = {

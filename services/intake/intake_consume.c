@@ -8,7 +8,8 @@
  *                        "not-bought" registers a lead with the branch's conversion plan
  *                        for consultations (consult-not-converted by default).
  * scheduler.customer_screened  voids the card with the scheduler's reason.
- * complaint.return_decided     an approved refund lowers the customer's spend and tier.
+ * complaint.return_decided     an approved refund lowers the customer's spend and tier, and
+ *                              the returned units' points go back (intake_points.c).
  *
  * The framework applies each event once, in the transaction that records its sequence; the
  * UNIQUE constraints (a purchase per contact or consultation, a lead source per origin) make
@@ -358,8 +359,8 @@ static int intake_on_return_decided(hf_service_t *svc, void *self, const hf_enve
                 S(env->producer), (unsigned long long)env->seq);
         return 0;
     }
-    if (strcmp(S(r->state), "approved") != 0 || r->refund_fen <= 0)
-        return 0; /* rejected, or nothing paid back */
+    if (strcmp(S(r->state), "approved") != 0)
+        return 0; /* rejected */
     intake_branch_t b;
     int rc = s_branch(svc, env, r->branch, &b, a);
     if (rc != 0)
@@ -372,6 +373,11 @@ static int intake_on_return_decided(hf_service_t *svc, void *self, const hf_enve
                 S(env->producer), (unsigned long long)env->seq, (long long)r->customer_id);
         return 0;
     }
+    /* the points the returned units earned go back (intake_points.c) */
+    if (intake_points_on_return(svc, b.code, c->id, r, a) != 0)
+        return -1;
+    if (r->refund_fen <= 0)
+        return 0; /* nothing paid back */
     hf_store_t *st = hf_service_store(svc);
     char rid[24], cid[24], pid[24], fen[24], at[24];
     const char *p[] = {hf_pg_i64(rid, r->id), hf_pg_i64(cid, c->id), hf_pg_i64(pid, r->purchase_id),

@@ -230,6 +230,7 @@ typedef struct {
     int64_t contact_id;      /* 0 when none */
     int64_t consultation_id; /* 0 when none */
     const char *agent;
+    const char *actor; /* who recorded it (the clerk), for the points ledger; "" = agent */
 } intake_purchase_t;
 
 /* How far back a purchase may be dated (days): within five years, never in the future. */
@@ -250,5 +251,37 @@ int intake_card_set(hf_service_t *svc, const intake_branch_t *b, Huifang__V1__Cu
 /* Opts a customer out (locked by the caller); emits OptedOut, and CustomerUpdated unless
  * quiet. 0, 1 when already opted out, -1 on a store error. c is updated. */
 int intake_opt_out(hf_service_t *svc, Huifang__V1__Customer *c, const char *reason, bool quiet);
+
+/* ---- points and gifts (intake_points.c) ---- */
+
+int intake_points_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                       hf_arena_t *a);
+int intake_points_redeem(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a);
+int intake_points_rules(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a);
+int intake_gift_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                    hf_arena_t *a);
+int intake_gift_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                     hf_arena_t *a);
+/* Earns the points of purchase p by the branch's per-yuan rule (whole yuan of its price),
+ * inside the transaction that records it; once per purchase. 0 or -1 (store error). */
+int intake_points_on_purchase(hf_service_t *svc, const char *branch,
+                              const Huifang__V1__Purchase *p, const char *actor, hf_arena_t *a);
+/* Awards the branch's per-event points to a customer who attended campaign campaign_id,
+ * inside the caller's open transaction on st (the service's store): a ledger row (reason
+ * event, reference campaign:ID), the balance, and PointsEarned. Once per customer and
+ * campaign: a second call changes nothing and returns 0. The caller has checked that the
+ * customer is of branch. actor: who recorded the attendance ("" = "campaign"). Returns the
+ * points awarded (0 when the rule gives none or they were awarded before), or -1 on a store
+ * error or a missing id (the caller's transaction must then roll back). */
+int intake_points_award_event(hf_service_t *svc, hf_store_t *st, const char *branch,
+                              int64_t customer_id, int64_t campaign_id, const char *actor,
+                              hf_arena_t *a);
+/* An approved return r of a purchase of customer_id takes back the points its returned
+ * units earned (quantity - used of quantity); what the balance cannot cover is owed. Once
+ * per return. 0 or -1. */
+int intake_points_on_return(hf_service_t *svc, const char *branch, int64_t customer_id,
+                            const Huifang__V1__ReturnRequest *r, hf_arena_t *a);
 
 #endif

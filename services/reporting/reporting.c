@@ -27,7 +27,8 @@ static int apply_event(hf_service_t *svc, void *self, const hf_envelope_t *env, 
                      " DO UPDATE SET n = event_tally.n + 1",
                      4, p) != 0)
         return -1;
-    return rep_apply_event(svc, env, a);
+    int rc = rep_apply_event(svc, env, a);
+    return rc == 0 ? rep_points_apply(svc, env, a) : rc;
 }
 
 /* One handler for every payload this build knows (filled by s_init). */
@@ -94,6 +95,8 @@ static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf
     const Huifang__V1__ReportRequest *q = req->report;
     char tz[64];
     int rc, k = 0;
+    if (strcmp(S(q->name), "points") == 0)
+        return rep_report_points(svc, req, rep, a); /* rep_points.c */
     while (s_reports[k].name && strcmp(s_reports[k].name, S(q->name)) != 0)
         k++;
     if (s_reports[k].name == NULL)

@@ -33,4 +33,9 @@ int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_p
 /* Fills r's period, from, to and generated_at_ms. */
 void rep_result_period(Huifang__V1__ReportResult *r, const rep_period_t *per, hf_arena_t *a);
 
+/* rep_points.c: intake's points events into points_day (0, -1 retry, -2 malformed), and
+ * `report points` (the request's month: issued, redeemed, taken back, outstanding). */
+int rep_points_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *a);
+int rep_report_points(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep, hf_arena_t *a);
+
 #endif
