@@ -183,6 +183,7 @@ static const hf_command_t s_commands[] = {
     /* campaigns and segments */
 
     /* occasions, contact caps, letters and WeChat */
+    {HUIFANG__V1__REQUEST__COMMAND_LETTERS_SENT, calllog_letters_sent, true, HF_ROLES_WORK},
 
     /* points and gifts */
 

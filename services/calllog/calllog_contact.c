@@ -401,6 +401,9 @@ static int s_log_contact(hf_service_t *svc, const hf_request_t *req, const Huifa
     const Huifang__V1__Customer *cu = ctx->customer;
     const char *channel =
         visit ? "visit" : (c->channel && *c->channel ? c->channel : S(t->channel));
+    /* an outcome of some channels only (WeChat's) fits only those (calllog_letters.c) */
+    if ((rc = calllog_outcome_fits(st, req->branch, c->outcome, channel, rep, a)) != HF_OK)
+        goto done;
     const Huifang__V1__Usage *u = c->usage;
     const Huifang__V1__Findings *f = c->findings;
     const Huifang__V1__LeadAdd *r = c->referral;

@@ -4,6 +4,7 @@
 #include "ctl.h"
 #include "ctl_calllog.h"
 #include "ctl_complaint.h"
+#include "ctl_letters.h"
 #include "ctl_points.h"
 
 #include "hf_replica.h"
@@ -567,6 +568,24 @@ static const ctl_command_t s_commands[] = {
     /* ---- campaigns and segments ---- */
 
     /* ---- occasions, contact caps, letters and WeChat ---- */
+    {"letters", "print", ctl_letters_print,
+     "letters print [--date DATE] [--out FILE] [--format csv]",
+     "the day's letters as a CSV mail-merge file: names and postal addresses",
+     "Lists the branch's tasks on the letter channel due that day (still to send), with the\n"
+     "customer's name, postal address, region, the step's purpose and the product, as CSV\n"
+     "(RFC 4180, UTF-8): task_id,customer_id,name,address,region,purpose,product,date.\n"
+     "A customer without an address is left out and counted on stderr. Letters never go\n"
+     "into an agent's date bag and take no phone capacity.\n"
+     "  --date DATE     the day YYYY-MM-DD (default today in the branch's zone)\n"
+     "  --out FILE      write the file (mode 0600) instead of stdout\n"
+     "  --format csv    the only format: print the letters with a word processor's mail\n"
+     "                  merge (no PDF is made)\n"},
+    {"letters", "sent", ctl_letters_sent, "letters sent [--date DATE]",
+     "logs the day's letters as sent: a contact on channel letter each, the tasks done",
+     "Every letter `letters print` lists for the day becomes a contact (channel letter,\n"
+     "outcome sent); the scheduler then marks its task done. Logging the day again logs\n"
+     "nothing twice.\n"
+     "  --date DATE     the day YYYY-MM-DD (default today)\n" CTL_IDEM_HELP},
 
     /* ---- points and gifts ---- */
     {"points", "show", ctl_points_show, "points show CUSTOMER [--limit N]",

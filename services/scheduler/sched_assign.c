@@ -97,7 +97,8 @@ int sched_index(hf_service_t *svc, void *selfp)
         PGresult *res =
             hf_store_exec(st,
                           "SELECT id, branch, due_at_ms FROM task WHERE state = 'planned'"
-                          " AND NOT indexed ORDER BY branch, id LIMIT 1000 FOR UPDATE SKIP LOCKED",
+                          " AND NOT indexed AND channel <> 'letter'" /* letters: sched_letters.c */
+                          " ORDER BY branch, id LIMIT 1000 FOR UPDATE SKIP LOCKED",
                           0, NULL);
         if (res == NULL) {
             hf_warn("index_failed", "reason=\"%s\"", hf_store_error(st));
@@ -385,7 +386,7 @@ int sched_reserve(hf_store_t *st, const char *branch, const char *day, sched_age
  * One claimed batch: the ids claimed from several branches, in one transaction
  * ------------------------------------------------------------------------------------- */
 
-enum { A_ASSIGN, A_MOVE, A_CANCEL, A_PAUSE, A_REINDEX };
+enum { A_ASSIGN, A_MOVE, A_CANCEL, A_PAUSE, A_REINDEX, A_WRITTEN };
 
 typedef struct {
     Huifang__V1__Task *task;
@@ -414,6 +415,52 @@ static void s_roll(s_claimed_t *c)
     c->new_priority = prio;
 }
 
+/* WeChat tasks (issue 16) are worked like calls, by an agent of their role through `task next`
+ * and `call log`, but a message is not a call: they are placed on a copy of the lane's
+ * agents without caps, so the capacity guard's counters (agent_day) never count them and the
+ * phone capacity stays whole. The least loaded agent of the role still gets each (load as
+ * the counters say); one with no agent of its role rolls over like a call with no room. */
+static void s_place_written(s_lane_t *lanes, int nlanes, s_claimed_t *cl, int nrows,
+                            hf_arena_t *a)
+{
+    for (int i = 0; i < nlanes; i++) {
+        s_lane_t *l = &lanes[i];
+        int n = 0;
+        for (int r = 0; r < nrows; r++)
+            n += cl[r].action == A_WRITTEN && cl[r].lane == l;
+        if (n == 0)
+            continue;
+        sched_agent_t *free_agents = hf_new_array(a, sched_agent_t, l->nagents + 1);
+        for (int j = 0; j < l->nagents; j++) {
+            free_agents[j] = l->agents[j];
+            free_agents[j].cap[SCHED_CALL] = free_agents[j].cap[SCHED_VISIT] = 1 << 28;
+            free_agents[j].want[0] = free_agents[j].want[1] = 0;
+            free_agents[j].forced[0] = free_agents[j].forced[1] = 0;
+        }
+        sched_item_t *items = hf_new_array(a, sched_item_t, n);
+        int k = 0;
+        for (int r = 0; r < nrows; r++) {
+            if (cl[r].action != A_WRITTEN || cl[r].lane != l)
+                continue;
+            const Huifang__V1__Task *t = cl[r].task;
+            items[k++] = (sched_item_t){
+                t->id, t->priority, t->due_at_ms, t->role, t->region, t->reserved_agent,
+                SCHED_CALL, -1, false, false, r};
+        }
+        sched_items_sort(items, n);
+        sched_place(free_agents, l->nagents, items, n);
+        for (k = 0; k < n; k++) {
+            s_claimed_t *c = &cl[items[k].ref];
+            if (items[k].agent >= 0) {
+                c->action = A_ASSIGN;
+                c->agent = l->agents[items[k].agent].id;
+            } else {
+                s_roll(c);
+            }
+        }
+    }
+}
+
 typedef struct {
     const s_lane_t *lane;
     char role[16];
@@ -440,7 +487,8 @@ static int s_preempt(hf_store_t *st, s_claimed_t *c, hf_arena_t *a)
         "SELECT t.id, t.agent, coalesce(c.windows, '') FROM task t JOIN agent a ON a.branch ="
         " t.branch AND a.id = t.agent LEFT JOIN customer c ON c.id = t.customer_id"
         " WHERE t.branch = $1 AND t.state = 'assigned' AND t.bag_date = $2::date"
-        " AND t.priority < $3::int AND t.role = $4 AND (t.channel = 'visit') = $5::boolean"
+        " AND t.priority < $3::int AND t.role = $4"
+        " AND t.channel = CASE WHEN $5::boolean THEN 'visit' ELSE 'phone' END"
         " AND t.reserved_agent = '' AND t.origin = 'plan' AND a.active"
         " AND ($6 = ANY (a.regions) OR cardinality(a.regions) = 0 OR $6 = '' OR $3::int >= 50)"
         " ORDER BY t.priority, t.due_at_ms DESC, t.id DESC LIMIT 1 FOR UPDATE OF t SKIP LOCKED",
@@ -585,6 +633,8 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
             c->action = A_MOVE;
             c->new_due = sched_next_window(now, c->windows, l->tz);
             c->new_priority = t->priority;
+        } else if (sched_channel_written(t->channel)) {
+            c->action = A_WRITTEN; /* a WeChat message: placed apart (s_place_written) */
         } else {
             c->action = -1; /* to place */
         }
@@ -674,6 +724,8 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
                 s_roll(c);
         }
     }
+
+    s_place_written(lanes, nlanes, cl, nrows, a);
 
     /* write: moved, cancelled, paused, re-indexed, then assigned and the events */
     int64_t *mv_id = hf_new_array(a, int64_t, nrows + 1),

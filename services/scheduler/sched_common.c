@@ -43,17 +43,19 @@ int sched_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
                        windows,
                        S(c->tier),
                        ref,
-                       hf_pg_i64(created, c->created_at_ms)};
+                       hf_pg_i64(created, c->created_at_ms),
+                       S(c->address)};
     return hf_store_run(
         st,
         "INSERT INTO customer (id, branch, name, phone, region, card_type,"
-        " opted_out, dnd_until, windows, tier, ref_date, created_at_ms)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        " opted_out, dnd_until, windows, tier, ref_date, created_at_ms, address)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         " ON CONFLICT (id) DO UPDATE SET branch = $2, name = $3, phone = $4,"
         " region = $5, card_type = $6, opted_out = $7, dnd_until = $8,"
         " windows = $9, tier = $10, ref_date = $11,"
-        " created_at_ms = CASE WHEN $12 > 0 THEN $12 ELSE customer.created_at_ms END",
-        12, p);
+        " created_at_ms = CASE WHEN $12 > 0 THEN $12 ELSE customer.created_at_ms END,"
+        " address = $13",
+        13, p);
 }
 
 int sched_customer_windows(hf_store_t *st, int64_t customer_id, const char *branch_windows,
@@ -319,7 +321,7 @@ int sched_release_room(hf_store_t *st, const char *ids_literal)
         "UPDATE agent_day d SET calls = greatest(0, d.calls - x.calls),"
         " visits = greatest(0, d.visits - x.visits)"
         " FROM (SELECT t.branch, t.agent, t.bag_date,"
-        "   count(*) FILTER (WHERE t.channel <> 'visit') AS calls,"
+        "   count(*) FILTER (WHERE t.channel = 'phone') AS calls," /* WeChat: no room held */
         "   count(*) FILTER (WHERE t.channel = 'visit') AS visits"
         "   FROM task t WHERE t.id = ANY ($1::bigint[]) AND t.state IN ('assigned', 'claimed')"
         "   AND t.agent <> '' AND t.bag_date IS NOT NULL GROUP BY 1, 2, 3) x"

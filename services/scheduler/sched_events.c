@@ -858,6 +858,9 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
     if (strcmp(S(ct->effect), "adverse") == 0 && ct->customer_id > 0 &&
         !s_is_adverse_visit(ct, t) && s_send_doctor(svc, ct, t) != 0)
         return -1;
+    if (t != NULL && strcmp(t->state, "planned") == 0 && strcmp(S(t->channel), "letter") == 0 &&
+        strcmp(S(ct->channel), "letter") == 0)
+        return sched_letter_sent(svc, t, ct) < 0 ? -1 : 0; /* letters never are claimed */
     if (t == NULL || strcmp(t->state, "claimed") != 0)
         return 0; /* not about a task, handled before, or the task moved on */
 
@@ -876,7 +879,9 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
         /* refused: intake voids the card and opts the customer out; nothing more is planned */
         if (sched_cancel_customer(svc, t->customer_id, "refused", "cancelled", "refused") != 0)
             return -1;
-    } else if (!answered) {
+    } else if (!answered && !sched_channel_written(ct->channel)) {
+        /* (a WeChat message not replied to is done with its outcome: never an unanswered
+         * call, never screened out for it) */
         /* no answer or busy: the customer's unanswered attempts in a row decide, counted once
          * per occasion (call window or day), so two tasks rung out in the same minute are one
          * attempt, not two */

@@ -274,7 +274,7 @@ int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
             hf_store_run(
                 st,
                 "INSERT INTO agent_day AS d (branch, agent, day, calls, visits)"
-                " SELECT $3, agent, $2::date, count(*) FILTER (WHERE channel <> 'visit'),"
+                " SELECT $3, agent, $2::date, count(*) FILTER (WHERE channel = 'phone'),"
                 " count(*) FILTER (WHERE channel = 'visit') FROM task"
                 " WHERE id = ANY ($1::bigint[]) GROUP BY agent"
                 " ON CONFLICT (branch, agent, day) DO UPDATE"

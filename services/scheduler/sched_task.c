@@ -30,6 +30,7 @@
  *   claimed    assigned   `task release` (sched_cmd.c); an absent agent's held task moved to
  *                         a colleague (sched_assign.c)
  *   claimed    done       an outcome logged (sched_events.c), `task skip` (sched_cmd.c)
+ *   planned    done       a letter logged as sent (sched_letters.c: letters never enter a bag)
  *   paused     planned    the last open complaint resolved (sched_events.c)
  *   paused     cancelled  as planned → cancelled
  *
@@ -61,6 +62,7 @@ static const s_move_t s_moves[] = {
     {"assigned", "claimed"},  {"assigned", "paused"},  {"assigned", "cancelled"},
     {"claimed", "planned"},   {"claimed", "assigned"}, {"claimed", "done"},
     {"paused", "planned"},    {"paused", "cancelled"},
+    {"planned", "done"}, /* a letter sent (sched_letters.c) */
 };
 
 /* The table's own spelling of a state name of length n, or NULL for an unknown one. */

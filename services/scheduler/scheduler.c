@@ -32,6 +32,7 @@ static const hf_command_t s_commands[] = {
     /* campaigns and segments */
 
     /* occasions, contact caps, letters and WeChat */
+    {HUIFANG__V1__REQUEST__COMMAND_LETTERS_PRINT, sched_letters_print, false, HF_ROLES_WORK},
 
     /* points and gifts */
 

@@ -154,4 +154,17 @@ int sched_task_skip(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, 
 int sched_move_absent(hf_service_t *svc, const char *branch, const char *agent, int32_t from,
                       int32_t until, Huifang__V1__AgentAbsentResult *r, hf_arena_t *a);
 
+/* ---- letters and WeChat (sched_letters.c, issue 16) ---- */
+
+/* letters_print: the branch's letter tasks due on a local day, with names and addresses. */
+int sched_letters_print(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a);
+/* A letter contact of calllog (channel letter) for planned letter task t (locked): the task
+ * is done with the contact's outcome, and task_completed emitted. 0 (also when it was done
+ * before) or -1. */
+int sched_letter_sent(hf_service_t *svc, Huifang__V1__Task *t, const Huifang__V1__Contact *ct);
+/* Whether channel is written rather than spoken (letter, wechat): such a contact never
+ * counts as an unanswered call, and such a task takes no phone capacity. */
+bool sched_channel_written(const char *channel);
+
 #endif
