@@ -53,7 +53,7 @@ s1=$(customer SH01 'Gu Ming' 13812345675 'Huaihai Road 100')
 hf_wait_until 20 bash -c "[ \$(huifang events tail --from-seq 1 --topic scheduler.plan_started --no-follow | grep -c plan_started) = 5 ]"
 
 # the next day: three calls, three letters, three messages fall due in BJ01
-hf_expect_exit 0 huifang clock set '2026-11-03 09:00 +0800'
+hf_expect_exit 0 huifang clock set '2026-11-03 09:00'
 bag() { huifang --json worklist --agent A001 >"$HF_E2E_TMP/bag.json" && [ "$(grep -c '"state":"assigned"' "$HF_E2E_TMP/bag.json")" = "$1" ]; }
 hf_wait_until 20 bag 5
 bag=$(<"$HF_E2E_TMP/bag.json")
