@@ -50,6 +50,7 @@ static const s_field_rule_t s_rules[] = {
     {"ReportRequest", "name", HF_MASK_NONE},
     {"ReportResult", "name", HF_MASK_NONE},
     {"Agent", "name", HF_MASK_NONE},
+    {"Gift", "name", HF_MASK_NONE},
     {"AgentEdit", "name", HF_MASK_NONE},
     /* the complaint's plan is what staff wrote to solve it; elsewhere "plan" is a template */
     {"Complaint", "plan", HF_MASK_TEXT},

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int calllog_outcome_fits(hf_store_t *st, const char *branch, const char *code,
-                         const char *channel, hf_reply_t *rep, hf_arena_t *a)
+int calllog_outcome_fits(hf_store_t *st, const char *branch, const char *code, const char *channel,
+                         hf_reply_t *rep, hf_arena_t *a)
 {
     const char *p[] = {branch, code, channel};
     PGresult *res = hf_store_exec(st,
@@ -130,7 +130,7 @@ int calllog_letters_sent(hf_service_t *svc, void *self, const hf_request_t *req,
             copy->address = hf_arena_strdup(a, S(l->address));
             copy->region = hf_arena_strdup(a, S(l->region));
             copy->purpose = hf_arena_strdup(a, S(l->purpose));
-            copy->due_date = out->date;
+            copy->day = out->date;
             copy->purchase_id = l->purchase_id;
             copy->product = hf_arena_strdup(a, S(l->product));
             copy->state = "sent";

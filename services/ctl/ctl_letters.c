@@ -38,8 +38,8 @@ static void s_csv(FILE *out, const Huifang__V1__LetterBatch *b)
         char tid[24], cid[24];
         snprintf(tid, sizeof tid, "%lld", (long long)l->task_id);
         snprintf(cid, sizeof cid, "%lld", (long long)l->customer_id);
-        const char *cells[] = {tid,        cid,        l->name,    l->address,
-                               l->region,  l->purpose, l->product, l->due_date};
+        const char *cells[] = {tid,       cid,        l->name,    l->address,
+                               l->region, l->purpose, l->product, l->day};
         for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
             if (c)
                 fputc(',', out);
@@ -105,11 +105,13 @@ int ctl_letters_print(ctl_t *ctl, int argc, char **argv)
         }
     }
     fflush(stdout);
-    fprintf(stderr, "huifang: %zu letters of %s for branch %s%s", b->n_letters, b->date,
-            b->branch, path && strcmp(path, "-") != 0 ? ctl_fmt(ctl, " in %s", path) : "");
+    fprintf(stderr, "huifang: %zu letters of %s for branch %s%s", b->n_letters, b->date, b->branch,
+            path && strcmp(path, "-") != 0 ? ctl_fmt(ctl, " in %s", path) : "");
     if (b->without_address)
-        fprintf(stderr, "; %d left out: no postal address in the archive (customer edit "
-                        "--address)", b->without_address);
+        fprintf(stderr,
+                "; %d left out: no postal address in the archive (customer edit "
+                "--address)",
+                b->without_address);
     fputc('\n', stderr);
     ctl_reply_free(&rep);
     return HF_OK;

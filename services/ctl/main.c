@@ -607,7 +607,8 @@ static const ctl_command_t s_commands[] = {
      "shows or sets the branch's earning rules (manager)",
      "  --per-yuan N   points per whole yuan paid, 0..100 (default 1)\n"
      "  --per-event N  points per attended event, 0..100000 (default 100)\n"
-     "Setting one makes the branch's own rules (the other keeps its current value).\n" CTL_IDEM_HELP},
+     "Setting one makes the branch's own rules (the other keeps its current "
+     "value).\n" CTL_IDEM_HELP},
     {"gift", "add", ctl_gift_add, "gift add CODE --name NAME --points N",
      "adds a gift to the branch's catalogue, with its price in points (manager)", CTL_IDEM_HELP},
     {"gift", "list", ctl_gift_list, "gift list", "the branch's gift catalogue", ""},

@@ -266,8 +266,8 @@ int intake_gift_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_
                      hf_arena_t *a);
 /* Earns the points of purchase p by the branch's per-yuan rule (whole yuan of its price),
  * inside the transaction that records it; once per purchase. 0 or -1 (store error). */
-int intake_points_on_purchase(hf_service_t *svc, const char *branch,
-                              const Huifang__V1__Purchase *p, const char *actor, hf_arena_t *a);
+int intake_points_on_purchase(hf_service_t *svc, const char *branch, const Huifang__V1__Purchase *p,
+                              const char *actor, hf_arena_t *a);
 /* Awards the branch's per-event points to a customer who attended campaign campaign_id,
  * inside the caller's open transaction on st (the service's store): a ledger row (reason
  * event, reference campaign:ID), the balance, and PointsEarned. Once per customer and

@@ -143,8 +143,9 @@ static int s_move(hf_service_t *svc, const char *branch, int64_t customer_id, s_
     }
     if (hf_service_emit(svc, &env) != 0)
         return -1;
-    hf_info("points", "customer=%lld reason=%s reference=%s points=%lld delta=%lld balance=%lld"
-                      " owed=%lld",
+    hf_info("points",
+            "customer=%lld reason=%s reference=%s points=%lld delta=%lld balance=%lld"
+            " owed=%lld",
             (long long)customer_id, reason, reference, (long long)points, (long long)delta,
             (long long)e->balance_after, (long long)owed);
     *balance = e->balance_after;
@@ -175,8 +176,8 @@ static int s_rules(hf_store_t *st, const char *branch, int *per_yuan, int *per_e
 
 /* ---- earning, and taking back ---- */
 
-int intake_points_on_purchase(hf_service_t *svc, const char *branch,
-                              const Huifang__V1__Purchase *p, const char *actor, hf_arena_t *a)
+int intake_points_on_purchase(hf_service_t *svc, const char *branch, const Huifang__V1__Purchase *p,
+                              const char *actor, hf_arena_t *a)
 {
     int per_yuan, per_event;
     bool own;
@@ -189,8 +190,8 @@ int intake_points_on_purchase(hf_service_t *svc, const char *branch,
     snprintf(ref, sizeof ref, "purchase:%lld", (long long)p->id);
     Huifang__V1__PointsEntry *e;
     int64_t bal;
-    return s_move(svc, branch, p->customer_id, MOVE_EARN, "purchase", ref, points, p->id, actor,
-                  &e, &bal, a) < 0
+    return s_move(svc, branch, p->customer_id, MOVE_EARN, "purchase", ref, points, p->id, actor, &e,
+                  &bal, a) < 0
                ? -1
                : 0;
 }
@@ -503,8 +504,7 @@ int intake_gift_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         return rc;
     if (g == NULL || !s_code_ok(g->code))
         return hf_fail(rep, a, HF_BAD_INPUT, "code",
-                       "code \"%s\" must be 1-24 letters, digits, '-' or '_'",
-                       g ? S(g->code) : "");
+                       "code \"%s\" must be 1-24 letters, digits, '-' or '_'", g ? S(g->code) : "");
     if ((rc = s_text(g->name, "name", 120, rep, a)) != HF_OK)
         return rc;
     if (g->points <= 0 || g->points > 100000000)
@@ -520,8 +520,7 @@ int intake_gift_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     int fresh = PQntuples(res);
     PQclear(res);
     if (!fresh)
-        return hf_fail(rep, a, HF_CONFLICT, "code", "gift %s exists in branch %s", g->code,
-                       b.code);
+        return hf_fail(rep, a, HF_CONFLICT, "code", "gift %s exists in branch %s", g->code, b.code);
     Huifang__V1__Gift *out = hf_new(a, Huifang__V1__Gift);
     huifang__v1__gift__init(out);
     out->branch = hf_arena_strdup(a, b.code);

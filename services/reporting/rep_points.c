@@ -55,9 +55,12 @@ int rep_points_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *a)
     char day[11], issued[24], redeemed[24], back[24], owed[24];
     hf_date_format(hf_time_local_day(e->at_ms ? e->at_ms : env->occurred_at_ms, tz), day);
     int64_t delta = e->delta < 0 ? -e->delta : e->delta;
-    const char *p[] = {branch, day, hf_pg_i64(issued, col == 0 ? delta : 0),
+    const char *p[] = {branch,
+                       day,
+                       hf_pg_i64(issued, col == 0 ? delta : 0),
                        hf_pg_i64(redeemed, col == 1 ? delta : 0),
-                       hf_pg_i64(back, col == 2 ? delta : 0), hf_pg_i64(owed, e->shortfall)};
+                       hf_pg_i64(back, col == 2 ? delta : 0),
+                       hf_pg_i64(owed, e->shortfall)};
     return hf_store_run(st,
                         "INSERT INTO points_day (branch, day, issued, redeemed, taken_back, owed)"
                         " VALUES ($1, $2::date, $3, $4, $5, $6) ON CONFLICT (branch, day) DO UPDATE"
@@ -151,9 +154,8 @@ int rep_report_points(hf_service_t *svc, const hf_request_t *req, hf_reply_t *re
         s_row(a, t, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), hf_pg_str(res, i, 2),
               hf_pg_str(res, i, 3), hf_pg_str(res, i, 4), hf_pg_str(res, i, 5));
     }
-    s_row(a, t, "TOTAL", hf_pg_i64(c[0], sum[0]), hf_pg_i64(c[1], sum[1]),
-          hf_pg_i64(c[2], sum[2]), hf_pg_i64(c[3], sum[3]),
-          hf_pg_i64(c[4], hf_pg_int(before, 0, 0)));
+    s_row(a, t, "TOTAL", hf_pg_i64(c[0], sum[0]), hf_pg_i64(c[1], sum[1]), hf_pg_i64(c[2], sum[2]),
+          hf_pg_i64(c[3], sum[3]), hf_pg_i64(c[4], hf_pg_int(before, 0, 0)));
     PQclear(res);
     PQclear(before);
     r->tables = hf_new_array(a, Huifang__V1__ReportTable *, 1);

@@ -420,8 +420,7 @@ static void s_roll(s_claimed_t *c)
  * agents without caps, so the capacity guard's counters (agent_day) never count them and the
  * phone capacity stays whole. The least loaded agent of the role still gets each (load as
  * the counters say); one with no agent of its role rolls over like a call with no room. */
-static void s_place_written(s_lane_t *lanes, int nlanes, s_claimed_t *cl, int nrows,
-                            hf_arena_t *a)
+static void s_place_written(s_lane_t *lanes, int nlanes, s_claimed_t *cl, int nrows, hf_arena_t *a)
 {
     for (int i = 0; i < nlanes; i++) {
         s_lane_t *l = &lanes[i];
@@ -444,8 +443,8 @@ static void s_place_written(s_lane_t *lanes, int nlanes, s_claimed_t *cl, int nr
                 continue;
             const Huifang__V1__Task *t = cl[r].task;
             items[k++] = (sched_item_t){
-                t->id, t->priority, t->due_at_ms, t->role, t->region, t->reserved_agent,
-                SCHED_CALL, -1, false, false, r};
+                t->id,      t->priority, t->due_at_ms, t->role, t->region, t->reserved_agent,
+                SCHED_CALL, -1,          false,        false,   r};
         }
         sched_items_sort(items, n);
         sched_place(free_agents, l->nagents, items, n);

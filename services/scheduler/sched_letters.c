@@ -44,7 +44,7 @@ static int s_batch(hf_store_t *st, const char *branch, const sched_branch_t *b, 
         l->purchase_id = hf_pg_int(res, i, 6);
         l->product = hf_arena_strdup(a, hf_pg_str(res, i, 7));
         l->state = hf_arena_strdup(a, hf_pg_str(res, i, 8));
-        l->due_date = batch->date;
+        l->day = batch->date;
         if (*l->address == '\0') {
             batch->without_address++; /* nowhere to post it: left out, said */
             continue;
@@ -95,11 +95,11 @@ int sched_letter_sent(hf_service_t *svc, Huifang__V1__Task *t, const Huifang__V1
     char id[24], at[24], attempts[16];
     const char *p[] = {hf_pg_i64(id, t->id), S(ct->outcome), hf_pg_i64(at, hf_clock_now_ms()),
                        hf_pg_i64(attempts, t->attempts + 1)};
-    int64_t moved = sched_task_move(
-        hf_service_store(svc), "planned", "done",
-        &(sched_move_t){.set = "outcome = $2, updated_at_ms = $3, attempts = $4",
-                        .where = "id = $1 AND channel = 'letter'"},
-        4, p);
+    int64_t moved =
+        sched_task_move(hf_service_store(svc), "planned", "done",
+                        &(sched_move_t){.set = "outcome = $2, updated_at_ms = $3, attempts = $4",
+                                        .where = "id = $1 AND channel = 'letter'"},
+                        4, p);
     if (moved < 0)
         return -1;
     if (moved == 0)

@@ -61,8 +61,7 @@ static const s_move_t s_moves[] = {
     {"planned", "cancelled"}, {"assigned", "planned"}, {"assigned", "assigned"},
     {"assigned", "claimed"},  {"assigned", "paused"},  {"assigned", "cancelled"},
     {"claimed", "planned"},   {"claimed", "assigned"}, {"claimed", "done"},
-    {"paused", "planned"},    {"paused", "cancelled"},
-    {"planned", "done"}, /* a letter sent (sched_letters.c) */
+    {"paused", "planned"},    {"paused", "cancelled"}, {"planned", "done"},
 };
 
 /* The table's own spelling of a state name of length n, or NULL for an unknown one. */

@@ -45,7 +45,8 @@ static int s_award(int64_t customer, int64_t campaign, bool commit)
 
 static int64_t s_events(void)
 {
-    return s_int("SELECT count(*) FROM outbox WHERE producer = 'intake' AND topic LIKE 'intake.points_earned/%'");
+    return s_int("SELECT count(*) FROM outbox WHERE producer = 'intake' AND topic LIKE "
+                 "'intake.points_earned/%'");
 }
 
 static void test_award(void)
