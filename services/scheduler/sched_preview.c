@@ -52,7 +52,8 @@ int sched_bag_preview(hf_store_t *st, const sched_branch_t *b, const char *branc
                        hf_pg_i64(max, PREVIEW_MAX)};
     PGresult *res = hf_store_exec(st,
                                   "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1"
-                                  " AND t.state = 'planned' AND t.due_at_ms >= $2::bigint"
+                                  " AND t.state = 'planned' AND t.channel <> 'letter'"
+                                  " AND t.due_at_ms >= $2::bigint"
                                   " AND t.due_at_ms < $3::bigint ORDER BY t.priority DESC,"
                                   " t.due_at_ms, t.id LIMIT $4::int",
                                   4, p);

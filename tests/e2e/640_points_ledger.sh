@@ -115,11 +115,30 @@ hf_expect_exit 0 huifang --json purchase add --customer "$customer" --product VC
 agree 209 "after the purchase that settles what was owed"
 hf_expect_eq "0" "$(sql "SELECT owed FROM intake.points_account WHERE customer_id = $customer")" "nothing owed any more"
 
-# ten concurrent redemptions of 50 against 209: four succeed, the balance never goes below zero
+# ten concurrent redemptions of 50 against 209, through two intake instances on one store (so
+# the row lock, not one instance's queue, decides): four succeed, never below zero
+second=$((HUIFANG_PORT_BASE + 46))
+(
+    for fd in "${HF_LOCK_FDS[@]}"; do
+        exec {fd}>&-
+    done
+    export HUIFANG_INTAKE_BIND=tcp://127.0.0.1:$second HUIFANG_INTAKE_EVENTS_BIND=tcp://127.0.0.1:$((second + 1))
+    export HUIFANG_INTAKE_METRICS_BIND=127.0.0.1:$((second + 2)) HUIFANG_INTAKE_CONSUME=none
+    exec "$HF_BIN/huifang-intake" </dev/null >>"$HF_E2E_TMP/intake2.log" 2>&1
+) &
+HF_PIDS[intake2]=$! # stopped and checked at exit like the others
+deadline=$(hf_deadline 20)
+until hf_port_listening "$second"; do
+    hf_service_check_alive intake2
+    hf_past "$deadline" && hf_fail "the second intake did not listen on $second"
+    sleep 0.1
+done
+endpoints=("tcp://127.0.0.1:$(hf_service_port intake)" "tcp://127.0.0.1:$second")
 pids=()
 for i in $(seq 1 10); do
     (rc=0
-        huifang --as A001 points redeem "$customer" --points 50 --item "voucher $i" >/dev/null 2>&1 || rc=$?
+        HUIFANG_INTAKE_ENDPOINT=${endpoints[$((i % 2))]} huifang --as A001 points redeem "$customer" \
+            --points 50 --item "voucher $i" >/dev/null 2>&1 || rc=$?
         echo "$rc" >"$HF_E2E_TMP/redeem.$i") &
     pids+=($!)
 done
@@ -133,6 +152,7 @@ for i in $(seq 1 10); do
     esac
 done
 hf_expect_eq "4 6" "$ok $refused" "four of ten redemptions fit in 209 points"
+grep -q 'command=points_redeem status=' "$HF_E2E_TMP/intake2.log" || hf_fail "the second intake redeemed nothing"
 agree 9 "after the concurrent redemptions"
 hf_expect_eq "0" "$(sql "SELECT count(*) FROM intake.points_ledger WHERE balance_after < 0")" "never below zero"
 
