@@ -421,7 +421,8 @@ static void test_dnd(void)
 
 /* The task state machine (sched_task.c): a move in its table is one guarded UPDATE that
  * says how many tasks it moved; a move outside it (a final state left, an unknown state, a
- * claimed task cancelled) is refused with -1 and writes nothing. */
+ * claimed task cancelled, a planned task claimed without its bag) is refused with -1 and writes
+ * nothing. */
 static void test_task_moves(void)
 {
     CHECK(sched_task_move_allowed("planned", "assigned"));
@@ -429,14 +430,15 @@ static void test_task_moves(void)
     CHECK(!sched_task_move_allowed("done", "planned"));
     CHECK(!sched_task_move_allowed("cancelled", "planned"));
     CHECK(!sched_task_move_allowed("claimed", "cancelled"));
-    CHECK(!sched_task_move_allowed("planned", "done"));
+    CHECK(!sched_task_move_allowed("paused", "done"));
+    CHECK(sched_task_move_allowed("planned", "done")); /* a letter sent: never claimed */
     hf_store_t *st = hf_service_store(s_svc);
     const char *id = s_id(s_task_of(105, "care"));
     const char *p[] = {id};
     const sched_move_t same = {.set = "updated_at_ms = updated_at_ms", .where = "id = $1"};
     CHECK_STR(s_txt("SELECT state FROM task WHERE id = $1", id), "planned");
     CHECK_INT(sched_task_move(st, "done", "planned", &same, 1, p), -1);
-    CHECK_INT(sched_task_move(st, "planned", "done", &same, 1, p), -1);
+    CHECK_INT(sched_task_move(st, "planned", "claimed", &same, 1, p), -1);
     CHECK_INT(sched_task_move(st, "planned, bogus", "planned", &same, 1, p), -1);
     CHECK_INT(sched_task_move(st, "planned", "bogus", &same, 1, p), -1);
     CHECK_INT(sched_task_move(st, "", "planned", &same, 1, p), -1);
