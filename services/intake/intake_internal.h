@@ -254,6 +254,30 @@ int intake_opt_out(hf_service_t *svc, Huifang__V1__Customer *c, const char *reas
 
 /* ---- points and gifts (intake_points.c) ---- */
 
+/* The arithmetic of points (pure). */
+typedef enum {
+    INTAKE_POINTS_EARN,
+    INTAKE_POINTS_REDEEM,
+    INTAKE_POINTS_RETURN
+} intake_points_kind_t;
+typedef struct {
+    int64_t delta;     /* what reaches the balance (< 0 taken) */
+    int64_t owed;      /* what is owed afterwards */
+    int64_t shortfall; /* a return: what the balance could not cover (now owed) */
+} intake_points_move_t;
+/* Points a purchase earns: per_yuan for every whole yuan of price_fen (0 for none). */
+int64_t intake_points_earned(int64_t price_fen, int per_yuan);
+/* Points a return takes back of the earned ones: earned x (quantity - used) / quantity,
+ * rounded down; without a quantity the share of the price paid that was refunded; without
+ * either, all of them. */
+int64_t intake_points_returned(int64_t earned, int32_t quantity, int32_t used, int64_t refund_fen,
+                               int64_t price_paid_fen);
+/* One change of a balance: earned points settle what is owed first; a redemption needs
+ * 0 < points <= balance (false otherwise: nothing changes); a return takes at most the
+ * balance and owes the rest. The balance afterwards is balance + out->delta, never < 0. */
+bool intake_points_apply(intake_points_kind_t kind, int64_t balance, int64_t owed, int64_t points,
+                         intake_points_move_t *out);
+
 int intake_points_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                        hf_arena_t *a);
 int intake_points_redeem(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,

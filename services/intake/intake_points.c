@@ -24,9 +24,66 @@
 
 #define S(x) ((x) ? (x) : "")
 
+/* ---- the arithmetic (pure; tests/unit/test_intake_points_math.c) ---- */
+
+int64_t intake_points_earned(int64_t price_fen, int per_yuan)
+{
+    if (price_fen <= 0 || per_yuan <= 0)
+        return 0;
+    return price_fen / 100 * per_yuan; /* whole yuan paid */
+}
+
+int64_t intake_points_returned(int64_t earned, int32_t quantity, int32_t used, int64_t refund_fen,
+                               int64_t price_paid_fen)
+{
+    if (earned <= 0)
+        return 0;
+    if (quantity > 0) {
+        int64_t units = (int64_t)quantity - (used > 0 ? used : 0);
+        return units <= 0 ? 0 : earned * units / quantity;
+    }
+    if (price_paid_fen > 0) {
+        int64_t refund = refund_fen < 0                ? 0
+                         : refund_fen < price_paid_fen ? refund_fen
+                                                       : price_paid_fen;
+        return earned * refund / price_paid_fen;
+    }
+    return earned;
+}
+
+bool intake_points_apply(intake_points_kind_t kind, int64_t balance, int64_t owed, int64_t points,
+                         intake_points_move_t *out)
+{
+    *out = (intake_points_move_t){0, owed, 0};
+    switch (kind) {
+    case INTAKE_POINTS_EARN: {
+        int64_t settle = owed < points ? owed : points;
+        out->owed = owed - settle;
+        out->delta = points - settle;
+        return true;
+    }
+    case INTAKE_POINTS_REDEEM:
+        if (points <= 0 || points > balance)
+            return false;
+        out->delta = -points;
+        return true;
+    case INTAKE_POINTS_RETURN: {
+        int64_t take = balance < points ? balance : points;
+        out->shortfall = points - take;
+        out->owed = owed + out->shortfall;
+        out->delta = -take;
+        return true;
+    }
+    }
+    return false;
+}
+
 /* ---- the ledger ---- */
 
-typedef enum { MOVE_EARN, MOVE_REDEEM, MOVE_RETURN } s_move_kind_t;
+typedef intake_points_kind_t s_move_kind_t;
+#define MOVE_EARN INTAKE_POINTS_EARN
+#define MOVE_REDEEM INTAKE_POINTS_REDEEM
+#define MOVE_RETURN INTAKE_POINTS_RETURN
 
 /* One change of a customer's points inside the open transaction: locks (or opens) the
  * account, computes the delta (earnings settle what is owed first; a return takes at most
@@ -55,27 +112,11 @@ static int s_move(hf_service_t *svc, const char *branch, int64_t customer_id, s_
     int64_t bal = hf_pg_int(res, 0, 0), owed = hf_pg_int(res, 0, 1);
     PQclear(res);
     *balance = bal;
-    int64_t delta = 0, shortfall = 0;
-    switch (kind) {
-    case MOVE_EARN: {
-        int64_t settle = owed < points ? owed : points;
-        owed -= settle;
-        delta = points - settle;
-        break;
-    }
-    case MOVE_REDEEM:
-        if (points > bal)
-            return -2;
-        delta = -points;
-        break;
-    case MOVE_RETURN: {
-        int64_t take = bal < points ? bal : points;
-        shortfall = points - take;
-        owed += shortfall;
-        delta = -take;
-        break;
-    }
-    }
+    intake_points_move_t mv;
+    if (!intake_points_apply(kind, bal, owed, points, &mv))
+        return -2;
+    int64_t delta = mv.delta, shortfall = mv.shortfall;
+    owed = mv.owed;
     int64_t now = hf_clock_now_ms();
     char d[24], ba[24], ow[24], pt[24], sf[24], pid[24], at[24];
     const char *pl[] = {cid,
@@ -183,7 +224,7 @@ int intake_points_on_purchase(hf_service_t *svc, const char *branch, const Huifa
     bool own;
     if (s_rules(hf_service_store(svc), branch, &per_yuan, &per_event, &own) != 0)
         return -1;
-    int64_t points = p->price_fen / 100 * per_yuan; /* whole yuan paid */
+    int64_t points = intake_points_earned(p->price_fen, per_yuan);
     if (points <= 0)
         return 0;
     char ref[40];
@@ -234,14 +275,8 @@ int intake_points_on_return(hf_service_t *svc, const char *branch, int64_t custo
         return 0; /* bought before points, or under a rule of none */
     /* the points of what came back: the units not used, of the units bought; an event
      * without the counts falls back to the share of the price refunded */
-    int64_t back = earned;
-    if (r->quantity > 0) {
-        int64_t units = r->quantity - (r->used_qty > 0 ? r->used_qty : 0);
-        back = units <= 0 ? 0 : earned * units / r->quantity;
-    } else if (r->price_paid_fen > 0) {
-        back = earned * (r->refund_fen < r->price_paid_fen ? r->refund_fen : r->price_paid_fen) /
-               r->price_paid_fen;
-    }
+    int64_t back =
+        intake_points_returned(earned, r->quantity, r->used_qty, r->refund_fen, r->price_paid_fen);
     if (back <= 0)
         return 0;
     char ref[40];
