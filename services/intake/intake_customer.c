@@ -576,7 +576,8 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
     env.branch = b.code;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED;
     env.customers_merged = &ev;
-    if (hf_service_emit(svc, &env) != 0)
+    if (hf_service_emit(svc, &env) != 0 ||
+        intake_points_on_merge(svc, b.code, keep->id, other->id, req->actor, a) != 0)
         return intake_store_fail(svc, rep, a);
     char change[64] = "merge";
     if (strcmp(keep->card_type, kept->card_type) != 0) {

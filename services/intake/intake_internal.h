@@ -302,6 +302,11 @@ int intake_points_on_purchase(hf_service_t *svc, const char *branch, const Huifa
 int intake_points_award_event(hf_service_t *svc, hf_store_t *st, const char *branch,
                               int64_t customer_id, int64_t campaign_id, const char *actor,
                               hf_arena_t *a);
+/* Customer other merged into keep: other's balance moves to keep's (an `adjust` row on
+ * each ledger: "merged into/from customer N"), and what other owed is owed by keep (settled
+ * by the balance arriving, as earnings settle it). Both accounts locked in id order. 0 or -1. */
+int intake_points_on_merge(hf_service_t *svc, const char *branch, int64_t keep, int64_t other,
+                           const char *actor, hf_arena_t *a);
 /* An approved return r of a purchase of customer_id takes back the points its returned
  * units earned (quantity - used of quantity); what the balance cannot cover is owed. Once
  * per return. 0 or -1. */

@@ -289,6 +289,59 @@ int intake_points_on_return(hf_service_t *svc, const char *branch, int64_t custo
                : 0;
 }
 
+int intake_points_on_merge(hf_service_t *svc, const char *branch, int64_t keep, int64_t other,
+                           const char *actor, hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    char kid[24], oid[24];
+    const char *p[] = {hf_pg_i64(kid, keep), hf_pg_i64(oid, other), branch};
+    /* both accounts locked, in id order (as any other two-account change would) */
+    if (hf_store_run(st,
+                     "INSERT INTO points_account (customer_id, branch) VALUES ($1, $3), ($2, $3)"
+                     " ON CONFLICT DO NOTHING",
+                     3, p) != 0)
+        return -1;
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT customer_id, balance, owed FROM points_account"
+                                  " WHERE customer_id IN ($1, $2) ORDER BY customer_id FOR UPDATE",
+                                  2, p);
+    if (res == NULL)
+        return -1;
+    int64_t balance = 0, owed = 0;
+    for (int i = 0; i < PQntuples(res); i++)
+        if (hf_pg_int(res, i, 0) == other) {
+            balance = hf_pg_int(res, i, 1);
+            owed = hf_pg_int(res, i, 2);
+        }
+    PQclear(res);
+    if (balance == 0 && owed == 0)
+        return 0;
+    Huifang__V1__PointsEntry *e;
+    int64_t bal;
+    char ref[64];
+    /* the other's balance leaves its ledger, what it owed goes with the person, and the
+     * balance arrives on the kept one's ledger (settling what is owed first, as earnings do) */
+    snprintf(ref, sizeof ref, "merged into customer %lld", (long long)keep);
+    if (balance > 0 &&
+        s_move(svc, branch, other, MOVE_RETURN, "adjust", ref, balance, 0, actor, &e, &bal, a) < 0)
+        return -1;
+    char ow[24];
+    const char *po[] = {kid, oid, hf_pg_i64(ow, owed)};
+    if (owed > 0 &&
+        (hf_store_run(st, "UPDATE points_account SET owed = 0 WHERE customer_id = $2", 2, po) !=
+             0 ||
+         hf_store_run(st, "UPDATE points_account SET owed = owed + $3 WHERE customer_id = $1", 3,
+                      po) != 0))
+        return -1;
+    snprintf(ref, sizeof ref, "merged from customer %lld", (long long)other);
+    if (balance > 0 &&
+        s_move(svc, branch, keep, MOVE_EARN, "adjust", ref, balance, 0, actor, &e, &bal, a) < 0)
+        return -1;
+    hf_info("points_merged", "keep=%lld other=%lld balance=%lld owed=%lld", (long long)keep,
+            (long long)other, (long long)balance, (long long)owed);
+    return 0;
+}
+
 /* ---- commands ---- */
 
 /* The customer of the request's branch, not merged: HF_OK, or the failure in rep. */

@@ -18,7 +18,7 @@ int rep_points_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)a;
     const Huifang__V1__PointsEntry *e = NULL;
-    int col = 0; /* 0 issued, 1 redeemed, 2 taken back */
+    int col = 0; /* 0 issued, 1 redeemed, 2 taken back, 3 adjusted */
     switch (env->payload_case) {
     case HUIFANG__V1__ENVELOPE__PAYLOAD_POINTS_EARNED:
         e = env->points_earned->entry;
@@ -52,21 +52,26 @@ int rep_points_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *a)
                 (unsigned long long)env->seq);
         return -1; /* intake publishes the branch before anything in it */
     }
-    char day[11], issued[24], redeemed[24], back[24], owed[24];
+    char day[11], issued[24], redeemed[24], back[24], owed[24], adjusted[24];
     hf_date_format(hf_time_local_day(e->at_ms ? e->at_ms : env->occurred_at_ms, tz), day);
     int64_t delta = e->delta < 0 ? -e->delta : e->delta;
+    if (strcmp(S(e->reason), "adjust") == 0)
+        col = 3; /* moved (a merge), neither issued nor spent: signed */
     const char *p[] = {branch,
                        day,
                        hf_pg_i64(issued, col == 0 ? delta : 0),
                        hf_pg_i64(redeemed, col == 1 ? delta : 0),
                        hf_pg_i64(back, col == 2 ? delta : 0),
-                       hf_pg_i64(owed, e->shortfall)};
+                       hf_pg_i64(owed, col == 3 ? 0 : e->shortfall),
+                       hf_pg_i64(adjusted, col == 3 ? e->delta : 0)};
     return hf_store_run(st,
-                        "INSERT INTO points_day (branch, day, issued, redeemed, taken_back, owed)"
-                        " VALUES ($1, $2::date, $3, $4, $5, $6) ON CONFLICT (branch, day) DO UPDATE"
+                        "INSERT INTO points_day (branch, day, issued, redeemed, taken_back, owed,"
+                        " adjusted) VALUES ($1, $2::date, $3, $4, $5, $6, $7)"
+                        " ON CONFLICT (branch, day) DO UPDATE"
                         " SET issued = points_day.issued + $3, redeemed = points_day.redeemed + $4,"
-                        " taken_back = points_day.taken_back + $5, owed = points_day.owed + $6",
-                        6, p) == 0
+                        " taken_back = points_day.taken_back + $5, owed = points_day.owed + $6,"
+                        " adjusted = points_day.adjusted + $7",
+                        7, p) == 0
                ? 0
                : -1;
 }
@@ -110,22 +115,25 @@ int rep_report_points(hf_service_t *svc, const hf_request_t *req, hf_reply_t *re
     hf_date_format(per.from, from);
     hf_date_format(per.to, to);
     const char *p[] = {req->branch, from, to};
-    /* the month's days with their running outstanding, and what stood before the month */
+    /* the month's days with their running outstanding (counting what stood before) */
     PGresult *res = hf_store_exec(
         st,
-        "SELECT day::text, issued, redeemed, taken_back, owed, sum(issued - redeemed - taken_back)"
-        " OVER (ORDER BY day) + (SELECT coalesce(sum(issued - redeemed - taken_back), 0)"
+        "SELECT day::text, issued, redeemed, taken_back, adjusted, owed,"
+        " sum(issued - redeemed - taken_back + adjusted) OVER (ORDER BY day)"
+        " + (SELECT coalesce(sum(issued - redeemed - taken_back + adjusted), 0)"
         "   FROM points_day WHERE branch = $1 AND day < $2::date)"
         " FROM points_day WHERE branch = $1 AND day BETWEEN $2::date AND $3::date ORDER BY day",
         3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
+    /* and what stands at the month's end */
     const char *pb[] = {req->branch, to};
-    PGresult *before = hf_store_exec(st,
-                                     "SELECT coalesce(sum(issued - redeemed - taken_back), 0)"
-                                     " FROM points_day WHERE branch = $1 AND day <= $2::date",
+    PGresult *at_end = hf_store_exec(st,
+                                     "SELECT coalesce(sum(issued - redeemed - taken_back"
+                                     " + adjusted), 0) FROM points_day"
+                                     " WHERE branch = $1 AND day <= $2::date",
                                      2, pb);
-    if (before == NULL) {
+    if (at_end == NULL) {
         PQclear(res);
         return HF_UNAVAILABLE;
     }
@@ -138,26 +146,29 @@ int rep_report_points(hf_service_t *svc, const hf_request_t *req, hf_reply_t *re
     Huifang__V1__ReportTable *t = hf_new(a, Huifang__V1__ReportTable);
     huifang__v1__report_table__init(t);
     t->title = "points by day";
-    static char *cols[] = {"day", "issued", "redeemed", "taken_back", "owed", "outstanding"};
-    static char *kinds[] = {"text", "int", "int", "int", "int", "int"};
+    static char *cols[] = {"day",      "issued", "redeemed",   "taken_back",
+                           "adjusted", "owed",   "outstanding"};
+    static char *kinds[] = {"text", "int", "int", "int", "int", "int", "int"};
     t->columns = cols;
-    t->n_columns = 6;
+    t->n_columns = 7;
     t->kinds = kinds;
-    t->n_kinds = 6;
+    t->n_kinds = 7;
     int n = PQntuples(res);
     t->rows = hf_new_array(a, Huifang__V1__ReportRow *, n + 1);
-    int64_t sum[4] = {0, 0, 0, 0};
-    char c[5][24];
+    int64_t sum[5] = {0, 0, 0, 0, 0};
+    char c[6][24];
     for (int i = 0; i < n; i++) {
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < 5; k++)
             sum[k] += hf_pg_int(res, i, k + 1);
         s_row(a, t, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), hf_pg_str(res, i, 2),
-              hf_pg_str(res, i, 3), hf_pg_str(res, i, 4), hf_pg_str(res, i, 5));
+              hf_pg_str(res, i, 3), hf_pg_str(res, i, 4), hf_pg_str(res, i, 5),
+              hf_pg_str(res, i, 6));
     }
     s_row(a, t, "TOTAL", hf_pg_i64(c[0], sum[0]), hf_pg_i64(c[1], sum[1]), hf_pg_i64(c[2], sum[2]),
-          hf_pg_i64(c[3], sum[3]), hf_pg_i64(c[4], hf_pg_int(before, 0, 0)));
+          hf_pg_i64(c[3], sum[3]), hf_pg_i64(c[4], sum[4]),
+          hf_pg_i64(c[5], hf_pg_int(at_end, 0, 0)));
     PQclear(res);
-    PQclear(before);
+    PQclear(at_end);
     r->tables = hf_new_array(a, Huifang__V1__ReportTable *, 1);
     r->tables[r->n_tables++] = t;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_REPORT;
