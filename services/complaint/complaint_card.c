@@ -317,10 +317,21 @@ static int s_emit(hf_service_t *svc, const complaint_card_t *card, int payload, 
 }
 
 /* The transitions of a card: an action, the states it starts from, the state it leads to.
- * A card's state changes only through this table (a card is filed `open`); the commands
- * (complaint_act) move it by the rows of their action, the clock by its own row (a wait
- * past its limit). complaint.state is written by one statement, s_save(), in the
- * transaction that holds the card's row lock (or that filed it). */
+ * A card is filed `open`; after that its state changes only in s_card_move(), by a row of
+ * this table: the commands (complaint_act) by the rows of their action, the clock by its
+ * own row (a wait past its limit). complaint.state is written by one statement, s_save(),
+ * in the transaction that holds the card's row lock (or that filed it).
+ *
+ *   from \ action  start        wait     resume       resolve   close   reopen    clock
+ *   open           in-progress  waiting  -            resolved  -       -         -
+ *   in-progress    -            waiting  -            resolved  -       -         -
+ *   waiting        -            -        in-progress  resolved  -       -         in-progress
+ *   reopened       in-progress  waiting  -            resolved  -       -         -
+ *   resolved       -            -        -            -         closed  reopened  -
+ *   closed         -            -        -            -         -       reopened  -
+ *
+ * (clock: wait-expired, a wait longer than the category allows; every other cell is a
+ * CONFLICT naming the states the action needs.) */
 static const struct {
     const char *action;
     const char *from[5];
@@ -356,6 +367,16 @@ static bool s_move_allowed(int m, const char *state)
         if (strcmp(state, s_moves[m].from[i]) == 0)
             return true;
     return false;
+}
+
+/* Moves the card by row m: the one place a card's state changes. false, and nothing
+ * changed, when row m does not start from the card's state. */
+static bool s_card_move(complaint_card_t *card, int m)
+{
+    if (m < 0 || !s_move_allowed(m, S(card->c->state)))
+        return false;
+    card->c->state = (char *)s_moves[m].to;
+    return true;
 }
 
 /* Writes the card's state and clock back (the text fields are written where they change). */
@@ -401,7 +422,7 @@ int complaint_card_catch_up(hf_service_t *svc, complaint_card_t *card, int64_t n
         int64_t at = c->paused_at_ms + card->wait_limit_ms;
         complaint_clock_resume(&card->clk, at);
         c->paused_at_ms = 0;
-        c->state = (char *)s_moves[expired].to;
+        s_card_move(card, expired);
         s_derive(card, at);
         if (s_history(st, card, s_moves[expired].change, "", at, c->period_no) < 0 ||
             s_emit(svc, card, HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED,
@@ -902,7 +923,7 @@ int complaint_act(hf_service_t *svc, void *self, const hf_request_t *req, hf_rep
         c->resolved_at_ms = 0;
         c->resolution = "";
     }
-    c->state = (char *)s_moves[m].to;
+    s_card_move(card, m); /* allowed: checked above, under the row lock */
     c->updated_at_ms = now;
     s_derive(card, now);
     if (s_save(st, card, now) != 0)
