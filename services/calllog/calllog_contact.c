@@ -3,6 +3,7 @@
  * customer and purchases are asked of the scheduler, which owns tasks; the record, the
  * delivery entry an order for home delivery opens, and their events commit together. */
 #include "calllog_internal.h"
+#include "calllog_sql.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_phone.h"
@@ -369,8 +370,7 @@ static int s_check_task(s_contact_t *lc)
     /* a claim already logged says so, even when the scheduler has moved the task on since */
     char tid[24], claim[16];
     const char *pc[] = {hf_pg_i64(tid, t->id), hf_pg_i64(claim, t->claims)};
-    PGresult *res =
-        hf_store_exec(lc->st, "SELECT id FROM contact WHERE task_id = $1 AND claim_no = $2", 2, pc);
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_OF_CLAIM, 2, pc);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int64_t logged = PQntuples(res) > 0 ? hf_pg_int(res, 0, 0) : 0;
@@ -471,20 +471,7 @@ static int s_insert_contact(s_contact_t *lc)
                        hf_pg_i64(pulse, f ? f->pulse : 0),
                        f ? S(f->symptoms) : "",
                        f ? S(f->text) : ""};
-    PGresult *res =
-        hf_store_exec(lc->st,
-                      "INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
-                      " outcome, channel, purpose, effect, order_qty, delivery, callback_at_ms,"
-                      " next_date, note, started_at_ms, duration_s, logged_at_ms, day,"
-                      " purchase_id, dose, timing, other_medicines, diet, advice, order_product,"
-                      " delivery_address, referral_name, referral_phone, event_accepted, event,"
-                      " typical_case, typical_consent, blood_pressure, pulse, symptoms,"
-                      " findings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-                      " $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,"
-                      " $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)"
-                      " ON CONFLICT (task_id, claim_no) DO NOTHING"
-                      " RETURNING " CALLLOG_CONTACT_COLUMNS,
-                      36, p);
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_ADD, 36, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
