@@ -38,8 +38,8 @@ static int complaint_on_customer(hf_service_t *svc, void *self, const hf_envelop
     return s_upsert_customer(hf_service_store(svc), hf_replica_customer(env));
 }
 
-static int complaint_on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                                 hf_arena_t *a)
+static int complaint_on_purchase_recorded(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                          hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -68,8 +68,8 @@ static int complaint_on_purchase(hf_service_t *svc, void *self, const hf_envelop
 }
 
 /* Every record of the merged customer now belongs to the kept one. */
-static int complaint_on_merged(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                               hf_arena_t *a)
+static int complaint_on_customers_merged(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                         hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -95,8 +95,8 @@ const hf_event_handler_t complaint_intake_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, complaint_on_customer},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, complaint_on_customer},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, complaint_on_customer},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, complaint_on_purchase},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, complaint_on_merged},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, complaint_on_purchase_recorded},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, complaint_on_customers_merged},
     {0, NULL}};
 
 /* ---- call-log ---- */
