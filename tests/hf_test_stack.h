@@ -20,7 +20,10 @@
 
 /* How a child runs its service. */
 typedef struct {
-    /* "NAME=VALUE" set in the child before the service starts ("NAME=" unsets NAME);
+    const char *store_url;   /* HUIFANG_STORE_URL, when not NULL */
+    const char *bind;        /* HUIFANG_PROBE_BIND, when not NULL (a probe's own ports) */
+    const char *events_bind; /* HUIFANG_PROBE_EVENTS_BIND, when not NULL */
+    /* more "NAME=VALUE" set in the child before the service starts ("NAME=" unsets NAME);
      * NULL-terminated, or NULL for none */
     const char *const *env;
     /* called after the service is made, before it runs (subscriptions, consumers): 0, or
@@ -50,6 +53,12 @@ static inline pid_t hf_test_start(const hf_service_def_t *def, const hf_test_chi
     if (pid != 0)
         return pid;
     hf_bus_after_fork();
+    if (child && child->store_url)
+        setenv("HUIFANG_STORE_URL", child->store_url, 1);
+    if (child && child->bind)
+        setenv("HUIFANG_PROBE_BIND", child->bind, 1);
+    if (child && child->events_bind)
+        setenv("HUIFANG_PROBE_EVENTS_BIND", child->events_bind, 1);
     for (const char *const *e = child && child->env ? child->env : NULL; e && *e; e++)
         hf_test_setenv(*e);
     char *argv[] = {"test", NULL};

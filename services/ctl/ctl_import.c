@@ -121,40 +121,39 @@ static const char *const s_channels[] = {
 
 /* Dates as spreadsheets write them — 2026/1/5, 2026-1-5, 2026.01.05, 2026年1月5日, with or
  * without a time after them — as YYYY-MM-DD (into out, 11 bytes); else v unchanged. */
+/* Reads up to max digits at *p (advancing it) into *value; returns how many. */
+static int s_digits(const char **p, int max, int *value)
+{
+    int n = 0;
+    for (; **p >= '0' && **p <= '9' && n < max; n++)
+        *value = *value * 10 + (*(*p)++ - '0');
+    return n;
+}
+
+/* The length of the separator (one of seps) that p starts with, or 0. */
+static size_t s_sep_len(const char *p, const char *const *seps)
+{
+    for (int i = 0; seps[i]; i++)
+        if (strncmp(p, seps[i], strlen(seps[i])) == 0)
+            return strlen(seps[i]);
+    return 0;
+}
+
 static const char *s_map_date(const char *v, char *out, const char **rest)
 {
-    int y = 0, m = 0, d = 0, n = 0;
+    static const char *const year_seps[] = {"-", "/", ".", "年", NULL};
+    static const char *const month_seps[] = {"-", "/", ".", "月", NULL};
+    int y = 0, m = 0, d = 0;
     const char *p = v;
+    size_t sl;
     *rest = "";
-    while (*p >= '0' && *p <= '9' && n < 4) {
-        y = y * 10 + (*p++ - '0');
-        n++;
-    }
-    if (n != 4)
-        return v;
-    const char *seps[] = {"-", "/", ".", "年"};
-    size_t sl = 0;
-    for (int i = 0; i < 4 && sl == 0; i++)
-        if (strncmp(p, seps[i], strlen(seps[i])) == 0)
-            sl = strlen(seps[i]);
-    if (sl == 0)
+    if (s_digits(&p, 4, &y) != 4 || (sl = s_sep_len(p, year_seps)) == 0)
         return v;
     p += sl;
-    for (n = 0; *p >= '0' && *p <= '9' && n < 2; n++)
-        m = m * 10 + (*p++ - '0');
-    if (n == 0)
-        return v;
-    const char *seps2[] = {"-", "/", ".", "月"};
-    sl = 0;
-    for (int i = 0; i < 4 && sl == 0; i++)
-        if (strncmp(p, seps2[i], strlen(seps2[i])) == 0)
-            sl = strlen(seps2[i]);
-    if (sl == 0)
+    if (s_digits(&p, 2, &m) == 0 || (sl = s_sep_len(p, month_seps)) == 0)
         return v;
     p += sl;
-    for (n = 0; *p >= '0' && *p <= '9' && n < 2; n++)
-        d = d * 10 + (*p++ - '0');
-    if (n == 0)
+    if (s_digits(&p, 2, &d) == 0)
         return v;
     if (strncmp(p, "日", strlen("日")) == 0)
         p += strlen("日");

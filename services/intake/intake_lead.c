@@ -857,33 +857,32 @@ static void s_announce_recorded_rows(s_batch_t *bt)
                 plan = (char *)r->plan;
         }
         hf_envelope_t *env = s_event(&bt->ev, a);
+        /* LeadRegistered and LeadMerged carry the same fields */
+#define S_LEAD_EVENT(e)                                                                            \
+    do {                                                                                           \
+        (e)->customer = r->customer;                                                               \
+        (e)->channel = (char *)r->lead.channel;                                                    \
+        (e)->collector = (char *)r->lead.collector;                                                \
+        (e)->source = (char *)r->lead.source;                                                      \
+        (e)->plan = plan;                                                                          \
+        (e)->collected_at_ms = r->lead.collected_at_ms;                                            \
+        (e)->referrer = (char *)r->lead.referrer;                                                  \
+        (e)->line = r->line;                                                                       \
+    } while (0)
         if (!r->merged) {
             Huifang__V1__LeadRegistered *e = hf_new(a, Huifang__V1__LeadRegistered);
             huifang__v1__lead_registered__init(e);
-            e->customer = r->customer;
-            e->channel = (char *)r->lead.channel;
-            e->collector = (char *)r->lead.collector;
-            e->source = (char *)r->lead.source;
-            e->plan = plan;
-            e->collected_at_ms = r->lead.collected_at_ms;
-            e->referrer = (char *)r->lead.referrer;
-            e->line = r->line;
+            S_LEAD_EVENT(e);
             env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
             env->lead_registered = e;
         } else {
             Huifang__V1__LeadMerged *e = hf_new(a, Huifang__V1__LeadMerged);
             huifang__v1__lead_merged__init(e);
-            e->customer = r->customer;
-            e->channel = (char *)r->lead.channel;
-            e->collector = (char *)r->lead.collector;
-            e->source = (char *)r->lead.source;
-            e->plan = plan;
-            e->collected_at_ms = r->lead.collected_at_ms;
-            e->referrer = (char *)r->lead.referrer;
-            e->line = r->line;
+            S_LEAD_EVENT(e);
             env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED;
             env->lead_merged = e;
         }
+#undef S_LEAD_EVENT
     }
 }
 

@@ -73,7 +73,7 @@ static bool s_up(int base, void *arg)
     snprintf(store, sizeof store, "HUIFANG_PROBE_STORE_URL=%s", (const char *)arg);
     const char *env[] = {store, NULL};
     hf_endpoint_commands("probe", s_endpoint, sizeof s_endpoint);
-    s_child = hf_test_start(&s_def, &(hf_test_child_t){env, NULL});
+    s_child = hf_test_start(&s_def, &(hf_test_child_t){.env = env});
     if (hf_test_wait_ping("probe", s_child))
         return true;
     hf_test_stop(s_child, SIGKILL);

@@ -75,8 +75,6 @@ static const hf_event_handler_t s_probe_handlers[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, s_on_completed},
     {0, NULL}};
 
-static char s_store_env[300]; /* HUIFANG_STORE_URL=s_url */
-
 static int s_subscribe(hf_service_t *svc, const hf_service_def_t *def)
 {
     (void)def;
@@ -85,17 +83,9 @@ static int s_subscribe(hf_service_t *svc, const hf_service_def_t *def)
 
 static pid_t s_start(const hf_service_def_t *def, const char *bind, const char *events)
 {
-    char bind_env[128], events_env[128];
-    snprintf(bind_env, sizeof bind_env, "HUIFANG_PROBE_BIND=%s", bind ? bind : "");
-    snprintf(events_env, sizeof events_env, "HUIFANG_PROBE_EVENTS_BIND=%s", events ? events : "");
-    const char *env[] = {s_store_env,
-                         "HUIFANG_HEARTBEAT_MS=200",
-                         "HUIFANG_LOG_LEVEL=warn",
-                         "HUIFANG_CLOCK=real",
-                         bind ? bind_env : NULL,
-                         events_env,
-                         NULL};
-    hf_test_child_t child = {env, def == &s_probe ? s_subscribe : NULL};
+    static const char *const env[] = {"HUIFANG_HEARTBEAT_MS=200", "HUIFANG_LOG_LEVEL=warn",
+                                      "HUIFANG_CLOCK=real", NULL};
+    hf_test_child_t child = {s_url, bind, events, env, def == &s_probe ? s_subscribe : NULL};
     return hf_test_start(def, &child);
 }
 
@@ -220,7 +210,6 @@ int main(void)
     /* about the service's logic, not the wire: plain sockets (test_curve covers CURVE) */
     setenv("HUIFANG_CURVE", "off", 1);
     hf_test_create_db("consumer", s_url);
-    snprintf(s_store_env, sizeof s_store_env, "HUIFANG_STORE_URL=%s", s_url);
     /* a block of 50 ports; another block when one of these is taken (a child that cannot
      * bind exits at once) */
     pid_t kids[2] = {0, 0};

@@ -49,22 +49,16 @@ static const hf_service_def_t s_probe = {.name = "probe",
 /* Starts the probe in a child; extra: "NAME=VALUE" ("NAME=" unsets NAME) or NULL. */
 static pid_t s_start(const char *extra)
 {
-    char store[300], bind[128], events[128], keys[300];
-    snprintf(store, sizeof store, "HUIFANG_STORE_URL=%s", s_url);
-    snprintf(bind, sizeof bind, "HUIFANG_PROBE_BIND=%s", s_bind);
-    snprintf(events, sizeof events, "HUIFANG_PROBE_EVENTS_BIND=%s", s_events);
+    char keys[300];
     snprintf(keys, sizeof keys, "HUIFANG_KEYS_DIR=%s", s_keys);
-    const char *env[] = {store,
-                         "HUIFANG_HEARTBEAT_MS=100",
+    const char *env[] = {"HUIFANG_HEARTBEAT_MS=100",
                          "HUIFANG_LOG_LEVEL=warn",
                          "HUIFANG_CLOCK=real",
-                         bind,
-                         events,
                          keys,
                          "HUIFANG_CURVE_NAME=",
                          extra,
                          NULL};
-    return hf_test_start(&s_probe, &(hf_test_child_t){env, NULL});
+    return hf_test_start(&s_probe, &(hf_test_child_t){s_url, s_bind, s_events, env, NULL});
 }
 
 static int s_stop(pid_t pid)

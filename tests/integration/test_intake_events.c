@@ -37,10 +37,9 @@ static const hf_service_def_t s_fake_scheduler = {.name = "scheduler",
                                                   .migrations = s_none,
                                                   .commands = s_no_commands};
 
-/* the children's settings (HUIFANG_STORE_URL filled in main) */
-static char s_store_env[300];
-static const char *const s_env[] = {s_store_env, "HUIFANG_HEARTBEAT_MS=200",
-                                    "HUIFANG_LOG_LEVEL=warn", "HUIFANG_CLOCK=real", NULL};
+/* the children's settings */
+static const char *const s_env[] = {"HUIFANG_HEARTBEAT_MS=200", "HUIFANG_LOG_LEVEL=warn",
+                                    "HUIFANG_CLOCK=real", NULL};
 
 static int s_attach(hf_service_t *svc, const hf_service_def_t *def)
 {
@@ -49,7 +48,7 @@ static int s_attach(hf_service_t *svc, const hf_service_def_t *def)
 
 static pid_t s_start(const hf_service_def_t *def, bool consume)
 {
-    hf_test_child_t child = {s_env, consume ? s_attach : NULL};
+    hf_test_child_t child = {.store_url = s_url, .env = s_env, .setup = consume ? s_attach : NULL};
     return hf_test_start(def, &child);
 }
 
@@ -238,7 +237,6 @@ int main(void)
     /* about the service's logic, not the wire: plain sockets (test_curve covers CURVE) */
     setenv("HUIFANG_CURVE", "off", 1);
     hf_test_create_db("intake_events", s_url);
-    snprintf(s_store_env, sizeof s_store_env, "HUIFANG_STORE_URL=%s", s_url);
     pid_t kids[3] = {0, 0, 0}; /* intake, calllog, scheduler */
     int status;
     bool up = hf_test_ports(37, 0, s_up, kids);

@@ -116,8 +116,6 @@ static const hf_service_def_t s_probe = {.name = "probe",
 static const hf_event_handler_t s_probe_handlers[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, s_on_screened}, {0, NULL}};
 
-static char s_store_env[300]; /* HUIFANG_STORE_URL=s_url */
-
 static int s_subscribe(hf_service_t *svc, const hf_service_def_t *def)
 {
     (void)def;
@@ -130,19 +128,12 @@ static pid_t s_start(const hf_service_def_t *def)
      * ASan's) at that instant would leave the child blocked on it for ever. Every socket of
      * this process is closed between calls, so the context can end here. */
     hf_bus_shutdown();
-    char wait[64], bind[128], events[128];
+    char wait[64];
     snprintf(wait, sizeof wait, "HUIFANG_READ_WAIT_MS=%d", READ_WAIT_MS);
-    snprintf(bind, sizeof bind, "HUIFANG_PROBE_BIND=%s", s_probe_ep);
-    snprintf(events, sizeof events, "HUIFANG_PROBE_EVENTS_BIND=%s", s_probe_events);
-    const char *env[] = {s_store_env,
-                         "HUIFANG_HEARTBEAT_MS=200",
-                         "HUIFANG_LOG_LEVEL=warn",
-                         "HUIFANG_CLOCK=real",
-                         wait,
-                         bind,
-                         events,
-                         NULL};
-    hf_test_child_t child = {env, def == &s_probe ? s_subscribe : NULL};
+    const char *env[] = {"HUIFANG_HEARTBEAT_MS=200", "HUIFANG_LOG_LEVEL=warn", "HUIFANG_CLOCK=real",
+                         wait, NULL};
+    hf_test_child_t child = {s_url, s_probe_ep, s_probe_events, env,
+                             def == &s_probe ? s_subscribe : NULL};
     return hf_test_start(def, &child);
 }
 
@@ -240,7 +231,6 @@ int main(void)
     /* about the service's logic, not the wire: plain sockets (test_curve covers CURVE) */
     setenv("HUIFANG_CURVE", "off", 1);
     hf_test_create_db("ryow", s_url);
-    snprintf(s_store_env, sizeof s_store_env, "HUIFANG_STORE_URL=%s", s_url);
     /* a block of 50 ports; another block when one is taken */
     pid_t kids[2] = {0, 0};
     bool up = hf_test_ports(37, 0, s_up, kids);
