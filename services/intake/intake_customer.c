@@ -507,16 +507,15 @@ int intake_customer_phone_add(hf_service_t *svc, void *self, const hf_request_t 
 
 /* ---- merge ---- */
 
-int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                          hf_arena_t *a)
+/* ---- customer merge, step by step ---- */
+
+/* 1. keep and other, two different customers of the branch, neither merged away, locked in
+ * id order (two merges of the same pair cannot deadlock) */
+static int s_merge_lock(hf_service_t *svc, const intake_branch_t *bp,
+                        const Huifang__V1__CustomerMerge *m, Huifang__V1__Customer **keep_p,
+                        Huifang__V1__Customer **other_p, hf_reply_t *rep, hf_arena_t *a)
 {
-    (void)self;
-    const Huifang__V1__CustomerMerge *m = req->customer_merge;
-    hf_store_t *st = hf_service_store(svc);
-    intake_branch_t b;
-    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
-    if (rc != HF_OK)
-        return rc;
+    int rc;
     if (m->keep_id <= 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "keep", "keep is required (the customer that stays)");
     if (m->other_id <= 0)
@@ -530,25 +529,27 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
     Huifang__V1__Customer *locked[2];
     for (int i = 0; i < 2; i++) {
         const char *field = ids[i] == m->keep_id ? "keep" : "other";
-        locked[i] = intake_customer_load(svc, &b, ids[i], true, a, &rc);
+        locked[i] = intake_customer_load(svc, bp, ids[i], true, a, &rc);
         if (locked[i] == NULL)
             return rc == HF_NOT_FOUND
                        ? hf_fail(rep, a, HF_NOT_FOUND, field, "no customer %lld in branch %s",
-                                 (long long)ids[i], b.code)
+                                 (long long)ids[i], bp->code)
                        : intake_store_fail(svc, rep, a);
         if (locked[i]->merged_into)
             return hf_fail(rep, a, HF_CONFLICT, field,
                            "customer %lld was already merged into customer %lld", (long long)ids[i],
                            (long long)locked[i]->merged_into);
     }
-    Huifang__V1__Customer *keep = locked[0]->id == m->keep_id ? locked[0] : locked[1];
-    Huifang__V1__Customer *other = locked[0]->id == m->keep_id ? locked[1] : locked[0];
+    *keep_p = locked[0]->id == m->keep_id ? locked[0] : locked[1];
+    *other_p = locked[0]->id == m->keep_id ? locked[1] : locked[0];
+    return HF_OK;
+}
 
-    char kid[24], oid[24];
-    const char *p[] = {hf_pg_i64(kid, keep->id), hf_pg_i64(oid, other->id)};
-    /* every record of other now belongs to keep: phones, lead sources, purchases (numbered
-     * again in date order, through negative numbers so that UNIQUE (customer_id, nth) holds
-     * at every row) */
+/* 2. every record of other now belongs to keep: phones, lead sources, purchases (numbered
+ * again in date order, through negative numbers so that UNIQUE (customer_id, nth) holds at
+ * every row). 0 or -1. */
+static int s_merge_records(hf_store_t *st, const char *const *p)
+{
     if (hf_store_run(st, "UPDATE customer_phone SET customer_id = $1 WHERE customer_id = $2", 2,
                      p) != 0 ||
         hf_store_run(st, "UPDATE lead_source SET customer_id = $1 WHERE customer_id = $2", 2, p) !=
@@ -561,14 +562,24 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
                      " (ORDER BY purchase_date, created_at_ms, id) AS n FROM purchase"
                      " WHERE customer_id = $1) r WHERE p.id = r.id",
                      1, p) != 0)
-        return intake_store_fail(svc, rep, a);
+        return -1;
+    return 0;
+}
 
+/* 3. keep's card takes what other's says: the merged card type and tier, keep's empty fields
+ * filled from other's, consent and do-not-disturb the stricter; other points at keep. 0 or
+ * -1. */
+static int s_merge_card(hf_store_t *st, const intake_branch_t *bp,
+                        const Huifang__V1__Customer *keep, const Huifang__V1__Customer *other,
+                        const char *const *p)
+{
+    const char *kid = p[0], *oid = p[1];
     const char *reason = "";
     const char *card = intake_card_merged(keep->card_type, keep->void_reason, other->card_type,
                                           other->void_reason, &reason);
     int64_t spend = keep->spend_fen + other->spend_fen;
     int purchases = keep->purchases + other->purchases;
-    const char *tier = intake_tier_of(b.tiers, b.ntiers, spend, purchases);
+    const char *tier = intake_tier_of(bp->tiers, bp->ntiers, spend, purchases);
     char spendtxt[24], ntxt[24];
     const char *pu[] = {
         kid, oid, card, reason, hf_pg_i64(spendtxt, spend), hf_pg_i64(ntxt, purchases), tier};
@@ -605,23 +616,28 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
             " FROM customer o WHERE k.id = $1 AND o.id = $2",
             7, pu) != 0 ||
         hf_store_run(st, "UPDATE customer SET merged_into = $1 WHERE id = $2", 2, p) != 0)
-        return intake_store_fail(svc, rep, a);
+        return -1;
+    return 0;
+}
 
-    Huifang__V1__Customer *kept = intake_customer_load(svc, &b, keep->id, false, a, &rc);
-    if (kept == NULL)
-        return intake_store_fail(svc, rep, a);
+/* 4. CustomersMerged, and what changed for the one that stays: CardTypeChanged, OptedOut,
+ * DndSet, one CustomerUpdated naming them; the audit row for both */
+static int s_merge_announce(hf_service_t *svc, const intake_branch_t *bp,
+                            const Huifang__V1__Customer *keep, const Huifang__V1__Customer *other,
+                            Huifang__V1__Customer *kept, hf_reply_t *rep, hf_arena_t *a)
+{
     Huifang__V1__CustomersMerged ev = HUIFANG__V1__CUSTOMERS_MERGED__INIT;
     ev.kept_id = keep->id;
     ev.merged_id = other->id;
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
-    env.branch = b.code;
+    env.branch = (char *)bp->code;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED;
     env.customers_merged = &ev;
     if (hf_service_emit(svc, &env) != 0)
         return intake_store_fail(svc, rep, a);
     char change[64] = "merge";
     if (strcmp(keep->card_type, kept->card_type) != 0) {
-        if (intake_emit_card(svc, b.code, kept->id, keep->card_type, kept->card_type,
+        if (intake_emit_card(svc, bp->code, kept->id, keep->card_type, kept->card_type,
                              kept->void_reason) != 0)
             return intake_store_fail(svc, rep, a);
         strcat(change, ",card_type");
@@ -634,7 +650,7 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
         oo.customer_id = kept->id;
         oo.reason = kept->opt_out_reason;
         hf_envelope_t e2 = HUIFANG__V1__ENVELOPE__INIT;
-        e2.branch = b.code;
+        e2.branch = (char *)bp->code;
         e2.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT;
         e2.opted_out = &oo;
         if (hf_service_emit(svc, &e2) != 0)
@@ -647,7 +663,7 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
         ds.until = kept->dnd_until;
         ds.reason = kept->dnd_reason;
         hf_envelope_t e3 = HUIFANG__V1__ENVELOPE__INIT;
-        e3.branch = b.code;
+        e3.branch = (char *)bp->code;
         e3.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET;
         e3.dnd_set = &ds;
         if (hf_service_emit(svc, &e3) != 0)
@@ -662,6 +678,29 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
     int64_t both[2] = {kept->id, other->id};
     if (hf_service_audit(svc, both, 2) != 0)
         return intake_store_fail(svc, rep, a);
+    return HF_OK;
+}
+
+int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                          hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__CustomerMerge *m = req->customer_merge;
+    hf_store_t *st = hf_service_store(svc);
+    intake_branch_t b;
+    Huifang__V1__Customer *keep = NULL, *other = NULL;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK || (rc = s_merge_lock(svc, &b, m, &keep, &other, rep, a)) != HF_OK) /* 1 */
+        return rc;
+    char kid[24], oid[24];
+    const char *p[] = {hf_pg_i64(kid, keep->id), hf_pg_i64(oid, other->id)};
+    if (s_merge_records(st, p) != 0 || s_merge_card(st, &b, keep, other, p) != 0) /* 2, 3 */
+        return intake_store_fail(svc, rep, a);
+    Huifang__V1__Customer *kept = intake_customer_load(svc, &b, keep->id, false, a, &rc);
+    if (kept == NULL)
+        return intake_store_fail(svc, rep, a);
+    if ((rc = s_merge_announce(svc, &b, keep, other, kept, rep, a)) != HF_OK) /* 4 */
+        return rc;
     return s_reply_customer(rep, kept, a);
 }
 
