@@ -222,12 +222,14 @@ int main(void)
     }
 
     /* A: 300 events, one in ten handled */
+    TEST_STEP("A: 300 events, one in ten handled");
     int handled = s_produce(300, 10);
     int64_t total = 300;
     CHECK(s_wait_stored(total));
     s_check_hits(handled);
 
     /* B: killed right after a burst of 500 (its stored sequence may lag), then restarted */
+    TEST_STEP("B: killed right after a burst of 500 (its stored ...");
     handled += s_produce(500, 25);
     total += 500;
     usleep(300000);
@@ -237,6 +239,7 @@ int main(void)
     s_check_hits(handled);
 
     /* C: a second instance beside the first while 1000 more come in */
+    TEST_STEP("C: a second instance beside the first while 1000 more ...");
     pid_t probe2 = s_start(&s_probe, s_bind2, s_events2);
     usleep(500000);
     for (int i = 0; i < 4; i++) {
@@ -250,6 +253,7 @@ int main(void)
 
     /* E: an event whose handler fails deterministically goes to the dead letters with the
      * store's reason after a bounded number of tries, and the stream moves on */
+    TEST_STEP("E: an event whose handler fails deterministically goes ...");
     s_produce_poison(3);
     handled += 3;
     total += 4;

@@ -296,6 +296,7 @@ int main(void)
     char sql[512], got[256];
 
     /* 1. talked to: new -> one-on-one */
+    TEST_STEP("1. talked to: new -> one-on-one");
     Huifang__V1__OutcomeFlags talked = HUIFANG__V1__OUTCOME_FLAGS__INIT;
     talked.contacted = true;
     talked.human_answered = true;
@@ -314,6 +315,7 @@ int main(void)
 
     /* 2. an order: a purchase (a new form), the card a customer card; the same contact
      * delivered again (another sequence number) records nothing more */
+    TEST_STEP("2. an order: a purchase (a new form), the card a ...");
     ct.id = 102;
     ct.order_qty = 2;
     ct.order_product = "VC30";
@@ -338,6 +340,7 @@ int main(void)
     }
 
     /* 3. hostile: void with that reason, and opted out */
+    TEST_STEP("3. hostile: void with that reason, and opted out");
     Huifang__V1__OutcomeFlags no = HUIFANG__V1__OUTCOME_FLAGS__INIT;
     no.do_not_call = true;
     no.human_answered = true;
@@ -362,6 +365,7 @@ int main(void)
     CHECK_STR(s_query(sql, got, sizeof got), "1");
 
     /* 4. a referral: a lead of channel referral, referred by c1, once */
+    TEST_STEP("4. a referral: a lead of channel referral, referred by ...");
     Huifang__V1__LeadAdd ref = HUIFANG__V1__LEAD_ADD__INIT;
     ref.name = "Zhou Min";
     ref.phone = "139 0000 0009";
@@ -385,6 +389,7 @@ int main(void)
     CHECK_STR(s_query(sql, got, sizeof got), want);
 
     /* 5. consultations: bought, not bought, a regulator, an unusable phone */
+    TEST_STEP("5. consultations: bought, not bought, a regulator, an ...");
     Huifang__V1__Consultation co = HUIFANG__V1__CONSULTATION__INIT;
     co.id = 201;
     co.name = "Sun Li";
@@ -447,6 +452,7 @@ int main(void)
 
     /* 6. an order of a product intake does not know is skipped, not a stuck stream; a
      * known caller with a region nobody covers still merges (the bad field is dropped) */
+    TEST_STEP("6. an order of a product intake does not know is ...");
     Huifang__V1__Contact unknown = HUIFANG__V1__CONTACT__INIT;
     unknown.id = 105;
     unknown.customer_id = c1;
@@ -469,6 +475,7 @@ int main(void)
         huifang__v1__envelope__free_unpacked(e, NULL);
 
     /* 7. screened by the scheduler: void with its reason (a wrong number is an invalid phone) */
+    TEST_STEP("7. screened by the scheduler: void with its reason (a ...");
     s_screened(c3, "unanswered");
     s_screened(c4, "wrong-number");
     CHECK(s_wait_applied("scheduler", 2));

@@ -242,6 +242,7 @@ int main(void)
     }
 
     /* A: the write names its event; ping shows the same epoch; a retry names the same place */
+    TEST_STEP("A: the write names its event");
     hf_reply_t *w = s_write("write-1");
     CHECK(w && w->status == HF_OK && w->written);
     if (w == NULL || w->written == NULL) {
@@ -284,12 +285,14 @@ int main(void)
     }
 
     /* B: a read after the write sees it */
+    TEST_STEP("B: a read after the write sees it");
     r = s_read_after("scheduler", 1, epoch, 10000);
     CHECK(s_note_is(r, "1"));
     if (r)
         huifang__v1__reply__free_unpacked(r, NULL);
 
     /* C: the producer paused with event 2 committed: the read naming it is held */
+    TEST_STEP("C: the producer paused with event 2 committed: the read ...");
     kill(producer, SIGSTOP);
     CHECK_INT(s_append_direct(), 2);
     Huifang__V1__StreamPosition p2 = HUIFANG__V1__STREAM_POSITION__INIT;
@@ -345,6 +348,7 @@ int main(void)
 
     /* D: the producer gone, event 3 committed and never delivered: UNAVAILABLE after the
      * bound, naming the producer and both sequences */
+    TEST_STEP("D: the producer gone, event 3 committed and never ...");
     hf_test_stop(producer, SIGKILL);
     CHECK_INT(s_append_direct(), 3);
     t0 = hf_clock_mono_ms();
@@ -361,6 +365,7 @@ int main(void)
     CHECK(waited >= READ_WAIT_MS - 100 && waited < READ_WAIT_MS + 3000);
 
     /* E: what the probe cannot judge is ignored at once, even with the producer gone */
+    TEST_STEP("E: what the probe cannot judge is ignored at once, even ...");
     r = s_read_after("nosuch", 999, "x", 3000);
     CHECK(s_note_is(r, "2"));
     if (r)
