@@ -8,13 +8,17 @@
 #include <string.h>
 
 static int hf_test_failures = 0;
-/* The case running now (TEST_CASE), named in every failure. */
+/* The case running now (TEST_CASE, or a step a test names with TEST_STEP), named in every
+ * failure; outside one, the function the check stands in. */
 static const char *hf_test_case __attribute__((unused)) = "";
+#define HF_TEST_WHERE (hf_test_case[0] ? hf_test_case : __func__)
+/* Names the step of a long test that the checks after it belong to. */
+#define TEST_STEP(name) (hf_test_case = (name))
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: [%s] check failed: %s\n", __FILE__, __LINE__, hf_test_case,    \
+            fprintf(stderr, "%s:%d: [%s] check failed: %s\n", __FILE__, __LINE__, HF_TEST_WHERE,   \
                     #cond);                                                                        \
             hf_test_failures++;                                                                    \
         }                                                                                          \
@@ -25,7 +29,7 @@ static const char *hf_test_case __attribute__((unused)) = "";
         long long g_ = (long long)(got), w_ = (long long)(want);                                   \
         if (g_ != w_) {                                                                            \
             fprintf(stderr, "%s:%d: [%s] %s = %lld, want %lld\n", __FILE__, __LINE__,              \
-                    hf_test_case, #got, g_, w_);                                                   \
+                    HF_TEST_WHERE, #got, g_, w_);                                                  \
             hf_test_failures++;                                                                    \
         }                                                                                          \
     } while (0)
@@ -35,7 +39,7 @@ static const char *hf_test_case __attribute__((unused)) = "";
         const char *g_ = (got), *w_ = (want);                                                      \
         if (g_ == NULL || strcmp(g_, w_) != 0) {                                                   \
             fprintf(stderr, "%s:%d: [%s] %s = \"%s\", want \"%s\"\n", __FILE__, __LINE__,          \
-                    hf_test_case, #got, g_ ? g_ : "(null)", w_);                                   \
+                    HF_TEST_WHERE, #got, g_ ? g_ : "(null)", w_);                                  \
             hf_test_failures++;                                                                    \
         }                                                                                          \
     } while (0)

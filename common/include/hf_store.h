@@ -62,6 +62,26 @@ int hf_store_script(hf_store_t *self, const char *sql);
  * (the transaction, if any, is then aborted). Never retried. */
 int64_t hf_store_copy_in(hf_store_t *self, const char *sql, const char *data, size_t len);
 
+/* A named query: one of a service's statements, kept with the others in its <svc>_sql.h so
+ * that its SQL can be reviewed in one place. */
+typedef struct {
+    const char *name; /* unique among every query a connection runs: "<svc>_<what>" */
+    const char *sql;
+} hf_query_t;
+
+/* Whether named queries are prepared: on (the default), each is prepared the first time it
+ * runs on a connection and executed by name after that (prepared again after a reconnect);
+ * off, its text is sent with every execution, as hf_store_exec() does, for a pooler in
+ * transaction mode that does not keep prepared statements (PgBouncer before 1.21). The
+ * services set it from HUIFANG_PG_PREPARE. */
+void hf_store_set_prepare(hf_store_t *self, bool on);
+/* Runs a named query, as hf_store_exec() runs its SQL (same result, errors and retry). */
+PGresult *hf_store_query(hf_store_t *self, const hf_query_t *q, int nparams,
+                         const char *const *params);
+/* hf_store_query() for statements whose rows are not needed; returns 0 or -1. */
+int hf_store_query_run(hf_store_t *self, const hf_query_t *q, int nparams,
+                       const char *const *params);
+
 /* BEGIN / COMMIT / ROLLBACK. Each returns 0 or -1; rollback never fails on a lost link. */
 int hf_store_begin(hf_store_t *self);
 int hf_store_commit(hf_store_t *self);

@@ -208,6 +208,9 @@ const hf_config_entry_t hf_service_config[] = {
      "debug | info | warn | error"},
     {"store_wait_ms", "HUIFANG_STORE_WAIT_MS", NULL, "10000", HF_CFG_INT, 0, 600000, false,
      "how long start-up waits for the store before giving up"},
+    {"pg_prepare", "HUIFANG_PG_PREPARE", NULL, "on", HF_CFG_STR, 0, 0, false,
+     "on: a service's named queries are prepared once per store connection; off: their text "
+     "is sent every time (a pooler in transaction mode, such as PgBouncer 1.18)"},
     {"heartbeat_ms", "HUIFANG_HEARTBEAT_MS", NULL, "1000", HF_CFG_INT, 50, 60000, false,
      "how often the last event sequence is announced"},
     {"peer_timeout_ms", "HUIFANG_PEER_TIMEOUT_MS", NULL, "3000", HF_CFG_INT, 100, 60000, false,
@@ -1062,6 +1065,14 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
 
     svc->store = hf_store_new(hf_config_str(svc->config, "store_url"), def->name);
     hf_store_set_password(svc->store, hf_config_str(svc->config, "store_password"));
+    const char *prepare = hf_config_str(svc->config, "pg_prepare");
+    if (strcmp(prepare, "on") != 0 && strcmp(prepare, "off") != 0) {
+        fprintf(stderr,
+                "%s: bad configuration: pg_prepare (HUIFANG_PG_PREPARE) is \"%s\", not on or off\n",
+                program, prepare);
+        goto fail;
+    }
+    hf_store_set_prepare(svc->store, strcmp(prepare, "on") == 0);
     if (hf_store_connect_wait(svc->store, (int)hf_config_int(svc->config, "store_wait_ms")) != 0) {
         if (hf_store_refused(svc->store))
             fprintf(stderr,

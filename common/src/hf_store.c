@@ -19,6 +19,9 @@ struct hf_store_t {
     long connects; /* connections made (a second one is a reconnect) */
     char error[512];
     char sqlstate[8];
+    bool prepare;    /* named queries are prepared (hf_store_set_prepare) */
+    char **prepared; /* the names prepared on this connection */
+    int nprepared, prepared_cap;
 };
 
 hf_store_t *hf_store_new(const char *conninfo, const char *schema)
@@ -28,6 +31,7 @@ hf_store_t *hf_store_new(const char *conninfo, const char *schema)
         abort();
     self->conninfo = strdup(conninfo);
     self->schema = strdup(schema);
+    self->prepare = true;
     return self;
 }
 
@@ -44,6 +48,9 @@ void hf_store_destroy(hf_store_t **self_p)
         free(self->password);
     }
     free(self->schema);
+    for (int i = 0; i < self->nprepared; i++)
+        free(self->prepared[i]);
+    free(self->prepared);
     free(self);
     *self_p = NULL;
 }
@@ -125,6 +132,10 @@ int hf_store_connect(hf_store_t *self)
     }
     self->in_tx = false;
     self->sqlstate[0] = '\0';
+    /* a new connection has none of the old one's prepared statements */
+    for (int i = 0; i < self->nprepared; i++)
+        free(self->prepared[i]);
+    self->nprepared = 0;
     /* a short connect timeout so that a down store fails a request quickly */
     /* later keys override the URL's; the password is passed only when one was given */
     const char *keys[] = {"dbname", "connect_timeout", "application_name", "password", NULL};
@@ -229,10 +240,53 @@ static void s_note_failure(hf_store_t *self, PGresult *res)
     self->unavailable = lost;
 }
 
-static PGresult *s_exec_once(hf_store_t *self, const char *sql, int n, const char *const *values,
-                             const int *lengths, const int *formats, int result_format)
+void hf_store_set_prepare(hf_store_t *self, bool on)
 {
-    PGresult *res = PQexecParams(self->conn, sql, n, NULL, values, lengths, formats, result_format);
+    self->prepare = on;
+}
+
+/* Prepares q on this connection unless it was; 0, or -1 with the failure noted. A prepared
+ * statement outlives the transaction it was made in, even one that rolls back. */
+static int s_prepare(hf_store_t *self, const hf_query_t *q)
+{
+    for (int i = 0; i < self->nprepared; i++)
+        if (strcmp(self->prepared[i], q->name) == 0)
+            return 0;
+    if (self->nprepared == self->prepared_cap) {
+        int cap = self->prepared_cap ? 2 * self->prepared_cap : 64;
+        char **grown = realloc(self->prepared, sizeof *grown * (size_t)cap);
+        if (grown == NULL)
+            abort();
+        self->prepared = grown;
+        self->prepared_cap = cap;
+    }
+    PGresult *res = PQprepare(self->conn, q->name, q->sql, 0, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        s_note_failure(self, res);
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    self->prepared[self->nprepared] = strdup(q->name);
+    if (self->prepared[self->nprepared] == NULL)
+        abort();
+    self->nprepared++;
+    return 0;
+}
+
+/* One try of sql, or of the named query q when q is given and preparing is on. */
+static PGresult *s_exec_once(hf_store_t *self, const hf_query_t *q, const char *sql, int n,
+                             const char *const *values, const int *lengths, const int *formats,
+                             int result_format)
+{
+    PGresult *res;
+    if (q != NULL && self->prepare) {
+        if (s_prepare(self, q) != 0)
+            return NULL;
+        res = PQexecPrepared(self->conn, q->name, n, values, lengths, formats, result_format);
+    } else {
+        res = PQexecParams(self->conn, sql, n, NULL, values, lengths, formats, result_format);
+    }
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         self->unavailable = false;
@@ -244,8 +298,10 @@ static PGresult *s_exec_once(hf_store_t *self, const char *sql, int n, const cha
     return NULL;
 }
 
-PGresult *hf_store_execv(hf_store_t *self, const char *sql, int n, const char *const *values,
-                         const int *lengths, const int *formats, int result_format)
+/* sql (or the named query q) with a reconnect outside a transaction. */
+static PGresult *s_exec(hf_store_t *self, const hf_query_t *q, const char *sql, int n,
+                        const char *const *values, const int *lengths, const int *formats,
+                        int result_format)
 {
     if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
         if (self->in_tx) {
@@ -256,15 +312,37 @@ PGresult *hf_store_execv(hf_store_t *self, const char *sql, int n, const char *c
         if (hf_store_connect(self) != 0)
             return NULL;
     }
-    PGresult *res = s_exec_once(self, sql, n, values, lengths, formats, result_format);
+    PGresult *res = s_exec_once(self, q, sql, n, values, lengths, formats, result_format);
     if (res == NULL && self->unavailable && !self->in_tx) {
         /* outside a transaction the statement did not take effect or is safe to repeat: the
          * callers' writes all run inside transactions */
         hf_warn("store_reconnect", "reason=\"%s\"", self->error);
         if (hf_store_connect(self) == 0)
-            res = s_exec_once(self, sql, n, values, lengths, formats, result_format);
+            res = s_exec_once(self, q, sql, n, values, lengths, formats, result_format);
     }
     return res;
+}
+
+PGresult *hf_store_execv(hf_store_t *self, const char *sql, int n, const char *const *values,
+                         const int *lengths, const int *formats, int result_format)
+{
+    return s_exec(self, NULL, sql, n, values, lengths, formats, result_format);
+}
+
+PGresult *hf_store_query(hf_store_t *self, const hf_query_t *q, int nparams,
+                         const char *const *params)
+{
+    return s_exec(self, q, q->sql, nparams, params, NULL, NULL, 0);
+}
+
+int hf_store_query_run(hf_store_t *self, const hf_query_t *q, int nparams,
+                       const char *const *params)
+{
+    PGresult *res = hf_store_query(self, q, nparams, params);
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
 }
 
 PGresult *hf_store_exec(hf_store_t *self, const char *sql, int nparams, const char *const *params)

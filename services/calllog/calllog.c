@@ -4,6 +4,7 @@
  * calllog_contact.c (calls and visits), calllog_consult.c (consultations and alerts) and
  * calllog_book.c (outcomes, the delivery book, quality checks). */
 #include "calllog_internal.h"
+#include "calllog_sql.h"
 #include "hf_log.h"
 #include "hf_replica.h"
 #include <stdio.h>
@@ -22,10 +23,7 @@ static int s_keep_customer(hf_service_t *svc, const hf_envelope_t *env,
     char id[24];
     const char *p[] = {hf_pg_i64(id, c->id), c->branch && *c->branch ? c->branch : S(env->branch),
                        S(c->address), S(c->region)};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO customer (id, branch, address, region) VALUES ($1, $2, $3, $4)"
-                        " ON CONFLICT (id) DO UPDATE SET branch = $2, address = $3, region = $4",
-                        4, p);
+    return hf_store_query_run(hf_service_store(svc), &CALLLOG_Q_CUSTOMER_UPSERT, 4, p);
 }
 
 static int calllog_on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env,
@@ -52,7 +50,7 @@ int calllog_customer_address(hf_store_t *st, int64_t id, char *address, size_t l
     address[0] = '\0';
     char idtxt[24];
     const char *p[] = {hf_pg_i64(idtxt, id)};
-    PGresult *res = hf_store_exec(st, "SELECT address FROM customer WHERE id = $1", 1, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_CUSTOMER_ADDRESS, 1, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res))
@@ -110,8 +108,7 @@ int calllog_need_product(hf_store_t *st, const char *branch, const char *code, c
                        "%s \"%s\" must be a product code (1-24 letters, digits, '-' or '_')", field,
                        S(code));
     const char *p[] = {branch, code};
-    PGresult *res =
-        hf_store_exec(st, "SELECT 1 FROM product WHERE branch = $1 AND code = $2", 2, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_PRODUCT_EXISTS, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int found = PQntuples(res);
@@ -126,11 +123,7 @@ int calllog_outcome_flags(hf_store_t *st, const char *branch, const char *code,
                           Huifang__V1__OutcomeFlags *f, hf_reply_t *rep, hf_arena_t *a)
 {
     const char *p[] = {branch, code};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT human_answered, contacted, sale, do_not_call, unworkable,"
-                                  " callback, completed FROM outcome WHERE code = $2 AND branch IN"
-                                  " ($1, '') ORDER BY branch DESC LIMIT 1",
-                                  2, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_OUTCOME_FLAGS, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {

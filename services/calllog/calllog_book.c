@@ -2,6 +2,7 @@
  * pending -> delivered once, through a guarded UPDATE), and quality checks (a deterministic
  * daily sample of every agent's calls, scored by a supervisor). */
 #include "calllog_internal.h"
+#include "calllog_sql.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_time.h"
@@ -32,10 +33,6 @@ static Huifang__V1__Outcome *s_outcome_from_row(const PGresult *res, int i, hf_a
     return o;
 }
 
-#define OUTCOME_COLUMNS                                                                            \
-    "branch, code, name, human_answered, contacted, sale, do_not_call, unworkable, callback,"      \
-    " completed"
-
 int calllog_outcome_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a)
 {
@@ -47,12 +44,7 @@ int calllog_outcome_list(hf_service_t *svc, void *self, const hf_request_t *req,
         return rc;
     /* the branch's own codes replace the defaults of the same code */
     const char *p[] = {req->branch};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " OUTCOME_COLUMNS " FROM (SELECT DISTINCT ON (code) *"
-                                  " FROM outcome WHERE branch IN ($1, '')"
-                                  " ORDER BY code, branch DESC) o"
-                                  " ORDER BY branch <> '', human_answered, completed DESC, code",
-                                  1, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_OUTCOMES, 1, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__Outcomes *list = hf_new(a, Huifang__V1__Outcomes);
@@ -108,13 +100,7 @@ int calllog_outcome_add(hf_service_t *svc, void *self, const hf_request_t *req, 
                        f->unworkable ? "true" : "false",
                        f->callback ? "true" : "false",
                        f->completed ? "true" : "false"};
-    PGresult *res =
-        hf_store_exec(st,
-                      "INSERT INTO outcome (branch, code, name, human_answered,"
-                      " contacted, sale, do_not_call, unworkable, callback, completed)"
-                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                      " ON CONFLICT (branch, code) DO NOTHING RETURNING " OUTCOME_COLUMNS,
-                      10, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_OUTCOME_ADD, 10, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
@@ -181,13 +167,7 @@ Huifang__V1__Delivery *calllog_open_delivery(hf_service_t *svc, Huifang__V1__Del
                        hf_pg_i64(qty, d->quantity),
                        S(d->agent),
                        hf_pg_i64(at, d->requested_at_ms)};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "INSERT INTO delivery (branch, source, contact_id,"
-                                  " consultation_id, customer_id, name, phone, address, region,"
-                                  " product, quantity, agent, requested_at_ms) VALUES ($1, $2, $3,"
-                                  " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                                  " RETURNING " CALLLOG_DELIVERY_COLUMNS,
-                                  13, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &CALLLOG_Q_DELIVERY_OPEN, 13, p);
     if (res == NULL)
         return NULL;
     Huifang__V1__Delivery *out = calllog_delivery_from_row(res, 0, a);
@@ -215,11 +195,7 @@ int calllog_delivery_list(hf_service_t *svc, void *self, const hf_request_t *req
         return rc;
     bool pending = req->delivery_list && req->delivery_list->pending;
     const char *p[] = {req->branch, pending ? "true" : "false"};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " CALLLOG_DELIVERY_COLUMNS " FROM delivery"
-                                  " WHERE branch = $1 AND (NOT $2::boolean OR state = 'pending')"
-                                  " ORDER BY state = 'delivered', id LIMIT 1000",
-                                  2, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_DELIVERIES, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__Deliveries *list = hf_new(a, Huifang__V1__Deliveries);
@@ -269,19 +245,12 @@ int calllog_delivery_done(hf_service_t *svc, void *self, const hf_request_t *req
     const char *p[] = {hf_pg_i64(idtxt, id), req->branch, actor, hf_pg_i64(at, now)};
     /* the guarded transition: only a pending entry becomes delivered, so two deliverers (or
      * one pressing twice) cannot deliver it twice */
-    PGresult *res = hf_store_exec(st,
-                                  "UPDATE delivery SET state = 'delivered', deliverer = $3,"
-                                  " delivered_at_ms = $4 WHERE id = $1 AND branch = $2"
-                                  " AND state = 'pending' RETURNING " CALLLOG_DELIVERY_COLUMNS,
-                                  4, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_DELIVERY_DONE, 4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
         PQclear(res);
-        res = hf_store_exec(st,
-                            "SELECT deliverer, delivered_at_ms FROM delivery WHERE id = $1"
-                            " AND branch = $2",
-                            2, p);
+        res = hf_store_query(st, &CALLLOG_Q_DELIVERY_OF, 2, p);
         if (res == NULL)
             return HF_UNAVAILABLE;
         if (PQntuples(res) == 0) {
@@ -323,10 +292,7 @@ int calllog_delivery_done(hf_service_t *svc, void *self, const hf_request_t *req
 static int s_review_rate(hf_store_t *st, const char *branch)
 {
     const char *p[] = {branch};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT percent FROM review_rate WHERE branch IN ($1, '')"
-                                  " ORDER BY branch DESC LIMIT 1",
-                                  1, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_REVIEW_RATE, 1, p);
     if (res == NULL)
         return -1;
     int percent = PQntuples(res) ? (int)hf_pg_int(res, 0, 0) : 0;
@@ -334,9 +300,6 @@ static int s_review_rate(hf_store_t *st, const char *branch)
     return percent;
 }
 
-#define REVIEW_COLUMNS                                                                             \
-    "r.contact_id, r.branch, r.agent, r.day::text, r.sampled, coalesce(r.score, 0), r.note,"       \
-    " r.reviewer, r.scored_at_ms"
 #define REVIEW_NCOLS 9
 
 static Huifang__V1__Review *s_review_from_row(const PGresult *res, int i, hf_arena_t *a)
@@ -364,25 +327,7 @@ static int s_draw_sample(hf_service_t *svc, const char *branch, const char *date
 {
     char pct[16];
     const char *p[] = {branch, date, hf_pg_i64(pct, percent)};
-    PGresult *res = hf_store_exec(
-        hf_service_store(svc),
-        "WITH calls AS ("
-        "  SELECT id, agent, count(*) OVER (PARTITION BY agent) AS n FROM contact"
-        "  WHERE branch = $1 AND day = $2::date AND channel = 'phone'),"
-        " drawn AS ("
-        "  SELECT agent, count(*) AS h FROM review WHERE branch = $1 AND day = $2::date"
-        "  AND sampled GROUP BY agent),"
-        " candidates AS ("
-        "  SELECT c.id, c.agent, c.n, coalesce(d.h, 0) AS h, row_number() OVER"
-        "  (PARTITION BY c.agent ORDER BY md5($1 || '/' || $2 || '/' || c.id::text), c.id) AS rn"
-        "  FROM calls c LEFT JOIN drawn d USING (agent)"
-        "  WHERE NOT EXISTS (SELECT 1 FROM review x WHERE x.contact_id = c.id AND x.sampled))"
-        " INSERT INTO review AS r (contact_id, branch, agent, day, sampled)"
-        " SELECT id, $1, agent, $2::date, true FROM candidates"
-        " WHERE $3::int > 0 AND rn <= ceil(n * $3::int / 100.0) - h"
-        " ON CONFLICT (contact_id) DO UPDATE SET sampled = true"
-        " RETURNING " REVIEW_COLUMNS,
-        3, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &CALLLOG_Q_REVIEW_SAMPLE, 3, p);
     if (res == NULL)
         return -1;
     int n = PQntuples(res);
@@ -430,13 +375,7 @@ int calllog_review_list(hf_service_t *svc, void *self, const hf_request_t *req, 
     if (percent < 0 || s_draw_sample(svc, req->branch, date, percent, a) != 0)
         return HF_UNAVAILABLE;
     const char *p[] = {req->branch, date, agent};
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT " REVIEW_COLUMNS ", " CALLLOG_CONTACT_COLUMNS ", " CALLLOG_FLAG_COLUMNS
-        " FROM review r JOIN contact ON contact.id = r.contact_id" CALLLOG_FLAGS_JOIN
-        " WHERE r.branch = $1 AND r.day = $2::date"
-        " AND ($3 = '' OR r.agent = $3) ORDER BY r.agent, r.contact_id",
-        3, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_REVIEWS, 3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__Reviews *list = hf_new(a, Huifang__V1__Reviews);
@@ -489,7 +428,7 @@ int calllog_review_score(hf_service_t *svc, void *self, const hf_request_t *req,
                        req->actor,
                        hf_pg_i64(at, hf_clock_now_ms()),
                        tz};
-    PGresult *res = hf_store_exec(st, "SELECT 1 FROM contact WHERE id = $1 AND branch = $2", 2, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_CONTACT_IN_BRANCH, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int found = PQntuples(res);
@@ -498,16 +437,7 @@ int calllog_review_score(hf_service_t *svc, void *self, const hf_request_t *req,
         return hf_fail(rep, a, HF_NOT_FOUND, "contact", "no contact %lld in branch %s",
                        (long long)s->contact_id, req->branch);
     /* a call outside the sample may be checked too (sampled = false); a score is final */
-    res = hf_store_exec(st,
-                        "INSERT INTO review AS r (contact_id, branch, agent, day, sampled, score,"
-                        " note, reviewer, scored_at_ms)"
-                        " SELECT id, branch, agent, coalesce(day, (to_timestamp(logged_at_ms"
-                        " / 1000.0) AT TIME ZONE $7)::date), false, $3, $4, $5, $6"
-                        " FROM contact WHERE id = $1 AND branch = $2"
-                        " ON CONFLICT (contact_id) DO UPDATE SET score = $3, note = $4,"
-                        " reviewer = $5, scored_at_ms = $6 WHERE r.score IS NULL"
-                        " RETURNING " REVIEW_COLUMNS,
-                        7, p);
+    res = hf_store_query(st, &CALLLOG_Q_REVIEW_SCORE, 7, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
@@ -548,10 +478,7 @@ int calllog_review_rate(hf_service_t *svc, void *self, const hf_request_t *req, 
         return rc;
     char pct[16];
     const char *p[] = {req->branch, hf_pg_i64(pct, percent)};
-    if (hf_store_run(st,
-                     "INSERT INTO review_rate (branch, percent) VALUES ($1, $2)"
-                     " ON CONFLICT (branch) DO UPDATE SET percent = $2",
-                     2, p) != 0)
+    if (hf_store_query_run(st, &CALLLOG_Q_REVIEW_RATE_SET, 2, p) != 0)
         return HF_UNAVAILABLE;
     Huifang__V1__Reviews *r = hf_new(a, Huifang__V1__Reviews);
     huifang__v1__reviews__init(r);

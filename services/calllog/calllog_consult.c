@@ -4,20 +4,13 @@
  * turns consult_logged into a customer and a purchase, or a lead with the "consultation not
  * converted" plan. */
 #include "calllog_internal.h"
+#include "calllog_sql.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_phone.h"
 #include "hf_time.h"
 #include <stdio.h>
 #include <string.h>
-
-#define CONSULT_COLUMNS                                                                            \
-    "c.id, c.branch, c.name, c.phone, c.gender, c.age, c.address, c.chief_complaint, c.media,"     \
-    " c.outcome, c.product, c.quantity, c.agent, c.logged_at_ms, c.region, c.regulator,"           \
-    " c.regulator_unit, c.regulator_position, c.regulator_contact, c.delivery,"                    \
-    " coalesce((SELECT d.id FROM delivery d WHERE d.consultation_id = c.id), 0),"                  \
-    " coalesce((SELECT min(l.id) FROM alert l WHERE l.consultation_id = c.id), 0),"                \
-    " c.day::text"
 
 static Huifang__V1__Consultation *s_consult_from_row(const PGresult *res, int i, hf_arena_t *a)
 {
@@ -48,10 +41,6 @@ static Huifang__V1__Consultation *s_consult_from_row(const PGresult *res, int i,
     k->date = hf_arena_strdup(a, hf_pg_str(res, i, 22));
     return k;
 }
-
-#define ALERT_COLUMNS                                                                              \
-    "id, branch, kind, to_role, summary, coalesce(consultation_id, 0), raised_by, raised_at_ms,"   \
-    " acked_at_ms, acked_by, ack_note"
 
 static Huifang__V1__Alert *s_alert_from_row(const PGresult *res, int i, hf_arena_t *a)
 {
@@ -218,15 +207,7 @@ int calllog_consult_log(hf_service_t *svc, void *self, const hf_request_t *req, 
                        S(k->regulator_contact),
                        day,
                        hf_pg_i64(at, now)};
-    PGresult *res = hf_store_exec(st,
-                                  "INSERT INTO consultation AS c (branch, name, phone, gender, age,"
-                                  " address, region, chief_complaint, media, outcome, product,"
-                                  " quantity, delivery, agent, regulator, regulator_unit,"
-                                  " regulator_position, regulator_contact, day, logged_at_ms)"
-                                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-                                  " $13, $14, $15, $16, $17, $18, $19, $20)"
-                                  " RETURNING " CONSULT_COLUMNS,
-                                  20, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_CONSULT_ADD, 20, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__Consultation *out = s_consult_from_row(res, 0, a);
@@ -259,11 +240,7 @@ int calllog_consult_log(hf_service_t *svc, void *self, const hf_request_t *req, 
             *out->regulator_position ? ", " : "", out->regulator_position, out->regulator_contact);
         const char *pa[] = {req->branch, summary, hf_pg_i64(cid, out->id), S(req->actor),
                             hf_pg_i64(at, now)};
-        res = hf_store_exec(st,
-                            "INSERT INTO alert (branch, kind, to_role, summary, consultation_id,"
-                            " raised_by, raised_at_ms) VALUES ($1, 'regulator-call', 'manager',"
-                            " $2, $3, $4, $5) RETURNING " ALERT_COLUMNS,
-                            5, pa);
+        res = hf_store_query(st, &CALLLOG_Q_ALERT_REGULATOR, 5, pa);
         if (res == NULL)
             return HF_UNAVAILABLE;
         Huifang__V1__Alert *al = s_alert_from_row(res, 0, a);
@@ -316,11 +293,7 @@ int calllog_consult_list(hf_service_t *svc, void *self, const hf_request_t *req,
         date = today;
     }
     const char *p[] = {req->branch, date, q && q->regulator ? "true" : "false"};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " CONSULT_COLUMNS " FROM consultation c"
-                                  " WHERE c.branch = $1 AND c.day = $2::date"
-                                  " AND (NOT $3::boolean OR c.regulator) ORDER BY c.id LIMIT 1000",
-                                  3, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_CONSULTS, 3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__Consultations *list = hf_new(a, Huifang__V1__Consultations);
@@ -347,10 +320,7 @@ int calllog_alert_list(hf_service_t *svc, void *self, const hf_request_t *req, h
     if ((rc = calllog_branch_tz(st, req->branch, tz, rep, a)) != HF_OK)
         return rc;
     const char *p[] = {req->branch};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " ALERT_COLUMNS " FROM alert WHERE branch = $1"
-                                  " ORDER BY raised_at_ms DESC, id DESC LIMIT 200",
-                                  1, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_ALERTS, 1, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__Alerts *list = hf_new(a, Huifang__V1__Alerts);
@@ -388,11 +358,7 @@ int calllog_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, hf
                        "only a manager may acknowledge an alert: say who you are with --as");
     char id[24];
     const char *p[] = {req->branch, hf_pg_i64(id, ack->id)};
-    PGresult *res =
-        hf_store_exec(st,
-                      "SELECT " ALERT_COLUMNS " FROM alert WHERE branch = $1 AND id = $2"
-                      " FOR UPDATE",
-                      2, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_ALERT_LOCK, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
@@ -417,10 +383,7 @@ int calllog_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, hf
     char at[24];
     int64_t now = hf_clock_now_ms();
     const char *pu[] = {id, hf_pg_i64(at, now), actor, note};
-    if (hf_store_run(st,
-                     "UPDATE alert SET acked_at_ms = $2, acked_by = $3, ack_note = $4"
-                     " WHERE id = $1 AND acked_at_ms = 0",
-                     4, pu) != 0)
+    if (hf_store_query_run(st, &CALLLOG_Q_ALERT_ACK, 4, pu) != 0)
         return HF_UNAVAILABLE;
     al->acked_at_ms = now;
     al->acked_by = (char *)actor;

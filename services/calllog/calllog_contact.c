@@ -3,6 +3,7 @@
  * customer and purchases are asked of the scheduler, which owns tasks; the record, the
  * delivery entry an order for home delivery opens, and their events commit together. */
 #include "calllog_internal.h"
+#include "calllog_sql.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_phone.h"
@@ -300,125 +301,145 @@ static const char *s_purchase_product(const Huifang__V1__TaskContext *ctx)
 
 /* ---------------------------------------------------------------------------------------
  * call_log and visit_log
+ *
+ * s_log_contact() runs the numbered steps below; each reads what the ones before it left in
+ * the log. A step returns HF_OK or the failure it filled into the reply.
  * ------------------------------------------------------------------------------------- */
 
-static int s_log_contact(hf_service_t *svc, const hf_request_t *req, const Huifang__V1__CallLog *c,
-                         bool visit, hf_reply_t *rep, hf_arena_t *a)
+typedef struct {
+    hf_service_t *svc;
+    hf_store_t *st;
+    const hf_request_t *req;
+    const Huifang__V1__CallLog *c;
+    bool visit;
+    hf_reply_t *rep;
+    hf_arena_t *a;
+    char tz[64];                      /* the branch's zone */
+    int64_t now;                      /* UTC ms */
+    int32_t next_day;                 /* the next contact's local date, or -1 */
+    Huifang__V1__OutcomeFlags *flags; /* of the outcome */
+    Huifang__V1__TaskContext *ctx;    /* step 2: the task, from the scheduler */
+    const char *product;              /* step 3: what an order orders */
+    char ref_phone[24];               /* step 4: a referral's phone, normalised */
+    Huifang__V1__Contact *ct;         /* step 4: the contact as recorded */
+} s_contact_t;
+
+/* 1. the record itself, before anything is asked of the scheduler: task, outcome and its
+ * flags, the fields the outcome asks for, an ordered product the branch sells */
+static int s_check_contact(s_contact_t *lc)
 {
-    hf_store_t *st = hf_service_store(svc);
-    hf_reply_t *task_reply = NULL;
-    PGresult *res = NULL;
-    char tz[64];
+    const Huifang__V1__CallLog *c = lc->c;
+    const char *branch = lc->req->branch;
     int rc;
     if (c == NULL)
-        return hf_fail(rep, a, HF_BAD_INPUT, "contact", "the contact record is missing");
-    if ((rc = calllog_branch_tz(st, req->branch, tz, rep, a)) != HF_OK)
+        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "contact", "the contact record is missing");
+    if ((rc = calllog_branch_tz(lc->st, branch, lc->tz, lc->rep, lc->a)) != HF_OK)
         return rc;
     if (c->task_id <= 0)
-        return hf_fail(rep, a, HF_BAD_INPUT, "task", "task is required");
+        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "task", "task is required");
     if (c->outcome == NULL || *c->outcome == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "outcome", "outcome is required");
-    Huifang__V1__OutcomeFlags *flags = hf_new(a, Huifang__V1__OutcomeFlags);
-    huifang__v1__outcome_flags__init(flags);
-    if ((rc = calllog_outcome_flags(st, req->branch, c->outcome, flags, rep, a)) != HF_OK)
+        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "outcome", "outcome is required");
+    lc->flags = hf_new(lc->a, Huifang__V1__OutcomeFlags);
+    huifang__v1__outcome_flags__init(lc->flags);
+    if ((rc = calllog_outcome_flags(lc->st, branch, c->outcome, lc->flags, lc->rep, lc->a)) !=
+        HF_OK)
         return rc;
-    int64_t now = hf_clock_now_ms();
-    int32_t today = hf_time_local_day(now, tz), next_day = -1;
-    if ((rc = s_check_record(c, visit, flags, now, today, &next_day, rep, a)) != HF_OK)
+    lc->now = hf_clock_now_ms();
+    int32_t today = hf_time_local_day(lc->now, lc->tz);
+    lc->next_day = -1;
+    if ((rc = s_check_record(c, lc->visit, lc->flags, lc->now, today, &lc->next_day, lc->rep,
+                             lc->a)) != HF_OK)
         return rc;
     if (c->order_qty > 0 && c->order_product && *c->order_product &&
-        (rc = calllog_need_product(st, req->branch, c->order_product, "order_product", rep, a)) !=
-            HF_OK)
+        (rc = calllog_need_product(lc->st, branch, c->order_product, "order_product", lc->rep,
+                                   lc->a)) != HF_OK)
         return rc;
+    return HF_OK;
+}
 
-    Huifang__V1__TaskContext *ctx = NULL;
-    if ((rc = s_fetch_task(svc, req, c->task_id, &task_reply, &ctx, rep, a)) != HF_OK)
-        goto done;
-    const Huifang__V1__Task *t = ctx->task;
-    const char *actor = S(req->actor);
+/* 3. the task as the scheduler has it: not logged for this claim yet, claimed, held by the
+ * actor (or a supervisor), of the contact's kind; an order without a product takes the
+ * task's purchase's */
+static int s_check_task(s_contact_t *lc)
+{
+    const Huifang__V1__Task *t = lc->ctx->task;
+    const Huifang__V1__CallLog *c = lc->c;
+    hf_reply_t *rep = lc->rep;
+    hf_arena_t *a = lc->a;
+    const char *actor = S(lc->req->actor);
     /* a claim already logged says so, even when the scheduler has moved the task on since */
     char tid[24], claim[16];
     const char *pc[] = {hf_pg_i64(tid, t->id), hf_pg_i64(claim, t->claims)};
-    res = hf_store_exec(st, "SELECT id FROM contact WHERE task_id = $1 AND claim_no = $2", 2, pc);
-    if (res == NULL) {
-        rc = HF_UNAVAILABLE;
-        goto done;
-    }
-    if (PQntuples(res) > 0) {
-        rc = hf_fail(rep, a, HF_CONFLICT, "task",
-                     "task %lld is already logged for this claim (contact %lld)", (long long)t->id,
-                     (long long)hf_pg_int(res, 0, 0));
-        goto done;
-    }
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_OF_CLAIM, 2, pc);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int64_t logged = PQntuples(res) > 0 ? hf_pg_int(res, 0, 0) : 0;
     PQclear(res);
-    res = NULL;
-    if (strcmp(S(t->state), "claimed") != 0) {
-        rc = hf_fail(rep, a, HF_CONFLICT, "task",
-                     "task %lld is %s, not claimed: claim it with `huifang task next` first",
-                     (long long)t->id, S(t->state));
-        goto done;
-    }
+    if (logged > 0)
+        return hf_fail(rep, a, HF_CONFLICT, "task",
+                       "task %lld is already logged for this claim (contact %lld)",
+                       (long long)t->id, (long long)logged);
+    if (strcmp(S(t->state), "claimed") != 0)
+        return hf_fail(rep, a, HF_CONFLICT, "task",
+                       "task %lld is %s, not claimed: claim it with `huifang task next` first",
+                       (long long)t->id, S(t->state));
     if (*actor == '\0' || strcmp(actor, S(t->agent)) != 0) {
         char role[16];
-        if (calllog_agent_role(st, req->branch, actor, role) != 0) {
-            rc = HF_UNAVAILABLE;
-            goto done;
-        }
-        if (*actor == '\0' || !calllog_role_supervises(role)) {
-            rc = hf_fail(rep, a, HF_CONFLICT, "task", "task %lld is held by agent %s, not %s",
-                         (long long)t->id, S(t->agent), *actor ? actor : "(nobody: use --as)");
-            goto done;
-        }
+        if (calllog_agent_role(lc->st, lc->req->branch, actor, role) != 0)
+            return HF_UNAVAILABLE;
+        if (*actor == '\0' || !calllog_role_supervises(role))
+            return hf_fail(rep, a, HF_CONFLICT, "task", "task %lld is held by agent %s, not %s",
+                           (long long)t->id, S(t->agent), *actor ? actor : "(nobody: use --as)");
     }
     bool visit_task = strcmp(S(t->channel), "visit") == 0;
-    if (visit && !visit_task) {
-        rc = hf_fail(rep, a, HF_BAD_INPUT, "task",
-                     "task %lld is a %s contact, not a home visit: record it with `huifang call "
-                     "log`",
-                     (long long)t->id, S(t->channel));
-        goto done;
+    if (lc->visit && !visit_task)
+        return hf_fail(rep, a, HF_BAD_INPUT, "task",
+                       "task %lld is a %s contact, not a home visit: record it with `huifang call "
+                       "log`",
+                       (long long)t->id, S(t->channel));
+    if (!lc->visit && visit_task)
+        return hf_fail(rep, a, HF_BAD_INPUT, "task",
+                       "task %lld is a home visit: record it with `huifang visit log`",
+                       (long long)t->id);
+    lc->product = S(c->order_product);
+    if (c->order_qty > 0 && *lc->product == '\0') {
+        lc->product = s_purchase_product(lc->ctx);
+        if (*lc->product == '\0')
+            return hf_fail(rep, a, HF_BAD_INPUT, "order_product",
+                           "an order names its product (--order-product): task %lld has no "
+                           "purchase to take it from",
+                           (long long)t->id);
+        return calllog_need_product(lc->st, lc->req->branch, lc->product, "order_product", rep, a);
     }
-    if (!visit && visit_task) {
-        rc = hf_fail(rep, a, HF_BAD_INPUT, "task",
-                     "task %lld is a home visit: record it with `huifang visit log`",
-                     (long long)t->id);
-        goto done;
-    }
-    const char *product = S(c->order_product);
-    if (c->order_qty > 0 && *product == '\0') {
-        product = s_purchase_product(ctx);
-        if (*product == '\0') {
-            rc = hf_fail(rep, a, HF_BAD_INPUT, "order_product",
-                         "an order names its product (--order-product): task %lld has no "
-                         "purchase to take it from",
-                         (long long)t->id);
-            goto done;
-        }
-        if ((rc = calllog_need_product(st, req->branch, product, "order_product", rep, a)) != HF_OK)
-            goto done;
-    }
+    return HF_OK;
+}
 
-    const Huifang__V1__Customer *cu = ctx->customer;
+/* 4. the contact row, once per claim of the task */
+static int s_insert_contact(s_contact_t *lc)
+{
+    const Huifang__V1__CallLog *c = lc->c;
+    const Huifang__V1__Task *t = lc->ctx->task;
     const char *channel =
-        visit ? "visit" : (c->channel && *c->channel ? c->channel : S(t->channel));
+        lc->visit ? "visit" : (c->channel && *c->channel ? c->channel : S(t->channel));
     /* an outcome of some channels only (WeChat's) fits only those (calllog_letters.c) */
-    if ((rc = calllog_outcome_fits(st, req->branch, c->outcome, channel, rep, a)) != HF_OK)
-        goto done;
+    int fits = calllog_outcome_fits(lc->st, lc->req->branch, c->outcome, channel, lc->rep, lc->a);
+    if (fits != HF_OK)
+        return fits;
     const Huifang__V1__Usage *u = c->usage;
     const Huifang__V1__Findings *f = c->findings;
     const Huifang__V1__LeadAdd *r = c->referral;
-    char ref_phone[24] = "";
     if (r != NULL) {
         const char *why = NULL;
-        hf_phone_normalise(r->phone, ref_phone, sizeof ref_phone, &why);
+        hf_phone_normalise(r->phone, lc->ref_phone, sizeof lc->ref_phone, &why);
     }
-    char day[11], next[11], cid[24], qty[16], cb[24], started[24], dur[16], at[24], pulse[16],
-        pid[24];
+    int64_t now = lc->now;
+    char day[11], next[11], tid[24], claim[16], cid[24], qty[16], cb[24], started[24], dur[16],
+        at[24], pulse[16], pid[24];
     /* the contact's day is the day it happened, in the branch's zone */
-    hf_time_local_date(c->started_at_ms ? c->started_at_ms : now, tz, day);
-    if (next_day >= 0)
-        hf_date_format(next_day, next);
-    const char *p[] = {req->branch,
+    hf_time_local_date(c->started_at_ms ? c->started_at_ms : now, lc->tz, day);
+    if (lc->next_day >= 0)
+        hf_date_format(lc->next_day, next);
+    const char *p[] = {lc->req->branch,
                        hf_pg_i64(tid, t->id),
                        hf_pg_i64(claim, t->claims),
                        hf_pg_i64(cid, t->customer_id),
@@ -430,7 +451,7 @@ static int s_log_contact(hf_service_t *svc, const hf_request_t *req, const Huifa
                        hf_pg_i64(qty, c->order_qty),
                        S(c->delivery),
                        hf_pg_i64(cb, c->callback_at_ms),
-                       next_day >= 0 ? next : NULL,
+                       lc->next_day >= 0 ? next : NULL,
                        S(c->note),
                        hf_pg_i64(started, c->started_at_ms ? c->started_at_ms : now),
                        hf_pg_i64(dur, c->duration_s),
@@ -442,10 +463,10 @@ static int s_log_contact(hf_service_t *svc, const hf_request_t *req, const Huifa
                        u ? S(u->other_medicines) : "",
                        u ? S(u->diet) : "",
                        S(c->advice),
-                       c->order_qty > 0 ? product : "",
+                       c->order_qty > 0 ? lc->product : "",
                        S(c->delivery_address),
                        r ? S(r->name) : "",
-                       ref_phone,
+                       lc->ref_phone,
                        c->event_accepted ? "true" : "false",
                        S(c->event),
                        c->typical_case ? "true" : "false",
@@ -454,115 +475,142 @@ static int s_log_contact(hf_service_t *svc, const hf_request_t *req, const Huifa
                        hf_pg_i64(pulse, f ? f->pulse : 0),
                        f ? S(f->symptoms) : "",
                        f ? S(f->text) : ""};
-    res = hf_store_exec(st,
-                        "INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
-                        " outcome, channel, purpose, effect, order_qty, delivery, callback_at_ms,"
-                        " next_date, note, started_at_ms, duration_s, logged_at_ms, day,"
-                        " purchase_id, dose, timing, other_medicines, diet, advice, order_product,"
-                        " delivery_address, referral_name, referral_phone, event_accepted, event,"
-                        " typical_case, typical_consent, blood_pressure, pulse, symptoms,"
-                        " findings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-                        " $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,"
-                        " $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)"
-                        " ON CONFLICT (task_id, claim_no) DO NOTHING"
-                        " RETURNING " CALLLOG_CONTACT_COLUMNS,
-                        36, p);
-    if (res == NULL) {
-        rc = HF_UNAVAILABLE;
-        goto done;
-    }
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_ADD, 36, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
-        rc = hf_fail(rep, a, HF_CONFLICT, "task", "task %lld is already logged for this claim",
-                     (long long)t->id);
-        goto done;
+        PQclear(res);
+        return hf_fail(lc->rep, lc->a, HF_CONFLICT, "task",
+                       "task %lld is already logged for this claim", (long long)t->id);
     }
-    Huifang__V1__Contact *ct = calllog_contact_from_row(res, 0, 0, false, a);
-    ct->flags = flags;
-    if (r != NULL) {
-        /* the new lead as intake registers it: collected by the agent, from this customer */
-        Huifang__V1__LeadAdd *lead = hf_new(a, Huifang__V1__LeadAdd);
-        huifang__v1__lead_add__init(lead);
-        lead->name = hf_arena_strdup(a, r->name);
-        lead->phone = hf_arena_strdup(a, ref_phone);
-        lead->channel = "referral";
-        lead->region = hf_arena_strdup(
-            a, r->region && *r->region ? r->region : (cu ? S(cu->region) : S(t->region)));
-        lead->address = hf_arena_strdup(a, S(r->address));
-        lead->gender = hf_arena_strdup(a, S(r->gender));
-        lead->note = hf_arena_strdup(a, S(r->note));
-        lead->collector = ct->agent;
-        lead->source = hf_arena_printf(a, "referred by customer %lld", (long long)t->customer_id);
-        lead->collected_at_ms = now;
-        ct->referral = lead;
-    }
-    if (c->order_qty > 0 && strcmp(S(c->delivery), "home") == 0) {
-        Huifang__V1__Delivery *d = hf_new(a, Huifang__V1__Delivery);
-        huifang__v1__delivery__init(d);
-        d->branch = req->branch;
-        d->source = "call";
-        d->contact_id = ct->id;
-        d->customer_id = t->customer_id;
-        d->name = hf_arena_strdup(a, cu && cu->name && *cu->name ? cu->name : S(t->customer_name));
-        d->phone =
-            hf_arena_strdup(a, cu && cu->phone && *cu->phone ? cu->phone : S(t->customer_phone));
-        char address[CALLLOG_SHORT_MAX + 1];
-        if (c->delivery_address && *c->delivery_address)
-            snprintf(address, sizeof address, "%s", c->delivery_address);
-        else if (calllog_customer_address(st, t->customer_id, address, sizeof address) != 0) {
-            rc = HF_UNAVAILABLE;
-            goto done;
-        }
-        if (address[0] == '\0' && cu)
-            snprintf(address, sizeof address, "%s", S(cu->address));
-        d->address = hf_arena_strdup(a, address);
-        d->region = hf_arena_strdup(a, cu && cu->region && *cu->region ? cu->region : S(t->region));
-        d->product = ct->order_product;
-        d->quantity = c->order_qty;
-        d->agent = ct->agent;
-        d->requested_at_ms = now;
-        Huifang__V1__Delivery *opened = calllog_open_delivery(svc, d, a);
-        if (opened == NULL) {
-            rc = HF_UNAVAILABLE;
-            goto done;
-        }
-        ct->delivery_id = opened->id;
-    }
+    lc->ct = calllog_contact_from_row(res, 0, 0, false, lc->a);
+    lc->ct->flags = lc->flags;
+    PQclear(res);
+    return HF_OK;
+}
+
+/* 5. a referral: the new lead as intake registers it, collected by the agent, from this
+ * customer */
+static void s_attach_referral(s_contact_t *lc)
+{
+    const Huifang__V1__LeadAdd *r = lc->c->referral;
+    const Huifang__V1__Task *t = lc->ctx->task;
+    const Huifang__V1__Customer *cu = lc->ctx->customer;
+    hf_arena_t *a = lc->a;
+    if (r == NULL)
+        return;
+    Huifang__V1__LeadAdd *lead = hf_new(a, Huifang__V1__LeadAdd);
+    huifang__v1__lead_add__init(lead);
+    lead->name = hf_arena_strdup(a, r->name);
+    lead->phone = hf_arena_strdup(a, lc->ref_phone);
+    lead->channel = "referral";
+    lead->region = hf_arena_strdup(
+        a, r->region && *r->region ? r->region : (cu ? S(cu->region) : S(t->region)));
+    lead->address = hf_arena_strdup(a, S(r->address));
+    lead->gender = hf_arena_strdup(a, S(r->gender));
+    lead->note = hf_arena_strdup(a, S(r->note));
+    lead->collector = lc->ct->agent;
+    lead->source = hf_arena_printf(a, "referred by customer %lld", (long long)t->customer_id);
+    lead->collected_at_ms = lc->now;
+    lc->ct->referral = lead;
+}
+
+/* 6. an order to be delivered home opens a delivery, to the address given, else the
+ * customer's */
+static int s_open_home_delivery(s_contact_t *lc)
+{
+    const Huifang__V1__CallLog *c = lc->c;
+    const Huifang__V1__Task *t = lc->ctx->task;
+    const Huifang__V1__Customer *cu = lc->ctx->customer;
+    Huifang__V1__Contact *ct = lc->ct;
+    hf_arena_t *a = lc->a;
+    if (c->order_qty <= 0 || strcmp(S(c->delivery), "home") != 0)
+        return HF_OK;
+    Huifang__V1__Delivery *d = hf_new(a, Huifang__V1__Delivery);
+    huifang__v1__delivery__init(d);
+    d->branch = lc->req->branch;
+    d->source = "call";
+    d->contact_id = ct->id;
+    d->customer_id = t->customer_id;
+    d->name = hf_arena_strdup(a, cu && cu->name && *cu->name ? cu->name : S(t->customer_name));
+    d->phone = hf_arena_strdup(a, cu && cu->phone && *cu->phone ? cu->phone : S(t->customer_phone));
+    char address[CALLLOG_SHORT_MAX + 1];
+    if (c->delivery_address && *c->delivery_address)
+        snprintf(address, sizeof address, "%s", c->delivery_address);
+    else if (calllog_customer_address(lc->st, t->customer_id, address, sizeof address) != 0)
+        return HF_UNAVAILABLE;
+    if (address[0] == '\0' && cu)
+        snprintf(address, sizeof address, "%s", S(cu->address));
+    d->address = hf_arena_strdup(a, address);
+    d->region = hf_arena_strdup(a, cu && cu->region && *cu->region ? cu->region : S(t->region));
+    d->product = ct->order_product;
+    d->quantity = c->order_qty;
+    d->agent = ct->agent;
+    d->requested_at_ms = lc->now;
+    Huifang__V1__Delivery *opened = calllog_open_delivery(lc->svc, d, a);
+    if (opened == NULL)
+        return HF_UNAVAILABLE;
+    ct->delivery_id = opened->id;
+    return HF_OK;
+}
+
+/* 7. CallLogged (and VisitLogged for a visit), and the audit row: the contact's note is the
+ * customer's personal (health) record */
+static int s_announce_contact(s_contact_t *lc)
+{
+    Huifang__V1__Contact *ct = lc->ct;
     Huifang__V1__CallLogged ev = HUIFANG__V1__CALL_LOGGED__INIT;
     ev.contact = ct;
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED;
     env.call_logged = &ev;
-    if (hf_service_emit(svc, &env) != 0) {
-        rc = HF_UNAVAILABLE;
-        goto done;
-    }
-    if (visit) {
+    if (hf_service_emit(lc->svc, &env) != 0)
+        return HF_UNAVAILABLE;
+    if (lc->visit) {
         Huifang__V1__VisitLogged vev = HUIFANG__V1__VISIT_LOGGED__INIT;
         vev.contact = ct;
         hf_envelope_t venv = HUIFANG__V1__ENVELOPE__INIT;
         venv.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_VISIT_LOGGED;
         venv.visit_logged = &vev;
-        if (hf_service_emit(svc, &venv) != 0) {
-            rc = HF_UNAVAILABLE;
-            goto done;
-        }
+        if (hf_service_emit(lc->svc, &venv) != 0)
+            return HF_UNAVAILABLE;
     }
     hf_info("contact_logged",
             "contact=%lld task=%lld claim=%d channel=%s outcome=%s effect=%s"
             " order=%d delivery=%lld",
             (long long)ct->id, (long long)ct->task_id, ct->claim_no, ct->channel, ct->outcome,
             *ct->effect ? ct->effect : "-", ct->order_qty, (long long)ct->delivery_id);
-    /* the contact's note is the customer's personal (health) record: audited */
-    if (hf_service_audit(svc, &ct->customer_id, 1) != 0) {
-        rc = HF_UNAVAILABLE;
+    if (hf_service_audit(lc->svc, &ct->customer_id, 1) != 0)
+        return HF_UNAVAILABLE;
+    return HF_OK;
+}
+
+static int s_log_contact(hf_service_t *svc, const hf_request_t *req, const Huifang__V1__CallLog *c,
+                         bool visit, hf_reply_t *rep, hf_arena_t *a)
+{
+    s_contact_t lc = {.svc = svc,
+                      .st = hf_service_store(svc),
+                      .req = req,
+                      .c = c,
+                      .visit = visit,
+                      .rep = rep,
+                      .a = a};
+    hf_reply_t *task_reply = NULL;
+    int rc;
+    if ((rc = s_check_contact(&lc)) != HF_OK) /* 1 */
+        return rc;
+    if ((rc = s_fetch_task(svc, req, c->task_id, &task_reply, &lc.ctx, rep, a)) != HF_OK || /* 2 */
+        (rc = s_check_task(&lc)) != HF_OK ||                                                /* 3 */
+        (rc = s_insert_contact(&lc)) != HF_OK)                                              /* 4 */
         goto done;
-    }
+    s_attach_referral(&lc);                          /* 5 */
+    if ((rc = s_open_home_delivery(&lc)) != HF_OK || /* 6 */
+        (rc = s_announce_contact(&lc)) != HF_OK)     /* 7 */
+        goto done;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_CONTACT;
-    rep->contact = ct;
+    rep->contact = lc.ct;
     rc = HF_OK;
 done:
-    if (res)
-        PQclear(res);
     if (task_reply)
         huifang__v1__reply__free_unpacked(task_reply, NULL);
     return rc;

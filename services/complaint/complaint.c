@@ -10,6 +10,7 @@
  * when the lease expires. When Redis was flushed or replaced (its epoch key is gone), every
  * running card is marked for the index pass again: the due-queue is rebuilt from Postgres. */
 #include "complaint_internal.h"
+#include "complaint_sql.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include <stdio.h>
@@ -88,9 +89,7 @@ static int s_check_redis(hf_service_t *svc, complaint_t *self)
     self->queue_ok = true;
     if (!epoch_ok) {
         /* Redis is new, flushed or replaced: every running clock goes back in */
-        if (hf_store_run(hf_service_store(svc),
-                         "UPDATE complaint SET indexed = false WHERE next_timer_ms > 0", 0,
-                         NULL) != 0)
+        if (hf_store_query_run(hf_service_store(svc), &COMPLAINT_Q_REINDEX_ALL, 0, NULL) != 0)
             return -1;
         if (hf_queue_mark_epoch(self->queue) != 0)
             return -1;
@@ -109,11 +108,7 @@ int complaint_index(hf_service_t *svc, void *selfp)
     for (int round = 0; round < 20; round++) {
         if (hf_store_begin(st) != 0)
             return -1;
-        PGresult *res =
-            hf_store_exec(st,
-                          "SELECT id, branch, next_timer_ms FROM complaint WHERE NOT indexed"
-                          " ORDER BY branch, id LIMIT 500 FOR UPDATE SKIP LOCKED",
-                          0, NULL);
+        PGresult *res = hf_store_query(st, &COMPLAINT_Q_UNINDEXED_BATCH, 0, NULL);
         if (res == NULL) {
             hf_store_rollback(st);
             return -1;
@@ -144,8 +139,7 @@ int complaint_index(hf_service_t *svc, void *selfp)
         PQclear(res);
         const char *p[] = {list};
         if (rc == 0 && n > 0)
-            rc = hf_store_run(
-                st, "UPDATE complaint SET indexed = true WHERE id = ANY ($1::bigint[])", 1, p);
+            rc = hf_store_query_run(st, &COMPLAINT_Q_MARK_INDEXED, 1, p);
         if (rc != 0) {
             hf_store_rollback(st);
             if (self->queue_ok)
@@ -186,7 +180,7 @@ static int s_fire_one(hf_service_t *svc, complaint_t *self, const char *branch, 
     int rc = complaint_card_catch_up(svc, card, hf_clock_now_ms(), a) < 0;
     /* whatever happened, the index pass puts the next timer back (or takes it out) */
     if (rc == 0)
-        rc = hf_store_run(st, "UPDATE complaint SET indexed = false WHERE id = $1", 1, p);
+        rc = hf_store_query_run(st, &COMPLAINT_Q_MARK_UNINDEXED, 1, p);
     if (rc != 0) {
         hf_store_rollback(st);
         return -1;

@@ -9,6 +9,7 @@
  * The complaint's text, plan and resolution are sensitive: they are written to the card
  * and answered to complaint_show, but never logged and never put in an event. */
 #include "complaint_internal.h"
+#include "complaint_sql.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_replica.h"
@@ -75,10 +76,7 @@ int complaint_calendar_load(hf_store_t *st, const char *branch, bool business,
         hf_warn("calendar_zone_unknown", "branch=%s assumed=%s", branch, cal->tz);
     const char *p[] = {branch};
     PGresult *res;
-    res = hf_store_exec(st,
-                        "SELECT day_start, day_end, lunch_start, lunch_end, workdays FROM calendar"
-                        " WHERE branch IN ($1, '') ORDER BY branch DESC LIMIT 1",
-                        1, p);
+    res = hf_store_query(st, &COMPLAINT_Q_CALENDAR, 1, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res)) {
@@ -89,10 +87,7 @@ int complaint_calendar_load(hf_store_t *st, const char *branch, bool business,
         cal->workdays = (unsigned)hf_pg_int(res, 0, 4);
     }
     PQclear(res);
-    res = hf_store_exec(st,
-                        "SELECT (day - date '1970-01-01')::int FROM holiday WHERE branch = $1"
-                        " ORDER BY day LIMIT 400",
-                        1, p);
+    res = hf_store_query(st, &COMPLAINT_Q_HOLIDAYS, 1, p);
     if (res == NULL)
         return -1;
     for (int i = 0; i < PQntuples(res) && i < COMPLAINT_MAX_HOLIDAYS; i++)
@@ -102,17 +97,6 @@ int complaint_calendar_load(hf_store_t *st, const char *branch, bool business,
 }
 
 /* ---- the card ---- */
-
-#define CARD_COLUMNS(text)                                                                         \
-    "c.id, c.branch, c.customer_id, c.category, c.severity, c.state, c.owner, c.level,"            \
-    " c.channel, c.location, c.opened_at_ms, c.due_at_ms, c.resolved_at_ms,"                       \
-    " coalesce(c.source_contact, 0)," text " c.period_ms, c.business_hours, c.warned,"             \
-    " c.breaches, c.paused_at_ms, coalesce(cu.name, ''), c.filed_by, c.updated_at_ms,"             \
-    " c.period_started_at_ms, c.agent, c.period_no, c.used_ms, c.run_from_ms,"                     \
-    " c.next_timer_ms, c.wait_limit_ms"
-#define CARD_TEXT " c.description, c.plan, c.resolution,"
-#define CARD_NO_TEXT " '', '', '',"
-#define CARD_FROM " FROM complaint c LEFT JOIN customer cu ON cu.id = c.customer_id"
 
 /* Fills card->c and card->clk from row i (the calendar is the caller's). */
 static void s_card_from_row(const PGresult *res, int i, hf_arena_t *a, complaint_card_t *card)
@@ -188,15 +172,10 @@ int complaint_card_load(hf_store_t *st, int64_t id, bool lock, bool with_text, h
 {
     char idtxt[24];
     const char *p[] = {hf_pg_i64(idtxt, id)};
-    const char *sql;
-    if (with_text)
-        sql = lock ? "SELECT " CARD_COLUMNS(CARD_TEXT) CARD_FROM " WHERE c.id = $1 FOR UPDATE OF c"
-                   : "SELECT " CARD_COLUMNS(CARD_TEXT) CARD_FROM " WHERE c.id = $1";
-    else
-        sql = lock ? "SELECT " CARD_COLUMNS(CARD_NO_TEXT) CARD_FROM
-                  " WHERE c.id = $1 FOR UPDATE OF c"
-                   : "SELECT " CARD_COLUMNS(CARD_NO_TEXT) CARD_FROM " WHERE c.id = $1";
-    PGresult *res = hf_store_exec(st, sql, 1, p);
+    const hf_query_t *q = with_text
+                              ? (lock ? &COMPLAINT_Q_CARD_LOCK : &COMPLAINT_Q_CARD)
+                              : (lock ? &COMPLAINT_Q_CARD_BRIEF_LOCK : &COMPLAINT_Q_CARD_BRIEF);
+    PGresult *res = hf_store_query(st, q, 1, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -229,11 +208,7 @@ static int s_level_owner(hf_store_t *st, const char *branch, int level, const ch
         return 0;
     for (int i = 0; roles[level][i]; i++) {
         const char *p[] = {branch, roles[level][i]};
-        PGresult *res =
-            hf_store_exec(st,
-                          "SELECT id FROM agent WHERE branch = $1 AND role = $2 AND active"
-                          " ORDER BY id LIMIT 1",
-                          2, p);
+        PGresult *res = hf_store_query(st, &COMPLAINT_Q_LEVEL_OWNER, 2, p);
         if (res == NULL)
             return -1;
         int found = PQntuples(res);
@@ -261,14 +236,7 @@ static int s_history(hf_store_t *st, const complaint_card_t *card, const char *c
                        S(actor),
                        hf_pg_i64(period, period_no),
                        hf_pg_i64(due, c->due_at_ms)};
-    PGresult *res =
-        hf_store_exec(st,
-                      "INSERT INTO complaint_history (complaint_id, at_ms, change, level,"
-                      " owner, actor, period_no, due_at_ms) VALUES ($1, $2, $3, $4, $5,"
-                      " $6, $7, $8) ON CONFLICT (complaint_id, period_no, change)"
-                      " WHERE change IN ('warning-50', 'warning-75', 'escalated')"
-                      " DO NOTHING RETURNING 1",
-                      8, p);
+    PGresult *res = hf_store_query(st, &COMPLAINT_Q_HISTORY_ADD, 8, p);
     if (res == NULL)
         return -1;
     int n = PQntuples(res);
@@ -317,10 +285,21 @@ static int s_emit(hf_service_t *svc, const complaint_card_t *card, int payload, 
 }
 
 /* The transitions of a card: an action, the states it starts from, the state it leads to.
- * A card's state changes only through this table (a card is filed `open`); the commands
- * (complaint_act) move it by the rows of their action, the clock by its own row (a wait
- * past its limit). complaint.state is written by one statement, s_save(), in the
- * transaction that holds the card's row lock (or that filed it). */
+ * A card is filed `open`; after that its state changes only in s_card_move(), by a row of
+ * this table: the commands (complaint_act) by the rows of their action, the clock by its
+ * own row (a wait past its limit). complaint.state is written by one statement, s_save(),
+ * in the transaction that holds the card's row lock (or that filed it).
+ *
+ *   from \ action  start        wait     resume       resolve   close   reopen    clock
+ *   open           in-progress  waiting  -            resolved  -       -         -
+ *   in-progress    -            waiting  -            resolved  -       -         -
+ *   waiting        -            -        in-progress  resolved  -       -         in-progress
+ *   reopened       in-progress  waiting  -            resolved  -       -         -
+ *   resolved       -            -        -            -         closed  reopened  -
+ *   closed         -            -        -            -         -       reopened  -
+ *
+ * (clock: wait-expired, a wait longer than the category allows; every other cell is a
+ * CONFLICT naming the states the action needs.) */
 static const struct {
     const char *action;
     const char *from[5];
@@ -358,6 +337,16 @@ static bool s_move_allowed(int m, const char *state)
     return false;
 }
 
+/* Moves the card by row m: the one place a card's state changes. false, and nothing
+ * changed, when row m does not start from the card's state. */
+static bool s_card_move(complaint_card_t *card, int m)
+{
+    if (m < 0 || !s_move_allowed(m, S(card->c->state)))
+        return false;
+    card->c->state = (char *)s_moves[m].to;
+    return true;
+}
+
 /* Writes the card's state and clock back (the text fields are written where they change). */
 static int s_save(hf_store_t *st, const complaint_card_t *card, int64_t now)
 {
@@ -379,13 +368,7 @@ static int s_save(hf_store_t *st, const complaint_card_t *card, int64_t now)
                        hf_pg_i64(resolved, c->resolved_at_ms),
                        hf_pg_i64(at, now),
                        hf_pg_i64(started, c->period_started_at_ms)};
-    return hf_store_run(st,
-                        "UPDATE complaint SET state = $2, owner = $3, level = $4, breaches = $5,"
-                        " period_no = $6, warned = $7, used_ms = $8, run_from_ms = $9,"
-                        " due_at_ms = $10, next_timer_ms = $11, paused_at_ms = $12,"
-                        " resolved_at_ms = $13, updated_at_ms = $14, period_started_at_ms = $15,"
-                        " indexed = false WHERE id = $1",
-                        15, p);
+    return hf_store_query_run(st, &COMPLAINT_Q_SAVE, 15, p);
 }
 
 int complaint_card_catch_up(hf_service_t *svc, complaint_card_t *card, int64_t now, hf_arena_t *a)
@@ -401,7 +384,7 @@ int complaint_card_catch_up(hf_service_t *svc, complaint_card_t *card, int64_t n
         int64_t at = c->paused_at_ms + card->wait_limit_ms;
         complaint_clock_resume(&card->clk, at);
         c->paused_at_ms = 0;
-        c->state = (char *)s_moves[expired].to;
+        s_card_move(card, expired);
         s_derive(card, at);
         if (s_history(st, card, s_moves[expired].change, "", at, c->period_no) < 0 ||
             s_emit(svc, card, HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_CHANGED,
@@ -453,12 +436,7 @@ int complaint_card_open(hf_service_t *svc, const complaint_new_t *n, hf_arena_t 
     hf_store_t *st = hf_service_store(svc);
     *out = NULL;
     const char *ps[] = {n->branch, n->category};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT hours, business_hours, wait_hours FROM sla"
-                                  " WHERE branch IN ($1, '')"
-                                  " AND category IN ($2, '*') ORDER BY (branch = $1) DESC,"
-                                  " (category = $2) DESC LIMIT 1",
-                                  2, ps);
+    PGresult *res = hf_store_query(st, &COMPLAINT_Q_SLA, 2, ps);
     if (res == NULL)
         return -1;
     int64_t hours = PQntuples(res) ? hf_pg_int(res, 0, 0) : 24;
@@ -514,16 +492,7 @@ int complaint_card_open(hf_service_t *svc, const complaint_new_t *n, hf_arena_t 
                         hf_pg_i64(next, card->next_timer_ms),
                         hf_pg_i64(at, now),
                         hf_pg_i64(wait, card->wait_limit_ms)};
-    res = hf_store_exec(st,
-                        "INSERT INTO complaint (branch, customer_id, category, source_contact,"
-                        " opened_at_ms, severity, channel, location, description, plan, agent,"
-                        " owner, filed_by, level, breaches, period_no, period_ms, business_hours,"
-                        " used_ms, run_from_ms, warned, period_started_at_ms, due_at_ms,"
-                        " next_timer_ms, updated_at_ms, state, indexed, wait_limit_ms) VALUES ($1,"
-                        " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, 0, 0, 1, $13, $14, 0,"
-                        " $5, 0, $5, $15, $16, $17, 'open', false, $18)"
-                        " ON CONFLICT (source_contact) DO NOTHING RETURNING id",
-                        18, pi);
+    res = hf_store_query(st, &COMPLAINT_Q_FILE, 18, pi);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -533,7 +502,7 @@ int complaint_card_open(hf_service_t *svc, const complaint_new_t *n, hf_arena_t 
     c->id = hf_pg_int(res, 0, 0);
     PQclear(res);
     const char *pn[] = {cid};
-    res = hf_store_exec(st, "SELECT name FROM customer WHERE id = $1", 1, pn);
+    res = hf_store_query(st, &COMPLAINT_Q_CUSTOMER_NAME, 1, pn);
     if (res == NULL)
         return -1;
     c->customer_name = hf_arena_strdup(a, PQntuples(res) ? hf_pg_str(res, 0, 0) : "");
@@ -565,7 +534,7 @@ static int s_need_customer(hf_service_t *svc, const hf_request_t *req, int64_t i
     hf_store_t *st = hf_service_store(svc);
     char idtxt[24];
     const char *p[] = {hf_pg_i64(idtxt, id), req->branch};
-    PGresult *res = hf_store_exec(st, "SELECT 1 FROM customer WHERE id = $1 AND branch = $2", 2, p);
+    PGresult *res = hf_store_query(st, &COMPLAINT_Q_CUSTOMER_IN_BRANCH, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int found = PQntuples(res);
@@ -597,10 +566,7 @@ static int s_need_customer(hf_service_t *svc, const hf_request_t *req, int64_t i
                      (long long)id, S(r->error));
     else {
         const char *pc[] = {idtxt, req->branch, S(r->customer->customer->name)};
-        if (hf_store_run(st,
-                         "INSERT INTO customer (id, branch, name) VALUES ($1, $2, $3)"
-                         " ON CONFLICT (id) DO NOTHING",
-                         3, pc) != 0)
+        if (hf_store_query_run(st, &COMPLAINT_Q_CUSTOMER_STUB, 3, pc) != 0)
             rc = HF_UNAVAILABLE;
     }
     huifang__v1__reply__free_unpacked(r, NULL);
@@ -700,15 +666,7 @@ int complaint_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
     char cust[24], lim[24];
     const char *p[] = {req->branch, l->open ? "true" : "false", l->overdue ? "true" : "false",
                        hf_pg_i64(cust, l->customer_id), hf_pg_i64(lim, l->limit ? l->limit : 200)};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " CARD_COLUMNS(CARD_NO_TEXT) CARD_FROM
-                                  " WHERE c.branch = $1"
-                                  " AND (NOT $2::bool OR c.state NOT IN ('resolved', 'closed'))"
-                                  " AND (NOT $3::bool OR c.run_from_ms > 0)"
-                                  " AND ($4::bigint = 0 OR c.customer_id = $4::bigint)"
-                                  " ORDER BY CASE WHEN $3::bool THEN c.due_at_ms ELSE 0 END,"
-                                  " CASE WHEN $3::bool THEN c.id ELSE -c.id END LIMIT $5",
-                                  5, p);
+    PGresult *res = hf_store_query(st, &COMPLAINT_Q_LIST, 5, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__ComplaintListResult *r = hf_new(a, Huifang__V1__ComplaintListResult);
@@ -777,10 +735,7 @@ int complaint_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
     s_derive(card, now);
     char id[24];
     const char *p[] = {hf_pg_i64(id, card->c->id)};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT at_ms, change, level, owner, actor, due_at_ms, period_no"
-                                  " FROM complaint_history WHERE complaint_id = $1 ORDER BY id",
-                                  1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &COMPLAINT_Q_HISTORY, 1, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__ComplaintDetail *d = hf_new(a, Huifang__V1__ComplaintDetail);
@@ -902,7 +857,7 @@ int complaint_act(hf_service_t *svc, void *self, const hf_request_t *req, hf_rep
         c->resolved_at_ms = 0;
         c->resolution = "";
     }
-    c->state = (char *)s_moves[m].to;
+    s_card_move(card, m); /* allowed: checked above, under the row lock */
     c->updated_at_ms = now;
     s_derive(card, now);
     if (s_save(st, card, now) != 0)
@@ -910,7 +865,7 @@ int complaint_act(hf_service_t *svc, void *self, const hf_request_t *req, hf_rep
     if (resolve || reopen) {
         char id[24];
         const char *p[] = {hf_pg_i64(id, c->id), c->resolution};
-        if (hf_store_run(st, "UPDATE complaint SET resolution = $2 WHERE id = $1", 2, p) != 0)
+        if (hf_store_query_run(st, &COMPLAINT_Q_SET_RESOLUTION, 2, p) != 0)
             return HF_UNAVAILABLE;
     }
     if (s_history(st, card, s_moves[m].change, S(req->actor), now, c->period_no) < 0)

@@ -12,6 +12,7 @@
  * callback request, and that took no order. A later "good" effect replaces the "none", so a
  * customer whose product started working is no longer at risk. */
 #include "complaint_internal.h"
+#include "complaint_sql.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_replica.h"
@@ -26,10 +27,7 @@ static int s_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
         return 0;
     char id[24];
     const char *p[] = {hf_pg_i64(id, c->id), S(c->branch), S(c->name)};
-    return hf_store_run(st,
-                        "INSERT INTO customer (id, branch, name) VALUES ($1, $2, $3)"
-                        " ON CONFLICT (id) DO UPDATE SET branch = $2, name = $3",
-                        3, p);
+    return hf_store_query_run(st, &COMPLAINT_Q_CUSTOMER_UPSERT, 3, p);
 }
 
 static int complaint_on_customer(hf_service_t *svc, void *self, const hf_envelope_t *env,
@@ -40,8 +38,8 @@ static int complaint_on_customer(hf_service_t *svc, void *self, const hf_envelop
     return s_upsert_customer(hf_service_store(svc), hf_replica_customer(env));
 }
 
-static int complaint_on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                                 hf_arena_t *a)
+static int complaint_on_purchase_recorded(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                          hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -54,8 +52,7 @@ static int complaint_on_purchase(hf_service_t *svc, void *self, const hf_envelop
     const char *branch = pu->branch && *pu->branch ? pu->branch : S(env->branch);
     /* the unit price is the product's when bought; without the product, what was paid per unit */
     const char *pp[] = {branch, S(pu->product)};
-    PGresult *res =
-        hf_store_exec(st, "SELECT price_fen FROM product WHERE branch = $1 AND code = $2", 2, pp);
+    PGresult *res = hf_store_query(st, &COMPLAINT_Q_PRODUCT_PRICE, 2, pp);
     if (res == NULL)
         return -1;
     int64_t unit = PQntuples(res)     ? hf_pg_int(res, 0, 0)
@@ -67,17 +64,12 @@ static int complaint_on_purchase(hf_service_t *svc, void *self, const hf_envelop
                        hf_pg_i64(cid, pu->customer_id), S(pu->product),
                        hf_pg_i64(qty, pu->quantity),    hf_pg_i64(price, pu->price_fen),
                        hf_pg_i64(unittxt, unit),        S(pu->date)};
-    return hf_store_run(
-        st,
-        "INSERT INTO purchase (id, branch, customer_id, product, quantity, price_fen,"
-        " unit_price_fen, purchase_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        " ON CONFLICT (id) DO NOTHING",
-        8, p);
+    return hf_store_query_run(st, &COMPLAINT_Q_PURCHASE_UPSERT, 8, p);
 }
 
 /* Every record of the merged customer now belongs to the kept one. */
-static int complaint_on_merged(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                               hf_arena_t *a)
+static int complaint_on_customers_merged(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                         hf_arena_t *a)
 {
     (void)self;
     (void)a;
@@ -103,8 +95,8 @@ const hf_event_handler_t complaint_intake_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, complaint_on_customer},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, complaint_on_customer},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, complaint_on_customer},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, complaint_on_purchase},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, complaint_on_merged},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, complaint_on_purchase_recorded},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, complaint_on_customers_merged},
     {0, NULL}};
 
 /* ---- call-log ---- */
@@ -120,11 +112,7 @@ static int s_word_of_mouth(hf_service_t *svc, const Huifang__V1__Contact *ct)
     const char *effect = S(ct->effect);
     if (*effect) {
         const char *p[] = {cid, effect, contact, at};
-        if (hf_store_run(st,
-                         "INSERT INTO customer_effect (customer_id, effect, contact_id, at_ms)"
-                         " VALUES ($1, $2, $3, $4) ON CONFLICT (customer_id) DO UPDATE SET"
-                         " effect = $2, contact_id = $3, at_ms = $4",
-                         4, p) != 0)
+        if (hf_store_query_run(st, &COMPLAINT_Q_EFFECT_SET, 4, p) != 0)
             return -1;
     }
     const Huifang__V1__OutcomeFlags *f = ct->flags;
@@ -134,10 +122,7 @@ static int s_word_of_mouth(hf_service_t *svc, const Huifang__V1__Contact *ct)
     if (!refused && !no_order)
         return 0;
     const char *pc[] = {cid};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT effect, contact_id FROM customer_effect"
-                                  " WHERE customer_id = $1",
-                                  1, pc);
+    PGresult *res = hf_store_query(st, &COMPLAINT_Q_EFFECT, 1, pc);
     if (res == NULL)
         return -1;
     bool none = PQntuples(res) && strcmp(hf_pg_str(res, 0, 0), "none") == 0;
@@ -149,11 +134,7 @@ static int s_word_of_mouth(hf_service_t *svc, const Huifang__V1__Contact *ct)
     const char *why = refused ? "reported no effect, then refused further contact"
                               : "reported no effect, then took no order on the repurchase call";
     const char *pr[] = {cid, S(ct->branch), why, hf_pg_i64(nc, none_contact), contact, at};
-    res = hf_store_exec(st,
-                        "INSERT INTO risk (customer_id, branch, reason, no_effect_contact,"
-                        " refusal_contact, flagged_at_ms) VALUES ($1, $2, $3, $4, $5, $6)"
-                        " ON CONFLICT (customer_id) DO NOTHING RETURNING 1",
-                        6, pr);
+    res = hf_store_query(st, &COMPLAINT_Q_RISK_FLAG, 6, pr);
     if (res == NULL)
         return -1;
     int flagged = PQntuples(res);
@@ -229,13 +210,7 @@ int complaint_risk_list(hf_service_t *svc, void *self, const hf_request_t *req, 
     if ((rc = complaint_need_branch(svc, req, tz, rep, a)) != HF_OK)
         return rc;
     const char *p[] = {req->branch};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT r.customer_id, coalesce(c.name, ''), r.reason,"
-                                  " r.flagged_at_ms, r.no_effect_contact, r.refusal_contact"
-                                  " FROM risk r LEFT JOIN customer c ON c.id = r.customer_id"
-                                  " WHERE r.branch = $1 ORDER BY r.flagged_at_ms DESC,"
-                                  " r.customer_id LIMIT 1000",
-                                  1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &COMPLAINT_Q_RISKS, 1, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__RiskListResult *r = hf_new(a, Huifang__V1__RiskListResult);

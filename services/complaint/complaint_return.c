@@ -3,6 +3,7 @@
  * the return policy). The refund itself is complaint_refund_compute(), a pure function. */
 #include "complaint_internal.h"
 #include "complaint_refund.h"
+#include "complaint_sql.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_time.h"
@@ -11,12 +12,6 @@
 #include <string.h>
 
 /* ---- returns ---- */
-
-#define RETURN_COLUMNS                                                                             \
-    "id, branch, purchase_id, customer_id, reason, packaging_intact, used_qty, state,"             \
-    " refund_fen, decided_by, product, quantity, price_paid_fen, unit_price_fen,"                  \
-    " depreciation_fen, packaging_fee_fen, requested_by, requested_at_ms, decided_at_ms,"          \
-    " decision_reason"
 
 static Huifang__V1__ReturnRequest *s_return_from_row(const PGresult *res, int i, hf_arena_t *a)
 {
@@ -88,10 +83,7 @@ int complaint_return_file(hf_service_t *svc, void *self, const hf_request_t *req
         return rc;
     char pid[24];
     const char *pp[] = {hf_pg_i64(pid, f->purchase_id), req->branch};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT customer_id, product, quantity, price_fen, unit_price_fen"
-                                  " FROM purchase WHERE id = $1 AND branch = $2 FOR SHARE",
-                                  2, pp);
+    PGresult *res = hf_store_query(st, &COMPLAINT_Q_RETURN_PURCHASE, 2, pp);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
@@ -108,10 +100,7 @@ int complaint_return_file(hf_service_t *svc, void *self, const hf_request_t *req
     if (f->used_qty > quantity)
         return hf_fail(rep, a, HF_BAD_INPUT, "used", "used %d is more than the %d bought",
                        f->used_qty, quantity);
-    res = hf_store_exec(st,
-                        "SELECT id, state FROM return_request WHERE purchase_id = $1"
-                        " AND state IN ('requested', 'approved')",
-                        1, pp);
+    res = hf_store_query(st, &COMPLAINT_Q_RETURN_OPEN_OF_PURCHASE, 1, pp);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res)) {
@@ -122,10 +111,7 @@ int complaint_return_file(hf_service_t *svc, void *self, const hf_request_t *req
     }
     PQclear(res);
     const char *pb[] = {req->branch};
-    res = hf_store_exec(st,
-                        "SELECT opened_fee_fen, opened_fee_bp FROM return_policy"
-                        " WHERE branch IN ($1, '') ORDER BY branch DESC LIMIT 1",
-                        1, pb);
+    res = hf_store_query(st, &COMPLAINT_Q_RETURN_FEE, 1, pb);
     if (res == NULL)
         return HF_UNAVAILABLE;
     complaint_refund_in_t in = {
@@ -160,13 +146,7 @@ int complaint_return_file(hf_service_t *svc, void *self, const hf_request_t *req
                         hf_pg_i64(refund, out.refund_fen),
                         S(req->actor),
                         hf_pg_i64(at, hf_clock_now_ms())};
-    res = hf_store_exec(st,
-                        "INSERT INTO return_request (branch, purchase_id, customer_id, product,"
-                        " quantity, price_paid_fen, unit_price_fen, used_qty, packaging_intact,"
-                        " reason, depreciation_fen, packaging_fee_fen, refund_fen, requested_by,"
-                        " requested_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-                        " $12, $13, $14, $15) RETURNING " RETURN_COLUMNS,
-                        15, pi);
+    res = hf_store_query(st, &COMPLAINT_Q_RETURN_ADD, 15, pi);
     if (res == NULL) {
         if (strcmp(hf_store_sqlstate(st), "23505") == 0)
             return hf_fail(rep, a, HF_CONFLICT, "purchase",
@@ -223,10 +203,7 @@ int complaint_return_decide(hf_service_t *svc, void *self, const hf_request_t *r
                        "only a manager may %s a return: %s is a %s agent", verb, req->actor, role);
     char id[24];
     const char *p[] = {hf_pg_i64(id, d->id), req->branch};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT state FROM return_request WHERE id = $1 AND branch = $2"
-                                  " FOR UPDATE",
-                                  2, p);
+    PGresult *res = hf_store_query(st, &COMPLAINT_Q_RETURN_LOCK, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
@@ -244,11 +221,7 @@ int complaint_return_decide(hf_service_t *svc, void *self, const hf_request_t *r
     char at[24];
     const char *pu[] = {id, d->approve ? "approved" : "rejected", req->actor,
                         hf_pg_i64(at, hf_clock_now_ms()), S(d->reason)};
-    res = hf_store_exec(st,
-                        "UPDATE return_request SET state = $2, decided_by = $3, decided_at_ms = $4,"
-                        " decision_reason = $5 WHERE id = $1 AND state = 'requested'"
-                        " RETURNING " RETURN_COLUMNS,
-                        5, pu);
+    res = hf_store_query(st, &COMPLAINT_Q_RETURN_DECIDE, 5, pu);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
@@ -279,11 +252,7 @@ int complaint_return_list(hf_service_t *svc, void *self, const hf_request_t *req
     if ((rc = complaint_need_branch(svc, req, tz, rep, a)) != HF_OK)
         return rc;
     const char *p[] = {req->branch, req->return_list->pending ? "true" : "false"};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT " RETURN_COLUMNS " FROM return_request WHERE branch = $1"
-                                  " AND (NOT $2::bool OR state = 'requested') ORDER BY id DESC"
-                                  " LIMIT 500",
-                                  2, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &COMPLAINT_Q_RETURN_LIST, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__ReturnListResult *r = hf_new(a, Huifang__V1__ReturnListResult);
@@ -338,11 +307,7 @@ static int s_config(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
     cfg->slas = hf_new_array(a, Huifang__V1__ComplaintSla *, 7);
     for (int i = 0; s_categories[i]; i++) {
         const char *p[] = {req->branch, s_categories[i]};
-        PGresult *res = hf_store_exec(st,
-                                      "SELECT branch, hours, business_hours, wait_hours FROM sla"
-                                      " WHERE branch IN ($1, '') AND category IN ($2, '*')"
-                                      " ORDER BY (branch = $1) DESC, (category = $2) DESC LIMIT 1",
-                                      2, p);
+        PGresult *res = hf_store_query(st, &COMPLAINT_Q_CONFIG_SLA, 2, p);
         if (res == NULL)
             return HF_UNAVAILABLE;
         Huifang__V1__ComplaintSla *s = hf_new(a, Huifang__V1__ComplaintSla);
@@ -360,11 +325,7 @@ static int s_config(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
         cfg->slas[cfg->n_slas++] = s;
     }
     const char *pb[] = {req->branch};
-    PGresult *res =
-        hf_store_exec(st,
-                      "SELECT branch, day_start, day_end, lunch_start, lunch_end, workdays"
-                      " FROM calendar WHERE branch IN ($1, '') ORDER BY branch DESC LIMIT 1",
-                      1, pb);
+    PGresult *res = hf_store_query(st, &COMPLAINT_Q_CONFIG_CALENDAR, 1, pb);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__ComplaintCalendar *cal = hf_new(a, Huifang__V1__ComplaintCalendar);
@@ -383,7 +344,7 @@ static int s_config(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
         cal->workdays = hf_arena_strdup(a, buf);
     }
     PQclear(res);
-    res = hf_store_exec(st, "SELECT day::text FROM holiday WHERE branch = $1 ORDER BY day", 1, pb);
+    res = hf_store_query(st, &COMPLAINT_Q_CONFIG_HOLIDAYS, 1, pb);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -392,10 +353,7 @@ static int s_config(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
         cal->holidays[cal->n_holidays++] = hf_arena_strdup(a, hf_pg_str(res, i, 0));
     PQclear(res);
     cfg->calendar = cal;
-    res = hf_store_exec(st,
-                        "SELECT branch, opened_fee_fen, opened_fee_bp FROM return_policy"
-                        " WHERE branch IN ($1, '') ORDER BY branch DESC LIMIT 1",
-                        1, pb);
+    res = hf_store_query(st, &COMPLAINT_Q_CONFIG_POLICY, 1, pb);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__ReturnPolicy *pol = hf_new(a, Huifang__V1__ReturnPolicy);
@@ -454,11 +412,7 @@ int complaint_sla_set(hf_service_t *svc, void *self, const hf_request_t *req, hf
     char hours[16], waittxt[16];
     const char *p[] = {req->branch, category, hf_pg_i64(hours, s->hours),
                        s->business_hours ? "true" : "false", hf_pg_i64(waittxt, wait)};
-    if (hf_store_run(hf_service_store(svc),
-                     "INSERT INTO sla (branch, category, hours, business_hours, wait_hours)"
-                     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (branch, category)"
-                     " DO UPDATE SET hours = $3, business_hours = $4, wait_hours = $5",
-                     5, p) != 0)
+    if (hf_store_query_run(hf_service_store(svc), &COMPLAINT_Q_SLA_SET, 5, p) != 0)
         return HF_UNAVAILABLE;
     hf_info("sla_set", "branch=%s category=%s hours=%d business=%d wait_hours=%d actor=%s",
             req->branch, category, s->hours, s->business_hours, wait, S(req->actor));
@@ -518,24 +472,17 @@ int complaint_calendar_set(hf_service_t *svc, void *self, const hf_request_t *re
     char dstxt[16], detxt[16], lstxt[16], letxt[16], daystxt[16];
     const char *p[] = {req->branch,          hf_pg_i64(dstxt, ds), hf_pg_i64(detxt, de),
                        hf_pg_i64(lstxt, ls), hf_pg_i64(letxt, le), hf_pg_i64(daystxt, days)};
-    if (hf_store_run(
-            st,
-            "INSERT INTO calendar (branch, day_start, day_end, lunch_start, lunch_end,"
-            " workdays) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch) DO UPDATE SET"
-            " day_start = $2, day_end = $3, lunch_start = $4, lunch_end = $5, workdays = $6",
-            6, p) != 0)
+    if (hf_store_query_run(st, &COMPLAINT_Q_CALENDAR_SET, 6, p) != 0)
         return HF_UNAVAILABLE;
     if (c->set_holidays) {
         const char *pb[] = {req->branch};
-        if (hf_store_run(st, "DELETE FROM holiday WHERE branch = $1", 1, pb) != 0)
+        if (hf_store_query_run(st, &COMPLAINT_Q_HOLIDAYS_CLEAR, 1, pb) != 0)
             return HF_UNAVAILABLE;
         for (size_t i = 0; i < c->n_holidays; i++) {
             char day[11];
             hf_date_format(hol[i], day);
             const char *ph[] = {req->branch, day};
-            if (hf_store_run(
-                    st, "INSERT INTO holiday (branch, day) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    2, ph) != 0)
+            if (hf_store_query_run(st, &COMPLAINT_Q_HOLIDAY_ADD, 2, ph) != 0)
                 return HF_UNAVAILABLE;
         }
     }
@@ -563,11 +510,7 @@ int complaint_return_policy_set(hf_service_t *svc, void *self, const hf_request_
     char fen[24], bp[16];
     const char *p[] = {req->branch, hf_pg_i64(fen, pol->opened_fee_fen),
                        hf_pg_i64(bp, pol->opened_fee_bp)};
-    if (hf_store_run(hf_service_store(svc),
-                     "INSERT INTO return_policy (branch, opened_fee_fen, opened_fee_bp)"
-                     " VALUES ($1, $2, $3) ON CONFLICT (branch) DO UPDATE SET"
-                     " opened_fee_fen = $2, opened_fee_bp = $3",
-                     3, p) != 0)
+    if (hf_store_query_run(hf_service_store(svc), &COMPLAINT_Q_POLICY_SET, 3, p) != 0)
         return HF_UNAVAILABLE;
     hf_info("return_policy_set", "branch=%s opened_fee_fen=%lld opened_fee_bp=%d actor=%s",
             req->branch, (long long)pol->opened_fee_fen, pol->opened_fee_bp, S(req->actor));

@@ -1,15 +1,16 @@
 /* ctl: the shared context and helpers of `huifang`, the command-line client.
  *
  * main.c owns the command table and the global flags; the commands live one function each in
- * ctl_org.c (organisation), ctl_intake.c (leads, customers, purchases), ctl_work.c (bags,
- * tasks, plans, queues), ctl_sched.c (plan edits, absences, supervisor alerts), ctl_calllog.c
- * (visits, outcomes, consultations, alerts, deliveries, reviews), ctl_complaint.c
- * (complaints, returns), ctl_report.c (reports, attribution), ctl_session.c (sign-in,
- * people, session keys) and ctl_ops.c (ping, events, clock, CURVE keys); ctl_positions.c
- * keeps the places of this client's writes; ctl.c holds what they share: flag parsing,
- * strict number parsing, the call to a service with its error handling, and output
- * (aligned tables, masked phones, local times). A command function returns the process's
- * exit code, which is also the Reply.status number of the service that answered. */
+ * ctl_org.c (organisation), ctl_intake.c (leads, customers, purchases; the lead importer it
+ * drives is ctl_import.c, a library of its own), ctl_work.c (bags, tasks, plans, queues),
+ * ctl_sched.c (plan edits, absences, supervisor alerts), ctl_calllog.c (visits, outcomes,
+ * consultations, alerts, deliveries, reviews), ctl_complaint.c (complaints, returns),
+ * ctl_report.c (reports, attribution), ctl_session.c (sign-in, people, session keys) and
+ * ctl_ops.c (ping, events, clock, CURVE keys); ctl_positions.c keeps the places of this
+ * client's writes; ctl.c holds what they share: flag parsing, strict number parsing, the call
+ * to a service with its error handling, and output (aligned tables, masked phones, local
+ * times). A command function returns the process's exit code, which is also the Reply.status
+ * number of the service that answered. */
 #ifndef CTL_H
 #define CTL_H
 

@@ -1,5 +1,6 @@
 /* ctl_intake: leads, customers and purchases — the archive, owned by the intake service. */
 #include "ctl.h"
+#include "ctl_import.h"
 
 #include "hf_clock.h"
 #include "hf_csv.h"
@@ -8,7 +9,6 @@
 #include "hf_time.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -252,242 +252,26 @@ int ctl_lead_add(ctl_t *ctl, int argc, char **argv)
  * lead import
  * ------------------------------------------------------------------------------------- */
 
-/* The columns a file may have, by LeadAdd field, with the header names clerks use (matched
- * case-insensitively, ignoring spaces, '_' and '-'). */
-typedef enum {
-    COL_NAME,
-    COL_PHONE,
-    COL_CHANNEL,
-    COL_REGION,
-    COL_ADDRESS,
-    COL_GENDER,
-    COL_BIRTH,
-    COL_REF_DATE,
-    COL_COLLECTOR,
-    COL_SOURCE,
-    COL_NOTE,
-    COL_COLLECTED_AT,
-    COL_REFERRER,
-    COL_ROUTE,
-    COL_CONDITION,
-    COL_BABY_NAME,
-    COL_BABY_SEX,
-    COL_BABY_BIRTH,
-    COL_DUE_DATE,
-    COL_BRAND,
-    COL_FEEDING,
-    COL_EMPLOYER,
-    COL_HOBBIES,
-    COL_HEALTH,
-    COL_AGE,
-    COL_WINDOWS,
-    COL_COUNT
-} s_col_t;
+/* The column map, a row as a lead and the batch pipeline are ctl_import's (ctl_import.h);
+ * here is what the command adds: the rejects file, the progress line and the counts. */
 
-static const struct {
-    s_col_t col;
-    const char *names; /* '|'-separated, already in matching form */
-} s_columns[] = {
-    {COL_NAME, "name|姓名|客户姓名|名字|母亲姓名|家长姓名"},
-    {COL_PHONE, "phone|mobile|tel|电话|手机|手机号|手机号码|联系电话|电话号码"},
-    {COL_CHANNEL, "channel|渠道|来源渠道|收集渠道"},
-    {COL_REGION, "region|area|区域|片区|地区"},
-    {COL_ADDRESS, "address|地址|住址|家庭住址"},
-    {COL_GENDER, "gender|sex|性别"},
-    {COL_BIRTH, "birth|birthdate|birthday|dateofbirth|出生日期|生日"},
-    {COL_REF_DATE, "refdate|referencedate|参考日期"},
-    {COL_COLLECTOR, "collector|收集人|采集人|登记人"},
-    {COL_SOURCE, "source|where|来源|收集地点|地点"},
-    {COL_NOTE, "note|notes|remark|备注"},
-    {COL_COLLECTED_AT, "collectedat|collected|date|收集日期|登记日期|日期"},
-    {COL_REFERRER, "referrer|referredby|介绍人|推荐人"},
-    {COL_ROUTE, "route|directions|路线|乘车路线"},
-    {COL_CONDITION, "condition|symptoms|症状|病情|病症"},
-    {COL_BABY_NAME, "babyname|宝宝姓名|宝宝名字"},
-    {COL_BABY_SEX, "babysex|babygender|宝宝性别"},
-    {COL_BABY_BIRTH, "babybirth|babybirthdate|宝宝生日|宝宝出生日期"},
-    {COL_DUE_DATE, "duedate|预产期"},
-    {COL_BRAND, "brand|currentbrand|在用品牌|现用品牌|品牌"},
-    {COL_FEEDING, "feeding|feedingmethod|喂养方式"},
-    {COL_EMPLOYER, "employer|formeremployer|原单位|工作单位|单位"},
-    {COL_HOBBIES, "hobbies|hobby|爱好|兴趣爱好"},
-    {COL_HEALTH, "health|健康状况|健康指标"},
-    {COL_AGE, "age|年龄"},
-    {COL_WINDOWS, "windows|callwindows|通话时段|方便接听时间"},
-};
-
-/* The header cell in matching form: ASCII lowered, spaces, '_' and '-' dropped, a BOM cut. */
-static void s_header_key(const char *cell, char *out, size_t outlen)
-{
-    size_t o = 0;
-    if ((unsigned char)cell[0] == 0xEF && (unsigned char)cell[1] == 0xBB &&
-        (unsigned char)cell[2] == 0xBF)
-        cell += 3;
-    for (const char *p = cell; *p && o + 1 < outlen; p++) {
-        if (*p == ' ' || *p == '_' || *p == '-' || *p == '\t')
-            continue;
-        out[o++] = (char)tolower((unsigned char)*p);
-    }
-    out[o] = '\0';
-}
-
-static int s_column_of(const char *cell)
-{
-    char key[128];
-    s_header_key(cell, key, sizeof key);
-    size_t klen = strlen(key);
-    for (size_t i = 0; i < sizeof s_columns / sizeof s_columns[0]; i++)
-        for (const char *p = s_columns[i].names; *p;) {
-            const char *bar = strchr(p, '|');
-            size_t n = bar ? (size_t)(bar - p) : strlen(p);
-            if (n == klen && strncmp(p, key, n) == 0)
-                return (int)s_columns[i].col;
-            p += n + (bar ? 1 : 0);
-        }
-    return -1;
-}
-
-/* Values as spreadsheets write them, in the form the service takes. A value that maps to
- * nothing is sent as it is, for the service to reject with its reason. */
-static const char *s_map_word(const char *v, const char *const *table)
-{
-    char low[64];
-    size_t n = 0;
-    for (const char *p = v; *p && n + 1 < sizeof low; p++)
-        low[n++] = (char)tolower((unsigned char)*p);
-    low[n] = '\0';
-    for (int i = 0; table[i]; i += 2)
-        if (strcmp(low, table[i]) == 0)
-            return table[i + 1];
-    return v;
-}
-
-static const char *const s_sexes[] = {"男", "m",      "女", "f",    "m", "m",    "f", "f", "male",
-                                      "m",  "female", "f",  "男孩", "m", "女孩", "f", NULL};
-static const char *const s_feedings[] = {
-    "母乳",    "breast", "母乳喂养", "breast",  "奶粉",  "formula",  "人工",  "formula", "人工喂养",
-    "formula", "配方奶", "formula",  "混合",    "mixed", "混合喂养", "mixed", "混喂",    "mixed",
-    "breast",  "breast", "formula",  "formula", "mixed", "mixed",    NULL};
-static const char *const s_channels[] = {
-    "柜台",     "counter", "药店",     "counter",  "门店",   "counter",  "咨询",     "consult",
-    "电话咨询", "consult", "义诊",     "clinic",   "医院",   "hospital", "邮寄",     "mail",
-    "信件",     "mail",    "转介绍",   "referral", "介绍",   "referral", "其他",     "other",
-    "counter",  "counter", "consult",  "consult",  "clinic", "clinic",   "hospital", "hospital",
-    "mail",     "mail",    "referral", "referral", "other",  "other",    NULL};
-
-/* Dates as spreadsheets write them — 2026/1/5, 2026-1-5, 2026.01.05, 2026年1月5日, with or
- * without a time after them — as YYYY-MM-DD (into out, 11 bytes); else v unchanged. */
-static const char *s_map_date(const char *v, char *out, const char **rest)
-{
-    int y = 0, m = 0, d = 0, n = 0;
-    const char *p = v;
-    *rest = "";
-    while (*p >= '0' && *p <= '9' && n < 4) {
-        y = y * 10 + (*p++ - '0');
-        n++;
-    }
-    if (n != 4)
-        return v;
-    const char *seps[] = {"-", "/", ".", "年"};
-    size_t sl = 0;
-    for (int i = 0; i < 4 && sl == 0; i++)
-        if (strncmp(p, seps[i], strlen(seps[i])) == 0)
-            sl = strlen(seps[i]);
-    if (sl == 0)
-        return v;
-    p += sl;
-    for (n = 0; *p >= '0' && *p <= '9' && n < 2; n++)
-        m = m * 10 + (*p++ - '0');
-    if (n == 0)
-        return v;
-    const char *seps2[] = {"-", "/", ".", "月"};
-    sl = 0;
-    for (int i = 0; i < 4 && sl == 0; i++)
-        if (strncmp(p, seps2[i], strlen(seps2[i])) == 0)
-            sl = strlen(seps2[i]);
-    if (sl == 0)
-        return v;
-    p += sl;
-    for (n = 0; *p >= '0' && *p <= '9' && n < 2; n++)
-        d = d * 10 + (*p++ - '0');
-    if (n == 0)
-        return v;
-    if (strncmp(p, "日", strlen("日")) == 0)
-        p += strlen("日");
-    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-             (unsigned)d % 100u);
-    *rest = p;
-    return out;
-}
-
-/* One row waiting in a batch: what the file said (for the rejects file). */
 typedef struct {
-    int64_t line;
-    char **fields;
-    int nfields;
-} s_pending_t;
-
-/* A batch of rows on its way: built by the reader, sent by a sender, its answer handled by
- * the reader again. Its strings live in its own arena. */
-typedef struct s_batch {
-    hf_arena_t *arena;
-    Huifang__V1__LeadImportRow **rows;
-    s_pending_t *pending;
-    int n;
-    char key[40];    /* the idempotency key of its request */
-    int status;      /* after sending: 0, or the exit code */
-    hf_reply_t *rep; /* after sending, when status is 0 */
-    struct s_batch *next;
-} s_batch_t;
-
-typedef struct s_import s_import_t;
-
-#define IMPORT_MAX_LANES 16
-
-/* A sender: one thread with its own client for one intake instance, sending the batches of
- * its lane. */
-typedef struct {
-    s_import_t *im;
-    int lane;
-    const char *endpoint;
-    pthread_t thread;
-    bool started;
-} s_sender_t;
-
-struct s_import {
     ctl_t *ctl;
     const char *path;
     const char *rejects_path;
     FILE *rejects;
     char **header;
-    int nheader;
-    int cols[COL_COUNT]; /* the file column of each field, or -1 */
+    ctl_import_map_t map;
     const char *channel, *collector, *source, *plan;
+    const char **endpoints; /* one intake instance per lane */
     /* the places seen before the import, sent with every batch (read by the senders only) */
     Huifang__V1__StreamPosition **after;
     size_t n_after;
     int timeout_ms;
-    int batch_size;
-    /* the batches, passed between the reader and the senders under mu. A row goes to the
-     * lane of its phone (one lane per intake instance), so that every row of a phone goes to
-     * one instance: two instances then never claim the same new phone at the same time, which
-     * would make one wait for the other's transaction and fall back to slower claims (it
-     * would still be correct: the lanes are for speed only) */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    s_batch_t *queued[IMPORT_MAX_LANES], *queued_tail[IMPORT_MAX_LANES], *done, *spare;
-    int nlanes;
-    int nbatches; /* allocated, at most 3 per lane */
-    int max_batches;
-    bool closing;                         /* the reader has no more batches */
-    int failed;                           /* a batch failed: its exit code */
-    s_batch_t *filling[IMPORT_MAX_LANES]; /* the batch the reader is filling, per lane */
-    s_batch_t *cur;                       /* the one it fills now */
-    int cur_lane;
     int64_t read, added, merged, rejected, duplicate, last_line;
     int64_t started_ms, progress_ms;
     bool progress;
-};
+} s_import_t;
 
 static int s_reject(s_import_t *im, int64_t line, char **fields, int nfields, const char *field,
                     const char *reason)
@@ -500,14 +284,14 @@ static int s_reject(s_import_t *im, int64_t line, char **fields, int nfields, co
             return -1;
         }
         /* the rejects file can be fixed and imported again: its extra columns are ignored */
-        const char **head =
-            hf_arena_alloc(im->ctl->arena, sizeof(char *) * (size_t)(im->nheader + 3));
+        int nheader = im->map.nheader;
+        const char **head = hf_arena_alloc(im->ctl->arena, sizeof(char *) * (size_t)(nheader + 3));
         head[0] = "line";
         head[1] = "field";
         head[2] = "reason";
-        for (int i = 0; i < im->nheader; i++)
+        for (int i = 0; i < nheader; i++)
             head[3 + i] = im->header[i];
-        hf_csv_write(im->rejects, head, im->nheader + 3);
+        hf_csv_write(im->rejects, head, nheader + 3);
     }
     const char **out = malloc(sizeof(char *) * (size_t)(nfields + 3));
     if (out == NULL)
@@ -549,11 +333,27 @@ static void s_progress(s_import_t *im, const hf_csv_t *csv, bool last)
     fflush(stderr);
 }
 
-/* ---- senders ---- */
+/* ---- a sender's side (ctl_import_io_t, in its thread) ---- */
+
+static void *s_connect(void *ctx, int lane)
+{
+    s_import_t *im = ctx;
+    hf_client_t *client = hf_client_new(im->endpoints[lane], im->timeout_ms, 3);
+    hf_client_set_server(client, "intake"); /* every --endpoints address is an intake */
+    return client;
+}
+
+static void s_disconnect(void *ctx, void **conn)
+{
+    (void)ctx;
+    hf_client_destroy((hf_client_t **)conn);
+}
 
 /* Sends one batch and keeps the answer on it. */
-static void s_send(hf_client_t *client, s_import_t *im, s_batch_t *b)
+static void s_send(void *ctx, void *conn, ctl_import_batch_t *b)
 {
+    s_import_t *im = ctx;
+    hf_client_t *client = conn;
     Huifang__V1__LeadImport li = HUIFANG__V1__LEAD_IMPORT__INIT;
     li.rows = b->rows;
     li.n_rows = (size_t)b->n;
@@ -596,273 +396,52 @@ static void s_send(hf_client_t *client, s_import_t *im, s_batch_t *b)
     b->status = HF_OK;
 }
 
-static void *s_sender(void *arg)
-{
-    s_sender_t *sd = arg;
-    s_import_t *im = sd->im;
-    hf_client_t *client = hf_client_new(sd->endpoint, im->timeout_ms, 3);
-    hf_client_set_server(client, "intake"); /* every --endpoints address is an intake */
-    pthread_mutex_lock(&im->mu);
-    for (;;) {
-        int k = sd->lane;
-        while (im->queued[k] == NULL && !im->closing && !im->failed)
-            pthread_cond_wait(&im->cv, &im->mu);
-        if (im->queued[k] == NULL || im->failed)
-            break;
-        s_batch_t *b = im->queued[k];
-        im->queued[k] = b->next;
-        if (im->queued[k] == NULL)
-            im->queued_tail[k] = NULL;
-        pthread_mutex_unlock(&im->mu);
-        s_send(client, im, b);
-        pthread_mutex_lock(&im->mu);
-        b->next = im->done;
-        im->done = b;
-        if (b->status != HF_OK && !im->failed)
-            im->failed = b->status;
-        pthread_cond_broadcast(&im->cv);
-    }
-    pthread_mutex_unlock(&im->mu);
-    hf_client_destroy(&client);
-    return NULL;
-}
-
 /* ---- the reader's side ---- */
 
-static void s_batch_free(s_batch_t **bp)
+/* Counts what the service did with a batch and writes its rejects. Returns 0, or an exit
+ * code. */
+static int s_handle(void *ctx, ctl_import_batch_t *b)
 {
-    s_batch_t *b = *bp;
-    if (b == NULL)
-        return;
-    ctl_reply_free(&b->rep);
-    hf_arena_destroy(&b->arena);
-    free(b->rows);
-    free(b->pending);
-    free(b);
-    *bp = NULL;
-}
-
-/* Counts what the service did with a batch and writes its rejects; the batch is then
- * ready for reuse. Returns 0, or an exit code. */
-static int s_handle(s_import_t *im, s_batch_t *b)
-{
+    s_import_t *im = ctx;
     int rc = 0;
-    if (b->status == HF_OK && b->rep) {
-        const Huifang__V1__LeadImportResult *r = b->rep->lead_import;
-        ctl_positions_note(im->ctl->positions, b->rep);
-        im->added += r->added;
-        im->merged += r->merged;
-        im->duplicate += r->duplicate;
-        /* outcomes come in the batch's order: walk both together */
-        int k = 0;
-        for (size_t i = 0; i < r->n_rows && rc == 0; i++) {
-            const Huifang__V1__LeadImportOutcome *o = r->rows[i];
-            if (strcmp(o->outcome, "rejected") != 0)
-                continue;
-            while (k < b->n && b->pending[k].line != o->line)
-                k++;
-            if (k == b->n)
-                break;
-            if (s_reject(im, o->line, b->pending[k].fields, b->pending[k].nfields, o->field,
-                         o->reason) != 0)
-                rc = HF_INTERNAL;
-        }
-    }
-    ctl_reply_free(&b->rep);
-    b->n = 0;
-    b->status = 0;
-    hf_arena_reset(b->arena);
-    return rc;
-}
-
-/* Handles every answered batch. Called with mu held; returns with it held. */
-static int s_drain(s_import_t *im)
-{
-    int rc = 0;
-    while (im->done) {
-        s_batch_t *list = im->done;
-        im->done = NULL;
-        pthread_mutex_unlock(&im->mu);
-        for (s_batch_t *b = list, *next; b; b = next) {
-            next = b->next;
-            int r = s_handle(im, b);
-            if (r != 0 && rc == 0)
-                rc = r;
-            pthread_mutex_lock(&im->mu);
-            b->next = im->spare;
-            im->spare = b;
-            pthread_mutex_unlock(&im->mu);
-        }
-        pthread_mutex_lock(&im->mu);
-    }
-    return rc;
-}
-
-/* A batch to fill: a spare one, a new one while there are fewer than two per sender, or the
- * first to come back. NULL when a batch failed (im->failed says how). */
-static s_batch_t *s_take(s_import_t *im, int *rc)
-{
-    pthread_mutex_lock(&im->mu);
-    s_batch_t *b = NULL;
-    for (;;) {
-        int r = s_drain(im);
-        if (r != 0 && *rc == 0)
-            *rc = r;
-        if (im->failed || *rc != 0)
-            break;
-        if (im->spare) {
-            b = im->spare;
-            im->spare = b->next;
-            break;
-        }
-        if (im->nbatches < im->max_batches) {
-            b = calloc(1, sizeof *b);
-            if (b) {
-                b->arena = hf_arena_new();
-                b->rows = calloc((size_t)im->batch_size, sizeof *b->rows);
-                b->pending = calloc((size_t)im->batch_size, sizeof *b->pending);
-            }
-            if (b == NULL || b->rows == NULL || b->pending == NULL) {
-                s_batch_free(&b);
-                *rc = HF_INTERNAL;
-                break;
-            }
-            im->nbatches++;
-            break;
-        }
-        pthread_cond_wait(&im->cv, &im->mu);
-    }
-    pthread_mutex_unlock(&im->mu);
-    if (b)
-        b->next = NULL;
-    return b;
-}
-
-/* The lane of a row: a hash of its phone's digits (a leading 86 of a 13-digit number
- * dropped), so the ways of writing one phone that intake normalises to one mostly meet in one
- * lane. */
-static int s_lane_of(const s_import_t *im, char **fields, int nfields)
-{
-    if (im->nlanes <= 1)
+    if (b->status != HF_OK || b->rep == NULL)
         return 0;
-    int col = im->cols[COL_PHONE];
-    const char *p = col >= 0 && col < nfields ? fields[col] : "";
-    char digits[32];
-    size_t n = 0;
-    for (; *p && n < sizeof digits - 1; p++)
-        if (*p >= '0' && *p <= '9')
-            digits[n++] = *p;
-    digits[n] = '\0';
-    const char *d = n == 13 && digits[0] == '8' && digits[1] == '6' ? digits + 2 : digits;
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *d; d++)
-        h = (h ^ (uint8_t)*d) * 16777619u;
-    return (int)(h % (uint32_t)im->nlanes);
+    const Huifang__V1__LeadImportResult *r = b->rep->lead_import;
+    ctl_positions_note(im->ctl->positions, b->rep);
+    im->added += r->added;
+    im->merged += r->merged;
+    im->duplicate += r->duplicate;
+    /* outcomes come in the batch's order: walk both together */
+    int k = 0;
+    for (size_t i = 0; i < r->n_rows && rc == 0; i++) {
+        const Huifang__V1__LeadImportOutcome *o = r->rows[i];
+        if (strcmp(o->outcome, "rejected") != 0)
+            continue;
+        while (k < b->n && b->pending[k].line != o->line)
+            k++;
+        if (k == b->n)
+            break;
+        if (s_reject(im, o->line, b->pending[k].fields, b->pending[k].nfields, o->field,
+                     o->reason) != 0)
+            rc = HF_INTERNAL;
+    }
+    return rc;
 }
 
-/* Hands the reader's current batch to the sender of its lane. */
-static void s_submit(s_import_t *im)
-{
-    s_batch_t *b = im->cur;
-    int k = im->cur_lane;
-    im->cur = NULL;
-    im->filling[k] = NULL;
-    if (b == NULL)
-        return;
-    if (b->n == 0) {
-        pthread_mutex_lock(&im->mu);
-        b->next = im->spare;
-        im->spare = b;
-        pthread_mutex_unlock(&im->mu);
-        return;
-    }
-    hf_bus_new_id(b->key);
-    pthread_mutex_lock(&im->mu);
-    if (im->queued_tail[k])
-        im->queued_tail[k]->next = b;
-    else
-        im->queued[k] = b;
-    im->queued_tail[k] = b;
-    pthread_cond_broadcast(&im->cv);
-    pthread_mutex_unlock(&im->mu);
-}
+static const ctl_import_io_t s_io = {s_connect, s_send, s_disconnect, s_handle};
 
-/* Builds one row's lead from its fields into the current batch; 0, or -1 on error (a row
- * the client rejects is written to the rejects file and is no error). */
-static int s_row(s_import_t *im, char **fields, int nfields, int64_t line)
+/* Builds one row's lead into its lane's batch; 0, or -1 on error (a row the client rejects
+ * is written to the rejects file and is no error). */
+static int s_row(s_import_t *im, ctl_importer_t *pipe, ctl_import_batch_t *b, char **fields,
+                 int nfields, int64_t line)
 {
-    s_batch_t *bt = im->cur;
-    hf_arena_t *a = bt->arena;
-    const char *v[COL_COUNT];
-    for (int c = 0; c < COL_COUNT; c++) {
-        int col = im->cols[c];
-        v[c] = col >= 0 && col < nfields ? fields[col] : "";
-    }
-    for (int i = im->nheader; i < nfields; i++)
-        if (fields[i][0] != '\0')
-            return s_reject(
-                im, line, fields, nfields, NULL,
-                ctl_fmt(im->ctl, "the line has %d fields, the header %d", nfields, im->nheader));
-    Huifang__V1__LeadAdd *l = hf_new(a, Huifang__V1__LeadAdd);
-    huifang__v1__lead_add__init(l);
-#define SET(field, col) l->field = hf_arena_strdup(a, v[col])
-    SET(name, COL_NAME);
-    SET(phone, COL_PHONE);
-    SET(region, COL_REGION);
-    SET(address, COL_ADDRESS);
-    SET(collector, COL_COLLECTOR);
-    SET(source, COL_SOURCE);
-    SET(note, COL_NOTE);
-    SET(referrer, COL_REFERRER);
-    SET(route, COL_ROUTE);
-    SET(condition, COL_CONDITION);
-    SET(baby_name, COL_BABY_NAME);
-    SET(current_brand, COL_BRAND);
-    SET(employer, COL_EMPLOYER);
-    SET(hobbies, COL_HOBBIES);
-    SET(health, COL_HEALTH);
-    SET(windows, COL_WINDOWS);
-#undef SET
-    l->channel = hf_arena_strdup(a, s_map_word(v[COL_CHANNEL], s_channels));
-    l->gender = hf_arena_strdup(a, s_map_word(v[COL_GENDER], s_sexes));
-    l->baby_sex = hf_arena_strdup(a, s_map_word(v[COL_BABY_SEX], s_sexes));
-    l->feeding = hf_arena_strdup(a, s_map_word(v[COL_FEEDING], s_feedings));
-    char buf[11];
-    const char *rest;
-    l->birth = hf_arena_strdup(a, s_map_date(v[COL_BIRTH], buf, &rest));
-    l->ref_date = hf_arena_strdup(a, s_map_date(v[COL_REF_DATE], buf, &rest));
-    l->baby_birth = hf_arena_strdup(a, s_map_date(v[COL_BABY_BIRTH], buf, &rest));
-    l->due_date = hf_arena_strdup(a, s_map_date(v[COL_DUE_DATE], buf, &rest));
-    const char *age = v[COL_AGE];
-    if (*age) {
-        char *end = NULL;
-        long n = strtol(age, &end, 10);
-        /* "35" or "35岁" */
-        if (end == age || n < 0 || n > 130 || (*end && strcmp(end, "岁") != 0 && *end != ' '))
-            return s_reject(im, line, fields, nfields, "age",
-                            ctl_fmt(im->ctl, "age \"%s\" is not a number of years", age));
-        l->age = (int32_t)n;
-    }
-    const char *at = v[COL_COLLECTED_AT];
-    if (*at) {
-        const char *date = s_map_date(at, buf, &rest);
-        char when[40];
-        snprintf(when, sizeof when, "%s%s", date, date == buf ? rest : "");
-        if (hf_time_parse(when, im->ctl->tz, &l->collected_at_ms) != 0)
-            return s_reject(im, line, fields, nfields, "collected_at",
-                            ctl_fmt(im->ctl, "collected_at \"%s\" is not a date or time", at));
-    }
-    Huifang__V1__LeadImportRow *row = hf_new(a, Huifang__V1__LeadImportRow);
-    huifang__v1__lead_import_row__init(row);
-    row->line = line;
-    row->lead = l;
-    s_pending_t *p = &bt->pending[bt->n];
-    p->line = line;
-    p->nfields = nfields;
-    p->fields = hf_new_array(a, char *, nfields + 1);
-    for (int i = 0; i < nfields; i++)
-        p->fields[i] = hf_arena_strdup(a, fields[i]);
-    bt->rows[bt->n++] = row;
+    Huifang__V1__LeadAdd *lead;
+    const char *field;
+    char reason[256];
+    if (ctl_import_row(&im->map, fields, nfields, im->ctl->tz, b->arena, &lead, &field, reason,
+                       sizeof reason) != 0)
+        return s_reject(im, line, fields, nfields, field, reason);
+    ctl_importer_add(pipe, b, lead, line, fields, nfields);
     return 0;
 }
 
@@ -881,7 +460,10 @@ static int s_endpoints(ctl_t *ctl, const char *list, const char ***out)
     return k;
 }
 
-int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
+/* 1. the command's flags into im, and the intake endpoints (one lane each); 0 or the exit
+ * code */
+static int s_import_options(ctl_t *ctl, int argc, char **argv, s_import_t *im, long *batch,
+                            int *nendpoints, const char **encoding)
 {
     ctl_opt_t opts[] = {CTL_OPT("channel"),   CTL_OPT("rejects"), CTL_OPT("encoding"),
                         CTL_OPT("collector"), CTL_OPT("source"),  CTL_OPT("batch"),
@@ -890,31 +472,27 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
     const char *pos[1];
     if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
         return ctl->exit;
-    s_import_t im;
-    memset(&im, 0, sizeof im);
-    im.ctl = ctl;
-    im.path = pos[0];
-    im.channel = ctl_opt(opts, "channel");
-    im.collector = ctl_opt(opts, "collector");
-    im.source = ctl_opt(opts, "source");
-    im.plan = ctl_opt(opts, "plan");
-    if (im.channel && ctl_check_choice(ctl, "--channel", im.channel,
-                                       "counter|consult|clinic|hospital|mail|referral|other") != 0)
+    im->ctl = ctl;
+    im->path = pos[0];
+    im->channel = ctl_opt(opts, "channel");
+    im->collector = ctl_opt(opts, "collector");
+    im->source = ctl_opt(opts, "source");
+    im->plan = ctl_opt(opts, "plan");
+    *encoding = ctl_opt(opts, "encoding");
+    if (im->channel && ctl_check_choice(ctl, "--channel", im->channel,
+                                        "counter|consult|clinic|hospital|mail|referral|other") != 0)
         return ctl->exit;
-    long batch = 2000;
+    *batch = 2000;
     const char *v = ctl_opt(opts, "batch");
-    if (v && ctl_parse_long(ctl, "--batch", v, 1, 10000, &batch) != 0)
+    if (v && ctl_parse_long(ctl, "--batch", v, 1, 10000, batch) != 0)
         return ctl->exit;
-    im.batch_size = (int)batch;
     if (ctl_need_branch(ctl) != 0)
         return ctl->exit;
     if (ctl_curve_check() != 0)
         return HF_BAD_INPUT;
-    const char **endpoints = NULL;
-    int nendpoints = 0;
     if ((v = ctl_opt(opts, "endpoints")) != NULL) {
-        nendpoints = s_endpoints(ctl, v, &endpoints);
-        if (nendpoints == 0 || nendpoints > 16) {
+        *nendpoints = s_endpoints(ctl, v, &im->endpoints);
+        if (*nendpoints == 0 || *nendpoints > CTL_IMPORT_MAX_LANES) {
             ctl_fail(ctl, HF_BAD_INPUT,
                      "--endpoints must list 1 to 16 intake endpoints, such as "
                      "tcp://127.0.0.1:7101,tcp://127.0.0.1:7151");
@@ -923,175 +501,157 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
     } else {
         char ep[256];
         hf_endpoint_commands("intake", ep, sizeof ep);
-        endpoints = hf_arena_alloc(ctl->arena, sizeof(char *));
-        endpoints[0] = hf_arena_strdup(ctl->arena, ep);
-        nendpoints = 1;
+        im->endpoints = hf_arena_alloc(ctl->arena, sizeof(char *));
+        im->endpoints[0] = hf_arena_strdup(ctl->arena, ep);
+        *nendpoints = 1;
     }
-    im.rejects_path = ctl_opt(opts, "rejects");
-    if (im.rejects_path == NULL)
-        im.rejects_path =
-            ctl_fmt(ctl, "%s.rejects.csv", strcmp(im.path, "-") == 0 ? "stdin" : im.path);
+    im->rejects_path = ctl_opt(opts, "rejects");
+    if (im->rejects_path == NULL)
+        im->rejects_path =
+            ctl_fmt(ctl, "%s.rejects.csv", strcmp(im->path, "-") == 0 ? "stdin" : im->path);
+    return HF_OK;
+}
 
-    char err[300];
-    hf_csv_t *csv = hf_csv_open(im.path, ctl_opt(opts, "encoding"), err, sizeof err);
-    if (csv == NULL) {
-        ctl_fail(ctl, HF_BAD_INPUT, "%s", err);
-        return ctl->exit;
-    }
-    pthread_mutex_init(&im.mu, NULL);
-    pthread_cond_init(&im.cv, NULL);
-    s_sender_t senders[16];
-    memset(senders, 0, sizeof senders);
-    int rc = HF_OK;
+/* 2. the header says which column holds what; 0 or the exit code */
+static int s_import_header(s_import_t *im, hf_csv_t *csv)
+{
+    ctl_t *ctl = im->ctl;
     char **fields;
     int nfields;
     int64_t line;
     int got = hf_csv_next(csv, &fields, &nfields, &line);
     if (got <= 0) {
-        ctl_fail(ctl, HF_BAD_INPUT, "%s: %s", im.path,
+        ctl_fail(ctl, HF_BAD_INPUT, "%s: %s", im->path,
                  got == 0 ? "the file is empty" : hf_csv_error(csv));
-        rc = ctl->exit;
-        goto cleanup;
+        return ctl->exit;
     }
-    /* the header says which column holds what */
-    for (int c = 0; c < COL_COUNT; c++)
-        im.cols[c] = -1;
-    im.nheader = nfields;
-    im.header = hf_arena_alloc(ctl->arena, sizeof(char *) * (size_t)(nfields + 1));
-    for (int i = 0; i < nfields; i++) {
-        im.header[i] = hf_arena_strdup(ctl->arena, fields[i]);
-        int col = s_column_of(fields[i]);
-        char key[64];
-        s_header_key(fields[i], key, sizeof key);
-        if (col >= 0 && im.cols[col] < 0)
-            im.cols[col] = i;
-        else if (col < 0 && strcmp(key, "line") && strcmp(key, "field") && strcmp(key, "reason") &&
-                 *key)
-            ctl_error("%s: ignoring column \"%s\" (not a lead field)", im.path, fields[i]);
-    }
-    if (im.cols[COL_NAME] < 0 || im.cols[COL_PHONE] < 0) {
+    im->header = hf_arena_alloc(ctl->arena, sizeof(char *) * (size_t)(nfields + 1));
+    for (int i = 0; i < nfields; i++)
+        im->header[i] = hf_arena_strdup(ctl->arena, fields[i]);
+    int mapped = ctl_import_map(&im->map, fields, nfields, ctl->arena);
+    for (int i = 0; i < nfields; i++)
+        if (im->map.ignored[i])
+            ctl_error("%s: ignoring column \"%s\" (not a lead field)", im->path, fields[i]);
+    if (mapped != 0) {
         ctl_fail(ctl, HF_BAD_INPUT,
                  "%s: the first line must name the columns, with at least name and phone "
                  "(姓名, 电话); it has: %s%s",
-                 im.path, nfields > 0 ? fields[0] : "", nfields > 1 ? ", ..." : "");
-        rc = ctl->exit;
-        goto cleanup;
+                 im->path, nfields > 0 ? fields[0] : "", nfields > 1 ? ", ..." : "");
+        return ctl->exit;
     }
-    if (im.cols[COL_CHANNEL] < 0 && im.channel == NULL) {
-        ctl_fail(ctl, HF_BAD_INPUT, "--channel is required: %s has no channel column", im.path);
-        rc = ctl->exit;
-        goto cleanup;
+    if (im->map.cols[CTL_COL_CHANNEL] < 0 && im->channel == NULL) {
+        ctl_fail(ctl, HF_BAD_INPUT, "--channel is required: %s has no channel column", im->path);
+        return ctl->exit;
     }
+    return HF_OK;
+}
+
+/* 3. the rows, each into its lane's batch, until the file ends or a batch fails; returns
+ * what ctl_importer_finish() says */
+static int s_import_rows(s_import_t *im, hf_csv_t *csv, ctl_importer_t *pipe, int nlanes)
+{
+    char **fields;
+    int nfields, got, rc = HF_OK;
+    int64_t line;
+    im->progress = !im->ctl->json && isatty(STDERR_FILENO);
+    im->started_ms = hf_clock_mono_ms();
+    while ((got = hf_csv_next(csv, &fields, &nfields, &line)) == 1) {
+        int lane = ctl_import_lane(&im->map, fields, nfields, nlanes);
+        ctl_import_batch_t *b = ctl_importer_batch(pipe, lane, &rc);
+        if (b == NULL)
+            break;
+        im->read++;
+        im->last_line = line;
+        if (s_row(im, pipe, b, fields, nfields, line) < 0) {
+            rc = HF_INTERNAL;
+            break;
+        }
+        s_progress(im, csv, false);
+    }
+    if (got < 0) {
+        ctl_error("%s: %s", im->path, hf_csv_error(csv));
+        rc = HF_BAD_INPUT;
+    }
+    return ctl_importer_finish(pipe, rc);
+}
+
+/* 4. what happened: counts on stdout, the rejects file and how to finish on stderr */
+static void s_import_summary(s_import_t *im, hf_csv_t *csv, int rc)
+{
+    s_progress(im, csv, true);
+    if (hf_csv_bad_bytes(csv) > 0)
+        ctl_error("%s: %lld bytes were not %s text (replaced; try --encoding)", im->path,
+                  (long long)hf_csv_bad_bytes(csv), hf_csv_encoding(csv));
+    double secs = (double)(hf_clock_mono_ms() - im->started_ms) / 1000.0;
+    if (im->ctl->json) {
+        printf("{\"file\":\"%s\",\"encoding\":\"%s\",\"read\":%lld,\"added\":%lld,\"merged\":%lld,"
+               "\"rejected\":%lld,\"duplicate\":%lld,\"seconds\":%.3f,\"complete\":%s,"
+               "\"rejects_file\":\"%s\"}\n",
+               im->path, hf_csv_encoding(csv), (long long)im->read, (long long)im->added,
+               (long long)im->merged, (long long)im->rejected, (long long)im->duplicate, secs,
+               rc == HF_OK ? "true" : "false", im->rejected ? im->rejects_path : "");
+    } else {
+        printf("read %lld, added %lld, merged %lld, rejected %lld, already imported %lld"
+               " (%.1f s, %.0f rows/s)\n",
+               (long long)im->read, (long long)im->added, (long long)im->merged,
+               (long long)im->rejected, (long long)im->duplicate, secs,
+               secs > 0 ? (double)im->read / secs : 0.0);
+        if (im->rejected)
+            ctl_error("rejected lines, with their line numbers and reasons: %s", im->rejects_path);
+    }
+    if (rc != HF_OK)
+        ctl_error("stopped near line %lld: run the same import again to finish it (rows already"
+                  " imported are skipped)",
+                  (long long)im->last_line);
+}
+
+int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
+{
+    s_import_t im;
+    memset(&im, 0, sizeof im);
+    long batch;
+    int nendpoints = 0, rc;
+    const char *encoding = NULL;
+    if ((rc = s_import_options(ctl, argc, argv, &im, &batch, &nendpoints, &encoding)) != HF_OK)
+        return rc;
+    char err[300];
+    hf_csv_t *csv = hf_csv_open(im.path, encoding, err, sizeof err);
+    if (csv == NULL) {
+        ctl_fail(ctl, HF_BAD_INPUT, "%s", err);
+        return ctl->exit;
+    }
+    ctl_importer_t *pipe = NULL;
+    if ((rc = s_import_header(&im, csv)) != HF_OK)
+        goto cleanup;
 
     /* one sender per intake instance, each with a batch in flight and one waiting, while
      * this thread reads and parses the next: a batch is thousands of rows, so each try of
      * a call is given more time than a single command's by default (60 s); a --timeout
      * given is kept as it is, so an import to an intake that restarts resumes (or gives up)
-     * within it */
+     * within it. A row goes to the lane of its phone (one lane per intake instance), so
+     * that every row of a phone goes to one instance: two instances then never claim the
+     * same new phone at the same time, which would make one wait for the other's
+     * transaction and fall back to slower claims (it would still be correct: the lanes are
+     * for speed only) */
     im.timeout_ms = ctl->timeout_given || ctl->timeout_ms > 60000 ? ctl->timeout_ms : 60000;
     hf_request_t places = HUIFANG__V1__REQUEST__INIT;
     ctl_positions_attach(ctl->positions, &places, "intake", ctl->arena);
     im.after = places.after;
     im.n_after = places.n_after;
-    im.nlanes = nendpoints;
-    im.max_batches = 3 * nendpoints;
-    for (int i = 0; i < nendpoints; i++) {
-        senders[i].im = &im;
-        senders[i].lane = i;
-        senders[i].endpoint = endpoints[i];
-        senders[i].started = pthread_create(&senders[i].thread, NULL, s_sender, &senders[i]) == 0;
-        if (!senders[i].started) {
-            ctl_error("could not start a sender thread");
-            rc = HF_INTERNAL;
-            goto finish;
-        }
-    }
-    im.progress = !ctl->json && isatty(STDERR_FILENO);
-    im.started_ms = hf_clock_mono_ms();
-    while ((got = hf_csv_next(csv, &fields, &nfields, &line)) == 1) {
-        im.cur_lane = s_lane_of(&im, fields, nfields);
-        if (im.filling[im.cur_lane] == NULL && (im.filling[im.cur_lane] = s_take(&im, &rc)) == NULL)
-            break;
-        im.cur = im.filling[im.cur_lane];
-        im.read++;
-        im.last_line = line;
-        if (s_row(&im, fields, nfields, line) < 0) {
-            rc = HF_INTERNAL;
-            break;
-        }
-        if (im.cur->n == im.batch_size)
-            s_submit(&im);
-        s_progress(&im, csv, false);
-    }
-    if (got < 0) {
-        ctl_error("%s: %s", im.path, hf_csv_error(csv));
-        rc = HF_BAD_INPUT;
-    }
-    for (int k = 0; rc == HF_OK && k < im.nlanes; k++) {
-        im.cur = im.filling[k];
-        im.cur_lane = k;
-        s_submit(&im);
-    }
-finish:
-    pthread_mutex_lock(&im.mu);
-    im.closing = true;
-    if (rc != HF_OK && !im.failed)
-        im.failed = rc; /* senders stop taking batches */
-    pthread_cond_broadcast(&im.cv);
-    pthread_mutex_unlock(&im.mu);
-    for (int i = 0; i < nendpoints; i++)
-        if (senders[i].started)
-            pthread_join(senders[i].thread, NULL);
-    pthread_mutex_lock(&im.mu);
-    int r = s_drain(&im);
-    if (rc == HF_OK)
-        rc = r ? r : im.failed;
-    pthread_mutex_unlock(&im.mu);
-    s_progress(&im, csv, true);
-    if (hf_csv_bad_bytes(csv) > 0)
-        ctl_error("%s: %lld bytes were not %s text (replaced; try --encoding)", im.path,
-                  (long long)hf_csv_bad_bytes(csv), hf_csv_encoding(csv));
-
-    double secs = (double)(hf_clock_mono_ms() - im.started_ms) / 1000.0;
-    if (ctl->json) {
-        printf("{\"file\":\"%s\",\"encoding\":\"%s\",\"read\":%lld,\"added\":%lld,\"merged\":%lld,"
-               "\"rejected\":%lld,\"duplicate\":%lld,\"seconds\":%.3f,\"complete\":%s,"
-               "\"rejects_file\":\"%s\"}\n",
-               im.path, hf_csv_encoding(csv), (long long)im.read, (long long)im.added,
-               (long long)im.merged, (long long)im.rejected, (long long)im.duplicate, secs,
-               rc == HF_OK ? "true" : "false", im.rejected ? im.rejects_path : "");
+    pipe = ctl_importer_new(nendpoints, (int)batch, &s_io, &im);
+    if (pipe == NULL) {
+        ctl_error("could not start a sender thread");
+        rc = HF_INTERNAL;
     } else {
-        printf("read %lld, added %lld, merged %lld, rejected %lld, already imported %lld"
-               " (%.1f s, %.0f rows/s)\n",
-               (long long)im.read, (long long)im.added, (long long)im.merged,
-               (long long)im.rejected, (long long)im.duplicate, secs,
-               secs > 0 ? (double)im.read / secs : 0.0);
-        if (im.rejected)
-            ctl_error("rejected lines, with their line numbers and reasons: %s", im.rejects_path);
+        rc = s_import_rows(&im, csv, pipe, nendpoints);
     }
-    if (rc != HF_OK)
-        ctl_error("stopped near line %lld: run the same import again to finish it (rows already"
-                  " imported are skipped)",
-                  (long long)im.last_line);
+    s_import_summary(&im, csv, rc);
 cleanup:
+    ctl_importer_destroy(&pipe);
     if (im.rejects && fclose(im.rejects) != 0 && rc == HF_OK) {
         ctl_error("could not write the rejects file %s: %m", im.rejects_path);
         rc = HF_INTERNAL;
     }
-    for (int k = 0; k < IMPORT_MAX_LANES; k++) {
-        s_batch_free(&im.filling[k]);
-        for (s_batch_t *b = im.queued[k], *next; b; b = next) {
-            next = b->next;
-            s_batch_free(&b);
-        }
-    }
-    for (s_batch_t *lists[] = {im.done, im.spare}, **l = lists; l < lists + 2; l++)
-        for (s_batch_t *b = *l, *next; b; b = next) {
-            next = b->next;
-            s_batch_free(&b);
-        }
-    pthread_cond_destroy(&im.cv);
-    pthread_mutex_destroy(&im.mu);
     hf_csv_destroy(&csv);
     return rc;
 }

@@ -219,24 +219,21 @@ static char *s_day_text(int32_t day, hf_arena_t *a)
     return hf_arena_strdup(a, d);
 }
 
-/* customer edit ID: the fields given are checked exactly as lead add checks them (the same
- * function, with the customer's own phone and channel "other" standing in for the fields an
- * edit does not take), compared with the card, and each that differs is written, kept in
- * customer_change and announced in one CustomerUpdated (change "fields", the list in
- * changes), which every copy applies (the scheduler's call windows, calllog's address, ...).
- * Nothing given is BAD_INPUT; nothing different changes nothing and says so. */
-int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                         hf_arena_t *a)
+/* ---- customer edit, step by step ---- */
+
+/* A field an edit may change: given?, the card's value (a pointer into c), the checked
+ * value, the column's SET. */
+typedef struct {
+    const char *field;
+    bool given;
+    char **card;
+    const char *value;
+    const char *set;
+} s_edit_field_t;
+
+/* 1. fields of a lead's source, not of the card: refused rather than silently dropped */
+static int s_edit_refuse_source(const Huifang__V1__LeadAdd *f, hf_reply_t *rep, hf_arena_t *a)
 {
-    (void)self;
-    const Huifang__V1__CustomerEdit *e = req->customer_edit;
-    Huifang__V1__LeadAdd none = HUIFANG__V1__LEAD_ADD__INIT;
-    const Huifang__V1__LeadAdd *f = e->fields ? e->fields : &none; /* only clear given */
-    intake_branch_t b;
-    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
-    if (rc != HF_OK)
-        return rc;
-    /* fields of a lead's source, not of the card: refused rather than silently dropped */
     static const struct {
         const char *field;
         size_t offset;
@@ -257,48 +254,15 @@ int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req,
     if (f->collected_at_ms || f->referrer_customer_id)
         return hf_fail(rep, a, HF_BAD_INPUT, f->collected_at_ms ? "collected_at" : "referrer",
                        "the lead's source is history and cannot be edited");
+    return HF_OK;
+}
 
-    Huifang__V1__Customer *c;
-    if ((rc = s_lock_customer(svc, &b, e->id, "id", &c, rep, a)) != HF_OK)
-        return rc;
-    Huifang__V1__LeadAdd probe = *f;
-    probe.phone = c->phone;
-    probe.channel = "other";
-    if (S(probe.name)[0] == '\0')
-        probe.name = c->name;
-    intake_check_ctx_t ctx = {
-        .today = b.today, .now_ms = b.now_ms, .regions = b.regions, .nregions = b.nregions};
-    intake_lead_t l;
-    intake_error_t err;
-    if (intake_lead_check(&probe, &ctx, &l, &err, a) != 0)
-        return hf_fail(rep, a, HF_BAD_INPUT, err.field, "%s", err.reason);
-
-    /* each field: given?, the card's value (a pointer into c), the checked value, the column */
-    struct {
-        const char *field;
-        bool given;
-        char **card;
-        const char *value;
-        const char *set;
-    } fields[] = {
-#define TXT(x) {#x, S(f->x)[0] != '\0', &c->x, l.x, #x " = $2"}
-#define DAY(x)                                                                                     \
-    {                                                                                              \
-#x, S(f->x)[0] != '\0', &c->x, s_day_text(l.x, a), #x " = $2::date"                        \
-    }
-        TXT(name),     TXT(gender),     DAY(birth),    DAY(ref_date),      TXT(region),
-        TXT(address),  TXT(windows),    TXT(route),    TXT(condition),     TXT(baby_name),
-        TXT(baby_sex), DAY(baby_birth), DAY(due_date), TXT(current_brand), TXT(feeding),
-        TXT(employer), TXT(hobbies),    TXT(health),
-#undef TXT
-#undef DAY
-    };
-    size_t nf = sizeof fields / sizeof fields[0];
-    char agetxt[16];
-    /* the age is a number, 0 when unknown: as text, "" then, like an empty field */
-    const char *age_card = c->age ? hf_arena_printf(a, "%d", c->age) : "";
-    /* fields to empty (clear): any of the above but the name, and the age */
-    bool *cleared = hf_new_array(a, bool, nf + 1);
+/* 3. the fields to empty (clear): any of fields but the name, and the age (cleared[nf]);
+ * HF_OK, or BAD_INPUT naming what cannot be */
+static int s_edit_cleared(const Huifang__V1__CustomerEdit *e, const Huifang__V1__LeadAdd *f,
+                          const s_edit_field_t *fields, size_t nf, bool *cleared, hf_reply_t *rep,
+                          hf_arena_t *a)
+{
     for (size_t k = 0; k < e->n_clear; k++) {
         const char *name = S(e->clear[k]);
         size_t i = strcmp(name, "age") == 0 ? nf : 0;
@@ -322,19 +286,28 @@ int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req,
         any = any || fields[i].given || cleared[i];
     if (!any)
         return hf_fail(rep, a, HF_BAD_INPUT, "fields", "nothing to change: give a field");
+    return HF_OK;
+}
 
-    Huifang__V1__FieldChange **changes = hf_new_array(a, Huifang__V1__FieldChange *, nf + 2);
-    size_t nchanges = 0;
-    char cid[24], at[24];
+/* 4. each field given or cleared that differs from the card: written, kept in
+ * customer_change, and a FieldChange into changes (*nchanges); the card follows. 0 or -1. */
+static int s_edit_write(hf_service_t *svc, const hf_request_t *req, const intake_branch_t *b,
+                        Huifang__V1__Customer *c, s_edit_field_t *fields, size_t nf,
+                        const bool *cleared, int32_t age, bool age_given,
+                        Huifang__V1__FieldChange **changes, size_t *nchanges, hf_arena_t *a)
+{
+    char cid[24], at[24], agetxt[16];
     hf_pg_i64(cid, c->id);
-    hf_pg_i64(at, b.now_ms);
+    hf_pg_i64(at, b->now_ms);
+    /* the age is a number, 0 when unknown: as text, "" then, like an empty field */
+    const char *age_card = c->age ? hf_arena_printf(a, "%d", c->age) : "";
     hf_store_t *st = hf_service_store(svc);
     for (size_t i = 0; i <= nf; i++) {
         bool is_age = i == nf;
         const char *field = is_age ? "age" : fields[i].field;
         const char *old = is_age ? age_card : S(*fields[i].card);
-        bool given = is_age ? f->age != 0 : fields[i].given;
-        const char *value = cleared[i] ? "" : is_age ? hf_pg_i64(agetxt, l.age) : fields[i].value;
+        bool given = is_age ? age_given : fields[i].given;
+        const char *value = cleared[i] ? "" : is_age ? hf_pg_i64(agetxt, age) : fields[i].value;
         if (!(given || cleared[i]) || strcmp(old, value) == 0)
             continue;
         char sql[128];
@@ -349,25 +322,30 @@ int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req,
                          "INSERT INTO customer_change (customer_id, field, old_value, new_value,"
                          " actor, changed_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
                          6, h) != 0)
-            return intake_store_fail(svc, rep, a);
+            return -1;
         Huifang__V1__FieldChange *ch = hf_new(a, Huifang__V1__FieldChange);
         huifang__v1__field_change__init(ch);
         ch->field = (char *)field;
         ch->from = hf_arena_strdup(a, old);
         ch->to = hf_arena_strdup(a, value);
-        ch->at_ms = b.now_ms;
+        ch->at_ms = b->now_ms;
         ch->actor = (char *)S(req->actor);
-        changes[nchanges++] = ch;
+        changes[(*nchanges)++] = ch;
         if (is_age)
-            c->age = cleared[i] ? 0 : l.age;
+            c->age = cleared[i] ? 0 : age;
         else
             *fields[i].card = hf_arena_strdup(a, value);
     }
-    if (nchanges == 0) {
-        rep->note = hf_arena_printf(a, "customer %lld: nothing to change", (long long)c->id);
-        return s_reply_audited(svc, rep, c, a);
-    }
-    intake_customer_stage(c, &b, a);
+    return 0;
+}
+
+/* 5. one CustomerUpdated (change "fields", the list in changes), the audit row, and the
+ * card with its changes as the reply */
+static int s_edit_announce(hf_service_t *svc, const intake_branch_t *b, Huifang__V1__Customer *c,
+                           Huifang__V1__FieldChange **changes, size_t nchanges, hf_reply_t *rep,
+                           hf_arena_t *a)
+{
+    intake_customer_stage(c, b, a);
     Huifang__V1__CustomerUpdated ev = HUIFANG__V1__CUSTOMER_UPDATED__INIT;
     ev.customer = c;
     ev.change = "fields";
@@ -386,6 +364,69 @@ int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req,
     if (s_changes_load(svc, c->id, rep->customer, a) != 0)
         return intake_store_fail(svc, rep, a);
     return HF_OK;
+}
+
+/* customer edit ID: the fields given are checked exactly as lead add checks them (the same
+ * function, with the customer's own phone and channel "other" standing in for the fields an
+ * edit does not take), compared with the card, and each that differs is written, kept in
+ * customer_change and announced in one CustomerUpdated (change "fields", the list in
+ * changes), which every copy applies (the scheduler's call windows, calllog's address, ...).
+ * Nothing given is BAD_INPUT; nothing different changes nothing and says so. */
+int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__CustomerEdit *e = req->customer_edit;
+    Huifang__V1__LeadAdd none = HUIFANG__V1__LEAD_ADD__INIT;
+    const Huifang__V1__LeadAdd *f = e->fields ? e->fields : &none; /* only clear given */
+    intake_branch_t b;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK || (rc = s_edit_refuse_source(f, rep, a)) != HF_OK) /* 1 */
+        return rc;
+
+    /* 2. the card, locked, and the fields checked as lead add checks them */
+    Huifang__V1__Customer *c;
+    if ((rc = s_lock_customer(svc, &b, e->id, "id", &c, rep, a)) != HF_OK)
+        return rc;
+    Huifang__V1__LeadAdd probe = *f;
+    probe.phone = c->phone;
+    probe.channel = "other";
+    if (S(probe.name)[0] == '\0')
+        probe.name = c->name;
+    intake_check_ctx_t ctx = {
+        .today = b.today, .now_ms = b.now_ms, .regions = b.regions, .nregions = b.nregions};
+    intake_lead_t l;
+    intake_error_t err;
+    if (intake_lead_check(&probe, &ctx, &l, &err, a) != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, err.field, "%s", err.reason);
+    s_edit_field_t fields[] = {
+#define TXT(x) {#x, S(f->x)[0] != '\0', &c->x, l.x, #x " = $2"}
+#define DAY(x)                                                                                     \
+    {                                                                                              \
+#x, S(f->x)[0] != '\0', &c->x, s_day_text(l.x, a), #x " = $2::date"                        \
+    }
+        TXT(name),     TXT(gender),     DAY(birth),    DAY(ref_date),      TXT(region),
+        TXT(address),  TXT(windows),    TXT(route),    TXT(condition),     TXT(baby_name),
+        TXT(baby_sex), DAY(baby_birth), DAY(due_date), TXT(current_brand), TXT(feeding),
+        TXT(employer), TXT(hobbies),    TXT(health),
+#undef TXT
+#undef DAY
+    };
+    size_t nf = sizeof fields / sizeof fields[0];
+    bool *cleared = hf_new_array(a, bool, nf + 1);
+    if ((rc = s_edit_cleared(e, f, fields, nf, cleared, rep, a)) != HF_OK) /* 3 */
+        return rc;
+
+    Huifang__V1__FieldChange **changes = hf_new_array(a, Huifang__V1__FieldChange *, nf + 2);
+    size_t nchanges = 0;
+    if (s_edit_write(svc, req, &b, c, fields, nf, cleared, l.age, f->age != 0, changes, /* 4 */
+                     &nchanges, a) != 0)
+        return intake_store_fail(svc, rep, a);
+    if (nchanges == 0) {
+        rep->note = hf_arena_printf(a, "customer %lld: nothing to change", (long long)c->id);
+        return s_reply_audited(svc, rep, c, a);
+    }
+    return s_edit_announce(svc, &b, c, changes, nchanges, rep, a); /* 5 */
 }
 
 /* ---- phones ---- */
@@ -466,16 +507,15 @@ int intake_customer_phone_add(hf_service_t *svc, void *self, const hf_request_t 
 
 /* ---- merge ---- */
 
-int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
-                          hf_arena_t *a)
+/* ---- customer merge, step by step ---- */
+
+/* 1. keep and other, two different customers of the branch, neither merged away, locked in
+ * id order (two merges of the same pair cannot deadlock) */
+static int s_merge_lock(hf_service_t *svc, const intake_branch_t *bp,
+                        const Huifang__V1__CustomerMerge *m, Huifang__V1__Customer **keep_p,
+                        Huifang__V1__Customer **other_p, hf_reply_t *rep, hf_arena_t *a)
 {
-    (void)self;
-    const Huifang__V1__CustomerMerge *m = req->customer_merge;
-    hf_store_t *st = hf_service_store(svc);
-    intake_branch_t b;
-    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
-    if (rc != HF_OK)
-        return rc;
+    int rc;
     if (m->keep_id <= 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "keep", "keep is required (the customer that stays)");
     if (m->other_id <= 0)
@@ -489,25 +529,27 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
     Huifang__V1__Customer *locked[2];
     for (int i = 0; i < 2; i++) {
         const char *field = ids[i] == m->keep_id ? "keep" : "other";
-        locked[i] = intake_customer_load(svc, &b, ids[i], true, a, &rc);
+        locked[i] = intake_customer_load(svc, bp, ids[i], true, a, &rc);
         if (locked[i] == NULL)
             return rc == HF_NOT_FOUND
                        ? hf_fail(rep, a, HF_NOT_FOUND, field, "no customer %lld in branch %s",
-                                 (long long)ids[i], b.code)
+                                 (long long)ids[i], bp->code)
                        : intake_store_fail(svc, rep, a);
         if (locked[i]->merged_into)
             return hf_fail(rep, a, HF_CONFLICT, field,
                            "customer %lld was already merged into customer %lld", (long long)ids[i],
                            (long long)locked[i]->merged_into);
     }
-    Huifang__V1__Customer *keep = locked[0]->id == m->keep_id ? locked[0] : locked[1];
-    Huifang__V1__Customer *other = locked[0]->id == m->keep_id ? locked[1] : locked[0];
+    *keep_p = locked[0]->id == m->keep_id ? locked[0] : locked[1];
+    *other_p = locked[0]->id == m->keep_id ? locked[1] : locked[0];
+    return HF_OK;
+}
 
-    char kid[24], oid[24];
-    const char *p[] = {hf_pg_i64(kid, keep->id), hf_pg_i64(oid, other->id)};
-    /* every record of other now belongs to keep: phones, lead sources, purchases (numbered
-     * again in date order, through negative numbers so that UNIQUE (customer_id, nth) holds
-     * at every row) */
+/* 2. every record of other now belongs to keep: phones, lead sources, purchases (numbered
+ * again in date order, through negative numbers so that UNIQUE (customer_id, nth) holds at
+ * every row). 0 or -1. */
+static int s_merge_records(hf_store_t *st, const char *const *p)
+{
     if (hf_store_run(st, "UPDATE customer_phone SET customer_id = $1 WHERE customer_id = $2", 2,
                      p) != 0 ||
         hf_store_run(st, "UPDATE lead_source SET customer_id = $1 WHERE customer_id = $2", 2, p) !=
@@ -520,14 +562,24 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
                      " (ORDER BY purchase_date, created_at_ms, id) AS n FROM purchase"
                      " WHERE customer_id = $1) r WHERE p.id = r.id",
                      1, p) != 0)
-        return intake_store_fail(svc, rep, a);
+        return -1;
+    return 0;
+}
 
+/* 3. keep's card takes what other's says: the merged card type and tier, keep's empty fields
+ * filled from other's, consent and do-not-disturb the stricter; other points at keep. 0 or
+ * -1. */
+static int s_merge_card(hf_store_t *st, const intake_branch_t *bp,
+                        const Huifang__V1__Customer *keep, const Huifang__V1__Customer *other,
+                        const char *const *p)
+{
+    const char *kid = p[0], *oid = p[1];
     const char *reason = "";
     const char *card = intake_card_merged(keep->card_type, keep->void_reason, other->card_type,
                                           other->void_reason, &reason);
     int64_t spend = keep->spend_fen + other->spend_fen;
     int purchases = keep->purchases + other->purchases;
-    const char *tier = intake_tier_of(b.tiers, b.ntiers, spend, purchases);
+    const char *tier = intake_tier_of(bp->tiers, bp->ntiers, spend, purchases);
     char spendtxt[24], ntxt[24];
     const char *pu[] = {
         kid, oid, card, reason, hf_pg_i64(spendtxt, spend), hf_pg_i64(ntxt, purchases), tier};
@@ -564,24 +616,29 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
             " FROM customer o WHERE k.id = $1 AND o.id = $2",
             7, pu) != 0 ||
         hf_store_run(st, "UPDATE customer SET merged_into = $1 WHERE id = $2", 2, p) != 0)
-        return intake_store_fail(svc, rep, a);
+        return -1;
+    return 0;
+}
 
-    Huifang__V1__Customer *kept = intake_customer_load(svc, &b, keep->id, false, a, &rc);
-    if (kept == NULL)
-        return intake_store_fail(svc, rep, a);
+/* 4. CustomersMerged, and what changed for the one that stays: CardTypeChanged, OptedOut,
+ * DndSet, one CustomerUpdated naming them; the audit row for both */
+static int s_merge_announce(hf_service_t *svc, const intake_branch_t *bp, const char *actor,
+                            const Huifang__V1__Customer *keep, const Huifang__V1__Customer *other,
+                            Huifang__V1__Customer *kept, hf_reply_t *rep, hf_arena_t *a)
+{
     Huifang__V1__CustomersMerged ev = HUIFANG__V1__CUSTOMERS_MERGED__INIT;
     ev.kept_id = keep->id;
     ev.merged_id = other->id;
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
-    env.branch = b.code;
+    env.branch = (char *)bp->code;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED;
     env.customers_merged = &ev;
     if (hf_service_emit(svc, &env) != 0 ||
-        intake_points_on_merge(svc, b.code, keep->id, other->id, req->actor, a) != 0)
+        intake_points_on_merge(svc, bp->code, keep->id, other->id, actor, a) != 0)
         return intake_store_fail(svc, rep, a);
     char change[64] = "merge";
     if (strcmp(keep->card_type, kept->card_type) != 0) {
-        if (intake_emit_card(svc, b.code, kept->id, keep->card_type, kept->card_type,
+        if (intake_emit_card(svc, bp->code, kept->id, keep->card_type, kept->card_type,
                              kept->void_reason) != 0)
             return intake_store_fail(svc, rep, a);
         strcat(change, ",card_type");
@@ -594,7 +651,7 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
         oo.customer_id = kept->id;
         oo.reason = kept->opt_out_reason;
         hf_envelope_t e2 = HUIFANG__V1__ENVELOPE__INIT;
-        e2.branch = b.code;
+        e2.branch = (char *)bp->code;
         e2.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT;
         e2.opted_out = &oo;
         if (hf_service_emit(svc, &e2) != 0)
@@ -607,7 +664,7 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
         ds.until = kept->dnd_until;
         ds.reason = kept->dnd_reason;
         hf_envelope_t e3 = HUIFANG__V1__ENVELOPE__INIT;
-        e3.branch = b.code;
+        e3.branch = (char *)bp->code;
         e3.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET;
         e3.dnd_set = &ds;
         if (hf_service_emit(svc, &e3) != 0)
@@ -622,6 +679,29 @@ int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req
     int64_t both[2] = {kept->id, other->id};
     if (hf_service_audit(svc, both, 2) != 0)
         return intake_store_fail(svc, rep, a);
+    return HF_OK;
+}
+
+int intake_customer_merge(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                          hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__CustomerMerge *m = req->customer_merge;
+    hf_store_t *st = hf_service_store(svc);
+    intake_branch_t b;
+    Huifang__V1__Customer *keep = NULL, *other = NULL;
+    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    if (rc != HF_OK || (rc = s_merge_lock(svc, &b, m, &keep, &other, rep, a)) != HF_OK) /* 1 */
+        return rc;
+    char kid[24], oid[24];
+    const char *p[] = {hf_pg_i64(kid, keep->id), hf_pg_i64(oid, other->id)};
+    if (s_merge_records(st, p) != 0 || s_merge_card(st, &b, keep, other, p) != 0) /* 2, 3 */
+        return intake_store_fail(svc, rep, a);
+    Huifang__V1__Customer *kept = intake_customer_load(svc, &b, keep->id, false, a, &rc);
+    if (kept == NULL)
+        return intake_store_fail(svc, rep, a);
+    if ((rc = s_merge_announce(svc, &b, req->actor, keep, other, kept, rep, a)) != HF_OK) /* 4 */
+        return rc;
     return s_reply_customer(rep, kept, a);
 }
 

@@ -451,95 +451,124 @@ static int s_find_key(const intake_row_t *rows, const int *idx, int n, const cha
     return -1;
 }
 
-int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_t *rows, int n,
-                        bool keyed, const char *correlation, hf_arena_t *a)
-{
-    hf_store_t *st = hf_service_store(svc);
-    PGresult *res = NULL;
-    int rc = HF_UNAVAILABLE;
-    intake_copy_t cp; /* rows for COPY, one table at a time */
-    intake_copy_init(&cp);
-    intake_arr_release_all(); /* no literal of an earlier batch is in use */
-    s_events_t ev = {hf_new_array(a, hf_envelope_t *, n + 1), 0};
-    s_item_t *items = hf_new_array(a, s_item_t, n + 1);
-    int nitems = 0;
+/* ---- recording a batch, step by step ----
+ *
+ * intake_leads_record() runs the numbered steps below in order; each reads what the ones
+ * before it left in the batch. A step returns 0, or -1 when the batch is to be given up
+ * (a store error, or a race that a retry of the batch resolves). */
 
-    /* 1. the import keys. A repeat of a row within the batch is a duplicate. A rejected row
-     * claims its key in import_row, so that only the first run tells the others
-     * (LeadRejected); a recorded row keeps its key on its lead source instead, and is found
-     * there (step 6) when its phone is known. */
-    if (keyed) {
-        for (int i = 0; i < n; i++) {
-            intake_row_key(b->code, rows[i].raw, rows[i].key);
-            items[nitems++] = (s_item_t){rows[i].key, i};
+typedef struct {
+    hf_store_t *st;
+    const intake_branch_t *b;
+    intake_row_t *rows;
+    int n;
+    bool keyed;
+    hf_arena_t *a;
+    s_events_t ev;
+    s_item_t *items; /* from step 3: the valid new rows, in phone order */
+    int nitems;
+    s_group_t *groups; /* from step 3: one per phone, in phone order */
+    int ngroups;
+    int *group_of;    /* a row's group */
+    int *known_group; /* from step 4: the groups whose phone was known */
+    int nknown;
+    Huifang__V1__Customer **known_customers; /* from step 5: the known customers, locked */
+    int nloaded;
+    intake_copy_t cp; /* rows for COPY, one table at a time */
+} s_batch_t;
+
+/* 1. the import keys. A repeat of a row within the batch is a duplicate. A rejected row
+ * claims its key in import_row, so that only the first run tells the others (LeadRejected);
+ * a recorded row keeps its key on its lead source instead, and is found there (step 6) when
+ * its phone is known. */
+static int s_claim_import_keys(s_batch_t *bt)
+{
+    intake_row_t *rows = bt->rows;
+    hf_arena_t *a = bt->a;
+    s_item_t *items = bt->items;
+    int nitems = 0;
+    for (int i = 0; i < bt->n; i++) {
+        intake_row_key(bt->b->code, rows[i].raw, rows[i].key);
+        items[nitems++] = (s_item_t){rows[i].key, i};
+    }
+    qsort(items, (size_t)nitems, sizeof *items, s_item_cmp);
+    intake_arr_t keys;
+    intake_arr_init(&keys, a);
+    int *first = hf_new_array(a, int, nitems + 1);
+    int nfirst = 0;
+    for (int k = 0; k < nitems; k++) {
+        intake_row_t *r = &rows[items[k].row];
+        if (k > 0 && strcmp(items[k].text, items[k - 1].text) == 0) {
+            r->duplicate = true;
+            continue;
         }
-        qsort(items, (size_t)nitems, sizeof *items, s_item_cmp);
-        intake_arr_t keys;
-        intake_arr_init(&keys, a);
-        int *first = hf_new_array(a, int, nitems + 1);
-        int nfirst = 0;
-        for (int k = 0; k < nitems; k++) {
-            intake_row_t *r = &rows[items[k].row];
-            if (k > 0 && strcmp(items[k].text, items[k - 1].text) == 0) {
-                r->duplicate = true;
-                continue;
-            }
-            if (r->valid)
-                continue;
-            r->duplicate = true; /* until the store says the key is new */
-            first[nfirst++] = items[k].row;
-            intake_arr_str(&keys, items[k].text);
-        }
-        if (nfirst > 0) {
-            char now[24];
-            const char *p[] = {hf_pg_i64(now, b->now_ms), intake_arr_end(&keys)};
-            /* the keys were sent in sorted order: each claimed one is found by bisection */
-            res = hf_store_exec(st,
-                                "INSERT INTO import_row (key, imported_at_ms, rejected)"
-                                " SELECT k, $1, true FROM unnest($2::uuid[]) AS k"
-                                " ON CONFLICT DO NOTHING RETURNING key",
-                                2, p);
-            if (res == NULL)
-                goto cleanup;
-            for (int r = 0; r < PQntuples(res); r++) {
-                int at = s_find_key(rows, first, nfirst, hf_pg_str(res, r, 0));
-                if (at < 0) {
-                    hf_error("import_key_unmatched", "key=%s", hf_pg_str(res, r, 0));
-                    goto cleanup;
-                }
-                rows[first[at]].duplicate = false;
-            }
-            PQclear(res);
-            res = NULL;
+        if (r->valid)
+            continue;
+        r->duplicate = true; /* until the store says the key is new */
+        first[nfirst++] = items[k].row;
+        intake_arr_str(&keys, items[k].text);
+    }
+    if (nfirst == 0)
+        return 0;
+    char now[24];
+    const char *p[] = {hf_pg_i64(now, bt->b->now_ms), intake_arr_end(&keys)};
+    /* the keys were sent in sorted order: each claimed one is found by bisection */
+    PGresult *res = hf_store_exec(bt->st,
+                                  "INSERT INTO import_row (key, imported_at_ms, rejected)"
+                                  " SELECT k, $1, true FROM unnest($2::uuid[]) AS k"
+                                  " ON CONFLICT DO NOTHING RETURNING key",
+                                  2, p);
+    if (res == NULL)
+        return -1;
+    int rc = 0;
+    for (int r = 0; r < PQntuples(res) && rc == 0; r++) {
+        int at = s_find_key(rows, first, nfirst, hf_pg_str(res, r, 0));
+        if (at < 0) {
+            hf_error("import_key_unmatched", "key=%s", hf_pg_str(res, r, 0));
+            rc = -1;
+        } else {
+            rows[first[at]].duplicate = false;
         }
     }
+    PQclear(res);
+    return rc;
+}
 
-    /* 2. rejected rows: an event each, so that the collection report sees them */
-    for (int i = 0; i < n; i++) {
-        if (rows[i].valid || rows[i].duplicate)
+/* 2. rejected rows: an event each, so that the collection report sees them */
+static void s_reject_rows(s_batch_t *bt)
+{
+    hf_arena_t *a = bt->a;
+    for (int i = 0; i < bt->n; i++) {
+        intake_row_t *r = &bt->rows[i];
+        if (r->valid || r->duplicate)
             continue;
         Huifang__V1__LeadRejected *rj = hf_new(a, Huifang__V1__LeadRejected);
         huifang__v1__lead_rejected__init(rj);
-        rj->field = (char *)S(rows[i].err.field);
-        rj->reason = hf_arena_strdup(a, rows[i].err.reason);
-        rj->channel = (char *)S(rows[i].raw->channel);
-        rj->collector = (char *)S(rows[i].raw->collector);
-        rj->source = (char *)S(rows[i].raw->source);
-        rj->line = rows[i].line;
-        rj->origin = (char *)(keyed ? "lead_import" : rows[i].origin ? rows[i].origin : "lead_add");
-        hf_envelope_t *env = s_event(&ev, a);
+        rj->field = (char *)S(r->err.field);
+        rj->reason = hf_arena_strdup(a, r->err.reason);
+        rj->channel = (char *)S(r->raw->channel);
+        rj->collector = (char *)S(r->raw->collector);
+        rj->source = (char *)S(r->raw->source);
+        rj->line = r->line;
+        rj->origin = (char *)(bt->keyed ? "lead_import" : r->origin ? r->origin : "lead_add");
+        hf_envelope_t *env = s_event(&bt->ev, a);
         env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REJECTED;
         env->lead_rejected = rj;
     }
+}
 
-    /* 3. group the valid rows by phone, in phone order */
-    nitems = 0;
-    for (int i = 0; i < n; i++)
+/* 3. group the valid rows by phone, in phone order */
+static void s_group_by_phone(s_batch_t *bt)
+{
+    intake_row_t *rows = bt->rows;
+    s_item_t *items = bt->items;
+    int nitems = 0;
+    for (int i = 0; i < bt->n; i++)
         if (rows[i].valid && !rows[i].duplicate)
             items[nitems++] = (s_item_t){rows[i].lead.phone, i};
     qsort(items, (size_t)nitems, sizeof *items, s_item_cmp);
-    s_group_t *groups = hf_new_array(a, s_group_t, nitems + 1);
-    int *group_of = hf_new_array(a, int, n + 1);
+    s_group_t *groups = hf_new_array(bt->a, s_group_t, nitems + 1);
+    int *group_of = hf_new_array(bt->a, int, bt->n + 1);
     int ngroups = 0;
     for (int k = 0; k < nitems; k++) {
         intake_row_t *r = &rows[items[k].row];
@@ -555,279 +584,339 @@ int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_
         }
         group_of[items[k].row] = ngroups - 1;
     }
+    bt->nitems = nitems;
+    bt->groups = groups;
+    bt->ngroups = ngroups;
+    bt->group_of = group_of;
+}
 
-    if (ngroups > 0) {
-        /* 4. claim the phones: the claimed ones are new customers, the others known */
-        int claim = s_claim_phones_copy(st, b, groups, ngroups, a);
-        if (claim < 0 || (claim == 1 && s_claim_phones_waiting(st, b, groups, ngroups, a) != 0))
-            goto cleanup;
-        int *known_group = hf_new_array(a, int, ngroups + 1);
-        int nknown = 0;
-        for (int g = 0; g < ngroups; g++)
-            if (groups[g].known)
-                known_group[nknown++] = g;
+/* 4. claim the phones: the claimed ones are new customers, the others known */
+static int s_claim_phones(s_batch_t *bt)
+{
+    int claim = s_claim_phones_copy(bt->st, bt->b, bt->groups, bt->ngroups, bt->a);
+    if (claim < 0 ||
+        (claim == 1 && s_claim_phones_waiting(bt->st, bt->b, bt->groups, bt->ngroups, bt->a) != 0))
+        return -1;
+    bt->known_group = hf_new_array(bt->a, int, bt->ngroups + 1);
+    bt->nknown = 0;
+    for (int g = 0; g < bt->ngroups; g++)
+        if (bt->groups[g].known)
+            bt->known_group[bt->nknown++] = g;
+    return 0;
+}
 
-        /* 6. lock the known customers in id order (two batches that touch the same customers
-         * wait for each other instead of deadlocking), then find which of their rows were
-         * recorded before: a concurrent batch with the same rows has committed by now, and
-         * no merge can move the customer's sources away while it is locked. A customer merged
-         * away since its phone was read took the phone along: the batch is tried again. */
-        Huifang__V1__Customer **known_customers = NULL;
-        int nloaded = 0;
-        if (nknown > 0) {
-            int64_t *lock_ids = hf_new_array(a, int64_t, nknown + 1);
-            int nlock = 0;
-            for (int k = 0; k < nknown; k++)
-                lock_ids[nlock++] = groups[known_group[k]].customer_id;
-            qsort(lock_ids, (size_t)nlock, sizeof *lock_ids, s_i64_cmp);
-            intake_arr_t lock;
-            intake_arr_init(&lock, a);
-            int ndistinct = 0;
-            for (int k = 0; k < nlock; k++)
-                if (k == 0 || lock_ids[k] != lock_ids[k - 1]) {
-                    intake_arr_int(&lock, lock_ids[k]);
-                    ndistinct++;
-                }
-            const char *pl[] = {intake_arr_end(&lock)};
-            const char *sql =
-                hf_arena_printf(a,
-                                "SELECT %s FROM customer c WHERE c.id = ANY($1::bigint[])"
-                                " AND c.merged_into IS NULL ORDER BY c.id FOR UPDATE OF c",
-                                INTAKE_CUSTOMER_COLUMNS);
-            res = hf_store_exec(st, sql, 1, pl);
-            if (res == NULL)
-                goto cleanup;
-            nloaded = PQntuples(res);
-            known_customers = hf_new_array(a, Huifang__V1__Customer *, nloaded + 1);
-            for (int r = 0; r < nloaded; r++)
-                known_customers[r] = intake_customer_from_row(res, r, b, a);
-            PQclear(res);
-            res = NULL;
-            if (nloaded != ndistinct) {
-                hf_warn("lead_customer_merged_meanwhile", "customers=%d locked=%d", ndistinct,
-                        nloaded);
-                goto cleanup;
-            }
+/* 5. lock the known customers in id order (two batches that touch the same customers wait
+ * for each other instead of deadlocking): a concurrent batch with the same rows has committed
+ * by now, and no merge can move the customer's sources away while it is locked. A customer
+ * merged away since its phone was read took the phone along: the batch is tried again. */
+static int s_lock_known_customers(s_batch_t *bt)
+{
+    hf_arena_t *a = bt->a;
+    if (bt->nknown == 0)
+        return 0;
+    int64_t *lock_ids = hf_new_array(a, int64_t, bt->nknown + 1);
+    int nlock = 0;
+    for (int k = 0; k < bt->nknown; k++)
+        lock_ids[nlock++] = bt->groups[bt->known_group[k]].customer_id;
+    qsort(lock_ids, (size_t)nlock, sizeof *lock_ids, s_i64_cmp);
+    intake_arr_t lock;
+    intake_arr_init(&lock, a);
+    int ndistinct = 0;
+    for (int k = 0; k < nlock; k++)
+        if (k == 0 || lock_ids[k] != lock_ids[k - 1]) {
+            intake_arr_int(&lock, lock_ids[k]);
+            ndistinct++;
         }
-        if (keyed && nknown > 0) {
-            intake_arr_t kc, kk;
-            intake_arr_init(&kc, a);
-            intake_arr_init(&kk, a);
-            int *krow = hf_new_array(a, int, nitems + 1);
-            int nk = 0;
-            for (int k = 0; k < nitems; k++) {
-                int row = items[k].row;
-                if (!groups[group_of[row]].known)
-                    continue;
-                intake_arr_int(&kc, groups[group_of[row]].customer_id);
-                intake_arr_str(&kk, rows[row].key);
-                krow[nk++] = row;
-            }
-            /* keys from before migration 003 are in import_row (rejected IS NULL). Scalar
-             * subqueries, not EXISTS: under an OR the planner may hash an EXISTS, which reads
-             * the whole of lead_source instead of probing its key per row. */
-            const char *pd[] = {intake_arr_end(&kc), intake_arr_end(&kk)};
-            res = hf_store_exec(
-                st,
-                "SELECT u.i FROM unnest($1::bigint[], $2::uuid[]) WITH ORDINALITY AS u(c, k, i)"
-                " WHERE (SELECT 1 FROM lead_source s WHERE s.customer_id = u.c AND s.row_key = u.k"
-                "   LIMIT 1) IS NOT NULL"
-                " OR (SELECT 1 FROM import_row r WHERE r.key = u.k AND r.rejected IS NULL"
-                "   LIMIT 1) IS NOT NULL",
-                2, pd);
-            if (res == NULL)
-                goto cleanup;
-            int ndup = PQntuples(res);
-            for (int r = 0; r < ndup; r++) {
-                int64_t i = hf_pg_int(res, r, 0) - 1;
-                if (i >= 0 && i < nk)
-                    rows[krow[i]].duplicate = true;
-            }
-            PQclear(res);
-            res = NULL;
-            if (ndup > 0) {
-                /* what the remaining rows of each known phone say, in file order */
-                for (int k = 0; k < nknown; k++)
-                    groups[known_group[k]].live = 0;
-                for (int k = 0; k < nitems; k++) {
-                    int row = items[k].row;
-                    s_group_t *g = &groups[group_of[row]];
-                    if (!g->known || rows[row].duplicate)
-                        continue;
-                    if (g->live++ == 0) {
-                        g->leader = row;
-                        g->combined = rows[row].lead;
-                    } else {
-                        intake_lead_fill(&g->combined, &rows[row].lead);
-                    }
-                }
-            }
-        }
+    const char *pl[] = {intake_arr_end(&lock)};
+    const char *sql = hf_arena_printf(a,
+                                      "SELECT %s FROM customer c WHERE c.id = ANY($1::bigint[])"
+                                      " AND c.merged_into IS NULL ORDER BY c.id FOR UPDATE OF c",
+                                      INTAKE_CUSTOMER_COLUMNS);
+    PGresult *res = hf_store_exec(bt->st, sql, 1, pl);
+    if (res == NULL)
+        return -1;
+    bt->nloaded = PQntuples(res);
+    bt->known_customers = hf_new_array(a, Huifang__V1__Customer *, bt->nloaded + 1);
+    for (int r = 0; r < bt->nloaded; r++)
+        bt->known_customers[r] = intake_customer_from_row(res, r, bt->b, a);
+    PQclear(res);
+    if (bt->nloaded != ndistinct) {
+        hf_warn("lead_customer_merged_meanwhile", "customers=%d locked=%d", ndistinct, bt->nloaded);
+        return -1;
+    }
+    return 0;
+}
 
-        /* 7. new customers, with what every row of their phone said */
-        const char *tier = intake_tier_of(b->tiers, b->ntiers, 0, 0);
-        cp.len = 0;
-        int nnew = 0;
-        for (int g = 0; g < ngroups; g++) {
-            if (groups[g].known)
-                continue;
-            s_copy_customer(&cp, b, tier, &groups[g]);
-            nnew++;
-        }
-        if (nnew > 0 && intake_copy_send(st, &cp, s_copy_customers) != 0)
-            goto cleanup;
-
-        /* 8. known customers: one update each (two phones of one customer combine) of those
-         * the leads change, returned as updated */
-        int nknown_groups = 0;
-        s_group_t *kg = hf_new_array(a, s_group_t, ngroups + 1);
-        for (int g = 0; g < ngroups; g++)
-            if (groups[g].known && groups[g].live > 0)
-                kg[nknown_groups++] = groups[g];
-        qsort(kg, (size_t)nknown_groups, sizeof *kg, s_group_by_customer);
-        intake_arr_t kids;
-        s_fields_t kf;
-        intake_arr_init(&kids, a);
-        s_fields_init(&kf, a);
-        int nk = 0;
-        for (int g = 0; g < nknown_groups; g++) {
-            if (g + 1 < nknown_groups && kg[g + 1].customer_id == kg[g].customer_id) {
-                intake_lead_fill(&kg[g].combined, &kg[g + 1].combined);
-                kg[g + 1].combined = kg[g].combined;
-                continue;
-            }
-            intake_arr_int(&kids, kg[g].customer_id);
-            s_fields_add(&kf, &kg[g].combined);
-            nk++;
-        }
-        if (nk > 0) {
-            const char *pu[19] = {intake_arr_end(&kids)};
-            s_fields_params(&kf, pu, 1);
-            const char *sql =
-                hf_arena_printf(a, "%s RETURNING %s", s_update_customers, INTAKE_CUSTOMER_COLUMNS);
-            res = hf_store_exec(st, sql, 19, pu);
-            if (res == NULL)
-                goto cleanup;
-            /* the changed ones replace what the lock read */
-            for (int r = 0; r < PQntuples(res); r++) {
-                int64_t id = hf_pg_int(res, r, 0);
-                for (int k = 0; k < nloaded; k++)
-                    if (known_customers[k]->id == id)
-                        known_customers[k] = intake_customer_from_row(res, r, b, a);
-            }
-            PQclear(res);
-            res = NULL;
-        }
-
-        /* 9. the customers for the events: built for the new, returned for the known */
-        Huifang__V1__Customer **group_customer =
-            hf_new_array(a, Huifang__V1__Customer *, ngroups + 1);
-        for (int g = 0; g < ngroups; g++) {
-            if (groups[g].live == 0)
-                continue;
-            if (!groups[g].known) {
-                group_customer[g] = s_new_customer(b, &groups[g], a);
-                continue;
-            }
-            for (int r = 0; r < nloaded && group_customer[g] == NULL; r++)
-                if (known_customers[r]->id == groups[g].customer_id)
-                    group_customer[g] = known_customers[r];
-            if (group_customer[g] == NULL) {
-                hf_error("lead_customer_missing", "customer=%lld",
-                         (long long)groups[g].customer_id);
-                goto cleanup;
-            }
-        }
-        for (int k = 0; k < nitems; k++) {
-            int row = items[k].row, g = group_of[row];
-            if (rows[row].duplicate)
-                continue;
-            rows[row].customer_id = groups[g].customer_id;
-            rows[row].customer = group_customer[g];
-            rows[row].merged = groups[g].known || row != groups[g].leader;
-        }
-
-        /* 10. the channel history: one source per recorded row, with its key */
-        cp.len = 0;
-        int nsources = 0;
-        for (int i = 0; i < n; i++) {
-            intake_row_t *r = &rows[i];
-            if (!r->valid || r->duplicate)
-                continue;
-            intake_copy_int(&cp, r->customer_id);
-            intake_copy_str(&cp, r->lead.channel);
-            intake_copy_str(&cp, r->lead.collector);
-            intake_copy_str(&cp, r->lead.source);
-            intake_copy_str(&cp, r->lead.note);
-            intake_copy_int(&cp, r->lead.collected_at_ms);
-            intake_copy_str(&cp, r->merged ? "t" : "f");
-            intake_copy_str(&cp, r->lead.referrer);
-            if (r->lead.referrer_customer_id > 0)
-                intake_copy_int(&cp, r->lead.referrer_customer_id);
-            else
-                intake_copy_str(&cp, NULL);
-            intake_copy_str(&cp, r->origin);
-            intake_copy_str(&cp, keyed ? r->key : NULL);
-            intake_copy_row_end(&cp);
-            nsources++;
-        }
-        if (nsources > 0 && intake_copy_send(st, &cp, s_copy_sources) != 0)
-            goto cleanup;
-
-        /* 11. one event per recorded row, in the rows' order, with the conversion plan it
-         * starts: the one named, else the branch's for its channel. Not for a customer who
-         * has bought (a purchase's plan follows them), and once per phone in a batch (the
-         * first row: two forms of one person in a file are one lead to call) */
-        for (int i = 0; i < n; i++) {
-            intake_row_t *r = &rows[i];
-            if (!r->valid || r->duplicate)
-                continue;
-            char *plan = "";
-            if (i == groups[group_of[i]].leader &&
-                (r->customer == NULL || r->customer->purchases == 0)) {
-                if (r->plan == NULL)
-                    plan = (char *)intake_lead_plan_of(b->lead_plans, r->lead.channel,
-                                                       hf_arena_alloc(a, 32));
-                else if (strcmp(r->plan, "none") != 0)
-                    plan = (char *)r->plan;
-            }
-            hf_envelope_t *env = s_event(&ev, a);
-            if (!r->merged) {
-                Huifang__V1__LeadRegistered *e = hf_new(a, Huifang__V1__LeadRegistered);
-                huifang__v1__lead_registered__init(e);
-                e->customer = r->customer;
-                e->channel = (char *)r->lead.channel;
-                e->collector = (char *)r->lead.collector;
-                e->source = (char *)r->lead.source;
-                e->plan = plan;
-                e->collected_at_ms = r->lead.collected_at_ms;
-                e->referrer = (char *)r->lead.referrer;
-                e->line = r->line;
-                env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
-                env->lead_registered = e;
-            } else {
-                Huifang__V1__LeadMerged *e = hf_new(a, Huifang__V1__LeadMerged);
-                huifang__v1__lead_merged__init(e);
-                e->customer = r->customer;
-                e->channel = (char *)r->lead.channel;
-                e->collector = (char *)r->lead.collector;
-                e->source = (char *)r->lead.source;
-                e->plan = plan;
-                e->collected_at_ms = r->lead.collected_at_ms;
-                e->referrer = (char *)r->lead.referrer;
-                e->line = r->line;
-                env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED;
-                env->lead_merged = e;
-            }
+/* 6. find which of the known customers' rows were recorded before (their keys on the
+ * customers' lead sources); those are duplicates, and each known phone's combined lead is
+ * what its remaining rows say, in file order */
+static int s_find_recorded_rows(s_batch_t *bt)
+{
+    intake_row_t *rows = bt->rows;
+    hf_arena_t *a = bt->a;
+    if (!bt->keyed || bt->nknown == 0)
+        return 0;
+    intake_arr_t kc, kk;
+    intake_arr_init(&kc, a);
+    intake_arr_init(&kk, a);
+    int *krow = hf_new_array(a, int, bt->nitems + 1);
+    int nk = 0;
+    for (int k = 0; k < bt->nitems; k++) {
+        int row = bt->items[k].row;
+        if (!bt->groups[bt->group_of[row]].known)
+            continue;
+        intake_arr_int(&kc, bt->groups[bt->group_of[row]].customer_id);
+        intake_arr_str(&kk, rows[row].key);
+        krow[nk++] = row;
+    }
+    /* keys from before migration 003 are in import_row (rejected IS NULL). Scalar subqueries,
+     * not EXISTS: under an OR the planner may hash an EXISTS, which reads the whole of
+     * lead_source instead of probing its key per row. */
+    const char *pd[] = {intake_arr_end(&kc), intake_arr_end(&kk)};
+    PGresult *res = hf_store_exec(
+        bt->st,
+        "SELECT u.i FROM unnest($1::bigint[], $2::uuid[]) WITH ORDINALITY AS u(c, k, i)"
+        " WHERE (SELECT 1 FROM lead_source s WHERE s.customer_id = u.c AND s.row_key = u.k"
+        "   LIMIT 1) IS NOT NULL"
+        " OR (SELECT 1 FROM import_row r WHERE r.key = u.k AND r.rejected IS NULL"
+        "   LIMIT 1) IS NOT NULL",
+        2, pd);
+    if (res == NULL)
+        return -1;
+    int ndup = PQntuples(res);
+    for (int r = 0; r < ndup; r++) {
+        int64_t i = hf_pg_int(res, r, 0) - 1;
+        if (i >= 0 && i < nk)
+            rows[krow[i]].duplicate = true;
+    }
+    PQclear(res);
+    if (ndup == 0)
+        return 0;
+    for (int k = 0; k < bt->nknown; k++)
+        bt->groups[bt->known_group[k]].live = 0;
+    for (int k = 0; k < bt->nitems; k++) {
+        int row = bt->items[k].row;
+        s_group_t *g = &bt->groups[bt->group_of[row]];
+        if (!g->known || rows[row].duplicate)
+            continue;
+        if (g->live++ == 0) {
+            g->leader = row;
+            g->combined = rows[row].lead;
+        } else {
+            intake_lead_fill(&g->combined, &rows[row].lead);
         }
     }
-    if (intake_emit_many(svc, ev.envs, ev.n, b->code, correlation, a) != 0)
+    return 0;
+}
+
+/* 7. new customers, with what every row of their phone said */
+static int s_insert_new_customers(s_batch_t *bt)
+{
+    const char *tier = intake_tier_of(bt->b->tiers, bt->b->ntiers, 0, 0);
+    bt->cp.len = 0;
+    int nnew = 0;
+    for (int g = 0; g < bt->ngroups; g++) {
+        if (bt->groups[g].known)
+            continue;
+        s_copy_customer(&bt->cp, bt->b, tier, &bt->groups[g]);
+        nnew++;
+    }
+    if (nnew > 0 && intake_copy_send(bt->st, &bt->cp, s_copy_customers) != 0)
+        return -1;
+    return 0;
+}
+
+/* 8. known customers: one update each (two phones of one customer combine) of those the
+ * leads change, returned as updated; the changed ones replace what step 5's lock read */
+static int s_update_known_customers(s_batch_t *bt)
+{
+    hf_arena_t *a = bt->a;
+    int nknown_groups = 0;
+    s_group_t *kg = hf_new_array(a, s_group_t, bt->ngroups + 1);
+    for (int g = 0; g < bt->ngroups; g++)
+        if (bt->groups[g].known && bt->groups[g].live > 0)
+            kg[nknown_groups++] = bt->groups[g];
+    qsort(kg, (size_t)nknown_groups, sizeof *kg, s_group_by_customer);
+    intake_arr_t kids;
+    s_fields_t kf;
+    intake_arr_init(&kids, a);
+    s_fields_init(&kf, a);
+    int nk = 0;
+    for (int g = 0; g < nknown_groups; g++) {
+        if (g + 1 < nknown_groups && kg[g + 1].customer_id == kg[g].customer_id) {
+            intake_lead_fill(&kg[g].combined, &kg[g + 1].combined);
+            kg[g + 1].combined = kg[g].combined;
+            continue;
+        }
+        intake_arr_int(&kids, kg[g].customer_id);
+        s_fields_add(&kf, &kg[g].combined);
+        nk++;
+    }
+    if (nk == 0)
+        return 0;
+    const char *pu[19] = {intake_arr_end(&kids)};
+    s_fields_params(&kf, pu, 1);
+    const char *sql =
+        hf_arena_printf(a, "%s RETURNING %s", s_update_customers, INTAKE_CUSTOMER_COLUMNS);
+    PGresult *res = hf_store_exec(bt->st, sql, 19, pu);
+    if (res == NULL)
+        return -1;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t id = hf_pg_int(res, r, 0);
+        for (int k = 0; k < bt->nloaded; k++)
+            if (bt->known_customers[k]->id == id)
+                bt->known_customers[k] = intake_customer_from_row(res, r, bt->b, a);
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* 9. the customers for the events: built for the new, returned for the known */
+static int s_attach_customers(s_batch_t *bt)
+{
+    s_group_t *groups = bt->groups;
+    Huifang__V1__Customer **group_customer =
+        hf_new_array(bt->a, Huifang__V1__Customer *, bt->ngroups + 1);
+    for (int g = 0; g < bt->ngroups; g++) {
+        if (groups[g].live == 0)
+            continue;
+        if (!groups[g].known) {
+            group_customer[g] = s_new_customer(bt->b, &groups[g], bt->a);
+            continue;
+        }
+        for (int r = 0; r < bt->nloaded && group_customer[g] == NULL; r++)
+            if (bt->known_customers[r]->id == groups[g].customer_id)
+                group_customer[g] = bt->known_customers[r];
+        if (group_customer[g] == NULL) {
+            hf_error("lead_customer_missing", "customer=%lld", (long long)groups[g].customer_id);
+            return -1;
+        }
+    }
+    for (int k = 0; k < bt->nitems; k++) {
+        int row = bt->items[k].row, g = bt->group_of[row];
+        intake_row_t *r = &bt->rows[row];
+        if (r->duplicate)
+            continue;
+        r->customer_id = groups[g].customer_id;
+        r->customer = group_customer[g];
+        r->merged = groups[g].known || row != groups[g].leader;
+    }
+    return 0;
+}
+
+/* 10. the channel history: one source per recorded row, with its key */
+static int s_insert_lead_sources(s_batch_t *bt)
+{
+    intake_copy_t *cp = &bt->cp;
+    cp->len = 0;
+    int nsources = 0;
+    for (int i = 0; i < bt->n; i++) {
+        intake_row_t *r = &bt->rows[i];
+        if (!r->valid || r->duplicate)
+            continue;
+        intake_copy_int(cp, r->customer_id);
+        intake_copy_str(cp, r->lead.channel);
+        intake_copy_str(cp, r->lead.collector);
+        intake_copy_str(cp, r->lead.source);
+        intake_copy_str(cp, r->lead.note);
+        intake_copy_int(cp, r->lead.collected_at_ms);
+        intake_copy_str(cp, r->merged ? "t" : "f");
+        intake_copy_str(cp, r->lead.referrer);
+        if (r->lead.referrer_customer_id > 0)
+            intake_copy_int(cp, r->lead.referrer_customer_id);
+        else
+            intake_copy_str(cp, NULL);
+        intake_copy_str(cp, r->origin);
+        intake_copy_str(cp, bt->keyed ? r->key : NULL);
+        intake_copy_row_end(cp);
+        nsources++;
+    }
+    if (nsources > 0 && intake_copy_send(bt->st, cp, s_copy_sources) != 0)
+        return -1;
+    return 0;
+}
+
+/* 11. one event per recorded row, in the rows' order, with the conversion plan it starts:
+ * the one named, else the branch's for its channel. Not for a customer who has bought (a
+ * purchase's plan follows them), and once per phone in a batch (the first row: two forms of
+ * one person in a file are one lead to call) */
+static void s_announce_recorded_rows(s_batch_t *bt)
+{
+    hf_arena_t *a = bt->a;
+    for (int i = 0; i < bt->n; i++) {
+        intake_row_t *r = &bt->rows[i];
+        if (!r->valid || r->duplicate)
+            continue;
+        char *plan = "";
+        if (i == bt->groups[bt->group_of[i]].leader &&
+            (r->customer == NULL || r->customer->purchases == 0)) {
+            if (r->plan == NULL)
+                plan = (char *)intake_lead_plan_of(bt->b->lead_plans, r->lead.channel,
+                                                   hf_arena_alloc(a, 32));
+            else if (strcmp(r->plan, "none") != 0)
+                plan = (char *)r->plan;
+        }
+        hf_envelope_t *env = s_event(&bt->ev, a);
+        /* LeadRegistered and LeadMerged carry the same fields */
+#define S_LEAD_EVENT(e)                                                                            \
+    do {                                                                                           \
+        (e)->customer = r->customer;                                                               \
+        (e)->channel = (char *)r->lead.channel;                                                    \
+        (e)->collector = (char *)r->lead.collector;                                                \
+        (e)->source = (char *)r->lead.source;                                                      \
+        (e)->plan = plan;                                                                          \
+        (e)->collected_at_ms = r->lead.collected_at_ms;                                            \
+        (e)->referrer = (char *)r->lead.referrer;                                                  \
+        (e)->line = r->line;                                                                       \
+    } while (0)
+        if (!r->merged) {
+            Huifang__V1__LeadRegistered *e = hf_new(a, Huifang__V1__LeadRegistered);
+            huifang__v1__lead_registered__init(e);
+            S_LEAD_EVENT(e);
+            env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
+            env->lead_registered = e;
+        } else {
+            Huifang__V1__LeadMerged *e = hf_new(a, Huifang__V1__LeadMerged);
+            huifang__v1__lead_merged__init(e);
+            S_LEAD_EVENT(e);
+            env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED;
+            env->lead_merged = e;
+        }
+#undef S_LEAD_EVENT
+    }
+}
+
+int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_t *rows, int n,
+                        bool keyed, const char *correlation, hf_arena_t *a)
+{
+    s_batch_t bt = {
+        .st = hf_service_store(svc), .b = b, .rows = rows, .n = n, .keyed = keyed, .a = a};
+    intake_copy_init(&bt.cp);
+    intake_arr_release_all(); /* no literal of an earlier batch is in use */
+    bt.ev = (s_events_t){hf_new_array(a, hf_envelope_t *, n + 1), 0};
+    bt.items = hf_new_array(a, s_item_t, n + 1);
+    int rc = HF_UNAVAILABLE;
+
+    if (keyed && s_claim_import_keys(&bt) != 0) /* 1 */
+        goto cleanup;
+    s_reject_rows(&bt);    /* 2 */
+    s_group_by_phone(&bt); /* 3 */
+    if (bt.ngroups > 0) {
+        if (s_claim_phones(&bt) != 0 ||           /* 4 */
+            s_lock_known_customers(&bt) != 0 ||   /* 5 */
+            s_find_recorded_rows(&bt) != 0 ||     /* 6 */
+            s_insert_new_customers(&bt) != 0 ||   /* 7 */
+            s_update_known_customers(&bt) != 0 || /* 8 */
+            s_attach_customers(&bt) != 0 ||       /* 9 */
+            s_insert_lead_sources(&bt) != 0)      /* 10 */
+            goto cleanup;
+        s_announce_recorded_rows(&bt); /* 11 */
+    }
+    if (intake_emit_many(svc, bt.ev.envs, bt.ev.n, b->code, correlation, a) != 0)
         goto cleanup;
     rc = HF_OK;
 cleanup:
-    if (res)
-        PQclear(res);
-    intake_copy_release(&cp);
+    intake_copy_release(&bt.cp);
     return rc;
 }
 

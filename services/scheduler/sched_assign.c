@@ -548,62 +548,85 @@ static int s_cmp_id(const void *pa, const void *pb)
     return a < b ? -1 : a > b;
 }
 
-/* Assigns the ids claimed in every lane in one transaction; fills each lane's done (the
- * leases that may go; the others stay until the reaper returns them). Sets *nassigned.
- * 0, or -1 (nothing changed: the leases return the tasks). */
-static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_t now,
-                          int *nassigned, hf_arena_t *a)
+/* 2. what becomes of a locked task before placing: re-indexed (postponed meanwhile),
+ * cancelled (opted out), moved (do not disturb, or the customer's own windows closed),
+ * paused (a complaint holds a sales task), or -1: to place */
+static void s_decide(s_claimed_t *c, bool opted_out, int32_t dnd, bool held, int64_t now)
 {
-    hf_store_t *st = hf_service_store(svc);
-    *nassigned = 0;
-    int n = 0;
-    for (int i = 0; i < nlanes; i++) {
-        lanes[i].today = hf_time_local_day(now, lanes[i].tz);
-        hf_date_format(lanes[i].today, lanes[i].day);
-        lanes[i].ndone = 0;
-        lanes[i].nitems = 0;
-        n += lanes[i].nids;
+    const Huifang__V1__Task *t = c->task;
+    const s_lane_t *l = c->lane;
+    if (t->due_at_ms > now + 1000) {
+        c->action = A_REINDEX; /* postponed meanwhile: the index puts it at its new time */
+    } else if (opted_out) {
+        c->action = A_CANCEL;
+    } else if (dnd >= l->today) {
+        c->action = A_MOVE;
+        c->new_due = sched_day_start(dnd + 1, c->windows, l->tz);
+        c->new_priority = t->priority;
+    } else if (held && sched_is_sales(t->purpose)) {
+        c->action = A_PAUSE;
+    } else if (strcmp(t->channel, "phone") == 0 && strcmp(t->origin, "callback") != 0 &&
+               strcmp(c->windows, l->windows) != 0 && !sched_in_window(now, c->windows, l->tz)) {
+        /* the customer's own windows are closed now: the bag takes it when they open (a
+         * callback keeps the time the customer asked for) */
+        c->action = A_MOVE;
+        c->new_due = sched_next_window(now, c->windows, l->tz);
+        c->new_priority = t->priority;
+    } else if (sched_channel_written(t->channel)) {
+        c->action = A_WRITTEN; /* a WeChat message: placed apart (s_place_written) */
+    } else {
+        c->action = -1; /* to place */
     }
-    int64_t *all = hf_new_array(a, int64_t, n + 1);
-    for (int i = 0, k = 0; i < nlanes; i++)
-        for (int j = 0; j < lanes[i].nids; j++)
-            all[k++] = lanes[i].ids[j];
-    char *idlist = sched_int_array_a(a, all, (size_t)n);
-    s_lane_t **sorted = hf_new_array(a, s_lane_t *, nlanes);
-    for (int i = 0; i < nlanes; i++)
-        sorted[i] = &lanes[i];
-    qsort(sorted, (size_t)nlanes, sizeof *sorted, s_cmp_lane);
+}
 
-    /* who works today, read before the transaction: the guard below has the last word */
-    if (s_load_lanes(st, lanes, nlanes, a) != 0)
-        return -1;
-    if (hf_store_begin(st) != 0)
-        return -1;
-    const char *p1[] = {idlist};
+/* ---- assigning the claimed ids, step by step ----
+ *
+ * s_assign_lanes() runs the numbered steps below in one transaction; each reads what the
+ * ones before it left in the batch. A step returns 0, or -1 when the transaction is to be
+ * given up (the leases return the tasks). */
+
+typedef struct {
+    hf_service_t *svc;
+    hf_store_t *st;
+    s_lane_t *lanes;
+    int nlanes;
+    s_lane_t **sorted; /* the lanes by branch */
+    int64_t now;
+    hf_arena_t *a;
+    int n;              /* ids claimed from Redis, in all lanes */
+    const char *idlist; /* all of them, as an array literal */
+    s_claimed_t *cl;    /* from step 1: the planned tasks locked, in id order */
+    int nrows;
+    int64_t *got;                /* their ids */
+    int nmv, ncn, npa, nri, nas; /* from step 5: moved, cancelled, paused, re-indexed, assigned */
+} s_assign_t;
+
+/* 1. lock the claimed tasks that are still planned (another instance's are skipped) */
+static int s_lock_claimed(s_assign_t *as)
+{
+    const char *p1[] = {as->idlist};
     PGresult *res = hf_store_exec(
-        st,
+        as->st,
         "SELECT " TASK_COLUMNS ", coalesce(c.opted_out, false), coalesce(c.dnd_until::text, ''),"
         " EXISTS (SELECT 1 FROM complaint_hold h WHERE h.customer_id = t.customer_id), "
         "t.misses" TASK_FROM " WHERE t.id = ANY ($1::bigint[]) AND t.state = 'planned'"
         " ORDER BY t.id FOR UPDATE OF t SKIP LOCKED",
         1, p1);
     if (res == NULL)
-        goto fail;
-    int nrows = PQntuples(res);
-    s_claimed_t *cl = hf_new_array(a, s_claimed_t, nrows + 1);
-    int64_t *got = hf_new_array(a, int64_t, nrows + 1);
-    for (int i = 0; i < nrows; i++) {
-        s_claimed_t *c = &cl[i];
-        Huifang__V1__Task *t = sched_task_from_row(res, i, a);
-        got[i] = t->id;
-        c->lane = s_find_lane(sorted, nlanes, t->branch);
+        return -1;
+    as->nrows = PQntuples(res);
+    as->cl = hf_new_array(as->a, s_claimed_t, as->nrows + 1);
+    as->got = hf_new_array(as->a, int64_t, as->nrows + 1);
+    for (int i = 0; i < as->nrows; i++) {
+        s_claimed_t *c = &as->cl[i];
+        Huifang__V1__Task *t = sched_task_from_row(res, i, as->a);
+        as->got[i] = t->id;
+        c->lane = s_find_lane(as->sorted, as->nlanes, t->branch);
         c->task = t;
-        if (c->lane == NULL) {
-            c->action = A_REINDEX; /* cannot be: ids are claimed per branch */
+        c->action = A_REINDEX; /* without a lane (cannot be: ids are claimed per branch) */
+        if (c->lane == NULL)
             continue;
-        }
-        s_lane_t *l = c->lane;
-        sched_task_windows(t, l->windows, a);
+        sched_task_windows(t, c->lane->windows, as->a);
         c->windows = t->windows;
         c->latest_at = t->latest_at_ms;
         bool opted_out = hf_pg_bool(res, i, TASK_NCOLUMNS);
@@ -613,65 +636,54 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
         bool held = hf_pg_bool(res, i, TASK_NCOLUMNS + 2);
         if (hf_pg_int(res, i, TASK_NCOLUMNS + 3) > 0)
             t->reserved_agent = ""; /* a missed callback belongs to the team now */
-        l->done[l->ndone++] = t->id;
-        if (t->due_at_ms > now + 1000) {
-            c->action = A_REINDEX; /* postponed meanwhile: the index puts it at its new time */
-        } else if (opted_out) {
-            c->action = A_CANCEL;
-        } else if (dnd >= l->today) {
-            c->action = A_MOVE;
-            c->new_due = sched_day_start(dnd + 1, c->windows, l->tz);
-            c->new_priority = t->priority;
-        } else if (held && sched_is_sales(t->purpose)) {
-            c->action = A_PAUSE;
-        } else if (strcmp(t->channel, "phone") == 0 && strcmp(t->origin, "callback") != 0 &&
-                   strcmp(c->windows, l->windows) != 0 &&
-                   !sched_in_window(now, c->windows, l->tz)) {
-            /* the customer's own windows are closed now: the bag takes it when they open (a
-             * callback keeps the time the customer asked for) */
-            c->action = A_MOVE;
-            c->new_due = sched_next_window(now, c->windows, l->tz);
-            c->new_priority = t->priority;
-        } else if (sched_channel_written(t->channel)) {
-            c->action = A_WRITTEN; /* a WeChat message: placed apart (s_place_written) */
-        } else {
-            c->action = -1; /* to place */
-        }
+        c->lane->done[c->lane->ndone++] = t->id;
+        s_decide(c, opted_out, dnd, held, as->now);
     }
     PQclear(res);
+    return 0;
+}
 
-    /* ids not returned: cancelled, assigned or gone (stale: their leases go), or locked by
-     * someone else right now (their leases stay until the reaper returns them) */
-    if (nrows < n) {
-        res =
-            hf_store_exec(st,
-                          "SELECT id FROM task WHERE id = ANY ($1::bigint[]) AND state = 'planned'"
-                          " ORDER BY id",
-                          1, p1);
-        if (res == NULL)
-            goto fail;
-        int nlocked = PQntuples(res);
-        int64_t *locked = hf_new_array(a, int64_t, nlocked + 1);
-        for (int r = 0; r < nlocked; r++)
-            locked[r] = hf_pg_int(res, r, 0);
-        PQclear(res);
-        for (int i = 0; i < nlanes; i++)
-            for (int j = 0; j < lanes[i].nids; j++) {
-                int64_t id = lanes[i].ids[j];
-                if (bsearch(&id, got, (size_t)nrows, sizeof id, s_cmp_id) == NULL &&
-                    bsearch(&id, locked, (size_t)nlocked, sizeof id, s_cmp_id) == NULL)
-                    lanes[i].done[lanes[i].ndone++] = id;
-            }
+/* 3. ids not returned: cancelled, assigned or gone (stale: their leases go), or locked by
+ * someone else right now (their leases stay until the reaper returns them) */
+static int s_drop_stale_ids(s_assign_t *as)
+{
+    if (as->nrows >= as->n)
+        return 0;
+    const char *p1[] = {as->idlist};
+    PGresult *res =
+        hf_store_exec(as->st,
+                      "SELECT id FROM task WHERE id = ANY ($1::bigint[]) AND state = 'planned'"
+                      " ORDER BY id",
+                      1, p1);
+    if (res == NULL)
+        return -1;
+    int nlocked = PQntuples(res);
+    int64_t *locked = hf_new_array(as->a, int64_t, nlocked + 1);
+    for (int r = 0; r < nlocked; r++)
+        locked[r] = hf_pg_int(res, r, 0);
+    PQclear(res);
+    for (int i = 0; i < as->nlanes; i++) {
+        s_lane_t *l = &as->lanes[i];
+        for (int j = 0; j < l->nids; j++) {
+            int64_t id = l->ids[j];
+            if (bsearch(&id, as->got, (size_t)as->nrows, sizeof id, s_cmp_id) == NULL &&
+                bsearch(&id, locked, (size_t)nlocked, sizeof id, s_cmp_id) == NULL)
+                l->done[l->ndone++] = id;
+        }
     }
+    return 0;
+}
 
-    /* place the rest, most urgent first, lane by lane */
-    for (int i = 0; i < nlanes; i++)
-        lanes[i].items = hf_new_array(a, sched_item_t, lanes[i].nids + 1);
-    for (int i = 0; i < nrows; i++) {
-        if (cl[i].action != -1)
+/* 4. place the rest, most urgent first, lane by lane, in the agents' room */
+static int s_place_claimed(s_assign_t *as)
+{
+    for (int i = 0; i < as->nlanes; i++)
+        as->lanes[i].items = hf_new_array(as->a, sched_item_t, as->lanes[i].nids + 1);
+    for (int i = 0; i < as->nrows; i++) {
+        if (as->cl[i].action != -1)
             continue;
-        const Huifang__V1__Task *t = cl[i].task;
-        s_lane_t *l = cl[i].lane;
+        const Huifang__V1__Task *t = as->cl[i].task;
+        s_lane_t *l = as->cl[i].lane;
         l->items[l->nitems++] =
             (sched_item_t){t->id,
                            t->priority,
@@ -685,22 +697,27 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
                            false,
                            i};
     }
-    for (int i = 0; i < nlanes; i++)
-        sched_items_sort(lanes[i].items, lanes[i].nitems);
-    if (s_reserve_lanes(st, lanes, nlanes, a) < 0)
-        goto fail;
+    for (int i = 0; i < as->nlanes; i++)
+        sched_items_sort(as->lanes[i].items, as->lanes[i].nitems);
+    return s_reserve_lanes(as->st, as->lanes, as->nlanes, as->a) < 0 ? -1 : 0;
+}
+
+/* 5. a placed task gets its agent; one without room takes the place of something less
+ * urgent (at most MAX_PREEMPT tries a batch, none again where one found no victim), else
+ * rolls over to the next day */
+static int s_assign_or_roll(s_assign_t *as)
+{
     s_no_victim_t none[16];
     int nnone = 0, npreempt = 0;
-    for (int i = 0; i < nlanes; i++) {
-        s_lane_t *l = &lanes[i];
+    for (int i = 0; i < as->nlanes; i++) {
+        s_lane_t *l = &as->lanes[i];
         for (int k = 0; k < l->nitems; k++) {
-            s_claimed_t *c = &cl[l->items[k].ref];
+            s_claimed_t *c = &as->cl[l->items[k].ref];
             if (l->items[k].agent >= 0) {
                 c->action = A_ASSIGN;
                 c->agent = l->agents[l->items[k].agent].id;
                 continue;
             }
-            /* no room: take the place of something less urgent, else roll over */
             bool skip = npreempt >= MAX_PREEMPT;
             for (int x = 0; x < nnone && !skip; x++)
                 skip = none[x].lane == l && strcmp(none[x].role, c->task->role) == 0 &&
@@ -708,9 +725,9 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
             int won = 0;
             if (!skip) {
                 npreempt++;
-                won = s_preempt(st, c, a);
+                won = s_preempt(as->st, c, as->a);
                 if (won < 0)
-                    goto fail;
+                    return -1;
                 if (won == 0 && nnone < 16) {
                     none[nnone].lane = l;
                     snprintf(none[nnone].role, sizeof none[nnone].role, "%s", c->task->role);
@@ -723,20 +740,22 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
                 s_roll(c);
         }
     }
+    s_place_written(as->lanes, as->nlanes, as->cl, as->nrows, as->a);
+    return 0;
+}
 
-    s_place_written(lanes, nlanes, cl, nrows, a);
-
-    /* write: moved, cancelled, paused, re-indexed, then assigned and the events */
+/* 6. write what was decided for those not assigned: moved, cancelled, paused, re-indexed */
+static int s_write_unassigned(s_assign_t *as)
+{
+    hf_arena_t *a = as->a;
+    int nrows = as->nrows;
     int64_t *mv_id = hf_new_array(a, int64_t, nrows + 1),
             *mv_due = hf_new_array(a, int64_t, nrows + 1),
             *mv_pr = hf_new_array(a, int64_t, nrows + 1), *cn = hf_new_array(a, int64_t, nrows + 1),
-            *pa = hf_new_array(a, int64_t, nrows + 1), *ri = hf_new_array(a, int64_t, nrows + 1),
-            *as = hf_new_array(a, int64_t, nrows + 1);
-    const char **as_agent = hf_new_array(a, const char *, nrows + 1);
-    const char **as_day = hf_new_array(a, const char *, nrows + 1);
-    int nmv = 0, ncn = 0, npa = 0, nri = 0, nas = 0;
+            *pa = hf_new_array(a, int64_t, nrows + 1), *ri = hf_new_array(a, int64_t, nrows + 1);
+    int nmv = 0, ncn = 0, npa = 0, nri = 0;
     for (int i = 0; i < nrows; i++) {
-        s_claimed_t *c = &cl[i];
+        s_claimed_t *c = &as->cl[i];
         switch (c->action) {
         case A_MOVE:
             mv_id[nmv] = c->task->id;
@@ -752,114 +771,176 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
         case A_REINDEX:
             ri[nri++] = c->task->id;
             break;
-        case A_ASSIGN:
-            as[nas] = c->task->id;
-            as_agent[nas] = c->agent;
-            as_day[nas++] = c->lane->day;
-            break;
         default:
             break;
         }
     }
+    as->nmv = nmv, as->ncn = ncn, as->npa = npa, as->nri = nri;
     char at[24];
     hf_pg_i64(at, hf_clock_now_ms());
     if (nmv) {
+        /* the state stays planned: only when and how urgent */
         const char *p[] = {sched_int_array_a(a, mv_id, (size_t)nmv), at,
                            sched_int_array_a(a, mv_due, (size_t)nmv),
                            sched_int_array_a(a, mv_pr, (size_t)nmv)};
-        if (hf_store_run(st,
+        if (hf_store_run(as->st,
                          "UPDATE task t SET due_at_ms = u.d, priority = u.p, indexed = false,"
                          " updated_at_ms = $2 FROM unnest($1::bigint[], $3::bigint[], $4::int[])"
                          " AS u(id, d, p) WHERE t.id = u.id AND t.state = 'planned'",
                          4, p) != 0)
-            goto fail;
+            return -1;
     }
     if (ncn) {
         const char *p[] = {sched_int_array_a(a, cn, (size_t)ncn), at};
-        if (sched_task_move(st, "planned", "cancelled",
+        if (sched_task_move(as->st, "planned", "cancelled",
                             &(sched_move_t){.set = "outcome = 'opted-out', updated_at_ms = $2",
                                             .where = "id = ANY ($1::bigint[])"},
                             2, p) < 0)
-            goto fail;
+            return -1;
     }
     if (npa) {
         const char *p[] = {sched_int_array_a(a, pa, (size_t)npa), at};
         if (sched_task_move(
-                st, "planned", "paused",
+                as->st, "planned", "paused",
                 &(sched_move_t){.set = "outcome = 'paused: complaint', updated_at_ms = $2",
                                 .where = "id = ANY ($1::bigint[])"},
                 2, p) < 0)
-            goto fail;
+            return -1;
     }
     if (nri) {
         const char *p[] = {sched_int_array_a(a, ri, (size_t)nri)};
-        if (hf_store_run(st,
+        if (hf_store_run(as->st,
                          "UPDATE task SET indexed = false WHERE id = ANY ($1::bigint[])"
                          " AND state = 'planned'",
                          1, p) != 0)
-            goto fail;
+            return -1;
     }
-    if (nas) {
-        int64_t assigned_at = hf_clock_now_ms();
-        char asat[24];
-        const char *p[] = {sched_int_array_a(a, as, (size_t)nas),
-                           sched_text_array_a(a, as_day, (size_t)nas), hf_pg_i64(asat, assigned_at),
-                           sched_text_array_a(a, as_agent, (size_t)nas)};
-        int64_t updated = sched_task_move(
-            st, "planned", "assigned",
-            &(sched_move_t){.set = "agent = u.a, bag_date = u.d::date, assigned_at_ms = $3,"
-                                   " updated_at_ms = $3",
-                            .from = "unnest($1::bigint[], $2::text[], $4::text[]) AS u(id, d, a)",
-                            .where = "t.id = u.id"},
-            4, p);
-        if (updated < 0)
-            goto fail;
-        if (updated != nas) {
-            /* cannot happen while the rows are locked; refuse to emit a wrong story */
-            hf_error("assign_mismatch", "wanted=%d updated=%lld", nas, (long long)updated);
-            goto fail;
-        }
-        hf_envelope_t **envs = hf_new_array(a, hf_envelope_t *, nas);
-        int ne = 0;
-        for (int i = 0; i < nrows; i++) {
-            s_claimed_t *c = &cl[i];
-            if (c->action != A_ASSIGN)
-                continue;
-            Huifang__V1__Task *t = c->task;
-            t->state = "assigned";
-            t->agent = (char *)c->agent;
-            t->bag_date = c->lane->day;
-            t->assigned_at_ms = assigned_at;
-            Huifang__V1__TaskAssigned *ev = hf_new(a, Huifang__V1__TaskAssigned);
-            huifang__v1__task_assigned__init(ev);
-            ev->task = t;
-            hf_envelope_t *env = hf_new(a, hf_envelope_t);
-            huifang__v1__envelope__init(env);
-            env->branch = t->branch;
-            env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED;
-            env->task_assigned = ev;
-            envs[ne++] = env;
-        }
-        if (hf_outbox_copy_many(st, hf_service_name(svc), envs, ne) < 0)
-            goto fail;
+    return 0;
+}
+
+/* 7. the assigned: into their agents' bags of the lane's day, and a TaskAssigned each */
+static int s_write_assigned(s_assign_t *as)
+{
+    hf_arena_t *a = as->a;
+    int nrows = as->nrows, nas = 0;
+    int64_t *ids = hf_new_array(a, int64_t, nrows + 1);
+    const char **as_agent = hf_new_array(a, const char *, nrows + 1);
+    const char **as_day = hf_new_array(a, const char *, nrows + 1);
+    for (int i = 0; i < nrows; i++) {
+        s_claimed_t *c = &as->cl[i];
+        if (c->action != A_ASSIGN)
+            continue;
+        ids[nas] = c->task->id;
+        as_agent[nas] = c->agent;
+        as_day[nas++] = c->lane->day;
     }
-    if (hf_store_commit(st) != 0) {
+    if (nas == 0)
+        return 0;
+    int64_t assigned_at = hf_clock_now_ms();
+    char asat[24];
+    const char *p[] = {sched_int_array_a(a, ids, (size_t)nas),
+                       sched_text_array_a(a, as_day, (size_t)nas), hf_pg_i64(asat, assigned_at),
+                       sched_text_array_a(a, as_agent, (size_t)nas)};
+    int64_t updated = sched_task_move(
+        as->st, "planned", "assigned",
+        &(sched_move_t){.set = "agent = u.a, bag_date = u.d::date, assigned_at_ms = $3,"
+                               " updated_at_ms = $3",
+                        .from = "unnest($1::bigint[], $2::text[], $4::text[]) AS u(id, d, a)",
+                        .where = "t.id = u.id"},
+        4, p);
+    if (updated < 0)
+        return -1;
+    if (updated != nas) {
+        /* cannot happen while the rows are locked; refuse to emit a wrong story */
+        hf_error("assign_mismatch", "wanted=%d updated=%lld", nas, (long long)updated);
+        return -1;
+    }
+    hf_envelope_t **envs = hf_new_array(a, hf_envelope_t *, nas);
+    int ne = 0;
+    for (int i = 0; i < nrows; i++) {
+        s_claimed_t *c = &as->cl[i];
+        if (c->action != A_ASSIGN)
+            continue;
+        Huifang__V1__Task *t = c->task;
+        t->state = "assigned";
+        t->agent = (char *)c->agent;
+        t->bag_date = c->lane->day;
+        t->assigned_at_ms = assigned_at;
+        Huifang__V1__TaskAssigned *ev = hf_new(a, Huifang__V1__TaskAssigned);
+        huifang__v1__task_assigned__init(ev);
+        ev->task = t;
+        hf_envelope_t *env = hf_new(a, hf_envelope_t);
+        huifang__v1__envelope__init(env);
+        env->branch = t->branch;
+        env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED;
+        env->task_assigned = ev;
+        envs[ne++] = env;
+    }
+    if (hf_outbox_copy_many(as->st, hf_service_name(as->svc), envs, ne) < 0)
+        return -1;
+    as->nas = nas;
+    return 0;
+}
+
+/* Assigns the ids claimed in every lane in one transaction; fills each lane's done (the
+ * leases that may go; the others stay until the reaper returns them). Sets *nassigned.
+ * 0, or -1 (nothing changed: the leases return the tasks). */
+static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_t now,
+                          int *nassigned, hf_arena_t *a)
+{
+    s_assign_t as = {.svc = svc,
+                     .st = hf_service_store(svc),
+                     .lanes = lanes,
+                     .nlanes = nlanes,
+                     .now = now,
+                     .a = a};
+    *nassigned = 0;
+    for (int i = 0; i < nlanes; i++) {
+        lanes[i].today = hf_time_local_day(now, lanes[i].tz);
+        hf_date_format(lanes[i].today, lanes[i].day);
+        lanes[i].ndone = 0;
+        lanes[i].nitems = 0;
+        as.n += lanes[i].nids;
+    }
+    int64_t *all = hf_new_array(a, int64_t, as.n + 1);
+    for (int i = 0, k = 0; i < nlanes; i++)
+        for (int j = 0; j < lanes[i].nids; j++)
+            all[k++] = lanes[i].ids[j];
+    as.idlist = sched_int_array_a(a, all, (size_t)as.n);
+    as.sorted = hf_new_array(a, s_lane_t *, nlanes);
+    for (int i = 0; i < nlanes; i++)
+        as.sorted[i] = &lanes[i];
+    qsort(as.sorted, (size_t)nlanes, sizeof *as.sorted, s_cmp_lane);
+
+    /* who works today, read before the transaction: the guard below has the last word */
+    if (s_load_lanes(as.st, lanes, nlanes, a) != 0)
+        return -1;
+    if (hf_store_begin(as.st) != 0)
+        return -1;
+    if (s_lock_claimed(&as) != 0 ||     /* 1 and 2 */
+        s_drop_stale_ids(&as) != 0 ||   /* 3 */
+        s_place_claimed(&as) != 0 ||    /* 4 */
+        s_assign_or_roll(&as) != 0 ||   /* 5 */
+        s_write_unassigned(&as) != 0 || /* 6 */
+        s_write_assigned(&as) != 0)     /* 7 */
+        goto fail;
+    if (hf_store_commit(as.st) != 0) {
         for (int i = 0; i < nlanes; i++)
             lanes[i].ndone = 0;
         return -1;
     }
-    *nassigned = nas;
-    if (nmv + ncn + npa + nri)
+    *nassigned = as.nas;
+    if (as.nmv + as.ncn + as.npa + as.nri)
         hf_debug("assign_batch",
                  "branches=%d claimed=%d assigned=%d moved=%d cancelled=%d"
                  " paused=%d reindexed=%d",
-                 nlanes, n, nas, nmv, ncn, npa, nri);
+                 nlanes, as.n, as.nas, as.nmv, as.ncn, as.npa, as.nri);
     return 0;
 fail:
     hf_warn("assign_failed",
-            "branches=%d claimed=%d reason=\"%s\" note=\"leases return the tasks\"", nlanes, n,
-            hf_store_error(st));
-    hf_store_rollback(st);
+            "branches=%d claimed=%d reason=\"%s\" note=\"leases return the tasks\"", nlanes, as.n,
+            hf_store_error(as.st));
+    hf_store_rollback(as.st);
     for (int i = 0; i < nlanes; i++)
         lanes[i].ndone = 0;
     return -1;

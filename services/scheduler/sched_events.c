@@ -349,7 +349,8 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
  * intake
  * ------------------------------------------------------------------------------------- */
 
-static int sched_on_agent(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_agent_upserted(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                   hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__Agent *ag = env->agent_upserted->agent;
@@ -427,7 +428,8 @@ static int sched_on_lead(hf_service_t *svc, void *self, const hf_envelope_t *env
                             a);
 }
 
-static int sched_on_purchase(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+static int sched_on_purchase_recorded(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                      hf_arena_t *a)
 {
     (void)self;
     const Huifang__V1__PurchaseRecorded *pr = env->purchase_recorded;
@@ -610,10 +612,10 @@ static int sched_on_customers_merged(hf_service_t *svc, void *self, const hf_env
 
 const hf_event_handler_t sched_intake_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, hf_replica_on_branch},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, sched_on_agent},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, sched_on_agent_upserted},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, sched_on_lead},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, sched_on_lead},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, sched_on_purchase},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, sched_on_purchase_recorded},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, sched_on_customer_updated},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED, sched_on_card_type_changed},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT, sched_on_opted_out},

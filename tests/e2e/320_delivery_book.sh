@@ -14,14 +14,7 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=calllog_lib.sh
 source "$(dirname "$0")/calllog_lib.sh"
 
-HF_CLOCK_START='2026-11-02 10:00 +0800'
-hf_stack_start
-export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
-
-# --lead-plans none: this test counts plans and tasks of purchases; a lead's own conversion
-# plan (150_lead_first_call.sh) would add to them
-hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --windows 09:00-12:00,14:00-20:00 \
-    --lead-plans none
+hf_plan_branch_start # BJ01 on the manual clock, without lead plans (lib.sh)
 hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang
 hf_expect_exit 0 huifang agent add D001 --name 'Sun Qiang' --role deliver --regions chaoyang
 hf_expect_exit 0 huifang agent add D002 --name 'Ma Lin' --role deliver --regions chaoyang

@@ -343,6 +343,18 @@ hf_stack_start() {
     fi
 }
 
+# The start of the tests that count a purchase's plans and tasks: the stack on the manual
+# clock at Monday 2026-11-02 10:00 in Beijing, HUIFANG_BRANCH=BJ01 (Asia/Shanghai), and the
+# branch BJ01 (calls 09:00-12:00 and 14:00-20:00) with --lead-plans none, so that a lead's
+# own conversion plan (150_lead_first_call.sh) adds nothing to what they count.
+hf_plan_branch_start() {
+    HF_CLOCK_START='2026-11-02 10:00 +0800'
+    hf_stack_start
+    export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
+    hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' \
+        --windows 09:00-12:00,14:00-20:00 --lead-plans none
+}
+
 # Sessions (issue 11): this stack's own signing key pair, its first admin's password (account
 # "admin", HF_ADMIN_PASSWORD) and an admin session signed with the key (HUIFANG_TOKEN), so
 # that every command of a test runs as the admin, and `--as AGENT` as that agent (an admin

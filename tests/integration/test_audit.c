@@ -10,6 +10,7 @@
 #include "hf_service.h"
 #include "hf_store.h"
 #include "hf_test.h"
+#include "hf_test_stack.h"
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -54,6 +55,9 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, s_show, false, 0},
     {0, NULL, false, 0}};
 
+/* the probe under test, in a child */
+static pid_t s_child;
+
 static const hf_service_def_t s_def = {
     .name = "probe",
     .summary = "audit probe",
@@ -61,21 +65,20 @@ static const hf_service_def_t s_def = {
     .commands = s_commands,
 };
 
-static pid_t s_start(const char *url)
+/* Starts the probe on this block of ports (arg: the store's URL); true when it answers. */
+static bool s_up(int base, void *arg)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        hf_bus_after_fork();
-        setenv("HUIFANG_PROBE_STORE_URL", url, 1);
-        char *argv[] = {"huifang-probe", NULL};
-        hf_service_t *svc = NULL;
-        if (hf_service_new(&svc, &s_def, NULL, 1, argv) != 0)
-            _exit(3);
-        hf_service_run(svc);
-        hf_service_destroy(&svc);
-        _exit(0);
-    }
-    return pid;
+    (void)base;
+    char store[300];
+    snprintf(store, sizeof store, "HUIFANG_PROBE_STORE_URL=%s", (const char *)arg);
+    const char *env[] = {store, NULL};
+    hf_endpoint_commands("probe", s_endpoint, sizeof s_endpoint);
+    s_child = hf_test_start(&s_def, &(hf_test_child_t){.env = env});
+    if (hf_test_wait_ping("probe", s_child))
+        return true;
+    hf_test_stop(s_child, SIGKILL);
+    s_child = 0;
+    return false;
 }
 
 static hf_reply_t *s_call(int command, const char *actor, const char *request_id)
@@ -123,25 +126,7 @@ int main(void)
     hf_log_init("test_audit", "warn");
     char url[256], got[512];
     hf_test_create_db("audit", url);
-    pid_t child = 0;
-    int started;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        char base[16];
-        snprintf(base, sizeof base, "%d", 12000 + (int)((getpid() + attempt * 71 + 29) % 160) * 50);
-        setenv("HUIFANG_PORT_BASE", base, 1);
-        hf_endpoint_commands("probe", s_endpoint, sizeof s_endpoint);
-        child = s_start(url);
-        hf_reply_t *rep = NULL;
-        for (int i = 0; i < 50 && rep == NULL && waitpid(child, &started, WNOHANG) == 0; i++)
-            rep = s_call(HUIFANG__V1__REQUEST__COMMAND_PING, "", "p");
-        if (rep) {
-            huifang__v1__reply__free_unpacked(rep, NULL);
-            break;
-        }
-        kill(child, SIGKILL);
-        waitpid(child, &started, 0);
-        child = 0;
-    }
+    pid_t child = hf_test_ports(71, 29, s_up, url) ? s_child : 0;
     CHECK(child > 0);
     if (child == 0) {
         hf_test_drop_db(url);

@@ -21,6 +21,7 @@
 #include "hf_service.h"
 #include "hf_store.h"
 #include "hf_test.h"
+#include "hf_test_stack.h"
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -74,37 +75,18 @@ static const hf_event_handler_t s_probe_handlers[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, s_on_completed},
     {0, NULL}};
 
-static pid_t s_start(const hf_service_def_t *def, const char *bind, const char *events)
+static int s_subscribe(hf_service_t *svc, const hf_service_def_t *def)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        hf_bus_after_fork();
-        setenv("HUIFANG_STORE_URL", s_url, 1);
-        setenv("HUIFANG_HEARTBEAT_MS", "200", 1);
-        setenv("HUIFANG_LOG_LEVEL", "warn", 1);
-        setenv("HUIFANG_CLOCK", "real", 1);
-        if (bind) {
-            setenv("HUIFANG_PROBE_BIND", bind, 1);
-            setenv("HUIFANG_PROBE_EVENTS_BIND", events, 1);
-        }
-        char *argv[] = {"test", NULL};
-        hf_service_t *svc = NULL;
-        if (hf_service_new(&svc, def, NULL, 1, argv) != 0)
-            _exit(3);
-        if (def == &s_probe && hf_service_subscribe(svc, "scheduler", s_probe_handlers) != 0)
-            _exit(4);
-        hf_service_run(svc);
-        hf_service_destroy(&svc);
-        _exit(0);
-    }
-    return pid;
+    (void)def;
+    return hf_service_subscribe(svc, "scheduler", s_probe_handlers);
 }
 
-static void s_stop(pid_t pid, int sig)
+static pid_t s_start(const hf_service_def_t *def, const char *bind, const char *events)
 {
-    int status;
-    kill(pid, sig);
-    waitpid(pid, &status, 0);
+    static const char *const env[] = {"HUIFANG_HEARTBEAT_MS=200", "HUIFANG_LOG_LEVEL=warn",
+                                      "HUIFANG_CLOCK=real", NULL};
+    hf_test_child_t child = {s_url, bind, events, env, def == &s_probe ? s_subscribe : NULL};
+    return hf_test_start(def, &child);
 }
 
 /* The first value of a query on the probe's schema as an integer (-1 on failure). */
@@ -206,35 +188,33 @@ static void s_check_hits(int want)
     CHECK_INT(s_num("SELECT count(DISTINCT seq) FROM hit"), want);
 }
 
+/* The probe's two instances' endpoints: the probe has no port of its own in the table */
+static char s_bind1[64], s_events1[64], s_bind2[64], s_events2[64];
+
+/* Starts the producer and the probe on this block of ports; true when both run. */
+static bool s_up(int base, void *arg)
+{
+    pid_t *kids = arg;
+    snprintf(s_bind1, sizeof s_bind1, "tcp://127.0.0.1:%d", base + 45);
+    snprintf(s_events1, sizeof s_events1, "tcp://127.0.0.1:%d", base + 46);
+    snprintf(s_bind2, sizeof s_bind2, "tcp://127.0.0.1:%d", base + 47);
+    snprintf(s_events2, sizeof s_events2, "tcp://127.0.0.1:%d", base + 48);
+    kids[0] = s_start(&s_producer, NULL, NULL);
+    kids[1] = s_start(&s_probe, s_bind1, s_events1);
+    return hf_test_settled(kids, 2, 700);
+}
+
 int main(void)
 {
     hf_log_init("test_consumer", "warn");
     /* about the service's logic, not the wire: plain sockets (test_curve covers CURVE) */
     setenv("HUIFANG_CURVE", "off", 1);
     hf_test_create_db("consumer", s_url);
-    /* a block of 50 ports below the ephemeral range; another block when one of these is
-     * taken (a child that cannot bind exits at once) */
-    char base[16], bind1[64], events1[64], bind2[64], events2[64];
-    pid_t producer = 0, probe = 0;
-    bool up = false;
-    for (int attempt = 0; attempt < 5 && !up; attempt++) {
-        snprintf(base, sizeof base, "%d", 12000 + (int)((getpid() + attempt * 41) % 160) * 50);
-        setenv("HUIFANG_PORT_BASE", base, 1);
-        /* the probe has no port of its own in the table: both instances get theirs here */
-        snprintf(bind1, sizeof bind1, "tcp://127.0.0.1:%d", atoi(base) + 45);
-        snprintf(events1, sizeof events1, "tcp://127.0.0.1:%d", atoi(base) + 46);
-        snprintf(bind2, sizeof bind2, "tcp://127.0.0.1:%d", atoi(base) + 47);
-        snprintf(events2, sizeof events2, "tcp://127.0.0.1:%d", atoi(base) + 48);
-        producer = s_start(&s_producer, NULL, NULL);
-        probe = s_start(&s_probe, bind1, events1);
-        usleep(700000);
-        int status;
-        up = waitpid(producer, &status, WNOHANG) == 0 && waitpid(probe, &status, WNOHANG) == 0;
-        if (!up) {
-            s_stop(producer, SIGKILL);
-            s_stop(probe, SIGKILL);
-        }
-    }
+    /* a block of 50 ports; another block when one of these is taken (a child that cannot
+     * bind exits at once) */
+    pid_t kids[2] = {0, 0};
+    bool up = hf_test_ports(41, 0, s_up, kids);
+    pid_t producer = kids[0], probe = kids[1];
     CHECK(up);
     if (!up) {
         hf_test_drop_db(s_url);
@@ -242,22 +222,25 @@ int main(void)
     }
 
     /* A: 300 events, one in ten handled */
+    TEST_STEP("A: 300 events, one in ten handled");
     int handled = s_produce(300, 10);
     int64_t total = 300;
     CHECK(s_wait_stored(total));
     s_check_hits(handled);
 
     /* B: killed right after a burst of 500 (its stored sequence may lag), then restarted */
+    TEST_STEP("B: killed right after a burst of 500 (its stored ...");
     handled += s_produce(500, 25);
     total += 500;
     usleep(300000);
-    s_stop(probe, SIGKILL);
-    probe = s_start(&s_probe, bind1, events1);
+    hf_test_stop(probe, SIGKILL);
+    probe = s_start(&s_probe, s_bind1, s_events1);
     CHECK(s_wait_stored(total));
     s_check_hits(handled);
 
     /* C: a second instance beside the first while 1000 more come in */
-    pid_t probe2 = s_start(&s_probe, bind2, events2);
+    TEST_STEP("C: a second instance beside the first while 1000 more ...");
+    pid_t probe2 = s_start(&s_probe, s_bind2, s_events2);
     usleep(500000);
     for (int i = 0; i < 4; i++) {
         handled += s_produce(250, 3);
@@ -266,10 +249,11 @@ int main(void)
     CHECK(s_wait_stored(total));
     s_check_hits(handled);
 
-    s_stop(probe2, SIGTERM);
+    hf_test_stop(probe2, SIGTERM);
 
     /* E: an event whose handler fails deterministically goes to the dead letters with the
      * store's reason after a bounded number of tries, and the stream moves on */
+    TEST_STEP("E: an event whose handler fails deterministically goes ...");
     s_produce_poison(3);
     handled += 3;
     total += 4;
@@ -279,8 +263,8 @@ int main(void)
                     " AND reason LIKE '%null value%'"),
               1);
 
-    s_stop(probe, SIGTERM);
-    s_stop(producer, SIGTERM);
+    hf_test_stop(probe, SIGTERM);
+    hf_test_stop(producer, SIGTERM);
 
     /* the point of it: far fewer writes of the stored sequence than events (one per
      * handled event and one per burst; it was one per event). The probes have exited, so

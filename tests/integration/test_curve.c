@@ -18,6 +18,7 @@
 #include "hf_service.h"
 #include "hf_store.h"
 #include "hf_test.h"
+#include "hf_test_stack.h"
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -45,38 +46,19 @@ static const hf_service_def_t s_probe = {.name = "probe",
                                          .migrations = s_none,
                                          .commands = s_commands};
 
-/* Starts the probe in a child; extra: "NAME=VALUE" or NULL. */
+/* Starts the probe in a child; extra: "NAME=VALUE" ("NAME=" unsets NAME) or NULL. */
 static pid_t s_start(const char *extra)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        hf_bus_after_fork();
-        setenv("HUIFANG_STORE_URL", s_url, 1);
-        setenv("HUIFANG_HEARTBEAT_MS", "100", 1);
-        setenv("HUIFANG_LOG_LEVEL", "warn", 1);
-        setenv("HUIFANG_CLOCK", "real", 1);
-        setenv("HUIFANG_PROBE_BIND", s_bind, 1);
-        setenv("HUIFANG_PROBE_EVENTS_BIND", s_events, 1);
-        setenv("HUIFANG_KEYS_DIR", s_keys, 1);
-        unsetenv("HUIFANG_CURVE_NAME");
-        if (extra) {
-            char name[128];
-            const char *eq = strchr(extra, '=');
-            snprintf(name, sizeof name, "%.*s", (int)(eq - extra), extra);
-            if (eq[1])
-                setenv(name, eq + 1, 1);
-            else
-                unsetenv(name);
-        }
-        char *argv[] = {"test", NULL};
-        hf_service_t *svc = NULL;
-        if (hf_service_new(&svc, &s_probe, NULL, 1, argv) != 0)
-            _exit(3);
-        hf_service_run(svc);
-        hf_service_destroy(&svc);
-        _exit(0);
-    }
-    return pid;
+    char keys[300];
+    snprintf(keys, sizeof keys, "HUIFANG_KEYS_DIR=%s", s_keys);
+    const char *env[] = {"HUIFANG_HEARTBEAT_MS=100",
+                         "HUIFANG_LOG_LEVEL=warn",
+                         "HUIFANG_CLOCK=real",
+                         keys,
+                         "HUIFANG_CURVE_NAME=",
+                         extra,
+                         NULL};
+    return hf_test_start(&s_probe, &(hf_test_child_t){s_url, s_bind, s_events, env, NULL});
 }
 
 static int s_stop(pid_t pid)

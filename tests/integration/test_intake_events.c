@@ -18,6 +18,7 @@
 #include "hf_service.h"
 #include "hf_store.h"
 #include "hf_test.h"
+#include "hf_test_stack.h"
 #include "intake.h"
 #include <signal.h>
 #include <sys/wait.h>
@@ -36,26 +37,19 @@ static const hf_service_def_t s_fake_scheduler = {.name = "scheduler",
                                                   .migrations = s_none,
                                                   .commands = s_no_commands};
 
+/* the children's settings */
+static const char *const s_env[] = {"HUIFANG_HEARTBEAT_MS=200", "HUIFANG_LOG_LEVEL=warn",
+                                    "HUIFANG_CLOCK=real", NULL};
+
+static int s_attach(hf_service_t *svc, const hf_service_def_t *def)
+{
+    return hf_service_attach(svc, def);
+}
+
 static pid_t s_start(const hf_service_def_t *def, bool consume)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        hf_bus_after_fork();
-        setenv("HUIFANG_STORE_URL", s_url, 1);
-        setenv("HUIFANG_HEARTBEAT_MS", "200", 1);
-        setenv("HUIFANG_LOG_LEVEL", "warn", 1);
-        setenv("HUIFANG_CLOCK", "real", 1);
-        char *argv[] = {"test", NULL};
-        hf_service_t *svc = NULL;
-        if (hf_service_new(&svc, def, NULL, 1, argv) != 0)
-            _exit(3);
-        if (consume && hf_service_attach(svc, def) != 0)
-            _exit(4);
-        hf_service_run(svc);
-        hf_service_destroy(&svc);
-        _exit(0);
-    }
-    return pid;
+    hf_test_child_t child = {.store_url = s_url, .env = s_env, .setup = consume ? s_attach : NULL};
+    return hf_test_start(def, &child);
 }
 
 static hf_reply_t *s_call(const char *endpoint, hf_request_t *req)
@@ -66,37 +60,6 @@ static hf_reply_t *s_call(const char *endpoint, hf_request_t *req)
         rep = NULL;
     hf_client_destroy(&c);
     return rep;
-}
-
-/* Waits until our child pid answers ping as service (not another process that happens to
- * hold the port); false when the child died (its port was taken) or never answered. */
-static bool s_wait_ping(const char *service, pid_t pid)
-{
-    char ep[64], me[32];
-    hf_endpoint_commands(service, ep, sizeof ep);
-    snprintf(me, sizeof me, "/%d", (int)pid);
-    Huifang__V1__Ping p = HUIFANG__V1__PING__INIT;
-    for (int i = 0; i < 100; i++) {
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            return false;
-        hf_request_t req = HUIFANG__V1__REQUEST__INIT;
-        req.command_case = HUIFANG__V1__REQUEST__COMMAND_PING;
-        req.ping = &p;
-        hf_client_t *c = hf_client_new(ep, 200, 1);
-        hf_reply_t *rep = NULL;
-        int rc = hf_client_call(c, &req, &rep);
-        hf_client_destroy(&c);
-        if (rc == 0) {
-            const char *inst = rep->ping ? rep->ping->instance : "";
-            size_t n = strlen(inst), m = strlen(me);
-            bool mine = rep->ping && strcmp(rep->ping->service, service) == 0 && n >= m &&
-                        strcmp(inst + n - m, me) == 0;
-            huifang__v1__reply__free_unpacked(rep, NULL);
-            return mine;
-        }
-    }
-    return false;
 }
 
 static int64_t s_lead(const char *name, const char *phone)
@@ -250,35 +213,33 @@ static bool s_contact_purchase(const hf_envelope_t *e)
     return p && p->purchase && p->purchase->contact_id == 102;
 }
 
+/* Starts the fake calllog and scheduler and the intake under test on this block of ports;
+ * true when all three answer ping. */
+static bool s_up(int base, void *arg)
+{
+    (void)base;
+    pid_t *kids = arg;
+    hf_endpoint_commands("intake", s_endpoint, sizeof s_endpoint);
+    kids[1] = s_start(&s_fake_calllog, false);
+    kids[2] = s_start(&s_fake_scheduler, false);
+    kids[0] = s_start(&intake_def, true);
+    if (hf_test_wait_ping("calllog", kids[1]) && hf_test_wait_ping("scheduler", kids[2]) &&
+        hf_test_wait_ping("intake", kids[0]))
+        return true;
+    for (int i = 0; i < 3; i++)
+        hf_test_stop(kids[i], SIGKILL);
+    return false;
+}
+
 int main(void)
 {
     hf_log_init("test_intake_events", "warn");
     /* about the service's logic, not the wire: plain sockets (test_curve covers CURVE) */
     setenv("HUIFANG_CURVE", "off", 1);
     hf_test_create_db("intake_events", s_url);
-    /* a block of 50 ports below the ephemeral range and the e2e tests' slots; another
-     * block when something else holds one of these */
-    pid_t calllog = 0, scheduler = 0, intake = 0;
-    bool up = false;
+    pid_t kids[3] = {0, 0, 0}; /* intake, calllog, scheduler */
     int status;
-    for (int attempt = 0; attempt < 5 && !up; attempt++) {
-        char base[16];
-        snprintf(base, sizeof base, "%d", 12000 + (int)((getpid() + attempt * 37) % 160) * 50);
-        setenv("HUIFANG_PORT_BASE", base, 1);
-        hf_endpoint_commands("intake", s_endpoint, sizeof s_endpoint);
-        calllog = s_start(&s_fake_calllog, false);
-        scheduler = s_start(&s_fake_scheduler, false);
-        intake = s_start(&intake_def, true);
-        up = s_wait_ping("calllog", calllog) && s_wait_ping("scheduler", scheduler) &&
-             s_wait_ping("intake", intake);
-        if (!up) {
-            pid_t kids[] = {intake, calllog, scheduler};
-            for (int i = 0; i < 3; i++) {
-                kill(kids[i], SIGKILL);
-                waitpid(kids[i], &status, 0);
-            }
-        }
-    }
+    bool up = hf_test_ports(37, 0, s_up, kids);
     CHECK(up);
     if (!up) {
         hf_test_drop_db(s_url);
@@ -335,6 +296,7 @@ int main(void)
     char sql[512], got[256];
 
     /* 1. talked to: new -> one-on-one */
+    TEST_STEP("1. talked to: new -> one-on-one");
     Huifang__V1__OutcomeFlags talked = HUIFANG__V1__OUTCOME_FLAGS__INIT;
     talked.contacted = true;
     talked.human_answered = true;
@@ -353,6 +315,7 @@ int main(void)
 
     /* 2. an order: a purchase (a new form), the card a customer card; the same contact
      * delivered again (another sequence number) records nothing more */
+    TEST_STEP("2. an order: a purchase (a new form), the card a ...");
     ct.id = 102;
     ct.order_qty = 2;
     ct.order_product = "VC30";
@@ -377,6 +340,7 @@ int main(void)
     }
 
     /* 3. hostile: void with that reason, and opted out */
+    TEST_STEP("3. hostile: void with that reason, and opted out");
     Huifang__V1__OutcomeFlags no = HUIFANG__V1__OUTCOME_FLAGS__INIT;
     no.do_not_call = true;
     no.human_answered = true;
@@ -401,6 +365,7 @@ int main(void)
     CHECK_STR(s_query(sql, got, sizeof got), "1");
 
     /* 4. a referral: a lead of channel referral, referred by c1, once */
+    TEST_STEP("4. a referral: a lead of channel referral, referred by ...");
     Huifang__V1__LeadAdd ref = HUIFANG__V1__LEAD_ADD__INIT;
     ref.name = "Zhou Min";
     ref.phone = "139 0000 0009";
@@ -424,6 +389,7 @@ int main(void)
     CHECK_STR(s_query(sql, got, sizeof got), want);
 
     /* 5. consultations: bought, not bought, a regulator, an unusable phone */
+    TEST_STEP("5. consultations: bought, not bought, a regulator, an ...");
     Huifang__V1__Consultation co = HUIFANG__V1__CONSULTATION__INIT;
     co.id = 201;
     co.name = "Sun Li";
@@ -486,6 +452,7 @@ int main(void)
 
     /* 6. an order of a product intake does not know is skipped, not a stuck stream; a
      * known caller with a region nobody covers still merges (the bad field is dropped) */
+    TEST_STEP("6. an order of a product intake does not know is ...");
     Huifang__V1__Contact unknown = HUIFANG__V1__CONTACT__INIT;
     unknown.id = 105;
     unknown.customer_id = c1;
@@ -508,6 +475,7 @@ int main(void)
         huifang__v1__envelope__free_unpacked(e, NULL);
 
     /* 7. screened by the scheduler: void with its reason (a wrong number is an invalid phone) */
+    TEST_STEP("7. screened by the scheduler: void with its reason (a ...");
     s_screened(c3, "unanswered");
     s_screened(c4, "wrong-number");
     CHECK(s_wait_applied("scheduler", 2));
@@ -517,7 +485,6 @@ int main(void)
              (long long)c3, (long long)c4);
     CHECK_STR(s_query(sql, got, sizeof got), "void:unanswered,void:invalid-phone");
 
-    pid_t kids[] = {intake, calllog, scheduler};
     for (int i = 0; i < 3; i++) {
         kill(kids[i], SIGTERM);
         waitpid(kids[i], &status, 0);

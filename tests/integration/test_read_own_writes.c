@@ -23,6 +23,7 @@
 #include "hf_service.h"
 #include "hf_store.h"
 #include "hf_test.h"
+#include "hf_test_stack.h"
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,42 +116,25 @@ static const hf_service_def_t s_probe = {.name = "probe",
 static const hf_event_handler_t s_probe_handlers[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, s_on_screened}, {0, NULL}};
 
+static int s_subscribe(hf_service_t *svc, const hf_service_def_t *def)
+{
+    (void)def;
+    return hf_service_subscribe(svc, "scheduler", s_probe_handlers);
+}
+
 static pid_t s_start(const hf_service_def_t *def)
 {
     /* no ZeroMQ I/O thread may live across the fork: one holding a lock (the allocator's,
      * ASan's) at that instant would leave the child blocked on it for ever. Every socket of
      * this process is closed between calls, so the context can end here. */
     hf_bus_shutdown();
-    pid_t pid = fork();
-    if (pid == 0) {
-        hf_bus_after_fork();
-        setenv("HUIFANG_STORE_URL", s_url, 1);
-        setenv("HUIFANG_HEARTBEAT_MS", "200", 1);
-        setenv("HUIFANG_LOG_LEVEL", "warn", 1);
-        setenv("HUIFANG_CLOCK", "real", 1);
-        char wait[16];
-        snprintf(wait, sizeof wait, "%d", READ_WAIT_MS);
-        setenv("HUIFANG_READ_WAIT_MS", wait, 1);
-        setenv("HUIFANG_PROBE_BIND", s_probe_ep, 1);
-        setenv("HUIFANG_PROBE_EVENTS_BIND", s_probe_events, 1);
-        char *argv[] = {"test", NULL};
-        hf_service_t *svc = NULL;
-        if (hf_service_new(&svc, def, NULL, 1, argv) != 0)
-            _exit(3);
-        if (def == &s_probe && hf_service_subscribe(svc, "scheduler", s_probe_handlers) != 0)
-            _exit(4);
-        hf_service_run(svc);
-        hf_service_destroy(&svc);
-        _exit(0);
-    }
-    return pid;
-}
-
-static void s_stop(pid_t pid, int sig)
-{
-    int status;
-    kill(pid, sig);
-    waitpid(pid, &status, 0);
+    char wait[64];
+    snprintf(wait, sizeof wait, "HUIFANG_READ_WAIT_MS=%d", READ_WAIT_MS);
+    const char *env[] = {"HUIFANG_HEARTBEAT_MS=200", "HUIFANG_LOG_LEVEL=warn", "HUIFANG_CLOCK=real",
+                         wait, NULL};
+    hf_test_child_t child = {s_url, s_probe_ep, s_probe_events, env,
+                             def == &s_probe ? s_subscribe : NULL};
+    return hf_test_start(def, &child);
 }
 
 /* One call; the reply (caller frees) or NULL when nobody answered in time. */
@@ -229,33 +213,28 @@ static bool s_note_is(const hf_reply_t *rep, const char *want)
     return rep && rep->status == HF_OK && rep->note && strcmp(rep->note, want) == 0;
 }
 
+/* Starts the producer and the probe on this block of ports; true when both run. */
+static bool s_up(int base, void *arg)
+{
+    pid_t *kids = arg;
+    snprintf(s_probe_ep, sizeof s_probe_ep, "tcp://127.0.0.1:%d", base + 45);
+    snprintf(s_probe_events, sizeof s_probe_events, "tcp://127.0.0.1:%d", base + 46);
+    hf_endpoint_commands("scheduler", s_producer_ep, sizeof s_producer_ep);
+    kids[0] = s_start(&s_producer);
+    kids[1] = s_start(&s_probe);
+    return hf_test_settled(kids, 2, 700);
+}
+
 int main(void)
 {
     hf_log_init("test_read_own_writes", "warn");
     /* about the service's logic, not the wire: plain sockets (test_curve covers CURVE) */
     setenv("HUIFANG_CURVE", "off", 1);
     hf_test_create_db("ryow", s_url);
-    /* a block of 50 ports below the ephemeral range; another block when one is taken */
-    pid_t producer = 0, probe = 0;
-    bool up = false;
-    for (int attempt = 0; attempt < 5 && !up; attempt++) {
-        char base[16];
-        int b = 12000 + (int)((getpid() + attempt * 37) % 160) * 50;
-        snprintf(base, sizeof base, "%d", b);
-        setenv("HUIFANG_PORT_BASE", base, 1);
-        snprintf(s_probe_ep, sizeof s_probe_ep, "tcp://127.0.0.1:%d", b + 45);
-        snprintf(s_probe_events, sizeof s_probe_events, "tcp://127.0.0.1:%d", b + 46);
-        hf_endpoint_commands("scheduler", s_producer_ep, sizeof s_producer_ep);
-        producer = s_start(&s_producer);
-        probe = s_start(&s_probe);
-        usleep(700000);
-        int status;
-        up = waitpid(producer, &status, WNOHANG) == 0 && waitpid(probe, &status, WNOHANG) == 0;
-        if (!up) {
-            s_stop(producer, SIGKILL);
-            s_stop(probe, SIGKILL);
-        }
-    }
+    /* a block of 50 ports; another block when one is taken */
+    pid_t kids[2] = {0, 0};
+    bool up = hf_test_ports(37, 0, s_up, kids);
+    pid_t producer = kids[0], probe = kids[1];
     CHECK(up);
     if (!up) {
         hf_test_drop_db(s_url);
@@ -263,11 +242,12 @@ int main(void)
     }
 
     /* A: the write names its event; ping shows the same epoch; a retry names the same place */
+    TEST_STEP("A: the write names its event");
     hf_reply_t *w = s_write("write-1");
     CHECK(w && w->status == HF_OK && w->written);
     if (w == NULL || w->written == NULL) {
-        s_stop(probe, SIGKILL);
-        s_stop(producer, SIGKILL);
+        hf_test_stop(probe, SIGKILL);
+        hf_test_stop(producer, SIGKILL);
         TEST_DONE();
     }
     CHECK_STR(w->written->producer, "scheduler");
@@ -305,12 +285,14 @@ int main(void)
     }
 
     /* B: a read after the write sees it */
+    TEST_STEP("B: a read after the write sees it");
     r = s_read_after("scheduler", 1, epoch, 10000);
     CHECK(s_note_is(r, "1"));
     if (r)
         huifang__v1__reply__free_unpacked(r, NULL);
 
     /* C: the producer paused with event 2 committed: the read naming it is held */
+    TEST_STEP("C: the producer paused with event 2 committed: the read ...");
     kill(producer, SIGSTOP);
     CHECK_INT(s_append_direct(), 2);
     Huifang__V1__StreamPosition p2 = HUIFANG__V1__STREAM_POSITION__INIT;
@@ -366,7 +348,8 @@ int main(void)
 
     /* D: the producer gone, event 3 committed and never delivered: UNAVAILABLE after the
      * bound, naming the producer and both sequences */
-    s_stop(producer, SIGKILL);
+    TEST_STEP("D: the producer gone, event 3 committed and never ...");
+    hf_test_stop(producer, SIGKILL);
     CHECK_INT(s_append_direct(), 3);
     t0 = hf_clock_mono_ms();
     r = s_read_after("scheduler", 3, epoch, READ_WAIT_MS + 5000);
@@ -382,6 +365,7 @@ int main(void)
     CHECK(waited >= READ_WAIT_MS - 100 && waited < READ_WAIT_MS + 3000);
 
     /* E: what the probe cannot judge is ignored at once, even with the producer gone */
+    TEST_STEP("E: what the probe cannot judge is ignored at once, even ...");
     r = s_read_after("nosuch", 999, "x", 3000);
     CHECK(s_note_is(r, "2"));
     if (r)
@@ -443,8 +427,8 @@ int main(void)
     if (r)
         huifang__v1__reply__free_unpacked(r, NULL);
 
-    s_stop(probe, SIGTERM);
-    s_stop(producer, SIGTERM);
+    hf_test_stop(probe, SIGTERM);
+    hf_test_stop(producer, SIGTERM);
     hf_test_drop_db(s_url);
     TEST_DONE();
 }

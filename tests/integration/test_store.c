@@ -1,6 +1,7 @@
 /* The record store against a real Postgres: migrations applied once under concurrency,
  * gap-free outbox sequences under concurrent writers and rollbacks, reconnect after the
- * server drops the connection. */
+ * server drops the connection, named queries prepared once per connection (again after a
+ * reconnect) or sent as text when preparing is off. */
 #include "hf_log.h"
 #include "hf_outbox.h"
 #include "hf_store.h"
@@ -158,6 +159,59 @@ static void test_reconnect(const char *url)
     hf_store_destroy(&st);
 }
 
+/* How many statements the store's connection has prepared. */
+static int64_t s_prepared(hf_store_t *st)
+{
+    return s_count(st, "SELECT count(*) FROM pg_prepared_statements");
+}
+
+static const hf_query_t s_q_sum = {"test_sum", "SELECT $1::int + $2::int"};
+static const hf_query_t s_q_bad = {"test_bad", "SELECT nonsense FROM nowhere"};
+
+static void test_named_queries(const char *url)
+{
+    const char *p[] = {"40", "2"};
+    hf_store_t *st = hf_store_new(url, "named");
+    CHECK_INT(hf_store_connect(st), 0);
+    /* prepared the first time it runs, by name after that */
+    PGresult *r = hf_store_query(st, &s_q_sum, 2, p);
+    CHECK(r != NULL && hf_pg_int(r, 0, 0) == 42);
+    PQclear(r);
+    CHECK_INT(hf_store_query_run(st, &s_q_sum, 2, p), 0);
+    CHECK_INT(s_prepared(st), 1);
+    CHECK_INT(s_count(st, "SELECT count(*) FROM pg_prepared_statements WHERE name = 'test_sum'"),
+              1);
+    /* a bad statement fails with the store's reason, and prepares nothing */
+    CHECK(hf_store_query(st, &s_q_bad, 0, NULL) == NULL);
+    CHECK_STR(hf_store_sqlstate(st), "42P01");
+    CHECK_INT(s_prepared(st), 1);
+    /* a new connection prepares it again */
+    PGconn *admin = PQconnectdb(url);
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", PQbackendPID(hf_store_conn(st)));
+    PQclear(PQexec(admin, sql));
+    r = hf_store_query(st, &s_q_sum, 2, p);
+    CHECK(r != NULL && hf_pg_int(r, 0, 0) == 42);
+    PQclear(r);
+    CHECK_INT(s_prepared(st), 1);
+    /* inside a transaction too, and the statement outlives a rollback */
+    CHECK_INT(hf_store_connect(st), 0);
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_query_run(st, &s_q_sum, 2, p), 0);
+    hf_store_rollback(st);
+    CHECK_INT(hf_store_query_run(st, &s_q_sum, 2, p), 0);
+    CHECK_INT(s_prepared(st), 1);
+    /* off (a pooler in transaction mode): the same query as text, nothing prepared */
+    hf_store_set_prepare(st, false);
+    CHECK_INT(hf_store_connect(st), 0);
+    r = hf_store_query(st, &s_q_sum, 2, p);
+    CHECK(r != NULL && hf_pg_int(r, 0, 0) == 42);
+    PQclear(r);
+    CHECK_INT(s_prepared(st), 0);
+    PQfinish(admin);
+    hf_store_destroy(&st);
+}
+
 int main(void)
 {
     hf_log_init("test_store", "warn");
@@ -166,6 +220,7 @@ int main(void)
     TEST_CASE(test_concurrent_migrations, url);
     TEST_CASE(test_outbox_sequence, url);
     TEST_CASE(test_reconnect, url);
+    TEST_CASE(test_named_queries, url);
     hf_test_drop_db(url);
     TEST_DONE();
 }
