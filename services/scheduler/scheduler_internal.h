@@ -154,4 +154,16 @@ int sched_task_skip(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, 
 int sched_move_absent(hf_service_t *svc, const char *branch, const char *agent, int32_t from,
                       int32_t until, Huifang__V1__AgentAbsentResult *r, hf_arena_t *a);
 
+/* Campaigns (sched_campaign.c): intake's campaign_created, campaign_invited (invitation
+ * tasks spread over the invite days) and campaign_attended (a thank-you call), in
+ * sched_intake_events. */
+int sched_on_campaign_created(hf_service_t *, void *, const hf_envelope_t *, hf_arena_t *);
+int sched_on_campaign_invited(hf_service_t *, void *, const hf_envelope_t *, hf_arena_t *);
+int sched_on_campaign_attended(hf_service_t *, void *, const hf_envelope_t *, hf_arena_t *);
+/* A campaign task t logged (it is done): outcome accepted or declined emits CampaignAnswered;
+ * accepted plans the reminder the day before the event, declined cancels a planned one. 0 or
+ * -1. Called by sched_on_call_logged. */
+int sched_campaign_call_logged(hf_service_t *svc, const Huifang__V1__Contact *ct,
+                               const Huifang__V1__Task *t);
+
 #endif
