@@ -301,3 +301,32 @@ int sched_campaign_call_logged(hf_service_t *svc, const Huifang__V1__Contact *ct
                 (long long)campaign_id, (long long)t->customer_id, (long long)id);
     return id < 0 ? -1 : 0;
 }
+
+int sched_campaign_talking_points(hf_store_t *st, const Huifang__V1__Task *t, char **out,
+                                  hf_arena_t *a)
+{
+    *out = "";
+    if (strcmp(S(t->origin), "campaign") != 0)
+        return 0;
+    char tid[24];
+    const char *p[] = {hf_pg_i64(tid, t->id)};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT k.name, k.place, k.at_ms, b.tz FROM task t"
+                                  " JOIN campaign k ON k.id = t.campaign_id"
+                                  " JOIN branch b ON b.code = k.branch WHERE t.id = $1",
+                                  1, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res)) {
+        char when[32];
+        hf_time_local_format(hf_pg_int(res, 0, 2), hf_pg_str(res, 0, 3), when);
+        const char *aim =
+            strcmp(S(t->purpose), "campaign-invite") == 0     ? "invite; log accepted or declined"
+            : strcmp(S(t->purpose), "campaign-reminder") == 0 ? "remind: they accepted"
+                                                              : "thank them for coming";
+        *out = hf_arena_printf(a, "%s at %s, %s (%s)", hf_pg_str(res, 0, 0), hf_pg_str(res, 0, 1),
+                               when, aim);
+    }
+    PQclear(res);
+    return 0;
+}
