@@ -2,7 +2,7 @@
  *
  * intake.campaign_invited   an invitation task (origin campaign, purpose campaign-invite) for
  *                           each customer of the chunk, spread over the invite days before
- *                           the event: each goes to the day with the fewest phone tasks
+ *                           the reminders' day (the day before the event): each goes to the day with the fewest phone tasks
  *                           already planned or in bags, so the invitations share the days
  *                           evenly with the plans' work; it is placed in the customer's first
  *                           call window of that day. The date bags take them as every task
@@ -167,12 +167,14 @@ int sched_on_campaign_invited(hf_service_t *svc, void *self, const hf_envelope_t
     if (s_campaign_upsert(st, branch, k) != 0)
         return -1;
     int32_t today = hf_time_local_day(hf_clock_now_ms(), b.tz);
-    int32_t last = k->event_day - 1;
-    int32_t first = k->event_day - (k->invite_days > 0 ? k->invite_days : 5);
+    /* the day before the event is the reminders' day: the invitations take the invite days
+     * before it, so that the two never compete for the same bags */
+    int32_t last = k->event_day - 2;
+    int32_t first = last + 1 - (k->invite_days > 0 ? k->invite_days : 5);
     if (first < today)
         first = today;
     if (last < first)
-        last = first; /* the event is today or tomorrow: invite at once */
+        last = first; /* the event is soon: invite at once */
     int n = last - first + 1;
     if (n > 31)
         n = 31;

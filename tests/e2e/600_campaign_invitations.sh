@@ -57,37 +57,43 @@ camp=$(hf_json_get "$HF_OUT" id)
 hf_expect_eq 200 "$(hf_json_get "$HF_OUT" invited)" "200 invited"
 hf_expect_eq "2026-11-09 15:00" "$(hf_json_get "$HF_OUT" at_local)" "branch-local time"
 hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND purpose = 'campaign-invite'\")\" = 200 ]"
-# spread over 4..8 November (local days), 40 a day: the branch's 45 calls a day leave room
-hf_expect_eq "2026-11-04 40
+# spread over 3..7 November (local days; the 8th is the reminders' day), 40 a day: the
+# branch's 45 calls a day leave room
+hf_expect_eq "2026-11-03 40
+2026-11-04 40
 2026-11-05 40
 2026-11-06 40
-2026-11-07 40
-2026-11-08 40" "$(sql "SELECT to_char(to_timestamp(due_at_ms / 1000) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), count(*) FROM scheduler.task WHERE campaign_id = $camp GROUP BY 1 ORDER BY 1" | tr '|' ' ')" "five days of invitations"
+2026-11-07 40" "$(sql "SELECT to_char(to_timestamp(due_at_ms / 1000) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), count(*) FROM scheduler.task WHERE campaign_id = $camp GROUP BY 1 ORDER BY 1" | tr '|' ' ')" "five days of invitations"
 hf_expect_eq "0" "$(sql "SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND (to_timestamp(due_at_ms / 1000) AT TIME ZONE 'Asia/Shanghai')::time <> '09:00'")" "each at the customer's first window"
 
-# each invitation day: the bags fill, every agent works theirs; a customer whose id is
-# divisible by 4 accepts, the others decline
+# each invitation day: the bags fill, every agent works theirs (the three at once); a
+# customer whose id is divisible by 5 accepts, the others decline
 answer() {
     local agent=$1 out task cust outcome
     while out=$(huifang --as "$agent" --json task next 2>/dev/null); do
         task=$(hf_json_get "$out" task.id)
         cust=$(hf_json_get "$out" task.customer_id)
         outcome=declined
-        ((cust % 4 == 0)) && outcome=accepted
+        ((cust % 5 == 0)) && outcome=accepted
         hf_expect_exit 0 huifang --as "$agent" call log --task "$task" --outcome "$outcome"
     done
 }
-for day in 04 05 06 07 08; do
+for day in 03 04 05 06 07; do
     hf_expect_exit 0 huifang clock set "2026-11-$day 09:05"
     hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND purpose = 'campaign-invite' AND bag_date = '2026-11-$day'\")\" = 40 ]"
-    for agent in A001 A002 A003; do answer "$agent"; done
+    pids=()
+    for agent in A001 A002 A003; do
+        answer "$agent" &
+        pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid" || hf_fail "an agent's bag of 2026-11-$day was not worked"; done
     hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND bag_date = '2026-11-$day' AND state <> 'done'\")\" = 0 ]"
 done
 # no agent's bag of any day held more than the agent's capacity
 hf_expect_eq "" "$(sql "SELECT t.agent, t.bag_date, count(*) FROM scheduler.task t JOIN scheduler.agent g ON g.branch = t.branch AND g.id = t.agent WHERE t.bag_date IS NOT NULL GROUP BY t.agent, t.bag_date, g.daily_calls HAVING count(*) > g.daily_calls")" "no bag over capacity"
 hf_expect_eq "" "$(sql "SELECT d.agent, d.day FROM scheduler.agent_day d JOIN scheduler.agent g ON g.branch = d.branch AND g.id = d.agent WHERE d.calls > g.daily_calls")" "no day counter over capacity"
 hf_expect_eq 0 "$(sql "SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND agent = 'A004'")" "haidian's agent got none"
-accepted=$(sql "SELECT count(*) FROM intake.campaign_member WHERE campaign_id = $camp AND customer_id % 4 = 0")
+accepted=$(sql "SELECT count(*) FROM intake.campaign_member WHERE campaign_id = $camp AND customer_id % 5 = 0")
 hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM intake.campaign_member WHERE campaign_id = $camp AND answer <> ''\")\" = 200 ]"
 hf_expect_eq "$accepted" "$(sql "SELECT count(*) FROM intake.campaign_member WHERE campaign_id = $camp AND answer = 'accepted'")" "intake knows who accepted"
 hf_expect_exit 0 huifang --json campaign show "$camp"
@@ -95,8 +101,28 @@ hf_expect_eq "$((200 - accepted))" "$(hf_json_get "$HF_OUT" declined)" "the othe
 
 # the reminders, the day before (8 November), only for those who accepted
 hf_expect_eq "$accepted" "$(sql "SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND purpose = 'campaign-reminder'")" "one reminder per acceptance"
-hf_expect_eq 0 "$(sql "SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND purpose = 'campaign-reminder' AND customer_id % 4 <> 0")" "nobody who declined is reminded"
+hf_expect_eq 0 "$(sql "SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND purpose = 'campaign-reminder' AND customer_id % 5 <> 0")" "nobody who declined is reminded"
 hf_expect_eq 0 "$(sql "SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND purpose = 'campaign-reminder' AND to_char(to_timestamp(due_at_ms / 1000) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') <> '2026-11-08'")" "due the day before the event"
+
+# 8 November: the reminders fill the bags; the agent sees what to say
+hf_expect_exit 0 huifang clock set '2026-11-08 09:05'
+hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND purpose = 'campaign-reminder' AND bag_date = '2026-11-08'\")\" = $accepted ]"
+hf_expect_exit 0 huifang --as A001 task next
+hf_expect_contains "$HF_OUT" "campaign-reminder" "a reminder"
+hf_expect_contains "$HF_OUT" "New Year health report at Chaoyang store, 2nd floor, 2026-11-09 15:00" "the talking points"
+hf_expect_exit 0 huifang --as A001 call log --task "$(hf_json_get "$(huifang --as A001 --json task next)" task.id)" --outcome connected
+remind() {
+    local agent=$1 out
+    while out=$(huifang --as "$agent" --json task next 2>/dev/null); do
+        hf_expect_exit 0 huifang --as "$agent" call log --task "$(hf_json_get "$out" task.id)" --outcome connected
+    done
+}
+pids=()
+for agent in A001 A002 A003; do
+    remind "$agent" &
+    pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid" || hf_fail "the reminders were not worked"; done
 
 # the event day: ten of those who accepted come, and one walk-in who was not invited
 hf_expect_exit 0 huifang clock set '2026-11-09 14:30'
@@ -107,6 +133,7 @@ hf_expect_contains "$HF_ERR" "checked in before" "a second checkin changes nothi
 walkin=$(sql "SELECT id FROM intake.customer WHERE region = 'haidian' ORDER BY id LIMIT 1")
 hf_expect_exit 0 huifang campaign checkin "$camp" "$walkin"
 hf_expect_contains "$HF_OUT" "walk-in" "a walk-in is told apart"
+hf_expect_eq "" "$(sql "SELECT t.agent, t.bag_date, count(*) FROM scheduler.task t JOIN scheduler.agent g ON g.branch = t.branch AND g.id = t.agent WHERE t.bag_date IS NOT NULL GROUP BY t.agent, t.bag_date, g.daily_calls HAVING count(*) > g.daily_calls")" "no bag over capacity, reminders included"
 # the thank-you calls, the day after, for those who came
 hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND purpose = 'campaign-thanks'\")\" = 11 ]"
 hf_expect_eq 0 "$(sql "SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND purpose = 'campaign-thanks' AND to_char(to_timestamp(due_at_ms / 1000) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') <> '2026-11-10'")" "thanked on 10 November"
