@@ -27,13 +27,15 @@ add() { # NAME PHONE REGION [lead add flags...]: prints the customer id
         --region "$region" "$@"
     hf_json_get "$HF_OUT" customer.id
 }
-wang=$(add 'Wang Fang' 13800000001 chaoyang --birth 1960-12-25)
+# births after 1970: intake drops a birth before 1970-01-01 today (its day number is negative,
+# which intake_lead.c takes for "no date"; reported to the lead, not this slice's to change)
+wang=$(add 'Wang Fang' 13800000001 chaoyang --birth 1975-12-25)
 li=$(add 'Li Lei' 13800000002 chaoyang --birth 1970-01-05)
 zhao=$(add 'Zhao Min' 13800000003 haidian --birth 1980-06-01)
 qian=$(add 'Qian Hui' 13800000004 haidian --ref-date 2026-10-01)
 sun=$(add 'Sun Qiang' 13800000005 chaoyang)
 zhou=$(add 'Zhou Jun' 13800000006 chaoyang)
-out=$(add 'Wu Gang' 13800000007 chaoyang --birth 1960-12-26)
+out=$(add 'Wu Gang' 13800000007 chaoyang --birth 1976-12-26)
 hf_expect_exit 0 huifang purchase add --customer "$sun" --product VC30 --quantity 1 --date 2026-12-01
 hf_expect_exit 0 huifang purchase add --customer "$zhou" --product EC10 --quantity 1 --date 2026-06-01
 hf_expect_exit 0 huifang customer opt-out "$out" --reason 'asked not to be called'
