@@ -195,8 +195,9 @@ int intake_campaign_add(hf_service_t *svc, void *self, const hf_request_t *req, 
     int each = intake_segment_each(st, b.code, q->segment_id, s_member_add, &m);
     if (each == -2) {
         free(m.ids);
-        return hf_fail(rep, a, HF_BAD_INPUT, "segment_id", "no segment %lld in branch %s",
-                       (long long)q->segment_id, b.code);
+        return hf_fail(rep, a, HF_BAD_INPUT, "segment_id",
+                       "segment_id: no segment %lld in branch %s", (long long)q->segment_id,
+                       b.code);
     }
     if (each != 0) {
         free(m.ids);
@@ -205,7 +206,7 @@ int intake_campaign_add(hf_service_t *svc, void *self, const hf_request_t *req, 
     if (m.n == 0) {
         free(m.ids);
         return hf_fail(rep, a, HF_BAD_INPUT, "segment_id",
-                       "segment %lld matches nobody today: nobody to invite",
+                       "segment_id: segment %lld matches nobody today: nobody to invite",
                        (long long)q->segment_id);
     }
     int64_t *ids = hf_new_array(a, int64_t, m.n);

@@ -123,6 +123,21 @@ hf_expect_eq 1 "$(count --attended any)" "attended any"
 hf_expect_eq 1 "$(count --attended "$camp")" "attended this one"
 hf_expect_eq 5 "$(count --not-attended "$camp")" "did not attend it"
 hf_expect_exit 3 huifang campaign checkin "$camp" 999
+# at the door, never past the capacity
+hf_expect_exit 0 huifang --as L001 --json campaign add --name 'Lecture' --place 'Haidian store' \
+    --capacity 1 --at '2026-12-15 19:00' --segment "$haidian"
+small=$(hf_json_get "$HF_OUT" id)
+hf_expect_exit 0 huifang campaign checkin "$small" "$zhao"
+hf_expect_exit 4 huifang campaign checkin "$small" "$qian"
+hf_expect_contains "$HF_ERR" "full: 1 of 1 seats taken" "the capacity holds"
+hf_expect_exit 4 huifang --as L001 campaign checkin "$small" "$qian"
+# a campaign later in the week is not at the door yet
+hf_expect_exit 0 huifang --as L001 --json campaign add --name 'Tea party' --place 'Haidian store' \
+    --at '2026-12-18 15:00' --segment "$haidian"
+hf_expect_exit 4 huifang campaign checkin "$(hf_json_get "$HF_OUT" id)" "$zhao"
+hf_expect_contains "$HF_ERR" "the door opens that day" "not before the event's day"
 hf_expect_exit 3 huifang campaign checkin 999 "$zhao"
-hf_expect_exit 0 huifang --json campaign list
-hf_expect_eq 1 "$(hf_json_get "$HF_OUT" 0.attended)" "the list counts it"
+hf_expect_exit 0 huifang --json campaign show "$camp"
+hf_expect_eq 1 "$(hf_json_get "$HF_OUT" attended)" "the campaign counts it"
+hf_expect_exit 0 huifang campaign list
+hf_expect_contains "$HF_OUT" "Tea party" "listed"
