@@ -2,11 +2,10 @@
  *
  * intake.campaign_invited   an invitation task (origin campaign, purpose campaign-invite) for
  *                           each customer of the chunk, spread over the invite days before
- *                           the reminders' day (the day before the event): each goes to the day with the fewest phone tasks
- *                           already planned or in bags, so the invitations share the days
- *                           evenly with the plans' work; it is placed in the customer's first
- *                           call window of that day. The date bags take them as every task
- *                           (sched_assign.c): within each agent's capacity, by region.
+ *                           the reminders' day (the day before the event): each goes to the day
+ * with the fewest phone tasks already planned or in bags, so the invitations share the days evenly
+ * with the plans' work; it is placed in the customer's first call window of that day. The date bags
+ * take them as every task (sched_assign.c): within each agent's capacity, by region.
  * calllog.call_logged       an invitation (or reminder) logged accepted or declined emits
  *                           CampaignAnswered; accepted plans a reminder call the day before
  *                           the event (campaign-reminder), declined cancels a planned one.
