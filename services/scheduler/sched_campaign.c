@@ -52,8 +52,9 @@ static int64_t s_task_add(hf_store_t *st, const char *branch, const sched_branch
     char cid[24];
     const char *pc[] = {hf_pg_i64(cid, customer_id)};
     PGresult *res = hf_store_exec(st,
-                                  "SELECT windows, opted_out OR card_type = 'void' FROM customer"
-                                  " WHERE id = $1",
+                                  "SELECT windows, opted_out OR card_type = 'void',"
+                                  " coalesce(dnd_until - date '1970-01-01', -2147483648)"
+                                  " FROM customer WHERE id = $1",
                                   1, pc);
     if (res == NULL)
         return -1;
@@ -61,6 +62,10 @@ static int64_t s_task_add(hf_store_t *st, const char *branch, const sched_branch
         PQclear(res);
         return 0; /* opted out or void since the segment was read */
     }
+    /* do not disturb: the day after the period, if that is still in time */
+    int64_t dnd = PQntuples(res) ? hf_pg_int(res, 0, 2) : INT32_MIN;
+    if (dnd >= day)
+        day = (int32_t)dnd + 1;
     char windows[256];
     sched_windows_effective(b->windows, PQntuples(res) ? hf_pg_str(res, 0, 0) : "", windows,
                             sizeof windows);
@@ -69,8 +74,8 @@ static int64_t s_task_add(hf_store_t *st, const char *branch, const sched_branch
     int64_t due = sched_day_start(day, windows, b->tz);
     if (due < now)
         due = now;
-    if (latest > 0 && due > latest)
-        due = latest;
+    if (latest > 0 && due >= latest)
+        return 0; /* no time left before the event (a do-not-disturb period covers it) */
     char kid[24], dueat[24], prio[16], at[24], lat[24];
     const char *p[] = {branch,
                        cid,
