@@ -33,10 +33,11 @@ hf_expect_exit 0 huifang purchase add --customer "$(cl_json_get "$HF_OUT" custom
 
 # ---- the outcome taxonomy: seeded defaults, a branch's own code, supervisors only --------
 hf_expect_exit 0 huifang outcome list
-for code in connected no-answer busy wrong-number not-in-service refused hostile callback; do
+for code in connected no-answer busy wrong-number not-in-service refused hostile callback \
+    accepted declined; do
     hf_expect_contains "$HF_OUT" "$code" "seeded outcome $code"
 done
-hf_expect_eq 8 "$(($(printf '%s\n' "$HF_OUT" | wc -l) - 1))" "eight seeded outcomes"
+hf_expect_eq 10 "$(($(printf '%s\n' "$HF_OUT" | wc -l) - 1))" "ten seeded outcomes (two a campaign's)"
 hf_expect_contains "$HF_OUT" "human-answered,contacted,completed" "connected's flags"
 # the agents' copy reaches the call log through intake's events
 cl_wait_supervisor L001
@@ -52,7 +53,7 @@ hf_expect_eq BJ01 "$(cl_json_get "$HF_OUT" branch)" "the branch's own outcome"
 hf_expect_exit 4 huifang --as L001 outcome add left-message --name 'Again'
 hf_expect_exit 0 huifang outcome list
 hf_expect_contains "$HF_OUT" "left-message" "BJ01 lists its own code"
-hf_expect_eq 9 "$(($(printf '%s\n' "$HF_OUT" | wc -l) - 1))" "nine outcomes in BJ01"
+hf_expect_eq 11 "$(($(printf '%s\n' "$HF_OUT" | wc -l) - 1))" "eleven outcomes in BJ01"
 hf_expect_exit 0 huifang --branch SH01 outcome list
 [[ $HF_OUT != *left-message* ]] || hf_fail "SH01 must not see BJ01's outcome"
 
