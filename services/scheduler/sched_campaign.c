@@ -336,3 +336,48 @@ int sched_campaign_talking_points(hf_store_t *st, const Huifang__V1__Task *t, ch
     PQclear(res);
     return 0;
 }
+
+int sched_campaign_expire(hf_service_t *svc, void *self)
+{
+    (void)self;
+    hf_store_t *st = hf_service_store(svc);
+    char now[24];
+    const char *p[] = {hf_pg_i64(now, hf_clock_now_ms())};
+    if (hf_store_begin(st) != 0)
+        return -1;
+    /* an invitation or reminder still open when its event has begun is no use any more:
+     * cancelled, its date-bag room given back (a claimed one ends with its outcome) */
+    PGresult *res = hf_store_exec(
+        st,
+        "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'), count(*) FROM (SELECT"
+        " t.id FROM task t JOIN campaign k ON k.id = t.campaign_id WHERE t.state IN ('planned',"
+        " 'assigned', 'paused') AND t.purpose IN ('campaign-invite', 'campaign-reminder')"
+        " AND k.at_ms <= $1::bigint ORDER BY t.id LIMIT 500 FOR UPDATE OF t SKIP LOCKED) x",
+        1, p);
+    if (res == NULL)
+        goto fail;
+    char *ids = strdup(hf_pg_str(res, 0, 0));
+    int64_t n = hf_pg_int(res, 0, 1);
+    PQclear(res);
+    if (ids == NULL)
+        goto fail;
+    const char *pm[] = {ids, now};
+    int rc = n == 0 ? 0 : sched_release_room(st, ids);
+    if (rc == 0 && n > 0 &&
+        sched_task_move(st, "planned, assigned, paused", "cancelled",
+                        &(sched_move_t){.set = "outcome = 'event-passed', updated_at_ms = $2",
+                                        .where = "id = ANY ($1::bigint[])"},
+                        2, pm) < 0)
+        rc = -1;
+    free(ids);
+    if (rc != 0)
+        goto fail;
+    if (hf_store_commit(st) != 0)
+        return -1;
+    if (n > 0)
+        hf_info("campaign_calls_expired", "tasks=%lld", (long long)n);
+    return 0;
+fail:
+    hf_store_rollback(st);
+    return -1;
+}

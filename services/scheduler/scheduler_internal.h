@@ -163,6 +163,9 @@ int sched_on_campaign_attended(hf_service_t *, void *, const hf_envelope_t *, hf
 /* A campaign task t logged (it is done): outcome accepted or declined emits CampaignAnswered;
  * accepted plans the reminder the day before the event, declined cancels a planned one. 0 or
  * -1. Called by sched_on_call_logged. */
+/* Timer (every house_ms): cancels the invitations and reminders still open when their event
+ * has begun (outcome event-passed), giving back their date-bag room. 0 or -1. */
+int sched_campaign_expire(hf_service_t *svc, void *self);
 /* What an agent says on a campaign task's call (the event's what, where and local time, and
  * the call's aim) into *out (arena; "" for other tasks). 0 or -1. */
 int sched_campaign_talking_points(hf_store_t *st, const Huifang__V1__Task *t, char **out,

@@ -4,7 +4,7 @@
 # makes exactly one invitation per customer from them, and reporting counts every member. A
 # retried `campaign add` with the same idempotency key adds nothing. A customer in a
 # do-not-disturb period is invited the day after it, or not at all when that is past the
-# event.
+# event. Invitations nobody made are cancelled when the event begins.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -60,3 +60,9 @@ hf_expect_eq "2026-11-16 2026-11-17 2026-11-18 " "$(sql "SELECT to_char(to_times
 hf_expect_eq "2026-11-18" "$(sql "SELECT to_char(to_timestamp(due_at_ms / 1000) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') FROM scheduler.task WHERE campaign_id = $camp AND customer_id = $first")" "after the hospital stay"
 hf_expect_eq 0 "$(sql "SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND customer_id = $((first + 1))")" "not during confinement"
 hf_wait_until 30 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM reporting.campaign_member WHERE campaign_id = $camp AND invited\")\" = 1050 ]"
+
+# nobody worked the invitations: once the event has begun they are cancelled, and whatever of
+# them had reached a date bag gives its room back
+hf_expect_exit 0 huifang clock set '2026-11-20 10:01'
+hf_wait_until 30 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE campaign_id = $camp AND state = 'cancelled' AND outcome = 'event-passed'\")\" = 1049 ]"
+hf_expect_eq 0 "$(sql "SELECT coalesce(sum(calls), 0) FROM scheduler.agent_day")" "no room held by a cancelled invitation"
