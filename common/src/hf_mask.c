@@ -52,6 +52,11 @@ static const s_field_rule_t s_rules[] = {
     {"Agent", "name", HF_MASK_NONE},
     {"Gift", "name", HF_MASK_NONE},
     {"AgentEdit", "name", HF_MASK_NONE},
+    /* a segment's and a campaign's names are the staff's labels, the place an event's */
+    {"Segment", "name", HF_MASK_NONE},
+    {"SegmentAdd", "name", HF_MASK_NONE},
+    {"Campaign", "name", HF_MASK_NONE},
+    {"CampaignAdd", "name", HF_MASK_NONE},
     /* the complaint's plan is what staff wrote to solve it; elsewhere "plan" is a template */
     {"Complaint", "plan", HF_MASK_TEXT},
     {"ComplaintFile", "plan", HF_MASK_TEXT},

@@ -155,18 +155,23 @@ static void s_json_rows(const Huifang__V1__ReportResult *rp, const Huifang__V1__
 int ctl_report(ctl_t *ctl, int argc, char **argv)
 {
     const char *name = ctl->command->verb;
-    ctl_opt_t opts[] = {CTL_OPT("format"), CTL_OPT("date"), CTL_OPT("week"), CTL_OPT("month"),
-                        CTL_OPT("agent"),  CTL_OPT("days"), CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("format"), CTL_OPT("date"), CTL_OPT("week"),     CTL_OPT("month"),
+                        CTL_OPT("agent"),  CTL_OPT("days"), CTL_OPT("campaign"), CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     /* only the flags this report documents: the others exist for the table above */
     static const struct {
         const char *report;
         const char *flags;
-    } allowed[] = {{"agent-daily", "date agent"}, {"branch-weekly", "week"},
-                   {"collection", "week"},        {"repurchase", "month days"},
-                   {"complaints", "week"},        {"sales-attribution", "month"},
-                   {"points", "month"},           {NULL, NULL}};
+    } allowed[] = {{"agent-daily", "date agent"},
+                   {"branch-weekly", "week"},
+                   {"collection", "week"},
+                   {"repurchase", "month days"},
+                   {"complaints", "week"},
+                   {"sales-attribution", "month"},
+                   {"points", "month"},
+                   {"campaign", "campaign days"},
+                   {NULL, NULL}};
     const char *flags = "";
     for (int i = 0; allowed[i].report; i++)
         if (strcmp(allowed[i].report, name) == 0)
@@ -207,6 +212,8 @@ int ctl_report(ctl_t *ctl, int argc, char **argv)
         q.days = (int32_t)days;
         q.days_set = true;
     }
+    if ((v = ctl_opt(opts, "campaign")) && ctl_parse_id(ctl, "--campaign", v, &q.campaign_id) != 0)
+        return ctl->exit;
     if (ctl_need_branch(ctl) != 0)
         return ctl->exit;
     hf_request_t req;

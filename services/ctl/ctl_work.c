@@ -87,6 +87,8 @@ static void s_print_context(ctl_t *ctl, const Huifang__V1__TaskContext *ctx, boo
         if (k->outcome && *k->outcome)
             ctl_kv("outcome", k->outcome);
     }
+    if (ctx->talking_points && *ctx->talking_points)
+        ctl_kv("talking points", ctx->talking_points);
     if (ctx->customer != NULL) {
         printf("\n");
         ctl_print_customer(ctl, ctx->customer, unmasked);

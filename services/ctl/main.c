@@ -3,6 +3,7 @@
  * lists. The exit code is the service's Reply.status (see ctl.h and README.md). */
 #include "ctl.h"
 #include "ctl_calllog.h"
+#include "ctl_campaign.h"
 #include "ctl_complaint.h"
 #include "ctl_letters.h"
 #include "ctl_points.h"
@@ -566,6 +567,42 @@ static const ctl_command_t s_commands[] = {
      "The two add up; the one not given is zero. Returns requested later use the new "
      "fee.\n" CTL_IDEM_HELP},
     /* ---- campaigns and segments ---- */
+    {"segment", "add", ctl_segment_add, "segment add NAME [FILTERS]",
+     "saves a segment: a filter over the archive, evaluated afresh whenever it is used",
+     CTL_SEGMENT_HELP "Prints today's count. A name is unique in the branch.\n" CTL_IDEM_HELP},
+    {"segment", "preview", ctl_segment_preview, "segment preview [FILTERS]",
+     "counts what a filter matches today, with a few masked sample rows; stores nothing",
+     CTL_SEGMENT_HELP},
+    {"segment", "list", ctl_segment_list, "segment list", "the branch's segments and their filters",
+     ""},
+    {"segment", "show", ctl_segment_show, "segment show ID",
+     "a segment's filter and how many customers it matches today", ""},
+    {"campaign", "add", ctl_campaign_add,
+     "campaign add --name WHAT --place WHERE --at \"YYYY-MM-DD HH:MM\" --segment ID "
+     "[--capacity N] [--invite-days 5] [--bought-within 14]",
+     "an event whose segment is invited by phone over the days before it",
+     "  --at TIME           local time in the branch's zone; must lie ahead\n"
+     "  --capacity N        seats (checkins stop there); 0 or none: no limit\n"
+     "  --segment ID        the segment invited (its customers today); nobody matching is an "
+     "error\n"
+     "  --invite-days N     invitation calls spread over the N days before the day before the "
+     "event\n"
+     "                      (that day is the reminders'; 1..30, default 5)\n"
+     "  --bought-within N   the campaign report counts purchases up to N days after the event "
+     "(default 14)\n"
+     "An invitation logged with outcome accepted gets a reminder call the day before; a\n"
+     "customer checked in at the door gets a thank-you call the day after.\n" CTL_IDEM_HELP},
+    {"campaign", "list", ctl_campaign_list, "campaign list",
+     "the branch's campaigns: invited, accepted, declined, attended", ""},
+    {"campaign", "show", ctl_campaign_show, "campaign show ID", "one campaign and its figures", ""},
+    {"campaign", "checkin", ctl_campaign_checkin, "campaign checkin CAMPAIGN CUSTOMER",
+     "records a customer at the door (from the event's day; never past its capacity)",
+     "A customer not invited is checked in as a walk-in.\n" CTL_IDEM_HELP},
+    {"report", "campaign", ctl_report, "report campaign --campaign ID [--days N] [--format F]",
+     "a campaign's funnel: invited, accepted, attended, bought within N days of the event",
+     "  --campaign ID   the campaign\n"
+     "  --days N        days after the event a purchase counts (default the campaign's, "
+     "14)\n" CTL_REPORT_FORMAT_HELP},
 
     /* ---- occasions, contact caps, letters and WeChat ---- */
     {"letters", "print", ctl_letters_print,

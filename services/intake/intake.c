@@ -948,6 +948,17 @@ const hf_command_t intake_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_USER_LIST, intake_user_list, false, HF_ROLES_MANAGERS},
     {HUIFANG__V1__REQUEST__COMMAND_AUDIT, intake_audit_list, false, HF_ROLES_MANAGERS},
     /* campaigns and segments */
+    {HUIFANG__V1__REQUEST__COMMAND_SEGMENT_ADD, intake_segment_add, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_SEGMENT_PREVIEW, intake_segment_preview, false,
+     HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_SEGMENT_LIST, intake_segment_list, false,
+     HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
+    {HUIFANG__V1__REQUEST__COMMAND_SEGMENT_SHOW, intake_segment_show, false,
+     HF_ROLES_SUPERVISORS | HF_ROLE_HQ},
+    {HUIFANG__V1__REQUEST__COMMAND_CAMPAIGN_ADD, intake_campaign_add, true, HF_ROLES_SUPERVISORS},
+    {HUIFANG__V1__REQUEST__COMMAND_CAMPAIGN_LIST, intake_campaign_list, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_CAMPAIGN_SHOW, intake_campaign_show, false, HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_CAMPAIGN_CHECKIN, intake_campaign_checkin, true, HF_ROLES_WORK},
 
     /* occasions, contact caps, letters and WeChat */
 

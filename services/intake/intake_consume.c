@@ -188,6 +188,10 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     if (c == NULL && ct->customer_id > 0)
         hf_warn("event_customer_unknown", "contact=%lld customer=%lld", (long long)ct->id,
                 (long long)ct->customer_id);
+    /* the last contact, for segments (intake_segment.c) */
+    if (c && intake_campaign_note_contact(
+                 svc, c->id, ct->logged_at_ms > 0 ? ct->logged_at_ms : env->occurred_at_ms) != 0)
+        return -1;
     const Huifang__V1__OutcomeFlags *flags = ct->flags;
 
     /* talked to: a new card becomes one-on-one */
@@ -343,7 +347,9 @@ const hf_event_handler_t intake_calllog_events[] = {
     {0, NULL}};
 
 const hf_event_handler_t intake_scheduler_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, intake_on_customer_screened}, {0, NULL}};
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, intake_on_customer_screened},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_ANSWERED, intake_on_campaign_answered},
+    {0, NULL}};
 
 /* complaint.return_decided: an approved return gives the money back. The customer's spend goes
  * down by the refund (never below zero) and the tier follows it, as a purchase moved them

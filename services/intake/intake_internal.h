@@ -312,5 +312,42 @@ int intake_points_on_merge(hf_service_t *svc, const char *branch, int64_t keep, 
  * per return. 0 or -1. */
 int intake_points_on_return(hf_service_t *svc, const char *branch, int64_t customer_id,
                             const Huifang__V1__ReturnRequest *r, hf_arena_t *a);
+/* ---- segments and campaigns (intake_segment.c, intake_campaign.c) ---- */
+
+int intake_segment_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                       hf_arena_t *a);
+int intake_segment_preview(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                           hf_arena_t *a);
+int intake_segment_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a);
+int intake_segment_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a);
+int intake_campaign_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                        hf_arena_t *a);
+int intake_campaign_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a);
+int intake_campaign_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a);
+int intake_campaign_checkin(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                            hf_arena_t *a);
+/* scheduler.campaign_answered: the member's answer (accepted or declined). 0 or -1. */
+int intake_on_campaign_answered(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                hf_arena_t *a);
+
+/* How many customers one CampaignInvited carries at most. */
+#define INTAKE_CAMPAIGN_CHUNK 500
+
+/* Calls fn(customer_id, arg) for every customer segment_id of branch matches now, in id
+ * order, evaluated as the one parameterised statement every use of a segment shares (opted
+ * out and merged customers never match; void cards only when the filter names void). Runs
+ * on st inside the caller's transaction, if any. Returns 0; the first non-zero fn returned
+ * (which stops the walk); -2 for an unknown branch or a segment not of branch; -1 on a store
+ * error (kept on st). For the occasions' rules: intake_segment_each(st, b, rule_segment,
+ * fn, arg). */
+int intake_segment_each(hf_store_t *st, const char *branch, int64_t segment_id,
+                        int (*fn)(int64_t customer_id, void *arg), void *arg);
+/* Keeps the customer's last contact time (UTC ms; an older one never overwrites a newer),
+ * for the segments' last contact filters: from calllog.call_logged. 0 or -1. */
+int intake_campaign_note_contact(hf_service_t *svc, int64_t customer_id, int64_t at_ms);
 
 #endif

@@ -1096,5 +1096,5 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
         }
         return s_models[i].fn(&c);
     }
-    return 0;
+    return rep_campaign_apply(svc, env, arena);
 }

@@ -97,12 +97,16 @@ static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf
     int rc, k = 0;
     if (strcmp(S(q->name), "points") == 0)
         return rep_report_points(svc, req, rep, a); /* rep_points.c */
+    if (strcmp(S(q->name), "campaign") == 0)
+        return rep_report_campaign(svc, req, rep, a);
+    if (q->campaign_id != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "campaign_id", "campaign_id applies to campaign only");
     while (s_reports[k].name && strcmp(s_reports[k].name, S(q->name)) != 0)
         k++;
     if (s_reports[k].name == NULL)
         return hf_fail(rep, a, HF_BAD_INPUT, "name",
                        "report \"%s\" is not one of agent-daily, branch-weekly, collection, "
-                       "repurchase, complaints, sales-attribution",
+                       "repurchase, complaints, sales-attribution, points, campaign",
                        S(q->name));
     const char *name = s_reports[k].name;
     s_period_kind_t kind = s_reports[k].period;

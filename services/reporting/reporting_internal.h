@@ -37,5 +37,9 @@ void rep_result_period(Huifang__V1__ReportResult *r, const rep_period_t *per, hf
  * `report points` (the request's month: issued, redeemed, taken back, outstanding). */
 int rep_points_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *a);
 int rep_report_points(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep, hf_arena_t *a);
+/* Campaigns (rep_campaign.c): applies a campaign event to the campaign read model (0 for
+ * any other payload), and answers `report campaign` (ReportRequest.campaign_id, days). */
+int rep_campaign_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena);
+int rep_report_campaign(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep, hf_arena_t *a);
 
 #endif

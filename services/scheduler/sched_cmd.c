@@ -199,6 +199,8 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
                           hf_arena_t *a)
 {
     ctx->task = t;
+    if (sched_campaign_talking_points(st, t, &ctx->talking_points, a) != 0)
+        return -1;
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, t->customer_id)};
     PGresult *res = hf_store_exec(st,

@@ -621,6 +621,10 @@ const hf_event_handler_t sched_intake_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT, sched_on_opted_out},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET, sched_on_dnd_set},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, sched_on_customers_merged},
+    /* campaigns and segments (sched_campaign.c) */
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_CREATED, sched_on_campaign_created},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_INVITED, sched_on_campaign_invited},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_ATTENDED, sched_on_campaign_attended},
     {0, NULL}};
 
 /* ---------------------------------------------------------------------------------------
@@ -940,6 +944,8 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
     t->state = "done";
     t->outcome = (char *)outcome;
     if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, t) != 0)
+        return -1;
+    if (strcmp(S(t->origin), "campaign") == 0 && sched_campaign_call_logged(svc, ct, t) != 0)
         return -1;
     if (screened) {
         /* screened out: intake voids the card with this reason */

@@ -161,7 +161,8 @@ int sched_windows_effective(const char *branch, const char *customer, char *out,
 
 /* The purposes that sell, in one place: the function and the literal below agree. */
 static const char *const s_sales[] = {"repurchase", "new-lead", "second-development",
-                                      "invitation", "campaign", NULL};
+                                      "invitation", "campaign", "campaign-invite",
+                                      NULL};
 
 int sched_is_sales(const char *purpose)
 {

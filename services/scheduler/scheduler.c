@@ -74,8 +74,11 @@ static const hf_subscription_t s_subscriptions[] = {{"intake", sched_intake_even
                                                     {"complaint", sched_complaint_events},
                                                     {NULL, NULL}};
 
-static const hf_service_timer_t s_timers[] = {
-    {"tick_ms", s_tick}, {"house_ms", s_house}, {NULL, NULL}};
+static const hf_service_timer_t s_timers[] = {{"tick_ms", s_tick},
+                                              {"house_ms", s_house},
+                                              /* campaigns and segments */
+                                              {"house_ms", sched_campaign_expire},
+                                              {NULL, NULL}};
 
 const hf_service_def_t sched_def = {
     .name = "scheduler",

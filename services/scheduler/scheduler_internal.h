@@ -166,5 +166,23 @@ int sched_letter_sent(hf_service_t *svc, Huifang__V1__Task *t, const Huifang__V1
 /* Whether channel is written rather than spoken (letter, wechat): such a contact never
  * counts as an unanswered call, and such a task takes no phone capacity. */
 bool sched_channel_written(const char *channel);
+/* Campaigns (sched_campaign.c): intake's campaign_created, campaign_invited (invitation
+ * tasks spread over the invite days) and campaign_attended (a thank-you call), in
+ * sched_intake_events. */
+int sched_on_campaign_created(hf_service_t *, void *, const hf_envelope_t *, hf_arena_t *);
+int sched_on_campaign_invited(hf_service_t *, void *, const hf_envelope_t *, hf_arena_t *);
+int sched_on_campaign_attended(hf_service_t *, void *, const hf_envelope_t *, hf_arena_t *);
+/* A campaign task t logged (it is done): outcome accepted or declined emits CampaignAnswered;
+ * accepted plans the reminder the day before the event, declined cancels a planned one. 0 or
+ * -1. Called by sched_on_call_logged. */
+/* Timer (every house_ms): cancels the invitations and reminders still open when their event
+ * has begun (outcome event-passed), giving back their date-bag room. 0 or -1. */
+int sched_campaign_expire(hf_service_t *svc, void *self);
+/* What an agent says on a campaign task's call (the event's what, where and local time, and
+ * the call's aim) into *out (arena; "" for other tasks). 0 or -1. */
+int sched_campaign_talking_points(hf_store_t *st, const Huifang__V1__Task *t, char **out,
+                                  hf_arena_t *a);
+int sched_campaign_call_logged(hf_service_t *svc, const Huifang__V1__Contact *ct,
+                               const Huifang__V1__Task *t);
 
 #endif

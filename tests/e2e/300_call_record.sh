@@ -33,12 +33,13 @@ hf_expect_exit 0 huifang purchase add --customer "$(cl_json_get "$HF_OUT" custom
 
 # ---- the outcome taxonomy: seeded defaults, a branch's own code, supervisors only --------
 hf_expect_exit 0 huifang outcome list
-# (and WeChat's four: sent, read, replied, no-reply; calllog migration 008)
+# (and WeChat's four: sent, read, replied, no-reply; calllog migration 008; a campaign's two:
+# accepted, declined; calllog migration 006)
 for code in connected no-answer busy wrong-number not-in-service refused hostile callback \
-    sent read replied no-reply; do
+    sent read replied no-reply accepted declined; do
     hf_expect_contains "$HF_OUT" "$code" "seeded outcome $code"
 done
-hf_expect_eq 12 "$(($(printf '%s\n' "$HF_OUT" | wc -l) - 1))" "twelve seeded outcomes"
+hf_expect_eq 14 "$(($(printf '%s\n' "$HF_OUT" | wc -l) - 1))" "fourteen seeded outcomes"
 hf_expect_contains "$HF_OUT" "human-answered,contacted,completed" "connected's flags"
 # the agents' copy reaches the call log through intake's events
 cl_wait_supervisor L001
@@ -54,7 +55,7 @@ hf_expect_eq BJ01 "$(cl_json_get "$HF_OUT" branch)" "the branch's own outcome"
 hf_expect_exit 4 huifang --as L001 outcome add left-message --name 'Again'
 hf_expect_exit 0 huifang outcome list
 hf_expect_contains "$HF_OUT" "left-message" "BJ01 lists its own code"
-hf_expect_eq 13 "$(($(printf '%s\n' "$HF_OUT" | wc -l) - 1))" "thirteen outcomes in BJ01"
+hf_expect_eq 15 "$(($(printf '%s\n' "$HF_OUT" | wc -l) - 1))" "fifteen outcomes in BJ01"
 hf_expect_exit 0 huifang --branch SH01 outcome list
 [[ $HF_OUT != *left-message* ]] || hf_fail "SH01 must not see BJ01's outcome"
 

@@ -71,8 +71,10 @@ static void test_rules(void)
     CHECK(sched_is_sales("new-lead"));
     CHECK(!sched_is_sales("care"));
     CHECK(!sched_is_sales("adverse-reaction"));
+    CHECK(sched_is_sales("campaign-invite")); /* no invitation while a complaint is open */
+    CHECK(!sched_is_sales("campaign-thanks"));
     CHECK_STR(sched_sales_literal(),
-              "{repurchase,new-lead,second-development,invitation,campaign}");
+              "{repurchase,new-lead,second-development,invitation,campaign,campaign-invite}");
     /* priorities: adverse reaction > complaint > repurchase > care > new lead */
     CHECK(sched_priority("adverse-reaction") > sched_priority("complaint"));
     CHECK(sched_priority("complaint") > sched_priority("repurchase"));
