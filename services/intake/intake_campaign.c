@@ -410,8 +410,15 @@ int intake_campaign_checkin(hf_service_t *svc, void *self, const hf_request_t *r
     env.campaign_attended = &ev;
     if (hf_service_emit(svc, &env) != 0)
         return intake_store_fail(svc, rep, a);
-    hf_info("campaign_checkin", "campaign=%lld customer=%lld invited=%d", (long long)k->id,
-            (long long)c->id, (int)mb->invited);
+    /* the points an attended event earns (the branch's rule; once per campaign) */
+    int64_t points = intake_points_award_event(svc, hf_service_store(svc), b.code, c->id, k->id,
+                                               S(req->actor), a);
+    if (points < 0)
+        return intake_store_fail(svc, rep, a);
+    if (points > 0 && rep->note == NULL)
+        rep->note = hf_arena_printf(a, "%lld points earned", (long long)points);
+    hf_info("campaign_checkin", "campaign=%lld customer=%lld invited=%d points=%lld",
+            (long long)k->id, (long long)c->id, (int)mb->invited, (long long)points);
     return HF_OK;
 }
 

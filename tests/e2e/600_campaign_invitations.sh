@@ -135,6 +135,11 @@ mapfile -t came < <(sql "SELECT customer_id FROM intake.campaign_member WHERE ca
 for c in "${came[@]}"; do hf_expect_exit 0 huifang campaign checkin "$camp" "$c"; done
 hf_expect_exit 0 huifang campaign checkin "$camp" "${came[0]}"
 hf_expect_contains "$HF_ERR" "checked in before" "a second checkin changes nothing"
+# attending earns the branch's per-event points once (intake_points_award_event; default 100)
+hf_expect_eq "1|100" "$(sql "SELECT count(*), sum(delta) FROM intake.points_ledger WHERE customer_id = ${came[0]} AND reason = 'event' AND reference = 'campaign:$camp'")" \
+    "an attendee's event points, once"
+hf_expect_eq "${#came[@]}" "$(sql "SELECT count(*) FROM intake.points_ledger WHERE reason = 'event' AND reference = 'campaign:$camp'")" \
+    "every attendee earned the event's points"
 walkin=$(sql "SELECT id FROM intake.customer WHERE region = 'haidian' ORDER BY id LIMIT 1")
 hf_expect_exit 0 huifang campaign checkin "$camp" "$walkin"
 hf_expect_contains "$HF_OUT" "walk-in" "a walk-in is told apart"
