@@ -151,11 +151,11 @@ static int s_hq_branches(hf_service_t *svc, const Huifang__V1__ReportRequest *q,
         while (i < known && strcmp(hf_pg_str(res, (int)i, 0), list[i]) == 0)
             i++;
         PQclear(res);
-        return hf_fail(rep, a, HF_BAD_INPUT, "branches", "unknown branch %s", list[i]);
+        return hf_fail(rep, a, HF_BAD_INPUT, "branches", "branches: unknown branch %s", list[i]);
     }
     if (known == 0) {
         PQclear(res);
-        return hf_fail(rep, a, HF_BAD_INPUT, "branches", "no branch to report on");
+        return hf_fail(rep, a, HF_BAD_INPUT, "branches", "branches: no branch to report on");
     }
     list = hf_new_array(a, char *, known);
     for (size_t i = 0; i < known; i++)
