@@ -94,6 +94,8 @@ void sched_init(sched_t *self, hf_service_t *svc)
     const hf_config_t *cfg = hf_service_config_of(svc);
     self->queue = hf_queue_new(hf_config_str(cfg, "redis_url"), "task");
     hf_queue_set_password(self->queue, hf_config_str(cfg, "redis_password"));
+    hf_queue_set_sentinels(self->queue, hf_config_str(cfg, "redis_sentinels"),
+                           hf_config_str(cfg, "redis_master_name"));
     self->claim_batch = (int)hf_config_int(cfg, "claim_batch");
     self->lease_ms = (int)hf_config_int(cfg, "lease_ms");
     self->max_attempts = (int)hf_config_int(cfg, "max_attempts");

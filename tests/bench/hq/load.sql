@@ -39,14 +39,14 @@ SELECT ag.branch, d.day, ag.id,
        CASE WHEN ag.role = 'consult' THEN 10 + (d.n + ag.b) % 5 ELSE 0 END,
        CASE WHEN ag.role = 'consult' THEN (d.n + ag.k) % 4 ELSE 0 END,
        CASE WHEN ag.role = 'visit' THEN 5 + d.n % 3 ELSE 0 END
-FROM ag, d;
+FROM ag, d ORDER BY d.day, ag.branch; -- in time order, as the events build it
 INSERT INTO agent_month (branch, agent, month, net)
 SELECT ag.branch, ag.id, m::date, (ag.b + extract(month FROM m)::int) % 5
 FROM ag, generate_series(date '2026-01-01', date '2026-12-01', interval '1 month') m
 WHERE ag.role <> 'consult';
 INSERT INTO order_day (branch, day, agent, product, orders, units)
 SELECT ag.branch, d.day, ag.id, 'P' || ((d.n + ag.k) % 4 + 1), 1 + (d.n + ag.k) % 3, 2 + d.n % 3
-FROM ag, d WHERE ag.role = 'phone' AND (d.n + ag.k) % 2 = 0;
+FROM ag, d WHERE ag.role = 'phone' AND (d.n + ag.k) % 2 = 0 ORDER BY d.day, ag.branch;
 INSERT INTO order_month (branch, month, agent, region, product, orders, units)
 SELECT ag.branch, m::date, ag.id, 'r' || r, 'P' || r, 20 + ag.k, 40 + ag.b % 9
 FROM ag, generate_series(date '2026-01-01', date '2026-12-01', interval '1 month') m,
