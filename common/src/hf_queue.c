@@ -667,9 +667,9 @@ int hf_queue_connect(hf_queue_t *self)
         if (moved && known)
             self->master_changes++;
         if (moved || !known)
-            hf_info("redis_master", "name=%s address=%s:%d sentinel=%s:%d%s", self->master_name,
-                    host, port, self->sentinels[i].host, self->sentinels[i].port,
-                    moved && known ? " note=\"a new master: the index is rebuilt\"" : "");
+            hf_info("redis_master", "kind=%s master=%s at=%s:%d sentinel=%s:%d failover=%s",
+                    self->kind, self->master_name, host, port, self->sentinels[i].host,
+                    self->sentinels[i].port, moved && known ? "yes" : "no");
         return 0;
     }
     char last[sizeof self->error];
