@@ -169,6 +169,8 @@ struct hf_queue_t {
     int nsentinels;
     int sentinel_next; /* the sentinel to ask first (the last that answered) */
     char master_name[128];
+    char master_host[256]; /* the master of the last successful connect ("" before one) */
+    int master_port;
     long master_changes;      /* connects that found the master at a new address */
     long master_changes_seen; /* what hf_queue_epoch_ok() last reported */
     /* SHA1 of each script, as SCRIPT LOAD answered on the current connection. */
@@ -653,8 +655,6 @@ int hf_queue_connect(hf_queue_t *self)
         int port;
         if (s_sentinel_ask(self, i, host, sizeof host, &port) != 0)
             continue;
-        bool moved = strcmp(host, self->host) != 0 || port != self->port;
-        bool known = self->connects > 0;
         snprintf(self->host, sizeof self->host, "%s", host);
         self->port = port;
         if (s_connect_at(self) != 0)
@@ -663,6 +663,12 @@ int hf_queue_connect(hf_queue_t *self)
             s_disconnect(self);
             continue;
         }
+        /* compared with the last master we worked with, not the last one named: a new
+         * master we failed to reach at first is still a new master when we get there */
+        bool known = self->master_host[0] != '\0';
+        bool moved = strcmp(host, self->master_host) != 0 || port != self->master_port;
+        snprintf(self->master_host, sizeof self->master_host, "%s", host);
+        self->master_port = port;
         self->sentinel_next = i;
         if (moved && known)
             self->master_changes++;
