@@ -3,8 +3,10 @@
 # retries. Started before any sentinel or Redis exists, it says why it cannot assign and
 # assigns nothing; once the master, its replica and three sentinels are up it finds the
 # master (skipping a sentinel listed first that never answers) and assigns the call that fell
-# due meanwhile, once. With every sentinel gone it keeps working on the master it has; with
-# the master gone too it waits again, alive.
+# due meanwhile, once. With every sentinel gone it keeps working on the master it has. A
+# master demoted behind the sentinels' back answers READONLY: the scheduler asks the
+# sentinels again (none: it waits, alive), and once they are back, watching the new master,
+# follows it, rebuilds the index and assigns the next call, once.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -58,12 +60,29 @@ hf_expect_exit 0 huifang clock advance 2m
 hf_wait_until 30 bash -c "[[ \$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned'\") == 2 ]]"
 hf_log "without sentinels the scheduler keeps the master it has"
 
-# the master gone too: the scheduler waits again, alive, and its commands still answer
-sen_kill redis-a
+# the master demoted by hand behind the sentinels' back (no failover, no client killed): the
+# next write meets READONLY, the scheduler goes to the sentinels again — none is left, so
+# it waits, alive, and its commands still answer
+sen_cli -p "$SEN_B" replicaof no one >/dev/null
+sen_cli -p "$SEN_A" replicaof 127.0.0.1 "$SEN_B" >/dev/null
 add_task 3 $((start_ms + 300000))
 hf_expect_exit 0 huifang clock advance 2m
+hf_wait_until 30 grep -q "event=queue_reconnect kind=task reason=\"redis at 127.0.0.1:$SEN_A is read-only now\"" "$HF_E2E_TMP/scheduler.log"
 hf_wait_until 30 bash -c "[[ \$(grep -c 'event=redis_unavailable' '$HF_E2E_TMP/scheduler.log') -ge 2 ]]"
 hf_expect_exit 0 huifang ping
 hf_service_check_alive scheduler
-hf_expect_eq 2 "$(count_assigned)" "nothing more assigned without a master"
+hf_expect_eq 2 "$(count_assigned)" "nothing more assigned without a master to be found"
+hf_log "READONLY from a demoted master, no sentinel: the scheduler waits"
+
+# sentinels again, watching the new master: the scheduler follows it, rebuilds the index
+# (the new master may lack writes) and the third call is assigned, once
+for i in 1 2 3; do
+    sen_sentinel "sentinel-$i" "${SEN_SENTINEL_PORTS[i - 1]}" "$SEN_B"
+done
+hf_wait_until 30 bash -c "[[ \$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned'\") == 3 ]]"
+grep -q "event=redis_master kind=task master=huifang at=127.0.0.1:$SEN_B .*failover=yes" "$HF_E2E_TMP/scheduler.log" ||
+    hf_fail "the scheduler did not report the new master: $(grep redis_master "$HF_E2E_TMP/scheduler.log")"
+awk '/event=redis_master kind=task .*failover=yes/ { f = 1 } f && /event=index_rebuild/ { ok = 1 }
+     END { exit !ok }' "$HF_E2E_TMP/scheduler.log" || hf_fail "no index rebuild after the new master"
+hf_expect_eq 3 "$(sql "SELECT count(*) FROM scheduler.outbox WHERE topic LIKE 'scheduler.task_assigned/%'")" "each call assigned once"
 hf_log "ok"
