@@ -26,6 +26,8 @@ HF_PACKAGES=(
     curl                             # e2e/080 scrapes /metrics and the health probes
     postgresql                       # the local stack's and the tests' Postgres 15 (initdb, pg_ctl, psql)
     redis-server                     # the local stack's and the tests' Redis (also redis-cli)
+    redis-sentinel                   # e2e/036-037: the due-index through Redis Sentinel (failover)
+    pgbouncer                        # e2e/038: the services through PgBouncer in transaction mode
     docker-compose                   # e2e/001 validates docker-compose.yml (no engine is needed)
     python3-yaml                     # e2e/001 reads `docker-compose config` and Grafana's provisioning files
     systemd                          # e2e/085: systemd-analyze verify on deploy/systemd/ (no unit is started)

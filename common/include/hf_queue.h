@@ -23,6 +23,13 @@ long hf_queue_connects(const hf_queue_t *self);
 /* Sets the password sent with AUTH on every connect (HUIFANG_REDIS_PASSWORD), overriding one
  * in the url; NULL or "" keeps the url's. Call before hf_queue_connect. */
 void hf_queue_set_password(hf_queue_t *self, const char *password);
+/* Finds the master through Redis Sentinel: sentinels "host:port[,host:port...]" (at most
+ * 16), master_name as the sentinels know it (HUIFANG_REDIS_SENTINELS,
+ * HUIFANG_REDIS_MASTER_NAME). Every connect then asks them for the master, checks ROLE and
+ * connects there; the url gives only the database and the credentials. NULL or "" keeps
+ * the url's host. Returns 0, or -1 (bad list or name: every later call fails with the
+ * reason). Call before hf_queue_connect. */
+int hf_queue_set_sentinels(hf_queue_t *self, const char *sentinels, const char *master_name);
 /* The last error message ("" when none); owned by the queue. */
 const char *hf_queue_error(const hf_queue_t *self);
 
@@ -51,7 +58,8 @@ int hf_queue_stats(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t
  * caller frees each string and the array. */
 int hf_queue_branches(hf_queue_t *self, char ***branches);
 /* True in *ok when the epoch key is present (Redis was not flushed or replaced since the
- * last hf_queue_mark_epoch). Returns 0 or -1. */
+ * last hf_queue_mark_epoch) and, with Sentinel, the master did not move since the last call
+ * (a promoted replica may miss the last writes). Returns 0 or -1. */
 int hf_queue_epoch_ok(hf_queue_t *self, bool *ok);
 /* Sets the epoch key after a rebuild. */
 int hf_queue_mark_epoch(hf_queue_t *self);

@@ -28,7 +28,18 @@
  * because every operation is idempotent except claim, and a claim whose answer was lost
  * only leaves ids leased until the lease expires and reap returns them. A process that uses
  * this module should ignore SIGPIPE: hiredis writes with write(2), and a peer that vanishes
- * between two writes would otherwise kill the process. */
+ * between two writes would otherwise kill the process.
+ *
+ * Redis Sentinel (hf_queue_set_sentinels; hiredis knows nothing of it): every connect asks
+ * the sentinels in turn, each with a short timeout, for the master's address (SENTINEL
+ * get-master-addr-by-name), connects there and checks with ROLE that it really is a master
+ * (a sentinel may still name a demoted one), as the Sentinel client protocol says; the
+ * sentinel that answered is asked first next time. There is no long-lived link to a
+ * sentinel: a failover reaches us as a dropped link (Sentinel kills the old master's
+ * clients) or as a READONLY answer (writing to what became a replica), and both make the
+ * round trip reconnect through the sentinels and retry once. A master at a new address
+ * makes hf_queue_epoch_ok() answer "not ok" once: the promoted replica may lack the last
+ * writes the old master acknowledged, so the owner rebuilds the index from Postgres. */
 #include "hf_queue.h"
 #include "hf_clock.h"
 #include "hf_log.h"
@@ -50,6 +61,10 @@
 /* Both the connect timeout and the per-command timeout. Long enough for a busy Redis,
  * short enough that a scheduler tick fails cleanly instead of hanging. */
 #define QUEUE_TIMEOUT_MS 2000
+/* How long one sentinel may take to connect and answer: short, so that a dead sentinel
+ * costs little before the next is asked. */
+#define QUEUE_SENTINEL_TIMEOUT_MS 500
+#define QUEUE_SENTINELS_MAX 16
 /* A branch or kind longer than this is a caller's mistake; it also bounds key lengths. */
 #define QUEUE_NAME_MAX 64
 #define QUEUE_KEY_MAX (QUEUE_NAME_MAX * 2 + 32)
@@ -145,6 +160,19 @@ struct hf_queue_t {
     const char *invalid;
     redisContext *ctx;
     long connects; /* connections made and authenticated (after the first: reconnects) */
+    /* Redis Sentinel: when nsentinels > 0, host and port are the master the sentinels named
+     * at the last connect (the url's host and port are not used) */
+    struct {
+        char host[256];
+        int port;
+    } sentinels[QUEUE_SENTINELS_MAX];
+    int nsentinels;
+    int sentinel_next; /* the sentinel to ask first (the last that answered) */
+    char master_name[128];
+    char master_host[256]; /* the master of the last successful connect ("" before one) */
+    int master_port;
+    long master_changes;      /* connects that found the master at a new address */
+    long master_changes_seen; /* what hf_queue_epoch_ok() last reported */
     /* SHA1 of each script, as SCRIPT LOAD answered on the current connection. */
     char sha[SCRIPT_COUNT][41];
     char error[512];
@@ -324,6 +352,62 @@ const char *hf_queue_error(const hf_queue_t *self)
     return self->error;
 }
 
+int hf_queue_set_sentinels(hf_queue_t *self, const char *sentinels, const char *master_name)
+{
+    if (sentinels == NULL || *sentinels == '\0')
+        return 0;
+    self->invalid = "invalid redis sentinels: want host:port[,host:port...] (at most 16) and "
+                    "a master name";
+    if (master_name == NULL || *master_name == '\0' ||
+        strlen(master_name) >= sizeof self->master_name || strchr(master_name, ' ')) {
+        s_set_error(self, "%s", self->invalid);
+        return -1;
+    }
+    snprintf(self->master_name, sizeof self->master_name, "%s", master_name);
+    self->nsentinels = 0;
+    const char *p = sentinels;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        const char *colon = NULL;
+        for (const char *c = p; c < p + len; c++)
+            if (*c == ':')
+                colon = c;
+        if (self->nsentinels == QUEUE_SENTINELS_MAX || colon == NULL || colon == p) {
+            s_set_error(self, "%s", self->invalid);
+            return -1;
+        }
+        const char *host = p;
+        size_t hostlen = (size_t)(colon - p);
+        if (*host == '[' && hostlen >= 2 && host[hostlen - 1] == ']') {
+            host++;
+            hostlen -= 2;
+        }
+        char *end;
+        errno = 0;
+        long port = strtol(colon + 1, &end, 10);
+        if (hostlen == 0 || hostlen >= sizeof self->sentinels[0].host || end != p + len || errno ||
+            port < 1 || port > 65535) {
+            s_set_error(self, "%s", self->invalid);
+            return -1;
+        }
+        memcpy(self->sentinels[self->nsentinels].host, host, hostlen);
+        self->sentinels[self->nsentinels].host[hostlen] = '\0';
+        self->sentinels[self->nsentinels].port = (int)port;
+        self->nsentinels++;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (self->nsentinels == 0) {
+        s_set_error(self, "%s", self->invalid);
+        return -1;
+    }
+    self->invalid = NULL;
+    self->error[0] = '\0';
+    /* no master known yet: host stays what the url said until a sentinel names one */
+    return 0;
+}
+
 /* ---------------------------------------------------------------------------------------
  * Connection */
 
@@ -400,7 +484,9 @@ long hf_queue_connects(const hf_queue_t *self)
     return self->connects;
 }
 
-int hf_queue_connect(hf_queue_t *self)
+/* Connects to host:port (the url's, or the master a sentinel named), authenticates, names
+ * the connection, selects the database and loads the scripts. 0, or -1 with the error kept. */
+static int s_connect_at(hf_queue_t *self)
 {
     redisReply *replies[3] = {NULL, NULL, NULL};
     int nreplies = 0;
@@ -485,6 +571,120 @@ cleanup:
     return rc;
 }
 
+/* Asks sentinel i for the master's address, into host and *port. 0, or -1 with the error
+ * kept. */
+static int s_sentinel_ask(hf_queue_t *self, int i, char *host, size_t hostlen, int *port)
+{
+    struct timeval tv = {0, QUEUE_SENTINEL_TIMEOUT_MS * 1000};
+    const char *sh = self->sentinels[i].host;
+    int sp = self->sentinels[i].port;
+    redisReply *reply = NULL;
+    int rc = -1;
+    redisContext *c = redisConnectWithTimeout(sh, sp, tv);
+    if (c == NULL || c->err) {
+        s_set_error(self, "could not reach redis sentinel %s:%d: %s", sh, sp,
+                    c ? c->errstr : "out of memory");
+        goto cleanup;
+    }
+    if (redisSetTimeout(c, tv) != REDIS_OK) {
+        s_set_error(self, "could not set the timeout of redis sentinel %s:%d", sh, sp);
+        goto cleanup;
+    }
+    reply = redisCommand(c, "SENTINEL get-master-addr-by-name %s", self->master_name);
+    if (reply == NULL) {
+        s_set_error(self, "redis sentinel %s:%d did not answer: %s", sh, sp, c->errstr);
+        goto cleanup;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        s_set_error(self, "redis sentinel %s:%d refused: %s", sh, sp, reply->str);
+        goto cleanup;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_STRING ||
+        reply->element[1]->type != REDIS_REPLY_STRING) {
+        s_set_error(self, "redis sentinel %s:%d knows no master named %s", sh, sp,
+                    self->master_name);
+        goto cleanup;
+    }
+    long p = strtol(reply->element[1]->str, NULL, 10);
+    if (reply->element[0]->len >= hostlen || p < 1 || p > 65535) {
+        s_set_error(self, "redis sentinel %s:%d named an unusable master", sh, sp);
+        goto cleanup;
+    }
+    snprintf(host, hostlen, "%s", reply->element[0]->str);
+    *port = (int)p;
+    rc = 0;
+cleanup:
+    if (reply)
+        freeReplyObject(reply);
+    if (c)
+        redisFree(c);
+    return rc;
+}
+
+/* True when the connected Redis says ROLE master; false (error kept) otherwise. */
+static bool s_is_master(hf_queue_t *self)
+{
+    redisReply *reply = redisCommand(self->ctx, "ROLE");
+    bool master = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+                  reply->element[0]->type == REDIS_REPLY_STRING &&
+                  strcmp(reply->element[0]->str, "master") == 0;
+    if (!master)
+        s_set_error(self, "redis at %s:%d is not the master of %s (ROLE: %s)", self->host,
+                    self->port, self->master_name,
+                    reply == NULL                      ? self->ctx->errstr
+                    : reply->type == REDIS_REPLY_ERROR ? reply->str
+                    : reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+                            reply->element[0]->type == REDIS_REPLY_STRING
+                        ? reply->element[0]->str
+                        : "unexpected answer");
+    if (reply)
+        freeReplyObject(reply);
+    return master;
+}
+
+int hf_queue_connect(hf_queue_t *self)
+{
+    if (self->nsentinels == 0 || self->invalid)
+        return s_connect_at(self);
+    /* every sentinel in turn, from the one that answered last; the first that names a
+     * master we can connect to and that says it is one wins */
+    for (int k = 0; k < self->nsentinels; k++) {
+        int i = (self->sentinel_next + k) % self->nsentinels;
+        char host[256];
+        int port;
+        if (s_sentinel_ask(self, i, host, sizeof host, &port) != 0)
+            continue;
+        snprintf(self->host, sizeof self->host, "%s", host);
+        self->port = port;
+        if (s_connect_at(self) != 0)
+            continue;
+        if (!s_is_master(self)) {
+            s_disconnect(self);
+            continue;
+        }
+        /* compared with the last master we worked with, not the last one named: a new
+         * master we failed to reach at first is still a new master when we get there */
+        bool known = self->master_host[0] != '\0';
+        bool moved = strcmp(host, self->master_host) != 0 || port != self->master_port;
+        snprintf(self->master_host, sizeof self->master_host, "%s", host);
+        self->master_port = port;
+        self->sentinel_next = i;
+        if (moved && known)
+            self->master_changes++;
+        if (moved || !known)
+            hf_info("redis_master", "kind=%s master=%s at=%s:%d sentinel=%s:%d failover=%s",
+                    self->kind, self->master_name, host, port, self->sentinels[i].host,
+                    self->sentinels[i].port, moved && known ? "yes" : "no");
+        return 0;
+    }
+    char last[sizeof self->error];
+    snprintf(last, sizeof last, "%s", self->error);
+    s_set_error(self, "no redis sentinel named a usable master %s (%d asked; last: %s)",
+                self->master_name, self->nsentinels, last);
+    return -1;
+}
+
 /* True when the connection can carry a command. Peeking at the socket notices a link that
  * Redis already closed (restart, CLIENT KILL, idle timeout) before a command is written to
  * it, which spares a failed round trip; the retry in s_run() covers the links that die
@@ -547,14 +747,27 @@ static int s_run(hf_queue_t *self, queue_command_t *cmds, int ncmds, redisReply 
         }
 
         const redisReply *failed = NULL;
-        bool noscript = false;
+        bool noscript = false, readonly = false;
         for (int i = 0; i < ncmds; i++) {
             if (replies[i]->type != REDIS_REPLY_ERROR)
                 continue;
             if (strncmp(replies[i]->str, "NOSCRIPT", 8) == 0)
                 noscript = true;
+            else if (strncmp(replies[i]->str, "READONLY", 8) == 0)
+                readonly = true;
             else if (failed == NULL)
                 failed = replies[i];
+        }
+        if (readonly && !io_retried) {
+            /* we talk to a replica: the master failed over and this one was demoted. A
+             * write refused with READONLY had no effect (a script stops at its first write),
+             * so the round trip is sent again to the master found anew. */
+            io_retried = true;
+            s_free_replies(replies, ncmds);
+            hf_warn("queue_reconnect", "kind=%s reason=\"redis at %s:%d is read-only now\"",
+                    self->kind, self->host, self->port);
+            s_disconnect(self);
+            continue;
         }
         if (noscript && !scripts_reloaded) {
             /* Redis lost its script cache. Everything we send is idempotent or, for claim,
@@ -567,9 +780,11 @@ static int s_run(hf_queue_t *self, queue_command_t *cmds, int ncmds, redisReply 
                 return -1;
             continue;
         }
-        if (failed || noscript) {
+        if (failed || noscript || readonly) {
             s_set_error(self, "redis command failed: %s",
-                        failed ? failed->str : "scripts missing after reload");
+                        failed     ? failed->str
+                        : readonly ? "READONLY twice"
+                                   : "scripts missing after reload");
             s_free_replies(replies, ncmds);
             return -1;
         }
@@ -994,6 +1209,11 @@ int hf_queue_epoch_ok(hf_queue_t *self, bool *ok)
 {
     assert(ok);
     *ok = false;
+    if (self->master_changes != self->master_changes_seen) {
+        /* a failover: the promoted replica may miss the last acknowledged writes */
+        self->master_changes_seen = self->master_changes;
+        return 0;
+    }
     char key[QUEUE_KEY_MAX];
     s_kind_key(self, "epoch", key, sizeof key);
     const char *argv[] = {"EXISTS", key};

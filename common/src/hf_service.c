@@ -200,6 +200,11 @@ const hf_config_entry_t hf_service_config[] = {
      "Redis holding the due-queues (redis://[:password@]host:port/db)"},
     {"redis_password", "HUIFANG_REDIS_PASSWORD", NULL, "", HF_CFG_STR, 0, 0, true,
      "Redis's password (requirepass), sent with AUTH; give it as HUIFANG_REDIS_PASSWORD_FILE"},
+    {"redis_sentinels", "HUIFANG_REDIS_SENTINELS", NULL, "", HF_CFG_STR, 0, 0, false,
+     "Redis Sentinel: host:port,... of the sentinels to ask for the master (empty: the url's "
+     "host); the url then gives only the database"},
+    {"redis_master_name", "HUIFANG_REDIS_MASTER_NAME", NULL, "huifang", HF_CFG_STR, 0, 0, false,
+     "the master's name as the sentinels know it (with HUIFANG_REDIS_SENTINELS)"},
     {"clock", "HUIFANG_CLOCK", NULL, "real", HF_CFG_STR, 0, 0, false,
      "real, or manual for tests and demos (driven by `huifang clock`)"},
     {"clock_file", "HUIFANG_CLOCK_FILE", NULL, HF_CLOCK_DEFAULT_FILE, HF_CFG_STR, 0, 0, false,

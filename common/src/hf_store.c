@@ -494,16 +494,29 @@ static int s_apply(hf_store_t *self, const char *component, const hf_migration_t
         char version[16];
         snprintf(version, sizeof version, "%d", m->version);
         const char *p[] = {component, version, m->name};
-        PGresult *res = hf_store_exec(
-            self, "SELECT 1 FROM migrations WHERE component = $1 AND version = $2", 2, p);
-        if (res == NULL)
-            return -1;
-        bool done = PQntuples(res) > 0;
-        PQclear(res);
-        if (done)
-            continue;
+        /* each migration in a transaction of its own, under the schema's lock taken inside
+         * it (pg_advisory_xact_lock): concurrent instances wait there and then find it done.
+         * A lock that lives only in the transaction works through a transaction pooler
+         * (PgBouncer in transaction mode), where a session lock would be taken on one
+         * server connection and "released" on another. */
         if (hf_store_begin(self) != 0)
             return -1;
+        PGresult *res = NULL;
+        const char *ps[] = {self->schema};
+        if (hf_store_run(self, "SELECT pg_advisory_xact_lock(hashtext('huifang.migrate.' || $1))",
+                         1, ps) != 0 ||
+            (res = hf_store_exec(self,
+                                 "SELECT 1 FROM migrations WHERE component = $1 AND version = $2",
+                                 2, p)) == NULL) {
+            hf_store_rollback(self);
+            return -1;
+        }
+        bool done = PQntuples(res) > 0;
+        PQclear(res);
+        if (done) {
+            hf_store_rollback(self);
+            continue;
+        }
         if (hf_store_script(self, m->sql) != 0 ||
             hf_store_run(self,
                          "INSERT INTO migrations (component, version, name) VALUES ($1, $2, $3)", 3,
@@ -524,29 +537,26 @@ static int s_apply(hf_store_t *self, const char *component, const hf_migration_t
 int hf_store_migrate(hf_store_t *self, const hf_migration_t *migrations)
 {
     const char *p[] = {self->schema};
-    /* one lock per schema: concurrent instances wait, then find the work done */
-    if (hf_store_run(self, "SELECT pg_advisory_lock(hashtext('huifang.migrate.' || $1))", 1, p) !=
-        0)
+    /* one lock per schema, held by a transaction (see s_apply): concurrent instances wait,
+     * then find the work done */
+    if (hf_store_begin(self) != 0)
         return -1;
-    int rc = -1;
-    if (hf_store_run(self,
+    if (hf_store_run(self, "SELECT pg_advisory_xact_lock(hashtext('huifang.migrate.' || $1))", 1,
+                     p) != 0 ||
+        hf_store_run(self,
                      "CREATE TABLE IF NOT EXISTS migrations (component text NOT NULL,"
                      " version int NOT NULL, name text NOT NULL,"
                      " applied_at timestamptz NOT NULL DEFAULT now(),"
                      " PRIMARY KEY (component, version))",
-                     0, NULL) != 0)
-        goto cleanup;
+                     0, NULL) != 0) {
+        hf_store_rollback(self);
+        return -1;
+    }
+    if (hf_store_commit(self) != 0)
+        return -1;
     if (s_apply(self, "framework", s_framework) != 0)
-        goto cleanup;
-    if (s_apply(self, self->schema, migrations) != 0)
-        goto cleanup;
-    rc = 0;
-cleanup:;
-    char keep[512];
-    snprintf(keep, sizeof keep, "%s", self->error);
-    hf_store_run(self, "SELECT pg_advisory_unlock(hashtext('huifang.migrate.' || $1))", 1, p);
-    snprintf(self->error, sizeof self->error, "%s", keep);
-    return rc;
+        return -1;
+    return s_apply(self, self->schema, migrations);
 }
 
 /* ---- result helpers ---- */

@@ -41,3 +41,12 @@ ALTER ROLE huifang_reporting LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICA
 \unset pw_calllog
 \unset pw_complaint
 \unset pw_reporting
+
+-- Each role's session defaults: its own schema first and UTC. The services also set both at
+-- connect, but through a transaction pooler (PgBouncer in transaction mode) a statement may
+-- run on any server connection of the role's pool, one that never saw that SET: the role's
+-- defaults make every server connection right from the start (README, "PgBouncer").
+SELECT format('ALTER ROLE %I SET search_path = %I', 'huifang_' || s, s),
+       format('ALTER ROLE %I SET timezone = %L', 'huifang_' || s, 'UTC')
+  FROM unnest(ARRAY['intake', 'scheduler', 'calllog', 'complaint', 'reporting']) AS s
+\gexec

@@ -246,6 +246,8 @@ void complaint_init(complaint_t *self, hf_service_t *svc)
     const hf_config_t *cfg = hf_service_config_of(svc);
     self->queue = hf_queue_new(hf_config_str(cfg, "redis_url"), "sla");
     hf_queue_set_password(self->queue, hf_config_str(cfg, "redis_password"));
+    hf_queue_set_sentinels(self->queue, hf_config_str(cfg, "redis_sentinels"),
+                           hf_config_str(cfg, "redis_master_name"));
     self->claim_batch = (int)hf_config_int(cfg, "claim_batch");
     self->lease_ms = (int)hf_config_int(cfg, "lease_ms");
     self->m_redis_reconnects =

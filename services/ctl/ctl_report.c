@@ -155,8 +155,10 @@ static void s_json_rows(const Huifang__V1__ReportResult *rp, const Huifang__V1__
 int ctl_report(ctl_t *ctl, int argc, char **argv)
 {
     const char *name = ctl->command->verb;
-    ctl_opt_t opts[] = {CTL_OPT("format"), CTL_OPT("date"), CTL_OPT("week"),     CTL_OPT("month"),
-                        CTL_OPT("agent"),  CTL_OPT("days"), CTL_OPT("campaign"), CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("format"),   CTL_OPT("date"),     CTL_OPT("week"),
+                        CTL_OPT("month"),    CTL_OPT("agent"),    CTL_OPT("days"),
+                        CTL_OPT("campaign"), CTL_OPT("branches"), CTL_FLAG("all"),
+                        CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     /* only the flags this report documents: the others exist for the table above */
@@ -177,7 +179,7 @@ int ctl_report(ctl_t *ctl, int argc, char **argv)
         if (strcmp(allowed[i].report, name) == 0)
             flags = allowed[i].flags;
     for (ctl_opt_t *o = opts + 1; o->name; o++) {
-        if (o->value == NULL)
+        if (o->value == NULL || strcmp(o->name, "branches") == 0 || strcmp(o->name, "all") == 0)
             continue;
         const char *hit = strstr(flags, o->name);
         if (hit == NULL) {
@@ -214,14 +216,44 @@ int ctl_report(ctl_t *ctl, int argc, char **argv)
     }
     if ((v = ctl_opt(opts, "campaign")) && ctl_parse_id(ctl, "--campaign", v, &q.campaign_id) != 0)
         return ctl->exit;
-    if (ctl_need_branch(ctl) != 0)
+    /* headquarters: several branches side by side (the request's own branch is not sent) */
+    const char *list = ctl_switch(opts, "branches") ? ctl_opt(opts, "branches") : NULL;
+    bool all = ctl_switch(opts, "all");
+    if (ctl_switch(opts, "branches") && list == NULL)
+        list = "";
+    char **branches = NULL;
+    if (list && all) {
+        ctl_fail(ctl, HF_BAD_INPUT, "--branches and --all exclude each other");
+        return ctl->exit;
+    }
+    if (list) {
+        if (*list == '\0') {
+            ctl_fail(ctl, HF_BAD_INPUT, "--branches: give one or more codes, e.g. BJ01,SH01");
+            return ctl->exit;
+        }
+        char *copy = (char *)ctl_fmt(ctl, "%s", list), *save = NULL;
+        size_t room = 1;
+        for (const char *c = list; *c; c++)
+            room += *c == ',';
+        branches = calloc(room, sizeof *branches);
+        if (branches == NULL)
+            abort();
+        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+            branches[q.n_branches++] = tok;
+        q.branches = branches;
+    }
+    q.all_branches = all;
+    if (!list && !all && ctl_need_branch(ctl) != 0)
         return ctl->exit;
     hf_request_t req;
     ctl_request_init(ctl, &req);
+    if (list || all)
+        req.branch = "";
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_REPORT;
     req.report = &q;
     hf_reply_t *rep = NULL;
     int rc = ctl_call(ctl, CTL_REPORTING, &req, HUIFANG__V1__REPLY__RESULT_REPORT, &rep);
+    free(branches);
     if (rc != HF_OK)
         return rc;
     const Huifang__V1__ReportResult *r = rep->report;
@@ -235,7 +267,10 @@ int ctl_report(ctl_t *ctl, int argc, char **argv)
             s_csv_table(r->tables[i]);
         }
     } else {
-        printf("%s  branch %s  %s", r->name, r->branch, r->period);
+        if (r->n_branches)
+            printf("%s  %zu branches  %s", r->name, r->n_branches, r->period);
+        else
+            printf("%s  branch %s  %s", r->name, r->branch, r->period);
         if (strcmp(r->from, r->to) != 0)
             printf(" (%s .. %s)", r->from, r->to);
         printf("  %s\n", r->tz);

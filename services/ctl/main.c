@@ -447,6 +447,8 @@ static const ctl_command_t s_commands[] = {
 #define CTL_REPORT_FORMAT_HELP                                                                     \
     "  --format F      table (default) | csv (one \"# title\" line before each table) |\n"         \
     "                  json (one object per row, with report, branch, period and table)\n"         \
+    "  --branches B1,B2 | --all   headquarters (hq, admin): these branches, or all of yours,\n"    \
+    "                  side by side, one row per branch and a TOTAL row\n"                         \
     "Figures are computed by the reporting service from its read models, in the branch's\n"        \
     "time zone; the definitions are in services/reporting/README.md.\n"
     {"report", "agent-daily", ctl_report,

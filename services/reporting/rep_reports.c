@@ -483,8 +483,6 @@ int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t
                         "SELECT category, " CMP_COUNTS " FROM complaint WHERE branch = $1"
                         " AND opened_day BETWEEN $2 AND $3 GROUP BY category ORDER BY category",
                         4, p);
-#undef CMP_COUNTS
-#undef CMP_LATE
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -592,4 +590,326 @@ void rep_result_period(Huifang__V1__ReportResult *r, const rep_period_t *per, hf
     r->from = (char *)s_day(a, per->from);
     r->to = (char *)s_day(a, per->to);
     r->generated_at_ms = hf_clock_now_ms();
+}
+
+/* ---- headquarters: several branches side by side --------------------------------------
+ * One row per branch and a TOTAL row, each figure the branch's own report's total (the TOTAL
+ * row of its agents, its collection by channel, its repurchase; its complaints row; the
+ * totals of its sales attribution), computed for every branch at once: one statement per
+ * table with branch = ANY($1) GROUP BY branch, so the cost follows the rollup rows of the
+ * period, not a round of queries per branch. Rates are recomputed from the summed figures. */
+
+/* "{BJ01,SH01}": the codes are checked (letters, digits, '-', '_'), so no quoting. */
+static const char *s_array(hf_arena_t *a, char *const *branches, size_t n)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(branches[i]) + 1;
+    char *out = hf_arena_alloc(a, len);
+    char *w = out;
+    *w++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *w++ = ',';
+        size_t k = strlen(branches[i]);
+        memcpy(w, branches[i], k);
+        w += k;
+    }
+    *w++ = '}';
+    *w = '\0';
+    return out;
+}
+
+/* The agents' figures of every branch: the branch-weekly agents' TOTAL row. */
+static int s_hq_agents(hf_store_t *st, const char *arr, const rep_period_t *per, size_t nb,
+                       Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    char f[11], t[11];
+    hf_date_format(per->from, f);
+    hf_date_format(per->to, t);
+    const char *p[] = {arr, f, t};
+    PGresult *res = hf_store_exec(
+        st,
+        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+        " d AS (SELECT branch, sum(tasks_due) due, sum(attempts) att, sum(contacts) con,"
+        "   sum(orders) ord, sum(complaints) cmp, sum(consultations) cns,"
+        "   sum(consult_bought) bgt, sum(visits) vis FROM agent_day"
+        "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch),"
+        " ov AS (SELECT branch, sum(n) n FROM ("
+        "   SELECT branch, net n FROM agent_month WHERE branch = ANY($1::text[])"
+        "     AND month < date_trunc('month', $3::date)"
+        "   UNION ALL SELECT branch, opened - closed FROM agent_day"
+        "     WHERE branch = ANY($1::text[])"
+        "     AND day BETWEEN date_trunc('month', $3::date) AND $3) x GROUP BY branch),"
+        " val AS (SELECT o.branch, sum(o.units * coalesce(p.price_fen, 0)) v FROM order_day o"
+        "   LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
+        "   WHERE o.branch = ANY($1::text[]) AND o.day BETWEEN $2 AND $3 GROUP BY o.branch)"
+        " SELECT b.branch, coalesce(d.due, 0), coalesce(d.att, 0), coalesce(d.con, 0),"
+        "   coalesce(d.ord, 0), coalesce(val.v, 0), coalesce(d.cmp, 0), coalesce(ov.n, 0),"
+        "   coalesce(d.cns, 0), coalesce(d.bgt, 0), coalesce(d.vis, 0)"
+        " FROM b LEFT JOIN d USING (branch) LEFT JOIN ov USING (branch)"
+        " LEFT JOIN val USING (branch) ORDER BY b.branch",
+        3, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *tb = s_table(
+        a, r, "agents by branch",
+        "branch,tasks_due:int,attempts:int,contacts:int,contact_rate_pct:dec,orders:int,"
+        "order_value:dec,complaints:int,overdue:int,consultations:int,consult_purchases:int,"
+        "visits:int",
+        (int)nb + 1);
+    int64_t tot[11] = {0};
+    for (int i = 0; i < n; i++) {
+        int64_t v[11];
+        for (int c = 1; c < 11; c++)
+            tot[c] += v[c] = hf_pg_int(res, i, c);
+        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
+              s_pct(a, v[3], v[2]), s_int(a, v[4]), s_yuan(a, v[5]), s_int(a, v[6]), s_int(a, v[7]),
+              s_int(a, v[8]), s_int(a, v[9]), s_int(a, v[10]));
+    }
+    PQclear(res);
+    s_row(a, tb, "TOTAL", s_int(a, tot[1]), s_int(a, tot[2]), s_int(a, tot[3]),
+          s_pct(a, tot[3], tot[2]), s_int(a, tot[4]), s_yuan(a, tot[5]), s_int(a, tot[6]),
+          s_int(a, tot[7]), s_int(a, tot[8]), s_int(a, tot[9]), s_int(a, tot[10]));
+    return HF_OK;
+}
+
+/* The plan steps of every branch: branch-weekly's plan steps table. */
+static int s_hq_steps(hf_store_t *st, const char *arr, const rep_period_t *per, int32_t today,
+                      size_t nb, Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    char f[11], t[11], td[11];
+    hf_date_format(per->from, f);
+    hf_date_format(per->to, t);
+    hf_date_format(today, td);
+    const char *p[] = {arr, f, t, td};
+    PGresult *res = hf_store_exec(
+        st,
+        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+        " w AS (SELECT branch, sum(planned) pl, sum(on_time) ot, sum(late) lt,"
+        "   sum(cancelled) cn, sum(planned - on_time - late - cancelled)"
+        "   FILTER (WHERE due_day < $4) ms, sum(planned - on_time - late - cancelled)"
+        "   FILTER (WHERE due_day >= $4) pe FROM step_day"
+        "   WHERE branch = ANY($1::text[]) AND due_day BETWEEN $2 AND $3 GROUP BY branch),"
+        " bl AS (SELECT branch, sum(planned - on_time - late - cancelled) n FROM step_day"
+        "   WHERE branch = ANY($1::text[]) AND due_day < $4 GROUP BY branch)"
+        " SELECT b.branch, coalesce(w.pl, 0), coalesce(w.ot, 0), coalesce(w.lt, 0),"
+        "   coalesce(w.ms, 0), coalesce(w.cn, 0), coalesce(w.pe, 0), coalesce(bl.n, 0)"
+        " FROM b LEFT JOIN w USING (branch) LEFT JOIN bl USING (branch) ORDER BY b.branch",
+        4, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *tb =
+        s_table(a, r, "plan steps by branch",
+                "branch,due:int,on_time:int,late:int,missed:int,cancelled:int,pending:int,"
+                "on_time_pct:dec,overdue_backlog:int",
+                (int)nb + 1);
+    int64_t tot[8] = {0};
+    for (int i = 0; i < n; i++) {
+        int64_t v[8];
+        for (int c = 1; c < 8; c++)
+            tot[c] += v[c] = hf_pg_int(res, i, c);
+        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
+              s_int(a, v[4]), s_int(a, v[5]), s_int(a, v[6]), s_pct(a, v[2], v[2] + v[3] + v[4]),
+              s_int(a, v[7]));
+    }
+    PQclear(res);
+    s_row(a, tb, "TOTAL", s_int(a, tot[1]), s_int(a, tot[2]), s_int(a, tot[3]), s_int(a, tot[4]),
+          s_int(a, tot[5]), s_int(a, tot[6]), s_pct(a, tot[2], tot[2] + tot[3] + tot[4]),
+          s_int(a, tot[7]));
+    return HF_OK;
+}
+
+static int s_hq_collection(hf_store_t *st, const char *arr, const rep_period_t *per, size_t nb,
+                           Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    char f[11], t[11];
+    hf_date_format(per->from, f);
+    hf_date_format(per->to, t);
+    const char *p[] = {arr, f, t};
+    PGresult *res = hf_store_exec(
+        st,
+        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+        " l AS (SELECT branch, sum(registered) r, sum(merged) m, sum(rejected) j FROM lead_day"
+        "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch)"
+        " SELECT b.branch, coalesce(l.r, 0), coalesce(l.m, 0), coalesce(l.j, 0)"
+        " FROM b LEFT JOIN l USING (branch) ORDER BY b.branch",
+        3, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *tb = s_table(
+        a, r, "by branch", "branch,new:int,duplicates:int,rejected:int,total:int", (int)nb + 1);
+    int64_t sum[3] = {0};
+    for (int i = 0; i < n; i++) {
+        int64_t v[3];
+        for (int c = 0; c < 3; c++)
+            sum[c] += v[c] = hf_pg_int(res, i, c + 1);
+        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]),
+              s_int(a, v[0] + v[1] + v[2]));
+    }
+    PQclear(res);
+    s_row(a, tb, "TOTAL", s_int(a, sum[0]), s_int(a, sum[1]), s_int(a, sum[2]),
+          s_int(a, sum[0] + sum[1] + sum[2]));
+    return HF_OK;
+}
+
+static int s_hq_repurchase(hf_store_t *st, const char *arr, const rep_period_t *per, int days,
+                           size_t nb, Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    char m[11], d[16];
+    hf_date_format(per->from, m);
+    const char *p[] = {arr, m, hf_pg_i64(d, days)};
+    PGresult *res = hf_store_exec(
+        st,
+        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+        " x AS (SELECT branch, sum(n) e, coalesce(sum(n) FILTER (WHERE gap <= $3::int), 0) g"
+        "   FROM repurchase_month WHERE branch = ANY($1::text[]) AND month = $2"
+        "   GROUP BY branch)"
+        " SELECT b.branch, coalesce(x.e, 0), coalesce(x.g, 0) FROM b LEFT JOIN x USING (branch)"
+        " ORDER BY b.branch",
+        3, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *tb =
+        s_table(a, r,
+                hf_arena_printf(a, "supply ended in %s, repurchased within %d days, by branch",
+                                per->label, days),
+                "branch,ended:int,repurchased:int,share_pct:dec", (int)nb + 1);
+    int64_t ended = 0, again = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t e = hf_pg_int(res, i, 1), g = hf_pg_int(res, i, 2);
+        ended += e;
+        again += g;
+        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, e), s_int(a, g), s_pct(a, g, e));
+    }
+    PQclear(res);
+    s_row(a, tb, "TOTAL", s_int(a, ended), s_int(a, again), s_pct(a, again, ended));
+    return HF_OK;
+}
+
+static int s_hq_complaints(hf_store_t *st, const char *arr, const rep_period_t *per, int64_t now_ms,
+                           size_t nb, Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    char f[11], t[11], now[24];
+    hf_date_format(per->from, f);
+    hf_date_format(per->to, t);
+    const char *p[] = {arr, f, t, hf_pg_i64(now, now_ms)};
+    PGresult *res = hf_store_exec(
+        st,
+        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+        " c (branch, n0, n1, n2, n3, n4) AS (SELECT branch, " CMP_COUNTS " FROM complaint"
+        "   WHERE branch = ANY($1::text[]) AND opened_day BETWEEN $2 AND $3 GROUP BY branch),"
+        " d AS (SELECT branch, sum(escalations) es, sum(returns_requested) rq,"
+        "   sum(returns_approved) ra, sum(returns_rejected) rr, sum(refund_fen) rf,"
+        "   sum(risks) rk FROM complaint_day"
+        "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch)"
+        " SELECT b.branch, coalesce(c.n0, 0), coalesce(c.n1, 0), coalesce(c.n2, 0),"
+        "   coalesce(c.n3, 0), coalesce(c.n4, 0),"
+        "   coalesce(d.es, 0), coalesce(d.rq, 0), coalesce(d.ra, 0), coalesce(d.rr, 0),"
+        "   coalesce(d.rf, 0), coalesce(d.rk, 0)"
+        " FROM b LEFT JOIN c USING (branch) LEFT JOIN d USING (branch) ORDER BY b.branch",
+        4, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *tb = s_table(
+        a, r, "complaints by branch",
+        "branch,opened:int,resolved_in_time:int,resolved_late:int,open_overdue:int,open:int,"
+        "breaches:int,in_time_pct:dec,escalations:int,returns_requested:int,"
+        "returns_approved:int,returns_rejected:int,refunds:dec,word_of_mouth_risks:int",
+        (int)nb + 1);
+    int64_t tot[11] = {0};
+    for (int i = 0; i <= n; i++) {
+        int64_t v[11];
+        const char *name = i < n ? hf_pg_str(res, i, 0) : "TOTAL";
+        for (int c = 0; c < 11; c++) {
+            v[c] = i < n ? hf_pg_int(res, i, c + 1) : tot[c];
+            if (i < n)
+                tot[c] += v[c];
+        }
+        s_row(a, tb, name, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
+              s_int(a, v[4]), s_int(a, v[2] + v[3]), s_pct(a, v[1], v[1] + v[2] + v[3]),
+              s_int(a, v[5]), s_int(a, v[6]), s_int(a, v[7]), s_int(a, v[8]), s_yuan(a, v[9]),
+              s_int(a, v[10]));
+    }
+    PQclear(res);
+    return HF_OK;
+}
+#undef CMP_COUNTS
+#undef CMP_LATE
+
+/* Orders, units, value and commission of every branch: each branch's rate in force in the
+ * month, the commission rounded per agent as the branch's own report does. */
+static int s_hq_sales(hf_store_t *st, const char *arr, const rep_period_t *per, size_t nb,
+                      Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    char m[11];
+    hf_date_format(per->from, m);
+    const char *p[] = {arr, m};
+    PGresult *res = hf_store_exec(
+        st,
+        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+        " r AS (SELECT DISTINCT ON (branch) branch, rate_bp FROM commission_rate"
+        "   WHERE branch = ANY($1::text[]) AND from_month <= $2::date"
+        "   ORDER BY branch, from_month DESC),"
+        " x AS (SELECT o.branch, o.agent, sum(o.orders) ord, sum(o.units) un,"
+        "   sum(o.units * coalesce(p.price_fen, 0)) val FROM order_month o"
+        "   LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
+        "   WHERE o.branch = ANY($1::text[]) AND o.month = $2 GROUP BY 1, 2)"
+        " SELECT b.branch, coalesce(r.rate_bp, 0), coalesce(x.ord, 0), coalesce(x.un, 0),"
+        "   coalesce(x.val, 0) FROM b LEFT JOIN r USING (branch) LEFT JOIN x USING (branch)"
+        " ORDER BY b.branch, x.agent",
+        2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *tb =
+        s_table(a, r, "by branch",
+                "branch,orders:int,units:int,value:dec,rate_pct:dec,commission:dec", (int)nb + 1);
+    int64_t to = 0, tu = 0, tv = 0, tc = 0;
+    for (int i = 0; i < n;) {
+        const char *branch = hf_pg_str(res, i, 0);
+        int rate = (int)hf_pg_int(res, i, 1);
+        int64_t o = 0, u = 0, v = 0, c = 0;
+        for (; i < n && strcmp(hf_pg_str(res, i, 0), branch) == 0; i++) {
+            int64_t av = hf_pg_int(res, i, 4);
+            o += hf_pg_int(res, i, 2);
+            u += hf_pg_int(res, i, 3);
+            v += av;
+            c += rep_commission(av, rate);
+        }
+        to += o;
+        tu += u;
+        tv += v;
+        tc += c;
+        s_row(a, tb, branch, s_int(a, o), s_int(a, u), s_yuan(a, v),
+              hf_arena_printf(a, "%d.%02d", rate / 100, rate % 100), s_yuan(a, c));
+    }
+    PQclear(res);
+    s_row(a, tb, "TOTAL", s_int(a, to), s_int(a, tu), s_yuan(a, tv), "", s_yuan(a, tc));
+    return HF_OK;
+}
+
+int rep_report_hq(hf_store_t *st, const char *name, char *const *branches, size_t n,
+                  const rep_period_t *per, int32_t today, int64_t now_ms, int days,
+                  Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    const char *arr = s_array(a, branches, n);
+    if (strcmp(name, "agent-daily") == 0)
+        return s_hq_agents(st, arr, per, n, r, a);
+    if (strcmp(name, "branch-weekly") == 0) {
+        int rc = s_hq_agents(st, arr, per, n, r, a);
+        return rc != HF_OK ? rc : s_hq_steps(st, arr, per, today, n, r, a);
+    }
+    if (strcmp(name, "collection") == 0)
+        return s_hq_collection(st, arr, per, n, r, a);
+    if (strcmp(name, "repurchase") == 0)
+        return s_hq_repurchase(st, arr, per, days, n, r, a);
+    if (strcmp(name, "complaints") == 0)
+        return s_hq_complaints(st, arr, per, now_ms, n, r, a);
+    return s_hq_sales(st, arr, per, n, r, a);
 }

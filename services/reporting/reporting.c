@@ -79,6 +79,95 @@ static bool s_code_ok(const char *s)
     return true;
 }
 
+static int s_cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+#define S_HQ_MAX_BRANCHES 5000 /* a national chain has about 1,000 */
+
+/* The branches of a headquarters report (q->branches, or with all_branches every branch of
+ * the person), sorted and distinct, each known to reporting, into *out and *n, and the zone
+ * of the first into tz (the period is resolved there). HF_OK, or a failure filled into rep:
+ * FORBIDDEN for a person who is not hq or admin, or for a branch not theirs; BAD_INPUT for a
+ * malformed or unknown branch. */
+static int s_hq_branches(hf_service_t *svc, const Huifang__V1__ReportRequest *q, char ***out,
+                         size_t *n, char *tz, size_t tzlen, hf_reply_t *rep, hf_arena_t *a)
+{
+    const Huifang__V1__SessionClaims *c = hf_service_session(svc);
+    if (q->n_branches && q->all_branches)
+        return hf_fail(rep, a, HF_BAD_INPUT, "branches", "branches and all exclude each other");
+    if (c && strcmp(c->role, "hq") != 0 && strcmp(c->role, "admin") != 0)
+        return hf_fail(rep, a, HF_FORBIDDEN, "branches",
+                       "not allowed: a report across branches needs the role hq or admin; %s is %s",
+                       c->login, c->role);
+    if (q->n_branches > S_HQ_MAX_BRANCHES)
+        return hf_fail(rep, a, HF_BAD_INPUT, "branches", "at most %d branches", S_HQ_MAX_BRANCHES);
+    hf_store_t *st = hf_service_store(svc);
+    char **list = NULL;
+    size_t k = 0;
+    bool every = q->all_branches && (c == NULL || c->n_branches == 0);
+    if (!every) {
+        char *const *from = q->all_branches ? c->branches : q->branches;
+        size_t m = q->all_branches ? c->n_branches : q->n_branches;
+        list = hf_new_array(a, char *, m ? m : 1);
+        for (size_t i = 0; i < m; i++) {
+            if (!s_code_ok(from[i]))
+                return hf_fail(rep, a, HF_BAD_INPUT, "branches",
+                               "branch \"%s\" must be 1-24 letters, digits, '-' or '_'",
+                               S(from[i]));
+            if (c && !hf_session_in_branch(c, from[i]))
+                return hf_fail(rep, a, HF_FORBIDDEN, "branches",
+                               "not allowed: %s does not act in branch %s", c->login, from[i]);
+            list[k++] = from[i];
+        }
+        qsort(list, k, sizeof *list, s_cmp_str);
+        size_t d = 0;
+        for (size_t i = 0; i < k; i++)
+            if (d == 0 || strcmp(list[d - 1], list[i]) != 0)
+                list[d++] = list[i];
+        k = d;
+    }
+    /* which of them reporting knows (every one, for an admin's --all), with their zones */
+    size_t len = 3;
+    for (size_t i = 0; i < k; i++)
+        len += strlen(list[i]) + 1;
+    char *arr = hf_arena_alloc(a, len), *w = arr;
+    *w++ = '{';
+    for (size_t i = 0; i < k; i++)
+        w += sprintf(w, "%s%s", i ? "," : "", list[i]);
+    *w++ = '}';
+    *w = '\0';
+    const char *p[] = {arr, every ? "t" : "f"};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT code, tz FROM branch WHERE $2::bool"
+                                  " OR code = ANY($1::text[]) ORDER BY code",
+                                  2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    size_t known = (size_t)PQntuples(res);
+    if (!every && !q->all_branches && known < k) {
+        /* the first branch asked for that reporting has never heard of */
+        size_t i = 0;
+        while (i < known && strcmp(hf_pg_str(res, (int)i, 0), list[i]) == 0)
+            i++;
+        PQclear(res);
+        return hf_fail(rep, a, HF_BAD_INPUT, "branches", "branches: unknown branch %s", list[i]);
+    }
+    if (known == 0) {
+        PQclear(res);
+        return hf_fail(rep, a, HF_BAD_INPUT, "branches", "branches: no branch to report on");
+    }
+    list = hf_new_array(a, char *, known);
+    for (size_t i = 0; i < known; i++)
+        list[i] = hf_arena_strdup(a, hf_pg_str(res, (int)i, 0));
+    snprintf(tz, tzlen, "%s", hf_pg_str(res, 0, 1));
+    PQclear(res);
+    *out = list;
+    *n = known;
+    return HF_OK;
+}
+
 typedef enum { P_DATE, P_WEEK, P_MONTH } s_period_kind_t;
 
 static const struct {
@@ -95,6 +184,10 @@ static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf
     const Huifang__V1__ReportRequest *q = req->report;
     char tz[64];
     int rc, k = 0;
+    bool per_branch = strcmp(S(q->name), "points") == 0 || strcmp(S(q->name), "campaign") == 0;
+    if (per_branch && (q->n_branches > 0 || q->all_branches))
+        return hf_fail(rep, a, HF_BAD_INPUT, "branches",
+                       "the %s report is one branch's: ask it per branch", S(q->name));
     if (strcmp(S(q->name), "points") == 0)
         return rep_report_points(svc, req, rep, a); /* rep_points.c */
     if (strcmp(S(q->name), "campaign") == 0)
@@ -129,7 +222,17 @@ static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf
         return hf_fail(rep, a, HF_BAD_INPUT, "days", "days applies to repurchase only");
     if (q->days_set && (q->days < 0 || q->days > 366))
         return hf_fail(rep, a, HF_BAD_INPUT, "days", "days must be 0..366");
-    if ((rc = s_branch(svc, req, tz, sizeof tz, rep, a)) != HF_OK)
+    bool hq = q->n_branches > 0 || q->all_branches;
+    char **branches = NULL;
+    size_t nb = 0;
+    if (hq && *S(q->agent))
+        return hf_fail(rep, a, HF_BAD_INPUT, "agent",
+                       "agent applies to one branch's agent-daily, not across branches");
+    if (hq)
+        rc = s_hq_branches(svc, q, &branches, &nb, tz, sizeof tz, rep, a);
+    else
+        rc = s_branch(svc, req, tz, sizeof tz, rep, a);
+    if (rc != HF_OK)
         return rc;
     int64_t now = hf_clock_now_ms();
     int32_t today = hf_time_local_day(now, tz);
@@ -151,6 +254,18 @@ static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf
     r->tz = hf_arena_strdup(a, tz);
     rep_result_period(r, &per, a);
     hf_store_t *st = hf_service_store(svc);
+    if (hq) {
+        r->branch = "";
+        r->branches = branches;
+        r->n_branches = nb;
+        rc = rep_report_hq(st, name, branches, nb, &per, today, now, q->days_set ? q->days : 30, r,
+                           a);
+        if (rc != HF_OK)
+            return rc;
+        rep->result_case = HUIFANG__V1__REPLY__RESULT_REPORT;
+        rep->report = r;
+        return HF_OK;
+    }
     switch (k) {
     case 0:
         rc = rep_report_agent_daily(st, req->branch, &per, q->agent, r, a);

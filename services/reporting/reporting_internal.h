@@ -30,6 +30,12 @@ int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t
                           int64_t now_ms, Huifang__V1__ReportResult *r, hf_arena_t *a);
 int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_period_t *per,
                                  Huifang__V1__ReportResult *r, hf_arena_t *a);
+/* Headquarters: report name for branches[0..n) (sorted, distinct, checked codes) side by
+ * side, one row per branch and a TOTAL row per table (today and now_ms: the missed steps and
+ * the open complaints; days: repurchase's window). HF_OK or HF_UNAVAILABLE. */
+int rep_report_hq(hf_store_t *st, const char *name, char *const *branches, size_t n,
+                  const rep_period_t *per, int32_t today, int64_t now_ms, int days,
+                  Huifang__V1__ReportResult *r, hf_arena_t *a);
 /* Fills r's period, from, to and generated_at_ms. */
 void rep_result_period(Huifang__V1__ReportResult *r, const rep_period_t *per, hf_arena_t *a);
 

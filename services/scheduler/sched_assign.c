@@ -1033,6 +1033,7 @@ int sched_assign(hf_service_t *svc, void *selfp)
     }
     s_count_depth(self, branches, mono);
     hf_arena_t *a = hf_arena_new();
+    hf_store_t *lk = self->lock_store ? self->lock_store : st; /* where the work locks live */
     /* one claim buffer per branch: a group may hold a claim from every branch */
     int64_t *ids = malloc(sizeof(int64_t) * (size_t)self->claim_batch * (size_t)(nb > 0 ? nb : 1));
     int64_t *done = malloc(sizeof(int64_t) * (size_t)self->claim_batch * (size_t)(nb > 0 ? nb : 1));
@@ -1063,7 +1064,7 @@ int sched_assign(hf_service_t *svc, void *selfp)
                     chunk[nc] = hf_pg_str(branches, bidx[nc], 0);
                     nc++;
                 }
-                if (s_branch_locks(st, true, chunk, nc, got, a) != 0) {
+                if (s_branch_locks(lk, true, chunk, nc, got, a) != 0) {
                     k = nb;
                     break;
                 }
@@ -1109,7 +1110,7 @@ int sched_assign(hf_service_t *svc, void *selfp)
                 hf_series_add(self->m_assigned, nas);
             }
             if (nlocked > 0)
-                s_branch_locks(st, false, locked, nlocked, NULL, a);
+                s_branch_locks(lk, false, locked, nlocked, NULL, a);
             hf_arena_reset(a);
             out_of_time = hf_clock_mono_ms() >= deadline;
         }

@@ -39,6 +39,10 @@ static const hf_command_t s_commands[] = {
     {0, NULL, false, 0}};
 
 static const hf_config_entry_t s_config[] = {
+    {"direct_url", "HUIFANG_SCHEDULER_DIRECT_URL", NULL, "", HF_CFG_STR, 0, 0, true,
+     "a direct Postgres connection (not a transaction pooler) for the branches' work locks, "
+     "needed when HUIFANG_SCHEDULER_STORE_URL goes through PgBouncer in transaction mode; "
+     "empty: the store's own connection"},
     {"claim_batch", "HUIFANG_SCHEDULER_CLAIM_BATCH", NULL, "500", HF_CFG_INT, 1, 10000, false,
      "due tasks claimed from Redis and assigned in one transaction, per branch"},
     {"lease_ms", "HUIFANG_SCHEDULER_LEASE_MS", NULL, "30000", HF_CFG_INT, 1000, 3600000, false,
@@ -98,6 +102,15 @@ void sched_init(sched_t *self, hf_service_t *svc)
     const hf_config_t *cfg = hf_service_config_of(svc);
     self->queue = hf_queue_new(hf_config_str(cfg, "redis_url"), "task");
     hf_queue_set_password(self->queue, hf_config_str(cfg, "redis_password"));
+    hf_queue_set_sentinels(self->queue, hf_config_str(cfg, "redis_sentinels"),
+                           hf_config_str(cfg, "redis_master_name"));
+    if (*hf_config_str(cfg, "direct_url")) {
+        self->lock_store = hf_store_new(hf_config_str(cfg, "direct_url"), "scheduler");
+        hf_store_set_password(self->lock_store, hf_config_str(cfg, "store_password"));
+        if (hf_store_connect(self->lock_store) != 0)
+            hf_warn("store_unavailable", "connection=direct reason=\"%s\"",
+                    hf_store_error(self->lock_store));
+    }
     self->claim_batch = (int)hf_config_int(cfg, "claim_batch");
     self->lease_ms = (int)hf_config_int(cfg, "lease_ms");
     self->max_attempts = (int)hf_config_int(cfg, "max_attempts");
@@ -136,6 +149,7 @@ void sched_init(sched_t *self, hf_service_t *svc)
 void sched_release(sched_t *self)
 {
     hf_queue_destroy(&self->queue);
+    hf_store_destroy(&self->lock_store);
 }
 
 static int s_init(hf_service_t *svc, void *self)

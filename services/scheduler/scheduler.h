@@ -9,6 +9,10 @@
 
 typedef struct {
     hf_queue_t *queue;
+    /* the branches' work locks (session advisory locks) on a connection of their own when
+     * HUIFANG_SCHEDULER_DIRECT_URL is set: through a transaction pooler (PgBouncer in
+     * transaction mode) the service's store cannot hold a session lock; NULL: the store */
+    hf_store_t *lock_store;
     bool queue_ok;   /* false while Redis is down: planning goes on, assignment waits */
     int claim_batch; /* due tasks claimed (and assigned in one transaction) at a time */
     int lease_ms;

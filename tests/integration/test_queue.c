@@ -382,6 +382,52 @@ static void test_bad_input(hf_queue_t *q)
     hf_queue_destroy(&down);
 }
 
+/* Redis Sentinel settings: a malformed list or name is refused at once and every later call
+ * says why; sentinels that do not answer, or a server that is no sentinel (the test Redis:
+ * "unknown command"), give a clean -1 naming the master, never a connection to the url. */
+static void test_sentinel_bad_input(void)
+{
+    static const char *const bad_lists[] = {
+        "127.0.0.1",        /* no port */
+        "127.0.0.1:0",      /* port out of range */
+        "127.0.0.1:26379x", /* trailing junk */
+        ":26379",           /* no host */
+        "h:1,,h:2",         /* an empty item */
+        "h:1,h:2,h:3,h:4,h:5,h:6,h:7,h:8,h:9,h:10,h:11,h:12,h:13,h:14,h:15,h:16,h:17", /* 17 */
+    };
+    for (size_t i = 0; i < sizeof bad_lists / sizeof *bad_lists; i++) {
+        hf_queue_t *q = hf_queue_new("redis://127.0.0.1:1/0", KIND);
+        CHECK_INT(hf_queue_set_sentinels(q, bad_lists[i], "huifang"), -1);
+        CHECK_INT(hf_queue_connect(q), -1);
+        CHECK(strstr(hf_queue_error(q), "invalid redis sentinels") != NULL);
+        hf_queue_destroy(&q);
+    }
+    hf_queue_t *q = hf_queue_new("redis://127.0.0.1:1/0", KIND);
+    CHECK_INT(hf_queue_set_sentinels(q, "127.0.0.1:1", ""), -1); /* no master name */
+    hf_queue_destroy(&q);
+    /* "" keeps the url's host */
+    q = hf_queue_new("redis://127.0.0.1:1/0", KIND);
+    CHECK_INT(hf_queue_set_sentinels(q, "", "huifang"), 0);
+    CHECK_INT(hf_queue_connect(q), -1);
+    CHECK(strstr(hf_queue_error(q), "could not connect to redis at 127.0.0.1:1") != NULL);
+    hf_queue_destroy(&q);
+    /* nobody listening, then a server that is no sentinel: both asked, the last reason kept */
+    char list[300];
+    snprintf(list, sizeof list, "127.0.0.1:1,[%s]:%d", s_host, s_port);
+    if (strchr(s_host, ':') == NULL)
+        snprintf(list, sizeof list, "127.0.0.1:1,%s:%d", s_host, s_port);
+    q = hf_queue_new("redis://127.0.0.1:1/0", KIND);
+    CHECK_INT(hf_queue_set_sentinels(q, list, "huifang"), 0);
+    CHECK_INT(hf_queue_put(q, "QT01", 1, 1000), -1);
+    CHECK(strstr(hf_queue_error(q), "no redis sentinel named a usable master huifang (2 asked") !=
+          NULL);
+    CHECK(strstr(hf_queue_error(q), "refused") != NULL);
+    bool ok = true;
+    CHECK_INT(hf_queue_epoch_ok(q, &ok), -1);
+    CHECK(!ok);
+    hf_queue_destroy(&q);
+}
+
 /* The epoch key tells a flushed Redis from one that still holds the last rebuild. This
  * runs in a database of its own because it flushes it, and it also shows that the
  * database in the url is the one used. */
@@ -601,6 +647,7 @@ int main(void)
     TEST_CASE(test_branches, q);
     TEST_CASE(test_bad_input, q);
     TEST_CASE(test_epoch);
+    TEST_CASE(test_sentinel_bad_input);
     TEST_CASE(test_password);
     TEST_CASE(test_noscript, q, raw);
     TEST_CASE(test_reconnect, q, raw);
