@@ -385,7 +385,7 @@ int sched_reserve(hf_store_t *st, const char *branch, const char *day, sched_age
  * One claimed batch: the ids claimed from several branches, in one transaction
  * ------------------------------------------------------------------------------------- */
 
-enum { A_ASSIGN, A_MOVE, A_CANCEL, A_PAUSE, A_REINDEX };
+enum { A_ASSIGN, A_MOVE, A_CANCEL, A_PAUSE, A_REINDEX, A_DROP };
 
 typedef struct {
     Huifang__V1__Task *task;
@@ -615,6 +615,40 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
             }
     }
 
+    /* THE WEEKLY CONTACT CAP (sched_cap.c): every task of every origin passes here on its
+     * way into a bag; one over the cap moves to the next Monday, an occasion's is dropped */
+    {
+        sched_cap_item_t *ci = hf_new_array(a, sched_cap_item_t, nrows + 1);
+        int *ref = hf_new_array(a, int, nrows + 1);
+        int nci = 0;
+        for (int i = 0; i < nrows; i++) {
+            if (cl[i].action != -1)
+                continue;
+            const Huifang__V1__Task *t = cl[i].task;
+            ci[nci] = (sched_cap_item_t){.id = t->id,
+                                         .customer_id = t->customer_id,
+                                         .branch = t->branch,
+                                         .day = cl[i].lane->today,
+                                         .origin = t->origin,
+                                         .priority = t->priority};
+            ref[nci++] = i;
+        }
+        if (sched_cap_check(st, ci, nci, a) < 0)
+            goto fail;
+        for (int k = 0; k < nci; k++) {
+            s_claimed_t *c = &cl[ref[k]];
+            if (!ci[k].over)
+                continue;
+            if (strcmp(c->task->origin, "occasion") == 0) {
+                c->action = A_DROP;
+            } else {
+                c->action = A_MOVE;
+                c->new_due = sched_day_start(ci[k].next_day, c->windows, c->lane->tz);
+                c->new_priority = c->task->priority;
+            }
+        }
+    }
+
     /* place the rest, most urgent first, lane by lane */
     for (int i = 0; i < nlanes; i++)
         lanes[i].items = hf_new_array(a, sched_item_t, lanes[i].nids + 1);
@@ -680,10 +714,10 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
             *mv_due = hf_new_array(a, int64_t, nrows + 1),
             *mv_pr = hf_new_array(a, int64_t, nrows + 1), *cn = hf_new_array(a, int64_t, nrows + 1),
             *pa = hf_new_array(a, int64_t, nrows + 1), *ri = hf_new_array(a, int64_t, nrows + 1),
-            *as = hf_new_array(a, int64_t, nrows + 1);
+            *as = hf_new_array(a, int64_t, nrows + 1), *dr = hf_new_array(a, int64_t, nrows + 1);
     const char **as_agent = hf_new_array(a, const char *, nrows + 1);
     const char **as_day = hf_new_array(a, const char *, nrows + 1);
-    int nmv = 0, ncn = 0, npa = 0, nri = 0, nas = 0;
+    int nmv = 0, ncn = 0, npa = 0, nri = 0, nas = 0, ndr = 0;
     for (int i = 0; i < nrows; i++) {
         s_claimed_t *c = &cl[i];
         switch (c->action) {
@@ -700,6 +734,9 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
             break;
         case A_REINDEX:
             ri[nri++] = c->task->id;
+            break;
+        case A_DROP:
+            dr[ndr++] = c->task->id;
             break;
         case A_ASSIGN:
             as[nas] = c->task->id;
@@ -729,6 +766,16 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
                             &(sched_move_t){.set = "outcome = 'opted-out', updated_at_ms = $2",
                                             .where = "id = ANY ($1::bigint[])"},
                             2, p) < 0)
+            goto fail;
+    }
+    if (ndr) {
+        const char *p[] = {sched_int_array_a(a, dr, (size_t)ndr), at};
+        if (sched_task_move(
+                st, "planned", "cancelled",
+                &(sched_move_t){.set =
+                                    "outcome = 'dropped: weekly contact cap', updated_at_ms = $2",
+                                .where = "id = ANY ($1::bigint[])"},
+                2, p) < 0)
             goto fail;
     }
     if (npa) {

@@ -619,6 +619,7 @@ const hf_event_handler_t sched_intake_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT, sched_on_opted_out},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET, sched_on_dnd_set},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, sched_on_customers_merged},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_OCCASION_DUE, sched_on_occasion_due}, /* sched_occasion.c */
     {0, NULL}};
 
 /* ---------------------------------------------------------------------------------------
