@@ -435,9 +435,10 @@ int intake_occasion_trigger(hf_service_t *svc, void *self, const hf_request_t *r
     if (nrules < 0)
         return intake_store_fail(svc, rep, a);
     if (nrules == 0)
-        return hf_fail(rep, a, HF_NOT_FOUND, "kind",
-                       "branch %s has no rule for %s (add one: huifang occasion rule add %s ...)",
-                       b.code, occasion, occasion);
+        return hf_fail(
+            rep, a, HF_NOT_FOUND, "kind",
+            "branch %s has no rule for %s (add one: huifang occasion rule add %s --script ...)",
+            b.code, occasion, occasion);
     s_when_t w = {.only = (const char **)t->regions, .nonly = t->n_regions};
     Huifang__V1__OccasionTriggerResult *r = hf_new(a, Huifang__V1__OccasionTriggerResult);
     huifang__v1__occasion_trigger_result__init(r);
