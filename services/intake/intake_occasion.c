@@ -46,15 +46,17 @@ static int s_check_occasion(const char *occ, hf_reply_t *rep, hf_arena_t *a)
     if (strncmp(occ, "festival:", 9) == 0) {
         if (hf_festival_known(occ + 9))
             return HF_OK;
-        return hf_fail(rep, a, HF_BAD_INPUT, "occasion", "unknown festival \"%s\" (one of: %s)",
-                       occ + 9, hf_festival_names());
+        return hf_fail(rep, a, HF_BAD_INPUT, "occasion",
+                       "occasion \"%s\": unknown festival \"%s\" (one of: %s)", occ, occ + 9,
+                       hf_festival_names());
     }
     if (strncmp(occ, "weather:", 8) == 0) {
         if (s_weather_known(occ + 8))
             return HF_OK;
         return hf_fail(rep, a, HF_BAD_INPUT, "occasion",
-                       "unknown weather \"%s\" (one of: cold-snap, heat-wave, typhoon, rainstorm)",
-                       occ + 8);
+                       "occasion \"%s\": unknown weather \"%s\" (one of: cold-snap, heat-wave, "
+                       "typhoon, rainstorm)",
+                       occ, occ + 8);
     }
     return hf_fail(rep, a, HF_BAD_INPUT, "occasion",
                    "occasion \"%s\" must be birthday, festival:<name> or weather:<kind>", occ);
@@ -140,8 +142,9 @@ int intake_occasion_rule_add(hf_service_t *svc, void *self, const hf_request_t *
         return rc;
     if (r->segment_id != 0)
         /* MERGE(campaign): accept a segment of this branch once intake_segment_each exists */
-        return hf_fail(rep, a, HF_BAD_INPUT, "segment",
-                       "segments are not available yet: narrow by card type, tier or regions");
+        return hf_fail(
+            rep, a, HF_BAD_INPUT, "segment",
+            "segment: segments are not available yet (narrow by card type, tier or regions)");
     const char *card = S(r->card_type), *tier = S(r->tier);
     if (*card && strcmp(card, "new") && strcmp(card, "one-on-one") && strcmp(card, "customer"))
         return hf_fail(rep, a, HF_BAD_INPUT, "card_type",
@@ -157,14 +160,15 @@ int intake_occasion_rule_add(hf_service_t *svc, void *self, const hf_request_t *
             return rc;
         if (!s_region_known(&b, r->regions[i]))
             return hf_fail(rep, a, HF_BAD_INPUT, "regions",
-                           "region \"%s\" is covered by no active agent of branch %s",
+                           "regions: region \"%s\" is covered by no active agent of branch %s",
                            r->regions[i], b.code);
     }
     if (r->days_before < 0 || r->days_before > 30)
         return hf_fail(rep, a, HF_BAD_INPUT, "days_before", "days_before must be 0..30");
     if (strncmp(S(r->occasion), "weather:", 8) == 0 && r->days_before != 0)
-        return hf_fail(rep, a, HF_BAD_INPUT, "days_before",
-                       "a weather rule runs on the day it is triggered: days_before must be 0");
+        return hf_fail(
+            rep, a, HF_BAD_INPUT, "days_before",
+            "days_before must be 0 for a weather rule (it runs on the day it is triggered)");
     const char *purpose = *S(r->purpose) ? r->purpose : "care";
     if ((rc = s_check_name(purpose, "purpose", 32, rep, a)) != HF_OK)
         return rc;
@@ -415,7 +419,7 @@ int intake_occasion_trigger(hf_service_t *svc, void *self, const hf_request_t *r
         return rc;
     if (!s_weather_known(S(t->kind)))
         return hf_fail(rep, a, HF_BAD_INPUT, "kind",
-                       "weather \"%s\" must be cold-snap, heat-wave, typhoon or rainstorm",
+                       "kind: weather \"%s\" must be cold-snap, heat-wave, typhoon or rainstorm",
                        S(t->kind));
     if (t->n_regions == 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "regions", "name at least one region (--regions)");
@@ -426,7 +430,7 @@ int intake_occasion_trigger(hf_service_t *svc, void *self, const hf_request_t *r
             return rc;
         if (!s_region_known(&b, t->regions[i]))
             return hf_fail(rep, a, HF_BAD_INPUT, "regions",
-                           "region \"%s\" is covered by no active agent of branch %s",
+                           "regions: region \"%s\" is covered by no active agent of branch %s",
                            t->regions[i], b.code);
     }
     char *occasion = hf_arena_printf(a, "weather:%s", t->kind);
