@@ -22,11 +22,11 @@ hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing' --tz Asia/Shanghai \
 hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone \
     --regions chaoyang,haidian,dongcheng --daily-calls 40
 hf_expect_exit 0 huifang agent add L001 --name 'Chen Jie' --role lead
-n=0
-for region in chaoyang chaoyang haidian dongcheng dongcheng; do
-    n=$((n + 1))
-    hf_expect_exit 0 huifang lead add --name "Customer $region $n" --phone "1381234000$n" \
-        --channel counter --region "$region"
+names=('' 'Wang Fang' 'Liu Yang' 'Zhao Min' 'Qian Hui' 'Zhou Lin')
+regions=('' chaoyang chaoyang haidian dongcheng dongcheng)
+for n in 1 2 3 4 5; do
+    hf_expect_exit 0 huifang lead add --name "${names[$n]}" --phone "1381234000$n" \
+        --channel counter --region "${regions[$n]}"
 done
 hf_expect_exit 0 huifang lead add --name 'Opted Sun' --phone 13812340009 --channel counter --region chaoyang
 hf_expect_exit 0 huifang customer opt-out "$(occ_customer 'Opted Sun')"
