@@ -598,10 +598,11 @@ static const ctl_command_t s_commands[] = {
      "  --year YYYY        1901..2099 (default: this year)\n"},
     {"occasion", "cap set", ctl_occasion_cap_set, "occasion cap set --per-week N | --reset",
      "sets the branch's weekly contact cap (manager); every plan and occasion keeps it",
-     "A customer gets at most N contacts (calls and visits put into date bags) from Monday\n"
-     "to Sunday in the branch's zone. A plan step over it moves to the next Monday; an\n"
-     "occasion greeting is merged into a call already planned that day, or dropped.\n"
-     "Callbacks, promised follow-ups and doctors' visits are never held, but count.\n"
+     "A customer gets at most N calls (phone tasks put into date bags; visits, letters and\n"
+     "WeChat are not counted) from Monday to Sunday in the branch's zone. A plan step over\n"
+     "it moves to the next Monday; an occasion greeting is merged into a call already\n"
+     "planned that day, or dropped. Callbacks and promised follow-ups are never held, but\n"
+     "count.\n"
      "  --per-week N       1..50 (default 2)\n"
      "  --reset            back to the default\n" CTL_IDEM_HELP},
     {"occasion", "cap", ctl_occasion_cap_show, "occasion cap",

@@ -583,15 +583,23 @@ int intake_occasion_sweep(hf_service_t *svc, void *self)
 {
     (void)self;
     hf_store_t *st = hf_service_store(svc);
-    /* branches with a rule in force and a zone; the day is each branch's own */
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT b.code, b.tz FROM branch b WHERE EXISTS (SELECT 1"
-                                  " FROM occasion_rule r WHERE r.branch = b.code AND"
-                                  " r.removed_at_ms = 0 AND r.occasion NOT LIKE 'weather:%')"
-                                  " ORDER BY b.code",
-                                  0, NULL);
-    if (res == NULL)
+    /* branches with a birthday or festival rule in force whose local day has not been swept
+     * yet: one read a tick, nothing written while every day is done (each branch's day is
+     * computed again in C below; the claim in occasion_sweep has the last word) */
+    char nowt[24];
+    const char *p[] = {hf_pg_i64(nowt, hf_clock_now_ms())};
+    PGresult *res = hf_store_exec(
+        st,
+        "SELECT b.code, b.tz FROM branch b WHERE EXISTS (SELECT 1 FROM occasion_rule r WHERE"
+        " r.branch = b.code AND r.removed_at_ms = 0 AND r.occasion NOT LIKE 'weather:%')"
+        " AND NOT EXISTS (SELECT 1 FROM occasion_sweep w WHERE w.branch = b.code AND w.day ="
+        " (to_timestamp($1::bigint / 1000.0) AT TIME ZONE coalesce(nullif(b.tz, ''),"
+        " 'Asia/Shanghai'))::date) ORDER BY b.code",
+        1, p);
+    if (res == NULL) {
+        hf_warn("occasion_sweep_failed", "reason=\"%s\"", hf_store_error(st));
         return -1;
+    }
     int64_t now = hf_clock_now_ms();
     hf_arena_t *a = hf_arena_new();
     int rc = 0;

@@ -630,6 +630,7 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
                                          .branch = t->branch,
                                          .day = cl[i].lane->today,
                                          .origin = t->origin,
+                                         .channel = t->channel,
                                          .priority = t->priority};
             ref[nci++] = i;
         }

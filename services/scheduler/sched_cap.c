@@ -2,10 +2,16 @@
  * times in an ISO week (Monday to Sunday in the branch's zone); per_week is data per branch
  * (table contact_cap, branch '' the default 2), set by `contact_cap_set`.
  *
+ * What it counts and holds are calls (channel phone): the manuals' "not too often" is about
+ * calls — a home visit is an appointment made with the customer, and letters and WeChat are
+ * the channels a branch uses precisely to avoid over-calling (DOMAIN.md, "Channel"). The
+ * manuals' member plan alone has a home visit and two calls in its first week, plus a
+ * doctor's visit after an adverse reaction: counting visits would hold those back.
+ *
  * Where it holds: every task passes through the assignment (sched_assign.c,
  * s_assign_lanes) on its way into a date bag, and that is where sched_cap_check() runs, for
  * every task of every origin, so no plan, occasion or campaign can go around it. What counts
- * as a contact of the week: the customer's tasks in date bags of that week (assigned,
+ * as a contact of the week: the customer's calls in date bags of that week (assigned,
  * claimed or done, not skipped), plus the ones ahead of it in the same batch. A task over the
  * cap moves to the first window of the next Monday (a plan step: the next day the cap
  * allows), except an occasion's greeting, which is dropped (a birthday call next week is no
@@ -15,6 +21,11 @@
  * count too, so a greeting gives way to the plan's steps rather than the other way round. */
 #include "hf_wire.h"
 #include "scheduler_internal.h"
+
+bool sched_cap_counts(const char *channel)
+{
+    return strcmp(channel, "phone") == 0;
+}
 
 bool sched_cap_exempt(const char *origin)
 {
@@ -79,7 +90,8 @@ int sched_cap_check(hf_store_t *st, sched_cap_item_t *items, int n, hf_arena_t *
         st,
         "SELECT x.i, coalesce((SELECT k.per_week FROM contact_cap k WHERE k.branch IN"
         " (x.branch, '') ORDER BY k.branch DESC LIMIT 1), 2), (SELECT count(*) FROM task t"
-        " WHERE t.customer_id = x.cid AND t.state IN ('assigned', 'claimed', 'done')"
+        " WHERE t.customer_id = x.cid AND " SCHED_CAP_CHANNELS " AND t.state IN ('assigned',"
+        " 'claimed', 'done')"
         " AND t.outcome <> 'skipped' AND t.bag_date BETWEEN x.mon AND x.mon + 6)"
         " FROM unnest($1::bigint[], $2::text[], $3::date[]) WITH ORDINALITY AS x(cid, branch,"
         " mon, i)",
@@ -112,6 +124,8 @@ int sched_cap_check(hf_store_t *st, sched_cap_item_t *items, int n, hf_arena_t *
         int taken = used[order[g]->ref_], limit = cap[order[g]->ref_];
         for (int k = g; k < e; k++) {
             sched_cap_item_t *it = order[k];
+            if (!sched_cap_counts(it->channel))
+                continue; /* a visit, a letter, a WeChat message: not a call */
             if (!sched_cap_exempt(it->origin) && taken >= limit) {
                 it->over = true;
                 held++;

@@ -76,7 +76,8 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
         " ((t.state IN ('assigned', 'claimed') AND t.bag_date = $3::date) OR (t.state IN"
         " ('planned', 'paused') AND t.due_at_ms >= $4::bigint AND t.due_at_ms < $5::bigint))"
         " ORDER BY t.priority DESC, t.id LIMIT 1),"
-        " (SELECT count(*) FROM task t WHERE t.customer_id = k.customer_id AND ((t.state IN"
+        " (SELECT count(*) FROM task t WHERE t.customer_id = k.customer_id AND " SCHED_CAP_CHANNELS
+        " AND ((t.state IN"
         " ('assigned', 'claimed', 'done') AND t.outcome <> 'skipped' AND t.bag_date BETWEEN"
         " $6::date AND $6::date + 6) OR (t.state IN ('planned', 'paused') AND t.due_at_ms >="
         " $7::bigint AND t.due_at_ms < $8::bigint)))"

@@ -160,6 +160,7 @@ typedef struct {
     const char *branch;
     int32_t day; /* the local day of the bag it would go into */
     const char *origin;
+    const char *channel; /* only calls (phone) count and are held */
     int priority;
     bool over;        /* out: the customer's week is full */
     int32_t next_day; /* out: the Monday after (the first day the cap may allow) */
@@ -174,6 +175,10 @@ int sched_cap_check(hf_store_t *st, sched_cap_item_t *items, int n, hf_arena_t *
 /* True for the origins never held back by the cap (they still count): callback, promised,
  * adverse. */
 bool sched_cap_exempt(const char *origin);
+/* True for the channels the cap counts and holds: calls (phone). */
+bool sched_cap_counts(const char *channel);
+/* The SQL condition on task t of the channels the cap counts (sched_cap_counts() in SQL). */
+#define SCHED_CAP_CHANNELS "t.channel = 'phone'"
 /* The Monday (day number) of day's ISO week. */
 int32_t sched_cap_week_start(int32_t day);
 /* The branch's cap (its own, else the default); -1 on a store error. */

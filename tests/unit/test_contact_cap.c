@@ -1,6 +1,7 @@
 /* test_contact_cap: the pure parts of the weekly contact cap (sched_cap.c): which Monday
  * starts a day's ISO week (weeks across a year's end, a leap day), and which origins the cap
- * never holds back. What the cap does to tasks is tests/e2e/622_occasion_weekly_cap.sh. */
+ * never holds back, which channels it counts. What the cap does to tasks is
+ * tests/e2e/622_occasion_weekly_cap.sh. */
 #include "hf_test.h"
 #include "hf_time.h"
 #include "scheduler_internal.h"
@@ -33,6 +34,11 @@ static void test_exempt(void)
     CHECK(!sched_cap_exempt("plan"));
     CHECK(!sched_cap_exempt("occasion"));
     CHECK(!sched_cap_exempt("campaign"));
+    /* calls count; visits (appointments), letters and WeChat do not */
+    CHECK(sched_cap_counts("phone"));
+    CHECK(!sched_cap_counts("visit"));
+    CHECK(!sched_cap_counts("letter"));
+    CHECK(!sched_cap_counts("wechat"));
 }
 
 int main(void)
