@@ -64,6 +64,9 @@ for _ in 1 2; do
     hf_expect_exit 0 huifang --as A001 call log --task "$id" --outcome connected
 done
 hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE origin = 'occasion' AND state = 'done'\")\" = 2 ]"
+hf_expect_exit 0 huifang task show "$id"
+hf_expect_contains "$HF_OUT" "talking points" "the task shows what to say"
+hf_expect_contains "$HF_OUT" "Happy birthday from the club" "the rule's script"
 hf_expect_exit 0 huifang clock set '2027-03-01 00:30'
 occ_wait_swept 2027-03-01
 hf_expect_eq 1 "$(occ_greetings "$leap" | grep -c .)" "greeted once, not again on 1 March"
