@@ -11,16 +11,20 @@
 #include "hf_wire.h"
 #include "scheduler_internal.h"
 
-/* Records what happened to one customer of the event (its row was claimed as dropped). */
-static int s_record(hf_store_t *st, const char *key, int64_t cid, const char *result, int64_t task,
-                    const char *reason)
+/* Records the result and task of n customers of the event (their rows were claimed as
+ * dropped). 0 or -1. */
+static int s_mark(hf_store_t *st, const char *key, const char *result, const int64_t *cids,
+                  const int64_t *tasks, int n, hf_arena_t *a)
 {
-    char c[24], t[24];
-    const char *p[] = {key, hf_pg_i64(c, cid), result, hf_pg_i64(t, task), reason};
+    if (n <= 0)
+        return 0;
+    const char *p[] = {key, result, sched_int_array_a(a, cids, (size_t)n),
+                       sched_int_array_a(a, tasks, (size_t)n)};
     return hf_store_run(st,
-                        "UPDATE occasion_made SET result = $3, task_id = $4::bigint, reason = $5"
-                        " WHERE key = $1 AND customer_id = $2::bigint",
-                        5, p);
+                        "UPDATE occasion_made m SET result = $2, task_id = u.t FROM"
+                        " unnest($3::bigint[], $4::bigint[]) AS u(c, t)"
+                        " WHERE m.key = $1 AND m.customer_id = u.c",
+                        4, p);
 }
 
 int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
@@ -90,6 +94,12 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
     const char *purpose = *S(ev->purpose) ? ev->purpose : "care";
     const char *script = S(ev->script);
     const char *note = *script ? script : hf_arena_printf(a, "%s greeting", S(ev->occasion));
+    /* decided row by row, written set by set: a chunk costs a few statements, not two a
+     * customer */
+    int64_t *dr_cid = hf_new_array(a, int64_t, n + 1), *mk_cid = hf_new_array(a, int64_t, n + 1),
+            *mk_due = hf_new_array(a, int64_t, n + 1), *mg_cid = hf_new_array(a, int64_t, n + 1),
+            *mg_task = hf_new_array(a, int64_t, n + 1);
+    const char **dr_why = hf_new_array(a, const char *, n + 1);
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         int64_t cid = hf_pg_int(res, i, 0);
@@ -104,9 +114,11 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
             why = "do not disturb";
         else if (day < today)
             why = "late: the day has passed";
+        else if (PQgetisnull(res, i, 6) && hf_pg_int(res, i, 7) >= cap)
+            why = "weekly contact cap";
         if (why) {
-            dropped++;
-            rc = s_record(st, ev->key, cid, "dropped", 0, why);
+            dr_cid[dropped] = cid;
+            dr_why[dropped++] = why;
             continue;
         }
         if (!PQgetisnull(res, i, 6)) {
@@ -119,48 +131,57 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
                               " THEN $2 ELSE talking_points || E'\\n' || $2 END"
                               " WHERE id = $1::bigint",
                               2, pm);
-            if (rc == 0)
-                rc = s_record(st, ev->key, cid, "merged", task, "");
-            merged++;
-            continue;
-        }
-        if (hf_pg_int(res, i, 7) >= cap) {
-            dropped++;
-            rc = s_record(st, ev->key, cid, "dropped", 0, "weekly contact cap");
+            mg_cid[merged] = cid;
+            mg_task[merged++] = task;
             continue;
         }
         char windows[256];
         sched_windows_effective(b.windows, hf_pg_str(res, i, 5), windows, sizeof windows);
         int64_t due = sched_day_start(day, windows, b.tz);
-        if (due < now)
-            due = now;
-        char c[24], d[24], pr[16];
-        const char *pi[] = {branch,
-                            hf_pg_i64(c, cid),
-                            purpose,
-                            hf_pg_i64(d, due),
-                            hf_pg_i64(pr, sched_priority(purpose)),
-                            nowt,
-                            script};
-        PGresult *ins = hf_store_exec(
-            st,
-            "INSERT INTO task (branch, plan_id, customer_id, purchase_id, step_no, occurrence,"
-            " purpose, channel, role, due_at_ms, priority, state, updated_at_ms, origin,"
-            " talking_points) VALUES ($1, NULL, $2::bigint, 0, 0, 0, $3, 'phone', 'phone',"
-            " $4::bigint, $5::int, 'planned', $6::bigint, 'occasion', $7) RETURNING id",
-            7, pi);
-        if (ins == NULL) {
-            rc = -1;
-            break;
-        }
-        int64_t task = hf_pg_int(ins, 0, 0);
-        PQclear(ins);
-        rc = s_record(st, ev->key, cid, "task", task, "");
-        made++;
+        mk_cid[made] = cid;
+        mk_due[made++] = due < now ? now : due;
     }
     PQclear(res);
     if (rc != 0)
         return -1;
+    if (made) {
+        char pr[16];
+        const char *pi[] = {branch,
+                            sched_int_array_a(a, mk_cid, (size_t)made),
+                            purpose,
+                            sched_int_array_a(a, mk_due, (size_t)made),
+                            hf_pg_i64(pr, sched_priority(purpose)),
+                            nowt,
+                            script};
+        res = hf_store_exec(
+            st,
+            "INSERT INTO task (branch, plan_id, customer_id, purchase_id, step_no, occurrence,"
+            " purpose, channel, role, due_at_ms, priority, state, updated_at_ms, origin,"
+            " talking_points) SELECT $1, NULL, u.cid, 0, 0, 0, $3, 'phone', 'phone', u.due,"
+            " $5::int, 'planned', $6::bigint, 'occasion', $7 FROM unnest($2::bigint[],"
+            " $4::bigint[]) AS u(cid, due) RETURNING customer_id, id",
+            7, pi);
+        if (res == NULL)
+            return -1;
+        for (int i = 0; i < PQntuples(res); i++) {
+            mg_cid[merged + i] = hf_pg_int(res, i, 0);
+            mg_task[merged + i] = hf_pg_int(res, i, 1);
+        }
+        PQclear(res);
+    }
+    /* what became of each: the merged ones, the new tasks, the drops' reasons */
+    if (s_mark(st, S(ev->key), "merged", mg_cid, mg_task, merged, a) != 0 ||
+        s_mark(st, S(ev->key), "task", mg_cid + merged, mg_task + merged, made, a) != 0)
+        return -1;
+    const char *pd[] = {S(ev->key), sched_int_array_a(a, dr_cid, (size_t)dropped),
+                        sched_text_array_a(a, dr_why, (size_t)dropped)};
+    if (dropped > 0 &&
+        hf_store_run(st,
+                     "UPDATE occasion_made m SET reason = u.r FROM unnest($2::bigint[],"
+                     " $3::text[]) AS u(c, r) WHERE m.key = $1 AND m.customer_id = u.c",
+                     3, pd) != 0)
+        return -1;
+
     hf_info("occasion_planned",
             "branch=%s occasion=%s day=%s key=%s chunk=%d/%d tasks=%d merged=%d dropped=%d", branch,
             S(ev->occasion), dayt, S(ev->key), (int)ev->chunk, (int)ev->chunks, made, merged,
