@@ -501,6 +501,46 @@ static int s_cmp_id(const void *pa, const void *pb)
     return a < b ? -1 : a > b;
 }
 
+/* THE WEEKLY CONTACT CAP (sched_cap.c): every task of every origin passes here on its way
+ * into a bag, after the opt-out, do-not-disturb, complaint and window checks decided it is
+ * to be placed (action -1) and before it is placed. One over the cap moves to the first
+ * window of the next Monday, priority kept (A_MOVE); an occasion's greeting is dropped
+ * (A_DROP: cancelled, outcome "dropped: weekly contact cap"). 0 or -1. */
+static int s_hold_over_cap(hf_store_t *st, s_claimed_t *cl, int nrows, hf_arena_t *a)
+{
+    sched_cap_item_t *ci = hf_new_array(a, sched_cap_item_t, nrows + 1);
+    int *ref = hf_new_array(a, int, nrows + 1);
+    int nci = 0;
+    for (int i = 0; i < nrows; i++) {
+        if (cl[i].action != -1)
+            continue;
+        const Huifang__V1__Task *t = cl[i].task;
+        ci[nci] = (sched_cap_item_t){.id = t->id,
+                                     .customer_id = t->customer_id,
+                                     .branch = t->branch,
+                                     .day = cl[i].lane->today,
+                                     .origin = t->origin,
+                                     .channel = t->channel,
+                                     .priority = t->priority};
+        ref[nci++] = i;
+    }
+    if (sched_cap_check(st, ci, nci, a) < 0)
+        return -1;
+    for (int k = 0; k < nci; k++) {
+        s_claimed_t *c = &cl[ref[k]];
+        if (!ci[k].over)
+            continue;
+        if (strcmp(c->task->origin, "occasion") == 0) {
+            c->action = A_DROP;
+        } else {
+            c->action = A_MOVE;
+            c->new_due = sched_day_start(ci[k].next_day, c->windows, c->lane->tz);
+            c->new_priority = c->task->priority;
+        }
+    }
+    return 0;
+}
+
 /* Assigns the ids claimed in every lane in one transaction; fills each lane's done (the
  * leases that may go; the others stay until the reaper returns them). Sets *nassigned.
  * 0, or -1 (nothing changed: the leases return the tasks). */
@@ -615,40 +655,9 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
             }
     }
 
-    /* THE WEEKLY CONTACT CAP (sched_cap.c): every task of every origin passes here on its
-     * way into a bag; one over the cap moves to the next Monday, an occasion's is dropped */
-    {
-        sched_cap_item_t *ci = hf_new_array(a, sched_cap_item_t, nrows + 1);
-        int *ref = hf_new_array(a, int, nrows + 1);
-        int nci = 0;
-        for (int i = 0; i < nrows; i++) {
-            if (cl[i].action != -1)
-                continue;
-            const Huifang__V1__Task *t = cl[i].task;
-            ci[nci] = (sched_cap_item_t){.id = t->id,
-                                         .customer_id = t->customer_id,
-                                         .branch = t->branch,
-                                         .day = cl[i].lane->today,
-                                         .origin = t->origin,
-                                         .channel = t->channel,
-                                         .priority = t->priority};
-            ref[nci++] = i;
-        }
-        if (sched_cap_check(st, ci, nci, a) < 0)
-            goto fail;
-        for (int k = 0; k < nci; k++) {
-            s_claimed_t *c = &cl[ref[k]];
-            if (!ci[k].over)
-                continue;
-            if (strcmp(c->task->origin, "occasion") == 0) {
-                c->action = A_DROP;
-            } else {
-                c->action = A_MOVE;
-                c->new_due = sched_day_start(ci[k].next_day, c->windows, c->lane->tz);
-                c->new_priority = c->task->priority;
-            }
-        }
-    }
+    /* THE WEEKLY CONTACT CAP: between deciding and placing (see s_hold_over_cap) */
+    if (s_hold_over_cap(st, cl, nrows, a) != 0)
+        goto fail;
 
     /* place the rest, most urgent first, lane by lane */
     for (int i = 0; i < nlanes; i++)
