@@ -21,6 +21,7 @@ HF_PACKAGES=(
     libcsv-dev                       # hf_csv: lead import
     libssl-dev                       # libcrypto: SHA-256 of intake's row fingerprints
     libsodium-dev                    # sessions: Ed25519 signatures, Argon2id password hashes
+    libicu-dev                       # hf_festival: lunar festivals (Mid-Autumn, Spring Festival, ...) from ICU's Chinese calendar
     libmicrohttpd-dev                # HTTP: each service's /metrics, /healthz, /readyz (and the gateway)
     prometheus                       # promtool: e2e/080 checks the metrics, deploy/prometheus config and rules
     curl                             # e2e/080 scrapes /metrics and the health probes

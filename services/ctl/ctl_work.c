@@ -86,6 +86,8 @@ static void s_print_context(ctl_t *ctl, const Huifang__V1__TaskContext *ctx, boo
         ctl_kv("purchase", k->purchase_id ? ctl_fmt(ctl, "%lld", (long long)k->purchase_id) : "");
         if (k->outcome && *k->outcome)
             ctl_kv("outcome", k->outcome);
+        if (k->talking_points && *k->talking_points) /* occasions: what to say besides */
+            ctl_kv("talking points", k->talking_points);
     }
     if (ctx->talking_points && *ctx->talking_points)
         ctl_kv("talking points", ctx->talking_points);

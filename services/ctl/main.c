@@ -6,6 +6,7 @@
 #include "ctl_campaign.h"
 #include "ctl_complaint.h"
 #include "ctl_letters.h"
+#include "ctl_occasion.h"
 #include "ctl_points.h"
 
 #include "hf_replica.h"
@@ -625,6 +626,46 @@ static const ctl_command_t s_commands[] = {
      "outcome sent); the scheduler then marks its task done. Logging the day again logs\n"
      "nothing twice.\n"
      "  --date DATE     the day YYYY-MM-DD (default today)\n" CTL_IDEM_HELP},
+    {"occasion", "rule add", ctl_occasion_rule_add,
+     "occasion rule add OCCASION [--days-before N] [--purpose P] [--script TEXT] "
+     "[--card-type T] [--tier T] [--regions R1,R2]",
+     "adds a care-call rule: a birthday, festival or weather greeting (manager)",
+     "OCCASION is birthday, festival:NAME (see occasion festivals) or weather:KIND\n"
+     "(cold-snap, heat-wave, typhoon, rainstorm; run by occasion trigger). Every local day\n"
+     "the branch's customers due are given a call on the day, DAYS before the date, inside\n"
+     "their windows and the weekly contact cap (never opted out or do-not-disturb).\n"
+     "Someone born on 29 February is greeted on 28 February in other years.\n"
+     "  --days-before N    0..30 (default 0; weather rules: 0)\n"
+     "  --purpose P        the task's purpose (default care)\n"
+     "  --script TEXT      the talking points the agent sees (at most 500 bytes)\n"
+     "  --card-type T      only new, one-on-one or customer cards\n"
+     "  --tier T           only gold, silver, member or regular\n"
+     "  --regions R1,R2    only customers of these regions\n"
+     "  --segment ID       only the members of a saved segment (segment list)\n" CTL_IDEM_HELP},
+    {"occasion", "rule list", ctl_occasion_rule_list, "occasion rule list",
+     "lists the branch's occasion rules in force", ""},
+    {"occasion", "rule remove", ctl_occasion_rule_remove, "occasion rule remove ID",
+     "removes an occasion rule (manager); calls already planned stay", CTL_IDEM_HELP},
+    {"occasion", "trigger", ctl_occasion_trigger, "occasion trigger KIND --regions R1,R2",
+     "runs the branch's weather:KIND rules now for the customers of the regions named",
+     "KIND: cold-snap, heat-wave, typhoon or rainstorm; the branch needs a rule for it\n"
+     "(occasion rule add weather:KIND --script ...). Calls are made today, inside the\n"
+     "customers' windows and the weekly contact cap. Supervisors (lead, head, manager).\n"
+     "  --regions R1,R2    the regions hit (required)\n" CTL_IDEM_HELP},
+    {"occasion", "festivals", ctl_occasion_festivals, "occasion festivals [--year YYYY]",
+     "the festivals' dates in a year (lunar ones from ICU's Chinese calendar)",
+     "  --year YYYY        1901..2099 (default: this year)\n"},
+    {"occasion", "cap set", ctl_occasion_cap_set, "occasion cap set --per-week N | --reset",
+     "sets the branch's weekly contact cap (manager); every plan and occasion keeps it",
+     "A customer gets at most N calls (phone tasks put into date bags; visits, letters and\n"
+     "WeChat are not counted) from Monday to Sunday in the branch's zone. A plan step over\n"
+     "it moves to the next Monday; an occasion greeting is merged into a call already\n"
+     "planned that day, or dropped. Callbacks and promised follow-ups are never held, but\n"
+     "count.\n"
+     "  --per-week N       1..50 (default 2)\n"
+     "  --reset            back to the default\n" CTL_IDEM_HELP},
+    {"occasion", "cap", ctl_occasion_cap_show, "occasion cap",
+     "shows the weekly contact cap: at most N contacts a customer in an ISO week", ""},
 
     /* ---- points and gifts ---- */
     {"points", "show", ctl_points_show, "points show CUSTOMER [--limit N]",
@@ -743,6 +784,14 @@ static const ctl_command_t *s_find_command(int argc, char **argv, int *used)
         }
         if (argc > 1 && strcmp(c->verb, argv[1]) == 0) {
             *used = 2;
+            return c;
+        }
+        /* a verb of two words ("rule add": huifang occasion rule add) */
+        const char *sp = strchr(c->verb, ' ');
+        size_t n = sp ? (size_t)(sp - c->verb) : 0;
+        if (sp && argc > 2 && strncmp(c->verb, argv[1], n) == 0 && argv[1][n] == '\0' &&
+            strcmp(sp + 1, argv[2]) == 0) {
+            *used = 3;
             return c;
         }
     }

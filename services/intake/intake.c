@@ -961,6 +961,14 @@ const hf_command_t intake_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_CAMPAIGN_CHECKIN, intake_campaign_checkin, true, HF_ROLES_WORK},
 
     /* occasions, contact caps, letters and WeChat */
+    {HUIFANG__V1__REQUEST__COMMAND_OCCASION_RULE_ADD, intake_occasion_rule_add, true,
+     HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_OCCASION_RULE_LIST, intake_occasion_rule_list, false,
+     HF_ROLES_READ},
+    {HUIFANG__V1__REQUEST__COMMAND_OCCASION_RULE_REMOVE, intake_occasion_rule_remove, true,
+     HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_OCCASION_TRIGGER, intake_occasion_trigger, true,
+     HF_ROLES_SUPERVISORS},
 
     /* points and gifts */
     {HUIFANG__V1__REQUEST__COMMAND_POINTS_SHOW, intake_points_show, false, HF_ROLES_READ},
@@ -984,6 +992,9 @@ static const hf_config_entry_t s_config[] = {
     {"admin_password_file", "HUIFANG_ADMIN_PASSWORD_FILE", NULL, "", HF_CFG_STR, 0, 0, false,
      "a file holding the first admin's password: account admin is created from it when there "
      "is no admin yet"},
+    {"occasion_ms", "HUIFANG_INTAKE_OCCASION_MS", NULL, "1000", HF_CFG_INT, 50, 600000, false,
+     "how often intake looks for branches whose local day has not been swept for birthdays "
+     "and festivals yet (each day is swept once)"},
     HF_CONFIG_END};
 
 static int s_init(hf_service_t *svc, void *self)
@@ -996,6 +1007,8 @@ static const hf_subscription_t s_subscriptions[] = {{"calllog", intake_calllog_e
                                                     {"complaint", intake_complaint_events},
                                                     {NULL, NULL}};
 
+static const hf_service_timer_t s_timers[] = {{"occasion_ms", intake_occasion_sweep}, {NULL, NULL}};
+
 const hf_service_def_t intake_def = {
     .name = "intake",
     .summary = "the customer archive: branches, agents, products, leads and purchases",
@@ -1006,6 +1019,7 @@ const hf_service_def_t intake_def = {
     .init = s_init,
     .subscriptions = s_subscriptions,
     .consume = "consume",
+    .timers = s_timers,
     /* A batch of an import allocates and frees megabytes (the request, the rows, the events):
      * keep that memory in the process instead of handing it back to the system after every
      * batch, only to fault it in again for the next one (a fifth of intake's CPU). */

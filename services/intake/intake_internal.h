@@ -59,6 +59,20 @@ int intake_rules_get(hf_service_t *svc, void *self, const hf_request_t *req, hf_
 int intake_rules_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a);
 
+/* ---- occasions (intake_occasion.c) ---- */
+
+int intake_occasion_rule_add(hf_service_t *svc, void *self, const hf_request_t *req,
+                             hf_reply_t *rep, hf_arena_t *a);
+int intake_occasion_rule_list(hf_service_t *svc, void *self, const hf_request_t *req,
+                              hf_reply_t *rep, hf_arena_t *a);
+int intake_occasion_rule_remove(hf_service_t *svc, void *self, const hf_request_t *req,
+                                hf_reply_t *rep, hf_arena_t *a);
+int intake_occasion_trigger(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                            hf_arena_t *a);
+/* The daily sweep (a timer): each branch with occasion rules, once per local day, emits
+ * occasion_due for the customers due. 0, or -1 after logging. */
+int intake_occasion_sweep(hf_service_t *svc, void *self);
+
 /* ---- identity (intake_identity.c) ---- */
 
 int intake_login(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,

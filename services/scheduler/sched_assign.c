@@ -386,7 +386,7 @@ int sched_reserve(hf_store_t *st, const char *branch, const char *day, sched_age
  * One claimed batch: the ids claimed from several branches, in one transaction
  * ------------------------------------------------------------------------------------- */
 
-enum { A_ASSIGN, A_MOVE, A_CANCEL, A_PAUSE, A_REINDEX, A_WRITTEN };
+enum { A_ASSIGN, A_MOVE, A_CANCEL, A_PAUSE, A_REINDEX, A_WRITTEN, A_DROP };
 
 typedef struct {
     Huifang__V1__Task *task;
@@ -546,6 +546,46 @@ static int s_cmp_id(const void *pa, const void *pb)
 {
     int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
     return a < b ? -1 : a > b;
+}
+
+/* THE WEEKLY CONTACT CAP (sched_cap.c): every task of every origin passes here on its way
+ * into a bag, after the opt-out, do-not-disturb, complaint and window checks decided it is
+ * to be placed (action -1) and before it is placed. One over the cap moves to the first
+ * window of the next Monday, priority kept (A_MOVE); an occasion's greeting is dropped
+ * (A_DROP: cancelled, outcome "dropped: weekly contact cap"). 0 or -1. */
+static int s_hold_over_cap(hf_store_t *st, s_claimed_t *cl, int nrows, hf_arena_t *a)
+{
+    sched_cap_item_t *ci = hf_new_array(a, sched_cap_item_t, nrows + 1);
+    int *ref = hf_new_array(a, int, nrows + 1);
+    int nci = 0;
+    for (int i = 0; i < nrows; i++) {
+        if (cl[i].action != -1)
+            continue;
+        const Huifang__V1__Task *t = cl[i].task;
+        ci[nci] = (sched_cap_item_t){.id = t->id,
+                                     .customer_id = t->customer_id,
+                                     .branch = t->branch,
+                                     .day = cl[i].lane->today,
+                                     .origin = t->origin,
+                                     .channel = t->channel,
+                                     .priority = t->priority};
+        ref[nci++] = i;
+    }
+    if (sched_cap_check(st, ci, nci, a) < 0)
+        return -1;
+    for (int k = 0; k < nci; k++) {
+        s_claimed_t *c = &cl[ref[k]];
+        if (!ci[k].over)
+            continue;
+        if (strcmp(c->task->origin, "occasion") == 0) {
+            c->action = A_DROP;
+        } else {
+            c->action = A_MOVE;
+            c->new_due = sched_day_start(ci[k].next_day, c->windows, c->lane->tz);
+            c->new_priority = c->task->priority;
+        }
+    }
+    return 0;
 }
 
 /* 2. what becomes of a locked task before placing: re-indexed (postponed meanwhile),
@@ -752,8 +792,9 @@ static int s_write_unassigned(s_assign_t *as)
     int64_t *mv_id = hf_new_array(a, int64_t, nrows + 1),
             *mv_due = hf_new_array(a, int64_t, nrows + 1),
             *mv_pr = hf_new_array(a, int64_t, nrows + 1), *cn = hf_new_array(a, int64_t, nrows + 1),
-            *pa = hf_new_array(a, int64_t, nrows + 1), *ri = hf_new_array(a, int64_t, nrows + 1);
-    int nmv = 0, ncn = 0, npa = 0, nri = 0;
+            *pa = hf_new_array(a, int64_t, nrows + 1), *ri = hf_new_array(a, int64_t, nrows + 1),
+            *dr = hf_new_array(a, int64_t, nrows + 1);
+    int nmv = 0, ncn = 0, npa = 0, nri = 0, ndr = 0;
     for (int i = 0; i < nrows; i++) {
         s_claimed_t *c = &as->cl[i];
         switch (c->action) {
@@ -770,6 +811,9 @@ static int s_write_unassigned(s_assign_t *as)
             break;
         case A_REINDEX:
             ri[nri++] = c->task->id;
+            break;
+        case A_DROP:
+            dr[ndr++] = c->task->id;
             break;
         default:
             break;
@@ -796,6 +840,16 @@ static int s_write_unassigned(s_assign_t *as)
                             &(sched_move_t){.set = "outcome = 'opted-out', updated_at_ms = $2",
                                             .where = "id = ANY ($1::bigint[])"},
                             2, p) < 0)
+            return -1;
+    }
+    if (ndr) {
+        const char *p[] = {sched_int_array_a(a, dr, (size_t)ndr), at};
+        if (sched_task_move(
+                as->st, "planned", "cancelled",
+                &(sched_move_t){.set =
+                                    "outcome = 'dropped: weekly contact cap', updated_at_ms = $2",
+                                .where = "id = ANY ($1::bigint[])"},
+                2, p) < 0)
             return -1;
     }
     if (npa) {
@@ -917,12 +971,13 @@ static int s_assign_lanes(hf_service_t *svc, s_lane_t *lanes, int nlanes, int64_
         return -1;
     if (hf_store_begin(as.st) != 0)
         return -1;
-    if (s_lock_claimed(&as) != 0 ||     /* 1 and 2 */
-        s_drop_stale_ids(&as) != 0 ||   /* 3 */
-        s_place_claimed(&as) != 0 ||    /* 4 */
-        s_assign_or_roll(&as) != 0 ||   /* 5 */
-        s_write_unassigned(&as) != 0 || /* 6 */
-        s_write_assigned(&as) != 0)     /* 7 */
+    if (s_lock_claimed(&as) != 0 ||                        /* 1 and 2 */
+        s_drop_stale_ids(&as) != 0 ||                      /* 3 */
+        s_hold_over_cap(as.st, as.cl, as.nrows, a) != 0 || /* 3b: the weekly contact cap */
+        s_place_claimed(&as) != 0 ||                       /* 4 */
+        s_assign_or_roll(&as) != 0 ||                      /* 5 */
+        s_write_unassigned(&as) != 0 ||                    /* 6 */
+        s_write_assigned(&as) != 0)                        /* 7 */
         goto fail;
     if (hf_store_commit(as.st) != 0) {
         for (int i = 0; i < nlanes; i++)

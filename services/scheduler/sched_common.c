@@ -106,6 +106,7 @@ Huifang__V1__Task *sched_task_from_row(const PGresult *res, int i, hf_arena_t *a
     t->assigned_at_ms = hf_pg_int(res, i, 23);
     t->windows = hf_arena_strdup(a, hf_pg_str(res, i, 24));
     t->rolls = (int32_t)hf_pg_int(res, i, 25);
+    t->talking_points = hf_arena_strdup(a, hf_pg_str(res, i, 26));
     return t;
 }
 

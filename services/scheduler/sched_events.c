@@ -625,6 +625,7 @@ const hf_event_handler_t sched_intake_events[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_CREATED, sched_on_campaign_created},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_INVITED, sched_on_campaign_invited},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_ATTENDED, sched_on_campaign_attended},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_OCCASION_DUE, sched_on_occasion_due}, /* sched_occasion.c */
     {0, NULL}};
 
 /* ---------------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ static const hf_command_t s_commands[] = {
 
     /* occasions, contact caps, letters and WeChat */
     {HUIFANG__V1__REQUEST__COMMAND_LETTERS_PRINT, sched_letters_print, false, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CONTACT_CAP_SET, sched_contact_cap_set, true, HF_ROLES_MANAGERS},
+    {HUIFANG__V1__REQUEST__COMMAND_CONTACT_CAP_GET, sched_contact_cap_get, false, HF_ROLES_READ},
 
     /* points and gifts */
 

@@ -39,9 +39,9 @@ int sched_branch_get(hf_store_t *st, const char *branch, sched_branch_t *out, bo
     " t.purpose, t.channel, t.role, t.due_at_ms, t.state, t.agent, t.priority, t.attempts,"        \
     " coalesce(c.name, ''), coalesce(c.phone, ''), coalesce(c.region, ''), t.outcome,"             \
     " coalesce(t.bag_date::text, ''), t.claims, t.origin, t.reserved_agent, t.latest_at_ms,"       \
-    " t.assigned_at_ms, coalesce(c.windows, ''), t.rolls"
+    " t.assigned_at_ms, coalesce(c.windows, ''), t.rolls, t.talking_points"
 /* How many columns TASK_COLUMNS selects: a query's own columns after it start here. */
-#define TASK_NCOLUMNS 26
+#define TASK_NCOLUMNS 27
 #define TASK_FROM " FROM task t LEFT JOIN customer c ON c.id = t.customer_id"
 
 /* A task from row i of a TASK_COLUMNS result, from arena memory. Its windows field holds
@@ -148,6 +148,45 @@ int sched_supervisor_alert_ack(hf_service_t *, void *, const hf_request_t *, hf_
                                hf_arena_t *);
 int sched_task_release(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_task_skip(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+
+/* ---- occasions and the weekly contact cap (sched_occasion.c, sched_cap.c) ---- */
+
+/* The weekly contact cap when no row says otherwise. */
+#define SCHED_CAP_DEFAULT 2
+/* One task on its way into a date bag, as the cap sees it. */
+typedef struct {
+    int64_t id;
+    int64_t customer_id;
+    const char *branch;
+    int32_t day; /* the local day of the bag it would go into */
+    const char *origin;
+    const char *channel; /* only calls (phone) count and are held */
+    int priority;
+    bool over;        /* out: the customer's week is full */
+    int32_t next_day; /* out: the Monday after (the first day the cap may allow) */
+    int ref_;         /* the checker's own */
+} sched_cap_item_t;
+/* THE WEEKLY CONTACT CAP: marks over every item whose customer has had the branch's cap of
+ * contacts in the item's ISO week (its bag day's, Monday to Sunday) — counting the tasks in
+ * that week's bags and the batch's own, exempt ones (sched_cap_exempt) first, then the most
+ * urgent. Called by the assignment for every task about to enter a bag. Returns how many are
+ * over, or -1 on a store error. */
+int sched_cap_check(hf_store_t *st, sched_cap_item_t *items, int n, hf_arena_t *a);
+/* True for the origins never held back by the cap (they still count): callback, promised,
+ * adverse. */
+bool sched_cap_exempt(const char *origin);
+/* True for the channels the cap counts and holds: calls (phone). */
+bool sched_cap_counts(const char *channel);
+/* The SQL condition on task t of the channels the cap counts (sched_cap_counts() in SQL). */
+#define SCHED_CAP_CHANNELS "t.channel = 'phone'"
+/* The Monday (day number) of day's ISO week. */
+int32_t sched_cap_week_start(int32_t day);
+/* The branch's cap (its own, else the default); -1 on a store error. */
+int sched_cap_per_week(hf_store_t *st, const char *branch);
+int sched_contact_cap_set(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_contact_cap_get(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+/* intake.occasion_due: a task per customer on the day, merged or dropped (sched_occasion.c). */
+int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a);
 
 /* Moves an absent agent's date bags for from..until (day numbers) to colleagues; fills the
  * reply's result. Runs inside the command's transaction. HF_OK or a status. */

@@ -53,7 +53,7 @@ static void test_task_shape(void)
         "\"agent\":\"\",\"priority\":0,\"attempts\":0,\"customer_name\":\"张三\","
         "\"customer_phone\":\"13812345678\",\"region\":\"\",\"outcome\":\"\","
         "\"bag_date\":\"\",\"claims\":0,\"origin\":\"\",\"reserved_agent\":\"\",\"windows\":\"\","
-        "\"rolls\":0,\"skip_reason\":\"\"}");
+        "\"rolls\":0,\"skip_reason\":\"\",\"talking_points\":\"\"}");
     json_object_put(obj);
 
     /* An instant of 0 means "not set": the key is left out, under either name. */

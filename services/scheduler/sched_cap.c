@@ -1,0 +1,222 @@
+/* sched_cap: the weekly contact cap (issue 16). A customer is contacted at most per_week
+ * times in an ISO week (Monday to Sunday in the branch's zone); per_week is data per branch
+ * (table contact_cap, branch '' the default 2), set by `contact_cap_set`.
+ *
+ * What it counts and holds are calls (channel phone): the manuals' "not too often" is about
+ * calls — a home visit is an appointment made with the customer, and letters and WeChat are
+ * the channels a branch uses precisely to avoid over-calling (DOMAIN.md, "Channel"). The
+ * manuals' member plan alone has a home visit and two calls in its first week, plus a
+ * doctor's visit after an adverse reaction: counting visits would hold those back.
+ *
+ * Where it holds: every task passes through the assignment (sched_assign.c,
+ * s_assign_lanes) on its way into a date bag, and that is where sched_cap_check() runs, for
+ * every task of every origin, so no plan, occasion or campaign can go around it. What counts
+ * as a contact of the week: the customer's calls in date bags of that week (assigned,
+ * claimed or done, not skipped), plus the ones ahead of it in the same batch. A task over the
+ * cap moves to the first window of the next Monday (a plan step: the next day the cap
+ * allows), except an occasion's greeting, which is dropped (a birthday call next week is no
+ * birthday call). Contacts the customer asked for or needs — a callback, a promised
+ * follow-up, a doctor's visit after an adverse reaction — are never held back, but they
+ * count. When an occasion is planned (sched_occasion.c) the week's contacts already planned
+ * count too, so a greeting gives way to the plan's steps rather than the other way round. */
+#include "hf_wire.h"
+#include "scheduler_internal.h"
+
+bool sched_cap_counts(const char *channel)
+{
+    return strcmp(channel, "phone") == 0;
+}
+
+bool sched_cap_exempt(const char *origin)
+{
+    return strcmp(origin, "callback") == 0 || strcmp(origin, "promised") == 0 ||
+           strcmp(origin, "adverse") == 0;
+}
+
+int32_t sched_cap_week_start(int32_t day)
+{
+    /* 1970-01-01 was a Thursday: (day + 3) mod 7 is 0 on Mondays */
+    return day - (int32_t)(((day % 7) + 7 + 3) % 7);
+}
+
+int sched_cap_per_week(hf_store_t *st, const char *branch)
+{
+    const char *p[] = {branch};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT per_week FROM contact_cap WHERE branch IN ($1, '')"
+                                  " ORDER BY branch DESC LIMIT 1",
+                                  1, p);
+    if (res == NULL)
+        return -1;
+    int cap = PQntuples(res) ? (int)hf_pg_int(res, 0, 0) : SCHED_CAP_DEFAULT;
+    PQclear(res);
+    return cap;
+}
+
+static int s_cmp_item(const void *pa, const void *pb)
+{
+    const sched_cap_item_t *a = *(const sched_cap_item_t *const *)pa;
+    const sched_cap_item_t *b = *(const sched_cap_item_t *const *)pb;
+    if (a->customer_id != b->customer_id)
+        return a->customer_id < b->customer_id ? -1 : 1;
+    bool ea = sched_cap_exempt(a->origin), eb = sched_cap_exempt(b->origin);
+    if (ea != eb)
+        return ea ? -1 : 1; /* what is never held takes its room first */
+    if (a->priority != b->priority)
+        return a->priority > b->priority ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+int sched_cap_check(hf_store_t *st, sched_cap_item_t *items, int n, hf_arena_t *a)
+{
+    if (n <= 0)
+        return 0;
+    int64_t *cids = hf_new_array(a, int64_t, n);
+    const char **branches = hf_new_array(a, const char *, n);
+    const char **mondays = hf_new_array(a, const char *, n);
+    for (int i = 0; i < n; i++) {
+        cids[i] = items[i].customer_id;
+        branches[i] = items[i].branch;
+        char *m = hf_new_array(a, char, 11);
+        hf_date_format(sched_cap_week_start(items[i].day), m);
+        mondays[i] = m;
+        items[i].over = false;
+        items[i].next_day = sched_cap_week_start(items[i].day) + 7;
+    }
+    const char *p[] = {sched_int_array_a(a, cids, (size_t)n),
+                       sched_text_array_a(a, branches, (size_t)n),
+                       sched_text_array_a(a, mondays, (size_t)n)};
+    PGresult *res = hf_store_exec(
+        st,
+        "SELECT x.i, coalesce((SELECT k.per_week FROM contact_cap k WHERE k.branch IN"
+        " (x.branch, '') ORDER BY k.branch DESC LIMIT 1), 2), (SELECT count(*) FROM task t"
+        " WHERE t.customer_id = x.cid AND " SCHED_CAP_CHANNELS " AND t.state IN ('assigned',"
+        " 'claimed', 'done')"
+        " AND t.outcome <> 'skipped' AND t.bag_date BETWEEN x.mon AND x.mon + 6)"
+        " FROM unnest($1::bigint[], $2::text[], $3::date[]) WITH ORDINALITY AS x(cid, branch,"
+        " mon, i)",
+        3, p);
+    if (res == NULL)
+        return -1;
+    int *cap = hf_new_array(a, int, n), *used = hf_new_array(a, int, n);
+    for (int r = 0; r < PQntuples(res); r++) {
+        int i = (int)hf_pg_int(res, r, 0) - 1;
+        if (i < 0 || i >= n)
+            continue;
+        cap[i] = (int)hf_pg_int(res, r, 1);
+        used[i] = (int)hf_pg_int(res, r, 2);
+    }
+    PQclear(res);
+    /* the batch's own tasks of one customer and week, in order: exempt ones, then the most
+     * urgent first */
+    sched_cap_item_t **order = hf_new_array(a, sched_cap_item_t *, n);
+    for (int i = 0; i < n; i++) {
+        order[i] = &items[i];
+        items[i].ref_ = i;
+    }
+    qsort(order, (size_t)n, sizeof *order, s_cmp_item);
+    int held = 0;
+    for (int g = 0; g < n;) {
+        int e = g;
+        while (e < n && order[e]->customer_id == order[g]->customer_id)
+            e++;
+        /* one customer: a batch is one day of one branch per lane, so one week */
+        int taken = used[order[g]->ref_], limit = cap[order[g]->ref_];
+        for (int k = g; k < e; k++) {
+            sched_cap_item_t *it = order[k];
+            if (!sched_cap_counts(it->channel))
+                continue; /* a visit, a letter, a WeChat message: not a call */
+            if (!sched_cap_exempt(it->origin) && taken >= limit) {
+                it->over = true;
+                held++;
+            } else {
+                taken++;
+            }
+        }
+        g = e;
+    }
+    if (held)
+        hf_info("contact_cap_held", "tasks=%d checked=%d", held, n);
+    return held;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Commands: contact_cap_set, contact_cap_get
+ * ------------------------------------------------------------------------------------- */
+
+static int s_reply_cap(hf_service_t *svc, const char *branch, hf_reply_t *rep, hf_arena_t *a)
+{
+    const char *p[] = {branch};
+    PGresult *res = hf_store_exec(hf_service_store(svc),
+                                  "SELECT per_week, branch <> '' FROM contact_cap WHERE branch"
+                                  " IN ($1, '') ORDER BY branch DESC LIMIT 1",
+                                  1, p);
+    if (res == NULL)
+        return hf_fail(rep, a, HF_UNAVAILABLE, "", "the store failed: %s",
+                       hf_store_error(hf_service_store(svc)));
+    Huifang__V1__ContactCap *c = hf_new(a, Huifang__V1__ContactCap);
+    huifang__v1__contact_cap__init(c);
+    c->branch = hf_arena_strdup(a, branch);
+    c->per_week = PQntuples(res) ? (int32_t)hf_pg_int(res, 0, 0) : SCHED_CAP_DEFAULT;
+    c->own = PQntuples(res) ? hf_pg_bool(res, 0, 1) : false;
+    PQclear(res);
+    rep->result_case = HUIFANG__V1__REPLY__RESULT_CONTACT_CAP;
+    rep->contact_cap = c;
+    return HF_OK;
+}
+
+static int s_need_branch(hf_service_t *svc, const char *branch, hf_reply_t *rep, hf_arena_t *a)
+{
+    sched_branch_t b;
+    bool missing = false;
+    if (branch == NULL || *branch == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "branch is required");
+    if (sched_branch_get(hf_service_store(svc), branch, &b, &missing) != 0)
+        return missing ? hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", branch)
+                       : hf_fail(rep, a, HF_UNAVAILABLE, "", "the store failed: %s",
+                                 hf_store_error(hf_service_store(svc)));
+    return HF_OK;
+}
+
+int sched_contact_cap_get(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                          hf_arena_t *a)
+{
+    (void)self;
+    int rc = s_need_branch(svc, req->branch, rep, a);
+    return rc != HF_OK ? rc : s_reply_cap(svc, req->branch, rep, a);
+}
+
+int sched_contact_cap_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                          hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__ContactCapSet *s = req->contact_cap_set;
+    int rc = s_need_branch(svc, req->branch, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    hf_store_t *st = hf_service_store(svc);
+    if (s->reset) {
+        if (s->per_week != 0)
+            return hf_fail(rep, a, HF_BAD_INPUT, "per_week",
+                           "give --per-week or --reset, not both");
+        const char *p[] = {req->branch};
+        if (hf_store_run(st, "DELETE FROM contact_cap WHERE branch = $1", 1, p) != 0)
+            return hf_fail(rep, a, HF_UNAVAILABLE, "", "the store failed: %s", hf_store_error(st));
+        return s_reply_cap(svc, req->branch, rep, a);
+    }
+    if (s->per_week < 1 || s->per_week > 50)
+        return hf_fail(rep, a, HF_BAD_INPUT, "per_week",
+                       "per_week must be 1..50 contacts a customer in a week");
+    char pw[16], now[24];
+    const char *p[] = {req->branch, hf_pg_i64(pw, s->per_week), hf_pg_i64(now, hf_clock_now_ms()),
+                       S(req->actor)};
+    if (hf_store_run(st,
+                     "INSERT INTO contact_cap (branch, per_week, updated_at_ms, updated_by)"
+                     " VALUES ($1, $2::int, $3::bigint, $4) ON CONFLICT (branch) DO UPDATE SET"
+                     " per_week = EXCLUDED.per_week, updated_at_ms = EXCLUDED.updated_at_ms,"
+                     " updated_by = EXCLUDED.updated_by",
+                     4, p) != 0)
+        return hf_fail(rep, a, HF_UNAVAILABLE, "", "the store failed: %s", hf_store_error(st));
+    hf_info("contact_cap_set", "branch=%s per_week=%d", req->branch, (int)s->per_week);
+    return s_reply_cap(svc, req->branch, rep, a);
+}
