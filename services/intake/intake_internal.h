@@ -168,7 +168,7 @@ void intake_arr_release_all(void);
 void intake_arr_str(intake_arr_t *arr, const char *s);
 /* Appends a whole number. */
 void intake_arr_int(intake_arr_t *arr, int64_t v);
-/* Appends a local date (day number), NULL when day < 0. */
+/* Appends a local date (day number), NULL when day is INTAKE_NO_DAY. */
 void intake_arr_date(intake_arr_t *arr, int32_t day);
 /* The literal, "{...}"; the array may not grow afterwards. */
 const char *intake_arr_end(intake_arr_t *arr);
@@ -188,7 +188,7 @@ void intake_copy_release(intake_copy_t *c);
 void intake_copy_str(intake_copy_t *c, const char *s);
 /* Appends a whole number. */
 void intake_copy_int(intake_copy_t *c, int64_t v);
-/* Appends a local date (day number), NULL when day < 0. */
+/* Appends a local date (day number), NULL when day is INTAKE_NO_DAY. */
 void intake_copy_date(intake_copy_t *c, int32_t day);
 /* Ends the row. */
 void intake_copy_row_end(intake_copy_t *c);

@@ -92,13 +92,13 @@ static Huifang__V1__Customer *s_new_customer(const intake_branch_t *b, const s_g
     huifang__v1__customer__init(c);
     char *dates = hf_arena_alloc(a, 4 * 11);
     char *birth = dates, *ref = dates + 11, *baby = dates + 22, *due = dates + 33;
-    if (l->birth >= 0)
+    if (l->birth != INTAKE_NO_DAY)
         hf_date_format(l->birth, birth);
-    if (l->ref_date >= 0)
+    if (l->ref_date != INTAKE_NO_DAY)
         hf_date_format(l->ref_date, ref);
-    if (l->baby_birth >= 0)
+    if (l->baby_birth != INTAKE_NO_DAY)
         hf_date_format(l->baby_birth, baby);
-    if (l->due_date >= 0)
+    if (l->due_date != INTAKE_NO_DAY)
         hf_date_format(l->due_date, due);
     c->id = g->customer_id;
     c->branch = hf_arena_strdup(a, b->code); /* b lives on the handler's stack */

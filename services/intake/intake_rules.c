@@ -483,7 +483,7 @@ static bool s_code_ok(const char *s)
 static int s_date(const char *v, const char *field, int32_t lo, int32_t hi, const char *too_late,
                   int32_t *day, intake_error_t *err)
 {
-    *day = -1;
+    *day = INTAKE_NO_DAY;
     if (*v == '\0')
         return 0;
     if (hf_date_parse(v, day) != 0)
@@ -634,7 +634,7 @@ void intake_lead_fill(intake_lead_t *dst, const intake_lead_t *src)
     if (*dst->f == '\0')                                                                           \
         dst->f = src->f;
 #define FILL_D(f)                                                                                  \
-    if (dst->f < 0)                                                                                \
+    if (dst->f == INTAKE_NO_DAY)                                                                   \
         dst->f = src->f;
     FILL_S(region)
     FILL_S(address)

@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A date not given, in a day-number field (no date has this number; -1 is 1969-12-31). */
+#define INTAKE_NO_DAY INT32_MIN
+
 /* ---- stages and tiers ---- */
 
 #define INTAKE_MAX_STAGES 16
@@ -61,6 +64,8 @@ typedef struct {
     const char *referrer, *route, *condition, *baby_name, *baby_sex, *current_brand, *feeding;
     const char *employer, *hobbies, *health, *windows;
     char phone[24]; /* normalised */
+    /* local day numbers (days since 1970-01-01, negative before), INTAKE_NO_DAY when not
+     * given: -1 is 1969-12-31, a real birthday */
     int32_t birth, ref_date, baby_birth, due_date;
     int age; /* 0 = not given */
     int64_t collected_at_ms;

@@ -331,7 +331,7 @@ void intake_arr_int(intake_arr_t *arr, int64_t v)
 
 void intake_arr_date(intake_arr_t *arr, int32_t day)
 {
-    if (day < 0) {
+    if (day == INTAKE_NO_DAY) {
         intake_arr_str(arr, NULL);
         return;
     }
@@ -447,7 +447,7 @@ void intake_copy_int(intake_copy_t *c, int64_t v)
 
 void intake_copy_date(intake_copy_t *c, int32_t day)
 {
-    if (day < 0) {
+    if (day == INTAKE_NO_DAY) {
         intake_copy_str(c, NULL);
         return;
     }

@@ -29,11 +29,13 @@ add 'Leap Li' 13812340002 1988-02-29
 add 'Feb Zhao' 13812340003 1985-02-28
 add 'Opted Sun' 13812340004 1980-03-15
 add 'Resting Hu' 13812340005 1980-03-15
+add 'Old Qian' 13812340006 1965-03-15 # before 1970: a negative day number, still a date
 wang=$(occ_customer 'Wang Fang')
 leap=$(occ_customer 'Leap Li')
 feb=$(occ_customer 'Feb Zhao')
 opted=$(occ_customer 'Opted Sun')
 resting=$(occ_customer 'Resting Hu')
+old=$(occ_customer 'Old Qian')
 hf_expect_exit 0 huifang customer opt-out "$opted" --reason 'no calls please'
 hf_expect_exit 0 huifang customer dnd "$resting" --until 2027-03-20 --reason hospital
 
@@ -79,6 +81,7 @@ hf_expect_eq "" "$(occ_greetings "$wang")" "not the day before"
 hf_expect_exit 0 huifang clock set '2027-03-14T17:00:00Z'
 occ_wait_swept 2027-03-15
 hf_expect_eq 2027-03-15 "$(occ_greetings "$wang")" "greeted on the local birthday"
+hf_expect_eq 2027-03-15 "$(occ_greetings "$old")" "born before 1970: greeted too"
 hf_expect_eq "" "$(occ_greetings "$opted")" "an opted-out customer is never greeted"
 hf_expect_eq "" "$(occ_greetings "$resting")" "nor one in a do-not-disturb period"
 hf_expect_eq 0 "$(occ_sql "SELECT count(*) FROM scheduler.occasion_made WHERE customer_id IN ($opted, $resting)")" \
