@@ -23,7 +23,9 @@
 #include "hf_time.h"
 #include "rep_period.h"
 #include "reporting_internal.h"
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S(x) ((x) ? (x) : "")
@@ -38,7 +40,192 @@ typedef struct {
     hf_arena_t *arena;
 } s_ctx_t;
 
+/* ---- counters added up per batch ------------------------------------------------------
+ *
+ * The framework applies events in batches (hf_service_on_batch). The rollups are counters,
+ * only ever added to (no handler reads them), so what the events of a batch add to one row
+ * is summed here and written once, by rep_batch_end inside the batch's transaction before it
+ * commits; a batch rolled back forgets it. A batch of a lead import thus writes its day's
+ * lead and card counters once, not once per lead. The branch's zone is kept for the batch
+ * too (a branch_upserted forgets it). */
+
+#define DELTA_KEYS 6
+#define DELTA_SLOTS 4096 /* a power of two; written out early at three quarters full */
+
+typedef struct {
+    const char *sql; /* an upsert adding $(nkeys + 1) to the row of keys $1..$nkeys; NULL: free */
+    int nkeys;
+    char *keys[DELTA_KEYS];
+    int64_t n;
+} s_delta_t;
+
+static s_delta_t s_deltas[DELTA_SLOTS];
+static int s_ndeltas;
+
+/* The zones of the branches seen in this batch. */
+#define ZONE_CACHE 8
+static struct {
+    char branch[32];
+    char tz[64];
+} s_zones[ZONE_CACHE];
+static int s_nzones;
+
+static uint64_t s_delta_hash(const char *sql, int nkeys, const char *const *keys)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)sql;
+    for (int i = 0; i < nkeys; i++) {
+        for (const char *s = keys[i]; *s; s++)
+            h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        h = (h ^ 0xff) * 1099511628211ULL;
+    }
+    return h;
+}
+
+static void s_deltas_forget(void)
+{
+    for (int i = 0; i < DELTA_SLOTS && s_ndeltas > 0; i++) {
+        s_delta_t *d = &s_deltas[i];
+        if (d->sql == NULL)
+            continue;
+        for (int k = 0; k < d->nkeys; k++)
+            free(d->keys[k]);
+        memset(d, 0, sizeof *d);
+        s_ndeltas--;
+    }
+    s_ndeltas = 0;
+    s_nzones = 0;
+}
+
+/* Writes every summed counter (in the open transaction) and forgets them. 0 or -1. */
+static int s_deltas_write(hf_store_t *st)
+{
+    int rc = 0;
+    for (int i = 0; i < DELTA_SLOTS && s_ndeltas > 0 && rc == 0; i++) {
+        const s_delta_t *d = &s_deltas[i];
+        if (d->sql == NULL || d->n == 0)
+            continue;
+        char num[24];
+        const char *p[DELTA_KEYS + 1];
+        for (int k = 0; k < d->nkeys; k++)
+            p[k] = d->keys[k];
+        p[d->nkeys] = hf_pg_i64(num, d->n);
+        rc = hf_store_run(st, d->sql, d->nkeys + 1, p);
+    }
+    s_deltas_forget();
+    return rc;
+}
+
+/* Adds n to the row of keys through sql (an upsert whose parameters are the keys and then
+ * the amount), at the end of the batch. 0 or -1. */
+static int s_count(s_ctx_t *c, const char *sql, int nkeys, const char *const *keys, int64_t n)
+{
+    if (n == 0)
+        return 0;
+    if (s_ndeltas >= DELTA_SLOTS / 4 * 3) {
+        int zones = s_nzones;
+        if (s_deltas_write(c->st) != 0)
+            return -1;
+        s_nzones = zones; /* still this batch's */
+    }
+    uint64_t h = s_delta_hash(sql, nkeys, keys);
+    for (size_t i = h & (DELTA_SLOTS - 1);; i = (i + 1) & (DELTA_SLOTS - 1)) {
+        s_delta_t *d = &s_deltas[i];
+        if (d->sql == NULL) {
+            d->sql = sql;
+            d->nkeys = nkeys;
+            for (int k = 0; k < nkeys; k++)
+                d->keys[k] = strdup(keys[k]);
+            d->n = n;
+            s_ndeltas++;
+            return 0;
+        }
+        if (d->sql != sql || d->nkeys != nkeys)
+            continue;
+        int k = 0;
+        while (k < nkeys && strcmp(d->keys[k], keys[k]) == 0)
+            k++;
+        if (k == nkeys) {
+            d->n += n;
+            return 0;
+        }
+    }
+}
+
+int rep_batch_end(hf_service_t *svc, void *self, bool commit)
+{
+    (void)self;
+    if (!commit) {
+        s_deltas_forget();
+        return 0;
+    }
+    return s_deltas_write(hf_service_store(svc));
+}
+
+int rep_count(hf_service_t *svc, const char *sql, int nkeys, const char *const *keys, int64_t n)
+{
+    s_ctx_t c = {0};
+    c.st = hf_service_store(svc);
+    return s_count(&c, sql, nkeys, keys, n);
+}
+
+/* The branch's zone: 0, 1 when the branch is unknown, -1 on a store error. */
+static int s_zone(s_ctx_t *c)
+{
+    for (int i = 0; i < s_nzones; i++)
+        if (strcmp(s_zones[i].branch, c->branch) == 0) {
+            snprintf(c->tz, sizeof c->tz, "%s", s_zones[i].tz);
+            return 0;
+        }
+    int rc = hf_replica_branch(c->st, c->branch, c->tz, sizeof c->tz, NULL, 0);
+    if (rc == 0 && s_nzones < ZONE_CACHE && strlen(c->branch) < sizeof s_zones[0].branch) {
+        snprintf(s_zones[s_nzones].branch, sizeof s_zones[0].branch, "%s", c->branch);
+        snprintf(s_zones[s_nzones].tz, sizeof s_zones[0].tz, "%s", c->tz);
+        s_nzones++;
+    }
+    return rc;
+}
+
 /* ---- helpers ------------------------------------------------------------------------- */
+
+enum { SQL_AGENT_DAY, SQL_STEP_DAY, SQL_COMPLAINT_DAY };
+
+/* The upsert adding to one counter column of a per-day rollup (column is one of ours, never
+ * input), made once and kept: s_count knows a statement by its address. NULL when more than
+ * the cache holds. */
+static const char *s_column_sql(int table, const char *column)
+{
+    static struct {
+        int table;
+        char column[32];
+        char sql[512];
+    } made[48];
+    static int nmade;
+    for (int i = 0; i < nmade; i++)
+        if (made[i].table == table && strcmp(made[i].column, column) == 0)
+            return made[i].sql;
+    if (nmade == 48 || strlen(column) >= sizeof made[0].column)
+        return NULL;
+    made[nmade].table = table;
+    snprintf(made[nmade].column, sizeof made[0].column, "%s", column);
+    char *sql = made[nmade].sql;
+    size_t len = sizeof made[0].sql;
+    if (table == SQL_AGENT_DAY)
+        snprintf(sql, len,
+                 "INSERT INTO agent_day (branch, agent, day, %s) VALUES ($1, $2, $3, $4)"
+                 " ON CONFLICT (branch, agent, day) DO UPDATE SET %s = agent_day.%s + EXCLUDED.%s",
+                 column, column, column, column);
+    else if (table == SQL_STEP_DAY)
+        snprintf(sql, len,
+                 "INSERT INTO step_day (branch, due_day, %s) VALUES ($1, $2, $3)"
+                 " ON CONFLICT (branch, due_day) DO UPDATE SET %s = step_day.%s + EXCLUDED.%s",
+                 column, column, column, column);
+    else
+        snprintf(sql, len,
+                 "INSERT INTO complaint_day (branch, day, %s) VALUES ($1, $2, $3)"
+                 " ON CONFLICT (branch, day) DO UPDATE SET %s = complaint_day.%s + EXCLUDED.%s",
+                 column, column, column, column);
+    return made[nmade++].sql;
+}
 
 /* The local date of ms in the context's zone. */
 static void s_local(const s_ctx_t *c, int64_t ms, char *out)
@@ -76,29 +263,26 @@ static int s_agent_add(s_ctx_t *c, const char *agent, const char *day, const cha
 {
     if (agent == NULL || *agent == '\0' || n == 0)
         return 0;
-    char sql[512], num[24];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO agent_day (branch, agent, day, %s) VALUES ($1, $2, $3, $4)"
-             " ON CONFLICT (branch, agent, day) DO UPDATE SET %s = agent_day.%s + EXCLUDED.%s",
-             column, column, column, column);
-    const char *p[] = {c->branch, agent, day, hf_pg_i64(num, n)};
-    if (hf_store_run(c->st, sql, 4, p) != 0)
+    const char *sql = s_column_sql(SQL_AGENT_DAY, column);
+    const char *p[] = {c->branch, agent, day};
+    if (sql == NULL)
+        return -2;
+    if (s_count(c, sql, 3, p, n) != 0)
         return -1;
     bool opened = strcmp(column, "opened") == 0;
     if (!opened && strcmp(column, "closed") != 0)
         return 0;
     int32_t d;
-    char month[11], net[24];
+    char month[11];
     if (hf_date_parse(day, &d) != 0)
         return -2;
     hf_date_format(rep_month_start(d), month);
-    const char *pm[] = {c->branch, agent, month, hf_pg_i64(net, opened ? n : -n)};
-    return hf_store_run(
-        c->st,
-        "INSERT INTO agent_month (branch, agent, month, net) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (branch, agent, month) DO UPDATE"
-        " SET net = agent_month.net + EXCLUDED.net",
-        4, pm);
+    const char *pm[] = {c->branch, agent, month};
+    return s_count(c,
+                   "INSERT INTO agent_month (branch, agent, month, net) VALUES ($1, $2, $3, $4)"
+                   " ON CONFLICT (branch, agent, month) DO UPDATE"
+                   " SET net = agent_month.net + EXCLUDED.net",
+                   3, pm, opened ? n : -n);
 }
 
 /* Adds n to one counter column of step_day for due day. */
@@ -106,26 +290,18 @@ static int s_step_add(s_ctx_t *c, const char *due_day, const char *column, int n
 {
     if (n == 0)
         return 0;
-    char sql[512], num[24];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO step_day (branch, due_day, %s) VALUES ($1, $2, $3)"
-             " ON CONFLICT (branch, due_day) DO UPDATE SET %s = step_day.%s + EXCLUDED.%s",
-             column, column, column, column);
-    const char *p[] = {c->branch, due_day, hf_pg_i64(num, n)};
-    return hf_store_run(c->st, sql, 3, p);
+    const char *sql = s_column_sql(SQL_STEP_DAY, column);
+    const char *p[] = {c->branch, due_day};
+    return sql ? s_count(c, sql, 2, p, n) : -2;
 }
 
 static int s_complaint_day_add(s_ctx_t *c, const char *column, int64_t n)
 {
     if (n == 0)
         return 0;
-    char sql[512], num[24];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO complaint_day (branch, day, %s) VALUES ($1, $2, $3)"
-             " ON CONFLICT (branch, day) DO UPDATE SET %s = complaint_day.%s + EXCLUDED.%s",
-             column, column, column, column);
-    const char *p[] = {c->branch, c->day, hf_pg_i64(num, n)};
-    return hf_store_run(c->st, sql, 3, p);
+    const char *sql = s_column_sql(SQL_COMPLAINT_DAY, column);
+    const char *p[] = {c->branch, c->day};
+    return sql ? s_count(c, sql, 2, p, n) : -2;
 }
 
 /* Cancels the customer's tasks in one of states (a Postgres text[] literal) outside plan
@@ -173,13 +349,11 @@ static int s_cancel_tasks(s_ctx_t *c, int64_t customer_id, const char *states, i
 
 static int s_card_count(s_ctx_t *c, const char *type, int n)
 {
-    char num[24];
-    const char *p[] = {c->branch, type, hf_pg_i64(num, n)};
-    return hf_store_run(
-        c->st,
-        "INSERT INTO card_count (branch, card_type, n) VALUES ($1, $2, $3)"
-        " ON CONFLICT (branch, card_type) DO UPDATE SET n = card_count.n + EXCLUDED.n",
-        3, p);
+    const char *p[] = {c->branch, type};
+    return s_count(c,
+                   "INSERT INTO card_count (branch, card_type, n) VALUES ($1, $2, $3)"
+                   " ON CONFLICT (branch, card_type) DO UPDATE SET n = card_count.n + EXCLUDED.n",
+                   2, p, n);
 }
 
 /* Records a card moving from one type to another ("" from: a new card) today. */
@@ -193,11 +367,11 @@ static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to,
                       3, pu) != 0) ||
         (*from && s_card_count(c, from, -1) != 0) || s_card_count(c, to, 1) != 0)
         return -1;
-    return hf_store_run(c->st,
-                        "INSERT INTO card_flow_day (branch, day, from_type, to_type, reason, n)"
-                        " VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (branch, day, from_type,"
-                        " to_type, reason) DO UPDATE SET n = card_flow_day.n + 1",
-                        5, pf);
+    return s_count(c,
+                   "INSERT INTO card_flow_day (branch, day, from_type, to_type, reason, n)"
+                   " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, day, from_type,"
+                   " to_type, reason) DO UPDATE SET n = card_flow_day.n + EXCLUDED.n",
+                   5, pf, 1);
 }
 
 /* Applies a customer's card as an event published it: creates it, or notes a new region,
@@ -208,6 +382,23 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
         return 0;
     char cid[24];
     const char *pk[] = {hf_pg_i64(cid, cu->id)};
+    const char *to = *S(cu->card_type) ? cu->card_type : "new";
+    const char *reason = strcmp(to, "void") == 0 ? S(cu->void_reason) : "";
+    if (cu->merged_into <= 0) {
+        /* most often a new card (a lead registered): made in one statement */
+        const char *p[] = {cid, c->branch, S(cu->region), to, reason};
+        PGresult *ins =
+            hf_store_exec(c->st,
+                          "INSERT INTO customer (id, branch, region, card_type, void_reason)"
+                          " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING 1",
+                          5, p);
+        if (ins == NULL)
+            return -1;
+        int made = PQntuples(ins);
+        PQclear(ins);
+        if (made)
+            return s_card_move(c, cu->id, "", to, reason);
+    }
     PGresult *res = hf_store_exec(
         c->st, "SELECT card_type, merged_into FROM customer WHERE id = $1 FOR UPDATE", 1, pk);
     if (res == NULL)
@@ -220,8 +411,6 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
         merged = hf_pg_int(res, 0, 1);
     }
     PQclear(res);
-    const char *to = *S(cu->card_type) ? cu->card_type : "new";
-    const char *reason = strcmp(to, "void") == 0 ? S(cu->void_reason) : "";
     if (!known) {
         const char *p[] = {cid, c->branch, S(cu->region), to, reason};
         if (hf_store_run(c->st,
@@ -260,6 +449,7 @@ static int rep_on_branch(s_ctx_t *c)
         return -2;
     const char *tz = hf_replica_tz_or_default(b->tz);
     const char *p[] = {b->code, S(b->name), tz};
+    s_nzones = 0; /* its zone may change */
     return hf_store_run(c->st,
                         "INSERT INTO branch (code, name, tz) VALUES ($1, $2, $3)"
                         " ON CONFLICT (code) DO UPDATE SET name = $2, tz = $3",
@@ -310,15 +500,21 @@ static int rep_on_product(s_ctx_t *c)
 static int s_lead_add(s_ctx_t *c, int64_t collected_at_ms, const char *channel, const char *source,
                       const char *collector, const char *column)
 {
-    char day[11], sql[512];
+    char day[11];
     s_local(c, collected_at_ms, day);
-    snprintf(sql, sizeof sql,
-             "INSERT INTO lead_day (branch, day, channel, source, collector, %s)"
-             " VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (branch, day, channel, source, collector)"
-             " DO UPDATE SET %s = lead_day.%s + 1",
-             column, column, column);
+#define LEAD_SQL(col)                                                                              \
+    "INSERT INTO lead_day (branch, day, channel, source, collector, " col ")"                      \
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, day, channel, source, collector)"       \
+    " DO UPDATE SET " col " = lead_day." col " + EXCLUDED." col
+    static const char *const sqls[][2] = {{"registered", LEAD_SQL("registered")},
+                                          {"merged", LEAD_SQL("merged")},
+                                          {"rejected", LEAD_SQL("rejected")}};
+#undef LEAD_SQL
     const char *p[] = {c->branch, day, S(channel), S(source), S(collector)};
-    return hf_store_run(c->st, sql, 5, p);
+    for (size_t k = 0; k < sizeof sqls / sizeof sqls[0]; k++)
+        if (strcmp(sqls[k][0], column) == 0)
+            return s_count(c, sqls[k][1], 5, p, 1);
+    return -2;
 }
 
 static int rep_on_lead_registered(s_ctx_t *c)
@@ -417,10 +613,10 @@ static int rep_on_customer_screened(s_ctx_t *c)
 {
     const Huifang__V1__CustomerScreened *e = c->env->customer_screened;
     const char *p[] = {c->branch, c->day, *S(e->reason) ? e->reason : "unspecified"};
-    if (hf_store_run(c->st,
-                     "INSERT INTO screen_day (branch, day, reason, n) VALUES ($1, $2, $3, 1)"
-                     " ON CONFLICT (branch, day, reason) DO UPDATE SET n = screen_day.n + 1",
-                     3, p) != 0)
+    if (s_count(c,
+                "INSERT INTO screen_day (branch, day, reason, n) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (branch, day, reason) DO UPDATE SET n = screen_day.n + EXCLUDED.n",
+                3, p, 1) != 0)
         return -1;
     return s_cancel_tasks(c, e->customer_id, "{planned,assigned}", 0);
 }
@@ -434,15 +630,14 @@ static int s_repurchase_add(s_ctx_t *c, const char *supply_end, const char *prod
     int32_t end;
     if (hf_date_parse(supply_end, &end) != 0)
         return -2;
-    char month[11], gaptxt[16], num[16];
+    char month[11], gaptxt[24];
     hf_date_format(rep_month_start(end), month);
-    const char *p[] = {c->branch, month, product, plan, hf_pg_i64(gaptxt, gap), hf_pg_i64(num, n)};
-    return hf_store_run(
-        c->st,
-        "INSERT INTO repurchase_month (branch, month, product, plan, gap, n)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, month, product, plan,"
-        " gap) DO UPDATE SET n = repurchase_month.n + EXCLUDED.n",
-        6, p);
+    const char *p[] = {c->branch, month, product, plan, hf_pg_i64(gaptxt, gap)};
+    return s_count(c,
+                   "INSERT INTO repurchase_month (branch, month, product, plan, gap, n)"
+                   " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, month, product, plan,"
+                   " gap) DO UPDATE SET n = repurchase_month.n + EXCLUDED.n",
+                   5, p, n);
 }
 
 static int rep_on_purchase_recorded(s_ctx_t *c)
@@ -1083,7 +1278,7 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
         if (s_models[i].dated) {
             if (*c.branch == '\0')
                 return 0; /* an event of no branch counts for no branch's report */
-            int rc = hf_replica_branch(c.st, c.branch, c.tz, sizeof c.tz, NULL, 0);
+            int rc = s_zone(&c);
             if (rc < 0)
                 return -1;
             if (rc > 0) {
