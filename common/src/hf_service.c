@@ -52,15 +52,17 @@
 #define HF_MAX_TIMERS 8
 #define HF_MAX_PEERS 8
 #define HF_RELAY_BATCH 500
-/* A consumer fetches up to HF_REPLAY_BATCH events a replay (a producer hands out at most
- * that many, and no more than HF_REPLAY_BYTES of them but one) and holds up to HF_PEND_MAX
+/* A producer hands out at most HF_REPLAY_BATCH events a replay, and no more than
+ * HF_REPLAY_BYTES of them but one. A consumer fetches HF_FETCH_BATCH events a replay (the
+ * call holds its loop: the producer reads them, it unpacks them) and holds up to HF_PEND_MAX
  * received events; it applies up to HF_APPLY_BATCH events a transaction, and a turn of the
  * loop applies events for at most HF_SLICE_MS before it serves requests again. */
 #define HF_REPLAY_BATCH 2000
 #define HF_REPLAY_BYTES (2 << 20)
+#define HF_FETCH_BATCH 1000
 #define HF_PEND_MAX 2000
 #define HF_APPLY_BATCH 500
-#define HF_SLICE_MS 40
+#define HF_SLICE_MS 30
 #define HF_RELAY_IDLE_MS 50
 #define HF_MAX_PARKED 64      /* requests held for their 'after' places at once */
 #define HF_MAX_AFTER 16       /* 'after' places a request may carry */
@@ -2407,7 +2409,7 @@ static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
         return -1;
     Huifang__V1__Replay q = HUIFANG__V1__REPLAY__INIT;
     q.from_seq = sub->applied + 1;
-    q.limit = HF_REPLAY_BATCH;
+    q.limit = HF_FETCH_BATCH;
     hf_request_t req = HUIFANG__V1__REQUEST__INIT;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_REPLAY;
     req.replay = &q;

@@ -151,12 +151,21 @@ static int s_count(s_ctx_t *c, const char *sql, int nkeys, const char *const *ke
     }
 }
 
+static int s_cards_write(hf_store_t *st);
+static void s_cards_forget(void);
+
 int rep_batch_end(hf_service_t *svc, void *self, bool commit)
 {
     (void)self;
     if (!commit) {
+        s_cards_forget();
         s_deltas_forget();
         return 0;
+    }
+    /* the cards first: making them adds to the counters */
+    if (s_cards_write(hf_service_store(svc)) != 0) {
+        s_deltas_forget();
+        return -1;
     }
     return s_deltas_write(hf_service_store(svc));
 }
@@ -440,6 +449,169 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
     return 0;
 }
 
+/* ---- new cards made per batch ----------------------------------------------------------
+ *
+ * A lead import's events each register a lead whose card is most often new. Such a card is
+ * held here and made, with those of the rest of the batch, by one INSERT at the batch's end
+ * (s_cards_write, from rep_batch_end), its counters added then; a card that turns out to
+ * exist already takes the way of one known (s_customer_apply) at that point. Only
+ * lead_registered events hold cards, and any other event's handler (which may read the
+ * customer table) has them written first (rep_apply_event), as has a second lead of a card
+ * held, so each event still sees what the events before it did. */
+
+#define HELD_CARDS 1024
+
+typedef struct {
+    int64_t id;
+    char *branch, *region, *type, *reason;
+    char day[11];
+} s_card_t;
+
+static s_card_t s_cards[HELD_CARDS];
+static int s_ncards;
+
+static void s_cards_forget(void)
+{
+    for (int i = 0; i < s_ncards; i++) {
+        free(s_cards[i].branch);
+        free(s_cards[i].region);
+        free(s_cards[i].type);
+        free(s_cards[i].reason);
+    }
+    s_ncards = 0;
+}
+
+static bool s_card_held(int64_t id)
+{
+    for (int i = 0; i < s_ncards; i++)
+        if (s_cards[i].id == id)
+            return true;
+    return false;
+}
+
+/* Appends an element (quoted when quote) to the Postgres array literal in buf at *len, grown
+ * as needed, with room left for the closing brace. 0 or -1. */
+static int s_buf_add(char **buf, size_t *len, size_t *cap, const char *s, bool quote)
+{
+    size_t need = *len + 2 * strlen(s) + 6;
+    if (need > *cap) {
+        size_t cap2 = need * 2;
+        char *b = realloc(*buf, cap2);
+        if (b == NULL)
+            return -1;
+        *buf = b;
+        *cap = cap2;
+    }
+    char *o = *buf + *len;
+    *o++ = *len == 0 ? '{' : ',';
+    if (quote)
+        *o++ = '"';
+    for (; *s; s++) {
+        if (quote && (*s == '"' || *s == '\\'))
+            *o++ = '\\';
+        *o++ = *s;
+    }
+    if (quote)
+        *o++ = '"';
+    *len = (size_t)(o - *buf);
+    return 0;
+}
+
+static int s_id_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Makes the held cards in one statement (inside the batch's transaction) and forgets them.
+ * 0 or -1. */
+static int s_cards_write(hf_store_t *st)
+{
+    if (s_ncards == 0)
+        return 0;
+    char *arr[5] = {NULL};
+    size_t len[5] = {0}, cap[5] = {0};
+    int rc = 0;
+    for (int i = 0; i < s_ncards && rc == 0; i++) {
+        char id[24];
+        const s_card_t *k = &s_cards[i];
+        const char *v[5] = {hf_pg_i64(id, k->id), k->branch, k->region, k->type, k->reason};
+        for (int f = 0; f < 5 && rc == 0; f++)
+            rc = s_buf_add(&arr[f], &len[f], &cap[f], v[f], f > 0);
+    }
+    for (int f = 0; f < 5 && rc == 0; f++) {
+        arr[f][len[f]] = '}';
+        arr[f][len[f] + 1] = '\0';
+    }
+    int64_t *made = NULL;
+    int nmade = 0;
+    if (rc == 0) {
+        const char *p[] = {arr[0], arr[1], arr[2], arr[3], arr[4]};
+        PGresult *res = hf_store_exec(
+            st,
+            "INSERT INTO customer (id, branch, region, card_type, void_reason)"
+            " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])"
+            " ON CONFLICT (id) DO NOTHING RETURNING id",
+            5, p);
+        if (res == NULL) {
+            rc = -1;
+        } else {
+            nmade = PQntuples(res);
+            made = malloc(sizeof *made * (size_t)(nmade ? nmade : 1));
+            if (made == NULL)
+                abort();
+            for (int i = 0; i < nmade; i++)
+                made[i] = hf_pg_int(res, i, 0);
+            PQclear(res);
+            qsort(made, (size_t)nmade, sizeof *made, s_id_cmp);
+        }
+    }
+    for (int f = 0; f < 5; f++)
+        free(arr[f]);
+    for (int i = 0; i < s_ncards && rc == 0; i++) {
+        const s_card_t *k = &s_cards[i];
+        s_ctx_t c = {0};
+        c.st = st;
+        c.branch = k->branch;
+        snprintf(c.day, sizeof c.day, "%s", k->day);
+        if (bsearch(&k->id, made, (size_t)nmade, sizeof *made, s_id_cmp)) {
+            rc = s_card_move(&c, k->id, "", k->type, k->reason);
+        } else {
+            /* it existed: what s_customer_apply does for a known card */
+            Huifang__V1__Customer cu = HUIFANG__V1__CUSTOMER__INIT;
+            cu.id = k->id;
+            cu.region = k->region;
+            cu.card_type = k->type;
+            cu.void_reason = k->reason;
+            rc = s_customer_apply(&c, &cu);
+        }
+    }
+    free(made);
+    s_cards_forget();
+    return rc == 0 ? 0 : -1;
+}
+
+/* Holds the new card of a registered lead for s_cards_write; false when it must be applied
+ * now (merged, held already, or no room). */
+static bool s_card_hold(s_ctx_t *c, const Huifang__V1__Customer *cu)
+{
+    if (cu == NULL || cu->id <= 0 || cu->merged_into > 0 || s_ncards == HELD_CARDS ||
+        s_card_held(cu->id))
+        return false;
+    const char *to = *S(cu->card_type) ? cu->card_type : "new";
+    s_card_t *k = &s_cards[s_ncards];
+    k->id = cu->id;
+    k->branch = strdup(c->branch);
+    k->region = strdup(S(cu->region));
+    k->type = strdup(to);
+    k->reason = strdup(strcmp(to, "void") == 0 ? S(cu->void_reason) : "");
+    if (!k->branch || !k->region || !k->type || !k->reason)
+        abort();
+    snprintf(k->day, sizeof k->day, "%s", c->day);
+    s_ncards++;
+    return true;
+}
+
 /* ---- organisation -------------------------------------------------------------------- */
 
 static int rep_on_branch(s_ctx_t *c)
@@ -520,7 +692,8 @@ static int s_lead_add(s_ctx_t *c, int64_t collected_at_ms, const char *channel, 
 static int rep_on_lead_registered(s_ctx_t *c)
 {
     const Huifang__V1__LeadRegistered *e = c->env->lead_registered;
-    if (s_customer_apply(c, e->customer) != 0)
+    if (!s_card_hold(c, e->customer) &&
+        (s_cards_write(c->st) != 0 || s_customer_apply(c, e->customer) != 0))
         return -1;
     return s_lead_add(c, e->collected_at_ms, e->channel, e->source, e->collector, "registered");
 }
@@ -1275,6 +1448,10 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
         c.env = env;
         c.branch = S(env->branch);
         c.arena = arena;
+        /* the cards held are made before any other handler, which may read them */
+        if (env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED &&
+            s_cards_write(c.st) != 0)
+            return -1;
         if (s_models[i].dated) {
             if (*c.branch == '\0')
                 return 0; /* an event of no branch counts for no branch's report */

@@ -31,7 +31,7 @@ rate=${BENCH_RATE:-1000}
 seconds=${BENCH_LATENCY_S:-10}
 [[ -x $HF_BIN/bench_consumers ]] || hf_fail "$HF_BIN/bench_consumers is not built"
 
-export HUIFANG_CURVE=off HUIFANG_AUTH=off HUIFANG_LOG_LEVEL=warn
+export HUIFANG_CURVE=off HUIFANG_AUTH=off HUIFANG_LOG_LEVEL=info
 export HUIFANG_INTAKE_CONSUME=none HUIFANG_REPORTING_CONSUME=intake
 hf_stack_start intake reporting
 url=$HUIFANG_STORE_URL
@@ -49,6 +49,12 @@ hf_service_launch reporting
 "$HF_BIN/bench_consumers" latency "$url" "$intake" "$rate" "$seconds" | tee "$HF_E2E_TMP/latency" ||
     hf_fail "the latency run did not see every event applied"
 
+# what reporting's log says of the stream: gaps seen and replays asked for
+printf 'reporting log: %s gap(s) detected, %s replay(s), %s retried event(s)\n' \
+    "$(grep -c 'event=gap_detected' "$HF_E2E_TMP/reporting.log" || true)" \
+    "$(grep -c 'event=replayed' "$HF_E2E_TMP/reporting.log" || true)" \
+    "$(grep -c 'event=event_retry' "$HF_E2E_TMP/reporting.log" || true)"
+grep 'event=gap_detected' "$HF_E2E_TMP/reporting.log" | tail -n 5 || true
 val() { sed -n "s/^$1 //p" "$HF_E2E_TMP/$2"; }
 wire=$(val RAW_WIRE raw) sql=$(val RAW_SQL raw) apply=$(val APPLY_RATE catchup)
 catchup=$(val CATCHUP_S catchup) gap=$(val PING_GAP_MS catchup) report=$(val REPORT_MS catchup)
