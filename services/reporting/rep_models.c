@@ -393,31 +393,19 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
     const char *pk[] = {hf_pg_i64(cid, cu->id)};
     const char *to = *S(cu->card_type) ? cu->card_type : "new";
     const char *reason = strcmp(to, "void") == 0 ? S(cu->void_reason) : "";
-    if (cu->merged_into <= 0) {
-        /* most often a new card (a lead registered): made in one statement */
-        const char *p[] = {cid, c->branch, S(cu->region), to, reason};
-        PGresult *ins =
-            hf_store_exec(c->st,
-                          "INSERT INTO customer (id, branch, region, card_type, void_reason)"
-                          " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING 1",
-                          5, p);
-        if (ins == NULL)
-            return -1;
-        int made = PQntuples(ins);
-        PQclear(ins);
-        if (made)
-            return s_card_move(c, cu->id, "", to, reason);
-    }
     PGresult *res = hf_store_exec(
-        c->st, "SELECT card_type, merged_into FROM customer WHERE id = $1 FOR UPDATE", 1, pk);
+        c->st, "SELECT card_type, merged_into, region FROM customer WHERE id = $1 FOR UPDATE", 1,
+        pk);
     if (res == NULL)
         return -1;
     bool known = PQntuples(res) == 1;
     char type[32] = "";
     int64_t merged = 0;
+    bool same_region = false;
     if (known) {
         snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
         merged = hf_pg_int(res, 0, 1);
+        same_region = strcmp(hf_pg_str(res, 0, 2), S(cu->region)) == 0;
     }
     PQclear(res);
     if (!known) {
@@ -430,7 +418,7 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
         if (s_card_move(c, cu->id, "", to, reason) != 0)
             return -1;
     } else {
-        if (*S(cu->region)) {
+        if (*S(cu->region) && !same_region) {
             const char *p[] = {cid, cu->region};
             if (hf_store_run(c->st, "UPDATE customer SET region = $2 WHERE id = $1", 2, p) != 0)
                 return -1;
@@ -449,15 +437,17 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
     return 0;
 }
 
-/* ---- new cards made per batch ----------------------------------------------------------
+/* ---- cards made and merged per batch -----------------------------------------------------
  *
- * A lead import's events each register a lead whose card is most often new. Such a card is
- * held here and made, with those of the rest of the batch, by one INSERT at the batch's end
- * (s_cards_write, from rep_batch_end), its counters added then; a card that turns out to
- * exist already takes the way of one known (s_customer_apply) at that point. Only
- * lead_registered events hold cards, and any other event's handler (which may read the
- * customer table) has them written first (rep_apply_event), as has a second lead of a card
- * held, so each event still sees what the events before it did. */
+ * A lead import's events each register a lead whose card is most often new, or merge a lead
+ * into a card (a repeat). Both are held here and written with the rest of the batch's at its
+ * end (s_cards_write, from rep_batch_end): the new cards by one INSERT, their counters added
+ * then; then the cards merged into (and any "new" one that existed already), read by one
+ * SELECT ... FOR UPDATE and applied in event order as s_customer_apply would, their new
+ * regions written by one UPDATE. Only lead_registered and lead_merged events hold cards; any
+ * other event's handler that may read the customer table has them written first
+ * (s_cards_needed), as has a lead registered for a card held, so each event still sees what
+ * the events before it did. */
 
 #define HELD_CARDS 1024
 
@@ -465,7 +455,24 @@ typedef struct {
     int64_t id;
     char *branch, *region, *type, *reason;
     char day[11];
+    bool merge;    /* a lead merged into it (else a lead registered it) */
+    bool has_type; /* the event named its card type */
 } s_card_t;
+
+/* A card merged into, as read from the store and changed by the events held. */
+typedef struct {
+    int64_t id;
+    char type[32];
+    char *region;
+    int64_t merged;
+    bool moved; /* region changed */
+} s_card_state_t;
+
+static int s_state_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const s_card_state_t *)a)->id, y = ((const s_card_state_t *)b)->id;
+    return (x > y) - (x < y);
+}
 
 static s_card_t s_cards[HELD_CARDS];
 static int s_ncards;
@@ -523,36 +530,105 @@ static int s_id_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Makes the held cards in one statement (inside the batch's transaction) and forgets them.
- * 0 or -1. */
+/* Array literals of n values got by fn(i) (quoted when quote); NULL on no memory. */
+typedef const char *(*s_value_fn)(int i, char *buf);
+
+static char *s_array(int n, s_value_fn fn, bool quote)
+{
+    char *arr = NULL, buf[24];
+    size_t len = 0, cap = 0;
+    for (int i = 0; i < n; i++) {
+        const char *v = fn(i, buf);
+        if (v && s_buf_add(&arr, &len, &cap, v, quote) != 0) {
+            free(arr);
+            return NULL;
+        }
+    }
+    if (arr == NULL) {
+        arr = strdup("{}");
+        return arr;
+    }
+    arr[len] = '}';
+    arr[len + 1] = '\0';
+    return arr;
+}
+
+/* The held cards' fields, for s_array: NULL skips the card. */
+static const char *s_new_id(int i, char *buf)
+{
+    return s_cards[i].merge ? NULL : hf_pg_i64(buf, s_cards[i].id);
+}
+static const char *s_new_branch(int i, char *buf)
+{
+    (void)buf;
+    return s_cards[i].merge ? NULL : s_cards[i].branch;
+}
+static const char *s_new_region(int i, char *buf)
+{
+    (void)buf;
+    return s_cards[i].merge ? NULL : s_cards[i].region;
+}
+static const char *s_new_type(int i, char *buf)
+{
+    (void)buf;
+    return s_cards[i].merge ? NULL : s_cards[i].type;
+}
+static const char *s_new_reason(int i, char *buf)
+{
+    (void)buf;
+    return s_cards[i].merge ? NULL : s_cards[i].reason;
+}
+static const char *s_any_id(int i, char *buf)
+{
+    return hf_pg_i64(buf, s_cards[i].id);
+}
+
+/* The states read (s_cards_write), for s_array. */
+static s_card_state_t *s_states;
+static int s_nstates;
+static const char *s_moved_id(int i, char *buf)
+{
+    return s_states[i].moved ? hf_pg_i64(buf, s_states[i].id) : NULL;
+}
+static const char *s_moved_region(int i, char *buf)
+{
+    (void)buf;
+    return s_states[i].moved ? s_states[i].region : NULL;
+}
+
+/* Runs sql with the array parameters; the result, or NULL (error kept on the store, or an
+ * array was not made). */
+static PGresult *s_exec_arrays(hf_store_t *st, const char *sql, int n, char **arr)
+{
+    for (int i = 0; i < n; i++)
+        if (arr[i] == NULL)
+            return NULL;
+    return hf_store_exec(st, sql, n, (const char *const *)arr);
+}
+
+/* Writes the held cards (inside the batch's transaction) and forgets them. 0 or -1. */
 static int s_cards_write(hf_store_t *st)
 {
     if (s_ncards == 0)
         return 0;
-    char *arr[5] = {NULL};
-    size_t len[5] = {0}, cap[5] = {0};
-    int rc = 0;
-    for (int i = 0; i < s_ncards && rc == 0; i++) {
-        char id[24];
-        const s_card_t *k = &s_cards[i];
-        const char *v[5] = {hf_pg_i64(id, k->id), k->branch, k->region, k->type, k->reason};
-        for (int f = 0; f < 5 && rc == 0; f++)
-            rc = s_buf_add(&arr[f], &len[f], &cap[f], v[f], f > 0);
-    }
-    for (int f = 0; f < 5 && rc == 0; f++) {
-        arr[f][len[f]] = '}';
-        arr[f][len[f] + 1] = '\0';
-    }
+    int rc = 0, nnew = 0;
+    for (int i = 0; i < s_ncards; i++)
+        nnew += !s_cards[i].merge;
+    /* the new cards: one INSERT; those it made are counted, the others are read below */
     int64_t *made = NULL;
     int nmade = 0;
-    if (rc == 0) {
-        const char *p[] = {arr[0], arr[1], arr[2], arr[3], arr[4]};
-        PGresult *res = hf_store_exec(
+    if (nnew) {
+        char *arr[5] = {s_array(s_ncards, s_new_id, false), s_array(s_ncards, s_new_branch, true),
+                        s_array(s_ncards, s_new_region, true), s_array(s_ncards, s_new_type, true),
+                        s_array(s_ncards, s_new_reason, true)};
+        PGresult *res = s_exec_arrays(
             st,
             "INSERT INTO customer (id, branch, region, card_type, void_reason)"
             " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])"
             " ON CONFLICT (id) DO NOTHING RETURNING id",
-            5, p);
+            5, arr);
+        for (int f = 0; f < 5; f++)
+            free(arr[f]);
         if (res == NULL) {
             rc = -1;
         } else {
@@ -566,37 +642,125 @@ static int s_cards_write(hf_store_t *st)
             qsort(made, (size_t)nmade, sizeof *made, s_id_cmp);
         }
     }
-    for (int f = 0; f < 5; f++)
-        free(arr[f]);
+    /* every card held that was not just made: one read, locked */
+    s_states = NULL;
+    s_nstates = 0;
+    if (rc == 0 && nmade < s_ncards) {
+        char *arr[1] = {s_array(s_ncards, s_any_id, false)};
+        PGresult *res = s_exec_arrays(st,
+                                      "SELECT id, card_type, merged_into, region FROM customer"
+                                      " WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE",
+                                      1, arr);
+        free(arr[0]);
+        if (res == NULL) {
+            rc = -1;
+        } else {
+            s_nstates = PQntuples(res);
+            s_states = calloc((size_t)(s_nstates ? s_nstates : 1), sizeof *s_states);
+            if (s_states == NULL)
+                abort();
+            for (int i = 0; i < s_nstates; i++) {
+                s_card_state_t *t = &s_states[i];
+                t->id = hf_pg_int(res, i, 0);
+                snprintf(t->type, sizeof t->type, "%s", hf_pg_str(res, i, 1));
+                t->merged = hf_pg_int(res, i, 2);
+                t->region = strdup(hf_pg_str(res, i, 3));
+                if (t->region == NULL)
+                    abort();
+            }
+            PQclear(res);
+        }
+    }
+    /* in event order, as s_customer_apply would have applied each */
     for (int i = 0; i < s_ncards && rc == 0; i++) {
         const s_card_t *k = &s_cards[i];
         s_ctx_t c = {0};
         c.st = st;
         c.branch = k->branch;
         snprintf(c.day, sizeof c.day, "%s", k->day);
-        if (bsearch(&k->id, made, (size_t)nmade, sizeof *made, s_id_cmp)) {
+        if (!k->merge && bsearch(&k->id, made, (size_t)nmade, sizeof *made, s_id_cmp)) {
             rc = s_card_move(&c, k->id, "", k->type, k->reason);
-        } else {
-            /* it existed: what s_customer_apply does for a known card */
+            continue;
+        }
+        s_card_state_t key = {.id = k->id};
+        s_card_state_t *t =
+            bsearch(&key, s_states, (size_t)s_nstates, sizeof *s_states, s_state_cmp);
+        if (t == NULL) {
+            /* unknown here (its registration not seen): the way of one unknown */
             Huifang__V1__Customer cu = HUIFANG__V1__CUSTOMER__INIT;
             cu.id = k->id;
             cu.region = k->region;
-            cu.card_type = k->type;
+            cu.card_type = k->has_type ? k->type : "";
             cu.void_reason = k->reason;
             rc = s_customer_apply(&c, &cu);
+            continue;
+        }
+        if (*k->region && strcmp(t->region, k->region) != 0) {
+            free(t->region);
+            t->region = strdup(k->region);
+            if (t->region == NULL)
+                abort();
+            t->moved = true;
+        }
+        if (t->merged == 0 && k->has_type && strcmp(t->type, k->type) != 0) {
+            rc = s_card_move(&c, k->id, t->type, k->type, k->reason);
+            snprintf(t->type, sizeof t->type, "%s", k->type);
         }
     }
+    bool moved = false;
+    for (int i = 0; i < s_nstates; i++)
+        moved = moved || s_states[i].moved;
+    if (rc == 0 && moved) {
+        char *arr[2] = {s_array(s_nstates, s_moved_id, false),
+                        s_array(s_nstates, s_moved_region, true)};
+        PGresult *res = s_exec_arrays(st,
+                                      "UPDATE customer c SET region = v.region"
+                                      " FROM unnest($1::bigint[], $2::text[]) AS v (id, region)"
+                                      " WHERE c.id = v.id",
+                                      2, arr);
+        free(arr[0]);
+        free(arr[1]);
+        if (res == NULL)
+            rc = -1;
+        else
+            PQclear(res);
+    }
+    for (int i = 0; i < s_nstates; i++)
+        free(s_states[i].region);
+    free(s_states);
+    s_states = NULL;
+    s_nstates = 0;
     free(made);
     s_cards_forget();
     return rc == 0 ? 0 : -1;
 }
 
-/* Holds the new card of a registered lead for s_cards_write; false when it must be applied
- * now (merged, held already, or no room). */
-static bool s_card_hold(s_ctx_t *c, const Huifang__V1__Customer *cu)
+/* Whether the handler of env may read a card held: every handler but a registered or merged
+ * lead's (they hold their own), a rejected lead's (it reads no card), and an updated
+ * customer's when that customer is not held (it reads only its own). */
+static bool s_cards_needed(const hf_envelope_t *env)
+{
+    if (s_ncards == 0)
+        return false;
+    switch (env->payload_case) {
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED:
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED:
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REJECTED:
+        return false;
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED:
+        return env->customer_updated->customer && s_card_held(env->customer_updated->customer->id);
+    default:
+        return true;
+    }
+}
+
+/* Holds the card of a registered (merge false) or merged lead for s_cards_write; false when
+ * it must be applied now (merged into another, a registered lead's card held already, or no
+ * room). */
+static bool s_card_hold(s_ctx_t *c, const Huifang__V1__Customer *cu, bool merge)
 {
     if (cu == NULL || cu->id <= 0 || cu->merged_into > 0 || s_ncards == HELD_CARDS ||
-        s_card_held(cu->id))
+        (!merge && s_card_held(cu->id)))
         return false;
     const char *to = *S(cu->card_type) ? cu->card_type : "new";
     s_card_t *k = &s_cards[s_ncards];
@@ -608,6 +772,8 @@ static bool s_card_hold(s_ctx_t *c, const Huifang__V1__Customer *cu)
     if (!k->branch || !k->region || !k->type || !k->reason)
         abort();
     snprintf(k->day, sizeof k->day, "%s", c->day);
+    k->merge = merge;
+    k->has_type = *S(cu->card_type) != '\0';
     s_ncards++;
     return true;
 }
@@ -692,7 +858,7 @@ static int s_lead_add(s_ctx_t *c, int64_t collected_at_ms, const char *channel, 
 static int rep_on_lead_registered(s_ctx_t *c)
 {
     const Huifang__V1__LeadRegistered *e = c->env->lead_registered;
-    if (!s_card_hold(c, e->customer) &&
+    if (!s_card_hold(c, e->customer, false) &&
         (s_cards_write(c->st) != 0 || s_customer_apply(c, e->customer) != 0))
         return -1;
     return s_lead_add(c, e->collected_at_ms, e->channel, e->source, e->collector, "registered");
@@ -701,7 +867,8 @@ static int rep_on_lead_registered(s_ctx_t *c)
 static int rep_on_lead_merged(s_ctx_t *c)
 {
     const Huifang__V1__LeadMerged *e = c->env->lead_merged;
-    if (s_customer_apply(c, e->customer) != 0)
+    if (!s_card_hold(c, e->customer, true) &&
+        (s_cards_write(c->st) != 0 || s_customer_apply(c, e->customer) != 0))
         return -1;
     return s_lead_add(c, e->collected_at_ms, e->channel, e->source, e->collector, "merged");
 }
@@ -1448,9 +1615,8 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
         c.env = env;
         c.branch = S(env->branch);
         c.arena = arena;
-        /* the cards held are made before any other handler, which may read them */
-        if (env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED &&
-            s_cards_write(c.st) != 0)
+        /* the cards held are made before a handler that may read them */
+        if (s_cards_needed(env) && s_cards_write(c.st) != 0)
             return -1;
         if (s_models[i].dated) {
             if (*c.branch == '\0')

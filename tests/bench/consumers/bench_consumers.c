@@ -2,10 +2,12 @@
  *
  *   bench_consumers produce URL N              append N events to intake's outbox: a
  *                                              branch_upserted (branch BENCH) when the outbox
- *                                              is empty, then lead_registered events (a new
- *                                              customer each; 3 channels, 4 sources, 8
- *                                              collectors, 20 regions), 10,000 a transaction
- *                                              by COPY, each row as hf_outbox_append writes it
+ *                                              is empty, then leads as an import makes them
+ *                                              (89% lead_registered: a new customer each, 10%
+ *                                              lead_merged, 1% lead_rejected; 3 channels, 4
+ *                                              sources, 8 collectors, 20 regions), 10,000 a
+ *                                              transaction by COPY, each row as
+ *                                              hf_outbox_append writes it
  *   bench_consumers raw URL INTAKE_EP          the raw ceiling: every event of intake's outbox
  *                                              read as a consumer gets them (replays of 2,000
  *                                              over the wire, each envelope unpacked) and as
@@ -75,14 +77,20 @@ static int64_t s_num(hf_store_t *st, const char *sql)
     return v;
 }
 
-/* Fills env (and the parts it points at, in *parts) with the lead_registered of customer id. */
+/* Fills env (and the parts it points at, in *k) with lead number id: with mix, as intake's
+ * import of a sheet makes them (tests/bench/intake_import/gen.awk): one in a hundred
+ * rejected (lead_rejected), one in ten the repeat of an earlier person (lead_merged, into
+ * customer id - 1), the rest a new person (lead_registered, customer id); without, always
+ * the last. */
 typedef struct {
     char region[8], collector[16];
     Huifang__V1__Customer cu;
     Huifang__V1__LeadRegistered lr;
+    Huifang__V1__LeadMerged lm;
+    Huifang__V1__LeadRejected lj;
 } s_lead_parts_t;
 
-static void s_lead_env(hf_envelope_t *env, s_lead_parts_t *k, int64_t id)
+static void s_lead_env(hf_envelope_t *env, s_lead_parts_t *k, int64_t id, bool mix)
 {
     static const char *channels[] = {"counter", "phone", "event"};
     static const char *sources[] = {"flyer", "referral", "walk-in", "web"};
@@ -103,6 +111,28 @@ static void s_lead_env(hf_envelope_t *env, s_lead_parts_t *k, int64_t id)
     env->branch = BRANCH;
     env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
     env->lead_registered = &k->lr;
+    if (mix && id % 100 == 0) {
+        huifang__v1__lead_rejected__init(&k->lj);
+        k->lj.field = "phone";
+        k->lj.reason = "not a phone number";
+        k->lj.channel = k->lr.channel;
+        k->lj.source = k->lr.source;
+        k->lj.collector = k->collector;
+        k->lj.origin = "lead_import";
+        env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REJECTED;
+        env->lead_rejected = &k->lj;
+    } else if (mix && id % 10 == 5) {
+        k->cu.id = id - 1;
+        snprintf(k->region, sizeof k->region, "r%02d", (int)((id - 1) % 20) + 1);
+        huifang__v1__lead_merged__init(&k->lm);
+        k->lm.customer = &k->cu;
+        k->lm.channel = k->lr.channel;
+        k->lm.source = k->lr.source;
+        k->lm.collector = k->collector;
+        k->lm.collected_at_ms = k->lr.collected_at_ms;
+        env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED;
+        env->lead_merged = &k->lm;
+    }
 }
 
 /* Appends one lead_registered of customer id (inside the open transaction); its sequence or
@@ -111,7 +141,7 @@ static int64_t s_lead(hf_store_t *st, int64_t id)
 {
     hf_envelope_t env;
     s_lead_parts_t k;
-    s_lead_env(&env, &k, id);
+    s_lead_env(&env, &k, id, false);
     return hf_outbox_append(st, "intake", &env);
 }
 
@@ -135,7 +165,7 @@ static int s_leads_copy(hf_store_t *st, int64_t base, int n)
     for (int i = 0; i < n; i++) {
         hf_envelope_t env;
         s_lead_parts_t k;
-        s_lead_env(&env, &k, base + i);
+        s_lead_env(&env, &k, base + i, true);
         char event_id[48], topic[160];
         seq++;
         snprintf(event_id, sizeof event_id, "intake:%lld", (long long)seq);
