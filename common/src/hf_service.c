@@ -54,14 +54,17 @@
 #define HF_RELAY_BATCH 500
 /* A producer hands out at most HF_REPLAY_BATCH events a replay, and no more than
  * HF_REPLAY_BYTES of them but one. A consumer fetches HF_FETCH_BATCH events a replay (the
- * call holds its loop: the producer reads them, it unpacks them) and holds up to HF_PEND_MAX
- * received events; it applies up to HF_APPLY_BATCH events a transaction, and a turn of the
- * loop applies events for at most HF_SLICE_MS before it serves requests again. */
+ * call holds its loop: the producer reads them, it unpacks them), in a turn of the loop of
+ * its own, and holds up to HF_PEND_MAX received events. It applies them in transactions of
+ * HF_APPLY_MIN to HF_APPLY_BATCH events, as many as its recent cost per event (handlers and
+ * commit) fits in HF_SLICE_MS, and a turn of the loop applies events for at most
+ * HF_SLICE_MS (and one batch) before it serves requests again. */
 #define HF_REPLAY_BATCH 2000
 #define HF_REPLAY_BYTES (2 << 20)
-#define HF_FETCH_BATCH 1000
+#define HF_FETCH_BATCH 500
 #define HF_PEND_MAX 2000
 #define HF_APPLY_BATCH 500
+#define HF_APPLY_MIN 16
 #define HF_SLICE_MS 30
 #define HF_RELAY_IDLE_MS 50
 #define HF_MAX_PARKED 64      /* requests held for their 'after' places at once */
@@ -103,6 +106,7 @@ typedef struct {
     bool replay_done;     /* the last replay reached the producer's end */
     int64_t next_apply;   /* monotonic ms: when to try the held events again after a failure */
     int apply_backoff_ms; /* grows while they fail */
+    double us_per_event;  /* what a batch cost an event lately (handlers and commit), or 0 */
     hf_series_t *m_lag_events, *m_lag_seconds, *m_applied, *m_dead, *m_batch;
 } s_sub_t;
 
@@ -2276,6 +2280,7 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
     }
     hf_store_t *st = svc->store;
     int limit = n, failed = -1;
+    int64_t t_begin = hf_clock_mono_ms(), us_begin = s_mono_us();
     for (;;) {
         uint64_t last = 0;
         if (hf_store_begin(st) != 0)
@@ -2321,6 +2326,7 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
             limit = k;
             continue;
         }
+        int64_t t_end = hf_clock_mono_ms();
         if (count == 0) {
             /* nothing of ours: another instance applied them, or the head was a gap */
             s_sub_rollback(svc);
@@ -2331,6 +2337,14 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
         }
         if (s_sub_commit(svc, sub, cur) != 0)
             return -1;
+        int64_t t_done = hf_clock_mono_ms();
+        /* the cost of an event, handlers and commit together, sizes the next batch */
+        double us = (double)(s_mono_us() - us_begin) / count;
+        sub->us_per_event = sub->us_per_event > 0 ? 0.7 * sub->us_per_event + 0.3 * us : us;
+        if (t_done - t_begin > HF_SLICE_MS * 2)
+            hf_info("consumer_batch_slow", "producer=%s events=%d ms=%lld commit_ms=%lld",
+                    sub->producer, count, (long long)(t_done - t_begin),
+                    (long long)(t_done - t_end));
         sub->applied = sub->stored = cur;
         hf_series_add(sub->m_applied, count);
         hf_series_observe(sub->m_batch, count);
@@ -2354,7 +2368,13 @@ static int s_sub_drain(hf_service_t *svc, s_sub_t *sub, int64_t until)
             rc = s_sub_apply(svc, sub, head->env, head->body, head->len);
             taken = rc == 0 ? 1 : 0;
         } else {
-            rc = s_sub_apply_batch(svc, sub, HF_APPLY_BATCH, until, &taken);
+            /* as many as fit in a slice, commit included, by what events cost lately */
+            int max = HF_APPLY_BATCH;
+            if (sub->us_per_event > 0) {
+                double fit = HF_SLICE_MS * 1000.0 / sub->us_per_event;
+                max = fit < HF_APPLY_MIN ? HF_APPLY_MIN : fit > max ? max : (int)fit;
+            }
+            rc = s_sub_apply_batch(svc, sub, max, until, &taken);
             if (rc == -2) {
                 s_pend_pop(sub, taken);
                 taken = 0;
@@ -2415,6 +2435,7 @@ static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
     req.replay = &q;
     req.actor = (char *)svc->def->name;
     hf_reply_t *rep = NULL;
+    int64_t t0 = hf_clock_mono_ms();
     if (hf_client_call(sub->replay, &req, &rep) != 0) {
         hf_warn("replay_unavailable", "producer=%s from=%llu", sub->producer,
                 (unsigned long long)q.from_seq);
@@ -2452,8 +2473,9 @@ static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
     if (rc == 0)
         rc = got && got < r->last_seq ? 1 : 0;
     if (r->n_envelopes)
-        hf_info("replayed", "producer=%s events=%zu from=%llu producer_last=%llu", sub->producer,
-                r->n_envelopes, (unsigned long long)q.from_seq, (unsigned long long)r->last_seq);
+        hf_info("replayed", "producer=%s events=%zu from=%llu producer_last=%llu ms=%lld",
+                sub->producer, r->n_envelopes, (unsigned long long)q.from_seq,
+                (unsigned long long)r->last_seq, (long long)(hf_clock_mono_ms() - t0));
     huifang__v1__reply__free_unpacked(rep, NULL);
     return rc;
 }
@@ -2592,12 +2614,14 @@ int hf_service_run(hf_service_t *svc)
          * requests waiting are served before the next */
         int64_t slice_end = now + HF_SLICE_MS;
         svc->sub_turn = svc->nsubs ? (svc->sub_turn + 1) % svc->nsubs : 0;
+        bool drained[HF_MAX_SUBS] = {false};
         for (int j = 0; j < svc->nsubs; j++) {
-            s_sub_t *sub = &svc->subs[(svc->sub_turn + j) % svc->nsubs];
+            int i = (svc->sub_turn + j) % svc->nsubs;
+            s_sub_t *sub = &svc->subs[i];
             if (sub->ptail > sub->phead && sub->next_apply <= now &&
                 hf_clock_mono_ms() < slice_end) {
                 s_sub_drain(svc, sub, slice_end);
-                worked = true;
+                drained[i] = worked = true;
             }
             if (sub->need_catchup && sub->replay_done && sub->ptail == sub->phead) {
                 sub->need_catchup = false;
@@ -2625,8 +2649,10 @@ int hf_service_run(hf_service_t *svc)
                     sub->backoff_ms = 0;
                 }
             }
-            /* a replay is asked for once the events held before are applied */
-            if (sub->need_catchup && sub->ptail == sub->phead && sub->next_catchup <= now) {
+            /* a replay is asked for once the events held before are applied, in a turn of
+             * its own (requests are served between) */
+            if (sub->need_catchup && sub->ptail == sub->phead && sub->next_catchup <= now &&
+                !drained[i]) {
                 int rc = s_sub_fetch(svc, sub);
                 if (rc >= 0) {
                     sub->replay_done = rc == 0;

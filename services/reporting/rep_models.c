@@ -96,10 +96,15 @@ static void s_deltas_forget(void)
     s_nzones = 0;
 }
 
-/* Writes every summed counter (in the open transaction) and forgets them. 0 or -1. */
+/* Writes every summed counter (in the open transaction) and forgets them: a batch of a lead
+ * import touches a hundred rows of lead_day alone (channel x source x collector), so the
+ * upserts go in one pipeline (libpq's pipeline mode: sent together, answered together, one
+ * round trip), else one after another. 0 or -1. */
 static int s_deltas_write(hf_store_t *st)
 {
-    int rc = 0;
+    PGconn *conn = hf_store_conn(st);
+    bool pipe = conn && PQenterPipelineMode(conn) == 1;
+    int rc = 0, sent = 0;
     for (int i = 0; i < DELTA_SLOTS && s_ndeltas > 0 && rc == 0; i++) {
         const s_delta_t *d = &s_deltas[i];
         if (d->sql == NULL || d->n == 0)
@@ -109,7 +114,44 @@ static int s_deltas_write(hf_store_t *st)
         for (int k = 0; k < d->nkeys; k++)
             p[k] = d->keys[k];
         p[d->nkeys] = hf_pg_i64(num, d->n);
-        rc = hf_store_run(st, d->sql, d->nkeys + 1, p);
+        if (!pipe)
+            rc = hf_store_run(st, d->sql, d->nkeys + 1, p);
+        else if (PQsendQueryParams(conn, d->sql, d->nkeys + 1, NULL, p, NULL, NULL, 0) == 1)
+            sent++;
+        else
+            rc = -1;
+    }
+    if (pipe) {
+        /* every answer up to the sync: a result and a NULL for each statement */
+        int nulls = 0;
+        bool synced = PQpipelineSync(conn) == 1;
+        if (!synced)
+            rc = -1;
+        while (synced) {
+            PGresult *res = PQgetResult(conn);
+            if (res == NULL) {
+                if (PQstatus(conn) != CONNECTION_OK || ++nulls > sent + 1) {
+                    rc = -1;
+                    break;
+                }
+                continue;
+            }
+            ExecStatusType status = PQresultStatus(res);
+            if (status == PGRES_PIPELINE_SYNC) {
+                PQclear(res);
+                break;
+            }
+            if (status != PGRES_COMMAND_OK && rc == 0) {
+                hf_warn("rollup_write_failed", "reason=\"%s\"", PQresultErrorMessage(res));
+                rc = -1;
+            }
+            PQclear(res);
+            if (PQstatus(conn) != CONNECTION_OK) {
+                rc = -1;
+                break;
+            }
+        }
+        PQexitPipelineMode(conn);
     }
     s_deltas_forget();
     return rc;

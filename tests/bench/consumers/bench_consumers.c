@@ -16,6 +16,8 @@
  *                                              ping after another and a report every 200 ms;
  *                                              prints the catch-up time (from the first answer),
  *                                              events/s, the longest ping gap and report time
+ *   bench_consumers idle REP_EP SECONDS        the same pings with nothing to apply (the
+ *                                              machine's own share of a gap)
  *   bench_consumers latency URL INTAKE_EP RATE SECONDS
  *                                              one event a commit at RATE/s; after each commit
  *                                              a ping to intake (its loop then publishes at once,
@@ -380,6 +382,38 @@ static int s_catchup(const char *url, const char *endpoint, int64_t target)
     return 0;
 }
 
+/* Pings reporting one after another for seconds with nothing to apply: the same figures as
+ * during the catch-up, for the machine's own share of them. */
+static int s_idle(const char *endpoint, int seconds)
+{
+    hf_client_t *c = s_client(endpoint, "reporting");
+    int64_t start = s_now_us(), last = 0, max_gap = 0, max_ping = 0;
+    long pings = 0;
+    while (s_now_us() - start < (int64_t)seconds * 1000000) {
+        Huifang__V1__Ping ping = HUIFANG__V1__PING__INIT;
+        hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+        req.command_case = HUIFANG__V1__REQUEST__COMMAND_PING;
+        req.ping = &ping;
+        hf_reply_t *rep = NULL;
+        int64_t t = s_now_us();
+        if (hf_client_call(c, &req, &rep) != 0)
+            return 1;
+        huifang__v1__reply__free_unpacked(rep, NULL);
+        int64_t now = s_now_us();
+        if (last && now - last > max_gap)
+            max_gap = now - last;
+        if (now - t > max_ping)
+            max_ping = now - t;
+        last = now;
+        pings++;
+    }
+    printf("idle: %ld pings in %d s, longest gap between answers %.1f ms, slowest ping %.1f ms\n",
+           pings, seconds, (double)max_gap / 1000.0, (double)max_ping / 1000.0);
+    printf("IDLE_GAP_MS %.1f\n", (double)max_gap / 1000.0);
+    hf_client_destroy(&c);
+    return 0;
+}
+
 /* The latency run's shared state: the producer thread fills commit[] and seqs[] and then
  * moves sent on; the poller reads what sent covers. */
 typedef struct {
@@ -520,9 +554,11 @@ int main(int argc, char **argv)
         return s_raw(argv[2], argv[3]);
     if (argc == 5 && strcmp(argv[1], "catchup") == 0)
         return s_catchup(argv[2], argv[3], atoll(argv[4]));
+    if (argc == 4 && strcmp(argv[1], "idle") == 0)
+        return s_idle(argv[2], atoi(argv[3]));
     if (argc == 6 && strcmp(argv[1], "latency") == 0)
         return s_latency(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
     fprintf(stderr, "usage: bench_consumers produce URL N | raw URL INTAKE_EP | catchup URL "
-                    "REP_EP SEQ | latency URL INTAKE_EP RATE SECONDS\n");
+                    "REP_EP SEQ | idle REP_EP SECONDS | latency URL INTAKE_EP RATE SECONDS\n");
     return 2;
 }
