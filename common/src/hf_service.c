@@ -55,16 +55,16 @@
 /* A producer hands out at most HF_REPLAY_BATCH events a replay, and no more than
  * HF_REPLAY_BYTES of them but one. A consumer fetches HF_FETCH_BATCH events a replay (the
  * call holds its loop: the producer reads them, it unpacks them), in a turn of the loop of
- * its own, and holds up to HF_PEND_MAX received events. It applies them in transactions of
- * HF_APPLY_MIN to HF_APPLY_BATCH events, as many as its recent cost per event (handlers and
- * commit) fits in HF_SLICE_MS, and a turn of the loop applies events for at most
- * HF_SLICE_MS (and one batch) before it serves requests again. */
+ * its own, and holds up to HF_PEND_MAX received events. It applies up to HF_APPLY_BATCH
+ * events a transaction, and a turn of the loop runs handlers for at most HF_SLICE_MS (then
+ * commits what they did) before it serves requests again. (Sizing batches by their recent
+ * cost was tried: a commit's cost under load is mostly per batch, not per event, so smaller
+ * batches only lowered the rate.) */
 #define HF_REPLAY_BATCH 2000
 #define HF_REPLAY_BYTES (2 << 20)
 #define HF_FETCH_BATCH 500
 #define HF_PEND_MAX 2000
 #define HF_APPLY_BATCH 500
-#define HF_APPLY_MIN 16
 #define HF_SLICE_MS 30
 #define HF_RELAY_IDLE_MS 50
 #define HF_MAX_PARKED 64      /* requests held for their 'after' places at once */
@@ -106,7 +106,6 @@ typedef struct {
     bool replay_done;     /* the last replay reached the producer's end */
     int64_t next_apply;   /* monotonic ms: when to try the held events again after a failure */
     int apply_backoff_ms; /* grows while they fail */
-    double us_per_event;  /* what a batch cost an event lately (handlers and commit), or 0 */
     hf_series_t *m_lag_events, *m_lag_seconds, *m_applied, *m_dead, *m_batch;
 } s_sub_t;
 
@@ -2280,7 +2279,7 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
     }
     hf_store_t *st = svc->store;
     int limit = n, failed = -1;
-    int64_t t_begin = hf_clock_mono_ms(), us_begin = s_mono_us();
+    int64_t t_begin = hf_clock_mono_ms();
     for (;;) {
         uint64_t last = 0;
         if (hf_store_begin(st) != 0)
@@ -2338,9 +2337,6 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
         if (s_sub_commit(svc, sub, cur) != 0)
             return -1;
         int64_t t_done = hf_clock_mono_ms();
-        /* the cost of an event, handlers and commit together, sizes the next batch */
-        double us = (double)(s_mono_us() - us_begin) / count;
-        sub->us_per_event = sub->us_per_event > 0 ? 0.7 * sub->us_per_event + 0.3 * us : us;
         if (t_done - t_begin > HF_SLICE_MS * 2)
             hf_info("consumer_batch_slow", "producer=%s events=%d ms=%lld commit_ms=%lld",
                     sub->producer, count, (long long)(t_done - t_begin),
@@ -2368,13 +2364,7 @@ static int s_sub_drain(hf_service_t *svc, s_sub_t *sub, int64_t until)
             rc = s_sub_apply(svc, sub, head->env, head->body, head->len);
             taken = rc == 0 ? 1 : 0;
         } else {
-            /* as many as fit in a slice, commit included, by what events cost lately */
-            int max = HF_APPLY_BATCH;
-            if (sub->us_per_event > 0) {
-                double fit = HF_SLICE_MS * 1000.0 / sub->us_per_event;
-                max = fit < HF_APPLY_MIN ? HF_APPLY_MIN : fit > max ? max : (int)fit;
-            }
-            rc = s_sub_apply_batch(svc, sub, max, until, &taken);
+            rc = s_sub_apply_batch(svc, sub, HF_APPLY_BATCH, until, &taken);
             if (rc == -2) {
                 s_pend_pop(sub, taken);
                 taken = 0;
