@@ -6,17 +6,24 @@
  * in sequence order; once a second it publishes a heartbeat carrying the last committed
  * sequence, so a consumer that lost the tail of the stream learns it is behind.
  *
- * Consumer side: each event is applied in a transaction that also moves the consumer's
- * stored sequence for that producer, under a row lock, so an event takes effect exactly
- * once even with several instances. An event this service has no handler for changes
- * nothing, so it only moves the sequence in memory; the stored sequence catches up once per
- * burst of messages (s_sub_flush). That is safe: the sequence in memory passed every event
- * up to it, each either applied (its transaction stored its sequence) or found applied by
- * another instance (the stored sequence was at least as far), or one without a handler; so
- * an event with a handler may be applied on top of a stored sequence that lags behind the
- * one in memory, and a restart from a lagging stored sequence only replays events that
- * change nothing. An event past the next expected one, a heartbeat ahead of us, or a
- * start-up means a gap: we ask the producer's ROUTER for a replay.
+ * Consumer side: events received (live, or fetched by a replay) are held in order and
+ * applied in batches: one transaction applies many events and moves the consumer's stored
+ * sequence for that producer once, under a row lock, so each event takes effect exactly
+ * once even with several instances. A handler failing inside a batch rolls the batch back;
+ * the events before it are applied again and committed, and the failing one goes on its
+ * own (s_sub_apply), whose failures are counted as before (a poison event goes to the dead
+ * letters). A service may keep what its handlers add up and write it once a batch
+ * (hf_service_on_batch). A turn of the loop runs handlers for at most HF_SLICE_MS, and a
+ * replay is fetched in a turn of its own, so requests are served while a consumer catches
+ * up. An event this service has no handler for changes nothing, so a run of them only moves
+ * the sequence in memory; the stored sequence catches up once per burst of messages
+ * (s_sub_flush). That is safe: the sequence in memory passed every event up to it, each
+ * either applied (its transaction stored its sequence) or found applied by another
+ * instance (the stored sequence was at least as far), or one without a handler; so an event
+ * with a handler may be applied on top of a stored sequence that lags behind the one in
+ * memory, and a restart from a lagging stored sequence only replays events that change
+ * nothing. An event past the next expected one, a heartbeat ahead of us, or a start-up
+ * means a gap: we ask the producer's ROUTER for a replay.
  *
  * Read your own writes: a command's reply names the place of the last event it emitted
  * (producer, sequence and the stream's epoch, a random id kept with the outbox counter row).
