@@ -120,6 +120,11 @@ typedef struct {
  * constraint, bad data, a bug: it would fail forever) goes to the dead letters and the
  * stream moves on; a lost connection is retried for as long as it takes. */
 #define HF_EVENT_MAX_FAILURES 5
+/* A handler may also fail because an event of another producer is still to come (reporting
+ * waits for a contact's customer). Consumers catching up take turns of HF_SLICE_MS, so one
+ * may get far ahead of another: while another consumer of the service is behind, an event
+ * gets this many tries (the pauses between them grow to 4 s: about a minute) first. */
+#define HF_EVENT_MAX_FAILURES_WAITING 20
 
 /* A request held until the consumers have applied the events it names (Request.after). */
 typedef struct {
@@ -2147,14 +2152,19 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
     char why[512] = "handler rejected the event";
     if (rc == -1) {
         bool lost = hf_store_unavailable(st);
-        snprintf(why, sizeof why, "handler failed %d times: %s", HF_EVENT_MAX_FAILURES,
-                 hf_store_error(st));
+        int tries = HF_EVENT_MAX_FAILURES;
+        for (int i = 0; i < svc->nsubs; i++) {
+            const s_sub_t *o = &svc->subs[i];
+            if (o != sub && (o->need_catchup || o->ptail > o->phead))
+                tries = HF_EVENT_MAX_FAILURES_WAITING;
+        }
+        snprintf(why, sizeof why, "handler failed %d times: %s", tries, hf_store_error(st));
         s_sub_rollback(svc);
         if (sub->failing != env->seq) {
             sub->failing = env->seq;
             sub->failures = 0;
         }
-        if (lost || ++sub->failures < HF_EVENT_MAX_FAILURES) {
+        if (lost || ++sub->failures < tries) {
             hf_warn("event_retry", "producer=%s seq=%llu payload=%s try=%d reason=\"%s\"",
                     sub->producer, (unsigned long long)env->seq, hf_envelope_payload_name(env),
                     lost ? 0 : sub->failures, hf_store_error(st));
