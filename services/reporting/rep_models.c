@@ -62,6 +62,13 @@ typedef struct {
 static s_delta_t s_deltas[DELTA_SLOTS];
 static int s_ndeltas;
 
+/* The held cards' new regions at the batch's end (s_cards_write), sent first in the
+ * counters' pipeline: the two array parameters of S_REGIONS_SQL, or NULL. */
+#define S_REGIONS_SQL                                                                              \
+    "UPDATE customer c SET region = v.region"                                                      \
+    " FROM unnest($1::bigint[], $2::text[]) AS v (id, region) WHERE c.id = v.id"
+static char *s_tail[2];
+
 /* The zones of the branches seen in this batch. */
 #define ZONE_CACHE 8
 static struct {
@@ -94,6 +101,9 @@ static void s_deltas_forget(void)
     }
     s_ndeltas = 0;
     s_nzones = 0;
+    free(s_tail[0]);
+    free(s_tail[1]);
+    s_tail[0] = s_tail[1] = NULL;
 }
 
 /* Writes every summed counter (in the open transaction) and forgets them: a batch of a lead
@@ -105,6 +115,15 @@ static int s_deltas_write(hf_store_t *st)
     PGconn *conn = hf_store_conn(st);
     bool pipe = conn && PQenterPipelineMode(conn) == 1;
     int rc = 0, sent = 0;
+    if (s_tail[0]) {
+        const char *p[] = {s_tail[0], s_tail[1]};
+        if (!pipe)
+            rc = hf_store_run(st, S_REGIONS_SQL, 2, p);
+        else if (PQsendQueryParams(conn, S_REGIONS_SQL, 2, NULL, p, NULL, NULL, 0) == 1)
+            sent++;
+        else
+            rc = -1;
+    }
     for (int i = 0; i < DELTA_SLOTS && s_ndeltas > 0 && rc == 0; i++) {
         const s_delta_t *d = &s_deltas[i];
         if (d->sql == NULL || d->n == 0)
@@ -193,7 +212,7 @@ static int s_count(s_ctx_t *c, const char *sql, int nkeys, const char *const *ke
     }
 }
 
-static int s_cards_write(hf_store_t *st);
+static int s_cards_write(hf_store_t *st, bool at_end);
 static void s_cards_forget(void);
 
 int rep_batch_end(hf_service_t *svc, void *self, bool commit)
@@ -205,7 +224,7 @@ int rep_batch_end(hf_service_t *svc, void *self, bool commit)
         return 0;
     }
     /* the cards first: making them adds to the counters */
-    if (s_cards_write(hf_service_store(svc)) != 0) {
+    if (s_cards_write(hf_service_store(svc), true) != 0) {
         s_deltas_forget();
         return -1;
     }
@@ -648,70 +667,68 @@ static PGresult *s_exec_arrays(hf_store_t *st, const char *sql, int n, char **ar
     return hf_store_exec(st, sql, n, (const char *const *)arr);
 }
 
-/* Writes the held cards (inside the batch's transaction) and forgets them. 0 or -1. */
-static int s_cards_write(hf_store_t *st)
+/* Writes the held cards (inside the batch's transaction) and forgets them; at_end (the
+ * batch's end, no handler left to read them), their new regions go with the counters'
+ * pipeline (s_tail). 0 or -1. */
+static int s_cards_write(hf_store_t *st, bool at_end)
 {
     if (s_ncards == 0)
         return 0;
-    int rc = 0, nnew = 0;
-    for (int i = 0; i < s_ncards; i++)
-        nnew += !s_cards[i].merge;
-    /* the new cards: one INSERT; those it made are counted, the others are read below */
+    int rc = 0;
+    /* one statement: the new cards made, and every card held that existed before it read
+     * and locked (the read sees the store as it was before the INSERT); a card made now is
+     * known as held */
     int64_t *made = NULL;
     int nmade = 0;
-    if (nnew) {
-        char *arr[5] = {s_array(s_ncards, s_new_id, false), s_array(s_ncards, s_new_branch, true),
-                        s_array(s_ncards, s_new_region, true), s_array(s_ncards, s_new_type, true),
-                        s_array(s_ncards, s_new_reason, true)};
-        PGresult *res = s_exec_arrays(
-            st,
-            "INSERT INTO customer (id, branch, region, card_type, void_reason)"
-            " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])"
-            " ON CONFLICT (id) DO NOTHING RETURNING id",
-            5, arr);
-        for (int f = 0; f < 5; f++)
-            free(arr[f]);
-        if (res == NULL) {
-            rc = -1;
-        } else {
-            nmade = PQntuples(res);
-            made = malloc(sizeof *made * (size_t)(nmade ? nmade : 1));
-            if (made == NULL)
-                abort();
-            for (int i = 0; i < nmade; i++)
-                made[i] = hf_pg_int(res, i, 0);
-            PQclear(res);
-            qsort(made, (size_t)nmade, sizeof *made, s_id_cmp);
-        }
-    }
-    /* every card held that was not just made: one read, locked */
     s_states = NULL;
     s_nstates = 0;
-    if (rc == 0 && nmade < s_ncards) {
-        char *arr[1] = {s_array(s_ncards, s_any_id, false)};
-        PGresult *res = s_exec_arrays(st,
-                                      "SELECT id, card_type, merged_into, region FROM customer"
-                                      " WHERE id = ANY ($1::bigint[]) ORDER BY id FOR UPDATE",
-                                      1, arr);
-        free(arr[0]);
-        if (res == NULL) {
-            rc = -1;
-        } else {
-            s_nstates = PQntuples(res);
-            s_states = calloc((size_t)(s_nstates ? s_nstates : 1), sizeof *s_states);
-            if (s_states == NULL)
-                abort();
-            for (int i = 0; i < s_nstates; i++) {
-                s_card_state_t *t = &s_states[i];
-                t->id = hf_pg_int(res, i, 0);
-                snprintf(t->type, sizeof t->type, "%s", hf_pg_str(res, i, 1));
-                t->merged = hf_pg_int(res, i, 2);
-                t->region = strdup(hf_pg_str(res, i, 3));
-                if (t->region == NULL)
-                    abort();
+    char *arr[6] = {s_array(s_ncards, s_new_id, false),    s_array(s_ncards, s_new_branch, true),
+                    s_array(s_ncards, s_new_region, true), s_array(s_ncards, s_new_type, true),
+                    s_array(s_ncards, s_new_reason, true), s_array(s_ncards, s_any_id, false)};
+    PGresult *res = s_exec_arrays(
+        st,
+        "WITH made AS (INSERT INTO customer (id, branch, region, card_type, void_reason)"
+        "   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])"
+        "   ON CONFLICT (id) DO NOTHING RETURNING id),"
+        " known AS (SELECT id, card_type, merged_into, region FROM customer"
+        "   WHERE id = ANY ($6::bigint[]) FOR UPDATE)"
+        " SELECT true, id, '', 0, '' FROM made"
+        " UNION ALL SELECT false, id, card_type, merged_into, region FROM known",
+        6, arr);
+    for (int f = 0; f < 6; f++)
+        free(arr[f]);
+    if (res == NULL) {
+        rc = -1;
+    } else {
+        int rows = PQntuples(res);
+        made = malloc(sizeof *made * (size_t)(rows ? rows : 1));
+        s_states = calloc((size_t)(rows ? rows : 1), sizeof *s_states);
+        if (made == NULL || s_states == NULL)
+            abort();
+        for (int i = 0; i < rows; i++) {
+            int64_t id = hf_pg_int(res, i, 1);
+            s_card_state_t *t = &s_states[s_nstates++];
+            t->id = id;
+            if (hf_pg_bool(res, i, 0)) {
+                made[nmade++] = id;
+                /* as the INSERT made it: its held values */
+                for (int k = 0; k < s_ncards; k++)
+                    if (!s_cards[k].merge && s_cards[k].id == id) {
+                        snprintf(t->type, sizeof t->type, "%s", s_cards[k].type);
+                        t->region = strdup(s_cards[k].region);
+                        break;
+                    }
+            } else {
+                snprintf(t->type, sizeof t->type, "%s", hf_pg_str(res, i, 2));
+                t->merged = hf_pg_int(res, i, 3);
+                t->region = strdup(hf_pg_str(res, i, 4));
             }
-            PQclear(res);
+            if (t->region == NULL)
+                abort();
         }
+        PQclear(res);
+        qsort(made, (size_t)nmade, sizeof *made, s_id_cmp);
+        qsort(s_states, (size_t)s_nstates, sizeof *s_states, s_state_cmp);
     }
     /* in event order, as s_customer_apply would have applied each */
     for (int i = 0; i < s_ncards && rc == 0; i++) {
@@ -753,19 +770,20 @@ static int s_cards_write(hf_store_t *st)
     for (int i = 0; i < s_nstates; i++)
         moved = moved || s_states[i].moved;
     if (rc == 0 && moved) {
-        char *arr[2] = {s_array(s_nstates, s_moved_id, false),
-                        s_array(s_nstates, s_moved_region, true)};
-        PGresult *res = s_exec_arrays(st,
-                                      "UPDATE customer c SET region = v.region"
-                                      " FROM unnest($1::bigint[], $2::text[]) AS v (id, region)"
-                                      " WHERE c.id = v.id",
-                                      2, arr);
-        free(arr[0]);
-        free(arr[1]);
-        if (res == NULL)
+        char *regions[2] = {s_array(s_nstates, s_moved_id, false),
+                            s_array(s_nstates, s_moved_region, true)};
+        if (regions[0] == NULL || regions[1] == NULL) {
             rc = -1;
-        else
-            PQclear(res);
+        } else if (at_end) {
+            /* at the batch's end: sent with the counters, in their pipeline */
+            s_tail[0] = regions[0];
+            s_tail[1] = regions[1];
+            regions[0] = regions[1] = NULL;
+        } else {
+            rc = hf_store_run(st, S_REGIONS_SQL, 2, (const char *const *)regions);
+        }
+        free(regions[0]);
+        free(regions[1]);
     }
     for (int i = 0; i < s_nstates; i++)
         free(s_states[i].region);
@@ -901,7 +919,7 @@ static int rep_on_lead_registered(s_ctx_t *c)
 {
     const Huifang__V1__LeadRegistered *e = c->env->lead_registered;
     if (!s_card_hold(c, e->customer, false) &&
-        (s_cards_write(c->st) != 0 || s_customer_apply(c, e->customer) != 0))
+        (s_cards_write(c->st, false) != 0 || s_customer_apply(c, e->customer) != 0))
         return -1;
     return s_lead_add(c, e->collected_at_ms, e->channel, e->source, e->collector, "registered");
 }
@@ -910,7 +928,7 @@ static int rep_on_lead_merged(s_ctx_t *c)
 {
     const Huifang__V1__LeadMerged *e = c->env->lead_merged;
     if (!s_card_hold(c, e->customer, true) &&
-        (s_cards_write(c->st) != 0 || s_customer_apply(c, e->customer) != 0))
+        (s_cards_write(c->st, false) != 0 || s_customer_apply(c, e->customer) != 0))
         return -1;
     return s_lead_add(c, e->collected_at_ms, e->channel, e->source, e->collector, "merged");
 }
@@ -1658,7 +1676,7 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
         c.branch = S(env->branch);
         c.arena = arena;
         /* the cards held are made before a handler that may read them */
-        if (s_cards_needed(env) && s_cards_write(c.st) != 0)
+        if (s_cards_needed(env) && s_cards_write(c.st, false) != 0)
             return -1;
         if (s_models[i].dated) {
             if (*c.branch == '\0')
