@@ -111,6 +111,7 @@ typedef struct {
     s_pend_t *pend;
     int phead, ptail;
     bool replay_done;     /* the last replay reached the producer's end */
+    bool replay_more;     /* the last replay did not: the next one goes on from it */
     int64_t next_apply;   /* monotonic ms: when to try the held events again after a failure */
     int apply_backoff_ms; /* grows while they fail */
     hf_series_t *m_lag_events, *m_lag_seconds, *m_applied, *m_dead, *m_batch;
@@ -2431,8 +2432,10 @@ static void s_sub_learn_epoch(s_sub_t *sub, const char *epoch)
  * fetch once these are applied, -1 on a failure. */
 static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
 {
-    /* re-read the stored sequence (ours first): another instance may have applied some */
-    if (s_sub_flush(svc, sub) != 0 || s_sub_load(svc, sub) != 0)
+    /* at the start of a catch-up, re-read the stored sequence (ours first): another instance
+     * may have applied some (went on from the last replay, a batch finds those by its lock
+     * and passes them) */
+    if (!sub->replay_more && (s_sub_flush(svc, sub) != 0 || s_sub_load(svc, sub) != 0))
         return -1;
     Huifang__V1__Replay q = HUIFANG__V1__REPLAY__INIT;
     q.from_seq = sub->applied + 1;
@@ -2661,6 +2664,7 @@ int hf_service_run(hf_service_t *svc)
             if (sub->need_catchup && sub->ptail == sub->phead && sub->next_catchup <= now &&
                 !drained[i]) {
                 int rc = s_sub_fetch(svc, sub);
+                sub->replay_more = rc > 0;
                 if (rc >= 0) {
                     sub->replay_done = rc == 0;
                     sub->next_catchup = now; /* more to fetch: once these are applied */
