@@ -1665,8 +1665,17 @@ static const struct {
 
 /* The oneof member of a payload is a pointer in the envelope; protobuf-c leaves it set
  * whenever payload_case is, so only the payload's own submessages need NULL checks. */
+int rep_cards_flush(hf_service_t *svc)
+{
+    return s_cards_write(hf_service_store(svc), false);
+}
+
 int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
 {
+    /* the cards held are made before a handler that may read them (this one, or another
+     * file's that runs after it) */
+    if (s_cards_needed(env) && s_cards_write(hf_service_store(svc), false) != 0)
+        return -1;
     for (int i = 0; s_models[i].fn; i++) {
         if (s_models[i].payload != (int)env->payload_case)
             continue;
@@ -1675,9 +1684,6 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
         c.env = env;
         c.branch = S(env->branch);
         c.arena = arena;
-        /* the cards held are made before a handler that may read them */
-        if (s_cards_needed(env) && s_cards_write(c.st, false) != 0)
-            return -1;
         if (s_models[i].dated) {
             if (*c.branch == '\0')
                 return 0; /* an event of no branch counts for no branch's report */
