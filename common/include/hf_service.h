@@ -113,6 +113,13 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
                    char **argv);
 /* Closes everything in reverse order; idempotent, sets *self_p to NULL. */
 void hf_service_destroy(hf_service_t **self_p);
+/* Called by a consumer around each transaction that applies a batch of events (or one):
+ * with commit true inside it, after the handlers and before it commits (a handler may keep
+ * what it adds up in memory and write it once here; 0, or -1 to roll the batch back and try
+ * it again later); with commit false after it was rolled back (forget what was kept). */
+typedef int (*hf_batch_fn)(hf_service_t *svc, void *self, bool commit);
+/* Sets the batch hook (NULL: none). Call before hf_service_run(). */
+void hf_service_on_batch(hf_service_t *svc, hf_batch_fn fn);
 /* Consumes every event of producer ("intake") through handlers (ends with {0, NULL}); events
  * without a handler only advance the sequence. Call before hf_service_run(). */
 int hf_service_subscribe(hf_service_t *svc, const char *producer,

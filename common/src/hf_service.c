@@ -6,17 +6,24 @@
  * in sequence order; once a second it publishes a heartbeat carrying the last committed
  * sequence, so a consumer that lost the tail of the stream learns it is behind.
  *
- * Consumer side: each event is applied in a transaction that also moves the consumer's
- * stored sequence for that producer, under a row lock, so an event takes effect exactly
- * once even with several instances. An event this service has no handler for changes
- * nothing, so it only moves the sequence in memory; the stored sequence catches up once per
- * burst of messages (s_sub_flush). That is safe: the sequence in memory passed every event
- * up to it, each either applied (its transaction stored its sequence) or found applied by
- * another instance (the stored sequence was at least as far), or one without a handler; so
- * an event with a handler may be applied on top of a stored sequence that lags behind the
- * one in memory, and a restart from a lagging stored sequence only replays events that
- * change nothing. An event past the next expected one, a heartbeat ahead of us, or a
- * start-up means a gap: we ask the producer's ROUTER for a replay.
+ * Consumer side: events received (live, or fetched by a replay) are held in order and
+ * applied in batches: one transaction applies many events and moves the consumer's stored
+ * sequence for that producer once, under a row lock, so each event takes effect exactly
+ * once even with several instances. A handler failing inside a batch rolls the batch back;
+ * the events before it are applied again and committed, and the failing one goes on its
+ * own (s_sub_apply), whose failures are counted as before (a poison event goes to the dead
+ * letters). A service may keep what its handlers add up and write it once a batch
+ * (hf_service_on_batch). A turn of the loop runs handlers for at most HF_SLICE_MS, and a
+ * replay is fetched in a turn of its own, so requests are served while a consumer catches
+ * up. An event this service has no handler for changes nothing, so a run of them only moves
+ * the sequence in memory; the stored sequence catches up once per burst of messages
+ * (s_sub_flush). That is safe: the sequence in memory passed every event up to it, each
+ * either applied (its transaction stored its sequence) or found applied by another
+ * instance (the stored sequence was at least as far), or one without a handler; so an event
+ * with a handler may be applied on top of a stored sequence that lags behind the one in
+ * memory, and a restart from a lagging stored sequence only replays events that change
+ * nothing. An event past the next expected one, a heartbeat ahead of us, or a start-up
+ * means a gap: we ask the producer's ROUTER for a replay.
  *
  * Read your own writes: a command's reply names the place of the last event it emitted
  * (producer, sequence and the stream's epoch, a random id kept with the outbox counter row).
@@ -52,12 +59,32 @@
 #define HF_MAX_TIMERS 8
 #define HF_MAX_PEERS 8
 #define HF_RELAY_BATCH 500
-#define HF_REPLAY_BATCH 500
+/* A producer hands out at most HF_REPLAY_BATCH events a replay, and no more than
+ * HF_REPLAY_BYTES of them but one. A consumer fetches HF_FETCH_BATCH events a replay (the
+ * call holds its loop: the producer reads them, it unpacks them), in a turn of the loop of
+ * its own, and holds up to HF_PEND_MAX received events. It applies up to HF_APPLY_BATCH
+ * events a transaction, and a turn of the loop runs handlers for at most HF_SLICE_MS (then
+ * commits what they did) before it serves requests again. (Sizing batches by their recent
+ * cost was tried: a commit's cost under load is mostly per batch, not per event, so smaller
+ * batches only lowered the rate.) */
+#define HF_REPLAY_BATCH 2000
+#define HF_REPLAY_BYTES (2 << 20)
+#define HF_FETCH_BATCH 500
+#define HF_PEND_MAX 2000
+#define HF_APPLY_BATCH 500
+#define HF_SLICE_MS 30
 #define HF_RELAY_IDLE_MS 50
 #define HF_MAX_PARKED 64      /* requests held for their 'after' places at once */
 #define HF_MAX_AFTER 16       /* 'after' places a request may carry */
 #define HF_AFTER_GRACE_MS 100 /* how long the live stream may take before we ask for a replay */
 #define HF_EPOCH_LEN 40
+
+/* An event received (live or replayed) and held until it is applied. */
+typedef struct {
+    hf_envelope_t *env; /* unpacked, owned */
+    uint8_t *body;      /* the packed bytes (for the dead letters), owned */
+    size_t len;
+} s_pend_t;
 
 typedef struct {
     char producer[32];
@@ -80,13 +107,25 @@ typedef struct {
      * when (monotonic ms, 0: not behind); see s_metrics_sample */
     uint64_t mark_seq;
     int64_t mark_at;
-    hf_series_t *m_lag_events, *m_lag_seconds, *m_applied, *m_dead;
+    /* the events held, in sequence order from pend[phead] to pend[ptail - 1] (HF_PEND_MAX) */
+    s_pend_t *pend;
+    int phead, ptail;
+    bool replay_done;     /* the last replay reached the producer's end */
+    bool replay_more;     /* the last replay did not: the next one goes on from it */
+    int64_t next_apply;   /* monotonic ms: when to try the held events again after a failure */
+    int apply_backoff_ms; /* grows while they fail */
+    hf_series_t *m_lag_events, *m_lag_seconds, *m_applied, *m_dead, *m_batch;
 } s_sub_t;
 
 /* An event whose handler fails this many times in a row with the store connected (a
  * constraint, bad data, a bug: it would fail forever) goes to the dead letters and the
  * stream moves on; a lost connection is retried for as long as it takes. */
 #define HF_EVENT_MAX_FAILURES 5
+/* A handler may also fail because an event of another producer is still to come (reporting
+ * waits for a contact's customer). Consumers catching up take turns of HF_SLICE_MS, so one
+ * may get far ahead of another: while another consumer of the service is behind, an event
+ * gets this many tries (the pauses between them grow to 4 s: about a minute) first. */
+#define HF_EVENT_MAX_FAILURES_WAITING 20
 
 /* A request held until the consumers have applied the events it names (Request.after). */
 typedef struct {
@@ -140,6 +179,8 @@ struct hf_service_t {
     int nparked;
     s_sub_t subs[HF_MAX_SUBS];
     int nsubs;
+    int sub_turn;         /* which consumer applies first in this turn of the loop */
+    hf_batch_fn batch_fn; /* hf_service_on_batch */
     s_timer_t timers[HF_MAX_TIMERS];
     int ntimers;
     s_peer_t peers[HF_MAX_PEERS];
@@ -178,6 +219,7 @@ enum { S_STARTING, S_RUNNING, S_STOPPING };
 static volatile sig_atomic_t s_signalled = 0;
 
 static void s_parked_free(s_parked_t **self_p);
+static void s_pend_pop(s_sub_t *sub, int n);
 
 static void s_on_signal(int sig)
 {
@@ -557,6 +599,11 @@ static void s_metrics_sub(hf_service_t *svc, s_sub_t *sub)
     sub->m_dead = hf_metrics_counter(
         svc->metrics, "huifang_dead_letters_total",
         "Events set aside in the dead_letter table after failing again and again", labels);
+    static const double batch_bounds[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
+    sub->m_batch =
+        hf_metrics_histogram(svc->metrics, "huifang_consumer_batch_size",
+                             "Events of the producer applied by one consumer transaction", labels,
+                             batch_bounds, (int)(sizeof batch_bounds / sizeof batch_bounds[0]));
 }
 
 /* Copies the loop's state for the listener: the consumers' lag, the store's state, the
@@ -1152,6 +1199,10 @@ void hf_service_destroy(hf_service_t **self_p)
         if (svc->subs[i].sock)
             zmq_close(svc->subs[i].sock);
         hf_client_destroy(&svc->subs[i].replay);
+        if (svc->subs[i].pend) {
+            s_pend_pop(&svc->subs[i], svc->subs[i].ptail - svc->subs[i].phead);
+            free(svc->subs[i].pend);
+        }
     }
     for (int i = 0; i < svc->npeers; i++)
         hf_client_destroy(&svc->peers[i].client);
@@ -1290,9 +1341,14 @@ static int s_replay(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
                        hf_store_error(svc->store));
     Huifang__V1__ReplayResult *r = hf_new(arena, Huifang__V1__ReplayResult);
     huifang__v1__replay_result__init(r);
-    r->n_envelopes = (size_t)n;
+    /* at most HF_REPLAY_BYTES (but one event), well inside a message's limit */
+    size_t bytes = 0;
+    int keep = 0;
+    while (keep < n && (keep == 0 || bytes + rows[keep].len <= HF_REPLAY_BYTES))
+        bytes += rows[keep++].len;
+    r->n_envelopes = (size_t)keep;
     r->envelopes = hf_new_array(arena, ProtobufCBinaryData, n);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < keep; i++) {
         uint8_t *copy = hf_arena_alloc(arena, rows[i].len);
         memcpy(copy, rows[i].body, rows[i].len);
         r->envelopes[i].data = copy;
@@ -1909,6 +1965,11 @@ static int s_sub_flush(hf_service_t *svc, s_sub_t *sub)
     return 0;
 }
 
+void hf_service_on_batch(hf_service_t *svc, hf_batch_fn fn)
+{
+    svc->batch_fn = fn;
+}
+
 int hf_service_subscribe(hf_service_t *svc, const char *producer,
                          const hf_event_handler_t *handlers)
 {
@@ -1966,6 +2027,9 @@ int hf_service_subscribe(hf_service_t *svc, const char *producer,
         return -1;
     }
     sub->need_catchup = true; /* whatever happened while we were away */
+    sub->pend = calloc(HF_PEND_MAX, sizeof *sub->pend);
+    if (sub->pend == NULL)
+        abort();
     s_metrics_sub(svc, sub);
     svc->nsubs++;
     hf_info("subscribed", "producer=%s applied=%llu endpoint=%s", producer,
@@ -1990,48 +2054,109 @@ static hf_event_fn s_find_handler(const s_sub_t *sub, int payload)
     return NULL;
 }
 
-/* Applies one event exactly once. Returns 0 when applied or already applied, 1 when it is
- * ahead of the next expected sequence (a gap), -1 on a transient failure. */
+/* The handler of an event for this consumer, or NULL (the event only advances the sequence). */
+static hf_event_fn s_event_fn(const s_sub_t *sub, const hf_envelope_t *env)
+{
+    hf_event_fn fn = s_find_handler(sub, (int)env->payload_case);
+    if (fn == NULL && env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_PERSON_REVOKED &&
+        strcmp(sub->producer, "intake") == 0)
+        fn = s_on_person_revoked;
+    return fn;
+}
+
+/* The service's batch hook (hf_service_on_batch): commit true inside the transaction before
+ * it commits, false after it was rolled back. 0 or -1. */
+static int s_batch_end(hf_service_t *svc, bool commit)
+{
+    return svc->batch_fn ? svc->batch_fn(svc, svc->self, commit) : 0;
+}
+
+/* Rolls the consumer's transaction back and tells the batch hook. */
+static void s_sub_rollback(hf_service_t *svc)
+{
+    hf_store_rollback(svc->store);
+    s_batch_end(svc, false);
+}
+
+/* Locks the consumer's stored sequence in the open transaction; 0 and *last, or -1. */
+static int s_sub_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last)
+{
+    const char *p[] = {sub->producer};
+    PGresult *res = hf_store_exec(
+        svc->store, "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE", 1, p);
+    if (res == NULL || PQntuples(res) != 1) {
+        if (res)
+            PQclear(res);
+        return -1;
+    }
+    *last = (uint64_t)hf_pg_int(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
+/* Sets a poison event aside in the open transaction, for inspection. */
+static void s_dead_letter(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env,
+                          const uint8_t *body, size_t len, const char *why)
+{
+    char seqtxt[24], at[24];
+    const char *vals[] = {sub->producer, hf_pg_i64(seqtxt, (int64_t)env->seq), why,
+                          (const char *)body, hf_pg_i64(at, hf_clock_now_ms())};
+    int lens[] = {0, 0, 0, (int)len, 0};
+    int fmts[] = {0, 0, 0, 1, 0};
+    PGresult *r = hf_store_execv(svc->store,
+                                 "INSERT INTO dead_letter (producer, seq, reason, body, at_ms)"
+                                 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                                 5, vals, lens, fmts, 0);
+    if (r)
+        PQclear(r);
+    hf_error("event_dead_letter", "producer=%s seq=%llu payload=%s reason=\"%s\"", sub->producer,
+             (unsigned long long)env->seq, hf_envelope_payload_name(env), why);
+    hf_series_add(sub->m_dead, 1);
+}
+
+/* Stores seq as the consumer's sequence and commits; 0, or -1 (rolled back). */
+static int s_sub_commit(hf_service_t *svc, s_sub_t *sub, uint64_t seq)
+{
+    char seqtxt[24];
+    const char *up[] = {sub->producer, hf_pg_i64(seqtxt, (int64_t)seq)};
+    if (s_batch_end(svc, true) != 0 ||
+        hf_store_run(svc->store, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1", 2,
+                     up) != 0 ||
+        hf_store_commit(svc->store) != 0) {
+        s_sub_rollback(svc);
+        return -1;
+    }
+    return 0;
+}
+
+/* Applies one event exactly once, in a transaction of its own, counting its handler's
+ * failures: the path of an event that failed inside a batch, which goes to the dead letters
+ * after HF_EVENT_MAX_FAILURES tries. Returns 0 when applied or already applied, 1 when it is
+ * ahead of the next expected sequence (a gap), -1 on a failure (retried later). */
 static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env,
                        const uint8_t *body, size_t len)
 {
-    bool revoked = env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_PERSON_REVOKED &&
-                   strcmp(sub->producer, "intake") == 0;
-    /* in memory at once, whoever stores it: every instance refuses the session within the
-     * event's trip, even one whose sibling applied the event to the shared table */
-    if (revoked && svc->verifier)
-        hf_verifier_revoke(svc->verifier, env->person_revoked->login,
-                           env->person_revoked->not_before_ms, env->person_revoked->jti,
-                           env->person_revoked->expires_ms);
     if (env->seq <= sub->applied)
         return 0;
     if (env->seq > sub->applied + 1)
         return 1;
-    hf_event_fn fn = s_find_handler(sub, (int)env->payload_case);
-    if (fn == NULL && revoked)
-        fn = s_on_person_revoked;
+    hf_event_fn fn = s_event_fn(sub, env);
     if (fn == NULL) {
         sub->applied = env->seq; /* nothing to do: stored by the next flush */
         hf_series_add(sub->m_applied, 1);
         return 0;
     }
-    const char *p[] = {sub->producer};
     hf_store_t *st = svc->store;
+    uint64_t last = 0;
     if (hf_store_begin(st) != 0)
         return -1;
-    PGresult *res = hf_store_exec(
-        st, "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE", 1, p);
-    if (res == NULL || PQntuples(res) != 1) {
-        if (res)
-            PQclear(res);
-        hf_store_rollback(st);
+    if (s_sub_lock(svc, sub, &last) != 0) {
+        s_sub_rollback(svc);
         return -1;
     }
-    uint64_t last = (uint64_t)hf_pg_int(res, 0, 0);
-    PQclear(res);
     if (env->seq <= last) {
         /* another instance applied it meanwhile */
-        hf_store_rollback(st);
+        s_sub_rollback(svc);
         sub->applied = sub->stored = last;
         return 0;
     }
@@ -2044,14 +2169,19 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
     char why[512] = "handler rejected the event";
     if (rc == -1) {
         bool lost = hf_store_unavailable(st);
-        snprintf(why, sizeof why, "handler failed %d times: %s", HF_EVENT_MAX_FAILURES,
-                 hf_store_error(st));
-        hf_store_rollback(st);
+        int tries = HF_EVENT_MAX_FAILURES;
+        for (int i = 0; i < svc->nsubs; i++) {
+            const s_sub_t *o = &svc->subs[i];
+            if (o != sub && (o->need_catchup || o->ptail > o->phead))
+                tries = HF_EVENT_MAX_FAILURES_WAITING;
+        }
+        snprintf(why, sizeof why, "handler failed %d times: %s", tries, hf_store_error(st));
+        s_sub_rollback(svc);
         if (sub->failing != env->seq) {
             sub->failing = env->seq;
             sub->failures = 0;
         }
-        if (lost || ++sub->failures < HF_EVENT_MAX_FAILURES) {
+        if (lost || ++sub->failures < tries) {
             hf_warn("event_retry", "producer=%s seq=%llu payload=%s try=%d reason=\"%s\"",
                     sub->producer, (unsigned long long)env->seq, hf_envelope_payload_name(env),
                     lost ? 0 : sub->failures, hf_store_error(st));
@@ -2061,46 +2191,244 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
          * (still ours to take only while the stored sequence is behind it) */
         if (hf_store_begin(st) != 0)
             return -1;
-        res = hf_store_exec(
-            st, "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE", 1, p);
-        if (res == NULL || PQntuples(res) != 1 || (uint64_t)hf_pg_int(res, 0, 0) >= env->seq) {
-            if (res)
-                PQclear(res);
-            hf_store_rollback(st);
+        if (s_sub_lock(svc, sub, &last) != 0 || last >= env->seq) {
+            s_sub_rollback(svc);
             return -1;
         }
-        PQclear(res);
         rc = -2;
     }
-    char seqtxt[24], at[24];
-    hf_pg_i64(seqtxt, (int64_t)env->seq);
     if (rc == -2) {
         /* a poison event must not stop the stream: keep it for inspection and move on */
-        const char *vals[] = {sub->producer, seqtxt, why, (const char *)body,
-                              hf_pg_i64(at, hf_clock_now_ms())};
-        int lens[] = {0, 0, 0, (int)len, 0};
-        int fmts[] = {0, 0, 0, 1, 0};
-        PGresult *r = hf_store_execv(st,
-                                     "INSERT INTO dead_letter (producer, seq, reason, body, at_ms)"
-                                     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                                     5, vals, lens, fmts, 0);
-        if (r)
-            PQclear(r);
-        hf_error("event_dead_letter", "producer=%s seq=%llu payload=%s reason=\"%s\"",
-                 sub->producer, (unsigned long long)env->seq, hf_envelope_payload_name(env), why);
+        s_dead_letter(svc, sub, env, body, len, why);
+    }
+    if (s_sub_commit(svc, sub, env->seq) != 0)
+        return -1;
+    if (sub->failing == env->seq) {
         sub->failing = 0;
         sub->failures = 0;
-        hf_series_add(sub->m_dead, 1);
-    }
-    const char *up[] = {sub->producer, seqtxt};
-    if (hf_store_run(st, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1", 2, up) !=
-            0 ||
-        hf_store_commit(st) != 0) {
-        hf_store_rollback(st);
-        return -1;
     }
     sub->applied = sub->stored = env->seq;
     hf_series_add(sub->m_applied, 1);
+    hf_series_observe(sub->m_batch, 1);
+    return 0;
+}
+
+/* Drops the first n held events. */
+static void s_pend_pop(s_sub_t *sub, int n)
+{
+    for (int i = 0; i < n && sub->phead < sub->ptail; i++) {
+        s_pend_t *e = &sub->pend[sub->phead++];
+        huifang__v1__envelope__free_unpacked(e->env, NULL);
+        free(e->body);
+        e->env = NULL;
+        e->body = NULL;
+    }
+    if (sub->phead == sub->ptail)
+        sub->phead = sub->ptail = 0;
+}
+
+/* The last sequence held, or the last applied when none is. */
+static uint64_t s_pend_last(const s_sub_t *sub)
+{
+    return sub->ptail > sub->phead ? sub->pend[sub->ptail - 1].env->seq : sub->applied;
+}
+
+/* Room for one more held event (moving the held ones to the front when needed). */
+static bool s_pend_room(s_sub_t *sub)
+{
+    if (sub->ptail < HF_PEND_MAX)
+        return true;
+    if (sub->phead == 0)
+        return false;
+    memmove(sub->pend, sub->pend + sub->phead,
+            (size_t)(sub->ptail - sub->phead) * sizeof *sub->pend);
+    sub->ptail -= sub->phead;
+    sub->phead = 0;
+    return true;
+}
+
+/* Holds an event (env owned from here, body copied) at the tail; false when full. */
+static bool s_pend_push(s_sub_t *sub, hf_envelope_t *env, const void *body, size_t len)
+{
+    if (!s_pend_room(sub))
+        return false;
+    uint8_t *copy = malloc(len ? len : 1);
+    if (copy == NULL)
+        return false;
+    memcpy(copy, body, len);
+    sub->pend[sub->ptail++] = (s_pend_t){env, copy, len};
+    return true;
+}
+
+/* A revocation takes effect in memory as soon as it is received, whoever stores it: every
+ * instance refuses the session within the event's trip, even one whose sibling applied the
+ * event to the shared table. */
+static void s_revoke_now(hf_service_t *svc, const s_sub_t *sub, const hf_envelope_t *env)
+{
+    if (env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_PERSON_REVOKED &&
+        strcmp(sub->producer, "intake") == 0 && svc->verifier)
+        hf_verifier_revoke(svc->verifier, env->person_revoked->login,
+                           env->person_revoked->not_before_ms, env->person_revoked->jti,
+                           env->person_revoked->expires_ms);
+}
+
+/* Applies held events from the head in one transaction: at most max, and no more once the
+ * monotonic clock reaches until. Returns 0 with *taken the events consumed (applied, passed
+ * or found applied by another instance); 1 when the head is past the next expected sequence
+ * (a gap); -1 on a transient failure (nothing consumed: rolled back); -2 when the handler of
+ * the event after the *taken consumed ones failed with the store connected: the ones before
+ * it were applied again without it and committed (see s_sub_drain). */
+static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t until, int *taken)
+{
+    *taken = 0;
+    s_pend_t *ev = sub->pend + sub->phead;
+    int n = sub->ptail - sub->phead;
+    if (n > max)
+        n = max;
+    /* events already applied (a replay overlapping the live stream) go without a word */
+    int skip = 0;
+    while (skip < n && ev[skip].env->seq <= sub->applied)
+        skip++;
+    if (skip) {
+        *taken = skip;
+        return 0;
+    }
+    if (n == 0)
+        return 0;
+    if (ev[0].env->seq > sub->applied + 1)
+        return 1;
+    /* a run without handlers needs no transaction: it moves the sequence in memory */
+    bool any = false;
+    int run = 0;
+    for (; run < n && !any; run++) {
+        if (run > 0 && ev[run].env->seq != ev[run - 1].env->seq + 1)
+            break;
+        any = s_event_fn(sub, ev[run].env) != NULL;
+    }
+    if (!any) {
+        sub->applied = ev[run - 1].env->seq;
+        hf_series_add(sub->m_applied, run);
+        *taken = run;
+        return 0;
+    }
+    hf_store_t *st = svc->store;
+    int limit = n, failed = -1;
+    int64_t t_begin = hf_clock_mono_ms();
+    for (;;) {
+        uint64_t last = 0;
+        if (hf_store_begin(st) != 0)
+            return -1;
+        if (s_sub_lock(svc, sub, &last) != 0) {
+            s_sub_rollback(svc);
+            return -1;
+        }
+        uint64_t cur = sub->applied > last ? sub->applied : last;
+        int k = 0, count = 0, rc = 0;
+        while (k < limit) {
+            const hf_envelope_t *env = ev[k].env;
+            if (env->seq > cur + 1)
+                break; /* a gap: the events before it are committed, the loop asks for the rest */
+            if (env->seq == cur + 1) {
+                hf_event_fn fn = s_event_fn(sub, env);
+                if (fn) {
+                    svc->cur_env = env;
+                    rc = fn(svc, svc->self, env, svc->arena);
+                    svc->cur_env = NULL;
+                    hf_arena_reset(svc->arena);
+                    if (rc == -1)
+                        break;
+                    if (rc == -2)
+                        s_dead_letter(svc, sub, env, ev[k].body, ev[k].len,
+                                      "handler rejected the event");
+                }
+                cur = env->seq;
+                count++;
+            }
+            k++;
+            /* the time slice is used: commit what was applied, the loop serves requests */
+            if (failed < 0 && hf_clock_mono_ms() >= until)
+                break;
+        }
+        if (rc == -1) {
+            bool lost = hf_store_unavailable(st);
+            s_sub_rollback(svc);
+            if (lost || k == 0)
+                return lost ? -1 : -2; /* -2 with nothing taken: the head fails on its own */
+            /* apply the ones before it again, without it; then it goes on its own */
+            failed = k;
+            limit = k;
+            continue;
+        }
+        int64_t t_end = hf_clock_mono_ms();
+        if (count == 0) {
+            /* nothing of ours: another instance applied them, or the head was a gap */
+            s_sub_rollback(svc);
+            if (last > sub->applied)
+                sub->applied = sub->stored = last;
+            *taken = k;
+            return 0;
+        }
+        if (s_sub_commit(svc, sub, cur) != 0)
+            return -1;
+        int64_t t_done = hf_clock_mono_ms();
+        if (t_done - t_begin > HF_SLICE_MS * 2)
+            hf_info("consumer_batch_slow", "producer=%s events=%d ms=%lld commit_ms=%lld",
+                    sub->producer, count, (long long)(t_done - t_begin),
+                    (long long)(t_done - t_end));
+        sub->applied = sub->stored = cur;
+        hf_series_add(sub->m_applied, count);
+        hf_series_observe(sub->m_batch, count);
+        *taken = k;
+        return failed >= 0 ? -2 : 0;
+    }
+}
+
+/* Applies held events, batch after batch, until none is held or the monotonic clock reaches
+ * until. A handler failing inside a batch: the batch is rolled back, the events before the
+ * failing one are applied again and committed, and the failing one goes on its own through
+ * s_sub_apply, which counts its failures (and sets it aside as a poison event after
+ * HF_EVENT_MAX_FAILURES); so nothing is lost or applied twice. Returns 0, or -1 after a
+ * failure (the events stay held; the next try is at sub->next_apply). */
+static int s_sub_drain(hf_service_t *svc, s_sub_t *sub, int64_t until)
+{
+    while (sub->ptail > sub->phead) {
+        int rc, taken = 0;
+        const s_pend_t *head = &sub->pend[sub->phead];
+        if (sub->failing && head->env->seq == sub->failing) {
+            rc = s_sub_apply(svc, sub, head->env, head->body, head->len);
+            taken = rc == 0 ? 1 : 0;
+        } else {
+            rc = s_sub_apply_batch(svc, sub, HF_APPLY_BATCH, until, &taken);
+            if (rc == -2) {
+                s_pend_pop(sub, taken);
+                taken = 0;
+                head = &sub->pend[sub->phead];
+                rc = s_sub_apply(svc, sub, head->env, head->body, head->len);
+                taken = rc == 0 ? 1 : 0;
+            }
+        }
+        s_pend_pop(sub, taken);
+        if (rc == 1) {
+            /* the held events skip a number: let the replay bring them in order */
+            hf_info("gap_detected", "producer=%s applied=%llu got=%llu", sub->producer,
+                    (unsigned long long)sub->applied,
+                    (unsigned long long)sub->pend[sub->phead].env->seq);
+            s_pend_pop(sub, sub->ptail - sub->phead);
+            sub->need_catchup = true;
+            sub->replay_done = false;
+            return 0;
+        }
+        if (rc < 0) {
+            sub->apply_backoff_ms = sub->apply_backoff_ms ? sub->apply_backoff_ms * 2 : 250;
+            if (sub->apply_backoff_ms > 4000)
+                sub->apply_backoff_ms = 4000;
+            sub->next_apply = hf_clock_mono_ms() + s_jittered(svc, sub->apply_backoff_ms);
+            return -1;
+        }
+        sub->apply_backoff_ms = 0;
+        if (hf_clock_mono_ms() >= until)
+            break;
+    }
     return 0;
 }
 
@@ -2115,65 +2443,76 @@ static void s_sub_learn_epoch(s_sub_t *sub, const char *epoch)
     snprintf(sub->epoch, sizeof sub->epoch, "%s", epoch);
 }
 
-/* Asks the producer for what we missed and applies it; returns 0 when caught up. */
-static int s_sub_catchup(hf_service_t *svc, s_sub_t *sub)
+/* Asks the producer for the events after the last applied one (none is held) and holds
+ * them. Returns 0 when that was the end of the producer's stream, 1 when there is more to
+ * fetch once these are applied, -1 on a failure. */
+static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
 {
-    for (int batch = 0; batch < 20; batch++) {
-        /* re-read the stored sequence (ours first): another instance may have applied some */
-        if (s_sub_flush(svc, sub) != 0 || s_sub_load(svc, sub) != 0)
-            return -1;
-        Huifang__V1__Replay q = HUIFANG__V1__REPLAY__INIT;
-        q.from_seq = sub->applied + 1;
-        q.limit = HF_REPLAY_BATCH;
-        hf_request_t req = HUIFANG__V1__REQUEST__INIT;
-        req.command_case = HUIFANG__V1__REQUEST__COMMAND_REPLAY;
-        req.replay = &q;
-        req.actor = (char *)svc->def->name;
-        hf_reply_t *rep = NULL;
-        if (hf_client_call(sub->replay, &req, &rep) != 0) {
-            hf_warn("replay_unavailable", "producer=%s from=%llu", sub->producer,
-                    (unsigned long long)q.from_seq);
-            return -1;
-        }
-        if (rep->status != HF_OK || rep->result_case != HUIFANG__V1__REPLY__RESULT_REPLAY) {
-            hf_warn("replay_failed", "producer=%s status=%d error=\"%s\"", sub->producer,
-                    (int)rep->status, rep->error);
-            huifang__v1__reply__free_unpacked(rep, NULL);
-            return -1;
-        }
-        Huifang__V1__ReplayResult *r = rep->replay;
-        int rc = 0;
-        for (size_t i = 0; i < r->n_envelopes && rc == 0; i++) {
-            hf_envelope_t *env = hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
-            if (env == NULL) {
-                hf_error("replay_garbage", "producer=%s", sub->producer);
-                rc = -1;
-                break;
-            }
-            rc = s_sub_apply(svc, sub, env, r->envelopes[i].data, r->envelopes[i].len);
-            huifang__v1__envelope__free_unpacked(env, NULL);
-            if (rc == 1)
-                rc = -1; /* the producer skipped a number: should never happen */
-        }
-        bool more = r->n_envelopes == HF_REPLAY_BATCH;
-        if (r->last_seq > sub->producer_last)
-            sub->producer_last = r->last_seq;
-        s_sub_learn_epoch(sub, r->epoch);
-        if (r->n_envelopes)
-            hf_info("replayed", "producer=%s events=%zu applied=%llu", sub->producer,
-                    r->n_envelopes, (unsigned long long)sub->applied);
-        huifang__v1__reply__free_unpacked(rep, NULL);
-        if (rc != 0)
-            return -1;
-        if (!more)
-            return 0;
+    /* at the start of a catch-up, re-read the stored sequence (ours first): another instance
+     * may have applied some (went on from the last replay, a batch finds those by its lock
+     * and passes them) */
+    if (!sub->replay_more && (s_sub_flush(svc, sub) != 0 || s_sub_load(svc, sub) != 0))
+        return -1;
+    Huifang__V1__Replay q = HUIFANG__V1__REPLAY__INIT;
+    q.from_seq = sub->applied + 1;
+    q.limit = HF_FETCH_BATCH;
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_REPLAY;
+    req.replay = &q;
+    req.actor = (char *)svc->def->name;
+    hf_reply_t *rep = NULL;
+    int64_t t0 = hf_clock_mono_ms();
+    if (hf_client_call(sub->replay, &req, &rep) != 0) {
+        hf_warn("replay_unavailable", "producer=%s from=%llu", sub->producer,
+                (unsigned long long)q.from_seq);
+        return -1;
     }
-    return 1; /* more to do: the loop comes back to it after serving other work */
+    if (rep->status != HF_OK || rep->result_case != HUIFANG__V1__REPLY__RESULT_REPLAY) {
+        hf_warn("replay_failed", "producer=%s status=%d error=\"%s\"", sub->producer,
+                (int)rep->status, rep->error);
+        huifang__v1__reply__free_unpacked(rep, NULL);
+        return -1;
+    }
+    Huifang__V1__ReplayResult *r = rep->replay;
+    int rc = 0;
+    uint64_t got = 0;
+    for (size_t i = 0; i < r->n_envelopes && rc == 0; i++) {
+        hf_envelope_t *env = hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
+        if (env == NULL) {
+            hf_error("replay_garbage", "producer=%s", sub->producer);
+            rc = -1;
+            break;
+        }
+        s_revoke_now(svc, sub, env);
+        if (env->seq != s_pend_last(sub) + 1 ||
+            !s_pend_push(sub, env, r->envelopes[i].data, r->envelopes[i].len)) {
+            /* the producer skipped a number (should never happen), or no room */
+            huifang__v1__envelope__free_unpacked(env, NULL);
+            rc = got ? 1 : -1;
+            break;
+        }
+        got = env->seq;
+    }
+    if (r->last_seq > sub->producer_last)
+        sub->producer_last = r->last_seq;
+    s_sub_learn_epoch(sub, r->epoch);
+    if (rc == 0)
+        rc = got && got < r->last_seq ? 1 : 0;
+    if (r->n_envelopes)
+        hf_info("replayed", "producer=%s events=%zu from=%llu producer_last=%llu ms=%lld",
+                sub->producer, r->n_envelopes, (unsigned long long)q.from_seq,
+                (unsigned long long)r->last_seq, (long long)(hf_clock_mono_ms() - t0));
+    huifang__v1__reply__free_unpacked(rep, NULL);
+    return rc;
 }
 
+/* Receives what the producer published, holding its events in order for s_sub_drain; stops
+ * when nothing more is waiting or HF_PEND_MAX events are held. */
 static void s_sub_on_message(hf_service_t *svc, s_sub_t *sub)
 {
-    for (int n = 0; n < 1000; n++) {
+    for (int n = 0; n < HF_PEND_MAX; n++) {
+        if (!s_pend_room(sub))
+            return;
         zmq_msg_t topic, body;
         zmq_msg_init(&topic);
         if (zmq_msg_recv(&topic, sub->sock, ZMQ_DONTWAIT) < 0) {
@@ -2187,27 +2526,34 @@ static void s_sub_on_message(hf_service_t *svc, s_sub_t *sub)
             continue;
         }
         hf_envelope_t *env = hf_envelope_unpack(zmq_msg_data(&body), zmq_msg_size(&body));
+        uint64_t last = s_pend_last(sub);
         if (env == NULL) {
             hf_warn("bad_event", "producer=%s bytes=%zu", sub->producer, zmq_msg_size(&body));
         } else if (env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT) {
             sub->producer_last = env->heartbeat->last_seq;
             s_sub_learn_epoch(sub, env->heartbeat->epoch);
-            if (sub->producer_last > sub->applied && !sub->need_catchup) {
+            if (sub->producer_last > last && !sub->need_catchup) {
                 sub->backoff_ms = 0; /* the producer is alive: ask at once */
                 hf_info("gap_detected", "producer=%s applied=%llu producer_last=%llu via=heartbeat",
                         sub->producer, (unsigned long long)sub->applied,
                         (unsigned long long)sub->producer_last);
                 sub->need_catchup = true;
+                sub->replay_done = false;
             }
-        } else if (!sub->need_catchup) {
-            int rc = s_sub_apply(svc, sub, env, zmq_msg_data(&body), zmq_msg_size(&body));
-            if (rc == 1)
+        } else {
+            s_revoke_now(svc, sub, env);
+            if (env->seq == last + 1) {
+                /* next in line (also while catching up: the replay has got this far) */
+                if (s_pend_push(sub, env, zmq_msg_data(&body), zmq_msg_size(&body)))
+                    env = NULL;
+            } else if (env->seq > last + 1 && !sub->need_catchup) {
                 hf_info("gap_detected", "producer=%s applied=%llu got=%llu", sub->producer,
-                        (unsigned long long)sub->applied, (unsigned long long)env->seq);
-            if (rc != 0)
+                        (unsigned long long)last, (unsigned long long)env->seq);
                 sub->need_catchup = true;
+                sub->replay_done = false;
+            }
+            /* otherwise dropped: already held or applied, or the replay brings it in order */
         }
-        /* while catching up, live events are dropped: the replay delivers them in order */
         if (env)
             huifang__v1__envelope__free_unpacked(env, NULL);
         zmq_msg_close(&topic);
@@ -2243,8 +2589,11 @@ int hf_service_run(hf_service_t *svc)
     while (!s_signalled && !svc->stopping) {
         zmq_pollitem_t items[1 + HF_MAX_SUBS];
         items[0] = (zmq_pollitem_t){svc->router, 0, ZMQ_POLLIN, 0};
+        /* a consumer holding all it may stays unread (its events wait in the socket) */
         for (int i = 0; i < svc->nsubs; i++)
-            items[1 + i] = (zmq_pollitem_t){svc->subs[i].sock, 0, ZMQ_POLLIN, 0};
+            items[1 + i] = (zmq_pollitem_t){
+                svc->subs[i].sock, 0,
+                svc->subs[i].ptail == HF_PEND_MAX && svc->subs[i].phead == 0 ? 0 : ZMQ_POLLIN, 0};
         int64_t now = hf_clock_mono_ms();
         int64_t deadline = next_relay < svc->next_heartbeat ? next_relay : svc->next_heartbeat;
         for (int i = 0; i < svc->ntimers; i++)
@@ -2252,8 +2601,11 @@ int hf_service_run(hf_service_t *svc)
                 deadline = svc->timers[i].next;
         for (int i = 0; i < svc->nsubs; i++) {
             const s_sub_t *sub = &svc->subs[i];
-            if (sub->need_catchup && sub->next_catchup < deadline)
+            bool held = sub->ptail > sub->phead;
+            if (!held && sub->need_catchup && sub->next_catchup < deadline)
                 deadline = sub->next_catchup;
+            if (held && sub->next_apply < deadline)
+                deadline = sub->next_apply;
             if (sub->wanted_by && sub->wanted_by < deadline)
                 deadline = sub->wanted_by;
         }
@@ -2284,6 +2636,27 @@ int hf_service_run(hf_service_t *svc)
                 worked = true;
             }
         now = hf_clock_mono_ms();
+        /* the held events of every consumer, in one time slice shared in turn: then the
+         * requests waiting are served before the next */
+        int64_t slice_end = now + HF_SLICE_MS;
+        svc->sub_turn = svc->nsubs ? (svc->sub_turn + 1) % svc->nsubs : 0;
+        bool drained[HF_MAX_SUBS] = {false};
+        for (int j = 0; j < svc->nsubs; j++) {
+            int i = (svc->sub_turn + j) % svc->nsubs;
+            s_sub_t *sub = &svc->subs[i];
+            if (sub->ptail > sub->phead && sub->next_apply <= now &&
+                hf_clock_mono_ms() < slice_end) {
+                s_sub_drain(svc, sub, slice_end);
+                drained[i] = worked = true;
+            }
+            if (sub->need_catchup && sub->replay_done && sub->ptail == sub->phead) {
+                sub->need_catchup = false;
+                sub->replay_done = false;
+                sub->backoff_ms = 0;
+                sub->caught_up++;
+            }
+        }
+        now = hf_clock_mono_ms();
         for (int i = 0; i < svc->nsubs; i++) {
             s_sub_t *sub = &svc->subs[i];
             if (sub->wanted_by && sub->wanted <= sub->applied) {
@@ -2297,18 +2670,20 @@ int hf_service_run(hf_service_t *svc)
                             sub->producer, (unsigned long long)sub->applied,
                             (unsigned long long)sub->wanted);
                     sub->need_catchup = true;
+                    sub->replay_done = false;
                     sub->next_catchup = now;
                     sub->backoff_ms = 0;
                 }
             }
-            if (sub->need_catchup && sub->next_catchup <= now) {
-                int rc = s_sub_catchup(svc, sub);
-                if (rc == 0) {
-                    sub->need_catchup = false;
-                    sub->backoff_ms = 0;
-                    sub->caught_up++;
-                } else if (rc > 0) {
-                    sub->next_catchup = now; /* more to fetch: after serving other work */
+            /* a replay is asked for once the events held before are applied, in a turn of
+             * its own (requests are served between) */
+            if (sub->need_catchup && sub->ptail == sub->phead && sub->next_catchup <= now &&
+                !drained[i]) {
+                int rc = s_sub_fetch(svc, sub);
+                sub->replay_more = rc > 0;
+                if (rc >= 0) {
+                    sub->replay_done = rc == 0;
+                    sub->next_catchup = now; /* more to fetch: once these are applied */
                 } else {
                     /* 250 ms, doubling to 4 s while the producer does not answer, each wait
                      * drawn from half to one and a half times that: two services that

@@ -23,7 +23,9 @@
 #include "hf_time.h"
 #include "rep_period.h"
 #include "reporting_internal.h"
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S(x) ((x) ? (x) : "")
@@ -38,7 +40,262 @@ typedef struct {
     hf_arena_t *arena;
 } s_ctx_t;
 
+/* ---- counters added up per batch ------------------------------------------------------
+ *
+ * The framework applies events in batches (hf_service_on_batch). The rollups are counters,
+ * only ever added to (no handler reads them), so what the events of a batch add to one row
+ * is summed here and written once, by rep_batch_end inside the batch's transaction before it
+ * commits; a batch rolled back forgets it. A batch of a lead import thus writes its day's
+ * lead and card counters once, not once per lead. The branch's zone is kept for the batch
+ * too (a branch_upserted forgets it). */
+
+#define DELTA_KEYS 6
+#define DELTA_SLOTS 4096 /* a power of two; written out early at three quarters full */
+
+typedef struct {
+    const char *sql; /* an upsert adding $(nkeys + 1) to the row of keys $1..$nkeys; NULL: free */
+    int nkeys;
+    char *keys[DELTA_KEYS];
+    int64_t n;
+} s_delta_t;
+
+static s_delta_t s_deltas[DELTA_SLOTS];
+static int s_ndeltas;
+
+/* The held cards' new regions at the batch's end (s_cards_write), sent first in the
+ * counters' pipeline: the two array parameters of S_REGIONS_SQL, or NULL. */
+#define S_REGIONS_SQL                                                                              \
+    "UPDATE customer c SET region = v.region"                                                      \
+    " FROM unnest($1::bigint[], $2::text[]) AS v (id, region) WHERE c.id = v.id"
+static char *s_tail[2];
+
+/* The zones of the branches seen in this batch. */
+#define ZONE_CACHE 8
+static struct {
+    char branch[32];
+    char tz[64];
+} s_zones[ZONE_CACHE];
+static int s_nzones;
+
+static uint64_t s_delta_hash(const char *sql, int nkeys, const char *const *keys)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)sql;
+    for (int i = 0; i < nkeys; i++) {
+        for (const char *s = keys[i]; *s; s++)
+            h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        h = (h ^ 0xff) * 1099511628211ULL;
+    }
+    return h;
+}
+
+static void s_deltas_forget(void)
+{
+    for (int i = 0; i < DELTA_SLOTS && s_ndeltas > 0; i++) {
+        s_delta_t *d = &s_deltas[i];
+        if (d->sql == NULL)
+            continue;
+        for (int k = 0; k < d->nkeys; k++)
+            free(d->keys[k]);
+        memset(d, 0, sizeof *d);
+        s_ndeltas--;
+    }
+    s_ndeltas = 0;
+    s_nzones = 0;
+    free(s_tail[0]);
+    free(s_tail[1]);
+    s_tail[0] = s_tail[1] = NULL;
+}
+
+/* Writes every summed counter (in the open transaction) and forgets them: a batch of a lead
+ * import touches a hundred rows of lead_day alone (channel x source x collector), so the
+ * upserts go in one pipeline (libpq's pipeline mode: sent together, answered together, one
+ * round trip), else one after another. 0 or -1. */
+static int s_deltas_write(hf_store_t *st)
+{
+    PGconn *conn = hf_store_conn(st);
+    bool pipe = conn && PQenterPipelineMode(conn) == 1;
+    int rc = 0, sent = 0;
+    if (s_tail[0]) {
+        const char *p[] = {s_tail[0], s_tail[1]};
+        if (!pipe)
+            rc = hf_store_run(st, S_REGIONS_SQL, 2, p);
+        else if (PQsendQueryParams(conn, S_REGIONS_SQL, 2, NULL, p, NULL, NULL, 0) == 1)
+            sent++;
+        else
+            rc = -1;
+    }
+    for (int i = 0; i < DELTA_SLOTS && s_ndeltas > 0 && rc == 0; i++) {
+        const s_delta_t *d = &s_deltas[i];
+        if (d->sql == NULL || d->n == 0)
+            continue;
+        char num[24];
+        const char *p[DELTA_KEYS + 1];
+        for (int k = 0; k < d->nkeys; k++)
+            p[k] = d->keys[k];
+        p[d->nkeys] = hf_pg_i64(num, d->n);
+        if (!pipe)
+            rc = hf_store_run(st, d->sql, d->nkeys + 1, p);
+        else if (PQsendQueryParams(conn, d->sql, d->nkeys + 1, NULL, p, NULL, NULL, 0) == 1)
+            sent++;
+        else
+            rc = -1;
+    }
+    if (pipe) {
+        /* every answer up to the sync: a result and a NULL for each statement */
+        int nulls = 0;
+        bool synced = PQpipelineSync(conn) == 1;
+        if (!synced)
+            rc = -1;
+        while (synced) {
+            PGresult *res = PQgetResult(conn);
+            if (res == NULL) {
+                if (PQstatus(conn) != CONNECTION_OK || ++nulls > sent + 1) {
+                    rc = -1;
+                    break;
+                }
+                continue;
+            }
+            ExecStatusType status = PQresultStatus(res);
+            if (status == PGRES_PIPELINE_SYNC) {
+                PQclear(res);
+                break;
+            }
+            if (status != PGRES_COMMAND_OK && rc == 0) {
+                hf_warn("rollup_write_failed", "reason=\"%s\"", PQresultErrorMessage(res));
+                rc = -1;
+            }
+            PQclear(res);
+            if (PQstatus(conn) != CONNECTION_OK) {
+                rc = -1;
+                break;
+            }
+        }
+        PQexitPipelineMode(conn);
+    }
+    s_deltas_forget();
+    return rc;
+}
+
+/* Adds n to the row of keys through sql (an upsert whose parameters are the keys and then
+ * the amount), at the end of the batch. 0 or -1. */
+static int s_count(s_ctx_t *c, const char *sql, int nkeys, const char *const *keys, int64_t n)
+{
+    if (n == 0)
+        return 0;
+    if (s_ndeltas >= DELTA_SLOTS / 4 * 3) {
+        int zones = s_nzones;
+        if (s_deltas_write(c->st) != 0)
+            return -1;
+        s_nzones = zones; /* still this batch's */
+    }
+    uint64_t h = s_delta_hash(sql, nkeys, keys);
+    for (size_t i = h & (DELTA_SLOTS - 1);; i = (i + 1) & (DELTA_SLOTS - 1)) {
+        s_delta_t *d = &s_deltas[i];
+        if (d->sql == NULL) {
+            d->sql = sql;
+            d->nkeys = nkeys;
+            for (int k = 0; k < nkeys; k++)
+                d->keys[k] = strdup(keys[k]);
+            d->n = n;
+            s_ndeltas++;
+            return 0;
+        }
+        if (d->sql != sql || d->nkeys != nkeys)
+            continue;
+        int k = 0;
+        while (k < nkeys && strcmp(d->keys[k], keys[k]) == 0)
+            k++;
+        if (k == nkeys) {
+            d->n += n;
+            return 0;
+        }
+    }
+}
+
+static int s_cards_write(hf_store_t *st, bool at_end);
+static void s_cards_forget(void);
+
+int rep_batch_end(hf_service_t *svc, void *self, bool commit)
+{
+    (void)self;
+    if (!commit) {
+        s_cards_forget();
+        s_deltas_forget();
+        return 0;
+    }
+    /* the cards first: making them adds to the counters */
+    if (s_cards_write(hf_service_store(svc), true) != 0) {
+        s_deltas_forget();
+        return -1;
+    }
+    return s_deltas_write(hf_service_store(svc));
+}
+
+int rep_count(hf_service_t *svc, const char *sql, int nkeys, const char *const *keys, int64_t n)
+{
+    s_ctx_t c = {0};
+    c.st = hf_service_store(svc);
+    return s_count(&c, sql, nkeys, keys, n);
+}
+
+/* The branch's zone: 0, 1 when the branch is unknown, -1 on a store error. */
+static int s_zone(s_ctx_t *c)
+{
+    for (int i = 0; i < s_nzones; i++)
+        if (strcmp(s_zones[i].branch, c->branch) == 0) {
+            snprintf(c->tz, sizeof c->tz, "%s", s_zones[i].tz);
+            return 0;
+        }
+    int rc = hf_replica_branch(c->st, c->branch, c->tz, sizeof c->tz, NULL, 0);
+    if (rc == 0 && s_nzones < ZONE_CACHE && strlen(c->branch) < sizeof s_zones[0].branch) {
+        snprintf(s_zones[s_nzones].branch, sizeof s_zones[0].branch, "%s", c->branch);
+        snprintf(s_zones[s_nzones].tz, sizeof s_zones[0].tz, "%s", c->tz);
+        s_nzones++;
+    }
+    return rc;
+}
+
 /* ---- helpers ------------------------------------------------------------------------- */
+
+enum { SQL_AGENT_DAY, SQL_STEP_DAY, SQL_COMPLAINT_DAY };
+
+/* The upsert adding to one counter column of a per-day rollup (column is one of ours, never
+ * input), made once and kept: s_count knows a statement by its address. NULL when more than
+ * the cache holds. */
+static const char *s_column_sql(int table, const char *column)
+{
+    static struct {
+        int table;
+        char column[32];
+        char sql[512];
+    } made[48];
+    static int nmade;
+    for (int i = 0; i < nmade; i++)
+        if (made[i].table == table && strcmp(made[i].column, column) == 0)
+            return made[i].sql;
+    if (nmade == 48 || strlen(column) >= sizeof made[0].column)
+        return NULL;
+    made[nmade].table = table;
+    snprintf(made[nmade].column, sizeof made[0].column, "%s", column);
+    char *sql = made[nmade].sql;
+    size_t len = sizeof made[0].sql;
+    if (table == SQL_AGENT_DAY)
+        snprintf(sql, len,
+                 "INSERT INTO agent_day (branch, agent, day, %s) VALUES ($1, $2, $3, $4)"
+                 " ON CONFLICT (branch, agent, day) DO UPDATE SET %s = agent_day.%s + EXCLUDED.%s",
+                 column, column, column, column);
+    else if (table == SQL_STEP_DAY)
+        snprintf(sql, len,
+                 "INSERT INTO step_day (branch, due_day, %s) VALUES ($1, $2, $3)"
+                 " ON CONFLICT (branch, due_day) DO UPDATE SET %s = step_day.%s + EXCLUDED.%s",
+                 column, column, column, column);
+    else
+        snprintf(sql, len,
+                 "INSERT INTO complaint_day (branch, day, %s) VALUES ($1, $2, $3)"
+                 " ON CONFLICT (branch, day) DO UPDATE SET %s = complaint_day.%s + EXCLUDED.%s",
+                 column, column, column, column);
+    return made[nmade++].sql;
+}
 
 /* The local date of ms in the context's zone. */
 static void s_local(const s_ctx_t *c, int64_t ms, char *out)
@@ -76,29 +333,26 @@ static int s_agent_add(s_ctx_t *c, const char *agent, const char *day, const cha
 {
     if (agent == NULL || *agent == '\0' || n == 0)
         return 0;
-    char sql[512], num[24];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO agent_day (branch, agent, day, %s) VALUES ($1, $2, $3, $4)"
-             " ON CONFLICT (branch, agent, day) DO UPDATE SET %s = agent_day.%s + EXCLUDED.%s",
-             column, column, column, column);
-    const char *p[] = {c->branch, agent, day, hf_pg_i64(num, n)};
-    if (hf_store_run(c->st, sql, 4, p) != 0)
+    const char *sql = s_column_sql(SQL_AGENT_DAY, column);
+    const char *p[] = {c->branch, agent, day};
+    if (sql == NULL)
+        return -2;
+    if (s_count(c, sql, 3, p, n) != 0)
         return -1;
     bool opened = strcmp(column, "opened") == 0;
     if (!opened && strcmp(column, "closed") != 0)
         return 0;
     int32_t d;
-    char month[11], net[24];
+    char month[11];
     if (hf_date_parse(day, &d) != 0)
         return -2;
     hf_date_format(rep_month_start(d), month);
-    const char *pm[] = {c->branch, agent, month, hf_pg_i64(net, opened ? n : -n)};
-    return hf_store_run(
-        c->st,
-        "INSERT INTO agent_month (branch, agent, month, net) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (branch, agent, month) DO UPDATE"
-        " SET net = agent_month.net + EXCLUDED.net",
-        4, pm);
+    const char *pm[] = {c->branch, agent, month};
+    return s_count(c,
+                   "INSERT INTO agent_month (branch, agent, month, net) VALUES ($1, $2, $3, $4)"
+                   " ON CONFLICT (branch, agent, month) DO UPDATE"
+                   " SET net = agent_month.net + EXCLUDED.net",
+                   3, pm, opened ? n : -n);
 }
 
 /* Adds n to one counter column of step_day for due day. */
@@ -106,26 +360,18 @@ static int s_step_add(s_ctx_t *c, const char *due_day, const char *column, int n
 {
     if (n == 0)
         return 0;
-    char sql[512], num[24];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO step_day (branch, due_day, %s) VALUES ($1, $2, $3)"
-             " ON CONFLICT (branch, due_day) DO UPDATE SET %s = step_day.%s + EXCLUDED.%s",
-             column, column, column, column);
-    const char *p[] = {c->branch, due_day, hf_pg_i64(num, n)};
-    return hf_store_run(c->st, sql, 3, p);
+    const char *sql = s_column_sql(SQL_STEP_DAY, column);
+    const char *p[] = {c->branch, due_day};
+    return sql ? s_count(c, sql, 2, p, n) : -2;
 }
 
 static int s_complaint_day_add(s_ctx_t *c, const char *column, int64_t n)
 {
     if (n == 0)
         return 0;
-    char sql[512], num[24];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO complaint_day (branch, day, %s) VALUES ($1, $2, $3)"
-             " ON CONFLICT (branch, day) DO UPDATE SET %s = complaint_day.%s + EXCLUDED.%s",
-             column, column, column, column);
-    const char *p[] = {c->branch, c->day, hf_pg_i64(num, n)};
-    return hf_store_run(c->st, sql, 3, p);
+    const char *sql = s_column_sql(SQL_COMPLAINT_DAY, column);
+    const char *p[] = {c->branch, c->day};
+    return sql ? s_count(c, sql, 2, p, n) : -2;
 }
 
 /* Cancels the customer's tasks in one of states (a Postgres text[] literal) outside plan
@@ -173,13 +419,11 @@ static int s_cancel_tasks(s_ctx_t *c, int64_t customer_id, const char *states, i
 
 static int s_card_count(s_ctx_t *c, const char *type, int n)
 {
-    char num[24];
-    const char *p[] = {c->branch, type, hf_pg_i64(num, n)};
-    return hf_store_run(
-        c->st,
-        "INSERT INTO card_count (branch, card_type, n) VALUES ($1, $2, $3)"
-        " ON CONFLICT (branch, card_type) DO UPDATE SET n = card_count.n + EXCLUDED.n",
-        3, p);
+    const char *p[] = {c->branch, type};
+    return s_count(c,
+                   "INSERT INTO card_count (branch, card_type, n) VALUES ($1, $2, $3)"
+                   " ON CONFLICT (branch, card_type) DO UPDATE SET n = card_count.n + EXCLUDED.n",
+                   2, p, n);
 }
 
 /* Records a card moving from one type to another ("" from: a new card) today. */
@@ -193,11 +437,11 @@ static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to,
                       3, pu) != 0) ||
         (*from && s_card_count(c, from, -1) != 0) || s_card_count(c, to, 1) != 0)
         return -1;
-    return hf_store_run(c->st,
-                        "INSERT INTO card_flow_day (branch, day, from_type, to_type, reason, n)"
-                        " VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (branch, day, from_type,"
-                        " to_type, reason) DO UPDATE SET n = card_flow_day.n + 1",
-                        5, pf);
+    return s_count(c,
+                   "INSERT INTO card_flow_day (branch, day, from_type, to_type, reason, n)"
+                   " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, day, from_type,"
+                   " to_type, reason) DO UPDATE SET n = card_flow_day.n + EXCLUDED.n",
+                   5, pf, 1);
 }
 
 /* Applies a customer's card as an event published it: creates it, or notes a new region,
@@ -208,20 +452,23 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
         return 0;
     char cid[24];
     const char *pk[] = {hf_pg_i64(cid, cu->id)};
+    const char *to = *S(cu->card_type) ? cu->card_type : "new";
+    const char *reason = strcmp(to, "void") == 0 ? S(cu->void_reason) : "";
     PGresult *res = hf_store_exec(
-        c->st, "SELECT card_type, merged_into FROM customer WHERE id = $1 FOR UPDATE", 1, pk);
+        c->st, "SELECT card_type, merged_into, region FROM customer WHERE id = $1 FOR UPDATE", 1,
+        pk);
     if (res == NULL)
         return -1;
     bool known = PQntuples(res) == 1;
     char type[32] = "";
     int64_t merged = 0;
+    bool same_region = false;
     if (known) {
         snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
         merged = hf_pg_int(res, 0, 1);
+        same_region = strcmp(hf_pg_str(res, 0, 2), S(cu->region)) == 0;
     }
     PQclear(res);
-    const char *to = *S(cu->card_type) ? cu->card_type : "new";
-    const char *reason = strcmp(to, "void") == 0 ? S(cu->void_reason) : "";
     if (!known) {
         const char *p[] = {cid, c->branch, S(cu->region), to, reason};
         if (hf_store_run(c->st,
@@ -232,7 +479,7 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
         if (s_card_move(c, cu->id, "", to, reason) != 0)
             return -1;
     } else {
-        if (*S(cu->region)) {
+        if (*S(cu->region) && !same_region) {
             const char *p[] = {cid, cu->region};
             if (hf_store_run(c->st, "UPDATE customer SET region = $2 WHERE id = $1", 2, p) != 0)
                 return -1;
@@ -251,6 +498,346 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
     return 0;
 }
 
+/* ---- cards made and merged per batch -----------------------------------------------------
+ *
+ * A lead import's events each register a lead whose card is most often new, or merge a lead
+ * into a card (a repeat). Both are held here and written with the rest of the batch's at its
+ * end (s_cards_write, from rep_batch_end): the new cards by one INSERT, their counters added
+ * then; then the cards merged into (and any "new" one that existed already), read by one
+ * SELECT ... FOR UPDATE and applied in event order as s_customer_apply would, their new
+ * regions written by one UPDATE. Only lead_registered and lead_merged events hold cards; any
+ * other event's handler that may read the customer table has them written first
+ * (s_cards_needed), as has a lead registered for a card held, so each event still sees what
+ * the events before it did. */
+
+#define HELD_CARDS 1024
+
+typedef struct {
+    int64_t id;
+    char *branch, *region, *type, *reason;
+    char day[11];
+    bool merge;    /* a lead merged into it (else a lead registered it) */
+    bool has_type; /* the event named its card type */
+} s_card_t;
+
+/* A card merged into, as read from the store and changed by the events held. */
+typedef struct {
+    int64_t id;
+    char type[32];
+    char *region;
+    int64_t merged;
+    bool moved; /* region changed */
+} s_card_state_t;
+
+static int s_state_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const s_card_state_t *)a)->id, y = ((const s_card_state_t *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static s_card_t s_cards[HELD_CARDS];
+static int s_ncards;
+
+static void s_cards_forget(void)
+{
+    for (int i = 0; i < s_ncards; i++) {
+        free(s_cards[i].branch);
+        free(s_cards[i].region);
+        free(s_cards[i].type);
+        free(s_cards[i].reason);
+    }
+    s_ncards = 0;
+}
+
+static bool s_card_held(int64_t id)
+{
+    for (int i = 0; i < s_ncards; i++)
+        if (s_cards[i].id == id)
+            return true;
+    return false;
+}
+
+/* Appends an element (quoted when quote) to the Postgres array literal in buf at *len, grown
+ * as needed, with room left for the closing brace. 0 or -1. */
+static int s_buf_add(char **buf, size_t *len, size_t *cap, const char *s, bool quote)
+{
+    size_t need = *len + 2 * strlen(s) + 6;
+    if (need > *cap) {
+        size_t cap2 = need * 2;
+        char *b = realloc(*buf, cap2);
+        if (b == NULL)
+            return -1;
+        *buf = b;
+        *cap = cap2;
+    }
+    char *o = *buf + *len;
+    *o++ = *len == 0 ? '{' : ',';
+    if (quote)
+        *o++ = '"';
+    for (; *s; s++) {
+        if (quote && (*s == '"' || *s == '\\'))
+            *o++ = '\\';
+        *o++ = *s;
+    }
+    if (quote)
+        *o++ = '"';
+    *len = (size_t)(o - *buf);
+    return 0;
+}
+
+static int s_id_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Array literals of n values got by fn(i) (quoted when quote); NULL on no memory. */
+typedef const char *(*s_value_fn)(int i, char *buf);
+
+static char *s_array(int n, s_value_fn fn, bool quote)
+{
+    char *arr = NULL, buf[24];
+    size_t len = 0, cap = 0;
+    for (int i = 0; i < n; i++) {
+        const char *v = fn(i, buf);
+        if (v && s_buf_add(&arr, &len, &cap, v, quote) != 0) {
+            free(arr);
+            return NULL;
+        }
+    }
+    if (arr == NULL) {
+        arr = strdup("{}");
+        return arr;
+    }
+    arr[len] = '}';
+    arr[len + 1] = '\0';
+    return arr;
+}
+
+/* The held cards' fields, for s_array: NULL skips the card. */
+static const char *s_new_id(int i, char *buf)
+{
+    return s_cards[i].merge ? NULL : hf_pg_i64(buf, s_cards[i].id);
+}
+static const char *s_new_branch(int i, char *buf)
+{
+    (void)buf;
+    return s_cards[i].merge ? NULL : s_cards[i].branch;
+}
+static const char *s_new_region(int i, char *buf)
+{
+    (void)buf;
+    return s_cards[i].merge ? NULL : s_cards[i].region;
+}
+static const char *s_new_type(int i, char *buf)
+{
+    (void)buf;
+    return s_cards[i].merge ? NULL : s_cards[i].type;
+}
+static const char *s_new_reason(int i, char *buf)
+{
+    (void)buf;
+    return s_cards[i].merge ? NULL : s_cards[i].reason;
+}
+static const char *s_any_id(int i, char *buf)
+{
+    return hf_pg_i64(buf, s_cards[i].id);
+}
+
+/* The states read (s_cards_write), for s_array. */
+static s_card_state_t *s_states;
+static int s_nstates;
+static const char *s_moved_id(int i, char *buf)
+{
+    return s_states[i].moved ? hf_pg_i64(buf, s_states[i].id) : NULL;
+}
+static const char *s_moved_region(int i, char *buf)
+{
+    (void)buf;
+    return s_states[i].moved ? s_states[i].region : NULL;
+}
+
+/* Runs sql with the array parameters; the result, or NULL (error kept on the store, or an
+ * array was not made). */
+static PGresult *s_exec_arrays(hf_store_t *st, const char *sql, int n, char **arr)
+{
+    for (int i = 0; i < n; i++)
+        if (arr[i] == NULL)
+            return NULL;
+    return hf_store_exec(st, sql, n, (const char *const *)arr);
+}
+
+/* Writes the held cards (inside the batch's transaction) and forgets them; at_end (the
+ * batch's end, no handler left to read them), their new regions go with the counters'
+ * pipeline (s_tail). 0 or -1. */
+static int s_cards_write(hf_store_t *st, bool at_end)
+{
+    if (s_ncards == 0)
+        return 0;
+    int rc = 0;
+    /* one statement: the new cards made, and every card held that existed before it read
+     * and locked (the read sees the store as it was before the INSERT); a card made now is
+     * known as held */
+    int64_t *made = NULL;
+    int nmade = 0;
+    s_states = NULL;
+    s_nstates = 0;
+    char *arr[6] = {s_array(s_ncards, s_new_id, false),    s_array(s_ncards, s_new_branch, true),
+                    s_array(s_ncards, s_new_region, true), s_array(s_ncards, s_new_type, true),
+                    s_array(s_ncards, s_new_reason, true), s_array(s_ncards, s_any_id, false)};
+    PGresult *res = s_exec_arrays(
+        st,
+        "WITH made AS (INSERT INTO customer (id, branch, region, card_type, void_reason)"
+        "   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])"
+        "   ON CONFLICT (id) DO NOTHING RETURNING id),"
+        " known AS (SELECT id, card_type, merged_into, region FROM customer"
+        "   WHERE id = ANY ($6::bigint[]) FOR UPDATE)"
+        " SELECT true, id, '', 0, '' FROM made"
+        " UNION ALL SELECT false, id, card_type, merged_into, region FROM known",
+        6, arr);
+    for (int f = 0; f < 6; f++)
+        free(arr[f]);
+    if (res == NULL) {
+        rc = -1;
+    } else {
+        int rows = PQntuples(res);
+        made = malloc(sizeof *made * (size_t)(rows ? rows : 1));
+        s_states = calloc((size_t)(rows ? rows : 1), sizeof *s_states);
+        if (made == NULL || s_states == NULL)
+            abort();
+        for (int i = 0; i < rows; i++) {
+            int64_t id = hf_pg_int(res, i, 1);
+            s_card_state_t *t = &s_states[s_nstates++];
+            t->id = id;
+            if (hf_pg_bool(res, i, 0)) {
+                made[nmade++] = id;
+                /* as the INSERT made it: its held values */
+                for (int k = 0; k < s_ncards; k++)
+                    if (!s_cards[k].merge && s_cards[k].id == id) {
+                        snprintf(t->type, sizeof t->type, "%s", s_cards[k].type);
+                        t->region = strdup(s_cards[k].region);
+                        break;
+                    }
+            } else {
+                snprintf(t->type, sizeof t->type, "%s", hf_pg_str(res, i, 2));
+                t->merged = hf_pg_int(res, i, 3);
+                t->region = strdup(hf_pg_str(res, i, 4));
+            }
+            if (t->region == NULL)
+                abort();
+        }
+        PQclear(res);
+        qsort(made, (size_t)nmade, sizeof *made, s_id_cmp);
+        qsort(s_states, (size_t)s_nstates, sizeof *s_states, s_state_cmp);
+    }
+    /* in event order, as s_customer_apply would have applied each */
+    for (int i = 0; i < s_ncards && rc == 0; i++) {
+        const s_card_t *k = &s_cards[i];
+        s_ctx_t c = {0};
+        c.st = st;
+        c.branch = k->branch;
+        snprintf(c.day, sizeof c.day, "%s", k->day);
+        if (!k->merge && bsearch(&k->id, made, (size_t)nmade, sizeof *made, s_id_cmp)) {
+            rc = s_card_move(&c, k->id, "", k->type, k->reason);
+            continue;
+        }
+        s_card_state_t key = {.id = k->id};
+        s_card_state_t *t =
+            bsearch(&key, s_states, (size_t)s_nstates, sizeof *s_states, s_state_cmp);
+        if (t == NULL) {
+            /* unknown here (its registration not seen): the way of one unknown */
+            Huifang__V1__Customer cu = HUIFANG__V1__CUSTOMER__INIT;
+            cu.id = k->id;
+            cu.region = k->region;
+            cu.card_type = k->has_type ? k->type : "";
+            cu.void_reason = k->reason;
+            rc = s_customer_apply(&c, &cu);
+            continue;
+        }
+        if (*k->region && strcmp(t->region, k->region) != 0) {
+            free(t->region);
+            t->region = strdup(k->region);
+            if (t->region == NULL)
+                abort();
+            t->moved = true;
+        }
+        if (t->merged == 0 && k->has_type && strcmp(t->type, k->type) != 0) {
+            rc = s_card_move(&c, k->id, t->type, k->type, k->reason);
+            snprintf(t->type, sizeof t->type, "%s", k->type);
+        }
+    }
+    bool moved = false;
+    for (int i = 0; i < s_nstates; i++)
+        moved = moved || s_states[i].moved;
+    if (rc == 0 && moved) {
+        char *regions[2] = {s_array(s_nstates, s_moved_id, false),
+                            s_array(s_nstates, s_moved_region, true)};
+        if (regions[0] == NULL || regions[1] == NULL) {
+            rc = -1;
+        } else if (at_end) {
+            /* at the batch's end: sent with the counters, in their pipeline */
+            s_tail[0] = regions[0];
+            s_tail[1] = regions[1];
+            regions[0] = regions[1] = NULL;
+        } else {
+            rc = hf_store_run(st, S_REGIONS_SQL, 2, (const char *const *)regions);
+        }
+        free(regions[0]);
+        free(regions[1]);
+    }
+    for (int i = 0; i < s_nstates; i++)
+        free(s_states[i].region);
+    free(s_states);
+    s_states = NULL;
+    s_nstates = 0;
+    free(made);
+    s_cards_forget();
+    return rc == 0 ? 0 : -1;
+}
+
+/* Whether the handler of env may read a card held: every handler but a registered or merged
+ * lead's (they hold their own), a rejected lead's (it reads no card), and an updated
+ * customer's when that customer is not held (it reads only its own). */
+static bool s_cards_needed(const hf_envelope_t *env)
+{
+    if (s_ncards == 0)
+        return false;
+    switch (env->payload_case) {
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED:
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED:
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REJECTED:
+        return false;
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED:
+        return env->customer_updated->customer && s_card_held(env->customer_updated->customer->id);
+    default:
+        return true;
+    }
+}
+
+/* Holds the card of a registered (merge false) or merged lead for s_cards_write; false when
+ * it must be applied now (merged into another, a registered lead's card held already, or no
+ * room). */
+static bool s_card_hold(s_ctx_t *c, const Huifang__V1__Customer *cu, bool merge)
+{
+    if (cu == NULL || cu->id <= 0 || cu->merged_into > 0 || s_ncards == HELD_CARDS ||
+        (!merge && s_card_held(cu->id)))
+        return false;
+    const char *to = *S(cu->card_type) ? cu->card_type : "new";
+    s_card_t *k = &s_cards[s_ncards];
+    k->id = cu->id;
+    k->branch = strdup(c->branch);
+    k->region = strdup(S(cu->region));
+    k->type = strdup(to);
+    k->reason = strdup(strcmp(to, "void") == 0 ? S(cu->void_reason) : "");
+    if (!k->branch || !k->region || !k->type || !k->reason)
+        abort();
+    snprintf(k->day, sizeof k->day, "%s", c->day);
+    k->merge = merge;
+    k->has_type = *S(cu->card_type) != '\0';
+    s_ncards++;
+    return true;
+}
+
 /* ---- organisation -------------------------------------------------------------------- */
 
 static int rep_on_branch(s_ctx_t *c)
@@ -260,6 +847,7 @@ static int rep_on_branch(s_ctx_t *c)
         return -2;
     const char *tz = hf_replica_tz_or_default(b->tz);
     const char *p[] = {b->code, S(b->name), tz};
+    s_nzones = 0; /* its zone may change */
     return hf_store_run(c->st,
                         "INSERT INTO branch (code, name, tz) VALUES ($1, $2, $3)"
                         " ON CONFLICT (code) DO UPDATE SET name = $2, tz = $3",
@@ -310,21 +898,28 @@ static int rep_on_product(s_ctx_t *c)
 static int s_lead_add(s_ctx_t *c, int64_t collected_at_ms, const char *channel, const char *source,
                       const char *collector, const char *column)
 {
-    char day[11], sql[512];
+    char day[11];
     s_local(c, collected_at_ms, day);
-    snprintf(sql, sizeof sql,
-             "INSERT INTO lead_day (branch, day, channel, source, collector, %s)"
-             " VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (branch, day, channel, source, collector)"
-             " DO UPDATE SET %s = lead_day.%s + 1",
-             column, column, column);
+#define LEAD_SQL(col)                                                                              \
+    "INSERT INTO lead_day (branch, day, channel, source, collector, " col ")"                      \
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, day, channel, source, collector)"       \
+    " DO UPDATE SET " col " = lead_day." col " + EXCLUDED." col
+    static const char *const sqls[][2] = {{"registered", LEAD_SQL("registered")},
+                                          {"merged", LEAD_SQL("merged")},
+                                          {"rejected", LEAD_SQL("rejected")}};
+#undef LEAD_SQL
     const char *p[] = {c->branch, day, S(channel), S(source), S(collector)};
-    return hf_store_run(c->st, sql, 5, p);
+    for (size_t k = 0; k < sizeof sqls / sizeof sqls[0]; k++)
+        if (strcmp(sqls[k][0], column) == 0)
+            return s_count(c, sqls[k][1], 5, p, 1);
+    return -2;
 }
 
 static int rep_on_lead_registered(s_ctx_t *c)
 {
     const Huifang__V1__LeadRegistered *e = c->env->lead_registered;
-    if (s_customer_apply(c, e->customer) != 0)
+    if (!s_card_hold(c, e->customer, false) &&
+        (s_cards_write(c->st, false) != 0 || s_customer_apply(c, e->customer) != 0))
         return -1;
     return s_lead_add(c, e->collected_at_ms, e->channel, e->source, e->collector, "registered");
 }
@@ -332,7 +927,8 @@ static int rep_on_lead_registered(s_ctx_t *c)
 static int rep_on_lead_merged(s_ctx_t *c)
 {
     const Huifang__V1__LeadMerged *e = c->env->lead_merged;
-    if (s_customer_apply(c, e->customer) != 0)
+    if (!s_card_hold(c, e->customer, true) &&
+        (s_cards_write(c->st, false) != 0 || s_customer_apply(c, e->customer) != 0))
         return -1;
     return s_lead_add(c, e->collected_at_ms, e->channel, e->source, e->collector, "merged");
 }
@@ -417,10 +1013,10 @@ static int rep_on_customer_screened(s_ctx_t *c)
 {
     const Huifang__V1__CustomerScreened *e = c->env->customer_screened;
     const char *p[] = {c->branch, c->day, *S(e->reason) ? e->reason : "unspecified"};
-    if (hf_store_run(c->st,
-                     "INSERT INTO screen_day (branch, day, reason, n) VALUES ($1, $2, $3, 1)"
-                     " ON CONFLICT (branch, day, reason) DO UPDATE SET n = screen_day.n + 1",
-                     3, p) != 0)
+    if (s_count(c,
+                "INSERT INTO screen_day (branch, day, reason, n) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (branch, day, reason) DO UPDATE SET n = screen_day.n + EXCLUDED.n",
+                3, p, 1) != 0)
         return -1;
     return s_cancel_tasks(c, e->customer_id, "{planned,assigned}", 0);
 }
@@ -434,15 +1030,14 @@ static int s_repurchase_add(s_ctx_t *c, const char *supply_end, const char *prod
     int32_t end;
     if (hf_date_parse(supply_end, &end) != 0)
         return -2;
-    char month[11], gaptxt[16], num[16];
+    char month[11], gaptxt[24];
     hf_date_format(rep_month_start(end), month);
-    const char *p[] = {c->branch, month, product, plan, hf_pg_i64(gaptxt, gap), hf_pg_i64(num, n)};
-    return hf_store_run(
-        c->st,
-        "INSERT INTO repurchase_month (branch, month, product, plan, gap, n)"
-        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, month, product, plan,"
-        " gap) DO UPDATE SET n = repurchase_month.n + EXCLUDED.n",
-        6, p);
+    const char *p[] = {c->branch, month, product, plan, hf_pg_i64(gaptxt, gap)};
+    return s_count(c,
+                   "INSERT INTO repurchase_month (branch, month, product, plan, gap, n)"
+                   " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, month, product, plan,"
+                   " gap) DO UPDATE SET n = repurchase_month.n + EXCLUDED.n",
+                   5, p, n);
 }
 
 static int rep_on_purchase_recorded(s_ctx_t *c)
@@ -1070,8 +1665,17 @@ static const struct {
 
 /* The oneof member of a payload is a pointer in the envelope; protobuf-c leaves it set
  * whenever payload_case is, so only the payload's own submessages need NULL checks. */
+int rep_cards_flush(hf_service_t *svc)
+{
+    return s_cards_write(hf_service_store(svc), false);
+}
+
 int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
 {
+    /* the cards held are made before a handler that may read them (this one, or another
+     * file's that runs after it) */
+    if (s_cards_needed(env) && s_cards_write(hf_service_store(svc), false) != 0)
+        return -1;
     for (int i = 0; s_models[i].fn; i++) {
         if (s_models[i].payload != (int)env->payload_case)
             continue;
@@ -1083,7 +1687,7 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
         if (s_models[i].dated) {
             if (*c.branch == '\0')
                 return 0; /* an event of no branch counts for no branch's report */
-            int rc = hf_replica_branch(c.st, c.branch, c.tz, sizeof c.tz, NULL, 0);
+            int rc = s_zone(&c);
             if (rc < 0)
                 return -1;
             if (rc > 0) {

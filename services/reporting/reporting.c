@@ -21,11 +21,12 @@ static int apply_event(hf_service_t *svc, void *self, const hf_envelope_t *env, 
     char day[11];
     hf_date_format((int32_t)(env->occurred_at_ms / 86400000), day);
     const char *p[] = {S(env->producer), hf_envelope_payload_name(env), S(env->branch), day};
-    if (hf_store_run(hf_service_store(svc),
-                     "INSERT INTO event_tally (producer, payload, branch, day, n)"
-                     " VALUES ($1, $2, $3, $4, 1) ON CONFLICT (producer, payload, branch, day)"
-                     " DO UPDATE SET n = event_tally.n + 1",
-                     4, p) != 0)
+    /* summed over the batch and written once at its end (rep_batch_end) */
+    if (rep_count(svc,
+                  "INSERT INTO event_tally (producer, payload, branch, day, n)"
+                  " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (producer, payload, branch, day)"
+                  " DO UPDATE SET n = event_tally.n + EXCLUDED.n",
+                  4, p, 1) != 0)
         return -1;
     int rc = rep_apply_event(svc, env, a);
     return rc == 0 ? rep_points_apply(svc, env, a) : rc;
@@ -37,8 +38,8 @@ static hf_event_handler_t s_all[128];
 /* rep_def's init: it has no object of its own, only the handler table to fill. */
 static int s_init(hf_service_t *svc, void *self)
 {
-    (void)svc;
     (void)self;
+    hf_service_on_batch(svc, rep_batch_end);
     const ProtobufCMessageDescriptor *d = &huifang__v1__envelope__descriptor;
     int n = 0;
     for (unsigned i = 0; i < d->n_fields && n < 127; i++) {
@@ -409,12 +410,20 @@ static const hf_command_t s_commands[] = {
 
     {0, NULL, false, 0}};
 
+/* Its own settings. */
+static const hf_config_entry_t s_config[] = {
+    {"consume", "HUIFANG_REPORTING_CONSUME", NULL, "intake,scheduler,calllog,complaint", HF_CFG_STR,
+     0, 0, false,
+     "the producers whose events reporting applies; a benchmark of one consumer names one"},
+    HF_CONFIG_END};
+
 const hf_service_def_t rep_def = {
     .name = "reporting",
     .summary = "read models from every event, the report set, and the analysts' event tap",
-    .config = NULL,
+    .config = s_config,
     .migrations = rep_migrations,
     .commands = s_commands,
     .init = s_init,
     .subscriptions = s_subscriptions,
+    .consume = "consume",
 };

@@ -15,6 +15,16 @@
  * Returns 0, -1 (transient, or an earlier event of another producer is still to come:
  * retried) or -2 (malformed: dead-lettered). */
 int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena);
+/* Adds n to a rollup's row at the end of the batch: sql is an upsert whose parameters are
+ * the nkeys keys and then the amount; what a batch adds to one row is written once, by
+ * rep_batch_end (the framework's batch hook), and forgotten when the batch rolls back. */
+int rep_count(hf_service_t *svc, const char *sql, int nkeys, const char *const *keys, int64_t n);
+int rep_batch_end(hf_service_t *svc, void *self, bool commit);
+/* Writes the cards the batch holds (registered and merged leads': rep_models.c). A handler
+ * reading the customer table outside rep_apply_event calls it first, unless it runs after
+ * rep_apply_event for the same event (which writes them for every event but a lead's).
+ * 0 or -1. */
+int rep_cards_flush(hf_service_t *svc);
 
 /* The reports. Each adds its tables to r (arena memory) and returns HF_OK, HF_NOT_FOUND
  * (agent-daily for an agent with nothing to show) or HF_UNAVAILABLE (store error). */

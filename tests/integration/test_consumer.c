@@ -266,15 +266,16 @@ int main(void)
     hf_test_stop(probe, SIGTERM);
     hf_test_stop(producer, SIGTERM);
 
-    /* the point of it: far fewer writes of the stored sequence than events (one per
-     * handled event and one per burst; it was one per event). The probes have exited, so
-     * their backends' statistics are in. */
+    /* the point of it: far fewer writes of the stored sequence than events, and than
+     * handled events too: a burst is applied in batches, each storing the sequence once (it
+     * was once per handled event, and once per event before that). The probes have exited,
+     * so their backends' statistics are in. */
     usleep(200000);
     int64_t writes = s_num("SELECT n_tup_upd FROM pg_stat_user_tables"
                            " WHERE schemaname = 'probe' AND relname = 'consumer_offset'");
     fprintf(stderr, "events %lld, handled %d, stored sequence written %lld times\n",
             (long long)total, handled, (long long)writes);
-    CHECK(writes >= handled && writes < handled + (total - handled) / 4);
+    CHECK(writes >= 1 && writes < handled / 4);
     hf_test_drop_db(s_url);
     TEST_DONE();
 }
