@@ -11,6 +11,7 @@
  * 405, 413 (body over the cap, gateway.c), 415 (a body that is not JSON), 429 (logins). */
 #include "gateway.h"
 #include "hf_bus.h"
+#include "hf_clock.h"
 #include "hf_json.h"
 #include "hf_log.h"
 #include "hf_service.h"
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------------------------------
  * Clients: one per service and request thread (a ZeroMQ socket belongs to one thread), all
@@ -175,6 +177,16 @@ static json_object *s_session_body(const Huifang__V1__SessionClaims *claims, con
     json_object *o = json_object_new_object();
     json_object_object_add(o, "session", hf_json_from_message(&claims->base));
     json_object_object_add(o, "csrf_token", json_object_new_string(csrf));
+    /* the services' clock (the manual clock of a demo or a test), so that the console's "today",
+     * "tomorrow" and countdowns follow it */
+    time_t now_s = (time_t)(hf_clock_now_ms() / 1000);
+    struct tm tm;
+    char iso[64];
+    gmtime_r(&now_s, &tm);
+    snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (int)(hf_clock_now_ms() % 1000));
+    json_object_object_add(o, "now", json_object_new_string(iso));
     return o;
 }
 
@@ -391,6 +403,22 @@ static const route_t s_routes[] = {
      NULL, "q=query"},
     {"GET", "/api/v1/customers/{id}", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, 0,
      "id", NULL, NULL},
+    {"PATCH", "/api/v1/customers/{id}", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_EDIT,
+     R_BODY, "id", NULL, NULL},
+    {"POST", "/api/v1/customers/{id}/opt-out", "intake",
+     HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_OPT_OUT, R_BODY, "id", NULL, NULL},
+    {"POST", "/api/v1/customers/{id}/dnd", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_DND,
+     R_BODY, "id", NULL, NULL},
+    {"POST", "/api/v1/imports", "intake", HUIFANG__V1__REQUEST__COMMAND_LEAD_IMPORT, R_BODY, NULL,
+     NULL, NULL},
+    {"GET", "/api/v1/complaints", "complaint", HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_LIST, 0,
+     NULL, NULL, NULL},
+    {"GET", "/api/v1/complaints/{id}", "complaint", HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SHOW, 0,
+     "id", NULL, NULL},
+    {"GET", "/api/v1/reviews", "calllog", HUIFANG__V1__REQUEST__COMMAND_REVIEW_LIST, 0, NULL, NULL,
+     NULL},
+    {"POST", "/api/v1/reviews/{id}/score", "calllog", HUIFANG__V1__REQUEST__COMMAND_REVIEW_SCORE,
+     R_BODY, "contact_id", NULL, NULL},
     {"GET", "/api/v1/returns", "complaint", HUIFANG__V1__REQUEST__COMMAND_RETURN_LIST, 0, NULL,
      NULL, NULL},
     {"POST", "/api/v1/returns/{id}/approve", "complaint",
