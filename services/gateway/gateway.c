@@ -118,6 +118,11 @@ static enum MHD_Result s_send_json(struct MHD_Connection *c, const gw_response_t
         MHD_add_response_header(r, "Set-Cookie", res->set_cookie);
     if (res->allow[0])
         MHD_add_response_header(r, "Allow", res->allow);
+    /* the services' clock (the manual clock of a demo or a test), in ms: the console's "today",
+     * its countdowns and "due soon" follow it */
+    char now[24];
+    snprintf(now, sizeof now, "%lld", (long long)hf_clock_now_ms());
+    MHD_add_response_header(r, "X-Huifang-Now", now);
     if (res->retry_after_s > 0) {
         char secs[16];
         snprintf(secs, sizeof secs, "%d", res->retry_after_s);

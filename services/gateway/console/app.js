@@ -57,7 +57,7 @@ function renderLogin() {
       state.csrf = r.csrf_token;
       setServerNow(r.now);
       location.hash = MANAGERS.includes(r.session.role) ? '#/returns'
-        : SUPERVISORS.includes(r.session.role) ? '#/wallboard' : '#/day';
+        : SUPERVISORS.includes(r.session.role) ? '#/wallboard' : r.session.role === 'hq' ? '#/reports' : '#/day';
       route();
     } catch (e) {
       showError(e, err);
@@ -119,7 +119,7 @@ async function loadTomorrow(panel = $('#tomorrow')) {
   if (!panel) return;
   const date = serverDate(1);
   try {
-    const list = await api('GET', `/worklist?date=${date}`);
+    const list = await api('GET', '/worklist?date=tomorrow');
     const tasks = list.tasks || [];
     panel.replaceChildren(h('h2', {}, `${t('bag_tomorrow')} ${date} (${tasks.length})`));
     if (!tasks.length) panel.append(h('p', { class: 'muted' }, t('bag_empty_tomorrow')));
@@ -143,7 +143,7 @@ function renderCard(card) {
   const c = ctx.customer || {};
   const contacts = ctx.contacts || [];
   card.replaceChildren(
-    h('h2', {}, `${t('card_title')} #${task.id}`),
+    h('h2', { 'data-task': task.id }, `${t('card_title')} #${task.id}`),
     h('dl', {},
       h('dt', {}, t('customer')), h('dd', { id: 'card-customer' }, c.name || task.customer_name),
       h('dt', {}, t('phone')), h('dd', { class: 'phone', id: 'card-phone' }, task.customer_phone || c.phone),
@@ -424,6 +424,11 @@ function route() {
   if (hash === '#/complaints') return renderComplaints();
   if (hash === '#/qa') return renderQa();
   if (hash === '#/import') return renderImport();
+  if (state.session.role === 'hq') { // hq reads reports and customers; it has no bag
+    history.replaceState(null, '', '#/reports');
+    renderHeader();
+    return renderReports();
+  }
   if (location.hash !== '#/day') history.replaceState(null, '', '#/day');
   renderHeader();
   return renderDay();
@@ -434,7 +439,10 @@ document.addEventListener('keydown', (ev) => {
   const typing = ['INPUT', 'TEXTAREA', 'SELECT'].includes(ev.target.tagName) && ev.target.type !== 'radio';
   if (typing) return;
   const form = $('#outcome-form');
-  if (form && /^[1-9]$/.test(ev.key)) {
+  if (form && ev.key === 'Enter' && ev.target.name === 'outcome' && form.contains(ev.target)) {
+    ev.preventDefault(); // Enter on the chosen outcome saves, as on the button
+    form.requestSubmit();
+  } else if (form && /^[1-9]$/.test(ev.key)) {
     const input = form.querySelectorAll('input[name=outcome]')[Number(ev.key) - 1];
     if (input) {
       input.checked = true;

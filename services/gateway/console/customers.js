@@ -63,14 +63,13 @@ export async function renderCustomer(id) {
   } catch { /* the timeline shows what it could read */ }
   const c = d.customer || {};
   const profile = h('section', { class: 'panel', id: 'customer-profile' }, h('h2', {}, t('cu_profile')),
-    h('dl', {}, PROFILE.filter((k) => c[k] !== undefined && c[k] !== '' && !(Array.isArray(c[k]) && !c[k].length)).map((k) => [
+    h('dl', {}, PROFILE.filter((k) => c[k] !== undefined && c[k] !== '' && c[k] !== 0 && c[k] !== false && !(Array.isArray(c[k]) && !c[k].length)).map((k) => [
       h('dt', {}, t(`cf.${k}`)),
       h('dd', { 'data-field': k }, k === 'spend_fen' ? `¥${(c[k] / 100).toFixed(2)}` : Array.isArray(c[k]) ? c[k].join(', ') : String(c[k]))])));
   const timeline = h('section', { class: 'panel', id: 'customer-timeline' }, h('h2', {}, t('cu_history')), timelineList(d, complaints));
-  const side = h('div', {}, profile);
-  if (!readOnly()) side.append(editForm(c), optOutForm(c), dndForm(c));
   main().replaceChildren(h('h1', {}, `${c.name || ''} #${c.id}`, ' ', h('span', { class: 'muted' }, flags(c))),
-    h('div', { class: 'grid' }, side, timeline));
+    h('div', { class: 'grid' }, profile, timeline),
+    ...(readOnly() ? [] : [editForm(c), h('div', { class: 'grid' }, optOutForm(c), dndForm(c))]));
 }
 
 // Everything intake and complaint say happened to the customer, newest first.
@@ -78,7 +77,7 @@ function timelineList(d, complaints) {
   const items = [];
   for (const p of d.purchases || []) items.push({ at: `${p.date}T12:00:00`, kind: 'purchase', text: `${p.product} ×${p.quantity} ¥${((p.price_fen || 0) / 100).toFixed(2)}${p.agent ? ` · ${p.agent}` : ''}${p.supply_end ? ` · ${t('cu_supply_end')} ${p.supply_end}` : ''}` });
   for (const s of d.sources || []) items.push({ at: s.collected_at, kind: 'source', text: [s.channel, s.collector, s.source, s.referrer].filter(Boolean).join(' · ') });
-  for (const ch of d.changes || []) items.push({ at: ch.at, kind: 'change', text: `${ch.field}: ${ch.from || '—'} → ${ch.to || '—'}${ch.actor ? ` (${ch.actor})` : ''}` });
+  for (const ch of d.changes || []) items.push({ at: new Date(ch.at_ms || 0).toISOString(), kind: 'change', text: `${ch.field}: ${ch.from || '—'} → ${ch.to || '—'}${ch.actor ? ` (${ch.actor})` : ''}` });
   for (const x of complaints) items.push({ at: x.opened_at, kind: 'complaint', text: `#${x.id} ${x.category} · ${x.severity} · ${x.state} · L${x.level || 0}` });
   items.sort((a, b) => String(b.at).localeCompare(String(a.at)));
   if (!items.length) return h('p', { class: 'muted' }, t('cu_no_history'));

@@ -17,7 +17,7 @@ export function h(tag, attrs = {}, ...children) {
     else if (k === 'value' && 'value' in el) el.value = v ?? '';
     else if (v !== false && v !== undefined && v !== null) el.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 
@@ -47,6 +47,8 @@ export async function api(method, path, body) {
     init.body = JSON.stringify(body);
   }
   const res = await fetch(`/api/v1${path}`, init);
+  const now = Number(res.headers.get('X-Huifang-Now'));
+  if (now) state.clockOffset = now - Date.now();
   const data = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
   if (res.status === 401 && path !== '/session') {
     state.session = null;
