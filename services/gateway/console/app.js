@@ -384,7 +384,7 @@ function refreshScreen() {
   if ($('#bag')) soon('bag', () => { loadBag(); loadTomorrow(); });
   if ($('#wallboard')) soon('wall', () => loadWallboard());
   if ($('#complaints')) soon('complaints', () => loadComplaints());
-  if ($('#returns')) soon('returns', () => renderReturns());
+  if ($('#returns')) soon('returns', () => { if ($('#returns')) renderReturns(); });
 }
 
 function onLive(name, ev) {
@@ -397,7 +397,7 @@ function onLive(name, ev) {
   }
   if ($('#wallboard')) soon('wall', () => loadWallboard());
   if ($('#complaints') && name.startsWith('complaint_')) soon('complaints', () => loadComplaints());
-  if ($('#returns') && name.startsWith('return_')) soon('returns', () => renderReturns());
+  if ($('#returns') && name.startsWith('return_')) soon('returns', () => { if ($('#returns')) renderReturns(); });
   if (ALERT_EVENTS.includes(name)) {
     const a = body.alert || body.complaint || {};
     live.alerts.unshift({ name, at: env.occurred_at, text: [t(`ev.${name}`), a.kind || a.level || '', a.agent || '', a.detail || a.summary || ''].filter(Boolean).join(' · ') });

@@ -61,6 +61,7 @@ export async function renderCustomer(id) {
   try {
     complaints = (await api('GET', `/complaints?customer_id=${id}`)).complaints || [];
   } catch { /* the timeline shows what it could read */ }
+  if (location.hash !== `#/customers/${id}`) return; // the person went elsewhere meanwhile
   const c = d.customer || {};
   const profile = h('section', { class: 'panel', id: 'customer-profile' }, h('h2', {}, t('cu_profile')),
     h('dl', {}, PROFILE.filter((k) => c[k] !== undefined && c[k] !== '' && c[k] !== 0 && c[k] !== false && !(Array.isArray(c[k]) && !c[k].length)).map((k) => [
