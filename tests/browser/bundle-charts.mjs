@@ -1,6 +1,6 @@
 // Builds the console's chart bundle from the lockfile's echarts with the lockfile's esbuild:
 // one minified ES module, services/gateway/console/vendor/echarts.js, committed so that the
-// gateway serves it with no npm at build or run time (offline, no CDN). e2e/074 builds it again
+// gateway serves it with no npm at build or run time (offline, no CDN). e2e/075 builds it again
 // and compares, so the committed file is what this lockfile makes.
 // Usage: node bundle-charts.mjs OUT_FILE   (from a folder with this lockfile's node_modules)
 import { build } from 'esbuild';

@@ -47,21 +47,16 @@ try {
   await shot('02-approved');
   step(`return ${rid} approved in the browser (refund 168.00 shown)`);
 
-  // ---- complaints: the clock ticks each second; the escalation arrives by the stream
-  await page.click('#nav-complaints');
-  const row = `#complaints tr[data-complaint="${complaint}"]`;
-  await page.waitForSelector(`${row}[data-sla="ok"]`);
-  const c1 = await page.textContent(`${row} .countdown`);
-  assert.match(c1, /^2[34]:\d\d:\d\d$/, `a day left: ${c1}`);
-  assert.equal((await page.textContent(`${row} .level`)).trim(), 'L0');
-  await page.evaluate(() => { window.__noReload = true; });
-  await shot('03-complaint-clock');
-  execFileSync('huifang', ['clock', 'advance', '25h'], { stdio: 'ignore' });
-  await page.waitForSelector(`${row}[data-sla="failed"]`, { timeout: 15000 });
-  await page.waitForSelector(`${row} .level:has-text("L1")`, { timeout: 15000 });
-  assert.ok(await page.evaluate(() => window.__noReload === true), 'no reload');
-  await shot('04-complaint-escalated');
-  step(`complaint ${complaint}: ${c1} left, then escalated to L1 and failed, by the stream, no reload`);
+  // ---- the wallboard: the open supervisor alerts (none) and an agent's absence recorded
+  await page.click('#nav-wallboard');
+  await page.waitForSelector('#supervisor-alerts-empty');
+  await page.fill('#absence-agent', 'A001');
+  await page.fill('#absence-from', '2026-11-13');
+  await page.fill('#absence-until', '2026-11-14');
+  await page.click('#absence-form button[type=submit]');
+  await page.waitForSelector('#absence-result[data-unplaced]');
+  assert.match(await page.textContent('#absence-result'), /A001 2026-11-13 – 2026-11-14/);
+  step('wallboard: no open supervisor alerts; A001 absent 13-14 November recorded');
 
   // ---- QA: the sampled call scored 4
   await page.click('#nav-qa');
@@ -99,9 +94,9 @@ try {
   for (const kind of ['bars', 'funnel', 'trend']) await page.waitForSelector(`.chart[data-chart="${kind}"] canvas`);
   assert.ok(Number(await page.getAttribute('.chart[data-chart="trend"]', 'data-points')) === 6, 'six days of trend');
   const csv = await downloaded(() => page.click('button.csv >> nth=0'));
-  assert.match(csv.name, /^agent-daily_BJ01_2026-11-13_/);
+  assert.match(csv.name, /^agent-daily_BJ01_2026-11-12_/);
   assert.match(csv.text, /^\ufeffagent,name,tasks_due,attempts,contacts/);
-  assert.match(csv.text, /\r\nA001,Li Na,/);
+  assert.match(csv.text, /\r\nA001,Li Na,\d+,1,1,[\d.]+,1,168\.00,/, "A001: one attempt, one contact, one order of 168.00");
   await shot('07-report-agent-daily');
   for (const name of ['branch-weekly', 'collection', 'complaints', 'repurchase', 'sales-attribution']) {
     await page.selectOption('#report-name', name);
@@ -112,6 +107,22 @@ try {
     if (name === 'branch-weekly') await shot('08-report-weekly');
   }
   step('reports: every report as tables; agent-daily with bars, funnel and trend charts and a CSV file');
+  // ---- complaints: the clock ticks each second; the escalation arrives by the stream
+  await page.click('#nav-complaints');
+  const row = `#complaints tr[data-complaint="${complaint}"]`;
+  await page.waitForSelector(`${row}[data-sla="ok"]`);
+  const c1 = await page.textContent(`${row} .countdown`);
+  assert.match(c1, /^2[34]:\d\d:\d\d$/, `a day left: ${c1}`);
+  assert.equal((await page.textContent(`${row} .level`)).trim(), 'L0');
+  await page.evaluate(() => { window.__noReload = true; });
+  await shot('03-complaint-clock');
+  execFileSync('huifang', ['clock', 'advance', '25h'], { stdio: 'ignore' });
+  await page.waitForSelector(`${row}[data-sla="failed"]`, { timeout: 15000 });
+  await page.waitForSelector(`${row} .level:has-text("L1")`, { timeout: 15000 });
+  assert.ok(await page.evaluate(() => window.__noReload === true), 'no reload');
+  await shot('04-complaint-escalated');
+  step(`complaint ${complaint}: ${c1} left, then escalated to L1 and failed, by the stream, no reload`);
+
   await manager.close();
 
   // ---- hq: branches side by side, customers masked, nothing to edit

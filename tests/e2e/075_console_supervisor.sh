@@ -7,7 +7,8 @@
 # sampled call; a CSV of 120 leads (3 bad) imports with the progress bar to the end and the
 # rejected rows as a CSV file; every report renders as tables and charts (per-agent bars, the
 # funnel, the trend) with a CSV download; hq sees BJ01 and SH01 side by side and customers
-# masked, with no edit forms. Screenshots: <build>/screenshots/console-supervisor/.
+# masked, with no edit forms. First: the committed chart bundle (vendor/echarts.js) is what the
+# lockfile builds. Screenshots: <build>/screenshots/console-supervisor/.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -19,6 +20,10 @@ source "$(dirname "$0")/calllog_lib.sh"
 chromium=${CHROMIUM:-/usr/bin/chromium}
 [[ -x $chromium ]] || hf_fail "no browser at $chromium: install the Debian package chromium (deploy/lib.sh lists it in HF_PACKAGES)"
 gw_node_ready
+# the committed chart bundle is what the lockfile's echarts and esbuild make
+hf_expect_exit 0 node "$GW_NODE_DIR/bundle-charts.mjs" "$HF_E2E_TMP/echarts.js"
+cmp -s "$HF_E2E_TMP/echarts.js" "$HF_SOURCE/services/gateway/console/vendor/echarts.js" ||
+    hf_fail "services/gateway/console/vendor/echarts.js is not what tests/browser/bundle-charts.mjs builds from the lockfile: run it again and commit"
 gw_prepare
 hf_expect_exit 0 huifang user add Q001 --role hq --branches BJ01,SH01 --password-stdin <<<"hq-pass-1"
 # every call of the day is sampled for QA

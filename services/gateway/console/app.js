@@ -291,10 +291,58 @@ async function renderWallboard() {
   }
   const board = h('section', { class: 'panel', id: 'wallboard' }, h('p', { class: 'muted' }, t('loading')));
   const alerts = h('section', { class: 'panel', id: 'alerts' });
-  main().replaceChildren(h('h1', {}, t('wall_title'), ' ', h('span', { class: 'live', id: 'live' })), board, alerts);
+  const open = h('section', { class: 'panel', id: 'supervisor-alerts' });
+  main().replaceChildren(h('h1', {}, t('wall_title'), ' ', h('span', { class: 'live', id: 'live' })), board,
+    h('div', { class: 'grid' }, open, absenceForm()), alerts);
   renderLive();
   renderAlerts();
-  await loadWallboard();
+  await Promise.all([loadWallboard(), loadSupervisorAlerts(open)]);
+}
+
+// The scheduler's open supervisor alerts (a callback missed twice, a member not visited), each
+// acknowledged here; re-read on every supervisor_alert_raised.
+async function loadSupervisorAlerts(panel = $('#supervisor-alerts')) {
+  if (!panel) return;
+  try {
+    const r = await api('GET', '/supervisor-alerts');
+    const list = r.alerts || [];
+    panel.replaceChildren(h('h2', {}, t('sa_title')));
+    if (!list.length) return panel.append(h('p', { class: 'muted', id: 'supervisor-alerts-empty' }, t('sa_empty')));
+    panel.append(h('ul', {}, list.map((a) => h('li', { class: 'alert', 'data-alert': a.id },
+      `${fmtTime(a.raised_at)} ${a.kind} ${a.agent || ''} ${a.detail || ''} `,
+      h('button', { type: 'button', class: 'secondary small', onclick: async () => {
+        try {
+          await api('POST', `/supervisor-alerts/${a.id}/ack`, {});
+          loadSupervisorAlerts();
+        } catch (e) { showError(e, panel); }
+      } }, t('sa_ack'))))));
+  } catch (e) {
+    panel.replaceChildren(h('h2', {}, t('sa_title')));
+    showError(e, panel);
+  }
+}
+
+// An agent's absence: the scheduler moves their bags of those days to colleagues.
+function absenceForm() {
+  const out = h('div', { id: 'absence-result', role: 'status' });
+  const form = h('form', { class: 'panel', id: 'absence-form' }, h('h2', {}, t('ab_title')),
+    h('div', { class: 'cols' },
+      h('div', { class: 'field' }, h('label', { for: 'absence-agent' }, t('col_agent')), h('input', { id: 'absence-agent', required: true })),
+      h('div', { class: 'field' }, h('label', { for: 'absence-from' }, t('ab_from')), h('input', { id: 'absence-from', type: 'date', required: true, value: serverDate(0) })),
+      h('div', { class: 'field' }, h('label', { for: 'absence-until' }, t('ab_until')), h('input', { id: 'absence-until', type: 'date', required: true, value: serverDate(0) }))),
+    h('p', {}, h('button', { type: 'submit' }, t('ab_save'))), out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    out.replaceChildren();
+    try {
+      const r = await api('POST', '/absences', { agent: $('#absence-agent', form).value.trim(), from: $('#absence-from', form).value, until: $('#absence-until', form).value });
+      out.dataset.moved = (r.moved || []).length;
+      out.dataset.unplaced = r.unplaced || 0;
+      out.append(h('p', {}, `${r.agent} ${r.from} – ${r.until}: ${t('ab_moved')} ${(r.moved || []).length} · ${t('ab_unplaced')} ${r.unplaced || 0}`));
+      loadWallboard();
+    } catch (e) { showError(e, out); }
+  });
+  return form;
 }
 
 // One row per agent of the branch from today's bags of every agent (worklist ?all): open
@@ -396,6 +444,7 @@ function onLive(name, ev) {
     soon('bag', () => loadBag());
   }
   if ($('#wallboard')) soon('wall', () => loadWallboard());
+  if ($('#supervisor-alerts') && name.startsWith('supervisor_alert')) soon('salerts', () => loadSupervisorAlerts());
   if ($('#complaints') && name.startsWith('complaint_')) soon('complaints', () => loadComplaints());
   if ($('#returns') && name.startsWith('return_')) soon('returns', () => { if ($('#returns')) renderReturns(); });
   if (ALERT_EVENTS.includes(name)) {

@@ -57,6 +57,7 @@ export const messages = {
     im_title: '导入线索', im_help: 'CSV 文件，第一行是列名：', im_file: 'CSV 文件', im_channel: '渠道（无渠道的行）', im_source: '来源',
     im_start: '开始导入', im_empty: '文件没有数据行。', im_unknown: '未知的列', im_added: '新增', im_merged: '合并', im_duplicate: '重复',
     im_rejected: '拒绝', im_rejects: '下载被拒绝的行', im_done: '导入完成',
+    sa_title: '待处理的主管提醒', sa_empty: '没有待处理的提醒。', sa_ack: '确认', ab_title: '坐席缺勤', ab_from: '从', ab_until: '至', ab_save: '登记缺勤', ab_moved: '已转给同事', ab_unplaced: '无人可接（退回队列）',
   },
   en: {
     brand: 'Huifang', loading: 'Loading…', nav_day: 'My day', nav_returns: 'Return approvals', logout: 'Sign out',
@@ -114,6 +115,7 @@ export const messages = {
     im_title: 'Lead import', im_help: 'A CSV file whose first line names the columns:', im_file: 'CSV file', im_channel: 'Channel (rows without one)', im_source: 'Source',
     im_start: 'Import', im_empty: 'The file has no data rows.', im_unknown: 'Unknown columns', im_added: 'added', im_merged: 'merged', im_duplicate: 'duplicate',
     im_rejected: 'rejected', im_rejects: 'Download the rejected rows', im_done: 'Import finished',
+    sa_title: 'Open supervisor alerts', sa_empty: 'No open alerts.', sa_ack: 'Acknowledge', ab_title: 'Agent absence', ab_from: 'From', ab_until: 'Until', ab_save: 'Record the absence', ab_moved: 'moved to colleagues', ab_unplaced: 'no room (back in the queue)',
   },
 };
 

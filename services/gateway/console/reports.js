@@ -111,7 +111,7 @@ async function barsOf(table, into) {
   const el = chartBox('bars', table.title, rows.length * cols.length);
   into.append(el);
   await chart(el, {
-    title: { text: table.title, textStyle: { fontSize: 13 } }, legend: { top: 22 }, grid: { top: 60, left: 50, right: 10, bottom: 30 },
+    title: { text: table.title, textStyle: { fontSize: 13 } }, legend: { top: 26 }, grid: { top: 64, left: 50, right: 10, bottom: 30 },
     xAxis: { type: 'category', data: rows.map((r) => r.cells[0]) }, yAxis: { type: 'value' },
     series: cols.map((i) => ({ type: 'bar', name: table.columns[i], data: rows.map((r) => num(r.cells[i])) })),
   });
@@ -148,7 +148,7 @@ async function trendOf(rep, kind, period, branch, into) {
   const el = chartBox('trend', title, periods.length);
   into.append(el);
   await chart(el, {
-    title: { text: `${t('rep_trend')}: ${title}`, textStyle: { fontSize: 13 } }, legend: { top: 22 }, grid: { top: 60, left: 50, right: 10, bottom: 30 },
+    title: { text: `${t('rep_trend')}: ${title}`, textStyle: { fontSize: 13 } }, legend: { top: 26 }, grid: { top: 64, left: 50, right: 10, bottom: 30 },
     xAxis: { type: 'category', data: periods }, yAxis: { type: 'value' },
     series: cols.map((i) => ({ type: 'line', name: first.tables[0].columns[i],
       data: results.map((r) => { const tb = r && (r.tables || []).find((x) => x.title === title); return tb ? totalsOf(tb)[i] : 0; }) })),

@@ -8,8 +8,8 @@
 #   - the same worklist_get straight to the scheduler over ZeroMQ, as `huifang` sends it
 #     (bench_gw_zmq: one thread, connection and session token per agent, CURVE on).
 # Printed: requests/s, p50 and p99 (µs) of each, and what the gateway adds to the worklist's
-# p50 and p99 (gateway minus ZeroMQ, same concurrency, same command). The bags: an import of
-# BENCH_GW_LEADS (2000) leads, whose new-lead calls the scheduler places in today's bags.
+# p50 and p99 (gateway minus ZeroMQ, same concurrency, same command). The bags: BENCH_GW_LEADS
+# (400) customers (one import) who bought ten days ago: their care calls are due today.
 # BENCH_GW_REQUESTS (50): requests per agent in the worklist and static phases.
 set -euo pipefail
 if [[ ${HF_BENCH:-0} != 1 ]]; then
@@ -21,7 +21,7 @@ source "$(dirname "$0")/../../e2e/lib.sh"
 HF_TEST_NAME=bench_gateway
 
 agents=${BENCH_GW_AGENTS:-200}
-leads=${BENCH_GW_LEADS:-2000}
+leads=${BENCH_GW_LEADS:-400}
 requests=${BENCH_GW_REQUESTS:-50}
 [[ -x $HF_BIN/bench_gw_zmq ]] || hf_fail "$HF_BIN/bench_gw_zmq is not built"
 command -v node >/dev/null || hf_fail "node is needed for the load client (Debian: nodejs)"
@@ -32,7 +32,8 @@ export HUIFANG_GATEWAY_MAX_PER_IP=1000 HUIFANG_GATEWAY_MAX_CONNECTIONS=1000 HUIF
 export HF_CLOCK_START='2026-11-02 09:30 +0800'
 hf_stack_start
 export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
-hf_expect_exit 0 huifang branch add BJ01 --name 'Bench' --tz Asia/Shanghai --windows 08:00-21:00
+hf_expect_exit 0 huifang branch add BJ01 --name 'Bench' --tz Asia/Shanghai --windows 08:00-21:00 --lead-plans none
+hf_expect_exit 0 huifang agent add H001 --name 'Head' --role head # who may count every bag
 # the agents (each with a password for the gateway and a minted session for ZeroMQ)
 : >"$HF_E2E_TMP/agents" >"$HF_E2E_TMP/tokens"
 hf_log "adding $agents agents"
@@ -44,32 +45,19 @@ for ((i = 1; i <= agents; i++)); do
     echo "$id bench-pass-$i" >>"$HF_E2E_TMP/agents"
     echo "$id $(huifang session mint --key "$HUIFANG_SESSION_KEY_FILE" --login "$id" --role phone --branches BJ01)" >>"$HF_E2E_TMP/tokens"
 done
-# the day's work: new leads, each a first call the scheduler places in today's bags
+# the day's work: customers who bought ten days ago, whose day-10 care calls are due today
 {
     echo 'name,phone,region'
-    for ((i = 1; i <= leads; i++)); do printf 'Lead %d,139%08d,chaoyang\n' "$i" "$i"; done
+    for ((i = 1; i <= leads; i++)); do printf 'Customer %s,139%08d,chaoyang\n' "$(tr 0-9 a-j <<<"$i")" "$i"; done
 } >"$HF_E2E_TMP/leads.csv"
 hf_expect_exit 0 huifang lead import "$HF_E2E_TMP/leads.csv" --channel counter
-# a new lead's first call falls in days 1-7 after it came, as early as there is room: the
-# clock moves a day at a time until the bags hold them all
-assigned() { huifang --json worklist --all | grep -c '"state":"assigned"' || true; }
-settle() { # until the count stops growing for 3 s (or 60 s)
-    local last=-1 now t=0 still=0
-    while ((t < 600 && still < 30)); do
-        now=$(assigned)
-        if ((now == last)); then still=$((still + 1)); else still=0; fi
-        ((now >= leads)) && return 0
-        last=$now
-        sleep 0.1
-        t=$((t + 1))
-    done
-}
-for ((day = 0; day <= 7; day++)); do
-    settle
-    (($(assigned) >= leads)) && break
-    hf_expect_exit 0 huifang clock advance 1d
+hf_log "adding $leads purchases"
+hf_expect_exit 0 huifang product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168 --plan monthly-course
+for ((i = 1; i <= leads; i++)); do
+    huifang purchase add --customer "$i" --product VC30 --quantity 1 --date 2026-10-23 >/dev/null ||
+        hf_fail "purchase add for customer $i"
 done
-(($(assigned) >= leads)) || hf_fail "only $(assigned) of $leads calls in today's bags"
+hf_wait_until 120 bash -c "test \$(huifang --as H001 --json worklist --all | grep -c '\"purpose\":\"care\"') -ge $leads"
 hf_gateway_start
 
 # ZeroMQ first (it changes nothing), then the gateway's phases
