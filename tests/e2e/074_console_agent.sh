@@ -57,6 +57,53 @@ hf_expect_contains "$detail" '"opt_out_reason":"不需要回访"' "its reason"
 # the keyboard-only call (no answer) was logged: two attempts and more in A001's day
 hf_expect_exit 0 huifang --json report agent-daily --agent A001
 hf_log "$(grep -o '"cells":\["A001"[^]]*\]' <<<"$HF_OUT" | head -n 1)"
+# ---- the new routes' refusals through the API: the right status, the field, nothing changed
+gw_login A001 agent-pass-1
+gw_api PATCH "/api/v1/customers/$GW_CUSTOMER" '{"fields":{"hobby":"x"}}'
+gw_expect 400 "an unknown field of the edit"
+hf_expect_eq fields.hobby "$(hf_json_get "$GW_BODY" field)" "names the field"
+gw_api PATCH "/api/v1/customers/$GW_CUSTOMER" '{"fields":{"birth":"2099-01-01"}}'
+gw_expect 400 "a birth date in the future"
+hf_expect_eq birth "$(hf_json_get "$GW_BODY" field)" "names the field"
+gw_api PATCH "/api/v1/customers/$GW_SH_CUSTOMER" '{"fields":{"hobbies":"x"}}'
+gw_expect 404 "another branch's customer is not found"
+gw_api POST "/api/v1/customers/$GW_SH_CUSTOMER/opt-out" '{"reason":"x"}'
+gw_expect 404 "no opt-out of another branch's customer"
+gw_api POST "/api/v1/customers/$GW_CUSTOMER/dnd" '{"until":"2026-11-20","reason":"holiday"}'
+gw_expect 400 "a reason that is not one"
+hf_expect_eq reason "$(hf_json_get "$GW_BODY" field)" "names the field"
+gw_api POST "/api/v1/customers/$GW_CUSTOMER/dnd" '{"until":"2026-11-20"'
+gw_expect 400 "malformed JSON"
+gw_api POST /api/v1/imports '{"rows":[{"line":2,"lead":{"name":"Zhou Xun","phone":"13512345678"}}],"channel":"counter"}'
+gw_expect 403 "an agent imports no leads"
+hf_expect_exit 3 huifang customer find 13512345678 # the refused import added nobody
+gw_api POST /api/v1/absences '{"agent":"A001","from":"2026-11-13","until":"2026-11-13"}'
+gw_expect 403 "an agent records no absence"
+gw_api POST /api/v1/supervisor-alerts/1/ack '{}'
+[[ $GW_STATUS == 403 || $GW_STATUS == 404 ]] || hf_fail "an agent acknowledges no supervisor alert: $GW_STATUS $GW_BODY"
+gw_api GET '/api/v1/complaints?limit=many'
+gw_expect 400 "limit must be an integer"
+hf_expect_eq limit "$(hf_json_get "$GW_BODY" field)" "names the argument"
+gw_api GET '/api/v1/reviews?date=2026-13-45'
+gw_expect 403 "review_list is the supervisors'"
+gw_api GET /api/v1/complaints/999999
+gw_expect 404 "no such complaint"
+GW_CSRF="" gw_api POST "/api/v1/customers/$GW_CUSTOMER/dnd" '{"clear":true}'
+gw_expect 403 "no CSRF token"
+hf_expect_exit 0 huifang --json customer show "$GW_CUSTOMER"
+hf_expect_contains "$HF_OUT" '"dnd_until":"2026-11-20"' "do-not-disturb unchanged by the refusals"
+gw_login M001 manager-pass-1
+gw_api POST /api/v1/reviews/999999/score '{"score":9}'
+gw_expect 400 "a score past 5"
+hf_expect_eq score "$(hf_json_get "$GW_BODY" field)" "names the field"
+gw_api POST /api/v1/imports '{"rows":[{"line":2,"lead":{"name":"Zhou Xun","phone":"13512345678","shoe":"42"}}]}'
+gw_expect 400 "an unknown field of a row"
+hf_expect_eq rows.0.lead.shoe "$(hf_json_get "$GW_BODY" field)" "names the field with its path"
+gw_api POST /api/v1/absences '{"agent":"Z999","from":"2026-11-13","until":"2026-11-13"}'
+[[ $GW_STATUS == 400 || $GW_STATUS == 404 ]] || hf_fail "an absence of nobody: $GW_STATUS $GW_BODY"
+gw_api POST /api/v1/supervisor-alerts/999999/ack '{}'
+gw_expect 404 "no such supervisor alert"
+
 for shot in 01-keyboard-login 02-full-form 03-logged 04-callback-soon 05-customer-search 06-customer-profile 07-customer-changed 08-agent-no-complaints; do
     [[ -s $shots/$shot.png ]] || hf_fail "no screenshot $shots/$shot.png"
 done
