@@ -107,6 +107,17 @@ try {
     if (name === 'branch-weekly') await shot('08-report-weekly');
   }
   step('reports: every report as tables; agent-daily with bars, funnel and trend charts and a CSV file');
+  // ---- plan templates: step 1 of monthly-course moved to day 12
+  await page.click('#nav-plans');
+  const step1 = '[data-plan="monthly-course"] tr[data-step="1"]';
+  await page.waitForSelector(step1);
+  await page.fill(`${step1} input[name=offset_days]`, '12');
+  await page.click(`${step1} .step-save`);
+  await page.waitForSelector(`${step1} input[name=offset_days]`, { state: 'detached' }).catch(() => {});
+  await page.waitForFunction((sel) => document.querySelector(sel)?.value === '12', `${step1} input[name=offset_days]`);
+  await shot('11-plans');
+  step('plan templates: step 1 of monthly-course saved with offset 12');
+
   // ---- complaints: the clock ticks each second; the escalation arrives by the stream
   await page.click('#nav-complaints');
   const row = `#complaints tr[data-complaint="${complaint}"]`;

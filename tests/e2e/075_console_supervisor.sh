@@ -77,6 +77,8 @@ hf_expect_contains "$HF_OUT" '"score":4' "the QA score"
 hf_expect_exit 0 huifang --json customer find 13700000120
 hf_expect_contains "$HF_OUT" "\"name\":\"Lead $(word 120)\"" "the last row imported"
 hf_expect_exit 3 huifang --json customer find "Lead $(word 10)" # the rejected row 11: nobody
-for shot in 01-returns 02-approved 03-complaint-clock 04-complaint-escalated 05-qa 06-import 07-report-agent-daily 08-report-weekly 09-hq-side-by-side 10-hq-customer-masked; do
+hf_expect_exit 0 huifang --json plan show monthly-course
+hf_expect_contains "$(grep -o '"step_no":1,[^}]*' <<<"$HF_OUT" | head -n 1)" '"offset_days":12' "step 1 as edited in the browser"
+for shot in 11-plans 01-returns 02-approved 03-complaint-clock 04-complaint-escalated 05-qa 06-import 07-report-agent-daily 08-report-weekly 09-hq-side-by-side 10-hq-customer-masked; do
     [[ -s $shots/$shot.png ]] || hf_fail "no screenshot $shots/$shot.png"
 done

@@ -10,7 +10,7 @@ import { t, translate, setLang, currentLang } from './i18n.js';
 import { state, MANAGERS, SUPERVISORS, $, main, h, toast, api, showError, fmtTime, serverNow, serverDate, setServerNow } from './ui.js';
 import { renderReports } from './reports.js';
 import { renderCustomers, renderCustomer } from './customers.js';
-import { renderComplaints, loadComplaints, renderQa, renderImport } from './supervisor.js';
+import { renderComplaints, loadComplaints, renderQa, renderImport, renderPlans } from './supervisor.js';
 
 const OUTCOMES = ['connected', 'no-answer', 'busy', 'wrong-number', 'not-in-service', 'refused', 'hostile', 'callback'];
 // the events the screens listen to (an EventSource hears only the names it was told)
@@ -31,7 +31,7 @@ function renderHeader() {
   $('#who').textContent = s ? `${s.name || s.login} · ${s.role} · ${(s.branches || []).join(',')}` : '';
   $('#lang').textContent = t('switch_to');
   $('#nav-wallboard').hidden = !s || !SUPERVISORS.includes(s.role);
-  for (const id of ['#nav-complaints', '#nav-qa', '#nav-import']) $(id).hidden = !s || !SUPERVISORS.includes(s.role);
+  for (const id of ['#nav-complaints', '#nav-qa', '#nav-import', '#nav-plans']) $(id).hidden = !s || !SUPERVISORS.includes(s.role);
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === location.hash);
   translate(document.querySelector('header'));
 }
@@ -473,6 +473,7 @@ function route() {
   if (hash === '#/complaints') return renderComplaints();
   if (hash === '#/qa') return renderQa();
   if (hash === '#/import') return renderImport();
+  if (hash === '#/plans') return renderPlans();
   if (state.session.role === 'hq') { // hq reads reports and customers; it has no bag
     history.replaceState(null, '', '#/reports');
     renderHeader();

@@ -57,6 +57,7 @@ export const messages = {
     im_title: '导入线索', im_help: 'CSV 文件，第一行是列名：', im_file: 'CSV 文件', im_channel: '渠道（无渠道的行）', im_source: '来源',
     im_start: '开始导入', im_empty: '文件没有数据行。', im_unknown: '未知的列', im_added: '新增', im_merged: '合并', im_duplicate: '重复',
     im_rejected: '拒绝', im_rejects: '下载被拒绝的行', im_done: '导入完成',
+    nav_plans: '回访计划', pl_title: '回访计划模板', pl_anchor: '起算', pl_offset_days: '偏移天数', pl_window_days: '窗口天数', pl_repeat_days: '重复间隔', pl_purpose: '目的', pl_channel: '方式', pl_role: '角色', pl_save: '保存', pl_add: '添加步骤', pl_remove: '删除',
     sa_title: '待处理的主管提醒', sa_empty: '没有待处理的提醒。', sa_ack: '确认', ab_title: '坐席缺勤', ab_from: '从', ab_until: '至', ab_save: '登记缺勤', ab_moved: '已转给同事', ab_unplaced: '无人可接（退回队列）',
   },
   en: {
@@ -115,6 +116,7 @@ export const messages = {
     im_title: 'Lead import', im_help: 'A CSV file whose first line names the columns:', im_file: 'CSV file', im_channel: 'Channel (rows without one)', im_source: 'Source',
     im_start: 'Import', im_empty: 'The file has no data rows.', im_unknown: 'Unknown columns', im_added: 'added', im_merged: 'merged', im_duplicate: 'duplicate',
     im_rejected: 'rejected', im_rejects: 'Download the rejected rows', im_done: 'Import finished',
+    nav_plans: 'Plans', pl_title: 'Plan templates', pl_anchor: 'Anchor', pl_offset_days: 'Offset days', pl_window_days: 'Window days', pl_repeat_days: 'Repeat days', pl_purpose: 'Purpose', pl_channel: 'Channel', pl_role: 'Role', pl_save: 'Save', pl_add: 'Add step', pl_remove: 'Remove',
     sa_title: 'Open supervisor alerts', sa_empty: 'No open alerts.', sa_ack: 'Acknowledge', ab_title: 'Agent absence', ab_from: 'From', ab_until: 'Until', ab_save: 'Record the absence', ab_moved: 'moved to colleagues', ab_unplaced: 'no room (back in the queue)',
   },
 };

@@ -184,3 +184,58 @@ async function runImport(text, channel, source, bar, status, result) {
   }
   toast(t('im_done'));
 }
+
+// ---- plan templates: each template's steps, editable by managers (plan_step_set per step;
+// the branch's own copy of a default is made by the scheduler on the first change) ---------
+
+const ANCHORS = ['purchase', 'supply_end', 'previous', 'ref_date'];
+const STEP_NUMS = ['offset_days', 'window_days', 'repeat_days'];
+const STEP_TEXTS = ['purpose', 'channel', 'role'];
+
+export async function renderPlans() {
+  if (!can(SUPERVISORS)) return forbidden(t('pl_title'), 'forbidden_wall');
+  const panel = h('section', { id: 'plans' }, h('p', { class: 'muted' }, t('loading')));
+  main().replaceChildren(h('h1', {}, t('pl_title')), panel);
+  await loadPlans(panel);
+}
+
+async function loadPlans(panel = $('#plans')) {
+  if (!panel) return;
+  const edit = can(['manager', 'admin']);
+  try {
+    const r = await api('GET', '/plans');
+    panel.replaceChildren();
+    for (const tpl of r.templates || []) {
+      const rows = (tpl.steps || []).map((st) => stepRow(tpl.code, st, edit, panel));
+      if (edit) rows.push(stepRow(tpl.code, { step_no: Math.max(0, ...(tpl.steps || []).map((x) => x.step_no || 0)) + 1, anchor: 'purchase' }, edit, panel, true));
+      panel.append(h('section', { class: 'panel', 'data-plan': tpl.code }, h('h2', {}, `${tpl.code} · ${tpl.name || ''}`),
+        h('div', { class: 'report-table' }, h('table', {}, h('thead', {}, h('tr', {}, ['#', 'pl_anchor', ...STEP_NUMS.map((k) => `pl_${k}`), ...STEP_TEXTS.map((k) => `pl_${k}`), ''].map((k) => h('th', {}, k === '#' || !k ? k : t(k))))),
+          h('tbody', {}, rows)))));
+    }
+  } catch (e) {
+    panel.replaceChildren();
+    showError(e, panel);
+  }
+}
+
+function stepRow(code, st, edit, panel, isNew = false) {
+  const cell = (input) => h('td', {}, input);
+  const anchor = h('select', { name: 'anchor', disabled: !edit, 'aria-label': t('pl_anchor') }, ANCHORS.map((a) => h('option', { value: a, selected: a === st.anchor }, a)));
+  const nums = STEP_NUMS.map((k) => h('input', { name: k, type: 'number', value: st[k] ?? 0, disabled: !edit, class: 'narrow', 'aria-label': t(`pl_${k}`) }));
+  const texts = STEP_TEXTS.map((k) => h('input', { name: k, value: st[k] ?? '', disabled: !edit, 'aria-label': t(`pl_${k}`) }));
+  const tr = h('tr', { 'data-step': st.step_no, class: isNew ? 'new-step' : '' }, h('td', {}, st.step_no), cell(anchor), nums.map(cell), texts.map(cell));
+  if (!edit) return tr;
+  const send = async (remove) => {
+    const step = { step_no: st.step_no, anchor: anchor.value };
+    nums.forEach((n) => { step[n.name] = Number(n.value || 0); });
+    texts.forEach((x) => { step[x.name] = x.value.trim(); });
+    try {
+      await api('POST', `/plans/${encodeURIComponent(code)}/steps`, remove ? { step: { step_no: st.step_no }, remove: true } : { step });
+      toast(t('cu_saved'));
+      loadPlans(panel);
+    } catch (e) { showError(e, tr.lastChild); }
+  };
+  tr.append(h('td', {}, h('button', { type: 'button', class: 'small step-save', onclick: () => send(false) }, isNew ? t('pl_add') : t('pl_save')),
+    isNew ? null : h('button', { type: 'button', class: 'small secondary step-remove', onclick: () => send(true) }, t('pl_remove'))));
+  return tr;
+}
