@@ -348,7 +348,8 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
         }
         unsigned status = 0;
         enum MHD_Result rc = (enum MHD_Result)gw_stream_open(
-            gw->streams, c, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "hf_session"), &status);
+            gw->streams, &gw->api, c, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "hf_session"),
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID"), &status);
         char ip[INET6_ADDRSTRLEN + 1];
         s_client_ip(c, ip, sizeof ip);
         hf_info("request", "method=%s path=%s status=%u ip=%s ms=%lld", method, url, status, ip,

@@ -160,6 +160,29 @@ static int s_call(gw_api_t *api, const char *service, hf_request_t *req, hf_repl
     return 0;
 }
 
+int gw_api_replay(gw_api_t *api, const char *producer, uint64_t from_seq, uint32_t limit,
+                  hf_reply_t **rep)
+{
+    hf_client_t *client = s_client(api, producer);
+    Huifang__V1__Replay q = HUIFANG__V1__REPLAY__INIT;
+    q.from_seq = from_seq;
+    q.limit = limit;
+    hf_request_t r = HUIFANG__V1__REQUEST__INIT;
+    r.command_case = HUIFANG__V1__REQUEST__COMMAND_REPLAY;
+    r.replay = &q;
+    r.actor = "gateway";
+    *rep = NULL;
+    if (client == NULL || hf_client_call(client, &r, rep) != 0)
+        return -1;
+    if ((*rep)->status != HUIFANG__V1__STATUS__OK ||
+        (*rep)->result_case != HUIFANG__V1__REPLY__RESULT_REPLAY) {
+        huifang__v1__reply__free_unpacked(*rep, NULL);
+        *rep = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------------------------------
  * Sessions: POST, GET and DELETE /api/v1/session
  * ------------------------------------------------------------------------------------- */
