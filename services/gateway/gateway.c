@@ -118,6 +118,11 @@ static enum MHD_Result s_send_json(struct MHD_Connection *c, const gw_response_t
         MHD_add_response_header(r, "Set-Cookie", res->set_cookie);
     if (res->allow[0])
         MHD_add_response_header(r, "Allow", res->allow);
+    /* the services' clock (the manual clock of a demo or a test), in ms: the console's "today",
+     * its countdowns and "due soon" follow it */
+    char now[24];
+    snprintf(now, sizeof now, "%lld", (long long)hf_clock_now_ms());
+    MHD_add_response_header(r, "X-Huifang-Now", now);
     if (res->retry_after_s > 0) {
         char secs[16];
         snprintf(secs, sizeof secs, "%d", res->retry_after_s);
@@ -343,7 +348,8 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
         }
         unsigned status = 0;
         enum MHD_Result rc = (enum MHD_Result)gw_stream_open(
-            gw->streams, c, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "hf_session"), &status);
+            gw->streams, &gw->api, c, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "hf_session"),
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID"), &status);
         char ip[INET6_ADDRSTRLEN + 1];
         s_client_ip(c, ip, sizeof ip);
         hf_info("request", "method=%s path=%s status=%u ip=%s ms=%lld", method, url, status, ip,

@@ -9,6 +9,7 @@
 #define GATEWAY_H
 #include "hf_config.h"
 #include "hf_session.h"
+#include "hf_wire.h"
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -91,6 +92,10 @@ typedef struct {
 void gw_api_handle(gw_api_t *api, const gw_request_t *req, gw_response_t *res);
 /* Closes this thread's service clients (each request thread keeps its own). */
 void gw_api_release_clients(void);
+/* Asks producer for its committed events from from_seq on (at most limit), with this
+ * thread's client: 0 with *rep (the caller frees it), -1 when it did not answer. */
+int gw_api_replay(gw_api_t *api, const char *producer, uint64_t from_seq, uint32_t limit,
+                  hf_reply_t **rep);
 
 /* ---- the live stream (gw_stream.c) ----------------------------------------------------- */
 
@@ -108,9 +113,11 @@ void gw_streams_close_all(gw_streams_t *self);
 /* Stops the thread and frees (after the daemon stopped). */
 void gw_streams_destroy(gw_streams_t **self_p);
 /* GET /api/v1/stream on c: queues the event-stream response, or a JSON error (401 without a
- * session, 429 over the person's streams, 503 over all). Returns what MHD_queue_response did;
+ * session, 429 over the person's streams, 503 over all). last_event_id (the header
+ * Last-Event-ID, or NULL): the events of the person's branches the stream missed since then
+ * are replayed from the producers first (api's clients). Returns what MHD_queue_response did;
  * *status is the HTTP status for the log. */
-int gw_stream_open(gw_streams_t *self, struct MHD_Connection *c, const char *cookie,
-                   unsigned *status);
+int gw_stream_open(gw_streams_t *self, gw_api_t *api, struct MHD_Connection *c, const char *cookie,
+                   const char *last_event_id, unsigned *status);
 
 #endif

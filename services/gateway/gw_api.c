@@ -11,6 +11,7 @@
  * 405, 413 (body over the cap, gateway.c), 415 (a body that is not JSON), 429 (logins). */
 #include "gateway.h"
 #include "hf_bus.h"
+#include "hf_clock.h"
 #include "hf_json.h"
 #include "hf_log.h"
 #include "hf_service.h"
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* ---------------------------------------------------------------------------------------
  * Clients: one per service and request thread (a ZeroMQ socket belongs to one thread), all
@@ -158,6 +160,29 @@ static int s_call(gw_api_t *api, const char *service, hf_request_t *req, hf_repl
     return 0;
 }
 
+int gw_api_replay(gw_api_t *api, const char *producer, uint64_t from_seq, uint32_t limit,
+                  hf_reply_t **rep)
+{
+    hf_client_t *client = s_client(api, producer);
+    Huifang__V1__Replay q = HUIFANG__V1__REPLAY__INIT;
+    q.from_seq = from_seq;
+    q.limit = limit;
+    hf_request_t r = HUIFANG__V1__REQUEST__INIT;
+    r.command_case = HUIFANG__V1__REQUEST__COMMAND_REPLAY;
+    r.replay = &q;
+    r.actor = "gateway";
+    *rep = NULL;
+    if (client == NULL || hf_client_call(client, &r, rep) != 0)
+        return -1;
+    if ((*rep)->status != HUIFANG__V1__STATUS__OK ||
+        (*rep)->result_case != HUIFANG__V1__REPLY__RESULT_REPLAY) {
+        huifang__v1__reply__free_unpacked(*rep, NULL);
+        *rep = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------------------------------
  * Sessions: POST, GET and DELETE /api/v1/session
  * ------------------------------------------------------------------------------------- */
@@ -175,6 +200,16 @@ static json_object *s_session_body(const Huifang__V1__SessionClaims *claims, con
     json_object *o = json_object_new_object();
     json_object_object_add(o, "session", hf_json_from_message(&claims->base));
     json_object_object_add(o, "csrf_token", json_object_new_string(csrf));
+    /* the services' clock (the manual clock of a demo or a test), so that the console's "today",
+     * "tomorrow" and countdowns follow it */
+    time_t now_s = (time_t)(hf_clock_now_ms() / 1000);
+    struct tm tm;
+    char iso[64];
+    gmtime_r(&now_s, &tm);
+    snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (int)(hf_clock_now_ms() % 1000));
+    json_object_object_add(o, "now", json_object_new_string(iso));
     return o;
 }
 
@@ -391,6 +426,34 @@ static const route_t s_routes[] = {
      NULL, "q=query"},
     {"GET", "/api/v1/customers/{id}", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, 0,
      "id", NULL, NULL},
+    {"PATCH", "/api/v1/customers/{id}", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_EDIT,
+     R_BODY, "id", NULL, NULL},
+    {"POST", "/api/v1/customers/{id}/opt-out", "intake",
+     HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_OPT_OUT, R_BODY, "id", NULL, NULL},
+    {"POST", "/api/v1/customers/{id}/dnd", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_DND,
+     R_BODY, "id", NULL, NULL},
+    {"POST", "/api/v1/imports", "intake", HUIFANG__V1__REQUEST__COMMAND_LEAD_IMPORT, R_BODY, NULL,
+     NULL, NULL},
+    {"GET", "/api/v1/complaints", "complaint", HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_LIST, 0,
+     NULL, NULL, NULL},
+    {"GET", "/api/v1/complaints/{id}", "complaint", HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SHOW, 0,
+     "id", NULL, NULL},
+    {"GET", "/api/v1/reviews", "calllog", HUIFANG__V1__REQUEST__COMMAND_REVIEW_LIST, 0, NULL, NULL,
+     NULL},
+    {"POST", "/api/v1/reviews/{id}/score", "calllog", HUIFANG__V1__REQUEST__COMMAND_REVIEW_SCORE,
+     R_BODY, "contact_id", NULL, NULL},
+    {"POST", "/api/v1/absences", "scheduler", HUIFANG__V1__REQUEST__COMMAND_AGENT_ABSENT, R_BODY,
+     NULL, NULL, NULL},
+    {"GET", "/api/v1/supervisor-alerts", "scheduler",
+     HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_LIST, 0, NULL, NULL, NULL},
+    {"POST", "/api/v1/supervisor-alerts/{id}/ack", "scheduler",
+     HUIFANG__V1__REQUEST__COMMAND_SUPERVISOR_ALERT_ACK, R_BODY, "id", NULL, NULL},
+    {"GET", "/api/v1/plans", "scheduler", HUIFANG__V1__REQUEST__COMMAND_PLAN_LIST, 0, NULL, NULL,
+     NULL},
+    {"POST", "/api/v1/plans", "scheduler", HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD, R_BODY, NULL,
+     NULL, NULL},
+    {"POST", "/api/v1/plans/{id}/steps", "scheduler", HUIFANG__V1__REQUEST__COMMAND_PLAN_STEP_SET,
+     R_BODY, "code", NULL, NULL},
     {"GET", "/api/v1/returns", "complaint", HUIFANG__V1__REQUEST__COMMAND_RETURN_LIST, 0, NULL,
      NULL, NULL},
     {"POST", "/api/v1/returns/{id}/approve", "complaint",

@@ -6,8 +6,16 @@
  * branch gets them all) as
  *
  *     event: <event name, e.g. task_completed>
- *     id: <producer>:<seq>
+ *     id: <producer>:<seq>;scheduler=<seq>,calllog=<seq>,complaint=<seq>
  *     data: <the envelope as JSON: hf_json, personal data masked unless the role is admin>
+ *
+ * The id is the event's own id, then a cursor: how far the hub had read each producer when
+ * it sent the event. A browser that reconnects sends the last id back (Last-Event-ID); the
+ * new stream first replays, from each producer's outbox (the Replay command, the consumers'
+ * catch-up), the events of the person's branches after that cursor up to where the hub stood
+ * when the stream was registered; what came after arrives live. At least once: an event may
+ * come twice across a reconnect, never not at all while the producers keep their outboxes
+ * (an epoch changed, a store rebuilt: the console re-reads its snapshots on every reconnect).
  *
  * A stream never blocks a request thread of libmicrohttpd: its response is read by a content
  * reader from a queue in memory; with the queue empty the reader suspends the connection
@@ -67,7 +75,10 @@ struct gw_streams_t {
     atomic_bool stop;
     pthread_t thread;
     bool started;
+    uint64_t read[N_PRODUCERS]; /* the last sequence the hub read of each producer (the lock) */
 };
+
+#define S_REPLAY_MAX 5000 /* events replayed per producer at most; past it the console re-reads */
 
 /* ---------------------------------------------------------------------------------------
  * A stream's queue
@@ -189,17 +200,65 @@ static const char *s_event_name(const hf_envelope_t *env)
     return f ? f->name : NULL;
 }
 
-/* One SSE message of env, masked or not; NULL when out of memory. */
-static char *s_message(const hf_envelope_t *env, const char *name, bool unmasked, size_t *len)
+/* The index of producer in s_producers, or -1. */
+static int s_producer_index(const char *producer)
+{
+    for (size_t i = 0; i < N_PRODUCERS; i++)
+        if (producer && strcmp(producer, s_producers[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* "scheduler=1,calllog=2,complaint=3" of at into out. */
+static void s_cursor(const uint64_t at[N_PRODUCERS], char *out, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < N_PRODUCERS && n < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%s%s=%llu", i ? "," : "", s_producers[i],
+                              (unsigned long long)at[i]);
+}
+
+/* Reads the cursor of a Last-Event-ID ("<id>;scheduler=1,calllog=2,complaint=3") into at;
+ * false when there is none or it is not one. */
+static bool s_cursor_parse(const char *id, uint64_t at[N_PRODUCERS])
+{
+    const char *p = id ? strchr(id, ';') : NULL;
+    if (p == NULL)
+        return false;
+    int seen = 0;
+    for (p++; *p;) {
+        size_t key = strcspn(p, "=");
+        if (p[key] != '=')
+            return false;
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(key < 31 ? key : 31), p);
+        char *end = NULL;
+        unsigned long long v = strtoull(p + key + 1, &end, 10);
+        if (end == p + key + 1 || (*end != ',' && *end != '\0'))
+            return false;
+        int k = s_producer_index(name);
+        if (k < 0)
+            return false;
+        at[k] = v;
+        seen |= 1 << k;
+        p = *end ? end + 1 : end;
+    }
+    return seen == (1 << N_PRODUCERS) - 1;
+}
+
+/* One SSE message of env, masked or not, with the cursor after it; NULL when out of memory. */
+static char *s_message(const hf_envelope_t *env, const char *name, bool unmasked,
+                       const char *cursor, size_t *len)
 {
     json_object *o =
         unmasked ? hf_json_from_message(&env->base) : hf_json_from_message_masked(&env->base);
     const char *text =
         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    size_t cap = strlen(text) + strlen(name) + strlen(env->event_id) + 32;
+    size_t cap = strlen(text) + strlen(name) + strlen(env->event_id) + strlen(cursor) + 32;
     char *msg = malloc(cap);
     if (msg) {
-        int n = snprintf(msg, cap, "event: %s\nid: %s\ndata: %s\n\n", name, env->event_id, text);
+        int n = snprintf(msg, cap, "event: %s\nid: %s;%s\ndata: %s\n\n", name, env->event_id,
+                         cursor, text);
         *len = (size_t)n;
     }
     json_object_put(o);
@@ -209,8 +268,16 @@ static char *s_message(const hf_envelope_t *env, const char *name, bool unmasked
 static void s_dispatch(gw_streams_t *hub, const hf_envelope_t *env)
 {
     const char *name = s_event_name(env);
-    if (name == NULL || env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT ||
-        env->branch == NULL || *env->branch == '\0')
+    int k = s_producer_index(env->producer);
+    if (name == NULL || env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT || k < 0)
+        return;
+    char cursor[128];
+    pthread_mutex_lock(&hub->lock);
+    if (env->seq > hub->read[k])
+        hub->read[k] = env->seq;
+    s_cursor(hub->read, cursor, sizeof cursor);
+    pthread_mutex_unlock(&hub->lock);
+    if (env->branch == NULL || *env->branch == '\0')
         return;
     char key[48];
     snprintf(key, sizeof key, ",%s,", env->branch);
@@ -222,11 +289,12 @@ static void s_dispatch(gw_streams_t *hub, const hf_envelope_t *env)
     for (stream_t *s = hub->streams; s; s = s->next) {
         if (*s->branches && strstr(s->branches, key) == NULL)
             continue;
-        int k = s->unmasked ? 1 : 0;
-        if (texts[k] == NULL && (texts[k] = s_message(env, name, s->unmasked, &lens[k])) == NULL)
+        int m = s->unmasked ? 1 : 0;
+        if (texts[m] == NULL &&
+            (texts[m] = s_message(env, name, s->unmasked, cursor, &lens[m])) == NULL)
             continue;
         pthread_mutex_lock(&s->lock);
-        s_queue(s, texts[k], lens[k]);
+        s_queue(s, texts[m], lens[m]);
         s_wake(s, wake, &n_wake);
         pthread_mutex_unlock(&s->lock);
         sent++;
@@ -410,8 +478,71 @@ static int s_refuse(struct MHD_Connection *c, unsigned status, const char *state
     return rc;
 }
 
-int gw_stream_open(gw_streams_t *hub, struct MHD_Connection *c, const char *cookie,
-                   unsigned *status)
+/* Queues on s the events of its branches that a stream whose last id had the cursor from
+ * missed: of each producer, those after from[] up to to[] (where the hub stood when s was
+ * registered; later ones reach s live). Replayed in producer order, each with the cursor of
+ * what s then has. Returns the events queued. */
+static int s_replay(gw_api_t *api, stream_t *s, const uint64_t from[N_PRODUCERS],
+                    const uint64_t to[N_PRODUCERS])
+{
+    uint64_t at[N_PRODUCERS];
+    memcpy(at, from, sizeof at);
+    int queued = 0;
+    for (size_t p = 0; p < N_PRODUCERS; p++) {
+        uint64_t next = from[p] + 1, budget = S_REPLAY_MAX;
+        while (next <= to[p] && budget > 0) {
+            hf_reply_t *rep = NULL;
+            uint32_t limit = (uint32_t)(to[p] - next + 1 < 500 ? to[p] - next + 1 : 500);
+            if (gw_api_replay(api, s_producers[p], next, limit, &rep) != 0) {
+                hf_warn("stream_replay_failed", "producer=%s from=%llu", s_producers[p],
+                        (unsigned long long)next);
+                return queued;
+            }
+            const Huifang__V1__ReplayResult *rr = rep->replay;
+            size_t n = rr->n_envelopes;
+            for (size_t i = 0; i < n; i++) {
+                hf_envelope_t *env =
+                    hf_envelope_unpack(rr->envelopes[i].data, rr->envelopes[i].len);
+                if (env == NULL)
+                    continue;
+                const char *name = s_event_name(env);
+                char key[48], cursor[128];
+                snprintf(key, sizeof key, ",%s,", env->branch ? env->branch : "");
+                if (env->seq > to[p] || env->seq < next) {
+                    huifang__v1__envelope__free_unpacked(env, NULL);
+                    continue;
+                }
+                at[p] = env->seq;
+                if (name && env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_HEARTBEAT &&
+                    env->branch && *env->branch &&
+                    (!*s->branches || strstr(s->branches, key) != NULL)) {
+                    size_t len = 0;
+                    s_cursor(at, cursor, sizeof cursor);
+                    char *msg = s_message(env, name, s->unmasked, cursor, &len);
+                    if (msg) {
+                        pthread_mutex_lock(&s->lock);
+                        s_queue(s, msg, len);
+                        pthread_mutex_unlock(&s->lock);
+                        free(msg);
+                        queued++;
+                    }
+                }
+                huifang__v1__envelope__free_unpacked(env, NULL);
+            }
+            bool more = n > 0 && at[p] >= next;
+            next = at[p] + 1;
+            budget = budget > n ? budget - n : 0;
+            huifang__v1__reply__free_unpacked(rep, NULL);
+            if (!more)
+                break;
+        }
+        at[p] = to[p];
+    }
+    return queued;
+}
+
+int gw_stream_open(gw_streams_t *hub, gw_api_t *api, struct MHD_Connection *c, const char *cookie,
+                   const char *last_event_id, unsigned *status)
 {
     gw_session_t session;
     if (cookie == NULL || gw_sessions_get(hub->sessions, cookie, &session) != 0) {
@@ -449,10 +580,12 @@ int gw_stream_open(gw_streams_t *hub, struct MHD_Connection *c, const char *cook
                           : hub->count >= hub->max  ? "the gateway holds as many streams as it may"
                           : mine >= hub->per_person ? "too many open streams of this person"
                                                     : NULL;
+    uint64_t from[N_PRODUCERS] = {0}, to[N_PRODUCERS];
     if (refused == NULL) {
         s->next = hub->streams;
         hub->streams = s;
         hub->count++;
+        memcpy(to, hub->read, sizeof to);
     }
     pthread_mutex_unlock(&hub->lock);
     if (refused) {
@@ -462,6 +595,12 @@ int gw_stream_open(gw_streams_t *hub, struct MHD_Connection *c, const char *cook
         free(s->buf);
         free(s);
         return s_refuse(c, *status, NULL, refused);
+    }
+    /* what the person missed since the Last-Event-ID, before anything new (which the hub
+     * already queues behind it) */
+    if (refused == NULL && s_cursor_parse(last_event_id, from)) {
+        int n = s_replay(api, s, from, to);
+        hf_info("stream_replayed", "login=%s events=%d", s->login, n);
     }
     /* from here the response owns s: s_free takes it off the list */
     struct MHD_Response *r =

@@ -4,7 +4,8 @@
 # claims a call and logs it through the API: task_claimed, call_logged and task_completed
 # arrive (event name, id producer:seq, the envelope as JSON, the customer's phone and name
 # masked); an event of SH01 (a purchase there starts a plan) reaches SH01's agent and not the
-# manager of BJ01; heartbeats flow; a person's streams are capped (429); signing out ends
+# manager of BJ01; the manager away while a complaint is filed gets it on reconnecting with
+# Last-Event-ID (replayed from complaint's outbox), and nothing from before it; heartbeats flow; a person's streams are capped (429); signing out ends
 # the stream with "signed_out".
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -47,6 +48,7 @@ hf_expect_contains "$GW_HEADERS" "Allow: GET" "the Allow header"
 # ---- the manager's stream ----------------------------------------------------------------------
 mgr=$HF_E2E_TMP/stream.M001
 open_stream M001 "$mgr"
+mgr_pid=$STREAM_PID
 hf_expect_contains "$(<"$mgr.headers")" "Content-Type: text/event-stream" "the stream's type"
 hf_wait_until 5 grep -q '^: keep-alive' "$mgr"
 gw_login S001 agent-pass-3
@@ -90,7 +92,9 @@ for want in ("task_claimed", "call_logged", "task_completed"):
     assert want in names, (want, names)
 for e in events:
     data = json.loads(e["data"])
-    assert e["id"] == data["event_id"], e
+    own, cursor = e["id"].split(";")
+    assert own == data["event_id"], e
+    assert [c.split("=")[0] for c in cursor.split(",")] == ["scheduler", "calllog", "complaint"], e
     assert e["id"].split(":")[0] in ("scheduler", "calllog", "complaint"), e
     assert data["branch"] == "BJ01", data
     assert e["event"] in data, (e["event"], data)
@@ -103,6 +107,42 @@ hf_log "$HF_OUT"
 if grep -qE '13812345678|Wang Fang' "$mgr"; then
     hf_fail "the manager's stream shows personal data: $(grep -E '13812345678|Wang Fang' "$mgr" | head -c 400)"
 fi
+
+# ---- Last-Event-ID: a manager away while a complaint is filed gets it on reconnecting -------
+last=$(grep '^id: ' "$mgr" | tail -n 1 | cut -c5-)
+[[ $last == *";scheduler="*",calllog="*",complaint="* ]] || hf_fail "the last id has no cursor: $last"
+kill "$mgr_pid" 2>/dev/null || true
+wait "$mgr_pid" 2>/dev/null || true
+GW_PERSON=A001
+probe=$HF_E2E_TMP/stream.A001.probe
+open_stream A001 "$probe"
+probe_pid=$STREAM_PID
+file=(huifang --as A001 complaint file --customer "$GW_CUSTOMER" --category attitude --text 'late again'
+    --idempotency-key gw-replay)
+hf_wait_until 10 "${file[@]}"
+# the gateway has read it (A001's stream got it) before the manager comes back
+hf_wait_until 10 grep -q '^event: complaint_opened' "$probe"
+closed_before=$(grep -c 'stream_closed login=A001' "$HF_E2E_TMP/gateway.log" || true)
+kill "$probe_pid" 2>/dev/null || true
+wait "$probe_pid" 2>/dev/null || true
+# the gateway notices the probe gone at its next heartbeat (1 s): A001's two streams below
+hf_wait_until 10 bash -c "test \$(grep -c 'stream_closed login=A001' '$HF_E2E_TMP/gateway.log') -gt $closed_before"
+back=$HF_E2E_TMP/stream.M001.back
+curl -sS -N --max-time 120 -H "Last-Event-ID: $last" -b "$HF_E2E_TMP/jar.M001" \
+    "$HF_GATEWAY_URL/api/v1/stream" >"$back" 2>&1 &
+streams+=("$!")
+back_pid=$!
+hf_wait_until 10 grep -q '^event: complaint_opened' "$back"
+hf_wait_until 5 grep -q 'stream_replayed login=M001 events=[1-9]' "$HF_E2E_TMP/gateway.log"
+grep -q '^event: task_claimed' "$back" && hf_fail "an event from before the Last-Event-ID was replayed"
+kill "$back_pid" 2>/dev/null || true
+wait "$back_pid" 2>/dev/null || true
+# the manager's stream again (once the gateway noticed both gone), for the sign-out below
+hf_wait_until 10 bash -c "test \$(grep -c 'stream_closed login=M001' '$HF_E2E_TMP/gateway.log') -ge 2"
+open_stream M001 "$mgr.again"
+mgr_pid=$STREAM_PID
+mgr=$mgr.again
+hf_log "Last-Event-ID: the complaint filed while away replayed"
 
 # ---- at most two streams a person --------------------------------------------------------------
 GW_PERSON=A001
@@ -118,7 +158,6 @@ GW_CSRF=$(curl -sS -b "$HF_E2E_TMP/jar.M001" "$HF_GATEWAY_URL/api/v1/session" | 
 gw_api DELETE /api/v1/session
 gw_expect 200 "the manager signs out"
 hf_wait_until 5 grep -q '^event: signed_out' "$mgr"
-mgr_pid=${streams[0]}
 hf_wait_until 5 bash -c "! kill -0 $mgr_pid 2>/dev/null"
 gw_api GET /api/v1/stream
 gw_expect 401 "the old cookie opens no stream"

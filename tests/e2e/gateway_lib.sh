@@ -91,6 +91,6 @@ gw_node_ready() {
             fi
             npm ci --prefer-offline --no-audit --no-fund --loglevel=error >&2
         fi
-        cp "$HF_SOURCE"/tests/browser/*.mjs .
+        cp "$HF_SOURCE"/tests/browser/*.mjs "$HF_SOURCE"/tests/browser/echarts-entry.js .
     ) 9>"$GW_NODE_DIR.lock" || hf_fail "npm ci in $GW_NODE_DIR failed"
 }

@@ -1,77 +1,26 @@
-// The Huifang console: plain ES modules, no framework, no external files. Screens: sign in;
-// the agent's "my day" (today's bag, the next-call card, the outcome form, keys 1-8 for the
-// outcome and N for the next call); the supervisor's wallboard; the manager's return
-// approvals. The server decides what anyone may do; a screen that needs a role also says so
-// here, before asking. Live updates come from GET /api/v1/stream (EventSource): an event is a
-// hint to re-read the screen's snapshot, never the record itself.
+// The Huifang console: plain ES modules, no framework. Screens: sign in; the agent's "my day"
+// (today's bag, tomorrow's preview, the next-call card, the outcome form with every field of
+// the record sheet, keys 1-8 for the outcome and N for the next call); the supervisor's
+// wallboard, complaints, QA and lead import (supervisor.js); reports with charts (reports.js);
+// customers (customers.js); the manager's return approvals. The server decides what anyone
+// may do; a screen that needs a role also says so here, before asking. Live updates come from
+// GET /api/v1/stream (EventSource): an event is a hint to re-read the screen's snapshot,
+// never the record itself.
 import { t, translate, setLang, currentLang } from './i18n.js';
+import { state, MANAGERS, SUPERVISORS, $, main, h, toast, api, showError, fmtTime, serverNow, serverDate, setServerNow } from './ui.js';
+import { renderReports } from './reports.js';
+import { renderCustomers, renderCustomer } from './customers.js';
+import { renderComplaints, loadComplaints, renderQa, renderImport, renderPlans } from './supervisor.js';
 
 const OUTCOMES = ['connected', 'no-answer', 'busy', 'wrong-number', 'not-in-service', 'refused', 'hostile', 'callback'];
-const MANAGERS = ['manager', 'admin'];
-const SUPERVISORS = ['lead', 'head', 'manager', 'admin'];
 // the events the screens listen to (an EventSource hears only the names it was told)
 const LIVE_EVENTS = ['task_assigned', 'task_claimed', 'task_completed', 'plan_ended', 'customer_screened',
   'supervisor_alert_raised', 'call_logged', 'visit_logged', 'alert_raised', 'alert_acked',
-  'complaint_opened', 'complaint_changed', 'complaint_escalated'];
+  'complaint_opened', 'complaint_changed', 'complaint_escalated', 'complaint_resolved',
+  'return_requested', 'return_decided', 'review_sampled', 'review_scored'];
 const ALERT_EVENTS = ['supervisor_alert_raised', 'alert_raised', 'complaint_escalated'];
-const state = { session: null, csrf: '', card: null };
+const SOON_MS = 30 * 60 * 1000; // a callback due within this is highlighted
 const live = { source: null, opened: false, alerts: [], timers: {} };
-
-const $ = (sel, root = document) => root.querySelector(sel);
-const main = () => $('#main');
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') el.className = v;
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (v !== false && v !== undefined && v !== null) el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
-
-function toast(text) {
-  const el = $('#toast');
-  el.textContent = text;
-  el.classList.add('show');
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => el.classList.remove('show'), 3000);
-}
-
-class ApiError extends Error {
-  constructor(status, body) {
-    super(body.error || `HTTP ${status}`);
-    this.status = status;
-    this.field = body.field || '';
-  }
-}
-
-// One call to /api/v1: JSON in and out, the CSRF token on every change.
-async function api(method, path, body) {
-  const headers = { Accept: 'application/json' };
-  if (method !== 'GET') headers['X-CSRF-Token'] = state.csrf;
-  const init = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const res = await fetch(`/api/v1${path}`, init);
-  const data = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
-  if (res.status === 401 && path !== '/session') {
-    state.session = null;
-    route();
-  }
-  if (!res.ok) throw new ApiError(res.status, data);
-  return data;
-}
-
-function showError(err, where = main()) {
-  const msg = err.status === 503 ? t('offline') : `${t('error')}${err.message}${err.field ? ` (${err.field})` : ''}`;
-  where.append(h('p', { class: 'error', role: 'alert' }, msg));
-}
-
-const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString(currentLang(), { hour12: false }) : '');
 
 // ---- header ----------------------------------------------------------------------------------
 
@@ -82,6 +31,7 @@ function renderHeader() {
   $('#who').textContent = s ? `${s.name || s.login} · ${s.role} · ${(s.branches || []).join(',')}` : '';
   $('#lang').textContent = t('switch_to');
   $('#nav-wallboard').hidden = !s || !SUPERVISORS.includes(s.role);
+  for (const id of ['#nav-complaints', '#nav-qa', '#nav-import', '#nav-plans']) $(id).hidden = !s || !SUPERVISORS.includes(s.role);
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === location.hash);
   translate(document.querySelector('header'));
 }
@@ -105,8 +55,9 @@ function renderLogin() {
       const r = await api('POST', '/session', { login: form.login.value.trim(), password: form.password.value });
       state.session = r.session;
       state.csrf = r.csrf_token;
+      setServerNow(r.now);
       location.hash = MANAGERS.includes(r.session.role) ? '#/returns'
-        : SUPERVISORS.includes(r.session.role) ? '#/wallboard' : '#/day';
+        : SUPERVISORS.includes(r.session.role) ? '#/wallboard' : r.session.role === 'hq' ? '#/reports' : '#/day';
       route();
     } catch (e) {
       showError(e, err);
@@ -121,10 +72,29 @@ function renderLogin() {
 
 async function renderDay() {
   const bag = h('section', { class: 'panel', id: 'bag' }, h('h2', {}, t('bag_today')), h('p', { class: 'muted' }, t('loading')));
+  const tomorrow = h('section', { class: 'panel', id: 'tomorrow' }, h('h2', {}, t('bag_tomorrow')), h('p', { class: 'muted' }, t('loading')));
   const card = h('section', { class: 'panel', id: 'card' });
-  main().replaceChildren(h('h1', {}, t('day_title')), h('div', { class: 'grid' }, card, bag));
+  main().replaceChildren(h('h1', {}, t('day_title')), h('div', { class: 'grid' }, card, h('div', {}, bag, tomorrow)));
   renderCard(card);
-  await loadBag(bag);
+  await Promise.all([loadBag(bag), loadTomorrow(tomorrow)]);
+}
+
+// A callback's urgency on the services' clock: overdue, due within SOON_MS, or later.
+function urgency(x) {
+  if (x.origin !== 'callback' || !x.due_at || (x.state !== 'assigned' && x.state !== 'claimed')) return '';
+  const left = Date.parse(x.due_at) - serverNow();
+  return left < 0 ? 'overdue' : left <= SOON_MS ? 'due-soon' : '';
+}
+
+function bagTable(tasks, withUrgency) {
+  return h('table', {},
+    h('thead', {}, h('tr', {}, h('th', {}, t('col_due')), h('th', {}, t('col_customer')), h('th', {}, t('col_purpose')), h('th', {}, t('col_state')))),
+    h('tbody', {}, tasks.map((x) => {
+      const u = withUrgency ? urgency(x) : '';
+      return h('tr', { 'data-task': x.id, 'data-state': x.state, 'data-origin': x.origin || '', class: u, 'data-urgency': u || null },
+        h('td', {}, fmtTime(x.due_at), u ? h('span', { class: `badge ${u}` }, ` ${t(`u.${u}`)}`) : null),
+        h('td', {}, x.customer_name), h('td', {}, x.purpose, x.origin === 'callback' ? ` (${t('o.callback')})` : ''), h('td', {}, x.state));
+    })));
 }
 
 // Today's bag, asked again after each change of the day (a call claimed, an outcome logged).
@@ -133,14 +103,31 @@ async function loadBag(bag = $('#bag')) {
   try {
     const list = await api('GET', '/worklist');
     const tasks = list.tasks || [];
-    bag.replaceChildren(h('h2', {}, `${t('bag_today')} (${tasks.length})`));
+    const soon = tasks.filter((x) => urgency(x)).length;
+    bag.replaceChildren(h('h2', {}, `${t('bag_today')} (${tasks.length})`,
+      soon ? h('span', { class: 'badge due-soon', id: 'callbacks-soon' }, ` ${t('callbacks_soon')}: ${soon}`) : null));
     if (!tasks.length) bag.append(h('p', { class: 'muted' }, t('bag_empty')));
-    else bag.append(h('table', {},
-      h('thead', {}, h('tr', {}, h('th', {}, t('col_due')), h('th', {}, t('col_customer')), h('th', {}, t('col_purpose')), h('th', {}, t('col_state')))),
-      h('tbody', {}, tasks.map((x) => h('tr', { 'data-task': x.id, 'data-state': x.state }, h('td', {}, fmtTime(x.due_at)), h('td', {}, x.customer_name), h('td', {}, x.purpose), h('td', {}, x.state))))));
+    else bag.append(bagTable(tasks, true));
   } catch (e) {
     bag.replaceChildren(h('h2', {}, t('bag_today')));
     showError(e, bag);
+  }
+}
+
+// Tomorrow's bag as the scheduler would fill it (a preview: nothing is assigned yet).
+async function loadTomorrow(panel = $('#tomorrow')) {
+  if (!panel) return;
+  const date = serverDate(1);
+  try {
+    const list = await api('GET', '/worklist?date=tomorrow');
+    const tasks = list.tasks || [];
+    panel.replaceChildren(h('h2', {}, `${t('bag_tomorrow')} ${date} (${tasks.length})`));
+    if (!tasks.length) panel.append(h('p', { class: 'muted' }, t('bag_empty_tomorrow')));
+    else panel.append(bagTable(tasks, false));
+    if (list.unplaced) panel.append(h('p', { class: 'muted' }, `${t('unplaced')}: ${list.unplaced}`));
+  } catch (e) {
+    panel.replaceChildren(h('h2', {}, t('bag_tomorrow')));
+    showError(e, panel);
   }
 }
 
@@ -156,7 +143,7 @@ function renderCard(card) {
   const c = ctx.customer || {};
   const contacts = ctx.contacts || [];
   card.replaceChildren(
-    h('h2', {}, `${t('card_title')} #${task.id}`),
+    h('h2', { 'data-task': task.id }, `${t('card_title')} #${task.id}`),
     h('dl', {},
       h('dt', {}, t('customer')), h('dd', { id: 'card-customer' }, c.name || task.customer_name),
       h('dt', {}, t('phone')), h('dd', { class: 'phone', id: 'card-phone' }, task.customer_phone || c.phone),
@@ -166,7 +153,7 @@ function renderCard(card) {
     h('h2', { class: 'gap' }, t('contacts')),
     contacts.length ? h('ul', {}, contacts.map((n) => h('li', {}, `${fmtTime(n.logged_at)} ${n.agent} ${n.outcome} ${n.note}`)))
       : h('p', { class: 'muted' }, t('no_contacts')),
-    outcomeForm(task, card));
+    outcomeForm(task));
 }
 
 async function nextCall(card) {
@@ -180,17 +167,39 @@ async function nextCall(card) {
   }
 }
 
-function outcomeForm(task, card) {
+// The outcome form: every field of the record sheet (calllog's CallLog). Empty fields are
+// not sent; the service checks each one and names the field it refuses.
+const field = (id, label, input) => h('div', { class: 'field' }, h('label', { for: id }, t(label)), input);
+const text = (id, attrs = {}) => h('input', { id, name: id, ...attrs });
+
+function outcomeForm(task) {
   const err = h('div');
   const form = h('form', { id: 'outcome-form' },
     h('h2', { class: 'gap' }, t('outcome_title'), ' ', h('span', { class: 'muted' }, `(${t('outcome_keys')})`)),
     h('div', { class: 'outcomes', role: 'radiogroup' }, OUTCOMES.map((o, i) =>
       h('label', {}, h('input', { type: 'radio', name: 'outcome', value: o, id: `outcome-${o}` }), h('kbd', {}, i + 1), ' ', t(`o.${o}`)))),
-    h('label', { for: 'effect' }, t('effect')),
-    h('select', { id: 'effect', name: 'effect' }, ['', 'good', 'none', 'adverse'].map((e) => h('option', { value: e }, t(`e.${e}`)))),
-    h('label', { for: 'callback_at' }, t('callback_at')), h('input', { id: 'callback_at', name: 'callback_at', type: 'datetime-local' }),
-    h('label', { for: 'next_date' }, t('next_date')), h('input', { id: 'next_date', name: 'next_date', type: 'date' }),
-    h('label', { for: 'note' }, t('note')), h('textarea', { id: 'note', name: 'note', rows: 2 }),
+    h('fieldset', {}, h('legend', {}, t('fs_effect')), h('div', { class: 'cols' },
+      field('effect', 'effect', h('select', { id: 'effect', name: 'effect' }, ['', 'good', 'none', 'adverse'].map((e) => h('option', { value: e }, t(`e.${e}`))))),
+      field('usage_dose', 'usage_dose', text('usage_dose')), field('usage_timing', 'usage_timing', text('usage_timing')),
+      field('usage_other', 'usage_other', text('usage_other')), field('usage_diet', 'usage_diet', text('usage_diet'))),
+      field('advice', 'advice', h('textarea', { id: 'advice', name: 'advice', rows: 2 }))),
+    h('fieldset', {}, h('legend', {}, t('fs_order')), h('div', { class: 'cols' },
+      field('order_product', 'order_product', text('order_product', { placeholder: 'VC30' })),
+      field('order_qty', 'order_qty', text('order_qty', { type: 'number', min: 0, max: 999 })),
+      field('delivery', 'delivery', h('select', { id: 'delivery', name: 'delivery' }, ['', 'home', 'store'].map((e) => h('option', { value: e }, t(`d.${e}`))))),
+      field('delivery_address', 'delivery_address', text('delivery_address')))),
+    h('fieldset', {}, h('legend', {}, t('fs_referral')), h('div', { class: 'cols' },
+      field('ref_name', 'ref_name', text('ref_name')), field('ref_phone', 'ref_phone', text('ref_phone', { inputmode: 'tel' })),
+      field('ref_region', 'ref_region', text('ref_region')), field('ref_note', 'ref_note', text('ref_note')))),
+    h('fieldset', {}, h('legend', {}, t('fs_invite')), h('div', { class: 'cols' },
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'event_accepted', name: 'event_accepted' }), ' ', t('event_accepted')),
+      field('event', 'event', text('event')),
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'typical_case', name: 'typical_case' }), ' ', t('typical_case')),
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'typical_consent', name: 'typical_consent' }), ' ', t('typical_consent')))),
+    h('fieldset', {}, h('legend', {}, t('fs_next')), h('div', { class: 'cols' },
+      field('callback_at', 'callback_at', h('input', { id: 'callback_at', name: 'callback_at', type: 'datetime-local' })),
+      field('next_date', 'next_date', h('input', { id: 'next_date', name: 'next_date', type: 'date' })))),
+    field('note', 'note', h('textarea', { id: 'note', name: 'note', rows: 2 })),
     h('p', {}, h('button', { type: 'submit', id: 'save-outcome' }, t('save'))), err);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -200,15 +209,33 @@ function outcomeForm(task, card) {
       err.append(h('p', { class: 'error', role: 'alert' }, t('choose_outcome')));
       return;
     }
+    const v = (id) => form.elements[id].value.trim();
     const body = { task_id: task.id, outcome, note: form.note.value };
-    if (form.effect.value) body.effect = form.effect.value;
-    if (form.next_date.value) body.next_date = form.next_date.value;
-    if (form.callback_at.value) body.callback_at = new Date(form.callback_at.value).toISOString();
+    const put = (k, val) => { if (val) body[k] = val; };
+    put('effect', v('effect'));
+    put('advice', v('advice'));
+    put('order_product', v('order_product'));
+    if (v('order_qty')) body.order_qty = Number(v('order_qty'));
+    put('delivery', v('delivery'));
+    put('delivery_address', v('delivery_address'));
+    put('event', v('event'));
+    if (form.event_accepted.checked) body.event_accepted = true;
+    if (form.typical_case.checked) body.typical_case = true;
+    if (form.typical_consent.checked) body.typical_consent = true;
+    put('next_date', v('next_date'));
+    if (v('callback_at')) body.callback_at = new Date(v('callback_at')).toISOString();
+    const usage = {};
+    for (const [k, id] of [['dose', 'usage_dose'], ['timing', 'usage_timing'], ['other_medicines', 'usage_other'], ['diet', 'usage_diet']]) if (v(id)) usage[k] = v(id);
+    if (Object.keys(usage).length) body.usage = usage;
+    const referral = {};
+    for (const [k, id] of [['name', 'ref_name'], ['phone', 'ref_phone'], ['region', 'ref_region'], ['note', 'ref_note']]) if (v(id)) referral[k] = v(id);
+    if (Object.keys(referral).length) body.referral = referral;
     try {
       await api('POST', '/calls', body);
       toast(`${t('saved')}${t(`o.${outcome}`)}`);
       state.card = null;
-      renderDay();
+      await renderDay();
+      $('#next-call')?.focus();
     } catch (e) {
       showError(e, err);
     }
@@ -232,7 +259,7 @@ async function renderReturns() {
     const rows = r.requests || [];
     panel.replaceChildren();
     if (!rows.length) panel.append(h('p', { class: 'muted', id: 'returns-empty' }, t('returns_empty')));
-    else panel.append(h('table', {}, h('tbody', {}, rows.map((x) => h('tr', {},
+    else panel.append(h('table', {}, h('tbody', {}, rows.map((x) => h('tr', { 'data-return': x.id },
       h('td', {}, `#${x.id}`), h('td', {}, x.product), h('td', {}, `×${x.quantity}`), h('td', {}, x.reason),
       h('td', {}, `¥${((x.refund_fen || 0) / 100).toFixed(2)}`),
       h('td', {}, h('button', { type: 'button', onclick: () => decide(x.id, 'approve') }, t('approve')), ' ',
@@ -264,10 +291,58 @@ async function renderWallboard() {
   }
   const board = h('section', { class: 'panel', id: 'wallboard' }, h('p', { class: 'muted' }, t('loading')));
   const alerts = h('section', { class: 'panel', id: 'alerts' });
-  main().replaceChildren(h('h1', {}, t('wall_title'), ' ', h('span', { class: 'live', id: 'live' })), board, alerts);
+  const open = h('section', { class: 'panel', id: 'supervisor-alerts' });
+  main().replaceChildren(h('h1', {}, t('wall_title'), ' ', h('span', { class: 'live', id: 'live' })), board,
+    h('div', { class: 'grid' }, open, absenceForm()), alerts);
   renderLive();
   renderAlerts();
-  await loadWallboard();
+  await Promise.all([loadWallboard(), loadSupervisorAlerts(open)]);
+}
+
+// The scheduler's open supervisor alerts (a callback missed twice, a member not visited), each
+// acknowledged here; re-read on every supervisor_alert_raised.
+async function loadSupervisorAlerts(panel = $('#supervisor-alerts')) {
+  if (!panel) return;
+  try {
+    const r = await api('GET', '/supervisor-alerts');
+    const list = r.alerts || [];
+    panel.replaceChildren(h('h2', {}, t('sa_title')));
+    if (!list.length) return panel.append(h('p', { class: 'muted', id: 'supervisor-alerts-empty' }, t('sa_empty')));
+    panel.append(h('ul', {}, list.map((a) => h('li', { class: 'alert', 'data-alert': a.id },
+      `${fmtTime(a.raised_at)} ${a.kind} ${a.agent || ''} ${a.detail || ''} `,
+      h('button', { type: 'button', class: 'secondary small', onclick: async () => {
+        try {
+          await api('POST', `/supervisor-alerts/${a.id}/ack`, {});
+          loadSupervisorAlerts();
+        } catch (e) { showError(e, panel); }
+      } }, t('sa_ack'))))));
+  } catch (e) {
+    panel.replaceChildren(h('h2', {}, t('sa_title')));
+    showError(e, panel);
+  }
+}
+
+// An agent's absence: the scheduler moves their bags of those days to colleagues.
+function absenceForm() {
+  const out = h('div', { id: 'absence-result', role: 'status' });
+  const form = h('form', { class: 'panel', id: 'absence-form' }, h('h2', {}, t('ab_title')),
+    h('div', { class: 'cols' },
+      h('div', { class: 'field' }, h('label', { for: 'absence-agent' }, t('col_agent')), h('input', { id: 'absence-agent', required: true })),
+      h('div', { class: 'field' }, h('label', { for: 'absence-from' }, t('ab_from')), h('input', { id: 'absence-from', type: 'date', required: true, value: serverDate(0) })),
+      h('div', { class: 'field' }, h('label', { for: 'absence-until' }, t('ab_until')), h('input', { id: 'absence-until', type: 'date', required: true, value: serverDate(0) }))),
+    h('p', {}, h('button', { type: 'submit' }, t('ab_save'))), out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    out.replaceChildren();
+    try {
+      const r = await api('POST', '/absences', { agent: $('#absence-agent', form).value.trim(), from: $('#absence-from', form).value, until: $('#absence-until', form).value });
+      out.dataset.moved = (r.moved || []).length;
+      out.dataset.unplaced = r.unplaced || 0;
+      out.append(h('p', {}, `${r.agent} ${r.from} – ${r.until}: ${t('ab_moved')} ${(r.moved || []).length} · ${t('ab_unplaced')} ${r.unplaced || 0}`));
+      loadWallboard();
+    } catch (e) { showError(e, out); }
+  });
+  return form;
 }
 
 // One row per agent of the branch from today's bags of every agent (worklist ?all): open
@@ -354,8 +429,10 @@ function stopStream() {
 }
 
 function refreshScreen() {
-  if ($('#bag')) soon('bag', () => loadBag());
+  if ($('#bag')) soon('bag', () => { loadBag(); loadTomorrow(); });
   if ($('#wallboard')) soon('wall', () => loadWallboard());
+  if ($('#complaints')) soon('complaints', () => loadComplaints());
+  if ($('#returns')) soon('returns', () => { if ($('#returns')) renderReturns(); });
 }
 
 function onLive(name, ev) {
@@ -367,6 +444,9 @@ function onLive(name, ev) {
     soon('bag', () => loadBag());
   }
   if ($('#wallboard')) soon('wall', () => loadWallboard());
+  if ($('#supervisor-alerts') && name.startsWith('supervisor_alert')) soon('salerts', () => loadSupervisorAlerts());
+  if ($('#complaints') && name.startsWith('complaint_')) soon('complaints', () => loadComplaints());
+  if ($('#returns') && name.startsWith('return_')) soon('returns', () => { if ($('#returns')) renderReturns(); });
   if (ALERT_EVENTS.includes(name)) {
     const a = body.alert || body.complaint || {};
     live.alerts.unshift({ name, at: env.occurred_at, text: [t(`ev.${name}`), a.kind || a.level || '', a.agent || '', a.detail || a.summary || ''].filter(Boolean).join(' · ') });
@@ -384,8 +464,21 @@ function route() {
     return renderLogin();
   }
   startStream();
-  if (location.hash === '#/returns') return renderReturns();
-  if (location.hash === '#/wallboard') return renderWallboard();
+  const hash = location.hash;
+  if (hash === '#/returns') return renderReturns();
+  if (hash === '#/wallboard') return renderWallboard();
+  if (hash === '#/reports') return renderReports();
+  if (hash === '#/customers') return renderCustomers();
+  if (/^#\/customers\/\d+$/.test(hash)) return renderCustomer(Number(hash.split('/')[2]));
+  if (hash === '#/complaints') return renderComplaints();
+  if (hash === '#/qa') return renderQa();
+  if (hash === '#/import') return renderImport();
+  if (hash === '#/plans') return renderPlans();
+  if (state.session.role === 'hq') { // hq reads reports and customers; it has no bag
+    history.replaceState(null, '', '#/reports');
+    renderHeader();
+    return renderReports();
+  }
   if (location.hash !== '#/day') history.replaceState(null, '', '#/day');
   renderHeader();
   return renderDay();
@@ -396,7 +489,10 @@ document.addEventListener('keydown', (ev) => {
   const typing = ['INPUT', 'TEXTAREA', 'SELECT'].includes(ev.target.tagName) && ev.target.type !== 'radio';
   if (typing) return;
   const form = $('#outcome-form');
-  if (form && /^[1-9]$/.test(ev.key)) {
+  if (form && ev.key === 'Enter' && ev.target.name === 'outcome' && form.contains(ev.target)) {
+    ev.preventDefault(); // Enter on the chosen outcome saves, as on the button
+    form.requestSubmit();
+  } else if (form && /^[1-9]$/.test(ev.key)) {
     const input = form.querySelectorAll('input[name=outcome]')[Number(ev.key) - 1];
     if (input) {
       input.checked = true;
@@ -431,6 +527,10 @@ $('#logout').addEventListener('click', async () => {
     const r = await api('GET', '/session');
     state.session = r.session;
     state.csrf = r.csrf_token;
+    setServerNow(r.now);
   } catch { state.session = null; }
   route();
 })();
+state.onSignedOut = route;
+// callbacks due soon are highlighted on the services' clock as it passes, not only on events
+setInterval(() => { if ($('#bag') && !document.hidden) loadBag(); }, 60000);
