@@ -191,7 +191,7 @@ int intake_occasion_rule_add(hf_service_t *svc, void *self, const hf_request_t *
     intake_arr_init(&regions, a);
     for (size_t i = 0; i < r->n_regions; i++)
         intake_arr_str(&regions, r->regions[i]);
-    char days[16], now[24];
+    char days[16], now[24], seg[24];
     const char *p[] = {b.code,
                        r->occasion,
                        card,
@@ -201,13 +201,14 @@ int intake_occasion_rule_add(hf_service_t *svc, void *self, const hf_request_t *
                        purpose,
                        S(r->script),
                        hf_pg_i64(now, hf_clock_now_ms()),
-                       S(req->actor)};
+                       S(req->actor),
+                       r->segment_id != 0 ? hf_pg_i64(seg, r->segment_id) : NULL};
     PGresult *res = hf_store_exec(
         hf_service_store(svc),
         "INSERT INTO occasion_rule (branch, occasion, card_type, tier, regions, days_before,"
-        " purpose, script, created_at_ms, created_by) VALUES ($1, $2, $3, $4, $5::text[],"
-        " $6::int, $7, $8, $9::bigint, $10) RETURNING " S_RULE_COLUMNS,
-        10, p);
+        " purpose, script, created_at_ms, created_by, segment_id) VALUES ($1, $2, $3, $4,"
+        " $5::text[], $6::int, $7, $8, $9::bigint, $10, $11::bigint) RETURNING " S_RULE_COLUMNS,
+        11, p);
     intake_arr_release_all();
     if (res == NULL)
         return intake_store_fail(svc, rep, a);

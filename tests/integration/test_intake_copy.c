@@ -27,7 +27,7 @@ static void test_text_rows(hf_store_t *st)
     for (int i = 0; i < 7; i++) {
         intake_copy_int(&c, i);
         intake_copy_str(&c, texts[i]);
-        intake_copy_date(&c, i % 2 ? day : -1);
+        intake_copy_date(&c, i % 2 ? day : INTAKE_NO_DAY);
         if (i % 3)
             intake_copy_int(&c, -i);
         else

@@ -252,7 +252,7 @@ static void test_leads(void)
     CHECK_STR(out.name, "Wang Fang");
     CHECK_STR(out.phone, "13812345678");
     CHECK_INT(out.birth, s_day("1980-02-29"));
-    CHECK_INT(out.due_date, -1);
+    CHECK_INT(out.due_date, INTAKE_NO_DAY);
     CHECK_INT(out.collected_at_ms, ctx.now_ms);
     /* a merge fills empty fields and keeps known ones */
     l.birth = "1981-01-01";
