@@ -226,10 +226,6 @@ int sched_occasion_expire(hf_service_t *svc, void *self);
 /* The same for the tasks ids (a bigint array literal) only, inside the caller's transaction
  * (sched_roll_bags, before it rolls them). How many it cancelled, or -1. */
 int64_t sched_occasion_expire_ids(hf_store_t *st, const char *ids);
-/* What an agent says on a campaign task's call (the event's what, where and local time, and
- * the call's aim) into *out (arena; "" for other tasks). 0 or -1. */
-int sched_campaign_talking_points(hf_store_t *st, const Huifang__V1__Task *t, char **out,
-                                  hf_arena_t *a);
 int sched_campaign_call_logged(hf_service_t *svc, const Huifang__V1__Contact *ct,
                                const Huifang__V1__Task *t);
 
