@@ -18,3 +18,7 @@ UPDATE task t SET talking_points = k.name || ' at ' || k.place || ', '
     FROM campaign k JOIN branch b ON b.code = k.branch
     WHERE k.id = t.campaign_id AND t.origin = 'campaign'
       AND t.state IN ('planned', 'assigned', 'claimed', 'paused');
+
+-- The customer's language (BCP 47, '' = the branch's) from intake's Customer.language, for
+-- the letters batch (sched_letters.c); a copy made before gets it with its next event.
+ALTER TABLE customer ADD COLUMN language text NOT NULL DEFAULT '';
