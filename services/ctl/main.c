@@ -701,6 +701,14 @@ static const ctl_command_t s_commands[] = {
      "  --month M       YYYY-MM (default this month)\n"
      "Outstanding is every balance of the branch at the month's end: issued minus redeemed\n"
      "minus taken back, over all time.\n" CTL_REPORT_FORMAT_HELP},
+    /* member care: occasions (issue 16) */
+    {"report", "occasions", ctl_report, "report occasions [--month 2026-11] [--format F]",
+     "the month's occasion greetings: due, made, merged into a call, dropped",
+     "  --month M       YYYY-MM (default this month), by the local day of the calls\n"
+     "Per occasion (birthday, festival:NAME, weather:KIND): the customers intake found due,\n"
+     "the greeting calls made, the greetings merged into a call planned that day, those\n"
+     "dropped by the weekly contact cap and those dropped otherwise (opted out, void, do not\n"
+     "disturb, the day passed).\n" CTL_REPORT_FORMAT_HELP},
 
 };
 

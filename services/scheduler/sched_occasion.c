@@ -90,7 +90,7 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
         10, p);
     if (res == NULL)
         return -1;
-    int n = PQntuples(res), made = 0, merged = 0, dropped = 0;
+    int n = PQntuples(res), made = 0, merged = 0, dropped = 0, capped = 0;
     const char *purpose = *S(ev->purpose) ? ev->purpose : "care";
     const char *script = S(ev->script);
     const char *note = *script ? script : hf_arena_printf(a, "%s greeting", S(ev->occasion));
@@ -114,8 +114,10 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
             why = "do not disturb";
         else if (day < today)
             why = "late: the day has passed";
-        else if (PQgetisnull(res, i, 6) && hf_pg_int(res, i, 7) >= cap)
+        else if (PQgetisnull(res, i, 6) && hf_pg_int(res, i, 7) >= cap) {
             why = "weekly contact cap";
+            capped++;
+        }
         if (why) {
             dr_cid[dropped] = cid;
             dr_why[dropped++] = why;
@@ -186,7 +188,25 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
             "branch=%s occasion=%s day=%s key=%s chunk=%d/%d tasks=%d merged=%d dropped=%d", branch,
             S(ev->occasion), dayt, S(ev->key), (int)ev->chunk, (int)ev->chunks, made, merged,
             dropped);
-    return 0;
+    if (n == 0)
+        return 0; /* a replay: said before */
+    /* what became of the chunk, for reporting (member care) */
+    Huifang__V1__OccasionPlanned op = HUIFANG__V1__OCCASION_PLANNED__INIT;
+    op.key = (char *)S(ev->key);
+    op.occasion = (char *)S(ev->occasion);
+    op.day = dayt;
+    op.handled = n;
+    op.made = made;
+    op.merged = merged;
+    op.dropped_cap = capped;
+    op.dropped = dropped - capped;
+    op.chunk = ev->chunk;
+    op.chunks = ev->chunks;
+    hf_envelope_t out = HUIFANG__V1__ENVELOPE__INIT;
+    out.branch = (char *)branch;
+    out.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_OCCASION_PLANNED;
+    out.occasion_planned = &op;
+    return hf_service_emit(svc, &out) != 0 ? -1 : 0;
 }
 
 /* The open occasion tasks whose occasion day plus SCHED_OCCASION_GRACE_DAYS is before the
