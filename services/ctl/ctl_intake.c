@@ -104,6 +104,8 @@ void ctl_print_customer(ctl_t *ctl, const Huifang__V1__Customer *c, bool unmaske
         ctl_kv("health", c->health);
     if (c->windows && *c->windows)
         ctl_kv("windows", c->windows);
+    if (c->language && *c->language)
+        ctl_kv("language", c->language);
     if (c->opted_out)
         ctl_kv("opted out", ctl_fmt(ctl, "yes: do not contact%s%s",
                                     c->opt_out_reason && *c->opt_out_reason ? " — " : "",
@@ -131,15 +133,16 @@ static int s_print_detail(ctl_t *ctl, hf_reply_t **rep)
 
 int ctl_lead_add(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {
-        CTL_OPT("name"),      CTL_OPT("phone"),      CTL_OPT("channel"),   CTL_OPT("region"),
-        CTL_OPT("address"),   CTL_OPT("gender"),     CTL_OPT("birth"),     CTL_OPT("ref-date"),
-        CTL_OPT("collector"), CTL_OPT("source"),     CTL_OPT("note"),      CTL_OPT("collected-at"),
-        CTL_OPT("referrer"),  CTL_OPT("route"),      CTL_OPT("condition"), CTL_OPT("baby-name"),
-        CTL_OPT("baby-sex"),  CTL_OPT("baby-birth"), CTL_OPT("due-date"),  CTL_OPT("brand"),
-        CTL_OPT("feeding"),   CTL_OPT("employer"),   CTL_OPT("hobbies"),   CTL_OPT("health"),
-        CTL_OPT("age"),       CTL_OPT("windows"),    CTL_OPT("plan"),      CTL_OPT_IDEMPOTENCY,
-        CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("name"),      CTL_OPT("phone"),    CTL_OPT("channel"),
+                        CTL_OPT("region"),    CTL_OPT("address"),  CTL_OPT("gender"),
+                        CTL_OPT("birth"),     CTL_OPT("ref-date"), CTL_OPT("collector"),
+                        CTL_OPT("source"),    CTL_OPT("note"),     CTL_OPT("collected-at"),
+                        CTL_OPT("referrer"),  CTL_OPT("route"),    CTL_OPT("condition"),
+                        CTL_OPT("baby-name"), CTL_OPT("baby-sex"), CTL_OPT("baby-birth"),
+                        CTL_OPT("due-date"),  CTL_OPT("brand"),    CTL_OPT("feeding"),
+                        CTL_OPT("employer"),  CTL_OPT("hobbies"),  CTL_OPT("health"),
+                        CTL_OPT("age"),       CTL_OPT("windows"),  CTL_OPT("plan"),
+                        CTL_OPT_IDEMPOTENCY,  CTL_OPT("language"), CTL_OPT_END};
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     const char *name = ctl_require(ctl, opts, "name");
@@ -215,6 +218,7 @@ int ctl_lead_add(ctl_t *ctl, int argc, char **argv)
     S_OPTIONAL(health, "health")
     S_OPTIONAL(windows, "windows")
     S_OPTIONAL(plan, "plan")
+    S_OPTIONAL(language, "language")
 #undef S_OPTIONAL
     lead.collected_at_ms = collected;
     lead.age = (int32_t)age;
@@ -776,13 +780,29 @@ int ctl_customer_show(ctl_t *ctl, int argc, char **argv)
 
 int ctl_customer_edit(ctl_t *ctl, int argc, char **argv)
 {
-    ctl_opt_t opts[] = {
-        CTL_OPT("name"),      CTL_OPT("region"),   CTL_OPT("address"),    CTL_OPT("gender"),
-        CTL_OPT("birth"),     CTL_OPT("ref-date"), CTL_OPT("route"),      CTL_OPT("condition"),
-        CTL_OPT("baby-name"), CTL_OPT("baby-sex"), CTL_OPT("baby-birth"), CTL_OPT("due-date"),
-        CTL_OPT("brand"),     CTL_OPT("feeding"),  CTL_OPT("employer"),   CTL_OPT("hobbies"),
-        CTL_OPT("health"),    CTL_OPT("age"),      CTL_OPT("windows"),    CTL_OPT("clear"),
-        CTL_OPT_IDEMPOTENCY,  CTL_OPT_END};
+    ctl_opt_t opts[] = {CTL_OPT("name"),
+                        CTL_OPT("region"),
+                        CTL_OPT("address"),
+                        CTL_OPT("gender"),
+                        CTL_OPT("birth"),
+                        CTL_OPT("ref-date"),
+                        CTL_OPT("route"),
+                        CTL_OPT("condition"),
+                        CTL_OPT("baby-name"),
+                        CTL_OPT("baby-sex"),
+                        CTL_OPT("baby-birth"),
+                        CTL_OPT("due-date"),
+                        CTL_OPT("brand"),
+                        CTL_OPT("feeding"),
+                        CTL_OPT("employer"),
+                        CTL_OPT("hobbies"),
+                        CTL_OPT("health"),
+                        CTL_OPT("age"),
+                        CTL_OPT("windows"),
+                        CTL_OPT("clear"),
+                        CTL_OPT_IDEMPOTENCY,
+                        CTL_OPT("language"),
+                        CTL_OPT_END};
     static const char *const pos_names[] = {"ID", NULL};
     const char *pos[1];
     if (ctl_parse(ctl, argc, argv, opts, pos_names, pos) != 0)
@@ -829,6 +849,7 @@ int ctl_customer_edit(ctl_t *ctl, int argc, char **argv)
     S_OPTIONAL(hobbies, "hobbies")
     S_OPTIONAL(health, "health")
     S_OPTIONAL(windows, "windows")
+    S_OPTIONAL(language, "language")
 #undef S_OPTIONAL
     /* --clear a,b: the flags' names (ref-date, brand) become the service's (ref_date,
      * current_brand); the service says which may be emptied */

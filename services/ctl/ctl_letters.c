@@ -32,14 +32,14 @@ static void s_csv_field(FILE *out, const char *v)
 
 static void s_csv(FILE *out, const Huifang__V1__LetterBatch *b)
 {
-    fputs("task_id,customer_id,name,address,region,purpose,product,date\r\n", out);
+    fputs("task_id,customer_id,name,address,region,purpose,product,date,language\r\n", out);
     for (size_t i = 0; i < b->n_letters; i++) {
         const Huifang__V1__Letter *l = b->letters[i];
         char tid[24], cid[24];
         snprintf(tid, sizeof tid, "%lld", (long long)l->task_id);
         snprintf(cid, sizeof cid, "%lld", (long long)l->customer_id);
-        const char *cells[] = {tid,       cid,        l->name,    l->address,
-                               l->region, l->purpose, l->product, l->day};
+        const char *cells[] = {tid,        cid,        l->name, l->address, l->region,
+                               l->purpose, l->product, l->day,  l->language};
         for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
             if (c)
                 fputc(',', out);

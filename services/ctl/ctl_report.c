@@ -165,15 +165,11 @@ int ctl_report(ctl_t *ctl, int argc, char **argv)
     static const struct {
         const char *report;
         const char *flags;
-    } allowed[] = {{"agent-daily", "date agent"},
-                   {"branch-weekly", "week"},
-                   {"collection", "week"},
-                   {"repurchase", "month days"},
-                   {"complaints", "week"},
-                   {"sales-attribution", "month"},
-                   {"points", "month"},
-                   {"campaign", "campaign days"},
-                   {NULL, NULL}};
+    } allowed[] = {{"agent-daily", "date agent"}, {"branch-weekly", "week"},
+                   {"collection", "week"},        {"repurchase", "month days"},
+                   {"complaints", "week"},        {"sales-attribution", "month"},
+                   {"points", "month"},           {"occasions", "month"},
+                   {"campaign", "campaign days"}, {NULL, NULL}};
     const char *flags = "";
     for (int i = 0; allowed[i].report; i++)
         if (strcmp(allowed[i].report, name) == 0)

@@ -86,10 +86,12 @@ static void s_print_context(ctl_t *ctl, const Huifang__V1__TaskContext *ctx, boo
         ctl_kv("purchase", k->purchase_id ? ctl_fmt(ctl, "%lld", (long long)k->purchase_id) : "");
         if (k->outcome && *k->outcome)
             ctl_kv("outcome", k->outcome);
-        if (k->talking_points && *k->talking_points) /* occasions: what to say besides */
+        if (k->talking_points && *k->talking_points) /* campaigns, occasions: what to say */
             ctl_kv("talking points", k->talking_points);
     }
-    if (ctx->talking_points && *ctx->talking_points)
+    /* a scheduler from before the task column held a campaign's talking points */
+    if (ctx->talking_points && *ctx->talking_points &&
+        (k == NULL || k->talking_points == NULL || *k->talking_points == '\0'))
         ctl_kv("talking points", ctx->talking_points);
     if (ctx->customer != NULL) {
         printf("\n");

@@ -206,7 +206,7 @@ static const ctl_command_t s_commands[] = {
      "[--referrer WHO] [--note TEXT] [--collected-at TIME] [--route TEXT] [--condition TEXT] "
      "[--baby-name N] [--baby-sex f|m] [--baby-birth DATE] [--due-date DATE] [--brand B] "
      "[--feeding breast|formula|mixed] [--employer E] [--hobbies H] [--health TEXT] "
-     "[--windows 11:30-14:00,18:00-20:00] [--plan TEMPLATE|none]",
+     "[--windows 11:30-14:00,18:00-20:00] [--plan TEMPLATE|none] [--language TAG]",
      "registers a lead; a known phone merges into the existing customer and says so",
      "  --channel CHANNEL   counter | consult | clinic | hospital | mail | referral | other\n"
      "  --referrer WHO      for channel referral: by whom (a customer, a relative, an\n"
@@ -219,6 +219,8 @@ static const ctl_command_t s_commands[] = {
      "  cover), --windows (the customer's own call windows)\n"
      "  infant formula: --baby-name, --baby-sex, --baby-birth or --due-date, --brand (the\n"
      "  one in use), --feeding; members: --employer (former), --hobbies, --health\n"
+     "  --language TAG      the language of the customer's letters, a BCP 47 tag (zh, en,\n"
+     "                      zh-Hant); default: the branch's\n"
      "  --ref-date DATE     the date stages count from (default: the baby's birth or due date)\n"
      "  --plan TEMPLATE     the conversion plan the lead starts (default: the branch's for the\n"
      "                      channel, new-lead unless branch add --lead-plans said otherwise;\n"
@@ -259,7 +261,7 @@ static const ctl_command_t s_commands[] = {
      "[--gender f|m] [--birth DATE] [--age N] [--ref-date DATE] [--route TEXT] "
      "[--condition TEXT] [--baby-name N] [--baby-sex f|m] [--baby-birth DATE] [--due-date DATE] "
      "[--brand B] [--feeding breast|formula|mixed] [--employer E] [--hobbies H] [--health TEXT] "
-     "[--clear FIELD,...]",
+     "[--language TAG] [--clear FIELD,...]",
      "changes a customer's card; the change is kept in its history and reaches every service",
      "The flags are lead add's, checked the same way (a region one of the branch's agents\n"
      "covers, windows like 11:30-14:00,18:00-20:00, dates within their bounds). Only the\n"
@@ -613,7 +615,9 @@ static const ctl_command_t s_commands[] = {
      "the day's letters as a CSV mail-merge file: names and postal addresses",
      "Lists the branch's tasks on the letter channel due that day (still to send), with the\n"
      "customer's name, postal address, region, the step's purpose and the product, as CSV\n"
-     "(RFC 4180, UTF-8): task_id,customer_id,name,address,region,purpose,product,date.\n"
+     "(RFC 4180, UTF-8): task_id,customer_id,name,address,region,purpose,product,date,language "
+     "(the\n"
+     "customer's BCP 47 tag, empty = the branch's).\n"
      "A customer without an address is left out and counted on stderr. Letters never go\n"
      "into an agent's date bag and take no phone capacity.\n"
      "  --date DATE     the day YYYY-MM-DD (default today in the branch's zone)\n"
@@ -697,6 +701,14 @@ static const ctl_command_t s_commands[] = {
      "  --month M       YYYY-MM (default this month)\n"
      "Outstanding is every balance of the branch at the month's end: issued minus redeemed\n"
      "minus taken back, over all time.\n" CTL_REPORT_FORMAT_HELP},
+    /* member care: occasions (issue 16) */
+    {"report", "occasions", ctl_report, "report occasions [--month 2026-11] [--format F]",
+     "the month's occasion greetings: due, made, merged into a call, dropped",
+     "  --month M       YYYY-MM (default this month), by the local day of the calls\n"
+     "Per occasion (birthday, festival:NAME, weather:KIND): the customers intake found due,\n"
+     "the greeting calls made, the greetings merged into a call planned that day, those\n"
+     "dropped by the weekly contact cap and those dropped otherwise (opted out, void, do not\n"
+     "disturb, the day passed).\n" CTL_REPORT_FORMAT_HELP},
 
 };
 

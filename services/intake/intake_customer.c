@@ -273,7 +273,7 @@ static int s_edit_cleared(const Huifang__V1__CustomerEdit *e, const Huifang__V1_
                            "clear \"%s\" names no field that can be emptied (address, region,"
                            " windows, gender, birth, age, ref_date, route, condition, baby_name,"
                            " baby_sex, baby_birth, due_date, current_brand, feeding, employer,"
-                           " hobbies, health)",
+                           " hobbies, health, language)",
                            name);
         if (i == 0) /* name */
             return hf_fail(rep, a, HF_BAD_INPUT, "clear", "a customer's name cannot be emptied");
@@ -408,7 +408,7 @@ int intake_customer_edit(hf_service_t *svc, void *self, const hf_request_t *req,
         TXT(name),     TXT(gender),     DAY(birth),    DAY(ref_date),      TXT(region),
         TXT(address),  TXT(windows),    TXT(route),    TXT(condition),     TXT(baby_name),
         TXT(baby_sex), DAY(baby_birth), DAY(due_date), TXT(current_brand), TXT(feeding),
-        TXT(employer), TXT(hobbies),    TXT(health),
+        TXT(employer), TXT(hobbies),    TXT(health),   TXT(language),
 #undef TXT
 #undef DAY
     };

@@ -135,6 +135,7 @@ static Huifang__V1__Customer *s_new_customer(const intake_branch_t *b, const s_g
     c->employer = (char *)l->employer;
     c->hobbies = (char *)l->hobbies;
     c->health = (char *)l->health;
+    c->language = (char *)l->language;
     c->opt_out_reason = "";
     c->dnd_reason = "";
     intake_customer_stage(c, b, a);
@@ -771,6 +772,31 @@ static int s_update_known_customers(s_batch_t *bt)
     return 0;
 }
 
+/* 8b. member care: a lead's language (BCP 47) fills a customer's empty one; the known
+ * customers' messages follow (the new ones are built from the lead) */
+static int s_set_languages(s_batch_t *bt)
+{
+    for (int g = 0; g < bt->ngroups; g++) {
+        const s_group_t *gr = &bt->groups[g];
+        if (gr->live == 0 || S(gr->combined.language)[0] == '\0')
+            continue;
+        char id[24];
+        const char *p[] = {hf_pg_i64(id, gr->customer_id), gr->combined.language};
+        PGresult *res = hf_store_exec(bt->st,
+                                      "UPDATE customer SET language = $2 WHERE id = $1::bigint"
+                                      " AND language = '' RETURNING id",
+                                      2, p);
+        if (res == NULL)
+            return -1;
+        bool set = PQntuples(res) > 0;
+        PQclear(res);
+        for (int k = 0; set && gr->known && k < bt->nloaded; k++)
+            if (bt->known_customers[k]->id == gr->customer_id)
+                bt->known_customers[k]->language = (char *)gr->combined.language;
+    }
+    return 0;
+}
+
 /* 9. the customers for the events: built for the new, returned for the known */
 static int s_attach_customers(s_batch_t *bt)
 {
@@ -907,6 +933,7 @@ int intake_leads_record(hf_service_t *svc, const intake_branch_t *b, intake_row_
             s_find_recorded_rows(&bt) != 0 ||     /* 6 */
             s_insert_new_customers(&bt) != 0 ||   /* 7 */
             s_update_known_customers(&bt) != 0 || /* 8 */
+            s_set_languages(&bt) != 0 ||          /* 8b */
             s_attach_customers(&bt) != 0 ||       /* 9 */
             s_insert_lead_sources(&bt) != 0)      /* 10 */
             goto cleanup;

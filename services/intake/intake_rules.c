@@ -537,7 +537,7 @@ int intake_lead_check(const Huifang__V1__LeadAdd *in, const intake_check_ctx_t *
         T(condition, 500, true), T(baby_name, 60, false), T(current_brand, 60, false),
         T(employer, 100, false), T(hobbies, 200, false),  T(health, 300, true),
         T(region, 24, false),    T(gender, 8, false),     T(baby_sex, 8, false),
-        T(feeding, 16, false),   T(windows, 100, false),
+        T(feeding, 16, false),   T(windows, 100, false),  T(language, 35, false),
 #undef T
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
@@ -577,6 +577,12 @@ int intake_lead_check(const Huifang__V1__LeadAdd *in, const intake_check_ctx_t *
             return -1;
         }
     }
+    if (*out->language && !intake_language_ok(out->language))
+        return s_err(err, "language",
+                     "%s \"%s\" must be a BCP 47 language tag: a language of 2-3 letters,"
+                     " then subtags of 2-8 letters or digits after '-' (zh, en, zh-Hant, "
+                     "zh-CN)",
+                     "language", SHOWN(out->language));
     if (*out->windows) {
         hf_window_t w[8];
         if (hf_windows_parse(out->windows, w, 8) < 0)
@@ -649,6 +655,7 @@ void intake_lead_fill(intake_lead_t *dst, const intake_lead_t *src)
     FILL_S(hobbies)
     FILL_S(health)
     FILL_S(windows)
+    FILL_S(language)
     FILL_D(birth)
     FILL_D(ref_date)
     FILL_D(baby_birth)
@@ -730,4 +737,26 @@ void intake_row_key(const char *branch, const Huifang__V1__LeadAdd *r, char out[
         out[o++] = hex[h[i] & 15];
     }
     out[o] = '\0';
+}
+
+bool intake_language_ok(const char *tag)
+{
+    size_t n = strlen(tag), run = 0, part = 0;
+    if (n == 0 || n > 35)
+        return false;
+    for (size_t i = 0; i <= n; i++) {
+        char ch = tag[i];
+        if (ch == '-' || ch == '\0') {
+            /* the primary language: 2-3 letters; a subtag: 1-8 letters or digits */
+            if (part == 0 ? run < 2 || run > 3 : run < 1 || run > 8)
+                return false;
+            part++;
+            run = 0;
+            continue;
+        }
+        if (part == 0 ? !isalpha((unsigned char)ch) : !isalnum((unsigned char)ch))
+            return false;
+        run++;
+    }
+    return true;
 }

@@ -55,6 +55,11 @@ int intake_card_manual(const char *from, const char *to, int purchases, const ch
 const char *intake_card_merged(const char *keep, const char *keep_reason, const char *other,
                                const char *other_reason, const char **reason);
 
+/* Whether tag is a BCP 47 language tag as the archive keeps it: a primary language of 2-3
+ * letters, then subtags of 1-8 letters or digits after '-' (zh, en, zh-Hant, zh-CN,
+ * yue-HK), at most 35 bytes. Member care: the language of a customer's letters. */
+bool intake_language_ok(const char *tag);
+
 /* ---- one lead, validated ---- */
 
 /* Local dates are day numbers (days since 1970-01-01), -1 when not given. Strings are
@@ -63,7 +68,8 @@ typedef struct {
     const char *name, *channel, *region, *address, *gender, *collector, *source, *note;
     const char *referrer, *route, *condition, *baby_name, *baby_sex, *current_brand, *feeding;
     const char *employer, *hobbies, *health, *windows;
-    char phone[24]; /* normalised */
+    const char *language; /* a BCP 47 tag, "" = the branch's */
+    char phone[24];       /* normalised */
     /* local day numbers (days since 1970-01-01, negative before), INTAKE_NO_DAY when not
      * given: -1 is 1969-12-31, a real birthday */
     int32_t birth, ref_date, baby_birth, due_date;

@@ -108,7 +108,7 @@ const char INTAKE_CUSTOMER_COLUMNS[] =
     " c.windows, c.tier, coalesce(c.age, 0), c.route, c.condition, c.baby_name, c.baby_sex,"
     " coalesce(c.baby_birth::text, ''), coalesce(c.due_date::text, ''), c.current_brand,"
     " c.feeding, c.employer, c.hobbies, c.health, c.opt_out_reason, c.dnd_reason, c.spend_fen,"
-    " c.purchases, coalesce(c.merged_into, 0)";
+    " c.purchases, coalesce(c.merged_into, 0), c.language";
 
 void intake_customer_stage(Huifang__V1__Customer *c, const intake_branch_t *b, hf_arena_t *a)
 {
@@ -166,6 +166,7 @@ Huifang__V1__Customer *intake_customer_from_row(const PGresult *res, int i,
     c->spend_fen = hf_pg_int(res, i, 31);
     c->purchases = (int32_t)hf_pg_int(res, i, 32);
     c->merged_into = hf_pg_int(res, i, 33);
+    c->language = STR(34);
 #undef STR
     /* "phone relation,phone relation": the primary phone first */
     const char *phones = hf_pg_str(res, i, 14);

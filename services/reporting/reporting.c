@@ -29,7 +29,8 @@ static int apply_event(hf_service_t *svc, void *self, const hf_envelope_t *env, 
                   4, p, 1) != 0)
         return -1;
     int rc = rep_apply_event(svc, env, a);
-    return rc == 0 ? rep_points_apply(svc, env, a) : rc;
+    rc = rc == 0 ? rep_points_apply(svc, env, a) : rc;
+    return rc == 0 ? rep_occasions_apply(svc, env, a) : rc; /* member care: rep_occasions.c */
 }
 
 /* One handler for every payload this build knows (filled by s_init). */
@@ -185,7 +186,8 @@ static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf
     const Huifang__V1__ReportRequest *q = req->report;
     char tz[64];
     int rc, k = 0;
-    bool per_branch = strcmp(S(q->name), "points") == 0 || strcmp(S(q->name), "campaign") == 0;
+    bool per_branch = strcmp(S(q->name), "points") == 0 || strcmp(S(q->name), "campaign") == 0 ||
+                      strcmp(S(q->name), "occasions") == 0;
     if (per_branch && (q->n_branches > 0 || q->all_branches))
         return hf_fail(rep, a, HF_BAD_INPUT, "branches",
                        "the %s report is one branch's: ask it per branch", S(q->name));
@@ -193,6 +195,8 @@ static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf
         return rep_report_points(svc, req, rep, a); /* rep_points.c */
     if (strcmp(S(q->name), "campaign") == 0)
         return rep_report_campaign(svc, req, rep, a);
+    if (strcmp(S(q->name), "occasions") == 0)
+        return rep_report_occasions(svc, req, rep, a); /* rep_occasions.c */
     if (q->campaign_id != 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "campaign_id", "campaign_id applies to campaign only");
     while (s_reports[k].name && strcmp(s_reports[k].name, S(q->name)) != 0)
@@ -200,7 +204,7 @@ static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf
     if (s_reports[k].name == NULL)
         return hf_fail(rep, a, HF_BAD_INPUT, "name",
                        "report \"%s\" is not one of agent-daily, branch-weekly, collection, "
-                       "repurchase, complaints, sales-attribution, points, campaign",
+                       "repurchase, complaints, sales-attribution, points, campaign, occasions",
                        S(q->name));
     const char *name = s_reports[k].name;
     s_period_kind_t kind = s_reports[k].period;

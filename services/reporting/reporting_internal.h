@@ -53,6 +53,12 @@ void rep_result_period(Huifang__V1__ReportResult *r, const rep_period_t *per, hf
  * `report points` (the request's month: issued, redeemed, taken back, outstanding). */
 int rep_points_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *a);
 int rep_report_points(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep, hf_arena_t *a);
+/* rep_occasions.c: intake's occasion_due and the scheduler's occasion_planned into
+ * occasion_day (0, -1 retry, -2 malformed), and `report occasions` (the request's month:
+ * greetings due, made, merged, dropped by the weekly cap, dropped otherwise, by occasion). */
+int rep_occasions_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *a);
+int rep_report_occasions(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a);
 /* Campaigns (rep_campaign.c): applies a campaign event to the campaign read model (0 for
  * any other payload), and answers `report campaign` (ReportRequest.campaign_id, days). */
 int rep_campaign_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena);

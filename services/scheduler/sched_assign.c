@@ -1277,9 +1277,20 @@ int sched_move_absent(hf_service_t *svc, const char *branch, const char *agent, 
         int na = sched_load_agents(st, branch, day, &agents, a);
         if (na < 0)
             return HF_UNAVAILABLE;
-        sched_items_sort(items, ni);
-        if (sched_reserve(st, branch, day, agents, na, items, ni, a) < 0)
+        /* the calls and visits take room in the colleagues' bags, a WeChat message none */
+        int ns = 0;
+        for (int k = 0; k < ni; k++)
+            if (!sched_channel_written(S(tasks[items[k].ref]->channel))) {
+                sched_item_t x = items[ns];
+                items[ns++] = items[k];
+                items[k] = x;
+            }
+        sched_items_sort(items, ns);
+        sched_items_sort(items + ns, ni - ns);
+        if (sched_reserve(st, branch, day, agents, na, items, ns, a) < 0)
             return HF_UNAVAILABLE;
+        sched_place_uncapped(agents, na, items + ns, ni - ns,
+                             hf_new_array(a, sched_agent_t, na + 1));
         for (int k = 0; k < ni; k++) {
             Huifang__V1__Task *t = tasks[items[k].ref];
             char id[24];

@@ -42,6 +42,36 @@ static int s_campaign_upsert(hf_store_t *st, const char *branch, const Huifang__
                         7, p);
 }
 
+/* What an agent says on a campaign's call of purpose (the event's what, where and local time,
+ * and the call's aim) into out (size n; "" for an unknown campaign): stored in the task's
+ * talking_points when it is made, so the worklist, `task next` and `task show` show it.
+ * Migration 012 wrote it into the tasks made before. 0 or -1. */
+static int s_talking_points(hf_store_t *st, int64_t campaign_id, const char *purpose, char *out,
+                            size_t n)
+{
+    *out = '\0';
+    char kid[24];
+    const char *p[] = {hf_pg_i64(kid, campaign_id)};
+    PGresult *res = hf_store_exec(st,
+                                  "SELECT k.name, k.place, k.at_ms, b.tz FROM campaign k"
+                                  " JOIN branch b ON b.code = k.branch WHERE k.id = $1",
+                                  1, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res)) {
+        char when[32];
+        hf_time_local_format(hf_pg_int(res, 0, 2), hf_pg_str(res, 0, 3), when);
+        const char *aim = strcmp(purpose, "campaign-invite") == 0
+                              ? "invite; log accepted or declined"
+                          : strcmp(purpose, "campaign-reminder") == 0 ? "remind: they accepted"
+                                                                      : "thank them for coming";
+        snprintf(out, n, "%s at %s, %s (%s)", hf_pg_str(res, 0, 0), hf_pg_str(res, 0, 1), when,
+                 aim);
+    }
+    PQclear(res);
+    return 0;
+}
+
 /* Inserts one campaign task for customer on local day (at the first window of the
  * customer's that day, not before now, not after latest when latest > 0). Returns the task
  * id, 0 when it existed (or the customer cannot be called), or -1. */
@@ -76,7 +106,9 @@ static int64_t s_task_add(hf_store_t *st, const char *branch, const sched_branch
         due = now;
     if (latest > 0 && due >= latest)
         return 0; /* no time left before the event (a do-not-disturb period covers it) */
-    char kid[24], dueat[24], prio[16], at[24], lat[24];
+    char kid[24], dueat[24], prio[16], at[24], lat[24], points[1024];
+    if (s_talking_points(st, campaign_id, purpose, points, sizeof points) != 0)
+        return -1;
     const char *p[] = {branch,
                        cid,
                        purpose,
@@ -85,14 +117,15 @@ static int64_t s_task_add(hf_store_t *st, const char *branch, const sched_branch
                        hf_pg_i64(prio, priority),
                        hf_pg_i64(at, now),
                        hf_pg_i64(kid, campaign_id),
-                       hf_pg_i64(lat, latest)};
+                       hf_pg_i64(lat, latest),
+                       points};
     res = hf_store_exec(st,
                         "INSERT INTO task (branch, customer_id, purchase_id, step_no, occurrence,"
                         " purpose, channel, role, due_at_ms, priority, state, updated_at_ms,"
-                        " origin, campaign_id, latest_at_ms) VALUES ($1, $2, 0, 0, 0, $3,"
-                        " 'phone', $4, $5, $6, 'planned', $7, 'campaign', $8, $9)"
+                        " origin, campaign_id, latest_at_ms, talking_points) VALUES ($1, $2, 0,"
+                        " 0, 0, $3, 'phone', $4, $5, $6, 'planned', $7, 'campaign', $8, $9, $10)"
                         " ON CONFLICT DO NOTHING RETURNING id",
-                        9, p);
+                        10, p);
     if (res == NULL)
         return -1;
     int64_t id = PQntuples(res) ? hf_pg_int(res, 0, 0) : 0;
@@ -306,35 +339,6 @@ int sched_campaign_call_logged(hf_service_t *svc, const Huifang__V1__Contact *ct
         hf_info("campaign_reminder", "campaign=%lld customer=%lld task=%lld",
                 (long long)campaign_id, (long long)t->customer_id, (long long)id);
     return id < 0 ? -1 : 0;
-}
-
-int sched_campaign_talking_points(hf_store_t *st, const Huifang__V1__Task *t, char **out,
-                                  hf_arena_t *a)
-{
-    *out = "";
-    if (strcmp(S(t->origin), "campaign") != 0)
-        return 0;
-    char tid[24];
-    const char *p[] = {hf_pg_i64(tid, t->id)};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT k.name, k.place, k.at_ms, b.tz FROM task t"
-                                  " JOIN campaign k ON k.id = t.campaign_id"
-                                  " JOIN branch b ON b.code = k.branch WHERE t.id = $1",
-                                  1, p);
-    if (res == NULL)
-        return -1;
-    if (PQntuples(res)) {
-        char when[32];
-        hf_time_local_format(hf_pg_int(res, 0, 2), hf_pg_str(res, 0, 3), when);
-        const char *aim =
-            strcmp(S(t->purpose), "campaign-invite") == 0     ? "invite; log accepted or declined"
-            : strcmp(S(t->purpose), "campaign-reminder") == 0 ? "remind: they accepted"
-                                                              : "thank them for coming";
-        *out = hf_arena_printf(a, "%s at %s, %s (%s)", hf_pg_str(res, 0, 0), hf_pg_str(res, 0, 1),
-                               when, aim);
-    }
-    PQclear(res);
-    return 0;
 }
 
 int sched_campaign_expire(hf_service_t *svc, void *self)

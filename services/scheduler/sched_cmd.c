@@ -198,9 +198,7 @@ int sched_worklist_get(hf_service_t *svc, void *self, const hf_request_t *req, h
 static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__TaskContext *ctx,
                           hf_arena_t *a)
 {
-    ctx->task = t;
-    if (sched_campaign_talking_points(st, t, &ctx->talking_points, a) != 0)
-        return -1;
+    ctx->task = t; /* its talking_points: a campaign's, an occasion's, merged greetings */
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, t->customer_id)};
     PGresult *res = hf_store_exec(st,

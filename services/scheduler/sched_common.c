@@ -44,18 +44,19 @@ int sched_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
                        S(c->tier),
                        ref,
                        hf_pg_i64(created, c->created_at_ms),
-                       S(c->address)};
+                       S(c->address),
+                       S(c->language)};
     return hf_store_run(
         st,
         "INSERT INTO customer (id, branch, name, phone, region, card_type,"
-        " opted_out, dnd_until, windows, tier, ref_date, created_at_ms, address)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " opted_out, dnd_until, windows, tier, ref_date, created_at_ms, address, language)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         " ON CONFLICT (id) DO UPDATE SET branch = $2, name = $3, phone = $4,"
         " region = $5, card_type = $6, opted_out = $7, dnd_until = $8,"
         " windows = $9, tier = $10, ref_date = $11,"
         " created_at_ms = CASE WHEN $12 > 0 THEN $12 ELSE customer.created_at_ms END,"
-        " address = $13",
-        13, p);
+        " address = $13, language = $14",
+        14, p);
 }
 
 int sched_customer_windows(hf_store_t *st, int64_t customer_id, const char *branch_windows,

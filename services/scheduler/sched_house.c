@@ -257,7 +257,10 @@ int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
     if (ids == NULL)
         return -1;
     int rc = 0;
-    if (n > 0) {
+    /* a greeting past its day and grace is cancelled rather than rolled (sched_occasion.c) */
+    if (n > 0 && sched_occasion_expire_ids(st, ids) < 0)
+        rc = -1;
+    if (n > 0 && rc == 0) {
         /* in the agent's bag of today, one step more urgent (a flexible step still inside its
          * window keeps its priority; never past 49), counted; the room moves from the old day
          * to today (a rolled task is taken over capacity, as a callback is) */
@@ -265,18 +268,19 @@ int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
                             hf_pg_i64(start, hf_time_from_local(today, 0, b->tz))};
         const char *pd[] = {ids, todaytxt, branch};
         if (sched_release_room(st, ids) != 0 ||
-            hf_store_run(st,
-                         "UPDATE task t SET bag_date = $2::date, rolls = t.rolls + 1,"
-                         " updated_at_ms = $3, priority = CASE WHEN t.priority >= 49 OR"
-                         " (t.latest_at_ms > 0 AND t.latest_at_ms >= $4::bigint) THEN t.priority"
-                         " ELSE t.priority + 1 END WHERE t.id = ANY ($1::bigint[])",
-                         4, pu) != 0 ||
+            hf_store_run(
+                st,
+                "UPDATE task t SET bag_date = $2::date, rolls = t.rolls + 1,"
+                " updated_at_ms = $3, priority = CASE WHEN t.priority >= 49 OR"
+                " (t.latest_at_ms > 0 AND t.latest_at_ms >= $4::bigint) THEN t.priority"
+                " ELSE t.priority + 1 END WHERE t.id = ANY ($1::bigint[]) AND t.state = 'assigned'",
+                4, pu) != 0 ||
             hf_store_run(
                 st,
                 "INSERT INTO agent_day AS d (branch, agent, day, calls, visits)"
                 " SELECT $3, agent, $2::date, count(*) FILTER (WHERE channel = 'phone'),"
                 " count(*) FILTER (WHERE channel = 'visit') FROM task"
-                " WHERE id = ANY ($1::bigint[]) GROUP BY agent"
+                " WHERE id = ANY ($1::bigint[]) AND state = 'assigned' GROUP BY agent"
                 " ON CONFLICT (branch, agent, day) DO UPDATE"
                 " SET calls = d.calls + excluded.calls, visits = d.visits + excluded.visits",
                 3, pd) != 0)

@@ -17,7 +17,8 @@ static int s_batch(hf_store_t *st, const char *branch, const sched_branch_t *b, 
     PGresult *res = hf_store_exec(
         st,
         "SELECT t.id, t.customer_id, coalesce(c.name, ''), coalesce(c.address, ''),"
-        " coalesce(c.region, ''), t.purpose, t.purchase_id, coalesce(pu.product, ''), t.state"
+        " coalesce(c.region, ''), t.purpose, t.purchase_id, coalesce(pu.product, ''), t.state,"
+        " coalesce(c.language, '')"
         " FROM task t LEFT JOIN customer c ON c.id = t.customer_id"
         " LEFT JOIN purchase pu ON pu.id = t.purchase_id"
         " WHERE t.branch = $1 AND t.state = 'planned' AND t.channel = 'letter'"
@@ -44,6 +45,7 @@ static int s_batch(hf_store_t *st, const char *branch, const sched_branch_t *b, 
         l->purchase_id = hf_pg_int(res, i, 6);
         l->product = hf_arena_strdup(a, hf_pg_str(res, i, 7));
         l->state = hf_arena_strdup(a, hf_pg_str(res, i, 8));
+        l->language = hf_arena_strdup(a, hf_pg_str(res, i, 9));
         l->day = batch->date;
         if (*l->address == '\0') {
             batch->without_address++; /* nowhere to post it: left out, said */

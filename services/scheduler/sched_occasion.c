@@ -90,7 +90,7 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
         10, p);
     if (res == NULL)
         return -1;
-    int n = PQntuples(res), made = 0, merged = 0, dropped = 0;
+    int n = PQntuples(res), made = 0, merged = 0, dropped = 0, capped = 0;
     const char *purpose = *S(ev->purpose) ? ev->purpose : "care";
     const char *script = S(ev->script);
     const char *note = *script ? script : hf_arena_printf(a, "%s greeting", S(ev->occasion));
@@ -114,8 +114,10 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
             why = "do not disturb";
         else if (day < today)
             why = "late: the day has passed";
-        else if (PQgetisnull(res, i, 6) && hf_pg_int(res, i, 7) >= cap)
+        else if (PQgetisnull(res, i, 6) && hf_pg_int(res, i, 7) >= cap) {
             why = "weekly contact cap";
+            capped++;
+        }
         if (why) {
             dr_cid[dropped] = cid;
             dr_why[dropped++] = why;
@@ -186,5 +188,90 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
             "branch=%s occasion=%s day=%s key=%s chunk=%d/%d tasks=%d merged=%d dropped=%d", branch,
             S(ev->occasion), dayt, S(ev->key), (int)ev->chunk, (int)ev->chunks, made, merged,
             dropped);
-    return 0;
+    if (n == 0)
+        return 0; /* a replay: said before */
+    /* what became of the chunk, for reporting (member care) */
+    Huifang__V1__OccasionPlanned op = HUIFANG__V1__OCCASION_PLANNED__INIT;
+    op.key = (char *)S(ev->key);
+    op.occasion = (char *)S(ev->occasion);
+    op.day = dayt;
+    op.handled = n;
+    op.made = made;
+    op.merged = merged;
+    op.dropped_cap = capped;
+    op.dropped = dropped - capped;
+    op.chunk = ev->chunk;
+    op.chunks = ev->chunks;
+    hf_envelope_t out = HUIFANG__V1__ENVELOPE__INIT;
+    out.branch = (char *)branch;
+    out.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_OCCASION_PLANNED;
+    out.occasion_planned = &op;
+    return hf_service_emit(svc, &out) != 0 ? -1 : 0;
+}
+
+/* The open occasion tasks whose occasion day plus SCHED_OCCASION_GRACE_DAYS is before the
+ * local day of their branch at now (UTC ms, $1; the grace is $2), of task t joined to its
+ * occasion_made m and branch b. */
+#define OCCASION_PASSED                                                                            \
+    "t.origin = 'occasion' AND t.state IN ('planned', 'assigned', 'paused') AND m.day +"           \
+    " $2::int < (to_timestamp($1::bigint / 1000.0) AT TIME ZONE b.tz)::date"
+#define OCCASION_JOINS                                                                             \
+    " FROM task t JOIN occasion_made m ON m.task_id = t.id AND m.result = 'task'"                  \
+    " JOIN branch b ON b.code = t.branch"
+
+/* Cancels the passed greetings among ids (a bigint array literal; NULL: any, 500 at most,
+ * locked ones skipped) with outcome occasion-passed, their date-bag room given back. Inside
+ * the caller's transaction. Returns how many, or -1. */
+static int64_t s_expire(hf_store_t *st, const char *ids, int64_t now)
+{
+    char nowt[24], grace[16];
+    snprintf(grace, sizeof grace, "%d", SCHED_OCCASION_GRACE_DAYS);
+    const char *p[] = {hf_pg_i64(nowt, now), grace, ids ? ids : "{}"};
+    PGresult *res = hf_store_exec(
+        st,
+        ids ? "SELECT coalesce('{' || string_agg(t.id::text, ',') || '}', '{}'), "
+              "count(*)" OCCASION_JOINS " WHERE t.id = ANY ($3::bigint[]) AND " OCCASION_PASSED
+            : "SELECT coalesce('{' || string_agg(x.id::text, ',') || '}', '{}'), count(*) FROM"
+              " (SELECT t.id" OCCASION_JOINS " WHERE " OCCASION_PASSED
+              " ORDER BY t.id LIMIT 500 FOR UPDATE OF t SKIP LOCKED) x",
+        ids ? 3 : 2, p);
+    if (res == NULL)
+        return -1;
+    char *gone = strdup(hf_pg_str(res, 0, 0));
+    int64_t n = hf_pg_int(res, 0, 1);
+    PQclear(res);
+    if (gone == NULL)
+        return -1;
+    const char *pm[] = {gone, nowt};
+    int64_t rc = n;
+    if (n > 0 &&
+        (sched_release_room(st, gone) != 0 ||
+         sched_task_move(st, "planned, assigned, paused", "cancelled",
+                         &(sched_move_t){.set = "outcome = 'occasion-passed', updated_at_ms = $2",
+                                         .where = "id = ANY ($1::bigint[])"},
+                         2, pm) < 0))
+        rc = -1;
+    free(gone);
+    if (rc > 0)
+        hf_info("occasion_calls_expired", "tasks=%lld from=%s", (long long)rc,
+                ids ? "bags" : "timer");
+    return rc;
+}
+
+int64_t sched_occasion_expire_ids(hf_store_t *st, const char *ids)
+{
+    return s_expire(st, ids, hf_clock_now_ms());
+}
+
+int sched_occasion_expire(hf_service_t *svc, void *self)
+{
+    (void)self;
+    hf_store_t *st = hf_service_store(svc);
+    if (hf_store_begin(st) != 0)
+        return -1;
+    if (s_expire(st, NULL, hf_clock_now_ms()) < 0) {
+        hf_store_rollback(st);
+        return -1;
+    }
+    return hf_store_commit(st) != 0 ? -1 : 0;
 }

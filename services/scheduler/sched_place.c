@@ -117,3 +117,15 @@ int sched_place_trim(sched_agent_t *agents, int nagents, sched_item_t *items, in
     free(kept);
     return left;
 }
+
+int sched_place_uncapped(const sched_agent_t *agents, int nagents, sched_item_t *items, int nitems,
+                         sched_agent_t *scratch)
+{
+    for (int j = 0; j < nagents; j++) {
+        scratch[j] = agents[j];
+        scratch[j].cap[SCHED_CALL] = scratch[j].cap[SCHED_VISIT] = 1 << 28;
+        scratch[j].want[0] = scratch[j].want[1] = 0;
+        scratch[j].forced[0] = scratch[j].forced[1] = 0;
+    }
+    return sched_place(scratch, nagents, items, nitems);
+}

@@ -49,5 +49,11 @@ int sched_place(sched_agent_t *agents, int nagents, sched_item_t *items, int nit
  * Returns how many items are left without an agent. */
 int sched_place_trim(sched_agent_t *agents, int nagents, sched_item_t *items, int nitems,
                      const int (*granted)[2]);
+/* Places items as sched_place() does but on scratch (nagents long), a copy of agents without
+ * capacity, so that agents' counters stay as they are: a written task (WeChat) takes no
+ * phone room anywhere (the assignment, an absence's move, the evening preview). Returns how
+ * many were placed; an item with no agent of its role stays without one. */
+int sched_place_uncapped(const sched_agent_t *agents, int nagents, sched_item_t *items, int nitems,
+                         sched_agent_t *scratch);
 
 #endif

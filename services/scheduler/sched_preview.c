@@ -83,8 +83,21 @@ int sched_bag_preview(hf_store_t *st, const sched_branch_t *b, const char *branc
     int na = sched_load_agents(st, branch, daytxt, &agents, a);
     if (na < 0)
         return -1;
-    sched_items_sort(items, n);
-    sched_place(agents, na, items, n);
+    /* the calls and visits against the capacity, then the WeChat messages placed without
+     * taking room (as the assignment does) */
+    sched_item_t *placed = hf_new_array(a, sched_item_t, n > 0 ? n : 1);
+    int ns = 0, nw = 0;
+    for (int i = 0; i < n; i++)
+        if (!sched_channel_written(S(tasks[i]->channel)))
+            placed[ns++] = items[i];
+    for (int i = 0; i < n; i++)
+        if (sched_channel_written(S(tasks[i]->channel)))
+            placed[ns + nw++] = items[i];
+    items = placed;
+    sched_items_sort(items, ns);
+    sched_items_sort(items + ns, nw);
+    sched_place(agents, na, items, ns);
+    sched_place_uncapped(agents, na, items + ns, nw, hf_new_array(a, sched_agent_t, na + 1));
 
     Huifang__V1__TaskList *l = hf_new(a, Huifang__V1__TaskList);
     huifang__v1__task_list__init(l);

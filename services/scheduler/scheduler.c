@@ -84,6 +84,8 @@ static const hf_service_timer_t s_timers[] = {{"tick_ms", s_tick},
                                               {"house_ms", s_house},
                                               /* campaigns and segments */
                                               {"house_ms", sched_campaign_expire},
+                                              /* occasions */
+                                              {"house_ms", sched_occasion_expire},
                                               {NULL, NULL}};
 
 const hf_service_def_t sched_def = {

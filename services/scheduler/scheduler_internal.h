@@ -217,10 +217,15 @@ int sched_on_campaign_attended(hf_service_t *, void *, const hf_envelope_t *, hf
 /* Timer (every house_ms): cancels the invitations and reminders still open when their event
  * has begun (outcome event-passed), giving back their date-bag room. 0 or -1. */
 int sched_campaign_expire(hf_service_t *svc, void *self);
-/* What an agent says on a campaign task's call (the event's what, where and local time, and
- * the call's aim) into *out (arena; "" for other tasks). 0 or -1. */
-int sched_campaign_talking_points(hf_store_t *st, const Huifang__V1__Task *t, char **out,
-                                  hf_arena_t *a);
+/* Occasions (sched_occasion.c): a greeting is for its day. An occasion task not worked by the
+ * end of its local day plus this many days is cancelled (outcome occasion-passed). */
+#define SCHED_OCCASION_GRACE_DAYS 1
+/* Timer (every house_ms): cancels the open occasion tasks past their day and grace, giving
+ * back their date-bag room, 500 a pass. 0 or -1. */
+int sched_occasion_expire(hf_service_t *svc, void *self);
+/* The same for the tasks ids (a bigint array literal) only, inside the caller's transaction
+ * (sched_roll_bags, before it rolls them). How many it cancelled, or -1. */
+int64_t sched_occasion_expire_ids(hf_store_t *st, const char *ids);
 int sched_campaign_call_logged(hf_service_t *svc, const Huifang__V1__Contact *ct,
                                const Huifang__V1__Task *t);
 

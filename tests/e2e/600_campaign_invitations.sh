@@ -114,6 +114,10 @@ hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"S
 hf_expect_exit 0 huifang --as A001 task next
 hf_expect_contains "$HF_OUT" "campaign-reminder" "a reminder"
 hf_expect_contains "$HF_OUT" "New Year health report at Chaoyang store, 2nd floor, 2026-11-09 15:00" "the talking points"
+[[ $(grep -c "talking points" <<<"$HF_OUT") == 1 ]] || hf_fail "the talking points once: $HF_OUT"
+hf_expect_exit 0 huifang --as A001 --json worklist
+hf_expect_contains "$HF_OUT" '"talking_points":"New Year health report at Chaoyang store, 2nd floor, 2026-11-09 15:00 (remind: they accepted)"' \
+    "the worklist shows them too: stored with the task"
 hf_expect_exit 0 huifang --as A001 call log --task "$(hf_json_get "$(huifang --as A001 --json task next)" task.id)" --outcome connected
 remind() {
     local agent=$1 out

@@ -37,20 +37,33 @@ env -u HUIFANG_BRANCH huifang plan step letter-later --step 1 --anchor purchase 
 hf_expect_exit 0 huifang product add LT30 --name 'Lutein 30' --days-per-unit 30 --price 98 --plan letter-later
 hf_expect_exit 0 huifang --branch SH01 product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168 --plan care-mix
 
-customer() { # BRANCH NAME PHONE [ADDRESS] [PRODUCT]: a customer with a purchase; prints the id
+customer() { # BRANCH NAME PHONE [ADDRESS] [PRODUCT] [LANGUAGE]: a customer with a purchase; prints the id
     local args=(--name "$2" --phone "$3" --channel counter) id
     [[ -n ${4:-} ]] && args+=(--address "$4")
+    [[ -n ${6:-} ]] && args+=(--language "$6")
     id=$(hf_json_get "$(huifang --branch "$1" --json lead add "${args[@]}")" customer.id)
     huifang --branch "$1" purchase add --customer "$id" --product "${5:-VC30}" --quantity 1 >/dev/null ||
         hf_fail "purchase for $2"
     echo "$id"
 }
-c1=$(customer BJ01 'Wang Fang' 13812345671 '北京市朝阳区建国路88号 3单元501')
+c1=$(customer BJ01 'Wang Fang' 13812345671 '北京市朝阳区建国路88号 3单元501' VC30 zh-Hans)
 c2=$(customer BJ01 'Zhang Wei' 13812345672 'Room 5, 12 "Guanghua" Road')
 c3=$(customer BJ01 'Liu Yang' 13812345673)
 c4=$(customer BJ01 'Chen Jing' 13812345674 'Nanluoguxiang 7' LT30)
 s1=$(customer SH01 'Gu Ming' 13812345675 'Huaihai Road 100')
 hf_wait_until 20 bash -c "[ \$(huifang events tail --from-seq 1 --topic scheduler.plan_started --no-follow | grep -c plan_started) = 5 ]"
+
+# the language of a customer's letters: a BCP 47 tag, from lead add or customer edit
+hf_expect_exit 2 huifang customer edit "$c2" --language 'english!'
+hf_expect_contains "$HF_ERR" 'language "english!" must be a BCP 47 language tag' "a bad tag, naming the field"
+hf_expect_exit 2 huifang lead add --name 'Bad Tag' --phone 13812345679 --channel counter --language zh_CN
+hf_expect_contains "$HF_ERR" "language" "a bad tag on lead add"
+hf_expect_eq "" "$(sql "SELECT id FROM intake.customer WHERE name = 'Bad Tag'")" "nothing added"
+hf_expect_exit 0 huifang customer edit "$c2" --language en
+hf_expect_exit 0 huifang customer show "$c2"
+hf_expect_contains "$HF_OUT" "language" "the card shows the language"
+hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT language FROM scheduler.customer WHERE id = $c2\")\" = en ]"
+hf_expect_eq zh-Hans "$(sql "SELECT language FROM scheduler.customer WHERE id = $c1")" "lead add's language reaches the scheduler"
 
 # the next day: three calls, three letters, three messages fall due in BJ01
 hf_expect_exit 0 huifang clock set '2026-11-03 09:00'
@@ -71,8 +84,10 @@ hf_expect_contains "$HF_ERR" "2 letters of 2026-11-03 for branch BJ01" "the coun
 hf_expect_contains "$HF_ERR" "1 left out: no postal address" "the one without an address"
 csv=$(<"$HF_E2E_TMP/letters.csv")
 hf_expect_eq 3 "$(wc -l <<<"$csv")" "a header and two letters"
-hf_expect_contains "$(head -n1 <<<"$csv")" "task_id,customer_id,name,address,region,purpose,product,date" "the header"
+hf_expect_contains "$(head -n1 <<<"$csv")" "task_id,customer_id,name,address,region,purpose,product,date,language" "the header"
 hf_expect_contains "$csv" ",$c1,Wang Fang,北京市朝阳区建国路88号 3单元501,,care,VC30,2026-11-03" "the first letter"
+hf_expect_contains "$csv" ",$c1,Wang Fang,北京市朝阳区建国路88号 3单元501,,care,VC30,2026-11-03,zh-Hans" "in the customer's language"
+hf_expect_contains "$csv" ",2026-11-03,en"$'\r' "Zhang Wei's letter in English"
 hf_expect_contains "$csv" ",$c2,Zhang Wei,\"Room 5, 12 \"\"Guanghua\"\" Road\",,care,VC30,2026-11-03" "an address quoted"
 [[ $csv != *"Liu Yang"* && $csv != *"Chen Jing"* && $csv != *"Gu Ming"* ]] ||
     hf_fail "another day's, another branch's or an address-less letter is in the batch: $csv"
