@@ -597,8 +597,11 @@ int intake_occasion_sweep(hf_service_t *svc, void *self)
      * yet: one read a tick, nothing written while every day is done (each branch's day is
      * computed again in C below; the claim in occasion_sweep has the last word) */
     char nowt[24];
-    const char *p[] = {hf_pg_i64(nowt, hf_clock_now_ms())};
-    PGresult *res = hf_store_query(st, &INTAKE_Q_OCCASION_SWEEP, 1, p);
+    /* branch add always fills in a zone (HF_DEFAULT_TZ when none is given), so the fallback
+     * here and in the query only guards a row written some other way (by hand): it is then
+     * swept in the zone hf_replica gives a branch without one, named in one place */
+    const char *p[] = {hf_pg_i64(nowt, hf_clock_now_ms()), HF_DEFAULT_TZ};
+    PGresult *res = hf_store_query(st, &INTAKE_Q_OCCASION_SWEEP, 2, p);
     if (res == NULL) {
         hf_warn("occasion_sweep_failed", "reason=\"%s\"", hf_store_error(st));
         return -1;
@@ -607,7 +610,7 @@ int intake_occasion_sweep(hf_service_t *svc, void *self)
     hf_arena_t *a = hf_arena_new();
     int rc = 0;
     for (int i = 0; i < PQntuples(res) && a; i++) {
-        const char *tz = *hf_pg_str(res, i, 1) ? hf_pg_str(res, i, 1) : "Asia/Shanghai";
+        const char *tz = hf_replica_tz_or_default(hf_pg_str(res, i, 1));
         if (s_sweep_branch(svc, hf_pg_str(res, i, 0), hf_time_local_day(now, tz), a) < 0)
             rc = -1;
         hf_arena_reset(a);

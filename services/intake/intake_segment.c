@@ -353,18 +353,12 @@ int intake_segment_each(hf_store_t *st, const char *branch, int64_t segment_id,
         return -1;
     int rc = -1;
     PGresult *res = NULL;
-    const char *pb[] = {branch};
-    res = hf_store_query(st, &INTAKE_Q_SEGMENT_EACH, 1, pb);
-    if (res == NULL)
-        goto cleanup;
-    if (PQntuples(res) == 0) {
-        rc = -2;
+    char tz[64];
+    int found = hf_replica_branch(st, branch, tz, sizeof tz, NULL, 0);
+    if (found != 0) {
+        rc = found > 0 ? -2 : -1;
         goto cleanup;
     }
-    char tz[64];
-    snprintf(tz, sizeof tz, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    res = NULL;
     bool missing;
     Huifang__V1__Segment *s = s_segment_load(st, branch, segment_id, &missing, a);
     if (s == NULL) {

@@ -431,7 +431,7 @@ static const hf_query_t INTAKE_Q_OCCASION_SWEEP = {
     " r.branch = b.code AND r.removed_at_ms = 0 AND r.occasion NOT LIKE 'weather:%')"
     " AND NOT EXISTS (SELECT 1 FROM occasion_sweep w WHERE w.branch = b.code AND w.day ="
     " (to_timestamp($1::bigint / 1000.0) AT TIME ZONE coalesce(nullif(b.tz, ''),"
-    " 'Asia/Shanghai'))::date) ORDER BY b.code"};
+    " $2))::date) ORDER BY b.code"};
 
 /* ---- intake_points.c ---- */
 
@@ -517,8 +517,6 @@ static const hf_query_t INTAKE_Q_CHECK_CAMPAIGN_REF = {
     "intake_check_campaign_ref", "SELECT 1 FROM campaign WHERE id = $1 AND branch = $2"};
 static const hf_query_t INTAKE_Q_SEGMENT_LOAD = {
     "intake_segment_load", "SELECT " SEGMENT_COLUMNS " FROM segment WHERE id = $1 AND branch = $2"};
-static const hf_query_t INTAKE_Q_SEGMENT_EACH = {"intake_segment_each",
-                                                 "SELECT tz FROM branch WHERE code = $1"};
 static const hf_query_t INTAKE_Q_SEGMENT_ADD = {
     "intake_segment_add",
     "INSERT INTO segment (branch, name, regions, card_types, tiers, stages, products,"
