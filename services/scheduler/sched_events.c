@@ -176,6 +176,97 @@ static int s_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t p
     return rc;
 }
 
+/* Step 1 of sched_start_plan: the template's steps into steps (MAX_STEPS); a purchase whose
+ * template is not known falls back to monthly-course (*template says so then). Returns the
+ * number of steps; 0 when a lead's conversion plan is not known (nothing starts); -1 on a
+ * store error; -2 when not even the fallback has steps. */
+static int s_plan_steps(hf_store_t *st, const char *branch, const char **template,
+                        int64_t customer_id, int64_t purchase_id, sched_step_t *steps)
+{
+    int nsteps = s_load_steps(st, branch, *template, steps, MAX_STEPS);
+    if (nsteps < 0)
+        return -1;
+    if (nsteps == 0 && purchase_id <= 0) {
+        /* a lead's plan is a conversion plan: a purchase's template is no stand-in for it
+         * (intake refuses a plan it does not know; one deleted meanwhile lands here) */
+        hf_warn("unknown_template", "template=%s customer=%lld lead=1 plan=none", *template,
+                (long long)customer_id);
+        return 0;
+    }
+    if (nsteps == 0) {
+        hf_warn("unknown_template", "template=%s customer=%lld fallback=monthly-course", *template,
+                (long long)customer_id);
+        *template = "monthly-course";
+        if ((nsteps = s_load_steps(st, branch, *template, steps, MAX_STEPS)) <= 0)
+            return nsteps < 0 ? -1 : -2;
+    }
+    return nsteps;
+}
+
+/* Step 3 of sched_start_plan: the task of one entry of the layout, written (cancelled at
+ * once for a customer who opted out); the task for plan_started (arena memory), or NULL on
+ * a store error. */
+static Huifang__V1__Task *s_plan_task(hf_store_t *st, const char *branch, const sched_branch_t *b,
+                                      int64_t plan_id, int64_t customer_id, int64_t purchase_id,
+                                      const sched_due_t *due, const char *windows, bool opted_out,
+                                      const char *at, hf_arena_t *a)
+{
+    char plantxt[24], cid[24], pid[24];
+    hf_pg_i64(plantxt, plan_id);
+    hf_pg_i64(cid, customer_id);
+    hf_pg_i64(pid, purchase_id);
+    const sched_step_t *s = due->step;
+    int32_t day = due->day;
+    int64_t latest = 0;
+    if (due->window_days > 0) {
+        int off = s_flex_offset(st, branch, s->role, day, due->window_days, b->tz);
+        if (off < 0)
+            return NULL;
+        latest = sched_day_start(day + due->window_days, windows, b->tz);
+        day += off;
+    }
+    int64_t due_at = sched_day_start(day, windows, b->tz);
+    int prio = sched_priority(s->purpose);
+    char step[16], occ[16], dueat[24], prio_t[16], win[16], lat[24];
+    const char *pt[] = {branch,
+                        plantxt,
+                        cid,
+                        purchase_id > 0 ? pid : "0",
+                        hf_pg_i64(step, s->step_no),
+                        hf_pg_i64(occ, due->occurrence),
+                        s->purpose,
+                        s->channel,
+                        s->role,
+                        hf_pg_i64(dueat, due_at),
+                        hf_pg_i64(prio_t, prio),
+                        hf_pg_i64(win, due->window_days),
+                        opted_out ? "cancelled" : "planned",
+                        at,
+                        hf_pg_i64(lat, latest)};
+    PGresult *res = hf_store_query(st, &SCHED_Q_START_PLAN_TASK_INSERT, 15, pt);
+    if (res == NULL)
+        return NULL;
+    Huifang__V1__Task *t = hf_new(a, Huifang__V1__Task);
+    huifang__v1__task__init(t);
+    t->id = hf_pg_int(res, 0, 0);
+    PQclear(res);
+    t->branch = (char *)branch;
+    t->customer_id = customer_id;
+    t->purchase_id = purchase_id;
+    t->plan_id = plan_id;
+    t->step_no = s->step_no;
+    t->purpose = hf_arena_strdup(a, s->purpose);
+    t->channel = hf_arena_strdup(a, s->channel);
+    t->role = hf_arena_strdup(a, s->role);
+    t->due_at_ms = due_at;
+    t->state = opted_out ? "cancelled" : "planned";
+    t->priority = prio;
+    t->origin = "plan";
+    t->latest_at_ms = latest;
+    t->windows = hf_arena_strdup(a, windows);
+    return t;
+}
+
 int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
                      int64_t purchase_id, const char *lead_key, const char *template,
                      int32_t anchor_day, int32_t supply_end, const Huifang__V1__Customer *c,
@@ -189,30 +280,18 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
     int32_t rday = -1;
     if (c && c->ref_date && *c->ref_date)
         hf_date_parse(c->ref_date, &rday);
+    /* 1. the template's steps */
     sched_step_t steps[MAX_STEPS];
-    int nsteps = s_load_steps(st, branch, template, steps, MAX_STEPS);
-    if (nsteps < 0)
-        return -1;
-    if (nsteps == 0 && purchase_id <= 0) {
-        /* a lead's plan is a conversion plan: a purchase's template is no stand-in for it
-         * (intake refuses a plan it does not know; one deleted meanwhile lands here) */
-        hf_warn("unknown_template", "template=%s customer=%lld lead=1 plan=none", template,
-                (long long)customer_id);
-        return 0;
-    }
-    if (nsteps == 0) {
-        hf_warn("unknown_template", "template=%s customer=%lld fallback=monthly-course", template,
-                (long long)customer_id);
-        template = "monthly-course";
-        if ((nsteps = s_load_steps(st, branch, template, steps, MAX_STEPS)) <= 0)
-            return nsteps < 0 ? -1 : -2;
-    }
+    int nsteps = s_plan_steps(st, branch, &template, customer_id, purchase_id, steps);
+    if (nsteps <= 0)
+        return nsteps;
     char pid[24], cid[24], at[24], endtxt[11];
     int64_t now = hf_clock_now_ms();
     hf_date_format(supply_end, endtxt);
     hf_pg_i64(cid, customer_id);
     hf_pg_i64(pid, purchase_id);
     hf_pg_i64(at, now);
+    /* 2. the plan, once; the customer's earlier plans end */
     const char *pp[] = {branch, cid, purchase_id > 0 ? pid : NULL, template, endtxt, at, lead_key};
     /* the UNIQUE purchase_id (or lead_key) makes a second delivery of the same event a no-op */
     PGresult *res = hf_store_query(st, &SCHED_Q_START_PLAN_PLAN_INSERT, 7, pp);
@@ -235,6 +314,7 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
         return -1;
     bool opted_out = c && c->opted_out;
 
+    /* 3. its tasks, laid out from the steps and written one by one */
     sched_due_t due[MAX_LAYOUT];
     int n = sched_plan_layout(steps, nsteps, anchor_day, supply_end, rday, due, MAX_LAYOUT);
     Huifang__V1__PlanStarted *ps = hf_new(a, Huifang__V1__PlanStarted);
@@ -244,60 +324,14 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
     ps->customer_id = customer_id;
     ps->template_ = hf_arena_strdup(a, template);
     ps->tasks = hf_new_array(a, Huifang__V1__Task *, n);
-    char plantxt[24];
-    hf_pg_i64(plantxt, plan_id);
     for (int i = 0; i < n; i++) {
-        const sched_step_t *s = due[i].step;
-        int32_t day = due[i].day;
-        int64_t latest = 0;
-        if (due[i].window_days > 0) {
-            int off = s_flex_offset(st, branch, s->role, day, due[i].window_days, b.tz);
-            if (off < 0)
-                return -1;
-            latest = sched_day_start(day + due[i].window_days, windows, b.tz);
-            day += off;
-        }
-        int64_t due_at = sched_day_start(day, windows, b.tz);
-        int prio = sched_priority(s->purpose);
-        char step[16], occ[16], dueat[24], prio_t[16], win[16], lat[24];
-        const char *pt[] = {branch,
-                            plantxt,
-                            cid,
-                            purchase_id > 0 ? pid : "0",
-                            hf_pg_i64(step, s->step_no),
-                            hf_pg_i64(occ, due[i].occurrence),
-                            s->purpose,
-                            s->channel,
-                            s->role,
-                            hf_pg_i64(dueat, due_at),
-                            hf_pg_i64(prio_t, prio),
-                            hf_pg_i64(win, due[i].window_days),
-                            opted_out ? "cancelled" : "planned",
-                            at,
-                            hf_pg_i64(lat, latest)};
-        res = hf_store_query(st, &SCHED_Q_START_PLAN_TASK_INSERT, 15, pt);
-        if (res == NULL)
+        Huifang__V1__Task *t = s_plan_task(st, branch, &b, plan_id, customer_id, purchase_id,
+                                           &due[i], windows, opted_out, at, a);
+        if (t == NULL)
             return -1;
-        Huifang__V1__Task *t = hf_new(a, Huifang__V1__Task);
-        huifang__v1__task__init(t);
-        t->id = hf_pg_int(res, 0, 0);
-        PQclear(res);
-        t->branch = (char *)branch;
-        t->customer_id = customer_id;
-        t->purchase_id = purchase_id;
-        t->plan_id = plan_id;
-        t->step_no = s->step_no;
-        t->purpose = hf_arena_strdup(a, s->purpose);
-        t->channel = hf_arena_strdup(a, s->channel);
-        t->role = hf_arena_strdup(a, s->role);
-        t->due_at_ms = due_at;
-        t->state = opted_out ? "cancelled" : "planned";
-        t->priority = prio;
-        t->origin = "plan";
-        t->latest_at_ms = latest;
-        t->windows = hf_arena_strdup(a, windows);
         ps->tasks[ps->n_tasks++] = t;
     }
+    /* 4. plan_started, with every task */
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.branch = (char *)branch;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_STARTED;
