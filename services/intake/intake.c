@@ -20,13 +20,7 @@
 /* A code (branch, agent id, product): 1..24 of letters, digits, '-', '_'. */
 static bool s_code_ok(const char *s)
 {
-    size_t n = strlen(S(s));
-    if (n == 0 || n > 24)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-            return false;
-    return true;
+    return hf_code_valid(s, strlen(S(s)));
 }
 
 static int s_require_code(const char *value, const char *field, hf_reply_t *rep, hf_arena_t *a)

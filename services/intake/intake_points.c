@@ -357,16 +357,7 @@ static int s_text(const char *s, const char *field, size_t max, hf_reply_t *rep,
 /* A gift's code: 1..24 of letters, digits, '-', '_'. */
 static bool s_code_ok(const char *s)
 {
-    size_t n = strlen(S(s));
-    if (n == 0 || n > 24)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '-' || ch == '_'))
-            return false;
-    }
-    return true;
+    return hf_code_valid(s, strlen(S(s)));
 }
 
 static Huifang__V1__PointsEntry *s_entry_from_row(const PGresult *res, int i, hf_arena_t *a)

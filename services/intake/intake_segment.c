@@ -21,16 +21,6 @@
 
 /* ---- the filter ---- */
 
-static bool s_code_ok(const char *s, size_t len)
-{
-    if (len == 0 || len > 24)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-            return false;
-    return true;
-}
-
 /* Splits a comma list into at most max trimmed words (arena copies). Returns the count, or
  * -1 when a word is not a code (1..24 letters, digits, '-', '_'), with *bad the word. */
 static int s_words(const char *list, const char **out, int max, const char **bad, hf_arena_t *a)
@@ -49,7 +39,7 @@ static int s_words(const char *list, const char **out, int max, const char **bad
         while (len > 0 && p[len - 1] == ' ')
             len--;
         char *w = hf_arena_printf(a, "%.*s", (int)len, p);
-        if (!s_code_ok(w, len) || n >= max) {
+        if (!hf_code_valid(w, len) || n >= max) {
             *bad = w;
             return -1;
         }
