@@ -4,6 +4,8 @@
 #define HF_WIRE_H
 #include "hf_arena.h"
 #include "huifang/v1/wire.pb-c.h"
+#include <stdbool.h>
+#include <stddef.h>
 
 typedef Huifang__V1__Request hf_request_t;
 typedef Huifang__V1__Reply hf_reply_t;
@@ -33,6 +35,10 @@ hf_envelope_t *hf_envelope_unpack(const void *data, size_t len);
  * allocated from arena. Returns the status, so handlers can `return hf_fail(...)`. */
 int hf_fail(hf_reply_t *rep, hf_arena_t *arena, int status, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* True for a code (branch, agent id, product, outcome, region, gift, plan): s[0..len) is 1..24
+ * ASCII letters, digits, '-' or '_' (s need not end at len; NULL only with len 0). The one
+ * rule every service checks a request's codes by. */
+bool hf_code_valid(const char *s, size_t len);
 /* The name of a Request's command ("lead_add") or "" when none is set. */
 const char *hf_request_command_name(const hf_request_t *req);
 /* The name of an Envelope's payload ("purchase_recorded") or "" when none is set. */

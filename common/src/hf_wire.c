@@ -27,6 +27,20 @@ static const char *s_case_name(const ProtobufCMessageDescriptor *d, unsigned num
     return f ? f->name : "";
 }
 
+bool hf_code_valid(const char *s, size_t len)
+{
+    if (s == NULL || len == 0 || len > 24)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        /* ASCII only, whatever the locale (isalnum in the C locale, which the services keep) */
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_'))
+            return false;
+    }
+    return true;
+}
+
 const char *hf_request_command_name(const hf_request_t *req)
 {
     return s_case_name(&huifang__v1__request__descriptor, (unsigned)req->command_case);

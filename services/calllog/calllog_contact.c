@@ -110,19 +110,13 @@ static bool s_one_of(const char *value, const char *const *words)
     return false;
 }
 
-/* Checks the record before anything is asked of the scheduler or written. flags are the
- * outcome's; today is the branch's local day number. */
-static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
-                          const Huifang__V1__OutcomeFlags *flags, int64_t now, int32_t today,
-                          int32_t *next_day, hf_reply_t *rep, hf_arena_t *a)
+/* Step 1 of s_check_record: the channel and the effect. */
+static int s_check_channel(const Huifang__V1__CallLog *c, bool visit, bool answered,
+                           hf_reply_t *rep, hf_arena_t *a)
 {
     static const char *const channels[] = {"phone", "visit", "letter", "wechat", NULL};
     static const char *const effects[] = {"good", "none", "adverse", NULL};
-    static const char *const deliveries[] = {"home", "store", NULL};
-    bool answered = flags->human_answered;
     const char *outcome = c->outcome;
-    int rc;
-
     const char *channel = S(c->channel);
     if (!visit && *channel && !s_one_of(channel, channels))
         return hf_fail(rep, a, HF_BAD_INPUT, "channel",
@@ -138,7 +132,16 @@ static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
     if (*effect && !answered)
         return hf_fail(rep, a, HF_BAD_INPUT, "effect",
                        "an effect needs an outcome where someone answered, not %s", outcome);
+    return HF_OK;
+}
 
+/* Step 2 of s_check_record: the order and where it is delivered. */
+static int s_check_order(const Huifang__V1__CallLog *c, bool answered, hf_reply_t *rep,
+                         hf_arena_t *a)
+{
+    static const char *const deliveries[] = {"home", "store", NULL};
+    int rc;
+    const char *outcome = c->outcome;
     const char *product = S(c->order_product);
     if (c->order_qty < 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "order", "order quantity %d must not be negative",
@@ -166,7 +169,14 @@ static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
     if ((rc = calllog_check_text(c->delivery_address, "delivery_address", CALLLOG_SHORT_MAX, rep,
                                  a)) != HF_OK)
         return rc;
+    return HF_OK;
+}
 
+/* Step 3 of s_check_record: the callback, the contact's own times, the next date. */
+static int s_check_times(const Huifang__V1__CallLog *c, const Huifang__V1__OutcomeFlags *flags,
+                         int64_t now, int32_t today, int32_t *next_day, hf_reply_t *rep,
+                         hf_arena_t *a)
+{
     if (flags->callback && c->callback_at_ms <= 0)
         return hf_fail(rep, a, HF_BAD_INPUT, "callback_at",
                        "a callback needs the time it was asked for (--callback-at)");
@@ -189,7 +199,15 @@ static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
                            "next %s is more than a year ahead: promise a date within a year",
                            c->next_date);
     }
+    return HF_OK;
+}
 
+/* Step 4 of s_check_record: usage, advice, notes, an event, a typical case. */
+static int s_check_talk(const Huifang__V1__CallLog *c, bool answered, hf_reply_t *rep,
+                        hf_arena_t *a)
+{
+    int rc;
+    const char *outcome = c->outcome;
     const Huifang__V1__Usage *u = c->usage;
     if (u != NULL) {
         if ((rc = calllog_check_text(u->dose, "dose", CALLLOG_SHORT_MAX, rep, a)) != HF_OK ||
@@ -220,7 +238,15 @@ static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
         return hf_fail(rep, a, HF_BAD_INPUT, "typical_case",
                        "a typical-case candidate needs an outcome where someone answered, not %s",
                        outcome);
+    return HF_OK;
+}
 
+/* Step 5 of s_check_record: a referral's new lead. */
+static int s_check_referral(const Huifang__V1__CallLog *c, bool answered, hf_reply_t *rep,
+                            hf_arena_t *a)
+{
+    int rc;
+    const char *outcome = c->outcome;
     if (c->referral != NULL) {
         const Huifang__V1__LeadAdd *r = c->referral;
         if (r->name == NULL || *r->name == '\0')
@@ -241,7 +267,14 @@ static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
             return hf_fail(rep, a, HF_BAD_INPUT, "referral_name",
                            "a referral needs an outcome where someone answered, not %s", outcome);
     }
+    return HF_OK;
+}
 
+/* Step 6 of s_check_record: a home visit's findings. */
+static int s_check_findings(const Huifang__V1__CallLog *c, bool visit, hf_reply_t *rep,
+                            hf_arena_t *a)
+{
+    int rc;
     const Huifang__V1__Findings *f = c->findings;
     if (f != NULL) {
         if (!visit)
@@ -258,6 +291,24 @@ static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
             (rc = calllog_check_text(f->text, "findings", CALLLOG_TEXT_MAX, rep, a)) != HF_OK)
             return rc;
     }
+    return HF_OK;
+}
+
+/* Checks the record before anything is asked of the scheduler or written. flags are the
+ * outcome's; today is the branch's local day number. */
+static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
+                          const Huifang__V1__OutcomeFlags *flags, int64_t now, int32_t today,
+                          int32_t *next_day, hf_reply_t *rep, hf_arena_t *a)
+{
+    bool answered = flags->human_answered;
+    int rc;
+    if ((rc = s_check_channel(c, visit, answered, rep, a)) != HF_OK ||
+        (rc = s_check_order(c, answered, rep, a)) != HF_OK ||
+        (rc = s_check_times(c, flags, now, today, next_day, rep, a)) != HF_OK ||
+        (rc = s_check_talk(c, answered, rep, a)) != HF_OK ||
+        (rc = s_check_referral(c, answered, rep, a)) != HF_OK ||
+        (rc = s_check_findings(c, visit, rep, a)) != HF_OK)
+        return rc;
     return HF_OK;
 }
 

@@ -5,6 +5,7 @@
  * claimed, claim 0), so sending the batch twice logs nothing the second time. Outcomes may
  * be for some channels only (calllog_outcome_fits: WeChat's sent, read, replied, no-reply). */
 #include "calllog_internal.h"
+#include "calllog_sql.h"
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_time.h"
@@ -15,12 +16,7 @@ int calllog_outcome_fits(hf_store_t *st, const char *branch, const char *code, c
                          hf_reply_t *rep, hf_arena_t *a)
 {
     const char *p[] = {branch, code, channel};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT cardinality(channels) = 0 OR $3 = ANY (channels),"
-                                  " array_to_string(channels, ', ') FROM outcome"
-                                  " WHERE code = $2 AND branch IN ($1, '')"
-                                  " ORDER BY branch DESC LIMIT 1",
-                                  3, p);
+    PGresult *res = hf_store_query(st, &CALLLOG_Q_OUTCOME_FITS, 3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     bool fits = PQntuples(res) == 0 || hf_pg_bool(res, 0, 0);
@@ -99,13 +95,7 @@ int calllog_letters_sent(hf_service_t *svc, void *self, const hf_request_t *req,
                            at,
                            today,
                            hf_pg_i64(pid, l->purchase_id)};
-        res = hf_store_exec(st,
-                            "INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
-                            " outcome, channel, purpose, started_at_ms, logged_at_ms, day,"
-                            " purchase_id) VALUES ($1, $2, 0, $3, $4, 'sent', 'letter', $5, $6,"
-                            " $6, $7::date, $8) ON CONFLICT (task_id, claim_no) DO NOTHING"
-                            " RETURNING " CALLLOG_CONTACT_COLUMNS,
-                            8, p);
+        res = hf_store_query(st, &CALLLOG_Q_LETTERS_SENT, 8, p);
         if (res == NULL) {
             rc = HF_UNAVAILABLE;
             goto done;

@@ -1,6 +1,7 @@
 /* calllog_rules: the pure rules of the call log — outcome flag lists, the quality-check
  * sample size, the shapes of a service sheet's measurements. No store, no sockets. */
 #include "calllog.h"
+#include "hf_wire.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,13 +114,7 @@ bool calllog_bp_valid(const char *bp)
 
 bool calllog_code_valid(const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 24)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-            return false;
-    return true;
+    return hf_code_valid(s, s ? strlen(s) : 0);
 }
 
 bool calllog_text_ok(const char *s, size_t max)

@@ -196,7 +196,8 @@ int ctl_occasion_festivals(ctl_t *ctl, int argc, char **argv)
     if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0)
         return ctl->exit;
     char today[11];
-    hf_time_local_date(hf_clock_now_ms(), ctl->tz && *ctl->tz ? ctl->tz : "Asia/Shanghai", today);
+    /* ctl->tz is always a zone: main.c sets it from HUIFANG_TZ or HF_DEFAULT_TZ and checks it */
+    hf_time_local_date(hf_clock_now_ms(), ctl->tz, today);
     long year = atol(today);
     const char *v = ctl_opt(opts, "year");
     if (v &&

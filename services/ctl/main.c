@@ -114,7 +114,7 @@ static const ctl_command_t s_commands[] = {
      "by every service started with HUIFANG_CLOCK=manual.\n"},
     {"clock", "set", ctl_clock_set, "clock set TIME", "sets the manual test clock",
      "TIME is RFC 3339 (2026-11-23T08:00:00Z) or local \"YYYY-MM-DD[ HH:MM[:SS]]\" in\n"
-     "HUIFANG_TZ (default Asia/Shanghai), or \"now\" for the real time.\n"},
+     "HUIFANG_TZ (default " HF_DEFAULT_TZ "), or \"now\" for the real time.\n"},
     {"clock", "advance", ctl_clock_advance, "clock advance DURATION",
      "moves the manual test clock forward",
      "DURATION is a number with a unit, combined freely: 90s, 15m, 2h, 10d, 1w, 1d12h.\n"},
@@ -125,7 +125,7 @@ static const ctl_command_t s_commands[] = {
      "[--lead-plans CHANNEL=PLAN,...|none]",
      "adds a branch",
      "  --name NAME      the branch's name (required)\n"
-     "  --tz ZONE        IANA time zone (default Asia/Shanghai)\n"
+     "  --tz ZONE        IANA time zone (default " HF_DEFAULT_TZ ")\n"
      "  --windows LIST   call windows in the branch's zone (default: the "
      "service's)\n"
      "  --lead-plans L   the conversion plan a lead without a purchase starts, per channel:\n"
@@ -755,7 +755,7 @@ static void s_print_help(FILE *out)
             "4 conflict (already claimed, already logged, not allowed); 5 a service or store is\n"
             "unavailable (nothing changed, safe to retry).\n\n"
             "Environment: HUIFANG_BRANCH, HUIFANG_AGENT; HUIFANG_TZ (zone for shown and typed\n"
-            "times, default Asia/Shanghai); HUIFANG_PORT_BASE (default 7100) or\n"
+            "times, default " HF_DEFAULT_TZ "); HUIFANG_PORT_BASE (default 7100) or\n"
             "HUIFANG_<SERVICE>_ENDPOINT / HUIFANG_<SERVICE>_EVENTS for the services' addresses;\n"
             "HUIFANG_CLOCK_FILE (the manual clock, default /tmp/huifang.clock);\n"
             "HUIFANG_STATE_DIR (where the places of this client's writes are kept, so the next\n"

@@ -7,6 +7,7 @@
 #include "hf_replica.h"
 #include "hf_time.h"
 #include "intake_internal.h"
+#include "intake_sql.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,13 +20,7 @@
 /* A code (branch, agent id, product): 1..24 of letters, digits, '-', '_'. */
 static bool s_code_ok(const char *s)
 {
-    size_t n = strlen(S(s));
-    if (n == 0 || n > 24)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-            return false;
-    return true;
+    return hf_code_valid(s, strlen(S(s)));
 }
 
 static int s_require_code(const char *value, const char *field, hf_reply_t *rep, hf_arena_t *a)
@@ -162,11 +157,7 @@ static int intake_branch_add(hf_service_t *svc, void *self, const hf_request_t *
     char at[24];
     const char *p[] = {
         b->code, b->name, b->tz, S(b->windows), hf_pg_i64(at, hf_clock_now_ms()), b->lead_plans};
-    PGresult *res =
-        hf_store_exec(hf_service_store(svc),
-                      "INSERT INTO branch (code, name, tz, windows, created_at_ms, lead_plans)"
-                      " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1",
-                      6, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_BRANCH_ADD, 6, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int inserted = PQntuples(res);
@@ -250,11 +241,7 @@ static int intake_agent_add(hf_service_t *svc, void *self, const hf_request_t *r
                        regions,
                        hf_pg_i64(calls, ag->daily_calls),
                        hf_pg_i64(visits, ag->daily_visits)};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "INSERT INTO agent (branch, id, name, role, regions, daily_calls,"
-                                  " daily_visits) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                                  " ON CONFLICT DO NOTHING RETURNING 1",
-                                  7, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_AGENT_ADD, 7, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int inserted = PQntuples(res);
@@ -307,12 +294,7 @@ static int intake_product_add(hf_service_t *svc, void *self, const hf_request_t 
                        hf_pg_i64(days, pr->days_per_unit),
                        hf_pg_i64(price, pr->price_fen),
                        pr->plan};
-    PGresult *res =
-        hf_store_exec(hf_service_store(svc),
-                      "INSERT INTO product (branch, code, name, days_per_unit, price_fen,"
-                      " plan) VALUES ($1, $2, $3, $4, $5, $6)"
-                      " ON CONFLICT DO NOTHING RETURNING 1",
-                      6, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_PRODUCT_ADD, 6, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int inserted = PQntuples(res);
@@ -333,9 +315,6 @@ static int intake_product_add(hf_service_t *svc, void *self, const hf_request_t 
 }
 
 /* ---- lists and edits of the organisation ---- */
-
-#define AGENT_COLUMNS                                                                              \
-    "branch, id, name, role, array_to_string(regions, ','), daily_calls, daily_visits, active"
 
 static Huifang__V1__Agent *s_agent_from_row(const PGresult *res, int i, hf_arena_t *a)
 {
@@ -391,8 +370,7 @@ static int intake_org_list(hf_service_t *svc, void *self, const hf_request_t *re
     int rc;
     PGresult *res;
     if (strcmp(kind, "branches") == 0) {
-        res =
-            hf_store_exec(st, "SELECT code, name, tz, windows FROM branch ORDER BY code", 0, NULL);
+        res = hf_store_query(st, &INTAKE_Q_ORG_LIST_BRANCH, 0, NULL);
         if (res == NULL)
             return intake_store_fail(svc, rep, a);
         int rows = PQntuples(res);
@@ -419,11 +397,7 @@ static int intake_org_list(hf_service_t *svc, void *self, const hf_request_t *re
             return hf_fail(rep, a, HF_BAD_INPUT, "active", "active \"%s\" must be yes or no",
                            active);
         const char *p[] = {req->branch, S(q->role), *active ? active : NULL};
-        res = hf_store_exec(st,
-                            "SELECT " AGENT_COLUMNS " FROM agent WHERE branch = $1"
-                            " AND ($2 = '' OR role = $2)"
-                            " AND ($3::text IS NULL OR active = ($3 = 'yes')) ORDER BY id",
-                            3, p);
+        res = hf_store_query(st, &INTAKE_Q_ORG_LIST_AGENT, 3, p);
         if (res == NULL)
             return intake_store_fail(svc, rep, a);
         int rows = PQntuples(res);
@@ -434,10 +408,7 @@ static int intake_org_list(hf_service_t *svc, void *self, const hf_request_t *re
         if ((rc = s_branch_tz(svc, req, tz, rep, a)) != HF_OK)
             return rc;
         const char *p[] = {req->branch};
-        res = hf_store_exec(st,
-                            "SELECT branch, code, name, days_per_unit, price_fen, plan FROM product"
-                            " WHERE branch = $1 ORDER BY code",
-                            1, p);
+        res = hf_store_query(st, &INTAKE_Q_ORG_LIST_PRODUCT, 1, p);
         if (res == NULL)
             return intake_store_fail(svc, rep, a);
         int rows = PQntuples(res);
@@ -488,8 +459,7 @@ static int intake_agent_edit(hf_service_t *svc, void *self, const hf_request_t *
             return rc;
     hf_store_t *st = hf_service_store(svc);
     const char *pk[] = {req->branch, e->id};
-    PGresult *res = hf_store_exec(
-        st, "SELECT " AGENT_COLUMNS " FROM agent WHERE branch = $1 AND id = $2 FOR UPDATE", 2, pk);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_AGENT_EDIT_AGENT, 2, pk);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     if (PQntuples(res) != 1) {
@@ -542,10 +512,7 @@ static int intake_agent_edit(hf_service_t *svc, void *self, const hf_request_t *
                        hf_pg_i64(calls, ag->daily_calls),
                        hf_pg_i64(visits, ag->daily_visits),
                        ag->active ? "true" : "false"};
-    if (hf_store_run(st,
-                     "UPDATE agent SET name = $3, role = $4, regions = $5, daily_calls = $6,"
-                     " daily_visits = $7, active = $8 WHERE branch = $1 AND id = $2",
-                     8, p) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_AGENT_EDIT_AGENT_UPDATE, 8, p) != 0)
         return intake_store_fail(svc, rep, a);
     Huifang__V1__AgentUpserted ev = HUIFANG__V1__AGENT_UPSERTED__INIT;
     ev.agent = ag;
@@ -585,10 +552,7 @@ static int intake_product_edit(hf_service_t *svc, void *self, const hf_request_t
         return rc;
     hf_store_t *st = hf_service_store(svc);
     const char *pk[] = {req->branch, e->code};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT branch, code, name, days_per_unit, price_fen, plan"
-                                  " FROM product WHERE branch = $1 AND code = $2 FOR UPDATE",
-                                  2, pk);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_PRODUCT_EDIT_PRODUCT, 2, pk);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     if (PQntuples(res) != 1) {
@@ -624,10 +588,7 @@ static int intake_product_edit(hf_service_t *svc, void *self, const hf_request_t
                        hf_pg_i64(days, pr->days_per_unit),
                        hf_pg_i64(price, pr->price_fen),
                        pr->plan};
-    if (hf_store_run(st,
-                     "UPDATE product SET name = $3, days_per_unit = $4, price_fen = $5, plan = $6"
-                     " WHERE branch = $1 AND code = $2",
-                     6, p) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_PRODUCT_EDIT_PRODUCT_UPDATE, 6, p) != 0)
         return intake_store_fail(svc, rep, a);
     Huifang__V1__ProductUpserted ev = HUIFANG__V1__PRODUCT_UPSERTED__INIT;
     ev.product = pr;
@@ -642,11 +603,6 @@ static int intake_product_edit(hf_service_t *svc, void *self, const hf_request_t
 }
 
 /* ---- purchases ---- */
-
-#define PURCHASE_COLUMNS                                                                           \
-    "id, customer_id, branch, product, quantity, price_fen, purchase_date::text,"                  \
-    " supply_end::text, nth, plan, days_of_supply, coalesce(contact_id, 0),"                       \
-    " coalesce(consultation_id, 0), agent"
 
 static Huifang__V1__Purchase *s_purchase_from_row(const PGresult *res, int i, hf_arena_t *a)
 {
@@ -675,10 +631,7 @@ int intake_purchases_load(hf_service_t *svc, int64_t customer_id, Huifang__V1__P
 {
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, customer_id)};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT " PURCHASE_COLUMNS " FROM purchase WHERE customer_id = $1"
-                                  " ORDER BY nth",
-                                  1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_PURCHASES_LOAD, 1, p);
     if (res == NULL)
         return -1;
     int rows = PQntuples(res);
@@ -698,9 +651,7 @@ int intake_card_set(hf_service_t *svc, const intake_branch_t *b, Huifang__V1__Cu
         return 1; /* a void card keeps the reason it was voided for */
     char id[24];
     const char *p[] = {hf_pg_i64(id, c->id), to, strcmp(to, "void") == 0 ? S(reason) : ""};
-    if (hf_store_run(hf_service_store(svc),
-                     "UPDATE customer SET card_type = $2, void_reason = $3 WHERE id = $1", 3,
-                     p) != 0)
+    if (hf_store_query_run(hf_service_store(svc), &INTAKE_Q_CARD_SET, 3, p) != 0)
         return -1;
     const char *from = c->card_type;
     c->card_type = (char *)to;
@@ -719,9 +670,7 @@ int intake_opt_out(hf_service_t *svc, Huifang__V1__Customer *c, const char *reas
         return 1;
     char id[24];
     const char *p[] = {hf_pg_i64(id, c->id), S(reason)};
-    if (hf_store_run(hf_service_store(svc),
-                     "UPDATE customer SET opted_out = true, opt_out_reason = $2 WHERE id = $1", 2,
-                     p) != 0)
+    if (hf_store_query_run(hf_service_store(svc), &INTAKE_Q_OPT_OUT, 2, p) != 0)
         return -1;
     c->opted_out = true;
     c->opt_out_reason = (char *)S(reason);
@@ -782,9 +731,7 @@ int intake_purchase_record(hf_service_t *svc, const intake_branch_t *b, const in
                        "customer %lld was merged into customer %lld", (long long)c->id,
                        (long long)c->merged_into);
     const char *pp[] = {b->code, pa->product};
-    PGresult *res = hf_store_exec(
-        st, "SELECT days_per_unit, price_fen, plan FROM product WHERE branch = $1 AND code = $2", 2,
-        pp);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_PURCHASE_RECORD_PRODUCT, 2, pp);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     if (PQntuples(res) != 1) {
@@ -815,15 +762,7 @@ int intake_purchase_record(hf_service_t *svc, const intake_branch_t *b, const in
                         pa->contact_id > 0 ? hf_pg_i64(contact, pa->contact_id) : NULL,
                         pa->consultation_id > 0 ? hf_pg_i64(consult, pa->consultation_id) : NULL,
                         S(pa->agent)};
-    res =
-        hf_store_exec(st,
-                      "INSERT INTO purchase (customer_id, branch, product, quantity, price_fen,"
-                      " purchase_date, supply_end, days_of_supply, nth, plan, created_at_ms,"
-                      " contact_id, consultation_id, agent)"
-                      " SELECT $1, $2, $3, $4, $5, $6, $7, $8, coalesce(max(nth), 0) + 1, $9, $10,"
-                      "   $11, $12, $13 FROM purchase WHERE customer_id = $1"
-                      " ON CONFLICT DO NOTHING RETURNING " PURCHASE_COLUMNS,
-                      13, pi);
+    res = hf_store_query(st, &INTAKE_Q_PURCHASE_RECORD_PURCHASE_INSERT, 13, pi);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     if (PQntuples(res) == 0) {
@@ -843,10 +782,7 @@ int intake_purchase_record(hf_service_t *svc, const intake_branch_t *b, const in
     c->tier = (char *)intake_tier_of(b->tiers, b->ntiers, c->spend_fen, c->purchases);
     char spend[24], n[24];
     const char *pu[] = {cid, hf_pg_i64(spend, c->spend_fen), hf_pg_i64(n, c->purchases), c->tier};
-    if (hf_store_run(st,
-                     "UPDATE customer SET spend_fen = $2, purchases = $3, tier = $4,"
-                     " card_type = 'customer', void_reason = '' WHERE id = $1",
-                     4, pu) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_PURCHASE_RECORD_CUSTOMER_UPDATE, 4, pu) != 0)
         return intake_store_fail(svc, rep, a);
     c->card_type = "customer";
     c->void_reason = "";

@@ -3,6 +3,7 @@
  * touched this customer" and "whom did this person touch", because the archive is where an
  * investigation starts. The table is shared by the services, so it is named with its schema. */
 #include "intake_internal.h"
+#include "intake_sql.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,17 +56,7 @@ int intake_audit_list(hf_service_t *svc, void *self, const hf_request_t *req, hf
                        hf_pg_i64(since, q->since_ms),
                        hf_pg_i64(until, q->until_ms),
                        hf_pg_i64(lim, limit + 1)};
-    PGresult *res = hf_store_exec(
-        hf_service_store(svc),
-        "SELECT id, floor(extract(epoch FROM at) * 1000)::bigint, actor, on_behalf_of, role,"
-        " branch, service, command, customers::text, request_id FROM audit.access"
-        " WHERE ($1 = '' OR branch = $1)"
-        " AND ($2::bigint = 0 OR customers @> ARRAY[$2::bigint])"
-        " AND ($3 = '' OR actor = $3)"
-        " AND ($4::bigint = 0 OR at >= to_timestamp($4::bigint / 1000.0))"
-        " AND ($5::bigint = 0 OR at < to_timestamp($5::bigint / 1000.0))"
-        " ORDER BY at, id LIMIT $6::int",
-        6, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_AUDIT_LIST, 6, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     int n = PQntuples(res);

@@ -11,24 +11,12 @@
 #include "hf_log.h"
 #include "hf_time.h"
 #include "intake_internal.h"
+#include "intake_sql.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S(x) ((x) ? (x) : "")
-
-#define CAMPAIGN_COLUMNS                                                                           \
-    "k.id, k.branch, k.name, k.place, k.at_ms, k.capacity, k.segment_id, k.invite_days,"           \
-    " k.bought_within_days, k.created_at_ms, k.created_by,"                                        \
-    " (SELECT count(*) FILTER (WHERE m.invited) FROM campaign_member m"                            \
-    "   WHERE m.campaign_id = k.id),"                                                              \
-    " (SELECT count(*) FILTER (WHERE m.answer = 'accepted') FROM campaign_member m"                \
-    "   WHERE m.campaign_id = k.id),"                                                              \
-    " (SELECT count(*) FILTER (WHERE m.answer = 'declined') FROM campaign_member m"                \
-    "   WHERE m.campaign_id = k.id),"                                                              \
-    " (SELECT count(*) FILTER (WHERE m.attended_at_ms IS NOT NULL) FROM campaign_member m"         \
-    "   WHERE m.campaign_id = k.id),"                                                              \
-    " (k.event_day - date '1970-01-01')"
 
 static Huifang__V1__Campaign *s_campaign_from_row(const PGresult *res, int i, const char *tz,
                                                   hf_arena_t *a)
@@ -66,12 +54,7 @@ static Huifang__V1__Campaign *s_campaign_load(hf_store_t *st, const intake_branc
     *missing = false;
     char idt[24];
     const char *p[] = {hf_pg_i64(idt, id), b->code};
-    PGresult *res = hf_store_exec(st,
-                                  lock ? "SELECT " CAMPAIGN_COLUMNS " FROM campaign k WHERE k.id ="
-                                         " $1 AND k.branch = $2 FOR UPDATE"
-                                       : "SELECT " CAMPAIGN_COLUMNS " FROM campaign k WHERE k.id ="
-                                         " $1 AND k.branch = $2",
-                                  2, p);
+    PGresult *res = hf_store_query(st, lock ? &INTAKE_Q_CAMPAIGN_LOCK : &INTAKE_Q_CAMPAIGN, 2, p);
     if (res == NULL)
         return NULL;
     Huifang__V1__Campaign *k = PQntuples(res) ? s_campaign_from_row(res, 0, b->tz, a) : NULL;
@@ -227,12 +210,7 @@ int intake_campaign_add(hf_service_t *svc, void *self, const hf_request_t *req, 
                        hf_pg_i64(win, within),
                        hf_pg_i64(now, b.now_ms),
                        S(req->actor)};
-    PGresult *res =
-        hf_store_exec(st,
-                      "INSERT INTO campaign (branch, name, place, at_ms, event_day, capacity,"
-                      " segment_id, invite_days, bought_within_days, created_at_ms, created_by)"
-                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                      11, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_CAMPAIGN_ADD_CAMPAIGN_INSERT, 11, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     int64_t id = hf_pg_int(res, 0, 0);
@@ -243,10 +221,7 @@ int intake_campaign_add(hf_service_t *svc, void *self, const hf_request_t *req, 
         intake_arr_int(&arr, ids[i]);
     char idt[24];
     const char *pm[] = {hf_pg_i64(idt, id), intake_arr_end(&arr)};
-    int mrc = hf_store_run(st,
-                           "INSERT INTO campaign_member (campaign_id, customer_id)"
-                           " SELECT $1, unnest($2::bigint[])",
-                           2, pm);
+    int mrc = hf_store_query_run(st, &INTAKE_Q_CAMPAIGN_ADD_CAMPAIGN_MEMBER_INSERT, 2, pm);
     intake_arr_release_all();
     if (mrc != 0)
         return intake_store_fail(svc, rep, a);
@@ -272,10 +247,7 @@ int intake_campaign_list(hf_service_t *svc, void *self, const hf_request_t *req,
     if (rc != HF_OK)
         return rc;
     const char *p[] = {b.code};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT " CAMPAIGN_COLUMNS " FROM campaign k WHERE k.branch = $1"
-                                  " ORDER BY k.at_ms, k.id",
-                                  1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CAMPAIGN_LIST, 1, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     Huifang__V1__Campaigns *l = hf_new(a, Huifang__V1__Campaigns);
@@ -354,11 +326,7 @@ int intake_campaign_checkin(hf_service_t *svc, void *self, const hf_request_t *r
     hf_pg_i64(kid, k->id);
     hf_pg_i64(now, b.now_ms);
     const char *pm[] = {kid, cid};
-    PGresult *res =
-        hf_store_exec(st,
-                      "SELECT invited, answer, coalesce(attended_at_ms, 0)"
-                      " FROM campaign_member WHERE campaign_id = $1 AND customer_id = $2",
-                      2, pm);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_CAMPAIGN_CHECKIN_CAMPAIGN_MEMBER, 2, pm);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     Huifang__V1__CampaignMember *mb = hf_new(a, Huifang__V1__CampaignMember);
@@ -387,12 +355,7 @@ int intake_campaign_checkin(hf_service_t *svc, void *self, const hf_request_t *r
                        "campaign %lld is full: %lld of %d seats taken", (long long)k->id,
                        (long long)k->attended, k->capacity);
     const char *pu[] = {kid, cid, now, S(req->actor)};
-    if (hf_store_run(st,
-                     "INSERT INTO campaign_member (campaign_id, customer_id, invited,"
-                     " attended_at_ms, attended_by) VALUES ($1, $2, false, $3, $4)"
-                     " ON CONFLICT (campaign_id, customer_id) DO UPDATE SET attended_at_ms = $3,"
-                     " attended_by = $4",
-                     4, pu) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_CAMPAIGN_CHECKIN_CAMPAIGN_MEMBER_INSERT, 4, pu) != 0)
         return intake_store_fail(svc, rep, a);
     mb->attended_at_ms = b.now_ms;
     if (!known)
@@ -430,10 +393,7 @@ int intake_campaign_note_contact(hf_service_t *svc, int64_t customer_id, int64_t
         return 0;
     char cid[24], at[24];
     const char *p[] = {hf_pg_i64(cid, customer_id), hf_pg_i64(at, at_ms)};
-    return hf_store_run(hf_service_store(svc),
-                        "UPDATE customer SET last_contact_at_ms = $2::bigint WHERE id = $1"
-                        " AND (last_contact_at_ms IS NULL OR last_contact_at_ms < $2::bigint)",
-                        2, p) == 0
+    return hf_store_query_run(hf_service_store(svc), &INTAKE_Q_CAMPAIGN_NOTE_CONTACT, 2, p) == 0
                ? 0
                : -1;
 }
@@ -456,10 +416,7 @@ int intake_on_campaign_answered(hf_service_t *svc, void *self, const hf_envelope
     const char *p[] = {
         hf_pg_i64(kid, ca->campaign_id), hf_pg_i64(cid, ca->customer_id), ca->answer,
         hf_pg_i64(at, ca->answered_at_ms > 0 ? ca->answered_at_ms : env->occurred_at_ms)};
-    return hf_store_run(hf_service_store(svc),
-                        "UPDATE campaign_member SET answer = $3, answered_at_ms = $4"
-                        " WHERE campaign_id = $1 AND customer_id = $2",
-                        4, p) == 0
+    return hf_store_query_run(hf_service_store(svc), &INTAKE_Q_ON_CAMPAIGN_ANSWERED, 4, p) == 0
                ? 0
                : -1;
 }

@@ -21,6 +21,7 @@
 #include "hf_phone.h"
 #include "hf_time.h"
 #include "intake_internal.h"
+#include "intake_sql.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +68,7 @@ static int s_live_customer(hf_service_t *svc, const intake_branch_t *b, int64_t 
 static int s_origin_seen(hf_service_t *svc, const char *origin)
 {
     const char *p[] = {origin};
-    PGresult *res =
-        hf_store_exec(hf_service_store(svc), "SELECT 1 FROM lead_source WHERE origin = $1", 1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_ORIGIN_SEEN, 1, p);
     if (res == NULL)
         return -1;
     int seen = PQntuples(res) > 0;
@@ -295,10 +295,7 @@ static int intake_on_consult_logged(hf_service_t *svc, void *self, const hf_enve
         if (hf_phone_normalise(S(co->phone), phone, sizeof phone, &why) != 0)
             return 0;
         const char *p[] = {b.code, phone};
-        PGresult *res = hf_store_exec(hf_service_store(svc),
-                                      "SELECT customer_id FROM customer_phone WHERE branch = $1"
-                                      " AND phone = $2",
-                                      2, p);
+        PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_ON_CONSULT_LOGGED, 2, p);
         if (res == NULL)
             return -1;
         customer_id = PQntuples(res) ? hf_pg_int(res, 0, 0) : 0;
@@ -388,11 +385,7 @@ static int intake_on_return_decided(hf_service_t *svc, void *self, const hf_enve
     char rid[24], cid[24], pid[24], fen[24], at[24];
     const char *p[] = {hf_pg_i64(rid, r->id), hf_pg_i64(cid, c->id), hf_pg_i64(pid, r->purchase_id),
                        hf_pg_i64(fen, r->refund_fen), hf_pg_i64(at, hf_clock_now_ms())};
-    PGresult *res = hf_store_exec(st,
-                                  "INSERT INTO refund (return_id, customer_id, purchase_id,"
-                                  " refund_fen, applied_at_ms) VALUES ($1, $2, $3, $4, $5)"
-                                  " ON CONFLICT DO NOTHING RETURNING 1",
-                                  5, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_ON_RETURN_DECIDED_REFUND_INSERT, 5, p);
     if (res == NULL)
         return -1;
     int fresh = PQntuples(res);
@@ -404,7 +397,7 @@ static int intake_on_return_decided(hf_service_t *svc, void *self, const hf_enve
     c->tier = (char *)intake_tier_of(b.tiers, b.ntiers, c->spend_fen, c->purchases);
     char spend[24];
     const char *pu[] = {cid, hf_pg_i64(spend, c->spend_fen), c->tier};
-    if (hf_store_run(st, "UPDATE customer SET spend_fen = $2, tier = $3 WHERE id = $1", 3, pu) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_ON_RETURN_DECIDED_CUSTOMER_UPDATE, 3, pu) != 0)
         return -1;
     if (strcmp(old_tier, c->tier) != 0 && intake_emit_updated(svc, c, "tier") != 0)
         return -1;

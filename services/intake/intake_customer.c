@@ -5,6 +5,7 @@
 #include "hf_phone.h"
 #include "hf_time.h"
 #include "intake_internal.h"
+#include "intake_sql.h"
 #include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -81,6 +82,8 @@ int intake_customer_find(hf_service_t *svc, void *self, const hf_request_t *req,
     if (hf_phone_normalise(q, phone, sizeof phone, &why) == 0) {
         /* any of a customer's phones finds it (self, spouse, child) */
         const char *p[] = {b.code, phone};
+        /* on hf_store_exec, not a named query (intake_sql.h): INTAKE_CUSTOMER_COLUMNS is an array
+         * beside the row reader (intake_util.c), not a literal, so the text is joined here */
         snprintf(sql, sizeof sql,
                  "SELECT %s FROM customer c JOIN customer_phone ph ON ph.customer_id = c.id"
                  " WHERE ph.branch = $1 AND ph.phone = $2",
@@ -99,6 +102,8 @@ int intake_customer_find(hf_service_t *svc, void *self, const hf_request_t *req,
         pattern[o++] = '%';
         pattern[o] = '\0';
         const char *p[] = {b.code, pattern};
+        /* on hf_store_exec, not a named query (intake_sql.h): INTAKE_CUSTOMER_COLUMNS is an array
+         * beside the row reader (intake_util.c), not a literal, so the text is joined here */
         snprintf(sql, sizeof sql,
                  "SELECT %s FROM customer c WHERE c.branch = $1 AND c.name LIKE $2"
                  " AND c.merged_into IS NULL ORDER BY c.name, c.id LIMIT 100",
@@ -150,12 +155,7 @@ int intake_customer_show(hf_service_t *svc, void *self, const hf_request_t *req,
         return intake_store_fail(svc, rep, a);
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, c->id)};
-    PGresult *res =
-        hf_store_exec(hf_service_store(svc),
-                      "SELECT channel, collector, source, referrer, note, collected_at_ms,"
-                      " merged FROM lead_source WHERE customer_id = $1"
-                      " ORDER BY collected_at_ms, id LIMIT 200",
-                      1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CUSTOMER_SHOW, 1, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     int n = PQntuples(res);
@@ -188,11 +188,7 @@ static int s_changes_load(hf_service_t *svc, int64_t id, Huifang__V1__CustomerDe
 {
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, id)};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT field, old_value, new_value, changed_at_ms, actor FROM"
-                                  " (SELECT * FROM customer_change WHERE customer_id = $1"
-                                  "  ORDER BY id DESC LIMIT 200) x ORDER BY id",
-                                  1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CHANGES_LOAD, 1, p);
     if (res == NULL)
         return -1;
     int n = PQntuples(res);
@@ -310,6 +306,8 @@ static int s_edit_write(hf_service_t *svc, const hf_request_t *req, const intake
         const char *value = cleared[i] ? "" : is_age ? hf_pg_i64(agetxt, age) : fields[i].value;
         if (!(given || cleared[i]) || strcmp(old, value) == 0)
             continue;
+        /* on hf_store_run, not a named query (intake_sql.h): the column set is the field's, chosen
+         * at run time from the table above, one statement per field changed */
         char sql[128];
         snprintf(sql, sizeof sql, "UPDATE customer SET %s WHERE id = $1",
                  is_age ? "age = $2::int" : fields[i].set);
@@ -318,10 +316,7 @@ static int s_edit_write(hf_service_t *svc, const hf_request_t *req, const intake
                            *value || !(is_age || strstr(fields[i].set, "::date")) ? value : NULL};
         const char *h[] = {cid, field, old, value, S(req->actor), at};
         if (hf_store_run(st, sql, 2, p) != 0 ||
-            hf_store_run(st,
-                         "INSERT INTO customer_change (customer_id, field, old_value, new_value,"
-                         " actor, changed_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
-                         6, h) != 0)
+            hf_store_query_run(st, &INTAKE_Q_EDIT_WRITE, 6, h) != 0)
             return -1;
         Huifang__V1__FieldChange *ch = hf_new(a, Huifang__V1__FieldChange);
         huifang__v1__field_change__init(ch);
@@ -460,20 +455,13 @@ int intake_customer_phone_add(hf_service_t *svc, void *self, const hf_request_t 
         return rc;
     char cid[24];
     const char *p[] = {b.code, phone, hf_pg_i64(cid, c->id), relation};
-    PGresult *res =
-        hf_store_exec(st,
-                      "INSERT INTO customer_phone (branch, phone, customer_id, relation)"
-                      " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
-                      4, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_CUSTOMER_PHONE_ADD_CUSTOMER_PHONE_INSERT, 4, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     int inserted = PQntuples(res);
     PQclear(res);
     if (!inserted) {
-        res = hf_store_exec(st,
-                            "SELECT customer_id, relation FROM customer_phone WHERE branch = $1"
-                            " AND phone = $2",
-                            2, p);
+        res = hf_store_query(st, &INTAKE_Q_CUSTOMER_PHONE_ADD_CUSTOMER_PHONE, 2, p);
         if (res == NULL)
             return intake_store_fail(svc, rep, a);
         int64_t owner = PQntuples(res) ? hf_pg_int(res, 0, 0) : 0;
@@ -491,9 +479,7 @@ int intake_customer_phone_add(hf_service_t *svc, void *self, const hf_request_t 
                 hf_arena_printf(a, "phone %s is already customer %lld's", masked, (long long)c->id);
             return s_reply_audited(svc, rep, c, a);
         }
-        if (hf_store_run(st,
-                         "UPDATE customer_phone SET relation = $4 WHERE branch = $1 AND phone = $2",
-                         4, p) != 0)
+        if (hf_store_query_run(st, &INTAKE_Q_CUSTOMER_PHONE_ADD_CUSTOMER_PHONE_UPDATE, 4, p) != 0)
             return intake_store_fail(svc, rep, a);
     }
     c = intake_customer_load(svc, &b, c->id, false, a, &rc);
@@ -550,18 +536,10 @@ static int s_merge_lock(hf_service_t *svc, const intake_branch_t *bp,
  * every row). 0 or -1. */
 static int s_merge_records(hf_store_t *st, const char *const *p)
 {
-    if (hf_store_run(st, "UPDATE customer_phone SET customer_id = $1 WHERE customer_id = $2", 2,
-                     p) != 0 ||
-        hf_store_run(st, "UPDATE lead_source SET customer_id = $1 WHERE customer_id = $2", 2, p) !=
-            0 ||
-        hf_store_run(
-            st, "UPDATE purchase SET customer_id = $1, nth = -id WHERE customer_id IN ($1, $2)", 2,
-            p) != 0 ||
-        hf_store_run(st,
-                     "UPDATE purchase p SET nth = r.n FROM (SELECT id, row_number() OVER"
-                     " (ORDER BY purchase_date, created_at_ms, id) AS n FROM purchase"
-                     " WHERE customer_id = $1) r WHERE p.id = r.id",
-                     1, p) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_MERGE_RECORDS_CUSTOMER_PHONE_UPDATE, 2, p) != 0 ||
+        hf_store_query_run(st, &INTAKE_Q_MERGE_RECORDS_LEAD_SOURCE_UPDATE, 2, p) != 0 ||
+        hf_store_query_run(st, &INTAKE_Q_MERGE_RECORDS_PURCHASE_UPDATE, 2, p) != 0 ||
+        hf_store_query_run(st, &INTAKE_Q_MERGE_RECORDS_PURCHASE_UPDATE_2, 1, p) != 0)
         return -1;
     return 0;
 }
@@ -584,38 +562,8 @@ static int s_merge_card(hf_store_t *st, const intake_branch_t *bp,
     const char *pu[] = {
         kid, oid, card, reason, hf_pg_i64(spendtxt, spend), hf_pg_i64(ntxt, purchases), tier};
     /* keep's empty fields filled from other's; consent and do-not-disturb: the stricter */
-    if (hf_store_run(
-            st,
-            "UPDATE customer k SET"
-            " gender = CASE WHEN k.gender = '' THEN o.gender ELSE k.gender END,"
-            " birth = coalesce(k.birth, o.birth), ref_date = coalesce(k.ref_date, o.ref_date),"
-            " region = CASE WHEN k.region = '' THEN o.region ELSE k.region END,"
-            " address = CASE WHEN k.address = '' THEN o.address ELSE k.address END,"
-            " age = coalesce(k.age, o.age),"
-            " route = CASE WHEN k.route = '' THEN o.route ELSE k.route END,"
-            " condition = CASE WHEN k.condition = '' THEN o.condition ELSE k.condition END,"
-            " baby_name = CASE WHEN k.baby_name = '' THEN o.baby_name ELSE k.baby_name END,"
-            " baby_sex = CASE WHEN k.baby_sex = '' THEN o.baby_sex ELSE k.baby_sex END,"
-            " baby_birth = coalesce(k.baby_birth, o.baby_birth),"
-            " due_date = coalesce(k.due_date, o.due_date),"
-            " current_brand = CASE WHEN k.current_brand = '' THEN o.current_brand ELSE "
-            "k.current_brand END,"
-            " feeding = CASE WHEN k.feeding = '' THEN o.feeding ELSE k.feeding END,"
-            " employer = CASE WHEN k.employer = '' THEN o.employer ELSE k.employer END,"
-            " hobbies = CASE WHEN k.hobbies = '' THEN o.hobbies ELSE k.hobbies END,"
-            " health = CASE WHEN k.health = '' THEN o.health ELSE k.health END,"
-            " windows = CASE WHEN k.windows = '' THEN o.windows ELSE k.windows END,"
-            " opted_out = k.opted_out OR o.opted_out,"
-            " opt_out_reason = CASE WHEN k.opted_out THEN k.opt_out_reason"
-            "   WHEN o.opted_out THEN o.opt_out_reason ELSE '' END,"
-            " dnd_reason = CASE WHEN o.dnd_until > coalesce(k.dnd_until, '-infinity')"
-            "   THEN o.dnd_reason ELSE k.dnd_reason END,"
-            " dnd_until = greatest(k.dnd_until, o.dnd_until),"
-            " created_at_ms = least(k.created_at_ms, o.created_at_ms),"
-            " card_type = $3, void_reason = $4, spend_fen = $5, purchases = $6, tier = $7"
-            " FROM customer o WHERE k.id = $1 AND o.id = $2",
-            7, pu) != 0 ||
-        hf_store_run(st, "UPDATE customer SET merged_into = $1 WHERE id = $2", 2, p) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_MERGE_CARD_CUSTOMER_UPDATE, 7, pu) != 0 ||
+        hf_store_query_run(st, &INTAKE_Q_MERGE_CARD_CUSTOMER_UPDATE_2, 2, p) != 0)
         return -1;
     return 0;
 }
@@ -781,9 +729,7 @@ int intake_customer_dnd(hf_service_t *svc, void *self, const hf_request_t *req, 
     }
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, c->id), *until ? until : NULL, reason};
-    if (hf_store_run(hf_service_store(svc),
-                     "UPDATE customer SET dnd_until = $2, dnd_reason = $3 WHERE id = $1", 3,
-                     p) != 0)
+    if (hf_store_query_run(hf_service_store(svc), &INTAKE_Q_CUSTOMER_DND, 3, p) != 0)
         return intake_store_fail(svc, rep, a);
     c->dnd_until = (char *)until;
     c->dnd_reason = (char *)reason;
@@ -916,6 +862,8 @@ static int s_retier(hf_service_t *svc, const intake_branch_t *b, const hf_reques
                        s ? hf_pg_i64(v[3], s->min_purchases) : NULL,
                        m ? hf_pg_i64(v[4], m->min_spend_fen) : NULL,
                        m ? hf_pg_i64(v[5], m->min_purchases) : NULL};
+    /* on hf_store_exec, not a named query (intake_sql.h): INTAKE_CUSTOMER_COLUMNS is an array
+     * beside the row reader (intake_util.c), not a literal, so the text is joined here */
     char sql[2400];
     snprintf(
         sql, sizeof sql,
@@ -999,28 +947,16 @@ int intake_rules_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_
     const char *pb[] = {b.code};
     /* the first rule of its own: the branch starts from a copy of the defaults */
     if ((rs->n_tiers > 0 && !b.own_tiers &&
-         hf_store_run(
-             st,
-             "INSERT INTO tier_rule (branch, tier, min_spend_fen, min_purchases)"
-             " SELECT $1, tier, min_spend_fen, min_purchases FROM tier_rule WHERE branch = ''",
-             1, pb) != 0) ||
+         hf_store_query_run(st, &INTAKE_Q_RULES_SET_TIER_RULE_INSERT, 1, pb) != 0) ||
         ((rs->n_stages > 0 || rs->n_remove_stages > 0) && !b.own_stages &&
-         hf_store_run(
-             st,
-             "INSERT INTO stage_rule (branch, code, unit, from_age, to_age, label)"
-             " SELECT $1, code, unit, from_age, to_age, label FROM stage_rule WHERE branch = ''",
-             1, pb) != 0))
+         hf_store_query_run(st, &INTAKE_Q_RULES_SET_STAGE_RULE_INSERT, 1, pb) != 0))
         return intake_store_fail(svc, rep, a);
     for (size_t i = 0; i < rs->n_tiers; i++) {
         const Huifang__V1__TierRule *t = rs->tiers[i];
         char spend[24], n[24];
         const char *p[] = {b.code, t->tier, hf_pg_i64(spend, t->min_spend_fen),
                            hf_pg_i64(n, t->min_purchases)};
-        if (hf_store_run(st,
-                         "INSERT INTO tier_rule (branch, tier, min_spend_fen, min_purchases)"
-                         " VALUES ($1, $2, $3, $4) ON CONFLICT (branch, tier) DO UPDATE"
-                         " SET min_spend_fen = $3, min_purchases = $4",
-                         4, p) != 0)
+        if (hf_store_query_run(st, &INTAKE_Q_RULES_SET_TIER_RULE_INSERT_2, 4, p) != 0)
             return intake_store_fail(svc, rep, a);
     }
     for (size_t i = 0; i < rs->n_stages; i++) {
@@ -1032,19 +968,12 @@ int intake_rules_set(hf_service_t *svc, void *self, const hf_request_t *req, hf_
                            s->has_from ? hf_pg_i64(from, s->from) : NULL,
                            s->has_to ? hf_pg_i64(to, s->to) : NULL,
                            S(s->label)};
-        if (hf_store_run(st,
-                         "INSERT INTO stage_rule (branch, code, unit, from_age, to_age, label)"
-                         " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, code) DO UPDATE"
-                         " SET unit = $3, from_age = $4, to_age = $5, label = $6",
-                         6, p) != 0)
+        if (hf_store_query_run(st, &INTAKE_Q_RULES_SET_STAGE_RULE_INSERT_2, 6, p) != 0)
             return intake_store_fail(svc, rep, a);
     }
     for (size_t i = 0; i < rs->n_remove_stages; i++) {
         const char *p[] = {b.code, S(rs->remove_stages[i])};
-        PGresult *res = hf_store_exec(st,
-                                      "DELETE FROM stage_rule WHERE branch = $1 AND code = $2"
-                                      " RETURNING 1",
-                                      2, p);
+        PGresult *res = hf_store_query(st, &INTAKE_Q_RULES_SET_STAGE_RULE_DELETE, 2, p);
         if (res == NULL)
             return intake_store_fail(svc, rep, a);
         int gone = PQntuples(res);

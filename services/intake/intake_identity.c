@@ -13,6 +13,7 @@
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "intake_internal.h"
+#include "intake_sql.h"
 #include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,10 +54,6 @@ typedef struct {
     int64_t last_failed_ms, locked_until_ms, created_ms, last_login_ms;
 } s_account_t;
 
-#define S_ACCOUNT_COLUMNS                                                                          \
-    "login, name, role, array_to_string(branches, ','), password_hash, disabled, failed_logins,"   \
-    " last_failed_ms, locked_until_ms, created_ms, last_login_ms"
-
 /* Splits "a,b" into arena strings. */
 static size_t s_split(const char *list, char ***out, hf_arena_t *a)
 {
@@ -82,11 +79,7 @@ static int s_account_load(hf_store_t *st, const char *login, bool lock, s_accoun
                           hf_arena_t *a)
 {
     const char *p[] = {login};
-    PGresult *res =
-        hf_store_exec(st,
-                      lock ? "SELECT " S_ACCOUNT_COLUMNS " FROM account WHERE login = $1 FOR UPDATE"
-                           : "SELECT " S_ACCOUNT_COLUMNS " FROM account WHERE login = $1",
-                      1, p);
+    PGresult *res = hf_store_query(st, lock ? &INTAKE_Q_ACCOUNT_LOCK : &INTAKE_Q_ACCOUNT, 1, p);
     if (res == NULL)
         return -1;
     int found = PQntuples(res) == 1;
@@ -212,10 +205,7 @@ static int s_login_as(hf_service_t *svc, intake_t *in, const hf_request_t *req, 
                        "--as %s: no account of that name; name the agent's branch (--branch)",
                        target);
     const char *p[] = {req->branch, target};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT role, name FROM agent WHERE branch = $1 AND id = $2"
-                                  " AND active",
-                                  2, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_LOGIN_AS, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) != 1) {
@@ -272,10 +262,7 @@ int intake_login(hf_service_t *svc, void *self, const hf_request_t *req, hf_repl
             char f[24], t[24], lk[24];
             const char *p[] = {acc.login, hf_pg_i64(f, failed), hf_pg_i64(t, now),
                                hf_pg_i64(lk, failed >= LOCK_AFTER ? now + LOCK_MS : 0)};
-            if (hf_store_run(st,
-                             "UPDATE account SET failed_logins = $2, last_failed_ms = $3,"
-                             " locked_until_ms = $4 WHERE login = $1",
-                             4, p) != 0)
+            if (hf_store_query_run(st, &INTAKE_Q_LOGIN_ACCOUNT_UPDATE, 4, p) != 0)
                 return HF_UNAVAILABLE;
             hf_service_commit_anyway(svc);
             hf_warn("login_failed", "login=%s failed=%d%s", acc.login, failed,
@@ -293,10 +280,7 @@ int intake_login(hf_service_t *svc, void *self, const hf_request_t *req, hf_repl
         newhash[0] = '\0';
     char t[24];
     const char *p[] = {acc.login, hf_pg_i64(t, now), newhash};
-    if (hf_store_run(st,
-                     "UPDATE account SET failed_logins = 0, last_login_ms = $2, password_hash ="
-                     " CASE WHEN $3 = '' THEN password_hash ELSE $3 END WHERE login = $1",
-                     3, p) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_LOGIN_ACCOUNT_UPDATE_2, 3, p) != 0)
         return HF_UNAVAILABLE;
     hf_info("login", "login=%s role=%s", acc.login, acc.role);
     return s_issue(svc, in, hf_arena_strdup(a, acc.login), hf_arena_strdup(a, acc.name),
@@ -426,8 +410,7 @@ int intake_user_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     const char *name = S(u->name);
     if (*name == '\0' && (bit & HF_ROLES_AGENT)) { /* the agent's own name by default */
         const char *pn[] = {u->branches[0], u->login};
-        PGresult *r =
-            hf_store_exec(st, "SELECT name FROM agent WHERE branch = $1 AND id = $2", 2, pn);
+        PGresult *r = hf_store_query(st, &INTAKE_Q_USER_ADD_AGENT, 2, pn);
         if (r == NULL)
             return HF_UNAVAILABLE;
         if (PQntuples(r) == 1)
@@ -444,11 +427,7 @@ int intake_user_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     char now[24];
     const char *p[] = {
         u->login, name, u->role, intake_arr_end(&arr), hash, hf_pg_i64(now, hf_clock_real_ms())};
-    PGresult *res = hf_store_exec(st,
-                                  "INSERT INTO account (login, name, role, branches, password_hash,"
-                                  " created_ms, password_changed_ms) VALUES ($1, $2, $3, $4, $5,"
-                                  " $6, $6) ON CONFLICT DO NOTHING RETURNING 1",
-                                  6, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_USER_ADD_ACCOUNT_INSERT, 6, p);
     sodium_memzero(hash, sizeof hash);
     if (res == NULL)
         return HF_UNAVAILABLE;
@@ -514,10 +493,7 @@ int intake_user_passwd(hf_service_t *svc, void *self, const hf_request_t *req, h
     if (s_hash(u->password, hash) != 0)
         return hf_fail(rep, a, HF_INTERNAL, NULL, "out of memory hashing the password");
     const char *p[] = {login, hash, hf_pg_i64(now, hf_clock_real_ms())};
-    int ok = hf_store_run(hf_service_store(svc),
-                          "UPDATE account SET password_hash = $2, password_changed_ms = $3,"
-                          " failed_logins = 0, locked_until_ms = 0 WHERE login = $1",
-                          3, p);
+    int ok = hf_store_query_run(hf_service_store(svc), &INTAKE_Q_USER_PASSWD, 3, p);
     sodium_memzero(hash, sizeof hash);
     if (ok != 0 || s_revoke(svc, login, "", 0) != 0)
         return HF_UNAVAILABLE;
@@ -540,10 +516,7 @@ int intake_user_disable(hf_service_t *svc, void *self, const hf_request_t *req, 
     if (rc != HF_OK)
         return rc;
     const char *p[] = {acc.login, u->enable ? "f" : "t"};
-    if (hf_store_run(hf_service_store(svc),
-                     "UPDATE account SET disabled = $2, failed_logins = 0, locked_until_ms = 0"
-                     " WHERE login = $1",
-                     2, p) != 0)
+    if (hf_store_query_run(hf_service_store(svc), &INTAKE_Q_USER_DISABLE, 2, p) != 0)
         return HF_UNAVAILABLE;
     if (!u->enable && s_revoke(svc, acc.login, "", 0) != 0)
         return HF_UNAVAILABLE;
@@ -562,8 +535,7 @@ int intake_user_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_
     (void)self;
     (void)req;
     const Huifang__V1__SessionClaims *me = hf_service_session(svc);
-    PGresult *res = hf_store_exec(
-        hf_service_store(svc), "SELECT " S_ACCOUNT_COLUMNS " FROM account ORDER BY login", 0, NULL);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_USER_LIST, 0, NULL);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -647,8 +619,7 @@ int intake_identity_init(hf_service_t *svc, intake_t *in)
     if (*file == '\0')
         return 0;
     hf_store_t *st = hf_service_store(svc);
-    PGresult *res =
-        hf_store_exec(st, "SELECT 1 FROM account WHERE role = 'admin' LIMIT 1", 0, NULL);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_IDENTITY_INIT_ACCOUNT, 0, NULL);
     if (res == NULL)
         return -1;
     int has = PQntuples(res);
@@ -671,11 +642,7 @@ int intake_identity_init(hf_service_t *svc, intake_t *in)
     if (rc != 0)
         return -1;
     const char *p[] = {hash, hf_pg_i64(now, hf_clock_real_ms())};
-    rc = hf_store_run(st,
-                      "INSERT INTO account (login, name, role, password_hash, created_ms,"
-                      " password_changed_ms) VALUES ('admin', 'Administrator', 'admin', $1, $2,"
-                      " $2) ON CONFLICT DO NOTHING",
-                      2, p);
+    rc = hf_store_query_run(st, &INTAKE_Q_IDENTITY_INIT_ACCOUNT_INSERT, 2, p);
     if (rc == 0)
         hf_info("admin_created", "login=admin");
     return rc;

@@ -16,6 +16,7 @@
 #include "hf_phone.h"
 #include "hf_time.h"
 #include "intake_internal.h"
+#include "intake_sql.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,13 +309,7 @@ static int s_claim_phones_copy(hf_store_t *st, const intake_branch_t *b, s_group
     /* a scalar subquery per phone, not a join: during an import the statistics lag behind
      * the table, and a planner that believes it small hashes all of it (OFFSET 0 keeps the
      * subquery from being evaluated twice) */
-    PGresult *res =
-        hf_store_exec(st,
-                      "SELECT i, owner, CASE WHEN owner IS NULL THEN nextval('customer_id_seq') END"
-                      " FROM (SELECT u.i, (SELECT p.customer_id FROM customer_phone p"
-                      "   WHERE p.branch = $1 AND p.phone = u.ph) AS owner"
-                      "   FROM unnest($2::text[]) WITH ORDINALITY AS u(ph, i) OFFSET 0) x",
-                      2, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_CLAIM_PHONES_COPY_CUSTOMER_PHONE, 2, p);
     if (res == NULL)
         return -1;
     int nnew = 0;
@@ -342,7 +337,7 @@ static int s_claim_phones_copy(hf_store_t *st, const intake_branch_t *b, s_group
         intake_copy_row_end(&cp);
     }
     int rc = -1;
-    if (hf_store_run(st, "SAVEPOINT phone_claim", 0, NULL) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_PHONE_CLAIM_SAVEPOINT, 0, NULL) != 0)
         goto cleanup;
     if (intake_copy_send(st, &cp, "COPY customer_phone (branch, phone, customer_id) FROM STDIN") ==
         0) {
@@ -352,7 +347,7 @@ static int s_claim_phones_copy(hf_store_t *st, const intake_branch_t *b, s_group
     if (strcmp(hf_store_sqlstate(st), "23505") != 0)
         goto cleanup;
     hf_info("lead_phone_claimed_meanwhile", "phones=%d", nnew);
-    if (hf_store_run(st, "ROLLBACK TO SAVEPOINT phone_claim", 0, NULL) == 0)
+    if (hf_store_query_run(st, &INTAKE_Q_PHONE_CLAIM_ROLLBACK, 0, NULL) == 0)
         rc = 1;
 cleanup:
     intake_copy_release(&cp);
@@ -366,12 +361,7 @@ static int s_claim_phones_waiting(hf_store_t *st, const intake_branch_t *b, s_gr
                                   int ngroups, hf_arena_t *a)
 {
     const char *p[] = {b->code, s_phones_array(groups, ngroups, a)};
-    PGresult *res =
-        hf_store_exec(st,
-                      "INSERT INTO customer_phone (branch, phone, customer_id)"
-                      " SELECT $1, ph, nextval('customer_id_seq') FROM unnest($2::text[]) AS ph"
-                      " ON CONFLICT DO NOTHING RETURNING phone, customer_id",
-                      2, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_CLAIM_PHONES_WAITING_CUSTOMER_PHONE_INSERT, 2, p);
     if (res == NULL)
         return -1;
     for (int g = 0; g < ngroups; g++) {
@@ -413,11 +403,7 @@ static int s_claim_phones_waiting(hf_store_t *st, const intake_branch_t *b, s_gr
     if (nknown == 0)
         return 0;
     const char *pk[] = {b->code, intake_arr_end(&known)};
-    res = hf_store_exec(st,
-                        "SELECT u.i, (SELECT p.customer_id FROM customer_phone p"
-                        "   WHERE p.branch = $1 AND p.phone = u.ph)"
-                        " FROM unnest($2::text[]) WITH ORDINALITY AS u(ph, i)",
-                        2, pk);
+    res = hf_store_query(st, &INTAKE_Q_CLAIM_PHONES_WAITING_CUSTOMER_PHONE, 2, pk);
     if (res == NULL)
         return -1;
     for (int r = 0; r < PQntuples(res); r++) {
@@ -514,11 +500,7 @@ static int s_claim_import_keys(s_batch_t *bt)
     char now[24];
     const char *p[] = {hf_pg_i64(now, bt->b->now_ms), intake_arr_end(&keys)};
     /* the keys were sent in sorted order: each claimed one is found by bisection */
-    PGresult *res = hf_store_exec(bt->st,
-                                  "INSERT INTO import_row (key, imported_at_ms, rejected)"
-                                  " SELECT k, $1, true FROM unnest($2::uuid[]) AS k"
-                                  " ON CONFLICT DO NOTHING RETURNING key",
-                                  2, p);
+    PGresult *res = hf_store_query(bt->st, &INTAKE_Q_CLAIM_IMPORT_KEYS, 2, p);
     if (res == NULL)
         return -1;
     int rc = 0;
@@ -629,6 +611,8 @@ static int s_lock_known_customers(s_batch_t *bt)
             ndistinct++;
         }
     const char *pl[] = {intake_arr_end(&lock)};
+    /* on hf_store_exec, not a named query (intake_sql.h): INTAKE_CUSTOMER_COLUMNS is an array
+     * beside the row reader (intake_util.c), not a literal, so the text is joined here */
     const char *sql = hf_arena_printf(a,
                                       "SELECT %s FROM customer c WHERE c.id = ANY($1::bigint[])"
                                       " AND c.merged_into IS NULL ORDER BY c.id FOR UPDATE OF c",
@@ -674,14 +658,7 @@ static int s_find_recorded_rows(s_batch_t *bt)
      * not EXISTS: under an OR the planner may hash an EXISTS, which reads the whole of
      * lead_source instead of probing its key per row. */
     const char *pd[] = {intake_arr_end(&kc), intake_arr_end(&kk)};
-    PGresult *res = hf_store_exec(
-        bt->st,
-        "SELECT u.i FROM unnest($1::bigint[], $2::uuid[]) WITH ORDINALITY AS u(c, k, i)"
-        " WHERE (SELECT 1 FROM lead_source s WHERE s.customer_id = u.c AND s.row_key = u.k"
-        "   LIMIT 1) IS NOT NULL"
-        " OR (SELECT 1 FROM import_row r WHERE r.key = u.k AND r.rejected IS NULL"
-        "   LIMIT 1) IS NOT NULL",
-        2, pd);
+    PGresult *res = hf_store_query(bt->st, &INTAKE_Q_FIND_RECORDED_ROWS, 2, pd);
     if (res == NULL)
         return -1;
     int ndup = PQntuples(res);
@@ -757,6 +734,8 @@ static int s_update_known_customers(s_batch_t *bt)
         return 0;
     const char *pu[19] = {intake_arr_end(&kids)};
     s_fields_params(&kf, pu, 1);
+    /* on hf_store_exec, not a named query (intake_sql.h): INTAKE_CUSTOMER_COLUMNS is an array
+     * beside the row reader (intake_util.c), not a literal, so the text is joined here */
     const char *sql =
         hf_arena_printf(a, "%s RETURNING %s", s_update_customers, INTAKE_CUSTOMER_COLUMNS);
     PGresult *res = hf_store_exec(bt->st, sql, 19, pu);

@@ -15,6 +15,7 @@
 #include "hf_log.h"
 #include "hf_time.h"
 #include "intake_internal.h"
+#include "intake_sql.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,10 +94,6 @@ static int s_check_name(const char *v, const char *field, size_t max, hf_reply_t
  * Rules: add, list, remove
  * ------------------------------------------------------------------------------------- */
 
-#define S_RULE_COLUMNS                                                                             \
-    "id, branch, occasion, coalesce(segment_id, 0), card_type, tier,"                              \
-    " array_to_string(regions, ','), days_before, purpose, script, created_at_ms, created_by"
-
 /* A rule from row i of an S_RULE_COLUMNS result (arena memory). */
 static Huifang__V1__OccasionRule *s_rule_from_row(const PGresult *res, int i, hf_arena_t *a)
 {
@@ -143,8 +140,8 @@ int intake_occasion_rule_add(hf_service_t *svc, void *self, const hf_request_t *
     if (r->segment_id != 0) { /* a saved segment of this branch (intake_segment.c) */
         char sid[24];
         const char *ps[] = {hf_pg_i64(sid, r->segment_id), b.code};
-        PGresult *res = hf_store_exec(hf_service_store(svc),
-                                      "SELECT 1 FROM segment WHERE id = $1 AND branch = $2", 2, ps);
+        PGresult *res =
+            hf_store_query(hf_service_store(svc), &INTAKE_Q_OCCASION_RULE_ADD_SEGMENT, 2, ps);
         if (res == NULL)
             return intake_store_fail(svc, rep, a);
         bool found = PQntuples(res) > 0;
@@ -203,12 +200,8 @@ int intake_occasion_rule_add(hf_service_t *svc, void *self, const hf_request_t *
                        hf_pg_i64(now, hf_clock_now_ms()),
                        S(req->actor),
                        r->segment_id != 0 ? hf_pg_i64(seg, r->segment_id) : NULL};
-    PGresult *res = hf_store_exec(
-        hf_service_store(svc),
-        "INSERT INTO occasion_rule (branch, occasion, card_type, tier, regions, days_before,"
-        " purpose, script, created_at_ms, created_by, segment_id) VALUES ($1, $2, $3, $4,"
-        " $5::text[], $6::int, $7, $8, $9::bigint, $10, $11::bigint) RETURNING " S_RULE_COLUMNS,
-        11, p);
+    PGresult *res = hf_store_query(hf_service_store(svc),
+                                   &INTAKE_Q_OCCASION_RULE_ADD_OCCASION_RULE_INSERT, 11, p);
     intake_arr_release_all();
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
@@ -230,10 +223,7 @@ int intake_occasion_rule_list(hf_service_t *svc, void *self, const hf_request_t 
     if (rc != HF_OK)
         return rc;
     const char *p[] = {b.code};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT " S_RULE_COLUMNS " FROM occasion_rule WHERE branch = $1"
-                                  " AND removed_at_ms = 0 ORDER BY id",
-                                  1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_OCCASION_RULE_LIST, 1, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     Huifang__V1__OccasionRules *l = hf_new(a, Huifang__V1__OccasionRules);
@@ -261,11 +251,7 @@ int intake_occasion_rule_remove(hf_service_t *svc, void *self, const hf_request_
         return hf_fail(rep, a, HF_BAD_INPUT, "id", "id is required (a rule id)");
     char ids[24], now[24];
     const char *p[] = {hf_pg_i64(ids, id), b.code, hf_pg_i64(now, hf_clock_now_ms())};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "UPDATE occasion_rule SET removed_at_ms = $3::bigint"
-                                  " WHERE id = $1::bigint AND branch = $2 AND removed_at_ms = 0"
-                                  " RETURNING " S_RULE_COLUMNS,
-                                  3, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_OCCASION_RULE_REMOVE, 3, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     if (PQntuples(res) == 0) {
@@ -366,20 +352,7 @@ static int s_rule_targets(hf_store_t *st, const Huifang__V1__OccasionRule *r, in
                        w->feb29 ? "true" : "false",
                        hf_pg_i64(limit, S_MAX_TARGETS),
                        r->segment_id != 0 ? intake_arr_end(&in_segment) : NULL};
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT c.id FROM customer c WHERE c.branch = $1 AND c.merged_into IS NULL"
-        " AND NOT c.opted_out AND c.card_type <> 'void'"
-        " AND (c.dnd_until IS NULL OR c.dnd_until < $6::date)"
-        " AND ($2 = '' OR c.card_type = $2) AND ($3 = '' OR c.tier = $3)"
-        " AND (cardinality($4::text[]) = 0 OR c.region = ANY ($4::text[]))"
-        " AND ($5::text[] IS NULL OR c.region = ANY ($5::text[]))"
-        " AND (NOT $7::boolean OR (c.birth IS NOT NULL AND ((extract(month FROM c.birth) ="
-        " $8::int AND extract(day FROM c.birth) = $9::int) OR ($10::boolean AND"
-        " extract(month FROM c.birth) = 2 AND extract(day FROM c.birth) = 29))))"
-        " AND ($12::bigint[] IS NULL OR c.id = ANY ($12::bigint[]))"
-        " ORDER BY c.id LIMIT $11::int",
-        12, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_RULE_TARGETS, 12, p);
     intake_arr_release_all();
     if (res == NULL)
         return -1;
@@ -438,12 +411,7 @@ static int s_load_rules(hf_store_t *st, const char *branch, const char *occasion
                         Huifang__V1__OccasionRule ***out, hf_arena_t *a)
 {
     const char *p[] = {branch, occasion};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " S_RULE_COLUMNS " FROM occasion_rule WHERE branch = $1"
-                                  " AND removed_at_ms = 0 AND CASE WHEN"
-                                  " $2::text IS NULL THEN occasion NOT LIKE 'weather:%'"
-                                  " ELSE occasion = $2 END ORDER BY id",
-                                  2, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_LOAD_RULES, 2, p);
     if (res == NULL)
         return -1;
     int n = PQntuples(res);
@@ -564,12 +532,7 @@ static int s_sweep_branch(hf_service_t *svc, const char *branch, int32_t today, 
     char day[11], now[24];
     hf_date_format(today, day);
     const char *p[] = {branch, day, hf_pg_i64(now, hf_clock_now_ms())};
-    PGresult *res = hf_store_exec(st,
-                                  "INSERT INTO occasion_sweep (branch, day, swept_at_ms)"
-                                  " VALUES ($1, $2::date, $3::bigint) ON CONFLICT DO NOTHING"
-                                  " RETURNING (SELECT max(day)::text FROM occasion_sweep"
-                                  " WHERE branch = $1 AND day < $2::date)",
-                                  3, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_SWEEP_BRANCH_OCCASION_SWEEP_INSERT, 3, p);
     if (res == NULL)
         goto fail;
     if (PQntuples(res) == 0) {
@@ -615,10 +578,7 @@ static int s_sweep_branch(hf_service_t *svc, const char *branch, int32_t today, 
     }
     char tot[16];
     const char *pu[] = {branch, day, hf_pg_i64(tot, total)};
-    if (hf_store_run(st,
-                     "UPDATE occasion_sweep SET customers = $3::int WHERE branch = $1"
-                     " AND day = $2::date",
-                     3, pu) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_SWEEP_BRANCH_OCCASION_SWEEP_UPDATE, 3, pu) != 0)
         goto fail;
     if (hf_store_commit(st) != 0)
         return -1;
@@ -638,15 +598,11 @@ int intake_occasion_sweep(hf_service_t *svc, void *self)
      * yet: one read a tick, nothing written while every day is done (each branch's day is
      * computed again in C below; the claim in occasion_sweep has the last word) */
     char nowt[24];
-    const char *p[] = {hf_pg_i64(nowt, hf_clock_now_ms())};
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT b.code, b.tz FROM branch b WHERE EXISTS (SELECT 1 FROM occasion_rule r WHERE"
-        " r.branch = b.code AND r.removed_at_ms = 0 AND r.occasion NOT LIKE 'weather:%')"
-        " AND NOT EXISTS (SELECT 1 FROM occasion_sweep w WHERE w.branch = b.code AND w.day ="
-        " (to_timestamp($1::bigint / 1000.0) AT TIME ZONE coalesce(nullif(b.tz, ''),"
-        " 'Asia/Shanghai'))::date) ORDER BY b.code",
-        1, p);
+    /* branch add always fills in a zone (HF_DEFAULT_TZ when none is given), so the fallback
+     * here and in the query only guards a row written some other way (by hand): it is then
+     * swept in the zone hf_replica gives a branch without one, named in one place */
+    const char *p[] = {hf_pg_i64(nowt, hf_clock_now_ms()), HF_DEFAULT_TZ};
+    PGresult *res = hf_store_query(st, &INTAKE_Q_OCCASION_SWEEP, 2, p);
     if (res == NULL) {
         hf_warn("occasion_sweep_failed", "reason=\"%s\"", hf_store_error(st));
         return -1;
@@ -655,7 +611,7 @@ int intake_occasion_sweep(hf_service_t *svc, void *self)
     hf_arena_t *a = hf_arena_new();
     int rc = 0;
     for (int i = 0; i < PQntuples(res) && a; i++) {
-        const char *tz = *hf_pg_str(res, i, 1) ? hf_pg_str(res, i, 1) : "Asia/Shanghai";
+        const char *tz = hf_replica_tz_or_default(hf_pg_str(res, i, 1));
         if (s_sweep_branch(svc, hf_pg_str(res, i, 0), hf_time_local_day(now, tz), a) < 0)
             rc = -1;
         hf_arena_reset(a);

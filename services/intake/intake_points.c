@@ -19,6 +19,7 @@
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "intake_internal.h"
+#include "intake_sql.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -100,13 +101,9 @@ static int s_move(hf_service_t *svc, const char *branch, int64_t customer_id, s_
     hf_store_t *st = hf_service_store(svc);
     char cid[24];
     const char *pa[] = {hf_pg_i64(cid, customer_id), branch};
-    if (hf_store_run(st,
-                     "INSERT INTO points_account (customer_id, branch) VALUES ($1, $2)"
-                     " ON CONFLICT DO NOTHING",
-                     2, pa) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_MOVE_POINTS_ACCOUNT_INSERT, 2, pa) != 0)
         return -1;
-    PGresult *res = hf_store_exec(
-        st, "SELECT balance, owed FROM points_account WHERE customer_id = $1 FOR UPDATE", 1, pa);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_MOVE_POINTS_ACCOUNT, 1, pa);
     if (res == NULL)
         return -1;
     int64_t bal = hf_pg_int(res, 0, 0), owed = hf_pg_int(res, 0, 1);
@@ -131,12 +128,7 @@ static int s_move(hf_service_t *svc, const char *branch, int64_t customer_id, s_
                         purchase_id > 0 ? hf_pg_i64(pid, purchase_id) : NULL,
                         S(actor),
                         hf_pg_i64(at, now)};
-    res = hf_store_exec(st,
-                        "INSERT INTO points_ledger (customer_id, branch, delta, reason, reference,"
-                        " balance_after, owed_after, points, shortfall, purchase_id, actor, at_ms)"
-                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                        " ON CONFLICT DO NOTHING RETURNING id",
-                        12, pl);
+    res = hf_store_query(st, &INTAKE_Q_MOVE_POINTS_LEDGER_INSERT, 12, pl);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -146,8 +138,7 @@ static int s_move(hf_service_t *svc, const char *branch, int64_t customer_id, s_
     int64_t id = hf_pg_int(res, 0, 0);
     PQclear(res);
     const char *pu[] = {cid, ba, ow};
-    if (hf_store_run(st, "UPDATE points_account SET balance = $2, owed = $3 WHERE customer_id = $1",
-                     3, pu) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_MOVE_POINTS_ACCOUNT_UPDATE, 3, pu) != 0)
         return -1;
 
     Huifang__V1__PointsEntry *e = hf_new(a, Huifang__V1__PointsEntry);
@@ -198,10 +189,7 @@ static int s_move(hf_service_t *svc, const char *branch, int64_t customer_id, s_
 static int s_rules(hf_store_t *st, const char *branch, int *per_yuan, int *per_event, bool *own)
 {
     const char *p[] = {branch};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT per_yuan, per_event, branch <> '' FROM points_rule"
-                                  " WHERE branch IN ($1, '') ORDER BY branch DESC LIMIT 1",
-                                  1, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_POINTS_RULE, 1, p);
     if (res == NULL)
         return -1;
     *per_yuan = *per_event = 0;
@@ -263,10 +251,7 @@ int intake_points_on_return(hf_service_t *svc, const char *branch, int64_t custo
 {
     char pid[24];
     const char *p[] = {hf_pg_i64(pid, r->purchase_id)};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT coalesce(sum(points), 0) FROM points_ledger"
-                                  " WHERE purchase_id = $1 AND reason = 'purchase'",
-                                  1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_POINTS_ON_RETURN, 1, p);
     if (res == NULL)
         return -1;
     int64_t earned = hf_pg_int(res, 0, 0);
@@ -296,15 +281,9 @@ int intake_points_on_merge(hf_service_t *svc, const char *branch, int64_t keep, 
     char kid[24], oid[24];
     const char *p[] = {hf_pg_i64(kid, keep), hf_pg_i64(oid, other), branch};
     /* both accounts locked, in id order (as any other two-account change would) */
-    if (hf_store_run(st,
-                     "INSERT INTO points_account (customer_id, branch) VALUES ($1, $3), ($2, $3)"
-                     " ON CONFLICT DO NOTHING",
-                     3, p) != 0)
+    if (hf_store_query_run(st, &INTAKE_Q_POINTS_ON_MERGE_POINTS_ACCOUNT_INSERT, 3, p) != 0)
         return -1;
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT customer_id, balance, owed FROM points_account"
-                                  " WHERE customer_id IN ($1, $2) ORDER BY customer_id FOR UPDATE",
-                                  2, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_POINTS_ON_MERGE_POINTS_ACCOUNT, 2, p);
     if (res == NULL)
         return -1;
     int64_t balance = 0, owed = 0;
@@ -328,10 +307,8 @@ int intake_points_on_merge(hf_service_t *svc, const char *branch, int64_t keep, 
     char ow[24];
     const char *po[] = {kid, oid, hf_pg_i64(ow, owed)};
     if (owed > 0 &&
-        (hf_store_run(st, "UPDATE points_account SET owed = 0 WHERE customer_id = $2", 2, po) !=
-             0 ||
-         hf_store_run(st, "UPDATE points_account SET owed = owed + $3 WHERE customer_id = $1", 3,
-                      po) != 0))
+        (hf_store_query_run(st, &INTAKE_Q_POINTS_ON_MERGE_POINTS_ACCOUNT_UPDATE, 2, po) != 0 ||
+         hf_store_query_run(st, &INTAKE_Q_POINTS_ON_MERGE_POINTS_ACCOUNT_UPDATE_2, 3, po) != 0))
         return -1;
     snprintf(ref, sizeof ref, "merged from customer %lld", (long long)other);
     if (balance > 0 &&
@@ -380,16 +357,7 @@ static int s_text(const char *s, const char *field, size_t max, hf_reply_t *rep,
 /* A gift's code: 1..24 of letters, digits, '-', '_'. */
 static bool s_code_ok(const char *s)
 {
-    size_t n = strlen(S(s));
-    if (n == 0 || n > 24)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '-' || ch == '_'))
-            return false;
-    }
-    return true;
+    return hf_code_valid(s, strlen(S(s)));
 }
 
 static Huifang__V1__PointsEntry *s_entry_from_row(const PGresult *res, int i, hf_arena_t *a)
@@ -422,15 +390,7 @@ static int s_reply_account(hf_service_t *svc, const char *branch, int64_t custom
     huifang__v1__points_account__init(acc);
     acc->customer_id = customer_id;
     acc->branch = hf_arena_strdup(a, branch);
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT coalesce((SELECT balance FROM points_account WHERE customer_id = $1), 0),"
-        " coalesce((SELECT owed FROM points_account WHERE customer_id = $1), 0),"
-        " coalesce(sum(points) FILTER (WHERE reason IN ('purchase', 'event', 'adjust')), 0),"
-        " coalesce(sum(-delta) FILTER (WHERE reason = 'redeem'), 0),"
-        " coalesce(sum(-delta) FILTER (WHERE reason = 'return'), 0)"
-        " FROM points_ledger WHERE customer_id = $1",
-        1, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_REPLY_ACCOUNT_POINTS_ACCOUNT, 1, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     acc->balance = hf_pg_int(res, 0, 0);
@@ -439,11 +399,7 @@ static int s_reply_account(hf_service_t *svc, const char *branch, int64_t custom
     acc->redeemed = hf_pg_int(res, 0, 3);
     acc->reversed = hf_pg_int(res, 0, 4);
     PQclear(res);
-    res = hf_store_exec(st,
-                        "SELECT id, customer_id, branch, delta, reason, reference, balance_after,"
-                        " owed_after, points, shortfall, actor, at_ms FROM points_ledger"
-                        " WHERE customer_id = $1 ORDER BY id DESC LIMIT $2",
-                        2, p);
+    res = hf_store_query(st, &INTAKE_Q_REPLY_ACCOUNT_POINTS_LEDGER, 2, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     int n = PQntuples(res);
@@ -495,10 +451,7 @@ int intake_points_redeem(hf_service_t *svc, void *self, const hf_request_t *req,
             return hf_fail(rep, a, HF_BAD_INPUT, "gift",
                            "gift \"%s\" must be 1-24 letters, digits, '-' or '_'", q->gift);
         const char *p[] = {b.code, q->gift};
-        PGresult *res = hf_store_exec(hf_service_store(svc),
-                                      "SELECT name, points FROM gift"
-                                      " WHERE branch = $1 AND code = $2 AND active",
-                                      2, p);
+        PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_POINTS_REDEEM, 2, p);
         if (res == NULL)
             return intake_store_fail(svc, rep, a);
         if (PQntuples(res) != 1) {
@@ -562,10 +515,7 @@ int intake_points_rules(hf_service_t *svc, void *self, const hf_request_t *req, 
             per_event = q->per_event;
         char y[16], e[16];
         const char *p[] = {b.code, hf_pg_i64(y, per_yuan), hf_pg_i64(e, per_event)};
-        if (hf_store_run(st,
-                         "INSERT INTO points_rule (branch, per_yuan, per_event) VALUES ($1, $2, $3)"
-                         " ON CONFLICT (branch) DO UPDATE SET per_yuan = $2, per_event = $3",
-                         3, p) != 0)
+        if (hf_store_query_run(st, &INTAKE_Q_POINTS_RULES, 3, p) != 0)
             return intake_store_fail(svc, rep, a);
         own = true;
         hf_info("points_rules", "branch=%s per_yuan=%d per_event=%d", b.code, per_yuan, per_event);
@@ -599,10 +549,7 @@ int intake_gift_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         return hf_fail(rep, a, HF_BAD_INPUT, "points", "points must be 1..100000000");
     char pt[24];
     const char *p[] = {b.code, g->code, g->name, hf_pg_i64(pt, g->points)};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "INSERT INTO gift (branch, code, name, points) VALUES"
-                                  " ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
-                                  4, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_GIFT_ADD, 4, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     int fresh = PQntuples(res);
@@ -631,10 +578,7 @@ int intake_gift_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_
     if (rc != HF_OK)
         return rc;
     const char *p[] = {b.code};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT code, name, points, active FROM gift WHERE branch = $1"
-                                  " ORDER BY points, code",
-                                  1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_GIFT_LIST, 1, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     int n = PQntuples(res);

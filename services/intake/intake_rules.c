@@ -2,6 +2,7 @@
 #include "intake_rules.h"
 #include "hf_phone.h"
 #include "hf_time.h"
+#include "hf_wire.h"
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -366,16 +367,6 @@ int intake_check_channel(const char *channel, intake_error_t *err)
 
 /* ---- the conversion plan of a lead ---- */
 
-static bool s_plan_code_ok(const char *s, size_t n)
-{
-    if (n == 0 || n > 24)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-            return false;
-    return true;
-}
-
 int intake_lead_plans_check(const char *spec, intake_error_t *err)
 {
     const char *s = S(spec);
@@ -408,7 +399,7 @@ int intake_lead_plans_check(const char *spec, intake_error_t *err)
         if (nseen < 8)
             snprintf(seen[nseen++], sizeof seen[0], "%s", channel);
         size_t plen = len - clen - 1;
-        if (!s_plan_code_ok(eq + 1, plen))
+        if (!hf_code_valid(eq + 1, plen))
             return s_err(err, "lead_plans",
                          "lead_plans: plan \"%.*s\" of %s must be 1-24 letters, digits, '-' or"
                          " '_' (or none)",
@@ -468,13 +459,7 @@ static int s_choice(const char *v, const char *field, const char *const *choices
 /* A code: 1..24 letters, digits, '-' or '_'. */
 static bool s_code_ok(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > 24)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-            return false;
-    return true;
+    return hf_code_valid(s, strlen(s));
 }
 
 #define DAY_1900 (-25567) /* 1900-01-01 */

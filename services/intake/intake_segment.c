@@ -1,7 +1,7 @@
 /* intake_segment: segments, saved filters over the archive (issue 16).
  *
  * A segment is never a list: its filter (SegmentFilter) is kept and evaluated afresh, as one
- * parameterised statement (s_segment_where below, every value a parameter, NULL for "not
+ * parameterised statement (SEGMENT_WHERE in intake_sql.h, every value a parameter, NULL for "not
  * filtered"), whenever it is previewed, shown, used by a campaign or by anyone else through
  * intake_segment_each(). Opted-out and merged customers are never in a segment; void cards
  * only when the filter names card type void. */
@@ -10,59 +10,16 @@
 #include "hf_mask.h"
 #include "hf_time.h"
 #include "intake_internal.h"
+#include "intake_sql.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S(x) ((x) ? (x) : "")
-#define SEGMENT_SAMPLES 5
 #define SEGMENT_NPARAMS 15
 
-/* The filter as SQL. $1 branch; $2..$6 text[] (regions, card types, tiers, stages,
- * products); $7/$8 dates (last purchase before / on or after); $9/$10 UTC ms (last contact
- * before / on or after: the branch's local midnight of the date given); $11/$12 MMDD
- * numbers (birthday range, wrapping when from > to); $13/$14 a campaign id or 0 for any
- * (attended / not attended); $15 the branch's today (stages). */
-static const char s_segment_where[] =
-    " FROM customer c WHERE c.branch = $1 AND c.merged_into IS NULL AND NOT c.opted_out"
-    " AND ($2::text[] IS NULL OR c.region = ANY($2::text[]))"
-    " AND (CASE WHEN $3::text[] IS NULL THEN c.card_type <> 'void'"
-    " ELSE c.card_type = ANY($3::text[]) END)"
-    " AND ($4::text[] IS NULL OR c.tier = ANY($4::text[]))"
-    " AND ($5::text[] IS NULL OR segment_stage(c.branch,"
-    " coalesce(c.ref_date, c.baby_birth, c.due_date), $15::date) = ANY($5::text[]))"
-    " AND ($6::text[] IS NULL OR EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = c.id"
-    " AND p.product = ANY($6::text[])))"
-    " AND ($7::date IS NULL OR (SELECT max(p.purchase_date) FROM purchase p"
-    " WHERE p.customer_id = c.id) < $7::date)"
-    " AND ($8::date IS NULL OR (SELECT max(p.purchase_date) FROM purchase p"
-    " WHERE p.customer_id = c.id) >= $8::date)"
-    " AND ($9::bigint IS NULL OR coalesce(c.last_contact_at_ms, 0) < $9::bigint)"
-    " AND ($10::bigint IS NULL OR c.last_contact_at_ms >= $10::bigint)"
-    " AND ($11::int IS NULL OR (c.birth IS NOT NULL AND CASE WHEN $11::int <= $12::int"
-    " THEN (extract(month FROM c.birth) * 100 + extract(day FROM c.birth))::int"
-    " BETWEEN $11::int AND $12::int"
-    " ELSE (extract(month FROM c.birth) * 100 + extract(day FROM c.birth))::int >= $11::int"
-    " OR (extract(month FROM c.birth) * 100 + extract(day FROM c.birth))::int <= $12::int END))"
-    " AND ($13::bigint IS NULL OR EXISTS (SELECT 1 FROM campaign_member m"
-    " WHERE m.customer_id = c.id AND m.attended_at_ms IS NOT NULL"
-    " AND ($13::bigint = 0 OR m.campaign_id = $13::bigint)))"
-    " AND ($14::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM campaign_member m"
-    " WHERE m.customer_id = c.id AND m.attended_at_ms IS NOT NULL"
-    " AND ($14::bigint = 0 OR m.campaign_id = $14::bigint)))";
-
 /* ---- the filter ---- */
-
-static bool s_code_ok(const char *s, size_t len)
-{
-    if (len == 0 || len > 24)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-            return false;
-    return true;
-}
 
 /* Splits a comma list into at most max trimmed words (arena copies). Returns the count, or
  * -1 when a word is not a code (1..24 letters, digits, '-', '_'), with *bad the word. */
@@ -82,7 +39,7 @@ static int s_words(const char *list, const char **out, int max, const char **bad
         while (len > 0 && p[len - 1] == ' ')
             len--;
         char *w = hf_arena_printf(a, "%.*s", (int)len, p);
-        if (!s_code_ok(w, len) || n >= max) {
+        if (!hf_code_valid(w, len) || n >= max) {
             *bad = w;
             return -1;
         }
@@ -155,13 +112,13 @@ static int s_check_list(char **value, const char *field, const char *const *allo
 /* Checks that every word of list is a row of the branch in a table: the query names it with
  * $1 branch and $2 the word. HF_OK, BAD_INPUT naming field, or UNAVAILABLE. */
 static int s_check_known(hf_service_t *svc, const char *list, const char *field, const char *what,
-                         const char *sql, const char *branch, hf_reply_t *rep, hf_arena_t *a)
+                         const hf_query_t *q, const char *branch, hf_reply_t *rep, hf_arena_t *a)
 {
     const char *w[64], *bad = NULL;
     int n = s_words(list, w, 64, &bad, a);
     for (int i = 0; i < n; i++) {
         const char *p[] = {branch, w[i]};
-        PGresult *res = hf_store_exec(hf_service_store(svc), sql, 2, p);
+        PGresult *res = hf_store_query(hf_service_store(svc), q, 2, p);
         if (res == NULL)
             return intake_store_fail(svc, rep, a);
         int found = PQntuples(res);
@@ -191,8 +148,7 @@ static int s_check_campaign_ref(hf_service_t *svc, char **value, const char *fie
                        field, v);
     char idt[24];
     const char *p[] = {hf_pg_i64(idt, id), branch};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT 1 FROM campaign WHERE id = $1 AND branch = $2", 2, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CHECK_CAMPAIGN_REF, 2, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     int found = PQntuples(res);
@@ -234,9 +190,8 @@ static int s_filter_check(hf_service_t *svc, const intake_branch_t *b,
         (rc = s_check_list(&f->tiers, "tiers", tiers, rep, a)) != HF_OK ||
         (rc = s_check_list(&f->stages, "stages", stages, rep, a)) != HF_OK ||
         (rc = s_check_list(&f->products, "products", NULL, rep, a)) != HF_OK ||
-        (rc = s_check_known(svc, f->products, "products", "product",
-                            "SELECT 1 FROM product WHERE branch = $1 AND code = $2", b->code, rep,
-                            a)) != HF_OK ||
+        (rc = s_check_known(svc, f->products, "products", "product", &INTAKE_Q_PRODUCT_KNOWN,
+                            b->code, rep, a)) != HF_OK ||
         (rc = s_check_date(&f->purchased_before, "purchased_before", rep, a)) != HF_OK ||
         (rc = s_check_date(&f->purchased_after, "purchased_after", rep, a)) != HF_OK ||
         (rc = s_check_date(&f->contacted_before, "contacted_before", rep, a)) != HF_OK ||
@@ -319,12 +274,6 @@ static void s_filter_params(const Huifang__V1__SegmentFilter *f, const char *bra
 
 /* ---- stored segments ---- */
 
-#define SEGMENT_COLUMNS                                                                            \
-    "id, branch, name, regions, card_types, tiers, stages, products,"                              \
-    " coalesce(purchased_before::text, ''), coalesce(purchased_after::text, ''),"                  \
-    " coalesce(contacted_before::text, ''), coalesce(contacted_after::text, ''),"                  \
-    " birthday_from, birthday_to, attended, not_attended, created_at_ms, created_by"
-
 static Huifang__V1__Segment *s_segment_from_row(const PGresult *res, int i, hf_arena_t *a)
 {
     Huifang__V1__Segment *s = hf_new(a, Huifang__V1__Segment);
@@ -363,8 +312,7 @@ static Huifang__V1__Segment *s_segment_load(hf_store_t *st, const char *branch, 
     *missing = false;
     char idt[24];
     const char *p[] = {hf_pg_i64(idt, id), branch};
-    PGresult *res = hf_store_exec(
-        st, "SELECT " SEGMENT_COLUMNS " FROM segment WHERE id = $1 AND branch = $2", 2, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_SEGMENT_LOAD, 2, p);
     if (res == NULL)
         return NULL;
     Huifang__V1__Segment *s = PQntuples(res) ? s_segment_from_row(res, 0, a) : NULL;
@@ -379,8 +327,7 @@ static int64_t s_count(hf_store_t *st, const Huifang__V1__SegmentFilter *f, cons
 {
     const char *p[SEGMENT_NPARAMS];
     s_filter_params(f, branch, tz, today, p, a);
-    PGresult *res =
-        hf_store_exec(st, hf_arena_printf(a, "SELECT count(*)%s", s_segment_where), 15, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_SEGMENT_COUNT, 15, p);
     if (res == NULL)
         return -1;
     int64_t n = hf_pg_int(res, 0, 0);
@@ -396,18 +343,12 @@ int intake_segment_each(hf_store_t *st, const char *branch, int64_t segment_id,
         return -1;
     int rc = -1;
     PGresult *res = NULL;
-    const char *pb[] = {branch};
-    res = hf_store_exec(st, "SELECT tz FROM branch WHERE code = $1", 1, pb);
-    if (res == NULL)
-        goto cleanup;
-    if (PQntuples(res) == 0) {
-        rc = -2;
+    char tz[64];
+    int found = hf_replica_branch(st, branch, tz, sizeof tz, NULL, 0);
+    if (found != 0) {
+        rc = found > 0 ? -2 : -1;
         goto cleanup;
     }
-    char tz[64];
-    snprintf(tz, sizeof tz, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    res = NULL;
     bool missing;
     Huifang__V1__Segment *s = s_segment_load(st, branch, segment_id, &missing, a);
     if (s == NULL) {
@@ -416,8 +357,7 @@ int intake_segment_each(hf_store_t *st, const char *branch, int64_t segment_id,
     }
     const char *p[SEGMENT_NPARAMS];
     s_filter_params(s->filter, branch, tz, hf_time_local_day(hf_clock_now_ms(), tz), p, a);
-    res = hf_store_exec(st, hf_arena_printf(a, "SELECT c.id%s ORDER BY c.id", s_segment_where), 15,
-                        p);
+    res = hf_store_query(st, &INTAKE_Q_SEGMENT_MEMBERS, 15, p);
     if (res == NULL)
         goto cleanup;
     rc = 0;
@@ -490,14 +430,7 @@ int intake_segment_add(hf_service_t *svc, void *self, const hf_request_t *req, h
                        f->not_attended,
                        hf_pg_i64(at, b.now_ms),
                        S(req->actor)};
-    PGresult *res = hf_store_exec(
-        st,
-        "INSERT INTO segment (branch, name, regions, card_types, tiers, stages, products,"
-        " purchased_before, purchased_after, contacted_before, contacted_after, birthday_from,"
-        " birthday_to, attended, not_attended, created_at_ms, created_by) VALUES ($1, $2, $3,"
-        " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-        " ON CONFLICT DO NOTHING RETURNING " SEGMENT_COLUMNS,
-        17, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_SEGMENT_ADD, 17, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     if (PQntuples(res) == 0) {
@@ -536,13 +469,7 @@ int intake_segment_preview(hf_service_t *svc, void *self, const hf_request_t *re
         return intake_store_fail(svc, rep, a);
     const char *p[SEGMENT_NPARAMS];
     s_filter_params(f, b.code, b.tz, b.today, p, a);
-    PGresult *res = hf_store_exec(
-        st,
-        hf_arena_printf(a,
-                        "SELECT c.id, c.name, c.phone, c.region, c.card_type, c.tier%s"
-                        " ORDER BY c.id LIMIT %d",
-                        s_segment_where, SEGMENT_SAMPLES),
-        15, p);
+    PGresult *res = hf_store_query(st, &INTAKE_Q_SEGMENT_SAMPLES, 15, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     int n = PQntuples(res);
@@ -580,9 +507,7 @@ int intake_segment_list(hf_service_t *svc, void *self, const hf_request_t *req, 
     if (rc != HF_OK)
         return rc;
     const char *p[] = {b.code};
-    PGresult *res = hf_store_exec(
-        hf_service_store(svc),
-        "SELECT " SEGMENT_COLUMNS " FROM segment WHERE branch = $1 ORDER BY id", 1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_SEGMENT_LIST, 1, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     Huifang__V1__Segments *l = hf_new(a, Huifang__V1__Segments);

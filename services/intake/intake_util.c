@@ -6,6 +6,7 @@
 #include "hf_replica.h"
 #include "hf_time.h"
 #include "intake_internal.h"
+#include "intake_sql.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
     b->now_ms = hf_clock_now_ms();
     b->today = hf_time_local_day(b->now_ms, b->tz);
 
-    res = hf_store_exec(st, "SELECT lead_plans FROM branch WHERE code = $1", 1, p);
+    res = hf_store_query(st, &INTAKE_Q_BRANCH_LOAD_BRANCH, 1, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     if (PQntuples(res) > 0)
@@ -45,13 +46,7 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
     PQclear(res);
 
     /* the branch's own rules when it has any, else the defaults (branch '') */
-    res = hf_store_exec(
-        st,
-        "SELECT branch <> '', code, unit, from_age IS NOT NULL, coalesce(from_age, 0),"
-        " to_age IS NOT NULL, coalesce(to_age, 0), label FROM stage_rule"
-        " WHERE branch = (SELECT max(branch) FROM stage_rule WHERE branch IN ($1, ''))"
-        " ORDER BY code LIMIT 16",
-        1, p);
+    res = hf_store_query(st, &INTAKE_Q_BRANCH_LOAD_STAGE_RULE, 1, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     for (int i = 0; i < PQntuples(res); i++) {
@@ -66,12 +61,7 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
         snprintf(r->label, sizeof r->label, "%s", hf_pg_str(res, i, 7));
     }
     PQclear(res);
-    res =
-        hf_store_exec(st,
-                      "SELECT branch <> '', tier, min_spend_fen, min_purchases FROM tier_rule"
-                      " WHERE branch = (SELECT max(branch) FROM tier_rule WHERE branch IN ($1, ''))"
-                      " ORDER BY min_spend_fen DESC LIMIT 3",
-                      1, p);
+    res = hf_store_query(st, &INTAKE_Q_BRANCH_LOAD_TIER_RULE, 1, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     for (int i = 0; i < PQntuples(res); i++) {
@@ -82,10 +72,7 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
         r->min_purchases = (int)hf_pg_int(res, i, 3);
     }
     PQclear(res);
-    res = hf_store_exec(st,
-                        "SELECT DISTINCT r FROM agent, unnest(regions) AS r WHERE branch = $1"
-                        " AND active ORDER BY r",
-                        1, p);
+    res = hf_store_query(st, &INTAKE_Q_BRANCH_LOAD_AGENT, 1, p);
     if (res == NULL)
         return intake_store_fail(svc, rep, a);
     b->nregions = PQntuples(res);
@@ -202,6 +189,8 @@ Huifang__V1__Customer *intake_customer_load(hf_service_t *svc, const intake_bran
 {
     char idtxt[24];
     const char *p[] = {hf_pg_i64(idtxt, id), b->code};
+    /* on hf_store_exec, not a named query (intake_sql.h): INTAKE_CUSTOMER_COLUMNS is an array
+     * beside the row reader (intake_util.c), not a literal, so the text is joined here */
     char sql[1400];
     snprintf(sql, sizeof sql, "SELECT %s FROM customer c WHERE c.id = $1 AND c.branch = $2%s",
              INTAKE_CUSTOMER_COLUMNS, lock ? " FOR UPDATE OF c" : "");

@@ -26,6 +26,7 @@
  * (the events' insert and the commit) is the part of a batch that does not run in parallel. */
 #include "hf_outbox_batch.h"
 #include "scheduler_internal.h"
+#include "scheduler_sql.h"
 
 #define INDEX_BATCH 1000
 #define INDEX_ROUNDS (SCHED_INDEX_ROUND / INDEX_BATCH)
@@ -67,11 +68,7 @@ int sched_index(hf_service_t *svc, void *selfp)
     if (!epoch_ok) {
         /* Redis is new, flushed or replaced: everything planned goes back in (every planned
          * row, indexed or not: see the comment at the top) */
-        PGresult *res =
-            hf_store_exec(st,
-                          "WITH m AS (UPDATE task SET indexed = false"
-                          " WHERE state = 'planned' RETURNING 1) SELECT count(*) FROM m",
-                          0, NULL);
+        PGresult *res = hf_store_query(st, &SCHED_Q_REINDEX_PLANNED, 0, NULL);
         if (res == NULL)
             return -1;
         long long marked = (long long)hf_pg_int(res, 0, 0);
@@ -94,12 +91,7 @@ int sched_index(hf_service_t *svc, void *selfp)
             total = -1;
             break;
         }
-        PGresult *res =
-            hf_store_exec(st,
-                          "SELECT id, branch, due_at_ms FROM task WHERE state = 'planned'"
-                          " AND NOT indexed AND channel <> 'letter'" /* letters: sched_letters.c */
-                          " ORDER BY branch, id LIMIT 1000 FOR UPDATE SKIP LOCKED",
-                          0, NULL);
+        PGresult *res = hf_store_query(st, &SCHED_Q_UNINDEXED_BATCH, 0, NULL);
         if (res == NULL) {
             hf_warn("index_failed", "reason=\"%s\"", hf_store_error(st));
             hf_store_rollback(st);
@@ -131,8 +123,7 @@ int sched_index(hf_service_t *svc, void *selfp)
             for (int i = 0; i < n; i++)
                 ids[i] = rows[i].id;
             const char *p[] = {sched_int_array_a(a, ids, (size_t)n)};
-            rc = hf_store_run(st, "UPDATE task SET indexed = true WHERE id = ANY ($1::bigint[])", 1,
-                              p);
+            rc = hf_store_query_run(st, &SCHED_Q_MARK_INDEXED, 1, p);
         }
         PQclear(res);
         hf_arena_reset(a);
@@ -197,18 +188,7 @@ static int s_load_lanes(hf_store_t *st, s_lane_t *lanes, int nlanes, hf_arena_t 
     }
     const char *p[] = {sched_text_array_a(a, branches, (size_t)nlanes),
                        sched_text_array_a(a, days, (size_t)nlanes)};
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT x.i, a.id, a.role, CASE WHEN cardinality(a.regions) = 0 THEN '' ELSE ',' ||"
-        " array_to_string(a.regions, ',') || ',' END, a.daily_calls, a.daily_visits,"
-        " coalesce(d.calls, 0), coalesce(d.visits, 0), d.agent IS NOT NULL"
-        " FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS x(branch, day, i)"
-        " JOIN agent a ON a.branch = x.branch AND a.active"
-        " LEFT JOIN agent_day d ON d.branch = a.branch AND d.agent = a.id AND d.day = x.day"
-        " WHERE NOT EXISTS (SELECT 1 FROM agent_absence y WHERE y.branch = a.branch"
-        " AND y.agent = a.id AND x.day BETWEEN y.from_day AND y.until_day)"
-        " ORDER BY x.i, a.id",
-        2, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_LOAD_LANES, 2, p);
     if (res == NULL)
         return -1;
     int n = PQntuples(res);
@@ -291,20 +271,10 @@ static int s_reserve_lanes(hf_store_t *st, s_lane_t *lanes, int nlanes, hf_arena
                             sched_text_array_a(a, wa, (size_t)n),
                             sched_text_array_a(a, wd, (size_t)n)};
         if (need_rows &&
-            hf_store_run(st,
-                         "INSERT INTO agent_day (branch, agent, day) SELECT b, g, d::date FROM"
-                         " unnest($1::text[], $2::text[], $3::text[]) AS x(b, g, d)"
-                         " ORDER BY b, g ON CONFLICT DO NOTHING",
-                         3, pk) != 0)
+            hf_store_query_run(st, &SCHED_Q_RESERVE_LANES_AGENT_DAY_INSERT, 3, pk) != 0)
             return -1;
         /* the counters are locked in (branch, agent) order, the same in every instance */
-        PGresult *res =
-            hf_store_exec(st,
-                          "SELECT 1 FROM agent_day d JOIN unnest($1::text[], $2::text[],"
-                          " $3::text[]) AS x(b, g, dd) ON d.branch = x.b AND d.agent = x.g"
-                          " AND d.day = x.dd::date ORDER BY d.branch, d.agent"
-                          " FOR UPDATE OF d",
-                          3, pk);
+        PGresult *res = hf_store_query(st, &SCHED_Q_RESERVE_LANES_AGENT_DAY, 3, pk);
         if (res == NULL)
             return -1;
         PQclear(res);
@@ -317,21 +287,7 @@ static int s_reserve_lanes(hf_store_t *st, s_lane_t *lanes, int nlanes, hf_arena
                             sched_int_array_a(a, w[3], (size_t)n)};
         /* the capacity guard: the counters move only up to the cap (callbacks promised by an
          * agent go over it), and granted_* tell how much of the wish came true */
-        res = hf_store_exec(
-            st,
-            "UPDATE agent_day d SET"
-            " calls = greatest(d.calls + w.fc, least(a.daily_calls, d.calls + w.fc + w.c)),"
-            " visits = greatest(d.visits + w.fv, least(a.daily_visits, d.visits + w.fv + w.v)),"
-            " granted_calls = greatest(d.calls + w.fc, least(a.daily_calls, d.calls + w.fc + w.c))"
-            "   - d.calls - w.fc,"
-            " granted_visits = greatest(d.visits + w.fv, least(a.daily_visits,"
-            "   d.visits + w.fv + w.v)) - d.visits - w.fv"
-            " FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[],"
-            "   $7::int[]) WITH ORDINALITY AS w(b, g, dd, c, v, fc, fv, i), agent a"
-            " WHERE d.branch = w.b AND d.agent = w.g AND d.day = w.dd::date"
-            " AND a.branch = w.b AND a.id = w.g"
-            " RETURNING w.i, d.granted_calls, d.granted_visits, d.calls, d.visits",
-            7, pu);
+        res = hf_store_query(st, &SCHED_Q_RESERVE_LANES_AGENT_DAY_UPDATE, 7, pu);
         if (res == NULL)
             return -1;
         bool *seen = hf_new_array(a, bool, n + 1);
@@ -481,17 +437,7 @@ static int s_preempt(hf_store_t *st, s_claimed_t *c, hf_arena_t *a)
                        t->role,
                        strcmp(t->channel, "visit") == 0 ? "true" : "false",
                        S(t->region)};
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT t.id, t.agent, coalesce(c.windows, '') FROM task t JOIN agent a ON a.branch ="
-        " t.branch AND a.id = t.agent LEFT JOIN customer c ON c.id = t.customer_id"
-        " WHERE t.branch = $1 AND t.state = 'assigned' AND t.bag_date = $2::date"
-        " AND t.priority < $3::int AND t.role = $4"
-        " AND t.channel = CASE WHEN $5::boolean THEN 'visit' ELSE 'phone' END"
-        " AND t.reserved_agent = '' AND t.origin = 'plan' AND a.active"
-        " AND ($6 = ANY (a.regions) OR cardinality(a.regions) = 0 OR $6 = '' OR $3::int >= 50)"
-        " ORDER BY t.priority, t.due_at_ms DESC, t.id DESC LIMIT 1 FOR UPDATE OF t SKIP LOCKED",
-        6, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_PREEMPT, 6, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -645,13 +591,7 @@ typedef struct {
 static int s_lock_claimed(s_assign_t *as)
 {
     const char *p1[] = {as->idlist};
-    PGresult *res = hf_store_exec(
-        as->st,
-        "SELECT " TASK_COLUMNS ", coalesce(c.opted_out, false), coalesce(c.dnd_until::text, ''),"
-        " EXISTS (SELECT 1 FROM complaint_hold h WHERE h.customer_id = t.customer_id), "
-        "t.misses" TASK_FROM " WHERE t.id = ANY ($1::bigint[]) AND t.state = 'planned'"
-        " ORDER BY t.id FOR UPDATE OF t SKIP LOCKED",
-        1, p1);
+    PGresult *res = hf_store_query(as->st, &SCHED_Q_LOCK_CLAIMED, 1, p1);
     if (res == NULL)
         return -1;
     as->nrows = PQntuples(res);
@@ -690,11 +630,7 @@ static int s_drop_stale_ids(s_assign_t *as)
     if (as->nrows >= as->n)
         return 0;
     const char *p1[] = {as->idlist};
-    PGresult *res =
-        hf_store_exec(as->st,
-                      "SELECT id FROM task WHERE id = ANY ($1::bigint[]) AND state = 'planned'"
-                      " ORDER BY id",
-                      1, p1);
+    PGresult *res = hf_store_query(as->st, &SCHED_Q_DROP_STALE_IDS, 1, p1);
     if (res == NULL)
         return -1;
     int nlocked = PQntuples(res);
@@ -827,11 +763,7 @@ static int s_write_unassigned(s_assign_t *as)
         const char *p[] = {sched_int_array_a(a, mv_id, (size_t)nmv), at,
                            sched_int_array_a(a, mv_due, (size_t)nmv),
                            sched_int_array_a(a, mv_pr, (size_t)nmv)};
-        if (hf_store_run(as->st,
-                         "UPDATE task t SET due_at_ms = u.d, priority = u.p, indexed = false,"
-                         " updated_at_ms = $2 FROM unnest($1::bigint[], $3::bigint[], $4::int[])"
-                         " AS u(id, d, p) WHERE t.id = u.id AND t.state = 'planned'",
-                         4, p) != 0)
+        if (hf_store_query_run(as->st, &SCHED_Q_WRITE_UNASSIGNED_TASK_UPDATE, 4, p) != 0)
             return -1;
     }
     if (ncn) {
@@ -863,10 +795,7 @@ static int s_write_unassigned(s_assign_t *as)
     }
     if (nri) {
         const char *p[] = {sched_int_array_a(a, ri, (size_t)nri)};
-        if (hf_store_run(as->st,
-                         "UPDATE task SET indexed = false WHERE id = ANY ($1::bigint[])"
-                         " AND state = 'planned'",
-                         1, p) != 0)
+        if (hf_store_query_run(as->st, &SCHED_Q_WRITE_UNASSIGNED_TASK_UPDATE_2, 1, p) != 0)
             return -1;
     }
     return 0;
@@ -1008,13 +937,8 @@ static int s_branch_locks(hf_store_t *st, bool lock, const char *const *branches
                           hf_arena_t *a)
 {
     const char *p[] = {sched_text_array_a(a, branches, (size_t)n)};
-    PGresult *res = hf_store_exec(st,
-                                  lock ? "SELECT pg_try_advisory_lock(hashtext('huifang.scheduler"
-                                         ".branch'), hashtext(b)) FROM unnest($1::text[])"
-                                         " WITH ORDINALITY AS x(b, i) ORDER BY i"
-                                       : "SELECT pg_advisory_unlock(hashtext('huifang.scheduler"
-                                         ".branch'), hashtext(b)) FROM unnest($1::text[]) AS x(b)",
-                                  1, p);
+    PGresult *res =
+        hf_store_query(st, lock ? &SCHED_Q_BRANCH_LOCKS : &SCHED_Q_BRANCH_UNLOCKS, 1, p);
     if (res == NULL)
         return -1;
     for (int i = 0; got && i < n; i++)
@@ -1063,8 +987,7 @@ int sched_assign(hf_service_t *svc, void *selfp)
     if (!self->queue_ok)
         return 0;
     hf_store_t *st = hf_service_store(svc);
-    PGresult *branches =
-        hf_store_exec(st, "SELECT code, tz, windows FROM branch ORDER BY code", 0, NULL);
+    PGresult *branches = hf_store_query(st, &SCHED_Q_BRANCHES_WINDOWS, 0, NULL);
     if (branches == NULL)
         return -1;
     int nb = PQntuples(branches);
@@ -1210,20 +1133,10 @@ int sched_move_absent(hf_service_t *svc, const char *branch, const char *agent, 
     hf_pg_i64(at, now);
     /* callbacks promised by the agent for the absence go to the team */
     const char *pc[] = {branch, agent, hf_pg_i64(end, hf_time_from_local(until + 1, 0, b.tz))};
-    if (hf_store_run(
-            st,
-            "UPDATE task SET reserved_agent = '' WHERE branch = $1 AND reserved_agent = $2"
-            " AND state IN ('planned', 'paused', 'assigned', 'claimed') AND due_at_ms < $3",
-            3, pc) != 0)
+    if (hf_store_query_run(st, &SCHED_Q_MOVE_ABSENT_TASK_UPDATE, 3, pc) != 0)
         return HF_UNAVAILABLE;
     const char *p[] = {branch, agent, ftxt, utxt, ttxt};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
-                                  " t.agent = $2 AND t.state IN ('assigned', 'claimed') AND"
-                                  " (t.bag_date BETWEEN $3::date AND $4::date OR (t.bag_date <"
-                                  " $5::date AND $5::date BETWEEN $3::date AND $4::date))"
-                                  " ORDER BY t.id FOR UPDATE OF t",
-                                  5, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_MOVE_ABSENT_TASK, 5, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);

@@ -14,6 +14,7 @@
  *                           from us twice already, and the report counts them.
  * Each task is UNIQUE per campaign, customer and purpose, so a replayed event adds none. */
 #include "scheduler_internal.h"
+#include "scheduler_sql.h"
 
 /* Priorities: an invitation sits above new leads and below care; a reminder has one day to
  * happen and a thank-you is care. */
@@ -34,12 +35,7 @@ static int s_campaign_upsert(hf_store_t *st, const char *branch, const Huifang__
                        hf_pg_i64(at, k->at_ms),
                        day,
                        hf_pg_i64(inv, k->invite_days)};
-    return hf_store_run(st,
-                        "INSERT INTO campaign (id, branch, name, place, at_ms, event_day,"
-                        " invite_days) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO"
-                        " UPDATE SET name = $3, place = $4, at_ms = $5, event_day = $6,"
-                        " invite_days = $7",
-                        7, p);
+    return hf_store_query_run(st, &SCHED_Q_CAMPAIGN_UPSERT, 7, p);
 }
 
 /* What an agent says on a campaign's call of purpose (the event's what, where and local time,
@@ -52,10 +48,7 @@ static int s_talking_points(hf_store_t *st, int64_t campaign_id, const char *pur
     *out = '\0';
     char kid[24];
     const char *p[] = {hf_pg_i64(kid, campaign_id)};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT k.name, k.place, k.at_ms, b.tz FROM campaign k"
-                                  " JOIN branch b ON b.code = k.branch WHERE k.id = $1",
-                                  1, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_CAMPAIGN_TALKING_POINTS, 1, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res)) {
@@ -81,11 +74,7 @@ static int64_t s_task_add(hf_store_t *st, const char *branch, const sched_branch
 {
     char cid[24];
     const char *pc[] = {hf_pg_i64(cid, customer_id)};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT windows, opted_out OR card_type = 'void',"
-                                  " coalesce(dnd_until - date '1970-01-01', -2147483648)"
-                                  " FROM customer WHERE id = $1",
-                                  1, pc);
+    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_ADD_CUSTOMER, 1, pc);
     if (res == NULL)
         return -1;
     if (PQntuples(res) && hf_pg_bool(res, 0, 1)) {
@@ -119,13 +108,7 @@ static int64_t s_task_add(hf_store_t *st, const char *branch, const sched_branch
                        hf_pg_i64(kid, campaign_id),
                        hf_pg_i64(lat, latest),
                        points};
-    res = hf_store_exec(st,
-                        "INSERT INTO task (branch, customer_id, purchase_id, step_no, occurrence,"
-                        " purpose, channel, role, due_at_ms, priority, state, updated_at_ms,"
-                        " origin, campaign_id, latest_at_ms, talking_points) VALUES ($1, $2, 0,"
-                        " 0, 0, $3, 'phone', $4, $5, $6, 'planned', $7, 'campaign', $8, $9, $10)"
-                        " ON CONFLICT DO NOTHING RETURNING id",
-                        10, p);
+    res = hf_store_query(st, &SCHED_Q_TASK_ADD_TASK_INSERT, 10, p);
     if (res == NULL)
         return -1;
     int64_t id = PQntuples(res) ? hf_pg_int(res, 0, 0) : 0;
@@ -144,25 +127,14 @@ static int s_day_loads(hf_store_t *st, const char *branch, const char *tz, int32
     const char *p[] = {branch, hf_pg_i64(from, hf_time_from_local(first, 0, tz)),
                        hf_pg_i64(nd, n - 1), d0, CAMPAIGN_ROLE};
     /* days are 24 h from local midnight: exact for zones without daylight saving */
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT g.d, (SELECT count(*) FROM task t WHERE t.branch = $1 AND t.role = $5"
-        "   AND t.state = 'planned' AND t.due_at_ms >= $2::bigint + g.d * 86400000::bigint"
-        "   AND t.due_at_ms < $2::bigint + (g.d + 1) * 86400000::bigint)"
-        " + (SELECT count(*) FROM task t WHERE t.branch = $1 AND t.role = $5"
-        "   AND t.state IN ('assigned', 'claimed', 'done') AND t.bag_date = $4::date + g.d)"
-        " FROM generate_series(0, $3::int) AS g(d) ORDER BY g.d",
-        5, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_DAY_LOADS_TASK, 5, p);
     if (res == NULL)
         return -1;
     for (int i = 0; i < n; i++)
         load[i] = i < PQntuples(res) ? (int)hf_pg_int(res, i, 1) : 0;
     PQclear(res);
     const char *pc[] = {branch, CAMPAIGN_ROLE};
-    res = hf_store_exec(st,
-                        "SELECT coalesce(sum(daily_calls), 0) FROM agent WHERE branch = $1"
-                        " AND role = $2 AND active",
-                        2, pc);
+    res = hf_store_query(st, &SCHED_Q_DAY_LOADS_AGENT, 2, pc);
     if (res == NULL)
         return -1;
     *cap = (int)hf_pg_int(res, 0, 0);
@@ -249,8 +221,7 @@ int sched_on_campaign_attended(hf_service_t *svc, void *self, const hf_envelope_
     hf_store_t *st = hf_service_store(svc);
     char kid[24];
     const char *p[] = {hf_pg_i64(kid, ca->campaign_id)};
-    PGresult *res = hf_store_exec(
-        st, "SELECT branch, (event_day - date '1970-01-01') FROM campaign WHERE id = $1", 1, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_ON_CAMPAIGN_ATTENDED, 1, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -283,11 +254,7 @@ int sched_campaign_call_logged(hf_service_t *svc, const Huifang__V1__Contact *ct
     hf_store_t *st = hf_service_store(svc);
     char tid[24];
     const char *p[] = {hf_pg_i64(tid, t->id)};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT k.id, k.at_ms, (k.event_day - date '1970-01-01')"
-                                  " FROM task t JOIN campaign k ON k.id = t.campaign_id"
-                                  " WHERE t.id = $1",
-                                  1, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_CAMPAIGN_CALL_LOGGED, 1, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -351,13 +318,7 @@ int sched_campaign_expire(hf_service_t *svc, void *self)
         return -1;
     /* an invitation or reminder still open when its event has begun is no use any more:
      * cancelled, its date-bag room given back (a claimed one ends with its outcome) */
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'), count(*) FROM (SELECT"
-        " t.id FROM task t JOIN campaign k ON k.id = t.campaign_id WHERE t.state IN ('planned',"
-        " 'assigned', 'paused') AND t.purpose IN ('campaign-invite', 'campaign-reminder')"
-        " AND k.at_ms <= $1::bigint ORDER BY t.id LIMIT 500 FOR UPDATE OF t SKIP LOCKED) x",
-        1, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_CAMPAIGN_EXPIRE, 1, p);
     if (res == NULL)
         goto fail;
     char *ids = strdup(hf_pg_str(res, 0, 0));

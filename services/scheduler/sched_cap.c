@@ -21,6 +21,7 @@
  * count too, so a greeting gives way to the plan's steps rather than the other way round. */
 #include "hf_wire.h"
 #include "scheduler_internal.h"
+#include "scheduler_sql.h"
 
 bool sched_cap_counts(const char *channel)
 {
@@ -42,10 +43,7 @@ int32_t sched_cap_week_start(int32_t day)
 int sched_cap_per_week(hf_store_t *st, const char *branch)
 {
     const char *p[] = {branch};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT per_week FROM contact_cap WHERE branch IN ($1, '')"
-                                  " ORDER BY branch DESC LIMIT 1",
-                                  1, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_CAP_PER_WEEK, 1, p);
     if (res == NULL)
         return -1;
     int cap = PQntuples(res) ? (int)hf_pg_int(res, 0, 0) : SCHED_CAP_DEFAULT;
@@ -86,16 +84,7 @@ int sched_cap_check(hf_store_t *st, sched_cap_item_t *items, int n, hf_arena_t *
     const char *p[] = {sched_int_array_a(a, cids, (size_t)n),
                        sched_text_array_a(a, branches, (size_t)n),
                        sched_text_array_a(a, mondays, (size_t)n)};
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT x.i, coalesce((SELECT k.per_week FROM contact_cap k WHERE k.branch IN"
-        " (x.branch, '') ORDER BY k.branch DESC LIMIT 1), 2), (SELECT count(*) FROM task t"
-        " WHERE t.customer_id = x.cid AND " SCHED_CAP_CHANNELS " AND t.state IN ('assigned',"
-        " 'claimed', 'done')"
-        " AND t.outcome <> 'skipped' AND t.bag_date BETWEEN x.mon AND x.mon + 6)"
-        " FROM unnest($1::bigint[], $2::text[], $3::date[]) WITH ORDINALITY AS x(cid, branch,"
-        " mon, i)",
-        3, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_CAP_CHECK, 3, p);
     if (res == NULL)
         return -1;
     int *cap = hf_new_array(a, int, n), *used = hf_new_array(a, int, n);
@@ -147,10 +136,7 @@ int sched_cap_check(hf_store_t *st, sched_cap_item_t *items, int n, hf_arena_t *
 static int s_reply_cap(hf_service_t *svc, const char *branch, hf_reply_t *rep, hf_arena_t *a)
 {
     const char *p[] = {branch};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT per_week, branch <> '' FROM contact_cap WHERE branch"
-                                  " IN ($1, '') ORDER BY branch DESC LIMIT 1",
-                                  1, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &SCHED_Q_REPLY_CAP, 1, p);
     if (res == NULL)
         return hf_fail(rep, a, HF_UNAVAILABLE, "", "the store failed: %s",
                        hf_store_error(hf_service_store(svc)));
@@ -200,7 +186,7 @@ int sched_contact_cap_set(hf_service_t *svc, void *self, const hf_request_t *req
             return hf_fail(rep, a, HF_BAD_INPUT, "per_week",
                            "give --per-week or --reset, not both");
         const char *p[] = {req->branch};
-        if (hf_store_run(st, "DELETE FROM contact_cap WHERE branch = $1", 1, p) != 0)
+        if (hf_store_query_run(st, &SCHED_Q_CONTACT_CAP_SET_CONTACT_CAP_DELETE, 1, p) != 0)
             return hf_fail(rep, a, HF_UNAVAILABLE, "", "the store failed: %s", hf_store_error(st));
         return s_reply_cap(svc, req->branch, rep, a);
     }
@@ -210,12 +196,7 @@ int sched_contact_cap_set(hf_service_t *svc, void *self, const hf_request_t *req
     char pw[16], now[24];
     const char *p[] = {req->branch, hf_pg_i64(pw, s->per_week), hf_pg_i64(now, hf_clock_now_ms()),
                        S(req->actor)};
-    if (hf_store_run(st,
-                     "INSERT INTO contact_cap (branch, per_week, updated_at_ms, updated_by)"
-                     " VALUES ($1, $2::int, $3::bigint, $4) ON CONFLICT (branch) DO UPDATE SET"
-                     " per_week = EXCLUDED.per_week, updated_at_ms = EXCLUDED.updated_at_ms,"
-                     " updated_by = EXCLUDED.updated_by",
-                     4, p) != 0)
+    if (hf_store_query_run(st, &SCHED_Q_CONTACT_CAP_SET_CONTACT_CAP_INSERT, 4, p) != 0)
         return hf_fail(rep, a, HF_UNAVAILABLE, "", "the store failed: %s", hf_store_error(st));
     hf_info("contact_cap_set", "branch=%s per_week=%d", req->branch, (int)s->per_week);
     return s_reply_cap(svc, req->branch, rep, a);

@@ -1,6 +1,7 @@
 /* sched_cmd: the scheduler's commands. Each runs in the one transaction hf_service opened
  * for it; bad input fails naming the field and changes nothing. */
 #include "scheduler_internal.h"
+#include "scheduler_sql.h"
 #include <ctype.h>
 
 #define MAX_TEMPLATE_STEPS 32
@@ -32,8 +33,7 @@ static int s_need_agent(hf_service_t *svc, const hf_request_t *req, const char *
     if (agent == NULL || *agent == '\0')
         return hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required (--agent or --as)");
     const char *p[] = {req->branch, agent};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT 1 FROM agent WHERE branch = $1 AND id = $2", 2, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &SCHED_Q_NEED_AGENT, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -98,8 +98,7 @@ static int s_need_supervisor(hf_service_t *svc, const hf_request_t *req, const c
                        "only a supervisor (lead, head, manager) may %s: say who you are with --as",
                        what);
     const char *p[] = {req->branch, actor};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT role FROM agent WHERE branch = $1 AND id = $2", 2, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &SCHED_Q_NEED_SUPERVISOR, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     const char *role = PQntuples(res) ? hf_arena_strdup(a, hf_pg_str(res, 0, 0)) : NULL;
@@ -173,15 +172,7 @@ int sched_worklist_get(hf_service_t *svc, void *self, const hf_request_t *req, h
     hf_date_format(day, daytxt);
     const char *p[] = {req->branch, agent ? agent : "", daytxt};
     /* the day's bag, plus whatever is still open from earlier bags */
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
-                                  " t.agent <> '' AND ($2 = '' OR t.agent = $2) AND"
-                                  " (t.bag_date = $3 OR (t.state IN ('assigned',"
-                                  " 'claimed') AND t.bag_date < $3))"
-                                  " ORDER BY t.agent, CASE t.state WHEN 'claimed' THEN 0"
-                                  " WHEN 'assigned' THEN 1 ELSE 2 END, t.priority DESC,"
-                                  " t.due_at_ms, t.id",
-                                  3, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_WORKLIST_GET, 3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     rep->tasks = s_task_list(res, b.windows, a);
@@ -201,12 +192,7 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
     ctx->task = t; /* its talking_points: a campaign's, an occasion's, merged greetings */
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, t->customer_id)};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT id, branch, name, phone, region, card_type, opted_out,"
-                                  " coalesce(dnd_until::text, ''), windows, tier,"
-                                  " coalesce(ref_date::text, ''), created_at_ms"
-                                  " FROM customer WHERE id = $1",
-                                  1, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_CUSTOMER, 1, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res)) {
@@ -227,11 +213,7 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
         ctx->customer = c;
     }
     PQclear(res);
-    res = hf_store_exec(st,
-                        "SELECT id, customer_id, branch, product, quantity, price_fen,"
-                        " purchase_date::text, supply_end::text, nth, plan, days_of_supply"
-                        " FROM purchase WHERE customer_id = $1 ORDER BY nth, id",
-                        1, p);
+    res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_PURCHASE, 1, p);
     if (res == NULL)
         return -1;
     int n = PQntuples(res);
@@ -255,11 +237,7 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
     PQclear(res);
     char tid[24];
     const char *ph[] = {cid, hf_pg_i64(tid, t->id)};
-    res = hf_store_exec(st,
-                        "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.customer_id = $1 AND t.id <> $2"
-                        " AND (t.state = 'done' OR t.attempts > 0) ORDER BY t.updated_at_ms DESC"
-                        " LIMIT 20",
-                        2, ph);
+    res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_TASK, 2, ph);
     if (res == NULL)
         return -1;
     n = PQntuples(res);
@@ -267,12 +245,7 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
     for (int i = 0; i < n; i++)
         ctx->history[ctx->n_history++] = sched_task_from_row(res, i, a);
     PQclear(res);
-    res =
-        hf_store_exec(st,
-                      "SELECT contact_id, task_id, logged_at_ms, agent, channel, purpose, outcome,"
-                      " effect, order_qty, note FROM contact_note WHERE customer_id = $1"
-                      " ORDER BY logged_at_ms DESC, contact_id DESC LIMIT 20",
-                      1, p);
+    res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_CONTACT_NOTE, 1, p);
     if (res == NULL)
         return -1;
     n = PQntuples(res);
@@ -312,12 +285,7 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         return HF_UNAVAILABLE;
     /* a task the agent already holds comes back first: a crashed client loses nothing */
     const char *p[] = {req->branch, agent};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
-                                  " t.agent = $2 AND t.state IN ('claimed', 'assigned')"
-                                  " ORDER BY t.state = 'claimed' DESC, t.priority DESC,"
-                                  " t.due_at_ms, t.id LIMIT 20 FOR UPDATE OF t SKIP LOCKED",
-                                  2, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int64_t now = hf_clock_now_ms();
@@ -550,11 +518,7 @@ int sched_queue_stats(hf_service_t *svc, void *selfp, const hf_request_t *req, h
 {
     sched_t *self = selfp;
     (void)req; /* every branch: ops look at the whole due-index at once */
-    PGresult *res =
-        hf_store_exec(hf_service_store(svc),
-                      "SELECT b.code, (SELECT count(*) FROM task t WHERE t.branch = b.code"
-                      " AND t.state = 'planned') FROM branch b ORDER BY b.code",
-                      0, NULL);
+    PGresult *res = hf_store_query(hf_service_store(svc), &SCHED_Q_QUEUE_STATS, 0, NULL);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__QueueStatsResult *r = hf_new(a, Huifang__V1__QueueStatsResult);
@@ -603,10 +567,7 @@ int sched_queue_rebuild(hf_service_t *svc, void *selfp, const hf_request_t *req,
     const char *p[] = {branch};
     /* mark, and let the index timer put them back in batches after this commits; a task
      * leased while its branch was cleared is marked too, once its batch lets go of it */
-    if (hf_store_run(st,
-                     "UPDATE task SET indexed = false WHERE state = 'planned'"
-                     " AND ($1::text IS NULL OR branch = $1)",
-                     1, p) != 0)
+    if (hf_store_query_run(st, &SCHED_Q_QUEUE_REBUILD, 1, p) != 0)
         return HF_UNAVAILABLE;
     hf_info("index_rebuild", "reason=command branch=%s", branch ? branch : "(all)");
     return sched_queue_stats(svc, selfp, req, rep, a);
@@ -621,15 +582,7 @@ static int s_templates(hf_service_t *svc, const char *branch, const char *code, 
                        hf_arena_t *a)
 {
     const char *p[] = {S(branch), code};
-    PGresult *res = hf_store_exec(
-        hf_service_store(svc),
-        "SELECT t.code, t.name, s.step_no, s.anchor, s.offset_days, s.window_days, s.repeat_days,"
-        " s.purpose, s.channel, s.role, t.branch FROM plan_template t LEFT JOIN plan_step s"
-        " ON s.branch = t.branch AND s.template = t.code"
-        " WHERE t.branch = (SELECT max(branch) FROM plan_template x WHERE x.code = t.code AND"
-        " x.branch IN ($1, '')) AND ($2::text IS NULL OR t.code = $2)"
-        " ORDER BY t.code, s.step_no",
-        2, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &SCHED_Q_TEMPLATES, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__PlanTemplates *r = hf_new(a, Huifang__V1__PlanTemplates);
@@ -697,24 +650,14 @@ static int s_template_branch(hf_service_t *svc, const hf_request_t *req, hf_repl
 static int s_own_copy(hf_store_t *st, const char *branch, const char *code)
 {
     const char *p[] = {branch, code};
-    PGresult *res = hf_store_exec(st,
-                                  "INSERT INTO plan_template (branch, code, name) SELECT $1, code,"
-                                  " name FROM plan_template WHERE branch = '' AND code = $2"
-                                  " ON CONFLICT DO NOTHING RETURNING 1",
-                                  2, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_OWN_COPY_PLAN_TEMPLATE_INSERT, 2, p);
     if (res == NULL)
         return -1;
     int copied = PQntuples(res);
     PQclear(res);
-    if (copied &&
-        hf_store_run(st,
-                     "INSERT INTO plan_step (branch, template, step_no, anchor, offset_days,"
-                     " window_days, repeat_days, purpose, channel, role) SELECT $1, template,"
-                     " step_no, anchor, offset_days, window_days, repeat_days, purpose, channel,"
-                     " role FROM plan_step WHERE branch = '' AND template = $2",
-                     2, p) != 0)
+    if (copied && hf_store_query_run(st, &SCHED_Q_OWN_COPY_PLAN_STEP_INSERT, 2, p) != 0)
         return -1;
-    res = hf_store_exec(st, "SELECT 1 FROM plan_template WHERE branch = $1 AND code = $2", 2, p);
+    res = hf_store_query(st, &SCHED_Q_OWN_COPY_PLAN_TEMPLATE, 2, p);
     if (res == NULL)
         return -1;
     int has = PQntuples(res);
@@ -739,11 +682,7 @@ int sched_plan_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
     hf_store_t *st = hf_service_store(svc);
     const char *branch = S(req->branch);
     const char *p[] = {branch, pa->code, pa->name};
-    PGresult *res =
-        hf_store_exec(st,
-                      "INSERT INTO plan_template (branch, code, name) VALUES ($1, $2, $3)"
-                      " ON CONFLICT DO NOTHING RETURNING 1",
-                      3, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_PLAN_ADD_PLAN_TEMPLATE_INSERT, 3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int added = PQntuples(res);
@@ -752,13 +691,7 @@ int sched_plan_add(hf_service_t *svc, void *self, const hf_request_t *req, hf_re
         return hf_fail(rep, a, HF_CONFLICT, "code", "plan template %s already exists%s%s", pa->code,
                        *branch ? " in branch " : " among the defaults", branch);
     /* a branch's own version of a default starts as a copy of the default's steps */
-    if (*branch &&
-        hf_store_run(st,
-                     "INSERT INTO plan_step (branch, template, step_no, anchor, offset_days,"
-                     " window_days, repeat_days, purpose, channel, role) SELECT $1, template,"
-                     " step_no, anchor, offset_days, window_days, repeat_days, purpose, channel,"
-                     " role FROM plan_step WHERE branch = '' AND template = $2",
-                     2, p) != 0)
+    if (*branch && hf_store_query_run(st, &SCHED_Q_OWN_COPY_PLAN_STEP_INSERT, 2, p) != 0)
         return HF_UNAVAILABLE;
     hf_info("plan_template_added", "branch=%s template=%s", *branch ? branch : "(default)",
             pa->code);
@@ -812,8 +745,7 @@ int sched_plan_step_set(hf_service_t *svc, void *self, const hf_request_t *req, 
         has = s_own_copy(st, branch, ps->code);
     } else {
         const char *p[] = {ps->code};
-        PGresult *res =
-            hf_store_exec(st, "SELECT 1 FROM plan_template WHERE branch = '' AND code = $1", 1, p);
+        PGresult *res = hf_store_query(st, &SCHED_Q_PLAN_STEP_SET_PLAN_TEMPLATE, 1, p);
         has = res ? PQntuples(res) : -1;
         if (res)
             PQclear(res);
@@ -827,10 +759,7 @@ int sched_plan_step_set(hf_service_t *svc, void *self, const hf_request_t *req, 
     hf_pg_i64(no, s->step_no);
     if (ps->remove) {
         const char *p[] = {branch, ps->code, no};
-        PGresult *res = hf_store_exec(st,
-                                      "DELETE FROM plan_step WHERE branch = $1 AND template = $2"
-                                      " AND step_no = $3 RETURNING 1",
-                                      3, p);
+        PGresult *res = hf_store_query(st, &SCHED_Q_PLAN_STEP_SET_PLAN_STEP_DELETE, 3, p);
         if (res == NULL)
             return HF_UNAVAILABLE;
         int gone = PQntuples(res);
@@ -849,19 +778,10 @@ int sched_plan_step_set(hf_service_t *svc, void *self, const hf_request_t *req, 
                            s->purpose,
                            s->channel,
                            s->role};
-        if (hf_store_run(st,
-                         "INSERT INTO plan_step (branch, template, step_no, anchor, offset_days,"
-                         " window_days, repeat_days, purpose, channel, role) VALUES ($1, $2, $3,"
-                         " $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (branch, template, step_no)"
-                         " DO UPDATE SET anchor = $4, offset_days = $5, window_days = $6,"
-                         " repeat_days = $7, purpose = $8, channel = $9, role = $10",
-                         10, p) != 0)
+        if (hf_store_query_run(st, &SCHED_Q_PLAN_STEP_SET_PLAN_STEP_INSERT, 10, p) != 0)
             return HF_UNAVAILABLE;
         const char *pc[] = {branch, ps->code};
-        PGresult *res = hf_store_exec(st,
-                                      "SELECT count(*) FROM plan_step WHERE branch = $1"
-                                      " AND template = $2",
-                                      2, pc);
+        PGresult *res = hf_store_query(st, &SCHED_Q_PLAN_STEP_SET_PLAN_STEP, 2, pc);
         if (res == NULL)
             return HF_UNAVAILABLE;
         int64_t count = hf_pg_int(res, 0, 0);
@@ -917,11 +837,7 @@ int sched_agent_absent(hf_service_t *svc, void *self, const hf_request_t *req, h
     hf_date_format(from, ftxt);
     hf_date_format(until, utxt);
     const char *p[] = {req->branch, ab->agent, ftxt, utxt, hf_pg_i64(at, hf_clock_now_ms())};
-    if (hf_store_run(hf_service_store(svc),
-                     "INSERT INTO agent_absence (branch, agent, from_day, until_day, created_at_ms)"
-                     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (branch, agent, from_day)"
-                     " DO UPDATE SET until_day = greatest(agent_absence.until_day, $4::date)",
-                     5, p) != 0)
+    if (hf_store_query_run(hf_service_store(svc), &SCHED_Q_AGENT_ABSENT, 5, p) != 0)
         return HF_UNAVAILABLE;
     Huifang__V1__AgentAbsentResult *r = hf_new(a, Huifang__V1__AgentAbsentResult);
     huifang__v1__agent_absent_result__init(r);
@@ -956,20 +872,13 @@ static Huifang__V1__SupervisorAlert *s_alert_from_row(const PGresult *res, int i
     return al;
 }
 
-#define ALERT_COLUMNS                                                                              \
-    "id, branch, kind, customer_id, task_id, agent, detail, raised_at_ms, acked_at_ms, acked_by"
-
 int sched_supervisor_alert_list(hf_service_t *svc, void *self, const hf_request_t *req,
                                 hf_reply_t *rep, hf_arena_t *a)
 {
     (void)self;
     const char *branch = req->branch && *req->branch ? req->branch : NULL;
     const char *p[] = {branch, req->supervisor_alert_list->all ? "true" : "false"};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT " ALERT_COLUMNS " FROM alert WHERE ($1::text IS NULL OR"
-                                  " branch = $1) AND ($2::boolean OR acked_at_ms = 0)"
-                                  " ORDER BY raised_at_ms, id LIMIT 1000",
-                                  2, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &SCHED_Q_SUPERVISOR_ALERT_LIST, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__SupervisorAlerts *r = hf_new(a, Huifang__V1__SupervisorAlerts);
@@ -998,8 +907,7 @@ int sched_supervisor_alert_ack(hf_service_t *svc, void *self, const hf_request_t
     const char *branch = S(req->branch);
     const char *p[] = {hf_pg_i64(idtxt, id), branch, req->actor, hf_pg_i64(at, hf_clock_now_ms())};
     hf_store_t *st = hf_service_store(svc);
-    PGresult *res = hf_store_exec(
-        st, "SELECT acked_at_ms FROM alert WHERE id = $1 AND branch = $2 FOR UPDATE", 2, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_SUPERVISOR_ALERT_ACK_ALERT, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int found = PQntuples(res);
@@ -1011,10 +919,7 @@ int sched_supervisor_alert_ack(hf_service_t *svc, void *self, const hf_request_t
     if (acked)
         return hf_fail(rep, a, HF_CONFLICT, "id", "alert %lld was acknowledged already",
                        (long long)id);
-    res = hf_store_exec(st,
-                        "UPDATE alert SET acked_at_ms = $4, acked_by = $3 WHERE id = $1"
-                        " AND branch = $2 RETURNING " ALERT_COLUMNS,
-                        4, p);
+    res = hf_store_query(st, &SCHED_Q_SUPERVISOR_ALERT_ACK_ALERT_UPDATE, 4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__SupervisorAlerts *r = hf_new(a, Huifang__V1__SupervisorAlerts);

@@ -2,6 +2,7 @@
  * tasks as rows and as messages, array literals, the events, and the two ways a task leaves
  * a date bag early (a customer's tasks cancelled, room given back). See scheduler_internal.h. */
 #include "scheduler_internal.h"
+#include "scheduler_sql.h"
 
 /* ---------------------------------------------------------------------------------------
  * Copies of intake's records
@@ -46,17 +47,7 @@ int sched_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
                        hf_pg_i64(created, c->created_at_ms),
                        S(c->address),
                        S(c->language)};
-    return hf_store_run(
-        st,
-        "INSERT INTO customer (id, branch, name, phone, region, card_type,"
-        " opted_out, dnd_until, windows, tier, ref_date, created_at_ms, address, language)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-        " ON CONFLICT (id) DO UPDATE SET branch = $2, name = $3, phone = $4,"
-        " region = $5, card_type = $6, opted_out = $7, dnd_until = $8,"
-        " windows = $9, tier = $10, ref_date = $11,"
-        " created_at_ms = CASE WHEN $12 > 0 THEN $12 ELSE customer.created_at_ms END,"
-        " address = $13, language = $14",
-        14, p);
+    return hf_store_query_run(st, &SCHED_Q_UPSERT_CUSTOMER, 14, p);
 }
 
 int sched_customer_windows(hf_store_t *st, int64_t customer_id, const char *branch_windows,
@@ -64,7 +55,7 @@ int sched_customer_windows(hf_store_t *st, int64_t customer_id, const char *bran
 {
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, customer_id)};
-    PGresult *res = hf_store_exec(st, "SELECT windows FROM customer WHERE id = $1", 1, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_CUSTOMER_WINDOWS, 1, p);
     if (res == NULL)
         return -1;
     const char *own = PQntuples(res) ? hf_pg_str(res, 0, 0) : "";
@@ -115,11 +106,7 @@ Huifang__V1__Task *sched_load_task(hf_store_t *st, int64_t id, bool lock, hf_are
 {
     char idtxt[24];
     const char *p[] = {hf_pg_i64(idtxt, id)};
-    PGresult *res =
-        hf_store_exec(st,
-                      lock ? "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.id = $1 FOR UPDATE OF t"
-                           : "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.id = $1",
-                      1, p);
+    PGresult *res = hf_store_query(st, lock ? &SCHED_Q_LOAD_TASK_LOCK : &SCHED_Q_LOAD_TASK, 1, p);
     *err = res == NULL;
     if (res == NULL)
         return NULL;
@@ -280,11 +267,7 @@ int sched_raise_alert(hf_service_t *svc, const char *branch, const char *kind, i
     const char *p[] = {
         branch,    kind,  hf_pg_i64(cid, customer_id), hf_pg_i64(tid, task_id), S(agent),
         S(detail), dedup, hf_pg_i64(at, now)};
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "INSERT INTO alert (branch, kind, customer_id, task_id, agent,"
-                                  " detail, dedup, raised_at_ms) VALUES ($1, $2, $3, $4, $5, $6,"
-                                  " $7, $8) ON CONFLICT (dedup) DO NOTHING RETURNING id",
-                                  8, p);
+    PGresult *res = hf_store_query(hf_service_store(svc), &SCHED_Q_RAISE_ALERT, 8, p);
     if (res == NULL)
         return -1;
     int raised = PQntuples(res);
@@ -318,17 +301,7 @@ int sched_raise_alert(hf_service_t *svc, const char *branch, const char *kind, i
 int sched_release_room(hf_store_t *st, const char *ids_literal)
 {
     const char *p[] = {ids_literal};
-    return hf_store_run(
-        st,
-        "UPDATE agent_day d SET calls = greatest(0, d.calls - x.calls),"
-        " visits = greatest(0, d.visits - x.visits)"
-        " FROM (SELECT t.branch, t.agent, t.bag_date,"
-        "   count(*) FILTER (WHERE t.channel = 'phone') AS calls," /* WeChat: no room held */
-        "   count(*) FILTER (WHERE t.channel = 'visit') AS visits"
-        "   FROM task t WHERE t.id = ANY ($1::bigint[]) AND t.state IN ('assigned', 'claimed')"
-        "   AND t.agent <> '' AND t.bag_date IS NOT NULL GROUP BY 1, 2, 3) x"
-        " WHERE d.branch = x.branch AND d.agent = x.agent AND d.day = x.bag_date",
-        1, p);
+    return hf_store_query_run(st, &SCHED_Q_RELEASE_ROOM, 1, p);
 }
 
 int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *why,
@@ -339,11 +312,7 @@ int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *wh
     hf_pg_i64(cid, customer_id);
     hf_pg_i64(at, hf_clock_now_ms());
     const char *p1[] = {cid};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
-                                  " FROM (SELECT id FROM task WHERE customer_id = $1 AND state IN"
-                                  " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x",
-                                  1, p1);
+    PGresult *res = hf_store_query(st, &SCHED_Q_CANCEL_CUSTOMER_TASK, 1, p1);
     if (res == NULL)
         return -1;
     char *ids = strdup(hf_pg_str(res, 0, 0));
@@ -361,11 +330,7 @@ int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *wh
     if (rc != 0)
         return -1;
     const char *p3[] = {cid, plan_state, at, reason};
-    res = hf_store_exec(st,
-                        "UPDATE plan SET state = $2, ended_at_ms = $3, end_reason = $4"
-                        " WHERE customer_id = $1 AND state = 'active'"
-                        " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)",
-                        4, p3);
+    res = hf_store_query(st, &SCHED_Q_CANCEL_CUSTOMER_PLAN_UPDATE, 4, p3);
     if (res == NULL)
         return -1;
     rc = sched_emit_plans_ended(svc, res, plan_state, reason);

@@ -12,6 +12,7 @@
  * home visit of a member complaint  opened (holds sales steps), resolved (releases them), return
  * approved (cancels what is left of the purchase's plan) */
 #include "scheduler_internal.h"
+#include "scheduler_sql.h"
 
 #define MAX_STEPS 32
 #define MAX_LAYOUT 256
@@ -28,12 +29,7 @@ static int s_load_steps(hf_store_t *st, const char *branch, const char *template
                         sched_step_t *steps, int max)
 {
     const char *p[] = {template, branch};
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT step_no, anchor, offset_days, window_days, repeat_days, purpose, channel, role"
-        " FROM plan_step WHERE template = $1 AND branch = (SELECT max(branch) FROM plan_template"
-        " WHERE code = $1 AND branch IN ($2, '')) ORDER BY step_no",
-        2, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_LOAD_STEPS, 2, p);
     if (res == NULL)
         return -1;
     int n = PQntuples(res) < max ? PQntuples(res) : max;
@@ -102,14 +98,7 @@ static int s_flex_offset(hf_store_t *st, const char *branch, const char *role, i
         /* days are counted as 24 h from local midnight: exact for zones without daylight
          * saving (China) and off by an hour on two days a year elsewhere, which only nudges a
          * balance */
-        PGresult *res = hf_store_exec(
-            st,
-            "SELECT g.d, count(t.id) FROM generate_series(0, $3::int) AS g(d) LEFT JOIN task t"
-            " ON t.branch = $1 AND t.role = $2 AND t.state = 'planned'"
-            " AND t.due_at_ms >= $4::bigint + g.d * 86400000::bigint"
-            " AND t.due_at_ms < $4::bigint + (g.d + 1) * 86400000::bigint"
-            " GROUP BY g.d ORDER BY g.d",
-            4, p);
+        PGresult *res = hf_store_query(st, &SCHED_Q_FLEX_OFFSET_GENERATE_SERIES, 4, p);
         if (res == NULL)
             return -1;
         int n = PQntuples(res) <= MAX_FLEX_DAYS + 1 ? PQntuples(res) : MAX_FLEX_DAYS + 1;
@@ -117,11 +106,7 @@ static int s_flex_offset(hf_store_t *st, const char *branch, const char *role, i
             slot->load[i] = (int)hf_pg_int(res, i, 1);
         PQclear(res);
         const char *pc[] = {branch, role};
-        res = hf_store_exec(st,
-                            "SELECT coalesce(sum(CASE WHEN role IN ('visit', 'doctor')"
-                            " THEN daily_visits ELSE daily_calls END), 0) FROM agent"
-                            " WHERE branch = $1 AND role = $2 AND active",
-                            2, pc);
+        res = hf_store_query(st, &SCHED_Q_FLEX_OFFSET_AGENT, 2, pc);
         if (res == NULL)
             return -1;
         slot->cap = (int)hf_pg_int(res, 0, 0);
@@ -153,14 +138,7 @@ static int s_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t p
      * A lead's plan replaces an earlier conversion plan (a plan without a purchase, whatever
      * its template: a consultation after a counter form is one customer to convert, not
      * two plans calling them), never a purchase's plan */
-    PGresult *res =
-        hf_store_exec(st,
-                      "UPDATE plan SET state = 'archived', ended_at_ms = $3,"
-                      " end_reason = CASE WHEN $4::bool THEN 'replaced' ELSE 'repurchased' END"
-                      " WHERE customer_id = $1 AND state = 'active' AND id <> $2"
-                      " AND (NOT $4::bool OR purchase_id IS NULL)"
-                      " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)",
-                      4, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_END_EARLIER_PLANS_PLAN_UPDATE, 4, p);
     if (res == NULL)
         return -1;
     int rc = 0;
@@ -174,12 +152,7 @@ static int s_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t p
         if (rc == 0) {
             const char *plans = sched_int_array_a(a, ids, (size_t)PQntuples(res));
             const char *pq[] = {plans};
-            PGresult *r2 = hf_store_exec(
-                st,
-                "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM (SELECT id"
-                " FROM task WHERE plan_id = ANY ($1::bigint[]) AND state IN ('planned',"
-                " 'assigned', 'paused') ORDER BY id FOR UPDATE) x",
-                1, pq);
+            PGresult *r2 = hf_store_query(st, &SCHED_Q_END_EARLIER_PLANS_TASK, 1, pq);
             if (r2 == NULL) {
                 rc = -1;
             } else {
@@ -203,6 +176,97 @@ static int s_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t p
     return rc;
 }
 
+/* Step 1 of sched_start_plan: the template's steps into steps (MAX_STEPS); a purchase whose
+ * template is not known falls back to monthly-course (*template says so then). Returns the
+ * number of steps; 0 when a lead's conversion plan is not known (nothing starts); -1 on a
+ * store error; -2 when not even the fallback has steps. */
+static int s_plan_steps(hf_store_t *st, const char *branch, const char **template,
+                        int64_t customer_id, int64_t purchase_id, sched_step_t *steps)
+{
+    int nsteps = s_load_steps(st, branch, *template, steps, MAX_STEPS);
+    if (nsteps < 0)
+        return -1;
+    if (nsteps == 0 && purchase_id <= 0) {
+        /* a lead's plan is a conversion plan: a purchase's template is no stand-in for it
+         * (intake refuses a plan it does not know; one deleted meanwhile lands here) */
+        hf_warn("unknown_template", "template=%s customer=%lld lead=1 plan=none", *template,
+                (long long)customer_id);
+        return 0;
+    }
+    if (nsteps == 0) {
+        hf_warn("unknown_template", "template=%s customer=%lld fallback=monthly-course", *template,
+                (long long)customer_id);
+        *template = "monthly-course";
+        if ((nsteps = s_load_steps(st, branch, *template, steps, MAX_STEPS)) <= 0)
+            return nsteps < 0 ? -1 : -2;
+    }
+    return nsteps;
+}
+
+/* Step 3 of sched_start_plan: the task of one entry of the layout, written (cancelled at
+ * once for a customer who opted out); the task for plan_started (arena memory), or NULL on
+ * a store error. */
+static Huifang__V1__Task *s_plan_task(hf_store_t *st, const char *branch, const sched_branch_t *b,
+                                      int64_t plan_id, int64_t customer_id, int64_t purchase_id,
+                                      const sched_due_t *due, const char *windows, bool opted_out,
+                                      const char *at, hf_arena_t *a)
+{
+    char plantxt[24], cid[24], pid[24];
+    hf_pg_i64(plantxt, plan_id);
+    hf_pg_i64(cid, customer_id);
+    hf_pg_i64(pid, purchase_id);
+    const sched_step_t *s = due->step;
+    int32_t day = due->day;
+    int64_t latest = 0;
+    if (due->window_days > 0) {
+        int off = s_flex_offset(st, branch, s->role, day, due->window_days, b->tz);
+        if (off < 0)
+            return NULL;
+        latest = sched_day_start(day + due->window_days, windows, b->tz);
+        day += off;
+    }
+    int64_t due_at = sched_day_start(day, windows, b->tz);
+    int prio = sched_priority(s->purpose);
+    char step[16], occ[16], dueat[24], prio_t[16], win[16], lat[24];
+    const char *pt[] = {branch,
+                        plantxt,
+                        cid,
+                        purchase_id > 0 ? pid : "0",
+                        hf_pg_i64(step, s->step_no),
+                        hf_pg_i64(occ, due->occurrence),
+                        s->purpose,
+                        s->channel,
+                        s->role,
+                        hf_pg_i64(dueat, due_at),
+                        hf_pg_i64(prio_t, prio),
+                        hf_pg_i64(win, due->window_days),
+                        opted_out ? "cancelled" : "planned",
+                        at,
+                        hf_pg_i64(lat, latest)};
+    PGresult *res = hf_store_query(st, &SCHED_Q_START_PLAN_TASK_INSERT, 15, pt);
+    if (res == NULL)
+        return NULL;
+    Huifang__V1__Task *t = hf_new(a, Huifang__V1__Task);
+    huifang__v1__task__init(t);
+    t->id = hf_pg_int(res, 0, 0);
+    PQclear(res);
+    t->branch = (char *)branch;
+    t->customer_id = customer_id;
+    t->purchase_id = purchase_id;
+    t->plan_id = plan_id;
+    t->step_no = s->step_no;
+    t->purpose = hf_arena_strdup(a, s->purpose);
+    t->channel = hf_arena_strdup(a, s->channel);
+    t->role = hf_arena_strdup(a, s->role);
+    t->due_at_ms = due_at;
+    t->state = opted_out ? "cancelled" : "planned";
+    t->priority = prio;
+    t->origin = "plan";
+    t->latest_at_ms = latest;
+    t->windows = hf_arena_strdup(a, windows);
+    return t;
+}
+
 int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
                      int64_t purchase_id, const char *lead_key, const char *template,
                      int32_t anchor_day, int32_t supply_end, const Huifang__V1__Customer *c,
@@ -216,37 +280,21 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
     int32_t rday = -1;
     if (c && c->ref_date && *c->ref_date)
         hf_date_parse(c->ref_date, &rday);
+    /* 1. the template's steps */
     sched_step_t steps[MAX_STEPS];
-    int nsteps = s_load_steps(st, branch, template, steps, MAX_STEPS);
-    if (nsteps < 0)
-        return -1;
-    if (nsteps == 0 && purchase_id <= 0) {
-        /* a lead's plan is a conversion plan: a purchase's template is no stand-in for it
-         * (intake refuses a plan it does not know; one deleted meanwhile lands here) */
-        hf_warn("unknown_template", "template=%s customer=%lld lead=1 plan=none", template,
-                (long long)customer_id);
-        return 0;
-    }
-    if (nsteps == 0) {
-        hf_warn("unknown_template", "template=%s customer=%lld fallback=monthly-course", template,
-                (long long)customer_id);
-        template = "monthly-course";
-        if ((nsteps = s_load_steps(st, branch, template, steps, MAX_STEPS)) <= 0)
-            return nsteps < 0 ? -1 : -2;
-    }
+    int nsteps = s_plan_steps(st, branch, &template, customer_id, purchase_id, steps);
+    if (nsteps <= 0)
+        return nsteps;
     char pid[24], cid[24], at[24], endtxt[11];
     int64_t now = hf_clock_now_ms();
     hf_date_format(supply_end, endtxt);
     hf_pg_i64(cid, customer_id);
     hf_pg_i64(pid, purchase_id);
     hf_pg_i64(at, now);
+    /* 2. the plan, once; the customer's earlier plans end */
     const char *pp[] = {branch, cid, purchase_id > 0 ? pid : NULL, template, endtxt, at, lead_key};
     /* the UNIQUE purchase_id (or lead_key) makes a second delivery of the same event a no-op */
-    PGresult *res = hf_store_exec(st,
-                                  "INSERT INTO plan (branch, customer_id, purchase_id, template,"
-                                  " supply_end, started_at_ms, lead_key) VALUES ($1, $2, $3, $4,"
-                                  " $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
-                                  7, pp);
+    PGresult *res = hf_store_query(st, &SCHED_Q_START_PLAN_PLAN_INSERT, 7, pp);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -266,6 +314,7 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
         return -1;
     bool opted_out = c && c->opted_out;
 
+    /* 3. its tasks, laid out from the steps and written one by one */
     sched_due_t due[MAX_LAYOUT];
     int n = sched_plan_layout(steps, nsteps, anchor_day, supply_end, rday, due, MAX_LAYOUT);
     Huifang__V1__PlanStarted *ps = hf_new(a, Huifang__V1__PlanStarted);
@@ -275,65 +324,14 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
     ps->customer_id = customer_id;
     ps->template_ = hf_arena_strdup(a, template);
     ps->tasks = hf_new_array(a, Huifang__V1__Task *, n);
-    char plantxt[24];
-    hf_pg_i64(plantxt, plan_id);
     for (int i = 0; i < n; i++) {
-        const sched_step_t *s = due[i].step;
-        int32_t day = due[i].day;
-        int64_t latest = 0;
-        if (due[i].window_days > 0) {
-            int off = s_flex_offset(st, branch, s->role, day, due[i].window_days, b.tz);
-            if (off < 0)
-                return -1;
-            latest = sched_day_start(day + due[i].window_days, windows, b.tz);
-            day += off;
-        }
-        int64_t due_at = sched_day_start(day, windows, b.tz);
-        int prio = sched_priority(s->purpose);
-        char step[16], occ[16], dueat[24], prio_t[16], win[16], lat[24];
-        const char *pt[] = {branch,
-                            plantxt,
-                            cid,
-                            purchase_id > 0 ? pid : "0",
-                            hf_pg_i64(step, s->step_no),
-                            hf_pg_i64(occ, due[i].occurrence),
-                            s->purpose,
-                            s->channel,
-                            s->role,
-                            hf_pg_i64(dueat, due_at),
-                            hf_pg_i64(prio_t, prio),
-                            hf_pg_i64(win, due[i].window_days),
-                            opted_out ? "cancelled" : "planned",
-                            at,
-                            hf_pg_i64(lat, latest)};
-        res = hf_store_exec(st,
-                            "INSERT INTO task (branch, plan_id, customer_id, purchase_id, step_no,"
-                            " occurrence, purpose, channel, role, due_at_ms, priority, window_days,"
-                            " state, updated_at_ms, latest_at_ms) VALUES ($1, $2, $3, $4, $5, $6,"
-                            " $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-                            15, pt);
-        if (res == NULL)
+        Huifang__V1__Task *t = s_plan_task(st, branch, &b, plan_id, customer_id, purchase_id,
+                                           &due[i], windows, opted_out, at, a);
+        if (t == NULL)
             return -1;
-        Huifang__V1__Task *t = hf_new(a, Huifang__V1__Task);
-        huifang__v1__task__init(t);
-        t->id = hf_pg_int(res, 0, 0);
-        PQclear(res);
-        t->branch = (char *)branch;
-        t->customer_id = customer_id;
-        t->purchase_id = purchase_id;
-        t->plan_id = plan_id;
-        t->step_no = s->step_no;
-        t->purpose = hf_arena_strdup(a, s->purpose);
-        t->channel = hf_arena_strdup(a, s->channel);
-        t->role = hf_arena_strdup(a, s->role);
-        t->due_at_ms = due_at;
-        t->state = opted_out ? "cancelled" : "planned";
-        t->priority = prio;
-        t->origin = "plan";
-        t->latest_at_ms = latest;
-        t->windows = hf_arena_strdup(a, windows);
         ps->tasks[ps->n_tasks++] = t;
     }
+    /* 4. plan_started, with every task */
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.branch = (char *)branch;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_STARTED;
@@ -367,12 +365,7 @@ static int sched_on_agent_upserted(hf_service_t *svc, void *self, const hf_envel
                        hf_pg_i64(visits, ag->daily_visits),
                        ag->active ? "true" : "false"};
     hf_store_t *st = hf_service_store(svc);
-    if (hf_store_run(st,
-                     "INSERT INTO agent (branch, id, name, role, regions, daily_calls,"
-                     " daily_visits, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                     " ON CONFLICT (branch, id) DO UPDATE SET name = $3, role = $4,"
-                     " regions = $5, daily_calls = $6, daily_visits = $7, active = $8",
-                     8, p) != 0)
+    if (hf_store_query_run(st, &SCHED_Q_ON_AGENT_UPSERTED_AGENT_INSERT, 8, p) != 0)
         return -1;
     if (ag->active)
         return 0;
@@ -387,10 +380,7 @@ static int sched_on_agent_upserted(hf_service_t *svc, void *self, const hf_envel
                                                " indexed = false, updated_at_ms = $3",
                                         .where = "branch = $1 AND agent = $2"},
                         3, pd) < 0 ||
-        hf_store_run(st,
-                     "UPDATE task SET reserved_agent = '' WHERE branch = $1 AND"
-                     " reserved_agent = $2 AND state IN ('planned', 'paused')",
-                     2, pd) != 0)
+        hf_store_query_run(st, &SCHED_Q_ON_AGENT_UPSERTED_TASK_UPDATE, 2, pd) != 0)
         return -1;
     return 0;
 }
@@ -454,11 +444,7 @@ static int sched_on_purchase_recorded(hf_service_t *svc, void *self, const hf_en
                        hf_pg_i64(days, pu->days_of_supply),
                        hf_pg_i64(nth, pu->nth),
                        S(pu->plan)};
-    if (hf_store_run(st,
-                     "INSERT INTO purchase (id, customer_id, branch, product, quantity, price_fen,"
-                     " purchase_date, supply_end, days_of_supply, nth, plan) VALUES ($1, $2, $3,"
-                     " $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
-                     11, p) != 0)
+    if (hf_store_query_run(st, &SCHED_Q_ON_PURCHASE_RECORDED, 11, p) != 0)
         return -1;
     const char *template = pu->plan && *pu->plan ? pu->plan : "monthly-course";
     return sched_start_plan(svc, S(pu->branch), pu->customer_id, pu->id, NULL, template, pday, eday,
@@ -501,8 +487,7 @@ static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_en
         return -2;
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, ch->customer_id), S(ch->to)};
-    if (hf_store_run(hf_service_store(svc), "UPDATE customer SET card_type = $2 WHERE id = $1", 2,
-                     p) != 0)
+    if (hf_store_query_run(hf_service_store(svc), &SCHED_Q_ON_CARD_TYPE_CHANGED, 2, p) != 0)
         return -1;
     return s_apply_card(svc, ch->customer_id, false, ch->to, ch->reason);
 }
@@ -517,8 +502,7 @@ static int sched_on_opted_out(hf_service_t *svc, void *self, const hf_envelope_t
         return -2;
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, id)};
-    if (hf_store_run(hf_service_store(svc), "UPDATE customer SET opted_out = true WHERE id = $1", 1,
-                     p) != 0)
+    if (hf_store_query_run(hf_service_store(svc), &SCHED_Q_ON_OPTED_OUT, 1, p) != 0)
         return -1;
     return sched_cancel_customer(svc, id, "opted-out", "cancelled", "opted-out");
 }
@@ -535,10 +519,7 @@ static int sched_on_dnd_set(hf_service_t *svc, void *self, const hf_envelope_t *
     hf_store_t *st = hf_service_store(svc);
     char cid[24], at[24], due[24], limit[24];
     const char *p1[] = {hf_pg_i64(cid, d->customer_id), d->until};
-    PGresult *res = hf_store_exec(st,
-                                  "UPDATE customer SET dnd_until = $2 WHERE id = $1"
-                                  " RETURNING branch, windows",
-                                  2, p1);
+    PGresult *res = hf_store_query(st, &SCHED_Q_ON_DND_SET_CUSTOMER_UPDATE, 2, p1);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -557,11 +538,7 @@ static int sched_on_dnd_set(hf_service_t *svc, void *self, const hf_envelope_t *
     sched_windows_effective(b.windows, own, windows, sizeof windows);
     int64_t resume = sched_day_start(until + 1, windows, b.tz);
     const char *p2[] = {cid, hf_pg_i64(limit, hf_time_from_local(until + 1, 0, b.tz))};
-    res = hf_store_exec(st,
-                        "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM"
-                        " (SELECT id FROM task WHERE customer_id = $1 AND state IN ('planned',"
-                        " 'assigned', 'paused') AND due_at_ms < $2 ORDER BY id FOR UPDATE) x",
-                        2, p2);
+    res = hf_store_query(st, &SCHED_Q_ON_DND_SET_TASK, 2, p2);
     if (res == NULL)
         return -1;
     char *ids = hf_arena_strdup(a, hf_pg_str(res, 0, 0));
@@ -570,10 +547,7 @@ static int sched_on_dnd_set(hf_service_t *svc, void *self, const hf_envelope_t *
     /* the rows are locked above: a paused step keeps its state, agent and bag and only
      * moves in time (no change of state); the others go back to the queue */
     if (sched_release_room(st, ids) != 0 ||
-        hf_store_run(st,
-                     "UPDATE task SET due_at_ms = $2, indexed = false, updated_at_ms = $3"
-                     " WHERE id = ANY ($1::bigint[]) AND state = 'paused'",
-                     3, p3) != 0 ||
+        hf_store_query_run(st, &SCHED_Q_ON_DND_SET_TASK_UPDATE, 3, p3) != 0 ||
         sched_task_move(st, "planned, assigned", "planned",
                         &(sched_move_t){.set = "due_at_ms = $2, indexed = false,"
                                                " updated_at_ms = $3, agent = '', bag_date = NULL",
@@ -650,24 +624,12 @@ static int s_note_contact(hf_store_t *st, const Huifang__V1__Contact *ct, bool a
                        hf_pg_i64(qty, ct->order_qty),
                        S(ct->note),
                        hf_pg_i64(at, logged)};
-    if (ct->id > 0 &&
-        hf_store_run(st,
-                     "INSERT INTO contact_note (contact_id, customer_id, task_id, branch, agent,"
-                     " channel, purpose, outcome, effect, order_qty, note, logged_at_ms)"
-                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                     " ON CONFLICT (contact_id) DO NOTHING",
-                     12, p) != 0)
+    if (ct->id > 0 && hf_store_query_run(st, &SCHED_Q_NOTE_CONTACT_CONTACT_NOTE_INSERT, 12, p) != 0)
         return -1;
     const char *pc[] = {cid, at};
-    if (answered && hf_store_run(st,
-                                 "UPDATE customer SET unanswered = 0, unanswered_occasion_ms = 0"
-                                 " WHERE id = $1",
-                                 1, pc) != 0)
+    if (answered && hf_store_query_run(st, &SCHED_Q_NOTE_CONTACT_CUSTOMER_UPDATE, 1, pc) != 0)
         return -1;
-    if (visited && hf_store_run(st,
-                                "UPDATE customer SET last_visit_ms = greatest(last_visit_ms, $2)"
-                                " WHERE id = $1",
-                                2, pc) != 0)
+    if (visited && hf_store_query_run(st, &SCHED_Q_NOTE_CONTACT_CUSTOMER_UPDATE_2, 2, pc) != 0)
         return -1;
     return 0;
 }
@@ -688,14 +650,7 @@ static int s_send_doctor(hf_service_t *svc, const Huifang__V1__Contact *ct,
                        hf_pg_i64(prio, sched_priority("adverse-reaction")),
                        t ? hf_pg_i64(parent, t->id) : NULL,
                        hf_pg_i64(contact, ct->id)};
-    PGresult *res = hf_store_exec(st,
-                                  "INSERT INTO task (branch, plan_id, customer_id, purchase_id,"
-                                  " step_no, occurrence, purpose, channel, role, due_at_ms,"
-                                  " priority, state, updated_at_ms, origin, parent_id, contact_id)"
-                                  " VALUES ($1, $2, $3, $4, 0, 0, 'adverse-reaction', 'visit',"
-                                  " 'doctor', $5, $6, 'planned', $5, 'adverse', $7, $8)"
-                                  " ON CONFLICT DO NOTHING RETURNING id",
-                                  8, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_SEND_DOCTOR, 8, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res))
@@ -731,14 +686,7 @@ static int s_plan_callback(hf_service_t *svc, const sched_t *self, const Huifang
                        hf_pg_i64(contact, ct->id),
                        ct->agent && *ct->agent ? ct->agent : t->agent,
                        hf_pg_i64(deadline, when + self->callback_grace_ms)};
-    PGresult *res = hf_store_exec(st,
-                                  "INSERT INTO task (branch, plan_id, customer_id, purchase_id,"
-                                  " step_no, occurrence, purpose, channel, role, due_at_ms,"
-                                  " priority, state, updated_at_ms, origin, parent_id, contact_id,"
-                                  " reserved_agent, deadline_ms) VALUES ($1, $2, $3, $4, $5, 0,"
-                                  " 'callback', $6, $7, $8, $9, 'planned', $10, 'callback', $11,"
-                                  " $12, $13, $14) ON CONFLICT DO NOTHING RETURNING id",
-                                  14, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_PLAN_CALLBACK, 14, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res))
@@ -758,7 +706,7 @@ static int s_task_windows(hf_store_t *st, const Huifang__V1__Task *t, sched_bran
         return missing ? -2 : -1;
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, t->customer_id)};
-    PGresult *res = hf_store_exec(st, "SELECT windows FROM customer WHERE id = $1", 1, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_CUSTOMER_WINDOWS, 1, p);
     if (res == NULL)
         return -1;
     sched_windows_effective(b->windows, PQntuples(res) ? hf_pg_str(res, 0, 0) : "", out, len);
@@ -811,13 +759,7 @@ static int s_plan_promised(hf_service_t *svc, const Huifang__V1__Contact *ct,
                        hf_pg_i64(parent, t->id),
                        hf_pg_i64(contact, ct->id),
                        ct->agent && *ct->agent ? ct->agent : S(t->agent)};
-    res = hf_store_exec(st,
-                        "INSERT INTO task (branch, plan_id, customer_id, purchase_id, step_no,"
-                        " occurrence, purpose, channel, role, due_at_ms, priority, state,"
-                        " updated_at_ms, origin, parent_id, contact_id, reserved_agent)"
-                        " VALUES ($1, $2, $3, $4, 0, 0, $5, $6, $7, $8, $9, 'planned', $10,"
-                        " 'promised', $11, $12, $13) ON CONFLICT DO NOTHING RETURNING id",
-                        13, p);
+    res = hf_store_query(st, &SCHED_Q_PLAN_PROMISED, 13, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res))
@@ -904,12 +846,7 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
                                                : now;
         char occasion[24];
         const char *pu[] = {cid, hf_pg_i64(occasion, sched_occasion(tried, windows, b.tz))};
-        res = hf_store_exec(st,
-                            "UPDATE customer SET unanswered = unanswered + CASE WHEN"
-                            " unanswered_occasion_ms = $2::bigint THEN 0 ELSE 1 END,"
-                            " unanswered_occasion_ms = $2::bigint WHERE id = $1"
-                            " RETURNING unanswered",
-                            2, pu);
+        res = hf_store_query(st, &SCHED_Q_ON_CALL_LOGGED, 2, pu);
         if (res == NULL)
             return -1;
         int unanswered = PQntuples(res) ? (int)hf_pg_int(res, 0, 0) : t->attempts;
@@ -977,13 +914,7 @@ static int s_send_doctor_for_complaint(hf_service_t *svc, const Huifang__V1__Com
     const char *p[] = {S(c->branch), hf_pg_i64(cid, c->customer_id),
                        hf_pg_i64(now, hf_clock_now_ms()),
                        hf_pg_i64(prio, sched_priority("adverse-reaction")), hf_pg_i64(comp, c->id)};
-    PGresult *res = hf_store_exec(st,
-                                  "INSERT INTO task (branch, customer_id, purchase_id, step_no,"
-                                  " occurrence, purpose, channel, role, due_at_ms, priority, state,"
-                                  " updated_at_ms, origin, complaint_id) VALUES ($1, $2, 0, 0, 0,"
-                                  " 'adverse-reaction', 'visit', 'doctor', $3, $4, 'planned', $3,"
-                                  " 'adverse', $5) ON CONFLICT DO NOTHING RETURNING id",
-                                  5, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_SEND_DOCTOR_FOR_COMPLAINT, 5, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res))
@@ -1006,21 +937,13 @@ static int sched_on_complaint_opened(hf_service_t *svc, void *self, const hf_env
     int64_t opened = c->opened_at_ms > 0 ? c->opened_at_ms : hf_clock_now_ms();
     const char *p1[] = {hf_pg_i64(id, c->id), hf_pg_i64(cid, c->customer_id),
                         hf_pg_i64(at, opened)};
-    if (hf_store_run(st,
-                     "INSERT INTO complaint_hold (complaint_id, customer_id, opened_at_ms)"
-                     " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                     3, p1) != 0)
+    if (hf_store_query_run(st, &SCHED_Q_ON_COMPLAINT_OPENED_COMPLAINT_HOLD_INSERT, 3, p1) != 0)
         return -1;
     if (strcmp(S(c->category), "adverse-reaction") == 0 && c->source_contact_id <= 0 &&
         s_send_doctor_for_complaint(svc, c) != 0)
         return -1;
     const char *p2[] = {cid, sched_sales_literal()};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
-                                  " FROM (SELECT id FROM task WHERE customer_id = $1 AND state IN"
-                                  " ('planned', 'assigned') AND purpose = ANY ($2::text[])"
-                                  " ORDER BY id FOR UPDATE) x",
-                                  2, p2);
+    PGresult *res = hf_store_query(st, &SCHED_Q_ON_COMPLAINT_OPENED_TASK, 2, p2);
     if (res == NULL)
         return -1;
     char *ids = hf_arena_strdup(a, hf_pg_str(res, 0, 0));
@@ -1048,10 +971,7 @@ static int s_release_hold(hf_service_t *svc, const Huifang__V1__Complaint *c)
     hf_store_t *st = hf_service_store(svc);
     char id[24], cid[24], at[24];
     const char *p1[] = {hf_pg_i64(id, c->id)};
-    PGresult *res = hf_store_exec(st,
-                                  "DELETE FROM complaint_hold WHERE complaint_id = $1"
-                                  " RETURNING customer_id",
-                                  1, p1);
+    PGresult *res = hf_store_query(st, &SCHED_Q_RELEASE_HOLD, 1, p1);
     if (res == NULL)
         return -1;
     int64_t customer = PQntuples(res) ? hf_pg_int(res, 0, 0) : c->customer_id;
@@ -1102,11 +1022,7 @@ static int sched_on_return_decided(hf_service_t *svc, void *self, const hf_envel
     hf_store_t *st = hf_service_store(svc);
     char pid[24], at[24];
     const char *p1[] = {hf_pg_i64(pid, r->purchase_id)};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
-                                  " FROM (SELECT id FROM task WHERE purchase_id = $1 AND state IN"
-                                  " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x",
-                                  1, p1);
+    PGresult *res = hf_store_query(st, &SCHED_Q_ON_RETURN_DECIDED_TASK, 1, p1);
     if (res == NULL)
         return -1;
     char *ids = hf_arena_strdup(a, hf_pg_str(res, 0, 0));
@@ -1120,11 +1036,7 @@ static int sched_on_return_decided(hf_service_t *svc, void *self, const hf_envel
                         2, p2) < 0)
         return -1;
     const char *p3[] = {pid, at};
-    res = hf_store_exec(st,
-                        "UPDATE plan SET state = 'cancelled', ended_at_ms = $2,"
-                        " end_reason = 'returned' WHERE purchase_id = $1 AND state = 'active'"
-                        " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)",
-                        2, p3);
+    res = hf_store_query(st, &SCHED_Q_ON_RETURN_DECIDED_PLAN_UPDATE, 2, p3);
     if (res == NULL)
         return -1;
     int rc = sched_emit_plans_ended(svc, res, "cancelled", "returned");

@@ -13,6 +13,7 @@
  *     counted in rolls; it never lingers in an old bag (worklist and task next roll the
  *     agent's own bag first, so the agent never waits for this timer). */
 #include "scheduler_internal.h"
+#include "scheduler_sql.h"
 
 #define HOUSE_BATCH 500
 #define MEMBER_CHECK_EVERY_MS (3600 * 1000LL)
@@ -28,14 +29,7 @@ static int s_archive_branch(hf_service_t *svc, const char *branch, const char *c
     const char *p[] = {branch, cutoff, hf_pg_i64(at, hf_clock_now_ms())};
     if (hf_store_begin(st) != 0)
         return -1;
-    PGresult *res =
-        hf_store_exec(st,
-                      "UPDATE plan SET state = 'archived', ended_at_ms = $3,"
-                      " end_reason = 'supply-used-up' WHERE id IN (SELECT id FROM plan"
-                      " WHERE branch = $1 AND state = 'active' AND supply_end < $2::date"
-                      " ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED)"
-                      " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)",
-                      3, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_ARCHIVE_BRANCH_PLAN_UPDATE, 3, p);
     if (res == NULL)
         goto fail;
     int n = PQntuples(res);
@@ -44,12 +38,7 @@ static int s_archive_branch(hf_service_t *svc, const char *branch, const char *c
         for (int i = 0; i < n; i++)
             plans[i] = hf_pg_int(res, i, 0);
         const char *pq[] = {sched_int_array_a(a, plans, (size_t)n)};
-        PGresult *r2 = hf_store_exec(
-            st,
-            "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM (SELECT id FROM"
-            " task WHERE plan_id = ANY ($1::bigint[]) AND state IN ('planned', 'assigned',"
-            " 'paused') ORDER BY id FOR UPDATE) x",
-            1, pq);
+        PGresult *r2 = hf_store_query(st, &SCHED_Q_ARCHIVE_BRANCH_TASK, 1, pq);
         if (r2 == NULL) {
             PQclear(res);
             goto fail;
@@ -79,10 +68,7 @@ fail:
 
 static int s_archive(hf_service_t *svc, sched_t *self, hf_arena_t *a)
 {
-    PGresult *res = hf_store_exec(hf_service_store(svc),
-                                  "SELECT DISTINCT b.code, b.tz FROM branch b JOIN plan p ON"
-                                  " p.branch = b.code AND p.state = 'active'",
-                                  0, NULL);
+    PGresult *res = hf_store_query(hf_service_store(svc), &SCHED_Q_ARCHIVE_BRANCHES, 0, NULL);
     if (res == NULL)
         return -1;
     int64_t now = hf_clock_now_ms();
@@ -109,12 +95,7 @@ static int s_missed_callbacks(hf_service_t *svc, sched_t *self, hf_arena_t *a)
     const char *p[] = {hf_pg_i64(at, now)};
     if (hf_store_begin(st) != 0)
         return -1;
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT id, branch, customer_id, misses, reserved_agent, agent"
-                                  " FROM task WHERE deadline_ms > 0 AND deadline_ms <= $1"
-                                  " AND state IN ('planned', 'assigned') ORDER BY deadline_ms"
-                                  " LIMIT 500 FOR UPDATE SKIP LOCKED",
-                                  1, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_MISSED_CALLBACKS_TASK, 1, p);
     if (res == NULL)
         goto fail;
     int n = PQntuples(res);
@@ -148,10 +129,7 @@ static int s_missed_callbacks(hf_service_t *svc, sched_t *self, hf_arena_t *a)
             const char *pu[] = {id, at};
             if (sched_raise_alert(svc, branch, "callback-missed", hf_pg_int(res, i, 2), task, owner,
                                   detail, dedup) < 0 ||
-                hf_store_run(st,
-                             "UPDATE task SET misses = 2, deadline_ms = 0, updated_at_ms = $2"
-                             " WHERE id = $1",
-                             2, pu) != 0) {
+                hf_store_query_run(st, &SCHED_Q_MISSED_CALLBACKS_TASK_UPDATE, 2, pu) != 0) {
                 PQclear(res);
                 goto fail;
             }
@@ -183,20 +161,7 @@ static int s_unvisited_members(hf_service_t *svc, sched_t *self, hf_arena_t *a)
         return -1;
     /* a member: an active member plan, or a member tier on the card; a member since their
      * first member plan (else since the card was made) is new for member_new_period_days */
-    PGresult *res = hf_store_exec(
-        st,
-        "WITH m AS (SELECT c.id, c.branch, c.last_visit_ms, coalesce((SELECT min(p.started_at_ms)"
-        "   FROM plan p WHERE p.customer_id = c.id AND p.template = 'member'),"
-        "   nullif(c.created_at_ms, 0)) AS since FROM customer c"
-        "   WHERE NOT c.opted_out AND c.card_type <> 'void' AND (c.tier IN ('gold', 'silver',"
-        "   'member') OR EXISTS (SELECT 1 FROM plan p WHERE p.customer_id = c.id"
-        "   AND p.template = 'member' AND p.state = 'active')))"
-        " SELECT id, branch, greatest(last_visit_ms, since) AS ref, $1::bigint - since < $2::bigint"
-        " FROM m WHERE since IS NOT NULL AND $1::bigint - greatest(last_visit_ms, since) >"
-        "   CASE WHEN $1::bigint - since < $2::bigint THEN $3::bigint ELSE $4::bigint END"
-        " AND NOT EXISTS (SELECT 1 FROM alert x WHERE x.dedup = 'member-unvisited:' || m.id"
-        "   || ':' || greatest(m.last_visit_ms, m.since)) ORDER BY id LIMIT 500",
-        4, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_UNVISITED_MEMBERS, 4, p);
     if (res == NULL)
         goto fail;
     int n = PQntuples(res), raised = 0;
@@ -242,13 +207,7 @@ int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
     /* the tasks first, and nothing else when there are none: agent_day is the assignment's
      * hot table, and a look that finds nothing must not take a lock on it */
     const char *p[] = {branch, agent ? agent : "", todaytxt};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
-                                  " count(*) FROM (SELECT id FROM task WHERE branch = $1"
-                                  " AND ($2 = '' OR agent = $2) AND state = 'assigned'"
-                                  " AND bag_date < $3::date ORDER BY id LIMIT 500"
-                                  " FOR UPDATE SKIP LOCKED) x",
-                                  3, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_ROLL_BAGS_TASK, 3, p);
     if (res == NULL)
         return -1;
     char *ids = strdup(hf_pg_str(res, 0, 0));
@@ -268,22 +227,8 @@ int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
                             hf_pg_i64(start, hf_time_from_local(today, 0, b->tz))};
         const char *pd[] = {ids, todaytxt, branch};
         if (sched_release_room(st, ids) != 0 ||
-            hf_store_run(
-                st,
-                "UPDATE task t SET bag_date = $2::date, rolls = t.rolls + 1,"
-                " updated_at_ms = $3, priority = CASE WHEN t.priority >= 49 OR"
-                " (t.latest_at_ms > 0 AND t.latest_at_ms >= $4::bigint) THEN t.priority"
-                " ELSE t.priority + 1 END WHERE t.id = ANY ($1::bigint[]) AND t.state = 'assigned'",
-                4, pu) != 0 ||
-            hf_store_run(
-                st,
-                "INSERT INTO agent_day AS d (branch, agent, day, calls, visits)"
-                " SELECT $3, agent, $2::date, count(*) FILTER (WHERE channel = 'phone'),"
-                " count(*) FILTER (WHERE channel = 'visit') FROM task"
-                " WHERE id = ANY ($1::bigint[]) AND state = 'assigned' GROUP BY agent"
-                " ON CONFLICT (branch, agent, day) DO UPDATE"
-                " SET calls = d.calls + excluded.calls, visits = d.visits + excluded.visits",
-                3, pd) != 0)
+            hf_store_query_run(st, &SCHED_Q_ROLL_BAGS_TASK_UPDATE, 4, pu) != 0 ||
+            hf_store_query_run(st, &SCHED_Q_ROLL_BAGS_AGENT_DAY_INSERT, 3, pd) != 0)
             rc = -1;
     }
     free(ids);
@@ -292,10 +237,7 @@ int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
     if (n < 500)
         return 0; /* all of them */
     const char *pc[] = {branch, agent ? agent : "", todaytxt};
-    res = hf_store_exec(st,
-                        "SELECT count(*) FROM task WHERE branch = $1 AND ($2 = '' OR agent = $2)"
-                        " AND state = 'assigned' AND bag_date < $3::date",
-                        3, pc);
+    res = hf_store_query(st, &SCHED_Q_ROLL_BAGS_TASK_2, 3, pc);
     if (res == NULL)
         return -1;
     int left = (int)hf_pg_int(res, 0, 0);
@@ -310,7 +252,7 @@ static int s_roll_over(hf_service_t *svc, sched_t *self)
     /* (a manual clock set back by more than the period starts the rhythm again) */
     if (now < self->next_roll_check && self->next_roll_check - now <= ROLL_CHECK_EVERY_MS)
         return 0;
-    PGresult *res = hf_store_exec(st, "SELECT code FROM branch ORDER BY code", 0, NULL);
+    PGresult *res = hf_store_query(st, &SCHED_Q_BRANCH_CODES, 0, NULL);
     if (res == NULL)
         return -1;
     bool more = false;

@@ -5,6 +5,7 @@
  * name and postal address from the scheduler's copy; calllog logs the batch as sent (one
  * contact on channel letter per task), and its call_logged makes the task done here. */
 #include "scheduler_internal.h"
+#include "scheduler_sql.h"
 
 /* The letters of branch due on local day (planned: still to send), with the customers'
  * names and addresses, into batch (arena). 0 or -1. */
@@ -14,17 +15,7 @@ static int s_batch(hf_store_t *st, const char *branch, const sched_branch_t *b, 
     char from[24], to[24];
     const char *p[] = {branch, hf_pg_i64(from, hf_time_from_local(day, 0, b->tz)),
                        hf_pg_i64(to, hf_time_from_local(day + 1, 0, b->tz))};
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT t.id, t.customer_id, coalesce(c.name, ''), coalesce(c.address, ''),"
-        " coalesce(c.region, ''), t.purpose, t.purchase_id, coalesce(pu.product, ''), t.state,"
-        " coalesce(c.language, '')"
-        " FROM task t LEFT JOIN customer c ON c.id = t.customer_id"
-        " LEFT JOIN purchase pu ON pu.id = t.purchase_id"
-        " WHERE t.branch = $1 AND t.state = 'planned' AND t.channel = 'letter'"
-        " AND t.due_at_ms >= $2::bigint AND t.due_at_ms < $3::bigint"
-        " ORDER BY coalesce(c.region, ''), t.customer_id, t.id",
-        3, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_LETTERS_BATCH, 3, p);
     if (res == NULL)
         return -1;
     int n = PQntuples(res);

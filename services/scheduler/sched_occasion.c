@@ -10,6 +10,7 @@
  * replayed. */
 #include "hf_wire.h"
 #include "scheduler_internal.h"
+#include "scheduler_sql.h"
 
 /* Records the result and task of n customers of the event (their rows were claimed as
  * dropped). 0 or -1. */
@@ -20,11 +21,7 @@ static int s_mark(hf_store_t *st, const char *key, const char *result, const int
         return 0;
     const char *p[] = {key, result, sched_int_array_a(a, cids, (size_t)n),
                        sched_int_array_a(a, tasks, (size_t)n)};
-    return hf_store_run(st,
-                        "UPDATE occasion_made m SET result = $2, task_id = u.t FROM"
-                        " unnest($3::bigint[], $4::bigint[]) AS u(c, t)"
-                        " WHERE m.key = $1 AND m.customer_id = u.c",
-                        4, p);
+    return hf_store_query_run(st, &SCHED_Q_OCCASION_MADE_MARK, 4, p);
 }
 
 int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
@@ -68,26 +65,7 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
                        S(ev->key),
                        hf_pg_i64(nowt, now)};
     /* claim the customers first (once per key), then read what decides each */
-    PGresult *res = hf_store_exec(
-        st,
-        "WITH claimed AS (INSERT INTO occasion_made (key, customer_id, branch, day, result,"
-        " at_ms) SELECT $9, x.cid, $2, $3::date, 'dropped', $10::bigint FROM unnest($1::bigint[])"
-        " AS x(cid) ON CONFLICT DO NOTHING RETURNING customer_id)"
-        " SELECT k.customer_id, c.id IS NOT NULL, coalesce(c.opted_out, false),"
-        " coalesce(c.card_type, ''), coalesce(c.dnd_until >= $3::date, false),"
-        " coalesce(c.windows, ''),"
-        " (SELECT t.id FROM task t WHERE t.customer_id = k.customer_id AND t.branch = $2 AND"
-        " ((t.state IN ('assigned', 'claimed') AND t.bag_date = $3::date) OR (t.state IN"
-        " ('planned', 'paused') AND t.due_at_ms >= $4::bigint AND t.due_at_ms < $5::bigint))"
-        " ORDER BY t.priority DESC, t.id LIMIT 1),"
-        " (SELECT count(*) FROM task t WHERE t.customer_id = k.customer_id AND " SCHED_CAP_CHANNELS
-        " AND ((t.state IN"
-        " ('assigned', 'claimed', 'done') AND t.outcome <> 'skipped' AND t.bag_date BETWEEN"
-        " $6::date AND $6::date + 6) OR (t.state IN ('planned', 'paused') AND t.due_at_ms >="
-        " $7::bigint AND t.due_at_ms < $8::bigint)))"
-        " FROM claimed k LEFT JOIN customer c ON c.id = k.customer_id AND c.branch = $2"
-        " ORDER BY k.customer_id",
-        10, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_OCCASION_CLAIM, 10, p);
     if (res == NULL)
         return -1;
     int n = PQntuples(res), made = 0, merged = 0, dropped = 0, capped = 0;
@@ -128,11 +106,7 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
             int64_t task = hf_pg_int(res, i, 6);
             char t[24];
             const char *pm[] = {hf_pg_i64(t, task), note};
-            rc = hf_store_run(st,
-                              "UPDATE task SET talking_points = CASE WHEN talking_points = ''"
-                              " THEN $2 ELSE talking_points || E'\\n' || $2 END"
-                              " WHERE id = $1::bigint",
-                              2, pm);
+            rc = hf_store_query_run(st, &SCHED_Q_ON_OCCASION_DUE_TASK_UPDATE, 2, pm);
             mg_cid[merged] = cid;
             mg_task[merged++] = task;
             continue;
@@ -155,14 +129,7 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
                             hf_pg_i64(pr, sched_priority(purpose)),
                             nowt,
                             script};
-        res = hf_store_exec(
-            st,
-            "INSERT INTO task (branch, plan_id, customer_id, purchase_id, step_no, occurrence,"
-            " purpose, channel, role, due_at_ms, priority, state, updated_at_ms, origin,"
-            " talking_points) SELECT $1, NULL, u.cid, 0, 0, 0, $3, 'phone', 'phone', u.due,"
-            " $5::int, 'planned', $6::bigint, 'occasion', $7 FROM unnest($2::bigint[],"
-            " $4::bigint[]) AS u(cid, due) RETURNING customer_id, id",
-            7, pi);
+        res = hf_store_query(st, &SCHED_Q_ON_OCCASION_DUE_TASK_INSERT, 7, pi);
         if (res == NULL)
             return -1;
         for (int i = 0; i < PQntuples(res); i++) {
@@ -178,10 +145,7 @@ int sched_on_occasion_due(hf_service_t *svc, void *self, const hf_envelope_t *en
     const char *pd[] = {S(ev->key), sched_int_array_a(a, dr_cid, (size_t)dropped),
                         sched_text_array_a(a, dr_why, (size_t)dropped)};
     if (dropped > 0 &&
-        hf_store_run(st,
-                     "UPDATE occasion_made m SET reason = u.r FROM unnest($2::bigint[],"
-                     " $3::text[]) AS u(c, r) WHERE m.key = $1 AND m.customer_id = u.c",
-                     3, pd) != 0)
+        hf_store_query_run(st, &SCHED_Q_ON_OCCASION_DUE_OCCASION_MADE_UPDATE, 3, pd) != 0)
         return -1;
 
     hf_info("occasion_planned",

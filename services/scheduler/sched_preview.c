@@ -7,6 +7,7 @@
  * room is counted: it would roll over to the day after. Tasks that fall due meanwhile, an
  * absence or a new agent change the real bag; the preview says what it would be now. */
 #include "scheduler_internal.h"
+#include "scheduler_sql.h"
 
 /* At most this many tasks of one day are previewed: a bag of one branch's day, bounded. */
 #define PREVIEW_MAX 5000
@@ -50,13 +51,7 @@ int sched_bag_preview(hf_store_t *st, const sched_branch_t *b, const char *branc
     const char *p[] = {branch, hf_pg_i64(from, hf_time_from_local(day, 0, b->tz)),
                        hf_pg_i64(to, hf_time_from_local(day + 1, 0, b->tz)),
                        hf_pg_i64(max, PREVIEW_MAX)};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1"
-                                  " AND t.state = 'planned' AND t.channel <> 'letter'"
-                                  " AND t.due_at_ms >= $2::bigint"
-                                  " AND t.due_at_ms < $3::bigint ORDER BY t.priority DESC,"
-                                  " t.due_at_ms, t.id LIMIT $4::int",
-                                  4, p);
+    PGresult *res = hf_store_query(st, &SCHED_Q_BAG_PREVIEW, 4, p);
     if (res == NULL)
         return -1;
     int n = PQntuples(res);

@@ -148,6 +148,9 @@ int64_t sched_task_move(hf_store_t *st, const char *from_states, const char *to,
         hf_error("task_move_refused", "to=%s: statement too long", to_name);
         return -1;
     }
+    /* not a named query (scheduler_sql.h): the text is put together here from the caller's
+     * SET / FROM / WHERE pieces and the guard of the states it may move from, so there is no
+     * one fixed statement to prepare; it goes as text, its values still $n parameters */
     PGresult *res = hf_store_exec(st, sql, nparams, params);
     if (res == NULL)
         return -1;

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# HUIFANG_PG_PREPARE: complaint and calllog run every statement as a named query, prepared
-# once per store connection; with HUIFANG_PG_PREPARE=off (a pooler in transaction mode, such
-# as PgBouncer 1.18, keeps no prepared statements) the same queries go as text and every
-# command works as before. A value neither on nor off stops a service at start, naming it.
+# HUIFANG_PG_PREPARE: intake, the scheduler, complaint and calllog run their statements as
+# named queries, prepared once per store connection; with HUIFANG_PG_PREPARE=off (a pooler in
+# transaction mode, such as PgBouncer 1.18, keeps no prepared statements) the same queries go
+# as text and every command works as before: here a lead, a purchase and its plan, a call in
+# the bag claimed, a complaint, the outcome taxonomy. A value neither on nor off stops a
+# service at start, naming it. (tests/run.sh keeps a developer's HUIFANG_* out of the tests,
+# so this script is where the switch is tested.)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -14,7 +17,7 @@ export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 
 # a bad value: the service says which setting and stops (its ports are the running one's, so
 # it must stop before it binds; the metrics listener on a port the kernel picks)
-for svc in complaint calllog; do
+for svc in intake scheduler complaint calllog; do
     set +e
     out=$(HUIFANG_PG_PREPARE=maybe HUIFANG_METRICS_BIND=127.0.0.1:0 "$HF_BIN/huifang-$svc" 2>&1)
     status=$?
@@ -51,7 +54,24 @@ hf_wait_until 10 "${add[@]}"
 hf_expect_exit 0 huifang outcome list
 hf_expect_contains "$HF_OUT" "left-message" "the branch's own outcome"
 
+# intake, unprepared: the customer shown, a product and a purchase recorded
+hf_expect_exit 0 huifang product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168 \
+    --plan monthly-course
+hf_expect_exit 0 huifang --json customer show "$customer"
+hf_expect_contains "$HF_OUT" "Wang Fang" "the customer"
+hf_expect_exit 0 huifang --json purchase add --customer "$customer" --product VC30 --quantity 1
+hf_expect_eq 2026-12-02 "$(hf_json_get "$HF_OUT" supply_end)" "a 30-day supply"
+
+# scheduler, unprepared: the purchase's plan starts; on day 10 its care call is in the bag
+# and the agent claims a call of the customer's
+hf_wait_until 10 bash -c "huifang events tail --from-seq 1 --topic scheduler.plan_started --count 2 --no-follow | grep -q monthly-course"
+hf_expect_exit 0 huifang clock advance 10d
+hf_wait_until 10 bash -c "huifang --json worklist --agent A001 | grep -q '\"purpose\":\"care\"'"
+hf_expect_exit 0 huifang --as A001 --json task next
+hf_expect_contains "$HF_OUT" 13812345678 "the claimed call's number, to dial"
+
 # nothing in the logs says a statement failed
-if grep -h 'store error' "$HF_E2E_TMP/complaint.log" "$HF_E2E_TMP/calllog.log"; then
+if grep -h 'store error' "$HF_E2E_TMP/intake.log" "$HF_E2E_TMP/scheduler.log" \
+    "$HF_E2E_TMP/complaint.log" "$HF_E2E_TMP/calllog.log"; then
     hf_fail "a store error in the logs"
 fi

@@ -1,0 +1,604 @@
+/* scheduler_sql: every fixed statement of the scheduler, named, in one place to review.
+ *
+ * Each is an hf_query_t run with hf_store_query() / hf_store_query_run(): prepared once
+ * per store connection (again after a reconnect), or sent as its text each time when
+ * HUIFANG_PG_PREPARE=off (a pooler in transaction mode). Parameters are $n, always. The
+ * few statements whose text is put together at run time stay on hf_store_exec(), each with
+ * a comment saying why. */
+#ifndef SCHEDULER_SQL_H
+#define SCHEDULER_SQL_H
+
+#include "hf_store.h"
+#include "scheduler_internal.h"
+
+/* the columns s_alert_from_row reads, in their order */
+#define ALERT_COLUMNS                                                                              \
+    "id, branch, kind, customer_id, task_id, agent, detail, raised_at_ms, acked_at_ms, acked_by"
+
+/* ---- sched_assign.c ---- */
+
+/* the branch locks of an assignment round, taken (try) or given back */
+static const hf_query_t SCHED_Q_BRANCH_LOCKS = {
+    "sched_branch_locks", "SELECT pg_try_advisory_lock(hashtext('huifang.scheduler"
+                          ".branch'), hashtext(b)) FROM unnest($1::text[])"
+                          " WITH ORDINALITY AS x(b, i) ORDER BY i"};
+static const hf_query_t SCHED_Q_BRANCH_UNLOCKS = {
+    "sched_branch_unlocks", "SELECT pg_advisory_unlock(hashtext('huifang.scheduler"
+                            ".branch'), hashtext(b)) FROM unnest($1::text[]) AS x(b)"};
+static const hf_query_t SCHED_Q_REINDEX_PLANNED = {
+    "sched_reindex_planned", "WITH m AS (UPDATE task SET indexed = false"
+                             " WHERE state = 'planned' RETURNING 1) SELECT count(*) FROM m"};
+static const hf_query_t SCHED_Q_UNINDEXED_BATCH = {
+    "sched_unindexed_batch",
+    "SELECT id, branch, due_at_ms FROM task WHERE state = 'planned'"
+    " AND NOT indexed AND channel <> 'letter'" /* letters: sched_letters.c */
+    " ORDER BY branch, id LIMIT 1000 FOR UPDATE SKIP LOCKED"};
+static const hf_query_t SCHED_Q_MARK_INDEXED = {
+    "sched_mark_indexed", "UPDATE task SET indexed = true WHERE id = ANY ($1::bigint[])"};
+static const hf_query_t SCHED_Q_LOAD_LANES = {
+    "sched_load_lanes",
+    "SELECT x.i, a.id, a.role, CASE WHEN cardinality(a.regions) = 0 THEN '' ELSE ',' ||"
+    " array_to_string(a.regions, ',') || ',' END, a.daily_calls, a.daily_visits,"
+    " coalesce(d.calls, 0), coalesce(d.visits, 0), d.agent IS NOT NULL"
+    " FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS x(branch, day, i)"
+    " JOIN agent a ON a.branch = x.branch AND a.active"
+    " LEFT JOIN agent_day d ON d.branch = a.branch AND d.agent = a.id AND d.day = x.day"
+    " WHERE NOT EXISTS (SELECT 1 FROM agent_absence y WHERE y.branch = a.branch"
+    " AND y.agent = a.id AND x.day BETWEEN y.from_day AND y.until_day)"
+    " ORDER BY x.i, a.id"};
+static const hf_query_t SCHED_Q_RESERVE_LANES_AGENT_DAY_INSERT = {
+    "sched_reserve_lanes_agent_day_insert",
+    "INSERT INTO agent_day (branch, agent, day) SELECT b, g, d::date FROM"
+    " unnest($1::text[], $2::text[], $3::text[]) AS x(b, g, d)"
+    " ORDER BY b, g ON CONFLICT DO NOTHING"};
+static const hf_query_t SCHED_Q_RESERVE_LANES_AGENT_DAY = {
+    "sched_reserve_lanes_agent_day",
+    "SELECT 1 FROM agent_day d JOIN unnest($1::text[], $2::text[],"
+    " $3::text[]) AS x(b, g, dd) ON d.branch = x.b AND d.agent = x.g"
+    " AND d.day = x.dd::date ORDER BY d.branch, d.agent"
+    " FOR UPDATE OF d"};
+static const hf_query_t SCHED_Q_RESERVE_LANES_AGENT_DAY_UPDATE = {
+    "sched_reserve_lanes_agent_day_update",
+    "UPDATE agent_day d SET"
+    " calls = greatest(d.calls + w.fc, least(a.daily_calls, d.calls + w.fc + w.c)),"
+    " visits = greatest(d.visits + w.fv, least(a.daily_visits, d.visits + w.fv + w.v)),"
+    " granted_calls = greatest(d.calls + w.fc, least(a.daily_calls, d.calls + w.fc + w.c))"
+    "   - d.calls - w.fc,"
+    " granted_visits = greatest(d.visits + w.fv, least(a.daily_visits,"
+    "   d.visits + w.fv + w.v)) - d.visits - w.fv"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[],"
+    "   $7::int[]) WITH ORDINALITY AS w(b, g, dd, c, v, fc, fv, i), agent a"
+    " WHERE d.branch = w.b AND d.agent = w.g AND d.day = w.dd::date"
+    " AND a.branch = w.b AND a.id = w.g"
+    " RETURNING w.i, d.granted_calls, d.granted_visits, d.calls, d.visits"};
+static const hf_query_t SCHED_Q_PREEMPT = {
+    "sched_preempt",
+    "SELECT t.id, t.agent, coalesce(c.windows, '') FROM task t JOIN agent a ON a.branch ="
+    " t.branch AND a.id = t.agent LEFT JOIN customer c ON c.id = t.customer_id"
+    " WHERE t.branch = $1 AND t.state = 'assigned' AND t.bag_date = $2::date"
+    " AND t.priority < $3::int AND t.role = $4"
+    " AND t.channel = CASE WHEN $5::boolean THEN 'visit' ELSE 'phone' END"
+    " AND t.reserved_agent = '' AND t.origin = 'plan' AND a.active"
+    " AND ($6 = ANY (a.regions) OR cardinality(a.regions) = 0 OR $6 = '' OR $3::int >= 50)"
+    " ORDER BY t.priority, t.due_at_ms DESC, t.id DESC LIMIT 1 FOR UPDATE OF t SKIP LOCKED"};
+static const hf_query_t SCHED_Q_LOCK_CLAIMED = {
+    "sched_lock_claimed",
+    "SELECT " TASK_COLUMNS ", coalesce(c.opted_out, false), coalesce(c.dnd_until::text, ''),"
+    " EXISTS (SELECT 1 FROM complaint_hold h WHERE h.customer_id = t.customer_id), "
+    "t.misses" TASK_FROM " WHERE t.id = ANY ($1::bigint[]) AND t.state = 'planned'"
+    " ORDER BY t.id FOR UPDATE OF t SKIP LOCKED"};
+static const hf_query_t SCHED_Q_DROP_STALE_IDS = {
+    "sched_drop_stale_ids",
+    "SELECT id FROM task WHERE id = ANY ($1::bigint[]) AND state = 'planned'"
+    " ORDER BY id"};
+static const hf_query_t SCHED_Q_WRITE_UNASSIGNED_TASK_UPDATE = {
+    "sched_write_unassigned_task_update",
+    "UPDATE task t SET due_at_ms = u.d, priority = u.p, indexed = false,"
+    " updated_at_ms = $2 FROM unnest($1::bigint[], $3::bigint[], $4::int[])"
+    " AS u(id, d, p) WHERE t.id = u.id AND t.state = 'planned'"};
+static const hf_query_t SCHED_Q_WRITE_UNASSIGNED_TASK_UPDATE_2 = {
+    "sched_write_unassigned_task_update_2",
+    "UPDATE task SET indexed = false WHERE id = ANY ($1::bigint[])"
+    " AND state = 'planned'"};
+static const hf_query_t SCHED_Q_BRANCHES_WINDOWS = {
+    "sched_branches_windows", "SELECT code, tz, windows FROM branch ORDER BY code"};
+static const hf_query_t SCHED_Q_MOVE_ABSENT_TASK_UPDATE = {
+    "sched_move_absent_task_update",
+    "UPDATE task SET reserved_agent = '' WHERE branch = $1 AND reserved_agent = $2"
+    " AND state IN ('planned', 'paused', 'assigned', 'claimed') AND due_at_ms < $3"};
+static const hf_query_t SCHED_Q_MOVE_ABSENT_TASK = {
+    "sched_move_absent_task", "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
+                              " t.agent = $2 AND t.state IN ('assigned', 'claimed') AND"
+                              " (t.bag_date BETWEEN $3::date AND $4::date OR (t.bag_date <"
+                              " $5::date AND $5::date BETWEEN $3::date AND $4::date))"
+                              " ORDER BY t.id FOR UPDATE OF t"};
+
+/* ---- sched_campaign.c ---- */
+
+static const hf_query_t SCHED_Q_CAMPAIGN_UPSERT = {
+    "sched_campaign_upsert", "INSERT INTO campaign (id, branch, name, place, at_ms, event_day,"
+                             " invite_days) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO"
+                             " UPDATE SET name = $3, place = $4, at_ms = $5, event_day = $6,"
+                             " invite_days = $7"};
+static const hf_query_t SCHED_Q_TASK_ADD_CUSTOMER = {
+    "sched_task_add_customer", "SELECT windows, opted_out OR card_type = 'void',"
+                               " coalesce(dnd_until - date '1970-01-01', -2147483648)"
+                               " FROM customer WHERE id = $1"};
+static const hf_query_t SCHED_Q_TASK_ADD_TASK_INSERT = {
+    "sched_task_add_task_insert",
+    "INSERT INTO task (branch, customer_id, purchase_id, step_no, occurrence,"
+    " purpose, channel, role, due_at_ms, priority, state, updated_at_ms,"
+    " origin, campaign_id, latest_at_ms, talking_points) VALUES ($1, $2, 0, 0, 0, $3,"
+    " 'phone', $4, $5, $6, 'planned', $7, 'campaign', $8, $9, $10)"
+    " ON CONFLICT DO NOTHING RETURNING id"};
+static const hf_query_t SCHED_Q_DAY_LOADS_TASK = {
+    "sched_day_loads_task",
+    "SELECT g.d, (SELECT count(*) FROM task t WHERE t.branch = $1 AND t.role = $5"
+    "   AND t.state = 'planned' AND t.due_at_ms >= $2::bigint + g.d * 86400000::bigint"
+    "   AND t.due_at_ms < $2::bigint + (g.d + 1) * 86400000::bigint)"
+    " + (SELECT count(*) FROM task t WHERE t.branch = $1 AND t.role = $5"
+    "   AND t.state IN ('assigned', 'claimed', 'done') AND t.bag_date = $4::date + g.d)"
+    " FROM generate_series(0, $3::int) AS g(d) ORDER BY g.d"};
+static const hf_query_t SCHED_Q_DAY_LOADS_AGENT = {
+    "sched_day_loads_agent", "SELECT coalesce(sum(daily_calls), 0) FROM agent WHERE branch = $1"
+                             " AND role = $2 AND active"};
+static const hf_query_t SCHED_Q_ON_CAMPAIGN_ATTENDED = {
+    "sched_on_campaign_attended",
+    "SELECT branch, (event_day - date '1970-01-01') FROM campaign WHERE id = $1"};
+static const hf_query_t SCHED_Q_CAMPAIGN_CALL_LOGGED = {
+    "sched_campaign_call_logged", "SELECT k.id, k.at_ms, (k.event_day - date '1970-01-01')"
+                                  " FROM task t JOIN campaign k ON k.id = t.campaign_id"
+                                  " WHERE t.id = $1"};
+static const hf_query_t SCHED_Q_CAMPAIGN_TALKING_POINTS = {
+    "sched_campaign_talking_points", "SELECT k.name, k.place, k.at_ms, b.tz FROM campaign k"
+                                     " JOIN branch b ON b.code = k.branch WHERE k.id = $1"};
+static const hf_query_t SCHED_Q_CAMPAIGN_EXPIRE = {
+    "sched_campaign_expire",
+    "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'), count(*) FROM (SELECT"
+    " t.id FROM task t JOIN campaign k ON k.id = t.campaign_id WHERE t.state IN ('planned',"
+    " 'assigned', 'paused') AND t.purpose IN ('campaign-invite', 'campaign-reminder')"
+    " AND k.at_ms <= $1::bigint ORDER BY t.id LIMIT 500 FOR UPDATE OF t SKIP LOCKED) x"};
+
+/* ---- sched_cap.c ---- */
+
+static const hf_query_t SCHED_Q_CAP_PER_WEEK = {
+    "sched_cap_per_week", "SELECT per_week FROM contact_cap WHERE branch IN ($1, '')"
+                          " ORDER BY branch DESC LIMIT 1"};
+static const hf_query_t SCHED_Q_CAP_CHECK = {
+    "sched_cap_check",
+    "SELECT x.i, coalesce((SELECT k.per_week FROM contact_cap k WHERE k.branch IN"
+    " (x.branch, '') ORDER BY k.branch DESC LIMIT 1), 2), (SELECT count(*) FROM task t"
+    " WHERE t.customer_id = x.cid AND " SCHED_CAP_CHANNELS " AND t.state IN ('assigned',"
+    " 'claimed', 'done')"
+    " AND t.outcome <> 'skipped' AND t.bag_date BETWEEN x.mon AND x.mon + 6)"
+    " FROM unnest($1::bigint[], $2::text[], $3::date[]) WITH ORDINALITY AS x(cid, branch,"
+    " mon, i)"};
+static const hf_query_t SCHED_Q_REPLY_CAP = {
+    "sched_reply_cap", "SELECT per_week, branch <> '' FROM contact_cap WHERE branch"
+                       " IN ($1, '') ORDER BY branch DESC LIMIT 1"};
+static const hf_query_t SCHED_Q_CONTACT_CAP_SET_CONTACT_CAP_DELETE = {
+    "sched_contact_cap_set_contact_cap_delete", "DELETE FROM contact_cap WHERE branch = $1"};
+static const hf_query_t SCHED_Q_CONTACT_CAP_SET_CONTACT_CAP_INSERT = {
+    "sched_contact_cap_set_contact_cap_insert",
+    "INSERT INTO contact_cap (branch, per_week, updated_at_ms, updated_by)"
+    " VALUES ($1, $2::int, $3::bigint, $4) ON CONFLICT (branch) DO UPDATE SET"
+    " per_week = EXCLUDED.per_week, updated_at_ms = EXCLUDED.updated_at_ms,"
+    " updated_by = EXCLUDED.updated_by"};
+
+/* ---- sched_cmd.c ---- */
+
+static const hf_query_t SCHED_Q_NEED_AGENT = {"sched_need_agent",
+                                              "SELECT 1 FROM agent WHERE branch = $1 AND id = $2"};
+static const hf_query_t SCHED_Q_NEED_SUPERVISOR = {
+    "sched_need_supervisor", "SELECT role FROM agent WHERE branch = $1 AND id = $2"};
+static const hf_query_t SCHED_Q_WORKLIST_GET = {
+    "sched_worklist_get", "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
+                          " t.agent <> '' AND ($2 = '' OR t.agent = $2) AND"
+                          " (t.bag_date = $3 OR (t.state IN ('assigned',"
+                          " 'claimed') AND t.bag_date < $3))"
+                          " ORDER BY t.agent, CASE t.state WHEN 'claimed' THEN 0"
+                          " WHEN 'assigned' THEN 1 ELSE 2 END, t.priority DESC,"
+                          " t.due_at_ms, t.id"};
+static const hf_query_t SCHED_Q_TASK_CONTEXT_CUSTOMER = {
+    "sched_task_context_customer", "SELECT id, branch, name, phone, region, card_type, opted_out,"
+                                   " coalesce(dnd_until::text, ''), windows, tier,"
+                                   " coalesce(ref_date::text, ''), created_at_ms"
+                                   " FROM customer WHERE id = $1"};
+static const hf_query_t SCHED_Q_TASK_CONTEXT_PURCHASE = {
+    "sched_task_context_purchase",
+    "SELECT id, customer_id, branch, product, quantity, price_fen,"
+    " purchase_date::text, supply_end::text, nth, plan, days_of_supply"
+    " FROM purchase WHERE customer_id = $1 ORDER BY nth, id"};
+static const hf_query_t SCHED_Q_TASK_CONTEXT_TASK = {
+    "sched_task_context_task",
+    "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.customer_id = $1 AND t.id <> $2"
+    " AND (t.state = 'done' OR t.attempts > 0) ORDER BY t.updated_at_ms DESC"
+    " LIMIT 20"};
+static const hf_query_t SCHED_Q_TASK_CONTEXT_CONTACT_NOTE = {
+    "sched_task_context_contact_note",
+    "SELECT contact_id, task_id, logged_at_ms, agent, channel, purpose, outcome,"
+    " effect, order_qty, note FROM contact_note WHERE customer_id = $1"
+    " ORDER BY logged_at_ms DESC, contact_id DESC LIMIT 20"};
+static const hf_query_t SCHED_Q_TASK_NEXT = {
+    "sched_task_next", "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
+                       " t.agent = $2 AND t.state IN ('claimed', 'assigned')"
+                       " ORDER BY t.state = 'claimed' DESC, t.priority DESC,"
+                       " t.due_at_ms, t.id LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
+static const hf_query_t SCHED_Q_QUEUE_STATS = {
+    "sched_queue_stats", "SELECT b.code, (SELECT count(*) FROM task t WHERE t.branch = b.code"
+                         " AND t.state = 'planned') FROM branch b ORDER BY b.code"};
+static const hf_query_t SCHED_Q_QUEUE_REBUILD = {
+    "sched_queue_rebuild", "UPDATE task SET indexed = false WHERE state = 'planned'"
+                           " AND ($1::text IS NULL OR branch = $1)"};
+static const hf_query_t SCHED_Q_TEMPLATES = {
+    "sched_templates",
+    "SELECT t.code, t.name, s.step_no, s.anchor, s.offset_days, s.window_days, s.repeat_days,"
+    " s.purpose, s.channel, s.role, t.branch FROM plan_template t LEFT JOIN plan_step s"
+    " ON s.branch = t.branch AND s.template = t.code"
+    " WHERE t.branch = (SELECT max(branch) FROM plan_template x WHERE x.code = t.code AND"
+    " x.branch IN ($1, '')) AND ($2::text IS NULL OR t.code = $2)"
+    " ORDER BY t.code, s.step_no"};
+static const hf_query_t SCHED_Q_OWN_COPY_PLAN_TEMPLATE_INSERT = {
+    "sched_own_copy_plan_template_insert",
+    "INSERT INTO plan_template (branch, code, name) SELECT $1, code,"
+    " name FROM plan_template WHERE branch = '' AND code = $2"
+    " ON CONFLICT DO NOTHING RETURNING 1"};
+static const hf_query_t SCHED_Q_OWN_COPY_PLAN_STEP_INSERT = {
+    "sched_own_copy_plan_step_insert",
+    "INSERT INTO plan_step (branch, template, step_no, anchor, offset_days,"
+    " window_days, repeat_days, purpose, channel, role) SELECT $1, template,"
+    " step_no, anchor, offset_days, window_days, repeat_days, purpose, channel,"
+    " role FROM plan_step WHERE branch = '' AND template = $2"};
+static const hf_query_t SCHED_Q_OWN_COPY_PLAN_TEMPLATE = {
+    "sched_own_copy_plan_template", "SELECT 1 FROM plan_template WHERE branch = $1 AND code = $2"};
+static const hf_query_t SCHED_Q_PLAN_ADD_PLAN_TEMPLATE_INSERT = {
+    "sched_plan_add_plan_template_insert",
+    "INSERT INTO plan_template (branch, code, name) VALUES ($1, $2, $3)"
+    " ON CONFLICT DO NOTHING RETURNING 1"};
+static const hf_query_t SCHED_Q_PLAN_STEP_SET_PLAN_TEMPLATE = {
+    "sched_plan_step_set_plan_template",
+    "SELECT 1 FROM plan_template WHERE branch = '' AND code = $1"};
+static const hf_query_t SCHED_Q_PLAN_STEP_SET_PLAN_STEP_DELETE = {
+    "sched_plan_step_set_plan_step_delete",
+    "DELETE FROM plan_step WHERE branch = $1 AND template = $2"
+    " AND step_no = $3 RETURNING 1"};
+static const hf_query_t SCHED_Q_PLAN_STEP_SET_PLAN_STEP_INSERT = {
+    "sched_plan_step_set_plan_step_insert",
+    "INSERT INTO plan_step (branch, template, step_no, anchor, offset_days,"
+    " window_days, repeat_days, purpose, channel, role) VALUES ($1, $2, $3,"
+    " $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (branch, template, step_no)"
+    " DO UPDATE SET anchor = $4, offset_days = $5, window_days = $6,"
+    " repeat_days = $7, purpose = $8, channel = $9, role = $10"};
+static const hf_query_t SCHED_Q_PLAN_STEP_SET_PLAN_STEP = {
+    "sched_plan_step_set_plan_step", "SELECT count(*) FROM plan_step WHERE branch = $1"
+                                     " AND template = $2"};
+static const hf_query_t SCHED_Q_AGENT_ABSENT = {
+    "sched_agent_absent",
+    "INSERT INTO agent_absence (branch, agent, from_day, until_day, created_at_ms)"
+    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (branch, agent, from_day)"
+    " DO UPDATE SET until_day = greatest(agent_absence.until_day, $4::date)"};
+static const hf_query_t SCHED_Q_SUPERVISOR_ALERT_LIST = {
+    "sched_supervisor_alert_list", "SELECT " ALERT_COLUMNS " FROM alert WHERE ($1::text IS NULL OR"
+                                   " branch = $1) AND ($2::boolean OR acked_at_ms = 0)"
+                                   " ORDER BY raised_at_ms, id LIMIT 1000"};
+static const hf_query_t SCHED_Q_SUPERVISOR_ALERT_ACK_ALERT = {
+    "sched_supervisor_alert_ack_alert",
+    "SELECT acked_at_ms FROM alert WHERE id = $1 AND branch = $2 FOR UPDATE"};
+static const hf_query_t SCHED_Q_SUPERVISOR_ALERT_ACK_ALERT_UPDATE = {
+    "sched_supervisor_alert_ack_alert_update",
+    "UPDATE alert SET acked_at_ms = $4, acked_by = $3 WHERE id = $1"
+    " AND branch = $2 RETURNING " ALERT_COLUMNS};
+
+/* ---- sched_common.c ---- */
+
+/* a task by id, locked or not */
+static const hf_query_t SCHED_Q_LOAD_TASK = {"sched_load_task",
+                                             "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.id = $1"};
+static const hf_query_t SCHED_Q_LOAD_TASK_LOCK = {
+    "sched_load_task_lock", "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.id = $1 FOR UPDATE OF t"};
+static const hf_query_t SCHED_Q_UPSERT_CUSTOMER = {
+    "sched_upsert_customer",
+    "INSERT INTO customer (id, branch, name, phone, region, card_type,"
+    " opted_out, dnd_until, windows, tier, ref_date, created_at_ms, address, language)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    " ON CONFLICT (id) DO UPDATE SET branch = $2, name = $3, phone = $4,"
+    " region = $5, card_type = $6, opted_out = $7, dnd_until = $8,"
+    " windows = $9, tier = $10, ref_date = $11,"
+    " created_at_ms = CASE WHEN $12 > 0 THEN $12 ELSE customer.created_at_ms END,"
+    " address = $13, language = $14"};
+static const hf_query_t SCHED_Q_CUSTOMER_WINDOWS = {"sched_customer_windows",
+                                                    "SELECT windows FROM customer WHERE id = $1"};
+static const hf_query_t SCHED_Q_RAISE_ALERT = {
+    "sched_raise_alert", "INSERT INTO alert (branch, kind, customer_id, task_id, agent,"
+                         " detail, dedup, raised_at_ms) VALUES ($1, $2, $3, $4, $5, $6,"
+                         " $7, $8) ON CONFLICT (dedup) DO NOTHING RETURNING id"};
+static const hf_query_t SCHED_Q_RELEASE_ROOM = {
+    "sched_release_room",
+    "UPDATE agent_day d SET calls = greatest(0, d.calls - x.calls),"
+    " visits = greatest(0, d.visits - x.visits)"
+    " FROM (SELECT t.branch, t.agent, t.bag_date,"
+    "   count(*) FILTER (WHERE t.channel = 'phone') AS calls," /* WeChat: no room held */
+    "   count(*) FILTER (WHERE t.channel = 'visit') AS visits"
+    "   FROM task t WHERE t.id = ANY ($1::bigint[]) AND t.state IN ('assigned', 'claimed')"
+    "   AND t.agent <> '' AND t.bag_date IS NOT NULL GROUP BY 1, 2, 3) x"
+    " WHERE d.branch = x.branch AND d.agent = x.agent AND d.day = x.bag_date"};
+static const hf_query_t SCHED_Q_CANCEL_CUSTOMER_TASK = {
+    "sched_cancel_customer_task", "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
+                                  " FROM (SELECT id FROM task WHERE customer_id = $1 AND state IN"
+                                  " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x"};
+static const hf_query_t SCHED_Q_CANCEL_CUSTOMER_PLAN_UPDATE = {
+    "sched_cancel_customer_plan_update",
+    "UPDATE plan SET state = $2, ended_at_ms = $3, end_reason = $4"
+    " WHERE customer_id = $1 AND state = 'active'"
+    " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)"};
+
+/* ---- sched_events.c ---- */
+
+static const hf_query_t SCHED_Q_LOAD_STEPS = {
+    "sched_load_steps",
+    "SELECT step_no, anchor, offset_days, window_days, repeat_days, purpose, channel, role"
+    " FROM plan_step WHERE template = $1 AND branch = (SELECT max(branch) FROM plan_template"
+    " WHERE code = $1 AND branch IN ($2, '')) ORDER BY step_no"};
+static const hf_query_t SCHED_Q_FLEX_OFFSET_GENERATE_SERIES = {
+    "sched_flex_offset_generate_series",
+    "SELECT g.d, count(t.id) FROM generate_series(0, $3::int) AS g(d) LEFT JOIN task t"
+    " ON t.branch = $1 AND t.role = $2 AND t.state = 'planned'"
+    " AND t.due_at_ms >= $4::bigint + g.d * 86400000::bigint"
+    " AND t.due_at_ms < $4::bigint + (g.d + 1) * 86400000::bigint"
+    " GROUP BY g.d ORDER BY g.d"};
+static const hf_query_t SCHED_Q_FLEX_OFFSET_AGENT = {
+    "sched_flex_offset_agent", "SELECT coalesce(sum(CASE WHEN role IN ('visit', 'doctor')"
+                               " THEN daily_visits ELSE daily_calls END), 0) FROM agent"
+                               " WHERE branch = $1 AND role = $2 AND active"};
+static const hf_query_t SCHED_Q_END_EARLIER_PLANS_PLAN_UPDATE = {
+    "sched_end_earlier_plans_plan_update",
+    "UPDATE plan SET state = 'archived', ended_at_ms = $3,"
+    " end_reason = CASE WHEN $4::bool THEN 'replaced' ELSE 'repurchased' END"
+    " WHERE customer_id = $1 AND state = 'active' AND id <> $2"
+    " AND (NOT $4::bool OR purchase_id IS NULL)"
+    " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)"};
+static const hf_query_t SCHED_Q_END_EARLIER_PLANS_TASK = {
+    "sched_end_earlier_plans_task",
+    "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM (SELECT id"
+    " FROM task WHERE plan_id = ANY ($1::bigint[]) AND state IN ('planned',"
+    " 'assigned', 'paused') ORDER BY id FOR UPDATE) x"};
+static const hf_query_t SCHED_Q_START_PLAN_PLAN_INSERT = {
+    "sched_start_plan_plan_insert", "INSERT INTO plan (branch, customer_id, purchase_id, template,"
+                                    " supply_end, started_at_ms, lead_key) VALUES ($1, $2, $3, $4,"
+                                    " $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id"};
+static const hf_query_t SCHED_Q_START_PLAN_TASK_INSERT = {
+    "sched_start_plan_task_insert",
+    "INSERT INTO task (branch, plan_id, customer_id, purchase_id, step_no,"
+    " occurrence, purpose, channel, role, due_at_ms, priority, window_days,"
+    " state, updated_at_ms, latest_at_ms) VALUES ($1, $2, $3, $4, $5, $6,"
+    " $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id"};
+static const hf_query_t SCHED_Q_ON_AGENT_UPSERTED_AGENT_INSERT = {
+    "sched_on_agent_upserted_agent_insert",
+    "INSERT INTO agent (branch, id, name, role, regions, daily_calls,"
+    " daily_visits, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    " ON CONFLICT (branch, id) DO UPDATE SET name = $3, role = $4,"
+    " regions = $5, daily_calls = $6, daily_visits = $7, active = $8"};
+static const hf_query_t SCHED_Q_ON_AGENT_UPSERTED_TASK_UPDATE = {
+    "sched_on_agent_upserted_task_update",
+    "UPDATE task SET reserved_agent = '' WHERE branch = $1 AND"
+    " reserved_agent = $2 AND state IN ('planned', 'paused')"};
+static const hf_query_t SCHED_Q_ON_PURCHASE_RECORDED = {
+    "sched_on_purchase_recorded",
+    "INSERT INTO purchase (id, customer_id, branch, product, quantity, price_fen,"
+    " purchase_date, supply_end, days_of_supply, nth, plan) VALUES ($1, $2, $3,"
+    " $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING"};
+static const hf_query_t SCHED_Q_ON_CARD_TYPE_CHANGED = {
+    "sched_on_card_type_changed", "UPDATE customer SET card_type = $2 WHERE id = $1"};
+static const hf_query_t SCHED_Q_ON_OPTED_OUT = {
+    "sched_on_opted_out", "UPDATE customer SET opted_out = true WHERE id = $1"};
+static const hf_query_t SCHED_Q_ON_DND_SET_CUSTOMER_UPDATE = {
+    "sched_on_dnd_set_customer_update", "UPDATE customer SET dnd_until = $2 WHERE id = $1"
+                                        " RETURNING branch, windows"};
+static const hf_query_t SCHED_Q_ON_DND_SET_TASK = {
+    "sched_on_dnd_set_task", "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM"
+                             " (SELECT id FROM task WHERE customer_id = $1 AND state IN ('planned',"
+                             " 'assigned', 'paused') AND due_at_ms < $2 ORDER BY id FOR UPDATE) x"};
+static const hf_query_t SCHED_Q_ON_DND_SET_TASK_UPDATE = {
+    "sched_on_dnd_set_task_update",
+    "UPDATE task SET due_at_ms = $2, indexed = false, updated_at_ms = $3"
+    " WHERE id = ANY ($1::bigint[]) AND state = 'paused'"};
+static const hf_query_t SCHED_Q_NOTE_CONTACT_CONTACT_NOTE_INSERT = {
+    "sched_note_contact_contact_note_insert",
+    "INSERT INTO contact_note (contact_id, customer_id, task_id, branch, agent,"
+    " channel, purpose, outcome, effect, order_qty, note, logged_at_ms)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    " ON CONFLICT (contact_id) DO NOTHING"};
+static const hf_query_t SCHED_Q_NOTE_CONTACT_CUSTOMER_UPDATE = {
+    "sched_note_contact_customer_update",
+    "UPDATE customer SET unanswered = 0, unanswered_occasion_ms = 0"
+    " WHERE id = $1"};
+static const hf_query_t SCHED_Q_NOTE_CONTACT_CUSTOMER_UPDATE_2 = {
+    "sched_note_contact_customer_update_2",
+    "UPDATE customer SET last_visit_ms = greatest(last_visit_ms, $2)"
+    " WHERE id = $1"};
+static const hf_query_t SCHED_Q_SEND_DOCTOR = {
+    "sched_send_doctor", "INSERT INTO task (branch, plan_id, customer_id, purchase_id,"
+                         " step_no, occurrence, purpose, channel, role, due_at_ms,"
+                         " priority, state, updated_at_ms, origin, parent_id, contact_id)"
+                         " VALUES ($1, $2, $3, $4, 0, 0, 'adverse-reaction', 'visit',"
+                         " 'doctor', $5, $6, 'planned', $5, 'adverse', $7, $8)"
+                         " ON CONFLICT DO NOTHING RETURNING id"};
+static const hf_query_t SCHED_Q_PLAN_CALLBACK = {
+    "sched_plan_callback", "INSERT INTO task (branch, plan_id, customer_id, purchase_id,"
+                           " step_no, occurrence, purpose, channel, role, due_at_ms,"
+                           " priority, state, updated_at_ms, origin, parent_id, contact_id,"
+                           " reserved_agent, deadline_ms) VALUES ($1, $2, $3, $4, $5, 0,"
+                           " 'callback', $6, $7, $8, $9, 'planned', $10, 'callback', $11,"
+                           " $12, $13, $14) ON CONFLICT DO NOTHING RETURNING id"};
+static const hf_query_t SCHED_Q_PLAN_PROMISED = {
+    "sched_plan_promised", "INSERT INTO task (branch, plan_id, customer_id, purchase_id, step_no,"
+                           " occurrence, purpose, channel, role, due_at_ms, priority, state,"
+                           " updated_at_ms, origin, parent_id, contact_id, reserved_agent)"
+                           " VALUES ($1, $2, $3, $4, 0, 0, $5, $6, $7, $8, $9, 'planned', $10,"
+                           " 'promised', $11, $12, $13) ON CONFLICT DO NOTHING RETURNING id"};
+static const hf_query_t SCHED_Q_ON_CALL_LOGGED = {
+    "sched_on_call_logged", "UPDATE customer SET unanswered = unanswered + CASE WHEN"
+                            " unanswered_occasion_ms = $2::bigint THEN 0 ELSE 1 END,"
+                            " unanswered_occasion_ms = $2::bigint WHERE id = $1"
+                            " RETURNING unanswered"};
+static const hf_query_t SCHED_Q_SEND_DOCTOR_FOR_COMPLAINT = {
+    "sched_send_doctor_for_complaint",
+    "INSERT INTO task (branch, customer_id, purchase_id, step_no,"
+    " occurrence, purpose, channel, role, due_at_ms, priority, state,"
+    " updated_at_ms, origin, complaint_id) VALUES ($1, $2, 0, 0, 0,"
+    " 'adverse-reaction', 'visit', 'doctor', $3, $4, 'planned', $3,"
+    " 'adverse', $5) ON CONFLICT DO NOTHING RETURNING id"};
+static const hf_query_t SCHED_Q_ON_COMPLAINT_OPENED_COMPLAINT_HOLD_INSERT = {
+    "sched_on_complaint_opened_complaint_hold_insert",
+    "INSERT INTO complaint_hold (complaint_id, customer_id, opened_at_ms)"
+    " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"};
+static const hf_query_t SCHED_Q_ON_COMPLAINT_OPENED_TASK = {
+    "sched_on_complaint_opened_task",
+    "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
+    " FROM (SELECT id FROM task WHERE customer_id = $1 AND state IN"
+    " ('planned', 'assigned') AND purpose = ANY ($2::text[])"
+    " ORDER BY id FOR UPDATE) x"};
+static const hf_query_t SCHED_Q_RELEASE_HOLD = {"sched_release_hold",
+                                                "DELETE FROM complaint_hold WHERE complaint_id = $1"
+                                                " RETURNING customer_id"};
+static const hf_query_t SCHED_Q_ON_RETURN_DECIDED_TASK = {
+    "sched_on_return_decided_task", "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
+                                    " FROM (SELECT id FROM task WHERE purchase_id = $1 AND state IN"
+                                    " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x"};
+static const hf_query_t SCHED_Q_ON_RETURN_DECIDED_PLAN_UPDATE = {
+    "sched_on_return_decided_plan_update",
+    "UPDATE plan SET state = 'cancelled', ended_at_ms = $2,"
+    " end_reason = 'returned' WHERE purchase_id = $1 AND state = 'active'"
+    " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)"};
+
+/* ---- sched_house.c ---- */
+
+static const hf_query_t SCHED_Q_ARCHIVE_BRANCH_PLAN_UPDATE = {
+    "sched_archive_branch_plan_update",
+    "UPDATE plan SET state = 'archived', ended_at_ms = $3,"
+    " end_reason = 'supply-used-up' WHERE id IN (SELECT id FROM plan"
+    " WHERE branch = $1 AND state = 'active' AND supply_end < $2::date"
+    " ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED)"
+    " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)"};
+static const hf_query_t SCHED_Q_ARCHIVE_BRANCH_TASK = {
+    "sched_archive_branch_task",
+    "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM (SELECT id FROM"
+    " task WHERE plan_id = ANY ($1::bigint[]) AND state IN ('planned', 'assigned',"
+    " 'paused') ORDER BY id FOR UPDATE) x"};
+static const hf_query_t SCHED_Q_ARCHIVE_BRANCHES = {
+    "sched_archive_branches", "SELECT DISTINCT b.code, b.tz FROM branch b JOIN plan p ON"
+                              " p.branch = b.code AND p.state = 'active'"};
+static const hf_query_t SCHED_Q_MISSED_CALLBACKS_TASK = {
+    "sched_missed_callbacks_task", "SELECT id, branch, customer_id, misses, reserved_agent, agent"
+                                   " FROM task WHERE deadline_ms > 0 AND deadline_ms <= $1"
+                                   " AND state IN ('planned', 'assigned') ORDER BY deadline_ms"
+                                   " LIMIT 500 FOR UPDATE SKIP LOCKED"};
+static const hf_query_t SCHED_Q_MISSED_CALLBACKS_TASK_UPDATE = {
+    "sched_missed_callbacks_task_update",
+    "UPDATE task SET misses = 2, deadline_ms = 0, updated_at_ms = $2"
+    " WHERE id = $1"};
+static const hf_query_t SCHED_Q_UNVISITED_MEMBERS = {
+    "sched_unvisited_members",
+    "WITH m AS (SELECT c.id, c.branch, c.last_visit_ms, coalesce((SELECT min(p.started_at_ms)"
+    "   FROM plan p WHERE p.customer_id = c.id AND p.template = 'member'),"
+    "   nullif(c.created_at_ms, 0)) AS since FROM customer c"
+    "   WHERE NOT c.opted_out AND c.card_type <> 'void' AND (c.tier IN ('gold', 'silver',"
+    "   'member') OR EXISTS (SELECT 1 FROM plan p WHERE p.customer_id = c.id"
+    "   AND p.template = 'member' AND p.state = 'active')))"
+    " SELECT id, branch, greatest(last_visit_ms, since) AS ref, $1::bigint - since < $2::bigint"
+    " FROM m WHERE since IS NOT NULL AND $1::bigint - greatest(last_visit_ms, since) >"
+    "   CASE WHEN $1::bigint - since < $2::bigint THEN $3::bigint ELSE $4::bigint END"
+    " AND NOT EXISTS (SELECT 1 FROM alert x WHERE x.dedup = 'member-unvisited:' || m.id"
+    "   || ':' || greatest(m.last_visit_ms, m.since)) ORDER BY id LIMIT 500"};
+static const hf_query_t SCHED_Q_ROLL_BAGS_TASK = {
+    "sched_roll_bags_task", "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
+                            " count(*) FROM (SELECT id FROM task WHERE branch = $1"
+                            " AND ($2 = '' OR agent = $2) AND state = 'assigned'"
+                            " AND bag_date < $3::date ORDER BY id LIMIT 500"
+                            " FOR UPDATE SKIP LOCKED) x"};
+static const hf_query_t SCHED_Q_ROLL_BAGS_TASK_UPDATE = {
+    "sched_roll_bags_task_update",
+    "UPDATE task t SET bag_date = $2::date, rolls = t.rolls + 1,"
+    " updated_at_ms = $3, priority = CASE WHEN t.priority >= 49 OR"
+    " (t.latest_at_ms > 0 AND t.latest_at_ms >= $4::bigint) THEN t.priority"
+    " ELSE t.priority + 1 END WHERE t.id = ANY ($1::bigint[]) AND t.state = 'assigned'"};
+static const hf_query_t SCHED_Q_ROLL_BAGS_AGENT_DAY_INSERT = {
+    "sched_roll_bags_agent_day_insert",
+    "INSERT INTO agent_day AS d (branch, agent, day, calls, visits)"
+    " SELECT $3, agent, $2::date, count(*) FILTER (WHERE channel = 'phone'),"
+    " count(*) FILTER (WHERE channel = 'visit') FROM task"
+    " WHERE id = ANY ($1::bigint[]) AND state = 'assigned' GROUP BY agent"
+    " ON CONFLICT (branch, agent, day) DO UPDATE"
+    " SET calls = d.calls + excluded.calls, visits = d.visits + excluded.visits"};
+static const hf_query_t SCHED_Q_ROLL_BAGS_TASK_2 = {
+    "sched_roll_bags_task_2",
+    "SELECT count(*) FROM task WHERE branch = $1 AND ($2 = '' OR agent = $2)"
+    " AND state = 'assigned' AND bag_date < $3::date"};
+static const hf_query_t SCHED_Q_BRANCH_CODES = {"sched_branch_codes",
+                                                "SELECT code FROM branch ORDER BY code"};
+
+/* ---- sched_letters.c ---- */
+
+static const hf_query_t SCHED_Q_LETTERS_BATCH = {
+    "sched_letters_batch",
+    "SELECT t.id, t.customer_id, coalesce(c.name, ''), coalesce(c.address, ''),"
+    " coalesce(c.region, ''), t.purpose, t.purchase_id, coalesce(pu.product, ''), t.state,"
+    " coalesce(c.language, '')"
+    " FROM task t LEFT JOIN customer c ON c.id = t.customer_id"
+    " LEFT JOIN purchase pu ON pu.id = t.purchase_id"
+    " WHERE t.branch = $1 AND t.state = 'planned' AND t.channel = 'letter'"
+    " AND t.due_at_ms >= $2::bigint AND t.due_at_ms < $3::bigint"
+    " ORDER BY coalesce(c.region, ''), t.customer_id, t.id"};
+
+/* ---- sched_occasion.c ---- */
+
+static const hf_query_t SCHED_Q_OCCASION_MADE_MARK = {
+    "sched_occasion_made_mark", "UPDATE occasion_made m SET result = $2, task_id = u.t FROM"
+                                " unnest($3::bigint[], $4::bigint[]) AS u(c, t)"
+                                " WHERE m.key = $1 AND m.customer_id = u.c"};
+static const hf_query_t SCHED_Q_OCCASION_CLAIM = {
+    "sched_occasion_claim",
+    "WITH claimed AS (INSERT INTO occasion_made (key, customer_id, branch, day, result,"
+    " at_ms) SELECT $9, x.cid, $2, $3::date, 'dropped', $10::bigint FROM unnest($1::bigint[])"
+    " AS x(cid) ON CONFLICT DO NOTHING RETURNING customer_id)"
+    " SELECT k.customer_id, c.id IS NOT NULL, coalesce(c.opted_out, false),"
+    " coalesce(c.card_type, ''), coalesce(c.dnd_until >= $3::date, false),"
+    " coalesce(c.windows, ''),"
+    " (SELECT t.id FROM task t WHERE t.customer_id = k.customer_id AND t.branch = $2 AND"
+    " ((t.state IN ('assigned', 'claimed') AND t.bag_date = $3::date) OR (t.state IN"
+    " ('planned', 'paused') AND t.due_at_ms >= $4::bigint AND t.due_at_ms < $5::bigint))"
+    " ORDER BY t.priority DESC, t.id LIMIT 1),"
+    " (SELECT count(*) FROM task t WHERE t.customer_id = k.customer_id AND " SCHED_CAP_CHANNELS
+    " AND ((t.state IN"
+    " ('assigned', 'claimed', 'done') AND t.outcome <> 'skipped' AND t.bag_date BETWEEN"
+    " $6::date AND $6::date + 6) OR (t.state IN ('planned', 'paused') AND t.due_at_ms >="
+    " $7::bigint AND t.due_at_ms < $8::bigint)))"
+    " FROM claimed k LEFT JOIN customer c ON c.id = k.customer_id AND c.branch = $2"
+    " ORDER BY k.customer_id"};
+static const hf_query_t SCHED_Q_ON_OCCASION_DUE_TASK_UPDATE = {
+    "sched_on_occasion_due_task_update",
+    "UPDATE task SET talking_points = CASE WHEN talking_points = ''"
+    " THEN $2 ELSE talking_points || E'\\n' || $2 END"
+    " WHERE id = $1::bigint"};
+static const hf_query_t SCHED_Q_ON_OCCASION_DUE_TASK_INSERT = {
+    "sched_on_occasion_due_task_insert",
+    "INSERT INTO task (branch, plan_id, customer_id, purchase_id, step_no, occurrence,"
+    " purpose, channel, role, due_at_ms, priority, state, updated_at_ms, origin,"
+    " talking_points) SELECT $1, NULL, u.cid, 0, 0, 0, $3, 'phone', 'phone', u.due,"
+    " $5::int, 'planned', $6::bigint, 'occasion', $7 FROM unnest($2::bigint[],"
+    " $4::bigint[]) AS u(cid, due) RETURNING customer_id, id"};
+static const hf_query_t SCHED_Q_ON_OCCASION_DUE_OCCASION_MADE_UPDATE = {
+    "sched_on_occasion_due_occasion_made_update",
+    "UPDATE occasion_made m SET reason = u.r FROM unnest($2::bigint[],"
+    " $3::text[]) AS u(c, r) WHERE m.key = $1 AND m.customer_id = u.c"};
+
+/* ---- sched_preview.c ---- */
+
+static const hf_query_t SCHED_Q_BAG_PREVIEW = {
+    "sched_bag_preview", "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1"
+                         " AND t.state = 'planned' AND t.channel <> 'letter'"
+                         " AND t.due_at_ms >= $2::bigint"
+                         " AND t.due_at_ms < $3::bigint ORDER BY t.priority DESC,"
+                         " t.due_at_ms, t.id LIMIT $4::int"};
+
+#endif
