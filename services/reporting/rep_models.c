@@ -257,7 +257,7 @@ static int s_zone(s_ctx_t *c)
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
-enum { SQL_AGENT_DAY, SQL_STEP_DAY, SQL_COMPLAINT_DAY };
+enum { SQL_AGENT_DAY, SQL_BRANCH_DAY, SQL_STEP_DAY, SQL_COMPLAINT_DAY };
 
 /* The upsert adding to one counter column of a per-day rollup (column is one of ours, never
  * input), made once and kept: s_count knows a statement by its address. NULL when more than
@@ -283,6 +283,11 @@ static const char *s_column_sql(int table, const char *column)
         snprintf(sql, len,
                  "INSERT INTO agent_day (branch, agent, day, %s) VALUES ($1, $2, $3, $4)"
                  " ON CONFLICT (branch, agent, day) DO UPDATE SET %s = agent_day.%s + EXCLUDED.%s",
+                 column, column, column, column);
+    else if (table == SQL_BRANCH_DAY)
+        snprintf(sql, len,
+                 "INSERT INTO branch_day (branch, day, %s) VALUES ($1, $2, $3)"
+                 " ON CONFLICT (branch, day) DO UPDATE SET %s = branch_day.%s + EXCLUDED.%s",
                  column, column, column, column);
     else if (table == SQL_STEP_DAY)
         snprintf(sql, len,
@@ -328,16 +333,21 @@ static char *s_pg_array(hf_arena_t *a, char **items, size_t n)
     return out;
 }
 
-/* Adds to one counter column of agent_day. column is one of ours, never input. */
+/* Adds to one counter column of agent_day, and the same to the branch's row of branch_day
+ * (and opened - closed to agent_month and branch_month): the branch's rollups are the sums
+ * of its agents' rows, kept in the same batch so that they commit together. column is one of
+ * ours, never input. */
 static int s_agent_add(s_ctx_t *c, const char *agent, const char *day, const char *column, int n)
 {
     if (agent == NULL || *agent == '\0' || n == 0)
         return 0;
     const char *sql = s_column_sql(SQL_AGENT_DAY, column);
+    const char *bsql = s_column_sql(SQL_BRANCH_DAY, column);
     const char *p[] = {c->branch, agent, day};
-    if (sql == NULL)
+    const char *pb[] = {c->branch, day};
+    if (sql == NULL || bsql == NULL)
         return -2;
-    if (s_count(c, sql, 3, p, n) != 0)
+    if (s_count(c, sql, 3, p, n) != 0 || s_count(c, bsql, 2, pb, n) != 0)
         return -1;
     bool opened = strcmp(column, "opened") == 0;
     if (!opened && strcmp(column, "closed") != 0)
@@ -348,21 +358,43 @@ static int s_agent_add(s_ctx_t *c, const char *agent, const char *day, const cha
         return -2;
     hf_date_format(rep_month_start(d), month);
     const char *pm[] = {c->branch, agent, month};
-    return s_count(c,
-                   "INSERT INTO agent_month (branch, agent, month, net) VALUES ($1, $2, $3, $4)"
-                   " ON CONFLICT (branch, agent, month) DO UPDATE"
-                   " SET net = agent_month.net + EXCLUDED.net",
-                   3, pm, opened ? n : -n);
+    const char *pbm[] = {c->branch, month};
+    if (s_count(c,
+                "INSERT INTO agent_month (branch, agent, month, net) VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (branch, agent, month) DO UPDATE"
+                " SET net = agent_month.net + EXCLUDED.net",
+                3, pm, opened ? n : -n) != 0)
+        return -1;
+    return s_count(
+        c,
+        "INSERT INTO branch_month (branch, month, net) VALUES ($1, $2, $3)"
+        " ON CONFLICT (branch, month) DO UPDATE SET net = branch_month.net + EXCLUDED.net",
+        2, pbm, opened ? n : -n);
 }
 
-/* Adds n to one counter column of step_day for due day. */
+/* Adds n to one counter column of step_day for due day, and what it changes of the steps
+ * left open (planned adds, the others take away) to step_month of the due day's month. */
 static int s_step_add(s_ctx_t *c, const char *due_day, const char *column, int n)
 {
     if (n == 0)
         return 0;
     const char *sql = s_column_sql(SQL_STEP_DAY, column);
     const char *p[] = {c->branch, due_day};
-    return sql ? s_count(c, sql, 2, p, n) : -2;
+    if (sql == NULL)
+        return -2;
+    if (s_count(c, sql, 2, p, n) != 0)
+        return -1;
+    int32_t d;
+    char month[11];
+    if (hf_date_parse(due_day, &d) != 0)
+        return -2;
+    hf_date_format(rep_month_start(d), month);
+    const char *pm[] = {c->branch, month};
+    return s_count(
+        c,
+        "INSERT INTO step_month (branch, month, open) VALUES ($1, $2, $3)"
+        " ON CONFLICT (branch, month) DO UPDATE SET open = step_month.open + EXCLUDED.open",
+        2, pm, strcmp(column, "planned") == 0 ? n : -n);
 }
 
 static int s_complaint_day_add(s_ctx_t *c, const char *column, int64_t n)
@@ -376,7 +408,8 @@ static int s_complaint_day_add(s_ctx_t *c, const char *column, int64_t n)
 
 /* Cancels the customer's tasks in one of states (a Postgres text[] literal) outside plan
  * keep_plan (0: none kept): closes their open assignments today and counts them cancelled
- * on their due days. */
+ * on their due days, in the agents' rollups and the branch's alike (one statement, in the
+ * event's transaction like the per-batch counters). */
 static int s_cancel_plan_tasks(s_ctx_t *c, int64_t customer_id, const char *states,
                                int64_t keep_plan, int64_t only_plan)
 {
@@ -397,10 +430,24 @@ static int s_cancel_plan_tasks(s_ctx_t *c, int64_t customer_id, const char *stat
         "   ON CONFLICT (branch, due_day) DO UPDATE SET cancelled = step_day.cancelled + "
         "EXCLUDED.cancelled"
         "   RETURNING 1),"
+        " step_months AS (INSERT INTO step_month (branch, month, open)"
+        "   SELECT branch, date_trunc('month', due_day)::date, -count(*) FROM old GROUP BY 1, 2"
+        "   ON CONFLICT (branch, month) DO UPDATE SET open = step_month.open + EXCLUDED.open"
+        "   RETURNING 1),"
         " months AS (INSERT INTO agent_month (branch, agent, month, net)"
         "   SELECT branch, agent, date_trunc('month', $4::date)::date, -count(*) FROM old"
         "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
         "   ON CONFLICT (branch, agent, month) DO UPDATE SET net = agent_month.net + EXCLUDED.net"
+        "   RETURNING 1),"
+        " branch_months AS (INSERT INTO branch_month (branch, month, net)"
+        "   SELECT branch, date_trunc('month', $4::date)::date, -count(*) FROM old"
+        "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch"
+        "   ON CONFLICT (branch, month) DO UPDATE SET net = branch_month.net + EXCLUDED.net"
+        "   RETURNING 1),"
+        " branch_days AS (INSERT INTO branch_day (branch, day, closed)"
+        "   SELECT branch, $4::date, count(*) FROM old"
+        "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch"
+        "   ON CONFLICT (branch, day) DO UPDATE SET closed = branch_day.closed + EXCLUDED.closed"
         "   RETURNING 1)"
         " INSERT INTO agent_day (branch, agent, day, closed)"
         " SELECT branch, agent, $4::date, count(*) FROM old"

@@ -620,7 +620,9 @@ static const char *s_array(hf_arena_t *a, char *const *branches, size_t n)
     return out;
 }
 
-/* The agents' figures of every branch: the branch-weekly agents' TOTAL row. */
+/* The agents' figures of every branch: the branch-weekly agents' TOTAL row, read from the
+ * branch's own rollups (branch_day, branch_month: the sums of its agents' rows, kept by the
+ * same handlers in the same batch), a row a branch and day instead of one per agent. */
 static int s_hq_agents(hf_store_t *st, const char *arr, const rep_period_t *per, size_t nb,
                        Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
@@ -633,17 +635,18 @@ static int s_hq_agents(hf_store_t *st, const char *arr, const rep_period_t *per,
         "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
         " d AS (SELECT branch, sum(tasks_due) due, sum(attempts) att, sum(contacts) con,"
         "   sum(orders) ord, sum(complaints) cmp, sum(consultations) cns,"
-        "   sum(consult_bought) bgt, sum(visits) vis FROM agent_day"
+        "   sum(consult_bought) bgt, sum(visits) vis FROM branch_day"
         "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch),"
         " ov AS (SELECT branch, sum(n) n FROM ("
-        "   SELECT branch, net n FROM agent_month WHERE branch = ANY($1::text[])"
+        "   SELECT branch, net n FROM branch_month WHERE branch = ANY($1::text[])"
         "     AND month < date_trunc('month', $3::date)"
-        "   UNION ALL SELECT branch, opened - closed FROM agent_day"
+        "   UNION ALL SELECT branch, opened - closed FROM branch_day"
         "     WHERE branch = ANY($1::text[])"
         "     AND day BETWEEN date_trunc('month', $3::date) AND $3) x GROUP BY branch),"
-        " val AS (SELECT o.branch, sum(o.units * coalesce(p.price_fen, 0)) v FROM order_day o"
-        "   LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
-        "   WHERE o.branch = ANY($1::text[]) AND o.day BETWEEN $2 AND $3 GROUP BY o.branch)"
+        " u AS (SELECT branch, product, sum(units) units FROM order_day"
+        "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch, product),"
+        " val AS (SELECT u.branch, sum(u.units * coalesce(p.price_fen, 0)) v FROM u"
+        "   LEFT JOIN product p ON p.branch = u.branch AND p.code = u.product GROUP BY u.branch)"
         " SELECT b.branch, coalesce(d.due, 0), coalesce(d.att, 0), coalesce(d.con, 0),"
         "   coalesce(d.ord, 0), coalesce(val.v, 0), coalesce(d.cmp, 0), coalesce(ov.n, 0),"
         "   coalesce(d.cns, 0), coalesce(d.bgt, 0), coalesce(d.vis, 0)"
@@ -675,7 +678,8 @@ static int s_hq_agents(hf_store_t *st, const char *arr, const rep_period_t *per,
     return HF_OK;
 }
 
-/* The plan steps of every branch: branch-weekly's plan steps table. */
+/* The plan steps of every branch: branch-weekly's plan steps table; the backlog before today
+ * from step_month for the months before today's and step_day for its days. */
 static int s_hq_steps(hf_store_t *st, const char *arr, const rep_period_t *per, int32_t today,
                       size_t nb, Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
@@ -692,8 +696,12 @@ static int s_hq_steps(hf_store_t *st, const char *arr, const rep_period_t *per, 
         "   FILTER (WHERE due_day < $4) ms, sum(planned - on_time - late - cancelled)"
         "   FILTER (WHERE due_day >= $4) pe FROM step_day"
         "   WHERE branch = ANY($1::text[]) AND due_day BETWEEN $2 AND $3 GROUP BY branch),"
-        " bl AS (SELECT branch, sum(planned - on_time - late - cancelled) n FROM step_day"
-        "   WHERE branch = ANY($1::text[]) AND due_day < $4 GROUP BY branch)"
+        " bl AS (SELECT branch, sum(n) n FROM ("
+        "   SELECT branch, open n FROM step_month WHERE branch = ANY($1::text[])"
+        "     AND month < date_trunc('month', $4::date)"
+        "   UNION ALL SELECT branch, planned - on_time - late - cancelled FROM step_day"
+        "     WHERE branch = ANY($1::text[]) AND due_day >= date_trunc('month', $4::date)"
+        "     AND due_day < $4) x GROUP BY branch)"
         " SELECT b.branch, coalesce(w.pl, 0), coalesce(w.ot, 0), coalesce(w.lt, 0),"
         "   coalesce(w.ms, 0), coalesce(w.cn, 0), coalesce(w.pe, 0), coalesce(bl.n, 0)"
         " FROM b LEFT JOIN w USING (branch) LEFT JOIN bl USING (branch) ORDER BY b.branch",

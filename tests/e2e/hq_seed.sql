@@ -3,7 +3,8 @@
 -- through `huifang branch add`), each branch a multiple m of the first (1, 2, 3, ...) with
 -- day-to-day variation, so that every column of every report has something to add up.
 -- November 2026 (weeks 45-48), one earlier month for the overdue carried in, a product of
--- its own (P9) for the values.
+-- its own (P9) for the values; the branch rollups (branch_day, branch_month, step_month) are
+-- the sums of the agents' and steps' rows, as the handlers keep them.
 SET search_path = reporting;
 CREATE TEMP TABLE b AS SELECT code, row_number() OVER (ORDER BY code)::int m FROM branch;
 CREATE TEMP TABLE d AS SELECT day::date, extract(day FROM day)::int n
@@ -37,6 +38,10 @@ WHERE ag.role = 'phone' AND d.n % 2 = 1;
 INSERT INTO step_day (branch, due_day, planned, on_time, late, cancelled)
 SELECT b.code, day::date, 10 * b.m, 5, 2, 1 + extract(day FROM day)::int % 2
 FROM b, generate_series(date '2026-11-01', date '2026-11-30', interval '1 day') day;
+-- steps of October still open: the backlog carried in from a month before
+INSERT INTO step_day (branch, due_day, planned, on_time, late, cancelled)
+SELECT b.code, day::date, 3 * b.m + extract(day FROM day)::int % 3, 1, 1, 0
+FROM b, generate_series(date '2026-10-20', date '2026-10-31', interval '1 day') day;
 INSERT INTO lead_day (branch, day, channel, source, collector, registered, merged, rejected)
 SELECT b.code, d.day, ch, '', b.code || 'P1', b.m + d.n % 2, 1, d.n % 2
 FROM b, d, unnest(ARRAY['counter', 'mail']) ch WHERE d.day >= date '2026-11-16';
@@ -62,3 +67,19 @@ SELECT ag.branch, date '2026-11-01', ag.id, r, 'P9', 4 * ag.m, 5 * ag.m + length
 FROM ag, unnest(ARRAY['north', 'south']) r WHERE ag.role = 'phone';
 INSERT INTO commission_rate (branch, from_month, rate_bp)
 SELECT code, date '2026-10-01', 250 * m + 3 FROM b WHERE m <= 2;
+-- the branch's rollups the handlers keep beside the agents' and the steps' (migration 008):
+-- their sums, as the migration's backfill makes them
+DELETE FROM branch_day WHERE branch IN (SELECT code FROM b);
+DELETE FROM branch_month WHERE branch IN (SELECT code FROM b);
+DELETE FROM step_month WHERE branch IN (SELECT code FROM b);
+INSERT INTO branch_day (branch, day, tasks_due, opened, closed, attempts, contacts, orders,
+                        complaints, consultations, consult_bought, visits)
+SELECT branch, day, sum(tasks_due), sum(opened), sum(closed), sum(attempts), sum(contacts),
+       sum(orders), sum(complaints), sum(consultations), sum(consult_bought), sum(visits)
+FROM agent_day WHERE branch IN (SELECT code FROM b) GROUP BY branch, day;
+INSERT INTO branch_month (branch, month, net)
+SELECT branch, month, sum(net) FROM agent_month WHERE branch IN (SELECT code FROM b)
+GROUP BY branch, month;
+INSERT INTO step_month (branch, month, open)
+SELECT branch, date_trunc('month', due_day)::date, sum(planned - on_time - late - cancelled)
+FROM step_day WHERE branch IN (SELECT code FROM b) GROUP BY 1, 2;

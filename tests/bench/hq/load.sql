@@ -3,7 +3,8 @@
 -- (ten a branch: six phone, two consultation, two home visit), and a year of daily rows
 -- (2026): agent_day (3.65M rows), order_day (every other day for the phone agents, 1.1M),
 -- step_day, lead_day (two channels), complaint_day, complaints (100 a branch), order_month,
--- agent_month, repurchase_month and a commission rate for half the branches. Deterministic
+-- agent_month, repurchase_month, the branch rollups (branch_day, branch_month, step_month:
+-- the sums of the agents' and steps' rows) and a commission rate for half the branches. Deterministic
 -- (generate_series and arithmetic), written straight into the rollups: the same rows the
 -- event handlers build one event at a time, reached without sending the events.
 SET search_path = reporting;
@@ -76,6 +77,18 @@ INSERT INTO repurchase_month (branch, month, product, plan, gap, n)
 SELECT 'B' || lpad(b::text, 4, '0'), m::date, 'P' || p, 'monthly-course', g, 5 + (b + p + g) % 7
 FROM generate_series(1, 1000) b, generate_series(date '2026-01-01', date '2026-12-01', interval '1 month') m,
      generate_series(1, 4) p, unnest(ARRAY[5, 20, 60, 9999]) g;
+-- the branch's rollups (migration 008), as the handlers keep them beside the agents' and the
+-- steps' rows: their sums, built day by day in time order as the events build them
+INSERT INTO branch_day (branch, day, tasks_due, opened, closed, attempts, contacts, orders,
+                        complaints, consultations, consult_bought, visits)
+SELECT branch, day, sum(tasks_due), sum(opened), sum(closed), sum(attempts), sum(contacts),
+       sum(orders), sum(complaints), sum(consultations), sum(consult_bought), sum(visits)
+FROM agent_day GROUP BY branch, day ORDER BY day, branch;
+INSERT INTO branch_month (branch, month, net)
+SELECT branch, month, sum(net) FROM agent_month GROUP BY branch, month ORDER BY month, branch;
+INSERT INTO step_month (branch, month, open)
+SELECT branch, date_trunc('month', due_day)::date, sum(planned - on_time - late - cancelled)
+FROM step_day GROUP BY 1, 2 ORDER BY 2, 1;
 INSERT INTO commission_rate (branch, from_month, rate_bp)
 SELECT 'B' || lpad(b::text, 4, '0'), date '2026-01-01', 300 + b % 200
 FROM generate_series(1, 1000, 2) b;
