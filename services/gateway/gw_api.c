@@ -650,6 +650,20 @@ static void s_command(gw_api_t *api, const route_t *route, const gw_request_t *r
             r.idempotency_key = key;
         }
     }
+    /* read your own writes: the places of the events this session's commands emitted, but
+     * the target's own (a service has applied its own writes) */
+    Huifang__V1__StreamPosition after[GW_POSITIONS], *after_p[GW_POSITIONS];
+    for (int i = 0; i < s->n_positions && i < GW_POSITIONS; i++) {
+        if (strcmp(s->positions[i].producer, route->service) == 0)
+            continue;
+        Huifang__V1__StreamPosition *p = &after[r.n_after];
+        huifang__v1__stream_position__init(p);
+        p->producer = (char *)s->positions[i].producer;
+        p->epoch = (char *)s->positions[i].epoch;
+        p->seq = s->positions[i].seq;
+        after_p[r.n_after++] = p;
+    }
+    r.after = after_p;
     /* the oneof by reflection: its case and its member */
     *(uint32_t *)((char *)&r + cf->quantifier_offset) = cf->id;
     *(ProtobufCMessage **)((char *)&r + cf->offset) = cmd;
@@ -658,6 +672,9 @@ static void s_command(gw_api_t *api, const route_t *route, const gw_request_t *r
     protobuf_c_message_free_unpacked(cmd, NULL);
     if (rc != 0)
         return;
+    if (rep->written && rep->written->producer && rep->written->epoch)
+        gw_sessions_note(api->sessions, req->cookie, rep->written->producer, rep->written->epoch,
+                         rep->written->seq);
     if (rep->status != HUIFANG__V1__STATUS__OK) {
         if (rep->status == HUIFANG__V1__STATUS__UNAUTHENTICATED)
             gw_sessions_forget(api->sessions, req->cookie);
