@@ -11,6 +11,7 @@ import { state, MANAGERS, SUPERVISORS, $, main, h, toast, api, showError, fmtTim
 import { renderReports } from './reports.js';
 import { renderCustomers, renderCustomer } from './customers.js';
 import { renderComplaints, loadComplaints, renderQa, renderImport, renderPlans } from './supervisor.js';
+import { renderConsult, loadCalllogAlerts } from './calls.js';
 
 const OUTCOMES = ['connected', 'no-answer', 'busy', 'wrong-number', 'not-in-service', 'refused', 'hostile', 'callback'];
 // the events the screens listen to (an EventSource hears only the names it was told)
@@ -292,11 +293,12 @@ async function renderWallboard() {
   const board = h('section', { class: 'panel', id: 'wallboard' }, h('p', { class: 'muted' }, t('loading')));
   const alerts = h('section', { class: 'panel', id: 'alerts' });
   const open = h('section', { class: 'panel', id: 'supervisor-alerts' });
+  const calllogAlerts = h('section', { class: 'panel', id: 'calllog-alerts' });
   main().replaceChildren(h('h1', {}, t('wall_title'), ' ', h('span', { class: 'live', id: 'live' })), board,
-    h('div', { class: 'grid' }, open, absenceForm()), alerts);
+    h('div', { class: 'grid' }, open, calllogAlerts), absenceForm(), alerts);
   renderLive();
   renderAlerts();
-  await Promise.all([loadWallboard(), loadSupervisorAlerts(open)]);
+  await Promise.all([loadWallboard(), loadSupervisorAlerts(open), loadCalllogAlerts(calllogAlerts)]);
 }
 
 // The scheduler's open supervisor alerts (a callback missed twice, a member not visited), each
@@ -445,6 +447,7 @@ function onLive(name, ev) {
   }
   if ($('#wallboard')) soon('wall', () => loadWallboard());
   if ($('#supervisor-alerts') && name.startsWith('supervisor_alert')) soon('salerts', () => loadSupervisorAlerts());
+  if ($('#calllog-alerts') && (name === 'alert_raised' || name === 'alert_acked')) soon('calerts', () => loadCalllogAlerts());
   if ($('#complaints') && name.startsWith('complaint_')) soon('complaints', () => loadComplaints());
   if ($('#returns') && name.startsWith('return_')) soon('returns', () => { if ($('#returns')) renderReturns(); });
   if (ALERT_EVENTS.includes(name)) {
@@ -474,6 +477,7 @@ function route() {
   if (hash === '#/qa') return renderQa();
   if (hash === '#/import') return renderImport();
   if (hash === '#/plans') return renderPlans();
+  if (hash === '#/consult') return renderConsult();
   if (state.session.role === 'hq') { // hq reads reports and customers; it has no bag
     history.replaceState(null, '', '#/reports');
     renderHeader();
