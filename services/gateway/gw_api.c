@@ -422,6 +422,8 @@ static const route_t s_routes[] = {
      R_BODY, "id", NULL, NULL},
     {"POST", "/api/v1/calls", "calllog", HUIFANG__V1__REQUEST__COMMAND_CALL_LOG, R_BODY, NULL, NULL,
      NULL},
+    {"POST", "/api/v1/visits", "calllog", HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG, R_BODY, NULL,
+     NULL, NULL},
     {"GET", "/api/v1/customers", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND, 0, NULL,
      NULL, "q=query"},
     {"GET", "/api/v1/customers/{id}", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, 0,

@@ -1,7 +1,7 @@
 // The call log's screens in a real browser (tests/e2e/078_console_consult_alerts.sh): an agent
 // logs a consultation on the hotline's form (#/consult) and a regulator's call; the manager's
 // wallboard shows the call log's alert (live, from alert_raised) and acknowledges it with a
-// note; the agent's wallboard is refused. Screenshots go to SHOTS_DIR.
+// note; the agent's wallboard is refused. The wallboard's orders column counts A001's order. Screenshots go to SHOTS_DIR.
 // Usage: GW_URL=http://127.0.0.1:PORT SHOTS_DIR=DIR node calls.test.mjs
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -37,6 +37,8 @@ try {
   const manager = await signIn('M001', 'manager-pass-1');
   await manager.goto(`${url}/#/wallboard`);
   await manager.waitForSelector('#calllog-alerts-empty');
+  await manager.waitForSelector('#wallboard tr[data-agent="A001"][data-orders="1"][data-behind]');
+  step(`the wallboard: A001 with 1 order, ${await manager.getAttribute('#wallboard tr[data-agent="A001"]', 'data-behind')} behind plan`);
   await manager.waitForSelector('#live:has-text("实时")');
   step('the manager\'s wallboard: no call log alerts yet');
 

@@ -3,7 +3,8 @@
 # stack (tests/browser/calls.test.mjs): the consultation hotline's form (#/consult, POST and
 # GET /api/v1/consultations) logs a caller who bought (a delivery opened) and a regulator's
 # call; the manager's wallboard gets the call log's alert live and acknowledges it with a note
-# (GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack); an agent may not. Then the record is
+# (GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack); an agent may not. The wallboard's
+# orders (reporting's agent-daily) and behind-plan columns. Then the record is
 # checked with the CLI, and the routes' errors. Screenshots: build/screenshots/console-calls/.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -18,6 +19,11 @@ chromium=${CHROMIUM:-/usr/bin/chromium}
 gw_node_ready
 gw_prepare
 cl_wait_supervisor M001
+# A001 worked the care call with an order: the wallboard's orders column (reporting's
+# agent-daily) says 1 once reporting counted it
+hf_expect_exit 0 huifang --as A001 task next
+hf_expect_exit 0 huifang --as A001 call log --task "$GW_CARE" --outcome connected --order 1 --order-product VC30
+hf_wait_until 20 bash -c "huifang report agent-daily --format csv | grep -q '^A001,Li Na,1,1,1,100.0,1,'"
 
 shots=$(cd "$HF_BIN/.." && pwd)/screenshots/console-calls
 rm -rf "$shots"
