@@ -33,7 +33,9 @@ hf_log "$(grep '^\[browser\]' <<<"$HF_OUT" | tr '\n' ' ')"
 
 # the record, as the CLI reads it
 hf_expect_exit 0 huifang consult list
-hf_expect_contains "$HF_OUT" "Han Mei" "the caller who bought"
+hf_expect_contains "$HF_OUT" "139****6666" "the caller who bought (masked in the table)"
+hf_expect_contains "$HF_OUT" "晚报广告" "with the medium"
+hf_expect_contains "$HF_OUT" "朝阳区市场监督管理局" "the regulator's unit"
 hf_expect_exit 0 huifang --json alerts
 hf_expect_eq M001 "$(hf_json_get "$HF_OUT" acked_by)" "acknowledged by the manager"
 hf_expect_eq "已回电说明广告内容" "$(hf_json_get "$HF_OUT" ack_note)" "with the note"

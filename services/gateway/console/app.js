@@ -247,8 +247,11 @@ function outcomeForm(task) {
       await api('POST', task.channel === 'visit' ? '/visits' : '/calls', body);
       toast(`${t('saved')}${t(`o.${outcome}`)}`);
       state.card = null;
-      await renderDay();
+      // the card with "next call" is drawn at once; the bag follows (the scheduler answers it
+      // once it has applied this outcome: the session's read-your-writes places)
+      const day = renderDay();
       $('#next-call')?.focus();
+      await day;
     } catch (e) {
       showError(e, err);
     }
