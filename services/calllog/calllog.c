@@ -164,6 +164,7 @@ static const hf_command_t s_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_CONSULT_LIST, calllog_consult_list, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_ALERT_LIST, calllog_alert_list, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_ALERT_ACK, calllog_alert_ack, true, HF_ROLES_WORK},
+    {HUIFANG__V1__REQUEST__COMMAND_CONTACT_LIST, calllog_contact_list, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_LIST, calllog_outcome_list, false, HF_ROLES_READ},
     {HUIFANG__V1__REQUEST__COMMAND_OUTCOME_ADD, calllog_outcome_add, true, HF_ROLES_SUPERVISORS},
     {HUIFANG__V1__REQUEST__COMMAND_DELIVERY_LIST, calllog_delivery_list, false, HF_ROLES_READ},

@@ -86,6 +86,9 @@ int calllog_consult_list(hf_service_t *svc, void *self, const hf_request_t *req,
                          hf_arena_t *a);
 int calllog_alert_ack(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                       hf_arena_t *a);
+/* calllog_read.c: the web console's reads */
+int calllog_contact_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                         hf_arena_t *a);
 int calllog_alert_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                        hf_arena_t *a);
 int calllog_outcome_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,

@@ -781,3 +781,60 @@ int ctl_call_review(ctl_t *ctl, int argc, char **argv)
     return s_refuse(ctl, "call review needs a verb: list, score or rate (see huifang call review "
                          "--help)");
 }
+
+/* contact list --customer ID: the customer's contacts of the branch, newest first (the web
+ * console's timeline; calllog audits the read). */
+int ctl_contact_list(ctl_t *ctl, int argc, char **argv)
+{
+    ctl_opt_t opts[] = {CTL_OPT("customer"), CTL_OPT("limit"), CTL_OPT("before"), CTL_OPT_END};
+    if (ctl_parse(ctl, argc, argv, opts, NULL, NULL) != 0 || ctl_need_branch(ctl) != 0)
+        return ctl->exit;
+    Huifang__V1__ContactList q = HUIFANG__V1__CONTACT_LIST__INIT;
+    const char *v = ctl_require(ctl, opts, "customer");
+    if (v == NULL || ctl_parse_id(ctl, "--customer", v, &q.customer_id) != 0)
+        return ctl->exit;
+    long n;
+    if ((v = ctl_opt(opts, "limit")) != NULL) {
+        if (ctl_parse_long(ctl, "--limit", v, 1, 200, &n) != 0)
+            return ctl->exit;
+        q.limit = (int32_t)n;
+    }
+    if ((v = ctl_opt(opts, "before")) != NULL &&
+        ctl_parse_id(ctl, "--before", v, &q.before_id) != 0)
+        return ctl->exit;
+    hf_request_t req;
+    ctl_request_init(ctl, &req);
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_CONTACT_LIST;
+    req.contact_list = &q;
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, CTL_CALLLOG, &req, HUIFANG__V1__REPLY__RESULT_CONTACTS, &rep);
+    if (rc != HF_OK)
+        return rc;
+    const Huifang__V1__Contacts *l = rep->contacts;
+    if (ctl->json) {
+        for (size_t i = 0; i < l->n_contacts; i++)
+            ctl_json(&l->contacts[i]->base);
+    } else if (l->n_contacts == 0) {
+        ctl_error("no contacts with customer %lld", (long long)q.customer_id);
+    } else {
+        ctl_table_t *t = ctl_table_new(9, "CONTACT", "LOGGED", "CHANNEL", "AGENT", "PURPOSE",
+                                       "OUTCOME", "EFFECT", "ORDER", "NEXT");
+        for (size_t i = 0; i < l->n_contacts; i++) {
+            const Huifang__V1__Contact *c = l->contacts[i];
+            ctl_table_add(
+                t, ctl_fmt(ctl, "%lld", (long long)c->id), ctl_local_time(ctl, c->logged_at_ms),
+                c->channel, c->agent, c->purpose, c->outcome, c->effect,
+                c->order_qty ? ctl_fmt(ctl, "%d %s", c->order_qty, ctl_str(c->order_product)) : "",
+                c->callback_at_ms
+                    ? ctl_fmt(ctl, "call back %s", ctl_local_time(ctl, c->callback_at_ms))
+                    : c->next_date);
+        }
+        ctl_table_print(t);
+        ctl_table_destroy(&t);
+        if (l->more)
+            printf("older contacts: --before %lld\n",
+                   (long long)l->contacts[l->n_contacts - 1]->id);
+    }
+    ctl_reply_free(&rep);
+    return HF_OK;
+}

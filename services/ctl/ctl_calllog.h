@@ -57,5 +57,7 @@ int ctl_alerts_ack(ctl_t *ctl, int argc, char **argv);
 int ctl_delivery_list(ctl_t *ctl, int argc, char **argv);
 int ctl_delivery_done(ctl_t *ctl, int argc, char **argv);
 int ctl_call_review(ctl_t *ctl, int argc, char **argv);
+/* the web console's reads */
+int ctl_contact_list(ctl_t *ctl, int argc, char **argv);
 
 #endif

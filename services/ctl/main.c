@@ -442,6 +442,11 @@ static const ctl_command_t s_commands[] = {
      "acknowledged it and when.\n" CTL_IDEM_HELP},
     {"alerts", NULL, ctl_alerts, "alerts",
      "lists the call log's alerts to the manager (calls from regulators)", ""},
+    {"contact", "list", ctl_contact_list,
+     "contact list --customer ID [--limit N] [--before CONTACT]",
+     "a customer's contacts (calls, visits, letters, messages), newest first",
+     "  --limit N         at most N (1..200, default 50)\n"
+     "  --before CONTACT  older than this contact (the next page)\n"},
     {"delivery", "list", ctl_delivery_list, "delivery list [--pending]", "shows the delivery book",
      ""},
     {"delivery", "done", ctl_delivery_done, "delivery done ID",

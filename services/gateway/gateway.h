@@ -32,6 +32,16 @@ void gateway_destroy(gateway_t **self_p);
 
 typedef struct gw_sessions_t gw_sessions_t;
 
+/* Read your own writes: the place of the last event of a producer that this browser session's
+ * commands emitted (Reply.written), sent with each later request of the session as
+ * Request.after, so that the next command waits until its service has applied them. */
+typedef struct {
+    char producer[16];
+    char epoch[40];
+    uint64_t seq;
+} gw_position_t;
+#define GW_POSITIONS 8 /* one per producer: more than there are services */
+
 /* What a request needs of its browser session: copies, valid after the table changes. */
 typedef struct {
     char token[HF_SESSION_MAX_TOKEN + 1];
@@ -40,6 +50,8 @@ typedef struct {
     char role[32];
     char branch[32];    /* the first of the person's branches, "" for an admin of all */
     char branches[256]; /* all of them, each between commas: ",BJ01,SH01,"; "" for all */
+    gw_position_t positions[GW_POSITIONS]; /* the places written, n_positions of them */
+    int n_positions;
 } gw_session_t;
 
 /* A table of at most max sessions and a limit of login attempts per address and minute. */
@@ -51,6 +63,11 @@ int gw_sessions_add(gw_sessions_t *self, const char *token,
                     const Huifang__V1__SessionClaims *claims, char *id, char *csrf);
 /* Copies the session of id into *out. 0, or -1 when there is none (or it has expired). */
 int gw_sessions_get(gw_sessions_t *self, const char *id, gw_session_t *out);
+/* Notes that a command of the session of id emitted events up to seq of producer's stream
+ * (epoch): a higher sequence of the same epoch, or another epoch (the producer's store was
+ * rebuilt), replaces the place known; a producer past GW_POSITIONS is not kept. */
+void gw_sessions_note(gw_sessions_t *self, const char *id, const char *producer, const char *epoch,
+                      uint64_t seq);
 /* Forgets the session of id (logout, or a token the services refused). */
 void gw_sessions_forget(gw_sessions_t *self, const char *id);
 /* Counts one login attempt from address ip. True when it is allowed; false when the address

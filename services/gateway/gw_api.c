@@ -422,12 +422,16 @@ static const route_t s_routes[] = {
      R_BODY, "id", NULL, NULL},
     {"POST", "/api/v1/calls", "calllog", HUIFANG__V1__REQUEST__COMMAND_CALL_LOG, R_BODY, NULL, NULL,
      NULL},
+    {"POST", "/api/v1/visits", "calllog", HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG, R_BODY, NULL,
+     NULL, NULL},
     {"GET", "/api/v1/customers", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND, 0, NULL,
      NULL, "q=query"},
     {"GET", "/api/v1/customers/{id}", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_SHOW, 0,
      "id", NULL, NULL},
     {"PATCH", "/api/v1/customers/{id}", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_EDIT,
      R_BODY, "id", NULL, NULL},
+    {"GET", "/api/v1/customers/{id}/contacts", "calllog",
+     HUIFANG__V1__REQUEST__COMMAND_CONTACT_LIST, 0, "customer_id", NULL, NULL},
     {"POST", "/api/v1/customers/{id}/opt-out", "intake",
      HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_OPT_OUT, R_BODY, "id", NULL, NULL},
     {"POST", "/api/v1/customers/{id}/dnd", "intake", HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_DND,
@@ -437,6 +441,14 @@ static const route_t s_routes[] = {
     {"GET", "/api/v1/complaints", "complaint", HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_LIST, 0,
      NULL, NULL, NULL},
     {"GET", "/api/v1/complaints/{id}", "complaint", HUIFANG__V1__REQUEST__COMMAND_COMPLAINT_SHOW, 0,
+     "id", NULL, NULL},
+    {"GET", "/api/v1/consultations", "calllog", HUIFANG__V1__REQUEST__COMMAND_CONSULT_LIST, 0, NULL,
+     NULL, NULL},
+    {"POST", "/api/v1/consultations", "calllog", HUIFANG__V1__REQUEST__COMMAND_CONSULT_LOG, R_BODY,
+     NULL, NULL, NULL},
+    {"GET", "/api/v1/alerts", "calllog", HUIFANG__V1__REQUEST__COMMAND_ALERT_LIST, 0, NULL, NULL,
+     NULL},
+    {"POST", "/api/v1/alerts/{id}/ack", "calllog", HUIFANG__V1__REQUEST__COMMAND_ALERT_ACK, R_BODY,
      "id", NULL, NULL},
     {"GET", "/api/v1/reviews", "calllog", HUIFANG__V1__REQUEST__COMMAND_REVIEW_LIST, 0, NULL, NULL,
      NULL},
@@ -650,6 +662,20 @@ static void s_command(gw_api_t *api, const route_t *route, const gw_request_t *r
             r.idempotency_key = key;
         }
     }
+    /* read your own writes: the places of the events this session's commands emitted, but
+     * the target's own (a service has applied its own writes) */
+    Huifang__V1__StreamPosition after[GW_POSITIONS], *after_p[GW_POSITIONS];
+    for (int i = 0; i < s->n_positions && i < GW_POSITIONS; i++) {
+        if (strcmp(s->positions[i].producer, route->service) == 0)
+            continue;
+        Huifang__V1__StreamPosition *p = &after[r.n_after];
+        huifang__v1__stream_position__init(p);
+        p->producer = (char *)s->positions[i].producer;
+        p->epoch = (char *)s->positions[i].epoch;
+        p->seq = s->positions[i].seq;
+        after_p[r.n_after++] = p;
+    }
+    r.after = after_p;
     /* the oneof by reflection: its case and its member */
     *(uint32_t *)((char *)&r + cf->quantifier_offset) = cf->id;
     *(ProtobufCMessage **)((char *)&r + cf->offset) = cmd;
@@ -658,6 +684,9 @@ static void s_command(gw_api_t *api, const route_t *route, const gw_request_t *r
     protobuf_c_message_free_unpacked(cmd, NULL);
     if (rc != 0)
         return;
+    if (rep->written && rep->written->producer && rep->written->epoch)
+        gw_sessions_note(api->sessions, req->cookie, rep->written->producer, rep->written->epoch,
+                         rep->written->seq);
     if (rep->status != HUIFANG__V1__STATUS__OK) {
         if (rep->status == HUIFANG__V1__STATUS__UNAUTHENTICATED)
             gw_sessions_forget(api->sessions, req->cookie);

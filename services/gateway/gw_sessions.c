@@ -184,6 +184,36 @@ int gw_sessions_get(gw_sessions_t *self, const char *id, gw_session_t *out)
     return rc;
 }
 
+void gw_sessions_note(gw_sessions_t *self, const char *id, const char *producer, const char *epoch,
+                      uint64_t seq)
+{
+    if (!s_valid_id(id) || producer == NULL || epoch == NULL || seq == 0 || strlen(producer) == 0 ||
+        strlen(producer) >= sizeof(((gw_position_t *)0)->producer) ||
+        strlen(epoch) >= sizeof(((gw_position_t *)0)->epoch))
+        return;
+    pthread_mutex_lock(&self->lock);
+    for (entry_t *e = self->buckets[s_bucket(id)]; e; e = e->next) {
+        if (sodium_memcmp(e->id, id, GW_ID_LEN) != 0)
+            continue;
+        gw_position_t *p = NULL;
+        for (int i = 0; i < e->s.n_positions && p == NULL; i++)
+            if (strcmp(e->s.positions[i].producer, producer) == 0)
+                p = &e->s.positions[i];
+        if (p == NULL && e->s.n_positions < GW_POSITIONS)
+            p = &e->s.positions[e->s.n_positions++];
+        /* the same epoch: only forward (two requests of the session may answer out of
+         * order); another epoch: the one just seen, the producer's current stream */
+        if (p != NULL &&
+            (strcmp(p->producer, producer) != 0 || strcmp(p->epoch, epoch) != 0 || seq > p->seq)) {
+            snprintf(p->producer, sizeof p->producer, "%s", producer);
+            snprintf(p->epoch, sizeof p->epoch, "%s", epoch);
+            p->seq = seq;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&self->lock);
+}
+
 void gw_sessions_forget(gw_sessions_t *self, const char *id)
 {
     if (!s_valid_id(id))

@@ -109,6 +109,9 @@ try {
   assert.equal((await page.textContent('#customer-profile dd[data-field="phone"]')).trim(), '13812345678');
   await page.waitForSelector('#customer-timeline li[data-kind="purchase"]');
   await page.waitForSelector('#customer-timeline li[data-kind="source"]');
+  // the call just worked is in the timeline (calllog's contact_list), with its outcome
+  await page.waitForSelector('#customer-timeline li[data-kind="contact"]');
+  step(`the timeline shows the customer's contact: ${(await page.textContent('#customer-timeline li[data-kind="contact"]')).trim()}`);
   await shot('06-customer-profile');
   await page.fill('#edit-hobbies', '太极拳');
   await page.click('#customer-edit button[type=submit]');

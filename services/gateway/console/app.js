@@ -11,6 +11,7 @@ import { state, MANAGERS, SUPERVISORS, $, main, h, toast, api, showError, fmtTim
 import { renderReports } from './reports.js';
 import { renderCustomers, renderCustomer } from './customers.js';
 import { renderComplaints, loadComplaints, renderQa, renderImport, renderPlans } from './supervisor.js';
+import { renderConsult, loadCalllogAlerts } from './calls.js';
 
 const OUTCOMES = ['connected', 'no-answer', 'busy', 'wrong-number', 'not-in-service', 'refused', 'hostile', 'callback'];
 // the events the screens listen to (an EventSource hears only the names it was told)
@@ -199,6 +200,12 @@ function outcomeForm(task) {
     h('fieldset', {}, h('legend', {}, t('fs_next')), h('div', { class: 'cols' },
       field('callback_at', 'callback_at', h('input', { id: 'callback_at', name: 'callback_at', type: 'datetime-local' })),
       field('next_date', 'next_date', h('input', { id: 'next_date', name: 'next_date', type: 'date' })))),
+    // a home visit (a doctor's or a visitor's task): the patient service sheet
+    task.channel === 'visit' ? h('fieldset', { id: 'visit-sheet' }, h('legend', {}, t('fs_visit')), h('div', { class: 'cols' },
+      field('vis_bp', 'vis_bp', text('vis_bp', { placeholder: '130/85' })),
+      field('vis_pulse', 'vis_pulse', text('vis_pulse', { type: 'number', min: 20, max: 250 })),
+      field('vis_symptoms', 'vis_symptoms', text('vis_symptoms')),
+      field('vis_findings', 'vis_findings', text('vis_findings')))) : null,
     field('note', 'note', h('textarea', { id: 'note', name: 'note', rows: 2 })),
     h('p', {}, h('button', { type: 'submit', id: 'save-outcome' }, t('save'))), err);
   form.addEventListener('submit', async (ev) => {
@@ -230,12 +237,21 @@ function outcomeForm(task) {
     const referral = {};
     for (const [k, id] of [['name', 'ref_name'], ['phone', 'ref_phone'], ['region', 'ref_region'], ['note', 'ref_note']]) if (v(id)) referral[k] = v(id);
     if (Object.keys(referral).length) body.referral = referral;
+    if (task.channel === 'visit') {
+      const findings = {};
+      for (const [k, id] of [['blood_pressure', 'vis_bp'], ['symptoms', 'vis_symptoms'], ['text', 'vis_findings']]) if (v(id)) findings[k] = v(id);
+      if (v('vis_pulse')) findings.pulse = Number(v('vis_pulse'));
+      if (Object.keys(findings).length) body.findings = findings;
+    }
     try {
-      await api('POST', '/calls', body);
+      await api('POST', task.channel === 'visit' ? '/visits' : '/calls', body);
       toast(`${t('saved')}${t(`o.${outcome}`)}`);
       state.card = null;
-      await renderDay();
+      // the card with "next call" is drawn at once; the bag follows (the scheduler answers it
+      // once it has applied this outcome: the session's read-your-writes places)
+      const day = renderDay();
       $('#next-call')?.focus();
+      await day;
     } catch (e) {
       showError(e, err);
     }
@@ -292,11 +308,12 @@ async function renderWallboard() {
   const board = h('section', { class: 'panel', id: 'wallboard' }, h('p', { class: 'muted' }, t('loading')));
   const alerts = h('section', { class: 'panel', id: 'alerts' });
   const open = h('section', { class: 'panel', id: 'supervisor-alerts' });
+  const calllogAlerts = h('section', { class: 'panel', id: 'calllog-alerts' });
   main().replaceChildren(h('h1', {}, t('wall_title'), ' ', h('span', { class: 'live', id: 'live' })), board,
-    h('div', { class: 'grid' }, open, absenceForm()), alerts);
+    h('div', { class: 'grid' }, open, calllogAlerts), absenceForm(), alerts);
   renderLive();
   renderAlerts();
-  await Promise.all([loadWallboard(), loadSupervisorAlerts(open)]);
+  await Promise.all([loadWallboard(), loadSupervisorAlerts(open), loadCalllogAlerts(calllogAlerts)]);
 }
 
 // The scheduler's open supervisor alerts (a callback missed twice, a member not visited), each
@@ -346,20 +363,26 @@ function absenceForm() {
 }
 
 // One row per agent of the branch from today's bags of every agent (worklist ?all): open
-// calls (due), done, calls with a logged outcome (contacts), the bag against its capacity.
+// calls (due), done, calls with a logged outcome (contacts), behind plan (open calls whose due
+// time has passed on the services' clock), the bag against its capacity; and the day's orders
+// per agent from reporting's agent-daily (its counters, maintained from calllog's events).
 async function loadWallboard(board = $('#wallboard')) {
   if (!board) return;
   try {
-    const list = await api('GET', '/worklist?all=true');
+    const [list, orders] = await Promise.all([api('GET', '/worklist?all=true'), dailyOrders()]);
     const rows = new Map();
     const row = (agent) => {
-      if (!rows.has(agent)) rows.set(agent, { agent, due: 0, done: 0, contacts: 0, calls: 0, capacity: 0 });
+      if (!rows.has(agent)) rows.set(agent, { agent, due: 0, done: 0, contacts: 0, behind: 0, calls: 0, capacity: 0 });
       return rows.get(agent);
     };
     for (const l of list.loads || []) Object.assign(row(l.agent), { calls: l.calls || 0, capacity: l.call_capacity || 0 });
+    const now = serverNow();
     for (const x of list.tasks || []) {
       const r = row(x.agent);
-      if (x.state === 'assigned' || x.state === 'claimed') r.due++;
+      if (x.state === 'assigned' || x.state === 'claimed') {
+        r.due++;
+        if (x.due_at && Date.parse(x.due_at) < now) r.behind++;
+      }
       if (x.state === 'done') r.done++;
       if (x.outcome && x.outcome !== 'skipped') r.contacts++;
     }
@@ -368,14 +391,35 @@ async function loadWallboard(board = $('#wallboard')) {
     if (!sorted.length) board.append(h('p', { class: 'muted' }, t('wall_empty')));
     else board.append(h('table', {},
       h('thead', {}, h('tr', {}, h('th', {}, t('col_agent')), h('th', { class: 'num' }, t('col_open')), h('th', { class: 'num' }, t('col_done')),
-        h('th', { class: 'num' }, t('col_contacts')), h('th', { class: 'num' }, t('col_load')))),
-      h('tbody', {}, sorted.map((r) => h('tr', { 'data-agent': r.agent, 'data-due': r.due, 'data-done': r.done, 'data-contacts': r.contacts },
-        h('td', {}, r.agent), h('td', { class: 'num' }, r.due), h('td', { class: 'num done' }, r.done),
-        h('td', { class: 'num' }, r.contacts), h('td', { class: 'num' }, r.capacity ? `${r.calls}/${r.capacity}` : r.calls))))));
+        h('th', { class: 'num' }, t('col_contacts')), h('th', { class: 'num' }, t('col_orders')), h('th', { class: 'num' }, t('col_behind')),
+        h('th', { class: 'num' }, t('col_load')))),
+      h('tbody', {}, sorted.map((r) => {
+        const ord = orders ? orders.get(r.agent) || 0 : '—';
+        return h('tr', { 'data-agent': r.agent, 'data-due': r.due, 'data-done': r.done, 'data-contacts': r.contacts, 'data-orders': ord, 'data-behind': r.behind },
+          h('td', {}, r.agent), h('td', { class: 'num' }, r.due), h('td', { class: 'num done' }, r.done),
+          h('td', { class: 'num' }, r.contacts), h('td', { class: 'num orders' }, ord),
+          h('td', { class: r.behind ? 'num behind' : 'num' }, r.behind),
+          h('td', { class: 'num' }, r.capacity ? `${r.calls}/${r.capacity}` : r.calls));
+      }))));
   } catch (e) {
     board.replaceChildren();
     showError(e, board);
   }
+}
+
+// Today's orders per agent (reporting's agent-daily, the phone agents' table); null when the
+// report cannot be read (the column shows "—", the rest of the board still works).
+async function dailyOrders() {
+  try {
+    const r = await api('GET', `/reports/agent-daily?date=${serverDate(0)}`);
+    const m = new Map();
+    for (const table of r.tables || []) {
+      const a = (table.columns || []).indexOf('agent'), o = (table.columns || []).indexOf('orders');
+      if (a < 0 || o < 0) continue;
+      for (const row of table.rows || []) if (row.cells[a] !== 'TOTAL') m.set(row.cells[a], (m.get(row.cells[a]) || 0) + Number(row.cells[o] || 0));
+    }
+    return m;
+  } catch { return null; }
 }
 
 function renderAlerts(panel = $('#alerts')) {
@@ -445,6 +489,7 @@ function onLive(name, ev) {
   }
   if ($('#wallboard')) soon('wall', () => loadWallboard());
   if ($('#supervisor-alerts') && name.startsWith('supervisor_alert')) soon('salerts', () => loadSupervisorAlerts());
+  if ($('#calllog-alerts') && (name === 'alert_raised' || name === 'alert_acked')) soon('calerts', () => loadCalllogAlerts());
   if ($('#complaints') && name.startsWith('complaint_')) soon('complaints', () => loadComplaints());
   if ($('#returns') && name.startsWith('return_')) soon('returns', () => { if ($('#returns')) renderReturns(); });
   if (ALERT_EVENTS.includes(name)) {
@@ -474,6 +519,7 @@ function route() {
   if (hash === '#/qa') return renderQa();
   if (hash === '#/import') return renderImport();
   if (hash === '#/plans') return renderPlans();
+  if (hash === '#/consult') return renderConsult();
   if (state.session.role === 'hq') { // hq reads reports and customers; it has no bag
     history.replaceState(null, '', '#/reports');
     renderHeader();

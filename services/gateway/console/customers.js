@@ -1,5 +1,6 @@
 // Customers: search by phone or name, the profile, a history timeline (purchases, the channels
-// the lead came by, edits of the card, complaints), edits, opt-out and do-not-disturb. Every
+// the lead came by, edits of the card, complaints, the contacts calllog recorded: calls, visits,
+// letters, messages with their outcome and note), edits, opt-out and do-not-disturb. Every
 // read and change goes through intake (and complaint), which audit personal data and mask it
 // for roles that may not see it (hq); hq's screen has no edit forms (hq changes nothing).
 import { t } from './i18n.js';
@@ -51,34 +52,39 @@ const flags = (c) => [c.opted_out ? t('cu_opted_out') : '', c.dnd_until ? `${t('
 
 export async function renderCustomer(id) {
   main().replaceChildren(h('p', { class: 'muted' }, t('loading')));
-  let d, complaints = [];
+  let d, complaints = [], contacts = [];
   try {
     d = await api('GET', `/customers/${id}`);
   } catch (e) {
     main().replaceChildren(h('h1', {}, t('cu_title')));
     return showError(e);
   }
-  try {
-    complaints = (await api('GET', `/complaints?customer_id=${id}`)).complaints || [];
-  } catch { /* the timeline shows what it could read */ }
+  await Promise.all([
+    api('GET', `/complaints?customer_id=${id}`).then((r) => { complaints = r.complaints || []; }),
+    api('GET', `/customers/${id}/contacts`).then((r) => { contacts = r.contacts || []; }),
+  ].map((p) => p.catch(() => { /* the timeline shows what it could read */ })));
   if (location.hash !== `#/customers/${id}`) return; // the person went elsewhere meanwhile
   const c = d.customer || {};
   const profile = h('section', { class: 'panel', id: 'customer-profile' }, h('h2', {}, t('cu_profile')),
     h('dl', {}, PROFILE.filter((k) => c[k] !== undefined && c[k] !== '' && c[k] !== 0 && c[k] !== false && !(Array.isArray(c[k]) && !c[k].length)).map((k) => [
       h('dt', {}, t(`cf.${k}`)),
       h('dd', { 'data-field': k }, k === 'spend_fen' ? `¥${(c[k] / 100).toFixed(2)}` : Array.isArray(c[k]) ? c[k].join(', ') : String(c[k]))])));
-  const timeline = h('section', { class: 'panel', id: 'customer-timeline' }, h('h2', {}, t('cu_history')), timelineList(d, complaints));
+  const timeline = h('section', { class: 'panel', id: 'customer-timeline' }, h('h2', {}, t('cu_history')), timelineList(d, complaints, contacts));
   main().replaceChildren(h('h1', {}, `${c.name || ''} #${c.id}`, ' ', h('span', { class: 'muted' }, flags(c))),
     h('div', { class: 'grid' }, profile, timeline),
     ...(readOnly() ? [] : [editForm(c), h('div', { class: 'grid' }, optOutForm(c), dndForm(c))]));
 }
 
-// Everything intake and complaint say happened to the customer, newest first.
-function timelineList(d, complaints) {
+// Everything intake, calllog and complaint say happened to the customer, newest first.
+function timelineList(d, complaints, contacts) {
   const items = [];
   for (const p of d.purchases || []) items.push({ at: `${p.date}T12:00:00`, kind: 'purchase', text: `${p.product} ×${p.quantity} ¥${((p.price_fen || 0) / 100).toFixed(2)}${p.agent ? ` · ${p.agent}` : ''}${p.supply_end ? ` · ${t('cu_supply_end')} ${p.supply_end}` : ''}` });
   for (const s of d.sources || []) items.push({ at: s.collected_at, kind: 'source', text: [s.channel, s.collector, s.source, s.referrer].filter(Boolean).join(' · ') });
   for (const ch of d.changes || []) items.push({ at: new Date(ch.at_ms || 0).toISOString(), kind: 'change', text: `${ch.field}: ${ch.from || '—'} → ${ch.to || '—'}${ch.actor ? ` (${ch.actor})` : ''}` });
+  for (const x of contacts) {
+    const next = x.callback_at ? `${t('cu_callback')} ${fmtTime(x.callback_at)}` : x.next_date ? `${t('cu_next')} ${x.next_date}` : '';
+    items.push({ at: x.logged_at, kind: 'contact', text: [x.channel, x.outcome, x.effect, x.order_qty ? `${x.order_product || ''} ×${x.order_qty}` : '', x.agent, next, x.note].filter(Boolean).join(' · ') });
+  }
   for (const x of complaints) items.push({ at: x.opened_at, kind: 'complaint', text: `#${x.id} ${x.category} · ${x.severity} · ${x.state} · L${x.level || 0}` });
   items.sort((a, b) => String(b.at).localeCompare(String(a.at)));
   if (!items.length) return h('p', { class: 'muted' }, t('cu_no_history'));
