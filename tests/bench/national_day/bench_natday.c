@@ -45,11 +45,13 @@ enum {
     C_NEXT_US,
     C_LOG_US,
     C_EMPTY,
+    C_RETRIES,
     C_COUNT
 };
-static const char *const s_names[C_COUNT] = {
-    "claimed", "logged",  "connected", "no_answer", "busy",    "wrong_number", "refused", "orders",
-    "units",   "adverse", "conflicts", "errors",    "next_us", "log_us",       "empty"};
+static const char *const s_names[C_COUNT] = {"claimed", "logged",       "connected", "no_answer",
+                                             "busy",    "wrong_number", "refused",   "orders",
+                                             "units",   "adverse",      "conflicts", "errors",
+                                             "next_us", "log_us",       "empty",     "retries"};
 
 typedef struct {
     char branch[32];
@@ -139,6 +141,15 @@ static void s_work_agent(hf_client_t *sched, hf_client_t *calllog, const agent_t
         hf_reply_t *rep = NULL;
         int64_t t0 = s_now_us();
         int rc = hf_client_call(sched, &req, &rep);
+        /* the scheduler holds a claim a few seconds for the log before it; past that it says
+         * UNAVAILABLE, "nothing changed, safe to retry": the agent asks again */
+        for (int w = 0; rc == 0 && rep->status == HUIFANG__V1__STATUS__UNAVAILABLE && w < 20; w++) {
+            atomic_fetch_add(&s_count[C_RETRIES], 1);
+            huifang__v1__reply__free_unpacked(rep, NULL);
+            rep = NULL;
+            hf_bus_new_id(key);
+            rc = hf_client_call(sched, &req, &rep);
+        }
         atomic_fetch_add(&s_count[C_NEXT_US], s_now_us() - t0);
         if (rc != 0) {
             atomic_fetch_add(&s_count[C_ERRORS], 1);
