@@ -93,7 +93,7 @@ monitor() {
 monitor &
 MONITOR=$!
 # the monitor ends with the run, whatever ends it (then lib.sh's teardown, with the status)
-# (and the second scheduler for sure: lib.sh's teardown was seen to leave it running)
+# (and the second scheduler, which lib.sh's teardown does not know to wait for)
 stop_s2() {
     kill -TERM "$S2PID" 2>/dev/null || return 0
     local i
@@ -103,7 +103,8 @@ stop_s2() {
     done
     kill -KILL "$S2PID" 2>/dev/null || true
 }
-trap 'hf_rc=$?; kill "$MONITOR" 2>/dev/null; stop_s2; unset "HF_PIDS[scheduler2]"; (exit $hf_rc); hf_teardown' EXIT
+# (set -e holds in a trap too: off, so that nothing in it stops it before the teardown)
+trap 'hf_rc=$?; set +e; kill "$MONITOR" 2>/dev/null; stop_s2; unset "HF_PIDS[scheduler2]"; (exit $hf_rc); hf_teardown' EXIT
 lag_total() { msum huifang_consumer_lag_events "${!MPORT[@]}"; }
 lag_zero() { [[ $(lag_total) == 0 ]]; }
 # the same, exactly, from the stores: every consumer's offset per producer = the producer's
