@@ -352,5 +352,8 @@ awk -v s="$T_SETUP" -v nb="$BRANCHES" -v na="$AGENTS" -v l="$T_LOAD" -v nc="$LOA
     -v NCALLS=$N_CALLS 'BEGIN {
         setup = s * (NB + NA) / (nb + na); load = l * NC / nc; day = d * NCALLS / (calls > 0 ? calls : 1)
         printf "  set-up %.0f s, load %.0f s (%.1f h), the day %.0f s (%.1f min)\n", setup, load, load / 3600, day, day / 60 }'
+awk -v d="$T_DAYALL" -v a="$ASSIGN_S" -v calls="$DAYCALLS" -v NCALLS=$N_CALLS 'BEGIN {
+    w = (d - a) * NCALLS / (calls > 0 ? calls : 1)
+    printf "  the day without the fixed waits for assignment (%.1f s here): %.0f s (%.1f min)\n", a, w + a, (w + a) / 60 }'
 printf 'total run: %s s\n' "$(since "$T_ALL")"
 ((PROBLEMS == 0)) || hf_fail "$PROBLEMS checks failed (above)"
