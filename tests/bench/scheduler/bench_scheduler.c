@@ -290,6 +290,11 @@ int main(void)
     setenv("HUIFANG_CLOCK", "manual", 1);
     setenv("HUIFANG_CLOCK_FILE", clock_file, 1);
     setenv("HUIFANG_LOG_LEVEL", "warn", 1);
+    /* no client command is measured here: the schedulers run without sessions (which they
+     * refuse to start without a public key since issue 11) and on plain sockets, unless the
+     * caller says otherwise */
+    setenv("HUIFANG_AUTH", "off", 0);
+    setenv("HUIFANG_CURVE", "off", 0);
     char num[24];
     snprintf(num, sizeof num, "%d", batch);
     setenv("HUIFANG_SCHEDULER_CLAIM_BATCH", num, 1);
@@ -303,6 +308,17 @@ int main(void)
     /* the schema and the load: branches, agents with room for every call, customers, tasks */
     hf_store_t *st = hf_store_new(url, "scheduler");
     if (hf_store_connect(st) != 0 || hf_store_migrate(st, sched_migrations) != 0) {
+        fprintf(stderr, "bench: %s\n", hf_store_error(st));
+        return 1;
+    }
+    /* five calls a customer fall due the same day: the weekly contact cap (issue 16, default
+     * 2) would hold three of them to next week and the run would never see them assigned. The
+     * cap check still runs on every batch (its cost is in the figures); only its limit is
+     * raised, to BENCH_CAP_PER_WEEK (default 50, the most a branch may set). */
+    snprintf(num, sizeof num, "%ld", s_env_long("BENCH_CAP_PER_WEEK", 50));
+    const char *capp[] = {num};
+    if (hf_store_run(st, "UPDATE contact_cap SET per_week = $1::int WHERE branch = ''", 1, capp) !=
+        0) {
         fprintf(stderr, "bench: %s\n", hf_store_error(st));
         return 1;
     }

@@ -1,0 +1,343 @@
+/* bench_natday: the agents of the national day (tests/bench/national_day/run.sh). Many
+ * concurrent clients, each a thread with its own connections (hf_client, as `huifang` makes
+ * them), work the agents of AGENTS_FILE ("BRANCH AGENT" a line): for each agent, `task next`
+ * (TaskNext to a scheduler, with a session of that agent signed here with the stack's
+ * session key) until the bag is empty, and a `call log` (CallLog to calllog) of every task
+ * claimed, the outcome drawn from a realistic mix (connected, no-answer, busy, wrong-number,
+ * refused), a connected call ordering now and then (order_qty, the product NATDAY_PRODUCT)
+ * or reporting an adverse effect (which files a complaint by itself).
+ *
+ *   bench_natday AGENTS_FILE
+ *
+ * Environment: NATDAY_CLIENTS (threads, default 8), NATDAY_PRODUCT (default NAT30),
+ * NATDAY_SCHEDULERS (comma-separated command endpoints of the scheduler instances, the
+ * clients spread over them; default the stack's one), NATDAY_SEED (the outcome draw),
+ * HUIFANG_SESSION_KEY_FILE, HUIFANG_CURVE / HUIFANG_KEYS_DIR like the CLI's.
+ * Output: one line of counts "claimed=N logged=N ... errors=N" (exit 1 when errors > 0). */
+#include "hf_bus.h"
+#include "hf_clock.h"
+#include "hf_log.h"
+#include "hf_service.h"
+#include "hf_session.h"
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_ENDPOINTS 8
+
+enum {
+    C_CLAIMED,
+    C_LOGGED,
+    C_CONNECTED,
+    C_NOANSWER,
+    C_BUSY,
+    C_WRONG,
+    C_REFUSED,
+    C_ORDERS,
+    C_UNITS,
+    C_ADVERSE,
+    C_CONFLICT,
+    C_ERRORS,
+    C_NEXT_US,
+    C_LOG_US,
+    C_EMPTY,
+    C_RETRIES,
+    C_COUNT
+};
+static const char *const s_names[C_COUNT] = {"claimed", "logged",       "connected", "no_answer",
+                                             "busy",    "wrong_number", "refused",   "orders",
+                                             "units",   "adverse",      "conflicts", "errors",
+                                             "next_us", "log_us",       "empty",     "retries"};
+
+typedef struct {
+    char branch[32];
+    char agent[64];
+} agent_t;
+
+static agent_t *s_agents;
+static int s_n_agents;
+static atomic_int s_next_agent;
+static atomic_uint s_calls;
+static atomic_long s_count[C_COUNT];
+static uint8_t s_sk[crypto_sign_SECRETKEYBYTES];
+static char s_sched[MAX_ENDPOINTS][256];
+static int s_n_sched;
+static char s_calllog[256];
+static const char *s_product;
+static unsigned s_seed;
+
+/* A session of agent (role phone, its branch), as intake would sign it. */
+static char *s_token(const agent_t *a)
+{
+    Huifang__V1__SessionClaims c = HUIFANG__V1__SESSION_CLAIMS__INIT;
+    char *branches[1] = {(char *)a->branch};
+    c.login = (char *)a->agent;
+    c.role = "phone";
+    c.name = (char *)a->agent;
+    c.n_branches = 1;
+    c.branches = branches;
+    c.issued_ms = hf_clock_real_ms();
+    c.expires_ms = c.issued_ms + 8L * 3600 * 1000;
+    unsigned char id[16];
+    char jti[33];
+    randombytes_buf(id, sizeof id);
+    sodium_bin2hex(jti, sizeof jti, id, sizeof id);
+    c.jti = jti;
+    return hf_session_sign(&c, s_sk);
+}
+
+static int64_t s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A draw per call (a no-answer comes back in the same window and is rung again, with a
+ * fresh draw). */
+static unsigned s_draw(int64_t task_id, unsigned salt)
+{
+    uint64_t x = (uint64_t)task_id * 0x9E3779B97F4A7C15ull ^ ((uint64_t)(s_seed + salt) << 32);
+    x ^= x >> 31;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 29;
+    return (unsigned)(x % 1000);
+}
+
+static void s_work_agent(hf_client_t *sched, hf_client_t *calllog, const agent_t *a)
+{
+    char *token = s_token(a);
+    if (token == NULL) {
+        atomic_fetch_add(&s_count[C_ERRORS], 1);
+        return;
+    }
+    Huifang__V1__StreamPosition pos = HUIFANG__V1__STREAM_POSITION__INIT;
+    char producer[32] = "", epoch[128] = "";
+    pos.producer = producer;
+    pos.epoch = epoch;
+    for (;;) {
+        char key[40];
+        hf_bus_new_id(key);
+        hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+        req.branch = (char *)a->branch;
+        req.actor = (char *)a->agent;
+        req.session = token;
+        req.idempotency_key = key;
+        /* read your own writes, as `huifang` does: the claim after a call log waits until
+         * the scheduler has applied that log (else it hands out the same task again) */
+        Huifang__V1__StreamPosition *after[1] = {&pos};
+        if (pos.seq > 0) {
+            req.n_after = 1;
+            req.after = after;
+        }
+        Huifang__V1__TaskNext next = HUIFANG__V1__TASK_NEXT__INIT;
+        next.agent = (char *)a->agent;
+        req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT;
+        req.task_next = &next;
+        hf_reply_t *rep = NULL;
+        int64_t t0 = s_now_us();
+        int rc = hf_client_call(sched, &req, &rep);
+        /* the scheduler holds a claim a few seconds for the log before it; past that it says
+         * UNAVAILABLE, "nothing changed, safe to retry": the agent asks again */
+        for (int w = 0; rc == 0 && rep->status == HUIFANG__V1__STATUS__UNAVAILABLE && w < 20; w++) {
+            atomic_fetch_add(&s_count[C_RETRIES], 1);
+            huifang__v1__reply__free_unpacked(rep, NULL);
+            rep = NULL;
+            hf_bus_new_id(key);
+            rc = hf_client_call(sched, &req, &rep);
+        }
+        atomic_fetch_add(&s_count[C_NEXT_US], s_now_us() - t0);
+        if (rc != 0) {
+            atomic_fetch_add(&s_count[C_ERRORS], 1);
+            break;
+        }
+        if (rep->status == HUIFANG__V1__STATUS__NOT_FOUND) {
+            atomic_fetch_add(&s_count[C_EMPTY], 1);
+            huifang__v1__reply__free_unpacked(rep, NULL);
+            break; /* the bag is empty for now */
+        }
+        if (rep->status != HUIFANG__V1__STATUS__OK || rep->task == NULL ||
+            rep->task->task == NULL) {
+            fprintf(stderr, "bench_natday: task next %s/%s: status %d %s\n", a->branch, a->agent,
+                    (int)rep->status, rep->error ? rep->error : "");
+            atomic_fetch_add(&s_count[C_ERRORS], 1);
+            huifang__v1__reply__free_unpacked(rep, NULL);
+            break;
+        }
+        int64_t task_id = rep->task->task->id;
+        huifang__v1__reply__free_unpacked(rep, NULL);
+        atomic_fetch_add(&s_count[C_CLAIMED], 1);
+
+        /* the mix: 55 % connected, 27 % no answer, 8 % busy, 2 % wrong number, 8 % refused;
+         * a connected call orders 1-3 units 12 % of the time, reports an adverse effect
+         * 0.5 % of the time (a complaint) */
+        unsigned call = (unsigned)atomic_fetch_add(&s_calls, 1);
+        unsigned d = s_draw(task_id, 1 + 16 * call);
+        Huifang__V1__CallLog log = HUIFANG__V1__CALL_LOG__INIT;
+        log.task_id = task_id;
+        int kind;
+        if (d < 550) {
+            log.outcome = "connected";
+            kind = C_CONNECTED;
+            unsigned e = s_draw(task_id, 2 + 16 * call);
+            if (e < 5) {
+                log.effect = "adverse";
+                atomic_fetch_add(&s_count[C_ADVERSE], 1);
+            } else if (e < 125) {
+                log.effect = "good";
+                log.order_qty = 1 + (int32_t)(e % 3);
+                log.order_product = (char *)s_product;
+                log.delivery = "store";
+            } else {
+                log.effect = e < 600 ? "good" : "none";
+            }
+        } else if (d < 820) {
+            log.outcome = "no-answer";
+            kind = C_NOANSWER;
+        } else if (d < 900) {
+            log.outcome = "busy";
+            kind = C_BUSY;
+        } else if (d < 920) {
+            log.outcome = "wrong-number";
+            kind = C_WRONG;
+        } else {
+            log.outcome = "refused";
+            kind = C_REFUSED;
+        }
+        hf_bus_new_id(key);
+        req.n_after = 0;
+        req.after = NULL;
+        req.command_case = HUIFANG__V1__REQUEST__COMMAND_CALL_LOG;
+        req.call_log = &log;
+        rep = NULL;
+        t0 = s_now_us();
+        rc = hf_client_call(calllog, &req, &rep);
+        atomic_fetch_add(&s_count[C_LOG_US], s_now_us() - t0);
+        if (rc != 0) {
+            atomic_fetch_add(&s_count[C_ERRORS], 1);
+            break;
+        }
+        if (rep->status == HUIFANG__V1__STATUS__OK) {
+            if (rep->written && rep->written->seq > 0) {
+                snprintf(producer, sizeof producer, "%s", rep->written->producer);
+                snprintf(epoch, sizeof epoch, "%s", rep->written->epoch);
+                pos.seq = rep->written->seq;
+            }
+            atomic_fetch_add(&s_count[C_LOGGED], 1);
+            atomic_fetch_add(&s_count[kind], 1);
+            if (log.order_qty > 0) {
+                atomic_fetch_add(&s_count[C_ORDERS], 1);
+                atomic_fetch_add(&s_count[C_UNITS], log.order_qty);
+            }
+        } else {
+            fprintf(stderr, "bench_natday: call log %s/%s task %lld: status %d %s\n", a->branch,
+                    a->agent, (long long)task_id, (int)rep->status, rep->error ? rep->error : "");
+            atomic_fetch_add(
+                &s_count[rep->status == HUIFANG__V1__STATUS__CONFLICT ? C_CONFLICT : C_ERRORS], 1);
+        }
+        huifang__v1__reply__free_unpacked(rep, NULL);
+    }
+    free(token);
+}
+
+static void *s_client(void *arg)
+{
+    int no = (int)(intptr_t)arg;
+    hf_client_t *sched = hf_client_new(s_sched[no % s_n_sched], 30000, 1);
+    hf_client_set_server(sched, "scheduler");
+    hf_client_t *calllog = hf_client_new(s_calllog, 30000, 1);
+    hf_client_set_server(calllog, "calllog");
+    for (;;) {
+        int i = atomic_fetch_add(&s_next_agent, 1);
+        if (i >= s_n_agents)
+            break;
+        s_work_agent(sched, calllog, &s_agents[i]);
+    }
+    hf_client_destroy(&sched);
+    hf_client_destroy(&calllog);
+    return NULL;
+}
+
+static int s_load_agents(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    int cap = 1024;
+    s_agents = malloc(sizeof *s_agents * (size_t)cap);
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        if (s_n_agents == cap) {
+            cap *= 2;
+            s_agents = realloc(s_agents, sizeof *s_agents * (size_t)cap);
+        }
+        agent_t *a = &s_agents[s_n_agents];
+        if (sscanf(line, "%31s %63s", a->branch, a->agent) == 2)
+            s_n_agents++;
+    }
+    fclose(f);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_natday AGENTS_FILE\n");
+        return 2;
+    }
+    hf_log_init("bench_natday", "warn");
+    if (sodium_init() < 0 || s_load_agents(argv[1]) != 0) {
+        fprintf(stderr, "bench_natday: cannot read %s\n", argv[1]);
+        return 2;
+    }
+    char err[1024];
+    const char *keyfile = getenv("HUIFANG_SESSION_KEY_FILE");
+    if (keyfile == NULL || hf_session_load_secret(keyfile, s_sk, err, sizeof err) != 0) {
+        fprintf(stderr, "bench_natday: HUIFANG_SESSION_KEY_FILE: %s\n", keyfile ? err : "not set");
+        return 2;
+    }
+    const char *env = getenv("HUIFANG_CURVE");
+    bool curve = !(env && strcmp(env, "off") == 0);
+    if (hf_bus_curve_init(curve, getenv("HUIFANG_KEYS_DIR"), "cli", err, sizeof err) != 0) {
+        fprintf(stderr, "bench_natday: %s\n", err);
+        return 2;
+    }
+    const char *eps = getenv("NATDAY_SCHEDULERS");
+    if (eps && *eps) {
+        char buf[MAX_ENDPOINTS * 256];
+        snprintf(buf, sizeof buf, "%s", eps);
+        char *save = NULL;
+        for (char *t = strtok_r(buf, ",", &save); t && s_n_sched < MAX_ENDPOINTS;
+             t = strtok_r(NULL, ",", &save))
+            snprintf(s_sched[s_n_sched++], sizeof s_sched[0], "%s", t);
+    } else {
+        hf_endpoint_commands("scheduler", s_sched[0], sizeof s_sched[0]);
+        s_n_sched = 1;
+    }
+    hf_endpoint_commands("calllog", s_calllog, sizeof s_calllog);
+    s_product = getenv("NATDAY_PRODUCT") ? getenv("NATDAY_PRODUCT") : "NAT30";
+    s_seed = getenv("NATDAY_SEED") ? (unsigned)atoi(getenv("NATDAY_SEED")) : 14;
+    int clients = getenv("NATDAY_CLIENTS") ? atoi(getenv("NATDAY_CLIENTS")) : 8;
+    if (clients < 1)
+        clients = 1;
+    if (clients > 256)
+        clients = 256;
+
+    pthread_t *th = malloc(sizeof *th * (size_t)clients);
+    for (int i = 0; i < clients; i++)
+        pthread_create(&th[i], NULL, s_client, (void *)(intptr_t)i);
+    for (int i = 0; i < clients; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    for (int i = 0; i < C_COUNT; i++)
+        printf("%s%s=%ld", i ? " " : "", s_names[i], atomic_load(&s_count[i]));
+    printf("\n");
+    free(s_agents);
+    sodium_memzero(s_sk, sizeof s_sk);
+    hf_bus_shutdown();
+    return atomic_load(&s_count[C_ERRORS]) > 0 ? 1 : 0;
+}

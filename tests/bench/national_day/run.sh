@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# tests/bench/national_day/run.sh: a national day on the manual clock, through the real
+# services (label bench; skipped unless HF_BENCH=1; `tests/run.sh --bench -R national_day`).
+# See README.md beside it. The stack of the e2e tests (intake, scheduler ×2, calllog,
+# complaint, reporting; CURVE and sessions on), then:
+#  1. the chain: NATDAY_BRANCHES branches in four zones, NATDAY_AGENTS phone agents, a
+#     product each, through `huifang branch add / product add / agent add`;
+#  2. the customers: NATDAY_CUSTOMERS leads, one CSV per branch through `huifang lead
+#     import` (the real path: intake, then every consumer); each lead starts the new-lead
+#     plan (a first call within days 1-7);
+#  3. the day: the clock moves to 07:00 of day 1 (Beijing), then hour by hour to 23:00
+#     (Urumqi, two hours behind, works until 22:00 Beijing); after each hour the two
+#     schedulers assign what fell due and the agents (bench_natday, NATDAY_CLIENTS concurrent
+#     clients) claim with `task next` and log every call; NATDAY_COMPLAINTS complaints filed
+#     and NATDAY_RETURNS returns requested through `huifang` at the end of the day;
+#  4. the report: times, rates, consumer lag (peak and mean, from /metrics every second),
+#     Postgres size, memory per service (VmHWM), and the checks that nothing was lost or
+#     doubled (exit 1 otherwise), with the extrapolation to the national size of issue 14.
+set -euo pipefail
+if [[ ${HF_BENCH:-0} != 1 ]]; then
+    echo "skipped: set HF_BENCH=1 to run the national day benchmark"
+    exit 77
+fi
+# shellcheck source-path=SCRIPTDIR source=../../e2e/lib.sh
+source "$(dirname "$0")/../../e2e/lib.sh"
+HF_TEST_NAME=bench_national_day
+
+BRANCHES=${NATDAY_BRANCHES:-10}
+AGENTS=${NATDAY_AGENTS:-100}
+CUSTOMERS=${NATDAY_CUSTOMERS:-5000}
+CALLS=${NATDAY_CALLS:-1000} # the agents' capacity for the day: daily calls = CALLS / AGENTS
+CLIENTS=${NATDAY_CLIENTS:-8}
+JOBS=${NATDAY_JOBS:-2} # parallel `huifang` runs of the set-up and the import
+COMPLAINTS=${NATDAY_COMPLAINTS:-20}
+RETURNS=${NATDAY_RETURNS:-20}
+# the national size of issue 14, for the extrapolation
+N_BRANCHES=1000 N_AGENTS=10000 N_CUSTOMERS=10000000 N_CALLS=400000
+
+PER_BRANCH=$((AGENTS / BRANCHES))
+ROWS=$((CUSTOMERS / BRANCHES))
+DAILY=$(((CALLS + AGENTS - 1) / AGENTS))
+((PER_BRANCH >= 1 && ROWS >= 1)) || hf_fail "NATDAY_AGENTS and NATDAY_CUSTOMERS must be at least NATDAY_BRANCHES"
+
+export HUIFANG_LOG_LEVEL=warn
+export HUIFANG_SCHEDULER_CLAIM_BATCH=${HUIFANG_SCHEDULER_CLAIM_BATCH:-500}
+HF_CLOCK_START='2027-03-01 08:00 +0800' # a Monday
+hf_stack_start
+sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" -c "$1"; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+T_ALL=$(now)
+
+# the second scheduler instance (as e2e/250 starts its extra ones)
+(
+    for fd in "${HF_LOCK_FDS[@]}"; do
+        exec {fd}>&-
+    done
+    HUIFANG_SCHEDULER_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 44)) \
+        HUIFANG_SCHEDULER_EVENTS_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 45)) \
+        HUIFANG_SCHEDULER_METRICS_BIND=127.0.0.1:$((HUIFANG_PORT_BASE + 14)) \
+        exec "$HF_BIN/huifang-scheduler" </dev/null >>"$HF_E2E_TMP/scheduler2.log" 2>&1
+) &
+HF_PIDS[scheduler2]=$!
+S2PID=$!
+hf_wait_until 20 hf_port_listening $((HUIFANG_PORT_BASE + 44))
+
+# ---- metrics: every instance's /metrics every second into lag.tsv ----------------------------
+declare -A MPORT=([intake]=$((HUIFANG_PORT_BASE + 9)) [scheduler]=$((HUIFANG_PORT_BASE + 19))
+    [scheduler2]=$((HUIFANG_PORT_BASE + 14)) [calllog]=$((HUIFANG_PORT_BASE + 29))
+    [complaint]=$((HUIFANG_PORT_BASE + 39)) [reporting]=$((HUIFANG_PORT_BASE + 49)))
+scrape() { curl -sS --max-time 5 "http://127.0.0.1:${MPORT[$1]}/metrics" 2>/dev/null || true; }
+# sum of a metric (every label set) over the given instances
+msum() {
+    local name=$1 inst
+    shift
+    for inst in "$@"; do scrape "$inst"; done |
+        awk -v n="$name" 'index($1, n) == 1 && (substr($1, length(n) + 1, 1) == "{" || length($1) == length(n)) { s += $2 } END { printf "%d\n", s }'
+}
+monitor() {
+    local inst
+    while :; do
+        for inst in "${!MPORT[@]}"; do
+            scrape "$inst" | awk -v i="$inst" -v t="$(date +%s.%N)" '
+                /^huifang_consumer_lag_(events|seconds)\{/ {
+                    kind = ($1 ~ /_events\{/) ? "events" : "seconds"
+                    match($1, /producer="[^"]*"/); p = substr($1, RSTART + 10, RLENGTH - 11)
+                    print t, i, p, kind, $2 }
+                /^huifang_outbox_depth_events/ { print t, i, "(outbox)", "events", $2 }'
+        done >>"$HF_E2E_TMP/lag.tsv"
+        sleep 1
+    done
+}
+monitor &
+MONITOR=$!
+# the monitor ends with the run, whatever ends it (then lib.sh's teardown, with the status)
+# (and the second scheduler, which lib.sh's teardown does not know to wait for)
+stop_s2() {
+    kill -TERM "$S2PID" 2>/dev/null || return 0
+    local i
+    for ((i = 0; i < 150; i++)); do
+        kill -0 "$S2PID" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$S2PID" 2>/dev/null || true
+}
+# (set -e holds in a trap too: off, so that nothing in it stops it before the teardown)
+# shellcheck disable=SC2154 # hf_rc is set inside the trap
+trap 'hf_rc=$?; set +e; kill "$MONITOR" 2>/dev/null; stop_s2; unset "HF_PIDS[scheduler2]"; (exit $hf_rc); hf_teardown' EXIT
+lag_total() { msum huifang_consumer_lag_events "${!MPORT[@]}"; }
+lag_zero() { [[ $(lag_total) == 0 ]]; }
+# the same, exactly, from the stores: every consumer's offset per producer = the producer's
+# last committed sequence (the gauges above are sampled)
+store_behind() {
+    local c p q=""
+    for c in intake scheduler calllog complaint reporting; do
+        for p in intake scheduler calllog complaint; do
+            [[ $c == "$p" ]] && continue
+            q+="${q:+ + }coalesce((SELECT max(last_seq) FROM $p.outbox_seq WHERE producer = '$p'), 0)
+                - coalesce((SELECT max(last_seq) FROM $c.consumer_offset WHERE producer = '$p'),
+                  (SELECT max(last_seq) FROM $p.outbox_seq WHERE producer = '$p'), 0)"
+        done
+    done
+    sql "SELECT $q"
+}
+store_caught_up() { [[ $(store_behind) == 0 ]]; }
+
+# ---- 1. the chain ---------------------------------------------------------------------------------
+ZONES=(Asia/Shanghai Asia/Urumqi Asia/Hong_Kong Asia/Macau)
+hf_log "the chain: $BRANCHES branches, $AGENTS agents ($PER_BRANCH each, $DAILY calls a day each)"
+T0=$(now)
+for ((b = 1; b <= BRANCHES; b++)); do
+    printf 'B%04d %s\n' "$b" "${ZONES[b % ${#ZONES[@]}]}"
+done >"$HF_E2E_TMP/branches.txt"
+setup_branch() {
+    local code=$1 tz=$2 a
+    HUIFANG_BRANCH=$code huifang branch add "$code" --name "Branch $code" --tz "$tz" \
+        --windows 09:00-12:00,14:00-20:00 >/dev/null || return 1
+    HUIFANG_BRANCH=$code huifang product add NAT30 --name 'Vitamin C 30' --days-per-unit 30 \
+        --price 168 --plan monthly-course >/dev/null || return 1
+    for ((a = 1; a <= PER_BRANCH; a++)); do
+        HUIFANG_BRANCH=$code huifang agent add "$(printf 'A%03d' "$a")" --name "Agent $a" \
+            --role phone --daily-calls "$DAILY" >/dev/null || return 1
+    done
+}
+export -f setup_branch
+export PER_BRANCH DAILY
+xargs -P "$JOBS" -L 1 bash -c 'setup_branch "$@"' _ <"$HF_E2E_TMP/branches.txt" ||
+    hf_fail "the chain's set-up failed"
+T_SETUP=$(since "$T0")
+awk -v n="$PER_BRANCH" '{ for (a = 1; a <= n; a++) printf "%s A%03d\n", $1, a }' \
+    "$HF_E2E_TMP/branches.txt" >"$HF_E2E_TMP/agents.txt"
+hf_log "chain set up in $T_SETUP s"
+
+# ---- 2. the customers --------------------------------------------------------------------------
+hf_log "the customers: $CUSTOMERS leads, $ROWS per branch, through huifang lead import"
+mkdir -p "$HF_E2E_TMP/csv"
+awk -v rows="$ROWS" -v dir="$HF_E2E_TMP/csv" '
+    BEGIN {
+        ns = split("王 李 张 刘 陈 杨 赵 黄 周 吴 徐 孙 胡 朱 高 林 何 郭 马 罗", sur, " ")
+        ng = split("芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚", giv, " ")
+        srand(14)
+    }
+    {
+        f = dir "/" $1 ".csv"
+        print "name,phone,channel,gender,birth" >f
+        for (i = 0; i < rows; i++)
+            printf "%s%s,13%09d,counter,%s,%04d-%02d-%02d\n", sur[int(rand() * ns) + 1],
+                giv[int(rand() * ng) + 1], (NR - 1) * rows + i, rand() < 0.5 ? "f" : "m",
+                1940 + int(rand() * 60), int(rand() * 12) + 1, int(rand() * 28) + 1 >f
+        close(f)
+    }' "$HF_E2E_TMP/branches.txt"
+import_branch() {
+    HUIFANG_BRANCH=$1 huifang --json lead import "$2/csv/$1.csv" >"$2/csv/$1.out" 2>&1 ||
+        { cat "$2/csv/$1.out" >&2; return 1; }
+}
+export -f import_branch
+T0=$(now)
+awk -v d="$HF_E2E_TMP" '{ print $1, d }' "$HF_E2E_TMP/branches.txt" |
+    xargs -P "$JOBS" -L 1 bash -c 'import_branch "$@"' _ || hf_fail "an import failed"
+T_IMPORT=$(since "$T0")
+LOADED=$(sql "SELECT count(*) FROM intake.customer")
+# caught up: every lead's new-lead plan started at the scheduler, every lag back to 0
+plans_started() { [[ $(sql "SELECT count(*) FROM scheduler.plan") -ge $LOADED ]]; }
+hf_wait_until 1800 plans_started
+hf_wait_until 1800 lag_zero
+T_LOAD=$(since "$T0")
+TASKS=$(sql "SELECT count(*) FROM scheduler.task")
+hf_log "imported $LOADED customers in $T_IMPORT s; every consumer caught up after $T_LOAD s; $TASKS tasks planned"
+
+# ---- 3. the day --------------------------------------------------------------------------------
+# settles: until nothing due is left in the due-index, or the schedulers' assignments stand still
+settle() {
+    local due assigned last=-1 still=0 deadline
+    deadline=$(hf_deadline 300)
+    while :; do
+        due=$(msum huifang_due_index_due scheduler scheduler2)
+        assigned=$(msum huifang_tasks_assigned_total scheduler scheduler2)
+        # the due-index gauge is refreshed by the schedulers' ticks: it may read 0 before
+        # they saw the clock move, so the assignments must also stand still for 1.5 s
+        if [[ $assigned == "$last" ]]; then
+            ((++still >= 6)) && [[ $due == 0 || $still -ge 12 ]] && break
+        else
+            still=0
+        fi
+        last=$assigned
+        hf_past "$deadline" && break
+        sleep 0.25
+    done
+}
+SCHEDS="tcp://127.0.0.1:$(hf_service_port scheduler),tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 44))"
+declare -A TOT=()
+A0=$(msum huifang_tasks_assigned_total scheduler scheduler2)
+ASSIGN_S=0 PEAK_RATE=0
+huifang clock advance 23h >/dev/null # 07:00 of day 1 in Beijing
+T_DAY=$(now)
+printf '\n%-6s %9s %9s %8s %9s %8s %8s %8s %7s\n' hour assigned assign_s "a/s" claimed work_s next_ms log_ms retries
+for ((h = 7; h <= 23; h++)); do
+    ((h == 7)) || huifang clock advance 1h >/dev/null
+    before=$(msum huifang_tasks_assigned_total scheduler scheduler2)
+    t0=$(now)
+    settle
+    ts=$(since "$t0")
+    got=$(($(msum huifang_tasks_assigned_total scheduler scheduler2) - before))
+    t1=$(now)
+    out=$(NATDAY_SCHEDULERS=$SCHEDS NATDAY_CLIENTS=$CLIENTS "$HF_BIN/bench_natday" \
+        "$HF_E2E_TMP/agents.txt" 2>>"$HF_E2E_TMP/driver.err") ||
+        hf_fail "the agents' driver failed at $h:00: $out $(tail -5 "$HF_E2E_TMP/driver.err")"
+    tw=$(since "$t1")
+    for kv in $out; do
+        TOT[${kv%%=*}]=$((${TOT[${kv%%=*}]:-0} + ${kv#*=}))
+    done
+    rate=$(awk -v g="$got" -v t="$ts" 'BEGIN { printf "%d", (t > 0 ? g / t : 0) }')
+    ((got >= 100 && rate > PEAK_RATE)) && PEAK_RATE=$rate
+    ASSIGN_S=$(awk -v a="$ASSIGN_S" -v b="$ts" 'BEGIN { print a + b }')
+    v() { grep -o "\b$1=[0-9]*" <<<"$out" | cut -d= -f2; }
+    printf '%02d:00  %9d %9s %8d %9s %8s %8s %8s %7s\n' "$h" "$got" "$ts" "$rate" "$(v claimed)" "$tw" \
+        "$(awk -v u="$(v next_us)" -v n="$(($(v claimed) + $(v empty)))" 'BEGIN { printf "%.1f", n ? u / n / 1000 : 0 }')" \
+        "$(awk -v u="$(v log_us)" -v n="$(v claimed)" 'BEGIN { printf "%.1f", n ? u / n / 1000 : 0 }')" "$(v retries)"
+done
+ASSIGNED_ALL=$(msum huifang_tasks_assigned_total scheduler scheduler2)
+ASSIGNED=$((ASSIGNED_ALL - A0))
+
+# complaints and returns of the day, as a supervisor files them (`huifang`)
+T0=$(now)
+sql "SELECT branch || ' ' || id FROM intake.customer ORDER BY id DESC LIMIT $COMPLAINTS" |
+    while read -r br id; do
+        HUIFANG_BRANCH=$br huifang complaint file --customer "$id" --category attitude \
+            --owner A001 --text 'called at dinner time' >/dev/null || exit 1
+    done || hf_fail "a complaint file failed"
+sql "SELECT branch || ' ' || id FROM intake.purchase ORDER BY id LIMIT $RETURNS" |
+    while read -r br id; do
+        HUIFANG_BRANCH=$br huifang return request --purchase "$id" --used 0 --packaging intact \
+            --reason 'changed their mind' >/dev/null || exit 1
+    done || hf_fail "a return request failed"
+RETURNED=$(sql "SELECT least(count(*), $RETURNS) FROM intake.purchase")
+T_CR=$(since "$T0")
+T0=$(now)
+hf_wait_until 600 lag_zero
+hf_wait_until 600 store_caught_up
+T_CATCH=$(since "$T0")
+T_DAYALL=$(since "$T_DAY")
+if kill "$MONITOR" 2>/dev/null; then
+    wait "$MONITOR" 2>/dev/null || true
+fi
+
+# ---- 4. the checks: nothing lost, nothing doubled -------------------------------------------------
+PROBLEMS=0
+check() { # NAME WANT GOT
+    if [[ $2 == "$3" ]]; then
+        printf '  ok   %-58s %s\n' "$1" "$3"
+    else
+        printf '  FAIL %-58s want %s, got %s\n' "$1" "$2" "$3"
+        PROBLEMS=$((PROBLEMS + 1))
+    fi
+}
+echo
+echo "checks (nothing lost, nothing doubled):"
+CONTACTS=$(sql "SELECT count(*) FROM calllog.contact")
+check "driver errors and conflicts" 0 $((${TOT[errors]:-0} + ${TOT[conflicts]:-0}))
+check "every claim logged once (calls logged = tasks claimed)" "${TOT[claimed]}" "${TOT[logged]}"
+check "calllog contacts = calls logged" "${TOT[logged]}" "$CONTACTS"
+check "one contact per claim of a task" "$CONTACTS" \
+    "$(sql "SELECT count(DISTINCT (task_id, claim_no)) FROM calllog.contact")"
+EVENTS=$(sql "SELECT count(*) FROM scheduler.outbox WHERE topic LIKE 'scheduler.task_assigned/%'")
+check "task_assigned events = assignments counted by the schedulers" "$ASSIGNED_ALL" "$EVENTS"
+# a no-answer or busy call puts its task back (due in the window again): the task is assigned
+# once more, so each assignment is a call logged, or a task still in a bag at the end
+INBAG=$(sql "SELECT count(*) FROM scheduler.task WHERE state IN ('assigned', 'claimed')")
+check "assignments = calls logged + tasks left in bags ($INBAG)" "$EVENTS" $((CONTACTS + INBAG))
+check "bag slots used = assignments" "$EVENTS" "$(sql 'SELECT coalesce(sum(calls), 0) FROM scheduler.agent_day')"
+check "reporting attempts = calllog contacts" "$CONTACTS" \
+    "$(sql 'SELECT coalesce(sum(attempts), 0) FROM reporting.agent_day')"
+check "reporting contacts = connected + refused calls" $((${TOT[connected]} + ${TOT[refused]})) \
+    "$(sql 'SELECT coalesce(sum(contacts), 0) FROM reporting.agent_day')"
+check "reporting orders = orders logged" "${TOT[orders]}" \
+    "$(sql 'SELECT coalesce(sum(orders), 0) FROM reporting.agent_day')"
+check "reporting units = units ordered" "${TOT[units]}" \
+    "$(sql 'SELECT coalesce(sum(units), 0) FROM reporting.order_day')"
+check "intake purchases = orders logged" "${TOT[orders]}" "$(sql 'SELECT count(*) FROM intake.purchase')"
+check "reporting leads registered = intake customers" "$LOADED" \
+    "$(sql 'SELECT coalesce(sum(registered), 0) FROM reporting.lead_day')"
+NCOMPL=$(sql 'SELECT count(*) FROM complaint.complaint')
+check "complaints = adverse effects + filed" $((${TOT[adverse]:-0} + COMPLAINTS)) "$NCOMPL"
+check "reporting complaints = complaint's" "$NCOMPL" "$(sql 'SELECT count(*) FROM reporting.complaint')"
+check "returns requested" "$RETURNED" "$(sql 'SELECT count(*) FROM complaint.return_request')"
+check "every consumer's lag back to 0 (metrics)" 0 "$(lag_total)"
+check "every consumer's offset = its producers' last event (stores)" 0 "$(store_behind)"
+
+# ---- the report ----------------------------------------------------------------------------------
+echo
+echo "consumer lag during the run (/metrics every second; events, and seconds at the peak;"
+echo "(outbox): the producer's own events not yet published by its relay):"
+printf '  %-11s %-10s %10s %10s %10s\n' consumer producer peak_ev mean_ev peak_s
+awk '$4 == "events" { k = $2 " " $3; n[k]++; s[k] += $5; if ($5 > m[k]) m[k] = $5 }
+     $4 == "seconds" { k = $2 " " $3; if ($5 > ms[k]) ms[k] = $5 }
+     END { for (k in n) { split(k, p, " "); printf "  %-11s %-10s %10d %10.1f %10.1f\n", p[1], p[2], m[k], s[k] / n[k], ms[k] } }' \
+    "$HF_E2E_TMP/lag.tsv" | sort
+echo
+echo "memory per service (VmHWM, the peak resident set):"
+for svc in intake scheduler scheduler2 calllog complaint reporting; do
+    printf '  %-11s %8s kB\n' "$svc" "$(awk '/^VmHWM/ { print $2 }' "/proc/${HF_PIDS[$svc]}/status")"
+done
+echo
+echo "Postgres: $(sql "SELECT pg_size_pretty(pg_database_size(current_database()))") in all; by schema:"
+sql "SELECT n.nspname, pg_size_pretty(sum(pg_total_relation_size(c.oid))::bigint) FROM pg_class c
+     JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm')
+     AND n.nspname IN ('intake', 'scheduler', 'calllog', 'complaint', 'reporting')
+     GROUP BY 1 ORDER BY sum(pg_total_relation_size(c.oid)) DESC" | sed 's/|/ /; s/^/  /'
+
+DAYCALLS=${TOT[logged]:-0}
+echo
+printf 'scale: %d branches (%s), %d agents, %d customers; %d calls on day 1\n' "$BRANCHES" \
+    "${ZONES[*]}" "$AGENTS" "$LOADED" "$DAYCALLS"
+printf '  connected %d, no answer %d, busy %d, wrong number %d, refused %d; orders %d (%d units),\n' \
+    "${TOT[connected]}" "${TOT[no_answer]}" "${TOT[busy]}" "${TOT[wrong_number]}" \
+    "${TOT[refused]}" "${TOT[orders]}" "${TOT[units]}"
+printf '  complaints %d (%d from adverse effects), returns %d\n' "$NCOMPL" "${TOT[adverse]}" "$RETURNED"
+printf 'set-up of the chain (huifang branch/product/agent add, %d jobs): %s s\n' "$JOBS" "$T_SETUP"
+printf 'lead import: %s s, %.0f customers/s; every consumer caught up after %s s (%.0f/s)\n' \
+    "$T_IMPORT" "$(awk -v n="$LOADED" -v t="$T_IMPORT" 'BEGIN { print n / t }')" "$T_LOAD" \
+    "$(awk -v n="$LOADED" -v t="$T_LOAD" 'BEGIN { print n / t }')"
+printf 'the day (07:00-23:00, 17 steps): %s s, of which assigning %s s; complaints and returns %s s;\n' \
+    "$T_DAYALL" "$ASSIGN_S" "$T_CR"
+printf '  every consumer back to lag 0 %s s after the last call\n' "$T_CATCH"
+printf 'calls worked: %.0f/s over the day (claim + log, %d clients)\n' \
+    "$(awk -v n="$DAYCALLS" -v t="$T_DAYALL" 'BEGIN { print n / t }')" "$CLIENTS"
+printf 'scheduler (2 instances): %d assigned, %.0f/s mean over the assigning steps, peak %d/s (of the steps that assigned >= 100)\n' \
+    "$ASSIGNED" "$(awk -v n="$ASSIGNED" -v t="$ASSIGN_S" 'BEGIN { print (t > 0 ? n / t : 0) }')" "$PEAK_RATE"
+echo
+echo "EXTRAPOLATION to the national size (1,000 branches, 10,000 agents, 10,000,000 customers,"
+echo "400,000 calls), linear from the rates measured above — not measured:"
+awk -v s="$T_SETUP" -v nb="$BRANCHES" -v na="$AGENTS" -v l="$T_LOAD" -v nc="$LOADED" \
+    -v d="$T_DAYALL" -v calls="$DAYCALLS" -v NB=$N_BRANCHES -v NA=$N_AGENTS -v NC=$N_CUSTOMERS \
+    -v NCALLS=$N_CALLS 'BEGIN {
+        setup = s * (NB + NA) / (nb + na); load = l * NC / nc; day = d * NCALLS / (calls > 0 ? calls : 1)
+        printf "  set-up %.0f s, load %.0f s (%.1f h), the day %.0f s (%.1f min)\n", setup, load, load / 3600, day, day / 60 }'
+awk -v d="$T_DAYALL" -v a="$ASSIGN_S" -v calls="$DAYCALLS" -v NCALLS=$N_CALLS 'BEGIN {
+    w = (d - a) * NCALLS / (calls > 0 ? calls : 1)
+    printf "  the day without the fixed waits for assignment (%.1f s here): %.0f s (%.1f min)\n", a, w + a, (w + a) / 60 }'
+printf 'total run: %s s\n' "$(since "$T_ALL")"
+((PROBLEMS == 0)) || hf_fail "$PROBLEMS checks failed (above)"
