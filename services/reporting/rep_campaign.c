@@ -7,6 +7,7 @@
 #include "hf_replica.h"
 #include "hf_time.h"
 #include "reporting_internal.h"
+#include "reporting_sql.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +26,7 @@ static int s_campaign_upsert(hf_store_t *st, const char *branch, const Huifang__
                        day,
                        hf_pg_i64(cap, k->capacity),
                        hf_pg_i64(within, k->bought_within_days)};
-    return hf_store_run(st,
-                        "INSERT INTO campaign (id, branch, name, place, at_ms, event_day, capacity,"
-                        " bought_within_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                        " ON CONFLICT (id) DO UPDATE SET name = $3, place = $4, at_ms = $5,"
-                        " event_day = $6, capacity = $7, bought_within_days = $8",
-                        8, p);
+    return hf_store_query_run(st, &REP_Q_CAMPAIGN_UPSERT, 8, p);
 }
 
 int rep_campaign_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *a)
@@ -55,38 +51,20 @@ int rep_campaign_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *
             ids = hf_arena_printf(a, "%s%s%lld", ids, i ? "," : "", (long long)ci->customer_ids[i]);
         char kid[24];
         const char *p[] = {hf_pg_i64(kid, ci->campaign->id), hf_arena_printf(a, "{%s}", ids)};
-        return hf_store_run(st,
-                            "INSERT INTO campaign_member (campaign_id, customer_id, invited)"
-                            " SELECT $1, unnest($2::bigint[]), true ON CONFLICT (campaign_id,"
-                            " customer_id) DO UPDATE SET invited = true",
-                            2, p) == 0
-                   ? 0
-                   : -1;
+        return hf_store_query_run(st, &REP_Q_CAMPAIGN_APPLY_INVITED, 2, p) == 0 ? 0 : -1;
     }
     case HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_ANSWERED: {
         const Huifang__V1__CampaignAnswered *ca = env->campaign_answered;
         char kid[24], cid[24];
         const char *p[] = {hf_pg_i64(kid, ca->campaign_id), hf_pg_i64(cid, ca->customer_id),
                            S(ca->answer)};
-        return hf_store_run(st,
-                            "INSERT INTO campaign_member (campaign_id, customer_id, answer)"
-                            " VALUES ($1, $2, $3) ON CONFLICT (campaign_id, customer_id)"
-                            " DO UPDATE SET answer = $3",
-                            3, p) == 0
-                   ? 0
-                   : -1;
+        return hf_store_query_run(st, &REP_Q_CAMPAIGN_APPLY_ANSWERED, 3, p) == 0 ? 0 : -1;
     }
     case HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_ATTENDED: {
         const Huifang__V1__CampaignAttended *ca = env->campaign_attended;
         char kid[24], cid[24];
         const char *p[] = {hf_pg_i64(kid, ca->campaign_id), hf_pg_i64(cid, ca->customer_id)};
-        return hf_store_run(st,
-                            "INSERT INTO campaign_member (campaign_id, customer_id, attended)"
-                            " VALUES ($1, $2, true) ON CONFLICT (campaign_id, customer_id)"
-                            " DO UPDATE SET attended = true",
-                            2, p) == 0
-                   ? 0
-                   : -1;
+        return hf_store_query_run(st, &REP_Q_CAMPAIGN_APPLY_ATTENDED, 2, p) == 0 ? 0 : -1;
     }
     default:
         return 0;
@@ -153,11 +131,7 @@ int rep_report_campaign(hf_service_t *svc, const hf_request_t *req, hf_reply_t *
         return rc;
     char kid[24];
     const char *pk[] = {hf_pg_i64(kid, q->campaign_id), req->branch};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT name, place, at_ms, (event_day - date '1970-01-01'),"
-                                  " capacity, bought_within_days FROM campaign"
-                                  " WHERE id = $1 AND branch = $2",
-                                  2, pk);
+    PGresult *res = hf_store_query(st, &REP_Q_REPORT_CAMPAIGN_HEAD, 2, pk);
     if (res == NULL)
         return hf_fail(rep, a, HF_UNAVAILABLE, NULL, "could not read the campaign: %s",
                        hf_store_error(st));
@@ -179,25 +153,7 @@ int rep_report_campaign(hf_service_t *svc, const hf_request_t *req, hf_reply_t *
     hf_date_format(day + days, to);
     const char *p[] = {kid, from, to, hf_pg_i64(daystxt, days)};
     /* bought: a purchase of the member from the event's day to days after it */
-#define BOUGHT                                                                                     \
-    "EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = m.customer_id"                         \
-    " AND p.purchase_day BETWEEN $2::date AND $3::date)"
-    res = hf_store_exec(st,
-                        "SELECT count(*) FILTER (WHERE m.invited),"
-                        " count(*) FILTER (WHERE m.invited AND m.answer = 'accepted'),"
-                        " count(*) FILTER (WHERE m.invited AND m.answer = 'declined'),"
-                        " count(*) FILTER (WHERE m.invited AND m.answer = ''),"
-                        " count(*) FILTER (WHERE m.attended),"
-                        " count(*) FILTER (WHERE m.attended AND NOT m.invited),"
-                        " count(*) FILTER (WHERE m.answer = 'accepted' AND NOT m.attended),"
-                        " count(*) FILTER (WHERE m.attended AND " BOUGHT "),"
-                        " count(*) FILTER (WHERE m.invited AND " BOUGHT "),"
-                        " coalesce((SELECT sum(p.price_fen) FROM purchase p JOIN campaign_member"
-                        "  x ON x.customer_id = p.customer_id AND x.campaign_id = $1::bigint"
-                        "  AND x.attended WHERE p.purchase_day BETWEEN $2::date AND $3::date), 0),"
-                        " $4::int FROM campaign_member m WHERE m.campaign_id = $1::bigint",
-                        4, p);
-#undef BOUGHT
+    res = hf_store_query(st, &REP_Q_REPORT_CAMPAIGN_COUNTS, 4, p);
     if (res == NULL)
         return hf_fail(rep, a, HF_UNAVAILABLE, NULL, "could not compute the report: %s",
                        hf_store_error(st));

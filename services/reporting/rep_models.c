@@ -23,6 +23,7 @@
 #include "hf_time.h"
 #include "rep_period.h"
 #include "reporting_internal.h"
+#include "reporting_sql.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,10 +64,7 @@ static s_delta_t s_deltas[DELTA_SLOTS];
 static int s_ndeltas;
 
 /* The held cards' new regions at the batch's end (s_cards_write), sent first in the
- * counters' pipeline: the two array parameters of S_REGIONS_SQL, or NULL. */
-#define S_REGIONS_SQL                                                                              \
-    "UPDATE customer c SET region = v.region"                                                      \
-    " FROM unnest($1::bigint[], $2::text[]) AS v (id, region) WHERE c.id = v.id"
+ * counters' pipeline: the two array parameters of REP_Q_CARDS_WRITE_REGIONS, or NULL. */
 static char *s_tail[2];
 
 /* The zones of the branches seen in this batch. */
@@ -116,10 +114,12 @@ static int s_deltas_write(hf_store_t *st)
     bool pipe = conn && PQenterPipelineMode(conn) == 1;
     int rc = 0, sent = 0;
     if (s_tail[0]) {
+        /* sent as its text, like the counters: the pipeline is libpq's own */
+        const char *sql = REP_Q_CARDS_WRITE_REGIONS.sql;
         const char *p[] = {s_tail[0], s_tail[1]};
         if (!pipe)
-            rc = hf_store_run(st, S_REGIONS_SQL, 2, p);
-        else if (PQsendQueryParams(conn, S_REGIONS_SQL, 2, NULL, p, NULL, NULL, 0) == 1)
+            rc = hf_store_run(st, sql, 2, p);
+        else if (PQsendQueryParams(conn, sql, 2, NULL, p, NULL, NULL, 0) == 1)
             sent++;
         else
             rc = -1;
@@ -231,6 +231,9 @@ int rep_batch_end(hf_service_t *svc, void *self, bool commit)
     return s_deltas_write(hf_service_store(svc));
 }
 
+/* The counters stay SQL text, not named queries (reporting_sql.h): s_count sums them per
+ * batch in s_deltas keyed by the text's address (s_delta_hash), and s_deltas_write sends
+ * them with PQsendQueryParams in one libpq pipeline, which hf_store_query does not do. */
 int rep_count(hf_service_t *svc, const char *sql, int nkeys, const char *const *keys, int64_t n)
 {
     s_ctx_t c = {0};
@@ -418,43 +421,7 @@ static int s_cancel_plan_tasks(s_ctx_t *c, int64_t customer_id, const char *stat
     const char *p[] = {hf_pg_i64(cid, customer_id), states,
                        hf_pg_i64(plan, keep_plan),  c->day,
                        hf_pg_i64(only, only_plan),  hf_pg_i64(at, c->env->occurred_at_ms)};
-    return hf_store_run(
-        c->st,
-        "WITH old AS (SELECT id, branch, due_day, state, agent FROM task WHERE customer_id = $1"
-        "   AND state = ANY ($2::text[]) AND plan_id <> $3"
-        "   AND ($5::bigint = 0 OR plan_id = $5) AND planned_at_ms <= $6 FOR UPDATE),"
-        " upd AS (UPDATE task t SET state = 'cancelled', agent = '', bag_day = NULL FROM old"
-        "   WHERE t.id = old.id RETURNING t.id),"
-        " steps AS (INSERT INTO step_day (branch, due_day, cancelled)"
-        "   SELECT branch, due_day, count(*) FROM old GROUP BY branch, due_day"
-        "   ON CONFLICT (branch, due_day) DO UPDATE SET cancelled = step_day.cancelled + "
-        "EXCLUDED.cancelled"
-        "   RETURNING 1),"
-        " step_months AS (INSERT INTO step_month (branch, month, open)"
-        "   SELECT branch, date_trunc('month', due_day)::date, -count(*) FROM old GROUP BY 1, 2"
-        "   ON CONFLICT (branch, month) DO UPDATE SET open = step_month.open + EXCLUDED.open"
-        "   RETURNING 1),"
-        " months AS (INSERT INTO agent_month (branch, agent, month, net)"
-        "   SELECT branch, agent, date_trunc('month', $4::date)::date, -count(*) FROM old"
-        "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
-        "   ON CONFLICT (branch, agent, month) DO UPDATE SET net = agent_month.net + EXCLUDED.net"
-        "   RETURNING 1),"
-        " branch_months AS (INSERT INTO branch_month (branch, month, net)"
-        "   SELECT branch, date_trunc('month', $4::date)::date, -count(*) FROM old"
-        "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch"
-        "   ON CONFLICT (branch, month) DO UPDATE SET net = branch_month.net + EXCLUDED.net"
-        "   RETURNING 1),"
-        " branch_days AS (INSERT INTO branch_day (branch, day, closed)"
-        "   SELECT branch, $4::date, count(*) FROM old"
-        "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch"
-        "   ON CONFLICT (branch, day) DO UPDATE SET closed = branch_day.closed + EXCLUDED.closed"
-        "   RETURNING 1)"
-        " INSERT INTO agent_day (branch, agent, day, closed)"
-        " SELECT branch, agent, $4::date, count(*) FROM old"
-        "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
-        " ON CONFLICT (branch, agent, day) DO UPDATE SET closed = agent_day.closed + "
-        "EXCLUDED.closed",
-        6, p);
+    return hf_store_query_run(c->st, &REP_Q_CANCEL_PLAN_TASKS, 6, p);
 }
 
 static int s_cancel_tasks(s_ctx_t *c, int64_t customer_id, const char *states, int64_t keep_plan)
@@ -479,9 +446,7 @@ static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to,
     char cid[24];
     const char *pu[] = {hf_pg_i64(cid, id), to, reason};
     const char *pf[] = {c->branch, c->day, from, to, reason};
-    if ((*from &&
-         hf_store_run(c->st, "UPDATE customer SET card_type = $2, void_reason = $3 WHERE id = $1",
-                      3, pu) != 0) ||
+    if ((*from && hf_store_query_run(c->st, &REP_Q_CARD_MOVE_CUSTOMER_SET_CARD_TYPE, 3, pu) != 0) ||
         (*from && s_card_count(c, from, -1) != 0) || s_card_count(c, to, 1) != 0)
         return -1;
     return s_count(c,
@@ -501,9 +466,7 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
     const char *pk[] = {hf_pg_i64(cid, cu->id)};
     const char *to = *S(cu->card_type) ? cu->card_type : "new";
     const char *reason = strcmp(to, "void") == 0 ? S(cu->void_reason) : "";
-    PGresult *res = hf_store_exec(
-        c->st, "SELECT card_type, merged_into, region FROM customer WHERE id = $1 FOR UPDATE", 1,
-        pk);
+    PGresult *res = hf_store_query(c->st, &REP_Q_CUSTOMER_APPLY_LOCK, 1, pk);
     if (res == NULL)
         return -1;
     bool known = PQntuples(res) == 1;
@@ -518,17 +481,14 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
     PQclear(res);
     if (!known) {
         const char *p[] = {cid, c->branch, S(cu->region), to, reason};
-        if (hf_store_run(c->st,
-                         "INSERT INTO customer (id, branch, region, card_type, void_reason)"
-                         " VALUES ($1, $2, $3, $4, $5)",
-                         5, p) != 0)
+        if (hf_store_query_run(c->st, &REP_Q_CUSTOMER_APPLY_ADD, 5, p) != 0)
             return -1;
         if (s_card_move(c, cu->id, "", to, reason) != 0)
             return -1;
     } else {
         if (*S(cu->region) && !same_region) {
             const char *p[] = {cid, cu->region};
-            if (hf_store_run(c->st, "UPDATE customer SET region = $2 WHERE id = $1", 2, p) != 0)
+            if (hf_store_query_run(c->st, &REP_Q_CUSTOMER_APPLY_SET_REGION, 2, p) != 0)
                 return -1;
         }
         if (merged == 0 && *S(cu->card_type) && strcmp(type, to) != 0 &&
@@ -538,7 +498,7 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
     if (cu->merged_into > 0 && merged == 0) {
         char into[24];
         const char *p[] = {cid, hf_pg_i64(into, cu->merged_into)};
-        if (hf_store_run(c->st, "UPDATE customer SET merged_into = $2 WHERE id = $1", 2, p) != 0 ||
+        if (hf_store_query_run(c->st, &REP_Q_CUSTOMER_APPLY_SET_MERGED_INTO, 2, p) != 0 ||
             s_card_count(c, known ? type : to, -1) != 0)
             return -1;
     }
@@ -704,14 +664,14 @@ static const char *s_moved_region(int i, char *buf)
     return s_states[i].moved ? s_states[i].region : NULL;
 }
 
-/* Runs sql with the array parameters; the result, or NULL (error kept on the store, or an
+/* Runs q with the array parameters; the result, or NULL (error kept on the store, or an
  * array was not made). */
-static PGresult *s_exec_arrays(hf_store_t *st, const char *sql, int n, char **arr)
+static PGresult *s_exec_arrays(hf_store_t *st, const hf_query_t *q, int n, char **arr)
 {
     for (int i = 0; i < n; i++)
         if (arr[i] == NULL)
             return NULL;
-    return hf_store_exec(st, sql, n, (const char *const *)arr);
+    return hf_store_query(st, q, n, (const char *const *)arr);
 }
 
 /* Writes the held cards (inside the batch's transaction) and forgets them; at_end (the
@@ -732,16 +692,7 @@ static int s_cards_write(hf_store_t *st, bool at_end)
     char *arr[6] = {s_array(s_ncards, s_new_id, false),    s_array(s_ncards, s_new_branch, true),
                     s_array(s_ncards, s_new_region, true), s_array(s_ncards, s_new_type, true),
                     s_array(s_ncards, s_new_reason, true), s_array(s_ncards, s_any_id, false)};
-    PGresult *res = s_exec_arrays(
-        st,
-        "WITH made AS (INSERT INTO customer (id, branch, region, card_type, void_reason)"
-        "   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])"
-        "   ON CONFLICT (id) DO NOTHING RETURNING id),"
-        " known AS (SELECT id, card_type, merged_into, region FROM customer"
-        "   WHERE id = ANY ($6::bigint[]) FOR UPDATE)"
-        " SELECT true, id, '', 0, '' FROM made"
-        " UNION ALL SELECT false, id, card_type, merged_into, region FROM known",
-        6, arr);
+    PGresult *res = s_exec_arrays(st, &REP_Q_CARDS_WRITE, 6, arr);
     for (int f = 0; f < 6; f++)
         free(arr[f]);
     if (res == NULL) {
@@ -827,7 +778,8 @@ static int s_cards_write(hf_store_t *st, bool at_end)
             s_tail[1] = regions[1];
             regions[0] = regions[1] = NULL;
         } else {
-            rc = hf_store_run(st, S_REGIONS_SQL, 2, (const char *const *)regions);
+            rc =
+                hf_store_query_run(st, &REP_Q_CARDS_WRITE_REGIONS, 2, (const char *const *)regions);
         }
         free(regions[0]);
         free(regions[1]);
@@ -895,10 +847,7 @@ static int rep_on_branch(s_ctx_t *c)
     const char *tz = hf_replica_tz_or_default(b->tz);
     const char *p[] = {b->code, S(b->name), tz};
     s_nzones = 0; /* its zone may change */
-    return hf_store_run(c->st,
-                        "INSERT INTO branch (code, name, tz) VALUES ($1, $2, $3)"
-                        " ON CONFLICT (code) DO UPDATE SET name = $2, tz = $3",
-                        3, p);
+    return hf_store_query_run(c->st, &REP_Q_ON_BRANCH_UPSERT, 3, p);
 }
 
 static int rep_on_agent(s_ctx_t *c)
@@ -913,11 +862,7 @@ static int rep_on_agent(s_ctx_t *c)
                        S(ag->role),
                        s_pg_array(c->arena, ag->regions, ag->n_regions),
                        ag->active ? "true" : "false"};
-    return hf_store_run(c->st,
-                        "INSERT INTO agent (branch, id, name, role, regions, active)"
-                        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, id) DO UPDATE"
-                        " SET name = $3, role = $4, regions = $5, active = $6",
-                        6, p);
+    return hf_store_query_run(c->st, &REP_Q_ON_AGENT_UPSERT, 6, p);
 }
 
 static int rep_on_product(s_ctx_t *c)
@@ -933,11 +878,7 @@ static int rep_on_product(s_ctx_t *c)
                        hf_pg_i64(price, pr->price_fen),
                        hf_pg_i64(days, pr->days_per_unit),
                        S(pr->plan)};
-    return hf_store_run(c->st,
-                        "INSERT INTO product (branch, code, name, price_fen, days_per_unit, plan)"
-                        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, code) DO UPDATE"
-                        " SET name = $3, price_fen = $4, days_per_unit = $5, plan = $6",
-                        6, p);
+    return hf_store_query_run(c->st, &REP_Q_ON_PRODUCT_UPSERT, 6, p);
 }
 
 /* ---- leads and cards ----------------------------------------------------------------- */
@@ -998,8 +939,7 @@ static int rep_on_card_type_changed(s_ctx_t *c)
         return -2;
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, e->customer_id)};
-    PGresult *res = hf_store_exec(
-        c->st, "SELECT card_type, merged_into FROM customer WHERE id = $1 FOR UPDATE", 1, p);
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CARD_TYPE_CHANGED_LOCK, 1, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -1023,11 +963,7 @@ static int rep_on_customers_merged(s_ctx_t *c)
     const Huifang__V1__CustomersMerged *e = c->env->customers_merged;
     char kept[24], gone[24];
     const char *p[] = {hf_pg_i64(kept, e->kept_id), hf_pg_i64(gone, e->merged_id)};
-    PGresult *res = hf_store_exec(
-        c->st,
-        "SELECT card_type FROM customer WHERE id = $2 AND merged_into = 0 AND $1::bigint > 0"
-        " FOR UPDATE",
-        2, p);
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CUSTOMERS_MERGED_LOCK, 2, p);
     if (res == NULL)
         return -1;
     char type[32] = "";
@@ -1038,14 +974,10 @@ static int rep_on_customers_merged(s_ctx_t *c)
         return 0;
     /* every record of the merged card now belongs to the kept one (of the steps, the open
      * ones matter: they are what a later refusal or screening of the customer cancels) */
-    if (hf_store_run(c->st, "UPDATE customer SET merged_into = $1 WHERE id = $2", 2, p) != 0 ||
+    if (hf_store_query_run(c->st, &REP_Q_ON_CUSTOMERS_MERGED_CUSTOMER_SET_MERGED_INTO, 2, p) != 0 ||
         s_card_count(c, type, -1) != 0 ||
-        hf_store_run(c->st, "UPDATE purchase SET customer_id = $1 WHERE customer_id = $2", 2, p) !=
-            0 ||
-        hf_store_run(c->st,
-                     "UPDATE task SET customer_id = $1 WHERE customer_id = $2"
-                     " AND state IN ('planned', 'assigned', 'claimed')",
-                     2, p) != 0)
+        hf_store_query_run(c->st, &REP_Q_ON_CUSTOMERS_MERGED_PURCHASE_SET_CUSTOMER_ID, 2, p) != 0 ||
+        hf_store_query_run(c->st, &REP_Q_ON_CUSTOMERS_MERGED_TASK_SET_CUSTOMER_ID, 2, p) != 0)
         return -1;
     return 0;
 }
@@ -1108,12 +1040,7 @@ static int rep_on_purchase_recorded(s_ctx_t *c)
                        pu->date,
                        pu->supply_end,
                        hf_pg_i64(nth, pu->nth)};
-    PGresult *res = hf_store_exec(c->st,
-                                  "INSERT INTO purchase (id, branch, customer_id, product, plan,"
-                                  " quantity, price_fen, purchase_day, supply_end, nth)"
-                                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                                  " ON CONFLICT (id) DO NOTHING RETURNING 1",
-                                  10, p);
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_PURCHASE_RECORDED_ADD, 10, p);
     if (res == NULL)
         return -1;
     int inserted = PQntuples(res);
@@ -1124,11 +1051,7 @@ static int rep_on_purchase_recorded(s_ctx_t *c)
         return -1;
     /* this purchase is the repurchase of the customer's previous one */
     const char *pp[] = {cid, nth, id};
-    res = hf_store_exec(c->st,
-                        "SELECT id, supply_end::text, product, plan FROM purchase"
-                        " WHERE customer_id = $1 AND nth < $2 AND id <> $3 AND next_day IS NULL"
-                        " ORDER BY nth DESC, id DESC LIMIT 1 FOR UPDATE",
-                        3, pp);
+    res = hf_store_query(c->st, &REP_Q_ON_PURCHASE_RECORDED_PREVIOUS, 3, pp);
     if (res == NULL)
         return -1;
     int rc = 0;
@@ -1138,7 +1061,8 @@ static int rep_on_purchase_recorded(s_ctx_t *c)
         int gap = day - prev_end;
         gap = gap < -1 ? -1 : gap > 367 ? 367 : gap;
         const char *pn[] = {hf_pg_str(res, 0, 0), pu->date};
-        if (hf_store_run(c->st, "UPDATE purchase SET next_day = $2 WHERE id = $1", 2, pn) != 0 ||
+        if (hf_store_query_run(c->st, &REP_Q_ON_PURCHASE_RECORDED_PURCHASE_SET_NEXT_DAY, 2, pn) !=
+                0 ||
             s_repurchase_add(c, hf_pg_str(res, 0, 1), hf_pg_str(res, 0, 2), hf_pg_str(res, 0, 3),
                              NO_NEXT_GAP, -1) != 0 ||
             s_repurchase_add(c, hf_pg_str(res, 0, 1), hf_pg_str(res, 0, 2), hf_pg_str(res, 0, 3),
@@ -1169,11 +1093,7 @@ static int s_task_load(s_ctx_t *c, int64_t id, s_task_t *t)
     memset(t, 0, sizeof *t);
     char idtxt[24];
     const char *p[] = {hf_pg_i64(idtxt, id)};
-    PGresult *res = hf_store_exec(c->st,
-                                  "SELECT state, agent, due_day::text, last_bag_agent,"
-                                  " coalesce(last_bag_day::text, ''), claims, calls, purchase_id,"
-                                  " customer_id FROM task WHERE id = $1 FOR UPDATE",
-                                  1, p);
+    PGresult *res = hf_store_query(c->st, &REP_Q_TASK_LOAD, 1, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 1) {
@@ -1211,11 +1131,7 @@ static int s_assignment_close(s_ctx_t *c, int64_t id, const s_task_t *t)
         return 0;
     char idtxt[24], claim[16];
     const char *p[] = {hf_pg_i64(idtxt, id), hf_pg_i64(claim, t->claims), t->agent, c->day};
-    return hf_store_run(
-        c->st,
-        "INSERT INTO pending_close (task_id, claim, agent, day) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (task_id, claim) DO NOTHING",
-        4, p);
+    return hf_store_query_run(c->st, &REP_Q_ASSIGNMENT_CLOSE_PENDING_CLOSE_ADD, 4, p);
 }
 
 /* Inserts a task as a plan published it; counts it planned (or cancelled). Returns 0, or
@@ -1235,12 +1151,7 @@ static int s_task_insert(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id
                        due,
                        cancelled ? "cancelled" : "planned",
                        hf_pg_i64(at, c->env->occurred_at_ms)};
-    PGresult *res = hf_store_exec(c->st,
-                                  "INSERT INTO task (id, branch, customer_id, purchase_id, plan_id,"
-                                  " step_no, purpose, due_day, state, planned_at_ms) VALUES ($1,"
-                                  " $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                                  " ON CONFLICT (id) DO NOTHING RETURNING 1",
-                                  10, p);
+    PGresult *res = hf_store_query(c->st, &REP_Q_TASK_INSERT_TASK_ADD, 10, p);
     if (res == NULL)
         return -1;
     int inserted = PQntuples(res);
@@ -1294,10 +1205,7 @@ static int s_assignment_open(s_ctx_t *c, int64_t id, s_task_t *t, const char *ag
         return -1;
     char idtxt[24];
     const char *p[] = {hf_pg_i64(idtxt, id), state, agent, bag};
-    return hf_store_run(c->st,
-                        "UPDATE task SET state = $2, agent = $3, bag_day = $4, last_bag_agent = $3,"
-                        " last_bag_day = $4 WHERE id = $1",
-                        4, p);
+    return hf_store_query_run(c->st, &REP_Q_ASSIGNMENT_OPEN_TASK_SET_STATE, 4, p);
 }
 
 /* Loads the task of an event, inserting it from the event when no plan brought it. */
@@ -1344,7 +1252,7 @@ static int rep_on_task_claimed(s_ctx_t *c)
     char id[24], claims[16];
     const char *p[] = {hf_pg_i64(id, tk->id),
                        hf_pg_i64(claims, tk->claims > t.claims + 1 ? tk->claims : t.claims + 1)};
-    if (hf_store_run(c->st, "UPDATE task SET claims = $2 WHERE id = $1", 2, p) != 0)
+    if (hf_store_query_run(c->st, &REP_Q_ON_TASK_CLAIMED_TASK_SET_CLAIMS, 2, p) != 0)
         return -1;
     if (strcmp(t.state, "done") == 0)
         return 0;
@@ -1352,7 +1260,7 @@ static int rep_on_task_claimed(s_ctx_t *c)
         return -1;
     if (s_open(&t) && strcmp(t.agent, S(tk->agent)) == 0) {
         const char *pc[] = {id};
-        return hf_store_run(c->st, "UPDATE task SET state = 'claimed' WHERE id = $1", 1, pc);
+        return hf_store_query_run(c->st, &REP_Q_ON_TASK_CLAIMED_TASK_SET_STATE, 1, pc);
     }
     /* claimed without an assignment we saw (or by someone else): it is in this bag now */
     if (s_assignment_close(c, tk->id, &t) != 0)
@@ -1379,10 +1287,7 @@ static int rep_on_task_completed(s_ctx_t *c)
     char id[24];
     const char *p[] = {hf_pg_i64(id, tk->id), cancel ? "cancelled" : "done",
                        cancel ? NULL : c->day};
-    if (hf_store_run(c->st,
-                     "UPDATE task SET state = $2, agent = '', bag_day = NULL, done_day = $3"
-                     " WHERE id = $1",
-                     3, p) != 0)
+    if (hf_store_query_run(c->st, &REP_Q_ON_TASK_COMPLETED_TASK_SET_STATE, 3, p) != 0)
         return -1;
     if (cancel)
         return s_step_add(c, t.due_day, "cancelled", 1);
@@ -1408,7 +1313,7 @@ static int rep_on_call_logged(s_ctx_t *c)
     char region[64] = "";
     if (ct->customer_id > 0) {
         const char *p[] = {cid};
-        PGresult *res = hf_store_exec(c->st, "SELECT region FROM customer WHERE id = $1", 1, p);
+        PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_CUSTOMER_REGION, 1, p);
         if (res == NULL)
             return -1;
         int found = PQntuples(res);
@@ -1435,7 +1340,7 @@ static int rep_on_call_logged(s_ctx_t *c)
     if (ct->order_qty > 0 && *product == '\0' && purchase_id > 0) {
         char pid[24];
         const char *p[] = {hf_pg_i64(pid, purchase_id)};
-        PGresult *res = hf_store_exec(c->st, "SELECT product FROM purchase WHERE id = $1", 1, p);
+        PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_PURCHASE_PRODUCT, 1, p);
         if (res == NULL)
             return -1;
         int found = PQntuples(res);
@@ -1462,13 +1367,7 @@ static int rep_on_call_logged(s_ctx_t *c)
                         hf_pg_i64(qty, ct->order_qty),
                         product,
                         region};
-    PGresult *res =
-        hf_store_exec(c->st,
-                      "INSERT INTO contact (id, branch, day, agent, customer_id, task_id,"
-                      " channel, outcome, contacted, order_qty, order_product, region)"
-                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-                      " ON CONFLICT (id) DO NOTHING RETURNING 1",
-                      12, pc);
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_CONTACT_ADD, 12, pc);
     if (res == NULL)
         return -1;
     int inserted = PQntuples(res);
@@ -1481,21 +1380,13 @@ static int rep_on_call_logged(s_ctx_t *c)
          * then completes the task or plans a retry */
         bool closes = strcmp(t.state, "claimed") == 0 && t.claims == claim;
         const char *p[] = {task, closes ? "1" : "0"};
-        if (hf_store_run(c->st,
-                         "UPDATE task SET calls = calls + 1,"
-                         " state = CASE WHEN $2 = '1' THEN 'planned' ELSE state END,"
-                         " agent = CASE WHEN $2 = '1' THEN '' ELSE agent END,"
-                         " bag_day = CASE WHEN $2 = '1' THEN NULL ELSE bag_day END WHERE id = $1",
-                         2, p) != 0)
+        if (hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_TASK_SET_CALLS, 2, p) != 0)
             return -1;
         if (closes && s_agent_add(c, t.agent, day, "closed", 1) != 0)
             return -1;
         char cl[16];
         const char *pm[] = {task, hf_pg_i64(cl, claim)};
-        res = hf_store_exec(c->st,
-                            "DELETE FROM pending_close WHERE task_id = $1 AND claim = $2"
-                            " RETURNING agent, day::text",
-                            2, pm);
+        res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_PENDING_CLOSE_DELETE, 2, pm);
         if (res == NULL)
             return -1;
         int rc = 0;
@@ -1523,18 +1414,8 @@ static int rep_on_call_logged(s_ctx_t *c)
         const char *po[] = {c->branch, day, agent, product, qty};
         const char *pm[] = {c->branch, month, agent, region, product, qty};
         if (s_agent_add(c, agent, day, "orders", 1) != 0 ||
-            hf_store_run(c->st,
-                         "INSERT INTO order_day (branch, day, agent, product, orders, units)"
-                         " VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (branch, day, agent, product)"
-                         " DO UPDATE SET orders = order_day.orders + 1,"
-                         " units = order_day.units + EXCLUDED.units",
-                         5, po) != 0 ||
-            hf_store_run(c->st,
-                         "INSERT INTO order_month (branch, month, agent, region, product, orders,"
-                         " units) VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (branch, month,"
-                         " agent, region, product) DO UPDATE SET orders = order_month.orders + 1,"
-                         " units = order_month.units + EXCLUDED.units",
-                         6, pm) != 0)
+            hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD, 5, po) != 0 ||
+            hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_ORDER_MONTH_ADD, 6, pm) != 0)
             return -1;
     }
     /* a refusal or a wrong number ends every open step of the customer (the scheduler's rule) */
@@ -1574,13 +1455,7 @@ static int s_complaint_apply(s_ctx_t *c, const Huifang__V1__Complaint *co)
                         hf_pg_i64(due, co->due_at_ms),
                         hf_pg_i64(resolved, co->resolved_at_ms),
                         hf_pg_i64(breaches, co->breaches)};
-    PGresult *res = hf_store_exec(c->st,
-                                  "UPDATE complaint SET state = $2, level = $3, due_at_ms = $4,"
-                                  " resolved_at_ms = CASE WHEN $5::bigint > 0 THEN $5::bigint"
-                                  "   WHEN $2 IN ('resolved', 'closed') THEN resolved_at_ms"
-                                  "   ELSE 0 END, breaches = greatest(breaches, $6::int)"
-                                  " WHERE id = $1 RETURNING 1",
-                                  6, pu);
+    PGresult *res = hf_store_query(c->st, &REP_Q_COMPLAINT_APPLY_COMPLAINT_SET_STATE, 6, pu);
     if (res == NULL)
         return -1;
     int updated = PQntuples(res);
@@ -1597,7 +1472,7 @@ static int s_complaint_apply(s_ctx_t *c, const Huifang__V1__Complaint *co)
     if (co->source_contact_id > 0) {
         char sc[24];
         const char *p[] = {hf_pg_i64(sc, co->source_contact_id)};
-        res = hf_store_exec(c->st, "SELECT agent FROM contact WHERE id = $1", 1, p);
+        res = hf_store_query(c->st, &REP_Q_COMPLAINT_APPLY_CONTACT_AGENT, 1, p);
         if (res == NULL)
             return -1;
         if (PQntuples(res))
@@ -1610,11 +1485,7 @@ static int s_complaint_apply(s_ctx_t *c, const Huifang__V1__Complaint *co)
     const char *pi[] = {id,    c->branch,    day,     S(co->category),
                         agent, S(co->state), level,   hf_pg_i64(at, opened_at),
                         due,   resolved,     breaches};
-    if (hf_store_run(c->st,
-                     "INSERT INTO complaint (id, branch, opened_day, category, agent, state, level,"
-                     " opened_at_ms, due_at_ms, resolved_at_ms, breaches) VALUES ($1, $2, $3, $4,"
-                     " $5, $6, $7, $8, $9, $10, $11)",
-                     11, pi) != 0)
+    if (hf_store_query_run(c->st, &REP_Q_COMPLAINT_APPLY_COMPLAINT_ADD, 11, pi) != 0)
         return -1;
     return s_agent_add(c, agent, day, "complaints", 1);
 }

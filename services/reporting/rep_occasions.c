@@ -10,6 +10,7 @@
 #include "hf_replica.h"
 #include "hf_time.h"
 #include "reporting_internal.h"
+#include "reporting_sql.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,15 +56,8 @@ int rep_occasions_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t 
                        S(occasion),           hf_pg_i64(c[0], v[0]),
                        hf_pg_i64(c[1], v[1]), hf_pg_i64(c[2], v[2]),
                        hf_pg_i64(c[3], v[3]), hf_pg_i64(c[4], v[4])};
-    return hf_store_run(hf_service_store(svc),
-                        "INSERT INTO occasion_day (branch, day, occasion, due, made, merged,"
-                        " dropped_cap, dropped) VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8)"
-                        " ON CONFLICT (branch, day, occasion) DO UPDATE SET"
-                        " due = occasion_day.due + $4, made = occasion_day.made + $5,"
-                        " merged = occasion_day.merged + $6,"
-                        " dropped_cap = occasion_day.dropped_cap + $7,"
-                        " dropped = occasion_day.dropped + $8",
-                        8, p) == 0
+    return hf_store_query_run(hf_service_store(svc), &REP_Q_OCCASIONS_APPLY_OCCASION_DAY_ADD, 8,
+                              p) == 0
                ? 0
                : -1;
 }
@@ -95,12 +89,7 @@ int rep_report_occasions(hf_service_t *svc, const hf_request_t *req, hf_reply_t 
     hf_date_format(per.from, from);
     hf_date_format(per.to, to);
     const char *p[] = {req->branch, from, to};
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT occasion, sum(due), sum(made), sum(merged), sum(dropped_cap), sum(dropped)"
-        " FROM occasion_day WHERE branch = $1 AND day BETWEEN $2::date AND $3::date"
-        " GROUP BY occasion ORDER BY occasion",
-        3, p);
+    PGresult *res = hf_store_query(st, &REP_Q_REPORT_OCCASIONS_OCCASION_DAY, 3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__ReportResult *r = hf_new(a, Huifang__V1__ReportResult);

@@ -8,6 +8,7 @@
 #include "hf_replica.h"
 #include "hf_time.h"
 #include "reporting_internal.h"
+#include "reporting_sql.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,16 +65,7 @@ int rep_points_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *a)
                        hf_pg_i64(back, col == 2 ? delta : 0),
                        hf_pg_i64(owed, col == 3 ? 0 : e->shortfall),
                        hf_pg_i64(adjusted, col == 3 ? e->delta : 0)};
-    return hf_store_run(st,
-                        "INSERT INTO points_day (branch, day, issued, redeemed, taken_back, owed,"
-                        " adjusted) VALUES ($1, $2::date, $3, $4, $5, $6, $7)"
-                        " ON CONFLICT (branch, day) DO UPDATE"
-                        " SET issued = points_day.issued + $3, redeemed = points_day.redeemed + $4,"
-                        " taken_back = points_day.taken_back + $5, owed = points_day.owed + $6,"
-                        " adjusted = points_day.adjusted + $7",
-                        7, p) == 0
-               ? 0
-               : -1;
+    return hf_store_query_run(st, &REP_Q_POINTS_APPLY_POINTS_DAY_ADD, 7, p) == 0 ? 0 : -1;
 }
 
 /* A row of cells copied into the arena. */
@@ -116,23 +108,12 @@ int rep_report_points(hf_service_t *svc, const hf_request_t *req, hf_reply_t *re
     hf_date_format(per.to, to);
     const char *p[] = {req->branch, from, to};
     /* the month's days with their running outstanding (counting what stood before) */
-    PGresult *res = hf_store_exec(
-        st,
-        "SELECT day::text, issued, redeemed, taken_back, adjusted, owed,"
-        " sum(issued - redeemed - taken_back + adjusted) OVER (ORDER BY day)"
-        " + (SELECT coalesce(sum(issued - redeemed - taken_back + adjusted), 0)"
-        "   FROM points_day WHERE branch = $1 AND day < $2::date)"
-        " FROM points_day WHERE branch = $1 AND day BETWEEN $2::date AND $3::date ORDER BY day",
-        3, p);
+    PGresult *res = hf_store_query(st, &REP_Q_REPORT_POINTS_DAYS, 3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     /* and what stands at the month's end */
     const char *pb[] = {req->branch, to};
-    PGresult *at_end = hf_store_exec(st,
-                                     "SELECT coalesce(sum(issued - redeemed - taken_back"
-                                     " + adjusted), 0) FROM points_day"
-                                     " WHERE branch = $1 AND day <= $2::date",
-                                     2, pb);
+    PGresult *at_end = hf_store_query(st, &REP_Q_REPORT_POINTS_BALANCE_AT_END, 2, pb);
     if (at_end == NULL) {
         PQclear(res);
         return HF_UNAVAILABLE;

@@ -6,6 +6,7 @@
 #include "hf_time.h"
 #include "rep_period.h"
 #include "reporting_internal.h"
+#include "reporting_sql.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,30 +115,7 @@ static PGresult *s_agent_rows(hf_store_t *st, const char *branch, int32_t from, 
     hf_date_format(from, f);
     hf_date_format(to, t);
     const char *p[] = {branch, f, t, S(agent)};
-    return hf_store_exec(
-        st,
-        "WITH d AS (SELECT agent, sum(tasks_due) due, sum(attempts) att, sum(contacts) con,"
-        "   sum(orders) ord, sum(complaints) cmp, sum(consultations) cns, sum(consult_bought) bgt,"
-        "   sum(visits) vis FROM agent_day WHERE branch = $1 AND day BETWEEN $2 AND $3"
-        "   GROUP BY agent),"
-        " ov AS (SELECT agent, sum(n) n FROM ("
-        "   SELECT agent, net n FROM agent_month WHERE branch = $1"
-        "     AND month < date_trunc('month', $3::date)"
-        "   UNION ALL SELECT agent, opened - closed FROM agent_day WHERE branch = $1"
-        "     AND day BETWEEN date_trunc('month', $3::date) AND $3) x GROUP BY agent),"
-        " val AS (SELECT o.agent, sum(o.units * coalesce(p.price_fen, 0)) v FROM order_day o"
-        "   LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
-        "   WHERE o.branch = $1 AND o.day BETWEEN $2 AND $3 GROUP BY o.agent),"
-        " ids AS (SELECT id FROM agent WHERE branch = $1 UNION SELECT agent FROM d)"
-        " SELECT i.id, coalesce(a.name, ''), coalesce(a.role, ''), coalesce(d.due, 0),"
-        "   coalesce(d.att, 0), coalesce(d.con, 0), coalesce(d.ord, 0), coalesce(d.cmp, 0),"
-        "   coalesce(d.cns, 0), coalesce(d.bgt, 0), coalesce(d.vis, 0), coalesce(ov.n, 0),"
-        "   coalesce(val.v, 0)"
-        " FROM ids i LEFT JOIN agent a ON a.branch = $1 AND a.id = i.id"
-        " LEFT JOIN d ON d.agent = i.id LEFT JOIN ov ON ov.agent = i.id"
-        " LEFT JOIN val ON val.agent = i.id"
-        " WHERE $4 = '' OR i.id = $4 ORDER BY i.id",
-        4, p);
+    return hf_store_query(st, &REP_Q_AGENT_ROWS, 4, p);
 }
 
 static bool s_role_is(const char *role, const char *a, const char *b)
@@ -279,17 +257,7 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
     hf_date_format(per->to, t);
     hf_date_format(today, td);
     const char *pw[] = {branch, f, t, td};
-    res = hf_store_exec(st,
-                        "SELECT coalesce(sum(planned), 0), coalesce(sum(on_time), 0),"
-                        " coalesce(sum(late), 0), coalesce(sum(cancelled), 0),"
-                        " coalesce(sum(planned - on_time - late - cancelled)"
-                        "   FILTER (WHERE due_day < $4), 0),"
-                        " coalesce(sum(planned - on_time - late - cancelled)"
-                        "   FILTER (WHERE due_day >= $4), 0),"
-                        " (SELECT coalesce(sum(planned - on_time - late - cancelled), 0)"
-                        "   FROM step_day WHERE branch = $1 AND due_day < $4)"
-                        " FROM step_day WHERE branch = $1 AND due_day BETWEEN $2 AND $3",
-                        4, pw);
+    res = hf_store_query(st, &REP_Q_REPORT_BRANCH_WEEKLY_STEP_DAY, 4, pw);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__ReportTable *steps =
@@ -307,14 +275,7 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
 
     /* cards screened out and voided in the week, with their reasons */
     const char *pr[] = {branch, f, t};
-    res = hf_store_exec(st,
-                        "SELECT 'screened', reason, sum(n) FROM screen_day WHERE branch = $1"
-                        "   AND day BETWEEN $2 AND $3 GROUP BY reason"
-                        " UNION ALL SELECT 'void', reason, sum(n) FROM card_flow_day"
-                        "   WHERE branch = $1 AND day BETWEEN $2 AND $3 AND to_type = 'void'"
-                        "   AND from_type <> '' GROUP BY reason"
-                        " ORDER BY 1, 2",
-                        3, pr);
+    res = hf_store_query(st, &REP_Q_REPORT_BRANCH_WEEKLY_SCREEN_DAY, 3, pr);
     if (res == NULL)
         return HF_UNAVAILABLE;
     n = PQntuples(res);
@@ -325,16 +286,7 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
     PQclear(res);
 
     /* the funnel: cards entering and leaving each type in the week, and how many hold it */
-    res = hf_store_exec(
-        st,
-        "SELECT k.t, coalesce((SELECT sum(n) FROM card_flow_day WHERE branch = $1"
-        "   AND day BETWEEN $2 AND $3 AND to_type = k.t), 0),"
-        " coalesce((SELECT sum(n) FROM card_flow_day WHERE branch = $1"
-        "   AND day BETWEEN $2 AND $3 AND from_type = k.t), 0),"
-        " coalesce((SELECT n FROM card_count WHERE branch = $1 AND card_type = k.t), 0)"
-        " FROM unnest(ARRAY['new', 'one-on-one', 'customer', 'void']) WITH ORDINALITY"
-        "   AS k(t, o) ORDER BY k.o",
-        3, pr);
+    res = hf_store_query(st, &REP_Q_REPORT_BRANCH_WEEKLY_CARD_FLOW_DAY, 3, pr);
     if (res == NULL)
         return HF_UNAVAILABLE;
     n = PQntuples(res);
@@ -353,24 +305,19 @@ int rep_report_collection(hf_store_t *st, const char *branch, const rep_period_t
                           Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
     static const struct {
-        const char *title, *column, *sql;
+        const char *title, *column;
+        const hf_query_t *q;
     } by[] = {
-        {"by channel", "channel",
-         "SELECT channel, sum(registered), sum(merged), sum(rejected) FROM lead_day"
-         " WHERE branch = $1 AND day BETWEEN $2 AND $3 GROUP BY channel ORDER BY channel"},
-        {"by source", "source",
-         "SELECT source, sum(registered), sum(merged), sum(rejected) FROM lead_day"
-         " WHERE branch = $1 AND day BETWEEN $2 AND $3 GROUP BY source ORDER BY source"},
-        {"by collector", "collector",
-         "SELECT collector, sum(registered), sum(merged), sum(rejected) FROM lead_day"
-         " WHERE branch = $1 AND day BETWEEN $2 AND $3 GROUP BY collector ORDER BY collector"},
+        {"by channel", "channel", &REP_Q_REPORT_COLLECTION_BY_CHANNEL},
+        {"by source", "source", &REP_Q_REPORT_COLLECTION_BY_SOURCE},
+        {"by collector", "collector", &REP_Q_REPORT_COLLECTION_BY_COLLECTOR},
     };
     char f[11], t[11];
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     const char *p[] = {branch, f, t};
     for (size_t k = 0; k < sizeof by / sizeof by[0]; k++) {
-        PGresult *res = hf_store_exec(st, by[k].sql, 3, p);
+        PGresult *res = hf_store_query(st, by[k].q, 3, p);
         if (res == NULL)
             return HF_UNAVAILABLE;
         int n = PQntuples(res);
@@ -401,12 +348,7 @@ int rep_report_repurchase(hf_store_t *st, const char *branch, const rep_period_t
     char m[11], d[16];
     hf_date_format(per->from, m);
     const char *p[] = {branch, m, hf_pg_i64(d, days)};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT product, plan, sum(n), coalesce(sum(n) FILTER"
-                                  " (WHERE gap <= $3::int), 0) FROM repurchase_month"
-                                  " WHERE branch = $1 AND month = $2 GROUP BY product, plan"
-                                  " HAVING sum(n) > 0 ORDER BY product, plan",
-                                  3, p);
+    PGresult *res = hf_store_query(st, &REP_Q_REPORT_REPURCHASE_REPURCHASE_MONTH, 3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -436,33 +378,7 @@ int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     const char *p[] = {branch, f, t, hf_pg_i64(now, now_ms)};
-    /* a breach: the complaint outlived a period of its clock (it escalated for it), or its
-     * due time passed unresolved; in time: resolved without either */
-#define CMP_LATE                                                                                   \
-    "(breaches > 0 OR (due_at_ms > 0 AND due_at_ms < coalesce(nullif(resolved_at_ms, 0), "         \
-    "$4::bigint)))"
-#define CMP_COUNTS                                                                                 \
-    "count(*), count(*) FILTER (WHERE resolved_at_ms > 0 AND NOT " CMP_LATE "),"                   \
-    " count(*) FILTER (WHERE resolved_at_ms > 0 AND " CMP_LATE "),"                                \
-    " count(*) FILTER (WHERE resolved_at_ms = 0 AND " CMP_LATE "),"                                \
-    " count(*) FILTER (WHERE resolved_at_ms = 0 AND NOT " CMP_LATE ")"
-    PGresult *res =
-        hf_store_exec(st,
-                      "SELECT " CMP_COUNTS ","
-                      " (SELECT coalesce(sum(escalations), 0) FROM complaint_day d"
-                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
-                      " (SELECT coalesce(sum(returns_requested), 0) FROM complaint_day d"
-                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
-                      " (SELECT coalesce(sum(returns_approved), 0) FROM complaint_day d"
-                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
-                      " (SELECT coalesce(sum(returns_rejected), 0) FROM complaint_day d"
-                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
-                      " (SELECT coalesce(sum(refund_fen), 0) FROM complaint_day d"
-                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
-                      " (SELECT coalesce(sum(risks), 0) FROM complaint_day d"
-                      "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3)"
-                      " FROM complaint WHERE branch = $1 AND opened_day BETWEEN $2 AND $3",
-                      4, p);
+    PGresult *res = hf_store_query(st, &REP_Q_REPORT_COMPLAINTS_TOTALS, 4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__ReportTable *tb = s_table(
@@ -479,10 +395,7 @@ int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t
           s_int(a, v[2] + v[3]), s_pct(a, v[1], v[1] + v[2] + v[3]), s_int(a, v[5]), s_int(a, v[6]),
           s_int(a, v[7]), s_int(a, v[8]), s_yuan(a, v[9]), s_int(a, v[10]));
 
-    res = hf_store_exec(st,
-                        "SELECT category, " CMP_COUNTS " FROM complaint WHERE branch = $1"
-                        " AND opened_day BETWEEN $2 AND $3 GROUP BY category ORDER BY category",
-                        4, p);
+    res = hf_store_query(st, &REP_Q_REPORT_COMPLAINTS_BY_CATEGORY, 4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -505,24 +418,14 @@ int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_p
     hf_date_format(per->from, m);
     /* the rate in force in the month: the latest set at or before it, never a later one */
     const char *pb[] = {branch, m};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT rate_bp FROM commission_rate WHERE branch = $1"
-                                  " AND from_month <= $2::date ORDER BY from_month DESC LIMIT 1",
-                                  2, pb);
+    PGresult *res = hf_store_query(st, &REP_Q_REPORT_SALES_ATTRIBUTION_COMMISSION_RATE, 2, pb);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int rate = PQntuples(res) ? (int)hf_pg_int(res, 0, 0) : 0;
     PQclear(res);
     const char *p[] = {branch, m};
     /* the terminal of the customer's region at the time of the order */
-    res = hf_store_exec(st,
-                        "SELECT coalesce(t.terminal, ''), o.agent, sum(o.orders), sum(o.units),"
-                        " sum(o.units * coalesce(p.price_fen, 0)) FROM order_month o"
-                        " LEFT JOIN terminal_map t ON t.branch = o.branch AND t.region = o.region"
-                        " LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
-                        " WHERE o.branch = $1 AND o.month = $2"
-                        " GROUP BY 1, 2 ORDER BY coalesce(t.terminal, '') = '', 1, 2",
-                        2, p);
+    res = hf_store_query(st, &REP_Q_REPORT_SALES_ATTRIBUTION_ROWS, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -540,14 +443,7 @@ int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_p
     PQclear(res);
     s_row(a, tb, "TOTAL", "", s_int(a, orders), s_int(a, units), s_yuan(a, value));
 
-    res = hf_store_exec(st,
-                        "SELECT coalesce(t.terminal, ''), sum(o.orders), sum(o.units),"
-                        " sum(o.units * coalesce(p.price_fen, 0)) FROM order_month o"
-                        " LEFT JOIN terminal_map t ON t.branch = o.branch AND t.region = o.region"
-                        " LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
-                        " WHERE o.branch = $1 AND o.month = $2 GROUP BY 1"
-                        " ORDER BY coalesce(t.terminal, '') = '', 1",
-                        2, p);
+    res = hf_store_query(st, &REP_Q_REPORT_SALES_ATTRIBUTION_BY_TERMINAL, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     n = PQntuples(res);
@@ -558,12 +454,7 @@ int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_p
               hf_pg_str(res, i, 1), hf_pg_str(res, i, 2), s_yuan(a, hf_pg_int(res, i, 3)));
     PQclear(res);
 
-    res = hf_store_exec(st,
-                        "SELECT o.agent, sum(o.orders), sum(o.units * coalesce(p.price_fen, 0))"
-                        " FROM order_month o LEFT JOIN product p ON p.branch = o.branch"
-                        " AND p.code = o.product WHERE o.branch = $1 AND o.month = $2"
-                        " GROUP BY 1 ORDER BY 1",
-                        2, p);
+    res = hf_store_query(st, &REP_Q_REPORT_SALES_ATTRIBUTION_BY_AGENT, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     n = PQntuples(res);
@@ -630,29 +521,7 @@ static int s_hq_agents(hf_store_t *st, const char *arr, const rep_period_t *per,
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     const char *p[] = {arr, f, t};
-    PGresult *res = hf_store_exec(
-        st,
-        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
-        " d AS (SELECT branch, sum(tasks_due) due, sum(attempts) att, sum(contacts) con,"
-        "   sum(orders) ord, sum(complaints) cmp, sum(consultations) cns,"
-        "   sum(consult_bought) bgt, sum(visits) vis FROM branch_day"
-        "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch),"
-        " ov AS (SELECT branch, sum(n) n FROM ("
-        "   SELECT branch, net n FROM branch_month WHERE branch = ANY($1::text[])"
-        "     AND month < date_trunc('month', $3::date)"
-        "   UNION ALL SELECT branch, opened - closed FROM branch_day"
-        "     WHERE branch = ANY($1::text[])"
-        "     AND day BETWEEN date_trunc('month', $3::date) AND $3) x GROUP BY branch),"
-        " u AS (SELECT branch, product, sum(units) units FROM order_day"
-        "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch, product),"
-        " val AS (SELECT u.branch, sum(u.units * coalesce(p.price_fen, 0)) v FROM u"
-        "   LEFT JOIN product p ON p.branch = u.branch AND p.code = u.product GROUP BY u.branch)"
-        " SELECT b.branch, coalesce(d.due, 0), coalesce(d.att, 0), coalesce(d.con, 0),"
-        "   coalesce(d.ord, 0), coalesce(val.v, 0), coalesce(d.cmp, 0), coalesce(ov.n, 0),"
-        "   coalesce(d.cns, 0), coalesce(d.bgt, 0), coalesce(d.vis, 0)"
-        " FROM b LEFT JOIN d USING (branch) LEFT JOIN ov USING (branch)"
-        " LEFT JOIN val USING (branch) ORDER BY b.branch",
-        3, p);
+    PGresult *res = hf_store_query(st, &REP_Q_HQ_AGENTS, 3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -688,24 +557,7 @@ static int s_hq_steps(hf_store_t *st, const char *arr, const rep_period_t *per, 
     hf_date_format(per->to, t);
     hf_date_format(today, td);
     const char *p[] = {arr, f, t, td};
-    PGresult *res = hf_store_exec(
-        st,
-        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
-        " w AS (SELECT branch, sum(planned) pl, sum(on_time) ot, sum(late) lt,"
-        "   sum(cancelled) cn, sum(planned - on_time - late - cancelled)"
-        "   FILTER (WHERE due_day < $4) ms, sum(planned - on_time - late - cancelled)"
-        "   FILTER (WHERE due_day >= $4) pe FROM step_day"
-        "   WHERE branch = ANY($1::text[]) AND due_day BETWEEN $2 AND $3 GROUP BY branch),"
-        " bl AS (SELECT branch, sum(n) n FROM ("
-        "   SELECT branch, open n FROM step_month WHERE branch = ANY($1::text[])"
-        "     AND month < date_trunc('month', $4::date)"
-        "   UNION ALL SELECT branch, planned - on_time - late - cancelled FROM step_day"
-        "     WHERE branch = ANY($1::text[]) AND due_day >= date_trunc('month', $4::date)"
-        "     AND due_day < $4) x GROUP BY branch)"
-        " SELECT b.branch, coalesce(w.pl, 0), coalesce(w.ot, 0), coalesce(w.lt, 0),"
-        "   coalesce(w.ms, 0), coalesce(w.cn, 0), coalesce(w.pe, 0), coalesce(bl.n, 0)"
-        " FROM b LEFT JOIN w USING (branch) LEFT JOIN bl USING (branch) ORDER BY b.branch",
-        4, p);
+    PGresult *res = hf_store_query(st, &REP_Q_HQ_STEPS, 4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -737,14 +589,7 @@ static int s_hq_collection(hf_store_t *st, const char *arr, const rep_period_t *
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     const char *p[] = {arr, f, t};
-    PGresult *res = hf_store_exec(
-        st,
-        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
-        " l AS (SELECT branch, sum(registered) r, sum(merged) m, sum(rejected) j FROM lead_day"
-        "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch)"
-        " SELECT b.branch, coalesce(l.r, 0), coalesce(l.m, 0), coalesce(l.j, 0)"
-        " FROM b LEFT JOIN l USING (branch) ORDER BY b.branch",
-        3, p);
+    PGresult *res = hf_store_query(st, &REP_Q_HQ_COLLECTION, 3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -770,15 +615,7 @@ static int s_hq_repurchase(hf_store_t *st, const char *arr, const rep_period_t *
     char m[11], d[16];
     hf_date_format(per->from, m);
     const char *p[] = {arr, m, hf_pg_i64(d, days)};
-    PGresult *res = hf_store_exec(
-        st,
-        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
-        " x AS (SELECT branch, sum(n) e, coalesce(sum(n) FILTER (WHERE gap <= $3::int), 0) g"
-        "   FROM repurchase_month WHERE branch = ANY($1::text[]) AND month = $2"
-        "   GROUP BY branch)"
-        " SELECT b.branch, coalesce(x.e, 0), coalesce(x.g, 0) FROM b LEFT JOIN x USING (branch)"
-        " ORDER BY b.branch",
-        3, p);
+    PGresult *res = hf_store_query(st, &REP_Q_HQ_REPURCHASE, 3, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -806,21 +643,7 @@ static int s_hq_complaints(hf_store_t *st, const char *arr, const rep_period_t *
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     const char *p[] = {arr, f, t, hf_pg_i64(now, now_ms)};
-    PGresult *res = hf_store_exec(
-        st,
-        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
-        " c (branch, n0, n1, n2, n3, n4) AS (SELECT branch, " CMP_COUNTS " FROM complaint"
-        "   WHERE branch = ANY($1::text[]) AND opened_day BETWEEN $2 AND $3 GROUP BY branch),"
-        " d AS (SELECT branch, sum(escalations) es, sum(returns_requested) rq,"
-        "   sum(returns_approved) ra, sum(returns_rejected) rr, sum(refund_fen) rf,"
-        "   sum(risks) rk FROM complaint_day"
-        "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch)"
-        " SELECT b.branch, coalesce(c.n0, 0), coalesce(c.n1, 0), coalesce(c.n2, 0),"
-        "   coalesce(c.n3, 0), coalesce(c.n4, 0),"
-        "   coalesce(d.es, 0), coalesce(d.rq, 0), coalesce(d.ra, 0), coalesce(d.rr, 0),"
-        "   coalesce(d.rf, 0), coalesce(d.rk, 0)"
-        " FROM b LEFT JOIN c USING (branch) LEFT JOIN d USING (branch) ORDER BY b.branch",
-        4, p);
+    PGresult *res = hf_store_query(st, &REP_Q_HQ_COMPLAINTS, 4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -847,8 +670,6 @@ static int s_hq_complaints(hf_store_t *st, const char *arr, const rep_period_t *
     PQclear(res);
     return HF_OK;
 }
-#undef CMP_COUNTS
-#undef CMP_LATE
 
 /* Orders, units, value and commission of every branch: each branch's rate in force in the
  * month, the commission rounded per agent as the branch's own report does. */
@@ -858,20 +679,7 @@ static int s_hq_sales(hf_store_t *st, const char *arr, const rep_period_t *per, 
     char m[11];
     hf_date_format(per->from, m);
     const char *p[] = {arr, m};
-    PGresult *res = hf_store_exec(
-        st,
-        "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
-        " r AS (SELECT DISTINCT ON (branch) branch, rate_bp FROM commission_rate"
-        "   WHERE branch = ANY($1::text[]) AND from_month <= $2::date"
-        "   ORDER BY branch, from_month DESC),"
-        " x AS (SELECT o.branch, o.agent, sum(o.orders) ord, sum(o.units) un,"
-        "   sum(o.units * coalesce(p.price_fen, 0)) val FROM order_month o"
-        "   LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
-        "   WHERE o.branch = ANY($1::text[]) AND o.month = $2 GROUP BY 1, 2)"
-        " SELECT b.branch, coalesce(r.rate_bp, 0), coalesce(x.ord, 0), coalesce(x.un, 0),"
-        "   coalesce(x.val, 0) FROM b LEFT JOIN r USING (branch) LEFT JOIN x USING (branch)"
-        " ORDER BY b.branch, x.agent",
-        2, p);
+    PGresult *res = hf_store_query(st, &REP_Q_HQ_SALES, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);

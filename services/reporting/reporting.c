@@ -5,6 +5,7 @@
 #include "hf_replica.h"
 #include "hf_time.h"
 #include "reporting_internal.h"
+#include "reporting_sql.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -141,10 +142,7 @@ static int s_hq_branches(hf_service_t *svc, const Huifang__V1__ReportRequest *q,
     *w++ = '}';
     *w = '\0';
     const char *p[] = {arr, every ? "t" : "f"};
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT code, tz FROM branch WHERE $2::bool"
-                                  " OR code = ANY($1::text[]) ORDER BY code",
-                                  2, p);
+    PGresult *res = hf_store_query(st, &REP_Q_HQ_BRANCHES, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     size_t known = (size_t)PQntuples(res);
@@ -308,10 +306,7 @@ static int s_attribution_reply(hf_service_t *svc, const char *branch, hf_reply_t
     hf_store_t *st = hf_service_store(svc);
     const char *p[] = {branch};
     /* the rate in force now: the latest one set (a rate is set for the current month) */
-    PGresult *res = hf_store_exec(st,
-                                  "SELECT rate_bp FROM commission_rate WHERE branch = $1"
-                                  " ORDER BY from_month DESC LIMIT 1",
-                                  1, p);
+    PGresult *res = hf_store_query(st, &REP_Q_ATTRIBUTION_REPLY_COMMISSION_RATE, 1, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     Huifang__V1__Attribution *at = hf_new(a, Huifang__V1__Attribution);
@@ -319,10 +314,7 @@ static int s_attribution_reply(hf_service_t *svc, const char *branch, hf_reply_t
     at->branch = hf_arena_strdup(a, branch);
     at->rate_bp = PQntuples(res) ? (int32_t)hf_pg_int(res, 0, 0) : 0;
     PQclear(res);
-    res = hf_store_exec(st,
-                        "SELECT region, terminal FROM terminal_map WHERE branch = $1"
-                        " ORDER BY region",
-                        1, p);
+    res = hf_store_query(st, &REP_Q_ATTRIBUTION_REPLY_TERMINAL_MAP, 1, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
@@ -359,11 +351,7 @@ static int rep_attribution_set(hf_service_t *svc, void *self, const hf_request_t
         hf_time_local_date(now, tz, month);
         memcpy(month + 8, "01", 2);
         const char *p[] = {req->branch, month, hf_pg_i64(bp, q->rate_bp), hf_pg_i64(at, now)};
-        if (hf_store_run(st,
-                         "INSERT INTO commission_rate (branch, from_month, rate_bp, set_at_ms)"
-                         " VALUES ($1, $2::date, $3, $4) ON CONFLICT (branch, from_month)"
-                         " DO UPDATE SET rate_bp = $3, set_at_ms = $4",
-                         4, p) != 0)
+        if (hf_store_query_run(st, &REP_Q_ATTRIBUTION_SET_COMMISSION_RATE_ADD, 4, p) != 0)
             return HF_UNAVAILABLE;
     } else {
         if (*S(q->region) == '\0')
@@ -375,14 +363,9 @@ static int rep_attribution_set(hf_service_t *svc, void *self, const hf_request_t
             return hf_fail(rep, a, HF_BAD_INPUT, "terminal", "terminal is longer than 60 bytes");
         const char *p[] = {req->branch, q->region, S(q->terminal)};
         if (*S(q->terminal) == '\0')
-            rc = hf_store_run(st, "DELETE FROM terminal_map WHERE branch = $1 AND region = $2", 2,
-                              p);
+            rc = hf_store_query_run(st, &REP_Q_ATTRIBUTION_SET_TERMINAL_MAP_DELETE, 2, p);
         else
-            rc = hf_store_run(
-                st,
-                "INSERT INTO terminal_map (branch, region, terminal) VALUES ($1, $2, $3)"
-                " ON CONFLICT (branch, region) DO UPDATE SET terminal = $3",
-                3, p);
+            rc = hf_store_query_run(st, &REP_Q_ATTRIBUTION_SET_TERMINAL_MAP_ADD, 3, p);
         if (rc != 0)
             return HF_UNAVAILABLE;
     }

@@ -1,0 +1,519 @@
+/* reporting_sql: every fixed statement of the reporting service, named, in one place to
+ * review.
+ *
+ * Each is an hf_query_t run with hf_store_query() / hf_store_query_run(): prepared once
+ * per store connection (again after a reconnect), or sent as its text each time when
+ * HUIFANG_PG_PREPARE=off (a pooler in transaction mode). Parameters are $n, always. The
+ * statements that stay text, each with a comment saying why: the counters rep_count() sums
+ * per batch (keyed by their text, written in a libpq pipeline) and the held cards' regions
+ * that go with them at a batch's end (REP_Q_CARDS_WRITE_REGIONS's text). */
+#ifndef REPORTING_SQL_H
+#define REPORTING_SQL_H
+
+#include "hf_store.h"
+#include "reporting_internal.h"
+
+/* a complaint's breach: it outlived a period of its clock (it escalated for it), or its due
+ * time passed unresolved ($4 is now); in time: resolved without either */
+#define REP_COMPLAINT_LATE                                                                         \
+    "(breaches > 0 OR (due_at_ms > 0 AND due_at_ms < coalesce(nullif(resolved_at_ms, 0), "         \
+    "$4::bigint)))"
+/* the complaint counts the complaint reports read, in their order: all, in time, late,
+ * open and late, open in time */
+#define REP_COMPLAINT_COUNTS                                                                       \
+    "count(*), count(*) FILTER (WHERE resolved_at_ms > 0 AND NOT " REP_COMPLAINT_LATE "),"         \
+    " count(*) FILTER (WHERE resolved_at_ms > 0 AND " REP_COMPLAINT_LATE "),"                      \
+    " count(*) FILTER (WHERE resolved_at_ms = 0 AND " REP_COMPLAINT_LATE "),"                      \
+    " count(*) FILTER (WHERE resolved_at_ms = 0 AND NOT " REP_COMPLAINT_LATE ")"
+/* a campaign member bought in the report's days ($2, $3) */
+#define REP_CAMPAIGN_BOUGHT                                                                        \
+    "EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = m.customer_id"                         \
+    " AND p.purchase_day BETWEEN $2::date AND $3::date)"
+
+/* ---- rep_models.c ---- */
+
+static const hf_query_t REP_Q_CANCEL_PLAN_TASKS = {
+    "rep_cancel_plan_tasks",
+    "WITH old AS (SELECT id, branch, due_day, state, agent FROM task WHERE customer_id = $1"
+    "   AND state = ANY ($2::text[]) AND plan_id <> $3"
+    "   AND ($5::bigint = 0 OR plan_id = $5) AND planned_at_ms <= $6 FOR UPDATE),"
+    " upd AS (UPDATE task t SET state = 'cancelled', agent = '', bag_day = NULL FROM old"
+    "   WHERE t.id = old.id RETURNING t.id),"
+    " steps AS (INSERT INTO step_day (branch, due_day, cancelled)"
+    "   SELECT branch, due_day, count(*) FROM old GROUP BY branch, due_day"
+    "   ON CONFLICT (branch, due_day) DO UPDATE SET cancelled = step_day.cancelled + "
+    "EXCLUDED.cancelled"
+    "   RETURNING 1),"
+    " step_months AS (INSERT INTO step_month (branch, month, open)"
+    "   SELECT branch, date_trunc('month', due_day)::date, -count(*) FROM old GROUP BY 1, 2"
+    "   ON CONFLICT (branch, month) DO UPDATE SET open = step_month.open + EXCLUDED.open"
+    "   RETURNING 1),"
+    " months AS (INSERT INTO agent_month (branch, agent, month, net)"
+    "   SELECT branch, agent, date_trunc('month', $4::date)::date, -count(*) FROM old"
+    "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
+    "   ON CONFLICT (branch, agent, month) DO UPDATE SET net = agent_month.net + EXCLUDED.net"
+    "   RETURNING 1),"
+    " branch_months AS (INSERT INTO branch_month (branch, month, net)"
+    "   SELECT branch, date_trunc('month', $4::date)::date, -count(*) FROM old"
+    "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch"
+    "   ON CONFLICT (branch, month) DO UPDATE SET net = branch_month.net + EXCLUDED.net"
+    "   RETURNING 1),"
+    " branch_days AS (INSERT INTO branch_day (branch, day, closed)"
+    "   SELECT branch, $4::date, count(*) FROM old"
+    "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch"
+    "   ON CONFLICT (branch, day) DO UPDATE SET closed = branch_day.closed + EXCLUDED.closed"
+    "   RETURNING 1)"
+    " INSERT INTO agent_day (branch, agent, day, closed)"
+    " SELECT branch, agent, $4::date, count(*) FROM old"
+    "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
+    " ON CONFLICT (branch, agent, day) DO UPDATE SET closed = agent_day.closed + "
+    "EXCLUDED.closed"};
+/* the held cards: the new ones made, and every one that existed read and locked */
+static const hf_query_t REP_Q_CARDS_WRITE = {
+    "rep_cards_write",
+    "WITH made AS (INSERT INTO customer (id, branch, region, card_type, void_reason)"
+    "   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])"
+    "   ON CONFLICT (id) DO NOTHING RETURNING id),"
+    " known AS (SELECT id, card_type, merged_into, region FROM customer"
+    "   WHERE id = ANY ($6::bigint[]) FOR UPDATE)"
+    " SELECT true, id, '', 0, '' FROM made"
+    " UNION ALL SELECT false, id, card_type, merged_into, region FROM known"};
+/* the held cards' new regions, in the batch (at its end its text goes in the counters'
+ * pipeline: s_deltas_write) */
+static const hf_query_t REP_Q_CARDS_WRITE_REGIONS = {
+    "rep_cards_write_regions",
+    "UPDATE customer c SET region = v.region"
+    " FROM unnest($1::bigint[], $2::text[]) AS v (id, region) WHERE c.id = v.id"};
+static const hf_query_t REP_Q_CARD_MOVE_CUSTOMER_SET_CARD_TYPE = {
+    "rep_card_move_customer_set_card_type",
+    "UPDATE customer SET card_type = $2, void_reason = $3 WHERE id = $1"};
+static const hf_query_t REP_Q_CUSTOMER_APPLY_LOCK = {
+    "rep_customer_apply_lock",
+    "SELECT card_type, merged_into, region FROM customer WHERE id = $1 FOR UPDATE"};
+static const hf_query_t REP_Q_CUSTOMER_APPLY_ADD = {
+    "rep_customer_apply_add", "INSERT INTO customer (id, branch, region, card_type, void_reason)"
+                              " VALUES ($1, $2, $3, $4, $5)"};
+static const hf_query_t REP_Q_CUSTOMER_APPLY_SET_REGION = {
+    "rep_customer_apply_set_region", "UPDATE customer SET region = $2 WHERE id = $1"};
+static const hf_query_t REP_Q_CUSTOMER_APPLY_SET_MERGED_INTO = {
+    "rep_customer_apply_set_merged_into", "UPDATE customer SET merged_into = $2 WHERE id = $1"};
+static const hf_query_t REP_Q_ON_BRANCH_UPSERT = {
+    "rep_on_branch_upsert", "INSERT INTO branch (code, name, tz) VALUES ($1, $2, $3)"
+                            " ON CONFLICT (code) DO UPDATE SET name = $2, tz = $3"};
+static const hf_query_t REP_Q_ON_AGENT_UPSERT = {
+    "rep_on_agent_upsert", "INSERT INTO agent (branch, id, name, role, regions, active)"
+                           " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, id) DO UPDATE"
+                           " SET name = $3, role = $4, regions = $5, active = $6"};
+static const hf_query_t REP_Q_ON_PRODUCT_UPSERT = {
+    "rep_on_product_upsert",
+    "INSERT INTO product (branch, code, name, price_fen, days_per_unit, plan)"
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, code) DO UPDATE"
+    " SET name = $3, price_fen = $4, days_per_unit = $5, plan = $6"};
+static const hf_query_t REP_Q_ON_CARD_TYPE_CHANGED_LOCK = {
+    "rep_on_card_type_changed_lock",
+    "SELECT card_type, merged_into FROM customer WHERE id = $1 FOR UPDATE"};
+static const hf_query_t REP_Q_ON_CUSTOMERS_MERGED_LOCK = {
+    "rep_on_customers_merged_lock",
+    "SELECT card_type FROM customer WHERE id = $2 AND merged_into = 0 AND $1::bigint > 0"
+    " FOR UPDATE"};
+static const hf_query_t REP_Q_ON_CUSTOMERS_MERGED_CUSTOMER_SET_MERGED_INTO = {
+    "rep_on_customers_merged_customer_set_merged_into",
+    "UPDATE customer SET merged_into = $1 WHERE id = $2"};
+static const hf_query_t REP_Q_ON_CUSTOMERS_MERGED_PURCHASE_SET_CUSTOMER_ID = {
+    "rep_on_customers_merged_purchase_set_customer_id",
+    "UPDATE purchase SET customer_id = $1 WHERE customer_id = $2"};
+static const hf_query_t REP_Q_ON_CUSTOMERS_MERGED_TASK_SET_CUSTOMER_ID = {
+    "rep_on_customers_merged_task_set_customer_id",
+    "UPDATE task SET customer_id = $1 WHERE customer_id = $2"
+    " AND state IN ('planned', 'assigned', 'claimed')"};
+static const hf_query_t REP_Q_ON_PURCHASE_RECORDED_ADD = {
+    "rep_on_purchase_recorded_add", "INSERT INTO purchase (id, branch, customer_id, product, plan,"
+                                    " quantity, price_fen, purchase_day, supply_end, nth)"
+                                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                                    " ON CONFLICT (id) DO NOTHING RETURNING 1"};
+static const hf_query_t REP_Q_ON_PURCHASE_RECORDED_PREVIOUS = {
+    "rep_on_purchase_recorded_previous",
+    "SELECT id, supply_end::text, product, plan FROM purchase"
+    " WHERE customer_id = $1 AND nth < $2 AND id <> $3 AND next_day IS NULL"
+    " ORDER BY nth DESC, id DESC LIMIT 1 FOR UPDATE"};
+static const hf_query_t REP_Q_ON_PURCHASE_RECORDED_PURCHASE_SET_NEXT_DAY = {
+    "rep_on_purchase_recorded_purchase_set_next_day",
+    "UPDATE purchase SET next_day = $2 WHERE id = $1"};
+static const hf_query_t REP_Q_TASK_LOAD = {
+    "rep_task_load", "SELECT state, agent, due_day::text, last_bag_agent,"
+                     " coalesce(last_bag_day::text, ''), claims, calls, purchase_id,"
+                     " customer_id FROM task WHERE id = $1 FOR UPDATE"};
+static const hf_query_t REP_Q_ASSIGNMENT_CLOSE_PENDING_CLOSE_ADD = {
+    "rep_assignment_close_pending_close_add",
+    "INSERT INTO pending_close (task_id, claim, agent, day) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (task_id, claim) DO NOTHING"};
+static const hf_query_t REP_Q_TASK_INSERT_TASK_ADD = {
+    "rep_task_insert_task_add", "INSERT INTO task (id, branch, customer_id, purchase_id, plan_id,"
+                                " step_no, purpose, due_day, state, planned_at_ms) VALUES ($1,"
+                                " $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                                " ON CONFLICT (id) DO NOTHING RETURNING 1"};
+static const hf_query_t REP_Q_ASSIGNMENT_OPEN_TASK_SET_STATE = {
+    "rep_assignment_open_task_set_state",
+    "UPDATE task SET state = $2, agent = $3, bag_day = $4, last_bag_agent = $3,"
+    " last_bag_day = $4 WHERE id = $1"};
+static const hf_query_t REP_Q_ON_TASK_CLAIMED_TASK_SET_CLAIMS = {
+    "rep_on_task_claimed_task_set_claims", "UPDATE task SET claims = $2 WHERE id = $1"};
+static const hf_query_t REP_Q_ON_TASK_CLAIMED_TASK_SET_STATE = {
+    "rep_on_task_claimed_task_set_state", "UPDATE task SET state = 'claimed' WHERE id = $1"};
+static const hf_query_t REP_Q_ON_TASK_COMPLETED_TASK_SET_STATE = {
+    "rep_on_task_completed_task_set_state",
+    "UPDATE task SET state = $2, agent = '', bag_day = NULL, done_day = $3"
+    " WHERE id = $1"};
+static const hf_query_t REP_Q_ON_CALL_LOGGED_CUSTOMER_REGION = {
+    "rep_on_call_logged_customer_region", "SELECT region FROM customer WHERE id = $1"};
+static const hf_query_t REP_Q_ON_CALL_LOGGED_PURCHASE_PRODUCT = {
+    "rep_on_call_logged_purchase_product", "SELECT product FROM purchase WHERE id = $1"};
+static const hf_query_t REP_Q_ON_CALL_LOGGED_CONTACT_ADD = {
+    "rep_on_call_logged_contact_add",
+    "INSERT INTO contact (id, branch, day, agent, customer_id, task_id,"
+    " channel, outcome, contacted, order_qty, order_product, region)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    " ON CONFLICT (id) DO NOTHING RETURNING 1"};
+static const hf_query_t REP_Q_ON_CALL_LOGGED_TASK_SET_CALLS = {
+    "rep_on_call_logged_task_set_calls",
+    "UPDATE task SET calls = calls + 1,"
+    " state = CASE WHEN $2 = '1' THEN 'planned' ELSE state END,"
+    " agent = CASE WHEN $2 = '1' THEN '' ELSE agent END,"
+    " bag_day = CASE WHEN $2 = '1' THEN NULL ELSE bag_day END WHERE id = $1"};
+static const hf_query_t REP_Q_ON_CALL_LOGGED_PENDING_CLOSE_DELETE = {
+    "rep_on_call_logged_pending_close_delete",
+    "DELETE FROM pending_close WHERE task_id = $1 AND claim = $2"
+    " RETURNING agent, day::text"};
+static const hf_query_t REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD = {
+    "rep_on_call_logged_order_day_add",
+    "INSERT INTO order_day (branch, day, agent, product, orders, units)"
+    " VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (branch, day, agent, product)"
+    " DO UPDATE SET orders = order_day.orders + 1,"
+    " units = order_day.units + EXCLUDED.units"};
+static const hf_query_t REP_Q_ON_CALL_LOGGED_ORDER_MONTH_ADD = {
+    "rep_on_call_logged_order_month_add",
+    "INSERT INTO order_month (branch, month, agent, region, product, orders,"
+    " units) VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (branch, month,"
+    " agent, region, product) DO UPDATE SET orders = order_month.orders + 1,"
+    " units = order_month.units + EXCLUDED.units"};
+static const hf_query_t REP_Q_COMPLAINT_APPLY_COMPLAINT_SET_STATE = {
+    "rep_complaint_apply_complaint_set_state",
+    "UPDATE complaint SET state = $2, level = $3, due_at_ms = $4,"
+    " resolved_at_ms = CASE WHEN $5::bigint > 0 THEN $5::bigint"
+    "   WHEN $2 IN ('resolved', 'closed') THEN resolved_at_ms"
+    "   ELSE 0 END, breaches = greatest(breaches, $6::int)"
+    " WHERE id = $1 RETURNING 1"};
+static const hf_query_t REP_Q_COMPLAINT_APPLY_CONTACT_AGENT = {
+    "rep_complaint_apply_contact_agent", "SELECT agent FROM contact WHERE id = $1"};
+static const hf_query_t REP_Q_COMPLAINT_APPLY_COMPLAINT_ADD = {
+    "rep_complaint_apply_complaint_add",
+    "INSERT INTO complaint (id, branch, opened_day, category, agent, state, level,"
+    " opened_at_ms, due_at_ms, resolved_at_ms, breaches) VALUES ($1, $2, $3, $4,"
+    " $5, $6, $7, $8, $9, $10, $11)"};
+
+/* ---- rep_reports.c ---- */
+
+static const hf_query_t REP_Q_AGENT_ROWS = {
+    "rep_agent_rows",
+    "WITH d AS (SELECT agent, sum(tasks_due) due, sum(attempts) att, sum(contacts) con,"
+    "   sum(orders) ord, sum(complaints) cmp, sum(consultations) cns, sum(consult_bought) bgt,"
+    "   sum(visits) vis FROM agent_day WHERE branch = $1 AND day BETWEEN $2 AND $3"
+    "   GROUP BY agent),"
+    " ov AS (SELECT agent, sum(n) n FROM ("
+    "   SELECT agent, net n FROM agent_month WHERE branch = $1"
+    "     AND month < date_trunc('month', $3::date)"
+    "   UNION ALL SELECT agent, opened - closed FROM agent_day WHERE branch = $1"
+    "     AND day BETWEEN date_trunc('month', $3::date) AND $3) x GROUP BY agent),"
+    " val AS (SELECT o.agent, sum(o.units * coalesce(p.price_fen, 0)) v FROM order_day o"
+    "   LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
+    "   WHERE o.branch = $1 AND o.day BETWEEN $2 AND $3 GROUP BY o.agent),"
+    " ids AS (SELECT id FROM agent WHERE branch = $1 UNION SELECT agent FROM d)"
+    " SELECT i.id, coalesce(a.name, ''), coalesce(a.role, ''), coalesce(d.due, 0),"
+    "   coalesce(d.att, 0), coalesce(d.con, 0), coalesce(d.ord, 0), coalesce(d.cmp, 0),"
+    "   coalesce(d.cns, 0), coalesce(d.bgt, 0), coalesce(d.vis, 0), coalesce(ov.n, 0),"
+    "   coalesce(val.v, 0)"
+    " FROM ids i LEFT JOIN agent a ON a.branch = $1 AND a.id = i.id"
+    " LEFT JOIN d ON d.agent = i.id LEFT JOIN ov ON ov.agent = i.id"
+    " LEFT JOIN val ON val.agent = i.id"
+    " WHERE $4 = '' OR i.id = $4 ORDER BY i.id"};
+static const hf_query_t REP_Q_REPORT_BRANCH_WEEKLY_STEP_DAY = {
+    "rep_report_branch_weekly_step_day",
+    "SELECT coalesce(sum(planned), 0), coalesce(sum(on_time), 0),"
+    " coalesce(sum(late), 0), coalesce(sum(cancelled), 0),"
+    " coalesce(sum(planned - on_time - late - cancelled)"
+    "   FILTER (WHERE due_day < $4), 0),"
+    " coalesce(sum(planned - on_time - late - cancelled)"
+    "   FILTER (WHERE due_day >= $4), 0),"
+    " (SELECT coalesce(sum(planned - on_time - late - cancelled), 0)"
+    "   FROM step_day WHERE branch = $1 AND due_day < $4)"
+    " FROM step_day WHERE branch = $1 AND due_day BETWEEN $2 AND $3"};
+static const hf_query_t REP_Q_REPORT_BRANCH_WEEKLY_SCREEN_DAY = {
+    "rep_report_branch_weekly_screen_day",
+    "SELECT 'screened', reason, sum(n) FROM screen_day WHERE branch = $1"
+    "   AND day BETWEEN $2 AND $3 GROUP BY reason"
+    " UNION ALL SELECT 'void', reason, sum(n) FROM card_flow_day"
+    "   WHERE branch = $1 AND day BETWEEN $2 AND $3 AND to_type = 'void'"
+    "   AND from_type <> '' GROUP BY reason"
+    " ORDER BY 1, 2"};
+static const hf_query_t REP_Q_REPORT_BRANCH_WEEKLY_CARD_FLOW_DAY = {
+    "rep_report_branch_weekly_card_flow_day",
+    "SELECT k.t, coalesce((SELECT sum(n) FROM card_flow_day WHERE branch = $1"
+    "   AND day BETWEEN $2 AND $3 AND to_type = k.t), 0),"
+    " coalesce((SELECT sum(n) FROM card_flow_day WHERE branch = $1"
+    "   AND day BETWEEN $2 AND $3 AND from_type = k.t), 0),"
+    " coalesce((SELECT n FROM card_count WHERE branch = $1 AND card_type = k.t), 0)"
+    " FROM unnest(ARRAY['new', 'one-on-one', 'customer', 'void']) WITH ORDINALITY"
+    "   AS k(t, o) ORDER BY k.o"};
+static const hf_query_t REP_Q_REPORT_REPURCHASE_REPURCHASE_MONTH = {
+    "rep_report_repurchase_repurchase_month",
+    "SELECT product, plan, sum(n), coalesce(sum(n) FILTER"
+    " (WHERE gap <= $3::int), 0) FROM repurchase_month"
+    " WHERE branch = $1 AND month = $2 GROUP BY product, plan"
+    " HAVING sum(n) > 0 ORDER BY product, plan"};
+/* the lead counts by one of the lead's fields */
+static const hf_query_t REP_Q_REPORT_COLLECTION_BY_CHANNEL = {
+    "rep_report_collection_by_channel",
+    "SELECT channel, sum(registered), sum(merged), sum(rejected) FROM lead_day"
+    " WHERE branch = $1 AND day BETWEEN $2 AND $3 GROUP BY channel ORDER BY channel"};
+static const hf_query_t REP_Q_REPORT_COLLECTION_BY_SOURCE = {
+    "rep_report_collection_by_source",
+    "SELECT source, sum(registered), sum(merged), sum(rejected) FROM lead_day"
+    " WHERE branch = $1 AND day BETWEEN $2 AND $3 GROUP BY source ORDER BY source"};
+static const hf_query_t REP_Q_REPORT_COLLECTION_BY_COLLECTOR = {
+    "rep_report_collection_by_collector",
+    "SELECT collector, sum(registered), sum(merged), sum(rejected) FROM lead_day"
+    " WHERE branch = $1 AND day BETWEEN $2 AND $3 GROUP BY collector ORDER BY collector"};
+static const hf_query_t REP_Q_REPORT_COMPLAINTS_TOTALS = {
+    "rep_report_complaints_totals",
+    "SELECT " REP_COMPLAINT_COUNTS ","
+    " (SELECT coalesce(sum(escalations), 0) FROM complaint_day d"
+    "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+    " (SELECT coalesce(sum(returns_requested), 0) FROM complaint_day d"
+    "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+    " (SELECT coalesce(sum(returns_approved), 0) FROM complaint_day d"
+    "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+    " (SELECT coalesce(sum(returns_rejected), 0) FROM complaint_day d"
+    "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+    " (SELECT coalesce(sum(refund_fen), 0) FROM complaint_day d"
+    "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3),"
+    " (SELECT coalesce(sum(risks), 0) FROM complaint_day d"
+    "   WHERE d.branch = $1 AND d.day BETWEEN $2 AND $3)"
+    " FROM complaint WHERE branch = $1 AND opened_day BETWEEN $2 AND $3"};
+static const hf_query_t REP_Q_REPORT_COMPLAINTS_BY_CATEGORY = {
+    "rep_report_complaints_by_category",
+    "SELECT category, " REP_COMPLAINT_COUNTS " FROM complaint WHERE branch = $1"
+    " AND opened_day BETWEEN $2 AND $3 GROUP BY category ORDER BY category"};
+static const hf_query_t REP_Q_REPORT_SALES_ATTRIBUTION_COMMISSION_RATE = {
+    "rep_report_sales_attribution_commission_rate",
+    "SELECT rate_bp FROM commission_rate WHERE branch = $1"
+    " AND from_month <= $2::date ORDER BY from_month DESC LIMIT 1"};
+static const hf_query_t REP_Q_REPORT_SALES_ATTRIBUTION_ROWS = {
+    "rep_report_sales_attribution_rows",
+    "SELECT coalesce(t.terminal, ''), o.agent, sum(o.orders), sum(o.units),"
+    " sum(o.units * coalesce(p.price_fen, 0)) FROM order_month o"
+    " LEFT JOIN terminal_map t ON t.branch = o.branch AND t.region = o.region"
+    " LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
+    " WHERE o.branch = $1 AND o.month = $2"
+    " GROUP BY 1, 2 ORDER BY coalesce(t.terminal, '') = '', 1, 2"};
+static const hf_query_t REP_Q_REPORT_SALES_ATTRIBUTION_BY_TERMINAL = {
+    "rep_report_sales_attribution_by_terminal",
+    "SELECT coalesce(t.terminal, ''), sum(o.orders), sum(o.units),"
+    " sum(o.units * coalesce(p.price_fen, 0)) FROM order_month o"
+    " LEFT JOIN terminal_map t ON t.branch = o.branch AND t.region = o.region"
+    " LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
+    " WHERE o.branch = $1 AND o.month = $2 GROUP BY 1"
+    " ORDER BY coalesce(t.terminal, '') = '', 1"};
+static const hf_query_t REP_Q_REPORT_SALES_ATTRIBUTION_BY_AGENT = {
+    "rep_report_sales_attribution_by_agent",
+    "SELECT o.agent, sum(o.orders), sum(o.units * coalesce(p.price_fen, 0))"
+    " FROM order_month o LEFT JOIN product p ON p.branch = o.branch"
+    " AND p.code = o.product WHERE o.branch = $1 AND o.month = $2"
+    " GROUP BY 1 ORDER BY 1"};
+static const hf_query_t REP_Q_HQ_AGENTS = {
+    "rep_hq_agents",
+    "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+    " d AS (SELECT branch, sum(tasks_due) due, sum(attempts) att, sum(contacts) con,"
+    "   sum(orders) ord, sum(complaints) cmp, sum(consultations) cns,"
+    "   sum(consult_bought) bgt, sum(visits) vis FROM branch_day"
+    "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch),"
+    " ov AS (SELECT branch, sum(n) n FROM ("
+    "   SELECT branch, net n FROM branch_month WHERE branch = ANY($1::text[])"
+    "     AND month < date_trunc('month', $3::date)"
+    "   UNION ALL SELECT branch, opened - closed FROM branch_day"
+    "     WHERE branch = ANY($1::text[])"
+    "     AND day BETWEEN date_trunc('month', $3::date) AND $3) x GROUP BY branch),"
+    " u AS (SELECT branch, product, sum(units) units FROM order_day"
+    "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch, product),"
+    " val AS (SELECT u.branch, sum(u.units * coalesce(p.price_fen, 0)) v FROM u"
+    "   LEFT JOIN product p ON p.branch = u.branch AND p.code = u.product GROUP BY u.branch)"
+    " SELECT b.branch, coalesce(d.due, 0), coalesce(d.att, 0), coalesce(d.con, 0),"
+    "   coalesce(d.ord, 0), coalesce(val.v, 0), coalesce(d.cmp, 0), coalesce(ov.n, 0),"
+    "   coalesce(d.cns, 0), coalesce(d.bgt, 0), coalesce(d.vis, 0)"
+    " FROM b LEFT JOIN d USING (branch) LEFT JOIN ov USING (branch)"
+    " LEFT JOIN val USING (branch) ORDER BY b.branch"};
+static const hf_query_t REP_Q_HQ_STEPS = {
+    "rep_hq_steps",
+    "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+    " w AS (SELECT branch, sum(planned) pl, sum(on_time) ot, sum(late) lt,"
+    "   sum(cancelled) cn, sum(planned - on_time - late - cancelled)"
+    "   FILTER (WHERE due_day < $4) ms, sum(planned - on_time - late - cancelled)"
+    "   FILTER (WHERE due_day >= $4) pe FROM step_day"
+    "   WHERE branch = ANY($1::text[]) AND due_day BETWEEN $2 AND $3 GROUP BY branch),"
+    " bl AS (SELECT branch, sum(n) n FROM ("
+    "   SELECT branch, open n FROM step_month WHERE branch = ANY($1::text[])"
+    "     AND month < date_trunc('month', $4::date)"
+    "   UNION ALL SELECT branch, planned - on_time - late - cancelled FROM step_day"
+    "     WHERE branch = ANY($1::text[]) AND due_day >= date_trunc('month', $4::date)"
+    "     AND due_day < $4) x GROUP BY branch)"
+    " SELECT b.branch, coalesce(w.pl, 0), coalesce(w.ot, 0), coalesce(w.lt, 0),"
+    "   coalesce(w.ms, 0), coalesce(w.cn, 0), coalesce(w.pe, 0), coalesce(bl.n, 0)"
+    " FROM b LEFT JOIN w USING (branch) LEFT JOIN bl USING (branch) ORDER BY b.branch"};
+static const hf_query_t REP_Q_HQ_COLLECTION = {
+    "rep_hq_collection",
+    "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+    " l AS (SELECT branch, sum(registered) r, sum(merged) m, sum(rejected) j FROM lead_day"
+    "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch)"
+    " SELECT b.branch, coalesce(l.r, 0), coalesce(l.m, 0), coalesce(l.j, 0)"
+    " FROM b LEFT JOIN l USING (branch) ORDER BY b.branch"};
+static const hf_query_t REP_Q_HQ_REPURCHASE = {
+    "rep_hq_repurchase",
+    "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+    " x AS (SELECT branch, sum(n) e, coalesce(sum(n) FILTER (WHERE gap <= $3::int), 0) g"
+    "   FROM repurchase_month WHERE branch = ANY($1::text[]) AND month = $2"
+    "   GROUP BY branch)"
+    " SELECT b.branch, coalesce(x.e, 0), coalesce(x.g, 0) FROM b LEFT JOIN x USING (branch)"
+    " ORDER BY b.branch"};
+static const hf_query_t REP_Q_HQ_COMPLAINTS = {
+    "rep_hq_complaints",
+    "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+    " c (branch, n0, n1, n2, n3, n4) AS (SELECT branch, " REP_COMPLAINT_COUNTS " FROM complaint"
+    "   WHERE branch = ANY($1::text[]) AND opened_day BETWEEN $2 AND $3 GROUP BY branch),"
+    " d AS (SELECT branch, sum(escalations) es, sum(returns_requested) rq,"
+    "   sum(returns_approved) ra, sum(returns_rejected) rr, sum(refund_fen) rf,"
+    "   sum(risks) rk FROM complaint_day"
+    "   WHERE branch = ANY($1::text[]) AND day BETWEEN $2 AND $3 GROUP BY branch)"
+    " SELECT b.branch, coalesce(c.n0, 0), coalesce(c.n1, 0), coalesce(c.n2, 0),"
+    "   coalesce(c.n3, 0), coalesce(c.n4, 0),"
+    "   coalesce(d.es, 0), coalesce(d.rq, 0), coalesce(d.ra, 0), coalesce(d.rr, 0),"
+    "   coalesce(d.rf, 0), coalesce(d.rk, 0)"
+    " FROM b LEFT JOIN c USING (branch) LEFT JOIN d USING (branch) ORDER BY b.branch"};
+static const hf_query_t REP_Q_HQ_SALES = {
+    "rep_hq_sales",
+    "WITH b AS (SELECT DISTINCT unnest($1::text[]) branch),"
+    " r AS (SELECT DISTINCT ON (branch) branch, rate_bp FROM commission_rate"
+    "   WHERE branch = ANY($1::text[]) AND from_month <= $2::date"
+    "   ORDER BY branch, from_month DESC),"
+    " x AS (SELECT o.branch, o.agent, sum(o.orders) ord, sum(o.units) un,"
+    "   sum(o.units * coalesce(p.price_fen, 0)) val FROM order_month o"
+    "   LEFT JOIN product p ON p.branch = o.branch AND p.code = o.product"
+    "   WHERE o.branch = ANY($1::text[]) AND o.month = $2 GROUP BY 1, 2)"
+    " SELECT b.branch, coalesce(r.rate_bp, 0), coalesce(x.ord, 0), coalesce(x.un, 0),"
+    "   coalesce(x.val, 0) FROM b LEFT JOIN r USING (branch) LEFT JOIN x USING (branch)"
+    " ORDER BY b.branch, x.agent"};
+
+/* ---- reporting.c ---- */
+
+static const hf_query_t REP_Q_HQ_BRANCHES = {"rep_hq_branches",
+                                             "SELECT code, tz FROM branch WHERE $2::bool"
+                                             " OR code = ANY($1::text[]) ORDER BY code"};
+static const hf_query_t REP_Q_ATTRIBUTION_REPLY_COMMISSION_RATE = {
+    "rep_attribution_reply_commission_rate", "SELECT rate_bp FROM commission_rate WHERE branch = $1"
+                                             " ORDER BY from_month DESC LIMIT 1"};
+static const hf_query_t REP_Q_ATTRIBUTION_REPLY_TERMINAL_MAP = {
+    "rep_attribution_reply_terminal_map",
+    "SELECT region, terminal FROM terminal_map WHERE branch = $1"
+    " ORDER BY region"};
+static const hf_query_t REP_Q_ATTRIBUTION_SET_COMMISSION_RATE_ADD = {
+    "rep_attribution_set_commission_rate_add",
+    "INSERT INTO commission_rate (branch, from_month, rate_bp, set_at_ms)"
+    " VALUES ($1, $2::date, $3, $4) ON CONFLICT (branch, from_month)"
+    " DO UPDATE SET rate_bp = $3, set_at_ms = $4"};
+static const hf_query_t REP_Q_ATTRIBUTION_SET_TERMINAL_MAP_DELETE = {
+    "rep_attribution_set_terminal_map_delete",
+    "DELETE FROM terminal_map WHERE branch = $1 AND region = $2"};
+static const hf_query_t REP_Q_ATTRIBUTION_SET_TERMINAL_MAP_ADD = {
+    "rep_attribution_set_terminal_map_add",
+    "INSERT INTO terminal_map (branch, region, terminal) VALUES ($1, $2, $3)"
+    " ON CONFLICT (branch, region) DO UPDATE SET terminal = $3"};
+
+/* ---- rep_campaign.c ---- */
+
+static const hf_query_t REP_Q_CAMPAIGN_UPSERT = {
+    "rep_campaign_upsert",
+    "INSERT INTO campaign (id, branch, name, place, at_ms, event_day, capacity,"
+    " bought_within_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    " ON CONFLICT (id) DO UPDATE SET name = $3, place = $4, at_ms = $5,"
+    " event_day = $6, capacity = $7, bought_within_days = $8"};
+static const hf_query_t REP_Q_CAMPAIGN_APPLY_INVITED = {
+    "rep_campaign_apply_invited", "INSERT INTO campaign_member (campaign_id, customer_id, invited)"
+                                  " SELECT $1, unnest($2::bigint[]), true ON CONFLICT (campaign_id,"
+                                  " customer_id) DO UPDATE SET invited = true"};
+static const hf_query_t REP_Q_CAMPAIGN_APPLY_ANSWERED = {
+    "rep_campaign_apply_answered", "INSERT INTO campaign_member (campaign_id, customer_id, answer)"
+                                   " VALUES ($1, $2, $3) ON CONFLICT (campaign_id, customer_id)"
+                                   " DO UPDATE SET answer = $3"};
+static const hf_query_t REP_Q_CAMPAIGN_APPLY_ATTENDED = {
+    "rep_campaign_apply_attended",
+    "INSERT INTO campaign_member (campaign_id, customer_id, attended)"
+    " VALUES ($1, $2, true) ON CONFLICT (campaign_id, customer_id)"
+    " DO UPDATE SET attended = true"};
+static const hf_query_t REP_Q_REPORT_CAMPAIGN_HEAD = {
+    "rep_report_campaign_head", "SELECT name, place, at_ms, (event_day - date '1970-01-01'),"
+                                " capacity, bought_within_days FROM campaign"
+                                " WHERE id = $1 AND branch = $2"};
+static const hf_query_t REP_Q_REPORT_CAMPAIGN_COUNTS = {
+    "rep_report_campaign_counts",
+    "SELECT count(*) FILTER (WHERE m.invited),"
+    " count(*) FILTER (WHERE m.invited AND m.answer = 'accepted'),"
+    " count(*) FILTER (WHERE m.invited AND m.answer = 'declined'),"
+    " count(*) FILTER (WHERE m.invited AND m.answer = ''),"
+    " count(*) FILTER (WHERE m.attended),"
+    " count(*) FILTER (WHERE m.attended AND NOT m.invited),"
+    " count(*) FILTER (WHERE m.answer = 'accepted' AND NOT m.attended),"
+    " count(*) FILTER (WHERE m.attended AND " REP_CAMPAIGN_BOUGHT "),"
+    " count(*) FILTER (WHERE m.invited AND " REP_CAMPAIGN_BOUGHT "),"
+    " coalesce((SELECT sum(p.price_fen) FROM purchase p JOIN campaign_member"
+    "  x ON x.customer_id = p.customer_id AND x.campaign_id = $1::bigint"
+    "  AND x.attended WHERE p.purchase_day BETWEEN $2::date AND $3::date), 0),"
+    " $4::int FROM campaign_member m WHERE m.campaign_id = $1::bigint"};
+
+/* ---- rep_points.c ---- */
+
+static const hf_query_t REP_Q_POINTS_APPLY_POINTS_DAY_ADD = {
+    "rep_points_apply_points_day_add",
+    "INSERT INTO points_day (branch, day, issued, redeemed, taken_back, owed,"
+    " adjusted) VALUES ($1, $2::date, $3, $4, $5, $6, $7)"
+    " ON CONFLICT (branch, day) DO UPDATE"
+    " SET issued = points_day.issued + $3, redeemed = points_day.redeemed + $4,"
+    " taken_back = points_day.taken_back + $5, owed = points_day.owed + $6,"
+    " adjusted = points_day.adjusted + $7"};
+static const hf_query_t REP_Q_REPORT_POINTS_DAYS = {
+    "rep_report_points_days",
+    "SELECT day::text, issued, redeemed, taken_back, adjusted, owed,"
+    " sum(issued - redeemed - taken_back + adjusted) OVER (ORDER BY day)"
+    " + (SELECT coalesce(sum(issued - redeemed - taken_back + adjusted), 0)"
+    "   FROM points_day WHERE branch = $1 AND day < $2::date)"
+    " FROM points_day WHERE branch = $1 AND day BETWEEN $2::date AND $3::date ORDER BY day"};
+static const hf_query_t REP_Q_REPORT_POINTS_BALANCE_AT_END = {
+    "rep_report_points_balance_at_end", "SELECT coalesce(sum(issued - redeemed - taken_back"
+                                        " + adjusted), 0) FROM points_day"
+                                        " WHERE branch = $1 AND day <= $2::date"};
+
+/* ---- rep_occasions.c ---- */
+
+static const hf_query_t REP_Q_OCCASIONS_APPLY_OCCASION_DAY_ADD = {
+    "rep_occasions_apply_occasion_day_add",
+    "INSERT INTO occasion_day (branch, day, occasion, due, made, merged,"
+    " dropped_cap, dropped) VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8)"
+    " ON CONFLICT (branch, day, occasion) DO UPDATE SET"
+    " due = occasion_day.due + $4, made = occasion_day.made + $5,"
+    " merged = occasion_day.merged + $6,"
+    " dropped_cap = occasion_day.dropped_cap + $7,"
+    " dropped = occasion_day.dropped + $8"};
+static const hf_query_t REP_Q_REPORT_OCCASIONS_OCCASION_DAY = {
+    "rep_report_occasions_occasion_day",
+    "SELECT occasion, sum(due), sum(made), sum(merged), sum(dropped_cap), sum(dropped)"
+    " FROM occasion_day WHERE branch = $1 AND day BETWEEN $2::date AND $3::date"
+    " GROUP BY occasion ORDER BY occasion"};
+
+#endif
