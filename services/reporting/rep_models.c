@@ -1297,6 +1297,99 @@ static int rep_on_task_completed(s_ctx_t *c)
 
 /* ---- contacts ------------------------------------------------------------------------ */
 
+/* Step 1 of a logged call: the customer's region, for the attribution (intake registered
+ * the customer first). 0, or -1 (also while intake's event is on its way). */
+static int s_call_region(s_ctx_t *c, const char *cid, char *region, size_t size)
+{
+    const char *p[] = {cid};
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_CUSTOMER_REGION, 1, p);
+    if (res == NULL)
+        return -1;
+    int found = PQntuples(res);
+    if (found)
+        snprintf(region, size, "%s", hf_pg_str(res, 0, 0));
+    PQclear(res);
+    if (!found)
+        return -1; /* intake's event is on its way */
+    return 0;
+}
+
+/* Step 3 of a logged call: the product of an order that names none, from its purchase. 0, or
+ * -1 (also while intake's purchase is on its way). */
+static int s_call_product(s_ctx_t *c, int64_t purchase_id, char *prod, size_t size)
+{
+    char pid[24];
+    const char *p[] = {hf_pg_i64(pid, purchase_id)};
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_PURCHASE_PRODUCT, 1, p);
+    if (res == NULL)
+        return -1;
+    int found = PQntuples(res);
+    if (found)
+        snprintf(prod, size, "%s", hf_pg_str(res, 0, 0));
+    PQclear(res);
+    if (!found)
+        return -1; /* intake's purchase is on its way */
+    return 0;
+}
+
+/* Step 5 of a logged call: the contact works the claim it names: that assignment ends now;
+ * the scheduler then completes the task or plans a retry. 0 or -1. */
+static int s_call_close_claim(s_ctx_t *c, const s_task_t *t, int claim, const char *task,
+                              const char *day)
+{
+    bool closes = strcmp(t->state, "claimed") == 0 && t->claims == claim;
+    const char *p[] = {task, closes ? "1" : "0"};
+    if (hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_TASK_SET_CALLS, 2, p) != 0)
+        return -1;
+    if (closes && s_agent_add(c, t->agent, day, "closed", 1) != 0)
+        return -1;
+    char cl[16];
+    const char *pm[] = {task, hf_pg_i64(cl, claim)};
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_PENDING_CLOSE_DELETE, 2, pm);
+    if (res == NULL)
+        return -1;
+    int rc = 0;
+    if (PQntuples(res) == 1 && strcmp(day, hf_pg_str(res, 0, 1)) < 0)
+        rc = s_agent_add(c, hf_pg_str(res, 0, 0), hf_pg_str(res, 0, 1), "closed", -1) != 0 ||
+                     s_agent_add(c, hf_pg_str(res, 0, 0), day, "closed", 1) != 0
+                 ? -1
+                 : 0;
+    PQclear(res);
+    if (rc != 0)
+        return -1;
+    return 0;
+}
+
+/* Step 6 of a logged call: the agent's visits, or attempts and contacts. 0 or -1. */
+static int s_call_count(s_ctx_t *c, const char *agent, const char *day, bool visit, bool contacted)
+{
+    if (visit) {
+        if (s_agent_add(c, agent, day, "visits", 1) != 0)
+            return -1;
+    } else if (s_agent_add(c, agent, day, "attempts", 1) != 0 ||
+               s_agent_add(c, agent, day, "contacts", contacted ? 1 : 0) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Step 7 of a logged call: its order, by day and by month. 0 or -1. */
+static int s_call_order(s_ctx_t *c, const char *agent, const char *day, const char *product,
+                        const char *region, const char *qty)
+{
+    char month[11];
+    int32_t d;
+    hf_date_parse(day, &d);
+    hf_date_format(rep_month_start(d), month);
+    const char *po[] = {c->branch, day, agent, product, qty};
+    const char *pm[] = {c->branch, month, agent, region, product, qty};
+    if (s_agent_add(c, agent, day, "orders", 1) != 0 ||
+        hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD, 5, po) != 0 ||
+        hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_ORDER_MONTH_ADD, 6, pm) != 0)
+        return -1;
+    return 0;
+}
+
 static int rep_on_call_logged(s_ctx_t *c)
 {
     const Huifang__V1__Contact *ct = c->env->call_logged->contact;
@@ -1309,20 +1402,11 @@ static int rep_on_call_logged(s_ctx_t *c)
     hf_pg_i64(cid, ct->customer_id);
     hf_pg_i64(id, ct->id);
 
-    /* the customer's region, for the attribution: intake registered the customer first */
+    /* 1. the customer's region, for the attribution */
     char region[64] = "";
-    if (ct->customer_id > 0) {
-        const char *p[] = {cid};
-        PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_CUSTOMER_REGION, 1, p);
-        if (res == NULL)
-            return -1;
-        int found = PQntuples(res);
-        if (found)
-            snprintf(region, sizeof region, "%s", hf_pg_str(res, 0, 0));
-        PQclear(res);
-        if (!found)
-            return -1; /* intake's event is on its way */
-    }
+    if (ct->customer_id > 0 && s_call_region(c, cid, region, sizeof region) != 0)
+        return -1;
+    /* 2. the task and the claim the call works */
     s_task_t t = {0};
     int claim = 0;
     if (ct->task_id > 0) {
@@ -1334,23 +1418,16 @@ static int rep_on_call_logged(s_ctx_t *c)
         if (claim > t.claims)
             return -1; /* the scheduler's claim, which the call needed, is on its way */
     }
+    /* 3. the product of its order */
     const char *product = S(ct->order_product);
     char prod[64] = "";
     int64_t purchase_id = ct->purchase_id > 0 ? ct->purchase_id : t.purchase_id;
     if (ct->order_qty > 0 && *product == '\0' && purchase_id > 0) {
-        char pid[24];
-        const char *p[] = {hf_pg_i64(pid, purchase_id)};
-        PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_PURCHASE_PRODUCT, 1, p);
-        if (res == NULL)
+        if (s_call_product(c, purchase_id, prod, sizeof prod) != 0)
             return -1;
-        int found = PQntuples(res);
-        if (found)
-            snprintf(prod, sizeof prod, "%s", hf_pg_str(res, 0, 0));
-        PQclear(res);
-        if (!found)
-            return -1; /* intake's purchase is on its way */
         product = prod;
     }
+    /* 4. the contact, once */
     const Huifang__V1__OutcomeFlags *f = ct->flags;
     bool contacted = f && f->contacted;
     bool visit = strcmp(S(ct->channel), "visit") == 0;
@@ -1375,50 +1452,17 @@ static int rep_on_call_logged(s_ctx_t *c)
     if (!inserted)
         return 0;
 
-    if (ct->task_id > 0) {
-        /* the contact works the claim it names: that assignment ends now; the scheduler
-         * then completes the task or plans a retry */
-        bool closes = strcmp(t.state, "claimed") == 0 && t.claims == claim;
-        const char *p[] = {task, closes ? "1" : "0"};
-        if (hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_TASK_SET_CALLS, 2, p) != 0)
-            return -1;
-        if (closes && s_agent_add(c, t.agent, day, "closed", 1) != 0)
-            return -1;
-        char cl[16];
-        const char *pm[] = {task, hf_pg_i64(cl, claim)};
-        res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_PENDING_CLOSE_DELETE, 2, pm);
-        if (res == NULL)
-            return -1;
-        int rc = 0;
-        if (PQntuples(res) == 1 && strcmp(day, hf_pg_str(res, 0, 1)) < 0)
-            rc = s_agent_add(c, hf_pg_str(res, 0, 0), hf_pg_str(res, 0, 1), "closed", -1) != 0 ||
-                         s_agent_add(c, hf_pg_str(res, 0, 0), day, "closed", 1) != 0
-                     ? -1
-                     : 0;
-        PQclear(res);
-        if (rc != 0)
-            return -1;
-    }
-    if (visit) {
-        if (s_agent_add(c, agent, day, "visits", 1) != 0)
-            return -1;
-    } else if (s_agent_add(c, agent, day, "attempts", 1) != 0 ||
-               s_agent_add(c, agent, day, "contacts", contacted ? 1 : 0) != 0) {
+    /* 5. the claim it works ends */
+    if (ct->task_id > 0 && s_call_close_claim(c, &t, claim, task, day) != 0)
         return -1;
-    }
-    if (ct->order_qty > 0) {
-        char month[11];
-        int32_t d;
-        hf_date_parse(day, &d);
-        hf_date_format(rep_month_start(d), month);
-        const char *po[] = {c->branch, day, agent, product, qty};
-        const char *pm[] = {c->branch, month, agent, region, product, qty};
-        if (s_agent_add(c, agent, day, "orders", 1) != 0 ||
-            hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD, 5, po) != 0 ||
-            hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_ORDER_MONTH_ADD, 6, pm) != 0)
-            return -1;
-    }
-    /* a refusal or a wrong number ends every open step of the customer (the scheduler's rule) */
+    /* 6. the agent's counts */
+    if (s_call_count(c, agent, day, visit, contacted) != 0)
+        return -1;
+    /* 7. its order */
+    if (ct->order_qty > 0 && s_call_order(c, agent, day, product, region, qty) != 0)
+        return -1;
+    /* 8. a refusal or a wrong number ends every open step of the customer (the scheduler's
+     * rule) */
     if (f && (f->do_not_call || f->unworkable) && ct->customer_id > 0)
         return s_cancel_tasks(c, ct->customer_id, "{planned,assigned}", 0);
     return 0;
