@@ -6,7 +6,6 @@
 #include "hf_time.h"
 #include "reporting_internal.h"
 #include "reporting_sql.h"
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,16 +69,10 @@ static int s_branch(hf_service_t *svc, const hf_request_t *req, char *tz, size_t
     return hf_replica_need_branch(hf_service_store(svc), req->branch, tz, len, rep, a);
 }
 
-/* A code: 1..24 of letters, digits, '-', '_'. */
+/* A code (branch, agent, region): the one rule every service checks codes by (hf_wire). */
 static bool s_code_ok(const char *s)
 {
-    size_t n = strlen(S(s));
-    if (n == 0 || n > 24)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-            return false;
-    return true;
+    return hf_code_valid(S(s), strlen(S(s)));
 }
 
 static int s_cmp_str(const void *x, const void *y)
