@@ -86,11 +86,14 @@ done
 for s in scheduler scheduler2; do
     hf_wait_until 10 grep -q "event=redis_master kind=task master=huifang at=127.0.0.1:$SEN_B" "$HF_E2E_TMP/$s.log"
 done
-# each scheduler, having found the new master, rebuilt the index from Postgres
+# the index on the new master was rebuilt from Postgres after the failover (the instances
+# share it: the first to find the new master rebuilds it; the other may find it rebuilt)
+rebuilt=0
 for s in scheduler scheduler2; do
     awk '/event=redis_master kind=task .*failover=yes/ { f = 1 } f && /event=index_rebuild/ { ok = 1 }
-         END { exit !ok }' "$HF_E2E_TMP/$s.log" || hf_fail "$s did not rebuild the index after the failover"
+         END { exit !ok }' "$HF_E2E_TMP/$s.log" && rebuilt=$((rebuilt + 1))
 done
+((rebuilt > 0)) || hf_fail "no scheduler rebuilt the index after the failover"
 hf_expect_eq "$N" "$(count_assigned)" "every call assigned"
 hf_expect_eq "$N" "$(sql "SELECT count(*) FROM scheduler.outbox WHERE topic LIKE 'scheduler.task_assigned/%'")" "one event each"
 huifang events tail --from-seq 1 --topic scheduler.task_assigned --count "$N" --no-follow >"$HF_E2E_TMP/assigned.jsonl"
