@@ -45,12 +45,14 @@ hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SE
 
 # 100 minutes: 100 calls due
 hf_expect_exit 0 huifang clock advance 100m
-hf_wait_until 30 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned'\")\" = 100 ]"
+hf_wait_until 60 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned'\")\" = 100 ]"
 
-# Redis loses everything; the next 100 minutes are assigned all the same
+# Redis loses everything; the next 100 minutes are assigned all the same. Both instances
+# rebuild the index at once; a claim that finds its rows locked by the other's rebuild keeps
+# its lease until the reaper returns it (lease 30 s), so this may take a lease's time.
 redis-cli -u "$HUIFANG_REDIS_URL" flushdb >/dev/null
 hf_expect_exit 0 huifang clock advance 100m
-hf_wait_until 30 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned'\")\" = 200 ]"
+hf_wait_until 60 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned'\")\" = 200 ]"
 grep -q 'event=index_rebuild reason="redis epoch missing" tasks=' "$HF_E2E_TMP/scheduler.log" "$HF_E2E_TMP/scheduler2.log" ||
     hf_fail "no instance logged the rebuild"
 hf_expect_exit 0 huifang --json queue stats
