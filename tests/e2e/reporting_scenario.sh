@@ -50,9 +50,10 @@ rep_lag() {
 
 # rep_settle [N]: waits (up to 20 s) until nothing is left to apply and nothing new came for
 # N checks 0.2 s apart (default 2; after the clock moved, 3: the scheduler and the complaint
-# clock act on their next tick, every 200 ms).
+# clock act on their next tick, every 200 ms), N times HF_TIMEOUT_SCALE (a sanitizer build's
+# tick takes longer: a quiet stretch of 0.6 s there once ended before the scheduler assigned).
 rep_settle() {
-    local deadline last="" now stable=0 want=${1:-2}
+    local deadline last="" now stable=0 want=$((${1:-2} * HF_TIMEOUT_SCALE))
     deadline=$(hf_deadline 20)
     while :; do
         now=$(rep_lag 2>/dev/null || echo "x:x")
