@@ -12,7 +12,10 @@
  * s_assign_lanes) on its way into a date bag, and that is where sched_cap_check() runs, for
  * every task of every origin, so no plan, occasion or campaign can go around it. What counts
  * as a contact of the week: the customer's calls in date bags of that week (assigned,
- * claimed or done, not skipped), plus the ones ahead of it in the same batch. A task over the
+ * claimed or done, not skipped), the calls still open in a bag of an earlier week (they roll
+ * into today's bag: counted whether or not the roll-over, sched_house.c, has moved them yet,
+ * so the answer does not depend on which timer ran first after midnight), plus the ones ahead
+ * of it in the same batch. A task over the
  * cap moves to the first window of the next Monday (a plan step: the next day the cap
  * allows), except an occasion's greeting, which is dropped (a birthday call next week is no
  * birthday call). Contacts the customer asked for or needs — a callback, a promised

@@ -168,9 +168,9 @@ static const hf_query_t SCHED_Q_CAP_CHECK = {
     "sched_cap_check",
     "SELECT x.i, coalesce((SELECT k.per_week FROM contact_cap k WHERE k.branch IN"
     " (x.branch, '') ORDER BY k.branch DESC LIMIT 1), 2), (SELECT count(*) FROM task t"
-    " WHERE t.customer_id = x.cid AND " SCHED_CAP_CHANNELS " AND t.state IN ('assigned',"
-    " 'claimed', 'done')"
-    " AND t.outcome <> 'skipped' AND t.bag_date BETWEEN x.mon AND x.mon + 6)"
+    " WHERE t.customer_id = x.cid AND " SCHED_CAP_CHANNELS " AND ((t.state IN ('assigned',"
+    " 'claimed', 'done') AND t.outcome <> 'skipped' AND t.bag_date BETWEEN x.mon AND"
+    " x.mon + 6) OR (t.state IN ('assigned', 'claimed') AND t.bag_date < x.mon)))"
     " FROM unnest($1::bigint[], $2::text[], $3::date[]) WITH ORDINALITY AS x(cid, branch,"
     " mon, i)"};
 static const hf_query_t SCHED_Q_REPLY_CAP = {

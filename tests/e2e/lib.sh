@@ -180,6 +180,20 @@ hf_timer_rounds() {
     hf_metric "$1" "huifang_timer_rounds_total{service=\"$1\",timer=\"$2\"}"
 }
 
+# hf_wait_timer_rounds SERVICE TIMER: waits (up to 20 s) until SERVICE's TIMER completed two
+# rounds more than when called, so that one round began after the call (after a clock move,
+# say: the round saw the new time).
+hf_wait_timer_rounds() {
+    local n0 n deadline
+    n0=$(hf_timer_rounds "$1" "$2")
+    [[ -n $n0 ]] || hf_fail "$1 does not report huifang_timer_rounds_total{timer=\"$2\"}"
+    deadline=$(hf_deadline 20)
+    while n=$(hf_timer_rounds "$1" "$2") && ((${n:-0} < n0 + 2)); do
+        hf_past "$deadline" && hf_fail "$1's $2 timer did not complete two rounds in $((20 * HF_TIMEOUT_SCALE)) s"
+        sleep 0.1
+    done
+}
+
 # True when no port in BASE..BASE+49 is listening.
 hf_ports_free() {
     local base=$1 port
