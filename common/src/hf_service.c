@@ -775,10 +775,13 @@ static uint64_t s_sub_lag(s_sub_t *sub, int64_t now, int64_t *lag_ms)
 }
 
 /* Says so in the log when a consumer has been behind for HF_BEHIND_LOG_AFTER_MS (again every
- * HF_BEHIND_LOG_EVERY_MS while it is), and when it is back to 0. */
+ * HF_BEHIND_LOG_EVERY_MS while it is), and when it is back to 0. A catch-up that knows of no
+ * event to apply yet (a service started before its producer, which replay_unavailable says
+ * already) is let run HF_BEHIND_LOG_EVERY_MS first: a stack starting in any order is no news. */
 static void s_sub_lag_log(s_sub_t *sub, uint64_t lag, int64_t lag_ms, int64_t now)
 {
-    if (lag_ms >= HF_BEHIND_LOG_AFTER_MS &&
+    int64_t after = lag > 0 ? HF_BEHIND_LOG_AFTER_MS : HF_BEHIND_LOG_EVERY_MS;
+    if (lag_ms >= after &&
         (sub->behind_logged == 0 || now - sub->behind_logged >= HF_BEHIND_LOG_EVERY_MS)) {
         if (sub->behind_logged == 0)
             sub->behind_since = now - lag_ms;

@@ -103,11 +103,14 @@ behind_seconds() {
         grep -Eq 'consumer_behind .*producer=intake events=[1-9][0-9]* seconds=[0-9.]+' "$log"
 }
 hf_wait_until 60 behind_seconds
-hf_log "while behind: lag_events=$seen_events lag_seconds=$seen_seconds; $(grep -m1 consumer_behind "$log")"
+hf_log "while behind: lag_events=$seen_events lag_seconds=$seen_seconds; $(grep -Em1 'consumer_behind .*events=[1-9]' "$log")"
 
 # ---- full speed again: back to 0, and the log says so ----
 unthrottle
 hf_wait_until 120 caught_up
-grep -Eq 'consumer_caught_up .*producer=intake' "$log" || hf_fail "no consumer_caught_up line in reporting's log"
-hf_log "$(grep -m1 consumer_caught_up "$log")"
+# (after the consumer_behind line of this catch-up)
+line=$(awk '/consumer_behind .*producer=intake events=[1-9]/ { behind = 1 }
+            behind && /consumer_caught_up .*producer=intake/ { print; exit }' "$log")
+[[ -n $line ]] || hf_fail "no consumer_caught_up line in reporting's log after its consumer_behind"
+hf_log "$line"
 hf_expect_eq "$total" "$(stored)" "reporting applied every event of the import"
