@@ -79,6 +79,24 @@
 #define HF_AFTER_GRACE_MS 100 /* how long the live stream may take before we ask for a replay */
 #define HF_EPOCH_LEN 40
 
+/* A consumer's lag is learnt out of band too: at most every HF_PROBE_MS it sends the producer
+ * a ping (which answers the last committed sequence) without waiting for the answer, and
+ * forgets one not answered within HF_PROBE_TIMEOUT_MS. It remembers when the producer was
+ * first known past a position (HF_SEEN_MAX of them, thinned out when full). A consumer behind
+ * for HF_BEHIND_LOG_AFTER_MS logs consumer_behind, again every HF_BEHIND_LOG_EVERY_MS while it
+ * is, and consumer_caught_up once back to 0. See s_sub_lag. */
+#define HF_PROBE_MS 1000
+#define HF_PROBE_TIMEOUT_MS 5000
+#define HF_SEEN_MAX 128
+#define HF_BEHIND_LOG_AFTER_MS 1000
+#define HF_BEHIND_LOG_EVERY_MS 10000
+
+/* The producer was first known to be at seq (or further) at monotonic ms at. */
+typedef struct {
+    uint64_t seq;
+    int64_t at;
+} s_seen_t;
+
 /* An event received (live or replayed) and held until it is applied. */
 typedef struct {
     hf_envelope_t *env; /* unpacked, owned */
@@ -103,9 +121,7 @@ typedef struct {
     unsigned caught_up;       /* catch-ups completed, to tell those that began after a park */
     uint64_t failing;         /* the event whose handler failed with the store connected */
     int failures;             /* how many times in a row it did */
-    /* lag in time: the producer's last sequence when we were first seen behind it, and
-     * when (monotonic ms, 0: not behind); see s_metrics_sample */
-    uint64_t mark_seq;
+    /* when the catch-up going on began (monotonic ms, 0: none); see s_sub_lag */
     int64_t mark_at;
     /* the events held, in sequence order from pend[phead] to pend[ptail - 1] (HF_PEND_MAX) */
     s_pend_t *pend;
@@ -115,6 +131,15 @@ typedef struct {
     int64_t next_apply;   /* monotonic ms: when to try the held events again after a failure */
     int apply_backoff_ms; /* grows while they fail */
     hf_series_t *m_lag_events, *m_lag_seconds, *m_applied, *m_dead, *m_batch;
+    /* the producer's position learnt out of band, and the lag it gives (s_sub_lag) */
+    void *probe;         /* a DEALER to the producer's ROUTER, for its ping; NULL until used */
+    char probe_id[40];   /* the request id of the ping not answered yet, "" when none */
+    int64_t probe_sent;  /* monotonic ms the last ping went */
+    uint64_t probe_last; /* the producer's last committed sequence, by its last answer */
+    s_seen_t seen[HF_SEEN_MAX]; /* when the producer was first known past each position */
+    int nseen;
+    int64_t behind_logged; /* monotonic ms of the last consumer_behind line; 0: none since */
+    int64_t behind_since;  /* monotonic ms it fell behind, for consumer_caught_up */
 } s_sub_t;
 
 /* An event whose handler fails this many times in a row with the store connected (a
@@ -495,10 +520,10 @@ hf_client_t *hf_service_peer(hf_service_t *svc, const char *name)
  *
  * Readiness: 503 while the service starts or stops, while the store failed on its last use,
  * or while a consumer has been behind its producer (or has not caught up since start) for
- * longer than ready_lag_ms. A consumer's lag in time is measured from the moment it was
- * seen behind the producer's last sequence (heartbeat or replay) until it has applied that
- * sequence; then the mark moves to the producer's last at that moment. A steady stream a
- * few milliseconds behind thus shows a lag near zero, a stalled one a lag that grows. */
+ * longer than ready_lag_ms. A consumer's lag in time is how long ago the producer was first
+ * known (heartbeat, replay, or its ping, asked out of band: s_sub_lag) to be past the last
+ * event the consumer has applied. A steady stream a few milliseconds behind thus shows a lag
+ * near zero, a stalled one a lag that grows. */
 
 static const double s_latency_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
                                            0.025,  0.05,  0.1,    0.25,  1};
@@ -586,13 +611,13 @@ static void s_metrics_sub(hf_service_t *svc, s_sub_t *sub)
     snprintf(labels, sizeof labels, "%s,producer=\"%s\"", svc->mlabels, sub->producer);
     sub->m_lag_events = hf_metrics_gauge(
         svc->metrics, "huifang_consumer_lag_events",
-        "Events the producer has announced (heartbeat or replay) that this consumer has not "
-        "applied yet",
+        "Events the producer has committed (as last heard: its ping, heartbeat or a replay) "
+        "that this consumer has not applied yet",
         labels);
     sub->m_lag_seconds = hf_metrics_gauge(
         svc->metrics, "huifang_consumer_lag_seconds",
-        "How long this consumer has been behind the producer's last announced event (0 when "
-        "caught up)",
+        "How long ago the producer was first known past the last event this consumer has "
+        "applied (0 when caught up)",
         labels);
     sub->m_applied = hf_metrics_counter(
         svc->metrics, "huifang_events_applied_total",
@@ -605,6 +630,173 @@ static void s_metrics_sub(hf_service_t *svc, s_sub_t *sub)
         hf_metrics_histogram(svc->metrics, "huifang_consumer_batch_size",
                              "Events of the producer applied by one consumer transaction", labels,
                              batch_bounds, (int)(sizeof batch_bounds / sizeof batch_bounds[0]));
+}
+
+/* ---- a consumer's lag, learnt out of band ----
+ *
+ * The producer's position comes with its heartbeats, on the event stream behind the events:
+ * a consumer holding HF_PEND_MAX events stops reading the stream and, until it has applied
+ * them, learns nothing of what waits behind them (a consumer far behind would read a lag of
+ * at most the events it holds, 0 once it has applied them). So each consumer also asks the
+ * producer itself: a ping (which answers the producer's last committed sequence and its
+ * epoch; no session needed) at most every HF_PROBE_MS, on a DEALER of its own. The ping goes
+ * with ZMQ_DONTWAIT and nothing is queued while no connection is up; the answer is read
+ * when it has come, at the next sample; so the loop never waits for it. */
+
+static void s_probe_close(s_sub_t *sub)
+{
+    if (sub->probe)
+        zmq_close(sub->probe);
+    sub->probe = NULL;
+    sub->probe_id[0] = '\0';
+}
+
+static int s_probe_open(s_sub_t *sub)
+{
+    char ep[256];
+    sub->probe = zmq_socket(hf_bus_context(), ZMQ_DEALER);
+    if (sub->probe == NULL)
+        return -1;
+    int zero = 0, one = 1, hwm = 4;
+    int64_t max = 64 * 1024;
+    zmq_setsockopt(sub->probe, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sub->probe, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(sub->probe, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sub->probe, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    if (hf_bus_curve_client(sub->probe, sub->producer) != 0 ||
+        zmq_connect(sub->probe, hf_endpoint_commands(sub->producer, ep, sizeof ep)) != 0) {
+        s_probe_close(sub);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the answers that have come: the one to the ping awaited gives the producer's last
+ * committed sequence (an answer of another stream than the one we follow is left to the
+ * heartbeat and the replay, which handle a new stream). */
+static void s_probe_read(s_sub_t *sub)
+{
+    while (sub->probe) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, sub->probe, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            return;
+        }
+        bool more = zmq_msg_more(&msg);
+        hf_reply_t *rep = more || zmq_msg_size(&msg) == 0
+                              ? NULL
+                              : hf_reply_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg));
+        zmq_msg_close(&msg);
+        if (rep == NULL)
+            continue; /* the empty delimiter frame, or garbage */
+        if (rep->request_id && strcmp(rep->request_id, sub->probe_id) == 0) {
+            sub->probe_id[0] = '\0';
+            const Huifang__V1__PingResult *r = rep->ping;
+            if (rep->status == HF_OK && rep->result_case == HUIFANG__V1__REPLY__RESULT_PING &&
+                (sub->epoch[0] == '\0' || r->epoch == NULL || strcmp(r->epoch, sub->epoch) == 0))
+                sub->probe_last = r->last_seq;
+        }
+        huifang__v1__reply__free_unpacked(rep, NULL);
+    }
+}
+
+/* Sends a ping when none is awaited (or the last was not answered within
+ * HF_PROBE_TIMEOUT_MS) and the last went HF_PROBE_MS ago or more. */
+static void s_probe_send(hf_service_t *svc, s_sub_t *sub, int64_t now)
+{
+    if (now - sub->probe_sent < HF_PROBE_MS ||
+        (sub->probe_id[0] && now - sub->probe_sent < HF_PROBE_TIMEOUT_MS))
+        return;
+    if (sub->probe == NULL && s_probe_open(sub) != 0)
+        return;
+    sub->probe_sent = now;
+    Huifang__V1__Ping ping = HUIFANG__V1__PING__INIT;
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_PING;
+    req.ping = &ping;
+    req.actor = (char *)svc->def->name;
+    char id[40];
+    hf_bus_new_id(id);
+    req.request_id = id;
+    uint8_t buf[256];
+    size_t len = huifang__v1__request__get_packed_size(&req);
+    if (len > sizeof buf)
+        return;
+    huifang__v1__request__pack(&req, buf);
+    /* the empty frame a REQ would send, so the ROUTER's answer comes back the same way */
+    if (zmq_send(sub->probe, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return; /* no connection up (the producer is down): nothing queued, try again later */
+    zmq_send(sub->probe, buf, len, ZMQ_DONTWAIT);
+    snprintf(sub->probe_id, sizeof sub->probe_id, "%s", id);
+}
+
+/* Notes that the producer is known to be at seq: the first time it is past the last position
+ * noted, that time is kept. A producer seen going back (a restored database) starts anew. */
+static void s_seen_note(s_sub_t *sub, uint64_t seq, int64_t now)
+{
+    if (sub->nseen && seq < sub->seen[sub->nseen - 1].seq)
+        sub->nseen = 0;
+    if (seq <= sub->applied || (sub->nseen && seq == sub->seen[sub->nseen - 1].seq))
+        return;
+    if (sub->nseen == HF_SEEN_MAX) {
+        /* thinned out, the first kept: a lag read later may come out shorter by the gap */
+        for (int k = 1; 2 * k < sub->nseen; k++)
+            sub->seen[k] = sub->seen[2 * k];
+        sub->nseen = (sub->nseen + 1) / 2;
+    }
+    sub->seen[sub->nseen++] = (s_seen_t){seq, now};
+}
+
+/* A consumer's lag: the events the producer has committed, as far as we know (heartbeat,
+ * replay or ping), that it has not applied; and *lag_ms, how long since the producer was
+ * first known past the last event applied: at least the age of the oldest event not applied,
+ * less by up to HF_PROBE_MS. While a catch-up goes on (a gap, the start) it is behind without
+ * knowing by how much: the time counts from the catch-up's start too. */
+static uint64_t s_sub_lag(s_sub_t *sub, int64_t now, int64_t *lag_ms)
+{
+    uint64_t known = sub->producer_last > sub->probe_last ? sub->producer_last : sub->probe_last;
+    s_seen_note(sub, known, now);
+    int drop = 0;
+    while (drop < sub->nseen && sub->seen[drop].seq <= sub->applied)
+        drop++;
+    if (drop) {
+        sub->nseen -= drop;
+        memmove(sub->seen, sub->seen + drop, (size_t)sub->nseen * sizeof *sub->seen);
+    }
+    int64_t since = sub->nseen ? sub->seen[0].at : 0;
+    if (!sub->need_catchup)
+        sub->mark_at = 0;
+    else if (sub->mark_at == 0)
+        sub->mark_at = now;
+    if (sub->mark_at && (since == 0 || sub->mark_at < since))
+        since = sub->mark_at;
+    *lag_ms = since ? now - since : 0;
+    return known > sub->applied ? known - sub->applied : 0;
+}
+
+/* Says so in the log when a consumer has been behind for HF_BEHIND_LOG_AFTER_MS (again every
+ * HF_BEHIND_LOG_EVERY_MS while it is), and when it is back to 0. A catch-up that knows of no
+ * event to apply yet (a service started before its producer, which replay_unavailable says
+ * already) is let run HF_BEHIND_LOG_EVERY_MS first: a stack starting in any order is no news. */
+static void s_sub_lag_log(s_sub_t *sub, uint64_t lag, int64_t lag_ms, int64_t now)
+{
+    int64_t after = lag > 0 ? HF_BEHIND_LOG_AFTER_MS : HF_BEHIND_LOG_EVERY_MS;
+    if (lag_ms >= after &&
+        (sub->behind_logged == 0 || now - sub->behind_logged >= HF_BEHIND_LOG_EVERY_MS)) {
+        if (sub->behind_logged == 0)
+            sub->behind_since = now - lag_ms;
+        sub->behind_logged = now;
+        hf_warn("consumer_behind",
+                "producer=%s events=%llu seconds=%.1f applied=%llu producer_last=%llu%s",
+                sub->producer, (unsigned long long)lag, (double)lag_ms / 1000.0,
+                (unsigned long long)sub->applied, (unsigned long long)(sub->applied + lag),
+                sub->need_catchup ? " catching_up=yes" : "");
+    } else if (sub->behind_logged && lag == 0 && lag_ms == 0) {
+        sub->behind_logged = 0;
+        hf_info("consumer_caught_up", "producer=%s applied=%llu behind_s=%.1f", sub->producer,
+                (unsigned long long)sub->applied, (double)(now - sub->behind_since) / 1000.0);
+    }
 }
 
 /* Copies the loop's state for the listener: the consumers' lag, the store's state, the
@@ -623,23 +815,19 @@ static void s_metrics_sample(hf_service_t *svc, bool force)
     hf_series_set(svc->m_store_reconnects, connects > 1 ? (double)(connects - 1) : 0);
     for (int i = 0; i < svc->nsubs; i++) {
         s_sub_t *sub = &svc->subs[i];
-        bool behind = sub->need_catchup || sub->applied < sub->producer_last;
-        if (!behind) {
-            sub->mark_at = 0;
-        } else if (sub->mark_at == 0 || (!sub->need_catchup && sub->applied >= sub->mark_seq)) {
-            sub->mark_seq = sub->producer_last;
-            sub->mark_at = now;
-        }
-        int64_t lag_ms = sub->mark_at ? now - sub->mark_at : 0;
-        uint64_t lag = sub->producer_last > sub->applied ? sub->producer_last - sub->applied : 0;
+        s_probe_read(sub);
+        s_probe_send(svc, sub, now);
+        int64_t lag_ms = 0;
+        uint64_t lag = s_sub_lag(sub, now, &lag_ms);
         hf_series_set(sub->m_lag_events, (double)lag);
         hf_series_set(sub->m_lag_seconds, (double)lag_ms / 1000.0);
+        s_sub_lag_log(sub, lag, lag_ms, now);
         if (why[0] == '\0' && lag_ms > svc->ready_lag_ms)
             snprintf(why, sizeof why,
                      "the consumer of %s has been behind for %lld s (applied %llu, the "
                      "producer's last known %llu; limit HUIFANG_READY_LAG_MS=%d)",
                      sub->producer, (long long)(lag_ms / 1000), (unsigned long long)sub->applied,
-                     (unsigned long long)sub->producer_last, svc->ready_lag_ms);
+                     (unsigned long long)(sub->applied + lag), svc->ready_lag_ms);
     }
     pthread_mutex_lock(&svc->health_lock);
     snprintf(svc->not_ready, sizeof svc->not_ready, "%s", why);
@@ -1200,6 +1388,7 @@ void hf_service_destroy(hf_service_t **self_p)
         if (svc->subs[i].sock)
             zmq_close(svc->subs[i].sock);
         hf_client_destroy(&svc->subs[i].replay);
+        s_probe_close(&svc->subs[i]);
         if (svc->subs[i].pend) {
             s_pend_pop(&svc->subs[i], svc->subs[i].ptail - svc->subs[i].phead);
             free(svc->subs[i].pend);
