@@ -87,6 +87,36 @@ static const char *s_day(hf_arena_t *a, int32_t day)
     return hf_arena_strdup(a, buf);
 }
 
+/* A row of a summed table (or its TOTAL row) from its key and its figures v. */
+typedef void (*s_summed_row_fn)(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *key,
+                                const int64_t *v);
+
+/* The most figures a summed table has (hq complaints'). */
+#define S_SUMMED_MAX 11
+
+/* Runs q (its rows: a key, then nfig figures) and adds the table title with a row per key and
+ * a TOTAL row of the figures' sums, each written by row. HF_OK or HF_UNAVAILABLE. */
+static int s_summed_table(hf_store_t *st, const hf_query_t *q, int np, const char *const *p,
+                          int nfig, const char *title, const char *cols, s_summed_row_fn row,
+                          Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    PGresult *res = hf_store_query(st, q, np, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *tb = s_table(a, r, title, cols, n + 1);
+    int64_t tot[S_SUMMED_MAX] = {0};
+    for (int i = 0; i < n; i++) {
+        int64_t v[S_SUMMED_MAX];
+        for (int c = 0; c < nfig; c++)
+            tot[c] += v[c] = hf_pg_int(res, i, c + 1);
+        row(a, tb, hf_pg_str(res, i, 0), v);
+    }
+    PQclear(res);
+    row(a, tb, "TOTAL", tot);
+    return HF_OK;
+}
+
 /* ---- agents: agent-daily and the agents of branch-weekly ------------------------------ */
 
 enum {
@@ -301,6 +331,14 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
 
 /* ---- collection ---------------------------------------------------------------------- */
 
+/* A channel's, source's, collector's or branch's leads: new, duplicates, rejected, total. */
+static void s_collection_row(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *key,
+                             const int64_t *v)
+{
+    s_row(a, t, *key ? key : "(none)", s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]),
+          s_int(a, v[0] + v[1] + v[2]));
+}
+
 int rep_report_collection(hf_store_t *st, const char *branch, const rep_period_t *per,
                           Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
@@ -317,25 +355,12 @@ int rep_report_collection(hf_store_t *st, const char *branch, const rep_period_t
     hf_date_format(per->to, t);
     const char *p[] = {branch, f, t};
     for (size_t k = 0; k < sizeof by / sizeof by[0]; k++) {
-        PGresult *res = hf_store_query(st, by[k].q, 3, p);
-        if (res == NULL)
-            return HF_UNAVAILABLE;
-        int n = PQntuples(res);
         char cols[128];
         snprintf(cols, sizeof cols, "%s,new:int,duplicates:int,rejected:int,total:int",
                  by[k].column);
-        Huifang__V1__ReportTable *tb = s_table(a, r, by[k].title, cols, n + 1);
-        int64_t sum[3] = {0};
-        for (int i = 0; i < n; i++) {
-            int64_t v[3];
-            for (int c = 0; c < 3; c++)
-                sum[c] += v[c] = hf_pg_int(res, i, c + 1);
-            s_row(a, tb, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(none)", s_int(a, v[0]),
-                  s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[0] + v[1] + v[2]));
-        }
-        PQclear(res);
-        s_row(a, tb, "TOTAL", s_int(a, sum[0]), s_int(a, sum[1]), s_int(a, sum[2]),
-              s_int(a, sum[0] + sum[1] + sum[2]));
+        int rc = s_summed_table(st, by[k].q, 3, p, 3, by[k].title, cols, s_collection_row, r, a);
+        if (rc != HF_OK)
+            return rc;
     }
     return HF_OK;
 }
@@ -511,164 +536,108 @@ static const char *s_array(hf_arena_t *a, char *const *branches, size_t n)
     return out;
 }
 
+static void s_hq_agents_row(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *name,
+                            const int64_t *v)
+{
+    s_row(a, t, name, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_pct(a, v[2], v[1]),
+          s_int(a, v[3]), s_yuan(a, v[4]), s_int(a, v[5]), s_int(a, v[6]), s_int(a, v[7]),
+          s_int(a, v[8]), s_int(a, v[9]));
+}
+
 /* The agents' figures of every branch: the branch-weekly agents' TOTAL row, read from the
  * branch's own rollups (branch_day, branch_month: the sums of its agents' rows, kept by the
  * same handlers in the same batch), a row a branch and day instead of one per agent. */
-static int s_hq_agents(hf_store_t *st, const char *arr, const rep_period_t *per, size_t nb,
+static int s_hq_agents(hf_store_t *st, const char *arr, const rep_period_t *per,
                        Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
     char f[11], t[11];
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     const char *p[] = {arr, f, t};
-    PGresult *res = hf_store_query(st, &REP_Q_HQ_AGENTS, 3, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb = s_table(
-        a, r, "agents by branch",
+    return s_summed_table(
+        st, &REP_Q_HQ_AGENTS, 3, p, 10, "agents by branch",
         "branch,tasks_due:int,attempts:int,contacts:int,contact_rate_pct:dec,orders:int,"
         "order_value:dec,complaints:int,overdue:int,consultations:int,consult_purchases:int,"
         "visits:int",
-        (int)nb + 1);
-    int64_t tot[11] = {0};
-    for (int i = 0; i < n; i++) {
-        int64_t v[11];
-        for (int c = 1; c < 11; c++)
-            tot[c] += v[c] = hf_pg_int(res, i, c);
-        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
-              s_pct(a, v[3], v[2]), s_int(a, v[4]), s_yuan(a, v[5]), s_int(a, v[6]), s_int(a, v[7]),
-              s_int(a, v[8]), s_int(a, v[9]), s_int(a, v[10]));
-    }
-    PQclear(res);
-    s_row(a, tb, "TOTAL", s_int(a, tot[1]), s_int(a, tot[2]), s_int(a, tot[3]),
-          s_pct(a, tot[3], tot[2]), s_int(a, tot[4]), s_yuan(a, tot[5]), s_int(a, tot[6]),
-          s_int(a, tot[7]), s_int(a, tot[8]), s_int(a, tot[9]), s_int(a, tot[10]));
-    return HF_OK;
+        s_hq_agents_row, r, a);
+}
+
+static void s_hq_steps_row(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *name,
+                           const int64_t *v)
+{
+    s_row(a, t, name, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
+          s_int(a, v[4]), s_int(a, v[5]), s_pct(a, v[1], v[1] + v[2] + v[3]), s_int(a, v[6]));
 }
 
 /* The plan steps of every branch: branch-weekly's plan steps table; the backlog before today
  * from step_month for the months before today's and step_day for its days. */
 static int s_hq_steps(hf_store_t *st, const char *arr, const rep_period_t *per, int32_t today,
-                      size_t nb, Huifang__V1__ReportResult *r, hf_arena_t *a)
+                      Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
     char f[11], t[11], td[11];
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     hf_date_format(today, td);
     const char *p[] = {arr, f, t, td};
-    PGresult *res = hf_store_query(st, &REP_Q_HQ_STEPS, 4, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb =
-        s_table(a, r, "plan steps by branch",
-                "branch,due:int,on_time:int,late:int,missed:int,cancelled:int,pending:int,"
-                "on_time_pct:dec,overdue_backlog:int",
-                (int)nb + 1);
-    int64_t tot[8] = {0};
-    for (int i = 0; i < n; i++) {
-        int64_t v[8];
-        for (int c = 1; c < 8; c++)
-            tot[c] += v[c] = hf_pg_int(res, i, c);
-        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
-              s_int(a, v[4]), s_int(a, v[5]), s_int(a, v[6]), s_pct(a, v[2], v[2] + v[3] + v[4]),
-              s_int(a, v[7]));
-    }
-    PQclear(res);
-    s_row(a, tb, "TOTAL", s_int(a, tot[1]), s_int(a, tot[2]), s_int(a, tot[3]), s_int(a, tot[4]),
-          s_int(a, tot[5]), s_int(a, tot[6]), s_pct(a, tot[2], tot[2] + tot[3] + tot[4]),
-          s_int(a, tot[7]));
-    return HF_OK;
+    return s_summed_table(
+        st, &REP_Q_HQ_STEPS, 4, p, 7, "plan steps by branch",
+        "branch,due:int,on_time:int,late:int,missed:int,cancelled:int,pending:int,"
+        "on_time_pct:dec,overdue_backlog:int",
+        s_hq_steps_row, r, a);
 }
 
-static int s_hq_collection(hf_store_t *st, const char *arr, const rep_period_t *per, size_t nb,
+static int s_hq_collection(hf_store_t *st, const char *arr, const rep_period_t *per,
                            Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
     char f[11], t[11];
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     const char *p[] = {arr, f, t};
-    PGresult *res = hf_store_query(st, &REP_Q_HQ_COLLECTION, 3, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb = s_table(
-        a, r, "by branch", "branch,new:int,duplicates:int,rejected:int,total:int", (int)nb + 1);
-    int64_t sum[3] = {0};
-    for (int i = 0; i < n; i++) {
-        int64_t v[3];
-        for (int c = 0; c < 3; c++)
-            sum[c] += v[c] = hf_pg_int(res, i, c + 1);
-        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]),
-              s_int(a, v[0] + v[1] + v[2]));
-    }
-    PQclear(res);
-    s_row(a, tb, "TOTAL", s_int(a, sum[0]), s_int(a, sum[1]), s_int(a, sum[2]),
-          s_int(a, sum[0] + sum[1] + sum[2]));
-    return HF_OK;
+    return s_summed_table(st, &REP_Q_HQ_COLLECTION, 3, p, 3, "by branch",
+                          "branch,new:int,duplicates:int,rejected:int,total:int", s_collection_row,
+                          r, a);
+}
+
+static void s_hq_repurchase_row(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *name,
+                                const int64_t *v)
+{
+    s_row(a, t, name, s_int(a, v[0]), s_int(a, v[1]), s_pct(a, v[1], v[0]));
 }
 
 static int s_hq_repurchase(hf_store_t *st, const char *arr, const rep_period_t *per, int days,
-                           size_t nb, Huifang__V1__ReportResult *r, hf_arena_t *a)
+                           Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
     char m[11], d[16];
     hf_date_format(per->from, m);
     const char *p[] = {arr, m, hf_pg_i64(d, days)};
-    PGresult *res = hf_store_query(st, &REP_Q_HQ_REPURCHASE, 3, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb =
-        s_table(a, r,
-                hf_arena_printf(a, "supply ended in %s, repurchased within %d days, by branch",
-                                per->label, days),
-                "branch,ended:int,repurchased:int,share_pct:dec", (int)nb + 1);
-    int64_t ended = 0, again = 0;
-    for (int i = 0; i < n; i++) {
-        int64_t e = hf_pg_int(res, i, 1), g = hf_pg_int(res, i, 2);
-        ended += e;
-        again += g;
-        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, e), s_int(a, g), s_pct(a, g, e));
-    }
-    PQclear(res);
-    s_row(a, tb, "TOTAL", s_int(a, ended), s_int(a, again), s_pct(a, again, ended));
-    return HF_OK;
+    return s_summed_table(
+        st, &REP_Q_HQ_REPURCHASE, 3, p, 2,
+        hf_arena_printf(a, "supply ended in %s, repurchased within %d days, by branch", per->label,
+                        days),
+        "branch,ended:int,repurchased:int,share_pct:dec", s_hq_repurchase_row, r, a);
+}
+
+static void s_hq_complaints_row(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *name,
+                                const int64_t *v)
+{
+    s_row(a, t, name, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
+          s_int(a, v[4]), s_int(a, v[2] + v[3]), s_pct(a, v[1], v[1] + v[2] + v[3]), s_int(a, v[5]),
+          s_int(a, v[6]), s_int(a, v[7]), s_int(a, v[8]), s_yuan(a, v[9]), s_int(a, v[10]));
 }
 
 static int s_hq_complaints(hf_store_t *st, const char *arr, const rep_period_t *per, int64_t now_ms,
-                           size_t nb, Huifang__V1__ReportResult *r, hf_arena_t *a)
+                           Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
     char f[11], t[11], now[24];
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     const char *p[] = {arr, f, t, hf_pg_i64(now, now_ms)};
-    PGresult *res = hf_store_query(st, &REP_Q_HQ_COMPLAINTS, 4, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb = s_table(
-        a, r, "complaints by branch",
+    return s_summed_table(
+        st, &REP_Q_HQ_COMPLAINTS, 4, p, 11, "complaints by branch",
         "branch,opened:int,resolved_in_time:int,resolved_late:int,open_overdue:int,open:int,"
         "breaches:int,in_time_pct:dec,escalations:int,returns_requested:int,"
         "returns_approved:int,returns_rejected:int,refunds:dec,word_of_mouth_risks:int",
-        (int)nb + 1);
-    int64_t tot[11] = {0};
-    for (int i = 0; i <= n; i++) {
-        int64_t v[11];
-        const char *name = i < n ? hf_pg_str(res, i, 0) : "TOTAL";
-        for (int c = 0; c < 11; c++) {
-            v[c] = i < n ? hf_pg_int(res, i, c + 1) : tot[c];
-            if (i < n)
-                tot[c] += v[c];
-        }
-        s_row(a, tb, name, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
-              s_int(a, v[4]), s_int(a, v[2] + v[3]), s_pct(a, v[1], v[1] + v[2] + v[3]),
-              s_int(a, v[5]), s_int(a, v[6]), s_int(a, v[7]), s_int(a, v[8]), s_yuan(a, v[9]),
-              s_int(a, v[10]));
-    }
-    PQclear(res);
-    return HF_OK;
+        s_hq_complaints_row, r, a);
 }
 
 /* Orders, units, value and commission of every branch: each branch's rate in force in the
@@ -716,16 +685,16 @@ int rep_report_hq(hf_store_t *st, const char *name, char *const *branches, size_
 {
     const char *arr = s_array(a, branches, n);
     if (strcmp(name, "agent-daily") == 0)
-        return s_hq_agents(st, arr, per, n, r, a);
+        return s_hq_agents(st, arr, per, r, a);
     if (strcmp(name, "branch-weekly") == 0) {
-        int rc = s_hq_agents(st, arr, per, n, r, a);
-        return rc != HF_OK ? rc : s_hq_steps(st, arr, per, today, n, r, a);
+        int rc = s_hq_agents(st, arr, per, r, a);
+        return rc != HF_OK ? rc : s_hq_steps(st, arr, per, today, r, a);
     }
     if (strcmp(name, "collection") == 0)
-        return s_hq_collection(st, arr, per, n, r, a);
+        return s_hq_collection(st, arr, per, r, a);
     if (strcmp(name, "repurchase") == 0)
-        return s_hq_repurchase(st, arr, per, days, n, r, a);
+        return s_hq_repurchase(st, arr, per, days, r, a);
     if (strcmp(name, "complaints") == 0)
-        return s_hq_complaints(st, arr, per, now_ms, n, r, a);
+        return s_hq_complaints(st, arr, per, now_ms, r, a);
     return s_hq_sales(st, arr, per, n, r, a);
 }
