@@ -27,22 +27,6 @@ static int s_list_request(ctl_t *ctl, int argc, char **argv, hf_request_t *req)
     return 0;
 }
 
-/* Prints a reply of the kind the command expects (a table, key: value lines, or --json). */
-typedef void (*s_print_fn)(ctl_t *ctl, const hf_reply_t *rep);
-
-/* Sends req to intake, expecting a reply of kind expect, and prints it with print. */
-static int s_intake_call(ctl_t *ctl, hf_request_t *req, int expect, s_print_fn print)
-{
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, req, expect, &rep);
-    if (rc != HF_OK)
-        return rc;
-    print(ctl, rep);
-    fflush(stdout);
-    ctl_reply_free(&rep);
-    return HF_OK;
-}
-
 /* ---- segments ---- */
 
 /* Fills f from the filter flags. 0, or -1 with ctl->exit = 2 (a bad --birthday). */
@@ -106,7 +90,8 @@ static void s_print_segment(ctl_t *ctl, const hf_reply_t *rep)
 /* Sends req to intake, expecting a Segment, and prints it. */
 static int s_segment_call(ctl_t *ctl, hf_request_t *req)
 {
-    return s_intake_call(ctl, req, HUIFANG__V1__REPLY__RESULT_SEGMENT, s_print_segment);
+    return ctl_call_print(ctl, CTL_INTAKE, req, HUIFANG__V1__REPLY__RESULT_SEGMENT,
+                          s_print_segment);
 }
 
 static void s_print_segments(ctl_t *ctl, const hf_reply_t *rep)
@@ -183,7 +168,8 @@ int ctl_segment_list(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_SEGMENT_LIST;
     req.segment_list = &q;
-    return s_intake_call(ctl, &req, HUIFANG__V1__REPLY__RESULT_SEGMENTS, s_print_segments);
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_SEGMENTS,
+                          s_print_segments);
 }
 
 /* ---- campaigns ---- */
@@ -212,7 +198,8 @@ static void s_print_campaign(ctl_t *ctl, const hf_reply_t *rep)
 /* Sends req to intake, expecting a Campaign, and prints it. */
 static int s_campaign_call(ctl_t *ctl, hf_request_t *req)
 {
-    return s_intake_call(ctl, req, HUIFANG__V1__REPLY__RESULT_CAMPAIGN, s_print_campaign);
+    return ctl_call_print(ctl, CTL_INTAKE, req, HUIFANG__V1__REPLY__RESULT_CAMPAIGN,
+                          s_print_campaign);
 }
 
 static void s_print_campaigns(ctl_t *ctl, const hf_reply_t *rep)
@@ -319,7 +306,8 @@ int ctl_campaign_list(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_CAMPAIGN_LIST;
     req.campaign_list = &q;
-    return s_intake_call(ctl, &req, HUIFANG__V1__REPLY__RESULT_CAMPAIGNS, s_print_campaigns);
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_CAMPAIGNS,
+                          s_print_campaigns);
 }
 
 int ctl_campaign_checkin(ctl_t *ctl, int argc, char **argv)
@@ -338,5 +326,6 @@ int ctl_campaign_checkin(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_CAMPAIGN_CHECKIN;
     req.campaign_checkin = &q;
-    return s_intake_call(ctl, &req, HUIFANG__V1__REPLY__RESULT_CAMPAIGN_MEMBER, s_print_member);
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_CAMPAIGN_MEMBER,
+                          s_print_member);
 }
