@@ -2094,6 +2094,24 @@ static int s_sub_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last)
     return 0;
 }
 
+/* Begins the consumer's transaction and locks its stored sequence in one round trip; 0 and
+ * *last, or -1 (rolled back). */
+static int s_sub_begin_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last)
+{
+    const char *p[] = {sub->producer};
+    PGresult *res = hf_store_begin_exec(
+        svc->store, "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE", 1, p);
+    if (res == NULL || PQntuples(res) != 1) {
+        if (res)
+            PQclear(res);
+        s_sub_rollback(svc);
+        return -1;
+    }
+    *last = (uint64_t)hf_pg_int(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
 /* Sets a poison event aside in the open transaction, for inspection. */
 static void s_dead_letter(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env,
                           const uint8_t *body, size_t len, const char *why)
@@ -2114,14 +2132,15 @@ static void s_dead_letter(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *
     hf_series_add(sub->m_dead, 1);
 }
 
-/* Stores seq as the consumer's sequence and commits; 0, or -1 (rolled back). */
+/* Stores seq as the consumer's sequence and commits, in one round trip with what the batch
+ * hook deferred (hf_store_defer); 0, or -1 (rolled back). */
 static int s_sub_commit(hf_service_t *svc, s_sub_t *sub, uint64_t seq)
 {
     char seqtxt[24];
     const char *up[] = {sub->producer, hf_pg_i64(seqtxt, (int64_t)seq)};
     if (s_batch_end(svc, true) != 0 ||
-        hf_store_run(svc->store, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1", 2,
-                     up) != 0 ||
+        hf_store_defer(svc->store, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1",
+                       2, up) != 0 ||
         hf_store_commit(svc->store) != 0) {
         s_sub_rollback(svc);
         return -1;
@@ -2148,12 +2167,8 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
     }
     hf_store_t *st = svc->store;
     uint64_t last = 0;
-    if (hf_store_begin(st) != 0)
+    if (s_sub_begin_lock(svc, sub, &last) != 0)
         return -1;
-    if (s_sub_lock(svc, sub, &last) != 0) {
-        s_sub_rollback(svc);
-        return -1;
-    }
     if (env->seq <= last) {
         /* another instance applied it meanwhile */
         s_sub_rollback(svc);
@@ -2316,12 +2331,8 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
     int64_t t_begin = hf_clock_mono_ms();
     for (;;) {
         uint64_t last = 0;
-        if (hf_store_begin(st) != 0)
+        if (s_sub_begin_lock(svc, sub, &last) != 0)
             return -1;
-        if (s_sub_lock(svc, sub, &last) != 0) {
-            s_sub_rollback(svc);
-            return -1;
-        }
         uint64_t cur = sub->applied > last ? sub->applied : last;
         int k = 0, count = 0, rc = 0;
         while (k < limit) {
