@@ -69,7 +69,8 @@ static const hf_query_t REP_Q_CANCEL_PLAN_TASKS = {
     "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
     " ON CONFLICT (branch, agent, day) DO UPDATE SET closed = agent_day.closed + "
     "EXCLUDED.closed"};
-/* the held cards: the new ones made, and every one that existed read and locked */
+/* the held cards: the new ones made, and every one that existed read and locked (its text
+ * is sent, planned for its arrays each time: s_exec_arrays) */
 static const hf_query_t REP_Q_CARDS_WRITE = {
     "rep_cards_write",
     "WITH made AS (INSERT INTO customer (id, branch, region, card_type, void_reason)"
