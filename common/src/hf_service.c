@@ -13,10 +13,12 @@
  * the events before it are applied again and committed, and the failing one goes on its
  * own (s_sub_apply), whose failures are counted as before (a poison event goes to the dead
  * letters). A service may keep what its handlers add up and write it once a batch
- * (hf_service_on_batch). A turn of the loop runs handlers for at most HF_SLICE_MS, and a
- * replay is fetched in a turn of its own, so requests are served while a consumer catches
- * up. An event this service has no handler for changes nothing, so a run of them only moves
- * the sequence in memory; the stored sequence catches up once per burst of messages
+ * (hf_service_on_batch; hf_store_defer sends it with the commit). A batch costs two round
+ * trips of its own: BEGIN with the lock on the stored sequence, and the commit with the
+ * sequence stored. A turn of the loop runs handlers for at most HF_SLICE_MS, and a replay's
+ * answer is awaited by the loop's poll, not by a call, so requests are served while a
+ * consumer catches up. An event this service has no handler for changes nothing, so a run of them
+ * only moves the sequence in memory; the stored sequence catches up once per burst of messages
  * (s_sub_flush). That is safe: the sequence in memory passed every event up to it, each
  * either applied (its transaction stored its sequence) or found applied by another
  * instance (the stored sequence was at least as far), or one without a handler; so an event
@@ -60,16 +62,17 @@
 #define HF_MAX_PEERS 8
 #define HF_RELAY_BATCH 500
 /* A producer hands out at most HF_REPLAY_BATCH events a replay, and no more than
- * HF_REPLAY_BYTES of them but one. A consumer fetches HF_FETCH_BATCH events a replay (the
- * call holds its loop: the producer reads them, it unpacks them), in a turn of the loop of
- * its own, and holds up to HF_PEND_MAX received events. It applies up to HF_APPLY_BATCH
- * events a transaction, and a turn of the loop runs handlers for at most HF_SLICE_MS (then
- * commits what they did) before it serves requests again. (Sizing batches by their recent
+ * HF_REPLAY_BYTES of them but one. A consumer asks for HF_FETCH_BATCH events a replay
+ * without waiting for them (the first in a turn of the loop of its own, each next one as
+ * soon as the last one's are held: the producer reads them while the consumer applies; its
+ * loop only unpacks the answer), and holds up to HF_PEND_MAX received events. It applies up to
+ * HF_APPLY_BATCH events a transaction, and a turn of the loop runs handlers for at most HF_SLICE_MS
+ * (then commits what they did) before it serves requests again. (Sizing batches by their recent
  * cost was tried: a commit's cost under load is mostly per batch, not per event, so smaller
  * batches only lowered the rate.) */
 #define HF_REPLAY_BATCH 2000
 #define HF_REPLAY_BYTES (2 << 20)
-#define HF_FETCH_BATCH 500
+#define HF_FETCH_BATCH 1000
 #define HF_PEND_MAX 2000
 #define HF_APPLY_BATCH 500
 #define HF_SLICE_MS 30
