@@ -17,9 +17,9 @@
  * trips of its own: BEGIN with the lock on the stored sequence, and the commit with the
  * sequence stored. A turn of the loop runs handlers for at most HF_SLICE_MS, and a replay's
  * answer is awaited by the loop's poll, not by a call, so requests are served while a
- * consumer catches up. An event this service has no handler for changes nothing, so a run of them
- * only moves the sequence in memory; the stored sequence catches up once per burst of messages
- * (s_sub_flush). That is safe: the sequence in memory passed every event up to it, each
+ * consumer catches up. An event this service has no handler for changes nothing, so a run
+ * of them only moves the sequence in memory; the stored sequence catches up once per burst
+ * of messages (s_sub_flush). That is safe: the sequence in memory passed every event up to it, each
  * either applied (its transaction stored its sequence) or found applied by another
  * instance (the stored sequence was at least as far), or one without a handler; so an event
  * with a handler may be applied on top of a stored sequence that lags behind the one in
@@ -65,11 +65,11 @@
  * HF_REPLAY_BYTES of them but one. A consumer asks for HF_FETCH_BATCH events a replay
  * without waiting for them (the first in a turn of the loop of its own, each next one as
  * soon as the last one's are held: the producer reads them while the consumer applies; its
- * loop only unpacks the answer), and holds up to HF_PEND_MAX received events. It applies up to
- * HF_APPLY_BATCH events a transaction, and a turn of the loop runs handlers for at most HF_SLICE_MS
- * (then commits what they did) before it serves requests again. (Sizing batches by their recent
- * cost was tried: a commit's cost under load is mostly per batch, not per event, so smaller
- * batches only lowered the rate.) */
+ * loop only unpacks the answer), and holds up to HF_PEND_MAX received events. It applies up
+ * to HF_APPLY_BATCH events a transaction, and a turn of the loop runs handlers for at most
+ * HF_SLICE_MS (then commits what they did) before it serves requests again. (Sizing batches
+ * by their recent cost was tried: a commit's cost under load is mostly per batch, not per
+ * event, so smaller batches only lowered the rate.) */
 #define HF_REPLAY_BATCH 2000
 #define HF_REPLAY_BYTES (2 << 20)
 #define HF_FETCH_BATCH 1000
