@@ -13,11 +13,13 @@
  * the events before it are applied again and committed, and the failing one goes on its
  * own (s_sub_apply), whose failures are counted as before (a poison event goes to the dead
  * letters). A service may keep what its handlers add up and write it once a batch
- * (hf_service_on_batch). A turn of the loop runs handlers for at most HF_SLICE_MS, and a
- * replay is fetched in a turn of its own, so requests are served while a consumer catches
- * up. An event this service has no handler for changes nothing, so a run of them only moves
- * the sequence in memory; the stored sequence catches up once per burst of messages
- * (s_sub_flush). That is safe: the sequence in memory passed every event up to it, each
+ * (hf_service_on_batch; hf_store_defer sends it with the commit). A batch costs two round
+ * trips of its own: BEGIN with the lock on the stored sequence, and the commit with the
+ * sequence stored. A turn of the loop runs handlers for at most HF_SLICE_MS, and a replay's
+ * answer is awaited by the loop's poll, not by a call, so requests are served while a
+ * consumer catches up. An event this service has no handler for changes nothing, so a run
+ * of them only moves the sequence in memory; the stored sequence catches up once per burst
+ * of messages (s_sub_flush). That is safe: the sequence in memory passed every event up to it, each
  * either applied (its transaction stored its sequence) or found applied by another
  * instance (the stored sequence was at least as far), or one without a handler; so an event
  * with a handler may be applied on top of a stored sequence that lags behind the one in
@@ -60,16 +62,17 @@
 #define HF_MAX_PEERS 8
 #define HF_RELAY_BATCH 500
 /* A producer hands out at most HF_REPLAY_BATCH events a replay, and no more than
- * HF_REPLAY_BYTES of them but one. A consumer fetches HF_FETCH_BATCH events a replay (the
- * call holds its loop: the producer reads them, it unpacks them), in a turn of the loop of
- * its own, and holds up to HF_PEND_MAX received events. It applies up to HF_APPLY_BATCH
- * events a transaction, and a turn of the loop runs handlers for at most HF_SLICE_MS (then
- * commits what they did) before it serves requests again. (Sizing batches by their recent
- * cost was tried: a commit's cost under load is mostly per batch, not per event, so smaller
- * batches only lowered the rate.) */
+ * HF_REPLAY_BYTES of them but one. A consumer asks for HF_FETCH_BATCH events a replay
+ * without waiting for them (the first in a turn of the loop of its own, each next one as
+ * soon as the last one's are held: the producer reads them while the consumer applies; its
+ * loop only unpacks the answer), and holds up to HF_PEND_MAX received events. It applies up
+ * to HF_APPLY_BATCH events a transaction, and a turn of the loop runs handlers for at most
+ * HF_SLICE_MS (then commits what they did) before it serves requests again. (Sizing batches
+ * by their recent cost was tried: a commit's cost under load is mostly per batch, not per
+ * event, so smaller batches only lowered the rate.) */
 #define HF_REPLAY_BATCH 2000
 #define HF_REPLAY_BYTES (2 << 20)
-#define HF_FETCH_BATCH 500
+#define HF_FETCH_BATCH 1000
 #define HF_PEND_MAX 2000
 #define HF_APPLY_BATCH 500
 #define HF_SLICE_MS 30
@@ -128,6 +131,9 @@ typedef struct {
     int phead, ptail;
     bool replay_done;     /* the last replay reached the producer's end */
     bool replay_more;     /* the last replay did not: the next one goes on from it */
+    bool fetching;        /* a replay asked for, its answer awaited (s_sub_fetch_take) */
+    uint64_t fetch_from;  /* its first sequence */
+    int64_t fetch_t0;     /* monotonic ms: when it was asked for */
     int64_t next_apply;   /* monotonic ms: when to try the held events again after a failure */
     int apply_backoff_ms; /* grows while they fail */
     hf_series_t *m_lag_events, *m_lag_seconds, *m_applied, *m_dead, *m_batch;
@@ -2284,6 +2290,24 @@ static int s_sub_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last)
     return 0;
 }
 
+/* Begins the consumer's transaction and locks its stored sequence in one round trip; 0 and
+ * *last, or -1 (rolled back). */
+static int s_sub_begin_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last)
+{
+    const char *p[] = {sub->producer};
+    PGresult *res = hf_store_begin_exec(
+        svc->store, "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE", 1, p);
+    if (res == NULL || PQntuples(res) != 1) {
+        if (res)
+            PQclear(res);
+        s_sub_rollback(svc);
+        return -1;
+    }
+    *last = (uint64_t)hf_pg_int(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
 /* Sets a poison event aside in the open transaction, for inspection. */
 static void s_dead_letter(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env,
                           const uint8_t *body, size_t len, const char *why)
@@ -2304,14 +2328,15 @@ static void s_dead_letter(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *
     hf_series_add(sub->m_dead, 1);
 }
 
-/* Stores seq as the consumer's sequence and commits; 0, or -1 (rolled back). */
+/* Stores seq as the consumer's sequence and commits, in one round trip with what the batch
+ * hook deferred (hf_store_defer); 0, or -1 (rolled back). */
 static int s_sub_commit(hf_service_t *svc, s_sub_t *sub, uint64_t seq)
 {
     char seqtxt[24];
     const char *up[] = {sub->producer, hf_pg_i64(seqtxt, (int64_t)seq)};
     if (s_batch_end(svc, true) != 0 ||
-        hf_store_run(svc->store, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1", 2,
-                     up) != 0 ||
+        hf_store_defer(svc->store, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1",
+                       2, up) != 0 ||
         hf_store_commit(svc->store) != 0) {
         s_sub_rollback(svc);
         return -1;
@@ -2338,12 +2363,8 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
     }
     hf_store_t *st = svc->store;
     uint64_t last = 0;
-    if (hf_store_begin(st) != 0)
+    if (s_sub_begin_lock(svc, sub, &last) != 0)
         return -1;
-    if (s_sub_lock(svc, sub, &last) != 0) {
-        s_sub_rollback(svc);
-        return -1;
-    }
     if (env->seq <= last) {
         /* another instance applied it meanwhile */
         s_sub_rollback(svc);
@@ -2506,12 +2527,8 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
     int64_t t_begin = hf_clock_mono_ms();
     for (;;) {
         uint64_t last = 0;
-        if (hf_store_begin(st) != 0)
+        if (s_sub_begin_lock(svc, sub, &last) != 0)
             return -1;
-        if (s_sub_lock(svc, sub, &last) != 0) {
-            s_sub_rollback(svc);
-            return -1;
-        }
         uint64_t cur = sub->applied > last ? sub->applied : last;
         int k = 0, count = 0, rc = 0;
         while (k < limit) {
@@ -2633,28 +2650,56 @@ static void s_sub_learn_epoch(s_sub_t *sub, const char *epoch)
     snprintf(sub->epoch, sizeof sub->epoch, "%s", epoch);
 }
 
-/* Asks the producer for the events after the last applied one (none is held) and holds
- * them. Returns 0 when that was the end of the producer's stream, 1 when there is more to
- * fetch once these are applied, -1 on a failure. */
-static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
+/* How long a replay's answer is awaited (as the replay client's timeout). */
+static int64_t s_fetch_timeout(hf_service_t *svc)
 {
-    /* at the start of a catch-up, re-read the stored sequence (ours first): another instance
-     * may have applied some (went on from the last replay, a batch finds those by its lock
-     * and passes them) */
+    long timeout = hf_config_int(svc->config, "peer_timeout_ms");
+    return timeout < 1000 ? timeout : 1000;
+}
+
+/* Asks the producer for the events after the last one held (or applied, when none is) and
+ * returns without waiting: s_sub_fetch_take holds them when they come, so that the events
+ * held meanwhile are applied while the producer reads the next ones. 0, or -1 on a
+ * failure. */
+static int s_sub_fetch_send(hf_service_t *svc, s_sub_t *sub)
+{
+    /* at the start of a catch-up (none is held), re-read the stored sequence (ours first):
+     * another instance may have applied some (went on from the last replay, a batch finds
+     * those by its lock and passes them) */
     if (!sub->replay_more && (s_sub_flush(svc, sub) != 0 || s_sub_load(svc, sub) != 0))
         return -1;
     Huifang__V1__Replay q = HUIFANG__V1__REPLAY__INIT;
-    q.from_seq = sub->applied + 1;
+    q.from_seq = s_pend_last(sub) + 1;
     q.limit = HF_FETCH_BATCH;
     hf_request_t req = HUIFANG__V1__REQUEST__INIT;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_REPLAY;
     req.replay = &q;
     req.actor = (char *)svc->def->name;
-    hf_reply_t *rep = NULL;
-    int64_t t0 = hf_clock_mono_ms();
-    if (hf_client_call(sub->replay, &req, &rep) != 0) {
+    sub->fetch_t0 = hf_clock_mono_ms();
+    if (hf_client_send(sub->replay, &req) != 0) {
         hf_warn("replay_unavailable", "producer=%s from=%llu", sub->producer,
                 (unsigned long long)q.from_seq);
+        return -1;
+    }
+    sub->fetching = true;
+    sub->fetch_from = q.from_seq;
+    return 0;
+}
+
+/* Holds the events of the replay asked for, if its answer has come. Returns 0 when that was
+ * the end of the producer's stream, 1 when there is more to fetch, 2 when the answer has not
+ * come yet, -1 on a failure (no answer in time, or an error). */
+static int s_sub_fetch_take(hf_service_t *svc, s_sub_t *sub)
+{
+    hf_reply_t *rep = NULL;
+    int taken = hf_client_take(sub->replay, &rep);
+    if (taken == 0 && hf_clock_mono_ms() < sub->fetch_t0 + s_fetch_timeout(svc))
+        return 2;
+    sub->fetching = false;
+    if (taken <= 0) {
+        hf_client_abandon(sub->replay);
+        hf_warn("replay_unavailable", "producer=%s from=%llu", sub->producer,
+                (unsigned long long)sub->fetch_from);
         return -1;
     }
     if (rep->status != HF_OK || rep->result_case != HUIFANG__V1__REPLY__RESULT_REPLAY) {
@@ -2666,7 +2711,9 @@ static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
     Huifang__V1__ReplayResult *r = rep->replay;
     int rc = 0;
     uint64_t got = 0;
-    for (size_t i = 0; i < r->n_envelopes && rc == 0; i++) {
+    /* the events held were dropped since it was asked for (a gap): ask again from them */
+    bool stale = sub->fetch_from > s_pend_last(sub) + 1;
+    for (size_t i = 0; i < r->n_envelopes && rc == 0 && !stale; i++) {
         hf_envelope_t *env = hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
         if (env == NULL) {
             hf_error("replay_garbage", "producer=%s", sub->producer);
@@ -2674,6 +2721,11 @@ static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
             break;
         }
         s_revoke_now(svc, sub, env);
+        if (env->seq <= s_pend_last(sub)) {
+            /* held already: the live stream brought it while the replay was asked for */
+            huifang__v1__envelope__free_unpacked(env, NULL);
+            continue;
+        }
         if (env->seq != s_pend_last(sub) + 1 ||
             !s_pend_push(sub, env, r->envelopes[i].data, r->envelopes[i].len)) {
             /* the producer skipped a number (should never happen), or no room */
@@ -2687,13 +2739,31 @@ static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
         sub->producer_last = r->last_seq;
     s_sub_learn_epoch(sub, r->epoch);
     if (rc == 0)
-        rc = got && got < r->last_seq ? 1 : 0;
+        rc = stale || (r->n_envelopes && s_pend_last(sub) < r->last_seq) ? 1 : 0;
     if (r->n_envelopes)
         hf_info("replayed", "producer=%s events=%zu from=%llu producer_last=%llu ms=%lld",
-                sub->producer, r->n_envelopes, (unsigned long long)q.from_seq,
-                (unsigned long long)r->last_seq, (long long)(hf_clock_mono_ms() - t0));
+                sub->producer, r->n_envelopes, (unsigned long long)sub->fetch_from,
+                (unsigned long long)r->last_seq, (long long)(hf_clock_mono_ms() - sub->fetch_t0));
     huifang__v1__reply__free_unpacked(rep, NULL);
     return rc;
+}
+
+/* What a replay came to (s_sub_fetch_take, or -1 when it could not be asked for). */
+static void s_sub_fetched(hf_service_t *svc, s_sub_t *sub, int rc, int64_t now)
+{
+    sub->replay_more = rc > 0;
+    if (rc >= 0) {
+        sub->replay_done = rc == 0;
+        sub->next_catchup = now; /* more to fetch: at once */
+        return;
+    }
+    /* 250 ms, doubling to 4 s while the producer does not answer, each wait drawn from half
+     * to one and a half times that: two services that consume each other and started
+     * together would otherwise ask each other for a replay at the same instants, for ever */
+    sub->backoff_ms = sub->backoff_ms ? sub->backoff_ms * 2 : 250;
+    if (sub->backoff_ms > 4000)
+        sub->backoff_ms = 4000;
+    sub->next_catchup = hf_clock_mono_ms() + s_jittered(svc, sub->backoff_ms);
 }
 
 /* Receives what the producer published, holding its events in order for s_sub_drain; stops
@@ -2790,13 +2860,20 @@ int hf_service_run(hf_service_t *svc)
     s_metrics_sample(svc, true);
     atomic_store(&svc->phase, S_RUNNING);
     while (!s_signalled && !svc->stopping) {
-        zmq_pollitem_t items[1 + HF_MAX_SUBS];
+        zmq_pollitem_t items[1 + 2 * HF_MAX_SUBS];
         items[0] = (zmq_pollitem_t){svc->router, 0, ZMQ_POLLIN, 0};
         /* a consumer holding all it may stays unread (its events wait in the socket) */
         for (int i = 0; i < svc->nsubs; i++)
             items[1 + i] = (zmq_pollitem_t){
                 svc->subs[i].sock, 0,
                 svc->subs[i].ptail == HF_PEND_MAX && svc->subs[i].phead == 0 ? 0 : ZMQ_POLLIN, 0};
+        /* and the replays awaited: their answers wake the loop */
+        int nitems = 1 + svc->nsubs;
+        for (int i = 0; i < svc->nsubs; i++) {
+            void *rs = svc->subs[i].fetching ? hf_client_pending(svc->subs[i].replay) : NULL;
+            if (rs)
+                items[nitems++] = (zmq_pollitem_t){rs, 0, ZMQ_POLLIN, 0};
+        }
         int64_t now = hf_clock_mono_ms();
         int64_t deadline = next_relay < svc->next_heartbeat ? next_relay : svc->next_heartbeat;
         for (int i = 0; i < svc->ntimers; i++)
@@ -2805,8 +2882,10 @@ int hf_service_run(hf_service_t *svc)
         for (int i = 0; i < svc->nsubs; i++) {
             const s_sub_t *sub = &svc->subs[i];
             bool held = sub->ptail > sub->phead;
-            if (!held && sub->need_catchup && sub->next_catchup < deadline)
+            if (!held && sub->need_catchup && !sub->fetching && sub->next_catchup < deadline)
                 deadline = sub->next_catchup;
+            if (sub->fetching && sub->fetch_t0 + s_fetch_timeout(svc) < deadline)
+                deadline = sub->fetch_t0 + s_fetch_timeout(svc);
             if (held && sub->next_apply < deadline)
                 deadline = sub->next_apply;
             if (sub->wanted_by && sub->wanted_by < deadline)
@@ -2816,7 +2895,7 @@ int hf_service_run(hf_service_t *svc)
             if (svc->parked[i]->deadline < deadline)
                 deadline = svc->parked[i]->deadline;
         long timeout = deadline > now ? (long)(deadline - now) : 0;
-        int n = zmq_poll(items, 1 + svc->nsubs, timeout);
+        int n = zmq_poll(items, nitems, timeout);
         if (n < 0 && zmq_errno() != EINTR) {
             hf_error("poll_failed", "reason=\"%s\"", zmq_strerror(zmq_errno()));
             break;
@@ -2878,26 +2957,24 @@ int hf_service_run(hf_service_t *svc)
                     sub->backoff_ms = 0;
                 }
             }
-            /* a replay is asked for once the events held before are applied, in a turn of
-             * its own (requests are served between) */
-            if (sub->need_catchup && sub->ptail == sub->phead && sub->next_catchup <= now &&
-                !drained[i]) {
-                int rc = s_sub_fetch(svc, sub);
-                sub->replay_more = rc > 0;
-                if (rc >= 0) {
-                    sub->replay_done = rc == 0;
-                    sub->next_catchup = now; /* more to fetch: once these are applied */
-                } else {
-                    /* 250 ms, doubling to 4 s while the producer does not answer, each wait
-                     * drawn from half to one and a half times that: two services that
-                     * consume each other and started together would otherwise ask each
-                     * other for a replay at the same instants, each loop blocked on its
-                     * own call while the other's waits, for ever */
-                    sub->backoff_ms = sub->backoff_ms ? sub->backoff_ms * 2 : 250;
-                    if (sub->backoff_ms > 4000)
-                        sub->backoff_ms = 4000;
-                    sub->next_catchup = hf_clock_mono_ms() + s_jittered(svc, sub->backoff_ms);
+            /* a replay's answer is held as soon as it has come */
+            if (sub->fetching) {
+                int rc = s_sub_fetch_take(svc, sub);
+                if (rc != 2) {
+                    s_sub_fetched(svc, sub, rc, now);
+                    worked = true;
                 }
+            }
+            /* a replay is asked for when none is held (the first: in a turn of its own,
+             * requests served between), and the next one as soon as the last one's events
+             * are held, to come while they are applied */
+            int held = sub->ptail - sub->phead;
+            if (sub->need_catchup && !sub->fetching && !sub->replay_done &&
+                sub->next_catchup <= now &&
+                (held == 0 ? !drained[i]
+                           : sub->replay_more && held <= HF_PEND_MAX - HF_FETCH_BATCH)) {
+                if (s_sub_fetch_send(svc, sub) != 0)
+                    s_sub_fetched(svc, sub, -1, now);
                 worked = true;
             }
             s_sub_flush(svc, sub);
