@@ -166,9 +166,9 @@ static const hf_query_t SCHED_Q_CAP_PER_WEEK = {
                           " ORDER BY branch DESC LIMIT 1"};
 /* One statement per batch (issue 14): each branch's cap read once (k, materialized: inlined
  * it was read once per customer), each customer's week counted once (sched_cap_check sends
- * each pair once, and only the weeks with a call that may be held), the count an index scan of the
- * customer's calls in bags (task_cap_week, migration 013) instead of all the customer's tasks.
- * Rows: customer, Monday (day number), cap, calls already in that week's bags. */
+ * each pair once, and only the weeks with a call that may be held), the count a range of the
+ * index task_customer (customer_id, bag_date; migration 013): that week's tasks, not all the
+ * customer's. Rows: customer, Monday (day number), cap, calls already in that week's bags. */
 static const hf_query_t SCHED_Q_CAP_CHECK = {
     "sched_cap_check",
     "WITH x AS (SELECT u.cid, u.branch, u.mon FROM unnest($1::bigint[], $2::text[],"
