@@ -131,7 +131,7 @@ int sched_cap_check(hf_store_t *st, sched_cap_item_t *items, int n, hf_arena_t *
     PGresult *res = hf_store_query(st, &SCHED_Q_CAP_CHECK, 3, p);
     if (res == NULL)
         return -1;
-    /* weeks are in (customer, Monday) order already: the order of the items */
+    /* the weeks are in (customer, Monday) order, as the items are sorted: bsearch finds each */
     for (int r = 0; r < PQntuples(res); r++) {
         s_week_t key = {.customer_id = hf_pg_int(res, r, 0),
                         .monday = (int32_t)hf_pg_int(res, r, 1)};
