@@ -146,6 +146,37 @@ hf_past() {
     ((now >= $1))
 }
 
+# ---- waiting on state, not on time --------------------------------------------------------
+# A test that checks that something did NOT happen (no plan twice, no warning yet, nothing
+# assigned to a held call) must first know that the service has had its chance: a quiet
+# stretch or a fixed sleep proves nothing on a loaded machine. These wait for the state that
+# proves it instead.
+
+# hf_store_value SQL: one value from this test's database (the superuser's URL).
+hf_store_value() {
+    psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" -c "$1"
+}
+
+# hf_wait_applied CONSUMER PRODUCER [TIMEOUT_S]: waits (default 30 s, times the scale) until
+# the CONSUMER service has applied every event PRODUCER had stored when this was called (its
+# consumer_offset reaches the producer's outbox_seq). What the consumer writes in the same
+# transaction as an event (a plan for a purchase, its outbox rows) is then all there.
+hf_wait_applied() {
+    local consumer=$1 producer=$2 timeout=${3:-30} want got deadline
+    want=$(hf_store_value "SELECT coalesce(max(last_seq), 0) FROM $producer.outbox_seq
+                           WHERE producer = '$producer'") ||
+        hf_fail "hf_wait_applied: cannot read $producer.outbox_seq"
+    deadline=$(hf_deadline "$timeout")
+    while :; do
+        got=$(hf_store_value "SELECT coalesce(max(last_seq), 0) FROM $consumer.consumer_offset
+                              WHERE producer = '$producer'" 2>/dev/null || echo -1)
+        ((got >= want)) && return 0
+        hf_past "$deadline" &&
+            hf_fail "$consumer applied $producer's events up to $got, want $want, after $((timeout * HF_TIMEOUT_SCALE)) s"
+        sleep 0.1
+    done
+}
+
 # ---- the stack ------------------------------------------------------------------------------
 
 # Port offsets from HUIFANG_PORT_BASE: commands at +N, events at +N+1.
