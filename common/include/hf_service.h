@@ -124,8 +124,11 @@ void hf_service_on_batch(hf_service_t *svc, hf_batch_fn fn);
  * without a handler only advance the sequence. Call before hf_service_run(). */
 int hf_service_subscribe(hf_service_t *svc, const char *producer,
                          const hf_event_handler_t *handlers);
-/* Runs fn every interval_ms (real time) while the service runs. */
-int hf_service_every(hf_service_t *svc, int interval_ms, hf_timer_fn fn);
+/* Runs fn every interval_ms (real time) while the service runs. Each round completed counts in
+ * huifang_timer_rounds_total{timer="<name>"} (timers of one name share the series): ops see a
+ * timer that stopped, and a test that moved the manual clock waits for rounds that began
+ * after the move instead of for a quiet stretch. */
+int hf_service_every(hf_service_t *svc, const char *name, int interval_ms, hf_timer_fn fn);
 /* Subscribes svc to def's subscriptions (those its consume setting names) and starts def's
  * timers. Returns 0, or -1 after a message on stderr. */
 int hf_service_attach(hf_service_t *svc, const hf_service_def_t *def);

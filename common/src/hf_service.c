@@ -141,7 +141,8 @@ typedef struct {
 typedef struct {
     int interval_ms;
     hf_timer_fn fn;
-    int64_t next; /* monotonic ms */
+    int64_t next;        /* monotonic ms */
+    hf_series_t *rounds; /* huifang_timer_rounds_total of its name */
 } s_timer_t;
 
 typedef struct {
@@ -2563,14 +2564,27 @@ static void s_sub_on_message(hf_service_t *svc, s_sub_t *sub)
 
 /* ---- timers and the loop ---- */
 
-int hf_service_every(hf_service_t *svc, int interval_ms, hf_timer_fn fn)
+int hf_service_every(hf_service_t *svc, const char *name, int interval_ms, hf_timer_fn fn)
 {
     if (svc->ntimers == HF_MAX_TIMERS)
+        return -1;
+    /* "tick_ms" (the setting) names the timer "tick" */
+    char timer[48], labels[160];
+    size_t len = strlen(name);
+    if (len > 3 && strcmp(name + len - 3, "_ms") == 0)
+        len -= 3;
+    snprintf(timer, sizeof timer, "%.*s", (int)len, name);
+    snprintf(labels, sizeof labels, "%s,timer=\"%s\"", svc->mlabels, timer);
+    hf_series_t *rounds = hf_metrics_counter(
+        svc->metrics, "huifang_timer_rounds_total",
+        "Rounds of a service timer completed (timers of one name share the series)", labels);
+    if (rounds == NULL)
         return -1;
     s_timer_t *t = &svc->timers[svc->ntimers++];
     t->interval_ms = interval_ms;
     t->fn = fn;
     t->next = hf_clock_mono_ms();
+    t->rounds = rounds;
     return 0;
 }
 
@@ -2705,6 +2719,7 @@ int hf_service_run(hf_service_t *svc)
             s_timer_t *t = &svc->timers[i];
             if (t->next <= now) {
                 int more = t->fn(svc, svc->self);
+                hf_series_add(t->rounds, 1);
                 /* work left: again after one turn of the loop (requests first) */
                 t->next = hf_clock_mono_ms() + (more > 0 ? 0 : t->interval_ms);
                 worked = true;

@@ -75,7 +75,7 @@ int hf_service_attach(hf_service_t *svc, const hf_service_def_t *def)
             hf_service_subscribe(svc, s->producer, s->handlers) != 0)
             return -1;
     for (const hf_service_timer_t *t = def->timers; t && t->fn; t++)
-        if (hf_service_every(svc, (int)hf_config_int(cfg, t->interval), t->fn) != 0)
+        if (hf_service_every(svc, t->interval, (int)hf_config_int(cfg, t->interval), t->fn) != 0)
             return -1;
     return 0;
 }

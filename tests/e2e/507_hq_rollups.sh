@@ -60,10 +60,10 @@ until [[ $(rep_lag) == 0:* ]]; do
     hf_past "$deadline" && hf_fail "the import's events were not applied in 240 s (lag:sequences $(rep_lag))"
     sleep 0.5
 done
-rep_settle 3
+rep_settle
 for day in 2026-11-27 2026-11-30 2026-12-02; do
     hf_expect_exit 0 huifang clock set "$day 10:00"
-    rep_settle 3
+    rep_settle
 done
 planned=$(q "SELECT coalesce(sum(planned), 0) FROM reporting.step_day")
 bagged=$(q "SELECT coalesce(sum(tasks_due), 0) FROM reporting.branch_day")
@@ -138,7 +138,7 @@ for round in 1 2 3; do
 done
 ((mid > 0)) || hf_log "note: reporting caught up before every kill (a fast machine)"
 hf_service_start reporting
-rep_settle 3
+rep_settle
 hf_expect_eq 0 "$(q 'SELECT count(*) FROM reporting.dead_letter')" "no dead letters after the rebuild"
 check_sums "rebuilt through kills"
 hf_expect_eq "$live" "$(snapshot)" "the rollups rebuilt from the replay are the ones built live"

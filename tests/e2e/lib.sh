@@ -196,6 +196,21 @@ hf_port_listening() {
     [[ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]]
 }
 
+# hf_metric SERVICE SERIES: the value of SERIES (as /metrics prints it, labels included) in
+# SERVICE's metrics (its command port + 8), as an integer, or nothing when absent or
+# unreachable.
+hf_metric() {
+    local port=$(($(hf_service_port "$1") + 8))
+    curl -sS --max-time 5 "http://127.0.0.1:$port/metrics" 2>/dev/null |
+        awk -v s="$2" '$1 == s { printf "%d\n", $2; exit }'
+}
+
+# hf_timer_rounds SERVICE TIMER: how many rounds SERVICE's TIMER ("tick", "occasion", ...)
+# has completed (huifang_timer_rounds_total); nothing when the service does not answer.
+hf_timer_rounds() {
+    hf_metric "$1" "huifang_timer_rounds_total{service=\"$1\",timer=\"$2\"}"
+}
+
 # True when no port in BASE..BASE+49 is listening.
 hf_ports_free() {
     local base=$1 port

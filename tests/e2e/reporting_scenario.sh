@@ -48,24 +48,39 @@ rep_lag() {
                      || ':' || coalesce((SELECT sum(last_seq) FROM p), 0)"
 }
 
-# rep_settle [N]: waits (up to 20 s) until nothing is left to apply and nothing new came for
-# N checks 0.2 s apart (default 2; after the clock moved, 3: the scheduler and the complaint
-# clock act on their next tick, every 200 ms), N times HF_TIMEOUT_SCALE (a sanitizer build's
-# tick takes longer: a quiet stretch of 0.6 s there once ended before the scheduler assigned).
+# rep_settle: waits (up to 30 s) until nothing is left to apply and nothing new came while
+# the scheduler's and the complaint service's timers each completed two rounds (so at least
+# one round of each began after the wait did, on the clock as the test set it: the scheduler
+# assigns and the complaint clock escalates on their rounds). A quiet stretch in seconds is
+# not enough: on a loaded machine a round once came after 0.6 s of quiet, and the task it
+# assigned landed in the next week's bag.
 rep_settle() {
-    local deadline last="" now stable=0 want=$((${1:-2} * HF_TIMEOUT_SCALE))
-    deadline=$(hf_deadline 20)
+    local deadline last="" now sched0="" compl0=""
+    deadline=$(hf_deadline 30)
     while :; do
         now=$(rep_lag 2>/dev/null || echo "x:x")
-        if [[ $now == 0:* && $now == "$last" ]]; then
-            ((++stable >= want)) && return 0
-        else
-            stable=0
+        if [[ $now == 0:* && $now == "$last" ]] && rep_rounds_past scheduler "$sched0" &&
+            rep_rounds_past complaint "$compl0"; then
+            # still nothing new after those rounds
+            [[ $(rep_lag 2>/dev/null) == "$now" ]] && return 0
         fi
-        last=$now
+        if [[ $now != "$last" ]]; then
+            last=$now
+            sched0=$(hf_timer_rounds scheduler tick)
+            compl0=$(hf_timer_rounds complaint tick)
+        fi
         hf_past "$deadline" && hf_fail "the services did not settle (lag:sequences $now)"
-        sleep 0.2
+        sleep 0.1
     done
+}
+
+# rep_rounds_past SERVICE ROUNDS0: true when SERVICE's tick completed two rounds more than
+# ROUNDS0, or when it did not answer then (a test that runs without it).
+rep_rounds_past() {
+    [[ -z $2 ]] && return 0
+    local n
+    n=$(hf_timer_rounds "$1" tick)
+    [[ -n $n ]] && ((n >= $2 + 2))
 }
 
 # rep_id_after TEXT PREFIX: the number after PREFIX in the JSON TEXT (bash only: these run
@@ -141,7 +156,7 @@ rep_scenario() {
 
     # ---- 2026-11-12 Thu: the day-10 care calls ----
     hf_expect_exit 0 huifang clock set '2026-11-12 10:00'
-    rep_settle 3
+    rep_settle
     local _
     for _ in 1 2 3; do
         rep_claim A001
@@ -169,7 +184,7 @@ rep_scenario() {
 
     # ---- 2026-11-13 Fri: the retries, late ----
     hf_expect_exit 0 huifang clock set '2026-11-13 10:00'
-    rep_settle 3
+    rep_settle
     rep_claim A001
     hf_expect_eq "$C3" "$REP_CUSTOMER" "A001's retry of C3"
     hf_expect_exit 0 huifang --as A001 call log --task "$REP_TASK" --outcome connected --effect none
@@ -184,7 +199,7 @@ rep_scenario() {
 
     # ---- 2026-11-17 Tue: a refusal and a return ----
     hf_expect_exit 0 huifang clock set '2026-11-17 10:00'
-    rep_settle 3
+    rep_settle
     rep_claim A001
     hf_expect_eq "$C3" "$REP_CUSTOMER" "A001's repurchase call to C3"
     hf_expect_exit 0 huifang --as A001 call log --task "$REP_TASK" --outcome refused
@@ -200,7 +215,7 @@ rep_scenario() {
 
     # ---- 2026-11-24 Tue: read the reports ----
     hf_expect_exit 0 huifang clock set '2026-11-24 10:00'
-    rep_settle 3
+    rep_settle
     export C1 C2 C3 C5 C6 P1 P2 K1 R1
 }
 
