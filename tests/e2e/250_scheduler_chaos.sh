@@ -116,7 +116,10 @@ until [[ $(count_assigned) == "$N" ]]; do
     huifang clock advance 3s >/dev/null
     sleep 0.5
 done
-sleep 1
+# every instance has had rounds of its own since: one that assigns anything twice would have
+hf_wait_timer_rounds scheduler tick
+hf_wait_timer_rounds scheduler tick 2 $((HUIFANG_PORT_BASE + 44 - 30)) # scheduler2
+hf_wait_timer_rounds scheduler tick 2 $((HUIFANG_PORT_BASE + 46 - 30)) # scheduler3
 
 hf_expect_eq "$N" "$(count_assigned)" "every call assigned"
 hf_expect_eq "$N" "$(sql "SELECT count(*) FROM scheduler.outbox WHERE topic LIKE 'scheduler.task_assigned/%'")" "one event each"

@@ -177,6 +177,41 @@ hf_wait_applied() {
     done
 }
 
+# hf_timer_rounds_at PORT SERVICE TIMER: hf_timer_rounds of an instance whose metrics listen
+# on PORT (an extra instance a test started beside the stack's own; empty: the stack's own).
+hf_timer_rounds_at() {
+    [[ -n $1 ]] || {
+        hf_timer_rounds "$2" "$3"
+        return
+    }
+    curl -sS --max-time 5 "http://127.0.0.1:$1/metrics" 2>/dev/null |
+        awk -v s="huifang_timer_rounds_total{service=\"$2\",timer=\"$3\"}" '$1 == s { printf "%d\n", $2; exit }'
+}
+
+# hf_wait_timer_rounds SERVICE TIMER [ROUNDS] [METRICS_PORT]: waits (up to 30 s, times the
+# scale) until SERVICE's TIMER ("tick", "house", ...; hf_timer_rounds) has completed ROUNDS
+# (default 2) more rounds than when this was called. The round under way then may have read
+# the clock before a move; the next began after this call, so it has seen everything done
+# before it (a clock move, a row): what it would have done is done. Use after `huifang clock
+# ...` before checking that something did NOT happen. Timers of one name share the series:
+# for K of them pass ROUNDS 3K (the scheduler's three "house" timers: 9), so that each has
+# run after the call. METRICS_PORT: an extra instance's (hf_timer_rounds_at).
+hf_wait_timer_rounds() {
+    local svc=$1 timer=$2 want=${3:-2} port=${4:-} start now deadline
+    deadline=$(hf_deadline 30)
+    while :; do
+        start=$(hf_timer_rounds_at "$port" "$svc" "$timer")
+        [[ -n $start ]] && break
+        hf_past "$deadline" && hf_fail "no huifang_timer_rounds_total{timer=\"$timer\"} from huifang-$svc${port:+ on port $port}"
+        sleep 0.1
+    done
+    while now=$(hf_timer_rounds_at "$port" "$svc" "$timer"); [[ -z $now ]] || ((now < start + want)); do
+        hf_past "$deadline" &&
+            hf_fail "huifang-$svc's $timer timer completed ${now:-?} - $start rounds in $((30 * HF_TIMEOUT_SCALE)) s, want $want"
+        sleep 0.1
+    done
+}
+
 # ---- the stack ------------------------------------------------------------------------------
 
 # Port offsets from HUIFANG_PORT_BASE: commands at +N, events at +N+1.
