@@ -33,6 +33,19 @@ void hf_client_destroy(hf_client_t **self_p);
 int hf_client_call(hf_client_t *self, hf_request_t *req, hf_reply_t **rep);
 /* The endpoint this client talks to. */
 const char *hf_client_endpoint(const hf_client_t *self);
+/* hf_client_call in two halves, for a caller that goes on with its own work meanwhile (a
+ * consumer applying one replay while the next is read): sends req in one try (request_id
+ * filled in when empty; a request still unanswered is given up first). Returns 0, or -1
+ * (no connection within the connect wait, or the send failed). */
+int hf_client_send(hf_client_t *self, hf_request_t *req);
+/* The socket to poll (ZMQ_POLLIN) for the answer of the request sent, or NULL when none is
+ * awaited. */
+void *hf_client_pending(hf_client_t *self);
+/* Takes the answer of the request sent without waiting: 1 and *rep (caller frees), 0 when it
+ * has not come yet, -1 when none is awaited or it was garbage (the request is given up). */
+int hf_client_take(hf_client_t *self, hf_reply_t **rep);
+/* Gives up the request sent (its answer, if it comes, is dropped with the socket). */
+void hf_client_abandon(hf_client_t *self);
 
 /* ---- CURVE: who this process is on the wire ----
  * Every socket of a process shares one identity: the keypair NAME.key/NAME.pub of the keys

@@ -17,7 +17,12 @@
  * Metrics and health: every service serves /metrics (Prometheus text), /healthz and /readyz
  * over HTTP on metrics_bind (HUIFANG_<SERVICE>_METRICS_BIND, command port + 8), from a
  * libmicrohttpd thread reading what the loop counts (hf_metrics.h; the rules in the top
- * README's Operations). A service adds its own series to hf_service_metrics(). */
+ * README's Operations). A service adds its own series to hf_service_metrics(). A consumer's
+ * lag (huifang_consumer_lag_events / _seconds) is learnt out of band as well as from the
+ * heartbeats: at most every second it pings the producer (no waiting: a DEALER of its own)
+ * for its last committed sequence, so a consumer whose unread events hold the heartbeats
+ * back still knows how far behind it is; behind for a second or more it logs consumer_behind
+ * (producer, events, seconds; again every 10 s), back to 0 consumer_caught_up. */
 #ifndef HF_SERVICE_H
 #define HF_SERVICE_H
 #include "hf_arena.h"

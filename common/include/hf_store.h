@@ -86,6 +86,16 @@ int hf_store_query_run(hf_store_t *self, const hf_query_t *q, int nparams,
 int hf_store_begin(hf_store_t *self);
 int hf_store_commit(hf_store_t *self);
 void hf_store_rollback(hf_store_t *self);
+/* BEGIN and then sql, in one round trip (libpq's pipeline mode): sql's result (the caller
+ * PQclear()s it), in the transaction begun; or NULL with the error kept, and then, when
+ * hf_store_in_tx() says the transaction was begun, the caller rolls it back. */
+PGresult *hf_store_begin_exec(hf_store_t *self, const char *sql, int nparams,
+                              const char *const *params);
+/* Keeps sql and its parameters (copies) to be sent with the transaction's COMMIT: hf_store_commit()
+ * then sends every statement kept and the COMMIT in one round trip (libpq's pipeline mode), and
+ * fails (rolled back) if any of them fails; hf_store_rollback() forgets them. For writes whose
+ * answer is not needed (counters added to). Returns 0. */
+int hf_store_defer(hf_store_t *self, const char *sql, int nparams, const char *const *params);
 /* True between begin and commit/rollback. */
 bool hf_store_in_tx(const hf_store_t *self);
 

@@ -4,6 +4,7 @@
 #include "hf_keys.h"
 #include "hf_log.h"
 #include "hf_zap.h"
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,7 @@ struct hf_client_t {
     int connect_wait_ms; /* 0: a request waits for a connection as long as for its answer */
     char server[64];     /* the service at endpoint, whose public key CURVE expects */
     void *sock;          /* kept while calls are answered; NULL after a failed try */
+    char pending[40];    /* the request_id hf_client_send sent, "" when none is awaited */
 };
 
 static void s_client_close(hf_client_t *self)
@@ -184,6 +186,7 @@ static void s_client_close(hf_client_t *self)
         zmq_close(self->sock);
         self->sock = NULL;
     }
+    self->pending[0] = '\0';
 }
 
 static int s_client_open(hf_client_t *self)
@@ -259,6 +262,8 @@ const char *hf_client_endpoint(const hf_client_t *self)
 int hf_client_call(hf_client_t *self, hf_request_t *req, hf_reply_t **rep)
 {
     *rep = NULL;
+    if (self->pending[0])
+        s_client_close(self); /* a REQ socket awaiting an answer takes no other request */
     char id[40];
     if (req->request_id == NULL || req->request_id[0] == '\0') {
         hf_bus_new_id(id);
@@ -325,4 +330,82 @@ int hf_client_call(hf_client_t *self, hf_request_t *req, hf_reply_t **rep)
     if (req->request_id == id)
         req->request_id = NULL;
     return rc;
+}
+
+int hf_client_send(hf_client_t *self, hf_request_t *req)
+{
+    if (self->pending[0])
+        s_client_close(self);
+    char id[40], sent_id[40];
+    if (req->request_id == NULL || req->request_id[0] == '\0') {
+        hf_bus_new_id(id);
+        req->request_id = id;
+    }
+    snprintf(sent_id, sizeof sent_id, "%s", req->request_id);
+    size_t len = huifang__v1__request__get_packed_size(req);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (buf)
+        huifang__v1__request__pack(req, buf);
+    if (req->request_id == id)
+        req->request_id = NULL;
+    if (buf == NULL)
+        return -1;
+    int rc = -1;
+    if (self->sock != NULL || s_client_open(self) == 0) {
+        int n = 1;
+        if (self->connect_wait_ms > 0) {
+            zmq_pollitem_t out = {self->sock, 0, ZMQ_POLLOUT, 0};
+            do
+                n = zmq_poll(&out, 1, self->connect_wait_ms);
+            while (n < 0 && zmq_errno() == EINTR);
+        }
+        if (n > 0 &&
+            zmq_send(self->sock, buf, len, self->connect_wait_ms > 0 ? ZMQ_DONTWAIT : 0) >= 0) {
+            snprintf(self->pending, sizeof self->pending, "%s", sent_id);
+            rc = 0;
+        } else {
+            s_client_close(self);
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+void *hf_client_pending(hf_client_t *self)
+{
+    return self->pending[0] ? self->sock : NULL;
+}
+
+int hf_client_take(hf_client_t *self, hf_reply_t **rep)
+{
+    *rep = NULL;
+    if (!self->pending[0] || self->sock == NULL)
+        return -1;
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    if (zmq_msg_recv(&msg, self->sock, ZMQ_DONTWAIT) < 0) {
+        int err = zmq_errno();
+        zmq_msg_close(&msg);
+        if (err == EAGAIN || err == EINTR)
+            return 0;
+        s_client_close(self);
+        return -1;
+    }
+    hf_reply_t *r = hf_reply_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg));
+    zmq_msg_close(&msg);
+    if (r == NULL || (r->request_id && strcmp(r->request_id, self->pending) != 0)) {
+        if (r)
+            huifang__v1__reply__free_unpacked(r, NULL);
+        s_client_close(self); /* garbage or another request's: a fresh socket next time */
+        return -1;
+    }
+    self->pending[0] = '\0';
+    *rep = r;
+    return 1;
+}
+
+void hf_client_abandon(hf_client_t *self)
+{
+    if (self->pending[0])
+        s_client_close(self);
 }

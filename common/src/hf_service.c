@@ -13,11 +13,13 @@
  * the events before it are applied again and committed, and the failing one goes on its
  * own (s_sub_apply), whose failures are counted as before (a poison event goes to the dead
  * letters). A service may keep what its handlers add up and write it once a batch
- * (hf_service_on_batch). A turn of the loop runs handlers for at most HF_SLICE_MS, and a
- * replay is fetched in a turn of its own, so requests are served while a consumer catches
- * up. An event this service has no handler for changes nothing, so a run of them only moves
- * the sequence in memory; the stored sequence catches up once per burst of messages
- * (s_sub_flush). That is safe: the sequence in memory passed every event up to it, each
+ * (hf_service_on_batch; hf_store_defer sends it with the commit). A batch costs two round
+ * trips of its own: BEGIN with the lock on the stored sequence, and the commit with the
+ * sequence stored. A turn of the loop runs handlers for at most HF_SLICE_MS, and a replay's
+ * answer is awaited by the loop's poll, not by a call, so requests are served while a
+ * consumer catches up. An event this service has no handler for changes nothing, so a run
+ * of them only moves the sequence in memory; the stored sequence catches up once per burst
+ * of messages (s_sub_flush). That is safe: the sequence in memory passed every event up to it, each
  * either applied (its transaction stored its sequence) or found applied by another
  * instance (the stored sequence was at least as far), or one without a handler; so an event
  * with a handler may be applied on top of a stored sequence that lags behind the one in
@@ -60,16 +62,17 @@
 #define HF_MAX_PEERS 8
 #define HF_RELAY_BATCH 500
 /* A producer hands out at most HF_REPLAY_BATCH events a replay, and no more than
- * HF_REPLAY_BYTES of them but one. A consumer fetches HF_FETCH_BATCH events a replay (the
- * call holds its loop: the producer reads them, it unpacks them), in a turn of the loop of
- * its own, and holds up to HF_PEND_MAX received events. It applies up to HF_APPLY_BATCH
- * events a transaction, and a turn of the loop runs handlers for at most HF_SLICE_MS (then
- * commits what they did) before it serves requests again. (Sizing batches by their recent
- * cost was tried: a commit's cost under load is mostly per batch, not per event, so smaller
- * batches only lowered the rate.) */
+ * HF_REPLAY_BYTES of them but one. A consumer asks for HF_FETCH_BATCH events a replay
+ * without waiting for them (the first in a turn of the loop of its own, each next one as
+ * soon as the last one's are held: the producer reads them while the consumer applies; its
+ * loop only unpacks the answer), and holds up to HF_PEND_MAX received events. It applies up
+ * to HF_APPLY_BATCH events a transaction, and a turn of the loop runs handlers for at most
+ * HF_SLICE_MS (then commits what they did) before it serves requests again. (Sizing batches
+ * by their recent cost was tried: a commit's cost under load is mostly per batch, not per
+ * event, so smaller batches only lowered the rate.) */
 #define HF_REPLAY_BATCH 2000
 #define HF_REPLAY_BYTES (2 << 20)
-#define HF_FETCH_BATCH 500
+#define HF_FETCH_BATCH 1000
 #define HF_PEND_MAX 2000
 #define HF_APPLY_BATCH 500
 #define HF_SLICE_MS 30
@@ -78,6 +81,24 @@
 #define HF_MAX_AFTER 16       /* 'after' places a request may carry */
 #define HF_AFTER_GRACE_MS 100 /* how long the live stream may take before we ask for a replay */
 #define HF_EPOCH_LEN 40
+
+/* A consumer's lag is learnt out of band too: at most every HF_PROBE_MS it sends the producer
+ * a ping (which answers the last committed sequence) without waiting for the answer, and
+ * forgets one not answered within HF_PROBE_TIMEOUT_MS. It remembers when the producer was
+ * first known past a position (HF_SEEN_MAX of them, thinned out when full). A consumer behind
+ * for HF_BEHIND_LOG_AFTER_MS logs consumer_behind, again every HF_BEHIND_LOG_EVERY_MS while it
+ * is, and consumer_caught_up once back to 0. See s_sub_lag. */
+#define HF_PROBE_MS 1000
+#define HF_PROBE_TIMEOUT_MS 5000
+#define HF_SEEN_MAX 128
+#define HF_BEHIND_LOG_AFTER_MS 1000
+#define HF_BEHIND_LOG_EVERY_MS 10000
+
+/* The producer was first known to be at seq (or further) at monotonic ms at. */
+typedef struct {
+    uint64_t seq;
+    int64_t at;
+} s_seen_t;
 
 /* An event received (live or replayed) and held until it is applied. */
 typedef struct {
@@ -103,18 +124,28 @@ typedef struct {
     unsigned caught_up;       /* catch-ups completed, to tell those that began after a park */
     uint64_t failing;         /* the event whose handler failed with the store connected */
     int failures;             /* how many times in a row it did */
-    /* lag in time: the producer's last sequence when we were first seen behind it, and
-     * when (monotonic ms, 0: not behind); see s_metrics_sample */
-    uint64_t mark_seq;
+    /* when the catch-up going on began (monotonic ms, 0: none); see s_sub_lag */
     int64_t mark_at;
     /* the events held, in sequence order from pend[phead] to pend[ptail - 1] (HF_PEND_MAX) */
     s_pend_t *pend;
     int phead, ptail;
     bool replay_done;     /* the last replay reached the producer's end */
     bool replay_more;     /* the last replay did not: the next one goes on from it */
+    bool fetching;        /* a replay asked for, its answer awaited (s_sub_fetch_take) */
+    uint64_t fetch_from;  /* its first sequence */
+    int64_t fetch_t0;     /* monotonic ms: when it was asked for */
     int64_t next_apply;   /* monotonic ms: when to try the held events again after a failure */
     int apply_backoff_ms; /* grows while they fail */
     hf_series_t *m_lag_events, *m_lag_seconds, *m_applied, *m_dead, *m_batch;
+    /* the producer's position learnt out of band, and the lag it gives (s_sub_lag) */
+    void *probe;         /* a DEALER to the producer's ROUTER, for its ping; NULL until used */
+    char probe_id[40];   /* the request id of the ping not answered yet, "" when none */
+    int64_t probe_sent;  /* monotonic ms the last ping went */
+    uint64_t probe_last; /* the producer's last committed sequence, by its last answer */
+    s_seen_t seen[HF_SEEN_MAX]; /* when the producer was first known past each position */
+    int nseen;
+    int64_t behind_logged; /* monotonic ms of the last consumer_behind line; 0: none since */
+    int64_t behind_since;  /* monotonic ms it fell behind, for consumer_caught_up */
 } s_sub_t;
 
 /* An event whose handler fails this many times in a row with the store connected (a
@@ -495,10 +526,10 @@ hf_client_t *hf_service_peer(hf_service_t *svc, const char *name)
  *
  * Readiness: 503 while the service starts or stops, while the store failed on its last use,
  * or while a consumer has been behind its producer (or has not caught up since start) for
- * longer than ready_lag_ms. A consumer's lag in time is measured from the moment it was
- * seen behind the producer's last sequence (heartbeat or replay) until it has applied that
- * sequence; then the mark moves to the producer's last at that moment. A steady stream a
- * few milliseconds behind thus shows a lag near zero, a stalled one a lag that grows. */
+ * longer than ready_lag_ms. A consumer's lag in time is how long ago the producer was first
+ * known (heartbeat, replay, or its ping, asked out of band: s_sub_lag) to be past the last
+ * event the consumer has applied. A steady stream a few milliseconds behind thus shows a lag
+ * near zero, a stalled one a lag that grows. */
 
 static const double s_latency_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
                                            0.025,  0.05,  0.1,    0.25,  1};
@@ -586,13 +617,13 @@ static void s_metrics_sub(hf_service_t *svc, s_sub_t *sub)
     snprintf(labels, sizeof labels, "%s,producer=\"%s\"", svc->mlabels, sub->producer);
     sub->m_lag_events = hf_metrics_gauge(
         svc->metrics, "huifang_consumer_lag_events",
-        "Events the producer has announced (heartbeat or replay) that this consumer has not "
-        "applied yet",
+        "Events the producer has committed (as last heard: its ping, heartbeat or a replay) "
+        "that this consumer has not applied yet",
         labels);
     sub->m_lag_seconds = hf_metrics_gauge(
         svc->metrics, "huifang_consumer_lag_seconds",
-        "How long this consumer has been behind the producer's last announced event (0 when "
-        "caught up)",
+        "How long ago the producer was first known past the last event this consumer has "
+        "applied (0 when caught up)",
         labels);
     sub->m_applied = hf_metrics_counter(
         svc->metrics, "huifang_events_applied_total",
@@ -605,6 +636,173 @@ static void s_metrics_sub(hf_service_t *svc, s_sub_t *sub)
         hf_metrics_histogram(svc->metrics, "huifang_consumer_batch_size",
                              "Events of the producer applied by one consumer transaction", labels,
                              batch_bounds, (int)(sizeof batch_bounds / sizeof batch_bounds[0]));
+}
+
+/* ---- a consumer's lag, learnt out of band ----
+ *
+ * The producer's position comes with its heartbeats, on the event stream behind the events:
+ * a consumer holding HF_PEND_MAX events stops reading the stream and, until it has applied
+ * them, learns nothing of what waits behind them (a consumer far behind would read a lag of
+ * at most the events it holds, 0 once it has applied them). So each consumer also asks the
+ * producer itself: a ping (which answers the producer's last committed sequence and its
+ * epoch; no session needed) at most every HF_PROBE_MS, on a DEALER of its own. The ping goes
+ * with ZMQ_DONTWAIT and nothing is queued while no connection is up; the answer is read
+ * when it has come, at the next sample; so the loop never waits for it. */
+
+static void s_probe_close(s_sub_t *sub)
+{
+    if (sub->probe)
+        zmq_close(sub->probe);
+    sub->probe = NULL;
+    sub->probe_id[0] = '\0';
+}
+
+static int s_probe_open(s_sub_t *sub)
+{
+    char ep[256];
+    sub->probe = zmq_socket(hf_bus_context(), ZMQ_DEALER);
+    if (sub->probe == NULL)
+        return -1;
+    int zero = 0, one = 1, hwm = 4;
+    int64_t max = 64 * 1024;
+    zmq_setsockopt(sub->probe, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sub->probe, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(sub->probe, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sub->probe, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    if (hf_bus_curve_client(sub->probe, sub->producer) != 0 ||
+        zmq_connect(sub->probe, hf_endpoint_commands(sub->producer, ep, sizeof ep)) != 0) {
+        s_probe_close(sub);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the answers that have come: the one to the ping awaited gives the producer's last
+ * committed sequence (an answer of another stream than the one we follow is left to the
+ * heartbeat and the replay, which handle a new stream). */
+static void s_probe_read(s_sub_t *sub)
+{
+    while (sub->probe) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, sub->probe, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&msg);
+            return;
+        }
+        bool more = zmq_msg_more(&msg);
+        hf_reply_t *rep = more || zmq_msg_size(&msg) == 0
+                              ? NULL
+                              : hf_reply_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg));
+        zmq_msg_close(&msg);
+        if (rep == NULL)
+            continue; /* the empty delimiter frame, or garbage */
+        if (rep->request_id && strcmp(rep->request_id, sub->probe_id) == 0) {
+            sub->probe_id[0] = '\0';
+            const Huifang__V1__PingResult *r = rep->ping;
+            if (rep->status == HF_OK && rep->result_case == HUIFANG__V1__REPLY__RESULT_PING &&
+                (sub->epoch[0] == '\0' || r->epoch == NULL || strcmp(r->epoch, sub->epoch) == 0))
+                sub->probe_last = r->last_seq;
+        }
+        huifang__v1__reply__free_unpacked(rep, NULL);
+    }
+}
+
+/* Sends a ping when none is awaited (or the last was not answered within
+ * HF_PROBE_TIMEOUT_MS) and the last went HF_PROBE_MS ago or more. */
+static void s_probe_send(hf_service_t *svc, s_sub_t *sub, int64_t now)
+{
+    if (now - sub->probe_sent < HF_PROBE_MS ||
+        (sub->probe_id[0] && now - sub->probe_sent < HF_PROBE_TIMEOUT_MS))
+        return;
+    if (sub->probe == NULL && s_probe_open(sub) != 0)
+        return;
+    sub->probe_sent = now;
+    Huifang__V1__Ping ping = HUIFANG__V1__PING__INIT;
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_PING;
+    req.ping = &ping;
+    req.actor = (char *)svc->def->name;
+    char id[40];
+    hf_bus_new_id(id);
+    req.request_id = id;
+    uint8_t buf[256];
+    size_t len = huifang__v1__request__get_packed_size(&req);
+    if (len > sizeof buf)
+        return;
+    huifang__v1__request__pack(&req, buf);
+    /* the empty frame a REQ would send, so the ROUTER's answer comes back the same way */
+    if (zmq_send(sub->probe, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return; /* no connection up (the producer is down): nothing queued, try again later */
+    zmq_send(sub->probe, buf, len, ZMQ_DONTWAIT);
+    snprintf(sub->probe_id, sizeof sub->probe_id, "%s", id);
+}
+
+/* Notes that the producer is known to be at seq: the first time it is past the last position
+ * noted, that time is kept. A producer seen going back (a restored database) starts anew. */
+static void s_seen_note(s_sub_t *sub, uint64_t seq, int64_t now)
+{
+    if (sub->nseen && seq < sub->seen[sub->nseen - 1].seq)
+        sub->nseen = 0;
+    if (seq <= sub->applied || (sub->nseen && seq == sub->seen[sub->nseen - 1].seq))
+        return;
+    if (sub->nseen == HF_SEEN_MAX) {
+        /* thinned out, the first kept: a lag read later may come out shorter by the gap */
+        for (int k = 1; 2 * k < sub->nseen; k++)
+            sub->seen[k] = sub->seen[2 * k];
+        sub->nseen = (sub->nseen + 1) / 2;
+    }
+    sub->seen[sub->nseen++] = (s_seen_t){seq, now};
+}
+
+/* A consumer's lag: the events the producer has committed, as far as we know (heartbeat,
+ * replay or ping), that it has not applied; and *lag_ms, how long since the producer was
+ * first known past the last event applied: at least the age of the oldest event not applied,
+ * less by up to HF_PROBE_MS. While a catch-up goes on (a gap, the start) it is behind without
+ * knowing by how much: the time counts from the catch-up's start too. */
+static uint64_t s_sub_lag(s_sub_t *sub, int64_t now, int64_t *lag_ms)
+{
+    uint64_t known = sub->producer_last > sub->probe_last ? sub->producer_last : sub->probe_last;
+    s_seen_note(sub, known, now);
+    int drop = 0;
+    while (drop < sub->nseen && sub->seen[drop].seq <= sub->applied)
+        drop++;
+    if (drop) {
+        sub->nseen -= drop;
+        memmove(sub->seen, sub->seen + drop, (size_t)sub->nseen * sizeof *sub->seen);
+    }
+    int64_t since = sub->nseen ? sub->seen[0].at : 0;
+    if (!sub->need_catchup)
+        sub->mark_at = 0;
+    else if (sub->mark_at == 0)
+        sub->mark_at = now;
+    if (sub->mark_at && (since == 0 || sub->mark_at < since))
+        since = sub->mark_at;
+    *lag_ms = since ? now - since : 0;
+    return known > sub->applied ? known - sub->applied : 0;
+}
+
+/* Says so in the log when a consumer has been behind for HF_BEHIND_LOG_AFTER_MS (again every
+ * HF_BEHIND_LOG_EVERY_MS while it is), and when it is back to 0. A catch-up that knows of no
+ * event to apply yet (a service started before its producer, which replay_unavailable says
+ * already) is let run HF_BEHIND_LOG_EVERY_MS first: a stack starting in any order is no news. */
+static void s_sub_lag_log(s_sub_t *sub, uint64_t lag, int64_t lag_ms, int64_t now)
+{
+    int64_t after = lag > 0 ? HF_BEHIND_LOG_AFTER_MS : HF_BEHIND_LOG_EVERY_MS;
+    if (lag_ms >= after &&
+        (sub->behind_logged == 0 || now - sub->behind_logged >= HF_BEHIND_LOG_EVERY_MS)) {
+        if (sub->behind_logged == 0)
+            sub->behind_since = now - lag_ms;
+        sub->behind_logged = now;
+        hf_warn("consumer_behind",
+                "producer=%s events=%llu seconds=%.1f applied=%llu producer_last=%llu%s",
+                sub->producer, (unsigned long long)lag, (double)lag_ms / 1000.0,
+                (unsigned long long)sub->applied, (unsigned long long)(sub->applied + lag),
+                sub->need_catchup ? " catching_up=yes" : "");
+    } else if (sub->behind_logged && lag == 0 && lag_ms == 0) {
+        sub->behind_logged = 0;
+        hf_info("consumer_caught_up", "producer=%s applied=%llu behind_s=%.1f", sub->producer,
+                (unsigned long long)sub->applied, (double)(now - sub->behind_since) / 1000.0);
+    }
 }
 
 /* Copies the loop's state for the listener: the consumers' lag, the store's state, the
@@ -623,23 +821,19 @@ static void s_metrics_sample(hf_service_t *svc, bool force)
     hf_series_set(svc->m_store_reconnects, connects > 1 ? (double)(connects - 1) : 0);
     for (int i = 0; i < svc->nsubs; i++) {
         s_sub_t *sub = &svc->subs[i];
-        bool behind = sub->need_catchup || sub->applied < sub->producer_last;
-        if (!behind) {
-            sub->mark_at = 0;
-        } else if (sub->mark_at == 0 || (!sub->need_catchup && sub->applied >= sub->mark_seq)) {
-            sub->mark_seq = sub->producer_last;
-            sub->mark_at = now;
-        }
-        int64_t lag_ms = sub->mark_at ? now - sub->mark_at : 0;
-        uint64_t lag = sub->producer_last > sub->applied ? sub->producer_last - sub->applied : 0;
+        s_probe_read(sub);
+        s_probe_send(svc, sub, now);
+        int64_t lag_ms = 0;
+        uint64_t lag = s_sub_lag(sub, now, &lag_ms);
         hf_series_set(sub->m_lag_events, (double)lag);
         hf_series_set(sub->m_lag_seconds, (double)lag_ms / 1000.0);
+        s_sub_lag_log(sub, lag, lag_ms, now);
         if (why[0] == '\0' && lag_ms > svc->ready_lag_ms)
             snprintf(why, sizeof why,
                      "the consumer of %s has been behind for %lld s (applied %llu, the "
                      "producer's last known %llu; limit HUIFANG_READY_LAG_MS=%d)",
                      sub->producer, (long long)(lag_ms / 1000), (unsigned long long)sub->applied,
-                     (unsigned long long)sub->producer_last, svc->ready_lag_ms);
+                     (unsigned long long)(sub->applied + lag), svc->ready_lag_ms);
     }
     pthread_mutex_lock(&svc->health_lock);
     snprintf(svc->not_ready, sizeof svc->not_ready, "%s", why);
@@ -1200,6 +1394,7 @@ void hf_service_destroy(hf_service_t **self_p)
         if (svc->subs[i].sock)
             zmq_close(svc->subs[i].sock);
         hf_client_destroy(&svc->subs[i].replay);
+        s_probe_close(&svc->subs[i]);
         if (svc->subs[i].pend) {
             s_pend_pop(&svc->subs[i], svc->subs[i].ptail - svc->subs[i].phead);
             free(svc->subs[i].pend);
@@ -2095,6 +2290,24 @@ static int s_sub_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last)
     return 0;
 }
 
+/* Begins the consumer's transaction and locks its stored sequence in one round trip; 0 and
+ * *last, or -1 (rolled back). */
+static int s_sub_begin_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last)
+{
+    const char *p[] = {sub->producer};
+    PGresult *res = hf_store_begin_exec(
+        svc->store, "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE", 1, p);
+    if (res == NULL || PQntuples(res) != 1) {
+        if (res)
+            PQclear(res);
+        s_sub_rollback(svc);
+        return -1;
+    }
+    *last = (uint64_t)hf_pg_int(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
 /* Sets a poison event aside in the open transaction, for inspection. */
 static void s_dead_letter(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env,
                           const uint8_t *body, size_t len, const char *why)
@@ -2115,14 +2328,15 @@ static void s_dead_letter(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *
     hf_series_add(sub->m_dead, 1);
 }
 
-/* Stores seq as the consumer's sequence and commits; 0, or -1 (rolled back). */
+/* Stores seq as the consumer's sequence and commits, in one round trip with what the batch
+ * hook deferred (hf_store_defer); 0, or -1 (rolled back). */
 static int s_sub_commit(hf_service_t *svc, s_sub_t *sub, uint64_t seq)
 {
     char seqtxt[24];
     const char *up[] = {sub->producer, hf_pg_i64(seqtxt, (int64_t)seq)};
     if (s_batch_end(svc, true) != 0 ||
-        hf_store_run(svc->store, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1", 2,
-                     up) != 0 ||
+        hf_store_defer(svc->store, "UPDATE consumer_offset SET last_seq = $2 WHERE producer = $1",
+                       2, up) != 0 ||
         hf_store_commit(svc->store) != 0) {
         s_sub_rollback(svc);
         return -1;
@@ -2149,12 +2363,8 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
     }
     hf_store_t *st = svc->store;
     uint64_t last = 0;
-    if (hf_store_begin(st) != 0)
+    if (s_sub_begin_lock(svc, sub, &last) != 0)
         return -1;
-    if (s_sub_lock(svc, sub, &last) != 0) {
-        s_sub_rollback(svc);
-        return -1;
-    }
     if (env->seq <= last) {
         /* another instance applied it meanwhile */
         s_sub_rollback(svc);
@@ -2317,12 +2527,8 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
     int64_t t_begin = hf_clock_mono_ms();
     for (;;) {
         uint64_t last = 0;
-        if (hf_store_begin(st) != 0)
+        if (s_sub_begin_lock(svc, sub, &last) != 0)
             return -1;
-        if (s_sub_lock(svc, sub, &last) != 0) {
-            s_sub_rollback(svc);
-            return -1;
-        }
         uint64_t cur = sub->applied > last ? sub->applied : last;
         int k = 0, count = 0, rc = 0;
         while (k < limit) {
@@ -2444,28 +2650,56 @@ static void s_sub_learn_epoch(s_sub_t *sub, const char *epoch)
     snprintf(sub->epoch, sizeof sub->epoch, "%s", epoch);
 }
 
-/* Asks the producer for the events after the last applied one (none is held) and holds
- * them. Returns 0 when that was the end of the producer's stream, 1 when there is more to
- * fetch once these are applied, -1 on a failure. */
-static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
+/* How long a replay's answer is awaited (as the replay client's timeout). */
+static int64_t s_fetch_timeout(hf_service_t *svc)
 {
-    /* at the start of a catch-up, re-read the stored sequence (ours first): another instance
-     * may have applied some (went on from the last replay, a batch finds those by its lock
-     * and passes them) */
+    long timeout = hf_config_int(svc->config, "peer_timeout_ms");
+    return timeout < 1000 ? timeout : 1000;
+}
+
+/* Asks the producer for the events after the last one held (or applied, when none is) and
+ * returns without waiting: s_sub_fetch_take holds them when they come, so that the events
+ * held meanwhile are applied while the producer reads the next ones. 0, or -1 on a
+ * failure. */
+static int s_sub_fetch_send(hf_service_t *svc, s_sub_t *sub)
+{
+    /* at the start of a catch-up (none is held), re-read the stored sequence (ours first):
+     * another instance may have applied some (went on from the last replay, a batch finds
+     * those by its lock and passes them) */
     if (!sub->replay_more && (s_sub_flush(svc, sub) != 0 || s_sub_load(svc, sub) != 0))
         return -1;
     Huifang__V1__Replay q = HUIFANG__V1__REPLAY__INIT;
-    q.from_seq = sub->applied + 1;
+    q.from_seq = s_pend_last(sub) + 1;
     q.limit = HF_FETCH_BATCH;
     hf_request_t req = HUIFANG__V1__REQUEST__INIT;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_REPLAY;
     req.replay = &q;
     req.actor = (char *)svc->def->name;
-    hf_reply_t *rep = NULL;
-    int64_t t0 = hf_clock_mono_ms();
-    if (hf_client_call(sub->replay, &req, &rep) != 0) {
+    sub->fetch_t0 = hf_clock_mono_ms();
+    if (hf_client_send(sub->replay, &req) != 0) {
         hf_warn("replay_unavailable", "producer=%s from=%llu", sub->producer,
                 (unsigned long long)q.from_seq);
+        return -1;
+    }
+    sub->fetching = true;
+    sub->fetch_from = q.from_seq;
+    return 0;
+}
+
+/* Holds the events of the replay asked for, if its answer has come. Returns 0 when that was
+ * the end of the producer's stream, 1 when there is more to fetch, 2 when the answer has not
+ * come yet, -1 on a failure (no answer in time, or an error). */
+static int s_sub_fetch_take(hf_service_t *svc, s_sub_t *sub)
+{
+    hf_reply_t *rep = NULL;
+    int taken = hf_client_take(sub->replay, &rep);
+    if (taken == 0 && hf_clock_mono_ms() < sub->fetch_t0 + s_fetch_timeout(svc))
+        return 2;
+    sub->fetching = false;
+    if (taken <= 0) {
+        hf_client_abandon(sub->replay);
+        hf_warn("replay_unavailable", "producer=%s from=%llu", sub->producer,
+                (unsigned long long)sub->fetch_from);
         return -1;
     }
     if (rep->status != HF_OK || rep->result_case != HUIFANG__V1__REPLY__RESULT_REPLAY) {
@@ -2477,7 +2711,9 @@ static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
     Huifang__V1__ReplayResult *r = rep->replay;
     int rc = 0;
     uint64_t got = 0;
-    for (size_t i = 0; i < r->n_envelopes && rc == 0; i++) {
+    /* the events held were dropped since it was asked for (a gap): ask again from them */
+    bool stale = sub->fetch_from > s_pend_last(sub) + 1;
+    for (size_t i = 0; i < r->n_envelopes && rc == 0 && !stale; i++) {
         hf_envelope_t *env = hf_envelope_unpack(r->envelopes[i].data, r->envelopes[i].len);
         if (env == NULL) {
             hf_error("replay_garbage", "producer=%s", sub->producer);
@@ -2485,6 +2721,11 @@ static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
             break;
         }
         s_revoke_now(svc, sub, env);
+        if (env->seq <= s_pend_last(sub)) {
+            /* held already: the live stream brought it while the replay was asked for */
+            huifang__v1__envelope__free_unpacked(env, NULL);
+            continue;
+        }
         if (env->seq != s_pend_last(sub) + 1 ||
             !s_pend_push(sub, env, r->envelopes[i].data, r->envelopes[i].len)) {
             /* the producer skipped a number (should never happen), or no room */
@@ -2498,13 +2739,31 @@ static int s_sub_fetch(hf_service_t *svc, s_sub_t *sub)
         sub->producer_last = r->last_seq;
     s_sub_learn_epoch(sub, r->epoch);
     if (rc == 0)
-        rc = got && got < r->last_seq ? 1 : 0;
+        rc = stale || (r->n_envelopes && s_pend_last(sub) < r->last_seq) ? 1 : 0;
     if (r->n_envelopes)
         hf_info("replayed", "producer=%s events=%zu from=%llu producer_last=%llu ms=%lld",
-                sub->producer, r->n_envelopes, (unsigned long long)q.from_seq,
-                (unsigned long long)r->last_seq, (long long)(hf_clock_mono_ms() - t0));
+                sub->producer, r->n_envelopes, (unsigned long long)sub->fetch_from,
+                (unsigned long long)r->last_seq, (long long)(hf_clock_mono_ms() - sub->fetch_t0));
     huifang__v1__reply__free_unpacked(rep, NULL);
     return rc;
+}
+
+/* What a replay came to (s_sub_fetch_take, or -1 when it could not be asked for). */
+static void s_sub_fetched(hf_service_t *svc, s_sub_t *sub, int rc, int64_t now)
+{
+    sub->replay_more = rc > 0;
+    if (rc >= 0) {
+        sub->replay_done = rc == 0;
+        sub->next_catchup = now; /* more to fetch: at once */
+        return;
+    }
+    /* 250 ms, doubling to 4 s while the producer does not answer, each wait drawn from half
+     * to one and a half times that: two services that consume each other and started
+     * together would otherwise ask each other for a replay at the same instants, for ever */
+    sub->backoff_ms = sub->backoff_ms ? sub->backoff_ms * 2 : 250;
+    if (sub->backoff_ms > 4000)
+        sub->backoff_ms = 4000;
+    sub->next_catchup = hf_clock_mono_ms() + s_jittered(svc, sub->backoff_ms);
 }
 
 /* Receives what the producer published, holding its events in order for s_sub_drain; stops
@@ -2601,13 +2860,20 @@ int hf_service_run(hf_service_t *svc)
     s_metrics_sample(svc, true);
     atomic_store(&svc->phase, S_RUNNING);
     while (!s_signalled && !svc->stopping) {
-        zmq_pollitem_t items[1 + HF_MAX_SUBS];
+        zmq_pollitem_t items[1 + 2 * HF_MAX_SUBS];
         items[0] = (zmq_pollitem_t){svc->router, 0, ZMQ_POLLIN, 0};
         /* a consumer holding all it may stays unread (its events wait in the socket) */
         for (int i = 0; i < svc->nsubs; i++)
             items[1 + i] = (zmq_pollitem_t){
                 svc->subs[i].sock, 0,
                 svc->subs[i].ptail == HF_PEND_MAX && svc->subs[i].phead == 0 ? 0 : ZMQ_POLLIN, 0};
+        /* and the replays awaited: their answers wake the loop */
+        int nitems = 1 + svc->nsubs;
+        for (int i = 0; i < svc->nsubs; i++) {
+            void *rs = svc->subs[i].fetching ? hf_client_pending(svc->subs[i].replay) : NULL;
+            if (rs)
+                items[nitems++] = (zmq_pollitem_t){rs, 0, ZMQ_POLLIN, 0};
+        }
         int64_t now = hf_clock_mono_ms();
         int64_t deadline = next_relay < svc->next_heartbeat ? next_relay : svc->next_heartbeat;
         for (int i = 0; i < svc->ntimers; i++)
@@ -2616,8 +2882,10 @@ int hf_service_run(hf_service_t *svc)
         for (int i = 0; i < svc->nsubs; i++) {
             const s_sub_t *sub = &svc->subs[i];
             bool held = sub->ptail > sub->phead;
-            if (!held && sub->need_catchup && sub->next_catchup < deadline)
+            if (!held && sub->need_catchup && !sub->fetching && sub->next_catchup < deadline)
                 deadline = sub->next_catchup;
+            if (sub->fetching && sub->fetch_t0 + s_fetch_timeout(svc) < deadline)
+                deadline = sub->fetch_t0 + s_fetch_timeout(svc);
             if (held && sub->next_apply < deadline)
                 deadline = sub->next_apply;
             if (sub->wanted_by && sub->wanted_by < deadline)
@@ -2627,7 +2895,7 @@ int hf_service_run(hf_service_t *svc)
             if (svc->parked[i]->deadline < deadline)
                 deadline = svc->parked[i]->deadline;
         long timeout = deadline > now ? (long)(deadline - now) : 0;
-        int n = zmq_poll(items, 1 + svc->nsubs, timeout);
+        int n = zmq_poll(items, nitems, timeout);
         if (n < 0 && zmq_errno() != EINTR) {
             hf_error("poll_failed", "reason=\"%s\"", zmq_strerror(zmq_errno()));
             break;
@@ -2689,26 +2957,24 @@ int hf_service_run(hf_service_t *svc)
                     sub->backoff_ms = 0;
                 }
             }
-            /* a replay is asked for once the events held before are applied, in a turn of
-             * its own (requests are served between) */
-            if (sub->need_catchup && sub->ptail == sub->phead && sub->next_catchup <= now &&
-                !drained[i]) {
-                int rc = s_sub_fetch(svc, sub);
-                sub->replay_more = rc > 0;
-                if (rc >= 0) {
-                    sub->replay_done = rc == 0;
-                    sub->next_catchup = now; /* more to fetch: once these are applied */
-                } else {
-                    /* 250 ms, doubling to 4 s while the producer does not answer, each wait
-                     * drawn from half to one and a half times that: two services that
-                     * consume each other and started together would otherwise ask each
-                     * other for a replay at the same instants, each loop blocked on its
-                     * own call while the other's waits, for ever */
-                    sub->backoff_ms = sub->backoff_ms ? sub->backoff_ms * 2 : 250;
-                    if (sub->backoff_ms > 4000)
-                        sub->backoff_ms = 4000;
-                    sub->next_catchup = hf_clock_mono_ms() + s_jittered(svc, sub->backoff_ms);
+            /* a replay's answer is held as soon as it has come */
+            if (sub->fetching) {
+                int rc = s_sub_fetch_take(svc, sub);
+                if (rc != 2) {
+                    s_sub_fetched(svc, sub, rc, now);
+                    worked = true;
                 }
+            }
+            /* a replay is asked for when none is held (the first: in a turn of its own,
+             * requests served between), and the next one as soon as the last one's events
+             * are held, to come while they are applied */
+            int held = sub->ptail - sub->phead;
+            if (sub->need_catchup && !sub->fetching && !sub->replay_done &&
+                sub->next_catchup <= now &&
+                (held == 0 ? !drained[i]
+                           : sub->replay_more && held <= HF_PEND_MAX - HF_FETCH_BATCH)) {
+                if (s_sub_fetch_send(svc, sub) != 0)
+                    s_sub_fetched(svc, sub, -1, now);
                 worked = true;
             }
             s_sub_flush(svc, sub);

@@ -8,6 +8,13 @@
 #include <string.h>
 #include <time.h>
 
+/* A statement of a pipeline (s_pipeline): its text and text parameters. */
+typedef struct {
+    const char *sql;
+    int n;
+    const char **params;
+} s_stmt_t;
+
 struct hf_store_t {
     char *conninfo;
     char *password; /* overrides the conninfo's password when set */
@@ -22,6 +29,8 @@ struct hf_store_t {
     bool prepare;    /* named queries are prepared (hf_store_set_prepare) */
     char **prepared; /* the names prepared on this connection */
     int nprepared, prepared_cap;
+    s_stmt_t *deferred; /* statements sent with the next commit (hf_store_defer) */
+    int ndeferred, deferred_cap;
 };
 
 hf_store_t *hf_store_new(const char *conninfo, const char *schema)
@@ -33,6 +42,18 @@ hf_store_t *hf_store_new(const char *conninfo, const char *schema)
     self->schema = strdup(schema);
     self->prepare = true;
     return self;
+}
+
+/* Forgets the statements deferred to the next commit. */
+static void s_deferred_drop(hf_store_t *self)
+{
+    for (int i = 0; i < self->ndeferred; i++) {
+        for (int k = 0; k < self->deferred[i].n; k++)
+            free((char *)self->deferred[i].params[k]);
+        free(self->deferred[i].params);
+        free((char *)self->deferred[i].sql);
+    }
+    self->ndeferred = 0;
 }
 
 void hf_store_destroy(hf_store_t **self_p)
@@ -51,6 +72,8 @@ void hf_store_destroy(hf_store_t **self_p)
     for (int i = 0; i < self->nprepared; i++)
         free(self->prepared[i]);
     free(self->prepared);
+    s_deferred_drop(self);
+    free(self->deferred);
     free(self);
     *self_p = NULL;
 }
@@ -131,6 +154,7 @@ int hf_store_connect(hf_store_t *self)
         self->conn = NULL;
     }
     self->in_tx = false;
+    s_deferred_drop(self);
     self->sqlstate[0] = '\0';
     /* a new connection has none of the old one's prepared statements */
     for (int i = 0; i < self->nprepared; i++)
@@ -435,9 +459,132 @@ int hf_store_begin(hf_store_t *self)
     return 0;
 }
 
+/* Sends the n statements in one libpq pipeline with one sync and reads every answer: one
+ * round trip. Returns 0, with *last the last statement's result when last is given, or -1
+ * with the first failure noted (the statements after a failed one were skipped). */
+static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult **last)
+{
+    PGconn *conn = self->conn;
+    if (last)
+        *last = NULL;
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK || PQenterPipelineMode(conn) != 1) {
+        s_set_error(self, "store error",
+                    conn ? PQerrorMessage(conn) : "store connection lost in a transaction");
+        self->unavailable = conn == NULL || PQstatus(conn) != CONNECTION_OK;
+        return -1;
+    }
+    int rc = 0, sent = 0;
+    for (; sent < n; sent++)
+        if (PQsendQueryParams(conn, stmts[sent].sql, stmts[sent].n, NULL, stmts[sent].params, NULL,
+                              NULL, 0) != 1)
+            break;
+    bool synced = PQpipelineSync(conn) == 1;
+    if (sent < n || !synced) {
+        s_note_failure(self, NULL);
+        rc = -1;
+    }
+    /* each statement's results up to a NULL, then the sync's */
+    for (int i = 0; i < sent && synced; i++) {
+        int got = 0;
+        PGresult *res;
+        while ((res = PQgetResult(conn)) != NULL) {
+            got++;
+            ExecStatusType st = PQresultStatus(res);
+            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+                if (rc == 0 && st != PGRES_PIPELINE_ABORTED)
+                    s_note_failure(self, res);
+                rc = -1;
+                PQclear(res);
+            } else if (last && i == n - 1 && *last == NULL) {
+                *last = res;
+            } else {
+                PQclear(res);
+            }
+        }
+        if (got == 0) {
+            /* the link broke */
+            if (rc == 0)
+                s_note_failure(self, NULL);
+            rc = -1;
+            synced = false;
+        }
+    }
+    for (int guard = 0; synced && guard < 4; guard++) {
+        PGresult *res = PQgetResult(conn);
+        if (res == NULL)
+            continue;
+        bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+        if (sync)
+            break;
+    }
+    PQexitPipelineMode(conn);
+    if (rc == 0) {
+        self->unavailable = false;
+        self->sqlstate[0] = '\0';
+    } else if (last && *last) {
+        PQclear(*last);
+        *last = NULL;
+    }
+    return rc;
+}
+
+PGresult *hf_store_begin_exec(hf_store_t *self, const char *sql, int nparams,
+                              const char *const *params)
+{
+    if (self->in_tx) {
+        snprintf(self->error, sizeof self->error, "programming error: nested transaction");
+        return NULL;
+    }
+    if ((self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) &&
+        hf_store_connect(self) != 0)
+        return NULL;
+    s_stmt_t stmts[] = {{"BEGIN", 0, NULL}, {sql, nparams, (const char **)params}};
+    PGresult *res = NULL;
+    int rc = s_pipeline(self, stmts, 2, &res);
+    /* a failed statement leaves the transaction open and aborted: the caller rolls back */
+    self->in_tx = self->conn && PQtransactionStatus(self->conn) != PQTRANS_IDLE;
+    return rc == 0 ? res : NULL;
+}
+
+int hf_store_defer(hf_store_t *self, const char *sql, int nparams, const char *const *params)
+{
+    if (self->ndeferred == self->deferred_cap) {
+        int cap = self->deferred_cap ? 2 * self->deferred_cap : 64;
+        s_stmt_t *grown = realloc(self->deferred, sizeof *grown * (size_t)cap);
+        if (grown == NULL)
+            abort();
+        self->deferred = grown;
+        self->deferred_cap = cap;
+    }
+    const char **copy = calloc((size_t)(nparams ? nparams : 1), sizeof *copy);
+    if (copy == NULL)
+        abort();
+    for (int k = 0; k < nparams; k++)
+        if (params[k] && (copy[k] = strdup(params[k])) == NULL)
+            abort();
+    char *text = strdup(sql);
+    if (text == NULL)
+        abort();
+    self->deferred[self->ndeferred++] = (s_stmt_t){text, nparams, copy};
+    return 0;
+}
+
 int hf_store_commit(hf_store_t *self)
 {
-    PGresult *res = hf_store_exec(self, "COMMIT", 0, NULL);
+    PGresult *res;
+    if (self->ndeferred == 0) {
+        res = hf_store_exec(self, "COMMIT", 0, NULL);
+    } else {
+        /* the deferred statements and the COMMIT in one round trip */
+        hf_store_defer(self, "COMMIT", 0, NULL);
+        if (s_pipeline(self, self->deferred, self->ndeferred, &res) != 0)
+            res = NULL;
+        s_deferred_drop(self);
+        if (res == NULL && self->conn && PQstatus(self->conn) == CONNECTION_OK &&
+            PQtransactionStatus(self->conn) != PQTRANS_IDLE)
+            PQclear(PQexec(self->conn, "ROLLBACK"));
+    }
     self->in_tx = false;
     if (res == NULL)
         return -1;
@@ -451,6 +598,7 @@ int hf_store_commit(hf_store_t *self)
 
 void hf_store_rollback(hf_store_t *self)
 {
+    s_deferred_drop(self);
     if (self->conn && PQstatus(self->conn) == CONNECTION_OK &&
         PQtransactionStatus(self->conn) != PQTRANS_IDLE) {
         PGresult *res = PQexec(self->conn, "ROLLBACK");

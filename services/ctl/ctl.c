@@ -400,6 +400,18 @@ int ctl_call(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect, hf_re
     return HF_OK;
 }
 
+int ctl_call_print(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect, ctl_print_fn print)
+{
+    hf_reply_t *rep = NULL;
+    int rc = ctl_call(ctl, svc, req, expect, &rep);
+    if (rc != HF_OK)
+        return rc;
+    print(ctl, rep);
+    fflush(stdout);
+    ctl_reply_free(&rep);
+    return HF_OK;
+}
+
 /* ---------------------------------------------------------------------------------------
  * Output
  * ------------------------------------------------------------------------------------- */

@@ -151,6 +151,12 @@ int ctl_request_change(ctl_t *ctl, hf_request_t *req, const ctl_opt_t *opts);
 int ctl_call(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect, hf_reply_t **rep);
 /* Frees a reply; idempotent, sets *rep_p to NULL. */
 void ctl_reply_free(hf_reply_t **rep_p);
+/* Prints a command's answer (a table, key: value lines, or --json). */
+typedef void (*ctl_print_fn)(ctl_t *ctl, const hf_reply_t *rep);
+/* ctl_call(), then print(ctl, reply) when it answered, stdout flushed and the reply freed:
+ * HF_OK, or ctl_call()'s exit code. */
+int ctl_call_print(ctl_t *ctl, ctl_service_t svc, hf_request_t *req, int expect,
+                   ctl_print_fn print);
 /* The client for service svc (owned by the context, created on first use). */
 hf_client_t *ctl_client(ctl_t *ctl, ctl_service_t svc, int tries);
 /* 0 when this client's CURVE identity is ready (or HUIFANG_CURVE=off); else the exit code

@@ -6,6 +6,27 @@
 
 #define S(x) ((x) ? (x) : "")
 
+/* Parses `show ID` (a record of the request's branch) into *id: 0, or -1 with ctl->exit set. */
+static int s_show_id(ctl_t *ctl, int argc, char **argv, int64_t *id)
+{
+    static const char *const names[] = {"ID", NULL};
+    const char *pos[1];
+    if (ctl_parse(ctl, argc, argv, NULL, names, pos) != 0 ||
+        ctl_parse_id(ctl, "ID", pos[0], id) != 0 || ctl_need_branch(ctl) != 0)
+        return -1;
+    return 0;
+}
+
+/* Parses a list command (no flags of its own) and begins its request: 0, or -1 with ctl->exit
+ * set. */
+static int s_list_request(ctl_t *ctl, int argc, char **argv, hf_request_t *req)
+{
+    if (ctl_parse(ctl, argc, argv, NULL, NULL, NULL) != 0 || ctl_need_branch(ctl) != 0)
+        return -1;
+    ctl_request_init(ctl, req);
+    return 0;
+}
+
 /* ---- segments ---- */
 
 /* Fills f from the filter flags. 0, or -1 with ctl->exit = 2 (a bad --birthday). */
@@ -36,8 +57,9 @@ static int s_filter(ctl_t *ctl, const ctl_opt_t *opts, Huifang__V1__SegmentFilte
     return 0;
 }
 
-static void s_print_segment(ctl_t *ctl, const Huifang__V1__Segment *s)
+static void s_print_segment(ctl_t *ctl, const hf_reply_t *rep)
 {
+    const Huifang__V1__Segment *s = rep->segment;
     if (ctl->json) {
         ctl_json(&s->base);
         return;
@@ -68,14 +90,24 @@ static void s_print_segment(ctl_t *ctl, const Huifang__V1__Segment *s)
 /* Sends req to intake, expecting a Segment, and prints it. */
 static int s_segment_call(ctl_t *ctl, hf_request_t *req)
 {
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, req, HUIFANG__V1__REPLY__RESULT_SEGMENT, &rep);
-    if (rc != HF_OK)
-        return rc;
-    s_print_segment(ctl, rep->segment);
-    fflush(stdout);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return ctl_call_print(ctl, CTL_INTAKE, req, HUIFANG__V1__REPLY__RESULT_SEGMENT,
+                          s_print_segment);
+}
+
+static void s_print_segments(ctl_t *ctl, const hf_reply_t *rep)
+{
+    const Huifang__V1__Segments *l = rep->segments;
+    if (ctl->json) {
+        for (size_t i = 0; i < l->n_segments; i++)
+            ctl_json(&l->segments[i]->base);
+        return;
+    }
+    ctl_table_t *t = ctl_table_new(3, "ID", "NAME", "FILTER");
+    for (size_t i = 0; i < l->n_segments; i++)
+        ctl_table_add(t, ctl_fmt(ctl, "%lld", (long long)l->segments[i]->id), l->segments[i]->name,
+                      l->segments[i]->filter_text);
+    ctl_table_print(t);
+    ctl_table_destroy(&t);
 }
 
 int ctl_segment_add(ctl_t *ctl, int argc, char **argv)
@@ -118,12 +150,8 @@ int ctl_segment_preview(ctl_t *ctl, int argc, char **argv)
 
 int ctl_segment_show(ctl_t *ctl, int argc, char **argv)
 {
-    static const char *const names[] = {"ID", NULL};
-    const char *pos[1];
-    if (ctl_parse(ctl, argc, argv, NULL, names, pos) != 0)
-        return ctl->exit;
     Huifang__V1__SegmentShow q = HUIFANG__V1__SEGMENT_SHOW__INIT;
-    if (ctl_parse_id(ctl, "ID", pos[0], &q.id) != 0 || ctl_need_branch(ctl) != 0)
+    if (s_show_id(ctl, argc, argv, &q.id) != 0)
         return ctl->exit;
     hf_request_t req;
     ctl_request_init(ctl, &req);
@@ -134,38 +162,21 @@ int ctl_segment_show(ctl_t *ctl, int argc, char **argv)
 
 int ctl_segment_list(ctl_t *ctl, int argc, char **argv)
 {
-    if (ctl_parse(ctl, argc, argv, NULL, NULL, NULL) != 0 || ctl_need_branch(ctl) != 0)
-        return ctl->exit;
     Huifang__V1__SegmentList q = HUIFANG__V1__SEGMENT_LIST__INIT;
     hf_request_t req;
-    ctl_request_init(ctl, &req);
+    if (s_list_request(ctl, argc, argv, &req) != 0)
+        return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_SEGMENT_LIST;
     req.segment_list = &q;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_SEGMENTS, &rep);
-    if (rc != HF_OK)
-        return rc;
-    const Huifang__V1__Segments *l = rep->segments;
-    if (ctl->json) {
-        for (size_t i = 0; i < l->n_segments; i++)
-            ctl_json(&l->segments[i]->base);
-    } else {
-        ctl_table_t *t = ctl_table_new(3, "ID", "NAME", "FILTER");
-        for (size_t i = 0; i < l->n_segments; i++)
-            ctl_table_add(t, ctl_fmt(ctl, "%lld", (long long)l->segments[i]->id),
-                          l->segments[i]->name, l->segments[i]->filter_text);
-        ctl_table_print(t);
-        ctl_table_destroy(&t);
-    }
-    fflush(stdout);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_SEGMENTS,
+                          s_print_segments);
 }
 
 /* ---- campaigns ---- */
 
-static void s_print_campaign(ctl_t *ctl, const Huifang__V1__Campaign *k)
+static void s_print_campaign(ctl_t *ctl, const hf_reply_t *rep)
 {
+    const Huifang__V1__Campaign *k = rep->campaign;
     if (ctl->json) {
         ctl_json(&k->base);
         return;
@@ -182,6 +193,47 @@ static void s_print_campaign(ctl_t *ctl, const Huifang__V1__Campaign *k)
     ctl_kv("accepted", ctl_fmt(ctl, "%lld", (long long)k->accepted));
     ctl_kv("declined", ctl_fmt(ctl, "%lld", (long long)k->declined));
     ctl_kv("attended", ctl_fmt(ctl, "%lld", (long long)k->attended));
+}
+
+/* Sends req to intake, expecting a Campaign, and prints it. */
+static int s_campaign_call(ctl_t *ctl, hf_request_t *req)
+{
+    return ctl_call_print(ctl, CTL_INTAKE, req, HUIFANG__V1__REPLY__RESULT_CAMPAIGN,
+                          s_print_campaign);
+}
+
+static void s_print_campaigns(ctl_t *ctl, const hf_reply_t *rep)
+{
+    const Huifang__V1__Campaigns *l = rep->campaigns;
+    if (ctl->json) {
+        for (size_t i = 0; i < l->n_campaigns; i++)
+            ctl_json(&l->campaigns[i]->base);
+        return;
+    }
+    ctl_table_t *t = ctl_table_new(9, "ID", "NAME", "PLACE", "AT", "CAPACITY", "INVITED",
+                                   "ACCEPTED", "DECLINED", "ATTENDED");
+    for (size_t i = 0; i < l->n_campaigns; i++) {
+        const Huifang__V1__Campaign *k = l->campaigns[i];
+        ctl_table_add(t, ctl_fmt(ctl, "%lld", (long long)k->id), k->name, k->place, k->at_local,
+                      k->capacity ? ctl_fmt(ctl, "%d", k->capacity) : "-",
+                      ctl_fmt(ctl, "%lld", (long long)k->invited),
+                      ctl_fmt(ctl, "%lld", (long long)k->accepted),
+                      ctl_fmt(ctl, "%lld", (long long)k->declined),
+                      ctl_fmt(ctl, "%lld", (long long)k->attended));
+    }
+    ctl_table_print(t);
+    ctl_table_destroy(&t);
+}
+
+static void s_print_member(ctl_t *ctl, const hf_reply_t *rep)
+{
+    const Huifang__V1__CampaignMember *m = rep->campaign_member;
+    if (ctl->json)
+        ctl_json(&m->base);
+    else
+        printf("campaign %lld  customer %lld  checked in %s%s\n", (long long)m->campaign_id,
+               (long long)m->customer_id, ctl_local_time(ctl, m->attended_at_ms),
+               m->invited ? "" : "  (walk-in)");
 }
 
 int ctl_campaign_add(ctl_t *ctl, int argc, char **argv)
@@ -231,74 +283,31 @@ int ctl_campaign_add(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_CAMPAIGN_ADD;
     req.campaign_add = &q;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_CAMPAIGN, &rep);
-    if (rc != HF_OK)
-        return rc;
-    s_print_campaign(ctl, rep->campaign);
-    fflush(stdout);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return s_campaign_call(ctl, &req);
 }
 
 int ctl_campaign_show(ctl_t *ctl, int argc, char **argv)
 {
-    static const char *const names[] = {"ID", NULL};
-    const char *pos[1];
-    if (ctl_parse(ctl, argc, argv, NULL, names, pos) != 0)
-        return ctl->exit;
     Huifang__V1__CampaignShow q = HUIFANG__V1__CAMPAIGN_SHOW__INIT;
-    if (ctl_parse_id(ctl, "ID", pos[0], &q.id) != 0 || ctl_need_branch(ctl) != 0)
+    if (s_show_id(ctl, argc, argv, &q.id) != 0)
         return ctl->exit;
     hf_request_t req;
     ctl_request_init(ctl, &req);
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_CAMPAIGN_SHOW;
     req.campaign_show = &q;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_CAMPAIGN, &rep);
-    if (rc != HF_OK)
-        return rc;
-    s_print_campaign(ctl, rep->campaign);
-    fflush(stdout);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return s_campaign_call(ctl, &req);
 }
 
 int ctl_campaign_list(ctl_t *ctl, int argc, char **argv)
 {
-    if (ctl_parse(ctl, argc, argv, NULL, NULL, NULL) != 0 || ctl_need_branch(ctl) != 0)
-        return ctl->exit;
     Huifang__V1__CampaignList q = HUIFANG__V1__CAMPAIGN_LIST__INIT;
     hf_request_t req;
-    ctl_request_init(ctl, &req);
+    if (s_list_request(ctl, argc, argv, &req) != 0)
+        return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_CAMPAIGN_LIST;
     req.campaign_list = &q;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_CAMPAIGNS, &rep);
-    if (rc != HF_OK)
-        return rc;
-    const Huifang__V1__Campaigns *l = rep->campaigns;
-    if (ctl->json) {
-        for (size_t i = 0; i < l->n_campaigns; i++)
-            ctl_json(&l->campaigns[i]->base);
-    } else {
-        ctl_table_t *t = ctl_table_new(9, "ID", "NAME", "PLACE", "AT", "CAPACITY", "INVITED",
-                                       "ACCEPTED", "DECLINED", "ATTENDED");
-        for (size_t i = 0; i < l->n_campaigns; i++) {
-            const Huifang__V1__Campaign *k = l->campaigns[i];
-            ctl_table_add(t, ctl_fmt(ctl, "%lld", (long long)k->id), k->name, k->place, k->at_local,
-                          k->capacity ? ctl_fmt(ctl, "%d", k->capacity) : "-",
-                          ctl_fmt(ctl, "%lld", (long long)k->invited),
-                          ctl_fmt(ctl, "%lld", (long long)k->accepted),
-                          ctl_fmt(ctl, "%lld", (long long)k->declined),
-                          ctl_fmt(ctl, "%lld", (long long)k->attended));
-        }
-        ctl_table_print(t);
-        ctl_table_destroy(&t);
-    }
-    fflush(stdout);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_CAMPAIGNS,
+                          s_print_campaigns);
 }
 
 int ctl_campaign_checkin(ctl_t *ctl, int argc, char **argv)
@@ -317,18 +326,6 @@ int ctl_campaign_checkin(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_CAMPAIGN_CHECKIN;
     req.campaign_checkin = &q;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_CAMPAIGN_MEMBER, &rep);
-    if (rc != HF_OK)
-        return rc;
-    const Huifang__V1__CampaignMember *m = rep->campaign_member;
-    if (ctl->json)
-        ctl_json(&m->base);
-    else
-        printf("campaign %lld  customer %lld  checked in %s%s\n", (long long)m->campaign_id,
-               (long long)m->customer_id, ctl_local_time(ctl, m->attended_at_ms),
-               m->invited ? "" : "  (walk-in)");
-    fflush(stdout);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_CAMPAIGN_MEMBER,
+                          s_print_member);
 }

@@ -44,8 +44,10 @@ static const char *s_regions(ctl_t *ctl, char **regions, size_t n)
     return s;
 }
 
-static void s_print_rules(ctl_t *ctl, Huifang__V1__OccasionRule **rules, size_t n)
+static void s_print_rules(ctl_t *ctl, const hf_reply_t *rep)
 {
+    Huifang__V1__OccasionRule *const *rules = rep->occasion_rules->rules;
+    size_t n = rep->occasion_rules->n_rules;
     if (ctl->json) {
         for (size_t i = 0; i < n; i++)
             ctl_json(&rules[i]->base);
@@ -62,6 +64,22 @@ static void s_print_rules(ctl_t *ctl, Huifang__V1__OccasionRule **rules, size_t 
     }
     ctl_table_print(t);
     ctl_table_destroy(&t);
+}
+
+static void s_print_rule_added(ctl_t *ctl, const hf_reply_t *rep)
+{
+    if (ctl->json)
+        ctl_json(&rep->occasion_rule->base);
+    else
+        printf("rule %lld: %s\n", (long long)rep->occasion_rule->id, rep->occasion_rule->occasion);
+}
+
+static void s_print_rule_removed(ctl_t *ctl, const hf_reply_t *rep)
+{
+    if (ctl->json)
+        ctl_json(&rep->occasion_rule->base);
+    else
+        printf("rule %lld removed\n", (long long)rep->occasion_rule->id);
 }
 
 int ctl_occasion_rule_add(ctl_t *ctl, int argc, char **argv)
@@ -100,16 +118,8 @@ int ctl_occasion_rule_add(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_OCCASION_RULE_ADD;
     req.occasion_rule_add = &add;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_OCCASION_RULE, &rep);
-    if (rc != HF_OK)
-        return rc;
-    if (ctl->json)
-        ctl_json(&rep->occasion_rule->base);
-    else
-        printf("rule %lld: %s\n", (long long)rep->occasion_rule->id, rep->occasion_rule->occasion);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_OCCASION_RULE,
+                          s_print_rule_added);
 }
 
 int ctl_occasion_rule_list(ctl_t *ctl, int argc, char **argv)
@@ -121,13 +131,8 @@ int ctl_occasion_rule_list(ctl_t *ctl, int argc, char **argv)
     ctl_request_init(ctl, &req);
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_OCCASION_RULE_LIST;
     req.occasion_rule_list = &list;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_OCCASION_RULES, &rep);
-    if (rc != HF_OK)
-        return rc;
-    s_print_rules(ctl, rep->occasion_rules->rules, rep->occasion_rules->n_rules);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_OCCASION_RULES,
+                          s_print_rules);
 }
 
 int ctl_occasion_rule_remove(ctl_t *ctl, int argc, char **argv)
@@ -145,16 +150,8 @@ int ctl_occasion_rule_remove(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_OCCASION_RULE_REMOVE;
     req.occasion_rule_remove = &rm;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_OCCASION_RULE, &rep);
-    if (rc != HF_OK)
-        return rc;
-    if (ctl->json)
-        ctl_json(&rep->occasion_rule->base);
-    else
-        printf("rule %lld removed\n", (long long)rep->occasion_rule->id);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_OCCASION_RULE,
+                          s_print_rule_removed);
 }
 
 int ctl_occasion_trigger(ctl_t *ctl, int argc, char **argv)
@@ -225,20 +222,20 @@ int ctl_occasion_festivals(ctl_t *ctl, int argc, char **argv)
     return HF_OK;
 }
 
-static int s_cap_call(ctl_t *ctl, hf_request_t *req)
+static void s_print_cap(ctl_t *ctl, const hf_reply_t *rep)
 {
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_SCHEDULER, req, HUIFANG__V1__REPLY__RESULT_CONTACT_CAP, &rep);
-    if (rc != HF_OK)
-        return rc;
     const Huifang__V1__ContactCap *c = rep->contact_cap;
     if (ctl->json)
         ctl_json(&c->base);
     else
         printf("%s: at most %d contacts a customer a week (%s)\n", c->branch, (int)c->per_week,
                c->own ? "the branch's own" : "the default");
-    ctl_reply_free(&rep);
-    return HF_OK;
+}
+
+static int s_cap_call(ctl_t *ctl, hf_request_t *req)
+{
+    return ctl_call_print(ctl, CTL_SCHEDULER, req, HUIFANG__V1__REPLY__RESULT_CONTACT_CAP,
+                          s_print_cap);
 }
 
 int ctl_occasion_cap_show(ctl_t *ctl, int argc, char **argv)

@@ -6,9 +6,9 @@
 #include <string.h>
 
 /* Prints an account: a summary line, then the ledger (newest first). */
-static int s_print_account(ctl_t *ctl, hf_reply_t **rep_p)
+static void s_print_account(ctl_t *ctl, const hf_reply_t *rep)
 {
-    const Huifang__V1__PointsAccount *acc = (*rep_p)->points;
+    const Huifang__V1__PointsAccount *acc = rep->points;
     if (ctl->json) {
         ctl_json(&acc->base);
     } else {
@@ -30,8 +30,6 @@ static int s_print_account(ctl_t *ctl, hf_reply_t **rep_p)
         ctl_table_print(t);
         ctl_table_destroy(&t);
     }
-    ctl_reply_free(rep_p);
-    return HF_OK;
 }
 
 /* points show CUSTOMER [--limit N] */
@@ -56,9 +54,8 @@ int ctl_points_show(ctl_t *ctl, int argc, char **argv)
     ctl_request_init(ctl, &req);
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_POINTS_SHOW;
     req.points_show = &q;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_POINTS, &rep);
-    return rc != HF_OK ? rc : s_print_account(ctl, &rep);
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_POINTS,
+                          s_print_account);
 }
 
 /* points redeem CUSTOMER (--points N --item TEXT | --gift CODE) */
@@ -97,9 +94,18 @@ int ctl_points_redeem(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_POINTS_REDEEM;
     req.points_redeem = &q;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_POINTS, &rep);
-    return rc != HF_OK ? rc : s_print_account(ctl, &rep);
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_POINTS,
+                          s_print_account);
+}
+
+static void s_print_rules(ctl_t *ctl, const hf_reply_t *rep)
+{
+    const Huifang__V1__PointsRules *r = rep->points_rules;
+    if (ctl->json)
+        ctl_json(&r->base);
+    else
+        printf("branch %s  per yuan %d  per attended event %d  (%s)\n", r->branch, r->per_yuan,
+               r->per_event, r->own ? "the branch's own" : "the defaults");
 }
 
 /* points rules [--per-yuan N] [--per-event N] */
@@ -131,21 +137,11 @@ int ctl_points_rules(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_POINTS_RULES;
     req.points_rules = &q;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_POINTS_RULES, &rep);
-    if (rc != HF_OK)
-        return rc;
-    const Huifang__V1__PointsRules *r = rep->points_rules;
-    if (ctl->json)
-        ctl_json(&r->base);
-    else
-        printf("branch %s  per yuan %d  per attended event %d  (%s)\n", r->branch, r->per_yuan,
-               r->per_event, r->own ? "the branch's own" : "the defaults");
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_POINTS_RULES,
+                          s_print_rules);
 }
 
-static void s_print_gifts(ctl_t *ctl, Huifang__V1__Gift **gifts, size_t n)
+static void s_print_gifts(ctl_t *ctl, Huifang__V1__Gift *const *gifts, size_t n)
 {
     if (ctl->json) {
         for (size_t i = 0; i < n; i++)
@@ -159,6 +155,16 @@ static void s_print_gifts(ctl_t *ctl, Huifang__V1__Gift **gifts, size_t n)
                       gifts[i]->active ? "yes" : "no");
     ctl_table_print(t);
     ctl_table_destroy(&t);
+}
+
+static void s_print_gift(ctl_t *ctl, const hf_reply_t *rep)
+{
+    s_print_gifts(ctl, &rep->gift, 1);
+}
+
+static void s_print_gift_list(ctl_t *ctl, const hf_reply_t *rep)
+{
+    s_print_gifts(ctl, rep->gifts->gifts, rep->gifts->n_gifts);
 }
 
 /* gift add CODE --name NAME --points N */
@@ -188,13 +194,7 @@ int ctl_gift_add(ctl_t *ctl, int argc, char **argv)
         return ctl->exit;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_GIFT_ADD;
     req.gift_add = &q;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_GIFT, &rep);
-    if (rc != HF_OK)
-        return rc;
-    s_print_gifts(ctl, &rep->gift, 1);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_GIFT, s_print_gift);
 }
 
 /* gift list */
@@ -210,11 +210,6 @@ int ctl_gift_list(ctl_t *ctl, int argc, char **argv)
     ctl_request_init(ctl, &req);
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_GIFT_LIST;
     req.gift_list = &q;
-    hf_reply_t *rep = NULL;
-    int rc = ctl_call(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_GIFTS, &rep);
-    if (rc != HF_OK)
-        return rc;
-    s_print_gifts(ctl, rep->gifts->gifts, rep->gifts->n_gifts);
-    ctl_reply_free(&rep);
-    return HF_OK;
+    return ctl_call_print(ctl, CTL_INTAKE, &req, HUIFANG__V1__REPLY__RESULT_GIFTS,
+                          s_print_gift_list);
 }

@@ -243,13 +243,10 @@ int intake_campaign_list(hf_service_t *svc, void *self, const hf_request_t *req,
 {
     (void)self;
     intake_branch_t b;
-    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    PGresult *res;
+    int rc = intake_branch_rows(svc, req->branch, &INTAKE_Q_CAMPAIGN_LIST, &b, &res, rep, a);
     if (rc != HF_OK)
         return rc;
-    const char *p[] = {b.code};
-    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CAMPAIGN_LIST, 1, p);
-    if (res == NULL)
-        return intake_store_fail(svc, rep, a);
     Huifang__V1__Campaigns *l = hf_new(a, Huifang__V1__Campaigns);
     huifang__v1__campaigns__init(l);
     int n = PQntuples(res);
@@ -267,18 +264,14 @@ int intake_campaign_show(hf_service_t *svc, void *self, const hf_request_t *req,
 {
     (void)self;
     intake_branch_t b;
-    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    int64_t id = req->campaign_show->id;
+    int rc = intake_branch_record(svc, req->branch, id, "campaign", &b, rep, a);
     if (rc != HF_OK)
         return rc;
-    int64_t id = req->campaign_show->id;
-    if (id <= 0)
-        return hf_fail(rep, a, HF_BAD_INPUT, "id", "id must be a campaign id (1 up)");
     bool missing;
     Huifang__V1__Campaign *k = s_campaign_load(hf_service_store(svc), &b, id, false, &missing, a);
     if (k == NULL)
-        return missing ? hf_fail(rep, a, HF_NOT_FOUND, "id", "no campaign %lld in branch %s",
-                                 (long long)id, b.code)
-                       : intake_store_fail(svc, rep, a);
+        return intake_load_fail(svc, missing, "id", "campaign", id, b.code, rep, a);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_CAMPAIGN;
     rep->campaign = k;
     return HF_OK;
@@ -302,9 +295,8 @@ int intake_campaign_checkin(hf_service_t *svc, void *self, const hf_request_t *r
     /* locked: two doors checking in at once never seat more than the capacity */
     Huifang__V1__Campaign *k = s_campaign_load(st, &b, q->campaign_id, true, &missing, a);
     if (k == NULL)
-        return missing ? hf_fail(rep, a, HF_NOT_FOUND, "campaign_id",
-                                 "no campaign %lld in branch %s", (long long)q->campaign_id, b.code)
-                       : intake_store_fail(svc, rep, a);
+        return intake_load_fail(svc, missing, "campaign_id", "campaign", q->campaign_id, b.code,
+                                rep, a);
     Huifang__V1__Customer *c = intake_customer_load(svc, &b, q->customer_id, false, a, &rc);
     if (c == NULL)
         return rc == HF_NOT_FOUND

@@ -126,6 +126,18 @@ int intake_plan_exists(hf_service_t *svc, const char *branch, const char *plan, 
                        hf_arena_t *a);
 /* Fails rep with UNAVAILABLE and the store's error; returns HF_UNAVAILABLE. */
 int intake_store_fail(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *a);
+/* A record of the branch that could not be loaded: NOT_FOUND naming field ("no <what> <id> in
+ * branch <branch>") when it is missing, else intake_store_fail. Returns the status. */
+int intake_load_fail(hf_service_t *svc, bool missing, const char *field, const char *what,
+                     int64_t id, const char *branch, hf_reply_t *rep, hf_arena_t *a);
+/* A show command's start: loads the branch code into b, then BAD_INPUT naming "id" unless id is
+ * 1 up ("id must be a <what> id (1 up)"). HF_OK, or the failure written to rep. */
+int intake_branch_record(hf_service_t *svc, const char *code, int64_t id, const char *what,
+                         intake_branch_t *b, hf_reply_t *rep, hf_arena_t *a);
+/* A list command's rows: loads the branch code into b and runs q with b->code as its one
+ * parameter; *res is the caller's to PQclear. HF_OK, or the failure written to rep. */
+int intake_branch_rows(hf_service_t *svc, const char *code, const hf_query_t *q, intake_branch_t *b,
+                       PGresult **res, hf_reply_t *rep, hf_arena_t *a);
 
 /* The columns intake_customer_from_row() reads, for "SELECT " INTAKE_CUSTOMER_COLUMNS
  * " FROM customer c ...". */

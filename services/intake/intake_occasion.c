@@ -219,13 +219,10 @@ int intake_occasion_rule_list(hf_service_t *svc, void *self, const hf_request_t 
 {
     (void)self;
     intake_branch_t b;
-    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    PGresult *res;
+    int rc = intake_branch_rows(svc, req->branch, &INTAKE_Q_OCCASION_RULE_LIST, &b, &res, rep, a);
     if (rc != HF_OK)
         return rc;
-    const char *p[] = {b.code};
-    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_OCCASION_RULE_LIST, 1, p);
-    if (res == NULL)
-        return intake_store_fail(svc, rep, a);
     Huifang__V1__OccasionRules *l = hf_new(a, Huifang__V1__OccasionRules);
     huifang__v1__occasion_rules__init(l);
     int n = PQntuples(res);

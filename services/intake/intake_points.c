@@ -574,13 +574,10 @@ int intake_gift_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_
 {
     (void)self;
     intake_branch_t b;
-    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    PGresult *res;
+    int rc = intake_branch_rows(svc, req->branch, &INTAKE_Q_GIFT_LIST, &b, &res, rep, a);
     if (rc != HF_OK)
         return rc;
-    const char *p[] = {b.code};
-    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_GIFT_LIST, 1, p);
-    if (res == NULL)
-        return intake_store_fail(svc, rep, a);
     int n = PQntuples(res);
     Huifang__V1__Gifts *gs = hf_new(a, Huifang__V1__Gifts);
     huifang__v1__gifts__init(gs);

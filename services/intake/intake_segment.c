@@ -503,13 +503,10 @@ int intake_segment_list(hf_service_t *svc, void *self, const hf_request_t *req, 
 {
     (void)self;
     intake_branch_t b;
-    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    PGresult *res;
+    int rc = intake_branch_rows(svc, req->branch, &INTAKE_Q_SEGMENT_LIST, &b, &res, rep, a);
     if (rc != HF_OK)
         return rc;
-    const char *p[] = {b.code};
-    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_SEGMENT_LIST, 1, p);
-    if (res == NULL)
-        return intake_store_fail(svc, rep, a);
     Huifang__V1__Segments *l = hf_new(a, Huifang__V1__Segments);
     huifang__v1__segments__init(l);
     int n = PQntuples(res);
@@ -527,19 +524,15 @@ int intake_segment_show(hf_service_t *svc, void *self, const hf_request_t *req, 
 {
     (void)self;
     intake_branch_t b;
-    int rc = intake_branch_load(svc, req->branch, &b, rep, a);
+    int64_t id = req->segment_show->id;
+    int rc = intake_branch_record(svc, req->branch, id, "segment", &b, rep, a);
     if (rc != HF_OK)
         return rc;
-    int64_t id = req->segment_show->id;
-    if (id <= 0)
-        return hf_fail(rep, a, HF_BAD_INPUT, "id", "id must be a segment id (1 up)");
     bool missing;
     hf_store_t *st = hf_service_store(svc);
     Huifang__V1__Segment *s = s_segment_load(st, b.code, id, &missing, a);
     if (s == NULL)
-        return missing ? hf_fail(rep, a, HF_NOT_FOUND, "id", "no segment %lld in branch %s",
-                                 (long long)id, b.code)
-                       : intake_store_fail(svc, rep, a);
+        return intake_load_fail(svc, missing, "id", "segment", id, b.code, rep, a);
     if ((s->count = s_count(st, s->filter, b.code, b.tz, b.today, a)) < 0)
         return intake_store_fail(svc, rep, a);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_SEGMENT;

@@ -83,6 +83,37 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
     return HF_OK;
 }
 
+int intake_load_fail(hf_service_t *svc, bool missing, const char *field, const char *what,
+                     int64_t id, const char *branch, hf_reply_t *rep, hf_arena_t *a)
+{
+    if (!missing)
+        return intake_store_fail(svc, rep, a);
+    return hf_fail(rep, a, HF_NOT_FOUND, field, "no %s %lld in branch %s", what, (long long)id,
+                   branch);
+}
+
+int intake_branch_record(hf_service_t *svc, const char *code, int64_t id, const char *what,
+                         intake_branch_t *b, hf_reply_t *rep, hf_arena_t *a)
+{
+    int rc = intake_branch_load(svc, code, b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    if (id <= 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "id", "id must be a %s id (1 up)", what);
+    return HF_OK;
+}
+
+int intake_branch_rows(hf_service_t *svc, const char *code, const hf_query_t *q, intake_branch_t *b,
+                       PGresult **res, hf_reply_t *rep, hf_arena_t *a)
+{
+    int rc = intake_branch_load(svc, code, b, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    const char *p[] = {b->code};
+    *res = hf_store_query(hf_service_store(svc), q, 1, p);
+    return *res != NULL ? HF_OK : intake_store_fail(svc, rep, a);
+}
+
 /* ---- customers ---- */
 
 const char INTAKE_CUSTOMER_COLUMNS[] =

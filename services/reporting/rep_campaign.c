@@ -2,7 +2,6 @@
  * intake's campaign_invited and campaign_attended and the scheduler's campaign_answered; the
  * report is their funnel — invited, accepted, attended, bought within N days of the event
  * (a purchase dated from the event's day to N days after it, from the purchase read model). */
-#include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_replica.h"
 #include "hf_time.h"
@@ -80,34 +79,6 @@ static const char *s_pct(hf_arena_t *a, int64_t num, int64_t den)
     return hf_arena_strdup(a, buf);
 }
 
-static Huifang__V1__ReportTable *s_table(hf_arena_t *a, const char *title, int ncols,
-                                         const char *const *cols, const char *const *kinds,
-                                         int max_rows)
-{
-    Huifang__V1__ReportTable *t = hf_new(a, Huifang__V1__ReportTable);
-    huifang__v1__report_table__init(t);
-    t->title = (char *)title;
-    t->columns = (char **)cols;
-    t->n_columns = (size_t)ncols;
-    t->kinds = (char **)kinds;
-    t->n_kinds = (size_t)ncols;
-    t->rows = hf_new_array(a, Huifang__V1__ReportRow *, max_rows);
-    return t;
-}
-
-static void s_row3(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *c0, const char *c1,
-                   const char *c2)
-{
-    Huifang__V1__ReportRow *row = hf_new(a, Huifang__V1__ReportRow);
-    huifang__v1__report_row__init(row);
-    row->cells = hf_new_array(a, char *, 3);
-    row->cells[0] = hf_arena_strdup(a, c0);
-    row->cells[1] = hf_arena_strdup(a, c1);
-    row->cells[2] = hf_arena_strdup(a, c2);
-    row->n_cells = 3;
-    t->rows[t->n_rows++] = row;
-}
-
 int rep_report_campaign(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep, hf_arena_t *a)
 {
     const Huifang__V1__ReportRequest *q = req->report;
@@ -162,43 +133,23 @@ int rep_report_campaign(hf_service_t *svc, const hf_request_t *req, hf_reply_t *
         v[i] = hf_pg_int(res, 0, i);
     PQclear(res);
 
-    Huifang__V1__ReportResult *r = hf_new(a, Huifang__V1__ReportResult);
-    huifang__v1__report_result__init(r);
-    r->name = "campaign";
-    r->branch = req->branch;
-    r->tz = hf_arena_strdup(a, tz);
-    r->period = hf_arena_printf(a, "campaign %lld", (long long)q->campaign_id);
-    r->from = hf_arena_strdup(a, from);
-    r->to = hf_arena_strdup(a, to);
-    r->generated_at_ms = hf_clock_now_ms();
-    r->tables = hf_new_array(a, Huifang__V1__ReportTable *, 2);
+    rep_period_t per = {.from = day, .to = day + days};
+    snprintf(per.label, sizeof per.label, "campaign %lld", (long long)q->campaign_id);
+    Huifang__V1__ReportResult *r = rep_result_new("campaign", req->branch, tz, &per, a);
 
-    static const char *const icols[] = {"field", "value"};
-    static const char *const ikinds[] = {"text", "text"};
-    Huifang__V1__ReportTable *ti = s_table(a, "campaign", 2, icols, ikinds, 6);
+    Huifang__V1__ReportTable *ti = rep_table(a, r, "campaign", "field,value", 6);
     char local[32], yuan[32];
     hf_time_local_format(at_ms, tz, local);
     rep_fmt_yuan(v[9], yuan, sizeof yuan);
-    const char *info[][2] = {{"name", name},
-                             {"place", place},
-                             {"at", local},
-                             {"capacity", capacity ? hf_arena_printf(a, "%d", capacity) : "-"},
-                             {"bought within", hf_arena_printf(a, "%d days", days)},
-                             {"bought by attendees (yuan)", yuan}};
-    for (int i = 0; i < 6; i++) {
-        Huifang__V1__ReportRow *row = hf_new(a, Huifang__V1__ReportRow);
-        huifang__v1__report_row__init(row);
-        row->cells = hf_new_array(a, char *, 2);
-        row->cells[0] = (char *)info[i][0];
-        row->cells[1] = hf_arena_strdup(a, info[i][1]);
-        row->n_cells = 2;
-        ti->rows[ti->n_rows++] = row;
-    }
-    r->tables[r->n_tables++] = ti;
+    rep_row(a, ti, "name", name);
+    rep_row(a, ti, "place", place);
+    rep_row(a, ti, "at", local);
+    rep_row(a, ti, "capacity", capacity ? hf_arena_printf(a, "%d", capacity) : "-");
+    rep_row(a, ti, "bought within", hf_arena_printf(a, "%d days", days));
+    rep_row(a, ti, "bought by attendees (yuan)", yuan);
 
-    static const char *const fcols[] = {"step", "customers", "of_invited_pct"};
-    static const char *const fkinds[] = {"text", "int", "decimal"};
-    Huifang__V1__ReportTable *tf = s_table(a, "funnel", 3, fcols, fkinds, 9);
+    Huifang__V1__ReportTable *tf =
+        rep_table(a, r, "funnel", "step,customers:int,of_invited_pct:dec", 9);
     const char *steps[] = {"invited",
                            "accepted",
                            "declined",
@@ -209,8 +160,7 @@ int rep_report_campaign(hf_service_t *svc, const hf_request_t *req, hf_reply_t *
                            hf_arena_printf(a, "attended and bought within %d days", days),
                            hf_arena_printf(a, "invited and bought within %d days", days)};
     for (int i = 0; i < 9; i++)
-        s_row3(a, tf, steps[i], hf_arena_printf(a, "%lld", (long long)v[i]), s_pct(a, v[i], v[0]));
-    r->tables[r->n_tables++] = tf;
+        rep_row(a, tf, steps[i], hf_arena_printf(a, "%lld", (long long)v[i]), s_pct(a, v[i], v[0]));
     rep->result_case = HUIFANG__V1__REPLY__RESULT_REPORT;
     rep->report = r;
     return HF_OK;

@@ -63,10 +63,6 @@ typedef struct {
 static s_delta_t s_deltas[DELTA_SLOTS];
 static int s_ndeltas;
 
-/* The held cards' new regions at the batch's end (s_cards_write), sent first in the
- * counters' pipeline: the two array parameters of REP_Q_CARDS_WRITE_REGIONS, or NULL. */
-static char *s_tail[2];
-
 /* The zones of the branches seen in this batch. */
 #define ZONE_CACHE 8
 static struct {
@@ -99,79 +95,79 @@ static void s_deltas_forget(void)
     }
     s_ndeltas = 0;
     s_nzones = 0;
-    free(s_tail[0]);
-    free(s_tail[1]);
-    s_tail[0] = s_tail[1] = NULL;
 }
 
-/* Writes every summed counter (in the open transaction) and forgets them: a batch of a lead
- * import touches a hundred rows of lead_day alone (channel x source x collector), so the
- * upserts go in one pipeline (libpq's pipeline mode: sent together, answered together, one
- * round trip), else one after another. 0 or -1. */
+/* The rows of one counter upsert in a statement of their own: sql's "VALUES ($1, …, $k)"
+ * repeated for n rows, its parameters numbered on ($k+1, …); the rest of sql as it is (its
+ * ON CONFLICT adds EXCLUDED's amount). Each row's key is in it once (s_deltas sums per key),
+ * as ON CONFLICT DO UPDATE requires. NULL when sql has no VALUES list or no memory. */
+static char *s_rows_sql(const char *sql, int width, int n)
+{
+    const char *values = strstr(sql, " VALUES (");
+    const char *close = values ? strchr(values, ')') : NULL;
+    if (close == NULL)
+        return NULL;
+    size_t head = (size_t)(values - sql) + strlen(" VALUES ");
+    size_t cap = head + strlen(close + 1) + (size_t)n * (size_t)width * 9 + (size_t)n * 4 + 1;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, sql, head);
+    size_t len = head;
+    for (int r = 0; r < n; r++) {
+        len += (size_t)snprintf(out + len, cap - len, "%s(", r ? ", " : "");
+        for (int k = 0; k < width; k++)
+            len +=
+                (size_t)snprintf(out + len, cap - len, "%s$%d", k ? ", " : "", r * width + k + 1);
+        out[len++] = ')';
+    }
+    snprintf(out + len, cap - len, "%s", close + 1);
+    return out;
+}
+
+/* Hands every summed counter to the batch's commit (hf_store_defer: sent with the COMMIT, in
+ * one round trip) and forgets them: a batch of a lead import touches a hundred rows of
+ * lead_day alone (channel x source x collector), written by one multi-row upsert per
+ * statement kind, not one upsert per row. 0 or -1. */
 static int s_deltas_write(hf_store_t *st)
 {
-    PGconn *conn = hf_store_conn(st);
-    bool pipe = conn && PQenterPipelineMode(conn) == 1;
-    int rc = 0, sent = 0;
-    if (s_tail[0]) {
-        /* sent as its text, like the counters: the pipeline is libpq's own */
-        const char *sql = REP_Q_CARDS_WRITE_REGIONS.sql;
-        const char *p[] = {s_tail[0], s_tail[1]};
-        if (!pipe)
-            rc = hf_store_run(st, sql, 2, p);
-        else if (PQsendQueryParams(conn, sql, 2, NULL, p, NULL, NULL, 0) == 1)
-            sent++;
-        else
-            rc = -1;
-    }
+    int rc = 0;
+#define ROWS_MAX 1000 /* rows a statement: at most 7000 parameters */
+    static const s_delta_t *rows[ROWS_MAX];
+    static const char *params[ROWS_MAX * (DELTA_KEYS + 1)];
+    static char nums[ROWS_MAX][24];
+    static bool done[DELTA_SLOTS];
+    memset(done, 0, sizeof done);
     for (int i = 0; i < DELTA_SLOTS && s_ndeltas > 0 && rc == 0; i++) {
         const s_delta_t *d = &s_deltas[i];
-        if (d->sql == NULL || d->n == 0)
+        if (done[i] || d->sql == NULL)
             continue;
-        char num[24];
-        const char *p[DELTA_KEYS + 1];
-        for (int k = 0; k < d->nkeys; k++)
-            p[k] = d->keys[k];
-        p[d->nkeys] = hf_pg_i64(num, d->n);
-        if (!pipe)
-            rc = hf_store_run(st, d->sql, d->nkeys + 1, p);
-        else if (PQsendQueryParams(conn, d->sql, d->nkeys + 1, NULL, p, NULL, NULL, 0) == 1)
-            sent++;
-        else
-            rc = -1;
-    }
-    if (pipe) {
-        /* every answer up to the sync: a result and a NULL for each statement */
-        int nulls = 0;
-        bool synced = PQpipelineSync(conn) == 1;
-        if (!synced)
-            rc = -1;
-        while (synced) {
-            PGresult *res = PQgetResult(conn);
-            if (res == NULL) {
-                if (PQstatus(conn) != CONNECTION_OK || ++nulls > sent + 1) {
-                    rc = -1;
-                    break;
-                }
+        /* every row of this statement kind (from here on: the ones before were taken) */
+        int n = 0;
+        for (int j = i; j < DELTA_SLOTS && n < ROWS_MAX; j++) {
+            const s_delta_t *e = &s_deltas[j];
+            if (done[j] || e->sql != d->sql || e->nkeys != d->nkeys)
                 continue;
-            }
-            ExecStatusType status = PQresultStatus(res);
-            if (status == PGRES_PIPELINE_SYNC) {
-                PQclear(res);
-                break;
-            }
-            if (status != PGRES_COMMAND_OK && rc == 0) {
-                hf_warn("rollup_write_failed", "reason=\"%s\"", PQresultErrorMessage(res));
-                rc = -1;
-            }
-            PQclear(res);
-            if (PQstatus(conn) != CONNECTION_OK) {
-                rc = -1;
-                break;
-            }
+            done[j] = true;
+            if (e->n != 0)
+                rows[n++] = e;
         }
-        PQexitPipelineMode(conn);
+        if (n == 0)
+            continue;
+        int width = d->nkeys + 1;
+        for (int r = 0; r < n; r++) {
+            for (int k = 0; k < d->nkeys; k++)
+                params[r * width + k] = rows[r]->keys[k];
+            params[r * width + d->nkeys] = hf_pg_i64(nums[r], rows[r]->n);
+        }
+        char *sql = n == 1 ? NULL : s_rows_sql(d->sql, width, n);
+        if (n > 1 && sql == NULL)
+            rc = -1;
+        else
+            rc = hf_store_defer(st, sql ? sql : d->sql, n * width, params);
+        free(sql); /* more than ROWS_MAX of a kind: the rest start a statement of their own */
     }
+#undef ROWS_MAX
     s_deltas_forget();
     return rc;
 }
@@ -232,8 +228,8 @@ int rep_batch_end(hf_service_t *svc, void *self, bool commit)
 }
 
 /* The counters stay SQL text, not named queries (reporting_sql.h): s_count sums them per
- * batch in s_deltas keyed by the text's address (s_delta_hash), and s_deltas_write sends
- * them with PQsendQueryParams in one libpq pipeline, which hf_store_query does not do. */
+ * batch in s_deltas keyed by the text's address (s_delta_hash), and s_deltas_write hands
+ * them to the commit (hf_store_defer), which sends them as text in one libpq pipeline. */
 int rep_count(hf_service_t *svc, const char *sql, int nkeys, const char *const *keys, int64_t n)
 {
     s_ctx_t c = {0};
@@ -664,19 +660,22 @@ static const char *s_moved_region(int i, char *buf)
     return s_states[i].moved ? s_states[i].region : NULL;
 }
 
-/* Runs q with the array parameters; the result, or NULL (error kept on the store, or an
- * array was not made). */
+/* Runs q's text with the array parameters, planned for them each time (not prepared: a
+ * plan cached while the customer table was small, as in a rebuild from the replay, scans it
+ * whole for every batch until Postgres next analyzes it; 100,000 cards in, a batch took
+ * 0.5-1 s instead of 3-10 ms). The result, or NULL (error kept on the store, or an array
+ * was not made). */
 static PGresult *s_exec_arrays(hf_store_t *st, const hf_query_t *q, int n, char **arr)
 {
     for (int i = 0; i < n; i++)
         if (arr[i] == NULL)
             return NULL;
-    return hf_store_query(st, q, n, (const char *const *)arr);
+    return hf_store_exec(st, q->sql, n, (const char *const *)arr);
 }
 
 /* Writes the held cards (inside the batch's transaction) and forgets them; at_end (the
- * batch's end, no handler left to read them), their new regions go with the counters'
- * pipeline (s_tail). 0 or -1. */
+ * batch's end, no handler left to read them), their new regions go with the commit
+ * (hf_store_defer), as the counters do. 0 or -1. */
 static int s_cards_write(hf_store_t *st, bool at_end)
 {
     if (s_ncards == 0)
@@ -773,10 +772,8 @@ static int s_cards_write(hf_store_t *st, bool at_end)
         if (regions[0] == NULL || regions[1] == NULL) {
             rc = -1;
         } else if (at_end) {
-            /* at the batch's end: sent with the counters, in their pipeline */
-            s_tail[0] = regions[0];
-            s_tail[1] = regions[1];
-            regions[0] = regions[1] = NULL;
+            /* at the batch's end: sent with the commit, as the counters are */
+            rc = hf_store_defer(st, REP_Q_CARDS_WRITE_REGIONS.sql, 2, (const char *const *)regions);
         } else {
             rc =
                 hf_store_query_run(st, &REP_Q_CARDS_WRITE_REGIONS, 2, (const char *const *)regions);

@@ -5,14 +5,10 @@
  * and occasion into occasion_day; the report gives a month's occasions: greetings due, calls
  * made, merged into a call planned that day, dropped by the weekly contact cap, dropped
  * otherwise. */
-#include "hf_clock.h"
 #include "hf_log.h"
-#include "hf_replica.h"
 #include "hf_time.h"
 #include "reporting_internal.h"
 #include "reporting_sql.h"
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #define S(x) ((x) ? (x) : "")
@@ -62,71 +58,29 @@ int rep_occasions_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t 
                : -1;
 }
 
+/* An occasion's (or the TOTAL) greetings: due, made, merged, dropped by the cap, otherwise. */
+static void s_occasion_row(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *key,
+                           const int64_t *v)
+{
+    char c[5][24];
+    rep_row(a, t, key, hf_pg_i64(c[0], v[0]), hf_pg_i64(c[1], v[1]), hf_pg_i64(c[2], v[2]),
+            hf_pg_i64(c[3], v[3]), hf_pg_i64(c[4], v[4]));
+}
+
 int rep_report_occasions(hf_service_t *svc, const hf_request_t *req, hf_reply_t *rep, hf_arena_t *a)
 {
-    const Huifang__V1__ReportRequest *q = req->report;
-    if (*S(q->date))
-        return hf_fail(rep, a, HF_BAD_INPUT, "date",
-                       "date does not apply to occasions (use --month)");
-    if (*S(q->week))
-        return hf_fail(rep, a, HF_BAD_INPUT, "week",
-                       "week does not apply to occasions (use --month)");
-    if (*S(q->agent))
-        return hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent applies to agent-daily only");
-    if (q->days_set)
-        return hf_fail(rep, a, HF_BAD_INPUT, "days", "days applies to repurchase only");
-    hf_store_t *st = hf_service_store(svc);
-    char tz[64];
-    int rc = hf_replica_need_branch(st, req->branch, tz, sizeof tz, rep, a);
+    char from[11], to[11];
+    Huifang__V1__ReportResult *r;
+    int rc = rep_month_report(svc, req, "occasions", from, to, &r, rep, a);
     if (rc != HF_OK)
         return rc;
-    int32_t today = hf_time_local_day(hf_clock_now_ms(), tz);
-    rep_period_t per;
-    if (rep_period_month(q->month, today, &per) != 0)
-        return hf_fail(rep, a, HF_BAD_INPUT, "month", "month \"%s\" is not a month like 2026-11",
-                       q->month);
-    char from[11], to[11];
-    hf_date_format(per.from, from);
-    hf_date_format(per.to, to);
     const char *p[] = {req->branch, from, to};
-    PGresult *res = hf_store_query(st, &REP_Q_REPORT_OCCASIONS_OCCASION_DAY, 3, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    Huifang__V1__ReportResult *r = hf_new(a, Huifang__V1__ReportResult);
-    huifang__v1__report_result__init(r);
-    r->name = "occasions";
-    r->branch = req->branch;
-    r->tz = hf_arena_strdup(a, tz);
-    rep_result_period(r, &per, a);
-    Huifang__V1__ReportTable *t = hf_new(a, Huifang__V1__ReportTable);
-    huifang__v1__report_table__init(t);
-    t->title = "greetings by occasion";
-    static char *cols[] = {"occasion", "due", "made", "merged", "dropped_cap", "dropped_other"};
-    static char *kinds[] = {"text", "int", "int", "int", "int", "int"};
-    t->columns = cols;
-    t->n_columns = 6;
-    t->kinds = kinds;
-    t->n_kinds = 6;
-    int n = PQntuples(res);
-    t->rows = hf_new_array(a, Huifang__V1__ReportRow *, n + 1);
-    int64_t sum[5] = {0, 0, 0, 0, 0};
-    for (int i = 0; i <= n; i++) {
-        Huifang__V1__ReportRow *row = hf_new(a, Huifang__V1__ReportRow);
-        huifang__v1__report_row__init(row);
-        row->cells = hf_new_array(a, char *, 6);
-        row->cells[row->n_cells++] = hf_arena_strdup(a, i < n ? hf_pg_str(res, i, 0) : "TOTAL");
-        for (int k = 0; k < 5; k++) {
-            int64_t x = i < n ? hf_pg_int(res, i, k + 1) : sum[k];
-            if (i < n)
-                sum[k] += x;
-            char c[24];
-            row->cells[row->n_cells++] = hf_arena_strdup(a, hf_pg_i64(c, x));
-        }
-        t->rows[t->n_rows++] = row;
-    }
-    PQclear(res);
-    r->tables = hf_new_array(a, Huifang__V1__ReportTable *, 1);
-    r->tables[r->n_tables++] = t;
+    rc = rep_summed_table(hf_service_store(svc), &REP_Q_REPORT_OCCASIONS_OCCASION_DAY, 3, p, 5,
+                          "greetings by occasion",
+                          "occasion,due:int,made:int,merged:int,dropped_cap:int,dropped_other:int",
+                          s_occasion_row, r, a);
+    if (rc != HF_OK)
+        return rc;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_REPORT;
     rep->report = r;
     return HF_OK;

@@ -3,6 +3,7 @@
  * number of events behind them) and returned as tables of formatted cells. Definitions of
  * every figure are in the README ("The reports"). */
 #include "hf_clock.h"
+#include "hf_replica.h"
 #include "hf_time.h"
 #include "rep_period.h"
 #include "reporting_internal.h"
@@ -16,10 +17,8 @@
 
 /* ---- building tables ----------------------------------------------------------------- */
 
-/* Adds a table to r with room for max_rows rows. cols: "name,name:int,name:dec" (kinds
- * text, int, decimal). */
-static Huifang__V1__ReportTable *s_table(hf_arena_t *a, Huifang__V1__ReportResult *r,
-                                         const char *title, const char *cols, int max_rows)
+Huifang__V1__ReportTable *rep_table(hf_arena_t *a, Huifang__V1__ReportResult *r, const char *title,
+                                    const char *cols, int max_rows)
 {
     Huifang__V1__ReportTable *t = hf_new(a, Huifang__V1__ReportTable);
     huifang__v1__report_table__init(t);
@@ -47,8 +46,7 @@ static Huifang__V1__ReportTable *s_table(hf_arena_t *a, Huifang__V1__ReportResul
     return t;
 }
 
-/* Adds a row of the table's width; the cells are copied into the arena. */
-static void s_row(hf_arena_t *a, Huifang__V1__ReportTable *t, ...)
+void rep_row(hf_arena_t *a, Huifang__V1__ReportTable *t, ...)
 {
     Huifang__V1__ReportRow *row = hf_new(a, Huifang__V1__ReportRow);
     huifang__v1__report_row__init(row);
@@ -85,6 +83,27 @@ static const char *s_day(hf_arena_t *a, int32_t day)
     char buf[11];
     hf_date_format(day, buf);
     return hf_arena_strdup(a, buf);
+}
+
+int rep_summed_table(hf_store_t *st, const hf_query_t *q, int np, const char *const *p, int nfig,
+                     const char *title, const char *cols, rep_summed_row_fn row,
+                     Huifang__V1__ReportResult *r, hf_arena_t *a)
+{
+    PGresult *res = hf_store_query(st, q, np, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int n = PQntuples(res);
+    Huifang__V1__ReportTable *tb = rep_table(a, r, title, cols, n + 1);
+    int64_t tot[REP_SUMMED_MAX] = {0};
+    for (int i = 0; i < n; i++) {
+        int64_t v[REP_SUMMED_MAX];
+        for (int c = 0; c < nfig; c++)
+            tot[c] += v[c] = hf_pg_int(res, i, c + 1);
+        row(a, tb, hf_pg_str(res, i, 0), v);
+    }
+    PQclear(res);
+    row(a, tb, "TOTAL", tot);
+    return HF_OK;
 }
 
 /* ---- agents: agent-daily and the agents of branch-weekly ------------------------------ */
@@ -139,17 +158,17 @@ int rep_report_agent_daily(hf_store_t *st, const char *branch, const rep_period_
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
-    Huifang__V1__ReportTable *ph = s_table(
+    Huifang__V1__ReportTable *ph = rep_table(
         a, r, "phone agents",
         "agent,name,tasks_due:int,attempts:int,contacts:int,contact_rate_pct:dec,orders:int,"
         "order_value:dec,complaints:int,overdue:int",
         n + 1);
     Huifang__V1__ReportTable *cs =
-        s_table(a, r, "consultation agents",
-                "agent,name,consultations:int,purchases:int,conversion_pct:dec", n + 1);
+        rep_table(a, r, "consultation agents",
+                  "agent,name,consultations:int,purchases:int,conversion_pct:dec", n + 1);
     Huifang__V1__ReportTable *vs =
-        s_table(a, r, "visitors and doctors",
-                "agent,name,role,tasks_due:int,visits:int,overdue:int", n + 1);
+        rep_table(a, r, "visitors and doctors",
+                  "agent,name,role,tasks_due:int,visits:int,overdue:int", n + 1);
     int64_t tp[A_NCOLS] = {0}, tc[A_NCOLS] = {0}, tv[A_NCOLS] = {0};
     bool one = agent && *agent;
     for (int i = 0; i < n; i++) {
@@ -166,22 +185,22 @@ int rep_report_agent_daily(hf_store_t *st, const char *branch, const rep_period_
             continue; /* a lead, head or manager with nothing to show */
         const char *id = hf_pg_str(res, i, A_ID), *name = hf_pg_str(res, i, A_NAME);
         if (phone) {
-            s_row(a, ph, id, name, s_int(a, v[A_DUE]), s_int(a, v[A_ATTEMPTS]),
-                  s_int(a, v[A_CONTACTS]), s_pct(a, v[A_CONTACTS], v[A_ATTEMPTS]),
-                  s_int(a, v[A_ORDERS]), s_yuan(a, v[A_VALUE]), s_int(a, v[A_COMPLAINTS]),
-                  s_int(a, v[A_OVERDUE]));
+            rep_row(a, ph, id, name, s_int(a, v[A_DUE]), s_int(a, v[A_ATTEMPTS]),
+                    s_int(a, v[A_CONTACTS]), s_pct(a, v[A_CONTACTS], v[A_ATTEMPTS]),
+                    s_int(a, v[A_ORDERS]), s_yuan(a, v[A_VALUE]), s_int(a, v[A_COMPLAINTS]),
+                    s_int(a, v[A_OVERDUE]));
             for (int c = A_DUE; c < A_NCOLS; c++)
                 tp[c] += v[c];
         }
         if (consult || v[A_CONSULTS]) {
-            s_row(a, cs, id, name, s_int(a, v[A_CONSULTS]), s_int(a, v[A_BOUGHT]),
-                  s_pct(a, v[A_BOUGHT], v[A_CONSULTS]));
+            rep_row(a, cs, id, name, s_int(a, v[A_CONSULTS]), s_int(a, v[A_BOUGHT]),
+                    s_pct(a, v[A_BOUGHT], v[A_CONSULTS]));
             for (int c = A_DUE; c < A_NCOLS; c++)
                 tc[c] += v[c];
         }
         if (visitor || v[A_VISITS]) {
-            s_row(a, vs, id, name, role, s_int(a, visitor ? v[A_DUE] : 0), s_int(a, v[A_VISITS]),
-                  s_int(a, visitor ? v[A_OVERDUE] : 0));
+            rep_row(a, vs, id, name, role, s_int(a, visitor ? v[A_DUE] : 0), s_int(a, v[A_VISITS]),
+                    s_int(a, visitor ? v[A_OVERDUE] : 0));
             if (visitor) {
                 tv[A_DUE] += v[A_DUE];
                 tv[A_OVERDUE] += v[A_OVERDUE];
@@ -191,14 +210,14 @@ int rep_report_agent_daily(hf_store_t *st, const char *branch, const rep_period_
     }
     PQclear(res);
     if (!one) {
-        s_row(a, ph, "TOTAL", "", s_int(a, tp[A_DUE]), s_int(a, tp[A_ATTEMPTS]),
-              s_int(a, tp[A_CONTACTS]), s_pct(a, tp[A_CONTACTS], tp[A_ATTEMPTS]),
-              s_int(a, tp[A_ORDERS]), s_yuan(a, tp[A_VALUE]), s_int(a, tp[A_COMPLAINTS]),
-              s_int(a, tp[A_OVERDUE]));
-        s_row(a, cs, "TOTAL", "", s_int(a, tc[A_CONSULTS]), s_int(a, tc[A_BOUGHT]),
-              s_pct(a, tc[A_BOUGHT], tc[A_CONSULTS]));
-        s_row(a, vs, "TOTAL", "", "", s_int(a, tv[A_DUE]), s_int(a, tv[A_VISITS]),
-              s_int(a, tv[A_OVERDUE]));
+        rep_row(a, ph, "TOTAL", "", s_int(a, tp[A_DUE]), s_int(a, tp[A_ATTEMPTS]),
+                s_int(a, tp[A_CONTACTS]), s_pct(a, tp[A_CONTACTS], tp[A_ATTEMPTS]),
+                s_int(a, tp[A_ORDERS]), s_yuan(a, tp[A_VALUE]), s_int(a, tp[A_COMPLAINTS]),
+                s_int(a, tp[A_OVERDUE]));
+        rep_row(a, cs, "TOTAL", "", s_int(a, tc[A_CONSULTS]), s_int(a, tc[A_BOUGHT]),
+                s_pct(a, tc[A_BOUGHT], tc[A_CONSULTS]));
+        rep_row(a, vs, "TOTAL", "", "", s_int(a, tv[A_DUE]), s_int(a, tv[A_VISITS]),
+                s_int(a, tv[A_OVERDUE]));
     } else {
         /* one agent: only the tables that show them */
         size_t k = 0;
@@ -221,7 +240,7 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
-    Huifang__V1__ReportTable *ag = s_table(
+    Huifang__V1__ReportTable *ag = rep_table(
         a, r, "agents",
         "agent,name,role,tasks_due:int,attempts:int,contacts:int,contact_rate_pct:dec,orders:int,"
         "order_value:dec,complaints:int,overdue:int,consultations:int,consult_purchases:int,"
@@ -238,18 +257,18 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
             v[c] = hf_pg_int(res, i, c);
             tot[c] += v[c];
         }
-        s_row(a, ag, hf_pg_str(res, i, A_ID), hf_pg_str(res, i, A_NAME), role, s_int(a, v[A_DUE]),
-              s_int(a, v[A_ATTEMPTS]), s_int(a, v[A_CONTACTS]),
-              s_pct(a, v[A_CONTACTS], v[A_ATTEMPTS]), s_int(a, v[A_ORDERS]), s_yuan(a, v[A_VALUE]),
-              s_int(a, v[A_COMPLAINTS]), s_int(a, v[A_OVERDUE]), s_int(a, v[A_CONSULTS]),
-              s_int(a, v[A_BOUGHT]), s_int(a, v[A_VISITS]));
+        rep_row(a, ag, hf_pg_str(res, i, A_ID), hf_pg_str(res, i, A_NAME), role, s_int(a, v[A_DUE]),
+                s_int(a, v[A_ATTEMPTS]), s_int(a, v[A_CONTACTS]),
+                s_pct(a, v[A_CONTACTS], v[A_ATTEMPTS]), s_int(a, v[A_ORDERS]),
+                s_yuan(a, v[A_VALUE]), s_int(a, v[A_COMPLAINTS]), s_int(a, v[A_OVERDUE]),
+                s_int(a, v[A_CONSULTS]), s_int(a, v[A_BOUGHT]), s_int(a, v[A_VISITS]));
     }
     PQclear(res);
-    s_row(a, ag, "TOTAL", "", "", s_int(a, tot[A_DUE]), s_int(a, tot[A_ATTEMPTS]),
-          s_int(a, tot[A_CONTACTS]), s_pct(a, tot[A_CONTACTS], tot[A_ATTEMPTS]),
-          s_int(a, tot[A_ORDERS]), s_yuan(a, tot[A_VALUE]), s_int(a, tot[A_COMPLAINTS]),
-          s_int(a, tot[A_OVERDUE]), s_int(a, tot[A_CONSULTS]), s_int(a, tot[A_BOUGHT]),
-          s_int(a, tot[A_VISITS]));
+    rep_row(a, ag, "TOTAL", "", "", s_int(a, tot[A_DUE]), s_int(a, tot[A_ATTEMPTS]),
+            s_int(a, tot[A_CONTACTS]), s_pct(a, tot[A_CONTACTS], tot[A_ATTEMPTS]),
+            s_int(a, tot[A_ORDERS]), s_yuan(a, tot[A_VALUE]), s_int(a, tot[A_COMPLAINTS]),
+            s_int(a, tot[A_OVERDUE]), s_int(a, tot[A_CONSULTS]), s_int(a, tot[A_BOUGHT]),
+            s_int(a, tot[A_VISITS]));
 
     /* plan steps due in the week; the open ones are missed once their day has passed */
     char f[11], t[11], td[11];
@@ -260,17 +279,17 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
     res = hf_store_query(st, &REP_Q_REPORT_BRANCH_WEEKLY_STEP_DAY, 4, pw);
     if (res == NULL)
         return HF_UNAVAILABLE;
-    Huifang__V1__ReportTable *steps =
-        s_table(a, r, "plan steps",
-                "due:int,on_time:int,late:int,missed:int,cancelled:int,pending:int,on_time_pct:dec,"
-                "overdue_backlog:int",
-                1);
-    s_row(a, steps, s_int(a, hf_pg_int(res, 0, 0)), s_int(a, hf_pg_int(res, 0, 1)),
-          s_int(a, hf_pg_int(res, 0, 2)), s_int(a, hf_pg_int(res, 0, 4)),
-          s_int(a, hf_pg_int(res, 0, 3)), s_int(a, hf_pg_int(res, 0, 5)),
-          s_pct(a, hf_pg_int(res, 0, 1),
-                hf_pg_int(res, 0, 1) + hf_pg_int(res, 0, 2) + hf_pg_int(res, 0, 4)),
-          s_int(a, hf_pg_int(res, 0, 6)));
+    Huifang__V1__ReportTable *steps = rep_table(
+        a, r, "plan steps",
+        "due:int,on_time:int,late:int,missed:int,cancelled:int,pending:int,on_time_pct:dec,"
+        "overdue_backlog:int",
+        1);
+    rep_row(a, steps, s_int(a, hf_pg_int(res, 0, 0)), s_int(a, hf_pg_int(res, 0, 1)),
+            s_int(a, hf_pg_int(res, 0, 2)), s_int(a, hf_pg_int(res, 0, 4)),
+            s_int(a, hf_pg_int(res, 0, 3)), s_int(a, hf_pg_int(res, 0, 5)),
+            s_pct(a, hf_pg_int(res, 0, 1),
+                  hf_pg_int(res, 0, 1) + hf_pg_int(res, 0, 2) + hf_pg_int(res, 0, 4)),
+            s_int(a, hf_pg_int(res, 0, 6)));
     PQclear(res);
 
     /* cards screened out and voided in the week, with their reasons */
@@ -279,10 +298,10 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
     if (res == NULL)
         return HF_UNAVAILABLE;
     n = PQntuples(res);
-    Huifang__V1__ReportTable *out = s_table(a, r, "cards out", "kind,reason,cards:int", n);
+    Huifang__V1__ReportTable *out = rep_table(a, r, "cards out", "kind,reason,cards:int", n);
     for (int i = 0; i < n; i++)
-        s_row(a, out, hf_pg_str(res, i, 0), *hf_pg_str(res, i, 1) ? hf_pg_str(res, i, 1) : "(none)",
-              hf_pg_str(res, i, 2));
+        rep_row(a, out, hf_pg_str(res, i, 0),
+                *hf_pg_str(res, i, 1) ? hf_pg_str(res, i, 1) : "(none)", hf_pg_str(res, i, 2));
     PQclear(res);
 
     /* the funnel: cards entering and leaving each type in the week, and how many hold it */
@@ -291,15 +310,23 @@ int rep_report_branch_weekly(hf_store_t *st, const char *branch, const rep_perio
         return HF_UNAVAILABLE;
     n = PQntuples(res);
     Huifang__V1__ReportTable *fu =
-        s_table(a, r, "card funnel", "card_type,entered:int,left:int,now:int", n);
+        rep_table(a, r, "card funnel", "card_type,entered:int,left:int,now:int", n);
     for (int i = 0; i < n; i++)
-        s_row(a, fu, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), hf_pg_str(res, i, 2),
-              hf_pg_str(res, i, 3));
+        rep_row(a, fu, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), hf_pg_str(res, i, 2),
+                hf_pg_str(res, i, 3));
     PQclear(res);
     return HF_OK;
 }
 
 /* ---- collection ---------------------------------------------------------------------- */
+
+/* A channel's, source's, collector's or branch's leads: new, duplicates, rejected, total. */
+static void s_collection_row(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *key,
+                             const int64_t *v)
+{
+    rep_row(a, t, *key ? key : "(none)", s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]),
+            s_int(a, v[0] + v[1] + v[2]));
+}
 
 int rep_report_collection(hf_store_t *st, const char *branch, const rep_period_t *per,
                           Huifang__V1__ReportResult *r, hf_arena_t *a)
@@ -317,25 +344,12 @@ int rep_report_collection(hf_store_t *st, const char *branch, const rep_period_t
     hf_date_format(per->to, t);
     const char *p[] = {branch, f, t};
     for (size_t k = 0; k < sizeof by / sizeof by[0]; k++) {
-        PGresult *res = hf_store_query(st, by[k].q, 3, p);
-        if (res == NULL)
-            return HF_UNAVAILABLE;
-        int n = PQntuples(res);
         char cols[128];
         snprintf(cols, sizeof cols, "%s,new:int,duplicates:int,rejected:int,total:int",
                  by[k].column);
-        Huifang__V1__ReportTable *tb = s_table(a, r, by[k].title, cols, n + 1);
-        int64_t sum[3] = {0};
-        for (int i = 0; i < n; i++) {
-            int64_t v[3];
-            for (int c = 0; c < 3; c++)
-                sum[c] += v[c] = hf_pg_int(res, i, c + 1);
-            s_row(a, tb, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(none)", s_int(a, v[0]),
-                  s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[0] + v[1] + v[2]));
-        }
-        PQclear(res);
-        s_row(a, tb, "TOTAL", s_int(a, sum[0]), s_int(a, sum[1]), s_int(a, sum[2]),
-              s_int(a, sum[0] + sum[1] + sum[2]));
+        int rc = rep_summed_table(st, by[k].q, 3, p, 3, by[k].title, cols, s_collection_row, r, a);
+        if (rc != HF_OK)
+            return rc;
     }
     return HF_OK;
 }
@@ -352,7 +366,7 @@ int rep_report_repurchase(hf_store_t *st, const char *branch, const rep_period_t
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb = s_table(
+    Huifang__V1__ReportTable *tb = rep_table(
         a, r,
         hf_arena_printf(a, "supply ended in %s, repurchased within %d days", per->label, days),
         "product,plan,ended:int,repurchased:int,share_pct:dec", n + 1);
@@ -361,11 +375,11 @@ int rep_report_repurchase(hf_store_t *st, const char *branch, const rep_period_t
         int64_t e = hf_pg_int(res, i, 2), g = hf_pg_int(res, i, 3);
         ended += e;
         again += g;
-        s_row(a, tb, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), s_int(a, e), s_int(a, g),
-              s_pct(a, g, e));
+        rep_row(a, tb, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), s_int(a, e), s_int(a, g),
+                s_pct(a, g, e));
     }
     PQclear(res);
-    s_row(a, tb, "TOTAL", "", s_int(a, ended), s_int(a, again), s_pct(a, again, ended));
+    rep_row(a, tb, "TOTAL", "", s_int(a, ended), s_int(a, again), s_pct(a, again, ended));
     return HF_OK;
 }
 
@@ -381,7 +395,7 @@ int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t
     PGresult *res = hf_store_query(st, &REP_Q_REPORT_COMPLAINTS_TOTALS, 4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
-    Huifang__V1__ReportTable *tb = s_table(
+    Huifang__V1__ReportTable *tb = rep_table(
         a, r, "complaints",
         "opened:int,resolved_in_time:int,resolved_late:int,open_overdue:int,open:int,"
         "breaches:int,in_time_pct:dec,escalations:int,returns_requested:int,returns_approved:int,"
@@ -391,20 +405,20 @@ int rep_report_complaints(hf_store_t *st, const char *branch, const rep_period_t
     for (int c = 0; c < 11; c++)
         v[c] = hf_pg_int(res, 0, c);
     PQclear(res);
-    s_row(a, tb, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]), s_int(a, v[4]),
-          s_int(a, v[2] + v[3]), s_pct(a, v[1], v[1] + v[2] + v[3]), s_int(a, v[5]), s_int(a, v[6]),
-          s_int(a, v[7]), s_int(a, v[8]), s_yuan(a, v[9]), s_int(a, v[10]));
+    rep_row(a, tb, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]), s_int(a, v[4]),
+            s_int(a, v[2] + v[3]), s_pct(a, v[1], v[1] + v[2] + v[3]), s_int(a, v[5]),
+            s_int(a, v[6]), s_int(a, v[7]), s_int(a, v[8]), s_yuan(a, v[9]), s_int(a, v[10]));
 
     res = hf_store_query(st, &REP_Q_REPORT_COMPLAINTS_BY_CATEGORY, 4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
-    Huifang__V1__ReportTable *bc = s_table(
+    Huifang__V1__ReportTable *bc = rep_table(
         a, r, "by category", "category,opened:int,resolved_in_time:int,breaches:int,open:int", n);
     for (int i = 0; i < n; i++)
-        s_row(a, bc, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(none)", hf_pg_str(res, i, 1),
-              hf_pg_str(res, i, 2), s_int(a, hf_pg_int(res, i, 3) + hf_pg_int(res, i, 4)),
-              hf_pg_str(res, i, 5));
+        rep_row(a, bc, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(none)",
+                hf_pg_str(res, i, 1), hf_pg_str(res, i, 2),
+                s_int(a, hf_pg_int(res, i, 3) + hf_pg_int(res, i, 4)), hf_pg_str(res, i, 5));
     PQclear(res);
     return HF_OK;
 }
@@ -429,8 +443,9 @@ int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_p
     if (res == NULL)
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb = s_table(a, r, "orders by terminal and agent",
-                                           "terminal,agent,orders:int,units:int,value:dec", n + 1);
+    Huifang__V1__ReportTable *tb =
+        rep_table(a, r, "orders by terminal and agent",
+                  "terminal,agent,orders:int,units:int,value:dec", n + 1);
     int64_t orders = 0, units = 0, value = 0;
     for (int i = 0; i < n; i++) {
         const char *term = *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(unmapped)";
@@ -438,27 +453,27 @@ int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_p
         orders += o;
         units += u;
         value += v;
-        s_row(a, tb, term, hf_pg_str(res, i, 1), s_int(a, o), s_int(a, u), s_yuan(a, v));
+        rep_row(a, tb, term, hf_pg_str(res, i, 1), s_int(a, o), s_int(a, u), s_yuan(a, v));
     }
     PQclear(res);
-    s_row(a, tb, "TOTAL", "", s_int(a, orders), s_int(a, units), s_yuan(a, value));
+    rep_row(a, tb, "TOTAL", "", s_int(a, orders), s_int(a, units), s_yuan(a, value));
 
     res = hf_store_query(st, &REP_Q_REPORT_SALES_ATTRIBUTION_BY_TERMINAL, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     n = PQntuples(res);
     Huifang__V1__ReportTable *tt =
-        s_table(a, r, "terminals", "terminal,orders:int,units:int,value:dec", n);
+        rep_table(a, r, "terminals", "terminal,orders:int,units:int,value:dec", n);
     for (int i = 0; i < n; i++)
-        s_row(a, tt, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(unmapped)",
-              hf_pg_str(res, i, 1), hf_pg_str(res, i, 2), s_yuan(a, hf_pg_int(res, i, 3)));
+        rep_row(a, tt, *hf_pg_str(res, i, 0) ? hf_pg_str(res, i, 0) : "(unmapped)",
+                hf_pg_str(res, i, 1), hf_pg_str(res, i, 2), s_yuan(a, hf_pg_int(res, i, 3)));
     PQclear(res);
 
     res = hf_store_query(st, &REP_Q_REPORT_SALES_ATTRIBUTION_BY_AGENT, 2, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     n = PQntuples(res);
-    Huifang__V1__ReportTable *tc = s_table(
+    Huifang__V1__ReportTable *tc = rep_table(
         a, r, "commissions", "agent,orders:int,value:dec,rate_pct:dec,commission:dec", n + 1);
     int64_t ctotal = 0;
     char ratetxt[16];
@@ -466,21 +481,55 @@ int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_p
     for (int i = 0; i < n; i++) {
         int64_t v = hf_pg_int(res, i, 2), cm = rep_commission(v, rate);
         ctotal += cm;
-        s_row(a, tc, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), s_yuan(a, v), ratetxt,
-              s_yuan(a, cm));
+        rep_row(a, tc, hf_pg_str(res, i, 0), hf_pg_str(res, i, 1), s_yuan(a, v), ratetxt,
+                s_yuan(a, cm));
     }
     PQclear(res);
-    s_row(a, tc, "TOTAL", s_int(a, orders), s_yuan(a, value), ratetxt, s_yuan(a, ctotal));
+    rep_row(a, tc, "TOTAL", s_int(a, orders), s_yuan(a, value), ratetxt, s_yuan(a, ctotal));
     return HF_OK;
 }
 
-/* Fills the period fields of a result. */
-void rep_result_period(Huifang__V1__ReportResult *r, const rep_period_t *per, hf_arena_t *a)
+Huifang__V1__ReportResult *rep_result_new(const char *name, const char *branch, const char *tz,
+                                          const rep_period_t *per, hf_arena_t *a)
 {
+    Huifang__V1__ReportResult *r = hf_new(a, Huifang__V1__ReportResult);
+    huifang__v1__report_result__init(r);
+    r->name = (char *)name;
+    r->branch = (char *)branch;
+    r->tz = hf_arena_strdup(a, tz);
     r->period = hf_arena_strdup(a, per->label);
     r->from = (char *)s_day(a, per->from);
     r->to = (char *)s_day(a, per->to);
     r->generated_at_ms = hf_clock_now_ms();
+    return r;
+}
+
+int rep_month_report(hf_service_t *svc, const hf_request_t *req, const char *name, char from[11],
+                     char to[11], Huifang__V1__ReportResult **out, hf_reply_t *rep, hf_arena_t *a)
+{
+    const Huifang__V1__ReportRequest *q = req->report;
+    if (*S(q->date))
+        return hf_fail(rep, a, HF_BAD_INPUT, "date", "date does not apply to %s (use --month)",
+                       name);
+    if (*S(q->week))
+        return hf_fail(rep, a, HF_BAD_INPUT, "week", "week does not apply to %s (use --month)",
+                       name);
+    if (*S(q->agent))
+        return hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent applies to agent-daily only");
+    if (q->days_set)
+        return hf_fail(rep, a, HF_BAD_INPUT, "days", "days applies to repurchase only");
+    char tz[64];
+    int rc = hf_replica_need_branch(hf_service_store(svc), req->branch, tz, sizeof tz, rep, a);
+    if (rc != HF_OK)
+        return rc;
+    rep_period_t per;
+    if (rep_period_month(q->month, hf_time_local_day(hf_clock_now_ms(), tz), &per) != 0)
+        return hf_fail(rep, a, HF_BAD_INPUT, "month", "month \"%s\" is not a month like 2026-11",
+                       q->month);
+    hf_date_format(per.from, from);
+    hf_date_format(per.to, to);
+    *out = rep_result_new(name, req->branch, tz, &per, a);
+    return HF_OK;
 }
 
 /* ---- headquarters: several branches side by side --------------------------------------
@@ -511,164 +560,109 @@ static const char *s_array(hf_arena_t *a, char *const *branches, size_t n)
     return out;
 }
 
+static void s_hq_agents_row(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *name,
+                            const int64_t *v)
+{
+    rep_row(a, t, name, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_pct(a, v[2], v[1]),
+            s_int(a, v[3]), s_yuan(a, v[4]), s_int(a, v[5]), s_int(a, v[6]), s_int(a, v[7]),
+            s_int(a, v[8]), s_int(a, v[9]));
+}
+
 /* The agents' figures of every branch: the branch-weekly agents' TOTAL row, read from the
  * branch's own rollups (branch_day, branch_month: the sums of its agents' rows, kept by the
  * same handlers in the same batch), a row a branch and day instead of one per agent. */
-static int s_hq_agents(hf_store_t *st, const char *arr, const rep_period_t *per, size_t nb,
+static int s_hq_agents(hf_store_t *st, const char *arr, const rep_period_t *per,
                        Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
     char f[11], t[11];
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     const char *p[] = {arr, f, t};
-    PGresult *res = hf_store_query(st, &REP_Q_HQ_AGENTS, 3, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb = s_table(
-        a, r, "agents by branch",
+    return rep_summed_table(
+        st, &REP_Q_HQ_AGENTS, 3, p, 10, "agents by branch",
         "branch,tasks_due:int,attempts:int,contacts:int,contact_rate_pct:dec,orders:int,"
         "order_value:dec,complaints:int,overdue:int,consultations:int,consult_purchases:int,"
         "visits:int",
-        (int)nb + 1);
-    int64_t tot[11] = {0};
-    for (int i = 0; i < n; i++) {
-        int64_t v[11];
-        for (int c = 1; c < 11; c++)
-            tot[c] += v[c] = hf_pg_int(res, i, c);
-        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
-              s_pct(a, v[3], v[2]), s_int(a, v[4]), s_yuan(a, v[5]), s_int(a, v[6]), s_int(a, v[7]),
-              s_int(a, v[8]), s_int(a, v[9]), s_int(a, v[10]));
-    }
-    PQclear(res);
-    s_row(a, tb, "TOTAL", s_int(a, tot[1]), s_int(a, tot[2]), s_int(a, tot[3]),
-          s_pct(a, tot[3], tot[2]), s_int(a, tot[4]), s_yuan(a, tot[5]), s_int(a, tot[6]),
-          s_int(a, tot[7]), s_int(a, tot[8]), s_int(a, tot[9]), s_int(a, tot[10]));
-    return HF_OK;
+        s_hq_agents_row, r, a);
+}
+
+static void s_hq_steps_row(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *name,
+                           const int64_t *v)
+{
+    rep_row(a, t, name, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
+            s_int(a, v[4]), s_int(a, v[5]), s_pct(a, v[1], v[1] + v[2] + v[3]), s_int(a, v[6]));
 }
 
 /* The plan steps of every branch: branch-weekly's plan steps table; the backlog before today
  * from step_month for the months before today's and step_day for its days. */
 static int s_hq_steps(hf_store_t *st, const char *arr, const rep_period_t *per, int32_t today,
-                      size_t nb, Huifang__V1__ReportResult *r, hf_arena_t *a)
+                      Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
     char f[11], t[11], td[11];
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     hf_date_format(today, td);
     const char *p[] = {arr, f, t, td};
-    PGresult *res = hf_store_query(st, &REP_Q_HQ_STEPS, 4, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb =
-        s_table(a, r, "plan steps by branch",
-                "branch,due:int,on_time:int,late:int,missed:int,cancelled:int,pending:int,"
-                "on_time_pct:dec,overdue_backlog:int",
-                (int)nb + 1);
-    int64_t tot[8] = {0};
-    for (int i = 0; i < n; i++) {
-        int64_t v[8];
-        for (int c = 1; c < 8; c++)
-            tot[c] += v[c] = hf_pg_int(res, i, c);
-        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
-              s_int(a, v[4]), s_int(a, v[5]), s_int(a, v[6]), s_pct(a, v[2], v[2] + v[3] + v[4]),
-              s_int(a, v[7]));
-    }
-    PQclear(res);
-    s_row(a, tb, "TOTAL", s_int(a, tot[1]), s_int(a, tot[2]), s_int(a, tot[3]), s_int(a, tot[4]),
-          s_int(a, tot[5]), s_int(a, tot[6]), s_pct(a, tot[2], tot[2] + tot[3] + tot[4]),
-          s_int(a, tot[7]));
-    return HF_OK;
+    return rep_summed_table(
+        st, &REP_Q_HQ_STEPS, 4, p, 7, "plan steps by branch",
+        "branch,due:int,on_time:int,late:int,missed:int,cancelled:int,pending:int,"
+        "on_time_pct:dec,overdue_backlog:int",
+        s_hq_steps_row, r, a);
 }
 
-static int s_hq_collection(hf_store_t *st, const char *arr, const rep_period_t *per, size_t nb,
+static int s_hq_collection(hf_store_t *st, const char *arr, const rep_period_t *per,
                            Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
     char f[11], t[11];
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     const char *p[] = {arr, f, t};
-    PGresult *res = hf_store_query(st, &REP_Q_HQ_COLLECTION, 3, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb = s_table(
-        a, r, "by branch", "branch,new:int,duplicates:int,rejected:int,total:int", (int)nb + 1);
-    int64_t sum[3] = {0};
-    for (int i = 0; i < n; i++) {
-        int64_t v[3];
-        for (int c = 0; c < 3; c++)
-            sum[c] += v[c] = hf_pg_int(res, i, c + 1);
-        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]),
-              s_int(a, v[0] + v[1] + v[2]));
-    }
-    PQclear(res);
-    s_row(a, tb, "TOTAL", s_int(a, sum[0]), s_int(a, sum[1]), s_int(a, sum[2]),
-          s_int(a, sum[0] + sum[1] + sum[2]));
-    return HF_OK;
+    return rep_summed_table(st, &REP_Q_HQ_COLLECTION, 3, p, 3, "by branch",
+                            "branch,new:int,duplicates:int,rejected:int,total:int",
+                            s_collection_row, r, a);
+}
+
+static void s_hq_repurchase_row(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *name,
+                                const int64_t *v)
+{
+    rep_row(a, t, name, s_int(a, v[0]), s_int(a, v[1]), s_pct(a, v[1], v[0]));
 }
 
 static int s_hq_repurchase(hf_store_t *st, const char *arr, const rep_period_t *per, int days,
-                           size_t nb, Huifang__V1__ReportResult *r, hf_arena_t *a)
+                           Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
     char m[11], d[16];
     hf_date_format(per->from, m);
     const char *p[] = {arr, m, hf_pg_i64(d, days)};
-    PGresult *res = hf_store_query(st, &REP_Q_HQ_REPURCHASE, 3, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb =
-        s_table(a, r,
-                hf_arena_printf(a, "supply ended in %s, repurchased within %d days, by branch",
-                                per->label, days),
-                "branch,ended:int,repurchased:int,share_pct:dec", (int)nb + 1);
-    int64_t ended = 0, again = 0;
-    for (int i = 0; i < n; i++) {
-        int64_t e = hf_pg_int(res, i, 1), g = hf_pg_int(res, i, 2);
-        ended += e;
-        again += g;
-        s_row(a, tb, hf_pg_str(res, i, 0), s_int(a, e), s_int(a, g), s_pct(a, g, e));
-    }
-    PQclear(res);
-    s_row(a, tb, "TOTAL", s_int(a, ended), s_int(a, again), s_pct(a, again, ended));
-    return HF_OK;
+    return rep_summed_table(
+        st, &REP_Q_HQ_REPURCHASE, 3, p, 2,
+        hf_arena_printf(a, "supply ended in %s, repurchased within %d days, by branch", per->label,
+                        days),
+        "branch,ended:int,repurchased:int,share_pct:dec", s_hq_repurchase_row, r, a);
+}
+
+static void s_hq_complaints_row(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *name,
+                                const int64_t *v)
+{
+    rep_row(a, t, name, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
+            s_int(a, v[4]), s_int(a, v[2] + v[3]), s_pct(a, v[1], v[1] + v[2] + v[3]),
+            s_int(a, v[5]), s_int(a, v[6]), s_int(a, v[7]), s_int(a, v[8]), s_yuan(a, v[9]),
+            s_int(a, v[10]));
 }
 
 static int s_hq_complaints(hf_store_t *st, const char *arr, const rep_period_t *per, int64_t now_ms,
-                           size_t nb, Huifang__V1__ReportResult *r, hf_arena_t *a)
+                           Huifang__V1__ReportResult *r, hf_arena_t *a)
 {
     char f[11], t[11], now[24];
     hf_date_format(per->from, f);
     hf_date_format(per->to, t);
     const char *p[] = {arr, f, t, hf_pg_i64(now, now_ms)};
-    PGresult *res = hf_store_query(st, &REP_Q_HQ_COMPLAINTS, 4, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int n = PQntuples(res);
-    Huifang__V1__ReportTable *tb = s_table(
-        a, r, "complaints by branch",
+    return rep_summed_table(
+        st, &REP_Q_HQ_COMPLAINTS, 4, p, 11, "complaints by branch",
         "branch,opened:int,resolved_in_time:int,resolved_late:int,open_overdue:int,open:int,"
         "breaches:int,in_time_pct:dec,escalations:int,returns_requested:int,"
         "returns_approved:int,returns_rejected:int,refunds:dec,word_of_mouth_risks:int",
-        (int)nb + 1);
-    int64_t tot[11] = {0};
-    for (int i = 0; i <= n; i++) {
-        int64_t v[11];
-        const char *name = i < n ? hf_pg_str(res, i, 0) : "TOTAL";
-        for (int c = 0; c < 11; c++) {
-            v[c] = i < n ? hf_pg_int(res, i, c + 1) : tot[c];
-            if (i < n)
-                tot[c] += v[c];
-        }
-        s_row(a, tb, name, s_int(a, v[0]), s_int(a, v[1]), s_int(a, v[2]), s_int(a, v[3]),
-              s_int(a, v[4]), s_int(a, v[2] + v[3]), s_pct(a, v[1], v[1] + v[2] + v[3]),
-              s_int(a, v[5]), s_int(a, v[6]), s_int(a, v[7]), s_int(a, v[8]), s_yuan(a, v[9]),
-              s_int(a, v[10]));
-    }
-    PQclear(res);
-    return HF_OK;
+        s_hq_complaints_row, r, a);
 }
 
 /* Orders, units, value and commission of every branch: each branch's rate in force in the
@@ -684,8 +678,8 @@ static int s_hq_sales(hf_store_t *st, const char *arr, const rep_period_t *per, 
         return HF_UNAVAILABLE;
     int n = PQntuples(res);
     Huifang__V1__ReportTable *tb =
-        s_table(a, r, "by branch",
-                "branch,orders:int,units:int,value:dec,rate_pct:dec,commission:dec", (int)nb + 1);
+        rep_table(a, r, "by branch",
+                  "branch,orders:int,units:int,value:dec,rate_pct:dec,commission:dec", (int)nb + 1);
     int64_t to = 0, tu = 0, tv = 0, tc = 0;
     for (int i = 0; i < n;) {
         const char *branch = hf_pg_str(res, i, 0);
@@ -702,11 +696,11 @@ static int s_hq_sales(hf_store_t *st, const char *arr, const rep_period_t *per, 
         tu += u;
         tv += v;
         tc += c;
-        s_row(a, tb, branch, s_int(a, o), s_int(a, u), s_yuan(a, v),
-              hf_arena_printf(a, "%d.%02d", rate / 100, rate % 100), s_yuan(a, c));
+        rep_row(a, tb, branch, s_int(a, o), s_int(a, u), s_yuan(a, v),
+                hf_arena_printf(a, "%d.%02d", rate / 100, rate % 100), s_yuan(a, c));
     }
     PQclear(res);
-    s_row(a, tb, "TOTAL", s_int(a, to), s_int(a, tu), s_yuan(a, tv), "", s_yuan(a, tc));
+    rep_row(a, tb, "TOTAL", s_int(a, to), s_int(a, tu), s_yuan(a, tv), "", s_yuan(a, tc));
     return HF_OK;
 }
 
@@ -716,16 +710,16 @@ int rep_report_hq(hf_store_t *st, const char *name, char *const *branches, size_
 {
     const char *arr = s_array(a, branches, n);
     if (strcmp(name, "agent-daily") == 0)
-        return s_hq_agents(st, arr, per, n, r, a);
+        return s_hq_agents(st, arr, per, r, a);
     if (strcmp(name, "branch-weekly") == 0) {
-        int rc = s_hq_agents(st, arr, per, n, r, a);
-        return rc != HF_OK ? rc : s_hq_steps(st, arr, per, today, n, r, a);
+        int rc = s_hq_agents(st, arr, per, r, a);
+        return rc != HF_OK ? rc : s_hq_steps(st, arr, per, today, r, a);
     }
     if (strcmp(name, "collection") == 0)
-        return s_hq_collection(st, arr, per, n, r, a);
+        return s_hq_collection(st, arr, per, r, a);
     if (strcmp(name, "repurchase") == 0)
-        return s_hq_repurchase(st, arr, per, days, n, r, a);
+        return s_hq_repurchase(st, arr, per, days, r, a);
     if (strcmp(name, "complaints") == 0)
-        return s_hq_complaints(st, arr, per, now_ms, n, r, a);
+        return s_hq_complaints(st, arr, per, now_ms, r, a);
     return s_hq_sales(st, arr, per, n, r, a);
 }

@@ -243,12 +243,7 @@ static int rep_report(hf_service_t *svc, void *self, const hf_request_t *req, hf
         return hf_fail(rep, a, HF_BAD_INPUT, "month", "month \"%s\" is not a month like 2026-11",
                        q->month);
 
-    Huifang__V1__ReportResult *r = hf_new(a, Huifang__V1__ReportResult);
-    huifang__v1__report_result__init(r);
-    r->name = (char *)name;
-    r->branch = req->branch;
-    r->tz = hf_arena_strdup(a, tz);
-    rep_result_period(r, &per, a);
+    Huifang__V1__ReportResult *r = rep_result_new(name, req->branch, tz, &per, a);
     hf_store_t *st = hf_service_store(svc);
     if (hq) {
         r->branch = "";

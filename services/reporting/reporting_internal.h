@@ -46,8 +46,34 @@ int rep_report_sales_attribution(hf_store_t *st, const char *branch, const rep_p
 int rep_report_hq(hf_store_t *st, const char *name, char *const *branches, size_t n,
                   const rep_period_t *per, int32_t today, int64_t now_ms, int days,
                   Huifang__V1__ReportResult *r, hf_arena_t *a);
-/* Fills r's period, from, to and generated_at_ms. */
-void rep_result_period(Huifang__V1__ReportResult *r, const rep_period_t *per, hf_arena_t *a);
+/* A result named name of branch (zone tz) for per: its period, from, to and generated_at_ms
+ * filled, no tables yet (arena memory). */
+Huifang__V1__ReportResult *rep_result_new(const char *name, const char *branch, const char *tz,
+                                          const rep_period_t *per, hf_arena_t *a);
+/* A month's report of one branch (points, occasions) begun: the request's date, week, agent
+ * and days refused (a BAD_INPUT naming the field), the branch's zone, the month (the current
+ * one by default: its first and last days, YYYY-MM-DD, into from and to) and a result named
+ * name into *out (rep_result_new). HF_OK, or the failure written to rep. */
+int rep_month_report(hf_service_t *svc, const hf_request_t *req, const char *name, char from[11],
+                     char to[11], Huifang__V1__ReportResult **out, hf_reply_t *rep, hf_arena_t *a);
+
+/* Report tables (rep_reports.c), arena memory. rep_table adds a table to r with room for
+ * max_rows rows; cols: "name,name:int,name:dec" (kinds text, int, decimal). rep_row adds a
+ * row of the table's width, its cells copied. */
+Huifang__V1__ReportTable *rep_table(hf_arena_t *a, Huifang__V1__ReportResult *r, const char *title,
+                                    const char *cols, int max_rows);
+void rep_row(hf_arena_t *a, Huifang__V1__ReportTable *t, ...);
+/* A row of a summed table (or its TOTAL row) from its key and its figures v. */
+typedef void (*rep_summed_row_fn)(hf_arena_t *a, Huifang__V1__ReportTable *t, const char *key,
+                                  const int64_t *v);
+/* The most figures a summed table has (hq complaints'). */
+#define REP_SUMMED_MAX 11
+/* Runs q (its rows: a key, then nfig <= REP_SUMMED_MAX figures) and adds the table title with
+ * a row per key and a TOTAL row of the figures' sums, each written by row. HF_OK or
+ * HF_UNAVAILABLE. */
+int rep_summed_table(hf_store_t *st, const hf_query_t *q, int np, const char *const *p, int nfig,
+                     const char *title, const char *cols, rep_summed_row_fn row,
+                     Huifang__V1__ReportResult *r, hf_arena_t *a);
 
 /* rep_points.c: intake's points events into points_day (0, -1 retry, -2 malformed), and
  * `report points` (the request's month: issued, redeemed, taken back, outstanding). */

@@ -5,8 +5,9 @@
  * per store connection (again after a reconnect), or sent as its text each time when
  * HUIFANG_PG_PREPARE=off (a pooler in transaction mode). Parameters are $n, always. The
  * statements that stay text, each with a comment saying why: the counters rep_count() sums
- * per batch (keyed by their text, written in a libpq pipeline) and the held cards' regions
- * that go with them at a batch's end (REP_Q_CARDS_WRITE_REGIONS's text). */
+ * per batch (keyed by their text, sent with the batch's COMMIT in one libpq pipeline:
+ * hf_store_defer) and the held cards' regions that go with them at a batch's end
+ * (REP_Q_CARDS_WRITE_REGIONS's text). */
 #ifndef REPORTING_SQL_H
 #define REPORTING_SQL_H
 
@@ -68,7 +69,8 @@ static const hf_query_t REP_Q_CANCEL_PLAN_TASKS = {
     "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
     " ON CONFLICT (branch, agent, day) DO UPDATE SET closed = agent_day.closed + "
     "EXCLUDED.closed"};
-/* the held cards: the new ones made, and every one that existed read and locked */
+/* the held cards: the new ones made, and every one that existed read and locked (its text
+ * is sent, planned for its arrays each time: s_exec_arrays) */
 static const hf_query_t REP_Q_CARDS_WRITE = {
     "rep_cards_write",
     "WITH made AS (INSERT INTO customer (id, branch, region, card_type, void_reason)"
@@ -78,8 +80,8 @@ static const hf_query_t REP_Q_CARDS_WRITE = {
     "   WHERE id = ANY ($6::bigint[]) FOR UPDATE)"
     " SELECT true, id, '', 0, '' FROM made"
     " UNION ALL SELECT false, id, card_type, merged_into, region FROM known"};
-/* the held cards' new regions, in the batch (at its end its text goes in the counters'
- * pipeline: s_deltas_write) */
+/* the held cards' new regions, in the batch (at its end its text goes with the commit, as
+ * the counters do: hf_store_defer) */
 static const hf_query_t REP_Q_CARDS_WRITE_REGIONS = {
     "rep_cards_write_regions",
     "UPDATE customer c SET region = v.region"

@@ -12,7 +12,11 @@
  * s_assign_lanes) on its way into a date bag, and that is where sched_cap_check() runs, for
  * every task of every origin, so no plan, occasion or campaign can go around it. What counts
  * as a contact of the week: the customer's calls in date bags of that week (assigned,
- * claimed or done, not skipped), plus the ones ahead of it in the same batch. A task over the
+ * claimed or done, not skipped), the calls still open in a bag of the four weeks before (they
+ * roll into today's bag, every day; four weeks covers a scheduler stopped that long: counted
+ * whether or not the roll-over, sched_house.c, has moved them yet,
+ * so the answer does not depend on which timer ran first after midnight), plus the ones ahead
+ * of it in the same batch. A task over the
  * cap moves to the first window of the next Monday (a plan step: the next day the cap
  * allows), except an occasion's greeting, which is dropped (a birthday call next week is no
  * birthday call). Contacts the customer asked for or needs — a callback, a promised
@@ -57,6 +61,9 @@ static int s_cmp_item(const void *pa, const void *pb)
     const sched_cap_item_t *b = *(const sched_cap_item_t *const *)pb;
     if (a->customer_id != b->customer_id)
         return a->customer_id < b->customer_id ? -1 : 1;
+    int32_t ma = sched_cap_week_start(a->day), mb = sched_cap_week_start(b->day);
+    if (ma != mb)
+        return ma < mb ? -1 : 1;
     bool ea = sched_cap_exempt(a->origin), eb = sched_cap_exempt(b->origin);
     if (ea != eb)
         return ea ? -1 : 1; /* what is never held takes its room first */
@@ -65,64 +72,100 @@ static int s_cmp_item(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* One customer's week in the batch: its items are order[from..to). */
+typedef struct {
+    int64_t customer_id;
+    int32_t monday;
+    int from, to;
+    int cap, used; /* from the store; cap -1 while unread */
+} s_week_t;
+
+static int s_cmp_week(const void *pa, const void *pb)
+{
+    const s_week_t *a = pa, *b = pb;
+    if (a->customer_id != b->customer_id)
+        return a->customer_id < b->customer_id ? -1 : 1;
+    return a->monday < b->monday ? -1 : a->monday > b->monday;
+}
+
 int sched_cap_check(hf_store_t *st, sched_cap_item_t *items, int n, hf_arena_t *a)
 {
     if (n <= 0)
         return 0;
+    /* the batch's tasks by customer and week, in the order they take the week's room: exempt
+     * ones, then the most urgent first */
+    sched_cap_item_t **order = hf_new_array(a, sched_cap_item_t *, n);
+    for (int i = 0; i < n; i++) {
+        items[i].over = false;
+        items[i].next_day = sched_cap_week_start(items[i].day) + 7;
+        order[i] = &items[i];
+    }
+    qsort(order, (size_t)n, sizeof *order, s_cmp_item);
+    /* only a week with a call that may be held needs its count from the store: one whose
+     * calls are all exempt, or that has no call at all, holds nothing whatever the count */
+    s_week_t *weeks = hf_new_array(a, s_week_t, n);
     int64_t *cids = hf_new_array(a, int64_t, n);
     const char **branches = hf_new_array(a, const char *, n);
     const char **mondays = hf_new_array(a, const char *, n);
-    for (int i = 0; i < n; i++) {
-        cids[i] = items[i].customer_id;
-        branches[i] = items[i].branch;
-        char *m = hf_new_array(a, char, 11);
-        hf_date_format(sched_cap_week_start(items[i].day), m);
-        mondays[i] = m;
-        items[i].over = false;
-        items[i].next_day = sched_cap_week_start(items[i].day) + 7;
+    int nw = 0;
+    for (int g = 0; g < n;) {
+        int32_t mon = sched_cap_week_start(order[g]->day);
+        int e = g;
+        bool holdable = false;
+        while (e < n && order[e]->customer_id == order[g]->customer_id &&
+               sched_cap_week_start(order[e]->day) == mon) {
+            holdable |= sched_cap_counts(order[e]->channel) && !sched_cap_exempt(order[e]->origin);
+            e++;
+        }
+        if (holdable) {
+            weeks[nw] = (s_week_t){order[g]->customer_id, mon, g, e, -1, 0};
+            cids[nw] = order[g]->customer_id;
+            branches[nw] = order[g]->branch;
+            char *m = hf_new_array(a, char, 11);
+            hf_date_format(mon, m);
+            mondays[nw++] = m;
+        }
+        g = e;
     }
-    const char *p[] = {sched_int_array_a(a, cids, (size_t)n),
-                       sched_text_array_a(a, branches, (size_t)n),
-                       sched_text_array_a(a, mondays, (size_t)n)};
+    if (nw == 0)
+        return 0;
+    const char *p[] = {sched_int_array_a(a, cids, (size_t)nw),
+                       sched_text_array_a(a, branches, (size_t)nw),
+                       sched_text_array_a(a, mondays, (size_t)nw)};
     PGresult *res = hf_store_query(st, &SCHED_Q_CAP_CHECK, 3, p);
     if (res == NULL)
         return -1;
-    int *cap = hf_new_array(a, int, n), *used = hf_new_array(a, int, n);
+    /* the weeks are in (customer, Monday) order, as the items are sorted: bsearch finds each */
     for (int r = 0; r < PQntuples(res); r++) {
-        int i = (int)hf_pg_int(res, r, 0) - 1;
-        if (i < 0 || i >= n)
+        s_week_t key = {.customer_id = hf_pg_int(res, r, 0),
+                        .monday = (int32_t)hf_pg_int(res, r, 1)};
+        s_week_t *w = bsearch(&key, weeks, (size_t)nw, sizeof *weeks, s_cmp_week);
+        if (w == NULL)
             continue;
-        cap[i] = (int)hf_pg_int(res, r, 1);
-        used[i] = (int)hf_pg_int(res, r, 2);
+        w->cap = (int)hf_pg_int(res, r, 2);
+        w->used = (int)hf_pg_int(res, r, 3);
     }
     PQclear(res);
-    /* the batch's own tasks of one customer and week, in order: exempt ones, then the most
-     * urgent first */
-    sched_cap_item_t **order = hf_new_array(a, sched_cap_item_t *, n);
-    for (int i = 0; i < n; i++) {
-        order[i] = &items[i];
-        items[i].ref_ = i;
-    }
-    qsort(order, (size_t)n, sizeof *order, s_cmp_item);
     int held = 0;
-    for (int g = 0; g < n;) {
-        int e = g;
-        while (e < n && order[e]->customer_id == order[g]->customer_id)
-            e++;
-        /* one customer: a batch is one day of one branch per lane, so one week */
-        int taken = used[order[g]->ref_], limit = cap[order[g]->ref_];
-        for (int k = g; k < e; k++) {
-            sched_cap_item_t *it = order[k];
+    for (int k = 0; k < nw; k++) {
+        s_week_t *w = &weeks[k];
+        if (w->cap < 0) {
+            /* every week asked for comes back (an inner join on its own branch) */
+            hf_error("contact_cap_unread", "customer=%lld", (long long)w->customer_id);
+            return -1;
+        }
+        int taken = w->used;
+        for (int i = w->from; i < w->to; i++) {
+            sched_cap_item_t *it = order[i];
             if (!sched_cap_counts(it->channel))
                 continue; /* a visit, a letter, a WeChat message: not a call */
-            if (!sched_cap_exempt(it->origin) && taken >= limit) {
+            if (!sched_cap_exempt(it->origin) && taken >= w->cap) {
                 it->over = true;
                 held++;
             } else {
                 taken++;
             }
         }
-        g = e;
     }
     if (held)
         hf_info("contact_cap_held", "tasks=%d checked=%d", held, n);

@@ -164,7 +164,6 @@ typedef struct {
     int priority;
     bool over;        /* out: the customer's week is full */
     int32_t next_day; /* out: the Monday after (the first day the cap may allow) */
-    int ref_;         /* the checker's own */
 } sched_cap_item_t;
 /* THE WEEKLY CONTACT CAP: marks over every item whose customer has had the branch's cap of
  * contacts in the item's ISO week (its bag day's, Monday to Sunday) — counting the tasks in

@@ -164,15 +164,22 @@ static const hf_query_t SCHED_Q_CAMPAIGN_EXPIRE = {
 static const hf_query_t SCHED_Q_CAP_PER_WEEK = {
     "sched_cap_per_week", "SELECT per_week FROM contact_cap WHERE branch IN ($1, '')"
                           " ORDER BY branch DESC LIMIT 1"};
+/* One statement per batch (issue 14): each branch's cap read once (k, materialized: inlined
+ * it was read once per customer), each customer's week counted once (sched_cap_check sends
+ * each pair once, and only the weeks with a call that may be held), the count a range of the
+ * index task_customer (customer_id, bag_date; migration 013): that week's tasks, not all the
+ * customer's. Rows: customer, Monday (day number), cap, calls already in that week's bags. */
 static const hf_query_t SCHED_Q_CAP_CHECK = {
     "sched_cap_check",
-    "SELECT x.i, coalesce((SELECT k.per_week FROM contact_cap k WHERE k.branch IN"
-    " (x.branch, '') ORDER BY k.branch DESC LIMIT 1), 2), (SELECT count(*) FROM task t"
-    " WHERE t.customer_id = x.cid AND " SCHED_CAP_CHANNELS " AND t.state IN ('assigned',"
-    " 'claimed', 'done')"
-    " AND t.outcome <> 'skipped' AND t.bag_date BETWEEN x.mon AND x.mon + 6)"
-    " FROM unnest($1::bigint[], $2::text[], $3::date[]) WITH ORDINALITY AS x(cid, branch,"
-    " mon, i)"};
+    "WITH x AS (SELECT u.cid, u.branch, u.mon FROM unnest($1::bigint[], $2::text[],"
+    " $3::date[]) AS u(cid, branch, mon)), k AS MATERIALIZED (SELECT b.branch, coalesce((SELECT"
+    " c.per_week FROM contact_cap c WHERE c.branch IN (b.branch, '') ORDER BY c.branch DESC"
+    " LIMIT 1), 2) AS per_week FROM (SELECT DISTINCT branch FROM x) b)"
+    " SELECT x.cid, x.mon - DATE '1970-01-01', k.per_week, (SELECT count(*) FROM task t"
+    " WHERE t.customer_id = x.cid AND " SCHED_CAP_CHANNELS " AND t.bag_date BETWEEN"
+    " x.mon - 28 AND x.mon + 6 AND ((t.bag_date >= x.mon AND t.state IN ('assigned',"
+    " 'claimed', 'done') AND t.outcome <> 'skipped') OR (t.bag_date < x.mon AND t.state IN"
+    " ('assigned', 'claimed')))) FROM x JOIN k ON k.branch = x.branch"};
 static const hf_query_t SCHED_Q_REPLY_CAP = {
     "sched_reply_cap", "SELECT per_week, branch <> '' FROM contact_cap WHERE branch"
                        " IN ($1, '') ORDER BY branch DESC LIMIT 1"};

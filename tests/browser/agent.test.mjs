@@ -4,29 +4,20 @@
 // highlighted (the test moves the manual clock with `huifang clock advance`); tomorrow's preview; the customer screens (search, profile, timeline, edit,
 // do-not-disturb, opt-out); the supervisors' pages refused. Screenshots go to SHOTS_DIR.
 // Usage: GW_URL=http://127.0.0.1:PORT SHOTS_DIR=DIR CUSTOMER=ID node agent.test.mjs
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
+import { collectErrors, launch, noScriptErrors, run, screenshot, settings, step } from './harness.mjs';
 
-const url = process.env.GW_URL;
-const shots = process.env.SHOTS_DIR;
-const customer = process.env.CUSTOMER;
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-assert.ok(url && shots && customer, 'GW_URL, SHOTS_DIR and CUSTOMER must be set');
-mkdirSync(shots, { recursive: true });
-
-const step = (text) => console.log(`[browser] ${text}`);
-const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+const { GW_URL: url, CUSTOMER: customer } = settings('CUSTOMER');
+const browser = await launch();
 let page;
-const shot = async (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+const shot = async (name) => screenshot(page, name);
 const claimed = () => page.getAttribute('#card h2', 'data-task').catch(() => null);
-try {
+await run(browser, () => page && shot('failure'), async () => {
   const ctx = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 900 } });
   page = await ctx.newPage();
   const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
+  collectErrors(page, errors);
   const k = page.keyboard;
 
   // ---- the loop by the keyboard alone: sign in, N, an outcome key, Enter
@@ -147,11 +138,5 @@ try {
   assert.equal(refused.status, 403);
   assert.match(refused.body.error, /review_score needs the role/);
   step('the agent is refused the complaints page and QA scoring (page and API)');
-  assert.deepEqual(errors.filter((e) => !/^Failed to load resource/.test(e)), [], 'no script errors');
-} catch (err) {
-  if (page) await shot('failure').catch(() => {});
-  throw err;
-} finally {
-  await browser.close();
-}
-console.log('[browser] all checks passed');
+  noScriptErrors(errors);
+});

@@ -3,27 +3,19 @@
 // wallboard shows the call log's alert (live, from alert_raised) and acknowledges it with a
 // note; the agent's wallboard is refused. The wallboard's orders column counts A001's order. Screenshots go to SHOTS_DIR.
 // Usage: GW_URL=http://127.0.0.1:PORT SHOTS_DIR=DIR node calls.test.mjs
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
+import { collectErrors, launch, noScriptErrors, run, screenshot, settings, step } from './harness.mjs';
 
-const url = process.env.GW_URL;
-const shots = process.env.SHOTS_DIR;
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-assert.ok(url && shots, 'GW_URL and SHOTS_DIR must be set');
-mkdirSync(shots, { recursive: true });
-
-const step = (text) => console.log(`[browser] ${text}`);
-const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+const { GW_URL: url } = settings();
+const browser = await launch();
 const pages = [];
-const shot = async (page, name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+const shot = screenshot;
 const errors = [];
 async function signIn(login, password) {
   const ctx = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
   pages.push(page);
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
+  collectErrors(page, errors);
   await page.goto(url);
   await page.waitForSelector('#login-form');
   await page.fill('#login', login);
@@ -32,7 +24,10 @@ async function signIn(login, password) {
   await page.waitForSelector('#nav:not([hidden])');
   return page;
 }
-try {
+const shootAll = async () => {
+  for (const [i, p] of pages.entries()) await shot(p, `failure-${i}`).catch(() => {});
+};
+await run(browser, shootAll, async () => {
   // ---- the manager's wallboard first: the alert must arrive live
   const manager = await signIn('M001', 'manager-pass-1');
   await manager.goto(`${url}/#/wallboard`);
@@ -103,11 +98,5 @@ try {
   await agent.goto(`${url}/#/wallboard`);
   await agent.waitForSelector('#forbidden');
   step(`the agent may not acknowledge (${refused.status}: ${refused.body.error}) nor open the wallboard`);
-  assert.deepEqual(errors.filter((e) => !/^Failed to load resource/.test(e)), [], 'no script errors');
-} catch (err) {
-  for (const [i, p] of pages.entries()) await shot(p, `failure-${i}`).catch(() => {});
-  throw err;
-} finally {
-  await browser.close();
-}
-console.log('[browser] all checks passed');
+  noScriptErrors(errors);
+});

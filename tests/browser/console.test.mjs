@@ -6,25 +6,17 @@
 // counts the agent's call done within a second of the outcome being logged, without a
 // reload (the live stream). Screenshots go to SHOTS_DIR.
 // Usage: GW_URL=http://127.0.0.1:PORT SHOTS_DIR=DIR CARE_TASK=ID node console.test.mjs
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
+import { collectErrors, launch, noScriptErrors, run, screenshot, settings, step } from './harness.mjs';
 
-const url = process.env.GW_URL;
-const shots = process.env.SHOTS_DIR;
-const care = process.env.CARE_TASK;
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-assert.ok(url && shots && care, 'GW_URL, SHOTS_DIR and CARE_TASK must be set');
-mkdirSync(shots, { recursive: true });
-
-const step = (text) => console.log(`[browser] ${text}`);
-const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+const { GW_URL: url, CARE_TASK: care } = settings('CARE_TASK');
+const browser = await launch();
 let page;
-const shot = async (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+const shot = async (name) => screenshot(page, name);
 let wall;
-const wallShot = async (name) => wall.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+const wallShot = async (name) => screenshot(wall, name);
 const doneOf = async (agentId) => Number(await wall.getAttribute(`#wallboard tr[data-agent="${agentId}"]`, 'data-done'));
-try {
+await run(browser, () => page && shot('failure'), async () => {
   // ---- the manager's wallboard, in a browser of its own, before the agent starts
   const board = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1200, height: 800 } });
   wall = await board.newPage();
@@ -45,8 +37,7 @@ try {
   const agent = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1200, height: 800 } });
   page = await agent.newPage();
   const consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  collectErrors(page, consoleErrors);
 
   // ---- sign in, in Chinese by default
   await page.goto(url);
@@ -139,7 +130,7 @@ try {
   step('agent refused the return queue (page and API)');
   // refused requests (the 401 before signing in, the wrong password, the 403 above) show as
   // "Failed to load resource"; anything else is a script error
-  assert.deepEqual(consoleErrors.filter((e) => !/^Failed to load resource/.test(e)), [], 'no script errors');
+  noScriptErrors(consoleErrors);
   await agent.close();
 
   // ---- the manager opens it
@@ -154,10 +145,4 @@ try {
   await shot('08-manager-returns');
   step('manager sees the return queue');
   await manager.close();
-} catch (err) {
-  if (page) await shot('failure').catch(() => {});
-  throw err;
-} finally {
-  await browser.close();
-}
-console.log('[browser] all checks passed');
+});

@@ -4,26 +4,21 @@
 // by the live stream; QA scoring; a lead import with its progress bar and rejected rows;
 // reports as tables, charts and CSV; hq's branches side by side and customers masked.
 // Usage: GW_URL=... SHOTS_DIR=... RETURN_ID=... COMPLAINT_ID=... LEADS_CSV=... node supervisor.test.mjs
-import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
+import { collectErrors, launch, noScriptErrors, run, screenshot, settings, step } from './harness.mjs';
 
-const { GW_URL: url, SHOTS_DIR: shots, RETURN_ID: rid, COMPLAINT_ID: complaint, LEADS_CSV: leads } = process.env;
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-assert.ok(url && shots && rid && complaint && leads, 'GW_URL, SHOTS_DIR, RETURN_ID, COMPLAINT_ID and LEADS_CSV must be set');
-mkdirSync(shots, { recursive: true });
-
-const step = (text) => console.log(`[browser] ${text}`);
-const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+const { GW_URL: url, RETURN_ID: rid, COMPLAINT_ID: complaint, LEADS_CSV: leads } =
+  settings('RETURN_ID', 'COMPLAINT_ID', 'LEADS_CSV');
+const browser = await launch();
 let page;
-const shot = async (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+const shot = async (name) => screenshot(page, name);
 const errors = [];
 async function signIn(login, password) {
   const ctx = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1400, height: 900 }, acceptDownloads: true });
   page = await ctx.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
+  collectErrors(page, errors);
   await page.goto(url);
   await page.fill('#login', login);
   await page.fill('#password', password);
@@ -36,7 +31,7 @@ async function downloaded(click) {
   return { name: dl.suggestedFilename(), text: readFileSync(await dl.path(), 'utf8') };
 }
 
-try {
+await run(browser, () => page && shot('failure'), async () => {
   // ---- the manager approves a return
   const manager = await signIn('M001', 'manager-pass-1');
   await page.waitForSelector(`#returns tr[data-return="${rid}"]`);
@@ -155,11 +150,5 @@ try {
   await shot('10-hq-customer-masked');
   step('hq: customers masked, no edit forms');
   await hq.close();
-  assert.deepEqual(errors.filter((e) => !/^Failed to load resource/.test(e)), [], 'no script errors');
-} catch (err) {
-  if (page) await shot('failure').catch(() => {});
-  throw err;
-} finally {
-  await browser.close();
-}
-console.log('[browser] all checks passed');
+  noScriptErrors(errors);
+});

@@ -3,26 +3,17 @@
 // service sheet (blood pressure, pulse, symptoms, findings), saved as calllog's visit_log.
 // Screenshots go to SHOTS_DIR.
 // Usage: GW_URL=http://127.0.0.1:PORT SHOTS_DIR=DIR node visit.test.mjs
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import assert from 'node:assert/strict';
+import { collectErrors, launch, noScriptErrors, run, screenshot, settings, step } from './harness.mjs';
 
-const url = process.env.GW_URL;
-const shots = process.env.SHOTS_DIR;
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-assert.ok(url && shots, 'GW_URL and SHOTS_DIR must be set');
-mkdirSync(shots, { recursive: true });
-
-const step = (text) => console.log(`[browser] ${text}`);
-const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+const { GW_URL: url } = settings();
+const browser = await launch();
 let page;
-const shot = async (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
-try {
+const shot = async (name) => screenshot(page, name);
+await run(browser, () => page && shot('failure'), async () => {
   const ctx = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 900 } });
   page = await ctx.newPage();
   const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
+  collectErrors(page, errors);
   await page.goto(url);
   await page.waitForSelector('#login-form');
   await page.fill('#login', 'DR01');
@@ -47,11 +38,5 @@ try {
   await page.waitForSelector('#next-call');
   await shot('02-visit-logged');
   step('the home-visit sheet saved (blood pressure, pulse, symptoms, findings)');
-  assert.deepEqual(errors.filter((e) => !/^Failed to load resource/.test(e)), [], 'no script errors');
-} catch (err) {
-  if (page) await shot('failure').catch(() => {});
-  throw err;
-} finally {
-  await browser.close();
-}
-console.log('[browser] all checks passed');
+  noScriptErrors(errors);
+});

@@ -17,19 +17,13 @@ HF_CLOCK_START='2027-02-27 10:00 +0800'
 hf_stack_start
 export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 
-hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --tz Asia/Shanghai \
-    --windows 09:00-12:00,14:00-20:00 --lead-plans none
-hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang --daily-calls 40
-add() { # NAME PHONE BIRTH
-    hf_expect_exit 0 huifang --json lead add --name "$1" --phone "$2" --channel counter \
-        --region chaoyang --birth "$3"
-}
-add 'Wang Fang' 13812340001 1980-03-15
-add 'Leap Li' 13812340002 1988-02-29
-add 'Feb Zhao' 13812340003 1985-02-28
-add 'Opted Sun' 13812340004 1980-03-15
-add 'Resting Hu' 13812340005 1980-03-15
-add 'Old Qian' 13812340006 1965-03-15 # before 1970: a negative day number, still a date
+occ_branch
+occ_lead 'Wang Fang' 13812340001 1980-03-15
+occ_lead 'Leap Li' 13812340002 1988-02-29
+occ_lead 'Feb Zhao' 13812340003 1985-02-28
+occ_lead 'Opted Sun' 13812340004 1980-03-15
+occ_lead 'Resting Hu' 13812340005 1980-03-15
+occ_lead 'Old Qian' 13812340006 1965-03-15 # before 1970: a negative day number, still a date
 wang=$(occ_customer 'Wang Fang')
 leap=$(occ_customer 'Leap Li')
 feb=$(occ_customer 'Feb Zhao')

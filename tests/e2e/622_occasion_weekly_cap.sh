@@ -20,9 +20,7 @@ HF_CLOCK_START='2026-11-02 10:00 +0800'
 hf_stack_start
 export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 
-hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --tz Asia/Shanghai \
-    --windows 09:00-12:00,14:00-20:00 --lead-plans none
-hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang --daily-calls 40
+occ_branch
 hf_expect_exit 0 huifang plan add tri --name 'Three days running'
 for s in 1 2 3; do
     hf_expect_exit 0 huifang plan step tri --step "$s" --anchor purchase --offset "$s" \
@@ -31,13 +29,9 @@ done
 hf_expect_exit 0 huifang product add TEA --name 'Health tea' --days-per-unit 30 --price 98 --plan tri
 hf_expect_exit 0 huifang occasion cap
 hf_expect_contains "$HF_OUT" "at most 2 contacts a customer a week (the default)" "the default cap"
-add() { # NAME PHONE BIRTH
-    hf_expect_exit 0 huifang --json lead add --name "$1" --phone "$2" --channel counter \
-        --region chaoyang --birth "$3"
-}
-add 'Wang Fang' 13812340001 1980-11-04
-add 'Zhao Min' 13812340002 1975-11-06
-add 'Liu Yang' 13812340003 1990-11-06
+occ_lead 'Wang Fang' 13812340001 1980-11-04
+occ_lead 'Zhao Min' 13812340002 1975-11-06
+occ_lead 'Liu Yang' 13812340003 1990-11-06
 wang=$(occ_customer 'Wang Fang')
 zhao=$(occ_customer 'Zhao Min')
 liu=$(occ_customer 'Liu Yang')
@@ -45,7 +39,7 @@ cl_wait_product TEA
 for c in "$wang" "$zhao"; do
     hf_expect_exit 0 huifang purchase add --customer "$c" --product TEA --quantity 1
 done
-hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE origin = 'plan'\")\" = 6 ]"
+occ_wait_plan_tasks 6
 hf_expect_exit 0 huifang occasion rule add birthday --script 'Happy birthday'
 occ_wait_swept 2026-11-02
 

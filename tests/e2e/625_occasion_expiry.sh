@@ -15,9 +15,7 @@ HF_CLOCK_START='2027-03-14 10:00 +0800'
 hf_stack_start
 export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 
-hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --tz Asia/Shanghai \
-    --windows 09:00-12:00,14:00-20:00 --lead-plans none
-hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang --daily-calls 40
+occ_branch
 hf_expect_exit 0 huifang agent add A002 --name 'Ma Jun' --role phone --regions pinggu --daily-calls 40
 hf_expect_exit 0 huifang agent absent A002 --from 2027-03-14 --until 2027-03-20
 hf_expect_exit 0 huifang plan add one --name 'One call'

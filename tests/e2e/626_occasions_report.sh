@@ -17,21 +17,15 @@ HF_CLOCK_START='2026-11-02 10:00 +0800'
 hf_stack_start
 export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 
-hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --tz Asia/Shanghai \
-    --windows 09:00-12:00,14:00-20:00 --lead-plans none
-hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang --daily-calls 40
+occ_branch
 hf_expect_exit 0 huifang occasion cap set --per-week 1
 hf_expect_exit 0 huifang plan add now --name 'A call the same day'
 hf_expect_exit 0 huifang plan step now --step 1 --anchor purchase --offset 0 --purpose care \
     --channel phone --role phone
 hf_expect_exit 0 huifang product add TEA --name 'Health tea' --days-per-unit 30 --price 98 --plan now
-add() { # NAME PHONE BIRTH
-    hf_expect_exit 0 huifang --json lead add --name "$1" --phone "$2" --channel counter \
-        --region chaoyang --birth "$3"
-}
-add 'Zhao Min' 13812340001 1975-11-02
-add 'Liu Yang' 13812340002 1990-11-04
-add 'Wang Fang' 13812340003 1980-11-04
+occ_lead 'Zhao Min' 13812340001 1975-11-02
+occ_lead 'Liu Yang' 13812340002 1990-11-04
+occ_lead 'Wang Fang' 13812340003 1980-11-04
 zhao=$(occ_customer 'Zhao Min')
 liu=$(occ_customer 'Liu Yang')
 wang=$(occ_customer 'Wang Fang')
@@ -39,7 +33,7 @@ cl_wait_product TEA
 for c in "$zhao" "$liu"; do
     hf_expect_exit 0 huifang purchase add --customer "$c" --product TEA --quantity 1
 done
-hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE origin = 'plan'\")\" = 2 ]"
+occ_wait_plan_tasks 2
 hf_expect_exit 0 huifang occasion rule add birthday --script 'Happy birthday'
 occ_wait_swept 2026-11-02
 hf_expect_eq merged "$(occ_sql "SELECT result FROM scheduler.occasion_made WHERE customer_id = $zhao")" \

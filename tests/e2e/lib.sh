@@ -177,6 +177,40 @@ hf_wait_applied() {
     done
 }
 
+# ---- the stack ------------------------------------------------------------------------------
+
+# Port offsets from HUIFANG_PORT_BASE: commands at +N, events at +N+1.
+hf_service_port() {
+    case $1 in
+    intake) echo $((HUIFANG_PORT_BASE + 1)) ;;
+    scheduler) echo $((HUIFANG_PORT_BASE + 11)) ;;
+    calllog) echo $((HUIFANG_PORT_BASE + 21)) ;;
+    complaint) echo $((HUIFANG_PORT_BASE + 31)) ;;
+    reporting) echo $((HUIFANG_PORT_BASE + 41)) ;;
+    gateway) echo $((HUIFANG_PORT_BASE + 48)) ;; # HTTP (HUIFANG_GATEWAY_BIND, set by hf_gateway_start)
+    *) hf_fail "unknown service $1 (one of: ${HF_SERVICES[*]})" ;;
+    esac
+}
+
+hf_port_listening() {
+    [[ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]]
+}
+
+# hf_metric SERVICE SERIES: the value of SERIES (as /metrics prints it, labels included) in
+# SERVICE's metrics (its command port + 8), as an integer, or nothing when absent or
+# unreachable.
+hf_metric() {
+    local port=$(($(hf_service_port "$1") + 8))
+    curl -sS --max-time 5 "http://127.0.0.1:$port/metrics" 2>/dev/null |
+        awk -v s="$2" '$1 == s { printf "%d\n", $2; exit }'
+}
+
+# hf_timer_rounds SERVICE TIMER: how many rounds SERVICE's TIMER ("tick", "occasion", ...)
+# has completed (huifang_timer_rounds_total); nothing when the service does not answer.
+hf_timer_rounds() {
+    hf_metric "$1" "huifang_timer_rounds_total{service=\"$1\",timer=\"$2\"}"
+}
+
 # hf_timer_rounds_at PORT SERVICE TIMER: hf_timer_rounds of an instance whose metrics listen
 # on PORT (an extra instance a test started beside the stack's own; empty: the stack's own).
 hf_timer_rounds_at() {
@@ -210,40 +244,6 @@ hf_wait_timer_rounds() {
             hf_fail "huifang-$svc's $timer timer completed ${now:-?} - $start rounds in $((30 * HF_TIMEOUT_SCALE)) s, want $want"
         sleep 0.1
     done
-}
-
-# ---- the stack ------------------------------------------------------------------------------
-
-# Port offsets from HUIFANG_PORT_BASE: commands at +N, events at +N+1.
-hf_service_port() {
-    case $1 in
-    intake) echo $((HUIFANG_PORT_BASE + 1)) ;;
-    scheduler) echo $((HUIFANG_PORT_BASE + 11)) ;;
-    calllog) echo $((HUIFANG_PORT_BASE + 21)) ;;
-    complaint) echo $((HUIFANG_PORT_BASE + 31)) ;;
-    reporting) echo $((HUIFANG_PORT_BASE + 41)) ;;
-    gateway) echo $((HUIFANG_PORT_BASE + 48)) ;; # HTTP (HUIFANG_GATEWAY_BIND, set by hf_gateway_start)
-    *) hf_fail "unknown service $1 (one of: ${HF_SERVICES[*]})" ;;
-    esac
-}
-
-hf_port_listening() {
-    [[ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]]
-}
-
-# hf_metric SERVICE SERIES: the value of SERIES (as /metrics prints it, labels included) in
-# SERVICE's metrics (its command port + 8), as an integer, or nothing when absent or
-# unreachable.
-hf_metric() {
-    local port=$(($(hf_service_port "$1") + 8))
-    curl -sS --max-time 5 "http://127.0.0.1:$port/metrics" 2>/dev/null |
-        awk -v s="$2" '$1 == s { printf "%d\n", $2; exit }'
-}
-
-# hf_timer_rounds SERVICE TIMER: how many rounds SERVICE's TIMER ("tick", "occasion", ...)
-# has completed (huifang_timer_rounds_total); nothing when the service does not answer.
-hf_timer_rounds() {
-    hf_metric "$1" "huifang_timer_rounds_total{service=\"$1\",timer=\"$2\"}"
 }
 
 # True when no port in BASE..BASE+49 is listening.

@@ -8,6 +8,26 @@ occ_sql() {
     psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" -c "$1"
 }
 
+# occ_branch: the branch BJ01 (Beijing Chaoyang, Asia/Shanghai, no lead plans) and its phone
+# agent A001 (Li Na, region chaoyang, 40 calls a day).
+occ_branch() {
+    hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --tz Asia/Shanghai \
+        --windows 09:00-12:00,14:00-20:00 --lead-plans none
+    hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang \
+        --daily-calls 40
+}
+
+# occ_lead NAME PHONE BIRTH: a counter lead of region chaoyang born on BIRTH (YYYY-MM-DD).
+occ_lead() {
+    hf_expect_exit 0 huifang --json lead add --name "$1" --phone "$2" --channel counter \
+        --region chaoyang --birth "$3"
+}
+
+# occ_wait_plan_tasks N: waits until the scheduler holds N tasks of plans.
+occ_wait_plan_tasks() {
+    hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE origin = 'plan'\")\" = $1 ]"
+}
+
 # occ_customer NAME: the id of the customer of that name in the test's branch.
 occ_customer() {
     occ_sql "SELECT id FROM intake.customer WHERE name = '$1' AND merged_into IS NULL"

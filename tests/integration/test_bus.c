@@ -5,7 +5,9 @@
  *    the next call is answered;
  *  - with a connect wait, a call to an endpoint nobody listens on fails after that wait,
  *    not after the whole timeout; without one, it waits the timeout (both far apart: no
- *    measurement of speed, only of which of the two happened). */
+ *    measurement of speed, only of which of the two happened);
+ *  - a call in two halves (hf_client_send, hf_client_take: a consumer's replay) takes its
+ *    answer only once it came, and keeps the connection. */
 #include "hf_bus.h"
 #include "hf_clock.h"
 #include "hf_test.h"
@@ -123,6 +125,42 @@ int main(void)
     pthread_join(th, NULL);
     CHECK_INT(server.seen, 3);
     CHECK_INT(server.npeers, 2);
+    hf_client_destroy(&c);
+
+    /* a call in two halves: sent, nothing to take before the answer, the answer taken once
+     * it came (the socket polled), the connection kept for the next call; a request given up
+     * leaves nothing awaited */
+    server = (s_server_t){.router = server.router};
+    c = hf_client_new(endpoint, 2000, 1);
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    Huifang__V1__Ping ping = HUIFANG__V1__PING__INIT;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_PING;
+    req.ping = &ping;
+    req.request_id = "async-1";
+    hf_reply_t *rep = NULL;
+    CHECK(hf_client_pending(c) == NULL);
+    CHECK_INT(hf_client_send(c, &req), 0);
+    CHECK(hf_client_pending(c) != NULL);
+    CHECK_INT(hf_client_take(c, &rep), 0);
+    job.total = 2;
+    pthread_create(&th, NULL, s_serve_thread, &job);
+    zmq_pollitem_t it = {hf_client_pending(c), 0, ZMQ_POLLIN, 0};
+    CHECK_INT(zmq_poll(&it, 1, 5000), 1);
+    CHECK_INT(hf_client_take(c, &rep), 1);
+    CHECK(rep != NULL && strcmp(rep->request_id, "async-1") == 0);
+    if (rep)
+        huifang__v1__reply__free_unpacked(rep, NULL);
+    CHECK(hf_client_pending(c) == NULL);
+    CHECK_INT(hf_client_take(c, &rep), -1);
+    CHECK_INT(s_call(c), 0);
+    pthread_join(th, NULL);
+    CHECK_INT(server.seen, 2);
+    CHECK_INT(server.npeers, 1);
+    req.request_id = "async-2";
+    CHECK_INT(hf_client_send(c, &req), 0);
+    hf_client_abandon(c);
+    CHECK(hf_client_pending(c) == NULL);
+    CHECK_INT(hf_client_take(c, &rep), -1);
     hf_client_destroy(&c);
     zmq_close(server.router);
 

@@ -6,7 +6,7 @@
  * merged customers, a lead's plan, capacity and priority with roll-over and flexible steps,
  * preemption, call outcomes (retry, screened out, wrong number, refused, callback missed
  * twice, adverse reaction), an absent agent, unvisited members, archiving, plan templates
- * and a Redis flushed mid-run. */
+ * and a Redis flushed mid-run; and the weekly contact cap's check (issue 14). */
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_test.h"
@@ -1192,6 +1192,76 @@ static void test_flush(const char *redis_url)
     (void)c;
 }
 
+/* A call already in one of the customer's bags of day's ISO week (state and channel as
+ * given), straight into the table. */
+static void s_bagged(const char *branch, int64_t customer, const char *day, const char *state,
+                     const char *channel, const char *outcome)
+{
+    char c[24];
+    const char *p[] = {branch, hf_pg_i64(c, customer), day, state, channel, outcome};
+    CHECK_INT(hf_store_run(hf_service_store(s_svc),
+                           "INSERT INTO task (branch, customer_id, step_no, purpose, channel,"
+                           " role, due_at_ms, priority, updated_at_ms, state, agent, bag_date,"
+                           " outcome) VALUES ($1, $2::bigint, 1, 'care', $5, 'phone', 0, 20, 0,"
+                           " $4, 'A1', $3::date, $6)",
+                           6, p),
+              0);
+}
+
+static int32_t s_day(const char *date)
+{
+    int32_t d = 0;
+    CHECK_INT(hf_date_parse(date, &d), 0);
+    return d;
+}
+
+/* The weekly contact cap's check in one statement per batch (issue 14): the week's calls in
+ * bags counted per customer and week (not skipped ones, visits or last week's), each branch's
+ * own cap, exempt calls first, two weeks of one customer in one batch kept apart, and a
+ * customer with nothing that may be held never held. */
+static void test_cap_check(void)
+{
+    const char *cb = "ITC1"; /* no cap of its own: the default, 2 */
+    s_branch(cb, "");
+    /* A: one call this week; a skipped one, a visit and last week's call do not count */
+    s_bagged(cb, 7100001, "2026-11-03", "assigned", "phone", "");
+    s_bagged(cb, 7100001, "2026-11-03", "done", "phone", "skipped");
+    s_bagged(cb, 7100001, "2026-11-03", "assigned", "visit", "");
+    s_bagged(cb, 7100001, "2026-10-30", "done", "phone", "reached");
+    /* B: three calls this week already; C: two; D (branch ITR1, cap 50): three */
+    for (int i = 0; i < 3; i++)
+        s_bagged(cb, 7100002, "2026-11-03", "claimed", "phone", "");
+    for (int i = 0; i < 2; i++)
+        s_bagged(cb, 7100003, "2026-11-03", "assigned", "phone", "");
+    for (int i = 0; i < 3; i++)
+        s_bagged(BR, 7100004, "2026-11-03", "assigned", "phone", "");
+    int32_t wed = s_day("2026-11-04"), sun = s_day("2026-11-08"), mon = s_day("2026-11-09");
+    sched_cap_item_t it[] = {
+        /* A: the callback takes the week's second call, so both plan calls are over */
+        {1, 7100001, cb, wed, "plan", "phone", 20, false, 0},
+        {2, 7100001, cb, wed, "callback", "phone", 10, false, 0},
+        {3, 7100001, cb, wed, "plan", "phone", 30, false, 0},
+        {4, 7100001, cb, wed, "plan", "visit", 30, false, 0},
+        /* B: a callback and a visit: nothing that may be held */
+        {5, 7100002, cb, wed, "callback", "phone", 10, false, 0},
+        {6, 7100002, cb, wed, "plan", "visit", 10, false, 0},
+        /* C: Sunday is the full week's, Monday the next week's */
+        {7, 7100003, cb, sun, "plan", "phone", 20, false, 0},
+        {8, 7100003, cb, mon, "plan", "phone", 20, false, 0},
+        /* D: its branch's own cap */
+        {9, 7100004, BR, wed, "plan", "phone", 20, false, 0},
+    };
+    int n = (int)(sizeof it / sizeof it[0]);
+    CHECK_INT(sched_cap_check(hf_service_store(s_svc), it, n, s_arena), 3);
+    bool want[] = {true, false, true, false, false, false, true, false, false};
+    for (int i = 0; i < n; i++)
+        CHECK_INT(it[i].over, want[i]);
+    CHECK_INT(it[0].next_day, mon);
+    CHECK_INT(it[6].next_day, mon);
+    /* a batch with nothing that may be held: no statement, nothing over */
+    CHECK_INT(sched_cap_check(hf_service_store(s_svc), it + 4, 2, s_arena), 0);
+}
+
 int main(void)
 {
     hf_log_init("test_scheduler_rules", "warn");
@@ -1245,6 +1315,7 @@ int main(void)
     TEST_CASE(test_flush, redis);
     TEST_CASE(test_lead_spread);
     TEST_CASE(test_lead_spread_capacity);
+    TEST_CASE(test_cap_check);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);

@@ -1,7 +1,9 @@
 /* The record store against a real Postgres: migrations applied once under concurrency,
  * gap-free outbox sequences under concurrent writers and rollbacks, reconnect after the
  * server drops the connection, named queries prepared once per connection (again after a
- * reconnect) or sent as text when preparing is off. */
+ * reconnect) or sent as text when preparing is off, a transaction begun with its first
+ * statement (hf_store_begin_exec) and statements sent with the COMMIT (hf_store_defer), all
+ * or nothing. */
 #include "hf_log.h"
 #include "hf_outbox.h"
 #include "hf_store.h"
@@ -212,6 +214,55 @@ static void test_named_queries(const char *url)
     hf_store_destroy(&st);
 }
 
+static void test_pipelined_transaction(const char *url)
+{
+    hf_store_t *st = hf_store_new(url, "piped");
+    CHECK_INT(hf_store_connect(st), 0);
+    CHECK_INT(hf_store_script(st, "CREATE TABLE c (k text PRIMARY KEY, n int NOT NULL)"), 0);
+    /* BEGIN and a statement in one: its rows, inside the transaction */
+    const char *k[] = {"a"};
+    PGresult *r = hf_store_begin_exec(st, "INSERT INTO c (k, n) VALUES ($1, 1) RETURNING n", 1, k);
+    CHECK(r != NULL && PQntuples(r) == 1 && hf_pg_int(r, 0, 0) == 1);
+    if (r)
+        PQclear(r);
+    CHECK(hf_store_in_tx(st));
+    /* deferred: nothing sent until the commit, then every one with it */
+    const char *p1[] = {"a", "4"}, *p2[] = {"b", "2"};
+    const char *up = "INSERT INTO c (k, n) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE"
+                     " SET n = c.n + EXCLUDED.n";
+    CHECK_INT(hf_store_defer(st, up, 2, p1), 0);
+    CHECK_INT(hf_store_defer(st, up, 2, p2), 0);
+    CHECK_INT(s_count(st, "SELECT count(*) FROM c"), 1);
+    CHECK_INT(hf_store_commit(st), 0);
+    CHECK(!hf_store_in_tx(st));
+    CHECK_INT(s_count(st, "SELECT sum(n) FROM c"), 7);
+    /* a deferred statement that fails fails the commit: nothing of the transaction stays */
+    r = hf_store_begin_exec(st, "UPDATE c SET n = n + 100 WHERE k = $1", 1, k);
+    CHECK(r != NULL);
+    if (r)
+        PQclear(r);
+    CHECK_INT(hf_store_defer(st, up, 2, p2), 0);
+    CHECK_INT(hf_store_defer(st, "INSERT INTO missing VALUES ($1)", 1, k), 0);
+    CHECK_INT(hf_store_defer(st, up, 2, p2), 0);
+    CHECK_INT(hf_store_commit(st), -1);
+    CHECK_STR(hf_store_sqlstate(st), "42P01");
+    CHECK(!hf_store_in_tx(st));
+    CHECK_INT(s_count(st, "SELECT sum(n) FROM c"), 7);
+    /* a rollback forgets what was deferred */
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_defer(st, up, 2, p2), 0);
+    hf_store_rollback(st);
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_commit(st), 0);
+    CHECK_INT(s_count(st, "SELECT sum(n) FROM c"), 7);
+    /* a failing first statement: the transaction was begun, the caller rolls it back */
+    CHECK(hf_store_begin_exec(st, "SELECT * FROM missing", 0, NULL) == NULL);
+    CHECK(hf_store_in_tx(st));
+    hf_store_rollback(st);
+    CHECK_INT(s_count(st, "SELECT count(*) FROM c"), 2);
+    hf_store_destroy(&st);
+}
+
 int main(void)
 {
     hf_log_init("test_store", "warn");
@@ -221,6 +272,7 @@ int main(void)
     TEST_CASE(test_outbox_sequence, url);
     TEST_CASE(test_reconnect, url);
     TEST_CASE(test_named_queries, url);
+    TEST_CASE(test_pipelined_transaction, url);
     hf_test_drop_db(url);
     TEST_DONE();
 }

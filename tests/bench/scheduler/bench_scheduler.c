@@ -10,8 +10,14 @@
  * million tasks beforehand costs no lag. Printed: tasks assigned per second, the lag from due
  * time to the date bag (p50, p99, max), and the raw ceiling measured in the same run — the
  * same Lua claim (plus ack) on bare Redis with no Postgres, as many clients as instances —
- * with the ratio between them. Every task must be assigned exactly once: all assigned, one
- * task_assigned event and one counted slot each.
+ * with the ratio between them, and the load average of the machine at the start and the end
+ * of the window (the cores are shared). Every task must be assigned exactly once: all
+ * assigned, one task_assigned event and one counted slot each.
+ *
+ * BENCH_CHANNEL (phone, default, or visit) is the channel of every task: calls are what the
+ * weekly contact cap counts and holds, so with phone every batch pays for the cap (its
+ * statement and its index, task_cap_week); with visit the cap has nothing to count and the
+ * same assignment runs without it. throughput.sh runs both, one after the other.
  *
  * Needs HUIFANG_TEST_ADMIN_URL, HUIFANG_TEST_REDIS_URL (or BENCH_REDIS_URL) and HF_BIN; run it
  * alone (it rebuilds the scheduler's due-index in that Redis database). See run.sh. */
@@ -35,6 +41,19 @@ static long s_env_long(const char *name, long def)
 {
     const char *v = getenv(name);
     return v && *v ? atol(v) : def;
+}
+
+/* The load average over the last minute (the first figure of /proc/loadavg), or -1. */
+static double s_loadavg(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
 }
 
 static double s_secs(int64_t from_mono)
@@ -267,6 +286,14 @@ int main(void)
     long window_ms = s_env_long("BENCH_WINDOW_S", 40) * 1000;
     int instances = (int)s_env_long("BENCH_INSTANCES", 2);
     int batch = (int)s_env_long("BENCH_BATCH", 1000);
+    const char *channel = getenv("BENCH_CHANNEL");
+    if (channel == NULL || *channel == '\0')
+        channel = "phone";
+    bool visits = strcmp(channel, "visit") == 0;
+    if (!visits && strcmp(channel, "phone") != 0) {
+        fprintf(stderr, "bench: BENCH_CHANNEL is phone or visit\n");
+        return 2;
+    }
     const char *bin = hf_test_env("HF_BIN");
     const char *redis = getenv("BENCH_REDIS_URL");
     if (redis == NULL || *redis == '\0')
@@ -301,8 +328,9 @@ int main(void)
     setenv("HUIFANG_SCHEDULER_TICK_MS", "50", 1);
 
     printf("bench_scheduler: %ld tasks, %d branches, due over %ld s (%.0f/s), %d scheduler"
-           " instances, claim batch %d\n",
-           n, nbranches, window_ms / 1000, n * 1000.0 / (double)window_ms, instances, batch);
+           " instances, claim batch %d, channel %s (%s)\n",
+           n, nbranches, window_ms / 1000, n * 1000.0 / (double)window_ms, instances, batch,
+           channel, visits ? "the weekly contact cap has nothing to count" : "the cap counts them");
     fflush(stdout);
 
     /* the schema and the load: branches, agents with room for every call, customers, tasks */
@@ -334,9 +362,9 @@ int main(void)
     s_run(st, sql);
     snprintf(sql, sizeof sql,
              "INSERT INTO agent (branch, id, name, role, regions, daily_calls, daily_visits)"
-             " SELECT 'BN' || lpad(b::text, 3, '0'), 'A' || a, 'Agent', 'phone', '{}', 1000, 0"
+             " SELECT 'BN' || lpad(b::text, 3, '0'), 'A' || a, 'Agent', 'phone', '{}', %d, %d"
              " FROM generate_series(0, %d) b, generate_series(1, %ld) a",
-             nbranches - 1, agents);
+             visits ? 0 : 1000, visits ? 1000 : 0, nbranches - 1, agents);
     s_run(st, sql);
     snprintf(sql, sizeof sql,
              "INSERT INTO customer (id, branch, name, phone, region) SELECT c, 'BN' ||"
@@ -347,9 +375,9 @@ int main(void)
     snprintf(sql, sizeof sql,
              "INSERT INTO task (branch, customer_id, step_no, occurrence, purpose, channel, role,"
              " due_at_ms, priority, updated_at_ms) SELECT 'BN' || lpad((g %% %d)::text, 3, '0'),"
-             " g %% %ld, 1, 0, 'care', 'phone', 'phone', %lld + (g * %ld::bigint) / %ld, 20, %lld"
+             " g %% %ld, 1, 0, 'care', '%s', 'phone', %lld + (g * %ld::bigint) / %ld, 20, %lld"
              " FROM generate_series(0, %ld) g",
-             nbranches, customers, (long long)t0, window_ms, n, (long long)t0, n - 1);
+             nbranches, customers, channel, (long long)t0, window_ms, n, (long long)t0, n - 1);
     s_run(st, sql);
     s_run(st, "VACUUM ANALYZE");
     printf("seeded in %.1f s\n", s_secs(seeded));
@@ -382,6 +410,7 @@ int main(void)
         snprintf(logs[1], sizeof logs[1], "%s/scheduler%d.log", dir, i);
         pids[npids++] = s_launch(bin, "scheduler", base, i, logs[1]);
     }
+    double load_start = -1, load_end = -1;
     /* indexing a million tasks happens before the first one is due */
     int64_t deadline = hf_clock_mono_ms() + 900000;
     while (s_num(st, "SELECT count(*) FROM task WHERE NOT indexed") > 0) {
@@ -402,6 +431,7 @@ int main(void)
     printf("vacuumed the task table in %.1f s\n", s_secs(vacuumed));
     fflush(stdout);
 
+    load_start = s_loadavg();
     pid_t driver = s_clock_driver(clock_file, t0 - 1000);
     int64_t started = hf_clock_mono_ms();
     deadline = started + 1800000;
@@ -424,6 +454,7 @@ int main(void)
     }
     kill(driver, SIGKILL);
     waitpid(driver, NULL, 0);
+    load_end = s_loadavg();
 stop:
     for (int i = npids - 1; i >= 0; i--)
         kill(pids[i], SIGTERM);
@@ -432,7 +463,7 @@ stop:
 
     /* every task assigned, and exactly one event each: so none twice */
     int64_t assigned = s_num(st, "SELECT count(*) FROM task WHERE state = 'assigned'");
-    int64_t slots = s_num(st, "SELECT sum(calls) FROM agent_day");
+    int64_t slots = s_num(st, "SELECT sum(calls + visits) FROM agent_day");
     int64_t events =
         s_num(st, "SELECT count(*) FROM outbox WHERE topic LIKE 'scheduler.task_assigned/%'");
     int64_t first_due = s_num(st, "SELECT min(due_at_ms) FROM task");
@@ -476,6 +507,8 @@ stop:
     printf("  raw ceiling         %.0f/s (the same Lua claim + ack, bare Redis, %d clients)\n",
            ceiling, instances);
     printf("  ratio               %.2f of the ceiling\n", ceiling > 0 ? rate / ceiling : 0);
+    printf("  load average        %.2f at the start of the window, %.2f at the end (1 min)\n",
+           load_start, load_end);
     printf("  logs                %s\n", dir);
     int ok = assigned == n && slots == n && events == n;
     hf_store_destroy(&st);
