@@ -83,7 +83,7 @@ await run(browser, () => page && shot('failure'), async () => {
   await page.waitForSelector('#toast.show:has-text("要求回电")');
   // the scheduler puts the callback in the bag at its time: the clock moves to 10:20
   execFileSync('huifang', ['clock', 'advance', '20m'], { stdio: 'ignore' });
-  await page.waitForSelector('#bag tr[data-origin="callback"][data-urgency]', { timeout: 10000 });
+  await page.waitForSelector('#bag tr[data-origin="callback"][data-urgency]');
   await page.waitForSelector('#callbacks-soon');
   await shot('04-callback-soon');
   step('the callback due in 20 minutes is highlighted in the bag');

@@ -77,7 +77,7 @@ await run(browser, shootAll, async () => {
   step(`a regulator's call logged: ${regulator.trim()}`);
 
   // ---- the wallboard got it live (no reload) and the manager acknowledges it
-  await manager.waitForSelector('#calllog-alerts li[data-acked="false"]', { timeout: 10000 });
+  await manager.waitForSelector('#calllog-alerts li[data-acked="false"]');
   await shot(manager, '03-wallboard-alert');
   await manager.fill('#calllog-alerts li[data-acked="false"] input', '已回电说明广告内容');
   await manager.click('#calllog-alerts li[data-acked="false"] button');

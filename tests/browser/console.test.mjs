@@ -69,7 +69,7 @@ await run(browser, () => page && shot('failure'), async () => {
     return r.status;
   });
   assert.equal(elsewhere, 200);
-  await page.waitForSelector(`#bag tr[data-task="${care}"][data-state="claimed"]`, { timeout: 2000 });
+  await page.waitForSelector(`#bag tr[data-task="${care}"][data-state="claimed"]`);
   assert.ok(await page.evaluate(() => window.__noReload === true), 'my day was not reloaded');
   step('a call claimed in another tab shows as claimed in the bag, no reload');
   await page.keyboard.press('n');

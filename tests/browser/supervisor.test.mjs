@@ -123,8 +123,8 @@ await run(browser, () => page && shot('failure'), async () => {
   await page.evaluate(() => { window.__noReload = true; });
   await shot('03-complaint-clock');
   execFileSync('huifang', ['clock', 'advance', '25h'], { stdio: 'ignore' });
-  await page.waitForSelector(`${row}[data-sla="failed"]`, { timeout: 15000 });
-  await page.waitForSelector(`${row} .level:has-text("L1")`, { timeout: 15000 });
+  await page.waitForSelector(`${row}[data-sla="failed"]`);
+  await page.waitForSelector(`${row} .level:has-text("L1")`);
   assert.ok(await page.evaluate(() => window.__noReload === true), 'no reload');
   await shot('04-complaint-escalated');
   step(`complaint ${complaint}: ${c1} left, then escalated to L1 and failed, by the stream, no reload`);

@@ -52,7 +52,9 @@ record_purchases 1 100
 hf_expect_eq 0 "$(plans 2>/dev/null || echo 0)" "no plans while the scheduler is down"
 hf_service_start scheduler
 hf_wait_until 30 bash -c "[ \"\$(huifang events tail --from-seq 1 --topic scheduler.plan_started --no-follow | grep -c plan_started)\" -ge 100 ]"
-sleep 2  # anything extra would show up by now
+# every purchase applied (a plan is stored with the event's offset): a plan twice would be
+# there by now
+hf_wait_applied scheduler intake
 hf_expect_eq 100 "$(plans)" "exactly 100 plans after the restart"
 
 # B: tiny high-water marks and a frozen consumer: messages are dropped, including the tail
@@ -66,7 +68,7 @@ kill -STOP "${HF_PIDS[scheduler]}"
 record_purchases 102 99
 kill -CONT "${HF_PIDS[scheduler]}"
 hf_wait_until 60 bash -c "[ \"\$(huifang events tail --from-seq 1 --topic scheduler.plan_started --no-follow | grep -c plan_started)\" -ge 200 ]"
-sleep 2
+hf_wait_applied scheduler intake
 hf_expect_eq 200 "$(plans)" "exactly 200 plans after dropped messages"
 hf_expect_contains "$(cat "$HF_E2E_TMP/scheduler.log")" "event=gap_detected" "the gap was seen"
 hf_expect_contains "$(cat "$HF_E2E_TMP/scheduler.log")" "event=replayed producer=intake" "and replayed"

@@ -41,6 +41,8 @@ add_task 1 $((start_ms + 60000))
 hf_expect_exit 0 huifang clock advance 2m
 hf_expect_exit 5 huifang --branch CH00 queue stats   # unavailable, safe to retry
 hf_service_check_alive scheduler
+# rounds of assignment on the new time have run (and found no Redis)
+hf_wait_timer_rounds scheduler tick
 hf_expect_eq 0 "$(count_assigned)" "nothing assigned without Redis"
 hf_log "no sentinel, no Redis: the scheduler waits"
 

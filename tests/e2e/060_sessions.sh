@@ -154,7 +154,7 @@ expired() { # true once the session is refused as expired
     err=$(HUIFANG_TOKEN=$short huifang worklist --agent A001 2>&1 >/dev/null) || rc=$?
     [[ $rc == 6 && $err == *expired* ]]
 }
-hf_wait_until 5 expired
+hf_wait_until 20 expired
 
 # ---- wrong passwords slow down, then lock --------------------------------------------------------
 for _ in 1 2 3; do

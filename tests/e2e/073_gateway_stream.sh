@@ -32,7 +32,7 @@ open_stream() {
     curl -sS -N --max-time 120 -D "$2.headers" -b "$HF_E2E_TMP/jar.$1" "$HF_GATEWAY_URL/api/v1/stream" >"$2" 2>&1 &
     STREAM_PID=$!
     streams+=("$STREAM_PID")
-    hf_wait_until 5 grep -q '^: stream open' "$2"
+    hf_wait_until 20 grep -q '^: stream open' "$2"
 }
 
 # ---- refusals ----------------------------------------------------------------------------------
@@ -50,7 +50,7 @@ mgr=$HF_E2E_TMP/stream.M001
 open_stream M001 "$mgr"
 mgr_pid=$STREAM_PID
 hf_expect_contains "$(<"$mgr.headers")" "Content-Type: text/event-stream" "the stream's type"
-hf_wait_until 5 grep -q '^: keep-alive' "$mgr"
+hf_wait_until 20 grep -q '^: keep-alive' "$mgr"
 gw_login S001 agent-pass-3
 sh=$HF_E2E_TMP/stream.S001
 open_stream S001 "$sh"
@@ -67,7 +67,7 @@ gw_login A001 agent-pass-1
 gw_api POST /api/v1/tasks/next '{}'
 gw_expect 200 "the next call"
 hf_expect_eq "$GW_CARE" "$(hf_json_get "$GW_BODY" task.id)" "the care call"
-hf_wait_until 5 grep -q '^event: task_claimed' "$mgr"
+hf_wait_until 20 grep -q '^event: task_claimed' "$mgr"
 # the scheduler published SH01's plan before this claim: had the stream let it through, it
 # would be here already
 if grep -q 'SH01' "$mgr"; then
@@ -76,8 +76,8 @@ fi
 grep -q '^event: plan_started' "$mgr" && hf_fail "BJ01's manager got a plan_started of another branch"
 gw_api POST /api/v1/calls "{\"task_id\":$GW_CARE,\"outcome\":\"connected\",\"note\":\"fine\"}"
 gw_expect 200 "the call logged"
-hf_wait_until 5 grep -q '^event: call_logged' "$mgr"
-hf_wait_until 5 grep -q '^event: task_completed' "$mgr"
+hf_wait_until 20 grep -q '^event: call_logged' "$mgr"
+hf_wait_until 20 grep -q '^event: task_completed' "$mgr"
 # each event: its name, its id producer:seq, the envelope as one JSON line
 hf_expect_exit 0 python3 - "$mgr" "$GW_CARE" <<'EOF'
 import json, sys
@@ -133,7 +133,7 @@ curl -sS -N --max-time 120 -H "Last-Event-ID: $last" -b "$HF_E2E_TMP/jar.M001" \
 streams+=("$!")
 back_pid=$!
 hf_wait_until 10 grep -q '^event: complaint_opened' "$back"
-hf_wait_until 5 grep -q 'stream_replayed login=M001 events=[1-9]' "$HF_E2E_TMP/gateway.log"
+hf_wait_until 20 grep -q 'stream_replayed login=M001 events=[1-9]' "$HF_E2E_TMP/gateway.log"
 grep -q '^event: task_claimed' "$back" && hf_fail "an event from before the Last-Event-ID was replayed"
 kill "$back_pid" 2>/dev/null || true
 wait "$back_pid" 2>/dev/null || true
@@ -157,8 +157,8 @@ GW_PERSON=M001
 GW_CSRF=$(curl -sS -b "$HF_E2E_TMP/jar.M001" "$HF_GATEWAY_URL/api/v1/session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf_token"])')
 gw_api DELETE /api/v1/session
 gw_expect 200 "the manager signs out"
-hf_wait_until 5 grep -q '^event: signed_out' "$mgr"
-hf_wait_until 5 bash -c "! kill -0 $mgr_pid 2>/dev/null"
+hf_wait_until 20 grep -q '^event: signed_out' "$mgr"
+hf_wait_until 20 bash -c "! kill -0 $mgr_pid 2>/dev/null"
 gw_api GET /api/v1/stream
 gw_expect 401 "the old cookie opens no stream"
 

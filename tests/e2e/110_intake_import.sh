@@ -145,5 +145,5 @@ hf_service_stop intake KILL
 printf 'name,phone,channel\nQian Li,13900000021,counter\n' >"$dir/small.csv"
 hf_expect_exit 5 timeout 60 huifang lead import "$dir/small.csv" --timeout 1000
 hf_service_start intake
-hf_expect_exit 0 huifang --json lead import "$dir/small.csv" --timeout 2000
+hf_expect_exit 0 huifang --json lead import "$dir/small.csv" --timeout 20000
 hf_expect_eq 1 "$(hf_json_get "$HF_OUT" added)" "the lead is recorded once intake is back"

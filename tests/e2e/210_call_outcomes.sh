@@ -106,6 +106,9 @@ hf_expect_eq A001 "$(hf_json_get "$callback" reserved_agent)" "promised by Li Na
 # nobody called by 20:00 (30 minutes' grace): it goes to the team
 hf_expect_exit 0 huifang clock set '2026-11-12 20:01'
 hf_wait_until 10 bash -c "huifang --json task show $cb_task | grep -q '\"agent\":\"A002\"'"
+# every housekeeping timer has had rounds at 20:01 (missed callbacks are moved and alerted
+# there): an alert raised would show
+hf_wait_timer_rounds scheduler house 9
 hf_expect_exit 0 huifang supervisor alerts
 hf_expect_contains "$HF_ERR" "no open alerts" "no alert after the first miss"
 # missed again: the supervisor is alerted, once

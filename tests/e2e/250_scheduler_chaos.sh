@@ -71,7 +71,9 @@ hf_wait_until 60 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SE
 
 # A. an instance dies holding leases
 sql "SELECT 1" >/dev/null
-psql -X -q -d "$HUIFANG_STORE_URL" -c "BEGIN; LOCK TABLE scheduler.agent_day IN EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT;" >/dev/null 2>&1 &
+# held until the instance is dead (cancelled below), not for a fixed time that a slow claim
+# could outlast
+PGAPPNAME=hf-e2e-locker psql -X -q -d "$HUIFANG_STORE_URL" -c "BEGIN; LOCK TABLE scheduler.agent_day IN EXCLUSIVE MODE; SELECT pg_sleep(600); COMMIT;" >/dev/null 2>&1 &
 locker=$!
 # the lock must be held before the calls fall due (a fixed pause was not enough on a busy box)
 hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'agent_day' AND l.mode = 'ExclusiveLock' AND l.granted\")\" = 1 ]"
@@ -83,6 +85,7 @@ until (($(leased) > 0)); do
 done
 held=$(leased)
 hf_service_stop scheduler KILL
+sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'hf-e2e-locker'" >/dev/null
 wait "$locker" || true
 hf_expect_eq 0 "$(count_assigned)" "nothing assigned by the dead instance"
 hf_service_start scheduler
@@ -113,7 +116,10 @@ until [[ $(count_assigned) == "$N" ]]; do
     huifang clock advance 3s >/dev/null
     sleep 0.5
 done
-sleep 1
+# every instance has had rounds of its own since: one that assigns anything twice would have
+hf_wait_timer_rounds scheduler tick
+hf_wait_timer_rounds scheduler tick 2 $((HUIFANG_PORT_BASE + 44 - 30)) # scheduler2
+hf_wait_timer_rounds scheduler tick 2 $((HUIFANG_PORT_BASE + 46 - 30)) # scheduler3
 
 hf_expect_eq "$N" "$(count_assigned)" "every call assigned"
 hf_expect_eq "$N" "$(sql "SELECT count(*) FROM scheduler.outbox WHERE topic LIKE 'scheduler.task_assigned/%'")" "one event each"

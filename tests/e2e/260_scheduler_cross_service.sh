@@ -106,7 +106,8 @@ hf_expect_exit 0 huifang --as V001 --json task next
 visit=$(sed -n 's/.*"task":{"id":"\{0,1\}\([0-9]*\).*/\1/p' <<<"$HF_OUT")
 hf_expect_exit 0 huifang --as V001 visit log --task "$visit" --outcome connected --note 'first visit, all well'
 hf_expect_exit 0 huifang clock set '2026-12-30 10:00'
-sleep 2
+# the members are checked by the housekeeping timer: a round on the new date has run
+hf_wait_timer_rounds scheduler house 9
 hf_expect_exit 0 huifang supervisor alerts
 hf_expect_contains "$HF_ERR" "no open alerts" "57 days: still within two months"
 hf_expect_exit 0 huifang clock set '2027-01-04 10:00'

@@ -80,7 +80,8 @@ hf_expect_exit 0 huifang --json queue stats
 hf_expect_eq 0 "$(cl_json_get "$HF_OUT" planned)" "no planned task left"
 hf_expect_eq 0 "$(cl_json_get "$HF_OUT" due)" "no due task left"
 hf_expect_exit 0 huifang clock advance 30d
-sleep 1
+# a round of assignment on the new day has run: anything it bagged would show
+hf_wait_timer_rounds scheduler tick
 hf_expect_exit 3 huifang --as A001 task next
 hf_expect_exit 0 huifang --json worklist --agent A001
 hf_expect_eq "" "$HF_OUT" "an empty date bag a month later"

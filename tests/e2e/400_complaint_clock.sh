@@ -61,7 +61,8 @@ timeline() {
 
 # 11 h 59 m after filing: no warning yet
 hf_expect_exit 0 huifang clock advance 10h59m
-sleep 0.6
+# the complaint clock's round at 21:59 has run: a warning it raised would show
+hf_wait_timer_rounds complaint tick
 hf_expect_eq "2026-11-02 10:00 opened 0 A001" "$(timeline "$id")" "nothing before 12 h"
 # 12 h: the 50 % warning, at 22:00
 hf_expect_exit 0 huifang clock advance 1m

@@ -62,7 +62,8 @@ hf_expect_eq "2026-11-02 10:00 opened 0 A001
 
 # 02:00: ten hours of waiting, no warning at 22:00, nothing due
 hf_expect_exit 0 huifang clock advance 10h
-sleep 0.6
+# the complaint clock's round at 02:00 has run: a warning it raised would show
+hf_wait_timer_rounds complaint tick
 hf_expect_eq "2026-11-02 10:00 opened 0 A001
 2026-11-02 10:00 started 0 A001
 2026-11-02 16:00 waiting 0 A001" "$(timeline "$id")" "no warning while waiting"

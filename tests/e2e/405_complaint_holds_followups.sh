@@ -63,7 +63,8 @@ hf_wait_until 10 bash -c "huifang --json task show $chen_repurchase | grep -q '\
 
 # day 25: the repurchase day; Wang's call stays out of the bag while she complains
 hf_expect_exit 0 huifang clock advance 5d
-sleep 1
+# a round of assignment on the new day has run: had it bagged the held call, it would show
+hf_wait_timer_rounds scheduler tick
 hf_expect_eq paused "$(task_state "$wang_repurchase")" "held during the complaint"
 hf_expect_exit 0 huifang --json worklist --agent A001
 [[ $HF_OUT != *"\"id\":$wang_repurchase,"* ]] || hf_fail "a held call is in the date bag"

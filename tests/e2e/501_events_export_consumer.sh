@@ -128,7 +128,17 @@ hf_expect_eq 0 "$(grep -c '"scheduler\.' <<<"$HF_OUT" || true)" "nothing new fro
 # live: running before the events happen, it prints them as they come (topic filtered)
 consume --topic intake.lead_registered --count 2 >"$HF_E2E_TMP/live.jsonl" 2>"$HF_E2E_TMP/live.err" &
 live=$!
-sleep 1
+# live once its subscriber is connected to intake's event port (what is published from then
+# on reaches it), not after a pause; the consumer is the background job or its child
+subscribed() {
+    local pid
+    for pid in "$live" $(pgrep -P "$live"); do
+        ss -tnpH state established "( dport = :$(($(hf_service_port intake) + 1)) )" |
+            grep -q "pid=$pid," && return 0
+    done
+    return 1
+}
+hf_wait_until 20 subscribed
 rep_lead 'Feng Jie' 13412345678 counter --region chaoyang
 rep_lead 'Chu Lan' 13312345678 counter --region chaoyang
 deadline=$(hf_deadline 15)

@@ -62,6 +62,9 @@ hf_expect_exit 0 huifang clock set '2027-03-16 00:30'
 occ_wait_swept 2027-03-16
 hf_expect_exit 0 huifang clock set '2027-03-16 09:05'
 hf_wait_until 15 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT bag_date FROM scheduler.task WHERE customer_id = $wang AND origin = 'occasion'\")\" = 2027-03-16 ]"
+# the expiry (the scheduler's housekeeping) has had rounds on the 16th: had it ended the
+# greeting, it would show
+hf_wait_timer_rounds scheduler house 9
 hf_expect_eq "assigned|" "$(state "$wang")" "a day's grace: still in the bag on the 16th"
 hf_wait_until 15 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT state FROM scheduler.task WHERE customer_id = $zhou AND origin = 'occasion'\")\" = assigned ]"
 

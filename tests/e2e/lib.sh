@@ -146,6 +146,37 @@ hf_past() {
     ((now >= $1))
 }
 
+# ---- waiting on state, not on time --------------------------------------------------------
+# A test that checks that something did NOT happen (no plan twice, no warning yet, nothing
+# assigned to a held call) must first know that the service has had its chance: a quiet
+# stretch or a fixed sleep proves nothing on a loaded machine. These wait for the state that
+# proves it instead.
+
+# hf_store_value SQL: one value from this test's database (the superuser's URL).
+hf_store_value() {
+    psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" -c "$1"
+}
+
+# hf_wait_applied CONSUMER PRODUCER [TIMEOUT_S]: waits (default 30 s, times the scale) until
+# the CONSUMER service has applied every event PRODUCER had stored when this was called (its
+# consumer_offset reaches the producer's outbox_seq). What the consumer writes in the same
+# transaction as an event (a plan for a purchase, its outbox rows) is then all there.
+hf_wait_applied() {
+    local consumer=$1 producer=$2 timeout=${3:-30} want got deadline
+    want=$(hf_store_value "SELECT coalesce(max(last_seq), 0) FROM $producer.outbox_seq
+                           WHERE producer = '$producer'") ||
+        hf_fail "hf_wait_applied: cannot read $producer.outbox_seq"
+    deadline=$(hf_deadline "$timeout")
+    while :; do
+        got=$(hf_store_value "SELECT coalesce(max(last_seq), 0) FROM $consumer.consumer_offset
+                              WHERE producer = '$producer'" 2>/dev/null || echo -1)
+        ((got >= want)) && return 0
+        hf_past "$deadline" &&
+            hf_fail "$consumer applied $producer's events up to $got, want $want, after $((timeout * HF_TIMEOUT_SCALE)) s"
+        sleep 0.1
+    done
+}
+
 # ---- the stack ------------------------------------------------------------------------------
 
 # Port offsets from HUIFANG_PORT_BASE: commands at +N, events at +N+1.
@@ -180,16 +211,37 @@ hf_timer_rounds() {
     hf_metric "$1" "huifang_timer_rounds_total{service=\"$1\",timer=\"$2\"}"
 }
 
-# hf_wait_timer_rounds SERVICE TIMER: waits (up to 20 s) until SERVICE's TIMER completed two
-# rounds more than when called, so that one round began after the call (after a clock move,
-# say: the round saw the new time).
+# hf_timer_rounds_at PORT SERVICE TIMER: hf_timer_rounds of an instance whose metrics listen
+# on PORT (an extra instance a test started beside the stack's own; empty: the stack's own).
+hf_timer_rounds_at() {
+    [[ -n $1 ]] || {
+        hf_timer_rounds "$2" "$3"
+        return
+    }
+    curl -sS --max-time 5 "http://127.0.0.1:$1/metrics" 2>/dev/null |
+        awk -v s="huifang_timer_rounds_total{service=\"$2\",timer=\"$3\"}" '$1 == s { printf "%d\n", $2; exit }'
+}
+
+# hf_wait_timer_rounds SERVICE TIMER [ROUNDS] [METRICS_PORT]: waits (up to 30 s, times the
+# scale) until SERVICE's TIMER ("tick", "house", ...; hf_timer_rounds) has completed ROUNDS
+# (default 2) more rounds than when this was called. The round under way then may have read
+# the clock before a move; the next began after this call, so it has seen everything done
+# before it (a clock move, a row): what it would have done is done. Use after `huifang clock
+# ...` before checking that something did NOT happen. Timers of one name share the series:
+# for K of them pass ROUNDS 3K (the scheduler's three "house" timers: 9), so that each has
+# run after the call. METRICS_PORT: an extra instance's (hf_timer_rounds_at).
 hf_wait_timer_rounds() {
-    local n0 n deadline
-    n0=$(hf_timer_rounds "$1" "$2")
-    [[ -n $n0 ]] || hf_fail "$1 does not report huifang_timer_rounds_total{timer=\"$2\"}"
-    deadline=$(hf_deadline 20)
-    while n=$(hf_timer_rounds "$1" "$2") && ((${n:-0} < n0 + 2)); do
-        hf_past "$deadline" && hf_fail "$1's $2 timer did not complete two rounds in $((20 * HF_TIMEOUT_SCALE)) s"
+    local svc=$1 timer=$2 want=${3:-2} port=${4:-} start now deadline
+    deadline=$(hf_deadline 30)
+    while :; do
+        start=$(hf_timer_rounds_at "$port" "$svc" "$timer")
+        [[ -n $start ]] && break
+        hf_past "$deadline" && hf_fail "no huifang_timer_rounds_total{timer=\"$timer\"} from huifang-$svc${port:+ on port $port}"
+        sleep 0.1
+    done
+    while now=$(hf_timer_rounds_at "$port" "$svc" "$timer"); [[ -z $now ]] || ((now < start + want)); do
+        hf_past "$deadline" &&
+            hf_fail "huifang-$svc's $timer timer completed ${now:-?} - $start rounds in $((30 * HF_TIMEOUT_SCALE)) s, want $want"
         sleep 0.1
     done
 }

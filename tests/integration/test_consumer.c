@@ -181,6 +181,24 @@ static bool s_wait_stored(int64_t seq)
     return false;
 }
 
+/* Waits (up to 20 s) until no other backend is connected to the test's database: a backend
+ * that ends reports its statistics before it leaves pg_stat_activity, so pg_stat_user_tables
+ * then counts all of the exited probes' writes (a fixed pause can be too short on a loaded
+ * machine). */
+static bool s_wait_backends_gone(void)
+{
+    int64_t n = -1;
+    for (int i = 0; i < 400; i++) {
+        n = s_num("SELECT count(*) FROM pg_stat_activity"
+                  " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        if (n == 0)
+            return true;
+        usleep(50000);
+    }
+    fprintf(stderr, "%lld other backends still connected\n", (long long)n);
+    return false;
+}
+
 /* Every handled event applied exactly once: as many rows as handled, none twice. */
 static void s_check_hits(int want)
 {
@@ -269,8 +287,8 @@ int main(void)
     /* the point of it: far fewer writes of the stored sequence than events, and than
      * handled events too: a burst is applied in batches, each storing the sequence once (it
      * was once per handled event, and once per event before that). The probes have exited,
-     * so their backends' statistics are in. */
-    usleep(200000);
+     * so their backends' statistics are in once the backends are gone. */
+    CHECK(s_wait_backends_gone());
     int64_t writes = s_num("SELECT n_tup_upd FROM pg_stat_user_tables"
                            " WHERE schemaname = 'probe' AND relname = 'consumer_offset'");
     fprintf(stderr, "events %lld, handled %d, stored sequence written %lld times\n",
