@@ -313,7 +313,8 @@ int intake_whoami(hf_service_t *svc, void *self, const hf_request_t *req, hf_rep
     Huifang__V1__SessionClaims *copy = hf_new(a, Huifang__V1__SessionClaims);
     *copy = *c;
     copy->branches = hf_new_array(a, char *, c->n_branches ? c->n_branches : 1);
-    memcpy(copy->branches, c->branches, c->n_branches * sizeof *copy->branches);
+    if (c->n_branches) /* none (admin, hq): no array to copy from, NULL to memcpy is UB */
+        memcpy(copy->branches, c->branches, c->n_branches * sizeof *copy->branches);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_SESSION;
     rep->session = copy;
     return HF_OK;
