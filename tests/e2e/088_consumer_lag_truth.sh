@@ -16,10 +16,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 HF_CLOCK_START='2026-11-02 10:00 +0800'
-export HUIFANG_REPORTING_CONSUME=intake HUIFANG_INTAKE_CONSUME=none
-hf_stack_start intake reporting
-export HUIFANG_BRANCH=BJ01
-hf_expect_exit 0 huifang branch add BJ01 --name Beijing --tz Asia/Shanghai --lead-plans none
+hf_stack_intake_reporting
 
 q() { psql -X -q -t -A -d "$HUIFANG_STORE_URL" -c "$1"; }
 last() { q "SELECT last_seq FROM intake.outbox_seq WHERE producer = 'intake'"; }

@@ -349,6 +349,15 @@ hf_admin_psql() {
     psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_TEST_ADMIN_URL" -c "$1"
 }
 
+# hf_stack_intake_reporting: the consumer tests' stage (086-088): intake and reporting alone,
+# reporting consuming intake only, and branch BJ01 (no lead plans), HUIFANG_BRANCH set.
+hf_stack_intake_reporting() {
+    export HUIFANG_REPORTING_CONSUME=intake HUIFANG_INTAKE_CONSUME=none
+    hf_stack_start intake reporting
+    export HUIFANG_BRANCH=BJ01
+    hf_expect_exit 0 huifang branch add BJ01 --name Beijing --tz Asia/Shanghai --lead-plans none
+}
+
 # hf_stack_start [SERVICE...]: a fresh database, port base, Redis db and manual clock for this
 # test, exported as HUIFANG_*; then starts the services (all five by default) and waits until
 # they answer (`huifang ping` for all five; each one's command port otherwise).
