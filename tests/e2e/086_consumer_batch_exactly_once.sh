@@ -25,24 +25,8 @@ total=$(q "SELECT last_seq FROM intake.outbox_seq WHERE producer = 'intake'")
 applied() { q "SELECT coalesce((SELECT last_seq FROM reporting.consumer_offset WHERE producer = 'intake'), 0)"; }
 hf_log "intake's outbox holds $total events"
 
-mid=0
-for round in 1 2 3; do
-    before=$(applied)
-    hf_service_launch reporting
-    # as soon as it has committed a batch past where it was: freeze it, then crash it
-    deadline=$(hf_deadline 60)
-    # (already caught up in an earlier round, on a fast machine: nothing more to apply)
-    until (($(applied) > before || before >= total)); do
-        hf_service_check_alive reporting
-        hf_past "$deadline" && hf_fail "round $round: reporting applied nothing in 60 s"
-    done
-    kill -STOP "${HF_PIDS[reporting]}"
-    at=$(applied)
-    hf_service_stop reporting KILL
-    hf_log "round $round: killed at $at of $total"
-    ((at < total)) && mid=$((mid + 1))
-done
-((mid > 0)) || hf_log "note: reporting caught up before every kill (a fast machine)"
+# as soon as it has committed a batch past where it was: freeze it, then crash it
+hf_crash_mid_catchup reporting "$total" applied
 
 hf_service_start reporting
 hf_wait_until 120 bash -c "(( \$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT last_seq FROM reporting.consumer_offset WHERE producer = 'intake'\") >= $total ))"

@@ -120,23 +120,7 @@ hf_db_prepare
 applied() { q "SELECT coalesce(sum(last_seq), 0) FROM reporting.consumer_offset" 2>/dev/null || echo 0; }
 total=$(q "SELECT sum(last_seq) FROM (SELECT last_seq FROM intake.outbox_seq UNION ALL SELECT last_seq FROM scheduler.outbox_seq
            UNION ALL SELECT last_seq FROM calllog.outbox_seq UNION ALL SELECT last_seq FROM complaint.outbox_seq) s")
-mid=0
-for round in 1 2 3; do
-    before=$(applied)
-    hf_service_launch reporting
-    deadline=$(hf_deadline 60)
-    # (already caught up in an earlier round, on a fast machine: nothing more to apply)
-    until (($(applied) > before || before >= total)); do
-        hf_service_check_alive reporting
-        hf_past "$deadline" && hf_fail "round $round: reporting applied nothing in 60 s"
-    done
-    kill -STOP "${HF_PIDS[reporting]}"
-    at=$(applied)
-    hf_service_stop reporting KILL
-    hf_log "round $round: killed at $at of $total events"
-    ((at < total)) && mid=$((mid + 1))
-done
-((mid > 0)) || hf_log "note: reporting caught up before every kill (a fast machine)"
+hf_crash_mid_catchup reporting "$total" applied
 hf_service_start reporting
 rep_settle
 hf_expect_eq 0 "$(q 'SELECT count(*) FROM reporting.dead_letter')" "no dead letters after the rebuild"

@@ -349,6 +349,29 @@ hf_admin_psql() {
     psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_TEST_ADMIN_URL" -c "$1"
 }
 
+# hf_crash_mid_catchup SERVICE TOTAL APPLIED_FN: three rounds of: start SERVICE, wait until
+# APPLIED_FN (a function printing how far it has applied) passes where it was, freeze it
+# (SIGSTOP) and kill -9 it — a crash in the middle of a catch-up to TOTAL. A round that finds
+# it already caught up (a fast machine) kills it all the same, and says so at the end.
+hf_crash_mid_catchup() {
+    local svc=$1 total=$2 applied_fn=$3 round before at deadline mid=0
+    for round in 1 2 3; do
+        before=$("$applied_fn")
+        hf_service_launch "$svc"
+        deadline=$(hf_deadline 60)
+        until (($("$applied_fn") > before || before >= total)); do
+            hf_service_check_alive "$svc"
+            hf_past "$deadline" && hf_fail "round $round: $svc applied nothing in 60 s"
+        done
+        kill -STOP "${HF_PIDS[$svc]}"
+        at=$("$applied_fn")
+        hf_service_stop "$svc" KILL
+        hf_log "round $round: killed at $at of $total events"
+        ((at < total)) && mid=$((mid + 1))
+    done
+    ((mid > 0)) || hf_log "note: $svc caught up before every kill (a fast machine)"
+}
+
 # hf_stack_intake_reporting: the consumer tests' stage (086-088): intake and reporting alone,
 # reporting consuming intake only, and branch BJ01 (no lead plans), HUIFANG_BRANCH set.
 hf_stack_intake_reporting() {
