@@ -77,7 +77,7 @@
 #define HF_APPLY_BATCH 500
 #define HF_SLICE_MS 30
 #define HF_RELAY_IDLE_MS 50
-#define HF_MAX_PARKED 64      /* requests held for their 'after' places at once */
+#define HF_MAX_PARKED 4096    /* requests held for their 'after' places at once (an agent each) */
 #define HF_MAX_AFTER 16       /* 'after' places a request may carry */
 #define HF_AFTER_GRACE_MS 100 /* how long the live stream may take before we ask for a replay */
 #define HF_EPOCH_LEN 40
@@ -121,7 +121,9 @@ typedef struct {
     char epoch[HF_EPOCH_LEN]; /* the producer's stream id, "" until heard */
     uint64_t wanted;          /* the highest sequence a parked request waits for */
     int64_t wanted_by;        /* monotonic ms: then ask for a replay if still behind; 0: none */
-    unsigned caught_up;       /* catch-ups completed, to tell those that began after a park */
+    unsigned caught_up;       /* catch-ups completed */
+    uint64_t fetches;         /* replays asked for, ever (their numbers: 1, 2, ...) */
+    uint64_t caught_up_fetch; /* the number of the replay that completed the last catch-up */
     uint64_t failing;         /* the event whose handler failed with the store connected */
     int failures;             /* how many times in a row it did */
     /* when the catch-up going on began (monotonic ms, 0: none); see s_sub_lag */
@@ -166,7 +168,7 @@ typedef struct {
     int64_t t0;                /* monotonic ms when it came */
     int64_t t0_us;             /* the same in monotonic microseconds, for the latency */
     int64_t deadline;          /* monotonic ms when it is answered UNAVAILABLE */
-    unsigned gen[HF_MAX_SUBS]; /* each consumer's caught_up when it was parked */
+    uint64_t gen[HF_MAX_SUBS]; /* each consumer's replays asked for when it was parked */
 } s_parked_t;
 
 typedef struct {
@@ -252,6 +254,7 @@ static volatile sig_atomic_t s_signalled = 0;
 
 static void s_parked_free(s_parked_t **self_p);
 static void s_pend_pop(s_sub_t *sub, int n);
+static uint64_t s_pend_last(const s_sub_t *sub);
 
 static void s_on_signal(int sig)
 {
@@ -1933,10 +1936,12 @@ static s_sub_t *s_find_sub(hf_service_t *svc, const char *producer)
 
 /* Where a request's 'after' places stand. Returns 0 when every place this service can judge
  * is applied, 1 when one is not yet (*wait and *wait_seq name it), or -1 with rep filled
- * when the list is bad input. gen: each consumer's caught_up when the request was parked, or
- * NULL when it was not parked yet; a place still ahead after a catch-up that began since is
- * past the producer's own last and is ignored. */
-static int s_after_state(hf_service_t *svc, const hf_request_t *req, const unsigned *gen,
+ * when the list is bad input. gen: each consumer's replays asked for when the request was
+ * parked, or NULL when it was not parked yet; a place still ahead after a catch-up completed
+ * by a replay asked for since (so answered after the place's event was committed, if it was)
+ * is past the producer's own last and is ignored. A catch-up under way at the park that
+ * ends with a replay asked for before it says nothing about the place. */
+static int s_after_state(hf_service_t *svc, const hf_request_t *req, const uint64_t *gen,
                          hf_reply_t *rep, s_sub_t **wait, uint64_t *wait_seq)
 {
     if (req->n_after > HF_MAX_AFTER) {
@@ -1953,7 +1958,7 @@ static int s_after_state(hf_service_t *svc, const hf_request_t *req, const unsig
             continue;
         if (p->epoch && p->epoch[0] && sub->epoch[0] && strcmp(p->epoch, sub->epoch) != 0)
             continue; /* a place in another stream (another database): meaningless here */
-        if (gen && sub->caught_up != gen[sub - svc->subs]) {
+        if (gen && sub->caught_up_fetch > gen[sub - svc->subs]) {
             if (sub->applied < p->seq)
                 hf_warn("after_ignored",
                         "producer=%s seq=%llu applied=%llu producer_last=%llu "
@@ -2004,11 +2009,14 @@ static int s_park(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_
     p->t0_us = t0_us;
     p->deadline = t0 + svc->read_wait_ms;
     for (int i = 0; i < svc->nsubs; i++)
-        p->gen[i] = svc->subs[i].caught_up;
+        p->gen[i] = svc->subs[i].fetches;
     svc->parked[svc->nparked++] = p;
     /* one grace period per wait: a place ignored earlier (past the producer's last) must not
-     * make every later park ask for a replay at once */
-    if (sub->wanted_by == 0) {
+     * make every later park ask for a replay at once. An event received and held (not yet
+     * applied: a loaded loop) needs no replay */
+    if (seq <= s_pend_last(sub)) {
+        /* held: the drain gets there */
+    } else if (sub->wanted_by == 0) {
         sub->wanted = seq;
         sub->wanted_by = t0 + HF_AFTER_GRACE_MS;
     } else if (seq > sub->wanted) {
@@ -2683,6 +2691,7 @@ static int s_sub_fetch_send(hf_service_t *svc, s_sub_t *sub)
     }
     sub->fetching = true;
     sub->fetch_from = q.from_seq;
+    sub->fetches++;
     return 0;
 }
 
@@ -2936,12 +2945,13 @@ int hf_service_run(hf_service_t *svc)
                 sub->replay_done = false;
                 sub->backoff_ms = 0;
                 sub->caught_up++;
+                sub->caught_up_fetch = sub->fetches; /* the last replay asked for ended it */
             }
         }
         now = hf_clock_mono_ms();
         for (int i = 0; i < svc->nsubs; i++) {
             s_sub_t *sub = &svc->subs[i];
-            if (sub->wanted_by && sub->wanted <= sub->applied) {
+            if (sub->wanted_by && sub->wanted <= s_pend_last(sub)) {
                 sub->wanted_by = 0; /* the live stream brought what a parked request wants */
             } else if (sub->wanted_by && sub->wanted_by <= now) {
                 /* a parked request waits and the live stream has not brought its event:
