@@ -7,13 +7,20 @@
  * refused), a connected call ordering now and then (order_qty, the product NATDAY_PRODUCT)
  * or reporting an adverse effect (which files a complaint by itself).
  *
- *   bench_natday AGENTS_FILE
+ *   bench_natday [--serve] AGENTS_FILE
  *
- * Environment: NATDAY_CLIENTS (threads, default 8), NATDAY_PRODUCT (default NAT30),
+ * One round works every agent's bag until it is empty and prints one line of counts. With
+ * --serve the clients (threads and their connections, the CURVE handshakes done once) stay for
+ * the whole day: each line "go" on stdin runs a round and answers its counts line; end of
+ * input ends it.
+ *
+ * Environment: NATDAY_CLIENTS (threads, default 8, at most MAX_CLIENTS: each has its two
+ * connections), NATDAY_PRODUCT (default NAT30),
  * NATDAY_SCHEDULERS (comma-separated command endpoints of the scheduler instances, the
  * clients spread over them; default the stack's one), NATDAY_SEED (the outcome draw),
  * HUIFANG_SESSION_KEY_FILE, HUIFANG_CURVE / HUIFANG_KEYS_DIR like the CLI's.
- * Output: one line of counts "claimed=N logged=N ... errors=N" (exit 1 when errors > 0). */
+ * Output: one line of counts a round "claimed=N logged=N ... errors=N" (with the round trips'
+ * percentiles next_p50_us, next_p99_us, log_p50_us, log_p99_us); exit 1 when errors > 0. */
 #include "hf_bus.h"
 #include "hf_clock.h"
 #include "hf_log.h"
@@ -25,9 +32,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <zmq.h>
 
 #define MAX_ENDPOINTS 8
+#define MAX_CLIENTS 4096
+/* the round trips' histogram: HIST_STEPS buckets an octave of microseconds */
+#define HIST_STEPS 8
+#define HIST_N (32 * HIST_STEPS)
 
 enum {
     C_CLAIMED,
@@ -69,6 +82,36 @@ static int s_n_sched;
 static char s_calllog[256];
 static const char *s_product;
 static unsigned s_seed;
+static atomic_long s_hist[2][HIST_N]; /* [0] task next, [1] call log */
+
+static void s_hist_add(int which, int64_t us)
+{
+    int oct = 0;
+    while (oct < 31 && (us >> (oct + 1)) > 0)
+        oct++;
+    int64_t lo = (int64_t)1 << oct;
+    int b = oct * HIST_STEPS + (int)((us > lo ? us - lo : 0) * HIST_STEPS / lo);
+    atomic_fetch_add(&s_hist[which][b < HIST_N ? b : HIST_N - 1], 1);
+}
+
+/* The upper end of the bucket holding the q-th quantile, in microseconds. */
+static long s_hist_quantile(int which, double q)
+{
+    long n = 0;
+    for (int b = 0; b < HIST_N; b++)
+        n += atomic_load(&s_hist[which][b]);
+    if (n == 0)
+        return 0;
+    long want = (long)(q * (double)n + 0.999), seen = 0;
+    for (int b = 0; b < HIST_N; b++) {
+        seen += atomic_load(&s_hist[which][b]);
+        if (seen >= want) {
+            long lo = 1L << (b / HIST_STEPS);
+            return lo + lo * (b % HIST_STEPS + 1) / HIST_STEPS;
+        }
+    }
+    return 0;
+}
 
 /* A session of agent (role phone, its branch), as intake would sign it. */
 static char *s_token(const agent_t *a)
@@ -150,7 +193,9 @@ static void s_work_agent(hf_client_t *sched, hf_client_t *calllog, const agent_t
             hf_bus_new_id(key);
             rc = hf_client_call(sched, &req, &rep);
         }
-        atomic_fetch_add(&s_count[C_NEXT_US], s_now_us() - t0);
+        int64_t took = s_now_us() - t0;
+        atomic_fetch_add(&s_count[C_NEXT_US], took);
+        s_hist_add(0, took);
         if (rc != 0) {
             atomic_fetch_add(&s_count[C_ERRORS], 1);
             break;
@@ -216,7 +261,9 @@ static void s_work_agent(hf_client_t *sched, hf_client_t *calllog, const agent_t
         rep = NULL;
         t0 = s_now_us();
         rc = hf_client_call(calllog, &req, &rep);
-        atomic_fetch_add(&s_count[C_LOG_US], s_now_us() - t0);
+        took = s_now_us() - t0;
+        atomic_fetch_add(&s_count[C_LOG_US], took);
+        s_hist_add(1, took);
         if (rc != 0) {
             atomic_fetch_add(&s_count[C_ERRORS], 1);
             break;
@@ -244,6 +291,11 @@ static void s_work_agent(hf_client_t *sched, hf_client_t *calllog, const agent_t
     free(token);
 }
 
+/* The rounds: every client waits at s_start, works agents until none is left, and meets the
+ * others at s_end, where main prints the round's counts. */
+static pthread_barrier_t s_start, s_end;
+static atomic_bool s_quit;
+
 static void *s_client(void *arg)
 {
     int no = (int)(intptr_t)arg;
@@ -252,14 +304,40 @@ static void *s_client(void *arg)
     hf_client_t *calllog = hf_client_new(s_calllog, 30000, 1);
     hf_client_set_server(calllog, "calllog");
     for (;;) {
-        int i = atomic_fetch_add(&s_next_agent, 1);
-        if (i >= s_n_agents)
+        pthread_barrier_wait(&s_start);
+        if (atomic_load(&s_quit))
             break;
-        s_work_agent(sched, calllog, &s_agents[i]);
+        for (;;) {
+            int i = atomic_fetch_add(&s_next_agent, 1);
+            if (i >= s_n_agents)
+                break;
+            s_work_agent(sched, calllog, &s_agents[i]);
+        }
+        pthread_barrier_wait(&s_end);
     }
     hf_client_destroy(&sched);
     hf_client_destroy(&calllog);
     return NULL;
+}
+
+/* Runs one round with the clients and prints its counts; true when it had errors. */
+static bool s_round(void)
+{
+    atomic_store(&s_next_agent, 0);
+    for (int i = 0; i < C_COUNT; i++)
+        atomic_store(&s_count[i], 0);
+    for (int w = 0; w < 2; w++)
+        for (int b = 0; b < HIST_N; b++)
+            atomic_store(&s_hist[w][b], 0);
+    pthread_barrier_wait(&s_start);
+    pthread_barrier_wait(&s_end);
+    for (int i = 0; i < C_COUNT; i++)
+        printf("%s%s=%ld", i ? " " : "", s_names[i], atomic_load(&s_count[i]));
+    printf(" next_p50_us=%ld next_p99_us=%ld log_p50_us=%ld log_p99_us=%ld\n",
+           s_hist_quantile(0, 0.5), s_hist_quantile(0, 0.99), s_hist_quantile(1, 0.5),
+           s_hist_quantile(1, 0.99));
+    fflush(stdout);
+    return atomic_load(&s_count[C_ERRORS]) > 0;
 }
 
 static int s_load_agents(const char *path)
@@ -285,13 +363,15 @@ static int s_load_agents(const char *path)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: bench_natday AGENTS_FILE\n");
+    bool serve = argc == 3 && strcmp(argv[1], "--serve") == 0;
+    if (argc != 2 && !serve) {
+        fprintf(stderr, "usage: bench_natday [--serve] AGENTS_FILE\n");
         return 2;
     }
+    const char *file = argv[argc - 1];
     hf_log_init("bench_natday", "warn");
-    if (sodium_init() < 0 || s_load_agents(argv[1]) != 0) {
-        fprintf(stderr, "bench_natday: cannot read %s\n", argv[1]);
+    if (sodium_init() < 0 || s_load_agents(file) != 0) {
+        fprintf(stderr, "bench_natday: cannot read %s\n", file);
         return 2;
     }
     char err[1024];
@@ -324,20 +404,52 @@ int main(int argc, char **argv)
     int clients = getenv("NATDAY_CLIENTS") ? atoi(getenv("NATDAY_CLIENTS")) : 8;
     if (clients < 1)
         clients = 1;
-    if (clients > 256)
-        clients = 256;
+    if (clients > MAX_CLIENTS)
+        clients = MAX_CLIENTS;
+    /* two sockets a client (ZeroMQ allows 1,023 a context unless told), each a connection
+     * and a mailbox: a descriptor budget of about five a client */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)clients * 5 + 64) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)clients * 5 + 64) {
+        fprintf(stderr, "bench_natday: %d clients need %d file descriptors, the limit is %ld\n",
+                clients, clients * 5 + 64, (long)rl.rlim_cur);
+        return 2;
+    }
+    zmq_ctx_set(hf_bus_context(), ZMQ_MAX_SOCKETS, clients * 2 + 16);
 
+    pthread_barrier_init(&s_start, NULL, (unsigned)clients + 1);
+    pthread_barrier_init(&s_end, NULL, (unsigned)clients + 1);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
     pthread_t *th = malloc(sizeof *th * (size_t)clients);
     for (int i = 0; i < clients; i++)
-        pthread_create(&th[i], NULL, s_client, (void *)(intptr_t)i);
+        if (pthread_create(&th[i], &attr, s_client, (void *)(intptr_t)i) != 0) {
+            fprintf(stderr, "bench_natday: cannot start client %d of %d\n", i + 1, clients);
+            return 2;
+        }
+    pthread_attr_destroy(&attr);
+    bool errors = false;
+    if (serve) {
+        char line[64];
+        while (fgets(line, sizeof line, stdin))
+            if (strncmp(line, "go", 2) == 0)
+                errors |= s_round();
+    } else {
+        errors = s_round();
+    }
+    atomic_store(&s_quit, true);
+    pthread_barrier_wait(&s_start);
     for (int i = 0; i < clients; i++)
         pthread_join(th[i], NULL);
     free(th);
-    for (int i = 0; i < C_COUNT; i++)
-        printf("%s%s=%ld", i ? " " : "", s_names[i], atomic_load(&s_count[i]));
-    printf("\n");
+    pthread_barrier_destroy(&s_start);
+    pthread_barrier_destroy(&s_end);
     free(s_agents);
     sodium_memzero(s_sk, sizeof s_sk);
     hf_bus_shutdown();
-    return atomic_load(&s_count[C_ERRORS]) > 0 ? 1 : 0;
+    return errors ? 1 : 0;
 }
