@@ -228,8 +228,11 @@ REDISCLI_AUTH=$(<"$SECRETS/redis.password")
 export REDISCLI_AUTH
 HF_PG_SOCK=$TMP/pg/sock
 hf_pg_init "$PG_DATA"
+# HF_TEST_PG_SETTINGS: more settings, space-separated (a benchmark's profile, e.g.
+# shared_preload_libraries=pg_stat_statements for tests/bench/national_day NATDAY_STATEMENTS=1)
+read -ra PG_EXTRA <<<"${HF_TEST_PG_SETTINGS:-}"
 hf_pg_start "$PG_DATA" "$PG_PORT" "$HF_PG_SOCK" "$TMP/pg/postgres.log" \
-    fsync=off synchronous_commit=off full_page_writes=off max_connections=300
+    fsync=off synchronous_commit=off full_page_writes=off max_connections=300 "${PG_EXTRA[@]}"
 hf_pg_secure "$PG_DATA" "$HF_PG_SOCK" "$PG_PORT" "$SECRETS"
 hf_pg_bootstrap_roles "$PG_PORT" "$SECRETS"
 hf_redis_start "$TMP/redis" "$REDIS_PORT" "$REDIS_PIDFILE" "$TMP/redis/redis.log" no \

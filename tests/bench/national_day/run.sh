@@ -228,6 +228,17 @@ coproc DRIVER {
         "$HF_E2E_TMP/agents.txt" 2>>"$HF_E2E_TMP/driver.err"
 }
 DRV_PID=$DRIVER_PID DRV_IN=${DRIVER[1]} DRV_OUT=${DRIVER[0]}
+# NATDAY_STATEMENTS=1 (with HF_TEST_PG_SETTINGS=shared_preload_libraries=pg_stat_statements
+# for tests/run.sh): the day's statements, reset here, printed after the checks
+STATEMENTS=${NATDAY_STATEMENTS:-0}
+if [[ $STATEMENTS == 1 ]]; then
+    sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()" >/dev/null ||
+        hf_fail "NATDAY_STATEMENTS=1 needs HF_TEST_PG_SETTINGS=shared_preload_libraries=pg_stat_statements"
+fi
+# each service's CPU time (user + system, clock ticks), at the start of the day and its end
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/${HF_PIDS[$1]}/stat" 2>/dev/null || echo 0; }
+declare -A CPU0=()
+for svc in intake scheduler scheduler2 calllog complaint reporting; do CPU0[$svc]=$(cpu_ticks "$svc"); done
 huifang clock advance 23h >/dev/null # 07:00 of day 1 in Beijing
 T_DAY=$(now)
 WORK_S=0
@@ -284,6 +295,8 @@ hf_wait_until 600 lag_zero
 hf_wait_until 600 store_caught_up
 T_CATCH=$(since "$T0")
 T_DAYALL=$(since "$T_DAY")
+declare -A CPU1=()
+for svc in intake scheduler scheduler2 calllog complaint reporting; do CPU1[$svc]=$(cpu_ticks "$svc"); done
 if kill "$MONITOR" 2>/dev/null; then
     wait "$MONITOR" 2>/dev/null || true
 fi
@@ -331,6 +344,21 @@ check "returns requested" "$RETURNED" "$(sql 'SELECT count(*) FROM complaint.ret
 check "every consumer's lag back to 0 (metrics)" 0 "$(lag_total)"
 check "every consumer's offset = its producers' last event (stores)" 0 "$(store_behind)"
 
+if [[ $STATEMENTS == 1 ]]; then
+    echo
+    echo "the day's statements (pg_stat_statements), per call logged; by role, then the top 25:"
+    sql "SELECT rpad(r.rolname, 20), sum(s.calls), round(sum(s.total_exec_time)::numeric, 0) AS ms,
+                round((sum(s.total_exec_time) * 1000 / greatest($((${TOT[logged]:-0})), 1))::numeric, 0) AS us_per_call,
+                round((sum(s.calls)::numeric / greatest($((${TOT[logged]:-0})), 1)), 1) AS stmts_per_call
+         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+         GROUP BY r.rolname ORDER BY 3 DESC" | sed 's/|/ /g; s/^/  /'
+    sql "SELECT rpad(r.rolname, 20), s.calls, round(s.total_exec_time::numeric, 0),
+                round((s.total_exec_time * 1000 / greatest(s.calls, 1))::numeric, 0),
+                left(regexp_replace(s.query, '\s+', ' ', 'g'), 110)
+         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+         ORDER BY s.total_exec_time DESC LIMIT 25" | sed 's/|/ /g; s/^/  /'
+fi
+
 # ---- the report ----------------------------------------------------------------------------------
 echo
 echo "consumer lag during the run (/metrics every second; events, and seconds at the peak;"
@@ -341,9 +369,12 @@ awk '$4 == "events" { k = $2 " " $3; n[k]++; s[k] += $5; if ($5 > m[k]) m[k] = $
      END { for (k in n) { split(k, p, " "); printf "  %-11s %-10s %10d %10.1f %10.1f\n", p[1], p[2], m[k], s[k] / n[k], ms[k] } }' \
     "$HF_E2E_TMP/lag.tsv" | sort
 echo
-echo "memory per service (VmHWM, the peak resident set):"
+echo "memory per service (VmHWM, the peak resident set); CPU of the day (user + system) per call logged:"
+HZ=$(getconf CLK_TCK)
 for svc in intake scheduler scheduler2 calllog complaint reporting; do
-    printf '  %-11s %8s kB\n' "$svc" "$(awk '/^VmHWM/ { print $2 }' "/proc/${HF_PIDS[$svc]}/status")"
+    printf '  %-11s %8s kB %8s ms CPU, %6s µs a call\n' "$svc" "$(awk '/^VmHWM/ { print $2 }' "/proc/${HF_PIDS[$svc]}/status")" \
+        "$(awk -v a="${CPU0[$svc]}" -v b="${CPU1[$svc]}" -v hz="$HZ" 'BEGIN { printf "%d", (b - a) * 1000 / hz }')" \
+        "$(awk -v a="${CPU0[$svc]}" -v b="${CPU1[$svc]}" -v hz="$HZ" -v n="${TOT[logged]:-0}" 'BEGIN { printf "%d", (n > 0 ? (b - a) * 1e6 / hz / n : 0) }')"
 done
 echo
 echo "Postgres: $(sql "SELECT pg_size_pretty(pg_database_size(current_database()))") in all; by schema:"
