@@ -17,7 +17,8 @@
  * Environment: NATDAY_CLIENTS (threads, default 8, at most MAX_CLIENTS: each has its two
  * connections), NATDAY_PRODUCT (default NAT30),
  * NATDAY_SCHEDULERS (comma-separated command endpoints of the scheduler instances, the
- * clients spread over them; default the stack's one), NATDAY_SEED (the outcome draw),
+ * clients spread over them; default the stack's one), NATDAY_CALLLOGS (the same for calllog),
+ * NATDAY_SEED (the outcome draw),
  * HUIFANG_SESSION_KEY_FILE, HUIFANG_CURVE / HUIFANG_KEYS_DIR like the CLI's.
  * Output: one line of counts a round "claimed=N logged=N ... errors=N" (with the round trips'
  * percentiles next_p50_us, next_p99_us, log_p50_us, log_p99_us); exit 1 when errors > 0. */
@@ -79,7 +80,8 @@ static atomic_long s_count[C_COUNT];
 static uint8_t s_sk[crypto_sign_SECRETKEYBYTES];
 static char s_sched[MAX_ENDPOINTS][256];
 static int s_n_sched;
-static char s_calllog[256];
+static char s_calllog[MAX_ENDPOINTS][256];
+static int s_n_calllog;
 static const char *s_product;
 static unsigned s_seed;
 static atomic_long s_hist[2][HIST_N]; /* [0] task next, [1] call log */
@@ -301,7 +303,7 @@ static void *s_client(void *arg)
     int no = (int)(intptr_t)arg;
     hf_client_t *sched = hf_client_new(s_sched[no % s_n_sched], 30000, 1);
     hf_client_set_server(sched, "scheduler");
-    hf_client_t *calllog = hf_client_new(s_calllog, 30000, 1);
+    hf_client_t *calllog = hf_client_new(s_calllog[no % s_n_calllog], 30000, 1);
     hf_client_set_server(calllog, "calllog");
     for (;;) {
         pthread_barrier_wait(&s_start);
@@ -398,7 +400,18 @@ int main(int argc, char **argv)
         hf_endpoint_commands("scheduler", s_sched[0], sizeof s_sched[0]);
         s_n_sched = 1;
     }
-    hf_endpoint_commands("calllog", s_calllog, sizeof s_calllog);
+    eps = getenv("NATDAY_CALLLOGS");
+    if (eps && *eps) {
+        char buf[MAX_ENDPOINTS * 256];
+        snprintf(buf, sizeof buf, "%s", eps);
+        char *save = NULL;
+        for (char *t = strtok_r(buf, ",", &save); t && s_n_calllog < MAX_ENDPOINTS;
+             t = strtok_r(NULL, ",", &save))
+            snprintf(s_calllog[s_n_calllog++], sizeof s_calllog[0], "%s", t);
+    } else {
+        hf_endpoint_commands("calllog", s_calllog[0], sizeof s_calllog[0]);
+        s_n_calllog = 1;
+    }
     s_product = getenv("NATDAY_PRODUCT") ? getenv("NATDAY_PRODUCT") : "NAT30";
     s_seed = getenv("NATDAY_SEED") ? (unsigned)atoi(getenv("NATDAY_SEED")) : 14;
     int clients = getenv("NATDAY_CLIENTS") ? atoi(getenv("NATDAY_CLIENTS")) : 8;

@@ -63,6 +63,23 @@ T_ALL=$(now)
 HF_PIDS[scheduler2]=$!
 S2PID=$!
 hf_wait_until 20 hf_port_listening $((HUIFANG_PORT_BASE + 44))
+# NATDAY_CALLLOGS=2: a second calllog instance, the agents' logs spread over both
+CALLLOGS="tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 21))"
+if [[ ${NATDAY_CALLLOGS:-1} == 2 ]]; then
+    (
+        for fd in "${HF_LOCK_FDS[@]}"; do
+            exec {fd}>&-
+        done
+        HUIFANG_CALLLOG_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 26)) \
+            HUIFANG_CALLLOG_EVENTS_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 27)) \
+            HUIFANG_CALLLOG_METRICS_BIND=127.0.0.1:$((HUIFANG_PORT_BASE + 28)) \
+            exec "$HF_BIN/huifang-calllog" </dev/null >>"$HF_E2E_TMP/calllog2.log" 2>&1
+    ) &
+    HF_PIDS[calllog2]=$!
+    C2PID=$!
+    hf_wait_until 20 hf_port_listening $((HUIFANG_PORT_BASE + 26))
+    CALLLOGS+=",tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 26))"
+fi
 
 # ---- metrics: every instance's /metrics every second into lag.tsv ----------------------------
 declare -A MPORT=([intake]=$((HUIFANG_PORT_BASE + 9)) [scheduler]=$((HUIFANG_PORT_BASE + 19))
@@ -94,18 +111,18 @@ monitor &
 MONITOR=$!
 # the monitor ends with the run, whatever ends it (then lib.sh's teardown, with the status)
 # (and the second scheduler, which lib.sh's teardown does not know to wait for)
-stop_s2() {
-    kill -TERM "$S2PID" 2>/dev/null || return 0
+stop_pid() {
+    kill -TERM "$1" 2>/dev/null || return 0
     local i
     for ((i = 0; i < 150; i++)); do
-        kill -0 "$S2PID" 2>/dev/null || return 0
+        kill -0 "$1" 2>/dev/null || return 0
         sleep 0.1
     done
-    kill -KILL "$S2PID" 2>/dev/null || true
+    kill -KILL "$1" 2>/dev/null || true
 }
 # (set -e holds in a trap too: off, so that nothing in it stops it before the teardown)
 # shellcheck disable=SC2154 # hf_rc is set inside the trap
-trap 'hf_rc=$?; set +e; kill "$MONITOR" 2>/dev/null; stop_s2; unset "HF_PIDS[scheduler2]"; (exit $hf_rc); hf_teardown' EXIT
+trap 'hf_rc=$?; set +e; kill "$MONITOR" 2>/dev/null; stop_pid "$S2PID"; [[ -z ${C2PID:-} ]] || stop_pid "$C2PID"; unset "HF_PIDS[scheduler2]" "HF_PIDS[calllog2]"; (exit $hf_rc); hf_teardown' EXIT
 lag_total() { msum huifang_consumer_lag_events "${!MPORT[@]}"; }
 lag_zero() { [[ $(lag_total) == 0 ]]; }
 # the same, exactly, from the stores: every consumer's offset per producer = the producer's
@@ -224,7 +241,7 @@ ASSIGN_S=0 PEAK_RATE=0
 # the agents: one bench_natday for the whole day (its clients connect once), a round each
 # hour on "go", its counts line the answer
 coproc DRIVER {
-    NATDAY_SCHEDULERS=$SCHEDS NATDAY_CLIENTS=$CLIENTS exec "$HF_BIN/bench_natday" --serve \
+    NATDAY_SCHEDULERS=$SCHEDS NATDAY_CALLLOGS=$CALLLOGS NATDAY_CLIENTS=$CLIENTS exec "$HF_BIN/bench_natday" --serve \
         "$HF_E2E_TMP/agents.txt" 2>>"$HF_E2E_TMP/driver.err"
 }
 DRV_PID=$DRIVER_PID DRV_IN=${DRIVER[1]} DRV_OUT=${DRIVER[0]}
