@@ -506,12 +506,15 @@ static const hf_query_t SCHED_Q_MISSED_CALLBACKS_TASK_UPDATE = {
     " WHERE id = $1"};
 static const hf_query_t SCHED_Q_UNVISITED_MEMBERS = {
     "sched_unvisited_members",
+    /* the members' ids from the two partial indexes (migration 017), in id order so the
+     * customers are read in the order of their pages: members are read, never everyone */
     "WITH m AS (SELECT c.id, c.branch, c.last_visit_ms, coalesce((SELECT min(p.started_at_ms)"
     "   FROM plan p WHERE p.customer_id = c.id AND p.template = 'member'),"
-    "   nullif(c.created_at_ms, 0)) AS since FROM customer c"
-    "   WHERE NOT c.opted_out AND c.card_type <> 'void' AND (c.tier IN ('gold', 'silver',"
-    "   'member') OR EXISTS (SELECT 1 FROM plan p WHERE p.customer_id = c.id"
-    "   AND p.template = 'member' AND p.state = 'active')))"
+    "   nullif(c.created_at_ms, 0)) AS since FROM (SELECT DISTINCT i.id FROM"
+    "   (SELECT c.id FROM customer c WHERE c.tier IN ('gold', 'silver', 'member')"
+    "   AND NOT c.opted_out AND c.card_type <> 'void' UNION ALL SELECT p.customer_id"
+    "   FROM plan p WHERE p.template = 'member' AND p.state = 'active') i ORDER BY i.id) ids"
+    "   JOIN customer c ON c.id = ids.id WHERE NOT c.opted_out AND c.card_type <> 'void')"
     " SELECT id, branch, greatest(last_visit_ms, since) AS ref, $1::bigint - since < $2::bigint"
     " FROM m WHERE since IS NOT NULL AND $1::bigint - greatest(last_visit_ms, since) >"
     "   CASE WHEN $1::bigint - since < $2::bigint THEN $3::bigint ELSE $4::bigint END"
