@@ -278,9 +278,12 @@ static int s_write_plans(hf_store_t *st, const char *at, hf_arena_t *a)
     for (int r = 0, i = 0; r < started; r++) {
         int64_t c = hf_pg_int(res, r, 1);
         int tries = 0;
-        while (tries++ < s_kept.n && s_kept.leads[i].id != c)
+        while (tries < s_kept.n && s_kept.leads[i].id != c) {
             i = (i + 1) % s_kept.n;
-        s_kept.leads[i].plan_id = hf_pg_int(res, r, 0);
+            tries++;
+        }
+        if (s_kept.leads[i].id == c)
+            s_kept.leads[i].plan_id = hf_pg_int(res, r, 0);
     }
     PQclear(res);
     return started;
