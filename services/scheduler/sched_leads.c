@@ -483,13 +483,20 @@ int sched_leads_flush(hf_service_t *svc)
     char at[24];
     hf_pg_i64(at, now);
     int started = 0;
+    int64_t t0 = hf_clock_mono_ms();
     int rc = s_write_copies(st, a);
+    int64_t t1 = hf_clock_mono_ms();
     if (rc == 0 && (started = s_write_plans(st, at, a)) < 0)
         rc = -1;
     if (rc == 0 && started > 0)
         rc = s_end_earlier(svc, a);
+    int64_t t2 = hf_clock_mono_ms();
     if (rc == 0 && started > 0)
         rc = s_write_tasks_and_events(svc, started, at, a);
+    if (rc == 0)
+        hf_info("leads_written", "leads=%d plans=%d copies_ms=%lld plans_ms=%lld tasks_ms=%lld",
+                s_kept.n, started, (long long)(t1 - t0), (long long)(t2 - t1),
+                (long long)(hf_clock_mono_ms() - t2));
     if (rc != 0 && !hf_store_unavailable(st)) {
         /* not the link: one of these leads may never write; one at a time for a while, so that
          * it fails alone */
