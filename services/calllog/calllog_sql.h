@@ -33,6 +33,12 @@ static const hf_query_t CALLLOG_Q_CUSTOMER_UPSERT = {
     "calllog_customer_upsert",
     "INSERT INTO customer (id, branch, address, region) VALUES ($1, $2, $3, $4)"
     " ON CONFLICT (id) DO UPDATE SET branch = $2, address = $3, region = $4"};
+/* the same for a batch's copies (hf_copies: every column a text array) */
+static const hf_query_t CALLLOG_Q_CUSTOMERS_UPSERT = {
+    "calllog_customers_upsert",
+    "INSERT INTO customer (id, branch, address, region) SELECT * FROM unnest($1::bigint[],"
+    " $2::text[], $3::text[], $4::text[]) ON CONFLICT (id) DO UPDATE SET branch = excluded.branch,"
+    " address = excluded.address, region = excluded.region"};
 static const hf_query_t CALLLOG_Q_CUSTOMER_ADDRESS = {"calllog_customer_address",
                                                       "SELECT address FROM customer WHERE id = $1"};
 static const hf_query_t CALLLOG_Q_PRODUCT_EXISTS = {

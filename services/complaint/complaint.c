@@ -267,10 +267,11 @@ void complaint_release(complaint_t *self)
 static int s_init(hf_service_t *svc, void *self)
 {
     complaint_init(self, svc);
-    return 0;
+    return complaint_events_init(svc);
 }
 
 static void s_release(void *self)
 {
+    complaint_events_release();
     complaint_release(self);
 }

@@ -91,4 +91,11 @@ int complaint_config_show(hf_service_t *svc, void *self, const hf_request_t *req
 int complaint_risk_list(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                         hf_arena_t *a);
 
+/* complaint_events.c: the customer copies a batch of intake's events brings, kept and written
+ * once before it commits (hf_copies). init makes the keeper and sets the batch hook (0 or -1);
+ * release frees it. */
+int complaint_events_init(hf_service_t *svc);
+void complaint_events_release(void);
+int complaint_events_batch(hf_service_t *svc, void *self, bool commit);
+
 #endif

@@ -113,6 +113,11 @@ static const hf_query_t COMPLAINT_Q_SET_RESOLUTION = {
 static const hf_query_t COMPLAINT_Q_CUSTOMER_UPSERT = {
     "complaint_customer_upsert", "INSERT INTO customer (id, branch, name) VALUES ($1, $2, $3)"
                                  " ON CONFLICT (id) DO UPDATE SET branch = $2, name = $3"};
+/* the same for a batch's copies (hf_copies: every column a text array) */
+static const hf_query_t COMPLAINT_Q_CUSTOMERS_UPSERT = {
+    "complaint_customers_upsert",
+    "INSERT INTO customer (id, branch, name) SELECT * FROM unnest($1::bigint[], $2::text[],"
+    " $3::text[]) ON CONFLICT (id) DO UPDATE SET branch = excluded.branch, name = excluded.name"};
 static const hf_query_t COMPLAINT_Q_PRODUCT_PRICE = {
     "complaint_product_price", "SELECT price_fen FROM product WHERE branch = $1 AND code = $2"};
 static const hf_query_t COMPLAINT_Q_PURCHASE_UPSERT = {

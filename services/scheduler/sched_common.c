@@ -16,9 +16,9 @@ int sched_branch_get(hf_store_t *st, const char *branch, sched_branch_t *out, bo
     return rc == 0 ? 0 : -1;
 }
 
-int sched_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
+void sched_customer_params(const Huifang__V1__Customer *c, char id[24], char created[24],
+                           const char *p[SCHED_CUSTOMER_NPARAMS])
 {
-    char id[24], created[24];
     hf_window_t w[8];
     const char *windows = S(c->windows);
     if (hf_windows_parse(windows, w, 8) < 0) {
@@ -33,21 +33,29 @@ int sched_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
     const char *dnd = c->dnd_until && *c->dnd_until && hf_date_parse(c->dnd_until, &day) == 0
                           ? c->dnd_until
                           : NULL;
-    const char *p[] = {hf_pg_i64(id, c->id),
-                       S(c->branch),
-                       S(c->name),
-                       S(c->phone),
-                       S(c->region),
-                       S(c->card_type),
-                       c->opted_out ? "true" : "false",
-                       dnd,
-                       windows,
-                       S(c->tier),
-                       ref,
-                       hf_pg_i64(created, c->created_at_ms),
-                       S(c->address),
-                       S(c->language)};
-    return hf_store_query_run(st, &SCHED_Q_UPSERT_CUSTOMER, 14, p);
+    const char *v[SCHED_CUSTOMER_NPARAMS] = {hf_pg_i64(id, c->id),
+                                             S(c->branch),
+                                             S(c->name),
+                                             S(c->phone),
+                                             S(c->region),
+                                             S(c->card_type),
+                                             c->opted_out ? "true" : "false",
+                                             dnd,
+                                             windows,
+                                             S(c->tier),
+                                             ref,
+                                             hf_pg_i64(created, c->created_at_ms),
+                                             S(c->address),
+                                             S(c->language)};
+    memcpy(p, v, sizeof v);
+}
+
+int sched_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
+{
+    char id[24], created[24];
+    const char *p[SCHED_CUSTOMER_NPARAMS];
+    sched_customer_params(c, id, created, p);
+    return hf_store_query_run(st, &SCHED_Q_UPSERT_CUSTOMER, SCHED_CUSTOMER_NPARAMS, p);
 }
 
 int sched_customer_windows(hf_store_t *st, int64_t customer_id, const char *branch_windows,

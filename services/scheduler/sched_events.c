@@ -25,8 +25,8 @@
 
 /* Reads a template's steps, the branch's own version first, else the default. Returns the
  * count (0 for an unknown template) or -1. */
-static int s_load_steps(hf_store_t *st, const char *branch, const char *template,
-                        sched_step_t *steps, int max)
+int sched_load_steps(hf_store_t *st, const char *branch, const char *template, sched_step_t *steps,
+                     int max)
 {
     const char *p[] = {template, branch};
     PGresult *res = hf_store_query(st, &SCHED_Q_LOAD_STEPS, 2, p);
@@ -63,6 +63,39 @@ typedef struct {
 } s_flex_load_t;
 static s_flex_load_t s_flex_loads[FLEX_CACHE];
 
+/* While true, a kept count is used however old (sched_flex_hold). */
+static bool s_flex_held;
+
+void sched_flex_hold(bool on)
+{
+    s_flex_held = on;
+}
+
+/* The kept count of a window, or NULL (*oldest: the slot to reuse then). */
+static s_flex_load_t *s_flex_slot(const char *branch, const char *role, int32_t day, int window,
+                                  s_flex_load_t **oldest)
+{
+    *oldest = &s_flex_loads[0];
+    for (int i = 0; i < FLEX_CACHE; i++) {
+        s_flex_load_t *f = &s_flex_loads[i];
+        if (f->counted_ms > 0 && f->day == day && f->window == window &&
+            strcmp(f->branch, branch) == 0 && strcmp(f->role, role) == 0)
+            return f;
+        if (f->counted_ms < (*oldest)->counted_ms)
+            *oldest = f;
+    }
+    return NULL;
+}
+
+bool sched_flex_kept(const char *branch, const char *role, int32_t day, int window)
+{
+    if (window > MAX_FLEX_DAYS)
+        window = MAX_FLEX_DAYS;
+    s_flex_load_t *oldest = NULL;
+    s_flex_load_t *slot = s_flex_slot(branch, role, day, window, &oldest);
+    return slot != NULL && hf_clock_mono_ms() - slot->counted_ms < FLEX_CACHE_MS;
+}
+
 /* For a flexible step (day .. day + window): the offset of the day in its window where the
  * branch has the fewest planned tasks for the role, so the steps land where room is free
  * (days ahead hold planned tasks; today's assigned ones are not counted).
@@ -73,22 +106,15 @@ static s_flex_load_t s_flex_loads[FLEX_CACHE];
  * the steps placed meanwhile are added to it; then it is counted again. A count kept a
  * moment too long (a rolled-back event, another instance's steps, a task assigned
  * meanwhile) only nudges a balance, and the next count corrects it. */
-static int s_flex_offset(hf_store_t *st, const char *branch, const char *role, int32_t day,
-                         int window, const char *tz)
+int sched_flex_offset(hf_store_t *st, const char *branch, const char *role, int32_t day, int window,
+                      const char *tz)
 {
     if (window > MAX_FLEX_DAYS)
         window = MAX_FLEX_DAYS;
     int64_t now = hf_clock_mono_ms();
-    s_flex_load_t *slot = NULL, *oldest = &s_flex_loads[0];
-    for (int i = 0; i < FLEX_CACHE && slot == NULL; i++) {
-        s_flex_load_t *f = &s_flex_loads[i];
-        if (f->counted_ms > 0 && f->day == day && f->window == window &&
-            strcmp(f->branch, branch) == 0 && strcmp(f->role, role) == 0)
-            slot = f;
-        else if (f->counted_ms < oldest->counted_ms)
-            oldest = f;
-    }
-    if (slot == NULL || now - slot->counted_ms >= FLEX_CACHE_MS) {
+    s_flex_load_t *oldest = NULL;
+    s_flex_load_t *slot = s_flex_slot(branch, role, day, window, &oldest);
+    if (slot == NULL || (!s_flex_held && now - slot->counted_ms >= FLEX_CACHE_MS)) {
         if (slot == NULL)
             slot = oldest;
         slot->counted_ms = 0;
@@ -127,7 +153,7 @@ static int s_flex_offset(hf_store_t *st, const char *branch, const char *role, i
 
 /* Archives (or for a lead's plan, replaces) the customer's earlier active plans: their open
  * steps are cancelled and their date-bag room given back. */
-static int s_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t plan_id, bool lead)
+int sched_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t plan_id, bool lead)
 {
     hf_store_t *st = hf_service_store(svc);
     char cid[24], pid[24], at[24];
@@ -183,7 +209,7 @@ static int s_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t p
 static int s_plan_steps(hf_store_t *st, const char *branch, const char **template,
                         int64_t customer_id, int64_t purchase_id, sched_step_t *steps)
 {
-    int nsteps = s_load_steps(st, branch, *template, steps, MAX_STEPS);
+    int nsteps = sched_load_steps(st, branch, *template, steps, MAX_STEPS);
     if (nsteps < 0)
         return -1;
     if (nsteps == 0 && purchase_id <= 0) {
@@ -197,7 +223,7 @@ static int s_plan_steps(hf_store_t *st, const char *branch, const char **templat
         hf_warn("unknown_template", "template=%s customer=%lld fallback=monthly-course", *template,
                 (long long)customer_id);
         *template = "monthly-course";
-        if ((nsteps = s_load_steps(st, branch, *template, steps, MAX_STEPS)) <= 0)
+        if ((nsteps = sched_load_steps(st, branch, *template, steps, MAX_STEPS)) <= 0)
             return nsteps < 0 ? -1 : -2;
     }
     return nsteps;
@@ -219,7 +245,7 @@ static Huifang__V1__Task *s_plan_task(hf_store_t *st, const char *branch, const 
     int32_t day = due->day;
     int64_t latest = 0;
     if (due->window_days > 0) {
-        int off = s_flex_offset(st, branch, s->role, day, due->window_days, b->tz);
+        int off = sched_flex_offset(st, branch, s->role, day, due->window_days, b->tz);
         if (off < 0)
             return NULL;
         latest = sched_day_start(day + due->window_days, windows, b->tz);
@@ -303,7 +329,7 @@ int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,
     }
     int64_t plan_id = hf_pg_int(res, 0, 0);
     PQclear(res);
-    if (s_end_earlier_plans(svc, customer_id, plan_id, purchase_id <= 0) != 0)
+    if (sched_end_earlier_plans(svc, customer_id, plan_id, purchase_id <= 0) != 0)
         return -1;
 
     /* the customer's windows: from the event when it carries them, else the copy */
@@ -388,7 +414,7 @@ static int sched_on_agent_upserted(hf_service_t *svc, void *self, const hf_envel
 /* A lead (new or merged): the copy, and the conversion plan it names (new-lead,
  * consult-not-converted, or the branch's own: intake chooses; the reference day is the day
  * it was collected; no purchase). */
-static int sched_on_lead(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+int sched_on_lead(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
 {
     (void)self;
     bool registered = env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED;
@@ -584,22 +610,46 @@ static int sched_on_customers_merged(hf_service_t *svc, void *self, const hf_env
     return rc;
 }
 
+/* Every intake event but LeadRegistered first writes the leads a batch kept so far
+ * (sched_leads.c): a purchase, an opt-out or a merge after a lead of the same customer in
+ * one batch finds the lead's copy and plan written, as one event at a time would. */
+#define AFTER_LEADS(fn)                                                                            \
+    static int fn##_after_leads(hf_service_t *svc, void *self, const hf_envelope_t *env,           \
+                                hf_arena_t *a)                                                     \
+    {                                                                                              \
+        return sched_leads_flush(svc) != 0 ? -1 : fn(svc, self, env, a);                           \
+    }
+AFTER_LEADS(hf_replica_on_branch)
+AFTER_LEADS(sched_on_agent_upserted)
+AFTER_LEADS(sched_on_lead)
+AFTER_LEADS(sched_on_purchase_recorded)
+AFTER_LEADS(sched_on_customer_updated)
+AFTER_LEADS(sched_on_card_type_changed)
+AFTER_LEADS(sched_on_opted_out)
+AFTER_LEADS(sched_on_dnd_set)
+AFTER_LEADS(sched_on_customers_merged)
+AFTER_LEADS(sched_on_campaign_created)
+AFTER_LEADS(sched_on_campaign_invited)
+AFTER_LEADS(sched_on_campaign_attended)
+AFTER_LEADS(sched_on_occasion_due)
+
 const hf_event_handler_t sched_intake_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, hf_replica_on_branch},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, sched_on_agent_upserted},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, sched_on_lead},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, sched_on_lead},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, sched_on_purchase_recorded},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, sched_on_customer_updated},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED, sched_on_card_type_changed},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT, sched_on_opted_out},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET, sched_on_dnd_set},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, sched_on_customers_merged},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, hf_replica_on_branch_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, sched_on_agent_upserted_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, sched_leads_on_registered},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, sched_on_lead_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED, sched_on_purchase_recorded_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED, sched_on_customer_updated_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED, sched_on_card_type_changed_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT, sched_on_opted_out_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_DND_SET, sched_on_dnd_set_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMERS_MERGED, sched_on_customers_merged_after_leads},
     /* campaigns and segments (sched_campaign.c) */
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_CREATED, sched_on_campaign_created},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_INVITED, sched_on_campaign_invited},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_ATTENDED, sched_on_campaign_attended},
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_OCCASION_DUE, sched_on_occasion_due}, /* sched_occasion.c */
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_CREATED, sched_on_campaign_created_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_INVITED, sched_on_campaign_invited_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_CAMPAIGN_ATTENDED, sched_on_campaign_attended_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_OCCASION_DUE,
+     sched_on_occasion_due_after_leads}, /* sched_occasion.c */
     {0, NULL}};
 
 /* ---------------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ static const hf_config_entry_t s_config[] = {
      "empty: the store's own connection"},
     {"claim_batch", "HUIFANG_SCHEDULER_CLAIM_BATCH", NULL, "500", HF_CFG_INT, 1, 10000, false,
      "due tasks claimed from Redis and assigned in one transaction, per branch"},
+    {"lead_batch", "HUIFANG_SCHEDULER_LEAD_BATCH", NULL, "500", HF_CFG_INT, 1, 5000, false,
+     "LeadRegistered events applied as one set of statements (1: each lead on its own)"},
     {"lease_ms", "HUIFANG_SCHEDULER_LEASE_MS", NULL, "30000", HF_CFG_INT, 1000, 3600000, false,
      "how long a claimed task stays leased before the reaper returns it"},
     {"max_attempts", "HUIFANG_SCHEDULER_MAX_ATTEMPTS", NULL, "3", HF_CFG_INT, 1, 20, false,
@@ -159,6 +161,7 @@ void sched_release(sched_t *self)
 static int s_init(hf_service_t *svc, void *self)
 {
     sched_init(self, svc);
+    sched_leads_init(svc);
     return 0;
 }
 

@@ -64,6 +64,13 @@ int sched_customer_windows(hf_store_t *st, int64_t customer_id, const char *bran
                            char *out, size_t outlen);
 /* Upserts the customer copy from an intake Customer. 0 or -1. */
 int sched_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c);
+/* The copy's columns as sched_upsert_customer writes them (id, branch, name, phone, region,
+ * card_type, opted_out, dnd_until, windows, tier, ref_date, created_at_ms, address, language;
+ * dnd_until and ref_date NULL when unset or not a date, windows "" when not valid), into p;
+ * id and created hold the numbers' text. */
+#define SCHED_CUSTOMER_NPARAMS 14
+void sched_customer_params(const Huifang__V1__Customer *c, char id[24], char created[24],
+                           const char *p[SCHED_CUSTOMER_NPARAMS]);
 
 /* Emits a task event (TASK_ASSIGNED, TASK_CLAIMED or TASK_COMPLETED). 0 or -1. */
 int sched_emit_task(hf_service_t *svc, int payload, Huifang__V1__Task *t);
@@ -100,6 +107,40 @@ bool sched_task_move_allowed(const char *from, const char *to);
 /* Gives back the date-bag room of assigned tasks the caller is about to take out of their
  * bags: ids (a bigint array literal) selects them. Call before changing their state. */
 int sched_release_room(hf_store_t *st, const char *ids_literal);
+
+/* A template's steps, the branch's own version first, else the default: the count (0 for
+ * an unknown template) or -1 (sched_events.c). */
+int sched_load_steps(hf_store_t *st, const char *branch, const char *template, sched_step_t *steps,
+                     int max);
+/* The offset in day .. day + window where the branch has the fewest planned tasks of role,
+ * counted from a count kept for a moment plus what was placed since (sched_events.c);
+ * the offset or -1. */
+int sched_flex_offset(hf_store_t *st, const char *branch, const char *role, int32_t day, int window,
+                      const char *tz);
+/* Whether sched_flex_offset would answer from a kept count (no read of the store). */
+bool sched_flex_kept(const char *branch, const char *role, int32_t day, int window);
+/* While on, sched_flex_offset answers from a kept count however old (never a read): for a
+ * batch that has placed tasks it has not written yet. */
+void sched_flex_hold(bool on);
+/* Archives (a purchase) or replaces (a lead, lead true) the customer's earlier active plans
+ * other than plan_id, emitting plan_ended. 0 or -1. */
+int sched_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t plan_id, bool lead);
+
+/* Batched leads (sched_leads.c): a run of LeadRegistered events is applied as one set of
+ * statements per batch. The handler of LeadRegistered: keeps the lead for the batch (or
+ * applies it at once when it cannot be kept). 0, -1 or -2 as a handler. */
+int sched_leads_on_registered(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                              hf_arena_t *a);
+/* Writes the leads kept so far; every other intake handler calls it first, so that it sees
+ * them. 0 or -1. */
+int sched_leads_flush(hf_service_t *svc);
+/* The batch hook (hf_service_on_batch): flushes before the commit, forgets after a
+ * rollback. */
+int sched_leads_batch(hf_service_t *svc, void *self, bool commit);
+/* Reads the lead_batch setting (leads kept per batch; 1: each lead on its own). */
+void sched_leads_init(hf_service_t *svc);
+/* The per-lead path (sched_events.c): the copy and the lead's plan, at once. */
+int sched_on_lead(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a);
 
 /* Starts a plan, once (see sched_events.c). purchase_id 0 with lead_key for a lead's plan. */
 int sched_start_plan(hf_service_t *svc, const char *branch, int64_t customer_id,

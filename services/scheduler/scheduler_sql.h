@@ -611,4 +611,48 @@ static const hf_query_t SCHED_Q_BAG_PREVIEW = {
                          " AND t.due_at_ms < $3::bigint ORDER BY t.priority DESC,"
                          " t.due_at_ms, t.id LIMIT $4::int"};
 
+/* ---- sched_leads.c: a batch's leads as sets ---- */
+
+/* the copies: sched_upsert_customer's statement, row by row */
+static const hf_query_t SCHED_Q_LEADS_COPIES = {
+    "sched_leads_copies",
+    "INSERT INTO customer (id, branch, name, phone, region, card_type, opted_out, dnd_until,"
+    " windows, tier, ref_date, created_at_ms, address, language)"
+    " SELECT id, branch, name, phone, region, card_type, opted_out, nullif(dnd, '')::date,"
+    " windows, tier, nullif(ref, '')::date, created, address, language"
+    " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+    " $7::bool[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
+    " $13::text[], $14::text[]) AS x(id, branch, name, phone, region, card_type, opted_out,"
+    " dnd, windows, tier, ref, created, address, language)"
+    " ON CONFLICT (id) DO UPDATE SET branch = excluded.branch, name = excluded.name,"
+    " phone = excluded.phone, region = excluded.region, card_type = excluded.card_type,"
+    " opted_out = excluded.opted_out, dnd_until = excluded.dnd_until,"
+    " windows = excluded.windows, tier = excluded.tier, ref_date = excluded.ref_date,"
+    " created_at_ms = CASE WHEN excluded.created_at_ms > 0 THEN excluded.created_at_ms"
+    " ELSE customer.created_at_ms END, address = excluded.address,"
+    " language = excluded.language"};
+/* the leads' plans, in order; a lead_key seen before is a no-op */
+static const hf_query_t SCHED_Q_LEADS_PLANS = {
+    "sched_leads_plans",
+    "INSERT INTO plan (branch, customer_id, purchase_id, template, supply_end, started_at_ms,"
+    " lead_key) SELECT b, c, NULL, t, e::date, $6, k FROM unnest($1::text[], $2::bigint[],"
+    " $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(b, c, t, e, k, o) ORDER BY o"
+    " ON CONFLICT DO NOTHING RETURNING id, customer_id"};
+/* the kept customers with an earlier conversion plan still active */
+static const hf_query_t SCHED_Q_LEADS_EARLIER = {
+    "sched_leads_earlier",
+    "SELECT DISTINCT customer_id FROM plan WHERE customer_id = ANY ($1::bigint[])"
+    " AND state = 'active' AND purchase_id IS NULL AND id <> ALL ($2::bigint[])"};
+/* the tasks: sched_start_plan's statement, row by row, in order */
+static const hf_query_t SCHED_Q_LEADS_TASKS = {
+    "sched_leads_tasks",
+    "INSERT INTO task (branch, plan_id, customer_id, purchase_id, step_no, occurrence,"
+    " purpose, channel, role, due_at_ms, priority, window_days, state, updated_at_ms,"
+    " latest_at_ms) SELECT b, pl::bigint, c::bigint, 0, s::int, oc::int, pu, ch, ro,"
+    " du::bigint, pr::int, w::int, st, $14, la::bigint FROM unnest($1::text[], $2::text[],"
+    " $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],"
+    " $10::text[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY"
+    " AS x(b, pl, c, s, oc, pu, ch, ro, du, pr, w, st, la, o) ORDER BY o"
+    " RETURNING id, plan_id, step_no, occurrence"};
+
 #endif

@@ -24,6 +24,9 @@ fi
 # shellcheck source-path=SCRIPTDIR source=../../e2e/lib.sh
 source "$(dirname "$0")/../../e2e/lib.sh"
 HF_TEST_NAME=bench_national_day
+# NATDAY_BIN: the services' binaries from another tree (an A/B of the load: the same script,
+# the binaries of the commit before a change)
+HF_BIN=${NATDAY_BIN:-$HF_BIN}
 
 BRANCHES=${NATDAY_BRANCHES:-10}
 AGENTS=${NATDAY_AGENTS:-100}
@@ -31,6 +34,7 @@ CUSTOMERS=${NATDAY_CUSTOMERS:-5000}
 CALLS=${NATDAY_CALLS:-1000} # the agents' capacity for the day: daily calls = CALLS / AGENTS
 CLIENTS=${NATDAY_CLIENTS:-$AGENTS} # one client an agent (bench_natday takes at most 4,096)
 JOBS=${NATDAY_JOBS:-2} # parallel `huifang` runs of the set-up and the import
+LOAD_ONLY=${NATDAY_LOAD_ONLY:-0} # 1: the chain and the customers only, then the load's report
 COMPLAINTS=${NATDAY_COMPLAINTS:-20}
 RETURNS=${NATDAY_RETURNS:-20}
 # the national size of issue 14, for the extrapolation
@@ -191,18 +195,86 @@ import_branch() {
         { cat "$2/csv/$1.out" >&2; return 1; }
 }
 export -f import_branch
+# how far each consumer of intake's stream is behind it, by the stores (the gauges are
+# sampled): "scheduler 120 calllog 0 ..."
+CONSUMERS=(scheduler calllog complaint reporting)
+behind_intake() {
+    local c q=""
+    for c in "${CONSUMERS[@]}"; do
+        q+="${q:+ || ' ' || }'$c ' || coalesce((SELECT max(last_seq) FROM intake.outbox_seq WHERE producer = 'intake'), 0)
+            - coalesce((SELECT max(last_seq) FROM $c.consumer_offset WHERE producer = 'intake'), 0)"
+    done
+    sql "SELECT $q"
+}
+# the load's report lines: when each consumer caught up with intake (seconds after the import
+# began), and its rate over the load
+declare -A T_CAUGHT=()
+watch_consumers() { # until every consumer caught up, or the deadline
+    local deadline c v
+    deadline=$(hf_deadline 3600)
+    while ((${#T_CAUGHT[@]} < ${#CONSUMERS[@]})) && ! hf_past "$deadline"; do
+        # shellcheck disable=SC2046 # the pairs "name behind" as words
+        set -- $(behind_intake)
+        while (($# >= 2)); do
+            c=$1 v=$2
+            shift 2
+            [[ -z ${T_CAUGHT[$c]:-} && $v -le 0 && $IMPORT_DONE == 1 ]] && T_CAUGHT[$c]=$(since "$T0")
+        done
+        sleep 0.2
+    done
+}
 T0=$(now)
+IMPORT_DONE=0
 awk -v d="$HF_E2E_TMP" '{ print $1, d }' "$HF_E2E_TMP/branches.txt" |
     xargs -P "$JOBS" -L 1 bash -c 'import_branch "$@"' _ || hf_fail "an import failed"
 T_IMPORT=$(since "$T0")
+IMPORT_DONE=1
 LOADED=$(sql "SELECT count(*) FROM intake.customer")
-# caught up: every lead's new-lead plan started at the scheduler, every lag back to 0
+# caught up: every consumer's offset at intake's last event, every lead's new-lead plan started
+# at the scheduler, every lag back to 0
+watch_consumers
 plans_started() { [[ $(sql "SELECT count(*) FROM scheduler.plan") -ge $LOADED ]]; }
 hf_wait_until 1800 plans_started
 hf_wait_until 1800 lag_zero
 T_LOAD=$(since "$T0")
 TASKS=$(sql "SELECT count(*) FROM scheduler.task")
 hf_log "imported $LOADED customers in $T_IMPORT s; every consumer caught up after $T_LOAD s; $TASKS tasks planned"
+load_report() {
+    local c
+    printf 'load (%d branches, %d customers, %d import jobs; load average %s):\n' "$BRANCHES" \
+        "$LOADED" "$JOBS" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    printf '  lead import        %7s s  %8.0f customers/s\n' "$T_IMPORT" \
+        "$(awk -v n="$LOADED" -v t="$T_IMPORT" 'BEGIN { print n / t }')"
+    for c in "${CONSUMERS[@]}"; do
+        printf '  %-18s %7s s  %8.0f leads/s (caught up with intake, from the import'"'"'s start)\n' \
+            "$c" "${T_CAUGHT[$c]:-?}" "$(awk -v n="$LOADED" -v t="${T_CAUGHT[$c]:-0}" 'BEGIN { print (t > 0 ? n / t : 0) }')"
+    done
+    printf '  every lag 0        %7s s  %8.0f leads/s; %d plans, %d tasks\n' "$T_LOAD" \
+        "$(awk -v n="$LOADED" -v t="$T_LOAD" 'BEGIN { print n / t }')" \
+        "$(sql 'SELECT count(*) FROM scheduler.plan')" "$TASKS"
+    printf '  memory (VmHWM, kB):'
+    for c in intake scheduler scheduler2 calllog complaint reporting; do
+        printf ' %s %s' "$c" "$(awk '/^VmHWM/ { print $2 }' "/proc/${HF_PIDS[$c]}/status")"
+    done
+    printf '\n  Postgres: %s (%s)\n' "$(sql "SELECT pg_size_pretty(pg_database_size(current_database()))")" \
+        "$(sql "SELECT string_agg(nspname || ' ' || pg_size_pretty(s), ', ' ORDER BY s DESC) FROM (
+             SELECT n.nspname, sum(pg_total_relation_size(c.oid))::bigint s FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm')
+             AND n.nspname IN ('intake', 'scheduler', 'calllog', 'complaint', 'reporting')
+             GROUP BY 1) x")"
+    printf '  binaries: %s\n' "$HF_BIN"
+    echo "  consumer lag by /metrics (peak events, mean events, last seen above 0 in s from the import's start):"
+    awk -v t0="$T0" '$4 == "events" { k = $2 " " $3; n[k]++; s[k] += $5; if ($5 > m[k]) m[k] = $5
+                                       if ($5 > 0 && $1 - t0 > last[k]) last[k] = $1 - t0 }
+         END { for (k in n) if (m[k] > 0) { split(k, p, " ")
+                   printf "    %-11s %-10s %10d %10.1f %8.1f\n", p[1], p[2], m[k], s[k] / n[k], last[k] } }' \
+        "$HF_E2E_TMP/lag.tsv" | sort
+}
+if [[ $LOAD_ONLY == 1 ]]; then
+    echo
+    load_report
+    exit 0
+fi
 
 # ---- 3. the day --------------------------------------------------------------------------------
 # settles: until each scheduler instance has completed two rounds of its tick (index and
