@@ -154,6 +154,16 @@ static const hf_query_t REP_Q_TASK_INSERT_TASK_ADD = {
                                 " step_no, purpose, due_day, state, planned_at_ms) VALUES ($1,"
                                 " $2, $3, $4, $5, $6, $7, $8, $9, $10)"
                                 " ON CONFLICT (id) DO NOTHING RETURNING 1"};
+/* rep_models.c, the plans held per batch: which customers have open steps; every step */
+static const hf_query_t REP_Q_PLANS_OPEN_CUSTOMERS = {
+    "rep_plans_open_customers", "SELECT DISTINCT customer_id FROM task WHERE customer_id = ANY"
+                                " ($1::bigint[]) AND state IN ('planned', 'assigned')"};
+static const hf_query_t REP_Q_PLAN_STEPS_INSERT = {
+    "rep_plan_steps_insert",
+    "INSERT INTO task (id, branch, customer_id, purchase_id, plan_id, step_no, purpose, due_day,"
+    " state, planned_at_ms) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[],"
+    " $4::bigint[], $5::bigint[], $6::int[], $7::text[], $8::date[], $9::text[], $10::bigint[])"
+    " ON CONFLICT (id) DO NOTHING RETURNING branch, due_day::text, state"};
 static const hf_query_t REP_Q_ASSIGNMENT_OPEN_TASK_SET_STATE = {
     "rep_assignment_open_task_set_state",
     "UPDATE task SET state = $2, agent = $3, bag_day = $4, last_bag_agent = $3,"

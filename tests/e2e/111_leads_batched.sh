@@ -164,6 +164,28 @@ tid=$(hf_json_get "$HF_OUT" plan_started.tasks.0.id)
 hf_expect_eq "$(sql "SELECT id || ' ' || (to_timestamp(due_at_ms / 1000.0) AT TIME ZONE 'UTC')::date FROM scheduler.task WHERE plan_id = $pid AND step_no = 1")" \
     "$tid $(hf_json_get "$HF_OUT" plan_started.tasks.0.due_at | cut -c1-10)" "plan_started's first task is the row written"
 
+# ---- reporting holds the same steps (its plan_started events are written per batch too) ---------
+rep_caught_up() {
+    [[ $(sql "SELECT (SELECT last_seq FROM scheduler.outbox_seq WHERE producer = 'scheduler')
+                   - (SELECT last_seq FROM reporting.consumer_offset WHERE producer = 'scheduler')") == 0 ]]
+}
+hf_wait_until 120 rep_caught_up
+for b in P1 P2 P3 P4 B1 B2 B3 B4; do
+    want=$(sql "SELECT count(*) || ' ' || string_agg(t.id || ':' || (to_timestamp(t.due_at_ms / 1000.0)
+                  AT TIME ZONE br.tz)::date || ':' || t.state, ' ' ORDER BY t.id)
+                FROM scheduler.task t JOIN scheduler.branch br ON br.code = t.branch WHERE t.branch = '$b'")
+    got=$(sql "SELECT count(*) || ' ' || string_agg(id || ':' || due_day || ':' || state, ' ' ORDER BY id)
+               FROM reporting.task WHERE branch = '$b'")
+    [[ $want == "$got" ]] || {
+        diff <(tr ' ' '\n' <<<"$want") <(tr ' ' '\n' <<<"$got") | head -10 >&2
+        hf_fail "reporting's steps of $b differ from the scheduler's"
+    }
+    hf_expect_eq "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE state = 'cancelled') FROM reporting.task WHERE branch = '$b'")" \
+        "$(sql "SELECT coalesce(sum(planned), 0) || ' ' || coalesce(sum(cancelled), 0) FROM reporting.step_day WHERE branch = '$b'")" \
+        "reporting's step counts of $b (planned, cancelled) = its steps"
+done
+hf_log "reporting: every branch's steps and step counts = the scheduler's tasks"
+
 # ---- two instances consume one import: each lead's plan once ----------------------------------
 (
     for fd in "${HF_LOCK_FDS[@]}"; do
