@@ -471,8 +471,11 @@ static const hf_query_t SCHED_Q_RELEASE_HOLD = {"sched_release_hold",
                                                 " RETURNING customer_id"};
 static const hf_query_t SCHED_Q_ON_RETURN_DECIDED_TASK = {
     "sched_on_return_decided_task", "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
-                                    " FROM (SELECT id FROM task WHERE purchase_id = $1 AND state IN"
-                                    " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x"};
+                                    " FROM (SELECT id FROM task WHERE purchase_id = $1 AND"
+                                    " customer_id IN (SELECT customer_id FROM purchase WHERE id ="
+                                    " $1 UNION SELECT customer_id FROM plan WHERE purchase_id = $1)"
+                                    " AND state IN ('planned', 'assigned', 'paused') ORDER BY id"
+                                    " FOR UPDATE) x"};
 static const hf_query_t SCHED_Q_ON_RETURN_DECIDED_PLAN_UPDATE = {
     "sched_on_return_decided_plan_update",
     "UPDATE plan SET state = 'cancelled', ended_at_ms = $2,"
