@@ -367,8 +367,9 @@ static const hf_query_t SCHED_Q_END_EARLIER_PLANS_PLAN_UPDATE = {
 static const hf_query_t SCHED_Q_END_EARLIER_PLANS_TASK = {
     "sched_end_earlier_plans_task",
     "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM (SELECT id"
-    " FROM task WHERE plan_id = ANY ($1::bigint[]) AND state IN ('planned',"
-    " 'assigned', 'paused') ORDER BY id FOR UPDATE) x"};
+    " FROM task WHERE (customer_id, plan_id) IN (SELECT customer_id, id FROM plan"
+    " WHERE id = ANY ($1::bigint[])) AND state IN ('planned', 'assigned', 'paused')"
+    " ORDER BY id FOR UPDATE) x"};
 static const hf_query_t SCHED_Q_START_PLAN_PLAN_INSERT = {
     "sched_start_plan_plan_insert", "INSERT INTO plan (branch, customer_id, purchase_id, template,"
                                     " supply_end, started_at_ms, lead_key) VALUES ($1, $2, $3, $4,"
@@ -470,8 +471,11 @@ static const hf_query_t SCHED_Q_RELEASE_HOLD = {"sched_release_hold",
                                                 " RETURNING customer_id"};
 static const hf_query_t SCHED_Q_ON_RETURN_DECIDED_TASK = {
     "sched_on_return_decided_task", "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
-                                    " FROM (SELECT id FROM task WHERE purchase_id = $1 AND state IN"
-                                    " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x"};
+                                    " FROM (SELECT id FROM task WHERE purchase_id = $1 AND"
+                                    " customer_id IN (SELECT customer_id FROM purchase WHERE id ="
+                                    " $1 UNION SELECT customer_id FROM plan WHERE purchase_id = $1)"
+                                    " AND state IN ('planned', 'assigned', 'paused') ORDER BY id"
+                                    " FOR UPDATE) x"};
 static const hf_query_t SCHED_Q_ON_RETURN_DECIDED_PLAN_UPDATE = {
     "sched_on_return_decided_plan_update",
     "UPDATE plan SET state = 'cancelled', ended_at_ms = $2,"
@@ -490,8 +494,9 @@ static const hf_query_t SCHED_Q_ARCHIVE_BRANCH_PLAN_UPDATE = {
 static const hf_query_t SCHED_Q_ARCHIVE_BRANCH_TASK = {
     "sched_archive_branch_task",
     "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM (SELECT id FROM"
-    " task WHERE plan_id = ANY ($1::bigint[]) AND state IN ('planned', 'assigned',"
-    " 'paused') ORDER BY id FOR UPDATE) x"};
+    " task WHERE (customer_id, plan_id) IN (SELECT customer_id, id FROM plan WHERE id ="
+    " ANY ($1::bigint[])) AND state IN ('planned', 'assigned', 'paused') ORDER BY id"
+    " FOR UPDATE) x"};
 static const hf_query_t SCHED_Q_ARCHIVE_BRANCHES = {
     "sched_archive_branches", "SELECT DISTINCT b.code, b.tz FROM branch b JOIN plan p ON"
                               " p.branch = b.code AND p.state = 'active'"};
@@ -523,7 +528,8 @@ static const hf_query_t SCHED_Q_UNVISITED_MEMBERS = {
 static const hf_query_t SCHED_Q_ROLL_BAGS_TASK = {
     "sched_roll_bags_task", "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
                             " count(*) FROM (SELECT id FROM task WHERE branch = $1"
-                            " AND ($2 = '' OR agent = $2) AND state = 'assigned'"
+                            " AND agent IN (SELECT a.id FROM agent a WHERE a.branch = $1"
+                            " AND ($2 = '' OR a.id = $2)) AND state = 'assigned'"
                             " AND bag_date < $3::date ORDER BY id LIMIT 500"
                             " FOR UPDATE SKIP LOCKED) x"};
 static const hf_query_t SCHED_Q_ROLL_BAGS_TASK_UPDATE = {
@@ -542,8 +548,9 @@ static const hf_query_t SCHED_Q_ROLL_BAGS_AGENT_DAY_INSERT = {
     " SET calls = d.calls + excluded.calls, visits = d.visits + excluded.visits"};
 static const hf_query_t SCHED_Q_ROLL_BAGS_TASK_2 = {
     "sched_roll_bags_task_2",
-    "SELECT count(*) FROM task WHERE branch = $1 AND ($2 = '' OR agent = $2)"
-    " AND state = 'assigned' AND bag_date < $3::date"};
+    "SELECT count(*) FROM task WHERE branch = $1 AND agent IN (SELECT a.id FROM agent a"
+    " WHERE a.branch = $1 AND ($2 = '' OR a.id = $2)) AND state = 'assigned'"
+    " AND bag_date < $3::date"};
 static const hf_query_t SCHED_Q_BRANCH_CODES = {"sched_branch_codes",
                                                 "SELECT code FROM branch ORDER BY code"};
 
