@@ -202,7 +202,7 @@ hf_pg_init() {
     local out
     if ! out=$(hf_as_pg "$HF_PG_BIN/initdb" -D "$data" --auth-local=trust \
         --auth-host=scram-sha-256 -U huifang -E UTF8 \
-        --locale=C.UTF-8 2>&1); then
+        --locale=C.UTF-8 --lc-collate=C 2>&1); then
         printf '%s\n' "$out" >&2
         hf_die "initdb failed for $data"
     fi
