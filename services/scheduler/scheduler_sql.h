@@ -498,8 +498,10 @@ static const hf_query_t SCHED_Q_ARCHIVE_BRANCH_TASK = {
     " ANY ($1::bigint[])) AND state IN ('planned', 'assigned', 'paused') ORDER BY id"
     " FOR UPDATE) x"};
 static const hf_query_t SCHED_Q_ARCHIVE_BRANCHES = {
-    "sched_archive_branches", "SELECT DISTINCT b.code, b.tz FROM branch b JOIN plan p ON"
-                              " p.branch = b.code AND p.state = 'active'"};
+    /* a probe of plan_active_end per branch, not a join with every active plan (11 ms at
+     * 5,000 plans in the national day's profile, each house round of each instance) */
+    "sched_archive_branches", "SELECT b.code, b.tz FROM branch b WHERE EXISTS (SELECT 1 FROM"
+                              " plan p WHERE p.branch = b.code AND p.state = 'active')"};
 static const hf_query_t SCHED_Q_MISSED_CALLBACKS_TASK = {
     "sched_missed_callbacks_task", "SELECT id, branch, customer_id, misses, reserved_agent, agent"
                                    " FROM task WHERE deadline_ms > 0 AND deadline_ms <= $1"
