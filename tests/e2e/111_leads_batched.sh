@@ -187,17 +187,8 @@ done
 hf_log "reporting: every branch's steps and step counts = the scheduler's tasks"
 
 # ---- two instances consume one import: each lead's plan once ----------------------------------
-(
-    for fd in "${HF_LOCK_FDS[@]}"; do
-        exec {fd}>&-
-    done
-    HUIFANG_SCHEDULER_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 44)) \
-        HUIFANG_SCHEDULER_EVENTS_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 45)) \
-        HUIFANG_SCHEDULER_METRICS_BIND=127.0.0.1:$((HUIFANG_PORT_BASE + 14)) \
-        exec "$HF_BIN/huifang-scheduler" </dev/null >>"$dir/scheduler2.log" 2>&1
-) &
-HF_PIDS[scheduler2]=$!
-hf_wait_until 20 hf_port_listening $((HUIFANG_PORT_BASE + 44))
+hf_instance_start scheduler2 scheduler $((HUIFANG_PORT_BASE + 44)) $((HUIFANG_PORT_BASE + 45)) \
+    $((HUIFANG_PORT_BASE + 14))
 HUIFANG_BRANCH=B1 hf_expect_exit 0 huifang branch add B5 --name 'Branch B5' --tz Asia/Shanghai
 for i in 1 2; do
     awk -F, -v OFS=, -v p="13920$i" 'NR > 1 { n = substr($2, 6); $2 = sprintf("%s%05d", p, n) } { print }' \

@@ -15,21 +15,7 @@ hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone \
 
 # a second instance of intake on its own ports, the same store
 second=$((HUIFANG_PORT_BASE + 46))
-(
-    for fd in "${HF_LOCK_FDS[@]}"; do
-        exec {fd}>&-
-    done
-    export HUIFANG_INTAKE_BIND=tcp://127.0.0.1:$second HUIFANG_INTAKE_EVENTS_BIND=tcp://127.0.0.1:$((second + 1))
-    export HUIFANG_INTAKE_METRICS_BIND=127.0.0.1:$((second + 2))
-    exec "$HF_BIN/huifang-intake" </dev/null >>"$HF_E2E_TMP/intake2.log" 2>&1
-) &
-HF_PIDS[intake2]=$!  # stopped and checked at exit like the others
-deadline=$(hf_deadline 20)
-until hf_port_listening "$second"; do
-    hf_service_check_alive intake2
-    hf_past "$deadline" && hf_fail "the second intake did not listen on $second"
-    sleep 0.1
-done
+hf_instance_start intake2 intake "$second" $((second + 1)) $((second + 2))
 one=tcp://127.0.0.1:$(hf_service_port intake)
 two=tcp://127.0.0.1:$second
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" -c "$1"; }

@@ -22,17 +22,9 @@ hf_stack_start
 export HUIFANG_BRANCH=CH00 HUIFANG_TZ=Asia/Shanghai
 
 start_extra_scheduler() {
-    local name=$1 off=$2 fd
-    (
-        for fd in "${HF_LOCK_FDS[@]}"; do
-            exec {fd}>&-
-        done
-        HUIFANG_SCHEDULER_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + off)) \
-            HUIFANG_SCHEDULER_EVENTS_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + off + 1)) \
-            HUIFANG_SCHEDULER_METRICS_BIND=127.0.0.1:$((HUIFANG_PORT_BASE + off - 30)) \
-            exec "$HF_BIN/huifang-scheduler" </dev/null >>"$HF_E2E_TMP/$name.log" 2>&1
-    ) &
-    HF_PIDS[$name]=$!
+    local off=$2
+    hf_instance_launch "$1" scheduler $((HUIFANG_PORT_BASE + off)) $((HUIFANG_PORT_BASE + off + 1)) \
+        $((HUIFANG_PORT_BASE + off - 30))
 }
 kill_extra() {
     local name=$1

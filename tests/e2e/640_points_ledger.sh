@@ -118,21 +118,7 @@ hf_expect_eq "0" "$(sql "SELECT owed FROM intake.points_account WHERE customer_i
 # ten concurrent redemptions of 50 against 209, through two intake instances on one store (so
 # the row lock, not one instance's queue, decides): four succeed, never below zero
 second=$((HUIFANG_PORT_BASE + 46))
-(
-    for fd in "${HF_LOCK_FDS[@]}"; do
-        exec {fd}>&-
-    done
-    export HUIFANG_INTAKE_BIND=tcp://127.0.0.1:$second HUIFANG_INTAKE_EVENTS_BIND=tcp://127.0.0.1:$((second + 1))
-    export HUIFANG_INTAKE_METRICS_BIND=127.0.0.1:$((second + 2)) HUIFANG_INTAKE_CONSUME=none
-    exec "$HF_BIN/huifang-intake" </dev/null >>"$HF_E2E_TMP/intake2.log" 2>&1
-) &
-HF_PIDS[intake2]=$! # stopped and checked at exit like the others
-deadline=$(hf_deadline 20)
-until hf_port_listening "$second"; do
-    hf_service_check_alive intake2
-    hf_past "$deadline" && hf_fail "the second intake did not listen on $second"
-    sleep 0.1
-done
+HUIFANG_INTAKE_CONSUME=none hf_instance_start intake2 intake "$second" $((second + 1)) $((second + 2))
 endpoints=("tcp://127.0.0.1:$(hf_service_port intake)" "tcp://127.0.0.1:$second")
 pids=()
 for i in $(seq 1 10); do

@@ -572,6 +572,36 @@ hf_service_start() {
     hf_service_wait_ready "$1" 20
 }
 
+# hf_instance_launch NAME SVC CMD_PORT EVENTS_PORT METRICS_PORT: one more instance of
+# huifang-SVC on ports of its own (loopback), the same store; its output in NAME.log, its pid
+# HF_PIDS[NAME] (stopped and checked at exit like the others). Settings of its own: in the
+# caller's environment (HUIFANG_INTAKE_CONSUME=none hf_instance_launch ...).
+hf_instance_launch() {
+    local name=$1 svc=$2 up=${2^^} fd
+    (
+        for fd in "${HF_LOCK_FDS[@]}"; do
+            exec {fd}>&-
+        done
+        export "HUIFANG_${up}_BIND=tcp://127.0.0.1:$3" "HUIFANG_${up}_EVENTS_BIND=tcp://127.0.0.1:$4" \
+            "HUIFANG_${up}_METRICS_BIND=127.0.0.1:$5"
+        exec "$HF_BIN/huifang-$svc" </dev/null >>"$HF_E2E_TMP/$name.log" 2>&1
+    ) &
+    HF_PIDS[$name]=$!
+}
+
+# hf_instance_start NAME SVC CMD_PORT EVENTS_PORT METRICS_PORT: the same, then waits until it
+# listens on CMD_PORT (20 s, scaled; fails at once when it exits).
+hf_instance_start() {
+    hf_instance_launch "$@"
+    local deadline
+    deadline=$(hf_deadline 20)
+    until hf_port_listening "$3"; do
+        hf_service_check_alive "$1"
+        hf_past "$deadline" && hf_fail "huifang-$2 ($1) did not listen on port $3 within $((20 * HF_TIMEOUT_SCALE)) s"
+        sleep 0.1
+    done
+}
+
 # True while our child $1 runs (a child that ended stays a zombie until `wait`).
 hf_child_running() {
     local state

@@ -55,33 +55,15 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 T_ALL=$(now)
 
 # the second scheduler instance (as e2e/250 starts its extra ones)
-(
-    for fd in "${HF_LOCK_FDS[@]}"; do
-        exec {fd}>&-
-    done
-    HUIFANG_SCHEDULER_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 44)) \
-        HUIFANG_SCHEDULER_EVENTS_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 45)) \
-        HUIFANG_SCHEDULER_METRICS_BIND=127.0.0.1:$((HUIFANG_PORT_BASE + 14)) \
-        exec "$HF_BIN/huifang-scheduler" </dev/null >>"$HF_E2E_TMP/scheduler2.log" 2>&1
-) &
-HF_PIDS[scheduler2]=$!
-S2PID=$!
-hf_wait_until 20 hf_port_listening $((HUIFANG_PORT_BASE + 44))
+hf_instance_start scheduler2 scheduler $((HUIFANG_PORT_BASE + 44)) $((HUIFANG_PORT_BASE + 45)) \
+    $((HUIFANG_PORT_BASE + 14))
+S2PID=${HF_PIDS[scheduler2]}
 # NATDAY_CALLLOGS=2: a second calllog instance, the agents' logs spread over both
 CALLLOGS="tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 21))"
 if [[ ${NATDAY_CALLLOGS:-1} == 2 ]]; then
-    (
-        for fd in "${HF_LOCK_FDS[@]}"; do
-            exec {fd}>&-
-        done
-        HUIFANG_CALLLOG_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 26)) \
-            HUIFANG_CALLLOG_EVENTS_BIND=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 27)) \
-            HUIFANG_CALLLOG_METRICS_BIND=127.0.0.1:$((HUIFANG_PORT_BASE + 28)) \
-            exec "$HF_BIN/huifang-calllog" </dev/null >>"$HF_E2E_TMP/calllog2.log" 2>&1
-    ) &
-    HF_PIDS[calllog2]=$!
-    C2PID=$!
-    hf_wait_until 20 hf_port_listening $((HUIFANG_PORT_BASE + 26))
+    hf_instance_start calllog2 calllog $((HUIFANG_PORT_BASE + 26)) $((HUIFANG_PORT_BASE + 27)) \
+        $((HUIFANG_PORT_BASE + 28))
+    C2PID=${HF_PIDS[calllog2]}
     CALLLOGS+=",tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 26))"
 fi
 
