@@ -363,6 +363,28 @@ static int s_load_agents(const char *path)
     return 0;
 }
 
+/* The endpoints a list in env names ("a,b"), else the service's own: how many (>= 1). */
+static int s_endpoints(const char *env, const char *service, char out[MAX_ENDPOINTS][256])
+{
+    const char *eps = getenv(env);
+    if (eps == NULL || *eps == '\0') {
+        hf_endpoint_commands(service, out[0], sizeof out[0]);
+        return 1;
+    }
+    char buf[MAX_ENDPOINTS * 256];
+    snprintf(buf, sizeof buf, "%s", eps);
+    char *save = NULL;
+    int n = 0;
+    for (char *t = strtok_r(buf, ",", &save); t && n < MAX_ENDPOINTS;
+         t = strtok_r(NULL, ",", &save))
+        snprintf(out[n++], sizeof out[0], "%s", t);
+    if (n == 0) { /* only commas */
+        hf_endpoint_commands(service, out[0], sizeof out[0]);
+        n = 1;
+    }
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     bool serve = argc == 3 && strcmp(argv[1], "--serve") == 0;
@@ -388,30 +410,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_natday: %s\n", err);
         return 2;
     }
-    const char *eps = getenv("NATDAY_SCHEDULERS");
-    if (eps && *eps) {
-        char buf[MAX_ENDPOINTS * 256];
-        snprintf(buf, sizeof buf, "%s", eps);
-        char *save = NULL;
-        for (char *t = strtok_r(buf, ",", &save); t && s_n_sched < MAX_ENDPOINTS;
-             t = strtok_r(NULL, ",", &save))
-            snprintf(s_sched[s_n_sched++], sizeof s_sched[0], "%s", t);
-    } else {
-        hf_endpoint_commands("scheduler", s_sched[0], sizeof s_sched[0]);
-        s_n_sched = 1;
-    }
-    eps = getenv("NATDAY_CALLLOGS");
-    if (eps && *eps) {
-        char buf[MAX_ENDPOINTS * 256];
-        snprintf(buf, sizeof buf, "%s", eps);
-        char *save = NULL;
-        for (char *t = strtok_r(buf, ",", &save); t && s_n_calllog < MAX_ENDPOINTS;
-             t = strtok_r(NULL, ",", &save))
-            snprintf(s_calllog[s_n_calllog++], sizeof s_calllog[0], "%s", t);
-    } else {
-        hf_endpoint_commands("calllog", s_calllog[0], sizeof s_calllog[0]);
-        s_n_calllog = 1;
-    }
+    s_n_sched = s_endpoints("NATDAY_SCHEDULERS", "scheduler", s_sched);
+    s_n_calllog = s_endpoints("NATDAY_CALLLOGS", "calllog", s_calllog);
     s_product = getenv("NATDAY_PRODUCT") ? getenv("NATDAY_PRODUCT") : "NAT30";
     s_seed = getenv("NATDAY_SEED") ? (unsigned)atoi(getenv("NATDAY_SEED")) : 14;
     int clients = getenv("NATDAY_CLIENTS") ? atoi(getenv("NATDAY_CLIENTS")) : 8;
