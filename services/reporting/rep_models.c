@@ -1180,7 +1180,16 @@ static int s_task_insert(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id
 typedef struct {
     int64_t customer_id, plan_id, at;
     char day[11]; /* the event's local date */
+    bool open;    /* the customer has open steps (s_plans_mark_open) */
 } s_held_plan_t;
+
+/* v as text in the arena (a statement's array item). */
+static char *s_num(hf_arena_t *a, int64_t v)
+{
+    char *out = hf_arena_alloc(a, 24);
+    hf_pg_i64(out, v);
+    return out;
+}
 
 typedef struct {
     int64_t id, customer_id, purchase_id, plan_id, step_no, at;
@@ -1203,34 +1212,22 @@ static void s_plans_forget(void)
     s_nplans = s_nsteps = 0;
 }
 
-/* The held plans' customers that have open steps, as a sorted array (NULL when none). */
-static int64_t *s_plans_open_customers(hf_store_t *st, int *n, hf_arena_t *a)
+/* Marks the held plans whose customer has open steps (one look for all of them). 0 or -1. */
+static int s_plans_mark_open(hf_store_t *st, hf_arena_t *a)
 {
-    *n = 0;
     char **ids = hf_new_array(a, char *, s_nplans);
-    for (int i = 0; i < s_nplans; i++) {
-        ids[i] = hf_arena_alloc(a, 24);
-        hf_pg_i64(ids[i], s_plans[i].customer_id);
-    }
+    for (int i = 0; i < s_nplans; i++)
+        ids[i] = s_num(a, s_plans[i].customer_id);
     const char *p[] = {s_pg_array(a, ids, (size_t)s_nplans)};
     PGresult *res = hf_store_query(st, &REP_Q_PLANS_OPEN_CUSTOMERS, 1, p);
     if (res == NULL)
-        return (int64_t *)-1;
-    int rows = PQntuples(res);
-    int64_t *out = rows ? hf_new_array(a, int64_t, rows) : NULL;
-    for (int i = 0; i < rows; i++)
-        out[i] = hf_pg_int(res, i, 0);
+        return -1;
+    for (int r = 0; r < PQntuples(res); r++)
+        for (int i = 0; i < s_nplans; i++)
+            if (s_plans[i].customer_id == hf_pg_int(res, r, 0))
+                s_plans[i].open = true; /* a customer is held once: see rep_on_plan_started */
     PQclear(res);
-    *n = rows;
-    return out;
-}
-
-static bool s_in(const int64_t *ids, int n, int64_t id)
-{
-    for (int i = 0; i < n; i++)
-        if (ids[i] == id)
-            return true;
-    return false;
+    return 0;
 }
 
 /* Every step of the held plans by one INSERT; counts those it made planned (or cancelled). */
@@ -1242,16 +1239,16 @@ static int s_steps_write(hf_store_t *st, hf_arena_t *a)
         col[k] = hf_new_array(a, char *, n);
     for (int i = 0; i < n; i++) {
         const s_held_step_t *t = &s_steps[i];
-        int64_t nums[] = {t->id, t->customer_id, t->purchase_id, t->plan_id, t->step_no, t->at};
-        int slot[] = {0, 2, 3, 4, 5, 9};
-        for (int k = 0; k < 6; k++) {
-            col[slot[k]][i] = hf_arena_alloc(a, 24);
-            hf_pg_i64(col[slot[k]][i], nums[k]);
-        }
+        col[0][i] = s_num(a, t->id);
         col[1][i] = t->branch;
+        col[2][i] = s_num(a, t->customer_id);
+        col[3][i] = s_num(a, t->purchase_id);
+        col[4][i] = s_num(a, t->plan_id);
+        col[5][i] = s_num(a, t->step_no);
         col[6][i] = t->purpose;
         col[7][i] = (char *)t->due;
         col[8][i] = t->cancelled ? "cancelled" : "planned";
+        col[9][i] = s_num(a, t->at);
     }
     const char *p[10];
     for (int k = 0; k < 10; k++)
@@ -1277,13 +1274,10 @@ static int s_plans_write(hf_store_t *st)
     if (s_nplans == 0 && s_nsteps == 0)
         return 0;
     hf_arena_t *a = hf_arena_new();
-    int rc = a ? 0 : -1, nopen = 0;
-    int64_t *open = rc == 0 ? s_plans_open_customers(st, &nopen, a) : NULL;
-    if (open == (int64_t *)-1)
-        rc = -1;
-    for (int i = 0; rc == 0 && i < s_nplans && nopen > 0; i++) {
+    int rc = a ? s_plans_mark_open(st, a) : -1;
+    for (int i = 0; rc == 0 && i < s_nplans; i++) {
         const s_held_plan_t *h = &s_plans[i];
-        if (!s_in(open, nopen, h->customer_id))
+        if (!h->open)
             continue;
         /* a new plan archives the customer's earlier ones: their open steps are cancelled,
          * except one an agent holds right now */

@@ -220,7 +220,6 @@ int sched_leads_on_registered(hf_service_t *svc, void *self, const hf_envelope_t
         hf_warn("unknown_template", "template=%s customer=%lld lead=1 plan=none", plan,
                 (long long)c->id);
     }
-    (void)a;
     s_kept.n++;
     return 0;
 }
