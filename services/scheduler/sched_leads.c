@@ -304,7 +304,8 @@ static int s_end_earlier(hf_service_t *svc, hf_arena_t *a)
     if (n == 0)
         return 0;
     const char *p[] = {sched_int_array_a(a, cid, (size_t)n), sched_int_array_a(a, pid, (size_t)n)};
-    PGresult *res = hf_store_query(st, &SCHED_Q_LEADS_EARLIER, 2, p);
+    /* planned with this batch's arrays and the table as it is now (see the query) */
+    PGresult *res = hf_store_exec(st, SCHED_Q_LEADS_EARLIER.sql, 2, p);
     if (res == NULL)
         return -1;
     int rc = 0;

@@ -205,6 +205,25 @@ watch_consumers() { # until every consumer caught up, or the deadline
         sleep 0.2
     done
 }
+# the load's work beside its rate: CPU (user + system, clock ticks) of each process of a role
+# (the service's instances and the role's Postgres backends), and with NATDAY_STATEMENTS=1 the
+# load's statements (reset here)
+role_ticks() { # ROLE: "pid ticks" lines of its instances and its Postgres backends
+    local p
+    for p in $(sql "SELECT pid FROM pg_stat_activity WHERE usename = 'huifang_$1'"); do
+        echo "pg $p $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)"
+    done
+    for p in "${!HF_PIDS[@]}"; do
+        if [[ $p == "$1" || $p == "${1}2" ]]; then
+            echo "svc ${HF_PIDS[$p]} $(awk '{ print $14 + $15 }' "/proc/${HF_PIDS[$p]}/stat" 2>/dev/null || echo 0)"
+        fi
+    done
+}
+role_ticks scheduler >"$HF_E2E_TMP/sched_ticks0"
+if [[ $LOAD_ONLY == 1 && ${NATDAY_STATEMENTS:-0} == 1 ]]; then
+    sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()" >/dev/null ||
+        hf_fail "NATDAY_STATEMENTS=1 needs HF_TEST_PG_SETTINGS=shared_preload_libraries=pg_stat_statements"
+fi
 T0=$(now)
 IMPORT_DONE=0
 awk -v d="$HF_E2E_TMP" '{ print $1, d }' "$HF_E2E_TMP/branches.txt" |
@@ -220,6 +239,7 @@ hf_wait_until 1800 plans_started
 hf_wait_until 1800 lag_zero
 T_LOAD=$(since "$T0")
 TASKS=$(sql "SELECT count(*) FROM scheduler.task")
+role_ticks scheduler >"$HF_E2E_TMP/sched_ticks1"
 hf_log "imported $LOADED customers in $T_IMPORT s; every consumer caught up after $T_LOAD s; $TASKS tasks planned"
 load_report() {
     local c
@@ -234,6 +254,23 @@ load_report() {
     printf '  every lag 0        %7s s  %8.0f leads/s; %d plans, %d tasks\n' "$T_LOAD" \
         "$(awk -v n="$LOADED" -v t="$T_LOAD" 'BEGIN { print n / t }')" \
         "$(sql 'SELECT count(*) FROM scheduler.plan')" "$TASKS"
+    # the schedulers' work a lead: CPU of the instances and of their Postgres backends
+    awk -v n="$LOADED" -v hz="$(getconf CLK_TCK)" 'NR == FNR { t0[$2] = $3; next }
+        { d = $3 - t0[$2]; if ($1 == "pg") pg += d; else sv += d }
+        END { printf "  scheduler CPU over the load: instances %.1f s, Postgres backends %.1f s;" \
+                     " %d + %d us a lead\n", sv / hz, pg / hz, sv * 1e6 / hz / n, pg * 1e6 / hz / n }' \
+        "$HF_E2E_TMP/sched_ticks0" "$HF_E2E_TMP/sched_ticks1"
+    if [[ ${NATDAY_STATEMENTS:-0} == 1 ]]; then
+        echo "  the scheduler's statements over the load (calls, ms, calls a lead, us a lead):"
+        sql "SELECT sum(s.calls), round(sum(s.total_exec_time)::numeric), round(sum(s.calls)::numeric / $LOADED, 3),
+                    round((sum(s.total_exec_time) * 1000 / $LOADED)::numeric)
+             FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = 'huifang_scheduler'" |
+            sed 's/|/ /g; s/^/    all /'
+        sql "SELECT s.calls, round(s.total_exec_time::numeric), round(s.calls::numeric / $LOADED, 3),
+                    round((s.total_exec_time * 1000 / $LOADED)::numeric), left(regexp_replace(s.query, '\s+', ' ', 'g'), 90)
+             FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = 'huifang_scheduler'
+             ORDER BY s.total_exec_time DESC LIMIT 12" | sed 's/|/ /g; s/^/    /'
+    fi
     printf '  memory (VmHWM, kB):'
     for c in intake scheduler scheduler2 calllog complaint reporting; do
         printf ' %s %s' "$c" "$(awk '/^VmHWM/ { print $2 }' "/proc/${HF_PIDS[$c]}/status")"
