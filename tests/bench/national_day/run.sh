@@ -261,13 +261,14 @@ load_report() {
                      " %d + %d us a lead\n", sv / hz, pg / hz, sv * 1e6 / hz / n, pg * 1e6 / hz / n }' \
         "$HF_E2E_TMP/sched_ticks0" "$HF_E2E_TMP/sched_ticks1"
     if [[ ${NATDAY_STATEMENTS:-0} == 1 ]]; then
-        echo "  the scheduler's statements over the load (calls, ms, calls a lead, us a lead):"
+        echo "  the scheduler's statements over the load (calls, ms, calls a lead, us a lead[, max ms]):"
         sql "SELECT sum(s.calls), round(sum(s.total_exec_time)::numeric), round(sum(s.calls)::numeric / $LOADED, 3),
                     round((sum(s.total_exec_time) * 1000 / $LOADED)::numeric)
              FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = 'huifang_scheduler'" |
             sed 's/|/ /g; s/^/    all /'
         sql "SELECT s.calls, round(s.total_exec_time::numeric), round(s.calls::numeric / $LOADED, 3),
-                    round((s.total_exec_time * 1000 / $LOADED)::numeric), left(regexp_replace(s.query, '\s+', ' ', 'g'), 90)
+                    round((s.total_exec_time * 1000 / $LOADED)::numeric), round(s.max_exec_time::numeric),
+                    left(regexp_replace(s.query, '\s+', ' ', 'g'), 90)
              FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = 'huifang_scheduler'
              ORDER BY s.total_exec_time DESC LIMIT 12" | sed 's/|/ /g; s/^/    /'
     fi
