@@ -68,10 +68,7 @@ fail:
 
 static int s_archive(hf_service_t *svc, sched_t *self, hf_arena_t *a)
 {
-    /* planned each round, not prepared: a plan made while plan was small (a hash join over
-     * every plan) stays until the table's statistics change, 40 ms a round at 100,000 plans
-     * in a load, against 1 ms for the probe per branch */
-    PGresult *res = hf_store_exec(hf_service_store(svc), SCHED_Q_ARCHIVE_BRANCHES.sql, 0, NULL);
+    PGresult *res = hf_store_query(hf_service_store(svc), &SCHED_Q_ARCHIVE_BRANCHES, 0, NULL);
     if (res == NULL)
         return -1;
     int64_t now = hf_clock_now_ms();

@@ -357,12 +357,16 @@ static const hf_query_t SCHED_Q_FLEX_OFFSET_AGENT = {
     "sched_flex_offset_agent", "SELECT coalesce(sum(CASE WHEN role IN ('visit', 'doctor')"
                                " THEN daily_visits ELSE daily_calls END), 0) FROM agent"
                                " WHERE branch = $1 AND role = $2 AND active"};
+/* coalesce(purchase_id, 0) = 0: purchase_id IS NULL (NULL or > 0) that no index serves; as
+ * "purchase_id IS NULL" a lead's (merged lead's) question could be planned as a walk of every
+ * conversion plan by the purchase index, when the statistics were taken while plans had
+ * purchases (one read of every lead's plan a lead in a load, e2e/112) */
 static const hf_query_t SCHED_Q_END_EARLIER_PLANS_PLAN_UPDATE = {
     "sched_end_earlier_plans_plan_update",
     "UPDATE plan SET state = 'archived', ended_at_ms = $3,"
     " end_reason = CASE WHEN $4::bool THEN 'replaced' ELSE 'repurchased' END"
     " WHERE customer_id = $1 AND state = 'active' AND id <> $2"
-    " AND (NOT $4::bool OR purchase_id IS NULL)"
+    " AND (NOT $4::bool OR coalesce(purchase_id, 0) = 0)"
     " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)"};
 static const hf_query_t SCHED_Q_END_EARLIER_PLANS_TASK = {
     "sched_end_earlier_plans_task",
