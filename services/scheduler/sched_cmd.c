@@ -190,11 +190,18 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
                           hf_arena_t *a)
 {
     ctx->task = t; /* its talking_points: a campaign's, an occasion's, merged greetings */
-    char cid[24];
+    char cid[24], tid[24];
     const char *p[] = {hf_pg_i64(cid, t->customer_id)};
-    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_CUSTOMER, 1, p);
-    if (res == NULL)
+    const char *ph[] = {cid, hf_pg_i64(tid, t->id)};
+    /* the four reads in one round trip */
+    const hf_query_t *qs[] = {&SCHED_Q_TASK_CONTEXT_CUSTOMER, &SCHED_Q_TASK_CONTEXT_PURCHASE,
+                              &SCHED_Q_TASK_CONTEXT_TASK, &SCHED_Q_TASK_CONTEXT_CONTACT_NOTE};
+    const int np[] = {1, 1, 2, 1};
+    const char *const *ps[] = {p, p, ph, p};
+    PGresult *all[4];
+    if (hf_store_query_all(st, 4, qs, np, ps, all) != 0)
         return -1;
+    PGresult *res = all[0];
     if (PQntuples(res)) {
         Huifang__V1__Customer *c = hf_new(a, Huifang__V1__Customer);
         huifang__v1__customer__init(c);
@@ -213,9 +220,7 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
         ctx->customer = c;
     }
     PQclear(res);
-    res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_PURCHASE, 1, p);
-    if (res == NULL)
-        return -1;
+    res = all[1];
     int n = PQntuples(res);
     ctx->purchases = hf_new_array(a, Huifang__V1__Purchase *, n > 0 ? n : 1);
     for (int i = 0; i < n; i++) {
@@ -235,19 +240,13 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
         ctx->purchases[ctx->n_purchases++] = pu;
     }
     PQclear(res);
-    char tid[24];
-    const char *ph[] = {cid, hf_pg_i64(tid, t->id)};
-    res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_TASK, 2, ph);
-    if (res == NULL)
-        return -1;
+    res = all[2];
     n = PQntuples(res);
     ctx->history = hf_new_array(a, Huifang__V1__Task *, n > 0 ? n : 1);
     for (int i = 0; i < n; i++)
         ctx->history[ctx->n_history++] = sched_task_from_row(res, i, a);
     PQclear(res);
-    res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_CONTACT_NOTE, 1, p);
-    if (res == NULL)
-        return -1;
+    res = all[3];
     n = PQntuples(res);
     ctx->contacts = hf_new_array(a, Huifang__V1__ContactNote *, n > 0 ? n : 1);
     for (int i = 0; i < n; i++) {
@@ -318,6 +317,13 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         }
         return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no task waiting for agent %s", agent);
     }
+    /* the reads and the audit row first: the event's sequence number (hf_outbox_append) locks
+     * the scheduler's counter row until the commit, and every other writer of an event (the
+     * other instance's claims, assignments, the applied logs) waits for it meanwhile */
+    Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
+    huifang__v1__task_context__init(ctx);
+    if (s_task_context(st, t, ctx, a) != 0 || s_audit_tasks(svc, &t, 1, a) != 0)
+        return HF_UNAVAILABLE;
     if (strcmp(t->state, "assigned") == 0) {
         char id[24], at[24];
         const char *pu[] = {hf_pg_i64(id, t->id), hf_pg_i64(at, now)};
@@ -331,10 +337,6 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED, t) != 0)
             return HF_UNAVAILABLE;
     }
-    Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
-    huifang__v1__task_context__init(ctx);
-    if (s_task_context(st, t, ctx, a) != 0 || s_audit_tasks(svc, &t, 1, a) != 0)
-        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
     rep->task = ctx;
     return HF_OK;
