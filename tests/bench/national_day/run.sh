@@ -310,6 +310,16 @@ fi
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/${HF_PIDS[$1]}/stat" 2>/dev/null || echo 0; }
 declare -A CPU0=()
 for svc in intake scheduler scheduler2 calllog complaint reporting; do CPU0[$svc]=$(cpu_ticks "$svc"); done
+# and the CPU time of the Postgres backends serving them (by role: the backends connected at
+# the start of the day, which the services keep for the day)
+PG_BACKENDS=$(sql "SELECT usename || ' ' || pid FROM pg_stat_activity WHERE usename LIKE 'huifang\_%'")
+pg_ticks() {
+    local role pid
+    while read -r role pid; do
+        [[ -n $pid ]] && echo "$role $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+    done <<<"$PG_BACKENDS" | awk '{ t[$1] += $2 } END { for (r in t) print r, t[r] }' | sort
+}
+PG_CPU0=$(pg_ticks)
 huifang clock advance 23h >/dev/null # 07:00 of day 1 in Beijing
 T_DAY=$(now)
 WORK_S=0
@@ -368,6 +378,7 @@ T_CATCH=$(since "$T0")
 T_DAYALL=$(since "$T_DAY")
 declare -A CPU1=()
 for svc in intake scheduler scheduler2 calllog complaint reporting; do CPU1[$svc]=$(cpu_ticks "$svc"); done
+PG_CPU1=$(pg_ticks)
 if kill "$MONITOR" 2>/dev/null; then
     wait "$MONITOR" 2>/dev/null || true
 fi
@@ -447,6 +458,11 @@ for svc in intake scheduler scheduler2 calllog complaint reporting; do
         "$(awk -v a="${CPU0[$svc]}" -v b="${CPU1[$svc]}" -v hz="$HZ" 'BEGIN { printf "%d", (b - a) * 1000 / hz }')" \
         "$(awk -v a="${CPU0[$svc]}" -v b="${CPU1[$svc]}" -v hz="$HZ" -v n="${TOT[logged]:-0}" 'BEGIN { printf "%d", (n > 0 ? (b - a) * 1e6 / hz / n : 0) }')"
 done
+echo "the Postgres backends of each role (connected at the start of the day), CPU per call logged:"
+join <(echo "$PG_CPU0") <(echo "$PG_CPU1") |
+    awk -v hz="$HZ" -v n="${TOT[logged]:-0}" '{ d = $3 - $2; all += d
+        printf "  %-19s %8d ms CPU, %6d µs a call\n", $1, d * 1000 / hz, (n > 0 ? d * 1e6 / hz / n : 0) }
+        END { printf "  %-19s %8d ms CPU, %6d µs a call\n", "all", all * 1000 / hz, (n > 0 ? all * 1e6 / hz / n : 0) }'
 echo
 echo "Postgres: $(sql "SELECT pg_size_pretty(pg_database_size(current_database()))") in all; by schema:"
 sql "SELECT n.nspname, pg_size_pretty(sum(pg_total_relation_size(c.oid))::bigint) FROM pg_class c
