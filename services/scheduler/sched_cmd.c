@@ -276,17 +276,40 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     int rc;
     const char *agent =
         req->task_next->agent && *req->task_next->agent ? req->task_next->agent : req->actor;
-    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK ||
-        (rc = s_need_agent(svc, req, agent, rep, a)) != HF_OK)
+    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK)
         return rc;
+    if (agent == NULL || *agent == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required (--agent or --as)");
     hf_store_t *st = hf_service_store(svc);
-    if (sched_roll_bags(st, &b, req->branch, agent) < 0)
-        return HF_UNAVAILABLE;
-    /* a task the agent already holds comes back first: a crashed client loses nothing */
+    /* in one round trip: the agent, the tasks left in its bags of earlier days, and its next
+     * tasks (a task the agent already holds comes back first: a crashed client loses
+     * nothing); read again when some were rolled into today's bag */
+    char todaytxt[11];
+    hf_date_format(hf_time_local_day(hf_clock_now_ms(), b.tz), todaytxt);
     const char *p[] = {req->branch, agent};
-    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p);
-    if (res == NULL)
+    const char *pr[] = {req->branch, agent, todaytxt};
+    const hf_query_t *qs[] = {&SCHED_Q_NEED_AGENT, &SCHED_Q_ROLL_BAGS_TASK, &SCHED_Q_TASK_NEXT};
+    const int np[] = {2, 3, 2};
+    const char *const *ps[] = {p, pr, p};
+    PGresult *got[3];
+    if (hf_store_query_all(st, 3, qs, np, ps, got) != 0)
         return HF_UNAVAILABLE;
+    bool known = PQntuples(got[0]) > 0;
+    int rolled = known ? sched_roll_bags_found(st, &b, req->branch, agent, got[1]) : 0;
+    bool again = known && hf_pg_int(got[1], 0, 1) > 0;
+    PQclear(got[0]);
+    PQclear(got[1]);
+    PGresult *res = got[2];
+    if (!known) {
+        PQclear(res);
+        return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
+                       req->branch);
+    }
+    if (rolled < 0 || again) {
+        PQclear(res);
+        if (rolled < 0 || (res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p)) == NULL)
+            return HF_UNAVAILABLE;
+    }
     int64_t now = hf_clock_now_ms();
     Huifang__V1__Task *t = NULL;
     int64_t opens = 0;
