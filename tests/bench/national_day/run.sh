@@ -439,6 +439,11 @@ if [[ $STATEMENTS == 1 ]]; then
                 left(regexp_replace(s.query, '\s+', ' ', 'g'), 110)
          FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
          ORDER BY s.total_exec_time DESC LIMIT 25" | sed 's/|/ /g; s/^/  /'
+    echo "the scheduler's statements by how many a call logged (the top 25):"
+    sql "SELECT round(s.calls::numeric / greatest($((${TOT[logged]:-0})), 1), 2), s.calls,
+                round(s.total_exec_time::numeric, 0), left(regexp_replace(s.query, '\s+', ' ', 'g'), 110)
+         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+         WHERE r.rolname = 'huifang_scheduler' ORDER BY s.calls DESC LIMIT 25" | sed 's/|/ /g; s/^/  /'
 fi
 
 # ---- the report ----------------------------------------------------------------------------------
