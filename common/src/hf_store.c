@@ -15,6 +15,8 @@ typedef struct {
     int n;
     const char **params;
     const hf_query_t *q;
+    const int *lengths, *formats; /* binary parameters, as PQexecParams takes them */
+    int result_format;
 } s_stmt_t;
 
 struct hf_store_t {
@@ -23,6 +25,7 @@ struct hf_store_t {
     char *schema;
     PGconn *conn;
     bool in_tx;
+    bool begin_pending; /* begun, BEGIN not sent yet: it goes with the first statement */
     bool unavailable;
     bool refused;  /* the last connect was refused for the role or its password */
     long connects; /* connections made (a second one is a reconnect) */
@@ -159,6 +162,7 @@ int hf_store_connect(hf_store_t *self)
         self->conn = NULL;
     }
     self->in_tx = false;
+    self->begin_pending = false;
     s_deferred_drop(self);
     self->sqlstate[0] = '\0';
     /* a new connection has none of the old one's prepared statements */
@@ -327,11 +331,66 @@ static PGresult *s_exec_once(hf_store_t *self, const hf_query_t *q, const char *
     return NULL;
 }
 
+static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult **last,
+                      PGresult **each);
+
+/* The first statement of a transaction begun (hf_store_begin): BEGIN and it in one round
+ * trip. A link found broken before anything was sent or kept is connected again and the
+ * two sent again (nothing had taken effect), as a BEGIN on its own would have been. */
+static PGresult *s_exec_begin(hf_store_t *self, const s_stmt_t *stmt)
+{
+    for (int attempt = 0;; attempt++) {
+        if ((self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) &&
+            (self->ndeferred > 0 || hf_store_connect(self) != 0)) {
+            if (self->ndeferred > 0) {
+                snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
+                self->unavailable = true;
+            }
+            self->in_tx = true; /* the caller rolls back */
+            return NULL;
+        }
+        self->in_tx = true;
+        self->begin_pending = true;
+        s_stmt_t stmts[] = {{"BEGIN", 0, NULL, NULL, NULL, NULL, 0}, *stmt};
+        PGresult *res = NULL;
+        int rc = s_pipeline(self, stmts, 2, &res, NULL);
+        bool lost = rc != 0 && self->unavailable;
+        if (!lost || attempt == 1 || self->ndeferred > 0) {
+            /* begun (a failed statement leaves it aborted: the caller rolls back) */
+            self->begin_pending = false;
+            return rc == 0 ? res : NULL;
+        }
+        hf_warn("store_reconnect", "reason=\"%s\"", self->error);
+        if (self->conn) {
+            PQfinish(self->conn);
+            self->conn = NULL;
+        }
+    }
+}
+
+/* Sends BEGIN now when it is still pending (for the statements that do not go through
+ * s_exec). 0 or -1. */
+static int s_begin_now(hf_store_t *self)
+{
+    if (!self->begin_pending)
+        return 0;
+    s_stmt_t stmt = {"SELECT 1", 0, NULL, NULL, NULL, NULL, 0};
+    PGresult *res = s_exec_begin(self, &stmt);
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
 /* sql (or the named query q) with a reconnect outside a transaction. */
 static PGresult *s_exec(hf_store_t *self, const hf_query_t *q, const char *sql, int n,
                         const char *const *values, const int *lengths, const int *formats,
                         int result_format)
 {
+    if (self->begin_pending) {
+        s_stmt_t stmt = {sql, n, (const char **)values, q, lengths, formats, result_format};
+        return s_exec_begin(self, &stmt);
+    }
     if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
         if (self->in_tx) {
             snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
@@ -390,6 +449,8 @@ int hf_store_run(hf_store_t *self, const char *sql, int nparams, const char *con
 
 int hf_store_script(hf_store_t *self, const char *sql)
 {
+    if (s_begin_now(self) != 0)
+        return -1;
     if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
         if (self->in_tx || hf_store_connect(self) != 0)
             return -1;
@@ -407,6 +468,8 @@ int hf_store_script(hf_store_t *self, const char *sql)
 
 int64_t hf_store_copy_in(hf_store_t *self, const char *sql, const char *data, size_t len)
 {
+    if (s_begin_now(self) != 0)
+        return -1;
     if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
         if (self->in_tx) {
             snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
@@ -458,9 +521,12 @@ int hf_store_begin(hf_store_t *self)
         snprintf(self->error, sizeof self->error, "programming error: nested transaction");
         return -1;
     }
-    if (hf_store_run(self, "BEGIN", 0, NULL) != 0)
+    /* BEGIN goes with the transaction's first statement (s_exec_begin): a round trip less */
+    if ((self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) &&
+        hf_store_connect(self) != 0)
         return -1;
     self->in_tx = true;
+    self->begin_pending = true;
     return 0;
 }
 
@@ -490,9 +556,10 @@ static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult *
     for (; sent < n; sent++) {
         const s_stmt_t *m = &stmts[sent];
         int ok = m->q && self->prepare
-                     ? PQsendQueryPrepared(conn, m->q->name, m->n, m->params, NULL, NULL, 0)
+                     ? PQsendQueryPrepared(conn, m->q->name, m->n, m->params, m->lengths,
+                                           m->formats, m->result_format)
                      : PQsendQueryParams(conn, m->q ? m->q->sql : m->sql, m->n, NULL, m->params,
-                                         NULL, NULL, 0);
+                                         m->lengths, m->formats, m->result_format);
         if (ok != 1)
             break;
     }
@@ -565,7 +632,8 @@ PGresult *hf_store_begin_exec(hf_store_t *self, const char *sql, int nparams,
     if ((self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) &&
         hf_store_connect(self) != 0)
         return NULL;
-    s_stmt_t stmts[] = {{"BEGIN", 0, NULL, NULL}, {sql, nparams, (const char **)params, NULL}};
+    s_stmt_t stmts[] = {{"BEGIN", 0, NULL, NULL, NULL, NULL, 0},
+                        {sql, nparams, (const char **)params, NULL, NULL, NULL, 0}};
     PGresult *res = NULL;
     int rc = s_pipeline(self, stmts, 2, &res, NULL);
     /* a failed statement leaves the transaction open and aborted: the caller rolls back */
@@ -592,7 +660,7 @@ int hf_store_defer(hf_store_t *self, const char *sql, int nparams, const char *c
     char *text = strdup(sql);
     if (text == NULL)
         abort();
-    self->deferred[self->ndeferred++] = (s_stmt_t){text, nparams, copy, NULL};
+    self->deferred[self->ndeferred++] = (s_stmt_t){text, nparams, copy, NULL, NULL, NULL, 0};
     return 0;
 }
 
@@ -610,11 +678,14 @@ int hf_store_query_all(hf_store_t *self, int n, const hf_query_t *const *qs, con
         if (hf_store_connect(self) != 0)
             return -1;
     }
+    if (s_begin_now(self) != 0)
+        return -1;
     s_stmt_t *stmts = calloc((size_t)(n ? n : 1), sizeof *stmts);
     if (stmts == NULL)
         abort();
     for (int i = 0; i < n; i++)
-        stmts[i] = (s_stmt_t){qs[i]->sql, nparams[i], (const char **)params[i], qs[i]};
+        stmts[i] =
+            (s_stmt_t){qs[i]->sql, nparams[i], (const char **)params[i], qs[i], NULL, NULL, 0};
     int rc = s_pipeline(self, stmts, n, NULL, res);
     free(stmts);
     return rc;
@@ -642,6 +713,21 @@ int hf_store_commit(hf_store_t *self)
         hf_store_rollback(self);
         return -1;
     }
+    if (self->begin_pending && self->ndeferred == 0) {
+        /* nothing was sent: nothing to commit */
+        self->begin_pending = false;
+        self->in_tx = false;
+        return 0;
+    }
+    if (self->begin_pending) {
+        /* only kept statements: BEGIN first, in the same round trip */
+        hf_store_defer(self, "BEGIN", 0, NULL);
+        s_stmt_t begin = self->deferred[self->ndeferred - 1];
+        memmove(self->deferred + 1, self->deferred,
+                sizeof *self->deferred * (size_t)(self->ndeferred - 1));
+        self->deferred[0] = begin;
+        self->begin_pending = false;
+    }
     PGresult *res;
     if (self->ndeferred == 0) {
         res = hf_store_exec(self, "COMMIT", 0, NULL);
@@ -668,6 +754,7 @@ int hf_store_commit(hf_store_t *self)
 
 void hf_store_rollback(hf_store_t *self)
 {
+    self->begin_pending = false;
     s_deferred_drop(self);
     if (self->end_fn && !self->flushing)
         self->end_fn(self, self->end_ctx, false);
