@@ -54,10 +54,17 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 T_ALL=$(now)
 
-# the second scheduler instance (as e2e/250 starts its extra ones)
-hf_instance_start scheduler2 scheduler $((HUIFANG_PORT_BASE + 44)) $((HUIFANG_PORT_BASE + 45)) \
-    $((HUIFANG_PORT_BASE + 14))
-S2PID=${HF_PIDS[scheduler2]}
+# the second scheduler instance (as e2e/250 starts its extra ones); NATDAY_SCHED_INSTANCES=1:
+# none, one instance does all of the scheduler's work
+SCHED2=1 S2PID=
+[[ ${NATDAY_SCHED_INSTANCES:-2} == 1 ]] && SCHED2=0
+if ((SCHED2)); then
+    hf_instance_start scheduler2 scheduler $((HUIFANG_PORT_BASE + 44)) $((HUIFANG_PORT_BASE + 45)) \
+        $((HUIFANG_PORT_BASE + 14))
+    S2PID=${HF_PIDS[scheduler2]}
+fi
+SVCS=(intake scheduler calllog complaint reporting)
+((SCHED2)) && SVCS=(intake scheduler scheduler2 calllog complaint reporting)
 # NATDAY_CALLLOGS=2: a second calllog instance, the agents' logs spread over both
 CALLLOGS="tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 21))"
 if [[ ${NATDAY_CALLLOGS:-1} == 2 ]]; then
@@ -235,7 +242,7 @@ load_report() {
         "$(awk -v n="$LOADED" -v t="$T_LOAD" 'BEGIN { print n / t }')" \
         "$(sql 'SELECT count(*) FROM scheduler.plan')" "$TASKS"
     printf '  memory (VmHWM, kB):'
-    for c in intake scheduler scheduler2 calllog complaint reporting; do
+    for c in "${SVCS[@]}"; do
         printf ' %s %s' "$c" "$(awk '/^VmHWM/ { print $2 }' "/proc/${HF_PIDS[$c]}/status")"
     done
     printf '\n  Postgres: %s (%s)\n' "$(sql "SELECT pg_size_pretty(pg_database_size(current_database()))")" \
@@ -281,14 +288,15 @@ settle() {
         read -r r1 r2 got < <(sched_state)
         if [[ $got != "$last" ]]; then
             s1=$r1 s2=$r2 last=$got
-        elif ((r1 >= s1 + 2 && r2 >= s2 + 2)); then
+        elif ((r1 >= s1 + 2 && (!SCHED2 || r2 >= s2 + 2))); then
             break
         fi
         hf_past "$deadline" && hf_fail "the schedulers' ticks did not settle in 300 s"
         sleep 0.05
     done
 }
-SCHEDS="tcp://127.0.0.1:$(hf_service_port scheduler),tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 44))"
+SCHEDS="tcp://127.0.0.1:$(hf_service_port scheduler)"
+((SCHED2)) && SCHEDS+=",tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 44))"
 declare -A TOT=()
 A0=$(msum huifang_tasks_assigned_total scheduler scheduler2)
 ASSIGN_S=0 PEAK_RATE=0
@@ -309,7 +317,7 @@ fi
 # each service's CPU time (user + system, clock ticks), at the start of the day and its end
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/${HF_PIDS[$1]}/stat" 2>/dev/null || echo 0; }
 declare -A CPU0=()
-for svc in intake scheduler scheduler2 calllog complaint reporting; do CPU0[$svc]=$(cpu_ticks "$svc"); done
+for svc in "${SVCS[@]}"; do CPU0[$svc]=$(cpu_ticks "$svc"); done
 # and the CPU time of the Postgres backends serving them (by role: the backends connected at
 # the start of the day, which the services keep for the day)
 PG_BACKENDS=$(sql "SELECT usename || ' ' || pid FROM pg_stat_activity WHERE usename LIKE 'huifang\_%'")
@@ -377,7 +385,7 @@ hf_wait_until 600 store_caught_up
 T_CATCH=$(since "$T0")
 T_DAYALL=$(since "$T_DAY")
 declare -A CPU1=()
-for svc in intake scheduler scheduler2 calllog complaint reporting; do CPU1[$svc]=$(cpu_ticks "$svc"); done
+for svc in "${SVCS[@]}"; do CPU1[$svc]=$(cpu_ticks "$svc"); done
 PG_CPU1=$(pg_ticks)
 if kill "$MONITOR" 2>/dev/null; then
     wait "$MONITOR" 2>/dev/null || true
@@ -458,7 +466,7 @@ awk '$4 == "events" { k = $2 " " $3; n[k]++; s[k] += $5; if ($5 > m[k]) m[k] = $
 echo
 echo "memory per service (VmHWM, the peak resident set); CPU of the day (user + system) per call logged:"
 HZ=$(getconf CLK_TCK)
-for svc in intake scheduler scheduler2 calllog complaint reporting; do
+for svc in "${SVCS[@]}"; do
     printf '  %-11s %8s kB %8s ms CPU, %6s µs a call\n' "$svc" "$(awk '/^VmHWM/ { print $2 }' "/proc/${HF_PIDS[$svc]}/status")" \
         "$(awk -v a="${CPU0[$svc]}" -v b="${CPU1[$svc]}" -v hz="$HZ" 'BEGIN { printf "%d", (b - a) * 1000 / hz }')" \
         "$(awk -v a="${CPU0[$svc]}" -v b="${CPU1[$svc]}" -v hz="$HZ" -v n="${TOT[logged]:-0}" 'BEGIN { printf "%d", (n > 0 ? (b - a) * 1e6 / hz / n : 0) }')"
