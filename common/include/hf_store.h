@@ -82,6 +82,13 @@ PGresult *hf_store_query(hf_store_t *self, const hf_query_t *q, int nparams,
 int hf_store_query_run(hf_store_t *self, const hf_query_t *q, int nparams,
                        const char *const *params);
 
+/* Runs n named queries in one round trip (libpq's pipeline mode), qs[i] with nparams[i]
+ * parameters params[i]: 0 and res[i] each one's result (the caller PQclear()s them), or -1
+ * with the first failure kept and nothing returned (inside a transaction it is then
+ * aborted). For reads whose parameters do not depend on each other's answers. Not retried on
+ * a lost link. */
+int hf_store_query_all(hf_store_t *self, int n, const hf_query_t *const *qs, const int *nparams,
+                       const char *const *const *params, PGresult **res);
 /* BEGIN / COMMIT / ROLLBACK. Each returns 0 or -1; rollback never fails on a lost link. */
 int hf_store_begin(hf_store_t *self);
 int hf_store_commit(hf_store_t *self);
@@ -96,6 +103,16 @@ PGresult *hf_store_begin_exec(hf_store_t *self, const char *sql, int nparams,
  * fails (rolled back) if any of them fails; hf_store_rollback() forgets them. For writes whose
  * answer is not needed (counters added to). Returns 0. */
 int hf_store_defer(hf_store_t *self, const char *sql, int nparams, const char *const *params);
+/* What runs as a transaction ends (hf_store_on_end): commit true before its COMMIT is sent
+ * (its writes still part of the transaction; -1 fails the commit, rolled back), false after a
+ * rollback. */
+typedef int (*hf_store_end_fn)(hf_store_t *self, void *ctx, bool commit);
+/* Sets the store's end hook (one a store; NULL: none). The services' framework keeps the
+ * events a transaction emits and gives them their sequence numbers in it, last. */
+void hf_store_on_end(hf_store_t *self, hf_store_end_fn fn, void *ctx);
+/* Runs the end hook now, inside the open transaction (as a commit would first): for a
+ * writer whose next rows must follow what it kept (hf_outbox). 0 or -1. */
+int hf_store_flush(hf_store_t *self);
 /* True between begin and commit/rollback. */
 bool hf_store_in_tx(const hf_store_t *self);
 
@@ -110,5 +127,8 @@ int64_t hf_pg_int(const PGresult *res, int row, int col);
 bool hf_pg_bool(const PGresult *res, int row, int col);
 /* Formats an int64 as decimal text into buf (24 bytes) and returns buf, for parameters. */
 const char *hf_pg_i64(char *buf, int64_t v);
+/* bytes as bytea's text form ("\\x" and two hex digits a byte), for a text parameter (such as
+ * hf_store_defer's); malloc'd, NULL when out of memory. */
+char *hf_pg_bytea_text(const void *bytes, size_t len);
 
 #endif

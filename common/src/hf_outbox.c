@@ -13,6 +13,9 @@ int64_t hf_outbox_append(hf_store_t *store, const char *producer, hf_envelope_t 
      * commit, so sequence numbers are gap-free (a rollback returns the number) and commits
      * land in sequence order. */
     const char *p1[] = {producer};
+    /* events kept for the end of the transaction (hf_store_on_end) come first */
+    if (hf_store_flush(store) != 0)
+        return -1;
     PGresult *res = hf_store_exec(store,
                                   "INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($1, 1)"
                                   " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + 1"

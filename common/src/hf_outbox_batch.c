@@ -88,6 +88,9 @@ int64_t hf_outbox_copy_many(hf_store_t *store, const char *producer, hf_envelope
 {
     if (n <= 0)
         return 0;
+    /* events kept for the end of the transaction (hf_store_on_end) come first */
+    if (hf_store_flush(store) != 0)
+        return -1;
     char ntxt[24];
     const char *p1[] = {producer, hf_pg_i64(ntxt, n)};
     PGresult *res = hf_store_exec(store,

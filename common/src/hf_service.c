@@ -9,7 +9,9 @@
  * Consumer side: events received (live, or fetched by a replay) are held in order and
  * applied in batches: one transaction applies many events and moves the consumer's stored
  * sequence for that producer once, under a row lock, so each event takes effect exactly
- * once even with several instances. A handler failing inside a batch rolls the batch back;
+ * once even with several instances (an instance that finds the lock taken does not wait
+ * for it: the other is applying the same events; it tries again a moment later and finds
+ * them applied). A handler failing inside a batch rolls the batch back;
  * the events before it are applied again and committed, and the failing one goes on its
  * own (s_sub_apply), whose failures are counted as before (a poison event goes to the dead
  * letters). A service may keep what its handlers add up and write it once a batch
@@ -81,6 +83,10 @@
 #define HF_MAX_AFTER 16       /* 'after' places a request may carry */
 #define HF_AFTER_GRACE_MS 100 /* how long the live stream may take before we ask for a replay */
 #define HF_EPOCH_LEN 40
+/* A batch that finds its stored sequence locked by another instance (applying the same
+ * events) leaves them to it, takes what it has committed as applied, and tries again after
+ * HF_BUSY_RETRY_MS, serving requests meanwhile. */
+#define HF_BUSY_RETRY_MS 2
 
 /* A consumer's lag is learnt out of band too: at most every HF_PROBE_MS it sends the producer
  * a ping (which answers the last committed sequence) without waiting for the answer, and
@@ -99,6 +105,12 @@ typedef struct {
     uint64_t seq;
     int64_t at;
 } s_seen_t;
+
+/* An event emitted in the open transaction, packed without its sequence number. */
+typedef struct {
+    uint8_t *body;
+    size_t len;
+} s_emit_t;
 
 /* An event received (live or replayed) and held until it is applied. */
 typedef struct {
@@ -208,7 +220,11 @@ struct hf_service_t {
     bool audit_failed;        /* an audit row of the running command could not be written */
     char epoch[HF_EPOCH_LEN]; /* this producer's stream id (hf_outbox_epoch) */
     uint64_t cmd_last_seq;    /* the last sequence the running command emitted, 0: none */
-    int read_wait_ms;         /* how long a parked request waits */
+    /* the events the open transaction emitted, numbered and written as it commits
+     * (s_emits_end): the counter row is held for the commit only */
+    s_emit_t *emits;
+    int nemits, emits_cap;
+    int read_wait_ms; /* how long a parked request waits */
     s_parked_t *parked[HF_MAX_PARKED];
     int nparked;
     s_sub_t subs[HF_MAX_SUBS];
@@ -255,6 +271,8 @@ static volatile sig_atomic_t s_signalled = 0;
 static void s_parked_free(s_parked_t **self_p);
 static void s_pend_pop(s_sub_t *sub, int n);
 static uint64_t s_pend_last(const s_sub_t *sub);
+static int s_emits_end(hf_store_t *st, void *ctx, bool commit);
+static void s_emits_drop(hf_service_t *svc);
 
 static void s_on_signal(int sig)
 {
@@ -451,11 +469,13 @@ int hf_service_audit(hf_service_t *svc, const int64_t *customers, size_t n)
                        hf_request_command_name(req),
                        ids,
                        req->request_id ? req->request_id : ""};
-    int rc = hf_store_run(svc->store,
-                          "INSERT INTO audit.access (actor, on_behalf_of, role, branch, service,"
-                          " command, customers, request_id)"
-                          " VALUES ($1, $2, $3, $4, $5, $6, $7::bigint[], $8)",
-                          8, p);
+    static const char insert[] = "INSERT INTO audit.access (actor, on_behalf_of, role, branch,"
+                                 " service, command, customers, request_id)"
+                                 " VALUES ($1, $2, $3, $4, $5, $6, $7::bigint[], $8)";
+    /* inside the command's transaction the row goes with its COMMIT (one round trip less): a
+     * failure then rolls the command back, and the reply says it could not commit */
+    int rc = hf_store_in_tx(svc->store) ? hf_store_defer(svc->store, insert, 8, p)
+                                        : hf_store_run(svc->store, insert, 8, p);
     free(ids);
     if (rc != 0) {
         svc->audit_failed = true;
@@ -1314,6 +1334,7 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     }
 
     svc->store = hf_store_new(hf_config_str(svc->config, "store_url"), def->name);
+    hf_store_on_end(svc->store, s_emits_end, svc);
     hf_store_set_password(svc->store, hf_config_str(svc->config, "store_password"));
     const char *prepare = hf_config_str(svc->config, "pg_prepare");
     if (strcmp(prepare, "on") != 0 && strcmp(prepare, "off") != 0) {
@@ -1411,6 +1432,8 @@ void hf_service_destroy(hf_service_t **self_p)
         zmq_close(svc->router);
     hf_zap_destroy(&svc->zap); /* after the sockets it serves, before the context ends */
     hf_store_destroy(&svc->store);
+    s_emits_drop(svc);
+    free(svc->emits);
     hf_config_destroy(&svc->config);
     hf_arena_destroy(&svc->arena);
     hf_verifier_destroy(&svc->verifier);
@@ -1439,11 +1462,107 @@ int hf_service_emit(hf_service_t *svc, hf_envelope_t *env)
         else if (svc->cur_env && svc->cur_env->correlation_id)
             env->correlation_id = svc->cur_env->correlation_id;
     }
-    int64_t seq = hf_outbox_append(svc->store, svc->def->name, env);
-    if (seq < 0)
-        return -1;
-    hf_service_emitted(svc, (uint64_t)seq);
+    /* kept, packed, until the transaction commits (s_emits_end): its sequence number is
+     * taken then, so the counter row is not held while the rest of the transaction runs */
+    env->producer = (char *)svc->def->name;
+    if (env->occurred_at_ms == 0)
+        env->occurred_at_ms = hf_clock_now_ms();
+    if (env->branch == NULL)
+        env->branch = "";
+    if (env->correlation_id == NULL)
+        env->correlation_id = "";
+    if (svc->nemits == svc->emits_cap) {
+        int cap = svc->emits_cap ? 2 * svc->emits_cap : 64;
+        s_emit_t *grown = realloc(svc->emits, sizeof *grown * (size_t)cap);
+        if (grown == NULL)
+            abort();
+        svc->emits = grown;
+        svc->emits_cap = cap;
+    }
+    size_t len = huifang__v1__envelope__get_packed_size(env);
+    uint8_t *body = malloc(len ? len : 1);
+    if (body == NULL)
+        abort();
+    huifang__v1__envelope__pack(env, body);
+    svc->emits[svc->nemits++] = (s_emit_t){body, len};
     return 0;
+}
+
+static void s_emits_drop(hf_service_t *svc)
+{
+    for (int i = 0; i < svc->nemits; i++)
+        free(svc->emits[i].body);
+    svc->nemits = 0;
+}
+
+/* The store's end hook (hf_store_on_end): at a commit, the events the transaction emitted
+ * take their sequence numbers — the counter row moved by their number in one statement,
+ * whose row lock then serialises this producer's writers until the commit, so sequences
+ * stay gap-free and commit in order (hf_outbox.h) — and their rows go with the COMMIT
+ * (hf_store_defer). Sets cmd_last_seq to the last one when a command runs. At a rollback
+ * they are forgotten. 0 or -1. */
+static int s_emits_end(hf_store_t *st, void *ctx, bool commit)
+{
+    hf_service_t *svc = ctx;
+    int n = svc->nemits;
+    if (!commit || n == 0) {
+        s_emits_drop(svc);
+        return 0;
+    }
+    const char *producer = svc->def->name;
+    char ntxt[24];
+    const char *p1[] = {producer, hf_pg_i64(ntxt, n)};
+    PGresult *res = hf_store_exec(st,
+                                  "INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($1, $2)"
+                                  " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + $2"
+                                  " RETURNING last_seq",
+                                  2, p1);
+    if (res == NULL) {
+        s_emits_drop(svc);
+        return -1;
+    }
+    int64_t last = hf_pg_int(res, 0, 0);
+    PQclear(res);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        int64_t seq = last - n + 1 + i;
+        hf_envelope_t *env =
+            huifang__v1__envelope__unpack(NULL, svc->emits[i].len, svc->emits[i].body);
+        if (env == NULL) {
+            rc = -1;
+            break;
+        }
+        char event_id[96], topic[160], seqtxt[24], at[24];
+        snprintf(event_id, sizeof event_id, "%s:%lld", producer, (long long)seq);
+        char *unpacked_id = env->event_id;
+        env->seq = (uint64_t)seq;
+        env->event_id = event_id;
+        hf_envelope_topic(env, topic, sizeof topic);
+        size_t len = huifang__v1__envelope__get_packed_size(env);
+        uint8_t *body = malloc(len ? len : 1);
+        char *hex = NULL;
+        if (body) {
+            huifang__v1__envelope__pack(env, body);
+            hex = hf_pg_bytea_text(body, len);
+        }
+        const char *vals[] = {producer, hf_pg_i64(seqtxt, seq),
+                              topic,    env->branch,
+                              hex,      hf_pg_i64(at, (int64_t)env->occurred_at_ms)};
+        if (hex == NULL ||
+            hf_store_defer(st,
+                           "INSERT INTO outbox (producer, seq, topic, branch, body, created_at_ms)"
+                           " VALUES ($1, $2, $3, $4, $5, $6)",
+                           6, vals) != 0)
+            rc = -1;
+        free(hex);
+        free(body);
+        env->event_id = unpacked_id;
+        huifang__v1__envelope__free_unpacked(env, NULL);
+    }
+    s_emits_drop(svc);
+    if (rc == 0 && svc->cur_req)
+        hf_service_emitted(svc, (uint64_t)last);
+    return rc;
 }
 
 void hf_service_emitted(hf_service_t *svc, uint64_t seq)
@@ -1683,16 +1802,16 @@ static int s_idempotency_store(hf_service_t *svc, const char *key, const hf_repl
     if (buf == NULL)
         return -1;
     huifang__v1__reply__pack(rep, buf);
-    const char *vals[] = {key, (const char *)buf};
-    int lens[] = {0, (int)len};
-    int fmts[] = {0, 1};
-    PGresult *res = hf_store_execv(svc->store, "UPDATE idempotency SET reply = $2 WHERE key = $1",
-                                   2, vals, lens, fmts, 0);
+    /* sent with the COMMIT that follows (one round trip less; a failure rolls it back) */
+    char *hex = hf_pg_bytea_text(buf, len);
     free(buf);
-    if (res == NULL)
+    if (hex == NULL)
         return -1;
-    PQclear(res);
-    return 0;
+    const char *vals[] = {key, hex};
+    int rc =
+        hf_store_defer(svc->store, "UPDATE idempotency SET reply = $2 WHERE key = $1", 2, vals);
+    free(hex);
+    return rc;
 }
 
 /* Checks the request's session against what cmd allows (roles HF_ROLE_KEY for ping and
@@ -1820,6 +1939,8 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
     svc->commit_anyway = false;
     svc->audit_failed = false;
     int status = cmd->fn(svc, svc->self, req, rep, arena);
+    /* the events it emitted take their sequence numbers now (the reply names the last) */
+    bool numbered = status != HF_OK || svc->audit_failed || hf_store_flush(svc->store) == 0;
     svc->cur_req = NULL;
     if (status == HF_OK && svc->audit_failed) {
         /* no read or change of personal data without its audit row */
@@ -1856,7 +1977,8 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
     /* hq reads its branches' records masked: names, phones, addresses and notes */
     if (svc->claims && strcmp(svc->claims->role, "hq") == 0)
         hf_mask_message(&rep->base, arena);
-    if ((keyed && s_idempotency_store(svc, key, rep) != 0) || hf_store_commit(svc->store) != 0) {
+    if (!numbered || (keyed && s_idempotency_store(svc, key, rep) != 0) ||
+        hf_store_commit(svc->store) != 0) {
         hf_store_rollback(svc->store);
         rep->written = NULL;
         rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
@@ -2299,17 +2421,24 @@ static int s_sub_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last)
 }
 
 /* Begins the consumer's transaction and locks its stored sequence in one round trip; 0 and
- * *last, or -1 (rolled back). */
-static int s_sub_begin_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last)
+ * *last, or -1 (rolled back). With skip, a sequence another instance holds locked (it is
+ * applying the same events) is not waited for: 1 (rolled back), and the caller leaves the
+ * events to it and tries again shortly (see HF_BUSY_RETRY_MS). */
+static int s_sub_begin_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last, bool skip)
 {
     const char *p[] = {sub->producer};
     PGresult *res = hf_store_begin_exec(
-        svc->store, "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE", 1, p);
+        svc->store,
+        skip ? "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE SKIP LOCKED"
+             : "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE",
+        1, p);
     if (res == NULL || PQntuples(res) != 1) {
+        /* no row with skip: locked (the row is made at subscribe, never deleted) */
+        int rc = res && skip ? 1 : -1;
         if (res)
             PQclear(res);
         s_sub_rollback(svc);
-        return -1;
+        return rc;
     }
     *last = (uint64_t)hf_pg_int(res, 0, 0);
     PQclear(res);
@@ -2371,7 +2500,7 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
     }
     hf_store_t *st = svc->store;
     uint64_t last = 0;
-    if (s_sub_begin_lock(svc, sub, &last) != 0)
+    if (s_sub_begin_lock(svc, sub, &last, false) != 0)
         return -1;
     if (env->seq <= last) {
         /* another instance applied it meanwhile */
@@ -2494,7 +2623,9 @@ static void s_revoke_now(hf_service_t *svc, const s_sub_t *sub, const hf_envelop
 /* Applies held events from the head in one transaction: at most max, and no more once the
  * monotonic clock reaches until. Returns 0 with *taken the events consumed (applied, passed
  * or found applied by another instance); 1 when the head is past the next expected sequence
- * (a gap); -1 on a transient failure (nothing consumed: rolled back); -2 when the handler of
+ * (a gap); 2 when another instance holds the stored sequence locked (nothing consumed: the
+ * events stay held, tried again at sub->next_apply); -1 on a transient failure (nothing
+ * consumed: rolled back); -2 when the handler of
  * the event after the *taken consumed ones failed with the store connected: the ones before
  * it were applied again without it and committed (see s_sub_drain). */
 static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t until, int *taken)
@@ -2535,7 +2666,28 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
     int64_t t_begin = hf_clock_mono_ms();
     for (;;) {
         uint64_t last = 0;
-        if (s_sub_begin_lock(svc, sub, &last) != 0)
+        /* another instance applying these events holds the stored sequence: the loop does not
+         * wait for it (it serves requests meanwhile), learns what that one has committed, and
+         * tries again after HF_BUSY_RETRY_MS */
+        int lk = s_sub_begin_lock(svc, sub, &last, true);
+        if (lk == 1) {
+            /* what it has committed so far counts as applied here too (as below, when a
+             * batch finds its events applied): a request parked for one of them goes now */
+            const char *p[] = {sub->producer};
+            PGresult *res = hf_store_exec(
+                svc->store, "SELECT last_seq FROM consumer_offset WHERE producer = $1", 1, p);
+            if (res == NULL || PQntuples(res) != 1) {
+                if (res)
+                    PQclear(res);
+                return -1;
+            }
+            last = (uint64_t)hf_pg_int(res, 0, 0);
+            PQclear(res);
+            if (last > sub->applied)
+                sub->applied = sub->stored = last;
+            return 2;
+        }
+        if (lk != 0)
             return -1;
         uint64_t cur = sub->applied > last ? sub->applied : last;
         int k = 0, count = 0, rc = 0;
@@ -2623,6 +2775,10 @@ static int s_sub_drain(hf_service_t *svc, s_sub_t *sub, int64_t until)
             }
         }
         s_pend_pop(sub, taken);
+        if (rc == 2) {
+            sub->next_apply = hf_clock_mono_ms() + HF_BUSY_RETRY_MS;
+            return 0;
+        }
         if (rc == 1) {
             /* the held events skip a number: let the replay bring them in order */
             hf_info("gap_detected", "producer=%s applied=%llu got=%llu", sub->producer,

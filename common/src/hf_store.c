@@ -8,11 +8,15 @@
 #include <string.h>
 #include <time.h>
 
-/* A statement of a pipeline (s_pipeline): its text and text parameters. */
+/* A statement of a pipeline (s_pipeline): its text and text parameters, or a named query
+ * (prepared when preparing is on). */
 typedef struct {
     const char *sql;
     int n;
     const char **params;
+    const hf_query_t *q;
+    const int *lengths, *formats; /* binary parameters, as PQexecParams takes them */
+    int result_format;
 } s_stmt_t;
 
 struct hf_store_t {
@@ -21,6 +25,7 @@ struct hf_store_t {
     char *schema;
     PGconn *conn;
     bool in_tx;
+    bool begin_pending; /* begun, BEGIN not sent yet: it goes with the first statement */
     bool unavailable;
     bool refused;  /* the last connect was refused for the role or its password */
     long connects; /* connections made (a second one is a reconnect) */
@@ -31,6 +36,9 @@ struct hf_store_t {
     int nprepared, prepared_cap;
     s_stmt_t *deferred; /* statements sent with the next commit (hf_store_defer) */
     int ndeferred, deferred_cap;
+    hf_store_end_fn end_fn; /* hf_store_on_end */
+    void *end_ctx;
+    bool flushing; /* end_fn is running (hf_store_flush) */
 };
 
 hf_store_t *hf_store_new(const char *conninfo, const char *schema)
@@ -154,6 +162,7 @@ int hf_store_connect(hf_store_t *self)
         self->conn = NULL;
     }
     self->in_tx = false;
+    self->begin_pending = false;
     s_deferred_drop(self);
     self->sqlstate[0] = '\0';
     /* a new connection has none of the old one's prepared statements */
@@ -322,11 +331,66 @@ static PGresult *s_exec_once(hf_store_t *self, const hf_query_t *q, const char *
     return NULL;
 }
 
+static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult **last,
+                      PGresult **each);
+
+/* The first statement of a transaction begun (hf_store_begin): BEGIN and it in one round
+ * trip. A link found broken before anything was sent or kept is connected again and the
+ * two sent again (nothing had taken effect), as a BEGIN on its own would have been. */
+static PGresult *s_exec_begin(hf_store_t *self, const s_stmt_t *stmt)
+{
+    for (int attempt = 0;; attempt++) {
+        if ((self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) &&
+            (self->ndeferred > 0 || hf_store_connect(self) != 0)) {
+            if (self->ndeferred > 0) {
+                snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
+                self->unavailable = true;
+            }
+            self->in_tx = true; /* the caller rolls back */
+            return NULL;
+        }
+        self->in_tx = true;
+        self->begin_pending = true;
+        s_stmt_t stmts[] = {{"BEGIN", 0, NULL, NULL, NULL, NULL, 0}, *stmt};
+        PGresult *res = NULL;
+        int rc = s_pipeline(self, stmts, 2, &res, NULL);
+        bool lost = rc != 0 && self->unavailable;
+        if (!lost || attempt == 1 || self->ndeferred > 0) {
+            /* begun (a failed statement leaves it aborted: the caller rolls back) */
+            self->begin_pending = false;
+            return rc == 0 ? res : NULL;
+        }
+        hf_warn("store_reconnect", "reason=\"%s\"", self->error);
+        if (self->conn) {
+            PQfinish(self->conn);
+            self->conn = NULL;
+        }
+    }
+}
+
+/* Sends BEGIN now when it is still pending (for the statements that do not go through
+ * s_exec). 0 or -1. */
+static int s_begin_now(hf_store_t *self)
+{
+    if (!self->begin_pending)
+        return 0;
+    s_stmt_t stmt = {"SELECT 1", 0, NULL, NULL, NULL, NULL, 0};
+    PGresult *res = s_exec_begin(self, &stmt);
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
 /* sql (or the named query q) with a reconnect outside a transaction. */
 static PGresult *s_exec(hf_store_t *self, const hf_query_t *q, const char *sql, int n,
                         const char *const *values, const int *lengths, const int *formats,
                         int result_format)
 {
+    if (self->begin_pending) {
+        s_stmt_t stmt = {sql, n, (const char **)values, q, lengths, formats, result_format};
+        return s_exec_begin(self, &stmt);
+    }
     if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
         if (self->in_tx) {
             snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
@@ -385,6 +449,8 @@ int hf_store_run(hf_store_t *self, const char *sql, int nparams, const char *con
 
 int hf_store_script(hf_store_t *self, const char *sql)
 {
+    if (s_begin_now(self) != 0)
+        return -1;
     if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
         if (self->in_tx || hf_store_connect(self) != 0)
             return -1;
@@ -402,6 +468,8 @@ int hf_store_script(hf_store_t *self, const char *sql)
 
 int64_t hf_store_copy_in(hf_store_t *self, const char *sql, const char *data, size_t len)
 {
+    if (s_begin_now(self) != 0)
+        return -1;
     if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
         if (self->in_tx) {
             snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
@@ -453,20 +521,31 @@ int hf_store_begin(hf_store_t *self)
         snprintf(self->error, sizeof self->error, "programming error: nested transaction");
         return -1;
     }
-    if (hf_store_run(self, "BEGIN", 0, NULL) != 0)
+    /* BEGIN goes with the transaction's first statement (s_exec_begin): a round trip less */
+    if ((self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) &&
+        hf_store_connect(self) != 0)
         return -1;
     self->in_tx = true;
+    self->begin_pending = true;
     return 0;
 }
 
 /* Sends the n statements in one libpq pipeline with one sync and reads every answer: one
- * round trip. Returns 0, with *last the last statement's result when last is given, or -1
- * with the first failure noted (the statements after a failed one were skipped). */
-static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult **last)
+ * round trip. Returns 0, with *last the last statement's result when last is given and
+ * each[i] the i-th statement's when each is given, or -1 with the first failure noted (the
+ * statements after a failed one were skipped; nothing returned). */
+static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult **last,
+                      PGresult **each)
 {
     PGconn *conn = self->conn;
     if (last)
         *last = NULL;
+    for (int i = 0; each && i < n; i++)
+        each[i] = NULL;
+    /* named queries are prepared first (once a connection; a round trip each time then) */
+    for (int i = 0; conn && PQstatus(conn) == CONNECTION_OK && i < n; i++)
+        if (stmts[i].q && self->prepare && s_prepare(self, stmts[i].q) != 0)
+            return -1;
     if (conn == NULL || PQstatus(conn) != CONNECTION_OK || PQenterPipelineMode(conn) != 1) {
         s_set_error(self, "store error",
                     conn ? PQerrorMessage(conn) : "store connection lost in a transaction");
@@ -474,10 +553,16 @@ static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult *
         return -1;
     }
     int rc = 0, sent = 0;
-    for (; sent < n; sent++)
-        if (PQsendQueryParams(conn, stmts[sent].sql, stmts[sent].n, NULL, stmts[sent].params, NULL,
-                              NULL, 0) != 1)
+    for (; sent < n; sent++) {
+        const s_stmt_t *m = &stmts[sent];
+        int ok = m->q && self->prepare
+                     ? PQsendQueryPrepared(conn, m->q->name, m->n, m->params, m->lengths,
+                                           m->formats, m->result_format)
+                     : PQsendQueryParams(conn, m->q ? m->q->sql : m->sql, m->n, NULL, m->params,
+                                         m->lengths, m->formats, m->result_format);
+        if (ok != 1)
             break;
+    }
     bool synced = PQpipelineSync(conn) == 1;
     if (sent < n || !synced) {
         s_note_failure(self, NULL);
@@ -497,6 +582,8 @@ static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult *
                 PQclear(res);
             } else if (last && i == n - 1 && *last == NULL) {
                 *last = res;
+            } else if (each && each[i] == NULL) {
+                each[i] = res;
             } else {
                 PQclear(res);
             }
@@ -522,9 +609,15 @@ static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult *
     if (rc == 0) {
         self->unavailable = false;
         self->sqlstate[0] = '\0';
-    } else if (last && *last) {
-        PQclear(*last);
-        *last = NULL;
+    } else {
+        if (last && *last) {
+            PQclear(*last);
+            *last = NULL;
+        }
+        for (int i = 0; each && i < n; i++) {
+            PQclear(each[i]);
+            each[i] = NULL;
+        }
     }
     return rc;
 }
@@ -539,9 +632,10 @@ PGresult *hf_store_begin_exec(hf_store_t *self, const char *sql, int nparams,
     if ((self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) &&
         hf_store_connect(self) != 0)
         return NULL;
-    s_stmt_t stmts[] = {{"BEGIN", 0, NULL}, {sql, nparams, (const char **)params}};
+    s_stmt_t stmts[] = {{"BEGIN", 0, NULL, NULL, NULL, NULL, 0},
+                        {sql, nparams, (const char **)params, NULL, NULL, NULL, 0}};
     PGresult *res = NULL;
-    int rc = s_pipeline(self, stmts, 2, &res);
+    int rc = s_pipeline(self, stmts, 2, &res, NULL);
     /* a failed statement leaves the transaction open and aborted: the caller rolls back */
     self->in_tx = self->conn && PQtransactionStatus(self->conn) != PQTRANS_IDLE;
     return rc == 0 ? res : NULL;
@@ -566,19 +660,81 @@ int hf_store_defer(hf_store_t *self, const char *sql, int nparams, const char *c
     char *text = strdup(sql);
     if (text == NULL)
         abort();
-    self->deferred[self->ndeferred++] = (s_stmt_t){text, nparams, copy};
+    self->deferred[self->ndeferred++] = (s_stmt_t){text, nparams, copy, NULL, NULL, NULL, 0};
     return 0;
+}
+
+int hf_store_query_all(hf_store_t *self, int n, const hf_query_t *const *qs, const int *nparams,
+                       const char *const *const *params, PGresult **res)
+{
+    for (int i = 0; i < n; i++)
+        res[i] = NULL;
+    if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
+        if (self->in_tx) {
+            snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
+            self->unavailable = true;
+            return -1;
+        }
+        if (hf_store_connect(self) != 0)
+            return -1;
+    }
+    if (s_begin_now(self) != 0)
+        return -1;
+    s_stmt_t *stmts = calloc((size_t)(n ? n : 1), sizeof *stmts);
+    if (stmts == NULL)
+        abort();
+    for (int i = 0; i < n; i++)
+        stmts[i] =
+            (s_stmt_t){qs[i]->sql, nparams[i], (const char **)params[i], qs[i], NULL, NULL, 0};
+    int rc = s_pipeline(self, stmts, n, NULL, res);
+    free(stmts);
+    return rc;
+}
+
+void hf_store_on_end(hf_store_t *self, hf_store_end_fn fn, void *ctx)
+{
+    self->end_fn = fn;
+    self->end_ctx = ctx;
+}
+
+int hf_store_flush(hf_store_t *self)
+{
+    if (self->end_fn == NULL || self->flushing || !self->in_tx)
+        return 0;
+    self->flushing = true;
+    int rc = self->end_fn(self, self->end_ctx, true);
+    self->flushing = false;
+    return rc;
 }
 
 int hf_store_commit(hf_store_t *self)
 {
+    if (hf_store_flush(self) != 0) {
+        hf_store_rollback(self);
+        return -1;
+    }
+    if (self->begin_pending && self->ndeferred == 0) {
+        /* nothing was sent: nothing to commit */
+        self->begin_pending = false;
+        self->in_tx = false;
+        return 0;
+    }
+    if (self->begin_pending) {
+        /* only kept statements: BEGIN first, in the same round trip */
+        hf_store_defer(self, "BEGIN", 0, NULL);
+        s_stmt_t begin = self->deferred[self->ndeferred - 1];
+        memmove(self->deferred + 1, self->deferred,
+                sizeof *self->deferred * (size_t)(self->ndeferred - 1));
+        self->deferred[0] = begin;
+        self->begin_pending = false;
+    }
     PGresult *res;
     if (self->ndeferred == 0) {
         res = hf_store_exec(self, "COMMIT", 0, NULL);
     } else {
         /* the deferred statements and the COMMIT in one round trip */
         hf_store_defer(self, "COMMIT", 0, NULL);
-        if (s_pipeline(self, self->deferred, self->ndeferred, &res) != 0)
+        if (s_pipeline(self, self->deferred, self->ndeferred, &res, NULL) != 0)
             res = NULL;
         s_deferred_drop(self);
         if (res == NULL && self->conn && PQstatus(self->conn) == CONNECTION_OK &&
@@ -598,7 +754,10 @@ int hf_store_commit(hf_store_t *self)
 
 void hf_store_rollback(hf_store_t *self)
 {
+    self->begin_pending = false;
     s_deferred_drop(self);
+    if (self->end_fn && !self->flushing)
+        self->end_fn(self, self->end_ctx, false);
     if (self->conn && PQstatus(self->conn) == CONNECTION_OK &&
         PQtransactionStatus(self->conn) != PQTRANS_IDLE) {
         PGresult *res = PQexec(self->conn, "ROLLBACK");
@@ -733,4 +892,21 @@ const char *hf_pg_i64(char *buf, int64_t v)
 {
     snprintf(buf, 24, "%" PRId64, v);
     return buf;
+}
+
+char *hf_pg_bytea_text(const void *bytes, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *out = malloc(2 * len + 3);
+    if (out == NULL)
+        return NULL;
+    const uint8_t *b = bytes;
+    out[0] = '\\';
+    out[1] = 'x';
+    for (size_t i = 0; i < len; i++) {
+        out[2 + 2 * i] = digits[b[i] >> 4];
+        out[3 + 2 * i] = digits[b[i] & 15];
+    }
+    out[2 + 2 * len] = '\0';
+    return out;
 }

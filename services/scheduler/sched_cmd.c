@@ -190,11 +190,18 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
                           hf_arena_t *a)
 {
     ctx->task = t; /* its talking_points: a campaign's, an occasion's, merged greetings */
-    char cid[24];
+    char cid[24], tid[24];
     const char *p[] = {hf_pg_i64(cid, t->customer_id)};
-    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_CUSTOMER, 1, p);
-    if (res == NULL)
+    const char *ph[] = {cid, hf_pg_i64(tid, t->id)};
+    /* the four reads in one round trip */
+    const hf_query_t *qs[] = {&SCHED_Q_TASK_CONTEXT_CUSTOMER, &SCHED_Q_TASK_CONTEXT_PURCHASE,
+                              &SCHED_Q_TASK_CONTEXT_TASK, &SCHED_Q_TASK_CONTEXT_CONTACT_NOTE};
+    const int np[] = {1, 1, 2, 1};
+    const char *const *ps[] = {p, p, ph, p};
+    PGresult *all[4];
+    if (hf_store_query_all(st, 4, qs, np, ps, all) != 0)
         return -1;
+    PGresult *res = all[0];
     if (PQntuples(res)) {
         Huifang__V1__Customer *c = hf_new(a, Huifang__V1__Customer);
         huifang__v1__customer__init(c);
@@ -213,9 +220,7 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
         ctx->customer = c;
     }
     PQclear(res);
-    res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_PURCHASE, 1, p);
-    if (res == NULL)
-        return -1;
+    res = all[1];
     int n = PQntuples(res);
     ctx->purchases = hf_new_array(a, Huifang__V1__Purchase *, n > 0 ? n : 1);
     for (int i = 0; i < n; i++) {
@@ -235,19 +240,13 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
         ctx->purchases[ctx->n_purchases++] = pu;
     }
     PQclear(res);
-    char tid[24];
-    const char *ph[] = {cid, hf_pg_i64(tid, t->id)};
-    res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_TASK, 2, ph);
-    if (res == NULL)
-        return -1;
+    res = all[2];
     n = PQntuples(res);
     ctx->history = hf_new_array(a, Huifang__V1__Task *, n > 0 ? n : 1);
     for (int i = 0; i < n; i++)
         ctx->history[ctx->n_history++] = sched_task_from_row(res, i, a);
     PQclear(res);
-    res = hf_store_query(st, &SCHED_Q_TASK_CONTEXT_CONTACT_NOTE, 1, p);
-    if (res == NULL)
-        return -1;
+    res = all[3];
     n = PQntuples(res);
     ctx->contacts = hf_new_array(a, Huifang__V1__ContactNote *, n > 0 ? n : 1);
     for (int i = 0; i < n; i++) {
@@ -277,17 +276,40 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     int rc;
     const char *agent =
         req->task_next->agent && *req->task_next->agent ? req->task_next->agent : req->actor;
-    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK ||
-        (rc = s_need_agent(svc, req, agent, rep, a)) != HF_OK)
+    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK)
         return rc;
+    if (agent == NULL || *agent == '\0')
+        return hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required (--agent or --as)");
     hf_store_t *st = hf_service_store(svc);
-    if (sched_roll_bags(st, &b, req->branch, agent) < 0)
-        return HF_UNAVAILABLE;
-    /* a task the agent already holds comes back first: a crashed client loses nothing */
+    /* in one round trip: the agent, the tasks left in its bags of earlier days, and its next
+     * tasks (a task the agent already holds comes back first: a crashed client loses
+     * nothing); read again when some were rolled into today's bag */
+    char todaytxt[11];
+    hf_date_format(hf_time_local_day(hf_clock_now_ms(), b.tz), todaytxt);
     const char *p[] = {req->branch, agent};
-    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p);
-    if (res == NULL)
+    const char *pr[] = {req->branch, agent, todaytxt};
+    const hf_query_t *qs[] = {&SCHED_Q_NEED_AGENT, &SCHED_Q_ROLL_BAGS_TASK, &SCHED_Q_TASK_NEXT};
+    const int np[] = {2, 3, 2};
+    const char *const *ps[] = {p, pr, p};
+    PGresult *got[3];
+    if (hf_store_query_all(st, 3, qs, np, ps, got) != 0)
         return HF_UNAVAILABLE;
+    bool known = PQntuples(got[0]) > 0;
+    int rolled = known ? sched_roll_bags_found(st, &b, req->branch, agent, got[1]) : 0;
+    bool again = known && hf_pg_int(got[1], 0, 1) > 0;
+    PQclear(got[0]);
+    PQclear(got[1]);
+    PGresult *res = got[2];
+    if (!known) {
+        PQclear(res);
+        return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
+                       req->branch);
+    }
+    if (rolled < 0 || again) {
+        PQclear(res);
+        if (rolled < 0 || (res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p)) == NULL)
+            return HF_UNAVAILABLE;
+    }
     int64_t now = hf_clock_now_ms();
     Huifang__V1__Task *t = NULL;
     int64_t opens = 0;
@@ -318,6 +340,13 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         }
         return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no task waiting for agent %s", agent);
     }
+    /* the reads and the audit row first: the event's sequence number (hf_outbox_append) locks
+     * the scheduler's counter row until the commit, and every other writer of an event (the
+     * other instance's claims, assignments, the applied logs) waits for it meanwhile */
+    Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
+    huifang__v1__task_context__init(ctx);
+    if (s_task_context(st, t, ctx, a) != 0 || s_audit_tasks(svc, &t, 1, a) != 0)
+        return HF_UNAVAILABLE;
     if (strcmp(t->state, "assigned") == 0) {
         char id[24], at[24];
         const char *pu[] = {hf_pg_i64(id, t->id), hf_pg_i64(at, now)};
@@ -331,10 +360,6 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED, t) != 0)
             return HF_UNAVAILABLE;
     }
-    Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
-    huifang__v1__task_context__init(ctx);
-    if (s_task_context(st, t, ctx, a) != 0 || s_audit_tasks(svc, &t, 1, a) != 0)
-        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
     rep->task = ctx;
     return HF_OK;

@@ -200,19 +200,30 @@ fail:
 
 int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch, const char *agent)
 {
-    int64_t now = hf_clock_now_ms();
-    int32_t today = hf_time_local_day(now, b->tz);
-    char todaytxt[11], at[24], start[24];
-    hf_date_format(today, todaytxt);
+    char todaytxt[11];
+    hf_date_format(hf_time_local_day(hf_clock_now_ms(), b->tz), todaytxt);
     /* the tasks first, and nothing else when there are none: agent_day is the assignment's
      * hot table, and a look that finds nothing must not take a lock on it */
     const char *p[] = {branch, agent ? agent : "", todaytxt};
     PGresult *res = hf_store_query(st, &SCHED_Q_ROLL_BAGS_TASK, 3, p);
     if (res == NULL)
         return -1;
-    char *ids = strdup(hf_pg_str(res, 0, 0));
-    int64_t n = hf_pg_int(res, 0, 1);
+    int rc = sched_roll_bags_found(st, b, branch, agent, res);
     PQclear(res);
+    return rc;
+}
+
+int sched_roll_bags_found(hf_store_t *st, const sched_branch_t *b, const char *branch,
+                          const char *agent, const PGresult *found)
+{
+    int64_t now = hf_clock_now_ms();
+    int32_t today = hf_time_local_day(now, b->tz);
+    char todaytxt[11], at[24], start[24];
+    hf_date_format(today, todaytxt);
+    int64_t n = hf_pg_int(found, 0, 1);
+    if (n == 0)
+        return 0;
+    char *ids = strdup(hf_pg_str(found, 0, 0));
     if (ids == NULL)
         return -1;
     int rc = 0;
@@ -237,7 +248,7 @@ int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
     if (n < 500)
         return 0; /* all of them */
     const char *pc[] = {branch, agent ? agent : "", todaytxt};
-    res = hf_store_query(st, &SCHED_Q_ROLL_BAGS_TASK_2, 3, pc);
+    PGresult *res = hf_store_query(st, &SCHED_Q_ROLL_BAGS_TASK_2, 3, pc);
     if (res == NULL)
         return -1;
     int left = (int)hf_pg_int(res, 0, 0);

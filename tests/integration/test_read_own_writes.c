@@ -4,7 +4,9 @@
  * answers one read command with the number of rows it has applied.
  *
  *  A. a write's reply names its event: producer, sequence, and the stream's epoch (the one
- *     ping shows); a retry with the same idempotency key names the same place;
+ *     ping shows); a retry with the same idempotency key names the same place; the event
+ *     takes its number as the write commits (the producer's counter row is not locked while
+ *     the command runs);
  *  B. a read carrying that place ('after') is answered after the event is applied;
  *  C. the producer paused, an event committed but not delivered: a read naming it is held
  *     (no answer while the event is missing; the probe still answers other requests), and
@@ -19,7 +21,12 @@
  *  F. a catch-up under way when a read is parked, ended by a replay the producer answered
  *     before the read's event was committed, says nothing about that event: the read stays
  *     held until the event is applied (it was answered at once without it, and the national
- *     day's agents were handed the same task twice). */
+ *     day's agents were handed the same task twice);
+ *  G. another instance of the probe applying the same events (here: the test, holding the
+ *     probe's stored sequence locked): the probe does not wait for that lock — it goes on
+ *     answering requests (it used to stop its loop until the lock was let go) — and a read
+ *     naming an event that other instance applies is answered once it commits, the event
+ *     applied there once and not again here. */
 #include "hf_bus.h"
 #include "hf_clock.h"
 #include "hf_log.h"
@@ -56,7 +63,22 @@ static int s_screen(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED;
     env.customer_screened = &cs;
-    return hf_service_emit(svc, &env) == 0 ? HF_OK : hf_fail(rep, arena, HF_INTERNAL, NULL, "emit");
+    if (hf_service_emit(svc, &env) != 0)
+        return hf_fail(rep, arena, HF_INTERNAL, NULL, "emit");
+    /* the event takes its sequence number as the transaction commits: until then another
+     * writer of this producer (another instance) is not held up by the counter row */
+    hf_store_t *other = hf_store_new(s_url, "scheduler");
+    PGresult *res = hf_store_connect(other) == 0
+                        ? hf_store_exec(other,
+                                        "SELECT last_seq FROM outbox_seq WHERE producer ="
+                                        " 'scheduler' FOR UPDATE NOWAIT",
+                                        0, NULL)
+                        : NULL;
+    rep->note = res ? "counter free" : "counter locked";
+    if (res)
+        PQclear(res);
+    hf_store_destroy(&other);
+    return HF_OK;
 }
 
 /* The probe's one command: how many events it has applied, in the note. */
@@ -308,6 +330,7 @@ int main(void)
     }
     CHECK_STR(w->written->producer, "scheduler");
     CHECK_INT(w->written->seq, 1);
+    CHECK_STR(w->note, "counter free");
     CHECK_INT(strlen(w->written->epoch), 36);
     char epoch[40];
     snprintf(epoch, sizeof epoch, "%s", w->written->epoch);
@@ -532,6 +555,68 @@ int main(void)
         zmq_close(sa);
     if (sb)
         zmq_close(sb);
+
+    /* G: the test plays another instance of the probe, in the middle of applying event 6 */
+    TEST_STEP("G: the stored sequence locked by another instance ...");
+    hf_store_t *other = hf_store_new(s_url, "probe");
+    PGresult *lk = NULL;
+    if (hf_store_connect(other) == 0 && hf_store_begin(other) == 0)
+        lk = hf_store_exec(other,
+                           "SELECT last_seq FROM consumer_offset WHERE producer = 'scheduler'"
+                           " FOR UPDATE",
+                           0, NULL);
+    CHECK(lk && PQntuples(lk) == 1 && hf_pg_int(lk, 0, 0) == 5);
+    if (lk)
+        PQclear(lk);
+    void *sg = s_probe_socket();
+    CHECK(sg != NULL);
+    w = s_write("write-g");
+    CHECK(w && w->status == HF_OK && w->written && w->written->seq == 6);
+    if (w)
+        huifang__v1__reply__free_unpacked(w, NULL);
+    CHECK(sg && s_send_read(sg, "held-6", 6, epoch));
+    /* for a second and a half (event 6 reaches the probe within it), every read is answered
+     * at once, without event 6 */
+    Huifang__V1__QueueStats qs4;
+    s_read_request(&plain, &qs4, NULL, 0);
+    int answered = 0, early = 0;
+    for (int64_t end = hf_clock_mono_ms() + 1500; hf_clock_mono_ms() < end;) {
+        r = s_call(s_probe_ep, &plain, 1000);
+        if (s_note_is(r, "5"))
+            answered++;
+        else
+            early++;
+        if (r)
+            huifang__v1__reply__free_unpacked(r, NULL);
+        if (r == NULL)
+            break;
+    }
+    CHECK(answered >= 3);
+    CHECK_INT(early, 0);
+    /* the read naming event 6 is held meanwhile */
+    r = sg ? s_take_reply(sg, 0) : NULL;
+    CHECK(r == NULL);
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+    /* the other instance applies event 6 and commits: the held read is answered with it, and
+     * the probe does not apply it a second time */
+    CHECK_INT(hf_store_run(other, "INSERT INTO hit (seq, customer_id) VALUES (6, 42)", 0, NULL), 0);
+    CHECK_INT(hf_store_run(other,
+                           "UPDATE consumer_offset SET last_seq = 6 WHERE producer = 'scheduler'",
+                           0, NULL),
+              0);
+    CHECK_INT(hf_store_commit(other), 0);
+    hf_store_destroy(&other);
+    r = sg ? s_take_reply(sg, 3000) : NULL;
+    CHECK(r && strcmp(r->request_id, "held-6") == 0 && s_note_is(r, "6"));
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+    if (sg)
+        zmq_close(sg);
+    r = s_read_after("scheduler", 6, epoch, 3000);
+    CHECK(s_note_is(r, "6"));
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
 
     hf_test_stop(probe, SIGTERM);
     hf_test_stop(producer, SIGTERM);

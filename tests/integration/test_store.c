@@ -142,8 +142,16 @@ static void test_reconnect(const char *url)
     PQclear(PQexec(admin, sql));
     CHECK_INT(s_count(st, "SELECT 41 + 1"), 42);
     CHECK(PQbackendPID(hf_store_conn(st)) != pid);
-    /* inside a transaction the loss is reported, never papered over */
+    /* BEGIN goes with the transaction's first statement: a loss before that (nothing of the
+     * transaction had reached the server) is connected again, the statement goes through */
     CHECK_INT(hf_store_begin(st), 0);
+    pid = PQbackendPID(hf_store_conn(st));
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", pid);
+    PQclear(PQexec(admin, sql));
+    CHECK_INT(s_count(st, "SELECT 40 + 3"), 43);
+    CHECK(PQbackendPID(hf_store_conn(st)) != pid);
+    CHECK(PQtransactionStatus(hf_store_conn(st)) == PQTRANS_INTRANS);
+    /* inside a transaction under way the loss is reported, never papered over */
     snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", PQbackendPID(hf_store_conn(st)));
     PQclear(PQexec(admin, sql));
     CHECK(hf_store_exec(st, "SELECT 1", 0, NULL) == NULL);

@@ -54,10 +54,17 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 T_ALL=$(now)
 
-# the second scheduler instance (as e2e/250 starts its extra ones)
-hf_instance_start scheduler2 scheduler $((HUIFANG_PORT_BASE + 44)) $((HUIFANG_PORT_BASE + 45)) \
-    $((HUIFANG_PORT_BASE + 14))
-S2PID=${HF_PIDS[scheduler2]}
+# the second scheduler instance (as e2e/250 starts its extra ones); NATDAY_SCHED_INSTANCES=1:
+# none, one instance does all of the scheduler's work
+SCHED2=1 S2PID=
+[[ ${NATDAY_SCHED_INSTANCES:-2} == 1 ]] && SCHED2=0
+if ((SCHED2)); then
+    hf_instance_start scheduler2 scheduler $((HUIFANG_PORT_BASE + 44)) $((HUIFANG_PORT_BASE + 45)) \
+        $((HUIFANG_PORT_BASE + 14))
+    S2PID=${HF_PIDS[scheduler2]}
+fi
+SVCS=(intake scheduler calllog complaint reporting)
+((SCHED2)) && SVCS=(intake scheduler scheduler2 calllog complaint reporting)
 # NATDAY_CALLLOGS=2: a second calllog instance, the agents' logs spread over both
 CALLLOGS="tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 21))"
 if [[ ${NATDAY_CALLLOGS:-1} == 2 ]]; then
@@ -273,7 +280,7 @@ load_report() {
              ORDER BY s.total_exec_time DESC LIMIT 12" | sed 's/|/ /g; s/^/    /'
     fi
     printf '  memory (VmHWM, kB):'
-    for c in intake scheduler scheduler2 calllog complaint reporting; do
+    for c in "${SVCS[@]}"; do
         printf ' %s %s' "$c" "$(awk '/^VmHWM/ { print $2 }' "/proc/${HF_PIDS[$c]}/status")"
     done
     printf '\n  Postgres: %s (%s)\n' "$(sql "SELECT pg_size_pretty(pg_database_size(current_database()))")" \
@@ -319,14 +326,15 @@ settle() {
         read -r r1 r2 got < <(sched_state)
         if [[ $got != "$last" ]]; then
             s1=$r1 s2=$r2 last=$got
-        elif ((r1 >= s1 + 2 && r2 >= s2 + 2)); then
+        elif ((r1 >= s1 + 2 && (!SCHED2 || r2 >= s2 + 2))); then
             break
         fi
         hf_past "$deadline" && hf_fail "the schedulers' ticks did not settle in 300 s"
         sleep 0.05
     done
 }
-SCHEDS="tcp://127.0.0.1:$(hf_service_port scheduler),tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 44))"
+SCHEDS="tcp://127.0.0.1:$(hf_service_port scheduler)"
+((SCHED2)) && SCHEDS+=",tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 44))"
 declare -A TOT=()
 A0=$(msum huifang_tasks_assigned_total scheduler scheduler2)
 ASSIGN_S=0 PEAK_RATE=0
@@ -347,7 +355,17 @@ fi
 # each service's CPU time (user + system, clock ticks), at the start of the day and its end
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/${HF_PIDS[$1]}/stat" 2>/dev/null || echo 0; }
 declare -A CPU0=()
-for svc in intake scheduler scheduler2 calllog complaint reporting; do CPU0[$svc]=$(cpu_ticks "$svc"); done
+for svc in "${SVCS[@]}"; do CPU0[$svc]=$(cpu_ticks "$svc"); done
+# and the CPU time of the Postgres backends serving them (by role: the backends connected at
+# the start of the day, which the services keep for the day)
+PG_BACKENDS=$(sql "SELECT usename || ' ' || pid FROM pg_stat_activity WHERE usename LIKE 'huifang\_%'")
+pg_ticks() {
+    local role pid
+    while read -r role pid; do
+        [[ -n $pid ]] && echo "$role $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+    done <<<"$PG_BACKENDS" | awk '{ t[$1] += $2 } END { for (r in t) print r, t[r] }' | sort
+}
+PG_CPU0=$(pg_ticks)
 huifang clock advance 23h >/dev/null # 07:00 of day 1 in Beijing
 T_DAY=$(now)
 WORK_S=0
@@ -405,7 +423,8 @@ hf_wait_until 600 store_caught_up
 T_CATCH=$(since "$T0")
 T_DAYALL=$(since "$T_DAY")
 declare -A CPU1=()
-for svc in intake scheduler scheduler2 calllog complaint reporting; do CPU1[$svc]=$(cpu_ticks "$svc"); done
+for svc in "${SVCS[@]}"; do CPU1[$svc]=$(cpu_ticks "$svc"); done
+PG_CPU1=$(pg_ticks)
 if kill "$MONITOR" 2>/dev/null; then
     wait "$MONITOR" 2>/dev/null || true
 fi
@@ -466,6 +485,11 @@ if [[ $STATEMENTS == 1 ]]; then
                 left(regexp_replace(s.query, '\s+', ' ', 'g'), 110)
          FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
          ORDER BY s.total_exec_time DESC LIMIT 25" | sed 's/|/ /g; s/^/  /'
+    echo "the scheduler's statements by how many a call logged (the top 25):"
+    sql "SELECT round(s.calls::numeric / greatest($((${TOT[logged]:-0})), 1), 2), s.calls,
+                round(s.total_exec_time::numeric, 0), left(regexp_replace(s.query, '\s+', ' ', 'g'), 110)
+         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+         WHERE r.rolname = 'huifang_scheduler' ORDER BY s.calls DESC LIMIT 25" | sed 's/|/ /g; s/^/  /'
 fi
 
 # ---- the report ----------------------------------------------------------------------------------
@@ -480,11 +504,16 @@ awk '$4 == "events" { k = $2 " " $3; n[k]++; s[k] += $5; if ($5 > m[k]) m[k] = $
 echo
 echo "memory per service (VmHWM, the peak resident set); CPU of the day (user + system) per call logged:"
 HZ=$(getconf CLK_TCK)
-for svc in intake scheduler scheduler2 calllog complaint reporting; do
+for svc in "${SVCS[@]}"; do
     printf '  %-11s %8s kB %8s ms CPU, %6s µs a call\n' "$svc" "$(awk '/^VmHWM/ { print $2 }' "/proc/${HF_PIDS[$svc]}/status")" \
         "$(awk -v a="${CPU0[$svc]}" -v b="${CPU1[$svc]}" -v hz="$HZ" 'BEGIN { printf "%d", (b - a) * 1000 / hz }')" \
         "$(awk -v a="${CPU0[$svc]}" -v b="${CPU1[$svc]}" -v hz="$HZ" -v n="${TOT[logged]:-0}" 'BEGIN { printf "%d", (n > 0 ? (b - a) * 1e6 / hz / n : 0) }')"
 done
+echo "the Postgres backends of each role (connected at the start of the day), CPU per call logged:"
+join <(echo "$PG_CPU0") <(echo "$PG_CPU1") |
+    awk -v hz="$HZ" -v n="${TOT[logged]:-0}" '{ d = $3 - $2; all += d
+        printf "  %-19s %8d ms CPU, %6d µs a call\n", $1, d * 1000 / hz, (n > 0 ? d * 1e6 / hz / n : 0) }
+        END { printf "  %-19s %8d ms CPU, %6d µs a call\n", "all", all * 1000 / hz, (n > 0 ? all * 1e6 / hz / n : 0) }'
 echo
 echo "Postgres: $(sql "SELECT pg_size_pretty(pg_database_size(current_database()))") in all; by schema:"
 sql "SELECT n.nspname, pg_size_pretty(sum(pg_total_relation_size(c.oid))::bigint) FROM pg_class c
