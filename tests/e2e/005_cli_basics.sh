@@ -16,7 +16,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 # No service runs on these ports; explicit endpoints from the caller would defeat that.
-export HUIFANG_PORT_BASE=39000
+# (above the e2e slots, 20000-32499, below the ephemeral range, 32768-60999)
+export HUIFANG_PORT_BASE=32600
 for svc in INTAKE SCHEDULER CALLLOG COMPLAINT REPORTING; do
     unset "HUIFANG_${svc}_ENDPOINT" "HUIFANG_${svc}_EVENTS"
 done
@@ -129,7 +130,7 @@ elapsed=$((($(date +%s%N) - start) / 1000000))
 ((elapsed < 4000)) || fail "ping took ${elapsed} ms with --timeout 300, want well under 4 s"
 expect 5 --timeout 300 --json ping && stdout_has '"answered":false'
 expect 5 --timeout 100 product add P1 --name Calcium --days-per-unit 30 --price 12.50 &&
-    stderr_has "the intake service at tcp://127.0.0.1:39001 did not answer"
+    stderr_has "the intake service at tcp://127.0.0.1:32601 did not answer"
 expect 5 --timeout 100 events tail --from-seq 1 && stderr_has "did not answer"
 
 if ((failures > 0)); then

@@ -29,9 +29,12 @@
 #include "hf_test.h"
 #include "hf_time.h"
 #include "scheduler.h"
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -177,6 +180,42 @@ static double s_raw_ceiling(const char *redis, long n, int nbranches, int64_t t0
 }
 
 /* ---- the services --------------------------------------------------------------------- */
+
+/* The services' ports: HUIFANG_PORT_BASE when set, else the first block of PORT_BLOCK free
+ * loopback ports from a slot chosen by the pid, all below the kernel's ephemeral range
+ * (32768-60999), where outgoing connections take their ports. */
+#define PORT_FIRST 20000
+#define PORT_LAST 32499
+#define PORT_BLOCK 100
+
+static bool s_port_free(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return false;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+static int s_port_base(void)
+{
+    const char *env = getenv("HUIFANG_PORT_BASE");
+    if (env && *env)
+        return atoi(env);
+    int slots = (PORT_LAST + 1 - PORT_FIRST) / PORT_BLOCK;
+    for (int i = 0; i < slots; i++) {
+        int base = PORT_FIRST + ((getpid() + i) % slots) * PORT_BLOCK;
+        bool free_block = true;
+        for (int p = base; p < base + PORT_BLOCK && free_block; p++)
+            free_block = s_port_free(p);
+        if (free_block)
+            return base;
+    }
+    return -1;
+}
 
 static pid_t s_launch(const char *bin, const char *service, int base, int instance, const char *log)
 {
@@ -392,7 +431,12 @@ int main(void)
     fflush(stdout);
 
     /* the services */
-    int base = 34000 + (getpid() % 60) * 100;
+    int base = s_port_base();
+    if (base < 0) {
+        fprintf(stderr, "bench: no free block of %d ports in %d..%d\n", PORT_BLOCK, PORT_FIRST,
+                PORT_LAST);
+        return 1;
+    }
     pid_t pids[12];
     int npids = 0;
     if (getenv("BENCH_REAL_PEERS")) {
