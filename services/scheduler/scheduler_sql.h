@@ -35,8 +35,8 @@ static const hf_query_t SCHED_Q_REINDEX_PLANNED = {
     " SELECT count(*) FROM m"};
 /* what is still to be put, with the task as it is now: one no longer planned (or gone, or a
  * letter) is dropped from the list without a put. The task is a probe of its key per row (the
- * LATERAL's LIMIT keeps it one: a list that was empty when its statistics were taken was joined
- * to task by a walk of the whole table, 100-140 us a lead of a load) */
+ * LATERAL's LIMIT keeps it one: a plain join cost 100-140 us a lead of a load, most likely a
+ * plan made once, while the tables were small, that walked task) */
 static const hf_query_t SCHED_Q_UNINDEXED_BATCH = {
     "sched_unindexed_batch",
     "SELECT u.id, u.branch, coalesce(t.due_at_ms, 0), coalesce(t.live, false),"
