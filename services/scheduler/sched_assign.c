@@ -1,11 +1,17 @@
 /* sched_assign: the due-index and the date bags.
  *
- * The index timer puts planned tasks that are not yet in Redis (indexed = false) into it,
- * branch by branch (one pipelined put each). When Redis was flushed or replaced (its epoch key
- * is gone) every planned task is marked for indexing again; that UPDATE touches every planned
- * row, so it waits for any transaction that is indexing or assigning those rows and re-reads
- * them afterwards, which closes the race where an id put into the old Redis would be marked
- * indexed after the flush.
+ * The index timer puts the tasks still to be put into Redis (the rows of task_unindexed,
+ * migration 019, filled by task's triggers when a task is made planned or asked to be
+ * re-indexed) into it, branch by branch (one pipelined put each). It locks the narrow rows
+ * (SKIP LOCKED: two instances never both put a row), puts the tasks still planned, and deletes
+ * the rows it read (those of tasks no longer planned too) in the transaction after the put: a
+ * crash before the commit leaves them to be put again. It never writes task. A task asked to
+ * be re-indexed while the timer holds its row waits for the timer's commit (the trigger's
+ * ON CONFLICT DO UPDATE) and is listed again, so its new due time goes in after the old one.
+ * When Redis was flushed or replaced (its epoch key is gone) every planned task is listed
+ * again in one INSERT ... SELECT, which waits the same way for the rows an indexing
+ * transaction holds, which closes the race where an id put into the old Redis would be
+ * deleted from the list after the flush.
  *
  * The assignment timer claims due ids from each branch's sorted set with the atomic Lua script
  * and a lease, and assigns what it claimed from several branches (up to a batch) in one
@@ -42,7 +48,7 @@
 
 typedef struct {
     int64_t id, due;
-    const char *branch;
+    const char *branch; /* the task's: where it is put */
 } s_index_row_t;
 
 static int s_cmp_branch(const void *pa, const void *pb)
@@ -67,7 +73,7 @@ int sched_index(hf_service_t *svc, void *selfp)
     self->queue_ok = true;
     if (!epoch_ok) {
         /* Redis is new, flushed or replaced: everything planned goes back in (every planned
-         * row, indexed or not: see the comment at the top) */
+         * task, listed or not: see the comment at the top) */
         PGresult *res = hf_store_query(st, &SCHED_Q_REINDEX_PLANNED, 0, NULL);
         if (res == NULL)
             return -1;
@@ -80,8 +86,9 @@ int sched_index(hf_service_t *svc, void *selfp)
     int total = 0;
     s_index_row_t *rows = malloc(sizeof *rows * INDEX_BATCH);
     int64_t *ids = malloc(sizeof *ids * INDEX_BATCH), *dues = malloc(sizeof *dues * INDEX_BATCH);
+    const char **keys = malloc(sizeof *keys * INDEX_BATCH);
     hf_arena_t *a = hf_arena_new();
-    if (rows == NULL || ids == NULL || dues == NULL) {
+    if (rows == NULL || ids == NULL || dues == NULL || keys == NULL) {
         total = -1;
         goto cleanup;
     }
@@ -98,17 +105,23 @@ int sched_index(hf_service_t *svc, void *selfp)
             total = -1;
             break;
         }
-        int n = PQntuples(res);
-        for (int i = 0; i < n; i++)
-            rows[i] =
-                (s_index_row_t){hf_pg_int(res, i, 0), hf_pg_int(res, i, 2), hf_pg_str(res, i, 1)};
-        /* in branch order already (the index): a put per branch, mostly one per round */
-        qsort(rows, (size_t)n, sizeof *rows, s_cmp_branch);
+        int n = PQntuples(res), nlive = 0;
+        /* the list's rows, to delete after the put (all of them: a dead one is dropped) */
+        for (int i = 0; i < n; i++) {
+            ids[i] = hf_pg_int(res, i, 0);
+            keys[i] = hf_pg_str(res, i, 1);
+            if (hf_pg_bool(res, i, 3)) /* still planned, not a letter: put */
+                rows[nlive++] = (s_index_row_t){ids[i], hf_pg_int(res, i, 2), hf_pg_str(res, i, 4)};
+        }
+        const char *p[] = {sched_text_array_a(a, keys, (size_t)n),
+                           sched_int_array_a(a, ids, (size_t)n)};
+        /* in branch order already (the list's key): a put per branch, mostly one per round */
+        qsort(rows, (size_t)nlive, sizeof *rows, s_cmp_branch);
         int rc = 0;
-        for (int i = 0; i < n && rc == 0;) {
+        for (int i = 0; i < nlive && rc == 0;) {
             /* one pipelined put per run of the same branch */
             int j = i;
-            while (j < n && strcmp(rows[j].branch, rows[i].branch) == 0) {
+            while (j < nlive && strcmp(rows[j].branch, rows[i].branch) == 0) {
                 ids[j - i] = rows[j].id;
                 dues[j - i] = rows[j].due;
                 j++;
@@ -119,12 +132,8 @@ int sched_index(hf_service_t *svc, void *selfp)
         bool redis_failed = rc != 0;
         if (redis_failed)
             hf_warn("index_failed", "reason=\"%s\"", hf_queue_error(self->queue));
-        if (rc == 0 && n > 0) {
-            for (int i = 0; i < n; i++)
-                ids[i] = rows[i].id;
-            const char *p[] = {sched_int_array_a(a, ids, (size_t)n)};
-            rc = hf_store_query_run(st, &SCHED_Q_MARK_INDEXED, 1, p);
-        }
+        if (rc == 0 && n > 0)
+            rc = hf_store_query_run(st, &SCHED_Q_MARK_INDEXED, 2, p);
         PQclear(res);
         hf_arena_reset(a);
         if (rc != 0) {
@@ -147,6 +156,7 @@ cleanup:
     free(rows);
     free(ids);
     free(dues);
+    free(keys);
     hf_arena_destroy(&a);
     return total;
 }

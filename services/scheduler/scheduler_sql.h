@@ -25,16 +25,28 @@ static const hf_query_t SCHED_Q_BRANCH_LOCKS = {
 static const hf_query_t SCHED_Q_BRANCH_UNLOCKS = {
     "sched_branch_unlocks", "SELECT pg_advisory_unlock(hashtext('huifang.scheduler"
                             ".branch'), hashtext(b)) FROM unnest($1::text[]) AS x(b)"};
+/* the due-index's to-do list (migration 019): every planned task goes back in (DO UPDATE: a row
+ * the index timer holds is waited for, then inserted again once it is deleted) */
 static const hf_query_t SCHED_Q_REINDEX_PLANNED = {
-    "sched_reindex_planned", "WITH m AS (UPDATE task SET indexed = false"
-                             " WHERE state = 'planned' RETURNING 1) SELECT count(*) FROM m"};
+    "sched_reindex_planned",
+    "WITH m AS (INSERT INTO task_unindexed (branch, id) SELECT branch, id FROM task"
+    " WHERE state = 'planned' AND channel <> 'letter'" /* letters: sched_letters.c */
+    " ON CONFLICT (branch, id) DO UPDATE SET id = excluded.id RETURNING 1)"
+    " SELECT count(*) FROM m"};
+/* what is still to be put, with the task as it is now: one no longer planned (or gone, or a
+ * letter) is dropped from the list without a put. The task is a probe of its key per row (the
+ * LATERAL's LIMIT keeps it one: a plain join cost 100-140 us a lead of a load, most likely a
+ * plan made once, while the tables were small, that walked task) */
 static const hf_query_t SCHED_Q_UNINDEXED_BATCH = {
     "sched_unindexed_batch",
-    "SELECT id, branch, due_at_ms FROM task WHERE state = 'planned'"
-    " AND NOT indexed AND channel <> 'letter'" /* letters: sched_letters.c */
-    " ORDER BY branch, id LIMIT 1000 FOR UPDATE SKIP LOCKED"};
+    "SELECT u.id, u.branch, coalesce(t.due_at_ms, 0), coalesce(t.live, false),"
+    " coalesce(t.branch, u.branch) FROM (SELECT branch, id FROM task_unindexed"
+    " ORDER BY branch, id LIMIT 1000 FOR UPDATE SKIP LOCKED) u"
+    " LEFT JOIN LATERAL (SELECT due_at_ms, state = 'planned' AND channel <> 'letter' AS live,"
+    " branch FROM task WHERE id = u.id LIMIT 1) t ON true ORDER BY u.branch, u.id"};
 static const hf_query_t SCHED_Q_MARK_INDEXED = {
-    "sched_mark_indexed", "UPDATE task SET indexed = true WHERE id = ANY ($1::bigint[])"};
+    "sched_mark_indexed", "DELETE FROM task_unindexed u USING unnest($1::text[], $2::bigint[])"
+                          " AS x(b, i) WHERE u.branch = x.b AND u.id = x.i"};
 static const hf_query_t SCHED_Q_LOAD_LANES = {
     "sched_load_lanes",
     "SELECT x.i, a.id, a.role, CASE WHEN cardinality(a.regions) = 0 THEN '' ELSE ',' ||"
@@ -235,8 +247,10 @@ static const hf_query_t SCHED_Q_QUEUE_STATS = {
     "sched_queue_stats", "SELECT b.code, (SELECT count(*) FROM task t WHERE t.branch = b.code"
                          " AND t.state = 'planned') FROM branch b ORDER BY b.code"};
 static const hf_query_t SCHED_Q_QUEUE_REBUILD = {
-    "sched_queue_rebuild", "UPDATE task SET indexed = false WHERE state = 'planned'"
-                           " AND ($1::text IS NULL OR branch = $1)"};
+    "sched_queue_rebuild",
+    "INSERT INTO task_unindexed (branch, id) SELECT branch, id FROM task WHERE state = 'planned'"
+    " AND channel <> 'letter' AND ($1::text IS NULL OR branch = $1)"
+    " ON CONFLICT (branch, id) DO UPDATE SET id = excluded.id"};
 static const hf_query_t SCHED_Q_TEMPLATES = {
     "sched_templates",
     "SELECT t.code, t.name, s.step_no, s.anchor, s.offset_days, s.window_days, s.repeat_days,"

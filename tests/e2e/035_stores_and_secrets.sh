@@ -125,7 +125,7 @@ hf_expect_contains "$HF_OUT" "name=huifang-queue-sla" "complaint's authenticated
 hf_expect_exit 0 huifang branch add BJ01 --name Beijing --tz Asia/Shanghai --windows 00:00-23:59
 hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang --daily-calls 40
 hf_expect_exit 0 huifang lead add --name 'Wang Fang' --phone 13812345678 --channel counter --region chaoyang
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SELECT count(*) FROM scheduler.task WHERE indexed')\" -ge 1 ]"
+hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SELECT count(*) FROM scheduler.task t WHERE NOT EXISTS (SELECT FROM scheduler.task_unindexed u WHERE u.id = t.id)')\" -ge 1 ]"
 # a wrong Redis password: the scheduler says so (and keeps serving commands)
 hf_service_stop scheduler
 printf 'wrong\n' >"$HF_E2E_TMP/redis-wrong.password"

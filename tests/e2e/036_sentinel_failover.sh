@@ -48,7 +48,7 @@ sql "INSERT INTO scheduler.task (branch, customer_id, step_no, occurrence, purpo
      SELECT 'CH' || lpad((g % $BRANCHES)::text, 2, '0'), g, 1, 0, 'care', 'phone', 'phone',
             $start_ms + 60000 + (g * 600000::bigint) / $N, 20, $start_ms
      FROM generate_series(0, $((N - 1))) g"
-hf_wait_until 60 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SELECT count(*) FROM scheduler.task WHERE NOT indexed')\" = 0 ]"
+hf_wait_until 60 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SELECT count(*) FROM scheduler.task_unindexed')\" = 0 ]"
 due_keys=$(sen_cli -p "$SEN_A" --scan --pattern 'hf:{*}:task:due' | sort | tr '\n' ' ')
 hf_expect_eq "hf:{CH00}:task:due hf:{CH01}:task:due hf:{CH02}:task:due hf:{CH03}:task:due hf:{CH04}:task:due " \
     "$due_keys" "the due-index is on the master, one hash-tagged key per branch"

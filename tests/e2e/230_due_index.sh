@@ -66,7 +66,7 @@ sql "INSERT INTO scheduler.task (branch, customer_id, step_no, occurrence, purpo
      SELECT 'BJ01', 1000 + g, 1, 0, 'care', 'phone', 'phone', $start_ms + g * 60000, 20, $start_ms
      FROM generate_series(1, 300) g"
 hf_wait_until 10 bash -c "huifang --json queue stats | grep -q '\"planned\":\"\{0,1\}300'"
-hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SELECT count(*) FROM scheduler.task WHERE NOT indexed')\" = 0 ]"
+hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SELECT count(*) FROM scheduler.task_unindexed')\" = 0 ]"
 
 # 100 minutes: 100 calls due
 hf_expect_exit 0 huifang clock advance 100m
@@ -86,7 +86,7 @@ hf_expect_eq 100 "$(hf_json_get "$HF_OUT" planned)" "100 still to come"
 hf_expect_exit 0 huifang queue rebuild --branch BJ01
 hf_expect_contains "$HF_OUT" "BJ01" "the stats after the rebuild"
 hf_wait_until 10 bash -c "redis-cli -u '$HUIFANG_REDIS_URL' --scan --pattern 'hf:{BJ01}:task:due' | grep -q due"
-hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SELECT count(*) FROM scheduler.task WHERE NOT indexed')\" = 0 ]"
+hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SELECT count(*) FROM scheduler.task_unindexed')\" = 0 ]"
 hf_expect_exit 0 huifang clock advance 101m
 wait_assigned 300
 
