@@ -7,36 +7,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-int64_t hf_outbox_append(hf_store_t *store, const char *producer, hf_envelope_t *env)
+int64_t hf_outbox_reserve(hf_store_t *store, const char *producer, int n)
 {
-    /* The counter row is the sequence: its row lock serialises this producer's writers until
-     * commit, so sequence numbers are gap-free (a rollback returns the number) and commits
-     * land in sequence order. */
-    const char *p1[] = {producer};
-    /* events kept for the end of the transaction (hf_store_on_end) come first */
-    if (hf_store_flush(store) != 0)
-        return -1;
+    char ntxt[24];
+    const char *p[] = {producer, hf_pg_i64(ntxt, n)};
     PGresult *res = hf_store_exec(store,
-                                  "INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($1, 1)"
-                                  " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + 1"
+                                  "INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($1, $2)"
+                                  " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + $2"
                                   " RETURNING last_seq",
-                                  1, p1);
+                                  2, p);
     if (res == NULL)
         return -1;
-    int64_t seq = hf_pg_int(res, 0, 0);
+    int64_t last = hf_pg_int(res, 0, 0);
     PQclear(res);
+    return last;
+}
 
-    char event_id[96];
-    snprintf(event_id, sizeof event_id, "%s:%lld", producer, (long long)seq);
+void hf_outbox_defaults(hf_envelope_t *env, const char *producer)
+{
     env->producer = (char *)producer;
-    env->seq = (uint64_t)seq;
-    env->event_id = event_id;
     if (env->occurred_at_ms == 0)
         env->occurred_at_ms = hf_clock_now_ms();
     if (env->branch == NULL)
         env->branch = "";
     if (env->correlation_id == NULL)
         env->correlation_id = "";
+}
+
+int64_t hf_outbox_append(hf_store_t *store, const char *producer, hf_envelope_t *env)
+{
+    /* events kept for the end of the transaction (hf_store_on_end) come first */
+    if (hf_store_flush(store) != 0)
+        return -1;
+    int64_t seq = hf_outbox_reserve(store, producer, 1);
+    if (seq < 0)
+        return -1;
+
+    char event_id[96];
+    snprintf(event_id, sizeof event_id, "%s:%lld", producer, (long long)seq);
+    hf_outbox_defaults(env, producer);
+    env->seq = (uint64_t)seq;
+    env->event_id = event_id;
 
     size_t len = huifang__v1__envelope__get_packed_size(env);
     uint8_t *body = malloc(len ? len : 1);
@@ -49,10 +60,11 @@ int64_t hf_outbox_append(hf_store_t *store, const char *producer, hf_envelope_t 
                           env->branch, (char *)body,           hf_pg_i64(at, env->occurred_at_ms)};
     int lens[] = {0, 0, 0, 0, (int)len, 0};
     int fmts[] = {0, 0, 0, 0, 1, 0};
-    res = hf_store_execv(store,
-                         "INSERT INTO outbox (producer, seq, topic, branch, body, created_at_ms)"
-                         " VALUES ($1, $2, $3, $4, $5, $6)",
-                         6, vals, lens, fmts, 0);
+    PGresult *res =
+        hf_store_execv(store,
+                       "INSERT INTO outbox (producer, seq, topic, branch, body, created_at_ms)"
+                       " VALUES ($1, $2, $3, $4, $5, $6)",
+                       6, vals, lens, fmts, 0);
     free(body);
     /* the id pointed at a local buffer: do not leave it dangling in the caller's envelope */
     env->event_id = NULL;

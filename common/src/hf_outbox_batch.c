@@ -5,6 +5,7 @@
  * than an INSERT of arrays (nothing to plan and take apart). */
 #include "hf_outbox_batch.h"
 #include "hf_clock.h"
+#include "hf_outbox.h"
 #include <arpa/inet.h>
 #include <endian.h>
 #include <stdio.h>
@@ -91,17 +92,9 @@ int64_t hf_outbox_copy_many(hf_store_t *store, const char *producer, hf_envelope
     /* events kept for the end of the transaction (hf_store_on_end) come first */
     if (hf_store_flush(store) != 0)
         return -1;
-    char ntxt[24];
-    const char *p1[] = {producer, hf_pg_i64(ntxt, n)};
-    PGresult *res = hf_store_exec(store,
-                                  "INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($1, $2)"
-                                  " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + $2"
-                                  " RETURNING last_seq",
-                                  2, p1);
-    if (res == NULL)
+    int64_t last = hf_outbox_reserve(store, producer, n);
+    if (last < 0)
         return -1;
-    int64_t last = hf_pg_int(res, 0, 0);
-    PQclear(res);
     int64_t first = last - n + 1;
 
     /* COPY's binary format: a signature, flags and header extension length; per row the
@@ -118,15 +111,11 @@ int64_t hf_outbox_copy_many(hf_store_t *store, const char *producer, hf_envelope
         hf_envelope_t *env = envs[i];
         char event_id[96];
         snprintf(event_id, sizeof event_id, "%s:%lld", producer, (long long)(first + i));
-        env->producer = (char *)producer;
+        if (env->occurred_at_ms == 0)
+            env->occurred_at_ms = now; /* one time for the batch */
+        hf_outbox_defaults(env, producer);
         env->seq = (uint64_t)(first + i);
         env->event_id = event_id;
-        if (env->occurred_at_ms == 0)
-            env->occurred_at_ms = now;
-        if (env->branch == NULL)
-            env->branch = "";
-        if (env->correlation_id == NULL)
-            env->correlation_id = "";
         char topic[160];
         hf_envelope_topic(env, topic, sizeof topic);
         size_t len = huifang__v1__envelope__get_packed_size(env);

@@ -1464,13 +1464,7 @@ int hf_service_emit(hf_service_t *svc, hf_envelope_t *env)
     }
     /* kept, packed, until the transaction commits (s_emits_end): its sequence number is
      * taken then, so the counter row is not held while the rest of the transaction runs */
-    env->producer = (char *)svc->def->name;
-    if (env->occurred_at_ms == 0)
-        env->occurred_at_ms = hf_clock_now_ms();
-    if (env->branch == NULL)
-        env->branch = "";
-    if (env->correlation_id == NULL)
-        env->correlation_id = "";
+    hf_outbox_defaults(env, svc->def->name);
     if (svc->nemits == svc->emits_cap) {
         int cap = svc->emits_cap ? 2 * svc->emits_cap : 64;
         s_emit_t *grown = realloc(svc->emits, sizeof *grown * (size_t)cap);
@@ -1510,19 +1504,11 @@ static int s_emits_end(hf_store_t *st, void *ctx, bool commit)
         return 0;
     }
     const char *producer = svc->def->name;
-    char ntxt[24];
-    const char *p1[] = {producer, hf_pg_i64(ntxt, n)};
-    PGresult *res = hf_store_exec(st,
-                                  "INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($1, $2)"
-                                  " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + $2"
-                                  " RETURNING last_seq",
-                                  2, p1);
-    if (res == NULL) {
+    int64_t last = hf_outbox_reserve(st, producer, n);
+    if (last < 0) {
         s_emits_drop(svc);
         return -1;
     }
-    int64_t last = hf_pg_int(res, 0, 0);
-    PQclear(res);
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         int64_t seq = last - n + 1 + i;

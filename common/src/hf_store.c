@@ -368,6 +368,20 @@ static PGresult *s_exec_begin(hf_store_t *self, const s_stmt_t *stmt)
     }
 }
 
+/* The link, before a statement that does not begin a transaction: a broken one is connected
+ * again outside a transaction; inside one it is an error (what was sent is lost). 0 or -1. */
+static int s_ready(hf_store_t *self)
+{
+    if (self->conn != NULL && PQstatus(self->conn) == CONNECTION_OK)
+        return 0;
+    if (self->in_tx) {
+        snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
+        self->unavailable = true;
+        return -1;
+    }
+    return hf_store_connect(self);
+}
+
 /* Sends BEGIN now when it is still pending (for the statements that do not go through
  * s_exec). 0 or -1. */
 static int s_begin_now(hf_store_t *self)
@@ -391,15 +405,8 @@ static PGresult *s_exec(hf_store_t *self, const hf_query_t *q, const char *sql, 
         s_stmt_t stmt = {sql, n, (const char **)values, q, lengths, formats, result_format};
         return s_exec_begin(self, &stmt);
     }
-    if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
-        if (self->in_tx) {
-            snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
-            self->unavailable = true;
-            return NULL;
-        }
-        if (hf_store_connect(self) != 0)
-            return NULL;
-    }
+    if (s_ready(self) != 0)
+        return NULL;
     PGresult *res = s_exec_once(self, q, sql, n, values, lengths, formats, result_format);
     if (res == NULL && self->unavailable && !self->in_tx) {
         /* outside a transaction the statement did not take effect or is safe to repeat: the
@@ -470,15 +477,8 @@ int64_t hf_store_copy_in(hf_store_t *self, const char *sql, const char *data, si
 {
     if (s_begin_now(self) != 0)
         return -1;
-    if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
-        if (self->in_tx) {
-            snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
-            self->unavailable = true;
-            return -1;
-        }
-        if (hf_store_connect(self) != 0)
-            return -1;
-    }
+    if (s_ready(self) != 0)
+        return -1;
     PGresult *res = PQexec(self->conn, sql);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         s_note_failure(self, res);
@@ -669,15 +669,8 @@ int hf_store_query_all(hf_store_t *self, int n, const hf_query_t *const *qs, con
 {
     for (int i = 0; i < n; i++)
         res[i] = NULL;
-    if (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) {
-        if (self->in_tx) {
-            snprintf(self->error, sizeof self->error, "store connection lost in a transaction");
-            self->unavailable = true;
-            return -1;
-        }
-        if (hf_store_connect(self) != 0)
-            return -1;
-    }
+    if (s_ready(self) != 0)
+        return -1;
     if (s_begin_now(self) != 0)
         return -1;
     s_stmt_t *stmts = calloc((size_t)(n ? n : 1), sizeof *stmts);
