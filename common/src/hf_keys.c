@@ -71,24 +71,39 @@ int hf_keys_read_secret(const char *dir, const char *name, char *sec, char *err,
     return s_read_key(path, sec, err, errlen);
 }
 
-/* Writes text to path with mode, creating it (exclusively unless force). */
+/* Writes text to path with mode, whole or not at all: into a hidden file of the same folder
+ * first (readers of the folder skip dot files), then into place in one step — linked, so that
+ * an existing file is kept unless force, or renamed over it with force. A service reloading
+ * its keys folder (hf_zap) never reads a half-written key. */
 static int s_write_file(const char *path, const char *text, mode_t mode, bool force, char *err,
                         size_t errlen)
 {
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
-    int fd = open(path, flags, mode);
+    const char *slash = strrchr(path, '/');
+    char tmp[4200];
+    if (slash == NULL)
+        snprintf(tmp, sizeof tmp, ".%s.%ld.tmp", path, (long)getpid());
+    else
+        snprintf(tmp, sizeof tmp, "%.*s/.%s.%ld.tmp", (int)(slash - path), path, slash + 1,
+                 (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0) {
-        snprintf(err, errlen, "could not create %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "could not create %s: %s", tmp, strerror(errno));
         return -1;
     }
     size_t len = strlen(text);
     int rc = (fchmod(fd, mode) == 0 && write(fd, text, len) == (ssize_t)len) ? 0 : -1;
     if (rc != 0)
-        snprintf(err, errlen, "could not write %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "could not write %s: %s", tmp, strerror(errno));
     if (close(fd) != 0 && rc == 0) {
-        snprintf(err, errlen, "could not write %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "could not write %s: %s", tmp, strerror(errno));
         rc = -1;
     }
+    if (rc == 0 && (force ? rename(tmp, path) : link(tmp, path)) != 0) {
+        snprintf(err, errlen, "could not create %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0 || !force)
+        unlink(tmp); /* renamed: gone already */
     return rc;
 }
 

@@ -31,6 +31,7 @@ struct hf_zap_t {
     bool running;
     char *dir;
     struct timespec dir_mtime; /* of the last read, to notice a changed directory */
+    int64_t skipped_at;        /* monotonic ms of a read that skipped a file, 0: none */
     s_allowed_t allowed[HF_ZAP_MAX_KEYS];
     int nallowed;
     atomic_ulong refused;
@@ -46,6 +47,7 @@ static void s_load(hf_zap_t *self)
     if (stat(self->dir, &st) == 0)
         self->dir_mtime = st.st_mtim;
     self->nallowed = 0;
+    self->skipped_at = 0;
     DIR *d = opendir(self->dir);
     if (d == NULL) {
         hf_error("zap_keys_unreadable", "dir=%s reason=\"%s\"", self->dir, strerror(errno));
@@ -61,6 +63,7 @@ static void s_load(hf_zap_t *self)
         char pub[HF_KEY_Z85_LEN + 1], err[512];
         if (hf_keys_read_public(self->dir, name, pub, err, sizeof err) != 0) {
             hf_warn("zap_key_skipped", "reason=\"%s\"", err);
+            self->skipped_at = hf_clock_mono_ms();
             continue;
         }
         s_allowed_t *a = &self->allowed[self->nallowed++];
@@ -71,11 +74,15 @@ static void s_load(hf_zap_t *self)
     hf_debug("zap_keys_loaded", "dir=%s keys=%d", self->dir, self->nallowed);
 }
 
+/* Reads the folder again when it changed; and, while a file was skipped, once a second: a
+ * key file being written (copied in by hand) when the folder changed is read again once whole,
+ * though writing into it changes the file, not the folder. */
 static void s_reload_if_changed(hf_zap_t *self)
 {
     struct stat st;
     if (stat(self->dir, &st) != 0 || st.st_mtim.tv_sec != self->dir_mtime.tv_sec ||
-        st.st_mtim.tv_nsec != self->dir_mtime.tv_nsec)
+        st.st_mtim.tv_nsec != self->dir_mtime.tv_nsec ||
+        (self->skipped_at != 0 && hf_clock_mono_ms() - self->skipped_at >= 1000))
         s_load(self);
 }
 

@@ -334,6 +334,31 @@ static void test_rotation(void)
     CHECK_INT(s_handshake(mon, 3000), ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     CHECK_INT(s_raw_pings(dealer, 10, 1000), 0);
     s_raw_close(dealer, mon);
+
+    /* a key written in two steps, as a copy by hand does (the file made empty, then filled:
+     * the folder changes at the first step only): refused while half, let in once whole */
+    char hpub[HF_KEY_Z85_LEN + 1], hsec[HF_KEY_Z85_LEN + 1];
+    CHECK(zmq_curve_keypair(hpub, hsec) == 0);
+    snprintf(path, sizeof path, "%s/half.pub", s_keys);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fclose(f);
+    dealer = s_raw(ZMQ_DEALER, s_bind, hpub, hsec, &mon);
+    CHECK_INT(s_handshake(mon, 3000), ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+    s_raw_close(dealer, mon);
+    f = fopen(path, "w");
+    CHECK(f != NULL);
+    fprintf(f, "%s\n", hpub);
+    fclose(f);
+    int ev = 0;
+    for (int64_t until = hf_clock_mono_ms() + 5000;
+         ev != ZMQ_EVENT_HANDSHAKE_SUCCEEDED && hf_clock_mono_ms() < until;) {
+        dealer = s_raw(ZMQ_DEALER, s_bind, hpub, hsec, &mon);
+        ev = s_handshake(mon, 3000);
+        s_raw_close(dealer, mon);
+    }
+    CHECK_INT(ev, ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+    CHECK(unlink(path) == 0);
 }
 
 static void test_big_message(pid_t probe)
