@@ -2390,12 +2390,16 @@ static void s_sub_rollback(hf_service_t *svc)
     s_batch_end(svc, false);
 }
 
-/* Locks the consumer's stored sequence in the open transaction; 0 and *last, or -1. */
-static int s_sub_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last)
+/* Reads the consumer's stored sequence, locked in the open transaction or as committed; 0
+ * and *last, or -1. */
+static int s_sub_stored(hf_service_t *svc, const s_sub_t *sub, bool lock, uint64_t *last)
 {
     const char *p[] = {sub->producer};
-    PGresult *res = hf_store_exec(
-        svc->store, "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE", 1, p);
+    PGresult *res =
+        hf_store_exec(svc->store,
+                      lock ? "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE"
+                           : "SELECT last_seq FROM consumer_offset WHERE producer = $1",
+                      1, p);
     if (res == NULL || PQntuples(res) != 1) {
         if (res)
             PQclear(res);
@@ -2525,7 +2529,7 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
          * (still ours to take only while the stored sequence is behind it) */
         if (hf_store_begin(st) != 0)
             return -1;
-        if (s_sub_lock(svc, sub, &last) != 0 || last >= env->seq) {
+        if (s_sub_stored(svc, sub, true, &last) != 0 || last >= env->seq) {
             s_sub_rollback(svc);
             return -1;
         }
@@ -2659,16 +2663,8 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
         if (lk == 1) {
             /* what it has committed so far counts as applied here too (as below, when a
              * batch finds its events applied): a request parked for one of them goes now */
-            const char *p[] = {sub->producer};
-            PGresult *res = hf_store_exec(
-                svc->store, "SELECT last_seq FROM consumer_offset WHERE producer = $1", 1, p);
-            if (res == NULL || PQntuples(res) != 1) {
-                if (res)
-                    PQclear(res);
+            if (s_sub_stored(svc, sub, false, &last) != 0)
                 return -1;
-            }
-            last = (uint64_t)hf_pg_int(res, 0, 0);
-            PQclear(res);
             if (last > sub->applied)
                 sub->applied = sub->stored = last;
             return 2;
