@@ -1381,9 +1381,9 @@ static int s_task_of_event(s_ctx_t *c, const Huifang__V1__Task *tk, s_task_t *t)
     return 0;
 }
 
-static int rep_on_task_assigned(s_ctx_t *c)
+/* One task put into an agent's bag: a task_assigned's, or one of a tasks_assigned's. */
+static int s_task_assigned(s_ctx_t *c, const Huifang__V1__Task *tk)
 {
-    const Huifang__V1__Task *tk = c->env->task_assigned->task;
     if (tk == NULL || tk->id <= 0 || *S(tk->agent) == '\0')
         return -2;
     s_task_t t;
@@ -1398,6 +1398,31 @@ static int rep_on_task_assigned(s_ctx_t *c)
         return -1;
     const char *bag = *S(tk->bag_date) ? tk->bag_date : c->day;
     return s_assignment_open(c, tk->id, &t, tk->agent, bag, "assigned");
+}
+
+static int rep_on_task_assigned(s_ctx_t *c)
+{
+    return s_task_assigned(c, c->env->task_assigned->task);
+}
+
+/* The assignment timer's batch (one transaction's tasks of one branch): each task applied as
+ * its own task_assigned would be, in order, in the consumer's one transaction for the event
+ * (applied whole or not at all, so never twice). A malformed task is skipped and logged (its
+ * single event would be dead-lettered); an empty batch is dead-lettered. */
+static int rep_on_tasks_assigned(s_ctx_t *c)
+{
+    const Huifang__V1__TasksAssigned *ta = c->env->tasks_assigned;
+    if (ta->n_tasks == 0)
+        return -2;
+    for (size_t i = 0; i < ta->n_tasks; i++) {
+        int rc = s_task_assigned(c, ta->tasks[i]);
+        if (rc == -1)
+            return -1;
+        if (rc == -2) /* the others stand: the batch is not dead-lettered for one */
+            hf_warn("task_malformed", "producer=%s seq=%llu index=%zu", S(c->env->producer),
+                    (unsigned long long)c->env->seq, i);
+    }
+    return 0;
 }
 
 static int rep_on_task_claimed(s_ctx_t *c)
@@ -1770,6 +1795,7 @@ static const struct {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_STARTED, rep_on_plan_started, true},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_ENDED, rep_on_plan_ended, true},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED, rep_on_task_assigned, true},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASKS_ASSIGNED, rep_on_tasks_assigned, true},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED, rep_on_task_claimed, true},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, rep_on_task_completed, true},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, rep_on_customer_screened, true},

@@ -19,11 +19,11 @@
  * hold one), sorted most urgent first, each given an agent of its role and region with room
  * today (sched_place), the room granted by one guarded UPDATE of all the agents' day counters
  * (never past the cap, whatever the other instances do), the tasks moved with one guarded
- * UPDATE ... WHERE state = 'planned', and their task_assigned events appended to the outbox in
- * one statement. What finds no room takes the place of a less urgent task in today's bags, or
- * rolls over to the next day one step more urgent (a flexible step inside its window keeps
- * its priority). Leases are acked after the commit; a batch that fails leaves them to expire,
- * and the reaper returns them.
+ * UPDATE ... WHERE state = 'planned', and their tasks_assigned events (one per branch and up to
+ * SCHED_EVENT_TASKS tasks) appended to the outbox in one statement. What finds no room takes the
+ * place of a less urgent task in today's bags, or rolls over to the next day one step more urgent
+ * (a flexible step inside its window keeps its priority). Leases are acked after the commit; a
+ * batch that fails leaves them to expire, and the reaper returns them.
  *
  * Instances share the work by branch: before claiming from a branch an instance takes its
  * work lock (a session advisory lock, tried, never waited for) and gives it back after the
@@ -41,6 +41,9 @@
 #define LOCK_CHUNK 8
 /* Preemptions tried per batch: each one costs two statements. */
 #define MAX_PREEMPT 64
+/* Tasks in one TasksAssigned event: its JSON (a console's live stream, `events tail`) stays
+ * well under the gateway's queue of a stream (S_MAX_QUEUE, 256 KiB). */
+#define SCHED_EVENT_TASKS 100
 
 /* ---------------------------------------------------------------------------------------
  * The due-index
@@ -811,7 +814,8 @@ static int s_write_unassigned(s_assign_t *as)
     return 0;
 }
 
-/* 7. the assigned: into their agents' bags of the lane's day, and a TaskAssigned each */
+/* 7. the assigned: into their agents' bags of the lane's day, and one TasksAssigned per lane
+ * (up to SCHED_EVENT_TASKS tasks each) */
 static int s_write_assigned(s_assign_t *as)
 {
     hf_arena_t *a = as->a;
@@ -848,26 +852,34 @@ static int s_write_assigned(s_assign_t *as)
         hf_error("assign_mismatch", "wanted=%d updated=%lld", nas, (long long)updated);
         return -1;
     }
+    /* one TasksAssigned per lane (the envelope's branch), SCHED_EVENT_TASKS tasks at most */
     hf_envelope_t **envs = hf_new_array(a, hf_envelope_t *, nas);
     int ne = 0;
-    for (int i = 0; i < nrows; i++) {
-        s_claimed_t *c = &as->cl[i];
-        if (c->action != A_ASSIGN)
-            continue;
-        Huifang__V1__Task *t = c->task;
-        t->state = "assigned";
-        t->agent = (char *)c->agent;
-        t->bag_date = c->lane->day;
-        t->assigned_at_ms = assigned_at;
-        Huifang__V1__TaskAssigned *ev = hf_new(a, Huifang__V1__TaskAssigned);
-        huifang__v1__task_assigned__init(ev);
-        ev->task = t;
-        hf_envelope_t *env = hf_new(a, hf_envelope_t);
-        huifang__v1__envelope__init(env);
-        env->branch = t->branch;
-        env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED;
-        env->task_assigned = ev;
-        envs[ne++] = env;
+    for (int i = 0; i < as->nlanes; i++) {
+        const s_lane_t *l = &as->lanes[i];
+        Huifang__V1__TasksAssigned *ev = NULL;
+        for (int r = 0; r < nrows; r++) {
+            s_claimed_t *c = &as->cl[r];
+            if (c->action != A_ASSIGN || c->lane != l)
+                continue;
+            Huifang__V1__Task *t = c->task;
+            t->state = "assigned";
+            t->agent = (char *)c->agent;
+            t->bag_date = c->lane->day;
+            t->assigned_at_ms = assigned_at;
+            if (ev == NULL || ev->n_tasks == SCHED_EVENT_TASKS) {
+                ev = hf_new(a, Huifang__V1__TasksAssigned);
+                huifang__v1__tasks_assigned__init(ev);
+                ev->tasks = hf_new_array(a, Huifang__V1__Task *, SCHED_EVENT_TASKS);
+                hf_envelope_t *env = hf_new(a, hf_envelope_t);
+                huifang__v1__envelope__init(env);
+                env->branch = (char *)l->branch;
+                env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_TASKS_ASSIGNED;
+                env->tasks_assigned = ev;
+                envs[ne++] = env;
+            }
+            ev->tasks[ev->n_tasks++] = t;
+        }
     }
     if (hf_outbox_copy_many(as->st, hf_service_name(as->svc), envs, ne) < 0)
         return -1;

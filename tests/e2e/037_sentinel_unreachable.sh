@@ -89,5 +89,7 @@ grep -q "event=redis_master kind=task master=huifang at=127.0.0.1:$SEN_B .*failo
     hf_fail "the scheduler did not report the new master: $(grep redis_master "$HF_E2E_TMP/scheduler.log")"
 awk '/event=redis_master kind=task .*failover=yes/ { f = 1 } f && /event=index_rebuild/ { ok = 1 }
      END { exit !ok }' "$HF_E2E_TMP/scheduler.log" || hf_fail "no index rebuild after the new master"
-hf_expect_eq 3 "$(sql "SELECT count(*) FROM scheduler.outbox WHERE topic LIKE 'scheduler.task_assigned/%'")" "each call assigned once"
+hf_expect_exit 0 huifang events tail --from-seq 1 --topic scheduler.task --no-follow
+hf_expect_eq 3 "$(python3 "$HF_SOURCE/tests/e2e/assigned_tasks.py" <<<"$HF_OUT" | sort -u | wc -l)" "each call assigned"
+hf_expect_eq 3 "$(python3 "$HF_SOURCE/tests/e2e/assigned_tasks.py" <<<"$HF_OUT" | wc -l)" "each call assigned once"
 hf_log "ok"

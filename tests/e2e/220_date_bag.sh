@@ -31,7 +31,7 @@ eve_task=$(hf_json_get "$evening" plan_started.tasks.0.id)
 # day 10: four calls fit (two per chaoyang agent), the fifth rolls over; Sun Hao covers
 # another region and gets none of them
 hf_expect_exit 0 huifang clock advance 10d
-hf_wait_until 10 bash -c "[ \$(huifang events tail --from-seq 1 --topic scheduler.task_assigned --no-follow | grep -c task_assigned) = 4 ]"
+hf_wait_until 10 bash -c "[ \$(huifang events tail --from-seq 1 --topic scheduler.task --no-follow | python3 '$HF_SOURCE/tests/e2e/assigned_tasks.py' | wc -l) = 4 ]"
 hf_expect_exit 0 huifang --json worklist --agent A001
 hf_expect_eq 2 "$(grep -c '"state":"assigned"' <<<"$HF_OUT")" "Li Na's bag holds her two calls"
 hf_expect_exit 0 huifang --json worklist --agent A002

@@ -2,7 +2,8 @@
 # The due-index in Redis is only an index: 300 calls fall due one a minute while two
 # scheduler instances share the work; Redis is flushed half-way (FLUSHDB) and rebuilds itself
 # from Postgres; `huifang queue rebuild` rebuilds on demand. Every call is assigned exactly
-# once: one task_assigned event each (no task id twice among them), one counted slot each.
+# once: once in the assignment events each (tasks_assigned batches; no task id twice among
+# them), one counted slot each.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -91,11 +92,13 @@ hf_expect_exit 0 huifang clock advance 101m
 wait_assigned 300
 
 # exactly once, by every measure
-hf_expect_eq 300 "$(sql "SELECT count(*) FROM scheduler.outbox WHERE topic LIKE 'scheduler.task_assigned/%'")" "one event each"
+huifang events tail --from-seq 1 --topic scheduler.task --no-follow >"$HF_E2E_TMP/assigned.jsonl"
+hf_expect_eq 300 "$(python3 "$HF_SOURCE/tests/e2e/assigned_tasks.py" <"$HF_E2E_TMP/assigned.jsonl" | wc -l)" "once in the events each"
+hf_expect_eq 300 "$(python3 "$HF_SOURCE/tests/e2e/assigned_tasks.py" <"$HF_E2E_TMP/assigned.jsonl" | sort -u | wc -l)" "300 different tasks in the published events"
 hf_expect_eq 300 "$(sql 'SELECT sum(calls) FROM scheduler.agent_day')" "one slot each"
 # both instances have had rounds of their own since: one that assigns anything twice would have
 hf_wait_timer_rounds scheduler tick
 hf_wait_timer_rounds scheduler tick 2 $((HUIFANG_PORT_BASE + 45 - 30)) # scheduler2
 hf_expect_eq 300 "$(assigned)" "and nothing more after a while"
-hf_expect_exit 0 huifang events tail --from-seq 1 --topic scheduler.task_assigned --count 300 --no-follow
-hf_expect_eq 300 "$(grep -o '"task":{"id":"\{0,1\}[0-9]*' <<<"$HF_OUT" | sort -u | wc -l)" "300 different tasks in the published events"
+hf_expect_exit 0 huifang events tail --from-seq 1 --topic scheduler.task --no-follow
+hf_expect_eq 300 "$(python3 "$HF_SOURCE/tests/e2e/assigned_tasks.py" <<<"$HF_OUT" | wc -l)" "and no assignment event more"

@@ -136,6 +136,10 @@ class World:
         elif kind in ("task_assigned", "task_claimed", "task_completed"):
             t = p["task"]
             self.task_events[t["id"]].append((kind, ms, e["seq"], t))
+        elif kind == "tasks_assigned":
+            # the assignment timer's batch: a task_assigned of each task, at the batch's seq
+            for t in p.get("tasks", []):
+                self.task_events[t["id"]].append(("task_assigned", ms, e["seq"], t))
         elif kind == "customer_screened":
             self.screens.append((ms, p.get("reason") or "unspecified"))
         elif kind == "call_logged":

@@ -15,7 +15,7 @@ import { renderConsult, loadCalllogAlerts } from './calls.js';
 
 const OUTCOMES = ['connected', 'no-answer', 'busy', 'wrong-number', 'not-in-service', 'refused', 'hostile', 'callback'];
 // the events the screens listen to (an EventSource hears only the names it was told)
-const LIVE_EVENTS = ['task_assigned', 'task_claimed', 'task_completed', 'plan_ended', 'customer_screened',
+const LIVE_EVENTS = ['task_assigned', 'tasks_assigned', 'task_claimed', 'task_completed', 'plan_ended', 'customer_screened',
   'supervisor_alert_raised', 'call_logged', 'visit_logged', 'alert_raised', 'alert_acked',
   'complaint_opened', 'complaint_changed', 'complaint_escalated', 'complaint_resolved',
   'return_requested', 'return_decided', 'review_sampled', 'review_scored'];
@@ -483,8 +483,11 @@ function onLive(name, ev) {
   let env;
   try { env = JSON.parse(ev.data); } catch { return; }
   const body = env[name] || {};
-  const who = body.task?.agent || body.contact?.agent || body.alert?.agent || '';
-  if ($('#bag') && state.session && (who === state.session.login || body.task?.reserved_agent === state.session.login)) {
+  // a tasks_assigned is the scheduler's batch: its tasks count as a task_assigned each
+  const tasks = body.task ? [body.task] : (body.tasks || []);
+  const who = body.contact?.agent || body.alert?.agent || '';
+  const mine = (login) => who === login || tasks.some((k) => k.agent === login || k.reserved_agent === login);
+  if ($('#bag') && state.session && mine(state.session.login)) {
     soon('bag', () => loadBag());
   }
   if ($('#wallboard')) soon('wall', () => loadWallboard());

@@ -12,7 +12,7 @@
  * same Lua claim (plus ack) on bare Redis with no Postgres, as many clients as instances —
  * with the ratio between them, and the load average of the machine at the start and the end
  * of the window (the cores are shared). Every task must be assigned exactly once: all
- * assigned, one task_assigned event and one counted slot each.
+ * assigned, once in the assignment events (tasks_assigned batches) and one counted slot each.
  *
  * BENCH_CHANNEL (phone, default, or visit) is the channel of every task: calls are what the
  * weekly contact cap counts and holds, so with phone every batch pays for the cap (its
@@ -28,6 +28,7 @@
 #include "hf_store.h"
 #include "hf_test.h"
 #include "hf_time.h"
+#include "hf_wire.h"
 #include "scheduler.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -74,6 +75,61 @@ static int64_t s_num(hf_store_t *st, const char *sql)
     int64_t v = PQntuples(res) && !PQgetisnull(res, 0, 0) ? hf_pg_int(res, 0, 0) : 0;
     PQclear(res);
     return v;
+}
+
+/* The tasks in the outbox's assignment events (a task_assigned's one, a tasks_assigned's
+ * batch): how many in all (*n) and how many distinct (the return). */
+static int s_cmp_i64(const void *pa, const void *pb)
+{
+    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+static int64_t s_event_tasks(hf_store_t *st, int64_t *n)
+{
+    PGresult *res =
+        hf_store_exec(st,
+                      "SELECT body FROM outbox WHERE topic LIKE 'scheduler.task_assigned/%'"
+                      " OR topic LIKE 'scheduler.tasks_assigned/%'",
+                      0, NULL);
+    if (res == NULL) {
+        fprintf(stderr, "bench: the outbox: %s\n", hf_store_error(st));
+        exit(1);
+    }
+    size_t cap = 1024, k = 0;
+    int64_t *ids = malloc(cap * sizeof *ids);
+    for (int r = 0; r < PQntuples(res); r++) {
+        size_t len = 0;
+        unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(res, r, 0), &len);
+        hf_envelope_t *env = raw ? hf_envelope_unpack(raw, len) : NULL;
+        PQfreemem(raw);
+        if (env == NULL)
+            continue;
+        Huifang__V1__Task *one = NULL;
+        Huifang__V1__Task **tasks = &one;
+        size_t nt = 0;
+        if (env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED) {
+            one = env->task_assigned->task;
+            nt = one != NULL;
+        } else if (env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_TASKS_ASSIGNED) {
+            tasks = env->tasks_assigned->tasks;
+            nt = env->tasks_assigned->n_tasks;
+        }
+        for (size_t i = 0; i < nt; i++) {
+            if (k == cap)
+                ids = realloc(ids, (cap *= 2) * sizeof *ids);
+            ids[k++] = tasks[i]->id;
+        }
+        huifang__v1__envelope__free_unpacked(env, NULL);
+    }
+    PQclear(res);
+    qsort(ids, k, sizeof *ids, s_cmp_i64);
+    int64_t distinct = 0;
+    for (size_t i = 0; i < k; i++)
+        distinct += i == 0 || ids[i] != ids[i - 1];
+    free(ids);
+    *n = (int64_t)k;
+    return distinct;
 }
 
 static void s_run(hf_store_t *st, const char *sql)
@@ -248,8 +304,8 @@ static pid_t s_launch(const char *bin, const char *service, int base, int instan
 
 /* Stands in for intake, calllog and complaint: answers every request (the scheduler's replay
  * requests at start-up) with "nothing to replay", until killed. The real services would
- * consume the million task_assigned events on the same two cores, each in a transaction of
- * its own; here the scheduler is measured alone. */
+ * consume the assignment events (a tasks_assigned per batch) on the same two cores, each in
+ * a transaction of its own; here the scheduler is measured alone. */
 static pid_t s_quiet_peers(int base)
 {
     pid_t pid = fork();
@@ -508,8 +564,9 @@ stop:
     /* every task assigned, and exactly one event each: so none twice */
     int64_t assigned = s_num(st, "SELECT count(*) FROM task WHERE state = 'assigned'");
     int64_t slots = s_num(st, "SELECT sum(calls + visits) FROM agent_day");
-    int64_t events =
-        s_num(st, "SELECT count(*) FROM outbox WHERE topic LIKE 'scheduler.task_assigned/%'");
+    int64_t events = 0, batches = s_num(st, "SELECT count(*) FROM outbox WHERE topic LIKE"
+                                            " 'scheduler.tasks_assigned/%'");
+    int64_t distinct = s_event_tasks(st, &events);
     int64_t first_due = s_num(st, "SELECT min(due_at_ms) FROM task");
     int64_t first = s_num(st, "SELECT min(assigned_at_ms) FROM task WHERE state = 'assigned'");
     int64_t lastat = s_num(st, "SELECT max(assigned_at_ms) FROM task WHERE state = 'assigned'");
@@ -523,8 +580,10 @@ stop:
     double rate = span > 0 ? (double)assigned / span : 0;
     double busy = lastat > first ? (double)assigned * 1000.0 / (double)(lastat - first) : 0;
     printf("\nresults\n");
-    printf("  assigned            %lld of %ld (slots counted %lld, task_assigned events %lld)\n",
-           (long long)assigned, n, (long long)slots, (long long)events);
+    printf("  assigned            %lld of %ld (slots counted %lld, tasks in the assignment"
+           " events %lld, %lld distinct, in %lld tasks_assigned)\n",
+           (long long)assigned, n, (long long)slots, (long long)events, (long long)distinct,
+           (long long)batches);
     printf("  assigned per second %.0f (first due to last assigned: %.1f s; %.0f/s from the"
            " first assignment on)\n",
            rate, span, busy);
@@ -554,7 +613,7 @@ stop:
     printf("  load average        %.2f at the start of the window, %.2f at the end (1 min)\n",
            load_start, load_end);
     printf("  logs                %s\n", dir);
-    int ok = assigned == n && slots == n && events == n;
+    int ok = assigned == n && slots == n && events == n && distinct == n;
     hf_store_destroy(&st);
     if (getenv("BENCH_KEEP") == NULL)
         hf_test_drop_db(url);
