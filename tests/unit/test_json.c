@@ -230,6 +230,51 @@ static void test_masked(void)
     json_object_put(obj);
 }
 
+/* The scheduler's batch (tasks_assigned): each task masked as a task_assigned's is. */
+static void test_tasks_assigned_masked(void)
+{
+    Huifang__V1__Task t1 = HUIFANG__V1__TASK__INIT, t2 = HUIFANG__V1__TASK__INIT;
+    t1.id = 11;
+    t1.agent = "A001";
+    t1.customer_name = "Wang Fang";
+    t1.customer_phone = "13912345678";
+    t2.id = 12;
+    t2.agent = "A002";
+    t2.customer_name = "张三丰";
+    Huifang__V1__Task *tasks[] = {&t1, &t2};
+    Huifang__V1__TasksAssigned batch = HUIFANG__V1__TASKS_ASSIGNED__INIT;
+    batch.n_tasks = 2;
+    batch.tasks = tasks;
+    Huifang__V1__TaskAssigned one = HUIFANG__V1__TASK_ASSIGNED__INIT;
+    one.task = &t1;
+    Huifang__V1__Envelope env = HUIFANG__V1__ENVELOPE__INIT;
+    env.producer = "scheduler";
+    env.branch = "BJ01";
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_TASKS_ASSIGNED;
+    env.tasks_assigned = &batch;
+
+    json_object *obj = hf_json_from_message_masked(&env.base);
+    json_object *arr = s_get(s_get(obj, "tasks_assigned"), "tasks");
+    CHECK(json_object_is_type(arr, json_type_array));
+    CHECK_INT(json_object_array_length(arr), 2);
+    json_object *j1 = json_object_array_get_idx(arr, 0), *j2 = json_object_array_get_idx(arr, 1);
+    CHECK_STR(json_object_get_string(s_get(j1, "customer_name")), "W*** F***");
+    CHECK_STR(json_object_get_string(s_get(j1, "customer_phone")), "139****5678");
+    CHECK_STR(json_object_get_string(s_get(j1, "agent")), "A001");
+    CHECK_STR(json_object_get_string(s_get(j2, "customer_name")), "张**");
+    CHECK_INT(json_object_get_int64(s_get(j2, "id")), 12);
+    char batch_first[512];
+    snprintf(batch_first, sizeof batch_first, "%s", s_text(j1));
+    json_object_put(obj);
+
+    /* the same task as a single task_assigned: the same JSON */
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED;
+    env.task_assigned = &one;
+    obj = hf_json_from_message_masked(&env.base);
+    CHECK_STR(s_text(s_get(s_get(obj, "task_assigned"), "task")), batch_first);
+    json_object_put(obj);
+}
+
 static void test_scalars(void)
 {
     /* repeated strings, bool, int32 */
@@ -428,6 +473,7 @@ int main(void)
     TEST_CASE(test_reply_oneof_and_enum);
     TEST_CASE(test_envelope);
     TEST_CASE(test_masked);
+    TEST_CASE(test_tasks_assigned_masked);
     TEST_CASE(test_scalars);
     TEST_CASE(test_print);
     TEST_CASE(test_to_message);
