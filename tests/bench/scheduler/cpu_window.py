@@ -9,7 +9,10 @@ Redis (its port from the "Redis on" line). A process that ends counts up to its 
 Prints the output through, then CPU seconds per group, and µs a task for BENCH_TASKS
 (default 1,000,000). With HF_TEST_PG_SETTINGS=shared_preload_libraries=pg_stat_statements
 it also resets the statements' counters when the window starts and prints the top ones a
-task when the schedulers are gone. Usage: cpu_window.py COMMAND ARGS..."""
+task when the schedulers are gone. It also prints what else ran in the window: the scheduler
+tables' dead rows, autovacuums and autoanalyzes (pg_stat_user_tables) and the checkpoints and
+WAL (pg_stat_bgwriter) at its start and end, and any autovacuum worker seen (polled once a
+second). Usage: cpu_window.py COMMAND ARGS..."""
 import os
 import re
 import subprocess
@@ -39,16 +42,53 @@ def cmdline(pid):
         return ""
 
 
-def psql(sql):
+def psql(sql, db="postgres"):
     """Runs sql on the run's cluster as its superuser; the output, or "" """
     env = dict(os.environ, PGPASSFILE=f"{STATE['tmp']}/secrets/pgpass")
-    url = f"postgresql://huifang@127.0.0.1:{STATE['pg_port']}/postgres"
+    url = f"postgresql://huifang@127.0.0.1:{STATE['pg_port']}/{db}"
     r = subprocess.run(["psql", "-X", "-q", "-A", "-F", " | ", "-d", url, "-c", sql], env=env,
                        capture_output=True, text=True)
     return r.stdout
 
 
 STATS = "pg_stat_statements" in os.environ.get("HF_TEST_PG_SETTINGS", "")
+# What else runs in the window (the variance, issue 14): the scheduler tables' vacuum and
+# analyze counters, the checkpoints and the WAL, read at its start and end, and the
+# autovacuum workers seen (polled once a second).
+TABLES = "'task', 'outbox', 'outbox_seq', 'agent_day', 'task_unindexed', 'contact_cap'"
+TABLE_SQL = ("SELECT relname, n_dead_tup, n_live_tup, autovacuum_count, autoanalyze_count,"
+             " n_tup_upd, n_tup_hot_upd, coalesce(to_char(last_autovacuum, 'HH24:MI:SS'), '-'),"
+             " coalesce(to_char(last_autoanalyze, 'HH24:MI:SS'), '-')"
+             " FROM pg_stat_user_tables WHERE relname IN (" + TABLES + ") ORDER BY relname")
+CLUSTER_SQL = ("SELECT checkpoints_timed, checkpoints_req, buffers_checkpoint, buffers_backend,"
+               " pg_current_wal_lsn() - '0/0'::pg_lsn FROM pg_stat_bgwriter")
+WORKERS_SQL = ("SELECT coalesce(string_agg(query, '; '), '') FROM pg_stat_activity"
+               " WHERE backend_type = 'autovacuum worker'")
+
+
+def window_stats(db):
+    return psql(TABLE_SQL, db), psql(CLUSTER_SQL)
+
+
+def report_window(before, after, workers):
+    """The tables' counters and the cluster's, before and after the window."""
+    out = ["what else ran in the window (relname | dead | live | autovacuums | autoanalyzes |"
+           " updates | HOT | last autovacuum | last autoanalyze), before -> after:"]
+    b = {l.split(" | ")[0]: l for l in before[0].splitlines() if " | " in l}
+    for line in after[0].splitlines():
+        if " | " in line and not line.startswith("relname"):
+            out.append(f"  {b.get(line.split(' | ')[0], '-')}\n    -> {line}")
+    def nums(t):
+        rows = [l for l in t.splitlines() if " | " in l and not l.startswith("checkpoints")]
+        return [float(x) for x in rows[0].split(" | ")] if rows else None
+    c0, c1 = nums(before[1]), nums(after[1])
+    if c0 and c1:
+        d = [y - x for x, y in zip(c0, c1)]
+        out.append(f"  checkpoints timed {d[0]:.0f}, requested {d[1]:.0f}, buffers written by"
+                   f" checkpoints {d[2]:.0f}, by backends {d[3]:.0f}; WAL {d[4] / 1048576:.0f} MiB")
+    out.append("  autovacuum workers seen (s into the window: query): " +
+               ("; ".join(workers) if workers else "none"))
+    return "\n".join(out)
 STATE = {"tmp": None, "redis_port": None, "pg_port": None, "start": False}
 
 
@@ -68,6 +108,7 @@ def main():
                 return
             time.sleep(0.05)
         seen_sched, initial = False, True
+        db, t_start, next_poll = None, time.time(), 0.0
         while True:
             allp = pids()
             info = {p: stat(p) for p in allp}
@@ -95,10 +136,21 @@ def main():
             if initial and STATS:
                 psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements;"
                      " SELECT pg_stat_statements_reset()")
+            top = [p for p in bench if info[p][0] not in bench]  # not a forked child of it
+            if initial and top:
+                db = f"it_bench_sched_{top[0]}"
+                state["before"] = window_stats(db)
             initial = False
+            if db and time.time() >= next_poll and nsched:
+                next_poll = time.time() + 1.0
+                w = [l for l in psql(WORKERS_SQL, db).splitlines()[1:] if l.strip()]
+                if w:
+                    state.setdefault("workers", []).append(f"{time.time() - t_start:.0f}: {w[0]}")
             if nsched:
                 seen_sched = True
             elif seen_sched:
+                if db:
+                    state["after"] = window_stats(db)
                 if STATS:
                     n = int(os.environ.get("BENCH_TASKS", "1000000"))
                     state["statements"] = psql(
@@ -131,6 +183,8 @@ def main():
     print(f"cpu in the window ({time.time() - t0 if t0 else 0:.0f} s of wall time):" +
           "".join(f" {g} {sums.get(g, 0):.1f} s," for g in ("postgres", "schedulers", "redis")) +
           f" all {total:.1f} s, {total * 1e6 / tasks:.1f} us a task ({tasks} tasks)")
+    if state.get("before") and state.get("after"):
+        print(report_window(state["before"], state["after"], state.get("workers", [])))
     if state.get("statements"):
         print("statements in the window (Postgres time a task, µs):\n" + state["statements"])
     sys.exit(rc)
