@@ -67,13 +67,14 @@ WORKERS_SQL = ("SELECT coalesce(string_agg(query, '; '), '') FROM pg_stat_activi
 
 
 def window_stats(db):
-    return psql(TABLE_SQL, db), psql(CLUSTER_SQL)
+    return psql(TABLE_SQL, db), psql(CLUSTER_SQL), time.strftime("%H:%M:%S", time.gmtime())
 
 
 def report_window(before, after, workers):
     """The tables' counters and the cluster's, before and after the window."""
-    out = ["what else ran in the window (relname | dead | live | autovacuums | autoanalyzes |"
-           " updates | HOT | last autovacuum | last autoanalyze), before -> after:"]
+    out = [f"what else ran in the window ({before[2]} to {after[2]} UTC; relname | dead | live |"
+           " autovacuums | autoanalyzes | updates | HOT | last autovacuum | last autoanalyze),"
+           " before -> after:"]
     b = {l.split(" | ")[0]: l for l in before[0].splitlines() if " | " in l}
     for line in after[0].splitlines():
         if " | " in line and not line.startswith("relname"):
@@ -143,7 +144,8 @@ def main():
             initial = False
             if db and time.time() >= next_poll and nsched:
                 next_poll = time.time() + 1.0
-                w = [l for l in psql(WORKERS_SQL, db).splitlines()[1:] if l.strip()]
+                w = [l for l in psql(WORKERS_SQL, db).splitlines()[1:]
+                     if l.strip() and not l.startswith("(")]
                 if w:
                     state.setdefault("workers", []).append(f"{time.time() - t_start:.0f}: {w[0]}")
             if nsched:
