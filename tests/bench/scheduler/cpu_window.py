@@ -103,6 +103,16 @@ def main():
     state = STATE
     first, last, group = {}, {}, {}
 
+    def ours(p, info):
+        """p descends from the command this script runs"""
+        for _ in range(64):
+            if p == proc.pid:
+                return True
+            if p not in info:
+                return False
+            p = info[p][0]
+        return False
+
     def sampler():
         while not state["start"]:
             if proc.poll() is not None:
@@ -115,7 +125,9 @@ def main():
             info = {p: stat(p) for p in allp}
             info = {p: v for p, v in info.items() if v}
             pm = [p for p in allp if state["tmp"] and "postgres -D " + state["tmp"] in cmdline(p)]
-            bench = [p for p, v in info.items() if v[2] == "bench_scheduler"]
+            # this run's benchmark only: another worktree's bench_scheduler (and its
+            # schedulers) may run on the same machine at the same time
+            bench = [p for p, v in info.items() if v[2] == "bench_scheduler" and ours(p, info)]
             redis = [p for p in allp if state["redis_port"] and
                      cmdline(p).startswith("redis-server") and
                      cmdline(p).rstrip().endswith(":" + state["redis_port"])]
