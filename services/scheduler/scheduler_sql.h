@@ -523,9 +523,12 @@ static const hf_query_t SCHED_Q_ARCHIVE_BRANCHES = {
      * LIMIT 1 subquery, not EXISTS: the statement has no parameters, so its one plan is made
      * when it is prepared, and made on a small plan table EXISTS became a semi-join that
      * reads every active plan (34 ms a round, up to 133, during a load of 100,000 leads;
-     * seconds at ten million) until autovacuum's statistics replan it */
+     * seconds at ten million) until autovacuum's statistics replan it. ORDER BY supply_end,
+     * plan_active_end's order: a walk of plan until the first match would otherwise look
+     * cheaper than the probe to the planner whenever a branch holds many active plans */
     "sched_archive_branches", "SELECT b.code, b.tz FROM branch b WHERE (SELECT true FROM plan p"
-                              " WHERE p.branch = b.code AND p.state = 'active' LIMIT 1)"};
+                              " WHERE p.branch = b.code AND p.state = 'active'"
+                              " ORDER BY p.supply_end LIMIT 1)"};
 static const hf_query_t SCHED_Q_MISSED_CALLBACKS_TASK = {
     "sched_missed_callbacks_task", "SELECT id, branch, customer_id, misses, reserved_agent, agent"
                                    " FROM task WHERE deadline_ms > 0 AND deadline_ms <= $1"
