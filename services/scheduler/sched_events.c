@@ -404,7 +404,7 @@ static int sched_on_agent_upserted(hf_service_t *svc, void *self, const hf_envel
     if (sched_task_move(st, "assigned", "planned",
                         &(sched_move_t){.set = "agent = '', bag_date = NULL, reserved_agent = '',"
                                                " indexed = false, updated_at_ms = $3",
-                                        .where = "branch = $1 AND agent = $2"},
+                                        .where = "branch = $1 AND agent = $2 AND agent <> ''"},
                         3, pd) < 0 ||
         hf_store_query_run(st, &SCHED_Q_ON_AGENT_UPSERTED_TASK_UPDATE, 2, pd) != 0)
         return -1;

@@ -87,8 +87,8 @@ static const hf_query_t SCHED_Q_PREEMPT = {
     "sched_preempt",
     "SELECT t.id, t.agent, coalesce(c.windows, '') FROM task t JOIN agent a ON a.branch ="
     " t.branch AND a.id = t.agent LEFT JOIN customer c ON c.id = t.customer_id"
-    " WHERE t.branch = $1 AND t.state = 'assigned' AND t.bag_date = $2::date"
-    " AND t.priority < $3::int AND t.role = $4"
+    " WHERE t.branch = $1 AND t.agent <> '' AND t.state = 'assigned'"
+    " AND t.bag_date = $2::date AND t.priority < $3::int AND t.role = $4"
     " AND t.channel = CASE WHEN $5::boolean THEN 'visit' ELSE 'phone' END"
     " AND t.reserved_agent = '' AND t.origin = 'plan' AND a.active"
     " AND ($6 = ANY (a.regions) OR cardinality(a.regions) = 0 OR $6 = '' OR $3::int >= 50)"
@@ -117,10 +117,12 @@ static const hf_query_t SCHED_Q_BRANCHES_WINDOWS = {
 static const hf_query_t SCHED_Q_MOVE_ABSENT_TASK_UPDATE = {
     "sched_move_absent_task_update",
     "UPDATE task SET reserved_agent = '' WHERE branch = $1 AND reserved_agent = $2"
-    " AND state IN ('planned', 'paused', 'assigned', 'claimed') AND due_at_ms < $3"};
+    " AND reserved_agent <> '' AND state IN ('planned', 'paused', 'assigned', 'claimed')"
+    " AND due_at_ms < $3"};
 static const hf_query_t SCHED_Q_MOVE_ABSENT_TASK = {
     "sched_move_absent_task", "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
-                              " t.agent = $2 AND t.state IN ('assigned', 'claimed') AND"
+                              " t.agent = $2 AND t.agent <> '' AND"
+                              " t.state IN ('assigned', 'claimed') AND"
                               " (t.bag_date BETWEEN $3::date AND $4::date OR (t.bag_date <"
                               " $5::date AND $5::date BETWEEN $3::date AND $4::date))"
                               " ORDER BY t.id FOR UPDATE OF t"};
@@ -148,7 +150,7 @@ static const hf_query_t SCHED_Q_DAY_LOADS_TASK = {
     "SELECT g.d, (SELECT count(*) FROM task t WHERE t.branch = $1 AND t.role = $5"
     "   AND t.state = 'planned' AND t.due_at_ms >= $2::bigint + g.d * 86400000::bigint"
     "   AND t.due_at_ms < $2::bigint + (g.d + 1) * 86400000::bigint)"
-    " + (SELECT count(*) FROM task t WHERE t.branch = $1 AND t.role = $5"
+    " + (SELECT count(*) FROM task t WHERE t.branch = $1 AND t.agent <> '' AND t.role = $5"
     "   AND t.state IN ('assigned', 'claimed', 'done') AND t.bag_date = $4::date + g.d)"
     " FROM generate_series(0, $3::int) AS g(d) ORDER BY g.d"};
 static const hf_query_t SCHED_Q_DAY_LOADS_AGENT = {
@@ -240,7 +242,7 @@ static const hf_query_t SCHED_Q_TASK_CONTEXT_CONTACT_NOTE = {
     " ORDER BY logged_at_ms DESC, contact_id DESC LIMIT 20"};
 static const hf_query_t SCHED_Q_TASK_NEXT = {
     "sched_task_next", "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
-                       " t.agent = $2 AND t.state IN ('claimed', 'assigned')"
+                       " t.agent = $2 AND t.agent <> '' AND t.state IN ('claimed', 'assigned')"
                        " ORDER BY t.state = 'claimed' DESC, t.priority DESC,"
                        " t.due_at_ms, t.id LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
 static const hf_query_t SCHED_Q_QUEUE_STATS = {
@@ -407,7 +409,7 @@ static const hf_query_t SCHED_Q_ON_AGENT_UPSERTED_AGENT_INSERT = {
 static const hf_query_t SCHED_Q_ON_AGENT_UPSERTED_TASK_UPDATE = {
     "sched_on_agent_upserted_task_update",
     "UPDATE task SET reserved_agent = '' WHERE branch = $1 AND"
-    " reserved_agent = $2 AND state IN ('planned', 'paused')"};
+    " reserved_agent = $2 AND reserved_agent <> '' AND state IN ('planned', 'paused')"};
 static const hf_query_t SCHED_Q_ON_PURCHASE_RECORDED = {
     "sched_on_purchase_recorded",
     "INSERT INTO purchase (id, customer_id, branch, product, quantity, price_fen,"
@@ -517,9 +519,16 @@ static const hf_query_t SCHED_Q_ARCHIVE_BRANCH_TASK = {
     " FOR UPDATE) x"};
 static const hf_query_t SCHED_Q_ARCHIVE_BRANCHES = {
     /* a probe of plan_active_end per branch, not a join with every active plan (11 ms at
-     * 5,000 plans in the national day's profile, each house round of each instance) */
-    "sched_archive_branches", "SELECT b.code, b.tz FROM branch b WHERE EXISTS (SELECT 1 FROM"
-                              " plan p WHERE p.branch = b.code AND p.state = 'active')"};
+     * 5,000 plans in the national day's profile, each house round of each instance). A
+     * LIMIT 1 subquery, not EXISTS: the statement has no parameters, so its one plan is made
+     * when it is prepared, and made on a small plan table EXISTS became a semi-join that
+     * reads every active plan (34 ms a round, up to 133, during a load of 100,000 leads;
+     * seconds at ten million) until autovacuum's statistics replan it. ORDER BY supply_end,
+     * plan_active_end's order: a walk of plan until the first match would otherwise look
+     * cheaper than the probe to the planner whenever a branch holds many active plans */
+    "sched_archive_branches", "SELECT b.code, b.tz FROM branch b WHERE (SELECT true FROM plan p"
+                              " WHERE p.branch = b.code AND p.state = 'active'"
+                              " ORDER BY p.supply_end LIMIT 1)"};
 static const hf_query_t SCHED_Q_MISSED_CALLBACKS_TASK = {
     "sched_missed_callbacks_task", "SELECT id, branch, customer_id, misses, reserved_agent, agent"
                                    " FROM task WHERE deadline_ms > 0 AND deadline_ms <= $1"
@@ -546,12 +555,13 @@ static const hf_query_t SCHED_Q_UNVISITED_MEMBERS = {
     " AND NOT EXISTS (SELECT 1 FROM alert x WHERE x.dedup = 'member-unvisited:' || m.id"
     "   || ':' || greatest(m.last_visit_ms, m.since)) ORDER BY id LIMIT 500"};
 static const hf_query_t SCHED_Q_ROLL_BAGS_TASK = {
-    "sched_roll_bags_task", "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
-                            " count(*) FROM (SELECT id FROM task WHERE branch = $1"
-                            " AND agent IN (SELECT a.id FROM agent a WHERE a.branch = $1"
-                            " AND ($2 = '' OR a.id = $2)) AND state = 'assigned'"
-                            " AND bag_date < $3::date ORDER BY id LIMIT 500"
-                            " FOR UPDATE SKIP LOCKED) x"};
+    "sched_roll_bags_task",
+    "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
+    " count(*) FROM (SELECT id FROM task WHERE branch = $1"
+    " AND agent <> '' AND agent IN (SELECT a.id FROM agent a WHERE a.branch = $1"
+    " AND ($2 = '' OR a.id = $2)) AND state = 'assigned'"
+    " AND bag_date < $3::date ORDER BY id LIMIT 500"
+    " FOR UPDATE SKIP LOCKED) x"};
 static const hf_query_t SCHED_Q_ROLL_BAGS_TASK_UPDATE = {
     "sched_roll_bags_task_update",
     "UPDATE task t SET bag_date = $2::date, rolls = t.rolls + 1,"
@@ -568,7 +578,8 @@ static const hf_query_t SCHED_Q_ROLL_BAGS_AGENT_DAY_INSERT = {
     " SET calls = d.calls + excluded.calls, visits = d.visits + excluded.visits"};
 static const hf_query_t SCHED_Q_ROLL_BAGS_TASK_2 = {
     "sched_roll_bags_task_2",
-    "SELECT count(*) FROM task WHERE branch = $1 AND agent IN (SELECT a.id FROM agent a"
+    "SELECT count(*) FROM task WHERE branch = $1 AND agent <> '' AND agent IN (SELECT a.id FROM "
+    "agent a"
     " WHERE a.branch = $1 AND ($2 = '' OR a.id = $2)) AND state = 'assigned'"
     " AND bag_date < $3::date"};
 static const hf_query_t SCHED_Q_BRANCH_CODES = {"sched_branch_codes",

@@ -104,9 +104,11 @@ hf_wait_until 20 bash -c "huifang --json task show $care | grep -q '\"state\":\"
 hf_wait_until 20 bash -c "huifang report agent-daily --date 2026-11-12 --format csv | grep -q '^A001,Li Na,1,1,1,100.0,1,168.00,'"
 hf_log "lead -> plan -> due -> assigned -> claimed -> call logged -> done -> reported, all through PgBouncer"
 
-# the scheduler's work locks lived on its direct connection, none was left behind in a pool
+# the scheduler's work locks lived on its direct connection, none was left behind in a pool (this
+# test's database only: pg_locks is the cluster's, and a test running beside it holds its own)
 locks=$(psql -X -q -t -A -d "$HUIFANG_STORE_URL" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-        WHERE l.locktype = 'advisory' AND a.application_name NOT LIKE 'huifang-scheduler%' AND a.usename <> current_user")
+        WHERE l.locktype = 'advisory' AND a.application_name NOT LIKE 'huifang-scheduler%' AND a.usename <> current_user
+          AND a.datname = current_database()")
 hf_expect_eq 0 "$locks" "no advisory lock held on a pooled server connection"
 # a second start of every service (migrations found done, under the transaction lock) and a
 # restart of PgBouncer's pools change nothing
