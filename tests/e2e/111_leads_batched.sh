@@ -135,6 +135,13 @@ mixed B4 13800010
 hf_service_start scheduler
 hf_wait_until 120 caught_up
 hf_expect_eq 0 "$(sql "SELECT count(*) FROM scheduler.dead_letter")" "no dead letters (batches)"
+# task.plan_id has no foreign key since migration 024 (a per-row check and lock on the load's
+# path): every task the leads made must still name a plan that exists
+hf_expect_eq 0 "$(sql "SELECT count(*) FROM scheduler.task t WHERE t.plan_id IS NOT NULL
+                        AND NOT EXISTS (SELECT 1 FROM scheduler.plan p WHERE p.id = t.plan_id)")" \
+    "every task's plan exists"
+hf_expect_eq 0 "$(sql "SELECT count(*) FROM scheduler.task WHERE plan_id IS NULL AND origin = 'plan'")" \
+    "every planned step's task names its plan"
 # the catch-up applied intake's events in batches (the mean batch, from the histogram)
 mean=$(curl -sS --max-time 5 "http://127.0.0.1:$(($(hf_service_port scheduler) + 8))/metrics" |
     awk '/^huifang_consumer_batch_size_sum\{.*producer="intake"/ { s = $2 }
