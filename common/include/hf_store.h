@@ -115,6 +115,11 @@ void hf_store_on_end(hf_store_t *self, hf_store_end_fn fn, void *ctx);
 int hf_store_flush(hf_store_t *self);
 /* True between begin and commit/rollback. */
 bool hf_store_in_tx(const hf_store_t *self);
+/* The number of transactions begun on this store (hf_store_begin, hf_store_begin_exec), the
+ * open one included: what one transaction wrote is told apart from the next's by it (a memo
+ * of a table kept in memory, not to be filled from a transaction that wrote the table and may
+ * still roll back). */
+uint64_t hf_store_tx_serial(const hf_store_t *self);
 
 /* Applies migrations not yet recorded in the schema's migrations table, each in its own
  * transaction, under an advisory lock so that concurrent instances apply each once. The

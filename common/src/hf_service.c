@@ -2042,6 +2042,12 @@ static s_sub_t *s_find_sub(hf_service_t *svc, const char *producer)
     return NULL;
 }
 
+uint64_t hf_service_applied(hf_service_t *svc, const char *producer)
+{
+    const s_sub_t *sub = s_find_sub(svc, producer);
+    return sub ? sub->applied : 0;
+}
+
 /* Where a request's 'after' places stand. Returns 0 when every place this service can judge
  * is applied, 1 when one is not yet (*wait and *wait_seq name it), or -1 with rep filled
  * when the list is bad input. gen: each consumer's replays asked for when the request was

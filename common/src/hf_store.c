@@ -26,6 +26,7 @@ struct hf_store_t {
     PGconn *conn;
     bool in_tx;
     bool begin_pending; /* begun, BEGIN not sent yet: it goes with the first statement */
+    uint64_t tx_serial; /* transactions begun (hf_store_tx_serial) */
     bool unavailable;
     bool refused;  /* the last connect was refused for the role or its password */
     long connects; /* connections made (a second one is a reconnect) */
@@ -135,6 +136,11 @@ PGconn *hf_store_conn(hf_store_t *self)
 bool hf_store_in_tx(const hf_store_t *self)
 {
     return self->in_tx;
+}
+
+uint64_t hf_store_tx_serial(const hf_store_t *self)
+{
+    return self->tx_serial;
 }
 
 /* Keeps libpq's message without its trailing newline. */
@@ -525,6 +531,7 @@ int hf_store_begin(hf_store_t *self)
     if ((self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) &&
         hf_store_connect(self) != 0)
         return -1;
+    self->tx_serial++;
     self->in_tx = true;
     self->begin_pending = true;
     return 0;
@@ -632,6 +639,7 @@ PGresult *hf_store_begin_exec(hf_store_t *self, const char *sql, int nparams,
     if ((self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) &&
         hf_store_connect(self) != 0)
         return NULL;
+    self->tx_serial++;
     s_stmt_t stmts[] = {{"BEGIN", 0, NULL, NULL, NULL, NULL, 0},
                         {sql, nparams, (const char **)params, NULL, NULL, NULL, 0}};
     PGresult *res = NULL;

@@ -8,12 +8,76 @@
  * Copies of intake's records
  * ------------------------------------------------------------------------------------- */
 
+#define BRANCHES_KEPT 64
+
+/* The branches kept (sched_branch_get): each with the intake stream's applied sequence and
+ * the monotonic time it was read at. */
+static struct {
+    hf_service_t *svc;
+    hf_store_t *st;
+    bool written;        /* the copy written in transaction written_tx of st */
+    uint64_t written_tx; /* hf_store_tx_serial */
+    int n, next;         /* kept; the one replaced next when full */
+    struct {
+        char code[32];
+        sched_branch_t b;
+        uint64_t applied;
+        int64_t at_ms;
+    } kept[BRANCHES_KEPT];
+} s_branches;
+
+void sched_branch_keep(hf_service_t *svc)
+{
+    memset(&s_branches, 0, sizeof s_branches);
+    s_branches.svc = svc;
+    s_branches.st = hf_service_store(svc);
+}
+
+void sched_branch_forget(hf_store_t *st)
+{
+    s_branches.n = s_branches.next = 0;
+    s_branches.written = true;
+    s_branches.written_tx = hf_store_tx_serial(st);
+}
+
 int sched_branch_get(hf_store_t *st, const char *branch, sched_branch_t *out, bool *missing)
 {
+    bool keep = s_branches.svc && st == s_branches.st && branch &&
+                strlen(branch) < sizeof s_branches.kept[0].code &&
+                !(s_branches.written && hf_store_in_tx(st) &&
+                  hf_store_tx_serial(st) == s_branches.written_tx);
+    uint64_t applied = keep ? hf_service_applied(s_branches.svc, "intake") : 0;
+    int64_t now = keep ? hf_clock_mono_ms() : 0;
+    int at = -1;
+    for (int i = 0; keep && i < s_branches.n; i++)
+        if (strcmp(s_branches.kept[i].code, branch) == 0) {
+            at = i;
+            break;
+        }
+    if (at >= 0 && s_branches.kept[at].applied == applied &&
+        now - s_branches.kept[at].at_ms < SCHED_BRANCH_KEEP_MS) {
+        *out = s_branches.kept[at].b;
+        *missing = false;
+        return 0;
+    }
     int rc =
         hf_replica_branch(st, branch, out->tz, sizeof out->tz, out->windows, sizeof out->windows);
     *missing = rc == 1;
-    return rc == 0 ? 0 : -1;
+    if (rc != 0 || !keep)
+        return rc == 0 ? 0 : -1;
+    if (at < 0) {
+        if (s_branches.n < BRANCHES_KEPT) {
+            at = s_branches.n++;
+        } else {
+            at = s_branches.next;
+            s_branches.next = (s_branches.next + 1) % BRANCHES_KEPT;
+        }
+    }
+    snprintf(s_branches.kept[at].code, sizeof s_branches.kept[at].code, "%s", branch);
+    s_branches.kept[at].b = *out;
+    s_branches.kept[at].applied = applied;
+    s_branches.kept[at].at_ms = now;
+    return 0;
 }
 
 void sched_customer_params(const Huifang__V1__Customer *c, char id[24], char created[24],
