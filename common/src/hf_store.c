@@ -27,6 +27,8 @@ struct hf_store_t {
     bool in_tx;
     bool begin_pending; /* begun, BEGIN not sent yet: it goes with the first statement */
     uint64_t tx_serial; /* transactions begun (hf_store_tx_serial) */
+    bool mark_pending;  /* the open transaction is marked (hf_store_mark) */
+    uint64_t marked;    /* hf_store_marked */
     bool unavailable;
     bool refused;  /* the last connect was refused for the role or its password */
     long connects; /* connections made (a second one is a reconnect) */
@@ -141,6 +143,19 @@ bool hf_store_in_tx(const hf_store_t *self)
 uint64_t hf_store_tx_serial(const hf_store_t *self)
 {
     return self->tx_serial;
+}
+
+void hf_store_mark(hf_store_t *self)
+{
+    if (self->in_tx)
+        self->mark_pending = true;
+    else
+        self->marked++;
+}
+
+uint64_t hf_store_marked(const hf_store_t *self)
+{
+    return self->marked;
 }
 
 /* Keeps libpq's message without its trailing newline. */
@@ -714,6 +729,11 @@ int hf_store_commit(hf_store_t *self)
         hf_store_rollback(self);
         return -1;
     }
+    if (self->mark_pending) {
+        /* counted as the COMMIT goes: the watcher looks once this call has returned */
+        self->mark_pending = false;
+        self->marked++;
+    }
     if (self->begin_pending && self->ndeferred == 0) {
         /* nothing was sent: nothing to commit */
         self->begin_pending = false;
@@ -756,6 +776,7 @@ int hf_store_commit(hf_store_t *self)
 void hf_store_rollback(hf_store_t *self)
 {
     self->begin_pending = false;
+    self->mark_pending = false;
     s_deferred_drop(self);
     if (self->end_fn && !self->flushing)
         self->end_fn(self, self->end_ctx, false);
