@@ -7,7 +7,8 @@
  * preemption, call outcomes (retry, screened out, wrong number, refused, callback missed
  * twice, adverse reaction), an absent agent, unvisited members, archiving, plan templates
  * and a Redis flushed mid-run; and the weekly contact cap's check (issue 14); the branch kept
- * in memory, a change taking effect at once (issue 14). */
+ * in memory, a change taking effect at once, and the brief task show calllog asks for (issue
+ * 14). */
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_test.h"
@@ -1321,6 +1322,44 @@ static void test_branch_kept(void)
     CHECK_STR(b.tz, TZ);
 }
 
+/* A brief task show (calllog's, for the task it logs): the task, its customer and purchases,
+ * without the earlier tasks and contacts a full one has. */
+static void test_task_show_brief(void)
+{
+    int64_t id = s_num("SELECT t.id FROM task t WHERE t.branch = '" BR "' AND t.purchase_id"
+                       " IS NOT NULL AND EXISTS (SELECT 1 FROM contact_note n WHERE n.customer_id ="
+                       " t.customer_id) AND EXISTS (SELECT 1 FROM task u WHERE u.customer_id ="
+                       " t.customer_id AND u.id <> t.id AND (u.state = 'done' OR u.attempts > 0))"
+                       " ORDER BY t.id LIMIT 1",
+                       NULL);
+    CHECK(id > 0);
+    for (int brief = 0; brief < 2; brief++) {
+        Huifang__V1__TaskShow show = HUIFANG__V1__TASK_SHOW__INIT;
+        show.id = id;
+        show.brief = brief;
+        hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+        req.branch = BR;
+        req.actor = "admin";
+        req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW;
+        req.task_show = &show;
+        hf_reply_t *rep = NULL;
+        CHECK_INT(s_command(sched_task_show, &req, &rep), HF_OK);
+        CHECK(rep->result_case == HUIFANG__V1__REPLY__RESULT_TASK && rep->task->task);
+        if (rep->result_case != HUIFANG__V1__REPLY__RESULT_TASK)
+            continue;
+        CHECK_INT(rep->task->task->id, id);
+        CHECK(rep->task->customer != NULL);
+        CHECK(rep->task->n_purchases >= 1);
+        if (brief) {
+            CHECK_INT(rep->task->n_history, 0);
+            CHECK_INT(rep->task->n_contacts, 0);
+        } else {
+            CHECK(rep->task->n_history >= 1);
+            CHECK(rep->task->n_contacts >= 1);
+        }
+    }
+}
+
 int main(void)
 {
     hf_log_init("test_scheduler_rules", "warn");
@@ -1376,6 +1415,7 @@ int main(void)
     TEST_CASE(test_lead_spread_capacity);
     TEST_CASE(test_cap_check);
     TEST_CASE(test_branch_kept);
+    TEST_CASE(test_task_show_brief);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);
