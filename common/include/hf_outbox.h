@@ -15,7 +15,8 @@ int64_t hf_outbox_append(hf_store_t *store, const char *producer, hf_envelope_t 
 /* Takes the next n sequence numbers of producer inside the store's open transaction: the
  * counter row moves by n and stays locked until the transaction ends, which serialises the
  * producer's writers, so numbers are gap-free (a rollback returns them) and commits land in
- * sequence order. Returns the last of the n, or -1 on a store error. */
+ * sequence order. Marks the transaction (hf_store_mark): the service's relay reads the outbox
+ * when it has committed. Returns the last of the n, or -1 on a store error. */
 int64_t hf_outbox_reserve(hf_store_t *store, const char *producer, int n);
 /* Sets env's producer and, when unset, its time (now), branch and correlation id (""). */
 void hf_outbox_defaults(hf_envelope_t *env, const char *producer);

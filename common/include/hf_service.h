@@ -129,6 +129,12 @@ void hf_service_on_batch(hf_service_t *svc, hf_batch_fn fn);
  * without a handler only advance the sequence. Call before hf_service_run(). */
 int hf_service_subscribe(hf_service_t *svc, const char *producer,
                          const hf_event_handler_t *handlers);
+/* The last sequence of producer's stream this instance knows to be applied — by itself, or by
+ * another instance of the service, learnt from the stored sequence — or 0 when it does not
+ * consume producer. It moves only after what the events wrote is committed: a copy kept in
+ * memory of what producer's events write (read from the store while it had one value) is
+ * current while it keeps that value. */
+uint64_t hf_service_applied(hf_service_t *svc, const char *producer);
 /* Runs fn every interval_ms (real time) while the service runs. Each round completed counts in
  * huifang_timer_rounds_total{timer="<name>"} (timers of one name share the series): ops see a
  * timer that stopped, and a test that moved the manual clock waits for rounds that began

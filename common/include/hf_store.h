@@ -115,6 +115,18 @@ void hf_store_on_end(hf_store_t *self, hf_store_end_fn fn, void *ctx);
 int hf_store_flush(hf_store_t *self);
 /* True between begin and commit/rollback. */
 bool hf_store_in_tx(const hf_store_t *self);
+/* The number of transactions begun on this store (hf_store_begin, hf_store_begin_exec), the
+ * open one included: what one transaction wrote is told apart from the next's by it (a memo
+ * of a table kept in memory, not to be filled from a transaction that wrote the table and may
+ * still roll back). */
+uint64_t hf_store_tx_serial(const hf_store_t *self);
+/* Marks the open transaction (outside one: the store, at once) as one a watcher waits for:
+ * hf_outbox's writers mark each transaction that adds events, and the service's relay reads
+ * its outbox when hf_store_marked() has moved instead of after every turn of its loop. */
+void hf_store_mark(hf_store_t *self);
+/* How many marked transactions this store has sent to commit (or written outside one): a
+ * commit that fails counts too (a link lost at the COMMIT leaves it unknown). */
+uint64_t hf_store_marked(const hf_store_t *self);
 
 /* Applies migrations not yet recorded in the schema's migrations table, each in its own
  * transaction, under an advisory lock so that concurrent instances apply each once. The

@@ -20,6 +20,7 @@ int64_t hf_outbox_reserve(hf_store_t *store, const char *producer, int n)
         return -1;
     int64_t last = hf_pg_int(res, 0, 0);
     PQclear(res);
+    hf_store_mark(store); /* the relay reads the outbox once this commits */
     return last;
 }
 

@@ -2042,6 +2042,12 @@ static s_sub_t *s_find_sub(hf_service_t *svc, const char *producer)
     return NULL;
 }
 
+uint64_t hf_service_applied(hf_service_t *svc, const char *producer)
+{
+    const s_sub_t *sub = s_find_sub(svc, producer);
+    return sub ? sub->applied : 0;
+}
+
 /* Where a request's 'after' places stand. Returns 0 when every place this service can judge
  * is applied, 1 when one is not yet (*wait and *wait_seq name it), or -1 with rep filled
  * when the list is bad input. gen: each consumer's replays asked for when the request was
@@ -3004,6 +3010,7 @@ int hf_service_run(hf_service_t *svc)
             hf_clock_is_manual() ? "manual" : "real");
     svc->next_heartbeat = hf_clock_mono_ms();
     int64_t next_relay = hf_clock_mono_ms();
+    uint64_t relay_marked = hf_store_marked(svc->store);
     s_metrics_sample(svc, true);
     atomic_store(&svc->phase, S_RUNNING);
     while (!s_signalled && !svc->stopping) {
@@ -3047,7 +3054,6 @@ int hf_service_run(hf_service_t *svc)
             hf_error("poll_failed", "reason=\"%s\"", zmq_strerror(zmq_errno()));
             break;
         }
-        bool worked = false;
         if (n > 0 && (items[0].revents & ZMQ_POLLIN)) {
             for (int k = 0; k < 100; k++) {
                 int events = 0;
@@ -3057,12 +3063,10 @@ int hf_service_run(hf_service_t *svc)
                     break;
                 s_handle_request(svc);
             }
-            worked = true;
         }
         for (int i = 0; n > 0 && i < svc->nsubs; i++)
             if (items[1 + i].revents & ZMQ_POLLIN) {
                 s_sub_on_message(svc, &svc->subs[i]);
-                worked = true;
             }
         now = hf_clock_mono_ms();
         /* the held events of every consumer, in one time slice shared in turn: then the
@@ -3076,7 +3080,7 @@ int hf_service_run(hf_service_t *svc)
             if (sub->ptail > sub->phead && sub->next_apply <= now &&
                 hf_clock_mono_ms() < slice_end) {
                 s_sub_drain(svc, sub, slice_end);
-                drained[i] = worked = true;
+                drained[i] = true;
             }
             if (sub->need_catchup && sub->replay_done && sub->ptail == sub->phead) {
                 sub->need_catchup = false;
@@ -3110,7 +3114,6 @@ int hf_service_run(hf_service_t *svc)
                 int rc = s_sub_fetch_take(svc, sub);
                 if (rc != 2) {
                     s_sub_fetched(svc, sub, rc, now);
-                    worked = true;
                 }
             }
             /* a replay is asked for when none is held (the first: in a turn of its own,
@@ -3123,7 +3126,6 @@ int hf_service_run(hf_service_t *svc)
                            : sub->replay_more && held <= HF_PEND_MAX - HF_FETCH_BATCH)) {
                 if (s_sub_fetch_send(svc, sub) != 0)
                     s_sub_fetched(svc, sub, -1, now);
-                worked = true;
             }
             s_sub_flush(svc, sub);
         }
@@ -3136,11 +3138,15 @@ int hf_service_run(hf_service_t *svc)
                 hf_series_add(t->rounds, 1);
                 /* work left: again after one turn of the loop (requests first) */
                 t->next = hf_clock_mono_ms() + (more > 0 ? 0 : t->interval_ms);
-                worked = true;
             }
         }
         now = hf_clock_mono_ms();
-        if (worked || next_relay <= now) {
+        /* the relay reads the outbox when a transaction of ours with events has committed
+         * (hf_store_marked), and every HF_RELAY_IDLE_MS for what another instance (or a
+         * writer on another link) committed: not after every turn that did some work */
+        uint64_t marked = hf_store_marked(svc->store);
+        if (marked != relay_marked || next_relay <= now) {
+            relay_marked = marked;
             s_relay(svc);
             next_relay = now + HF_RELAY_IDLE_MS;
         }

@@ -26,6 +26,9 @@ struct hf_store_t {
     PGconn *conn;
     bool in_tx;
     bool begin_pending; /* begun, BEGIN not sent yet: it goes with the first statement */
+    uint64_t tx_serial; /* transactions begun (hf_store_tx_serial) */
+    bool mark_pending;  /* the open transaction is marked (hf_store_mark) */
+    uint64_t marked;    /* hf_store_marked */
     bool unavailable;
     bool refused;  /* the last connect was refused for the role or its password */
     long connects; /* connections made (a second one is a reconnect) */
@@ -135,6 +138,24 @@ PGconn *hf_store_conn(hf_store_t *self)
 bool hf_store_in_tx(const hf_store_t *self)
 {
     return self->in_tx;
+}
+
+uint64_t hf_store_tx_serial(const hf_store_t *self)
+{
+    return self->tx_serial;
+}
+
+void hf_store_mark(hf_store_t *self)
+{
+    if (self->in_tx)
+        self->mark_pending = true;
+    else
+        self->marked++;
+}
+
+uint64_t hf_store_marked(const hf_store_t *self)
+{
+    return self->marked;
 }
 
 /* Keeps libpq's message without its trailing newline. */
@@ -525,6 +546,7 @@ int hf_store_begin(hf_store_t *self)
     if ((self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) &&
         hf_store_connect(self) != 0)
         return -1;
+    self->tx_serial++;
     self->in_tx = true;
     self->begin_pending = true;
     return 0;
@@ -632,6 +654,7 @@ PGresult *hf_store_begin_exec(hf_store_t *self, const char *sql, int nparams,
     if ((self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK) &&
         hf_store_connect(self) != 0)
         return NULL;
+    self->tx_serial++;
     s_stmt_t stmts[] = {{"BEGIN", 0, NULL, NULL, NULL, NULL, 0},
                         {sql, nparams, (const char **)params, NULL, NULL, NULL, 0}};
     PGresult *res = NULL;
@@ -706,6 +729,11 @@ int hf_store_commit(hf_store_t *self)
         hf_store_rollback(self);
         return -1;
     }
+    if (self->mark_pending) {
+        /* counted as the COMMIT goes: the watcher looks once this call has returned */
+        self->mark_pending = false;
+        self->marked++;
+    }
     if (self->begin_pending && self->ndeferred == 0) {
         /* nothing was sent: nothing to commit */
         self->begin_pending = false;
@@ -748,6 +776,7 @@ int hf_store_commit(hf_store_t *self)
 void hf_store_rollback(hf_store_t *self)
 {
     self->begin_pending = false;
+    self->mark_pending = false;
     s_deferred_drop(self);
     if (self->end_fn && !self->flushing)
         self->end_fn(self, self->end_ctx, false);

@@ -316,13 +316,14 @@ static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
  * The task, from the scheduler
  * ------------------------------------------------------------------------------------- */
 
-/* Asks the scheduler for the task with its context; HF_OK with *ctx (owned by *reply, which
- * the caller frees), or a failure filled into rep. */
+/* Asks the scheduler for the task with its customer and purchases (a brief task show); HF_OK
+ * with *ctx (owned by *reply, which the caller frees), or a failure filled into rep. */
 static int s_fetch_task(hf_service_t *svc, const hf_request_t *req, int64_t id, hf_reply_t **reply,
                         Huifang__V1__TaskContext **ctx, hf_reply_t *rep, hf_arena_t *a)
 {
     Huifang__V1__TaskShow show = HUIFANG__V1__TASK_SHOW__INIT;
     show.id = id;
+    show.brief = true; /* the task, its customer and purchases: not its history and contacts */
     hf_request_t q = HUIFANG__V1__REQUEST__INIT;
     q.branch = req->branch;
     q.actor = req->actor;

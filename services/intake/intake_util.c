@@ -38,17 +38,21 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
     b->now_ms = hf_clock_now_ms();
     b->today = hf_time_local_day(b->now_ms, b->tz);
 
-    res = hf_store_query(st, &INTAKE_Q_BRANCH_LOAD_BRANCH, 1, p);
-    if (res == NULL)
+    /* the four reads in one round trip (each contact_logged loads its branch: four before) */
+    const hf_query_t *qs[] = {&INTAKE_Q_BRANCH_LOAD_BRANCH, &INTAKE_Q_BRANCH_LOAD_STAGE_RULE,
+                              &INTAKE_Q_BRANCH_LOAD_TIER_RULE, &INTAKE_Q_BRANCH_LOAD_AGENT};
+    const int np[] = {1, 1, 1, 1};
+    const char *const *ps[] = {p, p, p, p};
+    PGresult *all[4];
+    if (hf_store_query_all(st, 4, qs, np, ps, all) != 0)
         return intake_store_fail(svc, rep, a);
+    res = all[0];
     if (PQntuples(res) > 0)
         snprintf(b->lead_plans, sizeof b->lead_plans, "%s", hf_pg_str(res, 0, 0));
     PQclear(res);
 
     /* the branch's own rules when it has any, else the defaults (branch '') */
-    res = hf_store_query(st, &INTAKE_Q_BRANCH_LOAD_STAGE_RULE, 1, p);
-    if (res == NULL)
-        return intake_store_fail(svc, rep, a);
+    res = all[1];
     for (int i = 0; i < PQntuples(res); i++) {
         intake_stage_rule_t *r = &b->stages[b->nstages++];
         b->own_stages = hf_pg_bool(res, i, 0);
@@ -61,9 +65,7 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
         snprintf(r->label, sizeof r->label, "%s", hf_pg_str(res, i, 7));
     }
     PQclear(res);
-    res = hf_store_query(st, &INTAKE_Q_BRANCH_LOAD_TIER_RULE, 1, p);
-    if (res == NULL)
-        return intake_store_fail(svc, rep, a);
+    res = all[2];
     for (int i = 0; i < PQntuples(res); i++) {
         intake_tier_rule_t *r = &b->tiers[b->ntiers++];
         b->own_tiers = hf_pg_bool(res, i, 0);
@@ -72,9 +74,7 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
         r->min_purchases = (int)hf_pg_int(res, i, 3);
     }
     PQclear(res);
-    res = hf_store_query(st, &INTAKE_Q_BRANCH_LOAD_AGENT, 1, p);
-    if (res == NULL)
-        return intake_store_fail(svc, rep, a);
+    res = all[3];
     b->nregions = PQntuples(res);
     b->regions = hf_new_array(a, const char *, b->nregions + 1);
     for (int i = 0; i < b->nregions; i++)

@@ -185,9 +185,9 @@ int sched_worklist_get(hf_service_t *svc, void *self, const hf_request_t *req, h
 }
 
 /* Fills the context an agent needs before calling: the customer, purchases, earlier tasks
- * and earlier contacts with their notes. */
+ * and earlier contacts with their notes; brief: the customer and purchases only. */
 static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__TaskContext *ctx,
-                          hf_arena_t *a)
+                          bool brief, hf_arena_t *a)
 {
     ctx->task = t; /* its talking_points: a campaign's, an occasion's, merged greetings */
     char cid[24], tid[24];
@@ -199,7 +199,7 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
     const int np[] = {1, 1, 2, 1};
     const char *const *ps[] = {p, p, ph, p};
     PGresult *all[4];
-    if (hf_store_query_all(st, 4, qs, np, ps, all) != 0)
+    if (hf_store_query_all(st, brief ? 2 : 4, qs, np, ps, all) != 0)
         return -1;
     PGresult *res = all[0];
     if (PQntuples(res)) {
@@ -240,6 +240,8 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
         ctx->purchases[ctx->n_purchases++] = pu;
     }
     PQclear(res);
+    if (brief)
+        return 0;
     res = all[2];
     n = PQntuples(res);
     ctx->history = hf_new_array(a, Huifang__V1__Task *, n > 0 ? n : 1);
@@ -345,7 +347,7 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
      * other instance's claims, assignments, the applied logs) waits for it meanwhile */
     Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
     huifang__v1__task_context__init(ctx);
-    if (s_task_context(st, t, ctx, a) != 0 || s_audit_tasks(svc, &t, 1, a) != 0)
+    if (s_task_context(st, t, ctx, false, a) != 0 || s_audit_tasks(svc, &t, 1, a) != 0)
         return HF_UNAVAILABLE;
     if (strcmp(t->state, "assigned") == 0) {
         char id[24], at[24];
@@ -386,7 +388,8 @@ int sched_task_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         sched_task_windows(t, b.windows, a);
     Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
     huifang__v1__task_context__init(ctx);
-    if (s_task_context(st, t, ctx, a) != 0 || s_audit_tasks(svc, &t, 1, a) != 0)
+    if (s_task_context(st, t, ctx, req->task_show->brief, a) != 0 ||
+        s_audit_tasks(svc, &t, 1, a) != 0)
         return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
     rep->task = ctx;

@@ -8,12 +8,91 @@
  * Copies of intake's records
  * ------------------------------------------------------------------------------------- */
 
+/* Slots for the branches kept, found by a hash of the code and at most BRANCH_PROBES slots on
+ * (a national chain has ~1,000 branches: every one of them kept, each found in a few
+ * comparisons). */
+#define BRANCH_SLOTS 2048
+#define BRANCH_PROBES 8
+
+/* The branches kept (sched_branch_get): each with the intake stream's applied sequence and
+ * the monotonic time it was read at, and the generation it was kept in (sched_branch_forget
+ * starts a new one: every slot of an older one is empty). */
+static struct {
+    hf_service_t *svc;
+    hf_store_t *st;
+    bool written;        /* the copy written in transaction written_tx of st */
+    uint64_t written_tx; /* hf_store_tx_serial */
+    uint64_t gen;
+    struct {
+        uint64_t gen;
+        char code[32];
+        sched_branch_t b;
+        uint64_t applied;
+        int64_t at_ms;
+    } slot[BRANCH_SLOTS];
+} s_branches;
+
+void sched_branch_keep(hf_service_t *svc)
+{
+    memset(&s_branches, 0, sizeof s_branches);
+    s_branches.svc = svc;
+    s_branches.st = hf_service_store(svc);
+    s_branches.gen = 1;
+}
+
+void sched_branch_forget(hf_store_t *st)
+{
+    s_branches.gen++;
+    s_branches.written = true;
+    s_branches.written_tx = hf_store_tx_serial(st);
+}
+
+/* The slot of code: the one keeping it, else an empty one, else the first probed. */
+static int s_branch_slot(const char *code)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *c = code; *c; c++)
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    int first = (int)(h % BRANCH_SLOTS), empty = -1;
+    for (int k = 0; k < BRANCH_PROBES; k++) {
+        int i = (first + k) % BRANCH_SLOTS;
+        if (s_branches.slot[i].gen != s_branches.gen) {
+            if (empty < 0)
+                empty = i;
+        } else if (strcmp(s_branches.slot[i].code, code) == 0) {
+            return i;
+        }
+    }
+    return empty >= 0 ? empty : first;
+}
+
 int sched_branch_get(hf_store_t *st, const char *branch, sched_branch_t *out, bool *missing)
 {
+    bool keep = s_branches.svc && st == s_branches.st && branch &&
+                strlen(branch) < sizeof s_branches.slot[0].code &&
+                !(s_branches.written && hf_store_in_tx(st) &&
+                  hf_store_tx_serial(st) == s_branches.written_tx);
+    uint64_t applied = keep ? hf_service_applied(s_branches.svc, "intake") : 0;
+    int64_t now = keep ? hf_clock_mono_ms() : 0;
+    int at = keep ? s_branch_slot(branch) : -1;
+    if (at >= 0 && s_branches.slot[at].gen == s_branches.gen &&
+        strcmp(s_branches.slot[at].code, branch) == 0 && s_branches.slot[at].applied == applied &&
+        now - s_branches.slot[at].at_ms < SCHED_BRANCH_KEEP_MS) {
+        *out = s_branches.slot[at].b;
+        *missing = false;
+        return 0;
+    }
     int rc =
         hf_replica_branch(st, branch, out->tz, sizeof out->tz, out->windows, sizeof out->windows);
     *missing = rc == 1;
-    return rc == 0 ? 0 : -1;
+    if (rc != 0 || !keep)
+        return rc == 0 ? 0 : -1;
+    s_branches.slot[at].gen = s_branches.gen;
+    snprintf(s_branches.slot[at].code, sizeof s_branches.slot[at].code, "%s", branch);
+    s_branches.slot[at].b = *out;
+    s_branches.slot[at].applied = applied;
+    s_branches.slot[at].at_ms = now;
+    return 0;
 }
 
 void sched_customer_params(const Huifang__V1__Customer *c, char id[24], char created[24],

@@ -619,7 +619,15 @@ static int sched_on_customers_merged(hf_service_t *svc, void *self, const hf_env
     {                                                                                              \
         return sched_leads_flush(svc) != 0 ? -1 : fn(svc, self, env, a);                           \
     }
-AFTER_LEADS(hf_replica_on_branch)
+/* A branch's copy written: the branches kept in memory are forgotten, and none is kept from
+ * this transaction (it may roll back); the other instance forgets them as it learns the event
+ * applied (sched_branch_get). */
+static int s_on_branch(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    sched_branch_forget(hf_service_store(svc));
+    return hf_replica_on_branch(svc, self, env, a);
+}
+AFTER_LEADS(s_on_branch)
 AFTER_LEADS(sched_on_agent_upserted)
 AFTER_LEADS(sched_on_lead)
 AFTER_LEADS(sched_on_purchase_recorded)
@@ -634,7 +642,7 @@ AFTER_LEADS(sched_on_campaign_attended)
 AFTER_LEADS(sched_on_occasion_due)
 
 const hf_event_handler_t sched_intake_events[] = {
-    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, hf_replica_on_branch_after_leads},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED, s_on_branch_after_leads},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_AGENT_UPSERTED, sched_on_agent_upserted_after_leads},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_REGISTERED, sched_leads_on_registered},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED, sched_on_lead_after_leads},

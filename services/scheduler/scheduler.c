@@ -106,6 +106,7 @@ const hf_service_def_t sched_def = {
 void sched_init(sched_t *self, hf_service_t *svc)
 {
     const hf_config_t *cfg = hf_service_config_of(svc);
+    sched_branch_keep(svc);
     self->queue = hf_queue_new(hf_config_str(cfg, "redis_url"), "task");
     hf_queue_set_password(self->queue, hf_config_str(cfg, "redis_password"));
     hf_queue_set_sentinels(self->queue, hf_config_str(cfg, "redis_sentinels"),

@@ -29,8 +29,20 @@ typedef struct {
     char windows[128];
 } sched_branch_t;
 
-/* Reads a branch; 0, or -1 when unknown (*missing) or on a store error. */
+/* Reads a branch; 0, or -1 when unknown (*missing) or on a store error. A branch read on the
+ * service's store is kept in memory (the branch read once, not by every command and handler
+ * of a call): while the intake stream's applied sequence (hf_service_applied) is the one it
+ * was read at, for at most SCHED_BRANCH_KEEP_MS; never filled from a transaction that wrote
+ * the copy (sched_branch_forget); an unknown branch is not kept. */
 int sched_branch_get(hf_store_t *st, const char *branch, sched_branch_t *out, bool *missing);
+/* Keeps the branches svc's store reads (sched_branch_get); from sched_init. */
+void sched_branch_keep(hf_service_t *svc);
+/* Forgets the branches kept, and keeps none read in st's open transaction (it wrote the
+ * copy: the branch_upserted handler). */
+void sched_branch_forget(hf_store_t *st);
+/* The longest a branch is kept: a floor under the event-driven forgetting, for a copy
+ * changed by anything but intake's events (a hand-made fix in the store). */
+#define SCHED_BRANCH_KEEP_MS 5000
 
 /* The columns every task query selects (with the customer's name, phone, region and
  * windows), for sched_task_from_row(); TASK_FROM joins the customer. */

@@ -6,7 +6,9 @@
  * merged customers, a lead's plan, capacity and priority with roll-over and flexible steps,
  * preemption, call outcomes (retry, screened out, wrong number, refused, callback missed
  * twice, adverse reaction), an absent agent, unvisited members, archiving, plan templates
- * and a Redis flushed mid-run; and the weekly contact cap's check (issue 14). */
+ * and a Redis flushed mid-run; and the weekly contact cap's check (issue 14); the branch kept
+ * in memory, a change taking effect at once, and the brief task show calllog asks for (issue
+ * 14). */
 #include "hf_clock.h"
 #include "hf_log.h"
 #include "hf_test.h"
@@ -1264,6 +1266,100 @@ static void test_cap_check(void)
     CHECK_INT(sched_cap_check(hf_service_store(s_svc), it + 4, 2, s_arena), 0);
 }
 
+/* The branch kept in memory (issue 14: it was read 4.4 times a call, by every command and
+ * handler): read once, then kept; a branch_upserted takes effect at once (the next read has
+ * it); a transaction that wrote the copy reads its own write and, rolled back, leaves
+ * nothing of it kept; an unknown branch is not kept (it is known once its event comes). */
+static void test_branch_kept(void)
+{
+    const char *kb = "ITK1";
+    hf_store_t *st = hf_service_store(s_svc);
+    sched_branch_t b;
+    bool missing = false;
+    TEST_STEP("unknown");
+    CHECK_INT(sched_branch_get(st, kb, &b, &missing), -1);
+    CHECK(missing);
+    s_branch(kb, "09:00-12:00");
+    CHECK_INT(sched_branch_get(st, kb, &b, &missing), 0);
+    CHECK(!missing);
+    CHECK_STR(b.windows, "09:00-12:00");
+    TEST_STEP("kept");
+    /* the table changed behind the copy's back (no event): the branch kept is not read again */
+    CHECK_INT(
+        hf_store_run(st, "UPDATE branch SET windows = '10:00-11:00' WHERE code = 'ITK1'", 0, NULL),
+        0);
+    CHECK_INT(sched_branch_get(st, kb, &b, &missing), 0);
+    CHECK_STR(b.windows, "09:00-12:00");
+    TEST_STEP("event");
+    s_branch(kb, "14:00-16:00");
+    CHECK_INT(sched_branch_get(st, kb, &b, &missing), 0);
+    CHECK_STR(b.windows, "14:00-16:00");
+    CHECK_STR(b.tz, TZ);
+    TEST_STEP("rolled back");
+    hf_event_fn fn = NULL;
+    for (const hf_event_handler_t *h = sched_intake_events; h->fn; h++)
+        if (h->payload == HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED)
+            fn = h->fn;
+    CHECK(fn != NULL);
+    Huifang__V1__Branch br = HUIFANG__V1__BRANCH__INIT;
+    br.code = (char *)kb;
+    br.tz = "Asia/Urumqi";
+    br.windows = "18:00-20:00";
+    Huifang__V1__BranchUpserted ev = HUIFANG__V1__BRANCH_UPSERTED__INIT;
+    ev.branch = &br;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED;
+    env.branch_upserted = &ev;
+    env.occurred_at_ms = hf_clock_now_ms();
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(fn(s_svc, &s_self, &env, s_arena), 0);
+    CHECK_INT(sched_branch_get(st, kb, &b, &missing), 0);
+    CHECK_STR(b.windows, "18:00-20:00");
+    CHECK_STR(b.tz, "Asia/Urumqi");
+    hf_store_rollback(st);
+    CHECK_INT(sched_branch_get(st, kb, &b, &missing), 0);
+    CHECK_STR(b.windows, "14:00-16:00");
+    CHECK_STR(b.tz, TZ);
+}
+
+/* A brief task show (calllog's, for the task it logs): the task, its customer and purchases,
+ * without the earlier tasks and contacts a full one has. */
+static void test_task_show_brief(void)
+{
+    int64_t id = s_num("SELECT t.id FROM task t WHERE t.branch = '" BR "' AND t.purchase_id"
+                       " IS NOT NULL AND EXISTS (SELECT 1 FROM contact_note n WHERE n.customer_id ="
+                       " t.customer_id) AND EXISTS (SELECT 1 FROM task u WHERE u.customer_id ="
+                       " t.customer_id AND u.id <> t.id AND (u.state = 'done' OR u.attempts > 0))"
+                       " ORDER BY t.id LIMIT 1",
+                       NULL);
+    CHECK(id > 0);
+    for (int brief = 0; brief < 2; brief++) {
+        Huifang__V1__TaskShow show = HUIFANG__V1__TASK_SHOW__INIT;
+        show.id = id;
+        show.brief = brief;
+        hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+        req.branch = BR;
+        req.actor = "admin";
+        req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW;
+        req.task_show = &show;
+        hf_reply_t *rep = NULL;
+        CHECK_INT(s_command(sched_task_show, &req, &rep), HF_OK);
+        CHECK(rep->result_case == HUIFANG__V1__REPLY__RESULT_TASK && rep->task->task);
+        if (rep->result_case != HUIFANG__V1__REPLY__RESULT_TASK)
+            continue;
+        CHECK_INT(rep->task->task->id, id);
+        CHECK(rep->task->customer != NULL);
+        CHECK(rep->task->n_purchases >= 1);
+        if (brief) {
+            CHECK_INT(rep->task->n_history, 0);
+            CHECK_INT(rep->task->n_contacts, 0);
+        } else {
+            CHECK(rep->task->n_history >= 1);
+            CHECK(rep->task->n_contacts >= 1);
+        }
+    }
+}
+
 int main(void)
 {
     hf_log_init("test_scheduler_rules", "warn");
@@ -1318,6 +1414,8 @@ int main(void)
     TEST_CASE(test_lead_spread);
     TEST_CASE(test_lead_spread_capacity);
     TEST_CASE(test_cap_check);
+    TEST_CASE(test_branch_kept);
+    TEST_CASE(test_task_show_brief);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);

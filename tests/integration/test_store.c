@@ -3,7 +3,9 @@
  * server drops the connection, named queries prepared once per connection (again after a
  * reconnect) or sent as text when preparing is off, a transaction begun with its first
  * statement (hf_store_begin_exec) and statements sent with the COMMIT (hf_store_defer), all
- * or nothing. */
+ * or nothing; a transaction that adds events marked as it commits (hf_store_marked: the relay
+ * reads its outbox then, not after every turn of the service's loop), and the transactions
+ * numbered as they begin (hf_store_tx_serial). */
 #include "hf_log.h"
 #include "hf_outbox.h"
 #include "hf_store.h"
@@ -271,6 +273,39 @@ static void test_pipelined_transaction(const char *url)
     hf_store_destroy(&st);
 }
 
+static void test_marked(const char *url)
+{
+    hf_store_t *st = hf_store_new(url, "marked");
+    CHECK_INT(hf_store_connect(st), 0);
+    CHECK_INT(hf_store_migrate(st, NULL), 0);
+    uint64_t m = hf_store_marked(st), t = hf_store_tx_serial(st);
+    TEST_STEP("no events");
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_tx_serial(st), t + 1);
+    CHECK_INT(s_count(st, "SELECT 1"), 1);
+    CHECK_INT(hf_store_commit(st), 0);
+    CHECK_INT(hf_store_marked(st), m);
+    TEST_STEP("events");
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_outbox_reserve(st, "marked", 2), 2);
+    CHECK_INT(hf_store_marked(st), m); /* not before it commits */
+    CHECK_INT(hf_store_commit(st), 0);
+    CHECK_INT(hf_store_marked(st), m + 1);
+    TEST_STEP("rolled back");
+    PGresult *r = hf_store_begin_exec(st, "SELECT 1", 0, NULL);
+    CHECK(r != NULL);
+    if (r)
+        PQclear(r);
+    CHECK_INT(hf_store_tx_serial(st), t + 3);
+    CHECK_INT(hf_outbox_reserve(st, "marked", 1), 3);
+    hf_store_rollback(st);
+    CHECK_INT(hf_store_marked(st), m + 1);
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_commit(st), 0);
+    CHECK_INT(hf_store_marked(st), m + 1); /* the rollback's mark is not carried over */
+    hf_store_destroy(&st);
+}
+
 int main(void)
 {
     hf_log_init("test_store", "warn");
@@ -281,6 +316,7 @@ int main(void)
     TEST_CASE(test_reconnect, url);
     TEST_CASE(test_named_queries, url);
     TEST_CASE(test_pipelined_transaction, url);
+    TEST_CASE(test_marked, url);
     hf_test_drop_db(url);
     TEST_DONE();
 }

@@ -492,6 +492,15 @@ if [[ $STATEMENTS == 1 ]]; then
                 round(s.total_exec_time::numeric, 0), left(regexp_replace(s.query, '\s+', ' ', 'g'), 110)
          FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
          WHERE r.rolname = 'huifang_scheduler' ORDER BY s.calls DESC LIMIT 25" | sed 's/|/ /g; s/^/  /'
+    echo "the other roles' statements by how many a call logged (the top 10 of each):"
+    sql "SELECT rpad(x.rolname, 18), round(x.calls::numeric / greatest($((${TOT[logged]:-0})), 1), 2), x.calls,
+                round(x.total_exec_time::numeric, 0), left(regexp_replace(x.query, '\s+', ' ', 'g'), 90)
+         FROM (SELECT r.rolname, s.calls, s.total_exec_time, s.query,
+                      row_number() OVER (PARTITION BY r.rolname ORDER BY s.calls DESC) AS k
+               FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+               WHERE r.rolname IN ('huifang_calllog', 'huifang_reporting', 'huifang_intake',
+                                   'huifang_complaint')) x
+         WHERE x.k <= 10 ORDER BY x.rolname, x.calls DESC" | sed 's/|/ /g; s/^/  /'
 fi
 
 # ---- the report ----------------------------------------------------------------------------------
