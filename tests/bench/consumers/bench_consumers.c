@@ -19,11 +19,12 @@
  *   bench_consumers idle REP_EP SECONDS        the same pings with nothing to apply (the
  *                                              machine's own share of a gap)
  *   bench_consumers latency URL INTAKE_EP RATE SECONDS
- *                                              one event a commit at RATE/s; after each commit
- *                                              a ping to intake (its loop then publishes at once,
- *                                              as it does after a command of its own); a second
- *                                              thread polls reporting's stored sequence every
- *                                              0.5 ms; latency = applied (seen) - commit returned
+ *                                              intake's own `product add` (one event each, the
+ *                                              product_upserted) at RATE/s, at a branch added
+ *                                              first; a second thread polls reporting's stored
+ *                                              sequence every 0.5 ms; latency = applied (seen) -
+ *                                              the command sent (its commit comes later, so this
+ *                                              bounds commit -> applied from above)
  *
  * Sessions and CURVE are off (HUIFANG_AUTH=off, HUIFANG_CURVE=off on the services): the
  * benchmark measures the consumer. */
@@ -135,16 +136,6 @@ static void s_lead_env(hf_envelope_t *env, s_lead_parts_t *k, int64_t id, bool m
         env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_LEAD_MERGED;
         env->lead_merged = &k->lm;
     }
-}
-
-/* Appends one lead_registered of customer id (inside the open transaction); its sequence or
- * -1. */
-static int64_t s_lead(hf_store_t *st, int64_t id)
-{
-    hf_envelope_t env;
-    s_lead_parts_t k;
-    s_lead_env(&env, &k, id, false);
-    return hf_outbox_append(st, "intake", &env);
 }
 
 /* Appends n lead_registered events (customers base..) to the outbox with one COPY, exactly
@@ -414,27 +405,39 @@ static int s_idle(const char *endpoint, int seconds)
     return 0;
 }
 
-/* The latency run's shared state: the producer thread fills commit[] and seqs[] and then
- * moves sent on; the poller reads what sent covers. */
+/* The latency run's shared state: the producer threads fill sent_at[i] and seqs[i] and then
+ * set done[i]; the poller reads them in order, and notes when each of intake's events from
+ * base on is published (pub[seq - base]). */
 typedef struct {
     const char *url;
     int n;
-    int64_t *commit, *seqs, *lat, *pub; /* pub: when the event was seen published */
-    atomic_int sent;
+    uint64_t base;                       /* intake's first sequence of the run */
+    int64_t *sent_at, *seqs, *lat, *pub; /* pub: when the event was seen published */
+    atomic_bool *done;
+    const char *endpoint;
+    int64_t start, period;
     atomic_int seen;
-    atomic_bool stop;
+    atomic_bool stop, failed;
 } s_lat_t;
+
+/* Clients sending at once: one is enough while a product add's round trip (~0.5 ms on this
+ * VM) stays under 1/RATE; more send the same rate interleaved. */
+#define S_LAT_PRODUCERS 1
+
+/* Events one command may write (a product add: its product_upserted; room for more). */
+#define S_LAT_EVENTS 4
 
 static void *s_poller(void *arg)
 {
     s_lat_t *L = arg;
     hf_store_t *st = s_store(L->url, "reporting");
-    /* intake's stream too, to tell the producer's part (commit -> published) from the
+    /* intake's stream too, to tell the producer's part (sent -> published) from the
      * consumer's */
     char ep[256];
     void *sub = zmq_socket(hf_bus_context(), ZMQ_SUB);
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "intake.", 7);
     zmq_connect(sub, hf_endpoint_events("intake", ep, sizeof ep));
+    uint64_t span = (uint64_t)L->n * S_LAT_EVENTS;
     int seen = 0;
     while (!atomic_load(&L->stop) && seen < L->n) {
         zmq_msg_t topic, body;
@@ -442,22 +445,20 @@ static void *s_poller(void *arg)
         zmq_msg_init(&body);
         while (zmq_msg_recv(&topic, sub, ZMQ_DONTWAIT) >= 0 && zmq_msg_recv(&body, sub, 0) >= 0) {
             hf_envelope_t *env = hf_envelope_unpack(zmq_msg_data(&body), zmq_msg_size(&body));
-            int sent = atomic_load(&L->sent);
-            if (env && sent > 0 && env->seq >= (uint64_t)L->seqs[0] &&
-                env->seq < (uint64_t)L->seqs[0] + (uint64_t)L->n)
-                L->pub[env->seq - (uint64_t)L->seqs[0]] = s_now_us();
+            if (env && env->seq >= L->base && env->seq - L->base < span &&
+                L->pub[env->seq - L->base] == 0)
+                L->pub[env->seq - L->base] = s_now_us();
             if (env)
                 huifang__v1__envelope__free_unpacked(env, NULL);
         }
         zmq_msg_close(&topic);
         zmq_msg_close(&body);
-        int sent = atomic_load(&L->sent);
-        if (seen < sent) {
+        if (seen < L->n && atomic_load(&L->done[seen])) {
             int64_t applied =
                 s_num(st, "SELECT last_seq FROM consumer_offset WHERE producer = 'intake'");
             int64_t at = s_now_us();
-            while (seen < sent && L->seqs[seen] <= applied) {
-                L->lat[seen] = at - L->commit[seen];
+            while (seen < L->n && atomic_load(&L->done[seen]) && L->seqs[seen] <= applied) {
+                L->lat[seen] = at - L->sent_at[seen];
                 seen++;
             }
             atomic_store(&L->seen, seen);
@@ -469,75 +470,151 @@ static void *s_poller(void *arg)
     return NULL;
 }
 
+/* One command to intake as ops (sessions are off in this benchmark). Returns the reply, or
+ * NULL after a message. */
+static hf_reply_t *s_intake_call(hf_client_t *c, hf_request_t *req)
+{
+    req->branch = "LAT1";
+    hf_reply_t *r = NULL;
+    if (hf_client_call(c, req, &r) != 0) {
+        fprintf(stderr, "bench_consumers: intake did not answer\n");
+        return NULL;
+    }
+    if (r->status != HF_OK) {
+        fprintf(stderr, "bench_consumers: intake answered %d: %s\n", (int)r->status, r->error);
+        huifang__v1__reply__free_unpacked(r, NULL);
+        return NULL;
+    }
+    return r;
+}
+
+/* A producer of the latency run: commands first, first + S_LAT_PRODUCERS, ... each at its
+ * due time. The event is intake's own (a command of intake's commits it), so intake's relay
+ * publishes it as its commit returns, as it does every event intake writes. */
+typedef struct {
+    s_lat_t *L;
+    int first;
+} s_producer_t;
+
+static void *s_producer(void *arg)
+{
+    const s_producer_t *me = arg;
+    s_lat_t *L = me->L;
+    hf_client_t *c = s_client(L->endpoint, "intake");
+    for (int i = me->first; i < L->n && !atomic_load(&L->failed); i += S_LAT_PRODUCERS) {
+        int64_t due = L->start + (int64_t)i * L->period, now = s_now_us();
+        if (due > now)
+            usleep((useconds_t)(due - now));
+        char code[16];
+        snprintf(code, sizeof code, "LAT%06d", i);
+        Huifang__V1__Product pr = HUIFANG__V1__PRODUCT__INIT;
+        pr.code = code;
+        pr.name = "Latency";
+        pr.days_per_unit = 30;
+        Huifang__V1__ProductAdd pa = HUIFANG__V1__PRODUCT_ADD__INIT;
+        pa.product = &pr;
+        hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+        req.command_case = HUIFANG__V1__REQUEST__COMMAND_PRODUCT_ADD;
+        req.product_add = &pa;
+        L->sent_at[i] = s_now_us();
+        hf_reply_t *r = s_intake_call(c, &req);
+        uint64_t seq = r && r->written ? r->written->seq : 0;
+        if (r)
+            huifang__v1__reply__free_unpacked(r, NULL);
+        if (seq < L->base) {
+            if (r)
+                fprintf(stderr, "bench_consumers: product add %d named no event of this run\n", i);
+            atomic_store(&L->failed, true);
+            break;
+        }
+        L->seqs[i] = (int64_t)seq;
+        atomic_store(&L->done[i], true);
+    }
+    hf_client_destroy(&c);
+    return NULL;
+}
+
 static int s_latency(const char *url, const char *endpoint, int rate, int seconds)
 {
     hf_store_t *prod = s_store(url, "intake");
     hf_client_t *c = s_client(endpoint, "intake");
     s_lat_t L = {.url = url, .n = rate * seconds};
-    L.commit = calloc((size_t)L.n, sizeof *L.commit);
+    /* the branch the products are added at */
+    Huifang__V1__Branch br = HUIFANG__V1__BRANCH__INIT;
+    br.code = "LAT1";
+    br.name = "Latency";
+    br.tz = "Asia/Shanghai";
+    Huifang__V1__BranchAdd ba = HUIFANG__V1__BRANCH_ADD__INIT;
+    ba.branch = &br;
+    hf_request_t breq = HUIFANG__V1__REQUEST__INIT;
+    breq.command_case = HUIFANG__V1__REQUEST__COMMAND_BRANCH_ADD;
+    breq.branch_add = &ba;
+    hf_reply_t *r = s_intake_call(c, &breq);
+    if (!r)
+        return 1;
+    huifang__v1__reply__free_unpacked(r, NULL);
+    L.base = (uint64_t)hf_outbox_last_seq(prod, "intake") + 1;
+    L.sent_at = calloc((size_t)L.n, sizeof *L.sent_at);
     L.lat = calloc((size_t)L.n, sizeof *L.lat);
     L.seqs = calloc((size_t)L.n, sizeof *L.seqs);
-    L.pub = calloc((size_t)L.n, sizeof *L.pub);
-    int64_t base = s_num(prod, "SELECT 2000000000 + count(*) FROM outbox");
+    L.pub = calloc((size_t)L.n * S_LAT_EVENTS, sizeof *L.pub);
+    L.done = calloc((size_t)L.n, sizeof *L.done);
+    L.endpoint = endpoint;
     pthread_t poller;
     pthread_create(&poller, NULL, s_poller, &L);
-    int64_t period = 1000000 / rate, start = s_now_us();
-    for (int sent = 0; sent < L.n; sent++) {
-        int64_t due = start + (int64_t)sent * period, now = s_now_us();
-        if (due > now)
-            usleep((useconds_t)(due - now));
-        int64_t seq = -1;
-        if (hf_store_begin(prod) != 0 || (seq = s_lead(prod, base + sent)) <= 0 ||
-            hf_store_commit(prod) != 0) {
-            fprintf(stderr, "bench_consumers: %s\n", hf_store_error(prod));
-            atomic_store(&L.stop, true);
-            pthread_join(poller, NULL);
-            return 1;
-        }
-        L.commit[sent] = s_now_us();
-        L.seqs[sent] = seq;
-        atomic_store(&L.sent, sent + 1);
-        /* intake's loop publishes after any work: what a command of its own would do */
-        Huifang__V1__Ping ping = HUIFANG__V1__PING__INIT;
-        hf_request_t req = HUIFANG__V1__REQUEST__INIT;
-        req.command_case = HUIFANG__V1__REQUEST__COMMAND_PING;
-        req.ping = &ping;
-        hf_reply_t *r = NULL;
-        if (hf_client_call(c, &req, &r) == 0)
-            huifang__v1__reply__free_unpacked(r, NULL);
+    L.period = 1000000 / rate;
+    L.start = s_now_us();
+    pthread_t producers[S_LAT_PRODUCERS];
+    s_producer_t me[S_LAT_PRODUCERS];
+    for (int t = 0; t < S_LAT_PRODUCERS; t++) {
+        me[t] = (s_producer_t){.L = &L, .first = t};
+        pthread_create(&producers[t], NULL, s_producer, &me[t]);
     }
-    double span = (double)(L.commit[L.n - 1] - start) / 1e6;
+    for (int t = 0; t < S_LAT_PRODUCERS; t++)
+        pthread_join(producers[t], NULL);
+    int rc = atomic_load(&L.failed) ? 1 : 0;
+    int n = 0;
+    while (n < L.n && atomic_load(&L.done[n]))
+        n++;
+    double span = n > 1 ? (double)(L.sent_at[n - 1] - L.start) / 1e6 : 0.0;
     int64_t wait_until = s_now_us() + 30 * 1000000LL;
-    while (atomic_load(&L.seen) < L.n && s_now_us() < wait_until)
+    while (rc == 0 && atomic_load(&L.seen) < n && s_now_us() < wait_until)
         usleep(10000);
     atomic_store(&L.stop, true);
     pthread_join(poller, NULL);
     int seen = atomic_load(&L.seen);
-    if (seen == 0)
-        return 1;
-    qsort(L.lat, (size_t)seen, sizeof *L.lat, s_cmp);
-    int npub = 0;
-    for (int i = 0; i < L.n; i++)
-        if (L.pub[i] > 0)
-            L.pub[npub++] = L.pub[i] - L.commit[i];
-    qsort(L.pub, (size_t)npub, sizeof *L.pub, s_cmp);
-    if (npub)
-        printf("of which commit at intake -> published by intake: p50 %.1f ms, p99 %.1f ms "
-               "(%d seen)\n",
-               (double)L.pub[npub / 2] / 1000.0, (double)L.pub[npub * 99 / 100] / 1000.0, npub);
-    double p50 = (double)L.lat[seen / 2] / 1000.0, p99 = (double)L.lat[seen * 99 / 100] / 1000.0;
-    double achieved = span > 0 ? L.n / span : 0.0;
-    printf("latency: %d events at %.0f/s (asked %d/s), commit at intake -> applied at reporting: "
-           "p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d of %d seen)\n",
-           L.n, achieved, rate, p50, p99, (double)L.lat[seen - 1] / 1000.0, seen, L.n);
-    printf("LAT_P50_MS %.1f\nLAT_P99_MS %.1f\nLAT_RATE %.0f\n", p50, p99, achieved);
+    if (rc == 0 && seen > 0) {
+        qsort(L.lat, (size_t)seen, sizeof *L.lat, s_cmp);
+        int npub = 0;
+        int64_t *pubs = calloc((size_t)n, sizeof *pubs);
+        for (int i = 0; i < n; i++) {
+            uint64_t k = (uint64_t)L.seqs[i] - L.base;
+            int64_t at = k < (uint64_t)L.n * S_LAT_EVENTS ? L.pub[k] : 0;
+            if (at > 0)
+                pubs[npub++] = at - L.sent_at[i];
+        }
+        qsort(pubs, (size_t)npub, sizeof *pubs, s_cmp);
+        if (npub)
+            printf("of which sent to intake -> published by intake: p50 %.1f ms, p99 %.1f ms "
+                   "(%d seen)\n",
+                   (double)pubs[npub / 2] / 1000.0, (double)pubs[npub * 99 / 100] / 1000.0, npub);
+        free(pubs);
+        double p50 = (double)L.lat[seen / 2] / 1000.0;
+        double p99 = (double)L.lat[seen * 99 / 100] / 1000.0;
+        double achieved = span > 0 ? n / span : 0.0;
+        printf("latency: %d product adds at %.0f/s (asked %d/s), sent to intake -> applied at "
+               "reporting: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d of %d seen)\n",
+               n, achieved, rate, p50, p99, (double)L.lat[seen - 1] / 1000.0, seen, n);
+        printf("LAT_P50_MS %.1f\nLAT_P99_MS %.1f\nLAT_RATE %.0f\n", p50, p99, achieved);
+    }
     hf_client_destroy(&c);
     hf_store_destroy(&prod);
-    free(L.commit);
+    free(L.sent_at);
     free(L.lat);
     free(L.seqs);
     free(L.pub);
-    return seen == L.n ? 0 : 1;
+    free(L.done);
+    return rc == 0 && seen == L.n ? 0 : 1;
 }
 
 int main(int argc, char **argv)
