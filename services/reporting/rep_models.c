@@ -1089,14 +1089,11 @@ typedef struct {
     int64_t customer_id;
 } s_task_t;
 
-static int s_task_load(s_ctx_t *c, int64_t id, s_task_t *t)
+/* A task's row from res (REP_Q_TASK_LOAD's columns, or REP_TASK_OLD_RETURNING's: the row as
+ * it was before the statement changed it); t->found when there is one. */
+static void s_task_fill(PGresult *res, s_task_t *t)
 {
     memset(t, 0, sizeof *t);
-    char idtxt[24];
-    const char *p[] = {hf_pg_i64(idtxt, id)};
-    PGresult *res = hf_store_query(c->st, &REP_Q_TASK_LOAD, 1, p);
-    if (res == NULL)
-        return -1;
     if (PQntuples(res) == 1) {
         t->found = true;
         snprintf(t->state, sizeof t->state, "%s", hf_pg_str(res, 0, 0));
@@ -1109,6 +1106,30 @@ static int s_task_load(s_ctx_t *c, int64_t id, s_task_t *t)
         t->purchase_id = hf_pg_int(res, 0, 7);
         t->customer_id = hf_pg_int(res, 0, 8);
     }
+}
+
+static int s_task_load(s_ctx_t *c, int64_t id, s_task_t *t)
+{
+    memset(t, 0, sizeof *t);
+    char idtxt[24];
+    const char *p[] = {hf_pg_i64(idtxt, id)};
+    PGresult *res = hf_store_query(c->st, &REP_Q_TASK_LOAD, 1, p);
+    if (res == NULL)
+        return -1;
+    s_task_fill(res, t);
+    PQclear(res);
+    return 0;
+}
+
+/* Runs q (REP_Q_TASK_ASSIGN or REP_Q_TASK_COMPLETE: the update and the read in one statement)
+ * and fills t with the row as it was: t->found when the update was made. 0, or -1 on a store
+ * error. */
+static int s_task_change(s_ctx_t *c, const hf_query_t *q, int n, const char *const *p, s_task_t *t)
+{
+    PGresult *res = hf_store_query(c->st, q, n, p);
+    if (res == NULL)
+        return -1;
+    s_task_fill(res, t);
     PQclear(res);
     return 0;
 }
@@ -1353,14 +1374,22 @@ static int s_uncancel(s_ctx_t *c, s_task_t *t)
     return s_step_add(c, t->due_day, "cancelled", -1);
 }
 
-/* Opens an assignment of task id to agent in the bag of day bag. */
-static int s_assignment_open(s_ctx_t *c, int64_t id, s_task_t *t, const char *agent,
-                             const char *bag, const char *state)
+/* The counters of an assignment of task t to agent in the bag of day bag, t as it was. */
+static int s_assignment_count(s_ctx_t *c, const s_task_t *t, const char *agent, const char *bag)
 {
     if (s_agent_add(c, agent, bag, "opened", 1) != 0)
         return -1;
     bool same_bag = strcmp(t->last_bag_agent, agent) == 0 && strcmp(t->last_bag_day, bag) == 0;
     if (!same_bag && s_agent_add(c, agent, bag, "tasks_due", 1) != 0)
+        return -1;
+    return 0;
+}
+
+/* Opens an assignment of task id to agent in the bag of day bag. */
+static int s_assignment_open(s_ctx_t *c, int64_t id, s_task_t *t, const char *agent,
+                             const char *bag, const char *state)
+{
+    if (s_assignment_count(c, t, agent, bag) != 0)
         return -1;
     char idtxt[24];
     const char *p[] = {hf_pg_i64(idtxt, id), state, agent, bag};
@@ -1386,7 +1415,19 @@ static int s_task_assigned(s_ctx_t *c, const Huifang__V1__Task *tk)
 {
     if (tk == NULL || tk->id <= 0 || *S(tk->agent) == '\0')
         return -2;
+    const char *bag = *S(tk->bag_date) ? tk->bag_date : c->day;
     s_task_t t;
+    /* the usual way: the task is there and not done, changed in the statement that reads it
+     * (the counters below take the row as it was) */
+    char id[24];
+    const char *p[] = {hf_pg_i64(id, tk->id), tk->agent, bag};
+    if (s_task_change(c, &REP_Q_TASK_ASSIGN, 3, p, &t) != 0)
+        return -1;
+    if (t.found)
+        return s_assignment_close(c, tk->id, &t) != 0 || s_uncancel(c, &t) != 0 ||
+                       s_assignment_count(c, &t, tk->agent, bag) != 0
+                   ? -1
+                   : 0;
     if (s_task_of_event(c, tk, &t) != 0)
         return -1;
     if (strcmp(t.state, "done") == 0)
@@ -1396,7 +1437,6 @@ static int s_task_assigned(s_ctx_t *c, const Huifang__V1__Task *tk)
         return -1;
     if (s_uncancel(c, &t) != 0)
         return -1;
-    const char *bag = *S(tk->bag_date) ? tk->bag_date : c->day;
     return s_assignment_open(c, tk->id, &t, tk->agent, bag, "assigned");
 }
 
@@ -1433,19 +1473,19 @@ static int rep_on_task_claimed(s_ctx_t *c)
     s_task_t t;
     if (s_task_of_event(c, tk, &t) != 0)
         return -1;
+    bool done = strcmp(t.state, "done") == 0;
+    if (!done && s_uncancel(c, &t) != 0)
+        return -1;
+    /* the claims, and the state with them when the claim is its open assignment's */
+    bool same = !done && s_open(&t) && strcmp(t.agent, S(tk->agent)) == 0;
     char id[24], claims[16];
     const char *p[] = {hf_pg_i64(id, tk->id),
-                       hf_pg_i64(claims, tk->claims > t.claims + 1 ? tk->claims : t.claims + 1)};
-    if (hf_store_query_run(c->st, &REP_Q_ON_TASK_CLAIMED_TASK_SET_CLAIMS, 2, p) != 0)
+                       hf_pg_i64(claims, tk->claims > t.claims + 1 ? tk->claims : t.claims + 1),
+                       same ? "1" : "0"};
+    if (hf_store_query_run(c->st, &REP_Q_ON_TASK_CLAIMED_TASK_SET, 3, p) != 0)
         return -1;
-    if (strcmp(t.state, "done") == 0)
+    if (done || same)
         return 0;
-    if (s_uncancel(c, &t) != 0)
-        return -1;
-    if (s_open(&t) && strcmp(t.agent, S(tk->agent)) == 0) {
-        const char *pc[] = {id};
-        return hf_store_query_run(c->st, &REP_Q_ON_TASK_CLAIMED_TASK_SET_STATE, 1, pc);
-    }
     /* claimed without an assignment we saw (or by someone else): it is in this bag now */
     if (s_assignment_close(c, tk->id, &t) != 0)
         return -1;
@@ -1458,20 +1498,25 @@ static int rep_on_task_completed(s_ctx_t *c)
     const Huifang__V1__Task *tk = c->env->task_completed->task;
     if (tk == NULL || tk->id <= 0)
         return -2;
-    s_task_t t;
-    if (s_task_of_event(c, tk, &t) != 0)
-        return -1;
     bool cancel = strcmp(S(tk->state), "cancelled") == 0;
+    char id[24];
+    const char *p[] = {hf_pg_i64(id, tk->id), cancel ? "cancelled" : "done",
+                       cancel ? NULL : c->day};
+    s_task_t t;
+    /* the usual way: the task changed in the statement that reads it (t: the row as it was);
+     * else the long way: the task inserted when no plan brought it, or nothing to do */
+    if (s_task_change(c, &REP_Q_TASK_COMPLETE, 3, p, &t) != 0)
+        return -1;
+    bool changed = t.found;
+    if (!changed && s_task_of_event(c, tk, &t) != 0)
+        return -1;
     if (strcmp(t.state, "done") == 0 || (cancel && strcmp(t.state, "cancelled") == 0))
         return 0;
     if (s_assignment_close(c, tk->id, &t) != 0)
         return -1;
     if (!cancel && s_uncancel(c, &t) != 0)
         return -1;
-    char id[24];
-    const char *p[] = {hf_pg_i64(id, tk->id), cancel ? "cancelled" : "done",
-                       cancel ? NULL : c->day};
-    if (hf_store_query_run(c->st, &REP_Q_ON_TASK_COMPLETED_TASK_SET_STATE, 3, p) != 0)
+    if (!changed && hf_store_query_run(c->st, &REP_Q_ON_TASK_COMPLETED_TASK_SET_STATE, 3, p) != 0)
         return -1;
     if (cancel)
         return s_step_add(c, t.due_day, "cancelled", 1);

@@ -145,6 +145,31 @@ static const hf_query_t REP_Q_TASK_LOAD = {
     "rep_task_load", "SELECT state, agent, due_day::text, last_bag_agent,"
                      " coalesce(last_bag_day::text, ''), claims, calls, purchase_id,"
                      " customer_id FROM task WHERE id = $1 FOR UPDATE"};
+/* A task's row changed in the statement that reads it: the row as it was (REP_Q_TASK_LOAD's
+ * columns, locked) joined to the update, which RETURNING then gives back. No row: the task is
+ * not there yet, or the update is not for it (done; cancelled and cancelled again) — the
+ * caller then takes the long way (load, insert, the checks, the update). */
+#define REP_TASK_OLD                                                                               \
+    " FROM (SELECT id, state, agent, due_day::text AS due_day, last_bag_agent,"                    \
+    " coalesce(last_bag_day::text, '') AS last_bag_day, claims, calls, purchase_id, customer_id"   \
+    " FROM task WHERE id = $1 FOR UPDATE) o WHERE t.id = o.id"
+#define REP_TASK_OLD_RETURNING                                                                     \
+    " RETURNING o.state, o.agent, o.due_day, o.last_bag_agent, o.last_bag_day, o.claims,"          \
+    " o.calls, o.purchase_id, o.customer_id"
+static const hf_query_t REP_Q_TASK_ASSIGN = {
+    "rep_task_assign", "UPDATE task t SET state = 'assigned', agent = $2, bag_day = $3,"
+                       " last_bag_agent = $2, last_bag_day = $3" REP_TASK_OLD
+                       " AND o.state <> 'done'" REP_TASK_OLD_RETURNING};
+static const hf_query_t REP_Q_TASK_COMPLETE = {
+    "rep_task_complete",
+    "UPDATE task t SET state = $2, agent = '', bag_day = NULL, done_day = $3" REP_TASK_OLD
+    " AND o.state <> 'done' AND NOT ($2 = 'cancelled' AND"
+    " o.state = 'cancelled')" REP_TASK_OLD_RETURNING};
+/* a claim: the claims, and the state when the claim is its open assignment's ($3 = '1') */
+static const hf_query_t REP_Q_ON_TASK_CLAIMED_TASK_SET = {
+    "rep_on_task_claimed_task_set", "UPDATE task SET claims = $2,"
+                                    " state = CASE WHEN $3 = '1' THEN 'claimed' ELSE state END"
+                                    " WHERE id = $1"};
 static const hf_query_t REP_Q_ASSIGNMENT_CLOSE_PENDING_CLOSE_ADD = {
     "rep_assignment_close_pending_close_add",
     "INSERT INTO pending_close (task_id, claim, agent, day) VALUES ($1, $2, $3, $4)"
@@ -168,10 +193,6 @@ static const hf_query_t REP_Q_ASSIGNMENT_OPEN_TASK_SET_STATE = {
     "rep_assignment_open_task_set_state",
     "UPDATE task SET state = $2, agent = $3, bag_day = $4, last_bag_agent = $3,"
     " last_bag_day = $4 WHERE id = $1"};
-static const hf_query_t REP_Q_ON_TASK_CLAIMED_TASK_SET_CLAIMS = {
-    "rep_on_task_claimed_task_set_claims", "UPDATE task SET claims = $2 WHERE id = $1"};
-static const hf_query_t REP_Q_ON_TASK_CLAIMED_TASK_SET_STATE = {
-    "rep_on_task_claimed_task_set_state", "UPDATE task SET state = 'claimed' WHERE id = $1"};
 static const hf_query_t REP_Q_ON_TASK_COMPLETED_TASK_SET_STATE = {
     "rep_on_task_completed_task_set_state",
     "UPDATE task SET state = $2, agent = '', bag_day = NULL, done_day = $3"
