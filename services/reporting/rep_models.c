@@ -1470,21 +1470,24 @@ static int rep_on_task_claimed(s_ctx_t *c)
     const Huifang__V1__Task *tk = c->env->task_claimed->task;
     if (tk == NULL || tk->id <= 0)
         return -2;
-    s_task_t t;
-    if (s_task_of_event(c, tk, &t) != 0)
-        return -1;
-    bool done = strcmp(t.state, "done") == 0;
-    if (!done && s_uncancel(c, &t) != 0)
-        return -1;
-    /* the claims, and the state with them when the claim is its open assignment's */
-    bool same = !done && s_open(&t) && strcmp(t.agent, S(tk->agent)) == 0;
+    /* the claims, and the state with them when the claim is its open assignment's, set in
+     * the statement that reads the row (t: as it was); a task no plan brought is inserted
+     * first */
     char id[24], claims[16];
-    const char *p[] = {hf_pg_i64(id, tk->id),
-                       hf_pg_i64(claims, tk->claims > t.claims + 1 ? tk->claims : t.claims + 1),
-                       same ? "1" : "0"};
-    if (hf_store_query_run(c->st, &REP_Q_ON_TASK_CLAIMED_TASK_SET, 3, p) != 0)
+    const char *p[] = {hf_pg_i64(id, tk->id), hf_pg_i64(claims, tk->claims), S(tk->agent)};
+    s_task_t t;
+    if (s_task_change(c, &REP_Q_TASK_CLAIM, 3, p, &t) != 0)
         return -1;
-    if (done || same)
+    if (!t.found &&
+        (s_task_of_event(c, tk, &t) != 0 || s_task_change(c, &REP_Q_TASK_CLAIM, 3, p, &t) != 0))
+        return -1;
+    if (!t.found)
+        return -1; /* inserted above: cannot be missing */
+    if (strcmp(t.state, "done") == 0)
+        return 0;
+    if (s_uncancel(c, &t) != 0)
+        return -1;
+    if (s_open(&t) && strcmp(t.agent, S(tk->agent)) == 0)
         return 0;
     /* claimed without an assignment we saw (or by someone else): it is in this bag now */
     if (s_assignment_close(c, tk->id, &t) != 0)

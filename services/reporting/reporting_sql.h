@@ -148,7 +148,8 @@ static const hf_query_t REP_Q_TASK_LOAD = {
 /* A task's row changed in the statement that reads it: the row as it was (REP_Q_TASK_LOAD's
  * columns, locked) joined to the update, which RETURNING then gives back. No row: the task is
  * not there yet, or the update is not for it (done; cancelled and cancelled again) — the
- * caller then takes the long way (load, insert, the checks, the update). */
+ * caller then takes the long way (load, insert, the checks, the update; a claim: the task
+ * inserted, then the claim's statement again). */
 #define REP_TASK_OLD                                                                               \
     " FROM (SELECT id, state, agent, due_day::text AS due_day, last_bag_agent,"                    \
     " coalesce(last_bag_day::text, '') AS last_bag_day, claims, calls, purchase_id, customer_id"   \
@@ -165,11 +166,12 @@ static const hf_query_t REP_Q_TASK_COMPLETE = {
     "UPDATE task t SET state = $2, agent = '', bag_day = NULL, done_day = $3" REP_TASK_OLD
     " AND o.state <> 'done' AND NOT ($2 = 'cancelled' AND"
     " o.state = 'cancelled')" REP_TASK_OLD_RETURNING};
-/* a claim: the claims, and the state when the claim is its open assignment's ($3 = '1') */
-static const hf_query_t REP_Q_ON_TASK_CLAIMED_TASK_SET = {
-    "rep_on_task_claimed_task_set", "UPDATE task SET claims = $2,"
-                                    " state = CASE WHEN $3 = '1' THEN 'claimed' ELSE state END"
-                                    " WHERE id = $1"};
+/* a claim: its number (the event's, or one more than seen), and the state when the claim is
+ * its open assignment's (assigned or claimed, to the claiming agent $3) */
+static const hf_query_t REP_Q_TASK_CLAIM = {
+    "rep_task_claim", "UPDATE task t SET claims = greatest($2::int, o.claims + 1),"
+                      " state = CASE WHEN o.state IN ('assigned', 'claimed') AND o.agent = $3"
+                      " THEN 'claimed' ELSE t.state END" REP_TASK_OLD REP_TASK_OLD_RETURNING};
 static const hf_query_t REP_Q_ASSIGNMENT_CLOSE_PENDING_CLOSE_ADD = {
     "rep_assignment_close_pending_close_add",
     "INSERT INTO pending_close (task_id, claim, agent, day) VALUES ($1, $2, $3, $4)"
