@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Reporting's task row changed in the statement that reads it (issue 14, reporting4): an
-# assignment and a completion update the row and take the row as it was from the same
-# statement (UPDATE … FROM (SELECT … FOR UPDATE) … RETURNING the old row); a claim sets its
-# claims and state in one statement. The figures that depend on the row as it WAS must stay:
+# assignment, a claim and a completion update the row and take the row as it was from the
+# same statement (UPDATE … FROM (SELECT … FOR UPDATE) … RETURNING the old row). The figures that depend on the row as it WAS must stay:
 #  1. four care calls in A001's bag (tasks_assigned), A001 absent: each moved to A002 by a
 #     task_assigned of a task reporting has — A001's assignments close (the old agent), A002's
 #     open and are due in her bag (the old last bag was A001's); A002 claims two, one answered
