@@ -270,6 +270,90 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
     return 0;
 }
 
+/* The first of the agent's next tasks (res: SCHED_Q_TASK_NEXT's rows) that can be handed
+ * out at now, or NULL with the NOT_FOUND filled into rep. */
+static Huifang__V1__Task *s_next_pick(PGresult *res, const sched_branch_t *b, const char *agent,
+                                      int64_t now, hf_reply_t *rep, hf_arena_t *a)
+{
+    int64_t opens = 0;
+    for (int i = 0; i < PQntuples(res); i++) {
+        Huifang__V1__Task *c = sched_task_from_row(res, i, a);
+        sched_task_windows(c, b->windows, a);
+        /* a call is handed out only inside the call windows (the branch's, narrowed by the
+         * customer's own), overdue and rolled-over ones too; a callback keeps the time the
+         * customer asked for */
+        if (strcmp(c->state, "assigned") == 0 && strcmp(c->channel, "phone") == 0 &&
+            strcmp(c->origin, "callback") != 0 && !sched_in_window(now, c->windows, b->tz)) {
+            int64_t next = sched_next_window(now, c->windows, b->tz);
+            if (opens == 0 || next < opens)
+                opens = next;
+            continue;
+        }
+        return c;
+    }
+    if (opens) {
+        char when[17];
+        hf_time_local_format(opens, b->tz, when);
+        hf_fail(rep, a, HF_NOT_FOUND, "agent",
+                "no task of agent %s can be called now; the next call window opens at %s", agent,
+                when);
+    } else {
+        hf_fail(rep, a, HF_NOT_FOUND, "agent", "no task waiting for agent %s", agent);
+    }
+    return NULL;
+}
+
+/* task next's answer before its transaction (hf_command_check_t): an agent's last ask of a
+ * round finds its bag empty, and the transaction (BEGIN, the idempotency row, the agent, the
+ * bag roll, the read, ROLLBACK) wrote nothing. In one round trip and no transaction: the
+ * agent, whether tasks wait in its bags of earlier days (counted, not locked), its next
+ * tasks and, for a keyed request, whether its key holds a stored reply. The NOT_FOUND is
+ * answered here only when the agent is known, nothing is to be rolled, no task can be handed
+ * out and the key holds no reply (a retry of an ask that got a task replays that task); an
+ * unknown agent's too. Everything else (and a store error) runs the command as before. A
+ * failed ask stored no reply before either, so a retry with its key asks again, as it did. */
+int sched_task_next_check(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                          hf_arena_t *a)
+{
+    (void)self;
+    const char *agent =
+        req->task_next->agent && *req->task_next->agent ? req->task_next->agent : req->actor;
+    if (req->branch == NULL || *req->branch == '\0' || agent == NULL || *agent == '\0')
+        return HF_OK;
+    sched_branch_t b;
+    bool missing;
+    hf_store_t *st = hf_service_store(svc);
+    if (sched_branch_get(st, req->branch, &b, &missing) != 0)
+        return HF_OK;
+    char todaytxt[11];
+    hf_date_format(hf_time_local_day(hf_clock_now_ms(), b.tz), todaytxt);
+    const char *key = hf_service_request_key(svc);
+    const char *p[] = {req->branch, agent};
+    const char *pr[] = {req->branch, agent, todaytxt};
+    const char *pk[] = {key};
+    const hf_query_t *qs[] = {&SCHED_Q_NEED_AGENT, &SCHED_Q_ROLL_BAGS_TASK_2, &SCHED_Q_TASK_NEXT,
+                              &SCHED_Q_IDEMPOTENCY_HELD};
+    const int np[] = {2, 3, 2, 1};
+    const char *const *ps[] = {p, pr, p, pk};
+    PGresult *got[4] = {NULL, NULL, NULL, NULL};
+    if (hf_store_query_all(st, key ? 4 : 3, qs, np, ps, got) != 0) {
+        for (int i = 0; i < 4; i++)
+            PQclear(got[i]);
+        return HF_OK;
+    }
+    bool known = PQntuples(got[0]) > 0;
+    bool rolls = hf_pg_int(got[1], 0, 0) > 0;
+    bool held = key && PQntuples(got[3]) > 0;
+    int rc = HF_OK;
+    if (!known && !held)
+        rc = hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent, req->branch);
+    else if (!rolls && !held && s_next_pick(got[2], &b, agent, hf_clock_now_ms(), rep, a) == NULL)
+        rc = rep->status;
+    for (int i = 0; i < 4; i++)
+        PQclear(got[i]);
+    return rc; /* HF_OK: rep untouched, the command runs */
+}
+
 int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                     hf_arena_t *a)
 {
@@ -313,35 +397,10 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
             return HF_UNAVAILABLE;
     }
     int64_t now = hf_clock_now_ms();
-    Huifang__V1__Task *t = NULL;
-    int64_t opens = 0;
-    for (int i = 0; i < PQntuples(res) && t == NULL; i++) {
-        Huifang__V1__Task *c = sched_task_from_row(res, i, a);
-        sched_task_windows(c, b.windows, a);
-        /* a call is handed out only inside the call windows (the branch's, narrowed by the
-         * customer's own), overdue and rolled-over ones too; a callback keeps the time the
-         * customer asked for */
-        if (strcmp(c->state, "assigned") == 0 && strcmp(c->channel, "phone") == 0 &&
-            strcmp(c->origin, "callback") != 0 && !sched_in_window(now, c->windows, b.tz)) {
-            int64_t next = sched_next_window(now, c->windows, b.tz);
-            if (opens == 0 || next < opens)
-                opens = next;
-            continue;
-        }
-        t = c;
-    }
+    Huifang__V1__Task *t = s_next_pick(res, &b, agent, now, rep, a);
     PQclear(res);
-    if (t == NULL) {
-        if (opens) {
-            char when[17];
-            hf_time_local_format(opens, b.tz, when);
-            return hf_fail(rep, a, HF_NOT_FOUND, "agent",
-                           "no task of agent %s can be called now; the next call window opens"
-                           " at %s",
-                           agent, when);
-        }
-        return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no task waiting for agent %s", agent);
-    }
+    if (t == NULL)
+        return rep->status;
     /* the reads and the audit row first: the event's sequence number (hf_outbox_append) locks
      * the scheduler's counter row until the commit, and every other writer of an event (the
      * other instance's claims, assignments, the applied logs) waits for it meanwhile */

@@ -210,6 +210,8 @@ static const hf_query_t SCHED_Q_CONTACT_CAP_SET_CONTACT_CAP_INSERT = {
 
 static const hf_query_t SCHED_Q_NEED_AGENT = {"sched_need_agent",
                                               "SELECT 1 FROM agent WHERE branch = $1 AND id = $2"};
+static const hf_query_t SCHED_Q_IDEMPOTENCY_HELD = {
+    "sched_idempotency_held", "SELECT 1 FROM idempotency WHERE key = $1 AND reply IS NOT NULL"};
 static const hf_query_t SCHED_Q_NEED_SUPERVISOR = {
     "sched_need_supervisor", "SELECT role FROM agent WHERE branch = $1 AND id = $2"};
 static const hf_query_t SCHED_Q_WORKLIST_GET = {
