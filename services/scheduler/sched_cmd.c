@@ -305,13 +305,13 @@ static Huifang__V1__Task *s_next_pick(PGresult *res, const sched_branch_t *b, co
 
 /* task next's answer before its transaction (hf_command_check_t): an agent's last ask of a
  * round finds its bag empty, and the transaction (BEGIN, the idempotency row, the agent, the
- * bag roll, the read, ROLLBACK) wrote nothing. In one round trip and no transaction: the
- * agent, whether tasks wait in its bags of earlier days (counted, not locked), its next
- * tasks and, for a keyed request, whether its key holds a stored reply. The NOT_FOUND is
- * answered here only when the agent is known, nothing is to be rolled, no task can be handed
- * out and the key holds no reply (a retry of an ask that got a task replays that task); an
- * unknown agent's too. Everything else (and a store error) runs the command as before. A
- * failed ask stored no reply before either, so a retry with its key asks again, as it did. */
+ * bag roll, the read, ROLLBACK: six statements) wrote nothing. One statement instead, outside
+ * any transaction: is the agent known, does it hold any task assigned or claimed (any day's
+ * bag: those the command would roll into today's too; rows locked by another transaction
+ * count), and does the request's key hold a stored reply. The NOT_FOUND is answered here only
+ * when the key holds no reply (a retry of an ask that got a task replays that task) and the
+ * agent is unknown or holds nothing; everything else (and a store error) runs the command
+ * as before. A failed ask stored no reply before either: a retry with its key asks again. */
 int sched_task_next_check(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a)
 {
@@ -325,33 +325,22 @@ int sched_task_next_check(hf_service_t *svc, void *self, const hf_request_t *req
     hf_store_t *st = hf_service_store(svc);
     if (sched_branch_get(st, req->branch, &b, &missing) != 0)
         return HF_OK;
-    char todaytxt[11];
-    hf_date_format(hf_time_local_day(hf_clock_now_ms(), b.tz), todaytxt);
-    const char *key = hf_service_request_key(svc);
-    const char *p[] = {req->branch, agent};
-    const char *pr[] = {req->branch, agent, todaytxt};
-    const char *pk[] = {key};
-    const hf_query_t *qs[] = {&SCHED_Q_NEED_AGENT, &SCHED_Q_ROLL_BAGS_TASK_2, &SCHED_Q_TASK_NEXT,
-                              &SCHED_Q_IDEMPOTENCY_HELD};
-    const int np[] = {2, 3, 2, 1};
-    const char *const *ps[] = {p, pr, p, pk};
-    PGresult *got[4] = {NULL, NULL, NULL, NULL};
-    if (hf_store_query_all(st, key ? 4 : 3, qs, np, ps, got) != 0) {
-        for (int i = 0; i < 4; i++)
-            PQclear(got[i]);
+    const char *p[] = {req->branch, agent, hf_service_request_key(svc)};
+    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT_EMPTY, 3, p);
+    if (res == NULL || PQntuples(res) != 1) {
+        PQclear(res);
         return HF_OK;
     }
-    bool known = PQntuples(got[0]) > 0;
-    bool rolls = hf_pg_int(got[1], 0, 0) > 0;
-    bool held = key && PQntuples(got[3]) > 0;
-    int rc = HF_OK;
-    if (!known && !held)
-        rc = hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent, req->branch);
-    else if (!rolls && !held && s_next_pick(got[2], &b, agent, hf_clock_now_ms(), rep, a) == NULL)
-        rc = rep->status;
-    for (int i = 0; i < 4; i++)
-        PQclear(got[i]);
-    return rc; /* HF_OK: rep untouched, the command runs */
+    bool known = hf_pg_bool(res, 0, 0), holds = hf_pg_bool(res, 0, 1), held = hf_pg_bool(res, 0, 2);
+    PQclear(res);
+    if (held)
+        return HF_OK;
+    if (!known)
+        return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
+                       req->branch);
+    if (!holds)
+        return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no task waiting for agent %s", agent);
+    return HF_OK; /* rep untouched: the command runs */
 }
 
 int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
