@@ -413,7 +413,7 @@ static int s_call_basics(s_contact_t *lc)
     return HF_OK;
 }
 
-/* HF_OK when the outcome fits channel (lc->channels, as calllog_outcome_fits says it), or
+/* HF_OK when the outcome fits channel (lc->channels: the outcome's, "" = any), or
  * BAD_INPUT naming "outcome". */
 static int s_outcome_fits(const s_contact_t *lc, const char *channel)
 {

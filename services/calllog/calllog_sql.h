@@ -182,11 +182,6 @@ static const hf_query_t CALLLOG_Q_CONTACT_ADD = {
 
 /* ---- calllog_letters.c ---- */
 
-static const hf_query_t CALLLOG_Q_OUTCOME_FITS = {
-    "calllog_outcome_fits", "SELECT cardinality(channels) = 0 OR $3 = ANY (channels),"
-                            " array_to_string(channels, ', ') FROM outcome"
-                            " WHERE code = $2 AND branch IN ($1, '')"
-                            " ORDER BY branch DESC LIMIT 1"};
 static const hf_query_t CALLLOG_Q_LETTERS_SENT = {
     "calllog_letters_sent", "INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
                             " outcome, channel, purpose, started_at_ms, logged_at_ms, day,"
