@@ -55,6 +55,16 @@ typedef struct {
     unsigned roles; /* HF_ROLE_* bits (hf_session.h) that may run it */
 } hf_command_t;
 
+/* A command's answer before its transaction, where one can be given from reads alone (an
+ * agent's empty ask): fn runs after the session's checks, outside any transaction, with no
+ * idempotency row claimed (hf_service_request_key names the key; a check must not answer
+ * for a key that holds a stored reply). It returns HF_OK to run the command as usual (rep
+ * untouched), or a failure with rep filled: that reply is sent, nothing written. */
+typedef struct {
+    int command; /* HUIFANG__V1__REQUEST__COMMAND_* */
+    hf_command_fn fn;
+} hf_command_check_t;
+
 /* An event handler, run inside the transaction that also records the producer's sequence.
  * Returns 0 (applied), -1 (transient failure: rolled back, retried later) or -2 (the event
  * cannot be applied: logged to the dead-letter table and skipped). */
@@ -93,7 +103,8 @@ typedef struct {
     const char *summary;             /* one line for --help */
     const hf_config_entry_t *config; /* the service's own settings, or NULL */
     const hf_migration_t *migrations;
-    const hf_command_t *commands; /* ends with {0, NULL, false} */
+    const hf_command_t *commands;     /* ends with {0, NULL, false} */
+    const hf_command_check_t *checks; /* ends with {0, NULL}; NULL for none */
     /* the service's own object, handed to every handler and timer as self: self_size zeroed
      * bytes, filled by init (after the service is made, before it subscribes; 0 or -1 after
      * logging) and emptied by release (after the service is destroyed) */
@@ -205,6 +216,9 @@ const Huifang__V1__SessionClaims *hf_service_verify(hf_service_t *svc, const cha
 /* Inside a command: commit what it wrote even though it answers a failure (a wrong
  * password counts toward the lock-out). */
 void hf_service_commit_anyway(hf_service_t *svc);
+/* The running command's idempotency key as stored ("actor/command/key"), or NULL when it has
+ * none or does not write. */
+const char *hf_service_request_key(const hf_service_t *svc);
 /* Inside a command: a request q to another service goes as the same person (the session of
  * the command running now). */
 void hf_service_forward(const hf_service_t *svc, hf_request_t *q);

@@ -244,6 +244,7 @@ struct hf_service_t {
     hf_verifier_t *verifier;
     const Huifang__V1__SessionClaims *claims; /* the running command's, or NULL */
     bool commit_anyway;                       /* the running command's failure commits */
+    const char *cur_key;                      /* the running command's idempotency key */
     /* ---- metrics and health (hf_metrics: the HTTP listener reads them from its thread) */
     hf_metrics_t *metrics;
     char mlabels[48];          /* service="intake" */
@@ -1869,6 +1870,20 @@ void hf_service_commit_anyway(hf_service_t *svc)
     svc->commit_anyway = true;
 }
 
+const char *hf_service_request_key(const hf_service_t *svc)
+{
+    return svc->cur_key;
+}
+
+/* The command's check before its transaction, or NULL. */
+static hf_command_fn s_find_check(const hf_service_t *svc, int command)
+{
+    for (const hf_command_check_t *c = svc->def->checks; c && c->fn; c++)
+        if (c->command == command)
+            return c->fn;
+    return NULL;
+}
+
 /* Runs one command in one transaction; fills rep. *replay_reply is set when a stored reply
  * for the same idempotency key is to be sent instead. */
 static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep, hf_arena_t *arena,
@@ -1901,6 +1916,18 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
     const char *key = keyed ? hf_arena_printf(arena, "%s/%s/%s", req->actor,
                                               hf_request_command_name(req), req->idempotency_key)
                             : NULL;
+    hf_command_fn check = s_find_check(svc, (int)req->command_case);
+    if (check) {
+        svc->cur_req = req;
+        svc->cur_key = key;
+        int st = check(svc, svc->self, req, rep, arena);
+        svc->cur_req = NULL;
+        svc->cur_key = NULL;
+        if (st != HF_OK) {
+            rep->status = (Huifang__V1__Status)st;
+            return;
+        }
+    }
     if (hf_store_begin(svc->store) != 0) {
         s_check_store(svc, rep, arena);
         if (rep->status == HF_OK)

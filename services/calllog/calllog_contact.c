@@ -370,11 +370,68 @@ typedef struct {
     int64_t now;                      /* UTC ms */
     int32_t next_day;                 /* the next contact's local date, or -1 */
     Huifang__V1__OutcomeFlags *flags; /* of the outcome */
+    const char *channels;             /* the outcome fits these ("a, b"), "": every channel */
     Huifang__V1__TaskContext *ctx;    /* step 2: the task, from the scheduler */
     const char *product;              /* step 3: what an order orders */
     char ref_phone[24];               /* step 4: a referral's phone, normalised */
     Huifang__V1__Contact *ct;         /* step 4: the contact as recorded */
 } s_contact_t;
+
+/* The branch's zone, the outcome's flags and the channels it fits, in one statement
+ * (CALLLOG_Q_CALL_BASICS): HF_OK, BAD_INPUT naming "branch" or "outcome" as
+ * calllog_branch_tz and calllog_outcome_flags say it, or UNAVAILABLE. */
+static int s_call_basics(s_contact_t *lc)
+{
+    const char *branch = lc->req->branch;
+    const char *code = lc->c->outcome;
+    const char *p[] = {branch, code};
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CALL_BASICS, 2, p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "branch", "unknown branch %s", branch);
+    }
+    snprintf(lc->tz, sizeof lc->tz, "%s", hf_pg_str(res, 0, 0));
+    if (!hf_pg_bool(res, 0, 1)) {
+        PQclear(res);
+        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "outcome",
+                       "outcome \"%s\" is not in the branch's outcome list (see huifang outcome "
+                       "list)",
+                       code);
+    }
+    Huifang__V1__OutcomeFlags *f = lc->flags;
+    f->human_answered = hf_pg_bool(res, 0, 2);
+    f->contacted = hf_pg_bool(res, 0, 3);
+    f->sale = hf_pg_bool(res, 0, 4);
+    f->do_not_call = hf_pg_bool(res, 0, 5);
+    f->unworkable = hf_pg_bool(res, 0, 6);
+    f->callback = hf_pg_bool(res, 0, 7);
+    f->completed = hf_pg_bool(res, 0, 8);
+    lc->channels = hf_arena_strdup(lc->a, hf_pg_str(res, 0, 9));
+    PQclear(res);
+    return HF_OK;
+}
+
+/* HF_OK when the outcome fits channel (lc->channels: the outcome's, "" = any), or
+ * BAD_INPUT naming "outcome". */
+static int s_outcome_fits(const s_contact_t *lc, const char *channel)
+{
+    const char *list = lc->channels ? lc->channels : "";
+    if (*list == '\0')
+        return HF_OK;
+    size_t n = strlen(channel);
+    for (const char *at = list; *at;) {
+        const char *end = strstr(at, ", ");
+        size_t len = end ? (size_t)(end - at) : strlen(at);
+        if (len == n && strncmp(at, channel, n) == 0)
+            return HF_OK;
+        at = end ? end + 2 : at + len;
+    }
+    return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "outcome",
+                   "outcome %s is for %s contacts, not %s (see huifang outcome list)",
+                   lc->c->outcome, list, channel);
+}
 
 /* 1. the record itself, before anything is asked of the scheduler: task, outcome and its
  * flags, the fields the outcome asks for, an ordered product the branch sells */
@@ -385,16 +442,18 @@ static int s_check_contact(s_contact_t *lc)
     int rc;
     if (c == NULL)
         return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "contact", "the contact record is missing");
-    if ((rc = calllog_branch_tz(lc->st, branch, lc->tz, lc->rep, lc->a)) != HF_OK)
-        return rc;
-    if (c->task_id <= 0)
-        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "task", "task is required");
-    if (c->outcome == NULL || *c->outcome == '\0')
+    if (branch == NULL || *branch == '\0' || c->task_id <= 0 || c->outcome == NULL ||
+        *c->outcome == '\0') {
+        /* refused: for the branch first, as always */
+        if ((rc = calllog_branch_tz(lc->st, branch, lc->tz, lc->rep, lc->a)) != HF_OK)
+            return rc;
+        if (c->task_id <= 0)
+            return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "task", "task is required");
         return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "outcome", "outcome is required");
+    }
     lc->flags = hf_new(lc->a, Huifang__V1__OutcomeFlags);
     huifang__v1__outcome_flags__init(lc->flags);
-    if ((rc = calllog_outcome_flags(lc->st, branch, c->outcome, lc->flags, lc->rep, lc->a)) !=
-        HF_OK)
+    if ((rc = s_call_basics(lc)) != HF_OK)
         return rc;
     lc->now = hf_clock_now_ms();
     int32_t today = hf_time_local_day(lc->now, lc->tz);
@@ -474,7 +533,7 @@ static int s_insert_contact(s_contact_t *lc)
     const char *channel =
         lc->visit ? "visit" : (c->channel && *c->channel ? c->channel : S(t->channel));
     /* an outcome of some channels only (WeChat's) fits only those (calllog_letters.c) */
-    int fits = calllog_outcome_fits(lc->st, lc->req->branch, c->outcome, channel, lc->rep, lc->a);
+    int fits = s_outcome_fits(lc, channel);
     if (fits != HF_OK)
         return fits;
     const Huifang__V1__Usage *u = c->usage;

@@ -108,10 +108,6 @@ int calllog_review_rate(hf_service_t *svc, void *self, const hf_request_t *req, 
 
 /* ---- letters and WeChat (calllog_letters.c, issue 16) ---- */
 
-/* HF_OK when outcome code may end a contact on channel (its channels, '{}' = any; an unknown
- * code passes: calllog_outcome_flags refuses it); BAD_INPUT naming "outcome"; UNAVAILABLE. */
-int calllog_outcome_fits(hf_store_t *st, const char *branch, const char *code, const char *channel,
-                         hf_reply_t *rep, hf_arena_t *a);
 /* letters_sent: the day's letter batch (asked of the scheduler) logged as sent. */
 int calllog_letters_sent(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a);

@@ -3,7 +3,8 @@
  * letter with outcome sent, each a call_logged event — the scheduler then marks the task
  * done. A contact of a task is recorded once (UNIQUE task and claim: a letter is never
  * claimed, claim 0), so sending the batch twice logs nothing the second time. Outcomes may
- * be for some channels only (calllog_outcome_fits: WeChat's sent, read, replied, no-reply). */
+ * be for some channels only (WeChat's sent, read, replied, no-reply: `call log` checks the
+ * channel, calllog_contact.c). */
 #include "calllog_internal.h"
 #include "calllog_sql.h"
 #include "hf_clock.h"
@@ -11,23 +12,6 @@
 #include "hf_time.h"
 #include <stdio.h>
 #include <string.h>
-
-int calllog_outcome_fits(hf_store_t *st, const char *branch, const char *code, const char *channel,
-                         hf_reply_t *rep, hf_arena_t *a)
-{
-    const char *p[] = {branch, code, channel};
-    PGresult *res = hf_store_query(st, &CALLLOG_Q_OUTCOME_FITS, 3, p);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    bool fits = PQntuples(res) == 0 || hf_pg_bool(res, 0, 0);
-    char *which = PQntuples(res) ? hf_arena_strdup(a, hf_pg_str(res, 0, 1)) : "";
-    PQclear(res);
-    if (!fits)
-        return hf_fail(rep, a, HF_BAD_INPUT, "outcome",
-                       "outcome %s is for %s contacts, not %s (see huifang outcome list)", code,
-                       which, channel);
-    return HF_OK;
-}
 
 int calllog_letters_sent(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                          hf_arena_t *a)

@@ -48,6 +48,20 @@ static const hf_query_t CALLLOG_Q_OUTCOME_FLAGS = {
                              " callback, completed FROM outcome WHERE code = $2 AND branch IN"
                              " ($1, '') ORDER BY branch DESC LIMIT 1"};
 
+/* ---- calllog_contact.c ---- */
+
+/* a call's branch zone, its outcome's flags and the channels the outcome fits, in one
+ * statement (three a call before): no row for an unknown branch, a false second column for
+ * an outcome not in the branch's list (the branch's own before the defaults, '') */
+static const hf_query_t CALLLOG_Q_CALL_BASICS = {
+    "calllog_call_basics",
+    "SELECT b.tz, o.code IS NOT NULL, coalesce(o.human_answered, false),"
+    " coalesce(o.contacted, false), coalesce(o.sale, false), coalesce(o.do_not_call, false),"
+    " coalesce(o.unworkable, false), coalesce(o.callback, false), coalesce(o.completed, false),"
+    " coalesce(array_to_string(o.channels, ', '), '') FROM branch b LEFT JOIN LATERAL"
+    " (SELECT * FROM outcome WHERE code = $2 AND branch IN ($1, '') ORDER BY branch DESC"
+    " LIMIT 1) o ON true WHERE b.code = $1"};
+
 /* ---- calllog_book.c ---- */
 
 static const hf_query_t CALLLOG_Q_OUTCOMES = {
@@ -168,11 +182,6 @@ static const hf_query_t CALLLOG_Q_CONTACT_ADD = {
 
 /* ---- calllog_letters.c ---- */
 
-static const hf_query_t CALLLOG_Q_OUTCOME_FITS = {
-    "calllog_outcome_fits", "SELECT cardinality(channels) = 0 OR $3 = ANY (channels),"
-                            " array_to_string(channels, ', ') FROM outcome"
-                            " WHERE code = $2 AND branch IN ($1, '')"
-                            " ORDER BY branch DESC LIMIT 1"};
 static const hf_query_t CALLLOG_Q_LETTERS_SENT = {
     "calllog_letters_sent", "INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
                             " outcome, channel, purpose, started_at_ms, logged_at_ms, day,"

@@ -270,6 +270,79 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
     return 0;
 }
 
+/* The first of the agent's next tasks (res: SCHED_Q_TASK_NEXT's rows) that can be handed
+ * out at now, or NULL with the NOT_FOUND filled into rep. */
+static Huifang__V1__Task *s_next_pick(PGresult *res, const sched_branch_t *b, const char *agent,
+                                      int64_t now, hf_reply_t *rep, hf_arena_t *a)
+{
+    int64_t opens = 0;
+    for (int i = 0; i < PQntuples(res); i++) {
+        Huifang__V1__Task *c = sched_task_from_row(res, i, a);
+        sched_task_windows(c, b->windows, a);
+        /* a call is handed out only inside the call windows (the branch's, narrowed by the
+         * customer's own), overdue and rolled-over ones too; a callback keeps the time the
+         * customer asked for */
+        if (strcmp(c->state, "assigned") == 0 && strcmp(c->channel, "phone") == 0 &&
+            strcmp(c->origin, "callback") != 0 && !sched_in_window(now, c->windows, b->tz)) {
+            int64_t next = sched_next_window(now, c->windows, b->tz);
+            if (opens == 0 || next < opens)
+                opens = next;
+            continue;
+        }
+        return c;
+    }
+    if (opens) {
+        char when[17];
+        hf_time_local_format(opens, b->tz, when);
+        hf_fail(rep, a, HF_NOT_FOUND, "agent",
+                "no task of agent %s can be called now; the next call window opens at %s", agent,
+                when);
+    } else {
+        hf_fail(rep, a, HF_NOT_FOUND, "agent", "no task waiting for agent %s", agent);
+    }
+    return NULL;
+}
+
+/* task next's answer before its transaction (hf_command_check_t): an agent's last ask of a
+ * round finds its bag empty, and the transaction (BEGIN, the idempotency row, the agent, the
+ * bag roll, the read, ROLLBACK: six statements) wrote nothing. One statement instead, outside
+ * any transaction: is the agent known, does it hold any task assigned or claimed (any day's
+ * bag: those the command would roll into today's too; rows locked by another transaction
+ * count), and does the request's key hold a stored reply. The NOT_FOUND is answered here only
+ * when the key holds no reply (a retry of an ask that got a task replays that task) and the
+ * agent is unknown or holds nothing; everything else (and a store error) runs the command
+ * as before. A failed ask stored no reply before either: a retry with its key asks again. */
+int sched_task_next_check(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                          hf_arena_t *a)
+{
+    (void)self;
+    const char *agent =
+        req->task_next->agent && *req->task_next->agent ? req->task_next->agent : req->actor;
+    if (req->branch == NULL || *req->branch == '\0' || agent == NULL || *agent == '\0')
+        return HF_OK;
+    sched_branch_t b;
+    bool missing;
+    hf_store_t *st = hf_service_store(svc);
+    if (sched_branch_get(st, req->branch, &b, &missing) != 0)
+        return HF_OK;
+    const char *p[] = {req->branch, agent, hf_service_request_key(svc)};
+    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT_EMPTY, 3, p);
+    if (res == NULL || PQntuples(res) != 1) {
+        PQclear(res);
+        return HF_OK;
+    }
+    bool known = hf_pg_bool(res, 0, 0), holds = hf_pg_bool(res, 0, 1), held = hf_pg_bool(res, 0, 2);
+    PQclear(res);
+    if (held)
+        return HF_OK;
+    if (!known)
+        return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
+                       req->branch);
+    if (!holds)
+        return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no task waiting for agent %s", agent);
+    return HF_OK; /* rep untouched: the command runs */
+}
+
 int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                     hf_arena_t *a)
 {
@@ -313,35 +386,10 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
             return HF_UNAVAILABLE;
     }
     int64_t now = hf_clock_now_ms();
-    Huifang__V1__Task *t = NULL;
-    int64_t opens = 0;
-    for (int i = 0; i < PQntuples(res) && t == NULL; i++) {
-        Huifang__V1__Task *c = sched_task_from_row(res, i, a);
-        sched_task_windows(c, b.windows, a);
-        /* a call is handed out only inside the call windows (the branch's, narrowed by the
-         * customer's own), overdue and rolled-over ones too; a callback keeps the time the
-         * customer asked for */
-        if (strcmp(c->state, "assigned") == 0 && strcmp(c->channel, "phone") == 0 &&
-            strcmp(c->origin, "callback") != 0 && !sched_in_window(now, c->windows, b.tz)) {
-            int64_t next = sched_next_window(now, c->windows, b.tz);
-            if (opens == 0 || next < opens)
-                opens = next;
-            continue;
-        }
-        t = c;
-    }
+    Huifang__V1__Task *t = s_next_pick(res, &b, agent, now, rep, a);
     PQclear(res);
-    if (t == NULL) {
-        if (opens) {
-            char when[17];
-            hf_time_local_format(opens, b.tz, when);
-            return hf_fail(rep, a, HF_NOT_FOUND, "agent",
-                           "no task of agent %s can be called now; the next call window opens"
-                           " at %s",
-                           agent, when);
-        }
-        return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no task waiting for agent %s", agent);
-    }
+    if (t == NULL)
+        return rep->status;
     /* the reads and the audit row first: the event's sequence number (hf_outbox_append) locks
      * the scheduler's counter row until the commit, and every other writer of an event (the
      * other instance's claims, assignments, the applied logs) waits for it meanwhile */

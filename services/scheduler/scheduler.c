@@ -90,12 +90,17 @@ static const hf_service_timer_t s_timers[] = {{"tick_ms", s_tick},
                                               {"house_ms", sched_occasion_expire},
                                               {NULL, NULL}};
 
+/* answered before the transaction when they can be (hf_command_check_t) */
+static const hf_command_check_t s_checks[] = {
+    {HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT, sched_task_next_check}, {0, NULL}};
+
 const hf_service_def_t sched_def = {
     .name = "scheduler",
     .summary = "follow-up plans, due-queues and every agent's date bag",
     .config = s_config,
     .migrations = sched_migrations,
     .commands = s_commands,
+    .checks = s_checks,
     .self_size = sizeof(sched_t),
     .init = s_init,
     .release = s_release,

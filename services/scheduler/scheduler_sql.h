@@ -210,6 +210,14 @@ static const hf_query_t SCHED_Q_CONTACT_CAP_SET_CONTACT_CAP_INSERT = {
 
 static const hf_query_t SCHED_Q_NEED_AGENT = {"sched_need_agent",
                                               "SELECT 1 FROM agent WHERE branch = $1 AND id = $2"};
+/* task next's check before its transaction (sched_task_next_check): the agent known, holding
+ * any task assigned or claimed, the request's key ($3, NULL for none) holding a reply */
+static const hf_query_t SCHED_Q_TASK_NEXT_EMPTY = {
+    "sched_task_next_empty",
+    "SELECT EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
+    " EXISTS (SELECT 1 FROM task WHERE branch = $1 AND agent = $2 AND agent <> ''"
+    " AND state IN ('claimed', 'assigned')),"
+    " EXISTS (SELECT 1 FROM idempotency WHERE key = $3 AND reply IS NOT NULL)"};
 static const hf_query_t SCHED_Q_NEED_SUPERVISOR = {
     "sched_need_supervisor", "SELECT role FROM agent WHERE branch = $1 AND id = $2"};
 static const hf_query_t SCHED_Q_WORKLIST_GET = {
