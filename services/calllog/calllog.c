@@ -139,6 +139,25 @@ int calllog_need_product(hf_store_t *st, const char *branch, const char *code, c
     return HF_OK;
 }
 
+int calllog_outcome_unknown(hf_reply_t *rep, hf_arena_t *a, const char *code)
+{
+    return hf_fail(rep, a, HF_BAD_INPUT, "outcome",
+                   "outcome \"%s\" is not in the branch's outcome list (see huifang outcome "
+                   "list)",
+                   code);
+}
+
+void calllog_outcome_flags_read(const PGresult *res, int col, Huifang__V1__OutcomeFlags *f)
+{
+    f->human_answered = hf_pg_bool(res, 0, col);
+    f->contacted = hf_pg_bool(res, 0, col + 1);
+    f->sale = hf_pg_bool(res, 0, col + 2);
+    f->do_not_call = hf_pg_bool(res, 0, col + 3);
+    f->unworkable = hf_pg_bool(res, 0, col + 4);
+    f->callback = hf_pg_bool(res, 0, col + 5);
+    f->completed = hf_pg_bool(res, 0, col + 6);
+}
+
 int calllog_outcome_flags(hf_store_t *st, const char *branch, const char *code,
                           Huifang__V1__OutcomeFlags *f, hf_reply_t *rep, hf_arena_t *a)
 {
@@ -148,18 +167,9 @@ int calllog_outcome_flags(hf_store_t *st, const char *branch, const char *code,
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
         PQclear(res);
-        return hf_fail(rep, a, HF_BAD_INPUT, "outcome",
-                       "outcome \"%s\" is not in the branch's outcome list (see huifang outcome "
-                       "list)",
-                       code);
+        return calllog_outcome_unknown(rep, a, code);
     }
-    f->human_answered = hf_pg_bool(res, 0, 0);
-    f->contacted = hf_pg_bool(res, 0, 1);
-    f->sale = hf_pg_bool(res, 0, 2);
-    f->do_not_call = hf_pg_bool(res, 0, 3);
-    f->unworkable = hf_pg_bool(res, 0, 4);
-    f->callback = hf_pg_bool(res, 0, 5);
-    f->completed = hf_pg_bool(res, 0, 6);
+    calllog_outcome_flags_read(res, 0, f);
     PQclear(res);
     return HF_OK;
 }

@@ -395,19 +395,9 @@ static int s_call_basics(s_contact_t *lc)
     snprintf(lc->tz, sizeof lc->tz, "%s", hf_pg_str(res, 0, 0));
     if (!hf_pg_bool(res, 0, 1)) {
         PQclear(res);
-        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "outcome",
-                       "outcome \"%s\" is not in the branch's outcome list (see huifang outcome "
-                       "list)",
-                       code);
+        return calllog_outcome_unknown(lc->rep, lc->a, code);
     }
-    Huifang__V1__OutcomeFlags *f = lc->flags;
-    f->human_answered = hf_pg_bool(res, 0, 2);
-    f->contacted = hf_pg_bool(res, 0, 3);
-    f->sale = hf_pg_bool(res, 0, 4);
-    f->do_not_call = hf_pg_bool(res, 0, 5);
-    f->unworkable = hf_pg_bool(res, 0, 6);
-    f->callback = hf_pg_bool(res, 0, 7);
-    f->completed = hf_pg_bool(res, 0, 8);
+    calllog_outcome_flags_read(res, 2, lc->flags);
     lc->channels = hf_arena_strdup(lc->a, hf_pg_str(res, 0, 9));
     PQclear(res);
     return HF_OK;

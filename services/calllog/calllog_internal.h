@@ -29,6 +29,11 @@ int calllog_need_supervisor(hf_store_t *st, const hf_request_t *req, bool ops_ok
 /* HF_OK when product code is in the branch's product copy; BAD_INPUT naming field if not. */
 int calllog_need_product(hf_store_t *st, const char *branch, const char *code, const char *field,
                          hf_reply_t *rep, hf_arena_t *a);
+/* BAD_INPUT naming "outcome": code is not in the branch's outcome list. */
+int calllog_outcome_unknown(hf_reply_t *rep, hf_arena_t *a, const char *code);
+/* An outcome's seven flags from row 0 of res, columns col.. in the order of the outcome
+ * table (human_answered, contacted, sale, do_not_call, unworkable, callback, completed). */
+void calllog_outcome_flags_read(const PGresult *res, int col, Huifang__V1__OutcomeFlags *f);
 /* The flags of outcome code for branch (the branch's own code first, else the default).
  * HF_OK; BAD_INPUT naming "outcome" for an unknown code; UNAVAILABLE. */
 int calllog_outcome_flags(hf_store_t *st, const char *branch, const char *code,
