@@ -18,14 +18,7 @@ opened() { sql "SELECT coalesce(sum(opened), 0) || '/' || coalesce(sum(tasks_due
 hf_plan_branch_start # BJ01 on the manual clock, without lead plans (lib.sh)
 hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang --daily-calls 20
 hf_expect_exit 0 huifang agent add A002 --name 'Zhou Min' --role phone --regions chaoyang --daily-calls 20
-hf_expect_exit 0 huifang product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168 --plan monthly-course
-letters=({A..Z})
-for i in $(seq 1 $N); do
-    read -r _ id _ < <(huifang lead add --name "Customer ${letters[i - 1]}" --phone "1381234$(printf '%04d' "$i")" --channel counter --region chaoyang)
-    [[ $id =~ ^[0-9]+$ ]] || hf_fail "lead add printed no customer id"
-    hf_expect_exit 0 huifang purchase add --customer "$id" --product VC30 --quantity 1
-done
-hf_wait_until 20 bash -c "[ \$(huifang events tail --from-seq 1 --topic scheduler.plan_started --no-follow | grep -c plan_started) = $N ]"
+hf_plan_purchases "$N" # VC30 and N customers with a purchase each, their plans started (lib.sh)
 hf_wait_applied reporting scheduler
 
 # reporting is down while the day-10 calls are assigned: it catches the batch up by replay

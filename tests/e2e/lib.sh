@@ -468,6 +468,22 @@ hf_plan_branch_start() {
         --windows 09:00-12:00,14:00-20:00 --lead-plans none
 }
 
+# After hf_plan_branch_start: product VC30 (30 days a unit, plan monthly-course) and N (at
+# most 26) customers in region chaoyang, "Customer A".., each with one unit of it; waits until
+# the scheduler has started their N plans.
+hf_plan_purchases() {
+    local n=$1 i id letters=({A..Z})
+    hf_expect_exit 0 huifang product add VC30 --name 'Vitamin C 30' --days-per-unit 30 \
+        --price 168 --plan monthly-course
+    for i in $(seq 1 "$n"); do
+        read -r _ id _ < <(huifang lead add --name "Customer ${letters[i - 1]}" \
+            --phone "1381234$(printf '%04d' "$i")" --channel counter --region chaoyang)
+        [[ $id =~ ^[0-9]+$ ]] || hf_fail "lead add printed no customer id"
+        hf_expect_exit 0 huifang purchase add --customer "$id" --product VC30 --quantity 1
+    done
+    hf_wait_until 20 bash -c "[ \$(huifang events tail --from-seq 1 --topic scheduler.plan_started --no-follow | grep -c plan_started) = $n ]"
+}
+
 # Sessions (issue 11): this stack's own signing key pair, its first admin's password (account
 # "admin", HF_ADMIN_PASSWORD) and an admin session signed with the key (HUIFANG_TOKEN), so
 # that every command of a test runs as the admin, and `--as AGENT` as that agent (an admin
