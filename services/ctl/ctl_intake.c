@@ -268,9 +268,11 @@ typedef struct {
     ctl_import_map_t map;
     const char *channel, *collector, *source, *plan;
     const char **endpoints; /* one intake instance per lane */
-    /* the places seen before the import, sent with every batch (read by the senders only) */
-    Huifang__V1__StreamPosition **after;
-    size_t n_after;
+    /* every batch's request as far as it is the same for all: the branch, the actor, the
+     * session and the places seen before the import. Made once by the reader before any
+     * sender starts and only read by the senders: the session is looked up (and an --as
+     * session made) in one thread, never raced for by the first batch of every lane */
+    hf_request_t base;
     int timeout_ms;
     int64_t read, added, merged, rejected, duplicate, last_line;
     int64_t started_ms, progress_ms;
@@ -365,13 +367,10 @@ static void s_send(void *ctx, void *conn, ctl_import_batch_t *b)
     li.collector = (char *)(im->collector ? im->collector : "");
     li.source = (char *)(im->source ? im->source : "");
     li.plan = (char *)(im->plan ? im->plan : "");
-    hf_request_t req;
-    ctl_request_init(im->ctl, &req);
+    hf_request_t req = im->base;
     /* a fresh key per batch: the client's retries of this batch resend it, so a batch that
      * committed while its answer was lost is answered again, not recorded twice */
     req.idempotency_key = b->key;
-    req.after = im->after;
-    req.n_after = im->n_after;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_LEAD_IMPORT;
     req.lead_import = &li;
     b->rep = NULL;
@@ -638,10 +637,12 @@ int ctl_lead_import(ctl_t *ctl, int argc, char **argv)
      * transaction and fall back to slower claims (it would still be correct: the lanes are
      * for speed only) */
     im.timeout_ms = ctl->timeout_given || ctl->timeout_ms > 60000 ? ctl->timeout_ms : 60000;
-    hf_request_t places = HUIFANG__V1__REQUEST__INIT;
-    ctl_positions_attach(ctl->positions, &places, "intake", ctl->arena);
-    im.after = places.after;
-    im.n_after = places.n_after;
+    ctl_request_init(ctl, &im.base);
+    if (ctl->session_exit != 0) {
+        rc = ctl->session_exit; /* --as could not be honoured: said, nothing sent */
+        goto cleanup;
+    }
+    ctl_positions_attach(ctl->positions, &im.base, "intake", ctl->arena);
     pipe = ctl_importer_new(nendpoints, (int)batch, &s_io, &im);
     if (pipe == NULL) {
         ctl_error("could not start a sender thread");

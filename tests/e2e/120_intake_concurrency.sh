@@ -117,3 +117,21 @@ hf_expect_eq "5341 11880 0" \
                                            HAVING count(*) > 1) d)
             FROM intake.customer WHERE phone LIKE '134%'")" \
     "one customer per phone, every lead of both files recorded once"
+
+# ---- one import spread over both instances as another person (--as): their session is
+# asked of intake once, before any lane sends, and every batch of both lanes carries it. The
+# lanes' first batches used to look the session up at the same moment, and the lane that came
+# second sent its batch with no session while the first was still asking for one -------------
+hf_expect_exit 0 huifang agent add M001 --name 'Zhao Min' --role manager
+awk -v n=1000 -v seed=7 -f "$HF_SOURCE/tests/bench/intake_import/gen.awk" |
+    sed 's/^\([^,]*\),139/\1,133/' >"$HF_E2E_TMP/as.csv"
+as_batches() { cat "$HF_E2E_TMP/intake.log" "$HF_E2E_TMP/intake2.log" | grep -c "command=lead_import status=0 actor=M001 " || true; }
+unsigned() { cat "$HF_E2E_TMP/intake.log" "$HF_E2E_TMP/intake2.log" | grep -c "event=not_signed_in" || true; }
+unsigned_before=$(unsigned)
+hf_expect_exit 0 huifang --as M001 --json lead import "$HF_E2E_TMP/as.csv" --batch 50 \
+    --endpoints "$one,$two" --rejects "$HF_E2E_TMP/r6.csv"
+hf_expect_eq 990 $(($(hf_json_get "$HF_OUT" added) + $(hf_json_get "$HF_OUT" merged))) "every lead recorded, as M001"
+taken=$(as_batches)
+# 1000 rows in two lanes of batches of 50: 20 batches, or 21 when neither lane is a multiple
+((taken == 20 || taken == 21)) || hf_fail "$taken batches acted as M001 for 1000 rows in batches of 50"
+hf_expect_eq 0 $(($(unsigned) - unsigned_before)) "no batch came without a session"
