@@ -501,6 +501,21 @@ if [[ $STATEMENTS == 1 ]]; then
                WHERE r.rolname IN ('huifang_calllog', 'huifang_reporting', 'huifang_intake',
                                    'huifang_complaint')) x
          WHERE x.k <= 10 ORDER BY x.rolname, x.calls DESC" | sed 's/|/ /g; s/^/  /'
+    # with pg_stat_statements.track_planning=on in HF_TEST_PG_SETTINGS: what planning cost,
+    # which statements were planned at every execution (an unnamed statement always is; a
+    # prepared one while its custom plans look cheaper than the generic one)
+    if [[ $(sql 'SELECT coalesce(sum(plans), 0) > 0 FROM pg_stat_statements') == t ]]; then
+        echo "planning (pg_stat_statements.track_planning): by role, plans and ms a call logged,"
+        echo "then the 20 statements that cost the most planning (calls, plans, ms in all):"
+        sql "SELECT rpad(r.rolname, 20), round(sum(s.plans)::numeric / greatest($((${TOT[logged]:-0})), 1), 1),
+                    round((sum(s.total_plan_time) / greatest($((${TOT[logged]:-0})), 1))::numeric, 3)
+             FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+             GROUP BY r.rolname ORDER BY 3 DESC" | sed 's/|/ /g; s/^/  /'
+        sql "SELECT rpad(r.rolname, 18), s.calls, s.plans, round(s.total_plan_time::numeric, 0),
+                    left(regexp_replace(s.query, '\s+', ' ', 'g'), 90)
+             FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+             ORDER BY s.total_plan_time DESC LIMIT 20" | sed 's/|/ /g; s/^/  /'
+    fi
 fi
 
 # ---- the report ----------------------------------------------------------------------------------
