@@ -2,10 +2,12 @@
 #include "hf_store.h"
 #include "hf_clock.h"
 #include "hf_log.h"
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* A statement of a pipeline (s_pipeline): its text and text parameters, or a named query
@@ -18,6 +20,24 @@ typedef struct {
     const int *lengths, *formats; /* binary parameters, as PQexecParams takes them */
     int result_format;
 } s_stmt_t;
+
+/* The statement texts run without a name (hf_store_exec and the others taking SQL text) are
+ * prepared too, each under a name of its own, so that Postgres parses and plans one only
+ * the first times it runs on a connection rather than at every execution (parsing and
+ * planning were ~a quarter of the services' Postgres CPU in the national day). At most
+ * S_TEXTS of them a store (a statement built with a varying number of parameters would
+ * otherwise grow the table without end); the ones beyond go unnamed, as before. The table
+ * never grows: a slot's query stays where it is while the store lives. */
+#define S_TEXTS 256
+#define S_TEXT_SLOTS 512 /* a power of two, twice S_TEXTS */
+#define S_TEXT_MAX 16384 /* longer texts (built lists of rows) go unnamed */
+
+typedef struct {
+    char *text; /* NULL: an empty slot */
+    uint64_t hash;
+    char name[24]; /* "hf_text_<n>" */
+    hf_query_t q;  /* name and text, as a named query */
+} s_text_t;
 
 struct hf_store_t {
     char *conninfo;
@@ -34,9 +54,11 @@ struct hf_store_t {
     long connects; /* connections made (a second one is a reconnect) */
     char error[512];
     char sqlstate[8];
-    bool prepare;    /* named queries are prepared (hf_store_set_prepare) */
-    char **prepared; /* the names prepared on this connection */
-    int nprepared, prepared_cap;
+    bool prepare;    /* named queries and texts are prepared (hf_store_set_prepare) */
+    char **prepared; /* the names prepared on this connection: an open-addressing set */
+    size_t nprepared, prepared_cap;
+    s_text_t *texts; /* S_TEXT_SLOTS slots, allocated at the first text; kept across connections */
+    int ntexts;
     s_stmt_t *deferred; /* statements sent with the next commit (hf_store_defer) */
     int ndeferred, deferred_cap;
     hf_store_end_fn end_fn; /* hf_store_on_end */
@@ -80,9 +102,12 @@ void hf_store_destroy(hf_store_t **self_p)
         free(self->password);
     }
     free(self->schema);
-    for (int i = 0; i < self->nprepared; i++)
+    for (size_t i = 0; i < self->prepared_cap; i++)
         free(self->prepared[i]);
     free(self->prepared);
+    for (int i = 0; self->texts && i < S_TEXT_SLOTS; i++)
+        free(self->texts[i].text);
+    free(self->texts);
     s_deferred_drop(self);
     free(self->deferred);
     free(self);
@@ -187,8 +212,10 @@ int hf_store_connect(hf_store_t *self)
     s_deferred_drop(self);
     self->sqlstate[0] = '\0';
     /* a new connection has none of the old one's prepared statements */
-    for (int i = 0; i < self->nprepared; i++)
+    for (size_t i = 0; i < self->prepared_cap; i++) {
         free(self->prepared[i]);
+        self->prepared[i] = NULL;
+    }
     self->nprepared = 0;
     /* a short connect timeout so that a down store fails a request quickly */
     /* later keys override the URL's; the password is passed only when one was given */
@@ -299,21 +326,50 @@ void hf_store_set_prepare(hf_store_t *self, bool on)
     self->prepare = on;
 }
 
+static uint64_t s_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+/* The slot of name in the set of prepared names: its own, or the empty one it would take. */
+static char **s_prepared_slot(hf_store_t *self, const char *name)
+{
+    size_t mask = self->prepared_cap - 1;
+    for (size_t i = s_hash(name) & mask;; i = (i + 1) & mask)
+        if (self->prepared[i] == NULL || strcmp(self->prepared[i], name) == 0)
+            return &self->prepared[i];
+}
+
+/* Adds name to the set (grown to keep it at most half full). */
+static void s_prepared_add(hf_store_t *self, const char *name)
+{
+    if (2 * (self->nprepared + 1) > self->prepared_cap) {
+        char **old = self->prepared;
+        size_t old_cap = self->prepared_cap;
+        self->prepared_cap = old_cap ? 2 * old_cap : 128;
+        self->prepared = calloc(self->prepared_cap, sizeof *self->prepared);
+        if (self->prepared == NULL)
+            abort();
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i])
+                *s_prepared_slot(self, old[i]) = old[i];
+        free(old);
+    }
+    char **slot = s_prepared_slot(self, name);
+    if ((*slot = strdup(name)) == NULL)
+        abort();
+    self->nprepared++;
+}
+
 /* Prepares q on this connection unless it was; 0, or -1 with the failure noted. A prepared
  * statement outlives the transaction it was made in, even one that rolls back. */
 static int s_prepare(hf_store_t *self, const hf_query_t *q)
 {
-    for (int i = 0; i < self->nprepared; i++)
-        if (strcmp(self->prepared[i], q->name) == 0)
-            return 0;
-    if (self->nprepared == self->prepared_cap) {
-        int cap = self->prepared_cap ? 2 * self->prepared_cap : 64;
-        char **grown = realloc(self->prepared, sizeof *grown * (size_t)cap);
-        if (grown == NULL)
-            abort();
-        self->prepared = grown;
-        self->prepared_cap = cap;
-    }
+    if (self->prepared_cap > 0 && *s_prepared_slot(self, q->name) != NULL)
+        return 0;
     PGresult *res = PQprepare(self->conn, q->name, q->sql, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         s_note_failure(self, res);
@@ -321,11 +377,51 @@ static int s_prepare(hf_store_t *self, const hf_query_t *q)
         return -1;
     }
     PQclear(res);
-    self->prepared[self->nprepared] = strdup(q->name);
-    if (self->prepared[self->nprepared] == NULL)
-        abort();
-    self->nprepared++;
+    s_prepared_add(self, q->name);
     return 0;
+}
+
+/* Whether sql is a statement worth preparing: one that reads or writes rows (not BEGIN,
+ * COMMIT, SET or a definition), of a bounded length. */
+static bool s_text_preparable(const char *sql)
+{
+    static const char *const firsts[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"};
+    while (isspace((unsigned char)*sql) || *sql == '(')
+        sql++;
+    for (size_t i = 0; i < sizeof firsts / sizeof *firsts; i++) {
+        size_t n = strlen(firsts[i]);
+        if (strncasecmp(sql, firsts[i], n) == 0 && !isalnum((unsigned char)sql[n]) && sql[n] != '_')
+            return strnlen(sql, S_TEXT_MAX + 1) <= S_TEXT_MAX;
+    }
+    return false;
+}
+
+/* The named query a statement text runs as when preparing is on: its slot's, made the first
+ * time the text is seen; NULL when it goes unnamed (preparing off, not a statement worth
+ * preparing, or S_TEXTS texts named already). */
+static const hf_query_t *s_text_query(hf_store_t *self, const char *sql)
+{
+    if (!self->prepare || sql == NULL)
+        return NULL;
+    if (self->texts == NULL && (self->texts = calloc(S_TEXT_SLOTS, sizeof *self->texts)) == NULL)
+        abort();
+    uint64_t h = s_hash(sql);
+    for (size_t i = h & (S_TEXT_SLOTS - 1);; i = (i + 1) & (S_TEXT_SLOTS - 1)) {
+        s_text_t *t = &self->texts[i];
+        if (t->text != NULL) {
+            if (t->hash == h && strcmp(t->text, sql) == 0)
+                return &t->q;
+            continue;
+        }
+        if (self->ntexts >= S_TEXTS || !s_text_preparable(sql))
+            return NULL;
+        if ((t->text = strdup(sql)) == NULL)
+            abort();
+        t->hash = h;
+        snprintf(t->name, sizeof t->name, "hf_text_%d", self->ntexts++);
+        t->q = (hf_query_t){t->name, t->text};
+        return &t->q;
+    }
 }
 
 /* One try of sql, or of the named query q when q is given and preparing is on. */
@@ -334,6 +430,8 @@ static PGresult *s_exec_once(hf_store_t *self, const hf_query_t *q, const char *
                              int result_format)
 {
     PGresult *res;
+    if (q == NULL)
+        q = s_text_query(self, sql);
     if (q != NULL && self->prepare) {
         if (s_prepare(self, q) != 0)
             return NULL;
@@ -552,6 +650,9 @@ int hf_store_begin(hf_store_t *self)
     return 0;
 }
 
+/* A pipeline of up to this many statements keeps their named queries on the stack. */
+#define S_PIPELINE_FEW 32
+
 /* Sends the n statements in one libpq pipeline with one sync and reads every answer: one
  * round trip. Returns 0, with *last the last statement's result when last is given and
  * each[i] the i-th statement's when each is given, or -1 with the first failure noted (the
@@ -564,23 +665,37 @@ static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult *
         *last = NULL;
     for (int i = 0; each && i < n; i++)
         each[i] = NULL;
-    /* named queries are prepared first (once a connection; a round trip each time then) */
-    for (int i = 0; conn && PQstatus(conn) == CONNECTION_OK && i < n; i++)
-        if (stmts[i].q && self->prepare && s_prepare(self, stmts[i].q) != 0)
+    /* named queries and texts are prepared first (once a connection; a round trip each time
+     * then) */
+    const hf_query_t *few[S_PIPELINE_FEW];
+    const hf_query_t **named = n <= S_PIPELINE_FEW ? few : malloc(sizeof *named * (size_t)n);
+    if (named == NULL)
+        abort();
+    for (int i = 0; i < n; i++) {
+        named[i] = stmts[i].q ? stmts[i].q : s_text_query(self, stmts[i].sql);
+        if (named[i] && self->prepare && conn && PQstatus(conn) == CONNECTION_OK &&
+            s_prepare(self, named[i]) != 0) {
+            if (named != few)
+                free(named);
             return -1;
+        }
+    }
     if (conn == NULL || PQstatus(conn) != CONNECTION_OK || PQenterPipelineMode(conn) != 1) {
         s_set_error(self, "store error",
                     conn ? PQerrorMessage(conn) : "store connection lost in a transaction");
         self->unavailable = conn == NULL || PQstatus(conn) != CONNECTION_OK;
+        if (named != few)
+            free(named);
         return -1;
     }
     int rc = 0, sent = 0;
     for (; sent < n; sent++) {
         const s_stmt_t *m = &stmts[sent];
-        int ok = m->q && self->prepare
-                     ? PQsendQueryPrepared(conn, m->q->name, m->n, m->params, m->lengths,
-                                           m->formats, m->result_format)
-                     : PQsendQueryParams(conn, m->q ? m->q->sql : m->sql, m->n, NULL, m->params,
+        const hf_query_t *q = named[sent];
+        int ok = q && self->prepare
+                     ? PQsendQueryPrepared(conn, q->name, m->n, m->params, m->lengths, m->formats,
+                                           m->result_format)
+                     : PQsendQueryParams(conn, q ? q->sql : m->sql, m->n, NULL, m->params,
                                          m->lengths, m->formats, m->result_format);
         if (ok != 1)
             break;
@@ -628,6 +743,8 @@ static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult *
             break;
     }
     PQexitPipelineMode(conn);
+    if (named != few)
+        free(named);
     if (rc == 0) {
         self->unavailable = false;
         self->sqlstate[0] = '\0';

@@ -171,11 +171,30 @@ static void test_reconnect(const char *url)
     hf_store_destroy(&st);
 }
 
-/* How many statements the store's connection has prepared. */
+/* How many named queries the store's connection has prepared (the texts aside). */
 static int64_t s_prepared(hf_store_t *st)
 {
-    return s_count(st, "SELECT count(*) FROM pg_prepared_statements");
+    return s_count(
+        st, "SELECT count(*) FROM pg_prepared_statements WHERE name NOT LIKE 'hf\\_text\\_%'");
 }
+
+/* How many statements with this very text the store's connection has prepared. */
+static int64_t s_prepared_text(hf_store_t *st, const char *text)
+{
+    const char *p[] = {text};
+    PGresult *r = hf_store_exec(st,
+                                "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1"
+                                " AND name LIKE 'hf\\_text\\_%'",
+                                1, p);
+    if (r == NULL)
+        return -1;
+    int64_t n = hf_pg_int(r, 0, 0);
+    PQclear(r);
+    return n;
+}
+
+/* The backend's count of executions of a statement text (pg_stat_statements is not loaded
+ * in the tests: the parse count is read from the server's own statistics instead). */
 
 static const hf_query_t s_q_sum = {"test_sum", "SELECT $1::int + $2::int"};
 static const hf_query_t s_q_bad = {"test_bad", "SELECT nonsense FROM nowhere"};
@@ -224,6 +243,91 @@ static void test_named_queries(const char *url)
     hf_store_destroy(&st);
 }
 
+/* Statement texts (hf_store_exec and the like) are prepared too, once a connection, under a
+ * name of their own: a statement that reads or writes rows, not BEGIN or SET; at most 256
+ * texts a store, the rest go unnamed; none when preparing is off. */
+static void test_text_statements(const char *url)
+{
+    hf_store_t *st = hf_store_new(url, "texts");
+    CHECK_INT(hf_store_connect(st), 0);
+    CHECK_INT(hf_store_script(st, "CREATE TABLE k (k text PRIMARY KEY, n int NOT NULL)"), 0);
+    TEST_STEP("once a connection");
+    const char *add = "INSERT INTO k (k, n) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE"
+                      " SET n = k.n + EXCLUDED.n RETURNING n";
+    const char *p1[] = {"a", "1"}, *p2[] = {"a", "2"};
+    for (int i = 0; i < 3; i++) {
+        PGresult *r = hf_store_exec(st, add, 2, i == 1 ? p2 : p1);
+        CHECK(r != NULL && hf_pg_int(r, 0, 0) == (i == 0 ? 1 : i == 1 ? 3 : 4));
+        PQclear(r);
+    }
+    CHECK_INT(s_prepared_text(st, add), 1);
+    const char *set = "SET application_name = 'texts'";
+    CHECK_INT(hf_store_run(st, set, 0, NULL), 0);
+    CHECK_INT(hf_store_run(st, set, 0, NULL), 0);
+    const char *ps[] = {set};
+    PGresult *r = hf_store_exec(
+        st, "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", 1, ps);
+    CHECK(r != NULL && hf_pg_int(r, 0, 0) == 0);
+    PQclear(r);
+    TEST_STEP("in a transaction and sent with its COMMIT");
+    const char *bump = "UPDATE k SET n = n + $2 WHERE k = $1";
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_defer(st, bump, 2, p2), 0);
+    CHECK_INT(hf_store_defer(st, bump, 2, p1), 0);
+    CHECK_INT(hf_store_commit(st), 0);
+    CHECK_INT(s_count(st, "SELECT n FROM k WHERE k = 'a'"), 7);
+    CHECK_INT(s_prepared_text(st, bump), 1);
+    TEST_STEP("a failing text: the store's reason, nothing prepared, nothing changed");
+    const char *bad = "UPDATE missing SET n = n + 1 WHERE k = $1";
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_run(st, bump, 2, p1), 0);
+    CHECK_INT(hf_store_run(st, bad, 1, p1), -1);
+    CHECK_STR(hf_store_sqlstate(st), "42P01");
+    hf_store_rollback(st);
+    CHECK_INT(s_count(st, "SELECT n FROM k WHERE k = 'a'"), 7);
+    CHECK_INT(s_prepared_text(st, bad), 0);
+    TEST_STEP("prepared again on a new connection");
+    PGconn *admin = PQconnectdb(url);
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", PQbackendPID(hf_store_conn(st)));
+    PQclear(PQexec(admin, sql));
+    PQfinish(admin);
+    r = hf_store_exec(st, add, 2, p1);
+    CHECK(r != NULL && hf_pg_int(r, 0, 0) == 8);
+    PQclear(r);
+    CHECK_INT(s_prepared_text(st, add), 1);
+    TEST_STEP("at most 256 texts a store; the rest still run, unnamed");
+    hf_store_t *many = hf_store_new(url, "texts");
+    CHECK_INT(hf_store_connect(many), 0);
+    char text[64];
+    int right = 0;
+    for (int i = 0; i < 300; i++) {
+        snprintf(text, sizeof text, "SELECT $1::int + %d", i);
+        const char *v[] = {"1000"};
+        r = hf_store_exec(many, text, 1, v);
+        right += r != NULL && hf_pg_int(r, 0, 0) == 1000 + i;
+        PQclear(r);
+    }
+    CHECK_INT(right, 300);
+    /* counted on the connection itself: the count's own text would be the 257th */
+    r = PQexec(hf_store_conn(many), "SELECT count(*) FROM pg_prepared_statements");
+    CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && hf_pg_int(r, 0, 0) == 256);
+    PQclear(r);
+    hf_store_destroy(&many);
+    TEST_STEP("off (a pooler in transaction mode): every text unnamed");
+    hf_store_t *off = hf_store_new(url, "texts");
+    hf_store_set_prepare(off, false);
+    CHECK_INT(hf_store_connect(off), 0);
+    for (int i = 0; i < 2; i++) {
+        r = hf_store_exec(off, add, 2, p1);
+        CHECK(r != NULL && hf_pg_int(r, 0, 0) == 9 + i);
+        PQclear(r);
+    }
+    CHECK_INT(s_count(off, "SELECT count(*) FROM pg_prepared_statements"), 0);
+    hf_store_destroy(&off);
+    hf_store_destroy(&st);
+}
+
 static void test_pipelined_transaction(const char *url)
 {
     hf_store_t *st = hf_store_new(url, "piped");
@@ -265,10 +369,19 @@ static void test_pipelined_transaction(const char *url)
     CHECK_INT(hf_store_begin(st), 0);
     CHECK_INT(hf_store_commit(st), 0);
     CHECK_INT(s_count(st, "SELECT sum(n) FROM c"), 7);
-    /* a failing first statement: the transaction was begun, the caller rolls it back */
-    CHECK(hf_store_begin_exec(st, "SELECT * FROM missing", 0, NULL) == NULL);
+    /* a first statement failing as it runs: the transaction was begun, the caller rolls it
+     * back */
+    CHECK(hf_store_begin_exec(st, "INSERT INTO c (k, n) VALUES ('z', 1), ('z', 2)", 0, NULL) ==
+          NULL);
+    CHECK_STR(hf_store_sqlstate(st), "23505");
     CHECK(hf_store_in_tx(st));
     hf_store_rollback(st);
+    CHECK_INT(s_count(st, "SELECT count(*) FROM c"), 2);
+    /* one failing as it is prepared (before BEGIN is sent): no transaction was begun */
+    CHECK(hf_store_begin_exec(st, "SELECT * FROM missing", 0, NULL) == NULL);
+    CHECK_STR(hf_store_sqlstate(st), "42P01");
+    if (hf_store_in_tx(st))
+        hf_store_rollback(st);
     CHECK_INT(s_count(st, "SELECT count(*) FROM c"), 2);
     hf_store_destroy(&st);
 }
@@ -315,6 +428,7 @@ int main(void)
     TEST_CASE(test_outbox_sequence, url);
     TEST_CASE(test_reconnect, url);
     TEST_CASE(test_named_queries, url);
+    TEST_CASE(test_text_statements, url);
     TEST_CASE(test_pipelined_transaction, url);
     TEST_CASE(test_marked, url);
     hf_test_drop_db(url);
