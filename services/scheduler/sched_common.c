@@ -387,6 +387,8 @@ int sched_raise_alert(hf_service_t *svc, const char *branch, const char *kind, i
 
 int sched_release_room(hf_store_t *st, const char *ids_literal)
 {
+    if (strcmp(ids_literal, "{}") == 0)
+        return 0; /* no task: no room held (and no statement planned for nothing) */
     const char *p[] = {ids_literal};
     return hf_store_query_run(st, &SCHED_Q_RELEASE_ROOM, 1, p);
 }
@@ -408,10 +410,12 @@ int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *wh
         return -1;
     const char *p2[] = {ids, why, at};
     int rc = sched_release_room(st, ids);
-    if (rc == 0 && sched_task_move(st, "planned, assigned, paused", "cancelled",
-                                   &(sched_move_t){.set = "outcome = $2, updated_at_ms = $3",
-                                                   .where = "id = ANY ($1::bigint[])"},
-                                   3, p2) < 0)
+    /* a customer with no open task (a card voided again, an opt-out after a refusal) */
+    if (rc == 0 && strcmp(ids, "{}") != 0 &&
+        sched_task_move(st, "planned, assigned, paused", "cancelled",
+                        &(sched_move_t){.set = "outcome = $2, updated_at_ms = $3",
+                                        .where = "id = ANY ($1::bigint[])"},
+                        3, p2) < 0)
         rc = -1;
     free(ids);
     if (rc != 0)

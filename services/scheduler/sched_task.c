@@ -150,7 +150,8 @@ int64_t sched_task_move(hf_store_t *st, const char *from_states, const char *to,
     }
     /* not a named query (scheduler_sql.h): the text is put together here from the caller's
      * SET / FROM / WHERE pieces and the guard of the states it may move from, so there is no
-     * one fixed statement to prepare; it goes as text, its values still $n parameters */
+     * one fixed named query; it goes as text (which the store prepares once a connection,
+     * each text under a name of its own), its values still $n parameters */
     PGresult *res = hf_store_exec(st, sql, nparams, params);
     if (res == NULL)
         return -1;
