@@ -214,20 +214,20 @@ free_port() {
     printf '%s\n' "$p"
 }
 
-PG_PORT=$(free_port 15433)
-REDIS_PORT=$(free_port 16380 "$PG_PORT")
-
 # The stores as the local stack has them: passwords from files in $TMP/secrets, the service
 # roles (deploy/sql/roles.sql; each e2e stack runs deploy/sql/database.sql on its database),
 # scram-sha-256 over TCP, Redis with a password.
 SECRETS=$TMP/secrets
 hf_secrets_ensure "$SECRETS"
-hf_pgpass_write "$SECRETS" "$PG_PORT"
 export PGPASSFILE=$SECRETS/pgpass
 REDISCLI_AUTH=$(<"$SECRETS/redis.password")
 export REDISCLI_AUTH
 HF_PG_SOCK=$TMP/pg/sock
 hf_pg_init "$PG_DATA"
+# each port chosen just before its server starts (not before initdb's few seconds), so that
+# two runs starting at once on one machine rarely pick the same one
+PG_PORT=$(free_port 15433)
+hf_pgpass_write "$SECRETS" "$PG_PORT"
 # HF_TEST_PG_SETTINGS: more settings, space-separated (a benchmark's profile, e.g.
 # shared_preload_libraries=pg_stat_statements for tests/bench/national_day NATDAY_STATEMENTS=1)
 read -ra PG_EXTRA <<<"${HF_TEST_PG_SETTINGS:-}"
@@ -235,6 +235,7 @@ hf_pg_start "$PG_DATA" "$PG_PORT" "$HF_PG_SOCK" "$TMP/pg/postgres.log" \
     fsync=off synchronous_commit=off full_page_writes=off max_connections=300 "${PG_EXTRA[@]}"
 hf_pg_secure "$PG_DATA" "$HF_PG_SOCK" "$PG_PORT" "$SECRETS"
 hf_pg_bootstrap_roles "$PG_PORT" "$SECRETS"
+REDIS_PORT=$(free_port 16380 "$PG_PORT")
 hf_redis_start "$TMP/redis" "$REDIS_PORT" "$REDIS_PIDFILE" "$TMP/redis/redis.log" no \
     "$SECRETS/redis.conf"
 mkdir -p "$TMP/e2e"
