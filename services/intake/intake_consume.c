@@ -171,6 +171,39 @@ static int32_t s_local_day(const intake_branch_t *b, int64_t ms)
 
 /* ---- calllog ---- */
 
+/* A call's customer, read in the statement that writes the call as the last contact (for
+ * segments, intake_segment.c), with the branch's zone: b gets its code, zone and today, none
+ * of its rules, and the customer no stage. 0 with *out (NULL when the customer is no live one
+ * of the branch: merged, or not there), 1 when the branch is unknown here, -1 on a store
+ * error. */
+static int s_call_customer(hf_service_t *svc, const char *code, int64_t id, int64_t at_ms,
+                           intake_branch_t *b, Huifang__V1__Customer **out, hf_arena_t *a)
+{
+    *out = NULL;
+    memset(b, 0, sizeof *b);
+    char idtxt[24], at[24];
+    const char *p[] = {hf_pg_i64(idtxt, id), code, hf_pg_i64(at, at_ms)};
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CALL_CUSTOMER, 3, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return 1;
+    }
+    snprintf(b->code, sizeof b->code, "%s", code);
+    snprintf(b->tz, sizeof b->tz, "%s", hf_pg_str(res, 0, PQnfields(res) - 1));
+    b->now_ms = hf_clock_now_ms();
+    b->today = hf_time_local_day(b->now_ms, b->tz);
+    if (!PQgetisnull(res, 0, 0))
+        *out = intake_customer_from_row(res, 0, NULL, a);
+    PQclear(res);
+    return 0;
+}
+
+/* Every call: the customer read with the last contact written, and the branch's zone, in one
+ * statement. The branch's rules only where they are used: all of them for an order (tier)
+ * or a referral (regions, plans) or when the customer is not found that way (a merged one,
+ * followed as before); only the stage rules when a CustomerUpdated carries the customer. */
 static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                  hf_arena_t *a)
 {
@@ -178,21 +211,47 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     const Huifang__V1__Contact *ct = env->call_logged ? env->call_logged->contact : NULL;
     if (ct == NULL)
         return 0;
-    intake_branch_t b;
-    int rc = s_branch(svc, env, ct->branch, &b, a);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
-    Huifang__V1__Customer *c = NULL;
-    if (s_live_customer(svc, &b, ct->customer_id, &c, a) != 0)
-        return -1;
-    if (c == NULL && ct->customer_id > 0)
-        hf_warn("event_customer_unknown", "contact=%lld customer=%lld", (long long)ct->id,
-                (long long)ct->customer_id);
-    /* the last contact, for segments (intake_segment.c) */
-    if (c && intake_campaign_note_contact(
-                 svc, c->id, ct->logged_at_ms > 0 ? ct->logged_at_ms : env->occurred_at_ms) != 0)
-        return -1;
+    const char *code = S(env->branch)[0] ? env->branch : S(ct->branch);
+    int64_t at_ms = ct->logged_at_ms > 0 ? ct->logged_at_ms : env->occurred_at_ms;
     const Huifang__V1__OutcomeFlags *flags = ct->flags;
+    bool order = ct->order_qty > 0 && S(ct->order_product)[0];
+    bool referral = ct->referral && S(ct->referral->phone)[0];
+    intake_branch_t b;
+    Huifang__V1__Customer *c = NULL;
+    int rc = 0;
+    if (code[0] && ct->customer_id > 0)
+        rc = s_call_customer(svc, code, ct->customer_id, at_ms, &b, &c, a);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        hf_warn("event_skipped", "producer=%s seq=%llu reason=\"unknown branch %s\"",
+                S(env->producer), (unsigned long long)env->seq, code);
+        return 0;
+    }
+    bool rules = c == NULL || order || referral;
+    if (rules) {
+        rc = s_branch(svc, env, ct->branch, &b, a);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+    }
+    if (c) {
+        /* the customer goes out in a CustomerUpdated when its card or opt-out changes */
+        bool contacted_new = flags && flags->contacted && strcmp(c->card_type, "new") == 0;
+        bool refusal_news =
+            flags && flags->do_not_call && (strcmp(c->card_type, "void") != 0 || !c->opted_out);
+        if (!rules && (contacted_new || refusal_news) && intake_branch_stages(svc, &b) != 0)
+            return -1;
+        intake_customer_stage(c, &b, a);
+    } else {
+        if (s_live_customer(svc, &b, ct->customer_id, &c, a) != 0)
+            return -1;
+        if (c == NULL && ct->customer_id > 0)
+            hf_warn("event_customer_unknown", "contact=%lld customer=%lld", (long long)ct->id,
+                    (long long)ct->customer_id);
+        /* the last contact, for segments (intake_segment.c) */
+        if (c && intake_campaign_note_contact(svc, c->id, at_ms) != 0)
+            return -1;
+    }
 
     /* talked to: a new card becomes one-on-one */
     if (c && flags && flags->contacted && strcmp(c->card_type, "new") == 0 &&
@@ -200,7 +259,7 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
         return -1;
 
     /* an order: a purchase, a new form whose plan the scheduler starts */
-    if (c && ct->order_qty > 0 && S(ct->order_product)[0]) {
+    if (c && order) {
         intake_purchase_t p = {.customer_id = c->id,
                                .product = ct->order_product,
                                .quantity = ct->order_qty,
@@ -231,7 +290,7 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     }
 
     /* a referral: a lead of its own, referred by this customer */
-    if (ct->referral && S(ct->referral->phone)[0]) {
+    if (referral) {
         Huifang__V1__LeadAdd *l = hf_new(a, Huifang__V1__LeadAdd);
         *l = *ct->referral;
         if (S(l->channel)[0] == '\0')

@@ -196,6 +196,18 @@ static const hf_query_t INTAKE_Q_ON_CAMPAIGN_ANSWERED = {
 
 /* ---- intake_consume.c ---- */
 
+/* a call's customer, live (not merged) in the branch, with the call as its last contact when
+ * it is the latest, read in the statement that writes it; and the branch's zone. No row: no
+ * such branch; a row of NULLs but the zone: the customer is not there as a live one */
+static const hf_query_t INTAKE_Q_CALL_CUSTOMER = {
+    "intake_call_customer",
+    "WITH br AS (SELECT tz FROM branch WHERE code = $2),"
+    " u AS (UPDATE customer c SET last_contact_at_ms = CASE WHEN $3::bigint > 0"
+    " AND (c.last_contact_at_ms IS NULL OR c.last_contact_at_ms < $3::bigint) THEN $3::bigint"
+    " ELSE c.last_contact_at_ms END"
+    " WHERE c.id = $1 AND c.branch = $2 AND c.merged_into IS NULL AND EXISTS (SELECT FROM br)"
+    " RETURNING " INTAKE_CUSTOMER_COLUMNS_SQL ")"
+    " SELECT u.*, br.tz FROM br LEFT JOIN u ON true"};
 static const hf_query_t INTAKE_Q_ORIGIN_SEEN = {"intake_origin_seen",
                                                 "SELECT 1 FROM lead_source WHERE origin = $1"};
 static const hf_query_t INTAKE_Q_ON_CONSULT_LOGGED = {
