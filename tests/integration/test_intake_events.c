@@ -66,13 +66,15 @@ static hf_reply_t *s_call(const char *endpoint, hf_request_t *req)
     return rep;
 }
 
-static int64_t s_lead_due(const char *name, const char *phone, const char *due_date)
+static int64_t s_lead_dates(const char *name, const char *phone, const char *due_date,
+                            const char *baby_birth)
 {
     Huifang__V1__LeadAdd l = HUIFANG__V1__LEAD_ADD__INIT;
     l.name = (char *)name;
     l.phone = (char *)phone;
     l.channel = "counter";
     l.due_date = (char *)due_date;
+    l.baby_birth = (char *)baby_birth;
     hf_request_t req = HUIFANG__V1__REQUEST__INIT;
     req.branch = (char *)s_branch;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_LEAD_ADD;
@@ -87,7 +89,7 @@ static int64_t s_lead_due(const char *name, const char *phone, const char *due_d
 
 static int64_t s_lead(const char *name, const char *phone)
 {
-    return s_lead_due(name, phone, "");
+    return s_lead_dates(name, phone, "", "");
 }
 
 /* Appends one event to a stand-in producer's outbox, as its own transaction would. */
@@ -515,7 +517,10 @@ int main(void)
     TEST_STEP("8. last contact kept; the CustomerUpdated of a card carries the stage");
     char due[11];
     hf_date_format(hf_time_local_day(hf_clock_now_ms(), "Asia/Shanghai") + 100, due);
-    int64_t c5 = s_lead_due("Feng Yu", "13800000005", due);
+    int64_t c5 = s_lead_dates("Feng Yu", "13800000005", due, "");
+    char born[11]; /* 100 days ago: three complete months, T2 */
+    hf_date_format(hf_time_local_day(hf_clock_now_ms(), "Asia/Shanghai") - 100, born);
+    int64_t c7 = s_lead_dates("Tang Wei", "13800000007", "", born);
     snprintf(sql, sizeof sql, "SELECT last_contact_at_ms FROM customer WHERE id = %lld",
              (long long)c1);
     s_query(sql, want_at, sizeof want_at); /* later calls moved it on since step 1 */
@@ -536,7 +541,10 @@ int main(void)
     first.flags = &talked;
     first.logged_at_ms = hf_clock_now_ms();
     s_call_logged(&first);
-    CHECK(s_wait_applied("calllog", 14));
+    first.id = 109;
+    first.customer_id = c7;
+    s_call_logged(&first);
+    CHECK(s_wait_applied("calllog", 15));
     snprintf(sql, sizeof sql, "SELECT last_contact_at_ms FROM customer WHERE id = %lld",
              (long long)c1);
     CHECK_STR(s_query(sql, got, sizeof got), want_at);
@@ -550,6 +558,15 @@ int main(void)
     if (e) {
         CHECK_STR(e->customer_updated->customer->card_type, "one-on-one");
         CHECK_STR(e->customer_updated->customer->stage, "T0");
+        CHECK_STR(e->customer_updated->customer->ref_source, "due_date");
+        huifang__v1__envelope__free_unpacked(e, NULL);
+    }
+    s_staged_id = c7;
+    e = s_find_event("intake.customer_updated", s_staged_updated);
+    CHECK(e != NULL);
+    if (e) {
+        CHECK_STR(e->customer_updated->customer->stage, "T2");
+        CHECK_STR(e->customer_updated->customer->ref_source, "baby_birth");
         huifang__v1__envelope__free_unpacked(e, NULL);
     }
 
@@ -592,7 +609,7 @@ int main(void)
     away.order_product = "VC30";
     away.logged_at_ms = at;
     s_call_logged(&away);
-    CHECK(s_wait_applied("calllog", 15));
+    CHECK(s_wait_applied("calllog", 16));
     char hn_date[11];
     hf_date_format(hn_day, hn_date);
     snprintf(sql, sizeof sql,
