@@ -173,20 +173,19 @@ static int32_t s_local_day(const intake_branch_t *b, int64_t ms)
 
 /* A call's customer, read in the statement that writes the call as the last contact (for
  * segments, intake_segment.c), with the branch's zone: b gets its code, zone and today, none
- * of its rules; the customer its stage when staged (computed by the statement, as
- * intake_customer_stage would), else none. 0 with *out (NULL when the customer is no live one
- * of the branch: merged, or not there), 1 when the branch is unknown here, -1 on a store
- * error. */
+ * of its rules, and the customer no stage. When talked, a new card is made one-on-one in the
+ * same statement (*made; its events are the caller's). 0 with *out (NULL when the customer is
+ * no live one of the branch: merged, or not there), 1 when the branch is unknown here, -1 on a
+ * store error. */
 static int s_call_customer(hf_service_t *svc, const char *code, int64_t id, int64_t at_ms,
-                           bool staged, intake_branch_t *b, Huifang__V1__Customer **out,
+                           bool talked, intake_branch_t *b, Huifang__V1__Customer **out, bool *made,
                            hf_arena_t *a)
 {
     *out = NULL;
+    *made = false;
     memset(b, 0, sizeof *b);
-    b->now_ms = hf_clock_now_ms();
-    char idtxt[24], at[24], now[24];
-    const char *p[] = {hf_pg_i64(idtxt, id), code, hf_pg_i64(at, at_ms),
-                       hf_pg_i64(now, staged ? b->now_ms : 0)};
+    char idtxt[24], at[24];
+    const char *p[] = {hf_pg_i64(idtxt, id), code, hf_pg_i64(at, at_ms), talked ? "true" : "false"};
     PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CALL_CUSTOMER, 4, p);
     if (res == NULL)
         return -1;
@@ -195,31 +194,22 @@ static int s_call_customer(hf_service_t *svc, const char *code, int64_t id, int6
         return 1;
     }
     snprintf(b->code, sizeof b->code, "%s", code);
-    int ncols = PQnfields(res);
-    snprintf(b->tz, sizeof b->tz, "%s", hf_pg_str(res, 0, ncols - 1));
+    snprintf(b->tz, sizeof b->tz, "%s", hf_pg_str(res, 0, PQnfields(res) - 1));
+    b->now_ms = hf_clock_now_ms();
     b->today = hf_time_local_day(b->now_ms, b->tz);
     if (!PQgetisnull(res, 0, 0)) {
-        Huifang__V1__Customer *c = intake_customer_from_row(res, 0, NULL, a);
-        if (staged) {
-            /* the reference date as intake_customer_stage takes it */
-            c->stage = hf_arena_strdup(a, hf_pg_str(res, 0, ncols - 2));
-            c->ref_source = !*c->stage            ? ""
-                            : S(c->ref_date)[0]   ? "ref_date"
-                            : S(c->baby_birth)[0] ? "baby_birth"
-                            : S(c->due_date)[0]   ? "due_date"
-                                                  : "";
-        }
-        *out = c;
+        *out = intake_customer_from_row(res, 0, NULL, a);
+        *made = talked && strcmp(hf_pg_str(res, 0, PQnfields(res) - 2), "new") == 0;
     }
     PQclear(res);
     return 0;
 }
 
 /* Every call: the customer read with the last contact written, and the branch's zone, in one
- * statement (with the customer's stage when the call may change the card or opt-out: a
- * CustomerUpdated carries it). The branch's rules only where they are used: for an order
- * (tiers) or a referral (regions, plans) or when the customer is not found that way (a merged
- * one, followed as before). */
+ * statement (a new card talked to made one-on-one there too, when there is no order and no
+ * referral). The branch's rules only where they are used: all of them for an order (tier) or
+ * a referral (regions, plans) or when the customer is not found that way (a merged one,
+ * followed as before); only the stage rules when a CustomerUpdated carries the customer. */
 static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                  hf_arena_t *a)
 {
@@ -235,10 +225,10 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     intake_branch_t b;
     Huifang__V1__Customer *c = NULL;
     int rc = 0;
-    bool rules = order || referral;
-    bool staged = !rules && flags && (flags->contacted || flags->do_not_call);
+    bool rules = order || referral, made = false;
+    bool talked = !rules && flags && flags->contacted;
     if (code[0] && ct->customer_id > 0)
-        rc = s_call_customer(svc, code, ct->customer_id, at_ms, staged, &b, &c, a);
+        rc = s_call_customer(svc, code, ct->customer_id, at_ms, talked, &b, &c, &made, a);
     if (rc < 0)
         return -1;
     if (rc > 0) {
@@ -252,8 +242,19 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
             return rc < 0 ? -1 : 0;
     }
     if (c) {
-        if (rules)
-            intake_customer_stage(c, &b, a);
+        /* the customer goes out in a CustomerUpdated when its card or opt-out changes */
+        bool refusal_news =
+            flags && flags->do_not_call && (strcmp(c->card_type, "void") != 0 || !c->opted_out);
+        if (!rules && (made || refusal_news) && intake_branch_stages(svc, &b) != 0)
+            return -1;
+        intake_customer_stage(c, &b, a);
+        /* talked to: the new card became one-on-one in that statement (intake_card_set's
+         * events) */
+        if (made && (intake_emit_card(svc, c->branch, c->id, "new", "one-on-one", "") != 0 ||
+                     intake_emit_updated(svc, c, "card_type") != 0))
+            return -1;
+        if (made)
+            hf_info("card", "customer=%lld from=new to=one-on-one reason=", (long long)c->id);
     } else {
         if (s_live_customer(svc, &b, ct->customer_id, &c, a) != 0)
             return -1;

@@ -197,8 +197,8 @@ static const hf_query_t INTAKE_Q_ON_CAMPAIGN_ANSWERED = {
 /* ---- intake_consume.c ---- */
 
 /* a call's customer, live (not merged) in the branch, with the call as its last contact when
- * it is the latest, read in the statement that writes it; its stage at $4 (ms, the clock's now;
- * 0: not wanted, NULL) by segment_stage (008_campaigns.sql, intake_stage_of's rules); and the
+ * it is the latest, read in the statement that writes it; when $4, a new card made one-on-one
+ * (as intake_card_set would: void_reason ''); the card type it had (o, locked); and the
  * branch's zone. No row: no such branch; a row of NULLs but the zone: the customer is not
  * there as a live one */
 static const hf_query_t INTAKE_Q_CALL_CUSTOMER = {
@@ -206,11 +206,13 @@ static const hf_query_t INTAKE_Q_CALL_CUSTOMER = {
     "WITH br AS (SELECT tz FROM branch WHERE code = $2),"
     " u AS (UPDATE customer c SET last_contact_at_ms = CASE WHEN $3::bigint > 0"
     " AND (c.last_contact_at_ms IS NULL OR c.last_contact_at_ms < $3::bigint) THEN $3::bigint"
-    " ELSE c.last_contact_at_ms END"
-    " WHERE c.id = $1 AND c.branch = $2 AND c.merged_into IS NULL AND EXISTS (SELECT FROM br)"
-    " RETURNING " INTAKE_CUSTOMER_COLUMNS_SQL ", CASE WHEN $4::bigint > 0 THEN segment_stage("
-    "c.branch, coalesce(c.ref_date, c.baby_birth, c.due_date), (to_timestamp($4::bigint / 1000.0)"
-    " AT TIME ZONE (SELECT tz FROM br))::date) END)"
+    " ELSE c.last_contact_at_ms END,"
+    " card_type = CASE WHEN $4::bool AND o.card_type = 'new' THEN 'one-on-one'"
+    " ELSE c.card_type END,"
+    " void_reason = CASE WHEN $4::bool AND o.card_type = 'new' THEN '' ELSE c.void_reason END"
+    " FROM (SELECT id, card_type FROM customer WHERE id = $1 AND branch = $2"
+    " AND merged_into IS NULL AND EXISTS (SELECT FROM br) FOR UPDATE) o WHERE c.id = o.id"
+    " RETURNING " INTAKE_CUSTOMER_COLUMNS_SQL ", o.card_type)"
     " SELECT u.*, br.tz FROM br LEFT JOIN u ON true"};
 static const hf_query_t INTAKE_Q_ORIGIN_SEEN = {"intake_origin_seen",
                                                 "SELECT 1 FROM lead_source WHERE origin = $1"};

@@ -226,6 +226,12 @@ static bool s_contact_purchase(const hf_envelope_t *e)
 }
 
 static int64_t s_staged_id;
+static bool s_staged_card(const hf_envelope_t *e)
+{
+    const Huifang__V1__CardTypeChanged *c = e->card_type_changed;
+    return c && c->customer_id == s_staged_id && strcmp(c->to, "one-on-one") == 0;
+}
+
 static bool s_staged_updated(const hf_envelope_t *e)
 {
     const Huifang__V1__CustomerUpdated *u = e->customer_updated;
@@ -561,6 +567,11 @@ int main(void)
         CHECK_STR(e->customer_updated->customer->ref_source, "due_date");
         huifang__v1__envelope__free_unpacked(e, NULL);
     }
+    e = s_find_event("intake.card_type_changed", s_staged_card);
+    CHECK(e && strcmp(e->card_type_changed->from, "new") == 0 &&
+          strcmp(e->card_type_changed->reason, "") == 0);
+    if (e)
+        huifang__v1__envelope__free_unpacked(e, NULL);
     s_staged_id = c7;
     e = s_find_event("intake.customer_updated", s_staged_updated);
     CHECK(e != NULL);
