@@ -172,34 +172,39 @@ static int32_t s_local_day(const intake_branch_t *b, int64_t ms)
 /* ---- calllog ---- */
 
 /* A call's customer, read in the statement that writes the call as the last contact (for
- * segments, intake_segment.c), with the branch's zone: b gets its code, zone and today, none
- * of its rules, and the customer no stage. When talked, a new card is made one-on-one in the
- * same statement (*made; its events are the caller's). 0 with *out (NULL when the customer is
- * no live one of the branch: merged, or not there), 1 when the branch is unknown here, -1 on a
- * store error. */
+ * segments, intake_segment.c), with the branch's zone: b gets its code, zone and today, and
+ * its stage rules when the customer will go out in a CustomerUpdated (the card made
+ * one-on-one; when refused, voided or opted out), no other rules; the customer no stage. When
+ * talked, a new card is made one-on-one in the same statement (*made; its events are the
+ * caller's). 0 with *out (NULL when the customer is no live one of the branch: merged, or not
+ * there), 1 when the branch is unknown here, -1 on a store error. */
 static int s_call_customer(hf_service_t *svc, const char *code, int64_t id, int64_t at_ms,
-                           bool talked, intake_branch_t *b, Huifang__V1__Customer **out, bool *made,
-                           hf_arena_t *a)
+                           bool talked, bool refused, intake_branch_t *b,
+                           Huifang__V1__Customer **out, bool *made, hf_arena_t *a)
 {
     *out = NULL;
     *made = false;
     memset(b, 0, sizeof *b);
     char idtxt[24], at[24];
-    const char *p[] = {hf_pg_i64(idtxt, id), code, hf_pg_i64(at, at_ms), talked ? "true" : "false"};
-    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CALL_CUSTOMER, 4, p);
+    const char *p[] = {hf_pg_i64(idtxt, id), code, hf_pg_i64(at, at_ms), talked ? "true" : "false",
+                       refused ? "true" : "false"};
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CALL_CUSTOMER, 5, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
         PQclear(res);
         return 1;
     }
+    /* the customer's columns, the card it had, the zone, the eight of a stage rule */
+    int rule = PQnfields(res) - 8;
     snprintf(b->code, sizeof b->code, "%s", code);
-    snprintf(b->tz, sizeof b->tz, "%s", hf_pg_str(res, 0, PQnfields(res) - 1));
+    snprintf(b->tz, sizeof b->tz, "%s", hf_pg_str(res, 0, rule - 1));
     b->now_ms = hf_clock_now_ms();
     b->today = hf_time_local_day(b->now_ms, b->tz);
     if (!PQgetisnull(res, 0, 0)) {
         *out = intake_customer_from_row(res, 0, NULL, a);
-        *made = talked && strcmp(hf_pg_str(res, 0, PQnfields(res) - 2), "new") == 0;
+        *made = talked && strcmp(hf_pg_str(res, 0, rule - 2), "new") == 0;
+        intake_stage_rows(res, rule, b);
     }
     PQclear(res);
     return 0;
@@ -209,7 +214,8 @@ static int s_call_customer(hf_service_t *svc, const char *code, int64_t id, int6
  * statement (a new card talked to made one-on-one there too, when there is no order and no
  * referral). The branch's rules only where they are used: all of them for an order (tier) or
  * a referral (regions, plans) or when the customer is not found that way (a merged one,
- * followed as before); only the stage rules when a CustomerUpdated carries the customer. */
+ * followed as before); only the stage rules, in that statement, when a CustomerUpdated
+ * carries the customer. */
 static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                  hf_arena_t *a)
 {
@@ -227,8 +233,9 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     int rc = 0;
     bool rules = order || referral, made = false;
     bool talked = !rules && flags && flags->contacted;
+    bool refused = !rules && flags && flags->do_not_call;
     if (code[0] && ct->customer_id > 0)
-        rc = s_call_customer(svc, code, ct->customer_id, at_ms, talked, &b, &c, &made, a);
+        rc = s_call_customer(svc, code, ct->customer_id, at_ms, talked, refused, &b, &c, &made, a);
     if (rc < 0)
         return -1;
     if (rc > 0) {
@@ -242,11 +249,7 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
             return rc < 0 ? -1 : 0;
     }
     if (c) {
-        /* the customer goes out in a CustomerUpdated when its card or opt-out changes */
-        bool refusal_news =
-            flags && flags->do_not_call && (strcmp(c->card_type, "void") != 0 || !c->opted_out);
-        if (!rules && (made || refusal_news) && intake_branch_stages(svc, &b) != 0)
-            return -1;
+        /* the stage rules came with the customer when a CustomerUpdated carries it */
         intake_customer_stage(c, &b, a);
         /* talked to: the new card became one-on-one in that statement (intake_card_set's
          * events) */

@@ -118,9 +118,9 @@ typedef struct {
  * UNAVAILABLE. rep may be a scratch reply when there is no request. */
 int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, hf_reply_t *rep,
                        hf_arena_t *a);
-/* Loads only the stage rules of b->code into b (an event that has the branch's zone already
- * and needs a customer's stage, not the other rules). 0, or -1 on a store error. */
-int intake_branch_stages(hf_service_t *svc, intake_branch_t *b);
+/* The stage rules in res's rows (INTAKE_Q_BRANCH_LOAD_STAGE_RULE's columns from col on; a row
+ * whose code is NULL holds none) into b. */
+void intake_stage_rows(const PGresult *res, int col, intake_branch_t *b);
 /* A plan template named on a product, a purchase, a lead or a branch's lead plans must
  * exist: the scheduler owns them, so it is asked (`plan show`, for the branch: its own copy
  * or the default). HF_OK, or BAD_INPUT naming the plan, or UNAVAILABLE when the scheduler

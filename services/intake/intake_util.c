@@ -22,20 +22,21 @@ int intake_store_fail(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *a)
                    hf_store_error(hf_service_store(svc)));
 }
 
-/* The stage rules of INTAKE_Q_BRANCH_LOAD_STAGE_RULE's rows into b. */
-static void s_stage_rows(const PGresult *res, intake_branch_t *b)
+void intake_stage_rows(const PGresult *res, int col, intake_branch_t *b)
 {
     b->nstages = 0;
-    for (int i = 0; i < PQntuples(res) && i < INTAKE_MAX_STAGES; i++) {
+    for (int i = 0; i < PQntuples(res) && b->nstages < INTAKE_MAX_STAGES; i++) {
+        if (PQgetisnull(res, i, col + 1))
+            continue;
         intake_stage_rule_t *r = &b->stages[b->nstages++];
-        b->own_stages = hf_pg_bool(res, i, 0);
-        snprintf(r->code, sizeof r->code, "%s", hf_pg_str(res, i, 1));
-        r->months = strcmp(hf_pg_str(res, i, 2), "month") == 0;
-        r->has_from = hf_pg_bool(res, i, 3);
-        r->from = (int)hf_pg_int(res, i, 4);
-        r->has_to = hf_pg_bool(res, i, 5);
-        r->to = (int)hf_pg_int(res, i, 6);
-        snprintf(r->label, sizeof r->label, "%s", hf_pg_str(res, i, 7));
+        b->own_stages = hf_pg_bool(res, i, col);
+        snprintf(r->code, sizeof r->code, "%s", hf_pg_str(res, i, col + 1));
+        r->months = strcmp(hf_pg_str(res, i, col + 2), "month") == 0;
+        r->has_from = hf_pg_bool(res, i, col + 3);
+        r->from = (int)hf_pg_int(res, i, col + 4);
+        r->has_to = hf_pg_bool(res, i, col + 5);
+        r->to = (int)hf_pg_int(res, i, col + 6);
+        snprintf(r->label, sizeof r->label, "%s", hf_pg_str(res, i, col + 7));
     }
 }
 
@@ -70,7 +71,7 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
 
     /* the branch's own rules when it has any, else the defaults (branch '') */
     res = all[1];
-    s_stage_rows(res, b);
+    intake_stage_rows(res, 0, b);
     PQclear(res);
     res = all[2];
     for (int i = 0; i < PQntuples(res); i++) {
@@ -88,17 +89,6 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
         b->regions[i] = hf_arena_strdup(a, hf_pg_str(res, i, 0));
     PQclear(res);
     return HF_OK;
-}
-
-int intake_branch_stages(hf_service_t *svc, intake_branch_t *b)
-{
-    const char *p[] = {b->code};
-    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_BRANCH_LOAD_STAGE_RULE, 1, p);
-    if (res == NULL)
-        return -1;
-    s_stage_rows(res, b);
-    PQclear(res);
-    return 0;
 }
 
 int intake_load_fail(hf_service_t *svc, bool missing, const char *field, const char *what,

@@ -232,6 +232,13 @@ static bool s_staged_card(const hf_envelope_t *e)
     return c && c->customer_id == s_staged_id && strcmp(c->to, "one-on-one") == 0;
 }
 
+static bool s_staged_refused(const hf_envelope_t *e)
+{
+    const Huifang__V1__CustomerUpdated *u = e->customer_updated;
+    return u && u->customer && u->customer->id == s_staged_id &&
+           strcmp(u->change, "card_type,opt_out") == 0;
+}
+
 static bool s_staged_updated(const hf_envelope_t *e)
 {
     const Huifang__V1__CustomerUpdated *u = e->customer_updated;
@@ -580,6 +587,28 @@ int main(void)
         CHECK_STR(e->customer_updated->customer->ref_source, "baby_birth");
         huifang__v1__envelope__free_unpacked(e, NULL);
     }
+    /* refused: the card void for that reason, opted out, the customer's stage in the event */
+    Huifang__V1__Contact refused = HUIFANG__V1__CONTACT__INIT;
+    refused.id = 110;
+    refused.customer_id = c7;
+    refused.agent = "A1";
+    refused.outcome = "refused";
+    refused.flags = &no;
+    refused.logged_at_ms = hf_clock_now_ms();
+    s_call_logged(&refused);
+    CHECK(s_wait_applied("calllog", 16));
+    snprintf(
+        sql, sizeof sql,
+        "SELECT card_type || ' ' || void_reason || ' ' || opted_out FROM customer WHERE id = %lld",
+        (long long)c7);
+    CHECK_STR(s_query(sql, got, sizeof got), "void refused true");
+    e = s_find_event("intake.customer_updated", s_staged_refused);
+    CHECK(e != NULL);
+    if (e) {
+        CHECK_STR(e->customer_updated->customer->card_type, "void");
+        CHECK_STR(e->customer_updated->customer->stage, "T2");
+        huifang__v1__envelope__free_unpacked(e, NULL);
+    }
 
     /* 9. an order on a branch in another zone (Honolulu, UTC-10) is a purchase of that
      * branch's local day: a call at 03:00 UTC yesterday is the day before yesterday there */
@@ -620,7 +649,7 @@ int main(void)
     away.order_product = "VC30";
     away.logged_at_ms = at;
     s_call_logged(&away);
-    CHECK(s_wait_applied("calllog", 16));
+    CHECK(s_wait_applied("calllog", 17));
     char hn_date[11];
     hf_date_format(hn_day, hn_date);
     snprintf(sql, sizeof sql,
