@@ -171,6 +171,51 @@ static int32_t s_local_day(const intake_branch_t *b, int64_t ms)
 
 /* ---- calllog ---- */
 
+/* A call's customer, read in the statement that writes the call as the last contact (for
+ * segments, intake_segment.c), with the branch's zone: b gets its code, zone and today, and
+ * its stage rules when the customer will go out in a CustomerUpdated (the card made
+ * one-on-one; when refused, voided or opted out), no other rules; the customer no stage. When
+ * talked, a new card is made one-on-one in the same statement (*made; its events are the
+ * caller's). 0 with *out (NULL when the customer is no live one of the branch: merged, or not
+ * there), 1 when the branch is unknown here, -1 on a store error. */
+static int s_call_customer(hf_service_t *svc, const char *code, int64_t id, int64_t at_ms,
+                           bool talked, bool refused, intake_branch_t *b,
+                           Huifang__V1__Customer **out, bool *made, hf_arena_t *a)
+{
+    *out = NULL;
+    *made = false;
+    memset(b, 0, sizeof *b);
+    char idtxt[24], at[24];
+    const char *p[] = {hf_pg_i64(idtxt, id), code, hf_pg_i64(at, at_ms), talked ? "true" : "false",
+                       refused ? "true" : "false"};
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CALL_CUSTOMER, 5, p);
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return 1;
+    }
+    /* the customer's columns, the card it had, the zone, the eight of a stage rule */
+    int rule = PQnfields(res) - 8;
+    snprintf(b->code, sizeof b->code, "%s", code);
+    snprintf(b->tz, sizeof b->tz, "%s", hf_pg_str(res, 0, rule - 1));
+    b->now_ms = hf_clock_now_ms();
+    b->today = hf_time_local_day(b->now_ms, b->tz);
+    if (!PQgetisnull(res, 0, 0)) {
+        *out = intake_customer_from_row(res, 0, NULL, a);
+        *made = talked && strcmp(hf_pg_str(res, 0, rule - 2), "new") == 0;
+        intake_stage_rows(res, rule, b);
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* Every call: the customer read with the last contact written, and the branch's zone, in one
+ * statement (a new card talked to made one-on-one there too, when there is no order and no
+ * referral). The branch's rules only where they are used: all of them for an order (tier) or
+ * a referral (regions, plans) or when the customer is not found that way (a merged one,
+ * followed as before); only the stage rules, in that statement, when a CustomerUpdated
+ * carries the customer. */
 static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                  hf_arena_t *a)
 {
@@ -178,21 +223,51 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     const Huifang__V1__Contact *ct = env->call_logged ? env->call_logged->contact : NULL;
     if (ct == NULL)
         return 0;
-    intake_branch_t b;
-    int rc = s_branch(svc, env, ct->branch, &b, a);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
-    Huifang__V1__Customer *c = NULL;
-    if (s_live_customer(svc, &b, ct->customer_id, &c, a) != 0)
-        return -1;
-    if (c == NULL && ct->customer_id > 0)
-        hf_warn("event_customer_unknown", "contact=%lld customer=%lld", (long long)ct->id,
-                (long long)ct->customer_id);
-    /* the last contact, for segments (intake_segment.c) */
-    if (c && intake_campaign_note_contact(
-                 svc, c->id, ct->logged_at_ms > 0 ? ct->logged_at_ms : env->occurred_at_ms) != 0)
-        return -1;
+    const char *code = S(env->branch)[0] ? env->branch : S(ct->branch);
+    int64_t at_ms = ct->logged_at_ms > 0 ? ct->logged_at_ms : env->occurred_at_ms;
     const Huifang__V1__OutcomeFlags *flags = ct->flags;
+    bool order = ct->order_qty > 0 && S(ct->order_product)[0];
+    bool referral = ct->referral && S(ct->referral->phone)[0];
+    intake_branch_t b;
+    Huifang__V1__Customer *c = NULL;
+    int rc = 0;
+    bool rules = order || referral, made = false;
+    bool talked = !rules && flags && flags->contacted;
+    bool refused = !rules && flags && flags->do_not_call;
+    if (code[0] && ct->customer_id > 0)
+        rc = s_call_customer(svc, code, ct->customer_id, at_ms, talked, refused, &b, &c, &made, a);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        hf_warn("event_skipped", "producer=%s seq=%llu reason=\"unknown branch %s\"",
+                S(env->producer), (unsigned long long)env->seq, code);
+        return 0;
+    }
+    if (c == NULL || rules) {
+        rc = s_branch(svc, env, ct->branch, &b, a);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+    }
+    if (c) {
+        /* the stage rules came with the customer when a CustomerUpdated carries it */
+        intake_customer_stage(c, &b, a);
+        /* talked to: the new card became one-on-one in that statement (intake_card_set's
+         * events) */
+        if (made && (intake_emit_card(svc, c->branch, c->id, "new", "one-on-one", "") != 0 ||
+                     intake_emit_updated(svc, c, "card_type") != 0))
+            return -1;
+        if (made)
+            hf_info("card", "customer=%lld from=new to=one-on-one reason=", (long long)c->id);
+    } else {
+        if (s_live_customer(svc, &b, ct->customer_id, &c, a) != 0)
+            return -1;
+        if (c == NULL && ct->customer_id > 0)
+            hf_warn("event_customer_unknown", "contact=%lld customer=%lld", (long long)ct->id,
+                    (long long)ct->customer_id);
+        /* the last contact, for segments (intake_segment.c) */
+        if (c && intake_campaign_note_contact(svc, c->id, at_ms) != 0)
+            return -1;
+    }
 
     /* talked to: a new card becomes one-on-one */
     if (c && flags && flags->contacted && strcmp(c->card_type, "new") == 0 &&
@@ -200,7 +275,7 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
         return -1;
 
     /* an order: a purchase, a new form whose plan the scheduler starts */
-    if (c && ct->order_qty > 0 && S(ct->order_product)[0]) {
+    if (c && order) {
         intake_purchase_t p = {.customer_id = c->id,
                                .product = ct->order_product,
                                .quantity = ct->order_qty,
@@ -231,7 +306,7 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     }
 
     /* a referral: a lead of its own, referred by this customer */
-    if (ct->referral && S(ct->referral->phone)[0]) {
+    if (referral) {
         Huifang__V1__LeadAdd *l = hf_new(a, Huifang__V1__LeadAdd);
         *l = *ct->referral;
         if (S(l->channel)[0] == '\0')

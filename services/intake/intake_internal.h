@@ -118,6 +118,9 @@ typedef struct {
  * UNAVAILABLE. rep may be a scratch reply when there is no request. */
 int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, hf_reply_t *rep,
                        hf_arena_t *a);
+/* The stage rules in res's rows (INTAKE_Q_BRANCH_LOAD_STAGE_RULE's columns from col on; a row
+ * whose code is NULL holds none) into b. */
+void intake_stage_rows(const PGresult *res, int col, intake_branch_t *b);
 /* A plan template named on a product, a purchase, a lead or a branch's lead plans must
  * exist: the scheduler owns them, so it is asked (`plan show`, for the branch: its own copy
  * or the default). HF_OK, or BAD_INPUT naming the plan, or UNAVAILABLE when the scheduler
@@ -140,7 +143,18 @@ int intake_branch_rows(hf_service_t *svc, const char *code, const hf_query_t *q,
                        PGresult **res, hf_reply_t *rep, hf_arena_t *a);
 
 /* The columns intake_customer_from_row() reads, for "SELECT " INTAKE_CUSTOMER_COLUMNS
- * " FROM customer c ...". */
+ * " FROM customer c ..." (the literal, INTAKE_CUSTOMER_COLUMNS_SQL, for named statements). */
+#define INTAKE_CUSTOMER_COLUMNS_SQL                                                                \
+    "c.id, c.branch, c.name, c.phone, c.gender, coalesce(c.birth::text, ''),"                      \
+    " coalesce(c.ref_date::text, ''), c.region, c.address, c.card_type, c.void_reason,"            \
+    " c.opted_out, coalesce(c.dnd_until::text, ''), c.created_at_ms,"                              \
+    " (SELECT coalesce(string_agg(p.phone || ' ' || p.relation, ','"                               \
+    "    ORDER BY p.phone <> c.phone, p.phone), '') FROM customer_phone p WHERE p.customer_id = "  \
+    "c.id),"                                                                                       \
+    " c.windows, c.tier, coalesce(c.age, 0), c.route, c.condition, c.baby_name, c.baby_sex,"       \
+    " coalesce(c.baby_birth::text, ''), coalesce(c.due_date::text, ''), c.current_brand,"          \
+    " c.feeding, c.employer, c.hobbies, c.health, c.opt_out_reason, c.dnd_reason, c.spend_fen,"    \
+    " c.purchases, coalesce(c.merged_into, 0), c.language"
 extern const char INTAKE_CUSTOMER_COLUMNS[];
 /* A Customer from row i (arena memory), with its stage computed for the branch's today. */
 Huifang__V1__Customer *intake_customer_from_row(const PGresult *res, int i,

@@ -22,6 +22,24 @@ int intake_store_fail(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *a)
                    hf_store_error(hf_service_store(svc)));
 }
 
+void intake_stage_rows(const PGresult *res, int col, intake_branch_t *b)
+{
+    b->nstages = 0;
+    for (int i = 0; i < PQntuples(res) && b->nstages < INTAKE_MAX_STAGES; i++) {
+        if (PQgetisnull(res, i, col + 1))
+            continue;
+        intake_stage_rule_t *r = &b->stages[b->nstages++];
+        b->own_stages = hf_pg_bool(res, i, col);
+        snprintf(r->code, sizeof r->code, "%s", hf_pg_str(res, i, col + 1));
+        r->months = strcmp(hf_pg_str(res, i, col + 2), "month") == 0;
+        r->has_from = hf_pg_bool(res, i, col + 3);
+        r->from = (int)hf_pg_int(res, i, col + 4);
+        r->has_to = hf_pg_bool(res, i, col + 5);
+        r->to = (int)hf_pg_int(res, i, col + 6);
+        snprintf(r->label, sizeof r->label, "%s", hf_pg_str(res, i, col + 7));
+    }
+}
+
 int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, hf_reply_t *rep,
                        hf_arena_t *a)
 {
@@ -53,17 +71,7 @@ int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, 
 
     /* the branch's own rules when it has any, else the defaults (branch '') */
     res = all[1];
-    for (int i = 0; i < PQntuples(res); i++) {
-        intake_stage_rule_t *r = &b->stages[b->nstages++];
-        b->own_stages = hf_pg_bool(res, i, 0);
-        snprintf(r->code, sizeof r->code, "%s", hf_pg_str(res, i, 1));
-        r->months = strcmp(hf_pg_str(res, i, 2), "month") == 0;
-        r->has_from = hf_pg_bool(res, i, 3);
-        r->from = (int)hf_pg_int(res, i, 4);
-        r->has_to = hf_pg_bool(res, i, 5);
-        r->to = (int)hf_pg_int(res, i, 6);
-        snprintf(r->label, sizeof r->label, "%s", hf_pg_str(res, i, 7));
-    }
+    intake_stage_rows(res, 0, b);
     PQclear(res);
     res = all[2];
     for (int i = 0; i < PQntuples(res); i++) {
@@ -116,17 +124,7 @@ int intake_branch_rows(hf_service_t *svc, const char *code, const hf_query_t *q,
 
 /* ---- customers ---- */
 
-const char INTAKE_CUSTOMER_COLUMNS[] =
-    "c.id, c.branch, c.name, c.phone, c.gender, coalesce(c.birth::text, ''),"
-    " coalesce(c.ref_date::text, ''), c.region, c.address, c.card_type, c.void_reason,"
-    " c.opted_out, coalesce(c.dnd_until::text, ''), c.created_at_ms,"
-    " (SELECT coalesce(string_agg(p.phone || ' ' || p.relation, ','"
-    "    ORDER BY p.phone <> c.phone, p.phone), '') FROM customer_phone p WHERE p.customer_id = "
-    "c.id),"
-    " c.windows, c.tier, coalesce(c.age, 0), c.route, c.condition, c.baby_name, c.baby_sex,"
-    " coalesce(c.baby_birth::text, ''), coalesce(c.due_date::text, ''), c.current_brand,"
-    " c.feeding, c.employer, c.hobbies, c.health, c.opt_out_reason, c.dnd_reason, c.spend_fen,"
-    " c.purchases, coalesce(c.merged_into, 0), c.language";
+const char INTAKE_CUSTOMER_COLUMNS[] = INTAKE_CUSTOMER_COLUMNS_SQL;
 
 void intake_customer_stage(Huifang__V1__Customer *c, const intake_branch_t *b, hf_arena_t *a)
 {

@@ -10,7 +10,9 @@
  * into a known phone, a bad optional field dropped); a regulator's call is no lead; an
  * unusable phone is a LeadRejected. scheduler.customer_screened voids with its reason.
  * Every event advances the consumer's sequence, including one whose order names an unknown
- * product. */
+ * product. A call writes its time as the customer's last contact (never an earlier one over a
+ * later); the CustomerUpdated of a card a call changes carries the customer's stage; an order
+ * on a branch in another zone is a purchase of that branch's local day. */
 #include "hf_bus.h"
 #include "hf_clock.h"
 #include "hf_log.h"
@@ -19,12 +21,14 @@
 #include "hf_store.h"
 #include "hf_test.h"
 #include "hf_test_stack.h"
+#include "hf_time.h"
 #include "intake.h"
 #include <signal.h>
 #include <sys/wait.h>
 
 static char s_url[256];
 static char s_endpoint[64];
+static const char *s_branch = "BJ01"; /* the branch of the leads made and events produced */
 
 static const hf_migration_t s_none[] = {{0, NULL, NULL}};
 static const hf_command_t s_no_commands[] = {{0, NULL, false, 0}};
@@ -62,14 +66,17 @@ static hf_reply_t *s_call(const char *endpoint, hf_request_t *req)
     return rep;
 }
 
-static int64_t s_lead(const char *name, const char *phone)
+static int64_t s_lead_dates(const char *name, const char *phone, const char *due_date,
+                            const char *baby_birth)
 {
     Huifang__V1__LeadAdd l = HUIFANG__V1__LEAD_ADD__INIT;
     l.name = (char *)name;
     l.phone = (char *)phone;
     l.channel = "counter";
+    l.due_date = (char *)due_date;
+    l.baby_birth = (char *)baby_birth;
     hf_request_t req = HUIFANG__V1__REQUEST__INIT;
-    req.branch = "BJ01";
+    req.branch = (char *)s_branch;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_LEAD_ADD;
     req.lead_add = &l;
     hf_reply_t *rep = s_call(s_endpoint, &req);
@@ -80,12 +87,17 @@ static int64_t s_lead(const char *name, const char *phone)
     return id;
 }
 
+static int64_t s_lead(const char *name, const char *phone)
+{
+    return s_lead_dates(name, phone, "", "");
+}
+
 /* Appends one event to a stand-in producer's outbox, as its own transaction would. */
 static void s_produce(const char *producer, hf_envelope_t *env)
 {
     hf_store_t *st = hf_store_new(s_url, producer);
     CHECK(hf_store_connect(st) == 0);
-    env->branch = "BJ01";
+    env->branch = (char *)s_branch;
     CHECK(hf_store_begin(st) == 0);
     CHECK(hf_outbox_append(st, producer, env) > 0);
     CHECK(hf_store_commit(st) == 0);
@@ -213,6 +225,27 @@ static bool s_contact_purchase(const hf_envelope_t *e)
     return p && p->purchase && p->purchase->contact_id == 102;
 }
 
+static int64_t s_staged_id;
+static bool s_staged_card(const hf_envelope_t *e)
+{
+    const Huifang__V1__CardTypeChanged *c = e->card_type_changed;
+    return c && c->customer_id == s_staged_id && strcmp(c->to, "one-on-one") == 0;
+}
+
+static bool s_staged_refused(const hf_envelope_t *e)
+{
+    const Huifang__V1__CustomerUpdated *u = e->customer_updated;
+    return u && u->customer && u->customer->id == s_staged_id &&
+           strcmp(u->change, "card_type,opt_out") == 0;
+}
+
+static bool s_staged_updated(const hf_envelope_t *e)
+{
+    const Huifang__V1__CustomerUpdated *u = e->customer_updated;
+    return u && u->customer && u->customer->id == s_staged_id &&
+           strcmp(u->change, "card_type") == 0;
+}
+
 /* Starts the fake calllog and scheduler and the intake under test on this block of ports;
  * true when all three answer ping. */
 static bool s_up(int base, void *arg)
@@ -312,6 +345,12 @@ int main(void)
     CHECK(s_wait_applied("calllog", 1));
     snprintf(sql, sizeof sql, "SELECT card_type FROM customer WHERE id = %lld", (long long)c1);
     CHECK_STR(s_query(sql, got, sizeof got), "one-on-one");
+    /* the call's time is the last contact */
+    char want_at[32];
+    snprintf(want_at, sizeof want_at, "%lld", (long long)ct.logged_at_ms);
+    snprintf(sql, sizeof sql, "SELECT last_contact_at_ms FROM customer WHERE id = %lld",
+             (long long)c1);
+    CHECK_STR(s_query(sql, got, sizeof got), want_at);
 
     /* 2. an order: a purchase (a new form), the card a customer card; the same contact
      * delivered again (another sequence number) records nothing more */
@@ -484,6 +523,143 @@ int main(void)
              " FROM customer WHERE id IN (%lld, %lld)",
              (long long)c3, (long long)c4);
     CHECK_STR(s_query(sql, got, sizeof got), "void:unanswered,void:invalid-phone");
+
+    /* 8. a call logged before the last contact does not move it back; a contacted new card
+     * becomes one-on-one, and its CustomerUpdated carries the customer's stage (a due date
+     * ahead: T0, pregnant) */
+    TEST_STEP("8. last contact kept; the CustomerUpdated of a card carries the stage");
+    char due[11];
+    hf_date_format(hf_time_local_day(hf_clock_now_ms(), "Asia/Shanghai") + 100, due);
+    int64_t c5 = s_lead_dates("Feng Yu", "13800000005", due, "");
+    char born[11]; /* 100 days ago: three complete months, T2 */
+    hf_date_format(hf_time_local_day(hf_clock_now_ms(), "Asia/Shanghai") - 100, born);
+    int64_t c7 = s_lead_dates("Tang Wei", "13800000007", "", born);
+    snprintf(sql, sizeof sql, "SELECT last_contact_at_ms FROM customer WHERE id = %lld",
+             (long long)c1);
+    s_query(sql, want_at, sizeof want_at); /* later calls moved it on since step 1 */
+    CHECK(atoll(want_at) >= ct.logged_at_ms);
+    Huifang__V1__Contact late = HUIFANG__V1__CONTACT__INIT;
+    late.id = 106;
+    late.customer_id = c1;
+    late.agent = "A1";
+    late.outcome = "connected";
+    late.flags = &talked;
+    late.logged_at_ms = atoll(want_at) - 3600000;
+    s_call_logged(&late);
+    Huifang__V1__Contact first = HUIFANG__V1__CONTACT__INIT;
+    first.id = 107;
+    first.customer_id = c5;
+    first.agent = "A1";
+    first.outcome = "connected";
+    first.flags = &talked;
+    first.logged_at_ms = hf_clock_now_ms();
+    s_call_logged(&first);
+    first.id = 109;
+    first.customer_id = c7;
+    s_call_logged(&first);
+    CHECK(s_wait_applied("calllog", 15));
+    snprintf(sql, sizeof sql, "SELECT last_contact_at_ms FROM customer WHERE id = %lld",
+             (long long)c1);
+    CHECK_STR(s_query(sql, got, sizeof got), want_at);
+    snprintf(sql, sizeof sql,
+             "SELECT card_type || ' ' || (last_contact_at_ms = %lld) FROM customer WHERE id = %lld",
+             (long long)first.logged_at_ms, (long long)c5);
+    CHECK_STR(s_query(sql, got, sizeof got), "one-on-one true");
+    s_staged_id = c5;
+    e = s_find_event("intake.customer_updated", s_staged_updated);
+    CHECK(e != NULL);
+    if (e) {
+        CHECK_STR(e->customer_updated->customer->card_type, "one-on-one");
+        CHECK_STR(e->customer_updated->customer->stage, "T0");
+        CHECK_STR(e->customer_updated->customer->ref_source, "due_date");
+        huifang__v1__envelope__free_unpacked(e, NULL);
+    }
+    e = s_find_event("intake.card_type_changed", s_staged_card);
+    CHECK(e && strcmp(e->card_type_changed->from, "new") == 0 &&
+          strcmp(e->card_type_changed->reason, "") == 0);
+    if (e)
+        huifang__v1__envelope__free_unpacked(e, NULL);
+    s_staged_id = c7;
+    e = s_find_event("intake.customer_updated", s_staged_updated);
+    CHECK(e != NULL);
+    if (e) {
+        CHECK_STR(e->customer_updated->customer->stage, "T2");
+        CHECK_STR(e->customer_updated->customer->ref_source, "baby_birth");
+        huifang__v1__envelope__free_unpacked(e, NULL);
+    }
+    /* refused: the card void for that reason, opted out, the customer's stage in the event */
+    Huifang__V1__Contact refused = HUIFANG__V1__CONTACT__INIT;
+    refused.id = 110;
+    refused.customer_id = c7;
+    refused.agent = "A1";
+    refused.outcome = "refused";
+    refused.flags = &no;
+    refused.logged_at_ms = hf_clock_now_ms();
+    s_call_logged(&refused);
+    CHECK(s_wait_applied("calllog", 16));
+    snprintf(
+        sql, sizeof sql,
+        "SELECT card_type || ' ' || void_reason || ' ' || opted_out FROM customer WHERE id = %lld",
+        (long long)c7);
+    CHECK_STR(s_query(sql, got, sizeof got), "void refused true");
+    e = s_find_event("intake.customer_updated", s_staged_refused);
+    CHECK(e != NULL);
+    if (e) {
+        CHECK_STR(e->customer_updated->customer->card_type, "void");
+        CHECK_STR(e->customer_updated->customer->stage, "T2");
+        huifang__v1__envelope__free_unpacked(e, NULL);
+    }
+
+    /* 9. an order on a branch in another zone (Honolulu, UTC-10) is a purchase of that
+     * branch's local day: a call at 03:00 UTC yesterday is the day before yesterday there */
+    TEST_STEP("9. an order on a branch in another zone: its local day");
+    Huifang__V1__Branch hn = HUIFANG__V1__BRANCH__INIT;
+    hn.code = "HN01";
+    hn.name = "Honolulu";
+    hn.tz = "Pacific/Honolulu";
+    Huifang__V1__BranchAdd hba = HUIFANG__V1__BRANCH_ADD__INIT;
+    hba.branch = &hn;
+    req.branch = "HN01";
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_BRANCH_ADD;
+    req.branch_add = &hba;
+    rep = s_call(s_endpoint, &req);
+    CHECK(rep && rep->status == HF_OK);
+    if (rep)
+        huifang__v1__reply__free_unpacked(rep, NULL);
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_PRODUCT_ADD;
+    req.product_add = &pa;
+    rep = s_call(s_endpoint, &req);
+    CHECK(rep && rep->status == HF_OK);
+    if (rep)
+        huifang__v1__reply__free_unpacked(rep, NULL);
+    s_branch = "HN01";
+    int64_t c6 = s_lead("Kai Lee", "13800000006");
+    int64_t day_ms = 86400000;
+    int64_t at = (hf_clock_now_ms() / day_ms - 1) * day_ms + 3 * 3600000;
+    int32_t hn_day = hf_time_local_day(at, "Pacific/Honolulu");
+    CHECK(hn_day != hf_time_local_day(at, "Asia/Shanghai"));
+    Huifang__V1__Contact away = HUIFANG__V1__CONTACT__INIT;
+    away.id = 108;
+    away.customer_id = c6;
+    away.branch = "HN01";
+    away.agent = "A9";
+    away.outcome = "connected";
+    away.flags = &talked;
+    away.order_qty = 1;
+    away.order_product = "VC30";
+    away.logged_at_ms = at;
+    s_call_logged(&away);
+    CHECK(s_wait_applied("calllog", 17));
+    char hn_date[11];
+    hf_date_format(hn_day, hn_date);
+    snprintf(sql, sizeof sql,
+             "SELECT p.purchase_date || ' ' || p.branch || ' ' || c.card_type FROM purchase p"
+             " JOIN customer c ON c.id = p.customer_id WHERE p.contact_id = 108"
+             " AND p.customer_id = %lld",
+             (long long)c6);
+    snprintf(want, sizeof want, "%s HN01 customer", hn_date);
+    CHECK_STR(s_query(sql, got, sizeof got), want);
+    s_branch = "BJ01";
 
     for (int i = 0; i < 3; i++) {
         kill(kids[i], SIGTERM);
