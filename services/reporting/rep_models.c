@@ -33,6 +33,7 @@
 #define NO_NEXT_GAP 9999
 
 typedef struct {
+    hf_service_t *svc;
     hf_store_t *st;
     const hf_envelope_t *env;
     const char *branch;
@@ -47,8 +48,7 @@ typedef struct {
  * only ever added to (no handler reads them), so what the events of a batch add to one row
  * is summed here and written once, by rep_batch_end inside the batch's transaction before it
  * commits; a batch rolled back forgets it. A batch of a lead import thus writes its day's
- * lead and card counters once, not once per lead. The branch's zone is kept for the batch
- * too (a branch_upserted forgets it). */
+ * lead and card counters once, not once per lead. */
 
 #define DELTA_KEYS 6
 #define DELTA_SLOTS 4096 /* a power of two; written out early at three quarters full */
@@ -63,13 +63,73 @@ typedef struct {
 static s_delta_t s_deltas[DELTA_SLOTS];
 static int s_ndeltas;
 
-/* The zones of the branches seen in this batch. */
-#define ZONE_CACHE 8
+/* ---- the branches' zones, kept -----------------------------------------------------------
+ *
+ * A branch's zone changes almost never, and every dated event needs it: the zones read are
+ * kept across batches (s_zone), found by a hash of the code in at most ZONE_PROBES slots (a
+ * national chain's ~1,000 branches all kept). Only intake's branch_upserted writes the copy
+ * (rep_on_branch), so the zones kept are current while intake's stream holds no branch event
+ * not seen here:
+ * - applying a branch_upserted forgets them all, and none is kept from the transaction that
+ *   applied it (it may still roll back: hf_store_tx_serial tells it apart);
+ * - the intake events this instance sees (any payload, applied by it or not) from the
+ *   sequence the zones are current at on, none a branch_upserted, move clean_to; when intake's
+ *   applied sequence (hf_service_applied: by this instance or another) has moved past
+ *   clean_to — another instance applied events not seen here — they are all forgotten. */
+
+#define ZONE_SLOTS 2048
+#define ZONE_PROBES 8
+
 static struct {
-    char branch[32];
-    char tz[64];
-} s_zones[ZONE_CACHE];
-static int s_nzones;
+    uint64_t gen;      /* a slot of an older generation is empty */
+    uint64_t stamp;    /* intake's applied sequence the zones are current at */
+    uint64_t clean_to; /* intake's events (stamp, clean_to] were seen: none a branch_upserted */
+    bool written;      /* the copy written in transaction written_tx (hf_store_tx_serial) */
+    uint64_t written_tx;
+    struct {
+        uint64_t gen;
+        char branch[32];
+        char tz[64];
+    } slot[ZONE_SLOTS];
+} s_zones = {.gen = 1};
+
+/* Forgets every zone kept, and keeps none read in st's open transaction (it wrote the copy). */
+static void s_zones_forget(hf_store_t *st)
+{
+    s_zones.gen++;
+    s_zones.written = true;
+    s_zones.written_tx = hf_store_tx_serial(st);
+}
+
+/* Notes an event of intake's seen (before it is applied): a branch_upserted forgets them. */
+static void s_zones_seen(hf_store_t *st, const hf_envelope_t *env)
+{
+    if (strcmp(S(env->producer), "intake") != 0)
+        return;
+    if (env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED)
+        s_zones_forget(st);
+    else if (env->seq == s_zones.clean_to + 1)
+        s_zones.clean_to = env->seq;
+}
+
+/* The slot of branch: the one keeping it, else an empty one, else the first probed. */
+static int s_zone_slot(const char *branch)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *b = branch; *b; b++)
+        h = (h ^ (uint8_t)*b) * 16777619u;
+    int first = (int)(h % ZONE_SLOTS), empty = -1;
+    for (int k = 0; k < ZONE_PROBES; k++) {
+        int i = (first + k) % ZONE_SLOTS;
+        if (s_zones.slot[i].gen != s_zones.gen) {
+            if (empty < 0)
+                empty = i;
+        } else if (strcmp(s_zones.slot[i].branch, branch) == 0) {
+            return i;
+        }
+    }
+    return empty >= 0 ? empty : first;
+}
 
 static uint64_t s_delta_hash(const char *sql, int nkeys, const char *const *keys)
 {
@@ -94,7 +154,6 @@ static void s_deltas_forget(void)
         s_ndeltas--;
     }
     s_ndeltas = 0;
-    s_nzones = 0;
 }
 
 /* The rows of one counter upsert in a statement of their own: sql's "VALUES ($1, …, $k)"
@@ -179,10 +238,8 @@ static int s_count(s_ctx_t *c, const char *sql, int nkeys, const char *const *ke
     if (n == 0)
         return 0;
     if (s_ndeltas >= DELTA_SLOTS / 4 * 3) {
-        int zones = s_nzones;
         if (s_deltas_write(c->st) != 0)
             return -1;
-        s_nzones = zones; /* still this batch's */
     }
     uint64_t h = s_delta_hash(sql, nkeys, keys);
     for (size_t i = h & (DELTA_SLOTS - 1);; i = (i + 1) & (DELTA_SLOTS - 1)) {
@@ -241,19 +298,32 @@ int rep_count(hf_service_t *svc, const char *sql, int nkeys, const char *const *
     return s_count(&c, sql, nkeys, keys, n);
 }
 
-/* The branch's zone: 0, 1 when the branch is unknown, -1 on a store error. */
+/* The branch's zone (kept: s_zones above): 0, 1 when the branch is unknown, -1 on a store
+ * error. */
 static int s_zone(s_ctx_t *c)
 {
-    for (int i = 0; i < s_nzones; i++)
-        if (strcmp(s_zones[i].branch, c->branch) == 0) {
-            snprintf(c->tz, sizeof c->tz, "%s", s_zones[i].tz);
-            return 0;
+    uint64_t applied = hf_service_applied(c->svc, "intake");
+    if (applied != s_zones.stamp) {
+        if (applied < s_zones.stamp || applied > s_zones.clean_to) {
+            s_zones.gen++;
+            s_zones.clean_to = applied;
         }
+        s_zones.stamp = applied;
+    }
+    bool keep = strlen(c->branch) < sizeof s_zones.slot[0].branch &&
+                !(s_zones.written && hf_store_in_tx(c->st) &&
+                  hf_store_tx_serial(c->st) == s_zones.written_tx);
+    int at = keep ? s_zone_slot(c->branch) : -1;
+    if (at >= 0 && s_zones.slot[at].gen == s_zones.gen &&
+        strcmp(s_zones.slot[at].branch, c->branch) == 0) {
+        snprintf(c->tz, sizeof c->tz, "%s", s_zones.slot[at].tz);
+        return 0;
+    }
     int rc = hf_replica_branch(c->st, c->branch, c->tz, sizeof c->tz, NULL, 0);
-    if (rc == 0 && s_nzones < ZONE_CACHE && strlen(c->branch) < sizeof s_zones[0].branch) {
-        snprintf(s_zones[s_nzones].branch, sizeof s_zones[0].branch, "%s", c->branch);
-        snprintf(s_zones[s_nzones].tz, sizeof s_zones[0].tz, "%s", c->tz);
-        s_nzones++;
+    if (rc == 0 && at >= 0) {
+        s_zones.slot[at].gen = s_zones.gen;
+        snprintf(s_zones.slot[at].branch, sizeof s_zones.slot[at].branch, "%s", c->branch);
+        snprintf(s_zones.slot[at].tz, sizeof s_zones.slot[at].tz, "%s", c->tz);
     }
     return rc;
 }
@@ -847,7 +917,7 @@ static int rep_on_branch(s_ctx_t *c)
         return -2;
     const char *tz = hf_replica_tz_or_default(b->tz);
     const char *p[] = {b->code, S(b->name), tz};
-    s_nzones = 0; /* its zone may change */
+    s_zones_forget(c->st); /* its zone may change (s_zones_seen did too) */
     return hf_store_query_run(c->st, &REP_Q_ON_BRANCH_UPSERT, 3, p);
 }
 
@@ -1867,6 +1937,7 @@ int rep_cards_flush(hf_service_t *svc)
 
 int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
 {
+    s_zones_seen(hf_service_store(svc), env);
     /* the cards held are made before a handler that may read them (this one, or another
      * file's that runs after it) */
     if (s_cards_needed(env) && s_cards_write(hf_service_store(svc), false) != 0)
@@ -1879,6 +1950,7 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
         if (s_models[i].payload != (int)env->payload_case)
             continue;
         s_ctx_t c = {0};
+        c.svc = svc;
         c.st = hf_service_store(svc);
         c.env = env;
         c.branch = S(env->branch);
