@@ -510,20 +510,52 @@ static int s_card_count(s_ctx_t *c, const char *type, int n)
                    2, p, n);
 }
 
-/* Records a card moving from one type to another ("" from: a new card) today. */
-static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to, const char *reason)
+/* Counts a card moving from one type to another ("" from: a new card) today, its row
+ * written already. */
+static int s_card_moved(s_ctx_t *c, const char *from, const char *to, const char *reason)
 {
-    char cid[24];
-    const char *pu[] = {hf_pg_i64(cid, id), to, reason};
     const char *pf[] = {c->branch, c->day, from, to, reason};
-    if ((*from && hf_store_query_run(c->st, &REP_Q_CARD_MOVE_CUSTOMER_SET_CARD_TYPE, 3, pu) != 0) ||
-        (*from && s_card_count(c, from, -1) != 0) || s_card_count(c, to, 1) != 0)
+    if ((*from && s_card_count(c, from, -1) != 0) || s_card_count(c, to, 1) != 0)
         return -1;
     return s_count(c,
                    "INSERT INTO card_flow_day (branch, day, from_type, to_type, reason, n)"
                    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, day, from_type,"
                    " to_type, reason) DO UPDATE SET n = card_flow_day.n + EXCLUDED.n",
                    5, pf, 1);
+}
+
+/* Records a card moving from one type to another ("" from: a new card) today. */
+static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to, const char *reason)
+{
+    char cid[24];
+    const char *pu[] = {hf_pg_i64(cid, id), to, reason};
+    if (*from && hf_store_query_run(c->st, &REP_Q_CARD_MOVE_CUSTOMER_SET_CARD_TYPE, 3, pu) != 0)
+        return -1;
+    return s_card_moved(c, from, to, reason);
+}
+
+/* The card a card_type_changed left (rep_on_card_type_changed), for the customer_updated
+ * intake publishes right after it (intake_card_set): that event's handler takes the card from
+ * here instead of reading it again. Valid for the next event of intake's stream in the same
+ * transaction only (s_card_memo_take, at the start of every event). */
+static struct {
+    bool set;
+    uint64_t tx;  /* hf_store_tx_serial */
+    uint64_t seq; /* the card_type_changed's */
+    int64_t id;
+    char type[32];
+    int64_t merged;
+    char region[64];
+} s_card_memo;
+static bool s_card_memo_valid;
+
+static void s_card_memo_take(hf_store_t *st, const hf_envelope_t *env)
+{
+    s_card_memo_valid = s_card_memo.set && hf_store_in_tx(st) &&
+                        s_card_memo.tx == hf_store_tx_serial(st) &&
+                        env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED &&
+                        strcmp(S(env->producer), "intake") == 0 && env->seq == s_card_memo.seq + 1;
+    s_card_memo.set = false;
 }
 
 /* Applies a customer's card as an event published it: creates it, or notes a new region,
@@ -536,19 +568,29 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
     const char *pk[] = {hf_pg_i64(cid, cu->id)};
     const char *to = *S(cu->card_type) ? cu->card_type : "new";
     const char *reason = strcmp(to, "void") == 0 ? S(cu->void_reason) : "";
-    PGresult *res = hf_store_query(c->st, &REP_Q_CUSTOMER_APPLY_LOCK, 1, pk);
-    if (res == NULL)
-        return -1;
-    bool known = PQntuples(res) == 1;
+    bool known;
     char type[32] = "";
     int64_t merged = 0;
     bool same_region = false;
-    if (known) {
-        snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
-        merged = hf_pg_int(res, 0, 1);
-        same_region = strcmp(hf_pg_str(res, 0, 2), S(cu->region)) == 0;
+    if (s_card_memo_valid && s_card_memo.id == cu->id) {
+        /* the card_type_changed just before read (and locked) it */
+        known = true;
+        snprintf(type, sizeof type, "%s", s_card_memo.type);
+        merged = s_card_memo.merged;
+        same_region = strcmp(s_card_memo.region, S(cu->region)) == 0;
+    } else {
+        PGresult *res = hf_store_query(c->st, &REP_Q_CUSTOMER_APPLY_LOCK, 1, pk);
+        if (res == NULL)
+            return -1;
+        known = PQntuples(res) == 1;
+        if (known) {
+            snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
+            merged = hf_pg_int(res, 0, 1);
+            same_region = strcmp(hf_pg_str(res, 0, 2), S(cu->region)) == 0;
+        }
+        PQclear(res);
     }
-    PQclear(res);
+    s_card_memo_valid = false;
     if (!known) {
         const char *p[] = {cid, c->branch, S(cu->region), to, reason};
         if (hf_store_query_run(c->st, &REP_Q_CUSTOMER_APPLY_ADD, 5, p) != 0)
@@ -1008,9 +1050,10 @@ static int rep_on_card_type_changed(s_ctx_t *c)
     const Huifang__V1__CardTypeChanged *e = c->env->card_type_changed;
     if (*S(e->to) == '\0')
         return -2;
+    const char *reason = strcmp(e->to, "void") == 0 ? S(e->reason) : "";
     char cid[24];
-    const char *p[] = {hf_pg_i64(cid, e->customer_id)};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CARD_TYPE_CHANGED_LOCK, 1, p);
+    const char *p[] = {hf_pg_i64(cid, e->customer_id), e->to, reason};
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CARD_TYPE_CHANGED, 3, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -1021,12 +1064,19 @@ static int rep_on_card_type_changed(s_ctx_t *c)
     }
     char type[32];
     snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
-    bool merged = hf_pg_int(res, 0, 1) > 0;
+    int64_t merged = hf_pg_int(res, 0, 1);
+    bool moves = merged == 0 && *type && strcmp(type, e->to) != 0; /* the row written */
+    s_card_memo.set = true;
+    s_card_memo.tx = hf_store_tx_serial(c->st);
+    s_card_memo.seq = c->env->seq;
+    s_card_memo.id = e->customer_id;
+    snprintf(s_card_memo.type, sizeof s_card_memo.type, "%s", moves ? e->to : type);
+    s_card_memo.merged = merged;
+    snprintf(s_card_memo.region, sizeof s_card_memo.region, "%s", hf_pg_str(res, 0, 2));
     PQclear(res);
-    if (merged || strcmp(type, e->to) == 0)
+    if (merged > 0 || strcmp(type, e->to) == 0)
         return 0; /* already applied from the card itself */
-    return s_card_move(c, e->customer_id, type, e->to,
-                       strcmp(e->to, "void") == 0 ? S(e->reason) : "");
+    return s_card_moved(c, type, e->to, reason);
 }
 
 static int rep_on_customers_merged(s_ctx_t *c)
@@ -1599,20 +1649,30 @@ static int rep_on_task_completed(s_ctx_t *c)
 
 /* ---- contacts ------------------------------------------------------------------------ */
 
-/* Step 1 of a logged call: the customer's region, for the attribution (intake registered
- * the customer first). 0, or -1 (also while intake's event is on its way). */
-static int s_call_region(s_ctx_t *c, const char *cid, char *region, size_t size)
+/* Steps 1 and 2 of a logged call, one read: the customer's region, for the attribution
+ * (intake registered the customer first), and the task (locked) with the claim the call works.
+ * 0, or -1 (also while intake's customer or the scheduler's task is on its way). */
+static int s_call_read(s_ctx_t *c, const Huifang__V1__Contact *ct, char *region, size_t size,
+                       s_task_t *t)
 {
-    const char *p[] = {cid};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_CUSTOMER_REGION, 1, p);
+    char cid[24], tid[24];
+    const char *p[] = {hf_pg_i64(cid, ct->customer_id), hf_pg_i64(tid, ct->task_id)};
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_READ, 2, p);
     if (res == NULL)
         return -1;
-    int found = PQntuples(res);
-    if (found)
-        snprintf(region, size, "%s", hf_pg_str(res, 0, 0));
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return -1;
+    }
+    s_task_fill(res, t);
+    t->found = hf_pg_bool(res, 0, 11);
+    snprintf(region, size, "%s", hf_pg_str(res, 0, 9));
+    bool customer = hf_pg_bool(res, 0, 10);
     PQclear(res);
-    if (!found)
+    if (ct->customer_id > 0 && !customer)
         return -1; /* intake's event is on its way */
+    if (ct->task_id > 0 && !t->found)
+        return -1; /* the scheduler's plan is on its way */
     return 0;
 }
 
@@ -1634,32 +1694,36 @@ static int s_call_product(s_ctx_t *c, int64_t purchase_id, char *prod, size_t si
     return 0;
 }
 
-/* Step 5 of a logged call: the contact works the claim it names: that assignment ends now;
- * the scheduler then completes the task or plans a retry. 0 or -1. */
-static int s_call_close_claim(s_ctx_t *c, const s_task_t *t, int claim, const char *task,
-                              const char *day)
+/* Steps 4 and 5 of a logged call, one statement: the contact, once, and the claim it works
+ * (when it names a task): that assignment ends now (the scheduler then completes the task or
+ * plans a retry), and a close of it noted before the contact came moves to the contact's day.
+ * pc: the contact's parameters. 1 when the contact was inserted, 0 when it was there, -1. */
+static int s_call_write(s_ctx_t *c, const s_task_t *t, int claim, const char *const pc[12],
+                        const char *day)
 {
     bool closes = strcmp(t->state, "claimed") == 0 && t->claims == claim;
-    const char *p[] = {task, closes ? "1" : "0"};
-    if (hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_TASK_SET_CALLS, 2, p) != 0)
-        return -1;
-    if (closes && s_agent_add(c, t->agent, day, "closed", 1) != 0)
-        return -1;
     char cl[16];
-    const char *pm[] = {task, hf_pg_i64(cl, claim)};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_PENDING_CLOSE_DELETE, 2, pm);
+    const char *p[14];
+    memcpy(p, pc, 12 * sizeof p[0]);
+    p[12] = closes ? "1" : "0";
+    p[13] = hf_pg_i64(cl, claim);
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_WRITE, 14, p);
     if (res == NULL)
         return -1;
+    if (PQntuples(res) != 1 || hf_pg_int(res, 0, 0) == 0) {
+        PQclear(res);
+        return 0;
+    }
     int rc = 0;
-    if (PQntuples(res) == 1 && strcmp(day, hf_pg_str(res, 0, 1)) < 0)
-        rc = s_agent_add(c, hf_pg_str(res, 0, 0), hf_pg_str(res, 0, 1), "closed", -1) != 0 ||
-                     s_agent_add(c, hf_pg_str(res, 0, 0), day, "closed", 1) != 0
-                 ? -1
-                 : 0;
+    const char *agent = hf_pg_str(res, 0, 1), *was = hf_pg_str(res, 0, 2);
+    if (closes && s_agent_add(c, t->agent, day, "closed", 1) != 0)
+        rc = -1;
+    else if (*was && strcmp(day, was) < 0 &&
+             (s_agent_add(c, agent, was, "closed", -1) != 0 ||
+              s_agent_add(c, agent, day, "closed", 1) != 0))
+        rc = -1;
     PQclear(res);
-    if (rc != 0)
-        return -1;
-    return 0;
+    return rc == 0 ? 1 : -1;
 }
 
 /* Step 6 of a logged call: the agent's visits, or attempts and contacts. 0 or -1. */
@@ -1704,18 +1768,17 @@ static int rep_on_call_logged(s_ctx_t *c)
     hf_pg_i64(cid, ct->customer_id);
     hf_pg_i64(id, ct->id);
 
-    /* 1. the customer's region, for the attribution */
+    /* 1-2. the customer's region, for the attribution; the task and the claim the call works */
     char region[64] = "";
-    if (ct->customer_id > 0 && s_call_region(c, cid, region, sizeof region) != 0)
-        return -1;
-    /* 2. the task and the claim the call works */
     s_task_t t = {0};
     int claim = 0;
-    if (ct->task_id > 0) {
-        if (s_task_load(c, ct->task_id, &t) != 0)
+    if (ct->customer_id > 0 || ct->task_id > 0) {
+        if (s_call_read(c, ct, region, sizeof region, &t) != 0)
             return -1;
-        if (!t.found)
-            return -1; /* the scheduler's plan is on its way */
+        if (ct->task_id <= 0)
+            memset(&t, 0, sizeof t);
+    }
+    if (ct->task_id > 0) {
         claim = ct->claim_no > 0 ? ct->claim_no : t.calls + 1;
         if (claim > t.claims)
             return -1; /* the scheduler's claim, which the call needed, is on its way */
@@ -1729,7 +1792,7 @@ static int rep_on_call_logged(s_ctx_t *c)
             return -1;
         product = prod;
     }
-    /* 4. the contact, once */
+    /* 4. the contact, once: its fields */
     const Huifang__V1__OutcomeFlags *f = ct->flags;
     bool contacted = f && f->contacted;
     bool visit = strcmp(S(ct->channel), "visit") == 0;
@@ -1746,17 +1809,10 @@ static int rep_on_call_logged(s_ctx_t *c)
                         hf_pg_i64(qty, ct->order_qty),
                         product,
                         region};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_CONTACT_ADD, 12, pc);
-    if (res == NULL)
-        return -1;
-    int inserted = PQntuples(res);
-    PQclear(res);
-    if (!inserted)
-        return 0;
-
-    /* 5. the claim it works ends */
-    if (ct->task_id > 0 && s_call_close_claim(c, &t, claim, task, day) != 0)
-        return -1;
+    /* 5. the claim it works ends (with the contact, in one statement) */
+    int inserted = s_call_write(c, &t, claim, pc, day);
+    if (inserted <= 0)
+        return inserted;
     /* 6. the agent's counts */
     if (s_call_count(c, agent, day, visit, contacted) != 0)
         return -1;
@@ -1938,6 +1994,7 @@ int rep_cards_flush(hf_service_t *svc)
 int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
 {
     s_zones_seen(hf_service_store(svc), env);
+    s_card_memo_take(hf_service_store(svc), env);
     /* the cards held are made before a handler that may read them (this one, or another
      * file's that runs after it) */
     if (s_cards_needed(env) && s_cards_write(hf_service_store(svc), false) != 0)
