@@ -488,12 +488,25 @@ static int s_cancel_plan_tasks(s_ctx_t *c, int64_t customer_id, const char *stat
 {
     /* only steps planned by then: replayed late, an event must not reach later plans */
     char cid[24], plan[24], only[24], at[24];
-    const char *p[] = {hf_pg_i64(cid, customer_id), states,
-                       hf_pg_i64(plan, keep_plan),  c->day,
-                       hf_pg_i64(only, only_plan),  hf_pg_i64(at, c->env->occurred_at_ms)};
-    return hf_store_query_run(c->st, &REP_Q_CANCEL_PLAN_TASKS, 6, p);
+    const char *p[] = {hf_pg_i64(cid, customer_id), states, hf_pg_i64(plan, keep_plan),
+                       hf_pg_i64(only, only_plan), hf_pg_i64(at, c->env->occurred_at_ms)};
+    PGresult *res = hf_store_query(c->st, &REP_Q_CANCEL_TASKS, 5, p);
+    if (res == NULL)
+        return -1;
+    /* each step cancelled on its due day; an open assignment closed today (its branch's) */
+    int rc = 0;
+    for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+        s_ctx_t b = *c;
+        b.branch = hf_pg_str(res, i, 0);
+        const char *state = hf_pg_str(res, i, 2);
+        bool open = strcmp(state, "assigned") == 0 || strcmp(state, "claimed") == 0;
+        if (s_step_add(&b, hf_pg_str(res, i, 1), "cancelled", 1) != 0 ||
+            (open && s_agent_add(&b, hf_pg_str(res, i, 3), c->day, "closed", 1) != 0))
+            rc = -1;
+    }
+    PQclear(res);
+    return rc;
 }
-
 static int s_cancel_tasks(s_ctx_t *c, int64_t customer_id, const char *states, int64_t keep_plan)
 {
     return s_cancel_plan_tasks(c, customer_id, states, keep_plan, 0);

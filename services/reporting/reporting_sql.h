@@ -69,6 +69,16 @@ static const hf_query_t REP_Q_CANCEL_PLAN_TASKS = {
     "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
     " ON CONFLICT (branch, agent, day) DO UPDATE SET closed = agent_day.closed + "
     "EXCLUDED.closed"};
+/* A customer's steps cancelled (s_cancel_plan_tasks), each as it was given back: its branch,
+ * due day, state and agent, for the counters (added per batch: REP_Q_CANCEL_PLAN_TASKS's own
+ * upserts, planned at every execution, cost ~0.4 ms of planning each) */
+static const hf_query_t REP_Q_CANCEL_TASKS = {
+    "rep_cancel_tasks",
+    "UPDATE task t SET state = 'cancelled', agent = '', bag_day = NULL"
+    " FROM (SELECT id, branch, due_day::text AS due_day, state, agent FROM task"
+    "   WHERE customer_id = $1 AND state = ANY ($2::text[]) AND plan_id <> $3"
+    "   AND ($4::bigint = 0 OR plan_id = $4) AND planned_at_ms <= $5 FOR UPDATE) o"
+    " WHERE t.id = o.id RETURNING o.branch, o.due_day, o.state, o.agent"};
 /* the held cards: the new ones made, and every one that existed read and locked (its text
  * is sent, planned for its arrays each time: s_exec_arrays) */
 static const hf_query_t REP_Q_CARDS_WRITE = {

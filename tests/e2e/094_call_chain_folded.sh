@@ -59,16 +59,17 @@ late_task=$TASK
 # the scheduler's consumer of calllog's stream held (its offset row locked: it skips a locked
 # one) while the call is logged at 23:55; let go at 00:05
 coproc LOCK { psql -X -q -t -A -d "$HUIFANG_STORE_URL"; }
-printf '%s\n' "BEGIN; SELECT 'locked' FROM scheduler.consumer_offset WHERE producer = 'calllog' FOR UPDATE;" >&"${LOCK[1]}"
-read -r locked <&"${LOCK[0]}"
+lock_in=${LOCK[1]} lock_out=${LOCK[0]} lock_pid=$LOCK_PID # bash unsets them when it ends
+printf '%s\n' "BEGIN; SELECT 'locked' FROM scheduler.consumer_offset WHERE producer = 'calllog' FOR UPDATE;" >&"$lock_in"
+read -r locked <&"$lock_out"
 hf_expect_eq locked "$locked" "the scheduler's calllog offset locked"
 hf_expect_exit 0 huifang clock advance 835m # 23:55
 hf_expect_exit 0 huifang --as A001 call log --task "$late_task" --outcome connected --order 2
 hf_wait_applied reporting calllog
 hf_expect_exit 0 huifang clock advance 10m # 00:05 on the 13th
-printf 'COMMIT;\n' >&"${LOCK[1]}"
-exec {LOCK[1]}>&-
-wait "$LOCK_PID" || true
+printf 'COMMIT;\n' >&"$lock_in"
+exec {lock_in}>&-
+wait "$lock_pid" || true
 hf_wait_until 20 bash -c "huifang --json task show $late_task | grep -q '\"state\":\"done\"'"
 for p in intake scheduler calllog complaint; do hf_wait_applied reporting $p; done
 
