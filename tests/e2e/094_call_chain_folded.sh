@@ -14,7 +14,8 @@
 #     without its contact — a pending close — and the contact moves it to its own day, the
 #     12th) give the same figures.
 # A version that loses the pending close, closes a claim twice, counts the card moves twice or
-# not at all, or loses the order's product or region fails here.
+# not at all, loses the order's product or region, or the cancelled steps' counters, fails
+# here.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -36,6 +37,9 @@ figures() {
                            || coalesce(done_day::text, '-'), ' ' ORDER BY id)
          FROM reporting.task WHERE state <> 'cancelled' OR calls > 0"
     sql "SELECT count(*) FROM reporting.pending_close"
+    sql "SELECT string_agg(due_day || ':' || planned || '/' || on_time || '/' || late || '/'
+                           || cancelled, ' ' ORDER BY due_day) FROM reporting.step_day"
+    sql "SELECT string_agg(month || ':' || open, ' ' ORDER BY month) FROM reporting.step_month"
 }
 claim() {
     local out
@@ -82,6 +86,9 @@ hf_expect_eq "2026-11-01:chaoyang:VC30:1/2" "${live[2]}" "the order: the task's 
 hf_expect_contains "${live[3]}" "2026-11-12:connected:chaoyang:VC30" "the late contact on its own day"
 hf_expect_contains "${live[4]}" "done/1/1/2026-11-13" "the late task done on the 13th"
 hf_expect_eq 0 "${live[5]}" "no pending close left"
+hf_expect_contains "${live[6]}" "2026-11-27:2/0/0/2" \
+    "the steps of the 27th cancelled: the refused customer's, and the other's by the plan its order started (planned/on time/late/cancelled)"
+hf_expect_eq "2026-11-01:1 2027-01-01:1" "${live[7]}" "the steps left open by month"
 
 # ---- 2. the same events rebuilt from the replay ----
 hf_service_stop reporting
@@ -91,7 +98,7 @@ hf_service_start reporting
 for p in intake scheduler calllog complaint; do hf_wait_applied reporting $p; done
 hf_expect_eq 0 "$(sql 'SELECT count(*) FROM reporting.dead_letter')" "no dead letters"
 mapfile -t replayed < <(figures)
-for i in 0 1 2 3 4 5; do
+for i in 0 1 2 3 4 5 6 7; do
     hf_expect_eq "${live[i]}" "${replayed[i]}" "figures $i the same from the replay"
 done
 hf_log "ok: a call's folded statements; the same figures live and from the replay"
