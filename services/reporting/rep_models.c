@@ -33,6 +33,7 @@
 #define NO_NEXT_GAP 9999
 
 typedef struct {
+    hf_service_t *svc;
     hf_store_t *st;
     const hf_envelope_t *env;
     const char *branch;
@@ -47,8 +48,7 @@ typedef struct {
  * only ever added to (no handler reads them), so what the events of a batch add to one row
  * is summed here and written once, by rep_batch_end inside the batch's transaction before it
  * commits; a batch rolled back forgets it. A batch of a lead import thus writes its day's
- * lead and card counters once, not once per lead. The branch's zone is kept for the batch
- * too (a branch_upserted forgets it). */
+ * lead and card counters once, not once per lead. */
 
 #define DELTA_KEYS 6
 #define DELTA_SLOTS 4096 /* a power of two; written out early at three quarters full */
@@ -63,13 +63,73 @@ typedef struct {
 static s_delta_t s_deltas[DELTA_SLOTS];
 static int s_ndeltas;
 
-/* The zones of the branches seen in this batch. */
-#define ZONE_CACHE 8
+/* ---- the branches' zones, kept -----------------------------------------------------------
+ *
+ * A branch's zone changes almost never, and every dated event needs it: the zones read are
+ * kept across batches (s_zone), found by a hash of the code in at most ZONE_PROBES slots (a
+ * national chain's ~1,000 branches all kept). Only intake's branch_upserted writes the copy
+ * (rep_on_branch), so the zones kept are current while intake's stream holds no branch event
+ * not seen here:
+ * - applying a branch_upserted forgets them all, and none is kept from the transaction that
+ *   applied it (it may still roll back: hf_store_tx_serial tells it apart);
+ * - the intake events this instance sees (any payload, applied by it or not) from the
+ *   sequence the zones are current at on, none a branch_upserted, move clean_to; when intake's
+ *   applied sequence (hf_service_applied: by this instance or another) has moved past
+ *   clean_to — another instance applied events not seen here — they are all forgotten. */
+
+#define ZONE_SLOTS 2048
+#define ZONE_PROBES 8
+
 static struct {
-    char branch[32];
-    char tz[64];
-} s_zones[ZONE_CACHE];
-static int s_nzones;
+    uint64_t gen;      /* a slot of an older generation is empty */
+    uint64_t stamp;    /* intake's applied sequence the zones are current at */
+    uint64_t clean_to; /* intake's events (stamp, clean_to] were seen: none a branch_upserted */
+    bool written;      /* the copy written in transaction written_tx (hf_store_tx_serial) */
+    uint64_t written_tx;
+    struct {
+        uint64_t gen;
+        char branch[32];
+        char tz[64];
+    } slot[ZONE_SLOTS];
+} s_zones = {.gen = 1};
+
+/* Forgets every zone kept, and keeps none read in st's open transaction (it wrote the copy). */
+static void s_zones_forget(hf_store_t *st)
+{
+    s_zones.gen++;
+    s_zones.written = true;
+    s_zones.written_tx = hf_store_tx_serial(st);
+}
+
+/* Notes an event of intake's seen (before it is applied): a branch_upserted forgets them. */
+static void s_zones_seen(hf_store_t *st, const hf_envelope_t *env)
+{
+    if (strcmp(S(env->producer), "intake") != 0)
+        return;
+    if (env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_BRANCH_UPSERTED)
+        s_zones_forget(st);
+    else if (env->seq == s_zones.clean_to + 1)
+        s_zones.clean_to = env->seq;
+}
+
+/* The slot of branch: the one keeping it, else an empty one, else the first probed. */
+static int s_zone_slot(const char *branch)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *b = branch; *b; b++)
+        h = (h ^ (uint8_t)*b) * 16777619u;
+    int first = (int)(h % ZONE_SLOTS), empty = -1;
+    for (int k = 0; k < ZONE_PROBES; k++) {
+        int i = (first + k) % ZONE_SLOTS;
+        if (s_zones.slot[i].gen != s_zones.gen) {
+            if (empty < 0)
+                empty = i;
+        } else if (strcmp(s_zones.slot[i].branch, branch) == 0) {
+            return i;
+        }
+    }
+    return empty >= 0 ? empty : first;
+}
 
 static uint64_t s_delta_hash(const char *sql, int nkeys, const char *const *keys)
 {
@@ -94,7 +154,6 @@ static void s_deltas_forget(void)
         s_ndeltas--;
     }
     s_ndeltas = 0;
-    s_nzones = 0;
 }
 
 /* The rows of one counter upsert in a statement of their own: sql's "VALUES ($1, …, $k)"
@@ -179,10 +238,8 @@ static int s_count(s_ctx_t *c, const char *sql, int nkeys, const char *const *ke
     if (n == 0)
         return 0;
     if (s_ndeltas >= DELTA_SLOTS / 4 * 3) {
-        int zones = s_nzones;
         if (s_deltas_write(c->st) != 0)
             return -1;
-        s_nzones = zones; /* still this batch's */
     }
     uint64_t h = s_delta_hash(sql, nkeys, keys);
     for (size_t i = h & (DELTA_SLOTS - 1);; i = (i + 1) & (DELTA_SLOTS - 1)) {
@@ -241,19 +298,32 @@ int rep_count(hf_service_t *svc, const char *sql, int nkeys, const char *const *
     return s_count(&c, sql, nkeys, keys, n);
 }
 
-/* The branch's zone: 0, 1 when the branch is unknown, -1 on a store error. */
+/* The branch's zone (kept: s_zones above): 0, 1 when the branch is unknown, -1 on a store
+ * error. */
 static int s_zone(s_ctx_t *c)
 {
-    for (int i = 0; i < s_nzones; i++)
-        if (strcmp(s_zones[i].branch, c->branch) == 0) {
-            snprintf(c->tz, sizeof c->tz, "%s", s_zones[i].tz);
-            return 0;
+    uint64_t applied = hf_service_applied(c->svc, "intake");
+    if (applied != s_zones.stamp) {
+        if (applied < s_zones.stamp || applied > s_zones.clean_to) {
+            s_zones.gen++;
+            s_zones.clean_to = applied;
         }
+        s_zones.stamp = applied;
+    }
+    bool keep = strlen(c->branch) < sizeof s_zones.slot[0].branch &&
+                !(s_zones.written && hf_store_in_tx(c->st) &&
+                  hf_store_tx_serial(c->st) == s_zones.written_tx);
+    int at = keep ? s_zone_slot(c->branch) : -1;
+    if (at >= 0 && s_zones.slot[at].gen == s_zones.gen &&
+        strcmp(s_zones.slot[at].branch, c->branch) == 0) {
+        snprintf(c->tz, sizeof c->tz, "%s", s_zones.slot[at].tz);
+        return 0;
+    }
     int rc = hf_replica_branch(c->st, c->branch, c->tz, sizeof c->tz, NULL, 0);
-    if (rc == 0 && s_nzones < ZONE_CACHE && strlen(c->branch) < sizeof s_zones[0].branch) {
-        snprintf(s_zones[s_nzones].branch, sizeof s_zones[0].branch, "%s", c->branch);
-        snprintf(s_zones[s_nzones].tz, sizeof s_zones[0].tz, "%s", c->tz);
-        s_nzones++;
+    if (rc == 0 && at >= 0) {
+        s_zones.slot[at].gen = s_zones.gen;
+        snprintf(s_zones.slot[at].branch, sizeof s_zones.slot[at].branch, "%s", c->branch);
+        snprintf(s_zones.slot[at].tz, sizeof s_zones.slot[at].tz, "%s", c->tz);
     }
     return rc;
 }
@@ -418,12 +488,25 @@ static int s_cancel_plan_tasks(s_ctx_t *c, int64_t customer_id, const char *stat
 {
     /* only steps planned by then: replayed late, an event must not reach later plans */
     char cid[24], plan[24], only[24], at[24];
-    const char *p[] = {hf_pg_i64(cid, customer_id), states,
-                       hf_pg_i64(plan, keep_plan),  c->day,
-                       hf_pg_i64(only, only_plan),  hf_pg_i64(at, c->env->occurred_at_ms)};
-    return hf_store_query_run(c->st, &REP_Q_CANCEL_PLAN_TASKS, 6, p);
+    const char *p[] = {hf_pg_i64(cid, customer_id), states, hf_pg_i64(plan, keep_plan),
+                       hf_pg_i64(only, only_plan), hf_pg_i64(at, c->env->occurred_at_ms)};
+    PGresult *res = hf_store_query(c->st, &REP_Q_CANCEL_TASKS, 5, p);
+    if (res == NULL)
+        return -1;
+    /* each step cancelled on its due day; an open assignment closed today (its branch's) */
+    int rc = 0;
+    for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+        s_ctx_t b = *c;
+        b.branch = hf_pg_str(res, i, 0);
+        const char *state = hf_pg_str(res, i, 2);
+        bool open = strcmp(state, "assigned") == 0 || strcmp(state, "claimed") == 0;
+        if (s_step_add(&b, hf_pg_str(res, i, 1), "cancelled", 1) != 0 ||
+            (open && s_agent_add(&b, hf_pg_str(res, i, 3), c->day, "closed", 1) != 0))
+            rc = -1;
+    }
+    PQclear(res);
+    return rc;
 }
-
 static int s_cancel_tasks(s_ctx_t *c, int64_t customer_id, const char *states, int64_t keep_plan)
 {
     return s_cancel_plan_tasks(c, customer_id, states, keep_plan, 0);
@@ -440,20 +523,52 @@ static int s_card_count(s_ctx_t *c, const char *type, int n)
                    2, p, n);
 }
 
-/* Records a card moving from one type to another ("" from: a new card) today. */
-static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to, const char *reason)
+/* Counts a card moving from one type to another ("" from: a new card) today, its row
+ * written already. */
+static int s_card_moved(s_ctx_t *c, const char *from, const char *to, const char *reason)
 {
-    char cid[24];
-    const char *pu[] = {hf_pg_i64(cid, id), to, reason};
     const char *pf[] = {c->branch, c->day, from, to, reason};
-    if ((*from && hf_store_query_run(c->st, &REP_Q_CARD_MOVE_CUSTOMER_SET_CARD_TYPE, 3, pu) != 0) ||
-        (*from && s_card_count(c, from, -1) != 0) || s_card_count(c, to, 1) != 0)
+    if ((*from && s_card_count(c, from, -1) != 0) || s_card_count(c, to, 1) != 0)
         return -1;
     return s_count(c,
                    "INSERT INTO card_flow_day (branch, day, from_type, to_type, reason, n)"
                    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, day, from_type,"
                    " to_type, reason) DO UPDATE SET n = card_flow_day.n + EXCLUDED.n",
                    5, pf, 1);
+}
+
+/* Records a card moving from one type to another ("" from: a new card) today. */
+static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to, const char *reason)
+{
+    char cid[24];
+    const char *pu[] = {hf_pg_i64(cid, id), to, reason};
+    if (*from && hf_store_query_run(c->st, &REP_Q_CARD_MOVE_CUSTOMER_SET_CARD_TYPE, 3, pu) != 0)
+        return -1;
+    return s_card_moved(c, from, to, reason);
+}
+
+/* The card a card_type_changed left (rep_on_card_type_changed), for the customer_updated
+ * intake publishes right after it (intake_card_set): that event's handler takes the card from
+ * here instead of reading it again. Valid for the next event of intake's stream in the same
+ * transaction only (s_card_memo_take, at the start of every event). */
+static struct {
+    bool set;
+    uint64_t tx;  /* hf_store_tx_serial */
+    uint64_t seq; /* the card_type_changed's */
+    int64_t id;
+    char type[32];
+    int64_t merged;
+    char region[64];
+} s_card_memo;
+static bool s_card_memo_valid;
+
+static void s_card_memo_take(hf_store_t *st, const hf_envelope_t *env)
+{
+    s_card_memo_valid = s_card_memo.set && hf_store_in_tx(st) &&
+                        s_card_memo.tx == hf_store_tx_serial(st) &&
+                        env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED &&
+                        strcmp(S(env->producer), "intake") == 0 && env->seq == s_card_memo.seq + 1;
+    s_card_memo.set = false;
 }
 
 /* Applies a customer's card as an event published it: creates it, or notes a new region,
@@ -466,19 +581,29 @@ static int s_customer_apply(s_ctx_t *c, const Huifang__V1__Customer *cu)
     const char *pk[] = {hf_pg_i64(cid, cu->id)};
     const char *to = *S(cu->card_type) ? cu->card_type : "new";
     const char *reason = strcmp(to, "void") == 0 ? S(cu->void_reason) : "";
-    PGresult *res = hf_store_query(c->st, &REP_Q_CUSTOMER_APPLY_LOCK, 1, pk);
-    if (res == NULL)
-        return -1;
-    bool known = PQntuples(res) == 1;
+    bool known;
     char type[32] = "";
     int64_t merged = 0;
     bool same_region = false;
-    if (known) {
-        snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
-        merged = hf_pg_int(res, 0, 1);
-        same_region = strcmp(hf_pg_str(res, 0, 2), S(cu->region)) == 0;
+    if (s_card_memo_valid && s_card_memo.id == cu->id) {
+        /* the card_type_changed just before read (and locked) it */
+        known = true;
+        snprintf(type, sizeof type, "%s", s_card_memo.type);
+        merged = s_card_memo.merged;
+        same_region = strcmp(s_card_memo.region, S(cu->region)) == 0;
+    } else {
+        PGresult *res = hf_store_query(c->st, &REP_Q_CUSTOMER_APPLY_LOCK, 1, pk);
+        if (res == NULL)
+            return -1;
+        known = PQntuples(res) == 1;
+        if (known) {
+            snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
+            merged = hf_pg_int(res, 0, 1);
+            same_region = strcmp(hf_pg_str(res, 0, 2), S(cu->region)) == 0;
+        }
+        PQclear(res);
     }
-    PQclear(res);
+    s_card_memo_valid = false;
     if (!known) {
         const char *p[] = {cid, c->branch, S(cu->region), to, reason};
         if (hf_store_query_run(c->st, &REP_Q_CUSTOMER_APPLY_ADD, 5, p) != 0)
@@ -847,7 +972,7 @@ static int rep_on_branch(s_ctx_t *c)
         return -2;
     const char *tz = hf_replica_tz_or_default(b->tz);
     const char *p[] = {b->code, S(b->name), tz};
-    s_nzones = 0; /* its zone may change */
+    s_zones_forget(c->st); /* its zone may change (s_zones_seen did too) */
     return hf_store_query_run(c->st, &REP_Q_ON_BRANCH_UPSERT, 3, p);
 }
 
@@ -938,9 +1063,10 @@ static int rep_on_card_type_changed(s_ctx_t *c)
     const Huifang__V1__CardTypeChanged *e = c->env->card_type_changed;
     if (*S(e->to) == '\0')
         return -2;
+    const char *reason = strcmp(e->to, "void") == 0 ? S(e->reason) : "";
     char cid[24];
-    const char *p[] = {hf_pg_i64(cid, e->customer_id)};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CARD_TYPE_CHANGED_LOCK, 1, p);
+    const char *p[] = {hf_pg_i64(cid, e->customer_id), e->to, reason};
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CARD_TYPE_CHANGED, 3, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
@@ -951,12 +1077,19 @@ static int rep_on_card_type_changed(s_ctx_t *c)
     }
     char type[32];
     snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
-    bool merged = hf_pg_int(res, 0, 1) > 0;
+    int64_t merged = hf_pg_int(res, 0, 1);
+    bool moves = merged == 0 && *type && strcmp(type, e->to) != 0; /* the row written */
+    s_card_memo.set = true;
+    s_card_memo.tx = hf_store_tx_serial(c->st);
+    s_card_memo.seq = c->env->seq;
+    s_card_memo.id = e->customer_id;
+    snprintf(s_card_memo.type, sizeof s_card_memo.type, "%s", moves ? e->to : type);
+    s_card_memo.merged = merged;
+    snprintf(s_card_memo.region, sizeof s_card_memo.region, "%s", hf_pg_str(res, 0, 2));
     PQclear(res);
-    if (merged || strcmp(type, e->to) == 0)
+    if (merged > 0 || strcmp(type, e->to) == 0)
         return 0; /* already applied from the card itself */
-    return s_card_move(c, e->customer_id, type, e->to,
-                       strcmp(e->to, "void") == 0 ? S(e->reason) : "");
+    return s_card_moved(c, type, e->to, reason);
 }
 
 static int rep_on_customers_merged(s_ctx_t *c)
@@ -1529,20 +1662,30 @@ static int rep_on_task_completed(s_ctx_t *c)
 
 /* ---- contacts ------------------------------------------------------------------------ */
 
-/* Step 1 of a logged call: the customer's region, for the attribution (intake registered
- * the customer first). 0, or -1 (also while intake's event is on its way). */
-static int s_call_region(s_ctx_t *c, const char *cid, char *region, size_t size)
+/* Steps 1 and 2 of a logged call, one read: the customer's region, for the attribution
+ * (intake registered the customer first), and the task (locked) with the claim the call works.
+ * 0, or -1 (also while intake's customer or the scheduler's task is on its way). */
+static int s_call_read(s_ctx_t *c, const Huifang__V1__Contact *ct, char *region, size_t size,
+                       s_task_t *t)
 {
-    const char *p[] = {cid};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_CUSTOMER_REGION, 1, p);
+    char cid[24], tid[24];
+    const char *p[] = {hf_pg_i64(cid, ct->customer_id), hf_pg_i64(tid, ct->task_id)};
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_READ, 2, p);
     if (res == NULL)
         return -1;
-    int found = PQntuples(res);
-    if (found)
-        snprintf(region, size, "%s", hf_pg_str(res, 0, 0));
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        return -1;
+    }
+    s_task_fill(res, t);
+    t->found = hf_pg_bool(res, 0, 11);
+    snprintf(region, size, "%s", hf_pg_str(res, 0, 9));
+    bool customer = hf_pg_bool(res, 0, 10);
     PQclear(res);
-    if (!found)
+    if (ct->customer_id > 0 && !customer)
         return -1; /* intake's event is on its way */
+    if (ct->task_id > 0 && !t->found)
+        return -1; /* the scheduler's plan is on its way */
     return 0;
 }
 
@@ -1564,32 +1707,36 @@ static int s_call_product(s_ctx_t *c, int64_t purchase_id, char *prod, size_t si
     return 0;
 }
 
-/* Step 5 of a logged call: the contact works the claim it names: that assignment ends now;
- * the scheduler then completes the task or plans a retry. 0 or -1. */
-static int s_call_close_claim(s_ctx_t *c, const s_task_t *t, int claim, const char *task,
-                              const char *day)
+/* Steps 4 and 5 of a logged call, one statement: the contact, once, and the claim it works
+ * (when it names a task): that assignment ends now (the scheduler then completes the task or
+ * plans a retry), and a close of it noted before the contact came moves to the contact's day.
+ * pc: the contact's parameters. 1 when the contact was inserted, 0 when it was there, -1. */
+static int s_call_write(s_ctx_t *c, const s_task_t *t, int claim, const char *const pc[12],
+                        const char *day)
 {
     bool closes = strcmp(t->state, "claimed") == 0 && t->claims == claim;
-    const char *p[] = {task, closes ? "1" : "0"};
-    if (hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_TASK_SET_CALLS, 2, p) != 0)
-        return -1;
-    if (closes && s_agent_add(c, t->agent, day, "closed", 1) != 0)
-        return -1;
     char cl[16];
-    const char *pm[] = {task, hf_pg_i64(cl, claim)};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_PENDING_CLOSE_DELETE, 2, pm);
+    const char *p[14];
+    memcpy(p, pc, 12 * sizeof p[0]);
+    p[12] = closes ? "1" : "0";
+    p[13] = hf_pg_i64(cl, claim);
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_WRITE, 14, p);
     if (res == NULL)
         return -1;
+    if (PQntuples(res) != 1 || hf_pg_int(res, 0, 0) == 0) {
+        PQclear(res);
+        return 0;
+    }
     int rc = 0;
-    if (PQntuples(res) == 1 && strcmp(day, hf_pg_str(res, 0, 1)) < 0)
-        rc = s_agent_add(c, hf_pg_str(res, 0, 0), hf_pg_str(res, 0, 1), "closed", -1) != 0 ||
-                     s_agent_add(c, hf_pg_str(res, 0, 0), day, "closed", 1) != 0
-                 ? -1
-                 : 0;
+    const char *agent = hf_pg_str(res, 0, 1), *was = hf_pg_str(res, 0, 2);
+    if (closes && s_agent_add(c, t->agent, day, "closed", 1) != 0)
+        rc = -1;
+    else if (*was && strcmp(day, was) < 0 &&
+             (s_agent_add(c, agent, was, "closed", -1) != 0 ||
+              s_agent_add(c, agent, day, "closed", 1) != 0))
+        rc = -1;
     PQclear(res);
-    if (rc != 0)
-        return -1;
-    return 0;
+    return rc == 0 ? 1 : -1;
 }
 
 /* Step 6 of a logged call: the agent's visits, or attempts and contacts. 0 or -1. */
@@ -1634,18 +1781,17 @@ static int rep_on_call_logged(s_ctx_t *c)
     hf_pg_i64(cid, ct->customer_id);
     hf_pg_i64(id, ct->id);
 
-    /* 1. the customer's region, for the attribution */
+    /* 1-2. the customer's region, for the attribution; the task and the claim the call works */
     char region[64] = "";
-    if (ct->customer_id > 0 && s_call_region(c, cid, region, sizeof region) != 0)
-        return -1;
-    /* 2. the task and the claim the call works */
     s_task_t t = {0};
     int claim = 0;
-    if (ct->task_id > 0) {
-        if (s_task_load(c, ct->task_id, &t) != 0)
+    if (ct->customer_id > 0 || ct->task_id > 0) {
+        if (s_call_read(c, ct, region, sizeof region, &t) != 0)
             return -1;
-        if (!t.found)
-            return -1; /* the scheduler's plan is on its way */
+        if (ct->task_id <= 0)
+            memset(&t, 0, sizeof t);
+    }
+    if (ct->task_id > 0) {
         claim = ct->claim_no > 0 ? ct->claim_no : t.calls + 1;
         if (claim > t.claims)
             return -1; /* the scheduler's claim, which the call needed, is on its way */
@@ -1659,7 +1805,7 @@ static int rep_on_call_logged(s_ctx_t *c)
             return -1;
         product = prod;
     }
-    /* 4. the contact, once */
+    /* 4. the contact, once: its fields */
     const Huifang__V1__OutcomeFlags *f = ct->flags;
     bool contacted = f && f->contacted;
     bool visit = strcmp(S(ct->channel), "visit") == 0;
@@ -1676,17 +1822,10 @@ static int rep_on_call_logged(s_ctx_t *c)
                         hf_pg_i64(qty, ct->order_qty),
                         product,
                         region};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_CONTACT_ADD, 12, pc);
-    if (res == NULL)
-        return -1;
-    int inserted = PQntuples(res);
-    PQclear(res);
-    if (!inserted)
-        return 0;
-
-    /* 5. the claim it works ends */
-    if (ct->task_id > 0 && s_call_close_claim(c, &t, claim, task, day) != 0)
-        return -1;
+    /* 5. the claim it works ends (with the contact, in one statement) */
+    int inserted = s_call_write(c, &t, claim, pc, day);
+    if (inserted <= 0)
+        return inserted;
     /* 6. the agent's counts */
     if (s_call_count(c, agent, day, visit, contacted) != 0)
         return -1;
@@ -1867,6 +2006,8 @@ int rep_cards_flush(hf_service_t *svc)
 
 int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
 {
+    s_zones_seen(hf_service_store(svc), env);
+    s_card_memo_take(hf_service_store(svc), env);
     /* the cards held are made before a handler that may read them (this one, or another
      * file's that runs after it) */
     if (s_cards_needed(env) && s_cards_write(hf_service_store(svc), false) != 0)
@@ -1879,6 +2020,7 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
         if (s_models[i].payload != (int)env->payload_case)
             continue;
         s_ctx_t c = {0};
+        c.svc = svc;
         c.st = hf_service_store(svc);
         c.env = env;
         c.branch = S(env->branch);

@@ -69,6 +69,16 @@ static const hf_query_t REP_Q_CANCEL_PLAN_TASKS = {
     "   WHERE state IN ('assigned', 'claimed') AND agent <> '' GROUP BY branch, agent"
     " ON CONFLICT (branch, agent, day) DO UPDATE SET closed = agent_day.closed + "
     "EXCLUDED.closed"};
+/* A customer's steps cancelled (s_cancel_plan_tasks), each as it was given back: its branch,
+ * due day, state and agent, for the counters (added per batch: REP_Q_CANCEL_PLAN_TASKS's own
+ * upserts, planned at every execution, cost ~0.4 ms of planning each) */
+static const hf_query_t REP_Q_CANCEL_TASKS = {
+    "rep_cancel_tasks",
+    "UPDATE task t SET state = 'cancelled', agent = '', bag_day = NULL"
+    " FROM (SELECT id, branch, due_day::text AS due_day, state, agent FROM task"
+    "   WHERE customer_id = $1 AND state = ANY ($2::text[]) AND plan_id <> $3"
+    "   AND ($4::bigint = 0 OR plan_id = $4) AND planned_at_ms <= $5 FOR UPDATE) o"
+    " WHERE t.id = o.id RETURNING o.branch, o.due_day, o.state, o.agent"};
 /* the held cards: the new ones made, and every one that existed read and locked (its text
  * is sent, planned for its arrays each time: s_exec_arrays) */
 static const hf_query_t REP_Q_CARDS_WRITE = {
@@ -111,9 +121,15 @@ static const hf_query_t REP_Q_ON_PRODUCT_UPSERT = {
     "INSERT INTO product (branch, code, name, price_fen, days_per_unit, plan)"
     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, code) DO UPDATE"
     " SET name = $3, price_fen = $4, days_per_unit = $5, plan = $6"};
-static const hf_query_t REP_Q_ON_CARD_TYPE_CHANGED_LOCK = {
-    "rep_on_card_type_changed_lock",
-    "SELECT card_type, merged_into FROM customer WHERE id = $1 FOR UPDATE"};
+/* A card's type changed in the statement that reads it: the card as it was (locked) — its
+ * type, merged_into and region — and the new type $2 (void reason $3) written when the card
+ * is not merged and had another type. No row: a card never seen. */
+static const hf_query_t REP_Q_ON_CARD_TYPE_CHANGED = {
+    "rep_on_card_type_changed",
+    "WITH o AS (SELECT id, card_type, merged_into, region FROM customer WHERE id = $1 FOR UPDATE),"
+    " u AS (UPDATE customer c SET card_type = $2, void_reason = $3 FROM o WHERE c.id = o.id"
+    "   AND o.merged_into = 0 AND o.card_type <> '' AND o.card_type <> $2 RETURNING 1)"
+    " SELECT o.card_type, o.merged_into, o.region FROM o"};
 static const hf_query_t REP_Q_ON_CUSTOMERS_MERGED_LOCK = {
     "rep_on_customers_merged_lock",
     "SELECT card_type FROM customer WHERE id = $2 AND merged_into = 0 AND $1::bigint > 0"
@@ -199,26 +215,38 @@ static const hf_query_t REP_Q_ON_TASK_COMPLETED_TASK_SET_STATE = {
     "rep_on_task_completed_task_set_state",
     "UPDATE task SET state = $2, agent = '', bag_day = NULL, done_day = $3"
     " WHERE id = $1"};
-static const hf_query_t REP_Q_ON_CALL_LOGGED_CUSTOMER_REGION = {
-    "rep_on_call_logged_customer_region", "SELECT region FROM customer WHERE id = $1"};
+/* A logged call's reads in one statement: the task's row ($2, locked; REP_Q_TASK_LOAD's
+ * columns), then the customer's region ($1), whether the customer is there and whether the
+ * task is. One row always. */
+static const hf_query_t REP_Q_ON_CALL_LOGGED_READ = {
+    "rep_on_call_logged_read",
+    "SELECT t.state, t.agent, t.due_day::text, t.last_bag_agent, coalesce(t.last_bag_day::text, "
+    "''),"
+    " t.claims, t.calls, t.purchase_id, t.customer_id, coalesce(c.region, ''), c.id IS NOT NULL,"
+    " t.id IS NOT NULL FROM (SELECT 1) one LEFT JOIN customer c ON c.id = $1"
+    " LEFT JOIN LATERAL (SELECT * FROM task WHERE id = $2 FOR UPDATE) t ON true"};
 static const hf_query_t REP_Q_ON_CALL_LOGGED_PURCHASE_PRODUCT = {
     "rep_on_call_logged_purchase_product", "SELECT product FROM purchase WHERE id = $1"};
-static const hf_query_t REP_Q_ON_CALL_LOGGED_CONTACT_ADD = {
-    "rep_on_call_logged_contact_add",
-    "INSERT INTO contact (id, branch, day, agent, customer_id, task_id,"
-    " channel, outcome, contacted, order_qty, order_product, region)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    " ON CONFLICT (id) DO NOTHING RETURNING 1"};
-static const hf_query_t REP_Q_ON_CALL_LOGGED_TASK_SET_CALLS = {
-    "rep_on_call_logged_task_set_calls",
-    "UPDATE task SET calls = calls + 1,"
-    " state = CASE WHEN $2 = '1' THEN 'planned' ELSE state END,"
-    " agent = CASE WHEN $2 = '1' THEN '' ELSE agent END,"
-    " bag_day = CASE WHEN $2 = '1' THEN NULL ELSE bag_day END WHERE id = $1"};
-static const hf_query_t REP_Q_ON_CALL_LOGGED_PENDING_CLOSE_DELETE = {
-    "rep_on_call_logged_pending_close_delete",
-    "DELETE FROM pending_close WHERE task_id = $1 AND claim = $2"
-    " RETURNING agent, day::text"};
+/* A logged call's writes in one statement: the contact, once ($1..$12; nothing else when it
+ * was there); then the task's calls (the claim $14 it works ends its assignment when $13 is
+ * '1': planned again, out of the bag) and the close of that claim noted before the contact
+ * came (pending_close, deleted). One row: 1 when the contact was inserted (else 0), the
+ * pending close's agent and day ('' when none). */
+static const hf_query_t REP_Q_ON_CALL_LOGGED_WRITE = {
+    "rep_on_call_logged_write",
+    "WITH ins AS (INSERT INTO contact (id, branch, day, agent, customer_id, task_id,"
+    "   channel, outcome, contacted, order_qty, order_product, region)"
+    "   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    "   ON CONFLICT (id) DO NOTHING RETURNING 1),"
+    " upd AS (UPDATE task SET calls = calls + 1,"
+    "   state = CASE WHEN $13 = '1' THEN 'planned' ELSE state END,"
+    "   agent = CASE WHEN $13 = '1' THEN '' ELSE agent END,"
+    "   bag_day = CASE WHEN $13 = '1' THEN NULL ELSE bag_day END"
+    "   WHERE id = $6 AND EXISTS (SELECT 1 FROM ins) RETURNING 1),"
+    " pc AS (DELETE FROM pending_close WHERE task_id = $6 AND claim = $14"
+    "   AND EXISTS (SELECT 1 FROM ins) RETURNING agent, day::text AS day)"
+    " SELECT (SELECT count(*) FROM ins), coalesce(pc.agent, ''), coalesce(pc.day, '')"
+    " FROM (SELECT 1) one LEFT JOIN pc ON true"};
 static const hf_query_t REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD = {
     "rep_on_call_logged_order_day_add",
     "INSERT INTO order_day (branch, day, agent, product, orders, units)"
