@@ -51,6 +51,13 @@ PGresult *hf_store_exec(hf_store_t *self, const char *sql, int nparams, const ch
  * bytea) may be NULL; result_format 1 asks for binary results. */
 PGresult *hf_store_execv(hf_store_t *self, const char *sql, int n, const char *const *values,
                          const int *lengths, const int *formats, int result_format);
+/* hf_store_exec() for a text never prepared, planned for its parameters at every execution:
+ * for a statement whose plan must follow the table as it grows (a plan made while a table was
+ * small, as in a rebuild, and cached would scan it whole until Postgres next analyzes it).
+ * Every other text is prepared once a connection from its second run (see
+ * hf_store_set_prepare). */
+PGresult *hf_store_exec_unprepared(hf_store_t *self, const char *sql, int nparams,
+                                   const char *const *params);
 /* Like hf_store_exec() for statements whose rows are not needed; returns 0 or -1. */
 int hf_store_run(hf_store_t *self, const char *sql, int nparams, const char *const *params);
 /* Runs sql (possibly several statements, no parameters); returns 0 or -1. */
@@ -69,11 +76,14 @@ typedef struct {
     const char *sql;
 } hf_query_t;
 
-/* Whether named queries are prepared: on (the default), each is prepared the first time it
- * runs on a connection and executed by name after that (prepared again after a reconnect);
- * off, its text is sent with every execution, as hf_store_exec() does, for a pooler in
- * transaction mode that does not keep prepared statements (PgBouncer before 1.21). The
- * services set it from HUIFANG_PG_PREPARE. */
+/* Whether statements are prepared: on (the default), a named query is prepared the first
+ * time it runs on a connection and executed by name after that (prepared again after a
+ * reconnect); a text run with hf_store_exec() and the like (deferred ones too) is prepared
+ * the second time it runs, under a name of its own ("hf_text_<n>"; only a statement that
+ * reads or writes rows, of at most 4,096 bytes; 256 texts a store at most, the rest and
+ * the ones run with hf_store_exec_unprepared() go unnamed). Off, every text is sent with
+ * every execution, for a pooler in transaction mode that does not keep prepared statements
+ * (PgBouncer before 1.21). The services set it from HUIFANG_PG_PREPARE. */
 void hf_store_set_prepare(hf_store_t *self, bool on);
 /* Runs a named query, as hf_store_exec() runs its SQL (same result, errors and retry). */
 PGresult *hf_store_query(hf_store_t *self, const hf_query_t *q, int nparams,
@@ -103,6 +113,9 @@ PGresult *hf_store_begin_exec(hf_store_t *self, const char *sql, int nparams,
  * fails (rolled back) if any of them fails; hf_store_rollback() forgets them. For writes whose
  * answer is not needed (counters added to). Returns 0. */
 int hf_store_defer(hf_store_t *self, const char *sql, int nparams, const char *const *params);
+/* hf_store_defer() for a text never prepared (as hf_store_exec_unprepared()). */
+int hf_store_defer_unprepared(hf_store_t *self, const char *sql, int nparams,
+                              const char *const *params);
 /* What runs as a transaction ends (hf_store_on_end): commit true before its COMMIT is sent
  * (its writes still part of the transaction; -1 fails the commit, rolled back), false after a
  * rollback. */

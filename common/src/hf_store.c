@@ -24,20 +24,27 @@ typedef struct {
 /* The statement texts run without a name (hf_store_exec and the others taking SQL text) are
  * prepared too, each under a name of its own, so that Postgres parses and plans one only
  * the first times it runs on a connection rather than at every execution (parsing and
- * planning were ~a quarter of the services' Postgres CPU in the national day). At most
- * S_TEXTS of them a store (a statement built with a varying number of parameters would
- * otherwise grow the table without end); the ones beyond go unnamed, as before. The table
- * never grows: a slot's query stays where it is while the store lives. */
-#define S_TEXTS 256
-#define S_TEXT_SLOTS 512 /* a power of two, twice S_TEXTS */
-#define S_TEXT_MAX 16384 /* longer texts (built lists of rows) go unnamed */
+ * planning were ~a quarter of the services' Postgres CPU in the national day). A text is
+ * named at its second run, so that one run once (a list of rows of a size seen once) costs
+ * no PREPARE; at most S_TEXTS are named and S_TEXTS_SEEN remembered a store (a statement
+ * built with a varying number of rows would otherwise grow the table without end), the ones
+ * beyond go unnamed, as before, and so do the ones run with hf_store_exec_unprepared. The
+ * table never grows: a slot's query stays where it is while the store lives. */
+#define S_TEXTS 256       /* named at most */
+#define S_TEXTS_SEEN 1024 /* remembered at most */
+#define S_TEXT_SLOTS 2048 /* a power of two, twice S_TEXTS_SEEN */
+#define S_TEXT_MAX 4096   /* longer texts (built lists of rows) go unnamed */
 
 typedef struct {
     char *text; /* NULL: an empty slot */
     uint64_t hash;
-    char name[24]; /* "hf_text_<n>" */
+    char name[24]; /* "hf_text_<n>", once named (its second run) */
     hf_query_t q;  /* name and text, as a named query */
 } s_text_t;
+
+/* The marker of a text run unprepared on purpose (hf_store_exec_unprepared,
+ * hf_store_defer_unprepared): planned for its parameters at every execution. */
+static const hf_query_t s_unprepared = {NULL, NULL};
 
 struct hf_store_t {
     char *conninfo;
@@ -58,7 +65,7 @@ struct hf_store_t {
     char **prepared; /* the names prepared on this connection: an open-addressing set */
     size_t nprepared, prepared_cap;
     s_text_t *texts; /* S_TEXT_SLOTS slots, allocated at the first text; kept across connections */
-    int ntexts;
+    int ntexts, nseen;  /* texts named, texts remembered */
     s_stmt_t *deferred; /* statements sent with the next commit (hf_store_defer) */
     int ndeferred, deferred_cap;
     hf_store_end_fn end_fn; /* hf_store_on_end */
@@ -396,9 +403,10 @@ static bool s_text_preparable(const char *sql)
     return false;
 }
 
-/* The named query a statement text runs as when preparing is on: its slot's, made the first
- * time the text is seen; NULL when it goes unnamed (preparing off, not a statement worth
- * preparing, or S_TEXTS texts named already). */
+/* The named query a statement text runs as when preparing is on: its slot's, named the second
+ * time the text runs (a text run once, such as a list of rows of a size seen once, costs no
+ * PREPARE and takes no name); NULL when it goes unnamed (preparing off, its first run, not a
+ * statement worth preparing, or the table full). */
 static const hf_query_t *s_text_query(hf_store_t *self, const char *sql)
 {
     if (!self->prepare || sql == NULL)
@@ -408,18 +416,24 @@ static const hf_query_t *s_text_query(hf_store_t *self, const char *sql)
     uint64_t h = s_hash(sql);
     for (size_t i = h & (S_TEXT_SLOTS - 1);; i = (i + 1) & (S_TEXT_SLOTS - 1)) {
         s_text_t *t = &self->texts[i];
-        if (t->text != NULL) {
-            if (t->hash == h && strcmp(t->text, sql) == 0)
-                return &t->q;
-            continue;
-        }
-        if (self->ntexts >= S_TEXTS || !s_text_preparable(sql))
+        if (t->text == NULL) {
+            /* the first run: remembered, unnamed */
+            if (self->nseen < S_TEXTS_SEEN && s_text_preparable(sql)) {
+                if ((t->text = strdup(sql)) == NULL)
+                    abort();
+                t->hash = h;
+                self->nseen++;
+            }
             return NULL;
-        if ((t->text = strdup(sql)) == NULL)
-            abort();
-        t->hash = h;
-        snprintf(t->name, sizeof t->name, "hf_text_%d", self->ntexts++);
-        t->q = (hf_query_t){t->name, t->text};
+        }
+        if (t->hash != h || strcmp(t->text, sql) != 0)
+            continue;
+        if (t->q.name == NULL) {
+            if (self->ntexts >= S_TEXTS)
+                return NULL;
+            snprintf(t->name, sizeof t->name, "hf_text_%d", self->ntexts++);
+            t->q = (hf_query_t){t->name, t->text};
+        }
         return &t->q;
     }
 }
@@ -430,7 +444,9 @@ static PGresult *s_exec_once(hf_store_t *self, const hf_query_t *q, const char *
                              int result_format)
 {
     PGresult *res;
-    if (q == NULL)
+    if (q == &s_unprepared)
+        q = NULL;
+    else if (q == NULL)
         q = s_text_query(self, sql);
     if (q != NULL && self->prepare) {
         if (s_prepare(self, q) != 0)
@@ -564,6 +580,12 @@ PGresult *hf_store_exec(hf_store_t *self, const char *sql, int nparams, const ch
     return hf_store_execv(self, sql, nparams, params, NULL, NULL, 0);
 }
 
+PGresult *hf_store_exec_unprepared(hf_store_t *self, const char *sql, int nparams,
+                                   const char *const *params)
+{
+    return s_exec(self, &s_unprepared, sql, nparams, params, NULL, NULL, 0);
+}
+
 int hf_store_run(hf_store_t *self, const char *sql, int nparams, const char *const *params)
 {
     PGresult *res = hf_store_exec(self, sql, nparams, params);
@@ -672,7 +694,9 @@ static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult *
     if (named == NULL)
         abort();
     for (int i = 0; i < n; i++) {
-        named[i] = stmts[i].q ? stmts[i].q : s_text_query(self, stmts[i].sql);
+        named[i] = stmts[i].q == &s_unprepared ? NULL
+                   : stmts[i].q                ? stmts[i].q
+                                               : s_text_query(self, stmts[i].sql);
         if (named[i] && self->prepare && conn && PQstatus(conn) == CONNECTION_OK &&
             s_prepare(self, named[i]) != 0) {
             if (named != few)
@@ -781,7 +805,9 @@ PGresult *hf_store_begin_exec(hf_store_t *self, const char *sql, int nparams,
     return rc == 0 ? res : NULL;
 }
 
-int hf_store_defer(hf_store_t *self, const char *sql, int nparams, const char *const *params)
+/* Keeps sql (a text; q &s_unprepared for one never prepared) for the next commit. */
+static int s_defer(hf_store_t *self, const char *sql, int nparams, const char *const *params,
+                   const hf_query_t *q)
 {
     if (self->ndeferred == self->deferred_cap) {
         int cap = self->deferred_cap ? 2 * self->deferred_cap : 64;
@@ -800,8 +826,19 @@ int hf_store_defer(hf_store_t *self, const char *sql, int nparams, const char *c
     char *text = strdup(sql);
     if (text == NULL)
         abort();
-    self->deferred[self->ndeferred++] = (s_stmt_t){text, nparams, copy, NULL, NULL, NULL, 0};
+    self->deferred[self->ndeferred++] = (s_stmt_t){text, nparams, copy, q, NULL, NULL, 0};
     return 0;
+}
+
+int hf_store_defer(hf_store_t *self, const char *sql, int nparams, const char *const *params)
+{
+    return s_defer(self, sql, nparams, params, NULL);
+}
+
+int hf_store_defer_unprepared(hf_store_t *self, const char *sql, int nparams,
+                              const char *const *params)
+{
+    return s_defer(self, sql, nparams, params, &s_unprepared);
 }
 
 int hf_store_query_all(hf_store_t *self, int n, const hf_query_t *const *qs, const int *nparams,

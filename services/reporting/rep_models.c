@@ -799,7 +799,7 @@ static PGresult *s_exec_arrays(hf_store_t *st, const hf_query_t *q, int n, char 
     for (int i = 0; i < n; i++)
         if (arr[i] == NULL)
             return NULL;
-    return hf_store_exec(st, q->sql, n, (const char *const *)arr);
+    return hf_store_exec_unprepared(st, q->sql, n, (const char *const *)arr);
 }
 
 /* Writes the held cards (inside the batch's transaction) and forgets them; at_end (the
@@ -902,7 +902,8 @@ static int s_cards_write(hf_store_t *st, bool at_end)
             rc = -1;
         } else if (at_end) {
             /* at the batch's end: sent with the commit, as the counters are */
-            rc = hf_store_defer(st, REP_Q_CARDS_WRITE_REGIONS.sql, 2, (const char *const *)regions);
+            rc = hf_store_defer_unprepared(st, REP_Q_CARDS_WRITE_REGIONS.sql, 2,
+                                           (const char *const *)regions);
         } else {
             rc =
                 hf_store_query_run(st, &REP_Q_CARDS_WRITE_REGIONS, 2, (const char *const *)regions);

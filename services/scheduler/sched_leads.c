@@ -305,7 +305,7 @@ static int s_end_earlier(hf_service_t *svc, hf_arena_t *a)
         return 0;
     const char *p[] = {sched_int_array_a(a, cid, (size_t)n), sched_int_array_a(a, pid, (size_t)n)};
     /* planned with this batch's arrays and the table as it is now (see the query) */
-    PGresult *res = hf_store_exec(st, SCHED_Q_LEADS_EARLIER.sql, 2, p);
+    PGresult *res = hf_store_exec_unprepared(st, SCHED_Q_LEADS_EARLIER.sql, 2, p);
     if (res == NULL)
         return -1;
     int rc = 0;

@@ -244,8 +244,9 @@ static void test_named_queries(const char *url)
 }
 
 /* Statement texts (hf_store_exec and the like) are prepared too, once a connection, under a
- * name of their own: a statement that reads or writes rows, not BEGIN or SET; at most 256
- * texts a store, the rest go unnamed; none when preparing is off. */
+ * name of their own, from their second run: a statement that reads or writes rows, not BEGIN
+ * or SET; at most 256 texts a store, the rest go unnamed, and so do the ones run with
+ * hf_store_exec_unprepared / hf_store_defer_unprepared; none when preparing is off. */
 static void test_text_statements(const char *url)
 {
     hf_store_t *st = hf_store_new(url, "texts");
@@ -259,8 +260,9 @@ static void test_text_statements(const char *url)
         PGresult *r = hf_store_exec(st, add, 2, i == 1 ? p2 : p1);
         CHECK(r != NULL && hf_pg_int(r, 0, 0) == (i == 0 ? 1 : i == 1 ? 3 : 4));
         PQclear(r);
+        /* its first run unnamed; named at its second */
+        CHECK_INT(s_prepared_text(st, add), i == 0 ? 0 : 1);
     }
-    CHECK_INT(s_prepared_text(st, add), 1);
     const char *set = "SET application_name = 'texts'";
     CHECK_INT(hf_store_run(st, set, 0, NULL), 0);
     CHECK_INT(hf_store_run(st, set, 0, NULL), 0);
@@ -301,26 +303,45 @@ static void test_text_statements(const char *url)
     CHECK_INT(hf_store_connect(many), 0);
     char text[64];
     int right = 0;
-    for (int i = 0; i < 300; i++) {
-        snprintf(text, sizeof text, "SELECT $1::int + %d", i);
+    for (int i = 0; i < 600; i++) {
+        snprintf(text, sizeof text, "SELECT $1::int + %d", i / 2); /* each twice */
         const char *v[] = {"1000"};
         r = hf_store_exec(many, text, 1, v);
-        right += r != NULL && hf_pg_int(r, 0, 0) == 1000 + i;
+        right += r != NULL && hf_pg_int(r, 0, 0) == 1000 + i / 2;
         PQclear(r);
     }
-    CHECK_INT(right, 300);
+    CHECK_INT(right, 600);
     /* counted on the connection itself: the count's own text would be the 257th */
     r = PQexec(hf_store_conn(many), "SELECT count(*) FROM pg_prepared_statements");
     CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && hf_pg_int(r, 0, 0) == 256);
     PQclear(r);
     hf_store_destroy(&many);
+    TEST_STEP("unprepared on purpose: planned at every run");
+    const char *fresh = "UPDATE k SET n = n + $2 WHERE k = $1 AND n >= 0";
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(hf_store_run(st, "SELECT 1", 0, NULL), 0);
+    for (int i = 0; i < 3; i++) {
+        r = hf_store_exec_unprepared(st, fresh, 2, p1);
+        CHECK(r != NULL && strcmp(PQcmdTuples(r), "1") == 0);
+        PQclear(r);
+    }
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_defer_unprepared(st, fresh, 2, p1), 0);
+    CHECK_INT(hf_store_defer_unprepared(st, fresh, 2, p1), 0);
+    CHECK_INT(hf_store_commit(st), 0);
+    CHECK_INT(s_count(st, "SELECT n FROM k WHERE k = 'a'"), 13);
+    const char *pf[] = {fresh};
+    r = hf_store_exec(st, "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1", 1,
+                      pf);
+    CHECK(r != NULL && hf_pg_int(r, 0, 0) == 0);
+    PQclear(r);
     TEST_STEP("off (a pooler in transaction mode): every text unnamed");
     hf_store_t *off = hf_store_new(url, "texts");
     hf_store_set_prepare(off, false);
     CHECK_INT(hf_store_connect(off), 0);
     for (int i = 0; i < 2; i++) {
         r = hf_store_exec(off, add, 2, p1);
-        CHECK(r != NULL && hf_pg_int(r, 0, 0) == 9 + i);
+        CHECK(r != NULL && hf_pg_int(r, 0, 0) == 14 + i);
         PQclear(r);
     }
     CHECK_INT(s_count(off, "SELECT count(*) FROM pg_prepared_statements"), 0);
