@@ -104,6 +104,20 @@ static void s_produce(const char *producer, hf_envelope_t *env)
     hf_store_destroy(&st);
 }
 
+/* A call of agent A1 to customer_id with outcome and flags, logged at at. */
+static Huifang__V1__Contact s_contact(int64_t id, int64_t customer_id, const char *outcome,
+                                      Huifang__V1__OutcomeFlags *flags, int64_t at)
+{
+    Huifang__V1__Contact ct = HUIFANG__V1__CONTACT__INIT;
+    ct.id = id;
+    ct.customer_id = customer_id;
+    ct.agent = "A1";
+    ct.outcome = (char *)outcome;
+    ct.flags = flags;
+    ct.logged_at_ms = at;
+    return ct;
+}
+
 static void s_call_logged(Huifang__V1__Contact *ct)
 {
     Huifang__V1__CallLogged ev = HUIFANG__V1__CALL_LOGGED__INIT;
@@ -150,6 +164,17 @@ static char *s_query(const char *sql, char *out, size_t outlen)
     }
     hf_store_destroy(&st);
     return out;
+}
+
+/* A customer's card, its void reason and whether they opted out: "void refused true". */
+static char *s_card_of(int64_t id, char *out, size_t outlen)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT card_type || ' ' || void_reason || ' ' || opted_out FROM customer"
+             " WHERE id = %lld",
+             (long long)id);
+    return s_query(sql, out, outlen);
 }
 
 /* Waits (up to 15 s) until intake has applied producer's events up to seq. */
@@ -333,14 +358,8 @@ int main(void)
     Huifang__V1__OutcomeFlags talked = HUIFANG__V1__OUTCOME_FLAGS__INIT;
     talked.contacted = true;
     talked.human_answered = true;
-    Huifang__V1__Contact ct = HUIFANG__V1__CONTACT__INIT;
-    ct.id = 101;
-    ct.customer_id = c1;
+    Huifang__V1__Contact ct = s_contact(101, c1, "connected", &talked, hf_clock_now_ms());
     ct.branch = "BJ01";
-    ct.agent = "A1";
-    ct.outcome = "connected";
-    ct.flags = &talked;
-    ct.logged_at_ms = hf_clock_now_ms();
     s_call_logged(&ct);
     CHECK(s_wait_applied("calllog", 1));
     snprintf(sql, sizeof sql, "SELECT card_type FROM customer WHERE id = %lld", (long long)c1);
@@ -390,11 +409,7 @@ int main(void)
     hostile.flags = &no;
     s_call_logged(&hostile);
     CHECK(s_wait_applied("calllog", 4));
-    snprintf(
-        sql, sizeof sql,
-        "SELECT card_type || ' ' || void_reason || ' ' || opted_out FROM customer WHERE id = %lld",
-        (long long)c2);
-    CHECK_STR(s_query(sql, got, sizeof got), "void hostile true");
+    CHECK_STR(s_card_of(c2, got, sizeof got), "void hostile true");
     e = s_find_event("intake.card_type_changed", s_hostile_void);
     CHECK(e && e->card_type_changed->customer_id == c2 &&
           strcmp(e->card_type_changed->from, "new") == 0);
@@ -538,21 +553,9 @@ int main(void)
              (long long)c1);
     s_query(sql, want_at, sizeof want_at); /* later calls moved it on since step 1 */
     CHECK(atoll(want_at) >= ct.logged_at_ms);
-    Huifang__V1__Contact late = HUIFANG__V1__CONTACT__INIT;
-    late.id = 106;
-    late.customer_id = c1;
-    late.agent = "A1";
-    late.outcome = "connected";
-    late.flags = &talked;
-    late.logged_at_ms = atoll(want_at) - 3600000;
+    Huifang__V1__Contact late = s_contact(106, c1, "connected", &talked, atoll(want_at) - 3600000);
     s_call_logged(&late);
-    Huifang__V1__Contact first = HUIFANG__V1__CONTACT__INIT;
-    first.id = 107;
-    first.customer_id = c5;
-    first.agent = "A1";
-    first.outcome = "connected";
-    first.flags = &talked;
-    first.logged_at_ms = hf_clock_now_ms();
+    Huifang__V1__Contact first = s_contact(107, c5, "connected", &talked, hf_clock_now_ms());
     s_call_logged(&first);
     first.id = 109;
     first.customer_id = c7;
@@ -588,20 +591,10 @@ int main(void)
         huifang__v1__envelope__free_unpacked(e, NULL);
     }
     /* refused: the card void for that reason, opted out, the customer's stage in the event */
-    Huifang__V1__Contact refused = HUIFANG__V1__CONTACT__INIT;
-    refused.id = 110;
-    refused.customer_id = c7;
-    refused.agent = "A1";
-    refused.outcome = "refused";
-    refused.flags = &no;
-    refused.logged_at_ms = hf_clock_now_ms();
+    Huifang__V1__Contact refused = s_contact(110, c7, "refused", &no, hf_clock_now_ms());
     s_call_logged(&refused);
     CHECK(s_wait_applied("calllog", 16));
-    snprintf(
-        sql, sizeof sql,
-        "SELECT card_type || ' ' || void_reason || ' ' || opted_out FROM customer WHERE id = %lld",
-        (long long)c7);
-    CHECK_STR(s_query(sql, got, sizeof got), "void refused true");
+    CHECK_STR(s_card_of(c7, got, sizeof got), "void refused true");
     e = s_find_event("intake.customer_updated", s_staged_refused);
     CHECK(e != NULL);
     if (e) {
