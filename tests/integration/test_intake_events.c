@@ -66,6 +66,15 @@ static hf_reply_t *s_call(const char *endpoint, hf_request_t *req)
     return rep;
 }
 
+/* A command to intake that must answer OK. */
+static void s_call_ok(hf_request_t *req)
+{
+    hf_reply_t *rep = s_call(s_endpoint, req);
+    CHECK(rep && rep->status == HF_OK);
+    if (rep)
+        huifang__v1__reply__free_unpacked(rep, NULL);
+}
+
 static int64_t s_lead_dates(const char *name, const char *phone, const char *due_date,
                             const char *baby_birth)
 {
@@ -220,6 +229,25 @@ static hf_envelope_t *s_find_event(const char *topic_prefix, bool (*pred)(const 
     return found;
 }
 
+/* Checks the CustomerUpdated pred finds: its card, stage and stage source (NULL: not
+ * checked). */
+static void s_check_updated(bool (*pred)(const hf_envelope_t *), const char *card,
+                            const char *stage, const char *ref_source)
+{
+    hf_envelope_t *e = s_find_event("intake.customer_updated", pred);
+    CHECK(e != NULL);
+    if (e == NULL)
+        return;
+    const Huifang__V1__Customer *c = e->customer_updated->customer;
+    if (card)
+        CHECK_STR(c->card_type, card);
+    if (stage)
+        CHECK_STR(c->stage, stage);
+    if (ref_source)
+        CHECK_STR(c->ref_source, ref_source);
+    huifang__v1__envelope__free_unpacked(e, NULL);
+}
+
 static bool s_not_converted(const hf_envelope_t *e)
 {
     const Huifang__V1__LeadRegistered *l = e->lead_registered;
@@ -327,10 +355,7 @@ int main(void)
     pa.product = &pr;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_PRODUCT_ADD;
     req.product_add = &pa;
-    rep = s_call(s_endpoint, &req);
-    CHECK(rep && rep->status == HF_OK);
-    if (rep)
-        huifang__v1__reply__free_unpacked(rep, NULL);
+    s_call_ok(&req);
     Huifang__V1__Agent ag = HUIFANG__V1__AGENT__INIT;
     ag.id = "A1";
     ag.name = "Li Na";
@@ -343,10 +368,7 @@ int main(void)
     aa.agent = &ag;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_AGENT_ADD;
     req.agent_add = &aa;
-    rep = s_call(s_endpoint, &req);
-    CHECK(rep && rep->status == HF_OK);
-    if (rep)
-        huifang__v1__reply__free_unpacked(rep, NULL);
+    s_call_ok(&req);
     int64_t c1 = s_lead("Wang Fang", "13800000001");
     int64_t c2 = s_lead("Li Lei", "13800000002");
     int64_t c3 = s_lead("Zhao Min", "13800000003");
@@ -569,39 +591,20 @@ int main(void)
              (long long)first.logged_at_ms, (long long)c5);
     CHECK_STR(s_query(sql, got, sizeof got), "one-on-one true");
     s_staged_id = c5;
-    e = s_find_event("intake.customer_updated", s_staged_updated);
-    CHECK(e != NULL);
-    if (e) {
-        CHECK_STR(e->customer_updated->customer->card_type, "one-on-one");
-        CHECK_STR(e->customer_updated->customer->stage, "T0");
-        CHECK_STR(e->customer_updated->customer->ref_source, "due_date");
-        huifang__v1__envelope__free_unpacked(e, NULL);
-    }
+    s_check_updated(s_staged_updated, "one-on-one", "T0", "due_date");
     e = s_find_event("intake.card_type_changed", s_staged_card);
     CHECK(e && strcmp(e->card_type_changed->from, "new") == 0 &&
           strcmp(e->card_type_changed->reason, "") == 0);
     if (e)
         huifang__v1__envelope__free_unpacked(e, NULL);
     s_staged_id = c7;
-    e = s_find_event("intake.customer_updated", s_staged_updated);
-    CHECK(e != NULL);
-    if (e) {
-        CHECK_STR(e->customer_updated->customer->stage, "T2");
-        CHECK_STR(e->customer_updated->customer->ref_source, "baby_birth");
-        huifang__v1__envelope__free_unpacked(e, NULL);
-    }
+    s_check_updated(s_staged_updated, NULL, "T2", "baby_birth");
     /* refused: the card void for that reason, opted out, the customer's stage in the event */
     Huifang__V1__Contact refused = s_contact(110, c7, "refused", &no, hf_clock_now_ms());
     s_call_logged(&refused);
     CHECK(s_wait_applied("calllog", 16));
     CHECK_STR(s_card_of(c7, got, sizeof got), "void refused true");
-    e = s_find_event("intake.customer_updated", s_staged_refused);
-    CHECK(e != NULL);
-    if (e) {
-        CHECK_STR(e->customer_updated->customer->card_type, "void");
-        CHECK_STR(e->customer_updated->customer->stage, "T2");
-        huifang__v1__envelope__free_unpacked(e, NULL);
-    }
+    s_check_updated(s_staged_refused, "void", "T2", NULL);
 
     /* 9. an order on a branch in another zone (Honolulu, UTC-10) is a purchase of that
      * branch's local day: a call at 03:00 UTC yesterday is the day before yesterday there */
@@ -615,16 +618,10 @@ int main(void)
     req.branch = "HN01";
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_BRANCH_ADD;
     req.branch_add = &hba;
-    rep = s_call(s_endpoint, &req);
-    CHECK(rep && rep->status == HF_OK);
-    if (rep)
-        huifang__v1__reply__free_unpacked(rep, NULL);
+    s_call_ok(&req);
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_PRODUCT_ADD;
     req.product_add = &pa;
-    rep = s_call(s_endpoint, &req);
-    CHECK(rep && rep->status == HF_OK);
-    if (rep)
-        huifang__v1__reply__free_unpacked(rep, NULL);
+    s_call_ok(&req);
     s_branch = "HN01";
     int64_t c6 = s_lead("Kai Lee", "13800000006");
     int64_t day_ms = 86400000;
