@@ -35,6 +35,15 @@ typedef struct {
 #define S_TEXT_SLOTS 2048 /* a power of two, twice S_TEXTS_SEEN */
 #define S_TEXT_MAX 4096   /* longer texts (built lists of rows) go unnamed */
 
+/* Every session's settings, after its search_path. UTC: times are epoch milliseconds and
+ * local days are computed from the tz database, never by the server's zone. jit off: the
+ * statements are short lookups and writes of a few rows, and a plan's cost estimate over
+ * the threshold (jit_above_cost) had Postgres compile one to machine code at every run —
+ * the scheduler's hourly look for unvisited members took ~380 ms of compiling for 0.06 ms
+ * of work at 100,000 customers (the national day's auto_explain, issue 14). deploy/sql/
+ * roles.sql gives the service roles the same defaults, for a pooler's server connections. */
+#define S_SESSION_SETS "SET TIME ZONE 'UTC'; SET jit = off"
+
 typedef struct {
     char *text; /* NULL: an empty slot */
     uint64_t hash;
@@ -258,11 +267,11 @@ int hf_store_connect(hf_store_t *self)
     bool exists = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0;
     PQclear(res);
     if (exists)
-        snprintf(sql, sizeof sql, "SET search_path TO %s; SET TIME ZONE 'UTC'", ident);
+        snprintf(sql, sizeof sql, "SET search_path TO %s; " S_SESSION_SETS, ident);
     else
         snprintf(sql, sizeof sql,
-                 "CREATE SCHEMA IF NOT EXISTS %s; SET search_path TO %s; SET TIME ZONE 'UTC'",
-                 ident, ident);
+                 "CREATE SCHEMA IF NOT EXISTS %s; SET search_path TO %s; " S_SESSION_SETS, ident,
+                 ident);
     PQfreemem(ident);
     res = PQexec(self->conn, sql);
     int rc = 0;
@@ -288,7 +297,7 @@ int hf_store_connect(hf_store_t *self)
         /* concurrent CREATE SCHEMA IF NOT EXISTS can race; setting the path is what matters */
         PQclear(res);
         ident = PQescapeIdentifier(self->conn, self->schema, strlen(self->schema));
-        snprintf(sql, sizeof sql, "SET search_path TO %s; SET TIME ZONE 'UTC'", ident);
+        snprintf(sql, sizeof sql, "SET search_path TO %s; " S_SESSION_SETS, ident);
         PQfreemem(ident);
         res = PQexec(self->conn, sql);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {

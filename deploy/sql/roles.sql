@@ -42,11 +42,15 @@ ALTER ROLE huifang_reporting LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICA
 \unset pw_complaint
 \unset pw_reporting
 
--- Each role's session defaults: its own schema first and UTC. The services also set both at
--- connect, but through a transaction pooler (PgBouncer in transaction mode) a statement may
--- run on any server connection of the role's pool, one that never saw that SET: the role's
--- defaults make every server connection right from the start (README, "PgBouncer").
+-- Each role's session defaults: its own schema first, UTC, and no JIT compiling (the
+-- services' statements are short; a plan estimated over jit_above_cost was compiled at every
+-- run, ~380 ms for a look that did 0.06 ms of work: common/src/hf_store.c, S_SESSION_SETS).
+-- The services also set all three at connect, but through a transaction pooler (PgBouncer in
+-- transaction mode) a statement may run on any server connection of the role's pool, one that
+-- never saw that SET: the role's defaults make every server connection right from the start
+-- (README, "PgBouncer").
 SELECT format('ALTER ROLE %I SET search_path = %I', 'huifang_' || s, s),
-       format('ALTER ROLE %I SET timezone = %L', 'huifang_' || s, 'UTC')
+       format('ALTER ROLE %I SET timezone = %L', 'huifang_' || s, 'UTC'),
+       format('ALTER ROLE %I SET jit = off', 'huifang_' || s)
   FROM unnest(ARRAY['intake', 'scheduler', 'calllog', 'complaint', 'reporting']) AS s
 \gexec

@@ -80,6 +80,12 @@ for s in "${HF_SERVICES[@]}"; do
     hf_expect_eq 0 "$(grep -c 'level=error' "$HF_E2E_TMP/$s.log" || true)" "no error in $s's log"
 done
 hf_log "five services through PgBouncer (transaction mode, pools of 2)"
+# what a server connection of the pool starts with (and returns to after DISCARD ALL) is the
+# role's defaults (deploy/sql/roles.sql): its schema, UTC, no JIT compiling
+settings=$(PGPASSWORD=$(head -n 1 "$HUIFANG_TEST_SECRETS_DIR/pg_huifang_scheduler.password") \
+    psql -X -q -t -A -h 127.0.0.1 -p "$bouncer_port" -U huifang_scheduler -d "$HF_DB" \
+    -c "SELECT current_setting('search_path') || ',' || current_setting('TimeZone') || ',' || current_setting('jit')")
+hf_expect_eq "scheduler,UTC,off" "$settings" "a pooled session of huifang_scheduler: its schema, UTC, no JIT"
 
 # ---- the thin path ------------------------------------------------------------------------
 hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --tz Asia/Shanghai \

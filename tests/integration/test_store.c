@@ -135,6 +135,7 @@ static void test_reconnect(const char *url)
 {
     hf_store_t *st = hf_store_new(url, "rec");
     CHECK_INT(hf_store_connect(st), 0);
+    CHECK_INT(s_count(st, "SELECT (current_setting('jit') = 'off')::int"), 1);
     int pid = PQbackendPID(hf_store_conn(st));
     /* the server drops us (as on a restart); outside a transaction the next statement
      * reconnects and goes through */
@@ -144,6 +145,11 @@ static void test_reconnect(const char *url)
     PQclear(PQexec(admin, sql));
     CHECK_INT(s_count(st, "SELECT 41 + 1"), 42);
     CHECK(PQbackendPID(hf_store_conn(st)) != pid);
+    /* the session's settings are made again on the new connection: UTC, and no JIT
+     * compiling (hf_store.c, S_SESSION_SETS) */
+    CHECK_INT(s_count(st, "SELECT (current_setting('jit') = 'off'"
+                          " AND current_setting('TimeZone') = 'UTC')::int"),
+              1);
     /* BEGIN goes with the transaction's first statement: a loss before that (nothing of the
      * transaction had reached the server) is connected again, the statement goes through */
     CHECK_INT(hf_store_begin(st), 0);
