@@ -366,6 +366,12 @@ pg_ticks() {
     done <<<"$PG_BACKENDS" | awk '{ t[$1] += $2 } END { for (r in t) print r, t[r] }' | sort
 }
 PG_CPU0=$(pg_ticks)
+# the agents' clients (bench_natday: on a branch, the agents' own desktops, not the server's
+# CPU) and the whole machine (every CPU busy: /proc/stat's user, nice, system, irq, softirq,
+# steal), to tell what share of the two cores the services and their backends had
+machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+DRV_CPU0=$(awk '{ print $14 + $15 }' "/proc/$DRV_PID/stat")
+MACHINE0=$(machine_ticks)
 huifang clock advance 23h >/dev/null # 07:00 of day 1 in Beijing
 T_DAY=$(now)
 WORK_S=0
@@ -398,6 +404,8 @@ for ((h = 7; h <= 23; h++)); do
         "$(awk -v u="$(v next_p99_us)" 'BEGIN { printf "%.1f", u / 1000 }')" \
         "$(awk -v u="$(v log_us)" -v n="$(v claimed)" 'BEGIN { printf "%.1f", n ? u / n / 1000 : 0 }')" "$(v retries)"
 done
+# (the driver's CPU read before it ends: the round's work is all done by now)
+DRV_CPU1=$(awk '{ print $14 + $15 }' "/proc/$DRV_PID/stat")
 exec {DRV_IN}>&-
 wait "$DRV_PID" || hf_fail "the agents' driver ended with an error (driver.err: $(tail -5 "$HF_E2E_TMP/driver.err"))"
 ASSIGNED_ALL=$(msum huifang_tasks_assigned_total scheduler scheduler2)
@@ -425,6 +433,7 @@ T_DAYALL=$(since "$T_DAY")
 declare -A CPU1=()
 for svc in "${SVCS[@]}"; do CPU1[$svc]=$(cpu_ticks "$svc"); done
 PG_CPU1=$(pg_ticks)
+MACHINE1=$(machine_ticks)
 if kill "$MONITOR" 2>/dev/null; then
     wait "$MONITOR" 2>/dev/null || true
 fi
@@ -540,6 +549,11 @@ join <(echo "$PG_CPU0") <(echo "$PG_CPU1") |
     awk -v hz="$HZ" -v n="${TOT[logged]:-0}" '{ d = $3 - $2; all += d
         printf "  %-19s %8d ms CPU, %6d µs a call\n", $1, d * 1000 / hz, (n > 0 ? d * 1e6 / hz / n : 0) }
         END { printf "  %-19s %8d ms CPU, %6d µs a call\n", "all", all * 1000 / hz, (n > 0 ? all * 1e6 / hz / n : 0) }'
+awk -v a="$DRV_CPU0" -v b="$DRV_CPU1" -v m0="$MACHINE0" -v m1="$MACHINE1" -v hz="$HZ" \
+    -v n="${TOT[logged]:-0}" -v t="$T_DAYALL" -v cores="$(nproc)" 'BEGIN {
+    printf "the agents\x27 clients (bench_natday): %d ms CPU, %d µs a call\n", (b - a) * 1000 / hz, (n > 0 ? (b - a) * 1e6 / hz / n : 0)
+    printf "the machine over the day: %.1f s of CPU busy in %.1f s on %d cores (%.0f %%), %d µs a call\n",
+        (m1 - m0) / hz, t, cores, (t > 0 ? 100 * (m1 - m0) / hz / t / cores : 0), (n > 0 ? (m1 - m0) * 1e6 / hz / n : 0) }'
 echo
 echo "Postgres: $(sql "SELECT pg_size_pretty(pg_database_size(current_database()))") in all; by schema:"
 sql "SELECT n.nspname, pg_size_pretty(sum(pg_total_relation_size(c.oid))::bigint) FROM pg_class c
