@@ -228,7 +228,7 @@ role_ticks() { # ROLE: "pid ticks" lines of its instances and its Postgres backe
 }
 role_ticks scheduler >"$HF_E2E_TMP/sched_ticks0"
 if [[ $LOAD_ONLY == 1 && ${NATDAY_STATEMENTS:-0} == 1 ]]; then
-    sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()" >/dev/null ||
+    sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset(); SELECT pg_stat_reset()" >/dev/null ||
         hf_fail "NATDAY_STATEMENTS=1 needs HF_TEST_PG_SETTINGS=shared_preload_libraries=pg_stat_statements"
 fi
 T0=$(now)
@@ -525,6 +525,15 @@ if [[ $STATEMENTS == 1 ]]; then
              FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
              ORDER BY s.total_plan_time DESC LIMIT 20" | sed 's/|/ /g; s/^/  /'
     fi
+    # an UPDATE that changes no indexed column and finds room on its page is HOT: no index
+    # entry written; any other writes one in every index of the table
+    echo "the tables most updated over the day: updates a call logged, the share HOT, indexes:"
+    sql "SELECT rpad(t.schemaname || '.' || t.relname, 28),
+                round(t.n_tup_upd::numeric / greatest($((${TOT[logged]:-0})), 1), 2),
+                round(100.0 * t.n_tup_hot_upd / greatest(t.n_tup_upd, 1), 0) || ' %',
+                (SELECT count(*) FROM pg_index i WHERE i.indrelid = t.relid)
+         FROM pg_stat_user_tables t WHERE t.n_tup_upd > 0
+         ORDER BY t.n_tup_upd DESC LIMIT 12" | sed 's/|/ /g; s/^/  /'
 fi
 
 # ---- the report ----------------------------------------------------------------------------------
