@@ -252,6 +252,7 @@ struct hf_service_t {
     hf_series_t **m_latency;   /* [HF_M_COMMANDS] */
     hf_series_t *m_refused[2]; /* unauthenticated, forbidden */
     hf_series_t *m_published, *m_outbox_depth, *m_relay_lag, *m_store_reconnects;
+    hf_series_t *m_busy;        /* seconds the loop worked, not waiting in its poll */
     int64_t relay_caught_up_at; /* monotonic ms the relay last had nothing pending */
     int64_t next_sample;        /* monotonic ms of the next s_metrics_sample */
     int ready_lag_ms;
@@ -942,6 +943,12 @@ static int s_metrics_init(hf_service_t *svc)
     svc->m_store_reconnects = hf_metrics_counter(
         m, "huifang_store_reconnects_total",
         "Connections to Postgres made again after the first (a lost connection)", l);
+    svc->m_busy = hf_metrics_counter(
+        m, "huifang_loop_busy_seconds_total",
+        "Time the service's loop spent working (commands, events, timers, the relay, and the "
+        "waits on Postgres and on other services they make) rather than waiting for work: "
+        "its rate is the loop's utilisation, 1 when saturated",
+        l);
     hf_metrics_fn(m, false, "process_resident_memory_bytes", "Resident memory size in bytes", NULL,
                   hf_metrics_process_rss, NULL);
     return 0;
@@ -3077,6 +3084,7 @@ int hf_service_run(hf_service_t *svc)
                 deadline = svc->parked[i]->deadline;
         long timeout = deadline > now ? (long)(deadline - now) : 0;
         int n = zmq_poll(items, nitems, timeout);
+        int64_t work_t0 = s_mono_us(); /* the loop works from here to the next poll */
         if (n < 0 && zmq_errno() != EINTR) {
             hf_error("poll_failed", "reason=\"%s\"", zmq_strerror(zmq_errno()));
             break;
@@ -3181,6 +3189,7 @@ int hf_service_run(hf_service_t *svc)
             s_heartbeat(svc);
             svc->next_heartbeat = now + svc->heartbeat_ms;
         }
+        hf_series_add(svc->m_busy, (double)(s_mono_us() - work_t0) / 1e6);
         s_metrics_sample(svc, false);
     }
     atomic_store(&svc->phase, S_STOPPING);

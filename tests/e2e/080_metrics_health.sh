@@ -43,6 +43,7 @@ ss -ltnH "sport = :$(mport intake)" | grep -q "127.0.0.1:$(mport intake)" ||
     hf_fail "intake's metrics listener is not on 127.0.0.1: $(ss -ltnH "sport = :$(mport intake)")"
 
 # ---- requests by command and status, latency ----
+t_before=$(date +%s.%N)
 before=$(scrape intake)
 k='huifang_requests_total{service="intake",command="lead_add",status="ok"}'
 h='huifang_request_duration_seconds_count{service="intake",command="lead_add"}'
@@ -54,7 +55,13 @@ for i in One Two Three; do
     hf_expect_exit 0 huifang lead add --name "Lead $i" --phone "1381234567$n" --channel counter
 done
 after=$(scrape intake)
+t_after=$(date +%s.%N)
 hf_expect_eq $(($(metric "$before" "$k") + 3)) "$(metric "$after" "$k")" "lead_add ok counted"
+# the loop's working time grew with the commands, and by no more than the time that passed
+busy='huifang_loop_busy_seconds_total{service="intake"}'
+awk -v a="$(metric "$before" "$busy")" -v b="$(metric "$after" "$busy")" -v t0="$t_before" -v t1="$t_after" \
+    'BEGIN { exit !(b > a && b - a <= t1 - t0) }' ||
+    hf_fail "loop busy: $(metric "$before" "$busy") -> $(metric "$after" "$busy") in $t_before..$t_after"
 hf_expect_eq $(($(metric "$before" "$h") + 3)) "$(metric "$after" "$h")" "lead_add latency observed"
 inf='huifang_request_duration_seconds_bucket{service="intake",command="lead_add",le="+Inf"}'
 hf_expect_eq "$(metric "$after" "$h")" "$(metric "$after" "$inf")" "+Inf bucket equals the count"

@@ -372,6 +372,20 @@ PG_CPU0=$(pg_ticks)
 machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 DRV_CPU0=$(awk '{ print $14 + $15 }' "/proc/$DRV_PID/stat")
 MACHINE0=$(machine_ticks)
+# each instance's loop: its working time (huifang_loop_busy_seconds_total) and its commands
+# (count and seconds from arrival to reply, by command), at the start of the day and its end
+loops() {
+    local inst
+    for inst in "${!MPORT[@]}"; do
+        scrape "$inst" | awk -v i="$inst" '
+            /^huifang_loop_busy_seconds_total\{/ { print i, "(busy)", "0", $2 }
+            /^huifang_request_duration_seconds_(count|sum)\{/ {
+                match($1, /command="[^"]*"/); c = substr($1, RSTART + 9, RLENGTH - 10)
+                if ($1 ~ /_count\{/) n[c] = $2; else t[c] = $2 }
+            END { for (c in n) if (n[c] > 0) print i, c, n[c], t[c] }'
+    done | sort
+}
+LOOPS0=$(loops)
 huifang clock advance 23h >/dev/null # 07:00 of day 1 in Beijing
 T_DAY=$(now)
 WORK_S=0
@@ -434,6 +448,7 @@ declare -A CPU1=()
 for svc in "${SVCS[@]}"; do CPU1[$svc]=$(cpu_ticks "$svc"); done
 PG_CPU1=$(pg_ticks)
 MACHINE1=$(machine_ticks)
+LOOPS1=$(loops)
 if kill "$MONITOR" 2>/dev/null; then
     wait "$MONITOR" 2>/dev/null || true
 fi
@@ -563,6 +578,16 @@ awk -v a="$DRV_CPU0" -v b="$DRV_CPU1" -v m0="$MACHINE0" -v m1="$MACHINE1" -v hz=
     printf "the agents\x27 clients (bench_natday): %d ms CPU, %d µs a call\n", (b - a) * 1000 / hz, (n > 0 ? (b - a) * 1e6 / hz / n : 0)
     printf "the machine over the day: %.1f s of CPU busy in %.1f s on %d cores (%.0f %%), %d µs a call\n",
         (m1 - m0) / hz, t, cores, (t > 0 ? 100 * (m1 - m0) / hz / t / cores : 0), (n > 0 ? (m1 - m0) * 1e6 / hz / n : 0) }'
+echo "each instance's loop over the day (huifang_loop_busy_seconds_total): seconds working, µs a call"
+echo "logged, and the same as a share of the agents' working time (1.00: saturated while they worked,"
+echo "the chain's bottleneck); then its commands: count, mean ms from arrival to reply:"
+join -a 2 -e 0 -o 0,1.2,1.3,2.2,2.3 <(awk '{ print $1 ":" $2, $3, $4 }' <<<"$LOOPS0" | sort) \
+    <(awk '{ print $1 ":" $2, $3, $4 }' <<<"$LOOPS1" | sort) |
+    awk -v w="$WORK_S" -v calls="${TOT[logged]:-0}" '{ split($1, k, ":"); n = $4 - $2; s = $5 - $3
+        if (k[2] == "(busy)") busy[k[1]] = s
+        else if (n > 0) cmds[k[1]] = cmds[k[1]] sprintf("  %s %d %.1f", k[2], n, 1000 * s / n) }
+        END { for (i in busy) printf "  %-11s %6.1f s %6d µs %5.2f %s\n", i, busy[i],
+                  (calls > 0 ? busy[i] * 1e6 / calls : 0), (w > 0 ? busy[i] / w : 0), cmds[i] }' | sort
 echo
 echo "Postgres: $(sql "SELECT pg_size_pretty(pg_database_size(current_database()))") in all; by schema:"
 sql "SELECT n.nspname, pg_size_pretty(sum(pg_total_relation_size(c.oid))::bigint) FROM pg_class c
