@@ -78,7 +78,20 @@ fi
 declare -A MPORT=([intake]=$((HUIFANG_PORT_BASE + 9)) [scheduler]=$((HUIFANG_PORT_BASE + 19))
     [scheduler2]=$((HUIFANG_PORT_BASE + 14)) [calllog]=$((HUIFANG_PORT_BASE + 29))
     [complaint]=$((HUIFANG_PORT_BASE + 39)) [reporting]=$((HUIFANG_PORT_BASE + 49)))
-scrape() { curl -sS --max-time 5 "http://127.0.0.1:${MPORT[$1]}/metrics" 2>/dev/null || true; }
+# one scrape: HTTP/1.0 over bash's /dev/tcp and a cat, not curl — the monitor scrapes every
+# instance each second and the hourly waits twenty times a second, and a profile of the day
+# (perf record -a, a tenth of the chain) found curl at 7 % of the two cores, taken from the
+# services measured: 5.2 ms of CPU a scrape against 1.3 ms this way (100 of each against one
+# server). The headers come out too; every reader here looks for metric lines only. (No
+# timeout: the metrics listener is a thread of its own, it answers while the loop works.)
+scrape() {
+    local fd
+    exec {fd}<>"/dev/tcp/127.0.0.1/${MPORT[$1]}" 2>/dev/null || return 0
+    printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&"$fd" 2>/dev/null &&
+        cat <&"$fd" 2>/dev/null
+    exec {fd}>&-
+    return 0
+}
 # sum of a metric (every label set) over the given instances
 msum() {
     local name=$1 inst
