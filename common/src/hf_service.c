@@ -2011,6 +2011,7 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
     hf_arena_t *arena = svc->arena;
     hf_reply_t *stored = NULL;
     bool run = rep->status == HUIFANG__V1__STATUS__OK; /* else answered already */
+    uint64_t trips = 0, statements = 0;
     /* who sent it, as the ZAP handler named the key of its connection */
     const char *user = zmq_msg_gets(&frames[nframes - 1], "User-Id");
     snprintf(svc->caller, sizeof svc->caller, "%s", user ? user : "");
@@ -2021,8 +2022,14 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
                 body_size);
     } else {
         rep->request_id = req->request_id;
+        trips = hf_store_round_trips(svc->store);
+        statements = hf_store_statements(svc->store);
         if (run)
             s_run_command(svc, req, rep, arena, &stored);
+        /* what the command cost the store (its log line): the figure a change of its
+         * statements is measured and tested by */
+        trips = hf_store_round_trips(svc->store) - trips;
+        statements = hf_store_statements(svc->store) - statements;
         svc->cur_role = NULL; /* the identity was this request's */
         svc->cur_on_behalf_of = NULL;
     }
@@ -2043,10 +2050,12 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
     int64_t ms = (s_mono_us() - t0_us) / 1000;
     if (req && req->command_case != HUIFANG__V1__REQUEST__COMMAND_PING &&
         req->command_case != HUIFANG__V1__REQUEST__COMMAND_REPLAY)
-        hf_info("command", "command=%s status=%d actor=%s branch=%s ms=%lld%s%s%s",
+        hf_info("command",
+                "command=%s status=%d actor=%s branch=%s ms=%lld store_trips=%llu"
+                " store_statements=%llu%s%s%s",
                 hf_request_command_name(req), (int)out->status, req->actor, req->branch,
-                (long long)ms, stored ? " replayed=idempotent" : "",
-                req->n_after ? " after=yes" : "",
+                (long long)ms, (unsigned long long)trips, (unsigned long long)statements,
+                stored ? " replayed=idempotent" : "", req->n_after ? " after=yes" : "",
                 out->status != HF_OK ? " error=\"see reply\"" : "");
     if (stored) {
         stored->request_id = stored_id;

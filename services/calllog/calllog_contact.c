@@ -458,9 +458,10 @@ static int s_check_contact(s_contact_t *lc)
     return HF_OK;
 }
 
-/* 3. the task as the scheduler has it: not logged for this claim yet, claimed, held by the
- * actor (or a supervisor), of the contact's kind; an order without a product takes the
- * task's purchase's */
+/* 3. the task as the scheduler has it: claimed, held by the actor (or a supervisor), of the
+ * contact's kind; an order without a product takes the task's purchase's. That the claim is
+ * not logged yet is not looked up here: the contact's INSERT says so (step 4), and a refusal
+ * of this step or the next is replaced by "already logged" when it is (s_claim_logged) */
 static int s_check_task(s_contact_t *lc)
 {
     const Huifang__V1__Task *t = lc->ctx->task;
@@ -468,18 +469,6 @@ static int s_check_task(s_contact_t *lc)
     hf_reply_t *rep = lc->rep;
     hf_arena_t *a = lc->a;
     const char *actor = S(lc->req->actor);
-    /* a claim already logged says so, even when the scheduler has moved the task on since */
-    char tid[24], claim[16];
-    const char *pc[] = {hf_pg_i64(tid, t->id), hf_pg_i64(claim, t->claims)};
-    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_OF_CLAIM, 2, pc);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int64_t logged = PQntuples(res) > 0 ? hf_pg_int(res, 0, 0) : 0;
-    PQclear(res);
-    if (logged > 0)
-        return hf_fail(rep, a, HF_CONFLICT, "task",
-                       "task %lld is already logged for this claim (contact %lld)",
-                       (long long)t->id, (long long)logged);
     if (strcmp(S(t->state), "claimed") != 0)
         return hf_fail(rep, a, HF_CONFLICT, "task",
                        "task %lld is %s, not claimed: claim it with `huifang task next` first",
@@ -580,6 +569,7 @@ static int s_insert_contact(s_contact_t *lc)
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
+        /* the claim's contact is there already: s_claim_logged names it */
         PQclear(res);
         return hf_fail(lc->rep, lc->a, HF_CONFLICT, "task",
                        "task %lld is already logged for this claim", (long long)t->id);
@@ -588,6 +578,29 @@ static int s_insert_contact(s_contact_t *lc)
     lc->ct->flags = lc->flags;
     PQclear(res);
     return HF_OK;
+}
+
+/* After a refusal of step 3 or 4 (rc, filled into the reply): a claim already logged says so
+ * instead, naming its contact, even when the scheduler has moved the task on since — the
+ * look-up the happy path no longer makes (its INSERT's ON CONFLICT tells it). Returns rc, the
+ * conflict, or UNAVAILABLE. */
+static int s_claim_logged(s_contact_t *lc, int rc)
+{
+    if (rc == HF_OK || rc == HF_UNAVAILABLE)
+        return rc;
+    const Huifang__V1__Task *t = lc->ctx->task;
+    char tid[24], claim[16];
+    const char *pc[] = {hf_pg_i64(tid, t->id), hf_pg_i64(claim, t->claims)};
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_OF_CLAIM, 2, pc);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int64_t logged = PQntuples(res) > 0 ? hf_pg_int(res, 0, 0) : 0;
+    PQclear(res);
+    if (logged <= 0)
+        return rc;
+    return hf_fail(lc->rep, lc->a, HF_CONFLICT, "task",
+                   "task %lld is already logged for this claim (contact %lld)", (long long)t->id,
+                   (long long)logged);
 }
 
 /* 5. a referral: the new lead as intake registers it, collected by the agent, from this
@@ -700,9 +713,11 @@ static int s_log_contact(hf_service_t *svc, const hf_request_t *req, const Huifa
     int rc;
     if ((rc = s_check_contact(&lc)) != HF_OK) /* 1 */
         return rc;
-    if ((rc = s_fetch_task(svc, req, c->task_id, &task_reply, &lc.ctx, rep, a)) != HF_OK || /* 2 */
-        (rc = s_check_task(&lc)) != HF_OK ||                                                /* 3 */
-        (rc = s_insert_contact(&lc)) != HF_OK)                                              /* 4 */
+    if ((rc = s_fetch_task(svc, req, c->task_id, &task_reply, &lc.ctx, rep, a)) != HF_OK) /* 2 */
+        goto done;
+    if ((rc = s_check_task(&lc)) == HF_OK) /* 3 */
+        rc = s_insert_contact(&lc);        /* 4 */
+    if ((rc = s_claim_logged(&lc, rc)) != HF_OK)
         goto done;
     s_attach_referral(&lc);                          /* 5 */
     if ((rc = s_open_home_delivery(&lc)) != HF_OK || /* 6 */

@@ -164,6 +164,9 @@ static const hf_query_t CALLLOG_Q_ALERT_ACK = {
 
 /* ---- calllog_contact.c ---- */
 
+/* the contact of a task's claim, looked up only after a log was refused (a claim already
+ * logged says so first) or found the claim taken (its ON CONFLICT): the log itself does not
+ * ask (issue 14) */
 static const hf_query_t CALLLOG_Q_CONTACT_OF_CLAIM = {
     "calllog_contact_of_claim", "SELECT id FROM contact WHERE task_id = $1 AND claim_no = $2"};
 static const hf_query_t CALLLOG_Q_CONTACT_ADD = {
