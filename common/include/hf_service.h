@@ -105,6 +105,10 @@ typedef struct {
     const hf_migration_t *migrations;
     const hf_command_t *commands;     /* ends with {0, NULL, false} */
     const hf_command_check_t *checks; /* ends with {0, NULL}; NULL for none */
+    /* commands (HUIFANG__V1__REQUEST__COMMAND_*, ends with 0; NULL for none) whose handler
+     * claims the request's idempotency key itself, in its first statement, instead of the
+     * framework's statement before it runs (hf_service_key_claimed, hf_service_claim_key) */
+    const int *claims_key;
     /* the service's own object, handed to every handler and timer as self: self_size zeroed
      * bytes, filled by init (after the service is made, before it subscribes; 0 or -1 after
      * logging) and emptied by release (after the service is destroyed) */
@@ -219,6 +223,19 @@ void hf_service_commit_anyway(hf_service_t *svc);
 /* The running command's idempotency key as stored ("actor/command/key"), or NULL when it has
  * none or does not write. */
 const char *hf_service_request_key(const hf_service_t *svc);
+/* For a command of the service's claims_key, whose handler claims its idempotency key itself
+ * (the row the framework would insert: idempotency (key, command) = hf_service_request_key()
+ * and hf_request_command_name(), by INSERT ... ON CONFLICT (key) DO NOTHING) in its first
+ * statement, before anything else it does could answer or change anything: tells the
+ * framework what the claim found. fresh: the row was added (or there is no key); false: the
+ * key was answered before, and the handler returns at once (its status and reply are not
+ * used): the framework rolls back and sends the stored reply, as it would have. A handler of
+ * such a command that answers HF_OK without claiming fails (INTERNAL, rolled back). */
+void hf_service_key_claimed(hf_service_t *svc, bool fresh);
+/* The same claim made with the framework's own statement, for a handler's path that has no
+ * statement of its own to fold it into: 0 (claimed, or no key), 1 (answered before: return at
+ * once, as above) or -1 (a store error: return HF_UNAVAILABLE). */
+int hf_service_claim_key(hf_service_t *svc);
 /* Inside a command: a request q to another service goes as the same person (the session of
  * the command running now). */
 void hf_service_forward(const hf_service_t *svc, hf_request_t *q);

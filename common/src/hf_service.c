@@ -245,6 +245,9 @@ struct hf_service_t {
     const Huifang__V1__SessionClaims *claims; /* the running command's, or NULL */
     bool commit_anyway;                       /* the running command's failure commits */
     const char *cur_key;                      /* the running command's idempotency key */
+    /* whether the running command's key is claimed (a handler of def->claims_key claims it
+     * itself: hf_service_key_claimed) */
+    enum { S_KEY_CLAIMED, S_KEY_PENDING, S_KEY_SEEN } key_state;
     /* ---- metrics and health (hf_metrics: the HTTP listener reads them from its thread) */
     hf_metrics_t *metrics;
     char mlabels[48];          /* service="intake" */
@@ -1751,6 +1754,8 @@ static void s_check_bare_failure(hf_service_t *svc, const hf_request_t *req, hf_
             svc->def->name);
 }
 
+static int s_idempotency_stored(hf_service_t *svc, const char *key, hf_reply_t **stored);
+
 /* Looks up an idempotency key inside the open transaction. Returns 1 and the stored reply
  * (in *stored, unpacked) when the key was answered before; 0 when this request now owns the
  * key; -1 on a store error. */
@@ -1768,8 +1773,16 @@ static int s_idempotency_claim(hf_service_t *svc, const char *key, const hf_requ
     PQclear(res);
     if (inserted)
         return 0;
-    res = hf_store_execv(svc->store, "SELECT reply FROM idempotency WHERE key = $1", 1, p, NULL,
-                         NULL, 1);
+    return s_idempotency_stored(svc, key, stored);
+}
+
+/* The reply stored for a key answered before, read inside the open transaction: 1 and
+ * *stored (unpacked), or -1 (none stored yet, or a store error). */
+static int s_idempotency_stored(hf_service_t *svc, const char *key, hf_reply_t **stored)
+{
+    const char *p[] = {key};
+    PGresult *res = hf_store_execv(svc->store, "SELECT reply FROM idempotency WHERE key = $1", 1, p,
+                                   NULL, NULL, 1);
     if (res == NULL)
         return -1;
     int rc = -1;
@@ -1875,6 +1888,38 @@ const char *hf_service_request_key(const hf_service_t *svc)
     return svc->cur_key;
 }
 
+void hf_service_key_claimed(hf_service_t *svc, bool fresh)
+{
+    if (svc->key_state == S_KEY_PENDING)
+        svc->key_state = fresh ? S_KEY_CLAIMED : S_KEY_SEEN;
+}
+
+int hf_service_claim_key(hf_service_t *svc)
+{
+    if (svc->key_state != S_KEY_PENDING || svc->cur_req == NULL)
+        return 0;
+    const char *p[] = {svc->cur_key, hf_request_command_name(svc->cur_req)};
+    PGresult *res = hf_store_exec(svc->store,
+                                  "INSERT INTO idempotency (key, command) VALUES ($1, $2)"
+                                  " ON CONFLICT (key) DO NOTHING RETURNING 1",
+                                  2, p);
+    if (res == NULL)
+        return -1;
+    bool fresh = PQntuples(res) > 0;
+    PQclear(res);
+    hf_service_key_claimed(svc, fresh);
+    return fresh ? 0 : 1;
+}
+
+/* Whether the handler of command claims its idempotency key itself (def->claims_key). */
+static bool s_claims_key(const hf_service_t *svc, int command)
+{
+    for (const int *c = svc->def->claims_key; c && *c; c++)
+        if (*c == command)
+            return true;
+    return false;
+}
+
 /* The command's check before its transaction, or NULL. */
 static hf_command_fn s_find_check(const hf_service_t *svc, int command)
 {
@@ -1934,7 +1979,9 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
             hf_fail(rep, arena, HF_INTERNAL, NULL, "%s", hf_store_error(svc->store));
         return;
     }
-    if (keyed) {
+    bool own_claim = keyed && s_claims_key(svc, (int)req->command_case);
+    svc->key_state = own_claim ? S_KEY_PENDING : S_KEY_CLAIMED;
+    if (keyed && !own_claim) {
         int seen = s_idempotency_claim(svc, key, req, replay_reply);
         if (seen != 0) {
             hf_store_rollback(svc->store);
@@ -1951,7 +1998,34 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
     svc->cmd_last_seq = 0;
     svc->commit_anyway = false;
     svc->audit_failed = false;
+    svc->cur_key = key;
     int status = cmd->fn(svc, svc->self, req, rep, arena);
+    svc->cur_key = NULL;
+    if (svc->key_state == S_KEY_SEEN) {
+        /* the handler's claim found the key answered before: its stored reply, as above */
+        svc->cur_req = NULL;
+        svc->key_state = S_KEY_CLAIMED;
+        int seen = s_idempotency_stored(svc, key, replay_reply);
+        hf_store_rollback(svc->store);
+        rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
+        rep->status = HUIFANG__V1__STATUS__OK;
+        if (seen < 0) {
+            s_check_store(svc, rep, arena);
+            if (rep->status == HF_OK)
+                hf_fail(rep, arena, HF_CONFLICT, "idempotency_key",
+                        "a request with this idempotency key is already being handled");
+        }
+        return;
+    }
+    if (svc->key_state == S_KEY_PENDING && status == HF_OK) {
+        hf_error("key_not_claimed", "command=%s", hf_request_command_name(req));
+        rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
+        status = hf_fail(rep, arena, HF_INTERNAL, NULL,
+                         "the %s service did not claim the idempotency key of %s; nothing"
+                         " changed",
+                         svc->def->name, hf_request_command_name(req));
+    }
+    svc->key_state = S_KEY_CLAIMED;
     /* the events it emitted take their sequence numbers now (the reply names the last) */
     bool numbered = status != HF_OK || svc->audit_failed || hf_store_flush(svc->store) == 0;
     svc->cur_req = NULL;

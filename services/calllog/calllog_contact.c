@@ -377,30 +377,37 @@ typedef struct {
     Huifang__V1__Contact *ct;         /* step 4: the contact as recorded */
 } s_contact_t;
 
-/* The branch's zone, the outcome's flags and the channels it fits, in one statement
- * (CALLLOG_Q_CALL_BASICS): HF_OK, BAD_INPUT naming "branch" or "outcome" as
- * calllog_branch_tz and calllog_outcome_flags say it, or UNAVAILABLE. */
+/* The request's idempotency key claimed, the branch's zone, the outcome's flags and the
+ * channels it fits, in one statement (CALLLOG_Q_CALL_BASICS): HF_OK; HF_CONFLICT when the key
+ * was answered before (the framework sends the stored reply: hf_service_key_claimed);
+ * BAD_INPUT naming "branch" or "outcome" as calllog_branch_tz and calllog_outcome_flags say
+ * it; or UNAVAILABLE. */
 static int s_call_basics(s_contact_t *lc)
 {
     const char *branch = lc->req->branch;
     const char *code = lc->c->outcome;
-    const char *p[] = {branch, code};
-    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CALL_BASICS, 2, p);
+    const char *key = hf_service_request_key(lc->svc);
+    const char *p[] = {branch, code, key ? key : "", hf_request_command_name(lc->req)};
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CALL_BASICS, 4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "branch", "unknown branch %s", branch);
+    int rc = HF_OK;
+    hf_service_key_claimed(lc->svc, hf_pg_bool(res, 0, 0));
+    if (!hf_pg_bool(res, 0, 0)) {
+        rc = HF_CONFLICT; /* answered before */
+    } else if (!hf_pg_bool(res, 0, 1)) {
+        rc = hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "branch", "unknown branch %s", branch);
+    } else {
+        snprintf(lc->tz, sizeof lc->tz, "%s", hf_pg_str(res, 0, 2));
+        if (!hf_pg_bool(res, 0, 3)) {
+            rc = calllog_outcome_unknown(lc->rep, lc->a, code);
+        } else {
+            calllog_outcome_flags_read(res, 4, lc->flags);
+            lc->channels = hf_arena_strdup(lc->a, hf_pg_str(res, 0, 11));
+        }
     }
-    snprintf(lc->tz, sizeof lc->tz, "%s", hf_pg_str(res, 0, 0));
-    if (!hf_pg_bool(res, 0, 1)) {
-        PQclear(res);
-        return calllog_outcome_unknown(lc->rep, lc->a, code);
-    }
-    calllog_outcome_flags_read(res, 2, lc->flags);
-    lc->channels = hf_arena_strdup(lc->a, hf_pg_str(res, 0, 9));
     PQclear(res);
-    return HF_OK;
+    return rc;
 }
 
 /* HF_OK when the outcome fits channel (lc->channels: the outcome's, "" = any), or
@@ -430,10 +437,15 @@ static int s_check_contact(s_contact_t *lc)
     const Huifang__V1__CallLog *c = lc->c;
     const char *branch = lc->req->branch;
     int rc;
-    if (c == NULL)
-        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "contact", "the contact record is missing");
-    if (branch == NULL || *branch == '\0' || c->task_id <= 0 || c->outcome == NULL ||
+    if (c == NULL || branch == NULL || *branch == '\0' || c->task_id <= 0 || c->outcome == NULL ||
         *c->outcome == '\0') {
+        /* refused, unless the idempotency key was answered before (the call basics claim it
+         * on every other path) */
+        if ((rc = hf_service_claim_key(lc->svc)) != 0)
+            return rc > 0 ? HF_CONFLICT : HF_UNAVAILABLE;
+        if (c == NULL)
+            return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "contact",
+                           "the contact record is missing");
         /* refused: for the branch first, as always */
         if ((rc = calllog_branch_tz(lc->st, branch, lc->tz, lc->rep, lc->a)) != HF_OK)
             return rc;

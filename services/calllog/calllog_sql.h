@@ -50,17 +50,25 @@ static const hf_query_t CALLLOG_Q_OUTCOME_FLAGS = {
 
 /* ---- calllog_contact.c ---- */
 
-/* a call's branch zone, its outcome's flags and the channels the outcome fits, in one
- * statement (three a call before): no row for an unknown branch, a false second column for
- * an outcome not in the branch's list (the branch's own before the defaults, '') */
+/* a call's first statement: the request's idempotency key claimed (idempotency (key,
+ * command) as the framework inserts it, $3 '' for a request without one: calllog_def's
+ * claims_key), the branch's zone, the outcome's flags and the channels the outcome fits, in
+ * one statement and one round trip with BEGIN (four statements and two round trips before,
+ * issue 14). One row always: whether the key was claimed (false: answered before), whether
+ * the branch is known and its zone, whether the outcome is in the branch's list (the
+ * branch's own before the defaults, ''), its flags and channels */
 static const hf_query_t CALLLOG_Q_CALL_BASICS = {
     "calllog_call_basics",
-    "SELECT b.tz, o.code IS NOT NULL, coalesce(o.human_answered, false),"
-    " coalesce(o.contacted, false), coalesce(o.sale, false), coalesce(o.do_not_call, false),"
-    " coalesce(o.unworkable, false), coalesce(o.callback, false), coalesce(o.completed, false),"
-    " coalesce(array_to_string(o.channels, ', '), '') FROM branch b LEFT JOIN LATERAL"
+    "WITH claim AS (INSERT INTO idempotency (key, command) SELECT $3, $4 WHERE $3 <> ''"
+    " ON CONFLICT (key) DO NOTHING RETURNING 1)"
+    " SELECT $3 = '' OR EXISTS (SELECT 1 FROM claim), b.code IS NOT NULL, coalesce(b.tz, ''),"
+    " o.code IS NOT NULL, coalesce(o.human_answered, false), coalesce(o.contacted, false),"
+    " coalesce(o.sale, false), coalesce(o.do_not_call, false), coalesce(o.unworkable, false),"
+    " coalesce(o.callback, false), coalesce(o.completed, false),"
+    " coalesce(array_to_string(o.channels, ', '), '') FROM (SELECT 1) one"
+    " LEFT JOIN branch b ON b.code = $1 LEFT JOIN LATERAL"
     " (SELECT * FROM outcome WHERE code = $2 AND branch IN ($1, '') ORDER BY branch DESC"
-    " LIMIT 1) o ON true WHERE b.code = $1"};
+    " LIMIT 1) o ON b.code IS NOT NULL"};
 
 /* ---- calllog_book.c ---- */
 
