@@ -232,6 +232,14 @@ const char *hf_service_request_key(const hf_service_t *svc);
  * used): the framework rolls back and sends the stored reply, as it would have. A handler of
  * such a command that answers HF_OK without claiming fails (INTERNAL, rolled back). */
 void hf_service_key_claimed(hf_service_t *svc, bool fresh);
+/* Inside a command: the handler reserved n sequence numbers of the service's own stream in a
+ * statement of its own, last the last of them — the counter row moved as hf_outbox_reserve()
+ * moves it (producer hf_service_name(), by n; the row then stays locked to the commit) —, so
+ * that the events it emits take them at the commit instead of a statement (a round trip) of
+ * the framework's there. More events than reserved take the next numbers, fewer give the rest
+ * back, each with a statement then: the numbers stay gap-free and in commit order whatever
+ * was emitted. Forgotten when the transaction ends. */
+void hf_service_events_reserved(hf_service_t *svc, int n, int64_t last);
 /* The same claim made with the framework's own statement, for a handler's path that has no
  * statement of its own to fold it into: 0 (claimed, or no key), 1 (answered before: return at
  * once, as above) or -1 (a store error: return HF_UNAVAILABLE). */

@@ -224,6 +224,10 @@ struct hf_service_t {
      * (s_emits_end): the counter row is held for the commit only */
     s_emit_t *emits;
     int nemits, emits_cap;
+    /* numbers the open transaction's command reserved itself (hf_service_events_reserved):
+     * how many, and the last */
+    int reserved_n;
+    int64_t reserved_last;
     int read_wait_ms; /* how long a parked request waits */
     s_parked_t *parked[HF_MAX_PARKED];
     int nparked;
@@ -1491,6 +1495,38 @@ static void s_emits_drop(hf_service_t *svc)
     for (int i = 0; i < svc->nemits; i++)
         free(svc->emits[i].body);
     svc->nemits = 0;
+    svc->reserved_n = 0;
+}
+
+void hf_service_events_reserved(hf_service_t *svc, int n, int64_t last)
+{
+    if (hf_store_in_tx(svc->store) && n > 0) {
+        svc->reserved_n = n;
+        svc->reserved_last = last;
+    }
+}
+
+/* The last of the n sequence numbers the transaction's events take: reserved now, or what its
+ * command reserved itself (hf_service_events_reserved) with the difference taken or given
+ * back, the counter row being this transaction's since. -1 on a store error. */
+static int64_t s_emits_reserve(hf_service_t *svc, hf_store_t *st, int n)
+{
+    const char *producer = svc->def->name;
+    int r = svc->reserved_n;
+    svc->reserved_n = 0;
+    if (r == 0)
+        return hf_outbox_reserve(st, producer, n);
+    if (n == r) {
+        hf_store_mark(st); /* as hf_outbox_reserve does: the relay reads once this commits */
+        return svc->reserved_last;
+    }
+    int64_t last = hf_outbox_reserve(st, producer, n - r);
+    if (last >= 0 && last != svc->reserved_last + (n - r)) {
+        hf_error("outbox_reserved", "producer=%s reserved=%d last=%lld emitted=%d now=%lld",
+                 producer, r, (long long)svc->reserved_last, n, (long long)last);
+        return -1;
+    }
+    return last;
 }
 
 /* The store's end hook (hf_store_on_end): at a commit, the events the transaction emitted
@@ -1503,15 +1539,16 @@ static int s_emits_end(hf_store_t *st, void *ctx, bool commit)
 {
     hf_service_t *svc = ctx;
     int n = svc->nemits;
-    if (!commit || n == 0) {
+    if (!commit || (n == 0 && svc->reserved_n == 0)) {
         s_emits_drop(svc);
         return 0;
     }
     const char *producer = svc->def->name;
-    int64_t last = hf_outbox_reserve(st, producer, n);
-    if (last < 0) {
+    int64_t last = s_emits_reserve(svc, st, n);
+    if (last < 0 || n == 0) {
+        /* (n 0: the numbers reserved were all given back) */
         s_emits_drop(svc);
-        return -1;
+        return last < 0 ? -1 : 0;
     }
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {

@@ -535,8 +535,11 @@ static int s_insert_contact(s_contact_t *lc)
         hf_phone_normalise(r->phone, lc->ref_phone, sizeof lc->ref_phone, &why);
     }
     int64_t now = lc->now;
+    /* the events the log emits (step 6 and 7), their numbers reserved with the contact */
+    bool home = c->order_qty > 0 && strcmp(S(c->delivery), "home") == 0;
+    int events = 1 + (lc->visit ? 1 : 0) + (home ? 1 : 0);
     char day[11], next[11], tid[24], claim[16], cid[24], qty[16], cb[24], started[24], dur[16],
-        at[24], pulse[16], pid[24];
+        at[24], pulse[16], pid[24], nev[16];
     /* the contact's day is the day it happened, in the branch's zone */
     hf_time_local_date(c->started_at_ms ? c->started_at_ms : now, lc->tz, day);
     if (lc->next_day >= 0)
@@ -576,8 +579,10 @@ static int s_insert_contact(s_contact_t *lc)
                        f ? S(f->blood_pressure) : "",
                        hf_pg_i64(pulse, f ? f->pulse : 0),
                        f ? S(f->symptoms) : "",
-                       f ? S(f->text) : ""};
-    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_ADD, 36, p);
+                       f ? S(f->text) : "",
+                       hf_service_name(lc->svc),
+                       hf_pg_i64(nev, events)};
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_ADD, 38, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
@@ -588,6 +593,7 @@ static int s_insert_contact(s_contact_t *lc)
     }
     lc->ct = calllog_contact_from_row(res, 0, 0, false, lc->a);
     lc->ct->flags = lc->flags;
+    hf_service_events_reserved(lc->svc, events, hf_pg_int(res, 0, CALLLOG_CONTACT_NCOLS));
     PQclear(res);
     return HF_OK;
 }

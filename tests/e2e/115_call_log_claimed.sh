@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # A call log's statements (issue 14, calllog7): the claim's contact is no longer looked up
 # before the log — the contact's INSERT ... ON CONFLICT (task, claim) tells a claim already
-# logged — and the idempotency key is claimed in the call's first statement with the branch's
-# zone and the outcome's flags. What must not move:
+# logged — the idempotency key is claimed in the call's first statement with the branch's
+# zone and the outcome's flags, and the events' sequence numbers are reserved with the
+# contact. What must not move:
 #  1. a second log of a claim is refused as before, "already logged for this claim (contact
 #     N)", and that goes before every other refusal of the task: another agent's log, a visit
 #     log of a phone task, an outcome of another channel, a task the scheduler has moved on;
 #  2. a claim not logged is refused as before (held by another, not a home visit);
 #  3. what a log costs calllog's store, from its log line once every statement is prepared:
-#     4 round trips and 8 statements (BEGIN with the key's claim and the call basics; the
-#     contact; the outbox's sequence; the audit row, the event, the stored reply and COMMIT).
-#     Looking the claim up again, or claiming the key on its own, fails here.
+#     3 round trips and 7 statements (BEGIN with the key's claim and the call basics; the
+#     contact with its event's number; the audit row, the event, the stored reply and
+#     COMMIT); an order delivered home, two events reserved as one: 10 statements (the
+#     product, the delivery and its event besides); the stream's numbers gap-free, the last the counter's.
+#     Looking the claim up again, claiming the key on its own or numbering the events apart
+#     fails here.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -21,13 +25,13 @@ HF_CLOCK_START='2026-11-02 10:00 +0800'
 hf_stack_start
 export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 
-N=5
+N=6
 hf_expect_exit 0 huifang branch add BJ01 --name 'Beijing Chaoyang' --windows 00:00-23:59 --lead-plans none
 hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang --daily-calls 20
 hf_expect_exit 0 huifang agent add A002 --name 'Zhou Min' --role phone --regions haidian
 hf_expect_exit 0 huifang agent add L001 --name 'Chen Jie' --role lead
 hf_expect_exit 0 huifang product add VC30 --name 'Vitamin C 30' --days-per-unit 30 --price 168
-names=(Wang Li Zhang Liu Chen)
+names=(Wang Li Zhang Liu Chen Yang)
 for i in $(seq 1 $N); do
     hf_expect_exit 0 huifang --json lead add --name "${names[i - 1]} Fang" --phone "1381234560$i" \
         --channel counter --region chaoyang
@@ -55,7 +59,7 @@ hf_expect_exit 0 huifang --as A001 --json call log --task "$task" --outcome conn
     --idempotency-key claimed-1
 contact=$(cl_json_get "$HF_OUT" id)
 read -r _ statements <<<"$(cost)"
-hf_expect_eq 8 "$statements" "a call log's statements"
+hf_expect_eq 7 "$statements" "a call log's statements"
 already="task $task is already logged for this claim (contact $contact)"
 hf_expect_exit 4 huifang --as A001 call log --task "$task" --outcome connected
 hf_expect_contains "$HF_ERR" "$already" "a second log of the claim"
@@ -95,6 +99,15 @@ for i in 3 4 5; do
     read -r trips statements <<<"$(cost)"
     hf_log "call log $i: $trips round trips, $statements statements"
 done
-hf_expect_eq 4 "$trips" "a call log's round trips to calllog's store"
-hf_expect_eq 8 "$statements" "a call log's statements"
+hf_expect_eq 3 "$trips" "a call log's round trips to calllog's store"
+hf_expect_eq 7 "$statements" "a call log's statements"
+claim
+hf_expect_exit 0 huifang --as A001 --json call log --task "$TASK" --outcome connected --order 1 \
+    --order-product VC30 --delivery home --delivery-address 'Chaoyang Road 1' --idempotency-key claimed-6
+[[ $(cl_json_get "$HF_OUT" delivery_id) != 0 ]] || hf_fail "a delivery opened"
+read -r _ statements <<<"$(cost)"
+hf_expect_eq 10 "$statements" "a home delivery's statements: its two events' numbers reserved with the contact"
+hf_expect_eq "$(hf_store_value "SELECT last_seq FROM calllog.outbox_seq WHERE producer = 'calllog'")" \
+    "$(hf_store_value "SELECT count(*) FROM calllog.outbox WHERE producer = 'calllog' HAVING min(seq) = 1 AND max(seq) = count(*)")" \
+    "calllog's stream: 1..last, no gap"
 hf_log "ok"
