@@ -189,6 +189,15 @@ void hf_service_emitted(hf_service_t *svc, uint64_t seq);
  * touched personal data but no customer matched). Returns 0, or -1 with the error kept on
  * the store and the command marked to fail. Outside a command it does nothing and returns 0. */
 int hf_service_audit(hf_service_t *svc, const int64_t *customers, size_t n);
+/* The values of the row hf_service_audit() writes for customers[0..n), in the order of its
+ * columns — actor, on_behalf_of, role, branch, service, command, customers (as a bigint[]'s
+ * text, written into ids: 3 + 21 n bytes), request_id —, for a handler that writes the row
+ * itself in a statement of its own (INSERT INTO audit.access (actor, on_behalf_of, role,
+ * branch, service, command, customers, request_id) VALUES (..., $7::bigint[], $8), as a CTE:
+ * a statement less); the strings live as long as the request. 0, or -1 outside a command or
+ * with ids too small. */
+int hf_service_audit_values(hf_service_t *svc, const int64_t *customers, size_t n, char *ids,
+                            size_t idslen, const char *values[8]);
 /* Sets the role and the "on behalf of" person recorded in the audit rows of the current
  * request (both "" by default, reset before every request); the strings must outlive the
  * request. NULL leaves a value "". */

@@ -451,32 +451,43 @@ void hf_service_set_identity(hf_service_t *svc, const char *role, const char *on
     svc->cur_on_behalf_of = on_behalf_of;
 }
 
+int hf_service_audit_values(hf_service_t *svc, const int64_t *customers, size_t n, char *ids,
+                            size_t idslen, const char *values[8])
+{
+    const hf_request_t *req = svc->cur_req;
+    if (req == NULL || idslen < 3 + n * 21)
+        return -1;
+    /* "{1,2,3}": at most 20 digits and a comma per id */
+    size_t o = 0;
+    ids[o++] = '{';
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(ids + o, idslen - o, "%s%lld", i ? "," : "", (long long)customers[i]);
+    ids[o++] = '}';
+    ids[o] = '\0';
+    values[0] = req->actor ? req->actor : "";
+    values[1] = svc->cur_on_behalf_of ? svc->cur_on_behalf_of : "";
+    values[2] = svc->cur_role ? svc->cur_role : "";
+    values[3] = req->branch ? req->branch : "";
+    values[4] = svc->def->name;
+    values[5] = hf_request_command_name(req);
+    values[6] = ids;
+    values[7] = req->request_id ? req->request_id : "";
+    return 0;
+}
+
 int hf_service_audit(hf_service_t *svc, const int64_t *customers, size_t n)
 {
     const hf_request_t *req = svc->cur_req;
     if (req == NULL)
         return 0;
-    /* "{1,2,3}": at most 20 digits and a comma per id */
     size_t cap = 3 + n * 21;
     char *ids = malloc(cap);
-    if (ids == NULL) {
+    const char *p[8];
+    if (ids == NULL || hf_service_audit_values(svc, customers, n, ids, cap, p) != 0) {
+        free(ids);
         svc->audit_failed = true;
         return -1;
     }
-    size_t o = 0;
-    ids[o++] = '{';
-    for (size_t i = 0; i < n; i++)
-        o += (size_t)snprintf(ids + o, cap - o, "%s%lld", i ? "," : "", (long long)customers[i]);
-    ids[o++] = '}';
-    ids[o] = '\0';
-    const char *p[] = {req->actor ? req->actor : "",
-                       svc->cur_on_behalf_of ? svc->cur_on_behalf_of : "",
-                       svc->cur_role ? svc->cur_role : "",
-                       req->branch ? req->branch : "",
-                       svc->def->name,
-                       hf_request_command_name(req),
-                       ids,
-                       req->request_id ? req->request_id : ""};
     static const char insert[] = "INSERT INTO audit.access (actor, on_behalf_of, role, branch,"
                                  " service, command, customers, request_id)"
                                  " VALUES ($1, $2, $3, $4, $5, $6, $7::bigint[], $8)";

@@ -581,8 +581,20 @@ static int s_insert_contact(s_contact_t *lc)
                        f ? S(f->symptoms) : "",
                        f ? S(f->text) : "",
                        hf_service_name(lc->svc),
-                       hf_pg_i64(nev, events)};
-    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_ADD, 38, p);
+                       hf_pg_i64(nev, events),
+                       NULL,
+                       NULL,
+                       NULL,
+                       NULL,
+                       NULL,
+                       NULL,
+                       NULL,
+                       NULL};
+    /* the audit row (the contact's note is the customer's personal, health, record) */
+    char ids[24];
+    if (hf_service_audit_values(lc->svc, &t->customer_id, 1, ids, sizeof ids, p + 38) != 0)
+        return hf_fail(lc->rep, lc->a, HF_INTERNAL, NULL, "the audit row has no command");
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_ADD, 46, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
@@ -686,8 +698,7 @@ static int s_open_home_delivery(s_contact_t *lc)
     return HF_OK;
 }
 
-/* 7. CallLogged (and VisitLogged for a visit), and the audit row: the contact's note is the
- * customer's personal (health) record */
+/* 7. CallLogged (and VisitLogged for a visit); the audit row went with the contact (step 4) */
 static int s_announce_contact(s_contact_t *lc)
 {
     Huifang__V1__Contact *ct = lc->ct;
@@ -712,8 +723,6 @@ static int s_announce_contact(s_contact_t *lc)
             " order=%d delivery=%lld",
             (long long)ct->id, (long long)ct->task_id, ct->claim_no, ct->channel, ct->outcome,
             *ct->effect ? ct->effect : "-", ct->order_qty, (long long)ct->delivery_id);
-    if (hf_service_audit(lc->svc, &ct->customer_id, 1) != 0)
-        return HF_UNAVAILABLE;
     return HF_OK;
 }
 

@@ -177,14 +177,17 @@ static const hf_query_t CALLLOG_Q_ALERT_ACK = {
  * ask (issue 14) */
 static const hf_query_t CALLLOG_Q_CONTACT_OF_CLAIM = {
     "calllog_contact_of_claim", "SELECT id FROM contact WHERE task_id = $1 AND claim_no = $2"};
-/* the contact of a claim, once (a claim logged already: no row), and the sequence numbers of
- * the events it will emit ($38 of producer $37) reserved in the same statement, as
+/* the contact of a claim, once (a claim logged already: no row), with in the same statement
+ * the sequence numbers of the events it will emit ($38 of producer $37) reserved as
  * hf_outbox_reserve reserves them (hf_service_events_reserved; the last one after the
- * contact's columns): a statement and a round trip less at the commit (issue 14) */
+ * contact's columns) and the command's audit row as hf_service_audit writes it
+ * (hf_service_audit_values, $39..$46): two statements and a round trip less (issue 14) */
 static const hf_query_t CALLLOG_Q_CONTACT_ADD = {
     "calllog_contact_add",
     "WITH seq AS (INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($37, $38)"
-    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + $38 RETURNING last_seq)"
+    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + $38 RETURNING last_seq),"
+    " audit AS (INSERT INTO audit.access (actor, on_behalf_of, role, branch, service, command,"
+    " customers, request_id) VALUES ($39, $40, $41, $42, $43, $44, $45::bigint[], $46))"
     " INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
     " outcome, channel, purpose, effect, order_qty, delivery, callback_at_ms,"
     " next_date, note, started_at_ms, duration_s, logged_at_ms, day,"

@@ -5,7 +5,8 @@
 # the framework answered it:
 #  1. a retry with the key of a log that answered OK gets the stored reply, whatever it now
 #     says — the same call again, a record now refused (an unknown outcome, no outcome at all,
-#     another task) — and changes nothing (one contact, one call_logged, one audit row);
+#     another task) — and changes nothing (one contact, one call_logged, one audit row, whose
+#     columns are the framework's);
 #  2. a log refused stores nothing: the same key, the record put right, logs it, and its
 #     retry gets that answer;
 #  3. the key is the person's and the command's: visit_log's key-1 is not call_log's, and a
@@ -53,6 +54,7 @@ hf_expect_exit 0 huifang --as A001 --json call log --task "$task" --outcome conn
     --effect good --note 'first' --idempotency-key key-1
 first=$HF_OUT
 contact=$(cl_json_get "$first" id)
+customer=$(cl_json_get "$first" customer_id)
 before="$(contacts) $(audits) $(events)"
 hf_expect_eq "1 1 1" "$before" "a contact, an audit row, a call_logged"
 for retry in "--outcome connected --effect good --note first" "--outcome nope" \
@@ -89,4 +91,11 @@ hf_expect_exit 0 huifang --as L001 --json call log --task "$task" --outcome conn
 contact3=$(cl_json_get "$HF_OUT" id)
 [[ $contact3 != "$contact" ]] || hf_fail "L001's key-1 is not A001's"
 hf_expect_eq "3 3 3" "$(contacts) $(audits) $(events)" "three contacts, audit rows, call_loggeds"
+# the audit rows as the framework writes them (calllog writes them with the contact: e2e 115)
+row="SELECT concat_ws('|', actor, on_behalf_of, role, branch, service, command, customers::text,
+            request_id <> '') FROM audit.access WHERE command = 'call_log' AND customers @> ARRAY"
+hf_expect_eq "A001|admin|phone|BJ01|calllog|call_log|{$customer}|t" \
+    "$(hf_store_value "$row[$customer]::bigint[]")" "A001's row"
+hf_expect_eq "L001|admin|lead|BJ01|calllog|call_log|{$(cl_json_get "$HF_OUT" customer_id)}|t" \
+    "$(hf_store_value "$row[$(cl_json_get "$HF_OUT" customer_id)]::bigint[]")" "L001's row"
 hf_log "ok"
