@@ -105,6 +105,10 @@ typedef struct {
     const hf_migration_t *migrations;
     const hf_command_t *commands;     /* ends with {0, NULL, false} */
     const hf_command_check_t *checks; /* ends with {0, NULL}; NULL for none */
+    /* commands (HUIFANG__V1__REQUEST__COMMAND_*, ends with 0; NULL for none) whose handler
+     * claims the request's idempotency key itself, in its first statement, instead of the
+     * framework's statement before it runs (hf_service_key_claimed, hf_service_claim_key) */
+    const int *claims_key;
     /* the service's own object, handed to every handler and timer as self: self_size zeroed
      * bytes, filled by init (after the service is made, before it subscribes; 0 or -1 after
      * logging) and emptied by release (after the service is destroyed) */
@@ -185,6 +189,15 @@ void hf_service_emitted(hf_service_t *svc, uint64_t seq);
  * touched personal data but no customer matched). Returns 0, or -1 with the error kept on
  * the store and the command marked to fail. Outside a command it does nothing and returns 0. */
 int hf_service_audit(hf_service_t *svc, const int64_t *customers, size_t n);
+/* The values of the row hf_service_audit() writes for customers[0..n), in the order of its
+ * columns — actor, on_behalf_of, role, branch, service, command, customers (as a bigint[]'s
+ * text, written into ids: 3 + 21 n bytes), request_id —, for a handler that writes the row
+ * itself in a statement of its own (INSERT INTO audit.access (actor, on_behalf_of, role,
+ * branch, service, command, customers, request_id) VALUES (..., $7::bigint[], $8), as a CTE:
+ * a statement less); the strings live as long as the request. 0, or -1 outside a command or
+ * with ids too small. */
+int hf_service_audit_values(hf_service_t *svc, const int64_t *customers, size_t n, char *ids,
+                            size_t idslen, const char *values[8]);
 /* Sets the role and the "on behalf of" person recorded in the audit rows of the current
  * request (both "" by default, reset before every request); the strings must outlive the
  * request. NULL leaves a value "". */
@@ -219,6 +232,27 @@ void hf_service_commit_anyway(hf_service_t *svc);
 /* The running command's idempotency key as stored ("actor/command/key"), or NULL when it has
  * none or does not write. */
 const char *hf_service_request_key(const hf_service_t *svc);
+/* For a command of the service's claims_key, whose handler claims its idempotency key itself
+ * (the row the framework would insert: idempotency (key, command) = hf_service_request_key()
+ * and hf_request_command_name(), by INSERT ... ON CONFLICT (key) DO NOTHING) in its first
+ * statement, before anything else it does could answer or change anything: tells the
+ * framework what the claim found. fresh: the row was added (or there is no key); false: the
+ * key was answered before, and the handler returns at once (its status and reply are not
+ * used): the framework rolls back and sends the stored reply, as it would have. A handler of
+ * such a command that answers HF_OK without claiming fails (INTERNAL, rolled back). */
+void hf_service_key_claimed(hf_service_t *svc, bool fresh);
+/* Inside a command: the handler reserved n sequence numbers of the service's own stream in a
+ * statement of its own, last the last of them — the counter row moved as hf_outbox_reserve()
+ * moves it (producer hf_service_name(), by n; the row then stays locked to the commit) —, so
+ * that the events it emits take them at the commit instead of a statement (a round trip) of
+ * the framework's there. More events than reserved take the next numbers, fewer give the rest
+ * back, each with a statement then: the numbers stay gap-free and in commit order whatever
+ * was emitted. Forgotten when the transaction ends. */
+void hf_service_events_reserved(hf_service_t *svc, int n, int64_t last);
+/* The same claim made with the framework's own statement, for a handler's path that has no
+ * statement of its own to fold it into: 0 (claimed, or no key), 1 (answered before: return at
+ * once, as above) or -1 (a store error: return HF_UNAVAILABLE). */
+int hf_service_claim_key(hf_service_t *svc);
 /* Inside a command: a request q to another service goes as the same person (the session of
  * the command running now). */
 void hf_service_forward(const hf_service_t *svc, hf_request_t *q);

@@ -34,6 +34,11 @@ void hf_store_set_password(hf_store_t *self, const char *password);
 bool hf_store_refused(const hf_store_t *self);
 /* How many connections were made so far (each one after the first is a reconnect). */
 long hf_store_connects(const hf_store_t *self);
+/* Round trips to Postgres so far (a statement, a pipeline of them, a PREPARE each count one)
+ * and statements sent (each of a pipeline counts, BEGIN and COMMIT too; what connecting
+ * sends does not): what a command costs is the difference across it. */
+uint64_t hf_store_round_trips(const hf_store_t *self);
+uint64_t hf_store_statements(const hf_store_t *self);
 /* True when the last failure was a lost or refused connection (retry later). */
 bool hf_store_unavailable(const hf_store_t *self);
 /* The last error message ("" when none); owned by the store. */

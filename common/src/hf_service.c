@@ -224,6 +224,10 @@ struct hf_service_t {
      * (s_emits_end): the counter row is held for the commit only */
     s_emit_t *emits;
     int nemits, emits_cap;
+    /* numbers the open transaction's command reserved itself (hf_service_events_reserved):
+     * how many, and the last */
+    int reserved_n;
+    int64_t reserved_last;
     int read_wait_ms; /* how long a parked request waits */
     s_parked_t *parked[HF_MAX_PARKED];
     int nparked;
@@ -245,6 +249,9 @@ struct hf_service_t {
     const Huifang__V1__SessionClaims *claims; /* the running command's, or NULL */
     bool commit_anyway;                       /* the running command's failure commits */
     const char *cur_key;                      /* the running command's idempotency key */
+    /* whether the running command's key is claimed (a handler of def->claims_key claims it
+     * itself: hf_service_key_claimed) */
+    enum { S_KEY_CLAIMED, S_KEY_PENDING, S_KEY_SEEN } key_state;
     /* ---- metrics and health (hf_metrics: the HTTP listener reads them from its thread) */
     hf_metrics_t *metrics;
     char mlabels[48];          /* service="intake" */
@@ -445,32 +452,43 @@ void hf_service_set_identity(hf_service_t *svc, const char *role, const char *on
     svc->cur_on_behalf_of = on_behalf_of;
 }
 
+int hf_service_audit_values(hf_service_t *svc, const int64_t *customers, size_t n, char *ids,
+                            size_t idslen, const char *values[8])
+{
+    const hf_request_t *req = svc->cur_req;
+    if (req == NULL || idslen < 3 + n * 21)
+        return -1;
+    /* "{1,2,3}": at most 20 digits and a comma per id */
+    size_t o = 0;
+    ids[o++] = '{';
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(ids + o, idslen - o, "%s%lld", i ? "," : "", (long long)customers[i]);
+    ids[o++] = '}';
+    ids[o] = '\0';
+    values[0] = req->actor ? req->actor : "";
+    values[1] = svc->cur_on_behalf_of ? svc->cur_on_behalf_of : "";
+    values[2] = svc->cur_role ? svc->cur_role : "";
+    values[3] = req->branch ? req->branch : "";
+    values[4] = svc->def->name;
+    values[5] = hf_request_command_name(req);
+    values[6] = ids;
+    values[7] = req->request_id ? req->request_id : "";
+    return 0;
+}
+
 int hf_service_audit(hf_service_t *svc, const int64_t *customers, size_t n)
 {
     const hf_request_t *req = svc->cur_req;
     if (req == NULL)
         return 0;
-    /* "{1,2,3}": at most 20 digits and a comma per id */
     size_t cap = 3 + n * 21;
     char *ids = malloc(cap);
-    if (ids == NULL) {
+    const char *p[8];
+    if (ids == NULL || hf_service_audit_values(svc, customers, n, ids, cap, p) != 0) {
+        free(ids);
         svc->audit_failed = true;
         return -1;
     }
-    size_t o = 0;
-    ids[o++] = '{';
-    for (size_t i = 0; i < n; i++)
-        o += (size_t)snprintf(ids + o, cap - o, "%s%lld", i ? "," : "", (long long)customers[i]);
-    ids[o++] = '}';
-    ids[o] = '\0';
-    const char *p[] = {req->actor ? req->actor : "",
-                       svc->cur_on_behalf_of ? svc->cur_on_behalf_of : "",
-                       svc->cur_role ? svc->cur_role : "",
-                       req->branch ? req->branch : "",
-                       svc->def->name,
-                       hf_request_command_name(req),
-                       ids,
-                       req->request_id ? req->request_id : ""};
     static const char insert[] = "INSERT INTO audit.access (actor, on_behalf_of, role, branch,"
                                  " service, command, customers, request_id)"
                                  " VALUES ($1, $2, $3, $4, $5, $6, $7::bigint[], $8)";
@@ -1495,6 +1513,38 @@ static void s_emits_drop(hf_service_t *svc)
     for (int i = 0; i < svc->nemits; i++)
         free(svc->emits[i].body);
     svc->nemits = 0;
+    svc->reserved_n = 0;
+}
+
+void hf_service_events_reserved(hf_service_t *svc, int n, int64_t last)
+{
+    if (hf_store_in_tx(svc->store) && n > 0) {
+        svc->reserved_n = n;
+        svc->reserved_last = last;
+    }
+}
+
+/* The last of the n sequence numbers the transaction's events take: reserved now, or what its
+ * command reserved itself (hf_service_events_reserved) with the difference taken or given
+ * back, the counter row being this transaction's since. -1 on a store error. */
+static int64_t s_emits_reserve(hf_service_t *svc, hf_store_t *st, int n)
+{
+    const char *producer = svc->def->name;
+    int r = svc->reserved_n;
+    svc->reserved_n = 0;
+    if (r == 0)
+        return hf_outbox_reserve(st, producer, n);
+    if (n == r) {
+        hf_store_mark(st); /* as hf_outbox_reserve does: the relay reads once this commits */
+        return svc->reserved_last;
+    }
+    int64_t last = hf_outbox_reserve(st, producer, n - r);
+    if (last >= 0 && last != svc->reserved_last + (n - r)) {
+        hf_error("outbox_reserved", "producer=%s reserved=%d last=%lld emitted=%d now=%lld",
+                 producer, r, (long long)svc->reserved_last, n, (long long)last);
+        return -1;
+    }
+    return last;
 }
 
 /* The store's end hook (hf_store_on_end): at a commit, the events the transaction emitted
@@ -1507,15 +1557,16 @@ static int s_emits_end(hf_store_t *st, void *ctx, bool commit)
 {
     hf_service_t *svc = ctx;
     int n = svc->nemits;
-    if (!commit || n == 0) {
+    if (!commit || (n == 0 && svc->reserved_n == 0)) {
         s_emits_drop(svc);
         return 0;
     }
     const char *producer = svc->def->name;
-    int64_t last = hf_outbox_reserve(st, producer, n);
-    if (last < 0) {
+    int64_t last = s_emits_reserve(svc, st, n);
+    if (last < 0 || n == 0) {
+        /* (n 0: the numbers reserved were all given back) */
         s_emits_drop(svc);
-        return -1;
+        return last < 0 ? -1 : 0;
     }
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
@@ -1758,6 +1809,8 @@ static void s_check_bare_failure(hf_service_t *svc, const hf_request_t *req, hf_
             svc->def->name);
 }
 
+static int s_idempotency_stored(hf_service_t *svc, const char *key, hf_reply_t **stored);
+
 /* Looks up an idempotency key inside the open transaction. Returns 1 and the stored reply
  * (in *stored, unpacked) when the key was answered before; 0 when this request now owns the
  * key; -1 on a store error. */
@@ -1775,8 +1828,16 @@ static int s_idempotency_claim(hf_service_t *svc, const char *key, const hf_requ
     PQclear(res);
     if (inserted)
         return 0;
-    res = hf_store_execv(svc->store, "SELECT reply FROM idempotency WHERE key = $1", 1, p, NULL,
-                         NULL, 1);
+    return s_idempotency_stored(svc, key, stored);
+}
+
+/* The reply stored for a key answered before, read inside the open transaction: 1 and
+ * *stored (unpacked), or -1 (none stored yet, or a store error). */
+static int s_idempotency_stored(hf_service_t *svc, const char *key, hf_reply_t **stored)
+{
+    const char *p[] = {key};
+    PGresult *res = hf_store_execv(svc->store, "SELECT reply FROM idempotency WHERE key = $1", 1, p,
+                                   NULL, NULL, 1);
     if (res == NULL)
         return -1;
     int rc = -1;
@@ -1882,6 +1943,38 @@ const char *hf_service_request_key(const hf_service_t *svc)
     return svc->cur_key;
 }
 
+void hf_service_key_claimed(hf_service_t *svc, bool fresh)
+{
+    if (svc->key_state == S_KEY_PENDING)
+        svc->key_state = fresh ? S_KEY_CLAIMED : S_KEY_SEEN;
+}
+
+int hf_service_claim_key(hf_service_t *svc)
+{
+    if (svc->key_state != S_KEY_PENDING || svc->cur_req == NULL)
+        return 0;
+    const char *p[] = {svc->cur_key, hf_request_command_name(svc->cur_req)};
+    PGresult *res = hf_store_exec(svc->store,
+                                  "INSERT INTO idempotency (key, command) VALUES ($1, $2)"
+                                  " ON CONFLICT (key) DO NOTHING RETURNING 1",
+                                  2, p);
+    if (res == NULL)
+        return -1;
+    bool fresh = PQntuples(res) > 0;
+    PQclear(res);
+    hf_service_key_claimed(svc, fresh);
+    return fresh ? 0 : 1;
+}
+
+/* Whether the handler of command claims its idempotency key itself (def->claims_key). */
+static bool s_claims_key(const hf_service_t *svc, int command)
+{
+    for (const int *c = svc->def->claims_key; c && *c; c++)
+        if (*c == command)
+            return true;
+    return false;
+}
+
 /* The command's check before its transaction, or NULL. */
 static hf_command_fn s_find_check(const hf_service_t *svc, int command)
 {
@@ -1941,7 +2034,9 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
             hf_fail(rep, arena, HF_INTERNAL, NULL, "%s", hf_store_error(svc->store));
         return;
     }
-    if (keyed) {
+    bool own_claim = keyed && s_claims_key(svc, (int)req->command_case);
+    svc->key_state = own_claim ? S_KEY_PENDING : S_KEY_CLAIMED;
+    if (keyed && !own_claim) {
         int seen = s_idempotency_claim(svc, key, req, replay_reply);
         if (seen != 0) {
             hf_store_rollback(svc->store);
@@ -1958,7 +2053,34 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
     svc->cmd_last_seq = 0;
     svc->commit_anyway = false;
     svc->audit_failed = false;
+    svc->cur_key = key;
     int status = cmd->fn(svc, svc->self, req, rep, arena);
+    svc->cur_key = NULL;
+    if (svc->key_state == S_KEY_SEEN) {
+        /* the handler's claim found the key answered before: its stored reply, as above */
+        svc->cur_req = NULL;
+        svc->key_state = S_KEY_CLAIMED;
+        int seen = s_idempotency_stored(svc, key, replay_reply);
+        hf_store_rollback(svc->store);
+        rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
+        rep->status = HUIFANG__V1__STATUS__OK;
+        if (seen < 0) {
+            s_check_store(svc, rep, arena);
+            if (rep->status == HF_OK)
+                hf_fail(rep, arena, HF_CONFLICT, "idempotency_key",
+                        "a request with this idempotency key is already being handled");
+        }
+        return;
+    }
+    if (svc->key_state == S_KEY_PENDING && status == HF_OK) {
+        hf_error("key_not_claimed", "command=%s", hf_request_command_name(req));
+        rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
+        status = hf_fail(rep, arena, HF_INTERNAL, NULL,
+                         "the %s service did not claim the idempotency key of %s; nothing"
+                         " changed",
+                         svc->def->name, hf_request_command_name(req));
+    }
+    svc->key_state = S_KEY_CLAIMED;
     /* the events it emitted take their sequence numbers now (the reply names the last) */
     bool numbered = status != HF_OK || svc->audit_failed || hf_store_flush(svc->store) == 0;
     svc->cur_req = NULL;
@@ -2018,6 +2140,7 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
     hf_arena_t *arena = svc->arena;
     hf_reply_t *stored = NULL;
     bool run = rep->status == HUIFANG__V1__STATUS__OK; /* else answered already */
+    uint64_t trips = 0, statements = 0;
     /* who sent it, as the ZAP handler named the key of its connection */
     const char *user = zmq_msg_gets(&frames[nframes - 1], "User-Id");
     snprintf(svc->caller, sizeof svc->caller, "%s", user ? user : "");
@@ -2028,8 +2151,14 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
                 body_size);
     } else {
         rep->request_id = req->request_id;
+        trips = hf_store_round_trips(svc->store);
+        statements = hf_store_statements(svc->store);
         if (run)
             s_run_command(svc, req, rep, arena, &stored);
+        /* what the command cost the store (its log line): the figure a change of its
+         * statements is measured and tested by */
+        trips = hf_store_round_trips(svc->store) - trips;
+        statements = hf_store_statements(svc->store) - statements;
         svc->cur_role = NULL; /* the identity was this request's */
         svc->cur_on_behalf_of = NULL;
     }
@@ -2050,10 +2179,12 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
     int64_t ms = (s_mono_us() - t0_us) / 1000;
     if (req && req->command_case != HUIFANG__V1__REQUEST__COMMAND_PING &&
         req->command_case != HUIFANG__V1__REQUEST__COMMAND_REPLAY)
-        hf_info("command", "command=%s status=%d actor=%s branch=%s ms=%lld%s%s%s",
+        hf_info("command",
+                "command=%s status=%d actor=%s branch=%s ms=%lld store_trips=%llu"
+                " store_statements=%llu%s%s%s",
                 hf_request_command_name(req), (int)out->status, req->actor, req->branch,
-                (long long)ms, stored ? " replayed=idempotent" : "",
-                req->n_after ? " after=yes" : "",
+                (long long)ms, (unsigned long long)trips, (unsigned long long)statements,
+                stored ? " replayed=idempotent" : "", req->n_after ? " after=yes" : "",
                 out->status != HF_OK ? " error=\"see reply\"" : "");
     if (stored) {
         stored->request_id = stored_id;

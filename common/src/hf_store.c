@@ -68,6 +68,8 @@ struct hf_store_t {
     bool unavailable;
     bool refused;  /* the last connect was refused for the role or its password */
     long connects; /* connections made (a second one is a reconnect) */
+    /* hf_store_round_trips, hf_store_statements: what was sent, connecting left out */
+    uint64_t round_trips, statements;
     char error[512];
     char sqlstate[8];
     bool prepare;    /* named queries and texts are prepared (hf_store_set_prepare) */
@@ -164,6 +166,16 @@ const char *hf_store_sqlstate(const hf_store_t *self)
 long hf_store_connects(const hf_store_t *self)
 {
     return self->connects;
+}
+
+uint64_t hf_store_round_trips(const hf_store_t *self)
+{
+    return self->round_trips;
+}
+
+uint64_t hf_store_statements(const hf_store_t *self)
+{
+    return self->statements;
 }
 
 bool hf_store_unavailable(const hf_store_t *self)
@@ -386,6 +398,7 @@ static int s_prepare(hf_store_t *self, const hf_query_t *q)
 {
     if (self->prepared_cap > 0 && *s_prepared_slot(self, q->name) != NULL)
         return 0;
+    self->round_trips++;
     PGresult *res = PQprepare(self->conn, q->name, q->sql, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         s_note_failure(self, res);
@@ -457,9 +470,11 @@ static PGresult *s_exec_once(hf_store_t *self, const hf_query_t *q, const char *
         q = NULL;
     else if (q == NULL)
         q = s_text_query(self, sql);
+    if (q != NULL && self->prepare && s_prepare(self, q) != 0)
+        return NULL;
+    self->round_trips++;
+    self->statements++;
     if (q != NULL && self->prepare) {
-        if (s_prepare(self, q) != 0)
-            return NULL;
         res = PQexecPrepared(self->conn, q->name, n, values, lengths, formats, result_format);
     } else {
         res = PQexecParams(self->conn, sql, n, NULL, values, lengths, formats, result_format);
@@ -612,6 +627,8 @@ int hf_store_script(hf_store_t *self, const char *sql)
         if (self->in_tx || hf_store_connect(self) != 0)
             return -1;
     }
+    self->round_trips++;
+    self->statements++;
     PGresult *res = PQexec(self->conn, sql);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -629,6 +646,8 @@ int64_t hf_store_copy_in(hf_store_t *self, const char *sql, const char *data, si
         return -1;
     if (s_ready(self) != 0)
         return -1;
+    self->round_trips++;
+    self->statements++;
     PGresult *res = PQexec(self->conn, sql);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         s_note_failure(self, res);
@@ -734,6 +753,8 @@ static int s_pipeline(hf_store_t *self, const s_stmt_t *stmts, int n, PGresult *
             break;
     }
     bool synced = PQpipelineSync(conn) == 1;
+    self->round_trips++;
+    self->statements += (uint64_t)sent;
     if (sent < n || !synced) {
         s_note_failure(self, NULL);
         rc = -1;
@@ -922,8 +943,11 @@ int hf_store_commit(hf_store_t *self)
             res = NULL;
         s_deferred_drop(self);
         if (res == NULL && self->conn && PQstatus(self->conn) == CONNECTION_OK &&
-            PQtransactionStatus(self->conn) != PQTRANS_IDLE)
+            PQtransactionStatus(self->conn) != PQTRANS_IDLE) {
+            self->round_trips++;
+            self->statements++;
             PQclear(PQexec(self->conn, "ROLLBACK"));
+        }
     }
     self->in_tx = false;
     if (res == NULL)
@@ -945,6 +969,8 @@ void hf_store_rollback(hf_store_t *self)
         self->end_fn(self, self->end_ctx, false);
     if (self->conn && PQstatus(self->conn) == CONNECTION_OK &&
         PQtransactionStatus(self->conn) != PQTRANS_IDLE) {
+        self->round_trips++;
+        self->statements++;
         PGresult *res = PQexec(self->conn, "ROLLBACK");
         PQclear(res);
     }

@@ -213,6 +213,11 @@ static const hf_command_t s_commands[] = {
 
     {0, NULL, false, 0}};
 
+/* call_log and visit_log claim their idempotency key in their first statement (the call
+ * basics, calllog_contact.c): a round trip less a call */
+static const int s_claims_key[] = {HUIFANG__V1__REQUEST__COMMAND_CALL_LOG,
+                                   HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG, 0};
+
 static const hf_subscription_t s_subscriptions[] = {{"intake", calllog_intake_events},
                                                     {NULL, NULL}};
 
@@ -238,6 +243,7 @@ const hf_service_def_t calllog_def = {
     .config = NULL,
     .migrations = calllog_migrations,
     .commands = s_commands,
+    .claims_key = s_claims_key,
     .init = s_init,
     .release = s_release,
     .subscriptions = s_subscriptions,

@@ -377,30 +377,37 @@ typedef struct {
     Huifang__V1__Contact *ct;         /* step 4: the contact as recorded */
 } s_contact_t;
 
-/* The branch's zone, the outcome's flags and the channels it fits, in one statement
- * (CALLLOG_Q_CALL_BASICS): HF_OK, BAD_INPUT naming "branch" or "outcome" as
- * calllog_branch_tz and calllog_outcome_flags say it, or UNAVAILABLE. */
+/* The request's idempotency key claimed, the branch's zone, the outcome's flags and the
+ * channels it fits, in one statement (CALLLOG_Q_CALL_BASICS): HF_OK; HF_CONFLICT when the key
+ * was answered before (the framework sends the stored reply: hf_service_key_claimed);
+ * BAD_INPUT naming "branch" or "outcome" as calllog_branch_tz and calllog_outcome_flags say
+ * it; or UNAVAILABLE. */
 static int s_call_basics(s_contact_t *lc)
 {
     const char *branch = lc->req->branch;
     const char *code = lc->c->outcome;
-    const char *p[] = {branch, code};
-    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CALL_BASICS, 2, p);
+    const char *key = hf_service_request_key(lc->svc);
+    const char *p[] = {branch, code, key ? key : "", hf_request_command_name(lc->req)};
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CALL_BASICS, 4, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "branch", "unknown branch %s", branch);
+    int rc = HF_OK;
+    hf_service_key_claimed(lc->svc, hf_pg_bool(res, 0, 0));
+    if (!hf_pg_bool(res, 0, 0)) {
+        rc = HF_CONFLICT; /* answered before */
+    } else if (!hf_pg_bool(res, 0, 1)) {
+        rc = hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "branch", "unknown branch %s", branch);
+    } else {
+        snprintf(lc->tz, sizeof lc->tz, "%s", hf_pg_str(res, 0, 2));
+        if (!hf_pg_bool(res, 0, 3)) {
+            rc = calllog_outcome_unknown(lc->rep, lc->a, code);
+        } else {
+            calllog_outcome_flags_read(res, 4, lc->flags);
+            lc->channels = hf_arena_strdup(lc->a, hf_pg_str(res, 0, 11));
+        }
     }
-    snprintf(lc->tz, sizeof lc->tz, "%s", hf_pg_str(res, 0, 0));
-    if (!hf_pg_bool(res, 0, 1)) {
-        PQclear(res);
-        return calllog_outcome_unknown(lc->rep, lc->a, code);
-    }
-    calllog_outcome_flags_read(res, 2, lc->flags);
-    lc->channels = hf_arena_strdup(lc->a, hf_pg_str(res, 0, 9));
     PQclear(res);
-    return HF_OK;
+    return rc;
 }
 
 /* HF_OK when the outcome fits channel (lc->channels: the outcome's, "" = any), or
@@ -430,10 +437,15 @@ static int s_check_contact(s_contact_t *lc)
     const Huifang__V1__CallLog *c = lc->c;
     const char *branch = lc->req->branch;
     int rc;
-    if (c == NULL)
-        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "contact", "the contact record is missing");
-    if (branch == NULL || *branch == '\0' || c->task_id <= 0 || c->outcome == NULL ||
+    if (c == NULL || branch == NULL || *branch == '\0' || c->task_id <= 0 || c->outcome == NULL ||
         *c->outcome == '\0') {
+        /* refused, unless the idempotency key was answered before (the call basics claim it
+         * on every other path) */
+        if ((rc = hf_service_claim_key(lc->svc)) != 0)
+            return rc > 0 ? HF_CONFLICT : HF_UNAVAILABLE;
+        if (c == NULL)
+            return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "contact",
+                           "the contact record is missing");
         /* refused: for the branch first, as always */
         if ((rc = calllog_branch_tz(lc->st, branch, lc->tz, lc->rep, lc->a)) != HF_OK)
             return rc;
@@ -458,9 +470,10 @@ static int s_check_contact(s_contact_t *lc)
     return HF_OK;
 }
 
-/* 3. the task as the scheduler has it: not logged for this claim yet, claimed, held by the
- * actor (or a supervisor), of the contact's kind; an order without a product takes the
- * task's purchase's */
+/* 3. the task as the scheduler has it: claimed, held by the actor (or a supervisor), of the
+ * contact's kind; an order without a product takes the task's purchase's. That the claim is
+ * not logged yet is not looked up here: the contact's INSERT says so (step 4), and a refusal
+ * of this step or the next is replaced by "already logged" when it is (s_claim_logged) */
 static int s_check_task(s_contact_t *lc)
 {
     const Huifang__V1__Task *t = lc->ctx->task;
@@ -468,18 +481,6 @@ static int s_check_task(s_contact_t *lc)
     hf_reply_t *rep = lc->rep;
     hf_arena_t *a = lc->a;
     const char *actor = S(lc->req->actor);
-    /* a claim already logged says so, even when the scheduler has moved the task on since */
-    char tid[24], claim[16];
-    const char *pc[] = {hf_pg_i64(tid, t->id), hf_pg_i64(claim, t->claims)};
-    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_OF_CLAIM, 2, pc);
-    if (res == NULL)
-        return HF_UNAVAILABLE;
-    int64_t logged = PQntuples(res) > 0 ? hf_pg_int(res, 0, 0) : 0;
-    PQclear(res);
-    if (logged > 0)
-        return hf_fail(rep, a, HF_CONFLICT, "task",
-                       "task %lld is already logged for this claim (contact %lld)",
-                       (long long)t->id, (long long)logged);
     if (strcmp(S(t->state), "claimed") != 0)
         return hf_fail(rep, a, HF_CONFLICT, "task",
                        "task %lld is %s, not claimed: claim it with `huifang task next` first",
@@ -534,60 +535,94 @@ static int s_insert_contact(s_contact_t *lc)
         hf_phone_normalise(r->phone, lc->ref_phone, sizeof lc->ref_phone, &why);
     }
     int64_t now = lc->now;
+    /* the events the log emits (step 6 and 7), their numbers reserved with the contact */
+    bool home = c->order_qty > 0 && strcmp(S(c->delivery), "home") == 0;
+    int events = 1 + (lc->visit ? 1 : 0) + (home ? 1 : 0);
     char day[11], next[11], tid[24], claim[16], cid[24], qty[16], cb[24], started[24], dur[16],
-        at[24], pulse[16], pid[24];
+        at[24], pulse[16], pid[24], nev[16];
     /* the contact's day is the day it happened, in the branch's zone */
     hf_time_local_date(c->started_at_ms ? c->started_at_ms : now, lc->tz, day);
     if (lc->next_day >= 0)
         hf_date_format(lc->next_day, next);
-    const char *p[] = {lc->req->branch,
-                       hf_pg_i64(tid, t->id),
-                       hf_pg_i64(claim, t->claims),
-                       hf_pg_i64(cid, t->customer_id),
-                       S(t->agent),
-                       c->outcome,
-                       channel,
-                       S(t->purpose),
-                       S(c->effect),
-                       hf_pg_i64(qty, c->order_qty),
-                       S(c->delivery),
-                       hf_pg_i64(cb, c->callback_at_ms),
-                       lc->next_day >= 0 ? next : NULL,
-                       S(c->note),
-                       hf_pg_i64(started, c->started_at_ms ? c->started_at_ms : now),
-                       hf_pg_i64(dur, c->duration_s),
-                       hf_pg_i64(at, now),
-                       day,
-                       hf_pg_i64(pid, t->purchase_id),
-                       u ? S(u->dose) : "",
-                       u ? S(u->timing) : "",
-                       u ? S(u->other_medicines) : "",
-                       u ? S(u->diet) : "",
-                       S(c->advice),
-                       c->order_qty > 0 ? lc->product : "",
-                       S(c->delivery_address),
-                       r ? S(r->name) : "",
-                       lc->ref_phone,
-                       c->event_accepted ? "true" : "false",
-                       S(c->event),
-                       c->typical_case ? "true" : "false",
-                       c->typical_consent ? "true" : "false",
-                       f ? S(f->blood_pressure) : "",
-                       hf_pg_i64(pulse, f ? f->pulse : 0),
-                       f ? S(f->symptoms) : "",
-                       f ? S(f->text) : ""};
-    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_ADD, 36, p);
+    const char *p[46] = {lc->req->branch,
+                         hf_pg_i64(tid, t->id),
+                         hf_pg_i64(claim, t->claims),
+                         hf_pg_i64(cid, t->customer_id),
+                         S(t->agent),
+                         c->outcome,
+                         channel,
+                         S(t->purpose),
+                         S(c->effect),
+                         hf_pg_i64(qty, c->order_qty),
+                         S(c->delivery),
+                         hf_pg_i64(cb, c->callback_at_ms),
+                         lc->next_day >= 0 ? next : NULL,
+                         S(c->note),
+                         hf_pg_i64(started, c->started_at_ms ? c->started_at_ms : now),
+                         hf_pg_i64(dur, c->duration_s),
+                         hf_pg_i64(at, now),
+                         day,
+                         hf_pg_i64(pid, t->purchase_id),
+                         u ? S(u->dose) : "",
+                         u ? S(u->timing) : "",
+                         u ? S(u->other_medicines) : "",
+                         u ? S(u->diet) : "",
+                         S(c->advice),
+                         c->order_qty > 0 ? lc->product : "",
+                         S(c->delivery_address),
+                         r ? S(r->name) : "",
+                         lc->ref_phone,
+                         c->event_accepted ? "true" : "false",
+                         S(c->event),
+                         c->typical_case ? "true" : "false",
+                         c->typical_consent ? "true" : "false",
+                         f ? S(f->blood_pressure) : "",
+                         hf_pg_i64(pulse, f ? f->pulse : 0),
+                         f ? S(f->symptoms) : "",
+                         f ? S(f->text) : "",
+                         hf_service_name(lc->svc),
+                         hf_pg_i64(nev, events)};
+    /* the audit row, $39..$46 (the contact's note is the customer's personal, health, record) */
+    char ids[24];
+    if (hf_service_audit_values(lc->svc, &t->customer_id, 1, ids, sizeof ids, p + 38) != 0)
+        return hf_fail(lc->rep, lc->a, HF_INTERNAL, NULL, "the audit row has no command");
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_ADD, 46, p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
+        /* the claim's contact is there already: s_claim_logged names it */
         PQclear(res);
         return hf_fail(lc->rep, lc->a, HF_CONFLICT, "task",
                        "task %lld is already logged for this claim", (long long)t->id);
     }
     lc->ct = calllog_contact_from_row(res, 0, 0, false, lc->a);
     lc->ct->flags = lc->flags;
+    hf_service_events_reserved(lc->svc, events, hf_pg_int(res, 0, CALLLOG_CONTACT_NCOLS));
     PQclear(res);
     return HF_OK;
+}
+
+/* After a refusal of step 3 or 4 (rc, filled into the reply): a claim already logged says so
+ * instead, naming its contact, even when the scheduler has moved the task on since — the
+ * look-up the happy path no longer makes (its INSERT's ON CONFLICT tells it). Returns rc, the
+ * conflict, or UNAVAILABLE. */
+static int s_claim_logged(s_contact_t *lc, int rc)
+{
+    if (rc == HF_OK || rc == HF_UNAVAILABLE)
+        return rc;
+    const Huifang__V1__Task *t = lc->ctx->task;
+    char tid[24], claim[16];
+    const char *pc[] = {hf_pg_i64(tid, t->id), hf_pg_i64(claim, t->claims)};
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_OF_CLAIM, 2, pc);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    int64_t logged = PQntuples(res) > 0 ? hf_pg_int(res, 0, 0) : 0;
+    PQclear(res);
+    if (logged <= 0)
+        return rc;
+    return hf_fail(lc->rep, lc->a, HF_CONFLICT, "task",
+                   "task %lld is already logged for this claim (contact %lld)", (long long)t->id,
+                   (long long)logged);
 }
 
 /* 5. a referral: the new lead as intake registers it, collected by the agent, from this
@@ -655,8 +690,7 @@ static int s_open_home_delivery(s_contact_t *lc)
     return HF_OK;
 }
 
-/* 7. CallLogged (and VisitLogged for a visit), and the audit row: the contact's note is the
- * customer's personal (health) record */
+/* 7. CallLogged (and VisitLogged for a visit); the audit row went with the contact (step 4) */
 static int s_announce_contact(s_contact_t *lc)
 {
     Huifang__V1__Contact *ct = lc->ct;
@@ -681,8 +715,6 @@ static int s_announce_contact(s_contact_t *lc)
             " order=%d delivery=%lld",
             (long long)ct->id, (long long)ct->task_id, ct->claim_no, ct->channel, ct->outcome,
             *ct->effect ? ct->effect : "-", ct->order_qty, (long long)ct->delivery_id);
-    if (hf_service_audit(lc->svc, &ct->customer_id, 1) != 0)
-        return HF_UNAVAILABLE;
     return HF_OK;
 }
 
@@ -700,9 +732,11 @@ static int s_log_contact(hf_service_t *svc, const hf_request_t *req, const Huifa
     int rc;
     if ((rc = s_check_contact(&lc)) != HF_OK) /* 1 */
         return rc;
-    if ((rc = s_fetch_task(svc, req, c->task_id, &task_reply, &lc.ctx, rep, a)) != HF_OK || /* 2 */
-        (rc = s_check_task(&lc)) != HF_OK ||                                                /* 3 */
-        (rc = s_insert_contact(&lc)) != HF_OK)                                              /* 4 */
+    if ((rc = s_fetch_task(svc, req, c->task_id, &task_reply, &lc.ctx, rep, a)) != HF_OK) /* 2 */
+        goto done;
+    if ((rc = s_check_task(&lc)) == HF_OK) /* 3 */
+        rc = s_insert_contact(&lc);        /* 4 */
+    if ((rc = s_claim_logged(&lc, rc)) != HF_OK)
         goto done;
     s_attach_referral(&lc);                          /* 5 */
     if ((rc = s_open_home_delivery(&lc)) != HF_OK || /* 6 */

@@ -50,17 +50,25 @@ static const hf_query_t CALLLOG_Q_OUTCOME_FLAGS = {
 
 /* ---- calllog_contact.c ---- */
 
-/* a call's branch zone, its outcome's flags and the channels the outcome fits, in one
- * statement (three a call before): no row for an unknown branch, a false second column for
- * an outcome not in the branch's list (the branch's own before the defaults, '') */
+/* a call's first statement: the request's idempotency key claimed (idempotency (key,
+ * command) as the framework inserts it, $3 '' for a request without one: calllog_def's
+ * claims_key), the branch's zone, the outcome's flags and the channels the outcome fits, in
+ * one statement and one round trip with BEGIN (four statements and two round trips before,
+ * issue 14). One row always: whether the key was claimed (false: answered before), whether
+ * the branch is known and its zone, whether the outcome is in the branch's list (the
+ * branch's own before the defaults, ''), its flags and channels */
 static const hf_query_t CALLLOG_Q_CALL_BASICS = {
     "calllog_call_basics",
-    "SELECT b.tz, o.code IS NOT NULL, coalesce(o.human_answered, false),"
-    " coalesce(o.contacted, false), coalesce(o.sale, false), coalesce(o.do_not_call, false),"
-    " coalesce(o.unworkable, false), coalesce(o.callback, false), coalesce(o.completed, false),"
-    " coalesce(array_to_string(o.channels, ', '), '') FROM branch b LEFT JOIN LATERAL"
+    "WITH claim AS (INSERT INTO idempotency (key, command) SELECT $3, $4 WHERE $3 <> ''"
+    " ON CONFLICT (key) DO NOTHING RETURNING 1)"
+    " SELECT $3 = '' OR EXISTS (SELECT 1 FROM claim), b.code IS NOT NULL, coalesce(b.tz, ''),"
+    " o.code IS NOT NULL, coalesce(o.human_answered, false), coalesce(o.contacted, false),"
+    " coalesce(o.sale, false), coalesce(o.do_not_call, false), coalesce(o.unworkable, false),"
+    " coalesce(o.callback, false), coalesce(o.completed, false),"
+    " coalesce(array_to_string(o.channels, ', '), '') FROM (SELECT 1) one"
+    " LEFT JOIN branch b ON b.code = $1 LEFT JOIN LATERAL"
     " (SELECT * FROM outcome WHERE code = $2 AND branch IN ($1, '') ORDER BY branch DESC"
-    " LIMIT 1) o ON true WHERE b.code = $1"};
+    " LIMIT 1) o ON b.code IS NOT NULL"};
 
 /* ---- calllog_book.c ---- */
 
@@ -164,11 +172,23 @@ static const hf_query_t CALLLOG_Q_ALERT_ACK = {
 
 /* ---- calllog_contact.c ---- */
 
+/* the contact of a task's claim, looked up only after a log was refused (a claim already
+ * logged says so first) or found the claim taken (its ON CONFLICT): the log itself does not
+ * ask (issue 14) */
 static const hf_query_t CALLLOG_Q_CONTACT_OF_CLAIM = {
     "calllog_contact_of_claim", "SELECT id FROM contact WHERE task_id = $1 AND claim_no = $2"};
+/* the contact of a claim, once (a claim logged already: no row), with in the same statement
+ * the sequence numbers of the events it will emit ($38 of producer $37) reserved as
+ * hf_outbox_reserve reserves them (hf_service_events_reserved; the last one after the
+ * contact's columns) and the command's audit row as hf_service_audit writes it
+ * (hf_service_audit_values, $39..$46): two statements and a round trip less (issue 14) */
 static const hf_query_t CALLLOG_Q_CONTACT_ADD = {
     "calllog_contact_add",
-    "INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
+    "WITH seq AS (INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($37, $38)"
+    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + $38 RETURNING last_seq),"
+    " audit AS (INSERT INTO audit.access (actor, on_behalf_of, role, branch, service, command,"
+    " customers, request_id) VALUES ($39, $40, $41, $42, $43, $44, $45::bigint[], $46))"
+    " INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
     " outcome, channel, purpose, effect, order_qty, delivery, callback_at_ms,"
     " next_date, note, started_at_ms, duration_s, logged_at_ms, day,"
     " purchase_id, dose, timing, other_medicines, diet, advice, order_product,"
@@ -178,7 +198,7 @@ static const hf_query_t CALLLOG_Q_CONTACT_ADD = {
     " $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,"
     " $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)"
     " ON CONFLICT (task_id, claim_no) DO NOTHING"
-    " RETURNING " CALLLOG_CONTACT_COLUMNS};
+    " RETURNING " CALLLOG_CONTACT_COLUMNS ", (SELECT last_seq FROM seq)"};
 
 /* ---- calllog_letters.c ---- */
 

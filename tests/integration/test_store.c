@@ -446,6 +446,39 @@ static void test_marked(const char *url)
     hf_store_destroy(&st);
 }
 
+/* hf_store_round_trips / hf_store_statements: what each call sent, as a command's log line
+ * reports it (store_trips, store_statements) */
+static void test_counts(const char *url)
+{
+    hf_store_t *st = hf_store_new(url, "counted");
+    hf_store_set_prepare(st, false); /* (a PREPARE would be a round trip more) */
+    CHECK_INT(hf_store_connect(st), 0);
+    CHECK_INT(hf_store_script(st, "CREATE TABLE IF NOT EXISTS c (k text PRIMARY KEY)"), 0);
+    uint64_t t = hf_store_round_trips(st), n = hf_store_statements(st);
+    /* BEGIN with the first statement, then one alone, then two deferred with the COMMIT */
+    const char *k1[] = {"a"}, *k2[] = {"b"}, *k3[] = {"c"};
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_run(st, "INSERT INTO c VALUES ($1)", 1, k1), 0);
+    CHECK_INT(hf_store_run(st, "INSERT INTO c VALUES ($1)", 1, k2), 0);
+    CHECK_INT(hf_store_defer(st, "INSERT INTO c VALUES ($1)", 1, k3), 0);
+    CHECK_INT(hf_store_defer(st, "DELETE FROM c WHERE k = $1", 1, k1), 0);
+    CHECK_INT(hf_store_commit(st), 0);
+    CHECK_INT(hf_store_round_trips(st) - t, 3);
+    CHECK_INT(hf_store_statements(st) - n, 6);
+    /* a transaction that sent nothing costs nothing; a rollback is one */
+    t = hf_store_round_trips(st);
+    n = hf_store_statements(st);
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_commit(st), 0);
+    CHECK_INT(hf_store_round_trips(st) - t, 0);
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_run(st, "DELETE FROM c", 0, NULL), 0);
+    hf_store_rollback(st);
+    CHECK_INT(hf_store_round_trips(st) - t, 2);
+    CHECK_INT(hf_store_statements(st) - n, 3);
+    hf_store_destroy(&st);
+}
+
 int main(void)
 {
     hf_log_init("test_store", "warn");
@@ -458,6 +491,7 @@ int main(void)
     TEST_CASE(test_text_statements, url);
     TEST_CASE(test_pipelined_transaction, url);
     TEST_CASE(test_marked, url);
+    TEST_CASE(test_counts, url);
     hf_test_drop_db(url);
     TEST_DONE();
 }
