@@ -1360,6 +1360,112 @@ static void test_task_show_brief(void)
     }
 }
 
+/* The bytes of a context (the reply's message as sent), for comparing two. */
+static const char *s_packed(const Huifang__V1__TaskContext *ctx, size_t *len)
+{
+    *len = huifang__v1__task_context__get_packed_size(ctx);
+    uint8_t *buf = hf_arena_alloc(s_arena, *len + 1);
+    huifang__v1__task_context__pack(ctx, buf);
+    return (const char *)buf;
+}
+
+/* A brief task show the check answers (sched_task_show_check: one statement for the task, its
+ * customer and purchases, before any transaction) gives byte for byte the reply the command
+ * gives, for a task with purchases and one without; the failures too (an unknown task,
+ * another branch's); a full show it leaves to the command. task next's context, its customer
+ * read with the candidates, is a full show's. */
+static void test_task_show_check(void)
+{
+    int64_t ids[3] = {
+        s_num("SELECT t.id FROM task t WHERE t.branch = '" BR "' AND (SELECT count(*) FROM"
+              " purchase p WHERE p.customer_id = t.customer_id) >= 2 ORDER BY t.id LIMIT 1",
+              NULL),
+        s_num("SELECT t.id FROM task t WHERE t.branch = '" BR "' AND NOT EXISTS (SELECT 1 FROM"
+              " purchase p WHERE p.customer_id = t.customer_id) ORDER BY t.id LIMIT 1",
+              NULL),
+        987654321};
+    CHECK(ids[0] > 0);
+    CHECK(ids[1] > 0);
+    for (int k = 0; k < 3; k++) {
+        for (int other = 0; other < 2; other++) {
+            Huifang__V1__TaskShow show = HUIFANG__V1__TASK_SHOW__INIT;
+            show.id = ids[k];
+            show.brief = true;
+            hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+            req.branch = other ? "ITR-OTHER" : BR;
+            req.actor = "admin";
+            req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW;
+            req.task_show = &show;
+            hf_reply_t *want = NULL;
+            int want_rc = s_command(sched_task_show, &req, &want);
+            hf_reply_t *got = hf_arena_alloc(s_arena, sizeof *got);
+            huifang__v1__reply__init(got);
+            int rc = sched_task_show_check(s_svc, &s_self, &req, got, s_arena);
+            CHECK_INT(rc, want_rc);
+            CHECK_INT(want_rc, k < 2 && !other ? HF_OK : HF_NOT_FOUND);
+            CHECK_INT(got->result_case, want->result_case);
+            CHECK_STR(S(got->error), S(want->error));
+            if (rc != HF_OK || got->result_case != HUIFANG__V1__REPLY__RESULT_TASK ||
+                want->result_case != HUIFANG__V1__REPLY__RESULT_TASK)
+                continue;
+            CHECK(got->task->customer != NULL);
+            CHECK_INT(got->task->n_purchases, k == 0 ? want->task->n_purchases : 0);
+            size_t gl, wl;
+            const char *gb = s_packed(got->task, &gl), *wb = s_packed(want->task, &wl);
+            CHECK(gl == wl && memcmp(gb, wb, gl) == 0);
+        }
+    }
+    /* a full show: the command's */
+    Huifang__V1__TaskShow show = HUIFANG__V1__TASK_SHOW__INIT;
+    show.id = ids[0];
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.branch = BR;
+    req.actor = "admin";
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW;
+    req.task_show = &show;
+    hf_reply_t *got = hf_arena_alloc(s_arena, sizeof *got);
+    huifang__v1__reply__init(got);
+    CHECK_INT(sched_task_show_check(s_svc, &s_self, &req, got, s_arena), HF_OK);
+    CHECK_INT(got->result_case, HUIFANG__V1__REPLY__RESULT__NOT_SET);
+
+    /* task next's customer (read with the candidates) is the one a full show reads */
+    const char *agent = s_txt("SELECT agent FROM task WHERE branch = '" BR "' AND state ="
+                              " 'assigned' AND agent <> '' ORDER BY id LIMIT 1",
+                              NULL);
+    CHECK(strcmp(agent, "(none)") != 0);
+    Huifang__V1__TaskNext tn = HUIFANG__V1__TASK_NEXT__INIT;
+    tn.agent = (char *)agent;
+    hf_request_t nreq = HUIFANG__V1__REQUEST__INIT;
+    nreq.branch = BR;
+    nreq.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT;
+    nreq.task_next = &tn;
+    hf_reply_t *next = NULL;
+    if (s_command(sched_task_next, &nreq, &next) != HF_OK) {
+        CHECK(!"task next found no task");
+        return;
+    }
+    Huifang__V1__Task *t = next->task->task;
+    CHECK_STR(s_state(t->id), "claimed");
+    CHECK_INT(s_num("SELECT claims FROM task WHERE id = $1", s_id(t->id)), t->claims);
+    show.id = t->id;
+    hf_reply_t *full = NULL;
+    CHECK_INT(s_command(sched_task_show, &req, &full), HF_OK);
+    if (full->result_case != HUIFANG__V1__REPLY__RESULT_TASK)
+        return;
+    CHECK((next->task->customer == NULL) == (full->task->customer == NULL));
+    if (next->task->customer && full->task->customer) {
+        size_t nl = huifang__v1__customer__get_packed_size(next->task->customer);
+        size_t fl = huifang__v1__customer__get_packed_size(full->task->customer);
+        uint8_t *nb = hf_arena_alloc(s_arena, nl + 1), *fb = hf_arena_alloc(s_arena, fl + 1);
+        huifang__v1__customer__pack(next->task->customer, nb);
+        huifang__v1__customer__pack(full->task->customer, fb);
+        CHECK(nl == fl && memcmp(nb, fb, nl) == 0);
+    }
+    CHECK_INT(next->task->n_purchases, full->task->n_purchases);
+    CHECK_INT(next->task->n_history, full->task->n_history);
+    CHECK_INT(next->task->n_contacts, full->task->n_contacts);
+}
+
 int main(void)
 {
     hf_log_init("test_scheduler_rules", "warn");
@@ -1416,6 +1522,7 @@ int main(void)
     TEST_CASE(test_cap_check);
     TEST_CASE(test_branch_kept);
     TEST_CASE(test_task_show_brief);
+    TEST_CASE(test_task_show_check);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);
