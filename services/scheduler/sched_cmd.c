@@ -326,15 +326,66 @@ static Huifang__V1__Task *s_next_pick(PGresult *res, const sched_branch_t *b, co
     return NULL;
 }
 
+/* What an agent's last claim saw, kept in memory (a hint, each instance its own): the agent
+ * held other tasks besides the one it got, so its next ask finds it known and holding tasks —
+ * what the check (sched_task_next_check) would learn from its statement, only to run the
+ * command. The check takes the hint (once: the next claim sets it again) and runs the command
+ * without its statement. A hint older than NEXT_HINT_MS is not taken. Wrong (the bag emptied
+ * meanwhile: an absence, a cancellation), it costs the empty ask's transaction, whose answer
+ * is the check's word for word. */
+#define NEXT_HINT_SLOTS 4096
+#define NEXT_HINT_MS 60000
+
+static struct {
+    char key[72];  /* branch, '\n', agent */
+    int64_t at_ms; /* monotonic; 0: none */
+} s_hints[NEXT_HINT_SLOTS];
+
+/* The slot of (branch, agent) with its key in key, or -1 when the key does not fit. */
+static int s_hint_slot(const char *branch, const char *agent, char key[72])
+{
+    int n = snprintf(key, 72, "%s\n%s", branch, agent);
+    if (n < 0 || n >= 72)
+        return -1;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *c = key; *c; c++)
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    return (int)(h % NEXT_HINT_SLOTS);
+}
+
+static void s_hint_set(const char *branch, const char *agent)
+{
+    char key[72];
+    int i = s_hint_slot(branch, agent, key);
+    if (i < 0)
+        return;
+    memcpy(s_hints[i].key, key, sizeof key);
+    s_hints[i].at_ms = hf_clock_mono_ms();
+}
+
+/* True (and the hint gone) when the agent's last claim saw it hold more. */
+static bool s_hint_take(const char *branch, const char *agent)
+{
+    char key[72];
+    int i = s_hint_slot(branch, agent, key);
+    if (i < 0 || s_hints[i].at_ms == 0 || strcmp(s_hints[i].key, key) != 0)
+        return false;
+    bool fresh = hf_clock_mono_ms() - s_hints[i].at_ms < NEXT_HINT_MS;
+    s_hints[i].at_ms = 0;
+    return fresh;
+}
+
 /* task next's answer before its transaction (hf_command_check_t): an agent's last ask of a
- * round finds its bag empty, and the transaction (BEGIN, the idempotency row, the agent, the
- * bag roll, the read, ROLLBACK: six statements) wrote nothing. One statement instead, outside
+ * round finds its bag empty, and the transaction (BEGIN, the idempotency row, the agent with
+ * the bag roll, the read, ROLLBACK: five statements) wrote nothing. One statement instead, outside
  * any transaction: is the agent known, does it hold any task assigned or claimed (any day's
  * bag: those the command would roll into today's too; rows locked by another transaction
  * count), and does the request's key hold a stored reply. The NOT_FOUND is answered here only
  * when the key holds no reply (a retry of an ask that got a task replays that task) and the
  * agent is unknown or holds nothing; everything else (and a store error) runs the command
- * as before. A failed ask stored no reply before either: a retry with its key asks again. */
+ * as before. A failed ask stored no reply before either: a retry with its key asks again.
+ * An agent whose last claim saw it hold more (s_hint_take) is not looked at: the command runs
+ * (a claim's ask costs no statement here). */
 int sched_task_next_check(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a)
 {
@@ -343,6 +394,8 @@ int sched_task_next_check(hf_service_t *svc, void *self, const hf_request_t *req
         req->task_next->agent && *req->task_next->agent ? req->task_next->agent : req->actor;
     if (req->branch == NULL || *req->branch == '\0' || agent == NULL || *agent == '\0')
         return HF_OK;
+    if (s_hint_take(req->branch, agent))
+        return HF_OK; /* its last claim saw it hold more: the command runs */
     sched_branch_t b;
     bool missing;
     hf_store_t *st = hf_service_store(svc);
@@ -415,6 +468,8 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     huifang__v1__task_context__init(ctx);
     if (t != NULL)
         ctx->customer = s_customer_from_row(res, row, TASK_NCOLUMNS, a);
+    if (t != NULL && PQntuples(res) > 1)
+        s_hint_set(req->branch, agent); /* it holds more: its next ask needs no check */
     PQclear(res);
     if (t == NULL)
         return rep->status;

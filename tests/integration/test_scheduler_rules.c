@@ -1466,6 +1466,42 @@ static void test_task_show_check(void)
     CHECK_INT(next->task->n_contacts, full->task->n_contacts);
 }
 
+/* task next's hint: after a claim that saw the agent hold more, the agent's next ask runs the
+ * command without the check's statement (sched_task_next_check) — shown by the agent's bag
+ * emptied behind the check's back: the first check lets the command run (the hint taken), the
+ * second answers the empty bag itself, as the check always did. */
+static void test_next_hint(void)
+{
+    const char *agent =
+        s_txt("SELECT agent FROM task WHERE branch = '" BR "' AND agent <> '' AND state IN"
+              " ('assigned', 'claimed') GROUP BY agent HAVING count(*) >= 2"
+              " ORDER BY count(*) DESC, agent LIMIT 1",
+              NULL);
+    CHECK(strcmp(agent, "(none)") != 0);
+    CHECK(s_next(agent) > 0);
+    Huifang__V1__TaskNext tn = HUIFANG__V1__TASK_NEXT__INIT;
+    tn.agent = (char *)agent;
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.branch = BR;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT;
+    req.task_next = &tn;
+    hf_store_t *st = hf_service_store(s_svc);
+    hf_store_begin(st);
+    const char *p[] = {agent};
+    CHECK_INT(hf_store_run(st,
+                           "UPDATE task SET agent = 'hint-nobody' WHERE branch = '" BR "' AND"
+                           " agent = $1 AND state IN ('assigned', 'claimed')",
+                           1, p),
+              0);
+    hf_reply_t *rep = hf_arena_alloc(s_arena, sizeof *rep);
+    huifang__v1__reply__init(rep);
+    CHECK_INT(sched_task_next_check(s_svc, &s_self, &req, rep, s_arena), HF_OK);
+    CHECK(rep->error == NULL || *rep->error == '\0');
+    CHECK_INT(sched_task_next_check(s_svc, &s_self, &req, rep, s_arena), HF_NOT_FOUND);
+    CHECK_STR(S(rep->error), hf_arena_printf(s_arena, "no task waiting for agent %s", agent));
+    hf_store_rollback(st);
+}
+
 int main(void)
 {
     hf_log_init("test_scheduler_rules", "warn");
@@ -1523,6 +1559,7 @@ int main(void)
     TEST_CASE(test_branch_kept);
     TEST_CASE(test_task_show_brief);
     TEST_CASE(test_task_show_check);
+    TEST_CASE(test_next_hint);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);
