@@ -6,7 +6,8 @@
 
 #define MAX_TEMPLATE_STEPS 32
 #define HISTORY_LIMIT 20
-#define NEXT_CANDIDATES 20
+#define NEXT_CANDIDATES 20 /* SCHED_Q_TASK_NEXT_MANY's LIMIT */
+#define NEXT_FEW 3         /* SCHED_Q_TASK_NEXT's */
 
 /* ---------------------------------------------------------------------------------------
  * Checks
@@ -292,10 +293,12 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
     return 0;
 }
 
-/* The first of the agent's next tasks (res: SCHED_Q_TASK_NEXT's rows) that can be handed
- * out at now (its row in *row), or NULL with the NOT_FOUND filled into rep. */
+/* The first of the agent's next tasks (res: SCHED_Q_TASK_NEXT's or _MANY's rows) that can be
+ * handed out at now (its row in *row), or NULL: with the NOT_FOUND filled into rep when res
+ * holds every candidate (complete), else with rep untouched. */
 static Huifang__V1__Task *s_next_pick(PGresult *res, const sched_branch_t *b, const char *agent,
-                                      int64_t now, int *row, hf_reply_t *rep, hf_arena_t *a)
+                                      int64_t now, bool complete, int *row, hf_reply_t *rep,
+                                      hf_arena_t *a)
 {
     int64_t opens = 0;
     for (int i = 0; i < PQntuples(res); i++) {
@@ -314,6 +317,8 @@ static Huifang__V1__Task *s_next_pick(PGresult *res, const sched_branch_t *b, co
         *row = i;
         return c;
     }
+    if (!complete)
+        return NULL; /* the caller reads every candidate */
     if (opens) {
         char when[17];
         hf_time_local_format(opens, b->tz, when);
@@ -463,7 +468,16 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     }
     int64_t now = hf_clock_now_ms();
     int row = 0;
-    Huifang__V1__Task *t = s_next_pick(res, &b, agent, now, &row, rep, a);
+    Huifang__V1__Task *t =
+        s_next_pick(res, &b, agent, now, PQntuples(res) < NEXT_FEW, &row, rep, a);
+    if (t == NULL && PQntuples(res) >= NEXT_FEW) {
+        /* none of the first few can be called now: every candidate (NEXT_CANDIDATES), as
+         * the pick and the answer when there is none (the next window of them all) need */
+        PQclear(res);
+        if ((res = hf_store_query(st, &SCHED_Q_TASK_NEXT_MANY, 2, p)) == NULL)
+            return HF_UNAVAILABLE;
+        t = s_next_pick(res, &b, agent, now, true, &row, rep, a);
+    }
     Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
     huifang__v1__task_context__init(ctx);
     if (t != NULL)

@@ -259,13 +259,17 @@ static const hf_query_t SCHED_Q_TASK_CONTEXT_CONTACT_NOTE = {
     "p.id, p.customer_id, p.branch, p.product, p.quantity, p.price_fen,"                           \
     " p.purchase_date::text, p.supply_end::text, p.nth, p.plan, p.days_of_supply"
 /* task next's candidates, each with its customer's context columns (TASK_NCOLUMNS on): the
- * customer's read of the context comes with them */
-static const hf_query_t SCHED_Q_TASK_NEXT = {
-    "sched_task_next",
-    "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
-    " t.agent = $2 AND t.agent <> '' AND t.state IN ('claimed', 'assigned')"
-    " ORDER BY t.state = 'claimed' DESC, t.priority DESC,"
-    " t.due_at_ms, t.id LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
+ * customer's read of the context comes with them. The first few (NEXT_FEW) first, locked:
+ * the first of them is nearly always the one handed out; every one (NEXT_CANDIDATES) only
+ * when none of those can be called now */
+#define TASK_NEXT_SELECT                                                                           \
+    "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"      \
+    " t.agent = $2 AND t.agent <> '' AND t.state IN ('claimed', 'assigned')"                       \
+    " ORDER BY t.state = 'claimed' DESC, t.priority DESC, t.due_at_ms, t.id"
+static const hf_query_t SCHED_Q_TASK_NEXT = {"sched_task_next", TASK_NEXT_SELECT
+                                             " LIMIT 3 FOR UPDATE OF t SKIP LOCKED"};
+static const hf_query_t SCHED_Q_TASK_NEXT_MANY = {"sched_task_next_many", TASK_NEXT_SELECT
+                                                  " LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
 /* task next's look at the agent's bags of earlier days (as SCHED_Q_ROLL_BAGS_TASK: the ids,
  * their count) and, third, whether the agent is known: one statement for the two */
 static const hf_query_t SCHED_Q_TASK_NEXT_ROLL = {

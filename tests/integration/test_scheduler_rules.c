@@ -1502,6 +1502,55 @@ static void test_next_hint(void)
     hf_store_rollback(st);
 }
 
+/* task next reads the agent's first few candidates (NEXT_FEW), locked, and all of them
+ * only when none of those can be called now: four calls to a customer who takes calls from
+ * 18:00 only, the most urgent, come first; at 10:00 the ask still gets the fifth, another
+ * customer's, and with those four left it says when the next window opens. */
+static void test_next_few(void)
+{
+    s_clock("2026-12-20 10:00");
+    s_agent("NF1", "phone", "nf-region", 40, 0);
+    Huifang__V1__Customer late = s_cust(4121, "nf-region");
+    late.windows = "18:00-21:00";
+    s_lead(&late, NULL, 0);
+    Huifang__V1__Customer any = s_cust(4122, "nf-region");
+    s_lead(&any, NULL, 0);
+    const char *sql = "INSERT INTO task (branch, customer_id, step_no, purpose, channel, role,"
+                      " due_at_ms, priority, updated_at_ms, state, agent, bag_date)"
+                      " VALUES ('" BR "', $1, 1, 'care', 'phone', 'phone', $2, $3, $2,"
+                      " 'assigned', 'NF1', '2026-12-20') RETURNING id";
+    char due[24];
+    hf_pg_i64(due, s_at("2026-12-20 09:00"));
+    for (int i = 0; i < 4; i++) {
+        const char *p[] = {"4121", due, "30"};
+        PQclear(hf_store_exec(hf_service_store(s_svc), sql, 3, p));
+    }
+    const char *p[] = {"4122", due, "10"};
+    PGresult *res = hf_store_exec(hf_service_store(s_svc), sql, 3, p);
+    int64_t other = res && PQntuples(res) ? hf_pg_int(res, 0, 0) : 0;
+    PQclear(res);
+    CHECK(other > 0);
+    CHECK_INT(s_next("NF1"), other);
+    CHECK_STR(s_state(other), "claimed");
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE agent = 'NF1' AND state = 'assigned'", NULL),
+              4);
+    /* the four left: not now, and when */
+    CHECK_INT(hf_store_run(hf_service_store(s_svc),
+                           "UPDATE task SET state = 'done', outcome = 'connected' WHERE id = $1", 1,
+                           (const char *[]){s_id(other)}),
+              0);
+    Huifang__V1__TaskNext tn = HUIFANG__V1__TASK_NEXT__INIT;
+    tn.agent = "NF1";
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.branch = BR;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT;
+    req.task_next = &tn;
+    hf_reply_t *rep = NULL;
+    CHECK_INT(s_command(sched_task_next, &req, &rep), HF_NOT_FOUND);
+    CHECK_STR(S(rep->error), "no task of agent NF1 can be called now; the next call window opens"
+                             " at 2026-12-20 18:00");
+}
+
 int main(void)
 {
     hf_log_init("test_scheduler_rules", "warn");
@@ -1560,6 +1609,7 @@ int main(void)
     TEST_CASE(test_task_show_brief);
     TEST_CASE(test_task_show_check);
     TEST_CASE(test_next_hint);
+    TEST_CASE(test_next_few);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);
