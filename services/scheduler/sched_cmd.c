@@ -338,8 +338,8 @@ static Huifang__V1__Task *s_next_pick(PGresult *res, const sched_branch_t *b, co
  * without its statement. A hint older than NEXT_HINT_MS is not taken. Wrong (the bag emptied
  * meanwhile: an absence, a cancellation), it costs the empty ask's transaction, whose answer
  * is the check's word for word. */
-#define NEXT_HINT_SLOTS 4096
-#define NEXT_HINT_MS 60000
+#define NEXT_HINT_SLOTS 16384 /* 10,000 agents of a national chain, few sharing a slot */
+#define NEXT_HINT_MS 3600000  /* an hour: an agent asks again after a call of minutes */
 
 static struct {
     char key[72];  /* branch, '\n', agent */
@@ -566,8 +566,11 @@ int sched_task_show_check(hf_service_t *svc, void *self, const hf_request_t *req
     const char *const *ps[] = {p, pa};
     PGresult *got[2] = {NULL, NULL};
     /* outside a command (a test calling it) there is no audit row to write */
-    if (hf_store_query_all(st, audited ? 2 : 1, qs, np, ps, got) != 0)
+    if (hf_store_query_all(st, audited ? 2 : 1, qs, np, ps, got) != 0) {
+        hf_warn("task_show_check_failed", "task=%lld reason=\"%s\"", (long long)id,
+                hf_store_error(st));
         return HF_OK; /* the command runs, as before */
+    }
     PQclear(got[1]);
     PGresult *res = got[0];
     Huifang__V1__Task *t = PQntuples(res) ? sched_task_from_row(res, 0, a) : NULL;
