@@ -59,7 +59,10 @@ typedef struct {
  * agent's empty ask): fn runs after the session's checks, outside any transaction, with no
  * idempotency row claimed (hf_service_request_key names the key; a check must not answer
  * for a key that holds a stored reply). It returns HF_OK to run the command as usual (rep
- * untouched), or a failure with rep filled: that reply is sent, nothing written. */
+ * untouched), or a failure with rep filled: that reply is sent, nothing written. A check of
+ * a command that does not write may answer it in full too: HF_OK with rep's result set is
+ * sent as the command's reply (masked for hq as a command's is), its audit row written by
+ * the check itself (hf_service_audit_params) in the round trip of its reads. */
 typedef struct {
     int command; /* HUIFANG__V1__REQUEST__COMMAND_* */
     hf_command_fn fn;
@@ -198,6 +201,19 @@ int hf_service_audit(hf_service_t *svc, const int64_t *customers, size_t n);
  * with ids too small. */
 int hf_service_audit_values(hf_service_t *svc, const int64_t *customers, size_t n, char *ids,
                             size_t idslen, const char *values[8]);
+/* The audit row of a read answered outside a transaction in one round trip (a check,
+ * hf_command_check_t): a statement of the service's own, HF_AUDIT_INSERT_SELECT followed by
+ * the customers (a bigint[]) and the FROM ... WHERE ... that finds them, sent with the reads
+ * (hf_store_query_all: one implicit transaction), with the row's values but its customers as
+ * its parameters $1..$7 (actor, on_behalf_of, role, branch, service, command, request_id),
+ * which hf_service_audit_params() fills into p. It returns true, or false outside a command
+ * (nothing to audit, as hf_service_audit does nothing then). The strings live while the
+ * command runs. */
+#define HF_AUDIT_NPARAMS 7
+#define HF_AUDIT_INSERT_SELECT                                                                     \
+    "INSERT INTO audit.access (actor, on_behalf_of, role, branch, service, command,"               \
+    " request_id, customers) SELECT $1, $2, $3, $4, $5, $6, $7, "
+bool hf_service_audit_params(const hf_service_t *svc, const char *p[HF_AUDIT_NPARAMS]);
 /* Sets the role and the "on behalf of" person recorded in the audit rows of the current
  * request (both "" by default, reset before every request); the strings must outlive the
  * request. NULL leaves a value "". */

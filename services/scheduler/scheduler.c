@@ -92,7 +92,9 @@ static const hf_service_timer_t s_timers[] = {{"tick_ms", s_tick},
 
 /* answered before the transaction when they can be (hf_command_check_t) */
 static const hf_command_check_t s_checks[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT, sched_task_next_check}, {0, NULL}};
+    {HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT, sched_task_next_check},
+    {HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW, sched_task_show_check},
+    {0, NULL}};
 
 const hf_service_def_t sched_def = {
     .name = "scheduler",

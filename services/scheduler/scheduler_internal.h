@@ -194,6 +194,7 @@ int sched_worklist_get(hf_service_t *, void *, const hf_request_t *, hf_reply_t 
 int sched_task_next(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_task_next_check(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_task_show(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
+int sched_task_show_check(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_queue_stats(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_queue_rebuild(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);
 int sched_plan_list(hf_service_t *, void *, const hf_request_t *, hf_reply_t *, hf_arena_t *);

@@ -248,11 +248,58 @@ static const hf_query_t SCHED_Q_TASK_CONTEXT_CONTACT_NOTE = {
     "SELECT contact_id, task_id, logged_at_ms, agent, channel, purpose, outcome,"
     " effect, order_qty, note FROM contact_note WHERE customer_id = $1"
     " ORDER BY logged_at_ms DESC, contact_id DESC LIMIT 20"};
-static const hf_query_t SCHED_Q_TASK_NEXT = {
-    "sched_task_next", "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"
-                       " t.agent = $2 AND t.agent <> '' AND t.state IN ('claimed', 'assigned')"
-                       " ORDER BY t.state = 'claimed' DESC, t.priority DESC,"
-                       " t.due_at_ms, t.id LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
+/* the customer's columns of a task's context as s_customer_from_row reads them, from the
+ * customer c (all NULL when the task has none) */
+#define CONTEXT_CUSTOMER_COLUMNS                                                                   \
+    "c.id, c.branch, c.name, c.phone, c.region, c.card_type, c.opted_out,"                         \
+    " coalesce(c.dnd_until::text, ''), c.windows, c.tier, coalesce(c.ref_date::text, ''),"         \
+    " c.created_at_ms"
+/* the purchase's columns as s_purchases_from_rows reads them, from the purchase p */
+#define CONTEXT_PURCHASE_COLUMNS                                                                   \
+    "p.id, p.customer_id, p.branch, p.product, p.quantity, p.price_fen,"                           \
+    " p.purchase_date::text, p.supply_end::text, p.nth, p.plan, p.days_of_supply"
+/* task next's candidates, each with its customer's context columns (TASK_NCOLUMNS on): the
+ * customer's read of the context comes with them. The first few (NEXT_FEW) first, locked:
+ * the first of them is nearly always the one handed out; every one (NEXT_CANDIDATES) only
+ * when none of those can be called now */
+#define TASK_NEXT_SELECT                                                                           \
+    "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"      \
+    " t.agent = $2 AND t.agent <> '' AND t.state IN ('claimed', 'assigned')"                       \
+    " ORDER BY t.state = 'claimed' DESC, t.priority DESC, t.due_at_ms, t.id"
+static const hf_query_t SCHED_Q_TASK_NEXT = {"sched_task_next", TASK_NEXT_SELECT
+                                             " LIMIT 3 FOR UPDATE OF t SKIP LOCKED"};
+static const hf_query_t SCHED_Q_TASK_NEXT_MANY = {"sched_task_next_many", TASK_NEXT_SELECT
+                                                  " LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
+/* task next's look at the agent's bags of earlier days (as SCHED_Q_ROLL_BAGS_TASK: the ids,
+ * their count) and, third, whether the agent is known: one statement for the two */
+static const hf_query_t SCHED_Q_TASK_NEXT_ROLL = {
+    "sched_task_next_roll",
+    "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
+    " count(*), EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2)"
+    " FROM (SELECT id FROM task WHERE branch = $1"
+    " AND agent <> '' AND agent IN (SELECT a.id FROM agent a WHERE a.branch = $1"
+    " AND ($2 = '' OR a.id = $2)) AND state = 'assigned'"
+    " AND bag_date < $3::date ORDER BY id LIMIT 500"
+    " FOR UPDATE SKIP LOCKED) x"};
+/* task next's claim, sent with the COMMIT (the row is locked by SCHED_Q_TASK_NEXT): the text
+ * sched_task_move() makes of the move assigned -> claimed */
+static const hf_query_t SCHED_Q_TASK_CLAIM = {
+    "sched_task_claim", "UPDATE task t SET state = 'claimed', claims = claims + 1,"
+                        " updated_at_ms = $2 WHERE (id = $1) AND t.state IN ('assigned')"};
+/* a brief task show in one statement: the task, its customer's context columns and one row a
+ * purchase of the customer (one row with NULL purchase columns when there is none) */
+static const hf_query_t SCHED_Q_TASK_SHOW_BRIEF = {
+    "sched_task_show_brief",
+    "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS ", " CONTEXT_PURCHASE_COLUMNS TASK_FROM
+    " LEFT JOIN purchase p ON p.customer_id = t.customer_id WHERE t.id = $1"
+    " ORDER BY p.nth, p.id"};
+/* its audit row, in the same round trip: the row hf_service_audit() would write for the
+ * task's customer (none when it has none), only when the task is the request's branch's ($4;
+ * else the show answers "not found" and audits nothing) */
+static const hf_query_t SCHED_Q_TASK_SHOW_AUDIT = {
+    "sched_task_show_audit", HF_AUDIT_INSERT_SELECT
+    "CASE WHEN t.customer_id > 0 THEN ARRAY[t.customer_id] ELSE '{}'::bigint[] END"
+    " FROM task t WHERE t.id = $8 AND t.branch = $4"};
 static const hf_query_t SCHED_Q_QUEUE_STATS = {
     "sched_queue_stats", "SELECT b.code, (SELECT count(*) FROM task t WHERE t.branch = b.code"
                          " AND t.state = 'planned') FROM branch b ORDER BY b.code"};

@@ -1360,6 +1360,197 @@ static void test_task_show_brief(void)
     }
 }
 
+/* The bytes of a context (the reply's message as sent), for comparing two. */
+static const char *s_packed(const Huifang__V1__TaskContext *ctx, size_t *len)
+{
+    *len = huifang__v1__task_context__get_packed_size(ctx);
+    uint8_t *buf = hf_arena_alloc(s_arena, *len + 1);
+    huifang__v1__task_context__pack(ctx, buf);
+    return (const char *)buf;
+}
+
+/* A brief task show the check answers (sched_task_show_check: one statement for the task, its
+ * customer and purchases, before any transaction) gives byte for byte the reply the command
+ * gives, for a task with purchases and one without; the failures too (an unknown task,
+ * another branch's); a full show it leaves to the command. task next's context, its customer
+ * read with the candidates, is a full show's. */
+static void test_task_show_check(void)
+{
+    int64_t ids[3] = {
+        s_num("SELECT t.id FROM task t WHERE t.branch = '" BR "' AND (SELECT count(*) FROM"
+              " purchase p WHERE p.customer_id = t.customer_id) >= 2 ORDER BY t.id LIMIT 1",
+              NULL),
+        s_num("SELECT t.id FROM task t WHERE t.branch = '" BR "' AND NOT EXISTS (SELECT 1 FROM"
+              " purchase p WHERE p.customer_id = t.customer_id) ORDER BY t.id LIMIT 1",
+              NULL),
+        987654321};
+    CHECK(ids[0] > 0);
+    CHECK(ids[1] > 0);
+    for (int k = 0; k < 3; k++) {
+        for (int other = 0; other < 2; other++) {
+            Huifang__V1__TaskShow show = HUIFANG__V1__TASK_SHOW__INIT;
+            show.id = ids[k];
+            show.brief = true;
+            hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+            req.branch = other ? "ITR-OTHER" : BR;
+            req.actor = "admin";
+            req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW;
+            req.task_show = &show;
+            hf_reply_t *want = NULL;
+            int want_rc = s_command(sched_task_show, &req, &want);
+            hf_reply_t *got = hf_arena_alloc(s_arena, sizeof *got);
+            huifang__v1__reply__init(got);
+            int rc = sched_task_show_check(s_svc, &s_self, &req, got, s_arena);
+            CHECK_INT(rc, want_rc);
+            CHECK_INT(want_rc, k < 2 && !other ? HF_OK : HF_NOT_FOUND);
+            CHECK_INT(got->result_case, want->result_case);
+            CHECK_STR(S(got->error), S(want->error));
+            if (rc != HF_OK || got->result_case != HUIFANG__V1__REPLY__RESULT_TASK ||
+                want->result_case != HUIFANG__V1__REPLY__RESULT_TASK)
+                continue;
+            CHECK(got->task->customer != NULL);
+            CHECK_INT(got->task->n_purchases, k == 0 ? want->task->n_purchases : 0);
+            size_t gl, wl;
+            const char *gb = s_packed(got->task, &gl), *wb = s_packed(want->task, &wl);
+            CHECK(gl == wl && memcmp(gb, wb, gl) == 0);
+        }
+    }
+    /* a full show: the command's */
+    Huifang__V1__TaskShow show = HUIFANG__V1__TASK_SHOW__INIT;
+    show.id = ids[0];
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.branch = BR;
+    req.actor = "admin";
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW;
+    req.task_show = &show;
+    hf_reply_t *got = hf_arena_alloc(s_arena, sizeof *got);
+    huifang__v1__reply__init(got);
+    CHECK_INT(sched_task_show_check(s_svc, &s_self, &req, got, s_arena), HF_OK);
+    CHECK_INT(got->result_case, HUIFANG__V1__REPLY__RESULT__NOT_SET);
+
+    /* task next's customer (read with the candidates) is the one a full show reads */
+    const char *agent = s_txt("SELECT agent FROM task WHERE branch = '" BR "' AND state ="
+                              " 'assigned' AND agent <> '' ORDER BY id LIMIT 1",
+                              NULL);
+    CHECK(strcmp(agent, "(none)") != 0);
+    Huifang__V1__TaskNext tn = HUIFANG__V1__TASK_NEXT__INIT;
+    tn.agent = (char *)agent;
+    hf_request_t nreq = HUIFANG__V1__REQUEST__INIT;
+    nreq.branch = BR;
+    nreq.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT;
+    nreq.task_next = &tn;
+    hf_reply_t *next = NULL;
+    if (s_command(sched_task_next, &nreq, &next) != HF_OK) {
+        CHECK(!"task next found no task");
+        return;
+    }
+    Huifang__V1__Task *t = next->task->task;
+    CHECK_STR(s_state(t->id), "claimed");
+    CHECK_INT(s_num("SELECT claims FROM task WHERE id = $1", s_id(t->id)), t->claims);
+    show.id = t->id;
+    hf_reply_t *full = NULL;
+    CHECK_INT(s_command(sched_task_show, &req, &full), HF_OK);
+    if (full->result_case != HUIFANG__V1__REPLY__RESULT_TASK)
+        return;
+    CHECK((next->task->customer == NULL) == (full->task->customer == NULL));
+    if (next->task->customer && full->task->customer) {
+        size_t nl = huifang__v1__customer__get_packed_size(next->task->customer);
+        size_t fl = huifang__v1__customer__get_packed_size(full->task->customer);
+        uint8_t *nb = hf_arena_alloc(s_arena, nl + 1), *fb = hf_arena_alloc(s_arena, fl + 1);
+        huifang__v1__customer__pack(next->task->customer, nb);
+        huifang__v1__customer__pack(full->task->customer, fb);
+        CHECK(nl == fl && memcmp(nb, fb, nl) == 0);
+    }
+    CHECK_INT(next->task->n_purchases, full->task->n_purchases);
+    CHECK_INT(next->task->n_history, full->task->n_history);
+    CHECK_INT(next->task->n_contacts, full->task->n_contacts);
+}
+
+/* task next's hint: after a claim that saw the agent hold more, the agent's next ask runs the
+ * command without the check's statement (sched_task_next_check) — shown by the agent's bag
+ * emptied behind the check's back: the first check lets the command run (the hint taken), the
+ * second answers the empty bag itself, as the check always did. */
+static void test_next_hint(void)
+{
+    const char *agent =
+        s_txt("SELECT agent FROM task WHERE branch = '" BR "' AND agent <> '' AND state IN"
+              " ('assigned', 'claimed') GROUP BY agent HAVING count(*) >= 2"
+              " ORDER BY count(*) DESC, agent LIMIT 1",
+              NULL);
+    CHECK(strcmp(agent, "(none)") != 0);
+    CHECK(s_next(agent) > 0);
+    Huifang__V1__TaskNext tn = HUIFANG__V1__TASK_NEXT__INIT;
+    tn.agent = (char *)agent;
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.branch = BR;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT;
+    req.task_next = &tn;
+    hf_store_t *st = hf_service_store(s_svc);
+    hf_store_begin(st);
+    const char *p[] = {agent};
+    CHECK_INT(hf_store_run(st,
+                           "UPDATE task SET agent = 'hint-nobody' WHERE branch = '" BR "' AND"
+                           " agent = $1 AND state IN ('assigned', 'claimed')",
+                           1, p),
+              0);
+    hf_reply_t *rep = hf_arena_alloc(s_arena, sizeof *rep);
+    huifang__v1__reply__init(rep);
+    CHECK_INT(sched_task_next_check(s_svc, &s_self, &req, rep, s_arena), HF_OK);
+    CHECK(rep->error == NULL || *rep->error == '\0');
+    CHECK_INT(sched_task_next_check(s_svc, &s_self, &req, rep, s_arena), HF_NOT_FOUND);
+    CHECK_STR(S(rep->error), hf_arena_printf(s_arena, "no task waiting for agent %s", agent));
+    hf_store_rollback(st);
+}
+
+/* task next reads the agent's first few candidates (NEXT_FEW), locked, and all of them
+ * only when none of those can be called now: four calls to a customer who takes calls from
+ * 18:00 only, the most urgent, come first; at 10:00 the ask still gets the fifth, another
+ * customer's, and with those four left it says when the next window opens. */
+static void test_next_few(void)
+{
+    s_clock("2026-12-20 10:00");
+    s_agent("NF1", "phone", "nf-region", 40, 0);
+    Huifang__V1__Customer late = s_cust(4121, "nf-region");
+    late.windows = "18:00-21:00";
+    s_lead(&late, NULL, 0);
+    Huifang__V1__Customer any = s_cust(4122, "nf-region");
+    s_lead(&any, NULL, 0);
+    const char *sql = "INSERT INTO task (branch, customer_id, step_no, purpose, channel, role,"
+                      " due_at_ms, priority, updated_at_ms, state, agent, bag_date)"
+                      " VALUES ('" BR "', $1, 1, 'care', 'phone', 'phone', $2, $3, $2,"
+                      " 'assigned', 'NF1', '2026-12-20') RETURNING id";
+    char due[24];
+    hf_pg_i64(due, s_at("2026-12-20 09:00"));
+    for (int i = 0; i < 4; i++) {
+        const char *p[] = {"4121", due, "30"};
+        PQclear(hf_store_exec(hf_service_store(s_svc), sql, 3, p));
+    }
+    const char *p[] = {"4122", due, "10"};
+    PGresult *res = hf_store_exec(hf_service_store(s_svc), sql, 3, p);
+    int64_t other = res && PQntuples(res) ? hf_pg_int(res, 0, 0) : 0;
+    PQclear(res);
+    CHECK(other > 0);
+    CHECK_INT(s_next("NF1"), other);
+    CHECK_STR(s_state(other), "claimed");
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE agent = 'NF1' AND state = 'assigned'", NULL),
+              4);
+    /* the four left: not now, and when */
+    CHECK_INT(hf_store_run(hf_service_store(s_svc),
+                           "UPDATE task SET state = 'done', outcome = 'connected' WHERE id = $1", 1,
+                           (const char *[]){s_id(other)}),
+              0);
+    Huifang__V1__TaskNext tn = HUIFANG__V1__TASK_NEXT__INIT;
+    tn.agent = "NF1";
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    req.branch = BR;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT;
+    req.task_next = &tn;
+    hf_reply_t *rep = NULL;
+    CHECK_INT(s_command(sched_task_next, &req, &rep), HF_NOT_FOUND);
+    CHECK_STR(S(rep->error), "no task of agent NF1 can be called now; the next call window opens"
+                             " at 2026-12-20 18:00");
+}
+
 int main(void)
 {
     hf_log_init("test_scheduler_rules", "warn");
@@ -1416,6 +1607,9 @@ int main(void)
     TEST_CASE(test_cap_check);
     TEST_CASE(test_branch_kept);
     TEST_CASE(test_task_show_brief);
+    TEST_CASE(test_task_show_check);
+    TEST_CASE(test_next_hint);
+    TEST_CASE(test_next_few);
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);
