@@ -1005,6 +1005,71 @@ static void test_promises(void)
         s_num("SELECT count(*) FROM task WHERE customer_id = 191 AND origin = 'adverse'", NULL), 1);
 }
 
+/* Task moved to claimed by agent, as `task next` leaves it (no bag: nothing else to undo). */
+static void s_claimed(int64_t task, const char *agent)
+{
+    const char *p[] = {s_id(task), agent};
+    CHECK_INT(hf_store_run(hf_service_store(s_svc),
+                           "UPDATE task SET state = 'claimed', agent = $2 WHERE id = $1", 2, p),
+              0);
+}
+
+/* A call logged takes one statement before its outcome (the contact noted, the customer's
+ * counters, the task locked with its branch's zone and windows): an answered home visit both
+ * starts the unanswered count again and records the visit (two updates of one row in one
+ * statement would keep only one); the note is kept once however often the event comes; a
+ * call not answered retries in the next window of the customer's own windows. */
+static void test_call_logged_once(void)
+{
+    s_clock("2026-12-20 16:30");
+    Huifang__V1__Customer c = s_cust(240, "miyun");
+    c.windows = "16:00-18:00";
+    s_lead(&c, NULL, 0);
+    CHECK_INT(hf_store_run(hf_service_store(s_svc),
+                           "UPDATE customer SET unanswered = 2, unanswered_occasion_ms = 7,"
+                           " last_visit_ms = 0 WHERE id = 240",
+                           0, NULL),
+              0);
+    TEST_STEP("answered visit");
+    int64_t visit = s_seed_task(240, "care", 20, s_at("2026-12-20 16:00"), 0);
+    s_claimed(visit, "V1");
+    s_contact_t x = {.channel = "visit"};
+    int64_t contact = s_contact(visit, 240, "V1", "connected", &x);
+    CHECK_STR(s_state(visit), "done");
+    CHECK_STR(s_txt("SELECT unanswered || '/' || unanswered_occasion_ms || '/' ||"
+                    " (last_visit_ms = $1::bigint) FROM customer WHERE id = 240",
+                    s_id(s_at("2026-12-20 16:30"))),
+              "0/0/true");
+    CHECK_STR(s_txt("SELECT customer_id || '/' || task_id || '/' || agent || '/' || channel"
+                    " || '/' || outcome || '/' || note FROM contact_note WHERE contact_id = $1",
+                    s_id(contact)),
+              hf_arena_printf(s_arena, "240/%lld/V1/visit/connected/takes it after breakfast",
+                              (long long)visit));
+    TEST_STEP("replayed");
+    int64_t completed = s_events("scheduler.task_completed/");
+    s_contact_seq--; /* the same contact again */
+    CHECK_INT(s_contact(visit, 240, "V1", "connected", &x), contact);
+    CHECK_INT(s_num("SELECT count(*) FROM contact_note WHERE contact_id = $1", s_id(contact)), 1);
+    CHECK_INT(s_events("scheduler.task_completed/"), completed);
+    TEST_STEP("not answered");
+    int64_t call = s_seed_task(240, "usage", 20, s_at("2026-12-20 16:00"), 0);
+    s_claimed(call, "V1");
+    s_call(call, 240, "V1", "no-answer", NULL, 0, NULL);
+    CHECK_STR(s_state(call), "planned");
+    /* 16:30 in the branch's 14:00-20:00: the customer's next 16:00-18:00 is tomorrow's */
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE id = $1", s_id(call)),
+              s_at("2026-12-21 16:00"));
+    CHECK_STR(s_txt("SELECT unanswered || '/' || (last_visit_ms = $1::bigint) FROM customer"
+                    " WHERE id = 240",
+                    s_id(s_at("2026-12-20 16:30"))),
+              "1/true");
+    TEST_STEP("no customer");
+    /* an inbound contact without a customer notes nothing and counts nothing */
+    s_call(0, 0, "V1", "connected", NULL, 0, NULL);
+    CHECK_INT(s_num("SELECT count(*) FROM contact_note WHERE contact_id = $1", s_id(s_contact_seq)),
+              0);
+}
+
 /* An absent agent's bag moves to a colleague of the same role and region. */
 static void test_absence(void)
 {
@@ -1410,6 +1475,7 @@ int main(void)
     TEST_CASE(test_archive);
     TEST_CASE(test_templates);
     TEST_CASE(test_promises);
+    TEST_CASE(test_call_logged_once);
     TEST_CASE(test_flush, redis);
     TEST_CASE(test_lead_spread);
     TEST_CASE(test_lead_spread_capacity);
