@@ -503,6 +503,30 @@ static int sched_on_customer_updated(hf_service_t *svc, void *self, const hf_env
     return s_apply_card(svc, c->id, c->opted_out, c->card_type, c->void_reason);
 }
 
+/* A card change kept back (sched_on_card_type_changed): written before the next intake
+ * handler runs (sched_card_flush) or as the batch commits, or not at all when the next event
+ * is the customer's copy that carries it (sched_on_customer_updated_after_leads). */
+static struct {
+    bool held;
+    int64_t customer_id;
+    char to[32];
+} s_card;
+
+int sched_card_flush(hf_service_t *svc)
+{
+    if (!s_card.held)
+        return 0;
+    s_card.held = false;
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, s_card.customer_id), s_card.to};
+    return hf_store_query_run(hf_service_store(svc), &SCHED_Q_ON_CARD_TYPE_CHANGED, 2, p);
+}
+
+void sched_card_forget(void)
+{
+    s_card.held = false;
+}
+
 static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                       hf_arena_t *a)
 {
@@ -511,6 +535,17 @@ static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_en
     const Huifang__V1__CardTypeChanged *ch = env->card_type_changed;
     if (ch->customer_id <= 0)
         return -2;
+    if (strcmp(S(ch->to), "void") != 0 && strlen(S(ch->to)) < sizeof s_card.to) {
+        /* a card that is not void only writes the copy's card (there is nothing to cancel),
+         * and intake follows such a change at once with the CustomerUpdated that carries it
+         * (a new card talked to, a purchase): kept back, so that one write does for both */
+        if (sched_card_flush(svc) != 0)
+            return -1;
+        s_card.held = true;
+        s_card.customer_id = ch->customer_id;
+        snprintf(s_card.to, sizeof s_card.to, "%s", S(ch->to));
+        return 0;
+    }
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, ch->customer_id), S(ch->to)};
     if (hf_store_query_run(hf_service_store(svc), &SCHED_Q_ON_CARD_TYPE_CHANGED, 2, p) != 0)
@@ -617,7 +652,8 @@ static int sched_on_customers_merged(hf_service_t *svc, void *self, const hf_env
     static int fn##_after_leads(hf_service_t *svc, void *self, const hf_envelope_t *env,           \
                                 hf_arena_t *a)                                                     \
     {                                                                                              \
-        return sched_leads_flush(svc) != 0 ? -1 : fn(svc, self, env, a);                           \
+        return sched_leads_flush(svc) != 0 || sched_card_flush(svc) != 0 ? -1                      \
+                                                                         : fn(svc, self, env, a);  \
     }
 /* A branch's copy written: the branches kept in memory are forgotten, and none is kept from
  * this transaction (it may roll back); the other instance forgets them as it learns the event
@@ -631,7 +667,20 @@ AFTER_LEADS(s_on_branch)
 AFTER_LEADS(sched_on_agent_upserted)
 AFTER_LEADS(sched_on_lead)
 AFTER_LEADS(sched_on_purchase_recorded)
-AFTER_LEADS(sched_on_customer_updated)
+/* A customer's copy right after a card change of theirs that it carries: the copy writes the
+ * card, so the change kept back is not written (a failure rolls both back; a copy that does
+ * not carry it, or another customer's, finds it written first). */
+static int sched_on_customer_updated_after_leads(hf_service_t *svc, void *self,
+                                                 const hf_envelope_t *env, hf_arena_t *a)
+{
+    const Huifang__V1__Customer *c = env->customer_updated->customer;
+    if (s_card.held && c != NULL && c->id == s_card.customer_id &&
+        strcmp(S(c->card_type), s_card.to) == 0)
+        s_card.held = false;
+    return sched_leads_flush(svc) != 0 || sched_card_flush(svc) != 0
+               ? -1
+               : sched_on_customer_updated(svc, self, env, a);
+}
 AFTER_LEADS(sched_on_card_type_changed)
 AFTER_LEADS(sched_on_opted_out)
 AFTER_LEADS(sched_on_dnd_set)
