@@ -87,7 +87,7 @@ void sched_customer_params(const Huifang__V1__Customer *c, char id[24], char cre
 /* Emits a task event (TASK_ASSIGNED, TASK_CLAIMED or TASK_COMPLETED). 0 or -1. */
 int sched_emit_task(hf_service_t *svc, int payload, Huifang__V1__Task *t);
 /* Emits plan_ended for every plan the result holds (columns: id, branch, customer_id,
- * coalesce(purchase_id, 0)). 0 or -1. */
+ * coalesce(purchase_id, 0); a row with a NULL id holds none). 0 or -1. */
 int sched_emit_plans_ended(hf_service_t *svc, const PGresult *res, const char *state,
                            const char *reason);
 /* Emits customer_screened. 0 or -1. */

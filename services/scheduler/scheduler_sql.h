@@ -353,15 +353,20 @@ static const hf_query_t SCHED_Q_RELEASE_ROOM = {
     "   FROM task t WHERE t.id = ANY ($1::bigint[]) AND t.state IN ('assigned', 'claimed')"
     "   AND t.agent <> '' AND t.bag_date IS NOT NULL GROUP BY 1, 2, 3) x"
     " WHERE d.branch = x.branch AND d.agent = x.agent AND d.day = x.bag_date"};
-static const hf_query_t SCHED_Q_CANCEL_CUSTOMER_TASK = {
-    "sched_cancel_customer_task", "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
-                                  " FROM (SELECT id FROM task WHERE customer_id = $1 AND state IN"
-                                  " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x"};
-static const hf_query_t SCHED_Q_CANCEL_CUSTOMER_PLAN_UPDATE = {
-    "sched_cancel_customer_plan_update",
-    "UPDATE plan SET state = $2, ended_at_ms = $3, end_reason = $4"
+/* A customer's open tasks locked (their ids as an array literal, in every row) and their
+ * active plans ended, in one statement: a row per plan ended, or one with a NULL plan when
+ * none was (a customer cancelled again: a card voided after a refusal, an opt-out after it).
+ * The plans' rows come in the UPDATE's order, as its RETURNING gave them alone. */
+static const hf_query_t SCHED_Q_CANCEL_CUSTOMER = {
+    "sched_cancel_customer",
+    "WITH ids AS (SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') AS ids"
+    " FROM (SELECT id FROM task WHERE customer_id = $1 AND state IN"
+    " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x),"
+    " ended AS (UPDATE plan SET state = $2, ended_at_ms = $3, end_reason = $4"
     " WHERE customer_id = $1 AND state = 'active'"
-    " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)"};
+    " RETURNING id, branch, customer_id, coalesce(purchase_id, 0) AS purchase_id)"
+    " SELECT ended.id, ended.branch, ended.customer_id, ended.purchase_id, ids.ids"
+    " FROM ids LEFT JOIN ended ON true"};
 
 /* ---- sched_events.c ---- */
 

@@ -386,6 +386,9 @@ static void test_opt_out(void)
 {
     Huifang__V1__Customer c = s_cust(104, "chaoyang");
     s_purchase(1005, &c, "2026-11-02", "2026-12-02", "monthly-course");
+    /* a lead's plan beside the purchase's (it replaces none): two plans end */
+    s_lead(&c, "new-lead", hf_clock_now_ms());
+    int64_t ended = s_events("scheduler.plan_ended");
     Huifang__V1__OptedOut o = HUIFANG__V1__OPTED_OUT__INIT;
     o.customer_id = 104;
     o.reason = "asked";
@@ -398,6 +401,14 @@ static void test_opt_out(void)
         0);
     CHECK_STR(s_txt("SELECT state || '/' || end_reason FROM plan WHERE purchase_id = 1005", NULL),
               "cancelled/opted-out");
+    CHECK_STR(s_txt("SELECT string_agg(state || '/' || end_reason, ' ') FROM plan"
+                    " WHERE customer_id = 104",
+                    NULL),
+              "cancelled/opted-out cancelled/opted-out");
+    CHECK_INT(s_events("scheduler.plan_ended"), ended + 2);
+    /* cancelled again (an opt-out after a refusal): nothing left, nothing emitted */
+    CHECK_INT(s_feed(sched_intake_events, &env), 0);
+    CHECK_INT(s_events("scheduler.plan_ended"), ended + 2);
 }
 
 /* Do not disturb until a date: the steps due before move to the day after, first window. */
