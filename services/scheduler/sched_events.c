@@ -953,35 +953,40 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
         int wrc = s_task_windows(t, b, windows, sizeof windows);
         if (wrc != 0)
             return wrc;
-        PGresult *res;
         int64_t tried = ct->started_at_ms > 0  ? ct->started_at_ms
                         : ct->logged_at_ms > 0 ? ct->logged_at_ms
                                                : now;
-        char occasion[24];
-        const char *pu[] = {cid, hf_pg_i64(occasion, sched_occasion(tried, windows, b->tz))};
-        res = hf_store_query(st, &SCHED_Q_ON_CALL_LOGGED, 2, pu);
-        if (res == NULL)
+        char occasion[24], max[16];
+        int64_t next = sched_next_window(now, windows, b->tz);
+        /* a callback keeps its owner and gets a fresh deadline in the next window */
+        int64_t dl = t->reserved_agent && *t->reserved_agent ? next + self->callback_grace_ms : 0;
+        const char *p[] = {id,
+                           hf_pg_i64(attempts, t->attempts),
+                           hf_pg_i64(due, next),
+                           at,
+                           outcome,
+                           hf_pg_i64(deadline, dl),
+                           cid,
+                           hf_pg_i64(occasion, sched_occasion(tried, windows, b->tz)),
+                           hf_pg_i64(max, self->max_attempts)};
+        /* counted, and tried again in the next window while the unanswered attempts in a row
+         * (the task's own when the customer has no copy) stay under max_attempts: one
+         * statement; not moved, the card is screened out */
+        int64_t moved = sched_task_move(
+            st, "claimed", "planned",
+            &(sched_move_t){.with = SCHED_UNANSWERED_WITH,
+                            .set = "agent = '', bag_date = NULL, attempts = $2,"
+                                   " due_at_ms = $3, indexed = false,"
+                                   " updated_at_ms = $4, outcome = $5,"
+                                   " deadline_ms = CASE WHEN $6::bigint > 0"
+                                   " THEN $6::bigint ELSE deadline_ms END",
+                            .where = "id = $1 AND coalesce((SELECT unanswered FROM u), $2::int)"
+                                     " < $9::int"},
+            9, p);
+        if (moved < 0)
             return -1;
-        int unanswered = PQntuples(res) ? (int)hf_pg_int(res, 0, 0) : t->attempts;
-        PQclear(res);
-        if (unanswered < self->max_attempts) {
-            int64_t next = sched_next_window(now, windows, b->tz);
-            /* a callback keeps its owner and gets a fresh deadline in the next window */
-            int64_t dl =
-                t->reserved_agent && *t->reserved_agent ? next + self->callback_grace_ms : 0;
-            const char *p[] = {id,      hf_pg_i64(attempts, t->attempts), hf_pg_i64(due, next), at,
-                               outcome, hf_pg_i64(deadline, dl)};
-            if (sched_task_move(st, "claimed", "planned",
-                                &(sched_move_t){.set = "agent = '', bag_date = NULL, attempts = $2,"
-                                                       " due_at_ms = $3, indexed = false,"
-                                                       " updated_at_ms = $4, outcome = $5,"
-                                                       " deadline_ms = CASE WHEN $6::bigint > 0"
-                                                       " THEN $6::bigint ELSE deadline_ms END",
-                                                .where = "id = $1"},
-                                6, p) < 0)
-                return -1;
+        if (moved > 0)
             return 0;
-        }
         screened = "unanswered";
     }
     /* the step is done with its outcome */

@@ -105,6 +105,7 @@ int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *wh
                           const char *plan_state, const char *reason);
 /* The task state machine (sched_task.c, its table of allowed moves at the top). */
 typedef struct {
+    const char *with;  /* a WITH list the move's statement starts with ("u AS (...)"), or NULL */
     const char *set;   /* the other columns set with the state ("agent = '', ..."), or NULL */
     const char *from;  /* a FROM list for a set-based move ("unnest(...) AS u(...)"), or NULL */
     const char *where; /* which tasks of `task t`, besides the state guard ("id = $1") */

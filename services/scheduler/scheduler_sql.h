@@ -483,11 +483,12 @@ static const hf_query_t SCHED_Q_PLAN_PROMISED = {
                            " updated_at_ms, origin, parent_id, contact_id, reserved_agent)"
                            " VALUES ($1, $2, $3, $4, 0, 0, $5, $6, $7, $8, $9, 'planned', $10,"
                            " 'promised', $11, $12, $13) ON CONFLICT DO NOTHING RETURNING id"};
-static const hf_query_t SCHED_Q_ON_CALL_LOGGED = {
-    "sched_on_call_logged", "UPDATE customer SET unanswered = unanswered + CASE WHEN"
-                            " unanswered_occasion_ms = $2::bigint THEN 0 ELSE 1 END,"
-                            " unanswered_occasion_ms = $2::bigint WHERE id = $1"
-                            " RETURNING unanswered"};
+/* A call not answered, counted once per occasion ($7 the customer, $8 the occasion): the WITH
+ * of the move that tries the task again (sched_on_call_logged), which reads the count. */
+#define SCHED_UNANSWERED_WITH                                                                      \
+    "u AS (UPDATE customer SET unanswered = unanswered + CASE WHEN"                                \
+    " unanswered_occasion_ms = $8::bigint THEN 0 ELSE 1 END,"                                      \
+    " unanswered_occasion_ms = $8::bigint WHERE id = $7 RETURNING unanswered)"
 static const hf_query_t SCHED_Q_SEND_DOCTOR_FOR_COMPLAINT = {
     "sched_send_doctor_for_complaint",
     "INSERT INTO task (branch, customer_id, purchase_id, step_no,"
