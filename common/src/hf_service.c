@@ -2606,23 +2606,33 @@ static int s_sub_stored(hf_service_t *svc, const s_sub_t *sub, bool lock, uint64
 
 /* Begins the consumer's transaction and locks its stored sequence in one round trip; 0 and
  * *last, or -1 (rolled back). With skip, a sequence another instance holds locked (it is
- * applying the same events) is not waited for: 1 (rolled back), and the caller leaves the
- * events to it and tries again shortly (see HF_BUSY_RETRY_MS). */
+ * applying the same events) is not waited for: 1 (rolled back) with *last what that one has
+ * committed so far (read in the same statement), and the caller leaves the events to it and
+ * tries again shortly (see HF_BUSY_RETRY_MS). */
 static int s_sub_begin_lock(hf_service_t *svc, s_sub_t *sub, uint64_t *last, bool skip)
 {
     const char *p[] = {sub->producer};
+    /* with skip: the sequence locked (NULL when another instance holds it: the row is made at
+     * subscribe, never deleted) and, beside it, the sequence committed */
     PGresult *res = hf_store_begin_exec(
         svc->store,
-        skip ? "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE SKIP LOCKED"
+        skip ? "SELECT (SELECT last_seq FROM consumer_offset WHERE producer = $1"
+               " FOR UPDATE SKIP LOCKED), (SELECT last_seq FROM consumer_offset"
+               " WHERE producer = $1)"
              : "SELECT last_seq FROM consumer_offset WHERE producer = $1 FOR UPDATE",
         1, p);
+    if (res != NULL && skip && PQntuples(res) == 1 && PQgetisnull(res, 0, 0)) {
+        if (!PQgetisnull(res, 0, 1))
+            *last = (uint64_t)hf_pg_int(res, 0, 1);
+        PQclear(res);
+        s_sub_rollback(svc);
+        return 1;
+    }
     if (res == NULL || PQntuples(res) != 1) {
-        /* no row with skip: locked (the row is made at subscribe, never deleted) */
-        int rc = res && skip ? 1 : -1;
         if (res)
             PQclear(res);
         s_sub_rollback(svc);
-        return rc;
+        return -1;
     }
     *last = (uint64_t)hf_pg_int(res, 0, 0);
     PQclear(res);
@@ -2857,8 +2867,6 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
         if (lk == 1) {
             /* what it has committed so far counts as applied here too (as below, when a
              * batch finds its events applied): a request parked for one of them goes now */
-            if (s_sub_stored(svc, sub, false, &last) != 0)
-                return -1;
             if (last > sub->applied)
                 sub->applied = sub->stored = last;
             return 2;

@@ -315,6 +315,8 @@ int sched_emit_plans_ended(hf_service_t *svc, const PGresult *res, const char *s
                            const char *reason)
 {
     for (int i = 0; i < PQntuples(res); i++) {
+        if (PQgetisnull(res, i, 0))
+            continue; /* no plan (sched_cancel_customer's row when none ended) */
         Huifang__V1__PlanEnded pe = HUIFANG__V1__PLAN_ENDED__INIT;
         pe.plan_id = hf_pg_int(res, i, 0);
         pe.customer_id = hf_pg_int(res, i, 2);
@@ -400,31 +402,23 @@ int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *wh
     char cid[24], at[24];
     hf_pg_i64(cid, customer_id);
     hf_pg_i64(at, hf_clock_now_ms());
-    const char *p1[] = {cid};
-    PGresult *res = hf_store_query(st, &SCHED_Q_CANCEL_CUSTOMER_TASK, 1, p1);
+    /* the tasks locked and the plans ended in one round trip; the tasks cancelled after (no
+     * statement when there is none: a customer cancelled again) */
+    const char *p1[] = {cid, plan_state, at, reason};
+    PGresult *res = hf_store_query(st, &SCHED_Q_CANCEL_CUSTOMER, 4, p1);
     if (res == NULL)
         return -1;
-    char *ids = strdup(hf_pg_str(res, 0, 0));
-    PQclear(res);
-    if (ids == NULL)
-        return -1;
+    const char *ids = PQntuples(res) ? hf_pg_str(res, 0, 4) : "{}";
     const char *p2[] = {ids, why, at};
     int rc = sched_release_room(st, ids);
-    /* a customer with no open task (a card voided again, an opt-out after a refusal) */
     if (rc == 0 && strcmp(ids, "{}") != 0 &&
         sched_task_move(st, "planned, assigned, paused", "cancelled",
                         &(sched_move_t){.set = "outcome = $2, updated_at_ms = $3",
                                         .where = "id = ANY ($1::bigint[])"},
                         3, p2) < 0)
         rc = -1;
-    free(ids);
-    if (rc != 0)
-        return -1;
-    const char *p3[] = {cid, plan_state, at, reason};
-    res = hf_store_query(st, &SCHED_Q_CANCEL_CUSTOMER_PLAN_UPDATE, 4, p3);
-    if (res == NULL)
-        return -1;
-    rc = sched_emit_plans_ended(svc, res, plan_state, reason);
+    if (rc == 0)
+        rc = sched_emit_plans_ended(svc, res, plan_state, reason);
     PQclear(res);
     return rc;
 }

@@ -503,6 +503,30 @@ static int sched_on_customer_updated(hf_service_t *svc, void *self, const hf_env
     return s_apply_card(svc, c->id, c->opted_out, c->card_type, c->void_reason);
 }
 
+/* A card change kept back (sched_on_card_type_changed): written before the next intake
+ * handler runs (sched_card_flush) or as the batch commits, or not at all when the next event
+ * is the customer's copy that carries it (sched_on_customer_updated_after_leads). */
+static struct {
+    bool held;
+    int64_t customer_id;
+    char to[32];
+} s_card;
+
+int sched_card_flush(hf_service_t *svc)
+{
+    if (!s_card.held)
+        return 0;
+    s_card.held = false;
+    char cid[24];
+    const char *p[] = {hf_pg_i64(cid, s_card.customer_id), s_card.to};
+    return hf_store_query_run(hf_service_store(svc), &SCHED_Q_ON_CARD_TYPE_CHANGED, 2, p);
+}
+
+void sched_card_forget(void)
+{
+    s_card.held = false;
+}
+
 static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                       hf_arena_t *a)
 {
@@ -511,6 +535,17 @@ static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_en
     const Huifang__V1__CardTypeChanged *ch = env->card_type_changed;
     if (ch->customer_id <= 0)
         return -2;
+    if (strcmp(S(ch->to), "void") != 0 && strlen(S(ch->to)) < sizeof s_card.to) {
+        /* a card that is not void only writes the copy's card (there is nothing to cancel),
+         * and intake follows such a change at once with the CustomerUpdated that carries it
+         * (a new card talked to, a purchase): kept back, so that one write does for both */
+        if (sched_card_flush(svc) != 0)
+            return -1;
+        s_card.held = true;
+        s_card.customer_id = ch->customer_id;
+        snprintf(s_card.to, sizeof s_card.to, "%s", S(ch->to));
+        return 0;
+    }
     char cid[24];
     const char *p[] = {hf_pg_i64(cid, ch->customer_id), S(ch->to)};
     if (hf_store_query_run(hf_service_store(svc), &SCHED_Q_ON_CARD_TYPE_CHANGED, 2, p) != 0)
@@ -617,7 +652,8 @@ static int sched_on_customers_merged(hf_service_t *svc, void *self, const hf_env
     static int fn##_after_leads(hf_service_t *svc, void *self, const hf_envelope_t *env,           \
                                 hf_arena_t *a)                                                     \
     {                                                                                              \
-        return sched_leads_flush(svc) != 0 ? -1 : fn(svc, self, env, a);                           \
+        return sched_leads_flush(svc) != 0 || sched_card_flush(svc) != 0 ? -1                      \
+                                                                         : fn(svc, self, env, a);  \
     }
 /* A branch's copy written: the branches kept in memory are forgotten, and none is kept from
  * this transaction (it may roll back); the other instance forgets them as it learns the event
@@ -631,7 +667,20 @@ AFTER_LEADS(s_on_branch)
 AFTER_LEADS(sched_on_agent_upserted)
 AFTER_LEADS(sched_on_lead)
 AFTER_LEADS(sched_on_purchase_recorded)
-AFTER_LEADS(sched_on_customer_updated)
+/* A customer's copy right after a card change of theirs that it carries: the copy writes the
+ * card, so the change kept back is not written (a failure rolls both back; a copy that does
+ * not carry it, or another customer's, finds it written first). */
+static int sched_on_customer_updated_after_leads(hf_service_t *svc, void *self,
+                                                 const hf_envelope_t *env, hf_arena_t *a)
+{
+    const Huifang__V1__Customer *c = env->customer_updated->customer;
+    if (s_card.held && c != NULL && c->id == s_card.customer_id &&
+        strcmp(S(c->card_type), s_card.to) == 0)
+        s_card.held = false;
+    return sched_leads_flush(svc) != 0 || sched_card_flush(svc) != 0
+               ? -1
+               : sched_on_customer_updated(svc, self, env, a);
+}
 AFTER_LEADS(sched_on_card_type_changed)
 AFTER_LEADS(sched_on_opted_out)
 AFTER_LEADS(sched_on_dnd_set)
@@ -664,12 +713,17 @@ const hf_event_handler_t sched_intake_events[] = {
  * calllog: outcomes drive what comes next
  * ------------------------------------------------------------------------------------- */
 
-/* Keeps the contact for the next caller; counts unanswered attempts and home visits. */
-static int s_note_contact(hf_store_t *st, const Huifang__V1__Contact *ct, bool answered,
-                          bool visited)
+/* Keeps the contact for the next caller, counts unanswered attempts and home visits (for a
+ * contact with a customer), and loads the contact's task locked (one with a task), with its
+ * branch into *b (*b_known false for a branch this copy does not know): one statement, one
+ * round trip. The task (arena memory) or NULL: none, or a store error (*err). */
+static Huifang__V1__Task *s_note_and_load(hf_store_t *st, const Huifang__V1__Contact *ct,
+                                          bool answered, bool visited, sched_branch_t *b,
+                                          bool *b_known, hf_arena_t *a, bool *err)
 {
     char id[24], tid[24], cid[24], qty[16], at[24];
     int64_t logged = ct->logged_at_ms > 0 ? ct->logged_at_ms : hf_clock_now_ms();
+    bool customer = ct->customer_id > 0;
     const char *p[] = {hf_pg_i64(id, ct->id),
                        hf_pg_i64(cid, ct->customer_id),
                        hf_pg_i64(tid, ct->task_id),
@@ -681,15 +735,23 @@ static int s_note_contact(hf_store_t *st, const Huifang__V1__Contact *ct, bool a
                        S(ct->effect),
                        hf_pg_i64(qty, ct->order_qty),
                        S(ct->note),
-                       hf_pg_i64(at, logged)};
-    if (ct->id > 0 && hf_store_query_run(st, &SCHED_Q_NOTE_CONTACT_CONTACT_NOTE_INSERT, 12, p) != 0)
-        return -1;
-    const char *pc[] = {cid, at};
-    if (answered && hf_store_query_run(st, &SCHED_Q_NOTE_CONTACT_CUSTOMER_UPDATE, 1, pc) != 0)
-        return -1;
-    if (visited && hf_store_query_run(st, &SCHED_Q_NOTE_CONTACT_CUSTOMER_UPDATE_2, 2, pc) != 0)
-        return -1;
-    return 0;
+                       hf_pg_i64(at, logged),
+                       customer && answered ? "true" : "false",
+                       customer && visited ? "true" : "false"};
+    *b_known = false;
+    PGresult *res = hf_store_query(st, &SCHED_Q_CALL_LOGGED_NOTE_TASK, 14, p);
+    *err = res == NULL;
+    if (res == NULL)
+        return NULL;
+    Huifang__V1__Task *t = NULL;
+    if (PQntuples(res) > 0) {
+        t = sched_task_from_row(res, 0, a);
+        *b_known = !PQgetisnull(res, 0, TASK_NCOLUMNS);
+        snprintf(b->tz, sizeof b->tz, "%s", hf_pg_str(res, 0, TASK_NCOLUMNS));
+        snprintf(b->windows, sizeof b->windows, "%s", hf_pg_str(res, 0, TASK_NCOLUMNS + 1));
+    }
+    PQclear(res);
+    return t;
 }
 
 /* An adverse reaction on any contact: a home visit by a doctor, due now, most urgent. It
@@ -754,21 +816,15 @@ static int s_plan_callback(hf_service_t *svc, const sched_t *self, const Huifang
     return 0;
 }
 
-/* The branch of task t and the windows its customer may be called in (the branch's narrowed
- * by the customer's own), into out. 0; -2 for a branch this copy does not know; -1. */
-static int s_task_windows(hf_store_t *st, const Huifang__V1__Task *t, sched_branch_t *b, char *out,
+/* The windows task t's customer may be called in (b's, the task's branch, narrowed by the
+ * customer's own, which the task was loaded with), into out. 0; -2 for a branch this copy
+ * does not know (b NULL). */
+static int s_task_windows(const Huifang__V1__Task *t, const sched_branch_t *b, char *out,
                           size_t len)
 {
-    bool missing;
-    if (sched_branch_get(st, t->branch, b, &missing) != 0)
-        return missing ? -2 : -1;
-    char cid[24];
-    const char *p[] = {hf_pg_i64(cid, t->customer_id)};
-    PGresult *res = hf_store_query(st, &SCHED_Q_CUSTOMER_WINDOWS, 1, p);
-    if (res == NULL)
-        return -1;
-    sched_windows_effective(b->windows, PQntuples(res) ? hf_pg_str(res, 0, 0) : "", out, len);
-    PQclear(res);
+    if (b == NULL)
+        return -2;
+    sched_windows_effective(b->windows, S(t->windows), out, len);
     return 0;
 }
 
@@ -778,7 +834,7 @@ static int s_task_windows(hf_store_t *st, const Huifang__V1__Task *t, sched_bran
  * origin), so a replayed event plans none twice. An agent away that day hands it to the team
  * (sched_move_absent clears reserved_agent). */
 static int s_plan_promised(hf_service_t *svc, const Huifang__V1__Contact *ct,
-                           const Huifang__V1__Task *t)
+                           const Huifang__V1__Task *t, const sched_branch_t *tb)
 {
     hf_store_t *st = hf_service_store(svc);
     int32_t day;
@@ -787,15 +843,14 @@ static int s_plan_promised(hf_service_t *svc, const Huifang__V1__Contact *ct,
                 (long long)ct->id, S(ct->next_date));
         return 0; /* the call log checked it: an old producer's event, nothing to plan */
     }
-    sched_branch_t b;
     char windows[256], cid[24];
-    int rc = s_task_windows(st, t, &b, windows, sizeof windows);
+    int rc = s_task_windows(t, tb, windows, sizeof windows);
     if (rc != 0)
         return rc;
     hf_pg_i64(cid, t->customer_id);
     PGresult *res;
     int64_t at = hf_clock_now_ms();
-    int64_t when = sched_day_start(day, windows, b.tz);
+    int64_t when = sched_day_start(day, windows, tb->tz);
     if (when < at)
         when = at; /* promised for today, after its first window opened */
     /* a visit promises another of the same (a doctor following up an adverse reaction keeps
@@ -852,16 +907,17 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
     bool do_not_call = f && f->do_not_call;
     bool callback = f && f->callback && ct->callback_at_ms > 0;
     bool visited = strcmp(S(ct->channel), "visit") == 0 && (answered || (f && f->contacted));
-    if (ct->customer_id > 0 && s_note_contact(st, ct, answered, visited) != 0)
-        return -1;
-
+    /* the contact noted, the customer's counters and the task's lock: one round trip */
     Huifang__V1__Task *t = NULL;
-    if (ct->task_id > 0) {
+    sched_branch_t tb;
+    bool tb_known = false;
+    if (ct->customer_id > 0 || ct->task_id > 0) {
         bool err;
-        t = sched_load_task(st, ct->task_id, true, a, &err);
+        t = s_note_and_load(st, ct, answered, visited, &tb, &tb_known, a, &err);
         if (t == NULL && err)
             return -1;
     }
+    const sched_branch_t *b = tb_known ? &tb : NULL;
     if (strcmp(S(ct->effect), "adverse") == 0 && ct->customer_id > 0 &&
         !s_is_adverse_visit(ct, t) && s_send_doctor(svc, ct, t) != 0)
         return -1;
@@ -893,40 +949,44 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
          * per occasion (call window or day), so two tasks rung out in the same minute are one
          * attempt, not two */
         t->attempts++;
-        sched_branch_t b;
         char windows[256];
-        int wrc = s_task_windows(st, t, &b, windows, sizeof windows);
+        int wrc = s_task_windows(t, b, windows, sizeof windows);
         if (wrc != 0)
             return wrc;
-        PGresult *res;
         int64_t tried = ct->started_at_ms > 0  ? ct->started_at_ms
                         : ct->logged_at_ms > 0 ? ct->logged_at_ms
                                                : now;
-        char occasion[24];
-        const char *pu[] = {cid, hf_pg_i64(occasion, sched_occasion(tried, windows, b.tz))};
-        res = hf_store_query(st, &SCHED_Q_ON_CALL_LOGGED, 2, pu);
-        if (res == NULL)
+        char occasion[24], max[16];
+        int64_t next = sched_next_window(now, windows, b->tz);
+        /* a callback keeps its owner and gets a fresh deadline in the next window */
+        int64_t dl = t->reserved_agent && *t->reserved_agent ? next + self->callback_grace_ms : 0;
+        const char *p[] = {id,
+                           hf_pg_i64(attempts, t->attempts),
+                           hf_pg_i64(due, next),
+                           at,
+                           outcome,
+                           hf_pg_i64(deadline, dl),
+                           cid,
+                           hf_pg_i64(occasion, sched_occasion(tried, windows, b->tz)),
+                           hf_pg_i64(max, self->max_attempts)};
+        /* counted, and tried again in the next window while the unanswered attempts in a row
+         * (the task's own when the customer has no copy) stay under max_attempts: one
+         * statement; not moved, the card is screened out */
+        int64_t moved = sched_task_move(
+            st, "claimed", "planned",
+            &(sched_move_t){.with = SCHED_UNANSWERED_WITH,
+                            .set = "agent = '', bag_date = NULL, attempts = $2,"
+                                   " due_at_ms = $3, indexed = false,"
+                                   " updated_at_ms = $4, outcome = $5,"
+                                   " deadline_ms = CASE WHEN $6::bigint > 0"
+                                   " THEN $6::bigint ELSE deadline_ms END",
+                            .where = "id = $1 AND coalesce((SELECT unanswered FROM u), $2::int)"
+                                     " < $9::int"},
+            9, p);
+        if (moved < 0)
             return -1;
-        int unanswered = PQntuples(res) ? (int)hf_pg_int(res, 0, 0) : t->attempts;
-        PQclear(res);
-        if (unanswered < self->max_attempts) {
-            int64_t next = sched_next_window(now, windows, b.tz);
-            /* a callback keeps its owner and gets a fresh deadline in the next window */
-            int64_t dl =
-                t->reserved_agent && *t->reserved_agent ? next + self->callback_grace_ms : 0;
-            const char *p[] = {id,      hf_pg_i64(attempts, t->attempts), hf_pg_i64(due, next), at,
-                               outcome, hf_pg_i64(deadline, dl)};
-            if (sched_task_move(st, "claimed", "planned",
-                                &(sched_move_t){.set = "agent = '', bag_date = NULL, attempts = $2,"
-                                                       " due_at_ms = $3, indexed = false,"
-                                                       " updated_at_ms = $4, outcome = $5,"
-                                                       " deadline_ms = CASE WHEN $6::bigint > 0"
-                                                       " THEN $6::bigint ELSE deadline_ms END",
-                                                .where = "id = $1"},
-                                6, p) < 0)
-                return -1;
+        if (moved > 0)
             return 0;
-        }
         screened = "unanswered";
     }
     /* the step is done with its outcome */
@@ -950,7 +1010,7 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
             sched_emit_screened(svc, t->branch, t->customer_id, screened) != 0)
             return -1;
     } else if (!do_not_call && ct->next_date && *ct->next_date &&
-               s_plan_promised(svc, ct, t) != 0) {
+               s_plan_promised(svc, ct, t, b) != 0) {
         return -1;
     }
     return 0;

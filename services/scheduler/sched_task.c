@@ -34,8 +34,8 @@
  *   paused     planned    the last open complaint resolved (sched_events.c)
  *   paused     cancelled  as planned → cancelled
  *
- * Every move is one guarded UPDATE built here: `UPDATE task t SET state = <to>, <set>
- * [FROM <from>] WHERE (<where>) AND t.state IN (<from states>)`. The state names written
+ * Every move is one guarded UPDATE built here: `[WITH <with>] UPDATE task t SET state = <to>,
+ * <set> [FROM <from>] WHERE (<where>) AND t.state IN (<from states>)`. The state names written
  * into the statement come from the table below, never from the caller; the caller's SET,
  * FROM and WHERE fragments are constant SQL with $n parameters, so values still travel as
  * parameters. A move the table does not allow is a programmer's error: it is refused (-1)
@@ -141,9 +141,11 @@ int64_t sched_task_move(hf_store_t *st, const char *from_states, const char *to,
     if (s_guard(from_states, to_name, guard, sizeof guard) != 0)
         return -1;
     char sql[1024];
-    int len = snprintf(sql, sizeof sql, "UPDATE task t SET state = '%s'%s%s%s%s WHERE (%s) AND %s",
-                       to_name, m->set ? ", " : "", m->set ? m->set : "", m->from ? " FROM " : "",
-                       m->from ? m->from : "", m->where, guard);
+    int len =
+        snprintf(sql, sizeof sql, "%s%s%sUPDATE task t SET state = '%s'%s%s%s%s WHERE (%s) AND %s",
+                 m->with ? "WITH " : "", m->with ? m->with : "", m->with ? " " : "", to_name,
+                 m->set ? ", " : "", m->set ? m->set : "", m->from ? " FROM " : "",
+                 m->from ? m->from : "", m->where, guard);
     if (len < 0 || (size_t)len >= sizeof sql) {
         hf_error("task_move_refused", "to=%s: statement too long", to_name);
         return -1;

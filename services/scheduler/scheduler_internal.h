@@ -87,7 +87,7 @@ void sched_customer_params(const Huifang__V1__Customer *c, char id[24], char cre
 /* Emits a task event (TASK_ASSIGNED, TASK_CLAIMED or TASK_COMPLETED). 0 or -1. */
 int sched_emit_task(hf_service_t *svc, int payload, Huifang__V1__Task *t);
 /* Emits plan_ended for every plan the result holds (columns: id, branch, customer_id,
- * coalesce(purchase_id, 0)). 0 or -1. */
+ * coalesce(purchase_id, 0); a row with a NULL id holds none). 0 or -1. */
 int sched_emit_plans_ended(hf_service_t *svc, const PGresult *res, const char *state,
                            const char *reason);
 /* Emits customer_screened. 0 or -1. */
@@ -105,6 +105,7 @@ int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *wh
                           const char *plan_state, const char *reason);
 /* The task state machine (sched_task.c, its table of allowed moves at the top). */
 typedef struct {
+    const char *with;  /* a WITH list the move's statement starts with ("u AS (...)"), or NULL */
     const char *set;   /* the other columns set with the state ("agent = '', ..."), or NULL */
     const char *from;  /* a FROM list for a set-based move ("unnest(...) AS u(...)"), or NULL */
     const char *where; /* which tasks of `task t`, besides the state guard ("id = $1") */
@@ -146,8 +147,14 @@ int sched_leads_on_registered(hf_service_t *svc, void *self, const hf_envelope_t
 /* Writes the leads kept so far; every other intake handler calls it first, so that it sees
  * them. 0 or -1. */
 int sched_leads_flush(hf_service_t *svc);
-/* The batch hook (hf_service_on_batch): flushes before the commit, forgets after a
- * rollback. */
+/* Writes the card change kept back (sched_events.c: a change to a card that is not void waits
+ * for the CustomerUpdated that carries it); every intake handler calls it first, and the
+ * batch hook before the commit. 0 or -1. */
+int sched_card_flush(hf_service_t *svc);
+/* Forgets the card change kept back (after a rollback). */
+void sched_card_forget(void);
+/* The batch hook (hf_service_on_batch): flushes (the leads, a card change kept back) before
+ * the commit, forgets after a rollback. */
 int sched_leads_batch(hf_service_t *svc, void *self, bool commit);
 /* Reads the lead_batch setting (leads kept per batch; 1: each lead on its own). */
 void sched_leads_init(hf_service_t *svc);

@@ -400,15 +400,20 @@ static const hf_query_t SCHED_Q_RELEASE_ROOM = {
     "   FROM task t WHERE t.id = ANY ($1::bigint[]) AND t.state IN ('assigned', 'claimed')"
     "   AND t.agent <> '' AND t.bag_date IS NOT NULL GROUP BY 1, 2, 3) x"
     " WHERE d.branch = x.branch AND d.agent = x.agent AND d.day = x.bag_date"};
-static const hf_query_t SCHED_Q_CANCEL_CUSTOMER_TASK = {
-    "sched_cancel_customer_task", "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}')"
-                                  " FROM (SELECT id FROM task WHERE customer_id = $1 AND state IN"
-                                  " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x"};
-static const hf_query_t SCHED_Q_CANCEL_CUSTOMER_PLAN_UPDATE = {
-    "sched_cancel_customer_plan_update",
-    "UPDATE plan SET state = $2, ended_at_ms = $3, end_reason = $4"
+/* A customer's open tasks locked (their ids as an array literal, in every row) and their
+ * active plans ended, in one statement: a row per plan ended, or one with a NULL plan when
+ * none was (a customer cancelled again: a card voided after a refusal, an opt-out after it).
+ * The plans' rows come in the UPDATE's order, as its RETURNING gave them alone. */
+static const hf_query_t SCHED_Q_CANCEL_CUSTOMER = {
+    "sched_cancel_customer",
+    "WITH ids AS (SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') AS ids"
+    " FROM (SELECT id FROM task WHERE customer_id = $1 AND state IN"
+    " ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x),"
+    " ended AS (UPDATE plan SET state = $2, ended_at_ms = $3, end_reason = $4"
     " WHERE customer_id = $1 AND state = 'active'"
-    " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)"};
+    " RETURNING id, branch, customer_id, coalesce(purchase_id, 0) AS purchase_id)"
+    " SELECT ended.id, ended.branch, ended.customer_id, ended.purchase_id, ids.ids"
+    " FROM ids LEFT JOIN ended ON true"};
 
 /* ---- sched_events.c ---- */
 
@@ -485,20 +490,26 @@ static const hf_query_t SCHED_Q_ON_DND_SET_TASK_UPDATE = {
     "sched_on_dnd_set_task_update",
     "UPDATE task SET due_at_ms = $2, indexed = false, updated_at_ms = $3"
     " WHERE id = ANY ($1::bigint[]) AND state = 'paused'"};
-static const hf_query_t SCHED_Q_NOTE_CONTACT_CONTACT_NOTE_INSERT = {
-    "sched_note_contact_contact_note_insert",
-    "INSERT INTO contact_note (contact_id, customer_id, task_id, branch, agent,"
+/* A call logged, in one statement: its contact kept for the next caller ($1 > 0, a customer
+ * $2 > 0), the customer's counters ($13 answered: the unanswered attempts in a row start
+ * again; $14 visited: the last home visit), and its task ($3) locked, with its branch's zone
+ * and windows (NULL for a branch this copy does not know). Two updates of one customer row in
+ * a statement would leave one of them undone, so both counters are one UPDATE. */
+static const hf_query_t SCHED_Q_CALL_LOGGED_NOTE_TASK = {
+    "sched_call_logged_note_task",
+    "WITH note AS (INSERT INTO contact_note (contact_id, customer_id, task_id, branch, agent,"
     " channel, purpose, outcome, effect, order_qty, note, logged_at_ms)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    " ON CONFLICT (contact_id) DO NOTHING"};
-static const hf_query_t SCHED_Q_NOTE_CONTACT_CUSTOMER_UPDATE = {
-    "sched_note_contact_customer_update",
-    "UPDATE customer SET unanswered = 0, unanswered_occasion_ms = 0"
-    " WHERE id = $1"};
-static const hf_query_t SCHED_Q_NOTE_CONTACT_CUSTOMER_UPDATE_2 = {
-    "sched_note_contact_customer_update_2",
-    "UPDATE customer SET last_visit_ms = greatest(last_visit_ms, $2)"
-    " WHERE id = $1"};
+    " SELECT $1::bigint, $2::bigint, $3::bigint, $4::text, $5::text, $6::text, $7::text,"
+    " $8::text, $9::text, $10::int, $11::text, $12::bigint"
+    " WHERE $1::bigint > 0 AND $2::bigint > 0 ON CONFLICT (contact_id) DO NOTHING),"
+    " seen AS (UPDATE customer SET"
+    " unanswered = CASE WHEN $13::bool THEN 0 ELSE unanswered END,"
+    " unanswered_occasion_ms = CASE WHEN $13::bool THEN 0 ELSE unanswered_occasion_ms END,"
+    " last_visit_ms = CASE WHEN $14::bool THEN greatest(last_visit_ms, $12::bigint)"
+    " ELSE last_visit_ms END"
+    " WHERE id = $2::bigint AND $2::bigint > 0 AND ($13::bool OR $14::bool))"
+    " SELECT " TASK_COLUMNS ", b.tz, b.windows" TASK_FROM " LEFT JOIN branch b ON b.code = t.branch"
+    " WHERE t.id = $3::bigint AND $3::bigint > 0 FOR UPDATE OF t"};
 static const hf_query_t SCHED_Q_SEND_DOCTOR = {
     "sched_send_doctor", "INSERT INTO task (branch, plan_id, customer_id, purchase_id,"
                          " step_no, occurrence, purpose, channel, role, due_at_ms,"
@@ -519,11 +530,12 @@ static const hf_query_t SCHED_Q_PLAN_PROMISED = {
                            " updated_at_ms, origin, parent_id, contact_id, reserved_agent)"
                            " VALUES ($1, $2, $3, $4, 0, 0, $5, $6, $7, $8, $9, 'planned', $10,"
                            " 'promised', $11, $12, $13) ON CONFLICT DO NOTHING RETURNING id"};
-static const hf_query_t SCHED_Q_ON_CALL_LOGGED = {
-    "sched_on_call_logged", "UPDATE customer SET unanswered = unanswered + CASE WHEN"
-                            " unanswered_occasion_ms = $2::bigint THEN 0 ELSE 1 END,"
-                            " unanswered_occasion_ms = $2::bigint WHERE id = $1"
-                            " RETURNING unanswered"};
+/* A call not answered, counted once per occasion ($7 the customer, $8 the occasion): the WITH
+ * of the move that tries the task again (sched_on_call_logged), which reads the count. */
+#define SCHED_UNANSWERED_WITH                                                                      \
+    "u AS (UPDATE customer SET unanswered = unanswered + CASE WHEN"                                \
+    " unanswered_occasion_ms = $8::bigint THEN 0 ELSE 1 END,"                                      \
+    " unanswered_occasion_ms = $8::bigint WHERE id = $7 RETURNING unanswered)"
 static const hf_query_t SCHED_Q_SEND_DOCTOR_FOR_COMPLAINT = {
     "sched_send_doctor_for_complaint",
     "INSERT INTO task (branch, customer_id, purchase_id, step_no,"

@@ -386,6 +386,9 @@ static void test_opt_out(void)
 {
     Huifang__V1__Customer c = s_cust(104, "chaoyang");
     s_purchase(1005, &c, "2026-11-02", "2026-12-02", "monthly-course");
+    /* a lead's plan beside the purchase's (it replaces none): two plans end */
+    s_lead(&c, "new-lead", hf_clock_now_ms());
+    int64_t ended = s_events("scheduler.plan_ended");
     Huifang__V1__OptedOut o = HUIFANG__V1__OPTED_OUT__INIT;
     o.customer_id = 104;
     o.reason = "asked";
@@ -398,6 +401,14 @@ static void test_opt_out(void)
         0);
     CHECK_STR(s_txt("SELECT state || '/' || end_reason FROM plan WHERE purchase_id = 1005", NULL),
               "cancelled/opted-out");
+    CHECK_STR(s_txt("SELECT string_agg(state || '/' || end_reason, ' ') FROM plan"
+                    " WHERE customer_id = 104",
+                    NULL),
+              "cancelled/opted-out cancelled/opted-out");
+    CHECK_INT(s_events("scheduler.plan_ended"), ended + 2);
+    /* cancelled again (an opt-out after a refusal): nothing left, nothing emitted */
+    CHECK_INT(s_feed(sched_intake_events, &env), 0);
+    CHECK_INT(s_events("scheduler.plan_ended"), ended + 2);
 }
 
 /* Do not disturb until a date: the steps due before move to the day after, first window. */
@@ -1005,6 +1016,198 @@ static void test_promises(void)
         s_num("SELECT count(*) FROM task WHERE customer_id = 191 AND origin = 'adverse'", NULL), 1);
 }
 
+/* Task moved to claimed by agent, as `task next` leaves it (no bag: nothing else to undo). */
+static void s_claimed(int64_t task, const char *agent)
+{
+    const char *p[] = {s_id(task), agent};
+    CHECK_INT(hf_store_run(hf_service_store(s_svc),
+                           "UPDATE task SET state = 'claimed', agent = $2 WHERE id = $1", 2, p),
+              0);
+}
+
+/* A call logged takes one statement before its outcome (the contact noted, the customer's
+ * counters, the task locked with its branch's zone and windows): an answered home visit both
+ * starts the unanswered count again and records the visit (two updates of one row in one
+ * statement would keep only one); the note is kept once however often the event comes; a
+ * call not answered retries in the next window of the customer's own windows. */
+static void test_call_logged_once(void)
+{
+    s_clock("2026-12-20 16:30");
+    Huifang__V1__Customer c = s_cust(240, "miyun");
+    c.windows = "16:00-18:00";
+    s_lead(&c, NULL, 0);
+    CHECK_INT(hf_store_run(hf_service_store(s_svc),
+                           "UPDATE customer SET unanswered = 2, unanswered_occasion_ms = 7,"
+                           " last_visit_ms = 0 WHERE id = 240",
+                           0, NULL),
+              0);
+    TEST_STEP("answered visit");
+    int64_t visit = s_seed_task(240, "care", 20, s_at("2026-12-20 16:00"), 0);
+    s_claimed(visit, "V1");
+    s_contact_t x = {.channel = "visit"};
+    int64_t contact = s_contact(visit, 240, "V1", "connected", &x);
+    CHECK_STR(s_state(visit), "done");
+    CHECK_STR(s_txt("SELECT unanswered || '/' || unanswered_occasion_ms || '/' ||"
+                    " (last_visit_ms = $1::bigint) FROM customer WHERE id = 240",
+                    s_id(s_at("2026-12-20 16:30"))),
+              "0/0/true");
+    CHECK_STR(s_txt("SELECT customer_id || '/' || task_id || '/' || agent || '/' || channel"
+                    " || '/' || outcome || '/' || note FROM contact_note WHERE contact_id = $1",
+                    s_id(contact)),
+              hf_arena_printf(s_arena, "240/%lld/V1/visit/connected/takes it after breakfast",
+                              (long long)visit));
+    TEST_STEP("replayed");
+    int64_t completed = s_events("scheduler.task_completed/");
+    s_contact_seq--; /* the same contact again */
+    CHECK_INT(s_contact(visit, 240, "V1", "connected", &x), contact);
+    CHECK_INT(s_num("SELECT count(*) FROM contact_note WHERE contact_id = $1", s_id(contact)), 1);
+    CHECK_INT(s_events("scheduler.task_completed/"), completed);
+    TEST_STEP("not answered");
+    int64_t call = s_seed_task(240, "usage", 20, s_at("2026-12-20 16:00"), 0);
+    s_claimed(call, "V1");
+    s_call(call, 240, "V1", "no-answer", NULL, 0, NULL);
+    CHECK_STR(s_state(call), "planned");
+    /* 16:30 in the branch's 14:00-20:00: the customer's next 16:00-18:00 is tomorrow's */
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE id = $1", s_id(call)),
+              s_at("2026-12-21 16:00"));
+    CHECK_STR(s_txt("SELECT unanswered || '/' || (last_visit_ms = $1::bigint) FROM customer"
+                    " WHERE id = 240",
+                    s_id(s_at("2026-12-20 16:30"))),
+              "1/true");
+    TEST_STEP("no customer");
+    /* an inbound contact without a customer notes nothing and counts nothing */
+    s_call(0, 0, "V1", "connected", NULL, 0, NULL);
+    CHECK_INT(s_num("SELECT count(*) FROM contact_note WHERE contact_id = $1", s_id(s_contact_seq)),
+              0);
+}
+
+#define S_CUSTOMER_UPDATES                                                                         \
+    "SELECT coalesce(sum(n_tup_upd), 0) FROM pg_stat_xact_user_tables"                             \
+    " WHERE relid = 'customer'::regclass"
+
+/* Feeds n intake events in one transaction as hf_service applies a batch (each to its
+ * handler, the batch hook before the commit); returns the rows of customer the transaction
+ * updated (pg_stat_xact_user_tables), or -1 when a handler failed. */
+static int64_t s_feed_batch(hf_envelope_t **envs, int n)
+{
+    hf_store_t *st = hf_service_store(s_svc);
+    hf_arena_t *a = hf_arena_new();
+    int rc = hf_store_begin(st);
+    /* the counts of the backend not yet reported (earlier transactions' too): the difference */
+    int64_t before = s_num(S_CUSTOMER_UPDATES, NULL);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        hf_event_fn fn = NULL;
+        for (const hf_event_handler_t *h = sched_intake_events; h->fn; h++)
+            if (h->payload == (int)envs[i]->payload_case)
+                fn = h->fn;
+        envs[i]->occurred_at_ms = hf_clock_now_ms();
+        rc = fn ? fn(s_svc, &s_self, envs[i], a) : -9;
+        hf_arena_reset(a);
+    }
+    if (rc == 0)
+        rc = sched_leads_batch(s_svc, &s_self, true);
+    int64_t updated = rc == 0 ? s_num(S_CUSTOMER_UPDATES, NULL) - before : -1;
+    if (rc == 0 && hf_store_commit(st) == 0) {
+        hf_arena_destroy(&a);
+        return updated;
+    }
+    fprintf(stderr, "batch failed (%d): %s\n", rc, hf_store_error(st));
+    hf_store_rollback(st);
+    sched_leads_batch(s_svc, &s_self, false);
+    hf_arena_destroy(&a);
+    return -1;
+}
+
+/* intake's card_type_changed for customer id, from new to to */
+static hf_envelope_t *s_card_env(int64_t id, const char *to)
+{
+    Huifang__V1__CardTypeChanged *ch = hf_arena_alloc(s_arena, sizeof *ch);
+    huifang__v1__card_type_changed__init(ch);
+    ch->customer_id = id;
+    ch->from = "new";
+    ch->to = (char *)to;
+    ch->reason = "";
+    hf_envelope_t *env = hf_arena_alloc(s_arena, sizeof *env);
+    huifang__v1__envelope__init(env);
+    env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED;
+    env->card_type_changed = ch;
+    return env;
+}
+
+/* intake's customer_updated carrying c */
+static hf_envelope_t *s_updated_env(Huifang__V1__Customer *c)
+{
+    Huifang__V1__CustomerUpdated *cu = hf_arena_alloc(s_arena, sizeof *cu);
+    huifang__v1__customer_updated__init(cu);
+    cu->customer = c;
+    cu->change = "card_type";
+    hf_envelope_t *env = hf_arena_alloc(s_arena, sizeof *env);
+    huifang__v1__envelope__init(env);
+    env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
+    env->customer_updated = cu;
+    return env;
+}
+
+static const char *s_card_of(int64_t id)
+{
+    return s_txt("SELECT card_type FROM customer WHERE id = $1", s_id(id));
+}
+
+/* A card change that is not void, followed in its batch by the customer's copy carrying it (a
+ * new card talked to): the copy's one write does for both. Alone, before another event, or
+ * before a copy that does not carry it, the change is written as it came; a void card cancels
+ * at once. */
+static void test_card_kept_back(void)
+{
+    s_clock("2026-12-21 10:00");
+    Huifang__V1__Customer c = s_cust(250, "pinggu");
+    c.card_type = "new";
+    Huifang__V1__Customer d = s_cust(251, "pinggu");
+    d.card_type = "new";
+    s_lead(&c, NULL, 0);
+    s_lead(&d, NULL, 0);
+    TEST_STEP("with its copy");
+    c.card_type = "one-on-one";
+    hf_envelope_t *b1[] = {s_card_env(250, "one-on-one"), s_updated_env(&c)};
+    CHECK_INT(s_feed_batch(b1, 2), 1); /* the copy only; 2 when the card is written too */
+    CHECK_STR(s_card_of(250), "one-on-one");
+    TEST_STEP("alone");
+    hf_envelope_t *b2[] = {s_card_env(251, "one-on-one")};
+    CHECK_INT(s_feed_batch(b2, 1), 1);
+    CHECK_STR(s_card_of(251), "one-on-one");
+    TEST_STEP("before another customer's copy");
+    d.card_type = "one-on-one";
+    hf_envelope_t *b3[] = {s_card_env(250, "customer"), s_updated_env(&d)};
+    CHECK_INT(s_feed_batch(b3, 2), 2);
+    CHECK_STR(s_card_of(250), "customer");
+    TEST_STEP("before a copy that does not carry it");
+    /* (not intake's order: the copy is written last, as it came) */
+    d.card_type = "customer";
+    hf_envelope_t *b4[] = {s_card_env(251, "member"), s_updated_env(&d)};
+    CHECK_INT(s_feed_batch(b4, 2), 2);
+    CHECK_STR(s_card_of(251), "customer");
+    TEST_STEP("before an opt-out");
+    Huifang__V1__OptedOut oo = HUIFANG__V1__OPTED_OUT__INIT;
+    oo.customer_id = 251;
+    hf_envelope_t out = HUIFANG__V1__ENVELOPE__INIT;
+    out.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT;
+    out.opted_out = &oo;
+    hf_envelope_t *b5[] = {s_card_env(251, "member"), &out};
+    CHECK_INT(s_feed_batch(b5, 2), 2);
+    CHECK_STR(s_txt("SELECT card_type || '/' || opted_out FROM customer WHERE id = 251", NULL),
+              "member/true");
+    TEST_STEP("void");
+    int64_t task = s_seed_task(250, "care", 20, s_at("2026-12-22 09:00"), 0);
+    c.card_type = "void";
+    c.void_reason = "hostile";
+    hf_envelope_t *b6[] = {s_card_env(250, "void"), s_updated_env(&c)};
+    b6[0]->card_type_changed->reason = "hostile";
+    CHECK_INT(s_feed_batch(b6, 2), 2);
+    CHECK_STR(s_card_of(250), "void");
+    CHECK_STR(s_txt("SELECT state || '/' || outcome FROM task WHERE id = $1", s_id(task)),
+              "cancelled/void");
+}
+
 /* An absent agent's bag moves to a colleague of the same role and region. */
 static void test_absence(void)
 {
@@ -1601,6 +1804,8 @@ int main(void)
     TEST_CASE(test_archive);
     TEST_CASE(test_templates);
     TEST_CASE(test_promises);
+    TEST_CASE(test_call_logged_once);
+    TEST_CASE(test_card_kept_back);
     TEST_CASE(test_flush, redis);
     TEST_CASE(test_lead_spread);
     TEST_CASE(test_lead_spread_capacity);
