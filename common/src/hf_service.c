@@ -2000,6 +2000,16 @@ static hf_command_fn s_find_check(const hf_service_t *svc, int command)
     return NULL;
 }
 
+/* The answer when an idempotency key's row could not be read or claimed: the store's
+ * failure when it has one, else the key taken by a request still being handled. */
+static void s_key_unsettled(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *arena)
+{
+    s_check_store(svc, rep, arena);
+    if (rep->status == HF_OK)
+        hf_fail(rep, arena, HF_CONFLICT, "idempotency_key",
+                "a request with this idempotency key is already being handled");
+}
+
 /* Runs one command in one transaction; fills rep. *replay_reply is set when a stored reply
  * for the same idempotency key is to be sent instead. */
 static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep, hf_arena_t *arena,
@@ -2063,12 +2073,8 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
         int seen = s_idempotency_claim(svc, key, req, replay_reply);
         if (seen != 0) {
             hf_store_rollback(svc->store);
-            if (seen < 0) {
-                s_check_store(svc, rep, arena);
-                if (rep->status == HF_OK)
-                    hf_fail(rep, arena, HF_CONFLICT, "idempotency_key",
-                            "a request with this idempotency key is already being handled");
-            }
+            if (seen < 0)
+                s_key_unsettled(svc, rep, arena);
             return;
         }
     }
@@ -2087,12 +2093,8 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
         hf_store_rollback(svc->store);
         rep->result_case = HUIFANG__V1__REPLY__RESULT__NOT_SET;
         rep->status = HUIFANG__V1__STATUS__OK;
-        if (seen < 0) {
-            s_check_store(svc, rep, arena);
-            if (rep->status == HF_OK)
-                hf_fail(rep, arena, HF_CONFLICT, "idempotency_key",
-                        "a request with this idempotency key is already being handled");
-        }
+        if (seen < 0)
+            s_key_unsettled(svc, rep, arena);
         return;
     }
     if (svc->key_state == S_KEY_PENDING && status == HF_OK) {
