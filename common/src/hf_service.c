@@ -465,14 +465,14 @@ int hf_service_audit_values(hf_service_t *svc, const int64_t *customers, size_t 
         o += (size_t)snprintf(ids + o, idslen - o, "%s%lld", i ? "," : "", (long long)customers[i]);
     ids[o++] = '}';
     ids[o] = '\0';
-    values[0] = req->actor ? req->actor : "";
-    values[1] = svc->cur_on_behalf_of ? svc->cur_on_behalf_of : "";
-    values[2] = svc->cur_role ? svc->cur_role : "";
-    values[3] = req->branch ? req->branch : "";
-    values[4] = svc->def->name;
-    values[5] = hf_request_command_name(req);
+    /* the same values as a check's audit row (hf_service_audit_params), the customers added
+     * before the request id */
+    const char *p[HF_AUDIT_NPARAMS];
+    hf_service_audit_params(svc, p);
+    for (int i = 0; i < 6; i++)
+        values[i] = p[i];
     values[6] = ids;
-    values[7] = req->request_id ? req->request_id : "";
+    values[7] = p[6];
     return 0;
 }
 
