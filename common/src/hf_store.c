@@ -876,17 +876,35 @@ int hf_store_query_all(hf_store_t *self, int n, const hf_query_t *const *qs, con
 {
     for (int i = 0; i < n; i++)
         res[i] = NULL;
-    if (s_ready(self) != 0)
+    /* the first statements of a transaction begun: BEGIN goes in their round trip (as with
+     * s_exec_begin; a link found broken before anything of it was sent is connected again) */
+    int b = self->begin_pending ? 1 : 0;
+    if (b && self->ndeferred == 0 &&
+        (self->conn == NULL || PQstatus(self->conn) != CONNECTION_OK)) {
+        if (hf_store_connect(self) != 0)
+            return -1;
+    } else if (s_ready(self) != 0) {
         return -1;
-    if (s_begin_now(self) != 0)
-        return -1;
-    s_stmt_t *stmts = calloc((size_t)(n ? n : 1), sizeof *stmts);
-    if (stmts == NULL)
+    }
+    s_stmt_t *stmts = calloc((size_t)(n + b ? n + b : 1), sizeof *stmts);
+    PGresult **all = calloc((size_t)(n + b ? n + b : 1), sizeof *all);
+    if (stmts == NULL || all == NULL)
         abort();
+    if (b)
+        stmts[0] = (s_stmt_t){"BEGIN", 0, NULL, NULL, NULL, NULL, 0};
     for (int i = 0; i < n; i++)
-        stmts[i] =
+        stmts[b + i] =
             (s_stmt_t){qs[i]->sql, nparams[i], (const char **)params[i], qs[i], NULL, NULL, 0};
-    int rc = s_pipeline(self, stmts, n, NULL, res);
+    int rc = s_pipeline(self, stmts, n + b, NULL, all);
+    /* begun once BEGIN has gone (a failure after it: aborted, the caller rolls back); one
+     * that failed as it was prepared sent nothing, and BEGIN is still to go */
+    if (b && self->conn && PQtransactionStatus(self->conn) != PQTRANS_IDLE)
+        self->begin_pending = false;
+    if (b && all[0])
+        PQclear(all[0]);
+    for (int i = 0; i < n; i++)
+        res[i] = all[b + i];
+    free(all);
     free(stmts);
     return rc;
 }

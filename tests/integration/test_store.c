@@ -410,6 +410,38 @@ static void test_pipelined_transaction(const char *url)
     if (hf_store_in_tx(st))
         hf_store_rollback(st);
     CHECK_INT(s_count(st, "SELECT count(*) FROM c"), 2);
+    /* reads sent together as a transaction's first statements: BEGIN goes in their round
+     * trip, and they see the transaction (its snapshot, its locks) */
+    static const hf_query_t q_n = {"piped_n", "SELECT n FROM c WHERE k = $1 FOR UPDATE"};
+    static const hf_query_t q_all = {"piped_all", "SELECT count(*) FROM c"};
+    const hf_query_t *qs[] = {&q_n, &q_all};
+    const int np[] = {1, 0};
+    const char *const *ps[] = {k, NULL};
+    PGresult *two[2];
+    CHECK_INT(hf_store_query_all(st, 2, qs, np, ps, two), 0); /* prepares them: not counted */
+    PQclear(two[0]);
+    PQclear(two[1]);
+    CHECK_INT(hf_store_begin(st), 0);
+    uint64_t trips = hf_store_round_trips(st);
+    CHECK_INT(hf_store_query_all(st, 2, qs, np, ps, two), 0);
+    CHECK_INT((int64_t)(hf_store_round_trips(st) - trips), 1);
+    CHECK(PQntuples(two[0]) == 1 && hf_pg_int(two[0], 0, 0) == 5 && hf_pg_int(two[1], 0, 0) == 2);
+    PQclear(two[0]);
+    PQclear(two[1]);
+    CHECK(PQtransactionStatus(hf_store_conn(st)) == PQTRANS_INTRANS);
+    CHECK_INT(hf_store_commit(st), 0);
+    CHECK(PQtransactionStatus(hf_store_conn(st)) == PQTRANS_IDLE);
+    /* one that fails as it is prepared, first in a transaction: nothing was sent, the
+     * transaction is still to begin and rolls back cleanly */
+    static const hf_query_t q_bad = {"piped_bad", "SELECT * FROM missing"};
+    const hf_query_t *bad[] = {&q_bad};
+    const int np0[] = {0};
+    const char *const *ps0[] = {NULL};
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK_INT(hf_store_query_all(st, 1, bad, np0, ps0, two), -1);
+    CHECK_STR(hf_store_sqlstate(st), "42P01");
+    hf_store_rollback(st);
+    CHECK_INT(s_count(st, "SELECT count(*) FROM c"), 2);
     hf_store_destroy(&st);
 }
 
