@@ -27,6 +27,8 @@ hf_expect_eq 0 "$(sql "SELECT count(*) FROM pg_index WHERE indrelid = 'reporting
                        AND pg_get_indexdef(indexrelid) ~ 'state'")" "no index of reporting.task names state"
 hf_expect_eq "fillfactor=80" "$(sql "SELECT array_to_string(reloptions, ',') FROM pg_class
                                      WHERE oid = 'reporting.task'::regclass")" "reporting.task leaves room on its pages"
+hf_expect_eq "fillfactor=90" "$(sql "SELECT array_to_string(reloptions, ',') FROM pg_class
+                                     WHERE oid = 'reporting.customer'::regclass")" "so does reporting.customer"
 hf_expect_eq 1 "$(sql "SELECT count(*) FROM pg_indexes WHERE schemaname = 'reporting'
                        AND indexname = 'task_customer' AND indexdef ~ '\(customer_id\)$'")" \
     "a customer's steps found by customer_id"
