@@ -550,11 +550,12 @@ static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to,
 /* The card a card_type_changed left (rep_on_card_type_changed), for the customer_updated
  * intake publishes right after it (intake_card_set): that event's handler takes the card from
  * here instead of reading it again. Valid for the next event of intake's stream in the same
- * transaction only (s_card_memo_take, at the start of every event). */
+ * transaction only (s_card_memo_take, at the start of every event), or the one after an
+ * opted_out of the same customer in between (a refusal's events). */
 static struct {
     bool set;
     uint64_t tx;  /* hf_store_tx_serial */
-    uint64_t seq; /* the card_type_changed's */
+    uint64_t seq; /* the card_type_changed's (or the opted_out's after it) */
     int64_t id;
     char type[32];
     int64_t merged;
@@ -564,10 +565,19 @@ static bool s_card_memo_valid;
 
 static void s_card_memo_take(hf_store_t *st, const hf_envelope_t *env)
 {
-    s_card_memo_valid = s_card_memo.set && hf_store_in_tx(st) &&
-                        s_card_memo.tx == hf_store_tx_serial(st) &&
-                        env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED &&
-                        strcmp(S(env->producer), "intake") == 0 && env->seq == s_card_memo.seq + 1;
+    bool next = s_card_memo.set && hf_store_in_tx(st) && s_card_memo.tx == hf_store_tx_serial(st) &&
+                strcmp(S(env->producer), "intake") == 0 && env->seq == s_card_memo.seq + 1;
+    s_card_memo_valid = false;
+    if (next && env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT &&
+        env->opted_out->customer_id == s_card_memo.id) {
+        /* a refusal's: card_type_changed, opted_out, customer_updated (intake_on_call_logged).
+         * An opt-out writes no card (rep_on_opted_out: the steps still planned cancelled): the
+         * card is the memo's still, for the event after it */
+        s_card_memo.seq = env->seq;
+        return;
+    }
+    s_card_memo_valid =
+        next && env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
     s_card_memo.set = false;
 }
 
