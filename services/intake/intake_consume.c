@@ -269,7 +269,14 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     }
     /* the refusal written in that statement (the customer found by it, no order, no referral) */
     bool folded = refused && c != NULL;
-    if (c == NULL || rules) {
+    if (c && rules) {
+        /* an order or a referral: all the branch's rules, its zone read with the customer */
+        hf_reply_t scratch = HUIFANG__V1__REPLY__INIT;
+        char tz[sizeof b.tz];
+        snprintf(tz, sizeof tz, "%s", b.tz);
+        if (intake_branch_rules(svc, code, tz, &b, &scratch, a) != HF_OK)
+            return -1;
+    } else if (c == NULL) {
         rc = s_branch(svc, env, ct->branch, &b, a);
         if (rc != 0)
             return rc < 0 ? -1 : 0;

@@ -118,6 +118,10 @@ typedef struct {
  * UNAVAILABLE. rep may be a scratch reply when there is no request. */
 int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, hf_reply_t *rep,
                        hf_arena_t *a);
+/* intake_branch_load() for a branch whose zone the caller has read already (tz): the rest of
+ * it (lead plans, stage and tier rules, regions) in one round trip. HF_OK or UNAVAILABLE. */
+int intake_branch_rules(hf_service_t *svc, const char *code, const char *tz, intake_branch_t *b,
+                        hf_reply_t *rep, hf_arena_t *a);
 /* The stage rules in res's rows (INTAKE_Q_BRANCH_LOAD_STAGE_RULE's columns from col on; a row
  * whose code is NULL holds none) into b. */
 void intake_stage_rows(const PGresult *res, int col, intake_branch_t *b);
