@@ -656,6 +656,12 @@ int intake_card_set(hf_service_t *svc, const intake_branch_t *b, Huifang__V1__Cu
     const char *from = c->card_type;
     c->card_type = (char *)to;
     c->void_reason = (char *)p[2];
+    return intake_card_moved(svc, c, from, to, reason, quiet);
+}
+
+int intake_card_moved(hf_service_t *svc, Huifang__V1__Customer *c, const char *from, const char *to,
+                      const char *reason, bool quiet)
+{
     if (intake_emit_card(svc, c->branch, c->id, from, to, reason) != 0)
         return -1;
     if (!quiet && intake_emit_updated(svc, c, "card_type") != 0)
@@ -674,6 +680,11 @@ int intake_opt_out(hf_service_t *svc, Huifang__V1__Customer *c, const char *reas
         return -1;
     c->opted_out = true;
     c->opt_out_reason = (char *)S(reason);
+    return intake_opted_out(svc, c, quiet);
+}
+
+int intake_opted_out(hf_service_t *svc, Huifang__V1__Customer *c, bool quiet)
+{
     Huifang__V1__OptedOut ev = HUIFANG__V1__OPTED_OUT__INIT;
     ev.customer_id = c->id;
     ev.reason = c->opt_out_reason;

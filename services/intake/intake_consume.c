@@ -171,31 +171,42 @@ static int32_t s_local_day(const intake_branch_t *b, int64_t ms)
 
 /* ---- calllog ---- */
 
+/* A call's customer as it was before the call's statement changed it (s_call_customer). */
+typedef struct {
+    const char *card_type, *void_reason, *opt_out_reason;
+    bool opted_out;
+} s_was_t;
+
 /* A call's customer, read in the statement that writes the call as the last contact (for
  * segments, intake_segment.c), with the branch's zone: b gets its code, zone and today, and
  * its stage rules when the customer will go out in a CustomerUpdated (the card made
  * one-on-one; when refused, voided or opted out), no other rules; the customer no stage. When
  * talked, a new card is made one-on-one in the same statement (*made; its events are the
- * caller's). 0 with *out (NULL when the customer is no live one of the branch: merged, or not
- * there), 1 when the branch is unknown here, -1 on a store error. */
+ * caller's); when refused (void_reason: why), the card is voided and the customer opted out
+ * there too, unless they were already (their events are the caller's, from *was). 0 with *out
+ * (NULL when the customer is no live one of the branch: merged, or not there; *was then
+ * unset), 1 when the branch is unknown here, -1 on a store error. */
 static int s_call_customer(hf_service_t *svc, const char *code, int64_t id, int64_t at_ms,
-                           bool talked, bool refused, intake_branch_t *b,
-                           Huifang__V1__Customer **out, bool *made, hf_arena_t *a)
+                           bool talked, bool refused, const char *void_reason, intake_branch_t *b,
+                           Huifang__V1__Customer **out, bool *made, s_was_t *was, hf_arena_t *a)
 {
     *out = NULL;
     *made = false;
     memset(b, 0, sizeof *b);
+    memset(was, 0, sizeof *was);
     char idtxt[24], at[24];
-    const char *p[] = {hf_pg_i64(idtxt, id), code, hf_pg_i64(at, at_ms), talked ? "true" : "false",
-                       refused ? "true" : "false"};
-    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CALL_CUSTOMER, 5, p);
+    const char *p[] = {hf_pg_i64(idtxt, id),       code,
+                       hf_pg_i64(at, at_ms),       talked ? "true" : "false",
+                       refused ? "true" : "false", refused ? void_reason : ""};
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CALL_CUSTOMER, 6, p);
     if (res == NULL)
         return -1;
     if (PQntuples(res) == 0) {
         PQclear(res);
         return 1;
     }
-    /* the customer's columns, the card it had, the zone, the eight of a stage rule */
+    /* the customer's columns, what it had (opt-out reason, void reason, opted out, card), the
+     * zone, the eight of a stage rule */
     int rule = PQnfields(res) - 8;
     snprintf(b->code, sizeof b->code, "%s", code);
     snprintf(b->tz, sizeof b->tz, "%s", hf_pg_str(res, 0, rule - 1));
@@ -203,7 +214,11 @@ static int s_call_customer(hf_service_t *svc, const char *code, int64_t id, int6
     b->today = hf_time_local_day(b->now_ms, b->tz);
     if (!PQgetisnull(res, 0, 0)) {
         *out = intake_customer_from_row(res, 0, NULL, a);
-        *made = talked && strcmp(hf_pg_str(res, 0, rule - 2), "new") == 0;
+        was->card_type = hf_arena_strdup(a, hf_pg_str(res, 0, rule - 2));
+        was->opted_out = hf_pg_bool(res, 0, rule - 3);
+        was->void_reason = hf_arena_strdup(a, hf_pg_str(res, 0, rule - 4));
+        was->opt_out_reason = hf_arena_strdup(a, hf_pg_str(res, 0, rule - 5));
+        *made = talked && strcmp(was->card_type, "new") == 0;
         intake_stage_rows(res, rule, b);
     }
     PQclear(res);
@@ -234,8 +249,17 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     bool rules = order || referral, made = false;
     bool talked = !rules && flags && flags->contacted;
     bool refused = !rules && flags && flags->do_not_call;
+    /* refused or hostile: the card is void for that reason, and nobody calls again */
+    const char *reason = NULL;
+    if (flags && flags->do_not_call) {
+        reason = intake_void_reason(ct->outcome);
+        if (reason == NULL || (strcmp(reason, "hostile") != 0 && strcmp(reason, "refused") != 0))
+            reason = "refused";
+    }
+    s_was_t was = {0};
     if (code[0] && ct->customer_id > 0)
-        rc = s_call_customer(svc, code, ct->customer_id, at_ms, talked, refused, &b, &c, &made, a);
+        rc = s_call_customer(svc, code, ct->customer_id, at_ms, talked, refused, reason, &b, &c,
+                             &made, &was, a);
     if (rc < 0)
         return -1;
     if (rc > 0) {
@@ -243,7 +267,16 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
                 S(env->producer), (unsigned long long)env->seq, code);
         return 0;
     }
-    if (c == NULL || rules) {
+    /* the refusal written in that statement (the customer found by it, no order, no referral) */
+    bool folded = refused && c != NULL;
+    if (c && rules) {
+        /* an order or a referral: all the branch's rules, its zone read with the customer */
+        hf_reply_t scratch = HUIFANG__V1__REPLY__INIT;
+        char tz[sizeof b.tz];
+        snprintf(tz, sizeof tz, "%s", b.tz);
+        if (intake_branch_rules(svc, code, tz, &b, &scratch, a) != HF_OK)
+            return -1;
+    } else if (c == NULL) {
         rc = s_branch(svc, env, ct->branch, &b, a);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
@@ -251,10 +284,22 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     if (c) {
         /* the stage rules came with the customer when a CustomerUpdated carries it */
         intake_customer_stage(c, &b, a);
+        /* the customer as the events before a refusal's saw it (c: after the refusal, when it
+         * was written in that statement too): the card made one-on-one, or as it was */
+        Huifang__V1__Customer *before = c;
+        if (folded) {
+            before = hf_new(a, Huifang__V1__Customer);
+            *before = *c;
+            before->card_type = (char *)(made ? "one-on-one" : was.card_type);
+            before->void_reason = (char *)(made ? "" : was.void_reason);
+            before->opted_out = was.opted_out;
+            before->opt_out_reason = (char *)was.opt_out_reason;
+            was.card_type = before->card_type;
+        }
         /* talked to: the new card became one-on-one in that statement (intake_card_set's
          * events) */
         if (made && (intake_emit_card(svc, c->branch, c->id, "new", "one-on-one", "") != 0 ||
-                     intake_emit_updated(svc, c, "card_type") != 0))
+                     intake_emit_updated(svc, before, "card_type") != 0))
             return -1;
         if (made)
             hf_info("card", "customer=%lld from=new to=one-on-one reason=", (long long)c->id);
@@ -290,11 +335,17 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
 
     /* refused or hostile: the card is void for that reason, and nobody calls again */
     if (c && flags && flags->do_not_call) {
-        const char *reason = intake_void_reason(ct->outcome);
-        if (reason == NULL || (strcmp(reason, "hostile") != 0 && strcmp(reason, "refused") != 0))
-            reason = "refused";
-        int voided = intake_card_set(svc, &b, c, "void", reason, true);
-        int opted = voided < 0 ? -1 : intake_opt_out(svc, c, reason, true);
+        int voided, opted;
+        if (folded) {
+            /* written in the call's statement: intake_card_set's and intake_opt_out's events */
+            voided = strcmp(was.card_type, "void") == 0
+                         ? 1
+                         : intake_card_moved(svc, c, was.card_type, "void", reason, true);
+            opted = voided < 0 ? -1 : was.opted_out ? 1 : intake_opted_out(svc, c, true);
+        } else {
+            voided = intake_card_set(svc, &b, c, "void", reason, true);
+            opted = voided < 0 ? -1 : intake_opt_out(svc, c, reason, true);
+        }
         if (voided < 0 || opted < 0)
             return -1;
         const char *change = voided == 0 && opted == 0 ? "card_type,opt_out"

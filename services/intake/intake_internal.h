@@ -118,6 +118,10 @@ typedef struct {
  * UNAVAILABLE. rep may be a scratch reply when there is no request. */
 int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, hf_reply_t *rep,
                        hf_arena_t *a);
+/* intake_branch_load() for a branch whose zone the caller has read already (tz): the rest of
+ * it (lead plans, stage and tier rules, regions) in one round trip. HF_OK or UNAVAILABLE. */
+int intake_branch_rules(hf_service_t *svc, const char *code, const char *tz, intake_branch_t *b,
+                        hf_reply_t *rep, hf_arena_t *a);
 /* The stage rules in res's rows (INTAKE_Q_BRANCH_LOAD_STAGE_RULE's columns from col on; a row
  * whose code is NULL holds none) into b. */
 void intake_stage_rows(const PGresult *res, int col, intake_branch_t *b);
@@ -288,9 +292,16 @@ int intake_purchase_record(hf_service_t *svc, const intake_branch_t *b, const in
  * when it already was, or -1 on a store error. c is updated. */
 int intake_card_set(hf_service_t *svc, const intake_branch_t *b, Huifang__V1__Customer *c,
                     const char *to, const char *reason, bool quiet);
+/* What intake_card_set does once the card is written (c holds it): CardTypeChanged from
+ * `from`, CustomerUpdated unless quiet, the log line. 0 or -1. */
+int intake_card_moved(hf_service_t *svc, Huifang__V1__Customer *c, const char *from, const char *to,
+                      const char *reason, bool quiet);
 /* Opts a customer out (locked by the caller); emits OptedOut, and CustomerUpdated unless
  * quiet. 0, 1 when already opted out, -1 on a store error. c is updated. */
 int intake_opt_out(hf_service_t *svc, Huifang__V1__Customer *c, const char *reason, bool quiet);
+/* What intake_opt_out does once the opt-out is written (c holds it): OptedOut, CustomerUpdated
+ * unless quiet, the log line. 0 or -1. */
+int intake_opted_out(hf_service_t *svc, Huifang__V1__Customer *c, bool quiet);
 
 /* ---- points and gifts (intake_points.c) ---- */
 

@@ -198,28 +198,38 @@ static const hf_query_t INTAKE_Q_ON_CAMPAIGN_ANSWERED = {
 
 /* a call's customer, live (not merged) in the branch, with the call as its last contact when
  * it is the latest, read in the statement that writes it; when $4, a new card made one-on-one
- * (as intake_card_set would: void_reason ''); the card type it had (o, locked); the branch's
- * zone; and, when the customer will go out in a CustomerUpdated (a card made one-on-one, or $5:
- * a refusal that voids or opts out), the branch's stage rules as INTAKE_Q_BRANCH_LOAD_STAGE_RULE
- * reads them, a row each (the customer's columns repeated). No row: no such branch; a row of
- * NULLs but the zone: the customer is not there as a live one */
+ * (as intake_card_set would: void_reason ''); when $5 (a refusal), the card voided for reason
+ * $6 unless void already, and the customer opted out for $6 unless opted out already (as
+ * intake_card_set and intake_opt_out would, after the $4 step); what it had before (o, locked:
+ * the opt-out reason, void reason, opted out, card type, in that order after the customer's
+ * columns); the branch's zone; and, when the customer will go out in a CustomerUpdated (a
+ * card made one-on-one, or $5 with the card not void or the customer not opted out before),
+ * the branch's stage rules as INTAKE_Q_BRANCH_LOAD_STAGE_RULE reads them, a row each (the
+ * customer's columns repeated). No row: no such branch; a row of NULLs but the zone: the
+ * customer is not there as a live one */
 static const hf_query_t INTAKE_Q_CALL_CUSTOMER = {
     "intake_call_customer",
     "WITH br AS (SELECT tz FROM branch WHERE code = $2),"
     " u AS (UPDATE customer c SET last_contact_at_ms = CASE WHEN $3::bigint > 0"
     " AND (c.last_contact_at_ms IS NULL OR c.last_contact_at_ms < $3::bigint) THEN $3::bigint"
     " ELSE c.last_contact_at_ms END,"
-    " card_type = CASE WHEN $4::bool AND o.card_type = 'new' THEN 'one-on-one'"
-    " ELSE c.card_type END,"
-    " void_reason = CASE WHEN $4::bool AND o.card_type = 'new' THEN '' ELSE c.void_reason END"
-    " FROM (SELECT id, card_type FROM customer WHERE id = $1 AND branch = $2"
-    " AND merged_into IS NULL AND EXISTS (SELECT FROM br) FOR UPDATE) o WHERE c.id = o.id"
-    " RETURNING " INTAKE_CUSTOMER_COLUMNS_SQL ", o.card_type AS old_card)"
+    " card_type = CASE WHEN $5::bool AND o.card_type <> 'void' THEN 'void'"
+    " WHEN $4::bool AND o.card_type = 'new' THEN 'one-on-one' ELSE c.card_type END,"
+    " void_reason = CASE WHEN $5::bool AND o.card_type <> 'void' THEN $6::text"
+    " WHEN $4::bool AND o.card_type = 'new' THEN '' ELSE c.void_reason END,"
+    " opted_out = c.opted_out OR $5::bool,"
+    " opt_out_reason = CASE WHEN $5::bool AND NOT o.opted_out THEN $6::text"
+    " ELSE c.opt_out_reason END"
+    " FROM (SELECT id, card_type, void_reason, opted_out, opt_out_reason FROM customer"
+    " WHERE id = $1 AND branch = $2 AND merged_into IS NULL AND EXISTS (SELECT FROM br)"
+    " FOR UPDATE) o WHERE c.id = o.id"
+    " RETURNING " INTAKE_CUSTOMER_COLUMNS_SQL ", o.opt_out_reason AS old_opt_out_reason,"
+    " o.void_reason AS old_void_reason, o.opted_out AS old_opted_out, o.card_type AS old_card)"
     " SELECT u.*, br.tz, r.* FROM br LEFT JOIN u ON true LEFT JOIN LATERAL ("
     "SELECT branch <> '', code, unit, from_age IS NOT NULL, coalesce(from_age, 0),"
     " to_age IS NOT NULL, coalesce(to_age, 0), label FROM stage_rule"
     " WHERE (($4::bool AND u.old_card = 'new')"
-    " OR ($5::bool AND (u.card_type <> 'void' OR NOT u.opted_out)))"
+    " OR ($5::bool AND (u.old_card <> 'void' OR NOT u.old_opted_out)))"
     " AND branch = (SELECT max(branch) FROM stage_rule WHERE branch IN ($2, ''))"
     " ORDER BY code LIMIT 16) r ON true"};
 static const hf_query_t INTAKE_Q_ORIGIN_SEEN = {"intake_origin_seen",

@@ -43,13 +43,21 @@ void intake_stage_rows(const PGresult *res, int col, intake_branch_t *b)
 int intake_branch_load(hf_service_t *svc, const char *code, intake_branch_t *b, hf_reply_t *rep,
                        hf_arena_t *a)
 {
-    hf_store_t *st = hf_service_store(svc);
-    memset(b, 0, sizeof *b);
-    int rc = hf_replica_need_branch(st, code, b->tz, sizeof b->tz, rep, a);
+    char tz[sizeof b->tz];
+    int rc = hf_replica_need_branch(hf_service_store(svc), code, tz, sizeof tz, rep, a);
     if (rc == HF_UNAVAILABLE)
         return intake_store_fail(svc, rep, a);
     if (rc != HF_OK)
         return rc;
+    return intake_branch_rules(svc, code, tz, b, rep, a);
+}
+
+int intake_branch_rules(hf_service_t *svc, const char *code, const char *tz, intake_branch_t *b,
+                        hf_reply_t *rep, hf_arena_t *a)
+{
+    hf_store_t *st = hf_service_store(svc);
+    memset(b, 0, sizeof *b);
+    snprintf(b->tz, sizeof b->tz, "%s", tz);
     const char *p[] = {code};
     PGresult *res;
     snprintf(b->code, sizeof b->code, "%s", code);

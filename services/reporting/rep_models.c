@@ -550,11 +550,12 @@ static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to,
 /* The card a card_type_changed left (rep_on_card_type_changed), for the customer_updated
  * intake publishes right after it (intake_card_set): that event's handler takes the card from
  * here instead of reading it again. Valid for the next event of intake's stream in the same
- * transaction only (s_card_memo_take, at the start of every event). */
+ * transaction only (s_card_memo_take, at the start of every event), or the one after an
+ * opted_out of the same customer in between (a refusal's events). */
 static struct {
     bool set;
     uint64_t tx;  /* hf_store_tx_serial */
-    uint64_t seq; /* the card_type_changed's */
+    uint64_t seq; /* the card_type_changed's (or the opted_out's after it) */
     int64_t id;
     char type[32];
     int64_t merged;
@@ -564,10 +565,19 @@ static bool s_card_memo_valid;
 
 static void s_card_memo_take(hf_store_t *st, const hf_envelope_t *env)
 {
-    s_card_memo_valid = s_card_memo.set && hf_store_in_tx(st) &&
-                        s_card_memo.tx == hf_store_tx_serial(st) &&
-                        env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED &&
-                        strcmp(S(env->producer), "intake") == 0 && env->seq == s_card_memo.seq + 1;
+    bool next = s_card_memo.set && hf_store_in_tx(st) && s_card_memo.tx == hf_store_tx_serial(st) &&
+                strcmp(S(env->producer), "intake") == 0 && env->seq == s_card_memo.seq + 1;
+    s_card_memo_valid = false;
+    if (next && env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT &&
+        env->opted_out->customer_id == s_card_memo.id) {
+        /* a refusal's: card_type_changed, opted_out, customer_updated (intake_on_call_logged).
+         * An opt-out writes no card (rep_on_opted_out: the steps still planned cancelled): the
+         * card is the memo's still, for the event after it */
+        s_card_memo.seq = env->seq;
+        return;
+    }
+    s_card_memo_valid =
+        next && env->payload_case == HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
     s_card_memo.set = false;
 }
 
@@ -1663,81 +1673,54 @@ static int rep_on_task_completed(s_ctx_t *c)
 
 /* ---- contacts ------------------------------------------------------------------------ */
 
-/* Steps 1 and 2 of a logged call, one read: the customer's region, for the attribution
- * (intake registered the customer first), and the task (locked) with the claim the call works.
- * 0, or -1 (also while intake's customer or the scheduler's task is on its way). */
-static int s_call_read(s_ctx_t *c, const Huifang__V1__Contact *ct, char *region, size_t size,
-                       s_task_t *t)
+/* A logged call's one statement (REP_Q_ON_CALL_LOGGED): the checks, then the contact, once,
+ * and the claim it works (when it names a task): that assignment ends now (the scheduler then
+ * completes the task or plans a retry), and a close of it noted before the contact came moves
+ * to the contact's day. product and region: what the contact was written with (an order's
+ * product from its purchase when it names none; the customer's region, for the attribution).
+ * 1 when the contact was inserted, 0 when it was there, -1 (also while intake's customer or
+ * purchase, or the scheduler's task or the claim the call works, is on its way: nothing was
+ * written). */
+static int s_call_write(s_ctx_t *c, const Huifang__V1__Contact *ct, const char *day, char *product,
+                        size_t psize, char *region, size_t rsize)
 {
-    char cid[24], tid[24];
-    const char *p[] = {hf_pg_i64(cid, ct->customer_id), hf_pg_i64(tid, ct->task_id)};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_READ, 2, p);
+    const Huifang__V1__OutcomeFlags *f = ct->flags;
+    char id[24], cid[24], task[24], qty[24], claim[24], pid[24];
+    const char *p[] = {hf_pg_i64(id, ct->id),
+                       c->branch,
+                       day,
+                       S(ct->agent),
+                       hf_pg_i64(cid, ct->customer_id),
+                       hf_pg_i64(task, ct->task_id),
+                       S(ct->channel),
+                       S(ct->outcome),
+                       f && f->contacted ? "true" : "false",
+                       hf_pg_i64(qty, ct->order_qty),
+                       S(ct->order_product),
+                       hf_pg_i64(claim, ct->claim_no),
+                       hf_pg_i64(pid, ct->purchase_id)};
+    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED, 13, p);
     if (res == NULL)
         return -1;
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        return -1;
-    }
-    s_task_fill(res, t);
-    t->found = hf_pg_bool(res, 0, 11);
-    snprintf(region, size, "%s", hf_pg_str(res, 0, 9));
-    bool customer = hf_pg_bool(res, 0, 10);
-    PQclear(res);
-    if (ct->customer_id > 0 && !customer)
-        return -1; /* intake's event is on its way */
-    if (ct->task_id > 0 && !t->found)
-        return -1; /* the scheduler's plan is on its way */
-    return 0;
-}
-
-/* Step 3 of a logged call: the product of an order that names none, from its purchase. 0, or
- * -1 (also while intake's purchase is on its way). */
-static int s_call_product(s_ctx_t *c, int64_t purchase_id, char *prod, size_t size)
-{
-    char pid[24];
-    const char *p[] = {hf_pg_i64(pid, purchase_id)};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_PURCHASE_PRODUCT, 1, p);
-    if (res == NULL)
-        return -1;
-    int found = PQntuples(res);
-    if (found)
-        snprintf(prod, size, "%s", hf_pg_str(res, 0, 0));
-    PQclear(res);
-    if (!found)
-        return -1; /* intake's purchase is on its way */
-    return 0;
-}
-
-/* Steps 4 and 5 of a logged call, one statement: the contact, once, and the claim it works
- * (when it names a task): that assignment ends now (the scheduler then completes the task or
- * plans a retry), and a close of it noted before the contact came moves to the contact's day.
- * pc: the contact's parameters. 1 when the contact was inserted, 0 when it was there, -1. */
-static int s_call_write(s_ctx_t *c, const s_task_t *t, int claim, const char *const pc[12],
-                        const char *day)
-{
-    bool closes = strcmp(t->state, "claimed") == 0 && t->claims == claim;
-    char cl[16];
-    const char *p[14];
-    memcpy(p, pc, 12 * sizeof p[0]);
-    p[12] = closes ? "1" : "0";
-    p[13] = hf_pg_i64(cl, claim);
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED_WRITE, 14, p);
-    if (res == NULL)
-        return -1;
-    if (PQntuples(res) != 1 || hf_pg_int(res, 0, 0) == 0) {
-        PQclear(res);
-        return 0;
-    }
-    int rc = 0;
-    const char *agent = hf_pg_str(res, 0, 1), *was = hf_pg_str(res, 0, 2);
-    if (closes && s_agent_add(c, t->agent, day, "closed", 1) != 0)
+    int rc = -1;
+    if (PQntuples(res) != 1 || !hf_pg_bool(res, 0, 0))
+        goto cleanup; /* an event it needs is on its way */
+    rc = 0;
+    if (hf_pg_int(res, 0, 1) == 0)
+        goto cleanup; /* the contact was there: applied before */
+    rc = 1;
+    snprintf(product, psize, "%s", hf_pg_str(res, 0, 4));
+    snprintf(region, rsize, "%s", hf_pg_str(res, 0, 5));
+    const char *agent = hf_pg_str(res, 0, 6), *was = hf_pg_str(res, 0, 7);
+    if (hf_pg_bool(res, 0, 2) && s_agent_add(c, hf_pg_str(res, 0, 3), day, "closed", 1) != 0)
         rc = -1;
     else if (*was && strcmp(day, was) < 0 &&
              (s_agent_add(c, agent, was, "closed", -1) != 0 ||
               s_agent_add(c, agent, day, "closed", 1) != 0))
         rc = -1;
+cleanup:
     PQclear(res);
-    return rc == 0 ? 1 : -1;
+    return rc;
 }
 
 /* Step 6 of a logged call: the agent's visits, or attempts and contacts. 0 or -1. */
@@ -1778,60 +1761,24 @@ static int rep_on_call_logged(s_ctx_t *c)
     const char *agent = S(ct->agent);
     char day[11];
     s_local(c, ct->logged_at_ms, day);
-    char cid[24], id[24];
-    hf_pg_i64(cid, ct->customer_id);
-    hf_pg_i64(id, ct->id);
-
-    /* 1-2. the customer's region, for the attribution; the task and the claim the call works */
-    char region[64] = "";
-    s_task_t t = {0};
-    int claim = 0;
-    if (ct->customer_id > 0 || ct->task_id > 0) {
-        if (s_call_read(c, ct, region, sizeof region, &t) != 0)
-            return -1;
-        if (ct->task_id <= 0)
-            memset(&t, 0, sizeof t);
-    }
-    if (ct->task_id > 0) {
-        claim = ct->claim_no > 0 ? ct->claim_no : t.calls + 1;
-        if (claim > t.claims)
-            return -1; /* the scheduler's claim, which the call needed, is on its way */
-    }
-    /* 3. the product of its order */
-    const char *product = S(ct->order_product);
-    char prod[64] = "";
-    int64_t purchase_id = ct->purchase_id > 0 ? ct->purchase_id : t.purchase_id;
-    if (ct->order_qty > 0 && *product == '\0' && purchase_id > 0) {
-        if (s_call_product(c, purchase_id, prod, sizeof prod) != 0)
-            return -1;
-        product = prod;
-    }
-    /* 4. the contact, once: its fields */
     const Huifang__V1__OutcomeFlags *f = ct->flags;
     bool contacted = f && f->contacted;
     bool visit = strcmp(S(ct->channel), "visit") == 0;
-    char task[24], qty[16];
-    const char *pc[] = {id,
-                        c->branch,
-                        day,
-                        agent,
-                        cid,
-                        hf_pg_i64(task, ct->task_id),
-                        S(ct->channel),
-                        S(ct->outcome),
-                        contacted ? "true" : "false",
-                        hf_pg_i64(qty, ct->order_qty),
-                        product,
-                        region};
-    /* 5. the claim it works ends (with the contact, in one statement) */
-    int inserted = s_call_write(c, &t, claim, pc, day);
+
+    /* 1-5. the customer's region, the task and the claim the call works, the product of its
+     * order; the contact, once; the claim it works ends (one statement) */
+    char product[64] = "", region[64] = "";
+    int inserted = s_call_write(c, ct, day, product, sizeof product, region, sizeof region);
     if (inserted <= 0)
         return inserted;
     /* 6. the agent's counts */
     if (s_call_count(c, agent, day, visit, contacted) != 0)
         return -1;
-    /* 7. its order */
-    if (ct->order_qty > 0 && s_call_order(c, agent, day, product, region, qty) != 0)
+    /* 7. its order (the product it names, else its purchase's) */
+    char qty[24];
+    const char *ordered = *S(ct->order_product) ? ct->order_product : product;
+    if (ct->order_qty > 0 &&
+        s_call_order(c, agent, day, ordered, region, hf_pg_i64(qty, ct->order_qty)) != 0)
         return -1;
     /* 8. a refusal or a wrong number ends every open step of the customer (the scheduler's
      * rule) */

@@ -218,35 +218,50 @@ static const hf_query_t REP_Q_ON_TASK_COMPLETED_TASK_SET_STATE = {
 /* A logged call's reads in one statement: the task's row ($2, locked; REP_Q_TASK_LOAD's
  * columns), then the customer's region ($1), whether the customer is there and whether the
  * task is. One row always. */
-static const hf_query_t REP_Q_ON_CALL_LOGGED_READ = {
-    "rep_on_call_logged_read",
-    "SELECT t.state, t.agent, t.due_day::text, t.last_bag_agent, coalesce(t.last_bag_day::text, "
-    "''),"
-    " t.claims, t.calls, t.purchase_id, t.customer_id, coalesce(c.region, ''), c.id IS NOT NULL,"
-    " t.id IS NOT NULL FROM (SELECT 1) one LEFT JOIN customer c ON c.id = $1"
-    " LEFT JOIN LATERAL (SELECT * FROM task WHERE id = $2 FOR UPDATE) t ON true"};
-static const hf_query_t REP_Q_ON_CALL_LOGGED_PURCHASE_PRODUCT = {
-    "rep_on_call_logged_purchase_product", "SELECT product FROM purchase WHERE id = $1"};
-/* A logged call's writes in one statement: the contact, once ($1..$12; nothing else when it
- * was there); then the task's calls (the claim $14 it works ends its assignment when $13 is
- * '1': planned again, out of the bag) and the close of that claim noted before the contact
- * came (pending_close, deleted). One row: 1 when the contact was inserted (else 0), the
- * pending close's agent and day ('' when none). */
-static const hf_query_t REP_Q_ON_CALL_LOGGED_WRITE = {
-    "rep_on_call_logged_write",
-    "WITH ins AS (INSERT INTO contact (id, branch, day, agent, customer_id, task_id,"
-    "   channel, outcome, contacted, order_qty, order_product, region)"
-    "   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+/* A logged call in one statement (issue 14, readers7: it was a read, REP_Q_ON_CALL_LOGGED_READ,
+ * then this write): the task (locked) and the claim the call works ($12, or one more than the
+ * calls seen), the customer's region for the attribution, the product of an order that names
+ * none from its purchase ($13, or the task's); the checks — the customer there (intake's), the
+ * task and its claim seen (the scheduler's), the purchase there — before anything is written
+ * (ok). Then, when ok: the contact, once ($1..$11); and only if it was new, the task's calls
+ * (the claim ends its assignment when it is the task's open claim: planned again, out of the
+ * bag) and the close of that claim noted before the contact came (pending_close, deleted).
+ * One row: ok, 1 when the contact was inserted (else 0), whether the claim closed, the
+ * task's agent as it was, the product, the region, the pending close's agent and day ('' when
+ * none). */
+static const hf_query_t REP_Q_ON_CALL_LOGGED = {
+    "rep_on_call_logged",
+    "WITH t AS (SELECT state, agent, claims, calls, purchase_id FROM task WHERE id = $6"
+    "   FOR UPDATE),"
+    " k AS (SELECT coalesce(c.region, '') AS region, ($5::bigint <= 0 OR c.id IS NOT NULL) AS "
+    "has_c,"
+    "   t.state IS NOT NULL AS has_t, coalesce(t.state, '') AS state, coalesce(t.agent, '') AS "
+    "agent,"
+    "   coalesce(t.claims, 0) AS claims,"
+    "   CASE WHEN $6::bigint <= 0 THEN 0 WHEN $12::int > 0 THEN $12::int"
+    "   ELSE coalesce(t.calls, 0) + 1 END AS claim,"
+    "   CASE WHEN $10::int > 0 AND $11::text = '' THEN coalesce(nullif($13::bigint, 0),"
+    "   t.purchase_id, 0) ELSE 0 END AS pid"
+    "   FROM (SELECT 1) one LEFT JOIN customer c ON c.id = $5 LEFT JOIN t ON true),"
+    " v AS (SELECT k.region, k.agent, k.claim, CASE WHEN k.pid > 0 THEN p.product ELSE $11 END"
+    "   AS product, k.has_c AND ($6::bigint <= 0 OR (k.has_t AND k.claim <= k.claims))"
+    "   AND (k.pid = 0 OR p.id IS NOT NULL) AS ok,"
+    "   $6::bigint > 0 AND k.state = 'claimed' AND k.claims = k.claim AS closes"
+    "   FROM k LEFT JOIN LATERAL (SELECT id, product FROM purchase WHERE id = k.pid) p ON true),"
+    " ins AS (INSERT INTO contact (id, branch, day, agent, customer_id, task_id, channel,"
+    "   outcome, contacted, order_qty, order_product, region)"
+    "   SELECT $1::bigint, $2::text, $3::date, $4::text, $5::bigint, $6::bigint, $7::text,"
+    "   $8::text, $9::boolean, $10::int, v.product, v.region FROM v WHERE v.ok"
     "   ON CONFLICT (id) DO NOTHING RETURNING 1),"
     " upd AS (UPDATE task SET calls = calls + 1,"
-    "   state = CASE WHEN $13 = '1' THEN 'planned' ELSE state END,"
-    "   agent = CASE WHEN $13 = '1' THEN '' ELSE agent END,"
-    "   bag_day = CASE WHEN $13 = '1' THEN NULL ELSE bag_day END"
-    "   WHERE id = $6 AND EXISTS (SELECT 1 FROM ins) RETURNING 1),"
-    " pc AS (DELETE FROM pending_close WHERE task_id = $6 AND claim = $14"
+    "   state = CASE WHEN v.closes THEN 'planned' ELSE task.state END,"
+    "   agent = CASE WHEN v.closes THEN '' ELSE task.agent END,"
+    "   bag_day = CASE WHEN v.closes THEN NULL ELSE task.bag_day END"
+    "   FROM v WHERE task.id = $6 AND EXISTS (SELECT 1 FROM ins) RETURNING 1),"
+    " pc AS (DELETE FROM pending_close WHERE task_id = $6 AND claim = (SELECT claim FROM v)"
     "   AND EXISTS (SELECT 1 FROM ins) RETURNING agent, day::text AS day)"
-    " SELECT (SELECT count(*) FROM ins), coalesce(pc.agent, ''), coalesce(pc.day, '')"
-    " FROM (SELECT 1) one LEFT JOIN pc ON true"};
+    " SELECT v.ok, (SELECT count(*) FROM ins), v.closes, v.agent, v.product, v.region,"
+    " coalesce(pc.agent, ''), coalesce(pc.day, '') FROM v LEFT JOIN pc ON true"};
 static const hf_query_t REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD = {
     "rep_on_call_logged_order_day_add",
     "INSERT INTO order_day (branch, day, agent, product, orders, units)"
