@@ -89,7 +89,7 @@ hf_wait_until 10 copy_is done "SELECT state FROM reporting.task WHERE id = $tid"
 hf_expect_exit 0 huifang --as A001 --json task next
 tid2=$(cl_json_get "$HF_OUT" task.id)
 hf_expect_exit 0 huifang --json worklist --agent A001
-tid3=$(printf '%s\n' "$HF_OUT" | grep '"state":"assigned"' | head -1 | sed 's/^{"id":\([0-9]*\),.*/\1/')
+tid3=$(printf '%s\n' "$HF_OUT" | grep -m 1 '"state":"assigned"' | sed 's/^{"id":\([0-9]*\),.*/\1/')
 [[ $tid3 =~ ^[0-9]+$ ]] || hf_fail "no third task in A001's bag: $HF_OUT"
 hf_expect_exit 0 huifang agent add A003 --name 'Qian Li' --role phone --regions chaoyang
 hf_expect_exit 0 huifang agent deactivate A001

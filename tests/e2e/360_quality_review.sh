@@ -79,7 +79,10 @@ hf_expect_exit 0 huifang call review list
 hf_expect_contains "$HF_OUT" "SAMPLED" "the table"
 
 # scoring: a supervisor, 1..5, once
-first=$(printf '%s\n' "$drawn" | head -1 | cut -d: -f2)
+# (no `printf | head` here: head may leave before printf has written every line, and a
+# printf killed by SIGPIPE ends the test silently under set -o pipefail: CI saw it once)
+first=${drawn%%$'\n'*}
+first=${first#*:}
 hf_expect_exit 4 huifang --as A001 call review score "$first" --score 5
 hf_expect_contains "$HF_ERR" "not allowed: review_score needs the role lead, head, manager or admin" "an agent does not score"
 hf_expect_exit 2 huifang --as L001 call review score "$first" --score 6
