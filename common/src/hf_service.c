@@ -1830,8 +1830,9 @@ static int s_idempotency_stored(hf_service_t *svc, const char *key, hf_reply_t *
 /* Looks up an idempotency key inside the open transaction. Returns 1 and the stored reply
  * (in *stored, unpacked) when the key was answered before; 0 when this request now owns the
  * key; -1 on a store error. */
-static int s_idempotency_claim(hf_service_t *svc, const char *key, const hf_request_t *req,
-                               hf_reply_t **stored)
+/* The key's row made for req's command inside the open transaction: 1 made now, 0 there
+ * already (answered, or being answered), -1 on a store error. */
+static int s_idempotency_insert(hf_service_t *svc, const char *key, const hf_request_t *req)
 {
     const char *p[] = {key, hf_request_command_name(req)};
     PGresult *res = hf_store_exec(svc->store,
@@ -1840,10 +1841,17 @@ static int s_idempotency_claim(hf_service_t *svc, const char *key, const hf_requ
                                   2, p);
     if (res == NULL)
         return -1;
-    int inserted = PQntuples(res);
+    int made = PQntuples(res) > 0;
     PQclear(res);
-    if (inserted)
-        return 0;
+    return made;
+}
+
+static int s_idempotency_claim(hf_service_t *svc, const char *key, const hf_request_t *req,
+                               hf_reply_t **stored)
+{
+    int made = s_idempotency_insert(svc, key, req);
+    if (made != 0)
+        return made < 0 ? -1 : 0;
     return s_idempotency_stored(svc, key, stored);
 }
 
@@ -1969,15 +1977,10 @@ int hf_service_claim_key(hf_service_t *svc)
 {
     if (svc->key_state != S_KEY_PENDING || svc->cur_req == NULL)
         return 0;
-    const char *p[] = {svc->cur_key, hf_request_command_name(svc->cur_req)};
-    PGresult *res = hf_store_exec(svc->store,
-                                  "INSERT INTO idempotency (key, command) VALUES ($1, $2)"
-                                  " ON CONFLICT (key) DO NOTHING RETURNING 1",
-                                  2, p);
-    if (res == NULL)
+    int made = s_idempotency_insert(svc, svc->cur_key, svc->cur_req);
+    if (made < 0)
         return -1;
-    bool fresh = PQntuples(res) > 0;
-    PQclear(res);
+    bool fresh = made > 0;
     hf_service_key_claimed(svc, fresh);
     return fresh ? 0 : 1;
 }
