@@ -152,4 +152,30 @@ static inline bool hf_test_wait_ping(const char *service, pid_t pid)
     return false;
 }
 
+/* A probe service of a framework test: def (named "probe") in a child with its store at url,
+ * started on each block hf_test_ports() tries (pass hf_test_probe_up and the probe). */
+typedef struct {
+    const hf_service_def_t *def;
+    const char *url;   /* its store: HUIFANG_PROBE_STORE_URL */
+    char endpoint[64]; /* its commands' endpoint, once up */
+    pid_t child;       /* 0 until it answers */
+} hf_test_probe_t;
+
+/* hf_test_ports()'s up for a probe (arg: the hf_test_probe_t): true when it answers. */
+static inline bool hf_test_probe_up(int base, void *arg)
+{
+    (void)base;
+    hf_test_probe_t *probe = arg;
+    char store[300];
+    snprintf(store, sizeof store, "HUIFANG_PROBE_STORE_URL=%s", probe->url);
+    const char *env[] = {store, NULL};
+    hf_endpoint_commands("probe", probe->endpoint, sizeof probe->endpoint);
+    probe->child = hf_test_start(probe->def, &(hf_test_child_t){.env = env});
+    if (hf_test_wait_ping("probe", probe->child))
+        return true;
+    hf_test_stop(probe->child, SIGKILL);
+    probe->child = 0;
+    return false;
+}
+
 #endif

@@ -14,8 +14,6 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-static char s_endpoint[64];
-
 /* customer_find: writes a probe row, audits customers 7 and 8, succeeds, whatever the
  * audit said (the framework must still refuse to commit without the audit row). An actor
  * "admin" acts as a manager on behalf of M009. */
@@ -56,8 +54,6 @@ static const hf_command_t s_commands[] = {
     {0, NULL, false, 0}};
 
 /* the probe under test, in a child */
-static pid_t s_child;
-
 static const hf_service_def_t s_def = {
     .name = "probe",
     .summary = "audit probe",
@@ -65,21 +61,7 @@ static const hf_service_def_t s_def = {
     .commands = s_commands,
 };
 
-/* Starts the probe on this block of ports (arg: the store's URL); true when it answers. */
-static bool s_up(int base, void *arg)
-{
-    (void)base;
-    char store[300];
-    snprintf(store, sizeof store, "HUIFANG_PROBE_STORE_URL=%s", (const char *)arg);
-    const char *env[] = {store, NULL};
-    hf_endpoint_commands("probe", s_endpoint, sizeof s_endpoint);
-    s_child = hf_test_start(&s_def, &(hf_test_child_t){.env = env});
-    if (hf_test_wait_ping("probe", s_child))
-        return true;
-    hf_test_stop(s_child, SIGKILL);
-    s_child = 0;
-    return false;
-}
+static hf_test_probe_t s_probe = {.def = &s_def};
 
 static hf_reply_t *s_call(int command, const char *actor, const char *request_id)
 {
@@ -97,7 +79,7 @@ static hf_reply_t *s_call(int command, const char *actor, const char *request_id
         req.customer_show = &show;
     else
         req.ping = &ping;
-    hf_client_t *c = hf_client_new(s_endpoint, 5000, 2);
+    hf_client_t *c = hf_client_new(s_probe.endpoint, 5000, 2);
     hf_reply_t *rep = NULL;
     if (hf_client_call(c, &req, &rep) != 0)
         rep = NULL;
@@ -126,7 +108,8 @@ int main(void)
     hf_log_init("test_audit", "warn");
     char url[256], got[512];
     hf_test_create_db("audit", url);
-    pid_t child = hf_test_ports(71, 29, s_up, url) ? s_child : 0;
+    s_probe.url = url;
+    pid_t child = hf_test_ports(71, 29, hf_test_probe_up, &s_probe) ? s_probe.child : 0;
     CHECK(child > 0);
     if (child == 0) {
         hf_test_drop_db(url);

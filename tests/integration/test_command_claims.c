@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
-static char s_endpoint[64];
-
 /* customer_find, the actor telling what to do: "claim R E" claims the key, reserves R numbers
  * (R 0: none), writes a probe row and emits E events; "forget" writes a row, claims nothing. */
 static int s_find(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
@@ -74,8 +72,6 @@ static const hf_command_t s_commands[] = {
 
 static const int s_claims_key[] = {HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND, 0};
 
-static pid_t s_child;
-
 static const hf_service_def_t s_def = {
     .name = "probe",
     .summary = "command claims probe",
@@ -84,20 +80,7 @@ static const hf_service_def_t s_def = {
     .claims_key = s_claims_key,
 };
 
-static bool s_up(int base, void *arg)
-{
-    (void)base;
-    char store[300];
-    snprintf(store, sizeof store, "HUIFANG_PROBE_STORE_URL=%s", (const char *)arg);
-    const char *env[] = {store, NULL};
-    hf_endpoint_commands("probe", s_endpoint, sizeof s_endpoint);
-    s_child = hf_test_start(&s_def, &(hf_test_child_t){.env = env});
-    if (hf_test_wait_ping("probe", s_child))
-        return true;
-    hf_test_stop(s_child, SIGKILL);
-    s_child = 0;
-    return false;
-}
+static hf_test_probe_t s_probe = {.def = &s_def};
 
 /* customer_find as actor, with key (NULL: none). */
 static hf_reply_t *s_call(const char *actor, const char *key)
@@ -109,7 +92,7 @@ static hf_reply_t *s_call(const char *actor, const char *key)
     req.idempotency_key = (char *)key;
     req.command_case = HUIFANG__V1__REQUEST__COMMAND_CUSTOMER_FIND;
     req.customer_find = &find;
-    hf_client_t *c = hf_client_new(s_endpoint, 5000, 2);
+    hf_client_t *c = hf_client_new(s_probe.endpoint, 5000, 2);
     hf_reply_t *rep = NULL;
     if (hf_client_call(c, &req, &rep) != 0)
         rep = NULL;
@@ -162,7 +145,8 @@ int main(void)
     hf_log_init("test_command_claims", "warn");
     char url[256], got[256];
     hf_test_create_db("claims", url);
-    pid_t child = hf_test_ports(73, 31, s_up, url) ? s_child : 0;
+    s_probe.url = url;
+    pid_t child = hf_test_ports(73, 31, hf_test_probe_up, &s_probe) ? s_probe.child : 0;
     CHECK(child > 0);
     if (child == 0) {
         hf_test_drop_db(url);
