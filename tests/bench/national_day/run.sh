@@ -411,6 +411,9 @@ for ((h = 7; h <= 23; h++)); do
     ts=$(since "$t0")
     got=$(($(msum huifang_tasks_assigned_total scheduler scheduler2) - before))
     t1=$(now)
+    # (a write to a driver gone would end this script by SIGPIPE, without a word)
+    kill -0 "$DRV_PID" 2>/dev/null ||
+        hf_fail "the agents' driver ended before $h:00 (driver.err: $(tail -5 "$HF_E2E_TMP/driver.err"))"
     echo go >&"$DRV_IN"
     out=
     read -r out <&"$DRV_OUT" || true
