@@ -479,7 +479,10 @@ int hf_metrics_listen(hf_metrics_t *self, const char *bind, hf_health_fn health,
     atomic_store(&self->started, false);
     uint16_t port = ntohs(addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port
                                                      : ((struct sockaddr_in *)&addr)->sin_port);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    /* poll() or epoll, never select(): a scheduler serving thousands of agents holds more
+     * than FD_SETSIZE (1,024) descriptors, and select() cannot watch a connection accepted
+     * above that — the scrape was closed unanswered (the national day at 2,500 agents) */
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* MHD_OPTION_SOCK_ADDR: exactly the address asked for, never every interface */

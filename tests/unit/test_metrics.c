@@ -6,8 +6,11 @@
 #include "hf_metrics.h"
 #include "hf_test.h"
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -130,6 +133,38 @@ static void test_listen(void)
     hf_metrics_destroy(&m);
 }
 
+/* Scraped while the process holds more descriptors than select() can watch (FD_SETSIZE):
+ * a scheduler serving thousands of agents does. */
+static void test_many_descriptors(void)
+{
+    struct rlimit lim;
+    CHECK_INT(getrlimit(RLIMIT_NOFILE, &lim), 0);
+    if (lim.rlim_cur < 2 * FD_SETSIZE && lim.rlim_max >= 2 * FD_SETSIZE) {
+        lim.rlim_cur = 2 * FD_SETSIZE;
+        CHECK_INT(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    }
+    if (lim.rlim_cur < 2 * FD_SETSIZE) {
+        printf("test_many_descriptors: skipped, at most %llu descriptors\n",
+               (unsigned long long)lim.rlim_cur);
+        return;
+    }
+    int held[FD_SETSIZE + 64], n = 0;
+    while (n < (int)(sizeof held / sizeof *held) && (held[n] = open("/dev/null", O_RDONLY)) >= 0)
+        n++;
+    CHECK(n == (int)(sizeof held / sizeof *held));
+    hf_metrics_t *m = hf_metrics_new();
+    hf_series_add(hf_metrics_counter(m, "huifang_up_total", "Up", "service=\"t\""), 1);
+    char err[400] = "";
+    CHECK_INT(hf_metrics_listen(m, "127.0.0.1:0", NULL, NULL, err, sizeof err), 0);
+    char buf[8192];
+    s_http(hf_metrics_port(m), "GET", "/metrics", buf, sizeof buf);
+    CHECK(strncmp(buf, "HTTP/1.1 200", 12) == 0);
+    CHECK(strstr(buf, "huifang_up_total{service=\"t\"} 1\n") != NULL);
+    hf_metrics_destroy(&m);
+    while (n > 0)
+        close(held[--n]);
+}
+
 static void test_rss(void)
 {
     CHECK(hf_metrics_process_rss(NULL) > 100000);
@@ -139,6 +174,7 @@ int main(void)
 {
     TEST_CASE(test_render);
     TEST_CASE(test_listen);
+    TEST_CASE(test_many_descriptors);
     TEST_CASE(test_rss);
     return hf_test_failures ? 1 : 0;
 }

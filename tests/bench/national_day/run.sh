@@ -129,7 +129,7 @@ stop_pid() {
 }
 # (set -e holds in a trap too: off, so that nothing in it stops it before the teardown)
 # shellcheck disable=SC2154 # hf_rc is set inside the trap
-trap 'hf_rc=$?; set +e; kill "$MONITOR" 2>/dev/null; stop_pid "$S2PID"; [[ -z ${C2PID:-} ]] || stop_pid "$C2PID"; unset "HF_PIDS[scheduler2]" "HF_PIDS[calllog2]"; (exit $hf_rc); hf_teardown' EXIT
+trap 'hf_rc=$?; set +e; ((hf_rc == 0)) || { echo "--- last lines of driver.err, the agents (exit $hf_rc) ---"; tail -n 20 "$HF_E2E_TMP/driver.err"; } >&2 2>/dev/null; kill "$MONITOR" 2>/dev/null; stop_pid "$S2PID"; [[ -z ${C2PID:-} ]] || stop_pid "$C2PID"; unset "HF_PIDS[scheduler2]" "HF_PIDS[calllog2]"; (exit $hf_rc); hf_teardown' EXIT
 lag_total() { msum huifang_consumer_lag_events "${!MPORT[@]}"; }
 lag_zero() { [[ $(lag_total) == 0 ]]; }
 # the same, exactly, from the stores: every consumer's offset per producer = the producer's
