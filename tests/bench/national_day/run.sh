@@ -86,6 +86,10 @@ declare -A MPORT=([intake]=$((HUIFANG_PORT_BASE + 9)) [scheduler]=$((HUIFANG_POR
 # timeout: the metrics listener is a thread of its own, it answers while the loop works.)
 scrape() {
     local fd
+    # a connection reset as the request goes must not kill the pipeline it runs in (SIGPIPE;
+    # under pipefail the script would end without a word): every caller runs it as an element
+    # of a pipeline, a subshell of its own, so the trap stays there
+    trap '' PIPE
     # (the braces keep 2>/dev/null to the connect: on exec itself it would stay for the shell)
     { exec {fd}<>"/dev/tcp/127.0.0.1/${MPORT[$1]}"; } 2>/dev/null || return 0
     printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&"$fd" 2>/dev/null &&
