@@ -194,8 +194,8 @@ void hf_service_emitted(hf_service_t *svc, uint64_t seq);
 int hf_service_audit(hf_service_t *svc, const int64_t *customers, size_t n);
 /* The values of the row hf_service_audit() writes for customers[0..n), in the order of its
  * columns — actor, on_behalf_of, role, branch, service, command, customers (as a bigint[]'s
- * text, written into ids: 3 + 21 n bytes), request_id —, for a handler that writes the row
- * itself in a statement of its own (INSERT INTO audit.access (actor, on_behalf_of, role,
+ * text, written into ids: HF_PG_I64_ARRAY_LEN(n) bytes), request_id —, for a handler that writes
+ * the row itself in a statement of its own (INSERT INTO audit.access (actor, on_behalf_of, role,
  * branch, service, command, customers, request_id) VALUES (..., $7::bigint[], $8), as a CTE:
  * a statement less); the strings live as long as the request. 0, or -1 outside a command or
  * with ids too small. */

@@ -157,6 +157,12 @@ int64_t hf_pg_int(const PGresult *res, int row, int col);
 bool hf_pg_bool(const PGresult *res, int row, int col);
 /* Formats an int64 as decimal text into buf (24 bytes) and returns buf, for parameters. */
 const char *hf_pg_i64(char *buf, int64_t v);
+/* The bytes a bigint[]'s text form of n values needs at most ("{1,2,3}": 20 digits and a
+ * comma a value, the braces and the terminator). */
+#define HF_PG_I64_ARRAY_LEN(n) (3 + (size_t)(n)*21)
+/* Formats v[0..n) as a bigint[]'s text form ("{1,2,3}", "{}") into out, of at least
+ * HF_PG_I64_ARRAY_LEN(n) bytes, and returns out, for parameters. */
+const char *hf_pg_i64_array(char *out, const int64_t *v, size_t n);
 /* bytes as bytea's text form ("\\x" and two hex digits a byte), for a text parameter (such as
  * hf_store_defer's); malloc'd, NULL when out of memory. */
 char *hf_pg_bytea_text(const void *bytes, size_t len);

@@ -456,15 +456,9 @@ int hf_service_audit_values(hf_service_t *svc, const int64_t *customers, size_t 
                             size_t idslen, const char *values[8])
 {
     const hf_request_t *req = svc->cur_req;
-    if (req == NULL || idslen < 3 + n * 21)
+    if (req == NULL || idslen < HF_PG_I64_ARRAY_LEN(n))
         return -1;
-    /* "{1,2,3}": at most 20 digits and a comma per id */
-    size_t o = 0;
-    ids[o++] = '{';
-    for (size_t i = 0; i < n; i++)
-        o += (size_t)snprintf(ids + o, idslen - o, "%s%lld", i ? "," : "", (long long)customers[i]);
-    ids[o++] = '}';
-    ids[o] = '\0';
+    hf_pg_i64_array(ids, customers, n);
     /* the same values as a check's audit row (hf_service_audit_params), the customers added
      * before the request id */
     const char *p[HF_AUDIT_NPARAMS];
@@ -481,7 +475,7 @@ int hf_service_audit(hf_service_t *svc, const int64_t *customers, size_t n)
     const hf_request_t *req = svc->cur_req;
     if (req == NULL)
         return 0;
-    size_t cap = 3 + n * 21;
+    size_t cap = HF_PG_I64_ARRAY_LEN(n);
     char *ids = malloc(cap);
     const char *p[8];
     if (ids == NULL || hf_service_audit_values(svc, customers, n, ids, cap, p) != 0) {

@@ -1123,6 +1123,17 @@ const char *hf_pg_i64(char *buf, int64_t v)
     return buf;
 }
 
+const char *hf_pg_i64_array(char *out, const int64_t *v, size_t n)
+{
+    size_t len = HF_PG_I64_ARRAY_LEN(n), o = 0;
+    out[o++] = '{';
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(out + o, len - o, "%s%" PRId64, i ? "," : "", v[i]);
+    out[o++] = '}';
+    out[o] = '\0';
+    return out;
+}
+
 char *hf_pg_bytea_text(const void *bytes, size_t len)
 {
     static const char digits[] = "0123456789abcdef";

@@ -271,14 +271,8 @@ char *sched_text_array_a(hf_arena_t *a, const char *const *items, size_t n)
 
 char *sched_int_array_a(hf_arena_t *a, const int64_t *v, size_t n)
 {
-    size_t len = 3 + n * 21;
-    char *out = hf_arena_alloc(a, len);
-    size_t o = 0;
-    out[o++] = '{';
-    for (size_t i = 0; i < n; i++)
-        o += (size_t)snprintf(out + o, len - o, "%s%lld", i ? "," : "", (long long)v[i]);
-    out[o++] = '}';
-    out[o] = '\0';
+    char *out = hf_arena_alloc(a, HF_PG_I64_ARRAY_LEN(n));
+    hf_pg_i64_array(out, v, n);
     return out;
 }
 

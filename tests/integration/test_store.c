@@ -131,6 +131,15 @@ static void test_outbox_sequence(const char *url)
     hf_store_destroy(&st);
 }
 
+/* A bigint[]'s text form, as parameters take it: the widest values fit the length given. */
+static void test_i64_array(void)
+{
+    const int64_t v[] = {1, -2, INT64_MAX, INT64_MIN};
+    char out[HF_PG_I64_ARRAY_LEN(4)];
+    CHECK_STR(hf_pg_i64_array(out, v, 4), "{1,-2,9223372036854775807,-9223372036854775808}");
+    CHECK_STR(hf_pg_i64_array(out, v, 0), "{}");
+}
+
 static void test_reconnect(const char *url)
 {
     hf_store_t *st = hf_store_new(url, "rec");
@@ -518,6 +527,7 @@ int main(void)
     hf_test_create_db("store", url);
     TEST_CASE(test_concurrent_migrations, url);
     TEST_CASE(test_outbox_sequence, url);
+    TEST_CASE(test_i64_array);
     TEST_CASE(test_reconnect, url);
     TEST_CASE(test_named_queries, url);
     TEST_CASE(test_text_statements, url);
