@@ -367,7 +367,7 @@ DRV_PID=$DRIVER_PID DRV_IN=${DRIVER[1]} DRV_OUT=${DRIVER[0]}
 # for tests/run.sh): the day's statements, reset here, printed after the checks
 STATEMENTS=${NATDAY_STATEMENTS:-0}
 if [[ $STATEMENTS == 1 ]]; then
-    sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()" >/dev/null ||
+    sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset(); SELECT pg_stat_reset()" >/dev/null ||
         hf_fail "NATDAY_STATEMENTS=1 needs HF_TEST_PG_SETTINGS=shared_preload_libraries=pg_stat_statements"
 fi
 # each service's CPU time (user + system, clock ticks), at the start of the day and its end
@@ -532,6 +532,14 @@ if [[ $STATEMENTS == 1 ]]; then
                 left(regexp_replace(s.query, '\s+', ' ', 'g'), 110)
          FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
          ORDER BY s.total_exec_time DESC LIMIT 25" | sed 's/|/ /g; s/^/  /'
+    # a statement that reads many buffers a run scans what an index would have found
+    echo "the statements that read the most buffers (calls, buffers a run, rows a run):"
+    sql "SELECT rpad(r.rolname, 20), s.calls,
+                round((s.shared_blks_hit + s.shared_blks_read)::numeric / greatest(s.calls, 1), 0),
+                round(s.rows::numeric / greatest(s.calls, 1), 1),
+                left(regexp_replace(s.query, '\s+', ' ', 'g'), 100)
+         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+         ORDER BY s.shared_blks_hit + s.shared_blks_read DESC LIMIT 12" | sed 's/|/ /g; s/^/  /'
     echo "the scheduler's statements by how many a call logged (the top 25):"
     sql "SELECT round(s.calls::numeric / greatest($((${TOT[logged]:-0})), 1), 2), s.calls,
                 round(s.total_exec_time::numeric, 0), left(regexp_replace(s.query, '\s+', ' ', 'g'), 110)
@@ -570,6 +578,15 @@ if [[ $STATEMENTS == 1 ]]; then
                 (SELECT count(*) FROM pg_index i WHERE i.indrelid = t.relid)
          FROM pg_stat_user_tables t WHERE t.n_tup_upd > 0
          ORDER BY t.n_tup_upd DESC LIMIT 12" | sed 's/|/ /g; s/^/  /'
+    # a sequential scan reads every row of its table: cheap on a table of ten rows, a cost
+    # that grows with the chain on any other
+    echo "the tables read in full over the day: scans and rows read a call logged, rows now:"
+    sql "SELECT rpad(t.schemaname || '.' || t.relname, 28),
+                round(t.seq_scan::numeric / greatest($((${TOT[logged]:-0})), 1), 2),
+                round(t.seq_tup_read::numeric / greatest($((${TOT[logged]:-0})), 1), 1),
+                t.n_live_tup
+         FROM pg_stat_user_tables t WHERE t.seq_tup_read > 0
+         ORDER BY t.seq_tup_read DESC LIMIT 8" | sed 's/|/ /g; s/^/  /'
 fi
 
 # ---- the report ----------------------------------------------------------------------------------
