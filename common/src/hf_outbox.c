@@ -105,13 +105,20 @@ static char *s_quoted(char *out, const char *s)
     return out;
 }
 
+/* Row i's topic (or, branch true, its branch); "" for none. */
+static const char *s_text(const hf_outbox_new_t *rows, int i, bool branch)
+{
+    const char *s = branch ? rows[i].branch : rows[i].topic;
+    return s ? s : "";
+}
+
 /* The text[] literal of the rows' topics (or, branch true, branches); malloc'd, NULL when
  * out of memory. */
 static char *s_text_array(const hf_outbox_new_t *rows, int n, bool branch)
 {
     size_t size = 3;
     for (int i = 0; i < n; i++)
-        size += 2 * strlen(branch ? rows[i].branch : rows[i].topic) + 3;
+        size += 2 * strlen(s_text(rows, i, branch)) + 3;
     char *out = malloc(size), *p = out;
     if (out == NULL)
         return NULL;
@@ -119,7 +126,7 @@ static char *s_text_array(const hf_outbox_new_t *rows, int n, bool branch)
     for (int i = 0; i < n; i++) {
         if (i)
             *p++ = ',';
-        p = s_quoted(p, branch ? rows[i].branch : rows[i].topic);
+        p = s_quoted(p, s_text(rows, i, branch));
     }
     *p++ = '}';
     *p = '\0';
