@@ -18,6 +18,21 @@ int64_t hf_outbox_append(hf_store_t *store, const char *producer, hf_envelope_t 
  * sequence order. Marks the transaction (hf_store_mark): the service's relay reads the outbox
  * when it has committed. Returns the last of the n, or -1 on a store error. */
 int64_t hf_outbox_reserve(hf_store_t *store, const char *producer, int n);
+/* One event's outbox row as hf_outbox_defer_rows() takes it: its topic, branch, packed
+ * Envelope (which already names its sequence number) and time (UTC ms); nothing is owned. */
+typedef struct {
+    const char *topic;
+    const char *branch;
+    const uint8_t *body;
+    size_t len;
+    int64_t created_at_ms;
+} hf_outbox_new_t;
+/* Keeps the outbox rows of n events (n >= 1), numbered first_seq, first_seq + 1, ... in
+ * order, to be sent with the open transaction's COMMIT (hf_store_defer) as ONE statement
+ * however many there are: one row of VALUES for one event, rows unnested from arrays for
+ * more. The rows' strings and bodies are copied. Returns 0, or -1 when out of memory. */
+int hf_outbox_defer_rows(hf_store_t *store, const char *producer, int64_t first_seq,
+                         const hf_outbox_new_t *rows, int n);
 /* Sets env's producer and, when unset, its time (now), branch and correlation id (""). */
 void hf_outbox_defaults(hf_envelope_t *env, const char *producer);
 /* The last committed sequence number of producer (0 when none); -1 on a store error. */

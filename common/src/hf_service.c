@@ -1560,9 +1560,9 @@ static int64_t s_emits_reserve(hf_service_t *svc, hf_store_t *st, int n)
 /* The store's end hook (hf_store_on_end): at a commit, the events the transaction emitted
  * take their sequence numbers — the counter row moved by their number in one statement,
  * whose row lock then serialises this producer's writers until the commit, so sequences
- * stay gap-free and commit in order (hf_outbox.h) — and their rows go with the COMMIT
- * (hf_store_defer). Sets cmd_last_seq to the last one when a command runs. At a rollback
- * they are forgotten. 0 or -1. */
+ * stay gap-free and commit in order (hf_outbox.h) — and their rows, one INSERT however many
+ * they are (hf_outbox_defer_rows), go with the COMMIT (hf_store_defer). Sets cmd_last_seq to the
+ * last one when a command runs. At a rollback they are forgotten. 0 or -1. */
 static int s_emits_end(hf_store_t *st, void *ctx, bool commit)
 {
     hf_service_t *svc = ctx;
@@ -1578,42 +1578,48 @@ static int s_emits_end(hf_store_t *st, void *ctx, bool commit)
         s_emits_drop(svc);
         return last < 0 ? -1 : 0;
     }
+    /* each event numbered and packed again with its number (the bodies name it), then all
+     * of their rows one statement (hf_outbox_defer_rows) */
     int rc = 0;
+    hf_envelope_t **envs = calloc((size_t)n, sizeof *envs);
+    hf_outbox_new_t *rows = calloc((size_t)n, sizeof *rows);
+    char(*topics)[160] = malloc(sizeof *topics * (size_t)n);
+    char event_id[96];
+    if (envs == NULL || rows == NULL || topics == NULL)
+        rc = -1;
     for (int i = 0; i < n && rc == 0; i++) {
         int64_t seq = last - n + 1 + i;
-        hf_envelope_t *env =
+        hf_envelope_t *env = envs[i] =
             huifang__v1__envelope__unpack(NULL, svc->emits[i].len, svc->emits[i].body);
         if (env == NULL) {
             rc = -1;
             break;
         }
-        char event_id[96], topic[160], seqtxt[24], at[24];
         snprintf(event_id, sizeof event_id, "%s:%lld", producer, (long long)seq);
         char *unpacked_id = env->event_id;
         env->seq = (uint64_t)seq;
         env->event_id = event_id;
-        hf_envelope_topic(env, topic, sizeof topic);
+        hf_envelope_topic(env, topics[i], sizeof topics[i]);
         size_t len = huifang__v1__envelope__get_packed_size(env);
         uint8_t *body = malloc(len ? len : 1);
-        char *hex = NULL;
-        if (body) {
+        if (body)
             huifang__v1__envelope__pack(env, body);
-            hex = hf_pg_bytea_text(body, len);
-        }
-        const char *vals[] = {producer, hf_pg_i64(seqtxt, seq),
-                              topic,    env->branch,
-                              hex,      hf_pg_i64(at, (int64_t)env->occurred_at_ms)};
-        if (hex == NULL ||
-            hf_store_defer(st,
-                           "INSERT INTO outbox (producer, seq, topic, branch, body, created_at_ms)"
-                           " VALUES ($1, $2, $3, $4, $5, $6)",
-                           6, vals) != 0)
-            rc = -1;
-        free(hex);
-        free(body);
         env->event_id = unpacked_id;
-        huifang__v1__envelope__free_unpacked(env, NULL);
+        rows[i] =
+            (hf_outbox_new_t){topics[i], env->branch, body, len, (int64_t)env->occurred_at_ms};
+        if (body == NULL)
+            rc = -1;
     }
+    if (rc == 0 && hf_outbox_defer_rows(st, producer, last - n + 1, rows, n) != 0)
+        rc = -1;
+    for (int i = 0; envs && rows && i < n; i++) {
+        free((uint8_t *)rows[i].body);
+        if (envs[i])
+            huifang__v1__envelope__free_unpacked(envs[i], NULL);
+    }
+    free(envs);
+    free(rows);
+    free(topics);
     s_emits_drop(svc);
     if (rc == 0 && svc->cur_req)
         hf_service_emitted(svc, (uint64_t)last);

@@ -559,6 +559,17 @@ if [[ $STATEMENTS == 1 ]]; then
                WHERE r.rolname IN ('huifang_calllog', 'huifang_reporting', 'huifang_intake',
                                    'huifang_complaint')) x
          WHERE x.k <= 10 ORDER BY x.rolname, x.calls DESC" | sed 's/|/ /g; s/^/  /'
+    # the outbox's writes: one INSERT a transaction that emits, however many events it has
+    # (hf_outbox_defer_rows), a COPY for the batches (hf_outbox_copy_many); the counter row
+    # moves once a transaction that emits (a statement of its own, or part of a command's)
+    echo "the outbox's writes by role, a call logged: INSERT statements, their rows, COPYs, counter moves:"
+    sql "SELECT rpad(r.rolname, 18),
+                round(coalesce(sum(s.calls) FILTER (WHERE s.query ~ '^INSERT INTO outbox \\('), 0)::numeric / greatest($((${TOT[logged]:-0})), 1), 2),
+                round(coalesce(sum(s.rows) FILTER (WHERE s.query ~ '^INSERT INTO outbox \\('), 0)::numeric / greatest($((${TOT[logged]:-0})), 1), 2),
+                round(coalesce(sum(s.calls) FILTER (WHERE s.query ~ '^COPY outbox '), 0)::numeric / greatest($((${TOT[logged]:-0})), 1), 2),
+                round(coalesce(sum(s.calls) FILTER (WHERE s.query ~ 'INSERT INTO outbox_seq AS s'), 0)::numeric / greatest($((${TOT[logged]:-0})), 1), 2)
+         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+         WHERE r.rolname LIKE 'huifang\\_%' GROUP BY r.rolname ORDER BY 1" | sed 's/|/ /g; s/^/  /'
     # with pg_stat_statements.track_planning=on in HF_TEST_PG_SETTINGS: what planning cost,
     # which statements were planned at every execution (an unnamed statement always is; a
     # prepared one while its custom plans look cheaper than the generic one)
