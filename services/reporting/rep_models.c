@@ -1377,14 +1377,23 @@ static void s_plans_forget(void)
     s_nplans = s_nsteps = 0;
 }
 
-/* Marks the held plans whose customer has open steps (one look for all of them). 0 or -1. */
+/* Marks the held plans whose customer has open steps (one look for all of them). 0 or -1.
+ * The look is planned for its array and the task table as they are at every run, never
+ * prepared: its first runs come with a store's first plans (a chain's first import, the
+ * national day's load), while task is a few pages, and a generic plan made then reads task
+ * whole (the planner's 10 customers of a generic array in a table that small); being cheaper
+ * on paper than any plan for the load's arrays of hundreds of customers, Postgres kept it
+ * until an autovacuum of task came to replan it, and task grew to 170,000 rows meanwhile —
+ * a batch's look took 60-110 ms instead of ~0.1 (issue 14: the sequential scan a third of
+ * reporting's backend in some runs of the national day, the runs in which the day began
+ * before that autovacuum). */
 static int s_plans_mark_open(hf_store_t *st, hf_arena_t *a)
 {
     char **ids = hf_new_array(a, char *, s_nplans);
     for (int i = 0; i < s_nplans; i++)
         ids[i] = s_num(a, s_plans[i].customer_id);
     const char *p[] = {s_pg_array(a, ids, (size_t)s_nplans)};
-    PGresult *res = hf_store_query(st, &REP_Q_PLANS_OPEN_CUSTOMERS, 1, p);
+    PGresult *res = hf_store_exec_unprepared(st, REP_Q_PLANS_OPEN_CUSTOMERS.sql, 1, p);
     if (res == NULL)
         return -1;
     for (int r = 0; r < PQntuples(res); r++)

@@ -7,7 +7,9 @@
  * statements that stay text, each with a comment saying why: the counters rep_count() sums
  * per batch (keyed by their text, sent with the batch's COMMIT in one libpq pipeline:
  * hf_store_defer) and the held cards' regions that go with them at a batch's end
- * (REP_Q_CARDS_WRITE_REGIONS's text). */
+ * (REP_Q_CARDS_WRITE_REGIONS's text); the held cards (REP_Q_CARDS_WRITE) and the held plans'
+ * customers with open steps (REP_Q_PLANS_OPEN_CUSTOMERS), planned for their arrays and the
+ * tables as they are at every run, unprepared. */
 #ifndef REPORTING_SQL_H
 #define REPORTING_SQL_H
 
@@ -197,7 +199,8 @@ static const hf_query_t REP_Q_TASK_INSERT_TASK_ADD = {
                                 " step_no, purpose, due_day, state, planned_at_ms) VALUES ($1,"
                                 " $2, $3, $4, $5, $6, $7, $8, $9, $10)"
                                 " ON CONFLICT (id) DO NOTHING RETURNING 1"};
-/* rep_models.c, the plans held per batch: which customers have open steps; every step */
+/* rep_models.c, the plans held per batch: which customers have open steps (its text is sent,
+ * planned for its array and the table each time: s_plans_mark_open); every step */
 static const hf_query_t REP_Q_PLANS_OPEN_CUSTOMERS = {
     "rep_plans_open_customers", "SELECT DISTINCT customer_id FROM task WHERE customer_id = ANY"
                                 " ($1::bigint[]) AND state IN ('planned', 'assigned')"};

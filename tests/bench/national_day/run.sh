@@ -489,6 +489,19 @@ check() { # NAME WANT GOT
         PROBLEMS=$((PROBLEMS + 1))
     fi
 }
+# the checks below count whole tables (scheduler.task, calllog.contact, ...): sequential scans
+# of this script's, not the services'. With NATDAY_STATEMENTS=1 the report of the tables read
+# in full takes them out: the counts just before the checks and just after them (the checks'
+# psql sessions report theirs as they end), kept in a table of this database (what a
+# service's backend reports in those few seconds is taken out too: its ticks' small reads)
+if [[ $STATEMENTS == 1 ]]; then
+    seq_snapshot() { # before|after
+        sql "CREATE TABLE IF NOT EXISTS public.natday_seq (k text, relid oid, seq_scan bigint, seq_tup_read bigint);
+             INSERT INTO public.natday_seq SELECT '$1', relid, seq_scan, seq_tup_read FROM pg_stat_user_tables
+             WHERE schemaname IN ('intake', 'scheduler', 'calllog', 'complaint', 'reporting', 'audit')" >/dev/null
+    }
+    seq_snapshot before
+fi
 echo
 echo "checks (nothing lost, nothing doubled):"
 CONTACTS=$(sql "SELECT count(*) FROM calllog.contact")
@@ -525,6 +538,7 @@ check "every consumer's lag back to 0 (metrics)" 0 "$(lag_total)"
 check "every consumer's offset = its producers' last event (stores)" 0 "$(store_behind)"
 
 if [[ $STATEMENTS == 1 ]]; then
+    seq_snapshot after
     echo
     echo "the day's statements (pg_stat_statements), per call logged; by role, then the top 25:"
     sql "SELECT rpad(r.rolname, 20), sum(s.calls), round(sum(s.total_exec_time)::numeric, 0) AS ms,
@@ -596,12 +610,21 @@ if [[ $STATEMENTS == 1 ]]; then
          ORDER BY t.n_tup_upd DESC LIMIT 12" | sed 's/|/ /g; s/^/  /'
     # a sequential scan reads every row of its table: cheap on a table of ten rows, a cost
     # that grows with the chain on any other
-    echo "the tables read in full over the day: scans and rows read a call logged, rows now:"
-    sql "SELECT rpad(t.schemaname || '.' || t.relname, 28),
+    # (less the checks' own counts: what they added between the two snapshots)
+    echo "the tables read in full over the day (the checks' own counts taken out): scans and"
+    echo "rows read a call logged, rows now:"
+    sql "WITH c AS (SELECT a.relid, a.seq_scan - b.seq_scan AS scans, a.seq_tup_read - b.seq_tup_read AS tup
+                    FROM public.natday_seq a JOIN public.natday_seq b ON b.relid = a.relid AND b.k = 'before'
+                    WHERE a.k = 'after'),
+              t AS (SELECT u.schemaname, u.relname, u.n_live_tup, u.seq_scan - coalesce(c.scans, 0) AS seq_scan,
+                           u.seq_tup_read - coalesce(c.tup, 0) AS seq_tup_read
+                    FROM pg_stat_user_tables u LEFT JOIN c ON c.relid = u.relid
+                    WHERE u.schemaname <> 'public')
+         SELECT rpad(t.schemaname || '.' || t.relname, 28),
                 round(t.seq_scan::numeric / greatest($((${TOT[logged]:-0})), 1), 2),
                 round(t.seq_tup_read::numeric / greatest($((${TOT[logged]:-0})), 1), 1),
                 t.n_live_tup
-         FROM pg_stat_user_tables t WHERE t.seq_tup_read > 0
+         FROM t WHERE t.seq_tup_read > 0
          ORDER BY t.seq_tup_read DESC LIMIT 8" | sed 's/|/ /g; s/^/  /'
 fi
 
