@@ -311,7 +311,16 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
     return 0;
 }
 
-/* The first of the agent's next tasks (res: SCHED_Q_TASK_NEXT's or _MANY's rows) that can be
+/* The candidates of res (SCHED_Q_TASK_NEXT_FIRST's, SCHED_Q_TASK_NEXT's or _MANY's rows): its
+ * rows, but for the first statement's one row with NULL candidate columns (none). */
+static int s_candidates(const PGresult *res)
+{
+    int n = PQntuples(res);
+    return n == 1 && PQgetisnull(res, 0, 0) ? 0 : n;
+}
+
+/* The first of the agent's next tasks (res: SCHED_Q_TASK_NEXT_FIRST's, SCHED_Q_TASK_NEXT's or
+ * _MANY's rows) that can be
  * handed out at now (its row in *row), or NULL: with the NOT_FOUND filled into rep when res
  * holds every candidate (complete), else with rep untouched. */
 static Huifang__V1__Task *s_next_pick(PGresult *res, const sched_branch_t *b, const char *agent,
@@ -319,7 +328,7 @@ static Huifang__V1__Task *s_next_pick(PGresult *res, const sched_branch_t *b, co
                                       hf_arena_t *a)
 {
     int64_t opens = 0;
-    for (int i = 0; i < PQntuples(res); i++) {
+    for (int i = 0; i < s_candidates(res); i++) {
         Huifang__V1__Task *c = sched_task_from_row(res, i, a);
         sched_task_windows(c, b->windows, a);
         /* a call is handed out only inside the call windows (the branch's, narrowed by the
@@ -470,8 +479,8 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         return s_refused_claim(
             svc, hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required (--agent or --as)"));
     hf_store_t *st = hf_service_store(svc);
-    /* in one round trip: the request's key claimed with the tasks left in its bags of earlier
-     * days and whether the agent is known (one statement), and its next tasks with their
+    /* in one statement (SCHED_Q_TASK_NEXT_FIRST): the request's key claimed, the tasks left in
+     * its bags of earlier days and whether the agent is known, and its next tasks with their
      * customers (a task the agent already holds comes back first: a crashed client loses
      * nothing); read again when some were rolled into today's bag */
     char todaytxt[11];
@@ -479,31 +488,24 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     const char *key = hf_service_request_key(svc);
     const char *p[] = {req->branch, agent};
     const char *pr[] = {req->branch, agent, todaytxt, key ? key : "", hf_request_command_name(req)};
-    const hf_query_t *qs[] = {&SCHED_Q_TASK_NEXT_ROLL, &SCHED_Q_TASK_NEXT};
-    const int np[] = {5, 2};
-    const char *const *ps[] = {pr, p};
-    PGresult *got[2];
-    if (hf_store_query_all(st, 2, qs, np, ps, got) != 0)
+    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT_FIRST, 5, pr);
+    if (res == NULL)
         return HF_UNAVAILABLE;
-    bool fresh = hf_pg_bool(got[0], 0, 3);
+    const int f = TASK_NEXT_FIRST_COLUMN;
+    bool fresh = hf_pg_bool(res, 0, f + 3);
     hf_service_key_claimed(svc, fresh);
     if (!fresh) {
         /* answered before: the framework rolls back and sends the stored reply */
-        PQclear(got[0]);
-        PQclear(got[1]);
+        PQclear(res);
         return HF_CONFLICT;
     }
-    bool known = hf_pg_bool(got[0], 0, 2);
-    int rolled = known ? sched_roll_bags_found(st, &b, req->branch, agent, got[0]) : 0;
-    bool again = known && hf_pg_int(got[0], 0, 1) > 0;
-    PQclear(got[0]);
-    PGresult *res = got[1];
-    if (!known) {
+    if (!hf_pg_bool(res, 0, f + 2)) {
         PQclear(res);
         return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
                        req->branch);
     }
-    if (rolled < 0 || again) {
+    int rolled = sched_roll_bags_found(st, &b, req->branch, agent, res, f);
+    if (rolled < 0 || hf_pg_int(res, 0, f + 1) > 0) {
         PQclear(res);
         if (rolled < 0 || (res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p)) == NULL)
             return HF_UNAVAILABLE;
@@ -511,8 +513,8 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     int64_t now = hf_clock_now_ms();
     int row = 0;
     Huifang__V1__Task *t =
-        s_next_pick(res, &b, agent, now, PQntuples(res) < NEXT_FEW, &row, rep, a);
-    if (t == NULL && PQntuples(res) >= NEXT_FEW) {
+        s_next_pick(res, &b, agent, now, s_candidates(res) < NEXT_FEW, &row, rep, a);
+    if (t == NULL && s_candidates(res) >= NEXT_FEW) {
         /* none of the first few can be called now: every candidate (NEXT_CANDIDATES), as
          * the pick and the answer when there is none (the next window of them all) need */
         PQclear(res);
@@ -524,7 +526,7 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     huifang__v1__task_context__init(ctx);
     if (t != NULL)
         ctx->customer = s_customer_from_row(res, row, TASK_NCOLUMNS, a);
-    if (t != NULL && PQntuples(res) > 1)
+    if (t != NULL && s_candidates(res) > 1)
         s_hint_set(req->branch, agent); /* it holds more: its next ask needs no check */
     PQclear(res);
     if (t == NULL)

@@ -270,23 +270,28 @@ static const hf_query_t SCHED_Q_TASK_NEXT = {"sched_task_next", TASK_NEXT_SELECT
                                              " LIMIT 3 FOR UPDATE OF t SKIP LOCKED"};
 static const hf_query_t SCHED_Q_TASK_NEXT_MANY = {"sched_task_next_many", TASK_NEXT_SELECT
                                                   " LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
-/* task next's look at the agent's bags of earlier days (as SCHED_Q_ROLL_BAGS_TASK: the ids,
- * their count) and, third, whether the agent is known: one statement for the two; fourth, the
- * request's idempotency key ($4, '' for none) claimed as the framework would claim it
- * (idempotency (key, command $5) ... ON CONFLICT (key) DO NOTHING: false when it was there
- * already; hf_service_key_claimed), the transaction's first statement */
-static const hf_query_t SCHED_Q_TASK_NEXT_ROLL = {
-    "sched_task_next_roll",
+/* task next's first statement, for three: the request's idempotency key ($4, '' for none)
+ * claimed as the framework would claim it (idempotency (key, command $5) ... ON CONFLICT (key)
+ * DO NOTHING); the agent's bags of earlier days looked at (as SCHED_Q_ROLL_BAGS_TASK: the ids,
+ * their count) with whether the agent is known; and SCHED_Q_TASK_NEXT's candidates. A row a
+ * candidate (one with NULL candidate columns when there is none), each ending with
+ * (TASK_NEXT_FIRST_COLUMN on) the ids, their count, whether the agent is known and whether the
+ * key was claimed (false: answered before; hf_service_key_claimed) */
+#define TASK_NEXT_FIRST_COLUMN (TASK_NCOLUMNS + 12)
+static const hf_query_t SCHED_Q_TASK_NEXT_FIRST = {
+    "sched_task_next_first",
     "WITH claim AS (INSERT INTO idempotency (key, command) SELECT $4, $5 WHERE $4 <> ''"
-    " ON CONFLICT (key) DO NOTHING RETURNING 1)"
-    " SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
-    " count(*), EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
-    " $4 = '' OR EXISTS (SELECT 1 FROM claim)"
-    " FROM (SELECT id FROM task WHERE branch = $1"
+    " ON CONFLICT (key) DO NOTHING RETURNING 1),"
+    " roll AS (SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') AS ids,"
+    " count(*) AS n FROM (SELECT id FROM task WHERE branch = $1"
     " AND agent <> '' AND agent IN (SELECT a.id FROM agent a WHERE a.branch = $1"
     " AND ($2 = '' OR a.id = $2)) AND state = 'assigned'"
     " AND bag_date < $3::date ORDER BY id LIMIT 500"
-    " FOR UPDATE SKIP LOCKED) x"};
+    " FOR UPDATE SKIP LOCKED) x)"
+    " SELECT n.*, roll.ids, roll.n, EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
+    " $4 = '' OR EXISTS (SELECT 1 FROM claim)"
+    " FROM roll LEFT JOIN LATERAL (" TASK_NEXT_SELECT " LIMIT 3 FOR UPDATE OF t SKIP LOCKED) n"
+    " ON true"};
 /* task next's claim (the row is locked by SCHED_Q_TASK_NEXT), sent with the context's reads:
  * the text sched_task_move() makes of the move assigned -> claimed, with in the same statement
  * the sequence number of its event (task_claimed, producer $3) reserved as hf_outbox_reserve
