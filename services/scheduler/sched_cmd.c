@@ -237,11 +237,21 @@ static void s_purchases_from_rows(const PGresult *res, int from, int col,
     }
 }
 
+/* A statement of the caller's sent after a context's reads, in their round trip (task next's
+ * claim): q with its n parameters p, its result left in *res. */
+typedef struct {
+    const hf_query_t *q;
+    int n;
+    const char *const *p;
+    PGresult *res;
+} s_also_t;
+
 /* Fills the context an agent needs before calling: the customer (read here unless
  * have_customer: ctx->customer was read with the task), purchases, earlier tasks and earlier
- * contacts with their notes; brief: the customer and purchases only. */
+ * contacts with their notes; brief: the customer and purchases only. also (NULL for none) goes
+ * last in the reads' round trip; its result is the caller's to clear. */
 static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__TaskContext *ctx,
-                          bool brief, bool have_customer, hf_arena_t *a)
+                          bool brief, bool have_customer, s_also_t *also, hf_arena_t *a)
 {
     ctx->task = t; /* its talking_points: a campaign's, an occasion's, merged greetings */
     char cid[24], tid[24];
@@ -249,14 +259,22 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
     const char *ph[] = {cid, hf_pg_i64(tid, t->id)};
     /* the reads in one round trip */
     const hf_query_t *qs[] = {&SCHED_Q_TASK_CONTEXT_CUSTOMER, &SCHED_Q_TASK_CONTEXT_PURCHASE,
-                              &SCHED_Q_TASK_CONTEXT_TASK, &SCHED_Q_TASK_CONTEXT_CONTACT_NOTE};
-    const int np[] = {1, 1, 2, 1};
-    const char *const *ps[] = {p, p, ph, p};
-    int skip = have_customer ? 1 : 0;
-    PGresult *all[4] = {NULL, NULL, NULL, NULL};
-    if (hf_store_query_all(st, (brief ? 2 : 4) - skip, qs + skip, np + skip, ps + skip,
-                           all + skip) != 0)
+                              &SCHED_Q_TASK_CONTEXT_TASK, &SCHED_Q_TASK_CONTEXT_CONTACT_NOTE, NULL};
+    int np[] = {1, 1, 2, 1, 0};
+    const char *const *ps[] = {p, p, ph, p, NULL};
+    int skip = have_customer ? 1 : 0, nq = brief ? 2 : 4;
+    if (also != NULL) {
+        qs[nq] = also->q;
+        np[nq] = also->n;
+        ps[nq] = also->p;
+        also->res = NULL;
+        nq++;
+    }
+    PGresult *all[5] = {NULL, NULL, NULL, NULL, NULL};
+    if (hf_store_query_all(st, nq - skip, qs + skip, np + skip, ps + skip, all + skip) != 0)
         return -1;
+    if (also != NULL)
+        also->res = all[nq - 1];
     if (!have_customer) {
         ctx->customer = PQntuples(all[0]) ? s_customer_from_row(all[0], 0, 0, a) : NULL;
         PQclear(all[0]);
@@ -293,7 +311,16 @@ static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__Tas
     return 0;
 }
 
-/* The first of the agent's next tasks (res: SCHED_Q_TASK_NEXT's or _MANY's rows) that can be
+/* The candidates of res (SCHED_Q_TASK_NEXT_FIRST's, SCHED_Q_TASK_NEXT's or _MANY's rows): its
+ * rows, but for the first statement's one row with NULL candidate columns (none). */
+static int s_candidates(const PGresult *res)
+{
+    int n = PQntuples(res);
+    return n == 1 && PQgetisnull(res, 0, 0) ? 0 : n;
+}
+
+/* The first of the agent's next tasks (res: SCHED_Q_TASK_NEXT_FIRST's, SCHED_Q_TASK_NEXT's or
+ * _MANY's rows) that can be
  * handed out at now (its row in *row), or NULL: with the NOT_FOUND filled into rep when res
  * holds every candidate (complete), else with rep untouched. */
 static Huifang__V1__Task *s_next_pick(PGresult *res, const sched_branch_t *b, const char *agent,
@@ -301,7 +328,7 @@ static Huifang__V1__Task *s_next_pick(PGresult *res, const sched_branch_t *b, co
                                       hf_arena_t *a)
 {
     int64_t opens = 0;
-    for (int i = 0; i < PQntuples(res); i++) {
+    for (int i = 0; i < s_candidates(res); i++) {
         Huifang__V1__Task *c = sched_task_from_row(res, i, a);
         sched_task_windows(c, b->windows, a);
         /* a call is handed out only inside the call windows (the branch's, narrowed by the
@@ -424,6 +451,17 @@ int sched_task_next_check(hf_service_t *svc, void *self, const hf_request_t *req
     return HF_OK; /* rep untouched: the command runs */
 }
 
+/* task next's refusal (rc, filled into rep) before its first statement claimed the key: the
+ * key claimed now (hf_service_claim_key), so that a key answered before is answered with its
+ * stored reply, as when the framework claimed it first. rc, or what the claim says. */
+static int s_refused_claim(hf_service_t *svc, int rc)
+{
+    if (rc == HF_UNAVAILABLE)
+        return rc;
+    int seen = hf_service_claim_key(svc);
+    return seen == 0 ? rc : seen > 0 ? HF_CONFLICT : HF_UNAVAILABLE;
+}
+
 int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                     hf_arena_t *a)
 {
@@ -432,36 +470,42 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     int rc;
     const char *agent =
         req->task_next->agent && *req->task_next->agent ? req->task_next->agent : req->actor;
+    /* the idempotency key is claimed here (claims_key): by the roll look below, or on a
+     * refusal before it by the framework's statement (a key answered before is answered with
+     * its stored reply, whatever the request now says) */
     if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK)
-        return rc;
+        return s_refused_claim(svc, rc);
     if (agent == NULL || *agent == '\0')
-        return hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required (--agent or --as)");
+        return s_refused_claim(
+            svc, hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required (--agent or --as)"));
     hf_store_t *st = hf_service_store(svc);
-    /* in one round trip: the tasks left in its bags of earlier days with whether the agent is
-     * known (one statement), and its next tasks with their customers (a task the agent
-     * already holds comes back first: a crashed client loses nothing); read again when some
-     * were rolled into today's bag */
+    /* in one statement (SCHED_Q_TASK_NEXT_FIRST): the request's key claimed, the tasks left in
+     * its bags of earlier days and whether the agent is known, and its next tasks with their
+     * customers (a task the agent already holds comes back first: a crashed client loses
+     * nothing); read again when some were rolled into today's bag */
     char todaytxt[11];
     hf_date_format(hf_time_local_day(hf_clock_now_ms(), b.tz), todaytxt);
+    const char *key = hf_service_request_key(svc);
     const char *p[] = {req->branch, agent};
-    const char *pr[] = {req->branch, agent, todaytxt};
-    const hf_query_t *qs[] = {&SCHED_Q_TASK_NEXT_ROLL, &SCHED_Q_TASK_NEXT};
-    const int np[] = {3, 2};
-    const char *const *ps[] = {pr, p};
-    PGresult *got[2];
-    if (hf_store_query_all(st, 2, qs, np, ps, got) != 0)
+    const char *pr[] = {req->branch, agent, todaytxt, key ? key : "", hf_request_command_name(req)};
+    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT_FIRST, 5, pr);
+    if (res == NULL)
         return HF_UNAVAILABLE;
-    bool known = hf_pg_bool(got[0], 0, 2);
-    int rolled = known ? sched_roll_bags_found(st, &b, req->branch, agent, got[0]) : 0;
-    bool again = known && hf_pg_int(got[0], 0, 1) > 0;
-    PQclear(got[0]);
-    PGresult *res = got[1];
-    if (!known) {
+    const int f = TASK_NEXT_FIRST_COLUMN;
+    bool fresh = hf_pg_bool(res, 0, f + 3);
+    hf_service_key_claimed(svc, fresh);
+    if (!fresh) {
+        /* answered before: the framework rolls back and sends the stored reply */
+        PQclear(res);
+        return HF_CONFLICT;
+    }
+    if (!hf_pg_bool(res, 0, f + 2)) {
         PQclear(res);
         return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
                        req->branch);
     }
-    if (rolled < 0 || again) {
+    int rolled = sched_roll_bags_found(st, &b, req->branch, agent, res, f);
+    if (rolled < 0 || hf_pg_int(res, 0, f + 1) > 0) {
         PQclear(res);
         if (rolled < 0 || (res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p)) == NULL)
             return HF_UNAVAILABLE;
@@ -469,8 +513,8 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     int64_t now = hf_clock_now_ms();
     int row = 0;
     Huifang__V1__Task *t =
-        s_next_pick(res, &b, agent, now, PQntuples(res) < NEXT_FEW, &row, rep, a);
-    if (t == NULL && PQntuples(res) >= NEXT_FEW) {
+        s_next_pick(res, &b, agent, now, s_candidates(res) < NEXT_FEW, &row, rep, a);
+    if (t == NULL && s_candidates(res) >= NEXT_FEW) {
         /* none of the first few can be called now: every candidate (NEXT_CANDIDATES), as
          * the pick and the answer when there is none (the next window of them all) need */
         PQclear(res);
@@ -482,30 +526,45 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     huifang__v1__task_context__init(ctx);
     if (t != NULL)
         ctx->customer = s_customer_from_row(res, row, TASK_NCOLUMNS, a);
-    if (t != NULL && PQntuples(res) > 1)
+    if (t != NULL && s_candidates(res) > 1)
         s_hint_set(req->branch, agent); /* it holds more: its next ask needs no check */
     PQclear(res);
     if (t == NULL)
         return rep->status;
-    /* the reads and the audit row first: the event's sequence number (hf_outbox_append) locks
-     * the scheduler's counter row until the commit, and every other writer of an event (the
-     * other instance's claims, assignments, the applied logs) waits for it meanwhile */
-    if (s_task_context(st, t, ctx, false, true, a) != 0 || s_audit_tasks(svc, &t, 1, a) != 0)
-        return HF_UNAVAILABLE;
-    if (strcmp(t->state, "assigned") == 0) {
-        /* the move assigned -> claimed (sched_task_move's text for it), sent with the COMMIT:
-         * SCHED_Q_TASK_NEXT locked the row, so it finds it assigned; a failure fails the
-         * commit and nothing is claimed */
-        char id[24], at[24];
-        const char *pu[] = {hf_pg_i64(id, t->id), hf_pg_i64(at, now)};
-        if (!sched_task_move_allowed("assigned", "claimed") ||
-            hf_store_defer(st, SCHED_Q_TASK_CLAIM.sql, 2, pu) != 0)
+    if (strcmp(t->state, "assigned") != 0) {
+        /* a task it holds already, handed out again: the reads, the audit row with the COMMIT */
+        if (s_task_context(st, t, ctx, false, true, NULL, a) != 0 ||
+            s_audit_tasks(svc, &t, 1, a) != 0)
             return HF_UNAVAILABLE;
-        t->state = "claimed";
-        t->claims++;
-        if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED, t) != 0)
-            return HF_UNAVAILABLE;
+        rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
+        rep->task = ctx;
+        return HF_OK;
     }
+    /* the move assigned -> claimed (sched_task_move's text for it), with its event's sequence
+     * number and the audit row (SCHED_Q_TASK_CLAIM), last in the round trip of the context's
+     * reads: SCHED_Q_TASK_NEXT locked the row, so it finds it assigned. The number locks the
+     * scheduler's counter row until the COMMIT, the next round trip (every other writer of an
+     * event — the other instance's claims, assignments, the applied logs — waits for it
+     * meanwhile), as hf_outbox_reserve's statement did when it came before the COMMIT. */
+    if (!sched_task_move_allowed("assigned", "claimed"))
+        return HF_UNAVAILABLE;
+    char id[24], at[24], ids[24];
+    const char *pu[11] = {hf_pg_i64(id, t->id), hf_pg_i64(at, now), hf_service_name(svc)};
+    int64_t customers[1] = {t->customer_id};
+    /* (outside a command, $4 NULL: no audit row, as hf_service_audit writes none) */
+    if (hf_service_audit_values(svc, customers, t->customer_id > 0 ? 1 : 0, ids, sizeof ids,
+                                pu + 3) != 0)
+        memset(pu + 3, 0, sizeof(pu[0]) * 8);
+    s_also_t claim = {&SCHED_Q_TASK_CLAIM, 11, pu, NULL};
+    if (s_task_context(st, t, ctx, false, true, &claim, a) != 0)
+        return HF_UNAVAILABLE;
+    int64_t last = hf_pg_int(claim.res, 0, 0);
+    PQclear(claim.res);
+    hf_service_events_reserved(svc, 1, last);
+    t->state = "claimed";
+    t->claims++;
+    if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED, t) != 0)
+        return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
     rep->task = ctx;
     return HF_OK;
@@ -532,7 +591,7 @@ int sched_task_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         sched_task_windows(t, b.windows, a);
     Huifang__V1__TaskContext *ctx = hf_new(a, Huifang__V1__TaskContext);
     huifang__v1__task_context__init(ctx);
-    if (s_task_context(st, t, ctx, req->task_show->brief, false, a) != 0 ||
+    if (s_task_context(st, t, ctx, req->task_show->brief, false, NULL, a) != 0 ||
         s_audit_tasks(svc, &t, 1, a) != 0)
         return HF_UNAVAILABLE;
     rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
@@ -541,13 +600,12 @@ int sched_task_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
 }
 
 /* A brief task show (calllog's, for the task a call log names) answered before any
- * transaction (hf_command_check_t), in one round trip: one statement reads the task, its
- * customer and purchases (SCHED_Q_TASK_SHOW_BRIEF), the next writes the audit row
- * sched_task_show would (SCHED_Q_TASK_SHOW_AUDIT: only for a task of the request's branch),
- * both in the pipeline's one implicit transaction — where BEGIN, the task, the customer, the
- * purchases and COMMIT with the audit row took three round trips. The reply is the same, the
- * failures too (an unknown task, another branch's: nothing audited). A full show, and a store
- * error here, run the command as before. */
+ * transaction (hf_command_check_t), in one statement (SCHED_Q_TASK_SHOW_BRIEF_AUDIT): it reads
+ * the task, its customer and purchases and writes the audit row sched_task_show would (only
+ * for a task of the request's branch) — where BEGIN, the task, the customer, the purchases and
+ * COMMIT with the audit row took three round trips, and the reads and the row two statements.
+ * The reply is the same, the failures too (an unknown task, another branch's: nothing
+ * audited). A full show, and a store error here, run the command as before. */
 int sched_task_show_check(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a)
 {
@@ -559,20 +617,20 @@ int sched_task_show_check(hf_service_t *svc, void *self, const hf_request_t *req
     char idtxt[24];
     const char *p[] = {hf_pg_i64(idtxt, id)};
     const char *pa[HF_AUDIT_NPARAMS + 1];
+    /* outside a command (a test calling it) there is no audit row to write */
     bool audited = hf_service_audit_params(svc, pa);
     pa[HF_AUDIT_NPARAMS] = idtxt;
-    const hf_query_t *qs[] = {&SCHED_Q_TASK_SHOW_BRIEF, &SCHED_Q_TASK_SHOW_AUDIT};
-    const int np[] = {1, HF_AUDIT_NPARAMS + 1};
-    const char *const *ps[] = {p, pa};
-    PGresult *got[2] = {NULL, NULL};
-    /* outside a command (a test calling it) there is no audit row to write */
-    if (hf_store_query_all(st, audited ? 2 : 1, qs, np, ps, got) != 0) {
+    /* (through the pipeline, as when it was two statements: a link lost as it went is not
+     * sent again, which could write the audit row twice) */
+    const hf_query_t *qs[] = {audited ? &SCHED_Q_TASK_SHOW_BRIEF_AUDIT : &SCHED_Q_TASK_SHOW_BRIEF};
+    const int np[] = {audited ? HF_AUDIT_NPARAMS + 1 : 1};
+    const char *const *ps[] = {audited ? pa : p};
+    PGresult *res = NULL;
+    if (hf_store_query_all(st, 1, qs, np, ps, &res) != 0) {
         hf_warn("task_show_check_failed", "task=%lld reason=\"%s\"", (long long)id,
                 hf_store_error(st));
         return HF_OK; /* the command runs, as before */
     }
-    PQclear(got[1]);
-    PGresult *res = got[0];
     Huifang__V1__Task *t = PQntuples(res) ? sched_task_from_row(res, 0, a) : NULL;
     if (t == NULL) {
         PQclear(res);

@@ -208,22 +208,22 @@ int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch,
     PGresult *res = hf_store_query(st, &SCHED_Q_ROLL_BAGS_TASK, 3, p);
     if (res == NULL)
         return -1;
-    int rc = sched_roll_bags_found(st, b, branch, agent, res);
+    int rc = sched_roll_bags_found(st, b, branch, agent, res, 0);
     PQclear(res);
     return rc;
 }
 
 int sched_roll_bags_found(hf_store_t *st, const sched_branch_t *b, const char *branch,
-                          const char *agent, const PGresult *found)
+                          const char *agent, const PGresult *found, int col)
 {
     int64_t now = hf_clock_now_ms();
     int32_t today = hf_time_local_day(now, b->tz);
     char todaytxt[11], at[24], start[24];
     hf_date_format(today, todaytxt);
-    int64_t n = hf_pg_int(found, 0, 1);
+    int64_t n = hf_pg_int(found, 0, col + 1);
     if (n == 0)
         return 0;
-    char *ids = strdup(hf_pg_str(found, 0, 0));
+    char *ids = strdup(hf_pg_str(found, 0, col));
     if (ids == NULL)
         return -1;
     int rc = 0;

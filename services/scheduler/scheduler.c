@@ -96,6 +96,10 @@ static const hf_command_check_t s_checks[] = {
     {HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW, sched_task_show_check},
     {0, NULL}};
 
+/* whose handler claims its idempotency key in its first statement (task next: with the bag
+ * roll look; hf_service_key_claimed) */
+static const int s_claims_key[] = {HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT, 0};
+
 const hf_service_def_t sched_def = {
     .name = "scheduler",
     .summary = "follow-up plans, due-queues and every agent's date bag",
@@ -103,6 +107,7 @@ const hf_service_def_t sched_def = {
     .migrations = sched_migrations,
     .commands = s_commands,
     .checks = s_checks,
+    .claims_key = s_claims_key,
     .self_size = sizeof(sched_t),
     .init = s_init,
     .release = s_release,

@@ -182,9 +182,9 @@ int sched_load_agents(hf_store_t *st, const char *branch, const char *day, sched
  * Returns how many are still left in old bags, or -1. */
 int sched_roll_bags(hf_store_t *st, const sched_branch_t *b, const char *branch, const char *agent);
 /* The same, the tasks found by the caller's SCHED_Q_ROLL_BAGS_TASK (branch, agent or "",
- * today's date in the branch) in found. */
+ * today's date in the branch) in found, its columns from col on (row 0). */
 int sched_roll_bags_found(hf_store_t *st, const sched_branch_t *b, const char *branch,
-                          const char *agent, const PGresult *found);
+                          const char *agent, const PGresult *found, int col);
 
 /* The preview of a future day's date bag (sched_preview.c): the tasks planned for day placed
  * as the bag would take them now, for agent (NULL: every agent), with each agent's load and

@@ -270,22 +270,45 @@ static const hf_query_t SCHED_Q_TASK_NEXT = {"sched_task_next", TASK_NEXT_SELECT
                                              " LIMIT 3 FOR UPDATE OF t SKIP LOCKED"};
 static const hf_query_t SCHED_Q_TASK_NEXT_MANY = {"sched_task_next_many", TASK_NEXT_SELECT
                                                   " LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
-/* task next's look at the agent's bags of earlier days (as SCHED_Q_ROLL_BAGS_TASK: the ids,
- * their count) and, third, whether the agent is known: one statement for the two */
-static const hf_query_t SCHED_Q_TASK_NEXT_ROLL = {
-    "sched_task_next_roll",
-    "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}'),"
-    " count(*), EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2)"
-    " FROM (SELECT id FROM task WHERE branch = $1"
+/* task next's first statement, for three: the request's idempotency key ($4, '' for none)
+ * claimed as the framework would claim it (idempotency (key, command $5) ... ON CONFLICT (key)
+ * DO NOTHING); the agent's bags of earlier days looked at (as SCHED_Q_ROLL_BAGS_TASK: the ids,
+ * their count) with whether the agent is known; and SCHED_Q_TASK_NEXT's candidates. A row a
+ * candidate (one with NULL candidate columns when there is none), each ending with
+ * (TASK_NEXT_FIRST_COLUMN on) the ids, their count, whether the agent is known and whether the
+ * key was claimed (false: answered before; hf_service_key_claimed) */
+#define TASK_NEXT_FIRST_COLUMN (TASK_NCOLUMNS + 12)
+static const hf_query_t SCHED_Q_TASK_NEXT_FIRST = {
+    "sched_task_next_first",
+    "WITH claim AS (INSERT INTO idempotency (key, command) SELECT $4, $5 WHERE $4 <> ''"
+    " ON CONFLICT (key) DO NOTHING RETURNING 1),"
+    " roll AS (SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') AS ids,"
+    " count(*) AS n FROM (SELECT id FROM task WHERE branch = $1"
     " AND agent <> '' AND agent IN (SELECT a.id FROM agent a WHERE a.branch = $1"
     " AND ($2 = '' OR a.id = $2)) AND state = 'assigned'"
     " AND bag_date < $3::date ORDER BY id LIMIT 500"
-    " FOR UPDATE SKIP LOCKED) x"};
-/* task next's claim, sent with the COMMIT (the row is locked by SCHED_Q_TASK_NEXT): the text
- * sched_task_move() makes of the move assigned -> claimed */
+    " FOR UPDATE SKIP LOCKED) x)"
+    " SELECT n.*, roll.ids, roll.n, EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
+    " $4 = '' OR EXISTS (SELECT 1 FROM claim)"
+    " FROM roll LEFT JOIN LATERAL (" TASK_NEXT_SELECT " LIMIT 3 FOR UPDATE OF t SKIP LOCKED) n"
+    " ON true"};
+/* task next's claim (the row is locked by SCHED_Q_TASK_NEXT), sent with the context's reads:
+ * the text sched_task_move() makes of the move assigned -> claimed, with in the same statement
+ * the sequence number of its event (task_claimed, producer $3) reserved as hf_outbox_reserve
+ * reserves it (hf_service_events_reserved: the one row is that number) and the command's
+ * audit row as hf_service_audit writes it (hf_service_audit_values, $4..$11; none when $4 is
+ * NULL: outside a command) — two statements and a round trip less */
 static const hf_query_t SCHED_Q_TASK_CLAIM = {
-    "sched_task_claim", "UPDATE task t SET state = 'claimed', claims = claims + 1,"
-                        " updated_at_ms = $2 WHERE (id = $1) AND t.state IN ('assigned')"};
+    "sched_task_claim",
+    "WITH seq AS (INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($3, 1)"
+    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + 1 RETURNING last_seq),"
+    " audit AS (INSERT INTO audit.access (actor, on_behalf_of, role, branch, service, command,"
+    " customers, request_id) SELECT $4::text, $5::text, $6::text, $7::text, $8::text, $9::text,"
+    " $10::bigint[], $11::text"
+    " WHERE $4 IS NOT NULL),"
+    " claimed AS (UPDATE task t SET state = 'claimed', claims = claims + 1,"
+    " updated_at_ms = $2 WHERE (id = $1) AND t.state IN ('assigned') RETURNING 1)"
+    " SELECT last_seq FROM seq"};
 /* a brief task show in one statement: the task, its customer's context columns and one row a
  * purchase of the customer (one row with NULL purchase columns when there is none) */
 static const hf_query_t SCHED_Q_TASK_SHOW_BRIEF = {
@@ -293,13 +316,17 @@ static const hf_query_t SCHED_Q_TASK_SHOW_BRIEF = {
     "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS ", " CONTEXT_PURCHASE_COLUMNS TASK_FROM
     " LEFT JOIN purchase p ON p.customer_id = t.customer_id WHERE t.id = $1"
     " ORDER BY p.nth, p.id"};
-/* its audit row, in the same round trip: the row hf_service_audit() would write for the
- * task's customer (none when it has none), only when the task is the request's branch's ($4;
- * else the show answers "not found" and audits nothing) */
-static const hf_query_t SCHED_Q_TASK_SHOW_AUDIT = {
-    "sched_task_show_audit", HF_AUDIT_INSERT_SELECT
+/* the same with its audit row written by the statement itself: the row hf_service_audit()
+ * would write for the task's customer (none when it has none), only when the task ($8) is the
+ * request's branch's ($4; else the show answers "not found" and audits nothing) */
+static const hf_query_t SCHED_Q_TASK_SHOW_BRIEF_AUDIT = {
+    "sched_task_show_brief_audit",
+    "WITH audit AS (" HF_AUDIT_INSERT_SELECT
     "CASE WHEN t.customer_id > 0 THEN ARRAY[t.customer_id] ELSE '{}'::bigint[] END"
-    " FROM task t WHERE t.id = $8 AND t.branch = $4"};
+    " FROM task t WHERE t.id = $8 AND t.branch = $4)"
+    " SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS ", " CONTEXT_PURCHASE_COLUMNS TASK_FROM
+    " LEFT JOIN purchase p ON p.customer_id = t.customer_id WHERE t.id = $8"
+    " ORDER BY p.nth, p.id"};
 static const hf_query_t SCHED_Q_QUEUE_STATS = {
     "sched_queue_stats", "SELECT b.code, (SELECT count(*) FROM task t WHERE t.branch = b.code"
                          " AND t.state = 'planned') FROM branch b ORDER BY b.code"};
