@@ -592,10 +592,14 @@ static const hf_query_t SCHED_Q_ARCHIVE_BRANCHES = {
      * reads every active plan (34 ms a round, up to 133, during a load of 100,000 leads;
      * seconds at ten million) until autovacuum's statistics replan it. ORDER BY supply_end,
      * plan_active_end's order: a walk of plan until the first match would otherwise look
-     * cheaper than the probe to the planner whenever a branch holds many active plans */
-    "sched_archive_branches", "SELECT b.code, b.tz FROM branch b WHERE (SELECT true FROM plan p"
-                              " WHERE p.branch = b.code AND p.state = 'active'"
-                              " ORDER BY p.supply_end LIMIT 1)"};
+     * cheaper than the probe to the planner whenever a branch holds many active plans. The
+     * probe's row is the branch's earliest supply end (a day number): a branch whose earliest
+     * is not before its cutoff has nothing to archive, and s_archive skips its transaction
+     * (its BEGIN, UPDATE and COMMIT ran every round on each instance, 0.66 a call logged) */
+    "sched_archive_branches",
+    "SELECT code, tz, e FROM (SELECT b.code, b.tz, (SELECT p.supply_end - date '1970-01-01'"
+    " FROM plan p WHERE p.branch = b.code AND p.state = 'active'"
+    " ORDER BY p.supply_end LIMIT 1) AS e FROM branch b) x WHERE e IS NOT NULL"};
 static const hf_query_t SCHED_Q_MISSED_CALLBACKS_TASK = {
     "sched_missed_callbacks_task", "SELECT id, branch, customer_id, misses, reserved_agent, agent"
                                    " FROM task WHERE deadline_ms > 0 AND deadline_ms <= $1"

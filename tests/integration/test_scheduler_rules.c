@@ -1303,6 +1303,48 @@ static void test_archive(void)
               0);
 }
 
+/* A house round over branches none of whose plans has run out opens no archiving transaction:
+ * the probe's earliest supply end says there is nothing to archive (each such branch cost a
+ * BEGIN, an UPDATE and a COMMIT every round on each instance); a branch whose plan ran out is
+ * still archived, the others kept. */
+static void test_archive_quiet(void)
+{
+    hf_store_t *st = hf_service_store(s_svc);
+    int64_t member_check = s_self.next_member_check, roll_check = s_self.next_roll_check;
+    s_clock("2027-06-01 10:00");
+    s_self.next_member_check = INT64_MAX; /* the round's archiving and missed callbacks only */
+    s_self.next_roll_check = INT64_MAX;
+    sched_housekeep(s_svc, &s_self); /* what has run out so far, archived */
+    uint64_t before = hf_store_statements(st);
+    CHECK_INT(sched_housekeep(s_svc, &s_self), 0);
+    uint64_t quiet = hf_store_statements(st) - before;
+    s_branch("ITA1", "09:00-12:00");
+    s_branch("ITA2", "09:00-12:00");
+    CHECK_INT(hf_store_run(st,
+                           "INSERT INTO plan (branch, customer_id, purchase_id, template,"
+                           " supply_end, started_at_ms) VALUES ('ITA1', 171, 1071,"
+                           " 'monthly-course', '2027-06-20', 1), ('ITA2', 172, 1072,"
+                           " 'monthly-course', '2027-07-20', 1)",
+                           0, NULL),
+              0);
+    before = hf_store_statements(st);
+    CHECK_INT(sched_housekeep(s_svc, &s_self), 0);
+    CHECK_INT((int)(hf_store_statements(st) - before), (int)quiet);
+    CHECK_STR(s_txt("SELECT string_agg(state, '/' ORDER BY branch) FROM plan WHERE branch IN"
+                    " ('ITA1', 'ITA2')",
+                    NULL),
+              "active/active");
+    TEST_STEP("ITA1's supply used up");
+    s_clock("2027-06-28 10:00"); /* 06-20 + 7 days of grace passed; 07-20 not */
+    CHECK(sched_housekeep(s_svc, &s_self) >= 1);
+    CHECK_STR(s_txt("SELECT string_agg(state || ':' || coalesce(end_reason, ''), '/' ORDER BY"
+                    " branch) FROM plan WHERE branch IN ('ITA1', 'ITA2')",
+                    NULL),
+              "archived:supply-used-up/active:");
+    s_self.next_member_check = member_check;
+    s_self.next_roll_check = roll_check;
+}
+
 /* Templates are data: a branch's own version overrides the default at once. */
 static void test_templates(void)
 {
@@ -1815,6 +1857,7 @@ int main(void)
     TEST_CASE(test_task_show_check);
     TEST_CASE(test_next_hint);
     TEST_CASE(test_next_few);
+    TEST_CASE(test_archive_quiet); /* last: it moves the clock to June */
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);
