@@ -518,15 +518,18 @@ static const hf_query_t SCHED_Q_CALL_LOGGED_NOTE_TASK = {
  * state and outcome changed), with its branch's zone and windows; none when the task was not
  * claimed (a letter, a task moved on: the caller then runs SCHED_Q_CALL_LOGGED_NOTE_TASK, and
  * the note and counters, written already, stay as they are). Its customer is read as the
- * statement began, as TASK_FROM's is. */
+ * statement began, as TASK_FROM's is. The customer and branch are probes of their keys, the
+ * LATERALs' LIMIT keeping them so whatever the planner guesses of the CTE's rows (a generic
+ * plan is made once a connection). */
 static const hf_query_t SCHED_Q_CALL_LOGGED_NOTE_DONE = {
     "sched_call_logged_note_done",
     CALL_LOGGED_NOTE_SEEN ", d AS (UPDATE task t SET state = 'done', outcome = $8::text,"
                           " updated_at_ms = $15::bigint, deadline_ms = 0 WHERE t.id = $3::bigint"
                           " AND $3::bigint > 0 AND t.state = 'claimed' RETURNING t.*)"
                           " SELECT " TASK_COLUMNS ", b.tz, b.windows FROM d t"
-                          " LEFT JOIN customer c ON c.id = t.customer_id"
-                          " LEFT JOIN branch b ON b.code = t.branch"};
+                          " LEFT JOIN LATERAL (SELECT * FROM customer WHERE id = t.customer_id"
+                          " LIMIT 1) c ON true LEFT JOIN LATERAL (SELECT tz, windows FROM branch"
+                          " WHERE code = t.branch LIMIT 1) b ON true"};
 static const hf_query_t SCHED_Q_SEND_DOCTOR = {
     "sched_send_doctor", "INSERT INTO task (branch, plan_id, customer_id, purchase_id,"
                          " step_no, occurrence, purpose, channel, role, due_at_ms,"
