@@ -477,15 +477,50 @@ static int sched_on_purchase_recorded(hf_service_t *svc, void *self, const hf_en
                             pr->customer, a);
 }
 
+/* The customer whose open tasks and plans the intake event seq cancelled in the transaction tx
+ * (hf_store_tx_serial), or found cancelled (s_cancel). */
+static struct {
+    uint64_t tx;
+    uint64_t seq;
+    int64_t customer_id;
+} s_cancelled;
+
+/* sched_cancel_customer for intake's event env. A refusal comes as a card voided, an opt-out
+ * and the customer's copy, one after the other (a screening as a card voided and the copy):
+ * the first cancels everything open, and the others, each right after it in the same
+ * transaction (the event before is the same customer's, no other handler ran between), would
+ * find nothing to lock, end or move (their statement ended no plan and moved no task: a claimed
+ * task stays claimed either way). They send none. */
+static int s_cancel(hf_service_t *svc, const hf_envelope_t *env, int64_t customer_id,
+                    const char *why, const char *reason)
+{
+    hf_store_t *st = hf_service_store(svc);
+    uint64_t tx = hf_store_in_tx(st) ? hf_store_tx_serial(st) : 0;
+    if (tx != 0 && env->seq > 1 && s_cancelled.tx == tx && s_cancelled.seq == env->seq - 1 &&
+        s_cancelled.customer_id == customer_id) {
+        s_cancelled.seq = env->seq;
+        return 0;
+    }
+    s_cancelled.tx = 0;
+    if (sched_cancel_customer(svc, customer_id, why, "cancelled", reason) != 0)
+        return -1;
+    if (tx != 0 && env->seq > 0) {
+        s_cancelled.tx = tx;
+        s_cancelled.seq = env->seq;
+        s_cancelled.customer_id = customer_id;
+    }
+    return 0;
+}
+
 /* Cancels a customer's open tasks and plans when their card says so. */
-static int s_apply_card(hf_service_t *svc, int64_t customer_id, bool opted_out,
-                        const char *card_type, const char *void_reason)
+static int s_apply_card(hf_service_t *svc, const hf_envelope_t *env, int64_t customer_id,
+                        bool opted_out, const char *card_type, const char *void_reason)
 {
     if (opted_out)
-        return sched_cancel_customer(svc, customer_id, "opted-out", "cancelled", "opted-out");
+        return s_cancel(svc, env, customer_id, "opted-out", "opted-out");
     if (card_type && strcmp(card_type, "void") == 0) {
         const char *why = void_reason && *void_reason ? void_reason : "void";
-        return sched_cancel_customer(svc, customer_id, "void", "cancelled", why);
+        return s_cancel(svc, env, customer_id, "void", why);
     }
     return 0;
 }
@@ -500,7 +535,7 @@ static int sched_on_customer_updated(hf_service_t *svc, void *self, const hf_env
         return -2;
     if (sched_upsert_customer(hf_service_store(svc), c) != 0)
         return -1;
-    return s_apply_card(svc, c->id, c->opted_out, c->card_type, c->void_reason);
+    return s_apply_card(svc, env, c->id, c->opted_out, c->card_type, c->void_reason);
 }
 
 /* A card change kept back (sched_on_card_type_changed): written before the next intake
@@ -550,7 +585,7 @@ static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_en
     const char *p[] = {hf_pg_i64(cid, ch->customer_id), S(ch->to)};
     if (hf_store_query_run(hf_service_store(svc), &SCHED_Q_ON_CARD_TYPE_CHANGED, 2, p) != 0)
         return -1;
-    return s_apply_card(svc, ch->customer_id, false, ch->to, ch->reason);
+    return s_apply_card(svc, env, ch->customer_id, false, ch->to, ch->reason);
 }
 
 static int sched_on_opted_out(hf_service_t *svc, void *self, const hf_envelope_t *env,
@@ -565,7 +600,7 @@ static int sched_on_opted_out(hf_service_t *svc, void *self, const hf_envelope_t
     const char *p[] = {hf_pg_i64(cid, id)};
     if (hf_store_query_run(hf_service_store(svc), &SCHED_Q_ON_OPTED_OUT, 1, p) != 0)
         return -1;
-    return sched_cancel_customer(svc, id, "opted-out", "cancelled", "opted-out");
+    return s_cancel(svc, env, id, "opted-out", "opted-out");
 }
 
 /* Do not disturb until a local date: every open step due before the day after moves to the
@@ -716,12 +751,16 @@ const hf_event_handler_t sched_intake_events[] = {
 /* Keeps the contact for the next caller, counts unanswered attempts and home visits (for a
  * contact with a customer), and loads the contact's task locked (one with a task), with its
  * branch into *b (*b_known false for a branch this copy does not know): one statement, one
- * round trip. The task (arena memory) or NULL: none, or a store error (*err). */
+ * round trip. With done (the contact ends its task done if it is claimed), a claimed task is
+ * moved to done with outcome in that statement too (*moved; its state then reads "claimed", as
+ * loaded, for the caller's path); a task not claimed is loaded as without. The task (arena
+ * memory) or NULL: none, or a store error (*err). */
 static Huifang__V1__Task *s_note_and_load(hf_store_t *st, const Huifang__V1__Contact *ct,
-                                          bool answered, bool visited, sched_branch_t *b,
-                                          bool *b_known, hf_arena_t *a, bool *err)
+                                          bool answered, bool visited, bool done, int64_t now,
+                                          sched_branch_t *b, bool *b_known, bool *moved,
+                                          hf_arena_t *a, bool *err)
 {
-    char id[24], tid[24], cid[24], qty[16], at[24];
+    char id[24], tid[24], cid[24], qty[16], at[24], nowtxt[24];
     int64_t logged = ct->logged_at_ms > 0 ? ct->logged_at_ms : hf_clock_now_ms();
     bool customer = ct->customer_id > 0;
     const char *p[] = {hf_pg_i64(id, ct->id),
@@ -737,15 +776,32 @@ static Huifang__V1__Task *s_note_and_load(hf_store_t *st, const Huifang__V1__Con
                        S(ct->note),
                        hf_pg_i64(at, logged),
                        customer && answered ? "true" : "false",
-                       customer && visited ? "true" : "false"};
+                       customer && visited ? "true" : "false",
+                       hf_pg_i64(nowtxt, now)};
     *b_known = false;
-    PGresult *res = hf_store_query(st, &SCHED_Q_CALL_LOGGED_NOTE_TASK, 14, p);
+    *moved = false;
+    PGresult *res = NULL;
+    if (done && ct->task_id > 0) {
+        res = hf_store_query(st, &SCHED_Q_CALL_LOGGED_NOTE_DONE, 15, p);
+        *err = res == NULL;
+        if (res == NULL)
+            return NULL;
+        *moved = PQntuples(res) > 0;
+        if (!*moved) {
+            PQclear(res);
+            res = NULL;
+        }
+    }
+    if (res == NULL)
+        res = hf_store_query(st, &SCHED_Q_CALL_LOGGED_NOTE_TASK, 14, p);
     *err = res == NULL;
     if (res == NULL)
         return NULL;
     Huifang__V1__Task *t = NULL;
     if (PQntuples(res) > 0) {
         t = sched_task_from_row(res, 0, a);
+        if (*moved)
+            t->state = "claimed";
         *b_known = !PQgetisnull(res, 0, TASK_NCOLUMNS);
         snprintf(b->tz, sizeof b->tz, "%s", hf_pg_str(res, 0, TASK_NCOLUMNS));
         snprintf(b->windows, sizeof b->windows, "%s", hf_pg_str(res, 0, TASK_NCOLUMNS + 1));
@@ -907,13 +963,21 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
     bool do_not_call = f && f->do_not_call;
     bool callback = f && f->callback && ct->callback_at_ms > 0;
     bool visited = strcmp(S(ct->channel), "visit") == 0 && (answered || (f && f->contacted));
-    /* the contact noted, the customer's counters and the task's lock: one round trip */
+    /* a call not answered (not a callback, not screened or refused by its flags) may try the
+     * task again: every other outcome ends a claimed task done (below) */
+    bool unanswered = !callback && !unworkable && !do_not_call && !answered &&
+                      !sched_channel_written(ct->channel);
+    int64_t now = hf_clock_now_ms();
+    /* the contact noted, the customer's counters and the task's lock: one round trip; the
+     * step done in it too when nothing the handler does before depends on its state */
     Huifang__V1__Task *t = NULL;
     sched_branch_t tb;
-    bool tb_known = false;
+    bool tb_known = false, done = false;
     if (ct->customer_id > 0 || ct->task_id > 0) {
         bool err;
-        t = s_note_and_load(st, ct, answered, visited, &tb, &tb_known, a, &err);
+        t = s_note_and_load(st, ct, answered, visited,
+                            !unanswered && strcmp(S(ct->channel), "letter") != 0, now, &tb,
+                            &tb_known, &done, a, &err);
         if (t == NULL && err)
             return -1;
     }
@@ -928,7 +992,6 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
         return 0; /* not about a task, handled before, or the task moved on */
 
     char id[24], at[24], attempts[16], due[24], deadline[24], cid[24];
-    int64_t now = hf_clock_now_ms();
     hf_pg_i64(id, t->id);
     hf_pg_i64(at, now);
     hf_pg_i64(cid, t->customer_id);
@@ -942,7 +1005,7 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
         /* refused: intake voids the card and opts the customer out; nothing more is planned */
         if (sched_cancel_customer(svc, t->customer_id, "refused", "cancelled", "refused") != 0)
             return -1;
-    } else if (!answered && !sched_channel_written(ct->channel)) {
+    } else if (unanswered) {
         /* (a WeChat message not replied to is done with its outcome: never an unanswered
          * call, never screened out for it) */
         /* no answer or busy: the customer's unanswered attempts in a row decide, counted once
@@ -989,9 +1052,10 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
             return 0;
         screened = "unanswered";
     }
-    /* the step is done with its outcome */
+    /* the step is done with its outcome (by the note's statement already, when done) */
     const char *p[] = {id, outcome, at, hf_pg_i64(attempts, t->attempts)};
-    if (sched_task_move(st, "claimed", "done",
+    if (!done &&
+        sched_task_move(st, "claimed", "done",
                         &(sched_move_t){.set = "outcome = $2, updated_at_ms = $3, attempts = $4,"
                                                " deadline_ms = 0",
                                         .where = "id = $1"},

@@ -75,8 +75,13 @@ static int s_archive(hf_service_t *svc, sched_t *self, hf_arena_t *a)
     int total = 0;
     for (int i = 0; i < PQntuples(res); i++) {
         char cutoff[11];
-        hf_date_format(hf_time_local_day(now, hf_pg_str(res, i, 1)) - self->archive_grace_days,
-                       cutoff);
+        int32_t cut = hf_time_local_day(now, hf_pg_str(res, i, 1)) - self->archive_grace_days;
+        /* the earliest active supply end not before the cutoff: no plan of the branch has run
+         * out and its UPDATE would find none (a plan started since the probe waits for the
+         * next round, as one started just after the UPDATE always did) */
+        if (hf_pg_int(res, i, 2) >= cut)
+            continue;
+        hf_date_format(cut, cutoff);
         int n = s_archive_branch(svc, hf_pg_str(res, i, 0), cutoff, a);
         hf_arena_reset(a);
         if (n > 0)

@@ -522,21 +522,41 @@ static const hf_query_t SCHED_Q_ON_DND_SET_TASK_UPDATE = {
  * again; $14 visited: the last home visit), and its task ($3) locked, with its branch's zone
  * and windows (NULL for a branch this copy does not know). Two updates of one customer row in
  * a statement would leave one of them undone, so both counters are one UPDATE. */
-static const hf_query_t SCHED_Q_CALL_LOGGED_NOTE_TASK = {
-    "sched_call_logged_note_task",
-    "WITH note AS (INSERT INTO contact_note (contact_id, customer_id, task_id, branch, agent,"
-    " channel, purpose, outcome, effect, order_qty, note, logged_at_ms)"
-    " SELECT $1::bigint, $2::bigint, $3::bigint, $4::text, $5::text, $6::text, $7::text,"
-    " $8::text, $9::text, $10::int, $11::text, $12::bigint"
-    " WHERE $1::bigint > 0 AND $2::bigint > 0 ON CONFLICT (contact_id) DO NOTHING),"
-    " seen AS (UPDATE customer SET"
-    " unanswered = CASE WHEN $13::bool THEN 0 ELSE unanswered END,"
-    " unanswered_occasion_ms = CASE WHEN $13::bool THEN 0 ELSE unanswered_occasion_ms END,"
-    " last_visit_ms = CASE WHEN $14::bool THEN greatest(last_visit_ms, $12::bigint)"
-    " ELSE last_visit_ms END"
+#define CALL_LOGGED_NOTE_SEEN                                                                      \
+    "WITH note AS (INSERT INTO contact_note (contact_id, customer_id, task_id, branch, agent,"     \
+    " channel, purpose, outcome, effect, order_qty, note, logged_at_ms)"                           \
+    " SELECT $1::bigint, $2::bigint, $3::bigint, $4::text, $5::text, $6::text, $7::text,"          \
+    " $8::text, $9::text, $10::int, $11::text, $12::bigint"                                        \
+    " WHERE $1::bigint > 0 AND $2::bigint > 0 ON CONFLICT (contact_id) DO NOTHING),"               \
+    " seen AS (UPDATE customer SET"                                                                \
+    " unanswered = CASE WHEN $13::bool THEN 0 ELSE unanswered END,"                                \
+    " unanswered_occasion_ms = CASE WHEN $13::bool THEN 0 ELSE unanswered_occasion_ms END,"        \
+    " last_visit_ms = CASE WHEN $14::bool THEN greatest(last_visit_ms, $12::bigint)"               \
+    " ELSE last_visit_ms END"                                                                      \
     " WHERE id = $2::bigint AND $2::bigint > 0 AND ($13::bool OR $14::bool))"
+static const hf_query_t SCHED_Q_CALL_LOGGED_NOTE_TASK = {
+    "sched_call_logged_note_task", CALL_LOGGED_NOTE_SEEN
     " SELECT " TASK_COLUMNS ", b.tz, b.windows" TASK_FROM " LEFT JOIN branch b ON b.code = t.branch"
     " WHERE t.id = $3::bigint AND $3::bigint > 0 FOR UPDATE OF t"};
+/* The same for a contact whose claimed task ends done whatever else it does (every outcome
+ * but a call not answered, which may try it again: sched_on_call_logged), and the step done
+ * in it too: sched_task_move's claimed -> done of that path ($8 the outcome, $15 the time),
+ * one statement, not two. Its row is the task as the move left it (of TASK_COLUMNS only its
+ * state and outcome changed), with its branch's zone and windows; none when the task was not
+ * claimed (a letter, a task moved on: the caller then runs SCHED_Q_CALL_LOGGED_NOTE_TASK, and
+ * the note and counters, written already, stay as they are). Its customer is read as the
+ * statement began, as TASK_FROM's is. The customer and branch are probes of their keys, the
+ * LATERALs' LIMIT keeping them so whatever the planner guesses of the CTE's rows (a generic
+ * plan is made once a connection). */
+static const hf_query_t SCHED_Q_CALL_LOGGED_NOTE_DONE = {
+    "sched_call_logged_note_done",
+    CALL_LOGGED_NOTE_SEEN ", d AS (UPDATE task t SET state = 'done', outcome = $8::text,"
+                          " updated_at_ms = $15::bigint, deadline_ms = 0 WHERE t.id = $3::bigint"
+                          " AND $3::bigint > 0 AND t.state = 'claimed' RETURNING t.*)"
+                          " SELECT " TASK_COLUMNS ", b.tz, b.windows FROM d t"
+                          " LEFT JOIN LATERAL (SELECT * FROM customer WHERE id = t.customer_id"
+                          " LIMIT 1) c ON true LEFT JOIN LATERAL (SELECT tz, windows FROM branch"
+                          " WHERE code = t.branch LIMIT 1) b ON true"};
 static const hf_query_t SCHED_Q_SEND_DOCTOR = {
     "sched_send_doctor", "INSERT INTO task (branch, plan_id, customer_id, purchase_id,"
                          " step_no, occurrence, purpose, channel, role, due_at_ms,"
@@ -619,10 +639,14 @@ static const hf_query_t SCHED_Q_ARCHIVE_BRANCHES = {
      * reads every active plan (34 ms a round, up to 133, during a load of 100,000 leads;
      * seconds at ten million) until autovacuum's statistics replan it. ORDER BY supply_end,
      * plan_active_end's order: a walk of plan until the first match would otherwise look
-     * cheaper than the probe to the planner whenever a branch holds many active plans */
-    "sched_archive_branches", "SELECT b.code, b.tz FROM branch b WHERE (SELECT true FROM plan p"
-                              " WHERE p.branch = b.code AND p.state = 'active'"
-                              " ORDER BY p.supply_end LIMIT 1)"};
+     * cheaper than the probe to the planner whenever a branch holds many active plans. The
+     * probe's row is the branch's earliest supply end (a day number): a branch whose earliest
+     * is not before its cutoff has nothing to archive, and s_archive skips its transaction
+     * (its BEGIN, UPDATE and COMMIT ran every round on each instance, 0.66 a call logged) */
+    "sched_archive_branches",
+    "SELECT code, tz, e FROM (SELECT b.code, b.tz, (SELECT p.supply_end - date '1970-01-01'"
+    " FROM plan p WHERE p.branch = b.code AND p.state = 'active'"
+    " ORDER BY p.supply_end LIMIT 1) AS e FROM branch b) x WHERE e IS NOT NULL"};
 static const hf_query_t SCHED_Q_MISSED_CALLBACKS_TASK = {
     "sched_missed_callbacks_task", "SELECT id, branch, customer_id, misses, reserved_agent, agent"
                                    " FROM task WHERE deadline_ms > 0 AND deadline_ms <= $1"

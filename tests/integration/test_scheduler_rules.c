@@ -70,6 +70,10 @@ static const char *s_id(int64_t v)
     return hf_arena_printf(s_arena, "%lld", (long long)v);
 }
 
+/* The statements the last handler s_feed ran sent, the transaction's BEGIN (sent with the
+ * first) among them (its events are written at the commit). */
+static int s_fed_statements;
+
 /* Feeds env to the handler for its payload, in a transaction; returns the handler's code. */
 static int s_feed(const hf_event_handler_t *handlers, hf_envelope_t *env)
 {
@@ -84,7 +88,9 @@ static int s_feed(const hf_event_handler_t *handlers, hf_envelope_t *env)
         env->occurred_at_ms = hf_clock_now_ms();
     hf_store_begin(st);
     hf_arena_t *a = hf_arena_new();
+    uint64_t before = hf_store_statements(st);
     int rc = fn(s_svc, &s_self, env, a);
+    s_fed_statements = (int)(hf_store_statements(st) - before);
     hf_arena_destroy(&a);
     if (rc == 0) {
         hf_store_commit(st);
@@ -1047,6 +1053,12 @@ static void test_call_logged_once(void)
     s_contact_t x = {.channel = "visit"};
     int64_t contact = s_contact(visit, 240, "V1", "connected", &x);
     CHECK_STR(s_state(visit), "done");
+    /* BEGIN (sent with the first statement) and the note's, which did the step too */
+    CHECK_INT(s_fed_statements, 2);
+    CHECK_STR(s_txt("SELECT outcome || '/' || deadline_ms || '/' || updated_at_ms || '/' ||"
+                    " attempts FROM task WHERE id = $1",
+                    s_id(visit)),
+              hf_arena_printf(s_arena, "connected/0/%lld/0", (long long)s_at("2026-12-20 16:30")));
     CHECK_STR(s_txt("SELECT unanswered || '/' || unanswered_occasion_ms || '/' ||"
                     " (last_visit_ms = $1::bigint) FROM customer WHERE id = 240",
                     s_id(s_at("2026-12-20 16:30"))),
@@ -1301,6 +1313,143 @@ static void test_archive(void)
                     " 'assigned')",
                     NULL),
               0);
+}
+
+/* Runs intake's handler of env in the open transaction; the statements it sent, or -1 when it
+ * failed. */
+static int s_handle_in_tx(hf_envelope_t *env)
+{
+    hf_event_fn fn = NULL;
+    for (const hf_event_handler_t *h = sched_intake_events; h->fn; h++)
+        if (h->payload == (int)env->payload_case)
+            fn = h->fn;
+    if (fn == NULL)
+        return -1;
+    env->occurred_at_ms = hf_clock_now_ms();
+    hf_store_t *st = hf_service_store(s_svc);
+    uint64_t before = hf_store_statements(st);
+    hf_arena_t *a = hf_arena_new();
+    int rc = fn(s_svc, &s_self, env, a);
+    hf_arena_destroy(&a);
+    return rc == 0 ? (int)(hf_store_statements(st) - before) : -1;
+}
+
+/* A refusal as intake tells it: the card voided, the customer opted out, their copy; seq is
+ * the first event's sequence, gap a sequence skipped before the copy. The statements each
+ * handler sent, into n. */
+static void s_refusal(Huifang__V1__Customer *c, uint64_t seq, int gap, int n[3])
+{
+    Huifang__V1__CardTypeChanged ch = HUIFANG__V1__CARD_TYPE_CHANGED__INIT;
+    ch.customer_id = c->id;
+    ch.from = "customer";
+    ch.to = "void";
+    ch.reason = "refused";
+    hf_envelope_t e1 = HUIFANG__V1__ENVELOPE__INIT;
+    e1.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED;
+    e1.card_type_changed = &ch;
+    e1.seq = seq;
+    Huifang__V1__OptedOut oo = HUIFANG__V1__OPTED_OUT__INIT;
+    oo.customer_id = c->id;
+    hf_envelope_t e2 = HUIFANG__V1__ENVELOPE__INIT;
+    e2.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT;
+    e2.opted_out = &oo;
+    e2.seq = seq + 1;
+    c->card_type = "void";
+    c->void_reason = "refused";
+    c->opted_out = true;
+    Huifang__V1__CustomerUpdated cu = HUIFANG__V1__CUSTOMER_UPDATED__INIT;
+    cu.customer = c;
+    hf_envelope_t e3 = HUIFANG__V1__ENVELOPE__INIT;
+    e3.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
+    e3.customer_updated = &cu;
+    e3.seq = seq + 2 + (uint64_t)gap;
+    hf_store_t *st = hf_service_store(s_svc);
+    CHECK_INT(hf_store_begin(st), 0);
+    n[0] = s_handle_in_tx(&e1);
+    n[1] = s_handle_in_tx(&e2);
+    n[2] = s_handle_in_tx(&e3);
+    CHECK_INT(hf_store_commit(st), 0);
+}
+
+/* A refusal's three intake events in one transaction cancel the customer once: the opt-out and
+ * the copy right after the card voided send only their copy's write; the tasks, plans and
+ * plan_ended events are those of one cancellation. An event between (a gap) cancels again. */
+static void test_refusal_cancels_once(void)
+{
+    s_clock("2027-05-20 10:00");
+    Huifang__V1__Customer c = s_cust(180, "pinggu");
+    s_purchase(1080, &c, "2027-05-20", "2027-06-19", "monthly-course");
+    CHECK(s_num("SELECT count(*) FROM task WHERE customer_id = 180 AND state = 'planned'", NULL) >
+          0);
+    int64_t ended = s_events("scheduler.plan_ended");
+    int n[3];
+    s_refusal(&c, 7001, 0, n);
+    CHECK(n[0] >= 3); /* the card, the cancellation, the tasks moved */
+    CHECK_INT(n[1], 1);
+    CHECK_INT(n[2], 1);
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = 180 AND state IN ('planned',"
+                    " 'assigned', 'paused')",
+                    NULL),
+              0);
+    CHECK_STR(s_txt("SELECT string_agg(state || '/' || end_reason, ' ') FROM plan WHERE"
+                    " customer_id = 180",
+                    NULL),
+              "cancelled/refused");
+    CHECK_INT(s_events("scheduler.plan_ended"), ended + 1);
+    CHECK_STR(s_txt("SELECT card_type || '/' || opted_out FROM customer WHERE id = 180", NULL),
+              "void/true");
+    TEST_STEP("an event between");
+    Huifang__V1__Customer d = s_cust(181, "pinggu");
+    s_purchase(1081, &d, "2027-05-20", "2027-06-19", "monthly-course");
+    s_refusal(&d, 7101, 1, n);
+    CHECK_INT(n[1], 1);
+    CHECK_INT(n[2], 2); /* the copy, and a cancellation that finds nothing */
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = 181 AND state IN ('planned',"
+                    " 'assigned', 'paused')",
+                    NULL),
+              0);
+}
+
+/* A house round over branches none of whose plans has run out opens no archiving transaction:
+ * the probe's earliest supply end says there is nothing to archive (each such branch cost a
+ * BEGIN, an UPDATE and a COMMIT every round on each instance); a branch whose plan ran out is
+ * still archived, the others kept. */
+static void test_archive_quiet(void)
+{
+    hf_store_t *st = hf_service_store(s_svc);
+    int64_t member_check = s_self.next_member_check, roll_check = s_self.next_roll_check;
+    s_clock("2027-06-01 10:00");
+    s_self.next_member_check = INT64_MAX; /* the round's archiving and missed callbacks only */
+    s_self.next_roll_check = INT64_MAX;
+    sched_housekeep(s_svc, &s_self); /* what has run out so far, archived */
+    uint64_t before = hf_store_statements(st);
+    CHECK_INT(sched_housekeep(s_svc, &s_self), 0);
+    uint64_t quiet = hf_store_statements(st) - before;
+    s_branch("ITA1", "09:00-12:00");
+    s_branch("ITA2", "09:00-12:00");
+    CHECK_INT(hf_store_run(st,
+                           "INSERT INTO plan (branch, customer_id, purchase_id, template,"
+                           " supply_end, started_at_ms) VALUES ('ITA1', 171, 1071,"
+                           " 'monthly-course', '2027-06-20', 1), ('ITA2', 172, 1072,"
+                           " 'monthly-course', '2027-07-20', 1)",
+                           0, NULL),
+              0);
+    before = hf_store_statements(st);
+    CHECK_INT(sched_housekeep(s_svc, &s_self), 0);
+    CHECK_INT((int)(hf_store_statements(st) - before), (int)quiet);
+    CHECK_STR(s_txt("SELECT string_agg(state, '/' ORDER BY branch) FROM plan WHERE branch IN"
+                    " ('ITA1', 'ITA2')",
+                    NULL),
+              "active/active");
+    TEST_STEP("ITA1's supply used up");
+    s_clock("2027-06-28 10:00"); /* 06-20 + 7 days of grace passed; 07-20 not */
+    CHECK(sched_housekeep(s_svc, &s_self) >= 1);
+    CHECK_STR(s_txt("SELECT string_agg(state || ':' || coalesce(end_reason, ''), '/' ORDER BY"
+                    " branch) FROM plan WHERE branch IN ('ITA1', 'ITA2')",
+                    NULL),
+              "archived:supply-used-up/active:");
+    s_self.next_member_check = member_check;
+    s_self.next_roll_check = roll_check;
 }
 
 /* Templates are data: a branch's own version overrides the default at once. */
@@ -1815,6 +1964,8 @@ int main(void)
     TEST_CASE(test_task_show_check);
     TEST_CASE(test_next_hint);
     TEST_CASE(test_next_few);
+    TEST_CASE(test_refusal_cancels_once);
+    TEST_CASE(test_archive_quiet); /* last: it moves the clock to June */
 
     hf_queue_clear(s_self.queue, BR);
     hf_service_destroy(&s_svc);
