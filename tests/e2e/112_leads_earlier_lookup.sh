@@ -33,14 +33,6 @@ caught_up() {
     [[ $(sql "SELECT (SELECT last_seq FROM intake.outbox_seq WHERE producer = 'intake')
                    - (SELECT last_seq FROM scheduler.consumer_offset WHERE producer = 'intake')") == 0 ]]
 }
-leads_csv() { # FILE ROWS PHONE_PREFIX
-    awk -v rows="$2" -v p="$3" 'BEGIN {
-        ns = split("王 李 张 刘 陈 杨 赵 黄 周 吴", sur, " ")
-        ng = split("芳 娜 敏 静 丽 强 磊 军 洋 勇", giv, " ")
-        print "name,phone,gender,birth"
-        for (r = 0; r < rows; r++)
-            printf "%s%s,%s%05d,f,1960-01-01\n", sur[r % ns + 1], giv[int(r / ns) % ng + 1], p, r }' >"$1"
-}
 export HUIFANG_BRANCH=B1
 hf_expect_exit 0 huifang branch add B1 --name 'Branch B1' --tz Asia/Shanghai --windows 09:00-12:00,14:00-20:00
 hf_expect_exit 0 huifang agent add A01 --name 'Agent A01' --role phone --daily-calls 60
@@ -51,7 +43,7 @@ sql "ALTER TABLE scheduler.plan SET (autovacuum_enabled = off);
      SELECT 'B0', 4000000 + i, 8000000 + i, 'monthly-course', date '2026-12-01', 0
        FROM generate_series(1, 500) i;
      ANALYZE scheduler.plan" >/dev/null
-leads_csv "$dir/first.csv" 500 139000
+hf_leads_csv "$dir/first.csv" 500 139000
 hf_expect_exit 0 huifang lead import "$dir/first.csv" --channel counter
 hf_expect_contains "$HF_OUT" "added 500," "every row a lead"
 hf_wait_until 120 caught_up
@@ -78,7 +70,7 @@ hf_wait_until 30 counted
 read0=$(stat 'seq_tup_read + coalesce(idx_tup_fetch, 0)')
 
 # ---- 3. the load's next import, caught up in batches -----------------------------------------
-leads_csv "$dir/next.csv" 1000 139100
+hf_leads_csv "$dir/next.csv" 1000 139100
 hf_expect_exit 0 huifang lead import "$dir/next.csv" --channel counter
 hf_expect_contains "$HF_OUT" "added 1000," "every row a lead"
 hf_expect_eq 4 "$(sql "SELECT count(*) FROM intake.customer WHERE id IN ($E1, $E2, $E3, $EP)")" \

@@ -25,18 +25,10 @@ hf_stack_start
 sql() { hf_store_value "$1"; }
 dir=$HF_E2E_TMP
 
-leads_csv() { # FILE ROWS PHONE_PREFIX
-    awk -v rows="$2" -v p="$3" 'BEGIN {
-        ns = split("王 李 张 刘 陈 杨 赵 黄 周 吴", sur, " ")
-        ng = split("芳 娜 敏 静 丽 强 磊 军 洋 勇", giv, " ")
-        print "name,phone,gender,birth"
-        for (r = 0; r < rows; r++)
-            printf "%s%s,%s%05d,f,1960-01-01\n", sur[r % ns + 1], giv[int(r / ns) % ng + 1], p, r }' >"$1"
-}
 # import N: 40 leads, applied by the scheduler (their plans) and by reporting (the plans' steps)
 # before the next: each import is a batch or two of its own for reporting
 import() {
-    leads_csv "$dir/leads$1.csv" 40 "1390$1"
+    hf_leads_csv "$dir/leads$1.csv" 40 "1390$1"
     hf_expect_exit 0 huifang lead import "$dir/leads$1.csv" --channel counter
     hf_expect_contains "$HF_OUT" "added 40," "import $1: every row a lead"
     hf_wait_applied scheduler intake 60

@@ -468,6 +468,17 @@ hf_plan_branch_start() {
         --windows 09:00-12:00,14:00-20:00 --lead-plans none
 }
 
+# hf_leads_csv FILE ROWS PHONE_PREFIX: a `lead import` CSV of ROWS leads (name, phone, gender,
+# birth), Chinese names, phones PHONE_PREFIX followed by the row's number in five digits
+hf_leads_csv() {
+    awk -v rows="$2" -v p="$3" 'BEGIN {
+        ns = split("王 李 张 刘 陈 杨 赵 黄 周 吴", sur, " ")
+        ng = split("芳 娜 敏 静 丽 强 磊 军 洋 勇", giv, " ")
+        print "name,phone,gender,birth"
+        for (r = 0; r < rows; r++)
+            printf "%s%s,%s%05d,f,1960-01-01\n", sur[r % ns + 1], giv[int(r / ns) % ng + 1], p, r }' >"$1"
+}
+
 # After hf_plan_branch_start: product VC30 (30 days a unit, plan monthly-course) and N (at
 # most 26) customers in region chaoyang, "Customer A".., each with one unit of it; waits until
 # the scheduler has started their N plans.
