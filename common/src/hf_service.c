@@ -79,10 +79,6 @@
 #define HF_APPLY_BATCH 500
 #define HF_SLICE_MS 30
 #define HF_RELAY_IDLE_MS 50
-/* The relay reads what this instance committed at most every HF_RELAY_PACE_MS while commits
- * keep coming: a loop that no longer waits on a peer (def->asks) commits its commands one a
- * turn, and a read of the outbox each would cost a statement a command */
-#define HF_RELAY_PACE_MS 5
 #define HF_MAX_PARKED 4096    /* requests held for their 'after' places at once (an agent each) */
 #define HF_MAX_AFTER 16       /* 'after' places a request may carry */
 #define HF_AFTER_GRACE_MS 100 /* how long the live stream may take before we ask for a replay */
@@ -3549,7 +3545,6 @@ int hf_service_run(hf_service_t *svc)
             hf_clock_is_manual() ? "manual" : "real");
     svc->next_heartbeat = hf_clock_mono_ms();
     int64_t next_relay = hf_clock_mono_ms();
-    int64_t relay_at = 0; /* monotonic ms of the last read of the outbox */
     uint64_t relay_marked = hf_store_marked(svc->store);
     s_metrics_sample(svc, true);
     atomic_store(&svc->phase, S_RUNNING);
@@ -3579,8 +3574,6 @@ int hf_service_run(hf_service_t *svc)
             }
         int64_t now = hf_clock_mono_ms();
         int64_t deadline = next_relay < svc->next_heartbeat ? next_relay : svc->next_heartbeat;
-        if (hf_store_marked(svc->store) != relay_marked && relay_at + HF_RELAY_PACE_MS < deadline)
-            deadline = relay_at + HF_RELAY_PACE_MS; /* a commit waits for the relay */
         for (int i = 0; i < svc->ntimers; i++)
             if (svc->timers[i].next < deadline)
                 deadline = svc->timers[i].next;
@@ -3707,13 +3700,11 @@ int hf_service_run(hf_service_t *svc)
         }
         now = hf_clock_mono_ms();
         /* the relay reads the outbox when a transaction of ours with events has committed
-         * (hf_store_marked; at most every HF_RELAY_PACE_MS), and every HF_RELAY_IDLE_MS for
-         * what another instance (or a writer on another link) committed: not after every turn
-         * that did some work */
+         * (hf_store_marked), and every HF_RELAY_IDLE_MS for what another instance (or a
+         * writer on another link) committed: not after every turn that did some work */
         uint64_t marked = hf_store_marked(svc->store);
-        if ((marked != relay_marked && now >= relay_at + HF_RELAY_PACE_MS) || next_relay <= now) {
+        if (marked != relay_marked || next_relay <= now) {
             relay_marked = marked;
-            relay_at = now;
             s_relay(svc);
             next_relay = now + HF_RELAY_IDLE_MS;
         }
