@@ -68,6 +68,29 @@ typedef struct {
     hf_command_fn fn;
 } hf_command_check_t;
 
+/* A peer ask a command makes before it runs (hf_command_ask_t): fills q, the request to send
+ * to the peer, from req as the session's checks left it (q's memory from arena or req: the
+ * framework keeps a copy of q); it goes as the same person (the framework applies
+ * hf_service_forward). Returns 1 to ask, 0 to ask nothing (the
+ * handler runs at once and asks for itself, if it needs to). */
+typedef int (*hf_ask_fn)(hf_service_t *svc, void *self, const hf_request_t *req, hf_request_t *q,
+                         hf_arena_t *arena);
+
+/* A command whose handler needs an answer of another service (calllog's call_log: the task,
+ * from the scheduler) without holding the loop while it waits: once the request passed the
+ * session's checks, the framework sends the ask on a free client of a small pool for peer
+ * (HF_ASK_POOL at once; a request finding none free waits, parked, for one), holds the
+ * request, serves others meanwhile, and runs the command when the answer comes, or when the
+ * peer did not answer after peer_timeout_ms a try (two tries, as hf_client_call makes); the
+ * handler reads what came with hf_service_asked(). The ask goes before the handler has looked
+ * at anything, the idempotency key included: a retry of a command answered before asks too,
+ * unless this instance remembers storing that key's reply (its last HF_ASK_KEYS keys). */
+typedef struct {
+    int command;      /* HUIFANG__V1__REQUEST__COMMAND_* */
+    const char *peer; /* "scheduler": the service asked */
+    hf_ask_fn fn;
+} hf_command_ask_t;
+
 /* An event handler, run inside the transaction that also records the producer's sequence.
  * Returns 0 (applied), -1 (transient failure: rolled back, retried later) or -2 (the event
  * cannot be applied: logged to the dead-letter table and skipped). */
@@ -108,6 +131,7 @@ typedef struct {
     const hf_migration_t *migrations;
     const hf_command_t *commands;     /* ends with {0, NULL, false} */
     const hf_command_check_t *checks; /* ends with {0, NULL}; NULL for none */
+    const hf_command_ask_t *asks;     /* ends with {0, NULL, NULL}; NULL for none */
     /* commands (HUIFANG__V1__REQUEST__COMMAND_*, ends with 0; NULL for none) whose handler
      * claims the request's idempotency key itself, in its first statement, instead of the
      * framework's statement before it runs (hf_service_key_claimed, hf_service_claim_key) */
@@ -286,6 +310,14 @@ const char *hf_service_metric_labels(const hf_service_t *svc);
 /* A client for peer service name's command endpoint (owned by the service, created on
  * first use). */
 hf_client_t *hf_service_peer(hf_service_t *svc, const char *name);
+
+/* Inside a command of def->asks: what its ask of the peer came to. 1 and *reply (owned by
+ * the framework, valid while the command runs) when the peer answered (whatever its status);
+ * 0 when it was asked and did not answer (the handler answers UNAVAILABLE, as for a failed
+ * hf_client_call); -1 when nothing was asked for this request (its ask fn said so, the
+ * service held as many requests as it may, or a test drives the handler directly): the
+ * handler asks for itself. */
+int hf_service_asked(const hf_service_t *svc, const hf_reply_t **reply);
 
 /* Peer endpoints from the environment: HUIFANG_<NAME>_ENDPOINT (commands) and
  * HUIFANG_<NAME>_EVENTS (events), defaulting to tcp://127.0.0.1:<port_base + offset>. */

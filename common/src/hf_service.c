@@ -83,6 +83,17 @@
 #define HF_MAX_AFTER 16       /* 'after' places a request may carry */
 #define HF_AFTER_GRACE_MS 100 /* how long the live stream may take before we ask for a replay */
 #define HF_EPOCH_LEN 40
+/* A command of def->asks: its ask of a peer goes on one of HF_ASK_POOL clients of that peer
+ * (of HF_ASK_PEERS peers at most), one request in flight each; HF_ASK_TRIES tries of
+ * peer_timeout_ms, as hf_client_call makes. A request that finds no client free waits for one,
+ * parked; at most HF_MAX_PARKED are held for their asks (beyond that a request runs at once
+ * and its handler asks for itself, holding the loop as before). The keys whose replies this
+ * instance stored for such commands, the last HF_ASK_KEYS, are remembered (as hashes) so that
+ * a retry of one answered here is not asked of the peer first. */
+#define HF_ASK_POOL 32
+#define HF_ASK_PEERS 4
+#define HF_ASK_TRIES 2
+#define HF_ASK_KEYS 1024
 /* A batch that finds its stored sequence locked by another instance (applying the same
  * events) leaves them to it, takes what it has committed as applied, and tries again after
  * HF_BUSY_RETRY_MS, serving requests meanwhile. */
@@ -183,6 +194,29 @@ typedef struct {
     uint64_t gen[HF_MAX_SUBS]; /* each consumer's replays asked for when it was parked */
 } s_parked_t;
 
+/* A request held for the answer of its ask of a peer (def->asks). */
+typedef struct {
+    zmq_msg_t frames[8]; /* the routing frames and the body, moved from the ROUTER */
+    int nframes;
+    hf_request_t *req; /* unpacked, owned */
+    hf_request_t *q;   /* the ask, owned (a copy of what the ask fn filled) */
+    int pool;          /* svc->pools[pool]: the peer asked */
+    int slot;          /* the pool's client its ask is in flight on; -1: waiting for one */
+    int tries;         /* tries sent */
+    int64_t t0;        /* monotonic ms when it came */
+    int64_t t0_us;     /* the same in monotonic microseconds, for the latency */
+    int64_t due;       /* monotonic ms: the try in flight is given up */
+    int64_t deadline;  /* monotonic ms: a request still waiting for a client is answered */
+} s_asking_t;
+
+/* The clients of one peer for the asks (created on first use), and whose ask each carries. */
+typedef struct {
+    char name[32];
+    hf_client_t *clients[HF_ASK_POOL];
+    s_asking_t *busy[HF_ASK_POOL]; /* NULL: free */
+    bool ready[HF_ASK_POOL];       /* the poll said its answer is there */
+} s_pool_t;
+
 typedef struct {
     int interval_ms;
     hf_timer_fn fn;
@@ -239,6 +273,18 @@ struct hf_service_t {
     int ntimers;
     s_peer_t peers[HF_MAX_PEERS];
     int npeers;
+    /* the asks of def->asks: the requests held for them (in the order they came), the pools
+     * they go on, what the running command's ask came to (hf_service_asked), and the keys
+     * answered here (hashes, a ring) */
+    s_asking_t *asking[HF_MAX_PARKED];
+    int nasking;
+    s_pool_t pools[HF_ASK_PEERS];
+    int npools;
+    enum { S_ASK_NONE, S_ASK_UNANSWERED, S_ASK_ANSWERED } ask_state;
+    const hf_reply_t *ask_reply;
+    uint64_t ask_keys[HF_ASK_KEYS];
+    int ask_keys_next;
+    hf_series_t *m_asking; /* huifang_requests_asking */
     hf_arena_t *arena;
     hf_zap_t *zap;   /* the ZAP handler of the process's context; NULL: CURVE off */
     char caller[96]; /* the principal of the request being answered ("" outside) */
@@ -278,6 +324,8 @@ enum { S_STARTING, S_RUNNING, S_STOPPING };
 static volatile sig_atomic_t s_signalled = 0;
 
 static void s_parked_free(s_parked_t **self_p);
+static void s_asking_free(s_asking_t **self_p);
+static void s_ask_key_note(hf_service_t *svc, int command, const char *key);
 static void s_pend_pop(s_sub_t *sub, int n);
 static uint64_t s_pend_last(const s_sub_t *sub);
 static int s_emits_end(hf_store_t *st, void *ctx, bool commit);
@@ -867,6 +915,7 @@ static void s_metrics_sample(hf_service_t *svc, bool force)
     if (svc->metrics == NULL || (!force && now < svc->next_sample))
         return;
     svc->next_sample = now + HF_SAMPLE_MS;
+    hf_series_set(svc->m_asking, (double)svc->nasking);
     char why[sizeof svc->not_ready] = "";
     if (hf_store_unavailable(svc->store))
         snprintf(why, sizeof why, "the store is unavailable: %s", hf_store_error(svc->store));
@@ -976,6 +1025,11 @@ static int s_metrics_init(hf_service_t *svc)
         "Time the service's loop spent working (commands, events, timers, the relay, and the "
         "waits on Postgres and on other services they make) rather than waiting for work: "
         "its rate is the loop's utilisation, 1 when saturated",
+        l);
+    svc->m_asking = hf_metrics_gauge(
+        m, "huifang_requests_asking",
+        "Requests held for the answer of another service they asked (calllog's call_log: the "
+        "task, from the scheduler), the loop serving others meanwhile",
         l);
     hf_metrics_fn(m, false, "process_resident_memory_bytes", "Resident memory size in bytes", NULL,
                   hf_metrics_process_rss, NULL);
@@ -1450,6 +1504,11 @@ void hf_service_destroy(hf_service_t **self_p)
     pthread_mutex_destroy(&svc->health_lock);
     for (int i = 0; i < svc->nparked; i++)
         s_parked_free(&svc->parked[i]);
+    for (int i = 0; i < svc->nasking; i++)
+        s_asking_free(&svc->asking[i]);
+    for (int i = 0; i < svc->npools; i++)
+        for (int k = 0; k < HF_ASK_POOL; k++)
+            hf_client_destroy(&svc->pools[i].clients[k]);
     for (int i = 0; i < svc->nsubs; i++) {
         if (svc->subs[i].sock)
             zmq_close(svc->subs[i].sock);
@@ -2078,6 +2137,8 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
             hf_store_rollback(svc->store);
             if (seen < 0)
                 s_key_unsettled(svc, rep, arena);
+            else
+                s_ask_key_note(svc, (int)req->command_case, key);
             return;
         }
     }
@@ -2098,6 +2159,8 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
         rep->status = HUIFANG__V1__STATUS__OK;
         if (seen < 0)
             s_key_unsettled(svc, rep, arena);
+        else
+            s_ask_key_note(svc, (int)req->command_case, key);
         return;
     }
     if (svc->key_state == S_KEY_PENDING && status == HF_OK) {
@@ -2156,6 +2219,8 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
         if (rep->status == HF_OK)
             hf_fail(rep, arena, HF_INTERNAL, NULL, "could not commit: %s",
                     hf_store_error(svc->store));
+    } else if (keyed) {
+        s_ask_key_note(svc, (int)req->command_case, key);
     }
 }
 
@@ -2223,6 +2288,277 @@ static void s_answer(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_reque
         huifang__v1__request__free_unpacked(req, NULL);
     hf_arena_reset(arena);
     svc->caller[0] = '\0';
+}
+
+/* ---- asks of a peer made before a command runs (def->asks) ----
+ *
+ * A command whose handler needs another service's answer (calllog's call_log: the task, from
+ * the scheduler) used to wait for it inside the handler, holding the loop: every request,
+ * event and timer of the service waited with it. Here the ask goes out before the command
+ * runs, on a client of a small pool for that peer, and the request is held while the loop
+ * serves others; its answer (or the lack of one after the tries) is handed to the handler,
+ * which then runs as it did (hf_service_asked). The ask is sent once the request passed the
+ * session's checks — a refusal is answered at once, as before — but before the handler has
+ * looked at anything: a record the handler refuses before it would have asked, and a retry
+ * whose key was answered before, were asked for nothing (the reply is the same). A retry of a
+ * key this instance answered is known (its hash remembered) and is not asked first. */
+
+static uint64_t s_key_hash(const char *key)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+        h = (h ^ *c) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+static const hf_command_ask_t *s_find_ask(const hf_service_t *svc, int command)
+{
+    for (const hf_command_ask_t *a = svc->def->asks; a && a->fn; a++)
+        if (a->command == command)
+            return a;
+    return NULL;
+}
+
+/* Remembers that the reply of key (a command of def->asks) is stored. */
+static void s_ask_key_note(hf_service_t *svc, int command, const char *key)
+{
+    if (key == NULL || s_find_ask(svc, command) == NULL)
+        return;
+    svc->ask_keys[svc->ask_keys_next] = s_key_hash(key);
+    svc->ask_keys_next = (svc->ask_keys_next + 1) % HF_ASK_KEYS;
+}
+
+/* Whether key's reply is known to be stored (a hash that matches by chance only costs the
+ * handler an ask of its own). */
+static bool s_ask_key_known(const hf_service_t *svc, const char *key)
+{
+    uint64_t h = s_key_hash(key);
+    for (int i = 0; i < HF_ASK_KEYS; i++)
+        if (svc->ask_keys[i] == h)
+            return true;
+    return false;
+}
+
+int hf_service_asked(const hf_service_t *svc, const hf_reply_t **reply)
+{
+    *reply = NULL;
+    if (svc->ask_state == S_ASK_NONE)
+        return -1;
+    if (svc->ask_state == S_ASK_UNANSWERED)
+        return 0;
+    *reply = svc->ask_reply;
+    return 1;
+}
+
+/* The pool of peer's clients (made on first use), or -1 when HF_ASK_PEERS are in use. */
+static int s_pool_of(hf_service_t *svc, const char *peer)
+{
+    for (int i = 0; i < svc->npools; i++)
+        if (strcmp(svc->pools[i].name, peer) == 0)
+            return i;
+    if (svc->npools == HF_ASK_PEERS)
+        return -1;
+    s_pool_t *p = &svc->pools[svc->npools];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", peer);
+    return svc->npools++;
+}
+
+static void s_asking_free(s_asking_t **self_p)
+{
+    s_asking_t *a = *self_p;
+    if (a == NULL)
+        return;
+    for (int i = 0; i < a->nframes; i++)
+        zmq_msg_close(&a->frames[i]);
+    if (a->req)
+        huifang__v1__request__free_unpacked(a->req, NULL);
+    if (a->q)
+        huifang__v1__request__free_unpacked(a->q, NULL);
+    free(a);
+    *self_p = NULL;
+}
+
+/* Sends a's ask (its next try) on a free client of its pool: 1 sent, 0 no client free, -1
+ * the send failed (a try used). */
+static int s_ask_send(hf_service_t *svc, s_asking_t *a)
+{
+    s_pool_t *pool = &svc->pools[a->pool];
+    int slot = -1;
+    for (int k = 0; k < HF_ASK_POOL && slot < 0; k++)
+        if (pool->busy[k] == NULL)
+            slot = k;
+    if (slot < 0)
+        return 0;
+    if (pool->clients[slot] == NULL) {
+        char ep[256];
+        pool->clients[slot] = hf_client_new(hf_endpoint_commands(pool->name, ep, sizeof ep),
+                                            (int)hf_config_int(svc->config, "peer_timeout_ms"), 1);
+        hf_client_set_server(pool->clients[slot], pool->name);
+    }
+    a->tries++;
+    if (hf_client_send(pool->clients[slot], a->q) != 0)
+        return -1;
+    pool->busy[slot] = a;
+    pool->ready[slot] = false;
+    a->slot = slot;
+    a->due = hf_clock_mono_ms() + hf_config_int(svc->config, "peer_timeout_ms");
+    return 1;
+}
+
+/* Runs the command of the held request asking[i] with what its ask came to (reply: the
+ * peer's answer, consumed; NULL: none), answers it and lets it go. */
+static void s_ask_finish(hf_service_t *svc, int i, hf_reply_t *reply)
+{
+    s_asking_t *a = svc->asking[i];
+    memmove(&svc->asking[i], &svc->asking[i + 1], (size_t)(svc->nasking - i - 1) * sizeof a);
+    svc->asking[--svc->nasking] = NULL;
+    if (a->slot >= 0) {
+        svc->pools[a->pool].busy[a->slot] = NULL;
+        a->slot = -1;
+    }
+    if (reply == NULL)
+        hf_warn("peer_unanswered", "command=%s peer=%s tries=%d ms=%lld",
+                hf_request_command_name(a->req), svc->pools[a->pool].name, a->tries,
+                (long long)(hf_clock_mono_ms() - a->t0));
+    svc->ask_state = reply ? S_ASK_ANSWERED : S_ASK_UNANSWERED;
+    svc->ask_reply = reply;
+    hf_reply_t rep = HUIFANG__V1__REPLY__INIT;
+    hf_request_t *req = a->req;
+    a->req = NULL; /* s_answer frees it */
+    s_answer(svc, a->frames, a->nframes, req, 0, &rep, a->t0_us);
+    svc->ask_state = S_ASK_NONE;
+    svc->ask_reply = NULL;
+    if (reply)
+        huifang__v1__reply__free_unpacked(reply, NULL);
+    s_asking_free(&a);
+}
+
+/* Sends the asks waiting for a client, in the order their requests came, while clients are
+ * free; a request whose sends failed every try is answered. */
+static void s_ask_dispatch(hf_service_t *svc)
+{
+    for (int i = 0; i < svc->nasking;) {
+        s_asking_t *a = svc->asking[i];
+        int sent = a->slot < 0 ? s_ask_send(svc, a) : 1;
+        while (sent < 0 && a->tries < HF_ASK_TRIES)
+            sent = s_ask_send(svc, a);
+        if (sent < 0) {
+            s_ask_finish(svc, i, NULL);
+            continue;
+        }
+        i++;
+    }
+}
+
+/* Holds req (frames moved, req owned) for the answer of its ask when its command has one:
+ * returns 1 (held, or answered already), or 0 when the caller answers it as usual (no ask:
+ * another command, a refusal by the session's checks filled into rep, a key answered here
+ * before, the ask fn said none, or no room). */
+static int s_ask_first(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_t *req,
+                       int64_t t0, int64_t t0_us, hf_reply_t *rep)
+{
+    if (req == NULL || rep->status != HUIFANG__V1__STATUS__OK)
+        return 0;
+    const hf_command_ask_t *ask = s_find_ask(svc, (int)req->command_case);
+    const hf_command_t *cmd = ask ? s_find_command(svc, (int)req->command_case) : NULL;
+    if (cmd == NULL || svc->nasking == HF_MAX_PARKED)
+        return 0;
+    hf_arena_t *arena = svc->arena;
+    /* the session's checks as the command's own (s_run_command checks again: the claims are
+     * the verifier's until its next check, and a session may end while the ask is out) */
+    bool ok =
+        s_authorize(svc, req, cmd->roles ? cmd->roles : HF_ROLE_ADMIN, cmd->writes, rep, arena);
+    int pool = ok ? s_pool_of(svc, ask->peer) : -1;
+    bool known =
+        ok && cmd->writes && req->idempotency_key && req->idempotency_key[0] &&
+        s_ask_key_known(svc, hf_arena_printf(arena, "%s/%s/%s", req->actor,
+                                             hf_request_command_name(req), req->idempotency_key));
+    hf_request_t *copy = NULL;
+    if (pool >= 0 && !known) {
+        hf_request_t q = HUIFANG__V1__REQUEST__INIT;
+        svc->cur_req = req;
+        int want = ask->fn(svc, svc->self, req, &q, arena);
+        hf_service_forward(svc, &q);
+        svc->cur_req = NULL;
+        if (want) {
+            size_t len = huifang__v1__request__get_packed_size(&q);
+            uint8_t *buf = hf_arena_alloc(arena, len ? len : 1);
+            huifang__v1__request__pack(&q, buf);
+            copy = hf_request_unpack(buf, len);
+        }
+    }
+    svc->claims = NULL;
+    svc->cur_role = NULL;
+    svc->cur_on_behalf_of = NULL;
+    s_asking_t *a = copy ? calloc(1, sizeof *a) : NULL;
+    if (a == NULL) {
+        if (copy)
+            huifang__v1__request__free_unpacked(copy, NULL);
+        return 0; /* answered as usual; the arena is reset with the answer */
+    }
+    hf_arena_reset(arena);
+    for (int i = 0; i < nframes; i++) {
+        zmq_msg_init(&a->frames[i]);
+        zmq_msg_move(&a->frames[i], &frames[i]);
+    }
+    a->nframes = nframes;
+    a->req = req;
+    a->q = copy;
+    a->pool = pool;
+    a->slot = -1;
+    a->t0 = t0;
+    a->t0_us = t0_us;
+    a->deadline = hf_clock_mono_ms() + HF_ASK_TRIES * hf_config_int(svc->config, "peer_timeout_ms");
+    svc->asking[svc->nasking++] = a;
+    s_ask_dispatch(svc);
+    return 1;
+}
+
+/* Takes the answers come, gives up tries past their time (another try, or the request is
+ * answered without), and sends what waits for a client. stopping: every request held is
+ * answered now, with the answer if it is there. */
+static void s_ask_serve(hf_service_t *svc, bool stopping)
+{
+    int64_t now = hf_clock_mono_ms();
+    for (int i = 0; i < svc->nasking;) {
+        s_asking_t *a = svc->asking[i];
+        if (a->slot < 0) {
+            if (stopping || now >= a->deadline) {
+                s_ask_finish(svc, i, NULL);
+                continue;
+            }
+            i++;
+            continue;
+        }
+        s_pool_t *pool = &svc->pools[a->pool];
+        hf_client_t *c = pool->clients[a->slot];
+        int taken = 0;
+        hf_reply_t *reply = NULL;
+        if (pool->ready[a->slot] || stopping)
+            taken = hf_client_take(c, &reply);
+        pool->ready[a->slot] = false;
+        if (taken > 0) {
+            s_ask_finish(svc, i, reply);
+            continue;
+        }
+        if (taken == 0 && now < a->due && !stopping) {
+            i++;
+            continue;
+        }
+        /* no answer in time, or garbage: this try is over */
+        hf_client_abandon(c);
+        pool->busy[a->slot] = NULL;
+        a->slot = -1;
+        if (stopping || a->tries >= HF_ASK_TRIES) {
+            s_ask_finish(svc, i, NULL);
+            continue;
+        }
+        a->deadline = now + hf_config_int(svc->config, "peer_timeout_ms");
+        i++;
+    }
+    if (!stopping)
+        s_ask_dispatch(svc);
 }
 
 /* ---- read your own writes: requests held for their 'after' places ---- */
@@ -2364,8 +2700,10 @@ static void s_serve_parked(hf_service_t *svc)
                     (unsigned long long)sub->producer_last, (long long)(now - p->t0));
         }
         hf_request_t *req = p->req;
-        p->req = NULL; /* s_answer frees it */
-        s_answer(svc, p->frames, p->nframes, req, 0, &rep, p->t0_us);
+        p->req = NULL; /* s_answer frees it, or the ask holds it */
+        if (state == 1 || s_signalled || svc->stopping ||
+            !s_ask_first(svc, p->frames, p->nframes, req, p->t0, p->t0_us, &rep))
+            s_answer(svc, p->frames, p->nframes, req, 0, &rep, p->t0_us);
         s_parked_free(&svc->parked[i]);
         svc->parked[i] = svc->parked[--svc->nparked];
         svc->parked[svc->nparked] = NULL;
@@ -2419,6 +2757,8 @@ static void s_handle_request(hf_service_t *svc)
                     "changed, safe to retry",
                     svc->def->name, svc->nparked);
     }
+    if (s_ask_first(svc, frames, nframes, req, t0, t0_us, &rep))
+        goto cleanup;
     s_answer(svc, frames, nframes, req, zmq_msg_size(body), &rep, t0_us);
 cleanup:
     for (int i = 0; i < nframes; i++)
@@ -3215,7 +3555,7 @@ int hf_service_run(hf_service_t *svc)
     s_metrics_sample(svc, true);
     atomic_store(&svc->phase, S_RUNNING);
     while (!s_signalled && !svc->stopping) {
-        zmq_pollitem_t items[1 + 2 * HF_MAX_SUBS];
+        zmq_pollitem_t items[1 + 2 * HF_MAX_SUBS + HF_ASK_PEERS * HF_ASK_POOL];
         items[0] = (zmq_pollitem_t){svc->router, 0, ZMQ_POLLIN, 0};
         /* a consumer holding all it may stays unread (its events wait in the socket) */
         for (int i = 0; i < svc->nsubs; i++)
@@ -3229,6 +3569,15 @@ int hf_service_run(hf_service_t *svc)
             if (rs)
                 items[nitems++] = (zmq_pollitem_t){rs, 0, ZMQ_POLLIN, 0};
         }
+        /* and the asks of peers in flight (def->asks) */
+        int ask_items = nitems;
+        for (int i = 0; i < svc->npools; i++)
+            for (int k = 0; k < HF_ASK_POOL; k++) {
+                void *as =
+                    svc->pools[i].busy[k] ? hf_client_pending(svc->pools[i].clients[k]) : NULL;
+                if (as)
+                    items[nitems++] = (zmq_pollitem_t){as, 0, ZMQ_POLLIN, 0};
+            }
         int64_t now = hf_clock_mono_ms();
         int64_t deadline = next_relay < svc->next_heartbeat ? next_relay : svc->next_heartbeat;
         for (int i = 0; i < svc->ntimers; i++)
@@ -3249,6 +3598,12 @@ int hf_service_run(hf_service_t *svc)
         for (int i = 0; i < svc->nparked; i++)
             if (svc->parked[i]->deadline < deadline)
                 deadline = svc->parked[i]->deadline;
+        for (int i = 0; i < svc->nasking; i++) {
+            const s_asking_t *a = svc->asking[i];
+            int64_t due = a->slot >= 0 ? a->due : a->deadline;
+            if (due < deadline)
+                deadline = due;
+        }
         long timeout = deadline > now ? (long)(deadline - now) : 0;
         int n = zmq_poll(items, nitems, timeout);
         int64_t work_t0 = s_mono_us(); /* the loop works from here to the next poll */
@@ -3256,6 +3611,13 @@ int hf_service_run(hf_service_t *svc)
             hf_error("poll_failed", "reason=\"%s\"", zmq_strerror(zmq_errno()));
             break;
         }
+        /* the answers of asks come first: their requests have waited longest */
+        for (int i = 0, item = ask_items; n > 0 && i < svc->npools; i++)
+            for (int k = 0; k < HF_ASK_POOL; k++)
+                if (svc->pools[i].busy[k] && hf_client_pending(svc->pools[i].clients[k]))
+                    svc->pools[i].ready[k] = (items[item++].revents & ZMQ_POLLIN) != 0;
+        if (svc->nasking)
+            s_ask_serve(svc, false);
         if (n > 0 && (items[0].revents & ZMQ_POLLIN)) {
             for (int k = 0; k < 100; k++) {
                 int events = 0;
@@ -3362,6 +3724,7 @@ int hf_service_run(hf_service_t *svc)
     atomic_store(&svc->phase, S_STOPPING);
     /* parked requests get an answer (UNAVAILABLE unless their events came), not silence */
     s_serve_parked(svc);
+    s_ask_serve(svc, true);
     /* publish what was committed before we go, so consumers need not wait for a replay */
     s_relay(svc);
     for (int i = 0; i < svc->nsubs; i++)

@@ -218,6 +218,13 @@ static const hf_command_t s_commands[] = {
 static const int s_claims_key[] = {HUIFANG__V1__REQUEST__COMMAND_CALL_LOG,
                                    HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG, 0};
 
+/* call_log and visit_log ask the scheduler for the task before they run, the loop serving
+ * other requests until it answers (hf_command_ask_t) */
+static const hf_command_ask_t s_asks[] = {
+    {HUIFANG__V1__REQUEST__COMMAND_CALL_LOG, "scheduler", calllog_ask_task},
+    {HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG, "scheduler", calllog_ask_task},
+    {0, NULL, NULL}};
+
 static const hf_subscription_t s_subscriptions[] = {{"intake", calllog_intake_events},
                                                     {NULL, NULL}};
 
@@ -244,6 +251,7 @@ const hf_service_def_t calllog_def = {
     .migrations = calllog_migrations,
     .commands = s_commands,
     .claims_key = s_claims_key,
+    .asks = s_asks,
     .init = s_init,
     .release = s_release,
     .subscriptions = s_subscriptions,

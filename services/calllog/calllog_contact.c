@@ -316,29 +316,63 @@ static int s_check_record(const Huifang__V1__CallLog *c, bool visit,
  * The task, from the scheduler
  * ------------------------------------------------------------------------------------- */
 
-/* Asks the scheduler for the task with its customer and purchases (a brief task show); HF_OK
- * with *ctx (owned by *reply, which the caller frees), or a failure filled into rep. */
+/* The brief task show that asks the scheduler for the task with its customer and purchases
+ * (not its history and contacts) into q, its TaskShow from a. */
+static void s_task_show(const hf_request_t *req, int64_t id, hf_request_t *q, hf_arena_t *a)
+{
+    Huifang__V1__TaskShow *show = hf_new(a, Huifang__V1__TaskShow);
+    huifang__v1__task_show__init(show);
+    show->id = id;
+    show->brief = true;
+    q->branch = req->branch;
+    q->actor = req->actor;
+    q->command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW;
+    q->task_show = show;
+}
+
+int calllog_ask_task(hf_service_t *svc, void *self, const hf_request_t *req, hf_request_t *q,
+                     hf_arena_t *a)
+{
+    (void)svc;
+    (void)self;
+    const Huifang__V1__CallLog *c = req->command_case == HUIFANG__V1__REQUEST__COMMAND_VISIT_LOG
+                                        ? req->visit_log
+                                        : req->call_log;
+    /* a record refused before the task is looked at (s_check_contact's first test) asks
+     * nothing */
+    if (c == NULL || req->branch == NULL || *req->branch == '\0' || c->task_id <= 0 ||
+        c->outcome == NULL || *c->outcome == '\0')
+        return 0;
+    s_task_show(req, c->task_id, q, a);
+    return 1;
+}
+
+/* The task with its customer and purchases, as the scheduler answered a brief task show:
+ * asked by the framework before the handler ran (calllog_ask_task, hf_service_asked), or here
+ * when it was not (a service holding as many requests as it may). HF_OK with *ctx (owned by
+ * the framework's answer, or by *reply, which the caller frees), or a failure filled into rep
+ * (the scheduler's own refusal passed on). */
 static int s_fetch_task(hf_service_t *svc, const hf_request_t *req, int64_t id, hf_reply_t **reply,
                         Huifang__V1__TaskContext **ctx, hf_reply_t *rep, hf_arena_t *a)
 {
-    Huifang__V1__TaskShow show = HUIFANG__V1__TASK_SHOW__INIT;
-    show.id = id;
-    show.brief = true; /* the task, its customer and purchases: not its history and contacts */
-    hf_request_t q = HUIFANG__V1__REQUEST__INIT;
-    q.branch = req->branch;
-    q.actor = req->actor;
-    q.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW;
-    q.task_show = &show;
-    hf_service_forward(svc, &q);
-    hf_client_t *sched = hf_service_peer(svc, "scheduler");
-    if (sched == NULL || hf_client_call(sched, &q, reply) != 0)
+    const hf_reply_t *r = NULL;
+    int asked = hf_service_asked(svc, &r);
+    if (asked < 0) {
+        hf_request_t q = HUIFANG__V1__REQUEST__INIT;
+        s_task_show(req, id, &q, a);
+        hf_service_forward(svc, &q);
+        hf_client_t *sched = hf_service_peer(svc, "scheduler");
+        if (sched != NULL && hf_client_call(sched, &q, reply) == 0)
+            r = *reply;
+    }
+    if (r == NULL)
         return hf_fail(rep, a, HF_UNAVAILABLE, NULL,
                        "the scheduler did not answer; nothing recorded, safe to retry");
-    if ((*reply)->status != HF_OK)
-        return hf_fail(rep, a, (int)(*reply)->status, "task", "%s", S((*reply)->error));
-    if ((*reply)->result_case != HUIFANG__V1__REPLY__RESULT_TASK || (*reply)->task->task == NULL)
+    if (r->status != HF_OK)
+        return hf_fail(rep, a, (int)r->status, "task", "%s", S(r->error));
+    if (r->result_case != HUIFANG__V1__REPLY__RESULT_TASK || r->task->task == NULL)
         return hf_fail(rep, a, HF_INTERNAL, NULL, "the scheduler answered without the task");
-    *ctx = (*reply)->task;
+    *ctx = r->task;
     return HF_OK;
 }
 

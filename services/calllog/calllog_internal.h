@@ -81,6 +81,11 @@ Huifang__V1__Delivery *calllog_open_delivery(hf_service_t *svc, Huifang__V1__Del
                                              hf_arena_t *a);
 
 /* ---- command handlers ---- */
+/* call_log's and visit_log's ask of the scheduler, made by the framework before the handler
+ * runs (hf_command_ask_t): the brief task show of the record's task, or none (0) for a record
+ * refused before the task would be read. */
+int calllog_ask_task(hf_service_t *svc, void *self, const hf_request_t *req, hf_request_t *q,
+                     hf_arena_t *a);
 int calllog_call_log(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                      hf_arena_t *a);
 int calllog_visit_log(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
