@@ -184,29 +184,30 @@ typedef struct {
 #define HF_EVENT_MAX_FAILURES_WAITING 20
 
 /* A request held until the consumers have applied the events it names (Request.after). */
+/* A request taken off the ROUTER and held, not served yet (parked or asking). */
 typedef struct {
     zmq_msg_t frames[8]; /* the routing frames and the body, moved from the ROUTER */
     int nframes;
-    hf_request_t *req;         /* unpacked, owned */
-    int64_t t0;                /* monotonic ms when it came */
-    int64_t t0_us;             /* the same in monotonic microseconds, for the latency */
+    hf_request_t *req; /* unpacked, owned */
+    int64_t t0;        /* monotonic ms when it came */
+    int64_t t0_us;     /* the same in monotonic microseconds, for the latency */
+} s_held_t;
+
+typedef struct {
+    s_held_t h;
     int64_t deadline;          /* monotonic ms when it is answered UNAVAILABLE */
     uint64_t gen[HF_MAX_SUBS]; /* each consumer's replays asked for when it was parked */
 } s_parked_t;
 
 /* A request held for the answer of its ask of a peer (def->asks). */
 typedef struct {
-    zmq_msg_t frames[8]; /* the routing frames and the body, moved from the ROUTER */
-    int nframes;
-    hf_request_t *req; /* unpacked, owned */
-    hf_request_t *q;   /* the ask, owned (a copy of what the ask fn filled) */
-    int pool;          /* svc->pools[pool]: the peer asked */
-    int slot;          /* the pool's client its ask is in flight on; -1: waiting for one */
-    int tries;         /* tries sent */
-    int64_t t0;        /* monotonic ms when it came */
-    int64_t t0_us;     /* the same in monotonic microseconds, for the latency */
-    int64_t due;       /* monotonic ms: the try in flight is given up */
-    int64_t deadline;  /* monotonic ms: a request still waiting for a client is answered */
+    s_held_t h;
+    hf_request_t *q;  /* the ask, owned (a copy of what the ask fn filled) */
+    int pool;         /* svc->pools[pool]: the peer asked */
+    int slot;         /* the pool's client its ask is in flight on; -1: waiting for one */
+    int tries;        /* tries sent */
+    int64_t due;      /* monotonic ms: the try in flight is given up */
+    int64_t deadline; /* monotonic ms: a request still waiting for a client is answered */
 } s_asking_t;
 
 /* The clients of one peer for the asks (created on first use), and whose ask each carries. */
@@ -2364,15 +2365,37 @@ static int s_pool_of(hf_service_t *svc, const char *peer)
     return svc->npools++;
 }
 
+/* Holds a request taken off the ROUTER: its frames moved in, req owned from now on. */
+static void s_held_take(s_held_t *h, zmq_msg_t *frames, int nframes, hf_request_t *req, int64_t t0,
+                        int64_t t0_us)
+{
+    for (int i = 0; i < nframes; i++) {
+        zmq_msg_init(&h->frames[i]);
+        zmq_msg_move(&h->frames[i], &frames[i]);
+    }
+    h->nframes = nframes;
+    h->req = req;
+    h->t0 = t0;
+    h->t0_us = t0_us;
+}
+
+/* Lets go of what a held request still owns (its frames; its request unless handed on). */
+static void s_held_release(s_held_t *h)
+{
+    for (int i = 0; i < h->nframes; i++)
+        zmq_msg_close(&h->frames[i]);
+    if (h->req)
+        huifang__v1__request__free_unpacked(h->req, NULL);
+    h->nframes = 0;
+    h->req = NULL;
+}
+
 static void s_asking_free(s_asking_t **self_p)
 {
     s_asking_t *a = *self_p;
     if (a == NULL)
         return;
-    for (int i = 0; i < a->nframes; i++)
-        zmq_msg_close(&a->frames[i]);
-    if (a->req)
-        huifang__v1__request__free_unpacked(a->req, NULL);
+    s_held_release(&a->h);
     if (a->q)
         huifang__v1__request__free_unpacked(a->q, NULL);
     free(a);
@@ -2419,14 +2442,14 @@ static void s_ask_finish(hf_service_t *svc, int i, hf_reply_t *reply)
     }
     if (reply == NULL)
         hf_warn("peer_unanswered", "command=%s peer=%s tries=%d ms=%lld",
-                hf_request_command_name(a->req), svc->pools[a->pool].name, a->tries,
-                (long long)(hf_clock_mono_ms() - a->t0));
+                hf_request_command_name(a->h.req), svc->pools[a->pool].name, a->tries,
+                (long long)(hf_clock_mono_ms() - a->h.t0));
     svc->ask_state = reply ? S_ASK_ANSWERED : S_ASK_UNANSWERED;
     svc->ask_reply = reply;
     hf_reply_t rep = HUIFANG__V1__REPLY__INIT;
-    hf_request_t *req = a->req;
-    a->req = NULL; /* s_answer frees it */
-    s_answer(svc, a->frames, a->nframes, req, 0, &rep, a->t0_us);
+    hf_request_t *req = a->h.req;
+    a->h.req = NULL; /* s_answer frees it */
+    s_answer(svc, a->h.frames, a->h.nframes, req, 0, &rep, a->h.t0_us);
     svc->ask_state = S_ASK_NONE;
     svc->ask_reply = NULL;
     if (reply)
@@ -2498,17 +2521,10 @@ static int s_ask_first(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_req
         return 0; /* answered as usual; the arena is reset with the answer */
     }
     hf_arena_reset(arena);
-    for (int i = 0; i < nframes; i++) {
-        zmq_msg_init(&a->frames[i]);
-        zmq_msg_move(&a->frames[i], &frames[i]);
-    }
-    a->nframes = nframes;
-    a->req = req;
+    s_held_take(&a->h, frames, nframes, req, t0, t0_us);
     a->q = copy;
     a->pool = pool;
     a->slot = -1;
-    a->t0 = t0;
-    a->t0_us = t0_us;
     a->deadline = hf_clock_mono_ms() + HF_ASK_TRIES * hf_config_int(svc->config, "peer_timeout_ms");
     svc->asking[svc->nasking++] = a;
     s_ask_dispatch(svc);
@@ -2624,10 +2640,7 @@ static void s_parked_free(s_parked_t **self_p)
     s_parked_t *p = *self_p;
     if (p == NULL)
         return;
-    for (int i = 0; i < p->nframes; i++)
-        zmq_msg_close(&p->frames[i]);
-    if (p->req)
-        huifang__v1__request__free_unpacked(p->req, NULL);
+    s_held_release(&p->h);
     free(p);
     *self_p = NULL;
 }
@@ -2642,14 +2655,7 @@ static int s_park(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_
     s_parked_t *p = calloc(1, sizeof *p);
     if (p == NULL)
         return -1;
-    for (int i = 0; i < nframes; i++) {
-        zmq_msg_init(&p->frames[i]);
-        zmq_msg_move(&p->frames[i], &frames[i]);
-    }
-    p->nframes = nframes;
-    p->req = req;
-    p->t0 = t0;
-    p->t0_us = t0_us;
+    s_held_take(&p->h, frames, nframes, req, t0, t0_us);
     p->deadline = t0 + svc->read_wait_ms;
     for (int i = 0; i < svc->nsubs; i++)
         p->gen[i] = svc->subs[i].fetches;
@@ -2680,7 +2686,7 @@ static void s_serve_parked(hf_service_t *svc)
         hf_reply_t rep = HUIFANG__V1__REPLY__INIT;
         s_sub_t *sub = NULL;
         uint64_t seq = 0;
-        int state = s_after_state(svc, p->req, p->gen, &rep, &sub, &seq);
+        int state = s_after_state(svc, p->h.req, p->gen, &rep, &sub, &seq);
         if (state == 1 && now < p->deadline && !s_signalled && !svc->stopping) {
             i++;
             continue;
@@ -2689,21 +2695,21 @@ static void s_serve_parked(hf_service_t *svc)
             hf_warn("after_timeout",
                     "command=%s producer=%s seq=%llu applied=%llu "
                     "producer_last=%llu ms=%lld",
-                    hf_request_command_name(p->req), sub->producer, (unsigned long long)seq,
+                    hf_request_command_name(p->h.req), sub->producer, (unsigned long long)seq,
                     (unsigned long long)sub->applied, (unsigned long long)sub->producer_last,
-                    (long long)(now - p->t0));
+                    (long long)(now - p->h.t0));
             hf_fail(&rep, svc->arena, HF_UNAVAILABLE, "after",
                     "the %s service has not yet applied %s event %llu (it has applied up to "
                     "%llu; %s's last known is %llu) after %lld ms; nothing changed, safe to retry",
                     svc->def->name, sub->producer, (unsigned long long)seq,
                     (unsigned long long)sub->applied, sub->producer,
-                    (unsigned long long)sub->producer_last, (long long)(now - p->t0));
+                    (unsigned long long)sub->producer_last, (long long)(now - p->h.t0));
         }
-        hf_request_t *req = p->req;
-        p->req = NULL; /* s_answer frees it, or the ask holds it */
+        hf_request_t *req = p->h.req;
+        p->h.req = NULL; /* s_answer frees it, or the ask holds it */
         if (state == 1 || s_signalled || svc->stopping ||
-            !s_ask_first(svc, p->frames, p->nframes, req, p->t0, p->t0_us, &rep))
-            s_answer(svc, p->frames, p->nframes, req, 0, &rep, p->t0_us);
+            !s_ask_first(svc, p->h.frames, p->h.nframes, req, p->h.t0, p->h.t0_us, &rep))
+            s_answer(svc, p->h.frames, p->h.nframes, req, 0, &rep, p->h.t0_us);
         s_parked_free(&svc->parked[i]);
         svc->parked[i] = svc->parked[--svc->nparked];
         svc->parked[svc->nparked] = NULL;
