@@ -46,18 +46,55 @@ typedef struct {
  *
  * The framework applies events in batches (hf_service_on_batch). The rollups are counters,
  * only ever added to (no handler reads them), so what the events of a batch add to one row
- * is summed here and written once, by rep_batch_end inside the batch's transaction before it
- * commits; a batch rolled back forgets it. A batch of a lead import thus writes its day's
- * lead and card counters once, not once per lead. */
+ * is summed here — every column of the row together (an agent's attempts, contacts and
+ * closes of a call are one row of agent_day) — and written once, by rep_batch_end inside the
+ * batch's transaction before it commits: one statement per table (reporting_sql.h,
+ * REP_Q_*_ADD: the rows as arrays); a batch rolled back forgets it. A batch of a lead import
+ * thus writes its day's lead and card counters once, not once per lead; a batch of a call's
+ * events writes each table it adds to once, not once per column and event. */
 
 #define DELTA_KEYS 6
+#define DELTA_COLS 10
 #define DELTA_SLOTS 4096 /* a power of two; written out early at three quarters full */
 
+/* A rollup table: its statement (the keys' arrays, then a bigint[] per column) and the
+ * counter columns, in the statement's order. */
 typedef struct {
-    const char *sql; /* an upsert adding $(nkeys + 1) to the row of keys $1..$nkeys; NULL: free */
+    const hf_query_t *q;
     int nkeys;
+    const char *cols[DELTA_COLS + 1];
+} s_rollup_t;
+
+static const s_rollup_t s_rollups[REP_ROLLUPS] = {
+    [REP_EVENT_TALLY] = {&REP_Q_EVENT_TALLY_ADD, 4, {"n"}},
+    [REP_AGENT_DAY] = {&REP_Q_AGENT_DAY_ADD,
+                       3,
+                       {"tasks_due", "opened", "closed", "attempts", "contacts", "orders",
+                        "complaints", "consultations", "consult_bought", "visits"}},
+    [REP_BRANCH_DAY] = {&REP_Q_BRANCH_DAY_ADD,
+                        2,
+                        {"tasks_due", "opened", "closed", "attempts", "contacts", "orders",
+                         "complaints", "consultations", "consult_bought", "visits"}},
+    [REP_AGENT_MONTH] = {&REP_Q_AGENT_MONTH_ADD, 3, {"net"}},
+    [REP_BRANCH_MONTH] = {&REP_Q_BRANCH_MONTH_ADD, 2, {"net"}},
+    [REP_STEP_DAY] = {&REP_Q_STEP_DAY_ADD, 2, {"planned", "on_time", "late", "cancelled"}},
+    [REP_STEP_MONTH] = {&REP_Q_STEP_MONTH_ADD, 2, {"open"}},
+    [REP_COMPLAINT_DAY] = {&REP_Q_COMPLAINT_DAY_ADD,
+                           2,
+                           {"escalations", "returns_requested", "returns_approved",
+                            "returns_rejected", "refund_fen", "risks"}},
+    [REP_CARD_COUNT] = {&REP_Q_CARD_COUNT_ADD, 2, {"n"}},
+    [REP_CARD_FLOW_DAY] = {&REP_Q_CARD_FLOW_DAY_ADD, 5, {"n"}},
+    [REP_LEAD_DAY] = {&REP_Q_LEAD_DAY_ADD, 5, {"registered", "merged", "rejected"}},
+    [REP_SCREEN_DAY] = {&REP_Q_SCREEN_DAY_ADD, 3, {"n"}},
+    [REP_REPURCHASE_MONTH] = {&REP_Q_REPURCHASE_MONTH_ADD, 5, {"n"}},
+};
+
+typedef struct {
+    bool used;
+    int rollup;
     char *keys[DELTA_KEYS];
-    int64_t n;
+    int64_t n[DELTA_COLS];
 } s_delta_t;
 
 static s_delta_t s_deltas[DELTA_SLOTS];
@@ -131,9 +168,9 @@ static int s_zone_slot(const char *branch)
     return empty >= 0 ? empty : first;
 }
 
-static uint64_t s_delta_hash(const char *sql, int nkeys, const char *const *keys)
+static uint64_t s_delta_hash(int rollup, int nkeys, const char *const *keys)
 {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)sql;
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(rollup + 1);
     for (int i = 0; i < nkeys; i++) {
         for (const char *s = keys[i]; *s; s++)
             h = (h ^ (unsigned char)*s) * 1099511628211ULL;
@@ -146,9 +183,9 @@ static void s_deltas_forget(void)
 {
     for (int i = 0; i < DELTA_SLOTS && s_ndeltas > 0; i++) {
         s_delta_t *d = &s_deltas[i];
-        if (d->sql == NULL)
+        if (!d->used)
             continue;
-        for (int k = 0; k < d->nkeys; k++)
+        for (int k = 0; k < s_rollups[d->rollup].nkeys; k++)
             free(d->keys[k]);
         memset(d, 0, sizeof *d);
         s_ndeltas--;
@@ -156,110 +193,172 @@ static void s_deltas_forget(void)
     s_ndeltas = 0;
 }
 
-/* The rows of one counter upsert in a statement of their own: sql's "VALUES ($1, …, $k)"
- * repeated for n rows, its parameters numbered on ($k+1, …); the rest of sql as it is (its
- * ON CONFLICT adds EXCLUDED's amount). Each row's key is in it once (s_deltas sums per key),
- * as ON CONFLICT DO UPDATE requires. NULL when sql has no VALUES list or no memory. */
-static char *s_rows_sql(const char *sql, int width, int n)
+/* Rows by table, then in the order of their keys, so that two transactions adding to the
+ * same rows lock them in the same order. */
+static int s_delta_cmp(const void *a, const void *b)
 {
-    const char *values = strstr(sql, " VALUES (");
-    const char *close = values ? strchr(values, ')') : NULL;
-    if (close == NULL)
-        return NULL;
-    size_t head = (size_t)(values - sql) + strlen(" VALUES ");
-    size_t cap = head + strlen(close + 1) + (size_t)n * (size_t)width * 9 + (size_t)n * 4 + 1;
-    char *out = malloc(cap);
-    if (out == NULL)
-        return NULL;
-    memcpy(out, sql, head);
-    size_t len = head;
-    for (int r = 0; r < n; r++) {
-        len += (size_t)snprintf(out + len, cap - len, "%s(", r ? ", " : "");
-        for (int k = 0; k < width; k++)
-            len +=
-                (size_t)snprintf(out + len, cap - len, "%s$%d", k ? ", " : "", r * width + k + 1);
-        out[len++] = ')';
+    const s_delta_t *x = *(const s_delta_t *const *)a, *y = *(const s_delta_t *const *)b;
+    if (x->rollup != y->rollup)
+        return x->rollup < y->rollup ? -1 : 1;
+    if (x->rollup < 0)
+        return 0; /* left out: no order needed */
+    for (int k = 0; k < s_rollups[x->rollup].nkeys; k++) {
+        int c = strcmp(x->keys[k], y->keys[k]);
+        if (c != 0)
+            return c;
     }
-    snprintf(out + len, cap - len, "%s", close + 1);
-    return out;
+    return 0;
+}
+
+/* A growing string; false when out of memory (then the string is freed). */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} s_str_t;
+
+static bool s_str_add(s_str_t *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (p == NULL) {
+            free(b->s);
+            b->s = NULL;
+            return false;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+    return true;
+}
+
+/* The Postgres array literal of the rows' key k (each element quoted) or, k < 0, of their
+ * column -k - 1; malloc'd, NULL when out of memory. */
+static char *s_delta_array(s_delta_t *const *rows, int n, int k)
+{
+    s_str_t b = {0};
+    bool ok = s_str_add(&b, "{", 1);
+    for (int r = 0; r < n && ok; r++) {
+        if (r > 0)
+            ok = s_str_add(&b, ",", 1);
+        if (k < 0) {
+            char num[24];
+            ok = ok && s_str_add(&b, num, strlen(hf_pg_i64(num, rows[r]->n[-k - 1])));
+            continue;
+        }
+        ok = ok && s_str_add(&b, "\"", 1);
+        for (const char *s = rows[r]->keys[k]; *s && ok; s++) {
+            if (*s == '"' || *s == '\\')
+                ok = s_str_add(&b, "\\", 1);
+            ok = ok && s_str_add(&b, s, 1);
+        }
+        ok = ok && s_str_add(&b, "\"", 1);
+    }
+    ok = ok && s_str_add(&b, "}", 1);
+    return ok ? b.s : NULL;
 }
 
 /* Hands every summed counter to the batch's commit (hf_store_defer: sent with the COMMIT, in
- * one round trip) and forgets them: a batch of a lead import touches a hundred rows of
- * lead_day alone (channel x source x collector), written by one multi-row upsert per
- * statement kind, not one upsert per row. 0 or -1. */
+ * one round trip) and forgets them: one statement per rollup table, its rows as arrays (a
+ * batch of a lead import touches a hundred rows of lead_day alone: channel x source x
+ * collector). A row that adds nothing is left out. 0 or -1. */
 static int s_deltas_write(hf_store_t *st)
 {
-    int rc = 0;
-#define ROWS_MAX 1000 /* rows a statement: at most 7000 parameters */
-    static const s_delta_t *rows[ROWS_MAX];
-    static const char *params[ROWS_MAX * (DELTA_KEYS + 1)];
-    static char nums[ROWS_MAX][24];
-    static bool done[DELTA_SLOTS];
-    memset(done, 0, sizeof done);
-    for (int i = 0; i < DELTA_SLOTS && s_ndeltas > 0 && rc == 0; i++) {
-        const s_delta_t *d = &s_deltas[i];
-        if (done[i] || d->sql == NULL)
+    static s_delta_t *rows[DELTA_SLOTS];
+    int nrows = 0;
+    for (int i = 0; i < DELTA_SLOTS && nrows < s_ndeltas; i++) {
+        s_delta_t *d = &s_deltas[i];
+        if (!d->used)
             continue;
-        /* every row of this statement kind (from here on: the ones before were taken) */
-        int n = 0;
-        for (int j = i; j < DELTA_SLOTS && n < ROWS_MAX; j++) {
-            const s_delta_t *e = &s_deltas[j];
-            if (done[j] || e->sql != d->sql || e->nkeys != d->nkeys)
-                continue;
-            done[j] = true;
-            if (e->n != 0)
-                rows[n++] = e;
-        }
-        if (n == 0)
-            continue;
-        int width = d->nkeys + 1;
-        for (int r = 0; r < n; r++) {
-            for (int k = 0; k < d->nkeys; k++)
-                params[r * width + k] = rows[r]->keys[k];
-            params[r * width + d->nkeys] = hf_pg_i64(nums[r], rows[r]->n);
-        }
-        char *sql = n == 1 ? NULL : s_rows_sql(d->sql, width, n);
-        if (n > 1 && sql == NULL)
-            rc = -1;
-        else
-            rc = hf_store_defer(st, sql ? sql : d->sql, n * width, params);
-        free(sql); /* more than ROWS_MAX of a kind: the rest start a statement of their own */
+        bool any = false;
+        for (int k = 0; k < DELTA_COLS; k++)
+            any = any || d->n[k] != 0;
+        rows[nrows++] = d;
+        if (!any)
+            d->rollup = -1 - d->rollup; /* counted, but adds nothing: left out */
     }
-#undef ROWS_MAX
-    s_deltas_forget();
+    qsort(rows, (size_t)nrows, sizeof rows[0], s_delta_cmp);
+    int rc = 0;
+    for (int from = 0, to; from < nrows && rc == 0; from = to) {
+        int r = rows[from]->rollup;
+        for (to = from + 1; to < nrows && rows[to]->rollup == r;)
+            to++;
+        if (r < 0)
+            continue;
+        const s_rollup_t *ru = &s_rollups[r];
+        int ncols = 0;
+        while (ncols < DELTA_COLS && ru->cols[ncols])
+            ncols++;
+        char *params[DELTA_KEYS + DELTA_COLS] = {0};
+        int np = ru->nkeys + ncols;
+        for (int k = 0; k < np && rc == 0; k++)
+            if ((params[k] = s_delta_array(rows + from, to - from,
+                                           k < ru->nkeys ? k : -(k - ru->nkeys) - 1)) == NULL)
+                rc = -1;
+        if (rc == 0)
+            rc = hf_store_defer(st, ru->q->sql, np, (const char *const *)params);
+        for (int k = 0; k < np; k++)
+            free(params[k]);
+    }
+    for (int i = 0; i < nrows; i++) {
+        s_delta_t *d = rows[i];
+        int r = d->rollup < 0 ? -1 - d->rollup : d->rollup;
+        for (int k = 0; k < s_rollups[r].nkeys; k++)
+            free(d->keys[k]);
+        memset(d, 0, sizeof *d);
+    }
+    s_ndeltas = 0;
     return rc;
 }
 
-/* Adds n to the row of keys through sql (an upsert whose parameters are the keys and then
- * the amount), at the end of the batch. 0 or -1. */
-static int s_count(s_ctx_t *c, const char *sql, int nkeys, const char *const *keys, int64_t n)
+/* Adds n to the column of rollup table rollup in the row of keys (the table's keys, in its
+ * statement's order), at the end of the batch. 0, -1, or -2 for a column the table has not. */
+static int s_count(s_ctx_t *c, int rollup, const char *column, const char *const *keys, int64_t n)
 {
     if (n == 0)
         return 0;
+    if (rollup < 0 || rollup >= REP_ROLLUPS)
+        return -2;
+    const s_rollup_t *ru = &s_rollups[rollup];
+    int col = 0;
+    while (col < DELTA_COLS && ru->cols[col] && strcmp(ru->cols[col], column) != 0)
+        col++;
+    if (col == DELTA_COLS || ru->cols[col] == NULL)
+        return -2;
     if (s_ndeltas >= DELTA_SLOTS / 4 * 3) {
         if (s_deltas_write(c->st) != 0)
             return -1;
     }
-    uint64_t h = s_delta_hash(sql, nkeys, keys);
+    int nkeys = ru->nkeys;
+    uint64_t h = s_delta_hash(rollup, nkeys, keys);
     for (size_t i = h & (DELTA_SLOTS - 1);; i = (i + 1) & (DELTA_SLOTS - 1)) {
         s_delta_t *d = &s_deltas[i];
-        if (d->sql == NULL) {
-            d->sql = sql;
-            d->nkeys = nkeys;
-            for (int k = 0; k < nkeys; k++)
-                d->keys[k] = strdup(keys[k]);
-            d->n = n;
+        if (!d->used) {
+            for (int k = 0; k < nkeys; k++) {
+                if ((d->keys[k] = strdup(keys[k])) == NULL) {
+                    while (k-- > 0)
+                        free(d->keys[k]);
+                    return -1;
+                }
+            }
+            d->used = true;
+            d->rollup = rollup;
+            d->n[col] = n;
             s_ndeltas++;
             return 0;
         }
-        if (d->sql != sql || d->nkeys != nkeys)
+        if (d->rollup != rollup)
             continue;
         int k = 0;
         while (k < nkeys && strcmp(d->keys[k], keys[k]) == 0)
             k++;
         if (k == nkeys) {
-            d->n += n;
+            d->n[col] += n;
             return 0;
         }
     }
@@ -288,14 +387,11 @@ int rep_batch_end(hf_service_t *svc, void *self, bool commit)
     return s_deltas_write(hf_service_store(svc));
 }
 
-/* The counters stay SQL text, not named queries (reporting_sql.h): s_count sums them per
- * batch in s_deltas keyed by the text's address (s_delta_hash), and s_deltas_write hands
- * them to the commit (hf_store_defer), which sends them as text in one libpq pipeline. */
-int rep_count(hf_service_t *svc, const char *sql, int nkeys, const char *const *keys, int64_t n)
+int rep_count(hf_service_t *svc, int rollup, const char *column, const char *const *keys, int64_t n)
 {
     s_ctx_t c = {0};
     c.st = hf_service_store(svc);
-    return s_count(&c, sql, nkeys, keys, n);
+    return s_count(&c, rollup, column, keys, n);
 }
 
 /* The branch's zone (kept: s_zones above): 0, 1 when the branch is unknown, -1 on a store
@@ -329,51 +425,6 @@ static int s_zone(s_ctx_t *c)
 }
 
 /* ---- helpers ------------------------------------------------------------------------- */
-
-enum { SQL_AGENT_DAY, SQL_BRANCH_DAY, SQL_STEP_DAY, SQL_COMPLAINT_DAY };
-
-/* The upsert adding to one counter column of a per-day rollup (column is one of ours, never
- * input), made once and kept: s_count knows a statement by its address. NULL when more than
- * the cache holds. */
-static const char *s_column_sql(int table, const char *column)
-{
-    static struct {
-        int table;
-        char column[32];
-        char sql[512];
-    } made[48];
-    static int nmade;
-    for (int i = 0; i < nmade; i++)
-        if (made[i].table == table && strcmp(made[i].column, column) == 0)
-            return made[i].sql;
-    if (nmade == 48 || strlen(column) >= sizeof made[0].column)
-        return NULL;
-    made[nmade].table = table;
-    snprintf(made[nmade].column, sizeof made[0].column, "%s", column);
-    char *sql = made[nmade].sql;
-    size_t len = sizeof made[0].sql;
-    if (table == SQL_AGENT_DAY)
-        snprintf(sql, len,
-                 "INSERT INTO agent_day (branch, agent, day, %s) VALUES ($1, $2, $3, $4)"
-                 " ON CONFLICT (branch, agent, day) DO UPDATE SET %s = agent_day.%s + EXCLUDED.%s",
-                 column, column, column, column);
-    else if (table == SQL_BRANCH_DAY)
-        snprintf(sql, len,
-                 "INSERT INTO branch_day (branch, day, %s) VALUES ($1, $2, $3)"
-                 " ON CONFLICT (branch, day) DO UPDATE SET %s = branch_day.%s + EXCLUDED.%s",
-                 column, column, column, column);
-    else if (table == SQL_STEP_DAY)
-        snprintf(sql, len,
-                 "INSERT INTO step_day (branch, due_day, %s) VALUES ($1, $2, $3)"
-                 " ON CONFLICT (branch, due_day) DO UPDATE SET %s = step_day.%s + EXCLUDED.%s",
-                 column, column, column, column);
-    else
-        snprintf(sql, len,
-                 "INSERT INTO complaint_day (branch, day, %s) VALUES ($1, $2, $3)"
-                 " ON CONFLICT (branch, day) DO UPDATE SET %s = complaint_day.%s + EXCLUDED.%s",
-                 column, column, column, column);
-    return made[nmade++].sql;
-}
 
 /* The local date of ms in the context's zone. */
 static void s_local(const s_ctx_t *c, int64_t ms, char *out)
@@ -414,14 +465,13 @@ static int s_agent_add(s_ctx_t *c, const char *agent, const char *day, const cha
 {
     if (agent == NULL || *agent == '\0' || n == 0)
         return 0;
-    const char *sql = s_column_sql(SQL_AGENT_DAY, column);
-    const char *bsql = s_column_sql(SQL_BRANCH_DAY, column);
     const char *p[] = {c->branch, agent, day};
     const char *pb[] = {c->branch, day};
-    if (sql == NULL || bsql == NULL)
-        return -2;
-    if (s_count(c, sql, 3, p, n) != 0 || s_count(c, bsql, 2, pb, n) != 0)
-        return -1;
+    int rc = s_count(c, REP_AGENT_DAY, column, p, n);
+    if (rc == 0)
+        rc = s_count(c, REP_BRANCH_DAY, column, pb, n);
+    if (rc != 0)
+        return rc;
     bool opened = strcmp(column, "opened") == 0;
     if (!opened && strcmp(column, "closed") != 0)
         return 0;
@@ -432,17 +482,9 @@ static int s_agent_add(s_ctx_t *c, const char *agent, const char *day, const cha
     hf_date_format(rep_month_start(d), month);
     const char *pm[] = {c->branch, agent, month};
     const char *pbm[] = {c->branch, month};
-    if (s_count(c,
-                "INSERT INTO agent_month (branch, agent, month, net) VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT (branch, agent, month) DO UPDATE"
-                " SET net = agent_month.net + EXCLUDED.net",
-                3, pm, opened ? n : -n) != 0)
+    if (s_count(c, REP_AGENT_MONTH, "net", pm, opened ? n : -n) != 0)
         return -1;
-    return s_count(
-        c,
-        "INSERT INTO branch_month (branch, month, net) VALUES ($1, $2, $3)"
-        " ON CONFLICT (branch, month) DO UPDATE SET net = branch_month.net + EXCLUDED.net",
-        2, pbm, opened ? n : -n);
+    return s_count(c, REP_BRANCH_MONTH, "net", pbm, opened ? n : -n);
 }
 
 /* Adds n to one counter column of step_day for due day, and what it changes of the steps
@@ -451,32 +493,25 @@ static int s_step_add(s_ctx_t *c, const char *due_day, const char *column, int n
 {
     if (n == 0)
         return 0;
-    const char *sql = s_column_sql(SQL_STEP_DAY, column);
     const char *p[] = {c->branch, due_day};
-    if (sql == NULL)
-        return -2;
-    if (s_count(c, sql, 2, p, n) != 0)
-        return -1;
+    int rc = s_count(c, REP_STEP_DAY, column, p, n);
+    if (rc != 0)
+        return rc;
     int32_t d;
     char month[11];
     if (hf_date_parse(due_day, &d) != 0)
         return -2;
     hf_date_format(rep_month_start(d), month);
     const char *pm[] = {c->branch, month};
-    return s_count(
-        c,
-        "INSERT INTO step_month (branch, month, open) VALUES ($1, $2, $3)"
-        " ON CONFLICT (branch, month) DO UPDATE SET open = step_month.open + EXCLUDED.open",
-        2, pm, strcmp(column, "planned") == 0 ? n : -n);
+    return s_count(c, REP_STEP_MONTH, "open", pm, strcmp(column, "planned") == 0 ? n : -n);
 }
 
 static int s_complaint_day_add(s_ctx_t *c, const char *column, int64_t n)
 {
     if (n == 0)
         return 0;
-    const char *sql = s_column_sql(SQL_COMPLAINT_DAY, column);
     const char *p[] = {c->branch, c->day};
-    return sql ? s_count(c, sql, 2, p, n) : -2;
+    return s_count(c, REP_COMPLAINT_DAY, column, p, n);
 }
 
 /* Cancels the customer's tasks in one of states (a Postgres text[] literal) outside plan
@@ -517,10 +552,7 @@ static int s_cancel_tasks(s_ctx_t *c, int64_t customer_id, const char *states, i
 static int s_card_count(s_ctx_t *c, const char *type, int n)
 {
     const char *p[] = {c->branch, type};
-    return s_count(c,
-                   "INSERT INTO card_count (branch, card_type, n) VALUES ($1, $2, $3)"
-                   " ON CONFLICT (branch, card_type) DO UPDATE SET n = card_count.n + EXCLUDED.n",
-                   2, p, n);
+    return s_count(c, REP_CARD_COUNT, "n", p, n);
 }
 
 /* Counts a card moving from one type to another ("" from: a new card) today, its row
@@ -530,11 +562,7 @@ static int s_card_moved(s_ctx_t *c, const char *from, const char *to, const char
     const char *pf[] = {c->branch, c->day, from, to, reason};
     if ((*from && s_card_count(c, from, -1) != 0) || s_card_count(c, to, 1) != 0)
         return -1;
-    return s_count(c,
-                   "INSERT INTO card_flow_day (branch, day, from_type, to_type, reason, n)"
-                   " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, day, from_type,"
-                   " to_type, reason) DO UPDATE SET n = card_flow_day.n + EXCLUDED.n",
-                   5, pf, 1);
+    return s_count(c, REP_CARD_FLOW_DAY, "n", pf, 1);
 }
 
 /* Records a card moving from one type to another ("" from: a new card) today. */
@@ -1025,19 +1053,8 @@ static int s_lead_add(s_ctx_t *c, int64_t collected_at_ms, const char *channel, 
 {
     char day[11];
     s_local(c, collected_at_ms, day);
-#define LEAD_SQL(col)                                                                              \
-    "INSERT INTO lead_day (branch, day, channel, source, collector, " col ")"                      \
-    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, day, channel, source, collector)"       \
-    " DO UPDATE SET " col " = lead_day." col " + EXCLUDED." col
-    static const char *const sqls[][2] = {{"registered", LEAD_SQL("registered")},
-                                          {"merged", LEAD_SQL("merged")},
-                                          {"rejected", LEAD_SQL("rejected")}};
-#undef LEAD_SQL
     const char *p[] = {c->branch, day, S(channel), S(source), S(collector)};
-    for (size_t k = 0; k < sizeof sqls / sizeof sqls[0]; k++)
-        if (strcmp(sqls[k][0], column) == 0)
-            return s_count(c, sqls[k][1], 5, p, 1);
-    return -2;
+    return s_count(c, REP_LEAD_DAY, column, p, 1);
 }
 
 static int rep_on_lead_registered(s_ctx_t *c)
@@ -1137,10 +1154,7 @@ static int rep_on_customer_screened(s_ctx_t *c)
 {
     const Huifang__V1__CustomerScreened *e = c->env->customer_screened;
     const char *p[] = {c->branch, c->day, *S(e->reason) ? e->reason : "unspecified"};
-    if (s_count(c,
-                "INSERT INTO screen_day (branch, day, reason, n) VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT (branch, day, reason) DO UPDATE SET n = screen_day.n + EXCLUDED.n",
-                3, p, 1) != 0)
+    if (s_count(c, REP_SCREEN_DAY, "n", p, 1) != 0)
         return -1;
     return s_cancel_tasks(c, e->customer_id, "{planned,assigned}", 0);
 }
@@ -1157,11 +1171,7 @@ static int s_repurchase_add(s_ctx_t *c, const char *supply_end, const char *prod
     char month[11], gaptxt[24];
     hf_date_format(rep_month_start(end), month);
     const char *p[] = {c->branch, month, product, plan, hf_pg_i64(gaptxt, gap)};
-    return s_count(c,
-                   "INSERT INTO repurchase_month (branch, month, product, plan, gap, n)"
-                   " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, month, product, plan,"
-                   " gap) DO UPDATE SET n = repurchase_month.n + EXCLUDED.n",
-                   5, p, n);
+    return s_count(c, REP_REPURCHASE_MONTH, "n", p, n);
 }
 
 static int rep_on_purchase_recorded(s_ctx_t *c)

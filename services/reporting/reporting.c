@@ -22,11 +22,7 @@ static int apply_event(hf_service_t *svc, void *self, const hf_envelope_t *env, 
     hf_date_format((int32_t)(env->occurred_at_ms / 86400000), day);
     const char *p[] = {S(env->producer), hf_envelope_payload_name(env), S(env->branch), day};
     /* summed over the batch and written once at its end (rep_batch_end) */
-    if (rep_count(svc,
-                  "INSERT INTO event_tally (producer, payload, branch, day, n)"
-                  " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (producer, payload, branch, day)"
-                  " DO UPDATE SET n = event_tally.n + EXCLUDED.n",
-                  4, p, 1) != 0)
+    if (rep_count(svc, REP_EVENT_TALLY, "n", p, 1) != 0)
         return -1;
     int rc = rep_apply_event(svc, env, a);
     rc = rc == 0 ? rep_points_apply(svc, env, a) : rc;

@@ -15,10 +15,29 @@
  * Returns 0, -1 (transient, or an earlier event of another producer is still to come:
  * retried) or -2 (malformed: dead-lettered). */
 int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena);
-/* Adds n to a rollup's row at the end of the batch: sql is an upsert whose parameters are
- * the nkeys keys and then the amount; what a batch adds to one row is written once, by
- * rep_batch_end (the framework's batch hook), and forgotten when the batch rolls back. */
-int rep_count(hf_service_t *svc, const char *sql, int nkeys, const char *const *keys, int64_t n);
+/* The rollup tables whose counters a batch sums (rep_count; reporting_sql.h, REP_Q_*_ADD). */
+enum {
+    REP_EVENT_TALLY,
+    REP_AGENT_DAY,
+    REP_BRANCH_DAY,
+    REP_AGENT_MONTH,
+    REP_BRANCH_MONTH,
+    REP_STEP_DAY,
+    REP_STEP_MONTH,
+    REP_COMPLAINT_DAY,
+    REP_CARD_COUNT,
+    REP_CARD_FLOW_DAY,
+    REP_LEAD_DAY,
+    REP_SCREEN_DAY,
+    REP_REPURCHASE_MONTH,
+    REP_ROLLUPS
+};
+/* Adds n to column of the rollup table's row of keys (the table's keys in its statement's
+ * order) at the end of the batch: what a batch adds to one row, in any of its columns, is
+ * written once, by rep_batch_end (the framework's batch hook), and forgotten when the batch
+ * rolls back. 0, -1, or -2 for a column the table has not. */
+int rep_count(hf_service_t *svc, int rollup, const char *column, const char *const *keys,
+              int64_t n);
 int rep_batch_end(hf_service_t *svc, void *self, bool commit);
 /* Writes the cards the batch holds (registered and merged leads': rep_models.c). A handler
  * reading the customer table outside rep_apply_event calls it first, unless it runs after

@@ -34,6 +34,106 @@
     " AND p.purchase_day BETWEEN $2::date AND $3::date)"
 
 /* ---- rep_models.c ---- */
+/* The rollups' counters, added up per batch in rep_models.c (s_count) and written at the
+ * batch's end, sent with its COMMIT (hf_store_defer: the text prepared the second time it
+ * runs): one statement per table a batch, whatever the rows and the columns added to — a
+ * row per key, its keys and every counter column as arrays, each column adding its own
+ * amount (0 for a column the batch did not touch). The array parameters keep the text the
+ * same for any number of rows. The keys arrive as text and are typed here; a key is in a
+ * statement once (ON CONFLICT DO UPDATE may touch a row once). */
+static const hf_query_t REP_Q_EVENT_TALLY_ADD = {
+    "rep_event_tally_add",
+    "INSERT INTO event_tally AS r (producer, payload, branch, day, n) SELECT * FROM"
+    " unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::bigint[]) ON CONFLICT"
+    " (producer, payload, branch, day) DO UPDATE SET n = r.n + EXCLUDED.n"};
+static const hf_query_t REP_Q_AGENT_DAY_ADD = {
+    "rep_agent_day_add",
+    "INSERT INTO agent_day AS r (branch, agent, day, tasks_due, opened, closed, attempts,"
+    " contacts, orders, complaints, consultations, consult_bought, visits) SELECT * FROM"
+    " unnest($1::text[], $2::text[], $3::date[], $4::bigint[], $5::bigint[], $6::bigint[],"
+    " $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[],"
+    " $12::bigint[], $13::bigint[]) ON CONFLICT (branch, agent, day) DO UPDATE SET"
+    " tasks_due = r.tasks_due + EXCLUDED.tasks_due, opened = r.opened + EXCLUDED.opened,"
+    " closed = r.closed + EXCLUDED.closed, attempts = r.attempts + EXCLUDED.attempts,"
+    " contacts = r.contacts + EXCLUDED.contacts, orders = r.orders + EXCLUDED.orders,"
+    " complaints = r.complaints + EXCLUDED.complaints, consultations = r.consultations +"
+    " EXCLUDED.consultations, consult_bought = r.consult_bought + EXCLUDED.consult_bought,"
+    " visits = r.visits + EXCLUDED.visits"};
+static const hf_query_t REP_Q_BRANCH_DAY_ADD = {
+    "rep_branch_day_add",
+    "INSERT INTO branch_day AS r (branch, day, tasks_due, opened, closed, attempts,"
+    " contacts, orders, complaints, consultations, consult_bought, visits) SELECT * FROM"
+    " unnest($1::text[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[],"
+    " $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[],"
+    " $11::bigint[], $12::bigint[]) ON CONFLICT (branch, day) DO UPDATE SET tasks_due ="
+    " r.tasks_due + EXCLUDED.tasks_due, opened = r.opened + EXCLUDED.opened, closed ="
+    " r.closed + EXCLUDED.closed, attempts = r.attempts + EXCLUDED.attempts, contacts ="
+    " r.contacts + EXCLUDED.contacts, orders = r.orders + EXCLUDED.orders, complaints ="
+    " r.complaints + EXCLUDED.complaints, consultations = r.consultations +"
+    " EXCLUDED.consultations, consult_bought = r.consult_bought + EXCLUDED.consult_bought,"
+    " visits = r.visits + EXCLUDED.visits"};
+static const hf_query_t REP_Q_AGENT_MONTH_ADD = {
+    "rep_agent_month_add",
+    "INSERT INTO agent_month AS r (branch, agent, month, net) SELECT * FROM"
+    " unnest($1::text[], $2::text[], $3::date[], $4::bigint[]) ON CONFLICT (branch, agent,"
+    " month) DO UPDATE SET net = r.net + EXCLUDED.net"};
+static const hf_query_t REP_Q_BRANCH_MONTH_ADD = {
+    "rep_branch_month_add",
+    "INSERT INTO branch_month AS r (branch, month, net) SELECT * FROM unnest($1::text[],"
+    " $2::date[], $3::bigint[]) ON CONFLICT (branch, month) DO UPDATE SET net = r.net +"
+    " EXCLUDED.net"};
+static const hf_query_t REP_Q_STEP_DAY_ADD = {
+    "rep_step_day_add",
+    "INSERT INTO step_day AS r (branch, due_day, planned, on_time, late, cancelled)"
+    " SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[], $4::bigint[],"
+    " $5::bigint[], $6::bigint[]) ON CONFLICT (branch, due_day) DO UPDATE SET planned ="
+    " r.planned + EXCLUDED.planned, on_time = r.on_time + EXCLUDED.on_time, late = r.late"
+    " + EXCLUDED.late, cancelled = r.cancelled + EXCLUDED.cancelled"};
+static const hf_query_t REP_Q_STEP_MONTH_ADD = {
+    "rep_step_month_add",
+    "INSERT INTO step_month AS r (branch, month, open) SELECT * FROM unnest($1::text[],"
+    " $2::date[], $3::bigint[]) ON CONFLICT (branch, month) DO UPDATE SET open = r.open +"
+    " EXCLUDED.open"};
+static const hf_query_t REP_Q_COMPLAINT_DAY_ADD = {
+    "rep_complaint_day_add",
+    "INSERT INTO complaint_day AS r (branch, day, escalations, returns_requested,"
+    " returns_approved, returns_rejected, refund_fen, risks) SELECT * FROM"
+    " unnest($1::text[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[],"
+    " $6::bigint[], $7::bigint[], $8::bigint[]) ON CONFLICT (branch, day) DO UPDATE SET"
+    " escalations = r.escalations + EXCLUDED.escalations, returns_requested ="
+    " r.returns_requested + EXCLUDED.returns_requested, returns_approved ="
+    " r.returns_approved + EXCLUDED.returns_approved, returns_rejected ="
+    " r.returns_rejected + EXCLUDED.returns_rejected, refund_fen = r.refund_fen +"
+    " EXCLUDED.refund_fen, risks = r.risks + EXCLUDED.risks"};
+static const hf_query_t REP_Q_CARD_COUNT_ADD = {
+    "rep_card_count_add",
+    "INSERT INTO card_count AS r (branch, card_type, n) SELECT * FROM unnest($1::text[],"
+    " $2::text[], $3::bigint[]) ON CONFLICT (branch, card_type) DO UPDATE SET n = r.n +"
+    " EXCLUDED.n"};
+static const hf_query_t REP_Q_CARD_FLOW_DAY_ADD = {
+    "rep_card_flow_day_add",
+    "INSERT INTO card_flow_day AS r (branch, day, from_type, to_type, reason, n) SELECT *"
+    " FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::text[],"
+    " $6::bigint[]) ON CONFLICT (branch, day, from_type, to_type, reason) DO UPDATE SET n"
+    " = r.n + EXCLUDED.n"};
+static const hf_query_t REP_Q_LEAD_DAY_ADD = {
+    "rep_lead_day_add",
+    "INSERT INTO lead_day AS r (branch, day, channel, source, collector, registered,"
+    " merged, rejected) SELECT * FROM unnest($1::text[], $2::date[], $3::text[],"
+    " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) ON CONFLICT"
+    " (branch, day, channel, source, collector) DO UPDATE SET registered = r.registered +"
+    " EXCLUDED.registered, merged = r.merged + EXCLUDED.merged, rejected = r.rejected +"
+    " EXCLUDED.rejected"};
+static const hf_query_t REP_Q_SCREEN_DAY_ADD = {
+    "rep_screen_day_add",
+    "INSERT INTO screen_day AS r (branch, day, reason, n) SELECT * FROM"
+    " unnest($1::text[], $2::date[], $3::text[], $4::bigint[]) ON CONFLICT (branch, day,"
+    " reason) DO UPDATE SET n = r.n + EXCLUDED.n"};
+static const hf_query_t REP_Q_REPURCHASE_MONTH_ADD = {
+    "rep_repurchase_month_add",
+    "INSERT INTO repurchase_month AS r (branch, month, product, plan, gap, n) SELECT *"
+    " FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::int[], $6::bigint[])"
+    " ON CONFLICT (branch, month, product, plan, gap) DO UPDATE SET n = r.n + EXCLUDED.n"};
 
 static const hf_query_t REP_Q_CANCEL_PLAN_TASKS = {
     "rep_cancel_plan_tasks",
