@@ -1243,23 +1243,29 @@ typedef struct {
     int64_t customer_id;
 } s_task_t;
 
-/* A task's row from res (REP_Q_TASK_LOAD's columns, or REP_TASK_OLD_RETURNING's: the row as
- * it was before the statement changed it); t->found when there is one. */
+/* A task's row from row i of res (REP_Q_TASK_LOAD's columns, or REP_TASK_OLD_RETURNING's: the
+ * row as it was before the statement changed it). */
+static void s_task_fill_row(PGresult *res, int i, s_task_t *t)
+{
+    memset(t, 0, sizeof *t);
+    t->found = true;
+    snprintf(t->state, sizeof t->state, "%s", hf_pg_str(res, i, 0));
+    snprintf(t->agent, sizeof t->agent, "%s", hf_pg_str(res, i, 1));
+    snprintf(t->due_day, sizeof t->due_day, "%s", hf_pg_str(res, i, 2));
+    snprintf(t->last_bag_agent, sizeof t->last_bag_agent, "%s", hf_pg_str(res, i, 3));
+    snprintf(t->last_bag_day, sizeof t->last_bag_day, "%s", hf_pg_str(res, i, 4));
+    t->claims = (int)hf_pg_int(res, i, 5);
+    t->calls = (int)hf_pg_int(res, i, 6);
+    t->purchase_id = hf_pg_int(res, i, 7);
+    t->customer_id = hf_pg_int(res, i, 8);
+}
+
+/* The task's row from res when it has one (t->found), as s_task_fill_row. */
 static void s_task_fill(PGresult *res, s_task_t *t)
 {
     memset(t, 0, sizeof *t);
-    if (PQntuples(res) == 1) {
-        t->found = true;
-        snprintf(t->state, sizeof t->state, "%s", hf_pg_str(res, 0, 0));
-        snprintf(t->agent, sizeof t->agent, "%s", hf_pg_str(res, 0, 1));
-        snprintf(t->due_day, sizeof t->due_day, "%s", hf_pg_str(res, 0, 2));
-        snprintf(t->last_bag_agent, sizeof t->last_bag_agent, "%s", hf_pg_str(res, 0, 3));
-        snprintf(t->last_bag_day, sizeof t->last_bag_day, "%s", hf_pg_str(res, 0, 4));
-        t->claims = (int)hf_pg_int(res, 0, 5);
-        t->calls = (int)hf_pg_int(res, 0, 6);
-        t->purchase_id = hf_pg_int(res, 0, 7);
-        t->customer_id = hf_pg_int(res, 0, 8);
-    }
+    if (PQntuples(res) == 1)
+        s_task_fill_row(res, 0, t);
 }
 
 static int s_task_load(s_ctx_t *c, int64_t id, s_task_t *t)
@@ -1573,10 +1579,26 @@ static int s_task_of_event(s_ctx_t *c, const Huifang__V1__Task *tk, s_task_t *t)
     return 0;
 }
 
+static bool s_task_malformed(const Huifang__V1__Task *tk)
+{
+    return tk == NULL || tk->id <= 0 || *S(tk->agent) == '\0';
+}
+
+/* The counters of task t (the row as it was) put into agent's bag of day bag by the usual
+ * way's statement (REP_Q_TASK_ASSIGN, REP_Q_TASKS_ASSIGN). */
+static int s_task_assigned_count(s_ctx_t *c, int64_t id, s_task_t *t, const char *agent,
+                                 const char *bag)
+{
+    return s_assignment_close(c, id, t) != 0 || s_uncancel(c, t) != 0 ||
+                   s_assignment_count(c, t, agent, bag) != 0
+               ? -1
+               : 0;
+}
+
 /* One task put into an agent's bag: a task_assigned's, or one of a tasks_assigned's. */
 static int s_task_assigned(s_ctx_t *c, const Huifang__V1__Task *tk)
 {
-    if (tk == NULL || tk->id <= 0 || *S(tk->agent) == '\0')
+    if (s_task_malformed(tk))
         return -2;
     const char *bag = *S(tk->bag_date) ? tk->bag_date : c->day;
     s_task_t t;
@@ -1587,10 +1609,7 @@ static int s_task_assigned(s_ctx_t *c, const Huifang__V1__Task *tk)
     if (s_task_change(c, &REP_Q_TASK_ASSIGN, 3, p, &t) != 0)
         return -1;
     if (t.found)
-        return s_assignment_close(c, tk->id, &t) != 0 || s_uncancel(c, &t) != 0 ||
-                       s_assignment_count(c, &t, tk->agent, bag) != 0
-                   ? -1
-                   : 0;
+        return s_task_assigned_count(c, tk->id, &t, tk->agent, bag);
     if (s_task_of_event(c, tk, &t) != 0)
         return -1;
     if (strcmp(t.state, "done") == 0)
@@ -1608,23 +1627,97 @@ static int rep_on_task_assigned(s_ctx_t *c)
     return s_task_assigned(c, c->env->task_assigned->task);
 }
 
+static int s_i64_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The usual way of a tasks_assigned's well-formed tasks (n, in event order), all different,
+ * in one statement (REP_Q_TASKS_ASSIGN) instead of one each: each task given its row back is
+ * counted as s_task_assigned counts it; *left[i] tells the ones given none (the long way, on
+ * their own). Tasks of one event are different rows and their counters only add up, so the
+ * order they are applied in changes nothing. 0 or -1. */
+static int s_tasks_assign(s_ctx_t *c, Huifang__V1__Task **tk, int n, bool *left)
+{
+    char **ids = hf_arena_alloc(c->arena, (size_t)n * sizeof *ids);
+    char **agents = hf_arena_alloc(c->arena, (size_t)n * sizeof *agents);
+    char **bags = hf_arena_alloc(c->arena, (size_t)n * sizeof *bags);
+    if (ids == NULL || agents == NULL || bags == NULL)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        ids[i] = s_num(c->arena, tk[i]->id);
+        agents[i] = tk[i]->agent;
+        bags[i] = *S(tk[i]->bag_date) ? tk[i]->bag_date : c->day;
+        left[i] = true;
+        if (ids[i] == NULL)
+            return -1;
+    }
+    const char *p[] = {s_pg_array(c->arena, ids, (size_t)n),
+                       s_pg_array(c->arena, agents, (size_t)n),
+                       s_pg_array(c->arena, bags, (size_t)n)};
+    PGresult *res = hf_store_query(c->st, &REP_Q_TASKS_ASSIGN, 3, p);
+    if (res == NULL)
+        return -1;
+    int rc = 0;
+    for (int r = 0; r < PQntuples(res) && rc == 0; r++) {
+        int64_t ord = hf_pg_int(res, r, 9);
+        if (ord < 1 || ord > n) {
+            rc = -1;
+            break;
+        }
+        int i = (int)ord - 1;
+        s_task_t t;
+        s_task_fill_row(res, r, &t);
+        left[i] = false;
+        rc = s_task_assigned_count(c, tk[i]->id, &t, agents[i], bags[i]);
+    }
+    PQclear(res);
+    return rc;
+}
+
 /* The assignment timer's batch (one transaction's tasks of one branch): each task applied as
- * its own task_assigned would be, in order, in the consumer's one transaction for the event
- * (applied whole or not at all, so never twice). A malformed task is skipped and logged (its
- * single event would be dead-lettered); an empty batch is dead-lettered. */
+ * its own task_assigned would be, in the consumer's one transaction for the event (applied
+ * whole or not at all, so never twice); its tasks all different (as the timer makes them),
+ * the usual way of every one in one statement (s_tasks_assign), else one by one in order. A
+ * malformed task is skipped and logged (its single event would be dead-lettered); an empty
+ * batch is dead-lettered. */
 static int rep_on_tasks_assigned(s_ctx_t *c)
 {
     const Huifang__V1__TasksAssigned *ta = c->env->tasks_assigned;
     if (ta->n_tasks == 0)
         return -2;
-    for (size_t i = 0; i < ta->n_tasks; i++) {
-        int rc = s_task_assigned(c, ta->tasks[i]);
-        if (rc == -1)
-            return -1;
-        if (rc == -2) /* the others stand: the batch is not dead-lettered for one */
+    size_t n = ta->n_tasks;
+    Huifang__V1__Task **ok = hf_arena_alloc(c->arena, n * sizeof *ok);
+    int64_t *sorted = hf_arena_alloc(c->arena, n * sizeof *sorted);
+    bool *left = hf_arena_alloc(c->arena, n * sizeof *left);
+    if (ok == NULL || sorted == NULL || left == NULL)
+        return -1;
+    int nok = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s_task_malformed(ta->tasks[i])) {
+            /* the others stand: the batch is not dead-lettered for one */
             hf_warn("task_malformed", "producer=%s seq=%llu index=%zu", S(c->env->producer),
                     (unsigned long long)c->env->seq, i);
+            continue;
+        }
+        sorted[nok] = ta->tasks[i]->id;
+        ok[nok++] = ta->tasks[i];
     }
+    qsort(sorted, (size_t)nok, sizeof *sorted, s_i64_cmp);
+    bool distinct = true;
+    for (int i = 1; i < nok && distinct; i++)
+        distinct = sorted[i] != sorted[i - 1];
+    if (nok > 1 && distinct) {
+        if (s_tasks_assign(c, ok, nok, left) != 0)
+            return -1;
+    } else {
+        for (int i = 0; i < nok; i++)
+            left[i] = true;
+    }
+    for (int i = 0; i < nok; i++)
+        if (left[i] && s_task_assigned(c, ok[i]) == -1)
+            return -1;
     return 0;
 }
 

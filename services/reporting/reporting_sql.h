@@ -279,6 +279,20 @@ static const hf_query_t REP_Q_TASK_ASSIGN = {
     "rep_task_assign", "UPDATE task t SET state = 'assigned', agent = $2, bag_day = $3,"
                        " last_bag_agent = $2, last_bag_day = $3" REP_TASK_OLD
                        " AND o.state <> 'done'" REP_TASK_OLD_RETURNING};
+/* An assignment timer's batch (tasks_assigned) in one statement: REP_Q_TASK_ASSIGN for each of
+ * its tasks ($1 ids, all different; $2 agents; $3 bags), the row as it was given back with the
+ * task's place in the arrays (ord, from 1). A task given no row back (not there yet, or done)
+ * takes the long way, on its own. */
+static const hf_query_t REP_Q_TASKS_ASSIGN = {
+    "rep_tasks_assign",
+    "UPDATE task t SET state = 'assigned', agent = o.new_agent, bag_day = o.new_bag,"
+    " last_bag_agent = o.new_agent, last_bag_day = o.new_bag"
+    " FROM (SELECT x.ord, x.agent AS new_agent, x.bag AS new_bag, k.id, k.state, k.agent,"
+    " k.due_day::text AS due_day, k.last_bag_agent, coalesce(k.last_bag_day::text, '')"
+    " AS last_bag_day, k.claims, k.calls, k.purchase_id, k.customer_id"
+    " FROM unnest($1::bigint[], $2::text[], $3::date[]) WITH ORDINALITY AS x (id, agent, bag, ord)"
+    " JOIN task k ON k.id = x.id FOR UPDATE OF k) o WHERE t.id = o.id AND o.state <> "
+    "'done'" REP_TASK_OLD_RETURNING ", o.ord"};
 static const hf_query_t REP_Q_TASK_COMPLETE = {
     "rep_task_complete",
     "UPDATE task t SET state = $2, agent = '', bag_day = NULL, done_day = $3" REP_TASK_OLD
