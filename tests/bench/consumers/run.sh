@@ -28,6 +28,9 @@ fi
 source "$(dirname "$0")/../../e2e/lib.sh"
 HF_TEST_NAME=bench_consumers
 
+# BENCH_BIN: the binaries of another tree (an A/B of the same script: the commit before a
+# change), as national_day's NATDAY_BIN
+HF_BIN=${BENCH_BIN:-$HF_BIN}
 events=${BENCH_EVENTS:-100000}
 rate=${BENCH_RATE:-1000}
 seconds=${BENCH_LATENCY_S:-10}
