@@ -98,6 +98,7 @@ typedef struct {
 } s_delta_t;
 
 static s_delta_t s_deltas[DELTA_SLOTS];
+static int s_used[DELTA_SLOTS]; /* the slots taken, in the order they were: s_ndeltas of them */
 static int s_ndeltas;
 
 /* ---- the branches' zones, kept -----------------------------------------------------------
@@ -181,14 +182,11 @@ static uint64_t s_delta_hash(int rollup, int nkeys, const char *const *keys)
 
 static void s_deltas_forget(void)
 {
-    for (int i = 0; i < DELTA_SLOTS && s_ndeltas > 0; i++) {
-        s_delta_t *d = &s_deltas[i];
-        if (!d->used)
-            continue;
+    for (int i = 0; i < s_ndeltas; i++) {
+        s_delta_t *d = &s_deltas[s_used[i]];
         for (int k = 0; k < s_rollups[d->rollup].nkeys; k++)
             free(d->keys[k]);
         memset(d, 0, sizeof *d);
-        s_ndeltas--;
     }
     s_ndeltas = 0;
 }
@@ -271,10 +269,8 @@ static int s_deltas_write(hf_store_t *st)
 {
     static s_delta_t *rows[DELTA_SLOTS];
     int nrows = 0;
-    for (int i = 0; i < DELTA_SLOTS && nrows < s_ndeltas; i++) {
-        s_delta_t *d = &s_deltas[i];
-        if (!d->used)
-            continue;
+    for (int i = 0; i < s_ndeltas; i++) {
+        s_delta_t *d = &s_deltas[s_used[i]];
         bool any = false;
         for (int k = 0; k < DELTA_COLS; k++)
             any = any || d->n[k] != 0;
@@ -349,7 +345,7 @@ static int s_count(s_ctx_t *c, int rollup, const char *column, const char *const
             d->used = true;
             d->rollup = rollup;
             d->n[col] = n;
-            s_ndeltas++;
+            s_used[s_ndeltas++] = (int)i;
             return 0;
         }
         if (d->rollup != rollup)
