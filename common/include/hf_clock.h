@@ -14,7 +14,9 @@
  * default). A manual clock whose file does not exist starts at the real time now.
  * Returns 0, or -1 for an unknown mode. */
 int hf_clock_init(const char *mode, const char *file);
-/* Returns the current time, UTC ms. */
+/* Returns the current time, UTC ms. A manual clock's value is the file's as it was when the
+ * call began (a process that keeps asking watches the file's folder rather than reading the
+ * file each time; see hf_clock.c). */
 int64_t hf_clock_now_ms(void);
 /* True when the manual clock is in use. */
 bool hf_clock_is_manual(void);

@@ -1,17 +1,99 @@
 /* hf_clock: real or manual time. The manual clock's value is a decimal UTC ms in a file,
- * replaced atomically by rename, so every reader sees a whole value. */
+ * replaced atomically by rename, so every reader sees a whole value.
+ *
+ * A service asks for the time many times a request; reading the file each time took an open,
+ * a read and a close. A process that keeps asking watches the file's folder with inotify
+ * instead and reads the file again only after an event naming it (its replacement by rename,
+ * a write, its removal) or one that says the watch may have missed something: the kernel
+ * queues the event within the writer's rename, so a reader asking after `huifang clock
+ * advance` returned sees the new value, as before. Where no watch can be had, the file is read
+ * every time, as before. */
 #include "hf_clock.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
+
+/* A process watches the clock's folder once it has read the file this many times (a command
+ * line tool reading it once or twice never does). */
+#define S_WATCH_AFTER 16
 
 static bool s_manual = false;
 static char s_file[512] = HF_CLOCK_DEFAULT_FILE;
 static int64_t s_last_manual = 0;
+static int s_reads = 0;         /* the file's reads so far */
+static int s_watch = -1;        /* the inotify descriptor on the file's folder; -1: none */
+static bool s_watch_failed;     /* no watch could be had: the file is read every time */
+static bool s_current = false;  /* s_last_manual is the file's value, no event since */
+static const char *s_base = ""; /* the file's name in its folder */
+/* the watch and the value it vouches for are one state (the gateway asks from threads) */
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Stops watching: the file is read every time from now on. */
+static void s_watch_stop(void)
+{
+    if (s_watch >= 0)
+        close(s_watch);
+    s_watch = -1;
+    s_watch_failed = true;
+    s_current = false;
+}
+
+/* Starts watching the clock file's folder; on failure the file is read every time. */
+static void s_watch_start(void)
+{
+    char dir[sizeof s_file];
+    snprintf(dir, sizeof dir, "%s", s_file);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    s_base = strrchr(s_file, '/') ? strrchr(s_file, '/') + 1 : s_file;
+    s_watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (s_watch < 0 || inotify_add_watch(s_watch, dir,
+                                         IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
+                                             IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF) < 0)
+        s_watch_stop();
+}
+
+/* Whether the file may have changed since it was read: the events queued are read, and one
+ * naming the file, an overflow of the queue or the folder moved or gone says yes (the last
+ * two stop the watch). */
+static bool s_watch_changed(void)
+{
+    bool changed = false;
+    for (;;) {
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        ssize_t n = read(s_watch, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return changed;
+        if (n <= 0) {
+            s_watch_stop();
+            return true;
+        }
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *e = (const struct inotify_event *)p;
+            if (e->mask &
+                (IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) {
+                s_watch_stop();
+                return true;
+            }
+            if (e->len > 0 && strcmp(e->name, s_base) == 0)
+                changed = true;
+            p += sizeof *e + e->len;
+        }
+    }
+}
 
 int64_t hf_clock_real_ms(void)
 {
@@ -82,6 +164,12 @@ int hf_clock_init(const char *mode, const char *file)
         return -1;
     s_manual = true;
     snprintf(s_file, sizeof s_file, "%s", file && *file ? file : HF_CLOCK_DEFAULT_FILE);
+    if (s_watch >= 0)
+        close(s_watch);
+    s_watch = -1;
+    s_watch_failed = false;
+    s_current = false;
+    s_reads = 0;
     int64_t ms;
     if (hf_clock_file_read(s_file, &ms) != 0) {
         ms = hf_clock_real_ms();
@@ -102,9 +190,19 @@ int64_t hf_clock_now_ms(void)
 {
     if (!s_manual)
         return hf_clock_real_ms();
-    int64_t ms;
-    /* a missing or half-replaced file keeps the last value rather than jumping */
-    if (hf_clock_file_read(s_file, &ms) == 0)
-        s_last_manual = ms;
-    return s_last_manual;
+    pthread_mutex_lock(&s_lock);
+    if (!s_current || s_watch_changed()) {
+        if (s_watch < 0 && !s_watch_failed && ++s_reads >= S_WATCH_AFTER)
+            s_watch_start(); /* before the read: a change after it is an event */
+        int64_t ms;
+        /* a missing or half-replaced file keeps the last value rather than jumping */
+        s_current = false;
+        if (hf_clock_file_read(s_file, &ms) == 0) {
+            s_last_manual = ms;
+            s_current = s_watch >= 0;
+        }
+    }
+    int64_t now = s_last_manual;
+    pthread_mutex_unlock(&s_lock);
+    return now;
 }

@@ -139,8 +139,9 @@ typedef struct {
     uint64_t stored;        /* the stored sequence, as last written or read */
     uint64_t producer_last; /* the producer's last sequence from its heartbeat */
     bool need_catchup;
-    int64_t next_catchup;     /* monotonic ms */
-    int backoff_ms;           /* grows while the producer does not answer */
+    bool quiet;           /* as s_pool_t's: nothing to read when last asked, and not read since */
+    int64_t next_catchup; /* monotonic ms */
+    int backoff_ms;       /* grows while the producer does not answer */
     char epoch[HF_EPOCH_LEN]; /* the producer's stream id, "" until heard */
     uint64_t wanted;          /* the highest sequence a parked request waits for */
     int64_t wanted_by;        /* monotonic ms: then ask for a replay if still behind; 0: none */
@@ -216,6 +217,9 @@ typedef struct {
     hf_client_t *clients[HF_ASK_POOL];
     s_asking_t *busy[HF_ASK_POOL]; /* NULL: free */
     bool ready[HF_ASK_POOL];       /* the poll said its answer is there */
+    /* libzmq's last word on the client's socket (ZMQ_EVENTS) was "nothing to read" and the
+     * socket was not used since: the loop polls its descriptor alone (s_poll_item) */
+    bool quiet[HF_ASK_POOL];
 } s_pool_t;
 
 typedef struct {
@@ -2424,6 +2428,7 @@ static int s_ask_send(hf_service_t *svc, s_asking_t *a)
         return -1;
     pool->busy[slot] = a;
     pool->ready[slot] = false;
+    pool->quiet[slot] = false;
     a->slot = slot;
     a->due = hf_clock_mono_ms() + hf_config_int(svc->config, "peer_timeout_ms");
     return 1;
@@ -2717,7 +2722,9 @@ static void s_serve_parked(hf_service_t *svc)
 }
 
 /* Receives one request from the ROUTER and answers it, or parks it (Request.after). */
-static void s_handle_request(hf_service_t *svc)
+/* Takes one request off the ROUTER (without waiting) and serves, parks or holds it. Returns
+ * 1, or 0 when none was waiting. */
+static int s_handle_request(hf_service_t *svc)
 {
     zmq_msg_t frames[8];
     int nframes = 0;
@@ -2731,6 +2738,8 @@ static void s_handle_request(hf_service_t *svc)
         more = zmq_msg_more(&frames[nframes]);
         nframes++;
     }
+    if (nframes == 0)
+        return 0;
     while (more) { /* more frames than any client sends: drain and drop */
         zmq_msg_t junk;
         zmq_msg_init(&junk);
@@ -2769,6 +2778,7 @@ static void s_handle_request(hf_service_t *svc)
 cleanup:
     for (int i = 0; i < nframes; i++)
         zmq_msg_close(&frames[i]);
+    return 1;
 }
 
 /* ---- consuming ---- */
@@ -3547,6 +3557,45 @@ int hf_service_every(hf_service_t *svc, const char *name, int interval_ms, hf_ti
     return 0;
 }
 
+/* zmq_poll asks every socket of its set for ZMQ_EVENTS in each of its passes (one that does
+ * not wait, then the wait, then again after it): on a socket whose mailbox is idle that is a
+ * poll and a getpid, two system calls a socket a pass, come something or not — with calllog's
+ * asks in flight dozens a turn of the loop. A socket libzmq last said had nothing to read, and
+ * that was not used since, can only get something to read through a command to its mailbox,
+ * which makes the mailbox's descriptor (ZMQ_FD) readable: such a socket (quiet) goes into the
+ * poll as that descriptor alone, and is asked for ZMQ_EVENTS only once it is readable. */
+
+/* The poll item for sock waiting for events: the socket, or its descriptor when quiet. */
+static zmq_pollitem_t s_poll_item(void *sock, short events, bool quiet)
+{
+    if (quiet && events == ZMQ_POLLIN) {
+        int fd = -1;
+        size_t sz = sizeof fd;
+        if (zmq_getsockopt(sock, ZMQ_FD, &fd, &sz) == 0 && fd >= 0)
+            return (zmq_pollitem_t){NULL, fd, ZMQ_POLLIN, 0};
+    }
+    return (zmq_pollitem_t){sock, 0, events, 0};
+}
+
+/* After a poll that returned polled (its result, >= 0: revents are libzmq's word), whether
+ * sock, polled by item (s_poll_item's), has a message to read; *quiet becomes whether it is
+ * quiet now (left as it was after a failed poll). */
+static bool s_poll_readable(void *sock, const zmq_pollitem_t *item, int polled, bool *quiet)
+{
+    if (polled < 0) {
+        *quiet = *quiet && item->socket == NULL;
+        return false;
+    }
+    bool in = (item->revents & ZMQ_POLLIN) != 0;
+    if (item->socket == NULL && in) {
+        int events = 0;
+        size_t sz = sizeof events;
+        in = zmq_getsockopt(sock, ZMQ_EVENTS, &events, &sz) != 0 || (events & ZMQ_POLLIN);
+    }
+    *quiet = !in && item->events == ZMQ_POLLIN;
+    return in;
+}
+
 int hf_service_run(hf_service_t *svc)
 {
     s_catch_signals();
@@ -3565,9 +3614,10 @@ int hf_service_run(hf_service_t *svc)
         items[0] = (zmq_pollitem_t){svc->router, 0, ZMQ_POLLIN, 0};
         /* a consumer holding all it may stays unread (its events wait in the socket) */
         for (int i = 0; i < svc->nsubs; i++)
-            items[1 + i] = (zmq_pollitem_t){
-                svc->subs[i].sock, 0,
-                svc->subs[i].ptail == HF_PEND_MAX && svc->subs[i].phead == 0 ? 0 : ZMQ_POLLIN, 0};
+            items[1 + i] = s_poll_item(
+                svc->subs[i].sock,
+                svc->subs[i].ptail == HF_PEND_MAX && svc->subs[i].phead == 0 ? 0 : ZMQ_POLLIN,
+                svc->subs[i].quiet);
         /* and the replays awaited: their answers wake the loop */
         int nitems = 1 + svc->nsubs;
         for (int i = 0; i < svc->nsubs; i++) {
@@ -3582,7 +3632,7 @@ int hf_service_run(hf_service_t *svc)
                 void *as =
                     svc->pools[i].busy[k] ? hf_client_pending(svc->pools[i].clients[k]) : NULL;
                 if (as)
-                    items[nitems++] = (zmq_pollitem_t){as, 0, ZMQ_POLLIN, 0};
+                    items[nitems++] = s_poll_item(as, ZMQ_POLLIN, svc->pools[i].quiet[k]);
             }
         int64_t now = hf_clock_mono_ms();
         int64_t deadline = next_relay < svc->next_heartbeat ? next_relay : svc->next_heartbeat;
@@ -3618,26 +3668,25 @@ int hf_service_run(hf_service_t *svc)
             break;
         }
         /* the answers of asks come first: their requests have waited longest */
-        for (int i = 0, item = ask_items; n > 0 && i < svc->npools; i++)
-            for (int k = 0; k < HF_ASK_POOL; k++)
-                if (svc->pools[i].busy[k] && hf_client_pending(svc->pools[i].clients[k]))
-                    svc->pools[i].ready[k] = (items[item++].revents & ZMQ_POLLIN) != 0;
+        for (int i = 0, item = ask_items; i < svc->npools; i++)
+            for (int k = 0; k < HF_ASK_POOL; k++) {
+                s_pool_t *pool = &svc->pools[i];
+                void *as = pool->busy[k] ? hf_client_pending(pool->clients[k]) : NULL;
+                if (as)
+                    pool->ready[k] = s_poll_readable(as, &items[item++], n, &pool->quiet[k]);
+            }
         if (svc->nasking)
             s_ask_serve(svc, false);
-        if (n > 0 && (items[0].revents & ZMQ_POLLIN)) {
-            for (int k = 0; k < 100; k++) {
-                int events = 0;
-                size_t sz = sizeof events;
-                zmq_getsockopt(svc->router, ZMQ_EVENTS, &events, &sz);
-                if (!(events & ZMQ_POLLIN))
-                    break;
-                s_handle_request(svc);
-            }
-        }
-        for (int i = 0; n > 0 && i < svc->nsubs; i++)
-            if (items[1 + i].revents & ZMQ_POLLIN) {
+        /* the requests waiting, up to 100 a turn: each is taken without waiting until none
+         * is left (asking ZMQ_EVENTS before each cost two system calls a request, a poll and
+         * a getpid, whenever libzmq's mailbox was idle; a receive finding a message costs
+         * none) */
+        if (n > 0 && (items[0].revents & ZMQ_POLLIN))
+            for (int k = 0; k < 100 && s_handle_request(svc); k++)
+                ;
+        for (int i = 0; i < svc->nsubs; i++)
+            if (s_poll_readable(svc->subs[i].sock, &items[1 + i], n, &svc->subs[i].quiet))
                 s_sub_on_message(svc, &svc->subs[i]);
-            }
         now = hf_clock_mono_ms();
         /* the held events of every consumer, in one time slice shared in turn: then the
          * requests waiting are served before the next */

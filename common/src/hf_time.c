@@ -118,8 +118,12 @@ typedef struct {
     char *prev;  /* its value then, owned here */
 } s_saved_tz_t;
 
-static char s_valid_name[HF_TZ_NAME_MAX]; /* the last name checked */
-static bool s_valid_answer;               /* and whether it was valid */
+/* The last names checked (a chain's branches share a few zones), and whether each was valid;
+ * filled in turn. */
+#define S_VALID_NAMES 8
+static char s_valid_name[S_VALID_NAMES][HF_TZ_NAME_MAX];
+static bool s_valid_answer[S_VALID_NAMES];
+static int s_valid_next;
 
 bool hf_tz_valid(const char *tz)
 {
@@ -148,18 +152,21 @@ bool hf_tz_valid(const char *tz)
     return n == (ssize_t)sizeof magic && memcmp(magic, "TZif", 4) == 0;
 }
 
-/* hf_tz_valid() with a one-entry cache: a scheduler asks about the same branch zone for
- * thousands of tasks in a row, and each check is an open and a read. */
+/* hf_tz_valid() with a cache of the last S_VALID_NAMES names: a scheduler asks about its
+ * branches' zones for thousands of tasks, and each check is an open and a read (a cache of
+ * one name missed at every change of zone, which a chain in four zones makes all day). */
 static bool s_zone_usable(const char *tz)
 {
     if (tz == NULL)
         return false;
-    if (strcmp(tz, s_valid_name) == 0 && s_valid_name[0] != '\0')
-        return s_valid_answer;
+    for (int i = 0; i < S_VALID_NAMES; i++)
+        if (s_valid_name[i][0] != '\0' && strcmp(tz, s_valid_name[i]) == 0)
+            return s_valid_answer[i];
     bool ok = hf_tz_valid(tz);
-    if (strlen(tz) < sizeof s_valid_name) {
-        strcpy(s_valid_name, tz);
-        s_valid_answer = ok;
+    if (strlen(tz) < HF_TZ_NAME_MAX) {
+        strcpy(s_valid_name[s_valid_next], tz);
+        s_valid_answer[s_valid_next] = ok;
+        s_valid_next = (s_valid_next + 1) % S_VALID_NAMES;
     }
     return ok;
 }
@@ -220,11 +227,29 @@ static void s_local_tm(int64_t secs, struct tm *tm)
     }
 }
 
+/* The last local times worked out, by second and zone: a request asks for the same instant
+ * (its now) in its branch's zone many times, and the requests of branches in other zones come
+ * in between; each change of TZ makes glibc look at, open and read the zone's file again.
+ * Filled in turn. */
+#define S_LOCAL_MEMO 8
+static struct {
+    int64_t secs;
+    char tz[HF_TZ_NAME_MAX]; /* "": empty */
+    struct tm tm;
+} s_local_memo[S_LOCAL_MEMO];
+static int s_local_memo_next;
+
 /* The broken-down local time of instant ms in zone tz. */
 static void s_local_tm_in(int64_t ms, const char *tz, struct tm *tm)
 {
     s_saved_tz_t saved;
     int64_t secs = s_floor_div(ms, MS_PER_SEC);
+    bool memo = tz != NULL && *tz != '\0' && strlen(tz) < HF_TZ_NAME_MAX;
+    for (int i = 0; memo && i < S_LOCAL_MEMO; i++)
+        if (s_local_memo[i].secs == secs && strcmp(s_local_memo[i].tz, tz) == 0) {
+            *tm = s_local_memo[i].tm;
+            return;
+        }
     if (s_zone_enter(tz, &saved) != 0) {
         /* Out of memory for one short string: answering in UTC beats crashing. */
         time_t t = (time_t)secs;
@@ -234,6 +259,12 @@ static void s_local_tm_in(int64_t ms, const char *tz, struct tm *tm)
     }
     s_local_tm(secs, tm);
     s_zone_leave(&saved);
+    if (memo) {
+        s_local_memo[s_local_memo_next].secs = secs;
+        strcpy(s_local_memo[s_local_memo_next].tz, tz);
+        s_local_memo[s_local_memo_next].tm = *tm;
+        s_local_memo_next = (s_local_memo_next + 1) % S_LOCAL_MEMO;
+    }
 }
 
 /* ---------------------------------------------------------------------------------------

@@ -127,6 +127,46 @@ static void test_local_day_and_minute(void)
     }
 }
 
+/* The same instants asked in turn in more zones than hf_time remembers local times for (it
+ * keeps the last few by second and zone): each answer is its own zone's, never a neighbour's
+ * remembered one; an unknown zone answers in UTC. */
+static void test_local_zones_interleaved(void)
+{
+    static const struct {
+        const char *tz;
+        int minute;      /* at 2026-11-23T16:30Z */
+        int minute_next; /* a second later: the same minute */
+    } zones[] = {
+        {SH, 30, 30},
+        {"Asia/Urumqi", 22 * 60 + 30, 22 * 60 + 30},
+        {"Asia/Tokyo", 90, 90},
+        {"Asia/Kolkata", 22 * 60, 22 * 60},
+        {"UTC", 16 * 60 + 30, 16 * 60 + 30},
+        {NY, 11 * 60 + 30, 11 * 60 + 30},
+        {"Europe/Berlin", 17 * 60 + 30, 17 * 60 + 30},
+        {"Australia/Sydney", 3 * 60 + 30, 3 * 60 + 30},
+        {"Asia/Kathmandu", 22 * 60 + 15, 22 * 60 + 15},
+        {"Asia/Hong_Kong", 30, 30},
+        {"No/Such_Zone", 16 * 60 + 30, 16 * 60 + 30},
+    };
+    const int64_t at = 1795451400000;
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+            CHECK_INT(hf_time_local_minute(at, zones[i].tz), zones[i].minute);
+            CHECK_INT(hf_time_local_minute(at + 1000, zones[i].tz), zones[i].minute_next);
+            CHECK_INT(hf_time_local_minute(at + 3600000, zones[i].tz),
+                      (zones[i].minute + 60) % 1440);
+            CHECK_INT(hf_time_local_minute(at, zones[i].tz), zones[i].minute);
+        }
+    /* the day changes with the zone for the same second */
+    int32_t d23, d24;
+    hf_date_parse("2026-11-23", &d23);
+    hf_date_parse("2026-11-24", &d24);
+    CHECK_INT(hf_time_local_day(at, SH), d24);
+    CHECK_INT(hf_time_local_day(at, NY), d23);
+    CHECK_INT(hf_time_local_day(at, SH), d24);
+}
+
 static void test_from_local(void)
 {
     static const struct {
@@ -406,6 +446,7 @@ int main(void)
     TEST_CASE(test_dates);
     TEST_CASE(test_tz_valid);
     TEST_CASE(test_local_day_and_minute);
+    TEST_CASE(test_local_zones_interleaved);
     TEST_CASE(test_from_local);
     TEST_CASE(test_tz_env_restored);
     TEST_CASE(test_rfc3339);
