@@ -70,6 +70,8 @@ static const char *const s_names[C_COUNT] = {"claimed", "logged",       "connect
 typedef struct {
     char branch[32];
     char agent[64];
+    char *token; /* the agent's session, signed at its first round: an agent signs in once a
+                  * shift, not every hour */
 } agent_t;
 
 static agent_t *s_agents;
@@ -153,9 +155,12 @@ static unsigned s_draw(int64_t task_id, unsigned salt)
     return (unsigned)(x % 1000);
 }
 
-static void s_work_agent(hf_client_t *sched, hf_client_t *calllog, const agent_t *a)
+static void s_work_agent(hf_client_t *sched, hf_client_t *calllog, agent_t *a)
 {
-    char *token = s_token(a);
+    /* one client works an agent in a round, and the rounds meet at barriers: no race */
+    if (a->token == NULL)
+        a->token = s_token(a);
+    const char *token = a->token;
     if (token == NULL) {
         atomic_fetch_add(&s_count[C_ERRORS], 1);
         return;
@@ -170,7 +175,7 @@ static void s_work_agent(hf_client_t *sched, hf_client_t *calllog, const agent_t
         hf_request_t req = HUIFANG__V1__REQUEST__INIT;
         req.branch = (char *)a->branch;
         req.actor = (char *)a->agent;
-        req.session = token;
+        req.session = (char *)token;
         req.idempotency_key = key;
         /* read your own writes, as `huifang` does: the claim after a call log waits until
          * the scheduler has applied that log (else it hands out the same task again) */
@@ -290,7 +295,6 @@ static void s_work_agent(hf_client_t *sched, hf_client_t *calllog, const agent_t
         }
         huifang__v1__reply__free_unpacked(rep, NULL);
     }
-    free(token);
 }
 
 /* The rounds: every client waits at s_start, works agents until none is left, and meets the
@@ -356,6 +360,7 @@ static int s_load_agents(const char *path)
             s_agents = realloc(s_agents, sizeof *s_agents * (size_t)cap);
         }
         agent_t *a = &s_agents[s_n_agents];
+        a->token = NULL;
         if (sscanf(line, "%31s %63s", a->branch, a->agent) == 2)
             s_n_agents++;
     }
@@ -461,6 +466,8 @@ int main(int argc, char **argv)
     free(th);
     pthread_barrier_destroy(&s_start);
     pthread_barrier_destroy(&s_end);
+    for (int i = 0; i < s_n_agents; i++)
+        free(s_agents[i].token);
     free(s_agents);
     sodium_memzero(s_sk, sizeof s_sk);
     hf_bus_shutdown();
