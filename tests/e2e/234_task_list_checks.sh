@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# A task's update pays for no list check (issue 14, pgcpu9; scheduler migration 026). Postgres
-# checks every CHECK constraint of a table on every UPDATE of a row and reads and prepares each
-# again at every execution of a statement; task's state and origin lists are domains now,
-# checked where a value of them is written. Through the real services:
+# A task's update and a contact's insert pay for no list check (issue 14, pgcpu9; scheduler
+# migration 026, calllog 009). Postgres checks every CHECK constraint of a table on every
+# UPDATE of a row and reads and prepares each again at every execution of a statement that
+# writes the table; task's state and origin lists, and contact's effect and delivery lists, are
+# domains now, checked where a value of them is written. Through the real services:
 #  - the shape: no CHECK on scheduler.task, state and origin of the domains task_state and
 #    task_origin, each with its list;
 #  - the same values refused as before, on an insert and on an update that sets them (a
@@ -10,8 +11,10 @@
 #    value accepted;
 #  - a call's task assigned, claimed and logged by the services, and a task not answered
 #    planned again (the re-index request's trigger, made again by 026, still lists it for the
-#    due-index).
-# A version that puts the list checks back on the table, or loses a value's check, fails here.
+#    due-index);
+#  - calllog's contact: the same shape (effect and delivery of their domains, the counts' and
+#    the two-column checks still the table's), the same values refused.
+# A version that puts the list checks back on a table, or loses a value's check, fails here.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -99,4 +102,33 @@ hf_expect_exit 0 sql "UPDATE scheduler.task SET due_at_ms = due_at_ms + 1, index
 hf_expect_exit 0 sql "UPDATE scheduler.task SET due_at_ms = due_at_ms + 1, indexed = false WHERE id = ${tasks[0]}"
 hf_expect_eq "$id" "$(sql "SELECT string_agg(id::text, ',') FROM scheduler.task_unindexed")" \
     "a planned task re-dated is listed for the due-index, a done one is not"
-hf_log "ok: task's list checks are its columns' domains; the same values refused"
+
+# ---- calllog's contact (migration 009) ----
+hf_expect_eq "contact_consent contact_order contact_order_qty_check contact_pulse_check" \
+    "$(sql "SELECT string_agg(conname, ' ' ORDER BY conname) FROM pg_constraint
+            WHERE conrelid = 'calllog.contact'::regclass AND contype = 'c'")" \
+    "contact keeps its counts' and two-column checks, no list"
+hf_expect_eq "delivery:calllog.contact_delivery effect:calllog.contact_effect" \
+    "$(sql "SELECT string_agg(attname || ':' || format_type(atttypid, NULL), ' ' ORDER BY attname)
+            FROM pg_attribute WHERE attrelid = 'calllog.contact'::regclass
+            AND attname IN ('effect', 'delivery')")" "effect and delivery are of their domains"
+hf_expect_eq "$N" "$(sql "SELECT count(*) FROM calllog.contact WHERE effect = '' AND delivery = ''")" \
+    "the calls' contacts, logged by calllog"
+cid=$(sql "SELECT min(id) FROM calllog.contact")
+refused "contact SET effect = 'bad'" "UPDATE calllog.contact SET effect = 'bad' WHERE id = $cid"
+refused "contact SET delivery = 'air'" "UPDATE calllog.contact SET delivery = 'air' WHERE id = $cid"
+refused "contact SET effect = its outcome" "UPDATE calllog.contact SET effect = outcome WHERE id = $cid"
+refused "contact SET order_qty = -1" "UPDATE calllog.contact SET order_qty = -1 WHERE id = $cid"
+refused "contact SET order_qty = 1 without a product" "UPDATE calllog.contact SET order_qty = 1 WHERE id = $cid"
+ct() { # EFFECT DELIVERY CLAIM: an insert of a contact with them
+    printf '%s' "INSERT INTO calllog.contact (branch, task_id, claim_no, customer_id, agent, outcome,
+                 channel, effect, delivery, started_at_ms, logged_at_ms)
+                 VALUES ('BJ01', -1, ${3:-1}, 99, 'A001', 'connected', 'phone', '$1', '$2', 0, 0)"
+}
+refused "an insert of a contact with effect x" "$(ct x '')"
+refused "an insert of a contact with delivery x" "$(ct '' x)"
+hf_expect_exit 0 sql "BEGIN; $(ct '' '' 1); $(ct good home 2); $(ct none store 3); $(ct adverse '' 4); ROLLBACK"
+hf_expect_exit 0 sql "BEGIN; UPDATE calllog.contact SET effect = 'good' WHERE id = $cid;
+                      UPDATE calllog.contact SET effect = 'none', delivery = 'home' WHERE id = $cid;
+                      UPDATE calllog.contact SET effect = 'adverse', delivery = 'store' WHERE id = $cid; ROLLBACK"
+hf_log "ok: task's and contact's list checks are their columns' domains; the same values refused"
