@@ -268,6 +268,15 @@ static void s_work_agent(hf_client_t *sched, hf_client_t *calllog, agent_t *a)
         rep = NULL;
         t0 = s_now_us();
         rc = hf_client_call(calllog, &req, &rep);
+        /* calllog asks the scheduler for the task first; when that answer does not come in
+         * its bound it says UNAVAILABLE, "nothing recorded, safe to retry": the agent logs
+         * again, with the same key (a log that did get recorded answers the same) */
+        for (int w = 0; rc == 0 && rep->status == HUIFANG__V1__STATUS__UNAVAILABLE && w < 20; w++) {
+            atomic_fetch_add(&s_count[C_RETRIES], 1);
+            huifang__v1__reply__free_unpacked(rep, NULL);
+            rep = NULL;
+            rc = hf_client_call(calllog, &req, &rep);
+        }
         took = s_now_us() - t0;
         atomic_fetch_add(&s_count[C_LOG_US], took);
         s_hist_add(1, took);
