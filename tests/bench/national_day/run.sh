@@ -21,6 +21,11 @@ if [[ ${HF_BENCH:-0} != 1 ]]; then
     echo "skipped: set HF_BENCH=1 to run the national day benchmark"
     exit 77
 fi
+# the services' transports (lib.sh, which reads them as it is sourced), Unix sockets by
+# default as on one host they cost less CPU a round trip (README, "Unix sockets"):
+# HF_E2E_TRANSPORT, ZeroMQ between them and the agents (ipc, or tcp), HF_E2E_STORE, to
+# Postgres (socket, or tcp)
+HF_E2E_TRANSPORT=${HF_E2E_TRANSPORT:-ipc}
 # shellcheck source-path=SCRIPTDIR source=../../e2e/lib.sh
 source "$(dirname "$0")/../../e2e/lib.sh"
 HF_TEST_NAME=bench_national_day
@@ -48,10 +53,6 @@ DAILY=$(((CALLS + AGENTS - 1) / AGENTS))
 export HUIFANG_LOG_LEVEL=warn
 export HUIFANG_SCHEDULER_CLAIM_BATCH=${HUIFANG_SCHEDULER_CLAIM_BATCH:-500}
 HF_CLOCK_START='2027-03-01 08:00 +0800' # a Monday
-# the services' transports (lib.sh), Unix sockets by default as on one host they cost less
-# CPU a round trip (README, "Unix sockets"): HF_E2E_TRANSPORT, ZeroMQ between them and the
-# agents (ipc, or tcp), HF_E2E_STORE, to Postgres (socket, or tcp)
-HF_E2E_TRANSPORT=${HF_E2E_TRANSPORT:-ipc}
 hf_stack_start
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" -c "$1"; }
 now() { date +%s.%N; }
