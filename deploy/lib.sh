@@ -321,7 +321,8 @@ hf_pgpass_write() {
 # hf_pg_secure DATA SOCKDIR PORT SECRETS: on a running cluster, gives the superuser its
 # password (from SECRETS) through the socket, and writes pg_hba.conf: the superuser through the
 # unix socket without a password (the socket's folder is the cluster owner's only), every
-# role over loopback TCP with scram-sha-256, nothing else. Reloads the configuration. Also for
+# other role through the socket or over loopback TCP with scram-sha-256 (its password, the
+# same either way), nothing else. Reloads the configuration. Also for
 # clusters made before the stores had passwords (they trusted everyone).
 hf_pg_secure() {
     local data=$1 sock=$2 port=$3 secrets=$4
@@ -337,6 +338,7 @@ SQL
 # Written by deploy/lib.sh (hf_pg_secure); rewritten on every start.
 # TYPE  DATABASE  USER     ADDRESS        METHOD
 local   all       huifang                 trust
+local   all       all                     scram-sha-256
 host    all       all      127.0.0.1/32   scram-sha-256
 host    all       all      ::1/128        scram-sha-256
 HBA

@@ -32,7 +32,9 @@ GATEWAY_BIND=${HUIFANG_GATEWAY_BIND:-127.0.0.1:8080}
 export HUIFANG_GATEWAY_BIND=$GATEWAY_BIND
 
 # Each service connects as its own role, its password read from a file; Redis's password
-# likewise (deploy/lib.sh hf_secrets_ensure makes the files, mode 0600, once).
+# likewise (deploy/lib.sh hf_secrets_ensure makes the files, mode 0600, once). The services
+# reach PostgreSQL through its Unix socket (store_urls, once `up` knows the socket's folder):
+# on one host that costs its backends less CPU than TCP loopback (README, "Deployment").
 export HUIFANG_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export HUIFANG_REDIS_PASSWORD_FILE=$SECRETS/redis.password
 for _svc in "${HF_SERVICES[@]}"; do
@@ -40,6 +42,15 @@ for _svc in "${HF_SERVICES[@]}"; do
     export "HUIFANG_${_svc^^}_STORE_PASSWORD_FILE=$SECRETS/pg_huifang_$_svc.password"
 done
 unset _svc
+
+# store_urls SOCKDIR: each service's store URL through the socket in SOCKDIR, as its role
+# (scram-sha-256 with its password there as over TCP: deploy/lib.sh hf_pg_secure).
+store_urls() {
+    local svc
+    for svc in "${HF_SERVICES[@]}"; do
+        export "HUIFANG_${svc^^}_STORE_URL=postgresql://huifang_$svc@/huifang?host=$1&port=$PG_PORT"
+    done
+}
 # This script's own psql (the superuser, through the socket or with PGPASSFILE) and redis-cli.
 export PGPASSFILE=$SECRETS/pgpass
 if [[ -r $SECRETS/redis.password ]]; then
@@ -412,6 +423,7 @@ cmd_up() {
     # schemas and audit.access (also the migration of a .local/ from before the roles).
     HF_PG_SOCK=$root/sock
     hf_pg_secure "$root/data" "$root/sock" "$PG_PORT" "$SECRETS"
+    store_urls "$root/sock"
     hf_pg_ensure_db "$PG_PORT" huifang
     hf_pg_bootstrap_roles "$PG_PORT" "$SECRETS"
     hf_pg_bootstrap_db "$PG_PORT" huifang

@@ -38,6 +38,9 @@ Starts PostgreSQL 15 (127.0.0.1:15433) and Redis (127.0.0.1:16380) in a temporar
 and sets for the tests:
   HUIFANG_TEST_STORE_URL  postgresql://huifang@127.0.0.1:15433/huifang_test (recreated per tree)
   HUIFANG_TEST_ADMIN_URL  postgresql://huifang@127.0.0.1:15433/postgres (to create databases)
+  HUIFANG_TEST_PG_SOCKET_URL the same through the server's Unix socket
+                          (postgresql://huifang@/postgres?host=DIR&port=15433): the e2e
+                          stacks' services connect there, each with its role's password
   HUIFANG_TEST_REDIS_URL  redis://:PASSWORD@127.0.0.1:16380/0 (flushed per tree)
   HUIFANG_TEST_SECRETS_DIR the password files (deploy/lib.sh hf_secrets_ensure): the service
                           roles' (pg_huifang_<service>.password) and Redis's (redis.password)
@@ -248,6 +251,8 @@ while read -r var; do
 done < <(compgen -e | grep '^HUIFANG_' || true)
 export HUIFANG_TEST_STORE_URL="postgresql://huifang@127.0.0.1:$PG_PORT/huifang_test"
 export HUIFANG_TEST_ADMIN_URL="postgresql://huifang@127.0.0.1:$PG_PORT/postgres"
+# the same server through its Unix socket: the e2e stacks' services connect there (lib.sh)
+export HUIFANG_TEST_PG_SOCKET_URL="postgresql://huifang@/postgres?host=$HF_PG_SOCK&port=$PG_PORT"
 export HUIFANG_TEST_REDIS_URL="redis://:$REDISCLI_AUTH@127.0.0.1:$REDIS_PORT/0"
 export HUIFANG_TEST_SECRETS_DIR=$SECRETS
 # For tests/e2e/lib.sh: slot locks and pidfiles of the services it starts.

@@ -324,4 +324,13 @@ int hf_service_asked(const hf_service_t *svc, const hf_reply_t **reply);
 const char *hf_endpoint_commands(const char *service, char *out, int outlen);
 const char *hf_endpoint_events(const char *service, char *out, int outlen);
 
+/* The longest path of an ipc:// endpoint: a Unix socket's sun_path (108 bytes on Linux)
+ * less its NUL. */
+#define HF_IPC_PATH_MAX 107
+
+/* 0 when endpoint can be bound or connected to as far as its form goes; -1 with the reason
+ * in why (whylen bytes) for an ipc:// endpoint whose path is empty or longer than
+ * HF_IPC_PATH_MAX. Other transports are left to libzmq. */
+int hf_endpoint_check(const char *endpoint, char *why, int whylen);
+
 #endif

@@ -55,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -448,6 +449,70 @@ const char *hf_endpoint_commands(const char *service, char *out, int outlen)
 const char *hf_endpoint_events(const char *service, char *out, int outlen)
 {
     return s_endpoint(service, "EVENTS", 1, out, outlen);
+}
+
+_Static_assert(sizeof(((struct sockaddr_un *)0)->sun_path) == HF_IPC_PATH_MAX + 1,
+               "HF_IPC_PATH_MAX is sun_path less its NUL");
+
+int hf_endpoint_check(const char *endpoint, char *why, int whylen)
+{
+    /* a Unix socket's address holds its path in sun_path (108 bytes on Linux, the NUL
+     * included); libzmq refuses a longer one only when it binds or connects, which for a
+     * peer is after start-up, and quietly then (the socket just never connects) */
+    if (strncmp(endpoint, "ipc://", 6) != 0)
+        return 0;
+    size_t len = strlen(endpoint + 6);
+    if (len >= 1 && len <= HF_IPC_PATH_MAX)
+        return 0;
+    if (len == 0)
+        snprintf(why, (size_t)whylen, "%s with no path", endpoint);
+    else
+        snprintf(why, (size_t)whylen,
+                 "%s: its path is %zu bytes, longer than the %d a Unix socket's address holds "
+                 "(choose a shorter folder)",
+                 endpoint, len, HF_IPC_PATH_MAX);
+    return -1;
+}
+
+/* Checks where this service listens and where it may reach each peer (every service's
+ * HUIFANG_<NAME>_ENDPOINT and _EVENTS that is set): 0, or -1 after a message naming the
+ * setting. At start-up, before the store is reached. */
+static int s_endpoints_check(hf_service_t *svc, const char *program)
+{
+    static const char *const peers[] = {"intake",    "scheduler", "calllog",
+                                        "complaint", "reporting", NULL};
+    struct {
+        const char *env;
+        const char *value;
+    } items[2 + 2 * 5];
+    int n = 0;
+    items[n].env = svc->env_bind;
+    items[n++].value = hf_config_str(svc->config, "bind");
+    items[n].env = svc->env_events_bind;
+    items[n++].value = hf_config_str(svc->config, "events_bind");
+    char envs[2 * 5][48];
+    for (int i = 0; peers[i]; i++) {
+        for (int k = 0; k < 2; k++) {
+            char *env = envs[2 * i + k];
+            snprintf(env, sizeof envs[0], "HUIFANG_%s_%s", peers[i], k ? "EVENTS" : "ENDPOINT");
+            for (char *c = env; *c; c++)
+                if (*c >= 'a' && *c <= 'z')
+                    *c = (char)(*c - 'a' + 'A');
+            const char *v = getenv(env);
+            if (v && *v) {
+                items[n].env = env;
+                items[n++].value = v;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        char why[400];
+        if (hf_endpoint_check(items[i].value, why, sizeof why) != 0) {
+            fprintf(stderr, "%s: bad configuration: %s is %s\n", program, items[i].env, why);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* ---- the audit trail ---- */
@@ -1421,6 +1486,8 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     svc->heartbeat_ms = (int)hf_config_int(svc->config, "heartbeat_ms");
     svc->read_wait_ms = (int)hf_config_int(svc->config, "read_wait_ms");
     hf_config_log(svc->config);
+    if (s_endpoints_check(svc, program) != 0)
+        goto fail;
     if (s_auth_init(svc, program) != 0)
         goto fail;
     if (s_metrics_init(svc) != 0) {

@@ -196,6 +196,51 @@ hf_port_listening() {
     [[ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]]
 }
 
+# ---- the transport between the services: tcp (the default) or ipc --------------------------
+# HF_E2E_TRANSPORT=ipc (set before hf_stack_start): the services' command ROUTERs and event
+# PUBs listen on Unix sockets, ipc://$HF_IPC_DIR/<the port they would have had>, instead of
+# tcp://127.0.0.1:<port>; their peers and the CLI connect there (HUIFANG_<SVC>_ENDPOINT and
+# _EVENTS). CURVE and the ZAP handler are the same on both (e2e/229). The metrics and the
+# gateway stay HTTP on loopback TCP. tests/bench/national_day uses it (README there: Unix
+# sockets cost less CPU than TCP loopback).
+HF_E2E_TRANSPORT=${HF_E2E_TRANSPORT:-tcp}
+HF_IPC_DIR=""
+
+# hf_zmq_endpoint PORT: the ZeroMQ endpoint of what would listen on PORT, in this stack's
+# transport.
+hf_zmq_endpoint() {
+    if [[ $HF_E2E_TRANSPORT == ipc ]]; then
+        printf 'ipc://%s/%s\n' "$HF_IPC_DIR" "$1"
+    else
+        printf 'tcp://127.0.0.1:%s\n' "$1"
+    fi
+}
+
+# hf_zmq_listening PORT: true when a service listens on the endpoint of PORT (its socket file
+# on ipc; its TCP port otherwise).
+hf_zmq_listening() {
+    if [[ $HF_E2E_TRANSPORT == ipc ]]; then
+        [[ -S $HF_IPC_DIR/$1 ]]
+    else
+        hf_port_listening "$1"
+    fi
+}
+
+# Exports the five services' listening and peer endpoints on ipc (hf_stack_start).
+hf_ipc_endpoints() {
+    HF_IPC_DIR=$HF_E2E_TMP/ipc
+    mkdir -p "$HF_IPC_DIR"
+    chmod 700 "$HF_IPC_DIR"
+    local s up cmd ev
+    for s in "${HF_SERVICES[@]}"; do
+        up=${s^^}
+        cmd=$(hf_zmq_endpoint "$(hf_service_port "$s")")
+        ev=$(hf_zmq_endpoint $(($(hf_service_port "$s") + 1)))
+        export "HUIFANG_${up}_BIND=$cmd" "HUIFANG_${up}_ENDPOINT=$cmd" \
+            "HUIFANG_${up}_EVENTS_BIND=$ev" "HUIFANG_${up}_EVENTS=$ev"
+    done
+}
+
 # hf_metric SERVICE SERIES: the value of SERIES (as /metrics prints it, labels included) in
 # SERVICE's metrics (its command port + 8), as an integer, or nothing when absent or
 # unreachable.
@@ -405,17 +450,35 @@ hf_stack_start() {
     # its password from a file, after deploy/sql/database.sql gave the roles their schemas.
     export HUIFANG_STORE_URL
     HUIFANG_STORE_URL=$(hf_url_with_db "$HUIFANG_TEST_ADMIN_URL" "$HF_DB")
+    # The services reach Postgres through its Unix socket when tests/run.sh gave one
+    # (HUIFANG_TEST_PG_SOCKET_URL; HF_E2E_STORE=tcp: over loopback TCP instead), with the same
+    # roles and passwords: a socket costs the backends less CPU than TCP loopback (README of
+    # tests/bench/national_day). The tests' own psql stays on HUIFANG_STORE_URL.
+    local service_url=$HUIFANG_STORE_URL
+    case ${HF_E2E_STORE:-socket} in
+    socket)
+        [[ -z ${HUIFANG_TEST_PG_SOCKET_URL:-} ]] ||
+            service_url=$(hf_url_with_db "$HUIFANG_TEST_PG_SOCKET_URL" "$HF_DB")
+        ;;
+    tcp) ;;
+    *) hf_fail "HF_E2E_STORE='$HF_E2E_STORE': socket or tcp" ;;
+    esac
     if [[ -n ${HUIFANG_TEST_SECRETS_DIR:-} ]]; then
         hf_db_prepare
         local s upper
         for s in "${HF_SERVICES[@]}"; do
             upper=${s^^}
-            export "HUIFANG_${upper}_STORE_URL=$(hf_url_with_user "$HUIFANG_STORE_URL" "huifang_$s")"
+            export "HUIFANG_${upper}_STORE_URL=$(hf_url_with_user "$service_url" "huifang_$s")"
             export "HUIFANG_${upper}_STORE_PASSWORD_FILE=$HUIFANG_TEST_SECRETS_DIR/pg_huifang_$s.password"
         done
         export HUIFANG_REDIS_PASSWORD_FILE=$HUIFANG_TEST_SECRETS_DIR/redis.password
     fi
     export HUIFANG_PORT_BASE
+    case $HF_E2E_TRANSPORT in
+    tcp) ;;
+    ipc) hf_ipc_endpoints ;;
+    *) hf_fail "HF_E2E_TRANSPORT='$HF_E2E_TRANSPORT': tcp or ipc" ;;
+    esac
     export HUIFANG_CLOCK=manual
     export HUIFANG_CLOCK_FILE=$HF_E2E_TMP/clock
     # the client's places in the event streams (read your own writes): this test's own, so
@@ -585,9 +648,9 @@ hf_service_wait_ready() {
     local svc=$1 port deadline
     port=$(hf_service_port "$svc")
     deadline=$(hf_deadline "$2")
-    until hf_port_listening "$port"; do
+    until hf_zmq_listening "$port"; do
         hf_service_check_alive "$svc"
-        hf_past "$deadline" && hf_fail "huifang-$svc did not listen on port $port within $(($2 * HF_TIMEOUT_SCALE)) s"
+        hf_past "$deadline" && hf_fail "huifang-$svc did not listen on $(hf_zmq_endpoint "$port") within $(($2 * HF_TIMEOUT_SCALE)) s"
         sleep 0.1
     done
 }
@@ -600,7 +663,7 @@ hf_service_start() {
 }
 
 # hf_instance_launch NAME SVC CMD_PORT EVENTS_PORT METRICS_PORT: one more instance of
-# huifang-SVC on ports of its own (loopback), the same store; its output in NAME.log, its pid
+# huifang-SVC on ports of its own (loopback; on ipc, the sockets named by them), the same store; its output in NAME.log, its pid
 # HF_PIDS[NAME] (stopped and checked at exit like the others). Settings of its own: in the
 # caller's environment (HUIFANG_INTAKE_CONSUME=none hf_instance_launch ...).
 hf_instance_launch() {
@@ -609,8 +672,8 @@ hf_instance_launch() {
         for fd in "${HF_LOCK_FDS[@]}"; do
             exec {fd}>&-
         done
-        export "HUIFANG_${up}_BIND=tcp://127.0.0.1:$3" "HUIFANG_${up}_EVENTS_BIND=tcp://127.0.0.1:$4" \
-            "HUIFANG_${up}_METRICS_BIND=127.0.0.1:$5"
+        export "HUIFANG_${up}_BIND=$(hf_zmq_endpoint "$3")" \
+            "HUIFANG_${up}_EVENTS_BIND=$(hf_zmq_endpoint "$4")" "HUIFANG_${up}_METRICS_BIND=127.0.0.1:$5"
         exec "$HF_BIN/huifang-$svc" </dev/null >>"$HF_E2E_TMP/$name.log" 2>&1
     ) &
     HF_PIDS[$name]=$!
@@ -622,9 +685,9 @@ hf_instance_start() {
     hf_instance_launch "$@"
     local deadline
     deadline=$(hf_deadline 20)
-    until hf_port_listening "$3"; do
+    until hf_zmq_listening "$3"; do
         hf_service_check_alive "$1"
-        hf_past "$deadline" && hf_fail "huifang-$2 ($1) did not listen on port $3 within $((20 * HF_TIMEOUT_SCALE)) s"
+        hf_past "$deadline" && hf_fail "huifang-$2 ($1) did not listen on $(hf_zmq_endpoint "$3") within $((20 * HF_TIMEOUT_SCALE)) s"
         sleep 0.1
     done
 }

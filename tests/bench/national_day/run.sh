@@ -21,6 +21,11 @@ if [[ ${HF_BENCH:-0} != 1 ]]; then
     echo "skipped: set HF_BENCH=1 to run the national day benchmark"
     exit 77
 fi
+# the services' transports (lib.sh, which reads them as it is sourced), Unix sockets by
+# default as on one host they cost less CPU a round trip (README, "Unix sockets"):
+# HF_E2E_TRANSPORT, ZeroMQ between them and the agents (ipc, or tcp), HF_E2E_STORE, to
+# Postgres (socket, or tcp)
+HF_E2E_TRANSPORT=${HF_E2E_TRANSPORT:-ipc}
 # shellcheck source-path=SCRIPTDIR source=../../e2e/lib.sh
 source "$(dirname "$0")/../../e2e/lib.sh"
 HF_TEST_NAME=bench_national_day
@@ -66,12 +71,12 @@ fi
 SVCS=(intake scheduler calllog complaint reporting)
 ((SCHED2)) && SVCS=(intake scheduler scheduler2 calllog complaint reporting)
 # NATDAY_CALLLOGS=2: a second calllog instance, the agents' logs spread over both
-CALLLOGS="tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 21))"
+CALLLOGS=$(hf_zmq_endpoint $((HUIFANG_PORT_BASE + 21)))
 if [[ ${NATDAY_CALLLOGS:-1} == 2 ]]; then
     hf_instance_start calllog2 calllog $((HUIFANG_PORT_BASE + 26)) $((HUIFANG_PORT_BASE + 27)) \
         $((HUIFANG_PORT_BASE + 28))
     C2PID=${HF_PIDS[calllog2]}
-    CALLLOGS+=",tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 26))"
+    CALLLOGS+=",$(hf_zmq_endpoint $((HUIFANG_PORT_BASE + 26)))"
 fi
 
 # ---- metrics: every instance's /metrics every second into lag.tsv ----------------------------
@@ -351,8 +356,8 @@ settle() {
         sleep 0.05
     done
 }
-SCHEDS="tcp://127.0.0.1:$(hf_service_port scheduler)"
-((SCHED2)) && SCHEDS+=",tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 44))"
+SCHEDS=$(hf_zmq_endpoint "$(hf_service_port scheduler)")
+((SCHED2)) && SCHEDS+=",$(hf_zmq_endpoint $((HUIFANG_PORT_BASE + 44)))"
 declare -A TOT=()
 A0=$(msum huifang_tasks_assigned_total scheduler scheduler2)
 ASSIGN_S=0 PEAK_RATE=0
@@ -374,6 +379,19 @@ fi
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/${HF_PIDS[$1]}/stat" 2>/dev/null || echo 0; }
 declare -A CPU0=()
 for svc in "${SVCS[@]}"; do CPU0[$svc]=$(cpu_ticks "$svc"); done
+# of which ZeroMQ's I/O threads (named ZMQbg/IO/N by libzmq): PID... -> their ticks summed
+zmq_io_ticks() {
+    local pid t sum=0
+    for pid in "$@"; do
+        for t in /proc/"$pid"/task/*; do
+            [[ $(cat "$t/comm" 2>/dev/null) == ZMQbg/IO* ]] &&
+                sum=$((sum + $(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null || echo 0)))
+        done
+    done
+    echo "$sum"
+}
+svc_pids() { for svc in "${SVCS[@]}"; do echo "${HF_PIDS[$svc]}"; done; }
+ZIO0=$(zmq_io_ticks $(svc_pids))
 # and the CPU time of the Postgres backends serving them (by role: the backends connected at
 # the start of the day, which the services keep for the day)
 PG_BACKENDS=$(sql "SELECT usename || ' ' || pid FROM pg_stat_activity WHERE usename LIKE 'huifang\_%'")
@@ -389,6 +407,7 @@ PG_CPU0=$(pg_ticks)
 # steal), to tell what share of the two cores the services and their backends had
 machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 DRV_CPU0=$(awk '{ print $14 + $15 }' "/proc/$DRV_PID/stat")
+DZIO0=$(zmq_io_ticks "$DRV_PID")
 MACHINE0=$(machine_ticks)
 # each instance's loop: its working time (huifang_loop_busy_seconds_total) and its commands
 # (count and seconds from arrival to reply, by command), at the start of the day and its end
@@ -446,6 +465,7 @@ for ((h = 7; h <= 23; h++)); do
 done
 # (the driver's CPU read before it ends: the round's work is all done by now)
 DRV_CPU1=$(awk '{ print $14 + $15 }' "/proc/$DRV_PID/stat")
+DZIO1=$(zmq_io_ticks "$DRV_PID")
 exec {DRV_IN}>&-
 wait "$DRV_PID" || hf_fail "the agents' driver ended with an error (driver.err: $(tail -5 "$HF_E2E_TMP/driver.err"))"
 ASSIGNED_ALL=$(msum huifang_tasks_assigned_total scheduler scheduler2)
@@ -473,6 +493,7 @@ T_DAYALL=$(since "$T_DAY")
 declare -A CPU1=()
 for svc in "${SVCS[@]}"; do CPU1[$svc]=$(cpu_ticks "$svc"); done
 PG_CPU1=$(pg_ticks)
+ZIO1=$(zmq_io_ticks $(svc_pids))
 MACHINE1=$(machine_ticks)
 LOOPS1=$(loops)
 if kill "$MONITOR" 2>/dev/null; then
@@ -645,7 +666,11 @@ for svc in "${SVCS[@]}"; do
         "$(awk -v a="${CPU0[$svc]}" -v b="${CPU1[$svc]}" -v hz="$HZ" 'BEGIN { printf "%d", (b - a) * 1000 / hz }')" \
         "$(awk -v a="${CPU0[$svc]}" -v b="${CPU1[$svc]}" -v hz="$HZ" -v n="${TOT[logged]:-0}" 'BEGIN { printf "%d", (n > 0 ? (b - a) * 1e6 / hz / n : 0) }')"
 done
-echo "the Postgres backends of each role (connected at the start of the day), CPU per call logged:"
+awk -v a="$ZIO0" -v b="$ZIO1" -v c="$DZIO0" -v d="$DZIO1" -v hz="$HZ" -v n="${TOT[logged]:-0}" -v tr="$HF_E2E_TRANSPORT" 'BEGIN {
+    printf "  of which ZeroMQ I/O threads (ZMQbg/IO): services %d µs a call, the agents\x27 clients %d µs a call (transport %s)\n",
+        (n > 0 ? (b - a) * 1e6 / hz / n : 0), (n > 0 ? (d - c) * 1e6 / hz / n : 0), tr }'
+echo "the Postgres backends of each role (connected at the start of the day; through $(
+    [[ $HUIFANG_INTAKE_STORE_URL == *host=/* ]] && echo "the Unix socket" || echo "TCP")), CPU per call logged:"
 join <(echo "$PG_CPU0") <(echo "$PG_CPU1") |
     awk -v hz="$HZ" -v n="${TOT[logged]:-0}" '{ d = $3 - $2; all += d
         printf "  %-19s %8d ms CPU, %6d µs a call\n", $1, d * 1000 / hz, (n > 0 ? d * 1e6 / hz / n : 0) }

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The stack on ZeroMQ's ipc:// transport (HF_E2E_TRANSPORT=ipc, as tests/bench/national_day
+# runs it): the wire's security is the same as on tcp (e2e/045), seen from outside the real
+# binaries (a raw ZeroMQ client in Python, Debian's python3-zmq):
+#  - the services listen on Unix sockets only (no TCP port of theirs but the metrics), and
+#    the CLI and the services reach each other there: `huifang ping`, a lead whose event
+#    reaches the scheduler;
+#  - the ZAP handler needs no peer IP address: a known key is let in through a socket file; a
+#    random key and a client without CURVE get 0 of 100 pings and no event, and the refusal is
+#    logged; a key added to the folder is let in, and refused again once its .pub is gone;
+#  - an ipc path longer than a Unix socket's address holds (107 bytes) stops a service at
+#    start-up with a message naming the setting, for where it listens and for a peer's
+#    endpoint (libzmq would refuse the latter only when it connects, quietly).
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+$PY -c 'import zmq; assert zmq.has("curve") and zmq.has("ipc")' 2>/dev/null ||
+    hf_fail "$PY lacks zmq with CURVE and ipc (Debian package python3-zmq)"
+
+HF_E2E_TRANSPORT=ipc
+hf_stack_start
+keys=$HUIFANG_KEYS_DIR
+
+# ---- on Unix sockets only ----
+cmd=$(hf_zmq_endpoint "$(hf_service_port intake)")
+ev=$(hf_zmq_endpoint $(($(hf_service_port intake) + 1)))
+[[ $cmd == ipc://* && $HUIFANG_SCHEDULER_ENDPOINT == ipc://* ]] || hf_fail "not on ipc: $cmd"
+for s in "${HF_SERVICES[@]}"; do
+    p=$(hf_service_port "$s")
+    [[ -S $HF_IPC_DIR/$p && -S $HF_IPC_DIR/$((p + 1)) ]] || hf_fail "$s has no socket file in $HF_IPC_DIR"
+    if hf_port_listening "$p" || hf_port_listening $((p + 1)); then
+        hf_fail "$s listens on TCP port $p or $((p + 1)) besides its socket"
+    fi
+done
+hf_expect_exit 0 huifang ping
+hf_expect_exit 0 huifang branch add BJ01 --name Beijing --tz Asia/Shanghai
+hf_expect_exit 0 huifang --json lead add --name 'Wang Fang' --phone 13812345678 --channel counter
+hf_wait_applied scheduler intake
+
+# raw MODE ENDPOINT SERVER N [KEYNAME|random|plain]: prints how many of N pings (or, for
+# MODE sub, messages within 2 s) came back. A random key is made on the spot.
+raw() {
+    $PY - "$@" <<'PYEOF'
+import os, sys, time, zmq
+mode, endpoint, server, n, who = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+keys = os.environ["HUIFANG_KEYS_DIR"]
+ctx = zmq.Context()
+s = ctx.socket(zmq.SUB if mode == "sub" else zmq.DEALER)
+s.linger = 0
+if who != "plain":
+    if who == "random":
+        pub, sec = zmq.curve_keypair()
+    else:
+        sec = open(os.path.join(keys, who + ".key")).read().strip().encode()
+        pub = zmq.curve_public(sec)  # the .pub may be gone (rotation)
+    s.curve_serverkey = open(os.path.join(keys, server + ".pub")).read().strip().encode()
+    s.curve_publickey, s.curve_secretkey = pub, sec
+s.connect(endpoint)
+got = 0
+if mode == "sub":
+    s.setsockopt(zmq.SUBSCRIBE, b"")
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        if s.poll(100):
+            s.recv_multipart()
+            got += 1
+else:
+    ping = b"\x0a\x01x\x52\x00"  # Request{request_id: "x", ping: {}}
+    for _ in range(n):
+        s.send_multipart([b"", ping], flags=zmq.NOBLOCK)
+    deadline = time.monotonic() + 3
+    while got < n and time.monotonic() < deadline:
+        if s.poll(100):
+            s.recv_multipart()
+            got += 1
+print(got)
+PYEOF
+}
+
+# ---- known, unknown and no key, through the socket files ----
+hf_expect_exit 0 huifang keys gen --dir "$keys" newcomer
+hf_expect_eq 100 "$(raw ping "$cmd" intake 100 newcomer)" "a known key's pings answered on ipc"
+hf_expect_eq 0 "$(raw ping "$cmd" intake 100 random)" "pings answered on ipc for a random key"
+hf_expect_eq 0 "$(raw ping "$cmd" intake 100 plain)" "pings answered on ipc without CURVE"
+n=$(raw sub "$ev" intake 0 newcomer)
+((n > 0)) || hf_fail "a known subscriber got no heartbeat on ipc in 2 s"
+hf_expect_eq 0 "$(raw sub "$ev" intake 0 random)" "events read on ipc with a random key"
+hf_expect_eq 0 "$(raw sub "$ev" intake 0 plain)" "events read on ipc without CURVE"
+hf_expect_contains "$(<"$HF_E2E_TMP/intake.log")" "event=zap_refused reason=unknown_key key="
+
+# ---- rotation: remove a .pub, the next connection is refused ----
+rm "$keys/newcomer.pub"
+hf_expect_eq 0 "$(raw ping "$cmd" intake 10 newcomer)" "pings answered on ipc after the key was removed"
+hf_expect_exit 0 huifang keys gen --dir "$keys" --force newcomer
+hf_expect_eq 10 "$(raw ping "$cmd" intake 10 newcomer)" "pings answered on ipc with the new key"
+
+# ---- paths too long for a Unix socket: a clear start-up error ----
+# (bounded: a service that let a bad peer endpoint through would start and run)
+long=$HF_E2E_TMP/$(printf 'p%.0s' {1..120})
+p=$(hf_service_port reporting)
+rc=0
+out=$(env HUIFANG_REPORTING_BIND="ipc://$long" HUIFANG_REPORTING_EVENTS_BIND="ipc://$HF_IPC_DIR/x$p" \
+    HUIFANG_REPORTING_METRICS_BIND=off timeout 30 "$HF_BIN/huifang-reporting" </dev/null 2>&1) || rc=$?
+hf_expect_eq 1 "$rc" "reporting listening on a path too long"
+hf_expect_contains "$out" "bad configuration: HUIFANG_REPORTING_BIND is ipc://$long: its path is"
+hf_expect_contains "$out" "longer than the 107 a Unix socket's address holds"
+rc=0
+out=$(env HUIFANG_REPORTING_BIND="ipc://$HF_IPC_DIR/y$p" HUIFANG_REPORTING_EVENTS_BIND="ipc://$HF_IPC_DIR/z$p" \
+    HUIFANG_REPORTING_METRICS_BIND=off HUIFANG_CALLLOG_EVENTS="ipc://$long" \
+    timeout 30 "$HF_BIN/huifang-reporting" </dev/null 2>&1) || rc=$?
+hf_expect_eq 1 "$rc" "reporting with a peer's events on a path too long"
+hf_expect_contains "$out" "bad configuration: HUIFANG_CALLLOG_EVENTS is ipc://$long: its path is"
+hf_expect_exit 0 huifang ping
