@@ -91,6 +91,9 @@
  * instance stored for such commands, the last HF_ASK_KEYS, are remembered (as hashes) so that
  * a retry of one answered here is not asked of the peer first. */
 #define HF_ASK_POOL 32
+/* a peer of several instances (HUIFANG_<PEER>_ENDPOINT a list) has HF_ASK_POOL clients for each
+ * of them, as many as one instance alone had, up to HF_ASK_POOL_MAX in all */
+#define HF_ASK_POOL_MAX 128
 #define HF_ASK_PEERS 4
 #define HF_ASK_TRIES 2
 #define HF_ASK_KEYS 1024
@@ -217,11 +220,12 @@ typedef struct {
  * round the instances, and a second try goes to another instance than the first. */
 typedef struct {
     char name[32];
-    hf_client_t *clients[HF_ASK_POOL];
-    s_asking_t *busy[HF_ASK_POOL]; /* NULL: free */
-    bool ready[HF_ASK_POOL];       /* the poll said its answer is there */
+    hf_client_t *clients[HF_ASK_POOL_MAX];
+    s_asking_t *busy[HF_ASK_POOL_MAX]; /* NULL: free */
+    bool ready[HF_ASK_POOL_MAX];       /* the poll said its answer is there */
     char eps[HF_PEER_ENDPOINTS][HF_ENDPOINT_LEN];
     int neps;
+    int size; /* clients in use: HF_ASK_POOL an endpoint, at most HF_ASK_POOL_MAX */
     int next; /* the client an ask looks at first */
 } s_pool_t;
 
@@ -1576,7 +1580,7 @@ void hf_service_destroy(hf_service_t **self_p)
     for (int i = 0; i < svc->nasking; i++)
         s_asking_free(&svc->asking[i]);
     for (int i = 0; i < svc->npools; i++)
-        for (int k = 0; k < HF_ASK_POOL; k++)
+        for (int k = 0; k < HF_ASK_POOL_MAX; k++)
             hf_client_destroy(&svc->pools[i].clients[k]);
     for (int i = 0; i < svc->nsubs; i++) {
         if (svc->subs[i].sock)
@@ -2436,6 +2440,7 @@ static int s_pool_of(hf_service_t *svc, const char *peer)
         hf_endpoint_commands(peer, p->eps[0], sizeof p->eps[0]);
         p->neps = 1;
     }
+    p->size = HF_ASK_POOL * p->neps < HF_ASK_POOL_MAX ? HF_ASK_POOL * p->neps : HF_ASK_POOL_MAX;
     return svc->npools++;
 }
 
@@ -2482,8 +2487,8 @@ static int s_ask_send(hf_service_t *svc, s_asking_t *a)
 {
     s_pool_t *pool = &svc->pools[a->pool];
     int slot = -1, other = -1;
-    for (int i = 0; i < HF_ASK_POOL && other < 0; i++) {
-        int k = ((pool->neps > 1 ? pool->next : 0) + i) % HF_ASK_POOL;
+    for (int i = 0; i < pool->size && other < 0; i++) {
+        int k = ((pool->neps > 1 ? pool->next : 0) + i) % pool->size;
         if (pool->busy[k] != NULL)
             continue;
         if (slot < 0)
@@ -2495,7 +2500,7 @@ static int s_ask_send(hf_service_t *svc, s_asking_t *a)
         slot = other; /* a retry goes to another instance while one has a client free */
     if (slot < 0)
         return 0;
-    pool->next = (slot + 1) % HF_ASK_POOL;
+    pool->next = (slot + 1) % pool->size;
     if (pool->clients[slot] == NULL) {
         pool->clients[slot] = hf_client_new(pool->eps[slot % pool->neps],
                                             (int)hf_config_int(svc->config, "peer_timeout_ms"), 1);
@@ -3645,7 +3650,7 @@ int hf_service_run(hf_service_t *svc)
     s_metrics_sample(svc, true);
     atomic_store(&svc->phase, S_RUNNING);
     while (!s_signalled && !svc->stopping) {
-        zmq_pollitem_t items[1 + 2 * HF_MAX_SUBS + HF_ASK_PEERS * HF_ASK_POOL];
+        zmq_pollitem_t items[1 + 2 * HF_MAX_SUBS + HF_ASK_PEERS * HF_ASK_POOL_MAX];
         items[0] = (zmq_pollitem_t){svc->router, 0, ZMQ_POLLIN, 0};
         /* a consumer holding all it may stays unread (its events wait in the socket) */
         for (int i = 0; i < svc->nsubs; i++)
@@ -3662,7 +3667,7 @@ int hf_service_run(hf_service_t *svc)
         /* and the asks of peers in flight (def->asks) */
         int ask_items = nitems;
         for (int i = 0; i < svc->npools; i++)
-            for (int k = 0; k < HF_ASK_POOL; k++) {
+            for (int k = 0; k < HF_ASK_POOL_MAX; k++) {
                 void *as =
                     svc->pools[i].busy[k] ? hf_client_pending(svc->pools[i].clients[k]) : NULL;
                 if (as)
@@ -3703,7 +3708,7 @@ int hf_service_run(hf_service_t *svc)
         }
         /* the answers of asks come first: their requests have waited longest */
         for (int i = 0, item = ask_items; n > 0 && i < svc->npools; i++)
-            for (int k = 0; k < HF_ASK_POOL; k++)
+            for (int k = 0; k < HF_ASK_POOL_MAX; k++)
                 if (svc->pools[i].busy[k] && hf_client_pending(svc->pools[i].clients[k]))
                     svc->pools[i].ready[k] = (items[item++].revents & ZMQ_POLLIN) != 0;
         if (svc->nasking)
