@@ -322,6 +322,16 @@ int hf_service_asked(const hf_service_t *svc, const hf_reply_t **reply);
 /* Peer endpoints from the environment: HUIFANG_<NAME>_ENDPOINT (commands) and
  * HUIFANG_<NAME>_EVENTS (events), defaulting to tcp://127.0.0.1:<port_base + offset>. */
 const char *hf_endpoint_commands(const char *service, char *out, int outlen);
+/* HUIFANG_<NAME>_ENDPOINT may be a comma-separated list of the command endpoints of a peer's
+ * instances (the scheduler scaled out): hf_endpoint_commands gives its first, for what talks to
+ * one instance; the asks of def->asks spread over them all. */
+#define HF_ENDPOINT_LEN 256
+#define HF_PEER_ENDPOINTS 8
+/* The endpoints of service's list into out (at most max): how many (>= 1; the default when
+ * the variable is unset), or -1 with the reason, naming the variable, in err (an empty
+ * element, more than max, one of HF_ENDPOINT_LEN characters or more). */
+int hf_endpoint_commands_list(const char *service, char out[][HF_ENDPOINT_LEN], int max, char *err,
+                              size_t errlen);
 const char *hf_endpoint_events(const char *service, char *out, int outlen);
 
 /* The longest path of an ipc:// endpoint: a Unix socket's sun_path (108 bytes on Linux)

@@ -92,6 +92,9 @@
  * instance stored for such commands, the last HF_ASK_KEYS, are remembered (as hashes) so that
  * a retry of one answered here is not asked of the peer first. */
 #define HF_ASK_POOL 32
+/* a peer of several instances (HUIFANG_<PEER>_ENDPOINT a list) has HF_ASK_POOL clients for each
+ * of them, as many as one instance alone had, up to HF_ASK_POOL_MAX in all */
+#define HF_ASK_POOL_MAX 128
 #define HF_ASK_PEERS 4
 #define HF_ASK_TRIES 2
 #define HF_ASK_KEYS 1024
@@ -208,19 +211,27 @@ typedef struct {
     int pool;         /* svc->pools[pool]: the peer asked */
     int slot;         /* the pool's client its ask is in flight on; -1: waiting for one */
     int tries;        /* tries sent */
+    int last_ep;      /* the endpoint of the pool its last try went to; -1: none yet */
     int64_t due;      /* monotonic ms: the try in flight is given up */
     int64_t deadline; /* monotonic ms: a request still waiting for a client is answered */
 } s_asking_t;
 
-/* The clients of one peer for the asks (created on first use), and whose ask each carries. */
+/* The clients of one peer for the asks (created on first use), and whose ask each carries.
+ * A peer of several instances (HUIFANG_<PEER>_ENDPOINT a list) has client k talk to endpoint
+ * k % neps, and an ask takes the next free client after the last one taken: the asks go
+ * round the instances, and a second try goes to another instance than the first. */
 typedef struct {
     char name[32];
-    hf_client_t *clients[HF_ASK_POOL];
-    s_asking_t *busy[HF_ASK_POOL]; /* NULL: free */
-    bool ready[HF_ASK_POOL];       /* the poll said its answer is there */
+    hf_client_t *clients[HF_ASK_POOL_MAX];
+    s_asking_t *busy[HF_ASK_POOL_MAX]; /* NULL: free */
+    bool ready[HF_ASK_POOL_MAX];       /* the poll said its answer is there */
     /* libzmq's last word on the client's socket (ZMQ_EVENTS) was "nothing to read" and the
      * socket was not used since: the loop polls its descriptor alone (s_poll_item) */
-    bool quiet[HF_ASK_POOL];
+    bool quiet[HF_ASK_POOL_MAX];
+    char eps[HF_PEER_ENDPOINTS][HF_ENDPOINT_LEN];
+    int neps;
+    int size; /* clients in use: HF_ASK_POOL an endpoint, at most HF_ASK_POOL_MAX */
+    int next; /* the client an ask looks at first */
 } s_pool_t;
 
 typedef struct {
@@ -443,7 +454,49 @@ static const char *s_endpoint(const char *service, const char *suffix, int extra
 
 const char *hf_endpoint_commands(const char *service, char *out, int outlen)
 {
-    return s_endpoint(service, "ENDPOINT", 0, out, outlen);
+    s_endpoint(service, "ENDPOINT", 0, out, outlen);
+    char *comma = strchr(out, ',');
+    if (comma)
+        *comma = '\0'; /* a list's first (hf_endpoint_commands_list has them all) */
+    return out;
+}
+
+int hf_endpoint_commands_list(const char *service, char out[][HF_ENDPOINT_LEN], int max, char *err,
+                              size_t errlen)
+{
+    char env[64];
+    snprintf(env, sizeof env, "HUIFANG_%s_ENDPOINT", service);
+    for (char *c = env; *c; c++)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 'a' + 'A');
+    const char *v = getenv(env);
+    if (v == NULL || *v == '\0') {
+        s_endpoint(service, "ENDPOINT", 0, out[0], HF_ENDPOINT_LEN);
+        return 1;
+    }
+    int n = 0;
+    for (const char *p = v;; p++) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 0) {
+            snprintf(err, errlen, "%s: an empty endpoint in the list \"%s\"", env, v);
+            return -1;
+        }
+        if (n == max) {
+            snprintf(err, errlen, "%s: more than %d endpoints in the list", env, max);
+            return -1;
+        }
+        if (len >= HF_ENDPOINT_LEN) {
+            snprintf(err, errlen, "%s: endpoint %d of the list is longer than %d characters", env,
+                     n + 1, HF_ENDPOINT_LEN - 1);
+            return -1;
+        }
+        memcpy(out[n], p, len);
+        out[n++][len] = '\0';
+        if (end == NULL)
+            return n;
+        p = end;
+    }
 }
 
 const char *hf_endpoint_events(const char *service, char *out, int outlen)
@@ -506,10 +559,17 @@ static int s_endpoints_check(hf_service_t *svc, const char *program)
         }
     }
     for (int i = 0; i < n; i++) {
-        char why[400];
-        if (hf_endpoint_check(items[i].value, why, sizeof why) != 0) {
-            fprintf(stderr, "%s: bad configuration: %s is %s\n", program, items[i].env, why);
-            return -1;
+        /* each element of a list (a peer's instances, HUIFANG_<PEER>_ENDPOINT=a,b) */
+        for (const char *v = items[i].value; v;) {
+            const char *comma = strchr(v, ',');
+            size_t len = comma ? (size_t)(comma - v) : strlen(v);
+            char one[HF_ENDPOINT_LEN + 8], why[400];
+            snprintf(one, sizeof one, "%.*s", (int)(len < sizeof one ? len : sizeof one - 1), v);
+            if (hf_endpoint_check(one, why, sizeof why) != 0) {
+                fprintf(stderr, "%s: bad configuration: %s is %s\n", program, items[i].env, why);
+                return -1;
+            }
+            v = comma ? comma + 1 : NULL;
         }
     }
     return 0;
@@ -1441,6 +1501,23 @@ static int s_curve_start(hf_service_t *svc, const char *program)
     return 0;
 }
 
+/* The endpoints of the peers of def->asks (a list for a peer of several instances) are
+ * checked before anything starts: a bad list is a start-up error, not a failed ask later. */
+static int s_check_peer_endpoints(hf_service_t *svc, const char *program)
+{
+    for (const hf_command_ask_t *a = svc->def->asks; a && a->fn; a++) {
+        char eps[HF_PEER_ENDPOINTS][HF_ENDPOINT_LEN], err[512];
+        int n = hf_endpoint_commands_list(a->peer, eps, HF_PEER_ENDPOINTS, err, sizeof err);
+        if (n < 0) {
+            fprintf(stderr, "%s: bad configuration: %s\n", program, err);
+            return -1;
+        }
+        if (n > 1)
+            hf_info("peer_endpoints", "peer=%s endpoints=%d", a->peer, n);
+    }
+    return 0;
+}
+
 int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, int argc,
                    char **argv)
 {
@@ -1486,7 +1563,7 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     svc->heartbeat_ms = (int)hf_config_int(svc->config, "heartbeat_ms");
     svc->read_wait_ms = (int)hf_config_int(svc->config, "read_wait_ms");
     hf_config_log(svc->config);
-    if (s_endpoints_check(svc, program) != 0)
+    if (s_endpoints_check(svc, program) != 0 || s_check_peer_endpoints(svc, program) != 0)
         goto fail;
     if (s_auth_init(svc, program) != 0)
         goto fail;
@@ -1579,7 +1656,7 @@ void hf_service_destroy(hf_service_t **self_p)
     for (int i = 0; i < svc->nasking; i++)
         s_asking_free(&svc->asking[i]);
     for (int i = 0; i < svc->npools; i++)
-        for (int k = 0; k < HF_ASK_POOL; k++)
+        for (int k = 0; k < HF_ASK_POOL_MAX; k++)
             hf_client_destroy(&svc->pools[i].clients[k]);
     for (int i = 0; i < svc->nsubs; i++) {
         if (svc->subs[i].sock)
@@ -2433,6 +2510,13 @@ static int s_pool_of(hf_service_t *svc, const char *peer)
     s_pool_t *p = &svc->pools[svc->npools];
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", peer);
+    char err[512];
+    p->neps = hf_endpoint_commands_list(peer, p->eps, HF_PEER_ENDPOINTS, err, sizeof err);
+    if (p->neps < 1) { /* checked at start (s_check_peer_endpoints): not reached */
+        hf_endpoint_commands(peer, p->eps[0], sizeof p->eps[0]);
+        p->neps = 1;
+    }
+    p->size = HF_ASK_POOL * p->neps < HF_ASK_POOL_MAX ? HF_ASK_POOL * p->neps : HF_ASK_POOL_MAX;
     return svc->npools++;
 }
 
@@ -2478,18 +2562,27 @@ static void s_asking_free(s_asking_t **self_p)
 static int s_ask_send(hf_service_t *svc, s_asking_t *a)
 {
     s_pool_t *pool = &svc->pools[a->pool];
-    int slot = -1;
-    for (int k = 0; k < HF_ASK_POOL && slot < 0; k++)
-        if (pool->busy[k] == NULL)
+    int slot = -1, other = -1;
+    for (int i = 0; i < pool->size && other < 0; i++) {
+        int k = ((pool->neps > 1 ? pool->next : 0) + i) % pool->size;
+        if (pool->busy[k] != NULL)
+            continue;
+        if (slot < 0)
             slot = k;
+        if (pool->neps < 2 || a->last_ep < 0 || k % pool->neps != a->last_ep)
+            other = k;
+    }
+    if (other >= 0)
+        slot = other; /* a retry goes to another instance while one has a client free */
     if (slot < 0)
         return 0;
+    pool->next = (slot + 1) % pool->size;
     if (pool->clients[slot] == NULL) {
-        char ep[256];
-        pool->clients[slot] = hf_client_new(hf_endpoint_commands(pool->name, ep, sizeof ep),
+        pool->clients[slot] = hf_client_new(pool->eps[slot % pool->neps],
                                             (int)hf_config_int(svc->config, "peer_timeout_ms"), 1);
         hf_client_set_server(pool->clients[slot], pool->name);
     }
+    a->last_ep = slot % pool->neps;
     a->tries++;
     if (hf_client_send(pool->clients[slot], a->q) != 0)
         return -1;
@@ -2597,6 +2690,7 @@ static int s_ask_first(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_req
     a->q = copy;
     a->pool = pool;
     a->slot = -1;
+    a->last_ep = -1;
     a->deadline = hf_clock_mono_ms() + HF_ASK_TRIES * hf_config_int(svc->config, "peer_timeout_ms");
     svc->asking[svc->nasking++] = a;
     s_ask_dispatch(svc);
@@ -3677,7 +3771,7 @@ int hf_service_run(hf_service_t *svc)
     s_metrics_sample(svc, true);
     atomic_store(&svc->phase, S_RUNNING);
     while (!s_signalled && !svc->stopping) {
-        zmq_pollitem_t items[1 + 2 * HF_MAX_SUBS + HF_ASK_PEERS * HF_ASK_POOL];
+        zmq_pollitem_t items[1 + 2 * HF_MAX_SUBS + HF_ASK_PEERS * HF_ASK_POOL_MAX];
         items[0] = (zmq_pollitem_t){svc->router, 0, ZMQ_POLLIN, 0};
         /* a consumer holding all it may stays unread (its events wait in the socket) */
         for (int i = 0; i < svc->nsubs; i++)
@@ -3695,7 +3789,7 @@ int hf_service_run(hf_service_t *svc)
         /* and the asks of peers in flight (def->asks) */
         int ask_items = nitems;
         for (int i = 0; i < svc->npools; i++)
-            for (int k = 0; k < HF_ASK_POOL; k++) {
+            for (int k = 0; k < HF_ASK_POOL_MAX; k++) {
                 void *as =
                     svc->pools[i].busy[k] ? hf_client_pending(svc->pools[i].clients[k]) : NULL;
                 if (as)
@@ -3736,7 +3830,7 @@ int hf_service_run(hf_service_t *svc)
         }
         /* the answers of asks come first: their requests have waited longest */
         for (int i = 0, item = ask_items; i < svc->npools; i++)
-            for (int k = 0; k < HF_ASK_POOL; k++) {
+            for (int k = 0; k < HF_ASK_POOL_MAX; k++) {
                 s_pool_t *pool = &svc->pools[i];
                 void *as = pool->busy[k] ? hf_client_pending(pool->clients[k]) : NULL;
                 if (as)

@@ -2,7 +2,7 @@
 # tests/bench/national_day/run.sh: a national day on the manual clock, through the real
 # services (label bench; skipped unless HF_BENCH=1; `tests/run.sh --bench -R national_day`).
 # See README.md beside it. The stack of the e2e tests (intake, scheduler ×2, calllog,
-# complaint, reporting; CURVE and sessions on), then:
+# complaint, reporting; CURVE and sessions on; NATDAY_SCHED_INSTANCES: 1-4 schedulers), then:
 #  1. the chain: NATDAY_BRANCHES branches in four zones, NATDAY_AGENTS phone agents, a
 #     product each, through `huifang branch add / product add / agent add`;
 #  2. the customers: NATDAY_CUSTOMERS leads, one CSV per branch through `huifang lead
@@ -52,37 +52,62 @@ DAILY=$(((CALLS + AGENTS - 1) / AGENTS))
 
 export HUIFANG_LOG_LEVEL=warn
 export HUIFANG_SCHEDULER_CLAIM_BATCH=${HUIFANG_SCHEDULER_CLAIM_BATCH:-500}
+# NATDAY_SCHED_INSTANCES (1-4, default 2): the scheduler's instances; NATDAY_SCHED_SPREAD=1
+# (default): calllog's asks (a task's brief show before each log) spread over them all
+# (HUIFANG_SCHEDULER_ENDPOINT a list), 0: they all go to the first, as before the list
+# existed (for binaries older than it: NATDAY_BIN)
+SCHED_N=${NATDAY_SCHED_INSTANCES:-2}
+[[ $SCHED_N =~ ^[1-4]$ ]] || hf_fail "NATDAY_SCHED_INSTANCES is $SCHED_N, not 1-4"
+SCHED_SPREAD=${NATDAY_SCHED_SPREAD:-1}
 HF_CLOCK_START='2027-03-01 08:00 +0800' # a Monday
-hf_stack_start
+# calllog starts after every scheduler instance, given their list
+hf_stack_start intake scheduler complaint reporting
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" -c "$1"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 T_ALL=$(now)
 
-# the second scheduler instance (as e2e/250 starts its extra ones); NATDAY_SCHED_INSTANCES=1:
-# none, one instance does all of the scheduler's work
-SCHED2=1 S2PID=
-[[ ${NATDAY_SCHED_INSTANCES:-2} == 1 ]] && SCHED2=0
-if ((SCHED2)); then
-    hf_instance_start scheduler2 scheduler $((HUIFANG_PORT_BASE + 44)) $((HUIFANG_PORT_BASE + 45)) \
-        $((HUIFANG_PORT_BASE + 14))
-    S2PID=${HF_PIDS[scheduler2]}
+# the scheduler's extra instances (as e2e/250 starts its extra ones): schedulerK on the port
+# base's offsets SCHED_PORTS[K] (commands, events, metrics); SCHEDS the list of every
+# instance's command endpoint (the agents' claims and, spread, calllog's asks)
+SCHED_PORTS=([2]="44 45 14" [3]="15 16 17" [4]="33 34 35")
+SCHED_INST=(scheduler) SPIDS=()
+SCHEDS=$(hf_zmq_endpoint "$(hf_service_port scheduler)")
+declare -A SCHED_MPORT=([scheduler]=$((HUIFANG_PORT_BASE + 19)))
+for ((k = 2; k <= SCHED_N; k++)); do
+    read -r pc pe pm <<<"${SCHED_PORTS[k]}"
+    hf_instance_start "scheduler$k" scheduler $((HUIFANG_PORT_BASE + pc)) $((HUIFANG_PORT_BASE + pe)) \
+        $((HUIFANG_PORT_BASE + pm))
+    SPIDS+=("${HF_PIDS[scheduler$k]}")
+    SCHED_INST+=("scheduler$k")
+    SCHED_MPORT[scheduler$k]=$((HUIFANG_PORT_BASE + pm))
+    SCHEDS+=",$(hf_zmq_endpoint $((HUIFANG_PORT_BASE + pc)))"
+done
+if ((SCHED_SPREAD)); then
+    HUIFANG_SCHEDULER_ENDPOINT=$SCHEDS hf_service_start calllog
+else
+    hf_service_start calllog
 fi
-SVCS=(intake scheduler calllog complaint reporting)
-((SCHED2)) && SVCS=(intake scheduler scheduler2 calllog complaint reporting)
+hf_wait_ping 20
+SVCS=(intake "${SCHED_INST[@]}" calllog complaint reporting)
 # NATDAY_CALLLOGS=2: a second calllog instance, the agents' logs spread over both
 CALLLOGS=$(hf_zmq_endpoint $((HUIFANG_PORT_BASE + 21)))
 if [[ ${NATDAY_CALLLOGS:-1} == 2 ]]; then
-    hf_instance_start calllog2 calllog $((HUIFANG_PORT_BASE + 26)) $((HUIFANG_PORT_BASE + 27)) \
-        $((HUIFANG_PORT_BASE + 28))
+    if ((SCHED_SPREAD)); then
+        HUIFANG_SCHEDULER_ENDPOINT=$SCHEDS hf_instance_start calllog2 calllog \
+            $((HUIFANG_PORT_BASE + 26)) $((HUIFANG_PORT_BASE + 27)) $((HUIFANG_PORT_BASE + 28))
+    else
+        hf_instance_start calllog2 calllog $((HUIFANG_PORT_BASE + 26)) $((HUIFANG_PORT_BASE + 27)) \
+            $((HUIFANG_PORT_BASE + 28))
+    fi
     C2PID=${HF_PIDS[calllog2]}
     CALLLOGS+=",$(hf_zmq_endpoint $((HUIFANG_PORT_BASE + 26)))"
 fi
 
 # ---- metrics: every instance's /metrics every second into lag.tsv ----------------------------
-declare -A MPORT=([intake]=$((HUIFANG_PORT_BASE + 9)) [scheduler]=$((HUIFANG_PORT_BASE + 19))
-    [scheduler2]=$((HUIFANG_PORT_BASE + 14)) [calllog]=$((HUIFANG_PORT_BASE + 29))
+declare -A MPORT=([intake]=$((HUIFANG_PORT_BASE + 9)) [calllog]=$((HUIFANG_PORT_BASE + 29))
     [complaint]=$((HUIFANG_PORT_BASE + 39)) [reporting]=$((HUIFANG_PORT_BASE + 49)))
+for inst in "${!SCHED_MPORT[@]}"; do MPORT[$inst]=${SCHED_MPORT[$inst]}; done
 # one scrape: HTTP/1.0 over bash's /dev/tcp and a cat, not curl — the monitor scrapes every
 # instance each second and the hourly waits twenty times a second, and a profile of the day
 # (perf record -a, a tenth of the chain) found curl at 7 % of the two cores, taken from the
@@ -126,7 +151,7 @@ monitor() {
 monitor &
 MONITOR=$!
 # the monitor ends with the run, whatever ends it (then lib.sh's teardown, with the status)
-# (and the second scheduler, which lib.sh's teardown does not know to wait for)
+# (and the extra schedulers, which lib.sh's teardown does not know to wait for)
 stop_pid() {
     kill -TERM "$1" 2>/dev/null || return 0
     local i
@@ -138,7 +163,7 @@ stop_pid() {
 }
 # (set -e holds in a trap too: off, so that nothing in it stops it before the teardown)
 # shellcheck disable=SC2154 # hf_rc is set inside the trap
-trap 'hf_rc=$?; set +e; ((hf_rc == 0)) || { echo "--- last lines of driver.err, the agents (exit $hf_rc) ---"; tail -n 20 "$HF_E2E_TMP/driver.err"; } >&2 2>/dev/null; kill "$MONITOR" 2>/dev/null; stop_pid "$S2PID"; [[ -z ${C2PID:-} ]] || stop_pid "$C2PID"; unset "HF_PIDS[scheduler2]" "HF_PIDS[calllog2]"; (exit $hf_rc); hf_teardown' EXIT
+trap 'hf_rc=$?; set +e; ((hf_rc == 0)) || { echo "--- last lines of driver.err, the agents (exit $hf_rc) ---"; tail -n 20 "$HF_E2E_TMP/driver.err"; } >&2 2>/dev/null; kill "$MONITOR" 2>/dev/null; for p in "${SPIDS[@]}"; do stop_pid "$p"; done; [[ -z ${C2PID:-} ]] || stop_pid "$C2PID"; unset "HF_PIDS[scheduler2]" "HF_PIDS[scheduler3]" "HF_PIDS[scheduler4]" "HF_PIDS[calllog2]"; (exit $hf_rc); hf_teardown' EXIT
 lag_total() { msum huifang_consumer_lag_events "${!MPORT[@]}"; }
 lag_zero() { [[ $(lag_total) == 0 ]]; }
 # the same, exactly, from the stores: every consumer's offset per producer = the producer's
@@ -244,7 +269,7 @@ role_ticks() { # ROLE: "pid ticks" lines of its instances and its Postgres backe
         echo "pg $p $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)"
     done
     for p in "${!HF_PIDS[@]}"; do
-        if [[ $p == "$1" || $p == "${1}2" ]]; then
+        if [[ $p == "$1" || $p == "$1"[2-9] ]]; then
             echo "svc ${HF_PIDS[$p]} $(awk '{ print $14 + $15 }' "/proc/${HF_PIDS[$p]}/stat" 2>/dev/null || echo 0)"
         fi
     done
@@ -332,34 +357,41 @@ fi
 # at either moment may have read the clock before; the next began after it, found nothing
 # left to assign (or the counter would have moved), so what fell due is in the bags. A state,
 # not a quiet stretch: about two ticks (200 ms each) when nothing is due.
-sched_state() { # prints "ROUNDS1 ROUNDS2 ASSIGNED" from one scrape of each instance
+sched_state() { # prints "ASSIGNED ROUNDS..." (each instance's, in SCHED_INST's order) from one scrape of each
     local inst
-    for inst in scheduler scheduler2; do
+    for inst in "${SCHED_INST[@]}"; do
         scrape "$inst" | awk -v i="$inst" '
             index($1, "huifang_timer_rounds_total{") == 1 && $1 ~ /timer="tick"/ { print i, "r", $2 }
             index($1, "huifang_tasks_assigned_total") == 1 { print i, "a", $2 }'
-    done | awk '$2 == "r" { r[$1] = $3 } $2 == "a" { a += $3 }
-        END { printf "%d %d %d\n", r["scheduler"], r["scheduler2"], a }'
+    done | awk -v insts="${SCHED_INST[*]}" '$2 == "r" { r[$1] = $3 } $2 == "a" { a += $3 }
+        END { printf "%d", a; n = split(insts, in_, " "); for (k = 1; k <= n; k++) printf " %d", r[in_[k]]; printf "\n" }'
 }
 settle() {
-    local r1 r2 got s1 s2 last deadline
-    read -r s1 s2 last < <(sched_state)
+    local got last deadline k done_
+    local -a s r
+    read -r -a s < <(sched_state)
+    last=${s[0]}
+    s=("${s[@]:1}")
     deadline=$(hf_deadline 300)
     while :; do
-        read -r r1 r2 got < <(sched_state)
+        read -r -a r < <(sched_state)
+        got=${r[0]}
+        r=("${r[@]:1}")
         if [[ $got != "$last" ]]; then
-            s1=$r1 s2=$r2 last=$got
-        elif ((r1 >= s1 + 2 && (!SCHED2 || r2 >= s2 + 2))); then
-            break
+            s=("${r[@]}") last=$got
+        else
+            done_=1
+            for ((k = 0; k < SCHED_N; k++)); do
+                ((${r[k]:-0} >= ${s[k]:-0} + 2)) || done_=0
+            done
+            ((done_)) && break
         fi
         hf_past "$deadline" && hf_fail "the schedulers' ticks did not settle in 300 s"
         sleep 0.05
     done
 }
-SCHEDS=$(hf_zmq_endpoint "$(hf_service_port scheduler)")
-((SCHED2)) && SCHEDS+=",$(hf_zmq_endpoint $((HUIFANG_PORT_BASE + 44)))"
 declare -A TOT=()
-A0=$(msum huifang_tasks_assigned_total scheduler scheduler2)
+A0=$(msum huifang_tasks_assigned_total "${SCHED_INST[@]}")
 ASSIGN_S=0 PEAK_RATE=0
 # the agents: one bench_natday for the whole day (its clients connect once), a round each
 # hour on "go", its counts line the answer
@@ -429,11 +461,11 @@ WORK_S=0 SETTLE_N=0 SETTLE_S=0
 printf '\n%-6s %9s %9s %8s %9s %8s %8s %8s %8s %8s %7s\n' hour assigned assign_s "a/s" claimed work_s "calls/s" next_ms next_p99 log_ms retries
 for ((h = 7; h <= 23; h++)); do
     ((h == 7)) || huifang clock advance 1h >/dev/null
-    before=$(msum huifang_tasks_assigned_total scheduler scheduler2)
+    before=$(msum huifang_tasks_assigned_total "${SCHED_INST[@]}")
     t0=$(now)
     settle
     ts=$(since "$t0")
-    got=$(($(msum huifang_tasks_assigned_total scheduler scheduler2) - before))
+    got=$(($(msum huifang_tasks_assigned_total "${SCHED_INST[@]}") - before))
     t1=$(now)
     # (a write to a driver gone would end this script by SIGPIPE, without a word)
     kill -0 "$DRV_PID" 2>/dev/null ||
@@ -468,7 +500,7 @@ DRV_CPU1=$(awk '{ print $14 + $15 }' "/proc/$DRV_PID/stat")
 DZIO1=$(zmq_io_ticks "$DRV_PID")
 exec {DRV_IN}>&-
 wait "$DRV_PID" || hf_fail "the agents' driver ended with an error (driver.err: $(tail -5 "$HF_E2E_TMP/driver.err"))"
-ASSIGNED_ALL=$(msum huifang_tasks_assigned_total scheduler scheduler2)
+ASSIGNED_ALL=$(msum huifang_tasks_assigned_total "${SCHED_INST[@]}")
 ASSIGNED=$((ASSIGNED_ALL - A0))
 
 # complaints and returns of the day, as a supervisor files them (`huifang`)
@@ -716,7 +748,8 @@ printf 'calls worked: %.0f/s over the day, %.0f/s while the agents worked (%s s;
     "$(awk -v n="$DAYCALLS" -v t="$T_DAYALL" 'BEGIN { print n / t }')" \
     "$(awk -v n="$DAYCALLS" -v t="$WORK_S" 'BEGIN { print (t > 0 ? n / t : 0) }')" "$WORK_S" "$CLIENTS"
 printf 'load average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'scheduler (2 instances): %d assigned, %.0f/s mean over the assigning steps, peak %d/s (of the steps that assigned >= 100)\n' \
+printf 'scheduler (%d instances%s): %d assigned, %.0f/s mean over the assigning steps, peak %d/s (of the steps that assigned >= 100)\n' \
+    "$SCHED_N" "$( ((SCHED_N == 1)) || { ((SCHED_SPREAD)) && echo ", calllog's asks spread" || echo ", calllog's asks to the first"; })" \
     "$ASSIGNED" "$(awk -v n="$ASSIGNED" -v t="$ASSIGN_S" 'BEGIN { print (t > 0 ? n / t : 0) }')" "$PEAK_RATE"
 echo
 echo "EXTRAPOLATION to the national size (1,000 branches, 10,000 agents, 10,000,000 customers,"
