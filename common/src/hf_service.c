@@ -3842,9 +3842,16 @@ int hf_service_run(hf_service_t *svc)
          * is left (asking ZMQ_EVENTS before each cost two system calls a request, a poll and
          * a getpid, whenever libzmq's mailbox was idle; a receive finding a message costs
          * none) */
-        if (n > 0 && (items[0].revents & ZMQ_POLLIN))
+        if (n > 0 && (items[0].revents & ZMQ_POLLIN)) {
+            /* while requests are parked for events (Request.after), the requests take at most
+             * a slice, as the events do: a saturated loop had served 100 requests (a scheduler's
+             * claims, ~250 ms) for every HF_SLICE_MS of events, so the events the parked ones
+             * wait for came too late and they timed out into retries, which fed the queue */
+            int64_t t0 = hf_clock_mono_ms();
             for (int k = 0; k < 100 && s_handle_request(svc); k++)
-                ;
+                if (svc->nparked > 0 && hf_clock_mono_ms() - t0 >= HF_SLICE_MS)
+                    break;
+        }
         for (int i = 0; i < svc->nsubs; i++)
             if (s_poll_readable(svc->subs[i].sock, &items[1 + i], n, &svc->subs[i].quiet))
                 s_sub_on_message(svc, &svc->subs[i]);

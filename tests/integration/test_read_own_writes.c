@@ -26,7 +26,11 @@
  *     probe's stored sequence locked): the probe does not wait for that lock — it goes on
  *     answering requests (it used to stop its loop until the lock was let go) — and a read
  *     naming an event that other instance applies is answered once it commits, the event
- *     applied there once and not again here. */
+ *     applied there once and not again here;
+ *  H. a read parked for an event while a queue of slow requests waits: the event is applied
+ *     and the read answered within a few of them (a turn of the loop had taken up to 100
+ *     requests before the events it had received: a saturated scheduler's parked claims timed
+ *     out into retries). */
 #include "hf_bus.h"
 #include "hf_clock.h"
 #include "hf_log.h"
@@ -125,12 +129,28 @@ static int s_bad_sql(hf_service_t *svc, void *self, const hf_request_t *req, hf_
     return HF_OK;
 }
 
+/* The probe's slow command: 20 ms in the store (a claim on a busy store), for H. */
+static int s_slow(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
+                  hf_arena_t *arena)
+{
+    (void)self;
+    (void)req;
+    PGresult *res = hf_store_exec(hf_service_store(svc), "SELECT pg_sleep(0.02)", 0, NULL);
+    if (res == NULL)
+        return hf_fail(rep, arena, HF_UNAVAILABLE, NULL, "store");
+    PQclear(res);
+    rep->note = "slow";
+    return HF_OK;
+}
+
 static const hf_command_t s_producer_commands[] = {
     {HUIFANG__V1__REQUEST__COMMAND_PLAN_ADD, s_screen, true, 0},
     {HUIFANG__V1__REQUEST__COMMAND_QUEUE_REBUILD, s_bad_sql, true, 0},
     {0, NULL, false, 0}};
 static const hf_command_t s_probe_commands[] = {
-    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, s_count_hits, false, 0}, {0, NULL, false, 0}};
+    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_STATS, s_count_hits, false, 0},
+    {HUIFANG__V1__REQUEST__COMMAND_QUEUE_REBUILD, s_slow, false, 0},
+    {0, NULL, false, 0}};
 static const hf_service_def_t s_producer = {.name = "scheduler",
                                             .summary = "a stand-in producer",
                                             .migrations = s_none,
@@ -289,6 +309,65 @@ static hf_reply_t *s_take_reply(void *sock, int ms)
 static bool s_note_is(const hf_reply_t *rep, const char *want)
 {
     return rep && rep->status == HF_OK && rep->note && strcmp(rep->note, want) == 0;
+}
+
+#define FLOOD 150
+
+/* H: sends FLOOD slow requests to the probe on a DEALER, waits for the first reply (the probe
+ * is then in a turn of them), lets the paused producer go on (its event reaches the probe),
+ * and counts the slow replies that come before the reply on held (*out: that reply, or NULL
+ * after 10 s). */
+static int s_flood_then_count(pid_t producer, void *held, hf_reply_t **out)
+{
+    *out = NULL;
+    void *d = zmq_socket(hf_bus_context(), ZMQ_DEALER);
+    int linger = 0, hwm = 0;
+    zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(d, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_connect(d, s_probe_ep);
+    zmq_pollitem_t out_item = {d, 0, ZMQ_POLLOUT, 0};
+    int slow = -1;
+    if (zmq_poll(&out_item, 1, 5000) != 1)
+        goto done;
+    hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+    Huifang__V1__QueueRebuild qr = HUIFANG__V1__QUEUE_REBUILD__INIT;
+    req.command_case = HUIFANG__V1__REQUEST__COMMAND_QUEUE_REBUILD;
+    req.queue_rebuild = &qr;
+    size_t len = huifang__v1__request__get_packed_size(&req);
+    uint8_t *buf = malloc(len);
+    huifang__v1__request__pack(&req, buf);
+    for (int i = 0; i < FLOOD; i++) {
+        zmq_send(d, "", 0, ZMQ_SNDMORE);
+        zmq_send(d, buf, len, 0);
+    }
+    free(buf);
+    slow = 0;
+    bool released = false;
+    for (int64_t end = hf_clock_mono_ms() + 10000; hf_clock_mono_ms() < end;) {
+        zmq_pollitem_t items[2] = {{held, 0, ZMQ_POLLIN, 0}, {d, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 2, 1000) <= 0)
+            continue;
+        if (items[0].revents & ZMQ_POLLIN) {
+            *out = s_take_reply(held, 0);
+            break;
+        }
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        zmq_msg_recv(&m, d, 0); /* the empty delimiter */
+        if (zmq_msg_more(&m))
+            zmq_msg_recv(&m, d, 0);
+        zmq_msg_close(&m);
+        slow++;
+        if (!released) {
+            kill(producer, SIGCONT); /* the probe is in its turn of slow requests now */
+            released = true;
+        }
+    }
+    if (!released)
+        kill(producer, SIGCONT);
+done:
+    zmq_close(d);
+    return slow;
 }
 
 /* Starts the producer and the probe on this block of ports; true when both run. */
@@ -617,6 +696,27 @@ int main(void)
     CHECK(s_note_is(r, "6"));
     if (r)
         huifang__v1__reply__free_unpacked(r, NULL);
+
+    /* H: the probe busy with a queue of slow requests while a read is parked for event 7:
+     * the event is applied, and the read answered, within a few of them */
+    TEST_STEP("H: a parked read is not starved by a queue of slow requests");
+    void *sh = s_probe_socket();
+    CHECK(sh != NULL);
+    kill(producer, SIGSTOP);
+    CHECK_INT(s_append_direct(), 7);
+    CHECK(sh && s_send_read(sh, "held-7", 7, epoch));
+    item.socket = sh;
+    CHECK_INT(zmq_poll(&item, 1, 300), 0); /* parked */
+    int slow_before = s_flood_then_count(producer, sh, &r);
+    CHECK(r && strcmp(r->request_id, "held-7") == 0 && s_note_is(r, "7"));
+    if (r)
+        huifang__v1__reply__free_unpacked(r, NULL);
+    /* a turn of the loop took up to 100 requests (2 s of them here) before the events it
+     * had meanwhile received: the read came after ~100 of them */
+    fprintf(stderr, "H: %d slow replies before the parked read's\n", slow_before);
+    CHECK(slow_before >= 1 && slow_before < 40);
+    if (sh)
+        zmq_close(sh);
 
     hf_test_stop(probe, SIGTERM);
     hf_test_stop(producer, SIGTERM);
