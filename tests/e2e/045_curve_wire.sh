@@ -21,48 +21,7 @@ keys=$HUIFANG_KEYS_DIR
 
 # raw MODE ENDPOINT SERVER N [KEYNAME|random|plain]: prints how many of N pings (or, for
 # MODE sub, messages within 2 s) came back. A random key is made on the spot.
-raw() {
-    $PY - "$@" <<'PYEOF'
-import os, sys, time, zmq
-mode, endpoint, server, n, who = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
-keys = os.environ["HUIFANG_KEYS_DIR"]
-ctx = zmq.Context()
-s = ctx.socket(zmq.SUB if mode == "sub" else zmq.DEALER)
-s.linger = 0
-if who != "plain":
-    if who == "random":
-        pub, sec = zmq.curve_keypair()
-    else:
-        sec = open(os.path.join(keys, who + ".key")).read().strip().encode()
-        pub = zmq.curve_public(sec)  # the .pub may be gone (rotation)
-    s.curve_serverkey = open(os.path.join(keys, server + ".pub")).read().strip().encode()
-    s.curve_publickey, s.curve_secretkey = pub, sec
-s.connect(endpoint)
-got = 0
-if mode == "sub":
-    s.setsockopt(zmq.SUBSCRIBE, b"")
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline:
-        if s.poll(100):
-            s.recv_multipart()
-            got += 1
-elif mode == "big":
-    s.send_multipart([b"", b"\x2a\x00" * (25 * 1024 * 1024)])
-    # answered only if the service read it: wait as long as a ping may take
-    if s.poll(3000):
-        got = 1
-else:
-    ping = b"\x0a\x01x\x52\x00"  # Request{request_id: "x", ping: {}}
-    for _ in range(n):
-        s.send_multipart([b"", ping], flags=zmq.NOBLOCK)
-    deadline = time.monotonic() + 3
-    while got < n and time.monotonic() < deadline:
-        if s.poll(100):
-            s.recv_multipart()
-            got += 1
-print(got)
-PYEOF
-}
+raw() { $PY "$(dirname "$0")/zmq_raw.py" "$@"; }
 
 cmd=tcp://127.0.0.1:$(hf_service_port intake)
 ev=tcp://127.0.0.1:$(($(hf_service_port intake) + 1))
