@@ -208,57 +208,38 @@ static int s_delta_cmp(const void *a, const void *b)
     return 0;
 }
 
-/* A growing string; false when out of memory (then the string is freed). */
-typedef struct {
-    char *s;
-    size_t len, cap;
-} s_str_t;
-
-static bool s_str_add(s_str_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (p == NULL) {
-            free(b->s);
-            b->s = NULL;
-            return false;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-    return true;
-}
-
 /* The Postgres array literal of the rows' key k (each element quoted) or, k < 0, of their
  * column -k - 1; malloc'd, NULL when out of memory. */
 static char *s_delta_array(s_delta_t *const *rows, int n, int k)
 {
-    s_str_t b = {0};
-    bool ok = s_str_add(&b, "{", 1);
-    for (int r = 0; r < n && ok; r++) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL)
+        return NULL;
+    fputc('{', f);
+    for (int r = 0; r < n; r++) {
         if (r > 0)
-            ok = s_str_add(&b, ",", 1);
+            fputc(',', f);
         if (k < 0) {
-            char num[24];
-            ok = ok && s_str_add(&b, num, strlen(hf_pg_i64(num, rows[r]->n[-k - 1])));
+            fprintf(f, "%lld", (long long)rows[r]->n[-k - 1]);
             continue;
         }
-        ok = ok && s_str_add(&b, "\"", 1);
-        for (const char *s = rows[r]->keys[k]; *s && ok; s++) {
-            if (*s == '"' || *s == '\\')
-                ok = s_str_add(&b, "\\", 1);
-            ok = ok && s_str_add(&b, s, 1);
+        fputc('"', f);
+        for (const char *c = rows[r]->keys[k]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                fputc('\\', f);
+            fputc(*c, f);
         }
-        ok = ok && s_str_add(&b, "\"", 1);
+        fputc('"', f);
     }
-    ok = ok && s_str_add(&b, "}", 1);
-    return ok ? b.s : NULL;
+    fputc('}', f);
+    bool ok = !ferror(f);
+    if (fclose(f) != 0 || !ok) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
 }
 
 /* Hands every summed counter to the batch's commit (hf_store_defer: sent with the COMMIT, in
