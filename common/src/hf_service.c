@@ -528,49 +528,46 @@ int hf_endpoint_check(const char *endpoint, char *why, int whylen)
 }
 
 /* Checks where this service listens and where it may reach each peer (every service's
- * HUIFANG_<NAME>_ENDPOINT and _EVENTS that is set): 0, or -1 after a message naming the
- * setting. At start-up, before the store is reached. */
+ * HUIFANG_<NAME>_ENDPOINT, each element of a list, and _EVENTS that is set): 0, or -1 after
+ * a message naming the setting. At start-up, before the store is reached. */
 static int s_endpoints_check(hf_service_t *svc, const char *program)
 {
     static const char *const peers[] = {"intake",    "scheduler", "calllog",
                                         "complaint", "reporting", NULL};
-    struct {
-        const char *env;
-        const char *value;
-    } items[2 + 2 * 5];
-    int n = 0;
-    items[n].env = svc->env_bind;
-    items[n++].value = hf_config_str(svc->config, "bind");
-    items[n].env = svc->env_events_bind;
-    items[n++].value = hf_config_str(svc->config, "events_bind");
-    char envs[2 * 5][48];
-    for (int i = 0; peers[i]; i++) {
-        for (int k = 0; k < 2; k++) {
-            char *env = envs[2 * i + k];
-            snprintf(env, sizeof envs[0], "HUIFANG_%s_%s", peers[i], k ? "EVENTS" : "ENDPOINT");
-            for (char *c = env; *c; c++)
-                if (*c >= 'a' && *c <= 'z')
-                    *c = (char)(*c - 'a' + 'A');
-            const char *v = getenv(env);
-            if (v && *v) {
-                items[n].env = env;
-                items[n++].value = v;
-            }
+    char why[512];
+    const char *own[][2] = {{svc->env_bind, hf_config_str(svc->config, "bind")},
+                            {svc->env_events_bind, hf_config_str(svc->config, "events_bind")}};
+    for (int i = 0; i < 2; i++)
+        if (hf_endpoint_check(own[i][1], why, sizeof why) != 0) {
+            fprintf(stderr, "%s: bad configuration: %s is %s\n", program, own[i][0], why);
+            return -1;
         }
-    }
-    for (int i = 0; i < n; i++) {
-        /* each element of a list (a peer's instances, HUIFANG_<PEER>_ENDPOINT=a,b) */
-        for (const char *v = items[i].value; v;) {
-            const char *comma = strchr(v, ',');
-            size_t len = comma ? (size_t)(comma - v) : strlen(v);
-            char one[HF_ENDPOINT_LEN + 8], why[400];
-            snprintf(one, sizeof one, "%.*s", (int)(len < sizeof one ? len : sizeof one - 1), v);
-            if (hf_endpoint_check(one, why, sizeof why) != 0) {
-                fprintf(stderr, "%s: bad configuration: %s is %s\n", program, items[i].env, why);
+    for (int i = 0; peers[i]; i++) {
+        char env[48];
+        snprintf(env, sizeof env, "HUIFANG_%s_EVENTS", peers[i]);
+        for (char *c = env; *c; c++)
+            if (*c >= 'a' && *c <= 'z')
+                *c = (char)(*c - 'a' + 'A');
+        const char *v = getenv(env);
+        if (v && *v && hf_endpoint_check(v, why, sizeof why) != 0) {
+            fprintf(stderr, "%s: bad configuration: %s is %s\n", program, env, why);
+            return -1;
+        }
+        /* the commands' endpoint may list a peer's instances: each element checked */
+        char eps[HF_PEER_ENDPOINTS][HF_ENDPOINT_LEN];
+        int n = hf_endpoint_commands_list(peers[i], eps, HF_PEER_ENDPOINTS, why, sizeof why);
+        if (n < 0) {
+            fprintf(stderr, "%s: bad configuration: %s\n", program, why);
+            return -1;
+        }
+        memcpy(env + strlen(env) - strlen("EVENTS"), "ENDPOINT", sizeof "ENDPOINT");
+        for (int k = 0; k < n; k++)
+            if (hf_endpoint_check(eps[k], why, sizeof why) != 0) {
+                fprintf(stderr, "%s: bad configuration: %s is %s\n", program, env, why);
                 return -1;
             }
-            v = comma ? comma + 1 : NULL;
-        }
+        if (n > 1)
+            hf_info("peer_endpoints", "peer=%s endpoints=%d", peers[i], n);
     }
     return 0;
 }
@@ -1501,23 +1498,6 @@ static int s_curve_start(hf_service_t *svc, const char *program)
     return 0;
 }
 
-/* The endpoints of the peers of def->asks (a list for a peer of several instances) are
- * checked before anything starts: a bad list is a start-up error, not a failed ask later. */
-static int s_check_peer_endpoints(hf_service_t *svc, const char *program)
-{
-    for (const hf_command_ask_t *a = svc->def->asks; a && a->fn; a++) {
-        char eps[HF_PEER_ENDPOINTS][HF_ENDPOINT_LEN], err[512];
-        int n = hf_endpoint_commands_list(a->peer, eps, HF_PEER_ENDPOINTS, err, sizeof err);
-        if (n < 0) {
-            fprintf(stderr, "%s: bad configuration: %s\n", program, err);
-            return -1;
-        }
-        if (n > 1)
-            hf_info("peer_endpoints", "peer=%s endpoints=%d", a->peer, n);
-    }
-    return 0;
-}
-
 int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, int argc,
                    char **argv)
 {
@@ -1563,7 +1543,7 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     svc->heartbeat_ms = (int)hf_config_int(svc->config, "heartbeat_ms");
     svc->read_wait_ms = (int)hf_config_int(svc->config, "read_wait_ms");
     hf_config_log(svc->config);
-    if (s_endpoints_check(svc, program) != 0 || s_check_peer_endpoints(svc, program) != 0)
+    if (s_endpoints_check(svc, program) != 0)
         goto fail;
     if (s_auth_init(svc, program) != 0)
         goto fail;
@@ -2512,7 +2492,7 @@ static int s_pool_of(hf_service_t *svc, const char *peer)
     snprintf(p->name, sizeof p->name, "%s", peer);
     char err[512];
     p->neps = hf_endpoint_commands_list(peer, p->eps, HF_PEER_ENDPOINTS, err, sizeof err);
-    if (p->neps < 1) { /* checked at start (s_check_peer_endpoints): not reached */
+    if (p->neps < 1) { /* checked at start (s_endpoints_check): not reached */
         hf_endpoint_commands(peer, p->eps[0], sizeof p->eps[0]);
         p->neps = 1;
     }
