@@ -27,14 +27,7 @@ cmd=tcp://127.0.0.1:$(hf_service_port intake)
 ev=tcp://127.0.0.1:$(($(hf_service_port intake) + 1))
 
 # ---- known, unknown and no key ----
-hf_expect_exit 0 huifang keys gen --dir "$keys" newcomer
-hf_expect_eq 100 "$(raw ping "$cmd" intake 100 newcomer)" "a known key's pings answered"
-hf_expect_eq 0 "$(raw ping "$cmd" intake 100 random)" "pings answered for a random key"
-hf_expect_eq 0 "$(raw ping "$cmd" intake 100 plain)" "pings answered without CURVE"
-n=$(raw sub "$ev" intake 0 newcomer)
-((n > 0)) || hf_fail "a known subscriber got no heartbeat in 2 s"
-hf_expect_eq 0 "$(raw sub "$ev" intake 0 random)" "events read with a random key"
-hf_expect_eq 0 "$(raw sub "$ev" intake 0 plain)" "events read without CURVE"
+hf_expect_curve_enforced "$cmd" "$ev"
 log=$(<"$HF_E2E_TMP/intake.log")
 hf_expect_contains "$log" "event=zap_refused reason=unknown_key key="
 # only a prefix of a refused key is logged: no 40-character Z85 key after key=

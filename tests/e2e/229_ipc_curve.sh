@@ -44,14 +44,7 @@ hf_wait_applied scheduler intake
 raw() { $PY "$(dirname "$0")/zmq_raw.py" "$@"; }
 
 # ---- known, unknown and no key, through the socket files ----
-hf_expect_exit 0 huifang keys gen --dir "$keys" newcomer
-hf_expect_eq 100 "$(raw ping "$cmd" intake 100 newcomer)" "a known key's pings answered on ipc"
-hf_expect_eq 0 "$(raw ping "$cmd" intake 100 random)" "pings answered on ipc for a random key"
-hf_expect_eq 0 "$(raw ping "$cmd" intake 100 plain)" "pings answered on ipc without CURVE"
-n=$(raw sub "$ev" intake 0 newcomer)
-((n > 0)) || hf_fail "a known subscriber got no heartbeat on ipc in 2 s"
-hf_expect_eq 0 "$(raw sub "$ev" intake 0 random)" "events read on ipc with a random key"
-hf_expect_eq 0 "$(raw sub "$ev" intake 0 plain)" "events read on ipc without CURVE"
+hf_expect_curve_enforced "$cmd" "$ev" " on ipc"
 hf_expect_contains "$(<"$HF_E2E_TMP/intake.log")" "event=zap_refused reason=unknown_key key="
 
 # ---- rotation: remove a .pub, the next connection is refused ----

@@ -97,6 +97,23 @@ hf_expect_contains() {
 $shown"
 }
 
+# hf_expect_curve_enforced CMD EVENTS [WHERE]: intake's command and event sockets let in a key
+# of the stack's keys folder and refuse a random key and a client without CURVE (the key
+# "newcomer" made for it), seen from outside the binaries by tests/e2e/zmq_raw.py; WHERE
+# (" on ipc") ends each message.
+hf_expect_curve_enforced() {
+    local cmd=$1 ev=$2 on=${3:-} n
+    local raw=(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/zmq_raw.py")
+    hf_expect_exit 0 huifang keys gen --dir "$HUIFANG_KEYS_DIR" newcomer
+    hf_expect_eq 100 "$("${raw[@]}" ping "$cmd" intake 100 newcomer)" "a known key's pings answered$on"
+    hf_expect_eq 0 "$("${raw[@]}" ping "$cmd" intake 100 random)" "pings answered$on for a random key"
+    hf_expect_eq 0 "$("${raw[@]}" ping "$cmd" intake 100 plain)" "pings answered$on without CURVE"
+    n=$("${raw[@]}" sub "$ev" intake 0 newcomer)
+    ((n > 0)) || hf_fail "a known subscriber got no heartbeat$on in 2 s"
+    hf_expect_eq 0 "$("${raw[@]}" sub "$ev" intake 0 random)" "events read$on with a random key"
+    hf_expect_eq 0 "$("${raw[@]}" sub "$ev" intake 0 plain)" "events read$on without CURVE"
+}
+
 # hf_json_get JSON PATH: prints the value at PATH (dot-separated keys and list indexes, e.g.
 # customer.id or items.0.name). Strings print raw, everything else as JSON. JSON lines (one
 # object per line) are read as a list, so 0.customer.id is the first line's. Fails when the
