@@ -230,8 +230,9 @@ typedef struct {
     bool quiet[HF_ASK_POOL_MAX];
     char eps[HF_PEER_ENDPOINTS][HF_ENDPOINT_LEN];
     int neps;
-    int size; /* clients in use: HF_ASK_POOL an endpoint, at most HF_ASK_POOL_MAX */
-    int next; /* the client an ask looks at first */
+    int size;  /* clients in use: HF_ASK_POOL an endpoint, at most HF_ASK_POOL_MAX */
+    int next;  /* the client an ask looks at first */
+    int nbusy; /* how many of busy[] carry an ask: a full pool is not searched */
 } s_pool_t;
 
 typedef struct {
@@ -2542,6 +2543,11 @@ static void s_asking_free(s_asking_t **self_p)
 static int s_ask_send(hf_service_t *svc, s_asking_t *a)
 {
     s_pool_t *pool = &svc->pools[a->pool];
+    /* every client busy (a slow peer, hundreds of asks waiting): nothing to look for — the
+     * dispatch tries each waiting ask at every turn, and a search of the whole pool for each
+     * was most of calllog's own CPU at a tenth of the national day */
+    if (pool->nbusy >= pool->size)
+        return 0;
     int slot = -1, other = -1;
     for (int i = 0; i < pool->size && other < 0; i++) {
         int k = ((pool->neps > 1 ? pool->next : 0) + i) % pool->size;
@@ -2567,6 +2573,7 @@ static int s_ask_send(hf_service_t *svc, s_asking_t *a)
     if (hf_client_send(pool->clients[slot], a->q) != 0)
         return -1;
     pool->busy[slot] = a;
+    pool->nbusy++;
     pool->ready[slot] = false;
     pool->quiet[slot] = false;
     a->slot = slot;
@@ -2583,6 +2590,7 @@ static void s_ask_finish(hf_service_t *svc, int i, hf_reply_t *reply)
     svc->asking[--svc->nasking] = NULL;
     if (a->slot >= 0) {
         svc->pools[a->pool].busy[a->slot] = NULL;
+        svc->pools[a->pool].nbusy--;
         a->slot = -1;
     }
     if (reply == NULL)
@@ -2711,6 +2719,7 @@ static void s_ask_serve(hf_service_t *svc, bool stopping)
         /* no answer in time, or garbage: this try is over */
         hf_client_abandon(c);
         pool->busy[a->slot] = NULL;
+        pool->nbusy--;
         a->slot = -1;
         if (stopping || a->tries >= HF_ASK_TRIES) {
             s_ask_finish(svc, i, NULL);

@@ -108,11 +108,11 @@ fi
 declare -A MPORT=([intake]=$((HUIFANG_PORT_BASE + 9)) [calllog]=$((HUIFANG_PORT_BASE + 29))
     [complaint]=$((HUIFANG_PORT_BASE + 39)) [reporting]=$((HUIFANG_PORT_BASE + 49)))
 for inst in "${!SCHED_MPORT[@]}"; do MPORT[$inst]=${SCHED_MPORT[$inst]}; done
-# one scrape: HTTP/1.0 over bash's /dev/tcp and a cat, not curl — the monitor scrapes every
-# instance each second and the hourly waits twenty times a second, and a profile of the day
-# (perf record -a, a tenth of the chain) found curl at 7 % of the two cores, taken from the
-# services measured: 5.2 ms of CPU a scrape against 1.3 ms this way (100 of each against one
-# server). The headers come out too; every reader here looks for metric lines only. (No
+# one scrape: HTTP/1.0 over bash's /dev/tcp and a cat, not curl (a profile of the day, perf
+# record -a at a tenth of the chain, found curl at 7 % of the two cores, taken from the
+# services measured: 5.2 ms of CPU a scrape against 1.3 ms this way, 100 of each against one
+# server), for the few scrapes an hour; the monitor (every instance each second) and the
+# settles (twenty times a second) are one python process each (metrics_watch.py). The headers come out too; every reader here looks for metric lines only. (No
 # timeout: the metrics listener is a thread of its own, it answers while the loop works.)
 scrape() {
     local fd
@@ -134,19 +134,13 @@ msum() {
     for inst in "$@"; do scrape "$inst"; done |
         awk -v n="$name" 'index($1, n) == 1 && (substr($1, length(n) + 1, 1) == "{" || length($1) == length(n)) { s += $2 } END { printf "%d\n", s }'
 }
+# (tests/bench/national_day/metrics_watch.py: one process for the day, not a pipeline a scrape)
 monitor() {
     local inst
-    while :; do
-        for inst in "${!MPORT[@]}"; do
-            scrape "$inst" | awk -v i="$inst" -v t="$(date +%s.%N)" '
-                /^huifang_consumer_lag_(events|seconds)\{/ {
-                    kind = ($1 ~ /_events\{/) ? "events" : "seconds"
-                    match($1, /producer="[^"]*"/); p = substr($1, RSTART + 10, RLENGTH - 11)
-                    print t, i, p, kind, $2 }
-                /^huifang_outbox_depth_events/ { print t, i, "(outbox)", "events", $2 }'
-        done >>"$HF_E2E_TMP/lag.tsv"
-        sleep 1
-    done
+    local -a insts=()
+    for inst in "${!MPORT[@]}"; do insts+=("$inst=${MPORT[$inst]}"); done
+    exec python3 "$HF_SOURCE/tests/bench/national_day/metrics_watch.py" monitor \
+        "$HF_E2E_TMP/lag.tsv" "${insts[@]}"
 }
 monitor &
 MONITOR=$!
@@ -357,38 +351,13 @@ fi
 # at either moment may have read the clock before; the next began after it, found nothing
 # left to assign (or the counter would have moved), so what fell due is in the bags. A state,
 # not a quiet stretch: about two ticks (200 ms each) when nothing is due.
-sched_state() { # prints "ASSIGNED ROUNDS..." (each instance's, in SCHED_INST's order) from one scrape of each
-    local inst
-    for inst in "${SCHED_INST[@]}"; do
-        scrape "$inst" | awk -v i="$inst" '
-            index($1, "huifang_timer_rounds_total{") == 1 && $1 ~ /timer="tick"/ { print i, "r", $2 }
-            index($1, "huifang_tasks_assigned_total") == 1 { print i, "a", $2 }'
-    done | awk -v insts="${SCHED_INST[*]}" '$2 == "r" { r[$1] = $3 } $2 == "a" { a += $3 }
-        END { printf "%d", a; n = split(insts, in_, " "); for (k = 1; k <= n; k++) printf " %d", r[in_[k]]; printf "\n" }'
-}
 settle() {
-    local got last deadline k done_
-    local -a s r
-    read -r -a s < <(sched_state)
-    last=${s[0]}
-    s=("${s[@]:1}")
-    deadline=$(hf_deadline 300)
-    while :; do
-        read -r -a r < <(sched_state)
-        got=${r[0]}
-        r=("${r[@]:1}")
-        if [[ $got != "$last" ]]; then
-            s=("${r[@]}") last=$got
-        else
-            done_=1
-            for ((k = 0; k < SCHED_N; k++)); do
-                ((${r[k]:-0} >= ${s[k]:-0} + 2)) || done_=0
-            done
-            ((done_)) && break
-        fi
-        hf_past "$deadline" && hf_fail "the schedulers' ticks did not settle in 300 s"
-        sleep 0.05
-    done
+    local inst
+    local -a insts=()
+    for inst in "${SCHED_INST[@]}"; do insts+=("$inst=${MPORT[$inst]}"); done
+    python3 "$HF_SOURCE/tests/bench/national_day/metrics_watch.py" settle \
+        "$((300 * HF_TIMEOUT_SCALE))" "${insts[@]}" >/dev/null ||
+        hf_fail "the schedulers' ticks did not settle in 300 s"
 }
 declare -A TOT=()
 A0=$(msum huifang_tasks_assigned_total "${SCHED_INST[@]}")
