@@ -45,8 +45,12 @@ static const hf_service_def_t s_fake_scheduler = {.name = "scheduler",
 static const char *const s_env[] = {"HUIFANG_HEARTBEAT_MS=200", "HUIFANG_LOG_LEVEL=warn",
                                     "HUIFANG_CLOCK=real", NULL};
 
+/* intake's subscriptions as the service runs them: with its batch hook (the common calls of a
+ * batch applied together) */
 static int s_attach(hf_service_t *svc, const hf_service_def_t *def)
 {
+    if (def == &intake_def && intake_consume_init(svc) != 0)
+        return -1;
     return hf_service_attach(svc, def);
 }
 
