@@ -701,8 +701,11 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
         return 0;
     s_call_t k;
     s_call_read(env, ct, &k);
-    /* the common call: kept, applied with the batch's others */
-    if (s_keeper && k.code[0] && ct->customer_id > 0 && !k.order && !k.referral)
+    /* the common call: kept, applied with the batch's others (one without a correlation id
+     * is not: applied later, its events would take the framework's default, the event then
+     * being applied's) */
+    if (s_keeper && k.code[0] && ct->customer_id > 0 && !k.order && !k.referral &&
+        S(env->correlation_id)[0])
         return s_call_keep(s_keeper, env, &k);
     /* the calls kept before this one first: it may touch the same customer */
     if (s_calls_flush(svc) != 0)

@@ -111,6 +111,9 @@ static void s_produce(const char *producer, hf_envelope_t *env)
     hf_store_t *st = hf_store_new(s_url, producer);
     CHECK(hf_store_connect(st) == 0);
     env->branch = (char *)s_branch;
+    /* as calllog's are: its request's id (a call without one is not kept for its batch) */
+    if (env->correlation_id == NULL)
+        env->correlation_id = "test-request";
     CHECK(hf_store_begin(st) == 0);
     CHECK(hf_outbox_append(st, producer, env) > 0);
     CHECK(hf_store_commit(st) == 0);
