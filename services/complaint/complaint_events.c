@@ -28,11 +28,122 @@
  * service (a test driving the handlers): written at once. */
 static hf_copies_t *s_copies;
 
+/* The effects the batch's contacts reported, the latest a customer, kept and written once
+ * before it commits (s_effects_flush, from the batch hook or before a handler that moves them):
+ * one INSERT a batch of calls instead of one a contact (issue 14). The word-of-mouth rule
+ * reads a customer's kept effect before the stored one. Off outside the service (a test
+ * driving the handlers): written at once. */
+typedef struct {
+    int64_t customer_id, contact_id, at_ms;
+    char *effect; /* malloc'ed */
+} s_effect_t;
+
+static struct {
+    bool on;
+    s_effect_t *v;
+    int n, cap;
+} s_effects;
+
+static s_effect_t *s_effect_kept(int64_t customer_id)
+{
+    for (int i = 0; i < s_effects.n; i++)
+        if (s_effects.v[i].customer_id == customer_id)
+            return &s_effects.v[i];
+    return NULL;
+}
+
+/* Keeps a customer's latest effect (replacing one kept before, in its place). 0 or -1. */
+static int s_effect_keep(int64_t customer_id, const char *effect, int64_t contact_id, int64_t at)
+{
+    char *copy = strdup(effect);
+    if (copy == NULL)
+        return -1;
+    s_effect_t *e = s_effect_kept(customer_id);
+    if (e == NULL) {
+        if (s_effects.n == s_effects.cap) {
+            int cap = s_effects.cap ? 2 * s_effects.cap : 64;
+            s_effect_t *grown = realloc(s_effects.v, sizeof *grown * (size_t)cap);
+            if (grown == NULL) {
+                free(copy);
+                return -1;
+            }
+            s_effects.v = grown;
+            s_effects.cap = cap;
+        }
+        e = &s_effects.v[s_effects.n++];
+        e->customer_id = customer_id;
+    } else {
+        free(e->effect);
+    }
+    e->effect = copy;
+    e->contact_id = contact_id;
+    e->at_ms = at;
+    return 0;
+}
+
+static void s_effects_forget(void)
+{
+    for (int i = 0; i < s_effects.n; i++)
+        free(s_effects.v[i].effect);
+    s_effects.n = 0;
+}
+
+/* Appends text to a Postgres array literal being written to f, quoted. */
+static void s_array_text(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* Writes the kept effects in one statement and forgets them. 0, or -1 (the caller rolls back). */
+static int s_effects_flush(hf_store_t *st)
+{
+    if (s_effects.n == 0)
+        return 0;
+    char *lit[4] = {NULL, NULL, NULL, NULL};
+    size_t len[4];
+    FILE *f[4] = {NULL, NULL, NULL, NULL};
+    int rc = -1;
+    for (int c = 0; c < 4; c++)
+        if ((f[c] = open_memstream(&lit[c], &len[c])) == NULL)
+            goto cleanup;
+    for (int i = 0; i < s_effects.n; i++) {
+        const s_effect_t *e = &s_effects.v[i];
+        const char *sep = i ? "," : "{";
+        fprintf(f[0], "%s%lld", sep, (long long)e->customer_id);
+        fputs(sep, f[1]);
+        s_array_text(f[1], e->effect);
+        fprintf(f[2], "%s%lld", sep, (long long)e->contact_id);
+        fprintf(f[3], "%s%lld", sep, (long long)e->at_ms);
+    }
+    for (int c = 0; c < 4; c++) {
+        fputc('}', f[c]);
+        fclose(f[c]);
+        f[c] = NULL;
+    }
+    const char *p[] = {lit[0], lit[1], lit[2], lit[3]};
+    rc = hf_store_query_run(st, &COMPLAINT_Q_EFFECTS_SET, 4, p) == 0 ? 0 : -1;
+cleanup:
+    for (int c = 0; c < 4; c++) {
+        if (f[c])
+            fclose(f[c]);
+        free(lit[c]);
+    }
+    s_effects_forget();
+    return rc;
+}
+
 int complaint_events_init(hf_service_t *svc)
 {
     s_copies = hf_copies_new(&COMPLAINT_Q_CUSTOMERS_UPSERT, 3);
     if (s_copies == NULL)
         return -1;
+    s_effects.on = true;
     hf_service_on_batch(svc, complaint_events_batch);
     return 0;
 }
@@ -40,6 +151,11 @@ int complaint_events_init(hf_service_t *svc)
 void complaint_events_release(void)
 {
     hf_copies_destroy(&s_copies);
+    s_effects_forget();
+    free(s_effects.v);
+    s_effects.v = NULL;
+    s_effects.cap = 0;
+    s_effects.on = false;
 }
 
 int complaint_events_batch(hf_service_t *svc, void *self, bool commit)
@@ -47,9 +163,12 @@ int complaint_events_batch(hf_service_t *svc, void *self, bool commit)
     (void)self;
     if (!commit) {
         hf_copies_forget(s_copies);
+        s_effects_forget();
         return 0;
     }
-    return hf_copies_flush(s_copies, hf_service_store(svc));
+    if (hf_copies_flush(s_copies, hf_service_store(svc)) != 0)
+        return -1;
+    return s_effects_flush(hf_service_store(svc));
 }
 
 static int s_upsert_customer(hf_store_t *st, const Huifang__V1__Customer *c)
@@ -106,8 +225,10 @@ static int complaint_on_customers_merged(hf_service_t *svc, void *self, const hf
 {
     (void)self;
     (void)a;
-    /* the copies kept so far first: the moves see every customer the batch brought */
-    if (hf_copies_flush(s_copies, hf_service_store(svc)) != 0)
+    /* the copies and effects kept so far first: the moves see every customer the batch
+     * brought and every effect it reported */
+    if (hf_copies_flush(s_copies, hf_service_store(svc)) != 0 ||
+        s_effects_flush(hf_service_store(svc)) != 0)
         return -1;
     static const char *const moves[] = {
         "UPDATE complaint SET customer_id = $1 WHERE customer_id = $2",
@@ -146,7 +267,11 @@ static int s_word_of_mouth(hf_service_t *svc, const Huifang__V1__Contact *ct)
     hf_pg_i64(contact, ct->id);
     hf_pg_i64(at, hf_clock_now_ms());
     const char *effect = S(ct->effect);
-    if (*effect) {
+    if (*effect && s_effects.on) {
+        /* kept: written with the batch's others before it commits */
+        if (s_effect_keep(ct->customer_id, effect, ct->id, hf_clock_now_ms()) != 0)
+            return -1;
+    } else if (*effect) {
         const char *p[] = {cid, effect, contact, at};
         if (hf_store_query_run(st, &COMPLAINT_Q_EFFECT_SET, 4, p) != 0)
             return -1;
@@ -157,13 +282,23 @@ static int s_word_of_mouth(hf_service_t *svc, const Huifang__V1__Contact *ct)
                     !f->callback && ct->order_qty == 0;
     if (!refused && !no_order)
         return 0;
-    const char *pc[] = {cid};
-    PGresult *res = hf_store_query(st, &COMPLAINT_Q_EFFECT, 1, pc);
-    if (res == NULL)
-        return -1;
-    bool none = PQntuples(res) && strcmp(hf_pg_str(res, 0, 0), "none") == 0;
-    int64_t none_contact = none ? hf_pg_int(res, 0, 1) : 0;
-    PQclear(res);
+    /* the latest effect: kept by this batch, else stored */
+    bool none;
+    int64_t none_contact;
+    const s_effect_t *kept = s_effect_kept(ct->customer_id);
+    PGresult *res;
+    if (kept) {
+        none = strcmp(kept->effect, "none") == 0;
+        none_contact = none ? kept->contact_id : 0;
+    } else {
+        const char *pc[] = {cid};
+        res = hf_store_query(st, &COMPLAINT_Q_EFFECT, 1, pc);
+        if (res == NULL)
+            return -1;
+        none = PQntuples(res) && strcmp(hf_pg_str(res, 0, 0), "none") == 0;
+        none_contact = none ? hf_pg_int(res, 0, 1) : 0;
+        PQclear(res);
+    }
     if (!none)
         return 0;
     char nc[24];

@@ -129,6 +129,14 @@ static const hf_query_t COMPLAINT_Q_EFFECT_SET = {
     "complaint_effect_set", "INSERT INTO customer_effect (customer_id, effect, contact_id, at_ms)"
                             " VALUES ($1, $2, $3, $4) ON CONFLICT (customer_id) DO UPDATE SET"
                             " effect = $2, contact_id = $3, at_ms = $4"};
+/* the latest effect of each customer of a batch's contacts (complaint_events.c): $1..$4 one
+ * element a customer — customer, effect, contact, at (UTC ms) —, each customer once */
+static const hf_query_t COMPLAINT_Q_EFFECTS_SET = {
+    "complaint_effects_set",
+    "INSERT INTO customer_effect (customer_id, effect, contact_id, at_ms)"
+    " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[])"
+    " ON CONFLICT (customer_id) DO UPDATE SET effect = excluded.effect,"
+    " contact_id = excluded.contact_id, at_ms = excluded.at_ms"};
 static const hf_query_t COMPLAINT_Q_EFFECT = {"complaint_effect",
                                               "SELECT effect, contact_id FROM customer_effect"
                                               " WHERE customer_id = $1"};

@@ -692,7 +692,7 @@ int intake_opted_out(hf_service_t *svc, Huifang__V1__Customer *c, bool quiet)
     env.branch = c->branch;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_OPTED_OUT;
     env.opted_out = &ev;
-    if (hf_service_emit(svc, &env) != 0)
+    if (intake_emit(svc, &env) != 0)
         return -1;
     if (!quiet && intake_emit_updated(svc, c, "opt_out") != 0)
         return -1;
@@ -946,7 +946,15 @@ static const hf_config_entry_t s_config[] = {
 
 static int s_init(hf_service_t *svc, void *self)
 {
+    if (intake_consume_init(svc) != 0)
+        return -1;
     return intake_identity_init(svc, self);
+}
+
+static void s_release(void *self)
+{
+    (void)self;
+    intake_consume_release();
 }
 
 static const hf_subscription_t s_subscriptions[] = {{"calllog", intake_calllog_events},
@@ -964,6 +972,7 @@ const hf_service_def_t intake_def = {
     .commands = intake_commands,
     .self_size = sizeof(intake_t),
     .init = s_init,
+    .release = s_release,
     .subscriptions = s_subscriptions,
     .consume = "consume",
     .timers = s_timers,

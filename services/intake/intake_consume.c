@@ -225,40 +225,109 @@ static int s_call_customer(hf_service_t *svc, const char *code, int64_t id, int6
     return 0;
 }
 
-/* Every call: the customer read with the last contact written, and the branch's zone, in one
- * statement (a new card talked to made one-on-one there too, when there is no order and no
- * referral). The branch's rules only where they are used: all of them for an order (tier) or
- * a referral (regions, plans) or when the customer is not found that way (a merged one,
+/* The events of a call whose customer was found live and written by the call's statement (or
+ * its batch's), no order and no referral: c is the customer after the call (its stage computed
+ * here from b's stage rules), was what it had before; made when a new card talked to became
+ * one-on-one, folded when a refusal (reason) voided the card and opted the customer out there
+ * too. The same events in the same order as intake_card_set and intake_opt_out send them. 0
+ * or -1. */
+static int s_call_events(hf_service_t *svc, const intake_branch_t *b, Huifang__V1__Customer *c,
+                         const s_was_t *was, bool made, bool folded, const char *reason,
+                         hf_arena_t *a)
+{
+    /* the stage rules came with the customer when a CustomerUpdated carries it */
+    intake_customer_stage(c, b, a);
+    /* the customer as the events before a refusal's saw it (c: after the refusal): the card
+     * made one-on-one, or as it was */
+    Huifang__V1__Customer *before = c;
+    const char *was_card = was->card_type;
+    if (folded) {
+        before = hf_new(a, Huifang__V1__Customer);
+        *before = *c;
+        before->card_type = (char *)(made ? "one-on-one" : was->card_type);
+        before->void_reason = (char *)(made ? "" : was->void_reason);
+        before->opted_out = was->opted_out;
+        before->opt_out_reason = (char *)was->opt_out_reason;
+        was_card = before->card_type;
+    }
+    /* talked to: the new card became one-on-one in that statement (intake_card_set's events) */
+    if (made && (intake_emit_card(svc, c->branch, c->id, "new", "one-on-one", "") != 0 ||
+                 intake_emit_updated(svc, before, "card_type") != 0))
+        return -1;
+    if (made)
+        hf_info("card", "customer=%lld from=new to=one-on-one reason=", (long long)c->id);
+    if (!folded)
+        return 0;
+    /* refused or hostile, written in that statement: intake_card_set's and intake_opt_out's
+     * events */
+    int voided = strcmp(was_card, "void") == 0
+                     ? 1
+                     : intake_card_moved(svc, c, was_card, "void", reason, true);
+    int opted = voided < 0 ? -1 : was->opted_out ? 1 : intake_opted_out(svc, c, true);
+    if (voided < 0 || opted < 0)
+        return -1;
+    const char *change = voided == 0 && opted == 0 ? "card_type,opt_out"
+                         : voided == 0             ? "card_type"
+                         : opted == 0              ? "opt_out"
+                                                   : NULL;
+    if (change && intake_emit_updated(svc, c, change) != 0)
+        return -1;
+    return 0;
+}
+
+/* What a call_logged asks of the archive, read from the event. */
+typedef struct {
+    const char *code; /* the branch */
+    int64_t at_ms;    /* the last contact it writes (UTC ms) */
+    bool order, referral;
+    bool talked;        /* contacted, no order, no referral: a new card becomes one-on-one */
+    bool refused;       /* do not call, no order, no referral: void and opted out */
+    const char *reason; /* the void reason when do not call, else NULL */
+} s_call_t;
+
+static void s_call_read(const hf_envelope_t *env, const Huifang__V1__Contact *ct, s_call_t *k)
+{
+    const Huifang__V1__OutcomeFlags *flags = ct->flags;
+    k->code = S(env->branch)[0] ? env->branch : S(ct->branch);
+    k->at_ms = ct->logged_at_ms > 0 ? ct->logged_at_ms : env->occurred_at_ms;
+    k->order = ct->order_qty > 0 && S(ct->order_product)[0];
+    k->referral = ct->referral && S(ct->referral->phone)[0];
+    bool rules = k->order || k->referral;
+    k->talked = !rules && flags && flags->contacted;
+    k->refused = !rules && flags && flags->do_not_call;
+    /* refused or hostile: the card is void for that reason, and nobody calls again */
+    k->reason = NULL;
+    if (flags && flags->do_not_call) {
+        k->reason = intake_void_reason(ct->outcome);
+        if (k->reason == NULL ||
+            (strcmp(k->reason, "hostile") != 0 && strcmp(k->reason, "refused") != 0))
+            k->reason = "refused";
+    }
+}
+
+/* Applies one call: the customer read with the last contact written, and the branch's zone, in
+ * one statement (a new card talked to made one-on-one there too, when there is no order and
+ * no referral). The branch's rules only where they are used: all of them for an order (tier)
+ * or a referral (regions, plans) or when the customer is not found that way (a merged one,
  * followed as before); only the stage rules, in that statement, when a CustomerUpdated
  * carries the customer. */
-static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env,
-                                 hf_arena_t *a)
+static int s_call_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *a)
 {
-    (void)self;
-    const Huifang__V1__Contact *ct = env->call_logged ? env->call_logged->contact : NULL;
-    if (ct == NULL)
-        return 0;
-    const char *code = S(env->branch)[0] ? env->branch : S(ct->branch);
-    int64_t at_ms = ct->logged_at_ms > 0 ? ct->logged_at_ms : env->occurred_at_ms;
+    const Huifang__V1__Contact *ct = env->call_logged->contact;
+    s_call_t k;
+    s_call_read(env, ct, &k);
+    const char *code = k.code;
+    int64_t at_ms = k.at_ms;
     const Huifang__V1__OutcomeFlags *flags = ct->flags;
-    bool order = ct->order_qty > 0 && S(ct->order_product)[0];
-    bool referral = ct->referral && S(ct->referral->phone)[0];
+    bool order = k.order, referral = k.referral, rules = order || referral;
+    const char *reason = k.reason;
     intake_branch_t b;
     Huifang__V1__Customer *c = NULL;
     int rc = 0;
-    bool rules = order || referral, made = false;
-    bool talked = !rules && flags && flags->contacted;
-    bool refused = !rules && flags && flags->do_not_call;
-    /* refused or hostile: the card is void for that reason, and nobody calls again */
-    const char *reason = NULL;
-    if (flags && flags->do_not_call) {
-        reason = intake_void_reason(ct->outcome);
-        if (reason == NULL || (strcmp(reason, "hostile") != 0 && strcmp(reason, "refused") != 0))
-            reason = "refused";
-    }
+    bool made = false;
     s_was_t was = {0};
     if (code[0] && ct->customer_id > 0)
-        rc = s_call_customer(svc, code, ct->customer_id, at_ms, talked, refused, reason, &b, &c,
+        rc = s_call_customer(svc, code, ct->customer_id, at_ms, k.talked, k.refused, reason, &b, &c,
                              &made, &was, a);
     if (rc < 0)
         return -1;
@@ -267,43 +336,21 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
                 S(env->producer), (unsigned long long)env->seq, code);
         return 0;
     }
-    /* the refusal written in that statement (the customer found by it, no order, no referral) */
-    bool folded = refused && c != NULL;
-    if (c && rules) {
+    /* found and written by that statement, no order, no referral: its events, and done */
+    if (c && !rules)
+        return s_call_events(svc, &b, c, &was, made, k.refused, reason, a);
+    if (c) {
         /* an order or a referral: all the branch's rules, its zone read with the customer */
         hf_reply_t scratch = HUIFANG__V1__REPLY__INIT;
         char tz[sizeof b.tz];
         snprintf(tz, sizeof tz, "%s", b.tz);
         if (intake_branch_rules(svc, code, tz, &b, &scratch, a) != HF_OK)
             return -1;
-    } else if (c == NULL) {
+        intake_customer_stage(c, &b, a);
+    } else {
         rc = s_branch(svc, env, ct->branch, &b, a);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
-    }
-    if (c) {
-        /* the stage rules came with the customer when a CustomerUpdated carries it */
-        intake_customer_stage(c, &b, a);
-        /* the customer as the events before a refusal's saw it (c: after the refusal, when it
-         * was written in that statement too): the card made one-on-one, or as it was */
-        Huifang__V1__Customer *before = c;
-        if (folded) {
-            before = hf_new(a, Huifang__V1__Customer);
-            *before = *c;
-            before->card_type = (char *)(made ? "one-on-one" : was.card_type);
-            before->void_reason = (char *)(made ? "" : was.void_reason);
-            before->opted_out = was.opted_out;
-            before->opt_out_reason = (char *)was.opt_out_reason;
-            was.card_type = before->card_type;
-        }
-        /* talked to: the new card became one-on-one in that statement (intake_card_set's
-         * events) */
-        if (made && (intake_emit_card(svc, c->branch, c->id, "new", "one-on-one", "") != 0 ||
-                     intake_emit_updated(svc, before, "card_type") != 0))
-            return -1;
-        if (made)
-            hf_info("card", "customer=%lld from=new to=one-on-one reason=", (long long)c->id);
-    } else {
         if (s_live_customer(svc, &b, ct->customer_id, &c, a) != 0)
             return -1;
         if (c == NULL && ct->customer_id > 0)
@@ -335,17 +382,8 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
 
     /* refused or hostile: the card is void for that reason, and nobody calls again */
     if (c && flags && flags->do_not_call) {
-        int voided, opted;
-        if (folded) {
-            /* written in the call's statement: intake_card_set's and intake_opt_out's events */
-            voided = strcmp(was.card_type, "void") == 0
-                         ? 1
-                         : intake_card_moved(svc, c, was.card_type, "void", reason, true);
-            opted = voided < 0 ? -1 : was.opted_out ? 1 : intake_opted_out(svc, c, true);
-        } else {
-            voided = intake_card_set(svc, &b, c, "void", reason, true);
-            opted = voided < 0 ? -1 : intake_opt_out(svc, c, reason, true);
-        }
+        int voided = intake_card_set(svc, &b, c, "void", reason, true);
+        int opted = voided < 0 ? -1 : intake_opt_out(svc, c, reason, true);
         if (voided < 0 || opted < 0)
             return -1;
         const char *change = voided == 0 && opted == 0 ? "card_type,opt_out"
@@ -378,6 +416,303 @@ static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelop
     return 0;
 }
 
+/* ---- calllog: the common calls, a batch at a time ----
+ *
+ * Most calls are the common one: no order, no referral, a live customer of the branch. Each
+ * cost a statement of its own (INTAKE_Q_CALL_CUSTOMER, ~100 µs of the backend a call in the
+ * national day, most of it a statement's fixed cost). The handler keeps such a call instead
+ * (what it needs, copied: the event goes when the handler returns), and the kept calls are
+ * applied together — one statement, INTAKE_Q_CALLS_CUSTOMERS, each customer's calls folded as
+ * they would apply one after another — before the batch of events commits (the batch hook),
+ * and before any other call or consultation of the batch (which may touch the same
+ * customers, and whose events come after theirs). Their events are then sent call by call,
+ * in the calls' order, by s_call_events from each customer's state before and after each
+ * call, the customer otherwise as the statement returned it (a call changes only its card,
+ * opt-out and last contact), with the call's correlation id and time. When a call's customer
+ * is no live one of its branch (merged: a merge is to be followed) or the branch is unknown,
+ * the statement writes nothing and the kept calls go one at a time, in order, as they always
+ * did (s_call_apply). */
+
+/* A kept call: enough of its event to apply it later, or to rebuild it (s_kept_event). */
+typedef struct {
+    int64_t contact_id, customer_id, logged_at_ms, occurred_at_ms, now_ms;
+    uint64_t seq;
+    const char *producer, *branch, *contact_branch, *correlation, *outcome; /* keeper's arena */
+    bool contacted, do_not_call;
+    s_call_t k; /* read from the event (code: the keeper's copy) */
+} s_kept_t;
+
+typedef struct {
+    hf_arena_t *arena; /* the kept calls' strings, and what a flush builds */
+    s_kept_t *calls;
+    int n, cap;
+} s_keeper_t;
+
+/* NULL outside the service (a test driving the handlers without the hook): every call applied
+ * at once. */
+static s_keeper_t *s_keeper;
+
+/* Keeps a common call of the batch. 0, or -1 when out of memory. */
+static int s_call_keep(s_keeper_t *kp, const hf_envelope_t *env, const s_call_t *k)
+{
+    if (kp->n == kp->cap) {
+        int cap = kp->cap ? 2 * kp->cap : 64;
+        s_kept_t *grown = realloc(kp->calls, sizeof *grown * (size_t)cap);
+        if (grown == NULL)
+            return -1;
+        kp->calls = grown;
+        kp->cap = cap;
+    }
+    const Huifang__V1__Contact *ct = env->call_logged->contact;
+    hf_arena_t *a = kp->arena;
+    s_kept_t *c = &kp->calls[kp->n++];
+    *c = (s_kept_t){.contact_id = ct->id,
+                    .customer_id = ct->customer_id,
+                    .logged_at_ms = ct->logged_at_ms,
+                    .occurred_at_ms = env->occurred_at_ms,
+                    .now_ms = hf_clock_now_ms(),
+                    .seq = env->seq,
+                    .producer = hf_arena_strdup(a, env->producer),
+                    .branch = hf_arena_strdup(a, env->branch),
+                    .contact_branch = hf_arena_strdup(a, ct->branch),
+                    .correlation = hf_arena_strdup(a, env->correlation_id),
+                    .outcome = hf_arena_strdup(a, ct->outcome),
+                    .contacted = ct->flags && ct->flags->contacted,
+                    .do_not_call = ct->flags && ct->flags->do_not_call,
+                    .k = *k};
+    c->k.code = hf_arena_strdup(a, k->code);
+    return 0;
+}
+
+static void s_keeper_forget(s_keeper_t *kp)
+{
+    kp->n = 0;
+    hf_arena_reset(kp->arena);
+}
+
+/* Applies kept call c on its own, the way it always was, from its event rebuilt. 0 or -1. */
+static int s_kept_apply(hf_service_t *svc, const s_kept_t *c, hf_arena_t *a)
+{
+    Huifang__V1__OutcomeFlags flags = HUIFANG__V1__OUTCOME_FLAGS__INIT;
+    flags.contacted = c->contacted;
+    flags.do_not_call = c->do_not_call;
+    Huifang__V1__Contact ct = HUIFANG__V1__CONTACT__INIT;
+    ct.id = c->contact_id;
+    ct.customer_id = c->customer_id;
+    ct.branch = (char *)c->contact_branch;
+    ct.logged_at_ms = c->logged_at_ms;
+    ct.outcome = (char *)c->outcome;
+    ct.flags = &flags;
+    Huifang__V1__CallLogged cl = HUIFANG__V1__CALL_LOGGED__INIT;
+    cl.contact = &ct;
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.producer = (char *)c->producer;
+    env.seq = c->seq;
+    env.branch = (char *)c->branch;
+    env.correlation_id = (char *)c->correlation;
+    env.occurred_at_ms = c->occurred_at_ms;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED;
+    env.call_logged = &cl;
+    intake_emit_origin(c->correlation, c->now_ms);
+    int rc = s_call_apply(svc, &env, a);
+    intake_emit_origin(NULL, 0);
+    return rc;
+}
+
+/* One customer of a flush: its rows in the statement's answer, the branch, and its state as
+ * the batch's calls move it. */
+typedef struct {
+    int64_t id;
+    Huifang__V1__Customer *c; /* after every call */
+    intake_branch_t b;        /* code, zone and stage rules */
+    s_was_t now;              /* before the next call */
+} s_folded_t;
+
+static s_folded_t *s_folded_find(s_folded_t *f, int n, int64_t id)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (f[mid].id == id)
+            return &f[mid];
+        if (f[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
+/* The events of the kept calls, in order, from INTAKE_Q_CALLS_CUSTOMERS's answer (rows in
+ * customer id order). 0 or -1. */
+static int s_calls_events(hf_service_t *svc, s_keeper_t *kp, const PGresult *res)
+{
+    hf_arena_t *a = kp->arena;
+    int rows = PQntuples(res), rule = PQnfields(res) - 8;
+    s_folded_t *f = hf_new_array(a, s_folded_t, rows);
+    int nf = 0;
+    for (int i = 0; i < rows;) {
+        int end = i + 1;
+        while (end < rows && hf_pg_int(res, end, 0) == hf_pg_int(res, i, 0))
+            end++;
+        s_folded_t *g = &f[nf++];
+        g->id = hf_pg_int(res, i, 0);
+        g->c = intake_customer_from_row(res, i, NULL, a);
+        snprintf(g->b.code, sizeof g->b.code, "%s", g->c->branch);
+        snprintf(g->b.tz, sizeof g->b.tz, "%s", hf_pg_str(res, i, rule - 3));
+        intake_stage_rows_in(res, i, end, rule, &g->b);
+        g->now.card_type = hf_arena_strdup(a, hf_pg_str(res, i, rule - 4));
+        g->now.opted_out = hf_pg_bool(res, i, rule - 5);
+        g->now.void_reason = hf_arena_strdup(a, hf_pg_str(res, i, rule - 6));
+        g->now.opt_out_reason = hf_arena_strdup(a, hf_pg_str(res, i, rule - 7));
+        i = end;
+    }
+    for (int i = 0; i < kp->n; i++) {
+        const s_kept_t *k = &kp->calls[i];
+        s_folded_t *g = s_folded_find(f, nf, k->customer_id);
+        if (g == NULL) {
+            hf_error("call_fold_lost", "contact=%lld customer=%lld", (long long)k->contact_id,
+                     (long long)k->customer_id);
+            return -1;
+        }
+        /* the call as INTAKE_Q_CALL_CUSTOMER would write it on the state the calls before it
+         * left */
+        s_was_t was = g->now, after = g->now;
+        bool made = k->k.talked && strcmp(was.card_type, "new") == 0;
+        if (k->k.refused && strcmp(was.card_type, "void") != 0) {
+            after.card_type = "void";
+            after.void_reason = k->k.reason;
+        } else if (made) {
+            after.card_type = "one-on-one";
+            after.void_reason = "";
+        }
+        if (k->k.refused && !was.opted_out)
+            after.opt_out_reason = k->k.reason;
+        after.opted_out = was.opted_out || k->k.refused;
+        g->now = after;
+        if (!made && !k->k.refused)
+            continue; /* nothing to tell */
+        Huifang__V1__Customer *c = hf_new(a, Huifang__V1__Customer);
+        *c = *g->c;
+        c->card_type = (char *)after.card_type;
+        c->void_reason = (char *)after.void_reason;
+        c->opted_out = after.opted_out;
+        c->opt_out_reason = (char *)after.opt_out_reason;
+        intake_branch_t b = g->b;
+        b.now_ms = k->now_ms;
+        b.today = hf_time_local_day(b.now_ms, b.tz);
+        intake_emit_origin(k->correlation, k->now_ms);
+        int rc = s_call_events(svc, &b, c, &was, made, k->k.refused, k->k.reason, a);
+        intake_emit_origin(NULL, 0);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Applies the kept calls (see above) and forgets them. 0, or -1 on a store error (the caller
+ * rolls the batch back). */
+static int s_calls_flush(hf_service_t *svc)
+{
+    s_keeper_t *kp = s_keeper;
+    if (kp == NULL || kp->n == 0)
+        return 0;
+    hf_arena_t *a = kp->arena;
+    intake_arr_release_all(); /* no literal of an earlier statement is in use */
+    intake_arr_t ids, codes, ats, talked, refused, reasons;
+    intake_arr_init(&ids, a);
+    intake_arr_init(&codes, a);
+    intake_arr_init(&ats, a);
+    intake_arr_init(&talked, a);
+    intake_arr_init(&refused, a);
+    intake_arr_init(&reasons, a);
+    for (int i = 0; i < kp->n; i++) {
+        const s_kept_t *k = &kp->calls[i];
+        intake_arr_int(&ids, k->customer_id);
+        intake_arr_str(&codes, k->k.code);
+        intake_arr_int(&ats, k->k.at_ms);
+        intake_arr_str(&talked, k->k.talked ? "t" : "f");
+        intake_arr_str(&refused, k->k.refused ? "t" : "f");
+        intake_arr_str(&reasons, k->k.refused ? k->k.reason : "");
+    }
+    const char *p[] = {intake_arr_end(&ids),    intake_arr_end(&codes),   intake_arr_end(&ats),
+                       intake_arr_end(&talked), intake_arr_end(&refused), intake_arr_end(&reasons)};
+    PGresult *res = hf_store_query(hf_service_store(svc), &INTAKE_Q_CALLS_CUSTOMERS, 6, p);
+    intake_arr_release_all();
+    int rc = -1;
+    if (res == NULL)
+        goto cleanup;
+    if (PQntuples(res) > 0) {
+        rc = s_calls_events(svc, kp, res);
+        goto cleanup;
+    }
+    /* a call's customer is no live one of its branch: nothing was written; one at a time */
+    rc = 0;
+    for (int i = 0; i < kp->n && rc == 0; i++)
+        rc = s_kept_apply(svc, &kp->calls[i], a);
+cleanup:
+    if (res)
+        PQclear(res);
+    s_keeper_forget(kp);
+    return rc;
+}
+
+/* The batch hook (hf_service_on_batch): the kept calls applied before the batch commits, or
+ * forgotten after it was rolled back. */
+static int s_calls_batch(hf_service_t *svc, void *self, bool commit)
+{
+    (void)self;
+    if (!commit) {
+        if (s_keeper)
+            s_keeper_forget(s_keeper);
+        return 0;
+    }
+    return s_calls_flush(svc);
+}
+
+int intake_consume_init(hf_service_t *svc)
+{
+    if (s_keeper == NULL) {
+        s_keeper = calloc(1, sizeof *s_keeper);
+        if (s_keeper == NULL)
+            return -1;
+        s_keeper->arena = hf_arena_new();
+    }
+    hf_service_on_batch(svc, s_calls_batch);
+    return 0;
+}
+
+void intake_consume_release(void)
+{
+    if (s_keeper == NULL)
+        return;
+    hf_arena_destroy(&s_keeper->arena);
+    free(s_keeper->calls);
+    free(s_keeper);
+    s_keeper = NULL;
+}
+
+static int intake_on_call_logged(hf_service_t *svc, void *self, const hf_envelope_t *env,
+                                 hf_arena_t *a)
+{
+    (void)self;
+    const Huifang__V1__Contact *ct = env->call_logged ? env->call_logged->contact : NULL;
+    if (ct == NULL)
+        return 0;
+    s_call_t k;
+    s_call_read(env, ct, &k);
+    /* the common call: kept, applied with the batch's others (one without a correlation id
+     * is not: applied later, its events would take the framework's default, the event then
+     * being applied's) */
+    if (s_keeper && k.code[0] && ct->customer_id > 0 && !k.order && !k.referral &&
+        S(env->correlation_id)[0])
+        return s_call_keep(s_keeper, env, &k);
+    /* the calls kept before this one first: it may touch the same customer */
+    if (s_calls_flush(svc) != 0)
+        return -1;
+    return s_call_apply(svc, env, a);
+}
+
 static int intake_on_consult_logged(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                     hf_arena_t *a)
 {
@@ -388,6 +723,9 @@ static int intake_on_consult_logged(hf_service_t *svc, void *self, const hf_enve
         return 0;
     if (co->regulator)
         return 0; /* a regulator's call is no lead */
+    /* the calls kept before it first: its lead may merge into one of their customers */
+    if (s_calls_flush(svc) != 0)
+        return -1;
     intake_branch_t b;
     int rc = s_branch(svc, env, co->branch, &b, a);
     if (rc != 0)

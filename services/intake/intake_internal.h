@@ -125,6 +125,8 @@ int intake_branch_rules(hf_service_t *svc, const char *code, const char *tz, int
 /* The stage rules in res's rows (INTAKE_Q_BRANCH_LOAD_STAGE_RULE's columns from col on; a row
  * whose code is NULL holds none) into b. */
 void intake_stage_rows(const PGresult *res, int col, intake_branch_t *b);
+/* The same from rows first .. end - 1 only. */
+void intake_stage_rows_in(const PGresult *res, int first, int end, int col, intake_branch_t *b);
 /* A plan template named on a product, a purchase, a lead or a branch's lead plans must
  * exist: the scheduler owns them, so it is asked (`plan show`, for the branch: its own copy
  * or the default). HF_OK, or BAD_INPUT naming the plan, or UNAVAILABLE when the scheduler
@@ -176,6 +178,13 @@ void intake_customer_stage(Huifang__V1__Customer *c, const intake_branch_t *b, h
  * Returns 0 or -1. */
 int intake_emit_many(hf_service_t *svc, hf_envelope_t **envs, int n, const char *branch,
                      const char *correlation, hf_arena_t *a);
+/* Says where the events emitted from now on come from — the correlation id and the time
+ * (UTC ms) of the event whose effects they tell, applied later than its handler ran (a call
+ * folded into its batch, intake_consume.c) —, or NULL for the current event's or request's (the
+ * framework's defaults, hf_service_emit). */
+void intake_emit_origin(const char *correlation, int64_t at_ms);
+/* hf_service_emit() with the origin intake_emit_origin() set. Returns 0 or -1. */
+int intake_emit(hf_service_t *svc, hf_envelope_t *env);
 /* Emits CustomerUpdated {c, change}. Returns 0 or -1. */
 int intake_emit_updated(hf_service_t *svc, Huifang__V1__Customer *c, const char *change);
 /* Emits CardTypeChanged. Returns 0 or -1. */

@@ -232,6 +232,53 @@ static const hf_query_t INTAKE_Q_CALL_CUSTOMER = {
     " OR ($5::bool AND (u.old_card <> 'void' OR NOT u.old_opted_out)))"
     " AND branch = (SELECT max(branch) FROM stage_rule WHERE branch IN ($2, ''))"
     " ORDER BY code LIMIT 16) r ON true"};
+/* INTAKE_Q_CALL_CUSTOMER for the common calls of a batch at once (intake_consume.c): $1..$6
+ * one element a call, in the batch's order — customer, branch, logged at (UTC ms), talked,
+ * refused, void reason ('' unless refused). Each customer's calls fold into one update as
+ * they would one after another: the latest contact; the card voided for the first refusal's
+ * reason unless void already, else made one-on-one when new and talked to; opted out for the
+ * first refusal's reason unless opted out already. A row a customer (by id) with its columns
+ * after the calls, what it had (o, locked in id order: opt-out reason, void reason, opted out,
+ * card type), the branch's zone, whether a call talked, whether one refused, then, when the
+ * customer will go out in a CustomerUpdated, the branch's stage rules, a row each (the
+ * customer's columns repeated). All or nothing: no row at all (nothing written) when a call's
+ * customer is no live one of its branch, or the branch is unknown (the calls then go one at a
+ * time, the way that follows merges). */
+static const hf_query_t INTAKE_Q_CALLS_CUSTOMERS = {
+    "intake_calls_customers",
+    "WITH k AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bool[],"
+    " $5::bool[], $6::text[]) WITH ORDINALITY AS k(id, code, at_ms, talked, refused, reason, ord)),"
+    " g AS (SELECT id, code, max(at_ms) FILTER (WHERE at_ms > 0) AS at_ms, bool_or(talked) AS "
+    "talked,"
+    " bool_or(refused) AS refused,"
+    " (array_agg(reason ORDER BY ord) FILTER (WHERE refused))[1] AS reason"
+    " FROM k GROUP BY id, code),"
+    " o AS (SELECT c.id, c.card_type, c.void_reason, c.opted_out, c.opt_out_reason, g.at_ms,"
+    " g.talked, g.refused, g.reason, b.tz FROM g JOIN customer c ON c.id = g.id"
+    " AND c.branch = g.code AND c.merged_into IS NULL JOIN branch b ON b.code = g.code"
+    " ORDER BY c.id FOR UPDATE OF c),"
+    " ok AS (SELECT count(*) = (SELECT count(*) FROM g) AS ok FROM o),"
+    " u AS (UPDATE customer c SET last_contact_at_ms = CASE WHEN o.at_ms IS NOT NULL"
+    " AND (c.last_contact_at_ms IS NULL OR c.last_contact_at_ms < o.at_ms) THEN o.at_ms"
+    " ELSE c.last_contact_at_ms END,"
+    " card_type = CASE WHEN o.refused AND o.card_type <> 'void' THEN 'void'"
+    " WHEN o.talked AND o.card_type = 'new' THEN 'one-on-one' ELSE c.card_type END,"
+    " void_reason = CASE WHEN o.refused AND o.card_type <> 'void' THEN o.reason"
+    " WHEN o.talked AND o.card_type = 'new' THEN '' ELSE c.void_reason END,"
+    " opted_out = c.opted_out OR o.refused,"
+    " opt_out_reason = CASE WHEN o.refused AND NOT o.opted_out THEN o.reason"
+    " ELSE c.opt_out_reason END"
+    " FROM o WHERE c.id = o.id AND (SELECT ok FROM ok)"
+    " RETURNING " INTAKE_CUSTOMER_COLUMNS_SQL ", o.opt_out_reason AS old_opt_out_reason,"
+    " o.void_reason AS old_void_reason, o.opted_out AS old_opted_out, o.card_type AS old_card,"
+    " o.tz AS tz, o.talked AS talked, o.refused AS refused)"
+    " SELECT u.*, r.* FROM u LEFT JOIN LATERAL ("
+    "SELECT branch <> '', code, unit, from_age IS NOT NULL, coalesce(from_age, 0),"
+    " to_age IS NOT NULL, coalesce(to_age, 0), label FROM stage_rule"
+    " WHERE ((u.talked AND u.old_card = 'new')"
+    " OR (u.refused AND (u.old_card <> 'void' OR NOT u.old_opted_out)))"
+    " AND branch = (SELECT max(branch) FROM stage_rule WHERE branch IN (u.branch, ''))"
+    " ORDER BY code LIMIT 16) r ON true ORDER BY u.id, r.code"};
 static const hf_query_t INTAKE_Q_ORIGIN_SEEN = {"intake_origin_seen",
                                                 "SELECT 1 FROM lead_source WHERE origin = $1"};
 static const hf_query_t INTAKE_Q_ON_CONSULT_LOGGED = {

@@ -24,8 +24,13 @@ int intake_store_fail(hf_service_t *svc, hf_reply_t *rep, hf_arena_t *a)
 
 void intake_stage_rows(const PGresult *res, int col, intake_branch_t *b)
 {
+    intake_stage_rows_in(res, 0, PQntuples(res), col, b);
+}
+
+void intake_stage_rows_in(const PGresult *res, int first, int end, int col, intake_branch_t *b)
+{
     b->nstages = 0;
-    for (int i = 0; i < PQntuples(res) && b->nstages < INTAKE_MAX_STAGES; i++) {
+    for (int i = first; i < end && b->nstages < INTAKE_MAX_STAGES; i++) {
         if (PQgetisnull(res, i, col + 1))
             continue;
         intake_stage_rule_t *r = &b->stages[b->nstages++];
@@ -502,6 +507,26 @@ int intake_copy_send(hf_store_t *st, intake_copy_t *c, const char *sql)
 
 /* ---- events ---- */
 
+/* The origin the events emitted now take (intake_emit_origin): correlation NULL for the
+ * current event's or request's. */
+static const char *s_origin_correlation;
+static int64_t s_origin_at_ms;
+
+void intake_emit_origin(const char *correlation, int64_t at_ms)
+{
+    s_origin_correlation = correlation;
+    s_origin_at_ms = at_ms;
+}
+
+int intake_emit(hf_service_t *svc, hf_envelope_t *env)
+{
+    if (s_origin_correlation) {
+        env->correlation_id = (char *)s_origin_correlation;
+        env->occurred_at_ms = s_origin_at_ms;
+    }
+    return hf_service_emit(svc, env);
+}
+
 int intake_emit_updated(hf_service_t *svc, Huifang__V1__Customer *c, const char *change)
 {
     Huifang__V1__CustomerUpdated ev = HUIFANG__V1__CUSTOMER_UPDATED__INIT;
@@ -511,7 +536,7 @@ int intake_emit_updated(hf_service_t *svc, Huifang__V1__Customer *c, const char 
     env.branch = c->branch;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
     env.customer_updated = &ev;
-    return hf_service_emit(svc, &env);
+    return intake_emit(svc, &env);
 }
 
 int intake_emit_card(hf_service_t *svc, const char *branch, int64_t id, const char *from,
@@ -526,7 +551,7 @@ int intake_emit_card(hf_service_t *svc, const char *branch, int64_t id, const ch
     env.branch = (char *)branch;
     env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED;
     env.card_type_changed = &ev;
-    return hf_service_emit(svc, &env);
+    return intake_emit(svc, &env);
 }
 
 int intake_emit_many(hf_service_t *svc, hf_envelope_t **envs, int n, const char *branch,

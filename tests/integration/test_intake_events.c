@@ -45,8 +45,12 @@ static const hf_service_def_t s_fake_scheduler = {.name = "scheduler",
 static const char *const s_env[] = {"HUIFANG_HEARTBEAT_MS=200", "HUIFANG_LOG_LEVEL=warn",
                                     "HUIFANG_CLOCK=real", NULL};
 
+/* intake's subscriptions as the service runs them: with its batch hook (the common calls of a
+ * batch applied together) */
 static int s_attach(hf_service_t *svc, const hf_service_def_t *def)
 {
+    if (def == &intake_def && intake_consume_init(svc) != 0)
+        return -1;
     return hf_service_attach(svc, def);
 }
 
@@ -107,6 +111,9 @@ static void s_produce(const char *producer, hf_envelope_t *env)
     hf_store_t *st = hf_store_new(s_url, producer);
     CHECK(hf_store_connect(st) == 0);
     env->branch = (char *)s_branch;
+    /* as calllog's are: its request's id (a call without one is not kept for its batch) */
+    if (env->correlation_id == NULL)
+        env->correlation_id = "test-request";
     CHECK(hf_store_begin(st) == 0);
     CHECK(hf_outbox_append(st, producer, env) > 0);
     CHECK(hf_store_commit(st) == 0);
