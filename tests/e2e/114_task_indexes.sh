@@ -11,7 +11,11 @@
 #    with EXPLAIN: none may scan task sequentially, except the few listed below with why;
 #  - the indexes those plans use, together with the ones that keep a rule (the unique ones,
 #    read by every insert), are exactly the indexes task has: an index no statement uses
-#    fails (it costs every write), and so does a statement that lost the index it needs.
+#    fails (it costs every write), and so does a statement that lost the index it needs;
+#  - the ones dropped (migrations 014, 023, 027) are not needed: no statement walks task
+#    without them. task_plan_step (unique plan, step, occurrence; 027) kept no rule that
+#    the plan's own unique keys do not: a plan's tasks are written once, by the transaction
+#    that made the plan. What each write of a task costs: tests/e2e/252_task_index_entries.sh.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -142,19 +146,25 @@ expect_use sched_leads_earlier plan_customer "a load's earlier plans"
 expect_use sched_on_return_decided_task plan_purchase "a returned purchase's plan"
 
 # ---- 5. every index of task is read, or keeps a rule -----------------------------------------
-# the unique ones make planning exactly-once (every insert reads them); task_occasion_open is
-# read by the greetings' expiry, a statement put together in sched_occasion.c
-rules="task_plan_step task_from_contact task_from_complaint task_campaign task_occasion_open"
+# the unique ones make a contact's, a complaint's and a campaign's tasks exactly-once (every
+# insert of such a task reads them; a plan's tasks are once by plan_purchase and plan_lead_key,
+# of plan); task_occasion_open is read by the greetings' expiry, a statement put together in
+# sched_occasion.c
+rules="task_from_contact task_from_complaint task_campaign task_occasion_open"
 used=$(tr ' ' '\n' <"$plans" | grep -E '^task_' | grep -v '^task_unindexed' | sort -u | tr '\n' ' ')
 for ix in $(sql "SELECT indexname FROM pg_indexes WHERE schemaname = 'scheduler' AND tablename = 'task' ORDER BY 1"); do
     [[ $ix == task_pkey || " $used $rules " == *" $ix "* ]] ||
         hf_fail "index $ix of task is written by every task it holds and read by no statement"
 done
-# the ones no statement reads, and why they went (migrations 014, 023): not there
+# the ones no statement reads, and why they went (migrations 014, 023, 027): not there
 hf_expect_eq "" "$(sql "SELECT string_agg(indexname, ' ') FROM pg_indexes WHERE schemaname = 'scheduler'
                         AND indexname IN ('task_plan', 'task_bag_open', 'task_purchase', 'task_unindexed',
-                                          'task_unindexed_branch', 'task_unindexed_spoken')")" \
+                                          'task_unindexed_branch', 'task_unindexed_spoken',
+                                          'task_plan_step')")" \
     "indexes of task that nothing reads"
+# the statements that name a plan's tasks by plan read them through the customer's index
+expect_use sched_end_earlier_plans_task task_customer "an ended plan's open steps"
+expect_use sched_archive_branch_task task_customer "an archived plan's open steps"
 hf_expect_eq "task_agent|(branch, agent, state, bag_date) WHERE (agent <> ''::text)" \
     "$(sql "SELECT indexname, substring(indexdef FROM '\(.*') FROM pg_indexes WHERE indexname = 'task_agent'")" \
     "task_agent holds the tasks in bags only"

@@ -630,6 +630,16 @@ if [[ $STATEMENTS == 1 ]]; then
                 (SELECT count(*) FROM pg_index i WHERE i.indrelid = t.relid)
          FROM pg_stat_user_tables t WHERE t.n_tup_upd > 0
          ORDER BY t.n_tup_upd DESC LIMIT 12" | sed 's/|/ /g; s/^/  /'
+    # every index entry and heap row written is a WAL record: what each role's statements wrote
+    echo "the WAL the day's statements wrote, by role: records and bytes a call logged:"
+    sql "SELECT rpad(r.rolname, 20), round(sum(s.wal_records)::numeric / greatest($((${TOT[logged]:-0})), 1), 1),
+                round(sum(s.wal_bytes)::numeric / greatest($((${TOT[logged]:-0})), 1), 0)
+         FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+         WHERE r.rolname LIKE 'huifang\\_%' GROUP BY r.rolname ORDER BY 3 DESC" | sed 's/|/ /g; s/^/  /'
+    echo "scheduler.task's indexes at the end of the day (kB):"
+    sql "SELECT string_agg(c.relname || ' ' || pg_relation_size(c.oid) / 1024, ', ' ORDER BY c.relname)
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         WHERE i.indrelid = 'scheduler.task'::regclass" | sed 's/^/  /'
     # a sequential scan reads every row of its table: cheap on a table of ten rows, a cost
     # that grows with the chain on any other
     # (less the checks' own counts: what they added between the two snapshots)

@@ -1,0 +1,23 @@
+-- One index entry fewer for every write of a plan's task (issue 14, "a national day";
+-- tests/e2e/252_task_index_entries.sh). No update of a task's state is HOT (state is in
+-- task_agent's key and in the predicates of task_branch_due and task_occasion_open), so each
+-- one puts an entry into every index of task whose predicate the new row matches: a plan's
+-- task (nearly every task) wrote four on its insert, its move into a bag, its claim, its
+-- call logged, each re-dating and each retry — task_pkey, task_customer, task_plan_step and
+-- task_agent (in a bag) or task_branch_due (planned). Three now.
+-- - task_plan_step, UNIQUE (plan_id, step_no, occurrence) WHERE origin = 'plan' AND plan_id
+--   IS NOT NULL (migration 003), is read by no statement (e2e/114): it only refused a second
+--   task of the same step and occurrence of a plan, which nothing can make. A plan's tasks
+--   are inserted once, by the transaction that made the plan, with the id the plan's
+--   insert has just returned (sched_start_plan, sched_leads.c; no ON CONFLICT: their
+--   inserts never counted on it), and sched_plan_layout numbers them itself (a template's
+--   step_no is plan_step's key, occurrences count up from 0 within a step). The plan is made
+--   exactly once by plan_purchase and plan_lead_key (migration 024): a second delivery of a
+--   purchase or a lead inserts no plan, so no tasks. Nothing updates plan_id, step_no or
+--   occurrence, nothing else inserts a task of origin plan (callbacks, promises, doctors,
+--   campaigns and greetings have origins of their own, and keep their unique indexes:
+--   task_from_contact, task_from_complaint, task_campaign), and nothing deletes a plan.
+-- The other indexes every write of a task matches are read: task_pkey (a task by id),
+-- task_customer (a customer's tasks, the weekly cap's count), task_agent (the bags) and
+-- task_branch_due (the planned tasks by due time); the rest hold a few rows each.
+DROP INDEX task_plan_step;
