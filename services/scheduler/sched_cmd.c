@@ -479,10 +479,11 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         return s_refused_claim(
             svc, hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required (--agent or --as)"));
     hf_store_t *st = hf_service_store(svc);
-    /* in one statement (SCHED_Q_TASK_NEXT_FIRST): the request's key claimed, the tasks left in
-     * its bags of earlier days and whether the agent is known, and its next tasks with their
-     * customers (a task the agent already holds comes back first: a crashed client loses
-     * nothing); read again when some were rolled into today's bag */
+    /* in one statement (SCHED_Q_TASK_NEXT_FIRST): the request's key claimed, whether its bags
+     * of earlier days hold tasks still assigned and whether the agent is known, and its next
+     * tasks with their customers (a task the agent already holds comes back first: a crashed
+     * client loses nothing); when earlier bags hold some, they are rolled into today's bag
+     * (the roll look locks them, as the house timer's does) and the next tasks read again */
     char todaytxt[11];
     hf_date_format(hf_time_local_day(hf_clock_now_ms(), b.tz), todaytxt);
     const char *key = hf_service_request_key(svc);
@@ -492,22 +493,22 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     if (res == NULL)
         return HF_UNAVAILABLE;
     const int f = TASK_NEXT_FIRST_COLUMN;
-    bool fresh = hf_pg_bool(res, 0, f + 3);
+    bool fresh = hf_pg_bool(res, 0, f + 2);
     hf_service_key_claimed(svc, fresh);
     if (!fresh) {
         /* answered before: the framework rolls back and sends the stored reply */
         PQclear(res);
         return HF_CONFLICT;
     }
-    if (!hf_pg_bool(res, 0, f + 2)) {
+    if (!hf_pg_bool(res, 0, f + 1)) {
         PQclear(res);
         return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
                        req->branch);
     }
-    int rolled = sched_roll_bags_found(st, &b, req->branch, agent, res, f);
-    if (rolled < 0 || hf_pg_int(res, 0, f + 1) > 0) {
+    if (hf_pg_bool(res, 0, f)) {
         PQclear(res);
-        if (rolled < 0 || (res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p)) == NULL)
+        if (sched_roll_bags(st, &b, req->branch, agent) < 0 ||
+            (res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p)) == NULL)
             return HF_UNAVAILABLE;
     }
     int64_t now = hf_clock_now_ms();

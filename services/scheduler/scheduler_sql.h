@@ -272,25 +272,25 @@ static const hf_query_t SCHED_Q_TASK_NEXT_MANY = {"sched_task_next_many", TASK_N
                                                   " LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
 /* task next's first statement, for three: the request's idempotency key ($4, '' for none)
  * claimed as the framework would claim it (idempotency (key, command $5) ... ON CONFLICT (key)
- * DO NOTHING); the agent's bags of earlier days looked at (as SCHED_Q_ROLL_BAGS_TASK: the ids,
- * their count) with whether the agent is known; and SCHED_Q_TASK_NEXT's candidates. A row a
- * candidate (one with NULL candidate columns when there is none), each ending with
- * (TASK_NEXT_FIRST_COLUMN on) the ids, their count, whether the agent is known and whether the
- * key was claimed (false: answered before; hf_service_key_claimed) */
+ * DO NOTHING); whether the agent's bags of earlier days hold a task still assigned (a probe
+ * of task_agent, nothing locked: the roll look, SCHED_Q_ROLL_BAGS_TASK, runs after it only
+ * when they do — once a day an agent, or never when the house timer rolled first) and whether
+ * the agent is known; and SCHED_Q_TASK_NEXT's candidates. A row a candidate (one with NULL
+ * candidate columns when there is none), each ending with (TASK_NEXT_FIRST_COLUMN on) whether
+ * earlier bags hold tasks, whether the agent is known and whether the key was claimed (false:
+ * answered before; hf_service_key_claimed). (The look itself in this statement — an
+ * aggregate of the locked ids of every agent of the branch matching $2 — cost every claim a
+ * larger plan to start and run, for what nearly always finds nothing.) */
 #define TASK_NEXT_FIRST_COLUMN (TASK_NCOLUMNS + 12)
 static const hf_query_t SCHED_Q_TASK_NEXT_FIRST = {
     "sched_task_next_first",
     "WITH claim AS (INSERT INTO idempotency (key, command) SELECT $4, $5 WHERE $4 <> ''"
-    " ON CONFLICT (key) DO NOTHING RETURNING 1),"
-    " roll AS (SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') AS ids,"
-    " count(*) AS n FROM (SELECT id FROM task WHERE branch = $1"
-    " AND agent <> '' AND agent IN (SELECT a.id FROM agent a WHERE a.branch = $1"
-    " AND ($2 = '' OR a.id = $2)) AND state = 'assigned'"
-    " AND bag_date < $3::date ORDER BY id LIMIT 500"
-    " FOR UPDATE SKIP LOCKED) x)"
-    " SELECT n.*, roll.ids, roll.n, EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
+    " ON CONFLICT (key) DO NOTHING RETURNING 1)"
+    " SELECT n.*, EXISTS (SELECT 1 FROM task WHERE branch = $1 AND agent = $2 AND agent <> ''"
+    " AND state = 'assigned' AND bag_date < $3::date),"
+    " EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
     " $4 = '' OR EXISTS (SELECT 1 FROM claim)"
-    " FROM roll LEFT JOIN LATERAL (" TASK_NEXT_SELECT " LIMIT 3 FOR UPDATE OF t SKIP LOCKED) n"
+    " FROM (SELECT 1) one LEFT JOIN (" TASK_NEXT_SELECT " LIMIT 3 FOR UPDATE OF t SKIP LOCKED) n"
     " ON true"};
 /* task next's claim (the row is locked by SCHED_Q_TASK_NEXT), sent with the context's reads:
  * the text sched_task_move() makes of the move assigned -> claimed, with in the same statement

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# task next's first statement no longer carries the bag roll look (issue 14, claim10): it asks
+# only whether the agent's bags of earlier days hold a task still assigned (a probe, nothing
+# locked), and the look (SCHED_Q_ROLL_BAGS_TASK, locking what it rolls) runs after it only when
+# they do. What must hold:
+#  1. a claim whose earlier bags hold nothing costs what it did: 3 round trips, 9 statements;
+#  2. tasks left in an earlier day's bag are rolled by the claim itself (today's bag, one step
+#     more urgent, counted) before the pick, and the pick is among them as the roll makes it;
+#     that claim costs the look's round trip and statement on top of what it cost before
+#     (9 round trips and 15 statements, 8 and 14 before: a claim an agent a day at most);
+#  3. a bag of an earlier day refilled after a claim (a task claimed yesterday and released
+#     today goes back into yesterday's bag) is rolled by the next ask all the same: nothing
+#     remembers a bag as empty.
+# The look back in the first statement fails 2's cost; a probe that misses a refilled bag
+# fails 3.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+sql() { hf_store_value "$1"; }
+# nothing prepared (the statements sent as text, as e2e/090 runs them): every round trip a
+# command's log line counts is one of its own, not a statement's first preparation
+export HUIFANG_PG_PREPARE=off
+hf_plan_branch_start # BJ01 on the manual clock, without lead plans (lib.sh)
+hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang
+hf_plan_purchases 6 # VC30 and six customers with a unit of it, their plans started (lib.sh)
+
+hf_expect_exit 0 huifang clock advance 10d # 2026-11-12 10:00 in Beijing
+hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = 6 ]"
+
+# the cost of the scheduler's last COMMAND that answered OK, not replayed: "TRIPS STATEMENTS"
+cost() {
+    grep "command=$1 status=0 " "$HF_E2E_TMP/scheduler.log" | grep -v 'replayed=' | tail -n 1 |
+        sed -n 's/.* store_trips=\([0-9]*\) store_statements=\([0-9]*\).*/\1 \2/p'
+}
+# a task's "state bag_date rolls priority"
+row() { sql "SELECT concat_ws(' ', state, bag_date, rolls, priority) FROM scheduler.task WHERE id = $1"; }
+claim() { # claim KEY: the id of the task handed out, the one held skipped first
+    hf_expect_exit 0 huifang --as A001 --json task next --idempotency-key "$1"
+    hf_json_get "$HF_OUT" task.id
+}
+
+# ---- 1. the common claim -----------------------------------------------------------------------
+t1=$(claim next-1)
+hf_expect_exit 0 huifang --as A001 task skip "$t1" --reason 'moved away'
+t2=$(claim next-2) # its check skipped: the last claim saw the agent hold more
+[[ $t2 =~ ^[1-9][0-9]*$ && $t2 != "$t1" ]] || hf_fail "the second claim: $t2"
+hf_expect_eq "3 9" "$(cost task_next)" "a claim, earlier bags empty: 3 round trips, 9 statements"
+hf_expect_exit 0 huifang --as A001 task skip "$t2" --reason 'moved away'
+
+# ---- 2. an earlier day's bag rolled by the claim ------------------------------------------------
+# the four left moved into yesterday's bag, as if nobody had worked them (the clock stays still:
+# the house timer's roll, once a minute of the clock, does not come first)
+left=$(sql "SELECT string_agg(id::text, ' ' ORDER BY id) FROM scheduler.task
+            WHERE agent = 'A001' AND state = 'assigned'")
+read -r -a ids <<<"$left"
+hf_expect_eq 4 "${#ids[@]}" "four tasks left"
+declare -A prio
+for id in "${ids[@]}"; do prio[$id]=$(sql "SELECT priority FROM scheduler.task WHERE id = $id"); done
+sql "UPDATE scheduler.task SET bag_date = date '2026-11-11' WHERE id IN (${left// /,})" >/dev/null
+t3=$(claim next-3)
+[[ " $left " == *" $t3 "* ]] || hf_fail "the rolled claim handed out $t3, not one of $left"
+hf_expect_eq "9 15" "$(cost task_next)" \
+    "a claim that rolls: the look, the roll's four statements and the next tasks' read (8 and 14 when the look was in the first statement)"
+for id in "${ids[@]}"; do
+    want="assigned 2026-11-12 1 $((prio[$id] + 1))"
+    [[ $id == "$t3" ]] && want="claimed 2026-11-12 1 $((prio[$id] + 1))"
+    hf_expect_eq "$want" "$(row "$id")" "task $id rolled into today's bag, one step more urgent"
+done
+hf_expect_eq "" "$(sql "SELECT id FROM scheduler.task WHERE agent = 'A001' AND state = 'assigned'
+                        AND bag_date < date '2026-11-12'")" "nothing left in yesterday's bag"
+
+# ---- 3. an earlier bag refilled after the claims looked at it -----------------------------------
+# t3 as if claimed yesterday, released today: back into yesterday's bag
+sql "UPDATE scheduler.task SET bag_date = date '2026-11-11' WHERE id = $t3" >/dev/null
+hf_expect_exit 0 huifang --as A001 task release "$t3"
+hf_expect_eq "assigned 2026-11-11 1 $((prio[$t3] + 1))" "$(row "$t3")" "released into yesterday's bag"
+t4=$(claim next-4)
+hf_expect_eq "2026-11-12 2 $((prio[$t3] + 2))" \
+    "$(sql "SELECT concat_ws(' ', bag_date, rolls, priority) FROM scheduler.task WHERE id = $t3")" \
+    "rolled again by the next ask: today's bag, one step more urgent"
+hf_expect_eq "$t3" "$t4" "and handed out, the most urgent of the bag"
+hf_expect_eq "" "$(sql "SELECT id FROM scheduler.task WHERE agent = 'A001' AND state = 'assigned'
+                        AND bag_date < date '2026-11-12'")" "nothing left in yesterday's bag"
+
+hf_log "ok"
