@@ -541,12 +541,13 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         rep->task = ctx;
         return HF_OK;
     }
-    /* the move assigned -> claimed (sched_task_move's text for it), with its event's sequence
-     * number and the audit row (SCHED_Q_TASK_CLAIM), last in the round trip of the context's
+    /* the move assigned -> claimed (sched_task_move's text for it), with the audit row and its
+     * event's sequence number (SCHED_Q_TASK_CLAIM), last in the round trip of the context's
      * reads: SCHED_Q_TASK_NEXT locked the row, so it finds it assigned. The number locks the
      * scheduler's counter row until the COMMIT, the next round trip (every other writer of an
      * event — the other instance's claims, assignments, the applied logs — waits for it
-     * meanwhile), as hf_outbox_reserve's statement did when it came before the COMMIT. */
+     * meanwhile), as hf_outbox_reserve's statement did when it came before the COMMIT; the
+     * statement takes it last, after its UPDATE and audit row. */
     if (!sched_task_move_allowed("assigned", "claimed"))
         return HF_UNAVAILABLE;
     char id[24], at[24], ids[24];

@@ -294,20 +294,23 @@ static const hf_query_t SCHED_Q_TASK_NEXT_FIRST = {
     " ON true"};
 /* task next's claim (the row is locked by SCHED_Q_TASK_NEXT), sent with the context's reads:
  * the text sched_task_move() makes of the move assigned -> claimed, with in the same statement
- * the sequence number of its event (task_claimed, producer $3) reserved as hf_outbox_reserve
- * reserves it (hf_service_events_reserved: the one row is that number) and the command's
- * audit row as hf_service_audit writes it (hf_service_audit_values, $4..$11; none when $4 is
- * NULL: outside a command) — two statements and a round trip less */
+ * the command's audit row as hf_service_audit writes it (hf_service_audit_values, $4..$11; none
+ * when $4 is NULL: outside a command) and the sequence number of its event (task_claimed,
+ * producer $3) reserved as hf_outbox_reserve reserves it (hf_service_events_reserved: the one
+ * row is that number) — two statements and a round trip less. The counter row is taken last:
+ * seq's INSERT reads the other two's rows, so the UPDATE of task (a write of every index of
+ * task) and the audit row are done before it, not while every event writer of both instances
+ * waits on the row (a data-modifying CTE nobody reads runs after the main query) */
 static const hf_query_t SCHED_Q_TASK_CLAIM = {
     "sched_task_claim",
-    "WITH seq AS (INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($3, 1)"
-    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + 1 RETURNING last_seq),"
-    " audit AS (INSERT INTO audit.access (actor, on_behalf_of, role, branch, service, command,"
-    " customers, request_id) SELECT $4::text, $5::text, $6::text, $7::text, $8::text, $9::text,"
-    " $10::bigint[], $11::text"
-    " WHERE $4 IS NOT NULL),"
+    "WITH audit AS (INSERT INTO audit.access (actor, on_behalf_of, role, branch, service,"
+    " command, customers, request_id) SELECT $4::text, $5::text, $6::text, $7::text, $8::text,"
+    " $9::text, $10::bigint[], $11::text WHERE $4 IS NOT NULL RETURNING 1),"
     " claimed AS (UPDATE task t SET state = 'claimed', claims = claims + 1,"
-    " updated_at_ms = $2 WHERE (id = $1) AND t.state IN ('assigned') RETURNING 1)"
+    " updated_at_ms = $2 WHERE (id = $1) AND t.state IN ('assigned') RETURNING 1),"
+    " seq AS (INSERT INTO outbox_seq AS s (producer, last_seq) SELECT $3, 1"
+    " FROM (SELECT count(*) FROM audit) a, (SELECT count(*) FROM claimed) c"
+    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + 1 RETURNING last_seq)"
     " SELECT last_seq FROM seq"};
 /* a brief task show in one statement: the task, its customer's context columns and one row a
  * purchase of the customer (one row with NULL purchase columns when there is none) */
