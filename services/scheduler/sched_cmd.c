@@ -607,7 +607,8 @@ int sched_task_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
  * for a task of the request's branch) — where BEGIN, the task, the customer, the purchases and
  * COMMIT with the audit row took three round trips, and the reads and the row two statements.
  * The reply is the same, the failures too (an unknown task, another branch's: nothing
- * audited). A full show, and a store error here, run the command as before. */
+ * audited). The branch's windows come with the rows too: no round trip for the branch either.
+ * A full show, and a store error here, run the command as before. */
 int sched_task_show_check(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a)
 {
@@ -649,11 +650,14 @@ int sched_task_show_check(hf_service_t *svc, void *self, const hf_request_t *req
     ctx->task = t;
     ctx->customer = s_customer_from_row(res, 0, TASK_NCOLUMNS, a);
     s_purchases_from_rows(res, 0, TASK_NCOLUMNS + 12, ctx, a);
-    PQclear(res);
-    sched_branch_t b;
-    bool missing;
-    if (sched_branch_get(st, t->branch, &b, &missing) == 0)
+    /* the branch's windows came with the rows (as sched_branch_get keeps them: cut to its
+     * buffer); no such branch: the customer's own, as when the branch's read failed */
+    if (!PQgetisnull(res, 0, TASK_SHOW_BRIEF_WINDOWS)) {
+        sched_branch_t b;
+        snprintf(b.windows, sizeof b.windows, "%s", hf_pg_str(res, 0, TASK_SHOW_BRIEF_WINDOWS));
         sched_task_windows(t, b.windows, a);
+    }
+    PQclear(res);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
     rep->task = ctx;
     return HF_OK;

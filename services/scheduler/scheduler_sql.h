@@ -313,12 +313,18 @@ static const hf_query_t SCHED_Q_TASK_CLAIM = {
     " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + 1 RETURNING last_seq)"
     " SELECT last_seq FROM seq"};
 /* a brief task show in one statement: the task, its customer's context columns and one row a
- * purchase of the customer (one row with NULL purchase columns when there is none) */
-static const hf_query_t SCHED_Q_TASK_SHOW_BRIEF = {
-    "sched_task_show_brief",
-    "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS ", " CONTEXT_PURCHASE_COLUMNS TASK_FROM
-    " LEFT JOIN purchase p ON p.customer_id = t.customer_id WHERE t.id = $1"
-    " ORDER BY p.nth, p.id"};
+ * purchase of the customer (one row with NULL purchase columns when there is none), each row
+ * ending with the windows of the task's branch (TASK_SHOW_BRIEF_WINDOWS; NULL: no such branch),
+ * which the show needs for the task's effective windows: read here, the branch's own read
+ * (sched_branch_get: a round trip of its own whenever intake's stream moved since it was kept)
+ * is not needed */
+#define TASK_SHOW_BRIEF_WINDOWS (TASK_NCOLUMNS + 23)
+#define TASK_SHOW_BRIEF_SELECT                                                                     \
+    " SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS ", " CONTEXT_PURCHASE_COLUMNS            \
+    ", b.windows" TASK_FROM " LEFT JOIN branch b ON b.code = t.branch"                             \
+    " LEFT JOIN purchase p ON p.customer_id = t.customer_id"
+static const hf_query_t SCHED_Q_TASK_SHOW_BRIEF = {"sched_task_show_brief", TASK_SHOW_BRIEF_SELECT
+                                                   " WHERE t.id = $1 ORDER BY p.nth, p.id"};
 /* the same with its audit row written by the statement itself: the row hf_service_audit()
  * would write for the task's customer (none when it has none), only when the task ($8) is the
  * request's branch's ($4; else the show answers "not found" and audits nothing) */
@@ -326,10 +332,8 @@ static const hf_query_t SCHED_Q_TASK_SHOW_BRIEF_AUDIT = {
     "sched_task_show_brief_audit",
     "WITH audit AS (" HF_AUDIT_INSERT_SELECT
     "CASE WHEN t.customer_id > 0 THEN ARRAY[t.customer_id] ELSE '{}'::bigint[] END"
-    " FROM task t WHERE t.id = $8 AND t.branch = $4)"
-    " SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS ", " CONTEXT_PURCHASE_COLUMNS TASK_FROM
-    " LEFT JOIN purchase p ON p.customer_id = t.customer_id WHERE t.id = $8"
-    " ORDER BY p.nth, p.id"};
+    " FROM task t WHERE t.id = $8 AND t.branch = $4)" TASK_SHOW_BRIEF_SELECT
+    " WHERE t.id = $8 ORDER BY p.nth, p.id"};
 static const hf_query_t SCHED_Q_QUEUE_STATS = {
     "sched_queue_stats", "SELECT b.code, (SELECT count(*) FROM task t WHERE t.branch = b.code"
                          " AND t.state = 'planned') FROM branch b ORDER BY b.code"};

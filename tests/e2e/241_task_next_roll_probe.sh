@@ -2,7 +2,7 @@
 # task next's first statement no longer carries the bag roll look (issue 14, claim10): it asks
 # only whether the agent's bags of earlier days hold a task still assigned (a probe, nothing
 # locked), and the look (SCHED_Q_ROLL_BAGS_TASK, locking what it rolls) runs after it only when
-# they do. What must hold:
+# they do; a brief task show reads its branch's windows in its own statement. What must hold:
 #  1. a claim whose earlier bags hold nothing costs what it did: 3 round trips, 9 statements;
 #  2. tasks left in an earlier day's bag are rolled by the claim itself (today's bag, one step
 #     more urgent, counted) before the pick, and the pick is among them as the roll makes it;
@@ -10,9 +10,12 @@
 #     (9 round trips and 15 statements, 8 and 14 before: a claim an agent a day at most);
 #  3. a bag of an earlier day refilled after a claim (a task claimed yesterday and released
 #     today goes back into yesterday's bag) is rolled by the next ask all the same: nothing
-#     remembers a bag as empty.
+#     remembers a bag as empty;
+#  4. a brief show after intake's stream moved (the branch kept in memory is then read again
+#     by sched_branch_get) is still 1 round trip and 1 statement (it was 2 and 2), its reply
+#     as before (test_task_show_check compares it with the command's, byte for byte).
 # The look back in the first statement fails 2's cost; a probe that misses a refilled bag
-# fails 3.
+# fails 3; the branch read apart again fails 4.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -83,4 +86,12 @@ hf_expect_eq "$t3" "$t4" "and handed out, the most urgent of the bag"
 hf_expect_eq "" "$(sql "SELECT id FROM scheduler.task WHERE agent = 'A001' AND state = 'assigned'
                         AND bag_date < date '2026-11-12'")" "nothing left in yesterday's bag"
 
+# ---- 4. a brief show after intake's stream moved ------------------------------------------------
+hf_expect_exit 0 huifang --json lead add --name 'Customer Z' --phone 13812349999 --channel counter \
+    --region chaoyang
+hf_wait_applied scheduler intake
+hf_expect_exit 0 huifang --as A001 call log --task "$t4" --outcome connected --order 1
+hf_expect_eq "1 1" "$(cost task_show)" "a brief show: 1 round trip, 1 statement, the branch with it"
+hf_expect_eq "VC30" "$(sql "SELECT order_product FROM calllog.contact WHERE task_id = $t4")" \
+    "the order's product, from the purchase the brief show gave"
 hf_log "ok"
