@@ -428,21 +428,18 @@ int sched_task_next_check(hf_service_t *svc, void *self, const hf_request_t *req
         return HF_OK;
     if (s_hint_take(req->branch, agent))
         return HF_OK; /* its last claim saw it hold more: the command runs */
-    sched_branch_t b;
-    bool missing;
     hf_store_t *st = hf_service_store(svc);
-    if (sched_branch_get(st, req->branch, &b, &missing) != 0)
-        return HF_OK;
     const char *p[] = {req->branch, agent, hf_service_request_key(svc)};
     PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT_EMPTY, 3, p);
     if (res == NULL || PQntuples(res) != 1) {
         PQclear(res);
         return HF_OK;
     }
-    bool known = hf_pg_bool(res, 0, 0), holds = hf_pg_bool(res, 0, 1), held = hf_pg_bool(res, 0, 2);
+    bool known = hf_pg_bool(res, 0, 0), holds = hf_pg_bool(res, 0, 1), held = hf_pg_bool(res, 0, 2),
+         branch = hf_pg_bool(res, 0, 3);
     PQclear(res);
-    if (held)
-        return HF_OK;
+    if (held || !branch)
+        return HF_OK; /* (an unknown branch: the command says so) */
     if (!known)
         return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
                        req->branch);
@@ -470,26 +467,28 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     int rc;
     const char *agent =
         req->task_next->agent && *req->task_next->agent ? req->task_next->agent : req->actor;
-    /* the idempotency key is claimed here (claims_key): by the roll look below, or on a
+    /* the idempotency key is claimed here (claims_key): by the first statement below, or on a
      * refusal before it by the framework's statement (a key answered before is answered with
      * its stored reply, whatever the request now says) */
-    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK)
-        return s_refused_claim(svc, rc);
-    if (agent == NULL || *agent == '\0')
+    if (req->branch == NULL || *req->branch == '\0' || agent == NULL || *agent == '\0') {
+        /* refused before any statement of its own, the branch first, as always */
+        if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK)
+            return s_refused_claim(svc, rc);
         return s_refused_claim(
             svc, hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required (--agent or --as)"));
+    }
     hf_store_t *st = hf_service_store(svc);
-    /* in one statement (SCHED_Q_TASK_NEXT_FIRST): the request's key claimed, whether its bags
-     * of earlier days hold tasks still assigned and whether the agent is known, and its next
-     * tasks with their customers (a task the agent already holds comes back first: a crashed
-     * client loses nothing); when earlier bags hold some, they are rolled into today's bag
-     * (the roll look locks them, as the house timer's does) and the next tasks read again */
-    char todaytxt[11];
-    hf_date_format(hf_time_local_day(hf_clock_now_ms(), b.tz), todaytxt);
+    /* in one statement (SCHED_Q_TASK_NEXT_FIRST): the request's key claimed, the earliest day
+     * of the bags holding its tasks still assigned and whether the agent is known, the branch
+     * (not read apart: sched_branch_get's read is a round trip of its own whenever intake's
+     * stream moved since it kept it), and its next tasks with their customers (a task the
+     * agent already holds comes back first: a crashed client loses nothing); when bags of
+     * earlier days hold some, they are rolled into today's bag (the roll look locks them, as
+     * the house timer's does) and the next tasks read again */
     const char *key = hf_service_request_key(svc);
     const char *p[] = {req->branch, agent};
-    const char *pr[] = {req->branch, agent, todaytxt, key ? key : "", hf_request_command_name(req)};
-    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT_FIRST, 5, pr);
+    const char *pr[] = {req->branch, agent, key ? key : "", hf_request_command_name(req)};
+    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT_FIRST, 4, pr);
     if (res == NULL)
         return HF_UNAVAILABLE;
     const int f = TASK_NEXT_FIRST_COLUMN;
@@ -500,12 +499,20 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         PQclear(res);
         return HF_CONFLICT;
     }
+    if (PQgetisnull(res, 0, f + 3)) {
+        PQclear(res);
+        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", req->branch);
+    }
+    /* (cut to the buffers as sched_branch_get cuts them) */
+    snprintf(b.tz, sizeof b.tz, "%s", hf_pg_str(res, 0, f + 3));
+    snprintf(b.windows, sizeof b.windows, "%s", hf_pg_str(res, 0, f + 4));
     if (!hf_pg_bool(res, 0, f + 1)) {
         PQclear(res);
         return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
                        req->branch);
     }
-    if (hf_pg_bool(res, 0, f)) {
+    if (!PQgetisnull(res, 0, f) &&
+        hf_pg_int(res, 0, f) < hf_time_local_day(hf_clock_now_ms(), b.tz)) {
         PQclear(res);
         if (sched_roll_bags(st, &b, req->branch, agent) < 0 ||
             (res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p)) == NULL)

@@ -211,13 +211,16 @@ static const hf_query_t SCHED_Q_CONTACT_CAP_SET_CONTACT_CAP_INSERT = {
 static const hf_query_t SCHED_Q_NEED_AGENT = {"sched_need_agent",
                                               "SELECT 1 FROM agent WHERE branch = $1 AND id = $2"};
 /* task next's check before its transaction (sched_task_next_check): the agent known, holding
- * any task assigned or claimed, the request's key ($3, NULL for none) holding a reply */
+ * any task assigned or claimed, the request's key ($3, NULL for none) holding a reply, the
+ * branch known (asked here, not by sched_branch_get: its read is a round trip of its own
+ * whenever intake's stream moved since the branch was kept) */
 static const hf_query_t SCHED_Q_TASK_NEXT_EMPTY = {
     "sched_task_next_empty",
     "SELECT EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
     " EXISTS (SELECT 1 FROM task WHERE branch = $1 AND agent = $2 AND agent <> ''"
     " AND state IN ('claimed', 'assigned')),"
-    " EXISTS (SELECT 1 FROM idempotency WHERE key = $3 AND reply IS NOT NULL)"};
+    " EXISTS (SELECT 1 FROM idempotency WHERE key = $3 AND reply IS NOT NULL),"
+    " EXISTS (SELECT 1 FROM branch WHERE code = $1)"};
 static const hf_query_t SCHED_Q_NEED_SUPERVISOR = {
     "sched_need_supervisor", "SELECT role FROM agent WHERE branch = $1 AND id = $2"};
 static const hf_query_t SCHED_Q_WORKLIST_GET = {
@@ -270,28 +273,31 @@ static const hf_query_t SCHED_Q_TASK_NEXT = {"sched_task_next", TASK_NEXT_SELECT
                                              " LIMIT 3 FOR UPDATE OF t SKIP LOCKED"};
 static const hf_query_t SCHED_Q_TASK_NEXT_MANY = {"sched_task_next_many", TASK_NEXT_SELECT
                                                   " LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
-/* task next's first statement, for three: the request's idempotency key ($4, '' for none)
- * claimed as the framework would claim it (idempotency (key, command $5) ... ON CONFLICT (key)
- * DO NOTHING); whether the agent's bags of earlier days hold a task still assigned (a probe
- * of task_agent, nothing locked: the roll look, SCHED_Q_ROLL_BAGS_TASK, runs after it only
- * when they do — once a day an agent, or never when the house timer rolled first) and whether
- * the agent is known; and SCHED_Q_TASK_NEXT's candidates. A row a candidate (one with NULL
- * candidate columns when there is none), each ending with (TASK_NEXT_FIRST_COLUMN on) whether
- * earlier bags hold tasks, whether the agent is known and whether the key was claimed (false:
- * answered before; hf_service_key_claimed). (The look itself in this statement — an
- * aggregate of the locked ids of every agent of the branch matching $2 — cost every claim a
- * larger plan to start and run, for what nearly always finds nothing.) */
+/* task next's first statement, for four: the request's idempotency key ($3, '' for none)
+ * claimed as the framework would claim it (idempotency (key, command $4) ... ON CONFLICT (key)
+ * DO NOTHING); the earliest bag day (days since 1970-01-01) of the agent's tasks still assigned
+ * (a probe of task_agent, nothing locked: an earlier day than today's is a bag to roll, and the
+ * roll look, SCHED_Q_ROLL_BAGS_TASK, runs after it only then — once a day an agent, or never
+ * when the house timer rolled first) and whether the agent is known; the branch's time zone
+ * and windows (NULL: no such branch), as sched_branch_get would read them — in a round trip of
+ * its own whenever intake's stream moved since it kept the branch; and SCHED_Q_TASK_NEXT's
+ * candidates. A row a candidate (one with NULL candidate columns when there is none), each
+ * ending with (TASK_NEXT_FIRST_COLUMN on) the earliest day, whether the agent is known,
+ * whether the key was claimed (false: answered before; hf_service_key_claimed), the time zone
+ * and the windows. (The look itself in this statement — an aggregate of the locked ids of
+ * every agent of the branch matching $2 — cost every claim a larger plan to start and run, for
+ * what nearly always finds nothing.) */
 #define TASK_NEXT_FIRST_COLUMN (TASK_NCOLUMNS + 12)
 static const hf_query_t SCHED_Q_TASK_NEXT_FIRST = {
     "sched_task_next_first",
-    "WITH claim AS (INSERT INTO idempotency (key, command) SELECT $4, $5 WHERE $4 <> ''"
+    "WITH claim AS (INSERT INTO idempotency (key, command) SELECT $3, $4 WHERE $3 <> ''"
     " ON CONFLICT (key) DO NOTHING RETURNING 1)"
-    " SELECT n.*, EXISTS (SELECT 1 FROM task WHERE branch = $1 AND agent = $2 AND agent <> ''"
-    " AND state = 'assigned' AND bag_date < $3::date),"
+    " SELECT n.*, (SELECT min(bag_date) - date '1970-01-01' FROM task WHERE branch = $1"
+    " AND agent = $2 AND agent <> '' AND state = 'assigned'),"
     " EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
-    " $4 = '' OR EXISTS (SELECT 1 FROM claim)"
-    " FROM (SELECT 1) one LEFT JOIN (" TASK_NEXT_SELECT " LIMIT 3 FOR UPDATE OF t SKIP LOCKED) n"
-    " ON true"};
+    " $3 = '' OR EXISTS (SELECT 1 FROM claim), b.tz, b.windows"
+    " FROM (SELECT 1) one LEFT JOIN branch b ON b.code = $1"
+    " LEFT JOIN (" TASK_NEXT_SELECT " LIMIT 3 FOR UPDATE OF t SKIP LOCKED) n ON true"};
 /* task next's claim (the row is locked by SCHED_Q_TASK_NEXT), sent with the context's reads:
  * the text sched_task_move() makes of the move assigned -> claimed, with in the same statement
  * the command's audit row as hf_service_audit writes it (hf_service_audit_values, $4..$11; none

@@ -2,8 +2,13 @@
 # task next's first statement no longer carries the bag roll look (issue 14, claim10): it asks
 # only whether the agent's bags of earlier days hold a task still assigned (a probe, nothing
 # locked), and the look (SCHED_Q_ROLL_BAGS_TASK, locking what it rolls) runs after it only when
-# they do; a brief task show reads its branch's windows in its own statement. What must hold:
-#  1. a claim whose earlier bags hold nothing costs what it did: 3 round trips, 9 statements;
+# they do; the branch (its time zone and windows) comes with that statement, a brief task show's
+# with its own, and an empty ask's check asks whether the branch is known in its one statement:
+# none reads the branch apart (sched_branch_get: a round trip of its own whenever intake's
+# stream moved since it kept the branch). What must hold:
+#  1. a claim whose earlier bags hold nothing costs what it did: 3 round trips, 9 statements,
+#     also right after intake's stream moved (it was 4 and 10 then); an empty ask's check 1
+#     round trip and 1 statement (2 and 2 then);
 #  2. tasks left in an earlier day's bag are rolled by the claim itself (today's bag, one step
 #     more urgent, counted) before the pick, and the pick is among them as the roll makes it;
 #     that claim costs the look's round trip and statement on top of what it cost before
@@ -15,7 +20,7 @@
 #     by sched_branch_get) is still 1 round trip and 1 statement (it was 2 and 2), its reply
 #     as before (test_task_show_check compares it with the command's, byte for byte).
 # The look back in the first statement fails 2's cost; a probe that misses a refilled bag
-# fails 3; the branch read apart again fails 4.
+# fails 3; the branch read apart again fails 1 or 4.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -26,10 +31,11 @@ sql() { hf_store_value "$1"; }
 export HUIFANG_PG_PREPARE=off
 hf_plan_branch_start # BJ01 on the manual clock, without lead plans (lib.sh)
 hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang
-hf_plan_purchases 6 # VC30 and six customers with a unit of it, their plans started (lib.sh)
+hf_expect_exit 0 huifang agent add A002 --name 'Zhao Lei' --role consult --regions chaoyang
+hf_plan_purchases 7 # VC30 and seven customers with a unit of it, their plans started (lib.sh)
 
 hf_expect_exit 0 huifang clock advance 10d # 2026-11-12 10:00 in Beijing
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = 6 ]"
+hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = 7 ]"
 
 # the cost of the scheduler's last COMMAND that answered OK, not replayed: "TRIPS STATEMENTS"
 cost() {
@@ -43,13 +49,31 @@ claim() { # claim KEY: the id of the task handed out, the one held skipped first
     hf_json_get "$HF_OUT" task.id
 }
 
-# ---- 1. the common claim -----------------------------------------------------------------------
+# ---- 1. the common claim, and the branch read with it -------------------------------------------
 t1=$(claim next-1)
 hf_expect_exit 0 huifang --as A001 task skip "$t1" --reason 'moved away'
 t2=$(claim next-2) # its check skipped: the last claim saw the agent hold more
 [[ $t2 =~ ^[1-9][0-9]*$ && $t2 != "$t1" ]] || hf_fail "the second claim: $t2"
 hf_expect_eq "3 9" "$(cost task_next)" "a claim, earlier bags empty: 3 round trips, 9 statements"
 hf_expect_exit 0 huifang --as A001 task skip "$t2" --reason 'moved away'
+# intake's stream moves: the branch the scheduler kept in memory is read again by the commands
+# that still ask sched_branch_get for it
+n=0 names=(Yang Yong)
+intake_moves() {
+    hf_expect_exit 0 huifang lead add --name "Customer ${names[n]}" --phone "1381234990$n" \
+        --channel counter --region chaoyang
+    n=$((n + 1))
+    hf_wait_applied scheduler intake
+}
+intake_moves
+t2b=$(claim next-2b)
+hf_expect_eq "3 9" "$(cost task_next)" "a claim after intake's stream moved: the branch in its first statement"
+hf_expect_exit 0 huifang --as A001 task skip "$t2b" --reason 'moved away'
+intake_moves
+hf_expect_exit 3 huifang --as A002 task next # a consult agent: nothing in any bag
+line=$(grep "command=task_next status=3 actor=A002 " "$HF_E2E_TMP/scheduler.log" | tail -n 1)
+hf_expect_eq "1 1" "$(sed -n 's/.* store_trips=\([0-9]*\) store_statements=\([0-9]*\).*/\1 \2/p' <<<"$line")" \
+    "an empty ask after intake's stream moved: its check's one statement asks for the branch too"
 
 # ---- 2. an earlier day's bag rolled by the claim ------------------------------------------------
 # the four left moved into yesterday's bag, as if nobody had worked them (the clock stays still:
