@@ -264,15 +264,17 @@ static const hf_query_t SCHED_Q_TASK_CONTEXT_CONTACT_NOTE = {
 /* task next's candidates, each with its customer's context columns (TASK_NCOLUMNS on): the
  * customer's read of the context comes with them. The first few (NEXT_FEW) first, locked:
  * the first of them is nearly always the one handed out; every one (NEXT_CANDIDATES) only
- * when none of those can be called now */
-#define TASK_NEXT_SELECT                                                                           \
-    "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"      \
-    " t.agent = $2 AND t.agent <> '' AND t.state IN ('claimed', 'assigned')"                       \
-    " ORDER BY t.state = 'claimed' DESC, t.priority DESC, t.due_at_ms, t.id"
-static const hf_query_t SCHED_Q_TASK_NEXT = {"sched_task_next", TASK_NEXT_SELECT
-                                             " LIMIT 3 FOR UPDATE OF t SKIP LOCKED"};
-static const hf_query_t SCHED_Q_TASK_NEXT_MANY = {"sched_task_next_many", TASK_NEXT_SELECT
-                                                  " LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
+ * when none of those can be called now. The customers are joined to the LIMIT's rows only:
+ * joined before the sort, every task of the bag read its customer (a national chain's agent
+ * starts the day with some 40) for the first 3 */
+#define TASK_NEXT_ORDER " ORDER BY t.state = 'claimed' DESC, t.priority DESC, t.due_at_ms, t.id"
+#define TASK_NEXT_SELECT(LIMIT)                                                                    \
+    "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS " FROM (SELECT * FROM task t"             \
+    " WHERE t.branch = $1 AND t.agent = $2 AND t.agent <> ''"                                      \
+    " AND t.state IN ('claimed', 'assigned')" TASK_NEXT_ORDER " LIMIT " LIMIT                      \
+    " FOR UPDATE OF t SKIP LOCKED) t LEFT JOIN customer c ON c.id = t.customer_id" TASK_NEXT_ORDER
+static const hf_query_t SCHED_Q_TASK_NEXT = {"sched_task_next", TASK_NEXT_SELECT("3")};
+static const hf_query_t SCHED_Q_TASK_NEXT_MANY = {"sched_task_next_many", TASK_NEXT_SELECT("20")};
 /* task next's first statement, for four: the request's idempotency key ($3, '' for none)
  * claimed as the framework would claim it (idempotency (key, command $4) ... ON CONFLICT (key)
  * DO NOTHING); the earliest bag day (days since 1970-01-01) of the agent's tasks still assigned
@@ -297,7 +299,7 @@ static const hf_query_t SCHED_Q_TASK_NEXT_FIRST = {
     " EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
     " $3 = '' OR EXISTS (SELECT 1 FROM claim), b.tz, b.windows"
     " FROM (SELECT 1) one LEFT JOIN branch b ON b.code = $1"
-    " LEFT JOIN (" TASK_NEXT_SELECT " LIMIT 3 FOR UPDATE OF t SKIP LOCKED) n ON true"};
+    " LEFT JOIN (" TASK_NEXT_SELECT("3") ") n ON true"};
 /* task next's claim (the row is locked by SCHED_Q_TASK_NEXT), sent with the context's reads:
  * the text sched_task_move() makes of the move assigned -> claimed, with in the same statement
  * the command's audit row as hf_service_audit writes it (hf_service_audit_values, $4..$11; none

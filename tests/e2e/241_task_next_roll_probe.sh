@@ -18,9 +18,12 @@
 #     remembers a bag as empty;
 #  4. a brief show after intake's stream moved (the branch kept in memory is then read again
 #     by sched_branch_get) is still 1 round trip and 1 statement (it was 2 and 2), its reply
-#     as before (test_task_show_check compares it with the command's, byte for byte).
+#     as before (test_task_show_check compares it with the command's, byte for byte);
+#  5. the candidates' customers are joined to the 3 candidates the statement locks, not to every
+#     task of the bag before the sort (a national chain's agent starts the day with ~40).
 # The look back in the first statement fails 2's cost; a probe that misses a refilled bag
-# fails 3; the branch read apart again fails 1 or 4.
+# fails 3; the branch read apart again fails 1 or 4; the customer joined before the sort and
+# the LIMIT fails 5 (13 rows joined).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -118,4 +121,55 @@ hf_expect_exit 0 huifang --as A001 call log --task "$t4" --outcome connected --o
 hf_expect_eq "1 1" "$(cost task_show)" "a brief show: 1 round trip, 1 statement, the branch with it"
 hf_expect_eq "VC30" "$(sql "SELECT order_product FROM calllog.contact WHERE task_id = $t4")" \
     "the order's product, from the purchase the brief show gave"
+
+# ---- 5. the candidates' customers: read for the first few only -----------------------------------
+# ten more tasks in A001's bag of today; task next's first statement, prepared as the service
+# prepares it (its text from scheduler_sql.h), run in a transaction rolled back: the customer
+# is joined to the 3 candidates locked, not to every task of the bag before the sort
+sql "INSERT INTO scheduler.task (branch, customer_id, step_no, occurrence, purpose, channel, role,
+         due_at_ms, priority, state, agent, bag_date, updated_at_ms, origin)
+     SELECT 'BJ01', customer_id, 90 + i, 0, 'care', 'phone', 'phone', due_at_ms + i, priority,
+            'assigned', 'A001', date '2026-11-12', updated_at_ms, 'plan'
+       FROM scheduler.task, generate_series(1, 10) i WHERE id = $t4" >/dev/null
+joined=$(python3 - "$HF_SOURCE" "$HUIFANG_STORE_URL" <<'PY'
+import json, re, subprocess, sys
+root, url = sys.argv[1], sys.argv[2]
+src = "".join(open(root + "/services/scheduler/" + f).read()
+              for f in ("scheduler_internal.h", "scheduler_sql.h"))
+src = re.sub(r'(?m)^#\s*include.*$', '', src)
+out = subprocess.run(["gcc", "-E", "-P", "-x", "c", "-"], input=src, capture_output=True,
+                     text=True, check=True).stdout
+m = re.search(r'static const hf_query_t \w+ = \{\s*"sched_task_next_first",\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\}', out)
+text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))).encode().decode("unicode_escape")
+n = max(int(k) for k in re.findall(r'\$(\d+)', text))
+args = {1: "'BJ01'", 2: "'A001'"}  # the others: no key ('') or today (a date)
+arg = lambda i: args.get(i, "'2026-11-12'" if "$%d::date" % i in text else "''")
+script = ("SET search_path TO scheduler; BEGIN; PREPARE q AS " + text + ";\n"
+          "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE q(" +
+          ", ".join(arg(i) for i in range(1, n + 1)) + ");\nROLLBACK;\n")
+r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", url],
+                   input=script, capture_output=True, text=True, check=True)
+# the task rows joined to customer: the rows of the other side of each join whose one side
+# reads customer (through a Hash, Materialize or Memoize), whatever the join's kind
+def reads_customer(p):
+    if p.get("Relation Name") == "customer":
+        return True
+    return p["Node Type"] in ("Hash", "Materialize", "Memoize") and any(
+        reads_customer(c) for c in p.get("Plans", []))
+joined = 0
+def walk(p):
+    global joined
+    kids = p.get("Plans", [])
+    if ("Join" in p["Node Type"] or p["Node Type"] == "Nested Loop") and len(kids) == 2:
+        for a, b in ((kids[0], kids[1]), (kids[1], kids[0])):
+            if reads_customer(b) and not reads_customer(a):
+                joined += a["Actual Rows"] * a["Actual Loops"]
+    for c in kids:
+        walk(c)
+walk(json.loads(r.stdout)[0]["Plan"])
+print(joined)
+PY
+)
+hf_expect_eq 3 "$joined" "the customer joined to the 3 candidates of a bag of $(sql "SELECT count(*)
+    FROM scheduler.task WHERE agent = 'A001' AND state IN ('assigned', 'claimed')") tasks"
 hf_log "ok"
