@@ -428,21 +428,18 @@ int sched_task_next_check(hf_service_t *svc, void *self, const hf_request_t *req
         return HF_OK;
     if (s_hint_take(req->branch, agent))
         return HF_OK; /* its last claim saw it hold more: the command runs */
-    sched_branch_t b;
-    bool missing;
     hf_store_t *st = hf_service_store(svc);
-    if (sched_branch_get(st, req->branch, &b, &missing) != 0)
-        return HF_OK;
     const char *p[] = {req->branch, agent, hf_service_request_key(svc)};
     PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT_EMPTY, 3, p);
     if (res == NULL || PQntuples(res) != 1) {
         PQclear(res);
         return HF_OK;
     }
-    bool known = hf_pg_bool(res, 0, 0), holds = hf_pg_bool(res, 0, 1), held = hf_pg_bool(res, 0, 2);
+    bool known = hf_pg_bool(res, 0, 0), holds = hf_pg_bool(res, 0, 1), held = hf_pg_bool(res, 0, 2),
+         branch = hf_pg_bool(res, 0, 3);
     PQclear(res);
-    if (held)
-        return HF_OK;
+    if (held || !branch)
+        return HF_OK; /* (an unknown branch: the command says so) */
     if (!known)
         return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
                        req->branch);
@@ -470,44 +467,55 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
     int rc;
     const char *agent =
         req->task_next->agent && *req->task_next->agent ? req->task_next->agent : req->actor;
-    /* the idempotency key is claimed here (claims_key): by the roll look below, or on a
+    /* the idempotency key is claimed here (claims_key): by the first statement below, or on a
      * refusal before it by the framework's statement (a key answered before is answered with
      * its stored reply, whatever the request now says) */
-    if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK)
-        return s_refused_claim(svc, rc);
-    if (agent == NULL || *agent == '\0')
+    if (req->branch == NULL || *req->branch == '\0' || agent == NULL || *agent == '\0') {
+        /* refused before any statement of its own, the branch first, as always */
+        if ((rc = s_need_branch(svc, req, &b, rep, a)) != HF_OK)
+            return s_refused_claim(svc, rc);
         return s_refused_claim(
             svc, hf_fail(rep, a, HF_BAD_INPUT, "agent", "agent is required (--agent or --as)"));
+    }
     hf_store_t *st = hf_service_store(svc);
-    /* in one statement (SCHED_Q_TASK_NEXT_FIRST): the request's key claimed, the tasks left in
-     * its bags of earlier days and whether the agent is known, and its next tasks with their
-     * customers (a task the agent already holds comes back first: a crashed client loses
-     * nothing); read again when some were rolled into today's bag */
-    char todaytxt[11];
-    hf_date_format(hf_time_local_day(hf_clock_now_ms(), b.tz), todaytxt);
+    /* in one statement (SCHED_Q_TASK_NEXT_FIRST): the request's key claimed, the earliest day
+     * of the bags holding its tasks still assigned and whether the agent is known, the branch
+     * (not read apart: sched_branch_get's read is a round trip of its own whenever intake's
+     * stream moved since it kept it), and its next tasks with their customers (a task the
+     * agent already holds comes back first: a crashed client loses nothing); when bags of
+     * earlier days hold some, they are rolled into today's bag (the roll look locks them, as
+     * the house timer's does) and the next tasks read again */
     const char *key = hf_service_request_key(svc);
     const char *p[] = {req->branch, agent};
-    const char *pr[] = {req->branch, agent, todaytxt, key ? key : "", hf_request_command_name(req)};
-    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT_FIRST, 5, pr);
+    const char *pr[] = {req->branch, agent, key ? key : "", hf_request_command_name(req)};
+    PGresult *res = hf_store_query(st, &SCHED_Q_TASK_NEXT_FIRST, 4, pr);
     if (res == NULL)
         return HF_UNAVAILABLE;
     const int f = TASK_NEXT_FIRST_COLUMN;
-    bool fresh = hf_pg_bool(res, 0, f + 3);
+    bool fresh = hf_pg_bool(res, 0, f + 2);
     hf_service_key_claimed(svc, fresh);
     if (!fresh) {
         /* answered before: the framework rolls back and sends the stored reply */
         PQclear(res);
         return HF_CONFLICT;
     }
-    if (!hf_pg_bool(res, 0, f + 2)) {
+    if (PQgetisnull(res, 0, f + 3)) {
+        PQclear(res);
+        return hf_fail(rep, a, HF_BAD_INPUT, "branch", "unknown branch %s", req->branch);
+    }
+    /* (cut to the buffers as sched_branch_get cuts them) */
+    snprintf(b.tz, sizeof b.tz, "%s", hf_pg_str(res, 0, f + 3));
+    snprintf(b.windows, sizeof b.windows, "%s", hf_pg_str(res, 0, f + 4));
+    if (!hf_pg_bool(res, 0, f + 1)) {
         PQclear(res);
         return hf_fail(rep, a, HF_NOT_FOUND, "agent", "no agent %s in branch %s", agent,
                        req->branch);
     }
-    int rolled = sched_roll_bags_found(st, &b, req->branch, agent, res, f);
-    if (rolled < 0 || hf_pg_int(res, 0, f + 1) > 0) {
+    if (!PQgetisnull(res, 0, f) &&
+        hf_pg_int(res, 0, f) < hf_time_local_day(hf_clock_now_ms(), b.tz)) {
         PQclear(res);
-        if (rolled < 0 || (res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p)) == NULL)
+        if (sched_roll_bags(st, &b, req->branch, agent) < 0 ||
+            (res = hf_store_query(st, &SCHED_Q_TASK_NEXT, 2, p)) == NULL)
             return HF_UNAVAILABLE;
     }
     int64_t now = hf_clock_now_ms();
@@ -540,12 +548,13 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         rep->task = ctx;
         return HF_OK;
     }
-    /* the move assigned -> claimed (sched_task_move's text for it), with its event's sequence
-     * number and the audit row (SCHED_Q_TASK_CLAIM), last in the round trip of the context's
+    /* the move assigned -> claimed (sched_task_move's text for it), with the audit row and its
+     * event's sequence number (SCHED_Q_TASK_CLAIM), last in the round trip of the context's
      * reads: SCHED_Q_TASK_NEXT locked the row, so it finds it assigned. The number locks the
      * scheduler's counter row until the COMMIT, the next round trip (every other writer of an
      * event — the other instance's claims, assignments, the applied logs — waits for it
-     * meanwhile), as hf_outbox_reserve's statement did when it came before the COMMIT. */
+     * meanwhile), as hf_outbox_reserve's statement did when it came before the COMMIT; the
+     * statement takes it last, after its UPDATE and audit row. */
     if (!sched_task_move_allowed("assigned", "claimed"))
         return HF_UNAVAILABLE;
     char id[24], at[24], ids[24];
@@ -605,7 +614,8 @@ int sched_task_show(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
  * for a task of the request's branch) — where BEGIN, the task, the customer, the purchases and
  * COMMIT with the audit row took three round trips, and the reads and the row two statements.
  * The reply is the same, the failures too (an unknown task, another branch's: nothing
- * audited). A full show, and a store error here, run the command as before. */
+ * audited). The branch's windows come with the rows too: no round trip for the branch either.
+ * A full show, and a store error here, run the command as before. */
 int sched_task_show_check(hf_service_t *svc, void *self, const hf_request_t *req, hf_reply_t *rep,
                           hf_arena_t *a)
 {
@@ -647,11 +657,14 @@ int sched_task_show_check(hf_service_t *svc, void *self, const hf_request_t *req
     ctx->task = t;
     ctx->customer = s_customer_from_row(res, 0, TASK_NCOLUMNS, a);
     s_purchases_from_rows(res, 0, TASK_NCOLUMNS + 12, ctx, a);
-    PQclear(res);
-    sched_branch_t b;
-    bool missing;
-    if (sched_branch_get(st, t->branch, &b, &missing) == 0)
+    /* the branch's windows came with the rows (as sched_branch_get keeps them: cut to its
+     * buffer); no such branch: the customer's own, as when the branch's read failed */
+    if (!PQgetisnull(res, 0, TASK_SHOW_BRIEF_WINDOWS)) {
+        sched_branch_t b;
+        snprintf(b.windows, sizeof b.windows, "%s", hf_pg_str(res, 0, TASK_SHOW_BRIEF_WINDOWS));
         sched_task_windows(t, b.windows, a);
+    }
+    PQclear(res);
     rep->result_case = HUIFANG__V1__REPLY__RESULT_TASK;
     rep->task = ctx;
     return HF_OK;

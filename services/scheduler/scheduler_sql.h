@@ -211,13 +211,16 @@ static const hf_query_t SCHED_Q_CONTACT_CAP_SET_CONTACT_CAP_INSERT = {
 static const hf_query_t SCHED_Q_NEED_AGENT = {"sched_need_agent",
                                               "SELECT 1 FROM agent WHERE branch = $1 AND id = $2"};
 /* task next's check before its transaction (sched_task_next_check): the agent known, holding
- * any task assigned or claimed, the request's key ($3, NULL for none) holding a reply */
+ * any task assigned or claimed, the request's key ($3, NULL for none) holding a reply, the
+ * branch known (asked here, not by sched_branch_get: its read is a round trip of its own
+ * whenever intake's stream moved since the branch was kept) */
 static const hf_query_t SCHED_Q_TASK_NEXT_EMPTY = {
     "sched_task_next_empty",
     "SELECT EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
     " EXISTS (SELECT 1 FROM task WHERE branch = $1 AND agent = $2 AND agent <> ''"
     " AND state IN ('claimed', 'assigned')),"
-    " EXISTS (SELECT 1 FROM idempotency WHERE key = $3 AND reply IS NOT NULL)"};
+    " EXISTS (SELECT 1 FROM idempotency WHERE key = $3 AND reply IS NOT NULL),"
+    " EXISTS (SELECT 1 FROM branch WHERE code = $1)"};
 static const hf_query_t SCHED_Q_NEED_SUPERVISOR = {
     "sched_need_supervisor", "SELECT role FROM agent WHERE branch = $1 AND id = $2"};
 static const hf_query_t SCHED_Q_WORKLIST_GET = {
@@ -261,61 +264,75 @@ static const hf_query_t SCHED_Q_TASK_CONTEXT_CONTACT_NOTE = {
 /* task next's candidates, each with its customer's context columns (TASK_NCOLUMNS on): the
  * customer's read of the context comes with them. The first few (NEXT_FEW) first, locked:
  * the first of them is nearly always the one handed out; every one (NEXT_CANDIDATES) only
- * when none of those can be called now */
-#define TASK_NEXT_SELECT                                                                           \
-    "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS TASK_FROM " WHERE t.branch = $1 AND"      \
-    " t.agent = $2 AND t.agent <> '' AND t.state IN ('claimed', 'assigned')"                       \
-    " ORDER BY t.state = 'claimed' DESC, t.priority DESC, t.due_at_ms, t.id"
-static const hf_query_t SCHED_Q_TASK_NEXT = {"sched_task_next", TASK_NEXT_SELECT
-                                             " LIMIT 3 FOR UPDATE OF t SKIP LOCKED"};
-static const hf_query_t SCHED_Q_TASK_NEXT_MANY = {"sched_task_next_many", TASK_NEXT_SELECT
-                                                  " LIMIT 20 FOR UPDATE OF t SKIP LOCKED"};
-/* task next's first statement, for three: the request's idempotency key ($4, '' for none)
- * claimed as the framework would claim it (idempotency (key, command $5) ... ON CONFLICT (key)
- * DO NOTHING); the agent's bags of earlier days looked at (as SCHED_Q_ROLL_BAGS_TASK: the ids,
- * their count) with whether the agent is known; and SCHED_Q_TASK_NEXT's candidates. A row a
- * candidate (one with NULL candidate columns when there is none), each ending with
- * (TASK_NEXT_FIRST_COLUMN on) the ids, their count, whether the agent is known and whether the
- * key was claimed (false: answered before; hf_service_key_claimed) */
+ * when none of those can be called now. The customers are joined to the LIMIT's rows only:
+ * joined before the sort, every task of the bag read its customer (a national chain's agent
+ * starts the day with some 40) for the first 3 */
+#define TASK_NEXT_ORDER " ORDER BY t.state = 'claimed' DESC, t.priority DESC, t.due_at_ms, t.id"
+#define TASK_NEXT_SELECT(LIMIT)                                                                    \
+    "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS " FROM (SELECT * FROM task t"             \
+    " WHERE t.branch = $1 AND t.agent = $2 AND t.agent <> ''"                                      \
+    " AND t.state IN ('claimed', 'assigned')" TASK_NEXT_ORDER " LIMIT " LIMIT                      \
+    " FOR UPDATE OF t SKIP LOCKED) t LEFT JOIN customer c ON c.id = t.customer_id" TASK_NEXT_ORDER
+static const hf_query_t SCHED_Q_TASK_NEXT = {"sched_task_next", TASK_NEXT_SELECT("3")};
+static const hf_query_t SCHED_Q_TASK_NEXT_MANY = {"sched_task_next_many", TASK_NEXT_SELECT("20")};
+/* task next's first statement, for four: the request's idempotency key ($3, '' for none)
+ * claimed as the framework would claim it (idempotency (key, command $4) ... ON CONFLICT (key)
+ * DO NOTHING); the earliest bag day (days since 1970-01-01) of the agent's tasks still assigned
+ * (a probe of task_agent, nothing locked: an earlier day than today's is a bag to roll, and the
+ * roll look, SCHED_Q_ROLL_BAGS_TASK, runs after it only then — once a day an agent, or never
+ * when the house timer rolled first) and whether the agent is known; the branch's time zone
+ * and windows (NULL: no such branch), as sched_branch_get would read them — in a round trip of
+ * its own whenever intake's stream moved since it kept the branch; and SCHED_Q_TASK_NEXT's
+ * candidates. A row a candidate (one with NULL candidate columns when there is none), each
+ * ending with (TASK_NEXT_FIRST_COLUMN on) the earliest day, whether the agent is known,
+ * whether the key was claimed (false: answered before; hf_service_key_claimed), the time zone
+ * and the windows. (The look itself in this statement — an aggregate of the locked ids of
+ * every agent of the branch matching $2 — cost every claim a larger plan to start and run, for
+ * what nearly always finds nothing.) */
 #define TASK_NEXT_FIRST_COLUMN (TASK_NCOLUMNS + 12)
 static const hf_query_t SCHED_Q_TASK_NEXT_FIRST = {
     "sched_task_next_first",
-    "WITH claim AS (INSERT INTO idempotency (key, command) SELECT $4, $5 WHERE $4 <> ''"
-    " ON CONFLICT (key) DO NOTHING RETURNING 1),"
-    " roll AS (SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') AS ids,"
-    " count(*) AS n FROM (SELECT id FROM task WHERE branch = $1"
-    " AND agent <> '' AND agent IN (SELECT a.id FROM agent a WHERE a.branch = $1"
-    " AND ($2 = '' OR a.id = $2)) AND state = 'assigned'"
-    " AND bag_date < $3::date ORDER BY id LIMIT 500"
-    " FOR UPDATE SKIP LOCKED) x)"
-    " SELECT n.*, roll.ids, roll.n, EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
-    " $4 = '' OR EXISTS (SELECT 1 FROM claim)"
-    " FROM roll LEFT JOIN LATERAL (" TASK_NEXT_SELECT " LIMIT 3 FOR UPDATE OF t SKIP LOCKED) n"
-    " ON true"};
+    "WITH claim AS (INSERT INTO idempotency (key, command) SELECT $3, $4 WHERE $3 <> ''"
+    " ON CONFLICT (key) DO NOTHING RETURNING 1)"
+    " SELECT n.*, (SELECT min(bag_date) - date '1970-01-01' FROM task WHERE branch = $1"
+    " AND agent = $2 AND agent <> '' AND state = 'assigned'),"
+    " EXISTS (SELECT 1 FROM agent WHERE branch = $1 AND id = $2),"
+    " $3 = '' OR EXISTS (SELECT 1 FROM claim), b.tz, b.windows"
+    " FROM (SELECT 1) one LEFT JOIN branch b ON b.code = $1"
+    " LEFT JOIN (" TASK_NEXT_SELECT("3") ") n ON true"};
 /* task next's claim (the row is locked by SCHED_Q_TASK_NEXT), sent with the context's reads:
  * the text sched_task_move() makes of the move assigned -> claimed, with in the same statement
- * the sequence number of its event (task_claimed, producer $3) reserved as hf_outbox_reserve
- * reserves it (hf_service_events_reserved: the one row is that number) and the command's
- * audit row as hf_service_audit writes it (hf_service_audit_values, $4..$11; none when $4 is
- * NULL: outside a command) — two statements and a round trip less */
+ * the command's audit row as hf_service_audit writes it (hf_service_audit_values, $4..$11; none
+ * when $4 is NULL: outside a command) and the sequence number of its event (task_claimed,
+ * producer $3) reserved as hf_outbox_reserve reserves it (hf_service_events_reserved: the one
+ * row is that number) — two statements and a round trip less. The counter row is taken last:
+ * seq's INSERT reads the other two's rows, so the UPDATE of task (a write of every index of
+ * task) and the audit row are done before it, not while every event writer of both instances
+ * waits on the row (a data-modifying CTE nobody reads runs after the main query) */
 static const hf_query_t SCHED_Q_TASK_CLAIM = {
     "sched_task_claim",
-    "WITH seq AS (INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($3, 1)"
-    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + 1 RETURNING last_seq),"
-    " audit AS (INSERT INTO audit.access (actor, on_behalf_of, role, branch, service, command,"
-    " customers, request_id) SELECT $4::text, $5::text, $6::text, $7::text, $8::text, $9::text,"
-    " $10::bigint[], $11::text"
-    " WHERE $4 IS NOT NULL),"
+    "WITH audit AS (INSERT INTO audit.access (actor, on_behalf_of, role, branch, service,"
+    " command, customers, request_id) SELECT $4::text, $5::text, $6::text, $7::text, $8::text,"
+    " $9::text, $10::bigint[], $11::text WHERE $4 IS NOT NULL RETURNING 1),"
     " claimed AS (UPDATE task t SET state = 'claimed', claims = claims + 1,"
-    " updated_at_ms = $2 WHERE (id = $1) AND t.state IN ('assigned') RETURNING 1)"
+    " updated_at_ms = $2 WHERE (id = $1) AND t.state IN ('assigned') RETURNING 1),"
+    " seq AS (INSERT INTO outbox_seq AS s (producer, last_seq) SELECT $3, 1"
+    " FROM (SELECT count(*) FROM audit) a, (SELECT count(*) FROM claimed) c"
+    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + 1 RETURNING last_seq)"
     " SELECT last_seq FROM seq"};
 /* a brief task show in one statement: the task, its customer's context columns and one row a
- * purchase of the customer (one row with NULL purchase columns when there is none) */
-static const hf_query_t SCHED_Q_TASK_SHOW_BRIEF = {
-    "sched_task_show_brief",
-    "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS ", " CONTEXT_PURCHASE_COLUMNS TASK_FROM
-    " LEFT JOIN purchase p ON p.customer_id = t.customer_id WHERE t.id = $1"
-    " ORDER BY p.nth, p.id"};
+ * purchase of the customer (one row with NULL purchase columns when there is none), each row
+ * ending with the windows of the task's branch (TASK_SHOW_BRIEF_WINDOWS; NULL: no such branch),
+ * which the show needs for the task's effective windows: read here, the branch's own read
+ * (sched_branch_get: a round trip of its own whenever intake's stream moved since it was kept)
+ * is not needed */
+#define TASK_SHOW_BRIEF_WINDOWS (TASK_NCOLUMNS + 23)
+#define TASK_SHOW_BRIEF_SELECT                                                                     \
+    " SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS ", " CONTEXT_PURCHASE_COLUMNS            \
+    ", b.windows" TASK_FROM " LEFT JOIN branch b ON b.code = t.branch"                             \
+    " LEFT JOIN purchase p ON p.customer_id = t.customer_id"
+static const hf_query_t SCHED_Q_TASK_SHOW_BRIEF = {"sched_task_show_brief", TASK_SHOW_BRIEF_SELECT
+                                                   " WHERE t.id = $1 ORDER BY p.nth, p.id"};
 /* the same with its audit row written by the statement itself: the row hf_service_audit()
  * would write for the task's customer (none when it has none), only when the task ($8) is the
  * request's branch's ($4; else the show answers "not found" and audits nothing) */
@@ -323,10 +340,8 @@ static const hf_query_t SCHED_Q_TASK_SHOW_BRIEF_AUDIT = {
     "sched_task_show_brief_audit",
     "WITH audit AS (" HF_AUDIT_INSERT_SELECT
     "CASE WHEN t.customer_id > 0 THEN ARRAY[t.customer_id] ELSE '{}'::bigint[] END"
-    " FROM task t WHERE t.id = $8 AND t.branch = $4)"
-    " SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS ", " CONTEXT_PURCHASE_COLUMNS TASK_FROM
-    " LEFT JOIN purchase p ON p.customer_id = t.customer_id WHERE t.id = $8"
-    " ORDER BY p.nth, p.id"};
+    " FROM task t WHERE t.id = $8 AND t.branch = $4)" TASK_SHOW_BRIEF_SELECT
+    " WHERE t.id = $8 ORDER BY p.nth, p.id"};
 static const hf_query_t SCHED_Q_QUEUE_STATS = {
     "sched_queue_stats", "SELECT b.code, (SELECT count(*) FROM task t WHERE t.branch = b.code"
                          " AND t.state = 'planned') FROM branch b ORDER BY b.code"};

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# task next claims its idempotency key itself, in one statement with the bag roll look and the
-# candidates' read (hf_service_def_t.claims_key), its claim's UPDATE reserves the task_claimed
+# task next claims its idempotency key itself, in one statement with the earlier bags' probe
+# (claim10: the roll look itself only when they hold tasks, e2e/241) and the candidates' read
+# (hf_service_def_t.claims_key), its claim's UPDATE reserves the task_claimed
 # event's sequence number and writes the audit row in the same statement, sent with the
 # context's reads; a brief task show (the one calllog asks on every call logged) writes its
 # audit row from its read's own statement (issue 14, claim8). What must not move:
@@ -13,7 +14,7 @@
 #  3. what it costs the scheduler's store, from its log line (nothing prepared, and nothing
 #     applied meanwhile that would have the branch read again): a claim (the CLI sends a key;
 #     its check skipped: the last claim saw the agent hold more) 3 round trips and 9
-#     statements (BEGIN with the key's claim, the roll look and the candidates in one; the
+#     statements (BEGIN with the key's claim, the bags' probe and the candidates in one; the
 #     three context reads and the claim; the event, the stored reply and COMMIT); a brief show
 #     1 round trip and 1 statement. (Before: 5 round trips and 13 statements, and 2
 #     statements a brief show.)
