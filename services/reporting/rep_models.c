@@ -345,6 +345,8 @@ static int s_cards_write(hf_store_t *st, bool at_end);
 static void s_cards_forget(void);
 static int s_plans_write(hf_store_t *st);
 static void s_plans_forget(void);
+static int s_tasks_write(hf_store_t *st, bool at_end);
+static void s_tasks_forget(void);
 
 int rep_batch_end(hf_service_t *svc, void *self, bool commit)
 {
@@ -352,12 +354,15 @@ int rep_batch_end(hf_service_t *svc, void *self, bool commit)
     if (!commit) {
         s_plans_forget();
         s_cards_forget();
+        s_tasks_forget();
         s_deltas_forget();
         return 0;
     }
-    /* the plans and the cards first: making them adds to the counters */
+    /* the plans, the cards and the task events first: applying them adds to the counters */
     if (s_plans_write(hf_service_store(svc)) != 0 ||
-        s_cards_write(hf_service_store(svc), true) != 0) {
+        s_cards_write(hf_service_store(svc), true) != 0 ||
+        s_tasks_write(hf_service_store(svc), true) != 0) {
+        s_tasks_forget();
         s_deltas_forget();
         return -1;
     }
@@ -1294,11 +1299,17 @@ static int s_assignment_close(s_ctx_t *c, int64_t id, const s_task_t *t)
 }
 
 /* Inserts a task as a plan published it; counts it planned (or cancelled). Returns 0, or
- * -1 on a store error. */
-static int s_task_insert(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id)
+ * -1 on a store error; *made (when given) tells whether the row was made, due (when given,
+ * 11 bytes) its due day. */
+static int s_task_insert_made(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id, bool *made,
+                              char *due_out)
 {
     char due[11], id[24], cid[24], pid[24], plan[24], step[16], at[24];
     s_local(c, t->due_at_ms, due);
+    if (due_out)
+        memcpy(due_out, due, sizeof due);
+    if (made)
+        *made = false;
     bool cancelled = strcmp(S(t->state), "cancelled") == 0;
     const char *p[] = {hf_pg_i64(id, t->id),
                        c->branch,
@@ -1317,9 +1328,15 @@ static int s_task_insert(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id
     PQclear(res);
     if (!inserted)
         return 0;
+    if (made)
+        *made = true;
     if (s_step_add(c, due, "planned", 1) != 0)
         return -1;
     return cancelled ? s_step_add(c, due, "cancelled", 1) : 0;
+}
+static int s_task_insert(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id)
+{
+    return s_task_insert_made(c, t, plan_id, NULL, NULL);
 }
 
 /* ---- plans held per batch ----------------------------------------------------------
@@ -1562,7 +1579,7 @@ static bool s_task_malformed(const Huifang__V1__Task *tk)
 }
 
 /* The counters of task t (the row as it was) put into agent's bag of day bag by the usual
- * way's statement (REP_Q_TASK_ASSIGN, REP_Q_TASKS_ASSIGN). */
+ * way's statement (REP_Q_TASK_ASSIGN), or by the events held (s_task_row_assign). */
 static int s_task_assigned_count(s_ctx_t *c, int64_t id, s_task_t *t, const char *agent,
                                  const char *bag)
 {
@@ -1599,110 +1616,9 @@ static int s_task_assigned(s_ctx_t *c, const Huifang__V1__Task *tk)
     return s_assignment_open(c, tk->id, &t, tk->agent, bag, "assigned");
 }
 
-static int rep_on_task_assigned(s_ctx_t *c)
+/* One task claimed: a task_claimed's, applied on its own (s_task_held_alone). */
+static int s_task_claimed(s_ctx_t *c, const Huifang__V1__Task *tk)
 {
-    return s_task_assigned(c, c->env->task_assigned->task);
-}
-
-static int s_i64_cmp(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The usual way of a tasks_assigned's well-formed tasks (n, in event order), all different,
- * in one statement (REP_Q_TASKS_ASSIGN) instead of one each: each task given its row back is
- * counted as s_task_assigned counts it; *left[i] tells the ones given none (the long way, on
- * their own). Tasks of one event are different rows and their counters only add up, so the
- * order they are applied in changes nothing. 0 or -1. */
-static int s_tasks_assign(s_ctx_t *c, Huifang__V1__Task **tk, int n, bool *left)
-{
-    char **ids = hf_arena_alloc(c->arena, (size_t)n * sizeof *ids);
-    char **agents = hf_arena_alloc(c->arena, (size_t)n * sizeof *agents);
-    char **bags = hf_arena_alloc(c->arena, (size_t)n * sizeof *bags);
-    if (ids == NULL || agents == NULL || bags == NULL)
-        return -1;
-    for (int i = 0; i < n; i++) {
-        ids[i] = s_num(c->arena, tk[i]->id);
-        agents[i] = tk[i]->agent;
-        bags[i] = *S(tk[i]->bag_date) ? tk[i]->bag_date : c->day;
-        left[i] = true;
-        if (ids[i] == NULL)
-            return -1;
-    }
-    const char *p[] = {s_pg_array(c->arena, ids, (size_t)n),
-                       s_pg_array(c->arena, agents, (size_t)n),
-                       s_pg_array(c->arena, bags, (size_t)n)};
-    PGresult *res = hf_store_query(c->st, &REP_Q_TASKS_ASSIGN, 3, p);
-    if (res == NULL)
-        return -1;
-    int rc = 0;
-    for (int r = 0; r < PQntuples(res) && rc == 0; r++) {
-        int64_t ord = hf_pg_int(res, r, 9);
-        if (ord < 1 || ord > n) {
-            rc = -1;
-            break;
-        }
-        int i = (int)ord - 1;
-        s_task_t t;
-        s_task_fill_row(res, r, &t);
-        left[i] = false;
-        rc = s_task_assigned_count(c, tk[i]->id, &t, agents[i], bags[i]);
-    }
-    PQclear(res);
-    return rc;
-}
-
-/* The assignment timer's batch (one transaction's tasks of one branch): each task applied as
- * its own task_assigned would be, in the consumer's one transaction for the event (applied
- * whole or not at all, so never twice); its tasks all different (as the timer makes them),
- * the usual way of every one in one statement (s_tasks_assign), else one by one in order. A
- * malformed task is skipped and logged (its single event would be dead-lettered); an empty
- * batch is dead-lettered. */
-static int rep_on_tasks_assigned(s_ctx_t *c)
-{
-    const Huifang__V1__TasksAssigned *ta = c->env->tasks_assigned;
-    if (ta->n_tasks == 0)
-        return -2;
-    size_t n = ta->n_tasks;
-    Huifang__V1__Task **ok = hf_arena_alloc(c->arena, n * sizeof *ok);
-    int64_t *sorted = hf_arena_alloc(c->arena, n * sizeof *sorted);
-    bool *left = hf_arena_alloc(c->arena, n * sizeof *left);
-    if (ok == NULL || sorted == NULL || left == NULL)
-        return -1;
-    int nok = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s_task_malformed(ta->tasks[i])) {
-            /* the others stand: the batch is not dead-lettered for one */
-            hf_warn("task_malformed", "producer=%s seq=%llu index=%zu", S(c->env->producer),
-                    (unsigned long long)c->env->seq, i);
-            continue;
-        }
-        sorted[nok] = ta->tasks[i]->id;
-        ok[nok++] = ta->tasks[i];
-    }
-    qsort(sorted, (size_t)nok, sizeof *sorted, s_i64_cmp);
-    bool distinct = true;
-    for (int i = 1; i < nok && distinct; i++)
-        distinct = sorted[i] != sorted[i - 1];
-    if (nok > 1 && distinct) {
-        if (s_tasks_assign(c, ok, nok, left) != 0)
-            return -1;
-    } else {
-        for (int i = 0; i < nok; i++)
-            left[i] = true;
-    }
-    for (int i = 0; i < nok; i++)
-        if (left[i] && s_task_assigned(c, ok[i]) == -1)
-            return -1;
-    return 0;
-}
-
-static int rep_on_task_claimed(s_ctx_t *c)
-{
-    const Huifang__V1__Task *tk = c->env->task_claimed->task;
-    if (tk == NULL || tk->id <= 0)
-        return -2;
     /* the claims, and the state with them when the claim is its open assignment's, set in
      * the statement that reads the row (t: as it was); a task no plan brought is inserted
      * first */
@@ -1729,11 +1645,10 @@ static int rep_on_task_claimed(s_ctx_t *c)
     return s_assignment_open(c, tk->id, &t, S(tk->agent), bag, "claimed");
 }
 
-static int rep_on_task_completed(s_ctx_t *c)
+/* One task completed (or cancelled): a task_completed's, applied on its own
+ * (s_task_held_alone). */
+static int s_task_completed(s_ctx_t *c, const Huifang__V1__Task *tk)
 {
-    const Huifang__V1__Task *tk = c->env->task_completed->task;
-    if (tk == NULL || tk->id <= 0)
-        return -2;
     bool cancel = strcmp(S(tk->state), "cancelled") == 0;
     char id[24];
     const char *p[] = {hf_pg_i64(id, tk->id), cancel ? "cancelled" : "done",
@@ -1758,6 +1673,452 @@ static int rep_on_task_completed(s_ctx_t *c)
         return s_step_add(c, t.due_day, "cancelled", 1);
     /* on time: done on or before the day the plan put the step on */
     return s_step_add(c, t.due_day, strcmp(c->day, t.due_day) <= 0 ? "on_time" : "late", 1);
+}
+
+/* ---- a task's events held per batch ----------------------------------------------------
+ *
+ * A call changes its task's row three times on the scheduler's stream — assigned (mostly
+ * one of a tasks_assigned's tasks), claimed, completed — and each was a statement of its own
+ * (issue 14, rapply10: reporting.task ~4 updates a call, the claim's and the completion's
+ * statements 1.66 a call). A batch's task events are held here instead, in order, and applied
+ * together (s_tasks_write): every task they name read and locked by one statement
+ * (REP_Q_TASKS_LOAD, in id order), a task not there yet made from its first event as the
+ * long way made it, then each event applied in event order to its row in memory exactly as
+ * its own statement and handler did — the counters taking the row as it was before that event
+ * (s_assignment_close, s_uncancel, s_assignment_count, s_step_add), a claim's number, the
+ * states — and the rows changed written by one UPDATE of arrays (REP_Q_TASKS_WRITE; at the
+ * batch's end sent with the commit, as the counters are). Two events of one task in a batch
+ * (claimed then completed; assigned then handed to a colleague) thus see each other as one at
+ * a time did. The events are held, not their effects: any other event whose handler may read
+ * or change a task (every event with a handler in s_models but these: a plan, a cancel, a
+ * call) has them written first (s_tasks_needed). A batch holding one event applies it as
+ * before (one statement, none deferred). An event with something the store might refuse (a
+ * bag date not written YYYY-MM-DD, an agent longer than the row keeps in memory) is applied
+ * on its own, as before, so that it fails alone and goes to the dead letters as it did. */
+
+#define HELD_TASK_EVENTS 2048
+
+enum { TASK_ASSIGN, TASK_CLAIM, TASK_COMPLETE };
+
+typedef struct {
+    int kind;
+    int64_t id, customer_id, purchase_id, plan_id, due_at_ms;
+    int64_t at; /* the event's occurred_at_ms */
+    int32_t step_no, claims;
+    bool cancel; /* a completion with state cancelled */
+    char *branch, *agent, *purpose;
+    char bag[11]; /* assigned or claimed into this bag */
+    char day[11]; /* the event's local date */
+    char tz[64];
+} s_task_event_t;
+
+/* A held task's row, as read (or made) and changed by the events in order. */
+typedef struct {
+    int64_t id;
+    s_task_t t;
+    char bag_day[11], done_day[11]; /* "" for NULL */
+    bool dirty;
+} s_task_row_t;
+
+static s_task_event_t s_tevents[HELD_TASK_EVENTS];
+static int s_ntevents;
+
+static void s_tasks_forget(void)
+{
+    for (int i = 0; i < s_ntevents; i++) {
+        free(s_tevents[i].branch);
+        free(s_tevents[i].agent);
+        free(s_tevents[i].purpose);
+    }
+    s_ntevents = 0;
+}
+
+/* Whether the handler of env may read or change a task held: every handler of s_models but
+ * the held task events' own (the other files' read no task). */
+static bool s_tasks_needed(const hf_envelope_t *env);
+
+/* The event's task as the handlers take it, and a context as at the event (its envelope's
+ * time in *env). */
+static void s_task_event_ctx(hf_store_t *st, const s_task_event_t *e, hf_envelope_t *env,
+                             Huifang__V1__Task *tk, s_ctx_t *c)
+{
+    huifang__v1__envelope__init(env);
+    env->occurred_at_ms = e->at;
+    huifang__v1__task__init(tk);
+    tk->id = e->id;
+    tk->customer_id = e->customer_id;
+    tk->purchase_id = e->purchase_id;
+    tk->plan_id = e->plan_id;
+    tk->step_no = e->step_no;
+    tk->purpose = e->purpose;
+    tk->due_at_ms = e->due_at_ms;
+    tk->agent = e->agent;
+    tk->bag_date = (char *)e->bag;
+    tk->claims = e->claims;
+    tk->state = e->cancel ? "cancelled" : "";
+    memset(c, 0, sizeof *c);
+    c->st = st;
+    c->env = env;
+    c->branch = e->branch;
+    snprintf(c->tz, sizeof c->tz, "%s", e->tz);
+    memcpy(c->day, e->day, sizeof c->day);
+}
+
+/* A batch's one task event, applied as it always was: its own statement. */
+static int s_task_held_alone(hf_store_t *st, const s_task_event_t *e)
+{
+    hf_envelope_t env;
+    Huifang__V1__Task tk;
+    s_ctx_t c;
+    s_task_event_ctx(st, e, &env, &tk, &c);
+    int rc = e->kind == TASK_ASSIGN  ? s_task_assigned(&c, &tk)
+             : e->kind == TASK_CLAIM ? s_task_claimed(&c, &tk)
+                                     : s_task_completed(&c, &tk);
+    return rc == 0 ? 0 : -1;
+}
+
+static int s_task_row_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const s_task_row_t *)a)->id, y = ((const s_task_row_t *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* An assignment of row r to e->agent in bag e->bag (REP_Q_TASK_ASSIGN and its counters). */
+static int s_task_row_assign(s_ctx_t *c, s_task_row_t *r, const s_task_event_t *e)
+{
+    if (strcmp(r->t.state, "done") == 0)
+        return 0; /* its statement changes no done task, and the long way stops there */
+    s_task_t old = r->t;
+    snprintf(r->t.state, sizeof r->t.state, "assigned");
+    snprintf(r->t.agent, sizeof r->t.agent, "%s", e->agent);
+    snprintf(r->t.last_bag_agent, sizeof r->t.last_bag_agent, "%s", e->agent);
+    memcpy(r->bag_day, e->bag, sizeof r->bag_day);
+    memcpy(r->t.last_bag_day, e->bag, sizeof r->t.last_bag_day);
+    r->dirty = true;
+    return s_task_assigned_count(c, r->id, &old, e->agent, e->bag);
+}
+
+/* A claim of row r (REP_Q_TASK_CLAIM, then s_task_claimed's checks and counters). */
+static int s_task_row_claim(s_ctx_t *c, s_task_row_t *r, const s_task_event_t *e)
+{
+    s_task_t old = r->t;
+    r->t.claims = e->claims > old.claims + 1 ? e->claims : old.claims + 1;
+    if (s_open(&old) && strcmp(old.agent, e->agent) == 0)
+        snprintf(r->t.state, sizeof r->t.state, "claimed");
+    r->dirty = true;
+    if (strcmp(old.state, "done") == 0)
+        return 0;
+    if (s_uncancel(c, &old) != 0)
+        return -1;
+    if (s_open(&old) && strcmp(old.agent, e->agent) == 0)
+        return 0;
+    /* claimed without an assignment we saw (or by someone else): it is in this bag now */
+    if (s_assignment_close(c, r->id, &old) != 0 ||
+        s_assignment_count(c, &old, e->agent, e->bag) != 0)
+        return -1;
+    snprintf(r->t.state, sizeof r->t.state, "claimed");
+    snprintf(r->t.agent, sizeof r->t.agent, "%s", e->agent);
+    snprintf(r->t.last_bag_agent, sizeof r->t.last_bag_agent, "%s", e->agent);
+    memcpy(r->bag_day, e->bag, sizeof r->bag_day);
+    memcpy(r->t.last_bag_day, e->bag, sizeof r->t.last_bag_day);
+    return 0;
+}
+
+/* A completion of row r (REP_Q_TASK_COMPLETE, then s_task_completed's counters). */
+static int s_task_row_complete(s_ctx_t *c, s_task_row_t *r, const s_task_event_t *e)
+{
+    if (strcmp(r->t.state, "done") == 0 || (e->cancel && strcmp(r->t.state, "cancelled") == 0))
+        return 0;
+    s_task_t old = r->t;
+    snprintf(r->t.state, sizeof r->t.state, "%s", e->cancel ? "cancelled" : "done");
+    r->t.agent[0] = '\0';
+    r->bag_day[0] = '\0';
+    snprintf(r->done_day, sizeof r->done_day, "%s", e->cancel ? "" : e->day);
+    r->dirty = true;
+    if (s_assignment_close(c, r->id, &old) != 0)
+        return -1;
+    if (!e->cancel && s_uncancel(c, &old) != 0)
+        return -1;
+    if (e->cancel)
+        return s_step_add(c, old.due_day, "cancelled", 1);
+    /* on time: done on or before the day the plan put the step on */
+    return s_step_add(c, old.due_day, strcmp(e->day, old.due_day) <= 0 ? "on_time" : "late", 1);
+}
+
+/* Appends an element to the array literal being written to f: quoted, or NULL for "" when
+ * null_empty. */
+static void s_lit_add(FILE *f, bool first, const char *s, bool null_empty)
+{
+    fputc(first ? '{' : ',', f);
+    if (null_empty && *s == '\0') {
+        fputs("NULL", f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* The rows changed, written by one statement (at_end: with the commit). 0 or -1. */
+static int s_task_rows_write(hf_store_t *st, const s_task_row_t *rows, int n, bool at_end)
+{
+    enum { NCOLS = 8 };
+    char *buf[NCOLS] = {0};
+    size_t len[NCOLS];
+    FILE *f[NCOLS] = {0};
+    int rc = 0, written = 0;
+    for (int k = 0; k < NCOLS && rc == 0; k++)
+        if ((f[k] = open_memstream(&buf[k], &len[k])) == NULL)
+            rc = -1;
+    for (int i = 0; i < n && rc == 0; i++) {
+        const s_task_row_t *r = &rows[i];
+        if (!r->dirty)
+            continue;
+        bool first = written++ == 0;
+        char id[24], claims[16];
+        s_lit_add(f[0], first, hf_pg_i64(id, r->id), false);
+        s_lit_add(f[1], first, r->t.state, false);
+        s_lit_add(f[2], first, r->t.agent, false);
+        s_lit_add(f[3], first, r->bag_day, true);
+        s_lit_add(f[4], first, r->t.last_bag_agent, false);
+        s_lit_add(f[5], first, r->t.last_bag_day, true);
+        s_lit_add(f[6], first, hf_pg_i64(claims, r->t.claims), false);
+        s_lit_add(f[7], first, r->done_day, true);
+    }
+    for (int k = 0; k < NCOLS; k++) {
+        if (f[k] == NULL)
+            continue;
+        fputc('}', f[k]);
+        bool ok = !ferror(f[k]);
+        if (fclose(f[k]) != 0 || !ok)
+            rc = -1;
+    }
+    if (rc == 0 && written > 0) {
+        const char *p[NCOLS];
+        for (int k = 0; k < NCOLS; k++)
+            p[k] = buf[k];
+        if (at_end) {
+            rc = hf_store_defer_unprepared(st, REP_Q_TASKS_WRITE.sql, NCOLS, p);
+        } else {
+            PGresult *res = hf_store_exec_unprepared(st, REP_Q_TASKS_WRITE.sql, NCOLS, p);
+            rc = res ? 0 : -1;
+            if (res)
+                PQclear(res);
+        }
+    }
+    for (int k = 0; k < NCOLS; k++)
+        free(buf[k]);
+    return rc;
+}
+
+/* Applies the held task events (see above) and forgets them; at_end (the batch's end, no
+ * handler left to read the rows) the rows go with the commit. 0 or -1. */
+static int s_tasks_write(hf_store_t *st, bool at_end)
+{
+    int n = s_ntevents;
+    if (n == 0)
+        return 0;
+    if (n == 1) {
+        int rc = s_task_held_alone(st, &s_tevents[0]);
+        s_tasks_forget();
+        return rc;
+    }
+    int rc = 0, nrows = 0;
+    s_task_row_t *rows = calloc((size_t)n, sizeof *rows);
+    char *ids = NULL;
+    size_t idlen = 0;
+    FILE *f = open_memstream(&ids, &idlen);
+    if (rows == NULL || f == NULL)
+        abort();
+    /* the tasks named, each once, in id order */
+    for (int i = 0; i < n; i++)
+        rows[i].id = s_tevents[i].id;
+    qsort(rows, (size_t)n, sizeof *rows, s_task_row_cmp);
+    for (int i = 0; i < n; i++)
+        if (i == 0 || rows[i].id != rows[nrows - 1].id)
+            rows[nrows++].id = rows[i].id;
+    for (int i = 0; i < nrows; i++)
+        fprintf(f, "%c%lld", i ? ',' : '{', (long long)rows[i].id);
+    fputc('}', f);
+    if (fclose(f) != 0)
+        abort();
+    /* read and locked by one statement, planned for its array each time (a plan cached while
+     * task was small would scan it whole: s_plans_mark_open) */
+    const char *p[] = {ids};
+    PGresult *res = hf_store_exec_unprepared(st, REP_Q_TASKS_LOAD.sql, 1, p);
+    free(ids);
+    if (res == NULL) {
+        rc = -1;
+        goto done;
+    }
+    for (int i = 0, r = 0; i < PQntuples(res); i++) {
+        int64_t id = hf_pg_int(res, i, 9);
+        while (r < nrows && rows[r].id < id)
+            r++;
+        if (r == nrows || rows[r].id != id)
+            continue;
+        s_task_fill_row(res, i, &rows[r].t);
+        snprintf(rows[r].bag_day, sizeof rows[r].bag_day, "%s", hf_pg_str(res, i, 10));
+        snprintf(rows[r].done_day, sizeof rows[r].done_day, "%s", hf_pg_str(res, i, 11));
+    }
+    PQclear(res);
+    /* a task not there yet is made from its first event, as the long way made it */
+    for (int i = 0; i < n && rc == 0; i++) {
+        const s_task_event_t *e = &s_tevents[i];
+        s_task_row_t key = {.id = e->id};
+        s_task_row_t *r = bsearch(&key, rows, (size_t)nrows, sizeof *rows, s_task_row_cmp);
+        if (r == NULL || r->t.found)
+            continue;
+        hf_envelope_t env;
+        Huifang__V1__Task tk;
+        s_ctx_t c;
+        s_task_event_ctx(st, e, &env, &tk, &c);
+        tk.state = "planned";
+        bool made = false;
+        char due[11];
+        if (s_task_insert_made(&c, &tk, e->plan_id, &made, due) != 0 || !made) {
+            rc = -1; /* not there when read, yet there now: tried again */
+            break;
+        }
+        memset(&r->t, 0, sizeof r->t);
+        r->t.found = true;
+        snprintf(r->t.state, sizeof r->t.state, "planned");
+        memcpy(r->t.due_day, due, sizeof r->t.due_day);
+        r->t.purchase_id = e->purchase_id;
+        r->t.customer_id = e->customer_id;
+    }
+    /* each event in order, on its row as the events before it left it */
+    for (int i = 0; i < n && rc == 0; i++) {
+        const s_task_event_t *e = &s_tevents[i];
+        s_task_row_t key = {.id = e->id};
+        s_task_row_t *r = bsearch(&key, rows, (size_t)nrows, sizeof *rows, s_task_row_cmp);
+        if (r == NULL) {
+            rc = -1;
+            break;
+        }
+        hf_envelope_t env;
+        Huifang__V1__Task tk;
+        s_ctx_t c;
+        s_task_event_ctx(st, e, &env, &tk, &c);
+        rc = e->kind == TASK_ASSIGN  ? s_task_row_assign(&c, r, e)
+             : e->kind == TASK_CLAIM ? s_task_row_claim(&c, r, e)
+                                     : s_task_row_complete(&c, r, e);
+    }
+    if (rc == 0)
+        rc = s_task_rows_write(st, rows, nrows, at_end);
+done:
+    free(rows);
+    s_tasks_forget();
+    return rc == 0 ? 0 : -1;
+}
+
+/* Whether a bag date can be held: "" (the event's day) or a date as YYYY-MM-DD. */
+static bool s_bag_holdable(const char *bag)
+{
+    int32_t d;
+    char again[11];
+    if (*bag == '\0')
+        return true;
+    if (hf_date_parse(bag, &d) != 0)
+        return false;
+    hf_date_format(d, again);
+    return strcmp(again, bag) == 0;
+}
+
+/* Holds a task event of kind for s_tasks_write (the batch's held events written first when
+ * there is no room); 1 when it must be applied now instead (see above), 0, or -1. */
+static int s_task_hold(s_ctx_t *c, int kind, const Huifang__V1__Task *tk)
+{
+    const char *agent = S(tk->agent);
+    if (strlen(agent) >= sizeof((s_task_t *)0)->agent || !s_bag_holdable(S(tk->bag_date)) ||
+        strlen(c->tz) >= sizeof s_tevents[0].tz)
+        return 1;
+    if (s_ntevents == HELD_TASK_EVENTS && s_tasks_write(c->st, false) != 0)
+        return -1;
+    s_task_event_t *e = &s_tevents[s_ntevents];
+    *e = (s_task_event_t){.kind = kind,
+                          .id = tk->id,
+                          .customer_id = tk->customer_id,
+                          .purchase_id = tk->purchase_id,
+                          .plan_id = tk->plan_id,
+                          .due_at_ms = tk->due_at_ms,
+                          .at = c->env->occurred_at_ms,
+                          .step_no = tk->step_no,
+                          .claims = tk->claims,
+                          .cancel = strcmp(S(tk->state), "cancelled") == 0,
+                          .branch = strdup(c->branch),
+                          .agent = strdup(agent),
+                          .purpose = strdup(S(tk->purpose))};
+    if (e->branch == NULL || e->agent == NULL || e->purpose == NULL)
+        abort();
+    snprintf(e->bag, sizeof e->bag, "%s", *S(tk->bag_date) ? tk->bag_date : c->day);
+    memcpy(e->day, c->day, sizeof e->day);
+    snprintf(e->tz, sizeof e->tz, "%s", c->tz);
+    s_ntevents++;
+    return 0;
+}
+
+/* A task event held (s_task_hold), or applied now by fn when it cannot be: the events held
+ * before it written first. */
+static int s_task_event(s_ctx_t *c, int kind, const Huifang__V1__Task *tk,
+                        int (*fn)(s_ctx_t *, const Huifang__V1__Task *))
+{
+    int rc = s_task_hold(c, kind, tk);
+    if (rc <= 0)
+        return rc;
+    if (s_tasks_write(c->st, false) != 0)
+        return -1;
+    return fn(c, tk);
+}
+
+static int rep_on_task_assigned(s_ctx_t *c)
+{
+    const Huifang__V1__Task *tk = c->env->task_assigned->task;
+    if (s_task_malformed(tk))
+        return -2;
+    return s_task_event(c, TASK_ASSIGN, tk, s_task_assigned);
+}
+
+/* The assignment timer's batch (one transaction's tasks of one branch): each task held as
+ * its own task_assigned would be, in order, in the consumer's one transaction for the event
+ * (applied whole or not at all, so never twice). A malformed task is skipped and logged (its
+ * single event would be dead-lettered); an empty batch is dead-lettered. */
+static int rep_on_tasks_assigned(s_ctx_t *c)
+{
+    const Huifang__V1__TasksAssigned *ta = c->env->tasks_assigned;
+    if (ta->n_tasks == 0)
+        return -2;
+    for (size_t i = 0; i < ta->n_tasks; i++) {
+        if (s_task_malformed(ta->tasks[i])) {
+            /* the others stand: the batch is not dead-lettered for one */
+            hf_warn("task_malformed", "producer=%s seq=%llu index=%zu", S(c->env->producer),
+                    (unsigned long long)c->env->seq, i);
+            continue;
+        }
+        if (s_task_event(c, TASK_ASSIGN, ta->tasks[i], s_task_assigned) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+static int rep_on_task_claimed(s_ctx_t *c)
+{
+    const Huifang__V1__Task *tk = c->env->task_claimed->task;
+    if (tk == NULL || tk->id <= 0)
+        return -2;
+    return s_task_event(c, TASK_CLAIM, tk, s_task_claimed);
+}
+
+static int rep_on_task_completed(s_ctx_t *c)
+{
+    const Huifang__V1__Task *tk = c->env->task_completed->task;
+    if (tk == NULL || tk->id <= 0)
+        return -2;
+    return s_task_event(c, TASK_COMPLETE, tk, s_task_completed);
 }
 
 /* ---- contacts ------------------------------------------------------------------------ */
@@ -2034,6 +2395,24 @@ static const struct {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_WORD_OF_MOUTH_RISK, rep_on_word_of_mouth_risk, true},
     {0, NULL, false}};
 
+static bool s_tasks_needed(const hf_envelope_t *env)
+{
+    if (s_ntevents == 0)
+        return false;
+    switch (env->payload_case) {
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED:
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_TASKS_ASSIGNED:
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED:
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED:
+        return false;
+    default:
+        for (int i = 0; s_models[i].fn; i++)
+            if (s_models[i].payload == (int)env->payload_case)
+                return true;
+        return false;
+    }
+}
+
 /* The oneof member of a payload is a pointer in the envelope; protobuf-c leaves it set
  * whenever payload_case is, so only the payload's own submessages need NULL checks. */
 int rep_cards_flush(hf_service_t *svc)
@@ -2048,6 +2427,9 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
     /* the cards held are made before a handler that may read them (this one, or another
      * file's that runs after it) */
     if (s_cards_needed(env) && s_cards_write(hf_service_store(svc), false) != 0)
+        return -1;
+    /* the task events held, before an event that may read or change a task */
+    if (s_tasks_needed(env) && s_tasks_write(hf_service_store(svc), false) != 0)
         return -1;
     /* and the plans held, before any other event (each may read or change their steps) */
     if (env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_STARTED &&

@@ -279,20 +279,23 @@ static const hf_query_t REP_Q_TASK_ASSIGN = {
     "rep_task_assign", "UPDATE task t SET state = 'assigned', agent = $2, bag_day = $3,"
                        " last_bag_agent = $2, last_bag_day = $3" REP_TASK_OLD
                        " AND o.state <> 'done'" REP_TASK_OLD_RETURNING};
-/* An assignment timer's batch (tasks_assigned) in one statement: REP_Q_TASK_ASSIGN for each of
- * its tasks ($1 ids, all different; $2 agents; $3 bags), the row as it was given back with the
- * task's place in the arrays (ord, from 1). A task given no row back (not there yet, or done)
- * takes the long way, on its own. */
-static const hf_query_t REP_Q_TASKS_ASSIGN = {
-    "rep_tasks_assign",
-    "UPDATE task t SET state = 'assigned', agent = o.new_agent, bag_day = o.new_bag,"
-    " last_bag_agent = o.new_agent, last_bag_day = o.new_bag"
-    " FROM (SELECT x.ord, x.agent AS new_agent, x.bag AS new_bag, k.id, k.state, k.agent,"
-    " k.due_day::text AS due_day, k.last_bag_agent, coalesce(k.last_bag_day::text, '')"
-    " AS last_bag_day, k.claims, k.calls, k.purchase_id, k.customer_id"
-    " FROM unnest($1::bigint[], $2::text[], $3::date[]) WITH ORDINALITY AS x (id, agent, bag, ord)"
-    " JOIN task k ON k.id = x.id FOR UPDATE OF k) o WHERE t.id = o.id AND o.state <> "
-    "'done'" REP_TASK_OLD_RETURNING ", o.ord"};
+/* rep_models.c, a batch's task events held (s_tasks_write): every task they name, read and
+ * locked in id order — REP_Q_TASK_LOAD's columns, then its id, bag day and done day — and the
+ * rows the events changed, written back (both sent as text, planned for their arrays and
+ * task as they are each time: a plan cached while task was small would scan it whole) */
+static const hf_query_t REP_Q_TASKS_LOAD = {
+    "rep_tasks_load",
+    "SELECT state, agent, due_day::text, last_bag_agent, coalesce(last_bag_day::text, ''),"
+    " claims, calls, purchase_id, customer_id, id, coalesce(bag_day::text, ''),"
+    " coalesce(done_day::text, '') FROM task WHERE id = ANY ($1::bigint[]) ORDER BY id"
+    " FOR UPDATE"};
+static const hf_query_t REP_Q_TASKS_WRITE = {
+    "rep_tasks_write",
+    "UPDATE task t SET state = v.state, agent = v.agent, bag_day = v.bag_day,"
+    " last_bag_agent = v.last_bag_agent, last_bag_day = v.last_bag_day, claims = v.claims,"
+    " done_day = v.done_day FROM unnest($1::bigint[], $2::text[], $3::text[], $4::date[],"
+    " $5::text[], $6::date[], $7::int[], $8::date[]) AS v (id, state, agent, bag_day,"
+    " last_bag_agent, last_bag_day, claims, done_day) WHERE t.id = v.id"};
 static const hf_query_t REP_Q_TASK_COMPLETE = {
     "rep_task_complete",
     "UPDATE task t SET state = $2, agent = '', bag_day = NULL, done_day = $3" REP_TASK_OLD
