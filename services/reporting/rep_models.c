@@ -345,7 +345,7 @@ static int s_cards_write(hf_store_t *st, bool at_end);
 static void s_cards_forget(void);
 static int s_plans_write(hf_store_t *st);
 static void s_plans_forget(void);
-static int s_tasks_write(hf_store_t *st, bool at_end);
+static int s_tasks_write(hf_store_t *st);
 static void s_tasks_forget(void);
 
 int rep_batch_end(hf_service_t *svc, void *self, bool commit)
@@ -361,7 +361,7 @@ int rep_batch_end(hf_service_t *svc, void *self, bool commit)
     /* the plans, the cards and the task events first: applying them adds to the counters */
     if (s_plans_write(hf_service_store(svc)) != 0 ||
         s_cards_write(hf_service_store(svc), true) != 0 ||
-        s_tasks_write(hf_service_store(svc), true) != 0) {
+        s_tasks_write(hf_service_store(svc)) != 0) {
         s_tasks_forget();
         s_deltas_forget();
         return -1;
@@ -1677,24 +1677,22 @@ static int s_task_completed(s_ctx_t *c, const Huifang__V1__Task *tk)
 
 /* ---- a task's events held per batch ----------------------------------------------------
  *
- * A call changes its task's row three times on the scheduler's stream — assigned (mostly
- * one of a tasks_assigned's tasks), claimed, completed — and each was a statement of its own
- * (issue 14, rapply10: reporting.task ~4 updates a call, the claim's and the completion's
- * statements 1.66 a call). A batch's task events are held here instead, in order, and applied
- * together (s_tasks_write): every task they name read and locked by one statement
- * (REP_Q_TASKS_LOAD, in id order), a task not there yet made from its first event as the
- * long way made it, then each event applied in event order to its row in memory exactly as
- * its own statement and handler did — the counters taking the row as it was before that event
- * (s_assignment_close, s_uncancel, s_assignment_count, s_step_add), a claim's number, the
- * states — and the rows changed written by one UPDATE of arrays (REP_Q_TASKS_WRITE; at the
- * batch's end sent with the commit, as the counters are). Two events of one task in a batch
- * (claimed then completed; assigned then handed to a colleague) thus see each other as one at
- * a time did. The events are held, not their effects: any other event whose handler may read
- * or change a task (every event with a handler in s_models but these: a plan, a cancel, a
- * call) has them written first (s_tasks_needed). A batch holding one event applies it as
- * before (one statement, none deferred). An event with something the store might refuse (a
- * bag date not written YYYY-MM-DD, an agent longer than the row keeps in memory) is applied
- * on its own, as before, so that it fails alone and goes to the dead letters as it did. */
+ * A call changes its task's row three times on the scheduler's stream — assigned (mostly one
+ * of a tasks_assigned's tasks), claimed, completed — and each was a statement of its own
+ * (issue 14, rapply10: the claim's and the completion's statements 1.66 a call). A batch's
+ * task events are held here instead, in order, and applied at its end or before the next
+ * event that may read or change a task (s_tasks_needed: every event with a handler in
+ * s_models but these), by s_tasks_write: in runs of events of different tasks — a batch while
+ * reporting keeps up is mostly one run, each task's claim or completion once — each run by
+ * one statement over arrays (REP_Q_TASKS_APPLY: each row changed as its event's own statement
+ * changed it, the row as it was given back), its counters from that row as each handler
+ * counted them (s_task_applied_count). A second event of a task starts a new run, so it sees
+ * the row as the first left it, as one at a time did. An event given no row back (its task
+ * not there yet, or done) takes its handler's long way on its own; a run of one event, as a
+ * batch of one, is applied by its handler (one statement, as before). An event with something
+ * the store might refuse (a bag date not written YYYY-MM-DD, an agent longer than a row keeps
+ * in memory) is applied on its own right away, as before, so that it fails alone and goes to
+ * the dead letters as it did. */
 
 #define HELD_TASK_EVENTS 2048
 
@@ -1711,14 +1709,6 @@ typedef struct {
     char day[11]; /* the event's local date */
     char tz[64];
 } s_task_event_t;
-
-/* A held task's row, as read (or made) and changed by the events in order. */
-typedef struct {
-    int64_t id;
-    s_task_t t;
-    char bag_day[11], done_day[11]; /* "" for NULL */
-    bool dirty;
-} s_task_row_t;
 
 static s_task_event_t s_tevents[HELD_TASK_EVENTS];
 static int s_ntevents;
@@ -1777,72 +1767,34 @@ static int s_task_held_alone(hf_store_t *st, const s_task_event_t *e)
     return rc == 0 ? 0 : -1;
 }
 
-static int s_task_row_cmp(const void *a, const void *b)
+/* The counters of held event e applied by REP_Q_TASKS_APPLY to its task, old the row as it
+ * was: what s_task_assigned, s_task_claimed and s_task_completed count after their
+ * statement. */
+static int s_task_applied_count(s_ctx_t *c, const s_task_event_t *e, s_task_t *old)
 {
-    int64_t x = ((const s_task_row_t *)a)->id, y = ((const s_task_row_t *)b)->id;
-    return (x > y) - (x < y);
-}
-
-/* An assignment of row r to e->agent in bag e->bag (REP_Q_TASK_ASSIGN and its counters). */
-static int s_task_row_assign(s_ctx_t *c, s_task_row_t *r, const s_task_event_t *e)
-{
-    if (strcmp(r->t.state, "done") == 0)
-        return 0; /* its statement changes no done task, and the long way stops there */
-    s_task_t old = r->t;
-    snprintf(r->t.state, sizeof r->t.state, "assigned");
-    snprintf(r->t.agent, sizeof r->t.agent, "%s", e->agent);
-    snprintf(r->t.last_bag_agent, sizeof r->t.last_bag_agent, "%s", e->agent);
-    memcpy(r->bag_day, e->bag, sizeof r->bag_day);
-    memcpy(r->t.last_bag_day, e->bag, sizeof r->t.last_bag_day);
-    r->dirty = true;
-    return s_task_assigned_count(c, r->id, &old, e->agent, e->bag);
-}
-
-/* A claim of row r (REP_Q_TASK_CLAIM, then s_task_claimed's checks and counters). */
-static int s_task_row_claim(s_ctx_t *c, s_task_row_t *r, const s_task_event_t *e)
-{
-    s_task_t old = r->t;
-    r->t.claims = e->claims > old.claims + 1 ? e->claims : old.claims + 1;
-    if (s_open(&old) && strcmp(old.agent, e->agent) == 0)
-        snprintf(r->t.state, sizeof r->t.state, "claimed");
-    r->dirty = true;
-    if (strcmp(old.state, "done") == 0)
-        return 0;
-    if (s_uncancel(c, &old) != 0)
+    if (e->kind == TASK_ASSIGN)
+        return s_task_assigned_count(c, e->id, old, e->agent, e->bag);
+    if (e->kind == TASK_CLAIM) {
+        if (strcmp(old->state, "done") == 0)
+            return 0;
+        if (s_uncancel(c, old) != 0)
+            return -1;
+        if (s_open(old) && strcmp(old->agent, e->agent) == 0)
+            return 0;
+        /* claimed without an assignment we saw (or by someone else): it is in this bag now */
+        return s_assignment_close(c, e->id, old) != 0 ||
+                       s_assignment_count(c, old, e->agent, e->bag) != 0
+                   ? -1
+                   : 0;
+    }
+    if (s_assignment_close(c, e->id, old) != 0)
         return -1;
-    if (s_open(&old) && strcmp(old.agent, e->agent) == 0)
-        return 0;
-    /* claimed without an assignment we saw (or by someone else): it is in this bag now */
-    if (s_assignment_close(c, r->id, &old) != 0 ||
-        s_assignment_count(c, &old, e->agent, e->bag) != 0)
-        return -1;
-    snprintf(r->t.state, sizeof r->t.state, "claimed");
-    snprintf(r->t.agent, sizeof r->t.agent, "%s", e->agent);
-    snprintf(r->t.last_bag_agent, sizeof r->t.last_bag_agent, "%s", e->agent);
-    memcpy(r->bag_day, e->bag, sizeof r->bag_day);
-    memcpy(r->t.last_bag_day, e->bag, sizeof r->t.last_bag_day);
-    return 0;
-}
-
-/* A completion of row r (REP_Q_TASK_COMPLETE, then s_task_completed's counters). */
-static int s_task_row_complete(s_ctx_t *c, s_task_row_t *r, const s_task_event_t *e)
-{
-    if (strcmp(r->t.state, "done") == 0 || (e->cancel && strcmp(r->t.state, "cancelled") == 0))
-        return 0;
-    s_task_t old = r->t;
-    snprintf(r->t.state, sizeof r->t.state, "%s", e->cancel ? "cancelled" : "done");
-    r->t.agent[0] = '\0';
-    r->bag_day[0] = '\0';
-    snprintf(r->done_day, sizeof r->done_day, "%s", e->cancel ? "" : e->day);
-    r->dirty = true;
-    if (s_assignment_close(c, r->id, &old) != 0)
-        return -1;
-    if (!e->cancel && s_uncancel(c, &old) != 0)
+    if (!e->cancel && s_uncancel(c, old) != 0)
         return -1;
     if (e->cancel)
-        return s_step_add(c, old.due_day, "cancelled", 1);
+        return s_step_add(c, old->due_day, "cancelled", 1);
     /* on time: done on or before the day the plan put the step on */
-    return s_step_add(c, old.due_day, strcmp(e->day, old.due_day) <= 0 ? "on_time" : "late", 1);
+    return s_step_add(c, old->due_day, strcmp(e->day, old->due_day) <= 0 ? "on_time" : "late", 1);
 }
 
 /* Appends an element to the array literal being written to f: quoted, or NULL for "" when
@@ -1863,31 +1815,32 @@ static void s_lit_add(FILE *f, bool first, const char *s, bool null_empty)
     fputc('"', f);
 }
 
-/* The rows changed, written by one statement (at_end: with the commit). 0 or -1. */
-static int s_task_rows_write(hf_store_t *st, const s_task_row_t *rows, int n, bool at_end)
+/* Applies held events ev[0..n), of different tasks, by one statement (REP_Q_TASKS_APPLY) and
+ * counts each as its own handler did; an event whose task gave no row back (not there yet;
+ * done; cancelled and cancelled again) takes its handler's long way, on its own. 0 or -1. */
+static int s_tasks_apply(hf_store_t *st, const s_task_event_t *ev, int n)
 {
-    enum { NCOLS = 8 };
+    enum { NCOLS = 7 };
+    static const char *const kinds[] = {
+        [TASK_ASSIGN] = "a", [TASK_CLAIM] = "c", [TASK_COMPLETE] = "d"};
     char *buf[NCOLS] = {0};
     size_t len[NCOLS];
     FILE *f[NCOLS] = {0};
-    int rc = 0, written = 0;
+    int rc = 0;
     for (int k = 0; k < NCOLS && rc == 0; k++)
         if ((f[k] = open_memstream(&buf[k], &len[k])) == NULL)
             rc = -1;
     for (int i = 0; i < n && rc == 0; i++) {
-        const s_task_row_t *r = &rows[i];
-        if (!r->dirty)
-            continue;
-        bool first = written++ == 0;
+        const s_task_event_t *e = &ev[i];
         char id[24], claims[16];
-        s_lit_add(f[0], first, hf_pg_i64(id, r->id), false);
-        s_lit_add(f[1], first, r->t.state, false);
-        s_lit_add(f[2], first, r->t.agent, false);
-        s_lit_add(f[3], first, r->bag_day, true);
-        s_lit_add(f[4], first, r->t.last_bag_agent, false);
-        s_lit_add(f[5], first, r->t.last_bag_day, true);
-        s_lit_add(f[6], first, hf_pg_i64(claims, r->t.claims), false);
-        s_lit_add(f[7], first, r->done_day, true);
+        bool first = i == 0;
+        s_lit_add(f[0], first, hf_pg_i64(id, e->id), false);
+        s_lit_add(f[1], first, kinds[e->kind], false);
+        s_lit_add(f[2], first, e->agent, false);
+        s_lit_add(f[3], first, e->kind == TASK_COMPLETE ? "" : e->bag, true);
+        s_lit_add(f[4], first, hf_pg_i64(claims, e->claims), false);
+        s_lit_add(f[5], first, e->cancel ? "cancelled" : "done", false);
+        s_lit_add(f[6], first, e->kind == TASK_COMPLETE && !e->cancel ? e->day : "", true);
     }
     for (int k = 0; k < NCOLS; k++) {
         if (f[k] == NULL)
@@ -1897,121 +1850,68 @@ static int s_task_rows_write(hf_store_t *st, const s_task_row_t *rows, int n, bo
         if (fclose(f[k]) != 0 || !ok)
             rc = -1;
     }
-    if (rc == 0 && written > 0) {
+    PGresult *res = NULL;
+    if (rc == 0) {
         const char *p[NCOLS];
         for (int k = 0; k < NCOLS; k++)
             p[k] = buf[k];
-        if (at_end) {
-            rc = hf_store_defer_unprepared(st, REP_Q_TASKS_WRITE.sql, NCOLS, p);
-        } else {
-            PGresult *res = hf_store_exec_unprepared(st, REP_Q_TASKS_WRITE.sql, NCOLS, p);
-            rc = res ? 0 : -1;
-            if (res)
-                PQclear(res);
-        }
+        res = hf_store_query(st, &REP_Q_TASKS_APPLY, NCOLS, p);
     }
     for (int k = 0; k < NCOLS; k++)
         free(buf[k]);
-    return rc;
-}
-
-/* Applies the held task events (see above) and forgets them; at_end (the batch's end, no
- * handler left to read the rows) the rows go with the commit. 0 or -1. */
-static int s_tasks_write(hf_store_t *st, bool at_end)
-{
-    int n = s_ntevents;
-    if (n == 0)
-        return 0;
-    if (n == 1) {
-        int rc = s_task_held_alone(st, &s_tevents[0]);
-        s_tasks_forget();
-        return rc;
-    }
-    int rc = 0, nrows = 0;
-    s_task_row_t *rows = calloc((size_t)n, sizeof *rows);
-    char *ids = NULL;
-    size_t idlen = 0;
-    FILE *f = open_memstream(&ids, &idlen);
-    if (rows == NULL || f == NULL)
+    if (res == NULL)
+        return -1;
+    bool *left = malloc(sizeof *left * (size_t)n);
+    if (left == NULL)
         abort();
-    /* the tasks named, each once, in id order */
     for (int i = 0; i < n; i++)
-        rows[i].id = s_tevents[i].id;
-    qsort(rows, (size_t)n, sizeof *rows, s_task_row_cmp);
-    for (int i = 0; i < n; i++)
-        if (i == 0 || rows[i].id != rows[nrows - 1].id)
-            rows[nrows++].id = rows[i].id;
-    for (int i = 0; i < nrows; i++)
-        fprintf(f, "%c%lld", i ? ',' : '{', (long long)rows[i].id);
-    fputc('}', f);
-    if (fclose(f) != 0)
-        abort();
-    /* read and locked by one statement, planned for its array each time (a plan cached while
-     * task was small would scan it whole: s_plans_mark_open) */
-    const char *p[] = {ids};
-    PGresult *res = hf_store_exec_unprepared(st, REP_Q_TASKS_LOAD.sql, 1, p);
-    free(ids);
-    if (res == NULL) {
-        rc = -1;
-        goto done;
-    }
-    for (int i = 0, r = 0; i < PQntuples(res); i++) {
-        int64_t id = hf_pg_int(res, i, 9);
-        while (r < nrows && rows[r].id < id)
-            r++;
-        if (r == nrows || rows[r].id != id)
-            continue;
-        s_task_fill_row(res, i, &rows[r].t);
-        snprintf(rows[r].bag_day, sizeof rows[r].bag_day, "%s", hf_pg_str(res, i, 10));
-        snprintf(rows[r].done_day, sizeof rows[r].done_day, "%s", hf_pg_str(res, i, 11));
-    }
-    PQclear(res);
-    /* a task not there yet is made from its first event, as the long way made it */
-    for (int i = 0; i < n && rc == 0; i++) {
-        const s_task_event_t *e = &s_tevents[i];
-        s_task_row_t key = {.id = e->id};
-        s_task_row_t *r = bsearch(&key, rows, (size_t)nrows, sizeof *rows, s_task_row_cmp);
-        if (r == NULL || r->t.found)
-            continue;
-        hf_envelope_t env;
-        Huifang__V1__Task tk;
-        s_ctx_t c;
-        s_task_event_ctx(st, e, &env, &tk, &c);
-        tk.state = "planned";
-        bool made = false;
-        char due[11];
-        if (s_task_insert_made(&c, &tk, e->plan_id, &made, due) != 0 || !made) {
-            rc = -1; /* not there when read, yet there now: tried again */
-            break;
-        }
-        memset(&r->t, 0, sizeof r->t);
-        r->t.found = true;
-        snprintf(r->t.state, sizeof r->t.state, "planned");
-        memcpy(r->t.due_day, due, sizeof r->t.due_day);
-        r->t.purchase_id = e->purchase_id;
-        r->t.customer_id = e->customer_id;
-    }
-    /* each event in order, on its row as the events before it left it */
-    for (int i = 0; i < n && rc == 0; i++) {
-        const s_task_event_t *e = &s_tevents[i];
-        s_task_row_t key = {.id = e->id};
-        s_task_row_t *r = bsearch(&key, rows, (size_t)nrows, sizeof *rows, s_task_row_cmp);
-        if (r == NULL) {
+        left[i] = true;
+    for (int r = 0; r < PQntuples(res) && rc == 0; r++) {
+        int64_t ord = hf_pg_int(res, r, 9);
+        if (ord < 1 || ord > n) {
             rc = -1;
             break;
         }
+        const s_task_event_t *e = &ev[ord - 1];
         hf_envelope_t env;
         Huifang__V1__Task tk;
         s_ctx_t c;
         s_task_event_ctx(st, e, &env, &tk, &c);
-        rc = e->kind == TASK_ASSIGN  ? s_task_row_assign(&c, r, e)
-             : e->kind == TASK_CLAIM ? s_task_row_claim(&c, r, e)
-                                     : s_task_row_complete(&c, r, e);
+        s_task_t old;
+        s_task_fill_row(res, r, &old);
+        left[ord - 1] = false;
+        rc = s_task_applied_count(&c, e, &old);
     }
-    if (rc == 0)
-        rc = s_task_rows_write(st, rows, nrows, at_end);
-done:
-    free(rows);
+    PQclear(res);
+    for (int i = 0; i < n && rc == 0; i++)
+        if (left[i])
+            rc = s_task_held_alone(st, &ev[i]);
+    free(left);
+    return rc;
+}
+
+/* Applies the held task events (see above) and forgets them: in runs of events of different
+ * tasks, each run by s_tasks_apply (a run of one as its handler does), so that an event of a
+ * task comes after the ones before it. 0 or -1. */
+static int s_tasks_write(hf_store_t *st)
+{
+    int n = s_ntevents, rc = 0;
+    enum { SET_SLOTS = 2 * HELD_TASK_EVENTS }; /* a power of two */
+    static int64_t set[SET_SLOTS];             /* the run's tasks: 0 for a free slot */
+    for (int from = 0, to; from < n && rc == 0; from = to) {
+        memset(set, 0, sizeof set);
+        for (to = from; to < n; to++) {
+            uint64_t h = (uint64_t)s_tevents[to].id * 0x9E3779B97F4A7C15ULL;
+            size_t i = (size_t)(h >> 40) & (SET_SLOTS - 1);
+            while (set[i] != 0 && set[i] != s_tevents[to].id)
+                i = (i + 1) & (SET_SLOTS - 1);
+            if (set[i] != 0)
+                break; /* its task is in the run already */
+            set[i] = s_tevents[to].id;
+        }
+        rc = to - from == 1 ? s_task_held_alone(st, &s_tevents[from])
+                            : s_tasks_apply(st, s_tevents + from, to - from);
+    }
     s_tasks_forget();
     return rc == 0 ? 0 : -1;
 }
@@ -2037,7 +1937,7 @@ static int s_task_hold(s_ctx_t *c, int kind, const Huifang__V1__Task *tk)
     if (strlen(agent) >= sizeof((s_task_t *)0)->agent || !s_bag_holdable(S(tk->bag_date)) ||
         strlen(c->tz) >= sizeof s_tevents[0].tz)
         return 1;
-    if (s_ntevents == HELD_TASK_EVENTS && s_tasks_write(c->st, false) != 0)
+    if (s_ntevents == HELD_TASK_EVENTS && s_tasks_write(c->st) != 0)
         return -1;
     s_task_event_t *e = &s_tevents[s_ntevents];
     *e = (s_task_event_t){.kind = kind,
@@ -2070,7 +1970,7 @@ static int s_task_event(s_ctx_t *c, int kind, const Huifang__V1__Task *tk,
     int rc = s_task_hold(c, kind, tk);
     if (rc <= 0)
         return rc;
-    if (s_tasks_write(c->st, false) != 0)
+    if (s_tasks_write(c->st) != 0)
         return -1;
     return fn(c, tk);
 }
@@ -2429,7 +2329,7 @@ int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *are
     if (s_cards_needed(env) && s_cards_write(hf_service_store(svc), false) != 0)
         return -1;
     /* the task events held, before an event that may read or change a task */
-    if (s_tasks_needed(env) && s_tasks_write(hf_service_store(svc), false) != 0)
+    if (s_tasks_needed(env) && s_tasks_write(hf_service_store(svc)) != 0)
         return -1;
     /* and the plans held, before any other event (each may read or change their steps) */
     if (env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_STARTED &&

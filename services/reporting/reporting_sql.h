@@ -279,23 +279,41 @@ static const hf_query_t REP_Q_TASK_ASSIGN = {
     "rep_task_assign", "UPDATE task t SET state = 'assigned', agent = $2, bag_day = $3,"
                        " last_bag_agent = $2, last_bag_day = $3" REP_TASK_OLD
                        " AND o.state <> 'done'" REP_TASK_OLD_RETURNING};
-/* rep_models.c, a batch's task events held (s_tasks_write): every task they name, read and
- * locked in id order — REP_Q_TASK_LOAD's columns, then its id, bag day and done day — and the
- * rows the events changed, written back (both sent as text, planned for their arrays and
- * task as they are each time: a plan cached while task was small would scan it whole) */
-static const hf_query_t REP_Q_TASKS_LOAD = {
-    "rep_tasks_load",
-    "SELECT state, agent, due_day::text, last_bag_agent, coalesce(last_bag_day::text, ''),"
-    " claims, calls, purchase_id, customer_id, id, coalesce(bag_day::text, ''),"
-    " coalesce(done_day::text, '') FROM task WHERE id = ANY ($1::bigint[]) ORDER BY id"
-    " FOR UPDATE"};
-static const hf_query_t REP_Q_TASKS_WRITE = {
-    "rep_tasks_write",
-    "UPDATE task t SET state = v.state, agent = v.agent, bag_day = v.bag_day,"
-    " last_bag_agent = v.last_bag_agent, last_bag_day = v.last_bag_day, claims = v.claims,"
-    " done_day = v.done_day FROM unnest($1::bigint[], $2::text[], $3::text[], $4::date[],"
-    " $5::text[], $6::date[], $7::int[], $8::date[]) AS v (id, state, agent, bag_day,"
-    " last_bag_agent, last_bag_day, claims, done_day) WHERE t.id = v.id"};
+/* rep_models.c, a batch's task events held (s_tasks_apply): a run of them, each of another
+ * task ($1 ids; $2 kinds: a assigned, c claimed, d completed; $3 agents; $4 bags; $5 the
+ * claims' numbers; $6 the completions' states, done or cancelled; $7 their done days), in one
+ * statement — each row changed as REP_Q_TASK_ASSIGN, REP_Q_TASK_CLAIM (with the assignment a
+ * claim opens when it is not its open assignment's: s_assignment_open) or
+ * REP_Q_TASK_COMPLETE would change it, the row as it was given back with the event's place
+ * (ord, from 1). An event given no row back takes its handler's long way. */
+static const hf_query_t REP_Q_TASKS_APPLY = {
+    "rep_tasks_apply",
+    "UPDATE task t SET"
+    " state = CASE o.kind WHEN 'a' THEN 'assigned' WHEN 'd' THEN o.new_state"
+    "   ELSE CASE WHEN o.state = 'done' THEN 'done' ELSE 'claimed' END END,"
+    " agent = CASE WHEN o.kind = 'a' OR o.moves THEN o.new_agent WHEN o.kind = 'd' THEN ''"
+    "   ELSE t.agent END,"
+    " bag_day = CASE WHEN o.kind = 'a' OR o.moves THEN o.new_bag WHEN o.kind = 'd' THEN NULL"
+    "   ELSE t.bag_day END,"
+    " last_bag_agent = CASE WHEN o.kind = 'a' OR o.moves THEN o.new_agent"
+    "   ELSE t.last_bag_agent END,"
+    " last_bag_day = CASE WHEN o.kind = 'a' OR o.moves THEN o.new_bag ELSE t.last_bag_day END,"
+    " claims = CASE WHEN o.kind = 'c' THEN greatest(o.new_claims, o.claims + 1)"
+    "   ELSE t.claims END,"
+    " done_day = CASE WHEN o.kind = 'd' THEN o.new_done ELSE t.done_day END"
+    " FROM (SELECT x.ord, x.kind, x.agent AS new_agent, x.bag AS new_bag,"
+    "   x.claims AS new_claims, x.state AS new_state, x.done AS new_done, k.id, k.state,"
+    "   k.agent, k.due_day::text AS due_day, k.last_bag_agent,"
+    "   coalesce(k.last_bag_day::text, '') AS last_bag_day, k.claims, k.calls, k.purchase_id,"
+    "   k.customer_id, x.kind = 'c' AND k.state <> 'done'"
+    "   AND NOT (k.state IN ('assigned', 'claimed') AND k.agent = x.agent) AS moves"
+    "   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::date[], $5::int[], $6::text[],"
+    "   $7::date[]) WITH ORDINALITY AS x (id, kind, agent, bag, claims, state, done, ord)"
+    "   JOIN task k ON k.id = x.id FOR UPDATE OF k) o"
+    " WHERE t.id = o.id AND (o.kind = 'c' OR (o.kind = 'a' AND o.state <> 'done')"
+    "   OR (o.kind = 'd' AND o.state <> 'done'"
+    "   AND NOT (o.new_state = 'cancelled' AND o.state = 'cancelled')))" REP_TASK_OLD_RETURNING
+    ", o.ord"};
 static const hf_query_t REP_Q_TASK_COMPLETE = {
     "rep_task_complete",
     "UPDATE task t SET state = $2, agent = '', bag_day = NULL, done_day = $3" REP_TASK_OLD
