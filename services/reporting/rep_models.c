@@ -347,6 +347,8 @@ static int s_plans_write(hf_store_t *st);
 static void s_plans_forget(void);
 static int s_tasks_write(hf_store_t *st);
 static void s_tasks_forget(void);
+static int s_cchanges_write(hf_store_t *st);
+static void s_cchanges_forget(void);
 
 int rep_batch_end(hf_service_t *svc, void *self, bool commit)
 {
@@ -355,14 +357,16 @@ int rep_batch_end(hf_service_t *svc, void *self, bool commit)
         s_plans_forget();
         s_cards_forget();
         s_tasks_forget();
+        s_cchanges_forget();
         s_deltas_forget();
         return 0;
     }
     /* the plans, the cards and the task events first: applying them adds to the counters */
     if (s_plans_write(hf_service_store(svc)) != 0 ||
         s_cards_write(hf_service_store(svc), true) != 0 ||
-        s_tasks_write(hf_service_store(svc)) != 0) {
+        s_tasks_write(hf_service_store(svc)) != 0 || s_cchanges_write(hf_service_store(svc)) != 0) {
         s_tasks_forget();
+        s_cchanges_forget();
         s_deltas_forget();
         return -1;
     }
@@ -1061,45 +1065,6 @@ static int rep_on_lead_rejected(s_ctx_t *c)
 {
     const Huifang__V1__LeadRejected *e = c->env->lead_rejected;
     return s_lead_add(c, 0, e->channel, e->source, e->collector, "rejected");
-}
-
-static int rep_on_customer_updated(s_ctx_t *c)
-{
-    return s_customer_apply(c, c->env->customer_updated->customer);
-}
-
-static int rep_on_card_type_changed(s_ctx_t *c)
-{
-    const Huifang__V1__CardTypeChanged *e = c->env->card_type_changed;
-    if (*S(e->to) == '\0')
-        return -2;
-    const char *reason = strcmp(e->to, "void") == 0 ? S(e->reason) : "";
-    char cid[24];
-    const char *p[] = {hf_pg_i64(cid, e->customer_id), e->to, reason};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CARD_TYPE_CHANGED, 3, p);
-    if (res == NULL)
-        return -1;
-    if (PQntuples(res) == 0) {
-        /* intake publishes a card before changing it: a card we never saw is not ours */
-        PQclear(res);
-        hf_warn("card_unknown", "customer=%lld", (long long)e->customer_id);
-        return 0;
-    }
-    char type[32];
-    snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
-    int64_t merged = hf_pg_int(res, 0, 1);
-    bool moves = merged == 0 && *type && strcmp(type, e->to) != 0; /* the row written */
-    s_card_memo.set = true;
-    s_card_memo.tx = hf_store_tx_serial(c->st);
-    s_card_memo.seq = c->env->seq;
-    s_card_memo.id = e->customer_id;
-    snprintf(s_card_memo.type, sizeof s_card_memo.type, "%s", moves ? e->to : type);
-    s_card_memo.merged = merged;
-    snprintf(s_card_memo.region, sizeof s_card_memo.region, "%s", hf_pg_str(res, 0, 2));
-    PQclear(res);
-    if (merged > 0 || strcmp(type, e->to) == 0)
-        return 0; /* already applied from the card itself */
-    return s_card_moved(c, type, e->to, reason);
 }
 
 static int rep_on_customers_merged(s_ctx_t *c)
@@ -2021,6 +1986,231 @@ static int rep_on_task_completed(s_ctx_t *c)
     return s_task_event(c, TASK_COMPLETE, tk, s_task_completed);
 }
 
+/* ---- card changes held per batch -------------------------------------------------------
+ *
+ * A call that talks to a new customer (or voids a card, or a purchase) makes intake publish a
+ * card_type_changed and, right after it, the card's customer_updated (intake_card_set); each
+ * card_type_changed was a statement of its own (REP_Q_ON_CARD_TYPE_CHANGED before rapply10:
+ * 0.80 a call) and the customer_updated took the card from it (s_card_memo). A batch's card
+ * changes are held here instead, each with the customer_updated of its card right after it
+ * (the next event of intake's stream), and applied at the batch's end or before any other
+ * event (s_cchanges_write): in runs of changes of different cards, each run by one statement
+ * (REP_Q_CARDS_TYPE_CHANGE: every card read, locked and changed as REP_Q_ON_CARD_TYPE_CHANGED
+ * did, the card as it was given back), then, in event order, each change counted and its
+ * customer_updated applied from the card as the change left it, as one at a time did. The
+ * card memo is left as the last change left it, for the event after (a refusal's opted_out
+ * carries it to its customer_updated). */
+
+#define HELD_CARD_CHANGES 1024
+
+typedef struct {
+    int64_t id;
+    uint64_t seq;
+    char *to, *reason, *branch;
+    char day[11];
+    /* the customer_updated right after it, when held with it: its card and its event's branch
+     * and day */
+    bool has_update;
+    Huifang__V1__Customer cu;
+    char *u_branch;
+    char u_day[11];
+} s_cchange_t;
+
+static s_cchange_t s_cchanges[HELD_CARD_CHANGES];
+static int s_ncchanges;
+
+static void s_cchanges_forget(void)
+{
+    for (int i = 0; i < s_ncchanges; i++) {
+        s_cchange_t *e = &s_cchanges[i];
+        free(e->to);
+        free(e->reason);
+        free(e->branch);
+        if (e->has_update) {
+            free(e->cu.region);
+            free(e->cu.card_type);
+            free(e->cu.void_reason);
+            free(e->u_branch);
+        }
+    }
+    s_ncchanges = 0;
+}
+
+static char *s_dup(const char *s)
+{
+    char *d = strdup(S(s));
+    if (d == NULL)
+        abort();
+    return d;
+}
+
+/* Whether env is the customer_updated of the card changed by the last change held, right
+ * after it (held with it by rep_on_customer_updated). */
+static bool s_cchange_follows(const hf_envelope_t *env)
+{
+    if (s_ncchanges == 0 || env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED)
+        return false;
+    const s_cchange_t *last = &s_cchanges[s_ncchanges - 1];
+    const Huifang__V1__Customer *cu = env->customer_updated->customer;
+    return !last->has_update && strcmp(S(env->producer), "intake") == 0 &&
+           env->seq == last->seq + 1 && cu != NULL && cu->id == last->id;
+}
+
+/* Whether the held changes must be applied before env (every event but a change and the
+ * customer_updated that follows one). */
+static bool s_cchanges_needed(const hf_envelope_t *env)
+{
+    return s_ncchanges > 0 &&
+           env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED &&
+           !s_cchange_follows(env);
+}
+
+/* Counts change e, its card as it was found (found: the row, else unknown here), applies its
+ * customer_updated, and leaves the memo as one at a time did. 0 or -1. */
+static int s_cchange_apply(hf_store_t *st, const s_cchange_t *e, bool found, const char *type,
+                           int64_t merged, const char *region)
+{
+    s_ctx_t c = {0};
+    c.st = st;
+    c.branch = e->branch;
+    memcpy(c.day, e->day, sizeof c.day);
+    int rc = 0;
+    s_card_memo.set = false;
+    if (!found) {
+        /* intake publishes a card before changing it: a card we never saw is not ours */
+        hf_warn("card_unknown", "customer=%lld", (long long)e->id);
+    } else {
+        bool moves = merged == 0 && *type && strcmp(type, e->to) != 0; /* the row written */
+        s_card_memo.set = true;
+        s_card_memo.tx = hf_store_tx_serial(st);
+        s_card_memo.seq = e->seq;
+        s_card_memo.id = e->id;
+        snprintf(s_card_memo.type, sizeof s_card_memo.type, "%s", moves ? e->to : type);
+        s_card_memo.merged = merged;
+        snprintf(s_card_memo.region, sizeof s_card_memo.region, "%s", region);
+        if (merged == 0 && strcmp(type, e->to) != 0)
+            rc = s_card_moved(&c, type, e->to, e->reason);
+    }
+    if (rc != 0 || !e->has_update)
+        return rc;
+    /* its customer_updated (s_card_memo_take: the memo valid for it when the change found
+     * the card) */
+    s_ctx_t u = c;
+    u.branch = e->u_branch;
+    memcpy(u.day, e->u_day, sizeof u.day);
+    s_card_memo_valid = s_card_memo.set;
+    s_card_memo.set = false;
+    return s_customer_apply(&u, &e->cu);
+}
+
+/* Applies held changes ev[0..n), of different cards, by one statement. 0 or -1. */
+static int s_cchanges_apply(hf_store_t *st, const s_cchange_t *ev, int n)
+{
+    char *buf[3] = {0};
+    size_t len[3];
+    FILE *f[3] = {0};
+    int rc = 0;
+    for (int k = 0; k < 3 && rc == 0; k++)
+        if ((f[k] = open_memstream(&buf[k], &len[k])) == NULL)
+            rc = -1;
+    for (int i = 0; i < n && rc == 0; i++) {
+        char id[24];
+        s_lit_add(f[0], i == 0, hf_pg_i64(id, ev[i].id), false);
+        s_lit_add(f[1], i == 0, ev[i].to, false);
+        s_lit_add(f[2], i == 0, ev[i].reason, false);
+    }
+    for (int k = 0; k < 3; k++) {
+        if (f[k] == NULL)
+            continue;
+        fputc('}', f[k]);
+        bool ok = !ferror(f[k]);
+        if (fclose(f[k]) != 0 || !ok)
+            rc = -1;
+    }
+    PGresult *res = NULL;
+    if (rc == 0)
+        res = hf_store_query(st, &REP_Q_CARDS_TYPE_CHANGE, 3, (const char *const *)buf);
+    for (int k = 0; k < 3; k++)
+        free(buf[k]);
+    if (res == NULL)
+        return -1;
+    int *row = malloc(sizeof *row * (size_t)n);
+    if (row == NULL)
+        abort();
+    for (int i = 0; i < n; i++)
+        row[i] = -1;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t ord = hf_pg_int(res, r, 0);
+        if (ord >= 1 && ord <= n)
+            row[ord - 1] = r;
+    }
+    /* in event order, as one at a time */
+    for (int i = 0; i < n && rc == 0; i++) {
+        int r = row[i];
+        rc = r < 0 ? s_cchange_apply(st, &ev[i], false, "", 0, "")
+                   : s_cchange_apply(st, &ev[i], true, hf_pg_str(res, r, 1), hf_pg_int(res, r, 2),
+                                     hf_pg_str(res, r, 3));
+    }
+    PQclear(res);
+    free(row);
+    return rc;
+}
+
+/* Applies the held changes in runs of different cards (see above) and forgets them. */
+static int s_cchanges_write(hf_store_t *st)
+{
+    int n = s_ncchanges, rc = 0;
+    for (int from = 0, to; from < n && rc == 0; from = to) {
+        for (to = from + 1; to < n; to++) {
+            bool again = false;
+            for (int k = from; k < to && !again; k++)
+                again = s_cchanges[k].id == s_cchanges[to].id;
+            if (again)
+                break;
+        }
+        rc = s_cchanges_apply(st, s_cchanges + from, to - from);
+    }
+    s_cchanges_forget();
+    return rc == 0 ? 0 : -1;
+}
+
+static int rep_on_customer_updated(s_ctx_t *c)
+{
+    const Huifang__V1__Customer *cu = c->env->customer_updated->customer;
+    if (s_cchange_follows(c->env)) {
+        /* held with the change before it */
+        s_cchange_t *last = &s_cchanges[s_ncchanges - 1];
+        last->cu = (Huifang__V1__Customer)HUIFANG__V1__CUSTOMER__INIT;
+        last->cu.id = cu->id;
+        last->cu.merged_into = cu->merged_into;
+        last->cu.region = s_dup(cu->region);
+        last->cu.card_type = s_dup(cu->card_type);
+        last->cu.void_reason = s_dup(cu->void_reason);
+        last->u_branch = s_dup(c->branch);
+        memcpy(last->u_day, c->day, sizeof last->u_day);
+        last->has_update = true;
+        return 0;
+    }
+    return s_customer_apply(c, cu);
+}
+
+static int rep_on_card_type_changed(s_ctx_t *c)
+{
+    const Huifang__V1__CardTypeChanged *e = c->env->card_type_changed;
+    if (*S(e->to) == '\0')
+        return -2;
+    if (s_ncchanges == HELD_CARD_CHANGES && s_cchanges_write(c->st) != 0)
+        return -1;
+    s_cchange_t *h = &s_cchanges[s_ncchanges++];
+    *h = (s_cchange_t){.id = e->customer_id,
+                       .seq = c->env->seq,
+                       .to = s_dup(e->to),
+                       .reason = s_dup(strcmp(e->to, "void") == 0 ? S(e->reason) : ""),
+                       .branch = s_dup(c->branch)};
+    memcpy(h->day, c->day, sizeof h->day);
+    return 0;
+}
+
 /* ---- contacts ------------------------------------------------------------------------ */
 
 /* A logged call's one statement (REP_Q_ON_CALL_LOGGED): the checks, then the contact, once,
@@ -2322,6 +2512,10 @@ int rep_cards_flush(hf_service_t *svc)
 
 int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
 {
+    /* the card changes held, before any other event (and before the memo is taken: they
+     * leave it as one at a time did) */
+    if (s_cchanges_needed(env) && s_cchanges_write(hf_service_store(svc)) != 0)
+        return -1;
     s_zones_seen(hf_service_store(svc), env);
     s_card_memo_take(hf_service_store(svc), env);
     /* the cards held are made before a handler that may read them (this one, or another

@@ -223,15 +223,20 @@ static const hf_query_t REP_Q_ON_PRODUCT_UPSERT = {
     "INSERT INTO product (branch, code, name, price_fen, days_per_unit, plan)"
     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, code) DO UPDATE"
     " SET name = $3, price_fen = $4, days_per_unit = $5, plan = $6"};
-/* A card's type changed in the statement that reads it: the card as it was (locked) — its
- * type, merged_into and region — and the new type $2 (void reason $3) written when the card
- * is not merged and had another type. No row: a card never seen. */
-static const hf_query_t REP_Q_ON_CARD_TYPE_CHANGED = {
-    "rep_on_card_type_changed",
-    "WITH o AS (SELECT id, card_type, merged_into, region FROM customer WHERE id = $1 FOR UPDATE),"
-    " u AS (UPDATE customer c SET card_type = $2, void_reason = $3 FROM o WHERE c.id = o.id"
-    "   AND o.merged_into = 0 AND o.card_type <> '' AND o.card_type <> $2 RETURNING 1)"
-    " SELECT o.card_type, o.merged_into, o.region FROM o"};
+/* A run of a batch's card changes (rep_models.c, s_cchanges_apply; $1 cards, all different,
+ * $2 their new types, $3 void reasons) in one statement: each card as it was (locked) — its
+ * type, merged_into and region — given back with the change's place (ord, from 1), and the
+ * new type written when the card is not merged and had another type. No row: a card never
+ * seen. */
+static const hf_query_t REP_Q_CARDS_TYPE_CHANGE = {
+    "rep_cards_type_change",
+    "WITH o AS (SELECT x.ord, x.to_type, x.reason, c.id, c.card_type, c.merged_into, c.region"
+    "   FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY"
+    "   AS x (id, to_type, reason, ord) JOIN customer c ON c.id = x.id FOR UPDATE OF c),"
+    " u AS (UPDATE customer c SET card_type = o.to_type, void_reason = o.reason FROM o"
+    "   WHERE c.id = o.id AND o.merged_into = 0 AND o.card_type <> ''"
+    "   AND o.card_type <> o.to_type RETURNING 1)"
+    " SELECT o.ord, o.card_type, o.merged_into, o.region FROM o"};
 static const hf_query_t REP_Q_ON_CUSTOMERS_MERGED_LOCK = {
     "rep_on_customers_merged_lock",
     "SELECT card_type FROM customer WHERE id = $2 AND merged_into = 0 AND $1::bigint > 0"
