@@ -561,11 +561,11 @@ static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to,
     return s_card_moved(c, from, to, reason);
 }
 
-/* The card a card_type_changed left (rep_on_card_type_changed), for the customer_updated
- * intake publishes right after it (intake_card_set): that event's handler takes the card from
- * here instead of reading it again. Valid for the next event of intake's stream in the same
- * transaction only (s_card_memo_take, at the start of every event), or the one after an
- * opted_out of the same customer in between (a refusal's events). */
+/* The card a card_type_changed left (s_cchange_apply, as the batch's held changes are
+ * applied), for the customer_updated intake publishes right after it (intake_card_set): that
+ * event's handler takes the card from here instead of reading it again. Valid for the next event of
+ * intake's stream in the same transaction only (s_card_memo_take, at the start of every event), or
+ * the one after an opted_out of the same customer in between (a refusal's events). */
 static struct {
     bool set;
     uint64_t tx;  /* hf_store_tx_serial */
