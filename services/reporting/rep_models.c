@@ -345,6 +345,10 @@ static int s_cards_write(hf_store_t *st, bool at_end);
 static void s_cards_forget(void);
 static int s_plans_write(hf_store_t *st);
 static void s_plans_forget(void);
+static int s_tasks_write(hf_store_t *st);
+static void s_tasks_forget(void);
+static int s_cchanges_write(hf_store_t *st);
+static void s_cchanges_forget(void);
 
 int rep_batch_end(hf_service_t *svc, void *self, bool commit)
 {
@@ -352,12 +356,17 @@ int rep_batch_end(hf_service_t *svc, void *self, bool commit)
     if (!commit) {
         s_plans_forget();
         s_cards_forget();
+        s_tasks_forget();
+        s_cchanges_forget();
         s_deltas_forget();
         return 0;
     }
-    /* the plans and the cards first: making them adds to the counters */
+    /* the plans, the cards and the task events first: applying them adds to the counters */
     if (s_plans_write(hf_service_store(svc)) != 0 ||
-        s_cards_write(hf_service_store(svc), true) != 0) {
+        s_cards_write(hf_service_store(svc), true) != 0 ||
+        s_tasks_write(hf_service_store(svc)) != 0 || s_cchanges_write(hf_service_store(svc)) != 0) {
+        s_tasks_forget();
+        s_cchanges_forget();
         s_deltas_forget();
         return -1;
     }
@@ -552,11 +561,11 @@ static int s_card_move(s_ctx_t *c, int64_t id, const char *from, const char *to,
     return s_card_moved(c, from, to, reason);
 }
 
-/* The card a card_type_changed left (rep_on_card_type_changed), for the customer_updated
- * intake publishes right after it (intake_card_set): that event's handler takes the card from
- * here instead of reading it again. Valid for the next event of intake's stream in the same
- * transaction only (s_card_memo_take, at the start of every event), or the one after an
- * opted_out of the same customer in between (a refusal's events). */
+/* The card a card_type_changed left (s_cchange_apply, as the batch's held changes are
+ * applied), for the customer_updated intake publishes right after it (intake_card_set): that
+ * event's handler takes the card from here instead of reading it again. Valid for the next event of
+ * intake's stream in the same transaction only (s_card_memo_take, at the start of every event), or
+ * the one after an opted_out of the same customer in between (a refusal's events). */
 static struct {
     bool set;
     uint64_t tx;  /* hf_store_tx_serial */
@@ -1058,45 +1067,6 @@ static int rep_on_lead_rejected(s_ctx_t *c)
     return s_lead_add(c, 0, e->channel, e->source, e->collector, "rejected");
 }
 
-static int rep_on_customer_updated(s_ctx_t *c)
-{
-    return s_customer_apply(c, c->env->customer_updated->customer);
-}
-
-static int rep_on_card_type_changed(s_ctx_t *c)
-{
-    const Huifang__V1__CardTypeChanged *e = c->env->card_type_changed;
-    if (*S(e->to) == '\0')
-        return -2;
-    const char *reason = strcmp(e->to, "void") == 0 ? S(e->reason) : "";
-    char cid[24];
-    const char *p[] = {hf_pg_i64(cid, e->customer_id), e->to, reason};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CARD_TYPE_CHANGED, 3, p);
-    if (res == NULL)
-        return -1;
-    if (PQntuples(res) == 0) {
-        /* intake publishes a card before changing it: a card we never saw is not ours */
-        PQclear(res);
-        hf_warn("card_unknown", "customer=%lld", (long long)e->customer_id);
-        return 0;
-    }
-    char type[32];
-    snprintf(type, sizeof type, "%s", hf_pg_str(res, 0, 0));
-    int64_t merged = hf_pg_int(res, 0, 1);
-    bool moves = merged == 0 && *type && strcmp(type, e->to) != 0; /* the row written */
-    s_card_memo.set = true;
-    s_card_memo.tx = hf_store_tx_serial(c->st);
-    s_card_memo.seq = c->env->seq;
-    s_card_memo.id = e->customer_id;
-    snprintf(s_card_memo.type, sizeof s_card_memo.type, "%s", moves ? e->to : type);
-    s_card_memo.merged = merged;
-    snprintf(s_card_memo.region, sizeof s_card_memo.region, "%s", hf_pg_str(res, 0, 2));
-    PQclear(res);
-    if (merged > 0 || strcmp(type, e->to) == 0)
-        return 0; /* already applied from the card itself */
-    return s_card_moved(c, type, e->to, reason);
-}
-
 static int rep_on_customers_merged(s_ctx_t *c)
 {
     const Huifang__V1__CustomersMerged *e = c->env->customers_merged;
@@ -1294,11 +1264,17 @@ static int s_assignment_close(s_ctx_t *c, int64_t id, const s_task_t *t)
 }
 
 /* Inserts a task as a plan published it; counts it planned (or cancelled). Returns 0, or
- * -1 on a store error. */
-static int s_task_insert(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id)
+ * -1 on a store error; *made (when given) tells whether the row was made, due (when given,
+ * 11 bytes) its due day. */
+static int s_task_insert_made(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id, bool *made,
+                              char *due_out)
 {
     char due[11], id[24], cid[24], pid[24], plan[24], step[16], at[24];
     s_local(c, t->due_at_ms, due);
+    if (due_out)
+        memcpy(due_out, due, sizeof due);
+    if (made)
+        *made = false;
     bool cancelled = strcmp(S(t->state), "cancelled") == 0;
     const char *p[] = {hf_pg_i64(id, t->id),
                        c->branch,
@@ -1317,9 +1293,15 @@ static int s_task_insert(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id
     PQclear(res);
     if (!inserted)
         return 0;
+    if (made)
+        *made = true;
     if (s_step_add(c, due, "planned", 1) != 0)
         return -1;
     return cancelled ? s_step_add(c, due, "cancelled", 1) : 0;
+}
+static int s_task_insert(s_ctx_t *c, const Huifang__V1__Task *t, int64_t plan_id)
+{
+    return s_task_insert_made(c, t, plan_id, NULL, NULL);
 }
 
 /* ---- plans held per batch ----------------------------------------------------------
@@ -1562,7 +1544,7 @@ static bool s_task_malformed(const Huifang__V1__Task *tk)
 }
 
 /* The counters of task t (the row as it was) put into agent's bag of day bag by the usual
- * way's statement (REP_Q_TASK_ASSIGN, REP_Q_TASKS_ASSIGN). */
+ * way's statement (REP_Q_TASK_ASSIGN), or by the events held (s_task_row_assign). */
 static int s_task_assigned_count(s_ctx_t *c, int64_t id, s_task_t *t, const char *agent,
                                  const char *bag)
 {
@@ -1599,110 +1581,9 @@ static int s_task_assigned(s_ctx_t *c, const Huifang__V1__Task *tk)
     return s_assignment_open(c, tk->id, &t, tk->agent, bag, "assigned");
 }
 
-static int rep_on_task_assigned(s_ctx_t *c)
+/* One task claimed: a task_claimed's, applied on its own (s_task_held_alone). */
+static int s_task_claimed(s_ctx_t *c, const Huifang__V1__Task *tk)
 {
-    return s_task_assigned(c, c->env->task_assigned->task);
-}
-
-static int s_i64_cmp(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The usual way of a tasks_assigned's well-formed tasks (n, in event order), all different,
- * in one statement (REP_Q_TASKS_ASSIGN) instead of one each: each task given its row back is
- * counted as s_task_assigned counts it; *left[i] tells the ones given none (the long way, on
- * their own). Tasks of one event are different rows and their counters only add up, so the
- * order they are applied in changes nothing. 0 or -1. */
-static int s_tasks_assign(s_ctx_t *c, Huifang__V1__Task **tk, int n, bool *left)
-{
-    char **ids = hf_arena_alloc(c->arena, (size_t)n * sizeof *ids);
-    char **agents = hf_arena_alloc(c->arena, (size_t)n * sizeof *agents);
-    char **bags = hf_arena_alloc(c->arena, (size_t)n * sizeof *bags);
-    if (ids == NULL || agents == NULL || bags == NULL)
-        return -1;
-    for (int i = 0; i < n; i++) {
-        ids[i] = s_num(c->arena, tk[i]->id);
-        agents[i] = tk[i]->agent;
-        bags[i] = *S(tk[i]->bag_date) ? tk[i]->bag_date : c->day;
-        left[i] = true;
-        if (ids[i] == NULL)
-            return -1;
-    }
-    const char *p[] = {s_pg_array(c->arena, ids, (size_t)n),
-                       s_pg_array(c->arena, agents, (size_t)n),
-                       s_pg_array(c->arena, bags, (size_t)n)};
-    PGresult *res = hf_store_query(c->st, &REP_Q_TASKS_ASSIGN, 3, p);
-    if (res == NULL)
-        return -1;
-    int rc = 0;
-    for (int r = 0; r < PQntuples(res) && rc == 0; r++) {
-        int64_t ord = hf_pg_int(res, r, 9);
-        if (ord < 1 || ord > n) {
-            rc = -1;
-            break;
-        }
-        int i = (int)ord - 1;
-        s_task_t t;
-        s_task_fill_row(res, r, &t);
-        left[i] = false;
-        rc = s_task_assigned_count(c, tk[i]->id, &t, agents[i], bags[i]);
-    }
-    PQclear(res);
-    return rc;
-}
-
-/* The assignment timer's batch (one transaction's tasks of one branch): each task applied as
- * its own task_assigned would be, in the consumer's one transaction for the event (applied
- * whole or not at all, so never twice); its tasks all different (as the timer makes them),
- * the usual way of every one in one statement (s_tasks_assign), else one by one in order. A
- * malformed task is skipped and logged (its single event would be dead-lettered); an empty
- * batch is dead-lettered. */
-static int rep_on_tasks_assigned(s_ctx_t *c)
-{
-    const Huifang__V1__TasksAssigned *ta = c->env->tasks_assigned;
-    if (ta->n_tasks == 0)
-        return -2;
-    size_t n = ta->n_tasks;
-    Huifang__V1__Task **ok = hf_arena_alloc(c->arena, n * sizeof *ok);
-    int64_t *sorted = hf_arena_alloc(c->arena, n * sizeof *sorted);
-    bool *left = hf_arena_alloc(c->arena, n * sizeof *left);
-    if (ok == NULL || sorted == NULL || left == NULL)
-        return -1;
-    int nok = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s_task_malformed(ta->tasks[i])) {
-            /* the others stand: the batch is not dead-lettered for one */
-            hf_warn("task_malformed", "producer=%s seq=%llu index=%zu", S(c->env->producer),
-                    (unsigned long long)c->env->seq, i);
-            continue;
-        }
-        sorted[nok] = ta->tasks[i]->id;
-        ok[nok++] = ta->tasks[i];
-    }
-    qsort(sorted, (size_t)nok, sizeof *sorted, s_i64_cmp);
-    bool distinct = true;
-    for (int i = 1; i < nok && distinct; i++)
-        distinct = sorted[i] != sorted[i - 1];
-    if (nok > 1 && distinct) {
-        if (s_tasks_assign(c, ok, nok, left) != 0)
-            return -1;
-    } else {
-        for (int i = 0; i < nok; i++)
-            left[i] = true;
-    }
-    for (int i = 0; i < nok; i++)
-        if (left[i] && s_task_assigned(c, ok[i]) == -1)
-            return -1;
-    return 0;
-}
-
-static int rep_on_task_claimed(s_ctx_t *c)
-{
-    const Huifang__V1__Task *tk = c->env->task_claimed->task;
-    if (tk == NULL || tk->id <= 0)
-        return -2;
     /* the claims, and the state with them when the claim is its open assignment's, set in
      * the statement that reads the row (t: as it was); a task no plan brought is inserted
      * first */
@@ -1729,11 +1610,10 @@ static int rep_on_task_claimed(s_ctx_t *c)
     return s_assignment_open(c, tk->id, &t, S(tk->agent), bag, "claimed");
 }
 
-static int rep_on_task_completed(s_ctx_t *c)
+/* One task completed (or cancelled): a task_completed's, applied on its own
+ * (s_task_held_alone). */
+static int s_task_completed(s_ctx_t *c, const Huifang__V1__Task *tk)
 {
-    const Huifang__V1__Task *tk = c->env->task_completed->task;
-    if (tk == NULL || tk->id <= 0)
-        return -2;
     bool cancel = strcmp(S(tk->state), "cancelled") == 0;
     char id[24];
     const char *p[] = {hf_pg_i64(id, tk->id), cancel ? "cancelled" : "done",
@@ -1758,6 +1638,577 @@ static int rep_on_task_completed(s_ctx_t *c)
         return s_step_add(c, t.due_day, "cancelled", 1);
     /* on time: done on or before the day the plan put the step on */
     return s_step_add(c, t.due_day, strcmp(c->day, t.due_day) <= 0 ? "on_time" : "late", 1);
+}
+
+/* ---- a task's events held per batch ----------------------------------------------------
+ *
+ * A call changes its task's row three times on the scheduler's stream — assigned (mostly one
+ * of a tasks_assigned's tasks), claimed, completed — and each was a statement of its own
+ * (issue 14, rapply10: the claim's and the completion's statements 1.66 a call). A batch's
+ * task events are held here instead, in order, and applied at its end or before the next
+ * event that may read or change a task (s_tasks_needed: every event with a handler in
+ * s_models but these), by s_tasks_write: in runs of events of different tasks — a batch while
+ * reporting keeps up is mostly one run, each task's claim or completion once — each run by
+ * one statement over arrays (REP_Q_TASKS_APPLY: each row changed as its event's own statement
+ * changed it, the row as it was given back), its counters from that row as each handler
+ * counted them (s_task_applied_count). A second event of a task starts a new run, so it sees
+ * the row as the first left it, as one at a time did. An event given no row back (its task
+ * not there yet, or done) takes its handler's long way on its own; a run of one event, as a
+ * batch of one, is applied by its handler (one statement, as before). An event with something
+ * the store might refuse (a bag date not written YYYY-MM-DD, an agent longer than a row keeps
+ * in memory) is applied on its own right away, as before, so that it fails alone and goes to
+ * the dead letters as it did. */
+
+#define HELD_TASK_EVENTS 2048
+
+enum { TASK_ASSIGN, TASK_CLAIM, TASK_COMPLETE };
+
+typedef struct {
+    int kind;
+    int64_t id, customer_id, purchase_id, plan_id, due_at_ms;
+    int64_t at; /* the event's occurred_at_ms */
+    int32_t step_no, claims;
+    bool cancel; /* a completion with state cancelled */
+    char *branch, *agent, *purpose;
+    char bag[11]; /* assigned or claimed into this bag */
+    char day[11]; /* the event's local date */
+    char tz[64];
+} s_task_event_t;
+
+static s_task_event_t s_tevents[HELD_TASK_EVENTS];
+static int s_ntevents;
+
+static void s_tasks_forget(void)
+{
+    for (int i = 0; i < s_ntevents; i++) {
+        free(s_tevents[i].branch);
+        free(s_tevents[i].agent);
+        free(s_tevents[i].purpose);
+    }
+    s_ntevents = 0;
+}
+
+/* Whether the handler of env may read or change a task held: every handler of s_models but
+ * the held task events' own (the other files' read no task). */
+static bool s_tasks_needed(const hf_envelope_t *env);
+
+/* The event's task as the handlers take it, and a context as at the event (its envelope's
+ * time in *env). */
+static void s_task_event_ctx(hf_store_t *st, const s_task_event_t *e, hf_envelope_t *env,
+                             Huifang__V1__Task *tk, s_ctx_t *c)
+{
+    huifang__v1__envelope__init(env);
+    env->occurred_at_ms = e->at;
+    huifang__v1__task__init(tk);
+    tk->id = e->id;
+    tk->customer_id = e->customer_id;
+    tk->purchase_id = e->purchase_id;
+    tk->plan_id = e->plan_id;
+    tk->step_no = e->step_no;
+    tk->purpose = e->purpose;
+    tk->due_at_ms = e->due_at_ms;
+    tk->agent = e->agent;
+    tk->bag_date = (char *)e->bag;
+    tk->claims = e->claims;
+    tk->state = e->cancel ? "cancelled" : "";
+    memset(c, 0, sizeof *c);
+    c->st = st;
+    c->env = env;
+    c->branch = e->branch;
+    snprintf(c->tz, sizeof c->tz, "%s", e->tz);
+    memcpy(c->day, e->day, sizeof c->day);
+}
+
+/* A batch's one task event, applied as it always was: its own statement. */
+static int s_task_held_alone(hf_store_t *st, const s_task_event_t *e)
+{
+    hf_envelope_t env;
+    Huifang__V1__Task tk;
+    s_ctx_t c;
+    s_task_event_ctx(st, e, &env, &tk, &c);
+    int rc = e->kind == TASK_ASSIGN  ? s_task_assigned(&c, &tk)
+             : e->kind == TASK_CLAIM ? s_task_claimed(&c, &tk)
+                                     : s_task_completed(&c, &tk);
+    return rc == 0 ? 0 : -1;
+}
+
+/* The counters of held event e applied by REP_Q_TASKS_APPLY to its task, old the row as it
+ * was: what s_task_assigned, s_task_claimed and s_task_completed count after their
+ * statement. */
+static int s_task_applied_count(s_ctx_t *c, const s_task_event_t *e, s_task_t *old)
+{
+    if (e->kind == TASK_ASSIGN)
+        return s_task_assigned_count(c, e->id, old, e->agent, e->bag);
+    if (e->kind == TASK_CLAIM) {
+        if (strcmp(old->state, "done") == 0)
+            return 0;
+        if (s_uncancel(c, old) != 0)
+            return -1;
+        if (s_open(old) && strcmp(old->agent, e->agent) == 0)
+            return 0;
+        /* claimed without an assignment we saw (or by someone else): it is in this bag now */
+        return s_assignment_close(c, e->id, old) != 0 ||
+                       s_assignment_count(c, old, e->agent, e->bag) != 0
+                   ? -1
+                   : 0;
+    }
+    if (s_assignment_close(c, e->id, old) != 0)
+        return -1;
+    if (!e->cancel && s_uncancel(c, old) != 0)
+        return -1;
+    if (e->cancel)
+        return s_step_add(c, old->due_day, "cancelled", 1);
+    /* on time: done on or before the day the plan put the step on */
+    return s_step_add(c, old->due_day, strcmp(e->day, old->due_day) <= 0 ? "on_time" : "late", 1);
+}
+
+/* Appends an element to the array literal being written to f: quoted, or NULL for "" when
+ * null_empty. */
+static void s_lit_add(FILE *f, bool first, const char *s, bool null_empty)
+{
+    fputc(first ? '{' : ',', f);
+    if (null_empty && *s == '\0') {
+        fputs("NULL", f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* Applies held events ev[0..n), of different tasks, by one statement (REP_Q_TASKS_APPLY) and
+ * counts each as its own handler did; an event whose task gave no row back (not there yet;
+ * done; cancelled and cancelled again) takes its handler's long way, on its own. 0 or -1. */
+static int s_tasks_apply(hf_store_t *st, const s_task_event_t *ev, int n)
+{
+    enum { NCOLS = 7 };
+    static const char *const kinds[] = {
+        [TASK_ASSIGN] = "a", [TASK_CLAIM] = "c", [TASK_COMPLETE] = "d"};
+    char *buf[NCOLS] = {0};
+    size_t len[NCOLS];
+    FILE *f[NCOLS] = {0};
+    int rc = 0;
+    for (int k = 0; k < NCOLS && rc == 0; k++)
+        if ((f[k] = open_memstream(&buf[k], &len[k])) == NULL)
+            rc = -1;
+    for (int i = 0; i < n && rc == 0; i++) {
+        const s_task_event_t *e = &ev[i];
+        char id[24], claims[16];
+        bool first = i == 0;
+        s_lit_add(f[0], first, hf_pg_i64(id, e->id), false);
+        s_lit_add(f[1], first, kinds[e->kind], false);
+        s_lit_add(f[2], first, e->agent, false);
+        s_lit_add(f[3], first, e->kind == TASK_COMPLETE ? "" : e->bag, true);
+        s_lit_add(f[4], first, hf_pg_i64(claims, e->claims), false);
+        s_lit_add(f[5], first, e->cancel ? "cancelled" : "done", false);
+        s_lit_add(f[6], first, e->kind == TASK_COMPLETE && !e->cancel ? e->day : "", true);
+    }
+    for (int k = 0; k < NCOLS; k++) {
+        if (f[k] == NULL)
+            continue;
+        fputc('}', f[k]);
+        bool ok = !ferror(f[k]);
+        if (fclose(f[k]) != 0 || !ok)
+            rc = -1;
+    }
+    PGresult *res = NULL;
+    if (rc == 0) {
+        const char *p[NCOLS];
+        for (int k = 0; k < NCOLS; k++)
+            p[k] = buf[k];
+        res = hf_store_query(st, &REP_Q_TASKS_APPLY, NCOLS, p);
+    }
+    for (int k = 0; k < NCOLS; k++)
+        free(buf[k]);
+    if (res == NULL)
+        return -1;
+    bool *left = malloc(sizeof *left * (size_t)n);
+    if (left == NULL)
+        abort();
+    for (int i = 0; i < n; i++)
+        left[i] = true;
+    for (int r = 0; r < PQntuples(res) && rc == 0; r++) {
+        int64_t ord = hf_pg_int(res, r, 9);
+        if (ord < 1 || ord > n) {
+            rc = -1;
+            break;
+        }
+        const s_task_event_t *e = &ev[ord - 1];
+        hf_envelope_t env;
+        Huifang__V1__Task tk;
+        s_ctx_t c;
+        s_task_event_ctx(st, e, &env, &tk, &c);
+        s_task_t old;
+        s_task_fill_row(res, r, &old);
+        left[ord - 1] = false;
+        rc = s_task_applied_count(&c, e, &old);
+    }
+    PQclear(res);
+    for (int i = 0; i < n && rc == 0; i++)
+        if (left[i])
+            rc = s_task_held_alone(st, &ev[i]);
+    free(left);
+    return rc;
+}
+
+/* Applies the held task events (see above) and forgets them: in runs of events of different
+ * tasks, each run by s_tasks_apply (a run of one as its handler does), so that an event of a
+ * task comes after the ones before it. 0 or -1. */
+static int s_tasks_write(hf_store_t *st)
+{
+    int n = s_ntevents, rc = 0;
+    enum { SET_SLOTS = 2 * HELD_TASK_EVENTS }; /* a power of two */
+    static int64_t set[SET_SLOTS];             /* the run's tasks: 0 for a free slot */
+    for (int from = 0, to; from < n && rc == 0; from = to) {
+        memset(set, 0, sizeof set);
+        for (to = from; to < n; to++) {
+            uint64_t h = (uint64_t)s_tevents[to].id * 0x9E3779B97F4A7C15ULL;
+            size_t i = (size_t)(h >> 40) & (SET_SLOTS - 1);
+            while (set[i] != 0 && set[i] != s_tevents[to].id)
+                i = (i + 1) & (SET_SLOTS - 1);
+            if (set[i] != 0)
+                break; /* its task is in the run already */
+            set[i] = s_tevents[to].id;
+        }
+        rc = to - from == 1 ? s_task_held_alone(st, &s_tevents[from])
+                            : s_tasks_apply(st, s_tevents + from, to - from);
+    }
+    s_tasks_forget();
+    return rc == 0 ? 0 : -1;
+}
+
+/* Whether a bag date can be held: "" (the event's day) or a date as YYYY-MM-DD. */
+static bool s_bag_holdable(const char *bag)
+{
+    int32_t d;
+    char again[11];
+    if (*bag == '\0')
+        return true;
+    if (hf_date_parse(bag, &d) != 0)
+        return false;
+    hf_date_format(d, again);
+    return strcmp(again, bag) == 0;
+}
+
+/* Holds a task event of kind for s_tasks_write (the batch's held events written first when
+ * there is no room); 1 when it must be applied now instead (see above), 0, or -1. */
+static int s_task_hold(s_ctx_t *c, int kind, const Huifang__V1__Task *tk)
+{
+    const char *agent = S(tk->agent);
+    if (strlen(agent) >= sizeof((s_task_t *)0)->agent || !s_bag_holdable(S(tk->bag_date)) ||
+        strlen(c->tz) >= sizeof s_tevents[0].tz)
+        return 1;
+    if (s_ntevents == HELD_TASK_EVENTS && s_tasks_write(c->st) != 0)
+        return -1;
+    s_task_event_t *e = &s_tevents[s_ntevents];
+    *e = (s_task_event_t){.kind = kind,
+                          .id = tk->id,
+                          .customer_id = tk->customer_id,
+                          .purchase_id = tk->purchase_id,
+                          .plan_id = tk->plan_id,
+                          .due_at_ms = tk->due_at_ms,
+                          .at = c->env->occurred_at_ms,
+                          .step_no = tk->step_no,
+                          .claims = tk->claims,
+                          .cancel = strcmp(S(tk->state), "cancelled") == 0,
+                          .branch = strdup(c->branch),
+                          .agent = strdup(agent),
+                          .purpose = strdup(S(tk->purpose))};
+    if (e->branch == NULL || e->agent == NULL || e->purpose == NULL)
+        abort();
+    snprintf(e->bag, sizeof e->bag, "%s", *S(tk->bag_date) ? tk->bag_date : c->day);
+    memcpy(e->day, c->day, sizeof e->day);
+    snprintf(e->tz, sizeof e->tz, "%s", c->tz);
+    s_ntevents++;
+    return 0;
+}
+
+/* A task event held (s_task_hold), or applied now by fn when it cannot be: the events held
+ * before it written first. */
+static int s_task_event(s_ctx_t *c, int kind, const Huifang__V1__Task *tk,
+                        int (*fn)(s_ctx_t *, const Huifang__V1__Task *))
+{
+    int rc = s_task_hold(c, kind, tk);
+    if (rc <= 0)
+        return rc;
+    if (s_tasks_write(c->st) != 0)
+        return -1;
+    return fn(c, tk);
+}
+
+static int rep_on_task_assigned(s_ctx_t *c)
+{
+    const Huifang__V1__Task *tk = c->env->task_assigned->task;
+    if (s_task_malformed(tk))
+        return -2;
+    return s_task_event(c, TASK_ASSIGN, tk, s_task_assigned);
+}
+
+/* The assignment timer's batch (one transaction's tasks of one branch): each task held as
+ * its own task_assigned would be, in order, in the consumer's one transaction for the event
+ * (applied whole or not at all, so never twice). A malformed task is skipped and logged (its
+ * single event would be dead-lettered); an empty batch is dead-lettered. */
+static int rep_on_tasks_assigned(s_ctx_t *c)
+{
+    const Huifang__V1__TasksAssigned *ta = c->env->tasks_assigned;
+    if (ta->n_tasks == 0)
+        return -2;
+    for (size_t i = 0; i < ta->n_tasks; i++) {
+        if (s_task_malformed(ta->tasks[i])) {
+            /* the others stand: the batch is not dead-lettered for one */
+            hf_warn("task_malformed", "producer=%s seq=%llu index=%zu", S(c->env->producer),
+                    (unsigned long long)c->env->seq, i);
+            continue;
+        }
+        if (s_task_event(c, TASK_ASSIGN, ta->tasks[i], s_task_assigned) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+static int rep_on_task_claimed(s_ctx_t *c)
+{
+    const Huifang__V1__Task *tk = c->env->task_claimed->task;
+    if (tk == NULL || tk->id <= 0)
+        return -2;
+    return s_task_event(c, TASK_CLAIM, tk, s_task_claimed);
+}
+
+static int rep_on_task_completed(s_ctx_t *c)
+{
+    const Huifang__V1__Task *tk = c->env->task_completed->task;
+    if (tk == NULL || tk->id <= 0)
+        return -2;
+    return s_task_event(c, TASK_COMPLETE, tk, s_task_completed);
+}
+
+/* ---- card changes held per batch -------------------------------------------------------
+ *
+ * A call that talks to a new customer (or voids a card, or a purchase) makes intake publish a
+ * card_type_changed and, right after it, the card's customer_updated (intake_card_set); each
+ * card_type_changed was a statement of its own (REP_Q_ON_CARD_TYPE_CHANGED before rapply10:
+ * 0.80 a call) and the customer_updated took the card from it (s_card_memo). A batch's card
+ * changes are held here instead, each with the customer_updated of its card right after it
+ * (the next event of intake's stream), and applied at the batch's end or before any other
+ * event (s_cchanges_write): in runs of changes of different cards, each run by one statement
+ * (REP_Q_CARDS_TYPE_CHANGE: every card read, locked and changed as REP_Q_ON_CARD_TYPE_CHANGED
+ * did, the card as it was given back), then, in event order, each change counted and its
+ * customer_updated applied from the card as the change left it, as one at a time did. The
+ * card memo is left as the last change left it, for the event after (a refusal's opted_out
+ * carries it to its customer_updated). */
+
+#define HELD_CARD_CHANGES 1024
+
+typedef struct {
+    int64_t id;
+    uint64_t seq;
+    char *to, *reason, *branch;
+    char day[11];
+    /* the customer_updated right after it, when held with it: its card and its event's branch
+     * and day */
+    bool has_update;
+    Huifang__V1__Customer cu;
+    char *u_branch;
+    char u_day[11];
+} s_cchange_t;
+
+static s_cchange_t s_cchanges[HELD_CARD_CHANGES];
+static int s_ncchanges;
+
+static void s_cchanges_forget(void)
+{
+    for (int i = 0; i < s_ncchanges; i++) {
+        s_cchange_t *e = &s_cchanges[i];
+        free(e->to);
+        free(e->reason);
+        free(e->branch);
+        if (e->has_update) {
+            free(e->cu.region);
+            free(e->cu.card_type);
+            free(e->cu.void_reason);
+            free(e->u_branch);
+        }
+    }
+    s_ncchanges = 0;
+}
+
+static char *s_dup(const char *s)
+{
+    char *d = strdup(S(s));
+    if (d == NULL)
+        abort();
+    return d;
+}
+
+/* Whether env is the customer_updated of the card changed by the last change held, right
+ * after it (held with it by rep_on_customer_updated). */
+static bool s_cchange_follows(const hf_envelope_t *env)
+{
+    if (s_ncchanges == 0 || env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED)
+        return false;
+    const s_cchange_t *last = &s_cchanges[s_ncchanges - 1];
+    const Huifang__V1__Customer *cu = env->customer_updated->customer;
+    return !last->has_update && strcmp(S(env->producer), "intake") == 0 &&
+           env->seq == last->seq + 1 && cu != NULL && cu->id == last->id;
+}
+
+/* Whether the held changes must be applied before env (every event but a change and the
+ * customer_updated that follows one). */
+static bool s_cchanges_needed(const hf_envelope_t *env)
+{
+    return s_ncchanges > 0 &&
+           env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_CARD_TYPE_CHANGED &&
+           !s_cchange_follows(env);
+}
+
+/* Counts change e, its card as it was found (found: the row, else unknown here), applies its
+ * customer_updated, and leaves the memo as one at a time did. 0 or -1. */
+static int s_cchange_apply(hf_store_t *st, const s_cchange_t *e, bool found, const char *type,
+                           int64_t merged, const char *region)
+{
+    s_ctx_t c = {0};
+    c.st = st;
+    c.branch = e->branch;
+    memcpy(c.day, e->day, sizeof c.day);
+    int rc = 0;
+    s_card_memo.set = false;
+    if (!found) {
+        /* intake publishes a card before changing it: a card we never saw is not ours */
+        hf_warn("card_unknown", "customer=%lld", (long long)e->id);
+    } else {
+        bool moves = merged == 0 && *type && strcmp(type, e->to) != 0; /* the row written */
+        s_card_memo.set = true;
+        s_card_memo.tx = hf_store_tx_serial(st);
+        s_card_memo.seq = e->seq;
+        s_card_memo.id = e->id;
+        snprintf(s_card_memo.type, sizeof s_card_memo.type, "%s", moves ? e->to : type);
+        s_card_memo.merged = merged;
+        snprintf(s_card_memo.region, sizeof s_card_memo.region, "%s", region);
+        if (merged == 0 && strcmp(type, e->to) != 0)
+            rc = s_card_moved(&c, type, e->to, e->reason);
+    }
+    if (rc != 0 || !e->has_update)
+        return rc;
+    /* its customer_updated (s_card_memo_take: the memo valid for it when the change found
+     * the card) */
+    s_ctx_t u = c;
+    u.branch = e->u_branch;
+    memcpy(u.day, e->u_day, sizeof u.day);
+    s_card_memo_valid = s_card_memo.set;
+    s_card_memo.set = false;
+    return s_customer_apply(&u, &e->cu);
+}
+
+/* Applies held changes ev[0..n), of different cards, by one statement. 0 or -1. */
+static int s_cchanges_apply(hf_store_t *st, const s_cchange_t *ev, int n)
+{
+    char *buf[3] = {0};
+    size_t len[3];
+    FILE *f[3] = {0};
+    int rc = 0;
+    for (int k = 0; k < 3 && rc == 0; k++)
+        if ((f[k] = open_memstream(&buf[k], &len[k])) == NULL)
+            rc = -1;
+    for (int i = 0; i < n && rc == 0; i++) {
+        char id[24];
+        s_lit_add(f[0], i == 0, hf_pg_i64(id, ev[i].id), false);
+        s_lit_add(f[1], i == 0, ev[i].to, false);
+        s_lit_add(f[2], i == 0, ev[i].reason, false);
+    }
+    for (int k = 0; k < 3; k++) {
+        if (f[k] == NULL)
+            continue;
+        fputc('}', f[k]);
+        bool ok = !ferror(f[k]);
+        if (fclose(f[k]) != 0 || !ok)
+            rc = -1;
+    }
+    PGresult *res = NULL;
+    if (rc == 0)
+        res = hf_store_query(st, &REP_Q_CARDS_TYPE_CHANGE, 3, (const char *const *)buf);
+    for (int k = 0; k < 3; k++)
+        free(buf[k]);
+    if (res == NULL)
+        return -1;
+    int *row = malloc(sizeof *row * (size_t)n);
+    if (row == NULL)
+        abort();
+    for (int i = 0; i < n; i++)
+        row[i] = -1;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t ord = hf_pg_int(res, r, 0);
+        if (ord >= 1 && ord <= n)
+            row[ord - 1] = r;
+    }
+    /* in event order, as one at a time */
+    for (int i = 0; i < n && rc == 0; i++) {
+        int r = row[i];
+        rc = r < 0 ? s_cchange_apply(st, &ev[i], false, "", 0, "")
+                   : s_cchange_apply(st, &ev[i], true, hf_pg_str(res, r, 1), hf_pg_int(res, r, 2),
+                                     hf_pg_str(res, r, 3));
+    }
+    PQclear(res);
+    free(row);
+    return rc;
+}
+
+/* Applies the held changes in runs of different cards (see above) and forgets them. */
+static int s_cchanges_write(hf_store_t *st)
+{
+    int n = s_ncchanges, rc = 0;
+    for (int from = 0, to; from < n && rc == 0; from = to) {
+        for (to = from + 1; to < n; to++) {
+            bool again = false;
+            for (int k = from; k < to && !again; k++)
+                again = s_cchanges[k].id == s_cchanges[to].id;
+            if (again)
+                break;
+        }
+        rc = s_cchanges_apply(st, s_cchanges + from, to - from);
+    }
+    s_cchanges_forget();
+    return rc == 0 ? 0 : -1;
+}
+
+static int rep_on_customer_updated(s_ctx_t *c)
+{
+    const Huifang__V1__Customer *cu = c->env->customer_updated->customer;
+    if (s_cchange_follows(c->env)) {
+        /* held with the change before it */
+        s_cchange_t *last = &s_cchanges[s_ncchanges - 1];
+        last->cu = (Huifang__V1__Customer)HUIFANG__V1__CUSTOMER__INIT;
+        last->cu.id = cu->id;
+        last->cu.merged_into = cu->merged_into;
+        last->cu.region = s_dup(cu->region);
+        last->cu.card_type = s_dup(cu->card_type);
+        last->cu.void_reason = s_dup(cu->void_reason);
+        last->u_branch = s_dup(c->branch);
+        memcpy(last->u_day, c->day, sizeof last->u_day);
+        last->has_update = true;
+        return 0;
+    }
+    return s_customer_apply(c, cu);
+}
+
+static int rep_on_card_type_changed(s_ctx_t *c)
+{
+    const Huifang__V1__CardTypeChanged *e = c->env->card_type_changed;
+    if (*S(e->to) == '\0')
+        return -2;
+    if (s_ncchanges == HELD_CARD_CHANGES && s_cchanges_write(c->st) != 0)
+        return -1;
+    s_cchange_t *h = &s_cchanges[s_ncchanges++];
+    *h = (s_cchange_t){.id = e->customer_id,
+                       .seq = c->env->seq,
+                       .to = s_dup(e->to),
+                       .reason = s_dup(strcmp(e->to, "void") == 0 ? S(e->reason) : ""),
+                       .branch = s_dup(c->branch)};
+    memcpy(h->day, c->day, sizeof h->day);
+    return 0;
 }
 
 /* ---- contacts ------------------------------------------------------------------------ */
@@ -2034,6 +2485,24 @@ static const struct {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_WORD_OF_MOUTH_RISK, rep_on_word_of_mouth_risk, true},
     {0, NULL, false}};
 
+static bool s_tasks_needed(const hf_envelope_t *env)
+{
+    if (s_ntevents == 0)
+        return false;
+    switch (env->payload_case) {
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED:
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_TASKS_ASSIGNED:
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED:
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED:
+        return false;
+    default:
+        for (int i = 0; s_models[i].fn; i++)
+            if (s_models[i].payload == (int)env->payload_case)
+                return true;
+        return false;
+    }
+}
+
 /* The oneof member of a payload is a pointer in the envelope; protobuf-c leaves it set
  * whenever payload_case is, so only the payload's own submessages need NULL checks. */
 int rep_cards_flush(hf_service_t *svc)
@@ -2043,11 +2512,18 @@ int rep_cards_flush(hf_service_t *svc)
 
 int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
 {
+    /* the card changes held, before any other event (and before the memo is taken: they
+     * leave it as one at a time did) */
+    if (s_cchanges_needed(env) && s_cchanges_write(hf_service_store(svc)) != 0)
+        return -1;
     s_zones_seen(hf_service_store(svc), env);
     s_card_memo_take(hf_service_store(svc), env);
     /* the cards held are made before a handler that may read them (this one, or another
      * file's that runs after it) */
     if (s_cards_needed(env) && s_cards_write(hf_service_store(svc), false) != 0)
+        return -1;
+    /* the task events held, before an event that may read or change a task */
+    if (s_tasks_needed(env) && s_tasks_write(hf_service_store(svc)) != 0)
         return -1;
     /* and the plans held, before any other event (each may read or change their steps) */
     if (env->payload_case != HUIFANG__V1__ENVELOPE__PAYLOAD_PLAN_STARTED &&

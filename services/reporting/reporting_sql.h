@@ -223,15 +223,20 @@ static const hf_query_t REP_Q_ON_PRODUCT_UPSERT = {
     "INSERT INTO product (branch, code, name, price_fen, days_per_unit, plan)"
     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, code) DO UPDATE"
     " SET name = $3, price_fen = $4, days_per_unit = $5, plan = $6"};
-/* A card's type changed in the statement that reads it: the card as it was (locked) — its
- * type, merged_into and region — and the new type $2 (void reason $3) written when the card
- * is not merged and had another type. No row: a card never seen. */
-static const hf_query_t REP_Q_ON_CARD_TYPE_CHANGED = {
-    "rep_on_card_type_changed",
-    "WITH o AS (SELECT id, card_type, merged_into, region FROM customer WHERE id = $1 FOR UPDATE),"
-    " u AS (UPDATE customer c SET card_type = $2, void_reason = $3 FROM o WHERE c.id = o.id"
-    "   AND o.merged_into = 0 AND o.card_type <> '' AND o.card_type <> $2 RETURNING 1)"
-    " SELECT o.card_type, o.merged_into, o.region FROM o"};
+/* A run of a batch's card changes (rep_models.c, s_cchanges_apply; $1 cards, all different,
+ * $2 their new types, $3 void reasons) in one statement: each card as it was (locked) — its
+ * type, merged_into and region — given back with the change's place (ord, from 1), and the
+ * new type written when the card is not merged and had another type. No row: a card never
+ * seen. */
+static const hf_query_t REP_Q_CARDS_TYPE_CHANGE = {
+    "rep_cards_type_change",
+    "WITH o AS (SELECT x.ord, x.to_type, x.reason, c.id, c.card_type, c.merged_into, c.region"
+    "   FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY"
+    "   AS x (id, to_type, reason, ord) JOIN customer c ON c.id = x.id FOR UPDATE OF c),"
+    " u AS (UPDATE customer c SET card_type = o.to_type, void_reason = o.reason FROM o"
+    "   WHERE c.id = o.id AND o.merged_into = 0 AND o.card_type <> ''"
+    "   AND o.card_type <> o.to_type RETURNING 1)"
+    " SELECT o.ord, o.card_type, o.merged_into, o.region FROM o"};
 static const hf_query_t REP_Q_ON_CUSTOMERS_MERGED_LOCK = {
     "rep_on_customers_merged_lock",
     "SELECT card_type FROM customer WHERE id = $2 AND merged_into = 0 AND $1::bigint > 0"
@@ -279,20 +284,41 @@ static const hf_query_t REP_Q_TASK_ASSIGN = {
     "rep_task_assign", "UPDATE task t SET state = 'assigned', agent = $2, bag_day = $3,"
                        " last_bag_agent = $2, last_bag_day = $3" REP_TASK_OLD
                        " AND o.state <> 'done'" REP_TASK_OLD_RETURNING};
-/* An assignment timer's batch (tasks_assigned) in one statement: REP_Q_TASK_ASSIGN for each of
- * its tasks ($1 ids, all different; $2 agents; $3 bags), the row as it was given back with the
- * task's place in the arrays (ord, from 1). A task given no row back (not there yet, or done)
- * takes the long way, on its own. */
-static const hf_query_t REP_Q_TASKS_ASSIGN = {
-    "rep_tasks_assign",
-    "UPDATE task t SET state = 'assigned', agent = o.new_agent, bag_day = o.new_bag,"
-    " last_bag_agent = o.new_agent, last_bag_day = o.new_bag"
-    " FROM (SELECT x.ord, x.agent AS new_agent, x.bag AS new_bag, k.id, k.state, k.agent,"
-    " k.due_day::text AS due_day, k.last_bag_agent, coalesce(k.last_bag_day::text, '')"
-    " AS last_bag_day, k.claims, k.calls, k.purchase_id, k.customer_id"
-    " FROM unnest($1::bigint[], $2::text[], $3::date[]) WITH ORDINALITY AS x (id, agent, bag, ord)"
-    " JOIN task k ON k.id = x.id FOR UPDATE OF k) o WHERE t.id = o.id AND o.state <> "
-    "'done'" REP_TASK_OLD_RETURNING ", o.ord"};
+/* rep_models.c, a batch's task events held (s_tasks_apply): a run of them, each of another
+ * task ($1 ids; $2 kinds: a assigned, c claimed, d completed; $3 agents; $4 bags; $5 the
+ * claims' numbers; $6 the completions' states, done or cancelled; $7 their done days), in one
+ * statement — each row changed as REP_Q_TASK_ASSIGN, REP_Q_TASK_CLAIM (with the assignment a
+ * claim opens when it is not its open assignment's: s_assignment_open) or
+ * REP_Q_TASK_COMPLETE would change it, the row as it was given back with the event's place
+ * (ord, from 1). An event given no row back takes its handler's long way. */
+static const hf_query_t REP_Q_TASKS_APPLY = {
+    "rep_tasks_apply",
+    "UPDATE task t SET"
+    " state = CASE o.kind WHEN 'a' THEN 'assigned' WHEN 'd' THEN o.new_state"
+    "   ELSE CASE WHEN o.state = 'done' THEN 'done' ELSE 'claimed' END END,"
+    " agent = CASE WHEN o.kind = 'a' OR o.moves THEN o.new_agent WHEN o.kind = 'd' THEN ''"
+    "   ELSE t.agent END,"
+    " bag_day = CASE WHEN o.kind = 'a' OR o.moves THEN o.new_bag WHEN o.kind = 'd' THEN NULL"
+    "   ELSE t.bag_day END,"
+    " last_bag_agent = CASE WHEN o.kind = 'a' OR o.moves THEN o.new_agent"
+    "   ELSE t.last_bag_agent END,"
+    " last_bag_day = CASE WHEN o.kind = 'a' OR o.moves THEN o.new_bag ELSE t.last_bag_day END,"
+    " claims = CASE WHEN o.kind = 'c' THEN greatest(o.new_claims, o.claims + 1)"
+    "   ELSE t.claims END,"
+    " done_day = CASE WHEN o.kind = 'd' THEN o.new_done ELSE t.done_day END"
+    " FROM (SELECT x.ord, x.kind, x.agent AS new_agent, x.bag AS new_bag,"
+    "   x.claims AS new_claims, x.state AS new_state, x.done AS new_done, k.id, k.state,"
+    "   k.agent, k.due_day::text AS due_day, k.last_bag_agent,"
+    "   coalesce(k.last_bag_day::text, '') AS last_bag_day, k.claims, k.calls, k.purchase_id,"
+    "   k.customer_id, x.kind = 'c' AND k.state <> 'done'"
+    "   AND NOT (k.state IN ('assigned', 'claimed') AND k.agent = x.agent) AS moves"
+    "   FROM unnest($1::bigint[], $2::text[], $3::text[], $4::date[], $5::int[], $6::text[],"
+    "   $7::date[]) WITH ORDINALITY AS x (id, kind, agent, bag, claims, state, done, ord)"
+    "   JOIN task k ON k.id = x.id FOR UPDATE OF k) o"
+    " WHERE t.id = o.id AND (o.kind = 'c' OR (o.kind = 'a' AND o.state <> 'done')"
+    "   OR (o.kind = 'd' AND o.state <> 'done'"
+    "   AND NOT (o.new_state = 'cancelled' AND o.state = 'cancelled')))" REP_TASK_OLD_RETURNING
+    ", o.ord"};
 static const hf_query_t REP_Q_TASK_COMPLETE = {
     "rep_task_complete",
     "UPDATE task t SET state = $2, agent = '', bag_day = NULL, done_day = $3" REP_TASK_OLD
