@@ -320,8 +320,9 @@ static const hf_query_t REP_Q_TASK_INSERT_TASK_ADD = {
  * small table's), where each customer counts for 0.5 % of the rows (or hundreds of them), so
  * a batch's array of 500 looked like most of the table and was planned as a (parallel)
  * sequential scan of it, 40-140 ms a batch at 200,000 tasks, until an autovacuum analyzed
- * it; the probe costs one index descent a customer whatever the statistics say
- * (tests/e2e/244_reporting_open_customers_unanalyzed.sh) */
+ * it. The probe's cost is an index descent a customer, with or without statistics, against a
+ * scan that grows with the table: only a small table (tens of thousands of rows, cheap to read)
+ * is hashed instead (tests/e2e/244_reporting_open_customers_unanalyzed.sh) */
 static const hf_query_t REP_Q_PLANS_OPEN_CUSTOMERS = {
     "rep_plans_open_customers",
     "SELECT x.c FROM unnest($1::bigint[]) AS x(c) WHERE EXISTS (SELECT 1 FROM task t"
