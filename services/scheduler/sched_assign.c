@@ -129,13 +129,12 @@ int sched_index(hf_service_t *svc, void *selfp)
         int n = PQntuples(res), nlive = 0;
         /* the list's rows, to delete after the put (all of them: a dead one is dropped) */
         for (int i = 0; i < n; i++) {
-            ids[i] = hf_pg_int(res, i, 0);
-            keys[i] = hf_pg_str(res, i, 1);
-            if (hf_pg_bool(res, i, 3)) /* still planned, not a letter: put */
-                rows[nlive++] = (s_index_row_t){ids[i], hf_pg_int(res, i, 2), hf_pg_str(res, i, 4)};
+            keys[i] = hf_pg_str(res, i, 5); /* its ctid */
+            if (hf_pg_bool(res, i, 3))      /* still planned, not a letter: put */
+                rows[nlive++] = (s_index_row_t){hf_pg_int(res, i, 0), hf_pg_int(res, i, 2),
+                                                hf_pg_str(res, i, 4)};
         }
-        const char *p[] = {sched_text_array_a(a, keys, (size_t)n),
-                           sched_int_array_a(a, ids, (size_t)n)};
+        const char *p[] = {sched_text_array_a(a, keys, (size_t)n)};
         /* in branch order already (the list's key): a put per branch, mostly one per round */
         qsort(rows, (size_t)nlive, sizeof *rows, s_cmp_branch);
         int rc = 0;
@@ -154,7 +153,7 @@ int sched_index(hf_service_t *svc, void *selfp)
         if (redis_failed)
             hf_warn("index_failed", "reason=\"%s\"", hf_queue_error(self->queue));
         if (rc == 0 && n > 0)
-            rc = hf_store_query_run(st, &SCHED_Q_MARK_INDEXED, 2, p);
+            rc = hf_store_query_run(st, &SCHED_Q_MARK_INDEXED, 1, p);
         PQclear(res);
         hf_arena_reset(a);
         if (rc != 0) {
