@@ -340,10 +340,19 @@ static const hf_query_t REP_Q_TASK_INSERT_TASK_ADD = {
                                 " $2, $3, $4, $5, $6, $7, $8, $9, $10)"
                                 " ON CONFLICT (id) DO NOTHING RETURNING 1"};
 /* rep_models.c, the plans held per batch: which customers have open steps (its text is sent,
- * planned for its array and the table each time: s_plans_mark_open); every step */
+ * planned for its array and the table each time: s_plans_mark_open); every step. A probe of
+ * task_customer per customer of the batch (a semi join from the array), not "customer_id =
+ * ANY ($1)" over the table: a load's first batches find task with no statistics yet (or a
+ * small table's), where each customer counts for 0.5 % of the rows (or hundreds of them), so
+ * a batch's array of 500 looked like most of the table and was planned as a (parallel)
+ * sequential scan of it, 40-140 ms a batch at 200,000 tasks, until an autovacuum analyzed
+ * it. The probe's cost is an index descent a customer, with or without statistics, against a
+ * scan that grows with the table: only a small table (tens of thousands of rows, cheap to read)
+ * is hashed instead (tests/e2e/244_reporting_open_customers_unanalyzed.sh) */
 static const hf_query_t REP_Q_PLANS_OPEN_CUSTOMERS = {
-    "rep_plans_open_customers", "SELECT DISTINCT customer_id FROM task WHERE customer_id = ANY"
-                                " ($1::bigint[]) AND state IN ('planned', 'assigned')"};
+    "rep_plans_open_customers",
+    "SELECT x.c FROM unnest($1::bigint[]) AS x(c) WHERE EXISTS (SELECT 1 FROM task t"
+    " WHERE t.customer_id = x.c AND t.state IN ('planned', 'assigned'))"};
 static const hf_query_t REP_Q_PLAN_STEPS_INSERT = {
     "rep_plan_steps_insert",
     "INSERT INTO task (id, branch, customer_id, purchase_id, plan_id, step_no, purpose, due_day,"

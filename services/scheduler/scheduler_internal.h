@@ -109,6 +109,10 @@ typedef struct {
     const char *set;   /* the other columns set with the state ("agent = '', ..."), or NULL */
     const char *from;  /* a FROM list for a set-based move ("unnest(...) AS u(...)"), or NULL */
     const char *where; /* which tasks of `task t`, besides the state guard ("id = $1") */
+    /* the tasks are named by their ids alone (where: "id = ANY ($1)" or a join on id): the
+     * guard is written `(t.state IN (...)) IS TRUE`, the same test and estimate, which no
+     * partial index on state can serve (see sched_task.c) */
+    bool keyed;
 } sched_move_t;
 /* Moves the tasks m->where selects whose state is one of from_states (comma-separated) to
  * `to`, setting m->set alongside, in one guarded UPDATE; returns the number of tasks moved,

@@ -36,17 +36,26 @@ static const hf_query_t SCHED_Q_REINDEX_PLANNED = {
 /* what is still to be put, with the task as it is now: one no longer planned (or gone, or a
  * letter) is dropped from the list without a put. The task is a probe of its key per row (the
  * LATERAL's LIMIT keeps it one: a plain join cost 100-140 us a lead of a load, most likely a
- * plan made once, while the tables were small, that walked task) */
+ * plan made once, while the tables were small, that walked task). Each row's ctid comes
+ * along for its delete. */
 static const hf_query_t SCHED_Q_UNINDEXED_BATCH = {
     "sched_unindexed_batch",
     "SELECT u.id, u.branch, coalesce(t.due_at_ms, 0), coalesce(t.live, false),"
-    " coalesce(t.branch, u.branch) FROM (SELECT branch, id FROM task_unindexed"
-    " ORDER BY branch, id LIMIT 1000 FOR UPDATE SKIP LOCKED) u"
+    " coalesce(t.branch, u.branch), u.ctid::text FROM (SELECT branch, id, ctid"
+    " FROM task_unindexed ORDER BY branch, id LIMIT 1000 FOR UPDATE SKIP LOCKED) u"
     " LEFT JOIN LATERAL (SELECT due_at_ms, state = 'planned' AND channel <> 'letter' AS live,"
     " branch FROM task WHERE id = u.id LIMIT 1) t ON true ORDER BY u.branch, u.id"};
+/* the rows read above, by their ctids: they are locked by this transaction (FOR UPDATE), so
+ * nothing moves them before it ends, and a TID scan is the only plan. A join of the list with
+ * the (branch, id) arrays was planned as a hash of the whole list whenever the list looked
+ * small when its plan was made (just vacuumed, by the index timer or autovacuum, then grown
+ * by a load: 16 ms a delete of 1,000 rows while the scheduler caught up with one) */
 static const hf_query_t SCHED_Q_MARK_INDEXED = {
-    "sched_mark_indexed", "DELETE FROM task_unindexed u USING unnest($1::text[], $2::bigint[])"
-                          " AS x(b, i) WHERE u.branch = x.b AND u.id = x.i"};
+    "sched_mark_indexed", "DELETE FROM task_unindexed WHERE ctid = ANY ($1::tid[])"};
+/* the list's dead rows, once a burst has gone through it (sched_index): not a statement that can
+ * be prepared (VACUUM), run on its own with hf_store_script, outside any transaction */
+static const hf_query_t SCHED_Q_VACUUM_UNINDEXED = {"sched_vacuum_unindexed",
+                                                    "VACUUM (SKIP_LOCKED) task_unindexed"};
 static const hf_query_t SCHED_Q_LOAD_LANES = {
     "sched_load_lanes",
     "SELECT x.i, a.id, a.role, CASE WHEN cardinality(a.regions) = 0 THEN '' ELSE ',' ||"
@@ -93,25 +102,29 @@ static const hf_query_t SCHED_Q_PREEMPT = {
     " AND t.reserved_agent = '' AND t.origin = 'plan' AND a.active"
     " AND ($6 = ANY (a.regions) OR cardinality(a.regions) = 0 OR $6 = '' OR $3::int >= 50)"
     " ORDER BY t.priority, t.due_at_ms DESC, t.id DESC LIMIT 1 FOR UPDATE OF t SKIP LOCKED"};
+/* The claimed tasks are read, locked and moved by their ids alone: "planned" is tested as
+ * `(t.state = 'planned') IS TRUE`, which no partial index on state can serve, so that no plan
+ * reads every planned task through task_branch_due to find the batch's (a task table without
+ * statistics yet, a new store's first hours: sched_task.c s_guard, keyed) */
 static const hf_query_t SCHED_Q_LOCK_CLAIMED = {
     "sched_lock_claimed",
     "SELECT " TASK_COLUMNS ", coalesce(c.opted_out, false), coalesce(c.dnd_until::text, ''),"
     " EXISTS (SELECT 1 FROM complaint_hold h WHERE h.customer_id = t.customer_id), "
-    "t.misses" TASK_FROM " WHERE t.id = ANY ($1::bigint[]) AND t.state = 'planned'"
+    "t.misses" TASK_FROM " WHERE t.id = ANY ($1::bigint[]) AND (t.state = 'planned') IS TRUE"
     " ORDER BY t.id FOR UPDATE OF t SKIP LOCKED"};
 static const hf_query_t SCHED_Q_DROP_STALE_IDS = {
     "sched_drop_stale_ids",
-    "SELECT id FROM task WHERE id = ANY ($1::bigint[]) AND state = 'planned'"
+    "SELECT id FROM task WHERE id = ANY ($1::bigint[]) AND (state = 'planned') IS TRUE"
     " ORDER BY id"};
 static const hf_query_t SCHED_Q_WRITE_UNASSIGNED_TASK_UPDATE = {
     "sched_write_unassigned_task_update",
     "UPDATE task t SET due_at_ms = u.d, priority = u.p, indexed = false,"
     " updated_at_ms = $2 FROM unnest($1::bigint[], $3::bigint[], $4::int[])"
-    " AS u(id, d, p) WHERE t.id = u.id AND t.state = 'planned'"};
+    " AS u(id, d, p) WHERE t.id = u.id AND (t.state = 'planned') IS TRUE"};
 static const hf_query_t SCHED_Q_WRITE_UNASSIGNED_TASK_UPDATE_2 = {
     "sched_write_unassigned_task_update_2",
     "UPDATE task SET indexed = false WHERE id = ANY ($1::bigint[])"
-    " AND state = 'planned'"};
+    " AND (state = 'planned') IS TRUE"};
 static const hf_query_t SCHED_Q_BRANCHES_WINDOWS = {
     "sched_branches_windows", "SELECT code, tz, windows FROM branch ORDER BY code"};
 static const hf_query_t SCHED_Q_MOVE_ABSENT_TASK_UPDATE = {
