@@ -557,6 +557,32 @@ static const hf_query_t SCHED_Q_CALL_LOGGED_NOTE_DONE = {
                           " LEFT JOIN LATERAL (SELECT * FROM customer WHERE id = t.customer_id"
                           " LIMIT 1) c ON true LEFT JOIN LATERAL (SELECT tz, windows FROM branch"
                           " WHERE code = t.branch LIMIT 1) b ON true"};
+/* A run of calls logged whose claimed tasks end done and which do nothing else (the calls
+ * kept, sched_events.c): SCHED_Q_CALL_LOGGED_NOTE_DONE for every element of the arrays, in one
+ * statement. The run's calls are of different contacts, customers and tasks (a repeat starts a
+ * new run), so each row is written once and no call reads what another of the run wrote, as
+ * one at a time. Its rows: the tasks moved, each with its call's place in the run. */
+static const hf_query_t SCHED_Q_CALL_LOGGED_NOTES_DONE = {
+    "sched_call_logged_notes_done",
+    "WITH x AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[],"
+    " $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::text[],"
+    " $12::bigint[], $13::bool[], $14::bool[], $15::bigint[]) WITH ORDINALITY AS x(id, cid, tid,"
+    " branch, agent, channel, purpose, outcome, effect, qty, note, logged, answered, visited, at,"
+    " o)), note AS (INSERT INTO contact_note (contact_id, customer_id, task_id, branch, agent,"
+    " channel, purpose, outcome, effect, order_qty, note, logged_at_ms)"
+    " SELECT id, cid, tid, branch, agent, channel, purpose, outcome, effect, qty, note, logged"
+    " FROM x WHERE id > 0 AND cid > 0 ORDER BY o ON CONFLICT (contact_id) DO NOTHING),"
+    " seen AS (UPDATE customer c SET"
+    " unanswered = CASE WHEN x.answered THEN 0 ELSE c.unanswered END,"
+    " unanswered_occasion_ms = CASE WHEN x.answered THEN 0 ELSE c.unanswered_occasion_ms END,"
+    " last_visit_ms = CASE WHEN x.visited THEN greatest(c.last_visit_ms, x.logged)"
+    " ELSE c.last_visit_ms END"
+    " FROM x WHERE c.id = x.cid AND x.cid > 0 AND (x.answered OR x.visited)),"
+    " d AS (UPDATE task t SET state = 'done', outcome = x.outcome, updated_at_ms = x.at,"
+    " deadline_ms = 0 FROM x WHERE t.id = x.tid AND x.tid > 0 AND t.state = 'claimed'"
+    " RETURNING t.*, x.o)"
+    " SELECT " TASK_COLUMNS ", t.o FROM d t"
+    " LEFT JOIN LATERAL (SELECT * FROM customer WHERE id = t.customer_id LIMIT 1) c ON true"};
 static const hf_query_t SCHED_Q_SEND_DOCTOR = {
     "sched_send_doctor", "INSERT INTO task (branch, plan_id, customer_id, purchase_id,"
                          " step_no, occurrence, purpose, channel, role, due_at_ms,"

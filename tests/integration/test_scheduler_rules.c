@@ -71,10 +71,12 @@ static const char *s_id(int64_t v)
 }
 
 /* The statements the last handler s_feed ran sent, the transaction's BEGIN (sent with the
- * first) among them (its events are written at the commit). */
+ * first) and the batch hook's among them (its events are written at the commit). */
 static int s_fed_statements;
 
-/* Feeds env to the handler for its payload, in a transaction; returns the handler's code. */
+/* Feeds env to the handler for its payload, in a transaction, then the batch hook (what the
+ * handlers kept is written there, as hf_service does before a batch's commit); returns the
+ * handler's code. */
 static int s_feed(const hf_event_handler_t *handlers, hf_envelope_t *env)
 {
     hf_event_fn fn = NULL;
@@ -90,6 +92,8 @@ static int s_feed(const hf_event_handler_t *handlers, hf_envelope_t *env)
     hf_arena_t *a = hf_arena_new();
     uint64_t before = hf_store_statements(st);
     int rc = fn(s_svc, &s_self, env, a);
+    if (rc == 0 && sched_leads_batch(s_svc, &s_self, true) != 0)
+        rc = -1;
     s_fed_statements = (int)(hf_store_statements(st) - before);
     hf_arena_destroy(&a);
     if (rc == 0) {
@@ -98,6 +102,7 @@ static int s_feed(const hf_event_handler_t *handlers, hf_envelope_t *env)
         fprintf(stderr, "handler of %s failed (%d): %s\n", hf_envelope_payload_name(env), rc,
                 hf_store_error(st));
         hf_store_rollback(st);
+        sched_leads_batch(s_svc, &s_self, false);
     }
     return rc;
 }
