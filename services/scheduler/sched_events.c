@@ -618,6 +618,15 @@ static int s_copies_keep(hf_service_t *svc, const Huifang__V1__Customer *c)
     return 0;
 }
 
+/* Whether a copy of customer id is kept. */
+static bool s_copies_has(int64_t id)
+{
+    for (int i = 0; i < s_copies.n; i++)
+        if (s_copies.id[i] == id)
+            return true;
+    return false;
+}
+
 static int sched_on_customer_updated(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                      hf_arena_t *a)
 {
@@ -637,14 +646,20 @@ static int sched_on_customer_updated(hf_service_t *svc, void *self, const hf_env
 
 /* A card change kept back (sched_on_card_type_changed): written before the next intake
  * handler runs (sched_kept_flush) or as the batch commits, or not at all when the next event
- * is the customer's copy that carries it (sched_on_customer_updated_after_leads). It is never
- * kept with copies: a card change writes the copies kept first, a copy writes a card change
- * kept first. */
+ * is the customer's copy that carries it (sched_on_customer_updated_after_leads). Copies may be
+ * kept with it, never the customer's own: a card change writes that copy first, a copy writes
+ * the card change kept first (or drops it, when it carries it). */
 static struct {
     bool held;
     int64_t customer_id;
     char to[32];
 } s_card;
+
+/* Whether the card change is kept back (a card that is not void). */
+static bool s_card_holds(const Huifang__V1__CardTypeChanged *ch)
+{
+    return strcmp(S(ch->to), "void") != 0 && strlen(S(ch->to)) < sizeof s_card.to;
+}
 
 /* Writes the card change kept back. 0 or -1. */
 static int s_card_flush(hf_service_t *svc)
@@ -663,7 +678,8 @@ static void s_calls_forget(void);
 
 int sched_kept_flush(hf_service_t *svc)
 {
-    /* an intake batch keeps copies or a card change, a calllog batch calls: never both */
+    /* an intake batch keeps copies and a card change (never of a customer whose copy is kept:
+     * the order of the two writes does not matter), a calllog batch calls */
     return s_copies_flush(svc) != 0 || s_card_flush(svc) != 0 || s_calls_flush(svc) != 0 ? -1 : 0;
 }
 
@@ -682,11 +698,14 @@ static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_en
     const Huifang__V1__CardTypeChanged *ch = env->card_type_changed;
     if (ch->customer_id <= 0)
         return -2;
-    if (strcmp(S(ch->to), "void") != 0 && strlen(S(ch->to)) < sizeof s_card.to) {
+    if (s_card_holds(ch)) {
         /* a card that is not void only writes the copy's card (there is nothing to cancel),
          * and intake follows such a change at once with the CustomerUpdated that carries it
-         * (a new card talked to, a purchase): kept back, so that one write does for both */
-        if (sched_kept_flush(svc) != 0)
+         * (a new card talked to, a purchase): kept back, so that one write does for both.
+         * The copies kept stay kept (intake's stream is card, copy, card, copy ...), but for
+         * the customer's own: written first, so that it never lands on the card (the card
+         * kept back before it is written first by the next one) */
+        if (s_card_flush(svc) != 0 || (s_copies_has(ch->customer_id) && s_copies_flush(svc) != 0))
             return -1;
         s_card.held = true;
         s_card.customer_id = ch->customer_id;
@@ -829,7 +848,16 @@ static int sched_on_customer_updated_after_leads(hf_service_t *svc, void *self,
                ? -1
                : sched_on_customer_updated(svc, self, env, a);
 }
-AFTER_LEADS(sched_on_card_type_changed)
+/* A card change kept back writes only the card change kept before it (and the customer's own
+ * copy kept: sched_on_card_type_changed); a void one everything kept. */
+static int sched_on_card_type_changed_after_leads(hf_service_t *svc, void *self,
+                                                  const hf_envelope_t *env, hf_arena_t *a)
+{
+    if (sched_leads_flush(svc) != 0 ||
+        (!s_card_holds(env->card_type_changed) && sched_kept_flush(svc) != 0))
+        return -1;
+    return sched_on_card_type_changed(svc, self, env, a);
+}
 AFTER_LEADS(sched_on_opted_out)
 AFTER_LEADS(sched_on_dnd_set)
 AFTER_LEADS(sched_on_customers_merged)

@@ -1652,10 +1652,21 @@ static void test_batch_as_one_at_a_time(void)
     }
     hf_envelope_t *card = s_card_env(FOLD_FIRST + 2, "one-on-one");
     card->correlation_id = "i-card";
-    hf_envelope_t *in[] = {
-        s_fold_updated(u0, "i1"), s_fold_updated(u1, "i2"), s_fold_updated(u0b, "i3"), card,
-        s_fold_updated(u2, "i4"), s_fold_updated(u3, "i5"), s_fold_updated(u4, "i6"),  purchase,
-        s_fold_updated(u5, "i7"), s_fold_updated(u1b, "i8")};
+    /* a card change of a customer whose copy is kept, then another's card change */
+    hf_envelope_t *card4 = s_card_env(FOLD_FIRST + 4, "member");
+    hf_envelope_t *card5 = s_card_env(FOLD_FIRST + 5, "one-on-one");
+    hf_envelope_t *in[] = {s_fold_updated(u0, "i1"),
+                           s_fold_updated(u1, "i2"),
+                           s_fold_updated(u0b, "i3"),
+                           card,
+                           s_fold_updated(u2, "i4"),
+                           s_fold_updated(u3, "i5"),
+                           s_fold_updated(u4, "i6"),
+                           card4,
+                           card5,
+                           purchase,
+                           s_fold_updated(u5, "i7"),
+                           s_fold_updated(u1b, "i8")};
     int nin = (int)(sizeof in / sizeof in[0]);
     for (int i = 0; i < nin; i++) {
         in[i]->seq = 8100 + (uint64_t)i;
@@ -1676,6 +1687,7 @@ static void test_batch_as_one_at_a_time(void)
         s_txt("SELECT phone || '/' || region FROM customer WHERE id = $1", s_id(FOLD_FIRST + 1)),
         "13900000001/miyun");
     CHECK_STR(s_card_of(FOLD_FIRST + 2), "one-on-one");
+    CHECK_STR(s_card_of(FOLD_FIRST + 4), "member");
     CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = $1 AND state = 'planned'",
                     s_id(FOLD_FIRST + 3)),
               0);
@@ -1723,17 +1735,20 @@ static void test_batch_as_one_at_a_time(void)
               1);
 
     TEST_STEP("one statement a run");
-    /* three copies that cancel nothing, of three customers: one upsert; three calls that end
+    /* three copies that cancel nothing, of three customers, each after a card change it
+     * carries (intake's stream after calls to new cards): one upsert; three calls that end
      * their tasks done, of three customers: one statement (the events go with the commit) */
     Huifang__V1__Customer v0 = c[0], v1 = c[1], v2 = c[5];
     v0.name = "Li Na 3";
     v1.name = "Zhao Lei";
     v2.name = "Sun Li";
-    hf_envelope_t *copies[] = {s_fold_updated(v0, "j1"), s_fold_updated(v1, "j2"),
-                               s_fold_updated(v2, "j3")};
-    for (int i = 0; i < 3; i++)
+    v0.card_type = v1.card_type = v2.card_type = "one-on-one";
+    hf_envelope_t *copies[] = {s_card_env(v0.id, "one-on-one"), s_fold_updated(v0, "j1"),
+                               s_card_env(v1.id, "one-on-one"), s_fold_updated(v1, "j2"),
+                               s_card_env(v2.id, "one-on-one"), s_fold_updated(v2, "j3")};
+    for (int i = 0; i < 6; i++)
         copies[i]->seq = 8200 + (uint64_t)i;
-    s_fold_apply(sched_intake_events, copies, 3, s_fold_base(), false, true, &batch_n);
+    s_fold_apply(sched_intake_events, copies, 6, s_fold_base(), false, true, &batch_n);
     CHECK_INT(batch_n, 1);
     CHECK_STR(s_txt("SELECT string_agg(name, ',' ORDER BY id) FROM customer WHERE id IN ($1,"
                     " 331, 335)",
