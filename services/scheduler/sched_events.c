@@ -525,6 +525,108 @@ static int s_apply_card(hf_service_t *svc, const hf_envelope_t *env, int64_t cus
     return 0;
 }
 
+/* ---- Customers' copies kept back -------------------------------------------------------
+ * intake sends a CustomerUpdated for nearly every call logged (its counters, a card talked
+ * to): one upsert each was 0.87 statements a call. A copy that cancels nothing (not opted
+ * out, its card not void) only writes the customer's row, and in an intake batch nothing but
+ * intake's handlers reads that row: such a copy is kept, and the copies kept are written in
+ * one upsert (SCHED_Q_COPIES: sched_upsert_customer's statement row by row, as the leads'
+ * SCHED_Q_LEADS_COPIES) before any other intake handler runs, before a copy that cancels, or
+ * as the batch commits (sched_kept_flush); a rollback forgets them (sched_kept_forget).
+ *
+ * Two copies of one customer kept are one row, as the upsert one after the other leaves it:
+ * every column the later one's, created_at_ms the later one's when it has one, else the
+ * earlier's (the upsert keeps the stored one for 0). A failed write (not the link) applies
+ * the copies one at a time for COPIES_DIRECT_MS, so that one that cannot be written fails
+ * alone and goes to the dead letters, as before. */
+#define COPIES_MAX 500
+#define COPIES_DIRECT_MS 60000
+#define COPY_CREATED 11 /* the column created_at_ms among SCHED_CUSTOMER_NPARAMS */
+
+static struct {
+    hf_arena_t *a; /* the kept columns' memory */
+    int n;
+    int64_t id[COPIES_MAX];
+    const char *cols[COPIES_MAX][SCHED_CUSTOMER_NPARAMS]; /* NULL for SQL NULL */
+    int64_t direct_until_ms;                              /* monotonic ms */
+} s_copies;
+
+static void s_copies_forget(void)
+{
+    hf_arena_destroy(&s_copies.a);
+    s_copies.n = 0;
+}
+
+/* Writes the copies kept: one upsert (the single row's own statement for one). 0 or -1. */
+static int s_copies_flush(hf_service_t *svc)
+{
+    if (s_copies.n == 0)
+        return 0;
+    hf_store_t *st = hf_service_store(svc);
+    int n = s_copies.n, rc;
+    if (n == 1) {
+        rc = hf_store_query_run(st, &SCHED_Q_UPSERT_CUSTOMER, SCHED_CUSTOMER_NPARAMS,
+                                s_copies.cols[0]);
+    } else {
+        hf_arena_t *a = hf_arena_new();
+        if (a == NULL) {
+            s_copies_forget();
+            return -1;
+        }
+        const char **col = hf_new_array(a, const char *, n);
+        const char *p[SCHED_CUSTOMER_NPARAMS];
+        for (int k = 0; k < SCHED_CUSTOMER_NPARAMS; k++) {
+            /* NULL (a date not given) as '' in the arrays: the statement reads it back */
+            for (int i = 0; i < n; i++)
+                col[i] = s_copies.cols[i][k] ? s_copies.cols[i][k] : "";
+            p[k] = sched_text_array_a(a, col, (size_t)n);
+        }
+        rc = hf_store_query_run(st, &SCHED_Q_COPIES, SCHED_CUSTOMER_NPARAMS, p);
+        hf_arena_destroy(&a);
+    }
+    if (rc != 0 && !hf_store_unavailable(st)) {
+        hf_warn("copies_batch_failed", "copies=%d reason=\"%s\" direct_ms=%d", n,
+                hf_store_error(st), COPIES_DIRECT_MS);
+        s_copies.direct_until_ms = hf_clock_mono_ms() + COPIES_DIRECT_MS;
+    }
+    s_copies_forget();
+    return rc;
+}
+
+/* Keeps c's copy (merged into the one kept of the same customer). 0 or -1. */
+static int s_copies_keep(hf_service_t *svc, const Huifang__V1__Customer *c)
+{
+    int at = -1;
+    for (int i = s_copies.n - 1; i >= 0 && at < 0; i--)
+        if (s_copies.id[i] == c->id)
+            at = i;
+    if (at < 0 && s_copies.n == COPIES_MAX && s_copies_flush(svc) != 0)
+        return -1;
+    if (s_copies.a == NULL && (s_copies.a = hf_arena_new()) == NULL)
+        return -1;
+    char id[24], created[24];
+    const char *p[SCHED_CUSTOMER_NPARAMS];
+    sched_customer_params(c, id, created, p);
+    const char *kept_created = at >= 0 ? s_copies.cols[at][COPY_CREATED] : NULL;
+    if (at < 0)
+        at = s_copies.n++;
+    s_copies.id[at] = c->id;
+    for (int k = 0; k < SCHED_CUSTOMER_NPARAMS; k++)
+        s_copies.cols[at][k] = p[k] ? hf_arena_strdup(s_copies.a, p[k]) : NULL;
+    if (c->created_at_ms <= 0 && kept_created != NULL)
+        s_copies.cols[at][COPY_CREATED] = kept_created;
+    return 0;
+}
+
+/* Whether a copy of customer id is kept. */
+static bool s_copies_has(int64_t id)
+{
+    for (int i = 0; i < s_copies.n; i++)
+        if (s_copies.id[i] == id)
+            return true;
+    return false;
+}
+
 static int sched_on_customer_updated(hf_service_t *svc, void *self, const hf_envelope_t *env,
                                      hf_arena_t *a)
 {
@@ -533,21 +635,34 @@ static int sched_on_customer_updated(hf_service_t *svc, void *self, const hf_env
     const Huifang__V1__Customer *c = env->customer_updated->customer;
     if (c == NULL || c->id <= 0)
         return -2;
-    if (sched_upsert_customer(hf_service_store(svc), c) != 0)
+    bool cancels = c->opted_out || (c->card_type && strcmp(c->card_type, "void") == 0);
+    if (!cancels && hf_clock_mono_ms() >= s_copies.direct_until_ms)
+        return s_copies_keep(svc, c);
+    /* a copy that cancels goes as it came, after the copies kept before it */
+    if (s_copies_flush(svc) != 0 || sched_upsert_customer(hf_service_store(svc), c) != 0)
         return -1;
     return s_apply_card(svc, env, c->id, c->opted_out, c->card_type, c->void_reason);
 }
 
 /* A card change kept back (sched_on_card_type_changed): written before the next intake
- * handler runs (sched_card_flush) or as the batch commits, or not at all when the next event
- * is the customer's copy that carries it (sched_on_customer_updated_after_leads). */
+ * handler runs (sched_kept_flush) or as the batch commits, or not at all when the next event
+ * is the customer's copy that carries it (sched_on_customer_updated_after_leads). Copies may be
+ * kept with it, never the customer's own: a card change writes that copy first, a copy writes
+ * the card change kept first (or drops it, when it carries it). */
 static struct {
     bool held;
     int64_t customer_id;
     char to[32];
 } s_card;
 
-int sched_card_flush(hf_service_t *svc)
+/* Whether the card change is kept back (a card that is not void). */
+static bool s_card_holds(const Huifang__V1__CardTypeChanged *ch)
+{
+    return strcmp(S(ch->to), "void") != 0 && strlen(S(ch->to)) < sizeof s_card.to;
+}
+
+/* Writes the card change kept back. 0 or -1. */
+static int s_card_flush(hf_service_t *svc)
 {
     if (!s_card.held)
         return 0;
@@ -557,9 +672,22 @@ int sched_card_flush(hf_service_t *svc)
     return hf_store_query_run(hf_service_store(svc), &SCHED_Q_ON_CARD_TYPE_CHANGED, 2, p);
 }
 
-void sched_card_forget(void)
+/* (the calls kept: below, with calllog's handler) */
+static int s_calls_flush(hf_service_t *svc);
+static void s_calls_forget(void);
+
+int sched_kept_flush(hf_service_t *svc)
 {
+    /* an intake batch keeps copies and a card change (never of a customer whose copy is kept:
+     * the order of the two writes does not matter), a calllog batch calls */
+    return s_copies_flush(svc) != 0 || s_card_flush(svc) != 0 || s_calls_flush(svc) != 0 ? -1 : 0;
+}
+
+void sched_kept_forget(void)
+{
+    s_copies_forget();
     s_card.held = false;
+    s_calls_forget();
 }
 
 static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_envelope_t *env,
@@ -570,11 +698,14 @@ static int sched_on_card_type_changed(hf_service_t *svc, void *self, const hf_en
     const Huifang__V1__CardTypeChanged *ch = env->card_type_changed;
     if (ch->customer_id <= 0)
         return -2;
-    if (strcmp(S(ch->to), "void") != 0 && strlen(S(ch->to)) < sizeof s_card.to) {
+    if (s_card_holds(ch)) {
         /* a card that is not void only writes the copy's card (there is nothing to cancel),
          * and intake follows such a change at once with the CustomerUpdated that carries it
-         * (a new card talked to, a purchase): kept back, so that one write does for both */
-        if (sched_card_flush(svc) != 0)
+         * (a new card talked to, a purchase): kept back, so that one write does for both.
+         * The copies kept stay kept (intake's stream is card, copy, card, copy ...), but for
+         * the customer's own: written first, so that it never lands on the card (the card
+         * kept back before it is written first by the next one) */
+        if (s_card_flush(svc) != 0 || (s_copies_has(ch->customer_id) && s_copies_flush(svc) != 0))
             return -1;
         s_card.held = true;
         s_card.customer_id = ch->customer_id;
@@ -687,7 +818,7 @@ static int sched_on_customers_merged(hf_service_t *svc, void *self, const hf_env
     static int fn##_after_leads(hf_service_t *svc, void *self, const hf_envelope_t *env,           \
                                 hf_arena_t *a)                                                     \
     {                                                                                              \
-        return sched_leads_flush(svc) != 0 || sched_card_flush(svc) != 0 ? -1                      \
+        return sched_leads_flush(svc) != 0 || sched_kept_flush(svc) != 0 ? -1                      \
                                                                          : fn(svc, self, env, a);  \
     }
 /* A branch's copy written: the branches kept in memory are forgotten, and none is kept from
@@ -712,11 +843,21 @@ static int sched_on_customer_updated_after_leads(hf_service_t *svc, void *self,
     if (s_card.held && c != NULL && c->id == s_card.customer_id &&
         strcmp(S(c->card_type), s_card.to) == 0)
         s_card.held = false;
-    return sched_leads_flush(svc) != 0 || sched_card_flush(svc) != 0
+    /* the copies kept stay kept: this one joins them */
+    return sched_leads_flush(svc) != 0 || s_card_flush(svc) != 0
                ? -1
                : sched_on_customer_updated(svc, self, env, a);
 }
-AFTER_LEADS(sched_on_card_type_changed)
+/* A card change kept back writes only the card change kept before it (and the customer's own
+ * copy kept: sched_on_card_type_changed); a void one everything kept. */
+static int sched_on_card_type_changed_after_leads(hf_service_t *svc, void *self,
+                                                  const hf_envelope_t *env, hf_arena_t *a)
+{
+    if (sched_leads_flush(svc) != 0 ||
+        (!s_card_holds(env->card_type_changed) && sched_kept_flush(svc) != 0))
+        return -1;
+    return sched_on_card_type_changed(svc, self, env, a);
+}
 AFTER_LEADS(sched_on_opted_out)
 AFTER_LEADS(sched_on_dnd_set)
 AFTER_LEADS(sched_on_customers_merged)
@@ -947,6 +1088,135 @@ static bool s_is_adverse_visit(const Huifang__V1__Contact *ct, const Huifang__V1
            (t && strcmp(S(t->origin), "adverse") == 0);
 }
 
+/* ---- Calls kept ----------------------------------------------------------------------------
+ * Most calls logged end their claimed task done and do nothing else: no callback, no refusal
+ * or wrong number, not a call to try again, no adverse reaction, no follow-up promised, not a
+ * letter, not a campaign's answer. Each cost the note's statement (0.66 a call, 136 µs). Such
+ * a call is kept, and a run of them written in one statement (SCHED_Q_CALL_LOGGED_NOTES_DONE:
+ * the notes, the customers' counters, the tasks done) before any other call's handler runs or
+ * as the batch commits (sched_kept_flush); then each one's task_completed is emitted, in the
+ * run's order and with its own call's correlation id, as one at a time. A call of a contact,
+ * customer or task already in the run writes the run first, so no call of a run reads or
+ * writes what another of it wrote. A failed write (not the link) applies calls one at a time
+ * for CALLS_DIRECT_MS, so that one that cannot be written fails alone. */
+#define CALLS_MAX 256
+#define CALLS_DIRECT_MS 60000
+#define CALLS_NPARAMS 15
+
+static struct {
+    hf_arena_t *a; /* the kept calls' memory */
+    int n;
+    int64_t contact[CALLS_MAX], customer[CALLS_MAX], task[CALLS_MAX];
+    const char *cols[CALLS_MAX][CALLS_NPARAMS];
+    const char *correlation[CALLS_MAX];
+    int64_t direct_until_ms; /* monotonic ms */
+} s_calls;
+
+static void s_calls_forget(void)
+{
+    hf_arena_destroy(&s_calls.a);
+    s_calls.n = 0;
+}
+
+/* Writes the calls kept and emits their task_completed. 0 or -1. */
+static int s_calls_flush(hf_service_t *svc)
+{
+    if (s_calls.n == 0)
+        return 0;
+    hf_store_t *st = hf_service_store(svc);
+    int n = s_calls.n, rc = 0;
+    hf_arena_t *a = hf_arena_new();
+    if (a == NULL) {
+        s_calls_forget();
+        return -1;
+    }
+    const char **col = hf_new_array(a, const char *, n);
+    const char *p[CALLS_NPARAMS];
+    for (int k = 0; k < CALLS_NPARAMS; k++) {
+        for (int i = 0; i < n; i++)
+            col[i] = s_calls.cols[i][k];
+        p[k] = sched_text_array_a(a, col, (size_t)n);
+    }
+    PGresult *res = hf_store_query(st, &SCHED_Q_CALL_LOGGED_NOTES_DONE, CALLS_NPARAMS, p);
+    if (res == NULL)
+        rc = -1;
+    Huifang__V1__Task **done = hf_new_array(a, Huifang__V1__Task *, n);
+    for (int i = 0; i < n; i++)
+        done[i] = NULL;
+    for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
+        int64_t o = hf_pg_int(res, r, TASK_NCOLUMNS);
+        if (o >= 1 && o <= n)
+            done[o - 1] = sched_task_from_row(res, r, a);
+    }
+    PQclear(res);
+    /* the events in the run's order, each with its call's correlation id (the handler's own
+     * default, sched_emit_task's, is the event being applied when it emits) */
+    for (int i = 0; rc == 0 && i < n; i++) {
+        if (done[i] == NULL)
+            continue; /* not claimed: handled before, or moved on */
+        Huifang__V1__TaskCompleted co = HUIFANG__V1__TASK_COMPLETED__INIT;
+        co.task = done[i];
+        hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+        env.branch = done[i]->branch;
+        env.correlation_id = (char *)s_calls.correlation[i];
+        env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED;
+        env.task_completed = &co;
+        if (hf_service_emit(svc, &env) != 0)
+            rc = -1;
+    }
+    if (rc != 0 && !hf_store_unavailable(st)) {
+        hf_warn("calls_batch_failed", "calls=%d reason=\"%s\" direct_ms=%d", n, hf_store_error(st),
+                CALLS_DIRECT_MS);
+        s_calls.direct_until_ms = hf_clock_mono_ms() + CALLS_DIRECT_MS;
+    }
+    hf_arena_destroy(&a);
+    s_calls_forget();
+    return rc;
+}
+
+/* Keeps a call that ends its claimed task done and does nothing else (the run written first
+ * when it has the call's contact, customer or task already). 0 or -1. */
+static int s_calls_keep(hf_service_t *svc, const hf_envelope_t *env, const Huifang__V1__Contact *ct,
+                        bool answered, bool visited, int64_t now)
+{
+    for (int i = 0; i < s_calls.n; i++)
+        if (s_calls.contact[i] == ct->id || s_calls.customer[i] == ct->customer_id ||
+            s_calls.task[i] == ct->task_id) {
+            if (s_calls_flush(svc) != 0)
+                return -1;
+            break;
+        }
+    if (s_calls.n == CALLS_MAX && s_calls_flush(svc) != 0)
+        return -1;
+    if (s_calls.a == NULL && (s_calls.a = hf_arena_new()) == NULL)
+        return -1;
+    hf_arena_t *ka = s_calls.a;
+    int64_t logged = ct->logged_at_ms > 0 ? ct->logged_at_ms : hf_clock_now_ms();
+    int i = s_calls.n++;
+    s_calls.contact[i] = ct->id;
+    s_calls.customer[i] = ct->customer_id;
+    s_calls.task[i] = ct->task_id;
+    /* SCHED_Q_CALL_LOGGED_NOTE_DONE's parameters, a call's row */
+    const char *v[CALLS_NPARAMS] = {hf_arena_printf(ka, "%lld", (long long)ct->id),
+                                    hf_arena_printf(ka, "%lld", (long long)ct->customer_id),
+                                    hf_arena_printf(ka, "%lld", (long long)ct->task_id),
+                                    hf_arena_strdup(ka, S(ct->branch)),
+                                    hf_arena_strdup(ka, S(ct->agent)),
+                                    hf_arena_strdup(ka, S(ct->channel)),
+                                    hf_arena_strdup(ka, S(ct->purpose)),
+                                    hf_arena_strdup(ka, S(ct->outcome)),
+                                    hf_arena_strdup(ka, S(ct->effect)),
+                                    hf_arena_printf(ka, "%lld", (long long)ct->order_qty),
+                                    hf_arena_strdup(ka, S(ct->note)),
+                                    hf_arena_printf(ka, "%lld", (long long)logged),
+                                    answered ? "true" : "false",
+                                    visited ? "true" : "false",
+                                    hf_arena_printf(ka, "%lld", (long long)now)};
+    memcpy(s_calls.cols[i], v, sizeof v);
+    s_calls.correlation[i] = env->correlation_id ? hf_arena_strdup(ka, env->correlation_id) : NULL;
+    return 0;
+}
+
 static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelope_t *env,
                                 hf_arena_t *a)
 {
@@ -968,6 +1238,16 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
     bool unanswered = !callback && !unworkable && !do_not_call && !answered &&
                       !sched_channel_written(ct->channel);
     int64_t now = hf_clock_now_ms();
+    /* a call that ends its claimed task done and does nothing else is kept (Calls kept);
+     * any other one comes after the calls kept before it */
+    if (ct->id > 0 && ct->customer_id > 0 && ct->task_id > 0 && !unanswered && !callback &&
+        !unworkable && !do_not_call && strcmp(S(ct->channel), "letter") != 0 &&
+        strcmp(S(ct->effect), "adverse") != 0 && !(ct->next_date && *ct->next_date) &&
+        strcmp(outcome, "accepted") != 0 && strcmp(outcome, "declined") != 0 &&
+        hf_clock_mono_ms() >= s_calls.direct_until_ms)
+        return s_calls_keep(svc, env, ct, answered, visited, now);
+    if (s_calls_flush(svc) != 0)
+        return -1;
     /* the contact noted, the customer's counters and the task's lock: one round trip; the
      * step done in it too when nothing the handler does before depends on its state */
     Huifang__V1__Task *t = NULL;

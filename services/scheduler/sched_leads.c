@@ -156,8 +156,8 @@ int sched_leads_on_registered(hf_service_t *svc, void *self, const hf_envelope_t
     const Huifang__V1__LeadRegistered *lr = env->lead_registered;
     const Huifang__V1__Customer *c = lr->customer;
     hf_store_t *st = hf_service_store(svc);
-    /* a card change kept back is written before anything after it */
-    if (sched_card_flush(svc) != 0)
+    /* the copies or a card change kept back are written before anything after them */
+    if (sched_kept_flush(svc) != 0)
         return -1;
     bool direct = s_kept.batch <= 1 || hf_clock_mono_ms() < s_kept.direct_until_ms;
     /* what cannot be kept goes the way of one lead at a time (after what was kept) */
@@ -516,8 +516,8 @@ int sched_leads_batch(hf_service_t *svc, void *self, bool commit)
 {
     (void)self;
     if (commit)
-        return sched_leads_flush(svc) != 0 || sched_card_flush(svc) != 0 ? -1 : 0;
+        return sched_leads_flush(svc) != 0 || sched_kept_flush(svc) != 0 ? -1 : 0;
     s_forget();
-    sched_card_forget();
+    sched_kept_forget();
     return 0;
 }

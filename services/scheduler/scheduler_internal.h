@@ -151,14 +151,15 @@ int sched_leads_on_registered(hf_service_t *svc, void *self, const hf_envelope_t
 /* Writes the leads kept so far; every other intake handler calls it first, so that it sees
  * them. 0 or -1. */
 int sched_leads_flush(hf_service_t *svc);
-/* Writes the card change kept back (sched_events.c: a change to a card that is not void waits
- * for the CustomerUpdated that carries it); every intake handler calls it first, and the
- * batch hook before the commit. 0 or -1. */
-int sched_card_flush(hf_service_t *svc);
-/* Forgets the card change kept back (after a rollback). */
-void sched_card_forget(void);
-/* The batch hook (hf_service_on_batch): flushes (the leads, a card change kept back) before
- * the commit, forgets after a rollback. */
+/* Writes what intake's handlers kept back (sched_events.c): the customers' copies that cancel
+ * nothing (written in one upsert), or a change to a card that is not void (it waits for the
+ * CustomerUpdated that carries it); every intake handler but such a copy calls it first, and
+ * the batch hook before the commit. 0 or -1. */
+int sched_kept_flush(hf_service_t *svc);
+/* Forgets the copies and the card change kept back (after a rollback). */
+void sched_kept_forget(void);
+/* The batch hook (hf_service_on_batch): flushes (the leads, the copies or a card change kept
+ * back) before the commit, forgets after a rollback. */
 int sched_leads_batch(hf_service_t *svc, void *self, bool commit);
 /* Reads the lead_batch setting (leads kept per batch; 1: each lead on its own). */
 void sched_leads_init(hf_service_t *svc);

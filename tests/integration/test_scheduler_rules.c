@@ -71,10 +71,12 @@ static const char *s_id(int64_t v)
 }
 
 /* The statements the last handler s_feed ran sent, the transaction's BEGIN (sent with the
- * first) among them (its events are written at the commit). */
+ * first) and the batch hook's among them (its events are written at the commit). */
 static int s_fed_statements;
 
-/* Feeds env to the handler for its payload, in a transaction; returns the handler's code. */
+/* Feeds env to the handler for its payload, in a transaction, then the batch hook (what the
+ * handlers kept is written there, as hf_service does before a batch's commit); returns the
+ * handler's code. */
 static int s_feed(const hf_event_handler_t *handlers, hf_envelope_t *env)
 {
     hf_event_fn fn = NULL;
@@ -90,6 +92,8 @@ static int s_feed(const hf_event_handler_t *handlers, hf_envelope_t *env)
     hf_arena_t *a = hf_arena_new();
     uint64_t before = hf_store_statements(st);
     int rc = fn(s_svc, &s_self, env, a);
+    if (rc == 0 && sched_leads_batch(s_svc, &s_self, true) != 0)
+        rc = -1;
     s_fed_statements = (int)(hf_store_statements(st) - before);
     hf_arena_destroy(&a);
     if (rc == 0) {
@@ -98,6 +102,7 @@ static int s_feed(const hf_event_handler_t *handlers, hf_envelope_t *env)
         fprintf(stderr, "handler of %s failed (%d): %s\n", hf_envelope_payload_name(env), rc,
                 hf_store_error(st));
         hf_store_rollback(st);
+        sched_leads_batch(s_svc, &s_self, false);
     }
     return rc;
 }
@@ -1410,6 +1415,363 @@ static void test_refusal_cancels_once(void)
               0);
 }
 
+/* ---- a batch applied as sets, the same as one event at a time ------------------------------ */
+
+/* The customers of test_batch_as_one_at_a_time (s_fold_snapshot names them too). */
+#define FOLD_FIRST 330
+#define FOLD_LAST 336
+
+/* Every row the scenario of customers FOLD_FIRST..FOLD_LAST can touch (each table's rows as
+ * JSON, sorted) and the scheduler's events after outbox sequence after_seq (sequence, topic,
+ * branch and the packed bytes, in order), summed up in the exception it raises: each part's
+ * lines and the start of its md5, "fold: 7/1a2b3c4d 12/..." (customer, task, plan, note,
+ * purchase, agent_day, unindexed, alert, event). Sent after the events are written (the
+ * framework writes them with the COMMIT, hf_store_defer): its exception rolls the transaction
+ * back and carries what it saw out of it. */
+static const char *s_fold_function(void)
+{
+    static const char *const parts[][2] = {
+        {"customer", "id IN (SELECT id FROM cs)"},
+        {"task", "id IN (SELECT id FROM ts)"},
+        {"plan", "customer_id IN (SELECT id FROM cs)"},
+        {"contact_note", "customer_id IN (SELECT id FROM cs)"},
+        {"purchase", "customer_id IN (SELECT id FROM cs)"},
+        {"agent_day", "branch = '" BR "'"},
+        {"task_unindexed", "id IN (SELECT id FROM ts)"},
+        {"alert", "customer_id IN (SELECT id FROM cs)"},
+    };
+    const char *sql = "CREATE OR REPLACE FUNCTION fold_snapshot(after_seq bigint) RETURNS void"
+                      " LANGUAGE plpgsql AS $f$ DECLARE s text[]; BEGIN"
+                      " WITH cs AS (SELECT generate_series(330, 336)::bigint AS id),"
+                      " ts AS (SELECT id FROM task WHERE customer_id IN (SELECT id FROM cs))"
+                      " SELECT ARRAY[";
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        sql = hf_arena_printf(s_arena,
+                              "%s(SELECT string_agg(j, E'\\n' ORDER BY j) FROM (SELECT"
+                              " to_jsonb(x)::text j FROM %s x WHERE %s) y), ",
+                              sql, parts[i][0], parts[i][1]);
+    return hf_arena_printf(
+        s_arena,
+        "%s(SELECT string_agg(o.seq || ' ' || o.topic || ' ' || o.branch || ' ' ||"
+        " encode(o.body, 'hex'), E'\\n' ORDER BY o.seq) FROM outbox o WHERE"
+        " o.producer = 'scheduler' AND o.seq > after_seq)] INTO s;"
+        " RAISE EXCEPTION 'fold: %%', (SELECT string_agg(coalesce(array_length("
+        "string_to_array(p, E'\\n'), 1), 0) || '/' || left(coalesce(md5(p), '-'), 8), ' '"
+        " ORDER BY i) FROM unnest(s) WITH ORDINALITY AS u(p, i)); END $f$",
+        sql);
+}
+
+/* Applies envs to handlers in one transaction: the batch hook after every event (one at a
+ * time, as the consumer applies an event on its own) or once before the end (one batch).
+ * Every sequence of the schema starts again at base (s_fold_base), so both ways make the same
+ * ids. With commit false, what it did is summed up by fold_snapshot and rolled back: the sum
+ * is returned; else committed ("committed"). *statements: what the handlers and hooks sent. */
+static const char *s_fold_apply(const hf_event_handler_t *handlers, hf_envelope_t **envs, int n,
+                                int64_t base, bool one_at_a_time, bool commit, int *statements)
+{
+    hf_store_t *st = hf_service_store(s_svc);
+    CHECK_INT(hf_store_begin(st), 0);
+    CHECK(s_num("SELECT count(setval(format('%I.%I', schemaname, sequencename)::regclass,"
+                " $1::bigint)) FROM pg_sequences WHERE schemaname = current_schema()",
+                s_id(base)) > 0);
+    int64_t seq =
+        s_num("SELECT coalesce(max(seq), 0) FROM outbox WHERE producer = 'scheduler'", NULL);
+    hf_arena_t *a = hf_arena_new();
+    uint64_t before = hf_store_statements(st);
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        hf_event_fn fn = NULL;
+        for (const hf_event_handler_t *h = handlers; h->fn; h++)
+            if (h->payload == (int)envs[i]->payload_case)
+                fn = h->fn;
+        rc = fn ? fn(s_svc, &s_self, envs[i], a) : -9;
+        hf_arena_reset(a);
+        if (rc == 0 && (one_at_a_time || i == n - 1))
+            rc = sched_leads_batch(s_svc, &s_self, true);
+    }
+    *statements = (int)(hf_store_statements(st) - before);
+    hf_arena_destroy(&a);
+    if (rc != 0)
+        fprintf(stderr, "event failed (%d): %s\n", rc, hf_store_error(st));
+    CHECK_INT(rc, 0);
+    if (commit && rc == 0) {
+        CHECK_INT(hf_store_commit(st), 0);
+        return "committed";
+    }
+    const char *p[] = {s_id(seq)};
+    const char *sum = "(no sum)";
+    if (rc == 0 && hf_store_flush(st) == 0 &&
+        hf_store_defer(st, "SELECT fold_snapshot($1)", 1, p) == 0 && hf_store_commit(st) != 0) {
+        const char *at = strstr(hf_store_error(st), "fold: ");
+        if (at)
+            sum = hf_arena_printf(s_arena, "%.*s", (int)strcspn(at, "\n"), at);
+    }
+    hf_store_rollback(st);
+    sched_leads_batch(s_svc, &s_self, false);
+    return sum;
+}
+
+/* A value past every sequence of the schema, to start them all at (s_fold_apply). */
+static int64_t s_fold_base(void)
+{
+    return s_num("SELECT coalesce(max(last_value), 0) + 1000 FROM pg_sequences"
+                 " WHERE schemaname = current_schema()",
+                 NULL);
+}
+
+/* The sums of the two ways the same, and about rows and events (every part but two may be
+ * empty: the alerts, and the notes of intake's batch). */
+static void s_fold_same(const char *one, const char *batch)
+{
+    int parts = 0, empty = 0;
+    for (const char *c = strchr(one, ' '); c; c = strchr(c + 1, ' ')) {
+        parts++;
+        if (strncmp(c, " 0/", 3) == 0)
+            empty++;
+    }
+    if (getenv("HF_FOLD_SHOW"))
+        fprintf(stderr, "%s\n", one);
+    CHECK_INT(parts, 9);
+    CHECK(empty <= 2);
+    CHECK_STR(batch, one);
+}
+
+/* intake's customer_updated for c (a copy of it, in s_arena), with a correlation id. */
+static hf_envelope_t *s_fold_updated(Huifang__V1__Customer c, const char *correlation)
+{
+    Huifang__V1__Customer *k = hf_arena_alloc(s_arena, sizeof *k);
+    *k = c;
+    hf_envelope_t *env = s_updated_env(k);
+    env->correlation_id = (char *)correlation;
+    return env;
+}
+
+/* calllog's call_logged of contact id on task for customer, with a correlation id (the
+ * flags as s_contact gives them); x as s_contact's, qty an order. */
+static hf_envelope_t *s_fold_call(int64_t id, int64_t task, int64_t customer, const char *outcome,
+                                  const s_contact_t *x, int qty, const char *correlation)
+{
+    Huifang__V1__OutcomeFlags *f = hf_arena_alloc(s_arena, sizeof *f);
+    huifang__v1__outcome_flags__init(f);
+    f->human_answered = !strcmp(outcome, "connected") || !strcmp(outcome, "refused");
+    f->contacted = f->human_answered;
+    f->do_not_call = !strcmp(outcome, "refused");
+    f->completed = !strcmp(outcome, "connected") || f->do_not_call;
+    Huifang__V1__Contact *ct = hf_arena_alloc(s_arena, sizeof *ct);
+    huifang__v1__contact__init(ct);
+    ct->id = id;
+    ct->task_id = task;
+    ct->branch = BR;
+    ct->customer_id = customer;
+    ct->agent = "P1";
+    ct->outcome = (char *)outcome;
+    ct->flags = f;
+    ct->effect = "";
+    ct->note = hf_arena_printf(s_arena, "note of %lld", (long long)id);
+    ct->logged_at_ms = hf_clock_now_ms();
+    ct->channel = (char *)(x && x->channel ? x->channel : "phone");
+    ct->purpose = "care";
+    ct->next_date = (char *)(x && x->next ? x->next : "");
+    ct->order_qty = qty;
+    Huifang__V1__CallLogged *ev = hf_arena_alloc(s_arena, sizeof *ev);
+    huifang__v1__call_logged__init(ev);
+    ev->contact = ct;
+    hf_envelope_t *env = hf_arena_alloc(s_arena, sizeof *env);
+    huifang__v1__envelope__init(env);
+    env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED;
+    env->call_logged = ev;
+    env->correlation_id = (char *)correlation;
+    return env;
+}
+
+/* A batch of intake's events and one of calllog's, each applied as a batch (copies kept and
+ * written in one upsert, calls ending their task done kept and written in one statement)
+ * leaves every row and event exactly as applying the same events one at a time does: several
+ * customers, two copies of one customer (the later wins, its unset creation time keeps the
+ * earlier's), a card change and the copy carrying it, a copy that opts out (cancels), a
+ * purchase between copies; calls answered (one with an order, a home visit), not answered
+ * (tried again), refused (cancels the customer), a follow-up promised, two calls of one
+ * customer, a replayed call. The batches send fewer statements. */
+static void test_batch_as_one_at_a_time(void)
+{
+    CHECK_INT(hf_store_run(hf_service_store(s_svc), s_fold_function(), 0, NULL), 0);
+    s_clock("2026-12-22 10:00");
+    Huifang__V1__Customer c[FOLD_LAST - FOLD_FIRST + 1];
+    for (int i = 0; i <= FOLD_LAST - FOLD_FIRST; i++) {
+        c[i] = s_cust(FOLD_FIRST + i, "pinggu");
+        c[i].created_at_ms = 1000 + i;
+        if (i < FOLD_LAST - FOLD_FIRST)
+            s_purchase(1330 + i, &c[i], "2026-12-22", "2027-01-21", "monthly-course");
+        else
+            s_lead(&c[i], NULL, 0);
+    }
+    TEST_STEP("intake");
+    Huifang__V1__Customer u0 = c[0], u0b = c[0], u1 = c[1], u1b = c[1], u2 = c[2], u3 = c[3],
+                          u4 = c[4], u5 = c[5];
+    u0.name = "Li Na";
+    u0.windows = "10:00-11:00";
+    u0.created_at_ms = 111;
+    u0b.name = "Li Na 2";
+    u0b.created_at_ms = 0; /* the earlier copy's 111 stays */
+    u1.region = "miyun";
+    u1b.region = "miyun";
+    u1b.phone = "13900000001";
+    u2.card_type = "one-on-one";
+    u3.opted_out = true;
+    u4.tier = "gold";
+    u4.ref_date = "2026-12-01";
+    u5.created_at_ms = 0;
+    u5.dnd_until = "2026-12-24";
+    Huifang__V1__Customer buyer = c[6];
+    buyer.card_type = "member";
+    hf_envelope_t *purchase = NULL;
+    {
+        Huifang__V1__Purchase *pu = hf_arena_alloc(s_arena, sizeof *pu);
+        huifang__v1__purchase__init(pu);
+        pu->id = 1336;
+        pu->customer_id = FOLD_LAST;
+        pu->branch = BR;
+        pu->product = "VC30";
+        pu->quantity = 1;
+        pu->date = "2026-12-22";
+        pu->supply_end = "2027-01-21";
+        pu->nth = 1;
+        pu->plan = "monthly-course";
+        pu->days_of_supply = 30;
+        Huifang__V1__PurchaseRecorded *ev = hf_arena_alloc(s_arena, sizeof *ev);
+        huifang__v1__purchase_recorded__init(ev);
+        ev->purchase = pu;
+        Huifang__V1__Customer *k = hf_arena_alloc(s_arena, sizeof *k);
+        *k = buyer;
+        ev->customer = k;
+        purchase = hf_arena_alloc(s_arena, sizeof *purchase);
+        huifang__v1__envelope__init(purchase);
+        purchase->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_PURCHASE_RECORDED;
+        purchase->purchase_recorded = ev;
+        purchase->correlation_id = "i-purchase";
+    }
+    hf_envelope_t *card = s_card_env(FOLD_FIRST + 2, "one-on-one");
+    card->correlation_id = "i-card";
+    /* a card change of a customer whose copy is kept, then another's card change */
+    hf_envelope_t *card4 = s_card_env(FOLD_FIRST + 4, "member");
+    hf_envelope_t *card5 = s_card_env(FOLD_FIRST + 5, "one-on-one");
+    hf_envelope_t *in[] = {s_fold_updated(u0, "i1"),
+                           s_fold_updated(u1, "i2"),
+                           s_fold_updated(u0b, "i3"),
+                           card,
+                           s_fold_updated(u2, "i4"),
+                           s_fold_updated(u3, "i5"),
+                           s_fold_updated(u4, "i6"),
+                           card4,
+                           card5,
+                           purchase,
+                           s_fold_updated(u5, "i7"),
+                           s_fold_updated(u1b, "i8")};
+    int nin = (int)(sizeof in / sizeof in[0]);
+    for (int i = 0; i < nin; i++) {
+        in[i]->seq = 8100 + (uint64_t)i;
+        in[i]->occurred_at_ms = hf_clock_now_ms();
+    }
+    int one_n = 0, batch_n = 0;
+    int64_t base = s_fold_base();
+    const char *one = s_fold_apply(sched_intake_events, in, nin, base, true, false, &one_n);
+    const char *batch = s_fold_apply(sched_intake_events, in, nin, base, false, false, &batch_n);
+    s_fold_same(one, batch);
+    s_fold_apply(sched_intake_events, in, nin, base, false, true, &batch_n);
+    CHECK(batch_n < one_n);
+    CHECK_STR(s_txt("SELECT name || '/' || created_at_ms || '/' || windows FROM customer"
+                    " WHERE id = $1",
+                    s_id(FOLD_FIRST)),
+              "Li Na 2/111/"); /* the later copy's windows (none) */
+    CHECK_STR(
+        s_txt("SELECT phone || '/' || region FROM customer WHERE id = $1", s_id(FOLD_FIRST + 1)),
+        "13900000001/miyun");
+    CHECK_STR(s_card_of(FOLD_FIRST + 2), "one-on-one");
+    CHECK_STR(s_card_of(FOLD_FIRST + 4), "member");
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = $1 AND state = 'planned'",
+                    s_id(FOLD_FIRST + 3)),
+              0);
+
+    TEST_STEP("calllog");
+    s_clock("2026-12-22 15:00");
+    int64_t t[9];
+    const int64_t who[9] = {FOLD_FIRST,     FOLD_FIRST + 1, FOLD_FIRST + 2,
+                            FOLD_FIRST + 4, FOLD_FIRST,     FOLD_FIRST + 5,
+                            FOLD_FIRST + 6, FOLD_FIRST + 4, FOLD_FIRST + 2};
+    for (int i = 0; i < 9; i++) {
+        t[i] = s_seed_task(who[i], i == 1 ? "usage" : "care", 20, s_at("2026-12-22 14:00"), 0);
+        s_claimed(t[i], "P1");
+    }
+    /* customer FOLD_FIRST + 4 refuses: the customer's other open steps are cancelled */
+    s_contact_t visit = {.channel = "visit"}, promise = {.next = "2026-12-28"};
+    hf_envelope_t *calls[] = {
+        s_fold_call(95001, t[0], who[0], "connected", NULL, 0, "c1"),
+        s_fold_call(95002, t[1], who[1], "no-answer", NULL, 0, "c2"),
+        s_fold_call(95003, t[2], who[2], "connected", NULL, 2, "c3"), /* an order */
+        s_fold_call(95004, t[3], who[3], "refused", NULL, 0, "c4"),
+        s_fold_call(95005, t[4], who[4], "connected", NULL, 0, "c5"), /* 2nd of FOLD_FIRST */
+        s_fold_call(95006, t[5], who[5], "connected", &visit, 0, "c6"),
+        s_fold_call(95001, t[0], who[0], "connected", NULL, 0, "c1"), /* replayed */
+        s_fold_call(95007, t[6], who[6], "connected", &promise, 0, "c7"),
+        s_fold_call(95008, t[7], who[7], "connected", NULL, 0, "c8"), /* refused before */
+        s_fold_call(95009, t[8], who[8], "connected", NULL, 1, "c9"),
+    };
+    int ncalls = (int)(sizeof calls / sizeof calls[0]);
+    base = s_fold_base();
+    one = s_fold_apply(sched_calllog_events, calls, ncalls, base, true, false, &one_n);
+    batch = s_fold_apply(sched_calllog_events, calls, ncalls, base, false, false, &batch_n);
+    s_fold_same(one, batch);
+    s_fold_apply(sched_calllog_events, calls, ncalls, base, false, true, &batch_n);
+    CHECK(batch_n < one_n);
+    CHECK_STR(s_state(t[0]), "done");
+    CHECK_STR(s_state(t[1]), "planned");
+    CHECK_STR(s_txt("SELECT string_agg(state, ',' ORDER BY id) FROM task WHERE id = ANY ($1)",
+                    hf_arena_printf(s_arena, "{%lld,%lld,%lld}", (long long)t[2], (long long)t[4],
+                                    (long long)t[8])),
+              "done,done,done");
+    CHECK_INT(s_num("SELECT order_qty FROM contact_note WHERE contact_id = 95003", NULL), 2);
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = $1 AND origin = 'promised'",
+                    s_id(who[6])),
+              1);
+
+    TEST_STEP("one statement a run");
+    /* three copies that cancel nothing, of three customers, each after a card change it
+     * carries (intake's stream after calls to new cards): one upsert; three calls that end
+     * their tasks done, of three customers: one statement (the events go with the commit) */
+    Huifang__V1__Customer v0 = c[0], v1 = c[1], v2 = c[5];
+    v0.name = "Li Na 3";
+    v1.name = "Zhao Lei";
+    v2.name = "Sun Li";
+    v0.card_type = v1.card_type = v2.card_type = "one-on-one";
+    hf_envelope_t *copies[] = {s_card_env(v0.id, "one-on-one"), s_fold_updated(v0, "j1"),
+                               s_card_env(v1.id, "one-on-one"), s_fold_updated(v1, "j2"),
+                               s_card_env(v2.id, "one-on-one"), s_fold_updated(v2, "j3")};
+    for (int i = 0; i < 6; i++)
+        copies[i]->seq = 8200 + (uint64_t)i;
+    s_fold_apply(sched_intake_events, copies, 6, s_fold_base(), false, true, &batch_n);
+    CHECK_INT(batch_n, 1);
+    CHECK_STR(s_txt("SELECT string_agg(name, ',' ORDER BY id) FROM customer WHERE id IN ($1,"
+                    " 331, 335)",
+                    s_id(FOLD_FIRST)),
+              "Li Na 3,Zhao Lei,Sun Li");
+    int64_t r[3];
+    for (int i = 0; i < 3; i++) {
+        r[i] = s_seed_task(who[i == 2 ? 5 : i], "care", 20, s_at("2026-12-22 14:00"), 0);
+        s_claimed(r[i], "P1");
+    }
+    hf_envelope_t *run[] = {s_fold_call(95101, r[0], who[0], "connected", NULL, 0, "k1"),
+                            s_fold_call(95102, r[1], who[1], "connected", NULL, 0, "k2"),
+                            s_fold_call(95103, r[2], who[5], "connected", NULL, 0, "k3")};
+    int64_t completed = s_events("scheduler.task_completed/");
+    s_fold_apply(sched_calllog_events, run, 3, s_fold_base(), false, true, &batch_n);
+    CHECK_INT(batch_n, 1);
+    CHECK_INT(s_events("scheduler.task_completed/"), completed + 3);
+    CHECK_STR(s_txt("SELECT string_agg(state, ',' ORDER BY id) FROM task WHERE id = ANY ($1)",
+                    hf_arena_printf(s_arena, "{%lld,%lld,%lld}", (long long)r[0], (long long)r[1],
+                                    (long long)r[2])),
+              "done,done,done");
+}
+
 /* A house round over branches none of whose plans has run out opens no archiving transaction:
  * the probe's earliest supply end says there is nothing to archive (each such branch cost a
  * BEGIN, an UPDATE and a COMMIT every round on each instance); a branch whose plan ran out is
@@ -1965,6 +2327,7 @@ int main(void)
     TEST_CASE(test_next_hint);
     TEST_CASE(test_next_few);
     TEST_CASE(test_refusal_cancels_once);
+    TEST_CASE(test_batch_as_one_at_a_time);
     TEST_CASE(test_archive_quiet); /* last: it moves the clock to June */
 
     hf_queue_clear(s_self.queue, BR);
