@@ -225,6 +225,20 @@ static int s_call_customer(hf_service_t *svc, const char *code, int64_t id, int6
     return 0;
 }
 
+/* A refusal's CustomerUpdated after its card moved to void (voided 0) and its customer opted
+ * out (opted 0) — 1 each when it was so already, -1 when that failed: the changed fields named,
+ * none sent when nothing changed. 0 or -1. */
+static int s_refusal_updated(hf_service_t *svc, Huifang__V1__Customer *c, int voided, int opted)
+{
+    if (voided < 0 || opted < 0)
+        return -1;
+    const char *change = voided == 0 && opted == 0 ? "card_type,opt_out"
+                         : voided == 0             ? "card_type"
+                         : opted == 0              ? "opt_out"
+                                                   : NULL;
+    return change && intake_emit_updated(svc, c, change) != 0 ? -1 : 0;
+}
+
 /* The events of a call whose customer was found live and written by the call's statement (or
  * its batch's), no order and no referral: c is the customer after the call (its stage computed
  * here from b's stage rules), was what it had before; made when a new card talked to became
@@ -264,15 +278,7 @@ static int s_call_events(hf_service_t *svc, const intake_branch_t *b, Huifang__V
                      ? 1
                      : intake_card_moved(svc, c, was_card, "void", reason, true);
     int opted = voided < 0 ? -1 : was->opted_out ? 1 : intake_opted_out(svc, c, true);
-    if (voided < 0 || opted < 0)
-        return -1;
-    const char *change = voided == 0 && opted == 0 ? "card_type,opt_out"
-                         : voided == 0             ? "card_type"
-                         : opted == 0              ? "opt_out"
-                                                   : NULL;
-    if (change && intake_emit_updated(svc, c, change) != 0)
-        return -1;
-    return 0;
+    return s_refusal_updated(svc, c, voided, opted);
 }
 
 /* What a call_logged asks of the archive, read from the event. */
@@ -384,13 +390,7 @@ static int s_call_apply(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t 
     if (c && flags && flags->do_not_call) {
         int voided = intake_card_set(svc, &b, c, "void", reason, true);
         int opted = voided < 0 ? -1 : intake_opt_out(svc, c, reason, true);
-        if (voided < 0 || opted < 0)
-            return -1;
-        const char *change = voided == 0 && opted == 0 ? "card_type,opt_out"
-                             : voided == 0             ? "card_type"
-                             : opted == 0              ? "opt_out"
-                                                       : NULL;
-        if (change && intake_emit_updated(svc, c, change) != 0)
+        if (s_refusal_updated(svc, c, voided, opted) != 0)
             return -1;
     }
 

@@ -103,21 +103,7 @@ hf_expect_eq 1 "$(grep -o ":assigned/A002/$DAY/A002/$DAY/0/0/-" <<<"${live[4]}" 
 # (emptied rather than dropped, so that the trigger counting the UPDATE statements on
 # reporting.task is there before the first event: a statement the batch rolls back is not
 # counted, as its row in e2e249_task_updates goes with it)
-hf_service_stop reporting
-sql "SET client_min_messages = warning;
-     CREATE TABLE public.e2e249_task_updates (query text NOT NULL);
-     CREATE FUNCTION public.e2e249_count() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-       AS \$\$ BEGIN INSERT INTO public.e2e249_task_updates VALUES (current_query());
-                     RETURN NULL; END \$\$;
-     CREATE TRIGGER e2e249 AFTER UPDATE ON reporting.task
-       FOR EACH STATEMENT EXECUTE FUNCTION public.e2e249_count();
-     DO \$\$ BEGIN
-       EXECUTE (SELECT 'TRUNCATE ' || string_agg(format('reporting.%I', tablename), ', ')
-                  FROM pg_tables WHERE schemaname = 'reporting' AND tablename <> 'migrations');
-     END \$\$" >/dev/null
-hf_service_start reporting
-for p in intake scheduler calllog; do hf_wait_applied reporting $p; done
-hf_expect_eq 0 "$(sql 'SELECT count(*) FROM reporting.dead_letter')" "no dead letters"
+hf_reporting_rebuild_counted task e2e249_task
 mapfile -t replayed < <(figures)
 for i in "${!live[@]}"; do
     hf_expect_eq "${live[i]}" "${replayed[i]}" "figures $i the same from the replay's batches"
@@ -135,6 +121,5 @@ sql "SELECT q || ' x' || count(*) FROM (SELECT left(query, 60) q FROM public.e2e
      GROUP BY q" | sed 's/^/  /'
 ((events >= 10)) || hf_fail "the scheduler published $events task events, want 10 or more"
 ((stmts < events)) || hf_fail "reporting.task updated by $stmts statements for $events task events, want fewer"
-sql "DROP TRIGGER e2e249 ON reporting.task; DROP FUNCTION public.e2e249_count();
-     DROP TABLE public.e2e249_task_updates" >/dev/null
+hf_reporting_uncount task e2e249_task
 hf_log "ok: a batch's task events applied together; the same figures live and from the replay"

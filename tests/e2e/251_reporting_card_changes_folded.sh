@@ -81,21 +81,7 @@ hf_expect_eq 5 "$changes" "intake published five card changes"
 # ---- 2. the same events in batches: reporting emptied and rebuilt from the replay ----
 # (emptied rather than dropped, so that the trigger counting the statements that change
 # reporting.customer is there before the first event; one a batch rolls back is not counted)
-hf_service_stop reporting
-sql "SET client_min_messages = warning;
-     CREATE TABLE public.e2e251_card_updates (query text NOT NULL);
-     CREATE FUNCTION public.e2e251_count() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-       AS \$\$ BEGIN INSERT INTO public.e2e251_card_updates VALUES (current_query());
-                     RETURN NULL; END \$\$;
-     CREATE TRIGGER e2e251 AFTER UPDATE ON reporting.customer
-       FOR EACH STATEMENT EXECUTE FUNCTION public.e2e251_count();
-     DO \$\$ BEGIN
-       EXECUTE (SELECT 'TRUNCATE ' || string_agg(format('reporting.%I', tablename), ', ')
-                  FROM pg_tables WHERE schemaname = 'reporting' AND tablename <> 'migrations');
-     END \$\$" >/dev/null
-hf_service_start reporting
-for p in intake scheduler calllog; do hf_wait_applied reporting $p; done
-hf_expect_eq 0 "$(sql 'SELECT count(*) FROM reporting.dead_letter')" "no dead letters"
+hf_reporting_rebuild_counted customer e2e251_card
 mapfile -t replayed < <(figures)
 for i in "${!live[@]}"; do
     hf_expect_eq "${live[i]}" "${replayed[i]}" "figures $i the same from the replay's batches"
@@ -107,6 +93,5 @@ hf_log "intake's $changes card changes changed reporting.customer by $stmts stat
 sql "SELECT q || ' x' || count(*) FROM (SELECT left(query, 60) q FROM public.e2e251_card_updates) s
      GROUP BY q" | sed 's/^/  /'
 ((stmts < changes)) || hf_fail "reporting.customer changed by $stmts statements for $changes card changes, want fewer"
-sql "DROP TRIGGER e2e251 ON reporting.customer; DROP FUNCTION public.e2e251_count();
-     DROP TABLE public.e2e251_card_updates" >/dev/null
+hf_reporting_uncount customer e2e251_card
 hf_log "ok: a batch's card changes applied together; the same figures live and from the replay"

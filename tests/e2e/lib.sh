@@ -194,6 +194,35 @@ hf_wait_applied() {
     done
 }
 
+# hf_reporting_rebuild_counted TABLE NAME: reporting emptied (its tables truncated, not the
+# schema dropped) and rebuilt from the producers' replay (intake, scheduler, calllog), with a
+# statement-level trigger counting the UPDATE statements on reporting.TABLE into
+# public.NAME_updates (query) before the first event is applied again: a statement a batch
+# rolls back is not counted, its row goes with it. No dead letter afterwards. Drop the counting
+# with hf_reporting_uncount TABLE NAME.
+hf_reporting_rebuild_counted() {
+    local table=$1 name=$2 p
+    hf_service_stop reporting
+    hf_store_value "SET client_min_messages = warning;
+     CREATE TABLE public.${name}_updates (query text NOT NULL);
+     CREATE FUNCTION public.${name}_count() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+       AS \$\$ BEGIN INSERT INTO public.${name}_updates VALUES (current_query());
+                     RETURN NULL; END \$\$;
+     CREATE TRIGGER $name AFTER UPDATE ON reporting.$table
+       FOR EACH STATEMENT EXECUTE FUNCTION public.${name}_count();
+     DO \$\$ BEGIN
+       EXECUTE (SELECT 'TRUNCATE ' || string_agg(format('reporting.%I', tablename), ', ')
+                  FROM pg_tables WHERE schemaname = 'reporting' AND tablename <> 'migrations');
+     END \$\$" >/dev/null
+    hf_service_start reporting
+    for p in intake scheduler calllog; do hf_wait_applied reporting "$p"; done
+    hf_expect_eq 0 "$(hf_store_value 'SELECT count(*) FROM reporting.dead_letter')" "no dead letters"
+}
+hf_reporting_uncount() {
+    hf_store_value "DROP TRIGGER $2 ON reporting.$1; DROP FUNCTION public.${2}_count();
+     DROP TABLE public.${2}_updates" >/dev/null
+}
+
 # ---- the stack ------------------------------------------------------------------------------
 
 # Port offsets from HUIFANG_PORT_BASE: commands at +N, events at +N+1.
