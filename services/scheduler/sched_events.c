@@ -530,9 +530,9 @@ static int s_apply_card(hf_service_t *svc, const hf_envelope_t *env, int64_t cus
  * to): one upsert each was 0.87 statements a call. A copy that cancels nothing (not opted
  * out, its card not void) only writes the customer's row, and in an intake batch nothing but
  * intake's handlers reads that row: such a copy is kept, and the copies kept are written in
- * one upsert (SCHED_Q_COPIES: sched_upsert_customer's statement row by row, as the leads'
- * SCHED_Q_LEADS_COPIES) before any other intake handler runs, before a copy that cancels, or
- * as the batch commits (sched_kept_flush); a rollback forgets them (sched_kept_forget).
+ * one upsert (SCHED_Q_COPIES: sched_upsert_customer's statement row by row, the leads' too) before
+ * any other intake handler runs, before a copy that cancels, or as the batch commits
+ * (sched_kept_flush); a rollback forgets them (sched_kept_forget).
  *
  * Two copies of one customer kept are one row, as the upsert one after the other leaves it:
  * every column the later one's, created_at_ms the later one's when it has one, else the

@@ -241,7 +241,7 @@ static int s_write_copies(hf_store_t *st, hf_arena_t *a)
             col[i] = s_kept.leads[i].cols[k];
         p[k] = sched_text_array_a(a, col, (size_t)s_kept.n);
     }
-    return hf_store_query_run(st, &SCHED_Q_LEADS_COPIES, SCHED_CUSTOMER_NPARAMS, p);
+    return hf_store_query_run(st, &SCHED_Q_COPIES, SCHED_CUSTOMER_NPARAMS, p);
 }
 
 /* Every kept lead's plan in one insert; sets each one's plan_id (0: planned before).

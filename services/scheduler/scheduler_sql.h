@@ -593,10 +593,10 @@ static const hf_query_t SCHED_Q_CALL_LOGGED_NOTE_DONE = {
                           " LEFT JOIN LATERAL (SELECT * FROM customer WHERE id = t.customer_id"
                           " LIMIT 1) c ON true LEFT JOIN LATERAL (SELECT tz, windows FROM branch"
                           " WHERE code = t.branch LIMIT 1) b ON true"};
-/* Customers' copies kept (sched_events.c): sched_upsert_customer's statement, row by row, as
- * SCHED_Q_LEADS_COPIES; the arrays through a subquery the planner keeps (OFFSET 0), so that the
- * generic plan is kept, as SCHED_Q_CALL_LOGGED_NOTES_DONE's (a run of a few copies, counted,
- * was planned at every run). */
+/* Customers' copies, sched_upsert_customer's statement row by row: intake's copies kept
+ * (sched_events.c) and a batch's leads (sched_leads.c). The arrays go through a subquery the
+ * planner keeps (OFFSET 0), so that the generic plan is kept, as
+ * SCHED_Q_CALL_LOGGED_NOTES_DONE's (a run of a few copies, counted, was planned at every run). */
 static const hf_query_t SCHED_Q_COPIES = {
     "sched_copies",
     "INSERT INTO customer (id, branch, name, phone, region, card_type, opted_out, dnd_until,"
@@ -859,24 +859,6 @@ static const hf_query_t SCHED_Q_BAG_PREVIEW = {
 
 /* ---- sched_leads.c: a batch's leads as sets ---- */
 
-/* the copies: sched_upsert_customer's statement, row by row */
-static const hf_query_t SCHED_Q_LEADS_COPIES = {
-    "sched_leads_copies",
-    "INSERT INTO customer (id, branch, name, phone, region, card_type, opted_out, dnd_until,"
-    " windows, tier, ref_date, created_at_ms, address, language)"
-    " SELECT id, branch, name, phone, region, card_type, opted_out, nullif(dnd, '')::date,"
-    " windows, tier, nullif(ref, '')::date, created, address, language"
-    " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
-    " $7::bool[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
-    " $13::text[], $14::text[]) AS x(id, branch, name, phone, region, card_type, opted_out,"
-    " dnd, windows, tier, ref, created, address, language)"
-    " ON CONFLICT (id) DO UPDATE SET branch = excluded.branch, name = excluded.name,"
-    " phone = excluded.phone, region = excluded.region, card_type = excluded.card_type,"
-    " opted_out = excluded.opted_out, dnd_until = excluded.dnd_until,"
-    " windows = excluded.windows, tier = excluded.tier, ref_date = excluded.ref_date,"
-    " created_at_ms = CASE WHEN excluded.created_at_ms > 0 THEN excluded.created_at_ms"
-    " ELSE customer.created_at_ms END, address = excluded.address,"
-    " language = excluded.language"};
 /* the leads' plans, in order; a lead_key seen before is a no-op */
 static const hf_query_t SCHED_Q_LEADS_PLANS = {
     "sched_leads_plans",
