@@ -107,9 +107,13 @@ await run(browser, () => page && shot('failure'), async () => {
   const step1 = '[data-plan="monthly-course"] tr[data-step="1"]';
   await page.waitForSelector(step1);
   await page.fill(`${step1} input[name=offset_days]`, '12');
+  const edited = await page.$(`${step1} input[name=offset_days]`);
   await page.click(`${step1} .step-save`);
-  await page.waitForSelector(`${step1} input[name=offset_days]`, { state: 'detached' }).catch(() => {});
-  await page.waitForFunction((sel) => document.querySelector(sel)?.value === '12', `${step1} input[name=offset_days]`);
+  // the plans read again after the save: a new row (not the edited input) showing 12
+  await page.waitForFunction(([sel, old]) => {
+    const input = document.querySelector(sel);
+    return input && input !== old && input.value === '12';
+  }, [`${step1} input[name=offset_days]`, edited]);
   await shot('11-plans');
   step('plan templates: step 1 of monthly-course saved with offset 12');
 

@@ -838,6 +838,11 @@ hf_teardown() {
     else
         printf 'PASS %s\n' "$HF_TEST_NAME"
     fi
+    # HF_E2E_KEEP_LOGS=DIR: the services' logs kept in DIR/<test>/, passed or failed (to read
+    # a run that passed beside one that failed)
+    if [[ -n ${HF_E2E_KEEP_LOGS:-} ]] && mkdir -p "$HF_E2E_KEEP_LOGS/$HF_TEST_NAME"; then
+        cp "$HF_E2E_TMP"/*.log "$HF_E2E_KEEP_LOGS/$HF_TEST_NAME/" 2>/dev/null
+    fi
     rm -rf "$HF_E2E_TMP"
     exit "$rc"
 }
