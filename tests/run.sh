@@ -227,8 +227,16 @@ REDISCLI_AUTH=$(<"$SECRETS/redis.password")
 export REDISCLI_AUTH
 HF_PG_SOCK=$TMP/pg/sock
 hf_pg_init "$PG_DATA"
-# each port chosen just before its server starts (not before initdb's few seconds), so that
-# two runs starting at once on one machine rarely pick the same one
+# each port chosen just before its server starts (not before initdb's few seconds), under a
+# lock that all runs on this machine take until their server listens, so that two runs
+# starting at once never pick the same free port (without the lock file, where it cannot be
+# opened, the choice is only rarely the same)
+PORT_LOCK=""
+exec {PORT_LOCK}>>"${TMPDIR:-/tmp}/huifang-test-ports.lock" 2>/dev/null || PORT_LOCK=""
+[[ -z $PORT_LOCK ]] || chmod 666 "${TMPDIR:-/tmp}/huifang-test-ports.lock" 2>/dev/null || true
+port_lock() { [[ -z $PORT_LOCK ]] || flock "$PORT_LOCK"; }
+port_unlock() { [[ -z $PORT_LOCK ]] || flock -u "$PORT_LOCK"; }
+port_lock
 PG_PORT=$(free_port 15433)
 hf_pgpass_write "$SECRETS" "$PG_PORT"
 # HF_TEST_PG_SETTINGS: more settings, space-separated (a benchmark's profile, e.g.
@@ -236,11 +244,14 @@ hf_pgpass_write "$SECRETS" "$PG_PORT"
 read -ra PG_EXTRA <<<"${HF_TEST_PG_SETTINGS:-}"
 hf_pg_start "$PG_DATA" "$PG_PORT" "$HF_PG_SOCK" "$TMP/pg/postgres.log" \
     fsync=off synchronous_commit=off full_page_writes=off max_connections=300 "${PG_EXTRA[@]}"
+port_unlock
 hf_pg_secure "$PG_DATA" "$HF_PG_SOCK" "$PG_PORT" "$SECRETS"
 hf_pg_bootstrap_roles "$PG_PORT" "$SECRETS"
+port_lock
 REDIS_PORT=$(free_port 16380 "$PG_PORT")
 hf_redis_start "$TMP/redis" "$REDIS_PORT" "$REDIS_PIDFILE" "$TMP/redis/redis.log" no \
     "$SECRETS/redis.conf"
+port_unlock
 mkdir -p "$TMP/e2e"
 chmod 777 "$TMP/e2e"
 hf_say "test PostgreSQL on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT (in $TMP)"
