@@ -88,6 +88,8 @@ static const s_rollup_t s_rollups[REP_ROLLUPS] = {
     [REP_LEAD_DAY] = {&REP_Q_LEAD_DAY_ADD, 5, {"registered", "merged", "rejected"}},
     [REP_SCREEN_DAY] = {&REP_Q_SCREEN_DAY_ADD, 3, {"n"}},
     [REP_REPURCHASE_MONTH] = {&REP_Q_REPURCHASE_MONTH_ADD, 5, {"n"}},
+    [REP_ORDER_DAY] = {&REP_Q_ORDER_DAY_ADD, 4, {"orders", "units"}},
+    [REP_ORDER_MONTH] = {&REP_Q_ORDER_MONTH_ADD, 5, {"orders", "units"}},
 };
 
 typedef struct {
@@ -2306,19 +2308,21 @@ static int s_call_applied(s_ctx_t *c, const s_call_t *e, PGresult *res, int r, i
                s_agent_add(c, agent, day, "contacts", e->contacted ? 1 : 0) != 0) {
         return -1;
     }
-    /* its order (the product it names, else its purchase's), by day and by month */
+    /* its order (the product it names, else its purchase's), by day and by month: counters
+     * summed per batch like the others */
     if (e->qty > 0) {
-        char qty[24], month[11];
+        char month[11];
         int32_t d;
-        hf_pg_i64(qty, e->qty);
         hf_date_parse(day, &d);
         hf_date_format(rep_month_start(d), month);
         const char *ordered = *e->product ? e->product : product;
-        const char *po[] = {c->branch, day, agent, ordered, qty};
-        const char *pm[] = {c->branch, month, agent, region, ordered, qty};
+        const char *po[] = {c->branch, day, agent, ordered};
+        const char *pm[] = {c->branch, month, agent, region, ordered};
         if (s_agent_add(c, agent, day, "orders", 1) != 0 ||
-            hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD, 5, po) != 0 ||
-            hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_ORDER_MONTH_ADD, 6, pm) != 0)
+            s_count(c, REP_ORDER_DAY, "orders", po, 1) != 0 ||
+            s_count(c, REP_ORDER_DAY, "units", po, e->qty) != 0 ||
+            s_count(c, REP_ORDER_MONTH, "orders", pm, 1) != 0 ||
+            s_count(c, REP_ORDER_MONTH, "units", pm, e->qty) != 0)
             return -1;
     }
     /* a refusal or a wrong number ends every open step of the customer (the scheduler's
@@ -2367,8 +2371,10 @@ cleanup:
 
 /* Applies held calls ev[0..n), of different contacts and tasks, by one statement
  * (REP_Q_CALLS_LOGGED), then counts each in order as s_call_alone; 0, or -1 with *failed the
- * place of the call whose check failed (the ones before it applied), or -1 for none (a store
- * error). */
+ * place of the call that failed (its check, or a store error counting it; the ones before it
+ * applied), or the first call's when the statement itself failed: that call then goes on its
+ * own after the events before it, so that a call the store refuses still ends alone, as
+ * before, and the others go on. */
 static int s_calls_apply(hf_store_t *st, const s_call_t *ev, int n, int *failed)
 {
     enum { NCOLS = 13 };
@@ -2411,6 +2417,7 @@ static int s_calls_apply(hf_store_t *st, const s_call_t *ev, int n, int *failed)
         res = hf_store_query(st, &REP_Q_CALLS_LOGGED, NCOLS, (const char *const *)buf);
     for (int k = 0; k < NCOLS; k++)
         free(buf[k]);
+    *failed = 0;
     if (res == NULL)
         return -1;
     if (PQntuples(res) != n) {
@@ -2419,13 +2426,9 @@ static int s_calls_apply(hf_store_t *st, const s_call_t *ev, int n, int *failed)
     }
     /* in order, as one at a time: the rows come by place */
     for (int r = 0; r < n && rc == 0; r++) {
-        if (hf_pg_int(res, r, 0) != r + 1) {
-            rc = -1;
-            break;
-        }
-        if (!hf_pg_bool(res, r, 1)) {
-            *failed = r; /* an event it needs is on its way */
-            rc = -1;
+        *failed = r;
+        if (hf_pg_int(res, r, 0) != r + 1 || !hf_pg_bool(res, r, 1)) {
+            rc = -1; /* not go: an event it needs is on its way */
             break;
         }
         if (!hf_pg_bool(res, r, 2))
@@ -2436,12 +2439,14 @@ static int s_calls_apply(hf_store_t *st, const s_call_t *ev, int n, int *failed)
         rc = s_call_applied(&c, &ev[r], res, r, 1);
     }
     PQclear(res);
+    if (rc == 0)
+        *failed = -1;
     return rc;
 }
 
 /* Applies the held calls (see above) and forgets them: in runs of calls of different contacts
- * and tasks, each run by s_calls_apply (a run of one by s_call_alone). A call whose check
- * fails is named to the framework (hf_service_event_failed). 0 or -1. */
+ * and tasks, each run by s_calls_apply (a run of one by s_call_alone). A call that fails is
+ * named to the framework (hf_service_event_failed). 0 or -1. */
 static int s_calls_write(hf_service_t *svc, hf_store_t *st)
 {
     int n = s_ncalls, rc = 0;
@@ -2454,14 +2459,12 @@ static int s_calls_write(hf_service_t *svc, hf_store_t *st)
             if (again)
                 break;
         }
-        int failed = -1;
-        if (to - from == 1) {
+        int failed = 0;
+        if (to - from == 1)
             rc = s_call_alone(st, &s_calls[from]);
-            if (rc != 0 && !hf_store_unavailable(st))
-                failed = 0;
-        } else {
+        else
             rc = s_calls_apply(st, s_calls + from, to - from, &failed);
-        }
+        /* (the framework tells a lost store from the call's own failure) */
         if (rc != 0 && failed >= 0 && svc)
             hf_service_event_failed(svc, s_calls[from + failed].seq);
     }

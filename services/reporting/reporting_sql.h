@@ -135,6 +135,20 @@ static const hf_query_t REP_Q_REPURCHASE_MONTH_ADD = {
     " FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::int[], $6::bigint[])"
     " ON CONFLICT (branch, month, product, plan, gap) DO UPDATE SET n = r.n + EXCLUDED.n"};
 
+/* a logged call's order, by day and by month (issue 14, rcall11: a statement each a call
+ * with an order before, REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD and _MONTH_ADD) */
+static const hf_query_t REP_Q_ORDER_DAY_ADD = {
+    "rep_order_day_add",
+    "INSERT INTO order_day AS r (branch, day, agent, product, orders, units) SELECT * FROM"
+    " unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])"
+    " ON CONFLICT (branch, day, agent, product) DO UPDATE SET orders = r.orders +"
+    " EXCLUDED.orders, units = r.units + EXCLUDED.units"};
+static const hf_query_t REP_Q_ORDER_MONTH_ADD = {
+    "rep_order_month_add",
+    "INSERT INTO order_month AS r (branch, month, agent, region, product, orders, units)"
+    " SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::text[],"
+    " $6::bigint[], $7::bigint[]) ON CONFLICT (branch, month, agent, region, product)"
+    " DO UPDATE SET orders = r.orders + EXCLUDED.orders, units = r.units + EXCLUDED.units"};
 static const hf_query_t REP_Q_CANCEL_PLAN_TASKS = {
     "rep_cancel_plan_tasks",
     "WITH old AS (SELECT id, branch, due_day, state, agent FROM task WHERE customer_id = $1"
@@ -464,18 +478,6 @@ static const hf_query_t REP_Q_CALLS_LOGGED = {
     " SELECT w.ord, w.go, ins.id IS NOT NULL, w.closes, w.tagent, w.product, w.region,"
     " coalesce(pc.agent, ''), coalesce(pc.day, '') FROM w LEFT JOIN ins ON ins.id = w.id"
     " LEFT JOIN pc ON pc.ord = w.ord ORDER BY w.ord"};
-static const hf_query_t REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD = {
-    "rep_on_call_logged_order_day_add",
-    "INSERT INTO order_day (branch, day, agent, product, orders, units)"
-    " VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (branch, day, agent, product)"
-    " DO UPDATE SET orders = order_day.orders + 1,"
-    " units = order_day.units + EXCLUDED.units"};
-static const hf_query_t REP_Q_ON_CALL_LOGGED_ORDER_MONTH_ADD = {
-    "rep_on_call_logged_order_month_add",
-    "INSERT INTO order_month (branch, month, agent, region, product, orders,"
-    " units) VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (branch, month,"
-    " agent, region, product) DO UPDATE SET orders = order_month.orders + 1,"
-    " units = order_month.units + EXCLUDED.units"};
 static const hf_query_t REP_Q_COMPLAINT_APPLY_COMPLAINT_SET_STATE = {
     "rep_complaint_apply_complaint_set_state",
     "UPDATE complaint SET state = $2, level = $3, due_at_ms = $4,"
