@@ -167,6 +167,13 @@ void hf_service_destroy(hf_service_t **self_p);
 typedef int (*hf_batch_fn)(hf_service_t *svc, void *self, bool commit);
 /* Sets the batch hook (NULL: none). Call before hf_service_run(). */
 void hf_service_on_batch(hf_service_t *svc, hf_batch_fn fn);
+/* For a handler that holds its event to apply it with later ones (returning 0) and learns
+ * only later — in a later event's handler, or in the batch hook — that it fails as its handler
+ * would have (-1: an event it needs is on its way): names that event by its sequence, before
+ * that handler or the hook returns -1. The batch is rolled back, the events before the named
+ * one are applied again and committed, and it goes on its own, its failures counted as its
+ * handler's (then the dead letters), as when its handler fails at once. */
+void hf_service_event_failed(hf_service_t *svc, uint64_t seq);
 /* Consumes every event of producer ("intake") through handlers (ends with {0, NULL}); events
  * without a handler only advance the sequence. Call before hf_service_run(). */
 int hf_service_subscribe(hf_service_t *svc, const char *producer,

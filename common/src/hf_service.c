@@ -287,6 +287,9 @@ struct hf_service_t {
     int nsubs;
     int sub_turn;         /* which consumer applies first in this turn of the loop */
     hf_batch_fn batch_fn; /* hf_service_on_batch */
+    /* the event a handler or the batch hook named as the one that failed
+     * (hf_service_event_failed), 0: none; cleared before each try of a batch or an event */
+    uint64_t failed_seq;
     s_timer_t timers[HF_MAX_TIMERS];
     int ntimers;
     s_peer_t peers[HF_MAX_PEERS];
@@ -2982,6 +2985,11 @@ static int s_sub_flush(hf_service_t *svc, s_sub_t *sub)
     return 0;
 }
 
+void hf_service_event_failed(hf_service_t *svc, uint64_t seq)
+{
+    svc->failed_seq = seq;
+}
+
 void hf_service_on_batch(hf_service_t *svc, hf_batch_fn fn)
 {
     svc->batch_fn = fn;
@@ -3215,11 +3223,23 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
     }
     /* last < seq - 1: the events between were passed in memory (none with a handler), by
      * us or by another instance that has not flushed yet; see the top of the file */
+    svc->failed_seq = 0;
     svc->cur_env = env;
     int rc = fn(svc, svc->self, env, svc->arena);
     svc->cur_env = NULL;
     hf_arena_reset(svc->arena);
     char why[512] = "handler rejected the event";
+    bool committed = false;
+    if (rc == 0) {
+        /* a handler that held its event (hf_service_event_failed) may learn that it fails
+         * only in the batch hook, before the commit: then it is the handler's failure */
+        if (s_sub_commit(svc, sub, env->seq) == 0)
+            committed = true;
+        else if (svc->failed_seq == env->seq && !hf_store_unavailable(st))
+            rc = -1;
+        else
+            return -1;
+    }
     if (rc == -1) {
         bool lost = hf_store_unavailable(st);
         int tries = HF_EVENT_MAX_FAILURES;
@@ -3254,7 +3274,7 @@ static int s_sub_apply(hf_service_t *svc, s_sub_t *sub, const hf_envelope_t *env
         /* a poison event must not stop the stream: keep it for inspection and move on */
         s_dead_letter(svc, sub, env, body, len, why);
     }
-    if (s_sub_commit(svc, sub, env->seq) != 0)
+    if (!committed && s_sub_commit(svc, sub, env->seq) != 0)
         return -1;
     if (sub->failing == env->seq) {
         sub->failing = 0;
@@ -3325,6 +3345,15 @@ static void s_revoke_now(hf_service_t *svc, const s_sub_t *sub, const hf_envelop
                            env->person_revoked->expires_ms);
 }
 
+/* The place among ev[0..n) of the event named failed (hf_service_event_failed), or -1. */
+static int s_failed_index(const hf_service_t *svc, const s_pend_t *ev, int n)
+{
+    for (int i = 0; svc->failed_seq && i < n; i++)
+        if (ev[i].env->seq == svc->failed_seq)
+            return i;
+    return -1;
+}
+
 /* Applies held events from the head in one transaction: at most max, and no more once the
  * monotonic clock reaches until. Returns 0 with *taken the events consumed (applied, passed
  * or found applied by another instance); 1 when the head is past the next expected sequence
@@ -3386,6 +3415,7 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
             return -1;
         uint64_t cur = sub->applied > last ? sub->applied : last;
         int k = 0, count = 0, rc = 0;
+        svc->failed_seq = 0;
         while (k < limit) {
             const hf_envelope_t *env = ev[k].env;
             if (env->seq > cur + 1)
@@ -3414,6 +3444,10 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
         if (rc == -1) {
             bool lost = hf_store_unavailable(st);
             s_sub_rollback(svc);
+            /* an event held by its handler and found failing later: it is the one */
+            int held = s_failed_index(svc, ev, k);
+            if (held >= 0)
+                k = held;
             if (lost || k == 0)
                 return lost ? -1 : -2; /* -2 with nothing taken: the head fails on its own */
             /* apply the ones before it again, without it; then it goes on its own */
@@ -3430,8 +3464,18 @@ static int s_sub_apply_batch(hf_service_t *svc, s_sub_t *sub, int max, int64_t u
             *taken = k;
             return 0;
         }
-        if (s_sub_commit(svc, sub, cur) != 0)
-            return -1;
+        if (s_sub_commit(svc, sub, cur) != 0) {
+            /* the batch hook found an event held by its handler failing (rolled back): as
+             * a handler's failure above, the ones before it again, then it on its own */
+            int held = s_failed_index(svc, ev, k);
+            if (held < 0 || hf_store_unavailable(st))
+                return -1;
+            if (held == 0)
+                return -2;
+            failed = held;
+            limit = held;
+            continue;
+        }
         int64_t t_done = hf_clock_mono_ms();
         if (t_done - t_begin > HF_SLICE_MS * 2)
             hf_info("consumer_batch_slow", "producer=%s events=%d ms=%lld commit_ms=%lld",

@@ -88,6 +88,8 @@ static const s_rollup_t s_rollups[REP_ROLLUPS] = {
     [REP_LEAD_DAY] = {&REP_Q_LEAD_DAY_ADD, 5, {"registered", "merged", "rejected"}},
     [REP_SCREEN_DAY] = {&REP_Q_SCREEN_DAY_ADD, 3, {"n"}},
     [REP_REPURCHASE_MONTH] = {&REP_Q_REPURCHASE_MONTH_ADD, 5, {"n"}},
+    [REP_ORDER_DAY] = {&REP_Q_ORDER_DAY_ADD, 4, {"orders", "units"}},
+    [REP_ORDER_MONTH] = {&REP_Q_ORDER_MONTH_ADD, 5, {"orders", "units"}},
 };
 
 typedef struct {
@@ -349,11 +351,14 @@ static int s_tasks_write(hf_store_t *st);
 static void s_tasks_forget(void);
 static int s_cchanges_write(hf_store_t *st);
 static void s_cchanges_forget(void);
+static int s_calls_write(hf_service_t *svc, hf_store_t *st);
+static void s_calls_forget(void);
 
 int rep_batch_end(hf_service_t *svc, void *self, bool commit)
 {
     (void)self;
     if (!commit) {
+        s_calls_forget();
         s_plans_forget();
         s_cards_forget();
         s_tasks_forget();
@@ -361,10 +366,13 @@ int rep_batch_end(hf_service_t *svc, void *self, bool commit)
         s_deltas_forget();
         return 0;
     }
-    /* the plans, the cards and the task events first: applying them adds to the counters */
-    if (s_plans_write(hf_service_store(svc)) != 0 ||
+    /* the calls, the plans, the cards and the task events first: applying them adds to the
+     * counters (when calls are held, nothing else is) */
+    if (s_calls_write(svc, hf_service_store(svc)) != 0 ||
+        s_plans_write(hf_service_store(svc)) != 0 ||
         s_cards_write(hf_service_store(svc), true) != 0 ||
         s_tasks_write(hf_service_store(svc)) != 0 || s_cchanges_write(hf_service_store(svc)) != 0) {
+        s_calls_forget();
         s_tasks_forget();
         s_cchanges_forget();
         s_deltas_forget();
@@ -2211,35 +2219,142 @@ static int rep_on_card_type_changed(s_ctx_t *c)
     return 0;
 }
 
-/* ---- contacts ------------------------------------------------------------------------ */
+/* ---- contacts ------------------------------------------------------------------------
+ *
+ * A logged call is one statement (REP_Q_ON_CALL_LOGGED: the checks, then the contact, once,
+ * and the claim it works — when it names a task: that assignment ends now, the scheduler then
+ * completes the task or plans a retry, and a close of it noted before the contact came moves
+ * to the contact's day), then its counters, its order, and a refusal's cancels.
+ *
+ * A batch's calls held (issue 14, rcall11: that statement ran once a call, reporting's
+ * largest): a batch's call_logged events are held, in order, and applied at its end or before
+ * the next event whose handler may read or change what a call reads or writes (s_calls_needed:
+ * every event with a handler in s_models but a call's and a consultation's, which only
+ * counts), by s_calls_write: in runs of calls of different contacts and tasks, a run ending
+ * after a call that cancels its customer's steps (the cancels read and change other tasks of
+ * the customer) — each run by one statement over arrays (REP_Q_CALLS_LOGGED: each call checked
+ * and applied as its own statement, against the rows as they were, which no other call of the
+ * run changes), then each call counted in order as its handler counted it (s_call_applied). A
+ * run of one call is its own statement as before. A call whose check fails (an event it needs
+ * is on its way) stops the run there: the calls before it are applied, and the framework,
+ * told which call failed (hf_service_event_failed), rolls the batch back, applies the events
+ * before it again and commits them, and applies it on its own as one at a time did (retried,
+ * then the dead letters). A call with a text the store might refuse (not UTF-8) is applied on
+ * its own at once, as before, so that it fails alone. */
 
-/* A logged call's one statement (REP_Q_ON_CALL_LOGGED): the checks, then the contact, once,
- * and the claim it works (when it names a task): that assignment ends now (the scheduler then
- * completes the task or plans a retry), and a close of it noted before the contact came moves
- * to the contact's day. product and region: what the contact was written with (an order's
- * product from its purchase when it names none; the customer's region, for the attribution).
- * 1 when the contact was inserted, 0 when it was there, -1 (also while intake's customer or
- * purchase, or the scheduler's task or the claim the call works, is on its way: nothing was
- * written). */
-static int s_call_write(s_ctx_t *c, const Huifang__V1__Contact *ct, const char *day, char *product,
-                        size_t psize, char *region, size_t rsize)
+#define HELD_CALLS 1024
+
+typedef struct {
+    uint64_t seq;
+    int64_t at; /* the event's occurred_at_ms */
+    int64_t id, customer_id, task_id, purchase_id, qty, claim_no;
+    bool contacted, visit;
+    bool cancels; /* a refusal or a wrong number: every open step of the customer ends */
+    char *branch, *agent, *channel, *outcome, *product;
+    char day[11];  /* the contact's local date */
+    char eday[11]; /* the event's local date */
+} s_call_t;
+
+static s_call_t s_calls[HELD_CALLS];
+static int s_ncalls;
+
+static void s_calls_forget(void)
 {
-    const Huifang__V1__OutcomeFlags *f = ct->flags;
+    for (int i = 0; i < s_ncalls; i++) {
+        s_call_t *e = &s_calls[i];
+        free(e->branch);
+        free(e->agent);
+        free(e->channel);
+        free(e->outcome);
+        free(e->product);
+    }
+    s_ncalls = 0;
+}
+
+/* A context as at call e's event (its time in *env). */
+static void s_call_ctx(hf_store_t *st, const s_call_t *e, hf_envelope_t *env, s_ctx_t *c)
+{
+    huifang__v1__envelope__init(env);
+    env->occurred_at_ms = e->at;
+    memset(c, 0, sizeof *c);
+    c->st = st;
+    c->env = env;
+    c->branch = e->branch;
+    memcpy(c->day, e->eday, sizeof c->day);
+}
+
+/* What call e counts once its contact was inserted, from row r of its statement's result
+ * (REP_Q_ON_CALL_LOGGED's columns from base + 1: inserted, closes, the task's agent as it
+ * was, the product, the region, the pending close's agent and day): the close of the claim
+ * it works (and a close noted earlier moved to its day), the agent's attempts and contacts or
+ * visits, its order, and a refusal's cancels. 0 or -1. */
+static int s_call_applied(s_ctx_t *c, const s_call_t *e, PGresult *res, int r, int base)
+{
+    const char *day = e->day, *agent = e->agent;
+    const char *tagent = hf_pg_str(res, r, base + 3), *product = hf_pg_str(res, r, base + 4);
+    const char *region = hf_pg_str(res, r, base + 5), *pagent = hf_pg_str(res, r, base + 6);
+    const char *was = hf_pg_str(res, r, base + 7);
+    if (hf_pg_bool(res, r, base + 2) && s_agent_add(c, tagent, day, "closed", 1) != 0)
+        return -1;
+    if (*was && strcmp(day, was) < 0 &&
+        (s_agent_add(c, pagent, was, "closed", -1) != 0 ||
+         s_agent_add(c, pagent, day, "closed", 1) != 0))
+        return -1;
+    /* the agent's counts */
+    if (e->visit) {
+        if (s_agent_add(c, agent, day, "visits", 1) != 0)
+            return -1;
+    } else if (s_agent_add(c, agent, day, "attempts", 1) != 0 ||
+               s_agent_add(c, agent, day, "contacts", e->contacted ? 1 : 0) != 0) {
+        return -1;
+    }
+    /* its order (the product it names, else its purchase's), by day and by month: counters
+     * summed per batch like the others */
+    if (e->qty > 0) {
+        char month[11];
+        int32_t d;
+        hf_date_parse(day, &d);
+        hf_date_format(rep_month_start(d), month);
+        const char *ordered = *e->product ? e->product : product;
+        const char *po[] = {c->branch, day, agent, ordered};
+        const char *pm[] = {c->branch, month, agent, region, ordered};
+        if (s_agent_add(c, agent, day, "orders", 1) != 0 ||
+            s_count(c, REP_ORDER_DAY, "orders", po, 1) != 0 ||
+            s_count(c, REP_ORDER_DAY, "units", po, e->qty) != 0 ||
+            s_count(c, REP_ORDER_MONTH, "orders", pm, 1) != 0 ||
+            s_count(c, REP_ORDER_MONTH, "units", pm, e->qty) != 0)
+            return -1;
+    }
+    /* a refusal or a wrong number ends every open step of the customer (the scheduler's
+     * rule) */
+    if (e->cancels)
+        return s_cancel_tasks(c, e->customer_id, "{planned,assigned}", 0);
+    return 0;
+}
+
+/* Applies call e on its own, as its handler always did: its statement, then its counters.
+ * 0 (applied, or applied before), or -1 (also while an event it needs is on its way: nothing
+ * was written). */
+static int s_call_alone(hf_store_t *st, const s_call_t *e)
+{
+    hf_envelope_t env;
+    s_ctx_t c;
+    s_call_ctx(st, e, &env, &c);
     char id[24], cid[24], task[24], qty[24], claim[24], pid[24];
-    const char *p[] = {hf_pg_i64(id, ct->id),
-                       c->branch,
-                       day,
-                       S(ct->agent),
-                       hf_pg_i64(cid, ct->customer_id),
-                       hf_pg_i64(task, ct->task_id),
-                       S(ct->channel),
-                       S(ct->outcome),
-                       f && f->contacted ? "true" : "false",
-                       hf_pg_i64(qty, ct->order_qty),
-                       S(ct->order_product),
-                       hf_pg_i64(claim, ct->claim_no),
-                       hf_pg_i64(pid, ct->purchase_id)};
-    PGresult *res = hf_store_query(c->st, &REP_Q_ON_CALL_LOGGED, 13, p);
+    const char *p[] = {hf_pg_i64(id, e->id),
+                       e->branch,
+                       e->day,
+                       e->agent,
+                       hf_pg_i64(cid, e->customer_id),
+                       hf_pg_i64(task, e->task_id),
+                       e->channel,
+                       e->outcome,
+                       e->contacted ? "true" : "false",
+                       hf_pg_i64(qty, e->qty),
+                       e->product,
+                       hf_pg_i64(claim, e->claim_no),
+                       hf_pg_i64(pid, e->purchase_id)};
+    PGresult *res = hf_store_query(st, &REP_Q_ON_CALL_LOGGED, 13, p);
     if (res == NULL)
         return -1;
     int rc = -1;
@@ -2248,82 +2363,186 @@ static int s_call_write(s_ctx_t *c, const Huifang__V1__Contact *ct, const char *
     rc = 0;
     if (hf_pg_int(res, 0, 1) == 0)
         goto cleanup; /* the contact was there: applied before */
-    rc = 1;
-    snprintf(product, psize, "%s", hf_pg_str(res, 0, 4));
-    snprintf(region, rsize, "%s", hf_pg_str(res, 0, 5));
-    const char *agent = hf_pg_str(res, 0, 6), *was = hf_pg_str(res, 0, 7);
-    if (hf_pg_bool(res, 0, 2) && s_agent_add(c, hf_pg_str(res, 0, 3), day, "closed", 1) != 0)
-        rc = -1;
-    else if (*was && strcmp(day, was) < 0 &&
-             (s_agent_add(c, agent, was, "closed", -1) != 0 ||
-              s_agent_add(c, agent, day, "closed", 1) != 0))
-        rc = -1;
+    rc = s_call_applied(&c, e, res, 0, 0);
 cleanup:
     PQclear(res);
     return rc;
 }
 
-/* Step 6 of a logged call: the agent's visits, or attempts and contacts. 0 or -1. */
-static int s_call_count(s_ctx_t *c, const char *agent, const char *day, bool visit, bool contacted)
+/* Applies held calls ev[0..n), of different contacts and tasks, by one statement
+ * (REP_Q_CALLS_LOGGED), then counts each in order as s_call_alone; 0, or -1 with *failed the
+ * place of the call that failed (its check, or a store error counting it; the ones before it
+ * applied), or the first call's when the statement itself failed: that call then goes on its
+ * own after the events before it, so that a call the store refuses still ends alone, as
+ * before, and the others go on. */
+static int s_calls_apply(hf_store_t *st, const s_call_t *ev, int n, int *failed)
 {
-    if (visit) {
-        if (s_agent_add(c, agent, day, "visits", 1) != 0)
-            return -1;
-    } else if (s_agent_add(c, agent, day, "attempts", 1) != 0 ||
-               s_agent_add(c, agent, day, "contacts", contacted ? 1 : 0) != 0) {
+    enum { NCOLS = 13 };
+    char *buf[NCOLS] = {0};
+    size_t len[NCOLS];
+    FILE *f[NCOLS] = {0};
+    int rc = 0;
+    *failed = -1;
+    for (int k = 0; k < NCOLS && rc == 0; k++)
+        if ((f[k] = open_memstream(&buf[k], &len[k])) == NULL)
+            rc = -1;
+    for (int i = 0; i < n && rc == 0; i++) {
+        const s_call_t *e = &ev[i];
+        char id[24], cid[24], task[24], qty[24], claim[24], pid[24];
+        bool first = i == 0;
+        s_lit_add(f[0], first, hf_pg_i64(id, e->id), false);
+        s_lit_add(f[1], first, e->branch, false);
+        s_lit_add(f[2], first, e->day, false);
+        s_lit_add(f[3], first, e->agent, false);
+        s_lit_add(f[4], first, hf_pg_i64(cid, e->customer_id), false);
+        s_lit_add(f[5], first, hf_pg_i64(task, e->task_id), false);
+        s_lit_add(f[6], first, e->channel, false);
+        s_lit_add(f[7], first, e->outcome, false);
+        s_lit_add(f[8], first, e->contacted ? "true" : "false", false);
+        s_lit_add(f[9], first, hf_pg_i64(qty, e->qty), false);
+        s_lit_add(f[10], first, e->product, false);
+        s_lit_add(f[11], first, hf_pg_i64(claim, e->claim_no), false);
+        s_lit_add(f[12], first, hf_pg_i64(pid, e->purchase_id), false);
+    }
+    for (int k = 0; k < NCOLS; k++) {
+        if (f[k] == NULL)
+            continue;
+        fputc('}', f[k]);
+        bool ok = !ferror(f[k]);
+        if (fclose(f[k]) != 0 || !ok)
+            rc = -1;
+    }
+    PGresult *res = NULL;
+    if (rc == 0)
+        res = hf_store_query(st, &REP_Q_CALLS_LOGGED, NCOLS, (const char *const *)buf);
+    for (int k = 0; k < NCOLS; k++)
+        free(buf[k]);
+    *failed = 0;
+    if (res == NULL)
+        return -1;
+    if (PQntuples(res) != n) {
+        PQclear(res);
         return -1;
     }
-    return 0;
+    /* in order, as one at a time: the rows come by place */
+    for (int r = 0; r < n && rc == 0; r++) {
+        *failed = r;
+        if (hf_pg_int(res, r, 0) != r + 1 || !hf_pg_bool(res, r, 1)) {
+            rc = -1; /* not go: an event it needs is on its way */
+            break;
+        }
+        if (!hf_pg_bool(res, r, 2))
+            continue; /* the contact was there: applied before */
+        hf_envelope_t env;
+        s_ctx_t c;
+        s_call_ctx(st, &ev[r], &env, &c);
+        rc = s_call_applied(&c, &ev[r], res, r, 1);
+    }
+    PQclear(res);
+    if (rc == 0)
+        *failed = -1;
+    return rc;
 }
 
-/* Step 7 of a logged call: its order, by day and by month. 0 or -1. */
-static int s_call_order(s_ctx_t *c, const char *agent, const char *day, const char *product,
-                        const char *region, const char *qty)
+/* Applies the held calls (see above) and forgets them: in runs of calls of different contacts
+ * and tasks, each run by s_calls_apply (a run of one by s_call_alone). A call that fails is
+ * named to the framework (hf_service_event_failed). 0 or -1. */
+static int s_calls_write(hf_service_t *svc, hf_store_t *st)
 {
-    char month[11];
-    int32_t d;
-    hf_date_parse(day, &d);
-    hf_date_format(rep_month_start(d), month);
-    const char *po[] = {c->branch, day, agent, product, qty};
-    const char *pm[] = {c->branch, month, agent, region, product, qty};
-    if (s_agent_add(c, agent, day, "orders", 1) != 0 ||
-        hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD, 5, po) != 0 ||
-        hf_store_query_run(c->st, &REP_Q_ON_CALL_LOGGED_ORDER_MONTH_ADD, 6, pm) != 0)
-        return -1;
-    return 0;
+    int n = s_ncalls, rc = 0;
+    for (int from = 0, to; from < n && rc == 0; from = to) {
+        for (to = from + 1; to < n && !s_calls[to - 1].cancels; to++) {
+            bool again = false;
+            for (int k = from; k < to && !again; k++)
+                again = s_calls[k].id == s_calls[to].id ||
+                        (s_calls[to].task_id > 0 && s_calls[k].task_id == s_calls[to].task_id);
+            if (again)
+                break;
+        }
+        int failed = 0;
+        if (to - from == 1)
+            rc = s_call_alone(st, &s_calls[from]);
+        else
+            rc = s_calls_apply(st, s_calls + from, to - from, &failed);
+        /* (the framework tells a lost store from the call's own failure) */
+        if (rc != 0 && failed >= 0 && svc)
+            hf_service_event_failed(svc, s_calls[from + failed].seq);
+    }
+    s_calls_forget();
+    return rc == 0 ? 0 : -1;
 }
+/* Whether the text can go to the store in an array as in a parameter of its own: valid
+ * UTF-8 (what the store checks; a call with another text is applied on its own, so that it
+ * fails alone). */
+static bool s_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80             ? 0
+                : (*p & 0xE0) == 0xC0 ? 1
+                : (*p & 0xF0) == 0xE0 ? 2
+                : (*p & 0xF8) == 0xF0 ? 3
+                                      : -1;
+        if (n < 0 || (n == 1 && *p < 0xC2) || (n == 3 && *p > 0xF4))
+            return false;
+        uint32_t cp = n == 0 ? *p : (uint32_t)(*p & (0x3F >> n));
+        for (int i = 1; i <= n; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+/* Whether the calls held must be applied before env: every event with a handler here but a
+ * call's (held with them) and a consultation's (it only counts); the other files' handlers
+ * read and write none of what a call does. */
+static bool s_calls_needed(const hf_envelope_t *env);
 
 static int rep_on_call_logged(s_ctx_t *c)
 {
     const Huifang__V1__Contact *ct = c->env->call_logged->contact;
     if (ct == NULL || ct->id <= 0)
         return -2;
-    const char *agent = S(ct->agent);
-    char day[11];
-    s_local(c, ct->logged_at_ms, day);
     const Huifang__V1__OutcomeFlags *f = ct->flags;
-    bool contacted = f && f->contacted;
-    bool visit = strcmp(S(ct->channel), "visit") == 0;
-
-    /* 1-5. the customer's region, the task and the claim the call works, the product of its
-     * order; the contact, once; the claim it works ends (one statement) */
-    char product[64] = "", region[64] = "";
-    int inserted = s_call_write(c, ct, day, product, sizeof product, region, sizeof region);
-    if (inserted <= 0)
-        return inserted;
-    /* 6. the agent's counts */
-    if (s_call_count(c, agent, day, visit, contacted) != 0)
+    s_call_t e = {.seq = c->env->seq,
+                  .at = c->env->occurred_at_ms,
+                  .id = ct->id,
+                  .customer_id = ct->customer_id,
+                  .task_id = ct->task_id,
+                  .purchase_id = ct->purchase_id,
+                  .qty = ct->order_qty,
+                  .claim_no = ct->claim_no,
+                  .contacted = f && f->contacted,
+                  .visit = strcmp(S(ct->channel), "visit") == 0,
+                  .cancels = f && (f->do_not_call || f->unworkable) && ct->customer_id > 0,
+                  .branch = (char *)c->branch,
+                  .agent = (char *)S(ct->agent),
+                  .channel = (char *)S(ct->channel),
+                  .outcome = (char *)S(ct->outcome),
+                  .product = (char *)S(ct->order_product)};
+    s_local(c, ct->logged_at_ms, e.day);
+    memcpy(e.eday, c->day, sizeof e.eday);
+    if (!s_utf8(e.branch) || !s_utf8(e.agent) || !s_utf8(e.channel) || !s_utf8(e.outcome) ||
+        !s_utf8(e.product)) {
+        /* on its own, now: the calls held before it first */
+        if (s_calls_write(c->svc, c->st) != 0)
+            return -1;
+        return s_call_alone(c->st, &e);
+    }
+    if (s_ncalls == HELD_CALLS && s_calls_write(c->svc, c->st) != 0)
         return -1;
-    /* 7. its order (the product it names, else its purchase's) */
-    char qty[24];
-    const char *ordered = *S(ct->order_product) ? ct->order_product : product;
-    if (ct->order_qty > 0 &&
-        s_call_order(c, agent, day, ordered, region, hf_pg_i64(qty, ct->order_qty)) != 0)
-        return -1;
-    /* 8. a refusal or a wrong number ends every open step of the customer (the scheduler's
-     * rule) */
-    if (f && (f->do_not_call || f->unworkable) && ct->customer_id > 0)
-        return s_cancel_tasks(c, ct->customer_id, "{planned,assigned}", 0);
+    e.branch = s_dup(e.branch);
+    e.agent = s_dup(e.agent);
+    e.channel = s_dup(e.channel);
+    e.outcome = s_dup(e.outcome);
+    e.product = s_dup(e.product);
+    s_calls[s_ncalls++] = e;
     return 0;
 }
 
@@ -2503,6 +2722,22 @@ static bool s_tasks_needed(const hf_envelope_t *env)
     }
 }
 
+static bool s_calls_needed(const hf_envelope_t *env)
+{
+    if (s_ncalls == 0)
+        return false;
+    switch (env->payload_case) {
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_CALL_LOGGED:
+    case HUIFANG__V1__ENVELOPE__PAYLOAD_CONSULT_LOGGED:
+        return false;
+    default:
+        for (int i = 0; s_models[i].fn; i++)
+            if (s_models[i].payload == (int)env->payload_case)
+                return true;
+        return false;
+    }
+}
+
 /* The oneof member of a payload is a pointer in the envelope; protobuf-c leaves it set
  * whenever payload_case is, so only the payload's own submessages need NULL checks. */
 int rep_cards_flush(hf_service_t *svc)
@@ -2512,6 +2747,10 @@ int rep_cards_flush(hf_service_t *svc)
 
 int rep_apply_event(hf_service_t *svc, const hf_envelope_t *env, hf_arena_t *arena)
 {
+    /* the calls held, before an event that may read or change what they do (nothing else is
+     * held with them: each of the others is applied before a call) */
+    if (s_calls_needed(env) && s_calls_write(svc, hf_service_store(svc)) != 0)
+        return -1;
     /* the card changes held, before any other event (and before the memo is taken: they
      * leave it as one at a time did) */
     if (s_cchanges_needed(env) && s_cchanges_write(hf_service_store(svc)) != 0)

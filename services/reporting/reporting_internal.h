@@ -30,6 +30,8 @@ enum {
     REP_LEAD_DAY,
     REP_SCREEN_DAY,
     REP_REPURCHASE_MONTH,
+    REP_ORDER_DAY,
+    REP_ORDER_MONTH,
     REP_ROLLUPS
 };
 /* Adds n to column of the rollup table's row of keys (the table's keys in its statement's

@@ -135,6 +135,20 @@ static const hf_query_t REP_Q_REPURCHASE_MONTH_ADD = {
     " FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::int[], $6::bigint[])"
     " ON CONFLICT (branch, month, product, plan, gap) DO UPDATE SET n = r.n + EXCLUDED.n"};
 
+/* a logged call's order, by day and by month (issue 14, rcall11: a statement each a call
+ * with an order before, REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD and _MONTH_ADD) */
+static const hf_query_t REP_Q_ORDER_DAY_ADD = {
+    "rep_order_day_add",
+    "INSERT INTO order_day AS r (branch, day, agent, product, orders, units) SELECT * FROM"
+    " unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])"
+    " ON CONFLICT (branch, day, agent, product) DO UPDATE SET orders = r.orders +"
+    " EXCLUDED.orders, units = r.units + EXCLUDED.units"};
+static const hf_query_t REP_Q_ORDER_MONTH_ADD = {
+    "rep_order_month_add",
+    "INSERT INTO order_month AS r (branch, month, agent, region, product, orders, units)"
+    " SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::text[],"
+    " $6::bigint[], $7::bigint[]) ON CONFLICT (branch, month, agent, region, product)"
+    " DO UPDATE SET orders = r.orders + EXCLUDED.orders, units = r.units + EXCLUDED.units"};
 static const hf_query_t REP_Q_CANCEL_PLAN_TASKS = {
     "rep_cancel_plan_tasks",
     "WITH old AS (SELECT id, branch, due_day, state, agent FROM task WHERE customer_id = $1"
@@ -414,18 +428,56 @@ static const hf_query_t REP_Q_ON_CALL_LOGGED = {
     "   AND EXISTS (SELECT 1 FROM ins) RETURNING agent, day::text AS day)"
     " SELECT v.ok, (SELECT count(*) FROM ins), v.closes, v.agent, v.product, v.region,"
     " coalesce(pc.agent, ''), coalesce(pc.day, '') FROM v LEFT JOIN pc ON true"};
-static const hf_query_t REP_Q_ON_CALL_LOGGED_ORDER_DAY_ADD = {
-    "rep_on_call_logged_order_day_add",
-    "INSERT INTO order_day (branch, day, agent, product, orders, units)"
-    " VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (branch, day, agent, product)"
-    " DO UPDATE SET orders = order_day.orders + 1,"
-    " units = order_day.units + EXCLUDED.units"};
-static const hf_query_t REP_Q_ON_CALL_LOGGED_ORDER_MONTH_ADD = {
-    "rep_on_call_logged_order_month_add",
-    "INSERT INTO order_month (branch, month, agent, region, product, orders,"
-    " units) VALUES ($1, $2, $3, $4, $5, 1, $6) ON CONFLICT (branch, month,"
-    " agent, region, product) DO UPDATE SET orders = order_month.orders + 1,"
-    " units = order_month.units + EXCLUDED.units"};
+/* rep_models.c, a batch's calls held (s_calls_apply): a run of them, of different contacts
+ * and tasks (a call naming no task apart), in one statement ($1..$13: REP_Q_ON_CALL_LOGGED's
+ * parameters as arrays, an element a call) — each call checked and applied as
+ * REP_Q_ON_CALL_LOGGED would, against the rows as they were (the run's tasks are different
+ * rows; no call writes a customer or a purchase, which the checks read), but only the calls
+ * before the first whose check fails (go: it and every call before it ok; the first not ok is
+ * applied on its own, as one at a time, after the ones before it are committed). A row a call,
+ * in order: its place (ord, from 1), go, then REP_Q_ON_CALL_LOGGED's columns from the
+ * second (inserted, closes, the task's agent as it was, the product, the region, the pending
+ * close's agent and day). */
+static const hf_query_t REP_Q_CALLS_LOGGED = {
+    "rep_calls_logged",
+    "WITH x AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[],"
+    "   $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::boolean[], $10::int[],"
+    "   $11::text[], $12::int[], $13::bigint[]) WITH ORDINALITY AS x (id, branch, day, agent,"
+    "   customer_id, task_id, channel, outcome, contacted, qty, oproduct, claim_no,"
+    "   purchase_id, ord)),"
+    " t AS (SELECT k.id, k.state, k.agent, k.claims, k.calls, k.purchase_id FROM x"
+    "   JOIN task k ON k.id = x.task_id FOR UPDATE OF k),"
+    " k AS (SELECT x.*, coalesce(c.region, '') AS region,"
+    "   (x.customer_id <= 0 OR c.id IS NOT NULL) AS has_c, t.id IS NOT NULL AS has_t,"
+    "   coalesce(t.state, '') AS state, coalesce(t.agent, '') AS tagent,"
+    "   coalesce(t.claims, 0) AS claims,"
+    "   CASE WHEN x.task_id <= 0 THEN 0 WHEN x.claim_no > 0 THEN x.claim_no"
+    "   ELSE coalesce(t.calls, 0) + 1 END AS claim,"
+    "   CASE WHEN x.qty > 0 AND x.oproduct = '' THEN coalesce(nullif(x.purchase_id, 0),"
+    "   t.purchase_id, 0) ELSE 0 END AS pid"
+    "   FROM x LEFT JOIN customer c ON c.id = x.customer_id LEFT JOIN t ON t.id = x.task_id),"
+    " v AS (SELECT k.*, CASE WHEN k.pid > 0 THEN p.product ELSE k.oproduct END AS product,"
+    "   k.has_c AND (k.task_id <= 0 OR (k.has_t AND k.claim <= k.claims))"
+    "   AND (k.pid = 0 OR p.id IS NOT NULL) AS ok,"
+    "   k.task_id > 0 AND k.state = 'claimed' AND k.claims = k.claim AS closes"
+    "   FROM k LEFT JOIN purchase p ON p.id = k.pid),"
+    " w AS (SELECT v.*, bool_and(v.ok) OVER (ORDER BY v.ord) AS go FROM v),"
+    " ins AS (INSERT INTO contact (id, branch, day, agent, customer_id, task_id, channel,"
+    "   outcome, contacted, order_qty, order_product, region)"
+    "   SELECT w.id, w.branch, w.day, w.agent, w.customer_id, w.task_id, w.channel, w.outcome,"
+    "   w.contacted, w.qty, w.product, w.region FROM w WHERE w.go"
+    "   ON CONFLICT (id) DO NOTHING RETURNING id),"
+    " upd AS (UPDATE task SET calls = task.calls + 1,"
+    "   state = CASE WHEN w.closes THEN 'planned' ELSE task.state END,"
+    "   agent = CASE WHEN w.closes THEN '' ELSE task.agent END,"
+    "   bag_day = CASE WHEN w.closes THEN NULL ELSE task.bag_day END"
+    "   FROM w JOIN ins ON ins.id = w.id WHERE task.id = w.task_id RETURNING 1),"
+    " pc AS (DELETE FROM pending_close d USING w JOIN ins ON ins.id = w.id"
+    "   WHERE d.task_id = w.task_id AND d.claim = w.claim"
+    "   RETURNING w.ord, d.agent, d.day::text AS day)"
+    " SELECT w.ord, w.go, ins.id IS NOT NULL, w.closes, w.tagent, w.product, w.region,"
+    " coalesce(pc.agent, ''), coalesce(pc.day, '') FROM w LEFT JOIN ins ON ins.id = w.id"
+    " LEFT JOIN pc ON pc.ord = w.ord ORDER BY w.ord"};
 static const hf_query_t REP_Q_COMPLAINT_APPLY_COMPLAINT_SET_STATE = {
     "rep_complaint_apply_complaint_set_state",
     "UPDATE complaint SET state = $2, level = $3, due_at_ms = $4,"

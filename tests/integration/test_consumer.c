@@ -14,7 +14,11 @@
  *  D. and the point of it: the stored sequence was written about once per handled event,
  *     not once per event;
  *  E. an event whose handler fails the same way every time (a constraint) is set aside in
- *     the dead letters with the store's reason after five tries, and the stream goes on. */
+ *     the dead letters with the store's reason after five tries, and the stream goes on;
+ *  F. events a handler holds to apply together in the batch hook (task_assigned: as
+ *     reporting's calls), one of which fails there every time and is named
+ *     (hf_service_event_failed): the held events before it are committed, it goes on its own
+ *     and to the dead letters after five tries, the ones after it are applied — each once. */
 #include "hf_bus.h"
 #include "hf_log.h"
 #include "hf_outbox.h"
@@ -70,14 +74,63 @@ static int s_on_completed(hf_service_t *svc, void *self, const hf_envelope_t *en
                : -1;
 }
 
+/* task_assigned held (its sequence and task), applied by the batch hook: a hit each, but
+ * task 99 fails there every time, named to the framework. */
+#define HELD_MAX 1000
+static uint64_t s_held_seq[HELD_MAX];
+static int64_t s_held_task[HELD_MAX];
+static int s_nheld;
+
+static int s_held_write(hf_service_t *svc)
+{
+    int rc = 0;
+    for (int i = 0; i < s_nheld && rc == 0; i++) {
+        if (s_held_task[i] == 99) {
+            hf_service_event_failed(svc, s_held_seq[i]);
+            rc = -1;
+            break;
+        }
+        char seq[24], id[24];
+        const char *p[] = {hf_pg_i64(seq, (int64_t)s_held_seq[i]), hf_pg_i64(id, s_held_task[i])};
+        rc = hf_store_run(hf_service_store(svc),
+                          "INSERT INTO hit (seq, customer_id) VALUES ($1, $2)", 2, p);
+    }
+    s_nheld = 0;
+    return rc == 0 ? 0 : -1;
+}
+
+static int s_on_assigned(hf_service_t *svc, void *self, const hf_envelope_t *env, hf_arena_t *a)
+{
+    (void)self;
+    (void)a;
+    if (s_nheld == HELD_MAX && s_held_write(svc) != 0)
+        return -1;
+    s_held_seq[s_nheld] = env->seq;
+    s_held_task[s_nheld] = env->task_assigned->task ? env->task_assigned->task->id : 0;
+    s_nheld++;
+    return 0;
+}
+
+static int s_batch(hf_service_t *svc, void *self, bool commit)
+{
+    (void)self;
+    if (!commit) {
+        s_nheld = 0;
+        return 0;
+    }
+    return s_held_write(svc);
+}
+
 static const hf_event_handler_t s_probe_handlers[] = {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED, s_on_screened},
     {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED, s_on_completed},
+    {HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED, s_on_assigned},
     {0, NULL}};
 
 static int s_subscribe(hf_service_t *svc, const hf_service_def_t *def)
 {
     (void)def;
+    hf_service_on_batch(svc, s_batch);
     return hf_service_subscribe(svc, "scheduler", s_probe_handlers);
 }
 
@@ -162,6 +215,29 @@ static void s_produce_poison(int n)
         e.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_SCREENED;
         e.customer_screened = &cs;
         CHECK(hf_outbox_append(st, "scheduler", &e) > 0);
+    }
+    CHECK(hf_store_commit(st) == 0);
+    hf_store_destroy(&st);
+}
+
+/* Appends n task_assigned of tasks 1..n, task 99's (the one failing in the hook) after the
+ * first half of them, in one transaction. */
+static void s_produce_held(int n)
+{
+    hf_store_t *st = hf_store_new(s_url, "scheduler");
+    CHECK(hf_store_connect(st) == 0);
+    CHECK(hf_store_begin(st) == 0);
+    for (int i = 0; i <= n; i++) {
+        Huifang__V1__Task t = HUIFANG__V1__TASK__INIT;
+        t.id = i == n / 2 ? 99 : i < n / 2 ? i + 1 : i;
+        t.agent = "A001";
+        Huifang__V1__TaskAssigned ta = HUIFANG__V1__TASK_ASSIGNED__INIT;
+        ta.task = &t;
+        hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+        env.branch = "BJ01";
+        env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_ASSIGNED;
+        env.task_assigned = &ta;
+        CHECK(hf_outbox_append(st, "scheduler", &env) > 0);
     }
     CHECK(hf_store_commit(st) == 0);
     hf_store_destroy(&st);
@@ -280,6 +356,22 @@ int main(void)
     CHECK_INT(s_num("SELECT count(*) FROM dead_letter WHERE reason LIKE 'handler failed 5 times:%'"
                     " AND reason LIKE '%null value%'"),
               1);
+
+    /* F: held events, one of them failing in the batch hook, named */
+    TEST_STEP("F: held events, one of them failing in the batch hook, named");
+    s_produce_held(10);
+    CHECK(s_wait_stored(total + 11));
+    CHECK_INT(s_num("SELECT count(*) FROM hit WHERE customer_id BETWEEN 1 AND 10"), 10);
+    CHECK_INT(s_num("SELECT count(DISTINCT seq) FROM hit WHERE customer_id BETWEEN 1 AND 10"), 10);
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM dead_letter WHERE seq = %lld"
+             " AND reason LIKE 'handler failed 5 times:%%'",
+             (long long)total + 6);
+    CHECK_INT(s_num(sql), 1);
+    CHECK_INT(s_num("SELECT count(*) FROM dead_letter"), 2);
+    handled += 10;
+    total += 11;
 
     hf_test_stop(probe, SIGTERM);
     hf_test_stop(producer, SIGTERM);
