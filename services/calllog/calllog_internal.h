@@ -47,8 +47,8 @@ int calllog_check_text(const char *value, const char *field, size_t max, hf_repl
  * CALLLOG_FLAGS_JOIN in the FROM clause, its outcome's flags. */
 #define CALLLOG_CONTACT_COLUMNS                                                                    \
     CALLLOG_CONTACT_OWN_COLUMNS                                                                    \
-        ","                                                                                        \
-        " coalesce((SELECT d.id FROM delivery d WHERE d.contact_id = contact.id), 0)"
+    ","                                                                                            \
+    " coalesce((SELECT d.id FROM delivery d WHERE d.contact_id = contact.id), 0)"
 /* the contact's own columns: all of CALLLOG_CONTACT_COLUMNS but the last, its delivery's id
  * (a contact just inserted has none: its RETURNING gives 0 instead of looking) */
 #define CALLLOG_CONTACT_OWN_COLUMNS                                                                \
