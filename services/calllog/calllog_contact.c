@@ -630,12 +630,14 @@ static int s_contact_params(s_contact_t *lc, const char *channel, bool quick, s_
 
 /* The contact just inserted, from column 0 of res's row (its events' last number after its
  * columns): kept as lc->ct with the outcome's flags, its events' numbers given to the
- * framework. */
+ * framework (none reserved, NULL, when there was no counter row to move: the framework
+ * reserves them at the commit). */
 static void s_contact_inserted(s_contact_t *lc, const PGresult *res, int events)
 {
     lc->ct = calllog_contact_from_row(res, 0, 0, false, lc->a);
     lc->ct->flags = lc->flags;
-    hf_service_events_reserved(lc->svc, events, hf_pg_int(res, 0, CALLLOG_CONTACT_NCOLS));
+    if (!PQgetisnull(res, 0, CALLLOG_CONTACT_NCOLS))
+        hf_service_events_reserved(lc->svc, events, hf_pg_int(res, 0, CALLLOG_CONTACT_NCOLS));
 }
 
 /* The channel the contact is on: a visit's, the record's, else the task's. */

@@ -182,19 +182,16 @@ static const hf_query_t CALLLOG_Q_CONTACT_OF_CLAIM = {
  * hf_outbox_reserve reserves them (hf_service_events_reserved; the last one after the
  * contact's columns) and the command's audit row as hf_service_audit writes it
  * (hf_service_audit_values, $39..$46): two statements and a round trip less (issue 14). The
- * counter row is moved by an UPDATE (seq0; the framework makes it at start, with its epoch),
- * the upsert (seq1) only when there is none: an upsert forms its row to insert before it finds
- * the conflict, and so drew a random epoch (gen_random_uuid, the column's default) at every
- * call (clog11: 4 % of calllog's backend) */
+ * counter row is moved by an UPDATE: the framework makes the row at start, with its epoch
+ * (hf_outbox_epoch); were it missing, the last number is NULL, nothing is reserved here and the
+ * framework reserves the numbers at the commit (hf_outbox_reserve) as for any command. The
+ * upsert this was formed its row to insert before it found the conflict, and so drew a random
+ * epoch (gen_random_uuid, the column's default) at every call (clog11: 4 % of calllog's
+ * backend) */
 static const hf_query_t CALLLOG_Q_CONTACT_ADD = {
     "calllog_contact_add",
-    "WITH seq0 AS (UPDATE outbox_seq SET last_seq = last_seq + $38::bigint"
+    "WITH seq AS (UPDATE outbox_seq SET last_seq = last_seq + $38::bigint"
     " WHERE producer = $37::text RETURNING last_seq),"
-    " seq1 AS (INSERT INTO outbox_seq AS s (producer, last_seq) SELECT $37::text, $38::bigint"
-    " WHERE NOT EXISTS (SELECT 1 FROM seq0)"
-    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + $38::bigint"
-    " RETURNING last_seq),"
-    " seq AS (SELECT last_seq FROM seq0 UNION ALL SELECT last_seq FROM seq1),"
     " audit AS (INSERT INTO audit.access (actor, on_behalf_of, role, branch, service, command,"
     " customers, request_id) VALUES ($39, $40, $41, $42, $43, $44, $45::bigint[], $46))"
     " INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
@@ -227,13 +224,8 @@ static const hf_query_t CALLLOG_Q_CALL_QUICK = {
     " o AS (SELECT * FROM outcome WHERE code = $6 AND branch IN ($1, '') ORDER BY branch DESC"
     " LIMIT 1),"
     " ok AS (SELECT b.tz FROM b, o WHERE $47 = '' OR EXISTS (SELECT 1 FROM claim)),"
-    " seq0 AS (UPDATE outbox_seq SET last_seq = last_seq + $38::bigint"
+    " seq AS (UPDATE outbox_seq SET last_seq = last_seq + $38::bigint"
     " WHERE producer = $37::text AND EXISTS (SELECT 1 FROM ok) RETURNING last_seq),"
-    " seq1 AS (INSERT INTO outbox_seq AS s (producer, last_seq) SELECT $37::text, $38::bigint"
-    " FROM ok WHERE NOT EXISTS (SELECT 1 FROM seq0)"
-    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + $38::bigint"
-    " RETURNING last_seq),"
-    " seq AS (SELECT last_seq FROM seq0 UNION ALL SELECT last_seq FROM seq1),"
     " audit AS (INSERT INTO audit.access (actor, on_behalf_of, role, branch, service, command,"
     " customers, request_id) SELECT $39::text, $40::text, $41::text, $42::text, $43::text,"
     " $44::text, $45::bigint[], $46::text FROM ok),"

@@ -8,7 +8,7 @@
 #  - contact's counts (order_qty, pulse) are of the domain contact_count, whose check is read
 #    once a connection, not at every insert: no count CHECK on the table, the two-column
 #    rules still there, a negative count refused on an update and an insert as before;
-#  - a call's events' numbers move calllog's counter row without forming a row to insert:
+#  - a call's events' numbers move calllog's counter row by an UPDATE, forming no row to insert:
 #    the counter's epoch default is never evaluated by a call log (a probe default counts it),
 #    and the numbers stay gap-free.
 # A version that writes contact_agent_day again, drops an index a read uses, puts the counts'
