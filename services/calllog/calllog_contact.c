@@ -487,8 +487,6 @@ static int s_check_contact(s_contact_t *lc)
             return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "task", "task is required");
         return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "outcome", "outcome is required");
     }
-    lc->flags = hf_new(lc->a, Huifang__V1__OutcomeFlags);
-    huifang__v1__outcome_flags__init(lc->flags);
     if ((rc = s_call_basics(lc)) != HF_OK)
         return rc;
     lc->now = hf_clock_now_ms();
@@ -550,17 +548,22 @@ static int s_check_task(s_contact_t *lc)
     return HF_OK;
 }
 
-/* 4. the contact row, once per claim of the task */
-static int s_insert_contact(s_contact_t *lc)
+/* The text of a contact's parameters, $1..$46 of CALLLOG_Q_CONTACT_ADD and
+ * CALLLOG_Q_CALL_QUICK, and their buffers. */
+typedef struct {
+    char day[24], next[11], tid[24], claim[16], cid[24], qty[16], cb[24], started[24], dur[16],
+        at[24], pulse[16], pid[24], nev[16], ids[24];
+    const char *p[49];
+    int events; /* the events the log emits (steps 6 and 7), their numbers reserved with it */
+} s_params_t;
+
+/* Fills sp with the contact's parameters on channel: $18 its day, the local date in lc->tz,
+ * or (quick) the instant whose local date it is, which CALLLOG_Q_CALL_QUICK turns into the
+ * date in the branch's zone it reads itself. HF_OK, or INTERNAL filled into the reply. */
+static int s_contact_params(s_contact_t *lc, const char *channel, bool quick, s_params_t *sp)
 {
     const Huifang__V1__CallLog *c = lc->c;
     const Huifang__V1__Task *t = lc->ctx->task;
-    const char *channel =
-        lc->visit ? "visit" : (c->channel && *c->channel ? c->channel : S(t->channel));
-    /* an outcome of some channels only (WeChat's) fits only those (calllog_letters.c) */
-    int fits = s_outcome_fits(lc, channel);
-    if (fits != HF_OK)
-        return fits;
     const Huifang__V1__Usage *u = c->usage;
     const Huifang__V1__Findings *f = c->findings;
     const Huifang__V1__LeadAdd *r = c->referral;
@@ -569,34 +572,35 @@ static int s_insert_contact(s_contact_t *lc)
         hf_phone_normalise(r->phone, lc->ref_phone, sizeof lc->ref_phone, &why);
     }
     int64_t now = lc->now;
-    /* the events the log emits (step 6 and 7), their numbers reserved with the contact */
+    int64_t started = c->started_at_ms ? c->started_at_ms : now;
     bool home = c->order_qty > 0 && strcmp(S(c->delivery), "home") == 0;
-    int events = 1 + (lc->visit ? 1 : 0) + (home ? 1 : 0);
-    char day[11], next[11], tid[24], claim[16], cid[24], qty[16], cb[24], started[24], dur[16],
-        at[24], pulse[16], pid[24], nev[16];
+    sp->events = 1 + (lc->visit ? 1 : 0) + (home ? 1 : 0);
     /* the contact's day is the day it happened, in the branch's zone */
-    hf_time_local_date(c->started_at_ms ? c->started_at_ms : now, lc->tz, day);
+    if (quick)
+        hf_pg_i64(sp->day, started);
+    else
+        hf_time_local_date(started, lc->tz, sp->day);
     if (lc->next_day >= 0)
-        hf_date_format(lc->next_day, next);
-    const char *p[46] = {lc->req->branch,
-                         hf_pg_i64(tid, t->id),
-                         hf_pg_i64(claim, t->claims),
-                         hf_pg_i64(cid, t->customer_id),
+        hf_date_format(lc->next_day, sp->next);
+    const char *p[38] = {lc->req->branch,
+                         hf_pg_i64(sp->tid, t->id),
+                         hf_pg_i64(sp->claim, t->claims),
+                         hf_pg_i64(sp->cid, t->customer_id),
                          S(t->agent),
                          c->outcome,
                          channel,
                          S(t->purpose),
                          S(c->effect),
-                         hf_pg_i64(qty, c->order_qty),
+                         hf_pg_i64(sp->qty, c->order_qty),
                          S(c->delivery),
-                         hf_pg_i64(cb, c->callback_at_ms),
-                         lc->next_day >= 0 ? next : NULL,
+                         hf_pg_i64(sp->cb, c->callback_at_ms),
+                         lc->next_day >= 0 ? sp->next : NULL,
                          S(c->note),
-                         hf_pg_i64(started, c->started_at_ms ? c->started_at_ms : now),
-                         hf_pg_i64(dur, c->duration_s),
-                         hf_pg_i64(at, now),
-                         day,
-                         hf_pg_i64(pid, t->purchase_id),
+                         hf_pg_i64(sp->started, started),
+                         hf_pg_i64(sp->dur, c->duration_s),
+                         hf_pg_i64(sp->at, now),
+                         sp->day,
+                         hf_pg_i64(sp->pid, t->purchase_id),
                          u ? S(u->dose) : "",
                          u ? S(u->timing) : "",
                          u ? S(u->other_medicines) : "",
@@ -611,27 +615,61 @@ static int s_insert_contact(s_contact_t *lc)
                          c->typical_case ? "true" : "false",
                          c->typical_consent ? "true" : "false",
                          f ? S(f->blood_pressure) : "",
-                         hf_pg_i64(pulse, f ? f->pulse : 0),
+                         hf_pg_i64(sp->pulse, f ? f->pulse : 0),
                          f ? S(f->symptoms) : "",
                          f ? S(f->text) : "",
                          hf_service_name(lc->svc),
-                         hf_pg_i64(nev, events)};
+                         hf_pg_i64(sp->nev, sp->events)};
+    memcpy(sp->p, p, sizeof p);
     /* the audit row, $39..$46 (the contact's note is the customer's personal, health, record) */
-    char ids[24];
-    if (hf_service_audit_values(lc->svc, &t->customer_id, 1, ids, sizeof ids, p + 38) != 0)
+    if (hf_service_audit_values(lc->svc, &t->customer_id, 1, sp->ids, sizeof sp->ids, sp->p + 38) !=
+        0)
         return hf_fail(lc->rep, lc->a, HF_INTERNAL, NULL, "the audit row has no command");
-    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_ADD, 46, p);
+    return HF_OK;
+}
+
+/* The contact just inserted, from column 0 of res's row (its events' last number after its
+ * columns): kept as lc->ct with the outcome's flags, its events' numbers given to the
+ * framework (none reserved, NULL, when there was no counter row to move: the framework
+ * reserves them at the commit). */
+static void s_contact_inserted(s_contact_t *lc, const PGresult *res, int events)
+{
+    lc->ct = calllog_contact_from_row(res, 0, 0, false, lc->a);
+    lc->ct->flags = lc->flags;
+    if (!PQgetisnull(res, 0, CALLLOG_CONTACT_NCOLS))
+        hf_service_events_reserved(lc->svc, events, hf_pg_int(res, 0, CALLLOG_CONTACT_NCOLS));
+}
+
+/* The channel the contact is on: a visit's, the record's, else the task's. */
+static const char *s_contact_channel(const s_contact_t *lc)
+{
+    const Huifang__V1__CallLog *c = lc->c;
+    return lc->visit ? "visit"
+                     : (c->channel && *c->channel ? c->channel : S(lc->ctx->task->channel));
+}
+
+/* 4. the contact row, once per claim of the task */
+static int s_insert_contact(s_contact_t *lc)
+{
+    const char *channel = s_contact_channel(lc);
+    /* an outcome of some channels only (WeChat's) fits only those (calllog_letters.c) */
+    int fits = s_outcome_fits(lc, channel);
+    if (fits != HF_OK)
+        return fits;
+    s_params_t sp;
+    int rc = s_contact_params(lc, channel, false, &sp);
+    if (rc != HF_OK)
+        return rc;
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_ADD, 46, sp.p);
     if (res == NULL)
         return HF_UNAVAILABLE;
     if (PQntuples(res) == 0) {
         /* the claim's contact is there already: s_claim_logged names it */
         PQclear(res);
         return hf_fail(lc->rep, lc->a, HF_CONFLICT, "task",
-                       "task %lld is already logged for this claim", (long long)t->id);
+                       "task %lld is already logged for this claim", (long long)lc->ctx->task->id);
     }
-    lc->ct = calllog_contact_from_row(res, 0, 0, false, lc->a);
-    lc->ct->flags = lc->flags;
-    hf_service_events_reserved(lc->svc, events, hf_pg_int(res, 0, CALLLOG_CONTACT_NCOLS));
+    s_contact_inserted(lc, res, sp.events);
     PQclear(res);
     return HF_OK;
 }
@@ -657,6 +695,142 @@ static int s_claim_logged(s_contact_t *lc, int rc)
     return hf_fail(lc->rep, lc->a, HF_CONFLICT, "task",
                    "task %lld is already logged for this claim (contact %lld)", (long long)t->id,
                    (long long)logged);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The quick log: steps 1-4 in one statement
+ *
+ * A log whose task the scheduler answered (the framework's ask), held by the actor, of the
+ * log's kind, and whose record and product pass every check that does not need the store,
+ * sends the key's claim, the call basics, the contact, its events' numbers and the audit
+ * row as one statement (CALLLOG_Q_CALL_QUICK) with BEGIN: a log is 5 statements and 2 round
+ * trips of calllog's store, not 6 and 3 (issue 14, clog11). The steps' checks then run in
+ * their order on what it read, and refuse as they would have: what it wrote rolls back with
+ * the transaction. Any other log goes step by step.
+ * ------------------------------------------------------------------------------------- */
+
+/* Whether the log may go the quick way: the record is there, the scheduler answered its task
+ * (lc->ctx), the actor holds it, the log's kind is the task's, an order's product is known
+ * and a product code, and the record passes s_check_record with the outcome's flags allowing
+ * everything and today in UTC (the store's constraints refuse nothing then); lc->now,
+ * lc->product and lc->next_day are set. */
+static bool s_quick_fits(s_contact_t *lc)
+{
+    const Huifang__V1__CallLog *c = lc->c;
+    const char *branch = lc->req->branch;
+    if (c == NULL || branch == NULL || *branch == '\0' || c->task_id <= 0 || c->outcome == NULL ||
+        *c->outcome == '\0')
+        return false;
+    const hf_reply_t *r = NULL;
+    if (hf_service_asked(lc->svc, &r) != 1 || r == NULL || r->status != HF_OK ||
+        r->result_case != HUIFANG__V1__REPLY__RESULT_TASK || r->task->task == NULL)
+        return false;
+    const Huifang__V1__Task *t = r->task->task;
+    const char *actor = S(lc->req->actor);
+    if (strcmp(S(t->state), "claimed") != 0 || *actor == '\0' || strcmp(actor, S(t->agent)) != 0 ||
+        lc->visit != (strcmp(S(t->channel), "visit") == 0))
+        return false;
+    const char *product = S(c->order_product);
+    if (c->order_qty > 0 && *product == '\0')
+        product = s_purchase_product(r->task);
+    if (c->order_qty > 0 && !calllog_code_valid(product))
+        return false;
+    Huifang__V1__OutcomeFlags any = HUIFANG__V1__OUTCOME_FLAGS__INIT;
+    any.human_answered = true;
+    hf_reply_t scratch = HUIFANG__V1__REPLY__INIT;
+    int64_t now = hf_clock_now_ms();
+    int32_t next_day = -1;
+    if (s_check_record(c, lc->visit, &any, now, hf_time_local_day(now, "UTC"), &next_day, &scratch,
+                       lc->a) != HF_OK)
+        return false;
+    lc->ctx = r->task;
+    lc->product = product;
+    lc->now = now;
+    lc->next_day = next_day;
+    return true;
+}
+
+/* The checks of steps 1, 3 and 4 on what CALLLOG_Q_CALL_QUICK read (row 0 of res), in their
+ * order, as the steps make them: HF_OK with the contact inserted, or the refusal filled
+ * into the reply (a refusal of step 3 or 4 then replaced by "already logged" when it is). */
+static int s_quick_checks(s_contact_t *lc, const PGresult *res, int events)
+{
+    const Huifang__V1__CallLog *c = lc->c;
+    const char *branch = lc->req->branch;
+    const int k = CALLLOG_CONTACT_NCOLS + 1; /* the basics' first column */
+    /* 1. the key, the branch, the outcome (s_call_basics), the record, a product named */
+    bool fresh = hf_pg_bool(res, 0, k);
+    hf_service_key_claimed(lc->svc, fresh);
+    if (!fresh)
+        return HF_CONFLICT; /* answered before */
+    if (!hf_pg_bool(res, 0, k + 1))
+        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "branch", "unknown branch %s", branch);
+    snprintf(lc->tz, sizeof lc->tz, "%s", hf_pg_str(res, 0, k + 2));
+    if (!hf_pg_bool(res, 0, k + 3))
+        return calllog_outcome_unknown(lc->rep, lc->a, c->outcome);
+    calllog_outcome_flags_read(res, k + 4, lc->flags);
+    lc->channels = hf_arena_strdup(lc->a, hf_pg_str(res, 0, k + 11));
+    int32_t today = hf_time_local_day(lc->now, lc->tz);
+    int rc = s_check_record(c, lc->visit, lc->flags, lc->now, today, &lc->next_day, lc->rep, lc->a);
+    if (rc != HF_OK)
+        return rc;
+    bool named = c->order_qty > 0 && c->order_product && *c->order_product;
+    bool product_known = hf_pg_bool(res, 0, k + 12);
+    if (named && !product_known)
+        return hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "order_product",
+                       "order_product: unknown product %s in branch %s", lc->product, branch);
+    /* 3. the task (held, of the kind: s_quick_fits), an order's product from its purchase */
+    if (c->order_qty > 0 && !named && !product_known)
+        rc = hf_fail(lc->rep, lc->a, HF_BAD_INPUT, "order_product",
+                     "order_product: unknown product %s in branch %s", lc->product, branch);
+    /* 4. the channel, the contact */
+    if (rc == HF_OK)
+        rc = s_outcome_fits(lc, s_contact_channel(lc));
+    bool inserted = !PQgetisnull(res, 0, 0);
+    if (rc == HF_OK && !inserted)
+        rc = hf_fail(lc->rep, lc->a, HF_CONFLICT, "task",
+                     "task %lld is already logged for this claim", (long long)lc->ctx->task->id);
+    if (rc == HF_OK)
+        s_contact_inserted(lc, res, events);
+    /* a refusal names the claim's contact when there was one before: not the one the
+     * statement inserted itself (rolled back with the refusal) */
+    return inserted ? rc : s_claim_logged(lc, rc);
+}
+
+/* Steps 1-4 the quick way, once s_quick_fits said so: HF_OK with lc->ct, or the refusal. */
+static int s_quick_log(s_contact_t *lc)
+{
+    s_params_t sp;
+    int rc = s_contact_params(lc, s_contact_channel(lc), true, &sp);
+    if (rc != HF_OK)
+        return rc;
+    const char *key = hf_service_request_key(lc->svc);
+    sp.p[46] = key ? key : "";
+    sp.p[47] = hf_request_command_name(lc->req);
+    sp.p[48] = lc->c->order_qty > 0 ? lc->product : "";
+    PGresult *res = hf_store_query(lc->st, &CALLLOG_Q_CALL_QUICK, 49, sp.p);
+    if (res == NULL)
+        return HF_UNAVAILABLE;
+    rc = s_quick_checks(lc, res, sp.events);
+    PQclear(res);
+    if (rc != HF_OK)
+        return rc;
+    /* the day the store computed in the branch's zone, as this process computes it: a
+     * disagreement of the two zone databases is set right, the process's date kept */
+    char day[11];
+    hf_time_local_date(lc->c->started_at_ms ? lc->c->started_at_ms : lc->now, lc->tz, day);
+    if (strcmp(day, S(lc->ct->date)) != 0) {
+        hf_warn("contact_day", "contact=%lld tz=%s store=%s here=%s", (long long)lc->ct->id, lc->tz,
+                S(lc->ct->date), day);
+        char id[24];
+        const char *p[] = {hf_pg_i64(id, lc->ct->id), day};
+        PGresult *set = hf_store_query(lc->st, &CALLLOG_Q_CONTACT_DAY, 2, p);
+        if (set == NULL)
+            return HF_UNAVAILABLE;
+        PQclear(set);
+        lc->ct->date = hf_arena_strdup(lc->a, day);
+    }
+    return HF_OK;
 }
 
 /* 5. a referral: the new lead as intake registers it, collected by the agent, from this
@@ -764,14 +938,22 @@ static int s_log_contact(hf_service_t *svc, const hf_request_t *req, const Huifa
                       .a = a};
     hf_reply_t *task_reply = NULL;
     int rc;
-    if ((rc = s_check_contact(&lc)) != HF_OK) /* 1 */
-        return rc;
-    if ((rc = s_fetch_task(svc, req, c->task_id, &task_reply, &lc.ctx, rep, a)) != HF_OK) /* 2 */
-        goto done;
-    if ((rc = s_check_task(&lc)) == HF_OK) /* 3 */
-        rc = s_insert_contact(&lc);        /* 4 */
-    if ((rc = s_claim_logged(&lc, rc)) != HF_OK)
-        goto done;
+    lc.flags = hf_new(a, Huifang__V1__OutcomeFlags);
+    huifang__v1__outcome_flags__init(lc.flags);
+    if (s_quick_fits(&lc)) {
+        if ((rc = s_quick_log(&lc)) != HF_OK) /* 1-4 */
+            goto done;
+    } else {
+        if ((rc = s_check_contact(&lc)) != HF_OK) /* 1 */
+            return rc;
+        if ((rc = s_fetch_task(svc, req, c->task_id, &task_reply, &lc.ctx, rep, a)) !=
+            HF_OK) /* 2 */
+            goto done;
+        if ((rc = s_check_task(&lc)) == HF_OK) /* 3 */
+            rc = s_insert_contact(&lc);        /* 4 */
+        if ((rc = s_claim_logged(&lc, rc)) != HF_OK)
+            goto done;
+    }
     s_attach_referral(&lc);                          /* 5 */
     if ((rc = s_open_home_delivery(&lc)) != HF_OK || /* 6 */
         (rc = s_announce_contact(&lc)) != HF_OK)     /* 7 */

@@ -46,6 +46,12 @@ int calllog_check_text(const char *value, const char *field, size_t max, hf_repl
 /* The columns of a contact row (the table unaliased, as "contact"), then, with
  * CALLLOG_FLAGS_JOIN in the FROM clause, its outcome's flags. */
 #define CALLLOG_CONTACT_COLUMNS                                                                    \
+    CALLLOG_CONTACT_OWN_COLUMNS                                                                    \
+    ","                                                                                            \
+    " coalesce((SELECT d.id FROM delivery d WHERE d.contact_id = contact.id), 0)"
+/* the contact's own columns: all of CALLLOG_CONTACT_COLUMNS but the last, its delivery's id
+ * (a contact just inserted has none: its RETURNING gives 0 instead of looking) */
+#define CALLLOG_CONTACT_OWN_COLUMNS                                                                \
     "contact.id, contact.task_id, contact.branch, contact.customer_id, contact.agent,"             \
     " contact.outcome, contact.effect, contact.order_qty, contact.delivery,"                       \
     " contact.callback_at_ms, coalesce(contact.next_date::text, ''), contact.note,"                \
@@ -54,8 +60,7 @@ int calllog_check_text(const char *value, const char *field, size_t max, hf_repl
     " contact.event_accepted, contact.event, contact.typical_case, contact.typical_consent,"       \
     " contact.blood_pressure, contact.pulse, contact.symptoms, contact.findings,"                  \
     " contact.started_at_ms, contact.duration_s, contact.claim_no, contact.purchase_id,"           \
-    " coalesce(contact.day::text, ''), contact.referral_name, contact.referral_phone,"             \
-    " coalesce((SELECT d.id FROM delivery d WHERE d.contact_id = contact.id), 0)"
+    " coalesce(contact.day::text, ''), contact.referral_name, contact.referral_phone"
 #define CALLLOG_CONTACT_NCOLS 37
 #define CALLLOG_FLAG_COLUMNS                                                                       \
     "f.human_answered, f.contacted, f.sale, f.do_not_call, f.unworkable, f.callback,"              \

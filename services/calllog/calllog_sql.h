@@ -181,11 +181,17 @@ static const hf_query_t CALLLOG_Q_CONTACT_OF_CLAIM = {
  * the sequence numbers of the events it will emit ($38 of producer $37) reserved as
  * hf_outbox_reserve reserves them (hf_service_events_reserved; the last one after the
  * contact's columns) and the command's audit row as hf_service_audit writes it
- * (hf_service_audit_values, $39..$46): two statements and a round trip less (issue 14) */
+ * (hf_service_audit_values, $39..$46): two statements and a round trip less (issue 14). The
+ * counter row is moved by an UPDATE: the framework makes the row at start, with its epoch
+ * (hf_outbox_epoch); were it missing, the last number is NULL, nothing is reserved here and the
+ * framework reserves the numbers at the commit (hf_outbox_reserve) as for any command. The
+ * upsert this was formed its row to insert before it found the conflict, and so drew a random
+ * epoch (gen_random_uuid, the column's default) at every call (clog11: 4 % of calllog's
+ * backend) */
 static const hf_query_t CALLLOG_Q_CONTACT_ADD = {
     "calllog_contact_add",
-    "WITH seq AS (INSERT INTO outbox_seq AS s (producer, last_seq) VALUES ($37, $38)"
-    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + $38 RETURNING last_seq),"
+    "WITH seq AS (UPDATE outbox_seq SET last_seq = last_seq + $38::bigint"
+    " WHERE producer = $37::text RETURNING last_seq),"
     " audit AS (INSERT INTO audit.access (actor, on_behalf_of, role, branch, service, command,"
     " customers, request_id) VALUES ($39, $40, $41, $42, $43, $44, $45::bigint[], $46))"
     " INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
@@ -198,7 +204,60 @@ static const hf_query_t CALLLOG_Q_CONTACT_ADD = {
     " $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,"
     " $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)"
     " ON CONFLICT (task_id, claim_no) DO NOTHING"
-    " RETURNING " CALLLOG_CONTACT_COLUMNS ", (SELECT last_seq FROM seq)"};
+    " RETURNING " CALLLOG_CONTACT_OWN_COLUMNS ", 0, (SELECT last_seq FROM seq)"};
+/* A call's whole record in one statement, BEGIN's round trip (issue 14, clog11): what
+ * CALLLOG_Q_CALL_BASICS and CALLLOG_Q_CONTACT_ADD do one after the other, for a log whose
+ * task, record and product calllog_contact.c has found fit before asking (s_quick_fits).
+ * The key's claim ($47, command $48) and the branch and outcome are looked up as in the
+ * basics; only when all three are there (ok: the branch's zone) are the events' numbers
+ * reserved, the audit row written and the contact inserted (its day the local date of $18
+ * in that zone, computed here as the basics' zone would have computed it in C: checked
+ * there). One row always: the contact's columns (NULL: not inserted) and its events' last
+ * number, then CALLLOG_Q_CALL_BASICS's columns, then whether product $49 ('' none) is the
+ * branch's. What the record's checks refuse afterwards rolls back with the transaction. */
+static const hf_query_t CALLLOG_Q_CALL_QUICK = {
+    "calllog_call_quick",
+    "WITH claim AS (INSERT INTO idempotency (key, command) SELECT $47::text, $48::text"
+    " WHERE $47 <> ''"
+    " ON CONFLICT (key) DO NOTHING RETURNING 1),"
+    " b AS (SELECT code, tz FROM branch WHERE code = $1),"
+    " o AS (SELECT * FROM outcome WHERE code = $6 AND branch IN ($1, '') ORDER BY branch DESC"
+    " LIMIT 1),"
+    " ok AS (SELECT b.tz FROM b, o WHERE $47 = '' OR EXISTS (SELECT 1 FROM claim)),"
+    " seq AS (UPDATE outbox_seq SET last_seq = last_seq + $38::bigint"
+    " WHERE producer = $37::text AND EXISTS (SELECT 1 FROM ok) RETURNING last_seq),"
+    " audit AS (INSERT INTO audit.access (actor, on_behalf_of, role, branch, service, command,"
+    " customers, request_id) SELECT $39::text, $40::text, $41::text, $42::text, $43::text,"
+    " $44::text, $45::bigint[], $46::text FROM ok),"
+    " logged AS (INSERT INTO contact (branch, task_id, claim_no, customer_id, agent,"
+    " outcome, channel, purpose, effect, order_qty, delivery, callback_at_ms,"
+    " next_date, note, started_at_ms, duration_s, logged_at_ms, day,"
+    " purchase_id, dose, timing, other_medicines, diet, advice, order_product,"
+    " delivery_address, referral_name, referral_phone, event_accepted, event,"
+    " typical_case, typical_consent, blood_pressure, pulse, symptoms,"
+    " findings) SELECT $1::text, $2::bigint, $3::int, $4::bigint, $5::text, $6::text,"
+    " $7::text, $8::text, $9::text, $10::int, $11::text, $12::bigint, $13::date, $14::text,"
+    " $15::bigint, $16::int, $17::bigint,"
+    " (to_timestamp($18::bigint / 1000.0) AT TIME ZONE ok.tz)::date, $19::bigint,"
+    " $20::text, $21::text, $22::text, $23::text, $24::text, $25::text, $26::text, $27::text,"
+    " $28::text, $29::boolean, $30::text, $31::boolean, $32::boolean, $33::text, $34::int,"
+    " $35::text, $36::text FROM ok"
+    " ON CONFLICT (task_id, claim_no) DO NOTHING"
+    " RETURNING " CALLLOG_CONTACT_OWN_COLUMNS ", 0)"
+    " SELECT logged.*, (SELECT last_seq FROM seq),"
+    " $47 = '' OR EXISTS (SELECT 1 FROM claim), b.code IS NOT NULL, coalesce(b.tz, ''),"
+    " o.code IS NOT NULL, coalesce(o.human_answered, false), coalesce(o.contacted, false),"
+    " coalesce(o.sale, false), coalesce(o.do_not_call, false), coalesce(o.unworkable, false),"
+    " coalesce(o.callback, false), coalesce(o.completed, false),"
+    " coalesce(array_to_string(o.channels, ', '), ''),"
+    " $49 = '' OR EXISTS (SELECT 1 FROM product WHERE branch = $1 AND code = $49)"
+    " FROM (SELECT 1) one LEFT JOIN b ON true LEFT JOIN o ON b.code IS NOT NULL"
+    " LEFT JOIN logged ON true"};
+
+/* a quick log's contact day set to the one this process computes, when the store's zone
+ * database disagreed (calllog_contact.c, s_quick_log) */
+static const hf_query_t CALLLOG_Q_CONTACT_DAY = {"calllog_contact_day",
+                                                 "UPDATE contact SET day = $2::date WHERE id = $1"};
 
 /* ---- calllog_letters.c ---- */
 
