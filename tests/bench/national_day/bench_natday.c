@@ -17,14 +17,18 @@
  * (its agent's claim, or the log of the task claimed), sent with hf_client_send and taken
  * with hf_client_take when its socket signals, so every agent still works its own bag
  * sequentially (claim, log, claim...) and all of them concurrently. NATDAY_THREADS threads
- * (default 1) drive the clients, each its share of them from one epoll set of the sockets
- * awaiting an answer. Until the eleventh round every client was a thread of its own blocked
- * in hf_client_call: 1,000 threads at a tenth of the chain, each woken for each reply, 0.33 ms
- * of the machine's CPU a call in this process. (Not zmq_poll over the clients' sockets: it
- * asks every socket for its events, a system call each, at every wake.)
+ * (default 1) drive the clients, each its share of them from one epoll set of their sockets,
+ * and after each batch of answers sleeps NATDAY_GATHER_US (default 2000) so that the next
+ * answers gather: one wake for several, and their next requests reach ZeroMQ's I/O thread
+ * together (0: each answer handled as it comes). Until the eleventh round every client was
+ * a thread of its own blocked in hf_client_call: 1,000 threads at a tenth of the chain, each
+ * woken for each reply, 0.33 ms of the machine's CPU a call in this process. (Not zmq_poll
+ * over the clients' sockets: it asks every socket for its events, a system call each, at
+ * every wake.)
  *
  * Environment: NATDAY_CLIENTS (clients, default 8, at most MAX_CLIENTS: each has its two
  * connections), NATDAY_THREADS (the threads driving them, default 1, at most MAX_THREADS),
+ * NATDAY_GATHER_US (the sleep after a batch of answers, µs, 0-100000),
  * NATDAY_PRODUCT (default NAT30),
  * NATDAY_SCHEDULERS (comma-separated command endpoints of the scheduler instances, the
  * clients spread over them; default the stack's one), NATDAY_CALLLOGS (the same for calllog),
