@@ -409,6 +409,9 @@ PG_CPU0=$(pg_ticks)
 machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 DRV_CPU0=$(awk '{ print $14 + $15 }' "/proc/$DRV_PID/stat")
 DZIO0=$(zmq_io_ticks "$DRV_PID")
+# and its threads' context switches (voluntary and not), a wake of a thread each at least
+ctx_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'; }
+DRV_CSW0=$(ctx_switches "$DRV_PID")
 MACHINE0=$(machine_ticks)
 # each instance's loop: its working time (huifang_loop_busy_seconds_total) and its commands
 # (count and seconds from arrival to reply, by command), at the start of the day and its end
@@ -426,7 +429,7 @@ loops() {
 LOOPS0=$(loops)
 huifang clock advance 23h >/dev/null # 07:00 of day 1 in Beijing
 T_DAY=$(now)
-WORK_S=0 SETTLE_N=0 SETTLE_S=0
+WORK_S=0 SETTLE_N=0 SETTLE_S=0 ROUNDS=0
 printf '\n%-6s %9s %9s %8s %9s %8s %8s %8s %8s %8s %7s\n' hour assigned assign_s "a/s" claimed work_s "calls/s" next_ms next_p99 log_ms retries
 for ((h = 7; h <= 23; h++)); do
     ((h == 7)) || huifang clock advance 1h >/dev/null
@@ -440,6 +443,7 @@ for ((h = 7; h <= 23; h++)); do
     kill -0 "$DRV_PID" 2>/dev/null ||
         hf_fail "the agents' driver ended before $h:00 (driver.err: $(tail -5 "$HF_E2E_TMP/driver.err"))"
     echo go >&"$DRV_IN"
+    ROUNDS=$((ROUNDS + 1))
     out=
     read -r out <&"$DRV_OUT" || true
     [[ $out == *errors=0* ]] ||
@@ -467,6 +471,8 @@ done
 # (the driver's CPU read before it ends: the round's work is all done by now)
 DRV_CPU1=$(awk '{ print $14 + $15 }' "/proc/$DRV_PID/stat")
 DZIO1=$(zmq_io_ticks "$DRV_PID")
+DRV_CSW1=$(ctx_switches "$DRV_PID")
+DRV_THREADS=$(awk '/^Threads:/ { print $2 }' "/proc/$DRV_PID/status")
 exec {DRV_IN}>&-
 wait "$DRV_PID" || hf_fail "the agents' driver ended with an error (driver.err: $(tail -5 "$HF_E2E_TMP/driver.err"))"
 ASSIGNED_ALL=$(msum huifang_tasks_assigned_total "${SCHED_INST[@]}")
@@ -528,6 +534,11 @@ echo
 echo "checks (nothing lost, nothing doubled):"
 CONTACTS=$(sql "SELECT count(*) FROM calllog.contact")
 check "driver errors and conflicts" 0 $((${TOT[errors]:-0} + ${TOT[conflicts]:-0}))
+# each agent works its bag to the end every hour, ended by one "nothing for you" (NOT_FOUND)
+# a round: an agent the driver skipped, or worked twice, would show here (its tasks left in
+# its bag would not: they are counted as left, or worked the next hour)
+check "every agent's bag worked to its end each hour ($ROUNDS x agents)" \
+    $((ROUNDS * $(wc -l <"$HF_E2E_TMP/agents.txt"))) "${TOT[empty]:-0}"
 check "every claim logged once (calls logged = tasks claimed)" "${TOT[claimed]}" "${TOT[logged]}"
 check "calllog contacts = calls logged" "${TOT[logged]}" "$CONTACTS"
 check "one contact per claim of a task" "$CONTACTS" \
@@ -687,8 +698,10 @@ join <(echo "$PG_CPU0") <(echo "$PG_CPU1") |
         printf "  %-19s %8d ms CPU, %6d µs a call\n", $1, d * 1000 / hz, (n > 0 ? d * 1e6 / hz / n : 0) }
         END { printf "  %-19s %8d ms CPU, %6d µs a call\n", "all", all * 1000 / hz, (n > 0 ? all * 1e6 / hz / n : 0) }'
 awk -v a="$DRV_CPU0" -v b="$DRV_CPU1" -v m0="$MACHINE0" -v m1="$MACHINE1" -v hz="$HZ" \
-    -v n="${TOT[logged]:-0}" -v t="$T_DAYALL" -v cores="$(nproc)" 'BEGIN {
-    printf "the agents\x27 clients (bench_natday): %d ms CPU, %d µs a call\n", (b - a) * 1000 / hz, (n > 0 ? (b - a) * 1e6 / hz / n : 0)
+    -v n="${TOT[logged]:-0}" -v t="$T_DAYALL" -v cores="$(nproc)" -v c0="$DRV_CSW0" -v c1="$DRV_CSW1" \
+    -v th="$DRV_THREADS" 'BEGIN {
+    printf "the agents\x27 clients (bench_natday): %d ms CPU, %d µs a call; %d threads, %.1f context switches a call\n",
+        (b - a) * 1000 / hz, (n > 0 ? (b - a) * 1e6 / hz / n : 0), th, (n > 0 ? (c1 - c0) / n : 0)
     printf "the machine over the day: %.1f s of CPU busy in %.1f s on %d cores (%.0f %%), %d µs a call\n",
         (m1 - m0) / hz, t, cores, (t > 0 ? 100 * (m1 - m0) / hz / t / cores : 0), (n > 0 ? (m1 - m0) * 1e6 / hz / n : 0) }'
 echo "each instance's loop over the day (huifang_loop_busy_seconds_total): seconds working, µs a call"
