@@ -2704,6 +2704,15 @@ static const struct {
     {HUIFANG__V1__ENVELOPE__PAYLOAD_WORD_OF_MOUTH_RISK, rep_on_word_of_mouth_risk, true},
     {0, NULL, false}};
 
+/* Whether env has a handler here: an event that may read or change what held events touch. */
+static bool s_has_model(const hf_envelope_t *env)
+{
+    for (int i = 0; s_models[i].fn; i++)
+        if (s_models[i].payload == (int)env->payload_case)
+            return true;
+    return false;
+}
+
 static bool s_tasks_needed(const hf_envelope_t *env)
 {
     if (s_ntevents == 0)
@@ -2715,10 +2724,7 @@ static bool s_tasks_needed(const hf_envelope_t *env)
     case HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_COMPLETED:
         return false;
     default:
-        for (int i = 0; s_models[i].fn; i++)
-            if (s_models[i].payload == (int)env->payload_case)
-                return true;
-        return false;
+        return s_has_model(env);
     }
 }
 
@@ -2731,10 +2737,7 @@ static bool s_calls_needed(const hf_envelope_t *env)
     case HUIFANG__V1__ENVELOPE__PAYLOAD_CONSULT_LOGGED:
         return false;
     default:
-        for (int i = 0; s_models[i].fn; i++)
-            if (s_models[i].payload == (int)env->payload_case)
-                return true;
-        return false;
+        return s_has_model(env);
     }
 }
 
