@@ -64,7 +64,8 @@ const hf_config_entry_t gateway_config[] = {
     {"curve_key", "HUIFANG_CURVE_NAME", NULL, "gateway", HF_CFG_STR, 0, 0, false,
      "the name of this client's CURVE key, which the services allow"},
     {"clock", "HUIFANG_CLOCK", NULL, "real", HF_CFG_STR, 0, 0, false,
-     "real | manual (the services' clock, for session expiry)"},
+     "real | manual (the services' clock, for the console's dates and countdowns; sessions end by "
+     "the real time, as the services check them)"},
     {"clock_file", "HUIFANG_CLOCK_FILE", NULL, "/tmp/huifang.clock", HF_CFG_STR, 0, 0, false,
      "the manual clock's file"},
     {"log_level", "HUIFANG_LOG_LEVEL", NULL, "info", HF_CFG_STR, 0, 0, false,

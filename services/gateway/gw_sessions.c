@@ -23,7 +23,7 @@
 typedef struct entry_t {
     struct entry_t *next;
     char id[GW_ID_LEN + 1];
-    int64_t expires_ms; /* UTC ms on the services' clock, from the claims */
+    int64_t expires_ms; /* UTC ms on the real clock (never a manual one), from the claims */
     gw_session_t s;
 } entry_t;
 
@@ -141,7 +141,7 @@ int gw_sessions_add(gw_sessions_t *self, const char *token,
     e->expires_ms = claims->expires_ms;
     pthread_mutex_lock(&self->lock);
     if (self->count >= self->max)
-        s_sweep(self, hf_clock_now_ms());
+        s_sweep(self, hf_clock_real_ms());
     if (self->count >= self->max) {
         pthread_mutex_unlock(&self->lock);
         sodium_memzero(e, sizeof *e);
@@ -163,7 +163,8 @@ int gw_sessions_get(gw_sessions_t *self, const char *id, gw_session_t *out)
     if (!s_valid_id(id))
         return -1;
     int rc = -1;
-    int64_t now = hf_clock_now_ms();
+    int64_t now =
+        hf_clock_real_ms(); /* sessions follow the real time, as the services check them */
     pthread_mutex_lock(&self->lock);
     for (entry_t **pp = &self->buckets[s_bucket(id)]; *pp; pp = &(*pp)->next) {
         entry_t *e = *pp;

@@ -1,7 +1,7 @@
 /* test_gateway_sessions: the gateway's table of browser sessions and its login limit. Ids
  * and CSRF tokens are 128 random bits in hex; a session ends at its claims' expiry on the
- * services' clock (here the manual clock); a full table refuses rather than evicts a live
- * session; logins are counted per address and minute. */
+ * real clock, as the services check it, whatever a manual clock says; a full table refuses
+ * rather than evicts a live session; logins are counted per address and minute. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,7 +25,7 @@ static Huifang__V1__SessionClaims s_claims(const char *login, int64_t expires_ms
 
 static void test_add_get_forget(void)
 {
-    int64_t now = hf_clock_now_ms();
+    int64_t now = hf_clock_real_ms();
     gw_sessions_t *t = gw_sessions_new(2, 10);
     Huifang__V1__SessionClaims c = s_claims("A001", now + 60000);
     char id[GW_ID_LEN + 1], csrf[GW_ID_LEN + 1], id2[GW_ID_LEN + 1], csrf2[GW_ID_LEN + 1];
@@ -57,15 +57,17 @@ static void test_add_get_forget(void)
     CHECK_INT(gw_sessions_get(t, id, &s), -1);
     CHECK_INT(gw_sessions_add(t, "hf1.token-c", &c, id2, csrf2), 0);
 
-    /* expiry on the services' clock: an expired one is gone, and makes room */
-    Huifang__V1__SessionClaims old = s_claims("A002", now + 1000);
-    gw_sessions_forget(t, id2);
-    CHECK_INT(gw_sessions_add(t, "hf1.token-d", &old, id, csrf), 0);
-    CHECK_INT(gw_sessions_get(t, id, &s), 0);
+    /* a manual clock two days ahead (a demo moved past a complaint's 24 hours) ends no session:
+     * the services, which check sessions by the real time, still take it */
     char clock_file[64];
     snprintf(clock_file, sizeof clock_file, "/tmp/hf-test-gw-clock.%d", (int)getpid());
-    CHECK_INT(hf_clock_file_write(clock_file, now + 2000), 0);
+    CHECK_INT(hf_clock_file_write(clock_file, now + 2 * 86400000LL), 0);
     CHECK_INT(hf_clock_init("manual", clock_file), 0);
+    CHECK_INT(gw_sessions_get(t, id2, &s), 0);
+    /* expiry on the real clock: an expired one is gone, and makes room */
+    Huifang__V1__SessionClaims old = s_claims("A002", hf_clock_real_ms() - 1);
+    gw_sessions_forget(t, id2);
+    CHECK_INT(gw_sessions_add(t, "hf1.token-d", &old, id, csrf), 0);
     CHECK_INT(gw_sessions_get(t, id, &s), -1);
     CHECK_INT(gw_sessions_add(t, "hf1.token-e", &c, id, csrf), 0);
     unlink(clock_file);
