@@ -26,7 +26,7 @@ hf_expect_exit 0 huifang --branch SH01 agent add S001 --name 'Xu Ying' --role ph
 hf_plan_purchases 1 # VC30 and one customer with a unit of it, the plan started (lib.sh)
 
 hf_expect_exit 0 huifang clock advance 10d # 2026-11-12 10:00 in Beijing
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = 1 ]"
+hf_wait_assigned A001 1
 hf_expect_exit 0 huifang --as A001 --json task next
 task=$(hf_json_get "$HF_OUT" task.id)
 customer=$(hf_json_get "$HF_OUT" task.customer_id)

@@ -34,7 +34,7 @@ scans() {
 read -r seq0 idx0 < <(scans)
 
 hf_expect_exit 0 huifang clock advance 10d
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = $N ]"
+hf_wait_assigned A001 $N
 for _ in $(seq 1 "$N"); do
     out=$(huifang --as A001 --json task next) || hf_fail "task next for A001 failed"
     task=$(sed -n 's/.*"task":{"id":"\{0,1\}\([0-9]*\).*/\1/p' <<<"$out")

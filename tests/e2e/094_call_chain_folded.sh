@@ -54,7 +54,7 @@ hf_plan_purchases "$N" # VC30 and N customers with a purchase each, their plans 
 
 # ---- 1. live ----
 hf_expect_exit 0 huifang clock advance 10d # 2026-11-12 10:00 in Beijing
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = $N ]"
+hf_wait_assigned A001 $N
 claim
 hf_expect_exit 0 huifang --as A001 call log --task "$TASK" --outcome refused
 hf_wait_until 10 bash -c "huifang --json task show $TASK | grep -q '\"state\":\"done\"'"

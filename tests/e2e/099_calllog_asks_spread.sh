@@ -57,7 +57,7 @@ bad_start "$(printf "$S1_EP,%.0s" {1..8})$S2_EP" "HUIFANG_SCHEDULER_ENDPOINT: mo
 HUIFANG_SCHEDULER_ENDPOINT="$S1_EP,$S2_EP" hf_service_start calllog
 
 hf_expect_exit 0 huifang clock advance 10d # 2026-11-12 10:00 in Beijing
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = $N ]"
+hf_wait_assigned A001 $N
 
 # task_show requests (answered OK) of an instance, by its metrics port
 shows_at() {

@@ -34,7 +34,7 @@ hf_expect_eq 1 "$(sql "SELECT count(*) FROM pg_indexes WHERE schemaname = 'repor
     "a customer's steps found by customer_id"
 
 hf_expect_exit 0 huifang clock advance 10d
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = $N ]"
+hf_wait_assigned A001 $N
 for i in $(seq 1 "$N"); do
     out=$(huifang --as A001 --json task next) || hf_fail "task next for A001 failed"
     task=$(sed -n 's/.*"task":{"id":"\{0,1\}\([0-9]*\).*/\1/p' <<<"$out")

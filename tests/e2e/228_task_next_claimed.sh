@@ -37,7 +37,7 @@ hf_instance_start scheduler2 scheduler $((HUIFANG_PORT_BASE + 45)) $((HUIFANG_PO
 other() { HUIFANG_SCHEDULER_ENDPOINT=tcp://127.0.0.1:$((HUIFANG_PORT_BASE + 45)) "$@"; }
 
 hf_expect_exit 0 huifang clock advance 10d # 2026-11-12 10:00 in Beijing
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = 4 ]"
+hf_wait_assigned A001 4
 
 # the cost of the scheduler's last COMMAND that answered OK, not replayed: "TRIPS STATEMENTS"
 cost() {

@@ -42,7 +42,7 @@ hf_expect_eq "task_origin:1 task_state:1" \
 
 # ---- a day of calls through the services, with the domains ----
 hf_expect_exit 0 huifang clock advance 10d
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = $N ]"
+hf_wait_assigned A001 $N
 tasks=()
 for i in $(seq 1 "$N"); do
     out=$(huifang --as A001 --json task next) || hf_fail "task next for A001 failed"

@@ -56,7 +56,7 @@ hf_plan_purchases "$N" # VC30 and N customers with a purchase each, their plans 
 
 # ---- 1. live: each event applied as it comes ----
 hf_expect_exit 0 huifang clock advance 10d
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = $N ]"
+hf_wait_assigned A001 $N
 hf_wait_applied reporting scheduler
 
 call() { # outcome [--order qty]: the next task claimed and logged, applied at reporting

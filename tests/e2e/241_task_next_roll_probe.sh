@@ -38,7 +38,7 @@ hf_expect_exit 0 huifang agent add A002 --name 'Zhao Lei' --role consult --regio
 hf_plan_purchases 7 # VC30 and seven customers with a unit of it, their plans started (lib.sh)
 
 hf_expect_exit 0 huifang clock advance 10d # 2026-11-12 10:00 in Beijing
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = 7 ]"
+hf_wait_assigned A001 7
 
 # the cost of the scheduler's last COMMAND that answered OK, not replayed: "TRIPS STATEMENTS"
 cost() {

@@ -18,7 +18,7 @@ hf_plan_branch_start # BJ01 on the manual clock, without lead plans (lib.sh)
 hf_expect_exit 0 huifang agent add A001 --name 'Li Na' --role phone --regions chaoyang
 hf_plan_purchases 2 # VC30 and two customers with a unit of it, their plans started (lib.sh)
 hf_expect_exit 0 huifang clock advance 10d # 2026-11-12 10:00 in Beijing
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = 2 ]"
+hf_wait_assigned A001 2
 hf_wait_applied scheduler intake
 sql "CREATE EXTENSION IF NOT EXISTS pageinspect" >/dev/null
 

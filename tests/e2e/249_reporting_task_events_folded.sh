@@ -61,7 +61,7 @@ hf_plan_purchases "$N" # VC30 and N customers with a purchase each, their plans 
 
 # ---- 1. live: each event applied as it comes ----
 hf_expect_exit 0 huifang clock advance 10d
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = $N ]"
+hf_wait_assigned A001 $N
 hf_wait_applied reporting scheduler
 hf_expect_exit 0 huifang agent add A002 --name 'Zhou Min' --role phone --regions chaoyang --daily-calls 20
 hf_expect_exit 0 huifang --json agent absent A001 --date "$DAY"

@@ -58,7 +58,7 @@ hf_expect_eq "$planned" "$(written "$from")" "a plan's tasks inserted: the index
 # ---- 2. day 10: the care calls assigned into the agent's bag --------------------------------
 from=$(lsn)
 hf_expect_exit 0 huifang clock advance 10d
-hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = 'A001'\")\" = $N ]"
+hf_wait_assigned A001 $N
 hf_expect_eq "$in_bag" "$(written "$from")" "the assignment: the indexes written"
 
 # ---- 3. each care call claimed (task next), then logged: answered ones done, the others ----

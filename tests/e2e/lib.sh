@@ -174,6 +174,12 @@ hf_store_value() {
     psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" -c "$1"
 }
 
+# hf_wait_assigned AGENT N: waits (20 s, times the scale) until the scheduler holds exactly N
+# tasks assigned to AGENT (the tick's assignment after a clock step).
+hf_wait_assigned() {
+    hf_wait_until 20 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c \"SELECT count(*) FROM scheduler.task WHERE state = 'assigned' AND agent = '$1'\")\" = $2 ]"
+}
+
 # hf_wait_applied CONSUMER PRODUCER [TIMEOUT_S]: waits (default 30 s, times the scale) until
 # the CONSUMER service has applied every event PRODUCER had stored when this was called (its
 # consumer_offset reaches the producer's outbox_seq). What the consumer writes in the same
