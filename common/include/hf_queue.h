@@ -18,6 +18,8 @@ hf_queue_t *hf_queue_new(const char *url, const char *kind);
 void hf_queue_destroy(hf_queue_t **self_p);
 /* Connects (or reconnects) and loads the Lua scripts; returns 0 or -1 (hf_queue_error()). */
 int hf_queue_connect(hf_queue_t *self);
+/* Round trips to Redis so far (a pipeline of commands is one), for the metrics. */
+uint64_t hf_queue_round_trips(const hf_queue_t *self);
 /* How many connections were made so far (each one after the first is a reconnect). */
 long hf_queue_connects(const hf_queue_t *self);
 /* Sets the password sent with AUTH on every connect (HUIFANG_REDIS_PASSWORD), overriding one
@@ -54,6 +56,16 @@ int hf_queue_reap(hf_queue_t *self, const char *branch, int64_t now_ms, int *n);
 /* Counts: ids due now, leased, and due more than overdue_ms ago; and all queued. */
 int hf_queue_stats(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t overdue_ms,
                    int64_t *due, int64_t *leased, int64_t *overdue, int64_t *queued);
+/* What waits in each of n branches at now_ms, in one round trip however many they are (two
+ * counts a branch, pipelined; nothing moves): the bits HF_QUEUE_DUE (ids due at or before
+ * now_ms: what hf_queue_claim would take) and HF_QUEUE_EXPIRED (leases expired by then: what
+ * hf_queue_reap would return) into what[i] for branches[i], 0 when neither. For a timer that
+ * visits every branch each round: it claims and reaps where something waits, and a branch
+ * with nothing costs no round trip of its own. Returns 0 or -1. */
+#define HF_QUEUE_DUE 1
+#define HF_QUEUE_EXPIRED 2
+int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                     int *what);
 /* Lists the branches that have ever been put into (a set); returns the count or -1; the
  * caller frees each string and the array. */
 int hf_queue_branches(hf_queue_t *self, char ***branches);

@@ -159,7 +159,8 @@ struct hf_queue_t {
     /* Why this queue can never work (a bad url or kind), or NULL. Set once by new. */
     const char *invalid;
     redisContext *ctx;
-    long connects; /* connections made and authenticated (after the first: reconnects) */
+    long connects;        /* connections made and authenticated (after the first: reconnects) */
+    uint64_t round_trips; /* commands sent and answers read (s_run; a pipeline is one) */
     /* Redis Sentinel: when nsentinels > 0, host and port are the master the sentinels named
      * at the last connect (the url's host and port are not used) */
     struct {
@@ -479,6 +480,11 @@ cleanup:
     return rc;
 }
 
+uint64_t hf_queue_round_trips(const hf_queue_t *self)
+{
+    return self->round_trips;
+}
+
 long hf_queue_connects(const hf_queue_t *self)
 {
     return self->connects;
@@ -729,6 +735,7 @@ static int s_run(hf_queue_t *self, queue_command_t *cmds, int ncmds, redisReply 
                 return -1;
             }
         }
+        self->round_trips++;
         if (s_read_replies(self, replies, ncmds) != 0) {
             int err = self->ctx->err;
             if (err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -1146,6 +1153,60 @@ int hf_queue_stats(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t
     rc = 0;
 cleanup:
     s_free_replies(replies, 4);
+    return rc;
+}
+
+int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                     int *what)
+{
+    assert(n >= 0 && (n == 0 || (branches && what)));
+    for (int i = 0; i < n; i++) {
+        what[i] = 0;
+        if (s_check_branch(self, branches[i]) != 0)
+            return -1;
+    }
+    if (n == 0)
+        return 0;
+    char now[QUEUE_NUM_MAX];
+    s_format_int64(now_ms, now);
+    /* per branch: ZCOUNT due -inf now, ZCOUNT leases -inf now (a lease's score is its expiry) */
+    queue_keys_t *keys = malloc(sizeof *keys * (size_t)n);
+    const char **argv = malloc(sizeof *argv * 8 * (size_t)n);
+    queue_command_t *cmds = malloc(sizeof *cmds * 2 * (size_t)n);
+    redisReply **replies = calloc(2 * (size_t)n, sizeof *replies);
+    int rc = -1;
+    if (keys == NULL || argv == NULL || cmds == NULL || replies == NULL) {
+        s_set_error(self, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < n; i++) {
+        s_branch_keys(self, branches[i], &keys[i]);
+        const char **d = argv + 8 * i, **l = d + 4;
+        d[0] = "ZCOUNT", d[1] = keys[i].due, d[2] = "-inf", d[3] = now;
+        l[0] = "ZCOUNT", l[1] = keys[i].leases, l[2] = "-inf", l[3] = now;
+        cmds[2 * i] = (queue_command_t){NO_SCRIPT, 4, d};
+        cmds[2 * i + 1] = (queue_command_t){NO_SCRIPT, 4, l};
+    }
+    if (s_run(self, cmds, 2 * n, replies) != 0)
+        goto cleanup;
+    for (int i = 0; i < n; i++) {
+        int64_t due, expired;
+        if (s_reply_integer(self, replies[2 * i], &due) != 0 ||
+            s_reply_integer(self, replies[2 * i + 1], &expired) != 0) {
+            for (int j = 0; j < n; j++)
+                what[j] = 0;
+            goto cleanup;
+        }
+        what[i] = (due > 0 ? HF_QUEUE_DUE : 0) | (expired > 0 ? HF_QUEUE_EXPIRED : 0);
+    }
+    rc = 0;
+cleanup:
+    if (replies)
+        s_free_replies(replies, 2 * n);
+    free(replies);
+    free(cmds);
+    free(argv);
+    free(keys);
     return rc;
 }
 

@@ -12,7 +12,8 @@ typedef struct {
     bool queue_ok;     /* false while Redis is down: commands go on, timers wait */
     int claim_batch;
     int lease_ms;
-    hf_series_t *m_redis_reconnects; /* huifang_redis_reconnects_total, set each tick */
+    hf_series_t *m_redis_reconnects;  /* huifang_redis_reconnects_total, set each tick */
+    hf_series_t *m_redis_round_trips; /* huifang_redis_round_trips_total, set each tick */
 } complaint_t;
 
 extern const hf_migration_t complaint_migrations[];

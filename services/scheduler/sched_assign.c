@@ -1010,6 +1010,7 @@ static void s_count_depth(sched_t *self, PGresult *branches, int64_t mono)
 {
     long connects = hf_queue_connects(self->queue);
     hf_series_set(self->m_redis_reconnects, connects > 1 ? (double)(connects - 1) : 0);
+    hf_series_set(self->m_redis_round_trips, (double)hf_queue_round_trips(self->queue));
     if (mono < self->next_depth_mono)
         return;
     self->next_depth_mono = mono + DEPTH_EVERY_MS;
@@ -1039,13 +1040,40 @@ int sched_assign(hf_service_t *svc, void *selfp)
     int nb = PQntuples(branches);
     int total = 0, assigned = 0;
     int64_t mono = hf_clock_mono_ms();
+    /* the branches' codes, and what waits in each (hf_queue_waiting: one round trip for all) */
+    const char **names = calloc((size_t)(nb > 0 ? nb : 1), sizeof *names);
+    int *what = calloc((size_t)(nb > 0 ? nb : 1), sizeof *what);
+    int *order = calloc((size_t)(nb > 0 ? nb : 1), sizeof *order);
+    if (names == NULL || what == NULL || order == NULL) {
+        free(names);
+        free(what);
+        free(order);
+        PQclear(branches);
+        return -1;
+    }
+    for (int b = 0; b < nb; b++)
+        names[b] = hf_pg_str(branches, b, 0);
     if (mono >= self->next_reap_mono) {
         int64_t now = hf_clock_now_ms();
+        if (hf_queue_waiting(self->queue, names, nb, now, what) != 0) {
+            hf_warn("redis_unavailable", "reason=\"%s\"", hf_queue_error(self->queue));
+            self->queue_ok = false;
+            free(names);
+            free(what);
+            free(order);
+            PQclear(branches);
+            return -1;
+        }
         for (int b = 0; b < nb; b++) {
             int reaped = 0;
+            if (!(what[b] & HF_QUEUE_EXPIRED))
+                continue; /* no lease expired there: nothing to reap */
             if (hf_queue_reap(self->queue, hf_pg_str(branches, b, 0), now, &reaped) != 0) {
                 hf_warn("redis_unavailable", "reason=\"%s\"", hf_queue_error(self->queue));
                 self->queue_ok = false;
+                free(names);
+                free(what);
+                free(order);
                 PQclear(branches);
                 return -1;
             }
@@ -1074,22 +1102,34 @@ int sched_assign(hf_service_t *svc, void *selfp)
         /* one pass over every branch, in groups that each hold about a batch */
         again = false;
         bool out_of_time = false;
-        int k = 0;
-        while (k < nb && !out_of_time && self->queue_ok) {
+        /* the branches with something due, in this round's order: a branch where nothing
+         * waits is neither locked nor asked (at 1,000 branches, 1,000 claims' round trips and
+         * 250 lock statements a round, every 200 ms, for what is nearly always nothing) */
+        int nd = 0;
+        if (hf_queue_waiting(self->queue, names, nb, hf_clock_now_ms(), what) != 0) {
+            hf_warn("redis_unavailable", "reason=\"%s\"", hf_queue_error(self->queue));
+            self->queue_ok = false;
+            break;
+        }
+        for (int k = 0; k < nb; k++)
+            if (what[(start + (unsigned)k) % (unsigned)nb] & HF_QUEUE_DUE)
+                order[nd++] = k;
+        int j = 0;
+        while (j < nd && !out_of_time && self->queue_ok) {
             int nlanes = 0, held = 0, nlocked = 0;
             int64_t now = hf_clock_now_ms();
-            while (k < nb && held < self->claim_batch) {
+            while (j < nd && held < self->claim_batch) {
                 /* the next few branches that no other instance is working on right now */
                 const char *chunk[LOCK_CHUNK];
                 int bidx[LOCK_CHUNK], nc = 0;
                 bool got[LOCK_CHUNK];
-                for (; k < nb && nc < LOCK_CHUNK; k++) {
-                    bidx[nc] = (int)((start + (unsigned)k) % (unsigned)nb);
+                for (; j < nd && nc < LOCK_CHUNK; j++) {
+                    bidx[nc] = (int)((start + (unsigned)order[j]) % (unsigned)nb);
                     chunk[nc] = hf_pg_str(branches, bidx[nc], 0);
                     nc++;
                 }
                 if (s_branch_locks(lk, true, chunk, nc, got, a) != 0) {
-                    k = nb;
+                    j = nd;
                     break;
                 }
                 for (int c = 0; c < nc; c++) {
@@ -1122,7 +1162,7 @@ int sched_assign(hf_service_t *svc, void *selfp)
                     held += n;
                 }
                 if (!self->queue_ok)
-                    k = nb;
+                    j = nd;
             }
             if (nlanes > 0) {
                 int nas = 0;
@@ -1139,7 +1179,7 @@ int sched_assign(hf_service_t *svc, void *selfp)
             out_of_time = hf_clock_mono_ms() >= deadline;
         }
         if (out_of_time) {
-            self->rotation = start + (unsigned)k;
+            self->rotation = start + (unsigned)(j < nd ? order[j] : nb);
             self->assign_more = true;
         }
         if (out_of_time || !self->queue_ok)
@@ -1149,6 +1189,9 @@ int sched_assign(hf_service_t *svc, void *selfp)
     free(done);
     free(lanes);
     free(locked);
+    free(names);
+    free(what);
+    free(order);
     hf_arena_destroy(&a);
     PQclear(branches);
     if (assigned)

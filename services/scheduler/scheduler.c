@@ -160,6 +160,11 @@ void sched_init(sched_t *self, hf_service_t *svc)
     self->m_redis_reconnects = hf_metrics_counter(
         m, "huifang_redis_reconnects_total",
         "Connections to Redis made again after the first (a lost connection)", l);
+    self->m_redis_round_trips = hf_metrics_counter(
+        m, "huifang_redis_round_trips_total",
+        "Round trips to Redis, a pipeline of commands one (set each tick): a round of the timers "
+        "costs a few whatever the number of branches, and one more a branch where something waits",
+        l);
     if (hf_queue_connect(self->queue) != 0)
         hf_warn("redis_unavailable", "reason=\"%s\" note=\"assignment waits for Redis\"",
                 hf_queue_error(self->queue));

@@ -628,6 +628,48 @@ static void test_concurrent_claims(hf_queue_t *q, const char *url)
     CHECK_INT(hf_queue_clear(q, b), 0);
 }
 
+/* hf_queue_waiting: what waits in many branches at once, without moving anything: a due id
+ * (due exactly now counts), an expired lease (expiry exactly now counts), both, neither; an
+ * empty or never-used branch is 0; a bad branch name refuses the whole call. */
+static void test_waiting(hf_queue_t *q)
+{
+    const char *br[] = {"WAIT-A", "WAIT-B", "WAIT-C", "WAIT-D", "WAIT-NEVER"};
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+    CHECK_INT(hf_queue_put(q, "WAIT-A", 1, 5000), 0); /* due at 5000 */
+    CHECK_INT(hf_queue_put(q, "WAIT-B", 2, 1000), 0); /* claimed, lease until 6000 */
+    int64_t ids[4];
+    int n = 0;
+    CHECK_INT(hf_queue_claim(q, "WAIT-B", 1000, 5000, 4, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(hf_queue_put(q, "WAIT-C", 3, 9000), 0); /* due later only */
+    CHECK_INT(hf_queue_put(q, "WAIT-D", 4, 1000), 0); /* a lease and a due id */
+    CHECK_INT(hf_queue_claim(q, "WAIT-D", 1000, 5000, 4, ids, NULL, &n), 0);
+    CHECK_INT(hf_queue_put(q, "WAIT-D", 5, 2000), 0);
+    int what[5] = {-1, -1, -1, -1, -1};
+    CHECK_INT(hf_queue_waiting(q, br, 5, 4999, what), 0);
+    CHECK_INT(what[0], 0);
+    CHECK_INT(what[1], 0);
+    CHECK_INT(what[2], 0);
+    CHECK_INT(what[3], HF_QUEUE_DUE);
+    CHECK_INT(what[4], 0);
+    CHECK_INT(hf_queue_waiting(q, br, 5, 6000, what), 0);
+    CHECK_INT(what[0], HF_QUEUE_DUE);
+    CHECK_INT(what[1], HF_QUEUE_EXPIRED);
+    CHECK_INT(what[2], 0);
+    CHECK_INT(what[3], HF_QUEUE_DUE | HF_QUEUE_EXPIRED);
+    CHECK_INT(what[4], 0);
+    /* nothing moved: the due id is still due, the lease still leased */
+    STATS(q, "WAIT-A", 6000, 0, 1, 0, 1, 1);
+    STATS(q, "WAIT-B", 6000, 0, 0, 1, 0, 0);
+    CHECK_INT(hf_queue_waiting(q, br, 0, 6000, NULL), 0);
+    const char *bad[] = {"WAIT-A", "no spaces"};
+    what[0] = -1;
+    CHECK_INT(hf_queue_waiting(q, bad, 2, 6000, what), -1);
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+}
+
 int main(void)
 {
     /* A Redis that drops us between two writes must not kill the test with SIGPIPE; the
@@ -653,6 +695,7 @@ int main(void)
     TEST_CASE(test_reconnect, q, raw);
     TEST_CASE(test_timeout_retry, q, raw);
     TEST_CASE(test_concurrent_claims, q, url);
+    TEST_CASE(test_waiting, q);
 
     redisFree(raw);
     hf_queue_destroy(&q);
