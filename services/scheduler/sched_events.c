@@ -530,9 +530,10 @@ static int s_apply_card(hf_service_t *svc, const hf_envelope_t *env, int64_t cus
  * to): one upsert each was 0.87 statements a call. A copy that cancels nothing (not opted
  * out, its card not void) only writes the customer's row, and in an intake batch nothing but
  * intake's handlers reads that row: such a copy is kept, and the copies kept are written in
- * one upsert (SCHED_Q_COPIES: sched_upsert_customer's statement row by row, the leads' too) before
- * any other intake handler runs, before a copy that cancels, or as the batch commits
- * (sched_kept_flush); a rollback forgets them (sched_kept_forget).
+ * one upsert (SCHED_Q_COPIES_CHANGED: sched_upsert_customer's statement row by row; like it, it
+ * writes only the copies that change their row) before any other intake handler runs, before a copy
+ * that cancels, or as the batch commits (sched_kept_flush); a rollback forgets them
+ * (sched_kept_forget).
  *
  * Two copies of one customer kept are one row, as the upsert one after the other leaves it:
  * every column the later one's, created_at_ms the later one's when it has one, else the
@@ -581,7 +582,7 @@ static int s_copies_flush(hf_service_t *svc)
                 col[i] = s_copies.cols[i][k] ? s_copies.cols[i][k] : "";
             p[k] = sched_text_array_a(a, col, (size_t)n);
         }
-        rc = hf_store_query_run(st, &SCHED_Q_COPIES, SCHED_CUSTOMER_NPARAMS, p);
+        rc = hf_store_query_run(st, &SCHED_Q_COPIES_CHANGED, SCHED_CUSTOMER_NPARAMS, p);
         hf_arena_destroy(&a);
     }
     if (rc != 0 && !hf_store_unavailable(st)) {

@@ -429,16 +429,39 @@ static const hf_query_t SCHED_Q_LOAD_TASK = {"sched_load_task",
                                              "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.id = $1"};
 static const hf_query_t SCHED_Q_LOAD_TASK_LOCK = {
     "sched_load_task_lock", "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.id = $1 FOR UPDATE OF t"};
+/* A customer's copy, written only when it changes the row (issue 14, copies12): the row a copy
+ * would leave as it is (every column the copy's already, created_at_ms too or the copy's 0)
+ * is not written at all, neither rewritten nor locked. A refusal's copy comes after its card
+ * voided and its opt-out, which wrote both; a rewrite of an unchanged row wrote a new version
+ * of it (a new entry in each of its indexes when its page had no room), and waited for the
+ * calllog batch that holds the customer's row. Only intake's handlers write these columns, one
+ * batch at a time, so the row read is the one the upsert would find. The parameters are typed
+ * here (they were the VALUES' columns' types). */
+#define SCHED_COPY_UNCHANGED                                                                       \
+    " WHERE NOT EXISTS (SELECT FROM customer c WHERE c.id = x.id AND (c.branch, c.name, c.phone,"  \
+    " c.region, c.card_type, c.opted_out, c.dnd_until, c.windows, c.tier, c.ref_date,"             \
+    " c.created_at_ms, c.address, c.language) IS NOT DISTINCT FROM (x.branch, x.name, x.phone,"    \
+    " x.region, x.card_type, x.opted_out, x.dnd_until, x.windows, x.tier, x.ref_date,"             \
+    " CASE WHEN x.created_at_ms > 0 THEN x.created_at_ms ELSE c.created_at_ms END, x.address,"     \
+    " x.language))"
+#define SCHED_COPY_CONFLICT                                                                        \
+    " ON CONFLICT (id) DO UPDATE SET branch = excluded.branch, name = excluded.name,"              \
+    " phone = excluded.phone, region = excluded.region, card_type = excluded.card_type,"           \
+    " opted_out = excluded.opted_out, dnd_until = excluded.dnd_until,"                             \
+    " windows = excluded.windows, tier = excluded.tier, ref_date = excluded.ref_date,"             \
+    " created_at_ms = CASE WHEN excluded.created_at_ms > 0 THEN excluded.created_at_ms"            \
+    " ELSE customer.created_at_ms END, address = excluded.address,"                                \
+    " language = excluded.language"
+#define SCHED_COPY_INSERT                                                                          \
+    "INSERT INTO customer (id, branch, name, phone, region, card_type, opted_out, dnd_until,"      \
+    " windows, tier, ref_date, created_at_ms, address, language)"
 static const hf_query_t SCHED_Q_UPSERT_CUSTOMER = {
     "sched_upsert_customer",
-    "INSERT INTO customer (id, branch, name, phone, region, card_type,"
-    " opted_out, dnd_until, windows, tier, ref_date, created_at_ms, address, language)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-    " ON CONFLICT (id) DO UPDATE SET branch = $2, name = $3, phone = $4,"
-    " region = $5, card_type = $6, opted_out = $7, dnd_until = $8,"
-    " windows = $9, tier = $10, ref_date = $11,"
-    " created_at_ms = CASE WHEN $12 > 0 THEN $12 ELSE customer.created_at_ms END,"
-    " address = $13, language = $14"};
+    SCHED_COPY_INSERT " SELECT * FROM (VALUES ($1::bigint, $2::text, $3::text, $4::text, $5::text,"
+                      " $6::text, $7::bool, $8::date, $9::text, $10::text, $11::date, $12::bigint,"
+                      " $13::text, $14::text)) x(id, branch, name, phone, region, card_type,"
+                      " opted_out, dnd_until, windows, tier, ref_date, created_at_ms, address,"
+                      " language)" SCHED_COPY_UNCHANGED SCHED_COPY_CONFLICT};
 static const hf_query_t SCHED_Q_CUSTOMER_WINDOWS = {"sched_customer_windows",
                                                     "SELECT windows FROM customer WHERE id = $1"};
 static const hf_query_t SCHED_Q_RAISE_ALERT = {
@@ -557,7 +580,11 @@ static const hf_query_t SCHED_Q_ON_DND_SET_TASK_UPDATE = {
  * $2 > 0), the customer's counters ($13 answered: the unanswered attempts in a row start
  * again; $14 visited: the last home visit), and its task ($3) locked, with its branch's zone
  * and windows (NULL for a branch this copy does not know). Two updates of one customer row in
- * a statement would leave one of them undone, so both counters are one UPDATE. */
+ * a statement would leave one of them undone, so both counters are one UPDATE, and it writes
+ * the row only when a counter changes (issue 14, copies12): most calls answered are a
+ * customer's first of the day, whose count is 0 already, and rewriting the row unchanged was a
+ * new version of it (new index entries when its page had no room) and its lock held to the
+ * batch's commit. */
 #define CALL_LOGGED_NOTE_SEEN                                                                      \
     "WITH note AS (INSERT INTO contact_note (contact_id, customer_id, task_id, branch, agent,"     \
     " channel, purpose, outcome, effect, order_qty, note, logged_at_ms)"                           \
@@ -569,7 +596,8 @@ static const hf_query_t SCHED_Q_ON_DND_SET_TASK_UPDATE = {
     " unanswered_occasion_ms = CASE WHEN $13::bool THEN 0 ELSE unanswered_occasion_ms END,"        \
     " last_visit_ms = CASE WHEN $14::bool THEN greatest(last_visit_ms, $12::bigint)"               \
     " ELSE last_visit_ms END"                                                                      \
-    " WHERE id = $2::bigint AND $2::bigint > 0 AND ($13::bool OR $14::bool))"
+    " WHERE id = $2::bigint AND $2::bigint > 0 AND (($13::bool AND (unanswered <> 0"               \
+    " OR unanswered_occasion_ms <> 0)) OR ($14::bool AND last_visit_ms < $12::bigint)))"
 static const hf_query_t SCHED_Q_CALL_LOGGED_NOTE_TASK = {
     "sched_call_logged_note_task", CALL_LOGGED_NOTE_SEEN
     " SELECT " TASK_COLUMNS ", b.tz, b.windows" TASK_FROM " LEFT JOIN branch b ON b.code = t.branch"
@@ -593,28 +621,29 @@ static const hf_query_t SCHED_Q_CALL_LOGGED_NOTE_DONE = {
                           " LEFT JOIN LATERAL (SELECT * FROM customer WHERE id = t.customer_id"
                           " LIMIT 1) c ON true LEFT JOIN LATERAL (SELECT tz, windows FROM branch"
                           " WHERE code = t.branch LIMIT 1) b ON true"};
-/* Customers' copies, sched_upsert_customer's statement row by row: intake's copies kept
- * (sched_events.c) and a batch's leads (sched_leads.c). The arrays go through a subquery the
- * planner keeps (OFFSET 0), so that the generic plan is kept, as
- * SCHED_Q_CALL_LOGGED_NOTES_DONE's (a run of a few copies, counted, was planned at every run). */
+/* Customers' copies, sched_upsert_customer's statement row by row: a batch's leads
+ * (sched_leads.c; new customers: every row written) and, SCHED_Q_COPIES_CHANGED, intake's
+ * copies kept (sched_events.c), of which only those that change their row are written
+ * (SCHED_COPY_UNCHANGED). The arrays go through a subquery the planner keeps (OFFSET 0), so
+ * that the generic plan is kept, as SCHED_Q_CALL_LOGGED_NOTES_DONE's (a run of a few copies,
+ * counted, was planned at every run). */
+#define SCHED_COPIES_FROM                                                                          \
+    " FROM (SELECT $1::bigint[] a1, $2::text[] a2, $3::text[] a3, $4::text[] a4, $5::text[] a5,"   \
+    " $6::text[] a6, $7::bool[] a7, $8::text[] a8, $9::text[] a9, $10::text[] a10,"                \
+    " $11::text[] a11, $12::bigint[] a12, $13::text[] a13, $14::text[] a14 OFFSET 0) p,"           \
+    " unnest(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14) AS x(id, branch, name,"  \
+    " phone, region, card_type, opted_out, dnd, windows, tier, ref, created, address, language)"
 static const hf_query_t SCHED_Q_COPIES = {
     "sched_copies",
-    "INSERT INTO customer (id, branch, name, phone, region, card_type, opted_out, dnd_until,"
-    " windows, tier, ref_date, created_at_ms, address, language)"
-    " SELECT id, branch, name, phone, region, card_type, opted_out, nullif(dnd, '')::date,"
-    " windows, tier, nullif(ref, '')::date, created, address, language"
-    " FROM (SELECT $1::bigint[] a1, $2::text[] a2, $3::text[] a3, $4::text[] a4, $5::text[] a5,"
-    " $6::text[] a6, $7::bool[] a7, $8::text[] a8, $9::text[] a9, $10::text[] a10,"
-    " $11::text[] a11, $12::bigint[] a12, $13::text[] a13, $14::text[] a14 OFFSET 0) p,"
-    " unnest(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14) AS x(id, branch, name,"
-    " phone, region, card_type, opted_out, dnd, windows, tier, ref, created, address, language)"
-    " ON CONFLICT (id) DO UPDATE SET branch = excluded.branch, name = excluded.name,"
-    " phone = excluded.phone, region = excluded.region, card_type = excluded.card_type,"
-    " opted_out = excluded.opted_out, dnd_until = excluded.dnd_until,"
-    " windows = excluded.windows, tier = excluded.tier, ref_date = excluded.ref_date,"
-    " created_at_ms = CASE WHEN excluded.created_at_ms > 0 THEN excluded.created_at_ms"
-    " ELSE customer.created_at_ms END, address = excluded.address,"
-    " language = excluded.language"};
+    SCHED_COPY_INSERT " SELECT id, branch, name, phone, region, card_type, opted_out,"
+                      " nullif(dnd, '')::date, windows, tier, nullif(ref, '')::date, created,"
+                      " address, language" SCHED_COPIES_FROM SCHED_COPY_CONFLICT};
+static const hf_query_t SCHED_Q_COPIES_CHANGED = {
+    "sched_copies_changed",
+    SCHED_COPY_INSERT " SELECT * FROM (SELECT id, branch, name, phone, region, card_type,"
+                      " opted_out, nullif(dnd, '')::date AS dnd_until, windows, tier,"
+                      " nullif(ref, '')::date AS ref_date, created AS created_at_ms, address,"
+                      " language" SCHED_COPIES_FROM ") x" SCHED_COPY_UNCHANGED SCHED_COPY_CONFLICT};
 /* A run of calls logged whose claimed tasks end done and which do nothing else (the calls
  * kept, sched_events.c): SCHED_Q_CALL_LOGGED_NOTE_DONE for every element of the arrays, in one
  * statement. The run's calls are of different contacts, customers and tasks (a repeat starts a
@@ -641,7 +670,8 @@ static const hf_query_t SCHED_Q_CALL_LOGGED_NOTES_DONE = {
     " unanswered_occasion_ms = CASE WHEN x.answered THEN 0 ELSE c.unanswered_occasion_ms END,"
     " last_visit_ms = CASE WHEN x.visited THEN greatest(c.last_visit_ms, x.logged)"
     " ELSE c.last_visit_ms END"
-    " FROM x WHERE c.id = x.cid AND x.cid > 0 AND (x.answered OR x.visited)),"
+    " FROM x WHERE c.id = x.cid AND x.cid > 0 AND ((x.answered AND (c.unanswered <> 0"
+    " OR c.unanswered_occasion_ms <> 0)) OR (x.visited AND c.last_visit_ms < x.logged))),"
     " d AS (UPDATE task t SET state = 'done', outcome = x.outcome, updated_at_ms = x.at,"
     " deadline_ms = 0 FROM x WHERE t.id = x.tid AND x.tid > 0 AND t.state = 'claimed'"
     " RETURNING t.*, x.o)"
@@ -748,13 +778,15 @@ static const hf_query_t SCHED_Q_MISSED_CALLBACKS_TASK_UPDATE = {
     " WHERE id = $1"};
 static const hf_query_t SCHED_Q_UNVISITED_MEMBERS = {
     "sched_unvisited_members",
-    /* the members' ids from the two partial indexes (migration 017), in id order so the
-     * customers are read in the order of their pages: members are read, never everyone */
+    /* the members' ids from the two partial indexes (migrations 017, 028), in id order so the
+     * customers are read in the order of their pages: members are read, never everyone (the
+     * member tiers' ids from customer_member alone, its predicate; the void and opted out
+     * among them left out with the rows, as the plans' are) */
     "WITH m AS (SELECT c.id, c.branch, c.last_visit_ms, coalesce((SELECT min(p.started_at_ms)"
     "   FROM plan p WHERE p.customer_id = c.id AND p.template = 'member'),"
     "   nullif(c.created_at_ms, 0)) AS since FROM (SELECT DISTINCT i.id FROM"
     "   (SELECT c.id FROM customer c WHERE c.tier IN ('gold', 'silver', 'member')"
-    "   AND NOT c.opted_out AND c.card_type <> 'void' UNION ALL SELECT p.customer_id"
+    "   UNION ALL SELECT p.customer_id"
     "   FROM plan p WHERE p.template = 'member' AND p.state = 'active') i ORDER BY i.id) ids"
     "   JOIN customer c ON c.id = ids.id WHERE NOT c.opted_out AND c.card_type <> 'void')"
     " SELECT id, branch, greatest(last_visit_ms, since) AS ref, $1::bigint - since < $2::bigint"
