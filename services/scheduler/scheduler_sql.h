@@ -304,16 +304,11 @@ static const hf_query_t SCHED_Q_TASK_CONTEXT = {"sched_task_context", CONTEXT_RE
  * the first of them is nearly always the one handed out; every one (NEXT_CANDIDATES) only
  * when none of those can be called now. The customers are joined to the LIMIT's rows only:
  * joined before the sort, every task of the bag read its customer (a national chain's agent
- * starts the day with some 40) for the first 3. Read through task_next (migration 029), which
- * holds the bags' open tasks in this order: the plan stops at the LIMIT's last row locked. No
- * "t.agent <> ''" here (the agent is never '': sched_task_next refuses it first): with it the
- * generic plan could take task_agent (partial on agent <> ''), read and sort the whole bag, and
- * did whenever the statement was prepared while task's statistics saw no bags (a new store's
- * first day: every task planned, the estimates one row either way) */
+ * starts the day with some 40) for the first 3 */
 #define TASK_NEXT_ORDER " ORDER BY t.state = 'claimed' DESC, t.priority DESC, t.due_at_ms, t.id"
 #define TASK_NEXT_SELECT(LIMIT)                                                                    \
     "SELECT " TASK_COLUMNS ", " CONTEXT_CUSTOMER_COLUMNS " FROM (SELECT * FROM task t"             \
-    " WHERE t.branch = $1 AND t.agent = $2"                                                        \
+    " WHERE t.branch = $1 AND t.agent = $2 AND t.agent <> ''"                                      \
     " AND t.state IN ('claimed', 'assigned')" TASK_NEXT_ORDER " LIMIT " LIMIT                      \
     " FOR UPDATE OF t SKIP LOCKED) t LEFT JOIN customer c ON c.id = t.customer_id" TASK_NEXT_ORDER
 static const hf_query_t SCHED_Q_TASK_NEXT = {"sched_task_next", TASK_NEXT_SELECT("3")};

@@ -14,9 +14,5 @@
 -- match the predicate; a task logged, done or planned again, matches it no more) —
 -- tests/e2e/252_task_index_entries.sh. task_agent stays: the bags by state and day (the roll,
 -- the worklist, the preemption, the day loads, the earliest bag day a claim probes).
--- Its predicate does not name the agent, and the candidates' read does not say agent <> '' (an
--- agent is never '' there): task_agent (partial on agent <> '') is then no plan for it, so a
--- plan made while task's statistics saw no bags at all (a new store's first day: every task
--- planned, one row estimated whichever the index) cannot take it and sort the whole bag.
 CREATE INDEX task_next ON task (branch, agent, (state = 'claimed') DESC, priority DESC, due_at_ms, id)
-    WHERE state IN ('assigned', 'claimed');
+    WHERE agent <> '' AND state IN ('assigned', 'claimed');
