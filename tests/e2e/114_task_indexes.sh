@@ -16,9 +16,6 @@
 #    without them. task_plan_step (unique plan, step, occurrence; 027) kept no rule that
 #    the plan's own unique keys do not: a plan's tasks are written once, by the transaction
 #    that made the plan. What each write of a task costs: tests/e2e/252_task_index_entries.sh.
-#  - task_next (migration 029), the bags' open tasks in task next's order, is read by task
-#    next's three candidate statements (tests/e2e/260_task_next_reads_few.sh); the bags' other
-#    reads may take it or task_agent, whichever their plan finds cheaper.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -134,18 +131,10 @@ hf_expect_eq "" "$(grep -E 'SEQSCAN' "$plans" | grep -vE '^sched_(reindex_planne
 expect_use() { # STATEMENT INDEX WHY
     [[ " $(uses "$1") " == *" $2 "* ]] || hf_fail "$1 does not use $2 ($3): $(uses "$1")"
 }
-expect_use sched_task_next task_next "an agent's bag in the candidates' order, each task next (029)"
-expect_use sched_task_next_first task_next "the same in task next's first statement"
-expect_use sched_task_next_many task_next "every candidate"
-# the bags' other reads: task_agent (every task in a bag, by state and day) or task_next (the
-# open ones, 029), whichever the planner finds cheaper on this store's statistics
-expect_bag() { # STATEMENT WHY
-    [[ " $(uses "$1") " == *" task_agent "* || " $(uses "$1") " == *" task_next "* ]] ||
-        hf_fail "$1 does not use task_agent or task_next ($2): $(uses "$1")"
-}
-expect_bag sched_preempt "the preemption's victim in a bag"
-expect_bag sched_roll_bags_task "yesterday's bags rolled over"
-expect_bag sched_move_absent_task "an absent agent's bag"
+expect_use sched_task_next task_agent "an agent's bag, each task next"
+expect_use sched_preempt task_agent "the preemption's victim in a bag"
+expect_use sched_roll_bags_task task_agent "yesterday's bags rolled over"
+expect_use sched_move_absent_task task_agent "an absent agent's bag"
 expect_use sched_day_loads_task task_agent "a campaign's day loads: the bags"
 expect_use sched_cap_check task_customer "the weekly contact cap"
 expect_use sched_flex_offset_generate_series task_branch_due "a flexible step's room, each new plan"
