@@ -237,78 +237,90 @@ static void s_purchases_from_rows(const PGresult *res, int from, int col,
     }
 }
 
-/* A statement of the caller's sent after a context's reads, in their round trip (task next's
- * claim): q with its n parameters p, its result left in *res. */
+/* Task next's claim, made by a context's statement (SCHED_Q_TASK_CLAIM): its 12 parameters p,
+ * and, once made, its event's sequence number in last. */
 typedef struct {
-    const hf_query_t *q;
-    int n;
     const char *const *p;
-    PGresult *res;
-} s_also_t;
+    int64_t last;
+} s_claim_t;
 
 /* Fills the context an agent needs before calling: the customer (read here unless
  * have_customer: ctx->customer was read with the task), purchases, earlier tasks and earlier
- * contacts with their notes; brief: the customer and purchases only. also (NULL for none) goes
- * last in the reads' round trip; its result is the caller's to clear. */
+ * contacts with their notes; brief: the customer and purchases only. A full context's reads
+ * are one statement (CONTEXT_READS), made by claim's (claim->last set) when claim is not NULL;
+ * with the customer's read, one round trip. */
 static int s_task_context(hf_store_t *st, Huifang__V1__Task *t, Huifang__V1__TaskContext *ctx,
-                          bool brief, bool have_customer, s_also_t *also, hf_arena_t *a)
+                          bool brief, bool have_customer, s_claim_t *claim, hf_arena_t *a)
 {
     ctx->task = t; /* its talking_points: a campaign's, an occasion's, merged greetings */
     char cid[24], tid[24];
     const char *p[] = {hf_pg_i64(cid, t->customer_id)};
     const char *ph[] = {cid, hf_pg_i64(tid, t->id)};
-    /* the reads in one round trip */
-    const hf_query_t *qs[] = {&SCHED_Q_TASK_CONTEXT_CUSTOMER, &SCHED_Q_TASK_CONTEXT_PURCHASE,
-                              &SCHED_Q_TASK_CONTEXT_TASK, &SCHED_Q_TASK_CONTEXT_CONTACT_NOTE, NULL};
-    int np[] = {1, 1, 2, 1, 0};
-    const char *const *ps[] = {p, p, ph, p, NULL};
-    int skip = have_customer ? 1 : 0, nq = brief ? 2 : 4;
-    if (also != NULL) {
-        qs[nq] = also->q;
-        np[nq] = also->n;
-        ps[nq] = also->p;
-        also->res = NULL;
-        nq++;
+    const hf_query_t *qs[2];
+    int np[2], nq = 0;
+    const char *const *ps[2];
+    if (!have_customer) {
+        qs[nq] = &SCHED_Q_TASK_CONTEXT_CUSTOMER;
+        np[nq] = 1;
+        ps[nq++] = p;
     }
-    PGresult *all[5] = {NULL, NULL, NULL, NULL, NULL};
-    if (hf_store_query_all(st, nq - skip, qs + skip, np + skip, ps + skip, all + skip) != 0)
+    if (brief) {
+        qs[nq] = &SCHED_Q_TASK_CONTEXT_PURCHASE;
+        np[nq] = 1;
+        ps[nq++] = p;
+    } else if (claim != NULL) {
+        qs[nq] = &SCHED_Q_TASK_CLAIM;
+        np[nq] = 12;
+        ps[nq++] = claim->p;
+    } else {
+        qs[nq] = &SCHED_Q_TASK_CONTEXT;
+        np[nq] = 2;
+        ps[nq++] = ph;
+    }
+    PGresult *all[2] = {NULL, NULL};
+    if (hf_store_query_all(st, nq, qs, np, ps, all) != 0)
         return -1;
-    if (also != NULL)
-        also->res = all[nq - 1];
     if (!have_customer) {
         ctx->customer = PQntuples(all[0]) ? s_customer_from_row(all[0], 0, 0, a) : NULL;
         PQclear(all[0]);
     }
-    s_purchases_from_rows(all[1], 0, 0, ctx, a);
-    PQclear(all[1]);
-    if (brief)
+    PGresult *res = all[nq - 1];
+    if (brief) {
+        s_purchases_from_rows(res, 0, 0, ctx, a);
+        PQclear(res);
         return 0;
-    PGresult *res = all[2];
+    }
+    /* the kinds' rows, each kind's in its order: a row is the kind whose first column is set */
+    s_purchases_from_rows(res, 0, CONTEXT_PURCHASE_COLUMN, ctx, a);
     int n = PQntuples(res);
+    bool numbered = false;
     ctx->history = hf_new_array(a, Huifang__V1__Task *, n > 0 ? n : 1);
-    for (int i = 0; i < n; i++)
-        ctx->history[ctx->n_history++] = sched_task_from_row(res, i, a);
-    PQclear(res);
-    res = all[3];
-    n = PQntuples(res);
     ctx->contacts = hf_new_array(a, Huifang__V1__ContactNote *, n > 0 ? n : 1);
     for (int i = 0; i < n; i++) {
-        Huifang__V1__ContactNote *c = hf_new(a, Huifang__V1__ContactNote);
-        huifang__v1__contact_note__init(c);
-        c->contact_id = hf_pg_int(res, i, 0);
-        c->task_id = hf_pg_int(res, i, 1);
-        c->logged_at_ms = hf_pg_int(res, i, 2);
-        c->agent = hf_arena_strdup(a, hf_pg_str(res, i, 3));
-        c->channel = hf_arena_strdup(a, hf_pg_str(res, i, 4));
-        c->purpose = hf_arena_strdup(a, hf_pg_str(res, i, 5));
-        c->outcome = hf_arena_strdup(a, hf_pg_str(res, i, 6));
-        c->effect = hf_arena_strdup(a, hf_pg_str(res, i, 7));
-        c->order_qty = (int32_t)hf_pg_int(res, i, 8);
-        c->note = hf_arena_strdup(a, hf_pg_str(res, i, 9));
-        ctx->contacts[ctx->n_contacts++] = c;
+        if (!PQgetisnull(res, i, 0)) {
+            ctx->history[ctx->n_history++] = sched_task_from_row(res, i, a);
+        } else if (!PQgetisnull(res, i, CONTEXT_CONTACT_COLUMN)) {
+            const int k = CONTEXT_CONTACT_COLUMN;
+            Huifang__V1__ContactNote *c = hf_new(a, Huifang__V1__ContactNote);
+            huifang__v1__contact_note__init(c);
+            c->contact_id = hf_pg_int(res, i, k);
+            c->task_id = hf_pg_int(res, i, k + 1);
+            c->logged_at_ms = hf_pg_int(res, i, k + 2);
+            c->agent = hf_arena_strdup(a, hf_pg_str(res, i, k + 3));
+            c->channel = hf_arena_strdup(a, hf_pg_str(res, i, k + 4));
+            c->purpose = hf_arena_strdup(a, hf_pg_str(res, i, k + 5));
+            c->outcome = hf_arena_strdup(a, hf_pg_str(res, i, k + 6));
+            c->effect = hf_arena_strdup(a, hf_pg_str(res, i, k + 7));
+            c->order_qty = (int32_t)hf_pg_int(res, i, k + 8);
+            c->note = hf_arena_strdup(a, hf_pg_str(res, i, k + 9));
+            ctx->contacts[ctx->n_contacts++] = c;
+        } else if (claim != NULL && !PQgetisnull(res, i, CONTEXT_SEQ_COLUMN)) {
+            claim->last = hf_pg_int(res, i, CONTEXT_SEQ_COLUMN);
+            numbered = true;
+        }
     }
     PQclear(res);
-    return 0;
+    return claim == NULL || numbered ? 0 : -1;
 }
 
 /* The candidates of res (SCHED_Q_TASK_NEXT_FIRST's, SCHED_Q_TASK_NEXT's or _MANY's rows): its
@@ -549,27 +561,26 @@ int sched_task_next(hf_service_t *svc, void *self, const hf_request_t *req, hf_r
         return HF_OK;
     }
     /* the move assigned -> claimed (sched_task_move's text for it), with the audit row and its
-     * event's sequence number (SCHED_Q_TASK_CLAIM), last in the round trip of the context's
-     * reads: SCHED_Q_TASK_NEXT locked the row, so it finds it assigned. The number locks the
+     * event's sequence number (SCHED_Q_TASK_CLAIM), in the statement of the context's reads,
+     * after them: SCHED_Q_TASK_NEXT locked the row, so it finds it assigned. The number locks the
      * scheduler's counter row until the COMMIT, the next round trip (every other writer of an
      * event — the other instance's claims, assignments, the applied logs — waits for it
      * meanwhile), as hf_outbox_reserve's statement did when it came before the COMMIT; the
      * statement takes it last, after its UPDATE and audit row. */
     if (!sched_task_move_allowed("assigned", "claimed"))
         return HF_UNAVAILABLE;
-    char id[24], at[24], ids[24];
-    const char *pu[11] = {hf_pg_i64(id, t->id), hf_pg_i64(at, now), hf_service_name(svc)};
+    char id[24], at[24], ids[24], cid[24];
+    const char *pu[12] = {hf_pg_i64(id, t->id), hf_pg_i64(at, now), hf_service_name(svc)};
     int64_t customers[1] = {t->customer_id};
     /* (outside a command, $4 NULL: no audit row, as hf_service_audit writes none) */
     if (hf_service_audit_values(svc, customers, t->customer_id > 0 ? 1 : 0, ids, sizeof ids,
                                 pu + 3) != 0)
         memset(pu + 3, 0, sizeof(pu[0]) * 8);
-    s_also_t claim = {&SCHED_Q_TASK_CLAIM, 11, pu, NULL};
+    pu[11] = hf_pg_i64(cid, t->customer_id);
+    s_claim_t claim = {pu, 0};
     if (s_task_context(st, t, ctx, false, true, &claim, a) != 0)
         return HF_UNAVAILABLE;
-    int64_t last = hf_pg_int(claim.res, 0, 0);
-    PQclear(claim.res);
-    hf_service_events_reserved(svc, 1, last);
+    hf_service_events_reserved(svc, 1, claim.last);
     t->state = "claimed";
     t->claims++;
     if (sched_emit_task(svc, HUIFANG__V1__ENVELOPE__PAYLOAD_TASK_CLAIMED, t) != 0)

@@ -254,16 +254,6 @@ static const hf_query_t SCHED_Q_TASK_CONTEXT_PURCHASE = {
     "SELECT id, customer_id, branch, product, quantity, price_fen,"
     " purchase_date::text, supply_end::text, nth, plan, days_of_supply"
     " FROM purchase WHERE customer_id = $1 ORDER BY nth, id"};
-static const hf_query_t SCHED_Q_TASK_CONTEXT_TASK = {
-    "sched_task_context_task",
-    "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.customer_id = $1 AND t.id <> $2"
-    " AND (t.state = 'done' OR t.attempts > 0) ORDER BY t.updated_at_ms DESC"
-    " LIMIT 20"};
-static const hf_query_t SCHED_Q_TASK_CONTEXT_CONTACT_NOTE = {
-    "sched_task_context_contact_note",
-    "SELECT contact_id, task_id, logged_at_ms, agent, channel, purpose, outcome,"
-    " effect, order_qty, note FROM contact_note WHERE customer_id = $1"
-    " ORDER BY logged_at_ms DESC, contact_id DESC LIMIT 20"};
 /* the customer's columns of a task's context as s_customer_from_row reads them, from the
  * customer c (all NULL when the task has none) */
 #define CONTEXT_CUSTOMER_COLUMNS                                                                   \
@@ -274,6 +264,41 @@ static const hf_query_t SCHED_Q_TASK_CONTEXT_CONTACT_NOTE = {
 #define CONTEXT_PURCHASE_COLUMNS                                                                   \
     "p.id, p.customer_id, p.branch, p.product, p.quantity, p.price_fen,"                           \
     " p.purchase_date::text, p.supply_end::text, p.nth, p.plan, p.days_of_supply"
+/* A full context's reads in one statement (issue 14, sched12): the customer's earlier tasks (done
+ * or attempted, the newest 20; TASK_COLUMNS), their purchases (CONTEXT_PURCHASE_COLUMNS from
+ * CONTEXT_PURCHASE_COLUMN on) and their contacts with the notes (the newest 20; from
+ * CONTEXT_CONTACT_COLUMN on), one UNION ALL of the three, each kind's rows in its own order and
+ * every other kind's columns NULL (a kind's rows are those whose first column is not NULL), then
+ * a last column (CONTEXT_SEQ_COLUMN) for a claim's event number. The three were three statements
+ * in one round trip: each cost its backend its own protocol messages, portal and executor
+ * start. C: the customer's parameter, T: the task's (left out of the earlier tasks). */
+#define CONTEXT_PURCHASE_COLUMN TASK_NCOLUMNS
+#define CONTEXT_CONTACT_COLUMN (TASK_NCOLUMNS + 11)
+#define CONTEXT_SEQ_COLUMN (TASK_NCOLUMNS + 21)
+#define CONTEXT_NULLS_5 "NULL, NULL, NULL, NULL, NULL"
+#define CONTEXT_NULLS_10 CONTEXT_NULLS_5 ", " CONTEXT_NULLS_5
+#define CONTEXT_NULLS_11 CONTEXT_NULLS_10 ", NULL"
+#define CONTEXT_NULLS_27 CONTEXT_NULLS_10 ", " CONTEXT_NULLS_10 ", " CONTEXT_NULLS_5 ", NULL, NULL"
+/* the first branch's NULLs typed (the purchase's columns, the contact's, the number): a UNION's
+ * column takes its type pairwise from left to right, and two bare NULLs would make it text */
+#define CONTEXT_TYPED_NULLS                                                                        \
+    "NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::int, NULL::bigint, NULL::text,"     \
+    " NULL::text, NULL::int, NULL::text, NULL::int, NULL::bigint, NULL::bigint, NULL::bigint,"     \
+    " NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::int, NULL::text,"          \
+    " NULL::bigint"
+#define CONTEXT_READS(C, T)                                                                        \
+    " SELECT h.*, " CONTEXT_TYPED_NULLS " FROM (SELECT " TASK_COLUMNS TASK_FROM                    \
+    " WHERE t.customer_id = $" C " AND t.id <> $" T                                                \
+    " AND (t.state = 'done' OR t.attempts > 0) ORDER BY t.updated_at_ms DESC LIMIT 20) h"          \
+    " UNION ALL SELECT " CONTEXT_NULLS_27 ", p.*, " CONTEXT_NULLS_10                               \
+    ", NULL FROM (SELECT " CONTEXT_PURCHASE_COLUMNS " FROM purchase p WHERE p.customer_id = $" C   \
+    " ORDER BY p.nth, p.id) p"                                                                     \
+    " UNION ALL SELECT " CONTEXT_NULLS_27 ", " CONTEXT_NULLS_11 ", n.*, NULL FROM (SELECT"         \
+    " contact_id, task_id, logged_at_ms, agent, channel, purpose, outcome, effect, order_qty,"     \
+    " note FROM contact_note WHERE customer_id = $" C                                              \
+    " ORDER BY logged_at_ms DESC, contact_id DESC LIMIT 20) n"
+/* a full context's reads: $1 the customer, $2 the task */
+static const hf_query_t SCHED_Q_TASK_CONTEXT = {"sched_task_context", CONTEXT_READS("1", "2")};
 /* task next's candidates, each with its customer's context columns (TASK_NCOLUMNS on): the
  * customer's read of the context comes with them. The first few (NEXT_FEW) first, locked:
  * the first of them is nearly always the one handed out; every one (NEXT_CANDIDATES) only
@@ -313,7 +338,11 @@ static const hf_query_t SCHED_Q_TASK_NEXT_FIRST = {
     " $3 = '' OR EXISTS (SELECT 1 FROM claim), b.tz, b.windows"
     " FROM (SELECT 1) one LEFT JOIN branch b ON b.code = $1"
     " LEFT JOIN (" TASK_NEXT_SELECT("3") ") n ON true"};
-/* task next's claim (the row is locked by SCHED_Q_TASK_NEXT), sent with the context's reads:
+/* task next's claim (the row is locked by SCHED_Q_TASK_NEXT) with the context's reads
+ * (CONTEXT_READS: $12 the customer; the claimed task, $1, is not among the earlier ones, so the
+ * UPDATE changes nothing they read; the snapshot is the statement's): the event's number is the
+ * last row, its only non-NULL column CONTEXT_SEQ_COLUMN, after the reads' rows (Append runs its
+ * branches in order, so the reads are done before the counter row is taken). Then, as before:
  * the text sched_task_move() makes of the move assigned -> claimed, with in the same statement
  * the command's audit row as hf_service_audit writes it (hf_service_audit_values, $4..$11; none
  * when $4 is NULL: outside a command) and the sequence number of its event (task_claimed,
@@ -331,8 +360,9 @@ static const hf_query_t SCHED_Q_TASK_CLAIM = {
     " updated_at_ms = $2 WHERE (id = $1) AND t.state IN ('assigned') RETURNING 1),"
     " seq AS (INSERT INTO outbox_seq AS s (producer, last_seq) SELECT $3, 1"
     " FROM (SELECT count(*) FROM audit) a, (SELECT count(*) FROM claimed) c"
-    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + 1 RETURNING last_seq)"
-    " SELECT last_seq FROM seq"};
+    " ON CONFLICT (producer) DO UPDATE SET last_seq = s.last_seq + 1 RETURNING "
+    "last_seq)" CONTEXT_READS("12", "1") " UNION ALL SELECT " CONTEXT_NULLS_27 ", " CONTEXT_NULLS_11
+                                         ", " CONTEXT_NULLS_10 ", last_seq FROM seq"};
 /* a brief task show in one statement: the task, its customer's context columns and one row a
  * purchase of the customer (one row with NULL purchase columns when there is none), each row
  * ending with the windows of the task's branch (TASK_SHOW_BRIEF_WINDOWS; NULL: no such branch),

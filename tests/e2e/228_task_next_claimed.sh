@@ -13,13 +13,14 @@
 #     scheduler's stream gap-free, its last number the counter's;
 #  3. what it costs the scheduler's store, from its log line (nothing prepared, and nothing
 #     applied meanwhile that would have the branch read again): a claim (the CLI sends a key;
-#     its check skipped: the last claim saw the agent hold more) 3 round trips and 9
+#     its check skipped: the last claim saw the agent hold more) 3 round trips and 6
 #     statements (BEGIN with the key's claim, the bags' probe and the candidates in one; the
-#     three context reads and the claim; the event, the stored reply and COMMIT); a brief show
-#     1 round trip and 1 statement. (Before: 5 round trips and 13 statements, and 2
-#     statements a brief show.)
-# Claiming the key on its own, numbering the event or writing either audit row apart fails
-# here.
+#     claim with the three context reads in one, sched12; the event, the stored reply and
+#     COMMIT); a brief show 1 round trip and 1 statement. (Before: 5 round trips and 13
+#     statements, and 2 statements a brief show; 3 and 9 until the context's reads were put
+#     into the claim's statement.)
+# Claiming the key on its own, numbering the event, writing either audit row apart or reading
+# the context apart from the claim fails here.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -61,7 +62,7 @@ hf_expect_exit 0 huifang --as A001 task skip "$task" --reason 'moved away'
 hf_expect_exit 0 huifang --as A001 --json task next --idempotency-key next-2
 second=$(hf_json_get "$HF_OUT" task.id)
 [[ $second =~ ^[1-9][0-9]*$ && $second != "$task" ]] || hf_fail "the next ask: $HF_OUT"
-hf_expect_eq "3 9" "$(cost task_next)" "a claim: 3 round trips, 9 statements"
+hf_expect_eq "3 6" "$(cost task_next)" "a claim: 3 round trips, 6 statements"
 # the call is logged: calllog asks the scheduler for a brief show
 hf_expect_exit 0 huifang --as A001 call log --task "$second" --outcome connected --order 1
 hf_expect_eq "1 1" "$(cost task_show)" "a brief show: 1 round trip, 1 statement"

@@ -2268,6 +2268,186 @@ static void test_next_few(void)
                              " at 2026-12-20 18:00");
 }
 
+/* A context's earlier tasks, purchases and contacts equal, element by element and byte for
+ * byte, what the three reads it was made of until sched12 give (their texts here as they were:
+ * SCHED_Q_TASK_CONTEXT_TASK, _PURCHASE and _CONTACT_NOTE, three statements); a kind absent or
+ * in another order fails. */
+static void s_context_as_before(const Huifang__V1__TaskContext *ctx, int64_t task, int64_t cid)
+{
+    hf_store_t *st = hf_service_store(s_svc);
+    char ct[24], tt[24];
+    const char *p[] = {hf_pg_i64(ct, cid), hf_pg_i64(tt, task)};
+    PGresult *h = hf_store_exec(st,
+                                "SELECT " TASK_COLUMNS TASK_FROM " WHERE t.customer_id = $1 AND"
+                                " t.id <> $2 AND (t.state = 'done' OR t.attempts > 0)"
+                                " ORDER BY t.updated_at_ms DESC LIMIT 20",
+                                2, p);
+    PGresult *pu = hf_store_exec(st,
+                                 "SELECT id, customer_id, branch, product, quantity, price_fen,"
+                                 " purchase_date::text, supply_end::text, nth, plan, days_of_supply"
+                                 " FROM purchase WHERE customer_id = $1 ORDER BY nth, id",
+                                 1, p);
+    PGresult *n = hf_store_exec(st,
+                                "SELECT contact_id, task_id, logged_at_ms, agent, channel, purpose,"
+                                " outcome, effect, order_qty, note FROM contact_note WHERE"
+                                " customer_id = $1 ORDER BY logged_at_ms DESC, contact_id DESC"
+                                " LIMIT 20",
+                                1, p);
+    CHECK(h && pu && n);
+    if (h && pu && n) {
+        CHECK_INT((int64_t)ctx->n_history, PQntuples(h));
+        for (int i = 0; i < PQntuples(h) && i < (int)ctx->n_history; i++) {
+            Huifang__V1__Task *want = sched_task_from_row(h, i, s_arena);
+            size_t wl = huifang__v1__task__get_packed_size(want);
+            size_t gl = huifang__v1__task__get_packed_size(ctx->history[i]);
+            uint8_t *wb = hf_arena_alloc(s_arena, wl + 1), *gb = hf_arena_alloc(s_arena, gl + 1);
+            huifang__v1__task__pack(want, wb);
+            huifang__v1__task__pack(ctx->history[i], gb);
+            CHECK(wl == gl && memcmp(wb, gb, wl) == 0);
+        }
+        CHECK_INT((int64_t)ctx->n_purchases, PQntuples(pu));
+        for (int i = 0; i < PQntuples(pu) && i < (int)ctx->n_purchases; i++) {
+            const Huifang__V1__Purchase *g = ctx->purchases[i];
+            CHECK_INT(g->id, hf_pg_int(pu, i, 0));
+            CHECK_INT(g->customer_id, hf_pg_int(pu, i, 1));
+            CHECK_STR(g->branch, hf_pg_str(pu, i, 2));
+            CHECK_STR(g->product, hf_pg_str(pu, i, 3));
+            CHECK_INT(g->quantity, hf_pg_int(pu, i, 4));
+            CHECK_INT(g->price_fen, hf_pg_int(pu, i, 5));
+            CHECK_STR(g->date, hf_pg_str(pu, i, 6));
+            CHECK_STR(g->supply_end, hf_pg_str(pu, i, 7));
+            CHECK_INT(g->nth, hf_pg_int(pu, i, 8));
+            CHECK_STR(g->plan, hf_pg_str(pu, i, 9));
+            CHECK_INT(g->days_of_supply, hf_pg_int(pu, i, 10));
+        }
+        CHECK_INT((int64_t)ctx->n_contacts, PQntuples(n));
+        for (int i = 0; i < PQntuples(n) && i < (int)ctx->n_contacts; i++) {
+            const Huifang__V1__ContactNote *g = ctx->contacts[i];
+            CHECK_INT(g->contact_id, hf_pg_int(n, i, 0));
+            CHECK_INT(g->task_id, hf_pg_int(n, i, 1));
+            CHECK_INT(g->logged_at_ms, hf_pg_int(n, i, 2));
+            CHECK_STR(g->agent, hf_pg_str(n, i, 3));
+            CHECK_STR(g->channel, hf_pg_str(n, i, 4));
+            CHECK_STR(g->purpose, hf_pg_str(n, i, 5));
+            CHECK_STR(g->outcome, hf_pg_str(n, i, 6));
+            CHECK_STR(g->effect, hf_pg_str(n, i, 7));
+            CHECK_INT(g->order_qty, hf_pg_int(n, i, 8));
+            CHECK_STR(g->note, hf_pg_str(n, i, 9));
+        }
+    }
+    PQclear(h);
+    PQclear(pu);
+    PQclear(n);
+}
+
+/* task next's context, read by its claim's statement (SCHED_Q_TASK_CLAIM), and a full task
+ * show's (SCHED_Q_TASK_CONTEXT): one statement each for the earlier tasks, purchases and
+ * contacts (sched12), the same elements in the same order as the three reads before — for a
+ * customer with more than 20 earlier tasks and contacts (the LIMITs), purchases whose nth and
+ * ids order them differently, contacts logged at the same time (the tie broken by the id), and
+ * for one with nothing at all. The claim still numbers its event after the counter. */
+static void test_context_reads(void)
+{
+    s_clock("2026-12-21 10:00");
+    s_agent("CX1", "phone", "cx-region", 40, 0);
+    Huifang__V1__Customer c = s_cust(4131, "cx-region"), bare = s_cust(4132, "cx-region");
+    s_lead(&c, NULL, 0);
+    s_lead(&bare, NULL, 0);
+    hf_store_t *st = hf_service_store(s_svc);
+    CHECK_INT(hf_store_run(st,
+                           "INSERT INTO purchase (id, customer_id, branch, product, quantity,"
+                           " price_fen, purchase_date, supply_end, days_of_supply, nth, plan)"
+                           " VALUES (413103, 4131, '" BR "', 'VC30', 2, 33600, '2026-10-01',"
+                           " '2026-11-30', 60, 1, 'monthly-course'), (413101, 4131, '" BR "',"
+                           " 'VC30', 1, 16800, '2026-11-01', '2026-11-30', 30, 2, ''),"
+                           " (413102, 4131, '" BR "', 'CA60', 1, 9900, '2026-09-01',"
+                           " '2026-10-30', 60, 1, 'monthly-course')",
+                           0, NULL),
+              0);
+    CHECK_INT(hf_store_run(st,
+                           "INSERT INTO task (branch, customer_id, step_no, purpose, channel,"
+                           " role, due_at_ms, priority, updated_at_ms, state, agent, bag_date,"
+                           " attempts, outcome) SELECT '" BR "', 4131, 1, 'care', 'phone',"
+                           " 'phone', 1765000000000 + g * 1000, 10, 1765000000000 + (g % 7)"
+                           " * 1000 + g, CASE WHEN g % 5 = 0 THEN 'planned' ELSE 'done' END,"
+                           " CASE WHEN g % 5 = 0 THEN '' ELSE 'CX1' END, '2026-12-01', g % 3,"
+                           " CASE WHEN g % 5 = 0 THEN ''"
+                           " ELSE 'connected' END FROM generate_series(1, 26) g",
+                           0, NULL),
+              0);
+    CHECK_INT(hf_store_run(st,
+                           "INSERT INTO contact_note (contact_id, customer_id, task_id, branch,"
+                           " agent, channel, purpose, outcome, effect, order_qty, note,"
+                           " logged_at_ms) SELECT 413200 + g, 4131, g, '" BR "', 'CX1', 'phone',"
+                           " 'care', 'connected', CASE WHEN g = 3 THEN 'rash' ELSE '' END, g % 3,"
+                           " 'note ' || g, 1765000000000 + (g / 2) * 1000"
+                           " FROM generate_series(1, 23) g",
+                           0, NULL),
+              0);
+    const char *add = "INSERT INTO task (branch, customer_id, step_no, purpose, channel, role,"
+                      " due_at_ms, priority, updated_at_ms, state, agent, bag_date)"
+                      " VALUES ('" BR "', $1, 1, 'care', 'phone', 'phone', $2, $3, $2,"
+                      " 'assigned', 'CX1', '2026-12-21') RETURNING id";
+    char due[24];
+    hf_pg_i64(due, s_at("2026-12-21 09:00"));
+    int64_t ids[2];
+    for (int k = 0; k < 2; k++) {
+        const char *p[] = {k == 0 ? "4131" : "4132", due, k == 0 ? "90" : "80"};
+        PGresult *res = hf_store_exec(st, add, 3, p);
+        ids[k] = res && PQntuples(res) ? hf_pg_int(res, 0, 0) : 0;
+        PQclear(res);
+        CHECK(ids[k] > 0);
+    }
+    CHECK_INT(s_num("SELECT count(*) FROM task WHERE customer_id = 4131 AND (state = 'done' OR"
+                    " attempts > 0)",
+                    NULL),
+              25);
+    for (int k = 0; k < 2; k++) {
+        int64_t cid = k == 0 ? 4131 : 4132;
+        int64_t seq = s_num("SELECT coalesce((SELECT last_seq FROM outbox_seq WHERE producer ="
+                            " 'scheduler'), 0)",
+                            NULL);
+        Huifang__V1__TaskNext tn = HUIFANG__V1__TASK_NEXT__INIT;
+        tn.agent = "CX1";
+        hf_request_t req = HUIFANG__V1__REQUEST__INIT;
+        req.branch = BR;
+        req.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_NEXT;
+        req.task_next = &tn;
+        hf_reply_t *next = NULL;
+        if (s_command(sched_task_next, &req, &next) != HF_OK) {
+            CHECK(!"task next found no task");
+            return;
+        }
+        CHECK_INT(next->task->task->id, ids[k]);
+        CHECK_STR(s_state(ids[k]), "claimed");
+        CHECK_INT(s_num("SELECT max(seq) FROM outbox WHERE producer = 'scheduler' AND topic LIKE"
+                        " 'scheduler.task_claimed%'",
+                        NULL),
+                  seq + 1);
+        CHECK_INT(next->task->n_history, k == 0 ? 20 : 0);
+        CHECK_INT(next->task->n_purchases, k == 0 ? 3 : 0);
+        CHECK_INT(next->task->n_contacts, k == 0 ? 20 : 0);
+        s_context_as_before(next->task, ids[k], cid);
+        /* the full show of the same task */
+        Huifang__V1__TaskShow show = HUIFANG__V1__TASK_SHOW__INIT;
+        show.id = ids[k];
+        hf_request_t sreq = HUIFANG__V1__REQUEST__INIT;
+        sreq.branch = BR;
+        sreq.actor = "admin";
+        sreq.command_case = HUIFANG__V1__REQUEST__COMMAND_TASK_SHOW;
+        sreq.task_show = &show;
+        hf_reply_t *full = NULL;
+        CHECK_INT(s_command(sched_task_show, &sreq, &full), HF_OK);
+        if (full->result_case == HUIFANG__V1__REPLY__RESULT_TASK)
+            s_context_as_before(full->task, ids[k], cid);
+        /* worked: the next ask gets the next task, not this one again */
+        CHECK_INT(
+            hf_store_run(st, "UPDATE task SET state = 'done', outcome = 'connected' WHERE id = $1",
+                         1, (const char *[]){s_id(ids[k])}),
+            0);
+    }
+}
+
 int main(void)
 {
     hf_log_init("test_scheduler_rules", "warn");
@@ -2331,6 +2511,7 @@ int main(void)
     TEST_CASE(test_next_few);
     TEST_CASE(test_refusal_cancels_once);
     TEST_CASE(test_batch_as_one_at_a_time);
+    TEST_CASE(test_context_reads);
     TEST_CASE(test_archive_quiet); /* last: it moves the clock to June */
 
     hf_queue_clear(s_self.queue, BR);
