@@ -1027,6 +1027,31 @@ static void s_count_depth(sched_t *self, PGresult *branches, int64_t mono)
     hf_series_set(self->m_queued, (double)queued_all);
 }
 
+/* Returns the expired leases of the branches where one expired (what: hf_queue_waiting's
+ * answer, asked here for every branch in one round trip) to their due sets. 0, or -1 when
+ * Redis failed (queue_ok cleared, logged). */
+static int s_reap_expired(sched_t *self, const char *const *names, int nb, int *what)
+{
+    int64_t now = hf_clock_now_ms();
+    if (hf_queue_waiting(self->queue, names, nb, now, what) != 0)
+        goto failed;
+    for (int b = 0; b < nb; b++) {
+        int reaped = 0;
+        if (!(what[b] & HF_QUEUE_EXPIRED))
+            continue; /* no lease expired there: nothing to reap */
+        if (hf_queue_reap(self->queue, names[b], now, &reaped) != 0)
+            goto failed;
+        if (reaped)
+            hf_info("leases_reaped", "branch=%s tasks=%d", names[b], reaped);
+        hf_series_add(self->m_leases_expired, reaped);
+    }
+    return 0;
+failed:
+    hf_warn("redis_unavailable", "reason=\"%s\"", hf_queue_error(self->queue));
+    self->queue_ok = false;
+    return -1;
+}
+
 int sched_assign(hf_service_t *svc, void *selfp)
 {
     sched_t *self = selfp;
@@ -1044,44 +1069,20 @@ int sched_assign(hf_service_t *svc, void *selfp)
     const char **names = calloc((size_t)(nb > 0 ? nb : 1), sizeof *names);
     int *what = calloc((size_t)(nb > 0 ? nb : 1), sizeof *what);
     int *order = calloc((size_t)(nb > 0 ? nb : 1), sizeof *order);
-    if (names == NULL || what == NULL || order == NULL) {
+    bool ok = names != NULL && what != NULL && order != NULL;
+    for (int b = 0; ok && b < nb; b++)
+        names[b] = hf_pg_str(branches, b, 0);
+    if (ok && mono >= self->next_reap_mono) {
+        ok = s_reap_expired(self, names, nb, what) == 0;
+        if (ok)
+            self->next_reap_mono = mono + REAP_EVERY_MS;
+    }
+    if (!ok) {
         free(names);
         free(what);
         free(order);
         PQclear(branches);
         return -1;
-    }
-    for (int b = 0; b < nb; b++)
-        names[b] = hf_pg_str(branches, b, 0);
-    if (mono >= self->next_reap_mono) {
-        int64_t now = hf_clock_now_ms();
-        if (hf_queue_waiting(self->queue, names, nb, now, what) != 0) {
-            hf_warn("redis_unavailable", "reason=\"%s\"", hf_queue_error(self->queue));
-            self->queue_ok = false;
-            free(names);
-            free(what);
-            free(order);
-            PQclear(branches);
-            return -1;
-        }
-        for (int b = 0; b < nb; b++) {
-            int reaped = 0;
-            if (!(what[b] & HF_QUEUE_EXPIRED))
-                continue; /* no lease expired there: nothing to reap */
-            if (hf_queue_reap(self->queue, hf_pg_str(branches, b, 0), now, &reaped) != 0) {
-                hf_warn("redis_unavailable", "reason=\"%s\"", hf_queue_error(self->queue));
-                self->queue_ok = false;
-                free(names);
-                free(what);
-                free(order);
-                PQclear(branches);
-                return -1;
-            }
-            if (reaped)
-                hf_info("leases_reaped", "branch=%s tasks=%d", hf_pg_str(branches, b, 0), reaped);
-            hf_series_add(self->m_leases_expired, reaped);
-        }
-        self->next_reap_mono = mono + REAP_EVERY_MS;
     }
     s_count_depth(self, branches, mono);
     hf_arena_t *a = hf_arena_new();
