@@ -205,20 +205,14 @@ int complaint_fire(hf_service_t *svc, void *selfp)
     /* what waits in each branch, one round trip for all: a branch with no timer due and no
      * lease expired is not asked (1,000 branches: 2,000 round trips a tick, for nothing) */
     int *what = calloc((size_t)(nb > 0 ? nb : 1), sizeof *what);
-    if (what == NULL ||
-        hf_queue_waiting(self->queue, (const char *const *)branches, nb, now, what) != 0) {
-        if (what != NULL) {
-            hf_warn("redis_unavailable", "reason=\"%s\"", hf_queue_error(self->queue));
-            self->queue_ok = false;
-        }
-        free(what);
-        for (int b = 0; b < nb; b++)
-            free(branches[b]);
-        free(branches);
-        return -1;
+    bool looked = what != NULL &&
+                  hf_queue_waiting(self->queue, (const char *const *)branches, nb, now, what) == 0;
+    if (what != NULL && !looked) {
+        hf_warn("redis_unavailable", "reason=\"%s\"", hf_queue_error(self->queue));
+        self->queue_ok = false;
     }
-    hf_arena_t *a = hf_arena_new();
-    int64_t *ids = malloc(sizeof(int64_t) * (size_t)self->claim_batch);
+    hf_arena_t *a = looked ? hf_arena_new() : NULL;
+    int64_t *ids = looked ? malloc(sizeof(int64_t) * (size_t)self->claim_batch) : NULL;
     for (int b = 0; b < nb && ids != NULL; b++) {
         int reaped = 0, n = 0;
         if (what[b] == 0)
@@ -244,7 +238,7 @@ int complaint_fire(hf_service_t *svc, void *selfp)
     for (int b = 0; b < nb; b++)
         free(branches[b]);
     free(branches);
-    return total;
+    return looked ? total : -1;
 }
 
 static int s_tick(hf_service_t *svc, void *selfp)
