@@ -345,6 +345,20 @@ if [[ $LOAD_ONLY == 1 ]]; then
     exit 0
 fi
 
+# NATDAY_VACUUM=1: the store as a morning finds it after a bulk load, not as the load left it:
+# VACUUM (ANALYZE) of the benchmark's database here, timed and reported apart from the day. A
+# chain's customers come over months, and autovacuum has long visited them by any morning;
+# without it, autovacuum's first passes over the freshly loaded tables (hint bits, the
+# visibility map, statistics) run inside the measured day ("Postgres's other processes" below).
+VACUUM=${NATDAY_VACUUM:-0}
+T_VACUUM=-
+if [[ $VACUUM == 1 ]]; then
+    T0=$(now)
+    sql "VACUUM (ANALYZE)" || hf_fail "VACUUM (ANALYZE) after the load failed"
+    T_VACUUM=$(since "$T0")
+    hf_log "vacuumed and analysed the store in $T_VACUUM s"
+fi
+
 # ---- 3. the day --------------------------------------------------------------------------------
 # settles: until each scheduler instance has completed two rounds of its tick (index and
 # assign) since the clock moved and since the assignments last changed. The round under way
@@ -403,6 +417,27 @@ pg_ticks() {
     done <<<"$PG_BACKENDS" | awk '{ t[$1] += $2 } END { for (r in t) print r, t[r] }' | sort
 }
 PG_CPU0=$(pg_ticks)
+# every Postgres process: the postmaster with its children's exited ones (cutime, cstime: the
+# autovacuum workers that came and went) and its children alive now; less the roles' backends
+# above, what Postgres did besides serving the services (autovacuum, checkpointer, WAL writer)
+PG_MASTER=$(sql "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+PG_MASTER=$(awk '/^PPid:/ { print $2 }' "/proc/$PG_MASTER/status")
+pg_all_ticks() {
+    local sum c
+    sum=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$PG_MASTER/stat")
+    for c in $(pgrep -P "$PG_MASTER"); do
+        sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$sum"
+}
+PG_ALL0=$(pg_all_ticks)
+# Redis's own CPU (INFO cpu: seconds, its threads and children) and autovacuum's passes over
+# this database's tables
+redis_cpu() { redis-cli -u "$HUIFANG_REDIS_URL" INFO cpu | tr -d '\r' |
+    awk -F: '$1 == "used_cpu_sys" || $1 == "used_cpu_user" { s += $2 } END { printf "%.3f\n", s }'; }
+autovacuums() { sql "SELECT coalesce(sum(autovacuum_count), 0) || ' ' || coalesce(sum(autoanalyze_count), 0) FROM pg_stat_all_tables"; }
+REDIS_CPU0=$(redis_cpu)
+AV0=$(autovacuums)
 # the agents' clients (bench_natday: on a branch, the agents' own desktops, not the server's
 # CPU) and the whole machine (every CPU busy: /proc/stat's user, nice, system, irq, softirq,
 # steal), to tell what share of the two cores the services and their backends had
@@ -500,6 +535,9 @@ T_DAYALL=$(since "$T_DAY")
 declare -A CPU1=()
 for svc in "${SVCS[@]}"; do CPU1[$svc]=$(cpu_ticks "$svc"); done
 PG_CPU1=$(pg_ticks)
+PG_ALL1=$(pg_all_ticks)
+REDIS_CPU1=$(redis_cpu)
+AV1=$(autovacuums)
 ZIO1=$(zmq_io_ticks $(svc_pids))
 MACHINE1=$(machine_ticks)
 LOOPS1=$(loops)
@@ -697,6 +735,14 @@ join <(echo "$PG_CPU0") <(echo "$PG_CPU1") |
     awk -v hz="$HZ" -v n="${TOT[logged]:-0}" '{ d = $3 - $2; all += d
         printf "  %-19s %8d ms CPU, %6d µs a call\n", $1, d * 1000 / hz, (n > 0 ? d * 1e6 / hz / n : 0) }
         END { printf "  %-19s %8d ms CPU, %6d µs a call\n", "all", all * 1000 / hz, (n > 0 ? all * 1e6 / hz / n : 0) }'
+join <(echo "$PG_CPU0") <(echo "$PG_CPU1") |
+    awk -v a="$PG_ALL0" -v b="$PG_ALL1" -v r0="$REDIS_CPU0" -v r1="$REDIS_CPU1" -v hz="$HZ" \
+        -v n="${TOT[logged]:-0}" -v av0="$AV0" -v av1="$AV1" '{ roles += $3 - $2 }
+        END { o = b - a - roles; split(av0, x, " "); split(av1, y, " ")
+              printf "Postgres\x27s other processes (autovacuum, checkpointer, WAL writer, ...): %d ms CPU, %d µs a call;" \
+                  " autovacuum %d vacuums, %d analyzes of tables in the day\n", o * 1000 / hz, (n > 0 ? o * 1e6 / hz / n : 0),
+                  y[1] - x[1], y[2] - x[2]
+              printf "Redis: %d ms CPU, %d µs a call\n", (r1 - r0) * 1000, (n > 0 ? (r1 - r0) * 1e6 / n : 0) }'
 awk -v a="$DRV_CPU0" -v b="$DRV_CPU1" -v m0="$MACHINE0" -v m1="$MACHINE1" -v hz="$HZ" \
     -v n="${TOT[logged]:-0}" -v t="$T_DAYALL" -v cores="$(nproc)" -v c0="$DRV_CSW0" -v c1="$DRV_CSW1" \
     -v th="$DRV_THREADS" 'BEGIN {
@@ -733,6 +779,7 @@ printf 'set-up of the chain (huifang branch/product/agent add, %d jobs): %s s\n'
 printf 'lead import: %s s, %.0f customers/s; every consumer caught up after %s s (%.0f/s)\n' \
     "$T_IMPORT" "$(awk -v n="$LOADED" -v t="$T_IMPORT" 'BEGIN { print n / t }')" "$T_LOAD" \
     "$(awk -v n="$LOADED" -v t="$T_LOAD" 'BEGIN { print n / t }')"
+printf 'VACUUM (ANALYZE) after the load (NATDAY_VACUUM=%s): %s s\n' "$VACUUM" "$T_VACUUM"
 printf 'the day (07:00-23:00, 17 steps): %s s, of which assigning %s s; complaints and returns %s s;\n' \
     "$T_DAYALL" "$ASSIGN_S" "$T_CR"
 printf '  every consumer back to lag 0 %s s after the last call\n' "$T_CATCH"
