@@ -76,45 +76,7 @@ done
 hf_expect_eq 207200 "$(sql 'SELECT count(*) FROM scheduler.task')" "the store's tasks"
 
 # ---- 2. every statement that names task, its generic plan -----------------------------------
-python3 - "$HF_SOURCE" "$HUIFANG_STORE_URL" >"$HF_E2E_TMP/plans.txt" <<'PY'
-import json, re, subprocess, sys
-root, url = sys.argv[1], sys.argv[2]
-src = "".join(open(root + "/services/scheduler/" + f).read()
-              for f in ("scheduler_internal.h", "scheduler_sql.h"))
-src = re.sub(r'(?m)^#\s*include.*$', '', src)
-out = subprocess.run(["gcc", "-E", "-P", "-x", "c", "-"], input=src, capture_output=True,
-                     text=True, check=True).stdout
-for m in re.finditer(r'static const hf_query_t \w+ = \{\s*"(\w+)",\s*((?:"(?:[^"\\]|\\.)*"\s*)+)\}', out):
-    name = m.group(1)
-    text = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2))).encode().decode("unicode_escape")
-    if not re.search(r'\b(task|plan)\b(?!_)', text):
-        continue
-    n = max([int(k) for k in re.findall(r'\$(\d+)', text)] or [0])
-    args = "(" + ", ".join(["NULL"] * n) + ")" if n else ""
-    script = ("SET search_path TO scheduler; SET plan_cache_mode = force_generic_plan;\n"
-              "PREPARE q AS " + text + ";\nEXPLAIN (FORMAT JSON) EXECUTE q" + args + ";\n")
-    r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", url],
-                       input=script, capture_output=True, text=True)
-    if r.returncode != 0:
-        print(name, "ERROR", r.stderr.strip().replace("\n", " "))
-        continue
-    uses = set()
-    def walk(p):
-        rel = p.get("Relation Name")
-        if rel in ("task", "plan"):
-            if p["Node Type"] == "Seq Scan":
-                uses.add("SEQSCAN:" + rel)
-            elif "Index Name" in p:
-                uses.add(p["Index Name"])
-            else:
-                uses.add(p["Node Type"].replace(" ", ""))
-        elif "Index Name" in p and p["Index Name"].startswith(("task", "plan")):
-            uses.add(p["Index Name"])
-        for c in p.get("Plans", []):
-            walk(c)
-    walk(json.loads(r.stdout)[0]["Plan"])
-    print(name, " ".join(sorted(uses)) or "-")
-PY
+python3 "$HF_SOURCE/tests/e2e/sched_generic_plans.py" "$HF_SOURCE" "$HUIFANG_STORE_URL" >"$HF_E2E_TMP/plans.txt"
 cat "$HF_E2E_TMP/plans.txt" >&2
 plans=$HF_E2E_TMP/plans.txt
 uses() { awk -v n="$1" '$1 == n { $1 = ""; print }' "$plans"; }
