@@ -56,6 +56,13 @@ int hf_queue_reap(hf_queue_t *self, const char *branch, int64_t now_ms, int *n);
 /* Counts: ids due now, leased, and due more than overdue_ms ago; and all queued. */
 int hf_queue_stats(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t overdue_ms,
                    int64_t *due, int64_t *leased, int64_t *overdue, int64_t *queued);
+/* hf_queue_stats for n branches in one round trip however many they are (four counts a
+ * branch, pipelined): counts[i] for branches[i]. Returns 0 or -1 (counts then unset). */
+typedef struct {
+    int64_t due, leased, overdue, queued;
+} hf_queue_counts_t;
+int hf_queue_stats_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                        int64_t overdue_ms, hf_queue_counts_t *counts);
 /* What waits in each of n branches at now_ms, in one round trip however many they are (two
  * counts a branch, pipelined; nothing moves): the bits HF_QUEUE_DUE (ids due at or before
  * now_ms: what hf_queue_claim would take) and HF_QUEUE_EXPIRED (leases expired by then: what

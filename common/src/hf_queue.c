@@ -1114,45 +1114,72 @@ int hf_queue_reap(hf_queue_t *self, const char *branch, int64_t now_ms, int *n)
 int hf_queue_stats(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t overdue_ms,
                    int64_t *due, int64_t *leased, int64_t *overdue, int64_t *queued)
 {
-    if (s_check_branch(self, branch) != 0)
+    hf_queue_counts_t c;
+    if (hf_queue_stats_many(self, &branch, 1, now_ms, overdue_ms, &c) != 0)
         return -1;
-    queue_keys_t keys;
+    if (due)
+        *due = c.due;
+    if (leased)
+        *leased = c.leased;
+    if (overdue)
+        *overdue = c.overdue;
+    if (queued)
+        *queued = c.queued;
+    return 0;
+}
+
+int hf_queue_stats_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                        int64_t overdue_ms, hf_queue_counts_t *counts)
+{
+    assert(n >= 0 && (n == 0 || (branches && counts)));
+    for (int i = 0; i < n; i++)
+        if (s_check_branch(self, branches[i]) != 0)
+            return -1;
+    if (n == 0)
+        return 0;
     char now[QUEUE_NUM_MAX], late[QUEUE_NUM_MAX + 1];
-    s_branch_keys(self, branch, &keys);
     s_format_int64(now_ms, now);
     /* "(" makes the bound exclusive: overdue means due strictly more than overdue_ms ago. */
     late[0] = '(';
     s_format_int64(now_ms - overdue_ms, late + 1);
-
-    const char *due_argv[] = {"ZCOUNT", keys.due, "-inf", now};
-    const char *leased_argv[] = {"ZCARD", keys.leases};
-    const char *overdue_argv[] = {"ZCOUNT", keys.due, "-inf", late};
-    const char *queued_argv[] = {"ZCARD", keys.due};
-    queue_command_t cmds[4] = {
-        {NO_SCRIPT, 4, due_argv},
-        {NO_SCRIPT, 2, leased_argv},
-        {NO_SCRIPT, 4, overdue_argv},
-        {NO_SCRIPT, 2, queued_argv},
-    };
-    redisReply *replies[4] = {NULL};
-    int64_t values[4];
+    /* per branch: ZCOUNT due -inf now, ZCARD leases, ZCOUNT due -inf (late, ZCARD due */
+    queue_keys_t *keys = malloc(sizeof *keys * (size_t)n);
+    const char **argv = malloc(sizeof *argv * 12 * (size_t)n);
+    queue_command_t *cmds = malloc(sizeof *cmds * 4 * (size_t)n);
+    redisReply **replies = calloc(4 * (size_t)n, sizeof *replies);
     int rc = -1;
-    if (s_run(self, cmds, 4, replies) != 0)
-        return -1;
-    for (int i = 0; i < 4; i++)
-        if (s_reply_integer(self, replies[i], &values[i]) != 0)
+    if (keys == NULL || argv == NULL || cmds == NULL || replies == NULL) {
+        s_set_error(self, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < n; i++) {
+        s_branch_keys(self, branches[i], &keys[i]);
+        const char **v = argv + 12 * i;
+        v[0] = "ZCOUNT", v[1] = keys[i].due, v[2] = "-inf", v[3] = now;
+        v[4] = "ZCARD", v[5] = keys[i].leases;
+        v[6] = "ZCOUNT", v[7] = keys[i].due, v[8] = "-inf", v[9] = late;
+        v[10] = "ZCARD", v[11] = keys[i].due;
+        cmds[4 * i] = (queue_command_t){NO_SCRIPT, 4, v};
+        cmds[4 * i + 1] = (queue_command_t){NO_SCRIPT, 2, v + 4};
+        cmds[4 * i + 2] = (queue_command_t){NO_SCRIPT, 4, v + 6};
+        cmds[4 * i + 3] = (queue_command_t){NO_SCRIPT, 2, v + 10};
+    }
+    if (s_run(self, cmds, 4 * n, replies) != 0)
+        goto cleanup;
+    for (int i = 0; i < n; i++)
+        if (s_reply_integer(self, replies[4 * i], &counts[i].due) != 0 ||
+            s_reply_integer(self, replies[4 * i + 1], &counts[i].leased) != 0 ||
+            s_reply_integer(self, replies[4 * i + 2], &counts[i].overdue) != 0 ||
+            s_reply_integer(self, replies[4 * i + 3], &counts[i].queued) != 0)
             goto cleanup;
-    if (due)
-        *due = values[0];
-    if (leased)
-        *leased = values[1];
-    if (overdue)
-        *overdue = values[2];
-    if (queued)
-        *queued = values[3];
     rc = 0;
 cleanup:
-    s_free_replies(replies, 4);
+    if (replies)
+        s_free_replies(replies, 4 * n);
+    free(replies);
+    free(cmds);
+    free(argv);
+    free(keys);
     return rc;
 }
 

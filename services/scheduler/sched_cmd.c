@@ -838,22 +838,24 @@ int sched_queue_stats(hf_service_t *svc, void *selfp, const hf_request_t *req, h
     huifang__v1__queue_stats_result__init(r);
     int n = PQntuples(res);
     r->branches = hf_new_array(a, Huifang__V1__QueueBranchStats *, n > 0 ? n : 1);
-    int64_t now = hf_clock_now_ms();
+    /* every branch's counts in one round trip */
+    const char **names = hf_new_array(a, const char *, n > 0 ? n : 1);
+    hf_queue_counts_t *counts = hf_new_array(a, hf_queue_counts_t, n > 0 ? n : 1);
+    for (int i = 0; i < n; i++)
+        names[i] = hf_arena_strdup(a, hf_pg_str(res, i, 0));
+    if (hf_queue_stats_many(self->queue, names, n, hf_clock_now_ms(), SCHED_DAY_MS, counts) != 0) {
+        PQclear(res);
+        return hf_fail(rep, a, HF_UNAVAILABLE, NULL, "the due-index (Redis) is unavailable: %s",
+                       hf_queue_error(self->queue));
+    }
     for (int i = 0; i < n; i++) {
         Huifang__V1__QueueBranchStats *b = hf_new(a, Huifang__V1__QueueBranchStats);
         huifang__v1__queue_branch_stats__init(b);
-        b->branch = hf_arena_strdup(a, hf_pg_str(res, i, 0));
+        b->branch = (char *)names[i];
         b->planned = hf_pg_int(res, i, 1);
-        int64_t due = 0, leased = 0, overdue = 0, queued = 0;
-        if (hf_queue_stats(self->queue, b->branch, now, SCHED_DAY_MS, &due, &leased, &overdue,
-                           &queued) != 0) {
-            PQclear(res);
-            return hf_fail(rep, a, HF_UNAVAILABLE, NULL, "the due-index (Redis) is unavailable: %s",
-                           hf_queue_error(self->queue));
-        }
-        b->due = due;
-        b->leased = leased;
-        b->overdue = overdue;
+        b->due = counts[i].due;
+        b->leased = counts[i].leased;
+        b->overdue = counts[i].overdue;
         r->branches[r->n_branches++] = b;
     }
     PQclear(res);

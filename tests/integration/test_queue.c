@@ -9,6 +9,7 @@
 #include <hiredis/hiredis.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -670,6 +671,59 @@ static void test_waiting(hf_queue_t *q)
         CHECK_INT(hf_queue_clear(q, br[i]), 0);
 }
 
+/* hf_queue_stats_many: every branch's four counts in one call, each equal to hf_queue_stats of
+ * that branch alone (a never-used branch all zero), whatever the order; none asked, none
+ * answered; a bad name fails the whole call. */
+static void test_stats_many(hf_queue_t *q)
+{
+    const char *br[] = {"MANY-A", "MANY-B", "MANY-NEVER", "MANY-C"};
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+    CHECK_INT(hf_queue_put(q, "MANY-A", 1, 1000), 0);
+    CHECK_INT(hf_queue_put(q, "MANY-A", 2, 5000), 0);
+    CHECK_INT(hf_queue_put(q, "MANY-A", 3, 9000), 0);
+    CHECK_INT(hf_queue_put(q, "MANY-B", 4, 1000), 0);
+    CHECK_INT(hf_queue_put(q, "MANY-B", 5, 2000), 0);
+    int64_t ids[4];
+    int n = 0;
+    CHECK_INT(hf_queue_claim(q, "MANY-B", 1000, 5000, 1, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(hf_queue_put(q, "MANY-C", 6, 100), 0);
+    hf_queue_counts_t c[4];
+    memset(c, 0xff, sizeof c);
+    CHECK_INT(hf_queue_stats_many(q, br, 4, 6000, 2000, c), 0);
+    for (int i = 0; i < 4; i++) {
+        int64_t due = -1, leased = -1, overdue = -1, queued = -1;
+        CHECK_INT(hf_queue_stats(q, br[i], 6000, 2000, &due, &leased, &overdue, &queued), 0);
+        CHECK_INT(c[i].due, due);
+        CHECK_INT(c[i].leased, leased);
+        CHECK_INT(c[i].overdue, overdue);
+        CHECK_INT(c[i].queued, queued);
+    }
+    /* by value too: A has 1000 and 5000 due by 6000, 1000 more than 2000 ms before it */
+    CHECK_INT(c[0].due, 2);
+    CHECK_INT(c[0].overdue, 1);
+    CHECK_INT(c[0].queued, 3);
+    CHECK_INT(c[1].due, 1);
+    CHECK_INT(c[1].leased, 1);
+    CHECK_INT(c[2].queued, 0);
+    CHECK_INT(c[2].leased, 0);
+    CHECK_INT(c[3].overdue, 1);
+    /* the other order gives the same counts to the same branches */
+    const char *rev[] = {"MANY-C", "MANY-NEVER", "MANY-B", "MANY-A"};
+    hf_queue_counts_t r[4];
+    CHECK_INT(hf_queue_stats_many(q, rev, 4, 6000, 2000, r), 0);
+    for (int i = 0; i < 4; i++) {
+        CHECK_INT(r[i].due, c[3 - i].due);
+        CHECK_INT(r[i].queued, c[3 - i].queued);
+    }
+    CHECK_INT(hf_queue_stats_many(q, br, 0, 6000, 2000, NULL), 0);
+    const char *bad[] = {"MANY-A", "no spaces"};
+    CHECK_INT(hf_queue_stats_many(q, bad, 2, 6000, 2000, c), -1);
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+}
+
 int main(void)
 {
     /* A Redis that drops us between two writes must not kill the test with SIGPIPE; the
@@ -696,6 +750,7 @@ int main(void)
     TEST_CASE(test_timeout_retry, q, raw);
     TEST_CASE(test_concurrent_claims, q, url);
     TEST_CASE(test_waiting, q);
+    TEST_CASE(test_stats_many, q);
 
     redisFree(raw);
     hf_queue_destroy(&q);
