@@ -27,7 +27,13 @@ hf_client_t *hf_client_new(const char *endpoint, int timeout_ms, int tries);
 void hf_client_set_connect_wait(hf_client_t *self, int ms);
 /* Closes the socket and frees; idempotent, sets *self_p to NULL. */
 void hf_client_destroy(hf_client_t **self_p);
-/* Sends req (request_id is filled in when empty) and waits for the matching reply. Returns 0
+/* Every try of hf_client_call and hf_client_send says until when it is awaited: its
+ * Request.answer_by_ms is the try's timeout from now on the real clock (CLOCK_REALTIME,
+ * never the manual clock), or the value req carries when that is earlier (an ask made for a
+ * request, hf_service_forward); req itself is left as it was. A service that takes the try up
+ * after that (and its slack) answers UNAVAILABLE without running it: its answer would be
+ * dropped with the socket anyway.
+ * Sends req (request_id is filled in when empty) and waits for the matching reply. Returns 0
  * and sets *rep (caller frees with huifang__v1__reply__free_unpacked) when a reply came, or
  * -1 when the service did not answer after every try, or answered garbage. */
 int hf_client_call(hf_client_t *self, hf_request_t *req, hf_reply_t **rep);

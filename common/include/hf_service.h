@@ -301,7 +301,8 @@ void hf_service_events_reserved(hf_service_t *svc, int n, int64_t last);
  * once, as above) or -1 (a store error: return HF_UNAVAILABLE). */
 int hf_service_claim_key(hf_service_t *svc);
 /* Inside a command: a request q to another service goes as the same person (the session of
- * the command running now). */
+ * the command running now), and is awaited no longer than the command's own sender waits for
+ * its answer (q's Request.answer_by_ms made the command's when that is earlier). */
 void hf_service_forward(const hf_service_t *svc, hf_request_t *q);
 /* Prints the service's command x role table (markdown rows) to stdout: `--roles`. */
 void hf_service_print_roles(const hf_service_def_t *def);

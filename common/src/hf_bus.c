@@ -265,21 +265,36 @@ const char *hf_client_endpoint(const hf_client_t *self)
     return self->endpoint;
 }
 
+/* Packs req for one try into a new buffer (*len bytes; NULL when out of memory), its
+ * answer_by_ms the try's own bound: timeout_ms from now on the real clock, or the bound req
+ * carries when that is earlier (an ask made for a request that waits less). req is left as
+ * it was. */
+static uint8_t *s_pack_try(hf_request_t *req, int timeout_ms, size_t *len)
+{
+    int64_t own = req->answer_by_ms;
+    int64_t bound = hf_clock_real_ms() + timeout_ms;
+    if (own > 0 && own < bound)
+        bound = own;
+    req->answer_by_ms = bound;
+    *len = huifang__v1__request__get_packed_size(req);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (buf)
+        huifang__v1__request__pack(req, buf);
+    req->answer_by_ms = own;
+    return buf;
+}
+
 int hf_client_call(hf_client_t *self, hf_request_t *req, hf_reply_t **rep)
 {
     *rep = NULL;
     if (self->pending[0])
         s_client_close(self); /* a REQ socket awaiting an answer takes no other request */
     char id[40];
+    char *given = req->request_id; /* put back as it was before returning */
     if (req->request_id == NULL || req->request_id[0] == '\0') {
         hf_bus_new_id(id);
         req->request_id = id;
     }
-    size_t len = huifang__v1__request__get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (buf == NULL)
-        return -1;
-    huifang__v1__request__pack(req, buf);
     int rc = -1;
     for (int attempt = 0; attempt < self->tries && rc != 0; attempt++) {
         /* lazy pirate: a REQ socket that timed out is stuck, so a try after a failed one gets
@@ -297,7 +312,15 @@ int hf_client_call(hf_client_t *self, hf_request_t *req, hf_reply_t **rep)
                 continue;
             }
         }
-        if (zmq_send(self->sock, buf, len, self->connect_wait_ms > 0 ? ZMQ_DONTWAIT : 0) < 0) {
+        /* each try says until when it is awaited (Request.answer_by_ms), so a service that
+         * takes it from its queue after this try was given up does not run it */
+        size_t len;
+        uint8_t *buf = s_pack_try(req, self->timeout_ms, &len);
+        if (buf == NULL)
+            break;
+        int sent = zmq_send(self->sock, buf, len, self->connect_wait_ms > 0 ? ZMQ_DONTWAIT : 0);
+        free(buf);
+        if (sent < 0) {
             s_client_close(self);
             continue;
         }
@@ -332,9 +355,7 @@ int hf_client_call(hf_client_t *self, hf_request_t *req, hf_reply_t **rep)
         if (rc != 0)
             s_client_close(self);
     }
-    free(buf);
-    if (req->request_id == id)
-        req->request_id = NULL;
+    req->request_id = given;
     return rc;
 }
 
@@ -343,19 +364,12 @@ int hf_client_send(hf_client_t *self, hf_request_t *req)
     if (self->pending[0])
         s_client_close(self);
     char id[40], sent_id[40];
+    char *given = req->request_id; /* put back as it was before returning */
     if (req->request_id == NULL || req->request_id[0] == '\0') {
         hf_bus_new_id(id);
         req->request_id = id;
     }
     snprintf(sent_id, sizeof sent_id, "%s", req->request_id);
-    size_t len = huifang__v1__request__get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (buf)
-        huifang__v1__request__pack(req, buf);
-    if (req->request_id == id)
-        req->request_id = NULL;
-    if (buf == NULL)
-        return -1;
     int rc = -1;
     if (self->sock != NULL || s_client_open(self) == 0) {
         int n = 1;
@@ -365,15 +379,19 @@ int hf_client_send(hf_client_t *self, hf_request_t *req)
                 n = zmq_poll(&out, 1, self->connect_wait_ms);
             while (n < 0 && zmq_errno() == EINTR);
         }
-        if (n > 0 &&
+        /* the try's bound as hf_client_call's: the caller's wait for its answer */
+        size_t len = 0;
+        uint8_t *buf = n > 0 ? s_pack_try(req, self->timeout_ms, &len) : NULL;
+        if (buf &&
             zmq_send(self->sock, buf, len, self->connect_wait_ms > 0 ? ZMQ_DONTWAIT : 0) >= 0) {
             snprintf(self->pending, sizeof self->pending, "%s", sent_id);
             rc = 0;
         } else {
             s_client_close(self);
         }
+        free(buf);
     }
-    free(buf);
+    req->request_id = given;
     return rc;
 }
 

@@ -196,6 +196,9 @@ typedef struct {
     hf_request_t *req; /* unpacked, owned */
     int64_t t0;        /* monotonic ms when it came */
     int64_t t0_us;     /* the same in monotonic microseconds, for the latency */
+    /* monotonic ms when its sender's bound (Request.answer_by_ms) and the slack have passed,
+     * so the loop wakes to let it go (s_expired_ms decides, on the real clock); 0: none */
+    int64_t expires;
 } s_held_t;
 
 typedef struct {
@@ -281,6 +284,15 @@ struct hf_service_t {
     int reserved_n;
     int64_t reserved_last;
     int read_wait_ms; /* how long a parked request waits */
+    /* requests taken up past their sender's bound (Request.answer_by_ms) and this slack are
+     * not run (s_expired_ms); the counter by command, and the rate-limited log line's state:
+     * how many since the last line, the last one's command and lateness, when it was */
+    int expired_slack_ms;
+    hf_series_t **m_expired; /* [HF_M_COMMANDS], made on first use */
+    uint64_t expired_unlogged;
+    const char *expired_last_command;
+    int64_t expired_last_late_ms;
+    int64_t expired_logged_at; /* monotonic ms; 0: never */
     s_parked_t *parked[HF_MAX_PARKED];
     int nparked;
     s_sub_t subs[HF_MAX_SUBS];
@@ -396,6 +408,11 @@ const hf_config_entry_t hf_service_config[] = {
     {"read_wait_ms", "HUIFANG_READ_WAIT_MS", NULL, "3000", HF_CFG_INT, 100, 60000, false,
      "how long a request naming events it must see ('after', read your own writes) waits for "
      "them to be applied here before it is answered UNAVAILABLE"},
+    {"expired_slack_ms", "HUIFANG_EXPIRED_SLACK_MS", NULL, "500", HF_CFG_INT, 0, 3600000, false,
+     "a request taken up (from the queue, or from where it was held) later than the time its "
+     "sender waits until (Request.answer_by_ms) plus this is answered UNAVAILABLE at once, not "
+     "run: nobody reads its answer. The slack covers the clocks of two hosts (NTP's error); 0: "
+     "as soon as it expired"},
     {"session_public_key_file", "HUIFANG_SESSION_PUBLIC_KEY_FILE", NULL, "", HF_CFG_STR, 0, 0,
      false,
      "the public half of intake's session signing key (huifang session keygen): every "
@@ -831,6 +848,26 @@ static void s_metrics_request(hf_service_t *svc, const hf_request_t *req, int st
     hf_series_observe(s_latency_series(svc, command, name), seconds);
 }
 
+/* The counter of requests of this command not run because they expired (cached per command
+ * number). */
+static hf_series_t *s_expired_series(hf_service_t *svc, int command, const char *name)
+{
+    bool cached = command >= 0 && command < HF_M_COMMANDS && svc->m_expired;
+    if (cached && svc->m_expired[command])
+        return svc->m_expired[command];
+    char labels[128];
+    snprintf(labels, sizeof labels, "%s,command=\"%s\"", svc->mlabels, name);
+    hf_series_t *series = hf_metrics_counter(
+        svc->metrics, "huifang_requests_expired_total",
+        "Requests answered UNAVAILABLE without being run because their sender had stopped "
+        "waiting (Request.answer_by_ms and HUIFANG_EXPIRED_SLACK_MS passed while they queued "
+        "or were held); also counted in huifang_requests_total as unavailable",
+        labels);
+    if (cached)
+        svc->m_expired[command] = series;
+    return series;
+}
+
 static void s_metrics_refused(hf_service_t *svc, int which)
 {
     hf_series_add(svc->m_refused[which], 1);
@@ -1109,7 +1146,9 @@ static int s_metrics_init(hf_service_t *svc)
     svc->metrics = hf_metrics_new();
     svc->m_requests = calloc(HF_M_COMMANDS * HF_M_STATUSES, sizeof *svc->m_requests);
     svc->m_latency = calloc(HF_M_COMMANDS, sizeof *svc->m_latency);
-    if (svc->metrics == NULL || svc->m_requests == NULL || svc->m_latency == NULL)
+    svc->m_expired = calloc(HF_M_COMMANDS, sizeof *svc->m_expired);
+    if (svc->metrics == NULL || svc->m_requests == NULL || svc->m_latency == NULL ||
+        svc->m_expired == NULL)
         return -1;
     hf_metrics_t *m = svc->metrics;
     const char *l = svc->mlabels;
@@ -1127,6 +1166,7 @@ static int s_metrics_init(hf_service_t *svc)
         probe.command_case = (Huifang__V1__Request__CommandCase)c->command;
         s_requests_series(svc, c->command, hf_request_command_name(&probe), HF_OK);
         s_latency_series(svc, c->command, hf_request_command_name(&probe));
+        s_expired_series(svc, c->command, hf_request_command_name(&probe)); /* never a ping */
     }
     static const char *const reasons[2] = {"unauthenticated", "forbidden"};
     for (int i = 0; i < 2; i++) {
@@ -1546,6 +1586,7 @@ int hf_service_new(hf_service_t **out, const hf_service_def_t *def, void *self, 
     snprintf(svc->instance, sizeof svc->instance, "%s/%d", host, (int)getpid());
     svc->heartbeat_ms = (int)hf_config_int(svc->config, "heartbeat_ms");
     svc->read_wait_ms = (int)hf_config_int(svc->config, "read_wait_ms");
+    svc->expired_slack_ms = (int)hf_config_int(svc->config, "expired_slack_ms");
     hf_config_log(svc->config);
     if (s_endpoints_check(svc, program) != 0)
         goto fail;
@@ -1634,6 +1675,7 @@ void hf_service_destroy(hf_service_t **self_p)
     hf_metrics_destroy(&svc->metrics);
     free(svc->m_requests);
     free(svc->m_latency);
+    free(svc->m_expired);
     pthread_mutex_destroy(&svc->health_lock);
     for (int i = 0; i < svc->nparked; i++)
         s_parked_free(&svc->parked[i]);
@@ -2147,6 +2189,11 @@ void hf_service_forward(const hf_service_t *svc, hf_request_t *q)
 {
     if (svc->cur_req && svc->cur_req->session)
         q->session = svc->cur_req->session;
+    /* the ask is awaited no longer than the request it is made for (hf_client makes each
+     * try's bound the earlier of this and its own timeout) */
+    int64_t by = svc->cur_req ? svc->cur_req->answer_by_ms : 0;
+    if (by > 0 && (q->answer_by_ms <= 0 || by < q->answer_by_ms))
+        q->answer_by_ms = by;
 }
 
 void hf_service_commit_anyway(hf_service_t *svc)
@@ -2357,6 +2404,75 @@ static void s_run_command(hf_service_t *svc, hf_request_t *req, hf_reply_t *rep,
     }
 }
 
+/* ---- requests whose sender stopped waiting (Request.answer_by_ms) ----
+ *
+ * hf_client says with every try until when it waits for the answer (the real clock: the
+ * services of the tests run on a manual one). An overloaded service (thousands of requests
+ * queued in its ROUTER) used to serve every one of them, long after their clients had given
+ * up and sent them again on a fresh socket: work nobody read, at the worst moment. A request
+ * taken up past its bound plus the slack — from the queue (s_handle_request), from where it
+ * was held for its 'after' places (s_serve_parked) or for its ask of a peer (s_ask_serve,
+ * s_ask_finish) — is answered UNAVAILABLE at once: no check, handler, ask or statement runs,
+ * so nothing changed and a retry with the same idempotency key runs as the first would
+ * have. A ping is always answered (health checks). */
+
+/* How many ms past its sender's bound req is when that is more than the slack (it expired),
+ * else 0: no bound, a ping, or still in time. */
+static int64_t s_expired_ms(const hf_service_t *svc, const hf_request_t *req)
+{
+    if (req == NULL || req->answer_by_ms <= 0 ||
+        req->command_case == HUIFANG__V1__REQUEST__COMMAND_PING)
+        return 0;
+    int64_t late = hf_clock_real_ms() - req->answer_by_ms;
+    return late > svc->expired_slack_ms ? late : 0;
+}
+
+/* Logs how many requests expired since the last line (at most one line a second: an
+ * overloaded service sheds thousands; no id, branch or person in it). */
+static void s_expired_log(hf_service_t *svc, int64_t now)
+{
+    if (svc->expired_unlogged == 0)
+        return;
+    hf_warn("requests_expired",
+            "count=%llu since_ms=%lld last_command=%s late_ms=%lld slack_ms=%d "
+            "reason=\"their senders had stopped waiting; not run\"",
+            (unsigned long long)svc->expired_unlogged,
+            (long long)(svc->expired_logged_at ? now - svc->expired_logged_at : 0),
+            svc->expired_last_command, (long long)svc->expired_last_late_ms, svc->expired_slack_ms);
+    svc->expired_unlogged = 0;
+    svc->expired_logged_at = now;
+}
+
+/* Fills rep with the answer of req, expired late ms ago (held_ms: how long this service held
+ * it after taking it from the queue), and counts it. */
+static void s_expire(hf_service_t *svc, const hf_request_t *req, int64_t late, int64_t held_ms,
+                     hf_reply_t *rep)
+{
+    const char *name = hf_request_command_name(req);
+    if (*name == '\0')
+        name = "none";
+    if (held_ms > 0)
+        hf_fail(rep, svc->arena, HF_UNAVAILABLE, "answer_by_ms",
+                "the request expired while it waited in the %s service (%lld ms held here): "
+                "its sender stopped waiting for the answer %lld ms ago; nothing changed, safe "
+                "to retry",
+                svc->def->name, (long long)held_ms, (long long)late);
+    else
+        hf_fail(rep, svc->arena, HF_UNAVAILABLE, "answer_by_ms",
+                "the request expired while it waited in the %s service's queue: its sender "
+                "stopped waiting for the answer %lld ms before it was taken up; nothing "
+                "changed, safe to retry",
+                svc->def->name, (long long)late);
+    if (svc->metrics)
+        hf_series_add(s_expired_series(svc, (int)req->command_case, name), 1);
+    svc->expired_unlogged++;
+    svc->expired_last_command = name;
+    svc->expired_last_late_ms = late;
+    int64_t now = hf_clock_mono_ms();
+    if (svc->expired_logged_at == 0 || now - svc->expired_logged_at >= 1000)
+        s_expired_log(svc, now);
+}
+
 /* Runs req (NULL: it was not a Request protobuf of body_size bytes) unless rep already holds
  * an answer (status set), and sends the reply after the routing frames; counts it (t0_us:
  * monotonic microseconds when it came). Frees req. */
@@ -2516,6 +2632,18 @@ static void s_held_take(s_held_t *h, zmq_msg_t *frames, int nframes, hf_request_
     h->req = req;
     h->t0 = t0;
     h->t0_us = t0_us;
+    h->expires = 0;
+}
+
+/* Notes when a held request's bound and the slack pass, on the monotonic clock (the loop's
+ * poll wakes then; again when it woke and the real clock said not yet: a clock stepped back
+ * must not make the loop spin). */
+static void s_held_expiry(const hf_service_t *svc, s_held_t *h)
+{
+    if (h->req && h->req->answer_by_ms > 0 &&
+        h->req->command_case != HUIFANG__V1__REQUEST__COMMAND_PING)
+        h->expires = hf_clock_mono_ms() +
+                     (h->req->answer_by_ms + svc->expired_slack_ms - hf_clock_real_ms()) + 1;
 }
 
 /* Lets go of what a held request still owns (its frames; its request unless handed on). */
@@ -2596,13 +2724,17 @@ static void s_ask_finish(hf_service_t *svc, int i, hf_reply_t *reply)
         svc->pools[a->pool].nbusy--;
         a->slot = -1;
     }
-    if (reply == NULL)
+    hf_reply_t rep = HUIFANG__V1__REPLY__INIT;
+    /* its sender gave up meanwhile: the command is not run, with the answer or without */
+    int64_t late = s_expired_ms(svc, a->h.req);
+    if (late > 0)
+        s_expire(svc, a->h.req, late, hf_clock_mono_ms() - a->h.t0, &rep);
+    else if (reply == NULL)
         hf_warn("peer_unanswered", "command=%s peer=%s tries=%d ms=%lld",
                 hf_request_command_name(a->h.req), svc->pools[a->pool].name, a->tries,
                 (long long)(hf_clock_mono_ms() - a->h.t0));
     svc->ask_state = reply ? S_ASK_ANSWERED : S_ASK_UNANSWERED;
     svc->ask_reply = reply;
-    hf_reply_t rep = HUIFANG__V1__REPLY__INIT;
     hf_request_t *req = a->h.req;
     a->h.req = NULL; /* s_answer frees it */
     s_answer(svc, a->h.frames, a->h.nframes, req, 0, &rep, a->h.t0_us);
@@ -2678,6 +2810,7 @@ static int s_ask_first(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_req
     }
     hf_arena_reset(arena);
     s_held_take(&a->h, frames, nframes, req, t0, t0_us);
+    s_held_expiry(svc, &a->h);
     a->q = copy;
     a->pool = pool;
     a->slot = -1;
@@ -2696,6 +2829,17 @@ static void s_ask_serve(hf_service_t *svc, bool stopping)
     int64_t now = hf_clock_mono_ms();
     for (int i = 0; i < svc->nasking;) {
         s_asking_t *a = svc->asking[i];
+        if (a->h.expires && now >= a->h.expires) {
+            if (s_expired_ms(svc, a->h.req) > 0) {
+                /* its sender gave up: the ask in flight is given up too (its answer, if it
+                 * comes, is dropped with the socket), the request answered (s_ask_finish) */
+                if (a->slot >= 0)
+                    hf_client_abandon(svc->pools[a->pool].clients[a->slot]);
+                s_ask_finish(svc, i, NULL);
+                continue;
+            }
+            s_held_expiry(svc, &a->h);
+        }
         if (a->slot < 0) {
             if (stopping || now >= a->deadline) {
                 s_ask_finish(svc, i, NULL);
@@ -2814,6 +2958,7 @@ static int s_park(hf_service_t *svc, zmq_msg_t *frames, int nframes, hf_request_
     if (p == NULL)
         return -1;
     s_held_take(&p->h, frames, nframes, req, t0, t0_us);
+    s_held_expiry(svc, &p->h);
     p->deadline = t0 + svc->read_wait_ms;
     for (int i = 0; i < svc->nsubs; i++)
         p->gen[i] = svc->subs[i].fetches;
@@ -2844,7 +2989,13 @@ static void s_serve_parked(hf_service_t *svc)
         hf_reply_t rep = HUIFANG__V1__REPLY__INIT;
         s_sub_t *sub = NULL;
         uint64_t seq = 0;
-        int state = s_after_state(svc, p->h.req, p->gen, &rep, &sub, &seq);
+        /* its sender gave up while it waited for its events: answered, not run */
+        int64_t late = 0;
+        if (p->h.expires && now >= p->h.expires && (late = s_expired_ms(svc, p->h.req)) <= 0)
+            s_held_expiry(svc, &p->h);
+        int state = late > 0 ? 2 : s_after_state(svc, p->h.req, p->gen, &rep, &sub, &seq);
+        if (state == 2)
+            s_expire(svc, p->h.req, late, now - p->h.t0, &rep);
         if (state == 1 && now < p->deadline && !s_signalled && !svc->stopping) {
             i++;
             continue;
@@ -2865,7 +3016,7 @@ static void s_serve_parked(hf_service_t *svc)
         }
         hf_request_t *req = p->h.req;
         p->h.req = NULL; /* s_answer frees it, or the ask holds it */
-        if (state == 1 || s_signalled || svc->stopping ||
+        if (state != 0 || s_signalled || svc->stopping ||
             !s_ask_first(svc, p->h.frames, p->h.nframes, req, p->h.t0, p->h.t0_us, &rep))
             s_answer(svc, p->h.frames, p->h.nframes, req, 0, &rep, p->h.t0_us);
         s_parked_free(&svc->parked[i]);
@@ -2909,6 +3060,14 @@ static int s_handle_request(hf_service_t *svc)
     zmq_msg_t *body = &frames[nframes - 1];
     int64_t t0 = hf_clock_mono_ms(), t0_us = s_mono_us();
     hf_request_t *req = hf_request_unpack(zmq_msg_data(body), zmq_msg_size(body));
+    /* its sender stopped waiting while it queued (an overloaded service): answered at once,
+     * not run — no check, handler, ask or statement for an answer nobody reads */
+    int64_t late = s_expired_ms(svc, req);
+    if (late > 0) {
+        s_expire(svc, req, late, 0, &rep);
+        s_answer(svc, frames, nframes, req, zmq_msg_size(body), &rep, t0_us);
+        goto cleanup;
+    }
     /* a ping never waits. A replay waits only when it names places: a consumer catching up
      * never does, so no two loops wait on each other; `huifang events tail` does, so that
      * the events a write caused here (plan_started after intake's purchase_recorded) are
@@ -3845,14 +4004,20 @@ int hf_service_run(hf_service_t *svc)
             if (sub->wanted_by && sub->wanted_by < deadline)
                 deadline = sub->wanted_by;
         }
-        for (int i = 0; i < svc->nparked; i++)
-            if (svc->parked[i]->deadline < deadline)
-                deadline = svc->parked[i]->deadline;
+        for (int i = 0; i < svc->nparked; i++) {
+            const s_parked_t *p = svc->parked[i];
+            if (p->deadline < deadline)
+                deadline = p->deadline;
+            if (p->h.expires && p->h.expires < deadline)
+                deadline = p->h.expires;
+        }
         for (int i = 0; i < svc->nasking; i++) {
             const s_asking_t *a = svc->asking[i];
             int64_t due = a->slot >= 0 ? a->due : a->deadline;
             if (due < deadline)
                 deadline = due;
+            if (a->h.expires && a->h.expires < deadline)
+                deadline = a->h.expires;
         }
         long timeout = deadline > now ? (long)(deadline - now) : 0;
         int n = zmq_poll(items, nitems, timeout);
@@ -3974,6 +4139,9 @@ int hf_service_run(hf_service_t *svc)
             s_heartbeat(svc);
             svc->next_heartbeat = now + svc->heartbeat_ms;
         }
+        /* the requests expired since the last line, once a second at most */
+        if (svc->expired_unlogged && now - svc->expired_logged_at >= 1000)
+            s_expired_log(svc, now);
         hf_series_add(svc->m_busy, (double)(s_mono_us() - work_t0) / 1e6);
         s_metrics_sample(svc, false);
     }
