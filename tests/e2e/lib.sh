@@ -295,11 +295,12 @@ hf_ipc_endpoints() {
 
 # hf_metric SERVICE SERIES: the value of SERIES (as /metrics prints it, labels included) in
 # SERVICE's metrics (its command port + 8), as an integer, or nothing when absent or
-# unreachable.
+# unreachable. (awk reads to the end: ended at the first match, it left curl writing into a
+# closed pipe, and pipefail made that the caller's end.)
 hf_metric() {
     local port=$(($(hf_service_port "$1") + 8))
     curl -sS --max-time 5 "http://127.0.0.1:$port/metrics" 2>/dev/null |
-        awk -v s="$2" '$1 == s { printf "%d\n", $2; exit }'
+        awk -v s="$2" '$1 == s && !seen { printf "%d\n", $2; seen = 1 }'
 }
 
 # hf_timer_rounds SERVICE TIMER: how many rounds SERVICE's TIMER ("tick", "occasion", ...)
