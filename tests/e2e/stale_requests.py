@@ -38,38 +38,28 @@ def field_int(num, n):
     return varint(num << 3) + varint(n)
 
 
+def read_varint(buf, i):
+    """The varint at buf[i]: (its value, the index after it)."""
+    n, shift = 0, 0
+    while True:
+        b = buf[i]
+        i += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return n, i
+
+
 def parse(buf):
     """The top-level fields of a message: {number: last value} (varints and bytes only)."""
     fields, i = {}, 0
     while i < len(buf):
-        key, shift = 0, 0
-        while True:
-            b = buf[i]
-            i += 1
-            key |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
+        key, i = read_varint(buf, i)
         num, wt = key >> 3, key & 7
         if wt == 0:
-            v, shift = 0, 0
-            while True:
-                b = buf[i]
-                i += 1
-                v |= (b & 0x7F) << shift
-                shift += 7
-                if not b & 0x80:
-                    break
-            fields[num] = v
+            fields[num], i = read_varint(buf, i)
         elif wt == 2:
-            n, shift = 0, 0
-            while True:
-                b = buf[i]
-                i += 1
-                n |= (b & 0x7F) << shift
-                shift += 7
-                if not b & 0x80:
-                    break
+            n, i = read_varint(buf, i)
             fields[num] = buf[i:i + n]
             i += n
         elif wt == 1:
