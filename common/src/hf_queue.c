@@ -1128,25 +1128,31 @@ int hf_queue_stats(hf_queue_t *self, const char *branch, int64_t now_ms, int64_t
     return 0;
 }
 
-int hf_queue_stats_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
-                        int64_t overdue_ms, hf_queue_counts_t *counts)
+/* One count a branch asks: cmd ("ZCOUNT" or "ZCARD") of the branch's due or lease set, with
+ * the bounds lo and hi for a ZCOUNT (NULL for a ZCARD). */
+typedef struct {
+    const char *cmd;
+    bool leases;
+    const char *lo, *hi;
+} queue_count_t;
+
+/* Asks the per counts of each of n branches in one round trip (pipelined) and reads every
+ * answer as an integer: values[per * i + k] is count k of branches[i]. Returns 0, or -1 (a
+ * bad branch name, Redis failed, an answer not an integer). */
+static int s_count_many(hf_queue_t *self, const char *const *branches, int n,
+                        const queue_count_t *counts, int per, int64_t *values)
 {
-    assert(n >= 0 && (n == 0 || (branches && counts)));
+    assert(n >= 0 && (n == 0 || (branches && values)));
     for (int i = 0; i < n; i++)
         if (s_check_branch(self, branches[i]) != 0)
             return -1;
     if (n == 0)
         return 0;
-    char now[QUEUE_NUM_MAX], late[QUEUE_NUM_MAX + 1];
-    s_format_int64(now_ms, now);
-    /* "(" makes the bound exclusive: overdue means due strictly more than overdue_ms ago. */
-    late[0] = '(';
-    s_format_int64(now_ms - overdue_ms, late + 1);
-    /* per branch: ZCOUNT due -inf now, ZCARD leases, ZCOUNT due -inf (late, ZCARD due */
+    size_t total = (size_t)per * (size_t)n;
     queue_keys_t *keys = malloc(sizeof *keys * (size_t)n);
-    const char **argv = malloc(sizeof *argv * 12 * (size_t)n);
-    queue_command_t *cmds = malloc(sizeof *cmds * 4 * (size_t)n);
-    redisReply **replies = calloc(4 * (size_t)n, sizeof *replies);
+    const char **argv = malloc(sizeof *argv * 4 * total);
+    queue_command_t *cmds = malloc(sizeof *cmds * total);
+    redisReply **replies = calloc(total, sizeof *replies);
     int rc = -1;
     if (keys == NULL || argv == NULL || cmds == NULL || replies == NULL) {
         s_set_error(self, "out of memory");
@@ -1154,28 +1160,25 @@ int hf_queue_stats_many(hf_queue_t *self, const char *const *branches, int n, in
     }
     for (int i = 0; i < n; i++) {
         s_branch_keys(self, branches[i], &keys[i]);
-        const char **v = argv + 12 * i;
-        v[0] = "ZCOUNT", v[1] = keys[i].due, v[2] = "-inf", v[3] = now;
-        v[4] = "ZCARD", v[5] = keys[i].leases;
-        v[6] = "ZCOUNT", v[7] = keys[i].due, v[8] = "-inf", v[9] = late;
-        v[10] = "ZCARD", v[11] = keys[i].due;
-        cmds[4 * i] = (queue_command_t){NO_SCRIPT, 4, v};
-        cmds[4 * i + 1] = (queue_command_t){NO_SCRIPT, 2, v + 4};
-        cmds[4 * i + 2] = (queue_command_t){NO_SCRIPT, 4, v + 6};
-        cmds[4 * i + 3] = (queue_command_t){NO_SCRIPT, 2, v + 10};
+        for (int k = 0; k < per; k++) {
+            size_t c = (size_t)per * (size_t)i + (size_t)k;
+            const char **v = argv + 4 * c;
+            v[0] = counts[k].cmd;
+            v[1] = counts[k].leases ? keys[i].leases : keys[i].due;
+            v[2] = counts[k].lo;
+            v[3] = counts[k].hi;
+            cmds[c] = (queue_command_t){NO_SCRIPT, counts[k].lo ? 4 : 2, v};
+        }
     }
-    if (s_run(self, cmds, 4 * n, replies) != 0)
+    if (s_run(self, cmds, (int)total, replies) != 0)
         goto cleanup;
-    for (int i = 0; i < n; i++)
-        if (s_reply_integer(self, replies[4 * i], &counts[i].due) != 0 ||
-            s_reply_integer(self, replies[4 * i + 1], &counts[i].leased) != 0 ||
-            s_reply_integer(self, replies[4 * i + 2], &counts[i].overdue) != 0 ||
-            s_reply_integer(self, replies[4 * i + 3], &counts[i].queued) != 0)
+    for (size_t c = 0; c < total; c++)
+        if (s_reply_integer(self, replies[c], &values[c]) != 0)
             goto cleanup;
     rc = 0;
 cleanup:
     if (replies)
-        s_free_replies(replies, 4 * n);
+        s_free_replies(replies, (int)total);
     free(replies);
     free(cmds);
     free(argv);
@@ -1183,57 +1186,54 @@ cleanup:
     return rc;
 }
 
+int hf_queue_stats_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                        int64_t overdue_ms, hf_queue_counts_t *counts)
+{
+    char now[QUEUE_NUM_MAX], late[QUEUE_NUM_MAX + 1];
+    s_format_int64(now_ms, now);
+    /* "(" makes the bound exclusive: overdue means due strictly more than overdue_ms ago. */
+    late[0] = '(';
+    s_format_int64(now_ms - overdue_ms, late + 1);
+    const queue_count_t asked[4] = {
+        {"ZCOUNT", false, "-inf", now},  /* due now */
+        {"ZCARD", true, NULL, NULL},     /* leased */
+        {"ZCOUNT", false, "-inf", late}, /* overdue */
+        {"ZCARD", false, NULL, NULL},    /* queued */
+    };
+    int64_t *v = malloc(sizeof *v * 4 * (size_t)(n > 0 ? n : 1));
+    if (v == NULL) {
+        s_set_error(self, "out of memory");
+        return -1;
+    }
+    int rc = s_count_many(self, branches, n, asked, 4, v);
+    for (int i = 0; rc == 0 && i < n; i++)
+        counts[i] = (hf_queue_counts_t){v[4 * i], v[4 * i + 1], v[4 * i + 2], v[4 * i + 3]};
+    free(v);
+    return rc;
+}
+
 int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
                      int *what)
 {
-    assert(n >= 0 && (n == 0 || (branches && what)));
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         what[i] = 0;
-        if (s_check_branch(self, branches[i]) != 0)
-            return -1;
-    }
-    if (n == 0)
-        return 0;
     char now[QUEUE_NUM_MAX];
     s_format_int64(now_ms, now);
-    /* per branch: ZCOUNT due -inf now, ZCOUNT leases -inf now (a lease's score is its expiry) */
-    queue_keys_t *keys = malloc(sizeof *keys * (size_t)n);
-    const char **argv = malloc(sizeof *argv * 8 * (size_t)n);
-    queue_command_t *cmds = malloc(sizeof *cmds * 2 * (size_t)n);
-    redisReply **replies = calloc(2 * (size_t)n, sizeof *replies);
-    int rc = -1;
-    if (keys == NULL || argv == NULL || cmds == NULL || replies == NULL) {
+    /* per branch: the ids due by now, and the leases expired by now (a lease's score is its
+     * expiry) */
+    const queue_count_t asked[2] = {
+        {"ZCOUNT", false, "-inf", now},
+        {"ZCOUNT", true, "-inf", now},
+    };
+    int64_t *v = malloc(sizeof *v * 2 * (size_t)(n > 0 ? n : 1));
+    if (v == NULL) {
         s_set_error(self, "out of memory");
-        goto cleanup;
+        return -1;
     }
-    for (int i = 0; i < n; i++) {
-        s_branch_keys(self, branches[i], &keys[i]);
-        const char **d = argv + 8 * i, **l = d + 4;
-        d[0] = "ZCOUNT", d[1] = keys[i].due, d[2] = "-inf", d[3] = now;
-        l[0] = "ZCOUNT", l[1] = keys[i].leases, l[2] = "-inf", l[3] = now;
-        cmds[2 * i] = (queue_command_t){NO_SCRIPT, 4, d};
-        cmds[2 * i + 1] = (queue_command_t){NO_SCRIPT, 4, l};
-    }
-    if (s_run(self, cmds, 2 * n, replies) != 0)
-        goto cleanup;
-    for (int i = 0; i < n; i++) {
-        int64_t due, expired;
-        if (s_reply_integer(self, replies[2 * i], &due) != 0 ||
-            s_reply_integer(self, replies[2 * i + 1], &expired) != 0) {
-            for (int j = 0; j < n; j++)
-                what[j] = 0;
-            goto cleanup;
-        }
-        what[i] = (due > 0 ? HF_QUEUE_DUE : 0) | (expired > 0 ? HF_QUEUE_EXPIRED : 0);
-    }
-    rc = 0;
-cleanup:
-    if (replies)
-        s_free_replies(replies, 2 * n);
-    free(replies);
-    free(cmds);
-    free(argv);
-    free(keys);
+    int rc = s_count_many(self, branches, n, asked, 2, v);
+    for (int i = 0; rc == 0 && i < n; i++)
+        what[i] = (v[2 * i] > 0 ? HF_QUEUE_DUE : 0) | (v[2 * i + 1] > 0 ? HF_QUEUE_EXPIRED : 0);
+    free(v);
     return rc;
 }
 
