@@ -20,6 +20,11 @@ void hf_queue_destroy(hf_queue_t **self_p);
 int hf_queue_connect(hf_queue_t *self);
 /* Round trips to Redis so far (a pipeline of commands is one), for the metrics. */
 uint64_t hf_queue_round_trips(const hf_queue_t *self);
+/* Commands sent so far (a pipeline of n is n), for the metrics. */
+uint64_t hf_queue_commands(const hf_queue_t *self);
+/* For tests: hook(arg) runs inside hf_queue_waiting between its look at the branches and
+ * its raise of their hints, where another writer may slip in. NULL removes it. */
+void hf_queue_set_look_hook(hf_queue_t *self, void (*hook)(void *arg), void *arg);
 /* How many connections were made so far (each one after the first is a reconnect). */
 long hf_queue_connects(const hf_queue_t *self);
 /* Sets the password sent with AUTH on every connect (HUIFANG_REDIS_PASSWORD), overriding one
@@ -63,12 +68,14 @@ typedef struct {
 } hf_queue_counts_t;
 int hf_queue_stats_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
                         int64_t overdue_ms, hf_queue_counts_t *counts);
-/* What waits in each of n branches at now_ms, in one round trip however many they are (two
- * counts a branch, pipelined; nothing moves): the bits HF_QUEUE_DUE (ids due at or before
+/* What waits in each of n branches at now_ms: the bits HF_QUEUE_DUE (ids due at or before
  * now_ms: what hf_queue_claim would take) and HF_QUEUE_EXPIRED (leases expired by then: what
  * hf_queue_reap would return) into what[i] for branches[i], 0 when neither. For a timer that
- * visits every branch each round: it claims and reaps where something waits, and a branch
- * with nothing costs no round trip of its own. Returns 0 or -1. */
+ * visits every branch each round: it claims and reaps where something waits. Asks the wake
+ * index (hf_queue.c) which branches may hold something by now, in one command however many
+ * branches there are, and looks only at those (two commands each); moves no id, but raises
+ * the hints of the branches looked at to when something next waits there. Branches the
+ * index names that are not among branches[] are left alone. Returns 0, or -1 (what all 0). */
 #define HF_QUEUE_DUE 1
 #define HF_QUEUE_EXPIRED 2
 int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,

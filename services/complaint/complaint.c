@@ -247,6 +247,7 @@ static int s_tick(hf_service_t *svc, void *selfp)
     long connects = hf_queue_connects(self->queue);
     hf_series_set(self->m_redis_reconnects, connects > 1 ? (double)(connects - 1) : 0);
     hf_series_set(self->m_redis_round_trips, (double)hf_queue_round_trips(self->queue));
+    hf_series_set(self->m_redis_commands, (double)hf_queue_commands(self->queue));
     complaint_index(svc, self);
     if (complaint_fire(svc, self) > 0)
         complaint_index(svc, self); /* put the next timers back without waiting a tick */
@@ -272,6 +273,11 @@ void complaint_init(complaint_t *self, hf_service_t *svc)
         hf_service_metrics(svc), "huifang_redis_round_trips_total",
         "Round trips to Redis, a pipeline of commands one (set each tick): a round of the timers "
         "costs a few whatever the number of branches, and one more a branch where something waits",
+        hf_service_metric_labels(svc));
+    self->m_redis_commands = hf_metrics_counter(
+        hf_service_metrics(svc), "huifang_redis_commands_total",
+        "Commands sent to Redis (set each tick): a round of the timers asks the wake index once "
+        "whatever the number of branches, and two more a branch where something may wait",
         hf_service_metric_labels(svc));
     if (hf_queue_connect(self->queue) != 0)
         hf_warn("redis_unavailable", "reason=\"%s\" note=\"complaint timers wait for Redis\"",

@@ -14,6 +14,7 @@ typedef struct {
     int lease_ms;
     hf_series_t *m_redis_reconnects;  /* huifang_redis_reconnects_total, set each tick */
     hf_series_t *m_redis_round_trips; /* huifang_redis_round_trips_total, set each tick */
+    hf_series_t *m_redis_commands;    /* huifang_redis_commands_total, set each tick */
 } complaint_t;
 
 extern const hf_migration_t complaint_migrations[];

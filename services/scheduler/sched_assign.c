@@ -1011,6 +1011,7 @@ static void s_count_depth(sched_t *self, PGresult *branches, int64_t mono)
     long connects = hf_queue_connects(self->queue);
     hf_series_set(self->m_redis_reconnects, connects > 1 ? (double)(connects - 1) : 0);
     hf_series_set(self->m_redis_round_trips, (double)hf_queue_round_trips(self->queue));
+    hf_series_set(self->m_redis_commands, (double)hf_queue_commands(self->queue));
     if (mono < self->next_depth_mono)
         return;
     self->next_depth_mono = mono + DEPTH_EVERY_MS;

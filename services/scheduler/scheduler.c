@@ -165,6 +165,11 @@ void sched_init(sched_t *self, hf_service_t *svc)
         "Round trips to Redis, a pipeline of commands one (set each tick): a round of the timers "
         "costs a few whatever the number of branches, and one more a branch where something waits",
         l);
+    self->m_redis_commands = hf_metrics_counter(
+        m, "huifang_redis_commands_total",
+        "Commands sent to Redis (set each tick): a round of the timers asks the wake index once "
+        "whatever the number of branches, and two more a branch where something may wait",
+        l);
     if (hf_queue_connect(self->queue) != 0)
         hf_warn("redis_unavailable", "reason=\"%s\" note=\"assignment waits for Redis\"",
                 hf_queue_error(self->queue));

@@ -30,7 +30,7 @@ typedef struct {
     int64_t next_roll_check;    /* clock ms of the next roll-over of unworked bags */
     /* metrics (hf_metrics.h), counted by the assignment timer */
     hf_series_t *m_claimed, *m_assigned, *m_leases_expired, *m_due, *m_queued, *m_redis_reconnects,
-        *m_redis_round_trips;
+        *m_redis_round_trips, *m_redis_commands;
     int64_t next_depth_mono;   /* monotonic ms of the next due-index depth count */
     int64_t unindexed_deleted; /* rows of task_unindexed deleted since this instance vacuumed it */
 } sched_t;

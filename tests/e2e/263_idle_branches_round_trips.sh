@@ -5,7 +5,10 @@
 # claimed each branch in turn (and reaped each once a second): at 1,000 branches, 1,000
 # claims' round trips and 250 lock statements every 200 ms, for nothing, in the loop that
 # answers the agents. Counted by huifang_redis_round_trips_total over 30 rounds of the tick,
-# with 40 branches; then one branch's due task is still assigned at its time.
+# with 40 branches. And a few commands, not a few a branch: the look at what waits asks the wake
+# index (hf_queue.c) once, however many branches (two counts a branch a round before the
+# fourteenth round, 80 here): huifang_redis_commands_total. Then one branch's due task is still
+# assigned at its time.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -13,10 +16,12 @@ source "$(dirname "$0")/lib.sh"
 HF_CLOCK_START='2026-11-02 08:00 +0800'
 hf_stack_start
 sql() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" -c "$1"; }
-round_trips() {
+counter() {
     curl -sS --max-time 5 "http://127.0.0.1:$(($(hf_service_port scheduler) + 8))/metrics" |
-        awk '$1 ~ /^huifang_redis_round_trips_total/ && !seen { printf "%d\n", $2; seen = 1 }'
+        awk -v name="$1" '$1 ~ "^" name && !seen { printf "%d\n", $2; seen = 1 }'
 }
+round_trips() { counter huifang_redis_round_trips_total; }
+commands() { counter huifang_redis_commands_total; }
 
 for ((b = 1; b <= 40; b++)); do
     hf_expect_exit 0 huifang --branch "$(printf 'IB%02d' "$b")" branch add "$(printf 'IB%02d' "$b")" \
@@ -26,13 +31,14 @@ hf_wait_until 10 bash -c "[ \"\$(psql -X -q -t -A -d '$HUIFANG_STORE_URL' -c 'SE
 hf_wait_timer_rounds scheduler tick 2
 
 r0=$(hf_timer_rounds scheduler tick)
-t0=$(round_trips)
+t0=$(round_trips) c0=$(commands)
 [[ -n $r0 && -n $t0 ]] || hf_fail "no tick rounds ($r0) or Redis round trips ($t0) in the scheduler's metrics"
 hf_wait_timer_rounds scheduler tick 30
 r1=$(hf_timer_rounds scheduler tick)
-t1=$(round_trips)
-rounds=$((r1 - r0)) trips=$((t1 - t0))
-hf_log "$trips round trips to Redis in $rounds rounds of the tick, 40 branches, nothing due"
+t1=$(round_trips) c1=$(commands)
+[[ -n $c0 && -n $c1 ]] || hf_fail "no Redis commands ($c0, $c1) in the scheduler's metrics"
+rounds=$((r1 - r0)) trips=$((t1 - t0)) cmds=$((c1 - c0))
+hf_log "$trips round trips to Redis with $cmds commands in $rounds rounds of the tick, 40 branches, nothing due"
 # a round: the epoch's check and what waits (one each), the reaps' look once a second, and
 # every 5 s the due-index's size of every branch (one since the thirteenth round, 40 before:
 # 106 in 30 rounds then, 67 now): well under 10 a round; a round trip a branch a round would
@@ -40,6 +46,10 @@ hf_log "$trips round trips to Redis in $rounds rounds of the tick, 40 branches, 
 ((rounds >= 30)) || hf_fail "only $rounds rounds"
 ((trips < 10 * rounds)) || hf_fail "$trips round trips to Redis in $rounds rounds of 40 idle branches: one or more a branch a round"
 ((trips > 0)) || hf_fail "no round trip to Redis counted in $rounds rounds"
+# the commands: per round the epoch's check and one look at the wake index, the reaps' look
+# once a second, and every 5 s four counts a branch for the due-index's size (160 here): about
+# 2 a round and 32 every 25 rounds; two counts a branch a round would be 2,400 and more
+((cmds < 10 * rounds)) || hf_fail "$cmds Redis commands in $rounds rounds of 40 idle branches: one or more a branch a round"
 
 # a branch with a task due is still claimed and assigned in its round
 export HUIFANG_BRANCH=IB07 HUIFANG_TZ=Asia/Shanghai

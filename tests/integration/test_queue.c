@@ -724,6 +724,154 @@ static void test_stats_many(hf_queue_t *q)
         CHECK_INT(hf_queue_clear(q, br[i]), 0);
 }
 
+/* ---- the wake index (hf_queue.c): its keys are named here, as an older Huifang or an
+ * operator would meet them in Redis ---- */
+
+#define WAKE_HINTS "hf:wake:{" KIND "}:hints"
+#define WAKE_READY "hf:wake:{" KIND "}:ready"
+
+/* The hint of branch in the wake index; -1 when it has none. */
+static int64_t s_hint(redisContext *raw, const char *branch)
+{
+    redisReply *r = redisCommand(raw, "ZSCORE %s %s", WAKE_HINTS, branch);
+    int64_t value = (r && r->type == REDIS_REPLY_STRING) ? strtoll(r->str, NULL, 10) : -1;
+    if (r)
+        freeReplyObject(r);
+    return value;
+}
+
+/* A Redis filled before the index existed (or flushed and filled again by puts) has no ready
+ * key: the first look seeds every branch asked about, so an id nobody told the index of is
+ * still found; then the looks raise each hint to the branch's next time, and drop it when
+ * the branch is empty. */
+static void test_wake_seed(hf_queue_t *q, redisContext *raw)
+{
+    CHECK_INT(hf_queue_clear(q, "WAKE-OLD"), 0);
+    CHECK_INT(hf_queue_clear(q, "WAKE-NEW"), 0);
+    CHECK_INT(s_raw(raw, "DEL " WAKE_HINTS " " WAKE_READY), 0);
+    /* what an older version left: an id in the due set, no hint */
+    CHECK_INT(s_raw(raw, "ZADD hf:{WAKE-OLD}:" KIND ":due 3000 77"), 0);
+    CHECK_INT(hf_queue_put(q, "WAKE-NEW", 78, 9000), 0);
+    CHECK_INT(s_hint(raw, "WAKE-NEW"), 9000);
+    CHECK_INT(s_hint(raw, "WAKE-OLD"), -1);
+    const char *br[] = {"WAKE-OLD", "WAKE-NEW"};
+    int what[2] = {-1, -1};
+    CHECK_INT(hf_queue_waiting(q, br, 2, 4000, what), 0);
+    CHECK_INT(what[0], HF_QUEUE_DUE);
+    CHECK_INT(what[1], 0);
+    CHECK_INT(s_raw_integer(raw, "EXISTS " WAKE_READY), 1);
+    CHECK_INT(s_hint(raw, "WAKE-NEW"), 9000); /* seeded at 0, raised back by the look */
+    /* claimed and done with: the lease's expiry wakes the branch once more, then it is
+     * dropped from the index, and a look at an idle index costs one command */
+    int64_t ids[2];
+    int n = 0;
+    CHECK_INT(hf_queue_claim(q, "WAKE-OLD", 4000, 1000, 2, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(hf_queue_ack(q, "WAKE-OLD", ids[0]), 0);
+    CHECK_INT(hf_queue_waiting(q, br, 2, 4500, what), 0);
+    CHECK_INT(what[0], 0);
+    CHECK_INT(s_hint(raw, "WAKE-OLD"), -1);
+    uint64_t c0 = hf_queue_commands(q), t0 = hf_queue_round_trips(q);
+    CHECK_INT(hf_queue_waiting(q, br, 2, 8999, what), 0);
+    CHECK_INT((int)(hf_queue_commands(q) - c0), 1);
+    CHECK_INT((int)(hf_queue_round_trips(q) - t0), 1);
+    CHECK_INT(hf_queue_waiting(q, br, 2, 9000, what), 0);
+    CHECK_INT(what[1], HF_QUEUE_DUE);
+    /* a lease that expires is found by its expiry, and reaping wakes the branch at once */
+    CHECK_INT(hf_queue_claim(q, "WAKE-NEW", 9000, 1000, 2, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(hf_queue_waiting(q, br, 2, 9999, what), 0);
+    CHECK_INT(what[1], 0);
+    CHECK_INT(s_hint(raw, "WAKE-NEW"), 10000);
+    CHECK_INT(hf_queue_waiting(q, br, 2, 10000, what), 0);
+    CHECK_INT(what[1], HF_QUEUE_EXPIRED);
+    CHECK_INT(hf_queue_reap(q, "WAKE-NEW", 10000, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(hf_queue_waiting(q, br, 2, 10000, what), 0);
+    CHECK_INT(what[1], HF_QUEUE_DUE);
+    CHECK_INT(hf_queue_clear(q, "WAKE-OLD"), 0);
+    CHECK_INT(hf_queue_clear(q, "WAKE-NEW"), 0);
+}
+
+/* Many idle branches: once their hints are raised, a look at all of them is one command in
+ * one round trip, however many they are (two counts a branch before the index: 400 here). */
+static void test_wake_idle_many(hf_queue_t *q)
+{
+    enum { NB = 200 };
+    static char names[NB][16];
+    const char *br[NB];
+    int what[NB];
+    for (int i = 0; i < NB; i++) {
+        snprintf(names[i], sizeof names[i], "IDLE%03d", i);
+        br[i] = names[i];
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+        CHECK_INT(hf_queue_put(q, br[i], i + 1, 50000 + i), 0);
+    }
+    CHECK_INT(hf_queue_waiting(q, br, NB, 1000, what), 0);
+    uint64_t c0 = hf_queue_commands(q), t0 = hf_queue_round_trips(q);
+    CHECK_INT(hf_queue_waiting(q, br, NB, 49999, what), 0);
+    CHECK_INT((int)(hf_queue_commands(q) - c0), 1);
+    CHECK_INT((int)(hf_queue_round_trips(q) - t0), 1);
+    for (int i = 0; i < NB; i++)
+        CHECK_INT(what[i], 0);
+    /* at 50010 the first eleven are due, and only they are looked at */
+    c0 = hf_queue_commands(q);
+    CHECK_INT(hf_queue_waiting(q, br, NB, 50010, what), 0);
+    CHECK_INT((int)(hf_queue_commands(q) - c0), 1 + 2 * 11);
+    for (int i = 0; i < NB; i++)
+        CHECK_INT(what[i], i <= 10 ? HF_QUEUE_DUE : 0);
+    for (int i = 0; i < NB; i++)
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+}
+
+/* A writer that slips in between a look at a branch and the raise of its hint wins: the
+ * look saw nothing due and would raise the hint to the branch's next time, but a put of an
+ * id due now came in between (through another connection, as another service's would); the
+ * raise is refused, and the next look finds the id. Without the versions the hint would go
+ * past the id, and nothing would look at the branch again before its next write. */
+typedef struct {
+    hf_queue_t *other;
+    int fired;
+} slip_t;
+
+static void s_slip_in(void *arg)
+{
+    slip_t *slip = arg;
+    if (slip->fired++ == 0)
+        CHECK_INT(hf_queue_put(slip->other, "SLIP-A", 3, 900), 0);
+}
+
+static void test_wake_writer_slips_in(hf_queue_t *q, redisContext *raw, const char *url)
+{
+    const char *br[] = {"SLIP-A"};
+    int what[1];
+    CHECK_INT(hf_queue_clear(q, br[0]), 0);
+    CHECK_INT(hf_queue_put(q, br[0], 1, 50000), 0);
+    CHECK_INT(hf_queue_put(q, br[0], 2, 500), 0); /* the hint goes to 500 */
+    int64_t ids[2];
+    int n = 0;
+    CHECK_INT(hf_queue_claim(q, br[0], 1000, 60000, 2, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(hf_queue_ack(q, br[0], ids[0]), 0);
+    CHECK_INT(s_hint(raw, br[0]), 500);
+    /* the look sees nothing due by 1000 (only 50000), and the put of id 3 due at 900 comes
+     * while it looks */
+    slip_t slip = {hf_queue_new(url, KIND), 0};
+    hf_queue_set_look_hook(q, s_slip_in, &slip);
+    CHECK_INT(hf_queue_waiting(q, br, 1, 1000, what), 0);
+    hf_queue_set_look_hook(q, NULL, NULL);
+    CHECK_INT(slip.fired, 1);
+    CHECK_INT(what[0], 0);
+    CHECK(s_hint(raw, br[0]) >= 0 && s_hint(raw, br[0]) <= 900);
+    CHECK_INT(hf_queue_waiting(q, br, 1, 1000, what), 0);
+    CHECK_INT(what[0], HF_QUEUE_DUE);
+    CHECK_INT(hf_queue_claim(q, br[0], 1000, 60000, 2, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(ids[0], 3);
+    hf_queue_destroy(&slip.other);
+    CHECK_INT(hf_queue_clear(q, br[0]), 0);
+}
+
 int main(void)
 {
     /* A Redis that drops us between two writes must not kill the test with SIGPIPE; the
@@ -751,6 +899,9 @@ int main(void)
     TEST_CASE(test_concurrent_claims, q, url);
     TEST_CASE(test_waiting, q);
     TEST_CASE(test_stats_many, q);
+    TEST_CASE(test_wake_seed, q, raw);
+    TEST_CASE(test_wake_idle_many, q);
+    TEST_CASE(test_wake_writer_slips_in, q, raw, url);
 
     redisFree(raw);
     hf_queue_destroy(&q);

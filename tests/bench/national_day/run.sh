@@ -436,7 +436,12 @@ PG_ALL0=$(pg_all_ticks)
 redis_cpu() { redis-cli -u "$HUIFANG_REDIS_URL" INFO cpu | tr -d '\r' |
     awk -F: '$1 == "used_cpu_sys" || $1 == "used_cpu_user" { s += $2 } END { printf "%.3f\n", s }'; }
 autovacuums() { sql "SELECT coalesce(sum(autovacuum_count), 0) || ' ' || coalesce(sum(autoanalyze_count), 0) FROM pg_stat_all_tables"; }
+# and its time by command (INFO commandstats: calls and µs of each command, scripts inside
+# EVALSHA), one "name calls usec" line each, sorted by name for join
+redis_cmdstats() { redis-cli -u "$HUIFANG_REDIS_URL" INFO commandstats | tr -d '\r' |
+    awk -F'[:,=]' '/^cmdstat_/ { sub(/^cmdstat_/, "", $1); print $1, $3, $5 }' | sort; }
 REDIS_CPU0=$(redis_cpu)
+REDIS_CMDS0=$(redis_cmdstats)
 AV0=$(autovacuums)
 # the agents' clients (bench_natday: on a branch, the agents' own desktops, not the server's
 # CPU) and the whole machine (every CPU busy: /proc/stat's user, nice, system, irq, softirq,
@@ -537,6 +542,7 @@ for svc in "${SVCS[@]}"; do CPU1[$svc]=$(cpu_ticks "$svc"); done
 PG_CPU1=$(pg_ticks)
 PG_ALL1=$(pg_all_ticks)
 REDIS_CPU1=$(redis_cpu)
+REDIS_CMDS1=$(redis_cmdstats)
 AV1=$(autovacuums)
 ZIO1=$(zmq_io_ticks $(svc_pids))
 MACHINE1=$(machine_ticks)
@@ -743,6 +749,15 @@ join <(echo "$PG_CPU0") <(echo "$PG_CPU1") |
                   " autovacuum %d vacuums, %d analyzes of tables in the day\n", o * 1000 / hz, (n > 0 ? o * 1e6 / hz / n : 0),
                   y[1] - x[1], y[2] - x[2]
               printf "Redis: %d ms CPU, %d µs a call\n", (r1 - r0) * 1000, (n > 0 ? (r1 - r0) * 1e6 / n : 0) }'
+# the commands that took Redis's time in the day, the largest first (a command absent at the
+# start counts from zero; EVALSHA's time holds its script's commands, which Redis counts again
+# under their own names)
+join -a 2 -e 0 -o 0,1.2,1.3,2.2,2.3 <(echo "$REDIS_CMDS0") <(echo "$REDIS_CMDS1") |
+    awk -v n="${TOT[logged]:-0}" '{ c = $4 - $2; u = $5 - $3; if (c > 0) printf "%d %s %d\n", u, $1, c }' |
+    sort -rn | head -8 | awk -v n="${TOT[logged]:-0}" '
+        { printf "%s  %s %d ms in %d commands (%.1f µs each, %.1f a call logged)", (NR == 1 ? "  by command (a script\x27s commands in its EVALSHA and again by name):" : ","),
+              $2, $1 / 1000, $3, $1 / $3, (n > 0 ? $3 / n : 0) }
+        END { if (NR > 0) printf "\n" }'
 awk -v a="$DRV_CPU0" -v b="$DRV_CPU1" -v m0="$MACHINE0" -v m1="$MACHINE1" -v hz="$HZ" \
     -v n="${TOT[logged]:-0}" -v t="$T_DAYALL" -v cores="$(nproc)" -v c0="$DRV_CSW0" -v c1="$DRV_CSW1" \
     -v th="$DRV_THREADS" 'BEGIN {
