@@ -307,14 +307,20 @@ int hf_date_parse(const char *s, int32_t *day)
     return 0;
 }
 
-void hf_date_format(int32_t day, char *out)
+int hf_date_format(int32_t day, char *out)
 {
     int64_t y;
     int m, d;
     s_civil_from_days(day, &y, &m, &d);
-    /* A day number far outside 0001..9999 would need more than 10 characters; such dates
-     * are bugs upstream, and truncating keeps them visible without overrunning out. */
-    snprintf(out, 11, "%04lld-%02d-%02d", (long long)y, m, d);
+    /* Ten characters hold the years -999..9999; a day number of int32 reaches years of seven
+     * digits. Such a day is a bug upstream, and its text cut to fit would be another date,
+     * sometimes one that reads as valid (12345-06-15 cut is "12345-06-1"): refused instead,
+     * with out empty, so that whatever goes on to read it fails rather than takes it. */
+    if (snprintf(out, 11, "%04lld-%02d-%02d", (long long)y, m, d) != 10) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
 }
 
 int32_t hf_time_local_day(int64_t ms, const char *tz)
@@ -324,9 +330,9 @@ int32_t hf_time_local_day(int64_t ms, const char *tz)
     return (int32_t)s_days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-void hf_time_local_date(int64_t ms, const char *tz, char *out)
+int hf_time_local_date(int64_t ms, const char *tz, char *out)
 {
-    hf_date_format(hf_time_local_day(ms, tz), out);
+    return hf_date_format(hf_time_local_day(ms, tz), out);
 }
 
 int hf_time_local_minute(int64_t ms, const char *tz)
