@@ -23,8 +23,9 @@ int64_t hf_time_from_local(int32_t day, int minute_of_day, const char *tz);
 int hf_time_local_minute(int64_t ms, const char *tz);
 /* Formats instant ms as RFC 3339 in UTC ("2026-11-23T08:00:00.000Z") into out (32 bytes). */
 void hf_time_rfc3339(int64_t ms, char *out);
-/* Formats instant ms as local "YYYY-MM-DD HH:MM" in zone tz into out (17+ bytes). */
-void hf_time_local_format(int64_t ms, const char *tz, char *out);
+/* Formats instant ms as local "YYYY-MM-DD HH:MM" in zone tz into out (17+ bytes): 0, or -1
+ * with out "" for a local year outside -999..9999, which the form has no room for. */
+int hf_time_local_format(int64_t ms, const char *tz, char *out);
 /* Parses an instant: RFC 3339 ("2026-11-23T08:00:00Z", offsets allowed), or a local
  * "YYYY-MM-DD[ HH:MM[:SS]]" / "YYYY-MM-DDTHH:MM" read in zone tz. Returns 0 or -1. */
 int hf_time_parse(const char *s, const char *tz, int64_t *ms);

@@ -342,17 +342,18 @@ int hf_time_local_minute(int64_t ms, const char *tz)
     return tm.tm_hour * 60 + tm.tm_min;
 }
 
-void hf_time_local_format(int64_t ms, const char *tz, char *out)
+int hf_time_local_format(int64_t ms, const char *tz, char *out)
 {
     struct tm tm;
     s_local_tm_in(ms, tz, &tm);
-    /* Formatted wide and cut to 16 characters: the same truncation policy as
-     * hf_date_format() for years beyond 9999, stated once to the compiler. */
-    char text[64];
-    snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min);
-    memcpy(out, text, 16);
-    out[16] = '\0';
+    /* Sixteen characters hold the years -999..9999; beyond them, as in hf_date_format(), the
+     * text is refused (out empty) rather than cut to another time. */
+    if (snprintf(out, 17, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min) != 16) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
 }
 
 /* The instant in seconds of local wall time `wall` (seconds since 1970-01-01 00:00 on

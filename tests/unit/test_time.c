@@ -64,8 +64,8 @@ static void test_dates(void)
 }
 
 /* A day whose year "YYYY-MM-DD" has no room for is refused with an empty text, never cut to
- * another date (10000-01-01 cut to ten characters would be "10000-01-0"); so is the local
- * date of an instant in such a year, and the last day that fits is written whole. */
+ * another date (10000-01-01 cut to ten characters would be "10000-01-0"); so is a local time
+ * of such a year, and the last day and minute that fit are written whole. */
 static void test_dates_beyond_the_form(void)
 {
     static const int32_t refused[] = {
@@ -88,11 +88,17 @@ static void test_dates_beyond_the_form(void)
 
     /* 10000-01-01T00:00Z is still 9999 in New York, already 10000 in Shanghai */
     const int64_t y10k = 2932897LL * 86400000;
-    char date[11];
+    char date[11], local[17];
     CHECK_INT(hf_time_local_date(y10k, NY, date), 0);
     CHECK_STR(date, "9999-12-31");
+    CHECK_INT(hf_time_local_format(y10k, NY, local), 0);
+    CHECK_STR(local, "9999-12-31 19:00");
     CHECK_INT(hf_time_local_date(y10k, SH, date), -1);
     CHECK_STR(date, "");
+    CHECK_INT(hf_time_local_format(y10k, SH, local), -1);
+    CHECK_STR(local, "");
+    CHECK_INT(hf_time_local_format(y10k - 60000, "UTC", local), 0);
+    CHECK_STR(local, "9999-12-31 23:59");
 }
 
 /* ---- zones ---- */
