@@ -427,7 +427,13 @@ void hf_time_rfc3339(int64_t ms, char *out)
     int mi = (int)(rest / MS_PER_MIN % 60);
     int ss = (int)(rest / MS_PER_SEC % 60);
     int fr = (int)(rest % MS_PER_SEC);
-    snprintf(out, 32, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, m, d, hh, mi, ss, fr);
+    /* Every int64 instant fits: its widest year, -292275055 (INT64_MIN ms), makes 30
+     * characters of the 31 out holds (test_time checks both ends). The compiler cannot bound
+     * the month, day and time fields, so the case is handled all the same: out empty, as the
+     * other formatters here refuse what they cannot hold, never a text cut short. */
+    if (snprintf(out, 32, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, m, d, hh, mi, ss,
+                 fr) >= 32)
+        out[0] = '\0';
 }
 
 /* ---------------------------------------------------------------------------------------

@@ -302,6 +302,14 @@ static void test_rfc3339(void)
         CHECK_INT(hf_time_parse(out, NULL, &back), 0);
         CHECK_INT(back, cases[i].ms);
     }
+
+    /* The widest instants of all still fit the 32 bytes of out, whole (as Java writes them:
+     * Instant.ofEpochMilli(Long.MIN_VALUE), and MAX_VALUE). */
+    char out[32];
+    hf_time_rfc3339(INT64_MIN, out);
+    CHECK_STR(out, "-292275055-05-16T16:47:04.192Z");
+    hf_time_rfc3339(INT64_MAX, out);
+    CHECK_STR(out, "292278994-08-17T07:12:55.807Z");
 }
 
 static void test_time_parse(void)
