@@ -346,9 +346,11 @@ const char *hf_endpoint_events(const char *service, char *out, int outlen);
  * less its NUL. */
 #define HF_IPC_PATH_MAX 107
 
-/* 0 when endpoint can be bound or connected to as far as its form goes; -1 with the reason
- * in why (whylen bytes) for an ipc:// endpoint whose path is empty or longer than
- * HF_IPC_PATH_MAX. Other transports are left to libzmq. */
+/* 0 when endpoint can be bound or connected to as far as its form goes; -1 for an ipc://
+ * endpoint whose path is empty or longer than HF_IPC_PATH_MAX, with the reason in why
+ * (whylen bytes; HF_ENDPOINT_WHY_LEN hold every reason) written to follow the endpoint
+ * (" with no path", ": its path is ..."). Other transports are left to libzmq. */
+#define HF_ENDPOINT_WHY_LEN 128
 int hf_endpoint_check(const char *endpoint, char *why, int whylen);
 
 #endif

@@ -538,13 +538,25 @@ int hf_endpoint_check(const char *endpoint, char *why, int whylen)
     size_t len = strlen(endpoint + 6);
     if (len >= 1 && len <= HF_IPC_PATH_MAX)
         return 0;
+    /* the reason only: the endpoint, as long as a setting may be, is the caller's to print */
     if (len == 0)
-        snprintf(why, (size_t)whylen, "%s with no path", endpoint);
+        snprintf(why, (size_t)whylen, " with no path");
     else
         snprintf(why, (size_t)whylen,
-                 "%s: its path is %zu bytes, longer than the %d a Unix socket's address holds "
+                 ": its path is %zu bytes, longer than the %d a Unix socket's address holds "
                  "(choose a shorter folder)",
-                 endpoint, len, HF_IPC_PATH_MAX);
+                 len, HF_IPC_PATH_MAX);
+    return -1;
+}
+
+/* 0 when endpoint, the value of setting env, passes hf_endpoint_check(); else -1 after
+ * saying so on stderr. */
+static int s_endpoint_usable(const char *program, const char *env, const char *endpoint)
+{
+    char why[HF_ENDPOINT_WHY_LEN];
+    if (hf_endpoint_check(endpoint, why, sizeof why) == 0)
+        return 0;
+    fprintf(stderr, "%s: bad configuration: %s is %s%s\n", program, env, endpoint, why);
     return -1;
 }
 
@@ -555,14 +567,12 @@ static int s_endpoints_check(hf_service_t *svc, const char *program)
 {
     static const char *const peers[] = {"intake",    "scheduler", "calllog",
                                         "complaint", "reporting", NULL};
-    char why[512];
+    char err[512];
     const char *own[][2] = {{svc->env_bind, hf_config_str(svc->config, "bind")},
                             {svc->env_events_bind, hf_config_str(svc->config, "events_bind")}};
     for (int i = 0; i < 2; i++)
-        if (hf_endpoint_check(own[i][1], why, sizeof why) != 0) {
-            fprintf(stderr, "%s: bad configuration: %s is %s\n", program, own[i][0], why);
+        if (s_endpoint_usable(program, own[i][0], own[i][1]) != 0)
             return -1;
-        }
     for (int i = 0; peers[i]; i++) {
         char env[48];
         snprintf(env, sizeof env, "HUIFANG_%s_EVENTS", peers[i]);
@@ -570,23 +580,19 @@ static int s_endpoints_check(hf_service_t *svc, const char *program)
             if (*c >= 'a' && *c <= 'z')
                 *c = (char)(*c - 'a' + 'A');
         const char *v = getenv(env);
-        if (v && *v && hf_endpoint_check(v, why, sizeof why) != 0) {
-            fprintf(stderr, "%s: bad configuration: %s is %s\n", program, env, why);
+        if (v && *v && s_endpoint_usable(program, env, v) != 0)
             return -1;
-        }
         /* the commands' endpoint may list a peer's instances: each element checked */
         char eps[HF_PEER_ENDPOINTS][HF_ENDPOINT_LEN];
-        int n = hf_endpoint_commands_list(peers[i], eps, HF_PEER_ENDPOINTS, why, sizeof why);
+        int n = hf_endpoint_commands_list(peers[i], eps, HF_PEER_ENDPOINTS, err, sizeof err);
         if (n < 0) {
-            fprintf(stderr, "%s: bad configuration: %s\n", program, why);
+            fprintf(stderr, "%s: bad configuration: %s\n", program, err);
             return -1;
         }
         memcpy(env + strlen(env) - strlen("EVENTS"), "ENDPOINT", sizeof "ENDPOINT");
         for (int k = 0; k < n; k++)
-            if (hf_endpoint_check(eps[k], why, sizeof why) != 0) {
-                fprintf(stderr, "%s: bad configuration: %s is %s\n", program, env, why);
+            if (s_endpoint_usable(program, env, eps[k]) != 0)
                 return -1;
-            }
         if (n > 1)
             hf_info("peer_endpoints", "peer=%s endpoints=%d", peers[i], n);
     }

@@ -307,14 +307,20 @@ int hf_date_parse(const char *s, int32_t *day)
     return 0;
 }
 
-void hf_date_format(int32_t day, char *out)
+int hf_date_format(int32_t day, char *out)
 {
     int64_t y;
     int m, d;
     s_civil_from_days(day, &y, &m, &d);
-    /* A day number far outside 0001..9999 would need more than 10 characters; such dates
-     * are bugs upstream, and truncating keeps them visible without overrunning out. */
-    snprintf(out, 11, "%04lld-%02d-%02d", (long long)y, m, d);
+    /* Ten characters hold the years -999..9999; a day number of int32 reaches years of seven
+     * digits. Such a day is a bug upstream, and its text cut to fit would be another date,
+     * sometimes one that reads as valid (12345-06-15 cut is "12345-06-1"): refused instead,
+     * with out empty, so that whatever goes on to read it fails rather than takes it. */
+    if (snprintf(out, 11, "%04lld-%02d-%02d", (long long)y, m, d) != 10) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
 }
 
 int32_t hf_time_local_day(int64_t ms, const char *tz)
@@ -324,9 +330,9 @@ int32_t hf_time_local_day(int64_t ms, const char *tz)
     return (int32_t)s_days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-void hf_time_local_date(int64_t ms, const char *tz, char *out)
+int hf_time_local_date(int64_t ms, const char *tz, char *out)
 {
-    hf_date_format(hf_time_local_day(ms, tz), out);
+    return hf_date_format(hf_time_local_day(ms, tz), out);
 }
 
 int hf_time_local_minute(int64_t ms, const char *tz)
@@ -336,17 +342,18 @@ int hf_time_local_minute(int64_t ms, const char *tz)
     return tm.tm_hour * 60 + tm.tm_min;
 }
 
-void hf_time_local_format(int64_t ms, const char *tz, char *out)
+int hf_time_local_format(int64_t ms, const char *tz, char *out)
 {
     struct tm tm;
     s_local_tm_in(ms, tz, &tm);
-    /* Formatted wide and cut to 16 characters: the same truncation policy as
-     * hf_date_format() for years beyond 9999, stated once to the compiler. */
-    char text[64];
-    snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min);
-    memcpy(out, text, 16);
-    out[16] = '\0';
+    /* Sixteen characters hold the years -999..9999; beyond them, as in hf_date_format(), the
+     * text is refused (out empty) rather than cut to another time. */
+    if (snprintf(out, 17, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min) != 16) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
 }
 
 /* The instant in seconds of local wall time `wall` (seconds since 1970-01-01 00:00 on
@@ -420,7 +427,13 @@ void hf_time_rfc3339(int64_t ms, char *out)
     int mi = (int)(rest / MS_PER_MIN % 60);
     int ss = (int)(rest / MS_PER_SEC % 60);
     int fr = (int)(rest % MS_PER_SEC);
-    snprintf(out, 32, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, m, d, hh, mi, ss, fr);
+    /* Every int64 instant fits: its widest year, -292275055 (INT64_MIN ms), makes 30
+     * characters of the 31 out holds (test_time checks both ends). The compiler cannot bound
+     * the month, day and time fields, so the case is handled all the same: out empty, as the
+     * other formatters here refuse what they cannot hold, never a text cut short. */
+    if (snprintf(out, 32, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, m, d, hh, mi, ss,
+                 fr) >= 32)
+        out[0] = '\0';
 }
 
 /* ---------------------------------------------------------------------------------------

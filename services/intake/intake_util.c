@@ -369,8 +369,10 @@ void intake_arr_date(intake_arr_t *arr, int32_t day)
     }
     s_arr_room(arr, 12);
     s_arr_sep(arr);
-    hf_date_format(day, arr->buf + arr->len);
-    arr->len += 10;
+    /* a day hf_date_format() refuses (none that intake's rules let through) leaves the
+     * element empty, which Postgres refuses as an array of dates */
+    if (hf_date_format(day, arr->buf + arr->len) == 0)
+        arr->len += 10;
 }
 
 const char *intake_arr_end(intake_arr_t *arr)
@@ -483,10 +485,9 @@ void intake_copy_date(intake_copy_t *c, int32_t day)
         intake_copy_str(c, NULL);
         return;
     }
-    if (s_copy_col(c, 11)) {
-        hf_date_format(day, c->buf + c->len);
+    /* as in intake_arr_date(): a refused day leaves the column empty, not a date */
+    if (s_copy_col(c, 11) && hf_date_format(day, c->buf + c->len) == 0)
         c->len += 10;
-    }
 }
 
 void intake_copy_row_end(intake_copy_t *c)

@@ -10,7 +10,8 @@
 #    logged; a key added to the folder is let in, and refused again once its .pub is gone;
 #  - an ipc path longer than a Unix socket's address holds (107 bytes) stops a service at
 #    start-up with a message naming the setting, for where it listens and for a peer's
-#    endpoint (libzmq would refuse the latter only when it connects, quietly).
+#    endpoint (libzmq would refuse the latter only when it connects, quietly); the message
+#    gives the endpoint whole, however long, and names an ipc:// with no path.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -69,4 +70,18 @@ out=$(env HUIFANG_REPORTING_BIND="ipc://$HF_IPC_DIR/y$p" HUIFANG_REPORTING_EVENT
     timeout 30 "$HF_BIN/huifang-reporting" </dev/null 2>&1) || rc=$?
 hf_expect_eq 1 "$rc" "reporting with a peer's events on a path too long"
 hf_expect_contains "$out" "bad configuration: HUIFANG_CALLLOG_EVENTS is ipc://$long: its path is"
+# the endpoint is said whole however long it is, the reason after it (no message buffer to cut
+# them), and an ipc:// endpoint with no path at all is named as such
+calllog_events_refused() {
+    rc=0
+    out=$(env HUIFANG_REPORTING_BIND="ipc://$HF_IPC_DIR/y$p" HUIFANG_REPORTING_EVENTS_BIND="ipc://$HF_IPC_DIR/z$p" \
+        HUIFANG_REPORTING_METRICS_BIND=off HUIFANG_CALLLOG_EVENTS="$1" \
+        timeout 30 "$HF_BIN/huifang-reporting" </dev/null 2>&1) || rc=$?
+    hf_expect_eq 1 "$rc" "reporting with a peer's events on ${1:0:40}"
+}
+huge=$HF_E2E_TMP/$(printf 'q%.0s' {1..600})
+calllog_events_refused "ipc://$huge"
+hf_expect_contains "$out" "bad configuration: HUIFANG_CALLLOG_EVENTS is ipc://$huge: its path is ${#huge} bytes, longer than the 107 a Unix socket's address holds (choose a shorter folder)"
+calllog_events_refused "ipc://"
+hf_expect_contains "$out" "bad configuration: HUIFANG_CALLLOG_EVENTS is ipc:// with no path"
 hf_expect_exit 0 huifang ping

@@ -3,6 +3,7 @@
  * over the same tz database) and are written here as UTC ms with their RFC 3339 form
  * alongside, so a failure reads without a calculator. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "hf_test.h"
@@ -60,6 +61,44 @@ static void test_dates(void)
             failures++;
     }
     CHECK_INT(failures, 0);
+}
+
+/* A day whose year "YYYY-MM-DD" has no room for is refused with an empty text, never cut to
+ * another date (10000-01-01 cut to ten characters would be "10000-01-0"); so is a local time
+ * of such a year, and the last day and minute that fit are written whole. */
+static void test_dates_beyond_the_form(void)
+{
+    static const int32_t refused[] = {
+        2932897,   /* 10000-01-01, the day after 9999-12-31 */
+        3663382,   /* 12000-01-01 */
+        -1084406,  /* -1000-12-31, whose year needs a fifth character */
+        INT32_MAX, /* a year of seven digits */
+        INT32_MIN,
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char out[11] = "unchanged";
+        CHECK_INT(hf_date_format(refused[i], out), -1);
+        CHECK_STR(out, "");
+    }
+    char out[11];
+    CHECK_INT(hf_date_format(2932896, out), 0);
+    CHECK_STR(out, "9999-12-31");
+    CHECK_INT(hf_date_format(-1084405, out), 0);
+    CHECK_STR(out, "-999-01-01");
+
+    /* 10000-01-01T00:00Z is still 9999 in New York, already 10000 in Shanghai */
+    const int64_t y10k = 2932897LL * 86400000;
+    char date[11], local[17];
+    CHECK_INT(hf_time_local_date(y10k, NY, date), 0);
+    CHECK_STR(date, "9999-12-31");
+    CHECK_INT(hf_time_local_format(y10k, NY, local), 0);
+    CHECK_STR(local, "9999-12-31 19:00");
+    CHECK_INT(hf_time_local_date(y10k, SH, date), -1);
+    CHECK_STR(date, "");
+    CHECK_INT(hf_time_local_format(y10k, SH, local), -1);
+    CHECK_STR(local, "");
+    CHECK_INT(hf_time_local_format(y10k - 60000, "UTC", local), 0);
+    CHECK_STR(local, "9999-12-31 23:59");
 }
 
 /* ---- zones ---- */
@@ -263,6 +302,14 @@ static void test_rfc3339(void)
         CHECK_INT(hf_time_parse(out, NULL, &back), 0);
         CHECK_INT(back, cases[i].ms);
     }
+
+    /* The widest instants of all still fit the 32 bytes of out, whole (as Java writes them:
+     * Instant.ofEpochMilli(Long.MIN_VALUE), and MAX_VALUE). */
+    char out[32];
+    hf_time_rfc3339(INT64_MIN, out);
+    CHECK_STR(out, "-292275055-05-16T16:47:04.192Z");
+    hf_time_rfc3339(INT64_MAX, out);
+    CHECK_STR(out, "292278994-08-17T07:12:55.807Z");
 }
 
 static void test_time_parse(void)
@@ -444,6 +491,7 @@ static void test_windows(void)
 int main(void)
 {
     TEST_CASE(test_dates);
+    TEST_CASE(test_dates_beyond_the_form);
     TEST_CASE(test_tz_valid);
     TEST_CASE(test_local_day_and_minute);
     TEST_CASE(test_local_zones_interleaved);
