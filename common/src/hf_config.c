@@ -3,6 +3,7 @@
 #include "hf_log.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,8 +215,21 @@ int hf_config_load(hf_config_t **out, const char *program, const char *summary,
                 v = e->def ? e->def : "";
                 s->source = "default";
             }
-            char buf[512];
-            s->value = from_file ? from_file : strdup(hf_config_expand(v, buf, sizeof buf));
+            if (from_file) {
+                s->value = from_file;
+                continue;
+            }
+            /* the whole value, however long (until the fourteenth round a value was cut to 511
+             * bytes without a word): "{port_base+N}" becomes a number of a long's digits at
+             * most, so the text's length and a long's room hold the expansion */
+            size_t room = strlen(v) + 24;
+            s->value = room < INT_MAX ? malloc(room) : NULL;
+            if (s->value == NULL) {
+                fprintf(stderr, "%s: out of memory for the setting %s\n", program, e->env);
+                hf_config_destroy(&self);
+                return -1;
+            }
+            hf_config_expand(v, s->value, (int)room);
         }
     }
     for (int i = 1; i < argc; i++) {

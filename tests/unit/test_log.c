@@ -139,6 +139,22 @@ int main(void)
     CHECK_INT(hf_config_int(cfg, "count"), 5);
     CHECK_STR(hf_config_str(cfg, "url"), "redis://x:9003/0");
     hf_config_destroy(&cfg);
+    /* a value is kept whole however long, expanded or not (it was cut to 511 bytes) */
+    static char longer[3000], want[3000];
+    memset(longer, 'a', 2000);
+    snprintf(longer + 2000, sizeof longer - 2000, "{port_base+7}/tail");
+    snprintf(want, sizeof want, "%.2000s9007/tail", longer);
+    setenv("HF_TEST_URL", longer, 1);
+    CHECK_INT(hf_config_load(&cfg, "t", "test", tables, 1, argv0), 0);
+    CHECK_INT(strlen(hf_config_str(cfg, "url")), 2000 + strlen("9007/tail"));
+    CHECK_STR(hf_config_str(cfg, "url"), want);
+    hf_config_destroy(&cfg);
+    longer[2000] = '\0';
+    setenv("HF_TEST_URL", longer, 1);
+    CHECK_INT(hf_config_load(&cfg, "t", "test", tables, 1, argv0), 0);
+    CHECK_STR(hf_config_str(cfg, "url"), longer);
+    hf_config_destroy(&cfg);
+    unsetenv("HF_TEST_URL");
     setenv("HF_TEST_URL_FALLBACK", "redis://fallback/1", 1);
     setenv("HF_TEST_COUNT", "7", 1);
     CHECK_INT(hf_config_load(&cfg, "t", "test", tables, 1, argv0), 0);
