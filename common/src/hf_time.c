@@ -42,9 +42,14 @@ static int64_t s_floor_div(int64_t a, int64_t b)
     return q;
 }
 
+/* The remainder of s_floor_div (the sign of b), from C's remainder: a - floor(a / b) * b
+ * would overflow for instants near INT64_MIN. */
 static int64_t s_floor_mod(int64_t a, int64_t b)
 {
-    return a - s_floor_div(a, b) * b;
+    int64_t r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0)))
+        r += b;
+    return r;
 }
 
 /* ---------------------------------------------------------------------------------------
