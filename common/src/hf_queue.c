@@ -1497,9 +1497,8 @@ int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64
     raise[0] = raise[1] = NULL;
     raise[2] = "2";
     raise[3] = wk.hints;
-    const char **r = raise + 4;
-    *r = wk.versions;
-    r++;
+    raise[4] = wk.versions;
+    const char **r = raise + 5; /* the triples */
     for (int k = 0; k < nfound; k++) {
         int64_t due = 0, expiry = 0;
         bool has_due = s_first_score(replies[2 * k], &due);
