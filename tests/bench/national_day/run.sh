@@ -484,11 +484,37 @@ for ((h = 7; h <= 23; h++)); do
         hf_fail "the agents' driver ended before $h:00 (driver.err: $(tail -5 "$HF_E2E_TMP/driver.err"))"
     echo go >&"$DRV_IN"
     ROUNDS=$((ROUNDS + 1))
+    # NATDAY_PERF=FILE: a profile of the whole machine while the agents work the 09:00 hour
+    # (perf record -a, NATDAY_PERF_S seconds, 20 by default; perf report -i FILE --sort comm,dso,sym)
+    PERF_PID=
+    # NATDAY_PERF_ONLY="WHO...": only these processes, with their call stacks (DWARF): a
+    # service instance's name (scheduler, calllog, ...) or a role, for its Postgres backends
+    if [[ -n ${NATDAY_PERF:-} ]] && ((h == 9)); then
+        perf_who=(-a)
+        if [[ -n ${NATDAY_PERF_ONLY:-} ]]; then
+            perf_pids=
+            for w in $NATDAY_PERF_ONLY; do
+                if [[ -n ${HF_PIDS[$w]:-} ]]; then
+                    perf_pids+=,${HF_PIDS[$w]}
+                else
+                    perf_pids+=$(awk -v r="$w" '$1 == r { printf ",%s", $2 }' <<<"$PG_BACKENDS")
+                fi
+            done
+            [[ -n $perf_pids ]] || hf_fail "NATDAY_PERF_ONLY=$NATDAY_PERF_ONLY names no instance or role"
+            perf_who=(--call-graph dwarf,16384 -p "${perf_pids#,}")
+        fi
+        perf record "${perf_who[@]}" -F "${NATDAY_PERF_HZ:-499}" -o "$NATDAY_PERF" -- sleep "${NATDAY_PERF_S:-20}" \
+            >"$HF_E2E_TMP/perf.out" 2>&1 &
+        PERF_PID=$!
+    fi
     out=
     read -r out <&"$DRV_OUT" || true
     [[ $out == *errors=0* ]] ||
         hf_fail "the agents' driver failed at $h:00: $out $(tail -5 "$HF_E2E_TMP/driver.err")"
     tw=$(since "$t1")
+    if [[ -n $PERF_PID ]]; then
+        wait "$PERF_PID" || hf_log "perf record failed: $(tail -3 "$HF_E2E_TMP/perf.out")"
+    fi
     WORK_S=$(awk -v a="$WORK_S" -v b="$tw" 'BEGIN { print a + b }')
     for kv in $out; do
         TOT[${kv%%=*}]=$((${TOT[${kv%%=*}]:-0} + ${kv#*=}))
