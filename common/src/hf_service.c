@@ -885,6 +885,14 @@ static double s_zap_refused(void *arg)
     return zap ? (double)hf_zap_refused(zap) : 0;
 }
 
+/* Sessions whose signature was checked: each session once, while the verifier's cache keeps
+ * it (hf_session.c); a figure near the requests' count says the cache is not holding them. */
+static double s_signature_checks(void *arg)
+{
+    const hf_service_t *svc = arg;
+    return svc->verifier ? (double)hf_verifier_signature_checks(svc->verifier) : 0;
+}
+
 /* The series of one consumer, made when it subscribes. */
 static void s_metrics_sub(hf_service_t *svc, s_sub_t *sub)
 {
@@ -1186,6 +1194,10 @@ static int s_metrics_init(hf_service_t *svc)
     hf_metrics_fn(m, true, "huifang_zap_refused_total",
                   "CURVE handshakes the ZAP handler refused (a key not in the allow-list)", l,
                   s_zap_refused, NULL);
+    hf_metrics_fn(m, true, "huifang_session_signatures_checked_total",
+                  "Session signatures verified (a session not in the verifier's cache: seen for "
+                  "the first time, or again after the cache let it go)",
+                  l, s_signature_checks, svc);
     svc->m_published = hf_metrics_counter(m, "huifang_events_published_total",
                                           "Events of this producer's outbox published", l);
     svc->m_outbox_depth =

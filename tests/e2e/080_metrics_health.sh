@@ -83,6 +83,20 @@ hf_expect_eq $(($(metric "$after" "$f") + 1)) "$(metric "$after2" "$f")" "one re
 hf_expect_eq 1 "$(metric "$after2" 'huifang_requests_total{service="intake",command="lead_add",status="unauthenticated"}')" \
     "requests_total by status"
 
+# ---- a session's signature is checked once, then kept (hf_session.c's cache) ----
+s='huifang_session_signatures_checked_total{service="intake"}'
+(($(metric "$after2" "$s") >= 1)) || hf_fail "no session signature counted"
+rc=0
+HUIFANG_TOKEN=$hq huifang lead add --name 'Hq Again' --phone 13812349997 --channel counter >/dev/null 2>&1 || rc=$?
+((rc != 0)) || hf_fail "hq could add a lead"
+after3=$(scrape intake)
+hf_expect_eq "$(metric "$after2" "$s")" "$(metric "$after3" "$s")" "a session seen before is not verified again"
+hq2=$("$HF_BIN/huifang" session mint --key "$HUIFANG_SESSION_KEY_FILE" --login hq8 --role hq --branches BJ01)
+rc=0
+HUIFANG_TOKEN=$hq2 huifang lead add --name 'Hq Other' --phone 13812349996 --channel counter >/dev/null 2>&1 || rc=$?
+((rc != 0)) || hf_fail "hq could add a lead"
+hf_expect_eq $(($(metric "$after3" "$s") + 1)) "$(metric "$(scrape intake)" "$s")" "a new session is verified once"
+
 # ---- a CURVE key not in the allow-list: refused at the handshake, counted ----
 z='huifang_zap_refused_total{service="intake"}'
 stranger=$HF_E2E_TMP/stranger-keys

@@ -460,6 +460,7 @@ loops() {
     for inst in "${!MPORT[@]}"; do
         scrape "$inst" | awk -v i="$inst" '
             /^huifang_loop_busy_seconds_total\{/ { print i, "(busy)", "0", $2 }
+            /^huifang_session_signatures_checked_total\{/ { print i, "(sigs)", "0", $2 }
             /^huifang_request_duration_seconds_(count|sum)\{/ {
                 match($1, /command="[^"]*"/); c = substr($1, RSTART + 9, RLENGTH - 10)
                 if ($1 ~ /_count\{/) n[c] = $2; else t[c] = $2 }
@@ -798,9 +799,10 @@ join -a 2 -e 0 -o 0,1.2,1.3,2.2,2.3 <(awk '{ print $1 ":" $2, $3, $4 }' <<<"$LOO
     <(awk '{ print $1 ":" $2, $3, $4 }' <<<"$LOOPS1" | sort) |
     awk -v w="$WORK_S" -v calls="${TOT[logged]:-0}" '{ split($1, k, ":"); n = $4 - $2; s = $5 - $3
         if (k[2] == "(busy)") busy[k[1]] = s
+        else if (k[2] == "(sigs)") sigs[k[1]] = s
         else if (n > 0) cmds[k[1]] = cmds[k[1]] sprintf("  %s %d %.1f", k[2], n, 1000 * s / n) }
-        END { for (i in busy) printf "  %-11s %6.1f s %6d µs %5.2f %s\n", i, busy[i],
-                  (calls > 0 ? busy[i] * 1e6 / calls : 0), (w > 0 ? busy[i] / w : 0), cmds[i] }' | sort
+        END { for (i in busy) printf "  %-11s %6.1f s %6d µs %5.2f %s  (session signatures checked %d)\n", i, busy[i],
+                  (calls > 0 ? busy[i] * 1e6 / calls : 0), (w > 0 ? busy[i] / w : 0), cmds[i], sigs[i] }' | sort
 echo
 echo "Postgres: $(sql "SELECT pg_size_pretty(pg_database_size(current_database()))") in all; by schema:"
 sql "SELECT n.nspname, pg_size_pretty(sum(pg_total_relation_size(c.oid))::bigint) FROM pg_class c
