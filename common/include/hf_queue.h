@@ -68,6 +68,15 @@ typedef struct {
 } hf_queue_counts_t;
 int hf_queue_stats_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
                         int64_t overdue_ms, hf_queue_counts_t *counts);
+/* hf_queue_stats_many asking only the counts named in fields (HF_QUEUE_COUNT_ bits, at least
+ * one): one command a branch a count, in one round trip; the counts not asked are -1. */
+#define HF_QUEUE_COUNT_DUE 1u
+#define HF_QUEUE_COUNT_LEASED 2u
+#define HF_QUEUE_COUNT_OVERDUE 4u
+#define HF_QUEUE_COUNT_QUEUED 8u
+#define HF_QUEUE_COUNT_ALL 15u
+int hf_queue_count_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                        int64_t overdue_ms, unsigned fields, hf_queue_counts_t *counts);
 /* What waits in each of n branches at now_ms: the bits HF_QUEUE_DUE (ids due at or before
  * now_ms: what hf_queue_claim would take) and HF_QUEUE_EXPIRED (leases expired by then: what
  * hf_queue_reap would return) into what[i] for branches[i], 0 when neither. For a timer that

@@ -724,6 +724,66 @@ static void test_stats_many(hf_queue_t *q)
         CHECK_INT(hf_queue_clear(q, br[i]), 0);
 }
 
+/* hf_queue_count_many: only the counts asked go to Redis, one command a branch a count in one
+ * round trip (the scheduler's gauges ask two of the four); each is the one hf_queue_stats
+ * gives, and a count not asked is -1, never a stale or zero figure. */
+static void test_count_many(hf_queue_t *q)
+{
+    const char *br[] = {"CNT-A", "CNT-B", "CNT-NEVER"};
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+    CHECK_INT(hf_queue_put(q, "CNT-A", 1, 1000), 0);
+    CHECK_INT(hf_queue_put(q, "CNT-A", 2, 9000), 0);
+    CHECK_INT(hf_queue_put(q, "CNT-B", 3, 1000), 0);
+    CHECK_INT(hf_queue_put(q, "CNT-B", 4, 2000), 0);
+    int64_t ids[2];
+    int n = 0;
+    CHECK_INT(hf_queue_claim(q, "CNT-B", 1000, 5000, 1, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    hf_queue_counts_t c[3], all[3];
+    CHECK_INT(hf_queue_stats_many(q, br, 3, 6000, 2000, all), 0);
+    uint64_t c0 = hf_queue_commands(q), t0 = hf_queue_round_trips(q);
+    CHECK_INT(
+        hf_queue_count_many(q, br, 3, 6000, 2000, HF_QUEUE_COUNT_DUE | HF_QUEUE_COUNT_QUEUED, c),
+        0);
+    CHECK_INT((int)(hf_queue_commands(q) - c0), 2 * 3);
+    CHECK_INT((int)(hf_queue_round_trips(q) - t0), 1);
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(c[i].due, all[i].due);
+        CHECK_INT(c[i].queued, all[i].queued);
+        CHECK_INT(c[i].leased, -1);
+        CHECK_INT(c[i].overdue, -1);
+    }
+    CHECK_INT(c[0].due, 1);
+    CHECK_INT(c[0].queued, 2);
+    CHECK_INT(c[1].due, 1);
+    CHECK_INT(c[1].queued, 1);
+    CHECK_INT(c[2].queued, 0);
+    /* one count alone, and the other two */
+    c0 = hf_queue_commands(q);
+    CHECK_INT(hf_queue_count_many(q, br, 3, 6000, 2000, HF_QUEUE_COUNT_LEASED, c), 0);
+    CHECK_INT((int)(hf_queue_commands(q) - c0), 3);
+    CHECK_INT(c[1].leased, 1);
+    CHECK_INT(c[1].due, -1);
+    CHECK_INT(hf_queue_count_many(q, br, 3, 6000, 2000,
+                                  HF_QUEUE_COUNT_LEASED | HF_QUEUE_COUNT_OVERDUE, c),
+              0);
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(c[i].leased, all[i].leased);
+        CHECK_INT(c[i].overdue, all[i].overdue);
+        CHECK_INT(c[i].queued, -1);
+    }
+    /* all four: hf_queue_stats_many's four commands a branch */
+    c0 = hf_queue_commands(q);
+    CHECK_INT(hf_queue_count_many(q, br, 3, 6000, 2000, HF_QUEUE_COUNT_ALL, c), 0);
+    CHECK_INT((int)(hf_queue_commands(q) - c0), 4 * 3);
+    CHECK_INT(memcmp(c, all, sizeof c), 0);
+    const char *bad[] = {"CNT-A", "no spaces"};
+    CHECK_INT(hf_queue_count_many(q, bad, 2, 6000, 2000, HF_QUEUE_COUNT_DUE, c), -1);
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+}
+
 /* ---- the wake index (hf_queue.c): its keys are named here, as an older Huifang or an
  * operator would meet them in Redis ---- */
 
@@ -899,6 +959,7 @@ int main(void)
     TEST_CASE(test_concurrent_claims, q, url);
     TEST_CASE(test_waiting, q);
     TEST_CASE(test_stats_many, q);
+    TEST_CASE(test_count_many, q);
     TEST_CASE(test_wake_seed, q, raw);
     TEST_CASE(test_wake_idle_many, q);
     TEST_CASE(test_wake_writer_slips_in, q, raw, url);
