@@ -89,6 +89,14 @@ int hf_queue_count_many(hf_queue_t *self, const char *const *branches, int n, in
 #define HF_QUEUE_EXPIRED 2
 int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
                      int *what);
+/* hf_queue_waiting, and into *listed the branch set's version, read by the same command: a
+ * number that moves whenever a branch is put into for the first time (hf_queue_branches would
+ * list one more). For a timer that keeps the branch list in memory and lists it again only
+ * when the version moved: a branch put into before the version read is listed by an
+ * hf_queue_branches called after it. Asks Redis even when n is 0 (one command). Returns 0, or
+ * -1 (*listed left as it was). */
+int hf_queue_waiting_listed(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                            int *what, int64_t *listed);
 /* Lists the branches that have ever been put into (a set); returns the count or -1; the
  * caller frees each string and the array. */
 int hf_queue_branches(hf_queue_t *self, char ***branches);
