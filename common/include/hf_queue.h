@@ -68,6 +68,15 @@ typedef struct {
 } hf_queue_counts_t;
 int hf_queue_stats_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
                         int64_t overdue_ms, hf_queue_counts_t *counts);
+/* hf_queue_stats_many asking only the counts named in fields (HF_QUEUE_COUNT_ bits, at least
+ * one): one command a branch a count, in one round trip; the counts not asked are -1. */
+#define HF_QUEUE_COUNT_DUE 1u
+#define HF_QUEUE_COUNT_LEASED 2u
+#define HF_QUEUE_COUNT_OVERDUE 4u
+#define HF_QUEUE_COUNT_QUEUED 8u
+#define HF_QUEUE_COUNT_ALL 15u
+int hf_queue_count_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                        int64_t overdue_ms, unsigned fields, hf_queue_counts_t *counts);
 /* What waits in each of n branches at now_ms: the bits HF_QUEUE_DUE (ids due at or before
  * now_ms: what hf_queue_claim would take) and HF_QUEUE_EXPIRED (leases expired by then: what
  * hf_queue_reap would return) into what[i] for branches[i], 0 when neither. For a timer that
@@ -80,6 +89,14 @@ int hf_queue_stats_many(hf_queue_t *self, const char *const *branches, int n, in
 #define HF_QUEUE_EXPIRED 2
 int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
                      int *what);
+/* hf_queue_waiting, and into *listed the branch set's version, read by the same command: a
+ * number that moves whenever a branch is put into for the first time (hf_queue_branches would
+ * list one more). For a timer that keeps the branch list in memory and lists it again only
+ * when the version moved: a branch put into before the version read is listed by an
+ * hf_queue_branches called after it. Asks Redis even when n is 0 (one command). Returns 0, or
+ * -1 (*listed left as it was). */
+int hf_queue_waiting_listed(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                            int *what, int64_t *listed);
 /* Lists the branches that have ever been put into (a set); returns the count or -1; the
  * caller frees each string and the array. */
 int hf_queue_branches(hf_queue_t *self, char ***branches);

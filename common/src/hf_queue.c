@@ -15,6 +15,8 @@
  *                            due or a lease expired (the wake index, below)
  *   hf:wake:{KIND}:versions  hash, branch -> how many changes may have made it wake sooner
  *   hf:wake:{KIND}:ready     present once the hints cover every branch (see seeding, below)
+ *   hf:wake:{KIND}:listed    how many branches the versions hash has counted a first change of:
+ *                            it moves when the branch set gains a member (below)
  *
  * The wake index lets a timer that serves many branches ask one command what waits now,
  * instead of two counts a branch (at 1,000 branches, 2,000 commands every round). Its one
@@ -30,6 +32,13 @@
  * the branches' keys, so no script touches both: the index stays Cluster-ready.
  * Seeding: a Redis without the ready key (flushed, or filled before the index existed)
  * gets a hint of 0 for every branch the caller asks about; the first look raises them.
+ * The branch set's version ("listed"): the lowering that counts a branch's first version
+ * also counts one here, and hf_queue_waiting_listed hands it back from the same script that
+ * reads the hints, so a timer that keeps the branch list in memory (complaint's) learns
+ * without a command of its own that the set grew, and lists it again only then. The put
+ * that brings a new branch adds it to the set (SADD) before it lowers its hint, in the same
+ * pipeline, so whoever sees the version moved and then lists the set finds the branch. It
+ * could not be the set's SCARD read by the script: the set lives in another slot.
  *
  * An id lives in exactly one of "due" and "leases". Claiming moves it from the first to the
  * second and remembers its due time in "dueat", so that a lease that expires puts the id
@@ -156,21 +165,26 @@ static const char s_remove_lua[] = "redis.call('ZREM', KEYS[1], ARGV[1])\n"
                                    "redis.call('HDEL', KEYS[3], ARGV[1])\n"
                                    "return 1\n";
 
-/* KEYS: hints, versions. ARGV: branch, time. Lowers the branch's hint to time (or sets it)
- * and counts a version, always: a raise that read the version before this writer's change
- * must fail. Lua compares the scores as doubles, exact for any millisecond time. */
+/* KEYS: hints, versions, listed. ARGV: branch, time. Lowers the branch's hint to time (or
+ * sets it) and counts a version, always: a raise that read the version before this writer's
+ * change must fail. A branch's first version counts one on listed too: a branch new to the
+ * index. Lua compares the scores as doubles, exact for any millisecond time. */
 static const char s_wake_lower_lua[] = "local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])\n"
                                        "if not cur or tonumber(cur) > tonumber(ARGV[2]) then\n"
                                        "  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])\n"
                                        "end\n"
-                                       "return redis.call('HINCRBY', KEYS[2], ARGV[1], 1)\n";
+                                       "local v = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)\n"
+                                       "if v == 1 then redis.call('INCR', KEYS[3]) end\n"
+                                       "return v\n";
 
-/* KEYS: hints, versions, ready. ARGV: now_ms. The branches whose hint is due by now, each
- * followed by its version ("0" when never counted); the integer 0 when the index was never
- * seeded in this Redis. */
+/* KEYS: hints, versions, ready, listed. ARGV: now_ms. Whether the index was seeded in this
+ * Redis (1 or 0) and the branch set's version (listed, 0 when never counted); then, when
+ * seeded, the branches whose hint is due by now, each followed by its version ("0" when
+ * never counted). */
 static const char s_wake_read_lua[] =
-    "if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end\n"
-    "local out = {}\n"
+    "local listed = tonumber(redis.call('GET', KEYS[4]) or '0')\n"
+    "if redis.call('EXISTS', KEYS[3]) == 0 then return {0, listed} end\n"
+    "local out = {1, listed}\n"
     "for _, b in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])) do\n"
     "  out[#out + 1] = b\n"
     "  out[#out + 1] = redis.call('HGET', KEYS[2], b) or '0'\n"
@@ -212,7 +226,7 @@ static const struct {
     {"ack", s_ack_lua},               /* hf_queue_ack */
     {"remove", s_remove_lua},         /* hf_queue_remove */
     {"wake-lower", s_wake_lower_lua}, /* after every put, claim and reap */
-    {"wake-read", s_wake_read_lua},   /* hf_queue_waiting */
+    {"wake-read", s_wake_read_lua},   /* hf_queue_waiting, hf_queue_waiting_listed */
     {"wake-seed", s_wake_seed_lua},   /* hf_queue_waiting, in a Redis never seeded */
     {"wake-raise", s_wake_raise_lua}, /* hf_queue_waiting */
 };
@@ -934,6 +948,7 @@ typedef struct {
     char hints[QUEUE_KEY_MAX];
     char versions[QUEUE_KEY_MAX];
     char ready[QUEUE_KEY_MAX];
+    char listed[QUEUE_KEY_MAX];
 } queue_wake_keys_t;
 
 static void s_wake_keys(const hf_queue_t *self, queue_wake_keys_t *keys)
@@ -941,6 +956,7 @@ static void s_wake_keys(const hf_queue_t *self, queue_wake_keys_t *keys)
     snprintf(keys->hints, sizeof keys->hints, "hf:wake:{%s}:hints", self->kind);
     snprintf(keys->versions, sizeof keys->versions, "hf:wake:{%s}:versions", self->kind);
     snprintf(keys->ready, sizeof keys->ready, "hf:wake:{%s}:ready", self->kind);
+    snprintf(keys->listed, sizeof keys->listed, "hf:wake:{%s}:listed", self->kind);
 }
 
 /* A writer's second step: the command that lowers branch's hint to time_ms and counts its
@@ -949,7 +965,7 @@ static void s_wake_keys(const hf_queue_t *self, queue_wake_keys_t *keys)
 typedef struct {
     queue_wake_keys_t keys;
     char time[QUEUE_NUM_MAX];
-    const char *argv[7];
+    const char *argv[8];
 } queue_lower_t;
 
 static queue_command_t s_wake_lower(const hf_queue_t *self, const char *branch, int64_t time_ms,
@@ -959,12 +975,13 @@ static queue_command_t s_wake_lower(const hf_queue_t *self, const char *branch, 
     s_format_int64(time_ms, lower->time);
     const char **v = lower->argv;
     v[0] = v[1] = NULL; /* EVALSHA and the sha, filled by s_run() */
-    v[2] = "2";
+    v[2] = "3";
     v[3] = lower->keys.hints;
     v[4] = lower->keys.versions;
-    v[5] = branch;
-    v[6] = lower->time;
-    return (queue_command_t){SCRIPT_WAKE_LOWER, 7, v};
+    v[5] = lower->keys.listed;
+    v[6] = branch;
+    v[7] = lower->time;
+    return (queue_command_t){SCRIPT_WAKE_LOWER, 8, v};
 }
 
 /* Reads an id or a score. Redis prints scores with %.17g, which gives plain digits for
@@ -1332,30 +1349,53 @@ cleanup:
     return rc;
 }
 
-int hf_queue_stats_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
-                        int64_t overdue_ms, hf_queue_counts_t *counts)
+int hf_queue_count_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                        int64_t overdue_ms, unsigned fields, hf_queue_counts_t *counts)
 {
     char now[QUEUE_NUM_MAX], late[QUEUE_NUM_MAX + 1];
     s_format_int64(now_ms, now);
     /* "(" makes the bound exclusive: overdue means due strictly more than overdue_ms ago. */
     late[0] = '(';
     s_format_int64(now_ms - overdue_ms, late + 1);
-    const queue_count_t asked[4] = {
+    /* in the order of hf_queue_counts_t's fields and of the HF_QUEUE_COUNT_ bits */
+    const queue_count_t all[4] = {
         {"ZCOUNT", false, "-inf", now},  /* due now */
         {"ZCARD", true, NULL, NULL},     /* leased */
         {"ZCOUNT", false, "-inf", late}, /* overdue */
         {"ZCARD", false, NULL, NULL},    /* queued */
     };
-    int64_t *v = malloc(sizeof *v * 4 * (size_t)(n > 0 ? n : 1));
+    /* only the counts asked for go to Redis: the scheduler's gauges use two of the four, and
+     * at 1,000 branches of 20,000 tasks each ZCOUNT costs Redis ~15 us */
+    queue_count_t asked[4];
+    int per = 0, slot[4];
+    for (int k = 0; k < 4; k++) {
+        slot[k] = -1;
+        if (fields & (1u << k)) {
+            slot[k] = per;
+            asked[per++] = all[k];
+        }
+    }
+    assert(per > 0);
+    int64_t *v = malloc(sizeof *v * (size_t)per * (size_t)(n > 0 ? n : 1));
     if (v == NULL) {
         s_set_error(self, "out of memory");
         return -1;
     }
-    int rc = s_count_many(self, branches, n, asked, 4, v);
-    for (int i = 0; rc == 0 && i < n; i++)
-        counts[i] = (hf_queue_counts_t){v[4 * i], v[4 * i + 1], v[4 * i + 2], v[4 * i + 3]};
+    int rc = s_count_many(self, branches, n, asked, per, v);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        int64_t c[4];
+        for (int k = 0; k < 4; k++)
+            c[k] = slot[k] >= 0 ? v[per * i + slot[k]] : -1;
+        counts[i] = (hf_queue_counts_t){c[0], c[1], c[2], c[3]};
+    }
     free(v);
     return rc;
+}
+
+int hf_queue_stats_many(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                        int64_t overdue_ms, hf_queue_counts_t *counts)
+{
+    return hf_queue_count_many(self, branches, n, now_ms, overdue_ms, HF_QUEUE_COUNT_ALL, counts);
 }
 
 /* A caller's branch name and its place in the caller's array, sorted by name to find the
@@ -1379,22 +1419,28 @@ static bool s_first_score(const redisReply *reply, int64_t *score)
            s_parse_int64(reply->element[1]->str, score) == 0;
 }
 
-/* Reads the hints due by now with their versions (wake-read), seeding the index first in a
- * Redis that never had it. Returns the array reply (caller frees) or NULL, error kept. */
+/* Reads the branch set's version and the hints due by now with their versions (wake-read),
+ * seeding the index first in a Redis that never had it. With no branch to seed (n is 0) an
+ * unseeded index is left so, and its answer holds no hint: seeding with nothing would mark
+ * the index ready while branches a caller has yet to list have no hint. Returns the array
+ * reply (caller frees): seeded (1 or 0), listed, then branch, version pairs; or NULL, error
+ * kept. */
 static redisReply *s_wake_read(hf_queue_t *self, const queue_wake_keys_t *wk, const char *now,
                                const char *const *branches, int n)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
-        const char *argv[] = {NULL, NULL, "3", wk->hints, wk->versions, wk->ready, now};
-        queue_command_t cmd = {SCRIPT_WAKE_READ, 7, argv};
+        const char *argv[] = {NULL, NULL, "4", wk->hints, wk->versions, wk->ready, wk->listed, now};
+        queue_command_t cmd = {SCRIPT_WAKE_READ, 8, argv};
         redisReply *seen = s_run_one(self, &cmd);
         if (seen == NULL)
             return NULL;
-        if (seen->type == REDIS_REPLY_ARRAY && seen->elements % 2 == 0)
+        bool readable = seen->type == REDIS_REPLY_ARRAY && seen->elements >= 2 &&
+                        seen->elements % 2 == 0 && seen->element[0]->type == REDIS_REPLY_INTEGER &&
+                        seen->element[1]->type == REDIS_REPLY_INTEGER;
+        if (readable && (seen->element[0]->integer == 1 || n == 0))
             return seen;
-        bool unseeded = seen->type == REDIS_REPLY_INTEGER;
         freeReplyObject(seen);
-        if (!unseeded || attempt > 0)
+        if (!readable || attempt > 0)
             break;
         /* flushed, or filled by a version without the index: every branch asked about is
          * looked at once */
@@ -1421,8 +1467,10 @@ static redisReply *s_wake_read(hf_queue_t *self, const queue_wake_keys_t *wk, co
     return NULL;
 }
 
-int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
-                     int *what)
+/* hf_queue_waiting, and the branch set's version into *listed when listed is not NULL (then
+ * Redis is asked even for no branch). */
+static int s_waiting(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                     int *what, int64_t *listed)
 {
     assert(n >= 0 && (n == 0 || (branches && what)));
     for (int i = 0; i < n; i++)
@@ -1430,13 +1478,13 @@ int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64
     for (int i = 0; i < n; i++)
         if (s_check_branch(self, branches[i]) != 0)
             return -1;
-    if (n == 0)
+    if (n == 0 && listed == NULL)
         return 0;
     queue_wake_keys_t wk;
     s_wake_keys(self, &wk);
     char now[QUEUE_NUM_MAX];
     s_format_int64(now_ms, now);
-    queue_named_t *named = malloc(sizeof *named * (size_t)n);
+    queue_named_t *named = malloc(sizeof *named * (size_t)(n > 0 ? n : 1));
     if (named == NULL) {
         s_set_error(self, "out of memory");
         return -1;
@@ -1447,7 +1495,7 @@ int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64
 
     /* 1: the branches whose hint is due, with their versions (one command) */
     redisReply *seen = s_wake_read(self, &wk, now, branches, n);
-    size_t nseen = seen ? seen->elements / 2 : 0;
+    size_t nseen = seen ? seen->elements / 2 - 1 : 0; /* past seeded and listed */
     /* 2: each one's earliest due id and lease (two commands each, one round trip) */
     int *found = malloc(sizeof *found * (nseen > 0 ? nseen : 1));
     const char **version = malloc(sizeof *version * (nseen > 0 ? nseen : 1));
@@ -1466,7 +1514,7 @@ int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64
         goto cleanup;
     }
     for (size_t k = 0; k < nseen; k++) {
-        const redisReply *b = seen->element[2 * k], *v = seen->element[2 * k + 1];
+        const redisReply *b = seen->element[2 + 2 * k], *v = seen->element[3 + 2 * k];
         if (b->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
             continue;
         queue_named_t key = {b->str, 0};
@@ -1526,6 +1574,8 @@ int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64
             goto cleanup;
         freeReplyObject(raised);
     }
+    if (listed)
+        *listed = seen->element[1]->integer;
     rc = 0;
 cleanup:
     if (rc != 0)
@@ -1545,6 +1595,19 @@ cleanup:
     if (seen)
         freeReplyObject(seen);
     return rc;
+}
+
+int hf_queue_waiting(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                     int *what)
+{
+    return s_waiting(self, branches, n, now_ms, what, NULL);
+}
+
+int hf_queue_waiting_listed(hf_queue_t *self, const char *const *branches, int n, int64_t now_ms,
+                            int *what, int64_t *listed)
+{
+    assert(listed);
+    return s_waiting(self, branches, n, now_ms, what, listed);
 }
 
 static int s_compare_strings(const void *a, const void *b)

@@ -12,10 +12,23 @@ typedef struct {
     bool queue_ok;     /* false while Redis is down: commands go on, timers wait */
     int claim_batch;
     int lease_ms;
+    /* the "sla" branch set as complaint_fire last listed it (hf_queue_branches; the strings
+     * and the array owned here): listed again when the set's version moved
+     * (hf_queue_waiting_listed), and every COMPLAINT_BRANCHES_REFRESH_MS whatever it says */
+    char **branches;
+    int nbranches;
+    bool branches_listed;             /* false: list at the next tick */
+    int64_t branches_version;         /* the set's version the list is known to cover */
+    int64_t branches_next_mono;       /* monotonic ms of the next listing whatever the version */
     hf_series_t *m_redis_reconnects;  /* huifang_redis_reconnects_total, set each tick */
     hf_series_t *m_redis_round_trips; /* huifang_redis_round_trips_total, set each tick */
     hf_series_t *m_redis_commands;    /* huifang_redis_commands_total, set each tick */
 } complaint_t;
+
+/* The branch list's safety net: listed again this often even when the set's version did
+ * not move (a branch added by a Huifang older than the version, a Redis replaced by one
+ * whose version happens to match). */
+#define COMPLAINT_BRANCHES_REFRESH_MS 30000
 
 extern const hf_migration_t complaint_migrations[];
 extern const hf_service_def_t complaint_def;

@@ -57,6 +57,9 @@ static const hf_config_entry_t s_config[] = {
      "how often due tasks are indexed and assigned"},
     {"assign_budget_ms", "HUIFANG_SCHEDULER_ASSIGN_BUDGET_MS", NULL, "500", HF_CFG_INT, 10, 60000,
      false, "how long one assignment round may run before commands and events are served"},
+    {"depth_ms", "HUIFANG_SCHEDULER_DEPTH_MS", NULL, "15000", HF_CFG_INT, 1000, 600000, false,
+     "how often the due-index gauges (huifang_due_index_due, huifang_due_index_depth) are "
+     "counted: Prometheus' scrape_interval, so that no count goes unread"},
     {"house_ms", "HUIFANG_SCHEDULER_HOUSE_MS", NULL, "1000", HF_CFG_INT, 50, 600000, false,
      "how often plans are archived, missed callbacks moved and members checked"},
     {"callback_grace_ms", "HUIFANG_SCHEDULER_CALLBACK_GRACE_MS", NULL, "1800000", HF_CFG_INT, 60000,
@@ -134,6 +137,7 @@ void sched_init(sched_t *self, hf_service_t *svc)
     self->lease_ms = (int)hf_config_int(cfg, "lease_ms");
     self->max_attempts = (int)hf_config_int(cfg, "max_attempts");
     self->assign_budget_ms = (int)hf_config_int(cfg, "assign_budget_ms");
+    self->depth_ms = (int)hf_config_int(cfg, "depth_ms");
     self->callback_grace_ms = hf_config_int(cfg, "callback_grace_ms");
     self->archive_grace_days = (int)hf_config_int(cfg, "archive_grace_days");
     self->member_old_days = (int)hf_config_int(cfg, "member_old_days");
@@ -151,11 +155,12 @@ void sched_init(sched_t *self, hf_service_t *svc)
         "Claims whose lease ran out before they were settled (returned to the index)", l);
     self->m_due = hf_metrics_gauge(m, "huifang_due_index_due",
                                    "Tasks due now in the due-index, all branches (counted every "
-                                   "5 s; per branch: huifang queue stats)",
+                                   "HUIFANG_SCHEDULER_DEPTH_MS, 15 s; per branch: huifang queue "
+                                   "stats)",
                                    l);
     self->m_queued = hf_metrics_gauge(m, "huifang_due_index_depth",
                                       "Tasks in the due-index, due or not, all branches (counted "
-                                      "every 5 s)",
+                                      "every HUIFANG_SCHEDULER_DEPTH_MS, 15 s)",
                                       l);
     self->m_redis_reconnects = hf_metrics_counter(
         m, "huifang_redis_reconnects_total",

@@ -18,6 +18,7 @@ typedef struct {
     int lease_ms;
     int max_attempts;           /* unanswered attempts in a row before a card is screened out */
     int assign_budget_ms;       /* how long one assignment round may run before the loop serves */
+    int depth_ms;               /* how often the due-index gauges are counted (monotonic ms) */
     int64_t callback_grace_ms;  /* a callback not done this long after its time is missed */
     int archive_grace_days;     /* a plan is archived this many days after its supply ends */
     int member_old_days;        /* an old member without a home visit this long is flagged */

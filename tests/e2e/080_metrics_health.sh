@@ -12,6 +12,9 @@ source "$(dirname "$0")/lib.sh"
 command -v promtool >/dev/null || hf_fail "promtool not found (Debian package prometheus, in deploy/lib.sh HF_PACKAGES)"
 
 HF_CLOCK_START='2026-11-02 10:00 +0800'
+# the due-index gauges counted every second (every 15 s by default, Prometheus' scrape
+# interval), so that the wait for the purchase's tasks below is not a wait for the next count
+export HUIFANG_SCHEDULER_DEPTH_MS=1000
 hf_stack_start
 export HUIFANG_BRANCH=BJ01 HUIFANG_TZ=Asia/Shanghai
 

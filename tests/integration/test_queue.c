@@ -724,11 +724,72 @@ static void test_stats_many(hf_queue_t *q)
         CHECK_INT(hf_queue_clear(q, br[i]), 0);
 }
 
+/* hf_queue_count_many: only the counts asked go to Redis, one command a branch a count in one
+ * round trip (the scheduler's gauges ask two of the four); each is the one hf_queue_stats
+ * gives, and a count not asked is -1, never a stale or zero figure. */
+static void test_count_many(hf_queue_t *q)
+{
+    const char *br[] = {"CNT-A", "CNT-B", "CNT-NEVER"};
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+    CHECK_INT(hf_queue_put(q, "CNT-A", 1, 1000), 0);
+    CHECK_INT(hf_queue_put(q, "CNT-A", 2, 9000), 0);
+    CHECK_INT(hf_queue_put(q, "CNT-B", 3, 1000), 0);
+    CHECK_INT(hf_queue_put(q, "CNT-B", 4, 2000), 0);
+    int64_t ids[2];
+    int n = 0;
+    CHECK_INT(hf_queue_claim(q, "CNT-B", 1000, 5000, 1, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    hf_queue_counts_t c[3], all[3];
+    CHECK_INT(hf_queue_stats_many(q, br, 3, 6000, 2000, all), 0);
+    uint64_t c0 = hf_queue_commands(q), t0 = hf_queue_round_trips(q);
+    CHECK_INT(
+        hf_queue_count_many(q, br, 3, 6000, 2000, HF_QUEUE_COUNT_DUE | HF_QUEUE_COUNT_QUEUED, c),
+        0);
+    CHECK_INT((int)(hf_queue_commands(q) - c0), 2 * 3);
+    CHECK_INT((int)(hf_queue_round_trips(q) - t0), 1);
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(c[i].due, all[i].due);
+        CHECK_INT(c[i].queued, all[i].queued);
+        CHECK_INT(c[i].leased, -1);
+        CHECK_INT(c[i].overdue, -1);
+    }
+    CHECK_INT(c[0].due, 1);
+    CHECK_INT(c[0].queued, 2);
+    CHECK_INT(c[1].due, 1);
+    CHECK_INT(c[1].queued, 1);
+    CHECK_INT(c[2].queued, 0);
+    /* one count alone, and the other two */
+    c0 = hf_queue_commands(q);
+    CHECK_INT(hf_queue_count_many(q, br, 3, 6000, 2000, HF_QUEUE_COUNT_LEASED, c), 0);
+    CHECK_INT((int)(hf_queue_commands(q) - c0), 3);
+    CHECK_INT(c[1].leased, 1);
+    CHECK_INT(c[1].due, -1);
+    CHECK_INT(hf_queue_count_many(q, br, 3, 6000, 2000,
+                                  HF_QUEUE_COUNT_LEASED | HF_QUEUE_COUNT_OVERDUE, c),
+              0);
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(c[i].leased, all[i].leased);
+        CHECK_INT(c[i].overdue, all[i].overdue);
+        CHECK_INT(c[i].queued, -1);
+    }
+    /* all four: hf_queue_stats_many's four commands a branch */
+    c0 = hf_queue_commands(q);
+    CHECK_INT(hf_queue_count_many(q, br, 3, 6000, 2000, HF_QUEUE_COUNT_ALL, c), 0);
+    CHECK_INT((int)(hf_queue_commands(q) - c0), 4 * 3);
+    CHECK_INT(memcmp(c, all, sizeof c), 0);
+    const char *bad[] = {"CNT-A", "no spaces"};
+    CHECK_INT(hf_queue_count_many(q, bad, 2, 6000, 2000, HF_QUEUE_COUNT_DUE, c), -1);
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+}
+
 /* ---- the wake index (hf_queue.c): its keys are named here, as an older Huifang or an
  * operator would meet them in Redis ---- */
 
 #define WAKE_HINTS "hf:wake:{" KIND "}:hints"
 #define WAKE_READY "hf:wake:{" KIND "}:ready"
+#define WAKE_VERSIONS "hf:wake:{" KIND "}:versions"
 
 /* The hint of branch in the wake index; -1 when it has none. */
 static int64_t s_hint(redisContext *raw, const char *branch)
@@ -824,6 +885,76 @@ static void test_wake_idle_many(hf_queue_t *q)
         CHECK_INT(hf_queue_clear(q, br[i]), 0);
 }
 
+/* hf_queue_waiting_listed: the branch set's version moves when a branch is put into for the
+ * first time, and only then (more puts, claims and reaps of a known branch leave it), so a
+ * timer keeping the list in memory lists again exactly when it grew; the branch is in the
+ * set by the time the version shows it. It costs no command beside the look, and is read
+ * even for no branch at all, without seeding an unseeded index. */
+static void test_wake_listed(hf_queue_t *q, redisContext *raw)
+{
+    const char *br[] = {"LIST-A", "LIST-B"};
+    int what[2] = {-1, -1};
+    for (int i = 0; i < 2; i++)
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+    /* new to the index, as on a first run (a rerun of this test on the same Redis) */
+    CHECK_INT(s_raw(raw, "HDEL " WAKE_VERSIONS " LIST-A LIST-B"), 0);
+    CHECK_INT(s_raw(raw, "SREM hf:" KIND ":branches LIST-A LIST-B"), 0);
+    int64_t v0 = -1, v = -1;
+    uint64_t c0 = hf_queue_commands(q);
+    CHECK_INT(hf_queue_waiting_listed(q, br, 0, 1000, NULL, &v0), 0);
+    CHECK_INT((int)(hf_queue_commands(q) - c0), 1);
+    CHECK(v0 >= 0);
+
+    CHECK_INT(hf_queue_put(q, "LIST-A", 1, 5000), 0);
+    CHECK_INT(hf_queue_waiting_listed(q, br, 0, 1000, NULL, &v), 0);
+    CHECK_INT(v, v0 + 1);
+    char **listed = NULL;
+    int count = hf_queue_branches(q, &listed);
+    bool seen = false;
+    for (int i = 0; i < count; i++) {
+        seen = seen || strcmp(listed[i], "LIST-A") == 0;
+        free(listed[i]);
+    }
+    free(listed);
+    CHECK(seen);
+    /* a known branch's writes leave it */
+    CHECK_INT(hf_queue_put(q, "LIST-A", 2, 6000), 0);
+    int64_t ids[2];
+    int n = 0;
+    CHECK_INT(hf_queue_claim(q, "LIST-A", 5000, 1000, 2, ids, NULL, &n), 0);
+    CHECK_INT(n, 1);
+    CHECK_INT(hf_queue_reap(q, "LIST-A", 6000, &n), 0);
+    CHECK_INT(n, 1);
+    c0 = hf_queue_commands(q);
+    CHECK_INT(hf_queue_waiting_listed(q, br, 2, 6000, what, &v), 0);
+    CHECK_INT(v, v0 + 1);
+    CHECK_INT(what[0], HF_QUEUE_DUE);
+    CHECK_INT(what[1], 0);
+    /* the look itself as hf_queue_waiting's: the wake index, then two counts for LIST-A */
+    CHECK_INT((int)(hf_queue_commands(q) - c0), 1 + 2);
+    /* another new branch moves it again */
+    CHECK_INT(hf_queue_put(q, "LIST-B", 3, 9000), 0);
+    CHECK_INT(hf_queue_waiting_listed(q, br, 1, 6000, what, &v), 0);
+    CHECK_INT(v, v0 + 2);
+
+    /* an unseeded index (flushed): read for no branch, it stays unseeded; the first look at
+     * branches seeds it */
+    CHECK_INT(s_raw(raw, "DEL " WAKE_READY), 0);
+    CHECK_INT(hf_queue_waiting_listed(q, br, 0, 6000, NULL, &v), 0);
+    CHECK_INT(v, v0 + 2);
+    CHECK_INT(s_raw_integer(raw, "EXISTS " WAKE_READY), 0);
+    CHECK_INT(hf_queue_waiting_listed(q, br, 2, 6000, what, &v), 0);
+    CHECK_INT(s_raw_integer(raw, "EXISTS " WAKE_READY), 1);
+    CHECK_INT(what[0], HF_QUEUE_DUE);
+    /* a failed look leaves the version as it was */
+    const char *bad[] = {"no spaces"};
+    v = 12345;
+    CHECK_INT(hf_queue_waiting_listed(q, bad, 1, 6000, what, &v), -1);
+    CHECK_INT(v, 12345);
+    for (int i = 0; i < 2; i++)
+        CHECK_INT(hf_queue_clear(q, br[i]), 0);
+}
+
 /* A writer that slips in between a look at a branch and the raise of its hint wins: the
  * look saw nothing due and would raise the hint to the branch's next time, but a put of an
  * id due now came in between (through another connection, as another service's would); the
@@ -899,8 +1030,10 @@ int main(void)
     TEST_CASE(test_concurrent_claims, q, url);
     TEST_CASE(test_waiting, q);
     TEST_CASE(test_stats_many, q);
+    TEST_CASE(test_count_many, q);
     TEST_CASE(test_wake_seed, q, raw);
     TEST_CASE(test_wake_idle_many, q);
+    TEST_CASE(test_wake_listed, q, raw);
     TEST_CASE(test_wake_writer_slips_in, q, raw, url);
 
     redisFree(raw);
