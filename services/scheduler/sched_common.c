@@ -408,7 +408,8 @@ int sched_cancel_customer(hf_service_t *svc, int64_t customer_id, const char *wh
     if (rc == 0 && strcmp(ids, "{}") != 0 &&
         sched_task_move(st, "planned, assigned, paused", "cancelled",
                         &(sched_move_t){.set = "outcome = $2, updated_at_ms = $3",
-                                        .where = "id = ANY ($1::bigint[])"},
+                                        .where = SCHED_WHERE_IDS,
+                                        .keyed = true},
                         3, p2) < 0)
         rc = -1;
     if (rc == 0)

@@ -177,8 +177,8 @@ int sched_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t plan
             ids[i] = hf_pg_int(res, i, 0);
         if (rc == 0) {
             const char *plans = sched_int_array_a(a, ids, (size_t)PQntuples(res));
-            const char *pq[] = {plans};
-            PGresult *r2 = hf_store_query(st, &SCHED_Q_END_EARLIER_PLANS_TASK, 1, pq);
+            const char *pq[] = {plans, cid};
+            PGresult *r2 = hf_store_query(st, &SCHED_Q_END_EARLIER_PLANS_TASK, 2, pq);
             if (r2 == NULL) {
                 rc = -1;
             } else {
@@ -188,7 +188,8 @@ int sched_end_earlier_plans(hf_service_t *svc, int64_t customer_id, int64_t plan
                 if (sched_release_room(st, tasks) != 0 ||
                     sched_task_move(st, "planned, assigned, paused", "cancelled",
                                     &(sched_move_t){.set = "outcome = $3, updated_at_ms = $2",
-                                                    .where = "id = ANY ($1::bigint[])"},
+                                                    .where = SCHED_WHERE_IDS,
+                                                    .keyed = true},
                                     3, pc) < 0)
                     rc = -1;
             }

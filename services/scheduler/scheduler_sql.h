@@ -562,14 +562,22 @@ static const hf_query_t SCHED_Q_END_EARLIER_PLANS_PLAN_UPDATE = {
     " WHERE customer_id = $1 AND state = 'active' AND id <> $2"
     " AND (NOT $4::bool OR coalesce(purchase_id, 0) = 0)"
     " RETURNING id, branch, customer_id, coalesce(purchase_id, 0)"};
-/* The earlier plans' open steps, locked. (Not with its ids through a scalar subquery, as
- * SCHED_Q_RELEASE_ROOM's: the generic plan then took 53 ms a run at a tenth of the chain.) */
+/* The earlier plans' open steps, locked: the plans ($1, ended by
+ * SCHED_Q_END_EARLIER_PLANS_PLAN_UPDATE) are all the customer's ($2), so their steps are the
+ * customer's tasks of those plans, read by task_customer — the plan table not joined, the
+ * same rows. Both values come through scalar subqueries (initplans): a custom plan costs what
+ * the generic one does and the generic plan is kept after five runs. As "(customer_id,
+ * plan_id) IN (SELECT customer_id, id FROM plan WHERE id = ANY ($1::bigint[]))" the one plan
+ * of most runs looked cheaper than the generic plan's ten and the join was planned at every
+ * run (national_day, a full tenth: 2,672 plans for 2,670 runs, 0.43 ms each); with the plans'
+ * ids alone through a subquery the generic plan joined plan to task and took 53 ms a run at
+ * a tenth of the chain (e2e/266 keeps the plan and its reuse). */
 static const hf_query_t SCHED_Q_END_EARLIER_PLANS_TASK = {
     "sched_end_earlier_plans_task",
     "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM (SELECT id"
-    " FROM task WHERE (customer_id, plan_id) IN (SELECT customer_id, id FROM plan"
-    " WHERE id = ANY ($1::bigint[])) AND state IN ('planned', 'assigned', 'paused')"
-    " ORDER BY id FOR UPDATE) x"};
+    " FROM task WHERE customer_id = (SELECT $2::bigint)"
+    " AND plan_id = ANY ((SELECT $1::bigint[])::bigint[])"
+    " AND state IN ('planned', 'assigned', 'paused') ORDER BY id FOR UPDATE) x"};
 static const hf_query_t SCHED_Q_START_PLAN_PLAN_INSERT = {
     "sched_start_plan_plan_insert", "INSERT INTO plan (branch, customer_id, purchase_id, template,"
                                     " supply_end, started_at_ms, lead_key) VALUES ($1, $2, $3, $4,"

@@ -71,6 +71,41 @@ uses() { awk -v n="$1" '$1 == n { $1 = ""; print }' "$2"; }
 [[ " $(uses sched_release_room "$HF_E2E_TMP/night.txt") " == *" task_pkey "* ]] ||
     hf_fail "sched_release_room does not read its tasks by id on the night's statistics: $(uses sched_release_room "$HF_E2E_TMP/night.txt")"
 
+# the plans' ended steps (a purchase's): the customer's tasks by task_customer, on both
+for f in night day; do
+    u=$(uses sched_end_earlier_plans_task "$HF_E2E_TMP/$f.txt")
+    [[ " $u " == *" task_customer "* && " $u " != *SEQSCAN* ]] ||
+        hf_fail "sched_end_earlier_plans_task on the $f's statistics reads: $u"
+done
+
+# ---- 3b. the statements named by their ids keep their generic plan (issue 14) ---------------
+# Run as the service runs them (prepared, eight times, values of the store's customers and
+# tasks), Postgres keeps the generic plan after its five custom ones: generic_plans grows.
+# The moves of a customer's (a plan's) tasks are texts of sched_task_move: its where
+# (SCHED_WHERE_IDS) and keyed guard.
+WHERE_IDS=$(sed -n 's/^#define SCHED_WHERE_IDS "\(.*\)"$/\1/p' "$HF_SOURCE/services/scheduler/scheduler_internal.h")
+[[ -n $WHERE_IDS ]] || hf_fail "SCHED_WHERE_IDS not found"
+MOVE="UPDATE task t SET state = 'cancelled', outcome = \$2, updated_at_ms = \$3 WHERE ($WHERE_IDS)
+      AND ((t.state IN ('planned', 'assigned', 'paused')) IS TRUE)"
+EARLIER=$(python3 "$HF_SOURCE/tests/e2e/sched_generic_plans.py" "$HF_SOURCE" --text sched_end_earlier_plans_task)
+EXECS=$(sql "SELECT 'EXECUTE earlier(''{' || min(plan_id) || '}'', ' || customer_id || ');'
+                  || ' EXECUTE move(''{' || string_agg(id::text, ',') || '}'', ''why'', 0);'
+             FROM scheduler.task WHERE customer_id IN (3, 6, 9, 12, 15, 18, 21, 24)
+            GROUP BY customer_id ORDER BY customer_id")
+kept=$(psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$HUIFANG_STORE_URL" <<SQL
+SET search_path TO scheduler;
+PREPARE earlier AS $EARLIER;
+PREPARE move AS $MOVE;
+BEGIN;
+$EXECS
+SELECT name || ' ' || generic_plans || ' ' || custom_plans FROM pg_prepared_statements ORDER BY name;
+ROLLBACK;
+SQL
+)
+kept=$(grep -E '^(earlier|move) ' <<<"$kept")
+hf_log "prepared statements (name, generic plans, custom plans): $(tr '\n' ';' <<<"$kept")"
+hf_expect_eq "earlier 3 5;move 3 5;" "$(tr '\n' ';' <<<"$kept")" "generic plans kept after five custom ones"
+
 # ---- 4. the release run as the service runs it, on the night's statistics again ------------
 sql "UPDATE scheduler.task SET state = 'planned', agent = '', bag_date = NULL WHERE agent <> ''" >/dev/null
 sql "VACUUM ANALYZE scheduler.task" >/dev/null
