@@ -488,9 +488,9 @@ static int s_preempt(hf_store_t *st, s_claimed_t *c, hf_arena_t *a)
     if (sched_task_move(st, "assigned", "planned",
                         &(sched_move_t){.set = "agent = '', bag_date = NULL, due_at_ms = $2,"
                                                " priority = least(priority + 1, 49),"
-                                               " indexed = false, updated_at_ms = $3,"
-                                               " outcome = 'preempted'",
-                                        .where = "id = $1"},
+                                               " updated_at_ms = $3, outcome = 'preempted'",
+                                        .where = "id = $1",
+                                        .reindex = true},
                         3, pv) < 0)
         return -1;
     hf_info("task_preempted", "task=%s by=%lld agent=%s", victim, (long long)t->id, agent);
@@ -1342,10 +1342,11 @@ int sched_move_absent(hf_service_t *svc, const char *branch, const char *agent, 
                 if (sched_task_move(st, "assigned, claimed", "planned",
                                     &(sched_move_t){.set = "agent = '', bag_date = NULL,"
                                                            " reserved_agent = '', due_at_ms = $2,"
-                                                           " indexed = false, priority = CASE WHEN"
+                                                           " priority = CASE WHEN"
                                                            " priority >= 49 THEN priority ELSE"
                                                            " priority + 1 END, updated_at_ms = $3",
-                                                    .where = "id = $1"},
+                                                    .where = "id = $1",
+                                                    .reindex = true},
                                     3, pu) < 0)
                     return HF_UNAVAILABLE;
                 r->unplaced++;

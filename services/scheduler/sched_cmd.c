@@ -766,8 +766,9 @@ int sched_task_release(hf_service_t *svc, void *self, const hf_request_t *req, h
         if (sched_task_move(st, "claimed", "planned",
                             &(sched_move_t){.set =
                                                 "agent = '', bag_date = NULL, reserved_agent = '',"
-                                                " indexed = false, updated_at_ms = $2",
-                                            .where = "id = $1"},
+                                                " updated_at_ms = $2",
+                                            .where = "id = $1",
+                                            .reindex = true},
                             2, p) < 0)
             return HF_UNAVAILABLE;
         t->state = "planned";

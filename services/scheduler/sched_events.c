@@ -404,8 +404,9 @@ static int sched_on_agent_upserted(hf_service_t *svc, void *self, const hf_envel
     const char *pd[] = {p[0], ag->id, hf_pg_i64(at, hf_clock_now_ms())};
     if (sched_task_move(st, "assigned", "planned",
                         &(sched_move_t){.set = "agent = '', bag_date = NULL, reserved_agent = '',"
-                                               " indexed = false, updated_at_ms = $3",
-                                        .where = "branch = $1 AND agent = $2 AND agent <> ''"},
+                                               " updated_at_ms = $3",
+                                        .where = "branch = $1 AND agent = $2 AND agent <> ''",
+                                        .reindex = true},
                         3, pd) < 0 ||
         hf_store_query_run(st, &SCHED_Q_ON_AGENT_UPSERTED_TASK_UPDATE, 2, pd) != 0)
         return -1;
@@ -778,9 +779,10 @@ static int sched_on_dnd_set(hf_service_t *svc, void *self, const hf_envelope_t *
     if (sched_release_room(st, ids) != 0 ||
         hf_store_query_run(st, &SCHED_Q_ON_DND_SET_TASK_UPDATE, 3, p3) != 0 ||
         sched_task_move(st, "planned, assigned", "planned",
-                        &(sched_move_t){.set = "due_at_ms = $2, indexed = false,"
-                                               " updated_at_ms = $3, agent = '', bag_date = NULL",
-                                        .where = "id = ANY ($1::bigint[])"},
+                        &(sched_move_t){.set = "due_at_ms = $2, updated_at_ms = $3,"
+                                               " agent = '', bag_date = NULL",
+                                        .where = "id = ANY ($1::bigint[])",
+                                        .reindex = true},
                         3, p3) < 0)
         return -1;
     hf_info("dnd_postponed", "customer=%lld until=%s", (long long)d->customer_id, d->until);
@@ -1321,12 +1323,12 @@ static int sched_on_call_logged(hf_service_t *svc, void *selfp, const hf_envelop
             st, "claimed", "planned",
             &(sched_move_t){.with = SCHED_UNANSWERED_WITH,
                             .set = "agent = '', bag_date = NULL, attempts = $2,"
-                                   " due_at_ms = $3, indexed = false,"
-                                   " updated_at_ms = $4, outcome = $5,"
+                                   " due_at_ms = $3, updated_at_ms = $4, outcome = $5,"
                                    " deadline_ms = CASE WHEN $6::bigint > 0"
                                    " THEN $6::bigint ELSE deadline_ms END",
                             .where = "id = $1 AND coalesce((SELECT unanswered FROM u), $2::int)"
-                                     " < $9::int"},
+                                     " < $9::int",
+                            .reindex = true},
             9, p);
         if (moved < 0)
             return -1;
@@ -1442,11 +1444,11 @@ static int s_release_hold(hf_service_t *svc, const Huifang__V1__Complaint *c)
     PQclear(res);
     const char *p2[] = {hf_pg_i64(cid, customer), hf_pg_i64(at, hf_clock_now_ms())};
     if (sched_task_move(st, "paused", "planned",
-                        &(sched_move_t){.set = "outcome = '', indexed = false,"
-                                               " due_at_ms = greatest(due_at_ms, $2),"
+                        &(sched_move_t){.set = "outcome = '', due_at_ms = greatest(due_at_ms, $2),"
                                                " updated_at_ms = $2",
                                         .where = "customer_id = $1 AND NOT EXISTS (SELECT 1 FROM"
-                                                 " complaint_hold h WHERE h.customer_id = $1)"},
+                                                 " complaint_hold h WHERE h.customer_id = $1)",
+                                        .reindex = true},
                         2, p2) < 0)
         return -1;
     hf_info("complaint_hold_released", "customer=%lld complaint=%lld", (long long)customer,

@@ -119,10 +119,10 @@ static int s_missed_callbacks(hf_service_t *svc, sched_t *self, hf_arena_t *a)
                                 &(sched_move_t){.set =
                                                     "agent = '', bag_date = NULL, due_at_ms = $2,"
                                                     " deadline_ms = $3, misses = 1,"
-                                                    " indexed = false, priority ="
-                                                    " least(priority + 5, 49),"
+                                                    " priority = least(priority + 5, 49),"
                                                     " updated_at_ms = $2",
-                                                .where = "id = $1"},
+                                                .where = "id = $1",
+                                                .reindex = true},
                                 3, pu) < 0) {
                 PQclear(res);
                 goto fail;

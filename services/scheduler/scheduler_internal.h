@@ -113,6 +113,10 @@ typedef struct {
      * guard is written `(t.state IN (...)) IS TRUE`, the same test and estimate, which no
      * partial index on state can serve (see sched_task.c) */
     bool keyed;
+    /* the moved tasks are to be put into the due-index again (a move to planned only): the
+     * statement lists them in task_unindexed itself, the letters left out, as task's row
+     * trigger does for an UPDATE that names `indexed` (see sched_task.c) */
+    bool reindex;
 } sched_move_t;
 /* A move's where for the tasks of an array of ids ($1, keyed): the ids through a scalar
  * subquery (an initplan), as SCHED_Q_RELEASE_ROOM's, whose length the planner cannot count, so
@@ -123,8 +127,9 @@ typedef struct {
  * cancellations, 2,670 for as many plans ended by a purchase; 0.12 and 0.09 ms each). */
 #define SCHED_WHERE_IDS "id = ANY ((SELECT $1::bigint[])::bigint[])"
 /* Moves the tasks m->where selects whose state is one of from_states (comma-separated) to
- * `to`, setting m->set alongside, in one guarded UPDATE; returns the number of tasks moved,
- * or -1 (a failed statement, or a move the table does not allow: logged, nothing written). */
+ * `to`, setting m->set alongside, in one guarded UPDATE (with m->reindex, listing them for the
+ * due-index in the same statement); returns the number of tasks moved, or -1 (a failed
+ * statement, or a move the table does not allow: logged, nothing written). */
 int64_t sched_task_move(hf_store_t *st, const char *from_states, const char *to,
                         const sched_move_t *m, int nparams, const char *const *params);
 /* Whether the table allows a task to move from one state to another. */

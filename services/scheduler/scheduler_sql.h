@@ -116,15 +116,27 @@ static const hf_query_t SCHED_Q_DROP_STALE_IDS = {
     "sched_drop_stale_ids",
     "SELECT id FROM task WHERE id = ANY ($1::bigint[]) AND (state = 'planned') IS TRUE"
     " ORDER BY id"};
+/* The due-index's to-do list (migration 019) written by the statement that asks for the
+ * re-index, as sched_task_move does with reindex: none of these names `indexed`, so task's
+ * row trigger (one plpgsql call per row) does not fire for them; the same rows are listed
+ * (planned, not a letter) with the trigger's DO UPDATE. The roll-over of what found no room
+ * (its new time and priority), the largest in rows: */
 static const hf_query_t SCHED_Q_WRITE_UNASSIGNED_TASK_UPDATE = {
     "sched_write_unassigned_task_update",
-    "UPDATE task t SET due_at_ms = u.d, priority = u.p, indexed = false,"
+    "WITH moved AS (UPDATE task t SET due_at_ms = u.d, priority = u.p,"
     " updated_at_ms = $2 FROM unnest($1::bigint[], $3::bigint[], $4::int[])"
-    " AS u(id, d, p) WHERE t.id = u.id AND (t.state = 'planned') IS TRUE"};
+    " AS u(id, d, p) WHERE t.id = u.id AND (t.state = 'planned') IS TRUE"
+    " RETURNING t.branch, t.id, t.channel)"
+    " INSERT INTO task_unindexed (branch, id) SELECT branch, id FROM moved"
+    " WHERE channel <> 'letter' ON CONFLICT (branch, id) DO UPDATE SET id = excluded.id"};
+/* a task postponed meanwhile: nothing of it changes, it is only listed again (it was an
+ * UPDATE of `indexed` alone, a new version of each row for the trigger to see); the rows are
+ * locked by the batch (SCHED_Q_LOCK_CLAIMED), so their state is the one the batch read */
 static const hf_query_t SCHED_Q_WRITE_UNASSIGNED_TASK_UPDATE_2 = {
     "sched_write_unassigned_task_update_2",
-    "UPDATE task SET indexed = false WHERE id = ANY ($1::bigint[])"
-    " AND (state = 'planned') IS TRUE"};
+    "INSERT INTO task_unindexed (branch, id) SELECT branch, id FROM task"
+    " WHERE id = ANY ($1::bigint[]) AND (state = 'planned') IS TRUE AND channel <> 'letter'"
+    " ON CONFLICT (branch, id) DO UPDATE SET id = excluded.id"};
 static const hf_query_t SCHED_Q_BRANCHES_WINDOWS = {
     "sched_branches_windows", "SELECT code, tz, windows FROM branch ORDER BY code"};
 static const hf_query_t SCHED_Q_MOVE_ABSENT_TASK_UPDATE = {
@@ -614,10 +626,12 @@ static const hf_query_t SCHED_Q_ON_DND_SET_TASK = {
     "sched_on_dnd_set_task", "SELECT coalesce('{' || string_agg(id::text, ',') || '}', '{}') FROM"
                              " (SELECT id FROM task WHERE customer_id = $1 AND state IN ('planned',"
                              " 'assigned', 'paused') AND due_at_ms < $2 ORDER BY id FOR UPDATE) x"};
+/* a paused step only moves in time: it is not in the due-index (the row trigger's WHEN never
+ * held for it, so this statement never listed it), the complaint's release lists it when it
+ * is planned again (sched_events.c s_release_hold) */
 static const hf_query_t SCHED_Q_ON_DND_SET_TASK_UPDATE = {
-    "sched_on_dnd_set_task_update",
-    "UPDATE task SET due_at_ms = $2, indexed = false, updated_at_ms = $3"
-    " WHERE id = ANY ($1::bigint[]) AND state = 'paused'"};
+    "sched_on_dnd_set_task_update", "UPDATE task SET due_at_ms = $2, updated_at_ms = $3"
+                                    " WHERE id = ANY ($1::bigint[]) AND state = 'paused'"};
 /* A call logged, in one statement: its contact kept for the next caller ($1 > 0, a customer
  * $2 > 0), the customer's counters ($13 answered: the unanswered attempts in a row start
  * again; $14 visited: the last home visit), and its task ($3) locked, with its branch's zone

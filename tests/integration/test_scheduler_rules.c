@@ -297,6 +297,26 @@ static const char *s_state(int64_t task)
     return s_txt("SELECT state FROM task WHERE id = $1", s_id(task));
 }
 
+/* Whether the task is on the due-index's to-do list (migration 019): 1 or 0. */
+static int64_t s_listed(int64_t task)
+{
+    return s_num("SELECT count(*) FROM task_unindexed WHERE id = $1", s_id(task));
+}
+
+/* The scheduler's own writes never name task.indexed: the statements that ask for a re-index
+ * list the tasks themselves (sched_task.c, reindex), and task's row trigger is left to other
+ * writers (an operator's psql). While this guard is on, a statement that names the column
+ * fails, so every case that moves or re-dates a task checks it. */
+static void s_guard_indexed(bool on)
+{
+    CHECK_INT(hf_store_script(hf_service_store(s_svc),
+                              on ? "CREATE TRIGGER task_indexed_named BEFORE UPDATE OF indexed"
+                                   " ON task FOR EACH STATEMENT"
+                                   " EXECUTE FUNCTION task_indexed_named()"
+                                 : "DROP TRIGGER task_indexed_named ON task"),
+              0);
+}
+
 static int64_t s_events(const char *topic)
 {
     return s_num("SELECT count(*) FROM outbox WHERE topic LIKE $1 || '%'", topic);
@@ -389,7 +409,7 @@ static void test_complaint(void)
     CHECK_STR(s_state(rep), "paused"); /* one complaint is still open */
     s_complaint(HUIFANG__V1__ENVELOPE__PAYLOAD_COMPLAINT_RESOLVED, 502, 103, "resolved");
     CHECK_STR(s_state(rep), "planned");
-    CHECK_INT(s_num("SELECT indexed::int FROM task WHERE id = $1", s_id(rep)), 0);
+    CHECK_INT(s_listed(rep), 1); /* for the due-index again */
 }
 
 /* Opting out cancels every open step and plan of the customer. */
@@ -471,6 +491,19 @@ static void test_task_moves(void)
     CHECK_INT(sched_task_move(st, "assigned, paused", "planned", &same, 1, p), 0);
     CHECK_INT(sched_task_move(st, "planned", "planned", &same, 1, p), 1);
     CHECK_STR(s_txt("SELECT state FROM task WHERE id = $1", id), "planned");
+    /* reindex: the count of the tasks moved, each listed for the due-index, in one statement;
+     * only a move to planned may ask it */
+    CHECK_INT(hf_store_run(st, "DELETE FROM task_unindexed WHERE id = $1", 1, p), 0);
+    const sched_move_t again = {
+        .set = "updated_at_ms = updated_at_ms", .where = "id = $1", .reindex = true};
+    CHECK_INT(sched_task_move(st, "assigned, paused", "planned", &again, 1, p), 0);
+    CHECK_INT(s_listed(s_task_of(105, "care")), 0);
+    CHECK_INT(sched_task_move(st, "planned", "paused", &again, 1, p), -1);
+    CHECK_STR(s_txt("SELECT state FROM task WHERE id = $1", id), "planned");
+    CHECK_INT(sched_task_move(st, "planned", "planned", &again, 1, p), 1);
+    CHECK_INT(s_listed(s_task_of(105, "care")), 1);
+    CHECK_INT(sched_task_move(st, "planned", "planned", &again, 1, p), 1); /* listed once */
+    CHECK_INT(s_listed(s_task_of(105, "care")), 1);
 }
 
 /* Merged customers: the tasks, plans and notes follow the kept one. */
@@ -1817,6 +1850,100 @@ static void test_archive_quiet(void)
     s_self.next_roll_check = roll_check;
 }
 
+/* The due time the task has in Redis's due-index, 0 when it is not there: everything queued
+ * in the branch is claimed and put back as it was. */
+static int64_t s_queued_at(int64_t task)
+{
+    enum { S_MAX = 100000 };
+    int64_t *ids = hf_arena_alloc(s_arena, S_MAX * sizeof *ids);
+    int64_t *due = hf_arena_alloc(s_arena, S_MAX * sizeof *due);
+    int n = 0;
+    CHECK_INT(
+        hf_queue_claim(s_self.queue, BR, s_at("2100-01-01 00:00"), 60000, S_MAX, ids, due, &n), 0);
+    CHECK(n < S_MAX);
+    int64_t at = 0;
+    for (int i = 0; i < n; i++)
+        if (ids[i] == task)
+            at = due[i];
+    if (n > 0)
+        CHECK_INT(hf_queue_put_many(s_self.queue, BR, ids, due, n), 0);
+    return at;
+}
+
+/* The re-index the scheduler's hot statements ask for (issue 14): a roll-over of what found no
+ * room, a task postponed meanwhile, a call not answered put back for the next window. Each
+ * task is listed for the due-index by the statement that moves it (under the guard: none
+ * names task.indexed, so task's row trigger does not fire for it), and the next index pass
+ * (the assignment's own, at its end) puts it into Redis at its new time: only a listed task
+ * is put, so its time there says it was listed. An UPDATE that names indexed (an operator's psql)
+ * still lists a planned task through the trigger, and not a paused one. */
+static void test_reindex_listed(void)
+{
+    hf_store_t *st = hf_service_store(s_svc);
+    s_clock("2027-05-20 09:30");
+    Huifang__V1__Customer c = s_cust(290, "yanqing");
+    Huifang__V1__CustomerUpdated cu = HUIFANG__V1__CUSTOMER_UPDATED__INIT;
+    cu.customer = &c;
+    cu.change = "fields";
+    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
+    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
+    env.customer_updated = &cu;
+    CHECK_INT(s_feed(sched_intake_events, &env), 0);
+    s_agent("RX1", "phone", "yanqing", 1, 0);
+    int64_t due = s_at("2027-05-20 09:00");
+    int64_t first = s_seed_task(290, "care", 20, due, 0);
+    int64_t rolled = s_seed_task(290, "care", 10, due, 0);
+
+    TEST_STEP("a roll-over (no room left today)");
+    s_tick();
+    CHECK_STR(s_agent_of(first), "RX1");
+    CHECK_STR(s_state(rolled), "planned");
+    CHECK_INT(s_num("SELECT due_at_ms FROM task WHERE id = $1", s_id(rolled)),
+              s_at("2027-05-21 09:00"));
+    /* the assignment indexes what it moved at its end: only a listed task is put again */
+    CHECK_INT(s_listed(rolled), 0);
+    CHECK_INT(s_queued_at(rolled), s_at("2027-05-21 09:00"));
+
+    TEST_STEP("a task postponed after it was put");
+    int64_t later = s_seed_task(290, "care", 5, due, 0);
+    sched_index(s_svc, &s_self);
+    CHECK_INT(s_queued_at(later), due);
+    const char *pl[] = {s_id(later), s_id(s_at("2027-05-22 15:00"))};
+    CHECK_INT(hf_store_run(st, "UPDATE task SET due_at_ms = $2::bigint WHERE id = $1", 2, pl), 0);
+    CHECK_INT(s_listed(later), 0);
+    sched_assign(s_svc, &s_self); /* claimed at 09:00, found due later */
+    CHECK_STR(s_state(later), "planned");
+    CHECK_INT(s_listed(later), 0);
+    CHECK_INT(s_queued_at(later), s_at("2027-05-22 15:00"));
+
+    TEST_STEP("a call not answered, put back for the next window");
+    CHECK_INT(s_next("RX1"), first);
+    s_call(first, 290, "RX1", "no-answer", NULL, 0, NULL);
+    CHECK_STR(s_state(first), "planned");
+    CHECK_INT(s_listed(first), 1);
+    sched_index(s_svc, &s_self);
+    CHECK_INT(s_listed(first), 0);
+    CHECK_INT(s_queued_at(first), s_at("2027-05-20 14:00"));
+
+    TEST_STEP("an UPDATE naming indexed: the row trigger");
+    const char *pr[] = {s_id(rolled)};
+    CHECK_INT(hf_store_run(st, "UPDATE task SET indexed = false WHERE id = $1", 1, pr), -1);
+    s_guard_indexed(false);
+    CHECK_INT(hf_store_run(st,
+                           "UPDATE task SET due_at_ms = due_at_ms + 1, indexed = false"
+                           " WHERE id = $1",
+                           1, pr),
+              0);
+    CHECK_INT(s_listed(rolled), 1);
+    sched_index(s_svc, &s_self);
+    CHECK_INT(s_queued_at(rolled), s_at("2027-05-21 09:00") + 1);
+    const char *pp[] = {s_id(later)};
+    CHECK_INT(hf_store_run(st, "UPDATE task SET state = 'paused' WHERE id = $1", 1, pp), 0);
+    CHECK_INT(hf_store_run(st, "UPDATE task SET indexed = false WHERE id = $1", 1, pp), 0);
+    CHECK_INT(s_listed(later), 0);
+    s_guard_indexed(true);
+}
+
 /* Templates are data: a branch's own version overrides the default at once. */
 static void test_templates(void)
 {
@@ -2480,6 +2607,12 @@ int main(void)
      * absences: the weekly contact cap (issue 16, e2e/622) is lifted for them */
     hf_store_run(hf_service_store(s_svc),
                  "INSERT INTO contact_cap (branch, per_week) VALUES ('" BR "', 50)", 0, NULL);
+    CHECK_INT(hf_store_script(hf_service_store(s_svc),
+                              "CREATE FUNCTION task_indexed_named() RETURNS trigger"
+                              " LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION"
+                              " 'a statement names task.indexed'; END $$"),
+              0);
+    s_guard_indexed(true);
 
     TEST_CASE(test_planning);
     TEST_CASE(test_return);
@@ -2512,6 +2645,7 @@ int main(void)
     TEST_CASE(test_refusal_cancels_once);
     TEST_CASE(test_batch_as_one_at_a_time);
     TEST_CASE(test_context_reads);
+    TEST_CASE(test_reindex_listed);
     TEST_CASE(test_archive_quiet); /* last: it moves the clock to June */
 
     hf_queue_clear(s_self.queue, BR);
