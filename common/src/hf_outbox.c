@@ -243,11 +243,10 @@ int hf_outbox_epoch(hf_store_t *store, const char *producer, char *out, size_t o
  * generic one: 0.07 ms of planning a read (national day, a full tenth: 8,514 reads in intake,
  * 5,063 in the scheduler, every one planned). No bound such as "seq <= $2 + $3": the numbers
  * are gap-free only as long as nobody deletes a row, and a relay must read past a gap, not
- * stop at it. The outer ORDER BY says the order the callers rely on; the inner walk already
- * has it, so it costs no sort. */
+ * stop at it. */
 static const char s_read[] = "SELECT seq, topic, body FROM (SELECT seq, topic, body FROM outbox"
                              " WHERE producer = (SELECT $1::text) AND seq > (SELECT $2::bigint)"
-                             " ORDER BY seq LIMIT 2000) o ORDER BY seq LIMIT (SELECT $3::bigint)";
+                             " ORDER BY seq LIMIT 2000) o LIMIT (SELECT $3::bigint)";
 _Static_assert(HF_OUTBOX_READ_MAX == 2000, "s_read's inner LIMIT is HF_OUTBOX_READ_MAX");
 
 int hf_outbox_read(hf_store_t *store, const char *producer, uint64_t after_seq, int max,
