@@ -51,10 +51,8 @@ typedef struct {
     size_t len;
 } hf_outbox_row_t;
 
-/* The most rows one hf_outbox_read() returns. */
-#define HF_OUTBOX_READ_MAX 2000
-/* Reads up to max (at most HF_OUTBOX_READ_MAX) committed rows with seq > after_seq, in order,
- * into rows; sets *n. The caller frees each body (hf_outbox_rows_free). Returns 0 or -1. */
+/* Reads up to max committed rows with seq > after_seq, in order, into rows; sets *n.
+ * The caller frees each body (hf_outbox_rows_free). Returns 0 or -1. */
 int hf_outbox_read(hf_store_t *store, const char *producer, uint64_t after_seq, int max,
                    hf_outbox_row_t *rows, int *n);
 /* Frees the bodies of n rows. */

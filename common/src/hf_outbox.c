@@ -229,36 +229,17 @@ int hf_outbox_epoch(hf_store_t *store, const char *producer, char *out, size_t o
     return rc;
 }
 
-/* The relay's read (and a replay's). Each value reaches the planner through a scalar
- * subquery, an initplan, so that the plan made for the values (a custom plan) is the plan made
- * without them (the generic one) — an ordered walk of outbox_pkey from the position, whatever
- * the table's statistics — and costs the same, plus its planning: Postgres keeps the generic
- * plan. The inner LIMIT (a constant, HF_OUTBOX_READ_MAX) keeps that cost from growing with the
- * table: Postgres compares the generic plan's cost with the average of every custom plan's
- * so far, those made while the outbox was small among them, and without the cap the generic
- * plan (a tenth, for an unknown LIMIT, of a third of the producer's rows, for an unknown
- * position) cost more on a day's table than those had, and every read was planned again
- * (tests/integration/test_outbox_read_plans.c). As "producer = $1 AND seq > $2 ORDER BY seq
- * LIMIT $3" the custom estimate (the histogram's end: a few rows) was always far below the
- * generic one: 0.07 ms of planning a read (national day, a full tenth: 8,514 reads in intake,
- * 5,063 in the scheduler, every one planned). No bound such as "seq <= $2 + $3": the numbers
- * are gap-free only as long as nobody deletes a row, and a relay must read past a gap, not
- * stop at it. */
-static const char s_read[] = "SELECT seq, topic, body FROM (SELECT seq, topic, body FROM outbox"
-                             " WHERE producer = (SELECT $1::text) AND seq > (SELECT $2::bigint)"
-                             " ORDER BY seq LIMIT 2000) o LIMIT (SELECT $3::bigint)";
-_Static_assert(HF_OUTBOX_READ_MAX == 2000, "s_read's inner LIMIT is HF_OUTBOX_READ_MAX");
-
 int hf_outbox_read(hf_store_t *store, const char *producer, uint64_t after_seq, int max,
                    hf_outbox_row_t *rows, int *n)
 {
     *n = 0;
-    if (max > HF_OUTBOX_READ_MAX)
-        max = HF_OUTBOX_READ_MAX;
     char after[24], lim[24];
     const char *p[] = {producer, hf_pg_i64(after, (int64_t)after_seq), hf_pg_i64(lim, max)};
     /* binary results: the body comes back as raw bytes, the seq as a big-endian int8 */
-    PGresult *res = hf_store_execv(store, s_read, 3, p, NULL, NULL, 1);
+    PGresult *res = hf_store_execv(store,
+                                   "SELECT seq, topic, body FROM outbox WHERE producer = $1"
+                                   " AND seq > $2 ORDER BY seq LIMIT $3",
+                                   3, p, NULL, NULL, 1);
     if (res == NULL)
         return -1;
     int count = PQntuples(res);

@@ -74,8 +74,6 @@
  * by their recent cost was tried: a commit's cost under load is mostly per batch, not per
  * event, so smaller batches only lowered the rate.) */
 #define HF_REPLAY_BATCH 2000
-_Static_assert(HF_RELAY_BATCH <= HF_OUTBOX_READ_MAX && HF_REPLAY_BATCH <= HF_OUTBOX_READ_MAX,
-               "a relay's or a replay's batch is one hf_outbox_read");
 #define HF_REPLAY_BYTES (2 << 20)
 #define HF_FETCH_BATCH 1000
 #define HF_PEND_MAX 2000
