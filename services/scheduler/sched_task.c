@@ -49,10 +49,10 @@
  * FROM task_moved`. It used to name `indexed = false` in its SET, which fired task's row
  * trigger once a task (a plpgsql call, a saved and restored search_path and an SPI insert per
  * row: 4.5-5.4 % of the scheduler's backends' CPU in the national day's 09:00 hour, and a
- * 700-task roll-over 16.4-17.9 ms against 13.9 ms on a store of 2,000,000 tasks, issue 14). The same rows are listed (planned,
- * not a letter) with the same DO UPDATE, which waits for a row the index timer holds and
- * lists the task again once the timer has deleted it; the trigger stays for every other
- * writer (an operator's `UPDATE task SET indexed = false`). */
+ * 700-task roll-over 16.4-17.9 ms against 13.9 ms on a store of 2,000,000 tasks, issue 14). The
+ * same rows are listed (planned, not a letter) with the same DO UPDATE, which waits for a row the
+ * index timer holds and lists the task again once the timer has deleted it; the trigger stays for
+ * every other writer (an operator's `UPDATE task SET indexed = false`). */
 #include "scheduler_internal.h"
 
 /* ---------------------------------------------------------------------------------------
