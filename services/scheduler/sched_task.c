@@ -173,10 +173,9 @@ int64_t sched_task_move(hf_store_t *st, const char *from_states, const char *to,
         len = snprintf(sql, sizeof sql,
                        "WITH %s%stask_moved AS (UPDATE task t SET state = '%s'%s%s%s%s"
                        " WHERE (%s) AND %s RETURNING t.branch, t.id, t.channel),"
-                       " task_listed AS (INSERT INTO task_unindexed (branch, id)"
-                       " SELECT branch, id FROM task_moved WHERE channel <> 'letter'"
-                       " ON CONFLICT (branch, id) DO UPDATE SET id = excluded.id)"
-                       " SELECT count(*) FROM task_moved",
+                       " task_listed AS (" SCHED_LIST_UNINDEXED(
+                           "task_moved", "") ")"
+                                             " SELECT count(*) FROM task_moved",
                        m->with ? m->with : "", m->with ? ", " : "", to_name, m->set ? ", " : "",
                        m->set ? m->set : "", m->from ? " FROM " : "", m->from ? m->from : "",
                        m->where, guard);

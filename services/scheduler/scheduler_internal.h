@@ -118,6 +118,14 @@ typedef struct {
      * trigger does for an UPDATE that names `indexed` (see sched_task.c) */
     bool reindex;
 } sched_move_t;
+/* The due-index's to-do list (migration 019) written by the statement that asks for the
+ * re-index, as task's row trigger writes it for an UPDATE naming `indexed`: the rows of SRC
+ * (a table or a CTE with branch, id and channel) where COND (followed by AND, or empty) holds,
+ * the letters left out, and a row the index timer holds waited for (DO UPDATE). One text for
+ * sched_task_move's reindex form and the assignment's roll-over and re-listing. */
+#define SCHED_LIST_UNINDEXED(SRC, COND)                                                            \
+    "INSERT INTO task_unindexed (branch, id) SELECT branch, id FROM " SRC " WHERE " COND           \
+    "channel <> 'letter' ON CONFLICT (branch, id) DO UPDATE SET id = excluded.id"
 /* A move's where for the tasks of an array of ids ($1, keyed): the ids through a scalar
  * subquery (an initplan), as SCHED_Q_RELEASE_ROOM's, whose length the planner cannot count, so
  * that a custom plan costs what the generic one does (a probe of task_pkey an id) and Postgres

@@ -126,17 +126,13 @@ static const hf_query_t SCHED_Q_WRITE_UNASSIGNED_TASK_UPDATE = {
     "WITH moved AS (UPDATE task t SET due_at_ms = u.d, priority = u.p,"
     " updated_at_ms = $2 FROM unnest($1::bigint[], $3::bigint[], $4::int[])"
     " AS u(id, d, p) WHERE t.id = u.id AND (t.state = 'planned') IS TRUE"
-    " RETURNING t.branch, t.id, t.channel)"
-    " INSERT INTO task_unindexed (branch, id) SELECT branch, id FROM moved"
-    " WHERE channel <> 'letter' ON CONFLICT (branch, id) DO UPDATE SET id = excluded.id"};
+    " RETURNING t.branch, t.id, t.channel) " SCHED_LIST_UNINDEXED("moved", "")};
 /* a task postponed meanwhile: nothing of it changes, it is only listed again (it was an
  * UPDATE of `indexed` alone, a new version of each row for the trigger to see); the rows are
  * locked by the batch (SCHED_Q_LOCK_CLAIMED), so their state is the one the batch read */
 static const hf_query_t SCHED_Q_WRITE_UNASSIGNED_TASK_UPDATE_2 = {
     "sched_write_unassigned_task_update_2",
-    "INSERT INTO task_unindexed (branch, id) SELECT branch, id FROM task"
-    " WHERE id = ANY ($1::bigint[]) AND (state = 'planned') IS TRUE AND channel <> 'letter'"
-    " ON CONFLICT (branch, id) DO UPDATE SET id = excluded.id"};
+    SCHED_LIST_UNINDEXED("task", "id = ANY ($1::bigint[]) AND (state = 'planned') IS TRUE AND ")};
 static const hf_query_t SCHED_Q_BRANCHES_WINDOWS = {
     "sched_branches_windows", "SELECT code, tz, windows FROM branch ORDER BY code"};
 static const hf_query_t SCHED_Q_MOVE_ABSENT_TASK_UPDATE = {
