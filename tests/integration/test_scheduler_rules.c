@@ -1184,13 +1184,13 @@ static hf_envelope_t *s_card_env(int64_t id, const char *to)
     return env;
 }
 
-/* intake's customer_updated carrying c */
-static hf_envelope_t *s_updated_env(Huifang__V1__Customer *c)
+/* intake's customer_updated carrying c, for change ("card_type", "fields") */
+static hf_envelope_t *s_updated_env(Huifang__V1__Customer *c, const char *change)
 {
     Huifang__V1__CustomerUpdated *cu = hf_arena_alloc(s_arena, sizeof *cu);
     huifang__v1__customer_updated__init(cu);
     cu->customer = c;
-    cu->change = "card_type";
+    cu->change = (char *)change;
     hf_envelope_t *env = hf_arena_alloc(s_arena, sizeof *env);
     huifang__v1__envelope__init(env);
     env->payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
@@ -1218,7 +1218,7 @@ static void test_card_kept_back(void)
     s_lead(&d, NULL, 0);
     TEST_STEP("with its copy");
     c.card_type = "one-on-one";
-    hf_envelope_t *b1[] = {s_card_env(250, "one-on-one"), s_updated_env(&c)};
+    hf_envelope_t *b1[] = {s_card_env(250, "one-on-one"), s_updated_env(&c, "card_type")};
     CHECK_INT(s_feed_batch(b1, 2), 1); /* the copy only; 2 when the card is written too */
     CHECK_STR(s_card_of(250), "one-on-one");
     TEST_STEP("alone");
@@ -1228,13 +1228,13 @@ static void test_card_kept_back(void)
     TEST_STEP("before another customer's copy");
     d.card_type = "one-on-one";
     d.address = "Pinggu Road 3"; /* a change: a copy the row holds already is not written */
-    hf_envelope_t *b3[] = {s_card_env(250, "customer"), s_updated_env(&d)};
+    hf_envelope_t *b3[] = {s_card_env(250, "customer"), s_updated_env(&d, "card_type")};
     CHECK_INT(s_feed_batch(b3, 2), 2);
     CHECK_STR(s_card_of(250), "customer");
     TEST_STEP("before a copy that does not carry it");
     /* (not intake's order: the copy is written last, as it came) */
     d.card_type = "customer";
-    hf_envelope_t *b4[] = {s_card_env(251, "member"), s_updated_env(&d)};
+    hf_envelope_t *b4[] = {s_card_env(251, "member"), s_updated_env(&d, "card_type")};
     CHECK_INT(s_feed_batch(b4, 2), 2);
     CHECK_STR(s_card_of(251), "customer");
     TEST_STEP("before an opt-out");
@@ -1251,7 +1251,7 @@ static void test_card_kept_back(void)
     int64_t task = s_seed_task(250, "care", 20, s_at("2026-12-22 09:00"), 0);
     c.card_type = "void";
     c.void_reason = "hostile";
-    hf_envelope_t *b6[] = {s_card_env(250, "void"), s_updated_env(&c)};
+    hf_envelope_t *b6[] = {s_card_env(250, "void"), s_updated_env(&c, "card_type")};
     b6[0]->card_type_changed->reason = "hostile";
     /* the void card written; the copy after it carries what the row holds then, and is not
      * written again (SCHED_COPY_UNCHANGED; it was: 2) */
@@ -1577,7 +1577,7 @@ static hf_envelope_t *s_fold_updated(Huifang__V1__Customer c, const char *correl
 {
     Huifang__V1__Customer *k = hf_arena_alloc(s_arena, sizeof *k);
     *k = c;
-    hf_envelope_t *env = s_updated_env(k);
+    hf_envelope_t *env = s_updated_env(k, "card_type");
     env->correlation_id = (char *)correlation;
     return env;
 }
@@ -1882,13 +1882,7 @@ static void test_reindex_listed(void)
     hf_store_t *st = hf_service_store(s_svc);
     s_clock("2027-05-20 09:30");
     Huifang__V1__Customer c = s_cust(290, "yanqing");
-    Huifang__V1__CustomerUpdated cu = HUIFANG__V1__CUSTOMER_UPDATED__INIT;
-    cu.customer = &c;
-    cu.change = "fields";
-    hf_envelope_t env = HUIFANG__V1__ENVELOPE__INIT;
-    env.payload_case = HUIFANG__V1__ENVELOPE__PAYLOAD_CUSTOMER_UPDATED;
-    env.customer_updated = &cu;
-    CHECK_INT(s_feed(sched_intake_events, &env), 0);
+    CHECK_INT(s_feed(sched_intake_events, s_updated_env(&c, "fields")), 0);
     s_agent("RX1", "phone", "yanqing", 1, 0);
     int64_t due = s_at("2027-05-20 09:00");
     int64_t first = s_seed_task(290, "care", 20, due, 0);
